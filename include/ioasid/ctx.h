@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libioasid: contexts.
+ *
+ * A context is one backend instance: an open /dev/iommu (iommufd), a legacy
+ * VFIO container (vfio) or an in-process simulated IOMMU (sim). It owns every
+ * object made in it; each object has a positive 32-bit id, as in iommufd.
+ *
+ * Errors: every call returns 0 or a negative errno (the kernel's errno where
+ * the kernel has one for the same mistake) and records a message that names
+ * the bad value; read it with ioasid_ctx_errmsg(). The library never prints:
+ * messages also go to the optional log callback.
+ *
+ * Threading contract (docs/design.md, "Threading"): every call on a context
+ * may be made from any thread, concurrently with any other call on the same
+ * context; calls are serialized by the context's lock, except that a fault
+ * queue's fd may be polled and read without it. Objects must not be used
+ * after they are destroyed, and ioasid_ctx_close() must not race with any
+ * other call on the same context.
+ */
+#ifndef IOASID_CTX_H
+#define IOASID_CTX_H
+
+#include <stdbool.h>
+#include <ioasid/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ioasid_ctx;
+
+/* Backend kinds (DESIGN.md "Backend spec"). */
+enum ioasid_backend_kind {
+	IOASID_BACKEND_NONE = 0,
+	IOASID_BACKEND_SIM = 1,     /* "sim[:PROFILE]" */
+	IOASID_BACKEND_IOMMUFD = 2, /* "iommufd[:PATH]" */
+	IOASID_BACKEND_VFIO = 3,    /* "vfio" */
+};
+
+/* Log levels, syslog's numbers. */
+enum ioasid_log_level {
+	IOASID_LOG_ERR = 3,
+	IOASID_LOG_WARN = 4,
+	IOASID_LOG_INFO = 6,
+	IOASID_LOG_DEBUG = 7,
+};
+
+/*
+ * Log callback: @msg is one line without a trailing newline. It may be
+ * called with the context lock held: it must not call back into the
+ * context.
+ */
+typedef void (*ioasid_log_fn)(void *data, enum ioasid_log_level level,
+			      const char *msg);
+
+/* Options of ioasid_ctx_open(); see IOASID_OPTS() in common.h. */
+struct ioasid_ctx_opts {
+	size_t sz;
+	/* Messages at or below @log_level go to @log (default ERR). */
+	ioasid_log_fn log;
+	void *log_data;
+	int log_level;
+	uint32_t flags; /* IOASID_CTX_* */
+	/*
+	 * Pinned-memory limit in bytes; 0 = RLIMIT_MEMLOCK of the process
+	 * (the kernel's default), UINT64_MAX = unlimited.
+	 */
+	uint64_t pinned_limit;
+};
+
+/*
+ * Flag: do not exempt a caller holding CAP_IPC_LOCK from pinned-page
+ * accounting. The kernel does exempt it (kernel-uapi.md §4.5); the sim
+ * follows the kernel unless this flag is set.
+ */
+#define IOASID_CTX_NO_CAP_IPC_LOCK_EXEMPT (1u << 0)
+
+/**
+ * ioasid_ctx_open() - open a context from a backend spec.
+ * @spec: "sim", "sim:PROFILE" (a built-in name or a JSON file),
+ *        "iommufd", "iommufd:PATH", "vfio" or "auto" (iommufd if usable,
+ *        else vfio; never sim). NULL means "auto".
+ * @opts: options or NULL.
+ * @ret_ctx: the new context.
+ *
+ * Return: 0; -EINVAL for a malformed spec or options; -E2BIG for a non-zero
+ * unknown tail in @opts; -ENOENT for an unknown profile or missing device
+ * node; -ENODEV when no backend of that kind is usable here; -EOPNOTSUPP for
+ * a backend this build does not implement; -ENOMEM. On failure the message
+ * is available from ioasid_last_errmsg().
+ */
+IOASID_EXPORT int ioasid_ctx_open(const char *spec,
+				  const struct ioasid_ctx_opts *opts,
+				  struct ioasid_ctx **ret_ctx);
+
+/**
+ * ioasid_ctx_open_fd() - make a context over an already-open fd.
+ * @kind: IOASID_BACKEND_IOMMUFD (an open /dev/iommu) or IOASID_BACKEND_VFIO
+ *        (an open /dev/vfio/vfio container).
+ * @fd: the descriptor.
+ * @take_ownership: true: the context closes @fd when it is closed (also
+ *        when this call fails); false: the caller keeps it.
+ * @opts: options or NULL.
+ * @ret_ctx: the new context.
+ *
+ * Return: 0; -EBADF for a negative fd; -EINVAL for a kind that has no fd;
+ * -EOPNOTSUPP for a backend this build does not implement; -ENOMEM.
+ */
+IOASID_EXPORT int ioasid_ctx_open_fd(enum ioasid_backend_kind kind, int fd,
+				     bool take_ownership,
+				     const struct ioasid_ctx_opts *opts,
+				     struct ioasid_ctx **ret_ctx);
+
+/**
+ * ioasid_ctx_close() - destroy every object of the context and free it.
+ * @ctx: the context; NULL is fine.
+ */
+IOASID_EXPORT void ioasid_ctx_close(struct ioasid_ctx *ctx);
+
+/**
+ * ioasid_ctx_backend() - which backend the context runs on.
+ * @ctx: the context.
+ * Return: the kind.
+ */
+IOASID_EXPORT enum ioasid_backend_kind
+ioasid_ctx_backend(const struct ioasid_ctx *ctx);
+
+/**
+ * ioasid_ctx_backend_name() - the backend's name ("sim", "iommufd", "vfio").
+ * @ctx: the context.
+ */
+IOASID_EXPORT const char *ioasid_ctx_backend_name(const struct ioasid_ctx *ctx);
+
+/**
+ * ioasid_ctx_backend_reason() - why this backend was chosen: for "auto",
+ * the probe that decided; otherwise what was asked for. Never NULL.
+ * @ctx: the context.
+ */
+IOASID_EXPORT const char *ioasid_ctx_backend_reason(const struct ioasid_ctx *ctx);
+
+/**
+ * ioasid_ctx_errmsg() - the message of the last failed call that this
+ * thread made on @ctx (or, if this thread made none, of the last failed
+ * call of any thread). "" when there is none. The string stays valid until
+ * the next call on @ctx from this thread.
+ * @ctx: the context.
+ */
+IOASID_EXPORT const char *ioasid_ctx_errmsg(const struct ioasid_ctx *ctx);
+
+/**
+ * ioasid_last_errmsg() - the message of the last failed call of this
+ * thread on any context, including a failed ioasid_ctx_open(). Never NULL.
+ */
+IOASID_EXPORT const char *ioasid_last_errmsg(void);
+
+/**
+ * ioasid_ctx_set_log() - set (or clear, with @fn NULL) the log callback.
+ * @ctx: the context.
+ * @fn: callback.
+ * @data: passed to @fn.
+ * @level: highest level passed on.
+ * Return: 0, or -EINVAL for a level outside 0..7.
+ */
+IOASID_EXPORT int ioasid_ctx_set_log(struct ioasid_ctx *ctx, ioasid_log_fn fn,
+				     void *data, int level);
+
+/**
+ * ioasid_ctx_set_pinned_limit() - override the pinned-memory limit.
+ * @ctx: the context.
+ * @bytes: limit in bytes; 0 = back to RLIMIT_MEMLOCK; UINT64_MAX = none.
+ *
+ * Lowering the limit below what is pinned now is allowed: later maps fail.
+ * Return: 0.
+ */
+IOASID_EXPORT int ioasid_ctx_set_pinned_limit(struct ioasid_ctx *ctx,
+					      uint64_t bytes);
+
+/**
+ * ioasid_ctx_set_cap_ipc_lock_exempt() - whether a process holding
+ * CAP_IPC_LOCK is exempt from pinned-page accounting (the kernel's rule,
+ * the default). Tests that run as root switch it off to see the limit.
+ * @ctx: the context.
+ * @exempt: true to follow the kernel.
+ * Return: 0.
+ */
+IOASID_EXPORT int ioasid_ctx_set_cap_ipc_lock_exempt(struct ioasid_ctx *ctx,
+						     bool exempt);
+
+/* Pinned-page accounting of a context. */
+struct ioasid_pinned_info {
+	uint64_t pinned_pages; /* pages charged now */
+	uint64_t limit_pages;  /* effective limit; UINT64_MAX = none */
+	uint64_t page_size;    /* the unit */
+	uint32_t exempt;       /* 1: CAP_IPC_LOCK exemption in force */
+	uint32_t __reserved;
+};
+
+/**
+ * ioasid_ctx_pinned() - read the pinned-page accounting.
+ * @ctx: the context.
+ * @ret: filled in.
+ * Return: 0, or -EINVAL for NULL arguments.
+ */
+IOASID_EXPORT int ioasid_ctx_pinned(struct ioasid_ctx *ctx,
+				    struct ioasid_pinned_info *ret);
+
+/**
+ * ioasid_ctx_destroy() - destroy any destroyable object by id, as
+ * IOMMU_DESTROY does.
+ * @ctx: the context.
+ * @id: the object.
+ * Return: 0; -ENOENT for an unknown id; -EBUSY while the object is in use.
+ */
+IOASID_EXPORT int ioasid_ctx_destroy(struct ioasid_ctx *ctx, uint32_t id);
+
+/* Object kinds, as seen through ioasid_obj_kind(). */
+enum ioasid_obj_kind {
+	IOASID_OBJ_NONE = 0,
+	IOASID_OBJ_IOAS = 1,
+	IOASID_OBJ_SET = 2,
+	IOASID_OBJ_DEV = 3,
+	IOASID_OBJ_HWPT = 4,
+	IOASID_OBJ_FAULT_QUEUE = 5,
+};
+
+/**
+ * ioasid_obj_kind() - the kind of object @id names.
+ * @ctx: the context.
+ * @id: the object.
+ * Return: the kind, or IOASID_OBJ_NONE for an unknown id.
+ */
+IOASID_EXPORT enum ioasid_obj_kind ioasid_obj_kind(struct ioasid_ctx *ctx,
+						   uint32_t id);
+
+/**
+ * ioasid_strerrno() - the symbolic name of an errno value ("EEXIST").
+ * @err: a positive or negative errno.
+ * Return: the name, or "E?" for one it does not know.
+ */
+IOASID_EXPORT const char *ioasid_strerrno(int err);
+
+/**
+ * ioasid_errno_from_name() - the errno value of a symbolic name.
+ * @name: e.g. "EEXIST".
+ * Return: the positive errno, or 0 when unknown.
+ */
+IOASID_EXPORT int ioasid_errno_from_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOASID_CTX_H */

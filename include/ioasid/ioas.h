@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libioasid: I/O address spaces (IOAS).
+ *
+ * An IOAS maps IOVA ranges to process memory, with the semantics of
+ * iommufd's IOAS (kernel-uapi.md §1.4, §4) on every backend:
+ *  - each successful map or copy creates one *area*, the unit of unmap;
+ *  - unmap removes whole areas only; holes inside the range are fine; the
+ *    library checks its own records first, so a refused unmap removes
+ *    nothing (the kernel's own UNMAP is not atomic);
+ *  - usable IOVA = the intersection of the apertures of the attached
+ *    domains, minus every reserved region (devices' and the caller's);
+ *  - alignment = the largest smallest-page-size of the attached domains
+ *    (1 with none attached).
+ */
+#ifndef IOASID_IOAS_H
+#define IOASID_IOAS_H
+
+#include <stdbool.h>
+#include <ioasid/ctx.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Map flags: the kernel's values (enum iommufd_ioas_map_flags). */
+#define IOASID_MAP_FIXED_IOVA (1u << 0) /* use *iova as given */
+#define IOASID_MAP_WRITE      (1u << 1) /* the device may write */
+#define IOASID_MAP_READ       (1u << 2) /* the device may read */
+
+/* An inclusive IOVA range, as iommufd's struct iommu_iova_range. */
+struct ioasid_iova_range {
+	uint64_t start;
+	uint64_t last;
+};
+
+/* One area, as ioasid_ioas_lookup() and ioasid_ioas_mappings() report it. */
+struct ioasid_mapping {
+	uint64_t iova;
+	uint64_t length;
+	uint64_t uva;   /* process address backing @iova */
+	uint32_t flags; /* IOASID_MAP_READ / IOASID_MAP_WRITE */
+	uint32_t __reserved;
+};
+
+/**
+ * ioasid_ioas_alloc() - create an empty address space.
+ * @ctx: the context.
+ * @ret_id: its id.
+ * Return: 0, or -ENOMEM.
+ */
+IOASID_EXPORT int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ret_id);
+
+/**
+ * ioasid_ioas_destroy() - destroy an address space and all its mappings.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * Return: 0; -ENOENT for an unknown id or one that is not an IOAS; -EBUSY
+ * while devices or hardware page tables use it.
+ */
+IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas);
+
+/**
+ * ioasid_ioas_map() - map process memory at an IOVA.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @va: start of the process memory.
+ * @length: bytes; a multiple of the IOAS alignment.
+ * @flags: IOASID_MAP_READ and/or IOASID_MAP_WRITE (at least one), and
+ *         IOASID_MAP_FIXED_IOVA to use *@iova as given.
+ * @iova: in: the IOVA with FIXED_IOVA; out: the IOVA used. Without
+ *        FIXED_IOVA the lowest fitting hole is chosen, as the kernel
+ *        chooses it (kernel-uapi.md §4.3); IOVA 0 is never chosen, and an
+ *        allowed list (ioasid_ioas_allow_iovas()) limits the choice.
+ *
+ * Return: 0; -ENOENT unknown IOAS; -EOPNOTSUPP unknown flag bits; -EINVAL
+ * zero length, no permission, misaligned IOVA/length/VA, or a range
+ * touching a reserved region or outside the usable ranges; -EOVERFLOW when
+ * iova + length wraps or exceeds the address space; -EEXIST when the range
+ * overlaps an existing area; -ENOSPC when no hole fits; -ENOMEM when the
+ * pinned-memory limit would be exceeded (the message names the limit and
+ * the shortfall) or memory runs out. On failure nothing changes.
+ */
+IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas,
+				  void *va, uint64_t length, uint32_t flags,
+				  uint64_t *iova);
+
+/**
+ * ioasid_ioas_unmap() - remove the areas inside [iova, iova + length).
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @iova: first IOVA.
+ * @length: bytes; iova 0 with length UINT64_MAX removes everything (and
+ *          succeeds on an empty IOAS).
+ * @ret_unmapped: if not NULL, the bytes of the areas removed.
+ *
+ * Every area that intersects the range must lie entirely inside it.
+ * Return: 0; -ENOENT unknown IOAS, no area in the range, or an area that
+ * straddles an end of the range (nothing removed; the message names the
+ * area); -EINVAL zero length; -EOVERFLOW when iova + length wraps.
+ */
+IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t ioas,
+				    uint64_t iova, uint64_t length,
+				    uint64_t *ret_unmapped);
+
+/**
+ * ioasid_ioas_copy() - map memory that is mapped in @src into @dst too.
+ * @ctx: the context.
+ * @dst: destination address space.
+ * @src: source address space (may equal @dst).
+ * @src_iova: first source IOVA; [src_iova, src_iova + length) must be fully
+ *            covered by areas of @src.
+ * @length: bytes.
+ * @flags: as for ioasid_ioas_map(); the new area's permissions must be a
+ *         subset of every source area's.
+ * @dst_iova: in with FIXED_IOVA, out always.
+ *
+ * The pages are not pinned or charged a second time (kernel-uapi.md §4.5).
+ * Return: as ioasid_ioas_map(), and -ENOENT when the source range has a
+ * hole; -EPERM when the source lacks a permission asked for.
+ */
+IOASID_EXPORT int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst,
+				   uint32_t src, uint64_t src_iova,
+				   uint64_t length, uint32_t flags,
+				   uint64_t *dst_iova);
+
+/**
+ * ioasid_ioas_iova_ranges() - the usable IOVA ranges and the alignment.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @ranges: array of *@num entries (may be NULL when *@num is 0).
+ * @num: in: capacity; out: the total number of ranges.
+ * @ret_alignment: if not NULL, the IOVA/length alignment.
+ *
+ * Return: 0; -EMSGSIZE when the array is too small (the first *@num
+ * entries, the total and the alignment are still written, as the kernel
+ * does); -ENOENT unknown IOAS.
+ */
+IOASID_EXPORT int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t ioas,
+					  struct ioasid_iova_range *ranges,
+					  uint32_t *num, uint64_t *ret_alignment);
+
+/**
+ * ioasid_ioas_allow_iovas() - replace the list of IOVA ranges that must
+ * stay usable; automatic IOVA allocation then chooses only inside them.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @ranges: the ranges (NULL with @num 0 clears the list).
+ * @num: how many.
+ *
+ * Return: 0; -EINVAL for a range with start >= last or ranges that
+ * overlap each other; -EADDRINUSE for a range that touches a reserved
+ * region. On failure the old list stays.
+ */
+IOASID_EXPORT int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx, uint32_t ioas,
+					  const struct ioasid_iova_range *ranges,
+					  uint32_t num);
+
+/**
+ * ioasid_ioas_reserve() - reserve [start, last] for the caller's own use
+ * (e.g. a VMM's MSI window): nothing can be mapped there.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @start: first IOVA.
+ * @last: last IOVA (inclusive), >= @start.
+ *
+ * Return: 0; -EINVAL when last < start; -EADDRINUSE when the range covers
+ * a mapping or an allowed range (the message names it); -ENOMEM.
+ */
+IOASID_EXPORT int ioasid_ioas_reserve(struct ioasid_ctx *ctx, uint32_t ioas,
+				      uint64_t start, uint64_t last);
+
+/**
+ * ioasid_ioas_unreserve() - drop a range reserved with ioasid_ioas_reserve().
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @start: exactly the start given to ioasid_ioas_reserve().
+ * @last: exactly the last given.
+ * Return: 0, or -ENOENT when there is no such reservation.
+ */
+IOASID_EXPORT int ioasid_ioas_unreserve(struct ioasid_ctx *ctx, uint32_t ioas,
+					uint64_t start, uint64_t last);
+
+/* IOAS options, the kernel's IOMMU_OPTION ids. */
+enum ioasid_ioas_option {
+	IOASID_IOAS_OPT_HUGE_PAGES = 1, /* 1 (default) or 0 */
+};
+
+/**
+ * ioasid_ioas_set_option() - set an option of an address space.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @opt: the option.
+ * @val: its value.
+ * Return: 0; -EOPNOTSUPP for an unknown option; -EINVAL for a bad value.
+ */
+IOASID_EXPORT int ioasid_ioas_set_option(struct ioasid_ctx *ctx, uint32_t ioas,
+					 enum ioasid_ioas_option opt,
+					 uint64_t val);
+
+/**
+ * ioasid_ioas_get_option() - read an option of an address space.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @opt: the option.
+ * @ret_val: its value.
+ * Return: 0; -EOPNOTSUPP for an unknown option; -ENOENT unknown IOAS.
+ */
+IOASID_EXPORT int ioasid_ioas_get_option(struct ioasid_ctx *ctx, uint32_t ioas,
+					 enum ioasid_ioas_option opt,
+					 uint64_t *ret_val);
+
+/**
+ * ioasid_ioas_lookup() - the area that contains @iova.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @iova: the address.
+ * @ret: the area.
+ * Return: 0; -ENOENT when @iova is not mapped or the IOAS is unknown.
+ */
+IOASID_EXPORT int ioasid_ioas_lookup(struct ioasid_ctx *ctx, uint32_t ioas,
+				     uint64_t iova, struct ioasid_mapping *ret);
+
+/**
+ * ioasid_ioas_mappings() - list areas in IOVA order, starting with the
+ * first one that ends at or after @from.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @from: where to start.
+ * @out: array of *@num entries.
+ * @num: in: capacity; out: entries written.
+ * Return: 0; -ENOENT unknown IOAS. Call again with @from after the last
+ * area's end to page through a large IOAS.
+ */
+IOASID_EXPORT int ioasid_ioas_mappings(struct ioasid_ctx *ctx, uint32_t ioas,
+				       uint64_t from, struct ioasid_mapping *out,
+				       uint32_t *num);
+
+/* Counters of one address space. */
+struct ioasid_ioas_stats {
+	uint64_t nr_areas;
+	uint64_t mapped_bytes;
+	uint64_t nr_reserved;  /* reserved regions (devices' and caller's) */
+	uint64_t nr_allowed;   /* entries of the allowed list */
+	uint64_t alignment;
+	uint32_t nr_attached;  /* domains/devices attached */
+	uint32_t __reserved;
+};
+
+/**
+ * ioasid_ioas_stats() - counters of an address space.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @ret: filled in.
+ * Return: 0, or -ENOENT.
+ */
+IOASID_EXPORT int ioasid_ioas_stats(struct ioasid_ctx *ctx, uint32_t ioas,
+				    struct ioasid_ioas_stats *ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOASID_IOAS_H */

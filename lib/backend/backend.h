@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The backend vtable: what a backend (iommufd, vfio, sim) must provide.
+ *
+ * The core (the lib/ object files) owns the object model and every rule the API promises
+ * (argument checks, the IOAS records, automatic IOVA choice, refusing an
+ * unmap that would split an area). A backend is called only after the core
+ * has validated a request against its own records, and is told each change
+ * exactly once; if a backend call fails the core rolls its records back.
+ *
+ * All ops run with the context lock held. An op left NULL means "nothing to
+ * do beyond the core's records" (the sim before it translates), except
+ * where marked REQUIRED.
+ */
+#ifndef IOASID_BACKEND_H
+#define IOASID_BACKEND_H
+
+#include "../private.h"
+#include "../iova-tree.h"
+
+struct ioasid_ioas;
+
+struct ioasid_backend_ops {
+	const char *name;             /* REQUIRED: "sim", "iommufd", "vfio" */
+	enum ioasid_backend_kind kind; /* REQUIRED */
+
+	/* REQUIRED: set up ctx->be from the spec's argument (may be NULL). */
+	int (*open)(struct ioasid_ctx *ctx, const char *arg);
+	/* Set up over a caller's fd; NULL: -EINVAL (the sim has no fd). */
+	int (*open_fd)(struct ioasid_ctx *ctx, int fd, bool take_ownership);
+	/* REQUIRED: free ctx->be; every object is already destroyed. */
+	void (*close)(struct ioasid_ctx *ctx);
+
+	/* Address spaces. ioas->be is the backend's per-IOAS state. */
+	int (*ioas_alloc)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+	void (*ioas_destroy)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+	/* A new area, already checked; undo with area_unmap. */
+	int (*area_map)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			const struct iova_area *area);
+	/* Remove an area the core is about to drop; must not fail. */
+	void (*area_unmap)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			   const struct iova_area *area);
+	int (*ioas_set_option)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			       enum ioasid_ioas_option opt, uint64_t val);
+};
+
+/* The backends this build knows, by kind (backend.c). */
+const struct ioasid_backend_ops *backend_find(enum ioasid_backend_kind kind);
+const struct ioasid_backend_ops *backend_by_name(const char *name, size_t len);
+
+extern const struct ioasid_backend_ops ioasid_sim_backend;
+extern const struct ioasid_backend_ops ioasid_iommufd_backend;
+extern const struct ioasid_backend_ops ioasid_vfio_backend;
+
+#endif

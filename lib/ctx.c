@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Contexts: backend spec parsing, "auto" selection, open and close.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "private.h"
+#include "backend/backend.h"
+
+IOASID_EXPORT const char *ioasid_version(void)
+{
+	return PACKAGE_VERSION;
+}
+
+static int ctx_new(const struct ioasid_ctx_opts *opts, struct ioasid_ctx **ret)
+{
+	/* Fields past a smaller caller's sz read as zero. */
+	struct ioasid_ctx_opts o = { 0 };
+	struct ioasid_ctx *ctx;
+	int err;
+
+	if (opts) {
+		err = ioasid_opts_check(NULL, opts, opts->sz,
+					sizeof(struct ioasid_ctx_opts),
+					"struct ioasid_ctx_opts");
+		if (err)
+			return err;
+		memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
+		if (o.flags & ~IOASID_CTX_NO_CAP_IPC_LOCK_EXEMPT)
+			return ioasid_err(NULL, -EINVAL, "ioasid_ctx_opts: unknown flags 0x%x",
+					  o.flags);
+		if (o.log_level < 0 || o.log_level > 7)
+			return ioasid_err(NULL, -EINVAL, "ioasid_ctx_opts: log_level %d is not 0..7",
+					  o.log_level);
+	}
+	ctx = ioasid_calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return ioasid_err(NULL, -ENOMEM, "out of memory for a context");
+	pthread_mutex_init(&ctx->lock, NULL);
+	ctx->log = o.log;
+	ctx->log_data = o.log_data;
+	ctx->log_level = o.log_level ? o.log_level : IOASID_LOG_ERR;
+	ctx->flags = o.flags;
+	ctx->pinned_limit = o.pinned_limit;
+	ctx->exempt_enabled = !(o.flags & IOASID_CTX_NO_CAP_IPC_LOCK_EXEMPT);
+	*ret = ctx;
+	return 0;
+}
+
+static void ctx_free(struct ioasid_ctx *ctx)
+{
+	obj_table_free(ctx);
+	ioasid_free(ctx->pages);
+	pthread_mutex_destroy(&ctx->lock);
+	ioasid_free(ctx);
+}
+
+/* Is a character device there and openable read-write? */
+static bool node_usable(const char *path, char *why, size_t whylen)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static bool has_vfio_cdevs(void)
+{
+	struct stat st;
+
+	return stat("/dev/vfio/devices", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* "auto": iommufd when /dev/iommu and VFIO cdevs are usable, else vfio. */
+static const struct ioasid_backend_ops *pick_auto(char *reason, size_t len)
+{
+	char why1[128] = "", why2[128] = "";
+
+	if (node_usable("/dev/iommu", why1, sizeof(why1))) {
+		if (has_vfio_cdevs()) {
+			snprintf(reason, len, "auto: /dev/iommu and /dev/vfio/devices are usable");
+			return &ioasid_iommufd_backend;
+		}
+		snprintf(why1, sizeof(why1), "/dev/iommu opens but /dev/vfio/devices is missing");
+	}
+	if (node_usable("/dev/vfio/vfio", why2, sizeof(why2))) {
+		snprintf(reason, len, "auto: iommufd unusable (%s); /dev/vfio/vfio is usable", why1);
+		return &ioasid_vfio_backend;
+	}
+	snprintf(reason, len, "auto: iommufd unusable (%s); vfio unusable (%s)", why1, why2);
+	return NULL;
+}
+
+IOASID_EXPORT int ioasid_ctx_open(const char *spec,
+				  const struct ioasid_ctx_opts *opts,
+				  struct ioasid_ctx **ret_ctx)
+{
+	const struct ioasid_backend_ops *ops;
+	const char *colon, *arg = NULL;
+	struct ioasid_ctx *ctx;
+	size_t namelen;
+	char reason[256];
+	int err;
+
+	if (!ret_ctx)
+		return ioasid_err(NULL, -EINVAL, "ret_ctx is NULL");
+	*ret_ctx = NULL;
+	if (!spec)
+		spec = "auto";
+	if (strlen(spec) >= sizeof(ctx->spec))
+		return ioasid_err(NULL, -EINVAL, "backend spec '%.32s...' is too long", spec);
+	colon = strchr(spec, ':');
+	namelen = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (colon)
+		arg = colon + 1;
+
+	if (namelen == 4 && !memcmp(spec, "auto", 4)) {
+		if (arg)
+			return ioasid_err(NULL, -EINVAL, "backend spec '%s': auto takes no argument", spec);
+		ops = pick_auto(reason, sizeof(reason));
+		if (!ops)
+			return ioasid_err(NULL, -ENODEV, "%s", reason);
+	} else {
+		ops = backend_by_name(spec, namelen);
+		if (!ops)
+			return ioasid_err(NULL, -EINVAL,
+					  "backend spec '%s': unknown backend '%.*s' (sim[:PROFILE], iommufd[:PATH], vfio, auto)",
+					  spec, (int)namelen, spec);
+		if (arg && !*arg)
+			return ioasid_err(NULL, -EINVAL, "backend spec '%s': empty argument after ':'", spec);
+		if (arg && ops->kind == IOASID_BACKEND_VFIO)
+			return ioasid_err(NULL, -EINVAL, "backend spec '%s': vfio takes no argument", spec);
+		snprintf(reason, sizeof(reason), "asked for '%s'", spec);
+	}
+
+	err = ctx_new(opts, &ctx);
+	if (err)
+		return err;
+	snprintf(ctx->spec, sizeof(ctx->spec), "%s", spec);
+	snprintf(ctx->reason, sizeof(ctx->reason), "%s", reason);
+	ctx->ops = ops;
+	err = ops->open(ctx, arg);
+	if (err) {
+		/* keep the backend's message as this thread's message */
+		ioasid_err(NULL, err, "%s", ctx->errmsg);
+		ctx_free(ctx);
+		return err;
+	}
+	ioasid_log(ctx, IOASID_LOG_INFO, "opened backend %s (%s)", ops->name, ctx->reason);
+	*ret_ctx = ctx;
+	return 0;
+}
+
+IOASID_EXPORT int ioasid_ctx_open_fd(enum ioasid_backend_kind kind, int fd,
+				     bool take_ownership,
+				     const struct ioasid_ctx_opts *opts,
+				     struct ioasid_ctx **ret_ctx)
+{
+	const struct ioasid_backend_ops *ops;
+	struct ioasid_ctx *ctx;
+	int err;
+
+	if (!ret_ctx)
+		err = ioasid_err(NULL, -EINVAL, "ret_ctx is NULL");
+	else if (fd < 0)
+		err = ioasid_err(NULL, -EBADF, "fd %d is not a descriptor", fd);
+	else if (!(ops = backend_find(kind)))
+		err = ioasid_err(NULL, -EINVAL, "backend kind %d is unknown", (int)kind);
+	else if (!ops->open_fd)
+		err = ioasid_err(NULL, -EINVAL, "the %s backend is not opened from an fd", ops->name);
+	else
+		goto ok;
+	if (take_ownership && fd >= 0)
+		close(fd);
+	return err;
+ok:
+	*ret_ctx = NULL;
+	err = ctx_new(opts, &ctx);
+	if (err) {
+		if (take_ownership)
+			close(fd);
+		return err;
+	}
+	snprintf(ctx->spec, sizeof(ctx->spec), "%s:fd=%d", ops->name, fd);
+	snprintf(ctx->reason, sizeof(ctx->reason), "opened over fd %d%s", fd,
+		 take_ownership ? " (owned)" : "");
+	ctx->ops = ops;
+	err = ops->open_fd(ctx, fd, take_ownership);
+	if (err) {
+		/* a backend that failed has not taken the fd */
+		if (take_ownership)
+			close(fd);
+		ioasid_err(NULL, err, "%s", ctx->errmsg);
+		ctx_free(ctx);
+		return err;
+	}
+	*ret_ctx = ctx;
+	return 0;
+}
+
+IOASID_EXPORT void ioasid_ctx_close(struct ioasid_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ctx_lock(ctx);
+	obj_destroy_all(ctx);
+	ctx->ops->close(ctx);
+	ctx_unlock(ctx);
+	ctx_free(ctx);
+}
+
+IOASID_EXPORT enum ioasid_backend_kind
+ioasid_ctx_backend(const struct ioasid_ctx *ctx)
+{
+	return ctx ? ctx->ops->kind : IOASID_BACKEND_NONE;
+}
+
+IOASID_EXPORT const char *ioasid_ctx_backend_name(const struct ioasid_ctx *ctx)
+{
+	return ctx ? ctx->ops->name : "none";
+}
+
+IOASID_EXPORT const char *ioasid_ctx_backend_reason(const struct ioasid_ctx *ctx)
+{
+	return ctx ? ctx->reason : "";
+}
+
+IOASID_EXPORT int ioasid_ctx_set_log(struct ioasid_ctx *ctx, ioasid_log_fn fn,
+				     void *data, int level)
+{
+	if (!ctx)
+		return -EINVAL;
+	if (level < 0 || level > 7)
+		return ioasid_err(ctx, -EINVAL, "log level %d is not 0..7", level);
+	ctx_lock(ctx);
+	ctx->log = fn;
+	ctx->log_data = data;
+	ctx->log_level = level;
+	ctx_unlock(ctx);
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef IOASID_IOAS_PRIVATE_H
+#define IOASID_IOAS_PRIVATE_H
+
+#include "private.h"
+#include "iova-tree.h"
+
+/* Who put a reserved region there. */
+enum resv_kind {
+	RESV_USER = 0,     /* ioasid_ioas_reserve() */
+	RESV_DEVICE = 1,   /* a device's reserved/MSI region */
+	RESV_APERTURE = 2, /* outside an attached domain's aperture */
+};
+
+struct ioas_resv {
+	uint64_t start;
+	uint64_t last;
+	const void *owner; /* the device/domain; NULL for RESV_USER */
+	uint32_t kind;     /* enum resv_kind */
+	uint32_t type;     /* region type for RESV_DEVICE (caps.h) */
+};
+
+/*
+ * Area cookie layout (struct iova_area.cookie): permission bits
+ * (IOASID_MAP_READ/WRITE) in the low byte; AREA_SHARED when the pages are
+ * shared with a copy, in which case the upper 32 bits index ctx->pages.
+ */
+#define AREA_PERM_MASK (IOASID_MAP_READ | IOASID_MAP_WRITE)
+#define AREA_SHARED (1ull << 8)
+#define AREA_PAGES_SHIFT 32
+
+/* Pages shared by several areas after a copy: charged once. */
+struct ioas_pages {
+	uint64_t npages;  /* charged */
+	uint32_t refs;    /* areas using it; 0 = free slot */
+	uint32_t next_free;
+};
+
+/* A constraint an attached domain puts on the IOAS. */
+struct ioas_domain {
+	const void *owner;
+	uint64_t min_pgsize;
+};
+
+struct ioasid_ioas {
+	struct ioasid_obj obj;
+	struct iova_tree *areas;
+	uint64_t mapped_bytes;
+
+	struct ioas_resv *resv; /* sorted by start; may overlap each other */
+	uint32_t nr_resv, cap_resv;
+
+	struct ioasid_iova_range *allowed; /* sorted, disjoint */
+	uint32_t nr_allowed;
+
+	struct ioas_domain *domains;
+	uint32_t nr_domains, cap_domains;
+
+	uint64_t alignment; /* derived from domains and huge_pages */
+	bool huge_pages;
+
+	void *be; /* backend state */
+};
+
+struct ioasid_ioas *ioas_get(struct ioasid_ctx *ctx, uint32_t id);
+
+/*
+ * Domain constraints (used by device attach): add/remove the aperture
+ * (as reserved regions), device reserved regions and page-size alignment of
+ * one attached domain. ioas_add_domain checks everything first: -EADDRINUSE
+ * (message names the mapping/region) or -EINVAL, and changes nothing then.
+ */
+struct ioas_domain_desc {
+	const void *owner;
+	uint64_t pgsize_bitmap;
+	uint64_t aperture_start, aperture_last;
+	const struct ioas_resv *resv; /* device regions (kind/owner ignored) */
+	uint32_t nr_resv;
+};
+int ioas_add_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+		    const struct ioas_domain_desc *d);
+void ioas_remove_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			const void *owner);
+
+/* The usable ranges into a fresh array (caller frees). */
+int ioas_usable_ranges(struct ioasid_ioas *ioas, struct ioasid_iova_range **ret,
+		       uint32_t *ret_n);
+
+#endif

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The per-context object table: ids, reserve-then-publish, per-kind ops.
+ *
+ * Ids are small positive integers; a released id is reused, as iommufd's
+ * xarray reuses them. A reserved slot holds NULL until obj_publish(), so a
+ * half-built object is never visible to lookups.
+ */
+#include <string.h>
+
+#include "private.h"
+
+/* Per-kind operations, indexed by enum ioasid_obj_kind. */
+static const struct ioasid_obj_ops *const obj_ops[] = {
+	[IOASID_OBJ_IOAS] = &ioasid_ioas_obj_ops,
+};
+
+const char *obj_kind_name(enum ioasid_obj_kind kind)
+{
+	static const char *const names[] = {
+		[IOASID_OBJ_NONE] = "none",   [IOASID_OBJ_IOAS] = "ioas",
+		[IOASID_OBJ_SET] = "set",     [IOASID_OBJ_DEV] = "dev",
+		[IOASID_OBJ_HWPT] = "hwpt",   [IOASID_OBJ_FAULT_QUEUE] = "queue",
+	};
+
+	if ((unsigned int)kind < ARRAY_SIZE(names) && names[kind])
+		return names[kind];
+	return "?";
+}
+
+static const struct ioasid_obj_ops *ops_of(enum ioasid_obj_kind kind)
+{
+	if ((unsigned int)kind < ARRAY_SIZE(obj_ops))
+		return obj_ops[kind];
+	return NULL;
+}
+
+int obj_reserve(struct ioasid_ctx *ctx, uint32_t *ret_id)
+{
+	uint32_t id;
+
+	/* Make room in the free stack first so obj_abort() cannot fail. */
+	if (ctx->nr_free == ctx->cap_free) {
+		uint32_t ncap = ctx->cap_free ? ctx->cap_free * 2 : 16;
+		uint32_t *n = ioasid_realloc(ctx->free_ids, ncap * sizeof(*n));
+
+		if (!n)
+			return ioasid_err(ctx, -ENOMEM, "out of memory for the object id table");
+		ctx->free_ids = n;
+		ctx->cap_free = ncap;
+	}
+	if (ctx->nr_free) {
+		id = ctx->free_ids[--ctx->nr_free];
+	} else {
+		if (ctx->nr_slots == UINT32_MAX - 1)
+			return ioasid_err(ctx, -ENOSPC, "object ids exhausted");
+		if (ctx->nr_slots == ctx->cap_slots) {
+			uint32_t ncap = ctx->cap_slots ? ctx->cap_slots * 2 : 16;
+			struct ioasid_obj **n =
+				ioasid_realloc(ctx->objs, ncap * sizeof(*n));
+
+			if (!n)
+				return ioasid_err(ctx, -ENOMEM, "out of memory for the object id table");
+			ctx->objs = n;
+			ctx->cap_slots = ncap;
+		}
+		ctx->objs[ctx->nr_slots] = NULL;
+		id = ++ctx->nr_slots;
+	}
+	*ret_id = id;
+	return 0;
+}
+
+void obj_publish(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
+{
+	ctx->objs[obj->id - 1] = obj;
+	ctx->nr_objs++;
+}
+
+void obj_abort(struct ioasid_ctx *ctx, uint32_t id)
+{
+	ctx->objs[id - 1] = NULL;
+	ctx->free_ids[ctx->nr_free++] = id;
+}
+
+/* Take a published object out of the table (its memory is the caller's). */
+void obj_remove(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
+{
+	ctx->objs[obj->id - 1] = NULL;
+	ctx->free_ids[ctx->nr_free++] = obj->id;
+	ctx->nr_objs--;
+}
+
+struct ioasid_obj *obj_find(struct ioasid_ctx *ctx, uint32_t id,
+			    enum ioasid_obj_kind kind)
+{
+	struct ioasid_obj *obj;
+
+	if (id == 0 || id > ctx->nr_slots)
+		return NULL;
+	obj = ctx->objs[id - 1];
+	if (!obj || (kind != IOASID_OBJ_NONE && obj->kind != kind))
+		return NULL;
+	return obj;
+}
+
+struct ioasid_obj *obj_next(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind,
+			    uint32_t *pos)
+{
+	while (*pos < ctx->nr_slots) {
+		struct ioasid_obj *obj = ctx->objs[(*pos)++];
+
+		if (obj && (kind == IOASID_OBJ_NONE || obj->kind == kind))
+			return obj;
+	}
+	return NULL;
+}
+
+int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct ioasid_obj *obj = obj_find(ctx, id, IOASID_OBJ_NONE);
+	const struct ioasid_obj_ops *ops;
+
+	if (!obj)
+		return ioasid_err(ctx, -ENOENT, "no object with id %u", id);
+	ops = ops_of(obj->kind);
+	if (!ops || !ops->destroy)
+		return ioasid_err(ctx, -EINVAL, "%s %u cannot be destroyed by id",
+				  obj_kind_name(obj->kind), id);
+	if (obj->users)
+		return ioasid_err(ctx, -EBUSY, "%s %u is in use by %u other object(s)",
+				  obj_kind_name(obj->kind), id, obj->users);
+	obj_remove(ctx, obj);
+	ops->destroy(ctx, obj);
+	return 0;
+}
+
+/*
+ * Destroy everything, dependents first: repeat passes until the table is
+ * empty, each pass destroying the objects nobody uses any more.
+ */
+void obj_destroy_all(struct ioasid_ctx *ctx)
+{
+	bool progress = true;
+
+	while (ctx->nr_objs && progress) {
+		uint32_t i;
+
+		progress = false;
+		for (i = ctx->nr_slots; i > 0; i--) {
+			struct ioasid_obj *obj = ctx->objs[i - 1];
+			const struct ioasid_obj_ops *ops;
+
+			if (!obj || obj->users)
+				continue;
+			ops = ops_of(obj->kind);
+			obj_remove(ctx, obj);
+			if (ops && ops->destroy)
+				ops->destroy(ctx, obj);
+			progress = true;
+		}
+	}
+}
+
+void obj_table_free(struct ioasid_ctx *ctx)
+{
+	ioasid_free(ctx->objs);
+	ioasid_free(ctx->free_ids);
+	ctx->objs = NULL;
+	ctx->free_ids = NULL;
+}
+
+IOASID_EXPORT int ioasid_ctx_destroy(struct ioasid_ctx *ctx, uint32_t id)
+{
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	ret = obj_destroy_locked(ctx, id);
+	ctx_unlock(ctx);
+	return ret;
+}
+
+IOASID_EXPORT enum ioasid_obj_kind ioasid_obj_kind(struct ioasid_ctx *ctx,
+						   uint32_t id)
+{
+	struct ioasid_obj *obj;
+	enum ioasid_obj_kind kind;
+
+	if (!ctx)
+		return IOASID_OBJ_NONE;
+	ctx_lock(ctx);
+	obj = obj_find(ctx, id, IOASID_OBJ_NONE);
+	kind = obj ? obj->kind : IOASID_OBJ_NONE;
+	ctx_unlock(ctx);
+	return kind;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libioasid internals shared by the core object files and the backends.
+ */
+#ifndef IOASID_PRIVATE_H
+#define IOASID_PRIVATE_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ioasid/ioasid.h>
+
+#include "alloc.h"
+
+struct ioasid_backend_ops;
+struct ioasid_obj;
+
+#define IOASID_ERRMSG_MAX 256
+
+/*
+ * Every object begins with this header. Objects live in the context's id
+ * table; an id is reserved first (slot holds NULL while the object is being
+ * built, so nobody can find it) and published only when everything that
+ * can fail has succeeded, as iommufd does.
+ */
+struct ioasid_obj {
+	uint32_t id;
+	enum ioasid_obj_kind kind;
+	uint32_t users; /* other objects that depend on this one */
+};
+
+/* Per-kind operations, one table per object kind (see obj.c). */
+struct ioasid_obj_ops {
+	const char *name;
+	/* Tear down and free; called with the ctx lock held, users == 0. */
+	void (*destroy)(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+};
+
+struct ioasid_ctx {
+	pthread_mutex_t lock;
+	const struct ioasid_backend_ops *ops;
+	void *be; /* backend private state */
+	char spec[256];
+	char reason[256];
+
+	ioasid_log_fn log;
+	void *log_data;
+	int log_level;
+	uint32_t flags;
+
+	/* id table: slot i holds the object with id i + 1 */
+	struct ioasid_obj **objs;
+	uint32_t nr_slots;
+	uint32_t cap_slots;
+	uint32_t *free_ids; /* stack of released ids, reused lowest-last */
+	uint32_t nr_free;
+	uint32_t cap_free;
+	uint32_t nr_objs;
+
+	/* pinned-page accounting (kernel-uapi.md §4.5) */
+	uint64_t pinned_pages;
+	uint64_t pinned_limit; /* bytes; 0 = RLIMIT_MEMLOCK */
+	uint64_t rlimit_bytes; /* cached RLIMIT_MEMLOCK; 0 = not read yet */
+	uint32_t rlimit_age;   /* charges since it was read */
+	bool exempt_enabled;
+	bool exempt_checked;
+	bool has_cap_ipc_lock;
+
+	/* shared-pages records created by copy (see ioas.c) */
+	struct ioas_pages *pages;
+	uint32_t nr_pages;
+	uint32_t cap_pages;
+	uint32_t free_pages_head;
+
+	/* last error of any thread */
+	char errmsg[IOASID_ERRMSG_MAX];
+};
+
+/* Locking: every public entry point takes ctx->lock. */
+static inline void ctx_lock(struct ioasid_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+}
+
+static inline void ctx_unlock(struct ioasid_ctx *ctx)
+{
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+/*
+ * Record an error: @err is a negative errno, returned unchanged, so that
+ * call sites read `return ioasid_err(ctx, -EINVAL, "length %llu", len);`.
+ * @ctx may be NULL (only the thread's message is set).
+ */
+int ioasid_err(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ioasid_verr(struct ioasid_ctx *ctx, int err, const char *fmt, va_list ap);
+
+/* Log at @level through the context's callback (never prints). */
+void ioasid_log(struct ioasid_ctx *ctx, enum ioasid_log_level level,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Option-struct check (libbpf's OPTS_VALID): @opts of user size @user_sz,
+ * of which the library knows @known_sz bytes. Return: 0, -EINVAL for a size
+ * smaller than sizeof(size_t), -E2BIG for a non-zero unknown tail.
+ */
+int ioasid_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz,
+		      size_t known_sz, const char *what);
+
+/* Object table (obj.c). */
+int obj_reserve(struct ioasid_ctx *ctx, uint32_t *ret_id);
+void obj_publish(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+void obj_abort(struct ioasid_ctx *ctx, uint32_t id);
+void obj_remove(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+struct ioasid_obj *obj_find(struct ioasid_ctx *ctx, uint32_t id,
+			    enum ioasid_obj_kind kind);
+const char *obj_kind_name(enum ioasid_obj_kind kind);
+int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id);
+void obj_destroy_all(struct ioasid_ctx *ctx);
+void obj_table_free(struct ioasid_ctx *ctx);
+/* Iterate objects of one kind in id order: start with *pos = 0. */
+struct ioasid_obj *obj_next(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind,
+			    uint32_t *pos);
+
+extern const struct ioasid_obj_ops ioasid_ioas_obj_ops;
+
+/* Pinned-page accounting (pin.c). */
+int pin_charge(struct ioasid_ctx *ctx, uint64_t pages);
+void pin_uncharge(struct ioasid_ctx *ctx, uint64_t pages);
+uint64_t pin_limit_pages(struct ioasid_ctx *ctx);
+
+/* Host page size (cached). */
+uint64_t ioasid_page_size(void);
+
+#define IOASID_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define IOASID_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Every Check suite of the unit tests, one line each; check-all.c runs
+ * them all (or those named by CK_RUN_SUITE).
+ */
+#ifndef IOASID_TEST_SUITES_H
+#define IOASID_TEST_SUITES_H
+
+#include <check.h>
+
+#define IOASID_SUITES(X) \
+	X(ctx)           \
+	X(ioas)          \
+	X(alloc_fail)    \
+	X(threads)       \
+	X(iova_tree)
+
+#define DECLARE_SUITE(name) Suite *name##_suite(void);
+IOASID_SUITES(DECLARE_SUITE)
+#undef DECLARE_SUITE
+
+#endif
