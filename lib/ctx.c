@@ -10,6 +10,8 @@
 
 #include "private.h"
 #include "backend/backend.h"
+#include "dev-private.h"
+#include "pasid-alloc.h"
 
 IOASID_EXPORT const char *ioasid_version(void)
 {
@@ -54,6 +56,7 @@ static int ctx_new(const struct ioasid_ctx_opts *opts, struct ioasid_ctx **ret)
 static void ctx_free(struct ioasid_ctx *ctx)
 {
 	obj_table_free(ctx);
+	pasid_space_free(ctx->pasids);
 	ioasid_free(ctx->pages);
 	pthread_mutex_destroy(&ctx->lock);
 	ioasid_free(ctx);
@@ -211,6 +214,7 @@ IOASID_EXPORT void ioasid_ctx_close(struct ioasid_ctx *ctx)
 	if (!ctx)
 		return;
 	ctx_lock(ctx);
+	dev_detach_all(ctx);
 	obj_destroy_all(ctx);
 	ctx->ops->close(ctx);
 	ctx_unlock(ctx);

@@ -58,11 +58,17 @@ struct ioasid_ioas {
 
 	uint64_t alignment; /* derived from domains and huge_pages */
 	bool huge_pages;
+	uint32_t set; /* owning set, 0 = the context */
+
+	ioasid_ranges_cb ranges_cb; /* told when usable ranges change */
+	void *ranges_cb_data;
 
 	void *be; /* backend state */
 };
 
 struct ioasid_ioas *ioas_get(struct ioasid_ctx *ctx, uint32_t id);
+struct ioasid_ioas *ioas_get_err(struct ioasid_ctx *ctx, uint32_t id);
+int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id);
 
 /*
  * Domain constraints (used by device attach): add/remove the aperture

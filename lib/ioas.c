@@ -13,6 +13,7 @@
 
 #include "ioas-private.h"
 #include "backend/backend.h"
+#include "set-private.h"
 
 /* The largest automatic alignment: the THP size on x86-64 (§4.3). */
 #define AUTO_ALIGN_MAX (2ull << 20)
@@ -24,7 +25,7 @@ struct ioasid_ioas *ioas_get(struct ioasid_ctx *ctx, uint32_t id)
 	return (struct ioasid_ioas *)obj_find(ctx, id, IOASID_OBJ_IOAS);
 }
 
-static struct ioasid_ioas *ioas_get_err(struct ioasid_ctx *ctx, uint32_t id)
+struct ioasid_ioas *ioas_get_err(struct ioasid_ctx *ctx, uint32_t id)
 {
 	struct ioasid_ioas *ioas = ioas_get(ctx, id);
 
@@ -320,6 +321,8 @@ static void ioas_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ioas_remove_all(ctx, ioas, NULL);
 	if (ctx->ops->ioas_destroy)
 		ctx->ops->ioas_destroy(ctx, ioas);
+	if (ioas->set)
+		set_put_ioas(ctx, ioas->set);
 	ioas_free(ioas);
 }
 
@@ -328,48 +331,52 @@ const struct ioasid_obj_ops ioasid_ioas_obj_ops = {
 	.destroy = ioas_obj_destroy,
 };
 
-IOASID_EXPORT int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ret_id)
+int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id)
 {
 	struct ioasid_ioas *ioas;
 	uint32_t id;
 	int err;
 
-	if (!ctx || !ret_id)
-		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_alloc: NULL argument");
-	ctx_lock(ctx);
 	err = obj_reserve(ctx, &id);
 	if (err)
-		goto out;
-	err = -ENOMEM;
+		return err;
 	ioas = ioasid_calloc(1, sizeof(*ioas));
-	if (!ioas)
-		goto abort;
+	if (!ioas) {
+		obj_abort(ctx, id);
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an IOAS");
+	}
 	ioas->areas = iova_tree_new();
-	if (!ioas->areas)
-		goto free;
+	if (!ioas->areas) {
+		err = ioasid_err(ctx, -ENOMEM, "out of memory for an IOAS");
+		goto fail;
+	}
 	ioas->obj.id = id;
 	ioas->obj.kind = IOASID_OBJ_IOAS;
 	ioas->huge_pages = true;
 	ioas->alignment = 1;
+	ioas->set = set;
 	if (ctx->ops->ioas_alloc) {
 		err = ctx->ops->ioas_alloc(ctx, ioas);
 		if (err)
-			goto free_keep_msg;
+			goto fail;
 	}
 	obj_publish(ctx, &ioas->obj);
 	*ret_id = id;
-	ctx_unlock(ctx);
 	return 0;
-free:
-	ioasid_err(ctx, -ENOMEM, "out of memory for an IOAS");
-free_keep_msg:
+fail:
 	ioas_free(ioas);
-	goto abort_keep_msg;
-abort:
-	ioasid_err(ctx, -ENOMEM, "out of memory for an IOAS");
-abort_keep_msg:
 	obj_abort(ctx, id);
-out:
+	return err;
+}
+
+IOASID_EXPORT int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ret_id)
+{
+	int err;
+
+	if (!ctx || !ret_id)
+		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_alloc: NULL argument");
+	ctx_lock(ctx);
+	err = ioas_alloc_locked(ctx, 0, ret_id);
 	ctx_unlock(ctx);
 	return err;
 }

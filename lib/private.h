@@ -75,6 +75,10 @@ struct ioasid_ctx {
 	uint32_t cap_pages;
 	uint32_t free_pages_head;
 
+	/* PASID space (set.c), created on first use */
+	struct pasid_space *pasids;
+	uint32_t pasid_width; /* set by the backend at open */
+
 	/* last error of any thread */
 	char errmsg[IOASID_ERRMSG_MAX];
 };
@@ -127,6 +131,10 @@ struct ioasid_obj *obj_next(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind,
 			    uint32_t *pos);
 
 extern const struct ioasid_obj_ops ioasid_ioas_obj_ops;
+extern const struct ioasid_obj_ops ioasid_set_obj_ops;
+extern const struct ioasid_obj_ops ioasid_dev_obj_ops;
+
+struct pasid_space;
 
 /* Pinned-page accounting (pin.c). */
 int pin_charge(struct ioasid_ctx *ctx, uint64_t pages);

@@ -9,6 +9,12 @@
 #include <ioasid/common.h>
 #include <ioasid/ctx.h>
 #include <ioasid/ioas.h>
+#include <ioasid/set.h>
+#include <ioasid/dev.h>
+#include <ioasid/caps.h>
+#include <ioasid/json.h>
+#include <ioasid/sim.h>
+#include <ioasid/monitor.h>
 
 #ifdef __cplusplus
 extern "C" {

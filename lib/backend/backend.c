@@ -32,3 +32,10 @@ const struct ioasid_backend_ops *backend_by_name(const char *name, size_t len)
 			return backends[i];
 	return NULL;
 }
+
+int backend_not_built(struct ioasid_ctx *ctx, const char *name, const char *what)
+{
+	return ioasid_err(ctx, -EOPNOTSUPP,
+			  "the %s backend%s%s is not implemented in libioasid %s yet; use --backend sim",
+			  name, what ? " " : "", what ? what : "", PACKAGE_VERSION);
+}

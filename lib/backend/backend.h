@@ -19,6 +19,8 @@
 #include "../iova-tree.h"
 
 struct ioasid_ioas;
+struct ioasid_dev;
+struct ioasid_dev_entry;
 
 struct ioasid_backend_ops {
 	const char *name;             /* REQUIRED: "sim", "iommufd", "vfio" */
@@ -42,7 +44,28 @@ struct ioasid_backend_ops {
 			   const struct iova_area *area);
 	int (*ioas_set_option)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 			       enum ioasid_ioas_option opt, uint64_t val);
+
+	/*
+	 * Devices. dev_bind fills dev->props, dev->caps/caps_len and dev->be
+	 * (-ENOENT for an unknown name); NULL: binding is refused.
+	 */
+	int (*dev_bind)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			const char *name);
+	int (*dev_bind_fd)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);
+	/* Undo dev_bind; frees what it allocated except dev itself. */
+	void (*dev_unbind)(struct ioasid_ctx *ctx, struct ioasid_dev *dev);
+	/* The devices on offer: fill up to @cap entries, report the total. */
+	int (*dev_list)(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
+			uint32_t cap, uint32_t *total);
+	/* (dev, pasid) joins/leaves an IOAS, after the core's checks. */
+	int (*dev_attach_ioas)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			       uint32_t pasid, struct ioasid_ioas *ioas);
+	void (*dev_detach_ioas)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+				uint32_t pasid, struct ioasid_ioas *ioas);
 };
+
+/* Shared by the backends that are not built yet. */
+int backend_not_built(struct ioasid_ctx *ctx, const char *name, const char *what);
 
 /* The backends this build knows, by kind (backend.c). */
 const struct ioasid_backend_ops *backend_find(enum ioasid_backend_kind kind);

@@ -13,7 +13,13 @@
 	X(ioas)          \
 	X(alloc_fail)    \
 	X(threads)       \
-	X(iova_tree)
+	X(iova_tree)     \
+	X(caps)          \
+	X(profile)       \
+	X(pasid_alloc)   \
+	X(monitor)       \
+	X(set)           \
+	X(dev)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)

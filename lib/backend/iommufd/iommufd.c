@@ -1,30 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * iommufd backend (/dev/iommu + VFIO cdevs).
- *
- * Not implemented in this release: opening it fails with -EOPNOTSUPP and
- * says so, rather than pretending to work (see the real-backend issue).
+ * The iommufd backend. Not implemented in this release: opening it fails with
+ * -EOPNOTSUPP and says so, never a fake success.
  */
+#include <stdio.h>
+
 #include "../backend.h"
 
 static int iommufd_open(struct ioasid_ctx *ctx, const char *arg)
 {
-	return ioasid_err(ctx, -EOPNOTSUPP,
-			  "the iommufd backend%s%s is not implemented in libioasid %s yet; use --backend sim",
-			  arg ? " at " : "", arg ? arg : "", PACKAGE_VERSION);
+	char what[300];
+
+	snprintf(what, sizeof(what), "%s%s", arg ? "at " : "", arg ? arg : "");
+	return backend_not_built(ctx, "iommufd", arg ? what : NULL);
 }
 
 static int iommufd_open_fd(struct ioasid_ctx *ctx, int fd, bool own)
 {
-	(void)own;
-	return ioasid_err(ctx, -EOPNOTSUPP,
-			  "the iommufd backend (fd %d) is not implemented in libioasid %s yet",
-			  fd, PACKAGE_VERSION);
+	char what[32];
+
+	snprintf(what, sizeof(what), "over fd %d", fd);
+	return backend_not_built(ctx, "iommufd", what);
 }
 
 static void iommufd_close(struct ioasid_ctx *ctx)
 {
-	(void)ctx;
 }
 
 const struct ioasid_backend_ops ioasid_iommufd_backend = {

@@ -1,23 +1,41 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The simulated IOMMU backend.
+ * The simulated IOMMU backend: a profile (one IOMMU model and its devices,
+ * profile.c), device binding with capability chains built from it
+ * (sim-caps.c), and run-time hot-plug.
  *
- * The core's records are the address spaces; the sim adds the IOMMU model
- * and its devices (a profile), and later the page tables, caches and DMA.
+ * The core's records are the address spaces; translation (page tables,
+ * caches, DMA) builds on them in later parts of the sim.
  */
 #include <string.h>
 
-#include "../backend.h"
 #include "sim-private.h"
+#include "../../dev-private.h"
+
+static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
+{
+	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
+}
 
 static int sim_open(struct ioasid_ctx *ctx, const char *arg)
 {
-	struct sim_ctx *sim = ioasid_calloc(1, sizeof(*sim));
+	struct sim_ctx *sim;
+	char err[IOASID_ERRMSG_MAX] = "";
+	int r;
 
+	sim = ioasid_calloc(1, sizeof(*sim));
 	if (!sim)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for the simulated IOMMU");
-	snprintf(sim->profile_name, sizeof(sim->profile_name), "%s", arg ? arg : "vtd");
+	r = sim_profile_load(arg ? arg : sim_profile_builtin_names()[0], &sim->profile,
+			     err, sizeof(err));
+	if (r) {
+		ioasid_free(sim);
+		return ioasid_err(ctx, r, "sim profile %s: %s", arg ? arg : "(default)", err);
+	}
 	ctx->be = sim;
+	ctx->pasid_width = sim->profile->pasid_width;
+	snprintf(ctx->reason + strlen(ctx->reason), sizeof(ctx->reason) - strlen(ctx->reason),
+		 ", profile %s", sim->profile->name);
 	return 0;
 }
 
@@ -25,8 +43,84 @@ static void sim_close(struct ioasid_ctx *ctx)
 {
 	struct sim_ctx *sim = ctx->be;
 
+	sim_profile_free(sim->profile);
 	ioasid_free(sim);
 	ctx->be = NULL;
+}
+
+static void list_names(const struct sim_profile *p, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < p->nr_devices && used + 1 < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "", p->devices[i].name);
+}
+
+static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *name)
+{
+	struct sim_ctx *sim = ctx->be;
+	const struct sim_profile *p = sim->profile;
+	const struct sim_dev_desc *d = sim_profile_find_device(p, name);
+	uint32_t i, n = 0;
+	int err;
+
+	if (!d) {
+		char names[160];
+
+		list_names(p, names, sizeof(names));
+		return ioasid_err(ctx, -ENOENT, "no device '%s' in sim profile '%s' (devices: %s)",
+				  name, p->name, names[0] ? names : "none");
+	}
+	if (d->nr_regions) {
+		dev->props.resv = ioasid_calloc(d->nr_regions, sizeof(*dev->props.resv));
+		if (!dev->props.resv)
+			return ioasid_err(ctx, -ENOMEM, "out of memory for reserved regions");
+	}
+	/* Relaxable direct regions do not restrict the IOAS (§4.1). */
+	for (i = 0; i < d->nr_regions; i++) {
+		if (d->regions[i].type == SIM_RESV_DIRECT_RELAXABLE)
+			continue;
+		dev->props.resv[n].start = d->regions[i].start;
+		dev->props.resv[n].last = d->regions[i].last;
+		dev->props.resv[n].type = sim_resv_to_caps(d->regions[i].type);
+		n++;
+	}
+	dev->props.nr_resv = n;
+	dev->props.pgsize_bitmap = d->page_sizes;
+	dev->props.aperture_start = p->aperture_start;
+	dev->props.aperture_last = p->aperture_last;
+	dev->props.pasid_width = IOASID_MIN(d->pasid_width, p->pasid_width);
+	dev->props.pri = d->pri && p->pri;
+	dev->props.ats = d->ats && p->ats;
+	err = sim_dev_caps(ctx, p, d, &dev->caps, &dev->caps_len);
+	if (err) {
+		ioasid_free(dev->props.resv);
+		dev->props.resv = NULL;
+	}
+	return err;
+}
+
+static void sim_dev_unbind(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
+{
+}
+
+static int sim_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
+			uint32_t cap, uint32_t *total)
+{
+	const struct sim_profile *p = ((struct sim_ctx *)ctx->be)->profile;
+	uint32_t i;
+
+	for (i = 0; i < p->nr_devices && i < cap; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		snprintf(out[i].name, sizeof(out[i].name), "%s", p->devices[i].name);
+		snprintf(out[i].bdf, sizeof(out[i].bdf), "%s", p->devices[i].bdf);
+		snprintf(out[i].iommu, sizeof(out[i].iommu), "%s", sim_vendor_name(p->vendor));
+		snprintf(out[i].driver, sizeof(out[i].driver), "sim");
+	}
+	*total = p->nr_devices;
+	return 0;
 }
 
 const struct ioasid_backend_ops ioasid_sim_backend = {
@@ -34,4 +128,173 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.kind = IOASID_BACKEND_SIM,
 	.open = sim_open,
 	.close = sim_close,
+	.dev_bind = sim_dev_bind,
+	.dev_unbind = sim_dev_unbind,
+	.dev_list = sim_dev_list,
 };
+
+/* ---- the sim's own API (sim.h) ---- */
+
+IOASID_EXPORT const char *const *ioasid_sim_profiles(void)
+{
+	return sim_profile_builtin_names();
+}
+
+IOASID_EXPORT const char *ioasid_sim_profile_name(struct ioasid_ctx *ctx)
+{
+	struct sim_ctx *sim = sim_of(ctx);
+
+	return sim ? sim->profile->name : NULL;
+}
+
+static int not_sim(struct ioasid_ctx *ctx)
+{
+	return ioasid_err(ctx, -EOPNOTSUPP, "this is a %s context, not a sim context",
+			  ctx ? ctx->ops->name : "NULL");
+}
+
+static int sim_type_from_caps(uint32_t t, enum sim_resv_type *out)
+{
+	switch (t) {
+	case IOASID_RESV_RESERVED:
+		*out = SIM_RESV_RESERVED;
+		return 0;
+	case IOASID_RESV_MSI:
+		*out = SIM_RESV_MSI;
+		return 0;
+	case IOASID_RESV_SW_MSI:
+		*out = SIM_RESV_SW_MSI;
+		return 0;
+	case IOASID_RESV_DIRECT:
+		*out = SIM_RESV_DIRECT;
+		return 0;
+	case IOASID_RESV_DIRECT_RELAXABLE:
+		*out = SIM_RESV_DIRECT_RELAXABLE;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+IOASID_EXPORT int ioasid_sim_dev_add(struct ioasid_ctx *ctx,
+				     const struct ioasid_sim_dev_desc *desc)
+{
+	struct ioasid_sim_dev_desc o = { 0 };
+	struct sim_dev_desc d;
+	struct sim_ctx *sim;
+	ioasid_sim_event_cb cb = NULL;
+	void *cb_data = NULL;
+	char err[IOASID_ERRMSG_MAX] = "";
+	uint32_t i;
+	int r;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!desc)
+		return ioasid_err(ctx, -EINVAL, "ioasid_sim_dev_add: desc is NULL");
+	r = ioasid_opts_check(ctx, desc, desc->sz, sizeof(o), "struct ioasid_sim_dev_desc");
+	if (r)
+		return r;
+	memcpy(&o, desc, IOASID_MIN(desc->sz, sizeof(o)));
+	memset(&d, 0, sizeof(d));
+	if (o.name && strlen(o.name) >= sizeof(d.name))
+		return ioasid_err(ctx, -EINVAL, "device name '%s' is longer than %zu bytes", o.name,
+				  sizeof(d.name) - 1);
+	if (o.bdf && strlen(o.bdf) >= sizeof(d.bdf))
+		return ioasid_err(ctx, -EINVAL, "bdf '%s' is too long", o.bdf);
+	if (o.pasid_width > 255)
+		return ioasid_err(ctx, -EINVAL, "pasid_width %u is above 20", o.pasid_width);
+	if (o.flags & ~(IOASID_SIM_DEV_PRI | IOASID_SIM_DEV_ATS))
+		return ioasid_err(ctx, -EINVAL, "unknown sim device flags 0x%x", o.flags);
+	if (o.nr_resv > SIM_DEV_MAX_REGIONS)
+		return ioasid_err(ctx, -E2BIG, "%u reserved regions; a device has at most %d",
+				  o.nr_resv, SIM_DEV_MAX_REGIONS);
+	if (o.nr_resv && !o.resv)
+		return ioasid_err(ctx, -EINVAL, "resv is NULL with %u regions", o.nr_resv);
+	if (o.name)
+		snprintf(d.name, sizeof(d.name), "%s", o.name);
+	if (o.bdf)
+		snprintf(d.bdf, sizeof(d.bdf), "%s", o.bdf);
+	d.page_sizes = o.pgsize_bitmap;
+	d.pasid_width = (uint8_t)o.pasid_width;
+	d.pri = o.flags & IOASID_SIM_DEV_PRI;
+	d.ats = o.flags & IOASID_SIM_DEV_ATS;
+	d.nr_regions = o.nr_resv;
+	for (i = 0; i < o.nr_resv; i++) {
+		d.regions[i].start = o.resv[i].start;
+		d.regions[i].last = o.resv[i].last;
+		if (sim_type_from_caps(o.resv[i].type, &d.regions[i].type))
+			return ioasid_err(ctx, -EINVAL, "reserved region %u: unknown type %u", i,
+					  o.resv[i].type);
+	}
+	ctx_lock(ctx);
+	sim = sim_of(ctx);
+	if (!sim) {
+		r = not_sim(ctx);
+		goto out;
+	}
+	r = sim_profile_add_device(sim->profile, &d, err, sizeof(err));
+	if (r) {
+		ioasid_err(ctx, r, "adding a sim device: %s", err);
+		goto out;
+	}
+	cb = sim->ev_cb;
+	cb_data = sim->ev_data;
+	snprintf(err, sizeof(err), "%s", sim->profile->devices[sim->profile->nr_devices - 1].name);
+out:
+	ctx_unlock(ctx);
+	if (!r && cb)
+		cb(cb_data, ctx, IOASID_SIM_DEV_ADDED, err);
+	return r;
+}
+
+IOASID_EXPORT int ioasid_sim_dev_remove(struct ioasid_ctx *ctx, const char *name)
+{
+	struct sim_ctx *sim;
+	ioasid_sim_event_cb cb = NULL;
+	void *cb_data = NULL;
+	char err[IOASID_ERRMSG_MAX] = "";
+	int r;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!name)
+		return ioasid_err(ctx, -EINVAL, "ioasid_sim_dev_remove: name is NULL");
+	ctx_lock(ctx);
+	sim = sim_of(ctx);
+	if (!sim) {
+		r = not_sim(ctx);
+	} else if (dev_find_by_name(ctx, name)) {
+		r = ioasid_err(ctx, -EBUSY, "sim device %s is bound; unbind it first", name);
+	} else {
+		r = sim_profile_remove_device(sim->profile, name, err, sizeof(err));
+		if (r)
+			ioasid_err(ctx, r, "removing sim device %s: %s", name, err);
+		cb = sim->ev_cb;
+		cb_data = sim->ev_data;
+	}
+	ctx_unlock(ctx);
+	if (!r && cb)
+		cb(cb_data, ctx, IOASID_SIM_DEV_REMOVED, name);
+	return r;
+}
+
+IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx, ioasid_sim_event_cb cb,
+					  void *data)
+{
+	struct sim_ctx *sim;
+	int r = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	sim = sim_of(ctx);
+	if (!sim) {
+		r = not_sim(ctx);
+	} else {
+		sim->ev_cb = cb;
+		sim->ev_data = data;
+	}
+	ctx_unlock(ctx);
+	return r;
+}

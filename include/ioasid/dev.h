@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libioasid: devices — bind, information, attach and detach.
+ *
+ * A bound device is an object of the context. It is attached, with or
+ * without a PASID, to an address space (through an implicit domain, as
+ * iommufd makes an automatic HWPT) or to a hardware page table. The
+ * kernel's rules hold on every backend (kernel-uapi.md §4.1, §4.2):
+ *  - the address space's alignment becomes the largest smallest page size
+ *    of its attached domains; a device whose page sizes conflict with an
+ *    existing mapping, or whose reserved regions cover one, is refused with
+ *    -EADDRINUSE and a message that names both;
+ *  - usable IOVA = the attached apertures' intersection minus every
+ *    reserved region; detach widens it again.
+ */
+#ifndef IOASID_DEV_H
+#define IOASID_DEV_H
+
+#include <stdbool.h>
+#include <ioasid/ctx.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * ioasid_dev_bind() - bind a device to the context.
+ * @ctx: the context.
+ * @name: a sim device name ("sim0"), a VFIO cdev path
+ *        ("/dev/vfio/devices/vfio0") or a PCI address ("0000:00:01.0").
+ * @ret_dev: the device's id.
+ * Return: 0; -ENOENT no such device; -EBUSY already bound in this
+ * context; -EOPNOTSUPP when the backend cannot bind this kind of name.
+ */
+IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name,
+				  uint32_t *ret_dev);
+
+/**
+ * ioasid_dev_bind_fd() - bind an already-open VFIO device fd.
+ * @ctx: the context.
+ * @fd: the VFIO cdev fd; the caller keeps it.
+ * @ret_dev: the device's id.
+ * Return: 0; -EBADF; -EOPNOTSUPP on backends without VFIO devices (sim).
+ */
+IOASID_EXPORT int ioasid_dev_bind_fd(struct ioasid_ctx *ctx, int fd,
+				     uint32_t *ret_dev);
+
+/**
+ * ioasid_dev_unbind() - unbind a device.
+ * @ctx: the context.
+ * @dev: the device.
+ * Return: 0; -ENOENT unknown device; -EBUSY while it is attached.
+ */
+IOASID_EXPORT int ioasid_dev_unbind(struct ioasid_ctx *ctx, uint32_t dev);
+
+/**
+ * ioasid_dev_fd() - the VFIO device fd behind a bound device, for regions
+ * and interrupts. It stays owned by the library.
+ * @ctx: the context.
+ * @dev: the device.
+ * @ret_fd: the fd.
+ * Return: 0; -ENOENT; -EOPNOTSUPP when there is none (sim).
+ */
+IOASID_EXPORT int ioasid_dev_fd(struct ioasid_ctx *ctx, uint32_t dev,
+				int *ret_fd);
+
+/**
+ * ioasid_dev_name() - the name the device was bound by.
+ * @ctx: the context.
+ * @dev: the device.
+ * @buf: where to write it (NUL-terminated, truncated to @len).
+ * @len: size of @buf.
+ * Return: 0, or -ENOENT.
+ */
+IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t dev,
+				  char *buf, size_t len);
+
+/**
+ * ioasid_dev_info() - the device's capability chain (caps.h).
+ * @ctx: the context.
+ * @dev: the device.
+ * @buf: where to copy it (may be NULL when @len is 0).
+ * @len: size of @buf.
+ * @ret_len: the chain's full size.
+ *
+ * Copies min(@len, full size) bytes, like IOMMU_GET_HW_INFO.
+ * Return: 0; -EMSGSIZE when @len is smaller than the chain (the first
+ * @len bytes and *@ret_len are still written); -ENOENT.
+ */
+IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t dev,
+				  void *buf, size_t len, size_t *ret_len);
+
+/* Options of ioasid_dev_attach(); see IOASID_OPTS(). */
+struct ioasid_attach_opts {
+	size_t sz;
+	/*
+	 * The set acting (required for a PASID attach: the PASID must be
+	 * allocated to it, else -EPERM); 0 = none.
+	 */
+	uint32_t set;
+	uint32_t flags; /* none defined yet: must be 0 */
+};
+
+/**
+ * ioasid_dev_attach() - attach (device, PASID) to an address space or a
+ * hardware page table.
+ * @ctx: the context.
+ * @dev: the device.
+ * @pasid: IOASID_PASID_NONE for requests without PASID, else a PASID.
+ * @pt: an IOAS or HWPT id.
+ * @opts: options or NULL.
+ *
+ * Return: 0; -ENOENT unknown device or @pt; -EBUSY (dev, PASID) is already
+ * attached; -EADDRINUSE conflicts with existing mappings (page sizes or
+ * reserved regions; the message names both sides); -EOPNOTSUPP a PASID on
+ * a device without PASID support; -EINVAL a PASID beyond the device's
+ * width, or a bad option; -EPERM a PASID that the acting set does not hold.
+ */
+IOASID_EXPORT int ioasid_dev_attach(struct ioasid_ctx *ctx, uint32_t dev,
+				    uint32_t pasid, uint32_t pt,
+				    const struct ioasid_attach_opts *opts);
+
+/**
+ * ioasid_dev_detach() - detach (device, PASID).
+ * @ctx: the context.
+ * @dev: the device.
+ * @pasid: IOASID_PASID_NONE or the PASID.
+ * Return: 0; -ENOENT when nothing is attached there.
+ */
+IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t dev,
+				    uint32_t pasid);
+
+/**
+ * ioasid_dev_attached() - what (device, PASID) is attached to.
+ * @ctx: the context.
+ * @dev: the device.
+ * @pasid: IOASID_PASID_NONE or the PASID.
+ * @ret_pt: the IOAS or HWPT id.
+ * Return: 0; -ENOENT when nothing is attached there.
+ */
+IOASID_EXPORT int ioasid_dev_attached(struct ioasid_ctx *ctx, uint32_t dev,
+				      uint32_t pasid, uint32_t *ret_pt);
+
+/*
+ * Called after the usable IOVA ranges of @ioas changed (attach, detach,
+ * reservation), without the context lock held: it may call back into the
+ * context, e.g. ioasid_ioas_iova_ranges().
+ */
+typedef void (*ioasid_ranges_cb)(void *data, struct ioasid_ctx *ctx,
+				 uint32_t ioas);
+
+/**
+ * ioasid_ioas_set_ranges_cb() - set (or clear with NULL) the callback that
+ * tells the owner of @ioas its usable ranges changed.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @cb: callback.
+ * @data: passed to @cb.
+ * Return: 0, or -ENOENT.
+ */
+IOASID_EXPORT int ioasid_ioas_set_ranges_cb(struct ioasid_ctx *ctx,
+					    uint32_t ioas, ioasid_ranges_cb cb,
+					    void *data);
+
+/* One device the backend can offer, as ioasid_dev_list() reports it. */
+struct ioasid_dev_entry {
+	char name[64];        /* what ioasid_dev_bind() takes */
+	char bdf[32];         /* PCI address, "" if none */
+	char iommu[32];       /* IOMMU type: "vtd", "smmuv3", "amd", ... */
+	char driver[32];      /* the bound driver ("vfio-pci"; "sim" on the sim) */
+	char group[32];       /* IOMMU group / VFIO cdev path, "" if none */
+	uint32_t bound;       /* id when bound in this context, else 0 */
+	uint32_t __reserved;
+};
+
+/**
+ * ioasid_dev_list() - the devices this context's backend offers.
+ * @ctx: the context.
+ * @out: array of *@num entries (may be NULL when *@num is 0).
+ * @num: in: capacity; out: the total number.
+ * Return: 0; -EMSGSIZE when the array was too small (the first entries
+ * and the total are written).
+ */
+IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx,
+				  struct ioasid_dev_entry *out, uint32_t *num);
+
+/**
+ * ioasid_host_devices() - scan this host for VFIO devices without a
+ * context: /dev/vfio/devices and the sysfs IOMMU groups, with each
+ * device's IOMMU type and driver.
+ * @out: array of *@num entries (may be NULL when *@num is 0).
+ * @num: in: capacity; out: the total number.
+ * Return: 0; -EMSGSIZE as ioasid_dev_list(); -ENOMEM.
+ */
+IOASID_EXPORT int ioasid_host_devices(struct ioasid_dev_entry *out,
+				      uint32_t *num);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOASID_DEV_H */

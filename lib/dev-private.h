@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef IOASID_DEV_PRIVATE_H
+#define IOASID_DEV_PRIVATE_H
+
+#include "private.h"
+#include "ioas-private.h"
+
+/* What the backend found out about a device when it was bound. */
+struct dev_props {
+	uint64_t pgsize_bitmap;
+	uint64_t aperture_start;
+	uint64_t aperture_last;
+	uint32_t pasid_width; /* 0 = no PASID */
+	bool pri;
+	bool ats;
+	struct ioas_resv *resv; /* reserved regions (kind/owner unused) */
+	uint32_t nr_resv;
+};
+
+/* One (device, PASID) attachment. Allocated alone: its address is the
+ * owner token of the domain constraints it put on the IOAS. */
+struct dev_attach {
+	uint32_t pasid; /* IOASID_PASID_NONE for the RID */
+	uint32_t pt;    /* IOAS or HWPT id */
+	uint32_t set;   /* acting set, 0 = none */
+};
+
+struct ioasid_dev {
+	struct ioasid_obj obj;
+	char name[64];
+	struct dev_props props;
+	void *caps;      /* capability chain built at bind */
+	size_t caps_len;
+	struct dev_attach **att;
+	uint32_t nr_att, cap_att;
+	void *be;        /* backend state */
+};
+
+struct ioasid_dev *dev_get(struct ioasid_ctx *ctx, uint32_t id);
+/* Is @pasid attached on any device of the context? */
+bool dev_pasid_attached(struct ioasid_ctx *ctx, uint32_t pasid);
+/* The bound device called @name, or NULL. */
+struct ioasid_dev *dev_find_by_name(struct ioasid_ctx *ctx, const char *name);
+/* Detach everything (context close). */
+void dev_detach_all(struct ioasid_ctx *ctx);
+
+extern const struct ioasid_obj_ops ioasid_dev_obj_ops;
+
+#endif

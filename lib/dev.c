@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Devices: bind/unbind, the capability chain, and attaching (device, PASID)
+ * to address spaces with the kernel's rules (kernel-uapi.md §4.1, §4.2).
+ *
+ * Attaching to an IOAS stands for iommufd's automatic domain: the device's
+ * page sizes, the IOMMU's aperture and the device's reserved regions become
+ * constraints of the IOAS (ioas_add_domain()), checked against its mappings
+ * and allowed ranges before anything changes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dev-private.h"
+#include "set-private.h"
+#include "pasid-alloc.h"
+#include "backend/backend.h"
+
+#define X(v) ((unsigned long long)(v))
+
+struct ioasid_dev *dev_get(struct ioasid_ctx *ctx, uint32_t id)
+{
+	return (struct ioasid_dev *)obj_find(ctx, id, IOASID_OBJ_DEV);
+}
+
+static struct ioasid_dev *dev_get_err(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct ioasid_dev *dev = dev_get(ctx, id);
+
+	if (!dev) {
+		struct ioasid_obj *o = obj_find(ctx, id, IOASID_OBJ_NONE);
+
+		if (o)
+			ioasid_err(ctx, -ENOENT, "object %u is a %s, not a device", id,
+				   obj_kind_name(o->kind));
+		else
+			ioasid_err(ctx, -ENOENT, "no bound device with id %u", id);
+	}
+	return dev;
+}
+
+struct ioasid_dev *dev_find_by_name(struct ioasid_ctx *ctx, const char *name)
+{
+	struct ioasid_obj *o;
+	uint32_t pos = 0;
+
+	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos)))
+		if (!strcmp(((struct ioasid_dev *)o)->name, name))
+			return (struct ioasid_dev *)o;
+	return NULL;
+}
+
+static struct dev_attach *att_find(struct ioasid_dev *dev, uint32_t pasid,
+				   uint32_t *ret_idx)
+{
+	uint32_t i;
+
+	for (i = 0; i < dev->nr_att; i++) {
+		if (dev->att[i]->pasid == pasid) {
+			if (ret_idx)
+				*ret_idx = i;
+			return dev->att[i];
+		}
+	}
+	return NULL;
+}
+
+bool dev_pasid_attached(struct ioasid_ctx *ctx, uint32_t pasid)
+{
+	struct ioasid_obj *o;
+	uint32_t pos = 0;
+
+	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos)))
+		if (att_find((struct ioasid_dev *)o, pasid, NULL))
+			return true;
+	return false;
+}
+
+static void dev_free(struct ioasid_dev *dev)
+{
+	ioasid_caps_free(dev->caps);
+	ioasid_free(dev->props.resv);
+	ioasid_free(dev->att);
+	ioasid_free(dev);
+}
+
+static void dev_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
+{
+	struct ioasid_dev *dev = (struct ioasid_dev *)obj;
+
+	if (ctx->ops->dev_unbind)
+		ctx->ops->dev_unbind(ctx, dev);
+	dev_free(dev);
+}
+
+/*
+ * An attached device and its IOAS hold user references, so
+ * ioasid_ctx_close() detaches everything (dev_detach_all()) before the
+ * destroy-all pass.
+ */
+const struct ioasid_obj_ops ioasid_dev_obj_ops = {
+	.name = "dev",
+	.destroy = dev_obj_destroy,
+};
+
+static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
+			   uint32_t *ret_dev)
+{
+	struct ioasid_dev *dev;
+	uint32_t id;
+	int err;
+
+	if (name && dev_find_by_name(ctx, name))
+		return ioasid_err(ctx, -EBUSY, "device %s is already bound in this context", name);
+	if (name ? !ctx->ops->dev_bind : !ctx->ops->dev_bind_fd)
+		return ioasid_err(ctx, -EOPNOTSUPP, "the %s backend cannot bind %s",
+				  ctx->ops->name, name ? "devices by name" : "a device fd");
+	err = obj_reserve(ctx, &id);
+	if (err)
+		return err;
+	dev = ioasid_calloc(1, sizeof(*dev));
+	if (!dev) {
+		obj_abort(ctx, id);
+		return ioasid_err(ctx, -ENOMEM, "out of memory for a device");
+	}
+	dev->obj.id = id;
+	dev->obj.kind = IOASID_OBJ_DEV;
+	if (name)
+		snprintf(dev->name, sizeof(dev->name), "%s", name);
+	err = name ? ctx->ops->dev_bind(ctx, dev, name) : ctx->ops->dev_bind_fd(ctx, dev, fd);
+	if (err) {
+		dev_free(dev);
+		obj_abort(ctx, id);
+		return err;
+	}
+	obj_publish(ctx, &dev->obj);
+	*ret_dev = id;
+	return 0;
+}
+
+IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name,
+				  uint32_t *ret_dev)
+{
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!name || !*name || !ret_dev)
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_bind: a device name and ret_dev are required");
+	if (strlen(name) >= sizeof(((struct ioasid_dev *)0)->name))
+		return ioasid_err(ctx, -ENAMETOOLONG, "device name '%.32s...' is too long", name);
+	ctx_lock(ctx);
+	err = dev_bind_common(ctx, name, -1, ret_dev);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_dev_bind_fd(struct ioasid_ctx *ctx, int fd,
+				     uint32_t *ret_dev)
+{
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (fd < 0)
+		return ioasid_err(ctx, -EBADF, "fd %d is not a descriptor", fd);
+	if (!ret_dev)
+		return ioasid_err(ctx, -EINVAL, "ret_dev is NULL");
+	ctx_lock(ctx);
+	err = dev_bind_common(ctx, NULL, fd, ret_dev);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_dev_unbind(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct ioasid_dev *dev;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	dev = dev_get_err(ctx, id);
+	if (!dev)
+		err = -ENOENT;
+	else if (dev->nr_att)
+		err = ioasid_err(ctx, -EBUSY, "device %s is still attached (%u attachment(s))",
+				 dev->name, dev->nr_att);
+	else
+		err = obj_destroy_locked(ctx, id);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_dev_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd)
+{
+	int err;
+
+	if (!ctx || !ret_fd)
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_fd: NULL argument");
+	ctx_lock(ctx);
+	if (!dev_get_err(ctx, id))
+		err = -ENOENT;
+	else
+		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no VFIO device fd",
+				 ctx->ops->name);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t id, char *buf,
+				  size_t len)
+{
+	struct ioasid_dev *dev;
+	int err = 0;
+
+	if (!ctx || !buf || !len)
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_name: NULL argument");
+	ctx_lock(ctx);
+	dev = dev_get_err(ctx, id);
+	if (dev)
+		snprintf(buf, len, "%s", dev->name);
+	else
+		err = -ENOENT;
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf,
+				  size_t len, size_t *ret_len)
+{
+	struct ioasid_dev *dev;
+	int err = 0;
+
+	if (!ctx || !ret_len || (len && !buf))
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_info: NULL argument");
+	ctx_lock(ctx);
+	dev = dev_get_err(ctx, id);
+	if (!dev) {
+		err = -ENOENT;
+		goto out;
+	}
+	memcpy(buf, dev->caps, IOASID_MIN(len, dev->caps_len));
+	*ret_len = dev->caps_len;
+	if (len < dev->caps_len)
+		err = ioasid_err(ctx, -EMSGSIZE,
+				 "the capability chain of %s is %zu bytes; the buffer holds %zu",
+				 dev->name, dev->caps_len, len);
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+/* ---- attach / detach ---- */
+
+static int check_pasid(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		       uint32_t set)
+{
+	uint32_t owner;
+
+	if (pasid == IOASID_PASID_NONE)
+		return 0;
+	if (!dev->props.pasid_width)
+		return ioasid_err(ctx, -EOPNOTSUPP, "device %s has no PASID support (PASID %u)",
+				  dev->name, pasid);
+	if (pasid == 0 || pasid >= (1u << dev->props.pasid_width))
+		return ioasid_err(ctx, -EINVAL,
+				  "PASID %u is outside [1, %u] of device %s (%u-bit PASIDs)",
+				  pasid, (1u << dev->props.pasid_width) - 1, dev->name,
+				  dev->props.pasid_width);
+	if (!set)
+		return ioasid_err(ctx, -EINVAL,
+				  "attaching PASID %u needs the acting set (ioasid_attach_opts.set)",
+				  pasid);
+	owner = ctx->pasids && pasid < (1u << ctx->pasid_width) ?
+		pasid_space_owner(ctx->pasids, pasid) : 0;
+	if (!owner)
+		return ioasid_err(ctx, -ENOENT, "PASID %u is not allocated to any set", pasid);
+	if (owner != set)
+		return ioasid_err(ctx, -EPERM, "PASID %u belongs to set %u, not to the acting set %u",
+				  pasid, owner, set);
+	return 0;
+}
+
+static int att_reserve(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+		       struct dev_attach **ret)
+{
+	if (dev->nr_att == dev->cap_att) {
+		uint32_t ncap = dev->cap_att ? dev->cap_att * 2 : 4;
+		struct dev_attach **n = ioasid_realloc(dev->att, ncap * sizeof(*n));
+
+		if (!n)
+			return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
+		dev->att = n;
+		dev->cap_att = ncap;
+	}
+	*ret = ioasid_calloc(1, sizeof(**ret));
+	if (!*ret)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
+	return 0;
+}
+
+/* Called with the lock dropped: the owner may query the IOAS again. */
+static void notify_ranges(struct ioasid_ctx *ctx, ioasid_ranges_cb cb, void *data,
+			  uint32_t ioas)
+{
+	if (cb)
+		cb(data, ctx, ioas);
+}
+
+IOASID_EXPORT int ioasid_dev_attach(struct ioasid_ctx *ctx, uint32_t id,
+				    uint32_t pasid, uint32_t pt,
+				    const struct ioasid_attach_opts *opts)
+{
+	struct ioasid_attach_opts o = { 0 };
+	struct ioas_domain_desc d;
+	struct dev_attach *att = NULL;
+	struct ioasid_ioas *ioas;
+	struct ioasid_dev *dev;
+	ioasid_ranges_cb cb = NULL;
+	void *cb_data = NULL;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (opts) {
+		err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_attach_opts");
+		if (err)
+			return err;
+		memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
+		if (o.flags)
+			return ioasid_err(ctx, -EINVAL, "unknown attach flags 0x%x", o.flags);
+	}
+	ctx_lock(ctx);
+	dev = dev_get_err(ctx, id);
+	if (!dev) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (o.set && !set_get_err(ctx, o.set)) {
+		err = -ENOENT;
+		goto out;
+	}
+	ioas = ioas_get(ctx, pt);
+	if (!ioas) {
+		struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
+
+		err = ioasid_err(ctx, -ENOENT, obj ? "object %u is a %s, not an IOAS or HWPT" :
+				 "no IOAS or HWPT with id %u%s", pt,
+				 obj ? obj_kind_name(obj->kind) : "");
+		goto out;
+	}
+	if (att_find(dev, pasid, NULL)) {
+		err = pasid == IOASID_PASID_NONE ?
+			ioasid_err(ctx, -EBUSY, "device %s is already attached (no PASID)", dev->name) :
+			ioasid_err(ctx, -EBUSY, "device %s PASID %u is already attached", dev->name,
+				   pasid);
+		goto out;
+	}
+	err = check_pasid(ctx, dev, pasid, o.set);
+	if (err)
+		goto out;
+	if (o.set && ioas->set && ioas->set != o.set) {
+		err = ioasid_err(ctx, -EPERM, "IOAS %u belongs to set %u, not to the acting set %u",
+				 pt, ioas->set, o.set);
+		goto out;
+	}
+	err = att_reserve(ctx, dev, &att);
+	if (err)
+		goto out;
+	d = (struct ioas_domain_desc){
+		.owner = att,
+		.pgsize_bitmap = dev->props.pgsize_bitmap,
+		.aperture_start = dev->props.aperture_start,
+		.aperture_last = dev->props.aperture_last,
+		.resv = dev->props.resv,
+		.nr_resv = dev->props.nr_resv,
+	};
+	err = ioas_add_domain(ctx, ioas, &d);
+	if (err) {
+		/* name the device too: the message names the IOAS side */
+		char msg[IOASID_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
+		ioasid_err(ctx, err, "attaching %s (page sizes 0x%llx) to IOAS %u: %s",
+			   dev->name, X(dev->props.pgsize_bitmap), pt, msg);
+		goto out;
+	}
+	if (ctx->ops->dev_attach_ioas) {
+		err = ctx->ops->dev_attach_ioas(ctx, dev, pasid, ioas);
+		if (err) {
+			ioas_remove_domain(ctx, ioas, att);
+			goto out;
+		}
+	}
+	att->pasid = pasid;
+	att->pt = pt;
+	att->set = o.set;
+	dev->att[dev->nr_att++] = att;
+	att = NULL;
+	ioas->obj.users++;
+	dev->obj.users++;
+	cb = ioas->ranges_cb;
+	cb_data = ioas->ranges_cb_data;
+out:
+	ioasid_free(att);
+	ctx_unlock(ctx);
+	if (!err)
+		notify_ranges(ctx, cb, cb_data, pt);
+	return err;
+}
+
+static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t idx)
+{
+	struct dev_attach *att = dev->att[idx];
+	struct ioasid_ioas *ioas = ioas_get(ctx, att->pt);
+
+	if (ctx->ops->dev_detach_ioas)
+		ctx->ops->dev_detach_ioas(ctx, dev, att->pasid, ioas);
+	ioas_remove_domain(ctx, ioas, att);
+	ioas->obj.users--;
+	dev->obj.users--;
+	dev->att[idx] = dev->att[--dev->nr_att];
+	ioasid_free(att);
+}
+
+IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
+				    uint32_t pasid)
+{
+	struct ioasid_dev *dev;
+	ioasid_ranges_cb cb = NULL;
+	void *cb_data = NULL;
+	uint32_t idx, pt = 0;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	dev = dev_get_err(ctx, id);
+	if (!dev) {
+		err = -ENOENT;
+	} else if (!att_find(dev, pasid, &idx)) {
+		err = pasid == IOASID_PASID_NONE ?
+			ioasid_err(ctx, -ENOENT, "device %s is not attached (no PASID)", dev->name) :
+			ioasid_err(ctx, -ENOENT, "device %s PASID %u is not attached", dev->name, pasid);
+	} else {
+		struct ioasid_ioas *ioas;
+
+		pt = dev->att[idx]->pt;
+		ioas = ioas_get(ctx, pt);
+		cb = ioas->ranges_cb;
+		cb_data = ioas->ranges_cb_data;
+		detach_locked(ctx, dev, idx);
+	}
+	ctx_unlock(ctx);
+	if (!err)
+		notify_ranges(ctx, cb, cb_data, pt);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_dev_attached(struct ioasid_ctx *ctx, uint32_t id,
+				      uint32_t pasid, uint32_t *ret_pt)
+{
+	struct ioasid_dev *dev;
+	struct dev_attach *att;
+	int err = 0;
+
+	if (!ctx || !ret_pt)
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_attached: NULL argument");
+	ctx_lock(ctx);
+	dev = dev_get_err(ctx, id);
+	if (!dev)
+		err = -ENOENT;
+	else if (!(att = att_find(dev, pasid, NULL)))
+		err = ioasid_err(ctx, -ENOENT, "device %s is not attached at PASID %d", dev->name,
+				 (int)pasid);
+	else
+		*ret_pt = att->pt;
+	ctx_unlock(ctx);
+	return err;
+}
+
+/* ioasid_ctx_close(): detach every device so objects can go in order. */
+void dev_detach_all(struct ioasid_ctx *ctx)
+{
+	struct ioasid_obj *o;
+	uint32_t pos = 0;
+
+	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos))) {
+		struct ioasid_dev *dev = (struct ioasid_dev *)o;
+
+		while (dev->nr_att)
+			detach_locked(ctx, dev, dev->nr_att - 1);
+	}
+}
+
+IOASID_EXPORT int ioasid_ioas_set_ranges_cb(struct ioasid_ctx *ctx, uint32_t id,
+					    ioasid_ranges_cb cb, void *data)
+{
+	struct ioasid_ioas *ioas;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	ioas = ioas_get_err(ctx, id);
+	if (!ioas) {
+		err = -ENOENT;
+	} else {
+		ioas->ranges_cb = cb;
+		ioas->ranges_cb_data = data;
+	}
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
+				  uint32_t *num)
+{
+	uint32_t total = 0, i;
+	int err;
+
+	if (!ctx || !num || (*num && !out))
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_list: NULL argument");
+	ctx_lock(ctx);
+	if (!ctx->ops->dev_list) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend cannot list devices",
+				 ctx->ops->name);
+		goto out;
+	}
+	err = ctx->ops->dev_list(ctx, out, *num, &total);
+	if (err)
+		goto out;
+	for (i = 0; i < IOASID_MIN(*num, total); i++) {
+		struct ioasid_dev *dev = dev_find_by_name(ctx, out[i].name);
+
+		out[i].bound = dev ? dev->obj.id : 0;
+	}
+	if (total > *num)
+		err = ioasid_err(ctx, -EMSGSIZE, "%u devices; the array holds %u", total, *num);
+	*num = total;
+out:
+	ctx_unlock(ctx);
+	return err;
+}

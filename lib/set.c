@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * IOASID sets: quotas of PASIDs and address spaces for one owner, and the
+ * context's PASID space they draw from.
+ *
+ * The PASID space is created on first use with the width the backend
+ * reported (ctx->pasid_width; the sim takes it from its profile). PASID 0
+ * is never handed out: Linux keeps it for requests without PASID.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "set-private.h"
+#include "ioas-private.h"
+#include "pasid-alloc.h"
+#include "backend/backend.h"
+#include "dev-private.h"
+
+struct ioasid_set *set_get(struct ioasid_ctx *ctx, uint32_t id)
+{
+	return (struct ioasid_set *)obj_find(ctx, id, IOASID_OBJ_SET);
+}
+
+struct ioasid_set *set_get_err(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct ioasid_set *set = set_get(ctx, id);
+
+	if (!set) {
+		struct ioasid_obj *o = obj_find(ctx, id, IOASID_OBJ_NONE);
+
+		if (o)
+			ioasid_err(ctx, -ENOENT, "object %u is a %s, not a set", id,
+				   obj_kind_name(o->kind));
+		else
+			ioasid_err(ctx, -ENOENT, "no set with id %u", id);
+	}
+	return set;
+}
+
+/* The PASID space, created on first use. */
+static int pasid_space_get(struct ioasid_ctx *ctx, struct pasid_space **ret)
+{
+	if (!ctx->pasids) {
+		ctx->pasids = pasid_space_new(ctx->pasid_width);
+		if (!ctx->pasids)
+			return ioasid_err(ctx, -ENOMEM, "out of memory for the PASID space");
+	}
+	*ret = ctx->pasids;
+	return 0;
+}
+
+static void set_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
+{
+	struct ioasid_set *set = (struct ioasid_set *)obj;
+
+	if (ctx->pasids)
+		pasid_space_release_owner(ctx->pasids, obj->id);
+	ioasid_free(set);
+}
+
+const struct ioasid_obj_ops ioasid_set_obj_ops = {
+	.name = "set",
+	.destroy = set_obj_destroy,
+};
+
+IOASID_EXPORT int ioasid_set_new(struct ioasid_ctx *ctx,
+				 const struct ioasid_set_opts *opts,
+				 uint32_t *ret_set)
+{
+	struct ioasid_set_opts o = { 0 };
+	struct ioasid_set *set;
+	uint32_t id, space;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!opts || !ret_set)
+		return ioasid_err(ctx, -EINVAL, "ioasid_set_new: opts and ret_set are required");
+	err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_set_opts");
+	if (err)
+		return err;
+	memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
+	ctx_lock(ctx);
+	space = ctx->pasid_width ? (1u << ctx->pasid_width) - 1 : 0;
+	if (o.max_pasids > space) {
+		err = ioasid_err(ctx, -EINVAL,
+				 "PASID quota %u is above the %u PASIDs of the %u-bit PASID space",
+				 o.max_pasids, space, ctx->pasid_width);
+		goto out;
+	}
+	err = obj_reserve(ctx, &id);
+	if (err)
+		goto out;
+	set = ioasid_calloc(1, sizeof(*set));
+	if (!set) {
+		obj_abort(ctx, id);
+		err = ioasid_err(ctx, -ENOMEM, "out of memory for a set");
+		goto out;
+	}
+	set->obj.id = id;
+	set->obj.kind = IOASID_OBJ_SET;
+	set->owner = o.owner;
+	set->max_pasids = o.max_pasids;
+	set->max_ioas = o.max_ioas;
+	obj_publish(ctx, &set->obj);
+	*ret_set = id;
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_set_destroy(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct ioasid_set *set;
+	uint32_t pasid;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	set = set_get_err(ctx, id);
+	if (!set) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (set->nr_ioas) {
+		err = ioasid_err(ctx, -EBUSY, "set %u still owns %u address space(s)", id,
+				 set->nr_ioas);
+		goto out;
+	}
+	if (ctx->pasids) {
+		for (pasid = 1; !pasid_space_next(ctx->pasids, pasid, id, &pasid); pasid++) {
+			if (dev_pasid_attached(ctx, pasid)) {
+				err = ioasid_err(ctx, -EBUSY,
+						 "PASID %u of set %u is still attached", pasid, id);
+				goto out;
+			}
+		}
+	}
+	err = obj_destroy_locked(ctx, id);
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_pasid_alloc(struct ioasid_ctx *ctx, uint32_t id,
+				     uint32_t min, uint32_t max,
+				     uint32_t *ret_pasid)
+{
+	struct pasid_space *ps = NULL;
+	struct ioasid_set *set;
+	uint32_t limit;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!ret_pasid)
+		return ioasid_err(ctx, -EINVAL, "ret_pasid is NULL");
+	ctx_lock(ctx);
+	set = set_get_err(ctx, id);
+	if (!set) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (!ctx->pasid_width) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of this %s context has no PASID support",
+				 ctx->ops->name);
+		goto out;
+	}
+	limit = (1u << ctx->pasid_width) - 1;
+	if (min == 0 || min > max || max > limit) {
+		err = ioasid_err(ctx, -EINVAL,
+				 "PASID range [%u, %u] is not within [1, %u] of the %u-bit PASID space",
+				 min, max, limit, ctx->pasid_width);
+		goto out;
+	}
+	if (set->nr_pasids >= set->max_pasids) {
+		err = ioasid_err(ctx, -EDQUOT, "set %u has used its quota of %u PASIDs", id,
+				 set->max_pasids);
+		goto out;
+	}
+	err = pasid_space_get(ctx, &ps);
+	if (err)
+		goto out;
+	err = pasid_space_alloc(ps, min, max, id, ret_pasid);
+	if (err == -EEXIST) {
+		uint32_t owner = pasid_space_owner(ps, min);
+
+		err = ioasid_err(ctx, -EEXIST, "PASID %u is already held by %s set %u", min,
+				 owner == id ? "this" : "another", owner);
+	} else if (err == -ENOSPC) {
+		err = ioasid_err(ctx, -ENOSPC, "no free PASID in [%u, %u]", min, max);
+	} else if (err) {
+		err = ioasid_err(ctx, err, "cannot allocate a PASID: %s", ioasid_strerrno(err));
+	} else {
+		set->nr_pasids++;
+	}
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_pasid_free(struct ioasid_ctx *ctx, uint32_t id,
+				    uint32_t pasid)
+{
+	struct ioasid_set *set;
+	uint32_t owner;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	set = set_get_err(ctx, id);
+	if (!set) {
+		err = -ENOENT;
+		goto out;
+	}
+	owner = ctx->pasids && pasid < (1u << ctx->pasid_width) ?
+		pasid_space_owner(ctx->pasids, pasid) : 0;
+	if (!owner) {
+		err = ioasid_err(ctx, -ENOENT, "PASID %u is not allocated", pasid);
+	} else if (owner != id) {
+		err = ioasid_err(ctx, -EPERM, "PASID %u belongs to set %u, not set %u", pasid,
+				 owner, id);
+	} else if (dev_pasid_attached(ctx, pasid)) {
+		err = ioasid_err(ctx, -EBUSY, "PASID %u is still attached to a device", pasid);
+	} else {
+		err = pasid_space_release(ctx->pasids, pasid, id);
+		if (!err)
+			set->nr_pasids--;
+	}
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_pasid_owner(struct ioasid_ctx *ctx, uint32_t pasid,
+				     uint32_t *ret_set)
+{
+	uint32_t owner = 0;
+	int err = 0;
+
+	if (!ctx || !ret_set)
+		return ioasid_err(ctx, -EINVAL, "ioasid_pasid_owner: NULL argument");
+	ctx_lock(ctx);
+	if (ctx->pasids && pasid < (1u << ctx->pasid_width))
+		owner = pasid_space_owner(ctx->pasids, pasid);
+	if (owner)
+		*ret_set = owner;
+	else
+		err = ioasid_err(ctx, -ENOENT, "PASID %u is not allocated", pasid);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_set_ioas_alloc(struct ioasid_ctx *ctx, uint32_t id,
+					uint32_t *ret_ioas)
+{
+	struct ioasid_set *set;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!ret_ioas)
+		return ioasid_err(ctx, -EINVAL, "ret_ioas is NULL");
+	ctx_lock(ctx);
+	set = set_get_err(ctx, id);
+	if (!set) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (set->nr_ioas >= set->max_ioas) {
+		err = ioasid_err(ctx, -EDQUOT, "set %u has used its quota of %u address spaces", id,
+				 set->max_ioas);
+		goto out;
+	}
+	err = ioas_alloc_locked(ctx, id, ret_ioas);
+	if (!err) {
+		set->nr_ioas++;
+		set->obj.users++;
+	}
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+void set_put_ioas(struct ioasid_ctx *ctx, uint32_t set_id)
+{
+	struct ioasid_set *set = set_get(ctx, set_id);
+
+	if (set) {
+		set->nr_ioas--;
+		set->obj.users--;
+	}
+}
+
+IOASID_EXPORT int ioasid_set_info(struct ioasid_ctx *ctx, uint32_t id,
+				  struct ioasid_set_info *ret)
+{
+	struct ioasid_set *set;
+	int err = 0;
+
+	if (!ctx || !ret)
+		return ioasid_err(ctx, -EINVAL, "ioasid_set_info: NULL argument");
+	ctx_lock(ctx);
+	set = set_get_err(ctx, id);
+	if (!set) {
+		err = -ENOENT;
+	} else {
+		memset(ret, 0, sizeof(*ret));
+		ret->owner = set->owner;
+		ret->max_pasids = set->max_pasids;
+		ret->nr_pasids = set->nr_pasids;
+		ret->max_ioas = set->max_ioas;
+		ret->nr_ioas = set->nr_ioas;
+		ret->pasid_width = ctx->pasid_width;
+	}
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_set_pasids(struct ioasid_ctx *ctx, uint32_t id,
+				    uint32_t from, uint32_t *out, uint32_t *num)
+{
+	uint32_t n = 0, p = from;
+	int err = 0;
+
+	if (!ctx || !num || (*num && !out))
+		return ioasid_err(ctx, -EINVAL, "ioasid_set_pasids: NULL argument");
+	ctx_lock(ctx);
+	if (!set_get_err(ctx, id)) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (p == 0)
+		p = 1;
+	while (ctx->pasids && n < *num && p < (1u << ctx->pasid_width) &&
+	       !pasid_space_next(ctx->pasids, p, id, &p)) {
+		out[n++] = p;
+		if (p == UINT32_MAX)
+			break;
+		p++;
+	}
+	*num = n;
+out:
+	ctx_unlock(ctx);
+	return err;
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# make check smoke-runs every benchmark at a tiny size and checks that the
+# last line of its --json output is one JSON object with the figures the
+# benchmark promises. Not a timing test: no figure is compared to a target.
+set -eu
+top_builddir=${top_builddir:-.}
+PYTHON=${PYTHON:-python3}
+rc=0
+check() { # name args keys...
+	name=$1; args=$2; shift 2
+	prog="$top_builddir/tests/bench/$name"
+	# shellcheck disable=SC2086
+	if ! out=$("$prog" $args --json 2>&1); then
+		echo "bench-smoke: $name $args failed:"; echo "$out"; rc=1; return
+	fi
+	if ! printf '%s\n' "$out" | tail -n 1 | $PYTHON -c '
+import json, sys
+obj = json.loads(sys.stdin.read())
+missing = [k for k in sys.argv[1:] if k not in obj]
+bad = [k for k, v in obj.items() if not isinstance(v, (int, float, str))]
+if missing or bad:
+    sys.exit("missing keys %s, non-scalar %s" % (missing, bad))
+' "$@"; then
+		echo "bench-smoke: $name: bad --json line:"; printf '%s\n' "$out" | tail -n 1; rc=1; return
+	fi
+	echo "bench-smoke: $name: ok"
+}
+check ioas "--size 2000 --auto 200" map_ns unmap_ns lookup_ns automap_ns bytes_per_mapping \
+	baseline_map_ns baseline_unmap_ns baseline_lookup_ns baseline_automap_ns
+[ -x "$top_builddir/tests/bench/pasid" ] &&
+	check pasid "--size 1000 --iters 1000" alloc_free_ns raw_alloc_free_ns baseline_alloc_free_ns
+exit $rc

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install what building and testing libioasid needs on Debian, if missing.
+# Run as root. Idempotent: installs nothing when everything is there.
+set -eu
+PKGS="build-essential autoconf automake libtool pkg-config g++ clang
+libjansson-dev libnl-3-dev check valgrind python3 python3-jsonschema
+libclang-rt-14-dev xz-utils"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "setup: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+else
+	echo "setup: all build and test dependencies are installed"
+fi
