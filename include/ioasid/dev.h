@@ -185,9 +185,10 @@ IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx,
 				  struct ioasid_dev_entry *out, uint32_t *num);
 
 /**
- * ioasid_host_devices() - scan this host for VFIO devices without a
- * context: /dev/vfio/devices and the sysfs IOMMU groups, with each
- * device's IOMMU type and driver.
+ * ioasid_host_devices() - scan this host, without a context, for PCI
+ * devices behind an IOMMU: sysfs IOMMU groups, each device's IOMMU type and
+ * driver, and its VFIO cdev (/dev/vfio/devices/vfioN) when a VFIO driver
+ * has it; sorted by PCI address.
  * @out: array of *@num entries (may be NULL when *@num is 0).
  * @num: in: capacity; out: the total number.
  * Return: 0; -EMSGSIZE as ioasid_dev_list(); -ENOMEM.
