@@ -25,17 +25,29 @@ struct dump {
 	bool oom;
 };
 
+/*
+ * Both setters own @v whatever happens: json_*_new() consume it even when
+ * they fail, and when the container itself could not be allocated @v is
+ * dropped here.
+ */
 static void set(struct dump *d, json_t *obj, const char *key, json_t *v)
 {
-	/* json_object_set_new() consumes v even when it fails. */
-	if (!obj || !v || json_object_set_new(obj, key, v))
+	if (!obj) {
+		json_decref(v);
 		d->oom = true;
+	} else if (!v || json_object_set_new(obj, key, v)) {
+		d->oom = true;
+	}
 }
 
 static void push(struct dump *d, json_t *arr, json_t *v)
 {
-	if (!arr || !v || json_array_append_new(arr, v))
+	if (!arr) {
+		json_decref(v);
 		d->oom = true;
+	} else if (!v || json_array_append_new(arr, v)) {
+		d->oom = true;
+	}
 }
 
 static json_t *hex(uint64_t v)

@@ -52,9 +52,11 @@ static bool has_prefix(const char *s, const char *prefix)
 /* Copy @src into a fixed field; sysfs names that do not fit are cut. */
 static void set_field(char *dst, size_t size, const char *src)
 {
-	size_t n = strnlen(src, size - 1);
+	size_t n;
 
-	memcpy(dst, src, n);
+	/* a plain loop: gcc 12 misreads strnlen() bounds on short literals */
+	for (n = 0; n + 1 < size && src[n]; n++)
+		dst[n] = src[n];
 	dst[n] = '\0';
 }
 

@@ -35,6 +35,10 @@
  * Functions that take `char *err, size_t errlen` write a NUL-terminated
  * message there on failure (err may be NULL), naming the offset, the
  * capability id and the bad value.
+ *
+ * Threads: the parsing, decoding and naming functions keep no state and
+ * may run concurrently, also on one buffer. A builder is not locked: one
+ * thread at a time per builder.
  */
 #ifndef IOASID_CAPS_H
 #define IOASID_CAPS_H
@@ -57,7 +61,11 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 /* Chain layout                                                             */
 
-/* 'IOAI' read as a big-endian 32-bit number; stored in native order. */
+/*
+ * The value of the multi-character constant 'IOAI', stored in native order
+ * (so a little-endian dump shows "IAOI"); a chain written on a host of the
+ * other byte order fails this check instead of being misread.
+ */
 #define IOASID_INFO_MAGIC 0x494f4149u
 #define IOASID_INFO_VERSION 1
 
@@ -404,7 +412,6 @@ struct ioasid_cap_virtio_iommu {
 	uint8_t pad[3];          /* 0 */
 };
 
-#ifndef IOASID_CAPS_NO_ASSERTS
 IOASID_CAPS_ASSERT(sizeof(struct ioasid_info_hdr) == 16, "info hdr");
 IOASID_CAPS_ASSERT(sizeof(struct ioasid_cap_header) == 16, "cap header");
 IOASID_CAPS_ASSERT(sizeof(struct ioasid_cap_page_sizes) == 24, "page_sizes");
@@ -423,7 +430,6 @@ IOASID_CAPS_ASSERT(offsetof(struct ioasid_cap_smmuv3, bits) == 56, "smmuv3 bits"
 IOASID_CAPS_ASSERT(sizeof(struct ioasid_cap_amd) == 56, "amd");
 IOASID_CAPS_ASSERT(sizeof(struct ioasid_cap_virtio_iommu) == 64, "virtio_iommu");
 IOASID_CAPS_ASSERT(offsetof(struct ioasid_cap_virtio_iommu, bypass) == 60, "bypass");
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Parsing                                                                  */

@@ -16,7 +16,6 @@
  *
  * With --json the last line of stdout is one JSON object of figures.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
 #include <search.h>

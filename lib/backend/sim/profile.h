@@ -121,12 +121,12 @@ struct sim_profile {
 	uint64_t aperture_start;	/* IOVA window a domain translates */
 	uint64_t aperture_last;		/* inclusive */
 
-	union {
-		struct sim_regs_vtd vtd;
+	union sim_regs {
+		struct sim_regs_vtd vtd;		/* vendor == SIM_VENDOR_VTD */
 		struct sim_regs_smmuv3 smmuv3;
 		struct sim_regs_amd amd;
 		struct sim_regs_virtio virtio;
-	} regs;
+	} regs;					/* unused for GENERIC */
 
 	unsigned int nr_devices;
 	struct sim_dev_desc devices[SIM_PROFILE_MAX_DEVICES];

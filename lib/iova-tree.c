@@ -1,0 +1,1282 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * iova-tree: a B+tree of struct iova_area, ordered by IOVA.
+ *
+ * Why a B+tree: a binary tree needs three pointers plus the 32-byte
+ * payload per area, which is already over the 64-byte budget, and chases
+ * one cache line per level. Here leaves hold sorted arrays of areas (32
+ * bytes each, so a full leaf costs 32.5 bytes per area) and internal nodes
+ * hold, per child, the child pointer and a summary of the child's subtree:
+ *
+ *   max    - the last IOVA of its last area. This is the search key: areas
+ *            never overlap, so "first child whose max >= x" is the only
+ *            child that can hold x or the first area after x;
+ *   min    - the first IOVA of its first area;
+ *   cap[j] - over the holes between two consecutive areas of the subtree,
+ *            the largest number of free IOVAs from the first 2^k-aligned
+ *            IOVA of the hole to its end, for k = 0 (the plain hole size)
+ *            and k = 12..21 (every power-of-two alignment from 4 KiB to
+ *            2 MiB, which is what the kernel's rule min(pow2 >= length,
+ *            ...) produces for page-granular requests).
+ *
+ * The gap between neighbouring children i-1 and i is [max[i-1] + 1,
+ * min[i] - 1], so every hole of the tree is inside a leaf, between two
+ * children of one internal node, or before the first / after the last area
+ * (struct iova_tree has the whole tree's summary). find_hole() skips every
+ * child whose cap[] for the request's alignment is below what the request
+ * needs. The per-alignment capacities matter: with the plain size alone, a
+ * fragmented space full of holes that are big enough but misaligned (a
+ * 12 KiB hole at an odd 4 KiB page never fits 12 KiB at 16 KiB alignment)
+ * makes every search visit all of them, and lowest-fit allocation keeps
+ * them in front of the search forever.
+ *
+ * The summary of a subtree is stored in its parent (the root's in the tree
+ * itself) and kept exact. After a small change it is updated per level
+ * from the old and new values of the few quantities the change touched (see
+ * propagate()); a node is rescanned only when its old maximum may have been
+ * destroyed, and an append costs no capacity work above the leaf at all.
+ *
+ * Insert never leaves a half-done split behind: every node a split cascade
+ * needs is allocated before anything is modified, so -ENOMEM leaves the
+ * tree untouched. Remove never allocates: it only merges and frees.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "iova-tree.h"
+
+/*
+ * 32 areas (1 KiB) per leaf: a leaf insert or remove moves at most 1 KiB,
+ * and the descent keys of the internal nodes above 1M areas total ~0.5 MiB,
+ * small enough to stay in the L2 cache, so a random lookup pays for about
+ * one far miss (the leaf), not one per level.
+ */
+#ifndef IOVA_TREE_LEAF_CAP
+#define IOVA_TREE_LEAF_CAP 32
+#endif
+#ifndef IOVA_TREE_NODE_CAP
+#define IOVA_TREE_NODE_CAP 32
+#endif
+/* Overridable so a test build can get deep trees out of few areas. */
+#define LEAF_CAP IOVA_TREE_LEAF_CAP
+#define LEAF_MIN (LEAF_CAP / 2)
+#define NODE_CAP IOVA_TREE_NODE_CAP
+#define NODE_MIN (NODE_CAP / 2)
+_Static_assert(LEAF_CAP >= 4 && NODE_CAP >= 4, "nodes too small");
+
+/* cap[0] is for alignment 1, cap[j] (j >= 1) for alignment 2^(11 + j). */
+#define NCAP 11
+#define CAP_MASK(j) ((2048ULL << (j)) - 1)
+
+/*
+ * Bound on the height. With 32-way nodes a balanced tree of 2^64 areas is
+ * 13 levels high; uneven splits (see leaf_split()) can leave a few nodes
+ * thinner than half, so allow generous slack. Reaching it would take an
+ * absurd workload; insert reports -ENOMEM then instead of overrunning the
+ * path array.
+ */
+#define MAX_HEIGHT 40
+
+struct leaf {
+	uint32_t n;
+	/*
+	 * Pad the header to 16 bytes: malloc returns 16-byte aligned memory,
+	 * so iova and last of each area share one 16-byte chunk and testing
+	 * one area never needs two cache lines.
+	 */
+	uint32_t pad32;
+	uint64_t pad64;
+	struct iova_area a[LEAF_CAP];
+};
+
+/*
+ * max[] and child[] first and together: a descent touches only those
+ * (prefetched as one block). Each child's capacities are one contiguous
+ * row, so updating a child's summary writes two cache lines, not NCAP.
+ */
+struct inode {
+	uint32_t n;
+	uint32_t pad32;
+	uint64_t max[NODE_CAP];
+	void *child[NODE_CAP];
+	uint64_t min[NODE_CAP];
+	uint64_t cap[NODE_CAP][NCAP];
+};
+
+struct iova_tree {
+	void *root;       /* NULL when empty; a leaf when height == 0 */
+	unsigned height;  /* number of internal levels */
+	size_t count;
+	size_t bytes;
+	/* Summary of the whole tree, valid when root != NULL. */
+	uint64_t min, max;
+	uint64_t cap[NCAP];
+};
+
+struct summ {
+	uint64_t min, max;
+	uint64_t cap[NCAP];
+};
+
+/* One step of a descent: the node at this level and the child taken. */
+struct pent {
+	struct inode *node;
+	unsigned idx;
+};
+
+/* ---- capacity vectors ---- */
+
+/*
+ * Capacities of the hole between an area ending at @prev_last and the next
+ * one starting at @next_first (areas never overlap, so nothing wraps).
+ * Aligning up only moves the start further, so the values never increase
+ * with j: stop at the first zero.
+ */
+static void gap_caps(uint64_t prev_last, uint64_t next_first, uint64_t *c)
+{
+	uint64_t s = prev_last + 1, end = next_first;
+	unsigned j = 0;
+
+	if (s < end) {
+		c[0] = end - s;
+		for (j = 1; j < NCAP; j++) {
+			uint64_t m = CAP_MASK(j), a;
+
+			if (s > UINT64_MAX - m)
+				break;
+			a = (s + m) & ~m;
+			if (a >= end)
+				break;
+			c[j] = end - a;
+		}
+	}
+	for (; j < NCAP; j++)
+		c[j] = 0;
+}
+
+static inline void caps_max(uint64_t *c, const uint64_t *d)
+{
+	unsigned j;
+
+	for (j = 0; j < NCAP; j++)
+		c[j] = c[j] > d[j] ? c[j] : d[j];
+}
+
+/* Whether any of the hole capacities @g exceeds the maxima @c. */
+static inline bool caps_exceed(const uint64_t *g, const uint64_t *c)
+{
+	unsigned j;
+
+	for (j = 0; j < NCAP && g[j]; j++) {
+		if (g[j] > c[j])
+			return true;
+	}
+	return false;
+}
+
+/* Whether a hole with capacities @g may be what one of the maxima @c is. */
+static inline bool caps_attains(const uint64_t *g, const uint64_t *c)
+{
+	unsigned j;
+
+	for (j = 0; j < NCAP && g[j]; j++) {
+		if (g[j] >= c[j])
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A subtree whose stored capacities were @h had some of the values they
+ * are the maximum of changed: @om holds the largest old value of those,
+ * @nm the largest new one. Compute the new capacities into @h; return false
+ * when a rescan is needed because an old maximum may have been destroyed
+ * and no new value reaches it.
+ */
+static bool caps_update(uint64_t *h, const uint64_t *om, const uint64_t *nm)
+{
+	unsigned j;
+
+	for (j = 0; j < NCAP; j++) {
+		if (nm[j] >= h[j])
+			h[j] = nm[j]; /* unchanged values are <= old h <= nm */
+		else if (om[j] >= h[j])
+			return false;
+		/* else the old maximum came from an unchanged value: keep it */
+	}
+	return true;
+}
+
+/* ---- searching inside nodes ---- */
+
+/*
+ * First index i in k[0..n) with k[i] >= x, or n. n >= 1. Written without a
+ * data-dependent branch (the compiler turns the ternary into a cmov): a
+ * mispredicted branch per level costs more than the extra compare.
+ */
+static inline unsigned keys_lb(const uint64_t *k, unsigned n, uint64_t x)
+{
+	const uint64_t *b = k;
+
+	while (n > 1) {
+		unsigned half = n / 2;
+
+		b = b[half] < x ? b + half : b;
+		n -= half;
+	}
+	return (unsigned)(b - k) + (*b < x);
+}
+
+/* Same on a leaf: first area whose last >= x, or l->n. l->n >= 1. */
+static inline unsigned leaf_lb(const struct leaf *l, uint64_t x)
+{
+	const struct iova_area *b = l->a;
+	unsigned n = l->n;
+
+	while (n > 1) {
+		unsigned half = n / 2;
+
+		b = b[half].last < x ? b + half : b;
+		n -= half;
+	}
+	return (unsigned)(b - l->a) + (b->last < x);
+}
+
+/*
+ * A binary search over a node not in cache waits for one memory round trip
+ * per probe, and a probe's address depends on the previous one. Asking for
+ * every line it may touch up front lets them all arrive in parallel: one
+ * round trip per node instead of ~5 (memory latency dominates a random
+ * lookup in a million areas).
+ */
+static inline void prefetch_keys(const struct inode *x)
+{
+	const char *p = (const char *)x;
+	size_t o;
+
+	for (o = 0; o < offsetof(struct inode, min); o += 64)
+		__builtin_prefetch(p + o);
+}
+
+static inline void prefetch_leaf(const struct leaf *l)
+{
+	const char *p = (const char *)l;
+	size_t o;
+
+	for (o = 0; o < sizeof(*l); o += 64)
+		__builtin_prefetch(p + o);
+}
+
+/* ---- node summaries and entries ---- */
+
+static void leaf_caps(const struct leaf *l, uint64_t *c)
+{
+	uint64_t g[NCAP];
+	unsigned i;
+
+	memset(c, 0, NCAP * sizeof(*c));
+	for (i = 1; i < l->n; i++) {
+		/*
+		 * A hole no bigger than the smallest maximum so far cannot
+		 * raise any of them; this skips touching areas cheaply.
+		 */
+		if (l->a[i].iova - l->a[i - 1].last - 1 <= c[NCAP - 1])
+			continue;
+		gap_caps(l->a[i - 1].last, l->a[i].iova, g);
+		caps_max(c, g);
+	}
+}
+
+static void leaf_summ(const struct leaf *l, struct summ *s)
+{
+	s->min = l->a[0].iova;
+	s->max = l->a[l->n - 1].last;
+	leaf_caps(l, s->cap);
+}
+
+static void inode_caps(const struct inode *x, uint64_t *c)
+{
+	uint64_t g[NCAP];
+	unsigned i;
+
+	memcpy(c, x->cap[0], NCAP * sizeof(*c));
+	for (i = 1; i < x->n; i++) {
+		caps_max(c, x->cap[i]);
+		if (x->min[i] - x->max[i - 1] - 1 <= c[NCAP - 1])
+			continue;
+		gap_caps(x->max[i - 1], x->min[i], g);
+		caps_max(c, g);
+	}
+}
+
+static void inode_summ(const struct inode *x, struct summ *s)
+{
+	s->min = x->min[0];
+	s->max = x->max[x->n - 1];
+	inode_caps(x, s->cap);
+}
+
+static void inode_set(struct inode *x, unsigned i, void *child,
+		      const struct summ *s)
+{
+	x->child[i] = child;
+	x->min[i] = s->min;
+	x->max[i] = s->max;
+	memcpy(x->cap[i], s->cap, sizeof(x->cap[i]));
+}
+
+/* Copy @cnt entries src[si..] to dst[di..]; the ranges may overlap. */
+static void inode_move(struct inode *dst, unsigned di,
+		       const struct inode *src, unsigned si, unsigned cnt)
+{
+	memmove(&dst->max[di], &src->max[si], cnt * sizeof(uint64_t));
+	memmove(&dst->min[di], &src->min[si], cnt * sizeof(uint64_t));
+	memmove(&dst->child[di], &src->child[si], cnt * sizeof(void *));
+	memmove(dst->cap[di], src->cap[si], cnt * sizeof(dst->cap[0]));
+}
+
+static void inode_insert(struct inode *x, unsigned q, void *child,
+			 const struct summ *s)
+{
+	inode_move(x, q + 1, x, q, x->n - q);
+	inode_set(x, q, child, s);
+	x->n++;
+}
+
+static void inode_delete(struct inode *x, unsigned q)
+{
+	inode_move(x, q, x, q + 1, x->n - q - 1);
+	x->n--;
+}
+
+static void leaf_insert_at(struct leaf *l, unsigned p,
+			   const struct iova_area *a)
+{
+	memmove(&l->a[p + 1], &l->a[p], (l->n - p) * sizeof(*a));
+	l->a[p] = *a;
+	l->n++;
+}
+
+/* Where the capacities of the subtree at level @l of @path are stored. */
+static inline uint64_t *stored_caps(struct iova_tree *t,
+				    const struct pent *path, unsigned l)
+{
+	if (l == t->height)
+		return t->cap;
+	return path[l + 1].node->cap[path[l + 1].idx];
+}
+
+static void set_root_summ(struct iova_tree *t, const struct summ *s)
+{
+	t->min = s->min;
+	t->max = s->max;
+	memcpy(t->cap, s->cap, sizeof(t->cap));
+}
+
+/*
+ * The subtree at level @l of @path (the root when l == height) now spans
+ * s->min..s->max and, when @caps_changed, has capacities s->cap (else they
+ * are as stored). Store that and carry the effect upwards, stopping as soon
+ * as nothing stored changes. Clobbers *@s.
+ */
+static void propagate(struct iova_tree *t, const struct pent *path,
+		      unsigned l, struct summ *s, bool caps_changed)
+{
+	for (; l < t->height; l++) {
+		struct inode *x = path[l + 1].node;
+		unsigned i = path[l + 1].idx, n = x->n;
+		uint64_t m0 = x->min[i], M0 = x->max[i];
+		uint64_t om[NCAP], nm[NCAP], g[NCAP], *h;
+		bool lgap, rgap;
+
+		if (!caps_changed && m0 == s->min && M0 == s->max)
+			return;
+		x->min[i] = s->min;
+		x->max[i] = s->max;
+		/* Besides the child's own caps, only the gaps beside it move. */
+		lgap = i > 0 && m0 != s->min;
+		rgap = i + 1 < n && M0 != s->max;
+		if (!caps_changed && !lgap && !rgap) {
+			/* x keeps its caps; only its min (i == 0) or max moved. */
+			s->min = x->min[0];
+			s->max = x->max[n - 1];
+			continue;
+		}
+		memcpy(om, x->cap[i], sizeof(om));
+		if (caps_changed) {
+			memcpy(nm, s->cap, sizeof(nm));
+			memcpy(x->cap[i], s->cap, sizeof(nm));
+		} else {
+			memcpy(nm, om, sizeof(nm));
+		}
+		if (lgap) {
+			gap_caps(x->max[i - 1], m0, g);
+			caps_max(om, g);
+			gap_caps(x->max[i - 1], s->min, g);
+			caps_max(nm, g);
+		}
+		if (rgap) {
+			gap_caps(M0, x->min[i + 1], g);
+			caps_max(om, g);
+			gap_caps(s->max, x->min[i + 1], g);
+			caps_max(nm, g);
+		}
+		h = stored_caps(t, path, l + 1);
+		memcpy(s->cap, h, sizeof(s->cap));
+		if (!caps_update(s->cap, om, nm))
+			inode_caps(x, s->cap);
+		caps_changed = memcmp(s->cap, h, sizeof(s->cap)) != 0;
+		s->min = x->min[0];
+		s->max = x->max[n - 1];
+	}
+	t->min = s->min;
+	t->max = s->max;
+	if (caps_changed)
+		memcpy(t->cap, s->cap, sizeof(t->cap));
+}
+
+/* ---- lifetime and simple queries ---- */
+
+struct iova_tree *iova_tree_new(void)
+{
+	struct iova_tree *t = ioasid_calloc(1, sizeof(*t));
+
+	if (t)
+		t->bytes = sizeof(*t);
+	return t;
+}
+
+static void free_subtree(void *node, unsigned h)
+{
+	if (h) {
+		struct inode *x = node;
+		unsigned i;
+
+		for (i = 0; i < x->n; i++)
+			free_subtree(x->child[i], h - 1);
+	}
+	ioasid_free(node);
+}
+
+void iova_tree_free(struct iova_tree *t)
+{
+	if (!t)
+		return;
+	if (t->root)
+		free_subtree(t->root, t->height);
+	ioasid_free(t);
+}
+
+size_t iova_tree_count(const struct iova_tree *t)
+{
+	return t->count;
+}
+
+size_t iova_tree_heap_bytes(const struct iova_tree *t)
+{
+	return t->bytes;
+}
+
+/*
+ * The first area whose last >= @x, or NULL. Descending on max[] never needs
+ * to backtrack: every area in the children before the chosen one ends
+ * below x, and the chosen one ends at or after it.
+ */
+static struct iova_area *lower_bound(const struct iova_tree *t, uint64_t x)
+{
+	const void *node = t->root;
+	const struct leaf *l;
+	unsigned h;
+
+	if (!node || x > t->max)
+		return NULL;
+	for (h = t->height; h; h--) {
+		const struct inode *in = node;
+
+		prefetch_keys(in);
+		node = in->child[keys_lb(in->max, in->n, x)];
+	}
+	l = node;
+	prefetch_leaf(l);
+	/* x <= t->max makes every step land inside the node. */
+	return (struct iova_area *)&l->a[leaf_lb(l, x)];
+}
+
+struct iova_area *iova_tree_find(const struct iova_tree *t, uint64_t iova)
+{
+	struct iova_area *a = lower_bound(t, iova);
+
+	return a && a->iova <= iova ? a : NULL;
+}
+
+struct iova_area *iova_tree_first_in(const struct iova_tree *t,
+				     uint64_t first, uint64_t last)
+{
+	struct iova_area *a;
+
+	if (first > last)
+		return NULL;
+	a = lower_bound(t, first);
+	return a && a->iova <= last ? a : NULL;
+}
+
+struct iova_area *iova_tree_next(const struct iova_tree *t,
+				 const struct iova_area *a)
+{
+	if (a->last == UINT64_MAX)
+		return NULL;
+	return lower_bound(t, a->last + 1);
+}
+
+/*
+ * Walk down to the leaf that decides @x, recording the path: at each level
+ * the first child whose max >= x, or the last child when there is none
+ * (x > t->max: an append, which needs no search at all).
+ */
+static struct leaf *descend(const struct iova_tree *t, uint64_t x,
+			    struct pent *path)
+{
+	void *node = t->root;
+	unsigned lv;
+
+	if (x > t->max) {
+		for (lv = t->height; lv; lv--) {
+			struct inode *in = node;
+
+			path[lv].node = in;
+			path[lv].idx = in->n - 1;
+			node = in->child[in->n - 1];
+		}
+		return node;
+	}
+	for (lv = t->height; lv; lv--) {
+		struct inode *in = node;
+		unsigned i;
+
+		prefetch_keys(in);
+		i = keys_lb(in->max, in->n, x);
+		path[lv].node = in;
+		path[lv].idx = i;
+		node = in->child[i];
+	}
+	prefetch_leaf(node);
+	return node;
+}
+
+/* ---- insert ---- */
+
+/*
+ * Split the full leaf @l around an insert of @a at position @p: @l keeps
+ * the first part, the empty @r receives the rest. Appending at the end
+ * leaves @l full and puts only @a in @r, so ascending inserts (the common
+ * case for a growing address space) build full leaves; inserting at the
+ * front moves everything to @r and leaves only @a in @l, the mirror case,
+ * which leaf_shift_left() then keeps filling from the right.
+ */
+static void leaf_split(struct leaf *l, struct leaf *r, unsigned p,
+		       const struct iova_area *a)
+{
+	unsigned s; /* how many of the LEAF_CAP + 1 areas end up in l */
+
+	if (p == LEAF_CAP)
+		s = LEAF_CAP;
+	else if (p == 0)
+		s = 1;
+	else
+		s = (LEAF_CAP + 1) / 2;
+	if (p < s) {
+		r->n = LEAF_CAP - (s - 1);
+		memcpy(r->a, &l->a[s - 1], r->n * sizeof(*a));
+		l->n = s - 1;
+		leaf_insert_at(l, p, a);
+	} else {
+		r->n = LEAF_CAP - s;
+		memcpy(r->a, &l->a[s], r->n * sizeof(*a));
+		l->n = s;
+		leaf_insert_at(r, p - s, a);
+	}
+}
+
+/* The same for internal nodes; only appends get the uneven split. */
+static void inode_split(struct inode *x, struct inode *y, unsigned q,
+			void *child, const struct summ *cs)
+{
+	unsigned s = q == NODE_CAP ? NODE_CAP : (NODE_CAP + 1) / 2;
+
+	if (q < s) {
+		y->n = NODE_CAP - (s - 1);
+		inode_move(y, 0, x, s - 1, y->n);
+		x->n = s - 1;
+		inode_insert(x, q, child, cs);
+	} else {
+		y->n = NODE_CAP - s;
+		inode_move(y, 0, x, s, y->n);
+		x->n = s;
+		inode_insert(y, q - s, child, cs);
+	}
+}
+
+/*
+ * Insert @a at position @p (< LEAF_CAP, so not an append) of the full leaf
+ * child i of @x by moving its first areas into child i-1, which has room.
+ * This is what keeps leaves full when a hole between two leaves, or inside
+ * one, is filled in ascending order (lowest-fit allocation does exactly
+ * that) instead of leaving a trail of half-empty leaves behind.
+ */
+static void leaf_shift_left(struct inode *x, unsigned i, struct leaf *l,
+			    unsigned p, const struct iova_area *a)
+{
+	struct leaf *left = x->child[i - 1];
+	unsigned room = LEAF_CAP - left->n;
+	struct summ s;
+
+	if (p < room) {
+		/* a itself fits in the left leaf too. */
+		memcpy(&left->a[left->n], l->a, p * sizeof(*a));
+		left->n += p;
+		left->a[left->n++] = *a;
+		memmove(l->a, &l->a[p], (l->n - p) * sizeof(*a));
+		l->n -= p;
+	} else {
+		memcpy(&left->a[left->n], l->a, room * sizeof(*a));
+		left->n += room;
+		memmove(l->a, &l->a[room], (l->n - room) * sizeof(*a));
+		l->n -= room;
+		leaf_insert_at(l, p - room, a);
+	}
+	leaf_summ(left, &s);
+	inode_set(x, i - 1, left, &s);
+	leaf_summ(l, &s);
+	inode_set(x, i, l, &s);
+}
+
+static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
+		       unsigned p, const struct iova_area *a)
+{
+	struct inode *nodes[MAX_HEIGHT + 1];
+	struct leaf *nl;
+	void *lnode, *rnode;
+	struct summ sl, sr, s;
+	unsigned k, lv;
+	bool new_root;
+
+	if (t->height && p < LEAF_CAP && path[1].idx > 0) {
+		struct inode *x = path[1].node;
+		const struct leaf *left = x->child[path[1].idx - 1];
+
+		if (left->n < LEAF_CAP) {
+			leaf_shift_left(x, path[1].idx, l, p, a);
+			inode_summ(x, &s);
+			propagate(t, path, 1, &s, true);
+			return 0;
+		}
+	}
+
+	/* Levels 0..k-1 split; a new root is needed if all of them do. */
+	for (k = 1; k <= t->height && path[k].node->n == NODE_CAP; k++)
+		;
+	new_root = k > t->height;
+	if (new_root && t->height + 1 >= MAX_HEIGHT)
+		return -ENOMEM;
+
+	/* Allocate everything first: a failure must leave the tree as it was. */
+	nl = ioasid_malloc(sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	for (lv = 1; lv < k + new_root; lv++) {
+		nodes[lv] = ioasid_malloc(sizeof(struct inode));
+		if (!nodes[lv]) {
+			while (--lv >= 1)
+				ioasid_free(nodes[lv]);
+			ioasid_free(nl);
+			return -ENOMEM;
+		}
+	}
+	t->bytes += sizeof(*nl) + (k - 1 + new_root) * sizeof(struct inode);
+
+	leaf_split(l, nl, p, a);
+	leaf_summ(l, &sl);
+	leaf_summ(nl, &sr);
+	lnode = l;
+	rnode = nl;
+	for (lv = 1; lv <= t->height; lv++) {
+		struct inode *x = path[lv].node;
+		unsigned i = path[lv].idx;
+
+		inode_set(x, i, lnode, &sl);
+		if (x->n < NODE_CAP) {
+			inode_insert(x, i + 1, rnode, &sr);
+			inode_summ(x, &s);
+			propagate(t, path, lv, &s, true);
+			return 0;
+		}
+		inode_split(x, nodes[lv], i + 1, rnode, &sr);
+		inode_summ(x, &sl);
+		inode_summ(nodes[lv], &sr);
+		lnode = x;
+		rnode = nodes[lv];
+	}
+
+	/* Every level split: grow a new root above the two halves. */
+	{
+		struct inode *r = nodes[lv];
+
+		r->n = 2;
+		inode_set(r, 0, lnode, &sl);
+		inode_set(r, 1, rnode, &sr);
+		t->root = r;
+		t->height++;
+		inode_summ(r, &s);
+		set_root_summ(t, &s);
+	}
+	return 0;
+}
+
+int iova_tree_insert(struct iova_tree *t, const struct iova_area *a)
+{
+	struct pent path[MAX_HEIGHT + 1];
+	uint64_t g[NCAP], *h;
+	struct leaf *l;
+	struct summ s;
+	unsigned p, n0;
+	bool changed = false;
+	int ret;
+
+	if (a->last < a->iova)
+		return -EINVAL;
+	if (!t->root) {
+		l = ioasid_malloc(sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		l->n = 1;
+		l->a[0] = *a;
+		t->root = l;
+		t->height = 0;
+		t->bytes += sizeof(*l);
+		t->count = 1;
+		leaf_summ(l, &s);
+		set_root_summ(t, &s);
+		return 0;
+	}
+
+	l = descend(t, a->iova, path);
+	n0 = l->n;
+	p = a->iova > t->max ? n0 : leaf_lb(l, a->iova);
+	/*
+	 * Area p is the first to end at or after a->iova, the one before it
+	 * (in this leaf or the previous one) ends below; only p can overlap.
+	 */
+	if (p < n0 && l->a[p].iova <= a->last)
+		return -EEXIST;
+
+	if (n0 == LEAF_CAP) {
+		ret = insert_full(t, path, l, p, a);
+		if (!ret)
+			t->count++;
+		return ret;
+	}
+
+	/* The common case: room in the leaf, update its summary in O(1). */
+	h = stored_caps(t, path, 0);
+	if (p == 0 || p == n0) {
+		/* One new hole, between a and its neighbour in the leaf. */
+		if (p == 0)
+			gap_caps(a->last, l->a[0].iova, g);
+		else
+			gap_caps(l->a[n0 - 1].last, a->iova, g);
+		if (caps_exceed(g, h)) {
+			memcpy(s.cap, h, sizeof(s.cap));
+			caps_max(s.cap, g);
+			changed = true;
+		}
+	} else {
+		/* a splits one hole into two smaller ones. */
+		gap_caps(l->a[p - 1].last, l->a[p].iova, g);
+	}
+	leaf_insert_at(l, p, a);
+	if (p && p < n0 && caps_attains(g, h)) {
+		leaf_caps(l, s.cap);
+		changed = memcmp(s.cap, h, sizeof(s.cap)) != 0;
+	}
+	s.min = l->a[0].iova;
+	s.max = l->a[n0].last;
+	propagate(t, path, 0, &s, changed);
+	t->count++;
+	return 0;
+}
+
+/* ---- remove ---- */
+
+/*
+ * Leaves @a (child ai of @x) and @b (child ai + 1) are to be evened out;
+ * their total exceeds LEAF_CAP.
+ */
+static void leaf_redistribute(struct inode *x, unsigned ai)
+{
+	struct leaf *a = x->child[ai], *b = x->child[ai + 1];
+	unsigned want = (a->n + b->n) / 2;
+	struct summ s;
+
+	if (a->n < want) {
+		unsigned m = want - a->n;
+
+		memcpy(&a->a[a->n], b->a, m * sizeof(b->a[0]));
+		memmove(b->a, &b->a[m], (b->n - m) * sizeof(b->a[0]));
+		a->n += m;
+		b->n -= m;
+	} else if (a->n > want) {
+		unsigned m = a->n - want;
+
+		memmove(&b->a[m], b->a, b->n * sizeof(b->a[0]));
+		memcpy(b->a, &a->a[want], m * sizeof(b->a[0]));
+		a->n -= m;
+		b->n += m;
+	}
+	leaf_summ(a, &s);
+	inode_set(x, ai, a, &s);
+	leaf_summ(b, &s);
+	inode_set(x, ai + 1, b, &s);
+}
+
+static void inode_redistribute(struct inode *x, unsigned ai)
+{
+	struct inode *a = x->child[ai], *b = x->child[ai + 1];
+	unsigned want = (a->n + b->n) / 2;
+	struct summ s;
+
+	if (a->n < want) {
+		unsigned m = want - a->n;
+
+		inode_move(a, a->n, b, 0, m);
+		inode_move(b, 0, b, m, b->n - m);
+		a->n += m;
+		b->n -= m;
+	} else if (a->n > want) {
+		unsigned m = a->n - want;
+
+		inode_move(b, m, b, 0, b->n);
+		inode_move(b, 0, a, want, m);
+		a->n -= m;
+		b->n += m;
+	}
+	inode_summ(a, &s);
+	inode_set(x, ai, a, &s);
+	inode_summ(b, &s);
+	inode_set(x, ai + 1, b, &s);
+}
+
+/*
+ * Node path[lv] lost a child (and its other entries are up to date).
+ * Restore the fill invariant upwards, merging with a sibling or taking
+ * entries from it, and fix the summaries. Frees, never allocates.
+ */
+static void inode_rebalance(struct iova_tree *t, struct pent *path,
+			    unsigned lv)
+{
+	struct summ s;
+
+	for (;;) {
+		struct inode *x = path[lv].node, *y, *a, *b;
+		unsigned i, ai;
+
+		if (lv == t->height) {
+			/* The root: drop levels that have a single child. */
+			while (t->height && ((struct inode *)t->root)->n == 1) {
+				struct inode *r = t->root;
+
+				t->root = r->child[0];
+				t->height--;
+				t->bytes -= sizeof(*r);
+				ioasid_free(r);
+			}
+			if (t->height)
+				inode_summ(t->root, &s);
+			else
+				leaf_summ(t->root, &s);
+			set_root_summ(t, &s);
+			return;
+		}
+		y = path[lv + 1].node;
+		i = path[lv + 1].idx;
+		if (!x->n) {
+			/* A thin node (see inode_split()) lost its only child. */
+			t->bytes -= sizeof(*x);
+			ioasid_free(x);
+			inode_delete(y, i);
+			lv++;
+			continue;
+		}
+		if (x->n >= NODE_MIN || y->n == 1) {
+			inode_summ(x, &s);
+			propagate(t, path, lv, &s, true);
+			return;
+		}
+		/* Pair x with a sibling: the left one if merging with it fits. */
+		if (i > 0 && ((struct inode *)y->child[i - 1])->n + x->n <= NODE_CAP)
+			ai = i - 1;
+		else if (i + 1 < y->n)
+			ai = i;
+		else
+			ai = i - 1;
+		a = y->child[ai];
+		b = y->child[ai + 1];
+		if (a->n + b->n > NODE_CAP) {
+			inode_redistribute(y, ai);
+			inode_summ(y, &s);
+			propagate(t, path, lv + 1, &s, true);
+			return;
+		}
+		inode_move(a, a->n, b, 0, b->n);
+		a->n += b->n;
+		t->bytes -= sizeof(*b);
+		ioasid_free(b);
+		inode_summ(a, &s);
+		inode_set(y, ai, a, &s);
+		inode_delete(y, ai + 1);
+		lv++;
+	}
+}
+
+/* Leaf path[1].child fell below LEAF_MIN areas: merge or even out. */
+static void leaf_rebalance(struct iova_tree *t, struct pent *path)
+{
+	struct inode *x = path[1].node;
+	unsigned i = path[1].idx, ai;
+	struct leaf *l = x->child[i], *a, *b;
+	struct summ s;
+
+	if (x->n == 1) {
+		leaf_summ(l, &s);
+		propagate(t, path, 0, &s, true);
+		return;
+	}
+	if (i > 0 && ((struct leaf *)x->child[i - 1])->n + l->n <= LEAF_CAP)
+		ai = i - 1;
+	else if (i + 1 < x->n)
+		ai = i;
+	else
+		ai = i - 1;
+	a = x->child[ai];
+	b = x->child[ai + 1];
+	if (a->n + b->n > LEAF_CAP) {
+		leaf_redistribute(x, ai);
+		inode_summ(x, &s);
+		propagate(t, path, 1, &s, true);
+		return;
+	}
+	memcpy(&a->a[a->n], b->a, b->n * sizeof(b->a[0]));
+	a->n += b->n;
+	t->bytes -= sizeof(*b);
+	ioasid_free(b);
+	leaf_summ(a, &s);
+	inode_set(x, ai, a, &s);
+	inode_delete(x, ai + 1);
+	inode_rebalance(t, path, 1);
+}
+
+int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
+{
+	struct pent path[MAX_HEIGHT + 1];
+	uint64_t g[NCAP], *h;
+	struct leaf *l;
+	struct summ s;
+	unsigned p, n0;
+	bool changed = false, rescan = false;
+
+	if (!t->root || iova < t->min || iova > t->max)
+		return -ENOENT;
+	l = descend(t, iova, path);
+	n0 = l->n;
+	p = leaf_lb(l, iova);
+	if (l->a[p].iova != iova)
+		return -ENOENT;
+	if (out)
+		*out = l->a[p];
+	t->count--;
+
+	if (n0 == 1) {
+		t->bytes -= sizeof(*l);
+		ioasid_free(l);
+		if (!t->height) {
+			t->root = NULL;
+			return 0;
+		}
+		inode_delete(path[1].node, path[1].idx);
+		inode_rebalance(t, path, 1);
+		return 0;
+	}
+
+	/* Work out the new capacities from the areas around p first. */
+	h = stored_caps(t, path, 0);
+	if (p == 0 || p == n0 - 1) {
+		/* The hole on the inner side of p leaves this leaf. */
+		if (p == 0)
+			gap_caps(l->a[0].last, l->a[1].iova, g);
+		else
+			gap_caps(l->a[p - 1].last, l->a[p].iova, g);
+		rescan = caps_attains(g, h);
+	} else {
+		/* Two holes merge into one that contains both. */
+		gap_caps(l->a[p - 1].last, l->a[p + 1].iova, g);
+		if (caps_exceed(g, h)) {
+			memcpy(s.cap, h, sizeof(s.cap));
+			caps_max(s.cap, g);
+			changed = true;
+		}
+	}
+	memmove(&l->a[p], &l->a[p + 1], (n0 - p - 1) * sizeof(l->a[0]));
+	l->n--;
+
+	if (t->height && l->n < LEAF_MIN) {
+		leaf_rebalance(t, path);
+		return 0;
+	}
+	if (rescan) {
+		leaf_caps(l, s.cap);
+		changed = memcmp(s.cap, h, sizeof(s.cap)) != 0;
+	}
+	s.min = l->a[0].iova;
+	s.max = l->a[l->n - 1].last;
+	propagate(t, path, 0, &s, changed);
+	return 0;
+}
+
+/* ---- find_hole ---- */
+
+struct hole_q {
+	uint64_t lo, hi, length, mask, offset;
+	unsigned j;    /* the cap[] row to prune with */
+	uint64_t need; /* smallest capacity that can hold a fit */
+	uint64_t out;
+};
+
+/*
+ * Test the hole [s, e] clipped to the window, with exactly the rule of the
+ * header comment (the kernel's __alloc_iova_check_range()).
+ */
+static bool hole_fits(struct hole_q *q, uint64_t s, uint64_t e)
+{
+	uint64_t x;
+
+	if (s < q->lo)
+		s = q->lo;
+	if (e > q->hi)
+		e = q->hi;
+	/* x >= s, so s >= e (including an empty clip) can never give x < e. */
+	if (s >= e)
+		return false;
+	/* ALIGN_UP(s) would wrap past UINT64_MAX. */
+	if (s > UINT64_MAX - q->mask)
+		return false;
+	x = ((s + q->mask) & ~q->mask) | q->offset;
+	if (x >= e || e - x < q->length - 1)
+		return false;
+	q->out = x;
+	return true;
+}
+
+/* Test the hole between two areas, skipping small ones cheaply. */
+static inline bool gap_fits(struct hole_q *q, uint64_t prev_last,
+			    uint64_t next_first)
+{
+	return next_first - prev_last - 1 >= q->need &&
+	       hole_fits(q, prev_last + 1, next_first - 1);
+}
+
+/*
+ * Lowest fitting hole strictly inside the subtree @node of height @h.
+ * Return 1 when found (q->out), 0 when not, -1 when the search went past
+ * the window's end so nothing later can fit either.
+ */
+static int hole_search(const void *node, unsigned h, struct hole_q *q)
+{
+	const struct inode *x;
+	unsigned i;
+
+	if (!h) {
+		const struct leaf *l = node;
+
+		/* Holes before area i end below a[i-1].last < lo: skip them. */
+		i = leaf_lb(l, q->lo);
+		for (i = i ? i : 1; i < l->n; i++) {
+			if (l->a[i - 1].last + 1 >= q->hi)
+				return -1;
+			if (gap_fits(q, l->a[i - 1].last, l->a[i].iova))
+				return 1;
+		}
+		return 0;
+	}
+
+	x = node;
+	/* Children ending below lo hold nothing in the window. */
+	for (i = keys_lb(x->max, x->n, q->lo); i < x->n; i++) {
+		if (i > 0) {
+			if (x->max[i - 1] + 1 >= q->hi)
+				return -1;
+			if (gap_fits(q, x->max[i - 1], x->min[i]))
+				return 1;
+		}
+		/* Holes inside child i start above min[i]. */
+		if (x->min[i] >= q->hi)
+			return -1;
+		if (x->cap[i][q->j] >= q->need) {
+			int r = hole_search(x->child[i], h - 1, q);
+
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int iova_tree_find_hole(const struct iova_tree *t, uint64_t lo, uint64_t hi,
+			uint64_t length, uint64_t align, uint64_t offset,
+			uint64_t *out)
+{
+	struct hole_q q;
+	unsigned shift;
+	bool found;
+
+	if (!length || !align || (align & (align - 1)))
+		return -EINVAL;
+	q.lo = lo;
+	q.hi = hi;
+	q.length = length;
+	q.mask = align - 1;
+	q.offset = offset;
+	/*
+	 * Prune with the largest tracked alignment not above @align: aligning
+	 * to more only moves x further, so that row is an upper bound.
+	 */
+	shift = (unsigned)__builtin_ctzll(align);
+	q.j = shift < 12 ? 0 : shift > 21 ? NCAP - 1 : shift - 11;
+	/*
+	 * A fit needs x < e and e - x >= length - 1, so e + 1 - ALIGN_UP(s)
+	 * >= max(length, 2) + offset (when offset < align it is added, else
+	 * it is OR-ed into bits ALIGN_UP(s) may already have). Saturate: a
+	 * need past UINT64_MAX is larger than any inner hole anyway.
+	 */
+	q.need = length < 2 ? 2 : length;
+	if (offset < align && __builtin_add_overflow(q.need, offset, &q.need))
+		q.need = UINT64_MAX;
+
+	if (!t->root) {
+		found = hole_fits(&q, 0, UINT64_MAX);
+	} else {
+		found = t->min > 0 && hole_fits(&q, 0, t->min - 1);
+		if (!found && t->cap[q.j] >= q.need && t->max > lo && t->min < hi)
+			found = hole_search(t->root, t->height, &q) > 0;
+		if (!found && t->max < UINT64_MAX)
+			found = hole_fits(&q, t->max + 1, UINT64_MAX);
+	}
+	if (!found)
+		return -ENOSPC;
+	*out = q.out;
+	return 0;
+}
+
+/* ---- self check, for tests ---- */
+
+/*
+ * The capacities of one hole the slow and obvious way, independent of
+ * gap_caps() and of the skipping tricks in the summary code.
+ */
+static void check_gap_caps(uint64_t prev_last, uint64_t next_first,
+			   uint64_t *c)
+{
+	unsigned j;
+
+	for (j = 0; j < NCAP; j++) {
+		uint64_t align = j ? 1ULL << (11 + j) : 1, s = prev_last + 1, a;
+
+		c[j] = 0;
+		if (s >= next_first || __builtin_add_overflow(s, align - 1, &a))
+			continue;
+		a &= ~(align - 1);
+		if (a < next_first)
+			c[j] = next_first - a;
+	}
+}
+
+struct check_walk {
+	size_t count, bytes;
+	bool have_prev;
+	uint64_t prev_last;
+};
+
+/* Recompute the summary of a subtree from scratch, checking as it goes. */
+static bool check_node(const void *node, unsigned h, bool is_root,
+		       struct check_walk *w, struct summ *s)
+{
+	const struct inode *x;
+	uint64_t g[NCAP];
+	unsigned i;
+
+	if (!h) {
+		const struct leaf *l = node;
+
+		if (l->n < 1 || l->n > LEAF_CAP)
+			return false;
+		memset(s->cap, 0, sizeof(s->cap));
+		for (i = 0; i < l->n; i++) {
+			if (l->a[i].last < l->a[i].iova)
+				return false;
+			if (w->have_prev && l->a[i].iova <= w->prev_last)
+				return false;
+			if (i) {
+				check_gap_caps(l->a[i - 1].last, l->a[i].iova, g);
+				caps_max(s->cap, g);
+			}
+			w->have_prev = true;
+			w->prev_last = l->a[i].last;
+		}
+		w->count += l->n;
+		w->bytes += sizeof(*l);
+		s->min = l->a[0].iova;
+		s->max = l->a[l->n - 1].last;
+		return true;
+	}
+
+	x = node;
+	if (x->n < (is_root ? 2u : 1u) || x->n > NODE_CAP)
+		return false;
+	w->bytes += sizeof(*x);
+	memset(s->cap, 0, sizeof(s->cap));
+	for (i = 0; i < x->n; i++) {
+		struct summ c;
+
+		if (!check_node(x->child[i], h - 1, false, w, &c))
+			return false;
+		if (c.min != x->min[i] || c.max != x->max[i] ||
+		    memcmp(c.cap, x->cap[i], sizeof(c.cap)))
+			return false;
+		caps_max(s->cap, c.cap);
+		if (i) {
+			check_gap_caps(x->max[i - 1], x->min[i], g);
+			caps_max(s->cap, g);
+		}
+	}
+	s->min = x->min[0];
+	s->max = x->max[x->n - 1];
+	return true;
+}
+
+bool iova_tree_check(const struct iova_tree *t)
+{
+	struct check_walk w = { .bytes = sizeof(*t) };
+	struct summ s;
+
+	if (!t->root)
+		return !t->count && !t->height && t->bytes == sizeof(*t);
+	if (t->height >= MAX_HEIGHT)
+		return false;
+	if (!check_node(t->root, t->height, true, &w, &s))
+		return false;
+	return s.min == t->min && s.max == t->max &&
+	       !memcmp(s.cap, t->cap, sizeof(s.cap)) &&
+	       w.count == t->count && w.bytes == t->bytes;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libFuzzer target for capability chains: arbitrary bytes through the
+ * validator in strict and tolerant mode, iteration, every lookup, the JSON
+ * dump and the VFIO-format walker. It must never crash, read out of
+ * bounds, loop or leak; and whatever the parser accepts in strict mode the
+ * builder must accept and rebuild into a chain that validates again.
+ *
+ * Build (see tests/fuzz/corpus/caps/ for seeds):
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ilib \
+ *     tests/fuzz/fuzz_caps.c lib/caps.c lib/caps-json.c lib/alloc.c \
+ *     -ljansson -o fuzz_caps
+ *   ./fuzz_caps -max_total_time=60 tests/fuzz/corpus/caps
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <ioasid/caps.h>
+
+#include "caps-json.h"
+
+static const uint16_t ids[] = {
+	IOASID_CAP_PAGE_SIZES, IOASID_CAP_ADDR_WIDTH, IOASID_CAP_PASID,
+	IOASID_CAP_IOVA_RANGES, IOASID_CAP_RESV_REGIONS, IOASID_CAP_FEATURES,
+	IOASID_CAP_VTD, IOASID_CAP_SMMUV3, IOASID_CAP_AMD,
+	IOASID_CAP_VIRTIO_IOMMU, 0x4242,
+};
+
+static void check(int cond)
+{
+	if (!cond)
+		abort();
+}
+
+static void errno_ok(int ret)
+{
+	check(ret == 0 || ret == -EINVAL || ret == -EMSGSIZE ||
+	      ret == -ENOENT);
+}
+
+/* Rebuild a strictly valid chain cap by cap; it must validate again. */
+static void rebuild(const uint8_t *data, size_t size)
+{
+	struct ioasid_caps_builder *b;
+	struct ioasid_cap_header h;
+	void *out;
+	size_t outlen;
+	uint32_t off;
+	int ret;
+
+	if (ioasid_caps_builder_new(&b))
+		return;
+	ret = ioasid_caps_first(data, size, 0, &off, &h, NULL, 0);
+	while (!ret) {
+		ret = ioasid_caps_add(b, data + off, h.size);
+		check(ret == 0 || ret == -ENOMEM);
+		ret = ioasid_caps_next(data, size, 0, off, &off, &h, NULL, 0);
+	}
+	check(ret == -ENOENT);
+	if (!ioasid_caps_builder_finish(b, &out, &outlen)) {
+		check(ioasid_caps_validate(out, outlen, 0, NULL, 0) == 0);
+		ioasid_caps_free(out);
+	}
+	ioasid_caps_builder_free(b);
+}
+
+static void walk(const uint8_t *data, size_t size, unsigned int flags)
+{
+	struct ioasid_cap_header h;
+	uint8_t out[128];
+	struct ioasid_cap_resv_region regions[4];
+	char err[160];
+	uint32_t off, n, count;
+	int ret;
+
+	ret = ioasid_caps_validate(data, size, flags, err, sizeof(err));
+	errno_ok(ret);
+	check(ret != -ENOENT);
+	if (ret)
+		check(err[0] != '\0');
+	if (!ret && !flags)
+		rebuild(data, size);
+
+	/* Iteration must end (offsets only increase) within size / 16 steps. */
+	n = 0;
+	ret = ioasid_caps_first(data, size, flags, &off, &h, err, sizeof(err));
+	while (!ret) {
+		check(++n <= size / 16);
+		check(off + (uint64_t)h.size <= size);
+		ret = ioasid_caps_next(data, size, flags, off, &off, &h, err,
+				       sizeof(err));
+	}
+	errno_ok(ret);
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		errno_ok(ioasid_caps_get(data, size, flags, ids[i], out,
+					 sizeof(out), NULL, err, sizeof(err)));
+		errno_ok(ioasid_caps_find(data, size, flags, ids[i], &off,
+					  &h, err, sizeof(err)));
+	}
+	ret = ioasid_caps_get_array(data, size, flags, IOASID_CAP_RESV_REGIONS,
+				    regions, 4, &count, err, sizeof(err));
+	errno_ok(ret);
+	ret = ioasid_caps_get_array(data, size, flags, IOASID_CAP_IOVA_RANGES,
+				    out, sizeof(out) / 16, &count, err,
+				    sizeof(err));
+	errno_ok(ret);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[160];
+	json_t *j;
+	uint32_t off, avail, first;
+	struct ioasid_vfio_cap_header vh;
+	uint8_t *copy;
+
+	/*
+	 * Run on an exact-size heap copy so ASan sees any read past the end,
+	 * and at an odd address so nothing may assume alignment.
+	 */
+	copy = malloc(size + 1);
+	if (!copy)
+		return 0;
+	memcpy(copy + 1, data, size);
+
+	walk(copy + 1, size, 0);
+	walk(copy + 1, size, IOASID_CAPS_TOLERANT);
+
+	j = ioasid_caps_to_json(copy + 1, size, err, sizeof(err));
+	if (j) {
+		char *s = json_dumps(j, JSON_COMPACT);
+
+		free(s);
+		json_decref(j);
+	}
+
+	/* The same bytes as a VFIO info buffer, cap_offset from byte 16. */
+	if (size >= 20) {
+		memcpy(&first, data + 16, sizeof(first));
+		for (uint16_t id = 1; id <= 5; id++) {
+			errno_ok(ioasid_vfio_cap_find(copy + 1, size, first, id,
+						      0, &off, &vh, &avail, err,
+						      sizeof(err)));
+			errno_ok(ioasid_vfio_cap_find(copy + 1, size, first, id,
+						      IOASID_CAPS_STRICT_ALIGN,
+						      &off, &vh, &avail, err,
+						      sizeof(err)));
+		}
+	}
+	free(copy);
+	return 0;
+}
