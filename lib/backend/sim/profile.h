@@ -144,7 +144,9 @@ struct sim_profile {
  * Return: 0 or a negative errno: -ENOENT (no such file, unknown built-in),
  * -EINVAL (not JSON, wrong type, bad or inconsistent value, unknown key),
  * -E2BIG (more devices, regions or name bytes than the fixed capacity),
- * -ENOMEM, or the errno of opening the file (-EACCES, ...).
+ * -ENOMEM, -EISDIR, or the errno of opening the file (-EACCES, ...).
+ * jansson reports a few allocation failures inside its lexer as syntax
+ * errors; those come back as -EINVAL.
  */
 int sim_profile_load(const char *name_or_path, struct sim_profile **out,
 		     char *err, size_t errlen);
