@@ -57,6 +57,18 @@ void *ioasid_realloc(void *p, size_t size)
 	return should_fail() ? NULL : realloc(p, size);
 }
 
+void *ioasid_aligned_alloc(size_t align, size_t size)
+{
+	void *p;
+
+	if (should_fail())
+		return NULL;
+	/* posix_memalign, unlike C11 aligned_alloc, takes any size */
+	if (posix_memalign(&p, align, size))
+		return NULL;
+	return p;
+}
+
 char *ioasid_strdup(const char *s)
 {
 	size_t len = strlen(s) + 1;

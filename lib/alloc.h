@@ -14,6 +14,12 @@ void *ioasid_malloc(size_t size);
 void *ioasid_calloc(size_t n, size_t size);
 void *ioasid_realloc(void *p, size_t size);
 char *ioasid_strdup(const char *s);
+/*
+ * @size bytes aligned to @align (a power of two, at least sizeof(void *)),
+ * released with ioasid_free. The simulator's page tables need 4 KiB-aligned
+ * table pages, as the hardware it imitates does.
+ */
+void *ioasid_aligned_alloc(size_t align, size_t size);
 void ioasid_free(void *p);
 
 /*

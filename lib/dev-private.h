@@ -13,6 +13,10 @@ struct dev_props {
 	uint32_t pasid_width; /* 0 = no PASID */
 	bool pri;
 	bool ats;
+	bool nesting;         /* the IOMMU can nest */
+	bool dirty_tracking;  /* the IOMMU tracks dirty pages */
+	uint32_t vendor_s1;   /* enum ioasid_hwpt_type of its stage-1 format, 0 = none */
+	uint32_t fl_levels;   /* bit n: n-level stage-1 tables */
 	struct ioas_resv *resv; /* reserved regions (kind/owner unused) */
 	uint32_t nr_resv;
 };
@@ -21,8 +25,9 @@ struct dev_props {
  * owner token of the domain constraints it put on the IOAS. */
 struct dev_attach {
 	uint32_t pasid; /* IOASID_PASID_NONE for the RID */
-	uint32_t pt;    /* IOAS or HWPT id */
+	uint32_t pt;    /* IOAS or HWPT id, as the caller named it */
 	uint32_t set;   /* acting set, 0 = none */
+	struct ioasid_hwpt *hwpt; /* the domain in use (automatic for an IOAS) */
 };
 
 struct ioasid_dev {

@@ -13,6 +13,7 @@
 
 #include "dev-private.h"
 #include "set-private.h"
+#include "hwpt-private.h"
 #include "pasid-alloc.h"
 #include "backend/backend.h"
 
@@ -308,17 +309,178 @@ static void notify_ranges(struct ioasid_ctx *ctx, ioasid_ranges_cb cb, void *dat
 		cb(data, ctx, ioas);
 }
 
-IOASID_EXPORT int ioasid_dev_attach(struct ioasid_ctx *ctx, uint32_t id,
-				    uint32_t pasid, uint32_t pt,
-				    const struct ioasid_attach_opts *opts)
+static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t idx);
+
+/*
+ * The kernel's PASID rule (kernel-uapi.md §1.4, HWPT_ALLOC_PASID): once a
+ * device has a PASID attached, every domain on it, the RID's included, must
+ * have been allocated to allow PASIDs.
+ */
+static int check_pasid_domains(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			       uint32_t pasid, struct ioasid_hwpt *h)
+{
+	uint32_t i;
+
+	for (i = 0; i < dev->nr_att; i++) {
+		const struct dev_attach *a = dev->att[i];
+
+		if (pasid != IOASID_PASID_NONE && a->pasid == IOASID_PASID_NONE &&
+		    !(a->hwpt->flags & IOASID_HWPT_PASID))
+			return ioasid_err(ctx, -EINVAL,
+					  "%s has a non-PASID domain (HWPT %u) on its RID; every domain must allow PASIDs before PASID %u can attach",
+					  dev->name, a->hwpt->obj.id, pasid);
+		if (pasid == IOASID_PASID_NONE && a->pasid != IOASID_PASID_NONE &&
+		    !(h->flags & IOASID_HWPT_PASID))
+			return ioasid_err(ctx, -EINVAL,
+					  "%s has PASID %u attached; its RID domain (HWPT %u) must allow PASIDs too",
+					  dev->name, a->pasid, h->obj.id);
+	}
+	if (pasid != IOASID_PASID_NONE && !(h->flags & IOASID_HWPT_PASID))
+		return ioasid_err(ctx, -EINVAL,
+				  "HWPT %u was not allocated with IOASID_HWPT_PASID; it cannot take PASID %u",
+				  h->obj.id, pasid);
+	return 0;
+}
+
+/* An automatic domain of @ioas that suits @dev, or a new one. */
+static int autodom_get(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+		       struct ioasid_ioas *ioas, uint32_t pasid, struct ioasid_hwpt **ret)
+{
+	uint32_t flags = dev->props.pasid_width ? IOASID_HWPT_PASID : 0;
+	struct ioasid_hwpt *h;
+
+	for (h = ioas->paging; h; h = h->next_paging) {
+		if (h->autodom && h->pgsize_bitmap == dev->props.pgsize_bitmap &&
+		    h->aperture_start == dev->props.aperture_start &&
+		    h->aperture_last == dev->props.aperture_last && h->flags == flags) {
+			*ret = h;
+			return 0;
+		}
+	}
+	(void)pasid;
+	return hwpt_paging_alloc_locked(ctx, dev, ioas, flags, true, ret);
+}
+
+/*
+ * Attach (dev, pasid) to @pt. With @replace, the existing attachment there
+ * is swapped for the new one only once the new one is complete.
+ */
+static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			 uint32_t pt, const struct ioasid_attach_opts *o, bool replace,
+			 uint32_t *ret_ioas)
+{
+	struct ioas_domain_desc d;
+	struct dev_attach *att = NULL, *old;
+	struct ioasid_hwpt *h = NULL;
+	struct ioasid_ioas *ioas;
+	bool made_autodom = false;
+	uint32_t old_idx = 0;
+	int err;
+
+	if (o->set && !set_get_err(ctx, o->set))
+		return -ENOENT;
+	ioas = ioas_get(ctx, pt);
+	if (!ioas) {
+		h = hwpt_get(ctx, pt);
+		if (!h) {
+			struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
+
+			if (obj)
+				return ioasid_err(ctx, -ENOENT, "object %u is a %s, not an IOAS or HWPT",
+						  pt, obj_kind_name(obj->kind));
+			return ioasid_err(ctx, -ENOENT, "no IOAS or HWPT with id %u", pt);
+		}
+		ioas = h->ioas;
+	}
+	old = att_find(dev, pasid, &old_idx);
+	if (old && !replace)
+		return pasid == IOASID_PASID_NONE ?
+			ioasid_err(ctx, -EBUSY, "device %s is already attached (no PASID)", dev->name) :
+			ioasid_err(ctx, -EBUSY, "device %s PASID %u is already attached", dev->name,
+				   pasid);
+	if (!old && replace)
+		return ioasid_err(ctx, -ENOENT, "device %s has nothing attached at PASID %d to replace",
+				  dev->name, (int)pasid);
+	err = check_pasid(ctx, dev, pasid, o->set);
+	if (err)
+		return err;
+	if (o->set && ioas->set && ioas->set != o->set)
+		return ioasid_err(ctx, -EPERM, "IOAS %u belongs to set %u, not to the acting set %u",
+				  ioas->obj.id, ioas->set, o->set);
+	err = att_reserve(ctx, dev, &att);
+	if (err)
+		return err;
+	if (!h) {
+		struct ioasid_hwpt *first = ioas->paging;
+
+		err = autodom_get(ctx, dev, ioas, pasid, &h);
+		if (err)
+			goto fail;
+		made_autodom = ioas->paging != first;
+	}
+	err = check_pasid_domains(ctx, dev, pasid, h);
+	if (err)
+		goto fail;
+	/* the device's reserved regions join the IOAS behind the domain */
+	d = (struct ioas_domain_desc){
+		.owner = att,
+		.pgsize_bitmap = h->pgsize_bitmap,
+		.aperture_start = 0,
+		.aperture_last = UINT64_MAX,
+		.resv = dev->props.resv,
+		.nr_resv = dev->props.nr_resv,
+	};
+	err = ioas_add_domain(ctx, ioas, &d);
+	if (err) {
+		char msg[IOASID_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
+		ioasid_err(ctx, err, "attaching %s (page sizes 0x%llx) to %s %u: %s", dev->name,
+			   X(dev->props.pgsize_bitmap), h->autodom ? "IOAS" : "HWPT", pt, msg);
+		goto fail;
+	}
+	if (ctx->ops->dev_attach) {
+		err = ctx->ops->dev_attach(ctx, dev, pasid, h);
+		if (err) {
+			ioas_remove_domain(ctx, ioas, att);
+			goto fail;
+		}
+	}
+	att->pasid = pasid;
+	att->pt = pt;
+	att->set = o->set;
+	att->hwpt = h;
+	h->nr_att++;
+	h->obj.users++;
+	dev->obj.users++;
+	if (old) {
+		/* the new one is in place: drop the old one */
+		dev->att[old_idx] = att;
+		dev->att[dev->nr_att++] = old;
+		detach_locked(ctx, dev, dev->nr_att - 1);
+	} else {
+		dev->att[dev->nr_att++] = att;
+	}
+	*ret_ioas = ioas->obj.id;
+	return 0;
+fail:
+	if (made_autodom) {
+		obj_remove(ctx, &h->obj);
+		hwpt_free_locked(ctx, h);
+	}
+	ioasid_free(att);
+	return err;
+}
+
+static int attach_common(struct ioasid_ctx *ctx, uint32_t id, uint32_t pasid, uint32_t pt,
+			 const struct ioasid_attach_opts *opts, bool replace)
 {
 	struct ioasid_attach_opts o = { 0 };
-	struct ioas_domain_desc d;
-	struct dev_attach *att = NULL;
 	struct ioasid_ioas *ioas;
 	struct ioasid_dev *dev;
 	ioasid_ranges_cb cb = NULL;
 	void *cb_data = NULL;
+	uint32_t ioas_id = 0;
 	int err;
 
 	if (!ctx)
@@ -335,93 +497,49 @@ IOASID_EXPORT int ioasid_dev_attach(struct ioasid_ctx *ctx, uint32_t id,
 	dev = dev_get_err(ctx, id);
 	if (!dev) {
 		err = -ENOENT;
-		goto out;
-	}
-	if (o.set && !set_get_err(ctx, o.set)) {
-		err = -ENOENT;
-		goto out;
-	}
-	ioas = ioas_get(ctx, pt);
-	if (!ioas) {
-		struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
-
-		err = ioasid_err(ctx, -ENOENT, obj ? "object %u is a %s, not an IOAS or HWPT" :
-				 "no IOAS or HWPT with id %u%s", pt,
-				 obj ? obj_kind_name(obj->kind) : "");
-		goto out;
-	}
-	if (att_find(dev, pasid, NULL)) {
-		err = pasid == IOASID_PASID_NONE ?
-			ioasid_err(ctx, -EBUSY, "device %s is already attached (no PASID)", dev->name) :
-			ioasid_err(ctx, -EBUSY, "device %s PASID %u is already attached", dev->name,
-				   pasid);
-		goto out;
-	}
-	err = check_pasid(ctx, dev, pasid, o.set);
-	if (err)
-		goto out;
-	if (o.set && ioas->set && ioas->set != o.set) {
-		err = ioasid_err(ctx, -EPERM, "IOAS %u belongs to set %u, not to the acting set %u",
-				 pt, ioas->set, o.set);
-		goto out;
-	}
-	err = att_reserve(ctx, dev, &att);
-	if (err)
-		goto out;
-	d = (struct ioas_domain_desc){
-		.owner = att,
-		.pgsize_bitmap = dev->props.pgsize_bitmap,
-		.aperture_start = dev->props.aperture_start,
-		.aperture_last = dev->props.aperture_last,
-		.resv = dev->props.resv,
-		.nr_resv = dev->props.nr_resv,
-	};
-	err = ioas_add_domain(ctx, ioas, &d);
-	if (err) {
-		/* name the device too: the message names the IOAS side */
-		char msg[IOASID_ERRMSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
-		ioasid_err(ctx, err, "attaching %s (page sizes 0x%llx) to IOAS %u: %s",
-			   dev->name, X(dev->props.pgsize_bitmap), pt, msg);
-		goto out;
-	}
-	if (ctx->ops->dev_attach_ioas) {
-		err = ctx->ops->dev_attach_ioas(ctx, dev, pasid, ioas);
-		if (err) {
-			ioas_remove_domain(ctx, ioas, att);
-			goto out;
+	} else {
+		err = attach_locked(ctx, dev, pasid, pt, &o, replace, &ioas_id);
+		if (!err && (ioas = ioas_get(ctx, ioas_id))) {
+			cb = ioas->ranges_cb;
+			cb_data = ioas->ranges_cb_data;
 		}
 	}
-	att->pasid = pasid;
-	att->pt = pt;
-	att->set = o.set;
-	dev->att[dev->nr_att++] = att;
-	att = NULL;
-	ioas->obj.users++;
-	dev->obj.users++;
-	cb = ioas->ranges_cb;
-	cb_data = ioas->ranges_cb_data;
-out:
-	ioasid_free(att);
 	ctx_unlock(ctx);
 	if (!err)
-		notify_ranges(ctx, cb, cb_data, pt);
+		notify_ranges(ctx, cb, cb_data, ioas_id);
 	return err;
+}
+
+IOASID_EXPORT int ioasid_dev_attach(struct ioasid_ctx *ctx, uint32_t id, uint32_t pasid,
+				    uint32_t pt, const struct ioasid_attach_opts *opts)
+{
+	return attach_common(ctx, id, pasid, pt, opts, false);
+}
+
+IOASID_EXPORT int ioasid_dev_replace(struct ioasid_ctx *ctx, uint32_t id, uint32_t pasid,
+				     uint32_t pt, const struct ioasid_attach_opts *opts)
+{
+	return attach_common(ctx, id, pasid, pt, opts, true);
 }
 
 static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t idx)
 {
 	struct dev_attach *att = dev->att[idx];
-	struct ioasid_ioas *ioas = ioas_get(ctx, att->pt);
+	struct ioasid_hwpt *h = att->hwpt;
 
-	if (ctx->ops->dev_detach_ioas)
-		ctx->ops->dev_detach_ioas(ctx, dev, att->pasid, ioas);
-	ioas_remove_domain(ctx, ioas, att);
-	ioas->obj.users--;
+	if (ctx->ops->dev_detach)
+		ctx->ops->dev_detach(ctx, dev, att->pasid, h);
+	ioas_remove_domain(ctx, h->ioas, att);
+	h->nr_att--;
+	h->obj.users--;
 	dev->obj.users--;
 	dev->att[idx] = dev->att[--dev->nr_att];
 	ioasid_free(att);
+	/* an automatic domain goes with its last device, as in iommufd */
+	if (h->autodom && !h->nr_att) {
+		obj_remove(ctx, &h->obj);
+		hwpt_free_locked(ctx, h);
+	}
 }
 
 IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
@@ -430,7 +548,7 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
 	struct ioasid_dev *dev;
 	ioasid_ranges_cb cb = NULL;
 	void *cb_data = NULL;
-	uint32_t idx, pt = 0;
+	uint32_t idx, ioas_id = 0;
 	int err = 0;
 
 	if (!ctx)
@@ -444,17 +562,16 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
 			ioasid_err(ctx, -ENOENT, "device %s is not attached (no PASID)", dev->name) :
 			ioasid_err(ctx, -ENOENT, "device %s PASID %u is not attached", dev->name, pasid);
 	} else {
-		struct ioasid_ioas *ioas;
+		struct ioasid_ioas *ioas = dev->att[idx]->hwpt->ioas;
 
-		pt = dev->att[idx]->pt;
-		ioas = ioas_get(ctx, pt);
+		ioas_id = ioas->obj.id;
 		cb = ioas->ranges_cb;
 		cb_data = ioas->ranges_cb_data;
 		detach_locked(ctx, dev, idx);
 	}
 	ctx_unlock(ctx);
 	if (!err)
-		notify_ranges(ctx, cb, cb_data, pt);
+		notify_ranges(ctx, cb, cb_data, ioas_id);
 	return err;
 }
 

@@ -63,6 +63,8 @@ struct ioasid_ioas {
 	ioasid_ranges_cb ranges_cb; /* told when usable ranges change */
 	void *ranges_cb_data;
 
+	struct ioasid_hwpt *paging; /* paging HWPTs mirroring this IOAS */
+
 	void *be; /* backend state */
 };
 

@@ -158,6 +158,43 @@ static void gap_caps(uint64_t prev_last, uint64_t next_first, uint64_t *c)
 		c[j] = 0;
 }
 
+/* One row of gap_caps(). */
+static inline uint64_t gap_cap(uint64_t prev_last, uint64_t next_first,
+			       unsigned j)
+{
+	uint64_t s = prev_last + 1, m = j ? CAP_MASK(j) : 0, a;
+
+	if (s >= next_first || s > UINT64_MAX - m)
+		return 0;
+	a = (s + m) & ~m;
+	return a < next_first ? next_first - a : 0;
+}
+
+/* *@c = max(*@c, gap_caps(@prev_last, @next_first)), without the vector. */
+static inline void gap_caps_max(uint64_t prev_last, uint64_t next_first,
+				uint64_t *c)
+{
+	uint64_t s = prev_last + 1, end = next_first;
+	unsigned j;
+
+	/* A hole no bigger than a maximum cannot raise it or any later one. */
+	if (s >= end || end - s <= c[NCAP - 1])
+		return;
+	if (end - s > c[0])
+		c[0] = end - s;
+	for (j = 1; j < NCAP; j++) {
+		uint64_t m = CAP_MASK(j), a;
+
+		if (s > UINT64_MAX - m)
+			return;
+		a = (s + m) & ~m;
+		if (a >= end)
+			return;
+		if (end - a > c[j])
+			c[j] = end - a;
+	}
+}
+
 static inline void caps_max(uint64_t *c, const uint64_t *d)
 {
 	unsigned j;
@@ -178,37 +215,66 @@ static inline bool caps_exceed(const uint64_t *g, const uint64_t *c)
 	return false;
 }
 
-/* Whether a hole with capacities @g may be what one of the maxima @c is. */
-static inline bool caps_attains(const uint64_t *g, const uint64_t *c)
+/*
+ * caps_exceed() of the hole between two areas, without building its
+ * vector: the question an append or a removal asks on the hot path.
+ */
+static inline bool gap_exceeds(uint64_t prev_last, uint64_t next_first,
+			       const uint64_t *c)
 {
+	uint64_t s = prev_last + 1, end = next_first;
 	unsigned j;
 
-	for (j = 0; j < NCAP && g[j]; j++) {
-		if (g[j] >= c[j])
+	if (s >= end)
+		return false;
+	if (end - s > c[0])
+		return true;
+	for (j = 1; j < NCAP; j++) {
+		uint64_t m = CAP_MASK(j), a;
+
+		if (s > UINT64_MAX - m)
+			return false;
+		a = (s + m) & ~m;
+		if (a >= end)
+			return false;
+		if (end - a > c[j])
 			return true;
 	}
 	return false;
 }
 
+/* The rows whose maximum in @c may be the hole with capacities @g. */
+static inline unsigned caps_attained(const uint64_t *g, const uint64_t *c)
+{
+	unsigned j, rows = 0;
+
+	for (j = 0; j < NCAP && g[j]; j++) {
+		if (g[j] >= c[j])
+			rows |= 1u << j;
+	}
+	return rows;
+}
+
 /*
  * A subtree whose stored capacities were @h had some of the values they
  * are the maximum of changed: @om holds the largest old value of those,
- * @nm the largest new one. Compute the new capacities into @h; return false
- * when a rescan is needed because an old maximum may have been destroyed
- * and no new value reaches it.
+ * @nm the largest new one. Compute the new capacities into @h, and return
+ * the rows that need a rescan because an old maximum may have been
+ * destroyed and no new value reaches it.
  */
-static bool caps_update(uint64_t *h, const uint64_t *om, const uint64_t *nm)
+static unsigned caps_update(uint64_t *h, const uint64_t *om,
+			    const uint64_t *nm)
 {
-	unsigned j;
+	unsigned j, rescan = 0;
 
 	for (j = 0; j < NCAP; j++) {
 		if (nm[j] >= h[j])
 			h[j] = nm[j]; /* unchanged values are <= old h <= nm */
 		else if (om[j] >= h[j])
-			return false;
+			rescan |= 1u << j;
 		/* else the old maximum came from an unchanged value: keep it */
 	}
-	return true;
+	return rescan;
 }
 
 /* ---- searching inside nodes ---- */
@@ -275,19 +341,36 @@ static inline void prefetch_leaf(const struct leaf *l)
 
 static void leaf_caps(const struct leaf *l, uint64_t *c)
 {
-	uint64_t g[NCAP];
 	unsigned i;
 
 	memset(c, 0, NCAP * sizeof(*c));
-	for (i = 1; i < l->n; i++) {
-		/*
-		 * A hole no bigger than the smallest maximum so far cannot
-		 * raise any of them; this skips touching areas cheaply.
-		 */
-		if (l->a[i].iova - l->a[i - 1].last - 1 <= c[NCAP - 1])
+	for (i = 1; i < l->n; i++)
+		gap_caps_max(l->a[i - 1].last, l->a[i].iova, c);
+}
+
+/*
+ * Recompute only the rows in @rows: after a change usually one or two rows
+ * lost their maximum, and one row costs a fraction of all eleven.
+ */
+static void leaf_caps_rows(const struct leaf *l, uint64_t *c, unsigned rows)
+{
+	unsigned i, j;
+
+	for (j = 0; j < NCAP; j++) {
+		uint64_t m = 0;
+
+		if (!(rows & (1u << j)))
 			continue;
-		gap_caps(l->a[i - 1].last, l->a[i].iova, g);
-		caps_max(c, g);
+		for (i = 1; i < l->n; i++) {
+			uint64_t pl = l->a[i - 1].last, nf = l->a[i].iova, v;
+
+			/* The capacity is at most the size: skip small holes. */
+			if (nf - pl - 1 <= m)
+				continue;
+			v = gap_cap(pl, nf, j);
+			m = m > v ? m : v;
+		}
+		c[j] = m;
 	}
 }
 
@@ -300,16 +383,35 @@ static void leaf_summ(const struct leaf *l, struct summ *s)
 
 static void inode_caps(const struct inode *x, uint64_t *c)
 {
-	uint64_t g[NCAP];
 	unsigned i;
 
 	memcpy(c, x->cap[0], NCAP * sizeof(*c));
 	for (i = 1; i < x->n; i++) {
 		caps_max(c, x->cap[i]);
-		if (x->min[i] - x->max[i - 1] - 1 <= c[NCAP - 1])
+		gap_caps_max(x->max[i - 1], x->min[i], c);
+	}
+}
+
+static void inode_caps_rows(const struct inode *x, uint64_t *c, unsigned rows)
+{
+	unsigned i, j;
+
+	for (j = 0; j < NCAP; j++) {
+		uint64_t m;
+
+		if (!(rows & (1u << j)))
 			continue;
-		gap_caps(x->max[i - 1], x->min[i], g);
-		caps_max(c, g);
+		m = x->cap[0][j];
+		for (i = 1; i < x->n; i++) {
+			uint64_t pl = x->max[i - 1], nf = x->min[i], v;
+
+			m = m > x->cap[i][j] ? m : x->cap[i][j];
+			if (nf - pl - 1 <= m)
+				continue;
+			v = gap_cap(pl, nf, j);
+			m = m > v ? m : v;
+		}
+		c[j] = m;
 	}
 }
 
@@ -370,6 +472,20 @@ static inline uint64_t *stored_caps(struct iova_tree *t,
 	return path[l + 1].node->cap[path[l + 1].idx];
 }
 
+/* The stored summary of the subtree at level @l of @path. */
+static void stored_summ(struct iova_tree *t, const struct pent *path,
+			unsigned l, struct summ *s)
+{
+	if (l == t->height) {
+		s->min = t->min;
+		s->max = t->max;
+	} else {
+		s->min = path[l + 1].node->min[path[l + 1].idx];
+		s->max = path[l + 1].node->max[path[l + 1].idx];
+	}
+	memcpy(s->cap, stored_caps(t, path, l), sizeof(s->cap));
+}
+
 static void set_root_summ(struct iova_tree *t, const struct summ *s)
 {
 	t->min = s->min;
@@ -390,7 +506,8 @@ static void propagate(struct iova_tree *t, const struct pent *path,
 		struct inode *x = path[l + 1].node;
 		unsigned i = path[l + 1].idx, n = x->n;
 		uint64_t m0 = x->min[i], M0 = x->max[i];
-		uint64_t om[NCAP], nm[NCAP], g[NCAP], *h;
+		uint64_t om[NCAP], nm[NCAP], *h;
+		unsigned rows;
 		bool lgap, rgap;
 
 		if (!caps_changed && m0 == s->min && M0 == s->max)
@@ -414,21 +531,18 @@ static void propagate(struct iova_tree *t, const struct pent *path,
 			memcpy(nm, om, sizeof(nm));
 		}
 		if (lgap) {
-			gap_caps(x->max[i - 1], m0, g);
-			caps_max(om, g);
-			gap_caps(x->max[i - 1], s->min, g);
-			caps_max(nm, g);
+			gap_caps_max(x->max[i - 1], m0, om);
+			gap_caps_max(x->max[i - 1], s->min, nm);
 		}
 		if (rgap) {
-			gap_caps(M0, x->min[i + 1], g);
-			caps_max(om, g);
-			gap_caps(s->max, x->min[i + 1], g);
-			caps_max(nm, g);
+			gap_caps_max(M0, x->min[i + 1], om);
+			gap_caps_max(s->max, x->min[i + 1], nm);
 		}
 		h = stored_caps(t, path, l + 1);
 		memcpy(s->cap, h, sizeof(s->cap));
-		if (!caps_update(s->cap, om, nm))
-			inode_caps(x, s->cap);
+		rows = caps_update(s->cap, om, nm);
+		if (rows)
+			inode_caps_rows(x, s->cap, rows);
 		caps_changed = memcmp(s->cap, h, sizeof(s->cap)) != 0;
 		s->min = x->min[0];
 		s->max = x->max[n - 1];
@@ -662,7 +776,7 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 	void *lnode, *rnode;
 	struct summ sl, sr, s;
 	unsigned k, lv;
-	bool new_root;
+	bool new_root, append = p == LEAF_CAP;
 
 	if (t->height && p < LEAF_CAP && path[1].idx > 0) {
 		struct inode *x = path[1].node;
@@ -698,16 +812,44 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 	}
 	t->bytes += sizeof(*nl) + (k - 1 + new_root) * sizeof(struct inode);
 
+	/*
+	 * An append (the path is the right edge, every index the last) leaves
+	 * every old node as it was and hangs a chain of one-entry nodes off
+	 * the right edge: no summary needs a rescan, so skip them.
+	 */
 	leaf_split(l, nl, p, a);
-	leaf_summ(l, &sl);
-	leaf_summ(nl, &sr);
+	if (append) {
+		stored_summ(t, path, 0, &sl);
+		leaf_summ(nl, &sr);
+	} else {
+		leaf_summ(l, &sl);
+		leaf_summ(nl, &sr);
+	}
 	lnode = l;
 	rnode = nl;
 	for (lv = 1; lv <= t->height; lv++) {
 		struct inode *x = path[lv].node;
 		unsigned i = path[lv].idx;
 
-		inode_set(x, i, lnode, &sl);
+		if (x->n < NODE_CAP && append) {
+			uint64_t *h = stored_caps(t, path, lv);
+			bool changed;
+
+			changed = gap_exceeds(x->max[i], sr.min, h) ||
+				  caps_exceed(sr.cap, h);
+			if (changed) {
+				memcpy(s.cap, h, sizeof(s.cap));
+				gap_caps_max(x->max[i], sr.min, s.cap);
+				caps_max(s.cap, sr.cap);
+			}
+			inode_insert(x, i + 1, rnode, &sr);
+			s.min = x->min[0];
+			s.max = sr.max;
+			propagate(t, path, lv, &s, changed);
+			return 0;
+		}
+		if (!append)
+			inode_set(x, i, lnode, &sl);
 		if (x->n < NODE_CAP) {
 			inode_insert(x, i + 1, rnode, &sr);
 			inode_summ(x, &s);
@@ -715,8 +857,13 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 			return 0;
 		}
 		inode_split(x, nodes[lv], i + 1, rnode, &sr);
-		inode_summ(x, &sl);
-		inode_summ(nodes[lv], &sr);
+		if (append) {
+			/* x is unchanged, the new node holds just rnode. */
+			stored_summ(t, path, lv, &sl);
+		} else {
+			inode_summ(x, &sl);
+			inode_summ(nodes[lv], &sr);
+		}
 		lnode = x;
 		rnode = nodes[lv];
 	}
@@ -784,23 +931,32 @@ int iova_tree_insert(struct iova_tree *t, const struct iova_area *a)
 	h = stored_caps(t, path, 0);
 	if (p == 0 || p == n0) {
 		/* One new hole, between a and its neighbour in the leaf. */
-		if (p == 0)
-			gap_caps(a->last, l->a[0].iova, g);
-		else
-			gap_caps(l->a[n0 - 1].last, a->iova, g);
-		if (caps_exceed(g, h)) {
+		uint64_t pl = p ? l->a[n0 - 1].last : a->last;
+		uint64_t nf = p ? a->iova : l->a[0].iova;
+
+		if (gap_exceeds(pl, nf, h)) {
 			memcpy(s.cap, h, sizeof(s.cap));
-			caps_max(s.cap, g);
+			gap_caps_max(pl, nf, s.cap);
 			changed = true;
+		}
+		if (p) {
+			l->a[n0] = *a;
+			l->n++;
+		} else {
+			leaf_insert_at(l, 0, a);
 		}
 	} else {
 		/* a splits one hole into two smaller ones. */
+		unsigned rows;
+
 		gap_caps(l->a[p - 1].last, l->a[p].iova, g);
-	}
-	leaf_insert_at(l, p, a);
-	if (p && p < n0 && caps_attains(g, h)) {
-		leaf_caps(l, s.cap);
-		changed = memcmp(s.cap, h, sizeof(s.cap)) != 0;
+		leaf_insert_at(l, p, a);
+		rows = caps_attained(g, h);
+		if (rows) {
+			memcpy(s.cap, h, sizeof(s.cap));
+			leaf_caps_rows(l, s.cap, rows);
+			changed = memcmp(s.cap, h, sizeof(s.cap)) != 0;
+		}
 	}
 	s.min = l->a[0].iova;
 	s.max = l->a[n0].last;
@@ -984,8 +1140,8 @@ int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 	uint64_t g[NCAP], *h;
 	struct leaf *l;
 	struct summ s;
-	unsigned p, n0;
-	bool changed = false, rescan = false;
+	unsigned p, n0, rows = 0;
+	bool changed = false;
 
 	if (!t->root || iova < t->min || iova > t->max)
 		return -ENOENT;
@@ -1018,13 +1174,12 @@ int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 			gap_caps(l->a[0].last, l->a[1].iova, g);
 		else
 			gap_caps(l->a[p - 1].last, l->a[p].iova, g);
-		rescan = caps_attains(g, h);
+		rows = caps_attained(g, h);
 	} else {
 		/* Two holes merge into one that contains both. */
-		gap_caps(l->a[p - 1].last, l->a[p + 1].iova, g);
-		if (caps_exceed(g, h)) {
+		if (gap_exceeds(l->a[p - 1].last, l->a[p + 1].iova, h)) {
 			memcpy(s.cap, h, sizeof(s.cap));
-			caps_max(s.cap, g);
+			gap_caps_max(l->a[p - 1].last, l->a[p + 1].iova, s.cap);
 			changed = true;
 		}
 	}
@@ -1035,8 +1190,9 @@ int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 		leaf_rebalance(t, path);
 		return 0;
 	}
-	if (rescan) {
-		leaf_caps(l, s.cap);
+	if (rows) {
+		memcpy(s.cap, h, sizeof(s.cap));
+		leaf_caps_rows(l, s.cap, rows);
 		changed = memcmp(s.cap, h, sizeof(s.cap)) != 0;
 	}
 	s.min = l->a[0].iova;

@@ -17,6 +17,7 @@
 #include "ioas-private.h"
 #include "pasid-alloc.h"
 #include "set-private.h"
+#include "hwpt-private.h"
 #include "backend/backend.h"
 
 /* 64-bit values as "0x..." strings: JSON numbers lose bits above 2^53. */
@@ -198,6 +199,36 @@ static json_t *dev_json(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
 	return o;
 }
 
+static json_t *hwpt_json(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
+{
+	json_t *o;
+	int err = 0;
+
+	o = json_pack("{s:s,s:i,s:s,s:b,s:i,s:o,s:i,s:b,s:{s:b,s:b,s:b,s:b},s:o,s:o}",
+		      "kind", "hwpt", "id", (json_int_t)h->obj.id, "type",
+		      hwpt_is_paging(h) ? "paging" : "nested_vtd_s1", "auto", h->autodom,
+		      "ioas", (json_int_t)h->ioas->obj.id, "parent",
+		      h->parent ? json_integer(h->parent->obj.id) : json_null(), "nr_attached",
+		      (json_int_t)h->nr_att, "dirty_enabled", h->dirty_enabled, "flags",
+		      "nest_parent", !!(h->flags & IOASID_HWPT_NEST_PARENT), "dirty_tracking",
+		      !!(h->flags & IOASID_HWPT_DIRTY_TRACKING), "pasid",
+		      !!(h->flags & IOASID_HWPT_PASID), "fault",
+		      !!(h->flags & IOASID_HWPT_FAULT_ID_VALID), "fault_queue",
+		      (h->flags & IOASID_HWPT_FAULT_ID_VALID) ? json_integer(h->fault_queue) :
+		      json_null(), "page_sizes", hex(h->pgsize_bitmap));
+	if (o && !hwpt_is_paging(h))
+		err = add(o, "s1", json_pack("{s:o,s:i,s:o}", "pgtbl_addr", hex(h->s1.pgtbl_addr),
+					     "addr_width", (json_int_t)h->s1.addr_width, "flags",
+					     hex(h->s1.flags)));
+	if (o && !err && ctx->ops->hwpt_json)
+		err = ctx->ops->hwpt_json(ctx, h, o);
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *obj_json(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
 {
 	switch (obj->kind) {
@@ -207,6 +238,8 @@ static json_t *obj_json(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t
 		return set_json(ctx, (struct ioasid_set *)obj);
 	case IOASID_OBJ_DEV:
 		return dev_json(ctx, (struct ioasid_dev *)obj);
+	case IOASID_OBJ_HWPT:
+		return hwpt_json(ctx, (struct ioasid_hwpt *)obj);
 	default:
 		return json_pack("{s:s,s:i}", "kind", obj_kind_name(obj->kind), "id",
 				 (json_int_t)obj->id);
@@ -253,6 +286,7 @@ IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags, char *
 		{ "sets", IOASID_OBJ_SET },
 		{ "ioas", IOASID_OBJ_IOAS },
 		{ "devices", IOASID_OBJ_DEV },
+		{ "hwpts", IOASID_OBJ_HWPT },
 	};
 	struct ioasid_pinned_info pi;
 	json_t *doc, *pinned;

@@ -15,6 +15,7 @@ static const struct ioasid_obj_ops *const obj_ops[] = {
 	[IOASID_OBJ_IOAS] = &ioasid_ioas_obj_ops,
 	[IOASID_OBJ_SET] = &ioasid_set_obj_ops,
 	[IOASID_OBJ_DEV] = &ioasid_dev_obj_ops,
+	[IOASID_OBJ_HWPT] = &ioasid_hwpt_obj_ops,
 };
 
 const char *obj_kind_name(enum ioasid_obj_kind kind)

@@ -3,24 +3,28 @@
  * pasid-alloc: a hierarchical bitmap of free PASIDs with the owners kept
  * beside it (see pasid-alloc.h for the contract and the costs).
  *
- * Layout. Level 0 of the free map has one bit per PASID (1 = free). Level
- * l > 0 has one bit per word of level l - 1, set while that word is
- * non-zero, so the top level is a single word. A second pyramid, the used
- * map, summarizes the complement ("this level-0 word holds an allocated
- * PASID"); its level 0 is the free map's level 0 inverted, so it costs only
- * the summary words. PASID 0 and, for widths below 6, the bits past the end
- * of the only word are never free and never count as allocated:
- * word0_valid masks them.
+ * Layout. The space is cut into chunks of 256 PASIDs. A chunk is one
+ * 64-byte cache line: four 64-bit words of free bits (1 = free) and the
+ * record of who holds the chunk's PASIDs. Above the chunks sit two fixed
+ * summary levels, one bit per chunk ("has a free PASID") in up to 64
+ * words, and one word with a bit per word of that. A 20-bit space has 4096
+ * chunks, so two summary levels always suffice and every walk is straight
+ * code: look in the chunk of the start, else one summary word, else the
+ * top word, then back down with one ctz per level.
  *
- * Level 0 is not one array: it is cut into chunks of 256 PASIDs, each a
- * 64-byte cache line holding the chunk's four bitmap words and its owner
- * record. Freeing a random PASID of a big space, or handing out the
- * lowest free one, then costs one cache miss instead of two (bitmap word,
- * then owner): the summaries are small enough to stay cached.
+ * Why this shape: a VMM that recycles PASIDs frees one at random and asks
+ * for the lowest free one, in a space that may be nearly full. The
+ * summaries (1 KiB for 20 bits) stay in cache; each operation then touches
+ * one chunk line for both the free bit and the owner check, instead of a
+ * bitmap word and an owner table entry in two different places.
  *
- * A search for the first set bit at or after a position probes the word
- * holding it at level 0 and, while that is empty, the next bit one level
- * up; the first hit is followed back down with one ctz per level.
+ * A second pair of summaries says which chunks hold an allocated PASID,
+ * for pasid_space_next(); it only changes when a chunk's count goes from 0
+ * to 1 or back, so it costs nothing on the common path.
+ *
+ * PASID 0, and for widths below 8 the PASIDs past the end of the only
+ * chunk, are never free in the bitmap and never count as allocated:
+ * chunk0_valid masks them.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -29,15 +33,17 @@
 #include "alloc.h"
 #include "pasid-alloc.h"
 
-#define MAX_LEVELS 4 /* 2^20 bits: 16384, 256, 4 and 1 words */
-
 #define CHUNK_SHIFT 8
 #define CHUNK_SIZE (1U << CHUNK_SHIFT)
 #define CHUNK_MASK (CHUNK_SIZE - 1)
 #define CHUNK_WORDS (CHUNK_SIZE / 64)
 #define LINE 64
 
-#define NONE UINT32_MAX /* no bit found; above every PASID */
+/* Chunk summary words: one word of bits over them must suffice. */
+#define MAX_SUM_WORDS ((1U << (PASID_SPACE_MAX_WIDTH - CHUNK_SHIFT)) / 64)
+_Static_assert(MAX_SUM_WORDS <= 64, "two summary levels must cover the space");
+
+#define NONE UINT32_MAX /* nothing found; above every PASID */
 
 /*
  * PASIDs [256 c, 256 c + 255]: their free bits and who holds them. While
@@ -47,27 +53,31 @@
  * table of 256 owners (1 KiB), kept until the chunk is empty again.
  */
 struct chunk {
-	uint64_t free[CHUNK_WORDS]; /* level 0 of the free map */
+	uint64_t free[CHUNK_WORDS]; /* 1 = free */
 	uint32_t used;              /* allocated PASIDs in the chunk */
 	uint32_t sole;              /* their owner while owners is NULL */
 	uint32_t *owners;           /* [CHUNK_SIZE], 0 = free; or NULL */
 } __attribute__((aligned(LINE)));
 
+/* A two-level summary over the chunks: bit c of l1 = chunk c qualifies. */
+struct summary {
+	uint64_t *l1; /* [sum_words] */
+	uint64_t l2;  /* bit w = l1[w] != 0 */
+};
+
 struct pasid_space {
 	unsigned int width;
-	unsigned int levels;  /* 1..MAX_LEVELS; the top level is one word */
-	uint32_t nbits;       /* 2^width, PASID 0 included */
-	uint32_t count;       /* allocated PASIDs */
-	uint32_t nchunks;     /* entries of chunks[] */
-	uint32_t tables;      /* owner tables allocated, the spare included */
-	uint64_t word0_valid; /* PASIDs that exist in level-0 word 0 */
-	uint32_t lvl_bits[MAX_LEVELS];   /* bits at each level */
-	uint64_t *free_lvl[MAX_LEVELS];  /* [0] unused: it is in chunks[] */
-	uint64_t *used_lvl[MAX_LEVELS];  /* [0] unused: ~level 0 of free */
-	struct chunk *chunks;            /* [nchunks], line-aligned */
-	uint32_t *spare;                 /* an all-zero owner table to reuse */
-	size_t block_bytes;              /* this struct and its storage */
-	uint64_t storage[];              /* summaries, then chunks[] */
+	uint32_t nbits;     /* 2^width, PASID 0 included */
+	uint32_t nchunks;
+	uint32_t sum_words; /* words of each l1, 1..64 */
+	uint32_t count;     /* allocated PASIDs */
+	uint32_t tables;    /* owner tables allocated, the spare included */
+	struct summary has_free, has_used;
+	uint64_t chunk0_valid[CHUNK_WORDS]; /* PASIDs of chunk 0 that exist */
+	struct chunk *chunks;               /* [nchunks], line-aligned */
+	uint32_t *spare;                    /* an all-zero owner table */
+	size_t block_bytes;                 /* this struct and its storage */
+	uint64_t storage[];                 /* the two l1s, then chunks[] */
 };
 
 static inline uint64_t bit(uint32_t i)
@@ -75,174 +85,137 @@ static inline uint64_t bit(uint32_t i)
 	return 1ULL << (i & 63);
 }
 
-/* Level-0 word @w of the free map. */
-static inline uint64_t *l0(const struct pasid_space *ps, uint32_t w)
+static inline void sum_set(struct summary *s, uint32_t c)
 {
-	return &ps->chunks[w / CHUNK_WORDS].free[w % CHUNK_WORDS];
+	uint64_t was = s->l1[c >> 6];
+
+	s->l1[c >> 6] = was | bit(c);
+	if (!was)
+		s->l2 |= bit(c >> 6);
 }
 
-/* Word @w of level 0 of the free map (@used false) or of the used map. */
-static inline uint64_t l0_word(const struct pasid_space *ps, bool used,
-			       uint32_t w)
+static inline void sum_clear(struct summary *s, uint32_t c)
 {
-	uint64_t x = *l0(ps, w);
-
-	if (used) {
-		x = ~x;
-		if (w == 0)
-			x &= ps->word0_valid;
-	}
-	return x;
+	s->l1[c >> 6] &= ~bit(c);
+	if (!s->l1[c >> 6])
+		s->l2 &= ~bit(c >> 6);
 }
 
-/*
- * The first set bit at or after @pos at level 0 of the free map (@used
- * false) or of the used map, or NONE. @used is a constant at every call,
- * so this compiles into two specialized searches.
- */
-static inline uint32_t find_from(const struct pasid_space *ps, bool used,
-				 uint32_t pos)
+/* The first chunk >= @c whose bit is set in @s, or NONE. */
+static inline uint32_t sum_find(const struct pasid_space *ps,
+				const struct summary *s, uint32_t c)
 {
-	uint64_t *const *lvl = used ? ps->used_lvl : ps->free_lvl;
-	uint32_t w = pos >> 6;
-	unsigned int l;
+	uint32_t w = c >> 6;
 	uint64_t x;
 
-	if (pos >= ps->nbits)
+	if (c >= ps->nchunks)
 		return NONE;
-	x = l0_word(ps, used, w) & (~0ULL << (pos & 63));
-	if (x)
-		return w << 6 | (uint32_t)__builtin_ctzll(x);
-
-	/* Climb: the rest of word w is empty, so the next candidate is w + 1. */
-	for (l = 1;; l++) {
-		if (l == ps->levels)
+	x = s->l1[w] & (~0ULL << (c & 63));
+	if (!x) {
+		/* the rest of l1[w] is empty: the next candidate word is w + 1 */
+		if (++w >= ps->sum_words)
 			return NONE;
-		pos = w + 1;
-		if (pos >= ps->lvl_bits[l])
+		x = s->l2 & (~0ULL << w);
+		if (!x)
 			return NONE;
-		w = pos >> 6;
-		x = lvl[l][w] & (~0ULL << (pos & 63));
-		if (x)
-			break;
+		w = (uint32_t)__builtin_ctzll(x);
+		x = s->l1[w];
 	}
-	/* Descend: each set summary bit promises a non-zero word below. */
-	pos = w << 6 | (uint32_t)__builtin_ctzll(x);
-	while (--l > 0)
-		pos = pos << 6 | (uint32_t)__builtin_ctzll(lvl[l][pos]);
-	return pos << 6 | (uint32_t)__builtin_ctzll(l0_word(ps, used, pos));
+	return w << 6 | (uint32_t)__builtin_ctzll(x);
 }
 
-/*
- * Word @idx one level down became zero: clear its summary bit, and go on
- * up while that empties the summary word too.
- */
-static inline void sum_clear(uint64_t *const *lvl, unsigned int levels,
-			     uint32_t idx)
+/* The first set bit >= @from (0..255) of the four words @x, or NONE. */
+static inline uint32_t words_find(const uint64_t *x, uint32_t from)
 {
-	unsigned int l;
+	uint32_t k = from >> 6;
+	uint64_t m = x[k] & (~0ULL << (from & 63));
 
-	for (l = 1; l < levels; l++) {
-		uint32_t w = idx >> 6;
-
-		lvl[l][w] &= ~bit(idx);
-		if (lvl[l][w])
-			break;
-		idx = w;
+	while (!m) {
+		if (++k == CHUNK_WORDS)
+			return NONE;
+		m = x[k];
 	}
+	return k << 6 | (uint32_t)__builtin_ctzll(m);
 }
 
-/*
- * Word @idx one level down may have become non-zero: set its summary bit,
- * and go on up while the summary word was empty before.
- */
-static inline void sum_set(uint64_t *const *lvl, unsigned int levels,
-			   uint32_t idx)
+/* The allocated bits of chunk @c, in @x. */
+static inline void chunk_used(const struct pasid_space *ps, uint32_t c,
+			      uint64_t *x)
 {
-	unsigned int l;
+	const struct chunk *ch = &ps->chunks[c];
+	unsigned int k;
 
-	for (l = 1; l < levels; l++) {
-		uint32_t w = idx >> 6;
-		uint64_t was = lvl[l][w];
-
-		lvl[l][w] = was | bit(idx);
-		if (was)
-			break;
-		idx = w;
-	}
+	for (k = 0; k < CHUNK_WORDS; k++)
+		x[k] = ~ch->free[k] & (c ? ~0ULL : ps->chunk0_valid[k]);
 }
 
-/* Set the first @n bits of @map, clear the rest of its last word. */
-static void set_bits(uint64_t *map, uint32_t n)
+static inline bool chunk_full(const struct chunk *ch)
 {
-	memset(map, 0xff, (n / 64) * sizeof(*map));
-	if (n % 64)
-		map[n / 64] = (1ULL << (n % 64)) - 1;
+	return !(ch->free[0] | ch->free[1] | ch->free[2] | ch->free[3]);
+}
+
+static inline bool is_free(const struct chunk *ch, uint32_t pasid)
+{
+	return ch->free[(pasid >> 6) % CHUNK_WORDS] & bit(pasid);
+}
+
+/* Owner of @pasid (< nbits) in its chunk @ch, 0 when free. */
+static inline uint32_t owner_in(const struct chunk *ch, uint32_t pasid)
+{
+	if (ch->owners)
+		return ch->owners[pasid & CHUNK_MASK];
+	/* PASID 0 is never free in the bitmap, and never allocated */
+	return !pasid || is_free(ch, pasid) ? 0 : ch->sole;
 }
 
 struct pasid_space *pasid_space_new(unsigned int width)
 {
 	struct pasid_space *ps;
-	uint32_t bits[MAX_LEVELS], words = 0, nbits, nchunks, w;
-	unsigned int levels = 0, l;
+	uint32_t nbits, nchunks, sum_words, c, k;
 	uintptr_t at;
 	size_t bytes;
-	uint64_t *p;
 
 	if (width > PASID_SPACE_MAX_WIDTH)
 		return NULL;
 	nbits = UINT32_C(1) << width;
 	nchunks = (nbits + CHUNK_MASK) >> CHUNK_SHIFT;
-
-	/* Summary sizes: two pyramids over the level 0 in the chunks. */
-	bits[0] = nbits;
-	for (;;) {
-		uint32_t lw = (bits[levels] + 63) / 64;
-
-		if (levels)
-			words += 2 * lw;
-		if (lw == 1)
-			break;
-		bits[++levels] = lw;
-	}
-	levels++;
+	sum_words = (nchunks + 63) / 64;
 
 	/* room to move chunks[] up to a cache-line boundary */
-	bytes = sizeof(*ps) + words * sizeof(uint64_t) + LINE +
+	bytes = sizeof(*ps) + 2 * sum_words * sizeof(uint64_t) + LINE +
 		nchunks * sizeof(struct chunk);
 	ps = ioasid_calloc(1, bytes);
 	if (!ps)
 		return NULL;
 	ps->width = width;
-	ps->levels = levels;
 	ps->nbits = nbits;
 	ps->nchunks = nchunks;
+	ps->sum_words = sum_words;
 	ps->block_bytes = bytes;
-	ps->word0_valid = (nbits >= 64 ? ~0ULL : (1ULL << nbits) - 1) & ~1ULL;
+	ps->has_free.l1 = ps->storage;
+	ps->has_used.l1 = ps->storage + sum_words;
+	at = (uintptr_t)(ps->storage + 2 * sum_words);
+	ps->chunks = (struct chunk *)((at + LINE - 1) & ~(uintptr_t)(LINE - 1));
 
-	p = ps->storage;
-	for (l = 0; l < levels; l++) {
-		ps->lvl_bits[l] = bits[l];
-		if (l) {
-			uint32_t lw = (bits[l] + 63) / 64;
+	for (k = 0; k < CHUNK_WORDS; k++) {
+		uint32_t lo = k * 64;
 
-			ps->free_lvl[l] = p;
-			ps->used_lvl[l] = p + lw;
-			p += 2 * lw;
-		}
+		if (lo >= nbits)
+			ps->chunk0_valid[k] = 0;
+		else if (nbits - lo >= 64)
+			ps->chunk0_valid[k] = ~0ULL;
+		else
+			ps->chunk0_valid[k] = (1ULL << (nbits - lo)) - 1;
 	}
-	at = ((uintptr_t)p + LINE - 1) & ~(uintptr_t)(LINE - 1);
-	ps->chunks = (struct chunk *)at;
+	ps->chunk0_valid[0] &= ~1ULL;
 
-	/* Everything free but PASID 0 (and the bits past a short space). */
-	for (w = 0; w < (nbits + 63) / 64; w++)
-		*l0(ps, w) = ~0ULL;
-	*l0(ps, 0) = ps->word0_valid;
-	for (l = 1; l < levels; l++)
-		set_bits(ps->free_lvl[l], bits[l]);
-	/* Only width 0 has a word with no free PASID at all. */
-	if (!ps->word0_valid && levels > 1)
-		sum_clear(ps->free_lvl, levels, 0);
+	/* Everything free but PASID 0 (and whatever a short space lacks). */
+	for (c = 0; c < nchunks; c++) {
+		for (k = 0; k < CHUNK_WORDS; k++)
+			ps->chunks[c].free[k] = c ? ~0ULL : ps->chunk0_valid[k];
+		if (!chunk_full(&ps->chunks[c]))
+			sum_set(&ps->has_free, c);
+	}
 	return ps;
 }
 
@@ -273,34 +246,17 @@ size_t pasid_space_heap_bytes(const struct pasid_space *ps)
 	return ps->block_bytes + ps->tables * CHUNK_SIZE * sizeof(uint32_t);
 }
 
-static inline bool is_free(const struct chunk *ch, uint32_t pasid)
-{
-	return ch->free[(pasid / 64) % CHUNK_WORDS] & bit(pasid);
-}
-
-/* Owner of @pasid (< nbits) in its chunk @ch, 0 when free. */
-static inline uint32_t owner_in(const struct chunk *ch, uint32_t pasid)
-{
-	if (ch->owners)
-		return ch->owners[pasid & CHUNK_MASK];
-	/* PASID 0 is never free in the bitmap, and never allocated */
-	return !pasid || is_free(ch, pasid) ? 0 : ch->sole;
-}
-
-/* Level-0 words of chunk @c that exist (fewer than 4 below width 8). */
-#define for_each_chunk_word(ps, c, w)                                   \
-	for ((w) = (c) * CHUNK_WORDS;                                   \
-	     (w) < (c) * CHUNK_WORDS + CHUNK_WORDS && (w) << 6 < (ps)->nbits; \
-	     (w)++)
-
 /*
  * Chunk @c gets a second owner: give it a table of owners, filled with
- * the sole one. Return: 0, or -ENOMEM with nothing changed.
+ * the sole one. Return: 0, or -ENOMEM with nothing changed. Out of line:
+ * rare, and it would cost the hot path registers.
  */
-static int chunk_split(struct pasid_space *ps, uint32_t c)
+static __attribute__((noinline, cold)) int chunk_split(struct pasid_space *ps,
+						       uint32_t c)
 {
 	struct chunk *ch = &ps->chunks[c];
-	uint32_t *t = ps->spare, w;
+	uint64_t x[CHUNK_WORDS];
+	uint32_t *t = ps->spare, k;
 
 	if (t) {
 		ps->spare = NULL;
@@ -310,12 +266,10 @@ static int chunk_split(struct pasid_space *ps, uint32_t c)
 			return -ENOMEM;
 		ps->tables++;
 	}
-	for_each_chunk_word(ps, c, w) {
-		uint64_t x = l0_word(ps, true, w);
-
-		for (; x; x &= x - 1)
-			t[(w << 6 | (uint32_t)__builtin_ctzll(x)) & CHUNK_MASK] = ch->sole;
-	}
+	chunk_used(ps, c, x);
+	for (k = 0; k < CHUNK_WORDS; k++)
+		for (; x[k]; x[k] &= x[k] - 1)
+			t[k << 6 | (uint32_t)__builtin_ctzll(x[k])] = ch->sole;
 	ch->owners = t;
 	return 0;
 }
@@ -324,65 +278,60 @@ int pasid_space_alloc(struct pasid_space *ps, uint32_t min, uint32_t max,
 		      uint32_t owner, uint32_t *out)
 {
 	struct chunk *ch;
-	uint64_t *word;
-	uint32_t p;
+	uint32_t p, c, i;
 
 	if (!owner || !min || min > max || max >= ps->nbits)
 		return -EINVAL;
+	c = min >> CHUNK_SHIFT;
+	ch = &ps->chunks[c];
 	if (min == max) {
-		if (!is_free(&ps->chunks[min >> CHUNK_SHIFT], min))
+		if (!is_free(ch, min))
 			return -EEXIST;
-		p = min;
+		i = min & CHUNK_MASK;
 	} else {
-		p = find_from(ps, false, min);
-		if (p > max) /* NONE is above every max */
+		/* the summary first: min's chunk is often full */
+		c = sum_find(ps, &ps->has_free, c);
+		if (c == NONE)
 			return -ENOSPC;
+		ch = &ps->chunks[c];
+		i = words_find(ch->free, c == min >> CHUNK_SHIFT ? min & CHUNK_MASK : 0);
+		if (i == NONE) {
+			/* free PASIDs of min's chunk are all below min */
+			c = sum_find(ps, &ps->has_free, c + 1);
+			if (c == NONE)
+				return -ENOSPC;
+			ch = &ps->chunks[c];
+			i = words_find(ch->free, 0);
+		}
 	}
+	p = c << CHUNK_SHIFT | i;
+	if (p > max)
+		return -ENOSPC;
 
 	/* The only step that can fail comes first, so failure changes nothing. */
-	ch = &ps->chunks[p >> CHUNK_SHIFT];
-	if (!ch->used)
+	if (!ch->used) {
 		ch->sole = owner;
-	else if (!ch->owners && ch->sole != owner && chunk_split(ps, p >> CHUNK_SHIFT))
+		sum_set(&ps->has_used, c);
+	} else if (!ch->owners && ch->sole != owner && chunk_split(ps, c)) {
 		return -ENOMEM;
+	}
 	if (ch->owners)
-		ch->owners[p & CHUNK_MASK] = owner;
+		ch->owners[i] = owner;
 	ch->used++;
 
-	word = &ch->free[(p / 64) % CHUNK_WORDS];
-	*word &= ~bit(p);
-	if (!*word)
-		sum_clear(ps->free_lvl, ps->levels, p >> 6);
-	sum_set(ps->used_lvl, ps->levels, p >> 6);
+	ch->free[i >> 6] &= ~bit(i);
+	if (!ch->free[i >> 6] && chunk_full(ch))
+		sum_clear(&ps->has_free, c);
 	ps->count++;
 	*out = p;
 	return 0;
 }
 
-/* Free @pasid, allocated in chunk @ch. */
-static inline void release_one(struct pasid_space *ps, struct chunk *ch,
-			       uint32_t pasid)
+/* Chunk @ch with an owner table became empty: drop or keep the table. */
+static __attribute__((noinline)) void chunk_unsplit(struct pasid_space *ps,
+						    struct chunk *ch)
 {
-	uint64_t *word = &ch->free[(pasid / 64) % CHUNK_WORDS];
-	uint64_t was = *word;
-
-	*word = was | bit(pasid);
-	if (!was)
-		sum_set(ps->free_lvl, ps->levels, pasid >> 6);
-	if (!l0_word(ps, true, pasid >> 6))
-		sum_clear(ps->used_lvl, ps->levels, pasid >> 6);
-	ps->count--;
-
-	if (--ch->used) {
-		if (ch->owners)
-			ch->owners[pasid & CHUNK_MASK] = 0;
-		return;
-	}
-	ch->sole = 0;
-	if (!ch->owners)
-		return;
-	/* Empty: keep one zeroed table for the next split, free the rest. */
-	ch->owners[pasid & CHUNK_MASK] = 0;
+	/* keep one zeroed table for the next split, free the rest */
 	if (!ps->spare) {
 		ps->spare = ch->owners;
 	} else {
@@ -390,6 +339,30 @@ static inline void release_one(struct pasid_space *ps, struct chunk *ch,
 		ps->tables--;
 	}
 	ch->owners = NULL;
+}
+
+/* Free @pasid, allocated in chunk @ch. */
+static inline void release_one(struct pasid_space *ps, struct chunk *ch,
+			       uint32_t pasid)
+{
+	uint32_t c = pasid >> CHUNK_SHIFT, i = pasid & CHUNK_MASK;
+
+	if (chunk_full(ch))
+		sum_set(&ps->has_free, c);
+	ch->free[i >> 6] |= bit(i);
+	ps->count--;
+
+	if (--ch->used) {
+		if (ch->owners)
+			ch->owners[i] = 0;
+		return;
+	}
+	sum_clear(&ps->has_used, c);
+	ch->sole = 0;
+	if (!ch->owners)
+		return;
+	ch->owners[i] = 0;
+	chunk_unsplit(ps, ch);
 }
 
 int pasid_space_release(struct pasid_space *ps, uint32_t pasid, uint32_t owner)
@@ -419,56 +392,63 @@ uint32_t pasid_space_owner(const struct pasid_space *ps, uint32_t pasid)
 int pasid_space_next(const struct pasid_space *ps, uint32_t from,
 		     uint32_t owner, uint32_t *out)
 {
-	uint32_t p = from;
+	uint32_t c, i = from & CHUNK_MASK;
 
-	for (;;) {
+	if (from >= ps->nbits)
+		return -ENOENT;
+	for (c = from >> CHUNK_SHIFT;; c++, i = 0) {
 		const struct chunk *ch;
+		uint64_t x[CHUNK_WORDS];
+		uint32_t at = c;
 
-		p = find_from(ps, true, p);
-		if (p == NONE)
+		c = sum_find(ps, &ps->has_used, at);
+		if (c == NONE)
 			return -ENOENT;
-		if (!owner)
-			break;
-		ch = &ps->chunks[p >> CHUNK_SHIFT];
-		if (ch->owners) {
-			if (ch->owners[p & CHUNK_MASK] == owner)
+		if (c != at)
+			i = 0;
+		ch = &ps->chunks[c];
+		/* a chunk with one owner is all or nothing */
+		if (owner && !ch->owners && ch->sole != owner)
+			continue;
+		chunk_used(ps, c, x);
+		for (;; i++) {
+			i = words_find(x, i);
+			if (i == NONE)
 				break;
-			p++;
-		} else if (ch->sole == owner) {
-			break;
-		} else {
-			/* one owner, not ours: skip the chunk */
-			p = (p | CHUNK_MASK) + 1;
+			if (!owner || !ch->owners || ch->owners[i] == owner) {
+				*out = c << CHUNK_SHIFT | i;
+				return 0;
+			}
+			if (i == CHUNK_MASK)
+				break;
 		}
 	}
-	*out = p;
-	return 0;
 }
 
 void pasid_space_release_owner(struct pasid_space *ps, uint32_t owner)
 {
-	uint32_t c, w;
+	uint32_t c, k;
 
 	if (!owner)
 		return;
-	for (c = 0; c < ps->nchunks; c++) {
+	for (c = sum_find(ps, &ps->has_used, 0); c != NONE;
+	     c = sum_find(ps, &ps->has_used, c + 1)) {
 		struct chunk *ch = &ps->chunks[c];
+		uint64_t x[CHUNK_WORDS];
 
-		if (!ch->used || (!ch->owners && ch->sole != owner))
+		if (!ch->owners && ch->sole != owner)
 			continue;
 		/*
-		 * Each word is read before its PASIDs are released; a table
-		 * freed on the chunk's last release is not read again (used
-		 * is 0 then).
+		 * Walk a copy of the allocated bits: once the chunk's last
+		 * PASID goes, so does its table, but then no bit is left.
 		 */
-		for_each_chunk_word(ps, c, w) {
-			uint64_t x = l0_word(ps, true, w);
+		chunk_used(ps, c, x);
+		for (k = 0; k < CHUNK_WORDS; k++) {
+			for (; x[k]; x[k] &= x[k] - 1) {
+				uint32_t i = k << 6 | (uint32_t)__builtin_ctzll(x[k]);
 
-			for (; x && ch->used; x &= x - 1) {
-				uint32_t p = w << 6 | (uint32_t)__builtin_ctzll(x);
-
-				if (!ch->owners || ch->owners[p & CHUNK_MASK] == owner)
-					release_one(ps, ch, p);
+				if (!ch->owners || ch->owners[i] == owner)
+					release_one(ps, ch, c << CHUNK_SHIFT | i);
 			}
 		}
 	}

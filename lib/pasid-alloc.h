@@ -11,19 +11,21 @@
  *
  * Why not a plain bitmap: a VMM asks for "the lowest free PASID >= min"
  * on a space that may be nearly full (2^20 PASIDs), and a linear scan
- * then walks up to 16K words. The free bitmap here carries summary levels
- * (one bit per lower word: "this word has a free bit"), so the search is
- * O(levels) = at most 4 word probes up and 3 down, each a
- * __builtin_ctzll. A second set of summaries ("this word has an allocated
- * PASID") makes pasid_space_next() equally cheap.
+ * then walks up to 16K words. Here the free bits carry two summary levels
+ * (a bit per chunk of 256 PASIDs: "has a free PASID", and a word over
+ * those), so a search is a fixed handful of word probes, each a
+ * __builtin_ctzll. A second pair of summaries ("has an allocated PASID")
+ * makes pasid_space_next() equally cheap.
  *
- * Memory: the bitmaps (about 1/8 byte per PASID, 132 KiB for 20 bits) and
- * a table of chunk pointers (32 KiB for 20 bits) are allocated by
- * pasid_space_new(). Owners live in 1 KiB chunks of 256 PASIDs made on the
- * first allocation in a chunk and freed when it empties again (one empty
- * chunk is kept back, so that allocating and freeing one PASID at a chunk
- * edge does not hit malloc each time). A mostly empty space stays small;
- * a full 20-bit space costs about 4.2 MiB.
+ * Memory: pasid_space_new() allocates one block: the chunks, 64 bytes per
+ * 256 PASIDs (free bits and owner record in one cache line), and the
+ * summaries: 257 KiB for 20 bits, about 1 KiB for 12 bits. Owners cost
+ * nothing more while each chunk has a single owner (the usual case: one
+ * set per VM, PASIDs handed out lowest first); a chunk shared by two
+ * owners gets a 1 KiB table of owners on the first such allocation, freed
+ * when the chunk empties again (one empty table is kept for reuse, so
+ * churn at a chunk edge does not hit malloc each time). A full 20-bit
+ * space with owners interleaved everywhere costs about 4.3 MiB.
  *
  * Everything is deterministic: the result depends only on the calls made.
  * Not thread-safe: the caller serializes (set.c holds the context lock).
@@ -58,9 +60,9 @@ unsigned int pasid_space_width(const struct pasid_space *ps);
  * @owner != 0; a call that breaks this gets -EINVAL (defensive, not a
  * contract to rely on).
  * Return: 0; -EEXIST when @min == @max and that PASID is taken; -ENOSPC
- * when no PASID in a wider range is free; -ENOMEM when the owner chunk
- * could not be allocated. On failure nothing changes and *@out is not
- * written.
+ * when no PASID in a wider range is free; -ENOMEM when the PASID's chunk
+ * needed an owner table (a second owner in it) and none could be
+ * allocated. On failure nothing changes and *@out is not written.
  */
 int pasid_space_alloc(struct pasid_space *ps, uint32_t min, uint32_t max,
 		      uint32_t owner, uint32_t *out);
@@ -79,8 +81,9 @@ uint32_t pasid_space_owner(const struct pasid_space *ps, uint32_t pasid);
 /*
  * The lowest allocated PASID >= @from held by @owner (0: by anyone), in
  * *@out. Return: 0, or -ENOENT when there is none (*@out not written).
- * With owner 0 the cost is O(levels); with an owner it also steps over
- * the other owners' PASIDs between @from and the answer.
+ * With owner 0 the cost is a few word probes; with an owner, chunks held
+ * wholly by others are skipped at once, but the others' PASIDs in shared
+ * chunks between @from and the answer are stepped over one by one.
  */
 int pasid_space_next(const struct pasid_space *ps, uint32_t from,
 		     uint32_t owner, uint32_t *out);
@@ -89,8 +92,9 @@ int pasid_space_next(const struct pasid_space *ps, uint32_t from,
 uint32_t pasid_space_count(const struct pasid_space *ps);
 
 /*
- * Free every PASID @owner holds (0 matches nobody). Never allocates;
- * O(allocated PASIDs of every owner).
+ * Free every PASID @owner holds (0 matches nobody). Never allocates.
+ * Visits each chunk in use once, and each PASID of the chunks @owner has
+ * a share in.
  */
 void pasid_space_release_owner(struct pasid_space *ps, uint32_t owner);
 

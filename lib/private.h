@@ -133,6 +133,7 @@ struct ioasid_obj *obj_next(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind,
 extern const struct ioasid_obj_ops ioasid_ioas_obj_ops;
 extern const struct ioasid_obj_ops ioasid_set_obj_ops;
 extern const struct ioasid_obj_ops ioasid_dev_obj_ops;
+extern const struct ioasid_obj_ops ioasid_hwpt_obj_ops;
 
 struct pasid_space;
 

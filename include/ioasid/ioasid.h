@@ -11,6 +11,7 @@
 #include <ioasid/ioas.h>
 #include <ioasid/set.h>
 #include <ioasid/dev.h>
+#include <ioasid/hwpt.h>
 #include <ioasid/caps.h>
 #include <ioasid/json.h>
 #include <ioasid/sim.h>

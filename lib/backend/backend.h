@@ -18,8 +18,11 @@
 #include "../private.h"
 #include "../iova-tree.h"
 
+#include <jansson.h>
+
 struct ioasid_ioas;
 struct ioasid_dev;
+struct ioasid_hwpt;
 struct ioasid_dev_entry;
 
 struct ioasid_backend_ops {
@@ -57,11 +60,36 @@ struct ioasid_backend_ops {
 	/* The devices on offer: fill up to @cap entries, report the total. */
 	int (*dev_list)(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
 			uint32_t cap, uint32_t *total);
-	/* (dev, pasid) joins/leaves an IOAS, after the core's checks. */
-	int (*dev_attach_ioas)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
-			       uint32_t pasid, struct ioasid_ioas *ioas);
-	void (*dev_detach_ioas)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
-				uint32_t pasid, struct ioasid_ioas *ioas);
+	/*
+	 * Hardware page tables. hwpt_alloc sets hwpt->be; a paging HWPT must
+	 * then mirror every area of hwpt->ioas (later changes arrive through
+	 * area_map/area_unmap of that IOAS). NULL hwpt_alloc: no HWPTs.
+	 */
+	int (*hwpt_alloc)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
+			  struct ioasid_dev *dev);
+	void (*hwpt_destroy)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
+	/* One request, already checked by the core. */
+	int (*hwpt_invalidate)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
+			       const struct ioasid_inv_req *req, uint64_t *ret_dropped);
+	int (*hwpt_set_dirty)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
+			      bool enable);
+	int (*hwpt_get_dirty)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
+			      uint64_t iova, uint64_t length, uint64_t page_size,
+			      uint64_t *bitmap, bool clear);
+
+	/* Add the backend's view of an HWPT (caches, tables) to its dump. */
+	int (*hwpt_json)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
+			 json_t *obj);
+
+	/*
+	 * (dev, pasid) joins/leaves an HWPT, after the core's checks. On a
+	 * replace, the new HWPT's dev_attach comes first and the old one's
+	 * dev_detach second: dev_detach must not undo the new attachment.
+	 */
+	int (*dev_attach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			  uint32_t pasid, struct ioasid_hwpt *hwpt);
+	void (*dev_detach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			   uint32_t pasid, struct ioasid_hwpt *hwpt);
 };
 
 /* Shared by the backends that are not built yet. */

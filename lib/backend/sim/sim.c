@@ -94,6 +94,12 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 	dev->props.pasid_width = IOASID_MIN(d->pasid_width, p->pasid_width);
 	dev->props.pri = d->pri && p->pri;
 	dev->props.ats = d->ats && p->ats;
+	dev->props.nesting = p->nesting;
+	dev->props.dirty_tracking = p->dirty_tracking;
+	/* VT-d's stage-1 format is the one nested HWPTs use (scalable mode) */
+	if (p->vendor == SIM_VENDOR_VTD && p->nesting && p->scalable_mode)
+		dev->props.vendor_s1 = IOASID_HWPT_NESTED_VTD_S1;
+	dev->props.fl_levels = p->levels;
 	err = sim_dev_caps(ctx, p, d, &dev->caps, &dev->caps_len);
 	if (err) {
 		ioasid_free(dev->props.resv);

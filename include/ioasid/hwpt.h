@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libioasid: hardware page tables (HWPT) and cache invalidation.
+ *
+ * A paging HWPT is a real IOMMU domain mirroring an address space (stage 2,
+ * or the only stage); one is made implicitly when a device attaches to an
+ * IOAS, as iommufd's automatic domain. A nest-parent paging HWPT can carry
+ * nested stage-1 HWPTs whose tables live in guest memory (memory mapped in
+ * the parent's IOAS) and belong to the guest: the guest edits them and must
+ * invalidate the caches, exactly as on hardware.
+ *
+ * Devices attach to an HWPT with ioasid_dev_attach(), naming its id.
+ */
+#ifndef IOASID_HWPT_H
+#define IOASID_HWPT_H
+
+#include <stdbool.h>
+#include <ioasid/ctx.h>
+#include <ioasid/dev.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* HWPT kinds (ioasid_hwpt_opts.type); values are iommufd's data types. */
+enum ioasid_hwpt_type {
+	IOASID_HWPT_PAGING = 0,        /* over an IOAS */
+	IOASID_HWPT_NESTED_VTD_S1 = 1, /* VT-d stage 1 over a nest parent */
+};
+
+/* Allocation flags: iommufd's IOMMU_HWPT_ALLOC_* values. */
+#define IOASID_HWPT_NEST_PARENT     (1u << 0)
+#define IOASID_HWPT_DIRTY_TRACKING  (1u << 1)
+#define IOASID_HWPT_FAULT_ID_VALID  (1u << 2) /* fault_queue is set */
+#define IOASID_HWPT_PASID           (1u << 3) /* may be attached to PASIDs */
+
+/* VT-d stage-1 data: the kernel's struct iommu_hwpt_vtd_s1, 24 bytes. */
+struct ioasid_hwpt_vtd_s1 {
+	uint64_t flags;      /* IOASID_VTD_S1_* */
+	uint64_t pgtbl_addr; /* stage-1 root, a guest physical (parent IOVA) */
+	uint32_t addr_width; /* 48 (4-level) or 57 (5-level) */
+	uint32_t __reserved; /* 0 */
+};
+
+#define IOASID_VTD_S1_SRE  (1ull << 0) /* supervisor requests */
+#define IOASID_VTD_S1_EAFE (1ull << 1) /* extended access flag */
+#define IOASID_VTD_S1_WPE  (1ull << 2) /* write protect */
+
+/* Options of ioasid_hwpt_alloc(); see IOASID_OPTS(). */
+struct ioasid_hwpt_opts {
+	size_t sz;
+	uint32_t flags;       /* IOASID_HWPT_* */
+	uint32_t type;        /* enum ioasid_hwpt_type */
+	const void *data;     /* type-specific (struct ioasid_hwpt_vtd_s1) */
+	uint32_t data_len;    /* bytes at @data */
+	uint32_t fault_queue; /* with IOASID_HWPT_FAULT_ID_VALID */
+};
+
+/**
+ * ioasid_hwpt_alloc() - make a hardware page table for @dev.
+ * @ctx: the context.
+ * @dev: the device the table is made for (its IOMMU decides the format).
+ * @pt: an IOAS (paging HWPT) or a nest-parent paging HWPT (nested HWPT).
+ * @opts: flags, type and data (NULL: a plain paging HWPT).
+ * @ret_hwpt: the new HWPT's id.
+ *
+ * Return: 0; -ENOENT unknown @dev or @pt; -EINVAL a @pt of the wrong kind,
+ * NONE type with data or a real type without, a bad field of the stage-1
+ * data (the message names it), FAULT_ID_VALID with NEST_PARENT;
+ * -EOPNOTSUPP a flag or type the IOMMU cannot do (nesting, dirty tracking,
+ * PASID); -E2BIG non-zero unknown tail of @opts; -ENOMEM.
+ */
+IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev,
+				    uint32_t pt,
+				    const struct ioasid_hwpt_opts *opts,
+				    uint32_t *ret_hwpt);
+
+/**
+ * ioasid_hwpt_destroy() - destroy an HWPT.
+ * @ctx: the context.
+ * @hwpt: the HWPT.
+ * Return: 0; -ENOENT; -EBUSY while attached or parent of nested HWPTs.
+ */
+IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt);
+
+/* Invalidation request kinds. */
+enum ioasid_inv_kind {
+	IOASID_INV_IOTLB = 1,       /* translations cached by the IOMMU */
+	IOASID_INV_DEV_IOTLB = 2,   /* translations cached by ATS devices */
+	IOASID_INV_PASID_CACHE = 3, /* cached PASID-table entries */
+};
+
+/* Granularity. */
+enum ioasid_inv_gran {
+	IOASID_INV_ALL = 1,   /* everything of the HWPT */
+	IOASID_INV_PASID = 2, /* everything of one PASID */
+	IOASID_INV_RANGE = 3, /* addr + npages pages of 2^log2_pgsize bytes */
+};
+
+#define IOASID_INV_LEAF (1u << 0) /* only leaf entries changed */
+
+/*
+ * One request; versioned, explicitly padded, size-prefixed: @size is
+ * sizeof(struct ioasid_inv_req) as the caller was built (48 today), a
+ * longer one must have a zero tail.
+ */
+struct ioasid_inv_req {
+	uint32_t size;
+	uint16_t version;     /* 1 */
+	uint16_t kind;        /* enum ioasid_inv_kind */
+	uint16_t granularity; /* enum ioasid_inv_gran */
+	uint16_t flags;       /* IOASID_INV_LEAF */
+	uint32_t pasid;       /* IOASID_PASID_NONE or a PASID (PASID/RANGE) */
+	uint32_t dev;         /* device id, for DEV_IOTLB; 0 = every device */
+	uint32_t log2_pgsize; /* RANGE: page size, 12 = 4 KiB, 21 = 2 MiB */
+	uint64_t addr;        /* RANGE: first address, aligned to the page size */
+	uint64_t npages;      /* RANGE: number of pages, >= 1 */
+	uint64_t __reserved;  /* 0 */
+};
+
+/**
+ * ioasid_hwpt_invalidate() - flush caches of an HWPT.
+ * @ctx: the context.
+ * @hwpt: a nested HWPT (or a paging one: then only the device IOTLB and
+ *        PASID cache matter, the library keeps the IOTLB of paging HWPTs
+ *        coherent itself, as the kernel does).
+ * @reqs: the requests.
+ * @num: in: how many; out: how many were handled (the kernel's entry_num:
+ *       on failure, the index of the first one not handled).
+ * @ret_dropped: if not NULL, cache entries dropped in total.
+ *
+ * Return: 0; the error of the first request that could not be handled:
+ * -EINVAL (bad kind, granularity, alignment, size below the minimum; the
+ * message names the request index and field), -E2BIG (non-zero tail),
+ * -EOPNOTSUPP (a newer version); -ENOENT unknown HWPT.
+ */
+IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t hwpt,
+					 const struct ioasid_inv_req *reqs,
+					 uint32_t *num, uint64_t *ret_dropped);
+
+/* Raw vendor invalidation arrays (the kernel's data types). */
+#define IOASID_INV_DATA_VTD_S1 0 /* struct iommu_hwpt_vtd_s1_invalidate */
+
+/**
+ * ioasid_hwpt_invalidate_raw() - flush with a raw vendor array, passed
+ * through unchanged on iommufd and interpreted by the sim.
+ * @ctx: the context.
+ * @hwpt: a nested HWPT.
+ * @data_type: IOASID_INV_DATA_*.
+ * @entries: the array.
+ * @entry_len: bytes per entry (the size-first rules apply to each).
+ * @num: in: entries; out: entries handled.
+ * Return: as ioasid_hwpt_invalidate().
+ */
+IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx,
+					     uint32_t hwpt, uint32_t data_type,
+					     const void *entries,
+					     uint32_t entry_len, uint32_t *num);
+
+/**
+ * ioasid_hwpt_set_dirty_tracking() - start or stop dirty tracking.
+ * @ctx: the context.
+ * @hwpt: a paging HWPT allocated with IOASID_HWPT_DIRTY_TRACKING.
+ * @enable: start (clearing stale dirty state first) or stop.
+ * Return: 0; -ENOENT; -EOPNOTSUPP when the HWPT has no dirty support.
+ */
+IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx,
+						 uint32_t hwpt, bool enable);
+
+#define IOASID_DIRTY_NO_CLEAR (1u << 0)
+
+/**
+ * ioasid_hwpt_get_dirty_bitmap() - read (and by default clear) dirty bits.
+ * @ctx: the context.
+ * @hwpt: the paging HWPT.
+ * @iova: IOVA of bit 0, aligned to @page_size.
+ * @length: bytes covered, a multiple of @page_size.
+ * @page_size: bytes per bit, a power of two >= 4096.
+ * @bitmap: (length / page_size) bits; only set bits are written, zero it.
+ * @flags: IOASID_DIRTY_NO_CLEAR to read without clearing.
+ * Return: 0; -EINVAL bad alignment or page size; -EOPNOTSUPP no dirty
+ * support; -ENOENT.
+ */
+IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx,
+					       uint32_t hwpt, uint64_t iova,
+					       uint64_t length,
+					       uint64_t page_size,
+					       uint64_t *bitmap, uint32_t flags);
+
+/**
+ * ioasid_dev_replace() - atomically move (device, PASID) to another IOAS or
+ * HWPT; pending page requests of the old one are answered INVALID.
+ * @ctx: the context.
+ * @dev: the device.
+ * @pasid: IOASID_PASID_NONE or the PASID.
+ * @pt: the new IOAS or HWPT.
+ * @opts: as for ioasid_dev_attach().
+ * Return: as ioasid_dev_attach(), and -ENOENT when nothing was attached;
+ * on failure the old attachment stays.
+ */
+IOASID_EXPORT int ioasid_dev_replace(struct ioasid_ctx *ctx, uint32_t dev,
+				     uint32_t pasid, uint32_t pt,
+				     const struct ioasid_attach_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOASID_HWPT_H */

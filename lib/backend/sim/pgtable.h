@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The simulated IOMMU's page tables: real multi-level radix tables in the
+ * Intel VT-d entry formats, held in real memory (4 KiB-aligned table pages
+ * of 512 little-endian 64-bit entries), so that a walk is driven only by
+ * the entry bytes, exactly as the hardware's would be.
+ *
+ * Two halves:
+ *  - struct sim_pt owns a table built in host memory (the stage-2 / paging
+ *    domain side): map, unmap (splitting huge leaves), dirty-bit harvest.
+ *  - sim_pt_walk() walks any table given a root address and a callback that
+ *    reads one entry; the callback lets a nested stage-1 walk fetch its
+ *    table entries from guest memory through stage 2. Without a callback
+ *    the table addresses are host pointers and are read directly.
+ *
+ * Levels are numbered as in the VT-d specification: 1 holds the 4 KiB
+ * leaves (PTE), 2 the PDE (2 MiB leaves), 3 the PDPE (1 GiB leaves), 4 the
+ * PML4E, 5 the PML5E. A 4-level table covers 48 bits of input address, a
+ * 5-level one 57; only the lower, non-negative half of the first-stage
+ * (IA-32e) space is modelled, so an input address must be below 2^48 or
+ * 2^57 in both formats.
+ *
+ * Not thread-safe for writers: map, unmap and dirty reads of one table must
+ * be serialized by the caller. Walks may run concurrently with each other
+ * (entries are loaded atomically and A/D bits are set with atomic ORs).
+ */
+#ifndef IOASID_SIM_PGTABLE_H
+#define IOASID_SIM_PGTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum sim_pt_format {
+	/* VT-d second-stage paging entries (spec section 9.8) */
+	SIM_PT_VTD_SL = 1,
+	/* VT-d first-stage = IA-32e paging entries (spec section 9.7) */
+	SIM_PT_VTD_FL = 2,
+};
+
+#define SIM_PT_MAX_LEVELS 5
+#define SIM_PT_ENTRIES 512
+#define SIM_PT_TABLE_SIZE 4096u
+
+#define SIM_PT_SZ_4K (UINT64_C(1) << 12)
+#define SIM_PT_SZ_2M (UINT64_C(1) << 21)
+#define SIM_PT_SZ_1G (UINT64_C(1) << 30)
+
+/* The widest output address the formats' address field holds (51:12). */
+#define SIM_PT_OA_BITS 52
+
+/*
+ * Permissions (map) and access types (walk). U is first-stage only: a
+ * mapping user-mode requests may use (U/S), and in a walk a request from
+ * user mode (a DMA request with PASID and without the privileged bit).
+ * A second-stage table has no privilege levels and ignores U.
+ */
+#define SIM_PT_R 0x1u
+#define SIM_PT_W 0x2u
+#define SIM_PT_X 0x4u
+#define SIM_PT_U 0x8u
+#define SIM_PT_PERM_MASK (SIM_PT_R | SIM_PT_W | SIM_PT_X | SIM_PT_U)
+
+/*
+ * Walk flag: on a successful translation set the Accessed bit of the entry
+ * used at every level and, for a write, the Dirty bit of the leaf, as
+ * hardware with A/D support does (VT-d SSADE/SLADE, or first-stage A/D).
+ */
+#define SIM_PT_WALK_SET_AD 0x100u
+
+/* Raw entry bits of the two formats, for tests and the lead's tools. */
+#define SIM_SL_R (UINT64_C(1) << 0)
+#define SIM_SL_W (UINT64_C(1) << 1)
+#define SIM_SL_X (UINT64_C(1) << 2)
+#define SIM_SL_EMT_SHIFT 3 /* 3 bits */
+#define SIM_SL_IPAT (UINT64_C(1) << 6)
+#define SIM_SL_PS (UINT64_C(1) << 7)
+#define SIM_SL_A (UINT64_C(1) << 8)
+#define SIM_SL_D (UINT64_C(1) << 9)
+#define SIM_SL_SNP (UINT64_C(1) << 11)
+
+#define SIM_FL_P (UINT64_C(1) << 0)
+#define SIM_FL_RW (UINT64_C(1) << 1)
+#define SIM_FL_US (UINT64_C(1) << 2)
+#define SIM_FL_PWT (UINT64_C(1) << 3)
+#define SIM_FL_PCD (UINT64_C(1) << 4)
+#define SIM_FL_A (UINT64_C(1) << 5)
+#define SIM_FL_D (UINT64_C(1) << 6)
+#define SIM_FL_PS (UINT64_C(1) << 7)
+#define SIM_FL_PAT_LARGE (UINT64_C(1) << 12) /* PAT of a 2 MiB / 1 GiB leaf */
+#define SIM_FL_XD (UINT64_C(1) << 63)
+
+/* Address field, bits 51:12, common to both formats. */
+#define SIM_PT_ADDR_MASK UINT64_C(0x000ffffffffff000)
+
+/* ---- a table in host memory ---- */
+
+struct sim_pt;
+
+/*
+ * A table of @levels (4 or 5) in format @fmt whose leaves may be the sizes
+ * in @pgsize_bitmap (SIM_PT_SZ_4K required; 2M and 1G optional). The root
+ * table is allocated at once. NULL with errno EINVAL or ENOMEM.
+ */
+struct sim_pt *sim_pt_new(enum sim_pt_format fmt, unsigned int levels,
+			  uint64_t pgsize_bitmap);
+void sim_pt_free(struct sim_pt *pt);
+
+/* The root table's address (a host pointer as an integer). */
+uint64_t sim_pt_root(const struct sim_pt *pt);
+enum sim_pt_format sim_pt_format(const struct sim_pt *pt);
+unsigned int sim_pt_levels(const struct sim_pt *pt);
+uint64_t sim_pt_pgsize_bitmap(const struct sim_pt *pt);
+
+/* Table pages currently owned, the root included. */
+size_t sim_pt_table_pages(const struct sim_pt *pt);
+
+/*
+ * Map [iova, iova + len) to [oa, oa + len) with @perm (SIM_PT_R/W/X/U),
+ * using the largest leaves that the alignment of both iova and oa and the
+ * remaining length allow. New leaves have A and D clear.
+ * All or nothing: on any error nothing of the range is left mapped.
+ *   -EINVAL  iova, oa or len not 4 KiB multiples, len 0, the range beyond
+ *            the input width, or a permission the format cannot express
+ *            (second stage needs R or W; first stage needs R)
+ *   -ERANGE  the output range does not fit the 52-bit address field
+ *   -EEXIST  some part of the range is already mapped
+ *   -ENOMEM
+ */
+int sim_pt_map(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len,
+	       uint32_t perm);
+
+/*
+ * Clear the leaves of [iova, iova + len). A huge leaf only partly inside
+ * the range is first split into smaller leaves (same output, permissions
+ * and A/D bits) so that the part outside stays mapped; the splits need
+ * table pages, and on -ENOMEM nothing at all has changed. Table pages that
+ * become empty are freed. Unmapped holes are fine. *ret_unmapped (if not
+ * NULL) gets the bytes of leaves cleared.
+ * -EINVAL for a range not 4 KiB aligned or beyond the input width.
+ */
+int sim_pt_unmap(struct sim_pt *pt, uint64_t iova, uint64_t len,
+		 uint64_t *ret_unmapped);
+
+/*
+ * Like IOMMU_HWPT_GET_DIRTY_BITMAP: for each @page_size granule n of
+ * [iova, iova + len) set bit n of @bitmap (word n / 64, bit n % 64) if a
+ * leaf overlapping the granule has its Dirty bit set; a huge leaf marks
+ * every granule it overlaps. Bits are only ever set, never cleared. With
+ * @clear the Dirty bits read are cleared (atomically, so a concurrent
+ * walk's update is never lost). -EINVAL unless page_size is a power of
+ * two and iova and len are multiples of it, or for a range beyond the
+ * input width.
+ */
+int sim_pt_dirty_read(struct sim_pt *pt, uint64_t iova, uint64_t len,
+		      uint64_t page_size, uint64_t *bitmap, bool clear);
+
+/* ---- walking any table ---- */
+
+/*
+ * How to reach the entries. With read_entry NULL, table addresses are host
+ * pointers and entries are loaded (and A/D set) directly; otherwise every
+ * entry is fetched through read_entry, e.g. translating a guest-physical
+ * table address through stage 2 first, and A/D bits are set through
+ * set_bits (atomically OR @bits into the entry), which a walk with
+ * SIM_PT_WALK_SET_AD then requires. A callback's negative return ends the
+ * walk with that value and reason SIM_PT_FAULT_READ.
+ */
+struct sim_pt_walker {
+	enum sim_pt_format format;
+	unsigned int levels;    /* 4 or 5 */
+	/* Leaf sizes the hardware supports; PS where the size is not
+	 * supported is a reserved-bit fault. 0 = 4K | 2M | 1G. */
+	uint64_t pgsize_bitmap;
+	/* Host address width: address bits [oa_bits, 51] are reserved.
+	 * 0 = 52 (none reserved). */
+	unsigned int oa_bits;
+	int (*read_entry)(void *opaque, uint64_t table_addr, unsigned int index,
+			  uint64_t *entry);
+	int (*set_bits)(void *opaque, uint64_t table_addr, unsigned int index,
+			uint64_t bits);
+	void *opaque;
+};
+
+enum sim_pt_fault {
+	SIM_PT_FAULT_NONE = 0,
+	SIM_PT_FAULT_NOT_PRESENT, /* -ENOENT */
+	SIM_PT_FAULT_RESERVED_BIT, /* -ENOENT: reserved bit, PS where not allowed */
+	SIM_PT_FAULT_ADDRESS,     /* -ENOENT: input address beyond the width */
+	SIM_PT_FAULT_PERM,        /* -EACCES: access not granted */
+	SIM_PT_FAULT_READ,        /* the read_entry/set_bits callback's error */
+};
+
+/* One level of the path a walk took, for filling a paging-structure cache. */
+struct sim_pt_step {
+	uint64_t table;  /* address of the table read at this level */
+	uint32_t perm;   /* permissions granted by the levels above it */
+};
+
+struct sim_pt_result {
+	uint64_t oa;          /* output address of the input address */
+	uint64_t page_size;   /* size of the leaf */
+	uint64_t leaf_table;  /* where the leaf entry is, for A/D updates */
+	uint64_t leaf_entry;  /* the leaf entry as read */
+	uint32_t perm;        /* SIM_PT_R/W/X/U granted by all levels */
+	unsigned int leaf_index;
+	unsigned int level;   /* level of the leaf: 1 (4K), 2 (2M), 3 (1G) */
+	unsigned int reads;   /* entries fetched */
+	unsigned int fault_level;         /* where the walk stopped */
+	enum sim_pt_fault fault_reason;
+	/* path[l] for the levels the walk went through (levels..leaf) */
+	struct sim_pt_step path[SIM_PT_MAX_LEVELS + 1];
+};
+
+/*
+ * Translate @iova starting from the root table at @root. @flags: the access
+ * (SIM_PT_R / SIM_PT_W / SIM_PT_X, and SIM_PT_U for a user-mode first-stage
+ * request) plus optionally SIM_PT_WALK_SET_AD. Returns 0 and fills @res; or
+ * -ENOENT (not present, reserved bit, address beyond the width) or -EACCES
+ * (the translation exists but does not grant the access; the result still
+ * describes it) with res->fault_level and res->fault_reason set; or -EINVAL
+ * for a malformed walker. A/D bits are only set on success.
+ */
+int sim_pt_walk(const struct sim_pt_walker *w, uint64_t root, uint64_t iova,
+		unsigned int flags, struct sim_pt_result *res);
+
+/*
+ * The same walk started part way down, from the table @table read at
+ * @level, with @perm the permissions granted by the levels above (from a
+ * paging-structure cache filled out of an earlier result's path[]).
+ */
+int sim_pt_walk_from(const struct sim_pt_walker *w, uint64_t table,
+		     unsigned int level, uint32_t perm, uint64_t iova,
+		     unsigned int flags, struct sim_pt_result *res);
+
+/* A walker for a struct sim_pt's own table (host memory, direct reads). */
+void sim_pt_walker_init(struct sim_pt_walker *w, const struct sim_pt *pt);
+
+/* Input address bits covered by @levels levels: 48 or 57. */
+static inline unsigned int sim_pt_va_bits(unsigned int levels)
+{
+	return 12 + 9 * levels;
+}
+
+/* Bytes covered by one entry at @level (1 = 4 KiB). */
+static inline uint64_t sim_pt_level_size(unsigned int level)
+{
+	return UINT64_C(1) << (12 + 9 * (level - 1));
+}
+
+#endif

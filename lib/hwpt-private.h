@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef IOASID_HWPT_PRIVATE_H
+#define IOASID_HWPT_PRIVATE_H
+
+#include "private.h"
+#include "ioas-private.h"
+
+struct ioasid_dev;
+
+struct ioasid_hwpt {
+	struct ioasid_obj obj;
+	uint32_t type;  /* enum ioasid_hwpt_type */
+	uint32_t flags; /* IOASID_HWPT_* */
+	/* paging: the IOAS it mirrors; nested: the parent's IOAS */
+	struct ioasid_ioas *ioas;
+	struct ioasid_hwpt *parent; /* nested only */
+	struct ioasid_hwpt_vtd_s1 s1;
+	uint32_t fault_queue;
+	bool autodom;       /* made by an IOAS attach, goes with its last user */
+	bool dirty_enabled;
+	uint32_t nr_att;    /* devices attached */
+	uint32_t nr_children; /* nested HWPTs over this one */
+	uint64_t pgsize_bitmap;
+	uint64_t aperture_start, aperture_last;
+	struct ioasid_hwpt *next_paging; /* the IOAS's list of paging HWPTs */
+	void *be;
+};
+
+static inline bool hwpt_is_paging(const struct ioasid_hwpt *h)
+{
+	return h->type == IOASID_HWPT_PAGING;
+}
+
+struct ioasid_hwpt *hwpt_get(struct ioasid_ctx *ctx, uint32_t id);
+/* Make a paging HWPT over @ioas for @dev (also used for automatic domains). */
+int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			     struct ioasid_ioas *ioas, uint32_t flags, bool autodom,
+			     struct ioasid_hwpt **ret);
+/* Destroy an HWPT that nobody uses (object already removed or never published). */
+void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
+
+extern const struct ioasid_obj_ops ioasid_hwpt_obj_ops;
+
+#endif

@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Hardware page tables: paging HWPTs over an IOAS (explicit, or automatic
+ * when a device attaches to the IOAS, as iommufd's auto domain), nest
+ * parents, and nested VT-d stage-1 HWPTs whose tables the guest owns;
+ * cache invalidation requests and dirty tracking.
+ *
+ * A paging HWPT is a domain of its IOAS: creating it adds the domain's
+ * aperture and page-size alignment to the IOAS (ioas_add_domain()), which
+ * is where the kernel's "an existing mapping conflicts" refusals come from.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hwpt-private.h"
+#include "dev-private.h"
+#include "backend/backend.h"
+
+#define X(v) ((unsigned long long)(v))
+
+struct ioasid_hwpt *hwpt_get(struct ioasid_ctx *ctx, uint32_t id)
+{
+	return (struct ioasid_hwpt *)obj_find(ctx, id, IOASID_OBJ_HWPT);
+}
+
+static struct ioasid_hwpt *hwpt_get_err(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct ioasid_hwpt *h = hwpt_get(ctx, id);
+
+	if (!h) {
+		struct ioasid_obj *o = obj_find(ctx, id, IOASID_OBJ_NONE);
+
+		if (o)
+			ioasid_err(ctx, -ENOENT, "object %u is a %s, not an HWPT", id,
+				   obj_kind_name(o->kind));
+		else
+			ioasid_err(ctx, -ENOENT, "no HWPT with id %u", id);
+	}
+	return h;
+}
+
+static void paging_unlink(struct ioasid_hwpt *hwpt)
+{
+	struct ioasid_hwpt **pp;
+
+	for (pp = &hwpt->ioas->paging; *pp; pp = &(*pp)->next_paging) {
+		if (*pp == hwpt) {
+			*pp = hwpt->next_paging;
+			break;
+		}
+	}
+}
+
+void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
+{
+	if (ctx->ops->hwpt_destroy && hwpt->be)
+		ctx->ops->hwpt_destroy(ctx, hwpt);
+	if (hwpt_is_paging(hwpt)) {
+		paging_unlink(hwpt);
+		ioas_remove_domain(ctx, hwpt->ioas, hwpt);
+		hwpt->ioas->obj.users--;
+	} else {
+		hwpt->parent->nr_children--;
+		hwpt->parent->obj.users--;
+	}
+	ioasid_free(hwpt);
+}
+
+static void hwpt_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
+{
+	hwpt_free_locked(ctx, (struct ioasid_hwpt *)obj);
+}
+
+const struct ioasid_obj_ops ioasid_hwpt_obj_ops = {
+	.name = "hwpt",
+	.destroy = hwpt_obj_destroy,
+};
+
+/* Can the device's IOMMU do what @flags ask? */
+static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t flags)
+{
+	const uint32_t known = IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING |
+			       IOASID_HWPT_FAULT_ID_VALID | IOASID_HWPT_PASID;
+
+	if (flags & ~known)
+		return ioasid_err(ctx, -EOPNOTSUPP, "unknown HWPT flags 0x%x", flags & ~known);
+	if ((flags & IOASID_HWPT_NEST_PARENT) && !dev->props.nesting)
+		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s cannot nest (NEST_PARENT)",
+				  dev->name);
+	if ((flags & IOASID_HWPT_DIRTY_TRACKING) && !dev->props.dirty_tracking)
+		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no dirty tracking",
+				  dev->name);
+	if ((flags & IOASID_HWPT_PASID) && !dev->props.pasid_width)
+		return ioasid_err(ctx, -EOPNOTSUPP, "%s has no PASID support (IOASID_HWPT_PASID)",
+				  dev->name);
+	if ((flags & IOASID_HWPT_FAULT_ID_VALID) && (flags & IOASID_HWPT_NEST_PARENT))
+		return ioasid_err(ctx, -EINVAL,
+				  "a nest parent cannot take I/O page faults (FAULT_ID_VALID with NEST_PARENT)");
+	return 0;
+}
+
+static int hwpt_publish_new(struct ioasid_ctx *ctx, struct ioasid_hwpt **ret)
+{
+	struct ioasid_hwpt *h;
+	uint32_t id;
+	int err;
+
+	err = obj_reserve(ctx, &id);
+	if (err)
+		return err;
+	h = ioasid_calloc(1, sizeof(*h));
+	if (!h) {
+		obj_abort(ctx, id);
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an HWPT");
+	}
+	h->obj.id = id;
+	h->obj.kind = IOASID_OBJ_HWPT;
+	*ret = h;
+	return 0;
+}
+
+int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			     struct ioasid_ioas *ioas, uint32_t flags, bool autodom,
+			     struct ioasid_hwpt **ret)
+{
+	struct ioas_domain_desc d;
+	struct ioasid_hwpt *h;
+	int err;
+
+	err = check_hwpt_flags(ctx, dev, flags);
+	if (err)
+		return err;
+	err = hwpt_publish_new(ctx, &h);
+	if (err)
+		return err;
+	h->type = IOASID_HWPT_PAGING;
+	h->flags = flags;
+	h->ioas = ioas;
+	h->autodom = autodom;
+	h->pgsize_bitmap = dev->props.pgsize_bitmap;
+	h->aperture_start = dev->props.aperture_start;
+	h->aperture_last = dev->props.aperture_last;
+	d = (struct ioas_domain_desc){
+		.owner = h,
+		.pgsize_bitmap = h->pgsize_bitmap,
+		.aperture_start = h->aperture_start,
+		.aperture_last = h->aperture_last,
+	};
+	err = ioas_add_domain(ctx, ioas, &d);
+	if (err) {
+		char msg[IOASID_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
+		ioasid_err(ctx, err, "a domain for %s (page sizes 0x%llx) on IOAS %u: %s",
+			   dev->name, X(h->pgsize_bitmap), ioas->obj.id, msg);
+		goto fail;
+	}
+	if (ctx->ops->hwpt_alloc) {
+		err = ctx->ops->hwpt_alloc(ctx, h, dev);
+		if (err) {
+			ioas_remove_domain(ctx, ioas, h);
+			goto fail;
+		}
+	}
+	h->next_paging = ioas->paging;
+	ioas->paging = h;
+	ioas->obj.users++;
+	obj_publish(ctx, &h->obj);
+	*ret = h;
+	return 0;
+fail:
+	obj_abort(ctx, h->obj.id);
+	ioasid_free(h);
+	return err;
+}
+
+/* The kernel's checks of VT-d stage-1 data (intel nested domain alloc). */
+static int check_vtd_s1(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			const struct ioasid_hwpt_opts *o, struct ioasid_hwpt_vtd_s1 *s1)
+{
+	const uint64_t known = IOASID_VTD_S1_SRE | IOASID_VTD_S1_EAFE | IOASID_VTD_S1_WPE;
+
+	if (!o->data || o->data_len == 0)
+		return ioasid_err(ctx, -EINVAL, "nested VT-d stage-1 HWPT without data");
+	/* the size-first rules: shorter than the struct = EINVAL, longer = zero tail */
+	if (o->data_len < sizeof(*s1))
+		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 data_len %u is below %zu",
+				  o->data_len, sizeof(*s1));
+	if (o->data_len > sizeof(*s1)) {
+		const uint8_t *p = o->data;
+		uint32_t i;
+
+		for (i = sizeof(*s1); i < o->data_len; i++)
+			if (p[i])
+				return ioasid_err(ctx, -E2BIG,
+						  "VT-d stage-1 data byte %u of %u is not zero", i,
+						  o->data_len);
+	}
+	memcpy(s1, o->data, sizeof(*s1));
+	if (s1->flags & ~known)
+		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 flags: unknown bits 0x%llx",
+				  X(s1->flags & ~known));
+	if (s1->__reserved)
+		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 __reserved is 0x%x, not 0",
+				  s1->__reserved);
+	if (s1->addr_width != 48 && s1->addr_width != 57)
+		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 addr_width %u is not 48 or 57",
+				  s1->addr_width);
+	if (s1->addr_width == 57 && !(dev->props.fl_levels & (1u << 5)))
+		return ioasid_err(ctx, -EINVAL,
+				  "VT-d stage-1 addr_width 57 needs 5-level first-stage tables, which the IOMMU of %s lacks",
+				  dev->name);
+	if (s1->pgtbl_addr & 0xfff)
+		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 pgtbl_addr 0x%llx is not 4 KiB aligned",
+				  X(s1->pgtbl_addr));
+	if (dev->props.aperture_last != UINT64_MAX &&
+	    s1->pgtbl_addr > dev->props.aperture_last)
+		return ioasid_err(ctx, -EINVAL,
+				  "VT-d stage-1 pgtbl_addr 0x%llx is beyond the %llu-bit guest address space",
+				  X(s1->pgtbl_addr), X(64 - __builtin_clzll(dev->props.aperture_last)));
+	return 0;
+}
+
+IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt,
+				    const struct ioasid_hwpt_opts *opts, uint32_t *ret_hwpt)
+{
+	struct ioasid_hwpt_opts o = { 0 };
+	struct ioasid_hwpt *parent, *h = NULL;
+	struct ioasid_ioas *ioas;
+	struct ioasid_dev *dev;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!ret_hwpt)
+		return ioasid_err(ctx, -EINVAL, "ret_hwpt is NULL");
+	if (opts) {
+		err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_hwpt_opts");
+		if (err)
+			return err;
+		memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
+	}
+	ctx_lock(ctx);
+	dev = dev_get(ctx, dev_id);
+	if (!dev) {
+		err = ioasid_err(ctx, -ENOENT, "no bound device with id %u", dev_id);
+		goto out;
+	}
+	if (!ctx->ops->hwpt_alloc) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no hardware page tables",
+				 ctx->ops->name);
+		goto out;
+	}
+	if ((o.flags & IOASID_HWPT_FAULT_ID_VALID) &&
+	    !obj_find(ctx, o.fault_queue, IOASID_OBJ_FAULT_QUEUE)) {
+		err = ioasid_err(ctx, -ENOENT, "no fault queue with id %u", o.fault_queue);
+		goto out;
+	}
+	switch (o.type) {
+	case IOASID_HWPT_PAGING:
+		if (o.data || o.data_len) {
+			err = ioasid_err(ctx, -EINVAL, "a paging HWPT takes no data (data_len %u)",
+					 o.data_len);
+			goto out;
+		}
+		ioas = ioas_get(ctx, pt);
+		if (!ioas) {
+			err = ioasid_err(ctx, obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
+					 "a paging HWPT needs an IOAS; %u is not one", pt);
+			goto out;
+		}
+		err = hwpt_paging_alloc_locked(ctx, dev, ioas, o.flags, false, &h);
+		if (!err)
+			h->fault_queue = o.fault_queue;
+		break;
+	case IOASID_HWPT_NESTED_VTD_S1:
+		parent = hwpt_get(ctx, pt);
+		if (!parent || !hwpt_is_paging(parent) || !(parent->flags & IOASID_HWPT_NEST_PARENT)) {
+			err = ioasid_err(ctx, parent || obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
+					 "a nested HWPT needs a NEST_PARENT paging HWPT; %u is not one", pt);
+			goto out;
+		}
+		if (dev->props.vendor_s1 != IOASID_HWPT_NESTED_VTD_S1) {
+			err = ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no VT-d stage-1 format",
+					 dev->name);
+			goto out;
+		}
+		err = check_hwpt_flags(ctx, dev, o.flags);
+		if (!err && (o.flags & (IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING)))
+			err = ioasid_err(ctx, -EOPNOTSUPP,
+					 "a nested HWPT cannot be a nest parent or track dirty pages (flags 0x%x)",
+					 o.flags);
+		if (err)
+			goto out;
+		err = hwpt_publish_new(ctx, &h);
+		if (err)
+			goto out;
+		err = check_vtd_s1(ctx, dev, &o, &h->s1);
+		if (!err) {
+			h->type = IOASID_HWPT_NESTED_VTD_S1;
+			h->flags = o.flags;
+			h->parent = parent;
+			h->ioas = parent->ioas;
+			h->fault_queue = o.fault_queue;
+			h->pgsize_bitmap = parent->pgsize_bitmap;
+			h->aperture_start = parent->aperture_start;
+			h->aperture_last = parent->aperture_last;
+			err = ctx->ops->hwpt_alloc(ctx, h, dev);
+		}
+		if (err) {
+			obj_abort(ctx, h->obj.id);
+			ioasid_free(h);
+			h = NULL;
+			goto out;
+		}
+		parent->nr_children++;
+		parent->obj.users++;
+		obj_publish(ctx, &h->obj);
+		break;
+	default:
+		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown HWPT type %u", o.type);
+		goto out;
+	}
+	if (!err)
+		*ret_hwpt = h->obj.id;
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct ioasid_hwpt *h;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	h = hwpt_get_err(ctx, id);
+	if (!h)
+		err = -ENOENT;
+	else if (h->nr_att)
+		err = ioasid_err(ctx, -EBUSY, "HWPT %u is attached to %u device(s)", id, h->nr_att);
+	else if (h->nr_children)
+		err = ioasid_err(ctx, -EBUSY, "HWPT %u is the parent of %u nested HWPT(s)", id,
+				 h->nr_children);
+	else
+		err = obj_destroy_locked(ctx, id);
+	ctx_unlock(ctx);
+	return err;
+}
+
+/* ---- invalidation ---- */
+
+#define INV_REQ_MIN_SIZE 48u
+
+static int check_inv_req(struct ioasid_ctx *ctx, uint32_t i, const struct ioasid_inv_req *r,
+			 struct ioasid_inv_req *out)
+{
+	if (r->size < INV_REQ_MIN_SIZE)
+		return ioasid_err(ctx, -EINVAL, "request %u: size %u is below %u", i, r->size,
+				  INV_REQ_MIN_SIZE);
+	if (r->size > sizeof(*r)) {
+		const uint8_t *p = (const uint8_t *)r;
+		uint32_t b;
+
+		for (b = sizeof(*r); b < r->size; b++)
+			if (p[b])
+				return ioasid_err(ctx, -E2BIG, "request %u: byte %u is not zero", i, b);
+	}
+	*out = *r;
+	if (out->version != 1)
+		return ioasid_err(ctx, -EOPNOTSUPP, "request %u: version %u is not 1", i, out->version);
+	if (out->kind < IOASID_INV_IOTLB || out->kind > IOASID_INV_PASID_CACHE)
+		return ioasid_err(ctx, -EINVAL, "request %u: unknown kind %u", i, out->kind);
+	if (out->granularity < IOASID_INV_ALL || out->granularity > IOASID_INV_RANGE)
+		return ioasid_err(ctx, -EINVAL, "request %u: unknown granularity %u", i,
+				  out->granularity);
+	if (out->flags & ~IOASID_INV_LEAF)
+		return ioasid_err(ctx, -EINVAL, "request %u: unknown flags 0x%x", i, out->flags);
+	if (out->__reserved)
+		return ioasid_err(ctx, -EINVAL, "request %u: __reserved is not 0", i);
+	if (out->granularity == IOASID_INV_PASID && out->pasid == IOASID_PASID_NONE)
+		return ioasid_err(ctx, -EINVAL, "request %u: PASID granularity without a PASID", i);
+	if (out->kind == IOASID_INV_PASID_CACHE && out->granularity == IOASID_INV_RANGE)
+		return ioasid_err(ctx, -EINVAL, "request %u: the PASID cache has no address ranges", i);
+	if (out->granularity == IOASID_INV_RANGE) {
+		uint64_t pg, end;
+
+		if (out->log2_pgsize < 12 || out->log2_pgsize > 63)
+			return ioasid_err(ctx, -EINVAL, "request %u: log2_pgsize %u is not 12..63", i,
+					  out->log2_pgsize);
+		pg = 1ull << out->log2_pgsize;
+		if (out->addr & (pg - 1))
+			return ioasid_err(ctx, -EINVAL,
+					  "request %u: addr 0x%llx is not aligned to its page size 0x%llx",
+					  i, X(out->addr), X(pg));
+		if (!out->npages)
+			return ioasid_err(ctx, -EINVAL, "request %u: npages is 0", i);
+		if (out->npages > (UINT64_MAX >> out->log2_pgsize) ||
+		    __builtin_add_overflow(out->addr, (out->npages << out->log2_pgsize) - 1, &end))
+			return ioasid_err(ctx, -EOVERFLOW,
+					  "request %u: 0x%llx pages of 0x%llx from 0x%llx wrap", i,
+					  X(out->npages), X(pg), X(out->addr));
+	}
+	return 0;
+}
+
+IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
+					 const struct ioasid_inv_req *reqs, uint32_t *num,
+					 uint64_t *ret_dropped)
+{
+	struct ioasid_hwpt *h;
+	uint64_t dropped = 0;
+	uint32_t i = 0, n;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!num || (*num && !reqs))
+		return ioasid_err(ctx, -EINVAL, "ioasid_hwpt_invalidate: NULL argument");
+	n = *num;
+	ctx_lock(ctx);
+	h = hwpt_get_err(ctx, id);
+	if (!h) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (!ctx->ops->hwpt_invalidate) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend cannot invalidate", ctx->ops->name);
+		goto out;
+	}
+	/* Each request is read with its own size (the kernel's array rules). */
+	for (i = 0; i < n; i++) {
+		const struct ioasid_inv_req *r = (const void *)((const uint8_t *)reqs +
+								(size_t)i * sizeof(*reqs));
+		struct ioasid_inv_req req;
+		uint64_t d = 0;
+
+		err = check_inv_req(ctx, i, r, &req);
+		if (err)
+			break;
+		err = ctx->ops->hwpt_invalidate(ctx, h, &req, &d);
+		if (err)
+			break;
+		dropped += d;
+	}
+out:
+	*num = i;
+	if (ret_dropped)
+		*ret_dropped = dropped;
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id,
+					     uint32_t data_type, const void *entries,
+					     uint32_t entry_len, uint32_t *num)
+{
+	struct ioasid_hwpt *h;
+	uint32_t i = 0, n;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!num)
+		return ioasid_err(ctx, -EINVAL, "num is NULL");
+	n = *num;
+	ctx_lock(ctx);
+	h = hwpt_get_err(ctx, id);
+	if (!h) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (data_type != IOASID_INV_DATA_VTD_S1 || h->type != IOASID_HWPT_NESTED_VTD_S1) {
+		err = ioasid_err(ctx, -EINVAL, "invalidation data type %u does not fit HWPT %u",
+				 data_type, id);
+		goto out;
+	}
+	if (n && (!entries || !entry_len)) {
+		err = ioasid_err(ctx, -EINVAL, "%u entries with entry_len %u and data %p", n,
+				 entry_len, entries);
+		goto out;
+	}
+	if (n && entry_len < 24) {
+		err = ioasid_err(ctx, -EINVAL, "entry_len %u is below the 24 bytes of a VT-d entry",
+				 entry_len);
+		goto out;
+	}
+	/* Convert each raw VT-d entry (kernel-uapi.md §1.4) to a typed request. */
+	for (i = 0; i < n; i++) {
+		const uint8_t *e = (const uint8_t *)entries + (size_t)i * entry_len;
+		uint64_t addr, npages, d;
+		uint32_t flags, resv, b;
+		struct ioasid_inv_req req;
+
+		memcpy(&addr, e, 8);
+		memcpy(&npages, e + 8, 8);
+		memcpy(&flags, e + 16, 4);
+		memcpy(&resv, e + 20, 4);
+		for (b = 24; b < entry_len; b++)
+			if (e[b]) {
+				err = ioasid_err(ctx, -E2BIG, "entry %u: byte %u is not zero", i, b);
+				goto out;
+			}
+		if (flags & ~1u || resv) {
+			err = ioasid_err(ctx, -EOPNOTSUPP, "entry %u: flags 0x%x / __reserved 0x%x", i,
+					 flags, resv);
+			goto out;
+		}
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.version = 1;
+		req.kind = IOASID_INV_IOTLB;
+		req.flags = flags & 1u ? IOASID_INV_LEAF : 0;
+		req.pasid = IOASID_PASID_NONE;
+		if (addr == 0 && npages == UINT64_MAX) {
+			req.granularity = IOASID_INV_ALL;
+		} else {
+			req.granularity = IOASID_INV_RANGE;
+			req.addr = addr;
+			req.npages = npages;
+			req.log2_pgsize = 12;
+			err = check_inv_req(ctx, i, &req, &req);
+			if (err)
+				goto out;
+		}
+		err = ctx->ops->hwpt_invalidate(ctx, h, &req, &d);
+		if (err)
+			goto out;
+		/* the kernel flushes the device TLB along with it */
+		req.kind = IOASID_INV_DEV_IOTLB;
+		err = ctx->ops->hwpt_invalidate(ctx, h, &req, &d);
+		if (err)
+			goto out;
+	}
+out:
+	*num = i;
+	ctx_unlock(ctx);
+	return err;
+}
+
+/* ---- dirty tracking ---- */
+
+IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_t id, bool on)
+{
+	struct ioasid_hwpt *h;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	h = hwpt_get_err(ctx, id);
+	if (!h)
+		err = -ENOENT;
+	else if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
+		 !ctx->ops->hwpt_set_dirty)
+		err = ioasid_err(ctx, -EOPNOTSUPP,
+				 "HWPT %u was not allocated with IOASID_HWPT_DIRTY_TRACKING", id);
+	else if (!(err = ctx->ops->hwpt_set_dirty(ctx, h, on)))
+		h->dirty_enabled = on;
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t id,
+					       uint64_t iova, uint64_t length,
+					       uint64_t page_size, uint64_t *bitmap,
+					       uint32_t flags)
+{
+	struct ioasid_hwpt *h;
+	uint64_t end;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!bitmap)
+		return ioasid_err(ctx, -EINVAL, "bitmap is NULL");
+	if (flags & ~IOASID_DIRTY_NO_CLEAR)
+		return ioasid_err(ctx, -EOPNOTSUPP, "unknown dirty-bitmap flags 0x%x", flags);
+	if (page_size < 4096 || (page_size & (page_size - 1)))
+		return ioasid_err(ctx, -EINVAL, "page_size 0x%llx is not a power of two >= 4096",
+				  X(page_size));
+	if ((iova | length) & (page_size - 1) || !length)
+		return ioasid_err(ctx, -EINVAL,
+				  "iova 0x%llx and length 0x%llx must be non-zero multiples of page_size 0x%llx",
+				  X(iova), X(length), X(page_size));
+	if (__builtin_add_overflow(iova, length - 1, &end))
+		return ioasid_err(ctx, -EOVERFLOW, "iova 0x%llx + length 0x%llx wraps", X(iova),
+				  X(length));
+	ctx_lock(ctx);
+	h = hwpt_get_err(ctx, id);
+	if (!h)
+		err = -ENOENT;
+	else if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
+		 !ctx->ops->hwpt_get_dirty)
+		err = ioasid_err(ctx, -EOPNOTSUPP,
+				 "HWPT %u was not allocated with IOASID_HWPT_DIRTY_TRACKING", id);
+	else
+		err = ctx->ops->hwpt_get_dirty(ctx, h, iova, length, page_size, bitmap,
+					       !(flags & IOASID_DIRTY_NO_CLEAR));
+	ctx_unlock(ctx);
+	return err;
+}
