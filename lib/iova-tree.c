@@ -73,6 +73,25 @@ _Static_assert(LEAF_CAP >= 4 && NODE_CAP >= 4, "nodes too small");
 #define CAP_MASK(j) ((2048ULL << (j)) - 1)
 
 /*
+ * Capacities are stored in 4 KiB units, rounded up, saturating at
+ * UINT32_MAX (16 TiB and more): half the memory of exact 64-bit counts,
+ * which is what pays for caching the gap capacities. Rounding up keeps
+ * every stored value an upper bound, and ceil() is monotonic, so the
+ * maximum of rounded values is the rounded maximum and pruning on
+ * "cap < ceil(need)" still never skips a fit. For page-granular areas,
+ * the only kind the kernel maps, the values are exact.
+ */
+typedef uint32_t cap_t;
+#define CAP_SHIFT 12
+
+static inline cap_t to_cap(uint64_t v)
+{
+	uint64_t u = (v >> CAP_SHIFT) + !!(v & ((1ULL << CAP_SHIFT) - 1));
+
+	return u > UINT32_MAX ? UINT32_MAX : (cap_t)u;
+}
+
+/*
  * Bound on the height. With 32-way nodes a balanced tree of 2^64 areas is
  * 13 levels high; uneven splits (see leaf_split()) can leave a few nodes
  * thinner than half, so allow generous slack. Reaching it would take an
@@ -97,6 +116,10 @@ struct leaf {
  * max[] and child[] first and together: a descent touches only those
  * (prefetched as one block). Each child's capacities are one contiguous
  * row, so updating a child's summary writes two cache lines, not NCAP.
+ * gcap[i] caches the capacities of the gap between children i-1 and i
+ * (zero for i == 0): when a hole that was a maximum is filled, the node's
+ * new maximum is then a plain scan of stored values, with no alignment
+ * arithmetic; filling the lowest fitting hole does that on every level.
  */
 struct inode {
 	uint32_t n;
@@ -104,7 +127,8 @@ struct inode {
 	uint64_t max[NODE_CAP];
 	void *child[NODE_CAP];
 	uint64_t min[NODE_CAP];
-	uint64_t cap[NODE_CAP][NCAP];
+	cap_t cap[NODE_CAP][NCAP];
+	cap_t gcap[NODE_CAP][NCAP];
 };
 
 struct iova_tree {
@@ -114,12 +138,12 @@ struct iova_tree {
 	size_t bytes;
 	/* Summary of the whole tree, valid when root != NULL. */
 	uint64_t min, max;
-	uint64_t cap[NCAP];
+	cap_t cap[NCAP];
 };
 
 struct summ {
 	uint64_t min, max;
-	uint64_t cap[NCAP];
+	cap_t cap[NCAP];
 };
 
 /* One step of a descent: the node at this level and the child taken. */
@@ -136,13 +160,13 @@ struct pent {
  * Aligning up only moves the start further, so the values never increase
  * with j: stop at the first zero.
  */
-static void gap_caps(uint64_t prev_last, uint64_t next_first, uint64_t *c)
+static void gap_caps(uint64_t prev_last, uint64_t next_first, cap_t *c)
 {
 	uint64_t s = prev_last + 1, end = next_first;
 	unsigned j = 0;
 
 	if (s < end) {
-		c[0] = end - s;
+		c[0] = to_cap(end - s);
 		for (j = 1; j < NCAP; j++) {
 			uint64_t m = CAP_MASK(j), a;
 
@@ -151,7 +175,7 @@ static void gap_caps(uint64_t prev_last, uint64_t next_first, uint64_t *c)
 			a = (s + m) & ~m;
 			if (a >= end)
 				break;
-			c[j] = end - a;
+			c[j] = to_cap(end - a);
 		}
 	}
 	for (; j < NCAP; j++)
@@ -159,29 +183,33 @@ static void gap_caps(uint64_t prev_last, uint64_t next_first, uint64_t *c)
 }
 
 /* One row of gap_caps(). */
-static inline uint64_t gap_cap(uint64_t prev_last, uint64_t next_first,
-			       unsigned j)
+static inline cap_t gap_cap(uint64_t prev_last, uint64_t next_first,
+			    unsigned j)
 {
 	uint64_t s = prev_last + 1, m = j ? CAP_MASK(j) : 0, a;
 
 	if (s >= next_first || s > UINT64_MAX - m)
 		return 0;
 	a = (s + m) & ~m;
-	return a < next_first ? next_first - a : 0;
+	return a < next_first ? to_cap(next_first - a) : 0;
 }
 
 /* *@c = max(*@c, gap_caps(@prev_last, @next_first)), without the vector. */
 static inline void gap_caps_max(uint64_t prev_last, uint64_t next_first,
-				uint64_t *c)
+				cap_t *c)
 {
 	uint64_t s = prev_last + 1, end = next_first;
 	unsigned j;
+	cap_t v;
 
-	/* A hole no bigger than a maximum cannot raise it or any later one. */
-	if (s >= end || end - s <= c[NCAP - 1])
+	if (s >= end)
 		return;
-	if (end - s > c[0])
-		c[0] = end - s;
+	/* A hole no bigger than a maximum cannot raise it or any later one. */
+	v = to_cap(end - s);
+	if (v <= c[NCAP - 1])
+		return;
+	if (v > c[0])
+		c[0] = v;
 	for (j = 1; j < NCAP; j++) {
 		uint64_t m = CAP_MASK(j), a;
 
@@ -190,12 +218,13 @@ static inline void gap_caps_max(uint64_t prev_last, uint64_t next_first,
 		a = (s + m) & ~m;
 		if (a >= end)
 			return;
-		if (end - a > c[j])
-			c[j] = end - a;
+		v = to_cap(end - a);
+		if (v > c[j])
+			c[j] = v;
 	}
 }
 
-static inline void caps_max(uint64_t *c, const uint64_t *d)
+static inline void caps_max(cap_t *c, const cap_t *d)
 {
 	unsigned j;
 
@@ -204,7 +233,7 @@ static inline void caps_max(uint64_t *c, const uint64_t *d)
 }
 
 /* Whether any of the hole capacities @g exceeds the maxima @c. */
-static inline bool caps_exceed(const uint64_t *g, const uint64_t *c)
+static inline bool caps_exceed(const cap_t *g, const cap_t *c)
 {
 	unsigned j;
 
@@ -220,14 +249,14 @@ static inline bool caps_exceed(const uint64_t *g, const uint64_t *c)
  * vector: the question an append or a removal asks on the hot path.
  */
 static inline bool gap_exceeds(uint64_t prev_last, uint64_t next_first,
-			       const uint64_t *c)
+			       const cap_t *c)
 {
 	uint64_t s = prev_last + 1, end = next_first;
 	unsigned j;
 
 	if (s >= end)
 		return false;
-	if (end - s > c[0])
+	if (to_cap(end - s) > c[0])
 		return true;
 	for (j = 1; j < NCAP; j++) {
 		uint64_t m = CAP_MASK(j), a;
@@ -237,14 +266,14 @@ static inline bool gap_exceeds(uint64_t prev_last, uint64_t next_first,
 		a = (s + m) & ~m;
 		if (a >= end)
 			return false;
-		if (end - a > c[j])
+		if (to_cap(end - a) > c[j])
 			return true;
 	}
 	return false;
 }
 
 /* The rows whose maximum in @c may be the hole with capacities @g. */
-static inline unsigned caps_attained(const uint64_t *g, const uint64_t *c)
+static inline unsigned caps_attained(const cap_t *g, const cap_t *c)
 {
 	unsigned j, rows = 0;
 
@@ -262,8 +291,7 @@ static inline unsigned caps_attained(const uint64_t *g, const uint64_t *c)
  * the rows that need a rescan because an old maximum may have been
  * destroyed and no new value reaches it.
  */
-static unsigned caps_update(uint64_t *h, const uint64_t *om,
-			    const uint64_t *nm)
+static unsigned caps_update(cap_t *h, const cap_t *om, const cap_t *nm)
 {
 	unsigned j, rescan = 0;
 
@@ -339,7 +367,7 @@ static inline void prefetch_leaf(const struct leaf *l)
 
 /* ---- node summaries and entries ---- */
 
-static void leaf_caps(const struct leaf *l, uint64_t *c)
+static void leaf_caps(const struct leaf *l, cap_t *c)
 {
 	unsigned i;
 
@@ -352,22 +380,17 @@ static void leaf_caps(const struct leaf *l, uint64_t *c)
  * Recompute only the rows in @rows: after a change usually one or two rows
  * lost their maximum, and one row costs a fraction of all eleven.
  */
-static void leaf_caps_rows(const struct leaf *l, uint64_t *c, unsigned rows)
+static void leaf_caps_rows(const struct leaf *l, cap_t *c, unsigned rows)
 {
 	unsigned i, j;
 
 	for (j = 0; j < NCAP; j++) {
-		uint64_t m = 0;
+		cap_t m = 0, v;
 
 		if (!(rows & (1u << j)))
 			continue;
 		for (i = 1; i < l->n; i++) {
-			uint64_t pl = l->a[i - 1].last, nf = l->a[i].iova, v;
-
-			/* The capacity is at most the size: skip small holes. */
-			if (nf - pl - 1 <= m)
-				continue;
-			v = gap_cap(pl, nf, j);
+			v = gap_cap(l->a[i - 1].last, l->a[i].iova, j);
 			m = m > v ? m : v;
 		}
 		c[j] = m;
@@ -381,37 +404,47 @@ static void leaf_summ(const struct leaf *l, struct summ *s)
 	leaf_caps(l, s->cap);
 }
 
-static void inode_caps(const struct inode *x, uint64_t *c)
+static void inode_caps(const struct inode *x, cap_t *c)
 {
 	unsigned i;
 
 	memcpy(c, x->cap[0], NCAP * sizeof(*c));
 	for (i = 1; i < x->n; i++) {
 		caps_max(c, x->cap[i]);
-		gap_caps_max(x->max[i - 1], x->min[i], c);
+		caps_max(c, x->gcap[i]);
 	}
 }
 
-static void inode_caps_rows(const struct inode *x, uint64_t *c, unsigned rows)
+static void inode_caps_rows(const struct inode *x, cap_t *c, unsigned rows)
 {
 	unsigned i, j;
 
 	for (j = 0; j < NCAP; j++) {
-		uint64_t m;
+		cap_t m = 0, g = 0;
 
 		if (!(rows & (1u << j)))
 			continue;
-		m = x->cap[0][j];
-		for (i = 1; i < x->n; i++) {
-			uint64_t pl = x->max[i - 1], nf = x->min[i], v;
-
+		/* Two independent chains: half the dependent cmov latency. */
+		for (i = 0; i < x->n; i++) {
 			m = m > x->cap[i][j] ? m : x->cap[i][j];
-			if (nf - pl - 1 <= m)
-				continue;
-			v = gap_cap(pl, nf, j);
-			m = m > v ? m : v;
+			g = g > x->gcap[i][j] ? g : x->gcap[i][j];
 		}
-		c[j] = m;
+		c[j] = m > g ? m : g;
+	}
+}
+
+/* Recompute the cached gap capacities of entries [from, to) of @x. */
+static void inode_fix_gcaps(struct inode *x, unsigned from, unsigned to)
+{
+	unsigned i;
+
+	if (to > x->n)
+		to = x->n;
+	for (i = from; i < to; i++) {
+		if (i)
+			gap_caps(x->max[i - 1], x->min[i], x->gcap[i]);
+		else
+			memset(x->gcap[0], 0, sizeof(x->gcap[0]));
 	}
 }
 
@@ -439,6 +472,7 @@ static void inode_move(struct inode *dst, unsigned di,
 	memmove(&dst->min[di], &src->min[si], cnt * sizeof(uint64_t));
 	memmove(&dst->child[di], &src->child[si], cnt * sizeof(void *));
 	memmove(dst->cap[di], src->cap[si], cnt * sizeof(dst->cap[0]));
+	memmove(dst->gcap[di], src->gcap[si], cnt * sizeof(dst->gcap[0]));
 }
 
 static void inode_insert(struct inode *x, unsigned q, void *child,
@@ -447,12 +481,14 @@ static void inode_insert(struct inode *x, unsigned q, void *child,
 	inode_move(x, q + 1, x, q, x->n - q);
 	inode_set(x, q, child, s);
 	x->n++;
+	inode_fix_gcaps(x, q, q + 2);
 }
 
 static void inode_delete(struct inode *x, unsigned q)
 {
 	inode_move(x, q, x, q + 1, x->n - q - 1);
 	x->n--;
+	inode_fix_gcaps(x, q, q + 1);
 }
 
 static void leaf_insert_at(struct leaf *l, unsigned p,
@@ -464,7 +500,7 @@ static void leaf_insert_at(struct leaf *l, unsigned p,
 }
 
 /* Where the capacities of the subtree at level @l of @path are stored. */
-static inline uint64_t *stored_caps(struct iova_tree *t,
+static inline cap_t *stored_caps(struct iova_tree *t,
 				    const struct pent *path, unsigned l)
 {
 	if (l == t->height)
@@ -506,7 +542,7 @@ static void propagate(struct iova_tree *t, const struct pent *path,
 		struct inode *x = path[l + 1].node;
 		unsigned i = path[l + 1].idx, n = x->n;
 		uint64_t m0 = x->min[i], M0 = x->max[i];
-		uint64_t om[NCAP], nm[NCAP], *h;
+		cap_t om[NCAP], nm[NCAP], *h;
 		unsigned rows;
 		bool lgap, rgap;
 
@@ -531,12 +567,14 @@ static void propagate(struct iova_tree *t, const struct pent *path,
 			memcpy(nm, om, sizeof(nm));
 		}
 		if (lgap) {
-			gap_caps_max(x->max[i - 1], m0, om);
-			gap_caps_max(x->max[i - 1], s->min, nm);
+			caps_max(om, x->gcap[i]);
+			gap_caps(x->max[i - 1], s->min, x->gcap[i]);
+			caps_max(nm, x->gcap[i]);
 		}
 		if (rgap) {
-			gap_caps_max(M0, x->min[i + 1], om);
-			gap_caps_max(s->max, x->min[i + 1], nm);
+			caps_max(om, x->gcap[i + 1]);
+			gap_caps(s->max, x->min[i + 1], x->gcap[i + 1]);
+			caps_max(nm, x->gcap[i + 1]);
 		}
 		h = stored_caps(t, path, l + 1);
 		memcpy(s->cap, h, sizeof(s->cap));
@@ -732,6 +770,8 @@ static void inode_split(struct inode *x, struct inode *y, unsigned q,
 		x->n = s;
 		inode_insert(y, q - s, child, cs);
 	}
+	/* y's first entry lost its left neighbour. */
+	inode_fix_gcaps(y, 0, 1);
 }
 
 /*
@@ -766,6 +806,7 @@ static void leaf_shift_left(struct inode *x, unsigned i, struct leaf *l,
 	inode_set(x, i - 1, left, &s);
 	leaf_summ(l, &s);
 	inode_set(x, i, l, &s);
+	inode_fix_gcaps(x, i - 1, i + 2);
 }
 
 static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
@@ -832,7 +873,7 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 		unsigned i = path[lv].idx;
 
 		if (x->n < NODE_CAP && append) {
-			uint64_t *h = stored_caps(t, path, lv);
+			cap_t *h = stored_caps(t, path, lv);
 			bool changed;
 
 			changed = gap_exceeds(x->max[i], sr.min, h) ||
@@ -848,8 +889,10 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 			propagate(t, path, lv, &s, changed);
 			return 0;
 		}
-		if (!append)
+		if (!append) {
 			inode_set(x, i, lnode, &sl);
+			inode_fix_gcaps(x, i, i + 2);
+		}
 		if (x->n < NODE_CAP) {
 			inode_insert(x, i + 1, rnode, &sr);
 			inode_summ(x, &s);
@@ -875,6 +918,7 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 		r->n = 2;
 		inode_set(r, 0, lnode, &sl);
 		inode_set(r, 1, rnode, &sr);
+		inode_fix_gcaps(r, 0, 2);
 		t->root = r;
 		t->height++;
 		inode_summ(r, &s);
@@ -886,7 +930,7 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 int iova_tree_insert(struct iova_tree *t, const struct iova_area *a)
 {
 	struct pent path[MAX_HEIGHT + 1];
-	uint64_t g[NCAP], *h;
+	cap_t g[NCAP], *h;
 	struct leaf *l;
 	struct summ s;
 	unsigned p, n0;
@@ -996,6 +1040,7 @@ static void leaf_redistribute(struct inode *x, unsigned ai)
 	inode_set(x, ai, a, &s);
 	leaf_summ(b, &s);
 	inode_set(x, ai + 1, b, &s);
+	inode_fix_gcaps(x, ai, ai + 3);
 }
 
 static void inode_redistribute(struct inode *x, unsigned ai)
@@ -1019,10 +1064,13 @@ static void inode_redistribute(struct inode *x, unsigned ai)
 		a->n -= m;
 		b->n += m;
 	}
+	inode_fix_gcaps(a, 0, a->n);
+	inode_fix_gcaps(b, 0, b->n);
 	inode_summ(a, &s);
 	inode_set(x, ai, a, &s);
 	inode_summ(b, &s);
 	inode_set(x, ai + 1, b, &s);
+	inode_fix_gcaps(x, ai, ai + 3);
 }
 
 /*
@@ -1088,11 +1136,14 @@ static void inode_rebalance(struct iova_tree *t, struct pent *path,
 		}
 		inode_move(a, a->n, b, 0, b->n);
 		a->n += b->n;
+		/* b's first entry now has a left neighbour. */
+		inode_fix_gcaps(a, a->n - b->n, a->n - b->n + 1);
 		t->bytes -= sizeof(*b);
 		ioasid_free(b);
 		inode_summ(a, &s);
 		inode_set(y, ai, a, &s);
 		inode_delete(y, ai + 1);
+		inode_fix_gcaps(y, ai, ai + 1);
 		lv++;
 	}
 }
@@ -1131,13 +1182,14 @@ static void leaf_rebalance(struct iova_tree *t, struct pent *path)
 	leaf_summ(a, &s);
 	inode_set(x, ai, a, &s);
 	inode_delete(x, ai + 1);
+	inode_fix_gcaps(x, ai, ai + 1);
 	inode_rebalance(t, path, 1);
 }
 
 int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 {
 	struct pent path[MAX_HEIGHT + 1];
-	uint64_t g[NCAP], *h;
+	cap_t g[NCAP], *h;
 	struct leaf *l;
 	struct summ s;
 	unsigned p, n0, rows = 0;
@@ -1206,7 +1258,8 @@ int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 struct hole_q {
 	uint64_t lo, hi, length, mask, offset;
 	unsigned j;    /* the cap[] row to prune with */
-	uint64_t need; /* smallest capacity that can hold a fit */
+	uint64_t need; /* smallest hole capacity that can hold a fit */
+	cap_t need_c;  /* the same in stored units */
 	uint64_t out;
 };
 
@@ -1273,13 +1326,14 @@ static int hole_search(const void *node, unsigned h, struct hole_q *q)
 		if (i > 0) {
 			if (x->max[i - 1] + 1 >= q->hi)
 				return -1;
-			if (gap_fits(q, x->max[i - 1], x->min[i]))
+			if (x->gcap[i][q->j] >= q->need_c &&
+			    hole_fits(q, x->max[i - 1] + 1, x->min[i] - 1))
 				return 1;
 		}
 		/* Holes inside child i start above min[i]. */
 		if (x->min[i] >= q->hi)
 			return -1;
-		if (x->cap[i][q->j] >= q->need) {
+		if (x->cap[i][q->j] >= q->need_c) {
 			int r = hole_search(x->child[i], h - 1, q);
 
 			if (r)
@@ -1319,12 +1373,14 @@ int iova_tree_find_hole(const struct iova_tree *t, uint64_t lo, uint64_t hi,
 	q.need = length < 2 ? 2 : length;
 	if (offset < align && __builtin_add_overflow(q.need, offset, &q.need))
 		q.need = UINT64_MAX;
+	q.need_c = to_cap(q.need);
 
 	if (!t->root) {
 		found = hole_fits(&q, 0, UINT64_MAX);
 	} else {
 		found = t->min > 0 && hole_fits(&q, 0, t->min - 1);
-		if (!found && t->cap[q.j] >= q.need && t->max > lo && t->min < hi)
+		if (!found && t->cap[q.j] >= q.need_c && t->max > lo &&
+		    t->min < hi)
 			found = hole_search(t->root, t->height, &q) > 0;
 		if (!found && t->max < UINT64_MAX)
 			found = hole_fits(&q, t->max + 1, UINT64_MAX);
@@ -1342,7 +1398,7 @@ int iova_tree_find_hole(const struct iova_tree *t, uint64_t lo, uint64_t hi,
  * gap_caps() and of the skipping tricks in the summary code.
  */
 static void check_gap_caps(uint64_t prev_last, uint64_t next_first,
-			   uint64_t *c)
+			   cap_t *c)
 {
 	unsigned j;
 
@@ -1353,8 +1409,13 @@ static void check_gap_caps(uint64_t prev_last, uint64_t next_first,
 		if (s >= next_first || __builtin_add_overflow(s, align - 1, &a))
 			continue;
 		a &= ~(align - 1);
-		if (a < next_first)
-			c[j] = next_first - a;
+		if (a < next_first) {
+			uint64_t v = next_first - a;
+
+			/* ceil(v / 4 KiB), saturated */
+			v = v > UINT64_MAX - 4095 ? UINT64_MAX : (v + 4095) / 4096;
+			c[j] = v > UINT32_MAX ? UINT32_MAX : (cap_t)v;
+		}
 	}
 }
 
@@ -1369,7 +1430,7 @@ static bool check_node(const void *node, unsigned h, bool is_root,
 		       struct check_walk *w, struct summ *s)
 {
 	const struct inode *x;
-	uint64_t g[NCAP];
+	cap_t g[NCAP];
 	unsigned i;
 
 	if (!h) {
@@ -1411,10 +1472,13 @@ static bool check_node(const void *node, unsigned h, bool is_root,
 		    memcmp(c.cap, x->cap[i], sizeof(c.cap)))
 			return false;
 		caps_max(s->cap, c.cap);
-		if (i) {
+		if (i)
 			check_gap_caps(x->max[i - 1], x->min[i], g);
-			caps_max(s->cap, g);
-		}
+		else
+			memset(g, 0, sizeof(g));
+		if (memcmp(g, x->gcap[i], sizeof(g)))
+			return false;
+		caps_max(s->cap, g);
 	}
 	s->min = x->min[0];
 	s->max = x->max[x->n - 1];

@@ -85,8 +85,10 @@ IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt);
 
 /* Invalidation request kinds. */
 enum ioasid_inv_kind {
-	IOASID_INV_IOTLB = 1,       /* translations cached by the IOMMU */
-	IOASID_INV_DEV_IOTLB = 2,   /* translations cached by ATS devices */
+	/* translations cached by the IOMMU; the device TLBs of the devices
+	 * using the HWPT are flushed along, as the kernel does for VT-d */
+	IOASID_INV_IOTLB = 1,
+	IOASID_INV_DEV_IOTLB = 2,   /* only the device TLBs (ATS) */
 	IOASID_INV_PASID_CACHE = 3, /* cached PASID-table entries */
 };
 

@@ -96,6 +96,133 @@ typedef void (*ioasid_sim_event_cb)(void *data, struct ioasid_ctx *ctx,
 IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx,
 					  ioasid_sim_event_cb cb, void *data);
 
+/* ---- the DMA engine, translation caches and the stale detector ---- */
+
+/**
+ * ioasid_sim_dma() - a DMA by a simulated device: copy between @buf and the
+ * process memory behind @iova, translated as the IOMMU would (device IOTLB
+ * for ATS devices, IOTLB, then a page walk; nested HWPTs walk stage 1 with
+ * every table access translated through stage 2), with permission checks.
+ * @ctx: a sim context.
+ * @dev: a bound device.
+ * @pasid: IOASID_PASID_NONE for a request without PASID, else the PASID.
+ * @iova: first IOVA.
+ * @buf: the device side of the copy.
+ * @len: bytes.
+ * @write: true: the device writes memory (from @buf); false: it reads.
+ * @ret_done: if not NULL, bytes copied before a failure (all on success).
+ *
+ * A translation failure stops at the failing page: nothing is copied past
+ * it, and a fault record is raised for the device at (@dev, @pasid).
+ * Return: 0; -EFAULT no translation (not present, reserved bit, outside the
+ * domain, nothing attached at (@dev, @pasid)); -EACCES the translation
+ * lacks the permission; -EIO a stale cached translation refused in strict
+ * mode; -ENOENT unknown device; -EOPNOTSUPP not a sim context.
+ */
+IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev,
+				 uint32_t pasid, uint64_t iova, void *buf,
+				 size_t len, bool write, size_t *ret_done);
+
+/**
+ * ioasid_sim_dma_read() - the device reads @len bytes at @iova into @buf.
+ * @ctx: a sim context.
+ * @dev: a bound device.
+ * @pasid: IOASID_PASID_NONE or the PASID.
+ * @iova: first IOVA.
+ * @buf: destination.
+ * @len: bytes.
+ * @ret_done: bytes done (may be NULL).
+ * Return: as ioasid_sim_dma().
+ */
+IOASID_EXPORT int ioasid_sim_dma_read(struct ioasid_ctx *ctx, uint32_t dev,
+				      uint32_t pasid, uint64_t iova, void *buf,
+				      size_t len, size_t *ret_done);
+
+/**
+ * ioasid_sim_dma_write() - the device writes @len bytes from @buf at @iova.
+ * @ctx: a sim context.
+ * @dev: a bound device.
+ * @pasid: IOASID_PASID_NONE or the PASID.
+ * @iova: first IOVA.
+ * @buf: source.
+ * @len: bytes.
+ * @ret_done: bytes done (may be NULL).
+ * Return: as ioasid_sim_dma().
+ */
+IOASID_EXPORT int ioasid_sim_dma_write(struct ioasid_ctx *ctx, uint32_t dev,
+				       uint32_t pasid, uint64_t iova,
+				       const void *buf, size_t len,
+				       size_t *ret_done);
+
+/*
+ * What to do with a DMA served from a cached translation that no longer
+ * matches the page tables (the guest changed a table and did not
+ * invalidate). Either way the event is counted and recorded.
+ */
+enum ioasid_sim_stale_mode {
+	IOASID_SIM_STALE_FAITHFUL = 0, /* use the stale entry, as hardware does */
+	IOASID_SIM_STALE_STRICT = 1,   /* refuse the DMA (-EIO) */
+};
+
+/**
+ * ioasid_sim_set_stale_mode() - choose the stale-translation behaviour.
+ * @ctx: a sim context.
+ * @mode: the mode.
+ * Return: 0; -EINVAL unknown mode; -EOPNOTSUPP not a sim context.
+ */
+IOASID_EXPORT int ioasid_sim_set_stale_mode(struct ioasid_ctx *ctx,
+					    enum ioasid_sim_stale_mode mode);
+
+/* One stale-translation event. */
+struct ioasid_sim_stale_event {
+	uint32_t dev;          /* device id */
+	uint32_t pasid;        /* IOASID_PASID_NONE or the PASID */
+	uint32_t hwpt;         /* the HWPT whose cache served it */
+	uint32_t cached_perm;  /* IOASID_MAP_READ/WRITE of the cached entry */
+	uint64_t iova;
+	uint64_t cached_addr;  /* where the cache sent the access */
+	uint64_t current_addr; /* where the tables send it now; 0 if nowhere */
+	uint32_t current_perm; /* 0 if the tables have no translation */
+	int32_t current_err;   /* 0, or the walk's negative errno */
+	uint64_t seq;          /* 1, 2, ... in order of detection */
+};
+
+/**
+ * ioasid_sim_stale_events() - the recorded stale events, oldest first (the
+ * last 256 are kept; seq tells how many there were in all).
+ * @ctx: a sim context.
+ * @out: array of *@num entries.
+ * @num: in: capacity; out: entries written.
+ * Return: 0; -EOPNOTSUPP not a sim context.
+ */
+IOASID_EXPORT int ioasid_sim_stale_events(struct ioasid_ctx *ctx,
+					  struct ioasid_sim_stale_event *out,
+					  uint32_t *num);
+
+/* Counters of the simulated IOMMU's caches and walks. */
+struct ioasid_sim_cache_stats {
+	uint64_t iotlb_hits, iotlb_misses, iotlb_inserts, iotlb_evictions;
+	uint64_t devtlb_hits, devtlb_misses;
+	uint64_t pasid_cache_hits, pasid_cache_misses;
+	uint64_t walks;          /* page walks (a nested walk counts once) */
+	uint64_t walk_reads;     /* table entries read by walks */
+	uint64_t invalidations;  /* requests handled */
+	uint64_t inv_entries;    /* cache entries dropped */
+	uint64_t stale_hits;     /* DMAs served from a stale entry */
+	uint64_t dma_reads, dma_writes, dma_bytes;
+	uint64_t faults;         /* translation failures */
+	uint64_t __reserved[4];
+};
+
+/**
+ * ioasid_sim_cache_stats() - read the counters.
+ * @ctx: a sim context.
+ * @ret: filled in.
+ * Return: 0; -EOPNOTSUPP not a sim context.
+ */
+IOASID_EXPORT int ioasid_sim_cache_stats(struct ioasid_ctx *ctx,
+					 struct ioasid_sim_cache_stats *ret);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "iova-tree.h"
+#include "suites.h"
 
 /* ---- reference model: a sorted array of areas ---- */
 

@@ -19,7 +19,8 @@
 	X(pasid_alloc)   \
 	X(monitor)       \
 	X(set)           \
-	X(dev)
+	X(dev)           \
+	X(hwpt)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)

@@ -328,7 +328,7 @@ static uint64_t clear_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level
 			uint64_t *child = tbl_ptr(e & SIM_PT_ADDR_MASK);
 			bool whole = va == start && next <= end;
 
-			cleared += clear_range(pt, child, level - 1, va, whole ? next : end);
+			cleared += clear_range(pt, child, level - 1, va, next < end ? next : end);
 			if (whole || table_empty(child)) {
 				st(tbl, idx, 0);
 				table_free(pt, child);

@@ -5,12 +5,41 @@
 #include <stdio.h>
 
 #include "../backend.h"
+#include "../../dev-private.h"
+#include "../../hwpt-private.h"
+#include "iotlb.h"
+#include "pgtable.h"
 #include "profile.h"
+
+#define SIM_STALE_RING 256
 
 struct sim_ctx {
 	struct sim_profile *profile;
 	ioasid_sim_event_cb ev_cb;
 	void *ev_data;
+
+	/* the IOMMU's caches (one IOMMU per profile) */
+	struct sim_iotlb *iotlb;
+	struct sim_pasid_cache *pasid_cache;
+
+	enum ioasid_sim_stale_mode stale_mode;
+	struct ioasid_sim_stale_event stale[SIM_STALE_RING];
+	uint64_t stale_seq;
+
+	uint64_t walks, walk_reads, invalidations, inv_entries;
+	uint64_t devtlb_hits, devtlb_misses;
+	uint64_t dma_reads, dma_writes, dma_bytes, faults, stale_hits;
+};
+
+/* Per paging or nested HWPT. */
+struct sim_hwpt {
+	struct sim_pt *pt; /* paging: the stage-2 / single-stage table */
+	unsigned int levels;
+};
+
+/* Per bound device. */
+struct sim_dev {
+	struct sim_iotlb *devtlb; /* ATS devices only */
 };
 
 /* The capability chain of one simulated device (sim-caps.c). */
@@ -19,5 +48,23 @@ int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,
 
 /* Our caps.h region type for a profile region type. */
 uint32_t sim_resv_to_caps(enum sim_resv_type t);
+
+/* sim-hwpt.c: HWPT tables, their IOAS mirroring and cache maintenance */
+int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, struct ioasid_dev *dev);
+void sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
+int sim_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
+void sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
+int sim_hwpt_invalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
+			const struct ioasid_inv_req *req, uint64_t *ret_dropped);
+int sim_hwpt_set_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, bool enable);
+int sim_hwpt_get_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, uint64_t iova,
+		       uint64_t length, uint64_t page_size, uint64_t *bitmap, bool clear);
+int sim_hwpt_json(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, json_t *obj);
+int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		   struct ioasid_hwpt *hwpt);
+void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		    struct ioasid_hwpt *hwpt);
+/* Drop every cached translation of @hwpt (and of its nested children). */
+uint64_t sim_flush_hwpt(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
 
 #endif

@@ -10,11 +10,20 @@
 #include <string.h>
 
 #include "sim-private.h"
-#include "../../dev-private.h"
 
 static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
 {
 	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
+}
+
+/* The profile's IOTLB size, as the power of two the cache needs (>= 4). */
+static unsigned int iotlb_entries(uint32_t want)
+{
+	unsigned int n = SIM_IOTLB_WAYS;
+
+	while (n < want && n < (1u << 20))
+		n <<= 1;
+	return n;
 }
 
 static int sim_open(struct ioasid_ctx *ctx, const char *arg)
@@ -32,6 +41,15 @@ static int sim_open(struct ioasid_ctx *ctx, const char *arg)
 		ioasid_free(sim);
 		return ioasid_err(ctx, r, "sim profile %s: %s", arg ? arg : "(default)", err);
 	}
+	sim->iotlb = sim_iotlb_new(iotlb_entries(sim->profile->iotlb_size));
+	sim->pasid_cache = sim_pasid_cache_new(64);
+	if (!sim->iotlb || !sim->pasid_cache) {
+		sim_iotlb_free(sim->iotlb);
+		sim_pasid_cache_free(sim->pasid_cache);
+		sim_profile_free(sim->profile);
+		ioasid_free(sim);
+		return ioasid_err(ctx, -ENOMEM, "out of memory for the simulated IOTLB");
+	}
 	ctx->be = sim;
 	ctx->pasid_width = sim->profile->pasid_width;
 	snprintf(ctx->reason + strlen(ctx->reason), sizeof(ctx->reason) - strlen(ctx->reason),
@@ -43,6 +61,8 @@ static void sim_close(struct ioasid_ctx *ctx)
 {
 	struct sim_ctx *sim = ctx->be;
 
+	sim_iotlb_free(sim->iotlb);
+	sim_pasid_cache_free(sim->pasid_cache);
 	sim_profile_free(sim->profile);
 	ioasid_free(sim);
 	ctx->be = NULL;
@@ -101,7 +121,22 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 		dev->props.vendor_s1 = IOASID_HWPT_NESTED_VTD_S1;
 	dev->props.fl_levels = p->levels;
 	err = sim_dev_caps(ctx, p, d, &dev->caps, &dev->caps_len);
+	if (!err) {
+		struct sim_dev *sd = ioasid_calloc(1, sizeof(*sd));
+
+		/* an ATS device caches translations itself: its device IOTLB */
+		if (sd && dev->props.ats)
+			sd->devtlb = sim_iotlb_new(64);
+		if (!sd || (dev->props.ats && !sd->devtlb)) {
+			ioasid_free(sd);
+			err = ioasid_err(ctx, -ENOMEM, "out of memory for device %s", name);
+		} else {
+			dev->be = sd;
+		}
+	}
 	if (err) {
+		ioasid_caps_free(dev->caps);
+		dev->caps = NULL;
 		ioasid_free(dev->props.resv);
 		dev->props.resv = NULL;
 	}
@@ -110,6 +145,13 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 
 static void sim_dev_unbind(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
 {
+	struct sim_dev *sd = dev->be;
+
+	if (sd) {
+		sim_iotlb_free(sd->devtlb);
+		ioasid_free(sd);
+		dev->be = NULL;
+	}
 }
 
 static int sim_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
@@ -134,9 +176,19 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.kind = IOASID_BACKEND_SIM,
 	.open = sim_open,
 	.close = sim_close,
+	.area_map = sim_area_map,
+	.area_unmap = sim_area_unmap,
 	.dev_bind = sim_dev_bind,
 	.dev_unbind = sim_dev_unbind,
 	.dev_list = sim_dev_list,
+	.hwpt_alloc = sim_hwpt_alloc,
+	.hwpt_destroy = sim_hwpt_destroy,
+	.hwpt_invalidate = sim_hwpt_invalidate,
+	.hwpt_set_dirty = sim_hwpt_set_dirty,
+	.hwpt_get_dirty = sim_hwpt_get_dirty,
+	.hwpt_json = sim_hwpt_json,
+	.dev_attach = sim_dev_attach,
+	.dev_detach = sim_dev_detach,
 };
 
 /* ---- the sim's own API (sim.h) ---- */

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sim's DMA engine: translate (device IOTLB, PASID cache, IOTLB, page
+ * walk — nested walks read every stage-1 table entry through stage 2) and
+ * copy, page by page, stopping at the first page that does not translate.
+ *
+ * The stale-translation detector: a cached translation of a nested HWPT can
+ * go stale, because the guest edits its stage-1 table behind the IOMMU's
+ * back and must invalidate. Every hit on such an entry is checked against a
+ * fresh walk; a mismatch is counted and recorded, then either used (as
+ * hardware would: "faithful") or refused ("strict"). Paging HWPTs cannot go
+ * stale: the library changes their tables and flushes in the same call.
+ */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "sim-private.h"
+
+#define X(v) ((unsigned long long)(v))
+
+struct xlate {
+	uint64_t host;      /* host address of the IOVA */
+	uint64_t page_size; /* bytes of the page holding it */
+	uint32_t perm;      /* SIM_PT_R / SIM_PT_W */
+	uint64_t leaf;      /* raw leaf entry (paging: for the dirty bit) */
+};
+
+/* A nested walk: stage-1 table reads go through the parent's stage 2. */
+struct nest {
+	struct sim_pt_walker s2;
+	uint64_t s2_root;
+	unsigned int reads;
+};
+
+static int s2_host(struct nest *n, uint64_t gpa, unsigned int access, uint64_t *host)
+{
+	struct sim_pt_result r;
+	int err = sim_pt_walk(&n->s2, n->s2_root, gpa, access, &r);
+
+	n->reads += r.reads;
+	if (err)
+		return err;
+	*host = r.oa;
+	return 0;
+}
+
+static int nest_read(void *opaque, uint64_t table, unsigned int index, uint64_t *entry)
+{
+	uint64_t host;
+	int err = s2_host(opaque, table + index * 8ull, SIM_PT_R, &host);
+
+	if (err)
+		return err;
+	*entry = atomic_load_explicit((_Atomic uint64_t *)(uintptr_t)host, memory_order_relaxed);
+	return 0;
+}
+
+static int nest_set_bits(void *opaque, uint64_t table, unsigned int index, uint64_t bits)
+{
+	uint64_t host;
+	int err = s2_host(opaque, table + index * 8ull, SIM_PT_W, &host);
+
+	if (err)
+		return err;
+	atomic_fetch_or_explicit((_Atomic uint64_t *)(uintptr_t)host, bits, memory_order_relaxed);
+	return 0;
+}
+
+/* A full walk of @h for @iova; @flags: access | SIM_PT_WALK_SET_AD. */
+static int walk(struct sim_ctx *sim, struct ioasid_hwpt *h, uint64_t iova, unsigned int flags,
+		struct xlate *x, struct sim_pt_result *fault)
+{
+	struct sim_hwpt *sh = h->be;
+	struct sim_pt_result r1, r2;
+	int err;
+
+	sim->walks++;
+	if (hwpt_is_paging(h)) {
+		struct sim_pt_walker w;
+
+		sim_pt_walker_init(&w, sh->pt);
+		err = sim_pt_walk(&w, sim_pt_root(sh->pt), iova, flags, &r1);
+		sim->walk_reads += r1.reads;
+		if (err) {
+			*fault = r1;
+			return err;
+		}
+		x->host = r1.oa;
+		x->page_size = r1.page_size;
+		x->perm = r1.perm;
+		x->leaf = r1.leaf_entry;
+		return 0;
+	} else {
+		struct sim_hwpt *ph = h->parent->be;
+		struct nest n = { .s2_root = sim_pt_root(ph->pt) };
+		struct sim_pt_walker w1 = {
+			.format = SIM_PT_VTD_FL,
+			.levels = sh->levels,
+			.read_entry = nest_read,
+			.set_bits = nest_set_bits,
+			.opaque = &n,
+		};
+
+		sim_pt_walker_init(&n.s2, ph->pt);
+		err = sim_pt_walk(&w1, h->s1.pgtbl_addr, iova, flags, &r1);
+		if (!err) {
+			/* the stage-1 output is a guest physical address */
+			err = sim_pt_walk(&n.s2, n.s2_root, r1.oa, flags & ~SIM_PT_WALK_SET_AD, &r2);
+			n.reads += r2.reads;
+			if (err)
+				r1 = r2;
+		}
+		sim->walk_reads += r1.reads + n.reads;
+		if (err) {
+			*fault = r1;
+			return err;
+		}
+		x->host = r2.oa;
+		x->page_size = IOASID_MIN(r1.page_size, r2.page_size);
+		x->perm = r1.perm & r2.perm;
+		x->leaf = 0;
+		return 0;
+	}
+}
+
+static void record_stale(struct sim_ctx *sim, struct ioasid_dev *dev, uint32_t pasid,
+			 struct ioasid_hwpt *h, uint64_t iova, const struct xlate *cached,
+			 const struct xlate *now, int err)
+{
+	struct ioasid_sim_stale_event *ev = &sim->stale[sim->stale_seq % SIM_STALE_RING];
+
+	memset(ev, 0, sizeof(*ev));
+	ev->dev = dev->obj.id;
+	ev->pasid = pasid;
+	ev->hwpt = h->obj.id;
+	ev->iova = iova;
+	ev->cached_addr = cached->host;
+	ev->cached_perm = ((cached->perm & SIM_PT_R) ? IOASID_MAP_READ : 0) |
+			  ((cached->perm & SIM_PT_W) ? IOASID_MAP_WRITE : 0);
+	ev->current_err = err;
+	if (!err) {
+		ev->current_addr = now->host;
+		ev->current_perm = ((now->perm & SIM_PT_R) ? IOASID_MAP_READ : 0) |
+				   ((now->perm & SIM_PT_W) ? IOASID_MAP_WRITE : 0);
+	}
+	ev->seq = ++sim->stale_seq;
+	sim->stale_hits++;
+}
+
+static const char *fault_name(enum sim_pt_fault f)
+{
+	switch (f) {
+	case SIM_PT_FAULT_NOT_PRESENT:
+		return "not present";
+	case SIM_PT_FAULT_RESERVED_BIT:
+		return "reserved bit set";
+	case SIM_PT_FAULT_ADDRESS:
+		return "beyond the address width";
+	case SIM_PT_FAULT_PERM:
+		return "permission denied";
+	case SIM_PT_FAULT_READ:
+		return "table not reachable through stage 2";
+	default:
+		return "fault";
+	}
+}
+
+/* The HWPT at (dev, pasid), through the PASID cache. */
+static struct ioasid_hwpt *context_entry(struct ioasid_ctx *ctx, struct sim_ctx *sim,
+					 struct ioasid_dev *dev, uint32_t pasid)
+{
+	uint32_t domain, i;
+
+	if (sim_pasid_cache_lookup(sim->pasid_cache, dev->obj.id, pasid, NULL, &domain, NULL))
+		return hwpt_get(ctx, domain);
+	for (i = 0; i < dev->nr_att; i++) {
+		struct ioasid_hwpt *h = dev->att[i]->hwpt;
+
+		if (dev->att[i]->pasid != pasid)
+			continue;
+		sim_pasid_cache_insert(sim->pasid_cache, dev->obj.id, pasid,
+				       hwpt_is_paging(h) ? sim_pt_root(((struct sim_hwpt *)h->be)->pt) :
+				       h->s1.pgtbl_addr, h->obj.id, 0);
+		return h;
+	}
+	return NULL;
+}
+
+static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_dev *dev,
+		     uint32_t pasid, uint64_t iova, bool write, struct xlate *x)
+{
+	unsigned int access = write ? SIM_PT_W : SIM_PT_R;
+	struct sim_dev *sd = dev->be;
+	const struct sim_iotlb_entry *e = NULL;
+	struct sim_pt_result fault;
+	struct ioasid_hwpt *h;
+	unsigned int flags;
+	int err;
+
+	h = context_entry(ctx, sim, dev, pasid);
+	if (!h)
+		return ioasid_err(ctx, -EFAULT,
+				  "DMA blocked: %s has nothing attached at PASID %d (iova 0x%llx)",
+				  dev->name, (int)pasid, X(iova));
+	if (sd->devtlb) {
+		e = sim_iotlb_lookup(sd->devtlb, h->obj.id, pasid, iova);
+		if (e)
+			sim->devtlb_hits++;
+		else
+			sim->devtlb_misses++;
+	}
+	if (!e)
+		e = sim_iotlb_lookup(sim->iotlb, h->obj.id, pasid, iova);
+	if (e) {
+		uint64_t psz = sim_iotlb_entry_size(e);
+
+		x->host = e->oa + (iova & (psz - 1));
+		x->page_size = psz;
+		x->perm = e->perm;
+		x->leaf = e->data;
+		if (!hwpt_is_paging(h)) {
+			struct xlate now;
+
+			err = walk(sim, h, iova, 0, &now, &fault);
+			/* compare the page: the same host page and permissions? */
+			if (err || now.host != x->host || now.perm != x->perm) {
+				record_stale(sim, dev, pasid, h, iova, x, &now, err);
+				if (sim->stale_mode == IOASID_SIM_STALE_STRICT)
+					return ioasid_err(ctx, -EIO,
+							  "stale cached translation of iova 0x%llx (HWPT %u) refused in strict mode",
+							  X(iova), h->obj.id);
+			}
+		}
+		if (!(x->perm & access))
+			return ioasid_err(ctx, -EACCES,
+					  "%s %s at iova 0x%llx: the cached translation is %s-only",
+					  dev->name, write ? "write" : "read", X(iova),
+					  (x->perm & SIM_PT_W) ? "write" : "read");
+		/* a write through an entry whose page is not dirty yet: set D */
+		if (!(write && h->dirty_enabled && !(x->leaf & SIM_SL_D)))
+			return 0;
+	}
+	flags = access;
+	if (hwpt_is_paging(h) ? h->dirty_enabled : true)
+		flags |= SIM_PT_WALK_SET_AD;
+	err = walk(sim, h, iova, flags, x, &fault);
+	if (err)
+		return ioasid_err(ctx, err == -EACCES ? -EACCES : -EFAULT,
+				  "%s %s at iova 0x%llx (PASID %d, HWPT %u): %s at level %u",
+				  dev->name, write ? "write" : "read", X(iova), (int)pasid, h->obj.id,
+				  fault_name(fault.fault_reason), fault.fault_level);
+	sim_iotlb_insert(sim->iotlb, h->obj.id, pasid, iova, x->page_size,
+			 x->host & ~(x->page_size - 1), x->perm, x->leaf);
+	if (sd->devtlb)
+		sim_iotlb_insert(sd->devtlb, h->obj.id, pasid, iova, x->page_size,
+				 x->host & ~(x->page_size - 1), x->perm, x->leaf);
+	return 0;
+}
+
+static struct sim_ctx *sim_ctx_of(struct ioasid_ctx *ctx)
+{
+	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
+}
+
+IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+				 uint64_t iova, void *buf, size_t len, bool write,
+				 size_t *ret_done)
+{
+	struct ioasid_dev *dev;
+	struct sim_ctx *sim;
+	size_t done = 0;
+	int err = 0;
+
+	if (ret_done)
+		*ret_done = 0;
+	if (!ctx)
+		return -EINVAL;
+	if (len && !buf)
+		return ioasid_err(ctx, -EINVAL, "DMA buffer is NULL for %zu bytes", len);
+	ctx_lock(ctx);
+	sim = sim_ctx_of(ctx);
+	if (!sim) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "DMA is simulated only on a sim context");
+		goto out;
+	}
+	dev = dev_get(ctx, dev_id);
+	if (!dev) {
+		err = ioasid_err(ctx, -ENOENT, "no bound device with id %u", dev_id);
+		goto out;
+	}
+	if (write)
+		sim->dma_writes++;
+	else
+		sim->dma_reads++;
+	while (done < len) {
+		uint64_t at = iova + done, n;
+		struct xlate x;
+
+		if (done && at < iova) {
+			err = ioasid_err(ctx, -EFAULT, "DMA of %zu bytes from 0x%llx wraps", len,
+					 X(iova));
+			break;
+		}
+		err = translate(ctx, sim, dev, pasid, at, write, &x);
+		if (err) {
+			sim->faults++;
+			break;
+		}
+		n = IOASID_MIN((uint64_t)(len - done), x.page_size - (at & (x.page_size - 1)));
+		if (write)
+			memcpy((void *)(uintptr_t)x.host, (const uint8_t *)buf + done, n);
+		else
+			memcpy((uint8_t *)buf + done, (const void *)(uintptr_t)x.host, n);
+		done += n;
+	}
+	sim->dma_bytes += done;
+out:
+	if (ret_done)
+		*ret_done = done;
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_sim_dma_read(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+				      uint64_t iova, void *buf, size_t len, size_t *ret_done)
+{
+	return ioasid_sim_dma(ctx, dev, pasid, iova, buf, len, false, ret_done);
+}
+
+IOASID_EXPORT int ioasid_sim_dma_write(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+				       uint64_t iova, const void *buf, size_t len,
+				       size_t *ret_done)
+{
+	/* the engine only reads @buf for a write */
+	return ioasid_sim_dma(ctx, dev, pasid, iova, (void *)(uintptr_t)buf, len, true, ret_done);
+}
+
+IOASID_EXPORT int ioasid_sim_set_stale_mode(struct ioasid_ctx *ctx,
+					    enum ioasid_sim_stale_mode mode)
+{
+	struct sim_ctx *sim;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	if (mode != IOASID_SIM_STALE_FAITHFUL && mode != IOASID_SIM_STALE_STRICT)
+		return ioasid_err(ctx, -EINVAL, "unknown stale mode %d", (int)mode);
+	ctx_lock(ctx);
+	sim = sim_ctx_of(ctx);
+	if (sim)
+		sim->stale_mode = mode;
+	else
+		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_sim_stale_events(struct ioasid_ctx *ctx,
+					  struct ioasid_sim_stale_event *out, uint32_t *num)
+{
+	struct sim_ctx *sim;
+	uint64_t first, s;
+	uint32_t n = 0;
+	int err = 0;
+
+	if (!ctx || !num || (*num && !out))
+		return ioasid_err(ctx, -EINVAL, "ioasid_sim_stale_events: NULL argument");
+	ctx_lock(ctx);
+	sim = sim_ctx_of(ctx);
+	if (!sim) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
+		goto out;
+	}
+	first = sim->stale_seq > SIM_STALE_RING ? sim->stale_seq - SIM_STALE_RING : 0;
+	for (s = first; s < sim->stale_seq && n < *num; s++)
+		out[n++] = sim->stale[s % SIM_STALE_RING];
+	*num = n;
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_sim_cache_stats(struct ioasid_ctx *ctx,
+					 struct ioasid_sim_cache_stats *ret)
+{
+	struct sim_iotlb_stats it, pc;
+	struct sim_ctx *sim;
+	int err = 0;
+
+	if (!ctx || !ret)
+		return ioasid_err(ctx, -EINVAL, "ioasid_sim_cache_stats: NULL argument");
+	ctx_lock(ctx);
+	sim = sim_ctx_of(ctx);
+	if (!sim) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
+		goto out;
+	}
+	sim_iotlb_stats(sim->iotlb, &it);
+	sim_pasid_cache_stats(sim->pasid_cache, &pc);
+	memset(ret, 0, sizeof(*ret));
+	ret->iotlb_hits = it.hits;
+	ret->iotlb_misses = it.misses;
+	ret->iotlb_inserts = it.inserts;
+	ret->iotlb_evictions = it.evictions;
+	ret->devtlb_hits = sim->devtlb_hits;
+	ret->devtlb_misses = sim->devtlb_misses;
+	ret->pasid_cache_hits = pc.hits;
+	ret->pasid_cache_misses = pc.misses;
+	ret->walks = sim->walks;
+	ret->walk_reads = sim->walk_reads;
+	ret->invalidations = sim->invalidations;
+	ret->inv_entries = sim->inv_entries;
+	ret->stale_hits = sim->stale_hits;
+	ret->dma_reads = sim->dma_reads;
+	ret->dma_writes = sim->dma_writes;
+	ret->dma_bytes = sim->dma_bytes;
+	ret->faults = sim->faults;
+out:
+	ctx_unlock(ctx);
+	return err;
+}

@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The simulated IOMMU translates: HWPTs with real page tables, DMA through
+ * the caches and walks, nested stage 1 in guest memory, invalidation, the
+ * stale-translation detector, dirty tracking; and the HWPT rules.
+ */
+#include <stdio.h>
+
+#include "helpers.h"
+#include "suites.h"
+#include "dev-private.h"
+#include "hwpt-private.h"
+#include "backend/sim/sim-private.h"
+
+#define PG 4096ull
+#define MB (1ull << 20)
+#define RW (IOASID_MAP_READ | IOASID_MAP_WRITE)
+#define FIXED IOASID_MAP_FIXED_IOVA
+
+static struct ioasid_ctx *ctx;
+static uint32_t ioas, dev;
+static uint8_t *mem, *mem_raw; /* 8 MiB, 2 MiB aligned */
+
+static void setup(void)
+{
+	ctx = test_sim_ctx();
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	mem_raw = test_mem(10 * MB);
+	mem = (uint8_t *)(((uintptr_t)mem_raw + 2 * MB - 1) & ~(2 * MB - 1));
+	memset(mem, 0, 8 * MB);
+}
+
+static void teardown(void)
+{
+	ioasid_ctx_close(ctx);
+	munmap(mem_raw, 10 * MB);
+}
+
+static void map_at(uint32_t a, uint64_t iova, void *va, uint64_t len, uint32_t perm)
+{
+	uint64_t io = iova;
+
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, a, va, len, perm | FIXED, &io));
+}
+
+/* The table of the HWPT at (dev, pasid), reached through the internals. */
+static struct sim_pt *pt_of(uint32_t d, uint32_t pasid)
+{
+	struct ioasid_dev *dv = dev_get(ctx, d);
+	uint32_t i;
+
+	for (i = 0; i < dv->nr_att; i++)
+		if (dv->att[i]->pasid == pasid)
+			return ((struct sim_hwpt *)dv->att[i]->hwpt->be)->pt;
+	return NULL;
+}
+
+/* Read a raw entry of a table in host memory. */
+static uint64_t entry(uint64_t table, unsigned int idx)
+{
+	return ((const uint64_t *)(uintptr_t)table)[idx];
+}
+
+START_TEST(test_paging_dma_and_table_bytes)
+{
+	uint8_t out[8192], in[8192];
+	uint64_t root, l3, l2, e;
+	size_t done;
+	unsigned int i;
+
+	map_at(ioas, 0x40000000, mem, 4 * MB, RW);
+	map_at(ioas, 0x50000000, mem + 4 * MB, PG, IOASID_MAP_READ);
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, ioas, NULL));
+
+	/* the table is real: walk its bytes by hand (VT-d second stage) */
+	root = sim_pt_root(pt_of(dev, IOASID_PASID_NONE));
+	e = entry(root, 0);                       /* level 4, index 0 */
+	ck_assert_uint_eq(e & 3, 3);              /* R|W */
+	l3 = e & SIM_PT_ADDR_MASK;
+	e = entry(l3, 1);                         /* 0x40000000 >> 30 = 1 */
+	ck_assert_uint_eq(e & SIM_SL_PS, 0);      /* not a 1 GiB leaf: 4 MiB only */
+	l2 = e & SIM_PT_ADDR_MASK;
+	e = entry(l2, 0);
+	ck_assert_uint_ne(e & SIM_SL_PS, 0);      /* a 2 MiB leaf */
+	ck_assert_uint_eq(e & SIM_PT_ADDR_MASK, (uintptr_t)mem);
+	ck_assert_uint_ne(entry(l2, 1) & SIM_SL_PS, 0);
+	ck_assert_uint_eq(entry(l2, 2), 0);
+
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7 + 1);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, 0x40000ff0, out,
+					       sizeof(out), &done));
+	ck_assert_uint_eq(done, sizeof(out));
+	ck_assert_int_eq(memcmp(mem + 0xff0, out, sizeof(out)), 0);
+	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x40000ff0, in,
+					      sizeof(in), &done));
+	ck_assert_int_eq(memcmp(in, out, sizeof(in)), 0);
+	/* the read-only page */
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, 0x50000000, out, 16,
+					      &done), -EACCES);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_errmsg_has(ctx, "0x50000000");
+	/* a device with nothing at a PASID is blocked */
+	ck_assert_int_eq(ioasid_sim_dma_read(ctx, dev, 5, 0x40000000, in, 16, &done), -EFAULT);
+	ck_assert_errmsg_has(ctx, "blocked");
+}
+END_TEST
+
+START_TEST(test_dma_stops_at_failing_page)
+{
+	uint8_t out[2 * 4096];
+	size_t done;
+
+	memset(out, 0xab, sizeof(out));
+	map_at(ioas, 0x60000000, mem, PG, RW); /* only the first page */
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, ioas, NULL));
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, 0x60000000, out,
+					      sizeof(out), &done), -EFAULT);
+	ck_assert_uint_eq(done, PG);
+	ck_assert_errmsg_has(ctx, "0x60001000");
+	ck_assert_errmsg_has(ctx, "not present");
+	ck_assert_uint_eq(mem[PG - 1], 0xab);
+	ck_assert_uint_eq(mem[PG], 0); /* nothing written past the failing page */
+	/* an unmap takes effect at once: the library flushes, as the kernel does */
+	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x60000000, out, 8, &done));
+	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, ioas, 0x60000000, PG, NULL));
+	ck_assert_int_eq(ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x60000000, out, 8,
+					     &done), -EFAULT);
+	ck_assert_uint_eq(done, 0);
+}
+END_TEST
+
+/* A guest-owned VT-d first-stage table in guest memory mapped at GPA 0x10000000. */
+#define GPA 0x10000000ull
+#define GVA 0x400000ull
+static uint64_t *gtable(unsigned int page)
+{
+	return (uint64_t *)(mem + page * PG);
+}
+
+static void build_s1(uint64_t data_gpa)
+{
+	memset(mem, 0, 4 * PG);
+	gtable(0)[0] = (GPA + 1 * PG) | SIM_FL_P | SIM_FL_RW;   /* PML4[0] */
+	gtable(1)[0] = (GPA + 2 * PG) | SIM_FL_P | SIM_FL_RW;   /* PDPT[0] */
+	gtable(2)[2] = (GPA + 3 * PG) | SIM_FL_P | SIM_FL_RW;   /* PD[2]: 0x400000 */
+	gtable(3)[0] = data_gpa | SIM_FL_P | SIM_FL_RW;         /* PT[0] */
+}
+
+static uint32_t nested_setup(uint32_t *parent_ret)
+{
+	struct ioasid_hwpt_vtd_s1 s1 = { .pgtbl_addr = GPA, .addr_width = 48 };
+	uint32_t parent, nested;
+
+	map_at(ioas, GPA, mem, 8 * MB, RW);
+	{
+		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT);
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &parent));
+	}
+	build_s1(GPA + 0x100000);
+	{
+		IOASID_OPTS(ioasid_hwpt_opts, o, .type = IOASID_HWPT_NESTED_VTD_S1, .data = &s1,
+			    .data_len = sizeof(s1));
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, parent, &o, &nested));
+	}
+	if (parent_ret)
+		*parent_ret = parent;
+	return nested;
+}
+
+START_TEST(test_nested_and_stale_detector)
+{
+	struct ioasid_sim_stale_event ev[4];
+	struct ioasid_inv_req req = {
+		.size = sizeof(req), .version = 1, .kind = IOASID_INV_IOTLB,
+		.granularity = IOASID_INV_RANGE, .pasid = IOASID_PASID_NONE,
+		.log2_pgsize = 12, .addr = GVA, .npages = 1,
+	};
+	struct ioasid_sim_cache_stats st;
+	uint32_t nested, n = 4, one = 1;
+	uint64_t dropped;
+	size_t done;
+
+	nested = nested_setup(NULL);
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, nested, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA + 0x10, "first", 5,
+					       &done));
+	ck_assert_int_eq(memcmp(mem + 0x100010, "first", 5), 0);
+	/* hardware set the accessed and dirty bits in the guest's leaf */
+	ck_assert_uint_ne(gtable(3)[0] & SIM_FL_A, 0);
+	ck_assert_uint_ne(gtable(3)[0] & SIM_FL_D, 0);
+
+	/* the guest repoints the page and forgets to invalidate */
+	gtable(3)[0] = (GPA + 0x200000) | SIM_FL_P | SIM_FL_RW;
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA + 0x10, "stale", 5,
+					       &done));
+	ck_assert_int_eq(memcmp(mem + 0x100010, "stale", 5), 0); /* the old page */
+	ck_assert_uint_eq(mem[0x200010], 0);
+	ck_assert_ok(ctx, ioasid_sim_stale_events(ctx, ev, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(ev[0].iova, GVA + 0x10);
+	ck_assert_uint_eq(ev[0].cached_addr, (uintptr_t)mem + 0x100010);
+	ck_assert_uint_eq(ev[0].current_addr, (uintptr_t)mem + 0x200010);
+	ck_assert_uint_eq(ev[0].hwpt, nested);
+	ck_assert_ok(ctx, ioasid_sim_cache_stats(ctx, &st));
+	ck_assert_uint_eq(st.stale_hits, 1);
+
+	/* after the invalidation the new page is used */
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, &req, &one, &dropped));
+	ck_assert_uint_eq(one, 1);
+	ck_assert_uint_ge(dropped, 1);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA + 0x10, "fresh", 5,
+					       &done));
+	ck_assert_int_eq(memcmp(mem + 0x200010, "fresh", 5), 0);
+
+	/* strict mode refuses a stale entry, and writes nothing */
+	ck_assert_ok(ctx, ioasid_sim_set_stale_mode(ctx, IOASID_SIM_STALE_STRICT));
+	gtable(3)[0] = 0; /* unmapped in stage 1, not invalidated */
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA + 0x10, "nope!", 5,
+					      &done), -EIO);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_int_eq(memcmp(mem + 0x200010, "fresh", 5), 0);
+	n = 4;
+	ck_assert_ok(ctx, ioasid_sim_stale_events(ctx, ev, &n));
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ev[1].current_err, -ENOENT);
+	ck_assert_int_eq(ioasid_sim_set_stale_mode(ctx, (enum ioasid_sim_stale_mode)7), -EINVAL);
+	/* with the invalidation, the fault is a plain translation fault */
+	one = 1;
+	req.granularity = IOASID_INV_ALL;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, &req, &one, NULL));
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA, "x", 1, &done),
+			 -EFAULT);
+	ck_assert_errmsg_has(ctx, "not present");
+}
+END_TEST
+
+START_TEST(test_nested_raw_vtd_invalidation)
+{
+	struct {
+		uint64_t addr, npages;
+		uint32_t flags, resv;
+	} raw[2] = { { GVA, 1, 1, 0 }, { 0, UINT64_MAX, 0, 0 } };
+	uint32_t nested, n = 2;
+	size_t done;
+
+	nested = nested_setup(NULL);
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, nested, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA, "a", 1, &done));
+	gtable(3)[0] = (GPA + 0x300000) | SIM_FL_P | SIM_FL_RW;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, raw,
+						     sizeof(raw[0]), &n));
+	ck_assert_uint_eq(n, 2);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA, "b", 1, &done));
+	ck_assert_uint_eq(mem[0x300000], 'b');
+	/* a bad entry: the handled count says where */
+	raw[1].resv = 1;
+	n = 2;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, raw,
+						    sizeof(raw[0]), &n), -EOPNOTSUPP);
+	ck_assert_uint_eq(n, 1);
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, 9, raw, sizeof(raw[0]), &n),
+			 -EINVAL);
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, raw, 16,
+						    &n), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_invalidate_kinds_and_errors)
+{
+	struct ioasid_inv_req r[3];
+	uint32_t nested, n;
+	uint64_t dropped;
+	size_t done;
+	uint8_t b[4];
+
+	nested = nested_setup(NULL);
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, nested, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, GVA, b, 4, &done));
+	memset(r, 0, sizeof(r));
+	r[0] = (struct ioasid_inv_req){ .size = sizeof(r[0]), .version = 1,
+					.kind = IOASID_INV_DEV_IOTLB, .granularity = IOASID_INV_ALL,
+					.pasid = IOASID_PASID_NONE };
+	r[1] = r[0];
+	r[1].kind = IOASID_INV_IOTLB;
+	r[1].granularity = IOASID_INV_RANGE;
+	r[1].addr = 0;
+	r[1].npages = 1;
+	r[1].log2_pgsize = 21; /* the 2 MiB page at 0 */
+	r[2] = r[0];
+	r[2].kind = IOASID_INV_PASID_CACHE;
+	n = 3;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, r, &n, &dropped));
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_ge(dropped, 2); /* the device IOTLB entry and the PASID-cache entry */
+
+	/* errors: each stops at its index, named in the message */
+	r[1].addr = 0x1000; /* not 2 MiB aligned */
+	n = 3;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, r, &n, NULL), -EINVAL);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_errmsg_has(ctx, "request 1");
+	ck_assert_errmsg_has(ctx, "0x1000");
+	r[1].addr = 0;
+	r[1].npages = 0;
+	n = 3;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, r, &n, NULL), -EINVAL);
+	r[1].npages = 1;
+	r[0].size = 40;
+	n = 3;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, r, &n, NULL), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	r[0].size = sizeof(r[0]);
+	r[0].version = 2;
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, r, &n, NULL), -EOPNOTSUPP);
+	r[0].version = 1;
+	r[0].kind = 9;
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, r, &n, NULL), -EINVAL);
+	r[0].kind = IOASID_INV_IOTLB;
+	r[0].granularity = IOASID_INV_PASID; /* needs a PASID */
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, r, &n, NULL), -EINVAL);
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, 999, r, &n, NULL), -ENOENT);
+	n = 0; /* an empty array only checks the object */
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, NULL, &n, NULL));
+}
+END_TEST
+
+START_TEST(test_vtd_s1_data_checks)
+{
+	static const struct {
+		struct ioasid_hwpt_vtd_s1 s1;
+		const char *needle;
+	} bad[] = {
+		{ { .flags = 8, .pgtbl_addr = GPA, .addr_width = 48 }, "flags" },
+		{ { .pgtbl_addr = GPA, .addr_width = 39 }, "addr_width 39" },
+		{ { .pgtbl_addr = GPA + 8, .addr_width = 48 }, "pgtbl_addr" },
+		{ { .pgtbl_addr = GPA, .addr_width = 48, .__reserved = 1 }, "__reserved" },
+	};
+	struct ioasid_hwpt_vtd_s1 good = { .pgtbl_addr = GPA, .addr_width = 48 };
+	uint32_t parent, plain, h;
+	size_t i;
+
+	map_at(ioas, GPA, mem, 2 * MB, RW);
+	{
+		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT);
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &parent));
+	}
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, NULL, &plain));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		IOASID_OPTS(ioasid_hwpt_opts, o, .type = IOASID_HWPT_NESTED_VTD_S1,
+			    .data = &bad[i].s1, .data_len = sizeof(bad[i].s1));
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EINVAL);
+		ck_assert_errmsg_has(ctx, bad[i].needle);
+	}
+	{
+		IOASID_OPTS(ioasid_hwpt_opts, o, .type = IOASID_HWPT_NESTED_VTD_S1, .data = &good,
+			    .data_len = 16);
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EINVAL);
+		ck_assert_errmsg_has(ctx, "data_len 16");
+		o.data_len = sizeof(good);
+		/* a parent without NEST_PARENT, an IOAS as parent */
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, plain, &o, &h), -EINVAL);
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EINVAL);
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, 4444, &o, &h), -ENOENT);
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, parent, &o, &h));
+		/* the parent is busy while it has a child */
+		ck_assert_int_eq(ioasid_hwpt_destroy(ctx, parent), -EBUSY);
+		ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, h));
+		ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, parent));
+	}
+	{
+		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT |
+						  IOASID_HWPT_FAULT_ID_VALID, .fault_queue = 0);
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -ENOENT);
+		o.flags = 0x80;
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EOPNOTSUPP);
+		o.flags = 0;
+		o.data = &good;
+		o.data_len = sizeof(good);
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EINVAL);
+		ck_assert_errmsg_has(ctx, "takes no data");
+	}
+}
+END_TEST
+
+START_TEST(test_no_nesting_profile)
+{
+	struct ioasid_ctx *c2;
+	uint32_t io2, d2, h;
+
+	ck_assert_int_eq(ioasid_ctx_open("sim:qemu-vtd", NULL, &c2), 0);
+	ck_assert_int_eq(ioasid_ioas_alloc(c2, &io2), 0);
+	ck_assert_int_eq(ioasid_dev_bind(c2, "sim0", &d2), 0);
+	{
+		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT);
+		ck_assert_int_eq(ioasid_hwpt_alloc(c2, d2, io2, &o, &h), -EOPNOTSUPP);
+		ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(c2), "cannot nest"));
+		o.flags = IOASID_HWPT_DIRTY_TRACKING;
+		ck_assert_int_eq(ioasid_hwpt_alloc(c2, d2, io2, &o, &h), -EOPNOTSUPP);
+		o.flags = IOASID_HWPT_PASID;
+		ck_assert_int_eq(ioasid_hwpt_alloc(c2, d2, io2, &o, &h), -EOPNOTSUPP);
+	}
+	ioasid_ctx_close(c2);
+}
+END_TEST
+
+START_TEST(test_dirty_tracking)
+{
+	uint64_t bm[16];
+	uint32_t h, plain;
+	size_t done;
+	unsigned int i;
+
+	map_at(ioas, 0x40000000, mem, 4 * MB, RW); /* two 2 MiB leaves */
+	{
+		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_DIRTY_TRACKING);
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h));
+	}
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, NULL, &plain));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, h, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, 0x40001000, "d", 1,
+					       &done));
+	/* not tracking yet: nothing dirty after enabling */
+	ck_assert_ok(ctx, ioasid_hwpt_set_dirty_tracking(ctx, h, true));
+	memset(bm, 0, sizeof(bm));
+	ck_assert_ok(ctx, ioasid_hwpt_get_dirty_bitmap(ctx, h, 0x40000000, 4 * MB, 2 * MB, bm, 0));
+	ck_assert_uint_eq(bm[0], 0);
+	/* a write dirties its 2 MiB leaf: every 4 KiB granule of it reads dirty */
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, 0x40001000, "d", 1,
+					       &done));
+	memset(bm, 0, sizeof(bm));
+	ck_assert_ok(ctx, ioasid_hwpt_get_dirty_bitmap(ctx, h, 0x40000000, 4 * MB, PG, bm,
+						       IOASID_DIRTY_NO_CLEAR));
+	for (i = 0; i < 8; i++)
+		ck_assert_uint_eq(bm[i], UINT64_MAX);
+	for (i = 8; i < 16; i++)
+		ck_assert_uint_eq(bm[i], 0);
+	/* NO_CLEAR kept it; the next read clears */
+	memset(bm, 0, sizeof(bm));
+	ck_assert_ok(ctx, ioasid_hwpt_get_dirty_bitmap(ctx, h, 0x40000000, 4 * MB, 2 * MB, bm, 0));
+	ck_assert_uint_eq(bm[0], 1);
+	memset(bm, 0, sizeof(bm));
+	ck_assert_ok(ctx, ioasid_hwpt_get_dirty_bitmap(ctx, h, 0x40000000, 4 * MB, 2 * MB, bm, 0));
+	ck_assert_uint_eq(bm[0], 0);
+	/* written again through a cached entry: dirty again */
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, 0x40200000, "e", 1,
+					       &done));
+	memset(bm, 0, sizeof(bm));
+	ck_assert_ok(ctx, ioasid_hwpt_get_dirty_bitmap(ctx, h, 0x40000000, 4 * MB, 2 * MB, bm, 0));
+	ck_assert_uint_eq(bm[0], 2);
+	/* edges: unaligned range, bad page size, no dirty support */
+	ck_assert_int_eq(ioasid_hwpt_get_dirty_bitmap(ctx, h, 0x40000800, PG, PG, bm, 0), -EINVAL);
+	ck_assert_errmsg_has(ctx, "0x40000800");
+	ck_assert_int_eq(ioasid_hwpt_get_dirty_bitmap(ctx, h, 0x40000000, PG, 3000, bm, 0), -EINVAL);
+	ck_assert_int_eq(ioasid_hwpt_get_dirty_bitmap(ctx, plain, 0x40000000, PG, PG, bm, 0),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(ioasid_hwpt_set_dirty_tracking(ctx, plain, true), -EOPNOTSUPP);
+	ck_assert_ok(ctx, ioasid_hwpt_set_dirty_tracking(ctx, h, false));
+}
+END_TEST
+
+START_TEST(test_pasid_rules_and_replace)
+{
+	IOASID_OPTS(ioasid_set_opts, so, .max_pasids = 4);
+	uint32_t set, pasid, plain, b, pt;
+	uint8_t v;
+	size_t done;
+
+	ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &set));
+	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, set, 1, 100, &pasid));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, NULL, &plain));
+	{
+		IOASID_OPTS(ioasid_attach_opts, ao, .set = set);
+
+		/* a non-PASID domain on the RID blocks PASID attaches */
+		ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, plain, NULL));
+		ck_assert_int_eq(ioasid_dev_attach(ctx, dev, pasid, ioas, &ao), -EINVAL);
+		ck_assert_errmsg_has(ctx, "must allow PASIDs");
+		/* the PASID-capable automatic domain replaces it on the RID */
+		ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, ioas, NULL));
+		ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, pasid, ioas, &ao));
+		/* now a non-PASID domain cannot come back on the RID */
+		ck_assert_int_eq(ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, plain, NULL),
+				 -EINVAL);
+		ck_assert_ok(ctx, ioasid_dev_attached(ctx, dev, IOASID_PASID_NONE, &pt));
+		ck_assert_uint_eq(pt, ioas);
+		/* nor can a PASID go on a non-PASID HWPT */
+		ck_assert_int_eq(ioasid_dev_replace(ctx, dev, pasid, plain, &ao), -EINVAL);
+		ck_assert_errmsg_has(ctx, "IOASID_HWPT_PASID");
+	}
+	/* replace moves DMA to the new address space at once */
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &b));
+	map_at(ioas, 0x1000000, mem, PG, RW);
+	map_at(b, 0x1000000, mem + PG, PG, RW);
+	mem[0] = 'A';
+	mem[PG] = 'B';
+	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x1000000, &v, 1, &done));
+	ck_assert_uint_eq(v, 'A');
+	ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, b, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x1000000, &v, 1, &done));
+	ck_assert_uint_eq(v, 'B');
+	ck_assert_int_eq(ioasid_dev_replace(ctx, dev, 77, b, NULL), -ENOENT);
+	/* the automatic domain of the first IOAS went with its last user? no:
+	 * the PASID still uses it; detach it and the IOAS can go */
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, dev, pasid));
+	ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, plain));
+	ck_assert_ok(ctx, ioasid_ioas_destroy(ctx, ioas));
+}
+END_TEST
+
+START_TEST(test_hwpt_alloc_fail_nth)
+{
+	unsigned long n;
+	uint32_t h;
+	int r;
+
+	map_at(ioas, 0x40000000, mem, 4 * MB, RW);
+	map_at(ioas, 0x80000000, mem, PG, RW);
+	for (n = 1;; n++) {
+		ioasid_alloc_fail_nth(n);
+		r = ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, ioas, NULL);
+		ioasid_alloc_fail_nth(0);
+		if (!ioasid_alloc_failed())
+			break;
+		ck_assert_int_eq(r, -ENOMEM);
+		ck_assert_int_eq(ioasid_dev_attached(ctx, dev, IOASID_PASID_NONE, &h), -ENOENT);
+	}
+	ck_assert_ok(ctx, r);
+	/* maps into the attached domain, failing each allocation of the table */
+	for (n = 1;; n++) {
+		uint64_t io = 0x100000000ull;
+
+		ioasid_alloc_fail_nth(n);
+		r = ioasid_ioas_map(ctx, ioas, mem, 4 * MB, RW | FIXED, &io);
+		ioasid_alloc_fail_nth(0);
+		if (!ioasid_alloc_failed())
+			break;
+		ck_assert_int_eq(r, -ENOMEM);
+		{
+			struct ioasid_mapping m;
+
+			ck_assert_int_eq(ioasid_ioas_lookup(ctx, ioas, 0x100000000ull, &m), -ENOENT);
+		}
+	}
+	ck_assert_ok(ctx, r);
+}
+END_TEST
+
+Suite *hwpt_suite(void)
+{
+	Suite *s = suite_create("hwpt");
+	TCase *tc = tcase_create("hwpt");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_paging_dma_and_table_bytes);
+	tcase_add_test(tc, test_dma_stops_at_failing_page);
+	tcase_add_test(tc, test_nested_and_stale_detector);
+	tcase_add_test(tc, test_nested_raw_vtd_invalidation);
+	tcase_add_test(tc, test_invalidate_kinds_and_errors);
+	tcase_add_test(tc, test_vtd_s1_data_checks);
+	tcase_add_test(tc, test_no_nesting_profile);
+	tcase_add_test(tc, test_dirty_tracking);
+	tcase_add_test(tc, test_pasid_rules_and_replace);
+	tcase_add_test(tc, test_hwpt_alloc_fail_nth);
+	suite_add_tcase(s, tc);
+	return s;
+}
