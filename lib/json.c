@@ -322,6 +322,8 @@ IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags, char *
 		err = add(doc, "pinned", pinned);
 	else
 		json_decref(pinned);
+	if (!err && ctx->ops->ctx_json)
+		err = ctx->ops->ctx_json(ctx, doc);
 	for (i = 0; i < ARRAY_SIZE(lists) && !err; i++) {
 		json_t *arr = json_array();
 		struct ioasid_obj *o;

@@ -77,6 +77,8 @@ struct ioasid_backend_ops {
 			      uint64_t iova, uint64_t length, uint64_t page_size,
 			      uint64_t *bitmap, bool clear);
 
+	/* Add the backend's own state (e.g. the sim's caches) to a context dump. */
+	int (*ctx_json)(struct ioasid_ctx *ctx, json_t *doc);
 	/* Add the backend's view of an HWPT (caches, tables) to its dump. */
 	int (*hwpt_json)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
 			 json_t *obj);

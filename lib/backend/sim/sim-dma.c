@@ -419,3 +419,60 @@ out:
 	ctx_unlock(ctx);
 	return err;
 }
+
+/* The IOMMU's state in a context dump: caches, counters, stale events. */
+int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc)
+{
+	struct sim_ctx *sim = ctx->be;
+	struct sim_iotlb_stats it, pc;
+	json_t *o, *evs;
+	uint64_t s, first;
+
+	sim_iotlb_stats(sim->iotlb, &it);
+	sim_pasid_cache_stats(sim->pasid_cache, &pc);
+	evs = json_array();
+	o = json_pack("{s:s,s:i,s:I,s:s,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
+		      "model", sim_vendor_name(sim->profile->vendor),
+		      "iotlb_size", (json_int_t)sim_iotlb_capacity(sim->iotlb),
+		      "iotlb_entries", (json_int_t)sim_iotlb_count(sim->iotlb),
+		      "stale_mode", sim->stale_mode == IOASID_SIM_STALE_STRICT ? "strict" : "faithful",
+		      "stats",
+		      "iotlb_hits", (json_int_t)it.hits, "iotlb_misses", (json_int_t)it.misses,
+		      "iotlb_inserts", (json_int_t)it.inserts, "iotlb_evictions", (json_int_t)it.evictions,
+		      "devtlb_hits", (json_int_t)sim->devtlb_hits,
+		      "devtlb_misses", (json_int_t)sim->devtlb_misses,
+		      "pasid_cache_hits", (json_int_t)pc.hits, "pasid_cache_misses", (json_int_t)pc.misses,
+		      "walks", (json_int_t)sim->walks, "walk_reads", (json_int_t)sim->walk_reads,
+		      "invalidations", (json_int_t)sim->invalidations,
+		      "inv_entries", (json_int_t)sim->inv_entries,
+		      "stale_hits", (json_int_t)sim->stale_hits, "dma_reads", (json_int_t)sim->dma_reads,
+		      "dma_writes", (json_int_t)sim->dma_writes, "dma_bytes", (json_int_t)sim->dma_bytes,
+		      "faults", (json_int_t)sim->faults,
+		      "stale_events", evs);
+	if (!o)
+		return -ENOMEM;
+	first = sim->stale_seq > SIM_STALE_RING ? sim->stale_seq - SIM_STALE_RING : 0;
+	for (s = first; s < sim->stale_seq; s++) {
+		const struct ioasid_sim_stale_event *e = &sim->stale[s % SIM_STALE_RING];
+		char a[24], b[24], c[24];
+		json_t *je;
+
+		snprintf(a, sizeof(a), "0x%llx", X(e->iova));
+		snprintf(b, sizeof(b), "0x%llx", X(e->cached_addr));
+		snprintf(c, sizeof(c), "0x%llx", X(e->current_addr));
+		je = json_pack("{s:I,s:i,s:o,s:i,s:s,s:s,s:s,s:i,s:i,s:i}", "seq", (json_int_t)e->seq,
+			       "dev", (json_int_t)e->dev, "pasid",
+			       e->pasid == IOASID_PASID_NONE ? json_null() : json_integer(e->pasid),
+			       "hwpt", (json_int_t)e->hwpt, "iova", a, "cached_addr", b,
+			       "current_addr", c, "cached_perm", (json_int_t)e->cached_perm,
+			       "current_perm", (json_int_t)e->current_perm,
+			       "current_err", (json_int_t)e->current_err);
+		if (!je || json_array_append_new(evs, je)) {
+			json_decref(o);
+			return -ENOMEM;
+		}
+	}
+	if (json_object_set_new(doc, "iommu", o))
+		return -ENOMEM;
+	return 0;
+}

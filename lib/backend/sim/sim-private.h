@@ -64,6 +64,7 @@ int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 		   struct ioasid_hwpt *hwpt);
 void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
 		    struct ioasid_hwpt *hwpt);
+int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc);
 /* Drop every cached translation of @hwpt (and of its nested children). */
 uint64_t sim_flush_hwpt(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
 

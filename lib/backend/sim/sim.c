@@ -187,6 +187,7 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.hwpt_set_dirty = sim_hwpt_set_dirty,
 	.hwpt_get_dirty = sim_hwpt_get_dirty,
 	.hwpt_json = sim_hwpt_json,
+	.ctx_json = sim_ctx_json,
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
 };
