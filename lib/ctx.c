@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "private.h"
 #include "backend/backend.h"
 #include "dev-private.h"
 #include "pasid-alloc.h"
+#include "fault-private.h"
 
 IOASID_EXPORT const char *ioasid_version(void)
 {
@@ -43,6 +45,16 @@ static int ctx_new(const struct ioasid_ctx_opts *opts, struct ioasid_ctx **ret)
 	if (!ctx)
 		return ioasid_err(NULL, -ENOMEM, "out of memory for a context");
 	pthread_mutex_init(&ctx->lock, NULL);
+	{
+		/* timed waits use CLOCK_MONOTONIC deadlines */
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&ctx->fault_cond, &ca);
+		pthread_cond_init(&ctx->timer_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	ctx->log = o.log;
 	ctx->log_data = o.log_data;
 	ctx->log_level = o.log_level ? o.log_level : IOASID_LOG_ERR;
@@ -213,6 +225,7 @@ IOASID_EXPORT void ioasid_ctx_close(struct ioasid_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	fault_ctx_stop(ctx);
 	ctx_lock(ctx);
 	dev_detach_all(ctx);
 	obj_destroy_all(ctx);

@@ -14,6 +14,7 @@
 #include "dev-private.h"
 #include "set-private.h"
 #include "hwpt-private.h"
+#include "fault-private.h"
 #include "pasid-alloc.h"
 #include "backend/backend.h"
 
@@ -344,21 +345,22 @@ static int check_pasid_domains(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 
 /* An automatic domain of @ioas that suits @dev, or a new one. */
 static int autodom_get(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
-		       struct ioasid_ioas *ioas, uint32_t pasid, struct ioasid_hwpt **ret)
+		       struct ioasid_ioas *ioas, uint32_t fault_queue, struct ioasid_hwpt **ret)
 {
-	uint32_t flags = dev->props.pasid_width ? IOASID_HWPT_PASID : 0;
+	uint32_t flags = (dev->props.pasid_width ? IOASID_HWPT_PASID : 0) |
+			 (fault_queue ? IOASID_HWPT_FAULT_ID_VALID : 0);
 	struct ioasid_hwpt *h;
 
 	for (h = ioas->paging; h; h = h->next_paging) {
 		if (h->autodom && h->pgsize_bitmap == dev->props.pgsize_bitmap &&
 		    h->aperture_start == dev->props.aperture_start &&
-		    h->aperture_last == dev->props.aperture_last && h->flags == flags) {
+		    h->aperture_last == dev->props.aperture_last && h->flags == flags &&
+		    h->fault_queue == fault_queue) {
 			*ret = h;
 			return 0;
 		}
 	}
-	(void)pasid;
-	return hwpt_paging_alloc_locked(ctx, dev, ioas, flags, true, ret);
+	return hwpt_paging_alloc_locked(ctx, dev, ioas, flags, fault_queue, true, ret);
 }
 
 /*
@@ -391,6 +393,10 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 			return ioasid_err(ctx, -ENOENT, "no IOAS or HWPT with id %u", pt);
 		}
 		ioas = h->ioas;
+		if (o->fault_queue)
+			return ioasid_err(ctx, -EINVAL,
+					  "fault_queue %u in the attach options: HWPT %u has its own (set at allocation)",
+					  o->fault_queue, pt);
 	}
 	old = att_find(dev, pasid, &old_idx);
 	if (old && !replace)
@@ -413,7 +419,7 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	if (!h) {
 		struct ioasid_hwpt *first = ioas->paging;
 
-		err = autodom_get(ctx, dev, ioas, pasid, &h);
+		err = autodom_get(ctx, dev, ioas, o->fault_queue, &h);
 		if (err)
 			goto fail;
 		made_autodom = ioas->paging != first;
@@ -492,11 +498,16 @@ static int attach_common(struct ioasid_ctx *ctx, uint32_t id, uint32_t pasid, ui
 		memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
 		if (o.flags)
 			return ioasid_err(ctx, -EINVAL, "unknown attach flags 0x%x", o.flags);
+		if (o.__reserved)
+			return ioasid_err(ctx, -EINVAL, "ioasid_attach_opts.__reserved is 0x%x, not 0",
+					  o.__reserved);
 	}
 	ctx_lock(ctx);
 	dev = dev_get_err(ctx, id);
 	if (!dev) {
 		err = -ENOENT;
+	} else if (o.fault_queue && !fault_queue_get(ctx, o.fault_queue)) {
+		err = ioasid_err(ctx, -ENOENT, "no fault queue with id %u", o.fault_queue);
 	} else {
 		err = attach_locked(ctx, dev, pasid, pt, &o, replace, &ioas_id);
 		if (!err && (ioas = ioas_get(ctx, ioas_id))) {
@@ -527,6 +538,8 @@ static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32
 	struct dev_attach *att = dev->att[idx];
 	struct ioasid_hwpt *h = att->hwpt;
 
+	/* the kernel answers INVALID what is pending through a detached domain */
+	fault_cancel(ctx, dev->obj.id, att->pasid, h->obj.id);
 	if (ctx->ops->dev_detach)
 		ctx->ops->dev_detach(ctx, dev, att->pasid, h);
 	ioas_remove_domain(ctx, h->ioas, att);

@@ -34,8 +34,8 @@ static inline bool hwpt_is_paging(const struct ioasid_hwpt *h)
 struct ioasid_hwpt *hwpt_get(struct ioasid_ctx *ctx, uint32_t id);
 /* Make a paging HWPT over @ioas for @dev (also used for automatic domains). */
 int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
-			     struct ioasid_ioas *ioas, uint32_t flags, bool autodom,
-			     struct ioasid_hwpt **ret);
+			     struct ioasid_ioas *ioas, uint32_t flags, uint32_t fault_queue,
+			     bool autodom, struct ioasid_hwpt **ret);
 /* Destroy an HWPT that nobody uses (object already removed or never published). */
 void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
 

@@ -14,6 +14,7 @@
 
 #include "hwpt-private.h"
 #include "dev-private.h"
+#include "fault-private.h"
 #include "backend/backend.h"
 
 #define X(v) ((unsigned long long)(v))
@@ -53,6 +54,12 @@ static void paging_unlink(struct ioasid_hwpt *hwpt)
 
 void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
 {
+	if (hwpt->flags & IOASID_HWPT_FAULT_ID_VALID) {
+		struct ioasid_fault_queue *q = fault_queue_get(ctx, hwpt->fault_queue);
+
+		if (q)
+			q->nr_bound--;
+	}
 	if (ctx->ops->hwpt_destroy && hwpt->be)
 		ctx->ops->hwpt_destroy(ctx, hwpt);
 	if (hwpt_is_paging(hwpt)) {
@@ -119,15 +126,43 @@ static int hwpt_publish_new(struct ioasid_ctx *ctx, struct ioasid_hwpt **ret)
 	return 0;
 }
 
-int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
-			     struct ioasid_ioas *ioas, uint32_t flags, bool autodom,
-			     struct ioasid_hwpt **ret)
+/*
+ * A queue may serve an HWPT only when its set may act on the HWPT's IOAS:
+ * faults go to the owner of the address space, never to another set.
+ */
+static int check_queue(struct ioasid_ctx *ctx, uint32_t flags, uint32_t queue,
+		       struct ioasid_ioas *ioas, struct ioasid_fault_queue **ret)
 {
+	struct ioasid_fault_queue *q;
+
+	*ret = NULL;
+	if (!(flags & IOASID_HWPT_FAULT_ID_VALID))
+		return queue ? ioasid_err(ctx, -EINVAL,
+					  "fault_queue %u given without IOASID_HWPT_FAULT_ID_VALID",
+					  queue) : 0;
+	q = fault_queue_get(ctx, queue);
+	if (!q)
+		return ioasid_err(ctx, -ENOENT, "no fault queue with id %u", queue);
+	if (ioas->set && q->set != ioas->set)
+		return ioasid_err(ctx, -EPERM,
+				  "fault queue %u belongs to set %u; IOAS %u belongs to set %u",
+				  queue, q->set, ioas->obj.id, ioas->set);
+	*ret = q;
+	return 0;
+}
+
+int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			     struct ioasid_ioas *ioas, uint32_t flags, uint32_t fault_queue,
+			     bool autodom, struct ioasid_hwpt **ret)
+{
+	struct ioasid_fault_queue *q;
 	struct ioas_domain_desc d;
 	struct ioasid_hwpt *h;
 	int err;
 
 	err = check_hwpt_flags(ctx, dev, flags);
+	if (!err)
+		err = check_queue(ctx, flags, fault_queue, ioas, &q);
 	if (err)
 		return err;
 	err = hwpt_publish_new(ctx, &h);
@@ -135,6 +170,7 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 		return err;
 	h->type = IOASID_HWPT_PAGING;
 	h->flags = flags;
+	h->fault_queue = fault_queue;
 	h->ioas = ioas;
 	h->autodom = autodom;
 	h->pgsize_bitmap = dev->props.pgsize_bitmap;
@@ -165,6 +201,8 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	h->next_paging = ioas->paging;
 	ioas->paging = h;
 	ioas->obj.users++;
+	if (q)
+		q->nr_bound++;
 	obj_publish(ctx, &h->obj);
 	*ret = h;
 	return 0;
@@ -225,6 +263,7 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 				    const struct ioasid_hwpt_opts *opts, uint32_t *ret_hwpt)
 {
 	struct ioasid_hwpt_opts o = { 0 };
+	struct ioasid_fault_queue *q = NULL;
 	struct ioasid_hwpt *parent, *h = NULL;
 	struct ioasid_ioas *ioas;
 	struct ioasid_dev *dev;
@@ -251,11 +290,6 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 				 ctx->ops->name);
 		goto out;
 	}
-	if ((o.flags & IOASID_HWPT_FAULT_ID_VALID) &&
-	    !obj_find(ctx, o.fault_queue, IOASID_OBJ_FAULT_QUEUE)) {
-		err = ioasid_err(ctx, -ENOENT, "no fault queue with id %u", o.fault_queue);
-		goto out;
-	}
 	switch (o.type) {
 	case IOASID_HWPT_PAGING:
 		if (o.data || o.data_len) {
@@ -269,9 +303,7 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 					 "a paging HWPT needs an IOAS; %u is not one", pt);
 			goto out;
 		}
-		err = hwpt_paging_alloc_locked(ctx, dev, ioas, o.flags, false, &h);
-		if (!err)
-			h->fault_queue = o.fault_queue;
+		err = hwpt_paging_alloc_locked(ctx, dev, ioas, o.flags, o.fault_queue, false, &h);
 		break;
 	case IOASID_HWPT_NESTED_VTD_S1:
 		parent = hwpt_get(ctx, pt);
@@ -286,6 +318,8 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 			goto out;
 		}
 		err = check_hwpt_flags(ctx, dev, o.flags);
+		if (!err)
+			err = check_queue(ctx, o.flags, o.fault_queue, parent->ioas, &q);
 		if (!err && (o.flags & (IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING)))
 			err = ioasid_err(ctx, -EOPNOTSUPP,
 					 "a nested HWPT cannot be a nest parent or track dirty pages (flags 0x%x)",
@@ -315,6 +349,8 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 		}
 		parent->nr_children++;
 		parent->obj.users++;
+		if (q)
+			q->nr_bound++;
 		obj_publish(ctx, &h->obj);
 		break;
 	default:

@@ -1012,8 +1012,16 @@ int iova_tree_insert(struct iova_tree *t, const struct iova_area *a)
 /* ---- remove ---- */
 
 /*
- * Leaves @a (child ai of @x) and @b (child ai + 1) are to be evened out;
- * their total exceeds LEAF_CAP.
+ * Rebalancing only regroups the areas of two siblings: the set of holes
+ * under their parent stays the same, so the parent's summary, and every
+ * summary above it, stays valid. Only the two entries (and the gap cached
+ * between them) need updating. Removal therefore settles the summaries
+ * first and restructures afterwards.
+ */
+
+/*
+ * Leaves @a (child ai of @x) and @b (child ai + 1) hold more than LEAF_CAP
+ * areas together: even them out.
  */
 static void leaf_redistribute(struct inode *x, unsigned ai)
 {
@@ -1040,7 +1048,7 @@ static void leaf_redistribute(struct inode *x, unsigned ai)
 	inode_set(x, ai, a, &s);
 	leaf_summ(b, &s);
 	inode_set(x, ai + 1, b, &s);
-	inode_fix_gcaps(x, ai, ai + 3);
+	inode_fix_gcaps(x, ai + 1, ai + 2);
 }
 
 static void inode_redistribute(struct inode *x, unsigned ai)
@@ -1056,6 +1064,8 @@ static void inode_redistribute(struct inode *x, unsigned ai)
 		inode_move(b, 0, b, m, b->n - m);
 		a->n += m;
 		b->n -= m;
+		inode_fix_gcaps(a, a->n - m, a->n - m + 1);
+		inode_fix_gcaps(b, 0, 1);
 	} else if (a->n > want) {
 		unsigned m = a->n - want;
 
@@ -1063,29 +1073,56 @@ static void inode_redistribute(struct inode *x, unsigned ai)
 		inode_move(b, 0, a, want, m);
 		a->n -= m;
 		b->n += m;
+		inode_fix_gcaps(b, 0, 1);
+		inode_fix_gcaps(b, m, m + 1);
 	}
-	inode_fix_gcaps(a, 0, a->n);
-	inode_fix_gcaps(b, 0, b->n);
 	inode_summ(a, &s);
 	inode_set(x, ai, a, &s);
 	inode_summ(b, &s);
 	inode_set(x, ai + 1, b, &s);
-	inode_fix_gcaps(x, ai, ai + 3);
+	inode_fix_gcaps(x, ai + 1, ai + 2);
 }
 
 /*
- * Node path[lv] lost a child (and its other entries are up to date).
- * Restore the fill invariant upwards, merging with a sibling or taking
- * entries from it, and fix the summaries. Frees, never allocates.
+ * Entry ai + 1 of @x merges into entry ai: their summary is the larger of
+ * the two plus the gap between them, no rescan needed.
+ */
+static void merged_summ(const struct inode *x, unsigned ai, struct summ *s)
+{
+	s->min = x->min[ai];
+	s->max = x->max[ai + 1];
+	memcpy(s->cap, x->cap[ai], sizeof(s->cap));
+	caps_max(s->cap, x->cap[ai + 1]);
+	caps_max(s->cap, x->gcap[ai + 1]);
+}
+
+/* Which sibling pair to fix for child @i of @x, whose n is @n. */
+static unsigned pick_pair(const struct inode *x, unsigned i, unsigned n,
+			  unsigned cap, bool leaves)
+{
+	if (i > 0) {
+		unsigned ln = leaves ? ((struct leaf *)x->child[i - 1])->n :
+				       ((struct inode *)x->child[i - 1])->n;
+
+		/* The left one if merging with it fits. */
+		if (ln + n <= cap || i + 1 == x->n)
+			return i - 1;
+	}
+	return i;
+}
+
+/*
+ * Node path[lv] may have fallen below NODE_MIN entries: merge it with a
+ * sibling or even them out, upwards as long as merges empty parents.
+ * Summaries are already right (see above). Frees, never allocates.
  */
 static void inode_rebalance(struct iova_tree *t, struct pent *path,
 			    unsigned lv)
 {
-	struct summ s;
-
-	for (;;) {
+	for (;; lv++) {
 		struct inode *x = path[lv].node, *y, *a, *b;
-		unsigned i, ai;
+		unsigned ai;
+		struct summ s;
 
 		if (lv == t->height) {
 			/* The root: drop levels that have a single child. */
@@ -1097,54 +1134,27 @@ static void inode_rebalance(struct iova_tree *t, struct pent *path,
 				t->bytes -= sizeof(*r);
 				ioasid_free(r);
 			}
-			if (t->height)
-				inode_summ(t->root, &s);
-			else
-				leaf_summ(t->root, &s);
-			set_root_summ(t, &s);
 			return;
 		}
 		y = path[lv + 1].node;
-		i = path[lv + 1].idx;
-		if (!x->n) {
-			/* A thin node (see inode_split()) lost its only child. */
-			t->bytes -= sizeof(*x);
-			ioasid_free(x);
-			inode_delete(y, i);
-			lv++;
-			continue;
-		}
-		if (x->n >= NODE_MIN || y->n == 1) {
-			inode_summ(x, &s);
-			propagate(t, path, lv, &s, true);
+		if (x->n >= NODE_MIN || y->n == 1)
 			return;
-		}
-		/* Pair x with a sibling: the left one if merging with it fits. */
-		if (i > 0 && ((struct inode *)y->child[i - 1])->n + x->n <= NODE_CAP)
-			ai = i - 1;
-		else if (i + 1 < y->n)
-			ai = i;
-		else
-			ai = i - 1;
+		ai = pick_pair(y, path[lv + 1].idx, x->n, NODE_CAP, false);
 		a = y->child[ai];
 		b = y->child[ai + 1];
 		if (a->n + b->n > NODE_CAP) {
 			inode_redistribute(y, ai);
-			inode_summ(y, &s);
-			propagate(t, path, lv + 1, &s, true);
 			return;
 		}
+		merged_summ(y, ai, &s);
 		inode_move(a, a->n, b, 0, b->n);
 		a->n += b->n;
 		/* b's first entry now has a left neighbour. */
 		inode_fix_gcaps(a, a->n - b->n, a->n - b->n + 1);
 		t->bytes -= sizeof(*b);
 		ioasid_free(b);
-		inode_summ(a, &s);
 		inode_set(y, ai, a, &s);
 		inode_delete(y, ai + 1);
-		inode_fix_gcaps(y, ai, ai + 1);
-		lv++;
 	}
 }
 
@@ -1152,38 +1162,67 @@ static void inode_rebalance(struct iova_tree *t, struct pent *path,
 static void leaf_rebalance(struct iova_tree *t, struct pent *path)
 {
 	struct inode *x = path[1].node;
-	unsigned i = path[1].idx, ai;
-	struct leaf *l = x->child[i], *a, *b;
+	struct leaf *a, *b;
 	struct summ s;
+	unsigned ai;
 
-	if (x->n == 1) {
-		leaf_summ(l, &s);
-		propagate(t, path, 0, &s, true);
+	if (x->n == 1)
 		return;
-	}
-	if (i > 0 && ((struct leaf *)x->child[i - 1])->n + l->n <= LEAF_CAP)
-		ai = i - 1;
-	else if (i + 1 < x->n)
-		ai = i;
-	else
-		ai = i - 1;
+	ai = pick_pair(x, path[1].idx, ((struct leaf *)x->child[path[1].idx])->n,
+		       LEAF_CAP, true);
 	a = x->child[ai];
 	b = x->child[ai + 1];
 	if (a->n + b->n > LEAF_CAP) {
 		leaf_redistribute(x, ai);
-		inode_summ(x, &s);
-		propagate(t, path, 1, &s, true);
 		return;
 	}
+	merged_summ(x, ai, &s);
 	memcpy(&a->a[a->n], b->a, b->n * sizeof(b->a[0]));
 	a->n += b->n;
 	t->bytes -= sizeof(*b);
 	ioasid_free(b);
-	leaf_summ(a, &s);
 	inode_set(x, ai, a, &s);
 	inode_delete(x, ai + 1);
-	inode_fix_gcaps(x, ai, ai + 1);
 	inode_rebalance(t, path, 1);
+}
+
+/*
+ * The leaf on @path held only the area being removed. Unlink it, and any
+ * ancestor left empty, then fix the summaries: the two holes around the
+ * area become one that contains both, so capacities only grow.
+ */
+static void remove_last_in_leaf(struct iova_tree *t, struct pent *path)
+{
+	struct inode *x = NULL;
+	struct summ s;
+	unsigned lv;
+	cap_t *h;
+
+	ioasid_free(path[1].node->child[path[1].idx]);
+	t->bytes -= sizeof(struct leaf);
+	for (lv = 1; lv <= t->height; lv++) {
+		x = path[lv].node;
+		inode_delete(x, path[lv].idx);
+		if (x->n)
+			break;
+		/* A thin node (see inode_split()) lost its only child. */
+		t->bytes -= sizeof(*x);
+		ioasid_free(x);
+	}
+	if (lv > t->height) {
+		/* That was the last area: only thin nodes led to it. */
+		t->root = NULL;
+		t->height = 0;
+		return;
+	}
+	h = stored_caps(t, path, lv);
+	memcpy(s.cap, h, sizeof(s.cap));
+	if (path[lv].idx < x->n)
+		caps_max(s.cap, x->gcap[path[lv].idx]);
+	s.min = x->min[0];
+	s.max = x->max[x->n - 1];
+	propagate(t, path, lv, &s, memcmp(s.cap, h, sizeof(s.cap)) != 0);
+	inode_rebalance(t, path, lv);
 }
 
 int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
@@ -1207,14 +1246,13 @@ int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 	t->count--;
 
 	if (n0 == 1) {
-		t->bytes -= sizeof(*l);
-		ioasid_free(l);
 		if (!t->height) {
+			t->bytes -= sizeof(*l);
+			ioasid_free(l);
 			t->root = NULL;
 			return 0;
 		}
-		inode_delete(path[1].node, path[1].idx);
-		inode_rebalance(t, path, 1);
+		remove_last_in_leaf(t, path);
 		return 0;
 	}
 
@@ -1237,11 +1275,6 @@ int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 	}
 	memmove(&l->a[p], &l->a[p + 1], (n0 - p - 1) * sizeof(l->a[0]));
 	l->n--;
-
-	if (t->height && l->n < LEAF_MIN) {
-		leaf_rebalance(t, path);
-		return 0;
-	}
 	if (rows) {
 		memcpy(s.cap, h, sizeof(s.cap));
 		leaf_caps_rows(l, s.cap, rows);
@@ -1250,6 +1283,8 @@ int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 	s.min = l->a[0].iova;
 	s.max = l->a[l->n - 1].last;
 	propagate(t, path, 0, &s, changed);
+	if (t->height && l->n < LEAF_MIN)
+		leaf_rebalance(t, path);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "pasid-alloc.h"
 #include "set-private.h"
 #include "hwpt-private.h"
+#include "fault-private.h"
 #include "backend/backend.h"
 
 /* 64-bit values as "0x..." strings: JSON numbers lose bits above 2^53. */
@@ -229,6 +230,24 @@ static json_t *hwpt_json(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
 	return o;
 }
 
+static json_t *queue_json(struct ioasid_fault_queue *q)
+{
+	const struct ioasid_fault_queue_stats *st = &q->st;
+
+	return json_pack("{s:s,s:i,s:i,s:i,s:I,s:i,s:i,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+			 "kind", "queue", "id", (json_int_t)q->obj.id, "set", (json_int_t)q->set,
+			 "depth", (json_int_t)q->depth, "timeout_ns", (json_int_t)q->timeout_ns,
+			 "queued", (json_int_t)q->queued, "pending", (json_int_t)q->pending,
+			 "bound_hwpts", (json_int_t)q->nr_bound, "counters",
+			 "raised", (json_int_t)st->raised, "delivered", (json_int_t)st->delivered,
+			 "groups", (json_int_t)st->groups,
+			 "answered_success", (json_int_t)st->answered_success,
+			 "answered_invalid", (json_int_t)st->answered_invalid,
+			 "answered_failure", (json_int_t)st->answered_failure,
+			 "timed_out", (json_int_t)st->timed_out, "overflowed", (json_int_t)st->overflowed,
+			 "detached", (json_int_t)st->detached);
+}
+
 static json_t *obj_json(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
 {
 	switch (obj->kind) {
@@ -240,6 +259,8 @@ static json_t *obj_json(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t
 		return dev_json(ctx, (struct ioasid_dev *)obj);
 	case IOASID_OBJ_HWPT:
 		return hwpt_json(ctx, (struct ioasid_hwpt *)obj);
+	case IOASID_OBJ_FAULT_QUEUE:
+		return queue_json((struct ioasid_fault_queue *)obj);
 	default:
 		return json_pack("{s:s,s:i}", "kind", obj_kind_name(obj->kind), "id",
 				 (json_int_t)obj->id);
@@ -287,6 +308,7 @@ IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags, char *
 		{ "ioas", IOASID_OBJ_IOAS },
 		{ "devices", IOASID_OBJ_DEV },
 		{ "hwpts", IOASID_OBJ_HWPT },
+		{ "queues", IOASID_OBJ_FAULT_QUEUE },
 	};
 	struct ioasid_pinned_info pi;
 	json_t *doc, *pinned;
@@ -318,6 +340,8 @@ IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags, char *
 		err = add(doc, "profile", json_string(ioasid_sim_profile_name(ctx)));
 	if (!err)
 		err = add(doc, "pasid_width", json_integer(ctx->pasid_width));
+	if (!err)
+		err = add(doc, "unrouted_faults", json_integer((json_int_t)ctx->unrouted_count));
 	if (!err)
 		err = add(doc, "pinned", pinned);
 	else

@@ -16,6 +16,7 @@ static const struct ioasid_obj_ops *const obj_ops[] = {
 	[IOASID_OBJ_SET] = &ioasid_set_obj_ops,
 	[IOASID_OBJ_DEV] = &ioasid_dev_obj_ops,
 	[IOASID_OBJ_HWPT] = &ioasid_hwpt_obj_ops,
+	[IOASID_OBJ_FAULT_QUEUE] = &ioasid_fault_queue_obj_ops,
 };
 
 const char *obj_kind_name(enum ioasid_obj_kind kind)

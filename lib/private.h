@@ -79,6 +79,18 @@ struct ioasid_ctx {
 	struct pasid_space *pasids;
 	uint32_t pasid_width; /* set by the backend at open */
 
+	/* faults (fault.c) */
+	struct fault_group *groups; /* pending page request groups */
+	uint64_t next_cookie;
+	ioasid_clock_fn clock;
+	void *clock_data;
+	pthread_cond_t fault_cond;  /* a group was answered */
+	pthread_cond_t timer_cond;  /* the timer has something to look at */
+	pthread_t timer;
+	bool timer_running, timer_stop;
+	struct ioasid_fault *unrouted; /* ring of FAULT_UNROUTED_RING */
+	uint64_t unrouted_head, unrouted_count;
+
 	/* last error of any thread */
 	char errmsg[IOASID_ERRMSG_MAX];
 };
@@ -134,6 +146,8 @@ extern const struct ioasid_obj_ops ioasid_ioas_obj_ops;
 extern const struct ioasid_obj_ops ioasid_set_obj_ops;
 extern const struct ioasid_obj_ops ioasid_dev_obj_ops;
 extern const struct ioasid_obj_ops ioasid_hwpt_obj_ops;
+extern const struct ioasid_obj_ops ioasid_fault_queue_obj_ops;
+struct fault_group;
 
 struct pasid_space;
 

@@ -99,6 +99,13 @@ struct ioasid_attach_opts {
 	 */
 	uint32_t set;
 	uint32_t flags; /* none defined yet: must be 0 */
+	/*
+	 * For an IOAS attach: the fault queue the automatic domain reports
+	 * I/O page faults to (fault.h); 0 = none. For an HWPT attach the queue
+	 * is the HWPT's own (IOASID_HWPT_FAULT_ID_VALID) and this must be 0.
+	 */
+	uint32_t fault_queue;
+	uint32_t __reserved;
 };
 
 /**

@@ -12,6 +12,7 @@
 #include <ioasid/set.h>
 #include <ioasid/dev.h>
 #include <ioasid/hwpt.h>
+#include <ioasid/fault.h>
 #include <ioasid/caps.h>
 #include <ioasid/json.h>
 #include <ioasid/sim.h>

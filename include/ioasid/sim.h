@@ -99,7 +99,10 @@ IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx,
 /* ---- the DMA engine, translation caches and the stale detector ---- */
 
 /**
- * ioasid_sim_dma() - a DMA by a simulated device: copy between @buf and the
+ * ioasid_sim_dma() - a DMA by a simulated device, blocking until it ends
+ * (ioasid_sim_dma_submit() + ioasid_sim_dma_wait() without a limit: a page
+ * request is answered by the owner or, at the latest, by the timeout):
+ * copy between @buf and the
  * process memory behind @iova, translated as the IOMMU would (device IOTLB
  * for ATS devices, IOTLB, then a page walk; nested HWPTs walk stage 1 with
  * every table access translated through stage 2), with permission checks.
@@ -153,6 +156,55 @@ IOASID_EXPORT int ioasid_sim_dma_write(struct ioasid_ctx *ctx, uint32_t dev,
 				       uint32_t pasid, uint64_t iova,
 				       const void *buf, size_t len,
 				       size_t *ret_done);
+
+/**
+ * ioasid_sim_dma_submit() - start a DMA; the asynchronous core of the
+ * engine. A PRI-capable device whose HWPT has a fault queue raises a page
+ * request group when a page does not translate (or lacks the permission),
+ * and the request waits: -EAGAIN with a handle. When the owner answers
+ * SUCCESS the device retries and the DMA completes (or raises the next
+ * group); INVALID ends it with -EFAULT, FAILURE (also the timeout's and a
+ * full queue's answer) with -EIO. @buf must stay valid until the request
+ * is collected with ioasid_sim_dma_poll() or ioasid_sim_dma_wait().
+ * @ctx: a sim context.
+ * @dev: a bound device.
+ * @pasid: IOASID_PASID_NONE or the PASID.
+ * @iova: first IOVA.
+ * @buf: the device side of the copy.
+ * @len: bytes.
+ * @write: the device writes memory (true) or reads it.
+ * @ret_handle: the handle when -EAGAIN is returned.
+ * @ret_done: bytes done so far.
+ * Return: as ioasid_sim_dma(), or -EAGAIN with *@ret_handle set.
+ */
+IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev,
+					uint32_t pasid, uint64_t iova, void *buf,
+					size_t len, bool write, uint64_t *ret_handle,
+					size_t *ret_done);
+
+/**
+ * ioasid_sim_dma_poll() - has a pending DMA finished? Collects it if so.
+ * @ctx: a sim context.
+ * @handle: from ioasid_sim_dma_submit().
+ * @ret_done: bytes done.
+ * Return: -EAGAIN still waiting; -ENOENT unknown (or collected) handle;
+ * else the DMA's result, and the handle is released.
+ */
+IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle,
+				      size_t *ret_done);
+
+/**
+ * ioasid_sim_dma_wait() - block until a pending DMA finishes, at most
+ * @timeout_ns (UINT64_MAX: no limit); collects it.
+ * @ctx: a sim context.
+ * @handle: from ioasid_sim_dma_submit().
+ * @timeout_ns: the limit.
+ * @ret_done: bytes done.
+ * Return: as ioasid_sim_dma_poll(), or -ETIMEDOUT (still pending; the
+ * handle stays valid).
+ */
+IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
+				      uint64_t timeout_ns, size_t *ret_done);
 
 /*
  * What to do with a DMA served from a cached translation that no longer

@@ -378,7 +378,16 @@ START_TEST(test_vtd_s1_data_checks)
 	{
 		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT |
 						  IOASID_HWPT_FAULT_ID_VALID, .fault_queue = 0);
+		/* a stage-2 parent cannot take I/O page faults */
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EINVAL);
+		ck_assert_errmsg_has(ctx, "NEST_PARENT");
+		o.flags = IOASID_HWPT_FAULT_ID_VALID;
+		o.fault_queue = 4321;
 		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -ENOENT);
+		ck_assert_errmsg_has(ctx, "4321");
+		o.flags = 0;
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EINVAL);
+		o.fault_queue = 0;
 		o.flags = 0x80;
 		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EOPNOTSUPP);
 		o.flags = 0;

@@ -15,6 +15,33 @@
 #include "iova-tree.h"
 #include "suites.h"
 
+/*
+ * Check's ck_assert*() tell the runner the location of every call, with a
+ * write each time: far too slow for the millions of checks of the
+ * randomized runs. These call into Check only when they fail.
+ */
+#define T_CMP(X, OP, Y, T, FMT)                                               \
+	do {                                                                  \
+		T _x = (T)(X), _y = (T)(Y);                                   \
+		if (!(_x OP _y))                                              \
+			ck_abort_msg("Assertion '%s' failed: %s == " FMT      \
+				     ", %s == " FMT, #X " " #OP " " #Y, #X,   \
+				     _x, #Y, _y);                             \
+	} while (0)
+#define T_TRUE(C)                                                             \
+	do {                                                                  \
+		if (!(C))                                                     \
+			ck_abort_msg("Assertion '%s' failed", #C);            \
+	} while (0)
+#define T_INT_EQ(X, Y) T_CMP(X, ==, Y, intmax_t, "%jd")
+#define T_UINT_EQ(X, Y) T_CMP(X, ==, Y, uintmax_t, "%ju")
+#define T_UINT_LT(X, Y) T_CMP(X, <, Y, uintmax_t, "%ju")
+#define T_UINT_LE(X, Y) T_CMP(X, <=, Y, uintmax_t, "%ju")
+#define T_UINT_GT(X, Y) T_CMP(X, >, Y, uintmax_t, "%ju")
+#define T_UINT_GE(X, Y) T_CMP(X, >=, Y, uintmax_t, "%ju")
+#define T_NULL(P) T_TRUE((P) == NULL)
+#define T_NONNULL(P) T_TRUE((P) != NULL)
+
 /* ---- reference model: a sorted array of areas ---- */
 
 struct model {
@@ -50,7 +77,7 @@ static int model_insert(struct model *m, const struct iova_area *a)
 	if (m->n == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 64;
 		m->a = realloc(m->a, m->cap * sizeof(*m->a));
-		ck_assert_ptr_nonnull(m->a);
+		T_NONNULL(m->a);
 	}
 	memmove(&m->a[p + 1], &m->a[p], (m->n - p) * sizeof(*m->a));
 	m->a[p] = *a;
@@ -141,15 +168,15 @@ static void assert_same(const struct iova_tree *t, const struct model *m)
 	const struct iova_area *a;
 	size_t i = 0;
 
-	ck_assert(iova_tree_check(t));
-	ck_assert_uint_eq(iova_tree_count(t), m->n);
+	T_TRUE(iova_tree_check(t));
+	T_UINT_EQ(iova_tree_count(t), m->n);
 	for (a = iova_tree_first_in(t, 0, UINT64_MAX); a;
 	     a = iova_tree_next(t, a)) {
-		ck_assert_uint_lt(i, m->n);
-		ck_assert(area_eq(a, &m->a[i]));
+		T_UINT_LT(i, m->n);
+		T_TRUE(area_eq(a, &m->a[i]));
 		i++;
 	}
-	ck_assert_uint_eq(i, m->n);
+	T_UINT_EQ(i, m->n);
 }
 
 /* xorshift64*: fixed seed, identical runs everywhere. */
@@ -181,7 +208,7 @@ static void insert_ok(struct iova_tree *t, uint64_t iova, uint64_t last)
 {
 	struct iova_area a = mk(iova, last);
 
-	ck_assert_int_eq(iova_tree_insert(t, &a), 0);
+	T_INT_EQ(iova_tree_insert(t, &a), 0);
 }
 
 static int hole(const struct iova_tree *t, uint64_t lo, uint64_t hi,
@@ -198,16 +225,16 @@ START_TEST(test_empty)
 	struct iova_tree *t = iova_tree_new();
 	uint64_t x;
 
-	ck_assert_ptr_nonnull(t);
-	ck_assert_uint_eq(iova_tree_count(t), 0);
-	ck_assert_uint_gt(iova_tree_heap_bytes(t), 0);
-	ck_assert(iova_tree_check(t));
-	ck_assert_ptr_null(iova_tree_find(t, 0));
-	ck_assert_ptr_null(iova_tree_find(t, UINT64_MAX));
-	ck_assert_ptr_null(iova_tree_first_in(t, 0, UINT64_MAX));
-	ck_assert_int_eq(iova_tree_remove(t, 0, NULL), -ENOENT);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 4096, 4096, 0, &x), 0);
-	ck_assert_uint_eq(x, 0);
+	T_NONNULL(t);
+	T_UINT_EQ(iova_tree_count(t), 0);
+	T_UINT_GT(iova_tree_heap_bytes(t), 0);
+	T_TRUE(iova_tree_check(t));
+	T_NULL(iova_tree_find(t, 0));
+	T_NULL(iova_tree_find(t, UINT64_MAX));
+	T_NULL(iova_tree_first_in(t, 0, UINT64_MAX));
+	T_INT_EQ(iova_tree_remove(t, 0, NULL), -ENOENT);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 4096, 4096, 0, &x), 0);
+	T_UINT_EQ(x, 0);
 	iova_tree_free(t);
 	iova_tree_free(NULL);
 }
@@ -220,53 +247,53 @@ START_TEST(test_basic)
 	struct iova_area *p;
 	size_t empty_bytes = iova_tree_heap_bytes(t);
 
-	ck_assert_int_eq(iova_tree_insert(t, &a), 0);
+	T_INT_EQ(iova_tree_insert(t, &a), 0);
 	insert_ok(t, 0x3000, 0x3fff);
 	insert_ok(t, 0x2000, 0x2fff);
-	ck_assert_uint_eq(iova_tree_count(t), 3);
-	ck_assert(iova_tree_check(t));
+	T_UINT_EQ(iova_tree_count(t), 3);
+	T_TRUE(iova_tree_check(t));
 
-	ck_assert_ptr_null(iova_tree_find(t, 0xfff));
+	T_NULL(iova_tree_find(t, 0xfff));
 	p = iova_tree_find(t, 0x1000);
-	ck_assert_ptr_nonnull(p);
-	ck_assert(area_eq(p, &a));
-	ck_assert_uint_eq(iova_tree_find(t, 0x2abc)->iova, 0x2000);
-	ck_assert_uint_eq(iova_tree_find(t, 0x3fff)->iova, 0x3000);
-	ck_assert_ptr_null(iova_tree_find(t, 0x4000));
+	T_NONNULL(p);
+	T_TRUE(area_eq(p, &a));
+	T_UINT_EQ(iova_tree_find(t, 0x2abc)->iova, 0x2000);
+	T_UINT_EQ(iova_tree_find(t, 0x3fff)->iova, 0x3000);
+	T_NULL(iova_tree_find(t, 0x4000));
 
 	/* The cookie may be changed through the returned pointer. */
 	iova_tree_find(t, 0x2000)->cookie = 77;
-	ck_assert_uint_eq(iova_tree_find(t, 0x2fff)->cookie, 77);
+	T_UINT_EQ(iova_tree_find(t, 0x2fff)->cookie, 77);
 
-	ck_assert_uint_eq(iova_tree_first_in(t, 0, 0x1000)->iova, 0x1000);
-	ck_assert_uint_eq(iova_tree_first_in(t, 0x1fff, 0x1fff)->iova, 0x1000);
-	ck_assert_uint_eq(iova_tree_first_in(t, 0x2001, UINT64_MAX)->iova,
+	T_UINT_EQ(iova_tree_first_in(t, 0, 0x1000)->iova, 0x1000);
+	T_UINT_EQ(iova_tree_first_in(t, 0x1fff, 0x1fff)->iova, 0x1000);
+	T_UINT_EQ(iova_tree_first_in(t, 0x2001, UINT64_MAX)->iova,
 			  0x2000);
-	ck_assert_ptr_null(iova_tree_first_in(t, 0, 0xfff));
-	ck_assert_ptr_null(iova_tree_first_in(t, 0x4000, UINT64_MAX));
-	ck_assert_ptr_null(iova_tree_first_in(t, 0x3000, 0x2000));
+	T_NULL(iova_tree_first_in(t, 0, 0xfff));
+	T_NULL(iova_tree_first_in(t, 0x4000, UINT64_MAX));
+	T_NULL(iova_tree_first_in(t, 0x3000, 0x2000));
 
 	p = iova_tree_first_in(t, 0, UINT64_MAX);
 	p = iova_tree_next(t, p);
-	ck_assert_uint_eq(p->iova, 0x2000);
+	T_UINT_EQ(p->iova, 0x2000);
 	p = iova_tree_next(t, p);
-	ck_assert_uint_eq(p->iova, 0x3000);
-	ck_assert_ptr_null(iova_tree_next(t, p));
+	T_UINT_EQ(p->iova, 0x3000);
+	T_NULL(iova_tree_next(t, p));
 
 	/* Remove needs the exact start. */
-	ck_assert_int_eq(iova_tree_remove(t, 0x2001, &got), -ENOENT);
-	ck_assert_int_eq(iova_tree_remove(t, 0x2000, &got), 0);
-	ck_assert_uint_eq(got.iova, 0x2000);
-	ck_assert_uint_eq(got.last, 0x2fff);
-	ck_assert_uint_eq(got.cookie, 77);
-	ck_assert_int_eq(iova_tree_remove(t, 0x2000, &got), -ENOENT);
-	ck_assert_ptr_null(iova_tree_find(t, 0x2000));
-	ck_assert(iova_tree_check(t));
-	ck_assert_int_eq(iova_tree_remove(t, 0x1000, NULL), 0);
-	ck_assert_int_eq(iova_tree_remove(t, 0x3000, NULL), 0);
-	ck_assert_uint_eq(iova_tree_count(t), 0);
-	ck_assert_uint_eq(iova_tree_heap_bytes(t), empty_bytes);
-	ck_assert(iova_tree_check(t));
+	T_INT_EQ(iova_tree_remove(t, 0x2001, &got), -ENOENT);
+	T_INT_EQ(iova_tree_remove(t, 0x2000, &got), 0);
+	T_UINT_EQ(got.iova, 0x2000);
+	T_UINT_EQ(got.last, 0x2fff);
+	T_UINT_EQ(got.cookie, 77);
+	T_INT_EQ(iova_tree_remove(t, 0x2000, &got), -ENOENT);
+	T_NULL(iova_tree_find(t, 0x2000));
+	T_TRUE(iova_tree_check(t));
+	T_INT_EQ(iova_tree_remove(t, 0x1000, NULL), 0);
+	T_INT_EQ(iova_tree_remove(t, 0x3000, NULL), 0);
+	T_UINT_EQ(iova_tree_count(t), 0);
+	T_UINT_EQ(iova_tree_heap_bytes(t), empty_bytes);
+	T_TRUE(iova_tree_check(t));
 	iova_tree_free(t);
 }
 END_TEST
@@ -277,12 +304,12 @@ START_TEST(test_einval)
 	struct iova_area a = mk(10, 9);
 	uint64_t x;
 
-	ck_assert_int_eq(iova_tree_insert(t, &a), -EINVAL);
-	ck_assert_uint_eq(iova_tree_count(t), 0);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0, 1, 0, &x), -EINVAL);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 1, 0, 0, &x), -EINVAL);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 1, 3, 0, &x), -EINVAL);
-	ck_assert(iova_tree_check(t));
+	T_INT_EQ(iova_tree_insert(t, &a), -EINVAL);
+	T_UINT_EQ(iova_tree_count(t), 0);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0, 1, 0, &x), -EINVAL);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 1, 0, 0, &x), -EINVAL);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 1, 3, 0, &x), -EINVAL);
+	T_TRUE(iova_tree_check(t));
 	iova_tree_free(t);
 }
 END_TEST
@@ -308,23 +335,23 @@ START_TEST(test_overlap)
 		struct iova_area a = mk(0x100000 + i * 0x2000,
 					0x100000 + i * 0x2000 + 0xfff);
 
-		ck_assert_int_eq(iova_tree_insert(t, &a), 0);
-		ck_assert_int_eq(model_insert(&m, &a), 0);
+		T_INT_EQ(iova_tree_insert(t, &a), 0);
+		T_INT_EQ(model_insert(&m, &a), 0);
 	}
 	bytes = iova_tree_heap_bytes(t);
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		struct iova_area a = mk(probes[i][0], probes[i][1]);
 
-		ck_assert_int_eq(iova_tree_insert(t, &a), -EEXIST);
+		T_INT_EQ(iova_tree_insert(t, &a), -EEXIST);
 	}
 	for (i = 0; i < 2000; i++) {
 		uint64_t base = 0x100000 + i * 0x2000;
 		struct iova_area a = mk(base + rnd_below(0x1000),
 					base + 0x1000 + rnd_below(0x3000));
 
-		ck_assert_int_eq(iova_tree_insert(t, &a), -EEXIST);
+		T_INT_EQ(iova_tree_insert(t, &a), -EEXIST);
 	}
-	ck_assert_uint_eq(iova_tree_heap_bytes(t), bytes);
+	T_UINT_EQ(iova_tree_heap_bytes(t), bytes);
 	assert_same(t, &m);
 	free(m.a);
 	iova_tree_free(t);
@@ -339,71 +366,71 @@ START_TEST(test_edges)
 
 	insert_ok(t, 0, 0);
 	insert_ok(t, UINT64_MAX, UINT64_MAX);
-	ck_assert_uint_eq(iova_tree_find(t, 0)->last, 0);
-	ck_assert_uint_eq(iova_tree_find(t, UINT64_MAX)->iova, UINT64_MAX);
-	ck_assert_ptr_null(iova_tree_find(t, 1));
-	ck_assert_ptr_null(iova_tree_find(t, UINT64_MAX - 1));
+	T_UINT_EQ(iova_tree_find(t, 0)->last, 0);
+	T_UINT_EQ(iova_tree_find(t, UINT64_MAX)->iova, UINT64_MAX);
+	T_NULL(iova_tree_find(t, 1));
+	T_NULL(iova_tree_find(t, UINT64_MAX - 1));
 	p = iova_tree_find(t, UINT64_MAX);
-	ck_assert_ptr_null(iova_tree_next(t, p));
+	T_NULL(iova_tree_next(t, p));
 	p = iova_tree_next(t, iova_tree_find(t, 0));
-	ck_assert_uint_eq(p->iova, UINT64_MAX);
-	ck_assert_uint_eq(iova_tree_first_in(t, 1, UINT64_MAX)->iova,
+	T_UINT_EQ(p->iova, UINT64_MAX);
+	T_UINT_EQ(iova_tree_first_in(t, 1, UINT64_MAX)->iova,
 			  UINT64_MAX);
 
 	/* The one hole is [1, UINT64_MAX - 1]. */
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 1, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, 1);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, UINT64_MAX, 1, 0, &x), -ENOSPC);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, UINT64_MAX - 1, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, 1);
-	ck_assert_int_eq(hole(t, 2, UINT64_MAX, UINT64_MAX - 1, 1, 0, &x),
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 1, 1, 0, &x), 0);
+	T_UINT_EQ(x, 1);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, UINT64_MAX, 1, 0, &x), -ENOSPC);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, UINT64_MAX - 1, 1, 0, &x), 0);
+	T_UINT_EQ(x, 1);
+	T_INT_EQ(hole(t, 2, UINT64_MAX, UINT64_MAX - 1, 1, 0, &x),
 			 -ENOSPC);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x1000, 1ULL << 63, 0, &x), 0);
-	ck_assert_uint_eq(x, 1ULL << 63);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 1ULL << 63, 0, &x), 0);
+	T_UINT_EQ(x, 1ULL << 63);
 	/* ALIGN_UP(UINT64_MAX - 0x10, 0x100) wraps: no fit, not a bogus 0. */
-	ck_assert_int_eq(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 1, 0x100, 0,
+	T_INT_EQ(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 1, 0x100, 0,
 			      &x), -ENOSPC);
-	ck_assert_int_eq(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 1, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, UINT64_MAX - 0x10);
-	ck_assert_int_eq(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 0x10, 1, 0, &x),
+	T_INT_EQ(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 1, 1, 0, &x), 0);
+	T_UINT_EQ(x, UINT64_MAX - 0x10);
+	T_INT_EQ(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 0x10, 1, 0, &x),
 			 0);
-	ck_assert_uint_eq(x, UINT64_MAX - 0x10);
-	ck_assert_int_eq(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 0x11, 1, 0, &x),
+	T_UINT_EQ(x, UINT64_MAX - 0x10);
+	T_INT_EQ(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 0x11, 1, 0, &x),
 			 -ENOSPC);
-	ck_assert(iova_tree_check(t));
+	T_TRUE(iova_tree_check(t));
 
-	ck_assert_int_eq(iova_tree_remove(t, UINT64_MAX, NULL), 0);
+	T_INT_EQ(iova_tree_remove(t, UINT64_MAX, NULL), 0);
 	/* Tail hole [1, UINT64_MAX]: the very top can be handed out. */
-	ck_assert_int_eq(hole(t, UINT64_MAX - 1, UINT64_MAX, 2, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, UINT64_MAX - 1);
-	ck_assert_int_eq(hole(t, UINT64_MAX - 1, UINT64_MAX, 3, 1, 0, &x),
+	T_INT_EQ(hole(t, UINT64_MAX - 1, UINT64_MAX, 2, 1, 0, &x), 0);
+	T_UINT_EQ(x, UINT64_MAX - 1);
+	T_INT_EQ(hole(t, UINT64_MAX - 1, UINT64_MAX, 3, 1, 0, &x),
 			 -ENOSPC);
-	ck_assert_int_eq(iova_tree_remove(t, 0, NULL), 0);
+	T_INT_EQ(iova_tree_remove(t, 0, NULL), 0);
 
 	/* One area covering everything. */
 	insert_ok(t, 0, UINT64_MAX);
-	ck_assert_uint_eq(iova_tree_find(t, 12345)->iova, 0);
-	ck_assert_ptr_null(iova_tree_next(t, iova_tree_find(t, 0)));
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 1, 1, 0, &x), -ENOSPC);
-	ck_assert_int_eq(iova_tree_remove(t, 0, NULL), 0);
+	T_UINT_EQ(iova_tree_find(t, 12345)->iova, 0);
+	T_NULL(iova_tree_next(t, iova_tree_find(t, 0)));
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 1, 1, 0, &x), -ENOSPC);
+	T_INT_EQ(iova_tree_remove(t, 0, NULL), 0);
 
 	/* Empty tree: the whole space is one hole. */
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, UINT64_MAX, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, 0);
-	ck_assert_int_eq(hole(t, 1, UINT64_MAX, UINT64_MAX, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, 1);
-	ck_assert_int_eq(hole(t, 2, UINT64_MAX, UINT64_MAX, 1, 0, &x), -ENOSPC);
-	ck_assert_int_eq(hole(t, 2, UINT64_MAX, 1, 1ULL << 63, 0, &x), 0);
-	ck_assert_uint_eq(x, 1ULL << 63);
-	ck_assert_int_eq(hole(t, 2, UINT64_MAX, 1ULL << 63, 1ULL << 63, 0, &x),
+	T_INT_EQ(hole(t, 0, UINT64_MAX, UINT64_MAX, 1, 0, &x), 0);
+	T_UINT_EQ(x, 0);
+	T_INT_EQ(hole(t, 1, UINT64_MAX, UINT64_MAX, 1, 0, &x), 0);
+	T_UINT_EQ(x, 1);
+	T_INT_EQ(hole(t, 2, UINT64_MAX, UINT64_MAX, 1, 0, &x), -ENOSPC);
+	T_INT_EQ(hole(t, 2, UINT64_MAX, 1, 1ULL << 63, 0, &x), 0);
+	T_UINT_EQ(x, 1ULL << 63);
+	T_INT_EQ(hole(t, 2, UINT64_MAX, 1ULL << 63, 1ULL << 63, 0, &x),
 			 0);
-	ck_assert_int_eq(hole(t, 2, UINT64_MAX, (1ULL << 63) + 1, 1ULL << 63, 0,
+	T_INT_EQ(hole(t, 2, UINT64_MAX, (1ULL << 63) + 1, 1ULL << 63, 0,
 			      &x), -ENOSPC);
-	ck_assert_int_eq(hole(t, 5, 4, 1, 1, 0, &x), -ENOSPC);
-	ck_assert_int_eq(hole(t, 7, 7, 1, 1, 0, &x), -ENOSPC);
-	ck_assert_int_eq(hole(t, 7, 8, 1, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, 7);
-	ck_assert(iova_tree_check(t));
+	T_INT_EQ(hole(t, 5, 4, 1, 1, 0, &x), -ENOSPC);
+	T_INT_EQ(hole(t, 7, 7, 1, 1, 0, &x), -ENOSPC);
+	T_INT_EQ(hole(t, 7, 8, 1, 1, 0, &x), 0);
+	T_UINT_EQ(x, 7);
+	T_TRUE(iova_tree_check(t));
 	iova_tree_free(t);
 }
 END_TEST
@@ -419,51 +446,51 @@ START_TEST(test_find_hole)
 	insert_ok(t, 0x10000, 0x1ffff);
 
 	/* Before the first area. */
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x), 0);
-	ck_assert_uint_eq(x, 0);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x), 0);
+	T_UINT_EQ(x, 0);
 	/* From 1, the alignment pushes x past the end of [1, 0xfff]. */
-	ck_assert_int_eq(hole(t, 1, UINT64_MAX, 0x1000, 0x1000, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x2000);
+	T_INT_EQ(hole(t, 1, UINT64_MAX, 0x1000, 0x1000, 0, &x), 0);
+	T_UINT_EQ(x, 0x2000);
 	/* Offset OR-ed in after alignment: [0x2000, 0x2fff] gives 0x2080. */
-	ck_assert_int_eq(hole(t, 0x1000, UINT64_MAX, 0x800, 0x1000, 0x80, &x),
+	T_INT_EQ(hole(t, 0x1000, UINT64_MAX, 0x800, 0x1000, 0x80, &x),
 			 0);
-	ck_assert_uint_eq(x, 0x2080);
-	ck_assert_int_eq(hole(t, 0x1000, UINT64_MAX, 0xf80, 0x1000, 0x80, &x),
+	T_UINT_EQ(x, 0x2080);
+	T_INT_EQ(hole(t, 0x1000, UINT64_MAX, 0xf80, 0x1000, 0x80, &x),
 			 0);
-	ck_assert_uint_eq(x, 0x2080);
-	ck_assert_int_eq(hole(t, 0x1000, UINT64_MAX, 0xf81, 0x1000, 0x80, &x),
+	T_UINT_EQ(x, 0x2080);
+	T_INT_EQ(hole(t, 0x1000, UINT64_MAX, 0xf81, 0x1000, 0x80, &x),
 			 0);
-	ck_assert_uint_eq(x, 0x4080);
+	T_UINT_EQ(x, 0x4080);
 	/* Alignment pushes past the small holes. */
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x1000, 0x8000, 0, &x), 0);
-	ck_assert_uint_eq(x, 0);
-	ck_assert_int_eq(hole(t, 0x10, UINT64_MAX, 0x1000, 0x8000, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x8000);
-	ck_assert_int_eq(hole(t, 0x10, UINT64_MAX, 0x1000, 0x10000, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x20000);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 0x8000, 0, &x), 0);
+	T_UINT_EQ(x, 0);
+	T_INT_EQ(hole(t, 0x10, UINT64_MAX, 0x1000, 0x8000, 0, &x), 0);
+	T_UINT_EQ(x, 0x8000);
+	T_INT_EQ(hole(t, 0x10, UINT64_MAX, 0x1000, 0x10000, 0, &x), 0);
+	T_UINT_EQ(x, 0x20000);
 	/* Size: the 0xc000-long hole [0x4000, 0xffff] and then the tail. */
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0xc000, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x4000);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0xc001, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x20000);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0xc000, 1, 0, &x), 0);
+	T_UINT_EQ(x, 0x4000);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0xc001, 1, 0, &x), 0);
+	T_UINT_EQ(x, 0x20000);
 	/* Windows clip holes on both sides. */
-	ck_assert_int_eq(hole(t, 0x4800, 0x8fff, 0x1000, 0x1000, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x5000);
-	ck_assert_int_eq(hole(t, 0x4800, 0x57ff, 0x1000, 0x1000, 0, &x),
+	T_INT_EQ(hole(t, 0x4800, 0x8fff, 0x1000, 0x1000, 0, &x), 0);
+	T_UINT_EQ(x, 0x5000);
+	T_INT_EQ(hole(t, 0x4800, 0x57ff, 0x1000, 0x1000, 0, &x),
 			 -ENOSPC);
-	ck_assert_int_eq(hole(t, 0x4800, 0x57ff, 0x800, 0x800, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x4800);
-	ck_assert_int_eq(hole(t, 0x1000, 0x1fff, 1, 1, 0, &x), -ENOSPC);
-	ck_assert_int_eq(hole(t, 0x1000, 0x3fff, 0x1001, 1, 0, &x), -ENOSPC);
-	ck_assert_int_eq(hole(t, 0x1000, 0x3fff, 0x1000, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x2000);
-	ck_assert_int_eq(hole(t, 0x1000, 0x1ffff, 0xc000, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x4000);
-	ck_assert_int_eq(hole(t, 0x1000, 0x1ffff, 0xc001, 1, 0, &x), -ENOSPC);
+	T_INT_EQ(hole(t, 0x4800, 0x57ff, 0x800, 0x800, 0, &x), 0);
+	T_UINT_EQ(x, 0x4800);
+	T_INT_EQ(hole(t, 0x1000, 0x1fff, 1, 1, 0, &x), -ENOSPC);
+	T_INT_EQ(hole(t, 0x1000, 0x3fff, 0x1001, 1, 0, &x), -ENOSPC);
+	T_INT_EQ(hole(t, 0x1000, 0x3fff, 0x1000, 1, 0, &x), 0);
+	T_UINT_EQ(x, 0x2000);
+	T_INT_EQ(hole(t, 0x1000, 0x1ffff, 0xc000, 1, 0, &x), 0);
+	T_UINT_EQ(x, 0x4000);
+	T_INT_EQ(hole(t, 0x1000, 0x1ffff, 0xc001, 1, 0, &x), -ENOSPC);
 	/* lo inside an area, hi inside another. */
-	ck_assert_int_eq(hole(t, 0x3800, 0x10800, 0x2000, 0x2000, 0, &x), 0);
-	ck_assert_uint_eq(x, 0x4000);
-	ck_assert(iova_tree_check(t));
+	T_INT_EQ(hole(t, 0x3800, 0x10800, 0x2000, 0x2000, 0, &x), 0);
+	T_UINT_EQ(x, 0x4000);
+	T_TRUE(iova_tree_check(t));
 	iova_tree_free(t);
 }
 END_TEST
@@ -477,42 +504,42 @@ START_TEST(test_find_hole_deep)
 
 	for (i = 0; i < n; i++)
 		insert_ok(t, i * 0x1000, i * 0x1000 + 0xfff);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 1, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, n * 0x1000);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 1, 1, 0, &x), 0);
+	T_UINT_EQ(x, n * 0x1000);
 	/* Punch holes of growing size near the end, then near the start. */
-	ck_assert_int_eq(iova_tree_remove(t, 15000 * 0x1000, NULL), 0);
-	ck_assert_int_eq(iova_tree_remove(t, 15001 * 0x1000, NULL), 0);
-	ck_assert_int_eq(iova_tree_remove(t, 17000 * 0x1000, NULL), 0);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x), 0);
-	ck_assert_uint_eq(x, 15000 * 0x1000);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x2000, 0x1000, 0, &x), 0);
-	ck_assert_uint_eq(x, 15000 * 0x1000);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x2000, 0x2000, 0, &x), 0);
-	ck_assert_uint_eq(x, 15000 * 0x1000);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0x10, &x), 0);
-	ck_assert_uint_eq(x, 15000 * 0x1000 + 0x10);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x2000, 0x1000, 0x10, &x), 0);
-	ck_assert_uint_eq(x, n * 0x1000 + 0x10);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x2001, 1, 0, &x), 0);
-	ck_assert_uint_eq(x, n * 0x1000);
-	ck_assert_int_eq(hole(t, 15001 * 0x1000, UINT64_MAX, 0x1000, 1, 0, &x),
+	T_INT_EQ(iova_tree_remove(t, 15000 * 0x1000, NULL), 0);
+	T_INT_EQ(iova_tree_remove(t, 15001 * 0x1000, NULL), 0);
+	T_INT_EQ(iova_tree_remove(t, 17000 * 0x1000, NULL), 0);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x), 0);
+	T_UINT_EQ(x, 15000 * 0x1000);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x2000, 0x1000, 0, &x), 0);
+	T_UINT_EQ(x, 15000 * 0x1000);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x2000, 0x2000, 0, &x), 0);
+	T_UINT_EQ(x, 15000 * 0x1000);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0x10, &x), 0);
+	T_UINT_EQ(x, 15000 * 0x1000 + 0x10);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x2000, 0x1000, 0x10, &x), 0);
+	T_UINT_EQ(x, n * 0x1000 + 0x10);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x2001, 1, 0, &x), 0);
+	T_UINT_EQ(x, n * 0x1000);
+	T_INT_EQ(hole(t, 15001 * 0x1000, UINT64_MAX, 0x1000, 1, 0, &x),
 			 0);
-	ck_assert_uint_eq(x, 15001 * 0x1000);
-	ck_assert_int_eq(hole(t, 15001 * 0x1000 + 1, UINT64_MAX, 0x1000, 1, 0,
+	T_UINT_EQ(x, 15001 * 0x1000);
+	T_INT_EQ(hole(t, 15001 * 0x1000 + 1, UINT64_MAX, 0x1000, 1, 0,
 			      &x), 0);
-	ck_assert_uint_eq(x, 17000 * 0x1000);
-	ck_assert_int_eq(hole(t, 0, 17000 * 0x1000 + 0xffe, 0x1000, 0x1000, 0,
+	T_UINT_EQ(x, 17000 * 0x1000);
+	T_INT_EQ(hole(t, 0, 17000 * 0x1000 + 0xffe, 0x1000, 0x1000, 0,
 			      &x), 0);
-	ck_assert_uint_eq(x, 15000 * 0x1000);
-	ck_assert_int_eq(hole(t, 15002 * 0x1000, 17000 * 0x1000 + 0xfff, 0x1000,
+	T_UINT_EQ(x, 15000 * 0x1000);
+	T_INT_EQ(hole(t, 15002 * 0x1000, 17000 * 0x1000 + 0xfff, 0x1000,
 			      0x1000, 0, &x), 0);
-	ck_assert_uint_eq(x, 17000 * 0x1000);
-	ck_assert_int_eq(hole(t, 15002 * 0x1000, 17000 * 0x1000 + 0xffe, 0x1000,
+	T_UINT_EQ(x, 17000 * 0x1000);
+	T_INT_EQ(hole(t, 15002 * 0x1000, 17000 * 0x1000 + 0xffe, 0x1000,
 			      0x1000, 0, &x), -ENOSPC);
-	ck_assert_int_eq(iova_tree_remove(t, 3 * 0x1000, NULL), 0);
-	ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x), 0);
-	ck_assert_uint_eq(x, 3 * 0x1000);
-	ck_assert(iova_tree_check(t));
+	T_INT_EQ(iova_tree_remove(t, 3 * 0x1000, NULL), 0);
+	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x), 0);
+	T_UINT_EQ(x, 3 * 0x1000);
+	T_TRUE(iova_tree_check(t));
 	iova_tree_free(t);
 }
 END_TEST
@@ -527,36 +554,36 @@ START_TEST(test_fill_density)
 
 	for (i = 0; i < n; i++)
 		insert_ok(t, i * 0x2000, i * 0x2000 + 0xfff);
-	ck_assert(iova_tree_check(t));
-	ck_assert_uint_le((iova_tree_heap_bytes(t) - empty) / n, 40);
+	T_TRUE(iova_tree_check(t));
+	T_UINT_LE((iova_tree_heap_bytes(t) - empty) / n, 40);
 	for (i = 0; i < n; i++)
-		ck_assert_uint_eq(iova_tree_find(t, i * 0x2000 + 5)->iova,
+		T_UINT_EQ(iova_tree_find(t, i * 0x2000 + 5)->iova,
 				  i * 0x2000);
 	/* Fill every gap, lowest first, as a lowest-fit allocator would. */
 	for (i = 0; i < n; i++) {
 		uint64_t x;
 
-		ck_assert_int_eq(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x),
+		T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x),
 				 0);
-		ck_assert_uint_eq(x, i * 0x2000 + 0x1000);
+		T_UINT_EQ(x, i * 0x2000 + 0x1000);
 		insert_ok(t, x, x + 0xfff);
 	}
-	ck_assert(iova_tree_check(t));
-	ck_assert_uint_le((iova_tree_heap_bytes(t) - empty) / (2 * n), 40);
+	T_TRUE(iova_tree_check(t));
+	T_UINT_LE((iova_tree_heap_bytes(t) - empty) / (2 * n), 40);
 	/* Remove everything from the front, as a teardown does. */
 	for (i = 0; i < 2 * n; i++) {
 		struct iova_area *a = iova_tree_first_in(t, 0, UINT64_MAX);
 
-		ck_assert_uint_eq(a->iova, i * 0x1000);
-		ck_assert_int_eq(iova_tree_remove(t, a->iova, NULL), 0);
+		T_UINT_EQ(a->iova, i * 0x1000);
+		T_INT_EQ(iova_tree_remove(t, a->iova, NULL), 0);
 	}
-	ck_assert_uint_eq(iova_tree_heap_bytes(t), empty);
-	ck_assert(iova_tree_check(t));
+	T_UINT_EQ(iova_tree_heap_bytes(t), empty);
+	T_TRUE(iova_tree_check(t));
 
 	for (i = n; i-- > 0;)
 		insert_ok(t, i * 0x2000, i * 0x2000 + 0xfff);
-	ck_assert(iova_tree_check(t));
-	ck_assert_uint_le((iova_tree_heap_bytes(t) - empty) / n, 40);
+	T_TRUE(iova_tree_check(t));
+	T_UINT_LE((iova_tree_heap_bytes(t) - empty) / n, 40);
 	iova_tree_free(t);
 }
 END_TEST
@@ -570,7 +597,7 @@ START_TEST(test_remove_density)
 	uint64_t *perm = malloc(n * sizeof(*perm));
 	uint64_t i;
 
-	ck_assert_ptr_nonnull(perm);
+	T_NONNULL(perm);
 	rng_state = 0x1234567;
 	for (i = 0; i < n; i++) {
 		insert_ok(t, i * 0x1000, i * 0x1000 + 0x7ff);
@@ -583,13 +610,13 @@ START_TEST(test_remove_density)
 		perm[j] = tmp;
 	}
 	for (i = 0; i < n / 2; i++)
-		ck_assert_int_eq(iova_tree_remove(t, perm[i] * 0x1000, NULL), 0);
-	ck_assert(iova_tree_check(t));
-	ck_assert_uint_le((iova_tree_heap_bytes(t) - empty) / (n / 2), 72);
+		T_INT_EQ(iova_tree_remove(t, perm[i] * 0x1000, NULL), 0);
+	T_TRUE(iova_tree_check(t));
+	T_UINT_LE((iova_tree_heap_bytes(t) - empty) / (n / 2), 72);
 	for (; i < n; i++)
-		ck_assert_int_eq(iova_tree_remove(t, perm[i] * 0x1000, NULL), 0);
-	ck_assert_uint_eq(iova_tree_heap_bytes(t), empty);
-	ck_assert(iova_tree_check(t));
+		T_INT_EQ(iova_tree_remove(t, perm[i] * 0x1000, NULL), 0);
+	T_UINT_EQ(iova_tree_heap_bytes(t), empty);
+	T_TRUE(iova_tree_check(t));
 	free(perm);
 	iova_tree_free(t);
 }
@@ -597,10 +624,16 @@ END_TEST
 
 /* ---- randomized differential test ---- */
 
+/*
+ * Granularity of the random addresses and lengths: bytes, or pages, which
+ * is what exercises the alignment capacities the tree keeps.
+ */
+static unsigned rnd_shift;
+
 /* Addresses cluster near 0, the middle and UINT64_MAX to hit every edge. */
 static uint64_t rnd_addr(void)
 {
-	uint64_t off = rnd_below(1 << 16);
+	uint64_t off = rnd_below(1 << 16) << rnd_shift;
 
 	switch (rnd_below(4)) {
 	case 0:
@@ -616,13 +649,13 @@ static uint64_t rnd_len(void)
 {
 	switch (rnd_below(8)) {
 	case 0:
-		return 1;
+		return 1ULL << rnd_shift;
 	case 1:
-		return 1 + rnd_below(1 << 12);
+		return (1 + rnd_below(1 << 12)) << rnd_shift;
 	case 2:
 		return 1ULL << rnd_below(64);
 	default:
-		return 1 + rnd_below(64);
+		return (1 + rnd_below(64)) << rnd_shift;
 	}
 }
 
@@ -637,7 +670,8 @@ static void rnd_hole_args(struct hole_args *q)
 		q->hi = tmp;
 	}
 	q->length = rnd_len();
-	q->align = 1ULL << (rnd_below(3) ? rnd_below(8) : rnd_below(64));
+	q->align = 1ULL << (rnd_below(3) ? rnd_shift + rnd_below(10) :
+			    rnd_below(64));
 	q->offset = rnd_below(2) ? 0 : rnd_below(q->align);
 }
 
@@ -650,13 +684,14 @@ static int check_hole(const struct iova_tree *t, const struct model *m,
 				     q->offset, got);
 	int rm = model_find_hole(m, q, &want);
 
-	ck_assert_int_eq(rt, rm);
+	T_INT_EQ(rt, rm);
 	if (!rt)
-		ck_assert_uint_eq(*got, want);
+		T_UINT_EQ(*got, want);
 	return rt;
 }
 
-static void run_random(uint64_t seed, unsigned ops, size_t max_live)
+static void run_random(uint64_t seed, unsigned ops, size_t max_live,
+		       unsigned shift)
 {
 	struct iova_tree *t = iova_tree_new();
 	size_t empty = iova_tree_heap_bytes(t);
@@ -664,6 +699,7 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live)
 	unsigned op;
 
 	rng_state = seed;
+	rnd_shift = shift;
 	for (op = 0; op < ops; op++) {
 		unsigned r = rnd_below(100);
 		bool shrink = m.n > max_live;
@@ -678,7 +714,7 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live)
 			if (!rnd_below(200))
 				a.last = iova - 1;
 			a.cookie = op;
-			ck_assert_int_eq(iova_tree_insert(t, &a),
+			T_INT_EQ(iova_tree_insert(t, &a),
 					 model_insert(&m, &a));
 		} else if (shrink || r < 65) {
 			struct iova_area got, want;
@@ -690,9 +726,9 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live)
 			else
 				iova = rnd_addr();
 			rt = iova_tree_remove(t, iova, &got);
-			ck_assert_int_eq(rt, model_remove(&m, iova, &want));
+			T_INT_EQ(rt, model_remove(&m, iova, &want));
 			if (!rt)
-				ck_assert(area_eq(&got, &want));
+				T_TRUE(area_eq(&got, &want));
 		} else if (r < 75) {
 			uint64_t x = rnd_below(2) || !m.n ? rnd_addr() :
 				     m.a[rnd_below(m.n)].last;
@@ -700,9 +736,9 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live)
 			const struct iova_area *g = iova_tree_find(t, x);
 
 			if (w)
-				ck_assert(g && area_eq(g, w));
+				T_TRUE(g && area_eq(g, w));
 			else
-				ck_assert_ptr_null(g);
+				T_NULL(g);
 		} else if (r < 82) {
 			uint64_t f = rnd_addr(), l = rnd_addr();
 			const struct iova_area *w = model_first_in(&m, f, l);
@@ -710,18 +746,18 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live)
 			unsigned k;
 
 			if (!w) {
-				ck_assert_ptr_null(g);
+				T_NULL(g);
 				continue;
 			}
-			ck_assert(g && area_eq(g, w));
+			T_TRUE(g && area_eq(g, w));
 			/* A short walk with next(). */
 			for (k = 0; k < 40 && g; k++) {
 				w = w + 1 < m.a + m.n ? w + 1 : NULL;
 				g = iova_tree_next(t, g);
 				if (w)
-					ck_assert(g && area_eq(g, w));
+					T_TRUE(g && area_eq(g, w));
 				else
-					ck_assert_ptr_null(g);
+					T_NULL(g);
 			}
 		} else {
 			struct hole_args q;
@@ -733,12 +769,12 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live)
 				struct iova_area a = mk(x, x + q.length - 1);
 				uint64_t tmp;
 
-				ck_assert_uint_ge(x, q.lo);
-				ck_assert_uint_le(x + q.length - 1, q.hi);
-				ck_assert(!__builtin_add_overflow(x, q.length - 1,
+				T_UINT_GE(x, q.lo);
+				T_UINT_LE(x + q.length - 1, q.hi);
+				T_TRUE(!__builtin_add_overflow(x, q.length - 1,
 								  &tmp));
-				ck_assert_int_eq(iova_tree_insert(t, &a), 0);
-				ck_assert_int_eq(model_insert(&m, &a), 0);
+				T_INT_EQ(iova_tree_insert(t, &a), 0);
+				T_INT_EQ(model_insert(&m, &a), 0);
 			}
 		}
 		if (op % 512 == 0)
@@ -748,12 +784,12 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live)
 	while (m.n) {
 		uint64_t iova = m.a[rnd_below(m.n)].iova;
 
-		ck_assert_int_eq(iova_tree_remove(t, iova, NULL), 0);
-		ck_assert_int_eq(model_remove(&m, iova, NULL), 0);
+		T_INT_EQ(iova_tree_remove(t, iova, NULL), 0);
+		T_INT_EQ(model_remove(&m, iova, NULL), 0);
 		if (m.n % 256 == 0)
 			assert_same(t, &m);
 	}
-	ck_assert_uint_eq(iova_tree_heap_bytes(t), empty);
+	T_UINT_EQ(iova_tree_heap_bytes(t), empty);
 	free(m.a);
 	iova_tree_free(t);
 }
@@ -761,13 +797,19 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live)
 START_TEST(test_random_small)
 {
 	/* Few live areas: leaf-only and two-level trees, many edge hits. */
-	run_random(0x9e3779b97f4a7c15ULL, 30000, 40);
+	run_random(0x9e3779b97f4a7c15ULL, 30000, 40, 0);
 }
 END_TEST
 
 START_TEST(test_random_large)
 {
-	run_random(0xd1b54a32d192ed03ULL, 60000, 3000);
+	run_random(0xd1b54a32d192ed03ULL, 40000, 3000, 0);
+}
+END_TEST
+
+START_TEST(test_random_pages)
+{
+	run_random(0x2545f4914f6cdd1dULL, 40000, 3000, 12);
 }
 END_TEST
 
@@ -797,14 +839,14 @@ START_TEST(test_random_alloc)
 			if (!check_hole(t, &m, &q, &x)) {
 				struct iova_area a = mk(x, x + q.length - 1);
 
-				ck_assert_int_eq(iova_tree_insert(t, &a), 0);
-				ck_assert_int_eq(model_insert(&m, &a), 0);
+				T_INT_EQ(iova_tree_insert(t, &a), 0);
+				T_INT_EQ(model_insert(&m, &a), 0);
 			}
 		} else if (m.n) {
 			uint64_t iova = m.a[rnd_below(m.n)].iova;
 
-			ck_assert_int_eq(iova_tree_remove(t, iova, NULL), 0);
-			ck_assert_int_eq(model_remove(&m, iova, NULL), 0);
+			T_INT_EQ(iova_tree_remove(t, iova, NULL), 0);
+			T_INT_EQ(model_remove(&m, iova, NULL), 0);
 		}
 		if (op % 1024 == 0)
 			assert_same(t, &m);
@@ -831,6 +873,7 @@ Suite *iova_tree_suite(void)
 	tcase_add_test(tc, test_remove_density);
 	tcase_add_test(tc, test_random_small);
 	tcase_add_test(tc, test_random_large);
+	tcase_add_test(tc, test_random_pages);
 	tcase_add_test(tc, test_random_alloc);
 	/* Generous for valgrind; the suite takes well under 2 s natively. */
 	tcase_set_timeout(tc, 300);

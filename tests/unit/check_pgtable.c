@@ -823,6 +823,20 @@ START_TEST(test_unmap_split)
 			  (M2 + K4) | SIM_FL_P | SIM_FL_RW | SIM_FL_PWT | SIM_FL_PS /* PAT */);
 	ck_assert_uint_eq(level, 1);
 	check_walk(pt, M2 + 3 * K4 + 1, M2 + 3 * K4 + 1, K4);
+	/* ... and stays at bit 12 when a 1G leaf becomes 2M leaves */
+	ck_assert_int_eq(sim_pt_map(pt, G1, 3 * G1, G1, SIM_PT_R), 0);
+	{
+		const uint64_t *t = (const uint64_t *)(uintptr_t)sim_pt_root(pt);
+
+		t = (const uint64_t *)(uintptr_t)(get(t, idx_of(G1, 4)) & SIM_PT_ADDR_MASK);
+		put((uint64_t *)(uintptr_t)t, idx_of(G1, 3),
+		    raw_leaf(pt, G1, &level) | SIM_FL_PAT_LARGE);
+	}
+	ck_assert_int_eq(sim_pt_unmap(pt, G1 + M2, M2, NULL), 0);
+	ck_assert_uint_eq(raw_leaf(pt, G1 + 2 * M2, &level),
+			  (3 * G1 + 2 * M2) | SIM_FL_P | SIM_FL_PS | SIM_FL_PAT_LARGE | SIM_FL_XD);
+	ck_assert_uint_eq(level, 2);
+	check_walk(pt, G1 + 2 * M2 + 5, 3 * G1 + 2 * M2 + 5, M2);
 	sim_pt_free(pt);
 }
 END_TEST

@@ -15,8 +15,17 @@
 #include <string.h>
 
 #include "sim-private.h"
+#include "../../fault-private.h"
 
 #define X(v) ((unsigned long long)(v))
+
+static enum ioasid_fault_reason reason_of(enum sim_pt_fault f);
+
+/* What a failed translation tells the fault path. */
+struct sim_fault_info {
+	struct ioasid_hwpt *hwpt; /* NULL: nothing attached */
+	uint32_t reason;          /* enum ioasid_fault_reason; 0 = not a fault */
+};
 
 struct xlate {
 	uint64_t host;      /* host address of the IOVA */
@@ -187,7 +196,8 @@ static struct ioasid_hwpt *context_entry(struct ioasid_ctx *ctx, struct sim_ctx 
 }
 
 static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_dev *dev,
-		     uint32_t pasid, uint64_t iova, bool write, struct xlate *x)
+		     uint32_t pasid, uint64_t iova, bool write, struct xlate *x,
+		     struct sim_fault_info *fi)
 {
 	unsigned int access = write ? SIM_PT_W : SIM_PT_R;
 	struct sim_dev *sd = dev->be;
@@ -198,10 +208,13 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 	int err;
 
 	h = context_entry(ctx, sim, dev, pasid);
-	if (!h)
+	fi->hwpt = h;
+	if (!h) {
+		fi->reason = IOASID_FAULT_R_BLOCKED;
 		return ioasid_err(ctx, -EFAULT,
 				  "DMA blocked: %s has nothing attached at PASID %d (iova 0x%llx)",
 				  dev->name, (int)pasid, X(iova));
+	}
 	if (sd->devtlb) {
 		e = sim_iotlb_lookup(sd->devtlb, h->obj.id, pasid, iova);
 		if (e)
@@ -225,12 +238,15 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 			/* compare the page: the same host page and permissions? */
 			if (err || now.host != x->host || now.perm != x->perm) {
 				record_stale(sim, dev, pasid, h, iova, x, &now, err);
-				if (sim->stale_mode == IOASID_SIM_STALE_STRICT)
+				if (sim->stale_mode == IOASID_SIM_STALE_STRICT) {
+					fi->reason = 0; /* refused, not a translation fault */
 					return ioasid_err(ctx, -EIO,
 							  "stale cached translation of iova 0x%llx (HWPT %u) refused in strict mode",
 							  X(iova), h->obj.id);
+				}
 			}
 		}
+		fi->reason = IOASID_FAULT_R_PERMISSION;
 		if (!(x->perm & access))
 			return ioasid_err(ctx, -EACCES,
 					  "%s %s at iova 0x%llx: the cached translation is %s-only",
@@ -244,6 +260,7 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 	if (hwpt_is_paging(h) ? h->dirty_enabled : true)
 		flags |= SIM_PT_WALK_SET_AD;
 	err = walk(sim, h, iova, flags, x, &fault);
+	fi->reason = reason_of(fault.fault_reason);
 	if (err)
 		return ioasid_err(ctx, err == -EACCES ? -EACCES : -EFAULT,
 				  "%s %s at iova 0x%llx (PASID %d, HWPT %u): %s at level %u",
@@ -257,19 +274,197 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 	return 0;
 }
 
+/* ---- DMA requests, page requests and their completion ---- */
+
+#define DMA_MAX_ROUNDS 4 /* page request rounds one DMA may go through */
+
+static enum ioasid_fault_reason reason_of(enum sim_pt_fault f)
+{
+	switch (f) {
+	case SIM_PT_FAULT_PERM:
+		return IOASID_FAULT_R_PERMISSION;
+	case SIM_PT_FAULT_RESERVED_BIT:
+		return IOASID_FAULT_R_RESERVED;
+	default:
+		return IOASID_FAULT_R_NOT_PRESENT;
+	}
+}
+
+static void pending_finish(struct sim_pending *p, int err)
+{
+	p->state = SIM_DMA_DONE;
+	p->err = err;
+}
+
+static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pending *p);
+static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, void *data);
+
+/*
+ * A translation of @p failed at @at with @err. Route the fault by what is
+ * attached at (device, PASID): a PRI device on an HWPT with a fault queue
+ * raises a page request group there (-EAGAIN: the request waits); anything
+ * else raises an unrecoverable record (to that queue, or the context's
+ * log) and returns @err.
+ */
+static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_dev *dev,
+		     struct sim_pending *p, uint64_t at, int err, const struct sim_fault_info *fi)
+{
+	struct ioasid_fault_queue *q = NULL;
+	struct ioasid_fault recs[FAULT_GROUP_MAX];
+	struct sim_dev *sd = dev->be;
+	char msg[IOASID_ERRMSG_MAX];
+	uint32_t n = 0, base;
+	uint64_t pg;
+	int r;
+
+	if (!fi->reason)
+		return err; /* refused (strict stale mode), not a translation fault */
+	if (fi->hwpt && (fi->hwpt->flags & IOASID_HWPT_FAULT_ID_VALID))
+		q = fault_queue_get(ctx, fi->hwpt->fault_queue);
+	memset(recs, 0, sizeof(recs));
+	base = IOASID_FAULT_F_ADDR_VALID | (p->write ? IOASID_FAULT_F_WRITE : IOASID_FAULT_F_READ) |
+	       (p->pasid != IOASID_PASID_NONE ? IOASID_FAULT_F_PASID_VALID : 0);
+	if (q && dev->props.pri && fi->reason != IOASID_FAULT_R_BLOCKED &&
+	    fi->reason != IOASID_FAULT_R_RESERVED && p->rounds < DMA_MAX_ROUNDS) {
+		/* one request per page that does not translate, up to a group's worth */
+		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
+		for (pg = at & ~0xfffull; n < FAULT_GROUP_MAX && pg < p->iova + p->len; pg += 0x1000) {
+			struct sim_fault_info f2 = { 0 };
+			struct xlate x;
+
+			if (n && !translate(ctx, sim, dev, p->pasid, pg, p->write, &x, &f2))
+				break;
+			recs[n].flags = base;
+			recs[n].reason = IOASID_FAULT_R_PAGE_REQUEST;
+			recs[n].dev = dev->obj.id;
+			recs[n].pasid = p->pasid;
+			recs[n].addr = pg;
+			recs[n].grpid = (uint16_t)(sd->next_grpid & 0x1ff);
+			n++;
+			if (pg + 0x1000 < pg)
+				break;
+		}
+		sd->next_grpid++;
+		p->rounds++;
+		r = fault_raise_group(ctx, q, fi->hwpt->obj.id, recs, n, dma_resume, p, &p->cookie);
+		if (r == 0)
+			return -EAGAIN;
+		/* a full queue answered FAILURE at once: dma_resume ended @p */
+		return p->err ? p->err : r;
+	}
+	recs[0].flags = base | IOASID_FAULT_F_LAST;
+	recs[0].reason = fi->reason;
+	recs[0].dev = dev->obj.id;
+	recs[0].pasid = p->pasid;
+	recs[0].addr = at & ~0xfffull;
+	recs[0].hwpt = fi->hwpt ? fi->hwpt->obj.id : 0;
+	fault_raise_unrecoverable(ctx, q, &recs[0]);
+	return err;
+}
+
+/* A group this DMA waited on was answered. */
+static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, void *data)
+{
+	struct sim_pending *p = data;
+
+	if (p->cookie != cookie || p->state != SIM_DMA_PENDING)
+		return;
+	p->cookie = 0;
+	if (code == IOASID_FAULT_SUCCESS) {
+		/* the owner fixed the tables: the device retries */
+		dma_run(ctx, ctx->be, p);
+		return;
+	}
+	pending_finish(p, code == IOASID_FAULT_INVALID ? -EFAULT : -EIO);
+	ioasid_log(ctx, IOASID_LOG_DEBUG, "DMA %llu at 0x%llx ended by a %s response",
+		   X(p->handle), X(p->iova + p->done),
+		   code == IOASID_FAULT_INVALID ? "INVALID" : "FAILURE");
+}
+
+/*
+ * Translate and copy from p->done on. A failure either raises a page
+ * request group (PRI device, queue on the HWPT: the request stays pending)
+ * or an unrecoverable record, and ends the request.
+ */
+static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pending *p)
+{
+	struct ioasid_dev *dev = dev_get(ctx, p->dev);
+	int err = 0;
+
+	if (!dev) {
+		pending_finish(p, -ENODEV);
+		return -ENODEV;
+	}
+	while (p->done < p->len) {
+		uint64_t at = p->iova + p->done, n;
+		struct sim_fault_info fi = { 0 };
+		struct xlate x;
+
+		if (p->done && at < p->iova) {
+			err = ioasid_err(ctx, -EFAULT, "DMA of %zu bytes from 0x%llx wraps", p->len,
+					 X(p->iova));
+			break;
+		}
+		err = translate(ctx, sim, dev, p->pasid, at, p->write, &x, &fi);
+		if (err) {
+			sim->faults++;
+			err = dma_fault(ctx, sim, dev, p, at, err, &fi);
+			if (err == -EAGAIN)
+				return err; /* waiting for the page request's answer */
+			break;
+		}
+		n = IOASID_MIN((uint64_t)(p->len - p->done), x.page_size - (at & (x.page_size - 1)));
+		if (p->write)
+			memcpy((void *)(uintptr_t)x.host, p->buf + p->done, n);
+		else
+			memcpy(p->buf + p->done, (const void *)(uintptr_t)x.host, n);
+		p->done += n;
+		sim->dma_bytes += n;
+	}
+	pending_finish(p, err);
+	return err;
+}
+
 static struct sim_ctx *sim_ctx_of(struct ioasid_ctx *ctx)
 {
 	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
 }
 
-IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
-				 uint64_t iova, void *buf, size_t len, bool write,
-				 size_t *ret_done)
+static struct sim_pending *pending_find(struct sim_ctx *sim, uint64_t handle,
+					struct sim_pending ***ret_pp)
 {
-	struct ioasid_dev *dev;
+	struct sim_pending **pp;
+
+	for (pp = &sim->pending; *pp; pp = &(*pp)->next) {
+		if ((*pp)->handle == handle) {
+			if (ret_pp)
+				*ret_pp = pp;
+			return *pp;
+		}
+	}
+	return NULL;
+}
+
+/* Hand a finished request's result back and forget it. */
+static int pending_collect(struct sim_ctx *sim, struct sim_pending **pp, size_t *ret_done)
+{
+	struct sim_pending *p = *pp;
+	int err = p->err;
+
+	if (ret_done)
+		*ret_done = p->done;
+	*pp = p->next;
+	ioasid_free(p);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+					uint64_t iova, void *buf, size_t len, bool write,
+					uint64_t *ret_handle, size_t *ret_done)
+{
+	struct sim_pending *p;
 	struct sim_ctx *sim;
-	size_t done = 0;
-	int err = 0;
+	int err;
 
 	if (ret_done)
 		*ret_done = 0;
@@ -283,41 +478,132 @@ IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32
 		err = ioasid_err(ctx, -EOPNOTSUPP, "DMA is simulated only on a sim context");
 		goto out;
 	}
-	dev = dev_get(ctx, dev_id);
-	if (!dev) {
+	if (!dev_get(ctx, dev_id)) {
 		err = ioasid_err(ctx, -ENOENT, "no bound device with id %u", dev_id);
 		goto out;
 	}
+	p = ioasid_calloc(1, sizeof(*p));
+	if (!p) {
+		err = ioasid_err(ctx, -ENOMEM, "out of memory for a DMA request");
+		goto out;
+	}
+	p->handle = ++sim->next_handle;
+	p->dev = dev_id;
+	p->pasid = pasid;
+	p->iova = iova;
+	p->buf = buf;
+	p->len = len;
+	p->write = write;
+	p->state = SIM_DMA_PENDING;
 	if (write)
 		sim->dma_writes++;
 	else
 		sim->dma_reads++;
-	while (done < len) {
-		uint64_t at = iova + done, n;
-		struct xlate x;
-
-		if (done && at < iova) {
-			err = ioasid_err(ctx, -EFAULT, "DMA of %zu bytes from 0x%llx wraps", len,
-					 X(iova));
-			break;
-		}
-		err = translate(ctx, sim, dev, pasid, at, write, &x);
-		if (err) {
-			sim->faults++;
-			break;
-		}
-		n = IOASID_MIN((uint64_t)(len - done), x.page_size - (at & (x.page_size - 1)));
-		if (write)
-			memcpy((void *)(uintptr_t)x.host, (const uint8_t *)buf + done, n);
-		else
-			memcpy((uint8_t *)buf + done, (const void *)(uintptr_t)x.host, n);
-		done += n;
+	/* listed first: an answer may arrive while it is still being raised */
+	p->next = sim->pending;
+	sim->pending = p;
+	dma_run(ctx, sim, p);
+	if (p->state == SIM_DMA_PENDING) {
+		if (ret_handle)
+			*ret_handle = p->handle;
+		if (ret_done)
+			*ret_done = p->done;
+		err = ioasid_err(ctx, -EAGAIN,
+				 "DMA %llu waits for page request group %llu at 0x%llx",
+				 X(p->handle), X(p->cookie), X(p->iova + p->done));
+	} else {
+		err = pending_collect(sim, &sim->pending, ret_done);
 	}
-	sim->dma_bytes += done;
 out:
-	if (ret_done)
-		*ret_done = done;
 	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle, size_t *ret_done)
+{
+	struct sim_pending *p, **pp;
+	struct sim_ctx *sim;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	sim = sim_ctx_of(ctx);
+	if (!sim)
+		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
+	else if (!(p = pending_find(sim, handle, &pp)))
+		err = ioasid_err(ctx, -ENOENT, "no DMA request with handle %llu", X(handle));
+	else if (p->state == SIM_DMA_PENDING) {
+		if (ret_done)
+			*ret_done = p->done;
+		err = -EAGAIN;
+	} else
+		err = pending_collect(sim, pp, ret_done);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
+				      uint64_t timeout_ns, size_t *ret_done)
+{
+	struct sim_pending *p, **pp;
+	struct timespec ts;
+	struct sim_ctx *sim;
+	uint64_t deadline;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	deadline = timeout_ns > UINT64_MAX - deadline ? UINT64_MAX : deadline + timeout_ns;
+	ts.tv_sec = (time_t)(deadline / 1000000000ull);
+	ts.tv_nsec = (long)(deadline % 1000000000ull);
+	ctx_lock(ctx);
+	sim = sim_ctx_of(ctx);
+	if (!sim) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
+		goto out;
+	}
+	for (;;) {
+		p = pending_find(sim, handle, &pp);
+		if (!p) {
+			err = ioasid_err(ctx, -ENOENT, "no DMA request with handle %llu", X(handle));
+			break;
+		}
+		if (p->state != SIM_DMA_PENDING) {
+			err = pending_collect(sim, pp, ret_done);
+			break;
+		}
+		if (deadline == UINT64_MAX) {
+			pthread_cond_wait(&ctx->fault_cond, &ctx->lock);
+		} else if (pthread_cond_timedwait(&ctx->fault_cond, &ctx->lock, &ts) == ETIMEDOUT) {
+			p = pending_find(sim, handle, &pp);
+			if (p && p->state == SIM_DMA_PENDING) {
+				if (ret_done)
+					*ret_done = p->done;
+				err = ioasid_err(ctx, -ETIMEDOUT,
+						 "DMA %llu still waits for a page response after %llu ns",
+						 X(handle), X(timeout_ns));
+				break;
+			}
+		}
+	}
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+				 uint64_t iova, void *buf, size_t len, bool write,
+				 size_t *ret_done)
+{
+	uint64_t handle;
+	int err;
+
+	err = ioasid_sim_dma_submit(ctx, dev_id, pasid, iova, buf, len, write, &handle, ret_done);
+	if (err == -EAGAIN)
+		err = ioasid_sim_dma_wait(ctx, handle, UINT64_MAX, ret_done);
 	return err;
 }
 

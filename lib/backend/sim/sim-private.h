@@ -13,6 +13,23 @@
 
 #define SIM_STALE_RING 256
 
+enum { SIM_DMA_PENDING = 1, SIM_DMA_DONE = 2 };
+
+/* A DMA request; pending while a page request group waits for its answer. */
+struct sim_pending {
+	uint64_t handle;
+	uint64_t cookie;   /* the group it waits on, 0 = none */
+	int state;         /* SIM_DMA_* */
+	int err;
+	uint32_t dev, pasid;
+	uint32_t rounds;   /* page request groups raised so far */
+	bool write;
+	uint64_t iova;
+	uint8_t *buf;
+	size_t len, done;
+	struct sim_pending *next;
+};
+
 struct sim_ctx {
 	struct sim_profile *profile;
 	ioasid_sim_event_cb ev_cb;
@@ -29,6 +46,9 @@ struct sim_ctx {
 	uint64_t walks, walk_reads, invalidations, inv_entries;
 	uint64_t devtlb_hits, devtlb_misses;
 	uint64_t dma_reads, dma_writes, dma_bytes, faults, stale_hits;
+
+	struct sim_pending *pending; /* DMA requests not collected yet */
+	uint64_t next_handle;
 };
 
 /* Per paging or nested HWPT. */
@@ -40,6 +60,7 @@ struct sim_hwpt {
 /* Per bound device. */
 struct sim_dev {
 	struct sim_iotlb *devtlb; /* ATS devices only */
+	uint32_t next_grpid;      /* PCIe page request group index */
 };
 
 /* The capability chain of one simulated device (sim-caps.c). */

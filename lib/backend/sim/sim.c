@@ -61,6 +61,12 @@ static void sim_close(struct ioasid_ctx *ctx)
 {
 	struct sim_ctx *sim = ctx->be;
 
+	while (sim->pending) {
+		struct sim_pending *p = sim->pending;
+
+		sim->pending = p->next;
+		ioasid_free(p);
+	}
 	sim_iotlb_free(sim->iotlb);
 	sim_pasid_cache_free(sim->pasid_cache);
 	sim_profile_free(sim->profile);

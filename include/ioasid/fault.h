@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libioasid: I/O page faults — fault queues, records, page-request groups
+ * and their responses.
+ *
+ * A fault queue belongs to a set (the owner of the address spaces behind
+ * it) and is bound to an HWPT when the HWPT is allocated
+ * (IOASID_HWPT_FAULT_ID_VALID, as iommufd's fault_id); an IOAS attach may
+ * ask for a queue too (struct ioasid_attach_opts.fault_queue). A fault from
+ * (device, PASID) goes to the queue of whatever is attached there — the
+ * PASID's owner — never to the device owner's or another set's queue.
+ *
+ * Page requests come in groups; a group is delivered only whole (its last
+ * record has IOASID_FAULT_F_LAST) and gets exactly one response, naming the
+ * group's cookie, after it was read. Groups left unanswered are answered
+ * FAILURE after the queue's timeout, so a device never hangs; a full queue
+ * answers FAILURE and counts the overflow; detaching or replacing the HWPT
+ * answers its pending groups INVALID. No fault is dropped without a count.
+ */
+#ifndef IOASID_FAULT_H
+#define IOASID_FAULT_H
+
+#include <ioasid/ctx.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Access and kind flags of a record. */
+#define IOASID_FAULT_F_READ      (1u << 0)
+#define IOASID_FAULT_F_WRITE     (1u << 1)
+#define IOASID_FAULT_F_EXEC      (1u << 2)
+#define IOASID_FAULT_F_PRIV      (1u << 3)  /* privileged (supervisor) request */
+#define IOASID_FAULT_F_LAST      (1u << 4)  /* last record of its group */
+#define IOASID_FAULT_F_PAGE_REQ  (1u << 5)  /* recoverable: the group needs a response */
+/* Validity of the optional fields. */
+#define IOASID_FAULT_F_ADDR_VALID  (1u << 8)
+#define IOASID_FAULT_F_PASID_VALID (1u << 9)
+#define IOASID_FAULT_F_GROUP_VALID (1u << 10)
+#define IOASID_FAULT_F_PRIV_VALID  (1u << 11) /* private_data[] is meaningful */
+
+/* Why a record was raised. */
+enum ioasid_fault_reason {
+	IOASID_FAULT_R_PAGE_REQUEST = 1, /* a page request (PRI) */
+	IOASID_FAULT_R_NOT_PRESENT = 2,  /* no translation */
+	IOASID_FAULT_R_PERMISSION = 3,   /* the translation lacks the access */
+	IOASID_FAULT_R_BLOCKED = 4,      /* nothing attached at (device, PASID) */
+	IOASID_FAULT_R_RESERVED = 5,     /* a malformed table entry */
+};
+
+/*
+ * One fault record, the same for every backend. 64 bytes; new fields are
+ * only ever added at the end.
+ */
+struct ioasid_fault {
+	uint32_t flags;    /* IOASID_FAULT_F_* */
+	uint32_t reason;   /* enum ioasid_fault_reason */
+	uint32_t dev;      /* the endpoint's device id */
+	uint32_t pasid;    /* with PASID_VALID */
+	uint64_t addr;     /* faulting address (page), with ADDR_VALID */
+	uint16_t grpid;    /* PCIe page request group index, with GROUP_VALID */
+	uint16_t __pad0;
+	uint32_t hwpt;     /* the HWPT the fault was routed by */
+	uint64_t private_data[2]; /* with PRIV_VALID */
+	uint64_t cookie;   /* the group's; a response echoes it */
+	uint64_t __reserved;
+};
+
+/* Response codes. iommufd has no FAILURE: it is sent there as INVALID. */
+enum ioasid_fault_code {
+	IOASID_FAULT_SUCCESS = 0, /* the page is there now: retry */
+	IOASID_FAULT_INVALID = 1, /* do not retry this request */
+	IOASID_FAULT_FAILURE = 2, /* PCIe Response Failure: stop page requests */
+};
+
+/* Options of ioasid_fault_queue_new(); see IOASID_OPTS(). */
+struct ioasid_fault_queue_opts {
+	size_t sz;
+	uint32_t set;        /* the owner (required) */
+	uint32_t depth;      /* records it holds; 0 = 256 */
+	uint64_t timeout_ns; /* unanswered groups -> FAILURE; 0 = 1 s */
+};
+
+/**
+ * ioasid_fault_queue_new() - create a fault queue owned by a set.
+ * @ctx: the context.
+ * @opts: the owner, depth and timeout.
+ * @ret_queue: its id.
+ * Return: 0; -EINVAL missing set or depth above 65536; -ENOENT unknown
+ * set; -E2BIG non-zero unknown tail; -ENOMEM; -EMFILE no eventfd.
+ */
+IOASID_EXPORT int ioasid_fault_queue_new(struct ioasid_ctx *ctx,
+					 const struct ioasid_fault_queue_opts *opts,
+					 uint32_t *ret_queue);
+
+/**
+ * ioasid_fault_queue_destroy() - destroy a queue; its pending groups are
+ * answered INVALID.
+ * @ctx: the context.
+ * @queue: the queue.
+ * Return: 0; -ENOENT; -EBUSY while an HWPT is bound to it.
+ */
+IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx,
+					     uint32_t queue);
+
+/**
+ * ioasid_fault_queue_fd() - a pollable fd (O_CLOEXEC, non-blocking) that
+ * is readable while records wait in the queue. Owned by the library.
+ * @ctx: the context.
+ * @queue: the queue.
+ * @ret_fd: the fd.
+ * Return: 0, or -ENOENT.
+ */
+IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t queue,
+					int *ret_fd);
+
+/**
+ * ioasid_fault_read() - take whole groups off the queue, never blocking.
+ * @ctx: the context.
+ * @queue: the queue.
+ * @out: array of *@num records.
+ * @num: in: capacity; out: records written (0: nothing waits).
+ * Return: 0; -EMSGSIZE when the next group does not fit (nothing taken;
+ * the message says how many records it has); -ENOENT.
+ */
+IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t queue,
+				    struct ioasid_fault *out, uint32_t *num);
+
+/**
+ * ioasid_fault_respond() - answer a page request group.
+ * @ctx: the context.
+ * @queue: the queue the group was read from.
+ * @cookie: the group's cookie.
+ * @code: enum ioasid_fault_code.
+ *
+ * Return: 0; -EINVAL unknown or already answered cookie, a group not read
+ * yet, or a bad code; -EPERM the group belongs to another set's queue;
+ * -ENOENT unknown queue. A refused response changes nothing.
+ */
+IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t queue,
+				       uint64_t cookie, uint32_t code);
+
+/* Counters of a queue. */
+struct ioasid_fault_queue_stats {
+	uint64_t raised;      /* records raised towards the queue */
+	uint64_t delivered;   /* records read by the owner */
+	uint64_t groups;      /* page request groups raised */
+	uint64_t answered_success, answered_invalid, answered_failure;
+	uint64_t timed_out;   /* groups answered FAILURE by the timer */
+	uint64_t overflowed;  /* groups answered FAILURE because the queue was full */
+	uint64_t detached;    /* groups answered INVALID by detach/replace/destroy */
+	uint32_t queued;      /* records waiting now */
+	uint32_t pending;     /* groups waiting for a response now */
+	uint64_t __reserved[2];
+};
+
+/**
+ * ioasid_fault_queue_stats() - read a queue's counters.
+ * @ctx: the context.
+ * @queue: the queue.
+ * @ret: filled in.
+ * Return: 0, or -ENOENT.
+ */
+IOASID_EXPORT int ioasid_fault_queue_stats(struct ioasid_ctx *ctx, uint32_t queue,
+					   struct ioasid_fault_queue_stats *ret);
+
+/**
+ * ioasid_fault_unrouted() - unrecoverable fault records that had no queue
+ * to go to (a device without PRI on an attachment without a queue, a DMA
+ * with nothing attached). The context keeps the last 256.
+ * @ctx: the context.
+ * @out: array of *@num records.
+ * @num: in: capacity; out: records taken (oldest first).
+ * Return: 0.
+ */
+IOASID_EXPORT int ioasid_fault_unrouted(struct ioasid_ctx *ctx,
+					struct ioasid_fault *out, uint32_t *num);
+
+/* A clock in nanoseconds, for the timeout of unanswered groups. */
+typedef uint64_t (*ioasid_clock_fn)(void *data);
+
+/**
+ * ioasid_ctx_set_clock() - replace the monotonic clock the fault timeouts
+ * use (tests inject one; NULL restores CLOCK_MONOTONIC). With an injected
+ * clock the library runs no timer thread: call ioasid_fault_expire().
+ * @ctx: the context.
+ * @fn: the clock.
+ * @data: passed to @fn.
+ * Return: 0.
+ */
+IOASID_EXPORT int ioasid_ctx_set_clock(struct ioasid_ctx *ctx, ioasid_clock_fn fn,
+				       void *data);
+
+/**
+ * ioasid_fault_expire() - answer FAILURE every group whose timeout has
+ * passed by the context's clock, now.
+ * @ctx: the context.
+ * @ret_expired: if not NULL, how many groups were answered.
+ * Return: 0.
+ */
+IOASID_EXPORT int ioasid_fault_expire(struct ioasid_ctx *ctx, uint32_t *ret_expired);
+
+/* ---- the kernel's iommufd fault protocol (kernel-uapi.md §1.5) ---- */
+
+/**
+ * ioasid_fault_from_iommufd() - convert what read() returned from an
+ * iommufd fault fd (struct iommu_hwpt_pgfault records, 40 bytes each,
+ * whole groups) to common records.
+ * @buf: the bytes read.
+ * @len: how many (must be a multiple of 40).
+ * @out: array of *@num records.
+ * @num: in: capacity; out: records written.
+ * Return: 0; -EINVAL a length that is not a multiple of 40, a record with
+ * unknown flag or perm bits or a non-zero reserved field, or a group whose
+ * last record lacks LAST_PAGE (a short read); -EMSGSIZE @out too small.
+ * The kernel's dev_id lands in ->dev and its 32-bit cookie in ->cookie.
+ */
+IOASID_EXPORT int ioasid_fault_from_iommufd(const void *buf, size_t len,
+					    struct ioasid_fault *out, uint32_t *num);
+
+/**
+ * ioasid_fault_to_iommufd() - the inverse: common records to kernel
+ * records (for tests and replay).
+ * @in: records.
+ * @n: how many.
+ * @buf: at least 40 * @n bytes.
+ * @len: size of @buf.
+ * Return: 0; -EMSGSIZE @buf too small; -EINVAL a cookie above 32 bits.
+ */
+IOASID_EXPORT int ioasid_fault_to_iommufd(const struct ioasid_fault *in, uint32_t n,
+					  void *buf, size_t len);
+
+/**
+ * ioasid_fault_response_iommufd() - encode a response as the kernel's
+ * struct iommu_hwpt_page_response (8 bytes). FAILURE is sent as INVALID:
+ * iommufd has no Response Failure code.
+ * @cookie: the group's cookie (32 bits on iommufd).
+ * @code: enum ioasid_fault_code.
+ * @buf: 8 bytes.
+ * Return: 0; -EINVAL a bad code or a cookie above 32 bits.
+ */
+IOASID_EXPORT int ioasid_fault_response_iommufd(uint64_t cookie, uint32_t code,
+						void *buf);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOASID_FAULT_H */

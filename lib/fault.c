@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fault queues and page request groups.
+ *
+ * A group lives in the context's list of pending groups from the moment it
+ * is raised until it is answered, exactly once: by the owner's response,
+ * the timer, an overflow, or a detach/replace/destroy. While unread it also
+ * sits in its queue's FIFO; only whole groups are read (as the kernel hands
+ * out only complete groups). Answering calls the backend's resume hook,
+ * which completes or fails the DMA that waited, and wakes waiters.
+ *
+ * The timer: with the real clock, one thread per context (started with the
+ * first queue) sleeps until the earliest deadline and answers FAILURE; with
+ * an injected clock there is no thread and ioasid_fault_expire() does it,
+ * so tests never sleep.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fault-private.h"
+#include "set-private.h"
+
+#define X(v) ((unsigned long long)(v))
+
+struct ioasid_fault_queue *fault_queue_get(struct ioasid_ctx *ctx, uint32_t id)
+{
+	return (struct ioasid_fault_queue *)obj_find(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+}
+
+static struct ioasid_fault_queue *queue_get_err(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct ioasid_fault_queue *q = fault_queue_get(ctx, id);
+
+	if (!q)
+		ioasid_err(ctx, -ENOENT, "no fault queue with id %u", id);
+	return q;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t fault_now(struct ioasid_ctx *ctx)
+{
+	return ctx->clock ? ctx->clock(ctx->clock_data) : mono_ns();
+}
+
+/* The queue's fd is readable exactly while records wait. */
+static void efd_update(struct ioasid_fault_queue *q)
+{
+	uint64_t v = 1;
+
+	if (q->queued) {
+		/* a failure is EAGAIN: the counter is non-zero, still readable */
+		ssize_t r = write(q->efd, &v, sizeof(v));
+
+		(void)r;
+	} else {
+		while (read(q->efd, &v, sizeof(v)) > 0)
+			;
+	}
+}
+
+/* Take @g off its queue's FIFO if it is still unread there. */
+static void fifo_remove(struct fault_group *g)
+{
+	struct ioasid_fault_queue *q = g->q;
+	struct fault_group **pp, *prev = NULL;
+
+	if (g->read)
+		return;
+	for (pp = &q->fifo_head; *pp; prev = *pp, pp = &(*pp)->next_q) {
+		if (*pp == g) {
+			*pp = g->next_q;
+			if (q->fifo_tail == g)
+				q->fifo_tail = prev;
+			q->queued -= g->nrec;
+			efd_update(q);
+			return;
+		}
+	}
+}
+
+/* Answer @g once, whoever answers: count, resume the waiters, free it. */
+static void group_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t code,
+			 uint64_t *counter)
+{
+	struct fault_group **pp;
+
+	for (pp = &ctx->groups; *pp; pp = &(*pp)->next) {
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	}
+	fifo_remove(g);
+	g->q->pending--;
+	if (counter)
+		(*counter)++;
+	if (g->resume)
+		g->resume(ctx, g->cookie, code, g->resume_data);
+	pthread_cond_broadcast(&ctx->fault_cond);
+	ioasid_free(g);
+}
+
+/* ---- the timer ---- */
+
+static uint32_t expire_locked(struct ioasid_ctx *ctx)
+{
+	uint64_t now = fault_now(ctx);
+	struct fault_group *g, *next;
+	uint32_t n = 0;
+
+	for (g = ctx->groups; g; g = next) {
+		next = g->next;
+		if (g->deadline <= now) {
+			ioasid_log(ctx, IOASID_LOG_WARN,
+				   "fault queue %u: group %llu (dev %u, PASID %d) unanswered for %llu ns: answering FAILURE",
+				   g->q->obj.id, X(g->cookie), g->dev, (int)g->pasid,
+				   X(g->q->timeout_ns));
+			group_answer(ctx, g, IOASID_FAULT_FAILURE, &g->q->st.timed_out);
+			n++;
+			next = ctx->groups; /* the list changed */
+		}
+	}
+	return n;
+}
+
+static void *timer_main(void *arg)
+{
+	struct ioasid_ctx *ctx = arg;
+
+	ctx_lock(ctx);
+	while (!ctx->timer_stop) {
+		struct fault_group *g;
+		uint64_t first = UINT64_MAX;
+
+		expire_locked(ctx);
+		for (g = ctx->groups; g; g = g->next)
+			first = IOASID_MIN(first, g->deadline);
+		if (first == UINT64_MAX || ctx->clock) {
+			pthread_cond_wait(&ctx->timer_cond, &ctx->lock);
+		} else {
+			struct timespec ts = {
+				.tv_sec = (time_t)(first / 1000000000ull),
+				.tv_nsec = (long)(first % 1000000000ull),
+			};
+
+			pthread_cond_timedwait(&ctx->timer_cond, &ctx->lock, &ts);
+		}
+	}
+	ctx_unlock(ctx);
+	return NULL;
+}
+
+static int timer_start(struct ioasid_ctx *ctx)
+{
+	int err;
+
+	if (ctx->timer_running)
+		return 0;
+	err = pthread_create(&ctx->timer, NULL, timer_main, ctx);
+	if (err)
+		return ioasid_err(ctx, -err, "cannot start the fault timer thread: %s",
+				  ioasid_strerrno(err));
+	ctx->timer_running = true;
+	return 0;
+}
+
+void fault_ctx_stop(struct ioasid_ctx *ctx)
+{
+	bool running;
+
+	ctx_lock(ctx);
+	ctx->timer_stop = true;
+	running = ctx->timer_running;
+	pthread_cond_broadcast(&ctx->timer_cond);
+	ctx_unlock(ctx);
+	if (running)
+		pthread_join(ctx->timer, NULL);
+	ctx->timer_running = false;
+}
+
+void fault_ctx_free(struct ioasid_ctx *ctx)
+{
+	ioasid_free(ctx->unrouted);
+	ctx->unrouted = NULL;
+}
+
+IOASID_EXPORT int ioasid_ctx_set_clock(struct ioasid_ctx *ctx, ioasid_clock_fn fn, void *data)
+{
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	ctx->clock = fn;
+	ctx->clock_data = data;
+	pthread_cond_broadcast(&ctx->timer_cond);
+	ctx_unlock(ctx);
+	return 0;
+}
+
+IOASID_EXPORT int ioasid_fault_expire(struct ioasid_ctx *ctx, uint32_t *ret_expired)
+{
+	uint32_t n;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	n = expire_locked(ctx);
+	ctx_unlock(ctx);
+	if (ret_expired)
+		*ret_expired = n;
+	return 0;
+}
+
+/* ---- queues ---- */
+
+static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
+{
+	struct ioasid_fault_queue *q = (struct ioasid_fault_queue *)obj;
+	struct fault_group *g, *next;
+
+	/* the kernel answers INVALID what a destroyed queue still holds */
+	for (g = ctx->groups; g; g = next) {
+		next = g->next;
+		if (g->q == q) {
+			group_answer(ctx, g, IOASID_FAULT_INVALID, &q->st.detached);
+			next = ctx->groups;
+		}
+	}
+	/* what is left in the FIFO are unrecoverable records nobody read */
+	while (q->fifo_head) {
+		g = q->fifo_head;
+		q->fifo_head = g->next_q;
+		ioasid_free(g);
+	}
+	if (q->set) {
+		struct ioasid_set *set = set_get(ctx, q->set);
+
+		if (set)
+			set->obj.users--;
+	}
+	close(q->efd);
+	ioasid_free(q);
+}
+
+const struct ioasid_obj_ops ioasid_fault_queue_obj_ops = {
+	.name = "queue",
+	.destroy = queue_obj_destroy,
+};
+
+IOASID_EXPORT int ioasid_fault_queue_new(struct ioasid_ctx *ctx,
+					 const struct ioasid_fault_queue_opts *opts,
+					 uint32_t *ret_queue)
+{
+	struct ioasid_fault_queue_opts o = { 0 };
+	struct ioasid_fault_queue *q;
+	struct ioasid_set *set;
+	uint32_t id;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!opts || !ret_queue)
+		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_new: opts and ret_queue are required");
+	err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_fault_queue_opts");
+	if (err)
+		return err;
+	memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
+	if (!o.set)
+		return ioasid_err(ctx, -EINVAL, "a fault queue needs an owning set");
+	if (o.depth > 65536)
+		return ioasid_err(ctx, -EINVAL, "fault queue depth %u is above 65536", o.depth);
+	ctx_lock(ctx);
+	set = set_get_err(ctx, o.set);
+	if (!set) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (!ctx->clock) {
+		err = timer_start(ctx);
+		if (err)
+			goto out;
+	}
+	err = obj_reserve(ctx, &id);
+	if (err)
+		goto out;
+	q = ioasid_calloc(1, sizeof(*q));
+	if (!q) {
+		obj_abort(ctx, id);
+		err = ioasid_err(ctx, -ENOMEM, "out of memory for a fault queue");
+		goto out;
+	}
+	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->efd < 0) {
+		err = ioasid_err(ctx, -errno, "eventfd for a fault queue: %s", ioasid_strerrno(errno));
+		ioasid_free(q);
+		obj_abort(ctx, id);
+		goto out;
+	}
+	q->obj.id = id;
+	q->obj.kind = IOASID_OBJ_FAULT_QUEUE;
+	q->set = o.set;
+	q->depth = o.depth ? o.depth : 256;
+	q->timeout_ns = o.timeout_ns ? o.timeout_ns : 1000000000ull;
+	set->obj.users++;
+	obj_publish(ctx, &q->obj);
+	*ret_queue = id;
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct ioasid_fault_queue *q;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	q = queue_get_err(ctx, id);
+	if (!q)
+		err = -ENOENT;
+	else if (q->nr_bound)
+		err = ioasid_err(ctx, -EBUSY, "fault queue %u is bound to %u HWPT(s)", id, q->nr_bound);
+	else
+		err = obj_destroy_locked(ctx, id);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd)
+{
+	struct ioasid_fault_queue *q;
+	int err = 0;
+
+	if (!ctx || !ret_fd)
+		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_fd: NULL argument");
+	ctx_lock(ctx);
+	q = queue_get_err(ctx, id);
+	if (q)
+		*ret_fd = q->efd;
+	else
+		err = -ENOENT;
+	ctx_unlock(ctx);
+	return err;
+}
+
+int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint32_t hwpt,
+		      struct ioasid_fault *recs, uint32_t n, fault_resume_fn resume,
+		      void *data, uint64_t *ret_cookie)
+{
+	struct fault_group *g;
+	uint32_t i;
+
+	if (n == 0 || n > FAULT_GROUP_MAX)
+		return ioasid_err(ctx, -EINVAL, "a page request group of %u records", n);
+	g = ioasid_calloc(1, sizeof(*g));
+	if (!g)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for a page request group");
+	g->cookie = ++ctx->next_cookie;
+	g->q = q;
+	g->dev = recs[0].dev;
+	g->pasid = (recs[0].flags & IOASID_FAULT_F_PASID_VALID) ? recs[0].pasid : IOASID_PASID_NONE;
+	g->hwpt = hwpt;
+	g->nrec = n;
+	g->resume = resume;
+	g->resume_data = data;
+	g->deadline = fault_now(ctx) + q->timeout_ns;
+	for (i = 0; i < n; i++) {
+		g->recs[i] = recs[i];
+		g->recs[i].flags |= IOASID_FAULT_F_PAGE_REQ | IOASID_FAULT_F_GROUP_VALID;
+		g->recs[i].flags &= ~IOASID_FAULT_F_LAST;
+		g->recs[i].cookie = g->cookie;
+		g->recs[i].hwpt = hwpt;
+	}
+	g->recs[n - 1].flags |= IOASID_FAULT_F_LAST;
+	g->next = ctx->groups;
+	ctx->groups = g;
+	q->pending++;
+	q->st.raised += n;
+	q->st.groups++;
+	*ret_cookie = g->cookie;
+	if (q->queued + n > q->depth) {
+		/* never dropped silently: answered FAILURE and counted */
+		g->read = true; /* not in the FIFO */
+		ioasid_log(ctx, IOASID_LOG_WARN,
+			   "fault queue %u is full (%u of %u records): group %llu answered FAILURE",
+			   q->obj.id, q->queued, q->depth, X(g->cookie));
+		group_answer(ctx, g, IOASID_FAULT_FAILURE, &q->st.overflowed);
+		return ioasid_err(ctx, -ENOSPC, "fault queue %u is full (depth %u)", q->obj.id,
+				  q->depth);
+	}
+	if (q->fifo_tail)
+		q->fifo_tail->next_q = g;
+	else
+		q->fifo_head = g;
+	q->fifo_tail = g;
+	q->queued += n;
+	efd_update(q);
+	pthread_cond_broadcast(&ctx->timer_cond);
+	return 0;
+}
+
+void fault_raise_unrecoverable(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
+			       const struct ioasid_fault *rec)
+{
+	struct fault_group *g;
+
+	if (q && q->queued < q->depth && (g = ioasid_calloc(1, sizeof(*g)))) {
+		/* an unrecoverable record is delivered and needs no answer */
+		g->q = q;
+		g->nrec = 1;
+		g->recs[0] = *rec;
+		g->recs[0].flags &= ~IOASID_FAULT_F_PAGE_REQ;
+		g->recs[0].flags |= IOASID_FAULT_F_LAST;
+		if (q->fifo_tail)
+			q->fifo_tail->next_q = g;
+		else
+			q->fifo_head = g;
+		q->fifo_tail = g;
+		q->queued++;
+		q->st.raised++;
+		efd_update(q);
+		return;
+	}
+	if (q)
+		q->st.overflowed++;
+	if (!ctx->unrouted) {
+		ctx->unrouted = ioasid_calloc(FAULT_UNROUTED_RING, sizeof(*ctx->unrouted));
+		if (!ctx->unrouted) {
+			ioasid_log(ctx, IOASID_LOG_ERR, "fault on dev %u at 0x%llx lost: out of memory",
+				   rec->dev, X(rec->addr));
+			ctx->unrouted_count++;
+			return;
+		}
+	}
+	ctx->unrouted[(ctx->unrouted_head + ctx->unrouted_count) % FAULT_UNROUTED_RING] = *rec;
+	if (ctx->unrouted_count < FAULT_UNROUTED_RING)
+		ctx->unrouted_count++;
+	else
+		ctx->unrouted_head++;
+}
+
+/* Records of a group that is unread and carries no response (unrecoverable). */
+static bool group_is_info(const struct fault_group *g)
+{
+	return !(g->recs[0].flags & IOASID_FAULT_F_PAGE_REQ);
+}
+
+IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
+				    struct ioasid_fault *out, uint32_t *num)
+{
+	struct ioasid_fault_queue *q;
+	uint32_t n = 0;
+	int err = 0;
+
+	if (!ctx || !num || (*num && !out))
+		return ioasid_err(ctx, -EINVAL, "ioasid_fault_read: NULL argument");
+	ctx_lock(ctx);
+	q = queue_get_err(ctx, id);
+	if (!q) {
+		err = -ENOENT;
+		goto out;
+	}
+	while (q->fifo_head) {
+		struct fault_group *g = q->fifo_head;
+
+		if (g->nrec > *num - n) {
+			if (!n)
+				err = ioasid_err(ctx, -EMSGSIZE,
+						 "the next group of queue %u has %u records; the array holds %u",
+						 id, g->nrec, *num);
+			break;
+		}
+		memcpy(&out[n], g->recs, g->nrec * sizeof(*out));
+		n += g->nrec;
+		q->fifo_head = g->next_q;
+		if (!q->fifo_head)
+			q->fifo_tail = NULL;
+		q->queued -= g->nrec;
+		q->st.delivered += g->nrec;
+		if (group_is_info(g))
+			ioasid_free(g);
+		else
+			g->read = true;
+	}
+	efd_update(q);
+out:
+	*num = n;
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint64_t cookie,
+				       uint32_t code)
+{
+	struct ioasid_fault_queue *q;
+	struct fault_group *g;
+	uint64_t *counter;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	q = queue_get_err(ctx, id);
+	if (!q) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (code > IOASID_FAULT_FAILURE) {
+		err = ioasid_err(ctx, -EINVAL, "response code %u is not SUCCESS, INVALID or FAILURE",
+				 code);
+		goto out;
+	}
+	for (g = ctx->groups; g && g->cookie != cookie; g = g->next)
+		;
+	if (!g) {
+		err = ioasid_err(ctx, -EINVAL, "cookie %llu names no pending group (unknown or already answered)",
+				 X(cookie));
+		goto out;
+	}
+	if (g->q != q) {
+		err = ioasid_err(ctx, -EPERM,
+				 "group %llu belongs to fault queue %u (set %u), not to queue %u (set %u)",
+				 X(cookie), g->q->obj.id, g->q->set, id, q->set);
+		goto out;
+	}
+	if (!g->read) {
+		err = ioasid_err(ctx, -EINVAL, "group %llu has not been read yet (its LAST record is queued)",
+				 X(cookie));
+		goto out;
+	}
+	counter = code == IOASID_FAULT_SUCCESS ? &q->st.answered_success :
+		  code == IOASID_FAULT_INVALID ? &q->st.answered_invalid : &q->st.answered_failure;
+	group_answer(ctx, g, code, counter);
+out:
+	ctx_unlock(ctx);
+	return err;
+}
+
+void fault_cancel(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid, uint32_t hwpt)
+{
+	struct fault_group *g, *next;
+
+	for (g = ctx->groups; g; g = next) {
+		next = g->next;
+		if (g->dev == dev && g->pasid == pasid && g->hwpt == hwpt) {
+			group_answer(ctx, g, IOASID_FAULT_INVALID, &g->q->st.detached);
+			next = ctx->groups;
+		}
+	}
+}
+
+IOASID_EXPORT int ioasid_fault_queue_stats(struct ioasid_ctx *ctx, uint32_t id,
+					   struct ioasid_fault_queue_stats *ret)
+{
+	struct ioasid_fault_queue *q;
+	int err = 0;
+
+	if (!ctx || !ret)
+		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_stats: NULL argument");
+	ctx_lock(ctx);
+	q = queue_get_err(ctx, id);
+	if (!q) {
+		err = -ENOENT;
+	} else {
+		*ret = q->st;
+		ret->queued = q->queued;
+		ret->pending = q->pending;
+	}
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_fault_unrouted(struct ioasid_ctx *ctx, struct ioasid_fault *out,
+					uint32_t *num)
+{
+	uint32_t n = 0;
+
+	if (!ctx || !num || (*num && !out))
+		return ioasid_err(ctx, -EINVAL, "ioasid_fault_unrouted: NULL argument");
+	ctx_lock(ctx);
+	while (n < *num && ctx->unrouted_count && ctx->unrouted) {
+		out[n++] = ctx->unrouted[ctx->unrouted_head % FAULT_UNROUTED_RING];
+		ctx->unrouted_head++;
+		ctx->unrouted_count--;
+	}
+	*num = n;
+	ctx_unlock(ctx);
+	return 0;
+}
