@@ -20,7 +20,8 @@
 	X(monitor)       \
 	X(set)           \
 	X(dev)           \
-	X(hwpt)
+	X(hwpt)          \
+	X(fault)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)
