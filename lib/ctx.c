@@ -70,6 +70,9 @@ static void ctx_free(struct ioasid_ctx *ctx)
 	obj_table_free(ctx);
 	pasid_space_free(ctx->pasids);
 	ioasid_free(ctx->pages);
+	fault_ctx_free(ctx);
+	pthread_cond_destroy(&ctx->fault_cond);
+	pthread_cond_destroy(&ctx->timer_cond);
 	pthread_mutex_destroy(&ctx->lock);
 	ioasid_free(ctx);
 }

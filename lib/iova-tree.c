@@ -1189,7 +1189,9 @@ static void leaf_rebalance(struct iova_tree *t, struct pent *path)
 /*
  * The leaf on @path held only the area being removed. Unlink it, and any
  * ancestor left empty, then fix the summaries: the two holes around the
- * area become one that contains both, so capacities only grow.
+ * area become one that contains both, so capacities only grow, unless
+ * the area was at an end of the first node left, where the hole after it
+ * moves out of that node.
  */
 static void remove_last_in_leaf(struct iova_tree *t, struct pent *path)
 {
@@ -1216,9 +1218,12 @@ static void remove_last_in_leaf(struct iova_tree *t, struct pent *path)
 		return;
 	}
 	h = stored_caps(t, path, lv);
-	memcpy(s.cap, h, sizeof(s.cap));
-	if (path[lv].idx < x->n)
+	if (path[lv].idx == 0 || path[lv].idx == x->n) {
+		inode_caps(x, s.cap);
+	} else {
+		memcpy(s.cap, h, sizeof(s.cap));
 		caps_max(s.cap, x->gcap[path[lv].idx]);
+	}
 	s.min = x->min[0];
 	s.max = x->max[x->n - 1];
 	propagate(t, path, lv, &s, memcmp(s.cap, h, sizeof(s.cap)) != 0);

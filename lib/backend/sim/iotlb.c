@@ -110,12 +110,14 @@ static void insert_raw(struct sim_iotlb *t, unsigned int kind, uint64_t ctx,
 	uint64_t va = ((iova >> shift) & SIM_IOTLB_VPN_MASK) |
 		      (uint64_t)kind << SIM_IOTLB_KIND_SHIFT;
 	uint32_t set = sim_iotlb_set(t, va, ctx), base = set * SIM_IOTLB_WAYS, i;
-	unsigned int w;
+	unsigned int w, hit;
 
 	va |= t->gen;
-	for (w = 0; w < SIM_IOTLB_WAYS; w++)
-		if (t->tags[base + w].va == va && t->tags[base + w].ctx == ctx)
-			goto store;
+	hit = sim_iotlb_match(&t->tags[base], va, ctx);
+	if (hit) {
+		w = (unsigned int)__builtin_ctz(hit) >> 2;
+		goto store;
+	}
 	for (w = 0; w < SIM_IOTLB_WAYS; w++)
 		if (!tag_live(t, base + w))
 			break;
@@ -281,16 +283,12 @@ static uint64_t probe_drop(struct sim_iotlb *t, unsigned int kind, uint64_t ctx,
 {
 	uint64_t va = (vpn & SIM_IOTLB_VPN_MASK) | (uint64_t)kind << SIM_IOTLB_KIND_SHIFT;
 	uint32_t base = sim_iotlb_set(t, va, ctx) * SIM_IOTLB_WAYS;
-	unsigned int w;
+	unsigned int hit = sim_iotlb_match(&t->tags[base], va | t->gen, ctx);
 
-	va |= t->gen;
-	for (w = 0; w < SIM_IOTLB_WAYS; w++) {
-		if (t->tags[base + w].va == va && t->tags[base + w].ctx == ctx) {
-			drop(t, base + w);
-			return 1;
-		}
-	}
-	return 0;
+	if (!hit)
+		return 0;
+	drop(t, base + ((unsigned int)__builtin_ctz(hit) >> 2));
+	return 1;
 }
 
 uint64_t sim_iotlb_inv_range(struct sim_iotlb *t, uint32_t id, uint32_t pasid,

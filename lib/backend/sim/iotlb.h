@@ -29,6 +29,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define SIM_IOTLB_WAYS 4
 
@@ -132,6 +135,35 @@ static inline uint32_t sim_iotlb_set(const struct sim_iotlb *t, uint64_t va,
 	return (uint32_t)(h >> 32) & t->set_mask;
 }
 
+/*
+ * Which way of the set at @tg holds exactly (@va, @ctx): bit 4 * way set,
+ * or 0. All four ways at once and without a branch per way: which way
+ * holds an entry is random, so an early-exit loop would mispredict on most
+ * hits. A tag is in a set at most once.
+ */
+static inline unsigned int sim_iotlb_match(const struct sim_iotlb_tag *tg, uint64_t va,
+					   uint64_t ctx)
+{
+#ifdef __SSE2__
+	/* x86-64 baseline: compare 32-bit lanes, pack, one mask; a way
+	 * matches when its four lanes do */
+	const __m128i key = _mm_set_epi64x((long long)ctx, (long long)va);
+	const __m128i *p = (const __m128i *)(const void *)tg;
+	__m128i a = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(p), key),
+				    _mm_cmpeq_epi32(_mm_load_si128(p + 1), key));
+	__m128i b = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(p + 2), key),
+				    _mm_cmpeq_epi32(_mm_load_si128(p + 3), key));
+	unsigned int m = (unsigned int)_mm_movemask_epi8(_mm_packs_epi16(a, b));
+
+	return m & (m >> 1) & (m >> 2) & (m >> 3) & 0x1111u;
+#else
+	return (unsigned int)(((tg[0].va ^ va) | (tg[0].ctx ^ ctx)) == 0) |
+	       (unsigned int)(((tg[1].va ^ va) | (tg[1].ctx ^ ctx)) == 0) << 4 |
+	       (unsigned int)(((tg[2].va ^ va) | (tg[2].ctx ^ ctx)) == 0) << 8 |
+	       (unsigned int)(((tg[3].va ^ va) | (tg[3].ctx ^ ctx)) == 0) << 12;
+#endif
+}
+
 /* The entry of @kind covering @iova, or NULL; no statistics. */
 static inline const struct sim_iotlb_entry *
 sim_iotlb_probe(const struct sim_iotlb *t, unsigned int kind, uint64_t ctx,
@@ -140,38 +172,37 @@ sim_iotlb_probe(const struct sim_iotlb *t, unsigned int kind, uint64_t ctx,
 	uint64_t va = ((iova >> sim_iotlb_kind_shift(kind)) & SIM_IOTLB_VPN_MASK) |
 		      (uint64_t)kind << SIM_IOTLB_KIND_SHIFT;
 	uint32_t base = sim_iotlb_set(t, va, ctx) * SIM_IOTLB_WAYS;
-	const struct sim_iotlb_tag *tg = &t->tags[base];
-	unsigned int w;
+	unsigned int hit = sim_iotlb_match(&t->tags[base], va | t->gen, ctx);
 
-	va |= t->gen;
-	for (w = 0; w < SIM_IOTLB_WAYS; w++)
-		if (tg[w].va == va && tg[w].ctx == ctx)
-			return &t->ents[base + w];
-	return NULL;
+	if (!hit)
+		return NULL;
+	return &t->ents[base + ((unsigned int)__builtin_ctz(hit) >> 2)];
 }
 
 /*
  * The hit path: the leaf translation of @iova for (@id, @pasid), or NULL.
  * Output address = e->oa + (iova & (sim_iotlb_entry_size(e) - 1)).
+ * The page sizes are probed smallest first, each only if the cache holds
+ * entries of that size, with the size a constant in each probe.
  */
 static inline const struct sim_iotlb_entry *
 sim_iotlb_lookup(struct sim_iotlb *t, uint32_t id, uint32_t pasid, uint64_t iova)
 {
 	const uint64_t ctx = (uint64_t)id << 32 | pasid;
-	uint32_t kinds = t->kinds & SIM_IOTLB_LEAF_KINDS;
+	const uint32_t kinds = t->kinds;
+	const struct sim_iotlb_entry *e = NULL;
 
-	while (kinds) {
-		unsigned int k = (unsigned int)__builtin_ctz(kinds);
-		const struct sim_iotlb_entry *e = sim_iotlb_probe(t, k, ctx, iova);
-
-		if (e) {
-			t->st.hits++;
-			return e;
-		}
-		kinds &= kinds - 1;
-	}
-	t->st.misses++;
-	return NULL;
+	if (kinds & (1u << SIM_IOTLB_K_4K))
+		e = sim_iotlb_probe(t, SIM_IOTLB_K_4K, ctx, iova);
+	if (!e && (kinds & (1u << SIM_IOTLB_K_2M)))
+		e = sim_iotlb_probe(t, SIM_IOTLB_K_2M, ctx, iova);
+	if (!e && (kinds & (1u << SIM_IOTLB_K_1G)))
+		e = sim_iotlb_probe(t, SIM_IOTLB_K_1G, ctx, iova);
+	if (e)
+		t->st.hits++;
+	else
+		t->st.misses++;
+	return e;
 }
 
 /*

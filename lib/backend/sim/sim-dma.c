@@ -260,7 +260,8 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 	if (hwpt_is_paging(h) ? h->dirty_enabled : true)
 		flags |= SIM_PT_WALK_SET_AD;
 	err = walk(sim, h, iova, flags, x, &fault);
-	fi->reason = reason_of(fault.fault_reason);
+	if (err)
+		fi->reason = reason_of(fault.fault_reason);
 	if (err)
 		return ioasid_err(ctx, err == -EACCES ? -EACCES : -EFAULT,
 				  "%s %s at iova 0x%llx (PASID %d, HWPT %u): %s at level %u",
