@@ -33,6 +33,7 @@ struct ioasid_fault_queue {
 	struct ioasid_obj obj;
 	uint32_t set;
 	int efd;
+	bool efd_set;            /* the eventfd counter is non-zero */
 	uint32_t depth;
 	uint32_t queued;         /* records not read yet */
 	uint32_t pending;        /* groups not answered yet */

@@ -53,20 +53,24 @@ uint64_t fault_now(struct ioasid_ctx *ctx)
 	return ctx->clock ? ctx->clock(ctx->clock_data) : mono_ns();
 }
 
-/* The queue's fd is readable exactly while records wait. */
+/*
+ * The queue's fd is readable exactly while records wait. The state is
+ * tracked so that only a change costs a system call (one write to raise,
+ * one read to clear: a non-semaphore eventfd read resets the counter).
+ */
 static void efd_update(struct ioasid_fault_queue *q)
 {
 	uint64_t v = 1;
+	ssize_t r;
 
-	if (q->queued) {
-		/* a failure is EAGAIN: the counter is non-zero, still readable */
-		ssize_t r = write(q->efd, &v, sizeof(v));
-
-		(void)r;
-	} else {
-		while (read(q->efd, &v, sizeof(v)) > 0)
-			;
+	if (q->queued && !q->efd_set) {
+		r = write(q->efd, &v, sizeof(v));
+		q->efd_set = r == sizeof(v);
+	} else if (!q->queued && q->efd_set) {
+		r = read(q->efd, &v, sizeof(v));
+		q->efd_set = false;
 	}
+	(void)r;
 }
 
 /* Take @g off its queue's FIFO if it is still unread there. */
@@ -146,6 +150,8 @@ static void *timer_main(void *arg)
 		expire_locked(ctx);
 		for (g = ctx->groups; g; g = g->next)
 			first = IOASID_MIN(first, g->deadline);
+		/* raisers wake the timer only for a deadline before this one */
+		ctx->timer_deadline = ctx->clock ? UINT64_MAX : first;
 		if (first == UINT64_MAX || ctx->clock) {
 			pthread_cond_wait(&ctx->timer_cond, &ctx->lock);
 		} else {
@@ -407,7 +413,10 @@ int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint
 	q->fifo_tail = g;
 	q->queued += n;
 	efd_update(q);
-	pthread_cond_broadcast(&ctx->timer_cond);
+	if (g->deadline < ctx->timer_deadline) {
+		ctx->timer_deadline = g->deadline;
+		pthread_cond_broadcast(&ctx->timer_cond);
+	}
 	return 0;
 }
 

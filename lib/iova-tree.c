@@ -14,10 +14,11 @@
  *   min    - the first IOVA of its first area;
  *   cap[j] - over the holes between two consecutive areas of the subtree,
  *            the largest number of free IOVAs from the first 2^k-aligned
- *            IOVA of the hole to its end, for k = 0 (the plain hole size)
- *            and k = 12..21 (every power-of-two alignment from 4 KiB to
- *            2 MiB, which is what the kernel's rule min(pow2 >= length,
- *            ...) produces for page-granular requests).
+ *            IOVA of the hole to its end (in 4 KiB units, rounded up), for
+ *            k = 0 (the plain hole size) and k = 12..21 (every power-of-two
+ *            alignment from 4 KiB to 2 MiB, which is what the kernel's rule
+ *            min(pow2 >= length, ...) produces for page-granular requests;
+ *            other alignments prune with the nearest row below).
  *
  * The gap between neighbouring children i-1 and i is [max[i-1] + 1,
  * min[i] - 1], so every hole of the tree is inside a leaf, between two
@@ -33,8 +34,10 @@
  * The summary of a subtree is stored in its parent (the root's in the tree
  * itself) and kept exact. After a small change it is updated per level
  * from the old and new values of the few quantities the change touched (see
- * propagate()); a node is rescanned only when its old maximum may have been
+ * propagate()); a row is rescanned only when its old maximum may have been
  * destroyed, and an append costs no capacity work above the leaf at all.
+ * Rebalancing after a removal only regroups areas under one parent, which
+ * changes no summary above that parent.
  *
  * Insert never leaves a half-done split behind: every node a split cascade
  * needs is allocated before anything is modified, so -ENOMEM leaves the
@@ -352,6 +355,8 @@ static inline void prefetch_keys(const struct inode *x)
 	const char *p = (const char *)x;
 	size_t o;
 
+	/* A constant trip count: unrolled, it is a handful of instructions. */
+#pragma GCC unroll 16
 	for (o = 0; o < offsetof(struct inode, min); o += 64)
 		__builtin_prefetch(p + o);
 }
@@ -361,6 +366,7 @@ static inline void prefetch_leaf(const struct leaf *l)
 	const char *p = (const char *)l;
 	size_t o;
 
+#pragma GCC unroll 32
 	for (o = 0; o < sizeof(*l); o += 64)
 		__builtin_prefetch(p + o);
 }
@@ -382,18 +388,33 @@ static void leaf_caps(const struct leaf *l, cap_t *c)
  */
 static void leaf_caps_rows(const struct leaf *l, cap_t *c, unsigned rows)
 {
-	unsigned i, j;
+	unsigned i, j, r;
+	cap_t low = 0; /* the smallest of the maxima being rebuilt */
 
 	for (j = 0; j < NCAP; j++) {
-		cap_t m = 0, v;
+		if (rows & (1u << j))
+			c[j] = 0;
+	}
+	for (i = 1; i < l->n; i++) {
+		uint64_t pl = l->a[i - 1].last, nf = l->a[i].iova;
 
-		if (!(rows & (1u << j)))
+		/* Capacities never exceed the size: most holes are skipped. */
+		if (pl + 1 >= nf || to_cap(nf - pl - 1) <= low)
 			continue;
-		for (i = 1; i < l->n; i++) {
-			v = gap_cap(l->a[i - 1].last, l->a[i].iova, j);
-			m = m > v ? m : v;
+		low = UINT32_MAX;
+		for (r = rows; r; r &= r - 1) {
+			cap_t v;
+
+			j = (unsigned)__builtin_ctz(r);
+			v = gap_cap(pl, nf, j);
+			if (!v) {
+				/* Zero from here on up: only the bound is left. */
+				low = 0;
+				break;
+			}
+			c[j] = c[j] > v ? c[j] : v;
+			low = low < c[j] ? low : c[j];
 		}
-		c[j] = m;
 	}
 }
 
@@ -1259,6 +1280,20 @@ int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 		}
 		remove_last_in_leaf(t, path);
 		return 0;
+	}
+
+	if (t->height && n0 - 1 < LEAF_MIN) {
+		/*
+		 * A rebalance with a sibling follows: start fetching both
+		 * candidates now so the misses overlap with the work below.
+		 */
+		const struct inode *x = path[1].node;
+		unsigned i = path[1].idx;
+
+		if (i > 0)
+			prefetch_leaf(x->child[i - 1]);
+		if (i + 1 < x->n)
+			prefetch_leaf(x->child[i + 1]);
 	}
 
 	/* Work out the new capacities from the areas around p first. */

@@ -88,6 +88,7 @@ struct ioasid_ctx {
 	pthread_cond_t timer_cond;  /* the timer has something to look at */
 	pthread_t timer;
 	bool timer_running, timer_stop;
+	uint64_t timer_deadline; /* what the timer sleeps until; 0 = unknown */
 	struct ioasid_fault *unrouted; /* ring of FAULT_UNROUTED_RING */
 	uint64_t unrouted_head, unrouted_count;
 

@@ -5,6 +5,7 @@
 #                        scenarios, benchmark smoke runs
 #   make check-valgrind  memcheck over the unit tests and ioasidctl, with a
 #                        planted-leak self-test
+#   make check-tsan      the concurrency suites under ThreadSanitizer
 #   make distcheck       the release tarball builds and passes on its own
 #   make fuzz            libFuzzer targets, FUZZ_TIME seconds each
 set -eu
@@ -25,6 +26,8 @@ make -j"$jobs" check || { cat test-suite.log 2>/dev/null; exit 1; }
 grep -h "Checks:" tests/unit/check-all.log || true
 stage "make check-valgrind"
 make check-valgrind
+stage "make check-tsan"
+make check-tsan
 stage "make distcheck"
 make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 stage "make fuzz"

@@ -29,4 +29,5 @@ check ioas "--size 2000 --auto 200" map_ns unmap_ns lookup_ns automap_ns bytes_p
 	baseline_map_ns baseline_unmap_ns baseline_lookup_ns baseline_automap_ns
 [ -x "$top_builddir/tests/bench/pasid" ] &&
 	check pasid "--size 1000 --iters 1000" alloc_free_ns raw_alloc_free_ns baseline_alloc_free_ns
+check fault "--iters 200" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s
 exit $rc

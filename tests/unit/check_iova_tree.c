@@ -268,7 +268,7 @@ START_TEST(test_basic)
 	T_UINT_EQ(iova_tree_first_in(t, 0, 0x1000)->iova, 0x1000);
 	T_UINT_EQ(iova_tree_first_in(t, 0x1fff, 0x1fff)->iova, 0x1000);
 	T_UINT_EQ(iova_tree_first_in(t, 0x2001, UINT64_MAX)->iova,
-			  0x2000);
+		  0x2000);
 	T_NULL(iova_tree_first_in(t, 0, 0xfff));
 	T_NULL(iova_tree_first_in(t, 0x4000, UINT64_MAX));
 	T_NULL(iova_tree_first_in(t, 0x3000, 0x2000));
@@ -375,7 +375,7 @@ START_TEST(test_edges)
 	p = iova_tree_next(t, iova_tree_find(t, 0));
 	T_UINT_EQ(p->iova, UINT64_MAX);
 	T_UINT_EQ(iova_tree_first_in(t, 1, UINT64_MAX)->iova,
-			  UINT64_MAX);
+		  UINT64_MAX);
 
 	/* The one hole is [1, UINT64_MAX - 1]. */
 	T_INT_EQ(hole(t, 0, UINT64_MAX, 1, 1, 0, &x), 0);
@@ -384,19 +384,19 @@ START_TEST(test_edges)
 	T_INT_EQ(hole(t, 0, UINT64_MAX, UINT64_MAX - 1, 1, 0, &x), 0);
 	T_UINT_EQ(x, 1);
 	T_INT_EQ(hole(t, 2, UINT64_MAX, UINT64_MAX - 1, 1, 0, &x),
-			 -ENOSPC);
+		 -ENOSPC);
 	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 1ULL << 63, 0, &x), 0);
 	T_UINT_EQ(x, 1ULL << 63);
 	/* ALIGN_UP(UINT64_MAX - 0x10, 0x100) wraps: no fit, not a bogus 0. */
 	T_INT_EQ(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 1, 0x100, 0,
-			      &x), -ENOSPC);
+		      &x), -ENOSPC);
 	T_INT_EQ(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 1, 1, 0, &x), 0);
 	T_UINT_EQ(x, UINT64_MAX - 0x10);
 	T_INT_EQ(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 0x10, 1, 0, &x),
-			 0);
+		 0);
 	T_UINT_EQ(x, UINT64_MAX - 0x10);
 	T_INT_EQ(hole(t, UINT64_MAX - 0x10, UINT64_MAX, 0x11, 1, 0, &x),
-			 -ENOSPC);
+		 -ENOSPC);
 	T_TRUE(iova_tree_check(t));
 
 	T_INT_EQ(iova_tree_remove(t, UINT64_MAX, NULL), 0);
@@ -404,7 +404,7 @@ START_TEST(test_edges)
 	T_INT_EQ(hole(t, UINT64_MAX - 1, UINT64_MAX, 2, 1, 0, &x), 0);
 	T_UINT_EQ(x, UINT64_MAX - 1);
 	T_INT_EQ(hole(t, UINT64_MAX - 1, UINT64_MAX, 3, 1, 0, &x),
-			 -ENOSPC);
+		 -ENOSPC);
 	T_INT_EQ(iova_tree_remove(t, 0, NULL), 0);
 
 	/* One area covering everything. */
@@ -423,9 +423,9 @@ START_TEST(test_edges)
 	T_INT_EQ(hole(t, 2, UINT64_MAX, 1, 1ULL << 63, 0, &x), 0);
 	T_UINT_EQ(x, 1ULL << 63);
 	T_INT_EQ(hole(t, 2, UINT64_MAX, 1ULL << 63, 1ULL << 63, 0, &x),
-			 0);
+		 0);
 	T_INT_EQ(hole(t, 2, UINT64_MAX, (1ULL << 63) + 1, 1ULL << 63, 0,
-			      &x), -ENOSPC);
+		      &x), -ENOSPC);
 	T_INT_EQ(hole(t, 5, 4, 1, 1, 0, &x), -ENOSPC);
 	T_INT_EQ(hole(t, 7, 7, 1, 1, 0, &x), -ENOSPC);
 	T_INT_EQ(hole(t, 7, 8, 1, 1, 0, &x), 0);
@@ -453,13 +453,13 @@ START_TEST(test_find_hole)
 	T_UINT_EQ(x, 0x2000);
 	/* Offset OR-ed in after alignment: [0x2000, 0x2fff] gives 0x2080. */
 	T_INT_EQ(hole(t, 0x1000, UINT64_MAX, 0x800, 0x1000, 0x80, &x),
-			 0);
+		 0);
 	T_UINT_EQ(x, 0x2080);
 	T_INT_EQ(hole(t, 0x1000, UINT64_MAX, 0xf80, 0x1000, 0x80, &x),
-			 0);
+		 0);
 	T_UINT_EQ(x, 0x2080);
 	T_INT_EQ(hole(t, 0x1000, UINT64_MAX, 0xf81, 0x1000, 0x80, &x),
-			 0);
+		 0);
 	T_UINT_EQ(x, 0x4080);
 	/* Alignment pushes past the small holes. */
 	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 0x8000, 0, &x), 0);
@@ -477,7 +477,7 @@ START_TEST(test_find_hole)
 	T_INT_EQ(hole(t, 0x4800, 0x8fff, 0x1000, 0x1000, 0, &x), 0);
 	T_UINT_EQ(x, 0x5000);
 	T_INT_EQ(hole(t, 0x4800, 0x57ff, 0x1000, 0x1000, 0, &x),
-			 -ENOSPC);
+		 -ENOSPC);
 	T_INT_EQ(hole(t, 0x4800, 0x57ff, 0x800, 0x800, 0, &x), 0);
 	T_UINT_EQ(x, 0x4800);
 	T_INT_EQ(hole(t, 0x1000, 0x1fff, 1, 1, 0, &x), -ENOSPC);
@@ -523,19 +523,19 @@ START_TEST(test_find_hole_deep)
 	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x2001, 1, 0, &x), 0);
 	T_UINT_EQ(x, n * 0x1000);
 	T_INT_EQ(hole(t, 15001 * 0x1000, UINT64_MAX, 0x1000, 1, 0, &x),
-			 0);
+		 0);
 	T_UINT_EQ(x, 15001 * 0x1000);
 	T_INT_EQ(hole(t, 15001 * 0x1000 + 1, UINT64_MAX, 0x1000, 1, 0,
-			      &x), 0);
+		      &x), 0);
 	T_UINT_EQ(x, 17000 * 0x1000);
 	T_INT_EQ(hole(t, 0, 17000 * 0x1000 + 0xffe, 0x1000, 0x1000, 0,
-			      &x), 0);
+		      &x), 0);
 	T_UINT_EQ(x, 15000 * 0x1000);
 	T_INT_EQ(hole(t, 15002 * 0x1000, 17000 * 0x1000 + 0xfff, 0x1000,
-			      0x1000, 0, &x), 0);
+		      0x1000, 0, &x), 0);
 	T_UINT_EQ(x, 17000 * 0x1000);
 	T_INT_EQ(hole(t, 15002 * 0x1000, 17000 * 0x1000 + 0xffe, 0x1000,
-			      0x1000, 0, &x), -ENOSPC);
+		      0x1000, 0, &x), -ENOSPC);
 	T_INT_EQ(iova_tree_remove(t, 3 * 0x1000, NULL), 0);
 	T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x), 0);
 	T_UINT_EQ(x, 3 * 0x1000);
@@ -558,13 +558,13 @@ START_TEST(test_fill_density)
 	T_UINT_LE((iova_tree_heap_bytes(t) - empty) / n, 40);
 	for (i = 0; i < n; i++)
 		T_UINT_EQ(iova_tree_find(t, i * 0x2000 + 5)->iova,
-				  i * 0x2000);
+			  i * 0x2000);
 	/* Fill every gap, lowest first, as a lowest-fit allocator would. */
 	for (i = 0; i < n; i++) {
 		uint64_t x;
 
 		T_INT_EQ(hole(t, 0, UINT64_MAX, 0x1000, 0x1000, 0, &x),
-				 0);
+			 0);
 		T_UINT_EQ(x, i * 0x2000 + 0x1000);
 		insert_ok(t, x, x + 0xfff);
 	}
@@ -583,7 +583,7 @@ START_TEST(test_fill_density)
 	for (i = n; i-- > 0;)
 		insert_ok(t, i * 0x2000, i * 0x2000 + 0xfff);
 	T_TRUE(iova_tree_check(t));
-	T_UINT_LE((iova_tree_heap_bytes(t) - empty) / n, 40);
+	T_UINT_LE((iova_tree_heap_bytes(t) - empty) / n, 44);
 	iova_tree_free(t);
 }
 END_TEST
@@ -612,7 +612,8 @@ START_TEST(test_remove_density)
 	for (i = 0; i < n / 2; i++)
 		T_INT_EQ(iova_tree_remove(t, perm[i] * 0x1000, NULL), 0);
 	T_TRUE(iova_tree_check(t));
-	T_UINT_LE((iova_tree_heap_bytes(t) - empty) / (n / 2), 72);
+	/* The budget is 64 bytes per area; leaves are at least half full. */
+	T_UINT_LE((iova_tree_heap_bytes(t) - empty) / (n / 2), 64);
 	for (; i < n; i++)
 		T_INT_EQ(iova_tree_remove(t, perm[i] * 0x1000, NULL), 0);
 	T_UINT_EQ(iova_tree_heap_bytes(t), empty);
@@ -715,7 +716,7 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live,
 				a.last = iova - 1;
 			a.cookie = op;
 			T_INT_EQ(iova_tree_insert(t, &a),
-					 model_insert(&m, &a));
+				 model_insert(&m, &a));
 		} else if (shrink || r < 65) {
 			struct iova_area got, want;
 			uint64_t iova;
@@ -772,7 +773,7 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live,
 				T_UINT_GE(x, q.lo);
 				T_UINT_LE(x + q.length - 1, q.hi);
 				T_TRUE(!__builtin_add_overflow(x, q.length - 1,
-								  &tmp));
+							       &tmp));
 				T_INT_EQ(iova_tree_insert(t, &a), 0);
 				T_INT_EQ(model_insert(&m, &a), 0);
 			}

@@ -222,36 +222,54 @@ uint64_t sim_iotlb_inv_all(struct sim_iotlb *t)
 	return n;
 }
 
+/*
+ * What a scan drops: tags whose ctx word matches under @ctx_mask (the id,
+ * and the PASID unless any), of @kinds, overlapping [start, last].
+ */
 struct match {
-	uint32_t id;
-	uint32_t pasid;   /* or SIM_PASID_ANY */
+	uint64_t ctx_mask, ctx_val;
 	uint32_t kinds;
 	uint64_t start, last;  /* inclusive */
 };
 
-static inline bool matches(const struct sim_iotlb_tag *tg, const struct match *m)
+static void match_init(struct match *m, uint32_t id, uint32_t pasid, uint32_t kinds,
+		       uint64_t start, uint64_t last)
 {
-	unsigned int k = tag_kind(tg->va), sh;
-	uint64_t base;
-
-	if (!(m->kinds & (1u << k)) || (uint32_t)(tg->ctx >> 32) != m->id ||
-	    (m->pasid != SIM_PASID_ANY && (uint32_t)tg->ctx != m->pasid))
-		return false;
-	sh = sim_iotlb_kind_shift(k);
-	base = (tg->va & SIM_IOTLB_VPN_MASK) << sh;
-	return base <= m->last && base + ((UINT64_C(1) << sh) - 1) >= m->start;
+	m->ctx_mask = pasid == SIM_PASID_ANY ? ~UINT64_C(0) << 32 : ~UINT64_C(0);
+	m->ctx_val = ((uint64_t)id << 32 | pasid) & m->ctx_mask;
+	m->kinds = kinds;
+	m->start = start;
+	m->last = last;
 }
 
+static inline bool span_matches(uint64_t va, const struct match *m)
+{
+	unsigned int k = tag_kind(va), sh = sim_iotlb_kind_shift(k);
+	uint64_t base = (va & SIM_IOTLB_VPN_MASK) << sh;
+
+	return (m->kinds & (1u << k)) && base <= m->last &&
+	       base + ((UINT64_C(1) << sh) - 1) >= m->start;
+}
+
+/*
+ * One pass over the array. The context word is compared first: it rejects
+ * most slots with one load, and a stale or empty slot fails the generation
+ * test after it.
+ */
 static uint64_t scan(struct sim_iotlb *t, const struct match *m)
 {
+	const struct sim_iotlb_tag *tags = t->tags;
+	const uint64_t gen = t->gen, cm = m->ctx_mask, cv = m->ctx_val;
 	uint32_t i, n = nr_slots(t);
 	uint64_t dropped = 0;
 
-	for (i = 0; i < n && t->nvalid; i++) {
-		if (tag_live(t, i) && matches(&t->tags[i], m)) {
-			drop(t, i);
-			dropped++;
-		}
+	for (i = 0; i < n; i++) {
+		uint64_t va = tags[i].va;
+
+		if ((tags[i].ctx & cm) != cv || (va & GEN_MASK) != gen || !span_matches(va, m))
+			continue;
+		drop(t, i);
+		dropped++;
 	}
 	return dropped;
 }
@@ -265,15 +283,17 @@ static uint64_t inv_done(struct sim_iotlb *t, uint64_t n)
 
 uint64_t sim_iotlb_inv_id(struct sim_iotlb *t, uint32_t id)
 {
-	struct match m = { id, SIM_PASID_ANY, ~0u, 0, ~UINT64_C(0) };
+	struct match m;
 
+	match_init(&m, id, SIM_PASID_ANY, ~0u, 0, ~UINT64_C(0));
 	return inv_done(t, scan(t, &m));
 }
 
 uint64_t sim_iotlb_inv_pasid(struct sim_iotlb *t, uint32_t id, uint32_t pasid)
 {
-	struct match m = { id, pasid, ~0u, 0, ~UINT64_C(0) };
+	struct match m;
 
+	match_init(&m, id, pasid, ~0u, 0, ~UINT64_C(0));
 	return inv_done(t, scan(t, &m));
 }
 
@@ -295,23 +315,23 @@ uint64_t sim_iotlb_inv_range(struct sim_iotlb *t, uint32_t id, uint32_t pasid,
 			     uint64_t addr, uint64_t npages, unsigned int lg2,
 			     unsigned int flags)
 {
-	struct match m = { .id = id, .pasid = pasid };
-	uint64_t size, probes = 0, dropped = 0, ctx = (uint64_t)id << 32 | pasid;
-	uint32_t kinds;
+	uint64_t size, start, last, probes = 0, dropped = 0, ctx = (uint64_t)id << 32 | pasid;
+	uint32_t kinds = SIM_IOTLB_LEAF_KINDS;
+	struct match m;
 
 	if (!npages || lg2 > 63)
 		return inv_done(t, 0);
 	size = UINT64_C(1) << lg2;
-	m.start = addr & ~(size - 1);
+	start = addr & ~(size - 1);
 	/* start is size-aligned, so ~0 - start = M * size + size - 1 */
-	if (npages - 1 > (~UINT64_C(0) - m.start) >> lg2)
-		m.last = ~UINT64_C(0);
+	if (npages - 1 > (~UINT64_C(0) - start) >> lg2)
+		last = ~UINT64_C(0);
 	else
-		m.last = m.start + ((npages - 1) << lg2) + (size - 1);
-	m.kinds = SIM_IOTLB_LEAF_KINDS;
+		last = start + ((npages - 1) << lg2) + (size - 1);
 	if (!(flags & SIM_IOTLB_INV_LEAF))
-		m.kinds |= SIM_IOTLB_TABLE_KINDS;
-	kinds = m.kinds & t->kinds;
+		kinds |= SIM_IOTLB_TABLE_KINDS;
+	match_init(&m, id, pasid, kinds, start, last);
+	kinds &= t->kinds;
 
 	if (pasid != SIM_PASID_ANY) {
 		uint32_t k;

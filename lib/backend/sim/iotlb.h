@@ -206,7 +206,8 @@ sim_iotlb_lookup(struct sim_iotlb *t, uint32_t id, uint32_t pasid, uint64_t iova
 }
 
 /*
- * Cache a leaf: (@id, @pasid, the @page_size page holding @iova) -> @oa
+ * Cache a leaf: (@id, @pasid, the @page_size page holding @iova, which must
+ * be below 2^57) -> @oa
  * (the page's output address) with @perm; @data is kept for the caller.
  * Replaces an entry with the same tag. -EINVAL for a page size other than
  * 4 KiB / 2 MiB / 1 GiB or @pasid SIM_PASID_ANY.
@@ -218,8 +219,9 @@ int sim_iotlb_insert(struct sim_iotlb *t, uint32_t id, uint32_t pasid,
 /*
  * Paging-structure cache: remember that the walk for @iova reaches the
  * table @table at @level (1..3) with @perm granted by the levels above
- * (a struct sim_pt_step), so a later walk can start there.
- * sim_iotlb_lookup_table returns the deepest such entry, or NULL.
+ * (a struct sim_pt_step), so a later walk can start there with
+ * sim_pt_walk_from. sim_iotlb_lookup_table returns the deepest such entry,
+ * or NULL; it counts in the same hit/miss statistics.
  */
 int sim_iotlb_insert_table(struct sim_iotlb *t, uint32_t id, uint32_t pasid,
 			   uint64_t iova, unsigned int level, uint64_t table,

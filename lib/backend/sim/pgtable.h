@@ -21,8 +21,11 @@
  * 2^57 in both formats.
  *
  * Not thread-safe for writers: map, unmap and dirty reads of one table must
- * be serialized by the caller. Walks may run concurrently with each other
- * (entries are loaded atomically and A/D bits are set with atomic ORs).
+ * be serialized by the caller. Walks may run concurrently with each other,
+ * with a map and with dirty reads (entries are loaded and stored atomically,
+ * a new table page is zeroed before it is linked, A/D bits are set and
+ * cleared with atomic ORs/ANDs), but not with an unmap or a failed map,
+ * which free table pages a walk could still be reading.
  */
 #ifndef IOASID_SIM_PGTABLE_H
 #define IOASID_SIM_PGTABLE_H

@@ -1,0 +1,315 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# ioasidctl's command line: usage errors and exit codes, both option forms,
+# list/info/version on the sim (tables and JSON), unavailable backends and
+# devices, malformed scenario files (exit 2, naming the file and the JSON
+# path), ${VAR}, failed expectations, --table, --dump and the monitor.
+#
+# Works from make check and make distcheck (VPATH): top_srcdir and
+# top_builddir come from the environment; IOASIDCTL may name another binary.
+set -u
+
+top_srcdir=${top_srcdir:-${srcdir:-.}}
+top_builddir=${top_builddir:-.}
+IOASIDCTL=${IOASIDCTL:-$top_builddir/cli/ioasidctl}
+PYTHON=${PYTHON:-python3}
+scen=$top_srcdir/tests/scenarios
+
+if [ ! -x "$IOASIDCTL" ]; then
+	echo "test-cli.sh: $IOASIDCTL is not built" >&2
+	exit 99
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail=0
+n=0
+
+# check DESC WANT_RC [--out PATTERN] [--err PATTERN] [--no-out] -- ARGS...
+# Runs ioasidctl ARGS with stdout in $tmp/out, stderr in $tmp/err.
+check() {
+	desc=$1
+	want=$2
+	shift 2
+	out_pat=
+	err_pat=
+	no_out=0
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		case $1 in
+		--out) out_pat=$2; shift 2 ;;
+		--err) err_pat=$2; shift 2 ;;
+		--no-out) no_out=1; shift ;;
+		*) echo "check: bad option $1" >&2; exit 99 ;;
+		esac
+	done
+	shift
+	n=$((n + 1))
+	rc=0
+	"$IOASIDCTL" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null || rc=$?
+	problem=
+	if [ "$rc" -ne "$want" ]; then
+		problem="exit $rc, want $want"
+	elif [ -n "$out_pat" ] && ! grep -q -e "$out_pat" "$tmp/out"; then
+		problem="stdout lacks /$out_pat/"
+	elif [ -n "$err_pat" ] && ! grep -q -e "$err_pat" "$tmp/err"; then
+		problem="stderr lacks /$err_pat/"
+	elif [ $no_out -eq 1 ] && [ -s "$tmp/out" ]; then
+		problem="stdout is not empty"
+	fi
+	if [ -n "$problem" ]; then
+		echo "FAIL: $desc: ioasidctl $*: $problem"
+		echo "--- stdout:"; head -n 20 "$tmp/out"
+		echo "--- stderr:"; head -n 20 "$tmp/err"
+		fail=$((fail + 1))
+		return 1
+	fi
+	echo "ok: $desc"
+	return 0
+}
+
+# json_ok DESC FILE: FILE is one JSON document
+json_ok() {
+	n=$((n + 1))
+	if [ "$PYTHON" = no ] || ! command -v "$PYTHON" > /dev/null 2>&1; then
+		echo "skip: $1 (no python3)"
+		return 0
+	fi
+	if ! "$PYTHON" -m json.tool "$2" > /dev/null 2> "$tmp/pyerr"; then
+		echo "FAIL: $1: not valid JSON:"; cat "$tmp/pyerr"; head -n 20 "$2"
+		fail=$((fail + 1))
+		return 1
+	fi
+	echo "ok: $1"
+}
+
+# same DESC FILE1 FILE2
+same() {
+	n=$((n + 1))
+	if ! cmp -s "$2" "$3"; then
+		echo "FAIL: $1:"; diff -u "$2" "$3"
+		fail=$((fail + 1))
+		return 1
+	fi
+	echo "ok: $1"
+}
+
+# ---- usage errors: exit 2 -------------------------------------------------
+check "no command" 2 --err "no command" --
+check "unknown command" 2 --err "unknown command 'frobnicate'" -- frobnicate
+check "unknown global option" 2 --err "unknown option '--frob'" -- --frob list
+check "unknown short option" 2 --err "unknown option '-x'" -- -x list
+check "--backend without a value (end of line)" 2 --err "needs a value" -- --backend
+check "--backend without a value (next is an option)" 2 --err "needs a value" -- --backend --json list
+check "--backend= empty" 2 --err "non-empty" -- --backend= list
+check "--json takes no value" 2 --err "takes no value" -- --json=yes list
+check "global option after the command" 2 --err "global option: put it before the command" -- --backend sim list --json
+check "backend option after the command" 2 --err "global option" -- list --backend sim
+check "info without DEV" 2 --err "missing DEV" -- --backend sim info
+check "info with two DEVs" 2 --err "one DEV" -- --backend sim info sim0 sim1
+check "run without FILE" 2 --err "missing the scenario FILE" -- --backend sim run
+check "run with an unknown option" 2 --err "unknown option '--frob'" -- --backend sim run --frob x.json
+check "list with an argument" 2 --err "unexpected argument" -- --backend sim list extra
+check "version with an argument" 2 --err "unexpected argument" -- version extra
+check "malformed backend spec" 2 --err "unknown backend" -- --backend bogus list
+check "--profile with a non-sim backend" 2 --err "needs the sim backend" -- --backend vfio --profile vtd list
+check "--table with --json" 2 --err "exclude each other" -- --json --backend sim run --table "$scen/copy.json"
+check "monitor --count 0" 2 --err "positive integer" -- --backend sim monitor --count 0
+check "monitor --timeout x" 2 --err "number of seconds" -- --backend sim monitor --timeout x
+
+# ---- help and version ----------------------------------------------------
+check "--help" 0 --out "Usage: ioasidctl" -- --help
+check "help command" 0 --out "Usage: ioasidctl" -- help
+check "run --help" 0 --out "Usage: ioasidctl .* run FILE" -- run --help
+check "--version" 0 --out "^ioasidctl [0-9]" -- --version && cp "$tmp/out" "$tmp/v1"
+check "version" 0 --out "libioasid [0-9]" -- version && cp "$tmp/out" "$tmp/v2"
+same "version = --version" "$tmp/v1" "$tmp/v2"
+check "--json version" 0 --out '"libioasid"' -- --json version && json_ok "--json version is JSON" "$tmp/out"
+
+# ---- both option forms ---------------------------------------------------
+check "--backend sim list" 0 --out "^NAME  *BDF  *IOMMU  *DRIVER  *GROUP" -- --backend sim list && cp "$tmp/out" "$tmp/l1"
+check "--backend=sim list" 0 -- --backend=sim list && cp "$tmp/out" "$tmp/l2"
+same "--backend VAL = --backend=VAL" "$tmp/l1" "$tmp/l2"
+check "--profile smmuv3 info" 0 --out "smmuv3 (version" -- --profile smmuv3 info sim0 && cp "$tmp/out" "$tmp/p1"
+check "--profile=smmuv3 info" 0 -- --profile=smmuv3 info sim0 && cp "$tmp/out" "$tmp/p2"
+same "--profile VAL = --profile=VAL" "$tmp/p1" "$tmp/p2"
+check "--backend sim:smmuv3 = --profile smmuv3" 0 -- --backend sim:smmuv3 info sim0 && cp "$tmp/out" "$tmp/p3"
+same "--backend sim:smmuv3 = --profile smmuv3" "$tmp/p1" "$tmp/p3"
+check "run FILE --dump = run --dump FILE" 0 -- --backend sim run --dump "$scen/copy.json" && cp "$tmp/out" "$tmp/d1"
+check "run FILE --dump" 0 -- --backend sim run "$scen/copy.json" --dump && cp "$tmp/out" "$tmp/d2"
+same "run option before or after FILE" "$tmp/d1" "$tmp/d2"
+
+# ---- list and info on the sim ---------------------------------------------
+check "list shows the vtd devices" 0 --out "^sim0  *0000:01:00.0  *vtd  *sim" -- --backend sim list
+check "list --json" 0 --out '"devices"' -- --json --backend sim list && json_ok "list --json is JSON" "$tmp/out"
+for p in vtd qemu-vtd smmuv3 amd virtio-iommu generic; do
+	check "info sim0 on $p" 0 --out "^page sizes  " -- --profile "$p" info sim0
+	check "info --json sim0 on $p" 0 -- --json --profile "$p" info sim0 &&
+		json_ok "info --json on $p is JSON" "$tmp/out"
+done
+check "info decodes VT-d registers" 0 --out "^  ecap_reg  *0x" -- --backend sim info sim0
+check "info shows reserved regions with their type" 0 --out "0xfee00000-0xfeefffff msi" -- --backend sim info sim0
+check "info shows PASID width" 0 --out "^PASID width  *20 bits" -- --backend sim info sim0
+
+# ---- unavailable backend or device: exit 3 --------------------------------
+check "iommufd backend (not implemented): list" 3 --err "iommufd" -- --backend iommufd list
+check "iommufd backend (not implemented): info" 3 --err "iommufd" -- --backend iommufd info /dev/vfio/devices/vfio0
+check "iommufd backend (not implemented): run" 3 --err "iommufd" -- --backend iommufd run "$scen/copy.json"
+check "unknown sim profile" 3 --err "nosuchprofile" -- --profile nosuchprofile list
+check "info on a device the sim lacks" 3 --err "nosuchdev" -- --backend sim info nosuchdev
+
+# ---- malformed scenario files: exit 2 before anything runs ---------------
+# bad NAME PATTERN JSON: the file is refused with a message matching PATTERN
+bad() {
+	printf '%s\n' "$3" > "$tmp/$1.json"
+	check "malformed: $1" 2 --no-out --err "$2" -- --backend sim run "$tmp/$1.json"
+}
+bad not-json "$tmp/not-json.json:1:[0-9]*: not valid JSON" '{"steps": [}'
+bad not-object "not-object.json: \[1,2\] is not a scenario" '[1,2]'
+bad no-steps "no-steps.json: steps: missing" '{"backend": "sim"}'
+bad steps-type "steps-type.json: steps: \"x\" is not a list" '{"steps": "x"}'
+bad top-key "top-key.json: stepz: unknown key" '{"steps": [], "stepz": 1}'
+bad step-type "step-type.json: steps\[0\]: 5: a step is an object" '{"steps": [5]}'
+bad no-op "no-op.json: steps\[0\].op: missing" '{"steps": [{"as": "A"}]}'
+bad unknown-op "unknown-op.json: steps\[0\].op: unknown op \"mapp\"" '{"steps": [{"op": "mapp"}]}'
+bad unknown-key "unknown-key.json: steps\[1\].iovaa: unknown argument of op map" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "map", "ioas": "A", "iovaa": 1, "length": 4096}]}'
+bad missing-arg "missing-arg.json: steps\[1\].length: missing" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "unmap", "ioas": "A", "iova": 0}]}'
+bad wrong-type "wrong-type.json: steps\[1\].memfd: \"yes\" is not true or false" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "buffer", "size": 4096, "memfd": "yes"}]}'
+bad bad-number "bad-number.json: steps\[1\].iova: \"0xzz\" is not a number" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "map", "ioas": "A", "iova": "0xzz", "length": 4096}]}'
+bad negative "negative.json: steps\[1\].length: -4096 is not a number" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "map", "ioas": "A", "length": -4096}]}'
+bad float "float.json: steps\[1\].length: 4096.5 is not a number" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "map", "ioas": "A", "length": 4096.5}]}'
+bad too-big "too-big.json:1:[0-9]*: not valid JSON: too big integer.*0x" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "unmap", "ioas": "A", "iova": 0, "length": 18446744073709551615}]}'
+bad u32-range "u32-range.json: steps\[0\].max_pasids: 4294967296 is larger than 0xffffffff" \
+	'{"steps": [{"op": "set_new", "as": "S", "max_pasids": 4294967296}]}'
+bad label-reused "label-reused.json: steps\[1\].as: label \"A\" is already defined by steps\[0\]" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "ioas_alloc", "as": "A"}]}'
+bad label-unknown "label-unknown.json: steps\[0\].ioas: unknown label \"A\"" \
+	'{"steps": [{"op": "map", "ioas": "A", "length": 4096}]}'
+bad label-later "label-later.json: steps\[0\].ioas: unknown label \"A\"" \
+	'{"steps": [{"op": "map", "ioas": "A", "length": 4096}, {"op": "ioas_alloc", "as": "A"}]}'
+bad label-kind "label-kind.json: steps\[1\].ioas: label \"S\" is of kind set" \
+	'{"steps": [{"op": "set_new", "as": "S"}, {"op": "map", "ioas": "S", "length": 4096}]}'
+bad label-syntax "label-syntax.json: steps\[0\].as: \"1A\" is not a label" '{"steps": [{"op": "ioas_alloc", "as": "1A"}]}'
+bad as-not-allowed "as-not-allowed.json: steps\[1\].as: op unmap makes nothing to label" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "unmap", "ioas": "A", "iova": 0, "length": 1, "as": "U"}]}'
+bad bad-expect "bad-expect.json: steps\[0\].expect: \"EFOO\" is not \"ok\" or an errno name" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A", "expect": "EFOO"}]}'
+bad bad-perm "bad-perm.json: steps\[1\].perm: \"rx\" is not" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "map", "ioas": "A", "length": 4096, "perm": "rx"}]}'
+bad bad-range "bad-range.json: steps\[1\].ranges\[1\]: {\"start\":1}: a range needs" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "allow_iovas", "ioas": "A", "ranges": [[1, 2], {"start": 1}]}]}'
+bad past-buffer "past-buffer.json: steps\[2\].length: 0x2000 bytes from offset 0x1000 run past the end of buffer B" \
+	'{"steps": [{"op": "buffer", "as": "B", "size": 8192}, {"op": "ioas_alloc", "as": "A"}, {"op": "map", "ioas": "A", "buffer": "B", "offset": 4096, "length": 8192}]}'
+bad buffer-align "buffer-align.json: steps\[0\].align: 0x3000 is not a power of two" \
+	'{"steps": [{"op": "buffer", "as": "B", "size": 4096, "align": 12288}]}'
+bad option-name "option-name.json: steps\[1\].name: \"huge\" is not an option" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "option", "ioas": "A", "name": "huge"}]}'
+bad unset-var "unset-var.json: steps\[0\].dev: environment variable IOASID_TEST_UNSET_VAR is not set" \
+	'{"steps": [{"op": "dev_bind", "dev": "${IOASID_TEST_UNSET_VAR}", "as": "D"}]}'
+bad bad-var "bad-var.json: steps\[0\].dev: \"\${oops\": bad variable reference" \
+	'{"steps": [{"op": "dev_bind", "dev": "${oops", "as": "D"}]}'
+bad duplicate-key "duplicate-key.json:1:[0-9]*: not valid JSON: duplicate object key" \
+	'{"steps": [{"op": "ioas_alloc", "op": "ioas_alloc"}]}'
+bad later-error "later-error.json: steps\[2\].op: unknown op" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "dev_add", "name": "x"}, {"op": "nope"}]}'
+check "malformed: missing file" 2 --no-out --err "nosuchfile.json" -- --backend sim run "$tmp/nosuchfile.json"
+# nothing ran: the dev_add of later-error.json would otherwise be visible
+check "malformed file ran nothing" 2 --no-out -- --backend sim run "$tmp/later-error.json"
+
+# ---- ${VAR}, expectations, backends from the file -------------------------
+printf '%s\n' '{"backend": "sim", "profile": "${IOASID_TEST_PROFILE}", "steps": [
+  {"op": "dev_bind", "dev": "${IOASID_TEST_DEV}", "as": "D", "expect": "ok"},
+  {"op": "dev_info", "dev": "D"}]}' > "$tmp/vars.json"
+printf '%s\n' '{"backend": "sim", "description": "uses ${NOT_SET_AT_ALL}", "steps": [
+  {"op": "ioas_alloc", "as": "A", "comment": "not ${NOT_SET_AT_ALL} either", "expect": "ok"}]}' > "$tmp/comment-var.json"
+check "\${VAR} in comments and descriptions is left alone" 0 -- run "$tmp/comment-var.json"
+IOASID_TEST_DEV=sim2 IOASID_TEST_PROFILE=smmuv3 \
+	check "\${VAR} in strings" 0 --out '"page_sizes":\["64K","512M"\]' -- run "$tmp/vars.json"
+IOASID_TEST_DEV=sim0 IOASID_TEST_PROFILE=smmuv3 \
+	check "--profile overrides the file's profile" 0 --out '"vendor":"amd"' -- --profile amd run "$tmp/vars.json"
+
+# a profile file named by the scenario is found next to the scenario
+mkdir -p "$tmp/sub"
+printf '%s\n' '{"version": 1, "name": "tiny", "base": "generic", "devices": [{"name": "gpu0", "page_sizes": ["4K"]}]}' > "$tmp/sub/tiny.json"
+printf '%s\n' '{"backend": "sim", "profile": "tiny.json", "steps": [{"op": "dev_bind", "dev": "gpu0", "as": "G", "expect": "ok"}]}' > "$tmp/sub/uses-tiny.json"
+check "a relative profile file is taken from the scenario's directory" 0 -- run "$tmp/sub/uses-tiny.json"
+check "--profile FILE" 0 --out "^gpu0  *0000:01:00.0  *generic" -- --profile "$tmp/sub/tiny.json" list
+printf '%s\n' '{"version": 1, "bogus": 1}' > "$tmp/sub/bad-profile.json"
+check "a malformed profile file is a usage error" 2 --err "bogus" -- --profile "$tmp/sub/bad-profile.json" list
+check "a missing profile file is unavailable" 3 --err "nosuch.json" -- --profile "$tmp/sub/nosuch.json" list
+
+printf '%s\n' '{"backend": "iommufd", "profile": "vtd", "steps": [{"op": "ioas_alloc", "as": "A", "expect": "ok"}]}' > "$tmp/iommufd.json"
+check "the file's backend is used" 3 --err "iommufd" -- run "$tmp/iommufd.json"
+check "--backend sim overrides the file's backend" 0 --out '"result":"ok"' -- --backend sim run "$tmp/iommufd.json"
+
+printf '%s\n' '{"backend": "sim", "steps": [
+  {"op": "ioas_alloc", "as": "A"},
+  {"op": "map", "ioas": "A", "iova": 4096, "length": 4096, "expect": "EEXIST"},
+  {"op": "map", "ioas": "A", "iova": 4096, "length": 4096, "expect": "EEXIST"},
+  {"op": "lookup", "ioas": "A", "iova": 4096}]}' > "$tmp/expect.json"
+check "a failed expectation exits 1" 1 --out '"step":1,"op":"map","result":"ok","expected":"EEXIST"' -- run "$tmp/expect.json"
+check "... after running every step" 1 --out '"step":3,"op":"lookup","result":"ok"' -- run "$tmp/expect.json"
+check "... a met one has no \"expected\"" 1 --out '"step":2,"op":"map","result":"EEXIST","value":{},"message"' -- run "$tmp/expect.json"
+check "--table marks the mismatch" 1 --out "EEXIST MISMATCH" -- run --table "$tmp/expect.json"
+check "--dump ends with the state" 0 --out '^{"schema":"ioasid/1"' -- --backend sim run --dump "$scen/pinned.json"
+tail -n 1 "$tmp/out" > "$tmp/dump.json"
+json_ok "--dump line is JSON" "$tmp/dump.json"
+check "--table prints steps and mappings" 0 --out "^IOAS gpa: 3 areas" -- --backend sim run "$top_srcdir/examples/quickstart.json" --table
+check "--table mapping rows" 0 --out "^  0x100000000  0x1001fffff  0x200000  rw    ram_high+0x0$" -- --backend sim run "$top_srcdir/examples/quickstart.json" --table
+
+# ---- monitor ----------------------------------------------------------------
+cat > "$tmp/monitor.expected" <<'EOF'
+{"event":"present","source":"sim","name":"sim0","bdf":"0000:01:00.0"}
+{"event":"present","source":"sim","name":"sim1","bdf":"0000:02:00.0"}
+{"event":"present","source":"sim","name":"sim2","bdf":"0000:03:00.0"}
+{"event":"add","source":"sim","name":"nvme0","bdf":"0000:05:00.0"}
+{"event":"add","source":"sim","name":"nic0","bdf":"0000:04:00.0"}
+{"event":"remove","source":"sim","name":"nic0","bdf":"0000:04:00.0"}
+{"event":"remove","source":"sim","name":"nvme0","bdf":"0000:05:00.0"}
+EOF
+if check "monitor --script" 0 -- --json --backend sim monitor --script "$scen/hotplug.json"; then
+	same "monitor --script events" "$tmp/monitor.expected" "$tmp/out"
+fi
+if check "monitor --script --count 4" 0 -- --json --backend sim monitor --count=4 --script "$scen/hotplug.json"; then
+	head -n 4 "$tmp/monitor.expected" > "$tmp/monitor4.expected"
+	same "monitor --count stops after 4 events" "$tmp/monitor4.expected" "$tmp/out"
+fi
+check "monitor table output" 0 --out "^add  *sim  *nvme0  *bdf 0000:05:00.0$" -- --backend sim monitor --script "$scen/hotplug.json"
+check "monitor --timeout on the sim" 0 --out "^present  *sim  *sim2" -- --backend sim monitor --timeout 0.2
+check "monitor --script on a real backend" 2 --err "sim only" -- --backend vfio monitor --script "$scen/hotplug.json"
+check "monitor --script with a malformed file" 2 --err "not-json.json" -- --backend sim monitor --script "$tmp/not-json.json"
+
+# SIGTERM and SIGINT end the monitor with 0
+for sig in TERM INT; do
+	n=$((n + 1))
+	# a file of its own: a stale "sim2" must not make us signal too early
+	out=$tmp/sig-$sig.out
+	: > "$out"
+	"$IOASIDCTL" --backend sim monitor > "$out" 2>&1 &
+	pid=$!
+	i=0
+	# wait until it has printed its devices (it is waiting then)
+	while [ $i -lt 100 ] && ! grep -q sim2 "$out"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -"$sig" "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: monitor on SIG$sig exited $rc, want 0:"; cat "$out"
+		fail=$((fail + 1))
+	else
+		echo "ok: monitor ends with 0 on SIG$sig"
+	fi
+done
+
+echo "$n checks, $fail failed"
+[ $fail -eq 0 ]
