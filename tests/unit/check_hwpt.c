@@ -562,6 +562,135 @@ START_TEST(test_hwpt_alloc_fail_nth)
 }
 END_TEST
 
+/*
+ * Every invalidation kind and granularity, judged by what it makes the
+ * caches forget: the guest repoints its pages, then the stale detector
+ * tells which cached translations survived the invalidation.
+ */
+static uint32_t inv_nested, inv_set, inv_pasid;
+
+static void inv_build(bool repointed)
+{
+	unsigned int i;
+
+	build_s1(GPA + 0x100000);
+	for (i = 0; i < 4; i++)
+		gtable(3)[i] = (GPA + (repointed ? 0x200000 : 0x100000) + i * PG) | SIM_FL_P | SIM_FL_RW;
+}
+
+static uint64_t stale_count(void)
+{
+	struct ioasid_sim_cache_stats st;
+
+	ck_assert_ok(ctx, ioasid_sim_cache_stats(ctx, &st));
+	return st.stale_hits;
+}
+
+/* Fill the caches for 4 pages through the RID and the PASID, then repoint. */
+static void inv_prime(void)
+{
+	struct ioasid_inv_req all = { .size = sizeof(all), .version = 1, .kind = IOASID_INV_IOTLB,
+				      .granularity = IOASID_INV_ALL, .pasid = IOASID_PASID_NONE };
+	uint32_t one = 1, i;
+	size_t done;
+	uint8_t b;
+
+	inv_build(false);
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, inv_nested, &all, &one, NULL));
+	for (i = 0; i < 4; i++) {
+		ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, GVA + i * PG, &b, 1, &done));
+		ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, inv_pasid, GVA + i * PG, &b, 1, &done));
+	}
+	inv_build(true);
+}
+
+/* Bit 2*i: page i through the RID was served stale; bit 2*i+1: through the PASID. */
+static unsigned int inv_probe(void)
+{
+	unsigned int i, mask = 0;
+	size_t done;
+	uint8_t b;
+
+	for (i = 0; i < 4; i++) {
+		uint64_t s0 = stale_count();
+
+		ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, GVA + i * PG, &b, 1, &done));
+		if (stale_count() != s0)
+			mask |= 1u << (2 * i);
+		s0 = stale_count();
+		ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, inv_pasid, GVA + i * PG, &b, 1, &done));
+		if (stale_count() != s0)
+			mask |= 1u << (2 * i + 1);
+	}
+	return mask;
+}
+
+START_TEST(test_every_invalidation_kind)
+{
+	static const struct {
+		uint16_t kind, gran;
+		bool pasid;         /* the request names the PASID */
+		uint64_t addr, npages;
+		uint32_t lg2;
+		unsigned int stale; /* which (page, RID/PASID) stay stale */
+		const char *what;
+	} cases[] = {
+		{ IOASID_INV_IOTLB, IOASID_INV_ALL, false, 0, 0, 0, 0x00, "iotlb all" },
+		{ IOASID_INV_IOTLB, IOASID_INV_PASID, true, 0, 0, 0, 0x55, "iotlb pasid" },
+		{ IOASID_INV_IOTLB, IOASID_INV_RANGE, false, GVA + PG, 1, 12, 0xf3, "iotlb 4K page 1" },
+		{ IOASID_INV_IOTLB, IOASID_INV_RANGE, false, GVA + PG, 2, 12, 0xc3, "iotlb 4K pages 1-2" },
+		{ IOASID_INV_IOTLB, IOASID_INV_RANGE, true, GVA, 1, 21, 0x55, "iotlb 2M, pasid" },
+		{ IOASID_INV_IOTLB, IOASID_INV_RANGE, false, 0, 1, 30, 0x00, "iotlb 1G" },
+		{ IOASID_INV_DEV_IOTLB, IOASID_INV_ALL, false, 0, 0, 0, 0xff, "devtlb only" },
+		{ IOASID_INV_DEV_IOTLB, IOASID_INV_PASID, true, 0, 0, 0, 0xff, "devtlb pasid" },
+		{ IOASID_INV_DEV_IOTLB, IOASID_INV_RANGE, false, GVA, 4, 12, 0xff, "devtlb range" },
+		{ IOASID_INV_PASID_CACHE, IOASID_INV_ALL, false, 0, 0, 0, 0xff, "pasid cache" },
+		{ IOASID_INV_PASID_CACHE, IOASID_INV_PASID, true, 0, 0, 0, 0xff, "pasid cache pasid" },
+	};
+	struct ioasid_hwpt_vtd_s1 s1 = { .pgtbl_addr = GPA, .addr_width = 48 };
+	IOASID_OPTS(ioasid_set_opts, so, .max_pasids = 2);
+	uint32_t parent;
+	size_t i;
+
+	map_at(ioas, GPA, mem, 8 * MB, RW);
+	{
+		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT);
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &parent));
+	}
+	inv_build(false);
+	{
+		IOASID_OPTS(ioasid_hwpt_opts, o, .type = IOASID_HWPT_NESTED_VTD_S1, .data = &s1,
+			    .data_len = sizeof(s1), .flags = IOASID_HWPT_PASID);
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, parent, &o, &inv_nested));
+	}
+	ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &inv_set));
+	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, inv_set, 1, 10, &inv_pasid));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, inv_nested, NULL));
+	{
+		IOASID_OPTS(ioasid_attach_opts, ao, .set = inv_set);
+		ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, inv_pasid, inv_nested, &ao));
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ioasid_inv_req r = {
+			.size = sizeof(r), .version = 1, .kind = cases[i].kind,
+			.granularity = cases[i].gran,
+			.pasid = cases[i].pasid ? inv_pasid : IOASID_PASID_NONE,
+			.addr = cases[i].addr, .npages = cases[i].npages, .log2_pgsize = cases[i].lg2,
+		};
+		uint32_t one = 1;
+		uint64_t dropped = 0;
+		unsigned int got;
+
+		inv_prime();
+		ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, inv_nested, &r, &one, &dropped));
+		got = inv_probe();
+		ck_assert_msg(got == cases[i].stale, "%s: stale mask 0x%x, wanted 0x%x", cases[i].what,
+			      got, cases[i].stale);
+		ck_assert_msg(dropped > 0, "%s dropped nothing", cases[i].what);
+	}
+}
+END_TEST
+
 Suite *hwpt_suite(void)
 {
 	Suite *s = suite_create("hwpt");
@@ -573,6 +702,7 @@ Suite *hwpt_suite(void)
 	tcase_add_test(tc, test_nested_and_stale_detector);
 	tcase_add_test(tc, test_nested_raw_vtd_invalidation);
 	tcase_add_test(tc, test_invalidate_kinds_and_errors);
+	tcase_add_test(tc, test_every_invalidation_kind);
 	tcase_add_test(tc, test_vtd_s1_data_checks);
 	tcase_add_test(tc, test_no_nesting_profile);
 	tcase_add_test(tc, test_dirty_tracking);
