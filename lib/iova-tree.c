@@ -1422,17 +1422,15 @@ int iova_tree_find_hole(const struct iova_tree *t, uint64_t lo, uint64_t hi,
 			uint64_t length, uint64_t align, uint64_t offset,
 			uint64_t *out)
 {
-	struct hole_q q;
+	struct hole_q q = {
+		.lo = lo, .hi = hi, .length = length, .mask = align - 1,
+		.offset = offset,
+	};
 	unsigned shift;
 	bool found;
 
 	if (!length || !align || (align & (align - 1)))
 		return -EINVAL;
-	q.lo = lo;
-	q.hi = hi;
-	q.length = length;
-	q.mask = align - 1;
-	q.offset = offset;
 	/*
 	 * Prune with the largest tracked alignment not above @align: aligning
 	 * to more only moves x further, so that row is an upper bound.

@@ -256,6 +256,7 @@ struct ioasid_sim_cache_stats {
 	uint64_t iotlb_hits, iotlb_misses, iotlb_inserts, iotlb_evictions;
 	uint64_t devtlb_hits, devtlb_misses;
 	uint64_t pasid_cache_hits, pasid_cache_misses;
+	uint64_t context_cache_hits; /* per-device context entries reused */
 	uint64_t walks;          /* page walks (a nested walk counts once) */
 	uint64_t walk_reads;     /* table entries read by walks */
 	uint64_t invalidations;  /* requests handled */
@@ -263,7 +264,7 @@ struct ioasid_sim_cache_stats {
 	uint64_t stale_hits;     /* DMAs served from a stale entry */
 	uint64_t dma_reads, dma_writes, dma_bytes;
 	uint64_t faults;         /* translation failures */
-	uint64_t __reserved[4];
+	uint64_t __reserved[3];
 };
 
 /**

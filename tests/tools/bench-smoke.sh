@@ -30,4 +30,7 @@ check ioas "--size 2000 --auto 200" map_ns unmap_ns lookup_ns automap_ns bytes_p
 [ -x "$top_builddir/tests/bench/pasid" ] &&
 	check pasid "--size 1000 --iters 1000" alloc_free_ns raw_alloc_free_ns baseline_alloc_free_ns
 check fault "--iters 200" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s
+check translate "--quick" hit_per_s baseline_hashmap_hit_per_s walk_ns chase_ns walk_ratio \
+	nested_walk_ns inval_page_ns inval_pasid_ns inval_all_ns dma_4k_ns memcpy_4k_ns dma_ratio_4k \
+	dma_2m_ns memcpy_2m_ns dma_ratio_2m
 exit $rc

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "iova-tree.h"
 #include "suites.h"
 
@@ -623,6 +624,72 @@ START_TEST(test_remove_density)
 }
 END_TEST
 
+/*
+ * Fail every allocation an insert makes, in turn: each failure must give
+ * -ENOMEM and leave the tree exactly as it was; removal never allocates.
+ */
+static void enomem_insert(struct iova_tree *t, struct model *m, uint64_t iova,
+			  unsigned want_allocs)
+{
+	struct iova_area a = mk(iova, iova + 0x7ff);
+	size_t bytes = iova_tree_heap_bytes(t);
+	unsigned k;
+
+	for (k = 1;; k++) {
+		int r;
+
+		ioasid_alloc_fail_nth(k);
+		r = iova_tree_insert(t, &a);
+		ioasid_alloc_fail_nth(0);
+		if (r != -ENOMEM)
+			break;
+		T_UINT_EQ(iova_tree_heap_bytes(t), bytes);
+		assert_same(t, m);
+	}
+	T_INT_EQ(model_insert(m, &a), 0);
+	T_UINT_EQ(k - 1, want_allocs);
+	assert_same(t, m);
+}
+
+START_TEST(test_enomem)
+{
+	struct iova_tree *t = iova_tree_new();
+	struct model m = { 0 };
+	uint64_t i;
+
+	/* Empty tree: the first leaf. */
+	enomem_insert(t, &m, 0, 1);
+	/* 32768 areas fill three levels to the brim (32 * 32 * 32). */
+	for (i = 1; i < 32768; i++) {
+		struct iova_area a = mk(i * 0x1000, i * 0x1000 + 0x7ff);
+
+		T_INT_EQ(iova_tree_insert(t, &a), 0);
+		T_INT_EQ(model_insert(&m, &a), 0);
+	}
+	/* Appending now splits the leaf, both internal levels, adds a root. */
+	enomem_insert(t, &m, 32768 * 0x1000, 4);
+	/*
+	 * Into the middle of the first leaf: it and the two internal nodes
+	 * above it are full (the new root has room); then into a leaf whose
+	 * parent is full but whose grandparent was just split.
+	 */
+	enomem_insert(t, &m, 0x800, 3);
+	enomem_insert(t, &m, 20000 * 0x1000 + 0x800, 2);
+
+	/* Removal never allocates, even while rebalancing. */
+	ioasid_alloc_fail_nth(1);
+	for (i = 0; i < 32768; i += 2)
+		T_INT_EQ(iova_tree_remove(t, i * 0x1000, NULL), 0);
+	T_TRUE(!ioasid_alloc_failed());
+	ioasid_alloc_fail_nth(0);
+	for (i = 0; i < 32768; i += 2)
+		T_INT_EQ(model_remove(&m, i * 0x1000, NULL), 0);
+	assert_same(t, &m);
+	free(m.a);
+	iova_tree_free(t);
+}
+END_TEST
+
 /* ---- randomized differential test ---- */
 
 /*
@@ -872,6 +939,7 @@ Suite *iova_tree_suite(void)
 	tcase_add_test(tc, test_find_hole_deep);
 	tcase_add_test(tc, test_fill_density);
 	tcase_add_test(tc, test_remove_density);
+	tcase_add_test(tc, test_enomem);
 	tcase_add_test(tc, test_random_small);
 	tcase_add_test(tc, test_random_large);
 	tcase_add_test(tc, test_random_pages);

@@ -21,7 +21,9 @@
 	X(set)           \
 	X(dev)           \
 	X(hwpt)          \
-	X(fault)
+	X(fault)         \
+	X(pgtable)       \
+	X(iotlb)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)

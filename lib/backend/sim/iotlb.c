@@ -115,7 +115,7 @@ static void insert_raw(struct sim_iotlb *t, unsigned int kind, uint64_t ctx,
 	va |= t->gen;
 	hit = sim_iotlb_match(&t->tags[base], va, ctx);
 	if (hit) {
-		w = (unsigned int)__builtin_ctz(hit) >> 2;
+		w = (unsigned int)__builtin_ctz(hit);
 		goto store;
 	}
 	for (w = 0; w < SIM_IOTLB_WAYS; w++)
@@ -307,7 +307,7 @@ static uint64_t probe_drop(struct sim_iotlb *t, unsigned int kind, uint64_t ctx,
 
 	if (!hit)
 		return 0;
-	drop(t, base + ((unsigned int)__builtin_ctz(hit) >> 2));
+	drop(t, base + (unsigned int)__builtin_ctz(hit));
 	return 1;
 }
 

@@ -136,8 +136,8 @@ static inline uint32_t sim_iotlb_set(const struct sim_iotlb *t, uint64_t va,
 }
 
 /*
- * Which way of the set at @tg holds exactly (@va, @ctx): bit 4 * way set,
- * or 0. All four ways at once and without a branch per way: which way
+ * Which way of the set at @tg holds exactly (@va, @ctx): bit @way set, or
+ * 0. All four ways at once and without a branch per way: which way
  * holds an entry is random, so an early-exit loop would mispredict on most
  * hits. A tag is in a set at most once.
  */
@@ -145,22 +145,25 @@ static inline unsigned int sim_iotlb_match(const struct sim_iotlb_tag *tg, uint6
 					   uint64_t ctx)
 {
 #ifdef __SSE2__
-	/* x86-64 baseline: compare 32-bit lanes, pack, one mask; a way
-	 * matches when its four lanes do */
+	/*
+	 * x86-64 baseline (SSE2 has no 64-bit compare): compare 32-bit lanes,
+	 * then pack each way's four lane results into one byte each, so that
+	 * way w becomes 32-bit lane w, all ones exactly when it matched.
+	 */
 	const __m128i key = _mm_set_epi64x((long long)ctx, (long long)va);
 	const __m128i *p = (const __m128i *)(const void *)tg;
 	__m128i a = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(p), key),
 				    _mm_cmpeq_epi32(_mm_load_si128(p + 1), key));
 	__m128i b = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(p + 2), key),
 				    _mm_cmpeq_epi32(_mm_load_si128(p + 3), key));
-	unsigned int m = (unsigned int)_mm_movemask_epi8(_mm_packs_epi16(a, b));
+	__m128i w = _mm_cmpeq_epi32(_mm_packs_epi16(a, b), _mm_set1_epi32(-1));
 
-	return m & (m >> 1) & (m >> 2) & (m >> 3) & 0x1111u;
+	return (unsigned int)_mm_movemask_ps(_mm_castsi128_ps(w));
 #else
 	return (unsigned int)(((tg[0].va ^ va) | (tg[0].ctx ^ ctx)) == 0) |
-	       (unsigned int)(((tg[1].va ^ va) | (tg[1].ctx ^ ctx)) == 0) << 4 |
-	       (unsigned int)(((tg[2].va ^ va) | (tg[2].ctx ^ ctx)) == 0) << 8 |
-	       (unsigned int)(((tg[3].va ^ va) | (tg[3].ctx ^ ctx)) == 0) << 12;
+	       (unsigned int)(((tg[1].va ^ va) | (tg[1].ctx ^ ctx)) == 0) << 1 |
+	       (unsigned int)(((tg[2].va ^ va) | (tg[2].ctx ^ ctx)) == 0) << 2 |
+	       (unsigned int)(((tg[3].va ^ va) | (tg[3].ctx ^ ctx)) == 0) << 3;
 #endif
 }
 
@@ -176,7 +179,7 @@ sim_iotlb_probe(const struct sim_iotlb *t, unsigned int kind, uint64_t ctx,
 
 	if (!hit)
 		return NULL;
-	return &t->ents[base + ((unsigned int)__builtin_ctz(hit) >> 2)];
+	return &t->ents[base + (unsigned int)__builtin_ctz(hit)];
 }
 
 /*
@@ -207,9 +210,8 @@ sim_iotlb_lookup(struct sim_iotlb *t, uint32_t id, uint32_t pasid, uint64_t iova
 
 /*
  * Cache a leaf: (@id, @pasid, the @page_size page holding @iova, which must
- * be below 2^57) -> @oa
- * (the page's output address) with @perm; @data is kept for the caller.
- * Replaces an entry with the same tag. -EINVAL for a page size other than
+ * be below 2^57) -> @oa (the page's output address) with @perm; @data is
+ * kept for the caller. Replaces an entry with the same tag. -EINVAL for a page size other than
  * 4 KiB / 2 MiB / 1 GiB or @pasid SIM_PASID_ANY.
  */
 int sim_iotlb_insert(struct sim_iotlb *t, uint32_t id, uint32_t pasid,

@@ -67,6 +67,7 @@ uint64_t sim_flush_hwpt(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
 	uint64_t n;
 	uint32_t pos = 0;
 
+	sim->ctx_gen++;
 	n = sim_iotlb_inv_id(sim->iotlb, h->obj.id);
 	n += sim_pasid_cache_inv_domain(sim->pasid_cache, h->obj.id);
 	/* nested children translate through @h: their entries depend on it */
@@ -211,6 +212,7 @@ int sim_hwpt_invalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,
 		n = flush_devtlbs(ctx, h, req);
 		break;
 	case IOASID_INV_PASID_CACHE:
+		sim->ctx_gen++; /* the context caches hold what the PASID cache held */
 		if (req->granularity == IOASID_INV_ALL)
 			n = sim_pasid_cache_inv_domain(sim->pasid_cache, did);
 		else
@@ -329,6 +331,7 @@ int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 
 	(void)h;
 	/* the context entry changed: forget what was cached for it */
+	sim->ctx_gen++;
 	sim_pasid_cache_inv_pasid(sim->pasid_cache, SIM_DOMAIN_ANY, pasid);
 	return 0;
 }
@@ -339,6 +342,7 @@ void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pas
 	struct sim_ctx *sim = sim_of(ctx);
 	struct sim_dev *sd = dev->be;
 
+	sim->ctx_gen++;
 	sim_pasid_cache_inv_pasid(sim->pasid_cache, h->obj.id, pasid);
 	if (sd && sd->devtlb)
 		sim_iotlb_inv_pasid(sd->devtlb, h->obj.id, pasid);

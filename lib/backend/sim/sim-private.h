@@ -24,6 +24,9 @@ struct sim_pending {
 	uint32_t dev, pasid;
 	uint32_t rounds;   /* page request groups raised so far */
 	bool write;
+	bool on_stack;     /* still the submitter's stack copy */
+	struct sim_pending *moved; /* the heap copy it became */
+	struct ioasid_dev *devp;   /* set while the submitter runs it */
 	uint64_t iova;
 	uint8_t *buf;
 	size_t len, done;
@@ -47,6 +50,11 @@ struct sim_ctx {
 	uint64_t devtlb_hits, devtlb_misses;
 	uint64_t dma_reads, dma_writes, dma_bytes, faults, stale_hits;
 
+	/* bumped whenever a context entry may have changed (attach, detach,
+	 * PASID-cache invalidation, HWPT teardown): flushes every context cache */
+	uint64_t ctx_gen;
+	uint64_t ctx_cache_hits;
+
 	struct sim_pending *pending; /* DMA requests not collected yet */
 	uint64_t next_handle;
 };
@@ -57,8 +65,17 @@ struct sim_hwpt {
 	unsigned int levels;
 };
 
+/* A context-cache entry: which HWPT (device, PASID) uses. */
+#define SIM_CTX_CACHE 4
+struct sim_ctx_entry {
+	uint64_t gen;  /* valid while equal to sim_ctx.ctx_gen */
+	uint32_t pasid;
+	struct ioasid_hwpt *hwpt;
+};
+
 /* Per bound device. */
 struct sim_dev {
+	struct sim_ctx_entry ctx_cache[SIM_CTX_CACHE];
 	struct sim_iotlb *devtlb; /* ATS devices only */
 	uint32_t next_grpid;      /* PCIe page request group index */
 };

@@ -50,6 +50,7 @@ static int sim_open(struct ioasid_ctx *ctx, const char *arg)
 		ioasid_free(sim);
 		return ioasid_err(ctx, -ENOMEM, "out of memory for the simulated IOTLB");
 	}
+	sim->ctx_gen = 1; /* 0 marks an empty context-cache entry */
 	ctx->be = sim;
 	ctx->pasid_width = sim->profile->pasid_width;
 	snprintf(ctx->reason + strlen(ctx->reason), sizeof(ctx->reason) - strlen(ctx->reason),
