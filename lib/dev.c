@@ -435,6 +435,7 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 		.aperture_last = UINT64_MAX,
 		.resv = dev->props.resv,
 		.nr_resv = dev->props.nr_resv,
+		.device = true,
 	};
 	err = ioas_add_domain(ctx, ioas, &d);
 	if (err) {

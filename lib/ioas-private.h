@@ -40,6 +40,7 @@ struct ioas_pages {
 struct ioas_domain {
 	const void *owner;
 	uint64_t min_pgsize;
+	bool device; /* a device's attachment (not an HWPT's own aperture) */
 };
 
 struct ioasid_ioas {
@@ -84,7 +85,11 @@ struct ioas_domain_desc {
 	uint64_t aperture_start, aperture_last;
 	const struct ioas_resv *resv; /* device regions (kind/owner ignored) */
 	uint32_t nr_resv;
+	bool device; /* counts as an attached device (stats, dumps) */
 };
+
+/* Devices attached to @ioas through any of its domains. */
+uint32_t ioas_nr_devices(const struct ioasid_ioas *ioas);
 int ioas_add_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 		    const struct ioas_domain_desc *d);
 void ioas_remove_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,

@@ -1168,7 +1168,7 @@ IOASID_EXPORT int ioasid_ioas_stats(struct ioasid_ctx *ctx, uint32_t id,
 		ret->nr_reserved = ioas->nr_resv;
 		ret->nr_allowed = ioas->nr_allowed;
 		ret->alignment = ioas->alignment;
-		ret->nr_attached = ioas->nr_domains;
+		ret->nr_attached = ioas_nr_devices(ioas);
 	}
 	ctx_unlock(ctx);
 	return err;
@@ -1242,6 +1242,7 @@ int ioas_add_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 	/* Commit: nothing below can fail. */
 	ioas->domains[ioas->nr_domains].owner = d->owner;
 	ioas->domains[ioas->nr_domains].min_pgsize = min_pgsize;
+	ioas->domains[ioas->nr_domains].device = d->device;
 	ioas->nr_domains++;
 	r.owner = d->owner;
 	r.type = 0;
@@ -1265,6 +1266,15 @@ int ioas_add_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 	}
 	ioas->alignment = calc_alignment(ioas);
 	return 0;
+}
+
+uint32_t ioas_nr_devices(const struct ioasid_ioas *ioas)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < ioas->nr_domains; i++)
+		n += ioas->domains[i].device;
+	return n;
 }
 
 void ioas_remove_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,

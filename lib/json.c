@@ -89,7 +89,7 @@ static json_t *ioas_json(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint3
 		      hex(ioas->alignment), "huge_pages", ioas->huge_pages, "mapped_bytes",
 		      hex(ioas->mapped_bytes), "nr_areas",
 		      (json_int_t)iova_tree_count(ioas->areas), "nr_attached",
-		      (json_int_t)ioas->nr_domains);
+		      (json_int_t)ioas_nr_devices(ioas));
 	if (!o)
 		return NULL;
 	if (!(flags & IOASID_JSON_NO_MAPS)) {

@@ -3,5 +3,5 @@
 # line, sorted: what lib/libioasid.map must list (check-exports.sh checks).
 set -eu
 cd "$(dirname "$0")/.."
-cat include/ioasid/*.h | tr '\n' ' ' | sed 's/;/;\n/g' | grep 'IOASID_EXPORT' |
+grep -hv '^[[:space:]]*#' include/ioasid/*.h | tr '\n' ' ' | sed 's/;/;\n/g' | grep 'IOASID_EXPORT' |
 	grep -v '#define' | sed -n 's/.*[ *]\(ioasid_[a-z0-9_]*\)[[:space:]]*(.*/\1/p' | sort -u

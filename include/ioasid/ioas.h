@@ -243,7 +243,7 @@ struct ioasid_ioas_stats {
 	uint64_t nr_reserved;  /* reserved regions (devices' and caller's) */
 	uint64_t nr_allowed;   /* entries of the allowed list */
 	uint64_t alignment;
-	uint32_t nr_attached;  /* domains/devices attached */
+	uint32_t nr_attached;  /* (device, PASID) attachments */
 	uint32_t __reserved;
 };
 

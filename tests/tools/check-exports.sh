@@ -12,7 +12,7 @@ nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ { sub(/@.*/, "", $3); print 
 	grep -v '^LIBIOASID_' | sort -u > "$tmp/exported"
 sed -n 's/^[[:space:]]*\(ioasid_[a-z0-9_]*\);.*/\1/p' "$top_srcdir/lib/libioasid.map" |
 	sort -u > "$tmp/map"
-cat "$top_srcdir"/include/ioasid/*.h | tr '\n' ' ' | sed 's/;/;\n/g' |
+grep -hv '^[[:space:]]*#' "$top_srcdir"/include/ioasid/*.h | tr '\n' ' ' | sed 's/;/;\n/g' |
 	grep 'IOASID_EXPORT' | grep -v '#define' |
 	sed -n 's/.*[ *]\(ioasid_[a-z0-9_]*\)[[:space:]]*(.*/\1/p' | sort -u > "$tmp/headers"
 rc=0

@@ -26,21 +26,25 @@ echo "valgrind-check: unit tests: 0 errors, 0 leaks: ok"
 
 # 3. ioasidctl over the scenarios and examples
 ctl="$top_builddir/cli/ioasidctl"
+# cli/ioasidctl is a libtool wrapper script: run valgrind on the real binary
+VGCTL="$VG"
+[ -n "${LIBTOOL:-}" ] && VGCTL="$LIBTOOL --mode=execute $VG"
 if [ -x "$ctl" ]; then
 	n=0
 	for f in "$top_srcdir"/tests/scenarios/*.json "$top_srcdir"/examples/*.json; do
 		[ -e "$f" ] || continue
 		rc=0
-		$VG "$ctl" --backend sim run "$f" --dump > /dev/null 2> "$log" || rc=$?
+		$VGCTL "$ctl" --backend sim run "$f" --dump > /dev/null 2> "$log" || rc=$?
 		# 1 = a failed expectation (some examples show refusals); 97 = memcheck
 		if [ $rc -eq 97 ] || grep -q "==[0-9]*==" "$log"; then
 			echo "valgrind-check: ioasidctl run $f:"; cat "$log"; exit 1
 		fi
 		n=$((n + 1))
 	done
-	for args in "list" "info sim0" "--json info sim0" "--profile smmuv3 info sim0"; do
+	for args in "--backend sim list" "--backend sim info sim0" "--backend sim --json info sim0" \
+		"--backend sim:smmuv3 info sim0"; do
 		# shellcheck disable=SC2086
-		$VG "$ctl" --backend sim $args > /dev/null 2> "$log" || {
+		$VGCTL "$ctl" $args > /dev/null 2> "$log" || {
 			echo "valgrind-check: ioasidctl $args:"; cat "$log"; exit 1; }
 		n=$((n + 1))
 	done

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ioasidctl: what the command files share — exit codes, global options,
+ * the command-line item parser, error printing and a few JSON helpers.
+ *
+ * The CLI is a client of the public API only (<ioasid/ioasid.h>); it never
+ * includes lib/ internals, so it shows what any VMM can do.
+ */
+#ifndef IOASIDCTL_H
+#define IOASIDCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include <ioasid/ioasid.h>
+
+/* Exit codes (DESIGN.md, "ioasidctl"); docs/ioasidctl.1 lists them too. */
+enum {
+	CLI_EXIT_OK = 0,      /* success */
+	CLI_EXIT_FAIL = 1,    /* runtime error or failed expectation */
+	CLI_EXIT_USAGE = 2,   /* bad usage or malformed input file */
+	CLI_EXIT_UNAVAIL = 3, /* backend or device unavailable */
+};
+
+/* Global options: they come before the command. */
+struct cli_global {
+	const char *backend; /* --backend, NULL when not given */
+	const char *profile; /* --profile, NULL when not given */
+	bool json;           /* --json */
+};
+
+/*
+ * Command-line items after the command name. Options and positional
+ * arguments may be mixed; "--opt VAL" and "--opt=VAL" are both accepted and
+ * "--" ends the options.
+ */
+struct cli_opt {
+	const char *name; /* without the leading "--" */
+	bool has_arg;
+	int key;          /* > 0, returned by cli_next() */
+};
+
+struct cli_args {
+	int argc;
+	char **argv;
+	int i;             /* next item */
+	const char *cmd;   /* for messages */
+	bool opts_done;    /* after "--" */
+};
+
+#define CLI_ARG_POS 0   /* a positional argument, in *val */
+#define CLI_ARG_END (-1) /* no more items */
+#define CLI_ARG_ERR (-2) /* bad option; the message is printed */
+
+int cli_next(struct cli_args *it, const struct cli_opt *opts, const char **val);
+
+/* Commands: each returns an exit code. */
+int cmd_list(const struct cli_global *g, int argc, char **argv);
+int cmd_info(const struct cli_global *g, int argc, char **argv);
+int cmd_run(const struct cli_global *g, int argc, char **argv);
+int cmd_monitor(const struct cli_global *g, int argc, char **argv);
+
+/* "ioasidctl: MESSAGE" on stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As cli_err() plus a pointer to --help; returns CLI_EXIT_USAGE. */
+int cli_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The backend spec a command runs on: the global options over what an
+ * input file says (@file_backend, @file_profile may be NULL). Precedence:
+ * --profile, --backend, the file's "profile", the file's "backend", "auto".
+ * A profile applies only to the sim. Return: 0, or CLI_EXIT_USAGE with the
+ * message printed (e.g. --profile with a non-sim --backend).
+ */
+int cli_resolve_spec(const struct cli_global *g, const char *file_backend,
+		     const char *file_profile, char *buf, size_t len);
+
+/* Whether @spec names the sim ("sim" or "sim:PROFILE"). */
+bool cli_spec_is_sim(const char *spec);
+
+/*
+ * Open a context; on failure print the library's message and return the
+ * exit code that fits the errno (2 for a malformed spec or profile, 3 for
+ * an unavailable backend, 1 otherwise).
+ */
+int cli_open_ctx(const char *spec, struct ioasid_ctx **ret_ctx);
+
+/* The exit code for a failed ioasid_ctx_open() errno (negative). */
+int cli_exit_for_open_error(int err);
+
+/* Allocation that cannot fail: a CLI has nothing better to do than exit. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* JSON helpers: 64-bit values as "0x..." strings (JSON numbers stop at 2^53). */
+json_t *json_hex(uint64_t v);
+/* Print @doc as one line (JSON Lines) and a newline; steals nothing. */
+void json_print_line(FILE *f, json_t *doc);
+
+/* Page sizes of a bitmap as "4K 2M 1G" (@buf of at least 256 bytes). */
+const char *cli_pgsizes_str(uint64_t bitmap, char *buf, size_t len);
+/* One size as "4K", "2M", "0x1800" when it is no power-of-1024 multiple. */
+const char *cli_size_str(uint64_t size, char *buf, size_t len);
+
+/*
+ * Capability chain helpers shared by `info` and the scenario's `dev_info`
+ * (cmd-info.c): a summary object of the generic capabilities.
+ */
+json_t *caps_summary_json(const void *buf, size_t len, char *err, size_t errlen);
+
+#endif /* IOASIDCTL_H */
