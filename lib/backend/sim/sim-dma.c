@@ -211,6 +211,23 @@ static struct ioasid_hwpt *context_entry(struct ioasid_ctx *ctx, struct sim_ctx 
 	return h;
 }
 
+/* A cached translation: the device's own TLB first (ATS), then the IOTLB. */
+static inline const struct sim_iotlb_entry *cached_lookup(struct sim_ctx *sim, struct sim_dev *sd,
+							  const struct ioasid_hwpt *h,
+							  uint32_t pasid, uint64_t iova)
+{
+	const struct sim_iotlb_entry *e = NULL;
+
+	if (sd->devtlb) {
+		e = sim_iotlb_lookup(sd->devtlb, h->obj.id, pasid, iova);
+		if (e)
+			sim->devtlb_hits++;
+		else
+			sim->devtlb_misses++;
+	}
+	return e ? e : sim_iotlb_lookup(sim->iotlb, h->obj.id, pasid, iova);
+}
+
 static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_dev *dev,
 		     uint32_t pasid, uint64_t iova, bool write, struct xlate *x,
 		     struct sim_fault_info *fi)
@@ -231,15 +248,7 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 				  "DMA blocked: %s has nothing attached at PASID %d (iova 0x%llx)",
 				  dev->name, (int)pasid, X(iova));
 	}
-	if (sd->devtlb) {
-		e = sim_iotlb_lookup(sd->devtlb, h->obj.id, pasid, iova);
-		if (e)
-			sim->devtlb_hits++;
-		else
-			sim->devtlb_misses++;
-	}
-	if (!e)
-		e = sim_iotlb_lookup(sim->iotlb, h->obj.id, pasid, iova);
+	e = cached_lookup(sim, sd, h, pasid, iova);
 	if (e) {
 		uint64_t psz = sim_iotlb_entry_size(e);
 
@@ -648,7 +657,7 @@ static int dma_fast(struct ioasid_ctx *ctx, struct sim_ctx *sim, uint32_t dev_id
 		    uint32_t pasid, uint64_t iova, void *buf, size_t len, bool write)
 {
 	struct ioasid_dev *dev = dev_get(ctx, dev_id);
-	const struct sim_iotlb_entry *e = NULL;
+	const struct sim_iotlb_entry *e;
 	struct sim_ctx_entry *ce;
 	struct ioasid_hwpt *h;
 	struct sim_dev *sd;
@@ -663,15 +672,7 @@ static int dma_fast(struct ioasid_ctx *ctx, struct sim_ctx *sim, uint32_t dev_id
 	h = ce->hwpt;
 	if (!hwpt_is_paging(h) || (write && h->dirty_enabled))
 		return 0;
-	if (sd->devtlb) {
-		e = sim_iotlb_lookup(sd->devtlb, h->obj.id, pasid, iova);
-		if (e)
-			sim->devtlb_hits++;
-		else
-			sim->devtlb_misses++;
-	}
-	if (!e)
-		e = sim_iotlb_lookup(sim->iotlb, h->obj.id, pasid, iova);
+	e = cached_lookup(sim, sd, h, pasid, iova);
 	if (!e || !(e->perm & (write ? SIM_PT_W : SIM_PT_R)))
 		return 0;
 	psz = sim_iotlb_entry_size(e);
