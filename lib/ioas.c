@@ -452,40 +452,13 @@ static int find_in_window(struct ioasid_ioas *ioas, uint64_t lo, uint64_t hi,
 			continue;
 		if (r && r->start <= hi)
 			wlast = r->start > lo ? r->start - 1 : lo - 1;
-		if (!r || r->start > lo) {
-			if (offset < align) {
-				if (!iova_tree_find_hole(ioas->areas, lo, wlast, length,
-							 align, offset, out))
-					return 0;
-			} else {
-				/*
-				 * The kernel ORs the source's in-page offset
-				 * into the aligned start (§4.3); with an offset
-				 * not below the alignment (an unaligned VA on an
-				 * IOAS without domains) the tree cannot prune,
-				 * so walk the holes: rare and never hot.
-				 */
-				uint64_t s = lo;
-				const struct iova_area *a;
-
-				for (a = iova_tree_first_in(ioas->areas, lo, wlast);; a = iova_tree_next(ioas->areas, a)) {
-					uint64_t e = (a && a->iova <= wlast) ? a->iova - 1 : wlast;
-					uint64_t x;
-
-					if (!(a && a->iova <= s) &&
-					    !__builtin_add_overflow(s, align - 1, &x)) {
-						x = (x & ~(align - 1)) | offset;
-						if (x < e && e - x >= length - 1) {
-							*out = x;
-							return 0;
-						}
-					}
-					if (!a || a->iova > wlast || a->last >= wlast)
-						break;
-					s = a->last + 1;
-				}
-			}
-		}
+		/*
+		 * The tree applies the kernel's rule itself, offset OR-ed in
+		 * even when it is not below the alignment (§4.3).
+		 */
+		if ((!r || r->start > lo) &&
+		    !iova_tree_find_hole(ioas->areas, lo, wlast, length, align, offset, out))
+			return 0;
 		if (!r || r->start > hi || r->last >= hi)
 			break;
 		lo = IOASID_MAX(lo, r->last + 1);

@@ -230,6 +230,24 @@ START_TEST(test_auto_iova)
 }
 END_TEST
 
+START_TEST(test_auto_unaligned_va)
+{
+	uint64_t io, io2;
+
+	/*
+	 * A bare IOAS takes any VA. The kernel ORs the source's in-page offset
+	 * into the aligned hole start (§4.3): va offset 0x10, length 0x20 ->
+	 * alignment 0x10, and 0x1000 | 0x10.
+	 */
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem + 0x10, 0x20, RW, &io));
+	ck_assert_uint_eq(io, 0x1010);
+	/* the next one cannot start inside [0x1010, 0x102f]: OR-ing 0x10 into
+	 * 0x1030 keeps it, and that is free */
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem + 0x10, 0x20, RW, &io2));
+	ck_assert_uint_eq(io2, 0x1030);
+}
+END_TEST
+
 START_TEST(test_auto_skips_reserved)
 {
 	uint64_t io;
@@ -503,6 +521,7 @@ Suite *ioas_suite(void)
 	tcase_add_test(tc, test_alignment_rules);
 	tcase_add_test(tc, test_huge_pages_option);
 	tcase_add_test(tc, test_auto_iova);
+	tcase_add_test(tc, test_auto_unaligned_va);
 	tcase_add_test(tc, test_auto_skips_reserved);
 	tcase_add_test(tc, test_iova_ranges);
 	tcase_add_test(tc, test_allow_iovas_errors);

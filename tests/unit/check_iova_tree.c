@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Unit tests of lib/iova-tree.c: fixed cases for the edges (0, UINT64_MAX,
- * overflow of the alignment, window clipping) plus a long randomized run
- * that compares every answer with a plain sorted array and a brute-force
- * hole search written straight from the rule in iova-tree.h.
+ * overflow of the alignment, window clipping), memory per area, -ENOMEM at
+ * every allocation of an insert, plus long randomized runs that compare
+ * every answer with a plain sorted array and a brute-force hole search
+ * written straight from the rule in iova-tree.h.
  */
 #include <check.h>
 #include <errno.h>
@@ -659,7 +660,10 @@ START_TEST(test_enomem)
 
 	/* Empty tree: the first leaf. */
 	enomem_insert(t, &m, 0, 1);
-	/* 32768 areas fill three levels to the brim (32 * 32 * 32). */
+	/*
+	 * With the library's 32-way nodes, 32768 ascending areas fill three
+	 * levels to the brim (32 * 32 * 32).
+	 */
 	for (i = 1; i < 32768; i++) {
 		struct iova_area a = mk(i * 0x1000, i * 0x1000 + 0x7ff);
 
