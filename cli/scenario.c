@@ -35,9 +35,12 @@ enum label_kind {
 	K_DEV = 1u << 2,
 	K_BUFFER = 1u << 3,
 	K_PASID = 1u << 4,
-	K_HWPT = 1u << 5, /* reserved for hwpt_alloc */
+	K_HWPT = 1u << 5,
+	K_QUEUE = 1u << 6, /* a fault queue */
+	K_DMA = 1u << 7,   /* a DMA request that waits for a page response */
 };
-#define K_OBJECT (K_IOAS | K_SET | K_DEV | K_HWPT) /* library objects with an id */
+/* library objects with an id */
+#define K_OBJECT (K_IOAS | K_SET | K_DEV | K_HWPT | K_QUEUE)
 
 enum arg_type {
 	A_NUM,     /* JSON integer or "0x..."/decimal string, <= max */
@@ -50,6 +53,15 @@ enum arg_type {
 	A_RESV,    /* like A_RANGES, objects may add "type" */
 	A_PGSIZES, /* a bitmap number or a list of sizes (4096, "2M", ...) */
 	A_HEX,     /* bytes as a hex string: "deadbeef" */
+	A_ENUM,    /* one of .names, or a number <= max (a raw escape hatch) */
+	A_FLAGS,   /* a list of .names (OR'd), or a number <= max */
+	A_JSON,    /* any JSON value; the op's check parses it (into arr, n) */
+};
+
+/* A name and the number it stands for, in lists ended by a NULL name. */
+struct name_val {
+	const char *name;
+	uint64_t val;
 };
 
 struct arg_spec {
@@ -57,21 +69,24 @@ struct arg_spec {
 	enum arg_type type;
 	bool required;
 	unsigned int kinds; /* A_LABEL */
-	uint64_t max;       /* A_NUM: largest value, 0 = UINT64_MAX */
+	uint64_t max;       /* A_NUM, A_ENUM, A_FLAGS: largest value, 0 = UINT64_MAX */
 	bool hex;           /* A_NUM: an address or size, shown as 0x... */
+	const struct name_val *names; /* A_ENUM, A_FLAGS */
 };
 
 struct label;
 struct mem;
+struct dma_req;
 
 /* A checked argument value. */
 struct argval {
 	bool present;
 	json_t *json;        /* the value in the file (after ${VAR}) */
-	uint64_t u;          /* A_NUM, A_BOOL, A_PERM (map flags), A_PGSIZES, A_PASID number */
+	uint64_t u;          /* A_NUM, A_BOOL, A_PERM (map flags), A_PGSIZES, A_PASID number,
+				A_ENUM, A_FLAGS */
 	const char *s;       /* A_STR */
 	struct label *label; /* A_LABEL, A_PASID given as a label */
-	void *arr;           /* A_RANGES, A_RESV, A_HEX */
+	void *arr;           /* A_RANGES, A_RESV, A_HEX, A_JSON (as its check made it) */
 	size_t n;            /* entries of arr (bytes for A_HEX) */
 };
 
@@ -82,9 +97,25 @@ struct label {
 	uint64_t size;  /* K_BUFFER: bytes, known when the file is checked */
 	/* set when the defining step succeeds */
 	bool live;
-	uint32_t id;    /* K_OBJECT */
+	uint32_t id;    /* K_OBJECT; K_DMA: the request's handle */
 	uint32_t pasid; /* K_PASID */
 	struct mem *mem; /* K_BUFFER */
+	uint64_t cookie; /* K_QUEUE: the last page request group read from it */
+	struct dma_req *dma; /* K_DMA */
+};
+
+/*
+ * A DMA the sim's engine runs for a dma_read/dma_write step. The device side
+ * of the copy must stay valid until the request is collected, which may be
+ * never: requests that wait live until scenario_free().
+ */
+struct dma_req {
+	uint8_t *buf;   /* the device side: a scenario buffer, or @own */
+	uint8_t *own;   /* memory the request owns, or NULL */
+	size_t len;
+	bool write;
+	uint64_t iova;
+	uint64_t handle; /* when it waits */
 };
 
 /* Memory a step allocated (a buffer, or the fresh memory of a map). */
@@ -130,6 +161,9 @@ struct scenario {
 	/* run time */
 	struct mem **mems;
 	size_t nr_mems;
+	struct dma_req **dmas; /* requests that waited (their memory) */
+	size_t nr_dmas;
+	uint64_t now_ns;       /* the fault timeouts' clock (clock_advance) */
 };
 
 struct loader {
@@ -211,6 +245,8 @@ static const char *kind_name(unsigned int kind)
 	case K_BUFFER: return "buffer";
 	case K_PASID: return "pasid";
 	case K_HWPT: return "hwpt";
+	case K_QUEUE: return "queue";
+	case K_DMA: return "dma";
 	default: return "object";
 	}
 }
@@ -606,6 +642,73 @@ static int parse_hex_bytes(struct loader *l, const char *key, const json_t *v,
 	return 0;
 }
 
+/* "a, b, c" for a list of names */
+static const char *names_str(const struct name_val *names, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (; names && names->name; names++)
+		off += snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+				off ? ", " : "", names->name);
+	return buf;
+}
+
+static bool name_lookup(const struct name_val *names, const char *s, uint64_t *ret)
+{
+	for (; s && names && names->name; names++) {
+		if (!strcmp(names->name, s)) {
+			*ret = names->val;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * One of @names (or, with @list, a list of them OR'd together), or a number
+ * up to @max (0: UINT64_MAX): the raw escape hatch that lets a scenario
+ * hand the library a value it must refuse.
+ */
+static int parse_named(struct loader *l, const char *key, const json_t *v,
+		       const struct name_val *names, bool list, uint64_t max,
+		       uint64_t *ret)
+{
+	char show[80], all[256], sub[96], hexmax[24];
+	const json_t *e;
+	size_t i;
+	uint64_t bit;
+
+	if (!max)
+		max = UINT64_MAX;
+	*ret = 0;
+	if (parse_num(v, ret)) {
+		if (*ret > max) {
+			snprintf(hexmax, sizeof(hexmax), "0x%" PRIx64, max);
+			return lerr(l, key, "%s is larger than %s", jshow(v, show, sizeof(show)),
+				    hexmax);
+		}
+		return 0;
+	}
+	if (!list) {
+		if (name_lookup(names, json_string_value(v), ret))
+			return 0;
+		return lerr(l, key, "%s is not one of %s (or a number)",
+			    jshow(v, show, sizeof(show)), names_str(names, all, sizeof(all)));
+	}
+	if (!json_is_array(v))
+		return lerr(l, key, "%s is not a list of names (%s) or a number",
+			    jshow(v, show, sizeof(show)), names_str(names, all, sizeof(all)));
+	json_array_foreach(v, i, e) {
+		snprintf(sub, sizeof(sub), "%s[%zu]", key, i);
+		if (!name_lookup(names, json_string_value(e), &bit))
+			return lerr(l, sub, "%s is not one of %s", jshow(e, show, sizeof(show)),
+				    names_str(names, all, sizeof(all)));
+		*ret |= bit;
+	}
+	return 0;
+}
+
 static int parse_arg(struct loader *l, const struct arg_spec *spec, json_t *v,
 		     struct argval *a)
 {
@@ -669,6 +772,12 @@ static int parse_arg(struct loader *l, const struct arg_spec *spec, json_t *v,
 		return parse_pgsizes(l, key, v, &a->u);
 	case A_HEX:
 		return parse_hex_bytes(l, key, v, a);
+	case A_ENUM:
+		return parse_named(l, key, v, spec->names, false, spec->max, &a->u);
+	case A_FLAGS:
+		return parse_named(l, key, v, spec->names, true, spec->max, &a->u);
+	case A_JSON:
+		return 0; /* the op's check parses it */
 	}
 	return lerr(l, key, "internal error: unknown argument type");
 }
@@ -909,6 +1018,11 @@ void scenario_free(struct scenario *sc)
 		free(m);
 	}
 	free(sc->mems);
+	for (i = 0; i < sc->nr_dmas; i++) {
+		free(sc->dmas[i]->own);
+		free(sc->dmas[i]);
+	}
+	free(sc->dmas);
 	for (i = 0; i < sc->nr_steps; i++) {
 		struct step *s = &sc->steps[i];
 
@@ -1149,6 +1263,7 @@ static const struct {
 } id_words[] = {
 	{ "IOAS", K_IOAS }, { "ioas", K_IOAS }, { "set", K_SET }, { "HWPT", K_HWPT },
 	{ "hwpt", K_HWPT }, { "device", K_DEV }, { "object", K_OBJECT },
+	{ "queue", K_QUEUE }, { "DMA", K_DMA },
 };
 
 /*
@@ -1746,14 +1861,6 @@ HANDLER(op_dev_list)
 	return 0;
 }
 
-HANDLER(op_attach)
-{
-	IOASID_OPTS(ioasid_attach_opts, o, .set = obj_id(s, "set"));
-
-	return ioasid_dev_attach(r->ctx, obj_id(s, "dev"), pasid_arg(s, "pasid"),
-				 obj_id(s, "ioas"), &o);
-}
-
 HANDLER(op_detach)
 {
 	return ioasid_dev_detach(r->ctx, obj_id(s, "dev"), pasid_arg(s, "pasid"));
@@ -1870,6 +1977,572 @@ HANDLER(op_dump)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Op handlers: hardware page tables                                        */
+
+/*
+ * An optional object argument of an options struct, where 0 means "none":
+ * absent 0; a label that names nothing an id no object has (so the library
+ * refuses it with ENOENT instead of quietly taking "none").
+ */
+static uint32_t opt_obj_id(const struct step *s, const char *key)
+{
+	const struct argval *a = arg(s, key);
+
+	if (!a->present)
+		return IOASID_ID_NONE;
+	return a->label && a->label->live ? a->label->id : UINT32_MAX;
+}
+
+/* What an attach, replace or hwpt_alloc names: "ioas" or "hwpt" (one). */
+static uint32_t pt_id(const struct step *s)
+{
+	return has(s, "hwpt") ? obj_id(s, "hwpt") : obj_id(s, "ioas");
+}
+
+static int attach_common(struct run *r, const struct step *s, bool replace)
+{
+	IOASID_OPTS(ioasid_attach_opts, o, .set = obj_id(s, "set"),
+		    .fault_queue = opt_obj_id(s, "queue"));
+
+	if (replace)
+		return ioasid_dev_replace(r->ctx, obj_id(s, "dev"), pasid_arg(s, "pasid"),
+					  pt_id(s), &o);
+	return ioasid_dev_attach(r->ctx, obj_id(s, "dev"), pasid_arg(s, "pasid"), pt_id(s), &o);
+}
+
+HANDLER(op_attach)
+{
+	return attach_common(r, s, false);
+}
+
+HANDLER(op_replace)
+{
+	return attach_common(r, s, true);
+}
+
+HANDLER(op_hwpt_alloc)
+{
+	const struct argval *s1 = arg(s, "s1");
+	uint32_t flags = (uint32_t)num(s, "flags", 0), id;
+	int err;
+
+	if (has(s, "queue"))
+		flags |= IOASID_HWPT_FAULT_ID_VALID;
+	IOASID_OPTS(ioasid_hwpt_opts, o, .flags = flags,
+		    .type = (uint32_t)num(s, "type", IOASID_HWPT_PAGING),
+		    .data = s1->arr,
+		    .data_len = s1->present ? (uint32_t)sizeof(struct ioasid_hwpt_vtd_s1) : 0,
+		    .fault_queue = opt_obj_id(s, "queue"));
+	err = ioasid_hwpt_alloc(r->ctx, obj_id(s, "dev"), pt_id(s), &o, &id);
+	if (!err)
+		label_set_id(s, id);
+	return err;
+}
+
+HANDLER(op_hwpt_destroy)
+{
+	int err = ioasid_hwpt_destroy(r->ctx, obj_id(s, "hwpt"));
+
+	if (!err)
+		label_kill(s, "hwpt");
+	return err;
+}
+
+/* One typed invalidation request as the file gives it. */
+struct inv_item {
+	struct ioasid_inv_req req;
+	struct label *pasid; /* a PASID label, or NULL: req.pasid holds it */
+	struct label *dev;   /* a device label, or NULL: req.dev is 0 (every device) */
+};
+
+/* The library's message of a refused invalidation, and how far it got. */
+static int inv_err(struct run *r, int err, uint32_t handled, size_t n)
+{
+	return harness_err(r, err, "%s (handled: %" PRIu32 " of %zu)",
+			   ioasid_ctx_errmsg(r->ctx), handled, n);
+}
+
+HANDLER(op_invalidate)
+{
+	const struct argval *a = arg(s, "requests");
+	const struct inv_item *it = a->arr;
+	struct ioasid_inv_req *reqs = xcalloc(a->n ? a->n : 1, sizeof(*reqs));
+	uint32_t handled = (uint32_t)a->n;
+	uint64_t dropped = 0;
+	size_t i;
+	int err;
+
+	for (i = 0; i < a->n; i++) {
+		reqs[i] = it[i].req;
+		if (it[i].pasid)
+			reqs[i].pasid = it[i].pasid->pasid;
+		if (it[i].dev)
+			reqs[i].dev = it[i].dev->live ? it[i].dev->id : UINT32_MAX;
+	}
+	err = ioasid_hwpt_invalidate(r->ctx, obj_id(s, "hwpt"), reqs, &handled, &dropped);
+	free(reqs);
+	if (err)
+		return inv_err(r, err, handled, a->n);
+	json_object_set_new(value, "handled", json_integer(handled));
+	json_object_set_new(value, "dropped", json_integer((json_int_t)dropped));
+	return 0;
+}
+
+#define VTD_INV_ENTRY_LEN 24 /* struct iommu_hwpt_vtd_s1_invalidate */
+
+HANDLER(op_invalidate_raw)
+{
+	const struct argval *a = arg(s, "entries");
+	uint32_t handled = (uint32_t)a->n;
+	int err;
+
+	err = ioasid_hwpt_invalidate_raw(r->ctx, obj_id(s, "hwpt"),
+					 (uint32_t)num(s, "data_type", IOASID_INV_DATA_VTD_S1),
+					 a->arr, VTD_INV_ENTRY_LEN, &handled);
+	if (err)
+		return inv_err(r, err, handled, a->n);
+	json_object_set_new(value, "handled", json_integer(handled));
+	return 0;
+}
+
+HANDLER(op_dirty_tracking)
+{
+	return ioasid_hwpt_set_dirty_tracking(r->ctx, obj_id(s, "hwpt"), num(s, "enable", 0));
+}
+
+#define DIRTY_MAX_BITS (UINT64_C(1) << 24) /* granules one dirty_read covers */
+#define DIRTY_MAX_LISTED 4096              /* addresses it lists */
+
+HANDLER(op_dirty_read)
+{
+	uint64_t iova = num(s, "iova", 0), length = num(s, "length", 0);
+	uint64_t psz = num(s, "page_size", 4096), nbits = 1, i, count = 0, *bitmap;
+	json_t *list;
+	int err;
+
+	/* arguments the library refuses get a one-word bitmap: it writes none */
+	if (psz >= 4096 && is_pow2(psz) && length && !((iova | length) & (psz - 1)))
+		nbits = length / psz;
+	if (nbits > DIRTY_MAX_BITS)
+		return harness_err(r, -E2BIG, "dirty_read: 0x%" PRIx64 " granules of 0x%" PRIx64
+				   " bytes; one step reads at most 0x%" PRIx64, nbits, psz,
+				   DIRTY_MAX_BITS);
+	bitmap = xcalloc((size_t)((nbits + 63) / 64), sizeof(*bitmap));
+	err = ioasid_hwpt_get_dirty_bitmap(r->ctx, obj_id(s, "hwpt"), iova, length, psz, bitmap,
+					   num(s, "clear", 1) ? 0 : IOASID_DIRTY_NO_CLEAR);
+	if (err) {
+		free(bitmap);
+		return err;
+	}
+	list = json_array();
+	for (i = 0; i < nbits; i++) {
+		if (!(bitmap[i / 64] & (UINT64_C(1) << (i % 64))))
+			continue;
+		if (count++ < DIRTY_MAX_LISTED)
+			json_array_append_new(list, json_hex(iova + i * psz));
+	}
+	free(bitmap);
+	json_object_set_new(value, "dirty", list);
+	json_object_set_new(value, "count", json_integer((json_int_t)count));
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Op handlers: the sim's DMA engine, caches and stale detector             */
+
+/* What a finished DMA reports: bytes done, and what a read brought in. */
+static void dma_value(const struct dma_req *d, size_t done, json_t *value)
+{
+	struct strbuf b = { 0 };
+	size_t i;
+
+	json_object_set_new(value, "done", json_hex(done));
+	if (d->write || d->len > 4096)
+		return;
+	for (i = 0; i < d->len; i++)
+		sb_addf(&b, "%02x", d->buf[i]);
+	json_object_set_new(value, "data", json_string(sb_str(&b)));
+	free(b.s);
+}
+
+static void dma_free(struct dma_req *d)
+{
+	free(d->own);
+	free(d);
+}
+
+static int dma_start(struct run *r, const struct step *s, bool write, json_t *value)
+{
+	const struct argval *b = arg(s, "buffer"), *data = arg(s, "data");
+	uint64_t off = num(s, "offset", 0), iova = num(s, "iova", 0), handle = 0;
+	struct scenario *sc = r->sc;
+	struct dma_req *d;
+	size_t done = 0, i;
+	int err;
+
+	d = xcalloc(1, sizeof(*d));
+	d->write = write;
+	d->iova = iova;
+	if (b->present) {
+		if (!b->label->mem) {
+			free(d);
+			return harness_err(r, -ENOENT, "buffer %s was not allocated (steps[%zu] failed)",
+					   b->label->name, b->label->step);
+		}
+		/* the loader checked offset + length against the buffer's size */
+		d->len = num(s, "length", b->label->mem->size - off);
+		d->buf = b->label->mem->va + off;
+	} else {
+		d->len = num(s, "length", data->n);
+		d->own = xcalloc(1, d->len ? d->len : 1);
+		d->buf = d->own;
+		for (i = 0; data->present && i < d->len; i++)
+			d->buf[i] = ((const uint8_t *)data->arr)[i % data->n];
+		if (has(s, "byte"))
+			memset(d->buf, (int)num(s, "byte", 0), d->len);
+	}
+	err = ioasid_sim_dma_submit(r->ctx, obj_id(s, "dev"), pasid_arg(s, "pasid"), iova,
+				    d->buf, d->len, write, &handle, &done);
+	if (err == -EAGAIN) {
+		/* it waits for a page response: its memory lives to the end */
+		d->handle = handle;
+		sc->dmas = xrealloc(sc->dmas, (sc->nr_dmas + 1) * sizeof(*sc->dmas));
+		sc->dmas[sc->nr_dmas++] = d;
+		if (s->as) {
+			s->as->dma = d;
+			/* handles only grow: a label never reaches another request */
+			s->as->id = (uint32_t)handle;
+			s->as->live = true;
+		}
+		return err;
+	}
+	if (!err)
+		dma_value(d, done, value);
+	else if (err != -ENOENT && err != -EOPNOTSUPP && err != -EINVAL)
+		harness_err(r, err, "%s (0x%zx of 0x%zx bytes done)", ioasid_ctx_errmsg(r->ctx),
+			    done, d->len);
+	dma_free(d);
+	return err;
+}
+
+HANDLER(op_dma_read)
+{
+	return dma_start(r, s, false, value);
+}
+
+HANDLER(op_dma_write)
+{
+	return dma_start(r, s, true, value);
+}
+
+/* dma_poll / dma_wait: collect a request that waited. */
+static int dma_collect(struct run *r, const struct step *s, bool wait, json_t *value)
+{
+	const struct label *lb = arg(s, "dma")->label;
+	const struct dma_req *d = lb->live ? lb->dma : NULL;
+	uint64_t handle = d ? d->handle : 0; /* 0: no request has it */
+	size_t done = 0;
+	char ebuf[16];
+	int err;
+
+	if (wait)
+		err = ioasid_sim_dma_wait(r->ctx, handle, num(s, "timeout_ns", 0), &done);
+	else
+		err = ioasid_sim_dma_poll(r->ctx, handle, &done);
+	if (!err) {
+		dma_value(d, done, value);
+		return 0;
+	}
+	if (!d || err == -ENOENT || err == -ETIMEDOUT || err == -EOPNOTSUPP || err == -EINVAL)
+		return err; /* the library's own refusal, with its message */
+	if (err == -EAGAIN)
+		return harness_err(r, err, "DMA %s still waits for a page response (0x%zx of 0x%zx bytes done)",
+				   lb->name, done, d->len);
+	/* the request's own result: the library has no message for it */
+	return harness_err(r, err, "DMA %s (a %s of 0x%zx bytes at iova 0x%" PRIx64
+			   ") ended with %s: 0x%zx bytes done", lb->name,
+			   d->write ? "write" : "read", d->len, d->iova,
+			   result_name(err, ebuf, sizeof(ebuf)), done);
+}
+
+HANDLER(op_dma_poll)
+{
+	return dma_collect(r, s, false, value);
+}
+
+HANDLER(op_dma_wait)
+{
+	return dma_collect(r, s, true, value);
+}
+
+HANDLER(op_stale_mode)
+{
+	return ioasid_sim_set_stale_mode(r->ctx, (enum ioasid_sim_stale_mode)num(s, "mode", 0));
+}
+
+HANDLER(op_cache_stats)
+{
+	struct ioasid_sim_cache_stats st;
+	int err = ioasid_sim_cache_stats(r->ctx, &st);
+
+	if (err)
+		return err;
+#define STAT(f) json_object_set_new(value, #f, json_integer((json_int_t)st.f))
+	STAT(iotlb_hits);
+	STAT(iotlb_misses);
+	STAT(iotlb_inserts);
+	STAT(iotlb_evictions);
+	STAT(devtlb_hits);
+	STAT(devtlb_misses);
+	STAT(pasid_cache_hits);
+	STAT(pasid_cache_misses);
+	STAT(context_cache_hits);
+	STAT(walks);
+	STAT(walk_reads);
+	STAT(invalidations);
+	STAT(inv_entries);
+	STAT(stale_hits);
+	STAT(dma_reads);
+	STAT(dma_writes);
+	STAT(dma_bytes);
+	STAT(faults);
+#undef STAT
+	return 0;
+}
+
+#define STALE_RING 256 /* the library keeps the last 256 */
+
+HANDLER(op_stale_events)
+{
+	struct ioasid_sim_stale_event *ev = xcalloc(STALE_RING, sizeof(*ev));
+	uint32_t n = STALE_RING, i;
+	const char *lb;
+	char ebuf[16];
+	json_t *list, *o;
+	int err = ioasid_sim_stale_events(r->ctx, ev, &n);
+
+	if (err) {
+		free(ev);
+		return err;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		o = json_object();
+		json_object_set_new(o, "seq", json_integer((json_int_t)ev[i].seq));
+		lb = label_of_id(r->sc, ev[i].dev, K_DEV);
+		json_object_set_new(o, "dev", lb ? json_string(lb) : json_null());
+		json_object_set_new(o, "pasid", ev[i].pasid == IOASID_PASID_NONE ? json_null() :
+					    json_integer(ev[i].pasid));
+		lb = label_of_id(r->sc, ev[i].hwpt, K_HWPT);
+		json_object_set_new(o, "hwpt", lb ? json_string(lb) : json_null());
+		json_object_set_new(o, "iova", json_hex(ev[i].iova));
+		/* process addresses: rewritten as BUFFER+0xOFF with every value */
+		json_object_set_new(o, "cached", json_hex(ev[i].cached_addr));
+		json_object_set_new(o, "cached_perm", json_string(perm_str(ev[i].cached_perm)));
+		if (ev[i].current_err) {
+			json_object_set_new(o, "current", json_null());
+			json_object_set_new(o, "current_perm", json_null());
+			json_object_set_new(o, "current_err",
+					    json_string(result_name(ev[i].current_err, ebuf,
+								    sizeof(ebuf))));
+		} else {
+			json_object_set_new(o, "current", json_hex(ev[i].current_addr));
+			json_object_set_new(o, "current_perm",
+					    json_string(perm_str(ev[i].current_perm)));
+			json_object_set_new(o, "current_err", json_null());
+		}
+		json_array_append_new(list, o);
+	}
+	free(ev);
+	json_object_set_new(value, "events", list);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Op handlers: faults                                                      */
+
+static const struct name_val fault_flag_names[] = {
+	{ "read", IOASID_FAULT_F_READ },
+	{ "write", IOASID_FAULT_F_WRITE },
+	{ "exec", IOASID_FAULT_F_EXEC },
+	{ "priv", IOASID_FAULT_F_PRIV },
+	{ "last", IOASID_FAULT_F_LAST },
+	{ "page_req", IOASID_FAULT_F_PAGE_REQ },
+	{ "addr_valid", IOASID_FAULT_F_ADDR_VALID },
+	{ "pasid_valid", IOASID_FAULT_F_PASID_VALID },
+	{ "group_valid", IOASID_FAULT_F_GROUP_VALID },
+	{ "priv_valid", IOASID_FAULT_F_PRIV_VALID },
+	{ NULL, 0 },
+};
+
+static const struct name_val fault_reason_names[] = {
+	{ "page_request", IOASID_FAULT_R_PAGE_REQUEST },
+	{ "not_present", IOASID_FAULT_R_NOT_PRESENT },
+	{ "permission", IOASID_FAULT_R_PERMISSION },
+	{ "blocked", IOASID_FAULT_R_BLOCKED },
+	{ "reserved", IOASID_FAULT_R_RESERVED },
+	{ NULL, 0 },
+};
+
+/* A fault record as values show it: names, labels, null for invalid fields. */
+static json_t *fault_json(const struct scenario *sc, const struct ioasid_fault *f)
+{
+	const struct name_val *nv;
+	uint32_t rest = f->flags;
+	json_t *o = json_object(), *flags = json_array();
+	const char *lb;
+	char hex[24];
+
+	for (nv = fault_flag_names; nv->name; nv++) {
+		if (f->flags & nv->val) {
+			json_array_append_new(flags, json_string(nv->name));
+			rest &= ~(uint32_t)nv->val;
+		}
+	}
+	if (rest) {
+		snprintf(hex, sizeof(hex), "0x%" PRIx32, rest);
+		json_array_append_new(flags, json_string(hex));
+	}
+	json_object_set_new(o, "flags", flags);
+	for (nv = fault_reason_names; nv->name && nv->val != f->reason; nv++)
+		;
+	json_object_set_new(o, "reason", nv->name ? json_string(nv->name) :
+					 json_integer(f->reason));
+	lb = label_of_id(sc, f->dev, K_DEV);
+	json_object_set_new(o, "dev", lb ? json_string(lb) : json_null());
+	json_object_set_new(o, "pasid", (f->flags & IOASID_FAULT_F_PASID_VALID) ?
+				    json_integer(f->pasid) : json_null());
+	json_object_set_new(o, "addr", (f->flags & IOASID_FAULT_F_ADDR_VALID) ?
+				   json_hex(f->addr) : json_null());
+	json_object_set_new(o, "grpid", (f->flags & IOASID_FAULT_F_GROUP_VALID) ?
+				    json_integer(f->grpid) : json_null());
+	/* an automatic domain has no label */
+	lb = label_of_id(sc, f->hwpt, K_HWPT);
+	json_object_set_new(o, "hwpt", lb ? json_string(lb) : json_null());
+	json_object_set_new(o, "cookie", (f->flags & IOASID_FAULT_F_PAGE_REQ) ?
+				     json_integer((json_int_t)f->cookie) : json_null());
+	if (f->flags & IOASID_FAULT_F_PRIV_VALID)
+		json_object_set_new(o, "private_data",
+				    json_pack("[o,o]", json_hex(f->private_data[0]),
+					      json_hex(f->private_data[1])));
+	return o;
+}
+
+HANDLER(op_fault_queue_new)
+{
+	IOASID_OPTS(ioasid_fault_queue_opts, o, .set = obj_id(s, "set"),
+		    .depth = (uint32_t)num(s, "depth", 0),
+		    .timeout_ns = num(s, "timeout_ns", 0));
+	uint32_t id;
+	int err = ioasid_fault_queue_new(r->ctx, &o, &id);
+
+	if (!err)
+		label_set_id(s, id);
+	return err;
+}
+
+HANDLER(op_fault_queue_destroy)
+{
+	int err = ioasid_fault_queue_destroy(r->ctx, obj_id(s, "queue"));
+
+	if (!err)
+		label_kill(s, "queue");
+	return err;
+}
+
+HANDLER(op_fault_read)
+{
+	struct label *q = arg(s, "queue")->label;
+	uint32_t n = (uint32_t)num(s, "max", 64), i;
+	struct ioasid_fault *recs = xcalloc(n ? n : 1, sizeof(*recs));
+	json_t *list;
+	int err = ioasid_fault_read(r->ctx, obj_id(s, "queue"), recs, &n);
+
+	if (err) {
+		free(recs);
+		return err;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(list, fault_json(r->sc, &recs[i]));
+		/* "cookie": "last" answers the last page request group read */
+		if (recs[i].flags & IOASID_FAULT_F_PAGE_REQ)
+			q->cookie = recs[i].cookie;
+	}
+	free(recs);
+	json_object_set_new(value, "records", list);
+	return 0;
+}
+
+HANDLER(op_fault_respond)
+{
+	const struct argval *c = arg(s, "cookie");
+	uint64_t cookie = c->n ? arg(s, "queue")->label->cookie : c->u;
+
+	return ioasid_fault_respond(r->ctx, obj_id(s, "queue"), cookie,
+				    (uint32_t)num(s, "code", 0));
+}
+
+HANDLER(op_fault_stats)
+{
+	struct ioasid_fault_queue_stats st;
+	int err = ioasid_fault_queue_stats(r->ctx, obj_id(s, "queue"), &st);
+
+	if (err)
+		return err;
+#define STAT(f) json_object_set_new(value, #f, json_integer((json_int_t)st.f))
+	STAT(raised);
+	STAT(delivered);
+	STAT(groups);
+	STAT(answered_success);
+	STAT(answered_invalid);
+	STAT(answered_failure);
+	STAT(timed_out);
+	STAT(overflowed);
+	STAT(detached);
+	STAT(queued);
+	STAT(pending);
+#undef STAT
+	return 0;
+}
+
+HANDLER(op_fault_unrouted)
+{
+	uint32_t n = (uint32_t)num(s, "max", 64), i;
+	struct ioasid_fault *recs = xcalloc(n ? n : 1, sizeof(*recs));
+	json_t *list;
+	int err = ioasid_fault_unrouted(r->ctx, recs, &n);
+
+	if (err) {
+		free(recs);
+		return err;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, fault_json(r->sc, &recs[i]));
+	free(recs);
+	json_object_set_new(value, "records", list);
+	return 0;
+}
+
+HANDLER(op_clock_advance)
+{
+	uint64_t ns = num(s, "ns", 0);
+	uint32_t expired = 0;
+	int err;
+
+	/* the loader caps ns at INT64_MAX; the clock stops there */
+	r->sc->now_ns = ns > (uint64_t)INT64_MAX - r->sc->now_ns ? (uint64_t)INT64_MAX :
+			r->sc->now_ns + ns;
+	err = ioasid_fault_expire(r->ctx, &expired);
+	if (err)
+		return err;
+	json_object_set_new(value, "expired", json_integer(expired));
+	json_object_set_new(value, "now", json_integer((json_int_t)r->sc->now_ns));
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Static checks beyond types and labels                                    */
 
 /* Offset and length inside a buffer whose size the file gives. */
@@ -1956,6 +2629,357 @@ static int check_pinned_limit(struct loader *l, struct step *s)
 	return 0;
 }
 
+/* Names the new ops take (each also takes a raw number). */
+static const struct name_val hwpt_flag_names[] = {
+	{ "nest_parent", IOASID_HWPT_NEST_PARENT },
+	{ "dirty_tracking", IOASID_HWPT_DIRTY_TRACKING },
+	{ "fault_id_valid", IOASID_HWPT_FAULT_ID_VALID }, /* "queue" sets it */
+	{ "pasid", IOASID_HWPT_PASID },
+	{ NULL, 0 },
+};
+
+static const struct name_val hwpt_type_names[] = {
+	{ "paging", IOASID_HWPT_PAGING },
+	{ "nested_vtd_s1", IOASID_HWPT_NESTED_VTD_S1 },
+	{ NULL, 0 },
+};
+
+static const struct name_val vtd_s1_flag_names[] = {
+	{ "sre", IOASID_VTD_S1_SRE },
+	{ "eafe", IOASID_VTD_S1_EAFE },
+	{ "wpe", IOASID_VTD_S1_WPE },
+	{ NULL, 0 },
+};
+
+static const struct name_val inv_kind_names[] = {
+	{ "iotlb", IOASID_INV_IOTLB },
+	{ "dev_iotlb", IOASID_INV_DEV_IOTLB },
+	{ "pasid_cache", IOASID_INV_PASID_CACHE },
+	{ NULL, 0 },
+};
+
+static const struct name_val inv_gran_names[] = {
+	{ "all", IOASID_INV_ALL },
+	{ "pasid", IOASID_INV_PASID },
+	{ "range", IOASID_INV_RANGE },
+	{ NULL, 0 },
+};
+
+static const struct name_val stale_mode_names[] = {
+	{ "faithful", IOASID_SIM_STALE_FAITHFUL },
+	{ "strict", IOASID_SIM_STALE_STRICT },
+	{ NULL, 0 },
+};
+
+static const struct name_val fault_code_names[] = {
+	{ "success", IOASID_FAULT_SUCCESS },
+	{ "invalid", IOASID_FAULT_INVALID },
+	{ "failure", IOASID_FAULT_FAILURE },
+	{ NULL, 0 },
+};
+
+/* An argument the check fills in (A_JSON); NULL for a key the op lacks. */
+static struct argval *arg_mut(struct step *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; s->op->args[i].key; i++)
+		if (!strcmp(s->op->args[i].key, key))
+			return &s->vals[i];
+	return NULL;
+}
+
+/* ---- the members of an object argument ("s1", "requests[2]", ...) ---- */
+
+/* @v is an object whose keys are all in @known (NULL-ended). */
+static int sub_keys(struct loader *l, const char *key, const json_t *v,
+		    const char *const *known)
+{
+	char show[80], all[256];
+	size_t i, off = 0;
+	const char *k;
+	json_t *e;
+
+	if (!json_is_object(v))
+		return lerr(l, key, "%s is not an object", jshow(v, show, sizeof(show)));
+	json_object_foreach((json_t *)v, k, e) {
+		for (i = 0; known[i] && strcmp(known[i], k); i++)
+			;
+		if (known[i])
+			continue;
+		for (i = 0; known[i]; i++)
+			off += snprintf(all + off, off < sizeof(all) ? sizeof(all) - off : 0,
+					"%s%s", i ? ", " : "", known[i]);
+		return lerr(l, key, "unknown key \"%s\" (it takes: %s)", k, all);
+	}
+	return 0;
+}
+
+/* Member @field of @obj: a number <= @max (0: any), @def when absent. */
+static int sub_num(struct loader *l, const char *key, const json_t *obj, const char *field,
+		   uint64_t max, uint64_t def, uint64_t *ret)
+{
+	const json_t *v = json_object_get(obj, field);
+	char sub[160], show[80];
+
+	*ret = def;
+	if (!v)
+		return 0;
+	snprintf(sub, sizeof(sub), "%s.%s", key, field);
+	if (!parse_num(v, ret))
+		return lerr(l, sub, "%s is not a number (a JSON integer >= 0 or a \"0x...\" string)",
+			    jshow(v, show, sizeof(show)));
+	if (max && *ret > max)
+		return lerr(l, sub, "%s is larger than 0x%" PRIx64, jshow(v, show, sizeof(show)), max);
+	return 0;
+}
+
+static int sub_named(struct loader *l, const char *key, const json_t *obj, const char *field,
+		     const struct name_val *names, bool list, uint64_t max, uint64_t def,
+		     uint64_t *ret)
+{
+	const json_t *v = json_object_get(obj, field);
+	char sub[160];
+
+	*ret = def;
+	if (!v)
+		return 0;
+	snprintf(sub, sizeof(sub), "%s.%s", key, field);
+	return parse_named(l, sub, v, names, list, max, ret);
+}
+
+static int sub_bool(struct loader *l, const char *key, const json_t *obj, const char *field,
+		    bool *ret)
+{
+	const json_t *v = json_object_get(obj, field);
+	char sub[160], show[80];
+
+	*ret = false;
+	if (!v)
+		return 0;
+	snprintf(sub, sizeof(sub), "%s.%s", key, field);
+	if (!json_is_boolean(v))
+		return lerr(l, sub, "%s is not true or false", jshow(v, show, sizeof(show)));
+	*ret = json_is_true(v);
+	return 0;
+}
+
+/* ---- checks of the new ops ---- */
+
+/* attach, replace, hwpt_alloc: exactly one of "ioas" and "hwpt". */
+static int check_pt(struct loader *l, struct step *s)
+{
+	if (has(s, "ioas") && has(s, "hwpt"))
+		return lerr(l, "hwpt", "give either \"ioas\" or \"hwpt\", not both");
+	if (!has(s, "ioas") && !has(s, "hwpt"))
+		return lerr(l, "ioas", "missing (op %s needs \"ioas\" or \"hwpt\")", s->op->name);
+	return 0;
+}
+
+static int check_hwpt_alloc(struct loader *l, struct step *s)
+{
+	static const char *const known[] = { "pgtbl_addr", "addr_width", "flags", "reserved", NULL };
+	struct argval *a = arg_mut(s, "s1");
+	struct ioasid_hwpt_vtd_s1 *s1;
+	uint64_t v;
+	int err;
+
+	err = check_pt(l, s);
+	if (err || !a->present)
+		return err;
+	err = sub_keys(l, "s1", a->json, known);
+	if (err)
+		return err;
+	if (!json_object_get(a->json, "pgtbl_addr"))
+		return lerr(l, "s1.pgtbl_addr", "missing (the stage-1 root, a guest-physical address)");
+	s1 = xcalloc(1, sizeof(*s1));
+	a->arr = s1;
+	a->n = 1;
+	err = sub_num(l, "s1", a->json, "pgtbl_addr", 0, 0, &s1->pgtbl_addr);
+	if (!err)
+		err = sub_num(l, "s1", a->json, "addr_width", UINT32_MAX, 48, &v);
+	if (!err) {
+		s1->addr_width = (uint32_t)v;
+		err = sub_named(l, "s1", a->json, "flags", vtd_s1_flag_names, true, 0, 0,
+				&s1->flags);
+	}
+	if (!err)
+		err = sub_num(l, "s1", a->json, "reserved", UINT32_MAX, 0, &v);
+	if (!err)
+		s1->__reserved = (uint32_t)v;
+	return err;
+}
+
+static int check_invalidate(struct loader *l, struct step *s)
+{
+	static const char *const known[] = {
+		"kind", "granularity", "pasid", "addr", "npages", "log2_pgsize", "leaf", "dev",
+		"flags", "version", "size", NULL,
+	};
+	struct argval *a = arg_mut(s, "requests");
+	struct inv_item *it;
+	char key[64], sub[96], show[80];
+	const json_t *e, *p;
+	uint64_t v = 0;
+	bool leaf = false;
+	size_t i;
+	int err;
+
+	if (!json_is_array(a->json))
+		return lerr(l, "requests", "%s is not a list of requests",
+			    jshow(a->json, show, sizeof(show)));
+	a->n = json_array_size(a->json);
+	it = xcalloc(a->n ? a->n : 1, sizeof(*it));
+	a->arr = it;
+	json_array_foreach(a->json, i, e) {
+		struct ioasid_inv_req *q = &it[i].req;
+
+		snprintf(key, sizeof(key), "requests[%zu]", i);
+		err = sub_keys(l, key, e, known);
+		if (err)
+			return err;
+		if (!json_object_get(e, "kind"))
+			return lerr(l, key, "missing \"kind\" (iotlb, dev_iotlb, pasid_cache)");
+		err = sub_named(l, key, e, "kind", inv_kind_names, false, UINT16_MAX, 0, &v);
+		q->kind = (uint16_t)v;
+		if (!err)
+			err = sub_named(l, key, e, "granularity", inv_gran_names, false, UINT16_MAX,
+					IOASID_INV_ALL, &v);
+		q->granularity = (uint16_t)v;
+		if (!err)
+			err = sub_num(l, key, e, "addr", 0, 0, &q->addr);
+		if (!err)
+			err = sub_num(l, key, e, "npages", 0, 1, &q->npages);
+		if (!err)
+			err = sub_num(l, key, e, "log2_pgsize", UINT32_MAX, 12, &v);
+		q->log2_pgsize = (uint32_t)v;
+		if (!err)
+			err = sub_bool(l, key, e, "leaf", &leaf);
+		if (!err)
+			err = sub_num(l, key, e, "flags", UINT16_MAX, 0, &v);
+		q->flags = (uint16_t)v | (leaf ? IOASID_INV_LEAF : 0);
+		if (!err)
+			err = sub_num(l, key, e, "version", UINT16_MAX, 1, &v);
+		q->version = (uint16_t)v;
+		/* not above 48: the library reads a longer one's tail past the entry */
+		if (!err)
+			err = sub_num(l, key, e, "size", sizeof(*q), sizeof(*q), &v);
+		q->size = (uint32_t)v;
+		if (err)
+			return err;
+		q->pasid = IOASID_PASID_NONE;
+		p = json_object_get(e, "pasid");
+		snprintf(sub, sizeof(sub), "%s.pasid", key);
+		if (p && parse_num(p, &v)) {
+			if (v > UINT32_MAX)
+				return lerr(l, sub, "%s is larger than 0xffffffff",
+					    jshow(p, show, sizeof(show)));
+			q->pasid = (uint32_t)v;
+		} else if (p) {
+			err = parse_label(l, sub, p, K_PASID, &it[i].pasid);
+			if (err)
+				return err;
+		}
+		p = json_object_get(e, "dev");
+		snprintf(sub, sizeof(sub), "%s.dev", key);
+		if (p) {
+			err = parse_label(l, sub, p, K_DEV, &it[i].dev);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* VT-d stage-1 invalidation entries: {addr, npages, flags, __reserved}, 24 bytes. */
+static int check_invalidate_raw(struct loader *l, struct step *s)
+{
+	static const char *const known[] = { "addr", "npages", "leaf", "flags", "reserved", NULL };
+	struct argval *a = arg_mut(s, "entries");
+	uint64_t addr = 0, npages = 0, flags = 0, resv = 0;
+	char key[64], show[80];
+	const json_t *e;
+	uint32_t f32, r32;
+	uint8_t *out;
+	bool leaf = false;
+	size_t i;
+	int err;
+
+	if (!json_is_array(a->json))
+		return lerr(l, "entries", "%s is not a list of entries",
+			    jshow(a->json, show, sizeof(show)));
+	a->n = json_array_size(a->json);
+	out = xcalloc(a->n ? a->n : 1, VTD_INV_ENTRY_LEN);
+	a->arr = out;
+	json_array_foreach(a->json, i, e) {
+		snprintf(key, sizeof(key), "entries[%zu]", i);
+		err = sub_keys(l, key, e, known);
+		if (!err)
+			err = sub_num(l, key, e, "addr", 0, 0, &addr);
+		if (!err)
+			err = sub_num(l, key, e, "npages", 0, 1, &npages);
+		if (!err)
+			err = sub_bool(l, key, e, "leaf", &leaf);
+		if (!err)
+			err = sub_num(l, key, e, "flags", UINT32_MAX, 0, &flags);
+		if (!err)
+			err = sub_num(l, key, e, "reserved", UINT32_MAX, 0, &resv);
+		if (err)
+			return err;
+		f32 = (uint32_t)flags | (leaf ? 1u : 0u); /* IOMMU_VTD_INV_FLAGS_LEAF */
+		r32 = (uint32_t)resv;
+		memcpy(out + i * VTD_INV_ENTRY_LEN, &addr, 8);
+		memcpy(out + i * VTD_INV_ENTRY_LEN + 8, &npages, 8);
+		memcpy(out + i * VTD_INV_ENTRY_LEN + 16, &f32, 4);
+		memcpy(out + i * VTD_INV_ENTRY_LEN + 20, &r32, 4);
+	}
+	return 0;
+}
+
+#define DMA_MAX_LEN (UINT64_C(64) << 20) /* bytes one DMA step moves */
+
+static int check_dma(struct loader *l, struct step *s)
+{
+	bool write = !strcmp(s->op->name, "dma_write");
+	int sources = has(s, "buffer") + has(s, "data") + has(s, "byte");
+	uint64_t len;
+	int err;
+
+	if (write && sources != 1)
+		return lerr(l, "data", "a dma_write takes exactly one of \"buffer\", \"data\" and \"byte\"");
+	if (has(s, "buffer")) {
+		err = check_in_buffer(l, s, 0);
+		if (err)
+			return err;
+		len = num(s, "length", arg(s, "buffer")->label->size - num(s, "offset", 0));
+		if (len > DMA_MAX_LEN)
+			return lerr(l, "length", "0x%" PRIx64 " bytes: one DMA step moves at most 0x%"
+				    PRIx64, len, DMA_MAX_LEN);
+		return 0;
+	}
+	if (has(s, "offset"))
+		return lerr(l, "offset", "only a DMA to or from a \"buffer\" takes an offset");
+	if (!has(s, "length") && !has(s, "data"))
+		return lerr(l, "length", "missing (a DMA without \"buffer\"%s needs a length)",
+			    write ? " or \"data\"" : "");
+	return 0;
+}
+
+static int check_fault_respond(struct loader *l, struct step *s)
+{
+	struct argval *a = arg_mut(s, "cookie");
+	char show[80];
+
+	if (json_is_string(a->json) && !strcmp(json_string_value(a->json), "last")) {
+		a->n = 1; /* the last group read from the queue, at run time */
+		return 0;
+	}
+	if (!parse_num(a->json, &a->u))
+		return lerr(l, "cookie", "%s is neither a number nor \"last\"",
+			    jshow(a->json, show, sizeof(show)));
+	return 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The op table                                                             */
 
@@ -1981,16 +3005,31 @@ static int check_pinned_limit(struct loader *l, struct step *s)
 #define ARG_PERM A("perm", A_PERM)
 #define ARG_FLAGS A("flags", A_NUM, .max = UINT32_MAX, .hex = true)
 #define ARG_BUFFER A("buffer", A_LABEL, .required = true, .kinds = K_BUFFER)
+#define ARG_HWPT A("hwpt", A_LABEL, .required = true, .kinds = K_HWPT)
+#define ARG_QUEUE A("queue", A_LABEL, .required = true, .kinds = K_QUEUE)
+#define ARG_DMA A("dma", A_LABEL, .required = true, .kinds = K_DMA)
+/* attach and replace: the IOAS or HWPT (one), the acting set, a fault queue */
+#define ARGS_ATTACH \
+	ARGS(ARG_DEV, ARG_PASID, A("ioas", A_LABEL, .kinds = K_IOAS), \
+	     A("set", A_LABEL, .kinds = K_SET), A("hwpt", A_LABEL, .kinds = K_HWPT), \
+	     A("queue", A_LABEL, .kinds = K_QUEUE))
+/* dma_read and dma_write: the device side is a buffer or fresh memory */
+#define ARGS_DMA(...) \
+	ARGS(ARG_DEV, ARG_PASID, ARG_ADDR_REQ("iova"), \
+	     A("length", A_NUM, .hex = true, .max = DMA_MAX_LEN), \
+	     A("buffer", A_LABEL, .kinds = K_BUFFER), ARG_ADDR("offset"), __VA_ARGS__)
 
 /* Sorted by name (strcmp order): op_find() uses bsearch. */
 static const struct op_desc op_table[] = {
 	OP("allow_iovas", op_allow_iovas,
 	   ARGS(ARG_IOAS, A("ranges", A_RANGES, .required = true))),
-	OP("attach", op_attach,
-	   ARGS(ARG_DEV, ARG_PASID, ARG_IOAS, A("set", A_LABEL, .kinds = K_SET))),
+	OP("attach", op_attach, ARGS_ATTACH, .check = check_pt),
 	OP("buffer", op_buffer,
 	   ARGS(ARG_ADDR_REQ("size"), ARG_ADDR("align"), ARG_BOOL("memfd")),
 	   .makes = K_BUFFER, .check = check_buffer),
+	OP("cache_stats", op_cache_stats, NO_ARGS),
+	OP("clock_advance", op_clock_advance,
+	   ARGS(A("ns", A_NUM, .required = true, .max = INT64_MAX))),
 	OP("copy", op_copy,
 	   ARGS(A("src", A_LABEL, .required = true, .kinds = K_IOAS), ARG_ADDR_REQ("src_iova"),
 		A("dst", A_LABEL, .required = true, .kinds = K_IOAS), ARG_ADDR("dst_iova"),
@@ -2008,7 +3047,46 @@ static const struct op_desc op_table[] = {
 	OP("dev_list", op_dev_list, NO_ARGS),
 	OP("dev_remove", op_dev_remove, ARGS(A("name", A_STR, .required = true))),
 	OP("dev_unbind", op_dev_unbind, ARGS(ARG_DEV)),
+	OP("dirty_read", op_dirty_read,
+	   ARGS(ARG_HWPT, ARG_ADDR_REQ("iova"), ARG_ADDR_REQ("length"), ARG_ADDR("page_size"),
+		ARG_BOOL("clear"))),
+	OP("dirty_tracking", op_dirty_tracking,
+	   ARGS(ARG_HWPT, A("enable", A_BOOL, .required = true))),
+	OP("dma_poll", op_dma_poll, ARGS(ARG_DMA)),
+	OP("dma_read", op_dma_read, ARGS_DMA(END_ARGS), .makes = K_DMA, .check = check_dma),
+	/* no limit would hang the run: nothing else answers while it waits */
+	OP("dma_wait", op_dma_wait,
+	   ARGS(ARG_DMA, A("timeout_ns", A_NUM, .max = UINT64_C(10000000000)))),
+	OP("dma_write", op_dma_write,
+	   ARGS_DMA(A("data", A_HEX), A("byte", A_NUM, .max = 255)),
+	   .makes = K_DMA, .check = check_dma),
 	OP("dump", op_dump, NO_ARGS),
+	OP("fault_queue_destroy", op_fault_queue_destroy, ARGS(ARG_QUEUE)),
+	OP("fault_queue_new", op_fault_queue_new,
+	   ARGS(ARG_SET, ARG_U32("depth"), A("timeout_ns", A_NUM)), .makes = K_QUEUE),
+	OP("fault_read", op_fault_read, ARGS(ARG_QUEUE, A("max", A_NUM, .max = 4096))),
+	OP("fault_respond", op_fault_respond,
+	   ARGS(ARG_QUEUE, A("cookie", A_JSON, .required = true),
+		A("code", A_ENUM, .required = true, .names = fault_code_names,
+		  .max = UINT32_MAX)),
+	   .check = check_fault_respond),
+	OP("fault_stats", op_fault_stats, ARGS(ARG_QUEUE)),
+	OP("fault_unrouted", op_fault_unrouted, ARGS(A("max", A_NUM, .max = 4096))),
+	OP("hwpt_alloc", op_hwpt_alloc,
+	   ARGS(ARG_DEV, A("ioas", A_LABEL, .kinds = K_IOAS),
+		A("hwpt", A_LABEL, .kinds = K_HWPT),
+		A("flags", A_FLAGS, .names = hwpt_flag_names, .max = UINT32_MAX),
+		A("queue", A_LABEL, .kinds = K_QUEUE),
+		A("type", A_ENUM, .names = hwpt_type_names, .max = UINT32_MAX),
+		A("s1", A_JSON)),
+	   .makes = K_HWPT, .check = check_hwpt_alloc),
+	OP("hwpt_destroy", op_hwpt_destroy, ARGS(ARG_HWPT)),
+	OP("invalidate", op_invalidate,
+	   ARGS(ARG_HWPT, A("requests", A_JSON, .required = true)),
+	   .check = check_invalidate),
+	OP("invalidate_raw", op_invalidate_raw,
+	   ARGS(ARG_HWPT, A("entries", A_JSON, .required = true), ARG_U32("data_type")),
+	   .check = check_invalidate_raw),
 	OP("ioas_alloc", op_ioas_alloc, NO_ARGS, .makes = K_IOAS),
 	OP("ioas_destroy", op_ioas_destroy, ARGS(ARG_IOAS)),
 	OP("ioas_stats", op_ioas_stats, ARGS(ARG_IOAS)),
@@ -2034,6 +3112,7 @@ static const struct op_desc op_table[] = {
 	   .check = check_pinned_limit),
 	OP("read", op_read, ARGS(ARG_BUFFER, ARG_ADDR("offset"), ARG_ADDR("length")),
 	   .check = check_read),
+	OP("replace", op_replace, ARGS_ATTACH, .check = check_pt),
 	OP("reserve", op_reserve,
 	   ARGS(ARG_IOAS, ARG_ADDR_REQ("start"), ARG_ADDR_REQ("last"))),
 	OP("set_destroy", op_set_destroy, ARGS(ARG_SET)),
@@ -2042,6 +3121,10 @@ static const struct op_desc op_table[] = {
 	OP("set_new", op_set_new,
 	   ARGS(ARG_ADDR("owner"), ARG_U32("max_pasids"), ARG_U32("max_ioas")),
 	   .makes = K_SET),
+	OP("stale_events", op_stale_events, NO_ARGS),
+	OP("stale_mode", op_stale_mode,
+	   ARGS(A("mode", A_ENUM, .required = true, .names = stale_mode_names,
+		  .max = UINT32_MAX))),
 	OP("unmap", op_unmap,
 	   ARGS(ARG_IOAS, ARG_ADDR_REQ("iova"), ARG_ADDR_REQ("length"))),
 	OP("unreserve", op_unreserve,
@@ -2354,6 +3437,12 @@ static void run_step(struct run *r, const struct step *s, struct step_result *sr
 	sanitize_json(r->sc, sr->value);
 }
 
+/* The clock of the fault timeouts: scenario time, moved by clock_advance. */
+static uint64_t scenario_clock(void *data)
+{
+	return ((const struct scenario *)data)->now_ns;
+}
+
 int scenario_run(struct scenario *sc, struct ioasid_ctx *ctx,
 		 const struct scenario_run_opts *o)
 {
@@ -2362,6 +3451,15 @@ int scenario_run(struct scenario *sc, struct ioasid_ctx *ctx,
 	struct step_result sr;
 	struct table *t = NULL;
 	char ebuf[16];
+
+	/*
+	 * Unanswered page requests time out by scenario time, not wall time,
+	 * so that a run never depends on how fast it is (the library runs no
+	 * timer thread then). @sc outlives @ctx: the callers close the context
+	 * before scenario_free().
+	 */
+	sc->now_ns = 0;
+	ioasid_ctx_set_clock(ctx, scenario_clock, sc);
 
 	if (o->output == SCENARIO_OUT_TABLE) {
 		t = table_new();

@@ -13,7 +13,7 @@
  * or fails the requests that waited on it.
  */
 typedef void (*fault_resume_fn)(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code,
-				void *data);
+				const char *why, void *data);
 
 struct fault_group {
 	uint64_t cookie;

@@ -95,7 +95,7 @@ static void fifo_remove(struct fault_group *g)
 
 /* Answer @g once, whoever answers: count, resume the waiters, free it. */
 static void group_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t code,
-			 uint64_t *counter)
+			 uint64_t *counter, const char *why)
 {
 	struct fault_group **pp;
 
@@ -110,7 +110,7 @@ static void group_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t
 	if (counter)
 		(*counter)++;
 	if (g->resume)
-		g->resume(ctx, g->cookie, code, g->resume_data);
+		g->resume(ctx, g->cookie, code, why, g->resume_data);
 	pthread_cond_broadcast(&ctx->fault_cond);
 	ioasid_free(g);
 }
@@ -130,7 +130,8 @@ static uint32_t expire_locked(struct ioasid_ctx *ctx)
 				   "fault queue %u: group %llu (dev %u, PASID %d) unanswered for %llu ns: answering FAILURE",
 				   g->q->obj.id, X(g->cookie), g->dev, (int)g->pasid,
 				   X(g->q->timeout_ns));
-			group_answer(ctx, g, IOASID_FAULT_FAILURE, &g->q->st.timed_out);
+			group_answer(ctx, g, IOASID_FAULT_FAILURE, &g->q->st.timed_out,
+				     "by the timeout");
 			n++;
 			next = ctx->groups; /* the list changed */
 		}
@@ -238,7 +239,8 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	for (g = ctx->groups; g; g = next) {
 		next = g->next;
 		if (g->q == q) {
-			group_answer(ctx, g, IOASID_FAULT_INVALID, &q->st.detached);
+			group_answer(ctx, g, IOASID_FAULT_INVALID, &q->st.detached,
+				     "because its fault queue was destroyed");
 			next = ctx->groups;
 		}
 	}
@@ -402,9 +404,14 @@ int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint
 		ioasid_log(ctx, IOASID_LOG_WARN,
 			   "fault queue %u is full (%u of %u records): group %llu answered FAILURE",
 			   q->obj.id, q->queued, q->depth, X(g->cookie));
-		group_answer(ctx, g, IOASID_FAULT_FAILURE, &q->st.overflowed);
-		return ioasid_err(ctx, -ENOSPC, "fault queue %u is full (depth %u)", q->obj.id,
-				  q->depth);
+		{
+			char why[96];
+
+			snprintf(why, sizeof(why), "because fault queue %u is full (depth %u)",
+				 q->obj.id, q->depth);
+			group_answer(ctx, g, IOASID_FAULT_FAILURE, &q->st.overflowed, why);
+		}
+		return -ENOSPC;
 	}
 	if (q->fifo_tail)
 		q->fifo_tail->next_q = g;
@@ -551,7 +558,7 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 	}
 	counter = code == IOASID_FAULT_SUCCESS ? &q->st.answered_success :
 		  code == IOASID_FAULT_INVALID ? &q->st.answered_invalid : &q->st.answered_failure;
-	group_answer(ctx, g, code, counter);
+	group_answer(ctx, g, code, counter, "by its owner");
 out:
 	ctx_unlock(ctx);
 	return err;
@@ -564,7 +571,8 @@ void fault_cancel(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid, uint32_t
 	for (g = ctx->groups; g; g = next) {
 		next = g->next;
 		if (g->dev == dev && g->pasid == pasid && g->hwpt == hwpt) {
-			group_answer(ctx, g, IOASID_FAULT_INVALID, &g->q->st.detached);
+			group_answer(ctx, g, IOASID_FAULT_INVALID, &g->q->st.detached,
+				     "because the HWPT was detached or replaced");
 			next = ctx->groups;
 		}
 	}

@@ -57,8 +57,10 @@ void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
 	if (hwpt->flags & IOASID_HWPT_FAULT_ID_VALID) {
 		struct ioasid_fault_queue *q = fault_queue_get(ctx, hwpt->fault_queue);
 
-		if (q)
+		if (q) {
 			q->nr_bound--;
+			q->obj.users--;
+		}
 	}
 	if (ctx->ops->hwpt_destroy && hwpt->be)
 		ctx->ops->hwpt_destroy(ctx, hwpt);
@@ -201,8 +203,11 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	h->next_paging = ioas->paging;
 	ioas->paging = h;
 	ioas->obj.users++;
-	if (q)
+	if (q) {
+		/* a bound queue is in use: neither destroy path may take it */
 		q->nr_bound++;
+		q->obj.users++;
+	}
 	obj_publish(ctx, &h->obj);
 	*ret = h;
 	return 0;
@@ -349,8 +354,10 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 		}
 		parent->nr_children++;
 		parent->obj.users++;
-		if (q)
+		if (q) {
 			q->nr_bound++;
+			q->obj.users++;
+		}
 		obj_publish(ctx, &h->obj);
 		break;
 	default:
@@ -376,7 +383,8 @@ IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t id)
 	if (!h)
 		err = -ENOENT;
 	else if (h->nr_att)
-		err = ioasid_err(ctx, -EBUSY, "HWPT %u is attached to %u device(s)", id, h->nr_att);
+		err = ioasid_err(ctx, -EBUSY, "HWPT %u has %u (device, PASID) attachment(s)", id,
+				 h->nr_att);
 	else if (h->nr_children)
 		err = ioasid_err(ctx, -EBUSY, "HWPT %u is the parent of %u nested HWPT(s)", id,
 				 h->nr_children);
@@ -448,7 +456,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 {
 	struct ioasid_hwpt *h;
 	uint64_t dropped = 0;
-	uint32_t i = 0, n;
+	uint32_t i = 0, n, stride;
 	int err = 0;
 
 	if (!ctx)
@@ -466,13 +474,29 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend cannot invalidate", ctx->ops->name);
 		goto out;
 	}
-	/* Each request is read with its own size (the kernel's array rules). */
+	/*
+	 * The array's stride is the first request's size (the size the caller
+	 * was built with, as the kernel's entry_len); every request must carry
+	 * the same size, and none is read past its own end.
+	 */
+	stride = n ? reqs->size : 0;
+	if (n && (stride < INV_REQ_MIN_SIZE || stride % 8)) {
+		err = ioasid_err(ctx, -EINVAL, "request 0: size %u is below %u or not a multiple of 8",
+				 stride, INV_REQ_MIN_SIZE);
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		const struct ioasid_inv_req *r = (const void *)((const uint8_t *)reqs +
-								(size_t)i * sizeof(*reqs));
+								(size_t)i * stride);
 		struct ioasid_inv_req req;
 		uint64_t d = 0;
 
+		if (r->size != stride) {
+			err = ioasid_err(ctx, -EINVAL,
+					 "request %u: size %u differs from the array's %u", i, r->size,
+					 stride);
+			break;
+		}
 		err = check_inv_req(ctx, i, r, &req);
 		if (err)
 			break;
@@ -558,8 +582,14 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 			req.npages = npages;
 			req.log2_pgsize = 12;
 			err = check_inv_req(ctx, i, &req, &req);
-			if (err)
+			if (err) {
+				/* name it as the caller numbered it */
+				char msg[IOASID_ERRMSG_MAX];
+
+				snprintf(msg, sizeof(msg), "raw VT-d %s", ioasid_ctx_errmsg(ctx));
+				ioasid_err(ctx, err, "%s", msg);
 				goto out;
+			}
 		}
 		err = ctx->ops->hwpt_invalidate(ctx, h, &req, &d);
 		if (err)

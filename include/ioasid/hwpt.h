@@ -103,8 +103,9 @@ enum ioasid_inv_gran {
 
 /*
  * One request; versioned, explicitly padded, size-prefixed: @size is
- * sizeof(struct ioasid_inv_req) as the caller was built (48 today), a
- * longer one must have a zero tail.
+ * sizeof(struct ioasid_inv_req) as the caller was built (48 today; a
+ * multiple of 8). It is also the array's stride: every request of one call
+ * carries the same size. A longer request must have a zero tail.
  */
 struct ioasid_inv_req {
 	uint32_t size;

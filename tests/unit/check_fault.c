@@ -356,6 +356,8 @@ START_TEST(test_queue_errors)
 	q = new_queue(set, 0, 0);
 	attach_with_queue(set, q, IOASID_PASID_NONE);
 	ck_assert_int_eq(ioasid_fault_queue_destroy(ctx, q), -EBUSY);
+	/* the generic destroy refuses a bound queue too */
+	ck_assert_int_eq(ioasid_ctx_destroy(ctx, q), -EBUSY);
 	ck_assert_int_eq(ioasid_set_destroy(ctx, set), -EBUSY);
 	{
 		int fd;

@@ -313,6 +313,15 @@ START_TEST(test_invalidate_kinds_and_errors)
 	n = 3;
 	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, r, &n, NULL), -EINVAL);
 	ck_assert_uint_eq(n, 0);
+	/* every request must have the first one's size (the array's stride) */
+	r[0].size = sizeof(r[0]);
+	r[1].size = 56;
+	n = 3;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, r, &n, NULL), -EINVAL);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_errmsg_has(ctx, "differs");
+	r[1].size = sizeof(r[1]);
+	r[0].size = 40;
 	r[0].size = sizeof(r[0]);
 	r[0].version = 2;
 	n = 1;

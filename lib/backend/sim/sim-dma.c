@@ -316,14 +316,18 @@ static enum ioasid_fault_reason reason_of(enum sim_pt_fault f)
 	}
 }
 
-static void pending_finish(struct sim_pending *p, int err)
+/* End a request; @ctx's current message says why when @err is set. */
+static void pending_finish(struct ioasid_ctx *ctx, struct sim_pending *p, int err)
 {
 	p->state = SIM_DMA_DONE;
 	p->err = err;
+	if (err)
+		snprintf(p->why, sizeof(p->why), "%s", ioasid_ctx_errmsg(ctx));
 }
 
 static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pending *p);
-static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, void *data);
+static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, const char *why,
+		       void *data);
 
 /*
  * A translation of @p failed at @at with @err. Route the fault by what is
@@ -401,7 +405,8 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 }
 
 /* A group this DMA waited on was answered. */
-static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, void *data)
+static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, const char *why,
+		       void *data)
 {
 	struct sim_pending *p = data;
 
@@ -413,7 +418,10 @@ static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, v
 		dma_run(ctx, ctx->be, p);
 		return;
 	}
-	pending_finish(p, code == IOASID_FAULT_INVALID ? -EFAULT : -EIO);
+	ioasid_err(ctx, code == IOASID_FAULT_INVALID ? -EFAULT : -EIO,
+		   "page request group %llu at 0x%llx was answered %s %s", X(cookie),
+		   X(p->iova + p->done), code == IOASID_FAULT_INVALID ? "INVALID" : "FAILURE", why);
+	pending_finish(ctx, p, code == IOASID_FAULT_INVALID ? -EFAULT : -EIO);
 	ioasid_log(ctx, IOASID_LOG_DEBUG, "DMA %llu at 0x%llx ended by a %s response",
 		   X(p->handle), X(p->iova + p->done),
 		   code == IOASID_FAULT_INVALID ? "INVALID" : "FAILURE");
@@ -431,7 +439,8 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 	int err = 0;
 
 	if (!dev) {
-		pending_finish(p, -ENODEV);
+		ioasid_err(ctx, -ENODEV, "device %u of DMA %llu went away", p->dev, X(p->handle));
+		pending_finish(ctx, p, -ENODEV);
 		return -ENODEV;
 	}
 	while (p->done < p->len) {
@@ -460,7 +469,7 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 		p->done += n;
 		sim->dma_bytes += n;
 	}
-	pending_finish(p, err);
+	pending_finish(ctx, p, err);
 	return err;
 }
 
@@ -484,12 +493,15 @@ static struct sim_pending *pending_find(struct sim_ctx *sim, uint64_t handle,
 	return NULL;
 }
 
-/* Hand a finished request's result back and forget it. */
-static int pending_collect(struct sim_ctx *sim, struct sim_pending **pp, size_t *ret_done)
+/* Hand a finished request's result back (with a message) and forget it. */
+static int pending_collect(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pending **pp,
+			   size_t *ret_done)
 {
 	struct sim_pending *p = *pp;
 	int err = p->err;
 
+	if (err)
+		ioasid_err(ctx, err, "%s", p->why);
 	if (ret_done)
 		*ret_done = p->done;
 	*pp = p->next;
@@ -560,7 +572,7 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id,
 					 X(p->handle), X(p->cookie), X(p->iova + p->done));
 			goto out;
 		}
-		err = pending_collect(sim, &sim->pending, ret_done);
+		err = pending_collect(ctx, sim, &sim->pending, ret_done);
 		goto out;
 	}
 	if (ret_done)
@@ -588,9 +600,10 @@ IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle, s
 	else if (p->state == SIM_DMA_PENDING) {
 		if (ret_done)
 			*ret_done = p->done;
-		err = -EAGAIN;
+		err = ioasid_err(ctx, -EAGAIN, "DMA %llu still waits for page request group %llu",
+				 X(handle), X(p->cookie));
 	} else
-		err = pending_collect(sim, pp, ret_done);
+		err = pending_collect(ctx, sim, pp, ret_done);
 	ctx_unlock(ctx);
 	return err;
 }
@@ -624,7 +637,7 @@ IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
 			break;
 		}
 		if (p->state != SIM_DMA_PENDING) {
-			err = pending_collect(sim, pp, ret_done);
+			err = pending_collect(ctx, sim, pp, ret_done);
 			break;
 		}
 		if (deadline == UINT64_MAX) {

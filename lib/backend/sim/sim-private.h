@@ -27,6 +27,7 @@ struct sim_pending {
 	bool on_stack;     /* still the submitter's stack copy */
 	struct sim_pending *moved; /* the heap copy it became */
 	struct ioasid_dev *devp;   /* set while the submitter runs it */
+	char why[IOASID_ERRMSG_MAX]; /* the message of its failure */
 	uint64_t iova;
 	uint8_t *buf;
 	size_t len, done;
