@@ -242,7 +242,8 @@ IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf
 		err = -ENOENT;
 		goto out;
 	}
-	memcpy(buf, dev->caps, IOASID_MIN(len, dev->caps_len));
+	if (len)
+		memcpy(buf, dev->caps, IOASID_MIN(len, dev->caps_len));
 	*ret_len = dev->caps_len;
 	if (len < dev->caps_len)
 		err = ioasid_err(ctx, -EMSGSIZE,

@@ -43,11 +43,17 @@ int obj_reserve(struct ioasid_ctx *ctx, uint32_t *ret_id)
 {
 	uint32_t id;
 
-	/* Make room in the free stack first so obj_abort() cannot fail. */
-	if (ctx->nr_free == ctx->cap_free) {
-		uint32_t ncap = ctx->cap_free ? ctx->cap_free * 2 : 16;
-		uint32_t *n = ioasid_realloc(ctx->free_ids, ncap * sizeof(*n));
+	/*
+	 * The free stack must hold every id there is, so that releasing one
+	 * (obj_abort(), obj_remove()) can never fail: grow it with the table.
+	 */
+	if (ctx->cap_free < ctx->nr_slots + 1) {
+		uint32_t ncap = ctx->cap_free ? ctx->cap_free : 16;
+		uint32_t *n;
 
+		while (ncap < ctx->nr_slots + 1)
+			ncap *= 2;
+		n = ioasid_realloc(ctx->free_ids, ncap * sizeof(*n));
 		if (!n)
 			return ioasid_err(ctx, -ENOMEM, "out of memory for the object id table");
 		ctx->free_ids = n;

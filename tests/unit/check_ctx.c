@@ -219,6 +219,25 @@ START_TEST(test_pinned_limit_rlimit)
 }
 END_TEST
 
+START_TEST(test_many_objects)
+{
+	struct ioasid_ctx *ctx = test_sim_ctx();
+	uint32_t ids[100];
+	int i;
+
+	/* more objects than any initial table size, released in every order */
+	for (i = 0; i < 100; i++)
+		ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ids[i]));
+	for (i = 0; i < 100; i += 2)
+		ck_assert_ok(ctx, ioasid_ioas_destroy(ctx, ids[i]));
+	for (i = 0; i < 50; i++)
+		ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ids[2 * i]));
+	for (i = 99; i >= 50; i--)
+		ck_assert_ok(ctx, ioasid_ioas_destroy(ctx, ids[i]));
+	ioasid_ctx_close(ctx); /* the rest go with the context */
+}
+END_TEST
+
 Suite *ctx_suite(void)
 {
 	Suite *s = suite_create("ctx");
@@ -233,6 +252,7 @@ Suite *ctx_suite(void)
 	tcase_add_test(tc, test_ids_and_destroy);
 	tcase_add_test(tc, test_errno_names);
 	tcase_add_test(tc, test_pinned_limit_rlimit);
+	tcase_add_test(tc, test_many_objects);
 	suite_add_tcase(s, tc);
 	return s;
 }
