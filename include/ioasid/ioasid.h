@@ -17,6 +17,7 @@
 #include <ioasid/json.h>
 #include <ioasid/sim.h>
 #include <ioasid/monitor.h>
+#include <ioasid/virtio-iommu.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -33,4 +33,5 @@ check fault "--iters 200" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s
 check translate "--quick" hit_per_s baseline_hashmap_hit_per_s walk_ns chase_ns walk_ratio \
 	nested_walk_ns inval_page_ns inval_pasid_ns inval_all_ns dma_4k_ns memcpy_4k_ns dma_ratio_4k \
 	dma_2m_ns memcpy_2m_ns dma_ratio_2m
+check virtio_iommu "--quick" request_per_s request_ns api_ns request_overhead_ratio
 exit $rc

@@ -23,7 +23,8 @@
 	X(hwpt)          \
 	X(fault)         \
 	X(pgtable)       \
-	X(iotlb)
+	X(iotlb)         \
+	X(virtio_iommu)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)
