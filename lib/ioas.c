@@ -624,7 +624,7 @@ IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t id,
 {
 	struct ioasid_ioas *ioas;
 	struct iova_area *a, rm;
-	uint64_t last, bytes = 0;
+	uint64_t last, bytes = 0, n;
 	int err = 0;
 
 	if (!ctx)
@@ -664,7 +664,7 @@ IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t id,
 				 X(iova), X(last), id);
 		goto out;
 	}
-	for (; a && a->iova <= last; a = iova_tree_next(ioas->areas, a)) {
+	for (n = 0; a && a->iova <= last; n++) {
 		if (a->iova < iova || a->last > last) {
 			err = ioasid_err(ctx, -ENOENT,
 					 "the mapping [0x%llx, 0x%llx] of IOAS %u straddles the %s of [0x%llx, 0x%llx]; only whole mappings can be unmapped",
@@ -672,13 +672,18 @@ IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t id,
 					 a->iova < iova ? "start" : "end", X(iova), X(last));
 			goto out;
 		}
+		/* an area ending at the range's end is the last one in it */
+		a = a->last == last ? NULL : iova_tree_next(ioas->areas, a);
 	}
-	while ((a = iova_tree_first_in(ioas->areas, iova, last))) {
+	while (n--) {
+		a = iova_tree_first_in(ioas->areas, iova, last);
 		iova_tree_remove(ioas->areas, a->iova, &rm);
 		if (ctx->ops->area_unmap)
 			ctx->ops->area_unmap(ctx, ioas, &rm);
 		area_release_pages(ctx, &rm);
 		bytes += rm.last - rm.iova + 1;
+		/* the next area cannot start below this one's end */
+		iova = rm.last + 1;
 	}
 	ioas->mapped_bytes -= bytes;
 done:
