@@ -72,6 +72,9 @@ bool dev_pasid_attached(struct ioasid_ctx *ctx, uint32_t pasid)
 	struct ioasid_obj *o;
 	uint32_t pos = 0;
 
+	/* the common case, on the PASID free path: no PASID attached anywhere */
+	if (!ctx->nr_pasid_att)
+		return false;
 	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos)))
 		if (att_find((struct ioasid_dev *)o, pasid, NULL))
 			return true;
@@ -461,6 +464,8 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	h->nr_att++;
 	h->obj.users++;
 	dev->obj.users++;
+	if (pasid != IOASID_PASID_NONE)
+		ctx->nr_pasid_att++;
 	if (old) {
 		/* the new one is in place: drop the old one */
 		dev->att[old_idx] = att;
@@ -548,6 +553,8 @@ static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32
 	h->nr_att--;
 	h->obj.users--;
 	dev->obj.users--;
+	if (att->pasid != IOASID_PASID_NONE)
+		ctx->nr_pasid_att--;
 	dev->att[idx] = dev->att[--dev->nr_att];
 	ioasid_free(att);
 	/* an automatic domain goes with its last device, as in iommufd */

@@ -78,6 +78,7 @@ struct ioasid_ctx {
 	/* PASID space (set.c), created on first use */
 	struct pasid_space *pasids;
 	uint32_t pasid_width; /* set by the backend at open */
+	uint32_t nr_pasid_att; /* (device, PASID) attachments with a PASID */
 
 	/* faults (fault.c) */
 	struct fault_group *groups; /* pending page request groups */
