@@ -38,6 +38,7 @@ enum label_kind {
 	K_HWPT = 1u << 5,
 	K_QUEUE = 1u << 6, /* a fault queue */
 	K_DMA = 1u << 7,   /* a DMA request that waits for a page response */
+	K_VIOMMU = 1u << 8, /* a virtio-iommu device back-end (no library id) */
 };
 /* library objects with an id */
 #define K_OBJECT (K_IOAS | K_SET | K_DEV | K_HWPT | K_QUEUE)
@@ -102,6 +103,7 @@ struct label {
 	struct mem *mem; /* K_BUFFER */
 	uint64_t cookie; /* K_QUEUE: the last page request group read from it */
 	struct dma_req *dma; /* K_DMA */
+	struct ioasid_viommu *viommu; /* K_VIOMMU */
 };
 
 /*
@@ -164,6 +166,8 @@ struct scenario {
 	struct dma_req **dmas; /* requests that waited (their memory) */
 	size_t nr_dmas;
 	uint64_t now_ns;       /* the fault timeouts' clock (clock_advance) */
+	struct ioasid_viommu **viommus; /* freed at the end of scenario_run() */
+	size_t nr_viommus;
 };
 
 struct loader {
@@ -247,6 +251,7 @@ static const char *kind_name(unsigned int kind)
 	case K_HWPT: return "hwpt";
 	case K_QUEUE: return "queue";
 	case K_DMA: return "dma";
+	case K_VIOMMU: return "viommu";
 	default: return "object";
 	}
 }
@@ -1023,6 +1028,7 @@ void scenario_free(struct scenario *sc)
 		free(sc->dmas[i]);
 	}
 	free(sc->dmas);
+	free(sc->viommus); /* the objects went with scenario_run() */
 	for (i = 0; i < sc->nr_steps; i++) {
 		struct step *s = &sc->steps[i];
 
@@ -2981,6 +2987,800 @@ static int check_fault_respond(struct loader *l, struct step *s)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Op handlers and checks: the virtio-iommu device back-end                 */
+
+/* viommu_new "features": what the device offers beyond the spec's basics */
+static const struct name_val viommu_ext_names[] = {
+	{ "page_size_mask", IOASID_VIOMMU_EXT_PGSIZE_MASK },
+	{ "ext_faults", IOASID_VIOMMU_EXT_FAULT },
+	{ "mmio", IOASID_VIOMMU_MMIO },
+	{ NULL, 0 },
+};
+
+/* virtio-iommu feature bits (kernel-uapi.md §3.1, and the two extensions) */
+static const struct name_val virtio_feature_names[] = {
+	{ "input_range", IOASID_VIRTIO_IOMMU_F_INPUT_RANGE },
+	{ "domain_range", IOASID_VIRTIO_IOMMU_F_DOMAIN_RANGE },
+	{ "map_unmap", IOASID_VIRTIO_IOMMU_F_MAP_UNMAP },
+	{ "bypass", IOASID_VIRTIO_IOMMU_F_BYPASS },
+	{ "probe", IOASID_VIRTIO_IOMMU_F_PROBE },
+	{ "mmio", IOASID_VIRTIO_IOMMU_F_MMIO },
+	{ "bypass_config", IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG },
+	{ "page_size_mask", IOASID_VIRTIO_IOMMU_F_PROBE_PGSIZE },
+	{ "ext_faults", IOASID_VIRTIO_IOMMU_F_FAULT_EXT },
+	{ NULL, 0 },
+};
+
+static const struct name_val vreq_type_names[] = {
+	{ "attach", IOASID_VIRTIO_IOMMU_T_ATTACH },
+	{ "detach", IOASID_VIRTIO_IOMMU_T_DETACH },
+	{ "map", IOASID_VIRTIO_IOMMU_T_MAP },
+	{ "unmap", IOASID_VIRTIO_IOMMU_T_UNMAP },
+	{ "probe", IOASID_VIRTIO_IOMMU_T_PROBE },
+	{ "page_resp", IOASID_VIRTIO_IOMMU_T_PAGE_RESP },
+	{ NULL, 0 },
+};
+
+static const struct name_val vattach_flag_names[] = {
+	{ "bypass", IOASID_VIRTIO_IOMMU_ATTACH_F_BYPASS },
+	{ NULL, 0 },
+};
+
+static const struct name_val vmap_flag_names[] = {
+	{ "read", IOASID_VIRTIO_IOMMU_MAP_F_READ },
+	{ "write", IOASID_VIRTIO_IOMMU_MAP_F_WRITE },
+	{ "mmio", IOASID_VIRTIO_IOMMU_MAP_F_MMIO },
+	{ NULL, 0 },
+};
+
+static const struct name_val vpage_resp_flag_names[] = {
+	{ "pasid", IOASID_VIRTIO_IOMMU_PAGE_RESP_F_PASID },
+	{ NULL, 0 },
+};
+
+static const struct name_val vfault_flag_names[] = {
+	{ "read", IOASID_VIRTIO_IOMMU_FAULT_F_READ },
+	{ "write", IOASID_VIRTIO_IOMMU_FAULT_F_WRITE },
+	{ "exec", IOASID_VIRTIO_IOMMU_FAULT_F_EXEC },
+	{ "priv", IOASID_VIRTIO_IOMMU_FAULT_F_PRIV },
+	{ "address", IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS },
+	{ "pasid", IOASID_VIRTIO_IOMMU_FAULT_F_PASID },
+	{ "grpid", IOASID_VIRTIO_IOMMU_FAULT_F_GRPID },
+	{ "priv_data", IOASID_VIRTIO_IOMMU_FAULT_F_PRIV_DATA },
+	{ "last", IOASID_VIRTIO_IOMMU_FAULT_F_LAST },
+	{ "page_req", IOASID_VIRTIO_IOMMU_FAULT_F_PAGE_REQ },
+	{ NULL, 0 },
+};
+
+static const struct name_val vfault_reason_names[] = {
+	{ "unknown", IOASID_VIRTIO_IOMMU_FAULT_R_UNKNOWN },
+	{ "domain", IOASID_VIRTIO_IOMMU_FAULT_R_DOMAIN },
+	{ "mapping", IOASID_VIRTIO_IOMMU_FAULT_R_MAPPING },
+	{ NULL, 0 },
+};
+
+static const struct name_val vresv_subtype_names[] = {
+	{ "reserved", IOASID_VIRTIO_IOMMU_RESV_MEM_T_RESERVED },
+	{ "msi", IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI },
+	{ NULL, 0 },
+};
+
+/* One region of viommu_new's "memory": guest-physical address -> buffer. */
+struct vmem_item {
+	struct label *buf;
+	uint64_t gpa, off, size;
+	bool mmio;
+};
+
+#define VIOMMU_WRITABLE_MAX ((UINT64_C(1) << 20) + 4096) /* above probe_size's 1 MiB */
+
+static void le_put(uint8_t *p, uint64_t v, unsigned int bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t le_get(const uint8_t *p, unsigned int bytes)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static json_t *hex_bytes_json(const uint8_t *p, size_t len)
+{
+	struct strbuf b = { 0 };
+	json_t *j;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		sb_addf(&b, "%02x", p[i]);
+	j = json_string(sb_str(&b));
+	free(b.s);
+	return j;
+}
+
+/* The names of the bits of @v, unknown bits as one "0x..." at the end. */
+static json_t *bit_names_json(const struct name_val *names, uint64_t v)
+{
+	json_t *list = json_array();
+	char hex[24];
+
+	for (; names->name; names++) {
+		if (v & names->val) {
+			json_array_append_new(list, json_string(names->name));
+			v &= ~names->val;
+		}
+	}
+	if (v) {
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, v);
+		json_array_append_new(list, json_string(hex));
+	}
+	return list;
+}
+
+/* The name of @v in @names, else the number. */
+static json_t *name_json(const struct name_val *names, uint64_t v)
+{
+	for (; names->name; names++)
+		if (names->val == v)
+			return json_string(names->name);
+	return json_integer((json_int_t)v);
+}
+
+/* The viommu a step names; NULL (and the harness's message) when its step failed. */
+static struct ioasid_viommu *viommu_of(struct run *r, const struct step *s)
+{
+	const struct label *lb = arg(s, "viommu")->label;
+
+	if (lb->live && lb->viommu)
+		return lb->viommu;
+	harness_err(r, -ENOENT, "viommu %s was not made (steps[%zu] failed)", lb->name, lb->step);
+	return NULL;
+}
+
+HANDLER(op_viommu_new)
+{
+	const struct argval *mem = arg(s, "memory");
+	const struct vmem_item *it = mem->arr;
+	struct ioasid_viommu_mem *tab = NULL;
+	struct ioasid_viommu *v = NULL;
+	uint32_t flags = (uint32_t)num(s, "features", 0);
+	struct scenario *sc = r->sc;
+	size_t i;
+	int err;
+
+	if (num(s, "boot_bypass", 0))
+		flags |= IOASID_VIOMMU_BOOT_BYPASS;
+	if (has(s, "domain_start") || has(s, "domain_end"))
+		flags |= IOASID_VIOMMU_DOMAIN_RANGE;
+	if (has(s, "input_start") || has(s, "input_end"))
+		flags |= IOASID_VIOMMU_INPUT_RANGE;
+	if (mem->n)
+		tab = xcalloc(mem->n, sizeof(*tab));
+	for (i = 0; i < mem->n; i++) {
+		if (!it[i].buf->mem) {
+			free(tab);
+			return harness_err(r, -ENOENT, "buffer %s was not allocated (steps[%zu] failed)",
+					   it[i].buf->name, it[i].buf->step);
+		}
+		tab[i].gpa = it[i].gpa;
+		tab[i].size = it[i].size;
+		tab[i].hva = it[i].buf->mem->va + it[i].off;
+		tab[i].flags = it[i].mmio ? IOASID_VIOMMU_MEM_MMIO : 0;
+	}
+	{
+		IOASID_OPTS(ioasid_viommu_opts, o, .flags = flags, .set = opt_obj_id(s, "set"),
+			    .mem = tab, .nr_mem = (uint32_t)mem->n,
+			    .bypass_ioas = opt_obj_id(s, "bypass_ioas"),
+			    .page_size_mask = num(s, "page_size_mask", 0),
+			    .input_start = num(s, "input_start", 0),
+			    .input_end = num(s, "input_end", UINT64_MAX),
+			    .domain_start = (uint32_t)num(s, "domain_start", 0),
+			    .domain_end = (uint32_t)num(s, "domain_end", UINT32_MAX),
+			    .probe_size = (uint32_t)num(s, "probe_size", 0),
+			    .fault_depth = (uint32_t)num(s, "fault_depth", 0),
+			    .fault_timeout_ns = num(s, "fault_timeout_ns", 0));
+
+		err = ioasid_viommu_new(r->ctx, &o, &v);
+	}
+	free(tab); /* the library copies the table */
+	if (err)
+		return err;
+	sc->viommus = xrealloc(sc->viommus, (sc->nr_viommus + 1) * sizeof(*sc->viommus));
+	sc->viommus[sc->nr_viommus++] = v;
+	if (s->as) {
+		s->as->viommu = v;
+		s->as->live = true;
+	}
+	return 0;
+}
+
+HANDLER(op_viommu_endpoint_add)
+{
+	const struct argval *resv = arg(s, "reserved");
+	const struct ioasid_sim_resv *rv = resv->arr;
+	struct ioasid_viommu *v = viommu_of(r, s);
+	struct ioasid_viommu_resv_mem *extra;
+	size_t i;
+	int err;
+
+	if (!v)
+		return -ENOENT;
+	extra = xcalloc(resv->n ? resv->n : 1, sizeof(*extra));
+	for (i = 0; i < resv->n; i++) {
+		extra[i].start = rv[i].start;
+		extra[i].end = rv[i].last;
+		/* the check allowed only "reserved" and "msi" */
+		extra[i].subtype = rv[i].type == IOASID_RESV_MSI ?
+				   IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI :
+				   IOASID_VIRTIO_IOMMU_RESV_MEM_T_RESERVED;
+	}
+	{
+		IOASID_OPTS(ioasid_viommu_endpoint_opts, o, .resv = extra,
+			    .nr_resv = (uint32_t)resv->n);
+
+		err = ioasid_viommu_endpoint_add(v, (uint32_t)num(s, "endpoint", 0),
+						 obj_id(s, "dev"), &o);
+	}
+	free(extra);
+	return err;
+}
+
+HANDLER(op_viommu_endpoint_del)
+{
+	struct ioasid_viommu *v = viommu_of(r, s);
+
+	if (!v)
+		return -ENOENT;
+	return ioasid_viommu_endpoint_del(v, (uint32_t)num(s, "endpoint", 0));
+}
+
+HANDLER(op_viommu_features)
+{
+	struct ioasid_viommu *v = viommu_of(r, s);
+	uint64_t offered, driver;
+	int err;
+
+	if (!v)
+		return -ENOENT;
+	offered = ioasid_viommu_device_features(v);
+	/* without "driver_features" the driver takes everything offered */
+	driver = num(s, "driver_features", offered);
+	err = ioasid_viommu_set_driver_features(v, driver);
+	if (err)
+		return err;
+	json_object_set_new(value, "device_features", bit_names_json(virtio_feature_names, offered));
+	json_object_set_new(value, "driver_features", bit_names_json(virtio_feature_names, driver));
+	return 0;
+}
+
+HANDLER(op_viommu_config)
+{
+	struct ioasid_viommu *v = viommu_of(r, s);
+	uint8_t raw[IOASID_VIRTIO_IOMMU_CONFIG_SIZE];
+	struct ioasid_viommu_config c;
+	int err;
+
+	if (!v)
+		return -ENOENT;
+	err = ioasid_viommu_config(v, &c);
+	if (!err)
+		err = ioasid_viommu_config_read(v, 0, raw, sizeof(raw));
+	if (err)
+		return err;
+	json_object_set_new(value, "page_size_mask", json_hex(c.page_size_mask));
+	json_object_set_new(value, "input_range",
+			    json_pack("{s:o, s:o}", "start", json_hex(c.input_start),
+				      "end", json_hex(c.input_end)));
+	json_object_set_new(value, "domain_range",
+			    json_pack("{s:I, s:I}", "start", (json_int_t)c.domain_start,
+				      "end", (json_int_t)c.domain_end));
+	json_object_set_new(value, "probe_size", json_integer(c.probe_size));
+	json_object_set_new(value, "bypass", json_integer(c.bypass));
+	/* what the guest reads: struct virtio_iommu_config, little-endian */
+	json_object_set_new(value, "raw", hex_bytes_json(raw, sizeof(raw)));
+	return 0;
+}
+
+/* @len bytes at @base as iovecs cut at the points of @sp (a uint64_t list). */
+static struct iovec *iov_cut(uint8_t *base, size_t len, const struct argval *sp,
+			     unsigned int *nr)
+{
+	const uint64_t *pt = sp->arr;
+	struct iovec *iov = xcalloc(sp->n + 1, sizeof(*iov));
+	size_t i, from = 0;
+
+	for (i = 0; i < sp->n; i++) {
+		iov[i].iov_base = base + from;
+		iov[i].iov_len = pt[i] - from;
+		from = pt[i];
+	}
+	iov[i].iov_base = base + from;
+	iov[i].iov_len = len - from;
+	*nr = (unsigned int)(sp->n + 1);
+	return iov;
+}
+
+/* PROBE properties, as a driver reads them (ioasid_viommu_probe_parse()). */
+static json_t *probe_props_json(const uint8_t *p, size_t len)
+{
+	struct ioasid_viommu_probe_props pp = { 0 };
+	struct ioasid_viommu_resv_mem *resv;
+	json_t *o = json_object(), *list;
+	char msg[256] = "";
+	uint32_t i;
+	int err;
+
+	/* every RESV_MEM takes 24 bytes: at most len / 24 of them */
+	pp.max_resv = (uint32_t)(len / IOASID_VIRTIO_IOMMU_PROP_RESV_MEM_SIZE + 1);
+	resv = xcalloc(pp.max_resv, sizeof(*resv));
+	pp.resv = resv;
+	err = ioasid_viommu_probe_parse(p, len, &pp, msg, sizeof(msg));
+	if (err) {
+		char ebuf[16];
+
+		json_object_set_new(o, "error", json_string(result_name(err, ebuf, sizeof(ebuf))));
+		json_object_set_new(o, "message", json_string(msg));
+		free(resv);
+		return o;
+	}
+	list = json_array();
+	for (i = 0; i < pp.nr_resv && i < pp.max_resv; i++)
+		json_array_append_new(list, json_pack("{s:o, s:o, s:o}",
+						      "start", json_hex(resv[i].start),
+						      "end", json_hex(resv[i].end),
+						      "subtype", name_json(vresv_subtype_names,
+									   resv[i].subtype)));
+	json_object_set_new(o, "resv_mem", list);
+	json_object_set_new(o, "page_size_mask", pp.page_size_mask ?
+				 json_hex(pp.page_size_mask) : json_null());
+	json_object_set_new(o, "unknown", json_integer(pp.nr_unknown));
+	/* the bytes that hold properties; the rest of probe_size is zero */
+	json_object_set_new(o, "hex", hex_bytes_json(p, pp.used));
+	free(resv);
+	return o;
+}
+
+HANDLER(op_viommu_request)
+{
+	struct ioasid_viommu *v = viommu_of(r, s);
+	const struct argval *rq = arg(s, "request"), *wsp = arg(s, "writable_split");
+	const uint64_t *wpt = wsp->arr;
+	const uint8_t *req = rq->arr;
+	struct ioasid_viommu_config c;
+	struct iovec *rd, *wr;
+	unsigned int nr_rd, nr_wr;
+	size_t wlen, used = 0, i;
+	const char *sn;
+	uint8_t *wbuf, status;
+	bool probe;
+	int err;
+
+	if (!v)
+		return -ENOENT;
+	err = ioasid_viommu_config(v, &c);
+	if (err)
+		return err;
+	probe = req[0] == IOASID_VIRTIO_IOMMU_T_PROBE;
+	/* by default what the type needs: the tail, after the properties for PROBE */
+	wlen = has(s, "writable") ? num(s, "writable", 0) :
+	       (probe ? c.probe_size : 0) + IOASID_VIRTIO_IOMMU_TAIL_SIZE;
+	for (i = 0; i < wsp->n; i++)
+		if (wpt[i] > wlen)
+			return harness_err(r, -EINVAL, "writable_split[%zu]: %" PRIu64
+					   " is past the end of the %zu device-writable bytes",
+					   i, wpt[i], wlen);
+	wbuf = xcalloc(1, wlen ? wlen : 1);
+	rd = iov_cut((uint8_t *)rq->arr, rq->n, arg(s, "split"), &nr_rd);
+	wr = iov_cut(wbuf, wlen, wsp, &nr_wr);
+	err = ioasid_viommu_request(v, rd, nr_rd, wr, nr_wr, &used);
+	free(rd);
+	free(wr);
+	if (err) {
+		free(wbuf);
+		return err;
+	}
+	if (used >= IOASID_VIRTIO_IOMMU_TAIL_SIZE) {
+		status = wbuf[used - IOASID_VIRTIO_IOMMU_TAIL_SIZE];
+		sn = ioasid_viommu_status_name(status);
+		json_object_set_new(value, "status", sn ? json_string(sn) : json_integer(status));
+		json_object_set_new(value, "used", json_integer((json_int_t)used));
+		json_object_set_new(value, "tail", hex_bytes_json(wbuf + used - IOASID_VIRTIO_IOMMU_TAIL_SIZE,
+								  IOASID_VIRTIO_IOMMU_TAIL_SIZE));
+		if (status != IOASID_VIRTIO_IOMMU_S_OK)
+			json_object_set_new(value, "error", json_string(ioasid_ctx_errmsg(r->ctx)));
+		else if (probe && used == (size_t)c.probe_size + IOASID_VIRTIO_IOMMU_TAIL_SIZE)
+			json_object_set_new(value, "properties", probe_props_json(wbuf, c.probe_size));
+	} else {
+		json_object_set_new(value, "used", json_integer((json_int_t)used));
+	}
+	free(wbuf);
+	return 0;
+}
+
+HANDLER(op_viommu_event)
+{
+	struct ioasid_viommu *v = viommu_of(r, s);
+	size_t len = num(s, "size", IOASID_VIRTIO_IOMMU_FAULT_EXT_SIZE), used = 0;
+	uint8_t *rec;
+	uint32_t flags;
+	bool ext;
+	int err;
+
+	if (!v)
+		return -ENOENT;
+	rec = xcalloc(1, len ? len : 1);
+	err = ioasid_viommu_event_pop_buf(v, rec, len, &used);
+	if (err == -EAGAIN) {
+		json_object_set_new(value, "empty", json_true());
+		free(rec);
+		return 0;
+	}
+	if (err || used < IOASID_VIRTIO_IOMMU_FAULT_SIZE) {
+		free(rec);
+		return err ? err : harness_err(r, -EPROTO, "an event record of %zu bytes", used);
+	}
+	ext = used >= IOASID_VIRTIO_IOMMU_FAULT_EXT_SIZE;
+	flags = (uint32_t)le_get(rec + 4, 4);
+	json_object_set_new(value, "hex", hex_bytes_json(rec, used));
+	json_object_set_new(value, "reason", name_json(vfault_reason_names, rec[0]));
+	json_object_set_new(value, "flags", bit_names_json(vfault_flag_names, flags));
+	json_object_set_new(value, "endpoint", json_integer((json_int_t)le_get(rec + 8, 4)));
+	json_object_set_new(value, "address", (flags & IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS) ?
+				     json_hex(le_get(rec + 16, 8)) : json_null());
+	json_object_set_new(value, "pasid", ext && (flags & IOASID_VIRTIO_IOMMU_FAULT_F_PASID) ?
+				   json_integer((json_int_t)le_get(rec + 24, 4)) : json_null());
+	json_object_set_new(value, "grpid", ext && (flags & IOASID_VIRTIO_IOMMU_FAULT_F_GRPID) ?
+				   json_integer((json_int_t)le_get(rec + 28, 2)) : json_null());
+	if (ext && (flags & IOASID_VIRTIO_IOMMU_FAULT_F_PRIV_DATA))
+		json_object_set_new(value, "private_data",
+				    json_pack("[o,o]", json_hex(le_get(rec + 32, 8)),
+					      json_hex(le_get(rec + 40, 8))));
+	free(rec);
+	return 0;
+}
+
+static int check_viommu_new(struct loader *l, struct step *s)
+{
+	static const char *const known[] = { "gpa", "buffer", "offset", "size", "mmio", NULL };
+	struct argval *a = arg_mut(s, "memory");
+	struct vmem_item *it;
+	char key[64], sub[96], show[80];
+	const json_t *e;
+	uint64_t bsize;
+	size_t i;
+	int err;
+
+	if (!a->present)
+		return 0;
+	if (!json_is_array(a->json))
+		return lerr(l, "memory", "%s is not a list of regions ({\"gpa\", \"buffer\", \"offset\", \"size\"})",
+			    jshow(a->json, show, sizeof(show)));
+	a->n = json_array_size(a->json);
+	it = xcalloc(a->n ? a->n : 1, sizeof(*it));
+	a->arr = it;
+	json_array_foreach(a->json, i, e) {
+		snprintf(key, sizeof(key), "memory[%zu]", i);
+		err = sub_keys(l, key, e, known);
+		if (err)
+			return err;
+		if (!json_object_get(e, "gpa"))
+			return lerr(l, key, "missing \"gpa\" (the region's guest-physical address)");
+		if (!json_object_get(e, "buffer"))
+			return lerr(l, key, "missing \"buffer\" (the buffer label that holds the region)");
+		snprintf(sub, sizeof(sub), "%s.buffer", key);
+		err = parse_label(l, sub, json_object_get(e, "buffer"), K_BUFFER, &it[i].buf);
+		if (!err)
+			err = sub_num(l, key, e, "gpa", 0, 0, &it[i].gpa);
+		if (!err)
+			err = sub_num(l, key, e, "offset", 0, 0, &it[i].off);
+		if (!err)
+			err = sub_bool(l, key, e, "mmio", &it[i].mmio);
+		if (err)
+			return err;
+		bsize = it[i].buf->size;
+		if (it[i].off > bsize)
+			return lerr(l, key, "offset 0x%" PRIx64 " is past the end of buffer %s (0x%"
+				    PRIx64 " bytes)", it[i].off, it[i].buf->name, bsize);
+		err = sub_num(l, key, e, "size", 0, bsize - it[i].off, &it[i].size);
+		if (err)
+			return err;
+		if (it[i].size > bsize - it[i].off)
+			return lerr(l, key, "0x%" PRIx64 " bytes from offset 0x%" PRIx64
+				    " run past the end of buffer %s (0x%" PRIx64 " bytes)",
+				    it[i].size, it[i].off, it[i].buf->name, bsize);
+	}
+	return 0;
+}
+
+static int check_viommu_endpoint_add(struct loader *l, struct step *s)
+{
+	const struct argval *a = arg(s, "reserved");
+	const struct ioasid_sim_resv *rv = a->arr;
+	char key[64];
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		if (rv[i].type != IOASID_RESV_RESERVED && rv[i].type != IOASID_RESV_MSI) {
+			snprintf(key, sizeof(key), "reserved[%zu]", i);
+			return lerr(l, key, "type %s: PROBE reports \"reserved\" or \"msi\" regions",
+				    ioasid_resv_type_name(rv[i].type));
+		}
+	}
+	return 0;
+}
+
+/* A list of cut points into @len bytes (0 = unknown yet), non-decreasing. */
+static int parse_split(struct loader *l, const char *key, struct argval *a, uint64_t len)
+{
+	char sub[96], show[80];
+	uint64_t *pt, prev = 0;
+	const json_t *e;
+	size_t i;
+
+	if (!a->present)
+		return 0;
+	if (!json_is_array(a->json))
+		return lerr(l, key, "%s is not a list of byte offsets", jshow(a->json, show, sizeof(show)));
+	a->n = json_array_size(a->json);
+	pt = xcalloc(a->n ? a->n : 1, sizeof(*pt));
+	a->arr = pt;
+	json_array_foreach(a->json, i, e) {
+		snprintf(sub, sizeof(sub), "%s[%zu]", key, i);
+		if (!parse_num(e, &pt[i]))
+			return lerr(l, sub, "%s is not a number", jshow(e, show, sizeof(show)));
+		if (pt[i] < prev)
+			return lerr(l, sub, "%" PRIu64 " is below the cut before it (%" PRIu64
+				    "): cuts go in increasing order", pt[i], prev);
+		if (len && pt[i] > len)
+			return lerr(l, sub, "%" PRIu64 " is past the end of the %" PRIu64 " bytes",
+				    pt[i], len);
+		prev = pt[i];
+	}
+	return 0;
+}
+
+/* A required member of a structured request. */
+static int vreq_need(struct loader *l, const json_t *o, const char *field, const char *what)
+{
+	if (json_object_get(o, field))
+		return 0;
+	return lerr(l, "request", "missing \"%s\" (%s)", field, what);
+}
+
+/*
+ * The structured form of a request: {"type": NAME, fields...}, encoded
+ * little-endian per kernel-uapi.md §3.3 (PAGE_RESP: virtio-iommu.h). The
+ * device-readable part only; the tail is the device's to write.
+ */
+static int encode_vreq(struct loader *l, const json_t *o, struct argval *a)
+{
+	static const char *const k_attach[] = { "type", "domain", "endpoint", "flags", "reserved", NULL };
+	static const char *const k_detach[] = { "type", "domain", "endpoint", "reserved", NULL };
+	static const char *const k_map[] = {
+		"type", "domain", "virt_start", "virt_end", "phys_start", "flags", NULL,
+	};
+	static const char *const k_unmap[] = {
+		"type", "domain", "virt_start", "virt_end", "reserved", NULL,
+	};
+	static const char *const k_probe[] = { "type", "endpoint", "reserved", NULL };
+	static const char *const k_page_resp[] = {
+		"type", "endpoint", "pasid", "flags", "grpid", "code", "reserved", NULL,
+	};
+	static const char *const k_other[] = { "type", NULL };
+	const char *const *known;
+	uint64_t type = 0, v1 = 0, v2 = 0, v3 = 0, v4 = 0, fl = 0, rs = 0;
+	uint8_t *b = xcalloc(1, 80);
+	size_t len;
+	int err;
+
+	a->arr = b; /* freed with the step, also after an error */
+	if (!json_is_object(o))
+		return lerr(l, "request", "internal error: not an object");
+	if (!json_object_get(o, "type"))
+		return lerr(l, "request", "missing \"type\" (attach, detach, map, unmap, probe, page_resp, or a number)");
+	err = sub_named(l, "request", o, "type", vreq_type_names, false, UINT8_MAX, 0, &type);
+	if (err)
+		return err;
+	switch (type) {
+	case IOASID_VIRTIO_IOMMU_T_ATTACH: known = k_attach; break;
+	case IOASID_VIRTIO_IOMMU_T_DETACH: known = k_detach; break;
+	case IOASID_VIRTIO_IOMMU_T_MAP: known = k_map; break;
+	case IOASID_VIRTIO_IOMMU_T_UNMAP: known = k_unmap; break;
+	case IOASID_VIRTIO_IOMMU_T_PROBE: known = k_probe; break;
+	case IOASID_VIRTIO_IOMMU_T_PAGE_RESP: known = k_page_resp; break;
+	default: known = k_other; break;
+	}
+	err = sub_keys(l, "request", o, known);
+	if (err)
+		return err;
+	b[0] = (uint8_t)type;
+	switch (type) {
+	case IOASID_VIRTIO_IOMMU_T_ATTACH:
+	case IOASID_VIRTIO_IOMMU_T_DETACH:
+		len = 20;
+		err = vreq_need(l, o, "domain", "the domain id");
+		if (!err)
+			err = vreq_need(l, o, "endpoint", "the endpoint id");
+		if (!err)
+			err = sub_num(l, "request", o, "domain", UINT32_MAX, 0, &v1);
+		if (!err)
+			err = sub_num(l, "request", o, "endpoint", UINT32_MAX, 0, &v2);
+		if (!err && type == IOASID_VIRTIO_IOMMU_T_ATTACH)
+			err = sub_named(l, "request", o, "flags", vattach_flag_names, true,
+					UINT32_MAX, 0, &fl);
+		if (!err)
+			err = sub_num(l, "request", o, "reserved",
+				      type == IOASID_VIRTIO_IOMMU_T_ATTACH ? UINT32_MAX : 0, 0, &rs);
+		if (err)
+			return err;
+		le_put(b + 4, v1, 4);
+		le_put(b + 8, v2, 4);
+		if (type == IOASID_VIRTIO_IOMMU_T_ATTACH) {
+			le_put(b + 12, fl, 4);
+			le_put(b + 16, rs, 4);
+		} else {
+			le_put(b + 12, rs, 8);
+		}
+		break;
+	case IOASID_VIRTIO_IOMMU_T_MAP:
+	case IOASID_VIRTIO_IOMMU_T_UNMAP:
+		len = type == IOASID_VIRTIO_IOMMU_T_MAP ? 36 : 28;
+		err = vreq_need(l, o, "domain", "the domain id");
+		if (!err)
+			err = vreq_need(l, o, "virt_start", "the first IOVA");
+		if (!err)
+			err = vreq_need(l, o, "virt_end", "the last IOVA, inclusive");
+		if (!err && type == IOASID_VIRTIO_IOMMU_T_MAP)
+			err = vreq_need(l, o, "phys_start", "the guest-physical address");
+		if (!err)
+			err = sub_num(l, "request", o, "domain", UINT32_MAX, 0, &v1);
+		if (!err)
+			err = sub_num(l, "request", o, "virt_start", 0, 0, &v2);
+		if (!err)
+			err = sub_num(l, "request", o, "virt_end", 0, 0, &v3);
+		if (!err && type == IOASID_VIRTIO_IOMMU_T_MAP)
+			err = sub_num(l, "request", o, "phys_start", 0, 0, &v4);
+		if (!err && type == IOASID_VIRTIO_IOMMU_T_MAP)
+			err = sub_named(l, "request", o, "flags", vmap_flag_names, true, UINT32_MAX,
+					IOASID_VIRTIO_IOMMU_MAP_F_READ |
+					IOASID_VIRTIO_IOMMU_MAP_F_WRITE, &fl);
+		if (!err && type == IOASID_VIRTIO_IOMMU_T_UNMAP)
+			err = sub_num(l, "request", o, "reserved", UINT32_MAX, 0, &rs);
+		if (err)
+			return err;
+		le_put(b + 4, v1, 4);
+		le_put(b + 8, v2, 8);
+		le_put(b + 16, v3, 8);
+		if (type == IOASID_VIRTIO_IOMMU_T_MAP) {
+			le_put(b + 24, v4, 8);
+			le_put(b + 32, fl, 4);
+		} else {
+			le_put(b + 24, rs, 4);
+		}
+		break;
+	case IOASID_VIRTIO_IOMMU_T_PROBE:
+		len = 72;
+		err = vreq_need(l, o, "endpoint", "the endpoint id");
+		if (!err)
+			err = sub_num(l, "request", o, "endpoint", UINT32_MAX, 0, &v1);
+		if (!err)
+			err = sub_num(l, "request", o, "reserved", 0, 0, &rs);
+		if (err)
+			return err;
+		le_put(b + 4, v1, 4);
+		le_put(b + 8, rs, 8); /* the first 8 of the 64 reserved bytes */
+		break;
+	case IOASID_VIRTIO_IOMMU_T_PAGE_RESP:
+		len = 24;
+		err = vreq_need(l, o, "endpoint", "the endpoint id");
+		if (!err)
+			err = vreq_need(l, o, "grpid", "the page request group");
+		if (!err)
+			err = vreq_need(l, o, "code", "success, invalid, failure");
+		if (!err)
+			err = sub_num(l, "request", o, "endpoint", UINT32_MAX, 0, &v1);
+		if (!err)
+			err = sub_num(l, "request", o, "pasid", UINT32_MAX, 0, &v2);
+		if (!err)
+			err = sub_named(l, "request", o, "flags", vpage_resp_flag_names, true,
+					UINT32_MAX, 0, &fl);
+		if (!err)
+			err = sub_num(l, "request", o, "grpid", UINT16_MAX, 0, &v3);
+		if (!err)
+			err = sub_named(l, "request", o, "code", fault_code_names, false,
+					UINT16_MAX, 0, &v4); /* enum ioasid_fault_code */
+		if (!err)
+			err = sub_num(l, "request", o, "reserved", UINT32_MAX, 0, &rs);
+		if (err)
+			return err;
+		/* a PASID given makes it valid */
+		if (json_object_get(o, "pasid"))
+			fl |= IOASID_VIRTIO_IOMMU_PAGE_RESP_F_PASID;
+		le_put(b + 4, v1, 4);
+		le_put(b + 8, v2, 4);
+		le_put(b + 12, fl, 4);
+		le_put(b + 16, v3, 2);
+		le_put(b + 18, v4, 2);
+		le_put(b + 20, rs, 4);
+		break;
+	default:
+		len = IOASID_VIRTIO_IOMMU_HEAD_SIZE; /* a head, nothing the device knows */
+		break;
+	}
+	a->n = len;
+	return 0;
+}
+
+/*
+ * The hex form of a request: byte pairs, optionally in groups separated by
+ * single spaces ("01000000 01000000 00010000 ..."); a group is whole bytes.
+ */
+static int parse_request_hex(struct loader *l, struct argval *a)
+{
+	const char *str = json_string_value(a->json), *p;
+	char show[80], *flat;
+	size_t n, off = 0;
+	json_t *tmp;
+	int err;
+
+	flat = xcalloc(1, strlen(str) + 1);
+	for (p = str; *p; p += n) {
+		if (p != str) {
+			if (*p != ' ')
+				break;
+			p++;
+		}
+		n = strcspn(p, " ");
+		if (!n || n % 2 || strspn(p, "0123456789abcdefABCDEF") != n)
+			break;
+		memcpy(flat + off, p, n);
+		off += n;
+	}
+	if (*p || !off) {
+		free(flat);
+		return lerr(l, "request", "%s is not a string of hex byte pairs (\"0100000001000000...\", "
+			    "spaces allowed between whole bytes)", jshow(a->json, show, sizeof(show)));
+	}
+	tmp = json_string(flat);
+	free(flat);
+	err = parse_hex_bytes(l, "request", tmp, a);
+	json_decref(tmp);
+	return err;
+}
+
+static int check_viommu_request(struct loader *l, struct step *s)
+{
+	struct argval *a = arg_mut(s, "request"), *wsp = arg_mut(s, "writable_split");
+	char show[80];
+	int err;
+
+	if (json_is_string(a->json))
+		err = parse_request_hex(l, a);
+	else if (json_is_object(a->json))
+		err = encode_vreq(l, a->json, a);
+	else
+		err = lerr(l, "request", "%s is neither hex bytes (\"0100000001000000...\") nor a request object ({\"type\": \"attach\", ...})",
+			   jshow(a->json, show, sizeof(show)));
+	if (!err)
+		err = parse_split(l, "split", arg_mut(s, "split"), a->n);
+	/* without "writable" the size is known at run time (PROBE: probe_size) */
+	if (!err)
+		err = parse_split(l, "writable_split", wsp,
+				  has(s, "writable") ? num(s, "writable", 0) : 0);
+	if (!err && has(s, "writable") && !num(s, "writable", 0) && wsp->n &&
+	    ((const uint64_t *)wsp->arr)[wsp->n - 1])
+		err = lerr(l, "writable_split", "cuts into 0 device-writable bytes");
+	return err;
+}
+
+/* ------------------------------------------------------------------------ */
 /* The op table                                                             */
 
 /*
@@ -3008,6 +3808,7 @@ static int check_fault_respond(struct loader *l, struct step *s)
 #define ARG_HWPT A("hwpt", A_LABEL, .required = true, .kinds = K_HWPT)
 #define ARG_QUEUE A("queue", A_LABEL, .required = true, .kinds = K_QUEUE)
 #define ARG_DMA A("dma", A_LABEL, .required = true, .kinds = K_DMA)
+#define ARG_VIOMMU A("viommu", A_LABEL, .required = true, .kinds = K_VIOMMU)
 /* attach and replace: the IOAS or HWPT (one), the acting set, a fault queue */
 #define ARGS_ATTACH \
 	ARGS(ARG_DEV, ARG_PASID, A("ioas", A_LABEL, .kinds = K_IOAS), \
@@ -3129,6 +3930,29 @@ static const struct op_desc op_table[] = {
 	   ARGS(ARG_IOAS, ARG_ADDR_REQ("iova"), ARG_ADDR_REQ("length"))),
 	OP("unreserve", op_unreserve,
 	   ARGS(ARG_IOAS, ARG_ADDR_REQ("start"), ARG_ADDR_REQ("last"))),
+	OP("viommu_config", op_viommu_config, ARGS(ARG_VIOMMU)),
+	OP("viommu_endpoint_add", op_viommu_endpoint_add,
+	   ARGS(ARG_VIOMMU, A("endpoint", A_NUM, .required = true, .max = UINT32_MAX), ARG_DEV,
+		A("reserved", A_RESV)),
+	   .check = check_viommu_endpoint_add),
+	OP("viommu_endpoint_del", op_viommu_endpoint_del,
+	   ARGS(ARG_VIOMMU, A("endpoint", A_NUM, .required = true, .max = UINT32_MAX))),
+	OP("viommu_event", op_viommu_event, ARGS(ARG_VIOMMU, A("size", A_NUM, .max = 4096))),
+	OP("viommu_features", op_viommu_features,
+	   ARGS(ARG_VIOMMU, A("driver_features", A_FLAGS, .names = virtio_feature_names))),
+	OP("viommu_new", op_viommu_new,
+	   ARGS(A("set", A_LABEL, .kinds = K_SET), A("memory", A_JSON),
+		A("features", A_FLAGS, .names = viommu_ext_names, .max = UINT32_MAX),
+		ARG_BOOL("boot_bypass"), A("bypass_ioas", A_LABEL, .kinds = K_IOAS),
+		A("page_size_mask", A_PGSIZES), ARG_ADDR("input_start"), ARG_ADDR("input_end"),
+		ARG_U32("domain_start"), ARG_U32("domain_end"), ARG_U32("probe_size"),
+		ARG_U32("fault_depth"), A("fault_timeout_ns", A_NUM)),
+	   .makes = K_VIOMMU, .check = check_viommu_new),
+	OP("viommu_request", op_viommu_request,
+	   ARGS(ARG_VIOMMU, A("request", A_JSON, .required = true),
+		A("writable", A_NUM, .max = VIOMMU_WRITABLE_MAX), A("split", A_JSON),
+		A("writable_split", A_JSON)),
+	   .check = check_viommu_request),
 	OP("write", op_write,
 	   ARGS(ARG_BUFFER, ARG_ADDR("offset"), ARG_ADDR("length"),
 		A("byte", A_NUM, .max = 255), A("data", A_HEX)),
@@ -3500,6 +4324,13 @@ int scenario_run(struct scenario *sc, struct ioasid_ctx *ctx,
 	}
 	if (o->dump && o->output != SCENARIO_OUT_NONE)
 		print_dump(&r, stdout);
+	/* the viommus' objects live in @ctx, which the caller closes next */
+	for (i = 0; i < sc->nr_viommus; i++)
+		ioasid_viommu_free(sc->viommus[i]);
+	sc->nr_viommus = 0;
+	for (i = 0; i < sc->nr_labels; i++)
+		if (sc->labels[i]->kind == K_VIOMMU)
+			sc->labels[i]->live = false;
 	fflush(stdout);
 	return nr_failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

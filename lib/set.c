@@ -215,21 +215,20 @@ IOASID_EXPORT int ioasid_pasid_free(struct ioasid_ctx *ctx, uint32_t id,
 		err = -ENOENT;
 		goto out;
 	}
-	if (dev_pasid_attached(ctx, pasid)) {
-		err = ioasid_err(ctx, -EBUSY, "PASID %u is still attached to a device", pasid);
-		goto out;
-	}
-	/* one lookup: the allocator itself tells free, foreign and ours apart */
-	err = ctx->pasids && pasid < (1u << ctx->pasid_width) ?
-	      pasid_space_release(ctx->pasids, pasid, id) : -ENOENT;
-	if (err == -ENOENT) {
+	/* ownership first: another set learns nothing about a PASID it lacks */
+	owner = ctx->pasids && pasid < (1u << ctx->pasid_width) ?
+		pasid_space_owner(ctx->pasids, pasid) : 0;
+	if (!owner) {
 		err = ioasid_err(ctx, -ENOENT, "PASID %u is not allocated", pasid);
-	} else if (err == -EPERM) {
-		owner = pasid_space_owner(ctx->pasids, pasid);
+	} else if (owner != id) {
 		err = ioasid_err(ctx, -EPERM, "PASID %u belongs to set %u, not set %u", pasid,
 				 owner, id);
-	} else if (!err) {
-		set->nr_pasids--;
+	} else if (dev_pasid_attached(ctx, pasid)) {
+		err = ioasid_err(ctx, -EBUSY, "PASID %u is still attached to a device", pasid);
+	} else {
+		err = pasid_space_release(ctx->pasids, pasid, id);
+		if (!err)
+			set->nr_pasids--;
 	}
 out:
 	ctx_unlock(ctx);

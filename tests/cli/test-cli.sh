@@ -167,6 +167,10 @@ bad() {
 bad not-json "$tmp/not-json.json:1:[0-9]*: not valid JSON" '{"steps": [}'
 bad not-object "not-object.json: \[1,2\] is not a scenario" '[1,2]'
 bad no-steps "no-steps.json: steps: missing" '{"backend": "sim"}'
+bad viommu-hex "viommu-hex.json: steps\[1\].request: \"0100000g\" is not a string of hex byte pairs" \
+	'{"steps": [{"op": "viommu_new", "as": "V"}, {"op": "viommu_request", "viommu": "V", "request": "0100000g"}]}'
+bad viommu-field "viommu-field.json: steps\[1\].request: missing \"endpoint\"" \
+	'{"steps": [{"op": "viommu_new", "as": "V"}, {"op": "viommu_request", "viommu": "V", "request": {"type": "attach", "domain": 1}}]}'
 bad steps-type "steps-type.json: steps: \"x\" is not a list" '{"steps": "x"}'
 bad top-key "top-key.json: stepz: unknown key" '{"steps": [], "stepz": 1}'
 bad step-type "step-type.json: steps\[0\]: 5: a step is an object" '{"steps": [5]}'
