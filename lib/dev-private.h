@@ -11,6 +11,12 @@ struct dev_props {
 	uint64_t aperture_start;
 	uint64_t aperture_last;
 	uint32_t pasid_width; /* 0 = no PASID */
+	/*
+	 * The IOMMU makes domains that may take PASIDs (IOMMU_HWPT_ALLOC_PASID
+	 * accepted). Not the same as pasid_width: Linux's Intel and SMMUv3
+	 * drivers accept the flag for any device, AMD only with v2 tables.
+	 */
+	bool pasid_hwpt;
 	bool pri;
 	bool ats;
 	bool nesting;         /* the IOMMU can nest */

@@ -199,16 +199,20 @@ IOASID_EXPORT int ioasid_dev_unbind(struct ioasid_ctx *ctx, uint32_t id)
 
 IOASID_EXPORT int ioasid_dev_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd)
 {
+	struct ioasid_dev *dev;
 	int err;
 
 	if (!ctx || !ret_fd)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_fd: NULL argument");
 	ctx_lock(ctx);
-	if (!dev_get_err(ctx, id))
+	dev = dev_get_err(ctx, id);
+	if (!dev)
 		err = -ENOENT;
-	else
+	else if (!ctx->ops->dev_fd)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no VFIO device fd",
 				 ctx->ops->name);
+	else
+		err = ctx->ops->dev_fd(ctx, dev, ret_fd);
 	ctx_unlock(ctx);
 	return err;
 }

@@ -99,8 +99,9 @@ static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint
 	if ((flags & IOASID_HWPT_DIRTY_TRACKING) && !dev->props.dirty_tracking)
 		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no dirty tracking",
 				  dev->name);
-	if ((flags & IOASID_HWPT_PASID) && !dev->props.pasid_width)
-		return ioasid_err(ctx, -EOPNOTSUPP, "%s has no PASID support (IOASID_HWPT_PASID)",
+	if ((flags & IOASID_HWPT_PASID) && !dev->props.pasid_hwpt)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "the IOMMU of %s makes no PASID-capable domains (IOASID_HWPT_PASID)",
 				  dev->name);
 	if ((flags & IOASID_HWPT_FAULT_ID_VALID) && (flags & IOASID_HWPT_NEST_PARENT))
 		return ioasid_err(ctx, -EINVAL,
@@ -545,6 +546,12 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 	if (n && entry_len < 24) {
 		err = ioasid_err(ctx, -EINVAL, "entry_len %u is below the 24 bytes of a VT-d entry",
 				 entry_len);
+		goto out;
+	}
+	/* A kernel backend passes the array through, as it was given. */
+	if (ctx->ops->hwpt_invalidate_raw) {
+		i = n;
+		err = ctx->ops->hwpt_invalidate_raw(ctx, h, data_type, entries, entry_len, &i);
 		goto out;
 	}
 	/* Convert each raw VT-d entry (kernel-uapi.md §1.4) to a typed request. */

@@ -1035,6 +1035,13 @@ IOASID_EXPORT int ioasid_ioas_set_option(struct ioasid_ctx *ctx, uint32_t id,
 		err = ioasid_err(ctx, -EINVAL, "huge_pages value %llu is not 0 or 1", X(val));
 		goto out;
 	}
+	/* the kernel's rule (iopt_disable_large_pages): not once domains map areas */
+	if (!val && ioas->huge_pages && ioas->paging && ioas->mapped_bytes) {
+		err = ioasid_err(ctx, -EINVAL,
+				 "turning huge pages off on IOAS %u: its domains already map 0x%llx bytes",
+				 id, X(ioas->mapped_bytes));
+		goto out;
+	}
 	old = ioas->huge_pages;
 	ioas->huge_pages = val;
 	err = check_areas_aligned(ctx, ioas, calc_alignment(ioas), "turning huge pages off");

@@ -1,10 +1,12 @@
 #!/bin/sh
-# Install what building and testing libioasid needs on Debian, if missing.
+# Install what building and testing libioasid needs on Debian, if missing
+# (the last line: the VM tests' kernel build and QEMU, tests/vm/).
 # Run as root. Idempotent: installs nothing when everything is there.
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config g++ clang
 libjansson-dev libnl-3-dev check valgrind python3 python3-jsonschema
-libclang-rt-14-dev xz-utils"
+libclang-rt-14-dev xz-utils
+bc bison flex libelf-dev libssl-dev cpio qemu-system-x86 busybox-static"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -6,6 +6,8 @@
 #   make check-valgrind  memcheck over the unit tests and ioasidctl, with a
 #                        planted-leak self-test
 #   make check-tsan      the concurrency suites under ThreadSanitizer
+#   make check-vm        iommufd and VFIO backends against a real kernel in
+#                        QEMU (builds the kernel once, ~10 min, then cached)
 #   make distcheck       the release tarball builds and passes on its own
 #   make fuzz            libFuzzer targets, FUZZ_TIME seconds each
 set -eu
@@ -28,6 +30,8 @@ stage "make check-valgrind"
 make check-valgrind
 stage "make check-tsan"
 make check-tsan
+stage "make check-vm"
+make check-vm
 stage "make distcheck"
 make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 stage "make fuzz"

@@ -234,6 +234,33 @@ IOASID_EXPORT enum ioasid_obj_kind ioasid_obj_kind(struct ioasid_ctx *ctx,
 						   uint32_t id);
 
 /**
+ * ioasid_ctx_fd() - the kernel fd behind a context: the open /dev/iommu of
+ * an iommufd context (for ioctls the library does not wrap). It stays owned
+ * by the context; do not close it.
+ * @ctx: the context.
+ * @ret_fd: the fd.
+ * Return: 0; -EOPNOTSUPP for a backend without one (sim; vfio has one
+ * container per address space, see ioasid_obj_kernel_id()).
+ */
+IOASID_EXPORT int ioasid_ctx_fd(struct ioasid_ctx *ctx, int *ret_fd);
+
+/**
+ * ioasid_obj_kernel_id() - the kernel's id of the object @id names: on
+ * iommufd, an IOAS's or HWPT's iommufd object id (an automatic HWPT
+ * reports the kernel's automatic domain once a device attached) and a
+ * device's iommufd device id (out_devid); on vfio, an IOAS's container fd
+ * and a device's IOMMU group number.
+ * @ctx: the context.
+ * @id: the library's object id.
+ * @ret_kernel_id: the kernel's id.
+ * Return: 0; -ENOENT for an unknown @id or an object with no kernel
+ * counterpart yet; -EOPNOTSUPP for kinds the kernel has no object for
+ * (sets) and on the sim.
+ */
+IOASID_EXPORT int ioasid_obj_kernel_id(struct ioasid_ctx *ctx, uint32_t id,
+				       uint32_t *ret_kernel_id);
+
+/**
  * ioasid_strerrno() - the symbolic name of an errno value ("EEXIST").
  * @err: a positive or negative errno.
  * Return: the name, or "E?" for one it does not know.

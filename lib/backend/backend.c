@@ -39,3 +39,42 @@ int backend_not_built(struct ioasid_ctx *ctx, const char *name, const char *what
 			  "the %s backend%s%s is not implemented in libioasid %s yet; use --backend sim",
 			  name, what ? " " : "", what ? what : "", PACKAGE_VERSION);
 }
+
+/* ---- kernel handles behind a context's objects ---- */
+
+IOASID_EXPORT int ioasid_ctx_fd(struct ioasid_ctx *ctx, int *ret_fd)
+{
+	int err;
+
+	if (!ctx || !ret_fd)
+		return ioasid_err(ctx, -EINVAL, "ioasid_ctx_fd: NULL argument");
+	ctx_lock(ctx);
+	if (!ctx->ops->ctx_fd)
+		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no kernel fd",
+				 ctx->ops->name);
+	else
+		err = ctx->ops->ctx_fd(ctx, ret_fd);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_obj_kernel_id(struct ioasid_ctx *ctx, uint32_t id,
+				       uint32_t *ret_kernel_id)
+{
+	struct ioasid_obj *obj;
+	int err;
+
+	if (!ctx || !ret_kernel_id)
+		return ioasid_err(ctx, -EINVAL, "ioasid_obj_kernel_id: NULL argument");
+	ctx_lock(ctx);
+	obj = obj_find(ctx, id, IOASID_OBJ_NONE);
+	if (!obj)
+		err = ioasid_err(ctx, -ENOENT, "no object with id %u", id);
+	else if (!ctx->ops->obj_kernel_id)
+		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no kernel objects (%s %u)",
+				 ctx->ops->name, obj_kind_name(obj->kind), id);
+	else
+		err = ctx->ops->obj_kernel_id(ctx, obj, ret_kernel_id);
+	ctx_unlock(ctx);
+	return err;
+}

@@ -92,6 +92,23 @@ struct ioasid_backend_ops {
 			  uint32_t pasid, struct ioasid_hwpt *hwpt);
 	void (*dev_detach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			   uint32_t pasid, struct ioasid_hwpt *hwpt);
+
+	/*
+	 * A raw vendor invalidation array, after the core checked the HWPT's
+	 * type against @data_type and the array's pointer and entry length:
+	 * passed to the kernel unchanged. *@num in: entries; out: entries
+	 * handled. NULL: the core converts each entry to a typed request.
+	 */
+	int (*hwpt_invalidate_raw)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
+				   uint32_t data_type, const void *entries,
+				   uint32_t entry_len, uint32_t *num);
+
+	/* Kernel handles (ioasid_ctx_fd(), ioasid_dev_fd(),
+	 * ioasid_obj_kernel_id()); NULL: -EOPNOTSUPP. */
+	int (*ctx_fd)(struct ioasid_ctx *ctx, int *ret_fd);
+	int (*dev_fd)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int *ret_fd);
+	int (*obj_kernel_id)(struct ioasid_ctx *ctx, struct ioasid_obj *obj,
+			     uint32_t *ret_id);
 };
 
 /* Shared by the backends that are not built yet. */

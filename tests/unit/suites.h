@@ -24,7 +24,8 @@
 	X(fault)         \
 	X(pgtable)       \
 	X(iotlb)         \
-	X(virtio_iommu)
+	X(virtio_iommu)  \
+	X(iommufd)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)

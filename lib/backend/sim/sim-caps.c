@@ -110,7 +110,9 @@ int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,
 	if (!err) {
 		switch (p->vendor) {
 		case SIM_VENDOR_VTD:
-			err = ioasid_caps_add_vtd(b, CF, p->regs.vtd.cap_reg, p->regs.vtd.ecap_reg, 0);
+			/* Linux's intel_iommu_hw_info() always reports this erratum flag */
+			err = ioasid_caps_add_vtd(b, CF, p->regs.vtd.cap_reg, p->regs.vtd.ecap_reg,
+						  IOASID_VTD_ERRATA_772415_SPR17);
 			break;
 		case SIM_VENDOR_SMMUV3:
 			err = ioasid_caps_add_smmuv3(b, CF, p->regs.smmuv3.idr, p->regs.smmuv3.iidr,

@@ -119,6 +119,9 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 	dev->props.aperture_start = p->aperture_start;
 	dev->props.aperture_last = p->aperture_last;
 	dev->props.pasid_width = IOASID_MIN(d->pasid_width, p->pasid_width);
+	/* as Linux: Intel and SMMUv3 accept IOMMU_HWPT_ALLOC_PASID for any device */
+	dev->props.pasid_hwpt = p->vendor == SIM_VENDOR_VTD || p->vendor == SIM_VENDOR_SMMUV3 ||
+				dev->props.pasid_width;
 	dev->props.pri = d->pri && p->pri;
 	dev->props.ats = d->ats && p->ats;
 	dev->props.nesting = p->nesting;

@@ -1,30 +1,746 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The vfio backend. Not implemented in this release: opening it fails with
- * -EOPNOTSUPP and says so, never a fake success.
+ * The vfio backend: legacy VFIO type-1 (kernel-uapi.md §2.4), for kernels
+ * without iommufd.
+ *
+ * One container (/dev/vfio/vfio, VFIO_TYPE1v2_IOMMU) per IOAS. Type-1 has
+ * an IOMMU in a container only while a group is in it, so an IOAS's
+ * mappings live in the core's records until the first device attaches;
+ * then the group joins the container, VFIO_SET_IOMMU makes the domain and
+ * every recorded area is replayed with VFIO_IOMMU_MAP_DMA. When the last
+ * group leaves, the kernel drops the domain with its mappings, and the
+ * next attach replays them again.
+ *
+ * Devices are named by PCI address (or VFIO cdev path, resolved to it).
+ * Binding opens the group (/dev/vfio/N, must be viable) and measures the
+ * device once in a scratch container: VFIO_IOMMU_GET_INFO's page sizes
+ * and capability chain (usable IOVA ranges, DMA mapping budget, dirty
+ * logging) become the device's properties, with the reserved regions and
+ * PCI capabilities from sysfs and, on Intel, the VT-d registers sysfs
+ * shows. The device fd (VFIO_GROUP_GET_DEVICE_FD) exists while the device
+ * is attached: a group cannot leave a container while one of its devices
+ * is open. A replace is a detach and an attach (type-1 has no atomic
+ * replace), so the device fd changes.
+ *
+ * Not available on type-1, refused with -EOPNOTSUPP and a message: HWPTs
+ * (explicit domains, nesting), PASIDs, HWPT dirty tracking, invalidation,
+ * huge_pages=0. One device per IOMMU group and context.
+ *
+ * Copies are recorded by the core as new areas over the same memory and
+ * mapped with a second MAP_DMA of it, which pins those pages again.
  */
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "../backend.h"
+#include "../iommufd/iommufd-private.h"
+#include "../../hwpt-private.h"
+#include "../../host-scan.h"
+
+#define X(v) ((unsigned long long)(v))
+
+struct vf_ctx {
+	ku_ioctl_fn ioctl;
+	void *ioctl_data;
+	char sysfs[PATH_MAX];
+	int spare_fd; /* a caller's container for the first IOAS, or -1 */
+	bool spare_own;
+};
+
+struct vf_ioas {
+	int fd;        /* the container */
+	bool own;
+	bool live;     /* a group is in it and the type-1 IOMMU is set */
+	uint32_t nr_groups;
+};
+
+struct vf_dev {
+	int group;     /* IOMMU group number */
+	int group_fd;
+	int dev_fd;    /* -1 while not attached */
+	struct ioasid_ioas *on;  /* the IOAS whose container holds the group */
+	struct ioasid_hwpt *hwpt; /* the automatic domain it is attached through */
+	char bdf[32];
+};
+
+static struct vf_ctx *vf_of(struct ioasid_ctx *ctx)
+{
+	return ctx->be;
+}
+
+static int kioctl(struct ioasid_ctx *ctx, int fd, unsigned long req, void *arg)
+{
+	struct vf_ctx *s = vf_of(ctx);
+
+	return s->ioctl(s->ioctl_data, fd, req, arg);
+}
+
+/* An integer-argument ioctl (CHECK_EXTENSION, SET_IOMMU). */
+static int kioctl_int(struct ioasid_ctx *ctx, int fd, unsigned long req, unsigned long v)
+{
+	return kioctl(ctx, fd, req, (void *)v);
+}
+
+int vfio_set_ioctl_hook(struct ioasid_ctx *ctx, ku_ioctl_fn fn, void *data)
+{
+	if (!ctx || ctx->ops != &ioasid_vfio_backend)
+		return -EINVAL;
+	vf_of(ctx)->ioctl = fn ? fn : ku_sys_ioctl;
+	vf_of(ctx)->ioctl_data = data;
+	return 0;
+}
+
+int vfio_set_sysfs_root(struct ioasid_ctx *ctx, const char *root)
+{
+	if (!ctx || ctx->ops != &ioasid_vfio_backend || !root)
+		return -EINVAL;
+	snprintf(vf_of(ctx)->sysfs, sizeof(vf_of(ctx)->sysfs), "%s", root);
+	return 0;
+}
+
+/* A container is usable: API version 0 and type-1v2. */
+static int check_container(struct ioasid_ctx *ctx, int fd, const char *what)
+{
+	int r = kioctl(ctx, fd, KU_VFIO_GET_API_VERSION, NULL);
+
+	if (r < 0)
+		return ioasid_err(ctx, r == -ENOTTY ? -EINVAL : r,
+				  "vfio: VFIO_GET_API_VERSION on %s: %s%s", what, strerror(-r),
+				  r == -ENOTTY ? " (not a VFIO container)" : "");
+	if (r != KU_VFIO_API_VERSION)
+		return ioasid_err(ctx, -EOPNOTSUPP, "vfio: %s speaks VFIO API version %d, not %d",
+				  what, r, KU_VFIO_API_VERSION);
+	r = kioctl_int(ctx, fd, KU_VFIO_CHECK_EXTENSION, KU_VFIO_TYPE1v2_IOMMU);
+	if (r <= 0)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "vfio: %s does not offer the type-1v2 IOMMU (VFIO_CHECK_EXTENSION: %d)",
+				  what, r);
+	return 0;
+}
+
+static int open_container(struct ioasid_ctx *ctx, int *ret_fd)
+{
+	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return ioasid_err(ctx, -errno, "vfio: cannot open /dev/vfio/vfio: %s%s",
+				  strerror(errno),
+				  errno == ENOENT ? " (kernel without CONFIG_VFIO_CONTAINER?)" : "");
+	*ret_fd = fd;
+	return 0;
+}
+
+static int vf_setup(struct ioasid_ctx *ctx)
+{
+	struct vf_ctx *s = ioasid_calloc(1, sizeof(*s));
+
+	if (!s)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for the vfio backend");
+	s->ioctl = ku_sys_ioctl;
+	s->spare_fd = -1;
+	snprintf(s->sysfs, sizeof(s->sysfs), "/sys");
+	ctx->be = s;
+	return 0;
+}
 
 static int vfio_open(struct ioasid_ctx *ctx, const char *arg)
 {
-	char what[300];
+	int fd, err;
 
-	snprintf(what, sizeof(what), "%s%s", arg ? "at " : "", arg ? arg : "");
-	return backend_not_built(ctx, "vfio", arg ? what : NULL);
+	(void)arg; /* the core refuses an argument */
+	err = vf_setup(ctx);
+	if (err)
+		return err;
+	err = open_container(ctx, &fd);
+	if (!err) {
+		err = check_container(ctx, fd, "/dev/vfio/vfio");
+		close(fd);
+	}
+	if (err) {
+		ioasid_free(ctx->be);
+		ctx->be = NULL;
+	}
+	return err;
 }
 
 static int vfio_open_fd(struct ioasid_ctx *ctx, int fd, bool own)
 {
 	char what[32];
+	int err;
 
-	snprintf(what, sizeof(what), "over fd %d", fd);
-	return backend_not_built(ctx, "vfio", what);
+	err = vf_setup(ctx);
+	if (err)
+		return err;
+	snprintf(what, sizeof(what), "fd %d", fd);
+	err = check_container(ctx, fd, what);
+	if (err) {
+		ioasid_free(ctx->be);
+		ctx->be = NULL;
+		return err;
+	}
+	vf_of(ctx)->spare_fd = fd;
+	vf_of(ctx)->spare_own = own;
+	return 0;
 }
 
 static void vfio_close(struct ioasid_ctx *ctx)
 {
+	struct vf_ctx *s = vf_of(ctx);
+
+	if (!s)
+		return;
+	if (s->spare_fd >= 0 && s->spare_own)
+		close(s->spare_fd);
+	ioasid_free(s);
+	ctx->be = NULL;
+}
+
+/* ---- address spaces ---- */
+
+static int vfio_ioas_alloc(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
+{
+	struct vf_ctx *s = vf_of(ctx);
+	struct vf_ioas *v = ioasid_calloc(1, sizeof(*v));
+	int err;
+
+	if (!v)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an IOAS");
+	if (s->spare_fd >= 0) {
+		/* the caller's container serves the first IOAS */
+		v->fd = s->spare_fd;
+		v->own = s->spare_own;
+		s->spare_fd = -1;
+	} else {
+		err = open_container(ctx, &v->fd);
+		if (err) {
+			ioasid_free(v);
+			return err;
+		}
+		v->own = true;
+	}
+	ioas->be = v;
+	return 0;
+}
+
+static void vfio_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
+{
+	struct vf_ioas *v = ioas->be;
+
+	if (!v)
+		return;
+	if (v->own)
+		close(v->fd);
+	ioasid_free(v);
+	ioas->be = NULL;
+}
+
+static int kmap(struct ioasid_ctx *ctx, struct vf_ioas *v, const struct iova_area *a)
+{
+	struct ku_vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.vaddr = a->uva,
+		.iova = a->iova,
+		.size = a->last - a->iova + 1,
+	};
+
+	if (a->cookie & IOASID_MAP_READ)
+		m.flags |= KU_VFIO_DMA_MAP_FLAG_READ;
+	if (a->cookie & IOASID_MAP_WRITE)
+		m.flags |= KU_VFIO_DMA_MAP_FLAG_WRITE;
+	return kioctl(ctx, v->fd, KU_VFIO_IOMMU_MAP_DMA, &m);
+}
+
+static int kunmap(struct ioasid_ctx *ctx, struct vf_ioas *v, uint64_t iova, uint64_t size)
+{
+	struct ku_vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.iova = iova,
+		.size = size,
+	};
+
+	return kioctl(ctx, v->fd, KU_VFIO_IOMMU_UNMAP_DMA, &u);
+}
+
+static int vfio_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			 const struct iova_area *a)
+{
+	struct vf_ioas *v = ioas->be;
+	int err;
+
+	if (!v->live)
+		return 0; /* replayed when a device attaches */
+	err = kmap(ctx, v, a);
+	if (err)
+		return ioasid_err(ctx, err,
+				  "VFIO_IOMMU_MAP_DMA of va 0x%llx at [0x%llx, 0x%llx] in IOAS %u: the kernel says %s",
+				  X(a->uva), X(a->iova), X(a->last), ioas->obj.id, strerror(-err));
+	return 0;
+}
+
+static void vfio_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			    const struct iova_area *a)
+{
+	struct vf_ioas *v = ioas->be;
+	int err;
+
+	if (!v->live)
+		return;
+	err = kunmap(ctx, v, a->iova, a->last - a->iova + 1);
+	if (err)
+		ioasid_log(ctx, IOASID_LOG_ERR,
+			   "VFIO_IOMMU_UNMAP_DMA of [0x%llx, 0x%llx] in IOAS %u failed: %s",
+			   X(a->iova), X(a->last), ioas->obj.id, strerror(-err));
+}
+
+static int vfio_ioas_set_option(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+				enum ioasid_ioas_option opt, uint64_t val)
+{
+	if (opt == IOASID_IOAS_OPT_HUGE_PAGES && val == 1)
+		return 0;
+	return ioasid_err(ctx, -EOPNOTSUPP,
+			  "VFIO type-1 always maps with the largest pages it can: huge_pages=%llu is not available (IOAS %u)",
+			  X(val), ioas->obj.id);
+}
+
+/* ---- devices ---- */
+
+static int group_status(struct ioasid_ctx *ctx, int fd, uint32_t *flags)
+{
+	struct ku_vfio_group_status st = { .argsz = sizeof(st) };
+	int err = kioctl(ctx, fd, KU_VFIO_GROUP_GET_STATUS, &st);
+
+	if (!err)
+		*flags = st.flags;
+	return err;
+}
+
+/* Put the group into container @cfd and make sure type-1v2 is set there. */
+static int join_container(struct ioasid_ctx *ctx, struct vf_dev *d, int cfd, bool set_iommu)
+{
+	int32_t c = cfd;
+	int err;
+
+	err = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_SET_CONTAINER, &c);
+	if (err)
+		return ioasid_err(ctx, err, "VFIO_GROUP_SET_CONTAINER of group %d (%s): %s", d->group,
+				  d->bdf, strerror(-err));
+	if (set_iommu) {
+		err = kioctl_int(ctx, cfd, KU_VFIO_SET_IOMMU, KU_VFIO_TYPE1v2_IOMMU);
+		if (err) {
+			kioctl(ctx, d->group_fd, KU_VFIO_GROUP_UNSET_CONTAINER, NULL);
+			return ioasid_err(ctx, err, "VFIO_SET_IOMMU(type-1v2) for group %d (%s): %s",
+					  d->group, d->bdf, strerror(-err));
+		}
+	}
+	return 0;
+}
+
+static void leave_container(struct ioasid_ctx *ctx, struct vf_dev *d)
+{
+	int err = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_UNSET_CONTAINER, NULL);
+
+	if (err)
+		ioasid_log(ctx, IOASID_LOG_ERR, "VFIO_GROUP_UNSET_CONTAINER of group %d (%s): %s",
+			   d->group, d->bdf, strerror(-err));
+}
+
+/*
+ * VFIO_IOMMU_GET_INFO with its capability chain (two calls when the caps
+ * do not fit). Returns the buffer (ioasid_malloc) and its filled length.
+ */
+static int iommu_info(struct ioasid_ctx *ctx, int cfd, uint8_t **ret_buf, size_t *ret_len)
+{
+	struct ku_vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	err = kioctl(ctx, cfd, KU_VFIO_IOMMU_GET_INFO, &info);
+	if (err)
+		return ioasid_err(ctx, err, "VFIO_IOMMU_GET_INFO: %s", strerror(-err));
+	len = IOASID_MAX((size_t)info.argsz, sizeof(info));
+	if (len > (1u << 20))
+		return ioasid_err(ctx, -EINVAL, "VFIO_IOMMU_GET_INFO asks for %u bytes", info.argsz);
+	buf = ioasid_calloc(1, len);
+	if (!buf)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for %zu bytes of IOMMU info", len);
+	if (len == sizeof(info)) {
+		memcpy(buf, &info, sizeof(info));
+	} else {
+		memcpy(buf, &info, sizeof(info));
+		((struct ku_vfio_iommu_type1_info *)(void *)buf)->argsz = (uint32_t)len;
+		err = kioctl(ctx, cfd, KU_VFIO_IOMMU_GET_INFO, buf);
+		if (err) {
+			ioasid_free(buf);
+			return ioasid_err(ctx, err, "VFIO_IOMMU_GET_INFO (%zu bytes): %s", len,
+					  strerror(-err));
+		}
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len,
+			  struct vf_info *vi)
+{
+	struct ku_vfio_iommu_type1_info info;
+	struct ioasid_vfio_cap_header h;
+	uint32_t off, avail, i, nr;
+	char err[160];
+	int r;
+
+	memset(vi, 0, sizeof(*vi));
+	memcpy(&info, buf, sizeof(info));
+	if (info.flags & KU_VFIO_IOMMU_INFO_PGSIZES)
+		vi->pgsizes = info.iova_pgsizes;
+	if (!(info.flags & KU_VFIO_IOMMU_INFO_CAPS) || !info.cap_offset)
+		return 0;
+	/* IOVA ranges: header, nr_iovas, reserved, then {start, end} each */
+	r = ioasid_vfio_cap_find(buf, len, info.cap_offset, KU_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+				 0, &off, &h, &avail, err, sizeof(err));
+	if (r && r != -ENOENT)
+		return ioasid_err(ctx, r, "VFIO_IOMMU_GET_INFO capability chain: %s", err);
+	if (!r) {
+		if (avail < 16)
+			return ioasid_err(ctx, -EMSGSIZE, "IOVA-range capability at %u is cut short (%u bytes)",
+					  off, avail);
+		memcpy(&nr, buf + off + 8, 4);
+		if ((uint64_t)nr * 16 > avail - 16)
+			return ioasid_err(ctx, -EMSGSIZE,
+					  "IOVA-range capability at %u: %u ranges do not fit in %u bytes", off,
+					  nr, avail);
+		vi->ranges = ioasid_calloc(nr ? nr : 1, sizeof(*vi->ranges));
+		if (!vi->ranges)
+			return ioasid_err(ctx, -ENOMEM, "out of memory for %u IOVA ranges", nr);
+		for (i = 0; i < nr; i++) {
+			memcpy(&vi->ranges[i].start, buf + off + 16 + 16 * i, 8);
+			memcpy(&vi->ranges[i].last, buf + off + 24 + 16 * i, 8);
+			if (vi->ranges[i].last < vi->ranges[i].start ||
+			    (i && vi->ranges[i].start <= vi->ranges[i - 1].last)) {
+				r = ioasid_err(ctx, -EINVAL,
+					       "IOVA-range capability: range %u [0x%llx, 0x%llx] is inverted or out of order",
+					       i, X(vi->ranges[i].start), X(vi->ranges[i].last));
+				ioasid_free(vi->ranges);
+				vi->ranges = NULL;
+				return r;
+			}
+		}
+		vi->nr_ranges = nr;
+		vi->has_ranges = true;
+	}
+	r = ioasid_vfio_cap_find(buf, len, info.cap_offset, KU_VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 0,
+				 &off, &h, &avail, err, sizeof(err));
+	if (r && r != -ENOENT)
+		goto bad;
+	if (!r && avail >= 12) {
+		memcpy(&vi->dma_avail, buf + off + 8, 4);
+		vi->has_dma_avail = true;
+	}
+	r = ioasid_vfio_cap_find(buf, len, info.cap_offset, KU_VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+				 0, &off, &h, &avail, err, sizeof(err));
+	if (r && r != -ENOENT)
+		goto bad;
+	if (!r && avail >= offsetof(struct ku_vfio_iommu_type1_info_cap_migration,
+				    max_dirty_bitmap_size)) {
+		vi->migration = true;
+		memcpy(&vi->dirty_pgsizes, buf + off +
+		       offsetof(struct ku_vfio_iommu_type1_info_cap_migration, pgsize_bitmap), 8);
+	}
+	return 0;
+bad:
+	ioasid_free(vi->ranges);
+	vi->ranges = NULL;
+	return ioasid_err(ctx, r, "VFIO_IOMMU_GET_INFO capability chain: %s", err);
+}
+
+/* Measure the device in a scratch container and describe it. */
+static int vf_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf_dev *d,
+		       const struct ku_sysdev *sd)
+{
+	struct ku_dev_facts f;
+	struct vf_info vi;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int cfd, err, cc;
+
+	err = open_container(ctx, &cfd);
+	if (err)
+		return err;
+	err = join_container(ctx, d, cfd, true);
+	if (err) {
+		close(cfd);
+		return err;
+	}
+	err = iommu_info(ctx, cfd, &buf, &len);
+	cc = kioctl_int(ctx, cfd, KU_VFIO_CHECK_EXTENSION, KU_VFIO_DMA_CC_IOMMU);
+	leave_container(ctx, d);
+	close(cfd);
+	if (err)
+		return err;
+	err = vfio_parse_iommu_info(ctx, buf, len, &vi);
+	ioasid_free(buf);
+	if (err)
+		return err;
+	if (!vi.pgsizes) {
+		ioasid_free(vi.ranges);
+		return ioasid_err(ctx, -EINVAL, "VFIO_IOMMU_GET_INFO for %s reports no page sizes",
+				  dev->name);
+	}
+	memset(&f, 0, sizeof(f));
+	f.pgsize_bitmap = vi.pgsizes;
+	f.probed = vi.has_ranges;
+	f.alignment = vi.pgsizes & (0 - vi.pgsizes);
+	f.ranges = vi.ranges;
+	f.nr_ranges = vi.nr_ranges;
+	f.vtd_regs = sd->vtd_regs;
+	f.vtd_cap = sd->vtd_cap;
+	f.vtd_ecap = sd->vtd_ecap;
+	f.resv = sd->resv;
+	f.nr_resv = sd->nr_resv;
+	f.pci = sd->pci;
+	f.coherent = cc > 0;
+	f.host_page_size = ioasid_page_size();
+	err = ku_dev_describe(ctx, dev, &f);
+	if (!err && vi.has_dma_avail)
+		ioasid_log(ctx, IOASID_LOG_INFO, "vfio: %s: %u more DMA mappings allowed%s", dev->name,
+			   vi.dma_avail, vi.migration ? ", container dirty logging available" : "");
+	ioasid_free(vi.ranges);
+	return err;
+}
+
+static int vfio_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *name)
+{
+	struct vf_ctx *s = vf_of(ctx);
+	struct ku_sysdev sd;
+	struct ioasid_obj *o;
+	struct vf_dev *d;
+	uint32_t flags = 0, pos = 0;
+	char path[64];
+	int err;
+
+	err = ku_resolve_name(ctx, s->sysfs, name, &sd);
+	if (err)
+		return err;
+	if (sd.group < 0) {
+		err = ioasid_err(ctx, -ENODEV, "%s (%s) is not in an IOMMU group", name, sd.bdf);
+		goto out;
+	}
+	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos))) {
+		struct vf_dev *other = ((struct ioasid_dev *)o)->be;
+
+		if (other && other->group == sd.group) {
+			err = ioasid_err(ctx, -EBUSY,
+					 "IOMMU group %d of %s is already open for %s; the vfio backend binds one device per group",
+					 sd.group, name, ((struct ioasid_dev *)o)->name);
+			goto out;
+		}
+	}
+	d = ioasid_calloc(1, sizeof(*d));
+	if (!d) {
+		err = ioasid_err(ctx, -ENOMEM, "out of memory for device %s", name);
+		goto out;
+	}
+	d->group = sd.group;
+	d->dev_fd = -1;
+	snprintf(d->bdf, sizeof(d->bdf), "%s", sd.bdf);
+	snprintf(path, sizeof(path), "/dev/vfio/%d", sd.group);
+	d->group_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->group_fd < 0) {
+		err = ioasid_err(ctx, errno == ENOENT ? -ENOENT : -errno,
+				 "opening %s for %s: %s%s", path, name, strerror(errno),
+				 errno == ENOENT ? " (is it bound to vfio-pci?)" :
+				 errno == EBUSY ? " (in use by another process or through its cdev?)" : "");
+		ioasid_free(d);
+		goto out;
+	}
+	err = group_status(ctx, d->group_fd, &flags);
+	if (err) {
+		err = ioasid_err(ctx, err, "VFIO_GROUP_GET_STATUS of %s: %s", path, strerror(-err));
+	} else if (!(flags & KU_VFIO_GROUP_FLAGS_VIABLE)) {
+		err = ioasid_err(ctx, -EBUSY,
+				 "IOMMU group %d of %s is not viable: every device in it must be bound to vfio-pci or have no driver",
+				 sd.group, name);
+	} else if (flags & KU_VFIO_GROUP_FLAGS_CONTAINER_SET) {
+		err = ioasid_err(ctx, -EBUSY, "IOMMU group %d of %s is already in a container",
+				 sd.group, name);
+	} else {
+		err = vf_describe(ctx, dev, d, &sd);
+	}
+	if (err) {
+		close(d->group_fd);
+		ioasid_free(d);
+		goto out;
+	}
+	dev->be = d;
+out:
+	ku_sysdev_free(&sd);
+	return err;
+}
+
+static void vfio_dev_unbind(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
+{
+	struct vf_dev *d = dev->be;
+
+	if (!d)
+		return;
+	if (d->dev_fd >= 0)
+		close(d->dev_fd);
+	if (d->on)
+		leave_container(ctx, d);
+	close(d->group_fd);
+	ioasid_free(d);
+	dev->be = NULL;
+}
+
+static int vfio_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out, uint32_t cap,
+			 uint32_t *total)
+{
+	uint32_t n = cap, i;
+	int err;
+
+	err = host_scan_root(vf_of(ctx)->sysfs, out, &n);
+	if (err && err != -EMSGSIZE)
+		return ioasid_err(ctx, err, "scanning %s for devices: %s", vf_of(ctx)->sysfs,
+				  ioasid_last_errmsg());
+	/* devices are bound here by PCI address; the group is their handle */
+	for (i = 0; i < IOASID_MIN(n, cap); i++)
+		snprintf(out[i].name, sizeof(out[i].name), "%s", out[i].bdf);
+	*total = n;
+	return 0;
+}
+
+/* Replay every area of @ioas into its (now live) container; undo on failure. */
+static int replay(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
+{
+	struct vf_ioas *v = ioas->be;
+	struct iova_area *a, *b;
+	int err;
+
+	for (a = iova_tree_first_in(ioas->areas, 0, UINT64_MAX); a;
+	     a = iova_tree_next(ioas->areas, a)) {
+		err = kmap(ctx, v, a);
+		if (err) {
+			ioasid_err(ctx, err,
+				   "replaying [0x%llx, 0x%llx] of IOAS %u into its VFIO container: %s",
+				   X(a->iova), X(a->last), ioas->obj.id, strerror(-err));
+			for (b = iova_tree_first_in(ioas->areas, 0, UINT64_MAX); b && b != a;
+			     b = iova_tree_next(ioas->areas, b))
+				kunmap(ctx, v, b->iova, b->last - b->iova + 1);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void drop_group(struct ioasid_ctx *ctx, struct vf_dev *d)
+{
+	struct vf_ioas *v = d->on->be;
+
+	if (d->dev_fd >= 0) {
+		close(d->dev_fd);
+		d->dev_fd = -1;
+	}
+	leave_container(ctx, d);
+	if (!--v->nr_groups)
+		v->live = false; /* the kernel dropped the domain and its mappings */
+	d->on = NULL;
+	d->hwpt = NULL;
+}
+
+static int vfio_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			   struct ioasid_hwpt *h)
+{
+	struct vf_dev *d = dev->be;
+	struct ioasid_ioas *ioas = h->ioas;
+	struct vf_ioas *v = ioas->be;
+	bool first;
+	int fd, err;
+
+	if (pasid != IOASID_PASID_NONE)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "VFIO type-1 has no PASIDs (attaching %s PASID %u); use the iommufd backend",
+				  dev->name, pasid);
+	if (!h->autodom)
+		return ioasid_err(ctx, -EOPNOTSUPP, "VFIO type-1 has no HWPTs (HWPT %u)", h->obj.id);
+	/* a replace: type-1 has none, so leave the old container first */
+	if (d->on)
+		drop_group(ctx, d);
+	first = !v->live;
+	err = join_container(ctx, d, v->fd, first);
+	if (err)
+		return err;
+	if (first) {
+		v->live = true;
+		err = replay(ctx, ioas);
+		if (err) {
+			leave_container(ctx, d);
+			v->live = false;
+			return err;
+		}
+	}
+	v->nr_groups++;
+	fd = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+	if (fd < 0) {
+		err = ioasid_err(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD(%s) in group %d: %s", d->bdf,
+				 d->group, strerror(-fd));
+		d->on = ioas;
+		drop_group(ctx, d);
+		return err;
+	}
+	d->dev_fd = fd;
+	d->on = ioas;
+	d->hwpt = h;
+	return 0;
+}
+
+static void vfio_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			    struct ioasid_hwpt *h)
+{
+	struct vf_dev *d = dev->be;
+
+	/* replaced meanwhile: the new attachment stays */
+	if (!d->on || d->hwpt != h)
+		return;
+	drop_group(ctx, d);
+}
+
+/* The core's automatic domain needs no kernel object here. */
+static int vfio_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_dev *dev)
+{
+	if (!h->autodom)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "VFIO type-1 has no hardware page tables (explicit, nested, dirty-tracking); use the iommufd backend");
+	return 0;
+}
+
+static int vfio_dev_fd(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int *ret_fd)
+{
+	struct vf_dev *d = dev->be;
+
+	if (d->dev_fd < 0)
+		return ioasid_err(ctx, -ENOENT,
+				  "%s is not attached: on VFIO type-1 the device fd exists while the device is attached",
+				  dev->name);
+	*ret_fd = d->dev_fd;
+	return 0;
+}
+
+static int vfio_obj_kernel_id(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t *ret)
+{
+	switch (obj->kind) {
+	case IOASID_OBJ_IOAS:
+		*ret = (uint32_t)((struct vf_ioas *)((struct ioasid_ioas *)obj)->be)->fd;
+		return 0;
+	case IOASID_OBJ_DEV:
+		*ret = (uint32_t)((struct vf_dev *)((struct ioasid_dev *)obj)->be)->group;
+		return 0;
+	default:
+		return ioasid_err(ctx, -EOPNOTSUPP, "a %s has no VFIO type-1 counterpart",
+				  obj_kind_name(obj->kind));
+	}
 }
 
 const struct ioasid_backend_ops ioasid_vfio_backend = {
@@ -33,4 +749,17 @@ const struct ioasid_backend_ops ioasid_vfio_backend = {
 	.open = vfio_open,
 	.open_fd = vfio_open_fd,
 	.close = vfio_close,
+	.ioas_alloc = vfio_ioas_alloc,
+	.ioas_destroy = vfio_ioas_destroy,
+	.area_map = vfio_area_map,
+	.area_unmap = vfio_area_unmap,
+	.ioas_set_option = vfio_ioas_set_option,
+	.dev_bind = vfio_dev_bind,
+	.dev_unbind = vfio_dev_unbind,
+	.dev_list = vfio_dev_list,
+	.hwpt_alloc = vfio_hwpt_alloc,
+	.dev_attach = vfio_dev_attach,
+	.dev_detach = vfio_dev_detach,
+	.dev_fd = vfio_dev_fd,
+	.obj_kernel_id = vfio_obj_kernel_id,
 };

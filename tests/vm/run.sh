@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# make check-vm: libioasid's kernel backends against a real kernel in a VM.
+#
+#   tests/vm/run.sh [--list] [--keep] [TEST...]
+#
+# 1. builds (once; cached in /var/cache/ioasid-vmtest) the test kernel with
+#    the project's copy of the rig (tests/vm/build-kernel: iommufd, VFIO
+#    cdev + type-1, IOMMUFD_TEST, networking for uevents);
+# 2. compiles the test programs below against the built library (static
+#    libioasid-core, so they are plain ELF files) and the kernel's own uapi
+#    headers ($KDIR/headers/include);
+# 3. boots the kernel once under QEMU (intel-iommu, edu bound to vfio-pci)
+#    and runs every test in that boot (tests/vm/run-in-vm), then the
+#    scenario differential (sim:qemu-vtd on the host, iommufd in the VM)
+#    when ioasidctl is built.
+#
+# TEST names: uapi iommufd mock vfio scenarios monitor bench (default: all).
+# Environment: top_srcdir, top_builddir (default: the tree around this
+# script), CC (gcc), VMTEST_* (see README of the rig), VM_TIMEOUT (900).
+# Exit: 0 all passed, 1 a test failed, 77 the VM cannot run here (no QEMU
+# and no apt), 2 usage.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+top_srcdir=${top_srcdir:-$(cd "$HERE/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+CC=${CC:-gcc}
+ALL="uapi iommufd mock vfio scenarios monitor bench"
+KEEP=0
+TESTS=()
+
+for a in "$@"; do
+	case $a in
+	--list) echo "$ALL"; exit 0 ;;
+	--keep) KEEP=1 ;;
+	-h | --help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
+	*) case " $ALL " in *" $a "*) TESTS+=("$a") ;; *) echo "run.sh: unknown test $a ($ALL)" >&2; exit 2 ;; esac ;;
+	esac
+done
+[ ${#TESTS[@]} -gt 0 ] || read -r -a TESTS <<<"$ALL"
+
+log() { echo "check-vm: $*" >&2; }
+T0=$(date +%s)
+
+# ---- 1. the kernel ------------------------------------------------------------
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1 && [ "${VMTEST_NO_APT:-0}" = 1 ]; then
+	log "no qemu-system-x86_64 and VMTEST_NO_APT=1: skipping"
+	exit 77
+fi
+KDIR=$("$HERE/build-kernel" --quiet | tail -n1)
+[ -f "$KDIR/bzImage" ] || { log "no kernel from build-kernel"; exit 1; }
+log "kernel $(cat "$KDIR/version") in $KDIR (built in $(cat "$KDIR/build-seconds") s)"
+KSRC=$(cat "$KDIR/source")
+T1=$(date +%s)
+
+# ---- 2. the programs ------------------------------------------------------------
+LIBCORE=$top_builddir/lib/.libs/libioasid-core.a
+[ -f "$LIBCORE" ] || { log "$LIBCORE missing: run make first"; exit 1; }
+OUT=$top_builddir/tests/vm-out
+mkdir -p "$OUT"
+DEPLIBS="$(pkg-config --libs jansson libnl-3.0) -pthread"
+CFLAGS_VM="-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+	-Wno-unused-parameter -pthread -include $top_builddir/config.h
+	-I$top_srcdir/include -I$top_srcdir/lib -I$top_srcdir/tests/vm $(pkg-config --cflags jansson libnl-3.0)"
+KINC="-isystem $KDIR/headers/include"
+
+build() { # name sources... ; extra flags in $EXTRA
+	local name=$1
+	shift
+	# shellcheck disable=SC2086
+	$CC $CFLAGS_VM $KINC ${EXTRA:-} -o "$OUT/$name" "$@" "$LIBCORE" $DEPLIBS
+}
+want() { case " ${TESTS[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
+
+want uapi && build uapi-layout "$HERE/uapi-layout.c"
+want iommufd && build test-iommufd "$HERE/test-iommufd.c"
+want vfio && build test-vfio "$HERE/test-vfio.c"
+want monitor && build test-monitor "$HERE/test-monitor.c"
+if want mock; then
+	if [ -f "$KSRC/drivers/iommu/iommufd/iommufd_test.h" ]; then
+		EXTRA="-I$KSRC/drivers/iommu/iommufd" build test-mock "$HERE/test-mock.c"
+	else
+		log "no iommufd_test.h in $KSRC: the mock test is skipped"
+		TESTS=("${TESTS[@]/mock/}")
+	fi
+fi
+want bench && EXTRA="-O2" build bench-iommufd "$top_srcdir/tests/bench/iommufd-map.c"
+
+# The scenario differential: ioasidctl built from cli/ against the same
+# static library (so it is a plain ELF in the VM), and every scenario of
+# tests/scenarios that uses only backend-neutral operations, with its
+# device name "sim0" standing for ${IOASID_DEV} (sim0 on the host, edu's
+# cdev in the VM). tests/vm/scenarios/*.json are written that way already.
+CLI=""
+SCEN=()
+if want scenarios && [ -f "$top_srcdir/cli/ioasidctl.c" ]; then
+	CLI=$OUT/ioasidctl
+	# shellcheck disable=SC2046
+	build ioasidctl $(ls "$top_srcdir"/cli/*.c) -lm
+	mkdir -p "$OUT/scen"
+	for f in "$top_srcdir"/tests/scenarios/*.json "$HERE"/scenarios/*.json; do
+		[ -f "$f" ] || continue
+		# sim-only operations cannot agree with a kernel backend
+		if grep -Eq '"op": *"(sim_[a-z_]*|dev_add|dev_remove|dma[a-z_]*|stale[a-z_]*|cache_stats)"' "$f"; then
+			continue
+		fi
+		b=$(basename "$f" .json)
+		sed 's/"sim0"/"${IOASID_DEV}"/g' "$f" >"$OUT/scen/$b.json"
+		SCEN+=("$OUT/scen/$b.json")
+	done
+fi
+
+# ---- 3. the guest script -----------------------------------------------------------
+GUEST=$OUT/guest.sh
+{
+	echo '#!/bin/sh'
+	echo "OUT=$OUT"
+	echo "export CLI=$CLI"
+	echo 'fail=0'
+	echo 'run() { name=$1; shift; echo "=== $name"; t0=$(cut -d" " -f1 /proc/uptime); "$@"; rc=$?; t1=$(cut -d" " -f1 /proc/uptime); echo "=== $name: exit $rc (${t0}s -> ${t1}s uptime)"; [ $rc = 0 ] || fail=1; }'
+	want uapi && echo 'run uapi $OUT/uapi-layout'
+	want iommufd && echo 'run iommufd $OUT/test-iommufd'
+	want mock && echo 'run mock $OUT/test-mock'
+	want vfio && echo 'run vfio $OUT/test-vfio'
+	if [ ${#SCEN[@]} -gt 0 ]; then
+		echo 'echo "=== scenarios on iommufd (device $VMTEST_VFIO_CDEV)"'
+		for f in "${SCEN[@]}"; do
+			b=$(basename "$f" .json)
+			echo "IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f 2>/dev/null | sed 's/^/@@SCEN $b @@ /'"
+		done
+	fi
+	if want bench; then
+		echo 'run bench $OUT/bench-iommufd --json'
+		echo 'run bench-attached $OUT/bench-iommufd --attach $VMTEST_VFIO_CDEV --json'
+		echo 'run bench-attached-64k $OUT/bench-iommufd --attach $VMTEST_VFIO_CDEV --pages 16 --iters 500 --json'
+	fi
+	# monitor unbinds and rebinds edu: last
+	want monitor && echo 'run monitor $OUT/test-monitor'
+	echo 'exit $fail'
+} >"$GUEST"
+chmod +x "$GUEST"
+
+VMLOG=$OUT/vm.log
+FILES=(--file="$OUT")
+log "booting the VM: ${TESTS[*]} (${#SCEN[@]} scenarios)"
+set +e
+VMTEST_KERNEL_DIR=$KDIR "$HERE/run-in-vm" --timeout="${VM_TIMEOUT:-900}" --hugepages=16 \
+	"${FILES[@]}" -- "$GUEST" 2>&1 | tee "$VMLOG" | grep -v '^@@SCEN '
+RC=${PIPESTATUS[0]}
+set -e
+T2=$(date +%s)
+
+# ---- 4. the scenario differential ------------------------------------------------
+if [ ${#SCEN[@]} -gt 0 ]; then
+	DIFFS=0
+	for f in "${SCEN[@]}"; do
+		b=$(basename "$f" .json)
+		grep "^@@SCEN $b @@ " "$VMLOG" | sed "s/^@@SCEN $b @@ //" >"$OUT/scen/$b.iommufd.jsonl" || true
+		IOASID_DEV=sim0 "$CLI" --backend sim:qemu-vtd run "$f" >"$OUT/scen/$b.sim.jsonl" 2>/dev/null || true
+		python3 "$HERE/scen-compare.py" "$b" "$OUT/scen/$b.sim.jsonl" "$OUT/scen/$b.iommufd.jsonl" ||
+			DIFFS=$((DIFFS + 1))
+	done
+	if [ "$DIFFS" = 0 ]; then
+		log "scenarios: ${#SCEN[@]} agree step for step on sim:qemu-vtd and iommufd"
+	else
+		log "scenarios: $DIFFS of ${#SCEN[@]} differ between sim:qemu-vtd and iommufd"
+		RC=1
+	fi
+fi
+
+log "timings: kernel $((T1 - T0)) s (cached: $(cat "$KDIR/build-seconds") s to build), VM run $((T2 - T1)) s"
+[ "$KEEP" = 1 ] || true
+if [ "$RC" = 0 ]; then log "PASS"; else log "FAIL (status $RC; log: $VMLOG)"; fi
+exit "$RC"

@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The iommufd backend against the real kernel, in the VM (tests/vm/run.sh):
+ *  - "auto" picks iommufd and says why;
+ *  - IOAS operations and their errors: each refusal of the library is
+ *    repeated as the raw ioctl on the same kernel IOAS (a refused request
+ *    changes nothing, so the kernel sees the same state) and the two
+ *    errnos must be equal; the kernel's non-atomic unmap is shown on a
+ *    twin IOAS the library does not own;
+ *  - bind of edu by cdev path, by PCI address and by fd; its capability
+ *    chain checked against the sim's qemu-vtd profile field for field;
+ *  - attach: the library's usable ranges and alignment equal the kernel's
+ *    IOMMU_IOAS_IOVA_RANGES; reserved-region and alignment refusals;
+ *  - real DMA with edu: map, DMA in, compare, unmap, the same DMA does not
+ *    land; through an explicit HWPT (replace) and through a copy;
+ *  - HWPT flags and PASIDs the QEMU VT-d (legacy mode) cannot do refused
+ *    with the kernel's errno.
+ */
+#define VT_WITH_EDU
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include <linux/iommufd.h>
+
+#include "vmtest.h"
+
+#define X(v) ((unsigned long long)(v))
+
+static int ifd;           /* the context's /dev/iommu */
+static long pg;
+
+static int raw(unsigned long req, void *arg)
+{
+	return ioctl(ifd, req, arg) ? -errno : 0;
+}
+
+static int raw_map(uint32_t kioas, void *va, uint64_t len, uint64_t iova, uint32_t lflags)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m),
+		.ioas_id = kioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = iova,
+	};
+
+	/* the library's flags are the kernel's values */
+	m.flags = lflags;
+	return raw(IOMMU_IOAS_MAP, &m);
+}
+
+static int raw_unmap(uint32_t kioas, uint64_t iova, uint64_t len, uint64_t *ret_len)
+{
+	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = kioas, .iova = iova, .length = len };
+	int r = raw(IOMMU_IOAS_UNMAP, &u);
+
+	if (!r && ret_len)
+		*ret_len = u.length;
+	return r;
+}
+
+static uint32_t kid(struct ioasid_ctx *ctx, uint32_t id)
+{
+	uint32_t k = 0;
+
+	if (ioasid_obj_kernel_id(ctx, id, &k))
+		printf("# no kernel id for %u: %s\n", id, ioasid_ctx_errmsg(ctx));
+	return k;
+}
+
+/*
+ * A map the library must refuse: the same raw request on the same kernel
+ * IOAS must fail with the same errno (and if it wrongly succeeds, undo it).
+ */
+static void map_refused(struct ioasid_ctx *ctx, uint32_t ioas, void *va, uint64_t len,
+			uint64_t iova, uint32_t flags, int want, const char *what)
+{
+	uint64_t io = iova;
+	int rl = ioasid_ioas_map(ctx, ioas, va, len, flags, &io);
+	int rk = raw_map(kid(ctx, ioas), va, len, iova, flags);
+
+	vt_report(rl == want && rk == want, "map %s: library %s, kernel %s (want %s)", what,
+		  ioasid_strerrno(rl), ioasid_strerrno(rk), ioasid_strerrno(want));
+	if (rl != want)
+		printf("#   message: %s\n", ioasid_ctx_errmsg(ctx));
+	if (!rk)
+		raw_unmap(kid(ctx, ioas), iova, len, NULL);
+}
+
+static void unmap_refused(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len,
+			  int want, const char *what)
+{
+	int rl = ioasid_ioas_unmap(ctx, ioas, iova, len, NULL);
+	int rk = raw_unmap(kid(ctx, ioas), iova, len, NULL);
+
+	vt_report(rl == want && rk == want, "unmap %s: library %s, kernel %s (want %s)", what,
+		  ioasid_strerrno(rl), ioasid_strerrno(rk), ioasid_strerrno(want));
+	if (rl != want)
+		printf("#   message: %s\n", ioasid_ctx_errmsg(ctx));
+}
+
+/* The library's usable ranges and alignment equal the kernel's. */
+static void ranges_agree(struct ioasid_ctx *ctx, uint32_t ioas, const char *when)
+{
+	struct ioasid_iova_range lr[16];
+	struct iommu_iova_range kr[16];
+	struct iommu_ioas_iova_ranges q = {
+		.size = sizeof(q),
+		.ioas_id = kid(ctx, ioas),
+		.num_iovas = 16,
+		.allowed_iovas = (uintptr_t)kr,
+	};
+	uint32_t n = 16, i;
+	uint64_t align = 0;
+	int ok, rl, rk;
+
+	rl = ioasid_ioas_iova_ranges(ctx, ioas, lr, &n, &align);
+	rk = raw(IOMMU_IOAS_IOVA_RANGES, &q);
+	ok = !rl && !rk && n == q.num_iovas && align == q.out_iova_alignment;
+	for (i = 0; ok && i < n; i++)
+		ok = lr[i].start == kr[i].start && lr[i].last == kr[i].last;
+	vt_report(ok, "usable IOVA ranges and alignment %s: library = kernel (%u ranges, align 0x%llx)",
+		  when, n, X(align));
+	if (!ok) {
+		printf("#   library (%d, align 0x%llx):", rl, X(align));
+		for (i = 0; i < n && i < 16; i++)
+			printf(" [0x%llx,0x%llx]", X(lr[i].start), X(lr[i].last));
+		printf("\n#   kernel (%d, align 0x%llx):", rk, X(q.out_iova_alignment));
+		for (i = 0; i < q.num_iovas && i < 16; i++)
+			printf(" [0x%llx,0x%llx]", X(kr[i].start), X(kr[i].last));
+		printf("\n");
+	}
+}
+
+static void *mem(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	memset(p, 0, len);
+	return p;
+}
+
+static void test_auto(void)
+{
+	struct ioasid_ctx *ctx = NULL;
+	int r = ioasid_ctx_open("auto", NULL, &ctx);
+
+	VT_TRUE(!r && ioasid_ctx_backend(ctx) == IOASID_BACKEND_IOMMUFD,
+		"auto picks iommufd (%s)", r ? ioasid_last_errmsg() : ioasid_ctx_backend_reason(ctx));
+	if (!r)
+		VT_TRUE(strstr(ioasid_ctx_backend_reason(ctx), "/dev/iommu") != NULL,
+			"auto says why: '%s'", ioasid_ctx_backend_reason(ctx));
+	ioasid_ctx_close(ctx);
+}
+
+/* ---- IOAS operations without a device ---- */
+
+static void test_ioas_errors(struct ioasid_ctx *ctx)
+{
+	const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE;
+	const uint32_t F = IOASID_MAP_FIXED_IOVA;
+	struct iommu_ioas_alloc ta = { .size = sizeof(ta) };
+	uint8_t *buf = mem(16 * pg);
+	uint64_t iova, got = 0, len;
+	uint32_t a, twin;
+	int r;
+
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
+	VT_TRUE(kid(ctx, a) > 0, "IOAS %u has kernel id %u", a, kid(ctx, a));
+	iova = 0x100000;
+	VT_OK(ctx, ioasid_ioas_map(ctx, a, buf, 2 * pg, F | RW, &iova));
+	/* the kernel really has it: a raw overlapping map says EEXIST */
+	map_refused(ctx, a, buf, pg, 0x100000 + pg, F | RW, -EEXIST, "overlapping an area");
+	map_refused(ctx, a, buf, 0, 0x200000, F | RW, -EINVAL, "length 0");
+	map_refused(ctx, a, buf, pg, 0x200000, F, -EINVAL, "without READ or WRITE");
+	map_refused(ctx, a, buf, pg, 0x200000, F | RW | 0x100, -EOPNOTSUPP, "unknown flag");
+	map_refused(ctx, a, buf, pg, UINT64_MAX, F | RW, -EOVERFLOW, "iova ULONG_MAX");
+	map_refused(ctx, a, buf, UINT64_MAX, 0x200000, F | RW, -EOVERFLOW, "length ULONG_MAX");
+	map_refused(ctx, a, buf, 2 * pg, UINT64_MAX - pg + 1, F | RW, -EOVERFLOW,
+		    "iova + length wraps");
+	unmap_refused(ctx, a, 0x400000, pg, -ENOENT, "of a range with no mapping");
+	unmap_refused(ctx, a, 0x100000, pg, -ENOENT, "of half an area (start inside)");
+	unmap_refused(ctx, a, 0x100000 + pg, pg, -ENOENT, "of the second half of an area");
+	unmap_refused(ctx, a, 0x100000, 0, -EINVAL, "of length 0");
+	unmap_refused(ctx, a, 0x100000, UINT64_MAX - 1, -EOVERFLOW, "wrapping");
+	/* a bare IOAS has alignment 1: odd IOVAs and lengths are fine */
+	iova = 0x300001;
+	VT_OK(ctx, ioasid_ioas_map(ctx, a, buf + 1, pg - 2, F | RW, &iova));
+	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0x300001, pg - 2, &got));
+	VT_TRUE(got == (uint64_t)pg - 2, "unmapped 0x%llx bytes", X(got));
+	/* automatic IOVA: the library's choice, mapped at that IOVA in the kernel */
+	VT_OK(ctx, ioasid_ioas_map(ctx, a, buf + 4 * pg, 4 * pg, RW, &iova));
+	map_refused(ctx, a, buf, pg, iova, F | RW, -EEXIST, "onto the automatic IOVA");
+	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, &got));
+	VT_TRUE(got == 6 * (uint64_t)pg, "unmap-all removed 0x%llx bytes", X(got));
+	r = raw_unmap(kid(ctx, a), 0, UINT64_MAX, &len);
+	VT_TRUE(!r && len == 0, "the kernel IOAS is empty too (unmap-all: %d, 0x%llx)", r, X(len));
+	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, &got));
+
+	/*
+	 * The kernel's unmap is not atomic (kernel-uapi.md §1.4): on a twin
+	 * IOAS it removes the first area before refusing the one that
+	 * straddles the end; the library refuses first and removes nothing.
+	 */
+	r = raw(IOMMU_IOAS_ALLOC, &ta);
+	twin = ta.out_ioas_id;
+	raw_map(twin, buf, pg, 0x100000, F | RW);
+	raw_map(twin, buf, 2 * pg, 0x100000 + pg, F | RW);
+	iova = 0x100000;
+	ioasid_ioas_map(ctx, a, buf, pg, F | RW, &iova);
+	iova = 0x100000 + pg;
+	ioasid_ioas_map(ctx, a, buf, 2 * pg, F | RW, &iova);
+	unmap_refused(ctx, a, 0x100000, 2 * pg, -ENOENT, "straddling the end of the range");
+	r = raw_unmap(twin, 0x100000, 2 * pg, NULL);
+	VT_TRUE(r == -ENOENT && raw_unmap(twin, 0x100000, pg, NULL) == -ENOENT,
+		"the kernel alone: ENOENT, and the first area is gone anyway (%s)",
+		ioasid_strerrno(r));
+	VT_TRUE(ioasid_ioas_unmap(ctx, a, 0x100000, pg, NULL) == 0,
+		"the library removed nothing: the first area is still there");
+	ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, NULL);
+	raw(IOMMU_DESTROY, &(struct iommu_destroy){ .size = sizeof(struct iommu_destroy), .id = twin });
+
+	/* copy from a hole: ENOENT as the kernel's COPY */
+	{
+		uint32_t b;
+		struct iommu_ioas_copy c = {
+			.size = sizeof(c), .flags = F | RW, .length = pg, .dst_iova = 0x500000,
+			.src_iova = 0x700000,
+		};
+		uint64_t dst = 0x500000;
+
+		VT_OK(ctx, ioasid_ioas_alloc(ctx, &b));
+		c.dst_ioas_id = kid(ctx, b);
+		c.src_ioas_id = kid(ctx, a);
+		r = ioasid_ioas_copy(ctx, b, a, 0x700000, pg, F | RW, &dst);
+		VT_TRUE(r == -ENOENT && raw(IOMMU_IOAS_COPY, &c) == -ENOENT,
+			"copy from an unmapped source: library %s, kernel ENOENT", ioasid_strerrno(r));
+		VT_OK(ctx, ioasid_ioas_destroy(ctx, b));
+	}
+	/* huge pages off: the kernel's option follows */
+	{
+		struct iommu_option o = {
+			.size = sizeof(o), .option_id = IOMMU_OPTION_HUGE_PAGES, .op = IOMMU_OPTION_OP_GET,
+			.object_id = kid(ctx, a),
+		};
+
+		VT_OK(ctx, ioasid_ioas_set_option(ctx, a, IOASID_IOAS_OPT_HUGE_PAGES, 0));
+		r = raw(IOMMU_OPTION, &o);
+		VT_TRUE(!r && o.val64 == 0, "kernel IOMMU_OPTION huge_pages reads %llu", X(o.val64));
+		map_refused(ctx, a, buf + 1, pg, 0x200000, F | RW, -EINVAL,
+			    "of an unaligned VA with huge pages off (alignment PAGE_SIZE)");
+		VT_OK(ctx, ioasid_ioas_set_option(ctx, a, IOASID_IOAS_OPT_HUGE_PAGES, 1));
+	}
+	ranges_agree(ctx, a, "of a bare IOAS");
+	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
+	munmap(buf, 16 * pg);
+}
+
+/* ---- the device's capability chain against the sim's qemu-vtd ---- */
+
+static void cmp_u64(const char *what, uint64_t real, uint64_t sim)
+{
+	vt_report(real == sim, "caps %s: kernel 0x%llx, sim qemu-vtd 0x%llx", what, X(real), X(sim));
+}
+
+static void test_caps_vs_sim(const void *caps, size_t len)
+{
+	struct ioasid_ctx *sim = NULL;
+	uint8_t scaps[4096];
+	size_t slen = 0;
+	uint32_t sdev;
+	char err[200];
+	struct ioasid_cap_page_sizes ps, sps;
+	struct ioasid_cap_addr_width aw, saw;
+	struct ioasid_cap_pasid pa, spa;
+	struct ioasid_cap_features fe, sfe;
+	struct ioasid_cap_vtd vt, svt;
+	struct ioasid_cap_iova_range r[8], sr[8];
+	struct ioasid_cap_resv_region rv[8], srv[8];
+	uint32_t n, sn, i;
+
+	VT_TRUE(ioasid_caps_validate(caps, len, 0, err, sizeof(err)) == 0,
+		"the chain of edu is valid (%zu bytes) %s", len, err);
+	if (ioasid_ctx_open("sim:qemu-vtd", NULL, &sim) || ioasid_dev_bind(sim, "sim0", &sdev) ||
+	    ioasid_dev_info(sim, sdev, scaps, sizeof(scaps), &slen)) {
+		vt_report(0, "sim qemu-vtd: %s", ioasid_last_errmsg());
+		ioasid_ctx_close(sim);
+		return;
+	}
+#define GET(buf, l, id, s) (ioasid_caps_get(buf, l, 0, id, &s, sizeof(s), NULL, err, sizeof(err)) == 0)
+	if (VT_TRUE(GET(caps, len, IOASID_CAP_PAGE_SIZES, ps) &&
+		    GET(scaps, slen, IOASID_CAP_PAGE_SIZES, sps), "page sizes present"))
+		cmp_u64("page_sizes", ps.bitmap, sps.bitmap);
+	if (VT_TRUE(GET(caps, len, IOASID_CAP_ADDR_WIDTH, aw) &&
+		    GET(scaps, slen, IOASID_CAP_ADDR_WIDTH, saw), "address widths present")) {
+		cmp_u64("input_bits", aw.input_bits, saw.input_bits);
+		cmp_u64("output_bits", aw.output_bits, saw.output_bits);
+	}
+	if (VT_TRUE(GET(caps, len, IOASID_CAP_PASID, pa) && GET(scaps, slen, IOASID_CAP_PASID, spa),
+		    "PASID present"))
+		cmp_u64("pasid width", pa.width, spa.width);
+	if (VT_TRUE(GET(caps, len, IOASID_CAP_FEATURES, fe) &&
+		    GET(scaps, slen, IOASID_CAP_FEATURES, sfe), "features present")) {
+		cmp_u64("features", fe.features, sfe.features);
+		cmp_u64("features known", fe.known, sfe.known);
+	}
+	if (VT_TRUE(GET(caps, len, IOASID_CAP_VTD, vt) && GET(scaps, slen, IOASID_CAP_VTD, svt),
+		    "VT-d registers present")) {
+		printf("# VT-d cap 0x%016llx ecap 0x%016llx (sim 0x%016llx / 0x%016llx)\n",
+		       X(vt.cap_reg), X(vt.ecap_reg), X(svt.cap_reg), X(svt.ecap_reg));
+		cmp_u64("vtd cap_reg", vt.cap_reg, svt.cap_reg);
+		/*
+		 * QEMU turns EIM (x2APIC interrupt remapping) on only with KVM's
+		 * split irqchip; the profile models that (its comment says so).
+		 * Under TCG the guest sees ecap 0xf00f4a: the one bit that differs.
+		 */
+		if (vt.ecap_reg == (svt.ecap_reg & ~(1ull << 4)) && vt.ecap_reg != svt.ecap_reg)
+			vt_report(1, "caps vtd ecap_reg: kernel 0x%llx = sim 0x%llx without EIM (TCG: no x2APIC remapping)",
+				  X(vt.ecap_reg), X(svt.ecap_reg));
+		else
+			cmp_u64("vtd ecap_reg", vt.ecap_reg, svt.ecap_reg);
+		cmp_u64("vtd decoded domains", vt.domains, svt.domains);
+		cmp_u64("vtd decoded bits (EIM aside)", vt.bits & ~IOASID_VTD_EIM,
+			svt.bits & ~IOASID_VTD_EIM);
+		cmp_u64("vtd sagaw", vt.sagaw, svt.sagaw);
+		cmp_u64("vtd levels", vt.levels, svt.levels);
+		cmp_u64("vtd mgaw", vt.mgaw, svt.mgaw);
+		cmp_u64("vtd sllps", vt.sllps, svt.sllps);
+		cmp_u64("vtd pasid_bits", vt.pasid_bits, svt.pasid_bits);
+		cmp_u64("vtd mamv", vt.mamv, svt.mamv);
+		cmp_u64("vtd mhmv", vt.mhmv, svt.mhmv);
+		cmp_u64("vtd flags", vt.flags, svt.flags);
+	}
+	n = sn = 0;
+	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n, err, sizeof(err)) &&
+	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_IOVA_RANGES, sr, 8, &sn, err,
+				   sizeof(err))) {
+		int ok = n == sn;
+
+		for (i = 0; ok && i < n; i++)
+			ok = r[i].start == sr[i].start && r[i].last == sr[i].last;
+		vt_report(ok, "caps iova_ranges: %u ranges, equal to the sim's", n);
+		for (i = 0; !ok && i < n; i++)
+			printf("#   kernel [0x%llx, 0x%llx]\n", X(r[i].start), X(r[i].last));
+		for (i = 0; !ok && i < sn; i++)
+			printf("#   sim    [0x%llx, 0x%llx]\n", X(sr[i].start), X(sr[i].last));
+	} else {
+		vt_report(0, "caps iova_ranges: %s", err);
+	}
+	n = sn = 0;
+	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_RESV_REGIONS, rv, 8, &n, err,
+				   sizeof(err)) &&
+	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_RESV_REGIONS, srv, 8, &sn, err,
+				   sizeof(err))) {
+		int ok = n == sn;
+
+		for (i = 0; ok && i < n; i++)
+			ok = rv[i].start == srv[i].start && rv[i].last == srv[i].last &&
+			     rv[i].type == srv[i].type;
+		vt_report(ok, "caps resv_regions: %u regions, equal to the sim's", n);
+		for (i = 0; !ok && i < n; i++)
+			printf("#   kernel [0x%llx, 0x%llx] %s\n", X(rv[i].start), X(rv[i].last),
+			       ioasid_resv_type_name(rv[i].type));
+	} else {
+		vt_report(0, "caps resv_regions: %s", err);
+	}
+#undef GET
+	ioasid_ctx_close(sim);
+}
+
+/* ---- device: bind, attach, DMA ---- */
+
+static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bdf)
+{
+	const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE;
+	const uint32_t F = IOASID_MAP_FIXED_IOVA;
+	const size_t XFER = 2048;
+	uint8_t *buf = mem(4 * pg), *caps = mem(8192);
+	uint32_t a, b, d, d2, h, pt;
+	uint64_t iova;
+	size_t clen = 0, i;
+	struct ioasid_dev_entry ents[16];
+	uint32_t nent = 16;
+	struct edu e;
+	int fd, r, landed;
+	char name[64];
+
+	/* the device list shows edu with its cdev */
+	r = ioasid_dev_list(ctx, ents, &nent);
+	for (i = 0, landed = 0; !r && i < nent; i++)
+		landed |= !strcmp(ents[i].bdf, bdf) && !strcmp(ents[i].name, cdev) &&
+			  !strcmp(ents[i].driver, "vfio-pci") && !strcmp(ents[i].iommu, "vtd");
+	VT_TRUE(landed, "ioasid_dev_list shows %s as %s (vfio-pci, vtd) (%s)", bdf, cdev,
+		r ? ioasid_ctx_errmsg(ctx) : "ok");
+
+	if (!VT_OK(ctx, ioasid_dev_bind(ctx, cdev, &d)))
+		return;
+	VT_RET(ctx, ioasid_dev_bind(ctx, cdev, &d2), -EBUSY);
+	VT_TRUE(kid(ctx, d) > 0, "device %u has iommufd device id %u", d, kid(ctx, d));
+	VT_OK(ctx, ioasid_dev_info(ctx, d, caps, 8192, &clen));
+	test_caps_vs_sim(caps, clen);
+	VT_RET(ctx, ioasid_dev_attach(ctx, d, 1, 0, NULL), -ENOENT);
+
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
+	/* a mapping that is fine on a bare IOAS but not 4 KiB aligned */
+	iova = 0x800001;
+	VT_OK(ctx, ioasid_ioas_map(ctx, a, buf + 1, 0x100, F | RW, &iova));
+	r = ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL);
+	VT_TRUE(r == -EADDRINUSE, "attach over a misaligned mapping: %s (kernel rule: EADDRINUSE): %s",
+		ioasid_strerrno(r), ioasid_ctx_errmsg(ctx));
+	ioasid_ioas_unmap(ctx, a, 0x800001, 0x100, NULL);
+	/* a mapping in the MSI window blocks the attach */
+	iova = 0xfee00000;
+	VT_OK(ctx, ioasid_ioas_map(ctx, a, buf, pg, F | RW, &iova));
+	r = ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL);
+	VT_TRUE(r == -EADDRINUSE, "attach over a mapping in the MSI window: %s: %s",
+		ioasid_strerrno(r), ioasid_ctx_errmsg(ctx));
+	ioasid_ioas_unmap(ctx, a, 0xfee00000, pg, NULL);
+
+	if (!VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL)))
+		goto out_unbind;
+	VT_TRUE(!ioasid_dev_attached(ctx, d, IOASID_PASID_NONE, &pt) && pt == a,
+		"attached to IOAS %u", a);
+	ranges_agree(ctx, a, "with edu attached");
+	map_refused(ctx, a, buf, pg, 0xfee00000, F | RW, -EINVAL, "into the MSI window");
+	map_refused(ctx, a, buf, pg, 0x200800, F | RW, -EINVAL, "at an IOVA not 4 KiB aligned");
+	map_refused(ctx, a, buf, 0x800, 0x200000, F | RW, -EINVAL, "of a length not 4 KiB aligned");
+	map_refused(ctx, a, buf + 0x800, pg, 0x200000, F | RW, -EINVAL, "of a VA not 4 KiB aligned");
+	map_refused(ctx, a, buf, pg, 1ull << 39, F | RW, -EINVAL, "above the 39-bit aperture");
+	VT_RET(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL), -EBUSY);
+	VT_RET(ctx, ioasid_ioas_destroy(ctx, a), -EBUSY);
+
+	/* real DMA */
+	VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
+	if (!VT_TRUE(edu_open(&e, fd) == 0, "edu answers through ioasid_dev_fd() (fd %d)", fd))
+		goto out_detach;
+	iova = 0x100000;
+	VT_OK(ctx, ioasid_ioas_map(ctx, a, buf, 2 * (uint64_t)pg, F | RW, &iova));
+	for (i = 0; i < XFER; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	r = edu_dma(&e, 0x100000, EDU_BUF, XFER, 0);
+	r = r ? r : edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+	VT_TRUE(!r && !memcmp(buf, buf + pg, XFER),
+		"DMA RAM -> edu -> RAM through IOVA 0x100000: %zu bytes land (%d)", XFER, r);
+	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0x100000, 2 * (uint64_t)pg, NULL));
+	memset(buf + pg, 0, pg);
+	r = edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+	for (i = 0, landed = 0; i < XFER; i++)
+		landed |= buf[pg + i];
+	VT_TRUE(!landed, "after unmap the same DMA does not land (dma %d)", r);
+
+	/* an explicit HWPT: replace the automatic domain, DMA through it */
+	VT_RET(ctx, ioasid_hwpt_alloc(ctx, d, a,
+				      &(struct ioasid_hwpt_opts){ .sz = sizeof(struct ioasid_hwpt_opts),
+								   .flags = IOASID_HWPT_NEST_PARENT },
+				      &h), -EOPNOTSUPP);
+	VT_RET(ctx, ioasid_hwpt_alloc(ctx, d, a,
+				      &(struct ioasid_hwpt_opts){ .sz = sizeof(struct ioasid_hwpt_opts),
+								   .flags = IOASID_HWPT_DIRTY_TRACKING },
+				      &h), -EOPNOTSUPP);
+	{
+		/* the same two, raw */
+		static const uint32_t fl[] = { IOMMU_HWPT_ALLOC_NEST_PARENT,
+					       IOMMU_HWPT_ALLOC_DIRTY_TRACKING };
+		for (i = 0; i < 2; i++) {
+			struct iommu_hwpt_alloc ha = { .size = sizeof(ha), .flags = fl[i],
+						       .dev_id = kid(ctx, d), .pt_id = kid(ctx, a) };
+
+			r = raw(IOMMU_HWPT_ALLOC, &ha);
+			VT_TRUE(r == -EOPNOTSUPP, "kernel HWPT_ALLOC flags 0x%x: %s", fl[i],
+				ioasid_strerrno(r));
+			if (!r)
+				raw(IOMMU_DESTROY, &(struct iommu_destroy){ .size = 8, .id = ha.out_hwpt_id });
+		}
+	}
+	if (VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a, NULL, &h))) {
+		VT_TRUE(kid(ctx, h) > 0, "HWPT %u is kernel HWPT %u", h, kid(ctx, h));
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, h, NULL));
+		iova = 0x100000;
+		VT_OK(ctx, ioasid_ioas_map(ctx, a, buf, 2 * (uint64_t)pg, F | RW, &iova));
+		memset(buf + pg, 0, pg);
+		r = edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "DMA through the explicit HWPT lands");
+		VT_RET(ctx, ioasid_hwpt_destroy(ctx, h), -EBUSY);
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
+		VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
+		memset(buf + pg, 0, pg);
+		r = edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "and through the automatic domain again");
+	}
+	/* a copy: the same memory at another IOAS, DMA through the copy */
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &b));
+	iova = 0x400000;
+	if (VT_OK(ctx, ioasid_ioas_copy(ctx, b, a, 0x100000, 2 * (uint64_t)pg, F | RW, &iova))) {
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL));
+		ranges_agree(ctx, b, "of the copy's IOAS");
+		memset(buf + pg, 0, pg);
+		r = edu_dma(&e, EDU_BUF, 0x400000 + pg, XFER, 1);
+		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "DMA through the copy at 0x400000 lands");
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
+		ranges_agree(ctx, b, "of the copy's IOAS after the device left");
+	}
+	VT_OK(ctx, ioasid_ioas_destroy(ctx, b));
+	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, NULL));
+
+	/* no PASID on edu: the library refuses as the kernel does */
+	{
+		uint32_t set = 0, pasid = 0;
+		struct ioasid_attach_opts o = { .sz = sizeof(o) };
+		int rk;
+		struct vfio_device_attach_iommufd_pt at = {
+			.argsz = sizeof(at), .flags = VFIO_DEVICE_ATTACH_PASID, .pt_id = kid(ctx, a),
+			.pasid = 1,
+		};
+
+		ioasid_set_new(ctx, &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 8 }, &set);
+		o.set = set;
+		ioasid_pasid_alloc(ctx, set, 1, 1, &pasid);
+		r = ioasid_dev_attach(ctx, d, 1, a, &o);
+		printf("#   library: %s\n", ioasid_ctx_errmsg(ctx));
+		rk = ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) ? -errno : 0;
+		/*
+		 * A deliberate difference: the library refuses a PASID on a
+		 * device that cannot send PASID-tagged requests (EOPNOTSUPP);
+		 * the kernel checks only its domains' PASID rules and lets a
+		 * harmless attach happen.
+		 */
+		printf("# PASID attach on edu to an IOAS: library %s, kernel %s\n", ioasid_strerrno(r),
+		       ioasid_strerrno(rk));
+		VT_TRUE(r == -EOPNOTSUPP && rk == -EINVAL,
+			"PASID attach on edu to an IOAS: library EOPNOTSUPP (no PASID support), kernel EINVAL (domain rule)");
+		/*
+		 * The kernel accepts ALLOC_PASID on a device without PASIDs
+		 * (Intel's driver does), and so does the library; a PASID
+		 * attach then fails, with the RID on that HWPT too.
+		 */
+		if (VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a,
+						 &(struct ioasid_hwpt_opts){ .sz = sizeof(struct ioasid_hwpt_opts),
+									      .flags = IOASID_HWPT_PASID },
+						 &h))) {
+			VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, h, NULL));
+			r = ioasid_dev_attach(ctx, d, 1, h, &o);
+			at.pt_id = kid(ctx, h);
+			at.flags = VFIO_DEVICE_ATTACH_PASID;
+			rk = ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) ? -errno : 0;
+			VT_TRUE(r == -EOPNOTSUPP && rk == 0,
+				"PASID attach on edu, RID and PASID on a PASID HWPT: library EOPNOTSUPP, kernel accepts (%s)",
+				ioasid_strerrno(rk));
+			if (!rk) {
+				struct vfio_device_detach_iommufd_pt dt = {
+					.argsz = sizeof(dt), .flags = VFIO_DEVICE_DETACH_PASID, .pasid = 1,
+				};
+
+				ioctl(fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
+			}
+			VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
+			VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
+		}
+		if (set)
+			ioasid_set_destroy(ctx, set);
+	}
+
+out_detach:
+	VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), 0);
+	ranges_agree(ctx, a, "after detach");
+	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
+out_unbind:
+	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+
+	/* by PCI address, then by an fd the caller keeps */
+	if (VT_OK(ctx, ioasid_dev_bind(ctx, bdf, &d))) {
+		ioasid_dev_name(ctx, d, name, sizeof(name));
+		VT_TRUE(!strcmp(name, bdf), "bound by PCI address as '%s'", name);
+		VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+	}
+	fd = open(cdev, O_RDWR | O_CLOEXEC);
+	if (VT_TRUE(fd >= 0, "open %s", cdev)) {
+		int got = -1;
+
+		if (VT_OK(ctx, ioasid_dev_bind_fd(ctx, fd, &d))) {
+			ioasid_dev_name(ctx, d, name, sizeof(name));
+			VT_TRUE(!strcmp(name, cdev), "bound by fd, named '%s'", name);
+			VT_TRUE(!ioasid_dev_fd(ctx, d, &got) && got == fd, "ioasid_dev_fd gives the caller's fd");
+			VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+		}
+		close(fd);
+	}
+	munmap(buf, 4 * pg);
+	munmap(caps, 8192);
+}
+
+int main(void)
+{
+	const char *cdev = getenv("VMTEST_VFIO_CDEV"), *bdf = getenv("VMTEST_PCI_BDF");
+	struct ioasid_ctx *ctx = NULL;
+	int r;
+
+	pg = sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_auto();
+	r = ioasid_ctx_open("iommufd", NULL, &ctx);
+	if (!VT_TRUE(r == 0, "open iommufd: %s", r ? ioasid_last_errmsg() : ioasid_ctx_backend_reason(ctx)))
+		return vt_done("iommufd");
+	VT_OK(ctx, ioasid_ctx_fd(ctx, &ifd));
+	test_ioas_errors(ctx);
+	if (cdev && bdf)
+		test_device(ctx, cdev, bdf);
+	else
+		vt_skip("no edu device (VMTEST_VFIO_CDEV, VMTEST_PCI_BDF)");
+	ioasid_ctx_close(ctx);
+	return vt_done("iommufd");
+}

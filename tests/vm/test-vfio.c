@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The vfio (legacy type-1) backend against the real kernel, in the VM:
+ * bind edu by PCI address, its chain (ranges from VFIO_IOMMU_GET_INFO),
+ * mappings made before any device are replayed at attach, real DMA lands
+ * and stops landing after unmap, a copy is a second map of the same
+ * memory, what type-1 cannot do is refused with EOPNOTSUPP, and a second
+ * attach after the last detach replays the mappings again.
+ */
+#define VT_WITH_EDU
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include "vmtest.h"
+
+#define X(v) ((unsigned long long)(v))
+
+static long pg;
+
+static void *mem(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	memset(p, 0, len);
+	return p;
+}
+
+static int landed(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	return !memcmp(a, b, n);
+}
+
+int main(void)
+{
+	const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE, F = IOASID_MAP_FIXED_IOVA;
+	const char *bdf = getenv("VMTEST_PCI_BDF");
+	const size_t XFER = 2048;
+	struct ioasid_ctx *ctx = NULL;
+	struct ioasid_cap_iova_range r[8];
+	struct ioasid_cap_page_sizes ps;
+	struct ioasid_iova_range lr[8];
+	uint8_t *buf, caps[4096];
+	uint32_t a, b, d, h, n, kg = 0;
+	uint64_t iova, align;
+	size_t clen = 0, i;
+	struct edu e;
+	char err[160];
+	int fd, rc, any;
+
+	pg = sysconf(_SC_PAGESIZE);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = ioasid_ctx_open("vfio", NULL, &ctx);
+	if (!VT_TRUE(rc == 0, "open vfio: %s", rc ? ioasid_last_errmsg() : "ok"))
+		return vt_done("vfio");
+	if (!bdf) {
+		vt_skip("no edu device (VMTEST_PCI_BDF)");
+		ioasid_ctx_close(ctx);
+		return vt_done("vfio");
+	}
+	buf = mem(4 * pg);
+	VT_RET(ctx, ioasid_dev_bind(ctx, "/dev/null", &d), -ENOENT);
+	if (!VT_OK(ctx, ioasid_dev_bind(ctx, bdf, &d)))
+		goto out;
+	VT_RET(ctx, ioasid_dev_bind(ctx, bdf, &b), -EBUSY);
+	VT_TRUE(!ioasid_obj_kernel_id(ctx, d, &kg) && kg > 0, "device %u is in IOMMU group %u", d, kg);
+	VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), -ENOENT);
+	VT_OK(ctx, ioasid_dev_info(ctx, d, caps, sizeof(caps), &clen));
+	VT_TRUE(!ioasid_caps_validate(caps, clen, 0, err, sizeof(err)), "chain valid %s", err);
+	if (VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL, err,
+				     sizeof(err)) && ps.hdr.source == IOASID_CAP_SRC_MEASURED,
+		    "page sizes measured by VFIO_IOMMU_GET_INFO: 0x%llx", X(ps.bitmap)))
+		VT_TRUE(ps.bitmap & 0x1000, "4 KiB pages");
+	n = 0;
+	ioasid_caps_get_array(caps, clen, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n, err, sizeof(err));
+	VT_TRUE(n == 2 && r[0].start == 0 && r[0].last == 0xfedfffff && r[1].start == 0xfef00000 &&
+		r[1].last == (1ull << 39) - 1,
+		"IOVA ranges from the type-1 capability: %u, [0x%llx, 0x%llx] ...", n, X(r[0].start),
+		X(r[0].last));
+
+	/* maps before any device: kept by the library, replayed at attach */
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
+	iova = 0x100000;
+	VT_OK(ctx, ioasid_ioas_map(ctx, a, buf, 2 * (uint64_t)pg, F | RW, &iova));
+	VT_RET(ctx, ioasid_dev_attach(ctx, d, 1, a, NULL), -EOPNOTSUPP);
+	VT_RET(ctx, ioasid_hwpt_alloc(ctx, d, a, NULL, &h), -EOPNOTSUPP);
+	if (!VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL)))
+		goto out_unbind;
+	n = 8;
+	VT_OK(ctx, ioasid_ioas_iova_ranges(ctx, a, lr, &n, &align));
+	VT_TRUE(n == 2 && lr[0].last == 0xfedfffff && align == (uint64_t)pg,
+		"usable ranges after attach: %u, alignment 0x%llx", n, X(align));
+	/* the kernel's iommufd rule, kept by the core on every backend */
+	VT_RET(ctx, ioasid_ioas_set_option(ctx, a, IOASID_IOAS_OPT_HUGE_PAGES, 0), -EINVAL);
+	{
+		uint32_t c;
+
+		/* type-1 itself has no such switch */
+		VT_OK(ctx, ioasid_ioas_alloc(ctx, &c));
+		VT_RET(ctx, ioasid_ioas_set_option(ctx, c, IOASID_IOAS_OPT_HUGE_PAGES, 0), -EOPNOTSUPP);
+		VT_OK(ctx, ioasid_ioas_destroy(ctx, c));
+	}
+	VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
+	if (!VT_TRUE(edu_open(&e, fd) == 0, "edu answers through the group's device fd"))
+		goto out_detach;
+	for (i = 0; i < XFER; i++)
+		buf[i] = (uint8_t)(i * 13 + 1);
+	rc = edu_dma(&e, 0x100000, EDU_BUF, XFER, 0);
+	rc = rc ? rc : edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "DMA through the replayed mapping lands (%d)", rc);
+
+	/* a copy: a second MAP_DMA of the same memory */
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &b));
+	iova = 0x600000;
+	VT_OK(ctx, ioasid_ioas_copy(ctx, a, a, 0x100000, 2 * (uint64_t)pg, F | RW, &iova));
+	memset(buf + pg, 0, pg);
+	rc = edu_dma(&e, EDU_BUF, 0x600000 + pg, XFER, 1);
+	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "DMA through a copy at 0x600000 lands");
+	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0x100000, 2 * (uint64_t)pg, NULL));
+	memset(buf + pg, 0, pg);
+	edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+	for (i = 0, any = 0; i < XFER; i++)
+		any |= buf[pg + i];
+	VT_TRUE(!any, "after unmap the same DMA does not land");
+	memset(buf + pg, 0, pg);
+	rc = edu_dma(&e, EDU_BUF, 0x600000 + pg, XFER, 1);
+	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "the copy still lands");
+	/* a refused unmap removes nothing; the kernel's type-1 agrees it is refused */
+	VT_RET(ctx, ioasid_ioas_unmap(ctx, a, 0x600000, (uint64_t)pg, NULL), -ENOENT);
+
+	/* replace: to another IOAS (type-1: detach and attach) */
+	iova = 0x200000;
+	VT_OK(ctx, ioasid_ioas_map(ctx, b, buf, 2 * (uint64_t)pg, F | RW, &iova));
+	if (VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL))) {
+		VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
+		edu_open(&e, fd);
+		memset(buf + pg, 0, pg);
+		rc = edu_dma(&e, EDU_BUF, 0x200000 + pg, XFER, 1);
+		VT_TRUE(!rc && landed(buf, buf + pg, XFER), "after replace, DMA through IOAS %u lands", b);
+		memset(buf + pg, 0, pg);
+		edu_dma(&e, EDU_BUF, 0x600000 + pg, XFER, 1);
+		for (i = 0, any = 0; i < XFER; i++)
+			any |= buf[pg + i];
+		VT_TRUE(!any, "and not through IOAS %u's mapping", a);
+	}
+out_detach:
+	VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), -ENOENT);
+	/* the container lost its domain; a new attach replays again */
+	if (VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL))) {
+		VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
+		edu_open(&e, fd);
+		memset(buf + pg, 0, pg);
+		rc = edu_dma(&e, EDU_BUF, 0x600000 + pg, XFER, 1);
+		VT_TRUE(!rc && landed(buf, buf + pg, XFER), "re-attached: the replayed copy lands");
+		VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	}
+	VT_OK(ctx, ioasid_ioas_destroy(ctx, b));
+	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
+out_unbind:
+	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+out:
+	ioasid_ctx_close(ctx);
+	munmap(buf, 4 * pg);
+	return vt_done("vfio");
+}
