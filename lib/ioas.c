@@ -655,6 +655,18 @@ IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t id,
 		goto out;
 	}
 	/*
+	 * The common case, exactly one whole area: one tree descent. No other
+	 * area can meet the range then, since areas never overlap.
+	 */
+	if (!iova_tree_remove_exact(ioas->areas, iova, last, &rm)) {
+		if (ctx->ops->area_unmap)
+			ctx->ops->area_unmap(ctx, ioas, &rm);
+		area_release_pages(ctx, &rm);
+		bytes = rm.last - rm.iova + 1;
+		ioas->mapped_bytes -= bytes;
+		goto done;
+	}
+	/*
 	 * Check every area first, so a refused unmap removes nothing (the
 	 * kernel removes earlier areas before it sees one straddling the end).
 	 */

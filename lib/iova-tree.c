@@ -1251,7 +1251,22 @@ static void remove_last_in_leaf(struct iova_tree *t, struct pent *path)
 	inode_rebalance(t, path, lv);
 }
 
+static int remove_at(struct iova_tree *t, uint64_t iova, bool check_last, uint64_t last,
+		     struct iova_area *out);
+
 int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
+{
+	return remove_at(t, iova, false, 0, out);
+}
+
+int iova_tree_remove_exact(struct iova_tree *t, uint64_t iova, uint64_t last,
+			   struct iova_area *out)
+{
+	return remove_at(t, iova, true, last, out);
+}
+
+static int remove_at(struct iova_tree *t, uint64_t iova, bool check_last, uint64_t last,
+		     struct iova_area *out)
 {
 	struct pent path[MAX_HEIGHT + 1];
 	cap_t g[NCAP], *h;
@@ -1269,6 +1284,8 @@ int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out)
 		return -ENOENT;
 	if (out)
 		*out = l->a[p];
+	if (check_last && l->a[p].last != last)
+		return -ERANGE;
 	t->count--;
 
 	if (n0 == 1) {

@@ -50,6 +50,15 @@ int iova_tree_insert(struct iova_tree *t, const struct iova_area *a);
 int iova_tree_remove(struct iova_tree *t, uint64_t iova, struct iova_area *out);
 
 /*
+ * Remove the area that is exactly [@iova, @last], in one descent (the
+ * common unmap). Return: 0; -ENOENT when no area starts at @iova; -ERANGE
+ * when the one starting there does not end at @last (copied to *@out when
+ * @out is not NULL; the tree is unchanged). Never allocates.
+ */
+int iova_tree_remove_exact(struct iova_tree *t, uint64_t iova, uint64_t last,
+			   struct iova_area *out);
+
+/*
  * The area containing @iova, or NULL. The pointer stays valid until the next
  * insert or remove on the tree; the caller may change ->cookie through it
  * (and nothing else).

@@ -929,6 +929,28 @@ START_TEST(test_random_alloc)
 }
 END_TEST
 
+START_TEST(test_remove_exact)
+{
+	struct iova_tree *t = iova_tree_new();
+	struct iova_area a = { .iova = 0x1000, .last = 0x2fff, .uva = 7 }, out;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(iova_tree_insert(t, &a), 0);
+	/* another end: refused, tree unchanged, the area reported */
+	ck_assert_int_eq(iova_tree_remove_exact(t, 0x1000, 0x1fff, &out), -ERANGE);
+	ck_assert_uint_eq(out.last, 0x2fff);
+	ck_assert_uint_eq(iova_tree_count(t), 1);
+	ck_assert_ptr_nonnull(iova_tree_find(t, 0x2fff));
+	/* no area starting there */
+	ck_assert_int_eq(iova_tree_remove_exact(t, 0x2000, 0x2fff, NULL), -ENOENT);
+	ck_assert_int_eq(iova_tree_remove_exact(t, 0x1000, 0x2fff, &out), 0);
+	ck_assert_uint_eq(out.uva, 7);
+	ck_assert_uint_eq(iova_tree_count(t), 0);
+	ck_assert_int_eq(iova_tree_remove_exact(t, 0x1000, 0x2fff, NULL), -ENOENT);
+	iova_tree_free(t);
+}
+END_TEST
+
 Suite *iova_tree_suite(void)
 {
 	Suite *s = suite_create("iova_tree");
@@ -948,6 +970,7 @@ Suite *iova_tree_suite(void)
 	tcase_add_test(tc, test_random_large);
 	tcase_add_test(tc, test_random_pages);
 	tcase_add_test(tc, test_random_alloc);
+	tcase_add_test(tc, test_remove_exact);
 	/* Generous for valgrind; the suite takes well under 2 s natively. */
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
