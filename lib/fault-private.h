@@ -15,9 +15,17 @@
 typedef void (*fault_resume_fn)(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code,
 				const char *why, void *data);
 
+/*
+ * A group of a kernel-backed queue (iommufd) lives in the kernel until it
+ * is read; the library then keeps this record of it, without the records
+ * themselves (allocated only up to recs[]), to answer it once: kcookie is
+ * the kernel's cookie, cookie the library's (unique in the context, so a
+ * cookie the kernel reuses cannot answer the wrong group).
+ */
 struct fault_group {
 	uint64_t cookie;
 	uint64_t deadline;          /* by the context's clock */
+	uint32_t kcookie;           /* the kernel's; 0: a software group */
 	struct ioasid_fault_queue *q;
 	uint32_t dev, pasid, hwpt;  /* for detach/replace */
 	uint32_t nrec;
@@ -32,6 +40,14 @@ struct fault_group {
 struct ioasid_fault_queue {
 	struct ioasid_obj obj;
 	uint32_t set;
+	/*
+	 * A software queue: an eventfd the library keeps readable while
+	 * records wait. A kernel queue (the backend has fault_alloc): the
+	 * kernel's fault fd, owned by the backend (be is its state); records
+	 * stay in the kernel until read, so queued/fifo are unused.
+	 */
+	bool kernel;
+	void *be;
 	int efd;
 	bool efd_set;            /* the eventfd counter is non-zero */
 	uint32_t depth;

@@ -13,8 +13,18 @@
  * first queue) sleeps until the earliest deadline and answers FAILURE; with
  * an injected clock there is no thread and ioasid_fault_expire() does it,
  * so tests never sleep.
+ *
+ * Kernel-backed queues (a backend with fault_alloc: iommufd): groups wait
+ * in the kernel until they are read; reading one makes the library's
+ * record of it (its own cookie, the kernel's, the deadline), so the rules
+ * the kernel cannot know still hold: one response, through the queue that
+ * delivered it (EPERM otherwise), the counters, and the timeout, which
+ * runs from delivery (the kernel has none) and answers INVALID to the
+ * kernel (it has no FAILURE). Detach/replace/destroy: the kernel answers
+ * what it holds itself; the library only drops its records.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -23,6 +33,7 @@
 
 #include "fault-private.h"
 #include "set-private.h"
+#include "backend/backend.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -63,6 +74,8 @@ static void efd_update(struct ioasid_fault_queue *q)
 	uint64_t v = 1;
 	ssize_t r;
 
+	if (q->kernel)
+		return;
 	if (q->queued && !q->efd_set) {
 		r = write(q->efd, &v, sizeof(v));
 		q->efd_set = r == sizeof(v);
@@ -115,6 +128,15 @@ static void group_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t
 	ioasid_free(g);
 }
 
+/*
+ * Send a library answer of a kernel group to the kernel. Return 0, or
+ * the kernel's -errno (no message: the timer calls this too).
+ */
+static int kernel_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t code)
+{
+	return ctx->ops->fault_respond(ctx, g->q, g->kcookie, code);
+}
+
 /* ---- the timer ---- */
 
 static uint32_t expire_locked(struct ioasid_ctx *ctx)
@@ -130,6 +152,16 @@ static uint32_t expire_locked(struct ioasid_ctx *ctx)
 				   "fault queue %u: group %llu (dev %u, PASID %d) unanswered for %llu ns: answering FAILURE",
 				   g->q->obj.id, X(g->cookie), g->dev, (int)g->pasid,
 				   X(g->q->timeout_ns));
+			if (g->kcookie) {
+				/* FAILURE goes to the kernel as INVALID */
+				int err = kernel_answer(ctx, g, IOASID_FAULT_FAILURE);
+
+				if (err)
+					ioasid_log(ctx, IOASID_LOG_INFO,
+						   "fault queue %u: the kernel refused the timeout's answer to group %llu (kernel cookie %u): %s",
+						   g->q->obj.id, X(g->cookie), g->kcookie,
+						   ioasid_strerrno(err));
+			}
 			group_answer(ctx, g, IOASID_FAULT_FAILURE, &g->q->st.timed_out,
 				     "by the timeout");
 			n++;
@@ -235,7 +267,11 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	struct ioasid_fault_queue *q = (struct ioasid_fault_queue *)obj;
 	struct fault_group *g, *next;
 
-	/* the kernel answers INVALID what a destroyed queue still holds */
+	/*
+	 * The kernel answers INVALID what a destroyed queue still holds (and
+	 * a kernel queue's groups were answered by the detaches that had to
+	 * come first: the library only drops its records of them).
+	 */
 	for (g = ctx->groups; g; g = next) {
 		next = g->next;
 		if (g->q == q) {
@@ -256,7 +292,10 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 		if (set)
 			set->obj.users--;
 	}
-	close(q->efd);
+	if (q->kernel)
+		ctx->ops->fault_destroy(ctx, q);
+	else
+		close(q->efd);
 	ioasid_free(q);
 }
 
@@ -307,15 +346,22 @@ IOASID_EXPORT int ioasid_fault_queue_new(struct ioasid_ctx *ctx,
 		err = ioasid_err(ctx, -ENOMEM, "out of memory for a fault queue");
 		goto out;
 	}
-	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (q->efd < 0) {
-		err = ioasid_err(ctx, -errno, "eventfd for a fault queue: %s", ioasid_strerrno(errno));
+	q->obj.id = id;
+	q->obj.kind = IOASID_OBJ_FAULT_QUEUE;
+	if (ctx->ops->fault_alloc) {
+		q->kernel = true;
+		err = ctx->ops->fault_alloc(ctx, q, &q->efd);
+	} else {
+		q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (q->efd < 0)
+			err = ioasid_err(ctx, -errno, "eventfd for a fault queue: %s",
+					 ioasid_strerrno(errno));
+	}
+	if (err) {
 		ioasid_free(q);
 		obj_abort(ctx, id);
 		goto out;
 	}
-	q->obj.id = id;
-	q->obj.kind = IOASID_OBJ_FAULT_QUEUE;
 	q->set = o.set;
 	q->depth = o.depth ? o.depth : 256;
 	q->timeout_ns = o.timeout_ns ? o.timeout_ns : 1000000000ull;
@@ -467,6 +513,87 @@ void fault_raise_unrecoverable(struct ioasid_ctx *ctx, struct ioasid_fault_queue
 		ctx->unrouted_head++;
 }
 
+/*
+ * Answer INVALID, to the kernel, the groups of @recs[@from..@n) that the
+ * library could not record (out of memory), so that no device waits for
+ * an answer that never comes. Counted as overflowed.
+ */
+static void kernel_refuse_rest(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
+			       const struct ioasid_fault *recs, uint32_t from, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = from; i < n; i++) {
+		if (!(recs[i].flags & IOASID_FAULT_F_LAST))
+			continue;
+		ctx->ops->fault_respond(ctx, q, (uint32_t)recs[i].cookie, IOASID_FAULT_INVALID);
+		q->st.overflowed++;
+		q->st.answered_invalid++;
+	}
+	ioasid_log(ctx, IOASID_LOG_ERR,
+		   "fault queue %u: out of memory for the records of groups read from the kernel: %u record(s) answered INVALID",
+		   q->obj.id, n - from);
+}
+
+/*
+ * Read whole groups off a kernel queue and make the library's record of
+ * each: the library's cookie replaces the kernel's in every record, the
+ * deadline runs from now (the kernel has no timeout).
+ */
+static int kernel_read(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
+		       struct ioasid_fault *out, uint32_t cap, uint32_t *ret_n)
+{
+	uint64_t now = fault_now(ctx);
+	uint32_t n = 0, start, end, i;
+	int err;
+
+	*ret_n = 0;
+	err = ctx->ops->fault_read(ctx, q, out, cap, &n);
+	if (err)
+		return err;
+	for (start = 0; start < n; start = end) {
+		struct fault_group *g;
+
+		/* the backend hands out whole groups: the last record is LAST */
+		for (end = start; end < n && !(out[end].flags & IOASID_FAULT_F_LAST); end++)
+			;
+		end = IOASID_MIN(end + 1, n);
+		g = ioasid_calloc(1, offsetof(struct fault_group, recs));
+		if (!g) {
+			kernel_refuse_rest(ctx, q, out, start, n);
+			if (!start)
+				return ioasid_err(ctx, -ENOMEM,
+						  "out of memory for a page request group of queue %u (answered INVALID)",
+						  q->obj.id);
+			break;
+		}
+		g->cookie = ++ctx->next_cookie;
+		g->kcookie = (uint32_t)out[start].cookie;
+		g->q = q;
+		g->dev = out[start].dev;
+		g->pasid = (out[start].flags & IOASID_FAULT_F_PASID_VALID) ? out[start].pasid :
+									    IOASID_PASID_NONE;
+		g->hwpt = out[start].hwpt;
+		g->nrec = end - start;
+		g->read = true;
+		g->deadline = now + q->timeout_ns;
+		g->next = ctx->groups;
+		ctx->groups = g;
+		for (i = start; i < end; i++)
+			out[i].cookie = g->cookie;
+		q->pending++;
+		q->st.raised += g->nrec;
+		q->st.delivered += g->nrec;
+		q->st.groups++;
+		if (g->deadline < ctx->timer_deadline) {
+			ctx->timer_deadline = g->deadline;
+			pthread_cond_broadcast(&ctx->timer_cond);
+		}
+	}
+	*ret_n = start;
+	return 0;
+}
+
 /* Records of a group that is unread and carries no response (unrecoverable). */
 static bool group_is_info(const struct fault_group *g)
 {
@@ -486,6 +613,10 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
 	q = queue_get_err(ctx, id);
 	if (!q) {
 		err = -ENOENT;
+		goto out;
+	}
+	if (q->kernel) {
+		err = kernel_read(ctx, q, out, *num, &n);
 		goto out;
 	}
 	while (q->fifo_head) {
@@ -555,6 +686,23 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 		err = ioasid_err(ctx, -EINVAL, "group %llu has not been read yet (its LAST record is queued)",
 				 X(cookie));
 		goto out;
+	}
+	if (g->kcookie) {
+		err = kernel_answer(ctx, g, code);
+		if (err == -EINVAL) {
+			/* answered meanwhile (a detach, or a write to the fd): drop it */
+			ioasid_err(ctx, -EINVAL,
+				   "group %llu (kernel cookie %u) is no longer pending in the kernel (answered by a detach, or through the fd directly)",
+				   X(cookie), g->kcookie);
+			group_answer(ctx, g, IOASID_FAULT_INVALID, &q->st.detached, "by the kernel");
+			goto out;
+		}
+		if (err) {
+			err = ioasid_err(ctx, err,
+					 "answering group %llu (kernel cookie %u) of fault queue %u: the kernel says %s",
+					 X(cookie), g->kcookie, id, ioasid_strerrno(err));
+			goto out;
+		}
 	}
 	counter = code == IOASID_FAULT_SUCCESS ? &q->st.answered_success :
 		  code == IOASID_FAULT_INVALID ? &q->st.answered_invalid : &q->st.answered_failure;

@@ -247,8 +247,9 @@ IOASID_EXPORT int ioasid_ctx_fd(struct ioasid_ctx *ctx, int *ret_fd);
 /**
  * ioasid_obj_kernel_id() - the kernel's id of the object @id names: on
  * iommufd, an IOAS's or HWPT's iommufd object id (an automatic HWPT
- * reports the kernel's automatic domain once a device attached) and a
- * device's iommufd device id (out_devid); on vfio, an IOAS's container fd
+ * reports the kernel's automatic domain once a device attached), a
+ * device's iommufd device id (out_devid) and a fault queue's fault object
+ * id (out_fault_id); on vfio, an IOAS's container fd
  * and a device's IOMMU group number.
  * @ctx: the context.
  * @id: the library's object id.

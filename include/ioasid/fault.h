@@ -16,6 +16,14 @@
  * FAILURE after the queue's timeout, so a device never hangs; a full queue
  * answers FAILURE and counts the overflow; detaching or replacing the HWPT
  * answers its pending groups INVALID. No fault is dropped without a count.
+ *
+ * On iommufd a queue is the kernel's (IOMMU_FAULT_QUEUE_ALLOC): groups wait
+ * in the kernel until read, the fd is the kernel's fault fd, the cookies
+ * are still the library's (the kernel's are kept inside), the timeout runs
+ * from delivery (read), not from raise, and FAILURE is sent as INVALID.
+ * The kernel's queue has no depth: nothing overflows, and `queued` stays 0
+ * (the library cannot see what the kernel holds). See
+ * docs/kernel-backends.md.
  */
 #ifndef IOASID_FAULT_H
 #define IOASID_FAULT_H
@@ -87,7 +95,9 @@ struct ioasid_fault_queue_opts {
  * @opts: the owner, depth and timeout.
  * @ret_queue: its id.
  * Return: 0; -EINVAL missing set or depth above 65536; -ENOENT unknown
- * set; -E2BIG non-zero unknown tail; -ENOMEM; -EMFILE no eventfd.
+ * set; -E2BIG non-zero unknown tail; -ENOMEM; -EMFILE no eventfd; on
+ * iommufd the kernel's refusal of IOMMU_FAULT_QUEUE_ALLOC (-ENOTTY before
+ * Linux 6.11).
  */
 IOASID_EXPORT int ioasid_fault_queue_new(struct ioasid_ctx *ctx,
 					 const struct ioasid_fault_queue_opts *opts,
@@ -105,7 +115,9 @@ IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx,
 
 /**
  * ioasid_fault_queue_fd() - a pollable fd (O_CLOEXEC, non-blocking) that
- * is readable while records wait in the queue. Owned by the library.
+ * is readable while records wait in the queue. Owned by the library. On
+ * iommufd it is the kernel's fault fd: poll it, but read and answer
+ * through the library (a group read from the fd directly is unknown to it).
  * @ctx: the context.
  * @queue: the queue.
  * @ret_fd: the fd.
@@ -121,7 +133,9 @@ IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t queue,
  * @out: array of *@num records.
  * @num: in: capacity; out: records written (0: nothing waits).
  * Return: 0; -EMSGSIZE when the next group does not fit (nothing taken;
- * the message says how many records it has); -ENOENT.
+ * the message says how many records it has — on iommufd it cannot, the
+ * kernel does not say); -ENOENT; on iommufd -EPROTO for records the
+ * library cannot read (they are answered INVALID).
  */
 IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t queue,
 				    struct ioasid_fault *out, uint32_t *num);
@@ -134,8 +148,11 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t queue,
  * @code: enum ioasid_fault_code.
  *
  * Return: 0; -EINVAL unknown or already answered cookie, a group not read
- * yet, or a bad code; -EPERM the group belongs to another set's queue;
- * -ENOENT unknown queue. A refused response changes nothing.
+ * yet, or a bad code (on iommufd also a group the kernel no longer holds:
+ * the library then drops it, counted as detached); -EPERM the group
+ * belongs to another set's queue; -ENOENT unknown queue; on iommufd
+ * another errno of the write to the kernel. A refused response changes
+ * nothing.
  */
 IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t queue,
 				       uint64_t cookie, uint32_t code);

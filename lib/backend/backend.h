@@ -24,6 +24,7 @@ struct ioasid_ioas;
 struct ioasid_dev;
 struct ioasid_hwpt;
 struct ioasid_dev_entry;
+struct ioasid_fault_queue;
 
 struct ioasid_backend_ops {
 	const char *name;             /* REQUIRED: "sim", "iommufd", "vfio" */
@@ -102,6 +103,41 @@ struct ioasid_backend_ops {
 	int (*hwpt_invalidate_raw)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
 				   uint32_t data_type, const void *entries,
 				   uint32_t entry_len, uint32_t *num);
+
+	/*
+	 * Kernel-backed fault queues (iommufd). With fault_alloc set, every
+	 * fault queue of the context lives in the kernel and lib/fault.c
+	 * delegates to these four (all four or none); NULL: the queue is the
+	 * library's own (the sim raises groups into it).
+	 *
+	 * fault_alloc: make the kernel queue for @q, set q->be; *@ret_fd is
+	 * its fd (close-on-exec, non-blocking, pollable: readable while a
+	 * group waits), owned by the backend until fault_destroy. The core
+	 * hands it out as ioasid_fault_queue_fd(). Errors carry a message.
+	 *
+	 * fault_destroy: close the fd and destroy the kernel queue (the
+	 * kernel answers INVALID whatever it still holds). No HWPT is bound.
+	 *
+	 * fault_read: take whole groups off the kernel queue, never blocking,
+	 * as many as fit in @cap records, converted to common records in
+	 * @out: ->dev the library's device id (0 if the kernel's is unknown),
+	 * ->hwpt the library's HWPT the fault came through when the backend
+	 * can tell (else 0), ->cookie the kernel's cookie (the core replaces
+	 * it with its own). *@ret_n records (0: nothing waits). -EMSGSIZE
+	 * when the first waiting group does not fit; other errors as the
+	 * kernel says. Errors carry a message.
+	 *
+	 * fault_respond: answer the group with kernel cookie @kcookie
+	 * (enum ioasid_fault_code; FAILURE goes as the kernel has it). Return
+	 * 0 or the kernel's -errno, WITHOUT a message (the timer thread calls
+	 * it too): -EINVAL means the kernel holds no such group.
+	 */
+	int (*fault_alloc)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, int *ret_fd);
+	void (*fault_destroy)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q);
+	int (*fault_read)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
+			  struct ioasid_fault *out, uint32_t cap, uint32_t *ret_n);
+	int (*fault_respond)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
+			     uint32_t kcookie, uint32_t code);
 
 	/* Kernel handles (ioasid_ctx_fd(), ioasid_dev_fd(),
 	 * ioasid_obj_kernel_id()); NULL: -EOPNOTSUPP. */

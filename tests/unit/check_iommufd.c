@@ -7,7 +7,9 @@
  * the backend's ioctl seam and a fake sysfs tree.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -340,7 +342,121 @@ struct fake {
 	struct ku_iommu_hwpt_vtd_s1_invalidate last_entry;
 	uint64_t ecap;
 	uint32_t bound;
+	struct fake_fq *fq;   /* fault queues (test_fake_kernel_faults) */
+	uint32_t nr_fq;
 };
+
+/*
+ * A kernel fault queue as §1.5 describes it (and 7.2's eventq.c does):
+ * records wait in whole groups; a read takes as many whole groups as fit,
+ * giving each the lowest free cookie; a read that cannot take the first
+ * group fails with EINVAL (old_kernel: returns 0); a response consumes
+ * its cookie, EINVAL for an unknown one or a code other than 0/1. The fd
+ * is an eventfd, readable while groups wait.
+ */
+#define FQ_MAX 32
+
+struct fake_fq {
+	int fd;
+	uint32_t id;
+	bool old_kernel;
+	bool destroyed, fd_was_closed;
+	struct ku_iommu_hwpt_pgfault recs[FQ_MAX];
+	uint32_t nr;
+	bool outstanding[FQ_MAX + 1];
+	uint32_t writes;
+	struct ku_iommu_hwpt_page_response last;
+};
+
+static struct fake_fq *fake_fq_of(struct fake *k, int fd)
+{
+	uint32_t i;
+
+	for (i = 0; i < k->nr_fq; i++)
+		if (k->fq[i].fd == fd && !k->fq[i].destroyed)
+			return &k->fq[i];
+	ck_abort_msg("fault io on fd %d, which is no fake fault queue", fd);
+	return NULL;
+}
+
+static void fake_fq_signal(struct fake_fq *f)
+{
+	uint64_t v = 1;
+
+	if (f->nr)
+		ck_assert_int_eq(write(f->fd, &v, sizeof(v)), sizeof(v));
+	else
+		(void)!read(f->fd, &v, sizeof(v));
+}
+
+/* The device raises a group of @n records at @addr, @addr + 4K, ... */
+static void fake_fq_raise(struct fake_fq *f, uint32_t dev_id, bool pasid_valid, uint32_t pasid,
+			  uint64_t addr, uint32_t perm, uint32_t n)
+{
+	uint32_t i;
+
+	ck_assert_uint_le(f->nr + n, FQ_MAX);
+	for (i = 0; i < n; i++) {
+		struct ku_iommu_hwpt_pgfault *r = &f->recs[f->nr++];
+
+		memset(r, 0, sizeof(*r));
+		r->flags = (pasid_valid ? 1u : 0) | (i == n - 1 ? 2u : 0);
+		r->dev_id = dev_id;
+		r->pasid = pasid_valid ? pasid : 0;
+		r->grpid = 5;
+		r->perm = perm;
+		r->addr = addr + 4096ull * i;
+	}
+	fake_fq_signal(f);
+}
+
+static ssize_t fake_fault_io(void *data, int fd, void *buf, size_t len, bool is_write)
+{
+	struct fake_fq *f = fake_fq_of(data, fd);
+	size_t done = 0;
+
+	if (is_write) {
+		struct ku_iommu_hwpt_page_response r;
+
+		if (len % sizeof(r))
+			return -ESPIPE;
+		for (; done < len; done += sizeof(r)) {
+			memcpy(&r, (uint8_t *)buf + done, sizeof(r));
+			if (r.code > 1 || r.cookie == 0 || r.cookie > FQ_MAX || !f->outstanding[r.cookie])
+				return done ? (ssize_t)done : -EINVAL;
+			f->outstanding[r.cookie] = false;
+			f->writes++;
+			f->last = r;
+		}
+		return (ssize_t)done;
+	}
+	if (len % sizeof(f->recs[0]))
+		return -ESPIPE;
+	while (f->nr) {
+		uint32_t n, i, cookie;
+
+		for (n = 0; n < f->nr && !(f->recs[n].flags & 2u); n++)
+			;
+		n++;
+		if (n * sizeof(f->recs[0]) > len - done) {
+			if (!done)
+				return f->old_kernel ? 0 : -EINVAL;
+			break;
+		}
+		for (cookie = 1; f->outstanding[cookie]; cookie++)
+			;
+		f->outstanding[cookie] = true;
+		for (i = 0; i < n; i++) {
+			f->recs[i].cookie = cookie;
+			memcpy((uint8_t *)buf + done, &f->recs[i], sizeof(f->recs[0]));
+			done += sizeof(f->recs[0]);
+		}
+		memmove(f->recs, f->recs + n, (f->nr - n) * sizeof(f->recs[0]));
+		f->nr -= n;
+	}
+	fake_fq_signal(f);
+	return (ssize_t)done;
+}
 
 static int fake_ioctl(void *data, int fd, unsigned long req, void *arg)
 {
@@ -352,9 +468,36 @@ static int fake_ioctl(void *data, int fd, unsigned long req, void *arg)
 	case KU_IOMMU_IOAS_ALLOC:
 		((struct ku_iommu_ioas_alloc *)arg)->out_ioas_id = k->next_id++;
 		return 0;
-	case KU_IOMMU_DESTROY:
+	case KU_IOMMU_DESTROY: {
+		uint32_t i, id = ((struct ku_iommu_destroy *)arg)->id;
+
 		k->destroys++;
+		for (i = 0; i < k->nr_fq; i++) {
+			if (k->fq[i].id == id && !k->fq[i].destroyed) {
+				/* the library closed the fd first (it holds the object) */
+				k->fq[i].fd_was_closed = fcntl(k->fq[i].fd, F_GETFD) < 0 && errno == EBADF;
+				k->fq[i].destroyed = true;
+			}
+		}
 		return 0;
+	}
+	case KU_IOMMU_FAULT_QUEUE_ALLOC: {
+		struct ku_iommu_fault_alloc *a = arg;
+		struct fake_fq *f;
+
+		ck_assert_ptr_nonnull(k->fq);
+		ck_assert_uint_eq(a->size, sizeof(*a));
+		ck_assert_uint_eq(a->flags, 0);
+		f = &k->fq[k->nr_fq++];
+		memset(f, 0, sizeof(*f));
+		/* neither close-on-exec nor non-blocking: the library sets both */
+		f->fd = eventfd(0, 0);
+		ck_assert_int_ge(f->fd, 0);
+		f->id = k->next_id++;
+		a->out_fault_id = f->id;
+		a->out_fault_fd = (uint32_t)f->fd;
+		return 0;
+	}
 	case KU_IOMMU_IOAS_MAP:
 		k->maps++;
 		k->last_map = *(struct ku_iommu_ioas_map *)arg;
@@ -759,6 +902,287 @@ START_TEST(test_fake_kernel_nested)
 }
 END_TEST
 
+static uint64_t fq_now;
+
+static uint64_t fq_clock(void *data)
+{
+	(void)data;
+	return fq_now;
+}
+
+static bool fd_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+/* Read one group of @want records off @q; returns its cookie. */
+static uint64_t fq_read_one(struct ioasid_ctx *ctx, uint32_t q, struct ioasid_fault *f,
+			    uint32_t want)
+{
+	uint32_t n = 8;
+
+	ck_assert_ok(ctx, ioasid_fault_read(ctx, q, f, &n));
+	ck_assert_uint_eq(n, want);
+	ck_assert(f[n - 1].flags & IOASID_FAULT_F_LAST);
+	return f[0].cookie;
+}
+
+/*
+ * Fault queues on iommufd, against the fake kernel: the kernel queue and
+ * its fd, FAULT_ID_VALID with the kernel's fault id (explicit and
+ * automatic domains), whole-group reads converted with the library's
+ * device and HWPT ids and cookies, responses as the kernel's bytes
+ * (FAILURE as INVALID), the rules the kernel cannot know (one response,
+ * EPERM through another set's queue, the timeout), the kernel's EINVAL,
+ * detach, destroy.
+ */
+START_TEST(test_fake_kernel_faults)
+{
+	const uint32_t R = 0x1u, RW = 0x1u | 0x2u; /* the kernel's perm READ, WRITE */
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo), .timeout_ns = 1000 };
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_FAULT_ID_VALID };
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao) };
+	struct ioasid_set_opts so = { .sz = sizeof(so), .max_ioas = 4 };
+	struct ioasid_fault_queue_stats st;
+	struct ioasid_fault f[8];
+	struct fake_fq fqs[4];
+	struct fake k;
+	struct ioasid_ctx *ctx;
+	uint32_t a, d, s1, s2, q1, q2, h, auto_h, n, kid, expired;
+	uint64_t c, c2;
+	int fd, qfd;
+
+	fake_sysfs();
+	ctx = fake_ctx(&k);
+	k.fq = fqs;
+	/* an injected clock from the start: no timer thread, ioasid_fault_expire() */
+	fq_now = 5000;
+	ck_assert_ok(ctx, ioasid_ctx_set_clock(ctx, fq_clock, NULL));
+	ck_assert_int_eq(iommufd_set_fault_io_hook(ctx, fake_fault_io, &k), 0);
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ck_assert_ok(ctx, ioasid_dev_bind_fd(ctx, fd, &d));
+	ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &s1));
+	ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &s2));
+
+	/* the kernel refuses a queue: its errno and a message naming the ioctl */
+	k.fail_req = KU_IOMMU_FAULT_QUEUE_ALLOC;
+	k.fail_err = -ENOTTY;
+	qo.set = s1;
+	ck_assert_ret(ctx, ioasid_fault_queue_new(ctx, &qo, &q1), -ENOTTY);
+	ck_assert_errmsg_has(ctx, "IOMMU_FAULT_QUEUE_ALLOC");
+	k.fail_err = 0;
+
+	/* a kernel queue: its id, its fd (close-on-exec, non-blocking) */
+	ck_assert_ok(ctx, ioasid_fault_queue_new(ctx, &qo, &q1));
+	qo.set = s2;
+	ck_assert_ok(ctx, ioasid_fault_queue_new(ctx, &qo, &q2));
+	ck_assert_uint_eq(k.nr_fq, 2);
+	ck_assert_ok(ctx, ioasid_obj_kernel_id(ctx, q1, &kid));
+	ck_assert_uint_eq(kid, fqs[0].id);
+	ck_assert_ok(ctx, ioasid_fault_queue_fd(ctx, q1, &qfd));
+	ck_assert_int_eq(qfd, fqs[0].fd);
+	ck_assert_int_eq(fcntl(qfd, F_GETFD), FD_CLOEXEC);
+	ck_assert(fcntl(qfd, F_GETFL) & O_NONBLOCK);
+
+	/* an HWPT with it: FAULT_ID_VALID and the kernel's fault id */
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &a));
+	ho.fault_queue = q1;
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, d, a, &ho, &h));
+	ck_assert_uint_eq(k.last_hwpt.flags, KU_IOMMU_HWPT_FAULT_ID_VALID);
+	ck_assert_uint_eq(k.last_hwpt.fault_id, fqs[0].id);
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, h, NULL));
+
+	/* nothing waits */
+	n = 8;
+	ck_assert_ok(ctx, ioasid_fault_read(ctx, q1, f, &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert(!fd_readable(qfd));
+
+	/* a group of two: only whole, with the library's ids */
+	fake_fq_raise(&fqs[0], 77, false, 0, 0x10000, RW, 2);
+	ck_assert(fd_readable(qfd));
+	n = 1;
+	ck_assert_ret(ctx, ioasid_fault_read(ctx, q1, f, &n), -EMSGSIZE);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_errmsg_has(ctx, "does not fit in 1 record");
+	fqs[0].old_kernel = true; /* a kernel that reads 0 bytes instead */
+	n = 1;
+	ck_assert_ret(ctx, ioasid_fault_read(ctx, q1, f, &n), -EMSGSIZE);
+	n = 0;
+	ck_assert_ret(ctx, ioasid_fault_read(ctx, q1, NULL, &n), -EMSGSIZE);
+	fqs[0].old_kernel = false;
+	n = 0;
+	ck_assert_ret(ctx, ioasid_fault_read(ctx, q1, NULL, &n), -EMSGSIZE);
+	ck_assert(fd_readable(qfd));
+	c = fq_read_one(ctx, q1, f, 2);
+	ck_assert(!fd_readable(qfd));
+	ck_assert_uint_ne(c, 0);
+	ck_assert_uint_eq(f[1].cookie, c);
+	ck_assert_uint_eq(f[0].dev, d);
+	ck_assert_uint_eq(f[0].hwpt, h);
+	ck_assert_uint_eq(f[1].hwpt, h);
+	ck_assert_uint_eq(f[0].pasid, IOASID_PASID_NONE);
+	ck_assert_uint_eq(f[0].addr, 0x10000);
+	ck_assert_uint_eq(f[1].addr, 0x11000);
+	ck_assert_uint_eq(f[0].grpid, 5);
+	ck_assert_uint_eq(f[0].reason, IOASID_FAULT_R_PAGE_REQUEST);
+	ck_assert_uint_eq(f[0].flags, IOASID_FAULT_F_READ | IOASID_FAULT_F_WRITE |
+				      IOASID_FAULT_F_PAGE_REQ | IOASID_FAULT_F_ADDR_VALID |
+				      IOASID_FAULT_F_GROUP_VALID);
+	ck_assert(f[1].flags & IOASID_FAULT_F_LAST);
+	ck_assert_ok(ctx, ioasid_fault_queue_stats(ctx, q1, &st));
+	ck_assert_uint_eq(st.raised, 2);
+	ck_assert_uint_eq(st.delivered, 2);
+	ck_assert_uint_eq(st.groups, 1);
+	ck_assert_uint_eq(st.pending, 1);
+	ck_assert_uint_eq(st.queued, 0);
+
+	/* the rules the kernel cannot know: refused before it is asked */
+	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q2, c, IOASID_FAULT_SUCCESS), -EPERM);
+	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, 3), -EINVAL);
+	ck_assert_uint_eq(fqs[0].writes, 0);
+	ck_assert_uint_eq(fqs[1].writes, 0);
+	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS));
+	ck_assert_uint_eq(fqs[0].writes, 1);
+	ck_assert_uint_eq(fqs[0].last.cookie, 1);
+	ck_assert_uint_eq(fqs[0].last.code, 0);
+	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+	ck_assert_errmsg_has(ctx, "no pending group");
+	ck_assert_uint_eq(fqs[0].writes, 1);
+
+	/* the kernel reuses its cookie 1; the library's cookie is new. FAILURE goes as INVALID */
+	fake_fq_raise(&fqs[0], 77, false, 0, 0x20000, R, 1);
+	c2 = fq_read_one(ctx, q1, f, 1);
+	ck_assert_uint_ne(c2, c);
+	ck_assert_uint_eq(f[0].flags & (IOASID_FAULT_F_READ | IOASID_FAULT_F_WRITE),
+			  IOASID_FAULT_F_READ);
+	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q1, c2, IOASID_FAULT_FAILURE));
+	ck_assert_uint_eq(fqs[0].writes, 2);
+	ck_assert_uint_eq(fqs[0].last.cookie, 1);
+	ck_assert_uint_eq(fqs[0].last.code, 1);
+
+	/* the kernel no longer has the group (answered behind the library's back) */
+	fake_fq_raise(&fqs[0], 77, false, 0, 0x30000, RW, 1);
+	c = fq_read_one(ctx, q1, f, 1);
+	fqs[0].outstanding[1] = false;
+	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+	ck_assert_errmsg_has(ctx, "no longer pending in the kernel");
+	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+	ck_assert_errmsg_has(ctx, "no pending group");
+
+	/* the timeout runs from delivery and answers INVALID to the kernel */
+	fake_fq_raise(&fqs[0], 77, false, 0, 0x40000, RW, 1);
+	fq_now += 5000; /* waiting in the kernel does not count */
+	c = fq_read_one(ctx, q1, f, 1);
+	fq_now += 999;
+	ck_assert_ok(ctx, ioasid_fault_expire(ctx, &expired));
+	ck_assert_uint_eq(expired, 0);
+	fq_now += 1;
+	ck_assert_ok(ctx, ioasid_fault_expire(ctx, &expired));
+	ck_assert_uint_eq(expired, 1);
+	ck_assert_uint_eq(fqs[0].writes, 3);
+	ck_assert_uint_eq(fqs[0].last.code, 1);
+	ck_assert(!fqs[0].outstanding[1]);
+	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+
+	/* a device this context has not bound: no library device or HWPT */
+	fake_fq_raise(&fqs[0], 99, true, 7, 0x50000, RW, 1);
+	c = fq_read_one(ctx, q1, f, 1);
+	ck_assert_uint_eq(f[0].dev, 0);
+	ck_assert_uint_eq(f[0].hwpt, 0);
+	ck_assert_uint_eq(f[0].pasid, 7);
+	ck_assert(f[0].flags & IOASID_FAULT_F_PASID_VALID);
+	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_INVALID));
+	ck_assert_uint_eq(fqs[0].writes, 4);
+
+	/* detach: the kernel answers what is pending; the library drops its record */
+	fake_fq_raise(&fqs[0], 77, false, 0, 0x60000, RW, 1);
+	c = fq_read_one(ctx, q1, f, 1);
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	ck_assert_uint_eq(fqs[0].writes, 4);
+	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+	ck_assert_ok(ctx, ioasid_fault_queue_stats(ctx, q1, &st));
+	ck_assert_uint_eq(st.groups, 6);
+	ck_assert_uint_eq(st.delivered, 7);
+	ck_assert_uint_eq(st.answered_success, 1);
+	ck_assert_uint_eq(st.answered_invalid, 1);
+	ck_assert_uint_eq(st.answered_failure, 1);
+	ck_assert_uint_eq(st.timed_out, 1);
+	ck_assert_uint_eq(st.detached, 2); /* the kernel's answer and the detach */
+	ck_assert_uint_eq(st.pending, 0);
+
+	/* busy while bound */
+	ck_assert_ret(ctx, ioasid_fault_queue_destroy(ctx, q1), -EBUSY);
+	ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, h));
+
+	/* an IOAS attach with a queue: a real HWPT with the fault id */
+	ao.fault_queue = q1;
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, &ao));
+	ck_assert_uint_eq(k.last_hwpt.flags, KU_IOMMU_HWPT_FAULT_ID_VALID);
+	ck_assert_uint_eq(k.last_hwpt.fault_id, fqs[0].id);
+	ck_assert_uint_eq(k.last_attach.pt_id, k.last_hwpt.out_hwpt_id);
+	auto_h = find_hwpt(ctx);
+	ck_assert_uint_ne(auto_h, 0);
+	ck_assert_ok(ctx, ioasid_obj_kernel_id(ctx, auto_h, &kid));
+	ck_assert_uint_eq(kid, k.last_hwpt.out_hwpt_id);
+	fake_fq_raise(&fqs[0], 77, false, 0, 0x70000, RW, 1);
+	c = fq_read_one(ctx, q1, f, 1);
+	ck_assert_uint_eq(f[0].hwpt, auto_h);
+	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS));
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	ck_assert_uint_eq(find_hwpt(ctx), 0);
+
+	/* destroy: the fd is closed before the kernel object goes */
+	ck_assert_ok(ctx, ioasid_fault_queue_destroy(ctx, q1));
+	ck_assert(fqs[0].destroyed && fqs[0].fd_was_closed);
+	ck_assert_ret(ctx, ioasid_fault_queue_fd(ctx, q1, &qfd), -ENOENT);
+	ioasid_ctx_close(ctx);
+	ck_assert(fqs[1].destroyed && fqs[1].fd_was_closed);
+	close(fd);
+	fake_sysfs_rm();
+}
+END_TEST
+
+/* The real clock: the timer thread answers a kernel group the owner forgot. */
+START_TEST(test_fake_kernel_fault_timer)
+{
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo), .timeout_ns = 1000000 };
+	struct ioasid_set_opts so = { .sz = sizeof(so) };
+	struct ioasid_fault_queue_stats st;
+	struct ioasid_fault f[8];
+	struct fake_fq fqs[1];
+	struct fake k;
+	struct ioasid_ctx *ctx;
+	uint32_t q;
+	int i;
+
+	fake_sysfs();
+	ctx = fake_ctx(&k);
+	k.fq = fqs;
+	ck_assert_int_eq(iommufd_set_fault_io_hook(ctx, fake_fault_io, &k), 0);
+	ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &qo.set));
+	ck_assert_ok(ctx, ioasid_fault_queue_new(ctx, &qo, &q));
+	fake_fq_raise(&fqs[0], 77, false, 0, 0x1000, 1, 1);
+	fq_read_one(ctx, q, f, 1);
+	for (i = 0; i < 2000; i++) {
+		ck_assert_ok(ctx, ioasid_fault_queue_stats(ctx, q, &st));
+		if (st.timed_out)
+			break;
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st.timed_out, 1);
+	ck_assert_uint_eq(st.pending, 0);
+	/* the stats call took the lock after the timer's answer */
+	ck_assert_uint_eq(fqs[0].writes, 1);
+	ck_assert_uint_eq(fqs[0].last.code, 1);
+	ioasid_ctx_close(ctx);
+	fake_sysfs_rm();
+}
+END_TEST
+
 static void put64(uint8_t *c, size_t off, uint64_t v)
 {
 	put32(c, off, (uint32_t)v);
@@ -849,6 +1273,8 @@ Suite *iommufd_suite(void)
 	tcase_add_test(tc, test_fake_kernel_ioas);
 	tcase_add_test(tc, test_fake_kernel_device);
 	tcase_add_test(tc, test_fake_kernel_nested);
+	tcase_add_test(tc, test_fake_kernel_faults);
+	tcase_add_test(tc, test_fake_kernel_fault_timer);
 	tcase_add_test(tc, test_vfio_iommu_info);
 	tcase_add_test(tc, test_sim_has_no_kernel_handles);
 	suite_add_tcase(s, tc);

@@ -8,7 +8,16 @@
  * (raw, through ioasid_ctx_fd() and ioasid_obj_kernel_id()), invalidated
  * and checked by the selftest. Our selftest command layout is compared
  * with the kernel's iommufd_test.h first.
+ *
+ * Then fault queues (test_faults()): kernel queues made through the
+ * library, HWPTs and automatic domains with them, page faults raised by
+ * the selftest (IOMMU_TEST_OP_TRIGGER_IOPF), read and answered through
+ * the library, with the rules the kernel does not know (one answer,
+ * EPERM through another set's queue, the timeout) checked against what
+ * the kernel then still holds (a raw response to its cookie).
  */
+#include <fcntl.h>
+#include <poll.h>
 #include <stddef.h>
 #include <sys/mman.h>
 
@@ -81,6 +90,232 @@ static void test_layout(void)
 
 	vt_report(ok, "our selftest command layout and numbers equal iommufd_test.h (%zu bytes)",
 		  sizeof(struct iommu_test_cmd));
+}
+
+/* ---- fault queues ---- */
+
+static uint64_t fq_now = 1000000;
+
+static uint64_t fq_clock(void *data)
+{
+	(void)data;
+	return fq_now;
+}
+
+/* The mock device raises a one-page request group. */
+static int trigger_iopf(uint32_t kdev, uint32_t pasid, uint64_t addr)
+{
+	struct iommu_test_cmd c = {
+		.op = IOMMU_TEST_OP_TRIGGER_IOPF,
+		.trigger_iopf = {
+			.dev_id = kdev,
+			.pasid = pasid,
+			.grpid = 3,
+			.perm = IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_WRITE,
+			.addr = addr,
+		},
+	};
+
+	return test_cmd(&c);
+}
+
+static int wait_readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/*
+ * A response written raw to the kernel's fault fd: 0 when the kernel
+ * still had that cookie, else -errno. Kernel cookies are the lowest free
+ * (xa_alloc), so with one group outstanding its cookie is 1.
+ */
+static int raw_respond(int fd, uint32_t cookie)
+{
+	struct iommu_hwpt_page_response r = { .cookie = cookie, .code = IOMMUFD_PAGE_RESP_SUCCESS };
+	ssize_t n = write(fd, &r, sizeof(r));
+
+	return n == (ssize_t)sizeof(r) ? 0 : n < 0 ? -errno : -EIO;
+}
+
+/* Trigger a fault at (dev, pasid) and read its one record through the library. */
+static uint64_t fault_one(struct ioasid_ctx *ctx, uint32_t q, int qfd, uint32_t kdev, uint32_t pasid,
+			  uint64_t addr, struct ioasid_fault *f)
+{
+	uint32_t n = 4;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	r = trigger_iopf(kdev, pasid, addr);
+	if (!VT_TRUE(!r, "IOMMU_TEST_OP_TRIGGER_IOPF at 0x%llx: %s", X(addr), ioasid_strerrno(r)))
+		return 0;
+	VT_TRUE(wait_readable(qfd, 2000), "the queue's fd polls readable");
+	r = ioasid_fault_read(ctx, q, f, &n);
+	VT_TRUE(!r && n == 1, "read one record through the library (%s, %u)", ioasid_strerrno(r), n);
+	return n == 1 ? f->cookie : 0;
+}
+
+static uint32_t first_hwpt(struct ioasid_ctx *ctx)
+{
+	uint32_t id;
+
+	for (id = 1; id < 128; id++)
+		if (ioasid_obj_kind(ctx, id) == IOASID_OBJ_HWPT)
+			return id;
+	return 0;
+}
+
+static void test_faults(void)
+{
+	const uint32_t RWF = IOASID_FAULT_F_READ | IOASID_FAULT_F_WRITE;
+	const uint64_t TIMEOUT = 1000000;
+	struct ioasid_set_opts so = { .sz = sizeof(so), .max_pasids = 8, .max_ioas = 8 };
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo), .timeout_ns = TIMEOUT };
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho) };
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao) };
+	struct ioasid_fault_queue_stats st;
+	struct ioasid_ctx *ctx = NULL;
+	struct ioasid_fault f;
+	uint32_t d, d2, kdev, kdev2, s1, s2, q1, q2, kq = 0, a, h, ah, pasid = 0, n, expired;
+	uint64_t c;
+	int qfd = -1, r;
+
+	printf("# fault queues\n");
+	if (!VT_OK(NULL, ioasid_ctx_open("iommufd", NULL, &ctx)))
+		return;
+	ioasid_ctx_fd(ctx, &ifd);
+	/* an injected clock: no timer thread, ioasid_fault_expire() runs the timeouts */
+	VT_OK(ctx, ioasid_ctx_set_clock(ctx, fq_clock, NULL));
+	if (!VT_OK(ctx, ioasid_dev_bind(ctx, "iommufd-selftest:pasid", &d)))
+		goto out;
+	kdev = kid(ctx, d);
+	VT_OK(ctx, ioasid_set_new(ctx, &so, &s1));
+	VT_OK(ctx, ioasid_set_new(ctx, &so, &s2));
+	qo.set = s1;
+	if (!VT_OK(ctx, ioasid_fault_queue_new(ctx, &qo, &q1)))
+		goto out;
+	qo.set = s2;
+	VT_OK(ctx, ioasid_fault_queue_new(ctx, &qo, &q2));
+	VT_OK(ctx, ioasid_fault_queue_fd(ctx, q1, &qfd));
+	VT_OK(ctx, ioasid_obj_kernel_id(ctx, q1, &kq));
+	VT_TRUE(kq && qfd >= 0 && fcntl(qfd, F_GETFD) == FD_CLOEXEC && (fcntl(qfd, F_GETFL) & O_NONBLOCK),
+		"queue %u is kernel fault queue %u, fd %d close-on-exec and non-blocking", q1, kq, qfd);
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
+
+	/* an HWPT with the queue (PASID-capable: the mock device has PASIDs) */
+	ho.flags = IOASID_HWPT_FAULT_ID_VALID | IOASID_HWPT_PASID;
+	ho.fault_queue = q1;
+	if (!VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a, &ho, &h)))
+		goto out;
+	VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, h, NULL));
+	n = 4;
+	VT_TRUE(!ioasid_fault_read(ctx, q1, &f, &n) && n == 0 && !wait_readable(qfd, 0),
+		"nothing waits: 0 records, the fd not readable");
+
+	/* a fault: too small an array, then the record */
+	VT_TRUE(!trigger_iopf(kdev, 0, 0xdeadb000) && wait_readable(qfd, 2000),
+		"a fault triggered by the selftest makes the fd readable");
+	n = 0;
+	VT_RET(ctx, ioasid_fault_read(ctx, q1, &f, &n), -EMSGSIZE);
+	n = 4;
+	r = ioasid_fault_read(ctx, q1, &f, &n);
+	VT_TRUE(!r && n == 1, "read it through the library: %s, %u record(s)", ioasid_strerrno(r), n);
+	c = f.cookie;
+	VT_TRUE(f.dev == d && f.hwpt == h && f.pasid == IOASID_PASID_NONE &&
+		!(f.flags & IOASID_FAULT_F_PASID_VALID) && f.addr == 0xdeadb000 && f.grpid == 3 &&
+		(f.flags & RWF) == RWF && (f.flags & IOASID_FAULT_F_LAST) &&
+		(f.flags & IOASID_FAULT_F_PAGE_REQ) && f.reason == IOASID_FAULT_R_PAGE_REQUEST && c,
+		"record: dev %u (want %u), HWPT %u (want %u), PASID %d, addr 0x%llx, grpid %u, flags 0x%x, cookie %llu",
+		f.dev, d, f.hwpt, h, (int)f.pasid, X(f.addr), f.grpid, f.flags, X(c));
+	VT_TRUE(!wait_readable(qfd, 0), "read: the fd is no longer readable");
+	VT_RET(ctx, ioasid_fault_respond(ctx, q2, c, IOASID_FAULT_SUCCESS), -EPERM);
+	VT_OK(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS));
+	VT_TRUE(raw_respond(qfd, 1) == -EINVAL, "the kernel got the answer (its cookie 1 is gone)");
+	VT_RET(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+
+	/* FAILURE goes to the kernel as INVALID, which it accepts */
+	c = fault_one(ctx, q1, qfd, kdev, 0, 0xbeef000, &f);
+	VT_OK(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_FAILURE));
+	VT_TRUE(raw_respond(qfd, 1) == -EINVAL, "FAILURE was accepted by the kernel (as INVALID)");
+
+	/* answered behind the library's back: the kernel's EINVAL comes back */
+	c = fault_one(ctx, q1, qfd, kdev, 0, 0xbeef000, &f);
+	VT_TRUE(raw_respond(qfd, 1) == 0, "a raw answer to kernel cookie 1 through the fd");
+	VT_RET(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+	printf("#   message: %s\n", ioasid_ctx_errmsg(ctx));
+
+	/* the timeout: from delivery, answered in the kernel */
+	c = fault_one(ctx, q1, qfd, kdev, 0, 0xc0de000, &f);
+	fq_now += TIMEOUT - 1;
+	VT_TRUE(!ioasid_fault_expire(ctx, &expired) && expired == 0, "1 ns before the timeout: nothing expires");
+	fq_now += 1;
+	VT_TRUE(!ioasid_fault_expire(ctx, &expired) && expired == 1, "at the timeout: the group is answered");
+	VT_TRUE(raw_respond(qfd, 1) == -EINVAL, "the kernel got the timeout's answer");
+	VT_RET(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+
+	/* a PASID attached to the same HWPT: the record says the PASID */
+	VT_OK(ctx, ioasid_pasid_alloc(ctx, s1, 1, 100, &pasid));
+	ao.set = s1;
+	if (VT_OK(ctx, ioasid_dev_attach(ctx, d, pasid, h, &ao))) {
+		c = fault_one(ctx, q1, qfd, kdev, pasid, 0x5000, &f);
+		VT_TRUE((f.flags & IOASID_FAULT_F_PASID_VALID) && f.pasid == pasid && f.hwpt == h &&
+			f.dev == d, "PASID %u: record PASID %d, HWPT %u, flags 0x%x", pasid, (int)f.pasid,
+			f.hwpt, f.flags);
+		VT_OK(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS));
+		VT_OK(ctx, ioasid_dev_detach(ctx, d, pasid));
+	}
+	ao.set = 0;
+
+	/* detach with a group pending: the kernel answers it, the library drops it */
+	c = fault_one(ctx, q1, qfd, kdev, 0, 0x6000, &f);
+	VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	VT_TRUE(raw_respond(qfd, 1) == -EINVAL, "detached: the kernel answered the pending group itself");
+	VT_RET(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+	VT_RET(ctx, ioasid_fault_queue_destroy(ctx, q1), -EBUSY);
+	VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
+
+	/* an IOAS attach with a queue: a real HWPT with the fault id */
+	ao.fault_queue = q1;
+	if (VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, &ao))) {
+		ah = first_hwpt(ctx);
+		c = fault_one(ctx, q1, qfd, kdev, 0, 0x7000, &f);
+		VT_TRUE(ah && f.hwpt == ah && kid(ctx, ah), "through the automatic HWPT %u (kernel %u)", ah,
+			kid(ctx, ah));
+		VT_OK(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS));
+		VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	}
+	/* the same for a device without PASIDs (whose automatic domain was the kernel's) */
+	if (VT_OK(ctx, ioasid_dev_bind(ctx, "iommufd-selftest", &d2))) {
+		kdev2 = kid(ctx, d2);
+		if (VT_OK(ctx, ioasid_dev_attach(ctx, d2, IOASID_PASID_NONE, a, &ao))) {
+			ah = first_hwpt(ctx);
+			c = fault_one(ctx, q1, qfd, kdev2, 0, 0x8000, &f);
+			VT_TRUE(f.dev == d2 && ah && f.hwpt == ah,
+				"a device without PASIDs: dev %u (want %u), HWPT %u (want %u)", f.dev, d2,
+				f.hwpt, ah);
+			VT_OK(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_INVALID));
+			VT_OK(ctx, ioasid_dev_detach(ctx, d2, IOASID_PASID_NONE));
+		}
+		VT_OK(ctx, ioasid_dev_unbind(ctx, d2));
+	}
+	ao.fault_queue = 0;
+
+	VT_OK(ctx, ioasid_fault_queue_stats(ctx, q1, &st));
+	VT_TRUE(st.groups == 8 && st.delivered == 8 && st.answered_success == 3 &&
+		st.answered_invalid == 1 && st.answered_failure == 1 && st.timed_out == 1 &&
+		st.detached == 2 && st.pending == 0,
+		"stats: groups %llu delivered %llu success %llu invalid %llu failure %llu timed out %llu detached %llu pending %u",
+		X(st.groups), X(st.delivered), X(st.answered_success), X(st.answered_invalid),
+		X(st.answered_failure), X(st.timed_out), X(st.detached), st.pending);
+	VT_OK(ctx, ioasid_fault_queue_destroy(ctx, q1));
+	VT_TRUE(fcntl(qfd, F_GETFD) < 0 && errno == EBADF, "destroyed: its fd is closed");
+	VT_OK(ctx, ioasid_fault_queue_destroy(ctx, q2));
+	VT_OK(ctx, ioasid_pasid_free(ctx, s1, pasid));
+	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
+out:
+	ioasid_ctx_close(ctx);
 }
 
 int main(void)
@@ -251,6 +486,7 @@ int main(void)
 	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
 	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
 	munmap(buf, 64 * pg);
+	test_faults();
 out:
 	ioasid_ctx_close(ctx);
 	return vt_done("mock");

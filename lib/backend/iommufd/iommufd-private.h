@@ -29,8 +29,20 @@ typedef int (*ku_ioctl_fn)(void *data, int fd, unsigned long req, void *arg);
 /* The default: ioctl(2), -errno on failure. */
 int ku_sys_ioctl(void *data, int fd, unsigned long req, void *arg);
 
+/*
+ * The same seam for read(2)/write(2) on a fault queue's fd (@is_write picks
+ * which): returns the byte count or -errno. The default is the system
+ * call; a test's fake kernel answers with the kernel's semantics (whole
+ * groups only, EINVAL for unknown cookies).
+ */
+typedef ssize_t (*ku_fault_io_fn)(void *data, int fd, void *buf, size_t len, bool is_write);
+
+ssize_t ku_sys_fault_io(void *data, int fd, void *buf, size_t len, bool is_write);
+
 /* Replace the ioctl of an iommufd / vfio context (tests). */
 int iommufd_set_ioctl_hook(struct ioasid_ctx *ctx, ku_ioctl_fn fn, void *data);
+/* Replace the fault fd reads and writes of an iommufd context (tests). */
+int iommufd_set_fault_io_hook(struct ioasid_ctx *ctx, ku_fault_io_fn fn, void *data);
 int vfio_set_ioctl_hook(struct ioasid_ctx *ctx, ku_ioctl_fn fn, void *data);
 /* Read sysfs below @root instead of "/sys" (tests; @root is copied). */
 int iommufd_set_sysfs_root(struct ioasid_ctx *ctx, const char *root);
