@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -348,19 +349,32 @@ out:
  * Endpoints and domains
  */
 
-static uint32_t ep_index(const struct ioasid_viommu *v, uint32_t id)
+/*
+ * Endpoints and domains are kept sorted by their virtio id (both structs
+ * start with it): the index of the first one whose id is >= @id.
+ */
+static uint32_t id_index(const void *base, uint32_t n, size_t stride, uint32_t id)
 {
-	uint32_t lo = 0, hi = v->nr_eps;
+	uint32_t lo = 0, hi = n;
 
 	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
+		uint32_t mid = lo + (hi - lo) / 2, at;
 
-		if (v->eps[mid].id < id)
+		memcpy(&at, (const uint8_t *)base + (size_t)mid * stride, sizeof(at));
+		if (at < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+_Static_assert(offsetof(struct vi_endpoint, id) == 0, "id_index() needs the id first");
+_Static_assert(offsetof(struct vi_domain, id) == 0, "id_index() needs the id first");
+
+static uint32_t ep_index(const struct ioasid_viommu *v, uint32_t id)
+{
+	return id_index(v->eps, v->nr_eps, sizeof(*v->eps), id);
 }
 
 struct vi_endpoint *vi_ep_find(struct ioasid_viommu *v, uint32_t id)
@@ -382,17 +396,7 @@ struct vi_endpoint *vi_ep_by_dev(struct ioasid_viommu *v, uint32_t dev)
 
 static uint32_t dom_index(const struct ioasid_viommu *v, uint32_t id)
 {
-	uint32_t lo = 0, hi = v->nr_doms;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (v->doms[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return id_index(v->doms, v->nr_doms, sizeof(*v->doms), id);
 }
 
 static struct vi_domain *dom_find(struct ioasid_viommu *v, uint32_t id)
