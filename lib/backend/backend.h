@@ -15,8 +15,8 @@
 #ifndef IOASID_BACKEND_H
 #define IOASID_BACKEND_H
 
-#include "../private.h"
-#include "../iova-tree.h"
+#include "core/private.h"
+#include "util/iova-tree.h"
 
 #include <jansson.h>
 
@@ -106,7 +106,7 @@ struct ioasid_backend_ops {
 
 	/*
 	 * Kernel-backed fault queues (iommufd). With fault_alloc set, every
-	 * fault queue of the context lives in the kernel and lib/fault.c
+	 * fault queue of the context lives in the kernel and lib/core/fault.c
 	 * delegates to these four (all four or none); NULL: the queue is the
 	 * library's own (the sim raises groups into it).
 	 *

@@ -32,7 +32,7 @@
 
 #include <ioasid/ioasid.h>
 
-#include "../../lib/backend/iommufd/uapi.h"
+#include "linux/uapi.h"
 
 #define BASE 0x1000000ull
 

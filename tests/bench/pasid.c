@@ -34,7 +34,7 @@
 
 #include <ioasid/ioasid.h>
 
-#include "pasid-alloc.h"
+#include "util/pasid-alloc.h"
 
 #define WIDTH IOASID_PASID_MAX_WIDTH /* the sim's default profile has 20 */
 #define SEED_FILL 0x6a09e667f3bcc909ULL

@@ -8,7 +8,7 @@
  *
  * Build (see tests/fuzz/corpus/caps/ for seeds):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ilib \
- *     tests/fuzz/fuzz_caps.c lib/caps.c lib/caps-json.c lib/alloc.c \
+ *     tests/fuzz/fuzz_caps.c lib/caps/caps.c lib/caps/caps-json.c lib/util/alloc.c \
  *     -ljansson -o fuzz_caps
  *   ./fuzz_caps -max_total_time=60 tests/fuzz/corpus/caps
  */
@@ -21,7 +21,7 @@
 
 #include <ioasid/caps.h>
 
-#include "caps-json.h"
+#include "caps/caps-json.h"
 
 static const uint16_t ids[] = {
 	IOASID_CAP_PAGE_SIZES, IOASID_CAP_ADDR_WIDTH, IOASID_CAP_PASID,

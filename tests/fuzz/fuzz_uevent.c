@@ -8,7 +8,7 @@
  * fields with an action and an absolute devpath that occur in the input.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ilib \
- *     tests/fuzz/fuzz_uevent.c lib/monitor.c lib/alloc.c lib/error.c \
+ *     tests/fuzz/fuzz_uevent.c lib/linux/monitor.c lib/util/alloc.c lib/core/error.c \
  *     $(pkg-config --cflags --libs libnl-3.0) -o fuzz_uevent
  *   mkdir -p corpus && ./fuzz_uevent -max_len=4096 -max_total_time=60 corpus
  */

@@ -2,7 +2,7 @@
 /*
  * Writes the seed corpus of fuzz_caps into the directory given as argv[1]
  * (tests/fuzz/corpus/caps/). Run by hand when the chain format changes:
- *   cc -Iinclude -Ilib tests/fuzz/gen_caps_corpus.c lib/caps.c lib/alloc.c \
+ *   cc -Iinclude -Ilib tests/fuzz/gen_caps_corpus.c lib/caps/caps.c lib/util/alloc.c \
  *     -o gen && ./gen tests/fuzz/corpus/caps
  * Seeds: one valid chain per vendor, a chain with every generic cap, an
  * empty chain, a 4-byte-aligned (tolerant-only) chain and a VFIO type-1

@@ -5,7 +5,7 @@
  * the call gets through; each failure must return -ENOMEM and leave the
  * address spaces and the pinned count exactly as before.
  */
-#include "alloc.h"
+#include "util/alloc.h"
 #include "helpers.h"
 #include "suites.h"
 

@@ -18,8 +18,8 @@
 
 #include <ioasid/caps.h>
 
-#include "../../lib/alloc.h"
-#include "../../lib/caps-json.h"
+#include "util/alloc.h"
+#include "caps/caps-json.h"
 
 #define ERRLEN 256
 #define MEASURED IOASID_CAP_SRC_MEASURED

@@ -8,8 +8,8 @@
 
 #include "helpers.h"
 #include "suites.h"
-#include "dev-private.h"
-#include "hwpt-private.h"
+#include "core/dev-private.h"
+#include "core/hwpt-private.h"
 #include "backend/sim/sim-private.h"
 
 #define PG 4096ull

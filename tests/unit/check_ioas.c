@@ -9,7 +9,7 @@
 
 #include "helpers.h"
 #include "suites.h"
-#include "ioas-private.h"
+#include "core/ioas-private.h"
 
 #define PG 4096ull
 #define MB (1ull << 20)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "util/alloc.h"
 #include "backend/sim/iotlb.h"
 #include "backend/sim/pgtable.h"
 #include "suites.h"

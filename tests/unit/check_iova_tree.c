@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests of lib/iova-tree.c: fixed cases for the edges (0, UINT64_MAX,
+ * Unit tests of lib/util/iova-tree.c: fixed cases for the edges (0, UINT64_MAX,
  * overflow of the alignment, window clipping), memory per area, -ENOMEM at
  * every allocation of an insert, plus long randomized runs that compare
  * every answer with a plain sorted array and a brute-force hole search
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "iova-tree.h"
+#include "util/alloc.h"
+#include "util/iova-tree.h"
 #include "suites.h"
 
 /*

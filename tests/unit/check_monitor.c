@@ -28,8 +28,8 @@
 
 #include <ioasid/ioasid.h>
 
-#include "alloc.h"
-#include "host-scan.h"
+#include "util/alloc.h"
+#include "linux/host-scan.h"
 #include "suites.h"
 
 Suite *monitor_suite(void);

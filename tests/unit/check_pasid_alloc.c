@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests of lib/pasid-alloc.c: fixed cases at widths 0 (empty), 1, 5
+ * Unit tests of lib/util/pasid-alloc.c: fixed cases at widths 0 (empty), 1, 5
  * (part of one chunk) and 20 (4096 chunks, both summary levels), owner
  * tables, randomized runs at widths from 3 to 20 checked call by call
  * against a plain array of owners, and allocation failure at every
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "pasid-alloc.h"
+#include "util/alloc.h"
+#include "util/pasid-alloc.h"
 #include "suites.h"
 
 /* Also declared by suites.h once the suite is listed there. */

@@ -20,8 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../lib/alloc.h"
-#include "../../lib/backend/sim/profile.h"
+#include "util/alloc.h"
+#include "backend/sim/profile.h"
 #include "suites.h"
 
 /*

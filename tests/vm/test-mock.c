@@ -25,7 +25,7 @@
 #include <iommufd_test.h>
 
 #include "vmtest.h"
-#include "backend/iommufd/uapi.h"
+#include "linux/uapi.h"
 
 #define X(v) ((unsigned long long)(v))
 

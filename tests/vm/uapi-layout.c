@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Our hand-written uapi (lib/backend/iommufd/uapi.h) beside the test
+ * Our hand-written uapi (lib/linux/uapi.h) beside the test
  * kernel's own <linux/iommufd.h> and <linux/vfio.h>: every size, every
  * field offset and field size, every request number and every constant we
  * use must be equal. Compiled against $KDIR/headers/include and run in the
@@ -15,7 +15,7 @@
 
 #include <ioasid/ioasid.h>
 
-#include "backend/iommufd/uapi.h"
+#include "linux/uapi.h"
 
 static int n, bad;
 

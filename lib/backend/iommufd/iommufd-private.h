@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../backend.h"
-#include "../../dev-private.h"
-#include "uapi.h"
+#include "backend/backend.h"
+#include "core/dev-private.h"
+#include "linux/uapi.h"
 
 /*
  * The ioctl seam: each context calls the kernel through a function

@@ -43,9 +43,9 @@
 #include <unistd.h>
 
 #include "iommufd-private.h"
-#include "../../hwpt-private.h"
-#include "../../fault-private.h"
-#include "../../host-scan.h"
+#include "core/hwpt-private.h"
+#include "core/fault-private.h"
+#include "linux/host-scan.h"
 
 #define X(v) ((unsigned long long)(v))
 

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "util/alloc.h"
 #include "iotlb.h"
 
 #define GEN_ONE (UINT64_C(1) << SIM_IOTLB_GEN_SHIFT)

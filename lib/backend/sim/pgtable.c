@@ -35,7 +35,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "util/alloc.h"
 #include "pgtable.h"
 
 #define ALL_PGSIZES (SIM_PT_SZ_4K | SIM_PT_SZ_2M | SIM_PT_SZ_1G)

@@ -82,7 +82,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../alloc.h"
+#include "util/alloc.h"
 #include "profile.h"
 
 #define BIT64(n)		(1ULL << (n))

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "sim-private.h"
-#include "../../fault-private.h"
+#include "core/fault-private.h"
 
 #define X(v) ((unsigned long long)(v))
 

@@ -4,9 +4,9 @@
 
 #include <stdio.h>
 
-#include "../backend.h"
-#include "../../dev-private.h"
-#include "../../hwpt-private.h"
+#include "backend/backend.h"
+#include "core/dev-private.h"
+#include "core/hwpt-private.h"
 #include "iotlb.h"
 #include "pgtable.h"
 #include "profile.h"

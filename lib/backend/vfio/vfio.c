@@ -35,9 +35,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../iommufd/iommufd-private.h"
-#include "../../hwpt-private.h"
-#include "../../host-scan.h"
+#include "backend/iommufd/iommufd-private.h"
+#include "core/hwpt-private.h"
+#include "linux/host-scan.h"
 
 #define X(v) ((unsigned long long)(v))
 

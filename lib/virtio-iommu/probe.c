@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "viommu-private.h"
+#include "private.h"
 
 #define X(v) ((unsigned long long)(v))
 

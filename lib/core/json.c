@@ -12,10 +12,10 @@
 
 #include <jansson.h>
 
-#include "caps-json.h"
+#include "caps/caps-json.h"
 #include "dev-private.h"
 #include "ioas-private.h"
-#include "pasid-alloc.h"
+#include "util/pasid-alloc.h"
 #include "set-private.h"
 #include "hwpt-private.h"
 #include "fault-private.h"

@@ -23,7 +23,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
-#include "private.h"
+#include "core/private.h"
 
 /* The multicast group the kernel sends uevents to (udev uses group 2). */
 #define UEVENT_GROUP_KERNEL 1

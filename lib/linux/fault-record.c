@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "private.h"
+#include "core/private.h"
 
 #define PGFAULT_SIZE 40
 #define PGF_PASID_VALID 0x1u

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "viommu-private.h"
+#include "private.h"
 
 #define VI_EV_CAP_MAX (1u << 17) /* records of one read: above any queue depth */
 

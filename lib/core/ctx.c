@@ -12,7 +12,7 @@
 #include "private.h"
 #include "backend/backend.h"
 #include "dev-private.h"
-#include "pasid-alloc.h"
+#include "util/pasid-alloc.h"
 #include "fault-private.h"
 
 IOASID_EXPORT const char *ioasid_version(void)

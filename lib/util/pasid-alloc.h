@@ -2,7 +2,7 @@
 /*
  * pasid-alloc: the PASID space of one context, and who holds each PASID.
  *
- * Private to libioasid; lib/set.c builds the public set/PASID calls on it
+ * Private to libioasid; lib/core/set.c builds the public set/PASID calls on it
  * (quotas, locking and messages are its business, not ours).
  *
  * A space of width W holds PASIDs 1 .. 2^W - 1 (W = 0..20). PASID 0 is

@@ -15,7 +15,7 @@
 #include "set-private.h"
 #include "hwpt-private.h"
 #include "fault-private.h"
-#include "pasid-alloc.h"
+#include "util/pasid-alloc.h"
 #include "backend/backend.h"
 
 #define X(v) ((unsigned long long)(v))

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "host-scan.h"
-#include "private.h"
+#include "core/private.h"
 
 /* Longest relative path we build: "<bdf>/iommu/device/driver". */
 #define REL_MAX 128

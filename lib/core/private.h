@@ -13,7 +13,7 @@
 
 #include <ioasid/ioasid.h>
 
-#include "alloc.h"
+#include "util/alloc.h"
 
 struct ioasid_backend_ops;
 struct ioasid_obj;

@@ -3,7 +3,7 @@
 #define IOASID_IOAS_PRIVATE_H
 
 #include "private.h"
-#include "iova-tree.h"
+#include "util/iova-tree.h"
 
 /* Who put a reserved region there. */
 enum resv_kind {

@@ -15,7 +15,7 @@
 
 #include <ioasid/virtio-iommu.h>
 
-#include "private.h"
+#include "core/private.h"
 
 /* ---- little-endian loads and stores: the wire is LE on every host ---- */
 

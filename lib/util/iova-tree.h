@@ -106,5 +106,5 @@ size_t iova_tree_heap_bytes(const struct iova_tree *t);
  */
 bool iova_tree_check(const struct iova_tree *t);
 
-/* Allocations go through ioasid_malloc() and friends (lib/alloc.h). */
+/* Allocations go through ioasid_malloc() and friends (lib/util/alloc.h). */
 #endif

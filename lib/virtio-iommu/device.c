@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "viommu-private.h"
+#include "private.h"
 
 #define S_OK     IOASID_VIRTIO_IOMMU_S_OK
 #define S_IOERR  IOASID_VIRTIO_IOMMU_S_IOERR

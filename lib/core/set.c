@@ -12,7 +12,7 @@
 
 #include "set-private.h"
 #include "ioas-private.h"
-#include "pasid-alloc.h"
+#include "util/pasid-alloc.h"
 #include "backend/backend.h"
 #include "dev-private.h"
 

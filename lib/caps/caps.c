@@ -26,7 +26,7 @@
 
 #include <ioasid/caps.h>
 
-#include "alloc.h"
+#include "util/alloc.h"
 
 #define CAP_HDR_SIZE ((uint32_t)sizeof(struct ioasid_cap_header))
 #define INFO_HDR_SIZE ((uint32_t)sizeof(struct ioasid_info_hdr))
