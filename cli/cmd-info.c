@@ -93,18 +93,18 @@ static const char *source_name(uint32_t src, char *buf, size_t len)
  * array (*ret, NULL when there are none). Return: 0 or the parser's errno.
  */
 static int get_array(const void *buf, size_t len, uint16_t id, size_t elem,
-		     void **ret, uint32_t *count, char *err, size_t errlen)
+		     void **ret, uint32_t *count)
 {
 	void *out;
 	int rc;
 
 	*ret = NULL;
 	*count = 0;
-	rc = ioasid_caps_get_array(buf, len, 0, id, NULL, 0, count, err, errlen);
+	rc = ioasid_caps_get_array(buf, len, 0, id, NULL, 0, count);
 	if (rc || !*count)
 		return rc;
 	out = xcalloc(*count, elem);
-	rc = ioasid_caps_get_array(buf, len, 0, id, out, *count, count, err, errlen);
+	rc = ioasid_caps_get_array(buf, len, 0, id, out, *count, count);
 	if (rc) {
 		free(out);
 		*count = 0;
@@ -252,7 +252,7 @@ static int print_chain(const void *buf, size_t len)
 {
 	struct ioasid_cap_header h;
 	struct table *t = table_new();
-	char err[256] = "", words[1024], src[32];
+	char words[1024], src[32];
 	uint32_t off, count, i;
 	int rc;
 
@@ -261,15 +261,15 @@ static int print_chain(const void *buf, size_t len)
 	table_column(t, "SOURCE", TABLE_LEFT);
 
 	/* generic caps first, in a fixed order, whatever the chain's order */
-	for (rc = ioasid_caps_first(buf, len, 0, &off, &h, err, sizeof(err)); !rc;
-	     rc = ioasid_caps_next(buf, len, 0, off, &off, &h, err, sizeof(err))) {
+	for (rc = ioasid_caps_first(buf, len, 0, &off, &h); !rc;
+	     rc = ioasid_caps_next(buf, len, 0, off, &off, &h)) {
 		const char *s = source_name(h.source, src, sizeof(src));
 
 		switch (h.id) {
 		case IOASID_CAP_PAGE_SIZES: {
 			struct ioasid_cap_page_sizes c;
 
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL, err, sizeof(err)))
+			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
 				goto bad;
 			row_words(t, "page sizes", cli_pgsizes_str(c.bitmap, words, sizeof(words)), s);
 			break;
@@ -277,7 +277,7 @@ static int print_chain(const void *buf, size_t len)
 		case IOASID_CAP_ADDR_WIDTH: {
 			struct ioasid_cap_addr_width c;
 
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL, err, sizeof(err)))
+			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
 				goto bad;
 			table_cell(t, "input width");
 			table_cellf(t, "%u bits", c.input_bits);
@@ -290,7 +290,7 @@ static int print_chain(const void *buf, size_t len)
 		case IOASID_CAP_PASID: {
 			struct ioasid_cap_pasid c;
 
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL, err, sizeof(err)))
+			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
 				goto bad;
 			table_cell(t, "PASID width");
 			if (c.width)
@@ -303,8 +303,7 @@ static int print_chain(const void *buf, size_t len)
 		case IOASID_CAP_IOVA_RANGES: {
 			struct ioasid_cap_iova_range *rg;
 
-			if (get_array(buf, len, h.id, sizeof(*rg), (void **)&rg, &count, err,
-				      sizeof(err)))
+			if (get_array(buf, len, h.id, sizeof(*rg), (void **)&rg, &count))
 				goto bad;
 			if (!count) {
 				table_cell(t, "IOVA ranges");
@@ -323,8 +322,7 @@ static int print_chain(const void *buf, size_t len)
 			struct ioasid_cap_resv_region *rr;
 			const char *tn;
 
-			if (get_array(buf, len, h.id, sizeof(*rr), (void **)&rr, &count, err,
-				      sizeof(err)))
+			if (get_array(buf, len, h.id, sizeof(*rr), (void **)&rr, &count))
 				goto bad;
 			if (!count) {
 				table_cell(t, "reserved");
@@ -348,7 +346,7 @@ static int print_chain(const void *buf, size_t len)
 		case IOASID_CAP_FEATURES: {
 			struct ioasid_cap_features c;
 
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL, err, sizeof(err)))
+			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
 				goto bad;
 			bit_names(IOASID_CAP_FEATURES, c.features, words, sizeof(words));
 			row_words(t, "features", words, s);
@@ -370,8 +368,8 @@ static int print_chain(const void *buf, size_t len)
 	table_free(t);
 
 	/* then every vendor cap, and whatever this ioasidctl does not know */
-	for (rc = ioasid_caps_first(buf, len, 0, &off, &h, err, sizeof(err)); !rc;
-	     rc = ioasid_caps_next(buf, len, 0, off, &off, &h, err, sizeof(err))) {
+	for (rc = ioasid_caps_first(buf, len, 0, &off, &h); !rc;
+	     rc = ioasid_caps_next(buf, len, 0, off, &off, &h)) {
 		const char *name = ioasid_cap_id_name(h.id);
 		union {
 			struct ioasid_cap_vtd vtd;
@@ -392,7 +390,7 @@ static int print_chain(const void *buf, size_t len)
 		case IOASID_CAP_SMMUV3:
 		case IOASID_CAP_AMD:
 		case IOASID_CAP_VIRTIO_IOMMU:
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL, err, sizeof(err)))
+			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
 				goto bad_nofree;
 			printf("\n%s (version %u, %s)\n", name, h.version,
 			       source_name(h.source, src, sizeof(src)));
@@ -417,14 +415,14 @@ static int print_chain(const void *buf, size_t len)
 bad:
 	table_free(t);
 bad_nofree:
-	cli_err("info: malformed capability chain: %s", *err ? err : "(no message)");
+	cli_err("info: malformed capability chain: %s", ioasid_last_errmsg());
 	return CLI_EXIT_FAIL;
 }
 
 /* ------------------------------------------------------------------------ */
 /* The summary for the scenario's dev_info                                  */
 
-json_t *caps_summary_json(const void *buf, size_t len, char *err, size_t errlen)
+json_t *caps_summary_json(const void *buf, size_t len)
 {
 	struct ioasid_cap_header h;
 	json_t *o = json_object(), *list;
@@ -433,13 +431,13 @@ json_t *caps_summary_json(const void *buf, size_t len, char *err, size_t errlen)
 	char one[32];
 	int rc;
 
-	for (rc = ioasid_caps_first(buf, len, 0, &off, &h, err, errlen); !rc;
-	     rc = ioasid_caps_next(buf, len, 0, off, &off, &h, err, errlen)) {
+	for (rc = ioasid_caps_first(buf, len, 0, &off, &h); !rc;
+	     rc = ioasid_caps_next(buf, len, 0, off, &off, &h)) {
 		switch (h.id) {
 		case IOASID_CAP_PAGE_SIZES: {
 			struct ioasid_cap_page_sizes c;
 
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL, err, errlen))
+			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
 				goto bad;
 			list = json_array();
 			for (b = 0; b < 64; b++)
@@ -452,7 +450,7 @@ json_t *caps_summary_json(const void *buf, size_t len, char *err, size_t errlen)
 		case IOASID_CAP_ADDR_WIDTH: {
 			struct ioasid_cap_addr_width c;
 
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL, err, errlen))
+			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
 				goto bad;
 			json_object_set_new(o, "input_bits", json_integer(c.input_bits));
 			json_object_set_new(o, "output_bits", json_integer(c.output_bits));
@@ -461,7 +459,7 @@ json_t *caps_summary_json(const void *buf, size_t len, char *err, size_t errlen)
 		case IOASID_CAP_PASID: {
 			struct ioasid_cap_pasid c;
 
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL, err, errlen))
+			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
 				goto bad;
 			json_object_set_new(o, "pasid_width", json_integer(c.width));
 			break;
@@ -469,8 +467,7 @@ json_t *caps_summary_json(const void *buf, size_t len, char *err, size_t errlen)
 		case IOASID_CAP_IOVA_RANGES: {
 			struct ioasid_cap_iova_range *rg;
 
-			if (get_array(buf, len, h.id, sizeof(*rg), (void **)&rg, &count, err,
-				      errlen))
+			if (get_array(buf, len, h.id, sizeof(*rg), (void **)&rg, &count))
 				goto bad;
 			list = json_array();
 			for (i = 0; rg && i < count; i++)
@@ -484,8 +481,7 @@ json_t *caps_summary_json(const void *buf, size_t len, char *err, size_t errlen)
 			struct ioasid_cap_resv_region *rr;
 			const char *tn;
 
-			if (get_array(buf, len, h.id, sizeof(*rr), (void **)&rr, &count, err,
-				      errlen))
+			if (get_array(buf, len, h.id, sizeof(*rr), (void **)&rr, &count))
 				goto bad;
 			list = json_array();
 			for (i = 0; rr && i < count; i++) {
@@ -502,7 +498,7 @@ json_t *caps_summary_json(const void *buf, size_t len, char *err, size_t errlen)
 			struct ioasid_cap_features c;
 			const char *n;
 
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL, err, errlen))
+			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
 				goto bad;
 			list = json_array();
 			for (b = 0; b < 64; b++) {

@@ -274,7 +274,7 @@ static int uevents_ready(struct monitor *m, void *data)
 static int monitor_host(struct monitor *m, int sigfd, int64_t deadline)
 {
 	struct ioasid_monitor *mon = NULL;
-	int err, rc;
+	int err, rc, fd = -1;
 
 	err = ioasid_monitor_open(&mon);
 	if (err) {
@@ -283,7 +283,8 @@ static int monitor_host(struct monitor *m, int sigfd, int64_t deadline)
 		return err == -ENOMEM ? CLI_EXIT_FAIL : CLI_EXIT_UNAVAIL;
 	}
 	print_header(m);
-	rc = wait_loop(m, sigfd, ioasid_monitor_fd(mon), deadline, uevents_ready, mon);
+	ioasid_monitor_fd(mon, &fd);
+	rc = wait_loop(m, sigfd, fd, deadline, uevents_ready, mon);
 	ioasid_monitor_close(mon);
 	return rc;
 }

@@ -113,6 +113,6 @@ const char *cli_size_str(uint64_t size, char *buf, size_t len);
  * Capability chain helpers shared by `info` and the scenario's `dev_info`
  * (cmd-info.c): a summary object of the generic capabilities.
  */
-json_t *caps_summary_json(const void *buf, size_t len, char *err, size_t errlen);
+json_t *caps_summary_json(const void *buf, size_t len);
 
 #endif /* IOASIDCTL_H */

@@ -38,7 +38,7 @@ enum label_kind {
 	K_HWPT = 1u << 5,
 	K_QUEUE = 1u << 6, /* a fault queue */
 	K_DMA = 1u << 7,   /* a DMA request that waits for a page response */
-	K_VIOMMU = 1u << 8, /* a virtio-iommu device back-end (no library id) */
+	K_VIRTIO_IOMMU = 1u << 8, /* a virtio-iommu device back-end (no library id) */
 };
 /* library objects with an id */
 #define K_OBJECT (K_IOAS | K_SET | K_DEV | K_HWPT | K_QUEUE)
@@ -103,7 +103,7 @@ struct label {
 	struct mem *mem; /* K_BUFFER */
 	uint64_t cookie; /* K_QUEUE: the last page request group read from it */
 	struct dma_req *dma; /* K_DMA */
-	struct ioasid_viommu *viommu; /* K_VIOMMU */
+	struct ioasid_virtio_iommu *virtio_iommu; /* K_VIRTIO_IOMMU */
 };
 
 /*
@@ -166,8 +166,8 @@ struct scenario {
 	struct dma_req **dmas; /* requests that waited (their memory) */
 	size_t nr_dmas;
 	uint64_t now_ns;       /* the fault timeouts' clock (clock_advance) */
-	struct ioasid_viommu **viommus; /* freed at the end of scenario_run() */
-	size_t nr_viommus;
+	struct ioasid_virtio_iommu **virtio_iommus; /* freed at the end of scenario_run() */
+	size_t nr_virtio_iommus;
 };
 
 struct loader {
@@ -251,7 +251,7 @@ static const char *kind_name(unsigned int kind)
 	case K_HWPT: return "hwpt";
 	case K_QUEUE: return "queue";
 	case K_DMA: return "dma";
-	case K_VIOMMU: return "viommu";
+	case K_VIRTIO_IOMMU: return "virtio_iommu";
 	default: return "object";
 	}
 }
@@ -1028,7 +1028,7 @@ void scenario_free(struct scenario *sc)
 		free(sc->dmas[i]);
 	}
 	free(sc->dmas);
-	free(sc->viommus); /* the objects went with scenario_run() */
+	free(sc->virtio_iommus); /* the objects went with scenario_run() */
 	for (i = 0; i < sc->nr_steps; i++) {
 		struct step *s = &sc->steps[i];
 
@@ -1422,7 +1422,7 @@ HANDLER(op_ioas_destroy)
 
 HANDLER(op_destroy)
 {
-	int err = ioasid_ctx_destroy(r->ctx, obj_id(s, "object"));
+	int err = ioasid_obj_destroy(r->ctx, obj_id(s, "object"));
 
 	if (!err)
 		label_kill(s, "object");
@@ -1678,13 +1678,13 @@ HANDLER(op_pinned_limit)
 /* ------------------------------------------------------------------------ */
 /* Op handlers: sets and PASIDs                                             */
 
-HANDLER(op_set_new)
+HANDLER(op_set_alloc)
 {
-	IOASID_OPTS(ioasid_set_opts, o, .owner = num(s, "owner", 0),
+	struct ioasid_set_opts o = { .sz = sizeof(struct ioasid_set_opts), .owner = num(s, "owner", 0),
 		    .max_pasids = (uint32_t)num(s, "max_pasids", 0),
-		    .max_ioas = (uint32_t)num(s, "max_ioas", 0));
+		    .max_ioas = (uint32_t)num(s, "max_ioas", 0) };
 	uint32_t id;
-	int err = ioasid_set_new(r->ctx, &o, &id);
+	int err = ioasid_set_alloc(r->ctx, &o, &id);
 
 	if (!err)
 		label_set_id(s, id);
@@ -1803,7 +1803,6 @@ HANDLER(op_dev_unbind)
 
 HANDLER(op_dev_info)
 {
-	char err_msg[256] = "";
 	size_t len = 0, got;
 	void *buf;
 	json_t *sum;
@@ -1818,11 +1817,11 @@ HANDLER(op_dev_info)
 		free(buf);
 		return err;
 	}
-	sum = caps_summary_json(buf, got < len ? got : len, err_msg, sizeof(err_msg));
+	sum = caps_summary_json(buf, got < len ? got : len);
 	free(buf);
 	if (!sum)
 		return harness_err(r, -EINVAL, "the device's capability chain is malformed: %s",
-				   err_msg);
+				   ioasid_last_errmsg());
 	json_object_update(value, sum);
 	json_decref(sum);
 	return 0;
@@ -1875,15 +1874,14 @@ HANDLER(op_detach)
 HANDLER(op_dev_add)
 {
 	const struct argval *resv = arg(s, "reserved");
-	IOASID_OPTS(ioasid_sim_dev_desc, d,
-		    .name = arg(s, "name")->s,
+	struct ioasid_sim_dev_desc d = { .sz = sizeof(struct ioasid_sim_dev_desc), .name = arg(s, "name")->s,
 		    .bdf = arg(s, "bdf")->s,
 		    /* 4K, 2M and 1G unless told: what an x86 device usually gets */
 		    .pgsize_bitmap = num(s, "page_sizes", UINT64_C(0x40201000)),
 		    .pasid_width = (uint32_t)num(s, "pasid_width", 0),
 		    .flags = (num(s, "pri", 0) ? IOASID_SIM_DEV_PRI : 0) |
 			     (num(s, "ats", 0) ? IOASID_SIM_DEV_ATS : 0),
-		    .resv = resv->arr, .nr_resv = (uint32_t)resv->n);
+		    .resv = resv->arr, .nr_resv = (uint32_t)resv->n };
 
 	return ioasid_sim_dev_add(r->ctx, &d);
 }
@@ -2007,8 +2005,8 @@ static uint32_t pt_id(const struct step *s)
 
 static int attach_common(struct run *r, const struct step *s, bool replace)
 {
-	IOASID_OPTS(ioasid_attach_opts, o, .set = obj_id(s, "set"),
-		    .fault_queue = opt_obj_id(s, "queue"));
+	struct ioasid_attach_opts o = { .sz = sizeof(struct ioasid_attach_opts), .set = obj_id(s, "set"),
+		    .fault_queue = opt_obj_id(s, "queue") };
 
 	if (replace)
 		return ioasid_dev_replace(r->ctx, obj_id(s, "dev"), pasid_arg(s, "pasid"),
@@ -2034,11 +2032,11 @@ HANDLER(op_hwpt_alloc)
 
 	if (has(s, "queue"))
 		flags |= IOASID_HWPT_FAULT_ID_VALID;
-	IOASID_OPTS(ioasid_hwpt_opts, o, .flags = flags,
+	struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .flags = flags,
 		    .type = (uint32_t)num(s, "type", IOASID_HWPT_PAGING),
 		    .data = s1->arr,
 		    .data_len = s1->present ? (uint32_t)sizeof(struct ioasid_hwpt_vtd_s1) : 0,
-		    .fault_queue = opt_obj_id(s, "queue"));
+		    .fault_queue = opt_obj_id(s, "queue") };
 	err = ioasid_hwpt_alloc(r->ctx, obj_id(s, "dev"), pt_id(s), &o, &id);
 	if (!err)
 		label_set_id(s, id);
@@ -2434,13 +2432,13 @@ static json_t *fault_json(const struct scenario *sc, const struct ioasid_fault *
 	return o;
 }
 
-HANDLER(op_fault_queue_new)
+HANDLER(op_fault_queue_alloc)
 {
-	IOASID_OPTS(ioasid_fault_queue_opts, o, .set = obj_id(s, "set"),
+	struct ioasid_fault_queue_opts o = { .sz = sizeof(struct ioasid_fault_queue_opts), .set = obj_id(s, "set"),
 		    .depth = (uint32_t)num(s, "depth", 0),
-		    .timeout_ns = num(s, "timeout_ns", 0));
+		    .timeout_ns = num(s, "timeout_ns", 0) };
 	uint32_t id;
-	int err = ioasid_fault_queue_new(r->ctx, &o, &id);
+	int err = ioasid_fault_queue_alloc(r->ctx, &o, &id);
 
 	if (!err)
 		label_set_id(s, id);
@@ -2990,10 +2988,10 @@ static int check_fault_respond(struct loader *l, struct step *s)
 /* Op handlers and checks: the virtio-iommu device back-end                 */
 
 /* viommu_new "features": what the device offers beyond the spec's basics */
-static const struct name_val viommu_ext_names[] = {
-	{ "page_size_mask", IOASID_VIOMMU_EXT_PGSIZE_MASK },
-	{ "ext_faults", IOASID_VIOMMU_EXT_FAULT },
-	{ "mmio", IOASID_VIOMMU_MMIO },
+static const struct name_val virtio_iommu_ext_names[] = {
+	{ "page_size_mask", IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK },
+	{ "ext_faults", IOASID_VIRTIO_IOMMU_EXT_FAULT },
+	{ "mmio", IOASID_VIRTIO_IOMMU_MMIO },
 	{ NULL, 0 },
 };
 
@@ -3133,34 +3131,34 @@ static json_t *name_json(const struct name_val *names, uint64_t v)
 	return json_integer((json_int_t)v);
 }
 
-/* The viommu a step names; NULL (and the harness's message) when its step failed. */
-static struct ioasid_viommu *viommu_of(struct run *r, const struct step *s)
+/* The virtio-iommu a step names; NULL (and the harness's message) when its step failed. */
+static struct ioasid_virtio_iommu *virtio_iommu_of(struct run *r, const struct step *s)
 {
-	const struct label *lb = arg(s, "viommu")->label;
+	const struct label *lb = arg(s, "virtio_iommu")->label;
 
-	if (lb->live && lb->viommu)
-		return lb->viommu;
-	harness_err(r, -ENOENT, "viommu %s was not made (steps[%zu] failed)", lb->name, lb->step);
+	if (lb->live && lb->virtio_iommu)
+		return lb->virtio_iommu;
+	harness_err(r, -ENOENT, "virtio_iommu %s was not made (steps[%zu] failed)", lb->name, lb->step);
 	return NULL;
 }
 
-HANDLER(op_viommu_new)
+HANDLER(op_virtio_iommu_new)
 {
 	const struct argval *mem = arg(s, "memory");
 	const struct vmem_item *it = mem->arr;
-	struct ioasid_viommu_mem *tab = NULL;
-	struct ioasid_viommu *v = NULL;
+	struct ioasid_virtio_iommu_mem *tab = NULL;
+	struct ioasid_virtio_iommu *v = NULL;
 	uint32_t flags = (uint32_t)num(s, "features", 0);
 	struct scenario *sc = r->sc;
 	size_t i;
 	int err;
 
 	if (num(s, "boot_bypass", 0))
-		flags |= IOASID_VIOMMU_BOOT_BYPASS;
+		flags |= IOASID_VIRTIO_IOMMU_BOOT_BYPASS;
 	if (has(s, "domain_start") || has(s, "domain_end"))
-		flags |= IOASID_VIOMMU_DOMAIN_RANGE;
+		flags |= IOASID_VIRTIO_IOMMU_DOMAIN_RANGE;
 	if (has(s, "input_start") || has(s, "input_end"))
-		flags |= IOASID_VIOMMU_INPUT_RANGE;
+		flags |= IOASID_VIRTIO_IOMMU_INPUT_RANGE;
 	if (mem->n)
 		tab = xcalloc(mem->n, sizeof(*tab));
 	for (i = 0; i < mem->n; i++) {
@@ -3172,10 +3170,10 @@ HANDLER(op_viommu_new)
 		tab[i].gpa = it[i].gpa;
 		tab[i].size = it[i].size;
 		tab[i].hva = it[i].buf->mem->va + it[i].off;
-		tab[i].flags = it[i].mmio ? IOASID_VIOMMU_MEM_MMIO : 0;
+		tab[i].flags = it[i].mmio ? IOASID_VIRTIO_IOMMU_MEM_MMIO : 0;
 	}
 	{
-		IOASID_OPTS(ioasid_viommu_opts, o, .flags = flags, .set = opt_obj_id(s, "set"),
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .flags = flags, .set = opt_obj_id(s, "set"),
 			    .mem = tab, .nr_mem = (uint32_t)mem->n,
 			    .bypass_ioas = opt_obj_id(s, "bypass_ioas"),
 			    .page_size_mask = num(s, "page_size_mask", 0),
@@ -3185,28 +3183,28 @@ HANDLER(op_viommu_new)
 			    .domain_end = (uint32_t)num(s, "domain_end", UINT32_MAX),
 			    .probe_size = (uint32_t)num(s, "probe_size", 0),
 			    .fault_depth = (uint32_t)num(s, "fault_depth", 0),
-			    .fault_timeout_ns = num(s, "fault_timeout_ns", 0));
+			    .fault_timeout_ns = num(s, "fault_timeout_ns", 0) };
 
-		err = ioasid_viommu_new(r->ctx, &o, &v);
+		err = ioasid_virtio_iommu_new(r->ctx, &o, &v);
 	}
 	free(tab); /* the library copies the table */
 	if (err)
 		return err;
-	sc->viommus = xrealloc(sc->viommus, (sc->nr_viommus + 1) * sizeof(*sc->viommus));
-	sc->viommus[sc->nr_viommus++] = v;
+	sc->virtio_iommus = xrealloc(sc->virtio_iommus, (sc->nr_virtio_iommus + 1) * sizeof(*sc->virtio_iommus));
+	sc->virtio_iommus[sc->nr_virtio_iommus++] = v;
 	if (s->as) {
-		s->as->viommu = v;
+		s->as->virtio_iommu = v;
 		s->as->live = true;
 	}
 	return 0;
 }
 
-HANDLER(op_viommu_endpoint_add)
+HANDLER(op_virtio_iommu_endpoint_add)
 {
 	const struct argval *resv = arg(s, "reserved");
 	const struct ioasid_sim_resv *rv = resv->arr;
-	struct ioasid_viommu *v = viommu_of(r, s);
-	struct ioasid_viommu_resv_mem *extra;
+	struct ioasid_virtio_iommu *v = virtio_iommu_of(r, s);
+	struct ioasid_virtio_iommu_resv_mem *extra;
 	size_t i;
 	int err;
 
@@ -3222,37 +3220,37 @@ HANDLER(op_viommu_endpoint_add)
 				   IOASID_VIRTIO_IOMMU_RESV_MEM_T_RESERVED;
 	}
 	{
-		IOASID_OPTS(ioasid_viommu_endpoint_opts, o, .resv = extra,
-			    .nr_resv = (uint32_t)resv->n);
+		struct ioasid_virtio_iommu_endpoint_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_endpoint_opts), .resv = extra,
+			    .nr_resv = (uint32_t)resv->n };
 
-		err = ioasid_viommu_endpoint_add(v, (uint32_t)num(s, "endpoint", 0),
+		err = ioasid_virtio_iommu_endpoint_add(v, (uint32_t)num(s, "endpoint", 0),
 						 obj_id(s, "dev"), &o);
 	}
 	free(extra);
 	return err;
 }
 
-HANDLER(op_viommu_endpoint_del)
+HANDLER(op_virtio_iommu_endpoint_del)
 {
-	struct ioasid_viommu *v = viommu_of(r, s);
+	struct ioasid_virtio_iommu *v = virtio_iommu_of(r, s);
 
 	if (!v)
 		return -ENOENT;
-	return ioasid_viommu_endpoint_del(v, (uint32_t)num(s, "endpoint", 0));
+	return ioasid_virtio_iommu_endpoint_del(v, (uint32_t)num(s, "endpoint", 0));
 }
 
-HANDLER(op_viommu_features)
+HANDLER(op_virtio_iommu_features)
 {
-	struct ioasid_viommu *v = viommu_of(r, s);
+	struct ioasid_virtio_iommu *v = virtio_iommu_of(r, s);
 	uint64_t offered, driver;
 	int err;
 
 	if (!v)
 		return -ENOENT;
-	offered = ioasid_viommu_device_features(v);
+	offered = ioasid_virtio_iommu_device_features(v);
 	/* without "driver_features" the driver takes everything offered */
 	driver = num(s, "driver_features", offered);
-	err = ioasid_viommu_set_driver_features(v, driver);
+	err = ioasid_virtio_iommu_set_driver_features(v, driver);
 	if (err)
 		return err;
 	json_object_set_new(value, "device_features", bit_names_json(virtio_feature_names, offered));
@@ -3260,18 +3258,18 @@ HANDLER(op_viommu_features)
 	return 0;
 }
 
-HANDLER(op_viommu_config)
+HANDLER(op_virtio_iommu_config)
 {
-	struct ioasid_viommu *v = viommu_of(r, s);
+	struct ioasid_virtio_iommu *v = virtio_iommu_of(r, s);
 	uint8_t raw[IOASID_VIRTIO_IOMMU_CONFIG_SIZE];
-	struct ioasid_viommu_config c;
+	struct ioasid_virtio_iommu_config c;
 	int err;
 
 	if (!v)
 		return -ENOENT;
-	err = ioasid_viommu_config(v, &c);
+	err = ioasid_virtio_iommu_config(v, &c);
 	if (!err)
-		err = ioasid_viommu_config_read(v, 0, raw, sizeof(raw));
+		err = ioasid_virtio_iommu_config_read(v, 0, raw, sizeof(raw));
 	if (err)
 		return err;
 	json_object_set_new(value, "page_size_mask", json_hex(c.page_size_mask));
@@ -3307,13 +3305,12 @@ static struct iovec *iov_cut(uint8_t *base, size_t len, const struct argval *sp,
 	return iov;
 }
 
-/* PROBE properties, as a driver reads them (ioasid_viommu_probe_parse()). */
+/* PROBE properties, as a driver reads them (ioasid_virtio_iommu_probe_parse()). */
 static json_t *probe_props_json(const uint8_t *p, size_t len)
 {
-	struct ioasid_viommu_probe_props pp = { 0 };
-	struct ioasid_viommu_resv_mem *resv;
+	struct ioasid_virtio_iommu_probe_props pp = { 0 };
+	struct ioasid_virtio_iommu_resv_mem *resv;
 	json_t *o = json_object(), *list;
-	char msg[256] = "";
 	uint32_t i;
 	int err;
 
@@ -3321,12 +3318,12 @@ static json_t *probe_props_json(const uint8_t *p, size_t len)
 	pp.max_resv = (uint32_t)(len / IOASID_VIRTIO_IOMMU_PROP_RESV_MEM_SIZE + 1);
 	resv = xcalloc(pp.max_resv, sizeof(*resv));
 	pp.resv = resv;
-	err = ioasid_viommu_probe_parse(p, len, &pp, msg, sizeof(msg));
+	err = ioasid_virtio_iommu_probe_parse(p, len, &pp);
 	if (err) {
 		char ebuf[16];
 
 		json_object_set_new(o, "error", json_string(result_name(err, ebuf, sizeof(ebuf))));
-		json_object_set_new(o, "message", json_string(msg));
+		json_object_set_new(o, "message", json_string(ioasid_last_errmsg()));
 		free(resv);
 		return o;
 	}
@@ -3347,13 +3344,13 @@ static json_t *probe_props_json(const uint8_t *p, size_t len)
 	return o;
 }
 
-HANDLER(op_viommu_request)
+HANDLER(op_virtio_iommu_request)
 {
-	struct ioasid_viommu *v = viommu_of(r, s);
+	struct ioasid_virtio_iommu *v = virtio_iommu_of(r, s);
 	const struct argval *rq = arg(s, "request"), *wsp = arg(s, "writable_split");
 	const uint64_t *wpt = wsp->arr;
 	const uint8_t *req = rq->arr;
-	struct ioasid_viommu_config c;
+	struct ioasid_virtio_iommu_config c;
 	struct iovec *rd, *wr;
 	unsigned int nr_rd, nr_wr;
 	size_t wlen, used = 0, i;
@@ -3364,7 +3361,7 @@ HANDLER(op_viommu_request)
 
 	if (!v)
 		return -ENOENT;
-	err = ioasid_viommu_config(v, &c);
+	err = ioasid_virtio_iommu_config(v, &c);
 	if (err)
 		return err;
 	probe = req[0] == IOASID_VIRTIO_IOMMU_T_PROBE;
@@ -3379,7 +3376,7 @@ HANDLER(op_viommu_request)
 	wbuf = xcalloc(1, wlen ? wlen : 1);
 	rd = iov_cut((uint8_t *)rq->arr, rq->n, arg(s, "split"), &nr_rd);
 	wr = iov_cut(wbuf, wlen, wsp, &nr_wr);
-	err = ioasid_viommu_request(v, rd, nr_rd, wr, nr_wr, &used);
+	err = ioasid_virtio_iommu_request(v, rd, nr_rd, wr, nr_wr, &used);
 	free(rd);
 	free(wr);
 	if (err) {
@@ -3388,7 +3385,7 @@ HANDLER(op_viommu_request)
 	}
 	if (used >= IOASID_VIRTIO_IOMMU_TAIL_SIZE) {
 		status = wbuf[used - IOASID_VIRTIO_IOMMU_TAIL_SIZE];
-		sn = ioasid_viommu_status_name(status);
+		sn = ioasid_virtio_iommu_status_name(status);
 		json_object_set_new(value, "status", sn ? json_string(sn) : json_integer(status));
 		json_object_set_new(value, "used", json_integer((json_int_t)used));
 		json_object_set_new(value, "tail", hex_bytes_json(wbuf + used - IOASID_VIRTIO_IOMMU_TAIL_SIZE,
@@ -3404,9 +3401,9 @@ HANDLER(op_viommu_request)
 	return 0;
 }
 
-HANDLER(op_viommu_event)
+HANDLER(op_virtio_iommu_event)
 {
-	struct ioasid_viommu *v = viommu_of(r, s);
+	struct ioasid_virtio_iommu *v = virtio_iommu_of(r, s);
 	size_t len = num(s, "size", IOASID_VIRTIO_IOMMU_FAULT_EXT_SIZE), used = 0;
 	uint8_t *rec;
 	uint32_t flags;
@@ -3416,7 +3413,7 @@ HANDLER(op_viommu_event)
 	if (!v)
 		return -ENOENT;
 	rec = xcalloc(1, len ? len : 1);
-	err = ioasid_viommu_event_pop_buf(v, rec, len, &used);
+	err = ioasid_virtio_iommu_event_pop_buf(v, rec, len, &used);
 	if (err == -EAGAIN) {
 		json_object_set_new(value, "empty", json_true());
 		free(rec);
@@ -3446,7 +3443,7 @@ HANDLER(op_viommu_event)
 	return 0;
 }
 
-static int check_viommu_new(struct loader *l, struct step *s)
+static int check_virtio_iommu_new(struct loader *l, struct step *s)
 {
 	static const char *const known[] = { "gpa", "buffer", "offset", "size", "mmio", NULL };
 	struct argval *a = arg_mut(s, "memory");
@@ -3499,7 +3496,7 @@ static int check_viommu_new(struct loader *l, struct step *s)
 	return 0;
 }
 
-static int check_viommu_endpoint_add(struct loader *l, struct step *s)
+static int check_virtio_iommu_endpoint_add(struct loader *l, struct step *s)
 {
 	const struct argval *a = arg(s, "reserved");
 	const struct ioasid_sim_resv *rv = a->arr;
@@ -3755,7 +3752,7 @@ static int parse_request_hex(struct loader *l, struct argval *a)
 	return err;
 }
 
-static int check_viommu_request(struct loader *l, struct step *s)
+static int check_virtio_iommu_request(struct loader *l, struct step *s)
 {
 	struct argval *a = arg_mut(s, "request"), *wsp = arg_mut(s, "writable_split");
 	char show[80];
@@ -3808,7 +3805,7 @@ static int check_viommu_request(struct loader *l, struct step *s)
 #define ARG_HWPT A("hwpt", A_LABEL, .required = true, .kinds = K_HWPT)
 #define ARG_QUEUE A("queue", A_LABEL, .required = true, .kinds = K_QUEUE)
 #define ARG_DMA A("dma", A_LABEL, .required = true, .kinds = K_DMA)
-#define ARG_VIOMMU A("viommu", A_LABEL, .required = true, .kinds = K_VIOMMU)
+#define ARG_VIRTIO_IOMMU A("virtio_iommu", A_LABEL, .required = true, .kinds = K_VIRTIO_IOMMU)
 /* attach and replace: the IOAS or HWPT (one), the acting set, a fault queue */
 #define ARGS_ATTACH \
 	ARGS(ARG_DEV, ARG_PASID, A("ioas", A_LABEL, .kinds = K_IOAS), \
@@ -3862,9 +3859,9 @@ static const struct op_desc op_table[] = {
 	   ARGS_DMA(A("data", A_HEX), A("byte", A_NUM, .max = 255)),
 	   .makes = K_DMA, .check = check_dma),
 	OP("dump", op_dump, NO_ARGS),
-	OP("fault_queue_destroy", op_fault_queue_destroy, ARGS(ARG_QUEUE)),
-	OP("fault_queue_new", op_fault_queue_new,
+	OP("fault_queue_alloc", op_fault_queue_alloc,
 	   ARGS(ARG_SET, ARG_U32("depth"), A("timeout_ns", A_NUM)), .makes = K_QUEUE),
+	OP("fault_queue_destroy", op_fault_queue_destroy, ARGS(ARG_QUEUE)),
 	OP("fault_read", op_fault_read, ARGS(ARG_QUEUE, A("max", A_NUM, .max = 4096))),
 	OP("fault_respond", op_fault_respond,
 	   ARGS(ARG_QUEUE, A("cookie", A_JSON, .required = true),
@@ -3916,12 +3913,12 @@ static const struct op_desc op_table[] = {
 	OP("replace", op_replace, ARGS_ATTACH, .check = check_pt),
 	OP("reserve", op_reserve,
 	   ARGS(ARG_IOAS, ARG_ADDR_REQ("start"), ARG_ADDR_REQ("last"))),
+	OP("set_alloc", op_set_alloc,
+	   ARGS(ARG_ADDR("owner"), ARG_U32("max_pasids"), ARG_U32("max_ioas")),
+	   .makes = K_SET),
 	OP("set_destroy", op_set_destroy, ARGS(ARG_SET)),
 	OP("set_info", op_set_info, ARGS(ARG_SET)),
 	OP("set_ioas_alloc", op_set_ioas_alloc, ARGS(ARG_SET), .makes = K_IOAS),
-	OP("set_new", op_set_new,
-	   ARGS(ARG_ADDR("owner"), ARG_U32("max_pasids"), ARG_U32("max_ioas")),
-	   .makes = K_SET),
 	OP("stale_events", op_stale_events, NO_ARGS),
 	OP("stale_mode", op_stale_mode,
 	   ARGS(A("mode", A_ENUM, .required = true, .names = stale_mode_names,
@@ -3930,29 +3927,29 @@ static const struct op_desc op_table[] = {
 	   ARGS(ARG_IOAS, ARG_ADDR_REQ("iova"), ARG_ADDR_REQ("length"))),
 	OP("unreserve", op_unreserve,
 	   ARGS(ARG_IOAS, ARG_ADDR_REQ("start"), ARG_ADDR_REQ("last"))),
-	OP("viommu_config", op_viommu_config, ARGS(ARG_VIOMMU)),
-	OP("viommu_endpoint_add", op_viommu_endpoint_add,
-	   ARGS(ARG_VIOMMU, A("endpoint", A_NUM, .required = true, .max = UINT32_MAX), ARG_DEV,
+	OP("virtio_iommu_config", op_virtio_iommu_config, ARGS(ARG_VIRTIO_IOMMU)),
+	OP("virtio_iommu_endpoint_add", op_virtio_iommu_endpoint_add,
+	   ARGS(ARG_VIRTIO_IOMMU, A("endpoint", A_NUM, .required = true, .max = UINT32_MAX), ARG_DEV,
 		A("reserved", A_RESV)),
-	   .check = check_viommu_endpoint_add),
-	OP("viommu_endpoint_del", op_viommu_endpoint_del,
-	   ARGS(ARG_VIOMMU, A("endpoint", A_NUM, .required = true, .max = UINT32_MAX))),
-	OP("viommu_event", op_viommu_event, ARGS(ARG_VIOMMU, A("size", A_NUM, .max = 4096))),
-	OP("viommu_features", op_viommu_features,
-	   ARGS(ARG_VIOMMU, A("driver_features", A_FLAGS, .names = virtio_feature_names))),
-	OP("viommu_new", op_viommu_new,
+	   .check = check_virtio_iommu_endpoint_add),
+	OP("virtio_iommu_endpoint_del", op_virtio_iommu_endpoint_del,
+	   ARGS(ARG_VIRTIO_IOMMU, A("endpoint", A_NUM, .required = true, .max = UINT32_MAX))),
+	OP("virtio_iommu_event", op_virtio_iommu_event, ARGS(ARG_VIRTIO_IOMMU, A("size", A_NUM, .max = 4096))),
+	OP("virtio_iommu_features", op_virtio_iommu_features,
+	   ARGS(ARG_VIRTIO_IOMMU, A("driver_features", A_FLAGS, .names = virtio_feature_names))),
+	OP("virtio_iommu_new", op_virtio_iommu_new,
 	   ARGS(A("set", A_LABEL, .kinds = K_SET), A("memory", A_JSON),
-		A("features", A_FLAGS, .names = viommu_ext_names, .max = UINT32_MAX),
+		A("features", A_FLAGS, .names = virtio_iommu_ext_names, .max = UINT32_MAX),
 		ARG_BOOL("boot_bypass"), A("bypass_ioas", A_LABEL, .kinds = K_IOAS),
 		A("page_size_mask", A_PGSIZES), ARG_ADDR("input_start"), ARG_ADDR("input_end"),
 		ARG_U32("domain_start"), ARG_U32("domain_end"), ARG_U32("probe_size"),
 		ARG_U32("fault_depth"), A("fault_timeout_ns", A_NUM)),
-	   .makes = K_VIOMMU, .check = check_viommu_new),
-	OP("viommu_request", op_viommu_request,
-	   ARGS(ARG_VIOMMU, A("request", A_JSON, .required = true),
+	   .makes = K_VIRTIO_IOMMU, .check = check_virtio_iommu_new),
+	OP("virtio_iommu_request", op_virtio_iommu_request,
+	   ARGS(ARG_VIRTIO_IOMMU, A("request", A_JSON, .required = true),
 		A("writable", A_NUM, .max = VIOMMU_WRITABLE_MAX), A("split", A_JSON),
 		A("writable_split", A_JSON)),
-	   .check = check_viommu_request),
+	   .check = check_virtio_iommu_request),
 	OP("write", op_write,
 	   ARGS(ARG_BUFFER, ARG_ADDR("offset"), ARG_ADDR("length"),
 		A("byte", A_NUM, .max = 255), A("data", A_HEX)),
@@ -4324,12 +4321,12 @@ int scenario_run(struct scenario *sc, struct ioasid_ctx *ctx,
 	}
 	if (o->dump && o->output != SCENARIO_OUT_NONE)
 		print_dump(&r, stdout);
-	/* the viommus' objects live in @ctx, which the caller closes next */
-	for (i = 0; i < sc->nr_viommus; i++)
-		ioasid_viommu_free(sc->viommus[i]);
-	sc->nr_viommus = 0;
+	/* the virtio_iommus' objects live in @ctx, which the caller closes next */
+	for (i = 0; i < sc->nr_virtio_iommus; i++)
+		ioasid_virtio_iommu_free(sc->virtio_iommus[i]);
+	sc->nr_virtio_iommus = 0;
 	for (i = 0; i < sc->nr_labels; i++)
-		if (sc->labels[i]->kind == K_VIOMMU)
+		if (sc->labels[i]->kind == K_VIRTIO_IOMMU)
 			sc->labels[i]->live = false;
 	fflush(stdout);
 	return nr_failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;

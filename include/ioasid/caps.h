@@ -32,9 +32,9 @@
  *   -ENOENT    lookup miss, empty chain, end of chain.
  *   -ENOMEM    (builder) out of memory; the builder is left unchanged.
  *
- * Functions that take `char *err, size_t errlen` write a NUL-terminated
- * message there on failure (err may be NULL), naming the offset, the
- * capability id and the bad value.
+ * Every failed call leaves a message naming the offset, the capability id
+ * and the bad value as the thread's last error: read it with
+ * ioasid_last_errmsg() (ctx.h). These calls take no context.
  *
  * Threads: the parsing, decoding and naming functions keep no state and
  * may run concurrently, also on one buffer. A builder is not locked: one
@@ -47,6 +47,7 @@
 #include <stdint.h>
 
 #include <ioasid/common.h>
+#include <ioasid/ctx.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -446,8 +447,6 @@ IOASID_CAPS_ASSERT(offsetof(struct ioasid_cap_virtio_iommu, bypass) == 60, "bypa
  * @buf: the chain; any alignment
  * @len: bytes readable at @buf (may exceed the chain's total_size)
  * @flags: 0 or IOASID_CAPS_TOLERANT
- * @err: where to write a message on failure, or NULL
- * @errlen: size of @err
  *
  * Checks the header, walks every capability (linear time: each `next` must
  * lie at or past the end of the current capability) and checks the
@@ -459,8 +458,7 @@ IOASID_CAPS_ASSERT(offsetof(struct ioasid_cap_virtio_iommu, bypass) == 60, "bypa
  * as described at the top of this header.
  */
 IOASID_EXPORT int ioasid_caps_validate(const void *buf, size_t len,
-				       unsigned int flags, char *err,
-				       size_t errlen);
+				       unsigned int flags);
 
 /**
  * ioasid_caps_first() - locate the first capability
@@ -469,8 +467,6 @@ IOASID_EXPORT int ioasid_caps_validate(const void *buf, size_t len,
  * @flags: 0 or IOASID_CAPS_TOLERANT
  * @ret_off: the capability's offset
  * @ret_hdr: a copy of its header, or NULL
- * @err: message buffer, or NULL
- * @errlen: size of @err
  *
  * Checks the chain header and the returned capability (header, and the
  * content if its id is known).
@@ -480,8 +476,7 @@ IOASID_EXPORT int ioasid_caps_validate(const void *buf, size_t len,
  */
 IOASID_EXPORT int ioasid_caps_first(const void *buf, size_t len,
 				    unsigned int flags, uint32_t *ret_off,
-				    struct ioasid_cap_header *ret_hdr,
-				    char *err, size_t errlen);
+				    struct ioasid_cap_header *ret_hdr);
 
 /**
  * ioasid_caps_next() - locate the capability after the one at @off
@@ -492,8 +487,6 @@ IOASID_EXPORT int ioasid_caps_first(const void *buf, size_t len,
  *       previous ioasid_caps_next())
  * @ret_off: the next capability's offset
  * @ret_hdr: a copy of its header, or NULL
- * @err: message buffer, or NULL
- * @errlen: size of @err
  *
  * A `next` that does not lie at or past the end of the current capability
  * is refused, so iterating cannot loop.
@@ -504,8 +497,7 @@ IOASID_EXPORT int ioasid_caps_first(const void *buf, size_t len,
 IOASID_EXPORT int ioasid_caps_next(const void *buf, size_t len,
 				   unsigned int flags, uint32_t off,
 				   uint32_t *ret_off,
-				   struct ioasid_cap_header *ret_hdr,
-				   char *err, size_t errlen);
+				   struct ioasid_cap_header *ret_hdr);
 
 /**
  * ioasid_caps_find() - locate the first capability with an id
@@ -515,8 +507,6 @@ IOASID_EXPORT int ioasid_caps_next(const void *buf, size_t len,
  * @id: capability id
  * @ret_off: the capability's offset
  * @ret_hdr: a copy of its header, or NULL
- * @err: message buffer, or NULL
- * @errlen: size of @err
  *
  * Return: 0; -ENOENT when no capability has @id; -EINVAL or -EMSGSIZE
  * when the chain up to it, or it, is bad.
@@ -524,8 +514,7 @@ IOASID_EXPORT int ioasid_caps_next(const void *buf, size_t len,
 IOASID_EXPORT int ioasid_caps_find(const void *buf, size_t len,
 				   unsigned int flags, uint16_t id,
 				   uint32_t *ret_off,
-				   struct ioasid_cap_header *ret_hdr,
-				   char *err, size_t errlen);
+				   struct ioasid_cap_header *ret_hdr);
 
 /**
  * ioasid_caps_get() - copy out the first capability with an id
@@ -537,8 +526,6 @@ IOASID_EXPORT int ioasid_caps_find(const void *buf, size_t len,
  *       struct ioasid_cap_vtd
  * @outsz: size of @out
  * @ret_size: the capability's true size, or NULL
- * @err: message buffer, or NULL
- * @errlen: size of @err
  *
  * Copies min(capability size, @outsz) bytes and zero-fills the rest of
  * @out, so a caller built against an older or newer struct gets the fields
@@ -550,8 +537,7 @@ IOASID_EXPORT int ioasid_caps_find(const void *buf, size_t len,
  */
 IOASID_EXPORT int ioasid_caps_get(const void *buf, size_t len,
 				  unsigned int flags, uint16_t id, void *out,
-				  size_t outsz, uint32_t *ret_size, char *err,
-				  size_t errlen);
+				  size_t outsz, uint32_t *ret_size);
 
 /**
  * ioasid_caps_get_array() - copy out the entries of a counted capability
@@ -563,8 +549,6 @@ IOASID_EXPORT int ioasid_caps_get(const void *buf, size_t len,
  *       ioasid_cap_resv_region, or NULL when @max is 0
  * @max: entries @out can hold
  * @ret_count: the capability's true count (may exceed @max)
- * @err: message buffer, or NULL
- * @errlen: size of @err
  *
  * Copies min(count, @max) entries; entries longer in a newer version are
  * cut to the struct this version knows.
@@ -575,8 +559,7 @@ IOASID_EXPORT int ioasid_caps_get(const void *buf, size_t len,
 IOASID_EXPORT int ioasid_caps_get_array(const void *buf, size_t len,
 					unsigned int flags, uint16_t id,
 					void *out, uint32_t max,
-					uint32_t *ret_count, char *err,
-					size_t errlen);
+					uint32_t *ret_count);
 
 /* ------------------------------------------------------------------------ */
 /* VFIO-format chains                                                       */
@@ -601,8 +584,6 @@ IOASID_CAPS_ASSERT(sizeof(struct ioasid_vfio_cap_header) == 8, "vfio cap");
  * @ret_hdr: a copy of its header, or NULL
  * @ret_avail: bytes from @ret_off to the next capability or the end of the
  *             buffer, which bound what the caller may read; or NULL
- * @err: message buffer, or NULL
- * @errlen: size of @err
  *
  * VFIO capabilities carry no size, so each is bounded by the next one or
  * the end of the buffer; offsets must increase, which also refuses loops.
@@ -614,8 +595,7 @@ IOASID_EXPORT int ioasid_vfio_cap_find(const void *buf, size_t len,
 				       uint32_t first, uint16_t id,
 				       unsigned int flags, uint32_t *ret_off,
 				       struct ioasid_vfio_cap_header *ret_hdr,
-				       uint32_t *ret_avail, char *err,
-				       size_t errlen);
+				       uint32_t *ret_avail);
 
 /* For ioasid_vfio_cap_find(): require 8-byte alignment (Linux >= 6.6). */
 #define IOASID_CAPS_STRICT_ALIGN (1u << 1)
@@ -638,16 +618,6 @@ IOASID_EXPORT int ioasid_caps_builder_new(struct ioasid_caps_builder **ret_b);
  * @b: the builder; NULL is fine
  */
 IOASID_EXPORT void ioasid_caps_builder_free(struct ioasid_caps_builder *b);
-
-/**
- * ioasid_caps_builder_errmsg() - why the last failed call failed
- * @b: the builder
- *
- * Return: a message naming the bad value, valid until the next call on @b;
- * "" when no call failed.
- */
-IOASID_EXPORT const char *
-ioasid_caps_builder_errmsg(const struct ioasid_caps_builder *b);
 
 /**
  * ioasid_caps_add() - append a capability given as a filled struct

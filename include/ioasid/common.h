@@ -7,7 +7,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,18 +30,36 @@ extern "C" {
  * Option structs start with `size_t sz`, the size the caller was compiled
  * with. The library accepts a smaller struct (missing fields read as zero)
  * and a bigger one whose unknown tail is all zero; a non-zero byte in the
- * unknown tail is refused with -E2BIG. IOASID_OPTS() declares one zeroed,
- * with sz set:
+ * unknown tail is refused with -E2BIG. IOASID_OPTS_INIT(TYPE) initializes
+ * one with sz set and every other field zero, in C and in C++ alike (no
+ * compiler extension; no missing-initializer warning):
  *
- *   IOASID_OPTS(ioasid_ctx_opts, o, .pinned_limit = 1 << 20);
+ *   struct ioasid_ctx_opts o = IOASID_OPTS_INIT(ioasid_ctx_opts);
+ *
+ *   o.pinned_limit = 1 << 20;
+ *
+ * In C the fields may as well be named in the initializer:
+ *
+ *   struct ioasid_ctx_opts o = { .sz = sizeof(o), .pinned_limit = 1 << 20 };
  */
-#define IOASID_OPTS(TYPE, NAME, ...)                                      \
-	struct TYPE NAME = ({                                              \
-		memset(&NAME, 0, sizeof(struct TYPE));                     \
-		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };   \
-	})
+#ifdef __cplusplus
+#define IOASID_OPTS_INIT(TYPE) (::ioasid_opts_init_<struct TYPE>())
+#else
+#define IOASID_OPTS_INIT(TYPE) { .sz = sizeof(struct TYPE) }
+#endif
 
 #ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+/* IOASID_OPTS_INIT() for C++: value-initialized (all zero), then sz. */
+template <typename T> static inline T ioasid_opts_init_()
+{
+	T t = T();
+
+	t.sz = sizeof(T);
+	return t;
 }
 #endif
 

@@ -54,7 +54,7 @@ enum ioasid_log_level {
 typedef void (*ioasid_log_fn)(void *data, enum ioasid_log_level level,
 			      const char *msg);
 
-/* Options of ioasid_ctx_open(); see IOASID_OPTS() in common.h. */
+/* Options of ioasid_ctx_open(); see IOASID_OPTS_INIT() in common.h. */
 struct ioasid_ctx_opts {
 	size_t sz;
 	/* Messages at or below @log_level go to @log (default ERR). */
@@ -187,6 +187,21 @@ IOASID_EXPORT int ioasid_ctx_set_pinned_limit(struct ioasid_ctx *ctx,
 IOASID_EXPORT int ioasid_ctx_set_cap_ipc_lock_exempt(struct ioasid_ctx *ctx,
 						     bool exempt);
 
+/* A clock in nanoseconds, for the timeout of unanswered groups. */
+typedef uint64_t (*ioasid_clock_fn)(void *data);
+
+/**
+ * ioasid_ctx_set_clock() - replace the monotonic clock the fault timeouts
+ * use (tests inject one; NULL restores CLOCK_MONOTONIC). With an injected
+ * clock the library runs no timer thread: call ioasid_fault_expire().
+ * @ctx: the context.
+ * @fn: the clock.
+ * @data: passed to @fn.
+ * Return: 0.
+ */
+IOASID_EXPORT int ioasid_ctx_set_clock(struct ioasid_ctx *ctx, ioasid_clock_fn fn,
+				       void *data);
+
 /* Pinned-page accounting of a context. */
 struct ioasid_pinned_info {
 	uint64_t pinned_pages; /* pages charged now */
@@ -199,20 +214,20 @@ struct ioasid_pinned_info {
 /**
  * ioasid_ctx_pinned() - read the pinned-page accounting.
  * @ctx: the context.
- * @ret: filled in.
+ * @ret_info: filled in.
  * Return: 0, or -EINVAL for NULL arguments.
  */
 IOASID_EXPORT int ioasid_ctx_pinned(struct ioasid_ctx *ctx,
-				    struct ioasid_pinned_info *ret);
+				    struct ioasid_pinned_info *ret_info);
 
 /**
- * ioasid_ctx_destroy() - destroy any destroyable object by id, as
+ * ioasid_obj_destroy() - destroy any destroyable object by id, as
  * IOMMU_DESTROY does.
  * @ctx: the context.
  * @id: the object.
  * Return: 0; -ENOENT for an unknown id; -EBUSY while the object is in use.
  */
-IOASID_EXPORT int ioasid_ctx_destroy(struct ioasid_ctx *ctx, uint32_t id);
+IOASID_EXPORT int ioasid_obj_destroy(struct ioasid_ctx *ctx, uint32_t id);
 
 /* Object kinds, as seen through ioasid_obj_kind(). */
 enum ioasid_obj_kind {

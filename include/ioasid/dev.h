@@ -90,7 +90,7 @@ IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t dev,
 IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t dev,
 				  void *buf, size_t len, size_t *ret_len);
 
-/* Options of ioasid_dev_attach(); see IOASID_OPTS(). */
+/* Options of ioasid_dev_attach(); see IOASID_OPTS_INIT(). */
 struct ioasid_attach_opts {
 	size_t sz;
 	/*
@@ -138,6 +138,21 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t dev,
 				    uint32_t pasid);
 
 /**
+ * ioasid_dev_replace() - atomically move (device, PASID) to another IOAS or
+ * HWPT; pending page requests of the old one are answered INVALID.
+ * @ctx: the context.
+ * @dev: the device.
+ * @pasid: IOASID_PASID_NONE or the PASID.
+ * @pt: the new IOAS or HWPT.
+ * @opts: as for ioasid_dev_attach().
+ * Return: as ioasid_dev_attach(), and -ENOENT when nothing was attached;
+ * on failure the old attachment stays.
+ */
+IOASID_EXPORT int ioasid_dev_replace(struct ioasid_ctx *ctx, uint32_t dev,
+				     uint32_t pasid, uint32_t pt,
+				     const struct ioasid_attach_opts *opts);
+
+/**
  * ioasid_dev_attached() - what (device, PASID) is attached to.
  * @ctx: the context.
  * @dev: the device.
@@ -147,27 +162,6 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t dev,
  */
 IOASID_EXPORT int ioasid_dev_attached(struct ioasid_ctx *ctx, uint32_t dev,
 				      uint32_t pasid, uint32_t *ret_pt);
-
-/*
- * Called after the usable IOVA ranges of @ioas changed (attach, detach,
- * reservation), without the context lock held: it may call back into the
- * context, e.g. ioasid_ioas_iova_ranges().
- */
-typedef void (*ioasid_ranges_cb)(void *data, struct ioasid_ctx *ctx,
-				 uint32_t ioas);
-
-/**
- * ioasid_ioas_set_ranges_cb() - set (or clear with NULL) the callback that
- * tells the owner of @ioas its usable ranges changed.
- * @ctx: the context.
- * @ioas: the address space.
- * @cb: callback.
- * @data: passed to @cb.
- * Return: 0, or -ENOENT.
- */
-IOASID_EXPORT int ioasid_ioas_set_ranges_cb(struct ioasid_ctx *ctx,
-					    uint32_t ioas, ioasid_ranges_cb cb,
-					    void *data);
 
 /* One device the backend can offer, as ioasid_dev_list() reports it. */
 struct ioasid_dev_entry {
@@ -183,25 +177,25 @@ struct ioasid_dev_entry {
 /**
  * ioasid_dev_list() - the devices this context's backend offers.
  * @ctx: the context.
- * @out: array of *@num entries (may be NULL when *@num is 0).
- * @num: in: capacity; out: the total number.
+ * @out: array of *@inout_num entries (may be NULL when *@inout_num is 0).
+ * @inout_num: in: capacity; out: the total number.
  * Return: 0; -EMSGSIZE when the array was too small (the first entries
  * and the total are written).
  */
 IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx,
-				  struct ioasid_dev_entry *out, uint32_t *num);
+				  struct ioasid_dev_entry *out, uint32_t *inout_num);
 
 /**
  * ioasid_host_devices() - scan this host, without a context, for PCI
  * devices behind an IOMMU: sysfs IOMMU groups, each device's IOMMU type and
  * driver, and its VFIO cdev (/dev/vfio/devices/vfioN) when a VFIO driver
  * has it; sorted by PCI address.
- * @out: array of *@num entries (may be NULL when *@num is 0).
- * @num: in: capacity; out: the total number.
+ * @out: array of *@inout_num entries (may be NULL when *@inout_num is 0).
+ * @inout_num: in: capacity; out: the total number.
  * Return: 0; -EMSGSIZE as ioasid_dev_list(); -ENOMEM.
  */
 IOASID_EXPORT int ioasid_host_devices(struct ioasid_dev_entry *out,
-				      uint32_t *num);
+				      uint32_t *inout_num);
 
 #ifdef __cplusplus
 }

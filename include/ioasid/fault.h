@@ -81,7 +81,7 @@ enum ioasid_fault_code {
 	IOASID_FAULT_FAILURE = 2, /* PCIe Response Failure: stop page requests */
 };
 
-/* Options of ioasid_fault_queue_new(); see IOASID_OPTS(). */
+/* Options of ioasid_fault_queue_alloc(); see IOASID_OPTS_INIT(). */
 struct ioasid_fault_queue_opts {
 	size_t sz;
 	uint32_t set;        /* the owner (required) */
@@ -90,7 +90,7 @@ struct ioasid_fault_queue_opts {
 };
 
 /**
- * ioasid_fault_queue_new() - create a fault queue owned by a set.
+ * ioasid_fault_queue_alloc() - create a fault queue owned by a set.
  * @ctx: the context.
  * @opts: the owner, depth and timeout.
  * @ret_queue: its id.
@@ -99,7 +99,7 @@ struct ioasid_fault_queue_opts {
  * iommufd the kernel's refusal of IOMMU_FAULT_QUEUE_ALLOC (-ENOTTY before
  * Linux 6.11).
  */
-IOASID_EXPORT int ioasid_fault_queue_new(struct ioasid_ctx *ctx,
+IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 					 const struct ioasid_fault_queue_opts *opts,
 					 uint32_t *ret_queue);
 
@@ -130,15 +130,15 @@ IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t queue,
  * ioasid_fault_read() - take whole groups off the queue, never blocking.
  * @ctx: the context.
  * @queue: the queue.
- * @out: array of *@num records.
- * @num: in: capacity; out: records written (0: nothing waits).
+ * @out: array of *@inout_num records.
+ * @inout_num: in: capacity; out: records written (0: nothing waits).
  * Return: 0; -EMSGSIZE when the next group does not fit (nothing taken;
  * the message says how many records it has — on iommufd it cannot, the
  * kernel does not say); -ENOENT; on iommufd -EPROTO for records the
  * library cannot read (they are answered INVALID).
  */
 IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t queue,
-				    struct ioasid_fault *out, uint32_t *num);
+				    struct ioasid_fault *out, uint32_t *inout_num);
 
 /**
  * ioasid_fault_respond() - answer a page request group.
@@ -175,38 +175,23 @@ struct ioasid_fault_queue_stats {
  * ioasid_fault_queue_stats() - read a queue's counters.
  * @ctx: the context.
  * @queue: the queue.
- * @ret: filled in.
+ * @ret_stats: filled in.
  * Return: 0, or -ENOENT.
  */
 IOASID_EXPORT int ioasid_fault_queue_stats(struct ioasid_ctx *ctx, uint32_t queue,
-					   struct ioasid_fault_queue_stats *ret);
+					   struct ioasid_fault_queue_stats *ret_stats);
 
 /**
  * ioasid_fault_unrouted() - unrecoverable fault records that had no queue
  * to go to (a device without PRI on an attachment without a queue, a DMA
  * with nothing attached). The context keeps the last 256.
  * @ctx: the context.
- * @out: array of *@num records.
- * @num: in: capacity; out: records taken (oldest first).
+ * @out: array of *@inout_num records.
+ * @inout_num: in: capacity; out: records taken (oldest first).
  * Return: 0.
  */
 IOASID_EXPORT int ioasid_fault_unrouted(struct ioasid_ctx *ctx,
-					struct ioasid_fault *out, uint32_t *num);
-
-/* A clock in nanoseconds, for the timeout of unanswered groups. */
-typedef uint64_t (*ioasid_clock_fn)(void *data);
-
-/**
- * ioasid_ctx_set_clock() - replace the monotonic clock the fault timeouts
- * use (tests inject one; NULL restores CLOCK_MONOTONIC). With an injected
- * clock the library runs no timer thread: call ioasid_fault_expire().
- * @ctx: the context.
- * @fn: the clock.
- * @data: passed to @fn.
- * Return: 0.
- */
-IOASID_EXPORT int ioasid_ctx_set_clock(struct ioasid_ctx *ctx, ioasid_clock_fn fn,
-				       void *data);
+					struct ioasid_fault *out, uint32_t *inout_num);
 
 /**
  * ioasid_fault_expire() - answer FAILURE every group whose timeout has
@@ -225,15 +210,15 @@ IOASID_EXPORT int ioasid_fault_expire(struct ioasid_ctx *ctx, uint32_t *ret_expi
  * whole groups) to common records.
  * @buf: the bytes read.
  * @len: how many (must be a multiple of 40).
- * @out: array of *@num records.
- * @num: in: capacity; out: records written.
+ * @out: array of *@inout_num records.
+ * @inout_num: in: capacity; out: records written.
  * Return: 0; -EINVAL a length that is not a multiple of 40, a record with
  * unknown flag or perm bits or a non-zero reserved field, or a group whose
  * last record lacks LAST_PAGE (a short read); -EMSGSIZE @out too small.
  * The kernel's dev_id lands in ->dev and its 32-bit cookie in ->cookie.
  */
 IOASID_EXPORT int ioasid_fault_from_iommufd(const void *buf, size_t len,
-					    struct ioasid_fault *out, uint32_t *num);
+					    struct ioasid_fault *out, uint32_t *inout_num);
 
 /**
  * ioasid_fault_to_iommufd() - the inverse: common records to kernel

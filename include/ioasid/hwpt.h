@@ -46,7 +46,7 @@ struct ioasid_hwpt_vtd_s1 {
 #define IOASID_VTD_S1_EAFE (1ull << 1) /* extended access flag */
 #define IOASID_VTD_S1_WPE  (1ull << 2) /* write protect */
 
-/* Options of ioasid_hwpt_alloc(); see IOASID_OPTS(). */
+/* Options of ioasid_hwpt_alloc(); see IOASID_OPTS_INIT(). */
 struct ioasid_hwpt_opts {
 	size_t sz;
 	uint32_t flags;       /* IOASID_HWPT_* */
@@ -106,10 +106,19 @@ enum ioasid_inv_gran {
  * sizeof(struct ioasid_inv_req) as the caller was built (48 today; a
  * multiple of 8). It is also the array's stride: every request of one call
  * carries the same size. A longer request must have a zero tail.
+ * IOASID_INV_REQ_INIT sets size and version and zeroes the rest, in C and
+ * C++:
+ *
+ *   struct ioasid_inv_req r = IOASID_INV_REQ_INIT;
+ *
+ *   r.kind = IOASID_INV_IOTLB;
+ *   r.granularity = IOASID_INV_ALL;
  */
+#define IOASID_INV_REQ_VERSION 1
+
 struct ioasid_inv_req {
 	uint32_t size;
-	uint16_t version;     /* 1 */
+	uint16_t version;     /* IOASID_INV_REQ_VERSION */
 	uint16_t kind;        /* enum ioasid_inv_kind */
 	uint16_t granularity; /* enum ioasid_inv_gran */
 	uint16_t flags;       /* IOASID_INV_LEAF */
@@ -121,6 +130,13 @@ struct ioasid_inv_req {
 	uint64_t __reserved;  /* 0 */
 };
 
+#ifdef __cplusplus
+#define IOASID_INV_REQ_INIT (::ioasid_inv_req_init_())
+#else
+#define IOASID_INV_REQ_INIT                                                  \
+	{ .size = sizeof(struct ioasid_inv_req), .version = IOASID_INV_REQ_VERSION }
+#endif
+
 /**
  * ioasid_hwpt_invalidate() - flush caches of an HWPT.
  * @ctx: the context.
@@ -128,7 +144,7 @@ struct ioasid_inv_req {
  *        PASID cache matter, the library keeps the IOTLB of paging HWPTs
  *        coherent itself, as the kernel does).
  * @reqs: the requests.
- * @num: in: how many; out: how many were handled (the kernel's entry_num:
+ * @inout_num: in: how many; out: how many were handled (the kernel's entry_num:
  *       on failure, the index of the first one not handled).
  * @ret_dropped: if not NULL, cache entries dropped in total.
  *
@@ -139,7 +155,7 @@ struct ioasid_inv_req {
  */
 IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t hwpt,
 					 const struct ioasid_inv_req *reqs,
-					 uint32_t *num, uint64_t *ret_dropped);
+					 uint32_t *inout_num, uint64_t *ret_dropped);
 
 /* Raw vendor invalidation arrays (the kernel's data types). */
 #define IOASID_INV_DATA_VTD_S1 0 /* struct iommu_hwpt_vtd_s1_invalidate */
@@ -152,13 +168,13 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t hwpt,
  * @data_type: IOASID_INV_DATA_*.
  * @entries: the array.
  * @entry_len: bytes per entry (the size-first rules apply to each).
- * @num: in: entries; out: entries handled.
+ * @inout_num: in: entries; out: entries handled.
  * Return: as ioasid_hwpt_invalidate().
  */
 IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx,
 					     uint32_t hwpt, uint32_t data_type,
 					     const void *entries,
-					     uint32_t entry_len, uint32_t *num);
+					     uint32_t entry_len, uint32_t *inout_num);
 
 /**
  * ioasid_hwpt_set_dirty_tracking() - start or stop dirty tracking.
@@ -190,22 +206,19 @@ IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx,
 					       uint64_t page_size,
 					       uint64_t *bitmap, uint32_t flags);
 
-/**
- * ioasid_dev_replace() - atomically move (device, PASID) to another IOAS or
- * HWPT; pending page requests of the old one are answered INVALID.
- * @ctx: the context.
- * @dev: the device.
- * @pasid: IOASID_PASID_NONE or the PASID.
- * @pt: the new IOAS or HWPT.
- * @opts: as for ioasid_dev_attach().
- * Return: as ioasid_dev_attach(), and -ENOENT when nothing was attached;
- * on failure the old attachment stays.
- */
-IOASID_EXPORT int ioasid_dev_replace(struct ioasid_ctx *ctx, uint32_t dev,
-				     uint32_t pasid, uint32_t pt,
-				     const struct ioasid_attach_opts *opts);
+#ifdef __cplusplus
+}
+#endif
 
 #ifdef __cplusplus
+/* IOASID_INV_REQ_INIT for C++: value-initialized (all zero), then the prefix. */
+static inline struct ioasid_inv_req ioasid_inv_req_init_()
+{
+	struct ioasid_inv_req r = ioasid_inv_req();
+
+	r.size = sizeof(r);
+	r.version = IOASID_INV_REQ_VERSION;
+	return r;
 }
 #endif
 

@@ -67,8 +67,8 @@ IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas);
  * @va: start of the process memory.
  * @length: bytes; a multiple of the IOAS alignment.
  * @flags: IOASID_MAP_READ and/or IOASID_MAP_WRITE (at least one), and
- *         IOASID_MAP_FIXED_IOVA to use *@iova as given.
- * @iova: in: the IOVA with FIXED_IOVA; out: the IOVA used. Without
+ *         IOASID_MAP_FIXED_IOVA to use *@inout_iova as given.
+ * @inout_iova: in: the IOVA with FIXED_IOVA; out: the IOVA used. Without
  *        FIXED_IOVA the lowest fitting hole is chosen, as the kernel
  *        chooses it (kernel-uapi.md §4.3); IOVA 0 is never chosen, and an
  *        allowed list (ioasid_ioas_allow_iovas()) limits the choice.
@@ -83,7 +83,7 @@ IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas);
  */
 IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas,
 				  void *va, uint64_t length, uint32_t flags,
-				  uint64_t *iova);
+				  uint64_t *inout_iova);
 
 /**
  * ioasid_ioas_unmap() - remove the areas inside [iova, iova + length).
@@ -113,7 +113,7 @@ IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t ioas,
  * @length: bytes.
  * @flags: as for ioasid_ioas_map(); the new area's permissions must be a
  *         subset of every source area's.
- * @dst_iova: in with FIXED_IOVA, out always.
+ * @inout_dst_iova: in with FIXED_IOVA, out always.
  *
  * The pages are not pinned or charged a second time (kernel-uapi.md §4.5).
  * Return: as ioasid_ioas_map(), and -ENOENT when the source range has a
@@ -122,23 +122,23 @@ IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t ioas,
 IOASID_EXPORT int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst,
 				   uint32_t src, uint64_t src_iova,
 				   uint64_t length, uint32_t flags,
-				   uint64_t *dst_iova);
+				   uint64_t *inout_dst_iova);
 
 /**
  * ioasid_ioas_iova_ranges() - the usable IOVA ranges and the alignment.
  * @ctx: the context.
  * @ioas: the address space.
- * @ranges: array of *@num entries (may be NULL when *@num is 0).
- * @num: in: capacity; out: the total number of ranges.
+ * @ranges: array of *@inout_num entries (may be NULL when *@inout_num is 0).
+ * @inout_num: in: capacity; out: the total number of ranges.
  * @ret_alignment: if not NULL, the IOVA/length alignment.
  *
- * Return: 0; -EMSGSIZE when the array is too small (the first *@num
+ * Return: 0; -EMSGSIZE when the array is too small (the first *@inout_num
  * entries, the total and the alignment are still written, as the kernel
  * does); -ENOENT unknown IOAS.
  */
 IOASID_EXPORT int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t ioas,
 					  struct ioasid_iova_range *ranges,
-					  uint32_t *num, uint64_t *ret_alignment);
+					  uint32_t *inout_num, uint64_t *ret_alignment);
 
 /**
  * ioasid_ioas_allow_iovas() - replace the list of IOVA ranges that must
@@ -215,11 +215,11 @@ IOASID_EXPORT int ioasid_ioas_get_option(struct ioasid_ctx *ctx, uint32_t ioas,
  * @ctx: the context.
  * @ioas: the address space.
  * @iova: the address.
- * @ret: the area.
+ * @ret_mapping: the area.
  * Return: 0; -ENOENT when @iova is not mapped or the IOAS is unknown.
  */
 IOASID_EXPORT int ioasid_ioas_lookup(struct ioasid_ctx *ctx, uint32_t ioas,
-				     uint64_t iova, struct ioasid_mapping *ret);
+				     uint64_t iova, struct ioasid_mapping *ret_mapping);
 
 /**
  * ioasid_ioas_mappings() - list areas in IOVA order, starting with the
@@ -227,14 +227,14 @@ IOASID_EXPORT int ioasid_ioas_lookup(struct ioasid_ctx *ctx, uint32_t ioas,
  * @ctx: the context.
  * @ioas: the address space.
  * @from: where to start.
- * @out: array of *@num entries.
- * @num: in: capacity; out: entries written.
+ * @out: array of *@inout_num entries.
+ * @inout_num: in: capacity; out: entries written.
  * Return: 0; -ENOENT unknown IOAS. Call again with @from after the last
  * area's end to page through a large IOAS.
  */
 IOASID_EXPORT int ioasid_ioas_mappings(struct ioasid_ctx *ctx, uint32_t ioas,
 				       uint64_t from, struct ioasid_mapping *out,
-				       uint32_t *num);
+				       uint32_t *inout_num);
 
 /* Counters of one address space. */
 struct ioasid_ioas_stats {
@@ -251,11 +251,32 @@ struct ioasid_ioas_stats {
  * ioasid_ioas_stats() - counters of an address space.
  * @ctx: the context.
  * @ioas: the address space.
- * @ret: filled in.
+ * @ret_stats: filled in.
  * Return: 0, or -ENOENT.
  */
 IOASID_EXPORT int ioasid_ioas_stats(struct ioasid_ctx *ctx, uint32_t ioas,
-				    struct ioasid_ioas_stats *ret);
+				    struct ioasid_ioas_stats *ret_stats);
+
+/*
+ * Called after the usable IOVA ranges of @ioas changed (attach, detach,
+ * reservation), without the context lock held: it may call back into the
+ * context, e.g. ioasid_ioas_iova_ranges().
+ */
+typedef void (*ioasid_ranges_cb)(void *data, struct ioasid_ctx *ctx,
+				 uint32_t ioas);
+
+/**
+ * ioasid_ioas_set_ranges_cb() - set (or clear with NULL) the callback that
+ * tells the owner of @ioas its usable ranges changed.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @cb: callback.
+ * @data: passed to @cb.
+ * Return: 0, or -ENOENT.
+ */
+IOASID_EXPORT int ioasid_ioas_set_ranges_cb(struct ioasid_ctx *ctx,
+					    uint32_t ioas, ioasid_ranges_cb cb,
+					    void *data);
 
 #ifdef __cplusplus
 }

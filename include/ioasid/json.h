@@ -27,34 +27,34 @@ extern "C" {
  * with their mappings, devices with their capability chains, attachments.
  * @ctx: the context.
  * @flags: IOASID_JSON_*.
- * @ret: the document (free with ioasid_json_free()).
+ * @ret_doc: the document (free with ioasid_json_free()).
  * Return: 0; -EINVAL unknown flags; -ENOMEM.
  */
 IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags,
-				  char **ret);
+				  char **ret_doc);
 
 /**
  * ioasid_json_object() - one object by id.
  * @ctx: the context.
  * @id: the object.
  * @flags: IOASID_JSON_*.
- * @ret: the document.
+ * @ret_doc: the document.
  * Return: 0; -ENOENT unknown id; -ENOMEM.
  */
 IOASID_EXPORT int ioasid_json_object(struct ioasid_ctx *ctx, uint32_t id,
-				     uint32_t flags, char **ret);
+				     uint32_t flags, char **ret_doc);
 
 /**
  * ioasid_json_caps() - a capability chain (caps.h) as a document.
  * @buf: the chain.
  * @len: its size.
  * @flags: IOASID_JSON_*.
- * @ret: the document.
+ * @ret_doc: the document.
  * Return: 0; -EINVAL malformed chain (ioasid_last_errmsg() says where);
  * -ENOMEM.
  */
 IOASID_EXPORT int ioasid_json_caps(const void *buf, size_t len, uint32_t flags,
-				   char **ret);
+				   char **ret_doc);
 
 /**
  * ioasid_json_free() - free a document returned by this library.

@@ -32,7 +32,7 @@ struct ioasid_uevent {
  * checked; over-long values are refused, not truncated.
  * @buf: the message.
  * @len: its length.
- * @ev: filled in; left unchanged when the message is refused.
+ * @ret_ev: filled in; left unchanged when the message is refused.
  *
  * As the kernel sends them, the message must end with a NUL (a cut one
  * does not), the devpath must be absolute with no empty, "." or ".."
@@ -46,7 +46,7 @@ struct ioasid_uevent {
  * (they start with "libudev\0"), which is not a kernel uevent.
  */
 IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len,
-				      struct ioasid_uevent *ev);
+				      struct ioasid_uevent *ret_ev);
 
 /**
  * ioasid_uevent_relevant() - whether an event concerns device assignment.
@@ -62,25 +62,26 @@ struct ioasid_monitor;
 /**
  * ioasid_monitor_open() - subscribe to kernel uevents (libnl-3 socket on
  * NETLINK_KOBJECT_UEVENT, group 1).
- * @ret: the monitor.
+ * @ret_mon: the monitor.
  * Return: 0; -EPROTONOSUPPORT, -EAFNOSUPPORT or another negative errno
  * when the kernel offers no uevent socket here (e.g. a kernel built
- * without networking); -ENOMEM; -EINVAL for a NULL @ret.
+ * without networking); -ENOMEM; -EINVAL for a NULL @ret_mon.
  */
-IOASID_EXPORT int ioasid_monitor_open(struct ioasid_monitor **ret);
+IOASID_EXPORT int ioasid_monitor_open(struct ioasid_monitor **ret_mon);
 
 /**
  * ioasid_monitor_fd() - the pollable fd of a monitor (O_CLOEXEC,
  * O_NONBLOCK). It stays owned by the monitor.
  * @mon: the monitor.
- * Return: the fd, or -EINVAL for a NULL @mon.
+ * @ret_fd: the fd.
+ * Return: 0, or -EINVAL for a NULL argument.
  */
-IOASID_EXPORT int ioasid_monitor_fd(struct ioasid_monitor *mon);
+IOASID_EXPORT int ioasid_monitor_fd(struct ioasid_monitor *mon, int *ret_fd);
 
 /**
  * ioasid_monitor_read() - read one pending event without blocking.
  * @mon: the monitor.
- * @ev: filled in.
+ * @ret_ev: filled in.
  *
  * Only messages the kernel sent (netlink port 0) are parsed; anything else
  * on the group is refused, so a process cannot forge events. Do not call
@@ -95,7 +96,7 @@ IOASID_EXPORT int ioasid_monitor_fd(struct ioasid_monitor *mon);
  * ioasid_host_devices()); another negative errno from the socket.
  */
 IOASID_EXPORT int ioasid_monitor_read(struct ioasid_monitor *mon,
-				      struct ioasid_uevent *ev);
+				      struct ioasid_uevent *ret_ev);
 
 /**
  * ioasid_monitor_close() - close a monitor; NULL is fine.

@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-/* Options of ioasid_set_new(); see IOASID_OPTS(). */
+/* Options of ioasid_set_alloc(); see IOASID_OPTS_INIT(). */
 struct ioasid_set_opts {
 	size_t sz;
 	uint64_t owner;      /* the owner's token (e.g. a VM id); informative */
@@ -26,14 +26,14 @@ struct ioasid_set_opts {
 };
 
 /**
- * ioasid_set_new() - create a set.
+ * ioasid_set_alloc() - create a set.
  * @ctx: the context.
  * @opts: the owner and quotas (required).
  * @ret_set: its id.
  * Return: 0; -EINVAL for NULL @opts or a quota above the PASID space;
  * -E2BIG for a non-zero unknown tail of @opts; -ENOMEM.
  */
-IOASID_EXPORT int ioasid_set_new(struct ioasid_ctx *ctx,
+IOASID_EXPORT int ioasid_set_alloc(struct ioasid_ctx *ctx,
 				 const struct ioasid_set_opts *opts,
 				 uint32_t *ret_set);
 
@@ -111,11 +111,11 @@ struct ioasid_set_info {
  * ioasid_set_info() - quotas and usage of a set.
  * @ctx: the context.
  * @set: the set.
- * @ret: filled in.
+ * @ret_info: filled in.
  * Return: 0, or -ENOENT.
  */
 IOASID_EXPORT int ioasid_set_info(struct ioasid_ctx *ctx, uint32_t set,
-				  struct ioasid_set_info *ret);
+				  struct ioasid_set_info *ret_info);
 
 /**
  * ioasid_set_pasids() - list the PASIDs of a set in ascending order,
@@ -123,12 +123,12 @@ IOASID_EXPORT int ioasid_set_info(struct ioasid_ctx *ctx, uint32_t set,
  * @ctx: the context.
  * @set: the set.
  * @from: first PASID to consider.
- * @out: array of *@num.
- * @num: in: capacity; out: entries written.
+ * @out: array of *@inout_num.
+ * @inout_num: in: capacity; out: entries written.
  * Return: 0, or -ENOENT.
  */
 IOASID_EXPORT int ioasid_set_pasids(struct ioasid_ctx *ctx, uint32_t set,
-				    uint32_t from, uint32_t *out, uint32_t *num);
+				    uint32_t from, uint32_t *out, uint32_t *inout_num);
 
 #ifdef __cplusplus
 }

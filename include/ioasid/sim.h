@@ -37,7 +37,7 @@ struct ioasid_sim_resv {
 	uint32_t __reserved;
 };
 
-/* A device to add at run time; see IOASID_OPTS(). */
+/* A device to add at run time; see IOASID_OPTS_INIT(). */
 struct ioasid_sim_dev_desc {
 	size_t sz;
 	const char *name;        /* unique in the context */
@@ -243,13 +243,13 @@ struct ioasid_sim_stale_event {
  * ioasid_sim_stale_events() - the recorded stale events, oldest first (the
  * last 256 are kept; seq tells how many there were in all).
  * @ctx: a sim context.
- * @out: array of *@num entries.
- * @num: in: capacity; out: entries written.
+ * @out: array of *@inout_num entries.
+ * @inout_num: in: capacity; out: entries written.
  * Return: 0; -EOPNOTSUPP not a sim context.
  */
 IOASID_EXPORT int ioasid_sim_stale_events(struct ioasid_ctx *ctx,
 					  struct ioasid_sim_stale_event *out,
-					  uint32_t *num);
+					  uint32_t *inout_num);
 
 /* Counters of the simulated IOMMU's caches and walks. */
 struct ioasid_sim_cache_stats {
@@ -270,11 +270,11 @@ struct ioasid_sim_cache_stats {
 /**
  * ioasid_sim_cache_stats() - read the counters.
  * @ctx: a sim context.
- * @ret: filled in.
+ * @ret_stats: filled in.
  * Return: 0; -EOPNOTSUPP not a sim context.
  */
 IOASID_EXPORT int ioasid_sim_cache_stats(struct ioasid_ctx *ctx,
-					 struct ioasid_sim_cache_stats *ret);
+					 struct ioasid_sim_cache_stats *ret_stats);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,7 @@
  *   ATTACH / DETACH           ioasid_dev_attach() / ioasid_dev_replace()
  *   MAP / UNMAP               ioasid_ioas_map() (fixed IOVA) / _unmap()
  *   PROBE                     the device's capability chain (caps.h)
- *   fault event               a record of the viommu's fault queue (fault.h)
+ *   fault event               a record of the virtio-iommu's fault queue (fault.h)
  *
  * Wire format: every multi-byte field on the virtqueues and in config
  * space is little-endian, whatever the host; the layouts are those of the
@@ -26,7 +26,7 @@
  * before it reads a field.
  *
  * Two libioasid extensions, each behind a feature bit that the device
- * offers only when the VMM asks for it (IOASID_VIOMMU_EXT_*) and that
+ * offers only when the VMM asks for it (IOASID_VIRTIO_IOMMU_EXT_*) and that
  * takes effect only when the driver acknowledges it; neither number is in
  * the virtio specification:
  *  - IOASID_VIRTIO_IOMMU_F_PROBE_PGSIZE (feature bit 22): PROBE reports a
@@ -182,52 +182,52 @@ extern "C" {
 
 /* ---- the device object ---- */
 
-struct ioasid_viommu;
+struct ioasid_virtio_iommu;
 
-/* Flags of struct ioasid_viommu_opts. */
-#define IOASID_VIOMMU_EXT_PGSIZE_MASK (1u << 0) /* offer feature bit 22 */
-#define IOASID_VIOMMU_EXT_FAULT       (1u << 1) /* offer feature bit 23 */
-#define IOASID_VIOMMU_MMIO            (1u << 2) /* MAP_F_MMIO: offer F_MMIO */
-#define IOASID_VIOMMU_BOOT_BYPASS     (1u << 3) /* config bypass is 1 at reset */
-#define IOASID_VIOMMU_DOMAIN_RANGE    (1u << 4) /* domain_start/end are set */
-#define IOASID_VIOMMU_INPUT_RANGE     (1u << 5) /* input_start/end are set */
+/* Flags of struct ioasid_virtio_iommu_opts. */
+#define IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK (1u << 0) /* offer feature bit 22 */
+#define IOASID_VIRTIO_IOMMU_EXT_FAULT       (1u << 1) /* offer feature bit 23 */
+#define IOASID_VIRTIO_IOMMU_MMIO            (1u << 2) /* MAP_F_MMIO: offer F_MMIO */
+#define IOASID_VIRTIO_IOMMU_BOOT_BYPASS     (1u << 3) /* config bypass is 1 at reset */
+#define IOASID_VIRTIO_IOMMU_DOMAIN_RANGE    (1u << 4) /* domain_start/end are set */
+#define IOASID_VIRTIO_IOMMU_INPUT_RANGE     (1u << 5) /* input_start/end are set */
 
 /* Flag of a guest memory region and of a translation: device memory. */
-#define IOASID_VIOMMU_MEM_MMIO (1u << 0)
+#define IOASID_VIRTIO_IOMMU_MEM_MMIO (1u << 0)
 
 /*
  * One region of guest-physical memory and where it lives in the VMM.
  * Regions must not overlap; adjacent regions contiguous in both spaces act
  * as one.
  */
-struct ioasid_viommu_mem {
+struct ioasid_virtio_iommu_mem {
 	uint64_t gpa;
 	uint64_t size;
 	void *hva;
-	uint32_t flags; /* IOASID_VIOMMU_MEM_MMIO for device memory */
+	uint32_t flags; /* IOASID_VIRTIO_IOMMU_MEM_MMIO for device memory */
 	uint32_t __reserved;
 };
 
 /**
- * typedef ioasid_viommu_translate_fn - guest-physical to VMM address.
+ * typedef ioasid_virtio_iommu_translate_fn - guest-physical to VMM address.
  * @data: the opts' translate_data.
  * @gpa: first guest-physical address.
  * @size: bytes, >= 1.
- * @flags: IOASID_VIOMMU_MEM_MMIO when the guest asked for device memory.
+ * @flags: IOASID_VIRTIO_IOMMU_MEM_MMIO when the guest asked for device memory.
  * @ret_hva: where [@gpa, @gpa + @size) starts in the VMM, contiguous.
  *
- * Runs with the viommu's lock held: it must not call back into it.
+ * Runs with the virtio-iommu's lock held: it must not call back into it.
  * Return: 0, or -EFAULT when the range is not (contiguous) guest memory of
  * that kind; the request then ends with status FAULT.
  */
-typedef int (*ioasid_viommu_translate_fn)(void *data, uint64_t gpa,
+typedef int (*ioasid_virtio_iommu_translate_fn)(void *data, uint64_t gpa,
 					  uint64_t size, uint32_t flags,
 					  void **ret_hva);
 
-/* Options of ioasid_viommu_new(); see IOASID_OPTS(). */
-struct ioasid_viommu_opts {
+/* Options of ioasid_virtio_iommu_new(); see IOASID_OPTS_INIT(). */
+struct ioasid_virtio_iommu_opts {
 	size_t sz;
-	uint32_t flags;  /* IOASID_VIOMMU_* */
+	uint32_t flags;  /* IOASID_VIRTIO_IOMMU_* */
 	/*
 	 * The set that owns the domains' address spaces and the fault queue
 	 * (fault.h); 0 = no set: no fault reporting. The set's IOAS quota
@@ -236,11 +236,11 @@ struct ioasid_viommu_opts {
 	uint32_t set;
 	/*
 	 * GPA -> VMM address: a callback, or (with @translate NULL) a table,
-	 * which may start empty (ioasid_viommu_set_memory()).
+	 * which may start empty (ioasid_virtio_iommu_set_memory()).
 	 */
-	ioasid_viommu_translate_fn translate;
+	ioasid_virtio_iommu_translate_fn translate;
 	void *translate_data;
-	const struct ioasid_viommu_mem *mem; /* copied */
+	const struct ioasid_virtio_iommu_mem *mem; /* copied */
 	uint32_t nr_mem;
 	/*
 	 * The IOAS that bypassing endpoints use: guest memory mapped at
@@ -250,9 +250,9 @@ struct ioasid_viommu_opts {
 	 */
 	uint32_t bypass_ioas;
 	uint64_t page_size_mask; /* page sizes the VMM allows; 0 = all */
-	uint64_t input_start;    /* with IOASID_VIOMMU_INPUT_RANGE: a limit */
+	uint64_t input_start;    /* with IOASID_VIRTIO_IOMMU_INPUT_RANGE: a limit */
 	uint64_t input_end;      /* inclusive */
-	uint32_t domain_start;   /* with IOASID_VIOMMU_DOMAIN_RANGE; else */
+	uint32_t domain_start;   /* with IOASID_VIRTIO_IOMMU_DOMAIN_RANGE; else */
 	uint32_t domain_end;     /* [0, UINT32_MAX] (inclusive) */
 	uint32_t probe_size;     /* bytes of PROBE properties; 0 = 512 */
 	uint32_t fault_depth;    /* fault queue depth; 0 = library default */
@@ -260,10 +260,10 @@ struct ioasid_viommu_opts {
 };
 
 /**
- * ioasid_viommu_new() - create a virtio-iommu device back-end.
+ * ioasid_virtio_iommu_new() - create a virtio-iommu device back-end.
  * @ctx: the context its objects live in.
  * @opts: options (required).
- * @ret_viommu: the new object.
+ * @ret_dev: the new object.
  *
  * Creates the fault queue and the IOAS that blocked endpoints attach to
  * (so that their DMA faults are reported as DOMAIN faults) when a set is
@@ -273,42 +273,42 @@ struct ioasid_viommu_opts {
  * probe_size above 1 MiB; -E2BIG non-zero unknown tail; -ENOENT unknown
  * set or bypass IOAS; -ENOMEM; errors of the objects it creates.
  */
-IOASID_EXPORT int ioasid_viommu_new(struct ioasid_ctx *ctx,
-				    const struct ioasid_viommu_opts *opts,
-				    struct ioasid_viommu **ret_viommu);
+IOASID_EXPORT int ioasid_virtio_iommu_new(struct ioasid_ctx *ctx,
+				    const struct ioasid_virtio_iommu_opts *opts,
+				    struct ioasid_virtio_iommu **ret_dev);
 
 /**
- * ioasid_viommu_free() - detach every endpoint, destroy the domains and the
- * objects the viommu made, answer pending page requests INVALID, free it.
+ * ioasid_virtio_iommu_free() - detach every endpoint, destroy the domains and the
+ * objects the virtio-iommu made, answer pending page requests INVALID, free it.
  * The devices stay bound; nothing is attached to them afterwards.
- * @v: the viommu; NULL is fine.
+ * @v: the virtio-iommu; NULL is fine.
  */
-IOASID_EXPORT void ioasid_viommu_free(struct ioasid_viommu *v);
+IOASID_EXPORT void ioasid_virtio_iommu_free(struct ioasid_virtio_iommu *v);
 
 /* A reserved region as PROBE reports it (RESV_MEM), both ends inclusive. */
-struct ioasid_viommu_resv_mem {
+struct ioasid_virtio_iommu_resv_mem {
 	uint64_t start;
 	uint64_t end;
 	uint8_t subtype; /* IOASID_VIRTIO_IOMMU_RESV_MEM_T_* */
 	uint8_t __pad[7];
 };
 
-/* Options of ioasid_viommu_endpoint_add(); see IOASID_OPTS(). */
-struct ioasid_viommu_endpoint_opts {
+/* Options of ioasid_virtio_iommu_endpoint_add(); see IOASID_OPTS_INIT(). */
+struct ioasid_virtio_iommu_endpoint_opts {
 	size_t sz;
 	/* regions PROBE reports besides the device's (e.g. a virtual MSI
 	 * doorbell of the VMM as subtype MSI); copied */
-	const struct ioasid_viommu_resv_mem *resv;
+	const struct ioasid_virtio_iommu_resv_mem *resv;
 	uint32_t nr_resv;
 	uint32_t flags; /* none yet: 0 */
 };
 
 /**
- * ioasid_viommu_endpoint_add() - register a virtio endpoint id for a bound
- * device. The viommu owns the device's attachment without PASID from now
+ * ioasid_virtio_iommu_endpoint_add() - register a virtio endpoint id for a bound
+ * device. The virtio-iommu owns the device's attachment without PASID from now
  * on: the endpoint starts unattached (bypassing or blocked, as the config
  * says).
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * @endpoint: the virtio endpoint id (platform-defined, e.g. the PCI RID).
  * @dev: the bound device (dev.h).
  * @opts: options or NULL.
@@ -322,69 +322,69 @@ struct ioasid_viommu_endpoint_opts {
  * -ENOMEM; errors of the attach to the bypass or blocked IOAS.
  */
 IOASID_EXPORT int
-ioasid_viommu_endpoint_add(struct ioasid_viommu *v, uint32_t endpoint,
+ioasid_virtio_iommu_endpoint_add(struct ioasid_virtio_iommu *v, uint32_t endpoint,
 			   uint32_t dev,
-			   const struct ioasid_viommu_endpoint_opts *opts);
+			   const struct ioasid_virtio_iommu_endpoint_opts *opts);
 
 /**
- * ioasid_viommu_endpoint_del() - unregister an endpoint (hot unplug): it
+ * ioasid_virtio_iommu_endpoint_del() - unregister an endpoint (hot unplug): it
  * leaves its domain (the domain goes with its last endpoint) and the
  * device is detached.
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * @endpoint: the endpoint id.
  * Return: 0, or -ENOENT.
  */
-IOASID_EXPORT int ioasid_viommu_endpoint_del(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_endpoint_del(struct ioasid_virtio_iommu *v,
 					     uint32_t endpoint);
 
 /**
- * ioasid_viommu_set_memory() - replace the memory table (memory hot-plug).
+ * ioasid_virtio_iommu_set_memory() - replace the memory table (memory hot-plug).
  * A bypass IOAS built from the table follows: removed regions are unmapped,
  * new ones mapped. Mappings the guest made keep what they pointed at.
- * @v: the viommu, created with a table.
+ * @v: the virtio-iommu, created with a table.
  * @mem: the regions (copied).
  * @nr: how many.
- * Return: 0; -EINVAL overlapping regions or a viommu with a callback;
+ * Return: 0; -EINVAL overlapping regions or a virtio-iommu with a callback;
  * -ENOMEM; a map error of the bypass IOAS (the old table then stays).
  */
-IOASID_EXPORT int ioasid_viommu_set_memory(struct ioasid_viommu *v,
-					   const struct ioasid_viommu_mem *mem,
+IOASID_EXPORT int ioasid_virtio_iommu_set_memory(struct ioasid_virtio_iommu *v,
+					   const struct ioasid_virtio_iommu_mem *mem,
 					   uint32_t nr);
 
 /**
- * ioasid_viommu_device_features() - the device-specific feature bits the
+ * ioasid_virtio_iommu_device_features() - the device-specific feature bits the
  * device offers (IOASID_VIRTIO_IOMMU_F_*, bits 0..23). Transport bits
  * (VERSION_1, ACCESS_PLATFORM, ...) are the VMM's to add.
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * Return: the bits.
  */
-IOASID_EXPORT uint64_t ioasid_viommu_device_features(struct ioasid_viommu *v);
+IOASID_EXPORT uint64_t ioasid_virtio_iommu_device_features(struct ioasid_virtio_iommu *v);
 
 /**
- * ioasid_viommu_set_driver_features() - the bits the driver accepted
+ * ioasid_virtio_iommu_set_driver_features() - the bits the driver accepted
  * (FEATURES_OK). Bits 24 and up are transport bits and are ignored. Until
  * this is called no feature is negotiated: MAP, UNMAP and PROBE answer
  * UNSUPP.
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * @features: the driver's feature bits.
  * Return: 0; -EINVAL a device-specific bit the device did not offer
  * (nothing changes); errors of moving unattached endpoints between bypass
  * and blocked.
  */
-IOASID_EXPORT int ioasid_viommu_set_driver_features(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_set_driver_features(struct ioasid_virtio_iommu *v,
 						    uint64_t features);
 
 /**
- * ioasid_viommu_reset() - device reset: every endpoint leaves its domain,
+ * ioasid_virtio_iommu_reset() - device reset: every endpoint leaves its domain,
  * the domains are destroyed, pending page requests are answered INVALID,
  * the negotiated features are forgotten and bypass takes its boot value.
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * Return: 0, or the first error met (the reset still runs to the end).
  */
-IOASID_EXPORT int ioasid_viommu_reset(struct ioasid_viommu *v);
+IOASID_EXPORT int ioasid_virtio_iommu_reset(struct ioasid_virtio_iommu *v);
 
 /* The config space in native byte order. */
-struct ioasid_viommu_config {
+struct ioasid_virtio_iommu_config {
 	uint64_t page_size_mask;
 	uint64_t input_start;
 	uint64_t input_end;    /* inclusive */
@@ -396,32 +396,32 @@ struct ioasid_viommu_config {
 };
 
 /**
- * ioasid_viommu_config() - the config space, native order.
- * @v: the viommu.
- * @ret: filled in.
+ * ioasid_virtio_iommu_config() - the config space, native order.
+ * @v: the virtio-iommu.
+ * @ret_config: filled in.
  * Return: 0, or -EINVAL for NULL arguments.
  */
-IOASID_EXPORT int ioasid_viommu_config(struct ioasid_viommu *v,
-				       struct ioasid_viommu_config *ret);
+IOASID_EXPORT int ioasid_virtio_iommu_config(struct ioasid_virtio_iommu *v,
+				       struct ioasid_virtio_iommu_config *ret_config);
 
 /**
- * ioasid_viommu_config_read() - read config-space bytes as the guest sees
+ * ioasid_virtio_iommu_config_read() - read config-space bytes as the guest sees
  * them (struct virtio_iommu_config, little-endian, 40 bytes).
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * @offset: byte offset.
  * @buf: destination.
  * @len: bytes; @offset + @len <= 40.
  * Return: 0, or -ERANGE beyond the config space.
  */
-IOASID_EXPORT int ioasid_viommu_config_read(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_config_read(struct ioasid_virtio_iommu *v,
 					    uint32_t offset, void *buf,
 					    uint32_t len);
 
 /**
- * ioasid_viommu_config_write() - a guest write to config space. Only the
+ * ioasid_virtio_iommu_config_write() - a guest write to config space. Only the
  * byte `bypass` (offset 36) is writable, only with BYPASS_CONFIG
  * negotiated, and only with 0 or 1; unattached endpoints follow at once.
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * @offset: byte offset.
  * @buf: the bytes.
  * @len: how many.
@@ -429,13 +429,13 @@ IOASID_EXPORT int ioasid_viommu_config_read(struct ioasid_viommu *v,
  * BYPASS_CONFIG not negotiated; -EINVAL a bypass value other than 0 or 1
  * (nothing changes); errors of moving the unattached endpoints.
  */
-IOASID_EXPORT int ioasid_viommu_config_write(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_config_write(struct ioasid_virtio_iommu *v,
 					     uint32_t offset, const void *buf,
 					     uint32_t len);
 
 /**
- * ioasid_viommu_request() - handle one request of the request virtqueue.
- * @v: the viommu.
+ * ioasid_virtio_iommu_request() - handle one request of the request virtqueue.
+ * @v: the virtio-iommu.
  * @rd: the device-readable segments (head and body), in order.
  * @nr_rd: how many.
  * @wr: the device-writable segments (PROBE properties and tail), in order.
@@ -445,7 +445,7 @@ IOASID_EXPORT int ioasid_viommu_config_write(struct ioasid_viommu *v,
  *
  * Decodes ATTACH, DETACH, MAP, UNMAP, PROBE (and PAGE_RESP with the fault
  * extension), executes it and writes the tail's status, mapping libioasid
- * errnos to status codes (ioasid_viommu_status_from_errno(), with the
+ * errnos to status codes (ioasid_virtio_iommu_status_from_errno(), with the
  * per-request exceptions of docs/virtio-iommu.md). The tail goes at offset
  * 0 of the writable part, or after the probe_size bytes of properties for
  * PROBE. A readable part shorter than its request's layout is answered
@@ -457,29 +457,29 @@ IOASID_EXPORT int ioasid_viommu_config_write(struct ioasid_viommu *v,
  * cannot hold the tail where it belongs (nothing written; the driver is
  * broken, the VMM may mark the device NEEDS_RESET); -EINVAL NULL arguments.
  */
-IOASID_EXPORT int ioasid_viommu_request(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v,
 					const struct iovec *rd, unsigned int nr_rd,
 					const struct iovec *wr, unsigned int nr_wr,
 					size_t *ret_used);
 
 /**
- * ioasid_viommu_request_buf() - ioasid_viommu_request() with one readable
+ * ioasid_virtio_iommu_request_buf() - ioasid_virtio_iommu_request() with one readable
  * and one writable buffer.
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * @req: the device-readable bytes.
  * @req_len: their number.
  * @resp: the device-writable buffer.
  * @resp_len: its size.
- * @ret_used: as for ioasid_viommu_request().
- * Return: as ioasid_viommu_request().
+ * @ret_used: as for ioasid_virtio_iommu_request().
+ * Return: as ioasid_virtio_iommu_request().
  */
-IOASID_EXPORT int ioasid_viommu_request_buf(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_request_buf(struct ioasid_virtio_iommu *v,
 					    const void *req, size_t req_len,
 					    void *resp, size_t resp_len,
 					    size_t *ret_used);
 
 /**
- * ioasid_viommu_status_from_errno() - the virtio status for a libioasid
+ * ioasid_virtio_iommu_status_from_errno() - the virtio status for a libioasid
  * errno, by the table of docs/virtio-iommu.md: 0 OK; EINVAL, EEXIST INVAL;
  * EOPNOTSUPP, EADDRINUSE UNSUPP; ENOENT, ENODEV NOENT; ERANGE, EOVERFLOW
  * RANGE; EFAULT, EACCES FAULT; ENOMEM, ENOSPC, EDQUOT NOMEM; EBADMSG (a
@@ -487,98 +487,98 @@ IOASID_EXPORT int ioasid_viommu_request_buf(struct ioasid_viommu *v,
  * @err: 0 or a negative (or positive) errno.
  * Return: IOASID_VIRTIO_IOMMU_S_*.
  */
-IOASID_EXPORT uint8_t ioasid_viommu_status_from_errno(int err);
+IOASID_EXPORT uint8_t ioasid_virtio_iommu_status_from_errno(int err);
 
 /**
- * ioasid_viommu_status_name() - "OK", "IOERR", "UNSUPP", "DEVERR", "INVAL",
+ * ioasid_virtio_iommu_status_name() - "OK", "IOERR", "UNSUPP", "DEVERR", "INVAL",
  * "RANGE", "NOENT", "FAULT", "NOMEM".
  * @status: a status code.
  * Return: the name, or NULL for an unknown code.
  */
-IOASID_EXPORT const char *ioasid_viommu_status_name(uint8_t status);
+IOASID_EXPORT const char *ioasid_virtio_iommu_status_name(uint8_t status);
 
 /**
- * ioasid_viommu_event_fd() - a pollable fd that is readable while fault
- * records wait in the viommu's fault queue (fault.h); the viommu may also
- * hold records already taken from it (struct ioasid_viommu_stats
- * .events_held): call ioasid_viommu_event_pop() while it returns 0.
- * @v: the viommu.
+ * ioasid_virtio_iommu_event_fd() - a pollable fd that is readable while fault
+ * records wait in the virtio-iommu's fault queue (fault.h); the virtio-iommu may also
+ * hold records already taken from it (struct ioasid_virtio_iommu_stats
+ * .events_held): call ioasid_virtio_iommu_event_pop() while it returns 0.
+ * @v: the virtio-iommu.
  * @ret_fd: the fd, owned by the library.
  * Return: 0; -EOPNOTSUPP no fault queue (no set given).
  */
-IOASID_EXPORT int ioasid_viommu_event_fd(struct ioasid_viommu *v, int *ret_fd);
+IOASID_EXPORT int ioasid_virtio_iommu_event_fd(struct ioasid_virtio_iommu *v, int *ret_fd);
 
 /**
- * ioasid_viommu_event_pop() - write the next fault record into one buffer
+ * ioasid_virtio_iommu_event_pop() - write the next fault record into one buffer
  * of the event virtqueue: struct virtio_iommu_fault (24 bytes), or the
  * 48-byte extended record once the fault extension is negotiated.
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * @wr: the buffer's device-writable segments.
  * @nr_wr: how many.
  * @ret_used: bytes written (the used length).
  *
  * A page request reaches the guest only with the fault extension and an
- * attached endpoint; otherwise the viommu answers it INVALID at once and
+ * attached endpoint; otherwise the virtio-iommu answers it INVALID at once and
  * the guest sees an ordinary fault record. Records of a device that is no
  * endpoint any more are dropped (counted).
  * Return: 0; -EAGAIN nothing to report; -EMSGSIZE the buffer is smaller
  * than a record (the record stays); -EOPNOTSUPP no fault queue.
  */
-IOASID_EXPORT int ioasid_viommu_event_pop(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_event_pop(struct ioasid_virtio_iommu *v,
 					  const struct iovec *wr,
 					  unsigned int nr_wr, size_t *ret_used);
 
 /**
- * ioasid_viommu_event_pop_buf() - ioasid_viommu_event_pop() into one buffer.
- * @v: the viommu.
+ * ioasid_virtio_iommu_event_pop_buf() - ioasid_virtio_iommu_event_pop() into one buffer.
+ * @v: the virtio-iommu.
  * @buf: the buffer.
  * @len: its size.
  * @ret_used: bytes written.
- * Return: as ioasid_viommu_event_pop().
+ * Return: as ioasid_virtio_iommu_event_pop().
  */
-IOASID_EXPORT int ioasid_viommu_event_pop_buf(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_event_pop_buf(struct ioasid_virtio_iommu *v,
 					      void *buf, size_t len,
 					      size_t *ret_used);
 
 /**
- * ioasid_viommu_fault_queue() - the id of the viommu's fault queue, for
+ * ioasid_virtio_iommu_fault_queue() - the id of the virtio-iommu's fault queue, for
  * its counters (ioasid_fault_queue_stats()).
- * @v: the viommu.
+ * @v: the virtio-iommu.
  * @ret_queue: the id.
  * Return: 0; -EOPNOTSUPP none.
  */
-IOASID_EXPORT int ioasid_viommu_fault_queue(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_fault_queue(struct ioasid_virtio_iommu *v,
 					    uint32_t *ret_queue);
 
 /**
- * ioasid_viommu_domain_ioas() - the IOAS behind a virtio domain.
- * @v: the viommu.
+ * ioasid_virtio_iommu_domain_ioas() - the IOAS behind a virtio domain.
+ * @v: the virtio-iommu.
  * @domain: the virtio domain id.
  * @ret_ioas: its IOAS (the shared bypass IOAS for a bypass domain).
  * Return: 0, or -ENOENT no such domain.
  */
-IOASID_EXPORT int ioasid_viommu_domain_ioas(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_domain_ioas(struct ioasid_virtio_iommu *v,
 					    uint32_t domain, uint32_t *ret_ioas);
 
 /**
- * ioasid_viommu_endpoint_domain() - the domain an endpoint is attached to.
- * @v: the viommu.
+ * ioasid_virtio_iommu_endpoint_domain() - the domain an endpoint is attached to.
+ * @v: the virtio-iommu.
  * @endpoint: the endpoint id.
  * @ret_domain: the domain id.
  * Return: 0; -ENOENT unknown endpoint, or one that is not attached.
  */
-IOASID_EXPORT int ioasid_viommu_endpoint_domain(struct ioasid_viommu *v,
+IOASID_EXPORT int ioasid_virtio_iommu_endpoint_domain(struct ioasid_virtio_iommu *v,
 						uint32_t endpoint,
 						uint32_t *ret_domain);
 
-/* Counters of a viommu. */
-struct ioasid_viommu_stats {
+/* Counters of a virtio-iommu. */
+struct ioasid_virtio_iommu_stats {
 	uint64_t requests;        /* answered with a status */
 	uint64_t status[IOASID_VIRTIO_IOMMU_S_MAX + 1]; /* per status code */
 	uint64_t unknown;         /* unknown types, returned unwritten */
 	uint64_t events;          /* records written to the event queue */
 	uint64_t page_requests;   /* page request groups given to the guest */
-	uint64_t auto_answered;   /* groups the viommu answered INVALID itself */
+	uint64_t auto_answered;   /* groups the virtio-iommu answered INVALID itself */
 	uint64_t dropped;         /* records of devices that are no endpoint */
 	uint32_t nr_endpoints;
 	uint32_t nr_domains;
@@ -588,19 +588,19 @@ struct ioasid_viommu_stats {
 };
 
 /**
- * ioasid_viommu_stats() - read the counters.
- * @v: the viommu.
- * @ret: filled in.
+ * ioasid_virtio_iommu_stats() - read the counters.
+ * @v: the virtio-iommu.
+ * @ret_stats: filled in.
  * Return: 0, or -EINVAL for NULL arguments.
  */
-IOASID_EXPORT int ioasid_viommu_stats(struct ioasid_viommu *v,
-				      struct ioasid_viommu_stats *ret);
+IOASID_EXPORT int ioasid_virtio_iommu_stats(struct ioasid_virtio_iommu *v,
+				      struct ioasid_virtio_iommu_stats *ret_stats);
 
 /* ---- the guest side: a PROBE property parser ---- */
 
-/* What ioasid_viommu_probe_parse() found. */
-struct ioasid_viommu_probe_props {
-	struct ioasid_viommu_resv_mem *resv; /* in: array of max_resv, or NULL */
+/* What ioasid_virtio_iommu_probe_parse() found. */
+struct ioasid_virtio_iommu_probe_props {
+	struct ioasid_virtio_iommu_resv_mem *resv; /* in: array of max_resv, or NULL */
 	uint32_t max_resv;   /* in */
 	uint32_t nr_resv;    /* out: RESV_MEM properties found (may be > max) */
 	uint64_t page_size_mask; /* out: PAGE_SIZE_MASK, 0 when absent */
@@ -609,26 +609,24 @@ struct ioasid_viommu_probe_props {
 };
 
 /**
- * ioasid_viommu_probe_parse() - parse the properties[] of a PROBE answer,
+ * ioasid_virtio_iommu_probe_parse() - parse the properties[] of a PROBE answer,
  * as a driver must: untrusted input, little-endian, each property header
  * {le16 type, le16 length} followed by length bytes; stop at type NONE or
  * at the end of the buffer; skip unknown types. A property whose length is
  * smaller than its struct is refused before any of its fields is read; a
  * longer one is read on the fields known. PAGE_SIZE_MASK (type 0x801) is a
  * full 64-bit value on every host; 0 is a violation and fails the probe.
- * An unknown RESV_MEM subtype is reported as RESERVED.
+ * An unknown RESV_MEM subtype is reported as RESERVED. A failure leaves
+ * its message as the thread's last error (ioasid_last_errmsg()).
  * @buf: the probe_size bytes of properties.
  * @len: their number.
- * @out: results (resv / max_resv set by the caller).
- * @err: where to write a message on failure, or NULL.
- * @errlen: size of @err.
+ * @inout_props: results (resv / max_resv set by the caller).
  * Return: 0; -EMSGSIZE a property shorter than its struct, or running past
  * @len; -EINVAL a RESV_MEM with start > end, a PAGE_SIZE_MASK of 0 or with
  * non-zero reserved bytes, or two PAGE_SIZE_MASK properties.
  */
-IOASID_EXPORT int ioasid_viommu_probe_parse(const void *buf, size_t len,
-					    struct ioasid_viommu_probe_props *out,
-					    char *err, size_t errlen);
+IOASID_EXPORT int ioasid_virtio_iommu_probe_parse(const void *buf, size_t len,
+					    struct ioasid_virtio_iommu_probe_props *inout_props);
 
 #ifdef __cplusplus
 }

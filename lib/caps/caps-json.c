@@ -18,6 +18,7 @@
 #include <ioasid/caps.h>
 
 #include "caps-json.h"
+#include "core/private.h"
 
 #define MAX_UNKNOWN_DATA 4096
 
@@ -335,8 +336,7 @@ static json_t *dump_cap(struct dump *d, const uint8_t *buf, uint32_t off,
 	return o;
 }
 
-json_t *ioasid_caps_to_json(const void *buf, size_t len, char *err,
-			    size_t errlen)
+json_t *ioasid_caps_to_json(const void *buf, size_t len)
 {
 	struct ioasid_cap_header h;
 	struct dump d = { .oom = false };
@@ -344,17 +344,16 @@ json_t *ioasid_caps_to_json(const void *buf, size_t len, char *err,
 	uint32_t off;
 	int ret;
 
-	ret = ioasid_caps_validate(buf, len, 0, err, errlen);
+	ret = ioasid_caps_validate(buf, len, 0);
 	if (ret)
 		return NULL;
 	arr = json_array();
 	if (!arr)
 		goto oom;
-	ret = ioasid_caps_first(buf, len, 0, &off, &h, err, errlen);
+	ret = ioasid_caps_first(buf, len, 0, &off, &h);
 	while (!ret && !d.oom) {
 		push(&d, arr, dump_cap(&d, buf, off, &h));
-		ret = ioasid_caps_next(buf, len, 0, off, &off, &h, err,
-				       errlen);
+		ret = ioasid_caps_next(buf, len, 0, off, &off, &h);
 	}
 	if (d.oom)
 		goto oom;
@@ -363,12 +362,9 @@ json_t *ioasid_caps_to_json(const void *buf, size_t len, char *err,
 		json_decref(arr);
 		return NULL;
 	}
-	if (err && errlen)
-		err[0] = '\0';
 	return arr;
 oom:
 	json_decref(arr);
-	if (err && errlen)
-		snprintf(err, errlen, "out of memory");
+	ioasid_err(NULL, -ENOMEM, "out of memory for a capability dump");
 	return NULL;
 }

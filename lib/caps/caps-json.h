@@ -14,8 +14,6 @@
  * ioasid_caps_to_json() - dump a chain
  * @buf: the chain (untrusted; checked in strict mode first)
  * @len: bytes readable at @buf
- * @err: message buffer for a failure, or NULL
- * @errlen: size of @err
  *
  * The chain becomes an array with one object per capability, in chain
  * order. Every object has "id" (the name, e.g. "page_sizes", "vtd", or
@@ -41,10 +39,9 @@
  * "0x..." strings (JSON numbers lose precision above 2^53); small counts
  * and widths are integers.
  *
- * Return: a new reference, or NULL with @err set (bad chain, or out of
- * memory).
+ * Return: a new reference, or NULL with the thread's message set (a bad
+ * chain, or out of memory).
  */
-json_t *ioasid_caps_to_json(const void *buf, size_t len, char *err,
-			    size_t errlen);
+json_t *ioasid_caps_to_json(const void *buf, size_t len);
 
 #endif

@@ -26,7 +26,7 @@
 
 #include <ioasid/caps.h>
 
-#include "util/alloc.h"
+#include "core/private.h"
 
 #define CAP_HDR_SIZE ((uint32_t)sizeof(struct ioasid_cap_header))
 #define INFO_HDR_SIZE ((uint32_t)sizeof(struct ioasid_info_hdr))
@@ -790,7 +790,7 @@ static int cap_check(const struct chain *c, uint32_t off, uint32_t min,
 	return k->check(c->buf + off, off, h, err, errlen);
 }
 
-int ioasid_caps_first(const void *buf, size_t len, unsigned int flags,
+static int caps_first(const void *buf, size_t len, unsigned int flags,
 		      uint32_t *ret_off, struct ioasid_cap_header *ret_hdr,
 		      char *err, size_t errlen)
 {
@@ -814,7 +814,7 @@ int ioasid_caps_first(const void *buf, size_t len, unsigned int flags,
 	return 0;
 }
 
-int ioasid_caps_next(const void *buf, size_t len, unsigned int flags,
+static int caps_next(const void *buf, size_t len, unsigned int flags,
 		     uint32_t off, uint32_t *ret_off,
 		     struct ioasid_cap_header *ret_hdr, char *err,
 		     size_t errlen)
@@ -893,7 +893,7 @@ static int visit_validate(void *ctx, uint32_t off,
 	return 0;
 }
 
-int ioasid_caps_validate(const void *buf, size_t len, unsigned int flags,
+static int caps_validate(const void *buf, size_t len, unsigned int flags,
 			 char *err, size_t errlen)
 {
 	bool seen[ARRAY_SIZE(known_caps)] = { false };
@@ -922,7 +922,7 @@ static int visit_find(void *ctx, uint32_t off,
 	return 1;
 }
 
-int ioasid_caps_find(const void *buf, size_t len, unsigned int flags,
+static int caps_find(const void *buf, size_t len, unsigned int flags,
 		     uint16_t id, uint32_t *ret_off,
 		     struct ioasid_cap_header *ret_hdr, char *err,
 		     size_t errlen)
@@ -947,7 +947,7 @@ int ioasid_caps_find(const void *buf, size_t len, unsigned int flags,
 	return 0;
 }
 
-int ioasid_caps_get(const void *buf, size_t len, unsigned int flags,
+static int caps_get(const void *buf, size_t len, unsigned int flags,
 		    uint16_t id, void *out, size_t outsz, uint32_t *ret_size,
 		    char *err, size_t errlen)
 {
@@ -958,7 +958,7 @@ int ioasid_caps_get(const void *buf, size_t len, unsigned int flags,
 
 	if (!out && outsz)
 		return fail(err, errlen, -EINVAL, "no output buffer");
-	ret = ioasid_caps_find(buf, len, flags, id, &off, &h, err, errlen);
+	ret = caps_find(buf, len, flags, id, &off, &h, err, errlen);
 	if (ret)
 		return ret;
 	n = h.size < outsz ? h.size : outsz;
@@ -971,7 +971,7 @@ int ioasid_caps_get(const void *buf, size_t len, unsigned int flags,
 	return 0;
 }
 
-int ioasid_caps_get_array(const void *buf, size_t len, unsigned int flags,
+static int caps_get_array(const void *buf, size_t len, unsigned int flags,
 			  uint16_t id, void *out, uint32_t max,
 			  uint32_t *ret_count, char *err, size_t errlen)
 {
@@ -985,7 +985,7 @@ int ioasid_caps_get_array(const void *buf, size_t len, unsigned int flags,
 		return fail(err, errlen, -EINVAL, "cap id %u has no array", id);
 	if (!ret_count || (!out && max))
 		return fail(err, errlen, -EINVAL, "no output buffer");
-	ret = ioasid_caps_find(buf, len, flags, id, &off, &h, err, errlen);
+	ret = caps_find(buf, len, flags, id, &off, &h, err, errlen);
 	if (ret)
 		return ret;
 	/* find checked the cap, so count and elem_size are known to fit. */
@@ -1004,7 +1004,7 @@ int ioasid_caps_get_array(const void *buf, size_t len, unsigned int flags,
 /* ------------------------------------------------------------------------ */
 /* VFIO-format chains                                                       */
 
-int ioasid_vfio_cap_find(const void *buf, size_t len, uint32_t first,
+static int vfio_cap_find(const void *buf, size_t len, uint32_t first,
 			 uint16_t id, unsigned int flags, uint32_t *ret_off,
 			 struct ioasid_vfio_cap_header *ret_hdr,
 			 uint32_t *ret_avail, char *err, size_t errlen)
@@ -1054,6 +1054,77 @@ int ioasid_vfio_cap_find(const void *buf, size_t len, uint32_t first,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Public parsing calls: their message goes to the thread's last error      */
+
+/* Publish @msg as this thread's message when @ret is an error. */
+static int publish(int ret, const char *msg)
+{
+	return ret ? ioasid_err(NULL, ret, "%s", msg) : 0;
+}
+
+int ioasid_caps_validate(const void *buf, size_t len, unsigned int flags)
+{
+	char m[IOASID_ERRMSG_MAX] = "";
+
+	return publish(caps_validate(buf, len, flags, m, sizeof(m)), m);
+}
+
+int ioasid_caps_first(const void *buf, size_t len, unsigned int flags,
+		      uint32_t *ret_off, struct ioasid_cap_header *ret_hdr)
+{
+	char m[IOASID_ERRMSG_MAX] = "";
+
+	return publish(caps_first(buf, len, flags, ret_off, ret_hdr, m, sizeof(m)), m);
+}
+
+int ioasid_caps_next(const void *buf, size_t len, unsigned int flags,
+		     uint32_t off, uint32_t *ret_off,
+		     struct ioasid_cap_header *ret_hdr)
+{
+	char m[IOASID_ERRMSG_MAX] = "";
+
+	return publish(caps_next(buf, len, flags, off, ret_off, ret_hdr, m, sizeof(m)), m);
+}
+
+int ioasid_caps_find(const void *buf, size_t len, unsigned int flags,
+		     uint16_t id, uint32_t *ret_off,
+		     struct ioasid_cap_header *ret_hdr)
+{
+	char m[IOASID_ERRMSG_MAX] = "";
+
+	return publish(caps_find(buf, len, flags, id, ret_off, ret_hdr, m, sizeof(m)), m);
+}
+
+int ioasid_caps_get(const void *buf, size_t len, unsigned int flags,
+		    uint16_t id, void *out, size_t outsz, uint32_t *ret_size)
+{
+	char m[IOASID_ERRMSG_MAX] = "";
+
+	return publish(caps_get(buf, len, flags, id, out, outsz, ret_size, m, sizeof(m)), m);
+}
+
+int ioasid_caps_get_array(const void *buf, size_t len, unsigned int flags,
+			  uint16_t id, void *out, uint32_t max,
+			  uint32_t *ret_count)
+{
+	char m[IOASID_ERRMSG_MAX] = "";
+
+	return publish(caps_get_array(buf, len, flags, id, out, max, ret_count, m,
+				      sizeof(m)), m);
+}
+
+int ioasid_vfio_cap_find(const void *buf, size_t len, uint32_t first,
+			 uint16_t id, unsigned int flags, uint32_t *ret_off,
+			 struct ioasid_vfio_cap_header *ret_hdr,
+			 uint32_t *ret_avail)
+{
+	char m[IOASID_ERRMSG_MAX] = "";
+
+	return publish(vfio_cap_find(buf, len, first, id, flags, ret_off, ret_hdr,
+				     ret_avail, m, sizeof(m)), m);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Builder                                                                  */
 
 struct ioasid_caps_builder {
@@ -1062,7 +1133,6 @@ struct ioasid_caps_builder {
 	size_t alloc;    /* bytes allocated */
 	uint32_t last;   /* offset of the last capability, 0 = none */
 	uint32_t seen;   /* bit i = known_caps[i] already added */
-	char err[192];
 };
 
 /* So a single u32 can record which known ids a chain already has. */
@@ -1087,11 +1157,6 @@ void ioasid_caps_builder_free(struct ioasid_caps_builder *b)
 		return;
 	ioasid_free(b->buf);
 	ioasid_free(b);
-}
-
-const char *ioasid_caps_builder_errmsg(const struct ioasid_caps_builder *b)
-{
-	return b ? b->err : "";
 }
 
 void ioasid_caps_free(void *buf)
@@ -1144,11 +1209,12 @@ static int builder_reserve(struct ioasid_caps_builder *b, size_t need)
 	return 0;
 }
 
+/* The builder's errors go to the thread's message (ioasid_last_errmsg()). */
 static int builder_fail(struct ioasid_caps_builder *b, int ret,
 			const char *what)
 {
-	snprintf(b->err, sizeof(b->err), "%s", what);
-	return ret;
+	(void)b;
+	return ioasid_err(NULL, ret, "%s", what);
 }
 
 /*
@@ -1171,19 +1237,18 @@ static int builder_append(struct ioasid_caps_builder *b,
 	uint32_t off;
 	uint8_t *p;
 	size_t size;
+	char msg[IOASID_ERRMSG_MAX];
 	int ki, ret;
 
-	b->err[0] = '\0';
 	raw = CAP_HDR_SIZE + (uint64_t)fixed_len + (uint64_t)count * elem;
 	if (raw > UINT32_MAX)
 		return builder_fail(b, -E2BIG, "capability larger than 4 GiB");
 	size = round8((size_t)raw);
 	ki = known_index(h.id);
 	if (ki >= 0 && (b->seen & (UINT32_C(1) << ki))) {
-		snprintf(b->err, sizeof(b->err),
-			 "a cap with id %u (%s) is already in the chain", h.id,
-			 ioasid_cap_id_name(h.id));
-		return -EEXIST;
+		return ioasid_err(NULL, -EEXIST,
+				  "a cap with id %u (%s) is already in the chain", h.id,
+				  ioasid_cap_id_name(h.id));
 	}
 	ret = builder_reserve(b, size);
 	if (ret == -E2BIG)
@@ -1208,9 +1273,9 @@ static int builder_append(struct ioasid_caps_builder *b,
 	c.first = 0;
 	c.hdr_size = INFO_HDR_SIZE;
 	c.align = 8;
-	ret = cap_check(&c, off, off, &h, b->err, sizeof(b->err));
+	ret = cap_check(&c, off, off, &h, msg, sizeof(msg));
 	if (ret)
-		return ret;
+		return ioasid_err(NULL, ret, "%s", msg);
 
 	/* Link it: the previous cap's next (or first_cap), then total_size. */
 	if (b->last) {
@@ -1417,7 +1482,6 @@ int ioasid_caps_builder_finish(struct ioasid_caps_builder *b, void **ret_buf,
 
 	if (!b || !ret_buf || !ret_len)
 		return -EINVAL;
-	b->err[0] = '\0';
 	/* An empty chain is still a header. */
 	ret = builder_reserve(b, 0);
 	if (ret)

@@ -637,33 +637,13 @@ void dev_detach_all(struct ioasid_ctx *ctx)
 	}
 }
 
-IOASID_EXPORT int ioasid_ioas_set_ranges_cb(struct ioasid_ctx *ctx, uint32_t id,
-					    ioasid_ranges_cb cb, void *data)
-{
-	struct ioasid_ioas *ioas;
-	int err = 0;
-
-	if (!ctx)
-		return -EINVAL;
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-	} else {
-		ioas->ranges_cb = cb;
-		ioas->ranges_cb_data = data;
-	}
-	ctx_unlock(ctx);
-	return err;
-}
-
 IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
-				  uint32_t *num)
+				  uint32_t *inout_num)
 {
 	uint32_t total = 0, i;
 	int err;
 
-	if (!ctx || !num || (*num && !out))
+	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_list: NULL argument");
 	ctx_lock(ctx);
 	if (!ctx->ops->dev_list) {
@@ -671,17 +651,17 @@ IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entr
 				 ctx->ops->name);
 		goto out;
 	}
-	err = ctx->ops->dev_list(ctx, out, *num, &total);
+	err = ctx->ops->dev_list(ctx, out, *inout_num, &total);
 	if (err)
 		goto out;
-	for (i = 0; i < IOASID_MIN(*num, total); i++) {
+	for (i = 0; i < IOASID_MIN(*inout_num, total); i++) {
 		struct ioasid_dev *dev = dev_find_by_name(ctx, out[i].name);
 
 		out[i].bound = dev ? dev->obj.id : 0;
 	}
-	if (total > *num)
-		err = ioasid_err(ctx, -EMSGSIZE, "%u devices; the array holds %u", total, *num);
-	*num = total;
+	if (total > *inout_num)
+		err = ioasid_err(ctx, -EMSGSIZE, "%u devices; the array holds %u", total, *inout_num);
+	*inout_num = total;
 out:
 	ctx_unlock(ctx);
 	return err;

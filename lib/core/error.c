@@ -38,6 +38,19 @@ int ioasid_err(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
 	return err;
 }
 
+int ioasid_err_prefix(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
+{
+	char inner[IOASID_ERRMSG_MAX], outer[IOASID_ERRMSG_MAX];
+	va_list ap;
+
+	/* copy first: the thread's message is also where the result goes */
+	snprintf(inner, sizeof(inner), "%s", tls_err.msg);
+	va_start(ap, fmt);
+	vsnprintf(outer, sizeof(outer), fmt, ap);
+	va_end(ap);
+	return ioasid_err(ctx, err, "%s: %s", outer, inner);
+}
+
 void ioasid_log(struct ioasid_ctx *ctx, enum ioasid_log_level level,
 		const char *fmt, ...)
 {

@@ -304,7 +304,7 @@ const struct ioasid_obj_ops ioasid_fault_queue_obj_ops = {
 	.destroy = queue_obj_destroy,
 };
 
-IOASID_EXPORT int ioasid_fault_queue_new(struct ioasid_ctx *ctx,
+IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 					 const struct ioasid_fault_queue_opts *opts,
 					 uint32_t *ret_queue)
 {
@@ -317,7 +317,7 @@ IOASID_EXPORT int ioasid_fault_queue_new(struct ioasid_ctx *ctx,
 	if (!ctx)
 		return -EINVAL;
 	if (!opts || !ret_queue)
-		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_new: opts and ret_queue are required");
+		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_alloc: opts and ret_queue are required");
 	err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_fault_queue_opts");
 	if (err)
 		return err;
@@ -601,13 +601,13 @@ static bool group_is_info(const struct fault_group *g)
 }
 
 IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
-				    struct ioasid_fault *out, uint32_t *num)
+				    struct ioasid_fault *out, uint32_t *inout_num)
 {
 	struct ioasid_fault_queue *q;
 	uint32_t n = 0;
 	int err = 0;
 
-	if (!ctx || !num || (*num && !out))
+	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_read: NULL argument");
 	ctx_lock(ctx);
 	q = queue_get_err(ctx, id);
@@ -616,17 +616,17 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
 		goto out;
 	}
 	if (q->kernel) {
-		err = kernel_read(ctx, q, out, *num, &n);
+		err = kernel_read(ctx, q, out, *inout_num, &n);
 		goto out;
 	}
 	while (q->fifo_head) {
 		struct fault_group *g = q->fifo_head;
 
-		if (g->nrec > *num - n) {
+		if (g->nrec > *inout_num - n) {
 			if (!n)
 				err = ioasid_err(ctx, -EMSGSIZE,
 						 "the next group of queue %u has %u records; the array holds %u",
-						 id, g->nrec, *num);
+						 id, g->nrec, *inout_num);
 			break;
 		}
 		memcpy(&out[n], g->recs, g->nrec * sizeof(*out));
@@ -643,7 +643,7 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
 	}
 	efd_update(q);
 out:
-	*num = n;
+	*inout_num = n;
 	ctx_unlock(ctx);
 	return err;
 }
@@ -727,40 +727,40 @@ void fault_cancel(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid, uint32_t
 }
 
 IOASID_EXPORT int ioasid_fault_queue_stats(struct ioasid_ctx *ctx, uint32_t id,
-					   struct ioasid_fault_queue_stats *ret)
+					   struct ioasid_fault_queue_stats *ret_stats)
 {
 	struct ioasid_fault_queue *q;
 	int err = 0;
 
-	if (!ctx || !ret)
+	if (!ctx || !ret_stats)
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_stats: NULL argument");
 	ctx_lock(ctx);
 	q = queue_get_err(ctx, id);
 	if (!q) {
 		err = -ENOENT;
 	} else {
-		*ret = q->st;
-		ret->queued = q->queued;
-		ret->pending = q->pending;
+		*ret_stats = q->st;
+		ret_stats->queued = q->queued;
+		ret_stats->pending = q->pending;
 	}
 	ctx_unlock(ctx);
 	return err;
 }
 
 IOASID_EXPORT int ioasid_fault_unrouted(struct ioasid_ctx *ctx, struct ioasid_fault *out,
-					uint32_t *num)
+					uint32_t *inout_num)
 {
 	uint32_t n = 0;
 
-	if (!ctx || !num || (*num && !out))
+	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_unrouted: NULL argument");
 	ctx_lock(ctx);
-	while (n < *num && ctx->unrouted_count && ctx->unrouted) {
+	while (n < *inout_num && ctx->unrouted_count && ctx->unrouted) {
 		out[n++] = ctx->unrouted[ctx->unrouted_head % FAULT_UNROUTED_RING];
 		ctx->unrouted_head++;
 		ctx->unrouted_count--;
 	}
-	*num = n;
+	*inout_num = n;
 	ctx_unlock(ctx);
 	return 0;
 }

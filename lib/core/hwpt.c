@@ -452,7 +452,7 @@ static int check_inv_req(struct ioasid_ctx *ctx, uint32_t i, const struct ioasid
 }
 
 IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
-					 const struct ioasid_inv_req *reqs, uint32_t *num,
+					 const struct ioasid_inv_req *reqs, uint32_t *inout_num,
 					 uint64_t *ret_dropped)
 {
 	struct ioasid_hwpt *h;
@@ -462,9 +462,9 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	if (!num || (*num && !reqs))
+	if (!inout_num || (*inout_num && !reqs))
 		return ioasid_err(ctx, -EINVAL, "ioasid_hwpt_invalidate: NULL argument");
-	n = *num;
+	n = *inout_num;
 	ctx_lock(ctx);
 	h = hwpt_get_err(ctx, id);
 	if (!h) {
@@ -507,7 +507,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 		dropped += d;
 	}
 out:
-	*num = i;
+	*inout_num = i;
 	if (ret_dropped)
 		*ret_dropped = dropped;
 	ctx_unlock(ctx);
@@ -516,7 +516,7 @@ out:
 
 IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id,
 					     uint32_t data_type, const void *entries,
-					     uint32_t entry_len, uint32_t *num)
+					     uint32_t entry_len, uint32_t *inout_num)
 {
 	struct ioasid_hwpt *h;
 	uint32_t i = 0, n;
@@ -524,9 +524,9 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 
 	if (!ctx)
 		return -EINVAL;
-	if (!num)
-		return ioasid_err(ctx, -EINVAL, "num is NULL");
-	n = *num;
+	if (!inout_num)
+		return ioasid_err(ctx, -EINVAL, "inout_num is NULL");
+	n = *inout_num;
 	ctx_lock(ctx);
 	h = hwpt_get_err(ctx, id);
 	if (!h) {
@@ -608,7 +608,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 			goto out;
 	}
 out:
-	*num = i;
+	*inout_num = i;
 	ctx_unlock(ctx);
 	return err;
 }

@@ -569,7 +569,7 @@ static int area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 }
 
 IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t id, void *va,
-				  uint64_t length, uint32_t flags, uint64_t *iova)
+				  uint64_t length, uint32_t flags, uint64_t *inout_iova)
 {
 	struct ioasid_ioas *ioas;
 	uint64_t uva = (uintptr_t)va, where, end;
@@ -583,7 +583,7 @@ IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t id, void *va,
 		err = -ENOENT;
 		goto out;
 	}
-	err = check_map_args(ctx, flags, length, iova);
+	err = check_map_args(ctx, flags, length, inout_iova);
 	if (err)
 		goto out;
 	if (!va) {
@@ -603,7 +603,7 @@ IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t id, void *va,
 		goto out;
 	}
 	if (flags & IOASID_MAP_FIXED_IOVA) {
-		where = *iova;
+		where = *inout_iova;
 		err = check_fixed(ctx, ioas, where, length);
 	} else {
 		err = choose_iova(ctx, ioas, uva, length, &where);
@@ -612,7 +612,7 @@ IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t id, void *va,
 		goto out;
 	err = area_add(ctx, ioas, where, uva, length, flags, 0);
 	if (!err)
-		*iova = where;
+		*inout_iova = where;
 out:
 	ctx_unlock(ctx);
 	return err;
@@ -716,7 +716,7 @@ struct copy_piece {
 IOASID_EXPORT int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_id,
 				   uint32_t src_id, uint64_t src_iova,
 				   uint64_t length, uint32_t flags,
-				   uint64_t *dst_iova)
+				   uint64_t *inout_dst_iova)
 {
 	struct ioasid_ioas *dst, *src;
 	struct copy_piece *pieces = NULL;
@@ -728,7 +728,7 @@ IOASID_EXPORT int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_id,
 	if (!ctx)
 		return -EINVAL;
 	ctx_lock(ctx);
-	err = check_map_args(ctx, flags, length, dst_iova);
+	err = check_map_args(ctx, flags, length, inout_dst_iova);
 	if (err)
 		goto out;
 	if (src_iova == UINT64_MAX) {
@@ -800,7 +800,7 @@ IOASID_EXPORT int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_id,
 		}
 	}
 	if (flags & IOASID_MAP_FIXED_IOVA) {
-		where = *dst_iova;
+		where = *inout_dst_iova;
 		err = check_fixed(ctx, dst, where, length);
 	} else {
 		err = choose_iova(ctx, dst, pieces[0].uva, length, &where);
@@ -845,7 +845,7 @@ IOASID_EXPORT int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_id,
 		}
 		done_bytes += pieces[i].length;
 	}
-	*dst_iova = where;
+	*inout_dst_iova = where;
 out:
 	ioasid_free(pieces);
 	ctx_unlock(ctx);
@@ -856,17 +856,17 @@ out:
 
 IOASID_EXPORT int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t id,
 					  struct ioasid_iova_range *ranges,
-					  uint32_t *num, uint64_t *ret_alignment)
+					  uint32_t *inout_num, uint64_t *ret_alignment)
 {
 	struct ioasid_iova_range *usable;
 	struct ioasid_ioas *ioas;
 	uint32_t n, cap;
 	int err;
 
-	if (!ctx || !num)
-		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_iova_ranges: num is NULL");
-	if (*num && !ranges)
-		return ioasid_err(ctx, -EINVAL, "ranges is NULL with a capacity of %u", *num);
+	if (!ctx || !inout_num)
+		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_iova_ranges: inout_num is NULL");
+	if (*inout_num && !ranges)
+		return ioasid_err(ctx, -EINVAL, "ranges is NULL with a capacity of %u", *inout_num);
 	ctx_lock(ctx);
 	ioas = ioas_get_err(ctx, id);
 	if (!ioas) {
@@ -878,10 +878,10 @@ IOASID_EXPORT int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t id,
 		ioasid_err(ctx, err, "out of memory for the IOVA ranges");
 		goto out;
 	}
-	cap = *num;
+	cap = *inout_num;
 	memcpy(ranges, usable, IOASID_MIN(cap, n) * sizeof(*usable));
 	ioasid_free(usable);
-	*num = n;
+	*inout_num = n;
 	if (ret_alignment)
 		*ret_alignment = ioas->alignment;
 	if (cap < n)
@@ -1099,13 +1099,13 @@ static void fill_mapping(struct ioasid_mapping *m, const struct iova_area *a)
 }
 
 IOASID_EXPORT int ioasid_ioas_lookup(struct ioasid_ctx *ctx, uint32_t id,
-				     uint64_t iova, struct ioasid_mapping *ret)
+				     uint64_t iova, struct ioasid_mapping *ret_mapping)
 {
 	struct ioasid_ioas *ioas;
 	const struct iova_area *a;
 	int err = 0;
 
-	if (!ctx || !ret)
+	if (!ctx || !ret_mapping)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_lookup: NULL argument");
 	ctx_lock(ctx);
 	ioas = ioas_get_err(ctx, id);
@@ -1114,7 +1114,7 @@ IOASID_EXPORT int ioasid_ioas_lookup(struct ioasid_ctx *ctx, uint32_t id,
 	} else if (!(a = iova_tree_find(ioas->areas, iova))) {
 		err = ioasid_err(ctx, -ENOENT, "IOVA 0x%llx is not mapped in IOAS %u", X(iova), id);
 	} else {
-		fill_mapping(ret, a);
+		fill_mapping(ret_mapping, a);
 	}
 	ctx_unlock(ctx);
 	return err;
@@ -1122,14 +1122,14 @@ IOASID_EXPORT int ioasid_ioas_lookup(struct ioasid_ctx *ctx, uint32_t id,
 
 IOASID_EXPORT int ioasid_ioas_mappings(struct ioasid_ctx *ctx, uint32_t id,
 				       uint64_t from, struct ioasid_mapping *out,
-				       uint32_t *num)
+				       uint32_t *inout_num)
 {
 	struct ioasid_ioas *ioas;
 	const struct iova_area *a;
 	uint32_t n = 0;
 	int err = 0;
 
-	if (!ctx || !num || (*num && !out))
+	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_mappings: NULL argument");
 	ctx_lock(ctx);
 	ioas = ioas_get_err(ctx, id);
@@ -1137,35 +1137,35 @@ IOASID_EXPORT int ioasid_ioas_mappings(struct ioasid_ctx *ctx, uint32_t id,
 		err = -ENOENT;
 		goto out;
 	}
-	for (a = iova_tree_first_in(ioas->areas, from, UINT64_MAX); a && n < *num;
+	for (a = iova_tree_first_in(ioas->areas, from, UINT64_MAX); a && n < *inout_num;
 	     a = iova_tree_next(ioas->areas, a))
 		fill_mapping(&out[n++], a);
-	*num = n;
+	*inout_num = n;
 out:
 	ctx_unlock(ctx);
 	return err;
 }
 
 IOASID_EXPORT int ioasid_ioas_stats(struct ioasid_ctx *ctx, uint32_t id,
-				    struct ioasid_ioas_stats *ret)
+				    struct ioasid_ioas_stats *ret_stats)
 {
 	struct ioasid_ioas *ioas;
 	int err = 0;
 
-	if (!ctx || !ret)
+	if (!ctx || !ret_stats)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_stats: NULL argument");
 	ctx_lock(ctx);
 	ioas = ioas_get_err(ctx, id);
 	if (!ioas) {
 		err = -ENOENT;
 	} else {
-		memset(ret, 0, sizeof(*ret));
-		ret->nr_areas = iova_tree_count(ioas->areas);
-		ret->mapped_bytes = ioas->mapped_bytes;
-		ret->nr_reserved = ioas->nr_resv;
-		ret->nr_allowed = ioas->nr_allowed;
-		ret->alignment = ioas->alignment;
-		ret->nr_attached = ioas_nr_devices(ioas);
+		memset(ret_stats, 0, sizeof(*ret_stats));
+		ret_stats->nr_areas = iova_tree_count(ioas->areas);
+		ret_stats->mapped_bytes = ioas->mapped_bytes;
+		ret_stats->nr_reserved = ioas->nr_resv;
+		ret_stats->nr_allowed = ioas->nr_allowed;
+		ret_stats->alignment = ioas->alignment;
+		ret_stats->nr_attached = ioas_nr_devices(ioas);
 	}
 	ctx_unlock(ctx);
 	return err;
@@ -1286,4 +1286,24 @@ void ioas_remove_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 	ioas->nr_domains = j;
 	resv_remove_owner(ioas, owner);
 	ioas->alignment = calc_alignment(ioas);
+}
+
+IOASID_EXPORT int ioasid_ioas_set_ranges_cb(struct ioasid_ctx *ctx, uint32_t id,
+					    ioasid_ranges_cb cb, void *data)
+{
+	struct ioasid_ioas *ioas;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	ioas = ioas_get_err(ctx, id);
+	if (!ioas) {
+		err = -ENOENT;
+	} else {
+		ioas->ranges_cb = cb;
+		ioas->ranges_cb_data = data;
+	}
+	ctx_unlock(ctx);
+	return err;
 }

@@ -165,7 +165,6 @@ static json_t *set_json(struct ioasid_ctx *ctx, struct ioasid_set *set)
 
 static json_t *dev_json(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
 {
-	char msg[IOASID_ERRMSG_MAX];
 	json_t *o, *arr, *caps;
 	uint32_t i;
 	int err;
@@ -190,8 +189,9 @@ static json_t *dev_json(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
 					    a->set ? json_integer(a->set) : json_null()));
 	}
 	if (!err) {
-		caps = ioasid_caps_to_json(dev->caps, dev->caps_len, msg, sizeof(msg));
-		err = caps ? add(o, "caps", caps) : ioasid_err(ctx, -EINVAL, "%s", msg);
+		caps = ioasid_caps_to_json(dev->caps, dev->caps_len);
+		err = caps ? add(o, "caps", caps) :
+			ioasid_err_prefix(ctx, -EINVAL, "device %s", dev->name);
 	}
 	if (err) {
 		json_decref(o);
@@ -298,7 +298,7 @@ static int check_flags(struct ioasid_ctx *ctx, uint32_t flags, char **ret)
 	return 0;
 }
 
-IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags, char **ret)
+IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags, char **ret_doc)
 {
 	static const struct {
 		const char *key;
@@ -317,7 +317,7 @@ IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags, char *
 
 	if (!ctx)
 		return -EINVAL;
-	err = check_flags(ctx, flags, ret);
+	err = check_flags(ctx, flags, ret_doc);
 	if (err)
 		return err;
 	err = ioasid_ctx_pinned(ctx, &pi);
@@ -361,13 +361,13 @@ IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags, char *
 		json_decref(doc);
 		doc = NULL;
 	}
-	err = finish(ctx, doc, flags, ret);
+	err = finish(ctx, doc, flags, ret_doc);
 	ctx_unlock(ctx);
 	return err;
 }
 
 IOASID_EXPORT int ioasid_json_object(struct ioasid_ctx *ctx, uint32_t id, uint32_t flags,
-				     char **ret)
+				     char **ret_doc)
 {
 	struct ioasid_obj *obj;
 	json_t *doc = NULL, *body;
@@ -375,7 +375,7 @@ IOASID_EXPORT int ioasid_json_object(struct ioasid_ctx *ctx, uint32_t id, uint32
 
 	if (!ctx)
 		return -EINVAL;
-	err = check_flags(ctx, flags, ret);
+	err = check_flags(ctx, flags, ret_doc);
 	if (err)
 		return err;
 	ctx_lock(ctx);
@@ -393,28 +393,27 @@ IOASID_EXPORT int ioasid_json_object(struct ioasid_ctx *ctx, uint32_t id, uint32
 		json_decref(doc);
 		doc = NULL;
 	}
-	err = finish(ctx, doc, flags, ret);
+	err = finish(ctx, doc, flags, ret_doc);
 out:
 	ctx_unlock(ctx);
 	return err;
 }
 
-IOASID_EXPORT int ioasid_json_caps(const void *buf, size_t len, uint32_t flags, char **ret)
+IOASID_EXPORT int ioasid_json_caps(const void *buf, size_t len, uint32_t flags, char **ret_doc)
 {
-	char msg[IOASID_ERRMSG_MAX];
 	json_t *doc, *caps;
 	int err;
 
-	err = check_flags(NULL, flags, ret);
+	err = check_flags(NULL, flags, ret_doc);
 	if (err)
 		return err;
 	if (!buf)
 		return ioasid_err(NULL, -EINVAL, "buf is NULL");
-	caps = ioasid_caps_to_json(buf, len, msg, sizeof(msg));
+	caps = ioasid_caps_to_json(buf, len);
 	if (!caps)
-		return ioasid_err(NULL, -EINVAL, "capability chain: %s", msg);
+		return ioasid_err_prefix(NULL, -EINVAL, "capability chain");
 	doc = json_pack("{s:s,s:s,s:o}", "schema", IOASID_JSON_SCHEMA, "kind", "caps", "caps", caps);
-	return finish(NULL, doc, flags, ret);
+	return finish(NULL, doc, flags, ret_doc);
 }
 
 IOASID_EXPORT void ioasid_json_free(char *s)

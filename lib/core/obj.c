@@ -180,7 +180,7 @@ void obj_table_free(struct ioasid_ctx *ctx)
 	ctx->free_ids = NULL;
 }
 
-IOASID_EXPORT int ioasid_ctx_destroy(struct ioasid_ctx *ctx, uint32_t id)
+IOASID_EXPORT int ioasid_obj_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
 	int ret;
 

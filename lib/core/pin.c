@@ -137,17 +137,17 @@ IOASID_EXPORT int ioasid_ctx_set_cap_ipc_lock_exempt(struct ioasid_ctx *ctx,
 }
 
 IOASID_EXPORT int ioasid_ctx_pinned(struct ioasid_ctx *ctx,
-				    struct ioasid_pinned_info *ret)
+				    struct ioasid_pinned_info *ret_info)
 {
-	if (!ctx || !ret)
+	if (!ctx || !ret_info)
 		return -EINVAL;
 	ctx_lock(ctx);
 	refresh_rlimit(ctx);
-	ret->pinned_pages = ctx->pinned_pages;
-	ret->limit_pages = pin_limit_pages(ctx);
-	ret->page_size = ioasid_page_size();
-	ret->exempt = exempt(ctx);
-	ret->__reserved = 0;
+	ret_info->pinned_pages = ctx->pinned_pages;
+	ret_info->limit_pages = pin_limit_pages(ctx);
+	ret_info->page_size = ioasid_page_size();
+	ret_info->exempt = exempt(ctx);
+	ret_info->__reserved = 0;
 	ctx_unlock(ctx);
 	return 0;
 }

@@ -116,6 +116,12 @@ static inline void ctx_unlock(struct ioasid_ctx *ctx)
 int ioasid_err(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ioasid_verr(struct ioasid_ctx *ctx, int err, const char *fmt, va_list ap);
+/*
+ * As ioasid_err(), with the thread's current message (what a failed public
+ * call just left, e.g. a caps parser's) appended after ": ".
+ */
+int ioasid_err_prefix(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Log at @level through the context's callback (never prints). */
 void ioasid_log(struct ioasid_ctx *ctx, enum ioasid_log_level level,

@@ -63,7 +63,7 @@ const struct ioasid_obj_ops ioasid_set_obj_ops = {
 	.destroy = set_obj_destroy,
 };
 
-IOASID_EXPORT int ioasid_set_new(struct ioasid_ctx *ctx,
+IOASID_EXPORT int ioasid_set_alloc(struct ioasid_ctx *ctx,
 				 const struct ioasid_set_opts *opts,
 				 uint32_t *ret_set)
 {
@@ -75,7 +75,7 @@ IOASID_EXPORT int ioasid_set_new(struct ioasid_ctx *ctx,
 	if (!ctx)
 		return -EINVAL;
 	if (!opts || !ret_set)
-		return ioasid_err(ctx, -EINVAL, "ioasid_set_new: opts and ret_set are required");
+		return ioasid_err(ctx, -EINVAL, "ioasid_set_alloc: opts and ret_set are required");
 	err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_set_opts");
 	if (err)
 		return err;
@@ -296,37 +296,37 @@ void set_put_ioas(struct ioasid_ctx *ctx, uint32_t set_id)
 }
 
 IOASID_EXPORT int ioasid_set_info(struct ioasid_ctx *ctx, uint32_t id,
-				  struct ioasid_set_info *ret)
+				  struct ioasid_set_info *ret_info)
 {
 	struct ioasid_set *set;
 	int err = 0;
 
-	if (!ctx || !ret)
+	if (!ctx || !ret_info)
 		return ioasid_err(ctx, -EINVAL, "ioasid_set_info: NULL argument");
 	ctx_lock(ctx);
 	set = set_get_err(ctx, id);
 	if (!set) {
 		err = -ENOENT;
 	} else {
-		memset(ret, 0, sizeof(*ret));
-		ret->owner = set->owner;
-		ret->max_pasids = set->max_pasids;
-		ret->nr_pasids = set->nr_pasids;
-		ret->max_ioas = set->max_ioas;
-		ret->nr_ioas = set->nr_ioas;
-		ret->pasid_width = ctx->pasid_width;
+		memset(ret_info, 0, sizeof(*ret_info));
+		ret_info->owner = set->owner;
+		ret_info->max_pasids = set->max_pasids;
+		ret_info->nr_pasids = set->nr_pasids;
+		ret_info->max_ioas = set->max_ioas;
+		ret_info->nr_ioas = set->nr_ioas;
+		ret_info->pasid_width = ctx->pasid_width;
 	}
 	ctx_unlock(ctx);
 	return err;
 }
 
 IOASID_EXPORT int ioasid_set_pasids(struct ioasid_ctx *ctx, uint32_t id,
-				    uint32_t from, uint32_t *out, uint32_t *num)
+				    uint32_t from, uint32_t *out, uint32_t *inout_num)
 {
 	uint32_t n = 0, p = from;
 	int err = 0;
 
-	if (!ctx || !num || (*num && !out))
+	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_set_pasids: NULL argument");
 	ctx_lock(ctx);
 	if (!set_get_err(ctx, id)) {
@@ -335,14 +335,14 @@ IOASID_EXPORT int ioasid_set_pasids(struct ioasid_ctx *ctx, uint32_t id,
 	}
 	if (p == 0)
 		p = 1;
-	while (ctx->pasids && n < *num && p < (1u << ctx->pasid_width) &&
+	while (ctx->pasids && n < *inout_num && p < (1u << ctx->pasid_width) &&
 	       !pasid_space_next(ctx->pasids, p, id, &p)) {
 		out[n++] = p;
 		if (p == UINT32_MAX)
 			break;
 		p++;
 	}
-	*num = n;
+	*inout_num = n;
 out:
 	ctx_unlock(ctx);
 	return err;

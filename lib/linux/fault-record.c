@@ -38,21 +38,21 @@ static void put32(uint8_t *p, unsigned int off, uint32_t v)
 }
 
 IOASID_EXPORT int ioasid_fault_from_iommufd(const void *buf, size_t len,
-					    struct ioasid_fault *out, uint32_t *num)
+					    struct ioasid_fault *out, uint32_t *inout_num)
 {
 	const uint8_t *p = buf;
 	size_t n, i;
 	bool in_group = false;
 
-	if (!num || (*num && !out) || (len && !buf))
+	if (!inout_num || (*inout_num && !out) || (len && !buf))
 		return ioasid_err(NULL, -EINVAL, "ioasid_fault_from_iommufd: NULL argument");
 	if (len % PGFAULT_SIZE)
 		return ioasid_err(NULL, -EINVAL,
 				  "%zu bytes is not a whole number of %d-byte iommufd fault records",
 				  len, PGFAULT_SIZE);
 	n = len / PGFAULT_SIZE;
-	if (n > *num)
-		return ioasid_err(NULL, -EMSGSIZE, "%zu records; the array holds %u", n, *num);
+	if (n > *inout_num)
+		return ioasid_err(NULL, -EMSGSIZE, "%zu records; the array holds %u", n, *inout_num);
 	for (i = 0; i < n; i++, p += PGFAULT_SIZE) {
 		uint32_t flags = get32(p, OFF_FLAGS), perm = get32(p, OFF_PERM);
 		struct ioasid_fault *f = &out[i];
@@ -97,7 +97,7 @@ IOASID_EXPORT int ioasid_fault_from_iommufd(const void *buf, size_t len,
 	if (in_group)
 		return ioasid_err(NULL, -EINVAL,
 				  "the last of %zu records lacks LAST_PAGE: a group was cut short", n);
-	*num = (uint32_t)n;
+	*inout_num = (uint32_t)n;
 	return 0;
 }
 

@@ -279,7 +279,7 @@ out:
 }
 
 IOASID_EXPORT int ioasid_host_devices(struct ioasid_dev_entry *out,
-				      uint32_t *num)
+				      uint32_t *inout_num)
 {
-	return host_scan_root("/sys", out, num);
+	return host_scan_root("/sys", out, inout_num);
 }

@@ -163,7 +163,7 @@ static bool action_sane(const char *s, size_t n)
 }
 
 IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len,
-				      struct ioasid_uevent *ev)
+				      struct ioasid_uevent *ret_ev)
 {
 	const char *p = buf;
 	struct ioasid_uevent out;
@@ -173,7 +173,7 @@ IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len,
 	size_t hlen, alen, dlen, off, action_off = 0, devpath_off = 0;
 	const char *at;
 
-	if (!ev)
+	if (!ret_ev)
 		return ioasid_err(NULL, -EINVAL, "uevent: no event to fill in");
 	if (len == 0)
 		return ioasid_err(NULL, -EINVAL, "uevent: offset 0: empty message");
@@ -286,7 +286,7 @@ IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len,
 				  devpath_off, excerpt(x1, sizeof(x1), out.devpath, strlen(out.devpath)),
 				  excerpt(x2, sizeof(x2), hdr_devpath, strlen(hdr_devpath)));
 
-	*ev = out;
+	*ret_ev = out;
 	return 0;
 }
 
@@ -355,15 +355,15 @@ static int nlerr_to_errno(int nlerr, int saved_errno)
 			   nl_geterror(r), strerror(-__e));                  \
 	})
 
-IOASID_EXPORT int ioasid_monitor_open(struct ioasid_monitor **ret)
+IOASID_EXPORT int ioasid_monitor_open(struct ioasid_monitor **ret_mon)
 {
 	struct ioasid_monitor *mon;
 	int rcvbuf = MONITOR_RCVBUF;
 	int r, flags;
 
-	if (!ret)
+	if (!ret_mon)
 		return ioasid_err(NULL, -EINVAL, "uevent monitor: no place to return it");
-	*ret = NULL;
+	*ret_mon = NULL;
 
 	mon = ioasid_calloc(1, sizeof(*mon));
 	if (!mon)
@@ -425,7 +425,7 @@ IOASID_EXPORT int ioasid_monitor_open(struct ioasid_monitor **ret)
 		goto fail;
 	}
 
-	*ret = mon;
+	*ret_mon = mon;
 	return 0;
 
 fail:
@@ -435,22 +435,23 @@ fail:
 	return r;
 }
 
-IOASID_EXPORT int ioasid_monitor_fd(struct ioasid_monitor *mon)
+IOASID_EXPORT int ioasid_monitor_fd(struct ioasid_monitor *mon, int *ret_fd)
 {
-	if (!mon)
-		return ioasid_err(NULL, -EINVAL, "uevent monitor: NULL monitor");
-	return mon->fd;
+	if (!mon || !ret_fd)
+		return ioasid_err(NULL, -EINVAL, "uevent monitor: NULL argument");
+	*ret_fd = mon->fd;
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_monitor_read(struct ioasid_monitor *mon,
-				      struct ioasid_uevent *ev)
+				      struct ioasid_uevent *ret_ev)
 {
 	struct sockaddr_nl sa;
 	struct iovec iov = { .iov_base = NULL, .iov_len = 0 };
 	struct msghdr mh;
 	ssize_t n;
 
-	if (!mon || !ev)
+	if (!mon || !ret_ev)
 		return ioasid_err(NULL, -EINVAL, "uevent monitor: NULL %s",
 				  mon ? "event" : "monitor");
 
@@ -492,7 +493,7 @@ IOASID_EXPORT int ioasid_monitor_read(struct ioasid_monitor *mon,
 		return ioasid_err(NULL, -EPERM,
 				  "uevent monitor: a message from port %u, not from the kernel; skipped",
 				  sa.nl_pid);
-	return ioasid_uevent_parse(mon->buf, (size_t)n, ev);
+	return ioasid_uevent_parse(mon->buf, (size_t)n, ret_ev);
 }
 
 IOASID_EXPORT void ioasid_monitor_close(struct ioasid_monitor *mon)

@@ -2,8 +2,8 @@
 /*
  * virtio-iommu device back-end: the object, its endpoints and domains,
  * config space, feature negotiation and the request decoder (ATTACH,
- * DETACH, MAP, UNMAP; PROBE is in viommu-probe.c, events and PAGE_RESP in
- * viommu-event.c).
+ * DETACH, MAP, UNMAP; PROBE is in probe.c, events and PAGE_RESP in
+ * event.c).
  *
  * Everything here goes through the public API, so the same back-end runs
  * on iommufd, VFIO and the sim. The rules are the virtio specification's
@@ -34,8 +34,8 @@
 #define VI_PROBE_SIZE_MAX     (1u << 20)
 
 static const uint32_t known_opts_flags =
-	IOASID_VIOMMU_EXT_PGSIZE_MASK | IOASID_VIOMMU_EXT_FAULT | IOASID_VIOMMU_MMIO |
-	IOASID_VIOMMU_BOOT_BYPASS | IOASID_VIOMMU_DOMAIN_RANGE | IOASID_VIOMMU_INPUT_RANGE;
+	IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK | IOASID_VIRTIO_IOMMU_EXT_FAULT | IOASID_VIRTIO_IOMMU_MMIO |
+	IOASID_VIRTIO_IOMMU_BOOT_BYPASS | IOASID_VIRTIO_IOMMU_DOMAIN_RANGE | IOASID_VIRTIO_IOMMU_INPUT_RANGE;
 
 /* ------------------------------------------------------------------------
  * iovec helpers
@@ -96,7 +96,7 @@ size_t vi_iov_write(const struct iovec *iov, unsigned int cnt, size_t off,
  * Status codes
  */
 
-IOASID_EXPORT uint8_t ioasid_viommu_status_from_errno(int err)
+IOASID_EXPORT uint8_t ioasid_virtio_iommu_status_from_errno(int err)
 {
 	if (err < 0)
 		err = -err;
@@ -129,7 +129,7 @@ IOASID_EXPORT uint8_t ioasid_viommu_status_from_errno(int err)
 	}
 }
 
-IOASID_EXPORT const char *ioasid_viommu_status_name(uint8_t status)
+IOASID_EXPORT const char *ioasid_virtio_iommu_status_name(uint8_t status)
 {
 	static const char *const names[] = {
 		"OK", "IOERR", "UNSUPP", "DEVERR", "INVAL", "RANGE", "NOENT", "FAULT", "NOMEM",
@@ -142,7 +142,7 @@ IOASID_EXPORT const char *ioasid_viommu_status_name(uint8_t status)
  * Record why a request gets a status other than OK (the context's message,
  * so the VMM can log it) and return the status.
  */
-uint8_t vi_fail(struct ioasid_viommu *v, uint8_t status, const char *fmt, ...)
+uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, ...)
 {
 	char msg[IOASID_ERRMSG_MAX];
 	va_list ap;
@@ -150,12 +150,12 @@ uint8_t vi_fail(struct ioasid_viommu *v, uint8_t status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ioasid_err(v->ctx, -EINVAL, "virtio-iommu %s: %s", ioasid_viommu_status_name(status), msg);
+	ioasid_err(v->ctx, -EINVAL, "virtio-iommu %s: %s", ioasid_virtio_iommu_status_name(status), msg);
 	return status;
 }
 
 /* A failed library call: its message is kept, prefixed. */
-static uint8_t vi_fail_lib(struct ioasid_viommu *v, uint8_t status, const char *what)
+static uint8_t vi_fail_lib(struct ioasid_virtio_iommu *v, uint8_t status, const char *what)
 {
 	char msg[IOASID_ERRMSG_MAX];
 
@@ -169,16 +169,16 @@ static uint8_t vi_fail_lib(struct ioasid_viommu *v, uint8_t status, const char *
 
 static int mem_cmp(const void *a, const void *b)
 {
-	const struct ioasid_viommu_mem *x = a, *y = b;
+	const struct ioasid_virtio_iommu_mem *x = a, *y = b;
 
 	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
 }
 
 /* Copy, sort and check a memory table. */
-static int mem_import(struct ioasid_ctx *ctx, const struct ioasid_viommu_mem *mem, uint32_t nr,
-		      struct ioasid_viommu_mem **ret)
+static int mem_import(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_mem *mem, uint32_t nr,
+		      struct ioasid_virtio_iommu_mem **ret)
 {
-	struct ioasid_viommu_mem *m;
+	struct ioasid_virtio_iommu_mem *m;
 	uint32_t i;
 
 	*ret = NULL;
@@ -194,7 +194,7 @@ static int mem_import(struct ioasid_ctx *ctx, const struct ioasid_viommu_mem *me
 	for (i = 0; i < nr; i++) {
 		uint64_t last;
 
-		if (!m[i].size || !m[i].hva || (m[i].flags & ~IOASID_VIOMMU_MEM_MMIO) ||
+		if (!m[i].size || !m[i].hva || (m[i].flags & ~IOASID_VIRTIO_IOMMU_MEM_MMIO) ||
 		    m[i].__reserved ||
 		    __builtin_add_overflow(m[i].gpa, m[i].size - 1, &last)) {
 			ioasid_free(m);
@@ -219,10 +219,10 @@ static int mem_import(struct ioasid_ctx *ctx, const struct ioasid_viommu_mem *me
  * contiguous in both spaces and of the same kind (so one libioasid area
  * can map it, and UNMAP keeps the spec's unit).
  */
-static int mem_translate(const struct ioasid_viommu *v, uint64_t gpa, uint64_t size,
+static int mem_translate(const struct ioasid_virtio_iommu *v, uint64_t gpa, uint64_t size,
 			 uint32_t flags, void **ret)
 {
-	const struct ioasid_viommu_mem *m = v->mem;
+	const struct ioasid_virtio_iommu_mem *m = v->mem;
 	uint32_t lo = 0, hi = v->nr_mem, i;
 	uint64_t last = gpa + size - 1, end;
 	uintptr_t hva;
@@ -238,7 +238,7 @@ static int mem_translate(const struct ioasid_viommu *v, uint64_t gpa, uint64_t s
 	if (!lo)
 		return -EFAULT;
 	i = lo - 1;
-	if (gpa - m[i].gpa >= m[i].size || (m[i].flags & IOASID_VIOMMU_MEM_MMIO) != flags)
+	if (gpa - m[i].gpa >= m[i].size || (m[i].flags & IOASID_VIRTIO_IOMMU_MEM_MMIO) != flags)
 		return -EFAULT;
 	hva = (uintptr_t)m[i].hva + (gpa - m[i].gpa);
 	end = m[i].gpa + m[i].size - 1;
@@ -254,7 +254,7 @@ static int mem_translate(const struct ioasid_viommu *v, uint64_t gpa, uint64_t s
 	return 0;
 }
 
-static int vi_translate(struct ioasid_viommu *v, uint64_t gpa, uint64_t size, uint32_t flags,
+static int vi_translate(struct ioasid_virtio_iommu *v, uint64_t gpa, uint64_t size, uint32_t flags,
 			void **ret)
 {
 	if (v->translate)
@@ -263,24 +263,24 @@ static int vi_translate(struct ioasid_viommu *v, uint64_t gpa, uint64_t size, ui
 }
 
 /* Map (or unmap) the RAM regions of a table at IOVA = GPA in the bypass IOAS. */
-static int bypass_map_region(struct ioasid_viommu *v, const struct ioasid_viommu_mem *r)
+static int bypass_map_region(struct ioasid_virtio_iommu *v, const struct ioasid_virtio_iommu_mem *r)
 {
 	uint64_t iova = r->gpa;
 
-	if (r->flags & IOASID_VIOMMU_MEM_MMIO)
+	if (r->flags & IOASID_VIRTIO_IOMMU_MEM_MMIO)
 		return 0;
 	return ioasid_ioas_map(v->ctx, v->bypass_ioas, r->hva, r->size,
 			       IOASID_MAP_FIXED_IOVA | IOASID_MAP_READ | IOASID_MAP_WRITE, &iova);
 }
 
-static void bypass_unmap_region(struct ioasid_viommu *v, const struct ioasid_viommu_mem *r)
+static void bypass_unmap_region(struct ioasid_virtio_iommu *v, const struct ioasid_virtio_iommu_mem *r)
 {
-	if (!(r->flags & IOASID_VIOMMU_MEM_MMIO))
+	if (!(r->flags & IOASID_VIRTIO_IOMMU_MEM_MMIO))
 		ioasid_ioas_unmap(v->ctx, v->bypass_ioas, r->gpa, r->size, NULL);
 }
 
-static bool mem_in(const struct ioasid_viommu_mem *m, uint32_t nr,
-		   const struct ioasid_viommu_mem *r)
+static bool mem_in(const struct ioasid_virtio_iommu_mem *m, uint32_t nr,
+		   const struct ioasid_virtio_iommu_mem *r)
 {
 	uint32_t i;
 
@@ -291,10 +291,10 @@ static bool mem_in(const struct ioasid_viommu_mem *m, uint32_t nr,
 	return false;
 }
 
-IOASID_EXPORT int ioasid_viommu_set_memory(struct ioasid_viommu *v,
-					   const struct ioasid_viommu_mem *mem, uint32_t nr)
+IOASID_EXPORT int ioasid_virtio_iommu_set_memory(struct ioasid_virtio_iommu *v,
+					   const struct ioasid_virtio_iommu_mem *mem, uint32_t nr)
 {
-	struct ioasid_viommu_mem *m;
+	struct ioasid_virtio_iommu_mem *m;
 	uint32_t i, j;
 	int err;
 
@@ -303,7 +303,7 @@ IOASID_EXPORT int ioasid_viommu_set_memory(struct ioasid_viommu *v,
 	pthread_mutex_lock(&v->lock);
 	if (v->translate) {
 		err = ioasid_err(v->ctx, -EINVAL,
-				 "virtio-iommu: this viommu translates through a callback, not a table");
+				 "virtio-iommu: this virtio-iommu translates through a callback, not a table");
 		goto out;
 	}
 	err = mem_import(v->ctx, mem, nr, &m);
@@ -368,19 +368,19 @@ static uint32_t id_index(const void *base, uint32_t n, size_t stride, uint32_t i
 _Static_assert(offsetof(struct vi_endpoint, id) == 0, "id_index() needs the id first");
 _Static_assert(offsetof(struct vi_domain, id) == 0, "id_index() needs the id first");
 
-static uint32_t ep_index(const struct ioasid_viommu *v, uint32_t id)
+static uint32_t ep_index(const struct ioasid_virtio_iommu *v, uint32_t id)
 {
 	return id_index(v->eps, v->nr_eps, sizeof(*v->eps), id);
 }
 
-struct vi_endpoint *vi_ep_find(struct ioasid_viommu *v, uint32_t id)
+struct vi_endpoint *vi_ep_find(struct ioasid_virtio_iommu *v, uint32_t id)
 {
 	uint32_t i = ep_index(v, id);
 
 	return i < v->nr_eps && v->eps[i].id == id ? &v->eps[i] : NULL;
 }
 
-struct vi_endpoint *vi_ep_by_dev(struct ioasid_viommu *v, uint32_t dev)
+struct vi_endpoint *vi_ep_by_dev(struct ioasid_virtio_iommu *v, uint32_t dev)
 {
 	uint32_t i;
 
@@ -390,12 +390,12 @@ struct vi_endpoint *vi_ep_by_dev(struct ioasid_viommu *v, uint32_t dev)
 	return NULL;
 }
 
-static uint32_t dom_index(const struct ioasid_viommu *v, uint32_t id)
+static uint32_t dom_index(const struct ioasid_virtio_iommu *v, uint32_t id)
 {
 	return id_index(v->doms, v->nr_doms, sizeof(*v->doms), id);
 }
 
-static struct vi_domain *dom_find(struct ioasid_viommu *v, uint32_t id)
+static struct vi_domain *dom_find(struct ioasid_virtio_iommu *v, uint32_t id)
 {
 	uint32_t i = dom_index(v, id);
 
@@ -403,7 +403,7 @@ static struct vi_domain *dom_find(struct ioasid_viommu *v, uint32_t id)
 }
 
 /* Make room for a domain; the IOAS is made by the caller. */
-static int dom_insert(struct ioasid_viommu *v, const struct vi_domain *d)
+static int dom_insert(struct ioasid_virtio_iommu *v, const struct vi_domain *d)
 {
 	uint32_t i;
 
@@ -424,7 +424,7 @@ static int dom_insert(struct ioasid_viommu *v, const struct vi_domain *d)
 }
 
 /* Destroy a domain's IOAS (never the shared bypass IOAS) and forget it. */
-static int dom_remove(struct ioasid_viommu *v, uint32_t id)
+static int dom_remove(struct ioasid_virtio_iommu *v, uint32_t id)
 {
 	uint32_t i = dom_index(v, id);
 	int err = 0;
@@ -439,7 +439,7 @@ static int dom_remove(struct ioasid_viommu *v, uint32_t id)
 }
 
 /* An endpoint left domain @id: the domain goes with its last endpoint. */
-static void dom_put(struct ioasid_viommu *v, uint32_t id)
+static void dom_put(struct ioasid_virtio_iommu *v, uint32_t id)
 {
 	struct vi_domain *d = dom_find(v, id);
 
@@ -449,7 +449,7 @@ static void dom_put(struct ioasid_viommu *v, uint32_t id)
 			   ioasid_ctx_errmsg(v->ctx));
 }
 
-static int new_ioas(struct ioasid_viommu *v, uint32_t *ret)
+static int new_ioas(struct ioasid_virtio_iommu *v, uint32_t *ret)
 {
 	return v->set ? ioasid_set_ioas_alloc(v->ctx, v->set, ret) : ioasid_ioas_alloc(v->ctx, ret);
 }
@@ -459,9 +459,9 @@ static int new_ioas(struct ioasid_viommu *v, uint32_t *ret)
  * @target is 0: replace when something is attached, so the device is never
  * left without a domain in between.
  */
-static int ep_lib_move(struct ioasid_viommu *v, struct vi_endpoint *ep, uint32_t target)
+static int ep_lib_move(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep, uint32_t target)
 {
-	IOASID_OPTS(ioasid_attach_opts, ao, .set = v->set, .fault_queue = v->queue);
+	struct ioasid_attach_opts ao = { .sz = sizeof(struct ioasid_attach_opts), .set = v->set, .fault_queue = v->queue };
 	int err;
 
 	if (ep->lib_pt == target)
@@ -480,7 +480,7 @@ static int ep_lib_move(struct ioasid_viommu *v, struct vi_endpoint *ep, uint32_t
 	return err;
 }
 
-bool vi_bypass_active(const struct ioasid_viommu *v)
+bool vi_bypass_active(const struct ioasid_virtio_iommu *v)
 {
 	if (!v->bypass_ioas)
 		return false;
@@ -495,7 +495,7 @@ bool vi_bypass_active(const struct ioasid_viommu *v)
  * IOAS, or the empty blocked IOAS (whose faults reach our queue). If that
  * fails the device is detached: blocked either way, never left mapped.
  */
-static int ep_park(struct ioasid_viommu *v, struct vi_endpoint *ep)
+static int ep_park(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep)
 {
 	uint32_t target = vi_bypass_active(v) ? v->bypass_ioas : v->blocked_ioas;
 	int err = ep_lib_move(v, ep, target);
@@ -513,7 +513,7 @@ static int ep_park(struct ioasid_viommu *v, struct vi_endpoint *ep)
 	return err;
 }
 
-static int park_unattached(struct ioasid_viommu *v)
+static int park_unattached(struct ioasid_virtio_iommu *v)
 {
 	int err = 0, e;
 	uint32_t i;
@@ -540,7 +540,7 @@ static uint64_t host_page_size(void)
 }
 
 /* Page sizes, input range: what every endpoint can do, within the VMM's limits. */
-static void config_compute(const struct ioasid_viommu *v, const struct vi_endpoint *extra,
+static void config_compute(const struct ioasid_virtio_iommu *v, const struct vi_endpoint *extra,
 			   uint64_t *ret_mask, uint64_t *ret_start, uint64_t *ret_end)
 {
 	uint64_t mask = v->pgsize_limit ? v->pgsize_limit : UINT64_MAX;
@@ -569,12 +569,12 @@ static void config_compute(const struct ioasid_viommu *v, const struct vi_endpoi
 	*ret_end = end;
 }
 
-static void config_update(struct ioasid_viommu *v)
+static void config_update(struct ioasid_virtio_iommu *v)
 {
 	config_compute(v, NULL, &v->cfg.page_size_mask, &v->cfg.input_start, &v->cfg.input_end);
 }
 
-static void config_image(const struct ioasid_viommu *v, uint8_t img[IOASID_VIRTIO_IOMMU_CONFIG_SIZE])
+static void config_image(const struct ioasid_virtio_iommu *v, uint8_t img[IOASID_VIRTIO_IOMMU_CONFIG_SIZE])
 {
 	memset(img, 0, IOASID_VIRTIO_IOMMU_CONFIG_SIZE);
 	vi_put_le64(img + IOASID_VIRTIO_IOMMU_CFG_PAGE_SIZE_MASK, v->cfg.page_size_mask);
@@ -586,17 +586,17 @@ static void config_image(const struct ioasid_viommu *v, uint8_t img[IOASID_VIRTI
 	img[IOASID_VIRTIO_IOMMU_CFG_BYPASS] = v->cfg.bypass;
 }
 
-IOASID_EXPORT int ioasid_viommu_config(struct ioasid_viommu *v, struct ioasid_viommu_config *ret)
+IOASID_EXPORT int ioasid_virtio_iommu_config(struct ioasid_virtio_iommu *v, struct ioasid_virtio_iommu_config *ret_config)
 {
-	if (!v || !ret)
+	if (!v || !ret_config)
 		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
-	*ret = v->cfg;
+	*ret_config = v->cfg;
 	pthread_mutex_unlock(&v->lock);
 	return 0;
 }
 
-IOASID_EXPORT int ioasid_viommu_config_read(struct ioasid_viommu *v, uint32_t offset, void *buf,
+IOASID_EXPORT int ioasid_virtio_iommu_config_read(struct ioasid_virtio_iommu *v, uint32_t offset, void *buf,
 					    uint32_t len)
 {
 	uint8_t img[IOASID_VIRTIO_IOMMU_CONFIG_SIZE];
@@ -614,7 +614,7 @@ IOASID_EXPORT int ioasid_viommu_config_read(struct ioasid_viommu *v, uint32_t of
 	return 0;
 }
 
-IOASID_EXPORT int ioasid_viommu_config_write(struct ioasid_viommu *v, uint32_t offset,
+IOASID_EXPORT int ioasid_virtio_iommu_config_write(struct ioasid_virtio_iommu *v, uint32_t offset,
 					     const void *buf, uint32_t len)
 {
 	const uint8_t *b = buf;
@@ -653,28 +653,28 @@ IOASID_EXPORT int ioasid_viommu_config_write(struct ioasid_viommu *v, uint32_t o
  * Features
  */
 
-static uint64_t offered_features(const struct ioasid_viommu *v)
+static uint64_t offered_features(const struct ioasid_virtio_iommu *v)
 {
 	uint64_t f = IOASID_VIRTIO_IOMMU_F_INPUT_RANGE | IOASID_VIRTIO_IOMMU_F_DOMAIN_RANGE |
 		     IOASID_VIRTIO_IOMMU_F_MAP_UNMAP | IOASID_VIRTIO_IOMMU_F_PROBE;
 
-	if (v->flags & IOASID_VIOMMU_MMIO)
+	if (v->flags & IOASID_VIRTIO_IOMMU_MMIO)
 		f |= IOASID_VIRTIO_IOMMU_F_MMIO;
 	if (v->bypass_ioas)
 		f |= IOASID_VIRTIO_IOMMU_F_BYPASS | IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG;
-	if (v->flags & IOASID_VIOMMU_EXT_PGSIZE_MASK)
+	if (v->flags & IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK)
 		f |= IOASID_VIRTIO_IOMMU_F_PROBE_PGSIZE;
-	if (v->flags & IOASID_VIOMMU_EXT_FAULT)
+	if (v->flags & IOASID_VIRTIO_IOMMU_EXT_FAULT)
 		f |= IOASID_VIRTIO_IOMMU_F_FAULT_EXT;
 	return f;
 }
 
-IOASID_EXPORT uint64_t ioasid_viommu_device_features(struct ioasid_viommu *v)
+IOASID_EXPORT uint64_t ioasid_virtio_iommu_device_features(struct ioasid_virtio_iommu *v)
 {
 	return v ? v->offered : 0;
 }
 
-IOASID_EXPORT int ioasid_viommu_set_driver_features(struct ioasid_viommu *v, uint64_t features)
+IOASID_EXPORT int ioasid_virtio_iommu_set_driver_features(struct ioasid_virtio_iommu *v, uint64_t features)
 {
 	uint64_t dev_bits = features & VI_DEVICE_FEATURES_MASK;
 	bool before;
@@ -703,41 +703,41 @@ out:
  * Creation and teardown
  */
 
-IOASID_EXPORT int ioasid_viommu_new(struct ioasid_ctx *ctx, const struct ioasid_viommu_opts *opts,
-				    struct ioasid_viommu **ret_viommu)
+IOASID_EXPORT int ioasid_virtio_iommu_new(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_opts *opts,
+				    struct ioasid_virtio_iommu **ret_dev)
 {
-	struct ioasid_viommu_opts o = { 0 };
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu_opts o = { 0 };
+	struct ioasid_virtio_iommu *v;
 	uint32_t i;
 	int err;
 
-	if (!ctx || !opts || !ret_viommu)
-		return ctx ? ioasid_err(ctx, -EINVAL, "ioasid_viommu_new: NULL argument") : -EINVAL;
-	*ret_viommu = NULL;
-	err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_viommu_opts");
+	if (!ctx || !opts || !ret_dev)
+		return ctx ? ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_new: NULL argument") : -EINVAL;
+	*ret_dev = NULL;
+	err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_virtio_iommu_opts");
 	if (err)
 		return err;
 	memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
 	if (o.flags & ~known_opts_flags)
-		return ioasid_err(ctx, -EINVAL, "ioasid_viommu_opts: unknown flags 0x%x",
+		return ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_opts: unknown flags 0x%x",
 				  o.flags & ~known_opts_flags);
 	if (o.translate && (o.mem || o.nr_mem))
 		return ioasid_err(ctx, -EINVAL,
-				  "ioasid_viommu_opts: a translate callback and a memory table: give one");
-	if ((o.flags & IOASID_VIOMMU_INPUT_RANGE) && o.input_start > o.input_end)
-		return ioasid_err(ctx, -EINVAL, "ioasid_viommu_opts: input range [0x%llx, 0x%llx]",
+				  "ioasid_virtio_iommu_opts: a translate callback and a memory table: give one");
+	if ((o.flags & IOASID_VIRTIO_IOMMU_INPUT_RANGE) && o.input_start > o.input_end)
+		return ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_opts: input range [0x%llx, 0x%llx]",
 				  X(o.input_start), X(o.input_end));
-	if ((o.flags & IOASID_VIOMMU_DOMAIN_RANGE) && o.domain_start > o.domain_end)
-		return ioasid_err(ctx, -EINVAL, "ioasid_viommu_opts: domain range [%u, %u]",
+	if ((o.flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE) && o.domain_start > o.domain_end)
+		return ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_opts: domain range [%u, %u]",
 				  o.domain_start, o.domain_end);
 	if (o.probe_size > VI_PROBE_SIZE_MAX)
-		return ioasid_err(ctx, -EINVAL, "ioasid_viommu_opts: probe_size %u is above %u",
+		return ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_opts: probe_size %u is above %u",
 				  o.probe_size, VI_PROBE_SIZE_MAX);
-	if ((o.flags & IOASID_VIOMMU_BOOT_BYPASS) && o.translate && !o.bypass_ioas)
+	if ((o.flags & IOASID_VIRTIO_IOMMU_BOOT_BYPASS) && o.translate && !o.bypass_ioas)
 		return ioasid_err(ctx, -EINVAL,
-				  "ioasid_viommu_opts: BOOT_BYPASS, but no bypass IOAS (a translate callback and bypass_ioas 0)");
+				  "ioasid_virtio_iommu_opts: BOOT_BYPASS, but no bypass IOAS (a translate callback and bypass_ioas 0)");
 	if (o.bypass_ioas && ioasid_obj_kind(ctx, o.bypass_ioas) != IOASID_OBJ_IOAS)
-		return ioasid_err(ctx, -ENOENT, "ioasid_viommu_opts: bypass_ioas %u is no IOAS",
+		return ioasid_err(ctx, -ENOENT, "ioasid_virtio_iommu_opts: bypass_ioas %u is no IOAS",
 				  o.bypass_ioas);
 
 	v = ioasid_calloc(1, sizeof(*v));
@@ -751,10 +751,10 @@ IOASID_EXPORT int ioasid_viommu_new(struct ioasid_ctx *ctx, const struct ioasid_
 	v->translate_data = o.translate_data;
 	v->host_page = host_page_size();
 	v->pgsize_limit = o.page_size_mask;
-	v->in_start = o.flags & IOASID_VIOMMU_INPUT_RANGE ? o.input_start : 0;
-	v->in_end = o.flags & IOASID_VIOMMU_INPUT_RANGE ? o.input_end : UINT64_MAX;
-	v->cfg.domain_start = o.flags & IOASID_VIOMMU_DOMAIN_RANGE ? o.domain_start : 0;
-	v->cfg.domain_end = o.flags & IOASID_VIOMMU_DOMAIN_RANGE ? o.domain_end : UINT32_MAX;
+	v->in_start = o.flags & IOASID_VIRTIO_IOMMU_INPUT_RANGE ? o.input_start : 0;
+	v->in_end = o.flags & IOASID_VIRTIO_IOMMU_INPUT_RANGE ? o.input_end : UINT64_MAX;
+	v->cfg.domain_start = o.flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE ? o.domain_start : 0;
+	v->cfg.domain_end = o.flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE ? o.domain_end : UINT32_MAX;
 	v->cfg.probe_size = o.probe_size ? o.probe_size : VI_PROBE_SIZE_DEFAULT;
 	config_update(v);
 	if (!o.translate) {
@@ -769,10 +769,10 @@ IOASID_EXPORT int ioasid_viommu_new(struct ioasid_ctx *ctx, const struct ioasid_
 		goto fail;
 	}
 	if (o.set) {
-		IOASID_OPTS(ioasid_fault_queue_opts, qo, .set = o.set, .depth = o.fault_depth,
-			    .timeout_ns = o.fault_timeout_ns);
+		struct ioasid_fault_queue_opts qo = { .sz = sizeof(struct ioasid_fault_queue_opts), .set = o.set, .depth = o.fault_depth,
+			    .timeout_ns = o.fault_timeout_ns };
 
-		err = ioasid_fault_queue_new(ctx, &qo, &v->queue);
+		err = ioasid_fault_queue_alloc(ctx, &qo, &v->queue);
 		if (err)
 			goto fail;
 		err = new_ioas(v, &v->blocked_ioas);
@@ -791,13 +791,13 @@ IOASID_EXPORT int ioasid_viommu_new(struct ioasid_ctx *ctx, const struct ioasid_
 		if (err)
 			goto fail;
 	}
-	v->boot_bypass = o.flags & IOASID_VIOMMU_BOOT_BYPASS;
+	v->boot_bypass = o.flags & IOASID_VIRTIO_IOMMU_BOOT_BYPASS;
 	v->cfg.bypass = v->boot_bypass;
 	v->offered = offered_features(v);
-	*ret_viommu = v;
+	*ret_dev = v;
 	return 0;
 fail:
-	ioasid_viommu_free(v);
+	ioasid_virtio_iommu_free(v);
 	return err;
 }
 
@@ -807,7 +807,7 @@ static void ep_release(struct vi_endpoint *ep)
 	ep->resv = NULL;
 }
 
-IOASID_EXPORT void ioasid_viommu_free(struct ioasid_viommu *v)
+IOASID_EXPORT void ioasid_virtio_iommu_free(struct ioasid_virtio_iommu *v)
 {
 	uint32_t i;
 
@@ -838,7 +838,7 @@ IOASID_EXPORT void ioasid_viommu_free(struct ioasid_viommu *v)
 	ioasid_free(v);
 }
 
-IOASID_EXPORT int ioasid_viommu_reset(struct ioasid_viommu *v)
+IOASID_EXPORT int ioasid_virtio_iommu_reset(struct ioasid_virtio_iommu *v)
 {
 	int err = 0, e;
 	uint32_t i;
@@ -932,8 +932,8 @@ static int resv_subtype(uint32_t type)
 }
 
 /* Read a device's page sizes, aperture and reserved regions from its chain. */
-static int ep_from_caps(struct ioasid_viommu *v, struct vi_endpoint *ep,
-			const struct ioasid_viommu_endpoint_opts *o)
+static int ep_from_caps(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep,
+			const struct ioasid_virtio_iommu_endpoint_opts *o)
 {
 	struct ioasid_cap_iova_range *ranges = NULL;
 	struct ioasid_cap_resv_region *resv = NULL;
@@ -955,17 +955,16 @@ static int ep_from_caps(struct ioasid_viommu *v, struct vi_endpoint *ep,
 	err = ioasid_dev_info(v->ctx, ep->dev, buf, len, &len);
 	if (err)
 		goto out;
-	err = ioasid_caps_get(buf, len, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL, msg,
-			      sizeof(msg));
+	err = ioasid_caps_get(buf, len, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL);
 	if (err) {
-		err = ioasid_err(v->ctx, -EINVAL, "virtio-iommu: device %u has no page sizes: %s",
-				 ep->dev, err == -ENOENT ? "no PAGE_SIZES capability" : msg);
+		err = err == -ENOENT ?
+			ioasid_err(v->ctx, -EINVAL, "virtio-iommu: device %u has no page sizes: no PAGE_SIZES capability", ep->dev) :
+			ioasid_err_prefix(v->ctx, -EINVAL, "virtio-iommu: device %u has no page sizes", ep->dev);
 		goto out;
 	}
-	if (!ioasid_caps_get(buf, len, 0, IOASID_CAP_ADDR_WIDTH, &aw, sizeof(aw), NULL, NULL, 0))
+	if (!ioasid_caps_get(buf, len, 0, IOASID_CAP_ADDR_WIDTH, &aw, sizeof(aw), NULL))
 		input_bits = aw.input_bits;
-	err = ioasid_caps_get_array(buf, len, 0, IOASID_CAP_IOVA_RANGES, NULL, 0, &nr_ranges,
-				    NULL, 0);
+	err = ioasid_caps_get_array(buf, len, 0, IOASID_CAP_IOVA_RANGES, NULL, 0, &nr_ranges);
 	if (!err && nr_ranges) {
 		ranges = ioasid_calloc(nr_ranges, sizeof(*ranges));
 		if (!ranges) {
@@ -973,14 +972,13 @@ static int ep_from_caps(struct ioasid_viommu *v, struct vi_endpoint *ep,
 			goto out;
 		}
 		err = ioasid_caps_get_array(buf, len, 0, IOASID_CAP_IOVA_RANGES, ranges,
-					    nr_ranges, &nr_ranges, NULL, 0);
+					    nr_ranges, &nr_ranges);
 	}
 	if (err == -ENOENT)
 		nr_ranges = 0;
 	else if (err)
 		goto bad_chain;
-	err = ioasid_caps_get_array(buf, len, 0, IOASID_CAP_RESV_REGIONS, NULL, 0, &nr_resv,
-				    NULL, 0);
+	err = ioasid_caps_get_array(buf, len, 0, IOASID_CAP_RESV_REGIONS, NULL, 0, &nr_resv);
 	if (!err && nr_resv) {
 		resv = ioasid_calloc(nr_resv, sizeof(*resv));
 		if (!resv) {
@@ -988,7 +986,7 @@ static int ep_from_caps(struct ioasid_viommu *v, struct vi_endpoint *ep,
 			goto out;
 		}
 		err = ioasid_caps_get_array(buf, len, 0, IOASID_CAP_RESV_REGIONS, resv, nr_resv,
-					    &nr_resv, NULL, 0);
+					    &nr_resv);
 	}
 	if (err == -ENOENT)
 		nr_resv = 0;
@@ -1033,11 +1031,11 @@ out:
 	return err;
 }
 
-IOASID_EXPORT int ioasid_viommu_endpoint_add(struct ioasid_viommu *v, uint32_t endpoint,
+IOASID_EXPORT int ioasid_virtio_iommu_endpoint_add(struct ioasid_virtio_iommu *v, uint32_t endpoint,
 					     uint32_t dev,
-					     const struct ioasid_viommu_endpoint_opts *opts)
+					     const struct ioasid_virtio_iommu_endpoint_opts *opts)
 {
-	struct ioasid_viommu_endpoint_opts o = { 0 };
+	struct ioasid_virtio_iommu_endpoint_opts o = { 0 };
 	struct vi_endpoint ep = { 0 };
 	uint64_t mask, start, end;
 	uint32_t i, pt;
@@ -1047,21 +1045,21 @@ IOASID_EXPORT int ioasid_viommu_endpoint_add(struct ioasid_viommu *v, uint32_t e
 		return -EINVAL;
 	if (opts) {
 		err = ioasid_opts_check(v->ctx, opts, opts->sz, sizeof(o),
-					"struct ioasid_viommu_endpoint_opts");
+					"struct ioasid_virtio_iommu_endpoint_opts");
 		if (err)
 			return err;
 		memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
 		if (o.flags)
 			return ioasid_err(v->ctx, -EINVAL,
-					  "ioasid_viommu_endpoint_opts: unknown flags 0x%x", o.flags);
+					  "ioasid_virtio_iommu_endpoint_opts: unknown flags 0x%x", o.flags);
 		if (o.nr_resv && !o.resv)
 			return ioasid_err(v->ctx, -EINVAL,
-					  "ioasid_viommu_endpoint_opts: %u regions at NULL", o.nr_resv);
+					  "ioasid_virtio_iommu_endpoint_opts: %u regions at NULL", o.nr_resv);
 		for (i = 0; i < o.nr_resv; i++)
 			if (o.resv[i].start > o.resv[i].end ||
 			    o.resv[i].subtype > IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI)
 				return ioasid_err(v->ctx, -EINVAL,
-						  "ioasid_viommu_endpoint_opts: region %u [0x%llx, 0x%llx] subtype %u",
+						  "ioasid_virtio_iommu_endpoint_opts: region %u [0x%llx, 0x%llx] subtype %u",
 						  i, X(o.resv[i].start), X(o.resv[i].end),
 						  o.resv[i].subtype);
 	}
@@ -1123,7 +1121,7 @@ out:
 	return err;
 }
 
-IOASID_EXPORT int ioasid_viommu_endpoint_del(struct ioasid_viommu *v, uint32_t endpoint)
+IOASID_EXPORT int ioasid_virtio_iommu_endpoint_del(struct ioasid_virtio_iommu *v, uint32_t endpoint)
 {
 	struct vi_endpoint *ep;
 	uint32_t i;
@@ -1156,7 +1154,7 @@ out:
  * Requests
  */
 
-static bool domain_in_range(const struct ioasid_viommu *v, uint32_t domain)
+static bool domain_in_range(const struct ioasid_virtio_iommu *v, uint32_t domain)
 {
 	return domain >= v->cfg.domain_start && domain <= v->cfg.domain_end;
 }
@@ -1170,7 +1168,7 @@ static bool zero(const uint8_t *p, size_t n)
 }
 
 /* The page sizes an endpoint shows the guest: its own with the extension. */
-static uint64_t ep_visible_pgsize(const struct ioasid_viommu *v, const struct vi_endpoint *ep)
+static uint64_t ep_visible_pgsize(const struct ioasid_virtio_iommu *v, const struct vi_endpoint *ep)
 {
 	return vi_has(v, IOASID_VIRTIO_IOMMU_F_PROBE_PGSIZE) ? ep->pgsize : v->cfg.page_size_mask;
 }
@@ -1184,11 +1182,11 @@ static uint8_t attach_status(int err)
 	case -EOPNOTSUPP:
 		return S_UNSUPP;
 	default:
-		return ioasid_viommu_status_from_errno(err);
+		return ioasid_virtio_iommu_status_from_errno(err);
 	}
 }
 
-static uint8_t do_attach(struct ioasid_viommu *v, const uint8_t *req)
+static uint8_t do_attach(struct ioasid_virtio_iommu *v, const uint8_t *req)
 {
 	uint32_t domain = vi_le32(req + 4), endpoint = vi_le32(req + 8), flags = vi_le32(req + 12);
 	uint32_t allowed = vi_has(v, IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG) ?
@@ -1231,7 +1229,7 @@ static uint8_t do_attach(struct ioasid_viommu *v, const uint8_t *req)
 		} else {
 			err = new_ioas(v, &nd.ioas);
 			if (err)
-				return vi_fail_lib(v, ioasid_viommu_status_from_errno(err),
+				return vi_fail_lib(v, ioasid_virtio_iommu_status_from_errno(err),
 						   "ATTACH: a new domain");
 		}
 		if (dom_insert(v, &nd)) {
@@ -1259,7 +1257,7 @@ static uint8_t do_attach(struct ioasid_viommu *v, const uint8_t *req)
 	return S_OK;
 }
 
-static uint8_t do_detach(struct ioasid_viommu *v, const uint8_t *req)
+static uint8_t do_detach(struct ioasid_virtio_iommu *v, const uint8_t *req)
 {
 	uint32_t domain = vi_le32(req + 4), endpoint = vi_le32(req + 8);
 	struct vi_endpoint *ep;
@@ -1297,11 +1295,11 @@ static uint8_t map_status(int err)
 	case -EOVERFLOW:
 		return S_RANGE;
 	default:
-		return ioasid_viommu_status_from_errno(err);
+		return ioasid_virtio_iommu_status_from_errno(err);
 	}
 }
 
-static uint8_t do_map(struct ioasid_viommu *v, const uint8_t *req)
+static uint8_t do_map(struct ioasid_virtio_iommu *v, const uint8_t *req)
 {
 	const uint32_t known = IOASID_VIRTIO_IOMMU_MAP_F_READ | IOASID_VIRTIO_IOMMU_MAP_F_WRITE |
 			       IOASID_VIRTIO_IOMMU_MAP_F_MMIO;
@@ -1342,7 +1340,7 @@ static uint8_t do_map(struct ioasid_viommu *v, const uint8_t *req)
 		return vi_fail(v, S_RANGE, "MAP: phys 0x%llx + 0x%llx wraps", X(pstart), X(len));
 	if (!(flags & (IOASID_VIRTIO_IOMMU_MAP_F_READ | IOASID_VIRTIO_IOMMU_MAP_F_WRITE)))
 		return vi_fail(v, S_UNSUPP, "MAP: a mapping without READ or WRITE");
-	mflags = flags & IOASID_VIRTIO_IOMMU_MAP_F_MMIO ? IOASID_VIOMMU_MEM_MMIO : 0;
+	mflags = flags & IOASID_VIRTIO_IOMMU_MAP_F_MMIO ? IOASID_VIRTIO_IOMMU_MEM_MMIO : 0;
 	if (vi_translate(v, pstart, len, mflags, &hva))
 		return vi_fail(v, S_FAULT, "MAP: guest-physical [0x%llx, 0x%llx] is not %s",
 			       X(pstart), X(plast), mflags ? "device memory" : "guest memory");
@@ -1361,7 +1359,7 @@ static uint8_t do_map(struct ioasid_viommu *v, const uint8_t *req)
 }
 
 /* Does a mapping of @ioas contain @iova and reach outside [first, last]? */
-static bool straddles(struct ioasid_viommu *v, uint32_t ioas, uint64_t iova, uint64_t first,
+static bool straddles(struct ioasid_virtio_iommu *v, uint32_t ioas, uint64_t iova, uint64_t first,
 		      uint64_t last)
 {
 	struct ioasid_mapping m;
@@ -1371,7 +1369,7 @@ static bool straddles(struct ioasid_viommu *v, uint32_t ioas, uint64_t iova, uin
 	return m.iova < first || m.iova + (m.length - 1) > last;
 }
 
-static uint8_t do_unmap(struct ioasid_viommu *v, const uint8_t *req)
+static uint8_t do_unmap(struct ioasid_virtio_iommu *v, const uint8_t *req)
 {
 	uint32_t domain = vi_le32(req + 4);
 	uint64_t vstart = vi_le64(req + 8), vend = vi_le64(req + 16), len;
@@ -1402,14 +1400,14 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const uint8_t *req)
 		if (len && straddles(v, d->ioas, vstart ? 0 : UINT64_MAX, vstart, vend))
 			goto range;
 		err = ioasid_ioas_unmap(v->ctx, d->ioas, 0, UINT64_MAX, NULL);
-		return err ? vi_fail_lib(v, ioasid_viommu_status_from_errno(err), "UNMAP") : S_OK;
+		return err ? vi_fail_lib(v, ioasid_virtio_iommu_status_from_errno(err), "UNMAP") : S_OK;
 	}
 	/* the common case costs one call; only a refusal needs a closer look */
 	err = ioasid_ioas_unmap(v->ctx, d->ioas, vstart, len, NULL);
 	if (!err)
 		return S_OK;
 	if (err != -ENOENT)
-		return vi_fail_lib(v, ioasid_viommu_status_from_errno(err), "UNMAP");
+		return vi_fail_lib(v, ioasid_virtio_iommu_status_from_errno(err), "UNMAP");
 	if (straddles(v, d->ioas, vstart, vstart, vend) || straddles(v, d->ioas, vend, vstart, vend))
 		goto range;
 	return S_OK; /* nothing mapped there: gaps are fine */
@@ -1418,7 +1416,7 @@ range:
 		       X(vstart), X(vend), domain);
 }
 
-static uint8_t do_probe(struct ioasid_viommu *v, const uint8_t *req)
+static uint8_t do_probe(struct ioasid_virtio_iommu *v, const uint8_t *req)
 {
 	uint32_t endpoint = vi_le32(req + 4);
 	struct vi_endpoint *ep;
@@ -1434,7 +1432,7 @@ static uint8_t do_probe(struct ioasid_viommu *v, const uint8_t *req)
 }
 
 /* Device-readable bytes of each request type; 0 = unknown to this device. */
-static size_t readable_size(const struct ioasid_viommu *v, uint8_t type)
+static size_t readable_size(const struct ioasid_virtio_iommu *v, uint8_t type)
 {
 	switch (type) {
 	case IOASID_VIRTIO_IOMMU_T_ATTACH:
@@ -1466,7 +1464,7 @@ static const char *type_name(uint8_t type)
 	}
 }
 
-IOASID_EXPORT int ioasid_viommu_request(struct ioasid_viommu *v, const struct iovec *rd,
+IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, const struct iovec *rd,
 					unsigned int nr_rd, const struct iovec *wr,
 					unsigned int nr_wr, size_t *ret_used)
 {
@@ -1476,7 +1474,7 @@ IOASID_EXPORT int ioasid_viommu_request(struct ioasid_viommu *v, const struct io
 	bool probe;
 
 	if (!v || !ret_used || (!rd && nr_rd) || (!wr && nr_wr))
-		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_viommu_request: NULL argument") :
+		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_virtio_iommu_request: NULL argument") :
 			   -EINVAL;
 	*ret_used = 0;
 	pthread_mutex_lock(&v->lock);
@@ -1553,7 +1551,7 @@ IOASID_EXPORT int ioasid_viommu_request(struct ioasid_viommu *v, const struct io
 	return 0;
 }
 
-IOASID_EXPORT int ioasid_viommu_request_buf(struct ioasid_viommu *v, const void *req,
+IOASID_EXPORT int ioasid_virtio_iommu_request_buf(struct ioasid_virtio_iommu *v, const void *req,
 					    size_t req_len, void *resp, size_t resp_len,
 					    size_t *ret_used)
 {
@@ -1561,16 +1559,16 @@ IOASID_EXPORT int ioasid_viommu_request_buf(struct ioasid_viommu *v, const void 
 	struct iovec wr = { .iov_base = resp, .iov_len = resp_len };
 
 	if ((!req && req_len) || (!resp && resp_len))
-		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_viommu_request_buf: NULL buffer") :
+		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_virtio_iommu_request_buf: NULL buffer") :
 			   -EINVAL;
-	return ioasid_viommu_request(v, &rd, 1, &wr, 1, ret_used);
+	return ioasid_virtio_iommu_request(v, &rd, 1, &wr, 1, ret_used);
 }
 
 /* ------------------------------------------------------------------------
  * Queries
  */
 
-IOASID_EXPORT int ioasid_viommu_domain_ioas(struct ioasid_viommu *v, uint32_t domain,
+IOASID_EXPORT int ioasid_virtio_iommu_domain_ioas(struct ioasid_virtio_iommu *v, uint32_t domain,
 					    uint32_t *ret_ioas)
 {
 	struct vi_domain *d;
@@ -1588,7 +1586,7 @@ IOASID_EXPORT int ioasid_viommu_domain_ioas(struct ioasid_viommu *v, uint32_t do
 	return err;
 }
 
-IOASID_EXPORT int ioasid_viommu_endpoint_domain(struct ioasid_viommu *v, uint32_t endpoint,
+IOASID_EXPORT int ioasid_virtio_iommu_endpoint_domain(struct ioasid_virtio_iommu *v, uint32_t endpoint,
 						uint32_t *ret_domain)
 {
 	struct vi_endpoint *ep;
@@ -1609,27 +1607,27 @@ IOASID_EXPORT int ioasid_viommu_endpoint_domain(struct ioasid_viommu *v, uint32_
 	return err;
 }
 
-IOASID_EXPORT int ioasid_viommu_fault_queue(struct ioasid_viommu *v, uint32_t *ret_queue)
+IOASID_EXPORT int ioasid_virtio_iommu_fault_queue(struct ioasid_virtio_iommu *v, uint32_t *ret_queue)
 {
 	if (!v || !ret_queue)
 		return -EINVAL;
 	if (!v->queue)
 		return ioasid_err(v->ctx, -EOPNOTSUPP,
-				  "virtio-iommu: no fault queue (the viommu was made without a set)");
+				  "virtio-iommu: no fault queue (the virtio-iommu was made without a set)");
 	*ret_queue = v->queue;
 	return 0;
 }
 
-IOASID_EXPORT int ioasid_viommu_stats(struct ioasid_viommu *v, struct ioasid_viommu_stats *ret)
+IOASID_EXPORT int ioasid_virtio_iommu_stats(struct ioasid_virtio_iommu *v, struct ioasid_virtio_iommu_stats *ret_stats)
 {
-	if (!v || !ret)
+	if (!v || !ret_stats)
 		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
-	*ret = v->st;
-	ret->nr_endpoints = v->nr_eps;
-	ret->nr_domains = v->nr_doms;
-	ret->events_held = v->ev_n - v->ev_pos;
-	ret->groups_pending = v->nr_groups;
+	*ret_stats = v->st;
+	ret_stats->nr_endpoints = v->nr_eps;
+	ret_stats->nr_domains = v->nr_doms;
+	ret_stats->events_held = v->ev_n - v->ev_pos;
+	ret_stats->groups_pending = v->nr_groups;
 	pthread_mutex_unlock(&v->lock);
 	return 0;
 }

@@ -4,7 +4,7 @@
  * (struct virtio_iommu_fault, or the 48-byte extended record of the fault
  * extension), and the guest's PAGE_RESP requests become group responses.
  *
- * The viommu reads whole groups off its fault queue only when the VMM has
+ * The virtio-iommu reads whole groups off its fault queue only when the VMM has
  * an event buffer to fill, so at most one read is held here and the
  * queue's own depth, overflow answer and timeout stay in charge of
  * back-pressure (fault.h).
@@ -17,7 +17,7 @@
 
 /* ---- page request groups handed to the guest ---- */
 
-static struct vi_group *group_find(struct ioasid_viommu *v, uint32_t endpoint, uint32_t pasid,
+static struct vi_group *group_find(struct ioasid_virtio_iommu *v, uint32_t endpoint, uint32_t pasid,
 				   uint16_t grpid)
 {
 	uint32_t i;
@@ -29,7 +29,7 @@ static struct vi_group *group_find(struct ioasid_viommu *v, uint32_t endpoint, u
 	return NULL;
 }
 
-static void group_drop(struct ioasid_viommu *v, struct vi_group *g)
+static void group_drop(struct ioasid_virtio_iommu *v, struct vi_group *g)
 {
 	*g = v->groups[--v->nr_groups];
 }
@@ -39,7 +39,7 @@ static void group_drop(struct ioasid_viommu *v, struct vi_group *g)
  * new group of the device (PCIe reuses indices once answered), so it
  * replaces the old entry.
  */
-static int group_add(struct ioasid_viommu *v, uint32_t endpoint, uint32_t pasid, uint16_t grpid,
+static int group_add(struct ioasid_virtio_iommu *v, uint32_t endpoint, uint32_t pasid, uint16_t grpid,
 		     uint64_t cookie)
 {
 	struct vi_group *g = group_find(v, endpoint, pasid, grpid);
@@ -61,7 +61,7 @@ static int group_add(struct ioasid_viommu *v, uint32_t endpoint, uint32_t pasid,
 	return 0;
 }
 
-void vi_events_forget_endpoint(struct ioasid_viommu *v, uint32_t endpoint)
+void vi_events_forget_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint)
 {
 	uint32_t i = 0;
 
@@ -74,7 +74,7 @@ void vi_events_forget_endpoint(struct ioasid_viommu *v, uint32_t endpoint)
 	}
 }
 
-void vi_events_reset(struct ioasid_viommu *v)
+void vi_events_reset(struct ioasid_virtio_iommu *v)
 {
 	uint32_t i;
 
@@ -90,10 +90,10 @@ void vi_events_reset(struct ioasid_viommu *v)
 /*
  * Decide, per page request group of a fresh read, who answers it: the
  * guest, when it negotiated the fault extension and the endpoint is in a
- * domain (it can fix the mapping); otherwise the viommu, at once, INVALID,
+ * domain (it can fix the mapping); otherwise the virtio-iommu, at once, INVALID,
  * and the records become ordinary faults for the guest.
  */
-static void triage(struct ioasid_viommu *v)
+static void triage(struct ioasid_virtio_iommu *v)
 {
 	bool ext = vi_has(v, IOASID_VIRTIO_IOMMU_F_FAULT_EXT);
 	uint32_t i;
@@ -122,7 +122,7 @@ static void triage(struct ioasid_viommu *v)
 	}
 }
 
-static int refill(struct ioasid_viommu *v)
+static int refill(struct ioasid_virtio_iommu *v)
 {
 	for (;;) {
 		uint32_t n = v->ev_cap;
@@ -175,7 +175,7 @@ static uint8_t reason_of(const struct ioasid_fault *f, const struct vi_endpoint 
 	}
 }
 
-static size_t encode(const struct ioasid_viommu *v, const struct ioasid_fault *f,
+static size_t encode(const struct ioasid_virtio_iommu *v, const struct ioasid_fault *f,
 		     const struct vi_endpoint *ep, uint8_t out[IOASID_VIRTIO_IOMMU_FAULT_EXT_SIZE])
 {
 	bool ext = vi_has(v, IOASID_VIRTIO_IOMMU_F_FAULT_EXT);
@@ -225,7 +225,7 @@ static size_t encode(const struct ioasid_viommu *v, const struct ioasid_fault *f
 	return IOASID_VIRTIO_IOMMU_FAULT_EXT_SIZE;
 }
 
-IOASID_EXPORT int ioasid_viommu_event_pop(struct ioasid_viommu *v, const struct iovec *wr,
+IOASID_EXPORT int ioasid_virtio_iommu_event_pop(struct ioasid_virtio_iommu *v, const struct iovec *wr,
 					  unsigned int nr_wr, size_t *ret_used)
 {
 	uint8_t rec[IOASID_VIRTIO_IOMMU_FAULT_EXT_SIZE];
@@ -233,13 +233,13 @@ IOASID_EXPORT int ioasid_viommu_event_pop(struct ioasid_viommu *v, const struct 
 	int err = 0;
 
 	if (!v || !ret_used || (!wr && nr_wr))
-		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_viommu_event_pop: NULL argument") :
+		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_virtio_iommu_event_pop: NULL argument") :
 			   -EINVAL;
 	*ret_used = 0;
 	pthread_mutex_lock(&v->lock);
 	if (!v->queue) {
 		err = ioasid_err(v->ctx, -EOPNOTSUPP,
-				 "virtio-iommu: no fault queue (the viommu was made without a set)");
+				 "virtio-iommu: no fault queue (the virtio-iommu was made without a set)");
 		goto out;
 	}
 	size = vi_has(v, IOASID_VIRTIO_IOMMU_F_FAULT_EXT) ? IOASID_VIRTIO_IOMMU_FAULT_EXT_SIZE :
@@ -263,7 +263,7 @@ IOASID_EXPORT int ioasid_viommu_event_pop(struct ioasid_viommu *v, const struct 
 		f = &v->ev[v->ev_pos++];
 		ep = vi_ep_by_dev(v, f->dev);
 		if (!ep) {
-			/* the device left the viommu; its page requests were answered */
+			/* the device left the virtio-iommu; its page requests were answered */
 			v->st.dropped++;
 			continue;
 		}
@@ -278,30 +278,30 @@ out:
 	return err;
 }
 
-IOASID_EXPORT int ioasid_viommu_event_pop_buf(struct ioasid_viommu *v, void *buf, size_t len,
+IOASID_EXPORT int ioasid_virtio_iommu_event_pop_buf(struct ioasid_virtio_iommu *v, void *buf, size_t len,
 					      size_t *ret_used)
 {
 	struct iovec wr = { .iov_base = buf, .iov_len = len };
 
 	if (!buf && len)
-		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_viommu_event_pop_buf: NULL buffer") :
+		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_virtio_iommu_event_pop_buf: NULL buffer") :
 			   -EINVAL;
-	return ioasid_viommu_event_pop(v, &wr, 1, ret_used);
+	return ioasid_virtio_iommu_event_pop(v, &wr, 1, ret_used);
 }
 
-IOASID_EXPORT int ioasid_viommu_event_fd(struct ioasid_viommu *v, int *ret_fd)
+IOASID_EXPORT int ioasid_virtio_iommu_event_fd(struct ioasid_virtio_iommu *v, int *ret_fd)
 {
 	if (!v || !ret_fd)
 		return -EINVAL;
 	if (!v->queue)
 		return ioasid_err(v->ctx, -EOPNOTSUPP,
-				  "virtio-iommu: no fault queue (the viommu was made without a set)");
+				  "virtio-iommu: no fault queue (the virtio-iommu was made without a set)");
 	return ioasid_fault_queue_fd(v->ctx, v->queue, ret_fd);
 }
 
 /* ---- PAGE_RESP (fault extension) ---- */
 
-uint8_t vi_page_resp(struct ioasid_viommu *v, const uint8_t *req)
+uint8_t vi_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req)
 {
 	uint32_t endpoint = vi_le32(req + 4), pasid = vi_le32(req + 8), flags = vi_le32(req + 12);
 	uint16_t grpid = vi_le16(req + 16), code = vi_le16(req + 18);
@@ -337,7 +337,7 @@ uint8_t vi_page_resp(struct ioasid_viommu *v, const uint8_t *req)
 			       "PAGE_RESP: group %u of endpoint %u was answered already", grpid,
 			       endpoint);
 	default:
-		return vi_fail(v, ioasid_viommu_status_from_errno(err), "PAGE_RESP: %s",
+		return vi_fail(v, ioasid_virtio_iommu_status_from_errno(err), "PAGE_RESP: %s",
 			       ioasid_strerrno(err));
 	}
 }

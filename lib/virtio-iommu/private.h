@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Internals of the virtio-iommu back-end (virtio-iommu.c, viommu-probe.c,
- * viommu-event.c). The back-end uses only the public API of the library
+ * Internals of the virtio-iommu back-end (virtio-iommu.c, virtio-iommu-probe.c,
+ * virtio-iommu-event.c). The back-end uses only the public API of the library
  * (plus its error-message and allocation helpers), so it runs on every
  * backend.
  */
-#ifndef IOASID_VIOMMU_PRIVATE_H
-#define IOASID_VIOMMU_PRIVATE_H
+#ifndef IOASID_VIRTIO_IOMMU_PRIVATE_H
+#define IOASID_VIRTIO_IOMMU_PRIVATE_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -78,7 +78,7 @@ struct vi_endpoint {
 	uint64_t pgsize;    /* the device's page sizes & the VMM's limit */
 	uint64_t ap_start;  /* aperture, inclusive */
 	uint64_t ap_last;
-	struct ioasid_viommu_resv_mem *resv; /* PROBE's RESV_MEM list */
+	struct ioasid_virtio_iommu_resv_mem *resv; /* PROBE's RESV_MEM list */
 	uint32_t nr_resv;
 	bool attached;      /* to a virtio domain (@domain) */
 	uint32_t domain;
@@ -101,25 +101,25 @@ struct vi_group {
 	uint64_t cookie;
 };
 
-struct ioasid_viommu {
+struct ioasid_virtio_iommu {
 	pthread_mutex_t lock;
 	struct ioasid_ctx *ctx;
-	uint32_t flags;     /* IOASID_VIOMMU_* */
+	uint32_t flags;     /* IOASID_VIRTIO_IOMMU_* */
 	uint32_t set;
 	uint32_t queue;     /* fault queue; 0 none */
 	uint32_t blocked_ioas; /* empty IOAS of blocked endpoints; 0 none */
 	uint32_t bypass_ioas;  /* 0: bypass not available */
 	bool own_bypass;    /* we built bypass_ioas from the table */
 
-	ioasid_viommu_translate_fn translate;
+	ioasid_virtio_iommu_translate_fn translate;
 	void *translate_data;
-	struct ioasid_viommu_mem *mem; /* sorted by gpa */
+	struct ioasid_virtio_iommu_mem *mem; /* sorted by gpa */
 	uint32_t nr_mem;
 
 	uint64_t host_page;         /* sysconf(_SC_PAGESIZE), read once */
 	uint64_t pgsize_limit;
 	uint64_t in_start, in_end;  /* the VMM's limit */
-	struct ioasid_viommu_config cfg;
+	struct ioasid_virtio_iommu_config cfg;
 	bool boot_bypass;
 
 	uint64_t offered;
@@ -139,14 +139,14 @@ struct ioasid_viommu {
 	struct vi_group *groups;
 	uint32_t nr_groups, cap_groups;
 
-	struct ioasid_viommu_stats st;
+	struct ioasid_virtio_iommu_stats st;
 };
 
-struct vi_endpoint *vi_ep_find(struct ioasid_viommu *v, uint32_t id);
-struct vi_endpoint *vi_ep_by_dev(struct ioasid_viommu *v, uint32_t dev);
+struct vi_endpoint *vi_ep_find(struct ioasid_virtio_iommu *v, uint32_t id);
+struct vi_endpoint *vi_ep_by_dev(struct ioasid_virtio_iommu *v, uint32_t dev);
 /* Config bypass in force for unattached endpoints. */
-bool vi_bypass_active(const struct ioasid_viommu *v);
-static inline bool vi_has(const struct ioasid_viommu *v, uint64_t feature)
+bool vi_bypass_active(const struct ioasid_virtio_iommu *v);
+static inline bool vi_has(const struct ioasid_virtio_iommu *v, uint64_t feature)
 {
 	return v->negotiated && (v->acked & feature);
 }
@@ -155,15 +155,15 @@ static inline bool vi_has(const struct ioasid_viommu *v, uint64_t feature)
  * Record why a request gets status @status (the context's message, for the
  * VMM's log) and return @status.
  */
-uint8_t vi_fail(struct ioasid_viommu *v, uint8_t status, const char *fmt, ...)
+uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* PROBE (viommu-probe.c): fill v->probe_buf for @ep; a status code. */
-uint8_t vi_probe_fill(struct ioasid_viommu *v, const struct vi_endpoint *ep);
+/* PROBE (virtio-iommu-probe.c): fill v->probe_buf for @ep; a status code. */
+uint8_t vi_probe_fill(struct ioasid_virtio_iommu *v, const struct vi_endpoint *ep);
 
-/* Events (viommu-event.c). */
-uint8_t vi_page_resp(struct ioasid_viommu *v, const uint8_t *req);
-void vi_events_reset(struct ioasid_viommu *v);
-void vi_events_forget_endpoint(struct ioasid_viommu *v, uint32_t endpoint);
+/* Events (virtio-iommu-event.c). */
+uint8_t vi_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req);
+void vi_events_reset(struct ioasid_virtio_iommu *v);
+void vi_events_forget_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint);
 
 #endif

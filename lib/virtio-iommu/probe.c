@@ -21,7 +21,7 @@
 #define RESV_MEM_LEN (IOASID_VIRTIO_IOMMU_PROP_RESV_MEM_SIZE - IOASID_VIRTIO_IOMMU_PROP_HEAD_SIZE)
 #define PGSIZE_LEN   (IOASID_VIRTIO_IOMMU_PROP_PGSIZE_SIZE - IOASID_VIRTIO_IOMMU_PROP_HEAD_SIZE)
 
-uint8_t vi_probe_fill(struct ioasid_viommu *v, const struct vi_endpoint *ep)
+uint8_t vi_probe_fill(struct ioasid_virtio_iommu *v, const struct vi_endpoint *ep)
 {
 	uint32_t size = v->cfg.probe_size, off = 0, need, i;
 	uint8_t *b = v->probe_buf;
@@ -57,34 +57,18 @@ uint8_t vi_probe_fill(struct ioasid_viommu *v, const struct vi_endpoint *ep)
 
 /* ---- the guest side ---- */
 
-static int __attribute__((format(printf, 4, 5)))
-perr(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
-IOASID_EXPORT int ioasid_viommu_probe_parse(const void *buf, size_t len,
-					    struct ioasid_viommu_probe_props *out, char *err,
-					    size_t errlen)
+IOASID_EXPORT int ioasid_virtio_iommu_probe_parse(const void *buf, size_t len,
+					    struct ioasid_virtio_iommu_probe_props *inout_props)
 {
 	const uint8_t *b = buf;
 	size_t off = 0;
 
-	if (!out || (!buf && len) || (!out->resv && out->max_resv))
-		return perr(err, errlen, -EINVAL, "ioasid_viommu_probe_parse: NULL argument");
-	out->nr_resv = 0;
-	out->nr_unknown = 0;
-	out->page_size_mask = 0;
-	out->used = 0;
-	if (err && errlen)
-		err[0] = '\0';
+	if (!inout_props || (!buf && len) || (!inout_props->resv && inout_props->max_resv))
+		return ioasid_err(NULL, -EINVAL, "ioasid_virtio_iommu_probe_parse: NULL argument");
+	inout_props->nr_resv = 0;
+	inout_props->nr_unknown = 0;
+	inout_props->page_size_mask = 0;
+	inout_props->used = 0;
 	/* a header needs 4 bytes; fewer left over is end of buffer */
 	while (len - off >= IOASID_VIRTIO_IOMMU_PROP_HEAD_SIZE) {
 		uint16_t type = vi_le16(b + off) & IOASID_VIRTIO_IOMMU_PROBE_T_MASK;
@@ -94,7 +78,7 @@ IOASID_EXPORT int ioasid_viommu_probe_parse(const void *buf, size_t len,
 		if (type == IOASID_VIRTIO_IOMMU_PROBE_T_NONE)
 			break;
 		if (plen > len - off - IOASID_VIRTIO_IOMMU_PROP_HEAD_SIZE)
-			return perr(err, errlen, -EMSGSIZE,
+			return ioasid_err(NULL, -EMSGSIZE,
 				    "property at %zu (type %u) has length %u, only %zu bytes follow",
 				    off, type, plen, len - off - IOASID_VIRTIO_IOMMU_PROP_HEAD_SIZE);
 		switch (type) {
@@ -103,17 +87,17 @@ IOASID_EXPORT int ioasid_viommu_probe_parse(const void *buf, size_t len,
 
 			/* refused before any field is read */
 			if (plen < RESV_MEM_LEN)
-				return perr(err, errlen, -EMSGSIZE,
+				return ioasid_err(NULL, -EMSGSIZE,
 					    "RESV_MEM at %zu has length %u, its struct needs %u",
 					    off, plen, RESV_MEM_LEN);
 			start = vi_le64(p + 4);
 			end = vi_le64(p + 12);
 			if (start > end)
-				return perr(err, errlen, -EINVAL,
+				return ioasid_err(NULL, -EINVAL,
 					    "RESV_MEM at %zu: start 0x%llx is above end 0x%llx", off,
 					    X(start), X(end));
-			if (out->nr_resv < out->max_resv) {
-				struct ioasid_viommu_resv_mem *r = &out->resv[out->nr_resv];
+			if (inout_props->nr_resv < inout_props->max_resv) {
+				struct ioasid_virtio_iommu_resv_mem *r = &inout_props->resv[inout_props->nr_resv];
 
 				memset(r, 0, sizeof(*r));
 				r->start = start;
@@ -123,36 +107,36 @@ IOASID_EXPORT int ioasid_viommu_probe_parse(const void *buf, size_t len,
 					IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI :
 					IOASID_VIRTIO_IOMMU_RESV_MEM_T_RESERVED;
 			}
-			out->nr_resv++;
+			inout_props->nr_resv++;
 			break;
 		}
 		case IOASID_VIRTIO_IOMMU_PROBE_T_PAGE_SIZE_MASK: {
 			uint64_t mask;
 
 			if (plen < PGSIZE_LEN)
-				return perr(err, errlen, -EMSGSIZE,
+				return ioasid_err(NULL, -EMSGSIZE,
 					    "PAGE_SIZE_MASK at %zu has length %u, its struct needs %u",
 					    off, plen, PGSIZE_LEN);
-			if (out->page_size_mask)
-				return perr(err, errlen, -EINVAL,
+			if (inout_props->page_size_mask)
+				return ioasid_err(NULL, -EINVAL,
 					    "a second PAGE_SIZE_MASK at %zu", off);
 			if (p[0] | p[1] | p[2] | p[3])
-				return perr(err, errlen, -EINVAL,
+				return ioasid_err(NULL, -EINVAL,
 					    "PAGE_SIZE_MASK at %zu: reserved bytes are not zero", off);
 			/* the full 64 bits, never narrowed to the host's long */
 			mask = vi_le64(p + 4);
 			if (!mask)
-				return perr(err, errlen, -EINVAL,
+				return ioasid_err(NULL, -EINVAL,
 					    "PAGE_SIZE_MASK at %zu is 0: no page size at all", off);
-			out->page_size_mask = mask;
+			inout_props->page_size_mask = mask;
 			break;
 		}
 		default:
-			out->nr_unknown++;
+			inout_props->nr_unknown++;
 			break;
 		}
 		off += IOASID_VIRTIO_IOMMU_PROP_HEAD_SIZE + (size_t)plen;
-		out->used = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+		inout_props->used = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
 	}
 	return 0;
 }

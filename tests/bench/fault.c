@@ -162,14 +162,14 @@ int main(int argc, char **argv)
 		die("open", err, NULL);
 	ioasid_ctx_set_pinned_limit(ctx, UINT64_MAX);
 	{
-		IOASID_OPTS(ioasid_set_opts, so, .max_ioas = 1);
-		IOASID_OPTS(ioasid_fault_queue_opts, qo, .depth = 64, .timeout_ns = 10000000000ull);
-		IOASID_OPTS(ioasid_attach_opts, ao, .fault_queue = 0);
+		struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 1 };
+		struct ioasid_fault_queue_opts qo = { .sz = sizeof(struct ioasid_fault_queue_opts), .depth = 64, .timeout_ns = 10000000000ull };
+		struct ioasid_attach_opts ao = { .sz = sizeof(struct ioasid_attach_opts), .fault_queue = 0 };
 
-		if ((err = ioasid_set_new(ctx, &so, &set)))
-			die("set_new", err, ctx);
+		if ((err = ioasid_set_alloc(ctx, &so, &set)))
+			die("set_alloc", err, ctx);
 		qo.set = set;
-		if ((err = ioasid_fault_queue_new(ctx, &qo, &o.q)))
+		if ((err = ioasid_fault_queue_alloc(ctx, &qo, &o.q)))
 			die("queue_new", err, ctx);
 		if ((err = ioasid_set_ioas_alloc(ctx, set, &o.ioas)))
 			die("ioas_alloc", err, ctx);

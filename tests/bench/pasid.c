@@ -221,7 +221,7 @@ static int flat_free(struct flat *f, uint32_t pasid, uint32_t owner)
 
 static void run_api(struct run *r, double *prefill_ns)
 {
-	IOASID_OPTS(ioasid_set_opts, so, .owner = 1);
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .owner = 1 };
 	struct ioasid_set_info info;
 	struct ioasid_ctx *ctx = NULL;
 	uint32_t set, i, got;
@@ -235,10 +235,10 @@ static void run_api(struct run *r, double *prefill_ns)
 	}
 	/* The quota is the whole space: the bench measures the allocator. */
 	so.max_pasids = r->top;
-	ret = ioasid_set_new(ctx, &so, &set);
+	ret = ioasid_set_alloc(ctx, &so, &set);
 	if (ret) {
 		fprintf(stderr, "%s\n", ioasid_ctx_errmsg(ctx));
-		die("ioasid_set_new", ret);
+		die("ioasid_set_alloc", ret);
 	}
 	ret = ioasid_set_info(ctx, set, &info);
 	if (ret)

@@ -11,7 +11,7 @@
  * guest memory at its own IOVA and unmaps it again, cycling over 256
  * pages. Request side: the guest's bytes are written into a request buffer
  * split as a split virtqueue presents it (readable part, then a separate
- * 4-byte writable tail) and handed to ioasid_viommu_request(); the status
+ * 4-byte writable tail) and handed to ioasid_virtio_iommu_request(); the status
  * is checked. API side: ioasid_ioas_map(FIXED) + ioasid_ioas_unmap() on
  * the same address space with the same host addresses. The two sides
  * alternate in rounds (and in which goes first) and each keeps its fastest
@@ -69,7 +69,7 @@ static void put64(uint8_t *p, uint64_t v)
 
 struct bench {
 	struct ioasid_ctx *ctx;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	uint32_t ioas;
 	uint8_t *ram;
 };
@@ -96,12 +96,12 @@ static double round_requests(struct bench *b, long iters)
 		put64(map + 8, iova);
 		put64(map + 16, iova + PG - 1);
 		put64(map + 24, RAM_GPA + n * PG);
-		err = ioasid_viommu_request(b->v, &rmap, 1, &wr, 1, &used);
+		err = ioasid_virtio_iommu_request(b->v, &rmap, 1, &wr, 1, &used);
 		if (err || tail[0] != IOASID_VIRTIO_IOMMU_S_OK)
 			die("MAP request", err ? err : -tail[0], b->ctx);
 		put64(unmap + 8, iova);
 		put64(unmap + 16, iova + PG - 1);
-		err = ioasid_viommu_request(b->v, &runmap, 1, &wr, 1, &used);
+		err = ioasid_virtio_iommu_request(b->v, &runmap, 1, &wr, 1, &used);
 		if (err || tail[0] != IOASID_VIRTIO_IOMMU_S_OK)
 			die("UNMAP request", err ? err : -tail[0], b->ctx);
 	}
@@ -171,33 +171,33 @@ int main(int argc, char **argv)
 	if (err)
 		die("ioasid_dev_bind", err, b.ctx);
 	{
-		IOASID_OPTS(ioasid_set_opts, so, .max_ioas = 8);
+		struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 8 };
 
-		err = ioasid_set_new(b.ctx, &so, &set);
+		err = ioasid_set_alloc(b.ctx, &so, &set);
 		if (err)
-			die("ioasid_set_new", err, b.ctx);
+			die("ioasid_set_alloc", err, b.ctx);
 	}
 	{
-		struct ioasid_viommu_mem mem = { .gpa = RAM_GPA, .size = PAGES * PG, .hva = b.ram };
-		IOASID_OPTS(ioasid_viommu_opts, o, .set = set, .mem = &mem, .nr_mem = 1);
+		struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = PAGES * PG, .hva = b.ram };
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = set, .mem = &mem, .nr_mem = 1 };
 
-		err = ioasid_viommu_new(b.ctx, &o, &b.v);
+		err = ioasid_virtio_iommu_new(b.ctx, &o, &b.v);
 		if (err)
-			die("ioasid_viommu_new", err, b.ctx);
+			die("ioasid_virtio_iommu_new", err, b.ctx);
 	}
-	err = ioasid_viommu_endpoint_add(b.v, 1, dev, NULL);
+	err = ioasid_virtio_iommu_endpoint_add(b.v, 1, dev, NULL);
 	if (!err)
-		err = ioasid_viommu_set_driver_features(b.v, ioasid_viommu_device_features(b.v));
+		err = ioasid_virtio_iommu_set_driver_features(b.v, ioasid_virtio_iommu_device_features(b.v));
 	if (err)
 		die("endpoint / features", err, b.ctx);
 	put32(att + 4, 1);
 	put32(att + 8, 1);
-	err = ioasid_viommu_request_buf(b.v, att, sizeof(att), tail, sizeof(tail), &used);
+	err = ioasid_virtio_iommu_request_buf(b.v, att, sizeof(att), tail, sizeof(tail), &used);
 	if (err || tail[0] != IOASID_VIRTIO_IOMMU_S_OK)
 		die("ATTACH request", err ? err : -tail[0], b.ctx);
-	err = ioasid_viommu_domain_ioas(b.v, 1, &b.ioas);
+	err = ioasid_virtio_iommu_domain_ioas(b.v, 1, &b.ioas);
 	if (err)
-		die("ioasid_viommu_domain_ioas", err, b.ctx);
+		die("ioasid_virtio_iommu_domain_ioas", err, b.ctx);
 
 	/* warm-up: page tables and caches of both paths */
 	round_requests(&b, iters / 4 + 1);
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 		printf("{\"request_per_s\": %.0f, \"request_ns\": %.1f, \"api_ns\": %.1f, "
 		       "\"request_overhead_ratio\": %.3f, \"iters\": %ld, \"rounds\": %ld}\n",
 		       1e9 / req_best, req_best, api_best, ratio, iters, rounds);
-	ioasid_viommu_free(b.v);
+	ioasid_virtio_iommu_free(b.v);
 	ioasid_ctx_close(b.ctx);
 	munmap(b.ram, PAGES * PG);
 	return 0;

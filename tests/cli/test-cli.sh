@@ -168,9 +168,9 @@ bad not-json "$tmp/not-json.json:1:[0-9]*: not valid JSON" '{"steps": [}'
 bad not-object "not-object.json: \[1,2\] is not a scenario" '[1,2]'
 bad no-steps "no-steps.json: steps: missing" '{"backend": "sim"}'
 bad viommu-hex "viommu-hex.json: steps\[1\].request: \"0100000g\" is not a string of hex byte pairs" \
-	'{"steps": [{"op": "viommu_new", "as": "V"}, {"op": "viommu_request", "viommu": "V", "request": "0100000g"}]}'
+	'{"steps": [{"op": "virtio_iommu_new", "as": "V"}, {"op": "virtio_iommu_request", "virtio_iommu": "V", "request": "0100000g"}]}'
 bad viommu-field "viommu-field.json: steps\[1\].request: missing \"endpoint\"" \
-	'{"steps": [{"op": "viommu_new", "as": "V"}, {"op": "viommu_request", "viommu": "V", "request": {"type": "attach", "domain": 1}}]}'
+	'{"steps": [{"op": "virtio_iommu_new", "as": "V"}, {"op": "virtio_iommu_request", "virtio_iommu": "V", "request": {"type": "attach", "domain": 1}}]}'
 bad steps-type "steps-type.json: steps: \"x\" is not a list" '{"steps": "x"}'
 bad top-key "top-key.json: stepz: unknown key" '{"steps": [], "stepz": 1}'
 bad step-type "step-type.json: steps\[0\]: 5: a step is an object" '{"steps": [5]}'
@@ -191,7 +191,7 @@ bad float "float.json: steps\[1\].length: 4096.5 is not a number" \
 bad too-big "too-big.json:1:[0-9]*: not valid JSON: too big integer.*0x" \
 	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "unmap", "ioas": "A", "iova": 0, "length": 18446744073709551615}]}'
 bad u32-range "u32-range.json: steps\[0\].max_pasids: 4294967296 is larger than 0xffffffff" \
-	'{"steps": [{"op": "set_new", "as": "S", "max_pasids": 4294967296}]}'
+	'{"steps": [{"op": "set_alloc", "as": "S", "max_pasids": 4294967296}]}'
 bad label-reused "label-reused.json: steps\[1\].as: label \"A\" is already defined by steps\[0\]" \
 	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "ioas_alloc", "as": "A"}]}'
 bad label-unknown "label-unknown.json: steps\[0\].ioas: unknown label \"A\"" \
@@ -199,7 +199,7 @@ bad label-unknown "label-unknown.json: steps\[0\].ioas: unknown label \"A\"" \
 bad label-later "label-later.json: steps\[0\].ioas: unknown label \"A\"" \
 	'{"steps": [{"op": "map", "ioas": "A", "length": 4096}, {"op": "ioas_alloc", "as": "A"}]}'
 bad label-kind "label-kind.json: steps\[1\].ioas: label \"S\" is of kind set" \
-	'{"steps": [{"op": "set_new", "as": "S"}, {"op": "map", "ioas": "S", "length": 4096}]}'
+	'{"steps": [{"op": "set_alloc", "as": "S"}, {"op": "map", "ioas": "S", "length": 4096}]}'
 bad label-syntax "label-syntax.json: steps\[0\].as: \"1A\" is not a label" '{"steps": [{"op": "ioas_alloc", "as": "1A"}]}'
 bad as-not-allowed "as-not-allowed.json: steps\[1\].as: op unmap makes nothing to label" \
 	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "unmap", "ioas": "A", "iova": 0, "length": 1, "as": "U"}]}'

@@ -54,15 +54,15 @@ static void rebuild(const uint8_t *data, size_t size)
 
 	if (ioasid_caps_builder_new(&b))
 		return;
-	ret = ioasid_caps_first(data, size, 0, &off, &h, NULL, 0);
+	ret = ioasid_caps_first(data, size, 0, &off, &h);
 	while (!ret) {
 		ret = ioasid_caps_add(b, data + off, h.size);
 		check(ret == 0 || ret == -ENOMEM);
-		ret = ioasid_caps_next(data, size, 0, off, &off, &h, NULL, 0);
+		ret = ioasid_caps_next(data, size, 0, off, &off, &h);
 	}
 	check(ret == -ENOENT);
 	if (!ioasid_caps_builder_finish(b, &out, &outlen)) {
-		check(ioasid_caps_validate(out, outlen, 0, NULL, 0) == 0);
+		check(ioasid_caps_validate(out, outlen, 0) == 0);
 		ioasid_caps_free(out);
 	}
 	ioasid_caps_builder_free(b);
@@ -73,41 +73,38 @@ static void walk(const uint8_t *data, size_t size, unsigned int flags)
 	struct ioasid_cap_header h;
 	uint8_t out[128];
 	struct ioasid_cap_resv_region regions[4];
-	char err[160];
 	uint32_t off, n, count;
 	int ret;
 
-	ret = ioasid_caps_validate(data, size, flags, err, sizeof(err));
+	ret = ioasid_caps_validate(data, size, flags);
 	errno_ok(ret);
 	check(ret != -ENOENT);
 	if (ret)
-		check(err[0] != '\0');
+		check(ioasid_last_errmsg()[0] != '\0');
 	if (!ret && !flags)
 		rebuild(data, size);
 
 	/* Iteration must end (offsets only increase) within size / 16 steps. */
 	n = 0;
-	ret = ioasid_caps_first(data, size, flags, &off, &h, err, sizeof(err));
+	ret = ioasid_caps_first(data, size, flags, &off, &h);
 	while (!ret) {
 		check(++n <= size / 16);
 		check(off + (uint64_t)h.size <= size);
-		ret = ioasid_caps_next(data, size, flags, off, &off, &h, err,
-				       sizeof(err));
+		ret = ioasid_caps_next(data, size, flags, off, &off, &h);
 	}
 	errno_ok(ret);
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		errno_ok(ioasid_caps_get(data, size, flags, ids[i], out,
-					 sizeof(out), NULL, err, sizeof(err)));
+					 sizeof(out), NULL));
 		errno_ok(ioasid_caps_find(data, size, flags, ids[i], &off,
-					  &h, err, sizeof(err)));
+					  &h));
 	}
 	ret = ioasid_caps_get_array(data, size, flags, IOASID_CAP_RESV_REGIONS,
-				    regions, 4, &count, err, sizeof(err));
+				    regions, 4, &count);
 	errno_ok(ret);
 	ret = ioasid_caps_get_array(data, size, flags, IOASID_CAP_IOVA_RANGES,
-				    out, sizeof(out) / 16, &count, err,
-				    sizeof(err));
+				    out, sizeof(out) / 16, &count);
 	errno_ok(ret);
 }
 
@@ -115,7 +112,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char err[160];
 	json_t *j;
 	uint32_t off, avail, first;
 	struct ioasid_vfio_cap_header vh;
@@ -133,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	walk(copy + 1, size, 0);
 	walk(copy + 1, size, IOASID_CAPS_TOLERANT);
 
-	j = ioasid_caps_to_json(copy + 1, size, err, sizeof(err));
+	j = ioasid_caps_to_json(copy + 1, size);
 	if (j) {
 		char *s = json_dumps(j, JSON_COMPACT);
 
@@ -146,12 +142,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&first, data + 16, sizeof(first));
 		for (uint16_t id = 1; id <= 5; id++) {
 			errno_ok(ioasid_vfio_cap_find(copy + 1, size, first, id,
-						      0, &off, &vh, &avail, err,
-						      sizeof(err)));
+						      0, &off, &vh, &avail));
 			errno_ok(ioasid_vfio_cap_find(copy + 1, size, first, id,
 						      IOASID_CAPS_STRICT_ALIGN,
-						      &off, &vh, &avail, err,
-						      sizeof(err)));
+						      &off, &vh, &avail));
 		}
 	}
 	free(copy);

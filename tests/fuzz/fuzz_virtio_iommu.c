@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for the virtio-iommu request decoder: each input is a
- * fresh sim context with a viommu over sim0..sim2 (devices, set, fault
+ * fresh sim context with a virtio-iommu over sim0..sim2 (devices, set, fault
  * queue, guest memory) and a script of operations, mostly requests whose
  * readable and writable parts are split at fuzzer-chosen bytes. Besides
  * "no crash, no overread, no leak", it checks what a VMM relies on: only
@@ -9,7 +9,7 @@
  * end (or 0), a status the spec defines, PROBE answers that the guest-side
  * parser accepts, and event records of the negotiated size.
  *
- * Input: byte 0 = viommu flags (bit 0 EXT_PGSIZE_MASK, 1 EXT_FAULT, 2
+ * Input: byte 0 = virtio-iommu flags (bit 0 EXT_PGSIZE_MASK, 1 EXT_FAULT, 2
  * BOOT_BYPASS, 3 domain range [1, 64], 4 probe_size 40), byte 1 = driver
  * features (bits 0..6 = virtio bits 0..6, bit 7 = both extensions), then
  * operations, each an opcode byte and its arguments:
@@ -68,7 +68,7 @@ static int take(struct in *in, uint8_t *b)
 	return 1;
 }
 
-static void do_request(struct ioasid_viommu *v, uint32_t probe_size, struct in *in)
+static void do_request(struct ioasid_virtio_iommu *v, uint32_t probe_size, struct in *in)
 {
 	uint8_t split = 0, wsel = 0, l0 = 0, l1 = 0, wr[600];
 	struct iovec rd[2], w[3];
@@ -112,7 +112,7 @@ static void do_request(struct ioasid_viommu *v, uint32_t probe_size, struct in *
 		w[0] = (struct iovec){ wr, kw };
 		w[1] = (struct iovec){ NULL, 0 };
 		w[2] = (struct iovec){ wr + kw, wlen - kw };
-		ret = ioasid_viommu_request(v, rd, 2, w, 3, &used);
+		ret = ioasid_virtio_iommu_request(v, rd, 2, w, 3, &used);
 		free(a);
 		free(b);
 	}
@@ -133,21 +133,21 @@ static void do_request(struct ioasid_viommu *v, uint32_t probe_size, struct in *
 		check(wr[i] == 0xa5); /* nothing past the tail */
 	if (used == probe_size + 4 && used != 4 &&
 	    wr[probe_size] == IOASID_VIRTIO_IOMMU_S_OK) {
-		struct ioasid_viommu_resv_mem r[4];
-		struct ioasid_viommu_probe_props pp = { .resv = r, .max_resv = 4 };
+		struct ioasid_virtio_iommu_resv_mem r[4];
+		struct ioasid_virtio_iommu_probe_props pp = { .resv = r, .max_resv = 4 };
 
-		check(ioasid_viommu_probe_parse(wr, probe_size, &pp, NULL, 0) == 0);
+		check(ioasid_virtio_iommu_probe_parse(wr, probe_size, &pp) == 0);
 	}
 }
 
-static void do_event(struct ioasid_viommu *v, struct in *in)
+static void do_event(struct ioasid_virtio_iommu *v, struct in *in)
 {
 	uint8_t sz = 0, buf[64];
 	size_t used = 0;
 	int ret;
 
 	take(in, &sz);
-	ret = ioasid_viommu_event_pop_buf(v, buf, sz % sizeof(buf), &used);
+	ret = ioasid_virtio_iommu_event_pop_buf(v, buf, sz % sizeof(buf), &used);
 	check(ret == 0 || ret == -EAGAIN || ret == -EMSGSIZE);
 	check(ret ? used == 0 : (used == 24 || used == 48));
 }
@@ -180,8 +180,8 @@ static void do_dma(struct ioasid_ctx *ctx, const uint32_t *dev, struct in *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ioasid_viommu_mem mem;
-	struct ioasid_viommu *v = NULL;
+	struct ioasid_virtio_iommu_mem mem;
+	struct ioasid_virtio_iommu *v = NULL;
 	struct ioasid_ctx *ctx = NULL;
 	uint32_t dev[3], set, probe_size;
 	uint8_t flags, feat, op, b;
@@ -204,36 +204,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(!ioasid_dev_bind(ctx, "sim0", &dev[0]) && !ioasid_dev_bind(ctx, "sim1", &dev[1]) &&
 	      !ioasid_dev_bind(ctx, "sim2", &dev[2]));
 	{
-		IOASID_OPTS(ioasid_set_opts, so, .max_ioas = 4); /* 2 domains */
+		struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 4 }; /* 2 domains */
 
-		check(ioasid_set_new(ctx, &so, &set) == 0);
+		check(ioasid_set_alloc(ctx, &so, &set) == 0);
 	}
-	mem = (struct ioasid_viommu_mem){ .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	mem = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
 	{
-		IOASID_OPTS(ioasid_viommu_opts, o, .set = set, .mem = &mem, .nr_mem = 1,
-			    .flags = (flags & 1 ? IOASID_VIOMMU_EXT_PGSIZE_MASK : 0) |
-				     (flags & 2 ? IOASID_VIOMMU_EXT_FAULT : 0) |
-				     (flags & 4 ? IOASID_VIOMMU_BOOT_BYPASS : 0) |
-				     (flags & 8 ? IOASID_VIOMMU_DOMAIN_RANGE : 0),
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = set, .mem = &mem, .nr_mem = 1,
+			    .flags = (flags & 1 ? IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK : 0) |
+				     (flags & 2 ? IOASID_VIRTIO_IOMMU_EXT_FAULT : 0) |
+				     (flags & 4 ? IOASID_VIRTIO_IOMMU_BOOT_BYPASS : 0) |
+				     (flags & 8 ? IOASID_VIRTIO_IOMMU_DOMAIN_RANGE : 0),
 			    .domain_start = 1, .domain_end = 64,
-			    .probe_size = flags & 16 ? 40 : 0, .fault_depth = 16);
+			    .probe_size = flags & 16 ? 40 : 0, .fault_depth = 16 };
 
-		check(ioasid_viommu_new(ctx, &o, &v) == 0);
+		check(ioasid_virtio_iommu_new(ctx, &o, &v) == 0);
 	}
 	{
-		struct ioasid_viommu_config c;
+		struct ioasid_virtio_iommu_config c;
 
-		ioasid_viommu_config(v, &c);
+		ioasid_virtio_iommu_config(v, &c);
 		probe_size = c.probe_size;
 	}
-	check(ioasid_viommu_endpoint_add(v, 1, dev[0], NULL) == 0);
-	check(ioasid_viommu_endpoint_add(v, 2, dev[1], NULL) == 0);
-	check(ioasid_viommu_endpoint_add(v, 3, dev[2], NULL) == 0);
+	check(ioasid_virtio_iommu_endpoint_add(v, 1, dev[0], NULL) == 0);
+	check(ioasid_virtio_iommu_endpoint_add(v, 2, dev[1], NULL) == 0);
+	check(ioasid_virtio_iommu_endpoint_add(v, 3, dev[2], NULL) == 0);
 	{
 		uint64_t want = (feat & 0x7f) | (feat & 0x80 ? 3ull << 22 : 0);
 
-		check(ioasid_viommu_set_driver_features(
-			      v, ioasid_viommu_device_features(v) & want) == 0);
+		check(ioasid_virtio_iommu_set_driver_features(
+			      v, ioasid_virtio_iommu_device_features(v) & want) == 0);
 	}
 	while (take(&in, &op)) {
 		switch (op & 7) {
@@ -245,7 +245,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			take(&in, &off);
 			take(&in, &val);
-			ioasid_viommu_config_write(v, off % 44, &val, 1);
+			ioasid_virtio_iommu_config_write(v, off % 44, &val, 1);
 			break;
 		}
 		case 5:
@@ -259,23 +259,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			take(&in, &b);
 			switch (b & 3) {
 			case 0:
-				ioasid_viommu_reset(v);
+				ioasid_virtio_iommu_reset(v);
 				break;
 			case 1:
-				ioasid_viommu_set_driver_features(
-					v, ioasid_viommu_device_features(v) & ((uint64_t)b << 22 | b));
+				ioasid_virtio_iommu_set_driver_features(
+					v, ioasid_virtio_iommu_device_features(v) & ((uint64_t)b << 22 | b));
 				break;
 			case 2:
 				if (ep2) {
-					check(ioasid_viommu_endpoint_del(v, 3) == 0);
+					check(ioasid_virtio_iommu_endpoint_del(v, 3) == 0);
 					ep2 = false;
 				} else {
-					ep2 = ioasid_viommu_endpoint_add(v, 3, dev[2], NULL) == 0;
+					ep2 = ioasid_virtio_iommu_endpoint_add(v, 3, dev[2], NULL) == 0;
 				}
 				break;
 			default: {
-				struct ioasid_viommu_probe_props pp = { 0 };
-				int ret = ioasid_viommu_probe_parse(in.p, in.n, &pp, NULL, 0);
+				struct ioasid_virtio_iommu_probe_props pp = { 0 };
+				int ret = ioasid_virtio_iommu_probe_parse(in.p, in.n, &pp);
 
 				check(ret == 0 || ret == -EINVAL || ret == -EMSGSIZE);
 				check(ret || pp.used <= in.n);
@@ -286,7 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	ioasid_viommu_free(v);
+	ioasid_virtio_iommu_free(v);
 	ioasid_ctx_close(ctx);
 	return 0;
 }

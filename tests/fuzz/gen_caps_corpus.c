@@ -36,8 +36,8 @@ static void finish(struct ioasid_caps_builder *b, const char *name)
 	size_t len;
 
 	if (ioasid_caps_builder_finish(b, &buf, &len) ||
-	    ioasid_caps_validate(buf, len, 0, NULL, 0)) {
-		fprintf(stderr, "%s: %s\n", name, ioasid_caps_builder_errmsg(b));
+	    ioasid_caps_validate(buf, len, 0)) {
+		fprintf(stderr, "%s: %s\n", name, ioasid_last_errmsg());
 		exit(1);
 	}
 	save(name, buf, len);
@@ -45,7 +45,7 @@ static void finish(struct ioasid_caps_builder *b, const char *name)
 }
 
 #define OK(x) do { if (x) { fprintf(stderr, "%s: %s\n", #x, \
-			ioasid_caps_builder_errmsg(b)); exit(1); } } while (0)
+			ioasid_last_errmsg()); exit(1); } } while (0)
 
 int main(int argc, char **argv)
 {

@@ -136,12 +136,12 @@ START_TEST(test_opts_sizes)
 	ck_assert_int_eq(ioasid_ctx_open("sim", &small, &ctx), -EINVAL);
 
 	{
-		IOASID_OPTS(ioasid_ctx_opts, o, .flags = 0x80);
+		struct ioasid_ctx_opts o = { .sz = sizeof(struct ioasid_ctx_opts), .flags = 0x80 };
 		ck_assert_int_eq(ioasid_ctx_open("sim", &o, &ctx), -EINVAL);
 		ck_assert_ptr_nonnull(strstr(ioasid_last_errmsg(), "0x80"));
 	}
 	{
-		IOASID_OPTS(ioasid_ctx_opts, o, .log_level = 9);
+		struct ioasid_ctx_opts o = { .sz = sizeof(struct ioasid_ctx_opts), .log_level = 9 };
 		ck_assert_int_eq(ioasid_ctx_open("sim", &o, &ctx), -EINVAL);
 	}
 }
@@ -167,8 +167,8 @@ START_TEST(test_log_and_errmsg)
 	struct ioasid_ctx *ctx;
 	uint32_t ioas;
 
-	IOASID_OPTS(ioasid_ctx_opts, o, .log = capture_log, .log_data = &cap,
-		    .log_level = IOASID_LOG_DEBUG);
+	struct ioasid_ctx_opts o = { .sz = sizeof(struct ioasid_ctx_opts), .log = capture_log, .log_data = &cap,
+		    .log_level = IOASID_LOG_DEBUG };
 	ck_assert_int_eq(ioasid_ctx_open("sim", &o, &ctx), 0);
 	ck_assert_int_ge(cap.n, 1); /* the "opened" info line */
 	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
@@ -192,9 +192,9 @@ START_TEST(test_ids_and_destroy)
 	ck_assert_uint_ne(a, b);
 	ck_assert_int_eq(ioasid_obj_kind(ctx, a), IOASID_OBJ_IOAS);
 	ck_assert_int_eq(ioasid_obj_kind(ctx, 999), IOASID_OBJ_NONE);
-	ck_assert_ok(ctx, ioasid_ctx_destroy(ctx, a));
-	ck_assert_int_eq(ioasid_ctx_destroy(ctx, a), -ENOENT);
-	ck_assert_int_eq(ioasid_ctx_destroy(ctx, 0), -ENOENT);
+	ck_assert_ok(ctx, ioasid_obj_destroy(ctx, a));
+	ck_assert_int_eq(ioasid_obj_destroy(ctx, a), -ENOENT);
+	ck_assert_int_eq(ioasid_obj_destroy(ctx, 0), -ENOENT);
 	/* a released id is reused */
 	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &c));
 	ck_assert_uint_eq(c, a);

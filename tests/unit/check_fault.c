@@ -45,19 +45,19 @@ static void teardown(void)
 
 static uint32_t new_set(void)
 {
-	IOASID_OPTS(ioasid_set_opts, so, .max_pasids = 8, .max_ioas = 4);
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 4 };
 	uint32_t set;
 
-	ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &set));
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &set));
 	return set;
 }
 
 static uint32_t new_queue(uint32_t set, uint32_t depth, uint64_t timeout)
 {
-	IOASID_OPTS(ioasid_fault_queue_opts, qo, .set = set, .depth = depth, .timeout_ns = timeout);
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(struct ioasid_fault_queue_opts), .set = set, .depth = depth, .timeout_ns = timeout };
 	uint32_t q;
 
-	ck_assert_ok(ctx, ioasid_fault_queue_new(ctx, &qo, &q));
+	ck_assert_ok(ctx, ioasid_fault_queue_alloc(ctx, &qo, &q));
 	return q;
 }
 
@@ -72,7 +72,7 @@ static bool readable(uint32_t q)
 /* RID of sim0 attached to a fresh IOAS whose automatic domain reports to @q. */
 static uint32_t attach_with_queue(uint32_t set, uint32_t q, uint32_t pasid)
 {
-	IOASID_OPTS(ioasid_attach_opts, ao, .set = set, .fault_queue = q);
+	struct ioasid_attach_opts ao = { .sz = sizeof(struct ioasid_attach_opts), .set = set, .fault_queue = q };
 	uint32_t ioas;
 
 	ck_assert_ok(ctx, ioasid_set_ioas_alloc(ctx, set, &ioas));
@@ -233,7 +233,7 @@ START_TEST(test_two_owners_share_a_device)
 	ck_assert_int_eq(ioasid_sim_dma_poll(ctx, hb, &done), -EFAULT);
 	/* a queue of set b cannot serve an address space of set a */
 	{
-		IOASID_OPTS(ioasid_attach_opts, ao, .set = a, .fault_queue = qb);
+		struct ioasid_attach_opts ao = { .sz = sizeof(struct ioasid_attach_opts), .set = a, .fault_queue = qb };
 		uint32_t io2, d;
 
 		ck_assert_ok(ctx, ioasid_set_ioas_alloc(ctx, a, &io2));
@@ -252,7 +252,7 @@ START_TEST(test_unrecoverable_records)
 
 	/* no PRI: an unrecoverable record goes to the queue, the DMA fails */
 	{
-		IOASID_OPTS(ioasid_attach_opts, ao, .set = set, .fault_queue = q);
+		struct ioasid_attach_opts ao = { .sz = sizeof(struct ioasid_attach_opts), .set = set, .fault_queue = q };
 
 		ck_assert_ok(ctx, ioasid_set_ioas_alloc(ctx, set, &ioas));
 		ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev1, IOASID_PASID_NONE, ioas, &ao));
@@ -344,20 +344,20 @@ START_TEST(test_queue_errors)
 	uint32_t set = new_set(), q, out;
 
 	{
-		IOASID_OPTS(ioasid_fault_queue_opts, qo, .set = 0);
-		ck_assert_int_eq(ioasid_fault_queue_new(ctx, &qo, &out), -EINVAL);
+		struct ioasid_fault_queue_opts qo = { .sz = sizeof(struct ioasid_fault_queue_opts), .set = 0 };
+		ck_assert_int_eq(ioasid_fault_queue_alloc(ctx, &qo, &out), -EINVAL);
 		qo.set = 4321;
-		ck_assert_int_eq(ioasid_fault_queue_new(ctx, &qo, &out), -ENOENT);
+		ck_assert_int_eq(ioasid_fault_queue_alloc(ctx, &qo, &out), -ENOENT);
 		qo.set = set;
 		qo.depth = 70000;
-		ck_assert_int_eq(ioasid_fault_queue_new(ctx, &qo, &out), -EINVAL);
+		ck_assert_int_eq(ioasid_fault_queue_alloc(ctx, &qo, &out), -EINVAL);
 		ck_assert_errmsg_has(ctx, "70000");
 	}
 	q = new_queue(set, 0, 0);
 	attach_with_queue(set, q, IOASID_PASID_NONE);
 	ck_assert_int_eq(ioasid_fault_queue_destroy(ctx, q), -EBUSY);
 	/* the generic destroy refuses a bound queue too */
-	ck_assert_int_eq(ioasid_ctx_destroy(ctx, q), -EBUSY);
+	ck_assert_int_eq(ioasid_obj_destroy(ctx, q), -EBUSY);
 	ck_assert_int_eq(ioasid_set_destroy(ctx, set), -EBUSY);
 	{
 		int fd;

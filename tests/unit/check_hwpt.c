@@ -155,13 +155,13 @@ static uint32_t nested_setup(uint32_t *parent_ret)
 
 	map_at(ioas, GPA, mem, 8 * MB, RW);
 	{
-		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT);
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .flags = IOASID_HWPT_NEST_PARENT };
 		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &parent));
 	}
 	build_s1(GPA + 0x100000);
 	{
-		IOASID_OPTS(ioasid_hwpt_opts, o, .type = IOASID_HWPT_NESTED_VTD_S1, .data = &s1,
-			    .data_len = sizeof(s1));
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .type = IOASID_HWPT_NESTED_VTD_S1, .data = &s1,
+			    .data_len = sizeof(s1) };
 		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, parent, &o, &nested));
 	}
 	if (parent_ret)
@@ -358,19 +358,19 @@ START_TEST(test_vtd_s1_data_checks)
 
 	map_at(ioas, GPA, mem, 2 * MB, RW);
 	{
-		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT);
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .flags = IOASID_HWPT_NEST_PARENT };
 		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &parent));
 	}
 	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, NULL, &plain));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		IOASID_OPTS(ioasid_hwpt_opts, o, .type = IOASID_HWPT_NESTED_VTD_S1,
-			    .data = &bad[i].s1, .data_len = sizeof(bad[i].s1));
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .type = IOASID_HWPT_NESTED_VTD_S1,
+			    .data = &bad[i].s1, .data_len = sizeof(bad[i].s1) };
 		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EINVAL);
 		ck_assert_errmsg_has(ctx, bad[i].needle);
 	}
 	{
-		IOASID_OPTS(ioasid_hwpt_opts, o, .type = IOASID_HWPT_NESTED_VTD_S1, .data = &good,
-			    .data_len = 16);
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .type = IOASID_HWPT_NESTED_VTD_S1, .data = &good,
+			    .data_len = 16 };
 		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EINVAL);
 		ck_assert_errmsg_has(ctx, "data_len 16");
 		o.data_len = sizeof(good);
@@ -385,8 +385,8 @@ START_TEST(test_vtd_s1_data_checks)
 		ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, parent));
 	}
 	{
-		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT |
-						  IOASID_HWPT_FAULT_ID_VALID, .fault_queue = 0);
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .flags = IOASID_HWPT_NEST_PARENT |
+						  IOASID_HWPT_FAULT_ID_VALID, .fault_queue = 0 };
 		/* a stage-2 parent cannot take I/O page faults */
 		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EINVAL);
 		ck_assert_errmsg_has(ctx, "NEST_PARENT");
@@ -417,7 +417,7 @@ START_TEST(test_no_nesting_profile)
 	ck_assert_int_eq(ioasid_ioas_alloc(c2, &io2), 0);
 	ck_assert_int_eq(ioasid_dev_bind(c2, "sim0", &d2), 0);
 	{
-		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT);
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .flags = IOASID_HWPT_NEST_PARENT };
 		ck_assert_int_eq(ioasid_hwpt_alloc(c2, d2, io2, &o, &h), -EOPNOTSUPP);
 		ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(c2), "cannot nest"));
 		o.flags = IOASID_HWPT_DIRTY_TRACKING;
@@ -440,7 +440,7 @@ START_TEST(test_dirty_tracking)
 
 	map_at(ioas, 0x40000000, mem, 4 * MB, RW); /* two 2 MiB leaves */
 	{
-		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_DIRTY_TRACKING);
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .flags = IOASID_HWPT_DIRTY_TRACKING };
 		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h));
 	}
 	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, NULL, &plain));
@@ -488,16 +488,16 @@ END_TEST
 
 START_TEST(test_pasid_rules_and_replace)
 {
-	IOASID_OPTS(ioasid_set_opts, so, .max_pasids = 4);
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_pasids = 4 };
 	uint32_t set, pasid, plain, b, pt;
 	uint8_t v;
 	size_t done;
 
-	ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &set));
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &set));
 	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, set, 1, 100, &pasid));
 	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, NULL, &plain));
 	{
-		IOASID_OPTS(ioasid_attach_opts, ao, .set = set);
+		struct ioasid_attach_opts ao = { .sz = sizeof(struct ioasid_attach_opts), .set = set };
 
 		/* a non-PASID domain on the RID blocks PASID attaches */
 		ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, plain, NULL));
@@ -659,26 +659,26 @@ START_TEST(test_every_invalidation_kind)
 		{ IOASID_INV_PASID_CACHE, IOASID_INV_PASID, true, 0, 0, 0, 0xff, "pasid cache pasid" },
 	};
 	struct ioasid_hwpt_vtd_s1 s1 = { .pgtbl_addr = GPA, .addr_width = 48 };
-	IOASID_OPTS(ioasid_set_opts, so, .max_pasids = 2);
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_pasids = 2 };
 	uint32_t parent;
 	size_t i;
 
 	map_at(ioas, GPA, mem, 8 * MB, RW);
 	{
-		IOASID_OPTS(ioasid_hwpt_opts, o, .flags = IOASID_HWPT_NEST_PARENT);
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .flags = IOASID_HWPT_NEST_PARENT };
 		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &parent));
 	}
 	inv_build(false);
 	{
-		IOASID_OPTS(ioasid_hwpt_opts, o, .type = IOASID_HWPT_NESTED_VTD_S1, .data = &s1,
-			    .data_len = sizeof(s1), .flags = IOASID_HWPT_PASID);
+		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .type = IOASID_HWPT_NESTED_VTD_S1, .data = &s1,
+			    .data_len = sizeof(s1), .flags = IOASID_HWPT_PASID };
 		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, parent, &o, &inv_nested));
 	}
-	ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &inv_set));
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &inv_set));
 	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, inv_set, 1, 10, &inv_pasid));
 	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, inv_nested, NULL));
 	{
-		IOASID_OPTS(ioasid_attach_opts, ao, .set = inv_set);
+		struct ioasid_attach_opts ao = { .sz = sizeof(struct ioasid_attach_opts), .set = inv_set };
 		ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, inv_pasid, inv_nested, &ao));
 	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -694,8 +694,10 @@ static void drain(struct ioasid_monitor *mon)
 static int wait_event(struct ioasid_monitor *mon, const char *action,
 		      const char *devpath, double secs, int *nperm)
 {
-	struct pollfd pfd = { .fd = ioasid_monitor_fd(mon), .events = POLLIN };
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	double end = now_s() + secs;
+
+	ck_assert_int_eq(ioasid_monitor_fd(mon, &pfd.fd), 0);
 
 	for (;;) {
 		struct ioasid_uevent ev;
@@ -755,7 +757,7 @@ START_TEST(test_monitor_live)
 			ioasid_strerrno(r), ioasid_last_errmsg());
 		return;
 	}
-	fd = ioasid_monitor_fd(mon);
+	ck_assert_int_eq(ioasid_monitor_fd(mon, &fd), 0);
 	ck_assert_int_ge(fd, 0);
 	flags = fcntl(fd, F_GETFD);
 	ck_assert_int_ge(flags, 0);
@@ -844,9 +846,10 @@ END_TEST
 START_TEST(test_monitor_args)
 {
 	struct ioasid_monitor *mon;
+	int fd;
 
 	ck_assert_int_eq(ioasid_monitor_open(NULL), -EINVAL);
-	ck_assert_int_eq(ioasid_monitor_fd(NULL), -EINVAL);
+	ck_assert_int_eq(ioasid_monitor_fd(NULL, &fd), -EINVAL);
 	ioasid_monitor_close(NULL);
 
 	/* the monitor's own allocation failing */

@@ -17,11 +17,11 @@ static void teardown(void)
 
 static uint32_t new_set(uint64_t owner, uint32_t max_pasids, uint32_t max_ioas)
 {
-	IOASID_OPTS(ioasid_set_opts, o, .owner = owner, .max_pasids = max_pasids,
-		    .max_ioas = max_ioas);
+	struct ioasid_set_opts o = { .sz = sizeof(struct ioasid_set_opts), .owner = owner, .max_pasids = max_pasids,
+		    .max_ioas = max_ioas };
 	uint32_t set;
 
-	ck_assert_ok(ctx, ioasid_set_new(ctx, &o, &set));
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &o, &set));
 	return set;
 }
 
@@ -82,13 +82,13 @@ START_TEST(test_quota_and_space)
 	ck_assert_int_eq(ioasid_pasid_alloc(ctx, b, 1, 5, NULL), -EINVAL);
 	/* a quota larger than the PASID space */
 	{
-		IOASID_OPTS(ioasid_set_opts, o, .max_pasids = 1u << 20);
+		struct ioasid_set_opts o = { .sz = sizeof(struct ioasid_set_opts), .max_pasids = 1u << 20 };
 		uint32_t s;
 
-		ck_assert_int_eq(ioasid_set_new(ctx, &o, &s), -EINVAL);
+		ck_assert_int_eq(ioasid_set_alloc(ctx, &o, &s), -EINVAL);
 		ck_assert_errmsg_has(ctx, "1048576");
 	}
-	ck_assert_int_eq(ioasid_set_new(ctx, NULL, &p), -EINVAL);
+	ck_assert_int_eq(ioasid_set_alloc(ctx, NULL, &p), -EINVAL);
 }
 END_TEST
 
@@ -117,9 +117,9 @@ START_TEST(test_no_pasid_iommu)
 	struct ioasid_ctx *c2;
 	uint32_t s, p;
 
-	IOASID_OPTS(ioasid_set_opts, o, .max_pasids = 0);
+	struct ioasid_set_opts o = { .sz = sizeof(struct ioasid_set_opts), .max_pasids = 0 };
 	ck_assert_int_eq(ioasid_ctx_open("sim:qemu-vtd", NULL, &c2), 0);
-	ck_assert_int_eq(ioasid_set_new(c2, &o, &s), 0);
+	ck_assert_int_eq(ioasid_set_alloc(c2, &o, &s), 0);
 	ck_assert_int_eq(ioasid_pasid_alloc(c2, s, 1, 1, &p), -EOPNOTSUPP);
 	ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(c2), "no PASID"));
 	ioasid_ctx_close(c2);

@@ -54,7 +54,7 @@ Suite *virtio_iommu_suite(void);
 static struct ioasid_ctx *ctx;
 static uint32_t dev[3], set;
 static uint8_t *ram;
-static struct ioasid_viommu *v;
+static struct ioasid_virtio_iommu *v;
 
 /* ---- little-endian stores and loads written out, independent of the library ---- */
 
@@ -157,12 +157,12 @@ static size_t mk_page_resp(uint8_t *b, uint32_t ep, uint32_t pasid, uint32_t fla
 }
 
 /* Send a non-PROBE request as one buffer; the status byte. */
-static uint8_t req_on(struct ioasid_viommu *vi, const uint8_t *rd, size_t len)
+static uint8_t req_on(struct ioasid_virtio_iommu *vi, const uint8_t *rd, size_t len)
 {
 	uint8_t tail[4] = { 0xee, 0xee, 0xee, 0xee };
 	size_t used = 99;
 
-	ck_assert_ok(ctx, ioasid_viommu_request_buf(vi, rd, len, tail, sizeof(tail), &used));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_request_buf(vi, rd, len, tail, sizeof(tail), &used));
 	ck_assert_uint_eq(used, 4);
 	ck_assert_msg(tail[1] == 0 && tail[2] == 0 && tail[3] == 0, "tail reserved bytes");
 	ck_assert_msg(tail[0] <= S_NOMEM, "status %u", tail[0]);
@@ -178,8 +178,8 @@ static uint8_t req(const uint8_t *rd, size_t len)
 	do {                                                                           \
 		uint8_t __s = (expr);                                                  \
 		ck_assert_msg(__s == (want), "%s: status %s, wanted %s (%s)", #expr,   \
-			      ioasid_viommu_status_name(__s),                          \
-			      ioasid_viommu_status_name(want), ioasid_ctx_errmsg(ctx)); \
+			      ioasid_virtio_iommu_status_name(__s),                          \
+			      ioasid_virtio_iommu_status_name(want), ioasid_ctx_errmsg(ctx)); \
 	} while (0)
 
 static uint8_t attach(uint32_t domain, uint32_t ep)
@@ -211,13 +211,13 @@ static uint8_t unmap(uint32_t domain, uint64_t vstart, uint64_t vend)
 }
 
 /* PROBE into @out (probe_size + 4 bytes); the status byte at the tail. */
-static uint8_t probe_on(struct ioasid_viommu *vi, uint32_t ep, uint8_t *out, size_t probe_size)
+static uint8_t probe_on(struct ioasid_virtio_iommu *vi, uint32_t ep, uint8_t *out, size_t probe_size)
 {
 	uint8_t b[76];
 	size_t used = 0;
 
 	memset(out, 0xaa, probe_size + 4);
-	ck_assert_ok(ctx, ioasid_viommu_request_buf(vi, b, mk_probe(b, ep), out, probe_size + 4,
+	ck_assert_ok(ctx, ioasid_virtio_iommu_request_buf(vi, b, mk_probe(b, ep), out, probe_size + 4,
 						    &used));
 	ck_assert_uint_eq(used, probe_size + 4);
 	return out[probe_size];
@@ -225,39 +225,39 @@ static uint8_t probe_on(struct ioasid_viommu *vi, uint32_t ep, uint8_t *out, siz
 
 /* ---- fixture ---- */
 
-static struct ioasid_viommu *mk_viommu(uint32_t flags, uint64_t features, uint32_t probe_size)
+static struct ioasid_virtio_iommu *mk_virtio_iommu(uint32_t flags, uint64_t features, uint32_t probe_size)
 {
-	struct ioasid_viommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
-	IOASID_OPTS(ioasid_viommu_opts, o, .flags = flags, .set = set, .mem = &mem, .nr_mem = 1,
-		    .probe_size = probe_size);
-	struct ioasid_viommu *vi;
+	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .flags = flags, .set = set, .mem = &mem, .nr_mem = 1,
+		    .probe_size = probe_size };
+	struct ioasid_virtio_iommu *vi;
 
-	ck_assert_ok(ctx, ioasid_viommu_new(ctx, &o, &vi));
-	ck_assert_ok(ctx, ioasid_viommu_endpoint_add(vi, EP0, dev[0], NULL));
-	ck_assert_ok(ctx, ioasid_viommu_endpoint_add(vi, EP1, dev[1], NULL));
-	ck_assert_ok(ctx, ioasid_viommu_endpoint_add(vi, EP2, dev[2], NULL));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP0, dev[0], NULL));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP1, dev[1], NULL));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP2, dev[2], NULL));
 	if (features)
-		ck_assert_ok(ctx, ioasid_viommu_set_driver_features(
-					  vi, ioasid_viommu_device_features(vi) & features));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(
+					  vi, ioasid_virtio_iommu_device_features(vi) & features));
 	return vi;
 }
 
 static void setup(void)
 {
-	IOASID_OPTS(ioasid_set_opts, so, .max_ioas = 16);
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 16 };
 
 	ctx = test_sim_ctx();
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev[0]));
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim1", &dev[1]));
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim2", &dev[2]));
-	ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &set));
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &set));
 	ram = test_mem(RAM_SIZE);
-	v = mk_viommu(IOASID_VIOMMU_EXT_PGSIZE_MASK | IOASID_VIOMMU_EXT_FAULT, ALL_FEATURES, 0);
+	v = mk_virtio_iommu(IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK | IOASID_VIRTIO_IOMMU_EXT_FAULT, ALL_FEATURES, 0);
 }
 
 static void teardown(void)
 {
-	ioasid_viommu_free(v);
+	ioasid_virtio_iommu_free(v);
 	v = NULL;
 	ioasid_ctx_close(ctx);
 	munmap(ram, RAM_SIZE);
@@ -267,7 +267,7 @@ static uint32_t dom_ioas(uint32_t domain)
 {
 	uint32_t ioas = 0;
 
-	ck_assert_ok(ctx, ioasid_viommu_domain_ioas(v, domain, &ioas));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_domain_ioas(v, domain, &ioas));
 	return ioas;
 }
 
@@ -276,11 +276,11 @@ static uint32_t dom_ioas(uint32_t domain)
 START_TEST(test_config_space)
 {
 	uint8_t img[40], b;
-	struct ioasid_viommu_config c;
-	struct ioasid_viommu *two;
+	struct ioasid_virtio_iommu_config c;
+	struct ioasid_virtio_iommu *two;
 
 	/* sim2 maps 4 KiB only: the common mask is 4 KiB */
-	ck_assert_ok(ctx, ioasid_viommu_config_read(v, 0, img, sizeof(img)));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config_read(v, 0, img, sizeof(img)));
 	ck_assert_uint_eq(g64(img + 0), 0x1000);
 	ck_assert_uint_eq(g64(img + 8), 0);
 	ck_assert_uint_eq(g64(img + 16), (1ull << 48) - 1); /* vtd: 48-bit input */
@@ -289,50 +289,50 @@ START_TEST(test_config_space)
 	ck_assert_uint_eq(g32(img + 32), 512);
 	ck_assert_uint_eq(img[36], 0);
 	ck_assert_uint_eq(img[37] | img[38] | img[39], 0);
-	ck_assert_ok(ctx, ioasid_viommu_config(v, &c));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config(v, &c));
 	ck_assert_uint_eq(c.page_size_mask, 0x1000);
 	/* any byte range reads the same bytes */
 	for (uint32_t off = 0; off < 40; off++) {
-		ck_assert_ok(ctx, ioasid_viommu_config_read(v, off, &b, 1));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_config_read(v, off, &b, 1));
 		ck_assert_uint_eq(b, img[off]);
 	}
-	ck_assert_int_eq(ioasid_viommu_config_read(v, 39, img, 2), -ERANGE);
-	ck_assert_int_eq(ioasid_viommu_config_read(v, 41, img, 0), -ERANGE);
-	ck_assert_int_eq(ioasid_viommu_config_read(v, UINT32_MAX, img, 2), -ERANGE);
+	ck_assert_int_eq(ioasid_virtio_iommu_config_read(v, 39, img, 2), -ERANGE);
+	ck_assert_int_eq(ioasid_virtio_iommu_config_read(v, 41, img, 0), -ERANGE);
+	ck_assert_int_eq(ioasid_virtio_iommu_config_read(v, UINT32_MAX, img, 2), -ERANGE);
 
 	/* without sim2: what sim0 and sim1 share */
-	ck_assert_ok(ctx, ioasid_viommu_endpoint_del(v, EP2));
-	ck_assert_ok(ctx, ioasid_viommu_config_read(v, 0, img, 8));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_del(v, EP2));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config_read(v, 0, img, 8));
 	ck_assert_uint_eq(g64(img), 0x40201000);
-	ck_assert_ok(ctx, ioasid_viommu_endpoint_add(v, EP2, dev[2], NULL));
-	ck_assert_ok(ctx, ioasid_viommu_config_read(v, 0, img, 8));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(v, EP2, dev[2], NULL));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config_read(v, 0, img, 8));
 	ck_assert_uint_eq(g64(img), 0x1000);
 
 	/* the VMM's limits and a domain range */
 	{
-		struct ioasid_viommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
-		IOASID_OPTS(ioasid_viommu_opts, o, .mem = &mem, .nr_mem = 1,
-			    .flags = IOASID_VIOMMU_INPUT_RANGE | IOASID_VIOMMU_DOMAIN_RANGE,
+		struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .mem = &mem, .nr_mem = 1,
+			    .flags = IOASID_VIRTIO_IOMMU_INPUT_RANGE | IOASID_VIRTIO_IOMMU_DOMAIN_RANGE,
 			    .input_start = 0x1000, .input_end = 0xffffffffull, .domain_start = 1,
-			    .domain_end = 7, .page_size_mask = 0x201000, .probe_size = 64);
+			    .domain_end = 7, .page_size_mask = 0x201000, .probe_size = 64 };
 
-		ck_assert_ok(ctx, ioasid_viommu_new(ctx, &o, &two));
-		ck_assert_ok(ctx, ioasid_viommu_endpoint_add(two, 1, dev[0], NULL));
-		ck_assert_ok(ctx, ioasid_viommu_config_read(two, 0, img, sizeof(img)));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &two));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(two, 1, dev[0], NULL));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_config_read(two, 0, img, sizeof(img)));
 		ck_assert_uint_eq(g64(img + 0), 0x201000);
 		ck_assert_uint_eq(g64(img + 8), 0x1000);
 		ck_assert_uint_eq(g64(img + 16), 0xffffffffull);
 		ck_assert_uint_eq(g32(img + 24), 1);
 		ck_assert_uint_eq(g32(img + 28), 7);
 		ck_assert_uint_eq(g32(img + 32), 64);
-		ioasid_viommu_free(two);
+		ioasid_virtio_iommu_free(two);
 	}
 }
 END_TEST
 
 START_TEST(test_features_and_bypass_write)
 {
-	uint64_t f = ioasid_viommu_device_features(v);
+	uint64_t f = ioasid_virtio_iommu_device_features(v);
 	uint8_t one = 1, two = 2, img[40];
 
 	ck_assert_uint_eq(f & 0x7f, 0x5f); /* INPUT, DOMAIN, MAP_UNMAP, BYPASS, PROBE, BYPASS_CONFIG */
@@ -341,21 +341,21 @@ START_TEST(test_features_and_bypass_write)
 	ck_assert_uint_eq(f & IOASID_VIRTIO_IOMMU_F_MMIO, 0);
 	ck_assert_uint_eq(f >> 24, 0);
 	/* transport bits are ignored, unoffered device bits refused */
-	ck_assert_ok(ctx, ioasid_viommu_set_driver_features(v, f | (1ull << 32)));
-	ck_assert_int_eq(ioasid_viommu_set_driver_features(v, f | IOASID_VIRTIO_IOMMU_F_MMIO),
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(v, f | (1ull << 32)));
+	ck_assert_int_eq(ioasid_virtio_iommu_set_driver_features(v, f | IOASID_VIRTIO_IOMMU_F_MMIO),
 			 -EINVAL);
 	ck_assert_errmsg_has(ctx, "did not offer");
 
 	/* bypass: the only writable byte, only 0 or 1, only with BYPASS_CONFIG */
-	ck_assert_int_eq(ioasid_viommu_config_write(v, 0, &one, 1), -EPERM);
-	ck_assert_int_eq(ioasid_viommu_config_write(v, 32, &one, 1), -EPERM);
-	ck_assert_int_eq(ioasid_viommu_config_write(v, 40, &one, 1), -ERANGE);
-	ck_assert_int_eq(ioasid_viommu_config_write(v, 36, &two, 1), -EINVAL);
-	ck_assert_ok(ctx, ioasid_viommu_config_write(v, 36, &one, 1));
-	ck_assert_ok(ctx, ioasid_viommu_config_read(v, 36, img, 1));
+	ck_assert_int_eq(ioasid_virtio_iommu_config_write(v, 0, &one, 1), -EPERM);
+	ck_assert_int_eq(ioasid_virtio_iommu_config_write(v, 32, &one, 1), -EPERM);
+	ck_assert_int_eq(ioasid_virtio_iommu_config_write(v, 40, &one, 1), -ERANGE);
+	ck_assert_int_eq(ioasid_virtio_iommu_config_write(v, 36, &two, 1), -EINVAL);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config_write(v, 36, &one, 1));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config_read(v, 36, img, 1));
 	ck_assert_uint_eq(img[0], 1);
-	ck_assert_ok(ctx, ioasid_viommu_set_driver_features(v, f & ~IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG));
-	ck_assert_int_eq(ioasid_viommu_config_write(v, 36, &one, 1), -EPERM);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(v, f & ~IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG));
+	ck_assert_int_eq(ioasid_virtio_iommu_config_write(v, 36, &one, 1), -EPERM);
 }
 END_TEST
 
@@ -367,7 +367,7 @@ START_TEST(test_attach_map_dma_unmap)
 	size_t done;
 
 	ck_status(attach(1, EP0), S_OK);
-	ck_assert_ok(ctx, ioasid_viommu_endpoint_domain(v, EP0, &d));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_domain(v, EP0, &d));
 	ck_assert_uint_eq(d, 1);
 	ioas = dom_ioas(1);
 	ck_assert_uint_eq(ioasid_obj_kind(ctx, ioas), IOASID_OBJ_IOAS);
@@ -401,9 +401,9 @@ END_TEST
 
 START_TEST(test_every_status)
 {
-	struct ioasid_viommu_stats st;
+	struct ioasid_virtio_iommu_stats st;
 	uint8_t b[80], out[600];
-	struct ioasid_viommu *vi;
+	struct ioasid_virtio_iommu *vi;
 
 	/* OK */
 	ck_status(attach(1, EP1), S_OK);
@@ -452,48 +452,48 @@ START_TEST(test_every_status)
 	ck_status(map(1, 0x3000, 0x3fff, 0x1000, F_RW), S_FAULT);
 	ck_status(map(1, 0x3000, 0x4fff, RAM_GPA + RAM_SIZE - PG, F_RW), S_FAULT);
 	ck_status(map(1, 0x3000, 0x3fff, UINT64_MAX - 0xfff, F_RW), S_FAULT);
-	ck_assert_ok(ctx, ioasid_viommu_stats(v, &st));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(v, &st));
 	for (int s = 0; s <= S_NOMEM; s++)
 		if (s != S_DEVERR && s != S_NOMEM)
 			ck_assert_msg(st.status[s] > 0, "status %s never reached",
-				      ioasid_viommu_status_name(s));
-	/* the rest needs viommus of their own (they take the devices over) */
+				      ioasid_virtio_iommu_status_name(s));
+	/* the rest needs virtio_iommus of their own (they take the devices over) */
 	/* DEVERR: PROBE properties that do not fit probe_size */
-	vi = mk_viommu(0, ALL_FEATURES, 16);
+	vi = mk_virtio_iommu(0, ALL_FEATURES, 16);
 	ck_status(probe_on(vi, EP0, out, 16), S_DEVERR);
 	ck_assert_errmsg_has(ctx, "needs 24 bytes");
 	for (int i = 0; i < 16; i++)
 		ck_assert_uint_eq(out[i], 0); /* no partial list */
-	ioasid_viommu_free(vi);
+	ioasid_virtio_iommu_free(vi);
 	/* NOMEM: the set's address-space quota is used up */
 	{
-		IOASID_OPTS(ioasid_set_opts, so, .max_ioas = 2); /* blocked + bypass */
-		struct ioasid_viommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+		struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 2 }; /* blocked + bypass */
+		struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
 		uint32_t small;
 
-		ck_assert_ok(ctx, ioasid_set_new(ctx, &so, &small));
+		ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &small));
 		{
-			IOASID_OPTS(ioasid_viommu_opts, o, .set = small, .mem = &mem, .nr_mem = 1);
+			struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = small, .mem = &mem, .nr_mem = 1 };
 
-			ck_assert_ok(ctx, ioasid_viommu_new(ctx, &o, &vi));
+			ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
 		}
 		ck_status(req_on(vi, b, mk_attach(b, 1, 77, 0)), S_NOENT);
-		ck_assert_ok(ctx, ioasid_viommu_endpoint_add(vi, 77, dev[2], NULL));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, 77, dev[2], NULL));
 		ck_status(req_on(vi, b, mk_attach(b, 1, 77, 0)), S_NOMEM);
 		ck_assert_errmsg_has(ctx, "quota");
-		ioasid_viommu_free(vi);
+		ioasid_virtio_iommu_free(vi);
 	}
 	/* RANGE for a domain outside domain_range */
 	{
-		struct ioasid_viommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
-		IOASID_OPTS(ioasid_viommu_opts, o, .mem = &mem, .nr_mem = 1,
-			    .flags = IOASID_VIOMMU_DOMAIN_RANGE, .domain_start = 10,
-			    .domain_end = 20);
+		struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .mem = &mem, .nr_mem = 1,
+			    .flags = IOASID_VIRTIO_IOMMU_DOMAIN_RANGE, .domain_start = 10,
+			    .domain_end = 20 };
 
-		ck_assert_ok(ctx, ioasid_viommu_new(ctx, &o, &vi));
-		ck_assert_ok(ctx, ioasid_viommu_endpoint_add(vi, 1, dev[2], NULL));
-		ck_assert_ok(ctx, ioasid_viommu_set_driver_features(
-					  vi, ioasid_viommu_device_features(vi)));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, 1, dev[2], NULL));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(
+					  vi, ioasid_virtio_iommu_device_features(vi)));
 		ck_status(req_on(vi, b, mk_attach(b, 9, 1, 0)), S_RANGE);
 		ck_status(req_on(vi, b, mk_attach(b, 21, 1, 0)), S_RANGE);
 		ck_status(req_on(vi, b, mk_map(b, 21, 0, 0xfff, RAM_GPA, F_RW)), S_RANGE);
@@ -501,63 +501,63 @@ START_TEST(test_every_status)
 		ck_status(req_on(vi, b, mk_detach(b, 9, 1)), S_RANGE);
 		ck_status(req_on(vi, b, mk_attach(b, 20, 1, 0)), S_OK);
 		ck_status(req_on(vi, b, mk_attach(b, 10, 1, 0)), S_OK);
-		ioasid_viommu_free(vi);
+		ioasid_virtio_iommu_free(vi);
 	}
 }
 END_TEST
 
 START_TEST(test_unsupp_before_negotiation)
 {
-	struct ioasid_viommu *vi = mk_viommu(0, 0, 0);
+	struct ioasid_virtio_iommu *vi = mk_virtio_iommu(0, 0, 0);
 	uint8_t b[80], out[600];
 
 	ck_status(req_on(vi, b, mk_attach(b, 1, EP0, 0)), S_OK);
 	ck_status(req_on(vi, b, mk_map(b, 1, 0, 0xfff, RAM_GPA, F_RW)), S_UNSUPP);
 	ck_status(req_on(vi, b, mk_unmap(b, 1, 0, 0xfff)), S_UNSUPP);
 	ck_status(probe_on(vi, EP0, out, 512), S_UNSUPP);
-	ioasid_viommu_free(vi);
+	ioasid_virtio_iommu_free(vi);
 }
 END_TEST
 
 START_TEST(test_unknown_type_and_short_buffers)
 {
-	struct ioasid_viommu_stats st;
+	struct ioasid_virtio_iommu_stats st;
 	uint8_t b[80], out[8];
 	size_t used = 7;
-	struct ioasid_viommu *vi;
+	struct ioasid_virtio_iommu *vi;
 
 	memset(out, 0xaa, sizeof(out));
 	memset(b, 0, sizeof(b));
 	b[0] = 0x42;
-	ck_assert_int_eq(ioasid_viommu_request_buf(v, b, 20, out, sizeof(out), &used), -EOPNOTSUPP);
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(v, b, 20, out, sizeof(out), &used), -EOPNOTSUPP);
 	ck_assert_uint_eq(used, 0);
 	for (size_t i = 0; i < sizeof(out); i++)
 		ck_assert_uint_eq(out[i], 0xaa);
 	b[0] = 0; /* type 0 is not a request either */
-	ck_assert_int_eq(ioasid_viommu_request_buf(v, b, 20, out, sizeof(out), &used), -EOPNOTSUPP);
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(v, b, 20, out, sizeof(out), &used), -EOPNOTSUPP);
 	/* one byte of head is enough to know the type is unknown */
 	b[0] = 0x99;
-	ck_assert_int_eq(ioasid_viommu_request_buf(v, b, 1, out, sizeof(out), &used), -EOPNOTSUPP);
-	ck_assert_ok(ctx, ioasid_viommu_stats(v, &st));
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(v, b, 1, out, sizeof(out), &used), -EOPNOTSUPP);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(v, &st));
 	ck_assert_uint_eq(st.unknown, 3);
 	/* PAGE_RESP is unknown without the fault extension */
-	vi = mk_viommu(IOASID_VIOMMU_EXT_FAULT, NO_EXT, 0);
-	ck_assert_int_eq(ioasid_viommu_request_buf(vi, b, mk_page_resp(b, EP0, 0, 0, 1, 0), out,
+	vi = mk_virtio_iommu(IOASID_VIRTIO_IOMMU_EXT_FAULT, NO_EXT, 0);
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vi, b, mk_page_resp(b, EP0, 0, 0, 1, 0), out,
 						   sizeof(out), &used), -EOPNOTSUPP);
-	ioasid_viommu_free(vi);
+	ioasid_virtio_iommu_free(vi);
 	/* a writable part that cannot hold the tail: nothing written */
 	memset(out, 0xaa, sizeof(out));
-	ck_assert_int_eq(ioasid_viommu_request_buf(v, b, mk_attach(b, 1, EP0, 0), out, 3, &used),
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(v, b, mk_attach(b, 1, EP0, 0), out, 3, &used),
 			 -EMSGSIZE);
 	ck_assert_uint_eq(used, 0);
 	ck_assert_uint_eq(out[0], 0xaa);
-	ck_assert_int_eq(ioasid_viommu_endpoint_domain(v, EP0, &(uint32_t){ 0 }), -ENOENT);
-	ck_assert_int_eq(ioasid_viommu_request_buf(v, b, mk_probe(b, EP0), out, sizeof(out), &used),
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_domain(v, EP0, &(uint32_t){ 0 }), -ENOENT);
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(v, b, mk_probe(b, EP0), out, sizeof(out), &used),
 			 -EMSGSIZE);
 	ck_assert_errmsg_has(ctx, "tail goes at byte 512");
 	/* NULL arguments */
-	ck_assert_int_eq(ioasid_viommu_request(v, NULL, 1, NULL, 0, &used), -EINVAL);
-	ck_assert_int_eq(ioasid_viommu_request(NULL, NULL, 0, NULL, 0, &used), -EINVAL);
+	ck_assert_int_eq(ioasid_virtio_iommu_request(v, NULL, 1, NULL, 0, &used), -EINVAL);
+	ck_assert_int_eq(ioasid_virtio_iommu_request(NULL, NULL, 0, NULL, 0, &used), -EINVAL);
 }
 END_TEST
 
@@ -579,18 +579,18 @@ START_TEST(test_attach_moves_and_domains_die)
 	ck_assert_ok(ctx, ioasid_ioas_lookup(ctx, ioas1, 0x4000, &m));
 	/* EP1 moves too: domain 1 goes with its last endpoint, and its mappings */
 	ck_status(attach(2, EP1), S_OK);
-	ck_assert_int_eq(ioasid_viommu_domain_ioas(v, 1, &d), -ENOENT);
+	ck_assert_int_eq(ioasid_virtio_iommu_domain_ioas(v, 1, &d), -ENOENT);
 	ck_assert_uint_eq(ioasid_obj_kind(ctx, ioas1), IOASID_OBJ_NONE);
 	ck_status(map(1, 0x4000, 0x4fff, RAM_GPA, F_RW), S_NOENT);
 	/* DETACH both: domain 2 dies, the devices are blocked (empty IOAS) */
 	ck_status(detach(2, EP0), S_OK);
 	ck_status(detach(2, EP0), S_INVAL); /* not attached any more */
 	ck_status(detach(2, EP1), S_OK);
-	ck_assert_int_eq(ioasid_viommu_domain_ioas(v, 2, &d), -ENOENT);
+	ck_assert_int_eq(ioasid_virtio_iommu_domain_ioas(v, 2, &d), -ENOENT);
 	ck_assert_uint_eq(ioasid_obj_kind(ctx, ioas2), IOASID_OBJ_NONE);
 	ck_assert_ok(ctx, ioasid_dev_attached(ctx, dev[0], IOASID_PASID_NONE, &d));
 	ck_assert_uint_ne(d, ioas2);
-	ck_assert_int_eq(ioasid_viommu_endpoint_domain(v, EP0, &d), -ENOENT);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_domain(v, EP0, &d), -ENOENT);
 	/* domain 0 is a domain like any other */
 	ck_status(attach(0, EP2), S_OK);
 	ck_status(map(0, 0, 0xfff, RAM_GPA, F_RW), S_OK);
@@ -635,9 +635,9 @@ END_TEST
 START_TEST(test_probe)
 {
 	uint8_t out[600], b[80];
-	struct ioasid_viommu_resv_mem r[4];
-	struct ioasid_viommu_probe_props pp = { .resv = r, .max_resv = 4 };
-	struct ioasid_viommu *vi;
+	struct ioasid_virtio_iommu_resv_mem r[4];
+	struct ioasid_virtio_iommu_probe_props pp = { .resv = r, .max_resv = 4 };
+	struct ioasid_virtio_iommu *vi;
 	size_t used;
 
 	ck_status(probe_on(v, EP0, out, 512), S_OK);
@@ -655,12 +655,12 @@ START_TEST(test_probe)
 	for (int i = 40; i < 512; i++)
 		ck_assert_uint_eq(out[i], 0);
 	ck_assert_uint_eq(out[513] | out[514] | out[515], 0);
-	ck_assert_ok(ctx, ioasid_viommu_probe_parse(out, 512, &pp, NULL, 0));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_probe_parse(out, 512, &pp));
 	ck_assert_uint_eq(pp.nr_resv, 1);
 	ck_assert_uint_eq(pp.page_size_mask, 0x40201000);
 	ck_assert_uint_eq(pp.used, 40);
 	ck_status(probe_on(v, EP2, out, 512), S_OK);
-	ck_assert_ok(ctx, ioasid_viommu_probe_parse(out, 512, &pp, NULL, 0));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_probe_parse(out, 512, &pp));
 	ck_assert_uint_eq(pp.page_size_mask, 0x1000);
 	/* unknown endpoint; reserved bytes of the request */
 	ck_status(probe_on(v, 1234, out, 512), S_NOENT);
@@ -669,91 +669,89 @@ START_TEST(test_probe)
 	mk_probe(b, EP0);
 	b[40] = 1;
 	memset(out, 0xaa, sizeof(out));
-	ck_assert_ok(ctx, ioasid_viommu_request_buf(v, b, 72, out, 516, &used));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_request_buf(v, b, 72, out, 516, &used));
 	ck_assert_uint_eq(out[512], S_INVAL);
 	/* without the extension negotiated: no PAGE_SIZE_MASK */
-	vi = mk_viommu(IOASID_VIOMMU_EXT_PGSIZE_MASK, NO_EXT, 0);
+	vi = mk_virtio_iommu(IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK, NO_EXT, 0);
 	ck_status(probe_on(vi, EP0, out, 512), S_OK);
-	ck_assert_ok(ctx, ioasid_viommu_probe_parse(out, 512, &pp, NULL, 0));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_probe_parse(out, 512, &pp));
 	ck_assert_uint_eq(pp.nr_resv, 1);
 	ck_assert_uint_eq(pp.page_size_mask, 0);
 	ck_assert_uint_eq(g16(out + 24), 0);
-	ioasid_viommu_free(vi);
+	ioasid_virtio_iommu_free(vi);
 	/* regions the VMM adds (a virtual MSI doorbell), after the device's */
 	{
-		struct ioasid_viommu_resv_mem extra = { .start = 0x8000000, .end = 0x80fffff,
+		struct ioasid_virtio_iommu_resv_mem extra = { .start = 0x8000000, .end = 0x80fffff,
 							.subtype = 1 };
-		IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &extra, .nr_resv = 1);
+		struct ioasid_virtio_iommu_endpoint_opts eo = { .sz = sizeof(struct ioasid_virtio_iommu_endpoint_opts), .resv = &extra, .nr_resv = 1 };
 
-		ck_assert_int_eq(ioasid_viommu_endpoint_add(v, 100, dev[0], &eo), -EEXIST);
-		ck_assert_ok(ctx, ioasid_viommu_endpoint_del(v, EP0));
-		ck_assert_ok(ctx, ioasid_viommu_endpoint_add(v, 100, dev[0], &eo));
+		ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(v, 100, dev[0], &eo), -EEXIST);
+		ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_del(v, EP0));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(v, 100, dev[0], &eo));
 		ck_status(probe_on(v, 100, out, 512), S_OK);
-		ck_assert_ok(ctx, ioasid_viommu_probe_parse(out, 512, &pp, NULL, 0));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_probe_parse(out, 512, &pp));
 		ck_assert_uint_eq(pp.nr_resv, 2);
 		ck_assert_uint_eq(r[1].start, 0x8000000);
 		ck_assert_uint_eq(r[1].end, 0x80fffff);
 		ck_assert_uint_eq(r[1].subtype, 1);
 		extra.subtype = 5;
-		ck_assert_int_eq(ioasid_viommu_endpoint_add(v, 101, dev[0], &eo), -EINVAL);
+		ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(v, 101, dev[0], &eo), -EINVAL);
 	}
 }
 END_TEST
 
 /* A buffer of exactly @len bytes at the end of a page-sized allocation's
  * tail, so that reading one byte too far is caught (by valgrind / ASan). */
-static int parse_exact(const uint8_t *bytes, size_t len, struct ioasid_viommu_probe_props *pp,
-		       char *err, size_t errlen)
+static int parse_exact(const uint8_t *bytes, size_t len, struct ioasid_virtio_iommu_probe_props *pp)
 {
 	uint8_t *copy = malloc(len ? len : 1);
 	int r;
 
 	memcpy(copy, bytes, len);
-	r = ioasid_viommu_probe_parse(copy, len, pp, err, errlen);
+	r = ioasid_virtio_iommu_probe_parse(copy, len, pp);
 	free(copy);
 	return r;
 }
 
 START_TEST(test_probe_parser_rules)
 {
-	struct ioasid_viommu_resv_mem r[2];
-	struct ioasid_viommu_probe_props pp = { .resv = r, .max_resv = 2 };
+	struct ioasid_virtio_iommu_resv_mem r[2];
+	struct ioasid_virtio_iommu_probe_props pp = { .resv = r, .max_resv = 2 };
 	uint8_t b[128];
-	char err[160];
 
 	/* the mask is a full 64-bit value on every host */
 	memset(b, 0, sizeof(b));
 	p16(b, 0x801);
 	p16(b + 2, 12);
 	p64(b + 8, 0x8000000000001000ull);
-	ck_assert_int_eq(parse_exact(b, 16, &pp, err, sizeof(err)), 0);
+	ck_assert_int_eq(parse_exact(b, 16, &pp), 0);
 	ck_assert_uint_eq(pp.page_size_mask, 0x8000000000001000ull);
 	/* a mask of 0 is a violation: the probe fails */
 	p64(b + 8, 0);
-	ck_assert_int_eq(parse_exact(b, 16, &pp, err, sizeof(err)), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "is 0"));
+	ck_assert_int_eq(parse_exact(b, 16, &pp), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(ioasid_last_errmsg(), "is 0"));
 	/* shorter than its struct: refused before any field is read; the
 	 * copy ends where the short property ends, so reading on would fault */
 	for (uint16_t l = 0; l < 12; l++) {
 		p16(b + 2, l);
-		ck_assert_int_eq(parse_exact(b, 4 + l, &pp, err, sizeof(err)), -EMSGSIZE);
-		ck_assert_ptr_nonnull(strstr(err, "its struct needs 12"));
+		ck_assert_int_eq(parse_exact(b, 4 + l, &pp), -EMSGSIZE);
+		ck_assert_ptr_nonnull(strstr(ioasid_last_errmsg(), "its struct needs 12"));
 	}
 	/* a longer one is read on the fields known */
 	p16(b + 2, 20);
 	p64(b + 8, 0x1000);
-	ck_assert_int_eq(parse_exact(b, 24, &pp, err, sizeof(err)), 0);
+	ck_assert_int_eq(parse_exact(b, 24, &pp), 0);
 	ck_assert_uint_eq(pp.page_size_mask, 0x1000);
 	/* reserved bytes, two masks */
 	p16(b + 2, 12);
 	b[5] = 1;
-	ck_assert_int_eq(parse_exact(b, 16, &pp, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(parse_exact(b, 16, &pp), -EINVAL);
 	b[5] = 0;
 	memcpy(b + 16, b, 16);
-	ck_assert_int_eq(parse_exact(b, 32, &pp, err, sizeof(err)), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "second"));
+	ck_assert_int_eq(parse_exact(b, 32, &pp), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(ioasid_last_errmsg(), "second"));
 	/* a length past the end of the buffer */
-	ck_assert_int_eq(parse_exact(b, 15, &pp, err, sizeof(err)), -EMSGSIZE);
+	ck_assert_int_eq(parse_exact(b, 15, &pp), -EMSGSIZE);
 	/* RESV_MEM: short, inverted, unknown subtype, more than max_resv */
 	memset(b, 0, sizeof(b));
 	for (int i = 0; i < 3; i++) {
@@ -763,16 +761,16 @@ START_TEST(test_probe_parser_rules)
 		p64(b + 24 * i + 8, 0x1000 * (i + 1));
 		p64(b + 24 * i + 16, 0x1000 * (i + 1) + 0xfff);
 	}
-	ck_assert_int_eq(parse_exact(b, 72, &pp, err, sizeof(err)), 0);
+	ck_assert_int_eq(parse_exact(b, 72, &pp), 0);
 	ck_assert_uint_eq(pp.nr_resv, 3);
 	ck_assert_uint_eq(r[0].subtype, IOASID_VIRTIO_IOMMU_RESV_MEM_T_RESERVED);
 	ck_assert_uint_eq(r[1].subtype, IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI);
 	ck_assert_uint_eq(r[1].start, 0x2000);
 	p16(b + 2, 19);
-	ck_assert_int_eq(parse_exact(b, 23, &pp, err, sizeof(err)), -EMSGSIZE);
+	ck_assert_int_eq(parse_exact(b, 23, &pp), -EMSGSIZE);
 	p16(b + 2, 20);
 	p64(b + 8, 0x5000);
-	ck_assert_int_eq(parse_exact(b, 72, &pp, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(parse_exact(b, 72, &pp), -EINVAL);
 	/* unknown types are skipped, the upper 4 type bits are not part of it,
 	 * NONE ends the list, a tail of under 4 bytes ends it too */
 	memset(b, 0, sizeof(b));
@@ -781,21 +779,21 @@ START_TEST(test_probe_parser_rules)
 	p16(b + 6, 0xf801);
 	p16(b + 8, 12);
 	p64(b + 14, 0x2000);
-	ck_assert_int_eq(parse_exact(b, 25, &pp, err, sizeof(err)), 0);
+	ck_assert_int_eq(parse_exact(b, 25, &pp), 0);
 	ck_assert_uint_eq(pp.nr_unknown, 1);
 	ck_assert_uint_eq(pp.page_size_mask, 0x2000);
 	ck_assert_uint_eq(pp.used, 22);
 	b[22] = 1;
 	b[23] = 0;
-	ck_assert_int_eq(parse_exact(b, 25, &pp, err, sizeof(err)), 0); /* 3 bytes: end */
-	ck_assert_int_eq(parse_exact(b, 0, &pp, err, sizeof(err)), 0);
-	ck_assert_int_eq(ioasid_viommu_probe_parse(NULL, 4, &pp, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(parse_exact(b, 25, &pp), 0); /* 3 bytes: end */
+	ck_assert_int_eq(parse_exact(b, 0, &pp), 0);
+	ck_assert_int_eq(ioasid_virtio_iommu_probe_parse(NULL, 4, &pp), -EINVAL);
 }
 END_TEST
 
 START_TEST(test_page_size_rules)
 {
-	struct ioasid_viommu *vi;
+	struct ioasid_virtio_iommu *vi;
 	uint8_t b[80];
 
 	/* with the extension: a domain takes its first endpoint's sizes */
@@ -808,17 +806,17 @@ START_TEST(test_page_size_rules)
 	{
 		uint32_t d;
 
-		ck_assert_ok(ctx, ioasid_viommu_endpoint_domain(v, EP2, &d));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_domain(v, EP2, &d));
 		ck_assert_uint_eq(d, 1);
 	}
 	/* a 2 MiB mapping in a 4K|2M|1G domain is fine, granule 4K */
 	ck_status(map(2, 0x200000, 0x3fffff, RAM_GPA, F_RW), S_FAULT); /* RAM is 1 MiB */
 	ck_status(map(2, 0x200000, 0x2fffff, RAM_GPA, F_RW), S_OK);
 	/* without the extension every domain has the common mask: all join */
-	vi = mk_viommu(IOASID_VIOMMU_EXT_PGSIZE_MASK, NO_EXT, 0);
+	vi = mk_virtio_iommu(IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK, NO_EXT, 0);
 	ck_status(req_on(vi, b, mk_attach(b, 2, EP1, 0)), S_OK);
 	ck_status(req_on(vi, b, mk_attach(b, 2, EP2, 0)), S_OK);
-	ioasid_viommu_free(vi);
+	ioasid_virtio_iommu_free(vi);
 }
 END_TEST
 
@@ -827,7 +825,7 @@ END_TEST
  * writable part (and into single bytes, with empty segments between): the
  * outcome must be that of the whole buffer.
  */
-static uint8_t send_split(struct ioasid_viommu *vi, const uint8_t *rd, size_t rdlen, size_t k_rd,
+static uint8_t send_split(struct ioasid_virtio_iommu *vi, const uint8_t *rd, size_t rdlen, size_t k_rd,
 			  uint8_t *wr, size_t wrlen, size_t k_wr)
 {
 	struct iovec r[2] = { { (void *)rd, k_rd }, { (void *)(rd + k_rd), rdlen - k_rd } };
@@ -835,12 +833,12 @@ static uint8_t send_split(struct ioasid_viommu *vi, const uint8_t *rd, size_t rd
 	size_t used;
 
 	memset(wr, 0xaa, wrlen);
-	ck_assert_ok(ctx, ioasid_viommu_request(vi, r, 2, w, 3, &used));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_request(vi, r, 2, w, 3, &used));
 	ck_assert_uint_eq(used, wrlen);
 	return wr[wrlen - 4];
 }
 
-static uint8_t send_bytes(struct ioasid_viommu *vi, const uint8_t *rd, size_t rdlen, uint8_t *wr,
+static uint8_t send_bytes(struct ioasid_virtio_iommu *vi, const uint8_t *rd, size_t rdlen, uint8_t *wr,
 			  size_t wrlen)
 {
 	struct iovec r[160], w[1100];
@@ -854,7 +852,7 @@ static uint8_t send_bytes(struct ioasid_viommu *vi, const uint8_t *rd, size_t rd
 	for (i = 0; i < wrlen; i++)
 		w[nw++] = (struct iovec){ wr + i, 1 };
 	memset(wr, 0xaa, wrlen);
-	ck_assert_ok(ctx, ioasid_viommu_request(vi, r, nr, w, nw, &used));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_request(vi, r, nr, w, nw, &used));
 	ck_assert_uint_eq(used, wrlen);
 	return wr[wrlen - 4];
 }
@@ -908,27 +906,27 @@ START_TEST(test_split_everywhere)
 END_TEST
 
 /* Pop one event record into a buffer of @len bytes; its size. */
-static size_t pop(struct ioasid_viommu *vi, uint8_t *rec, size_t len)
+static size_t pop(struct ioasid_virtio_iommu *vi, uint8_t *rec, size_t len)
 {
 	size_t used = 0;
 
 	memset(rec, 0xaa, len);
-	ck_assert_ok(ctx, ioasid_viommu_event_pop_buf(vi, rec, len, &used));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_event_pop_buf(vi, rec, len, &used));
 	return used;
 }
 
 START_TEST(test_fault_records_plain)
 {
-	struct ioasid_viommu *vi = mk_viommu(IOASID_VIOMMU_EXT_FAULT, NO_EXT, 0);
+	struct ioasid_virtio_iommu *vi = mk_virtio_iommu(IOASID_VIRTIO_IOMMU_EXT_FAULT, NO_EXT, 0);
 	uint8_t b[80], rec[64];
 	struct iovec w[3];
 	size_t done, used;
 	char x[8];
 	int fd;
 
-	ck_assert_ok(ctx, ioasid_viommu_event_fd(vi, &fd));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_event_fd(vi, &fd));
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(ioasid_viommu_event_pop_buf(vi, rec, sizeof(rec), &used), -EAGAIN);
+	ck_assert_int_eq(ioasid_virtio_iommu_event_pop_buf(vi, rec, sizeof(rec), &used), -EAGAIN);
 	/* a mapping fault of an attached endpoint without PRI */
 	ck_status(req_on(vi, b, mk_attach(b, 1, EP1, 0)), S_OK);
 	ck_status(req_on(vi, b, mk_map(b, 1, 0x1000, 0x1fff, RAM_GPA, F_R)), S_OK);
@@ -937,7 +935,7 @@ START_TEST(test_fault_records_plain)
 	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[1], IOASID_PASID_NONE, 0x1000, x, 4, &done),
 			 -EACCES);
 	/* too small a buffer: the record stays */
-	ck_assert_int_eq(ioasid_viommu_event_pop_buf(vi, rec, 23, &used), -EMSGSIZE);
+	ck_assert_int_eq(ioasid_virtio_iommu_event_pop_buf(vi, rec, 23, &used), -EMSGSIZE);
 	ck_assert_uint_eq(pop(vi, rec, sizeof(rec)), 24);
 	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_MAPPING);
 	ck_assert_uint_eq(rec[1] | rec[2] | rec[3], 0);
@@ -952,7 +950,7 @@ START_TEST(test_fault_records_plain)
 	w[1] = (struct iovec){ rec + 5, 0 };
 	w[2] = (struct iovec){ rec + 5, 40 };
 	memset(rec, 0xaa, sizeof(rec));
-	ck_assert_ok(ctx, ioasid_viommu_event_pop(vi, w, 3, &used));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_event_pop(vi, w, 3, &used));
 	ck_assert_uint_eq(used, 24);
 	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_MAPPING);
 	ck_assert_uint_eq(g32(rec + 4), IOASID_VIRTIO_IOMMU_FAULT_F_WRITE |
@@ -965,14 +963,14 @@ START_TEST(test_fault_records_plain)
 	ck_assert_uint_eq(pop(vi, rec, sizeof(rec)), 24);
 	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_DOMAIN);
 	ck_assert_uint_eq(g32(rec + 8), EP1);
-	ck_assert_int_eq(ioasid_viommu_event_pop_buf(vi, rec, sizeof(rec), &used), -EAGAIN);
-	ioasid_viommu_free(vi);
+	ck_assert_int_eq(ioasid_virtio_iommu_event_pop_buf(vi, rec, sizeof(rec), &used), -EAGAIN);
+	ioasid_virtio_iommu_free(vi);
 }
 END_TEST
 
 START_TEST(test_page_request_roundtrip)
 {
-	struct ioasid_viommu_stats st;
+	struct ioasid_virtio_iommu_stats st;
 	uint8_t b[80], rec[64];
 	uint64_t h;
 	uint16_t grp;
@@ -998,7 +996,7 @@ START_TEST(test_page_request_roundtrip)
 	grp = g16(rec + 28);
 	ck_assert_uint_eq(g16(rec + 30), 0);
 	ck_assert_uint_eq(g64(rec + 32) | g64(rec + 40), 0);
-	ck_assert_ok(ctx, ioasid_viommu_stats(v, &st));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(v, &st));
 	ck_assert_uint_eq(st.groups_pending, 1);
 	ck_assert_uint_eq(st.page_requests, 1);
 	/* bad answers change nothing */
@@ -1033,16 +1031,16 @@ START_TEST(test_page_request_roundtrip)
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev[0], IOASID_PASID_NONE, 0x300000, buf, 8,
 					       false, &h, &done), -EAGAIN);
 	ck_assert_uint_eq(pop(v, rec, sizeof(rec)), 48);
-	ck_assert_ok(ctx, ioasid_viommu_reset(v));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_reset(v));
 	ck_assert_int_eq(ioasid_sim_dma_wait(ctx, h, UINT64_MAX, &done), -EFAULT);
-	ck_assert_int_eq(ioasid_viommu_event_pop_buf(v, rec, sizeof(rec), &used), -EAGAIN);
+	ck_assert_int_eq(ioasid_virtio_iommu_event_pop_buf(v, rec, sizeof(rec), &used), -EAGAIN);
 }
 END_TEST
 
-START_TEST(test_page_request_answered_by_viommu)
+START_TEST(test_page_request_answered_by_virtio_iommu)
 {
-	struct ioasid_viommu *vi;
-	struct ioasid_viommu_stats st;
+	struct ioasid_virtio_iommu *vi;
+	struct ioasid_virtio_iommu_stats st;
 	uint8_t b[80], rec[64];
 	uint64_t h;
 	size_t done;
@@ -1055,8 +1053,8 @@ START_TEST(test_page_request_answered_by_viommu)
 	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_DOMAIN);
 	ck_assert_uint_eq(g32(rec + 4) & IOASID_VIRTIO_IOMMU_FAULT_F_PAGE_REQ, 0);
 	ck_assert_int_eq(ioasid_sim_dma_wait(ctx, h, UINT64_MAX, &done), -EFAULT);
-	vi = mk_viommu(IOASID_VIOMMU_EXT_FAULT, NO_EXT, 0);
-	/* no fault extension: the guest cannot answer; the viommu does, INVALID */
+	vi = mk_virtio_iommu(IOASID_VIRTIO_IOMMU_EXT_FAULT, NO_EXT, 0);
+	/* no fault extension: the guest cannot answer; the virtio-iommu does, INVALID */
 	ck_status(req_on(vi, b, mk_attach(b, 1, EP0, 0)), S_OK);
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev[0], IOASID_PASID_NONE, 0x4000, x, 8, false,
 					       &h, &done), -EAGAIN);
@@ -1065,33 +1063,33 @@ START_TEST(test_page_request_answered_by_viommu)
 	ck_assert_uint_eq(g32(rec + 4), IOASID_VIRTIO_IOMMU_FAULT_F_READ |
 					IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS);
 	ck_assert_int_eq(ioasid_sim_dma_wait(ctx, h, UINT64_MAX, &done), -EFAULT);
-	ck_assert_ok(ctx, ioasid_viommu_stats(vi, &st));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vi, &st));
 	ck_assert_uint_eq(st.auto_answered, 1);
 	ck_assert_uint_eq(st.groups_pending, 0);
-	ioasid_viommu_free(vi);
+	ioasid_virtio_iommu_free(vi);
 }
 END_TEST
 
 START_TEST(test_bypass)
 {
-	struct ioasid_viommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
-	IOASID_OPTS(ioasid_viommu_opts, o, .set = set, .mem = &mem, .nr_mem = 1,
-		    .flags = IOASID_VIOMMU_BOOT_BYPASS);
-	struct ioasid_viommu *vi;
+	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = set, .mem = &mem, .nr_mem = 1,
+		    .flags = IOASID_VIRTIO_IOMMU_BOOT_BYPASS };
+	struct ioasid_virtio_iommu *vi;
 	uint8_t b[80], zero = 0, one = 1;
 	size_t done;
 	char x[4] = "byp";
 
-	ioasid_viommu_free(v); /* sim0..2 belong to one viommu at a time */
+	ioasid_virtio_iommu_free(v); /* sim0..2 belong to one virtio-iommu at a time */
 	v = NULL;
-	ck_assert_ok(ctx, ioasid_viommu_new(ctx, &o, &vi));
-	ck_assert_ok(ctx, ioasid_viommu_endpoint_add(vi, EP2, dev[2], NULL));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP2, dev[2], NULL));
 	/* boot bypass: an unattached endpoint reaches guest memory at IOVA = GPA */
 	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA + 16, x, 4,
 					       &done));
 	ck_assert_str_eq((char *)ram + 16, "byp");
-	ck_assert_ok(ctx, ioasid_viommu_set_driver_features(vi, ioasid_viommu_device_features(vi)));
-	ck_assert_ok(ctx, ioasid_viommu_config_write(vi, 36, &zero, 1));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(vi)));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config_write(vi, 36, &zero, 1));
 	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA, x, 4,
 					      &done), -EFAULT);
 	/* ATTACH_F_BYPASS: a bypass domain, which takes no MAP */
@@ -1103,18 +1101,18 @@ START_TEST(test_bypass)
 	ck_status(req_on(vi, b, mk_attach(b, 5, EP2, 0)), S_OK);
 	ck_status(req_on(vi, b, mk_attach(b, 5, EP2, IOASID_VIRTIO_IOMMU_ATTACH_F_BYPASS)), S_INVAL);
 	ck_status(req_on(vi, b, mk_detach(b, 5, EP2)), S_OK);
-	ck_assert_ok(ctx, ioasid_viommu_config_write(vi, 36, &one, 1));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config_write(vi, 36, &one, 1));
 	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA, x, 4, &done));
 	/* memory hot-plug: the bypass IOAS follows the table */
 	{
 		uint8_t *more = test_mem(4 * PG);
-		struct ioasid_viommu_mem two[2] = {
+		struct ioasid_virtio_iommu_mem two[2] = {
 			mem, { .gpa = RAM_GPA + RAM_SIZE, .size = 4 * PG, .hva = more },
 		};
 
 		ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE,
 						      RAM_GPA + RAM_SIZE, x, 4, &done), -EFAULT);
-		ck_assert_ok(ctx, ioasid_viommu_set_memory(vi, two, 2));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_set_memory(vi, two, 2));
 		ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE,
 						       RAM_GPA + RAM_SIZE, x, 4, &done));
 		ck_assert_str_eq((char *)more, "byp");
@@ -1123,20 +1121,20 @@ START_TEST(test_bypass)
 		ck_status(req_on(vi, b, mk_map(b, 6, 0, 2 * PG - 1, RAM_GPA + RAM_SIZE - PG, F_RW)),
 			  S_FAULT);
 		ck_status(req_on(vi, b, mk_map(b, 6, 0, PG - 1, RAM_GPA + RAM_SIZE, F_RW)), S_OK);
-		ck_assert_ok(ctx, ioasid_viommu_set_memory(vi, &mem, 1));
+		ck_assert_ok(ctx, ioasid_virtio_iommu_set_memory(vi, &mem, 1));
 		ck_status(req_on(vi, b, mk_detach(b, 6, EP2)), S_OK);
 		ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE,
 						      RAM_GPA + RAM_SIZE, x, 4, &done), -EFAULT);
 		munmap(more, 4 * PG);
 	}
 	/* without BYPASS_CONFIG the ATTACH flag is unknown; legacy F_BYPASS bypasses */
-	ck_assert_ok(ctx, ioasid_viommu_set_driver_features(vi, IOASID_VIRTIO_IOMMU_F_MAP_UNMAP));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(vi, IOASID_VIRTIO_IOMMU_F_MAP_UNMAP));
 	ck_status(req_on(vi, b, mk_attach(b, 7, EP2, IOASID_VIRTIO_IOMMU_ATTACH_F_BYPASS)), S_INVAL);
 	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA, x, 4,
 					      &done), -EFAULT);
-	ck_assert_ok(ctx, ioasid_viommu_set_driver_features(vi, IOASID_VIRTIO_IOMMU_F_BYPASS));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(vi, IOASID_VIRTIO_IOMMU_F_BYPASS));
 	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA, x, 4, &done));
-	ioasid_viommu_free(vi);
+	ioasid_virtio_iommu_free(vi);
 }
 END_TEST
 
@@ -1156,113 +1154,113 @@ static int translate_cb(void *data, uint64_t gpa, uint64_t size, uint32_t flags,
 
 START_TEST(test_translate_callback_and_reset)
 {
-	IOASID_OPTS(ioasid_viommu_opts, o, .translate = translate_cb, .translate_data = ram,
-		    .flags = IOASID_VIOMMU_MMIO);
-	struct ioasid_viommu *vi;
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .translate = translate_cb, .translate_data = ram,
+		    .flags = IOASID_VIRTIO_IOMMU_MMIO };
+	struct ioasid_virtio_iommu *vi;
 	struct ioasid_mapping m;
 	uint8_t b[80];
 	uint32_t ioas;
 
-	ioasid_viommu_free(v);
+	ioasid_virtio_iommu_free(v);
 	v = NULL;
-	ck_assert_ok(ctx, ioasid_viommu_new(ctx, &o, &vi));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
 	/* no bypass with a callback and no bypass IOAS; MMIO offered */
-	ck_assert_uint_eq(ioasid_viommu_device_features(vi) &
+	ck_assert_uint_eq(ioasid_virtio_iommu_device_features(vi) &
 				  (IOASID_VIRTIO_IOMMU_F_BYPASS | IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG),
 			  0);
-	ck_assert_uint_ne(ioasid_viommu_device_features(vi) & IOASID_VIRTIO_IOMMU_F_MMIO, 0);
-	ck_assert_int_eq(ioasid_viommu_event_pop_buf(vi, b, 40, &(size_t){ 0 }), -EOPNOTSUPP);
-	ck_assert_ok(ctx, ioasid_viommu_endpoint_add(vi, 1, dev[0], NULL));
-	ck_assert_ok(ctx, ioasid_viommu_set_driver_features(vi, ioasid_viommu_device_features(vi)));
+	ck_assert_uint_ne(ioasid_virtio_iommu_device_features(vi) & IOASID_VIRTIO_IOMMU_F_MMIO, 0);
+	ck_assert_int_eq(ioasid_virtio_iommu_event_pop_buf(vi, b, 40, &(size_t){ 0 }), -EOPNOTSUPP);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, 1, dev[0], NULL));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(vi)));
 	ck_status(req_on(vi, b, mk_attach(b, 1, 1, 0)), S_OK);
 	ck_status(req_on(vi, b, mk_map(b, 1, 0x2000, 0x2fff, 0x1000000 + PG, F_RW)), S_OK);
 	ck_assert_int_eq(cb_calls, 1);
-	ck_assert_ok(ctx, ioasid_viommu_domain_ioas(vi, 1, &ioas));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_domain_ioas(vi, 1, &ioas));
 	ck_assert_ok(ctx, ioasid_ioas_lookup(ctx, ioas, 0x2000, &m));
 	ck_assert_uint_eq(m.uva, (uintptr_t)(ram + PG));
 	ck_status(req_on(vi, b, mk_map(b, 1, 0x3000, 0x3fff, 0x5000, F_RW)), S_FAULT);
 	/* MMIO is passed to the callback, which has no device memory */
 	ck_status(req_on(vi, b, mk_map(b, 1, 0x3000, 0x3fff, 0x1000000,
 				       F_RW | IOASID_VIRTIO_IOMMU_MAP_F_MMIO)), S_FAULT);
-	ck_assert_int_eq(ioasid_viommu_set_memory(vi, NULL, 0), -EINVAL);
+	ck_assert_int_eq(ioasid_virtio_iommu_set_memory(vi, NULL, 0), -EINVAL);
 	/* reset: domains gone, features forgotten */
-	ck_assert_ok(ctx, ioasid_viommu_reset(vi));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_reset(vi));
 	ck_assert_uint_eq(ioasid_obj_kind(ctx, ioas), IOASID_OBJ_NONE);
 	ck_assert_int_eq(ioasid_dev_attached(ctx, dev[0], IOASID_PASID_NONE, &ioas), -ENOENT);
 	ck_status(req_on(vi, b, mk_attach(b, 1, 1, 0)), S_OK);
 	ck_status(req_on(vi, b, mk_map(b, 1, 0x2000, 0x2fff, 0x1000000, F_RW)), S_UNSUPP);
-	ioasid_viommu_free(vi);
+	ioasid_virtio_iommu_free(vi);
 	ck_assert_int_eq(ioasid_dev_attached(ctx, dev[0], IOASID_PASID_NONE, &ioas), -ENOENT);
 }
 END_TEST
 
 START_TEST(test_registration_and_options)
 {
-	struct ioasid_viommu_mem mem[2] = {
+	struct ioasid_virtio_iommu_mem mem[2] = {
 		{ .gpa = 0x1000, .size = 0x2000, .hva = ram },
 		{ .gpa = 0x2000, .size = 0x1000, .hva = ram },
 	};
-	struct ioasid_viommu *vi;
+	struct ioasid_virtio_iommu *vi;
 	uint32_t d;
 
 	/* endpoints */
-	ck_assert_int_eq(ioasid_viommu_endpoint_add(v, EP0, dev[0], NULL), -EEXIST);
-	ck_assert_int_eq(ioasid_viommu_endpoint_add(v, 1, dev[0], NULL), -EEXIST);
-	ck_assert_int_eq(ioasid_viommu_endpoint_add(v, 1, 999, NULL), -ENOENT);
-	ck_assert_int_eq(ioasid_viommu_endpoint_add(v, 1, set, NULL), -ENOENT);
-	ck_assert_int_eq(ioasid_viommu_endpoint_del(v, 1), -ENOENT);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(v, EP0, dev[0], NULL), -EEXIST);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(v, 1, dev[0], NULL), -EEXIST);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(v, 1, 999, NULL), -ENOENT);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(v, 1, set, NULL), -ENOENT);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_del(v, 1), -ENOENT);
 	ck_status(attach(9, EP0), S_OK);
-	ck_assert_ok(ctx, ioasid_viommu_endpoint_del(v, EP0));
-	ck_assert_int_eq(ioasid_viommu_domain_ioas(v, 9, &d), -ENOENT);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_del(v, EP0));
+	ck_assert_int_eq(ioasid_virtio_iommu_domain_ioas(v, 9, &d), -ENOENT);
 	ck_assert_int_eq(ioasid_dev_attached(ctx, dev[0], IOASID_PASID_NONE, &d), -ENOENT);
 	ck_status(attach(9, EP0), S_NOENT);
 	{
-		IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .flags = 1);
+		struct ioasid_virtio_iommu_endpoint_opts eo = { .sz = sizeof(struct ioasid_virtio_iommu_endpoint_opts), .flags = 1 };
 
-		ck_assert_int_eq(ioasid_viommu_endpoint_add(v, EP0, dev[0], &eo), -EINVAL);
+		ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(v, EP0, dev[0], &eo), -EINVAL);
 	}
 	/* options */
 	{
-		IOASID_OPTS(ioasid_viommu_opts, o, .flags = 1u << 20);
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .flags = 1u << 20 };
 
-		ck_assert_int_eq(ioasid_viommu_new(ctx, &o, &vi), -EINVAL);
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -EINVAL);
 	}
 	{
-		IOASID_OPTS(ioasid_viommu_opts, o, .mem = mem, .nr_mem = 2);
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .mem = mem, .nr_mem = 2 };
 
-		ck_assert_int_eq(ioasid_viommu_new(ctx, &o, &vi), -EINVAL);
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -EINVAL);
 		ck_assert_errmsg_has(ctx, "overlap");
 	}
 	{
-		IOASID_OPTS(ioasid_viommu_opts, o, .mem = mem, .nr_mem = 1,
-			    .translate = translate_cb);
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .mem = mem, .nr_mem = 1,
+			    .translate = translate_cb };
 
-		ck_assert_int_eq(ioasid_viommu_new(ctx, &o, &vi), -EINVAL);
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -EINVAL);
 	}
 	{
-		IOASID_OPTS(ioasid_viommu_opts, o, .translate = translate_cb,
-			    .flags = IOASID_VIOMMU_BOOT_BYPASS);
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .translate = translate_cb,
+			    .flags = IOASID_VIRTIO_IOMMU_BOOT_BYPASS };
 
-		ck_assert_int_eq(ioasid_viommu_new(ctx, &o, &vi), -EINVAL);
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -EINVAL);
 	}
 	{
-		IOASID_OPTS(ioasid_viommu_opts, o, .set = 4242);
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = 4242 };
 
-		ck_assert_int_eq(ioasid_viommu_new(ctx, &o, &vi), -ENOENT);
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -ENOENT);
 	}
 	{
 		struct {
-			struct ioasid_viommu_opts o;
+			struct ioasid_virtio_iommu_opts o;
 			uint64_t extra;
 		} big = { .o = { .sz = sizeof(big) }, .extra = 1 };
 
-		ck_assert_int_eq(ioasid_viommu_new(ctx, &big.o, &vi), -E2BIG);
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &big.o, &vi), -E2BIG);
 		big.extra = 0;
-		ck_assert_ok(ctx, ioasid_viommu_new(ctx, &big.o, &vi));
-		ioasid_viommu_free(vi);
+		ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &big.o, &vi));
+		ioasid_virtio_iommu_free(vi);
 	}
-	ck_assert_int_eq(ioasid_viommu_new(ctx, NULL, &vi), -EINVAL);
-	ioasid_viommu_free(NULL);
+	ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, NULL, &vi), -EINVAL);
+	ioasid_virtio_iommu_free(NULL);
 }
 END_TEST
 
@@ -1282,22 +1280,22 @@ START_TEST(test_status_table)
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		ck_assert_uint_eq(ioasid_viommu_status_from_errno(t[i].err), t[i].status);
-	ck_assert_str_eq(ioasid_viommu_status_name(S_NOMEM), "NOMEM");
-	ck_assert_str_eq(ioasid_viommu_status_name(S_OK), "OK");
-	ck_assert_ptr_null(ioasid_viommu_status_name(9));
+		ck_assert_uint_eq(ioasid_virtio_iommu_status_from_errno(t[i].err), t[i].status);
+	ck_assert_str_eq(ioasid_virtio_iommu_status_name(S_NOMEM), "NOMEM");
+	ck_assert_str_eq(ioasid_virtio_iommu_status_name(S_OK), "OK");
+	ck_assert_ptr_null(ioasid_virtio_iommu_status_name(9));
 }
 END_TEST
 
 /* A VMM whose own host IOMMU is a virtio-iommu (nested virtualization). */
 START_TEST(test_on_virtio_iommu_profile)
 {
-	struct ioasid_viommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
-	IOASID_OPTS(ioasid_viommu_opts, o, .mem = &mem, .nr_mem = 1);
-	struct ioasid_viommu_resv_mem r[2];
-	struct ioasid_viommu_probe_props pp = { .resv = r, .max_resv = 2 };
+	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .mem = &mem, .nr_mem = 1 };
+	struct ioasid_virtio_iommu_resv_mem r[2];
+	struct ioasid_virtio_iommu_probe_props pp = { .resv = r, .max_resv = 2 };
 	struct ioasid_ctx *c2;
-	struct ioasid_viommu *vi;
+	struct ioasid_virtio_iommu *vi;
 	uint8_t img[40], out[516], b[80];
 	uint32_t d;
 	size_t used;
@@ -1305,25 +1303,25 @@ START_TEST(test_on_virtio_iommu_profile)
 	ck_assert_ok(NULL, ioasid_ctx_open("sim:virtio-iommu", NULL, &c2));
 	ioasid_ctx_set_pinned_limit(c2, UINT64_MAX);
 	ck_assert_ok(c2, ioasid_dev_bind(c2, "sim0", &d));
-	ck_assert_ok(c2, ioasid_viommu_new(c2, &o, &vi));
-	ck_assert_ok(c2, ioasid_viommu_endpoint_add(vi, 3, d, NULL));
-	ck_assert_ok(c2, ioasid_viommu_set_driver_features(vi, ioasid_viommu_device_features(vi)));
-	ck_assert_ok(c2, ioasid_viommu_config_read(vi, 0, img, sizeof(img)));
+	ck_assert_ok(c2, ioasid_virtio_iommu_new(c2, &o, &vi));
+	ck_assert_ok(c2, ioasid_virtio_iommu_endpoint_add(vi, 3, d, NULL));
+	ck_assert_ok(c2, ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(vi)));
+	ck_assert_ok(c2, ioasid_virtio_iommu_config_read(vi, 0, img, sizeof(img)));
 	ck_assert_uint_eq(g64(img), 0x1000);
 	ck_assert_uint_eq(g64(img + 16), (1ull << 48) - 1);
 	memset(out, 0, sizeof(out));
-	ck_assert_ok(c2, ioasid_viommu_request_buf(vi, b, mk_probe(b, 3), out, sizeof(out), &used));
+	ck_assert_ok(c2, ioasid_virtio_iommu_request_buf(vi, b, mk_probe(b, 3), out, sizeof(out), &used));
 	ck_assert_uint_eq(out[512], S_OK);
-	ck_assert_ok(c2, ioasid_viommu_probe_parse(out, 512, &pp, NULL, 0));
+	ck_assert_ok(c2, ioasid_virtio_iommu_probe_parse(out, 512, &pp));
 	ck_assert_uint_eq(pp.nr_resv, 1);
 	ck_assert_uint_eq(r[0].start, MSI_START);
 	ck_assert_uint_eq(r[0].subtype, IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI);
-	ck_assert_ok(c2, ioasid_viommu_request_buf(vi, b, mk_attach(b, 1, 3, 0), out, 4, &used));
+	ck_assert_ok(c2, ioasid_virtio_iommu_request_buf(vi, b, mk_attach(b, 1, 3, 0), out, 4, &used));
 	ck_assert_uint_eq(out[0], S_OK);
-	ck_assert_ok(c2, ioasid_viommu_request_buf(vi, b, mk_map(b, 1, 0, 0xfff, RAM_GPA, F_RW),
+	ck_assert_ok(c2, ioasid_virtio_iommu_request_buf(vi, b, mk_map(b, 1, 0, 0xfff, RAM_GPA, F_RW),
 						   out, 4, &used));
 	ck_assert_uint_eq(out[0], S_OK);
-	ioasid_viommu_free(vi);
+	ioasid_virtio_iommu_free(vi);
 	ioasid_ctx_close(c2);
 }
 END_TEST
@@ -1349,7 +1347,7 @@ Suite *virtio_iommu_suite(void)
 	tcase_add_test(tc, test_split_everywhere);
 	tcase_add_test(tc, test_fault_records_plain);
 	tcase_add_test(tc, test_page_request_roundtrip);
-	tcase_add_test(tc, test_page_request_answered_by_viommu);
+	tcase_add_test(tc, test_page_request_answered_by_virtio_iommu);
 	tcase_add_test(tc, test_bypass);
 	tcase_add_test(tc, test_translate_callback_and_reset);
 	tcase_add_test(tc, test_registration_and_options);

@@ -53,10 +53,10 @@ static int dump_profile(const char *dir, const char *profile, void *mem)
 	CHECK(ioasid_ctx_open(spec, NULL, &ctx));
 	ioasid_ctx_set_pinned_limit(ctx, UINT64_MAX);
 	{
-		IOASID_OPTS(ioasid_set_opts, so, .owner = 0x1234, .max_pasids = 4, .max_ioas = 2);
-		if (ioasid_set_new(ctx, &so, &set)) {
+		struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .owner = 0x1234, .max_pasids = 4, .max_ioas = 2 };
+		if (ioasid_set_alloc(ctx, &so, &set)) {
 			so.max_pasids = 0; /* an IOMMU without PASIDs */
-			CHECK(ioasid_set_new(ctx, &so, &set));
+			CHECK(ioasid_set_alloc(ctx, &so, &set));
 		}
 	}
 	CHECK(ioasid_set_ioas_alloc(ctx, set, &ioas));
@@ -85,7 +85,7 @@ static int dump_profile(const char *dir, const char *profile, void *mem)
 	if (ioasid_ctx_pinned(ctx, &(struct ioasid_pinned_info){ 0 }) == 0 &&
 	    ioasid_pasid_alloc(ctx, set, 1, 100, &pasid) == 0) {
 		/* PASID-capable profiles: one attached PASID as well */
-		IOASID_OPTS(ioasid_attach_opts, ao, .set = set);
+		struct ioasid_attach_opts ao = { .sz = sizeof(struct ioasid_attach_opts), .set = set };
 		uint32_t ioas2;
 
 		CHECK(ioasid_set_ioas_alloc(ctx, set, &ioas2));

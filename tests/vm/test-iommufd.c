@@ -273,7 +273,6 @@ static void test_caps_vs_sim(const void *caps, size_t len)
 	uint8_t scaps[4096];
 	size_t slen = 0;
 	uint32_t sdev;
-	char err[200];
 	struct ioasid_cap_page_sizes ps, sps;
 	struct ioasid_cap_addr_width aw, saw;
 	struct ioasid_cap_pasid pa, spa;
@@ -283,15 +282,15 @@ static void test_caps_vs_sim(const void *caps, size_t len)
 	struct ioasid_cap_resv_region rv[8], srv[8];
 	uint32_t n, sn, i;
 
-	VT_TRUE(ioasid_caps_validate(caps, len, 0, err, sizeof(err)) == 0,
-		"the chain of edu is valid (%zu bytes) %s", len, err);
+	VT_TRUE(ioasid_caps_validate(caps, len, 0) == 0,
+		"the chain of edu is valid (%zu bytes) %s", len, ioasid_last_errmsg());
 	if (ioasid_ctx_open("sim:qemu-vtd", NULL, &sim) || ioasid_dev_bind(sim, "sim0", &sdev) ||
 	    ioasid_dev_info(sim, sdev, scaps, sizeof(scaps), &slen)) {
 		vt_report(0, "sim qemu-vtd: %s", ioasid_last_errmsg());
 		ioasid_ctx_close(sim);
 		return;
 	}
-#define GET(buf, l, id, s) (ioasid_caps_get(buf, l, 0, id, &s, sizeof(s), NULL, err, sizeof(err)) == 0)
+#define GET(buf, l, id, s) (ioasid_caps_get(buf, l, 0, id, &s, sizeof(s), NULL) == 0)
 	if (VT_TRUE(GET(caps, len, IOASID_CAP_PAGE_SIZES, ps) &&
 		    GET(scaps, slen, IOASID_CAP_PAGE_SIZES, sps), "page sizes present"))
 		cmp_u64("page_sizes", ps.bitmap, sps.bitmap);
@@ -336,9 +335,8 @@ static void test_caps_vs_sim(const void *caps, size_t len)
 		cmp_u64("vtd flags", vt.flags, svt.flags);
 	}
 	n = sn = 0;
-	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n, err, sizeof(err)) &&
-	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_IOVA_RANGES, sr, 8, &sn, err,
-				   sizeof(err))) {
+	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n) &&
+	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_IOVA_RANGES, sr, 8, &sn)) {
 		int ok = n == sn;
 
 		for (i = 0; ok && i < n; i++)
@@ -349,13 +347,11 @@ static void test_caps_vs_sim(const void *caps, size_t len)
 		for (i = 0; !ok && i < sn; i++)
 			printf("#   sim    [0x%llx, 0x%llx]\n", X(sr[i].start), X(sr[i].last));
 	} else {
-		vt_report(0, "caps iova_ranges: %s", err);
+		vt_report(0, "caps iova_ranges: %s", ioasid_last_errmsg());
 	}
 	n = sn = 0;
-	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_RESV_REGIONS, rv, 8, &n, err,
-				   sizeof(err)) &&
-	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_RESV_REGIONS, srv, 8, &sn, err,
-				   sizeof(err))) {
+	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_RESV_REGIONS, rv, 8, &n) &&
+	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_RESV_REGIONS, srv, 8, &sn)) {
 		int ok = n == sn;
 
 		for (i = 0; ok && i < n; i++)
@@ -366,7 +362,7 @@ static void test_caps_vs_sim(const void *caps, size_t len)
 			printf("#   kernel [0x%llx, 0x%llx] %s\n", X(rv[i].start), X(rv[i].last),
 			       ioasid_resv_type_name(rv[i].type));
 	} else {
-		vt_report(0, "caps resv_regions: %s", err);
+		vt_report(0, "caps resv_regions: %s", ioasid_last_errmsg());
 	}
 #undef GET
 	ioasid_ctx_close(sim);
@@ -517,7 +513,7 @@ static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bd
 			.pasid = 1,
 		};
 
-		ioasid_set_new(ctx, &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 8 }, &set);
+		ioasid_set_alloc(ctx, &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 8 }, &set);
 		o.set = set;
 		ioasid_pasid_alloc(ctx, set, 1, 1, &pasid);
 		r = ioasid_dev_attach(ctx, d, 1, a, &o);

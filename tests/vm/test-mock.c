@@ -190,13 +190,13 @@ static void test_faults(void)
 	if (!VT_OK(ctx, ioasid_dev_bind(ctx, "iommufd-selftest:pasid", &d)))
 		goto out;
 	kdev = kid(ctx, d);
-	VT_OK(ctx, ioasid_set_new(ctx, &so, &s1));
-	VT_OK(ctx, ioasid_set_new(ctx, &so, &s2));
+	VT_OK(ctx, ioasid_set_alloc(ctx, &so, &s1));
+	VT_OK(ctx, ioasid_set_alloc(ctx, &so, &s2));
 	qo.set = s1;
-	if (!VT_OK(ctx, ioasid_fault_queue_new(ctx, &qo, &q1)))
+	if (!VT_OK(ctx, ioasid_fault_queue_alloc(ctx, &qo, &q1)))
 		goto out;
 	qo.set = s2;
-	VT_OK(ctx, ioasid_fault_queue_new(ctx, &qo, &q2));
+	VT_OK(ctx, ioasid_fault_queue_alloc(ctx, &qo, &q2));
 	VT_OK(ctx, ioasid_fault_queue_fd(ctx, q1, &qfd));
 	VT_OK(ctx, ioasid_obj_kernel_id(ctx, q1, &kq));
 	VT_TRUE(kq && qfd >= 0 && fcntl(qfd, F_GETFD) == FD_CLOEXEC && (fcntl(qfd, F_GETFL) & O_NONBLOCK),
@@ -345,9 +345,9 @@ int main(void)
 		goto out;
 	VT_RET(ctx, ioasid_dev_bind(ctx, "iommufd-selftest:bogus", &a), -EINVAL);
 	ioasid_dev_info(ctx, d, caps, sizeof(caps), &clen);
-	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PASID, &pa, sizeof(pa), NULL, NULL, 0) &&
+	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PASID, &pa, sizeof(pa), NULL) &&
 		pa.width == MOCK_PASID_WIDTH, "the mock device has %u-bit PASIDs", pa.width);
-	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_FEATURES, &fe, sizeof(fe), NULL, NULL, 0) &&
+	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_FEATURES, &fe, sizeof(fe), NULL) &&
 		(fe.features & IOASID_FEAT_DIRTY_TRACKING) && (fe.features & IOASID_FEAT_NESTING),
 		"features: dirty tracking and nesting (0x%llx)", X(fe.features));
 	VT_RET(ctx, ioasid_dev_fd(ctx, d, &r), -EOPNOTSUPP);
@@ -355,7 +355,7 @@ int main(void)
 	memset(buf, 0, 64 * pg);
 
 	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
-	VT_OK(ctx, ioasid_set_new(ctx, &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 8 }, &set));
+	VT_OK(ctx, ioasid_set_alloc(ctx, &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 8 }, &set));
 	VT_OK(ctx, ioasid_pasid_alloc(ctx, set, 1, 100, &pasid));
 	ao.set = set;
 

@@ -48,7 +48,6 @@ int main(void)
 	uint64_t iova, align;
 	size_t clen = 0, i;
 	struct edu e;
-	char err[160];
 	int fd, rc, any;
 
 	pg = sysconf(_SC_PAGESIZE);
@@ -69,13 +68,12 @@ int main(void)
 	VT_TRUE(!ioasid_obj_kernel_id(ctx, d, &kg) && kg > 0, "device %u is in IOMMU group %u", d, kg);
 	VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), -ENOENT);
 	VT_OK(ctx, ioasid_dev_info(ctx, d, caps, sizeof(caps), &clen));
-	VT_TRUE(!ioasid_caps_validate(caps, clen, 0, err, sizeof(err)), "chain valid %s", err);
-	if (VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL, err,
-				     sizeof(err)) && ps.hdr.source == IOASID_CAP_SRC_MEASURED,
+	VT_TRUE(!ioasid_caps_validate(caps, clen, 0), "chain valid %s", ioasid_last_errmsg());
+	if (VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL) && ps.hdr.source == IOASID_CAP_SRC_MEASURED,
 		    "page sizes measured by VFIO_IOMMU_GET_INFO: 0x%llx", X(ps.bitmap)))
 		VT_TRUE(ps.bitmap & 0x1000, "4 KiB pages");
 	n = 0;
-	ioasid_caps_get_array(caps, clen, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n, err, sizeof(err));
+	ioasid_caps_get_array(caps, clen, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n);
 	VT_TRUE(n == 2 && r[0].start == 0 && r[0].last == 0xfedfffff && r[1].start == 0xfef00000 &&
 		r[1].last == (1ull << 39) - 1,
 		"IOVA ranges from the type-1 capability: %u, [0x%llx, 0x%llx] ...", n, X(r[0].start),

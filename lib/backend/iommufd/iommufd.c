@@ -884,8 +884,7 @@ int ku_dev_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	if (!err)
 		err = ioasid_caps_builder_finish(b, &dev->caps, &dev->caps_len);
 	if (err) {
-		err = ioasid_err(ctx, err, "building the capability chain of %s: %s", dev->name,
-				 ioasid_caps_builder_errmsg(b));
+		err = ioasid_err_prefix(ctx, err, "building the capability chain of %s", dev->name);
 		goto out;
 	}
 

@@ -142,8 +142,7 @@ int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,
 	if (!err)
 		err = ioasid_caps_builder_finish(b, ret_buf, ret_len);
 	if (err)
-		ioasid_err(ctx, err, "building the capability chain of %s: %s", d->name,
-			   ioasid_caps_builder_errmsg(b));
+		ioasid_err_prefix(ctx, err, "building the capability chain of %s", d->name);
 	ioasid_caps_builder_free(b);
 	return err;
 }

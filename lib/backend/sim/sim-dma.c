@@ -806,14 +806,14 @@ IOASID_EXPORT int ioasid_sim_set_stale_mode(struct ioasid_ctx *ctx,
 }
 
 IOASID_EXPORT int ioasid_sim_stale_events(struct ioasid_ctx *ctx,
-					  struct ioasid_sim_stale_event *out, uint32_t *num)
+					  struct ioasid_sim_stale_event *out, uint32_t *inout_num)
 {
 	struct sim_ctx *sim;
 	uint64_t first, s;
 	uint32_t n = 0;
 	int err = 0;
 
-	if (!ctx || !num || (*num && !out))
+	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_sim_stale_events: NULL argument");
 	ctx_lock(ctx);
 	sim = sim_ctx_of(ctx);
@@ -822,22 +822,22 @@ IOASID_EXPORT int ioasid_sim_stale_events(struct ioasid_ctx *ctx,
 		goto out;
 	}
 	first = sim->stale_seq > SIM_STALE_RING ? sim->stale_seq - SIM_STALE_RING : 0;
-	for (s = first; s < sim->stale_seq && n < *num; s++)
+	for (s = first; s < sim->stale_seq && n < *inout_num; s++)
 		out[n++] = sim->stale[s % SIM_STALE_RING];
-	*num = n;
+	*inout_num = n;
 out:
 	ctx_unlock(ctx);
 	return err;
 }
 
 IOASID_EXPORT int ioasid_sim_cache_stats(struct ioasid_ctx *ctx,
-					 struct ioasid_sim_cache_stats *ret)
+					 struct ioasid_sim_cache_stats *ret_stats)
 {
 	struct sim_iotlb_stats it, pc;
 	struct sim_ctx *sim;
 	int err = 0;
 
-	if (!ctx || !ret)
+	if (!ctx || !ret_stats)
 		return ioasid_err(ctx, -EINVAL, "ioasid_sim_cache_stats: NULL argument");
 	ctx_lock(ctx);
 	sim = sim_ctx_of(ctx);
@@ -847,25 +847,25 @@ IOASID_EXPORT int ioasid_sim_cache_stats(struct ioasid_ctx *ctx,
 	}
 	sim_iotlb_stats(sim->iotlb, &it);
 	sim_pasid_cache_stats(sim->pasid_cache, &pc);
-	memset(ret, 0, sizeof(*ret));
-	ret->iotlb_hits = it.hits;
-	ret->iotlb_misses = it.misses;
-	ret->iotlb_inserts = it.inserts;
-	ret->iotlb_evictions = it.evictions;
-	ret->devtlb_hits = sim->devtlb_hits;
-	ret->devtlb_misses = sim->devtlb_misses;
-	ret->pasid_cache_hits = pc.hits;
-	ret->context_cache_hits = sim->ctx_cache_hits;
-	ret->pasid_cache_misses = pc.misses;
-	ret->walks = sim->walks;
-	ret->walk_reads = sim->walk_reads;
-	ret->invalidations = sim->invalidations;
-	ret->inv_entries = sim->inv_entries;
-	ret->stale_hits = sim->stale_hits;
-	ret->dma_reads = sim->dma_reads;
-	ret->dma_writes = sim->dma_writes;
-	ret->dma_bytes = sim->dma_bytes;
-	ret->faults = sim->faults;
+	memset(ret_stats, 0, sizeof(*ret_stats));
+	ret_stats->iotlb_hits = it.hits;
+	ret_stats->iotlb_misses = it.misses;
+	ret_stats->iotlb_inserts = it.inserts;
+	ret_stats->iotlb_evictions = it.evictions;
+	ret_stats->devtlb_hits = sim->devtlb_hits;
+	ret_stats->devtlb_misses = sim->devtlb_misses;
+	ret_stats->pasid_cache_hits = pc.hits;
+	ret_stats->context_cache_hits = sim->ctx_cache_hits;
+	ret_stats->pasid_cache_misses = pc.misses;
+	ret_stats->walks = sim->walks;
+	ret_stats->walk_reads = sim->walk_reads;
+	ret_stats->invalidations = sim->invalidations;
+	ret_stats->inv_entries = sim->inv_entries;
+	ret_stats->stale_hits = sim->stale_hits;
+	ret_stats->dma_reads = sim->dma_reads;
+	ret_stats->dma_writes = sim->dma_writes;
+	ret_stats->dma_bytes = sim->dma_bytes;
+	ret_stats->faults = sim->faults;
 out:
 	ctx_unlock(ctx);
 	return err;

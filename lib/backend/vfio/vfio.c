@@ -389,7 +389,6 @@ int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len
 	struct ku_vfio_iommu_type1_info info;
 	struct ioasid_vfio_cap_header h;
 	uint32_t off, avail, i, nr;
-	char err[160];
 	int r;
 
 	memset(vi, 0, sizeof(*vi));
@@ -400,9 +399,9 @@ int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len
 		return 0;
 	/* IOVA ranges: header, nr_iovas, reserved, then {start, end} each */
 	r = ioasid_vfio_cap_find(buf, len, info.cap_offset, KU_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
-				 0, &off, &h, &avail, err, sizeof(err));
+				 0, &off, &h, &avail);
 	if (r && r != -ENOENT)
-		return ioasid_err(ctx, r, "VFIO_IOMMU_GET_INFO capability chain: %s", err);
+		goto bad;
 	if (!r) {
 		if (avail < 16)
 			return ioasid_err(ctx, -EMSGSIZE, "IOVA-range capability at %u is cut short (%u bytes)",
@@ -432,7 +431,7 @@ int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len
 		vi->has_ranges = true;
 	}
 	r = ioasid_vfio_cap_find(buf, len, info.cap_offset, KU_VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 0,
-				 &off, &h, &avail, err, sizeof(err));
+				 &off, &h, &avail);
 	if (r && r != -ENOENT)
 		goto bad;
 	if (!r && avail >= 12) {
@@ -440,7 +439,7 @@ int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len
 		vi->has_dma_avail = true;
 	}
 	r = ioasid_vfio_cap_find(buf, len, info.cap_offset, KU_VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
-				 0, &off, &h, &avail, err, sizeof(err));
+				 0, &off, &h, &avail);
 	if (r && r != -ENOENT)
 		goto bad;
 	if (!r && avail >= offsetof(struct ku_vfio_iommu_type1_info_cap_migration,
@@ -453,7 +452,7 @@ int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len
 bad:
 	ioasid_free(vi->ranges);
 	vi->ranges = NULL;
-	return ioasid_err(ctx, r, "VFIO_IOMMU_GET_INFO capability chain: %s", err);
+	return ioasid_err_prefix(ctx, r, "VFIO_IOMMU_GET_INFO capability chain");
 }
 
 /* Measure the device in a scratch container and describe it. */
