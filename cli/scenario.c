@@ -2987,7 +2987,7 @@ static int check_fault_respond(struct loader *l, struct step *s)
 /* ------------------------------------------------------------------------ */
 /* Op handlers and checks: the virtio-iommu device back-end                 */
 
-/* viommu_new "features": what the device offers beyond the spec's basics */
+/* virtio_iommu_new "features": what the device offers beyond the spec's basics */
 static const struct name_val virtio_iommu_ext_names[] = {
 	{ "page_size_mask", IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK },
 	{ "ext_faults", IOASID_VIRTIO_IOMMU_EXT_FAULT },
@@ -3063,7 +3063,7 @@ static const struct name_val vresv_subtype_names[] = {
 	{ NULL, 0 },
 };
 
-/* One region of viommu_new's "memory": guest-physical address -> buffer. */
+/* One region of virtio_iommu_new's "memory": guest-physical address -> buffer. */
 struct vmem_item {
 	struct label *buf;
 	uint64_t gpa, off, size;
