@@ -27,9 +27,11 @@ static int sysfs_write(const char *path, const char *val)
 static void collect(struct ioasid_monitor *mon, int ms, const char *bdf, int *pci_unbind,
 		    int *pci_bind, int *cdev_remove, int *cdev_add)
 {
-	struct pollfd p = { .fd = ioasid_monitor_fd(mon), .events = POLLIN };
+	struct pollfd p = { .fd = -1, .events = POLLIN };
 	uint64_t end = vt_now_ns() + (uint64_t)ms * 1000000ull;
 	struct ioasid_uevent ev;
+
+	ioasid_monitor_fd(mon, &p.fd);
 
 	while (vt_now_ns() < end) {
 		if (poll(&p, 1, 50) <= 0)
