@@ -40,7 +40,7 @@ text_files() {
 	done | (cd "$1" && xargs -0 grep -IlZ '' /dev/null 2>/dev/null |
 		# libtool's wrapper scripts hold absolute build paths
 		xargs -0 awk 'FNR == 1 { seen[++n] = FILENAME }
-			FNR <= 3 && /Generated [b]y libtool/ { wrapper[FILENAME] = 1 }
+			FNR <= 5 && /Generated [b]y libtool/ { wrapper[FILENAME] = 1 }
 			END { for (i = 1; i <= n; i++)
 				if (!(seen[i] in wrapper)) print seen[i] }' /dev/null || true)
 }
