@@ -18,7 +18,7 @@
 
 #include <ioasid/ioasid.h>
 
-/* Exit codes (DESIGN.md, "ioasidctl"); docs/ioasidctl.1 lists them too. */
+/* Exit codes; docs/ioasidctl.1 (EXIT STATUS) documents them for users. */
 enum {
 	CLI_EXIT_OK = 0,      /* success */
 	CLI_EXIT_FAIL = 1,    /* runtime error or failed expectation */

@@ -3,7 +3,7 @@
 # (the last line: the VM tests' kernel build and QEMU, tests/vm/).
 # Run as root. Idempotent: installs nothing when everything is there.
 set -eu
-PKGS="build-essential autoconf automake libtool pkg-config g++ clang
+PKGS="build-essential autoconf automake libtool pkg-config g++ clang clang-format
 libjansson-dev libnl-3-dev check valgrind python3 python3-jsonschema
 libclang-rt-14-dev xz-utils
 bc bison flex libelf-dev libssl-dev cpio qemu-system-x86 busybox-static"

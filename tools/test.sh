@@ -1,8 +1,10 @@
 #!/bin/sh
 # The README's test command: install what is missing, build from scratch
 # with warnings as errors, and pass every test:
-#   make check           unit suites, exports, headers, JSON schema, CLI,
-#                        scenarios, benchmark smoke runs
+#   check-format.sh      C lines changed since HEAD~1 (or $FORMAT_BASE) as
+#                        .clang-format says (needs git, so not in make check)
+#   make check           unit suites, exports, headers, doc references, JSON
+#                        schema, CLI, scenarios, benchmark smoke runs
 #   make check-valgrind  memcheck over the unit tests and ioasidctl, with a
 #                        planted-leak self-test
 #   make check-tsan      the concurrency suites under ThreadSanitizer
@@ -23,6 +25,8 @@ stage configure
 ./configure --enable-werror
 stage build
 make -j"$jobs"
+stage "format check"
+./tests/tools/check-format.sh
 stage "make check"
 make -j"$jobs" check || { cat test-suite.log 2>/dev/null; exit 1; }
 grep -h "Checks:" tests/unit/check-all.log || true

@@ -30,7 +30,7 @@ extern "C" {
 
 struct ioasid_ctx;
 
-/* Backend kinds (DESIGN.md "Backend spec"). */
+/* Backend kinds: the spec strings of ioasid_ctx_open() below; docs/ioasidctl.1, --backend. */
 enum ioasid_backend_kind {
 	IOASID_BACKEND_NONE = 0,
 	IOASID_BACKEND_SIM = 1,     /* "sim[:PROFILE]" */

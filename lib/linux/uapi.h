@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The iommufd and VFIO user-space ABI, written by hand from the facts in
- * shared/docs/kernel-uapi.md (a 7.3 snapshot; every size, offset and
- * request number there is machine-checked). Our own names (ku_ = "kernel
+ * docs/kernel-uapi.md (checked against Linux 7.2.13; every size, offset
+ * and request number there is machine-checked). Our own names (ku_ = "kernel
  * uapi") so that a test can compile this header beside the kernel's
  * <linux/iommufd.h> and <linux/vfio.h> and compare every offset and size
  * (tests/vm/uapi-layout.c).

@@ -312,7 +312,7 @@ static int vendor_from_name(const char *s, enum sim_vendor *out)
 	return -1;
 }
 
-/* The first entry is the default profile (DESIGN.md: `vtd`). */
+/* The first entry is the default profile (docs/profile-format.md: `vtd`). */
 static const char *const builtin_names[] = {
 	"vtd", "qemu-vtd", "smmuv3", "amd", "virtio-iommu", "generic", NULL,
 };
