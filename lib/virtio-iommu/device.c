@@ -21,25 +21,6 @@ static const uint32_t known_opts_flags =
 	IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK | IOASID_VIRTIO_IOMMU_EXT_FAULT | IOASID_VIRTIO_IOMMU_MMIO |
 	IOASID_VIRTIO_IOMMU_BOOT_BYPASS | IOASID_VIRTIO_IOMMU_DOMAIN_RANGE | IOASID_VIRTIO_IOMMU_INPUT_RANGE;
 
-_Static_assert(offsetof(struct vi_endpoint, id) == 0, "vi_id_index() needs the id first");
-_Static_assert(offsetof(struct vi_domain, id) == 0, "vi_id_index() needs the id first");
-
-uint32_t vi_id_index(const void *base, uint32_t n, size_t stride, uint32_t id)
-{
-	uint32_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2, at;
-
-		memcpy(&at, (const uint8_t *)base + (size_t)mid * stride, sizeof(at));
-		if (at < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 void *vi_grow(void *arr, uint32_t nr, uint32_t *cap, size_t size, uint32_t first)
 {
 	uint32_t ncap = *cap ? 2 * *cap : first;

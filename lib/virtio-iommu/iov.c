@@ -9,17 +9,6 @@
 
 #include "private.h"
 
-size_t vi_iov_len(const struct iovec *iov, unsigned int cnt)
-{
-	size_t total = 0;
-	unsigned int i;
-
-	for (i = 0; i < cnt; i++)
-		if (__builtin_add_overflow(total, iov[i].iov_len, &total))
-			return SIZE_MAX;
-	return total;
-}
-
 /* Copy between a flat buffer and the bytes of @iov from @off on. */
 static size_t iov_copy(const struct iovec *iov, unsigned int cnt, size_t off,
 		       uint8_t *buf, size_t len, bool to_iov)

@@ -40,6 +40,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #include <ioasid/ioasid.h>
@@ -122,8 +123,17 @@ static inline void vi_put_le64(uint8_t *p, uint64_t v)
 
 /* ---- scatter/gather over iovec arrays (iov.c) ---- */
 
-/* Total bytes of @iov, saturated at SIZE_MAX. */
-size_t vi_iov_len(const struct iovec *iov, unsigned int cnt);
+/* Total bytes of @iov, saturated at SIZE_MAX. Inline: every request needs it. */
+static inline size_t vi_iov_len(const struct iovec *iov, unsigned int cnt)
+{
+	size_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < cnt; i++)
+		if (__builtin_add_overflow(total, iov[i].iov_len, &total))
+			return SIZE_MAX;
+	return total;
+}
 /* Copy up to @len bytes at byte @off of the segments to @dst; returns
  * how many were copied (fewer when the segments end first). */
 size_t vi_iov_read(const struct iovec *iov, unsigned int cnt, size_t off,
@@ -214,9 +224,27 @@ static inline bool vi_has(const struct ioasid_virtio_iommu *v, uint64_t feature)
 
 /*
  * Endpoints and domains are kept sorted by their virtio id (both structs
- * start with it): the index of the first one whose id is >= @id.
+ * start with it): the index of the first one whose id is >= @id. Inline:
+ * MAP and UNMAP look their domain up with it.
  */
-uint32_t vi_id_index(const void *base, uint32_t n, size_t stride, uint32_t id);
+_Static_assert(offsetof(struct vi_endpoint, id) == 0, "vi_id_index() needs the id first");
+_Static_assert(offsetof(struct vi_domain, id) == 0, "vi_id_index() needs the id first");
+
+static inline uint32_t vi_id_index(const void *base, uint32_t n, size_t stride, uint32_t id)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, at;
+
+		memcpy(&at, (const uint8_t *)base + (size_t)mid * stride, sizeof(at));
+		if (at < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 /*
  * Room for one more entry in @arr, @nr of *@cap entries of @size bytes in

@@ -83,24 +83,23 @@ static const struct vi_request_op *request_op(const struct ioasid_virtio_iommu *
 }
 
 /*
- * The status of a request of type @op (NULL: not even a type byte): a
- * whole request, the head's reserved bytes zero, its feature negotiated,
- * its body's reserved bytes zero, then what its handler says.
+ * The status of a request of type @op (NULL: not even a type byte) whose
+ * first @got bytes (all of them, up to VI_REQ_MAX) are @req: a whole
+ * request, the head's reserved bytes zero, its feature negotiated, its
+ * body's reserved bytes zero, then what its handler says.
  */
 static uint8_t request_run(struct ioasid_virtio_iommu *v, const struct vi_request_op *op,
-			   const struct iovec *rd, unsigned int nr_rd, size_t got)
+			   const uint8_t *req, size_t got, const struct iovec *rd,
+			   unsigned int nr_rd)
 {
-	size_t rd_len = vi_iov_len(rd, nr_rd);
-	uint8_t req[VI_REQ_MAX];
-
-	if (got < IOASID_VIRTIO_IOMMU_HEAD_SIZE || rd_len < (op ? op->size : 0)) {
+	/* every layout fits VI_REQ_MAX: @got falls short only when the request does */
+	if (got < IOASID_VIRTIO_IOMMU_HEAD_SIZE || got < (op ? op->size : 0)) {
 		/* not a whole request: a transport problem, not a bad parameter */
 		return vi_fail(v, S_IOERR,
 			       "%s request has %zu device-readable bytes; its layout needs %zu",
-			       op ? op->name : "empty", rd_len,
+			       op ? op->name : "empty", vi_iov_len(rd, nr_rd),
 			       op ? op->size : (size_t)IOASID_VIRTIO_IOMMU_HEAD_SIZE);
 	}
-	vi_iov_read(rd, nr_rd, 0, req, op->size);
 	if (!all_zero(req + 1, 3))
 		return vi_fail(v, S_INVAL, "%s: reserved bytes of the head are not zero", op->name);
 	if (op->needs && !vi_has(v, op->needs))
@@ -134,7 +133,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, con
 					unsigned int nr_wr, size_t *ret_used)
 {
 	const struct vi_request_op *op = NULL;
-	uint8_t head[IOASID_VIRTIO_IOMMU_HEAD_SIZE];
+	uint8_t req[VI_REQ_MAX];
 	size_t got, wr_len, tail_off;
 	uint8_t status;
 
@@ -143,16 +142,17 @@ IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, con
 			   -EINVAL;
 	*ret_used = 0;
 	pthread_mutex_lock(&v->lock);
-	got = vi_iov_read(rd, nr_rd, 0, head, sizeof(head));
+	/* one copy: the longest layout, or all there is */
+	got = vi_iov_read(rd, nr_rd, 0, req, sizeof(req));
 	if (got) {
-		op = request_op(v, head[0]);
+		op = request_op(v, req[0]);
 		if (!op) {
 			/* the spec's answer: the buffer goes back unwritten */
 			v->st.unknown++;
 			pthread_mutex_unlock(&v->lock);
 			return ioasid_err(v->ctx, -EOPNOTSUPP,
 					  "virtio-iommu: unknown request type %u: returned unwritten",
-					  head[0]);
+					  req[0]);
 		}
 	}
 	tail_off = op && op->props ? v->cfg.probe_size : 0;
@@ -163,7 +163,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, con
 				  "virtio-iommu: %s request with %zu device-writable bytes: its tail goes at byte %zu",
 				  op ? op->name : "empty", wr_len, tail_off);
 	}
-	status = request_run(v, op, rd, nr_rd, got);
+	status = request_run(v, op, req, got, rd, nr_rd);
 	*ret_used = request_reply(v, op, status, wr, nr_wr, tail_off);
 	v->st.requests++;
 	v->st.status[status]++;
