@@ -45,15 +45,11 @@ static int group_add(struct ioasid_virtio_iommu *v, uint32_t endpoint, uint32_t 
 	struct vi_group *g = group_find(v, endpoint, pasid, grpid);
 
 	if (!g) {
-		if (v->nr_groups == v->cap_groups) {
-			uint32_t ncap = v->cap_groups ? 2 * v->cap_groups : 16;
-			struct vi_group *n = ioasid_realloc(v->groups, ncap * sizeof(*n));
+		struct vi_group *n = vi_grow(v->groups, v->nr_groups, &v->cap_groups, sizeof(*n), 16);
 
-			if (!n)
-				return -ENOMEM;
-			v->groups = n;
-			v->cap_groups = ncap;
-		}
+		if (!n)
+			return -ENOMEM;
+		v->groups = n;
 		g = &v->groups[v->nr_groups++];
 	}
 	*g = (struct vi_group){ .endpoint = endpoint, .pasid = pasid, .grpid = grpid,
@@ -83,6 +79,24 @@ void vi_events_reset(struct ioasid_virtio_iommu *v)
 	v->nr_groups = 0;
 	/* held page requests not given to the guest were answered on reading */
 	v->ev_n = v->ev_pos = 0;
+}
+
+/* ---- the fault queue ---- */
+
+static int no_queue(struct ioasid_virtio_iommu *v)
+{
+	return ioasid_err(v->ctx, -EOPNOTSUPP,
+			  "virtio-iommu: no fault queue (the virtio-iommu was made without a set)");
+}
+
+IOASID_EXPORT int ioasid_virtio_iommu_fault_queue(struct ioasid_virtio_iommu *v, uint32_t *ret_queue)
+{
+	if (!v || !ret_queue)
+		return -EINVAL;
+	if (!v->queue)
+		return no_queue(v);
+	*ret_queue = v->queue;
+	return 0;
 }
 
 /* ---- reading the queue ---- */
@@ -238,8 +252,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_event_pop(struct ioasid_virtio_iommu *v, c
 	*ret_used = 0;
 	pthread_mutex_lock(&v->lock);
 	if (!v->queue) {
-		err = ioasid_err(v->ctx, -EOPNOTSUPP,
-				 "virtio-iommu: no fault queue (the virtio-iommu was made without a set)");
+		err = no_queue(v);
 		goto out;
 	}
 	size = vi_has(v, IOASID_VIRTIO_IOMMU_F_FAULT_EXT) ? IOASID_VIRTIO_IOMMU_FAULT_EXT_SIZE :
@@ -294,14 +307,13 @@ IOASID_EXPORT int ioasid_virtio_iommu_event_fd(struct ioasid_virtio_iommu *v, in
 	if (!v || !ret_fd)
 		return -EINVAL;
 	if (!v->queue)
-		return ioasid_err(v->ctx, -EOPNOTSUPP,
-				  "virtio-iommu: no fault queue (the virtio-iommu was made without a set)");
+		return no_queue(v);
 	return ioasid_fault_queue_fd(v->ctx, v->queue, ret_fd);
 }
 
 /* ---- PAGE_RESP (fault extension) ---- */
 
-uint8_t vi_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req)
+uint8_t vi_req_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req)
 {
 	uint32_t endpoint = vi_le32(req + 4), pasid = vi_le32(req + 8), flags = vi_le32(req + 12);
 	uint16_t grpid = vi_le16(req + 16), code = vi_le16(req + 18);
@@ -309,20 +321,18 @@ uint8_t vi_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req)
 	uint64_t cookie;
 	int err;
 
-	if (req[20] | req[21] | req[22] | req[23])
-		return vi_fail(v, IOASID_VIRTIO_IOMMU_S_INVAL, "PAGE_RESP: reserved bytes are not zero");
 	if (flags & ~IOASID_VIRTIO_IOMMU_PAGE_RESP_F_PASID)
-		return vi_fail(v, IOASID_VIRTIO_IOMMU_S_INVAL, "PAGE_RESP: unknown flags 0x%x",
+		return vi_fail(v, S_INVAL, "PAGE_RESP: unknown flags 0x%x",
 			       flags & ~IOASID_VIRTIO_IOMMU_PAGE_RESP_F_PASID);
 	if (code > IOASID_FAULT_FAILURE)
-		return vi_fail(v, IOASID_VIRTIO_IOMMU_S_INVAL, "PAGE_RESP: code %u is not 0..2", code);
+		return vi_fail(v, S_INVAL, "PAGE_RESP: code %u is not 0..2", code);
 	if (!vi_ep_find(v, endpoint))
-		return vi_fail(v, IOASID_VIRTIO_IOMMU_S_NOENT, "PAGE_RESP: no endpoint %u", endpoint);
+		return vi_fail(v, S_NOENT, "PAGE_RESP: no endpoint %u", endpoint);
 	if (!(flags & IOASID_VIRTIO_IOMMU_PAGE_RESP_F_PASID))
 		pasid = IOASID_PASID_NONE;
 	g = group_find(v, endpoint, pasid, grpid);
 	if (!g)
-		return vi_fail(v, IOASID_VIRTIO_IOMMU_S_NOENT,
+		return vi_fail(v, S_NOENT,
 			       "PAGE_RESP: no page request group %u of endpoint %u (PASID %d) waits for an answer",
 			       grpid, endpoint, (int)pasid);
 	cookie = g->cookie;
@@ -330,10 +340,10 @@ uint8_t vi_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req)
 	err = ioasid_fault_respond(v->ctx, v->queue, cookie, code);
 	switch (err) {
 	case 0:
-		return IOASID_VIRTIO_IOMMU_S_OK;
+		return S_OK;
 	case -EINVAL:
 		/* answered meanwhile (timeout, detach): the group is gone */
-		return vi_fail(v, IOASID_VIRTIO_IOMMU_S_NOENT,
+		return vi_fail(v, S_NOENT,
 			       "PAGE_RESP: group %u of endpoint %u was answered already", grpid,
 			       endpoint);
 	default:

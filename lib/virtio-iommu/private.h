@@ -1,21 +1,87 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Internals of the virtio-iommu back-end (virtio-iommu.c, virtio-iommu-probe.c,
- * virtio-iommu-event.c). The back-end uses only the public API of the library
- * (plus its error-message and allocation helpers), so it runs on every
- * backend.
+ * Internals of the virtio-iommu back-end, shared by its files:
+ *
+ *   device.c    the object: creation, teardown, reset, queries
+ *   config.c    config space and feature negotiation
+ *   memory.c    guest memory: the VMM's table, translation, bypass map
+ *   endpoint.c  endpoints: registration from the capability chain, where
+ *               a device sits when it is in no domain
+ *   domain.c    domains as address spaces: ATTACH, DETACH, MAP, UNMAP
+ *   request.c   the request decoder: one table of request types
+ *   probe.c     PROBE, the device side and the guest side
+ *   event.c     fault events and PAGE_RESP
+ *   status.c    status codes and the message of a refused request
+ *   iov.c       scatter/gather over iovec arrays
+ *
+ * The back-end sits above the core: it is a user of the public API (the
+ * headers of include/ioasid/), so it runs on every backend, and it sees
+ * none of the core's structures. From inside the library it takes only:
+ *
+ * - the allocation hook (util/alloc.h), so that the allocation-failure
+ *   tests reach its allocations as they reach the core's;
+ * - four functions of the core's error channel (lib/core/error.c,
+ *   declared below): ioasid_err() and ioasid_err_prefix() set the message
+ *   of the context and of the thread (the public API can only read it),
+ *   ioasid_log() warns through the context's log callback (the public API
+ *   can only set it), and ioasid_opts_check() is the library's one rule
+ *   for size-prefixed option structs, so that its option structs answer
+ *   as every other one does.
+ *
+ * The declarations repeat lib/core/private.h's;
+ * tests/unit/check_virtio_iommu.c includes both headers, so the compiler
+ * refuses any difference between them.
  */
 #ifndef IOASID_VIRTIO_IOMMU_PRIVATE_H
 #define IOASID_VIRTIO_IOMMU_PRIVATE_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 
+#include <ioasid/ioasid.h>
 #include <ioasid/virtio-iommu.h>
 
-#include "core/private.h"
+#include "util/alloc.h"
+
+/* ---- from the core's error channel (see above) ---- */
+
+int ioasid_err(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ioasid_err_prefix(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ioasid_log(struct ioasid_ctx *ctx, enum ioasid_log_level level,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int ioasid_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz,
+		      size_t known_sz, const char *what);
+
+/*
+ * Room for a message of our own before it becomes the context's: the
+ * length of the library's messages, so that a long one is cut where the
+ * library would cut it.
+ */
+#define VI_MSG_MAX 256
+
+#define VI_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define VI_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define VI_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* For %llx and %llu. */
+#define X(v) ((unsigned long long)(v))
+
+/* Status codes, short. */
+#define S_OK     IOASID_VIRTIO_IOMMU_S_OK
+#define S_IOERR  IOASID_VIRTIO_IOMMU_S_IOERR
+#define S_UNSUPP IOASID_VIRTIO_IOMMU_S_UNSUPP
+#define S_DEVERR IOASID_VIRTIO_IOMMU_S_DEVERR
+#define S_INVAL  IOASID_VIRTIO_IOMMU_S_INVAL
+#define S_RANGE  IOASID_VIRTIO_IOMMU_S_RANGE
+#define S_NOENT  IOASID_VIRTIO_IOMMU_S_NOENT
+#define S_FAULT  IOASID_VIRTIO_IOMMU_S_FAULT
+#define S_NOMEM  IOASID_VIRTIO_IOMMU_S_NOMEM
 
 /* ---- little-endian loads and stores: the wire is LE on every host ---- */
 
@@ -55,10 +121,19 @@ static inline void vi_put_le64(uint8_t *p, uint64_t v)
 	vi_put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* ---- scatter/gather over iovec arrays ---- */
+/* ---- scatter/gather over iovec arrays (iov.c) ---- */
 
-/* Total bytes of @iov, saturated at SIZE_MAX. */
-size_t vi_iov_len(const struct iovec *iov, unsigned int cnt);
+/* Total bytes of @iov, saturated at SIZE_MAX. Inline: every request needs it. */
+static inline size_t vi_iov_len(const struct iovec *iov, unsigned int cnt)
+{
+	size_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < cnt; i++)
+		if (__builtin_add_overflow(total, iov[i].iov_len, &total))
+			return SIZE_MAX;
+	return total;
+}
 /* Copy up to @len bytes at byte @off of the segments to @dst; returns
  * how many were copied (fewer when the segments end first). */
 size_t vi_iov_read(const struct iovec *iov, unsigned int cnt, size_t off,
@@ -142,14 +217,44 @@ struct ioasid_virtio_iommu {
 	struct ioasid_virtio_iommu_stats st;
 };
 
-struct vi_endpoint *vi_ep_find(struct ioasid_virtio_iommu *v, uint32_t id);
-struct vi_endpoint *vi_ep_by_dev(struct ioasid_virtio_iommu *v, uint32_t dev);
-/* Config bypass in force for unattached endpoints. */
-bool vi_bypass_active(const struct ioasid_virtio_iommu *v);
 static inline bool vi_has(const struct ioasid_virtio_iommu *v, uint64_t feature)
 {
 	return v->negotiated && (v->acked & feature);
 }
+
+/*
+ * Endpoints and domains are kept sorted by their virtio id (both structs
+ * start with it): the index of the first one whose id is >= @id. Inline:
+ * MAP and UNMAP look their domain up with it.
+ */
+_Static_assert(offsetof(struct vi_endpoint, id) == 0, "vi_id_index() needs the id first");
+_Static_assert(offsetof(struct vi_domain, id) == 0, "vi_id_index() needs the id first");
+
+static inline uint32_t vi_id_index(const void *base, uint32_t n, size_t stride, uint32_t id)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, at;
+
+		memcpy(&at, (const uint8_t *)base + (size_t)mid * stride, sizeof(at));
+		if (at < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Room for one more entry in @arr, @nr of *@cap entries of @size bytes in
+ * use: @arr itself while there is room, else the array doubled (@first
+ * entries at first) and *@cap raised; NULL when out of memory, with @arr
+ * and *@cap as they were.
+ */
+void *vi_grow(void *arr, uint32_t nr, uint32_t *cap, size_t size, uint32_t first);
+
+/* ---- status codes (status.c) ---- */
 
 /*
  * Record why a request gets status @status (the context's message, for the
@@ -157,13 +262,75 @@ static inline bool vi_has(const struct ioasid_virtio_iommu *v, uint64_t feature)
  */
 uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* As vi_fail() after a failed library call, whose message follows @what. */
+uint8_t vi_fail_lib(struct ioasid_virtio_iommu *v, uint8_t status, const char *what);
 
-/* PROBE (virtio-iommu-probe.c): fill v->probe_buf for @ep; a status code. */
-uint8_t vi_probe_fill(struct ioasid_virtio_iommu *v, const struct vi_endpoint *ep);
+/* ---- config space and features (config.c) ---- */
 
-/* Events (virtio-iommu-event.c). */
-uint8_t vi_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req);
+/* Page sizes and input range every endpoint (and @extra, if any) can do. */
+void vi_config_compute(const struct ioasid_virtio_iommu *v, const struct vi_endpoint *extra,
+		       uint64_t *ret_mask, uint64_t *ret_start, uint64_t *ret_end);
+/* Recompute the config after the endpoints changed. */
+void vi_config_update(struct ioasid_virtio_iommu *v);
+uint64_t vi_offered_features(const struct ioasid_virtio_iommu *v);
+/* Config bypass in force for unattached endpoints. */
+bool vi_bypass_active(const struct ioasid_virtio_iommu *v);
+
+/* ---- guest memory (memory.c) ---- */
+
+/* Copy, sort and check a memory table; *@ret is NULL for an empty one. */
+int vi_mem_import(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_mem *mem, uint32_t nr,
+		  struct ioasid_virtio_iommu_mem **ret);
+/* Host address of guest-physical [gpa, gpa + size) of kind @flags. */
+int vi_translate(struct ioasid_virtio_iommu *v, uint64_t gpa, uint64_t size, uint32_t flags,
+		 void **ret);
+/* Map a RAM region of the table at IOVA = GPA in the bypass IOAS. */
+int vi_bypass_map_region(struct ioasid_virtio_iommu *v, const struct ioasid_virtio_iommu_mem *r);
+
+/* ---- endpoints (endpoint.c) ---- */
+
+struct vi_endpoint *vi_ep_find(struct ioasid_virtio_iommu *v, uint32_t id);
+struct vi_endpoint *vi_ep_by_dev(struct ioasid_virtio_iommu *v, uint32_t dev);
+/* Attach the endpoint's device to IOAS @target; 0 detaches it. */
+int vi_ep_move(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep, uint32_t target);
+/* Put an endpoint that is in no domain where the config says. */
+int vi_ep_park(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep);
+/* vi_ep_park() every endpoint in no domain; the first error. */
+int vi_park_unattached(struct ioasid_virtio_iommu *v);
+void vi_ep_release(struct vi_endpoint *ep);
+
+/* ---- domains (domain.c) ---- */
+
+struct vi_domain *vi_dom_find(struct ioasid_virtio_iommu *v, uint32_t id);
+/* Destroy a domain's IOAS (never the shared bypass IOAS) and forget it. */
+int vi_dom_remove(struct ioasid_virtio_iommu *v, uint32_t id);
+/* An endpoint left domain @id: the domain goes with its last endpoint. */
+void vi_dom_put(struct ioasid_virtio_iommu *v, uint32_t id);
+/* A new IOAS, in the virtio-iommu's set when it has one. */
+int vi_new_ioas(struct ioasid_virtio_iommu *v, uint32_t *ret);
+
+/*
+ * ---- request handlers ----
+ *
+ * Each gets the device-readable bytes of a request of its type, as many
+ * as request.c's table says, with what the table knows checked (the
+ * head's reserved bytes, the feature the type needs, the reserved bytes of
+ * its body), and returns a status code (with vi_fail()'s message when it
+ * is not OK).
+ */
+uint8_t vi_req_attach(struct ioasid_virtio_iommu *v, const uint8_t *req);  /* domain.c */
+uint8_t vi_req_detach(struct ioasid_virtio_iommu *v, const uint8_t *req);  /* domain.c */
+uint8_t vi_req_map(struct ioasid_virtio_iommu *v, const uint8_t *req);     /* domain.c */
+uint8_t vi_req_unmap(struct ioasid_virtio_iommu *v, const uint8_t *req);   /* domain.c */
+/* Also fills v->probe_buf with the endpoint's properties. */
+uint8_t vi_req_probe(struct ioasid_virtio_iommu *v, const uint8_t *req);   /* probe.c */
+uint8_t vi_req_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req); /* event.c */
+
+/* ---- events (event.c) ---- */
+
+/* Answer every group the guest holds INVALID and drop the held records. */
 void vi_events_reset(struct ioasid_virtio_iommu *v);
+/* The endpoint moved: its groups were answered by the library. */
 void vi_events_forget_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint);
 
 #endif
