@@ -110,8 +110,9 @@ const char *cli_pgsizes_str(uint64_t bitmap, char *buf, size_t len);
 const char *cli_size_str(uint64_t size, char *buf, size_t len);
 
 /*
- * Capability chain helpers shared by `info` and the scenario's `dev_info`
- * (cmd-info.c): a summary object of the generic capabilities.
+ * The summary of a capability chain for the scenario's `dev_info`
+ * (cmd-info.c): the library's brief form of the chain (ioasid_json_caps()
+ * with IOASID_JSON_BRIEF) as an object; NULL when the chain is malformed.
  */
 json_t *caps_summary_json(const void *buf, size_t len);
 
