@@ -106,8 +106,6 @@ void json_print_line(FILE *f, json_t *doc);
 
 /* Page sizes of a bitmap as "4K 2M 1G" (@buf of at least 256 bytes). */
 const char *cli_pgsizes_str(uint64_t bitmap, char *buf, size_t len);
-/* One size as "4K", "2M", "0x1800" when it is no power-of-1024 multiple. */
-const char *cli_size_str(uint64_t size, char *buf, size_t len);
 
 /*
  * The summary of a capability chain for the scenario's `dev_info`

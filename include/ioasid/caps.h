@@ -882,6 +882,20 @@ IOASID_EXPORT const char *ioasid_cap_id_name(uint16_t id);
 IOASID_EXPORT const char *ioasid_cap_source_name(uint32_t source);
 /* "reserved", "msi", "sw_msi", "direct", "direct_relaxable". */
 IOASID_EXPORT const char *ioasid_resv_type_name(uint32_t type);
+
+/**
+ * ioasid_size_name() - a size as the library's text and brief JSON write it
+ * @size: bytes
+ * @buf: where to write the name
+ * @len: size of @buf (32 bytes always suffice)
+ *
+ * "4K", "2M", "1G", ... (the largest unit that divides @size exactly),
+ * "0x800" for a size that is no multiple of 1 KiB, "0" for 0.
+ *
+ * Return: @buf.
+ */
+IOASID_EXPORT const char *ioasid_size_name(uint64_t size, char *buf, size_t len);
+
 /*
  * Name of bit @bit (0..63) of: the features of IOASID_CAP_FEATURES, the
  * decoded `bits` of IOASID_CAP_VTD / SMMUV3 / AMD, the virtio feature bits

@@ -269,7 +269,7 @@ static json_t *brief_sizes(uint64_t v)
 
 	for (unsigned int b = 0; arr && b < 64; b++)
 		if (((v >> b) & 1) &&
-		    json_array_append_new(arr, json_string(cf_size_str(UINT64_C(1) << b, one,
+		    json_array_append_new(arr, json_string(ioasid_size_name(UINT64_C(1) << b, one,
 									  sizeof(one))))) {
 			json_decref(arr);
 			return NULL;

@@ -54,7 +54,7 @@ static void size_words(struct text *t, uint64_t v)
 
 	for (unsigned int b = 0; b < 64; b++)
 		if ((v >> b) & 1)
-			word(t, cf_size_str(UINT64_C(1) << b, one, sizeof(one)));
+			word(t, ioasid_size_name(UINT64_C(1) << b, one, sizeof(one)));
 	if (!t->n)
 		add(t, "none");
 }

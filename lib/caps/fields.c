@@ -178,7 +178,7 @@ uint64_t cap_named_bits(uint16_t id)
 	return m;
 }
 
-const char *cf_size_str(uint64_t size, char *buf, size_t len)
+const char *ioasid_size_name(uint64_t size, char *buf, size_t len)
 {
 	static const char units[] = "KMGTPE";
 	unsigned int u = 0;

@@ -171,7 +171,7 @@ extern const unsigned int cap_resv_type_nnames;
 /* ------------------------------------------------------------------------ */
 /* Reading and writing values (fields.c)                                    */
 
-/* The member of @size bytes at @off of @cap (any alignment). */
+/* The member of @size bytes (1, 2, 4 or 8; others read as 0) at @off of @cap (any alignment). */
 uint64_t cf_get(const void *cap, unsigned int off, unsigned int size);
 void cf_put(void *cap, unsigned int off, unsigned int size, uint64_t v);
 
@@ -198,17 +198,12 @@ const char *cf_name(const struct cap_field *f, unsigned int i);
 /* The field of @d whose key is @key, or NULL. */
 const struct cap_field *cf_find(const struct cap_desc *d, const char *key);
 
-/* The field that names bits of @d for ioasid_cap_bit_name(); NULL: none. */
+/* The name ioasid_cap_bit_name() gives bit @bit of @d; NULL: none. */
 const char *cap_desc_bit_name(const struct cap_desc *d, unsigned int bit);
 
 /* Every bit ioasid_cap_bit_name() names for @id. */
 uint64_t cap_named_bits(uint16_t id);
 
-/*
- * "4K", "2M", "0x800" (not a multiple of 1 KiB) into @buf. The sizes in
- * page-size lists of text rows and brief JSON.
- */
-const char *cf_size_str(uint64_t size, char *buf, size_t len);
 
 /* ------------------------------------------------------------------------ */
 /* Macros for the tables                                                    */

@@ -526,6 +526,20 @@ START_TEST(test_reserved_encodings)
 }
 END_TEST
 
+START_TEST(test_size_name)
+{
+	char b[32];
+
+	ck_assert_str_eq(ioasid_size_name(0x1000, b, sizeof(b)), "4K");
+	ck_assert_str_eq(ioasid_size_name(UINT64_C(1) << 30, b, sizeof(b)), "1G");
+	ck_assert_str_eq(ioasid_size_name(0x1800, b, sizeof(b)), "6K");
+	ck_assert_str_eq(ioasid_size_name(0x800, b, sizeof(b)), "2K");
+	ck_assert_str_eq(ioasid_size_name(0x801, b, sizeof(b)), "0x801");
+	ck_assert_str_eq(ioasid_size_name(UINT64_C(1) << 63, b, sizeof(b)), "8E");
+	ck_assert_str_eq(ioasid_size_name(0, b, sizeof(b)), "0");
+}
+END_TEST
+
 /* Called by the shared runner (tests/unit). */
 Suite *vendor_suite(void);
 
@@ -546,6 +560,7 @@ Suite *vendor_suite(void)
 	tcase_add_test(tc, test_every_field_in_json);
 	tcase_add_test(tc, test_every_field_in_rows);
 	tcase_add_test(tc, test_rows_refuse);
+	tcase_add_test(tc, test_size_name);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("models");
