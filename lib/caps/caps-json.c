@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A capability chain as JSON. The chain is validated first, so the dumpers
- * below may copy each capability's known struct without further checks;
- * they still copy (memcpy) rather than cast, since the buffer's own
- * alignment is the caller's.
+ * A capability chain as JSON, read off the field tables (fields.h), at two
+ * levels (as libnl's dump levels): details, every field of every
+ * capability; brief, one object of the essentials. The chain is validated
+ * first, so the dumpers below may read each capability's known fields
+ * without further checks; they still copy (memcpy) rather than cast, since
+ * the buffer's own alignment is the caller's.
  *
  * jansson can fail to allocate at any step; instead of checking each
  * call, every setter records the failure in a flag and the result is
