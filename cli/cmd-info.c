@@ -9,11 +9,11 @@
  * one, the chain from ioasid_json_caps()).
  *
  * The chain is walked with the public parser (caps.h), which checks it as
- * untrusted input; a capability this ioasidctl does not know is listed by
- * id and size, never guessed at.
+ * untrusted input; the rows of each capability are the library's
+ * (ioasid_caps_rows()), laid out here. A capability the library does not
+ * know is listed by id and size, never guessed at.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,27 +57,6 @@ static void row_words(struct table *t, const char *field, const char *words,
 	}
 }
 
-/* Names of the set bits of @bits for capability @id ("nesting pri ..."). */
-static void bit_names(uint16_t id, uint64_t bits, char *buf, size_t len)
-{
-	size_t off = 0;
-	unsigned int b;
-	const char *n;
-
-	buf[0] = '\0';
-	for (b = 0; b < 64; b++) {
-		if (!(bits & (UINT64_C(1) << b)))
-			continue;
-		n = ioasid_cap_bit_name(id, b);
-		if (n)
-			off += snprintf(buf + off, off < len ? len - off : 0, "%s%s",
-					off ? " " : "", n);
-		else
-			off += snprintf(buf + off, off < len ? len - off : 0, "%sbit%u",
-					off ? " " : "", b);
-	}
-}
-
 static const char *source_name(uint32_t src, char *buf, size_t len)
 {
 	const char *n = ioasid_cap_source_name(src);
@@ -88,34 +67,8 @@ static const char *source_name(uint32_t src, char *buf, size_t len)
 	return buf;
 }
 
-/*
- * The entries of a counted capability (IOVA_RANGES, RESV_REGIONS) in a new
- * array (*ret, NULL when there are none). Return: 0 or the parser's errno.
- */
-static int get_array(const void *buf, size_t len, uint16_t id, size_t elem,
-		     void **ret, uint32_t *count)
-{
-	void *out;
-	int rc;
-
-	*ret = NULL;
-	*count = 0;
-	rc = ioasid_caps_get_array(buf, len, 0, id, NULL, 0, count);
-	if (rc || !*count)
-		return rc;
-	out = xcalloc(*count, elem);
-	rc = ioasid_caps_get_array(buf, len, 0, id, out, *count, count);
-	if (rc) {
-		free(out);
-		*count = 0;
-		return rc;
-	}
-	*ret = out;
-	return 0;
-}
-
 /* ------------------------------------------------------------------------ */
-/* Vendor capabilities                                                      */
+/* Tables of the library's rows                                             */
 
 static struct table *kv_table(const char *title_a, const char *title_b)
 {
@@ -128,404 +81,135 @@ static struct table *kv_table(const char *title_a, const char *title_b)
 	return t;
 }
 
-static void kv(struct table *t, const char *k, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/*
+ * Where the rows of a capability go: the chain's main table (generic
+ * capabilities, with their source), or a vendor capability's register and
+ * decoded tables. One walk fills one kind: @main is NULL for the second.
+ */
+struct info_rows {
+	struct table *main;
+	const char *source;
+	struct table *raw, *dec;
+};
 
-static void kv(struct table *t, const char *k, const char *fmt, ...)
+static int add_row(const struct ioasid_cap_row *row, void *data)
 {
-	va_list ap;
-	char *s;
+	struct info_rows *ir = data;
+	bool more = row->flags & IOASID_CAP_ROW_MORE;
+	const char *label = more ? "" : row->label, *extra = "";
+	struct table **tp, *t;
 
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	table_cell(t, k);
-	table_cell(t, s ? s : "?");
-	table_end_row(t);
-	free(s);
+	if (row->section == IOASID_CAP_SECT_MAIN) {
+		if (!ir->main)
+			return 0;
+		t = ir->main;
+		extra = more ? "" : ir->source;
+	} else {
+		if (ir->main)
+			return 0;
+		tp = row->section == IOASID_CAP_SECT_RAW ? &ir->raw : &ir->dec;
+		if (!*tp)
+			*tp = kv_table(row->heading, "VALUE");
+		t = *tp;
+	}
+	if (row->flags & IOASID_CAP_ROW_WORDS) {
+		row_words(t, label, row->value, extra);
+	} else {
+		table_cell(t, label);
+		table_cell(t, row->value);
+		table_cell(t, extra);
+	}
+	return 0;
 }
 
 static void print_tables(struct table *regs, struct table *dec)
 {
-	table_print(regs, stdout);
-	fputc('\n', stdout);
-	table_print(dec, stdout);
+	if (regs)
+		table_print(regs, stdout);
+	if (regs && dec)
+		fputc('\n', stdout);
+	if (dec)
+		table_print(dec, stdout);
 	table_free(regs);
 	table_free(dec);
 }
 
-static void print_vtd(const struct ioasid_cap_vtd *c)
-{
-	struct table *r = kv_table("REGISTER", "VALUE"), *d = kv_table("DECODED", "VALUE");
-	char words[1024];
-
-	kv(r, "cap_reg", "0x%016" PRIx64, c->cap_reg);
-	kv(r, "ecap_reg", "0x%016" PRIx64, c->ecap_reg);
-	kv(r, "flags", "0x%x%s", c->flags,
-	   c->flags & IOASID_VTD_ERRATA_772415_SPR17 ? " (erratum 772415 SPR17)" : "");
-	kv(d, "domains", "%u", c->domains);
-	kv(d, "sagaw", "0x%x (%s%s%s)", c->sagaw, c->sagaw & 2 ? "39-bit " : "",
-	   c->sagaw & 4 ? "48-bit " : "", c->sagaw & 8 ? "57-bit" : "");
-	kv(d, "levels", "0x%x", c->levels);
-	kv(d, "mgaw", "%u bits", c->mgaw);
-	kv(d, "sllps", "0x%x (%s%s)", c->sllps, c->sllps & 1 ? "2M " : "", c->sllps & 2 ? "1G" : "");
-	kv(d, "pss", "%u", c->pss);
-	kv(d, "pasid_bits", "%u", c->pasid_bits);
-	kv(d, "mamv", "%u", c->mamv);
-	kv(d, "mhmv", "%u", c->mhmv);
-	bit_names(IOASID_CAP_VTD, c->bits, words, sizeof(words));
-	row_words(d, "bits", words, "");
-	print_tables(r, d);
-}
-
-static void print_smmuv3(const struct ioasid_cap_smmuv3 *c)
-{
-	struct table *r = kv_table("REGISTER", "VALUE"), *d = kv_table("DECODED", "VALUE");
-	char words[1024], name[16];
-	unsigned int i;
-
-	for (i = 0; i < 6; i++) {
-		snprintf(name, sizeof(name), "idr%u", i);
-		kv(r, name, "0x%08x", c->idr[i]);
-	}
-	kv(r, "iidr", "0x%08x", c->iidr);
-	kv(r, "aidr", "0x%08x", c->aidr);
-	kv(r, "flags", "0x%x", c->flags);
-	kv(d, "st_level", "%u", c->st_level);
-	kv(d, "stall_model", "%u", c->stall_model);
-	kv(d, "ttf", "%u", c->ttf);
-	kv(d, "ttendian", "%u", c->ttendian);
-	kv(d, "httu", "%u", c->httu);
-	kv(d, "sidsize", "%u bits", c->sidsize);
-	kv(d, "ssidsize", "%u bits", c->ssidsize);
-	kv(d, "oas", "%u bits", c->oas_bits);
-	kv(d, "va", "%u bits", c->va_bits);
-	kv(d, "bbml", "%u", c->bbml);
-	bit_names(IOASID_CAP_SMMUV3, c->bits, words, sizeof(words));
-	row_words(d, "bits", words, "");
-	print_tables(r, d);
-}
-
-static void print_amd(const struct ioasid_cap_amd *c)
-{
-	struct table *r = kv_table("REGISTER", "VALUE"), *d = kv_table("DECODED", "VALUE");
-	char words[1024];
-
-	kv(r, "efr", "0x%016" PRIx64, c->efr);
-	kv(r, "efr2", "0x%016" PRIx64, c->efr2);
-	kv(d, "hats", "%u", c->hats);
-	kv(d, "gats", "%u", c->gats);
-	kv(d, "glx", "%u", c->glx);
-	kv(d, "pasmax", "%u", c->pasmax);
-	kv(d, "host_levels", "%u", c->host_levels);
-	kv(d, "guest_levels", "%u", c->guest_levels);
-	kv(d, "pasid_bits", "%u", c->pasid_bits);
-	kv(d, "snp_avic", "%u", c->snp_avic);
-	kv(d, "num_int_remap", "%u", c->num_int_remap);
-	bit_names(IOASID_CAP_AMD, c->bits, words, sizeof(words));
-	row_words(d, "bits", words, "");
-	print_tables(r, d);
-}
-
-static void print_virtio(const struct ioasid_cap_virtio_iommu *c)
-{
-	struct table *r = kv_table("CONFIG", "VALUE"), *d = kv_table("DECODED", "VALUE");
-	char words[1024];
-
-	kv(r, "features", "0x%" PRIx64, c->features);
-	kv(r, "page_size_mask", "0x%" PRIx64, c->page_size_mask);
-	kv(r, "input_range", "0x%" PRIx64 "-0x%" PRIx64, c->input_start, c->input_end);
-	kv(r, "domain_range", "%u-%u", c->domain_start, c->domain_end);
-	kv(r, "probe_size", "%u", c->probe_size);
-	kv(r, "bypass", "%u", c->bypass);
-	bit_names(IOASID_CAP_VIRTIO_IOMMU, c->features, words, sizeof(words));
-	row_words(d, "features", words, "");
-	row_words(d, "page sizes", cli_pgsizes_str(c->page_size_mask, words, sizeof(words)), "");
-	print_tables(r, d);
-}
-
 /* ------------------------------------------------------------------------ */
-/* The generic table                                                        */
+/* The chain                                                                */
 
 static int print_chain(const void *buf, size_t len)
 {
 	struct ioasid_cap_header h;
-	struct table *t = table_new();
-	char words[1024], src[32];
-	uint32_t off, count, i;
+	struct info_rows ir = { .main = table_new() };
+	char src[32];
+	uint32_t off;
 	int rc;
 
-	table_column(t, "CAPABILITY", TABLE_LEFT);
-	table_column(t, "VALUE", TABLE_LEFT);
-	table_column(t, "SOURCE", TABLE_LEFT);
+	table_column(ir.main, "CAPABILITY", TABLE_LEFT);
+	table_column(ir.main, "VALUE", TABLE_LEFT);
+	table_column(ir.main, "SOURCE", TABLE_LEFT);
 
-	/* generic caps first, in a fixed order, whatever the chain's order */
+	/* the generic caps first, in one table */
 	for (rc = ioasid_caps_first(buf, len, 0, &off, &h); !rc;
 	     rc = ioasid_caps_next(buf, len, 0, off, &off, &h)) {
-		const char *s = source_name(h.source, src, sizeof(src));
-
-		switch (h.id) {
-		case IOASID_CAP_PAGE_SIZES: {
-			struct ioasid_cap_page_sizes c;
-
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
-				goto bad;
-			row_words(t, "page sizes", cli_pgsizes_str(c.bitmap, words, sizeof(words)), s);
+		if (!ioasid_cap_id_name(h.id))
+			continue;
+		ir.source = source_name(h.source, src, sizeof(src));
+		rc = ioasid_caps_rows(buf, len, off, add_row, &ir);
+		if (rc)
 			break;
-		}
-		case IOASID_CAP_ADDR_WIDTH: {
-			struct ioasid_cap_addr_width c;
-
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
-				goto bad;
-			table_cell(t, "input width");
-			table_cellf(t, "%u bits", c.input_bits);
-			table_cell(t, s);
-			table_cell(t, "output width");
-			table_cellf(t, "%u bits", c.output_bits);
-			table_cell(t, s);
-			break;
-		}
-		case IOASID_CAP_PASID: {
-			struct ioasid_cap_pasid c;
-
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
-				goto bad;
-			table_cell(t, "PASID width");
-			if (c.width)
-				table_cellf(t, "%u bits (%u PASIDs)", c.width, c.max_pasids);
-			else
-				table_cell(t, "0 (no PASID support)");
-			table_cell(t, s);
-			break;
-		}
-		case IOASID_CAP_IOVA_RANGES: {
-			struct ioasid_cap_iova_range *rg;
-
-			if (get_array(buf, len, h.id, sizeof(*rg), (void **)&rg, &count))
-				goto bad;
-			if (!count) {
-				table_cell(t, "IOVA ranges");
-				table_cell(t, "none");
-				table_cell(t, s);
-			}
-			for (i = 0; rg && i < count; i++) {
-				table_cell(t, i ? "" : "IOVA ranges");
-				table_cellf(t, "0x%" PRIx64 "-0x%" PRIx64, rg[i].start, rg[i].last);
-				table_cell(t, i ? "" : s);
-			}
-			free(rg);
-			break;
-		}
-		case IOASID_CAP_RESV_REGIONS: {
-			struct ioasid_cap_resv_region *rr;
-			const char *tn;
-
-			if (get_array(buf, len, h.id, sizeof(*rr), (void **)&rr, &count))
-				goto bad;
-			if (!count) {
-				table_cell(t, "reserved");
-				table_cell(t, "none");
-				table_cell(t, s);
-			}
-			for (i = 0; rr && i < count; i++) {
-				tn = ioasid_resv_type_name(rr[i].type);
-				table_cell(t, i ? "" : "reserved");
-				if (tn)
-					table_cellf(t, "0x%" PRIx64 "-0x%" PRIx64 " %s", rr[i].start,
-						    rr[i].last, tn);
-				else
-					table_cellf(t, "0x%" PRIx64 "-0x%" PRIx64 " type %u (reserved)",
-						    rr[i].start, rr[i].last, rr[i].type);
-				table_cell(t, i ? "" : s);
-			}
-			free(rr);
-			break;
-		}
-		case IOASID_CAP_FEATURES: {
-			struct ioasid_cap_features c;
-
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
-				goto bad;
-			bit_names(IOASID_CAP_FEATURES, c.features, words, sizeof(words));
-			row_words(t, "features", words, s);
-			bit_names(IOASID_CAP_FEATURES, c.known & ~c.features, words, sizeof(words));
-			row_words(t, "absent", words, s);
-			bit_names(IOASID_CAP_FEATURES, IOASID_FEAT_ALL & ~c.known, words,
-				  sizeof(words));
-			if (*words)
-				row_words(t, "not known", words, s);
-			break;
-		}
-		default:
-			break;
-		}
 	}
-	if (rc != -ENOENT)
+	if (rc != -ENOENT) {
+		table_free(ir.main);
 		goto bad;
-	table_print(t, stdout);
-	table_free(t);
+	}
+	table_print(ir.main, stdout);
+	table_free(ir.main);
+	ir.main = NULL;
 
 	/* then every vendor cap, and whatever this ioasidctl does not know */
 	for (rc = ioasid_caps_first(buf, len, 0, &off, &h); !rc;
 	     rc = ioasid_caps_next(buf, len, 0, off, &off, &h)) {
-		const char *name = ioasid_cap_id_name(h.id);
-		union {
-			struct ioasid_cap_vtd vtd;
-			struct ioasid_cap_smmuv3 smmuv3;
-			struct ioasid_cap_amd amd;
-			struct ioasid_cap_virtio_iommu virtio;
-		} c;
-
-		switch (h.id) {
-		case IOASID_CAP_PAGE_SIZES:
-		case IOASID_CAP_ADDR_WIDTH:
-		case IOASID_CAP_PASID:
-		case IOASID_CAP_IOVA_RANGES:
-		case IOASID_CAP_RESV_REGIONS:
-		case IOASID_CAP_FEATURES:
-			continue;
-		case IOASID_CAP_VTD:
-		case IOASID_CAP_SMMUV3:
-		case IOASID_CAP_AMD:
-		case IOASID_CAP_VIRTIO_IOMMU:
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
-				goto bad_nofree;
-			printf("\n%s (version %u, %s)\n", name, h.version,
-			       source_name(h.source, src, sizeof(src)));
-			if (h.id == IOASID_CAP_VTD)
-				print_vtd(&c.vtd);
-			else if (h.id == IOASID_CAP_SMMUV3)
-				print_smmuv3(&c.smmuv3);
-			else if (h.id == IOASID_CAP_AMD)
-				print_amd(&c.amd);
-			else
-				print_virtio(&c.virtio);
-			break;
-		default:
+		if (!ioasid_cap_id_name(h.id)) {
 			printf("\ncapability 0x%x (version %u, %u bytes, %s): not known to this ioasidctl\n",
 			       h.id, h.version, h.size, source_name(h.source, src, sizeof(src)));
+			continue;
+		}
+		ir.raw = ir.dec = NULL;
+		rc = ioasid_caps_rows(buf, len, off, add_row, &ir);
+		if (rc) {
+			table_free(ir.raw);
+			table_free(ir.dec);
 			break;
 		}
+		if (ir.raw || ir.dec)
+			printf("\n%s (version %u, %s)\n", ioasid_cap_id_name(h.id), h.version,
+			       source_name(h.source, src, sizeof(src)));
+		print_tables(ir.raw, ir.dec);
 	}
 	if (rc != -ENOENT)
-		goto bad_nofree;
+		goto bad;
 	return 0;
 bad:
-	table_free(t);
-bad_nofree:
 	cli_err("info: malformed capability chain: %s", ioasid_last_errmsg());
 	return CLI_EXIT_FAIL;
 }
 
 /* ------------------------------------------------------------------------ */
-/* The summary for the scenario's dev_info                                  */
+/* The summary for the scenario's dev_info: the library's brief JSON        */
 
 json_t *caps_summary_json(const void *buf, size_t len)
 {
-	struct ioasid_cap_header h;
-	json_t *o = json_object(), *list;
-	uint32_t off, count, i;
-	unsigned int b;
-	char one[32];
-	int rc;
+	json_t *doc, *sum;
+	char *s = NULL;
 
-	for (rc = ioasid_caps_first(buf, len, 0, &off, &h); !rc;
-	     rc = ioasid_caps_next(buf, len, 0, off, &off, &h)) {
-		switch (h.id) {
-		case IOASID_CAP_PAGE_SIZES: {
-			struct ioasid_cap_page_sizes c;
-
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
-				goto bad;
-			list = json_array();
-			for (b = 0; b < 64; b++)
-				if (c.bitmap & (UINT64_C(1) << b))
-					json_array_append_new(list, json_string(
-						cli_size_str(UINT64_C(1) << b, one, sizeof(one))));
-			json_object_set_new(o, "page_sizes", list);
-			break;
-		}
-		case IOASID_CAP_ADDR_WIDTH: {
-			struct ioasid_cap_addr_width c;
-
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
-				goto bad;
-			json_object_set_new(o, "input_bits", json_integer(c.input_bits));
-			json_object_set_new(o, "output_bits", json_integer(c.output_bits));
-			break;
-		}
-		case IOASID_CAP_PASID: {
-			struct ioasid_cap_pasid c;
-
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
-				goto bad;
-			json_object_set_new(o, "pasid_width", json_integer(c.width));
-			break;
-		}
-		case IOASID_CAP_IOVA_RANGES: {
-			struct ioasid_cap_iova_range *rg;
-
-			if (get_array(buf, len, h.id, sizeof(*rg), (void **)&rg, &count))
-				goto bad;
-			list = json_array();
-			for (i = 0; rg && i < count; i++)
-				json_array_append_new(list, json_pack("{s:o, s:o}",
-					"start", json_hex(rg[i].start), "last", json_hex(rg[i].last)));
-			json_object_set_new(o, "iova_ranges", list);
-			free(rg);
-			break;
-		}
-		case IOASID_CAP_RESV_REGIONS: {
-			struct ioasid_cap_resv_region *rr;
-			const char *tn;
-
-			if (get_array(buf, len, h.id, sizeof(*rr), (void **)&rr, &count))
-				goto bad;
-			list = json_array();
-			for (i = 0; rr && i < count; i++) {
-				tn = ioasid_resv_type_name(rr[i].type);
-				json_array_append_new(list, json_pack("{s:o, s:o, s:s}",
-					"start", json_hex(rr[i].start), "last", json_hex(rr[i].last),
-					"type", tn ? tn : "reserved"));
-			}
-			json_object_set_new(o, "reserved", list);
-			free(rr);
-			break;
-		}
-		case IOASID_CAP_FEATURES: {
-			struct ioasid_cap_features c;
-			const char *n;
-
-			if (ioasid_caps_get(buf, len, 0, h.id, &c, sizeof(c), NULL))
-				goto bad;
-			list = json_array();
-			for (b = 0; b < 64; b++) {
-				if (!(c.features & (UINT64_C(1) << b)))
-					continue;
-				n = ioasid_cap_bit_name(IOASID_CAP_FEATURES, b);
-				if (n) {
-					json_array_append_new(list, json_string(n));
-				} else {
-					snprintf(one, sizeof(one), "bit%u", b);
-					json_array_append_new(list, json_string(one));
-				}
-			}
-			json_object_set_new(o, "features", list);
-			break;
-		}
-		default:
-			if (ioasid_cap_id_name(h.id) && h.id >= 0x100)
-				json_object_set_new(o, "vendor", json_string(ioasid_cap_id_name(h.id)));
-			break;
-		}
-	}
-	if (rc == -ENOENT)
-		return o;
-bad:
-	json_decref(o);
-	return NULL;
+	if (ioasid_json_caps(buf, len, IOASID_JSON_BRIEF | IOASID_JSON_COMPACT, &s))
+		return NULL;
+	doc = json_loads(s, 0, NULL);
+	ioasid_json_free(s);
+	sum = json_incref(json_object_get(doc, "caps"));
+	json_decref(doc);
+	return sum;
 }
 
 /* ------------------------------------------------------------------------ */

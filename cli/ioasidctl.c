@@ -143,27 +143,6 @@ void json_print_line(FILE *f, json_t *doc)
 	free(s);
 }
 
-const char *cli_size_str(uint64_t size, char *buf, size_t len)
-{
-	static const char units[] = "KMGTPE";
-	unsigned int u = 0;
-	uint64_t v = size;
-
-	if (!size) {
-		snprintf(buf, len, "0");
-		return buf;
-	}
-	while (v >= 1024 && !(v & 1023) && u < sizeof(units) - 1) {
-		v >>= 10;
-		u++;
-	}
-	if (!u)
-		snprintf(buf, len, "0x%" PRIx64, size);
-	else
-		snprintf(buf, len, "%" PRIu64 "%c", v, units[u - 1]);
-	return buf;
-}
-
 const char *cli_pgsizes_str(uint64_t bitmap, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -174,7 +153,7 @@ const char *cli_pgsizes_str(uint64_t bitmap, char *buf, size_t len)
 	for (bit = 0; bit < 64; bit++) {
 		if (!(bitmap & (UINT64_C(1) << bit)))
 			continue;
-		cli_size_str(UINT64_C(1) << bit, one, sizeof(one));
+		ioasid_size_name(UINT64_C(1) << bit, one, sizeof(one));
 		off += snprintf(buf + off, off < len ? len - off : 0, "%s%s",
 				off ? " " : "", one);
 	}

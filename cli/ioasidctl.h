@@ -106,12 +106,11 @@ void json_print_line(FILE *f, json_t *doc);
 
 /* Page sizes of a bitmap as "4K 2M 1G" (@buf of at least 256 bytes). */
 const char *cli_pgsizes_str(uint64_t bitmap, char *buf, size_t len);
-/* One size as "4K", "2M", "0x1800" when it is no power-of-1024 multiple. */
-const char *cli_size_str(uint64_t size, char *buf, size_t len);
 
 /*
- * Capability chain helpers shared by `info` and the scenario's `dev_info`
- * (cmd-info.c): a summary object of the generic capabilities.
+ * The summary of a capability chain for the scenario's `dev_info`
+ * (cmd-info.c): the library's brief form of the chain (ioasid_json_caps()
+ * with IOASID_JSON_BRIEF) as an object; NULL when the chain is malformed.
  */
 json_t *caps_summary_json(const void *buf, size_t len);
 

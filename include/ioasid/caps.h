@@ -827,6 +827,52 @@ IOASID_EXPORT int ioasid_cap_smmuv3_decode(struct ioasid_cap_smmuv3 *c);
 IOASID_EXPORT int ioasid_cap_amd_decode(struct ioasid_cap_amd *c);
 
 /* ------------------------------------------------------------------------ */
+/* Text rows (what `ioasidctl info` prints)                                 */
+
+/* Sections of a capability's rows. */
+#define IOASID_CAP_SECT_MAIN    1 /* a generic capability: one table for the chain */
+#define IOASID_CAP_SECT_RAW     2 /* a vendor capability's registers or config */
+#define IOASID_CAP_SECT_DECODED 3 /* what is decoded from them */
+
+/* Row flags. */
+#define IOASID_CAP_ROW_WORDS (1u << 0) /* the value is words: it may wrap at a blank */
+#define IOASID_CAP_ROW_MORE  (1u << 1) /* another entry of the previous row's item */
+
+/* One row of a capability, as text. The strings live until the callback returns. */
+struct ioasid_cap_row {
+	uint32_t section;    /* IOASID_CAP_SECT_* */
+	uint32_t flags;      /* IOASID_CAP_ROW_* */
+	const char *heading; /* title of the section's first column: "CAPABILITY",
+			      * "REGISTER", "CONFIG", "DECODED" */
+	const char *label;   /* what the row is: "input width", "cap_reg", ... */
+	const char *value;   /* e.g. "48 bits", "0x0000000000f00f5a", "4K 2M 1G" */
+};
+
+/* Called for each row; a non-zero return stops the walk and is returned. */
+typedef int (*ioasid_cap_row_fn)(const struct ioasid_cap_row *row, void *data);
+
+/**
+ * ioasid_caps_rows() - the rows of a capability, for a text table
+ * @buf: the chain
+ * @len: bytes readable at @buf
+ * @off: the capability's offset (from ioasid_caps_first() or
+ *       ioasid_caps_next())
+ * @fn: called for each row, in order: the main rows of a generic
+ *      capability; the register rows, then the decoded rows, of a vendor one
+ * @data: passed to @fn
+ *
+ * The capability is checked as ioasid_caps_next() checks it. Every field
+ * of a known capability that has a text form gives a row: a counted array
+ * one per entry ("none" when empty), a list of names one row of words.
+ *
+ * Return: 0; @fn's non-zero return; -ENOENT for an id this library does
+ * not know (no rows); -EINVAL or -EMSGSIZE when the chain up to it, or it,
+ * is bad.
+ */
+IOASID_EXPORT int ioasid_caps_rows(const void *buf, size_t len, uint32_t off,
+				   ioasid_cap_row_fn fn, void *data);
+
+/* ------------------------------------------------------------------------ */
 /* Names (for dumps; each returns NULL when it has no name for the value)   */
 
 /* "page_sizes", "addr_width", "pasid", "iova_ranges", "resv_regions",
@@ -836,6 +882,20 @@ IOASID_EXPORT const char *ioasid_cap_id_name(uint16_t id);
 IOASID_EXPORT const char *ioasid_cap_source_name(uint32_t source);
 /* "reserved", "msi", "sw_msi", "direct", "direct_relaxable". */
 IOASID_EXPORT const char *ioasid_resv_type_name(uint32_t type);
+
+/**
+ * ioasid_size_name() - a size as the library's text and brief JSON write it
+ * @size: bytes
+ * @buf: where to write the name
+ * @len: size of @buf (32 bytes always suffice)
+ *
+ * "4K", "2M", "1G", ... (the largest unit that divides @size exactly),
+ * "0x800" for a size that is no multiple of 1 KiB, "0" for 0.
+ *
+ * Return: @buf.
+ */
+IOASID_EXPORT const char *ioasid_size_name(uint64_t size, char *buf, size_t len);
+
 /*
  * Name of bit @bit (0..63) of: the features of IOASID_CAP_FEATURES, the
  * decoded `bits` of IOASID_CAP_VTD / SMMUV3 / AMD, the virtio feature bits

@@ -21,6 +21,15 @@ extern "C" {
 /* Flags of the dump calls. */
 #define IOASID_JSON_COMPACT  (1u << 0) /* one line, no indentation */
 #define IOASID_JSON_NO_MAPS  (1u << 1) /* address spaces without their areas */
+/*
+ * ioasid_json_caps() only: "caps" is the chain's brief form, one object with
+ * its essentials instead of every capability: "page_sizes" (["4K", ...]),
+ * "input_bits", "output_bits", "pasid_width", "iova_ranges" ([{"start",
+ * "last"}]), "reserved" ([{"start", "last", "type"}]), "features" (the names
+ * of the present ones) and "vendor" (the vendor capability's name), each
+ * when the chain has the capability it comes from.
+ */
+#define IOASID_JSON_BRIEF    (1u << 2)
 
 /**
  * ioasid_json_ctx() - the whole context: backend, sets, address spaces
@@ -48,7 +57,7 @@ IOASID_EXPORT int ioasid_json_object(struct ioasid_ctx *ctx, uint32_t id,
  * ioasid_json_caps() - a capability chain (caps.h) as a document.
  * @buf: the chain.
  * @len: its size.
- * @flags: IOASID_JSON_*.
+ * @flags: IOASID_JSON_*, IOASID_JSON_BRIEF among them.
  * @ret_doc: the document.
  * Return: 0; -EINVAL malformed chain (ioasid_last_errmsg() says where);
  * -ENOMEM.

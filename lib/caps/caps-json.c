@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A capability chain as JSON. The chain is validated first, so the dumpers
- * below may copy each capability's known struct without further checks;
- * they still copy (memcpy) rather than cast, since the buffer's own
- * alignment is the caller's.
+ * A capability chain as JSON, read off the field tables (fields.h), at two
+ * levels (as libnl's dump levels): details, every field of every
+ * capability; brief, one object of the essentials. The chain is validated
+ * first, so the dumpers below may read each capability's known fields
+ * without further checks; they still copy (memcpy) rather than cast, since
+ * the buffer's own alignment is the caller's.
  *
  * jansson can fail to allocate at any step; instead of checking each
  * call, every setter records the failure in a flag and the result is
@@ -19,6 +21,7 @@
 
 #include "caps-json.h"
 #include "core/private.h"
+#include "fields.h"
 
 #define MAX_UNKNOWN_DATA 4096
 
@@ -59,226 +62,133 @@ static json_t *hex(uint64_t v)
 	return json_string(s);
 }
 
-static void set_hex(struct dump *d, json_t *o, const char *key, uint64_t v)
-{
-	set(d, o, key, hex(v));
-}
-
 static void set_int(struct dump *d, json_t *o, const char *key, uint64_t v)
 {
 	set(d, o, key, json_integer((json_int_t)v));
 }
 
-/* Every named bit of @bits, as "name": true|false. */
-static void set_named_bits(struct dump *d, json_t *o, uint16_t id,
-			   uint64_t bits)
+static json_t *value_json(const struct cap_field *f, uint64_t v)
 {
-	for (unsigned int i = 0; i < 64; i++) {
-		const char *name = ioasid_cap_bit_name(id, i);
+	const char *name;
+	json_t *arr;
 
-		if (name)
-			set(d, o, name, json_boolean((bits >> i) & 1));
+	switch (f->json) {
+	case J_HEX:
+		return hex(v);
+	case J_BITLIST:
+		arr = json_array();
+		for (unsigned int n = 0; arr && n < 8u * f->size; n++)
+			if (((v >> n) & 1) && json_array_append_new(arr, json_integer(n))) {
+				json_decref(arr);
+				return NULL;
+			}
+		return arr;
+	case J_ENUM:
+		name = cf_name(f, (unsigned int)v);
+		return name ? json_string(name) : json_integer((json_int_t)v);
+	default:
+		return json_integer((json_int_t)v);
 	}
 }
 
-static void dump_page_sizes(struct dump *d, json_t *o, const uint8_t *p)
+/* Every named bit of @v as "name": true|false. */
+static void set_named_bits(struct dump *d, json_t *o, const struct cap_field *f, uint64_t v)
 {
-	struct ioasid_cap_page_sizes c;
-
-	memcpy(&c, p, sizeof(c));
-	set_hex(d, o, "bitmap", c.bitmap);
+	for (unsigned int i = 0; i < f->nnames; i++)
+		if (f->names[i])
+			set(d, o, f->names[i], json_boolean((v >> i) & 1));
 }
 
-static void dump_addr_width(struct dump *d, json_t *o, const uint8_t *p)
+/* Tristate bits: true, false, or null when the backend could not tell. */
+static json_t *tristate_json(struct dump *d, const struct cap_field *f, const uint8_t *p)
 {
-	struct ioasid_cap_addr_width c;
+	uint64_t v = cf_get(p, f->off, f->size), known = cf_get(p, f->off2, f->size);
+	json_t *o = json_object();
 
-	memcpy(&c, p, sizeof(c));
-	set_int(d, o, "input_bits", c.input_bits);
-	set_int(d, o, "output_bits", c.output_bits);
+	for (unsigned int i = 0; i < f->nnames; i++)
+		set(d, o, f->names[i], !((known >> i) & 1) ? json_null() :
+		    json_boolean((v >> i) & 1));
+	return o;
 }
 
-static void dump_pasid(struct dump *d, json_t *o, const uint8_t *p)
+static void dump_field(struct dump *d, json_t *o, const struct cap_desc *cd,
+		       const struct cap_field *f, const uint8_t *p);
+
+/* The entries of a counted array, each an object of its fields. */
+static json_t *array_json(struct dump *d, const struct cap_desc *cd, const struct cap_field *f,
+			  const uint8_t *p)
 {
-	struct ioasid_cap_pasid c;
-
-	memcpy(&c, p, sizeof(c));
-	set_int(d, o, "width", c.width);
-	set_int(d, o, "max_pasids", c.max_pasids);
-}
-
-/* Both counted caps share the layout of struct ioasid_cap_iova_ranges. */
-static void array_shape(const uint8_t *p, uint32_t *count, uint32_t *elem)
-{
-	struct ioasid_cap_iova_ranges c;
-
-	memcpy(&c, p, sizeof(c));
-	*count = c.count;
-	*elem = c.elem_size;
-}
-
-static void dump_iova_ranges(struct dump *d, json_t *o, const uint8_t *p)
-{
-	const uint8_t *e = p + sizeof(struct ioasid_cap_iova_ranges);
+	uint32_t count = (uint32_t)cf_get(p, f->off, 4), elem = (uint32_t)cf_get(p, f->off2, 4);
+	const uint8_t *e = p + cd->size;
 	json_t *arr = json_array();
-	uint32_t count, elem;
 
-	array_shape(p, &count, &elem);
 	for (uint32_t i = 0; i < count && !d->oom; i++, e += elem) {
-		struct ioasid_cap_iova_range r;
 		json_t *jr = json_object();
 
-		memcpy(&r, e, sizeof(r));
-		set_hex(d, jr, "start", r.start);
-		set_hex(d, jr, "last", r.last);
+		for (unsigned int k = 0; k < f->nsub; k++)
+			dump_field(d, jr, cd, &f->sub[k], e);
 		push(d, arr, jr);
 	}
-	set(d, o, "ranges", arr);
+	return arr;
 }
 
-static void dump_resv_regions(struct dump *d, json_t *o, const uint8_t *p)
+/* One field of the capability (or entry) at @p into @o. */
+static void dump_field(struct dump *d, json_t *o, const struct cap_desc *cd,
+		       const struct cap_field *f, const uint8_t *p)
 {
-	const uint8_t *e = p + sizeof(struct ioasid_cap_resv_regions);
-	json_t *arr = json_array();
-	uint32_t count, elem;
+	switch (f->kind) {
+	case CF_MEMBER:
+		if (f->json == J_NAMES) {
+			set_named_bits(d, o, f, cf_get(p, f->off, f->size));
+		} else if (f->count > 1) {
+			json_t *arr = json_array();
 
-	array_shape(p, &count, &elem);
-	for (uint32_t i = 0; i < count && !d->oom; i++, e += elem) {
-		struct ioasid_cap_resv_region r;
-		json_t *jr = json_object();
-		const char *type;
-
-		memcpy(&r, e, sizeof(r));
-		set_hex(d, jr, "start", r.start);
-		set_hex(d, jr, "last", r.last);
-		type = ioasid_resv_type_name(r.type);
-		set(d, jr, "type",
-		    type ? json_string(type) : json_integer(r.type));
-		push(d, arr, jr);
+			for (unsigned int i = 0; i < f->count; i++)
+				push(d, arr, value_json(f, cf_get(p, f->off + i * f->size, f->size)));
+			set(d, o, f->key, arr);
+		} else if (f->json) {
+			set(d, o, f->key, value_json(f, cf_get(p, f->off, f->size)));
+		}
+		break;
+	case CF_RANGE:
+		set(d, o, f->key, value_json(f, cf_get(p, f->off, f->size)));
+		set(d, o, f->key2, value_json(f, cf_get(p, f->off2, f->size)));
+		break;
+	case CF_ARRAY:
+		set(d, o, f->key, array_json(d, cd, f, p));
+		break;
+	case CF_TRISTATE:
+		set(d, o, f->key, tristate_json(d, f, p));
+		break;
+	case CF_NUM:
+		set(d, o, f->key, value_json(f, cf_get(p, f->off, f->size)));
+		break;
+	case CF_SHOW:
+		set(d, o, f->key, value_json(f, cf_decode(cd, f, p)));
+		break;
+	case CF_BIT:
+		set(d, o, f->key, json_boolean(cf_get(p, cd->bits_off, 8) & f->mask));
+		break;
+	case CF_FLAG:
+		set(d, o, f->key, json_boolean(cf_reg_bits(f, p)));
+		break;
+	default:
+		break;
 	}
-	set(d, o, "regions", arr);
 }
 
-static void dump_features(struct dump *d, json_t *o, const uint8_t *p)
+/* The fields of a known capability: raw ones at the top, decoded ones in "decoded". */
+static void dump_known(struct dump *d, json_t *o, const struct cap_desc *cd, const uint8_t *p)
 {
-	struct ioasid_cap_features c;
-	json_t *f = json_object();
+	json_t *dec = cd->raw_heading ? json_object() : NULL;
 
-	memcpy(&c, p, sizeof(c));
-	set_hex(d, o, "bits", c.features);
-	set_hex(d, o, "known", c.known);
-	for (unsigned int i = 0; i < 64; i++) {
-		const char *name = ioasid_cap_bit_name(IOASID_CAP_FEATURES, i);
+	for (unsigned int i = 0; i < cd->nfields && !d->oom; i++) {
+		const struct cap_field *f = &cd->fields[i];
 
-		if (!name)
-			continue;
-		/* null: the backend could not tell, which is not "absent". */
-		if (!((c.known >> i) & 1))
-			set(d, f, name, json_null());
-		else
-			set(d, f, name, json_boolean((c.features >> i) & 1));
+		dump_field(d, f->sect == CS_DECODED ? dec : o, cd, f, p);
 	}
-	set(d, o, "features", f);
-}
-
-static void dump_vtd(struct dump *d, json_t *o, const uint8_t *p)
-{
-	struct ioasid_cap_vtd c;
-	json_t *dec = json_object(), *levels = json_array();
-
-	memcpy(&c, p, sizeof(c));
-	set_hex(d, o, "cap_reg", c.cap_reg);
-	set_hex(d, o, "ecap_reg", c.ecap_reg);
-	set_hex(d, o, "flags", c.flags);
-	set_int(d, dec, "domains", c.domains);
-	set_hex(d, dec, "sagaw", c.sagaw);
-	for (int n = 2; n <= 6; n++)
-		if ((c.levels >> n) & 1)
-			push(d, levels, json_integer(n));
-	set(d, dec, "levels", levels);
-	set_int(d, dec, "mgaw", c.mgaw);
-	set_hex(d, dec, "sllps", c.sllps);
-	set_int(d, dec, "pss", c.pss);
-	set_int(d, dec, "pasid_bits", c.pasid_bits);
-	set_int(d, dec, "mamv", c.mamv);
-	set_int(d, dec, "mhmv", c.mhmv);
-	set_named_bits(d, dec, IOASID_CAP_VTD, c.bits);
-	set(d, dec, "errata_772415_spr17",
-	    json_boolean(c.flags & IOASID_VTD_ERRATA_772415_SPR17));
-	set(d, o, "decoded", dec);
-}
-
-static void dump_smmuv3(struct dump *d, json_t *o, const uint8_t *p)
-{
-	struct ioasid_cap_smmuv3 c;
-	json_t *dec = json_object(), *idr = json_array();
-
-	memcpy(&c, p, sizeof(c));
-	set_hex(d, o, "flags", c.flags);
-	for (int i = 0; i < 6; i++)
-		push(d, idr, hex(c.idr[i]));
-	set(d, o, "idr", idr);
-	set_hex(d, o, "iidr", c.iidr);
-	set_hex(d, o, "aidr", c.aidr);
-	set_int(d, dec, "st_level", c.st_level);
-	set_int(d, dec, "stall_model", c.stall_model);
-	set_int(d, dec, "ttf", c.ttf);
-	set_int(d, dec, "ttendian", c.ttendian);
-	set_int(d, dec, "httu", c.httu);
-	set_int(d, dec, "sidsize", c.sidsize);
-	set_int(d, dec, "ssidsize", c.ssidsize);
-	set_int(d, dec, "oas_bits", c.oas_bits);
-	set_int(d, dec, "va_bits", c.va_bits);
-	set_int(d, dec, "bbml", c.bbml);
-	/* IIDR and AIDR fields (SMMUv3 spec §6.3.7, §6.3.8). */
-	set_hex(d, dec, "implementer", c.iidr & 0xfff);
-	set_int(d, dec, "revision", (c.iidr >> 12) & 0xf);
-	set_int(d, dec, "variant", (c.iidr >> 16) & 0xf);
-	set_hex(d, dec, "product_id", c.iidr >> 20);
-	set_int(d, dec, "arch_minor", c.aidr & 0xf);
-	set_named_bits(d, dec, IOASID_CAP_SMMUV3, c.bits);
-	set(d, dec, "errata_repeat_tlbi_cfgi",
-	    json_boolean(c.flags & IOASID_SMMUV3_ERRATA_REPEAT_TLBI_CFGI));
-	set(d, o, "decoded", dec);
-}
-
-static void dump_amd(struct dump *d, json_t *o, const uint8_t *p)
-{
-	struct ioasid_cap_amd c;
-	json_t *dec = json_object();
-
-	memcpy(&c, p, sizeof(c));
-	set_hex(d, o, "efr", c.efr);
-	set_hex(d, o, "efr2", c.efr2);
-	set_int(d, dec, "hats", c.hats);
-	set_int(d, dec, "gats", c.gats);
-	set_int(d, dec, "glx", c.glx);
-	set_int(d, dec, "pasmax", c.pasmax);
-	set_int(d, dec, "host_levels", c.host_levels);
-	set_int(d, dec, "guest_levels", c.guest_levels);
-	set_int(d, dec, "pasid_bits", c.pasid_bits);
-	set_int(d, dec, "snp_avic", c.snp_avic);
-	set_int(d, dec, "num_int_remap", c.num_int_remap);
-	set_named_bits(d, dec, IOASID_CAP_AMD, c.bits);
-	set(d, o, "decoded", dec);
-}
-
-static void dump_virtio_iommu(struct dump *d, json_t *o, const uint8_t *p)
-{
-	struct ioasid_cap_virtio_iommu c;
-	json_t *dec = json_object();
-
-	memcpy(&c, p, sizeof(c));
-	set_hex(d, o, "features", c.features);
-	set_hex(d, o, "page_size_mask", c.page_size_mask);
-	set_hex(d, o, "input_start", c.input_start);
-	set_hex(d, o, "input_end", c.input_end);
-	set_int(d, o, "domain_start", c.domain_start);
-	set_int(d, o, "domain_end", c.domain_end);
-	set_int(d, o, "probe_size", c.probe_size);
-	set_int(d, o, "bypass", c.bypass);
-	set_named_bits(d, dec, IOASID_CAP_VIRTIO_IOMMU, c.features);
-	set(d, o, "decoded", dec);
+	if (cd->raw_heading)
+		set(d, o, "decoded", dec);
 }
 
 static void dump_unknown(struct dump *d, json_t *o, const uint8_t *p,
@@ -307,6 +217,7 @@ static json_t *dump_cap(struct dump *d, const uint8_t *buf, uint32_t off,
 	const uint8_t *p = buf + off;
 	const char *name = ioasid_cap_id_name(h->id);
 	const char *src = ioasid_cap_source_name(h->source);
+	const struct cap_desc *cd;
 	json_t *o = json_object();
 
 	if (!o) {
@@ -320,51 +231,158 @@ static json_t *dump_cap(struct dump *d, const uint8_t *buf, uint32_t off,
 	set_int(d, o, "offset", off);
 	set_int(d, o, "size", h->size);
 
-	switch (h->id) {
-	case IOASID_CAP_PAGE_SIZES: dump_page_sizes(d, o, p); break;
-	case IOASID_CAP_ADDR_WIDTH: dump_addr_width(d, o, p); break;
-	case IOASID_CAP_PASID: dump_pasid(d, o, p); break;
-	case IOASID_CAP_IOVA_RANGES: dump_iova_ranges(d, o, p); break;
-	case IOASID_CAP_RESV_REGIONS: dump_resv_regions(d, o, p); break;
-	case IOASID_CAP_FEATURES: dump_features(d, o, p); break;
-	case IOASID_CAP_VTD: dump_vtd(d, o, p); break;
-	case IOASID_CAP_SMMUV3: dump_smmuv3(d, o, p); break;
-	case IOASID_CAP_AMD: dump_amd(d, o, p); break;
-	case IOASID_CAP_VIRTIO_IOMMU: dump_virtio_iommu(d, o, p); break;
-	default: dump_unknown(d, o, p, h->size); break;
-	}
+	cd = cap_desc_find(h->id);
+	if (cd)
+		dump_known(d, o, cd, p);
+	else
+		dump_unknown(d, o, p, h->size);
 	return o;
 }
 
-json_t *ioasid_caps_to_json(const void *buf, size_t len)
+/* ------------------------------------------------------------------------ */
+/* The brief level                                                          */
+
+static json_t *brief_names(const struct cap_field *f, uint64_t v)
+{
+	json_t *arr = json_array();
+	char one[32];
+
+	for (unsigned int b = 0; arr && b < 64; b++) {
+		const char *n = cf_name(f, b);
+
+		if (!((v >> b) & 1))
+			continue;
+		if (!n) {
+			snprintf(one, sizeof(one), "bit%u", b);
+			n = one;
+		}
+		if (json_array_append_new(arr, json_string(n))) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static json_t *brief_sizes(uint64_t v)
+{
+	json_t *arr = json_array();
+	char one[32];
+
+	for (unsigned int b = 0; arr && b < 64; b++)
+		if (((v >> b) & 1) &&
+		    json_array_append_new(arr, json_string(ioasid_size_name(UINT64_C(1) << b, one,
+									  sizeof(one))))) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+/* One field of the capability (or entry) at @p, if it is part of the summary. */
+static void brief_field(struct dump *d, json_t *o, const struct cap_desc *cd,
+			const struct cap_field *f, const uint8_t *p)
+{
+	uint64_t v = f->bfmt && f->bfmt != B_ARRAY ? cf_get(p, f->off, f->size) : 0;
+	const char *name;
+
+	switch (f->bfmt) {
+	case B_INT:
+		set(d, o, f->brief, json_integer((json_int_t)v));
+		break;
+	case B_SIZES:
+		set(d, o, f->brief, brief_sizes(v));
+		break;
+	case B_NAMES:
+		set(d, o, f->brief, brief_names(f, v));
+		break;
+	case B_HEX:
+		set(d, o, f->key, hex(v));
+		set(d, o, f->key2, hex(cf_get(p, f->off2, f->size)));
+		break;
+	case B_ENUM:
+		/* a value without a name reads as value .arg */
+		name = cf_name(f, (unsigned int)v);
+		set(d, o, f->brief, json_string(name ? name : cf_name(f, f->arg)));
+		break;
+	case B_ARRAY: {
+		uint32_t count = (uint32_t)cf_get(p, f->off, 4), elem = (uint32_t)cf_get(p, f->off2, 4);
+		json_t *arr = json_array();
+
+		for (uint32_t i = 0; i < count && !d->oom; i++) {
+			json_t *jr = json_object();
+
+			for (unsigned int k = 0; k < f->nsub; k++)
+				brief_field(d, jr, cd, &f->sub[k], p + cd->size + (size_t)i * elem);
+			push(d, arr, jr);
+		}
+		set(d, o, f->brief, arr);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void brief_cap(struct dump *d, json_t *o, const uint8_t *buf, uint32_t off,
+		      const struct ioasid_cap_header *h)
+{
+	const struct cap_desc *cd = cap_desc_find(h->id);
+
+	if (!cd)
+		return;
+	for (unsigned int i = 0; i < cd->nfields && !d->oom; i++)
+		brief_field(d, o, cd, &cd->fields[i], buf + off);
+	/* of a vendor capability, the summary says which vendor */
+	if (cd->raw_heading)
+		set(d, o, "vendor", json_string(cd->name));
+}
+
+/* ------------------------------------------------------------------------ */
+/* The chain                                                                */
+
+static json_t *chain_json(const void *buf, size_t len, bool brief)
 {
 	struct ioasid_cap_header h;
 	struct dump d = { .oom = false };
-	json_t *arr;
+	json_t *top;
 	uint32_t off;
 	int ret;
 
 	ret = ioasid_caps_validate(buf, len, 0);
 	if (ret)
 		return NULL;
-	arr = json_array();
-	if (!arr)
+	top = brief ? json_object() : json_array();
+	if (!top)
 		goto oom;
 	ret = ioasid_caps_first(buf, len, 0, &off, &h);
 	while (!ret && !d.oom) {
-		push(&d, arr, dump_cap(&d, buf, off, &h));
+		if (brief)
+			brief_cap(&d, top, buf, off, &h);
+		else
+			push(&d, top, dump_cap(&d, buf, off, &h));
 		ret = ioasid_caps_next(buf, len, 0, off, &off, &h);
 	}
 	if (d.oom)
 		goto oom;
 	/* -ENOENT ends the walk; validate() already vouched for the rest. */
 	if (ret != -ENOENT) {
-		json_decref(arr);
+		json_decref(top);
 		return NULL;
 	}
-	return arr;
+	return top;
 oom:
-	json_decref(arr);
+	json_decref(top);
 	ioasid_err(NULL, -ENOMEM, "out of memory for a capability dump");
 	return NULL;
+}
+
+json_t *ioasid_caps_to_json(const void *buf, size_t len)
+{
+	return chain_json(buf, len, false);
+}
+
+json_t *ioasid_caps_to_json_brief(const void *buf, size_t len)
+{
+	return chain_json(buf, len, true);
 }

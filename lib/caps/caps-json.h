@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Private: a capability chain as JSON (jansson), for `ioasidctl info --json`
- * and the library's object dumps.
+ * Private: a capability chain as JSON (jansson), for `ioasidctl info --json`,
+ * the library's object dumps and, at the brief level, the summary of the
+ * scenario op dev_info.
  */
 #ifndef IOASID_CAPS_JSON_H
 #define IOASID_CAPS_JSON_H
@@ -37,11 +38,28 @@
  * "decoded" holds the decoded numeric fields and every named decoded bit
  * as a boolean. Raw registers, addresses, bitmaps and any 64-bit value are
  * "0x..." strings (JSON numbers lose precision above 2^53); small counts
- * and widths are integers.
+ * and widths are integers. The keys, formats and order are those of the
+ * field tables (fields.h).
  *
  * Return: a new reference, or NULL with the thread's message set (a bad
  * chain, or out of memory).
  */
 json_t *ioasid_caps_to_json(const void *buf, size_t len);
+
+/*
+ * ioasid_caps_to_json_brief() - the essentials of a chain as one object
+ * @buf: the chain (untrusted; checked in strict mode first)
+ * @len: bytes readable at @buf
+ *
+ * The fields the tables give a brief key, from every capability in chain
+ * order: "page_sizes" (["4K", ...]), "input_bits", "output_bits",
+ * "pasid_width", "iova_ranges" ([{"start", "last"}]), "reserved"
+ * ([{"start", "last", "type"}], an unnamed type as "reserved"),
+ * "features" (the names of the present ones), and "vendor" (the name of a
+ * vendor capability). Unknown ids add nothing.
+ *
+ * Return: as ioasid_caps_to_json().
+ */
+json_t *ioasid_caps_to_json_brief(const void *buf, size_t len);
 
 #endif

@@ -404,12 +404,13 @@ IOASID_EXPORT int ioasid_json_caps(const void *buf, size_t len, uint32_t flags, 
 	json_t *doc, *caps;
 	int err;
 
-	err = check_flags(NULL, flags, ret_doc);
+	err = check_flags(NULL, flags & ~IOASID_JSON_BRIEF, ret_doc);
 	if (err)
 		return err;
 	if (!buf)
 		return ioasid_err(NULL, -EINVAL, "buf is NULL");
-	caps = ioasid_caps_to_json(buf, len);
+	caps = (flags & IOASID_JSON_BRIEF) ? ioasid_caps_to_json_brief(buf, len) :
+		ioasid_caps_to_json(buf, len);
 	if (!caps)
 		return ioasid_err_prefix(NULL, -EINVAL, "capability chain");
 	doc = json_pack("{s:s,s:s,s:o}", "schema", IOASID_JSON_SCHEMA, "kind", "caps", "caps", caps);

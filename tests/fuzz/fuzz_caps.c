@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for capability chains: arbitrary bytes through the
- * validator in strict and tolerant mode, iteration, every lookup, the JSON
- * dump and the VFIO-format walker. It must never crash, read out of
+ * validator in strict and tolerant mode, iteration with the text rows of
+ * each capability, every lookup, the JSON dump (details and brief) and the
+ * VFIO-format walker. It must never crash, read out of
  * bounds, loop or leak; and whatever the parser accepts in strict mode the
  * builder must accept and rebuild into a chain that validates again.
  *
- * Build (see tests/fuzz/corpus/caps/ for seeds):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ilib \
- *     tests/fuzz/fuzz_caps.c lib/caps/caps.c lib/caps/caps-json.c lib/util/alloc.c \
- *     -ljansson -o fuzz_caps
+ * Build (see tests/fuzz/corpus/caps/ for seeds): `make fuzz`, which compiles
+ * it with the sources Makefile.am lists in CAPS_SOURCES (the C files of
+ * lib/caps and lib/vendor) plus lib/util/alloc.c and lib/core/error.c.
  *   ./fuzz_caps -max_total_time=60 tests/fuzz/corpus/caps
  */
 #include <errno.h>
@@ -68,6 +68,16 @@ static void rebuild(const uint8_t *data, size_t size)
 	ioasid_caps_builder_free(b);
 }
 
+/* Every row must be whole text. */
+static int row_ok(const struct ioasid_cap_row *row, void *data)
+{
+	(void)data;
+	check(row->heading && row->label && row->value);
+	check(row->section >= IOASID_CAP_SECT_MAIN && row->section <= IOASID_CAP_SECT_DECODED);
+	check(strlen(row->value) < 4096);
+	return 0;
+}
+
 static void walk(const uint8_t *data, size_t size, unsigned int flags)
 {
 	struct ioasid_cap_header h;
@@ -90,6 +100,8 @@ static void walk(const uint8_t *data, size_t size, unsigned int flags)
 	while (!ret) {
 		check(++n <= size / 16);
 		check(off + (uint64_t)h.size <= size);
+		/* rows check the chain strictly, so a tolerant-only cap may fail */
+		errno_ok(ioasid_caps_rows(data, size, off, row_ok, NULL));
 		ret = ioasid_caps_next(data, size, flags, off, &off, &h);
 	}
 	errno_ok(ret);
@@ -129,12 +141,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	walk(copy + 1, size, 0);
 	walk(copy + 1, size, IOASID_CAPS_TOLERANT);
 
-	j = ioasid_caps_to_json(copy + 1, size);
-	if (j) {
-		char *s = json_dumps(j, JSON_COMPACT);
+	for (int brief = 0; brief < 2; brief++) {
+		j = brief ? ioasid_caps_to_json_brief(copy + 1, size) :
+			    ioasid_caps_to_json(copy + 1, size);
+		if (j) {
+			char *s = json_dumps(j, JSON_COMPACT);
 
-		free(s);
-		json_decref(j);
+			free(s);
+			json_decref(j);
+		}
 	}
 
 	/* The same bytes as a VFIO info buffer, cap_offset from byte 16. */

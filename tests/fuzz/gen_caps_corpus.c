@@ -2,8 +2,9 @@
 /*
  * Writes the seed corpus of fuzz_caps into the directory given as argv[1]
  * (tests/fuzz/corpus/caps/). Run by hand when the chain format changes:
- *   cc -Iinclude -Ilib tests/fuzz/gen_caps_corpus.c lib/caps/caps.c lib/util/alloc.c \
- *     -o gen && ./gen tests/fuzz/corpus/caps
+ *   cc -Iinclude -Ilib tests/fuzz/gen_caps_corpus.c lib/caps/[a-z]*.c \
+ *     lib/vendor/[a-z]*.c lib/util/alloc.c lib/core/error.c \
+ *     $(pkg-config --cflags --libs jansson) -o gen && ./gen tests/fuzz/corpus/caps
  * Seeds: one valid chain per vendor, a chain with every generic cap, an
  * empty chain, a 4-byte-aligned (tolerant-only) chain and a VFIO type-1
  * info buffer laid out as kernels before 6.6 did.

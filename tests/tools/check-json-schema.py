@@ -60,6 +60,18 @@ with tempfile.TemporaryDirectory() as d:
     broken("unknown backend", lambda d: d.__setitem__("backend", "kvm"))
     broken("cap without id", lambda d: d["devices"][0]["caps"][0].pop("id"))
 
-print("check-json-schema: %d dumps validated, 8 broken dumps rejected: %s"
+    # the brief form of a chain (IOASID_JSON_BRIEF)
+    brief = docs["vtd-brief-sim0.json"]
+    if "page_sizes" not in brief["caps"] or brief["caps"].get("vendor") != "vtd":
+        sys.exit("check-json-schema: the vtd brief dump lacks page_sizes or vendor")
+    for name, mutate in [("brief width as a string", lambda d: d["caps"].__setitem__("input_bits", "48")),
+                         ("brief unknown vendor", lambda d: d["caps"].__setitem__("vendor", "x86"))]:
+        doc = copy.deepcopy(brief)
+        mutate(doc)
+        if validator.is_valid(doc):
+            print("check-json-schema: broken dump '%s' was accepted" % name)
+            failed += 1
+
+print("check-json-schema: %d dumps validated, 10 broken dumps rejected: %s"
       % (len(files), "FAILED" if failed else "ok"))
 sys.exit(1 if failed else 0)

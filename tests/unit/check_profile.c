@@ -227,7 +227,7 @@ static void assert_amd_consistent(const struct sim_profile *p)
 
 static void assert_virtio_consistent(const struct sim_profile *p)
 {
-	const struct sim_regs_virtio *r = &p->regs.virtio;
+	const struct ioasid_cap_virtio_iommu *r = &p->regs.virtio;
 
 	ck_assert_uint_eq(r->page_size_mask, p->page_sizes);
 	ck_assert_uint_eq(r->input_start, p->aperture_start);

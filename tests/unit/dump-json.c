@@ -77,8 +77,14 @@ static int dump_profile(const char *dir, const char *profile, void *mem)
 		caps = malloc(len);
 		CHECK(ioasid_dev_info(ctx, d, caps, len, &len));
 		CHECK(ioasid_json_caps(caps, len, 0, &doc));
-		free(caps);
 		snprintf(what, sizeof(what), "caps-%s", devs[i].name);
+		if (write_doc(dir, profile, what, doc)) {
+			free(caps);
+			return 1;
+		}
+		CHECK(ioasid_json_caps(caps, len, IOASID_JSON_BRIEF, &doc));
+		free(caps);
+		snprintf(what, sizeof(what), "brief-%s", devs[i].name);
 		if (write_doc(dir, profile, what, doc))
 			return 1;
 	}

@@ -25,7 +25,8 @@
 	X(pgtable)       \
 	X(iotlb)         \
 	X(virtio_iommu)  \
-	X(iommufd)
+	X(iommufd)       \
+	X(vendor)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)

@@ -46,6 +46,7 @@
 #include "core/hwpt-private.h"
 #include "core/fault-private.h"
 #include "linux/host-scan.h"
+#include "vendor/vendor.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -577,87 +578,31 @@ static unsigned int bits_of(uint64_t last)
 	return last ? 64 - (unsigned int)__builtin_clzll(last) : 1;
 }
 
-/* Page sizes and widths a vendor's registers imply for a paging domain. */
-struct vendor_view {
-	bool pasid_hwpt;      /* IOMMU_HWPT_ALLOC_PASID accepted */
-	uint64_t pgsizes;     /* 0 = unknown */
-	unsigned int in_bits; /* 0 = unknown */
-	unsigned int out_bits;
-	bool nesting;
-	uint32_t vendor_s1;
-	uint32_t fl_levels;
-	bool pri, ats, stall_known, stall;
-};
-
-static void vtd_view(uint64_t cap, uint64_t ecap, struct vendor_view *v)
+/*
+ * What a paging domain gets on the IOMMU whose registers the kernel
+ * reported: the vendor model (lib/vendor) knows.
+ */
+static void vtd_view(uint64_t cap, uint64_t ecap, struct vendor_domain *v)
 {
-	struct ioasid_cap_vtd d;
-	unsigned int lvl_bits = 0, l;
+	struct ioasid_cap_vtd r = { .cap_reg = cap, .ecap_reg = ecap };
 
-	memset(&d, 0, sizeof(d));
-	d.cap_reg = cap;
-	d.ecap_reg = ecap;
-	ioasid_cap_vtd_decode(&d);
-	/* scalable mode with first-stage tables: paging domains use first stage */
-	if ((d.bits & IOASID_VTD_SMTS) && (d.bits & IOASID_VTD_FLTS)) {
-		v->pgsizes = 0x1000 | 0x200000 | ((d.bits & IOASID_VTD_FL1GP) ? 0x40000000 : 0);
-		v->in_bits = (d.bits & IOASID_VTD_FL5LP) ? 57 : 48;
-	} else {
-		v->pgsizes = 0x1000 | ((d.sllps & 1) ? 0x200000 : 0) | ((d.sllps & 2) ? 0x40000000 : 0);
-		for (l = 3; l <= 5; l++)
-			if (d.levels & (1u << l))
-				lvl_bits = 12 + 9 * l;
-		v->in_bits = lvl_bits ? IOASID_MIN(lvl_bits, d.mgaw) : d.mgaw;
-	}
-	/* no register holds the host address width: MGAW is its closest bound */
-	v->out_bits = d.mgaw;
-	if ((d.bits & IOASID_VTD_NEST) && (d.bits & IOASID_VTD_SMTS)) {
-		v->nesting = true;
-		v->vendor_s1 = IOASID_HWPT_NESTED_VTD_S1;
-	}
-	v->fl_levels = (1u << 4) | ((d.bits & IOASID_VTD_FL5LP) ? 1u << 5 : 0);
-	v->pri = d.bits & IOASID_VTD_PRS;
-	v->ats = d.bits & IOASID_VTD_DT;
-	v->stall_known = true;
-	v->pasid_hwpt = true; /* the Intel driver takes ALLOC_PASID on any device */
+	vendor_domain(&vendor_vtd, &r, v);
 }
 
-static void smmuv3_view(const struct ku_iommu_hw_info_arm_smmuv3 *s, struct vendor_view *v)
+static void smmuv3_view(const struct ku_iommu_hw_info_arm_smmuv3 *s, struct vendor_domain *v)
 {
-	struct ioasid_cap_smmuv3 d;
+	struct ioasid_cap_smmuv3 r;
 
-	memset(&d, 0, sizeof(d));
-	memcpy(d.idr, s->idr, sizeof(d.idr));
-	ioasid_cap_smmuv3_decode(&d);
-	if (d.bits & IOASID_SMMUV3_GRAN4K)
-		v->pgsizes |= 0x1000 | 0x200000 | 0x40000000;
-	if (d.bits & IOASID_SMMUV3_GRAN16K)
-		v->pgsizes |= 0x4000 | 0x2000000;
-	if (d.bits & IOASID_SMMUV3_GRAN64K)
-		v->pgsizes |= 0x10000 | 0x20000000;
-	v->out_bits = d.oas_bits;
-	v->in_bits = d.oas_bits;
-	v->pri = d.bits & IOASID_SMMUV3_PRI;
-	v->ats = d.bits & IOASID_SMMUV3_ATS;
-	v->stall_known = true;
-	v->stall = d.bits & IOASID_SMMUV3_STALL;
-	v->pasid_hwpt = d.bits & IOASID_SMMUV3_S1P; /* PASID domains are stage 1 */
+	memset(&r, 0, sizeof(r));
+	memcpy(r.idr, s->idr, sizeof(r.idr));
+	vendor_domain(&vendor_smmuv3, &r, v);
 }
 
-static void amd_view(const struct ku_iommu_hw_info_amd *a, struct vendor_view *v)
+static void amd_view(const struct ku_iommu_hw_info_amd *a, struct vendor_domain *v)
 {
-	struct ioasid_cap_amd d;
+	struct ioasid_cap_amd r = { .efr = a->efr, .efr2 = a->efr2 };
 
-	memset(&d, 0, sizeof(d));
-	d.efr = a->efr;
-	d.efr2 = a->efr2;
-	ioasid_cap_amd_decode(&d);
-	v->pgsizes = 0x1000 | 0x200000 | 0x40000000;
-	if (d.host_levels)
-		v->in_bits = IOASID_MIN(12u + 9u * d.host_levels, 64u);
-	v->pri = d.bits & IOASID_AMD_PPR;
-	v->stall_known = true;
-	v->pasid_hwpt = d.pasid_bits; /* v2 tables, which need PASID support */
+	vendor_domain(&vendor_amd, &r, v);
 }
 
 static int add_vendor_cap(struct ioasid_caps_builder *b, const struct ku_dev_facts *f)
@@ -738,7 +683,7 @@ int ku_dev_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	struct ioasid_cap_iova_range *ranges = NULL;
 	struct ioasid_caps_builder *b = NULL;
 	struct dev_props *p = &dev->props;
-	struct vendor_view v;
+	struct vendor_domain v;
 	uint64_t feat = 0, known = 0, pg = f->host_page_size ? f->host_page_size : 4096;
 	uint64_t ap_start = 0, ap_last = UINT64_MAX, bitmap;
 	uint32_t i, j, nranges, n;

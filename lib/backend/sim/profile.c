@@ -89,16 +89,6 @@
 #define GENMASK64(h, l)		((~0ULL >> (63 - (h))) & (~0ULL << (l)))
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
-static inline uint64_t field_get(uint64_t mask, uint64_t v)
-{
-	return (v & mask) >> __builtin_ctzll(mask);
-}
-
-static inline uint64_t field_prep(uint64_t mask, uint64_t val)
-{
-	return (val << __builtin_ctzll(mask)) & mask;
-}
-
 #define SZ_4K		0x1000ULL
 #define SZ_16K		0x4000ULL
 #define SZ_64K		0x10000ULL
@@ -109,69 +99,6 @@ static inline uint64_t field_prep(uint64_t mask, uint64_t val)
 
 /* Every power of two from 4 KiB up: the most any model may list. */
 #define PGSIZES_ANY	(~(SZ_4K - 1))
-
-/*
- * Register fields. Positions are those of the Intel VT-d spec (rev 4.x,
- * §11.4.2-3), the Arm SMMUv3 spec (IHI 0070, §6.3), the AMD IOMMU spec
- * (pub. 48882, MMIO 0x30 and 0x1a0) and virtio 1.2 §5.13; they match the field
- * definitions the Linux drivers use (intel/iommu.h, arm-smmu-v3.h,
- * amd_iommu_types.h). Only the fields this file reads or writes are named.
- */
-
-/* VT-d Capability Register */
-#define VTD_CAP_ND		GENMASK64(2, 0)
-#define VTD_CAP_CM		BIT64(7)
-#define VTD_CAP_SAGAW		GENMASK64(12, 8)	/* bit0 = 2-level ... bit3 = 5-level */
-#define VTD_CAP_MGAW		GENMASK64(21, 16)	/* width - 1 */
-#define VTD_CAP_SLLPS		GENMASK64(37, 34)	/* bit0 2 MiB, bit1 1 GiB */
-#define VTD_CAP_FL1GP		BIT64(56)
-#define VTD_CAP_FL5LP		BIT64(60)
-/* VT-d Extended Capability Register */
-#define VTD_ECAP_DT		BIT64(2)	/* device-TLB: ATS */
-#define VTD_ECAP_NEST		BIT64(26)
-#define VTD_ECAP_PRS		BIT64(29)
-#define VTD_ECAP_PSS		GENMASK64(39, 35)	/* PASID width - 1 */
-#define VTD_ECAP_PASID		BIT64(40)
-#define VTD_ECAP_SMTS		BIT64(43)
-#define VTD_ECAP_SLADS		BIT64(45)	/* second-stage A/D: dirty tracking */
-#define VTD_ECAP_SLTS		BIT64(46)
-#define VTD_ECAP_FLTS		BIT64(47)
-
-/* SMMU_IDR0 */
-#define SMMU_IDR0_S2P		BIT64(0)
-#define SMMU_IDR0_S1P		BIT64(1)
-#define SMMU_IDR0_TTF		GENMASK64(3, 2)
-#define SMMU_IDR0_HTTU		GENMASK64(7, 6)	/* 1 = access flag, 2 = + dirty */
-#define SMMU_IDR0_ATS		BIT64(10)
-#define SMMU_IDR0_PRI		BIT64(16)
-#define SMMU_IDR0_ST_LEVEL	GENMASK64(28, 27)
-/* SMMU_IDR1 */
-#define SMMU_IDR1_SIDSIZE	GENMASK64(5, 0)
-#define SMMU_IDR1_SSIDSIZE	GENMASK64(10, 6)
-/* SMMU_IDR5 */
-#define SMMU_IDR5_OAS		GENMASK64(2, 0)
-#define SMMU_IDR5_GRAN4K	BIT64(4)
-#define SMMU_IDR5_GRAN16K	BIT64(5)
-#define SMMU_IDR5_GRAN64K	BIT64(6)
-#define SMMU_IDR5_VAX		GENMASK64(11, 10)	/* 1 = 52-bit VA */
-
-/* AMD Extended Feature Register */
-#define AMD_EFR_PPRSUP		BIT64(1)
-#define AMD_EFR_GTSUP		BIT64(4)
-#define AMD_EFR_HATS		GENMASK64(11, 10)	/* max host levels - 4 */
-#define AMD_EFR_GATS		GENMASK64(13, 12)	/* 0 = 4-, 1 = 5-level guest */
-#define AMD_EFR_PASMAX		GENMASK64(36, 32)	/* PASID width - 1 */
-#define AMD_EFR_HDSUP		BIT64(52)	/* host dirty bit support */
-
-/* virtio-iommu feature bits */
-#define VIRTIO_IOMMU_F_INPUT_RANGE	BIT64(0)
-#define VIRTIO_IOMMU_F_DOMAIN_RANGE	BIT64(1)
-#define VIRTIO_IOMMU_F_MAP_UNMAP	BIT64(2)
-#define VIRTIO_IOMMU_F_BYPASS		BIT64(3)
-#define VIRTIO_IOMMU_F_PROBE		BIT64(4)
-#define VIRTIO_IOMMU_F_MMIO		BIT64(5)
-#define VIRTIO_IOMMU_F_BYPASS_CONFIG	BIT64(6)
-#define VIRTIO_IOMMU_F_ALL		GENMASK64(6, 0)
 
 /* x86 interrupt window: Intel and AMD report it as an MSI region. */
 #define X86_MSI_START		0xfee00000ULL
@@ -356,17 +283,6 @@ static const struct model_info model_info[] = {
 	[SIM_VENDOR_VIRTIO_IOMMU] = { 12, 64, 32, 64, 0x7e, PGSIZES_ANY },
 };
 
-/* The SMMUv3 IDR5.OAS encodings, index = field value (6 = 52 bits). */
-static const uint8_t smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
-
-static int smmu_oas_encode(unsigned int bits)
-{
-	for (unsigned int i = 0; i < ARRAY_SIZE(smmu_oas_bits); i++)
-		if (smmu_oas_bits[i] == bits)
-			return (int)i;
-	return -1;
-}
-
 /* ------------------------------------------------------------------------
  * Small helpers
  */
@@ -385,6 +301,11 @@ static unsigned int bits_for(uint64_t v)
 static uint64_t width_mask(unsigned int w)
 {
 	return w >= 64 ? ~0ULL : (1ULL << w) - 1;
+}
+
+static unsigned int highest_level(uint8_t levels)
+{
+	return levels ? ilog2_u64(levels) : 0;
 }
 
 /* Address bits an L-level table with 2^g-byte pages and 8-byte entries maps. */
@@ -493,172 +414,55 @@ static int bdf_normalise(const char *s, char out[SIM_BDF_MAX], uint16_t *rid)
 }
 
 /* ------------------------------------------------------------------------
- * Registers: synthesis from fields, decoding into fields
+ * Registers: the vendor model (lib/vendor) synthesizes and decodes them
  *
- * sync_*() rewrites only the bits a field determines, so the implementation
- * bits of the starting point (fault-recording offsets, queue sizes, ...)
- * survive. decode_*() is the inverse for the same bits. A register set is
- * consistent with the fields exactly when sync leaves it unchanged.
+ * vendor_sync() rewrites only the bits a field determines, so the
+ * implementation bits of the starting point (fault-recording offsets, queue
+ * sizes, ...) survive. vendor_derive() is the inverse for the same bits. A
+ * register set is consistent with the fields exactly when sync leaves it
+ * unchanged.
  */
 
-static void sync_vtd(const struct sim_profile *p, union sim_regs *r)
+static const struct vendor_model *const sim_models[] = {
+	[SIM_VENDOR_GENERIC] = NULL, /* no registers */
+	[SIM_VENDOR_VTD] = &vendor_vtd,
+	[SIM_VENDOR_SMMUV3] = &vendor_smmuv3,
+	[SIM_VENDOR_AMD] = &vendor_amd,
+	[SIM_VENDOR_VIRTIO_IOMMU] = &vendor_virtio_iommu,
+};
+
+static const struct vendor_model *model_of(enum sim_vendor v)
 {
-	uint64_t cap = r->vtd.cap_reg, ecap = r->vtd.ecap_reg;
-	uint64_t sagaw = 0, sllps = 0;
-
-	/* SAGAW bit n = (n + 2)-level table, i.e. level L is bit L - 2. */
-	for (unsigned int l = 2; l <= 6; l++)
-		if (p->levels & (1U << l))
-			sagaw |= 1ULL << (l - 2);
-	if (p->page_sizes & SZ_2M)
-		sllps |= 1;
-	if (p->page_sizes & SZ_1G)
-		sllps |= 2;
-
-	cap &= ~(VTD_CAP_CM | VTD_CAP_SAGAW | VTD_CAP_MGAW | VTD_CAP_SLLPS |
-		 VTD_CAP_FL1GP | VTD_CAP_FL5LP);
-	ecap &= ~(VTD_ECAP_DT | VTD_ECAP_NEST | VTD_ECAP_PRS | VTD_ECAP_PSS |
-		  VTD_ECAP_PASID | VTD_ECAP_SMTS | VTD_ECAP_SLADS |
-		  VTD_ECAP_SLTS);
-
-	if (p->caching_mode)
-		cap |= VTD_CAP_CM;
-	cap |= field_prep(VTD_CAP_SAGAW, sagaw);
-	cap |= field_prep(VTD_CAP_MGAW, p->input_width - 1U);
-	cap |= field_prep(VTD_CAP_SLLPS, sllps);
-
-	if (p->ats)
-		ecap |= VTD_ECAP_DT;
-	if (p->nesting)
-		ecap |= VTD_ECAP_NEST;
-	if (p->pri)
-		ecap |= VTD_ECAP_PRS;
-	if (p->pasid_width)
-		ecap |= VTD_ECAP_PASID |
-			field_prep(VTD_ECAP_PSS, p->pasid_width - 1U);
-	if (p->dirty_tracking)
-		ecap |= VTD_ECAP_SLADS;
-
-	/*
-	 * Scalable mode brings second-stage tables (SLTS); first-stage tables
-	 * (FLTS) are an implementation choice kept from the template, except
-	 * that nesting needs them and legacy mode has neither. The first-stage
-	 * large-page and 5-level bits follow the generic fields.
-	 */
-	if (p->scalable_mode) {
-		ecap |= VTD_ECAP_SMTS | VTD_ECAP_SLTS;
-		if (p->nesting)
-			ecap |= VTD_ECAP_FLTS;
-	} else {
-		ecap &= ~VTD_ECAP_FLTS;
-	}
-	if (ecap & VTD_ECAP_FLTS) {
-		if (p->page_sizes & SZ_1G)
-			cap |= VTD_CAP_FL1GP;
-		if (p->levels & (1U << 5))
-			cap |= VTD_CAP_FL5LP;
-	}
-	r->vtd.cap_reg = cap;
-	r->vtd.ecap_reg = ecap;
+	return (unsigned int)v < ARRAY_SIZE(sim_models) ? sim_models[v] : NULL;
 }
 
-static void sync_smmuv3(const struct sim_profile *p, union sim_regs *u)
+const struct vendor_model *sim_profile_model(const struct sim_profile *p)
 {
-	struct sim_regs_smmuv3 *r = &u->smmuv3;
-	uint64_t idr0 = r->idr[0], idr1 = r->idr[1], idr5 = r->idr[5];
-	uint64_t httu = field_get(SMMU_IDR0_HTTU, idr0);
-	int oas = smmu_oas_encode(p->output_width);
-
-	idr0 &= ~(SMMU_IDR0_S2P | SMMU_IDR0_ATS | SMMU_IDR0_PRI |
-		  SMMU_IDR0_HTTU);
-	/* Stage 1 is what every domain uses; stage 2 is only for nesting. */
-	idr0 |= SMMU_IDR0_S1P;
-	if (p->nesting)
-		idr0 |= SMMU_IDR0_S2P;
-	if (p->ats)
-		idr0 |= SMMU_IDR0_ATS;
-	if (p->pri)
-		idr0 |= SMMU_IDR0_PRI;
-	/* Dirty needs HTTU = 2; without it keep at most the access flag. */
-	if (p->dirty_tracking)
-		httu = 2;
-	else if (httu > 1)
-		httu = 1;
-	idr0 |= field_prep(SMMU_IDR0_HTTU, httu);
-
-	idr1 &= ~SMMU_IDR1_SSIDSIZE;
-	idr1 |= field_prep(SMMU_IDR1_SSIDSIZE, p->pasid_width);
-
-	idr5 &= ~(SMMU_IDR5_OAS | SMMU_IDR5_GRAN4K | SMMU_IDR5_GRAN16K |
-		  SMMU_IDR5_GRAN64K | SMMU_IDR5_VAX);
-	/* A width that is not an OAS size is refused by the checks. */
-	idr5 |= field_prep(SMMU_IDR5_OAS, oas < 0 ? 7 : (uint64_t)oas);
-	if (p->page_sizes & (SZ_4K | SZ_2M | SZ_1G))
-		idr5 |= SMMU_IDR5_GRAN4K;
-	if (p->page_sizes & (SZ_16K | SZ_32M))
-		idr5 |= SMMU_IDR5_GRAN16K;
-	if (p->page_sizes & (SZ_64K | SZ_512M))
-		idr5 |= SMMU_IDR5_GRAN64K;
-	if (p->input_width > 48)
-		idr5 |= field_prep(SMMU_IDR5_VAX, 1);
-
-	r->idr[0] = (uint32_t)idr0;
-	r->idr[1] = (uint32_t)idr1;
-	r->idr[5] = (uint32_t)idr5;
-}
-
-static unsigned int highest_level(uint8_t levels)
-{
-	return levels ? ilog2_u64(levels) : 0;
-}
-
-static void sync_amd(const struct sim_profile *p, union sim_regs *r)
-{
-	uint64_t efr = r->amd.efr;
-	unsigned int top = highest_level(p->levels);
-
-	efr &= ~(AMD_EFR_PPRSUP | AMD_EFR_GTSUP | AMD_EFR_HATS |
-		 AMD_EFR_PASMAX | AMD_EFR_HDSUP);
-	if (p->pri)
-		efr |= AMD_EFR_PPRSUP;
-	/* PASIDs live in guest (v2) tables: both need guest translation. */
-	if (p->nesting || p->pasid_width)
-		efr |= AMD_EFR_GTSUP;
-	if (p->pasid_width)
-		efr |= field_prep(AMD_EFR_PASMAX, p->pasid_width - 1U);
-	/* HATS = maximum host levels - 4 (3 is reserved: checks refuse it). */
-	efr |= field_prep(AMD_EFR_HATS, top >= 4 ? top - 4 : 3);
-	if (p->dirty_tracking)
-		efr |= AMD_EFR_HDSUP;
-	r->amd.efr = efr;
-}
-
-static void sync_virtio(const struct sim_profile *p, union sim_regs *r)
-{
-	r->virtio.page_size_mask = p->page_sizes;
-	r->virtio.input_start = p->aperture_start;
-	r->virtio.input_end = p->aperture_last;
+	return model_of(p->vendor);
 }
 
 /* Synthesize into @r (which may be &p->regs) from @p's fields. */
-static void sync_into(const struct sim_profile *p, union sim_regs *r)
+static void sync_into(const struct sim_profile *p, union vendor_regs *r)
 {
-	switch (p->vendor) {
-	case SIM_VENDOR_VTD:
-		sync_vtd(p, r);
-		break;
-	case SIM_VENDOR_SMMUV3:
-		sync_smmuv3(p, r);
-		break;
-	case SIM_VENDOR_AMD:
-		sync_amd(p, r);
-		break;
-	case SIM_VENDOR_VIRTIO_IOMMU:
-		sync_virtio(p, r);
-		break;
-	case SIM_VENDOR_GENERIC:
-		break;
-	}
+	const struct vendor_model *m = model_of(p->vendor);
+	const struct vendor_props vp = {
+		.input_width = p->input_width,
+		.output_width = p->output_width,
+		.levels = p->levels,
+		.pasid_width = p->pasid_width,
+		.page_sizes = p->page_sizes,
+		.ap_start = p->aperture_start,
+		.ap_last = p->aperture_last,
+		.nesting = p->nesting,
+		.dirty = p->dirty_tracking,
+		.pri = p->pri,
+		.ats = p->ats,
+		.scalable = p->scalable_mode,
+		.caching = p->caching_mode,
+	};
+
+	if (m)
+		vendor_sync(m, &vp, r);
 }
 
 void sim_profile_sync_registers(struct sim_profile *p)
@@ -667,192 +471,77 @@ void sim_profile_sync_registers(struct sim_profile *p)
 		sync_into(p, &p->regs);
 }
 
-/* Which fields a register set determines, and their decoded values. */
+/* Which fields a register set determines (struct vendor_props.mask). */
 enum {
-	D_INPUT = 1U << 0,
-	D_OUTPUT = 1U << 1,
-	D_LEVELS = 1U << 2,
-	D_PGSIZES = 1U << 3,
-	D_PASID = 1U << 4,
-	D_NESTING = 1U << 5,
-	D_DIRTY = 1U << 6,
-	D_PRI = 1U << 7,
-	D_ATS = 1U << 8,
-	D_SCALABLE = 1U << 9,
-	D_CACHING = 1U << 10,
-	D_APERTURE = 1U << 11,
+	D_INPUT = VP_INPUT,
+	D_OUTPUT = VP_OUTPUT,
+	D_LEVELS = VP_LEVELS,
+	D_PGSIZES = VP_PGSIZES,
+	D_PASID = VP_PASID,
+	D_NESTING = VP_NESTING,
+	D_DIRTY = VP_DIRTY,
+	D_PRI = VP_PRI,
+	D_ATS = VP_ATS,
+	D_SCALABLE = VP_SCALABLE,
+	D_CACHING = VP_CACHING,
+	D_APERTURE = VP_APERTURE,
 };
 
-struct decoded {
-	unsigned int mask;
-	uint8_t input_width, output_width, levels, pasid_width;
-	uint64_t page_sizes, ap_start, ap_last;
-	bool nesting, dirty, pri, ats, scalable, caching;
-};
-
-static int decode_vtd(const struct sim_regs_vtd *r, struct decoded *d,
-		      struct perr *e)
-{
-	uint64_t sagaw = field_get(VTD_CAP_SAGAW, r->cap_reg);
-	uint64_t sllps = field_get(VTD_CAP_SLLPS, r->cap_reg);
-
-	d->mask = D_INPUT | D_LEVELS | D_PGSIZES | D_PASID | D_NESTING |
-		  D_DIRTY | D_PRI | D_ATS | D_SCALABLE | D_CACHING;
-	d->input_width = (uint8_t)(field_get(VTD_CAP_MGAW, r->cap_reg) + 1);
-	d->levels = 0;
-	for (unsigned int b = 0; b < 5; b++)
-		if (sagaw & (1U << b))
-			d->levels |= (uint8_t)(1U << (b + 2));
-	if (sllps & ~3ULL)
-		return fail(e, -EINVAL, "registers.cap_reg",
-			    "SLLPS 0x%" PRIx64 " sets reserved bits (512G/1T)",
-			    sllps);
-	d->page_sizes = SZ_4K | (sllps & 1 ? SZ_2M : 0) |
-			(sllps & 2 ? SZ_1G : 0);
-	d->pasid_width = r->ecap_reg & VTD_ECAP_PASID ?
-		(uint8_t)(field_get(VTD_ECAP_PSS, r->ecap_reg) + 1) : 0;
-	d->nesting = r->ecap_reg & VTD_ECAP_NEST;
-	d->dirty = r->ecap_reg & VTD_ECAP_SLADS;
-	d->pri = r->ecap_reg & VTD_ECAP_PRS;
-	d->ats = r->ecap_reg & VTD_ECAP_DT;
-	d->scalable = r->ecap_reg & VTD_ECAP_SMTS;
-	d->caching = r->cap_reg & VTD_CAP_CM;
-	return 0;
-}
-
-static int decode_smmuv3(const struct sim_regs_smmuv3 *r, struct decoded *d,
-			 struct perr *e)
-{
-	uint64_t oas = field_get(SMMU_IDR5_OAS, r->idr[5]);
-	uint64_t vax = field_get(SMMU_IDR5_VAX, r->idr[5]);
-
-	d->mask = D_INPUT | D_OUTPUT | D_PGSIZES | D_PASID | D_NESTING |
-		  D_DIRTY | D_PRI | D_ATS;
-	if (oas >= ARRAY_SIZE(smmu_oas_bits))
-		return fail(e, -EINVAL, "registers.idr[5]",
-			    "OAS encoding %" PRIu64 " is reserved (idr[5] 0x%08x)",
-			    oas, r->idr[5]);
-	if (vax > 1)
-		return fail(e, -EINVAL, "registers.idr[5]",
-			    "VAX encoding %" PRIu64 " is reserved (idr[5] 0x%08x)",
-			    vax, r->idr[5]);
-	d->output_width = smmu_oas_bits[oas];
-	d->input_width = vax ? 52 : 48;
-	d->page_sizes = 0;
-	if (r->idr[5] & SMMU_IDR5_GRAN4K)
-		d->page_sizes |= SZ_4K | SZ_2M | SZ_1G;
-	if (r->idr[5] & SMMU_IDR5_GRAN16K)
-		d->page_sizes |= SZ_16K | SZ_32M;
-	if (r->idr[5] & SMMU_IDR5_GRAN64K)
-		d->page_sizes |= SZ_64K | SZ_512M;
-	d->pasid_width = (uint8_t)field_get(SMMU_IDR1_SSIDSIZE, r->idr[1]);
-	d->nesting = (r->idr[0] & SMMU_IDR0_S1P) && (r->idr[0] & SMMU_IDR0_S2P);
-	d->dirty = field_get(SMMU_IDR0_HTTU, r->idr[0]) == 2;
-	d->pri = r->idr[0] & SMMU_IDR0_PRI;
-	d->ats = r->idr[0] & SMMU_IDR0_ATS;
-	return 0;
-}
-
-static int decode_amd(const struct sim_regs_amd *r, struct decoded *d,
-		      struct perr *e)
-{
-	uint64_t hats = field_get(AMD_EFR_HATS, r->efr);
-
-	d->mask = D_LEVELS | D_PASID | D_NESTING | D_DIRTY | D_PRI;
-	if (hats == 3)
-		return fail(e, -EINVAL, "registers.efr",
-			    "HATS encoding 3 is reserved (efr 0x%016" PRIx64 ")",
-			    r->efr);
-	/* v1 tables may be 1 up to HATS + 4 levels deep. */
-	d->levels = (uint8_t)GENMASK64(hats + 4, 1);
-	d->nesting = r->efr & AMD_EFR_GTSUP;
-	d->pasid_width = d->nesting ?
-		(uint8_t)(field_get(AMD_EFR_PASMAX, r->efr) + 1) : 0;
-	d->dirty = r->efr & AMD_EFR_HDSUP;
-	d->pri = r->efr & AMD_EFR_PPRSUP;
-	return 0;
-}
-
-static int decode_virtio(const struct sim_regs_virtio *r, struct decoded *d)
-{
-	/* virtio-iommu has no PASID, nesting, dirty, PRI or ATS at all. */
-	d->mask = D_INPUT | D_PGSIZES | D_APERTURE | D_PASID | D_NESTING |
-		  D_DIRTY | D_PRI | D_ATS;
-	d->page_sizes = r->page_size_mask;
-	d->ap_start = r->input_start;
-	d->ap_last = r->input_end;
-	d->input_width = (uint8_t)bits_for(r->input_end);
-	d->pasid_width = 0;
-	d->nesting = d->dirty = d->pri = d->ats = false;
-	return 0;
-}
-
-static int decode_regs(const struct sim_profile *p, struct decoded *d,
+/* The fields the registers determine, and their values. */
+static int decode_regs(const struct sim_profile *p, struct vendor_props *d,
 		       struct perr *e)
 {
+	const struct vendor_model *m = model_of(p->vendor);
+	struct vendor_err ve;
+	char path[64];
+
 	memset(d, 0, sizeof(*d));
-	switch (p->vendor) {
-	case SIM_VENDOR_VTD:
-		return decode_vtd(&p->regs.vtd, d, e);
-	case SIM_VENDOR_SMMUV3:
-		return decode_smmuv3(&p->regs.smmuv3, d, e);
-	case SIM_VENDOR_AMD:
-		return decode_amd(&p->regs.amd, d, e);
-	case SIM_VENDOR_VIRTIO_IOMMU:
-		return decode_virtio(&p->regs.virtio, d);
-	case SIM_VENDOR_GENERIC:
-		break;
-	}
-	return 0;
+	if (!m || !vendor_derive(m, &p->regs, d, &ve))
+		return 0;
+	snprintf(path, sizeof(path), "registers.%s", ve.reg);
+	return fail(e, -EINVAL, path, "%s", ve.msg);
 }
 
-/* The register (as a key path) that carries a decoded field, for messages. */
-static const char *reg_key_for(enum sim_vendor v, unsigned int field)
+/*
+ * The register (as a key path) that carries a decoded field, and its
+ * value, for messages.
+ */
+static const char *reg_key_for(const struct sim_profile *p, unsigned int field,
+			       uint64_t *value, char *buf, size_t len)
 {
-	switch (v) {
-	case SIM_VENDOR_VTD:
-		return field & (D_INPUT | D_LEVELS | D_PGSIZES | D_CACHING) ?
-			"registers.cap_reg" : "registers.ecap_reg";
-	case SIM_VENDOR_SMMUV3:
-		if (field & (D_INPUT | D_OUTPUT | D_PGSIZES))
-			return "registers.idr[5]";
-		return field & D_PASID ? "registers.idr[1]" : "registers.idr[0]";
-	case SIM_VENDOR_AMD:
-		return "registers.efr";
-	case SIM_VENDOR_VIRTIO_IOMMU:
-		if (field & D_PGSIZES)
-			return "registers.page_size_mask";
-		if (field & (D_INPUT | D_APERTURE))
-			return "registers.input_range";
+	const struct vendor_model *m = model_of(p->vendor);
+	const char *name;
+	char reg[48];
+
+	*value = 0;
+	if (!m)
+		return "registers";
+	name = vendor_prop_reg(m, field, &p->regs, value, reg, sizeof(reg));
+	if (!name)
 		return "model";
-	case SIM_VENDOR_GENERIC:
-		break;
-	}
-	return "registers";
+	snprintf(buf, len, "registers.%s", name);
+	return buf;
 }
 
-/* Raw value of the register reg_key_for() names, for messages. */
-static uint64_t reg_value_for(const struct sim_profile *p, unsigned int field)
+/* The registers must be what the fields synthesize. */
+static int check_regs_synced(const struct sim_profile *p, struct perr *e)
 {
-	switch (p->vendor) {
-	case SIM_VENDOR_VTD:
-		return field & (D_INPUT | D_LEVELS | D_PGSIZES | D_CACHING) ?
-			p->regs.vtd.cap_reg : p->regs.vtd.ecap_reg;
-	case SIM_VENDOR_SMMUV3:
-		if (field & (D_INPUT | D_OUTPUT | D_PGSIZES))
-			return p->regs.smmuv3.idr[5];
-		return field & D_PASID ? p->regs.smmuv3.idr[1] :
-					 p->regs.smmuv3.idr[0];
-	case SIM_VENDOR_AMD:
-		return p->regs.amd.efr;
-	case SIM_VENDOR_VIRTIO_IOMMU:
-		if (field & D_PGSIZES)
-			return p->regs.virtio.page_size_mask;
-		return p->regs.virtio.input_end;
-	case SIM_VENDOR_GENERIC:
-		break;
-	}
-	return 0;
+	const struct vendor_model *m = model_of(p->vendor);
+	union vendor_regs synced = p->regs;
+	char reg[48], path[64];
+	const char *name;
+	uint64_t va, vb;
+
+	if (!m)
+		return 0;
+	sync_into(p, &synced);
+	name = vendor_regs_differ(m, &p->regs, &synced, &va, &vb, reg, sizeof(reg));
+	if (!name)
+		return 0;
+	snprintf(path, sizeof(path), "registers.%s", name);
+	return fail(e, -EINVAL, path,
+		    "0x%" PRIx64 " disagrees with the profile's fields, which give 0x%" PRIx64,
+		    va, vb);
 }
 
 /* ------------------------------------------------------------------------
@@ -1058,7 +747,7 @@ static void build_smmuv3(struct sim_profile *p)
 	p->pri = true;
 	p->ats = true;
 	p->iotlb_size = 2048;
-	p->regs.smmuv3 = (struct sim_regs_smmuv3){
+	p->regs.smmuv3 = (struct ioasid_cap_smmuv3){
 		.idr = { 0x080d769b, 0x02739d10, 0, 0x00000400, 0, 0x00800075 },
 		.iidr = 0,
 		.aidr = 0x02,
@@ -1127,17 +816,18 @@ static void build_virtio(struct sim_profile *p)
 	p->levels = 1U << 4;
 	p->page_sizes = SZ_4K;
 	p->iotlb_size = 0;
-	p->regs.virtio = (struct sim_regs_virtio){
+	p->regs.virtio = (struct ioasid_cap_virtio_iommu){
 		.page_size_mask = SZ_4K,
 		.input_start = 0,
 		.input_end = (1ULL << 48) - 1,
 		.domain_start = 0,
 		.domain_end = 65535,
 		.probe_size = 512,
-		.features = VIRTIO_IOMMU_F_INPUT_RANGE |
-			    VIRTIO_IOMMU_F_DOMAIN_RANGE |
-			    VIRTIO_IOMMU_F_MAP_UNMAP | VIRTIO_IOMMU_F_PROBE |
-			    VIRTIO_IOMMU_F_MMIO | VIRTIO_IOMMU_F_BYPASS_CONFIG,
+		.features = IOASID_VIRTIO_IOMMU_F_INPUT_RANGE |
+			    IOASID_VIRTIO_IOMMU_F_DOMAIN_RANGE |
+			    IOASID_VIRTIO_IOMMU_F_MAP_UNMAP |
+			    IOASID_VIRTIO_IOMMU_F_PROBE | IOASID_VIRTIO_IOMMU_F_MMIO |
+			    IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG,
 	};
 
 	dev_init(p, "sim0", "0000:01:00.0", SZ_4K, 0, false, false);
@@ -1272,9 +962,11 @@ static int check_device(const struct sim_profile *p,
 			    "\"%.*s\" is not a PCI address in the form dddd:bb:dd.f",
 			    (int)sizeof(d->bdf), d->bdf);
 	if (p->vendor == SIM_VENDOR_SMMUV3) {
-		unsigned int sidsize = (unsigned int)field_get(SMMU_IDR1_SIDSIZE,
-							p->regs.smmuv3.idr[1]);
+		struct ioasid_cap_smmuv3 c = p->regs.smmuv3;
+		unsigned int sidsize;
 
+		ioasid_cap_smmuv3_decode(&c);
+		sidsize = c.sidsize;
 		if (sidsize < 16 && rid >> sidsize)
 			return fail(e, -EINVAL, path,
 				    "\"%s\" is StreamID 0x%04x, beyond the %u-bit SIDSIZE of registers.idr[1]",
@@ -1318,7 +1010,7 @@ static int check_device(const struct sim_profile *p,
 		return fail(e, -E2BIG, path, "%u regions; at most %u fit",
 			    d->nr_regions, SIM_DEV_MAX_REGIONS);
 	if (d->nr_regions && p->vendor == SIM_VENDOR_VIRTIO_IOMMU &&
-	    !(p->regs.virtio.features & VIRTIO_IOMMU_F_PROBE))
+	    !(p->regs.virtio.features & IOASID_VIRTIO_IOMMU_F_PROBE))
 		return fail(e, -EINVAL, path,
 			    "virtio-iommu reports reserved regions only by PROBE, and registers.features lacks VIRTIO_IOMMU_F_PROBE");
 	for (unsigned int i = 0; i < d->nr_regions; i++) {
@@ -1344,49 +1036,6 @@ static int check_device(const struct sim_profile *p,
 		}
 	}
 	return 0;
-}
-
-/* Compare registers member by member; name the first that differs. */
-static const char *regs_differ(enum sim_vendor v, const union sim_regs *a,
-			       const union sim_regs *b, uint64_t *va,
-			       uint64_t *vb)
-{
-	static const char *const idr_keys[] = {
-		"registers.idr[0]", "registers.idr[1]", "registers.idr[2]",
-		"registers.idr[3]", "registers.idr[4]", "registers.idr[5]",
-	};
-
-#define DIFF(field, key)						\
-	do {								\
-		if (a->field != b->field) {				\
-			*va = a->field;					\
-			*vb = b->field;					\
-			return key;					\
-		}							\
-	} while (0)
-
-	switch (v) {
-	case SIM_VENDOR_VTD:
-		DIFF(vtd.cap_reg, "registers.cap_reg");
-		DIFF(vtd.ecap_reg, "registers.ecap_reg");
-		break;
-	case SIM_VENDOR_SMMUV3:
-		for (unsigned int i = 0; i < 6; i++)
-			DIFF(smmuv3.idr[i], idr_keys[i]);
-		break;
-	case SIM_VENDOR_AMD:
-		DIFF(amd.efr, "registers.efr");
-		break;
-	case SIM_VENDOR_VIRTIO_IOMMU:
-		DIFF(virtio.page_size_mask, "registers.page_size_mask");
-		DIFF(virtio.input_start, "registers.input_range.start");
-		DIFF(virtio.input_end, "registers.input_range.end");
-		break;
-	case SIM_VENDOR_GENERIC:
-		break;
-	}
-#undef DIFF
-	return NULL;
 }
 
 static int check_vendor(const struct sim_profile *p, struct perr *e)
@@ -1430,10 +1079,11 @@ static int check_vendor(const struct sim_profile *p, struct perr *e)
 	case SIM_VENDOR_SMMUV3: {
 		uint64_t want = 0;
 
-		if (smmu_oas_encode(p->output_width) < 0)
+		if (!vendor_field_holds(&vendor_smmuv3, "oas_bits", p->output_width))
 			return fail(e, -EINVAL, "output_width",
-				    "%u is not an SMMUv3 OAS size (32, 36, 40, 42, 44, 48, 52)",
-				    p->output_width);
+				    "%u is not an SMMUv3 OAS size (%s)", p->output_width,
+				    vendor_field_values(&vendor_smmuv3, "oas_bits", b1,
+							sizeof(b1)));
 		/* Linux adds each granule with all its block sizes. */
 		if (p->page_sizes & (SZ_4K | SZ_2M | SZ_1G))
 			want |= SZ_4K | SZ_2M | SZ_1G;
@@ -1449,6 +1099,7 @@ static int check_vendor(const struct sim_profile *p, struct perr *e)
 	}
 	case SIM_VENDOR_AMD: {
 		unsigned int top = highest_level(p->levels);
+		struct ioasid_cap_amd c = p->regs.amd;
 
 		if (top < 4 || p->levels != (uint8_t)GENMASK64(top, 1))
 			return fail(e, -EINVAL, "levels",
@@ -1459,15 +1110,16 @@ static int check_vendor(const struct sim_profile *p, struct perr *e)
 				    "%s with pasid_width %u; on AMD both come from EFR.GTSup (guest translation), so they go together",
 				    p->nesting ? "true" : "false",
 				    p->pasid_width);
-		if (field_get(AMD_EFR_GATS, p->regs.amd.efr) > 1)
+		ioasid_cap_amd_decode(&c);
+		if (!c.guest_levels)
 			return fail(e, -EINVAL, "registers.efr",
-				    "GATS encoding %" PRIu64 " is reserved (efr 0x%016" PRIx64 ")",
-				    field_get(AMD_EFR_GATS, p->regs.amd.efr),
-				    p->regs.amd.efr);
+				    "GATS encoding %u is reserved (efr 0x%016" PRIx64 ")",
+				    c.gats, c.efr);
 		break;
 	}
 	case SIM_VENDOR_VIRTIO_IOMMU: {
-		const struct sim_regs_virtio *r = &p->regs.virtio;
+		const struct ioasid_cap_virtio_iommu *r = &p->regs.virtio;
+		const uint64_t defined = cap_named_bits(IOASID_CAP_VIRTIO_IOMMU);
 
 		if (p->pasid_width || p->nesting || p->dirty_tracking ||
 		    p->pri || p->ats) {
@@ -1479,18 +1131,18 @@ static int check_vendor(const struct sim_profile *p, struct perr *e)
 			return fail(e, -EINVAL, k,
 				    "virtio-iommu has no %s (must be 0/false)", k);
 		}
-		if (r->features & ~VIRTIO_IOMMU_F_ALL)
+		if (r->features & ~defined)
 			return fail(e, -EINVAL, "registers.features",
-				    "0x%" PRIx64 " has bits beyond the defined 0x7f",
-				    r->features);
-		if (!(r->features & VIRTIO_IOMMU_F_MAP_UNMAP))
+				    "0x%" PRIx64 " has bits beyond the defined 0x%" PRIx64,
+				    r->features, defined);
+		if (!(r->features & IOASID_VIRTIO_IOMMU_F_MAP_UNMAP))
 			return fail(e, -EINVAL, "registers.features",
 				    "0x%" PRIx64 " lacks VIRTIO_IOMMU_F_MAP_UNMAP, without which nothing can be mapped",
 				    r->features);
-		if ((r->features & VIRTIO_IOMMU_F_PROBE) && !r->probe_size)
+		if ((r->features & IOASID_VIRTIO_IOMMU_F_PROBE) && !r->probe_size)
 			return fail(e, -EINVAL, "registers.probe_size",
 				    "0 with VIRTIO_IOMMU_F_PROBE offered");
-		if (!(r->features & VIRTIO_IOMMU_F_INPUT_RANGE) &&
+		if (!(r->features & IOASID_VIRTIO_IOMMU_F_INPUT_RANGE) &&
 		    (p->aperture_start || p->aperture_last != ~0ULL))
 			return fail(e, -EINVAL, "registers.features",
 				    "0x%" PRIx64 " lacks VIRTIO_IOMMU_F_INPUT_RANGE, so the input range is all 64 bits, not [0x%" PRIx64 ", 0x%" PRIx64 "]",
@@ -1516,10 +1168,8 @@ static int check_vendor(const struct sim_profile *p, struct perr *e)
 static int check_profile(const struct sim_profile *p, struct perr *e)
 {
 	const struct model_info *mi;
-	union sim_regs synced;
-	uint64_t va, vb, minpg;
+	uint64_t minpg;
 	char b1[200], path[64];
-	const char *key;
 	bool reach_ok = false;
 	int ret;
 
@@ -1654,14 +1304,7 @@ static int check_profile(const struct sim_profile *p, struct perr *e)
 	}
 
 	/* Last: the registers must be what the fields synthesize. */
-	synced = p->regs;
-	sync_into(p, &synced);
-	key = regs_differ(p->vendor, &p->regs, &synced, &va, &vb);
-	if (key)
-		return fail(e, -EINVAL, key,
-			    "0x%" PRIx64 " disagrees with the profile's fields, which give 0x%" PRIx64,
-			    va, vb);
-	return 0;
+	return check_regs_synced(p, e);
 }
 
 int sim_profile_check(const struct sim_profile *p, char *err, size_t errlen)
@@ -2207,7 +1850,7 @@ static int parse_registers(json_t *v, struct sim_profile *p, struct perr *e)
 		REG64("efr2", p->regs.amd.efr2);
 		break;
 	case SIM_VENDOR_VIRTIO_IOMMU: {
-		struct sim_regs_virtio *r = &p->regs.virtio;
+		struct ioasid_cap_virtio_iommu *r = &p->regs.virtio;
 		uint64_t s, l;
 
 		REG64("page_size_mask", r->page_size_mask);
@@ -2267,9 +1910,10 @@ static const char *field_name(unsigned int f)
  * must agree (@given has its D_* bit), the others are filled in.
  */
 static int reconcile(struct sim_profile *p, unsigned int given,
-		     const struct decoded *d, struct perr *e)
+		     const struct vendor_props *d, struct perr *e)
 {
-	char want[200], have[200];
+	char want[200], have[200], key[64];
+	uint64_t regval;
 
 	for (unsigned int f = 1; f <= D_APERTURE; f <<= 1) {
 		bool same;
@@ -2366,10 +2010,13 @@ static int reconcile(struct sim_profile *p, unsigned int given,
 			break;
 		}
 		}
-		if ((given & f) && !same)
-			return fail(e, -EINVAL, reg_key_for(p->vendor, f),
+		if ((given & f) && !same) {
+			const char *k = reg_key_for(p, f, &regval, key, sizeof(key));
+
+			return fail(e, -EINVAL, k,
 				    "0x%" PRIx64 " gives %s %s, but the profile says %s",
-				    reg_value_for(p, f), field_name(f), want, have);
+				    regval, field_name(f), want, have);
+		}
 	}
 	return 0;
 }
@@ -2524,7 +2171,7 @@ static int parse_profile(json_t *root, const char *path,
 	x = json_object_get(root, "registers");
 	regs_given = x != NULL;
 	if (regs_given) {
-		struct decoded d;
+		struct vendor_props d;
 
 		ret = parse_registers(x, p, e);
 		if (!ret)
@@ -2545,16 +2192,9 @@ static int parse_profile(json_t *root, const char *path,
 	}
 
 	if (regs_given) {
-		union sim_regs synced = p->regs;
-		uint64_t va, vb;
-		const char *key;
-
-		sync_into(p, &synced);
-		key = regs_differ(p->vendor, &p->regs, &synced, &va, &vb);
-		if (key)
-			return fail(e, -EINVAL, key,
-				    "0x%" PRIx64 " disagrees with the profile's fields, which give 0x%" PRIx64,
-				    va, vb);
+		ret = check_regs_synced(p, e);
+		if (ret)
+			return ret;
 	} else {
 		sim_profile_sync_registers(p);
 	}
@@ -2857,7 +2497,7 @@ static json_t *jregisters(struct jb *jb, const struct sim_profile *p)
 		jset(jb, o, "efr2", jhex(p->regs.amd.efr2));
 		break;
 	case SIM_VENDOR_VIRTIO_IOMMU: {
-		const struct sim_regs_virtio *r = &p->regs.virtio;
+		const struct ioasid_cap_virtio_iommu *r = &p->regs.virtio;
 
 		jset(jb, o, "page_size_mask", jhex(r->page_size_mask));
 		jset(jb, o, "input_range",

@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include "vendor/vendor.h"
+
 /*
  * Capacities. Fixed so a profile is one allocation and a device descriptor
  * can be copied by value; going past one is an error (-E2BIG) that names the
@@ -72,36 +74,6 @@ struct sim_dev_desc {
 	struct sim_resv_region regions[SIM_DEV_MAX_REGIONS];
 };
 
-/* Intel VT-d Capability and Extended Capability registers (spec §11.4.2/3). */
-struct sim_regs_vtd {
-	uint64_t cap_reg;
-	uint64_t ecap_reg;
-};
-
-/* Arm SMMUv3 SMMU_IDR0..5, SMMU_IIDR, SMMU_AIDR. */
-struct sim_regs_smmuv3 {
-	uint32_t idr[6];
-	uint32_t iidr;
-	uint32_t aidr;
-};
-
-/* AMD IOMMU Extended Feature registers (MMIO 0x30 and 0x1a0). */
-struct sim_regs_amd {
-	uint64_t efr;
-	uint64_t efr2;
-};
-
-/* virtio-iommu config space (struct virtio_iommu_config) and feature bits. */
-struct sim_regs_virtio {
-	uint64_t page_size_mask;
-	uint64_t input_start;		/* input_range, inclusive */
-	uint64_t input_end;
-	uint32_t domain_start;		/* domain_range, inclusive */
-	uint32_t domain_end;
-	uint32_t probe_size;
-	uint64_t features;		/* VIRTIO_IOMMU_F_* bits (0..6) */
-};
-
 struct sim_profile {
 	char name[SIM_PROFILE_NAME_MAX];
 	enum sim_vendor vendor;
@@ -121,12 +93,13 @@ struct sim_profile {
 	uint64_t aperture_start;	/* IOVA window a domain translates */
 	uint64_t aperture_last;		/* inclusive */
 
-	union sim_regs {
-		struct sim_regs_vtd vtd;		/* vendor == SIM_VENDOR_VTD */
-		struct sim_regs_smmuv3 smmuv3;
-		struct sim_regs_amd amd;
-		struct sim_regs_virtio virtio;
-	} regs;					/* unused for GENERIC */
+	/*
+	 * The vendor registers, in the capability struct of the model
+	 * (lib/vendor/vendor.h): regs.vtd.cap_reg, regs.smmuv3.idr[],
+	 * regs.amd.efr, regs.virtio.page_size_mask, ... Only the raw
+	 * registers (and virtio's config) count; unused for GENERIC.
+	 */
+	union vendor_regs regs;
 
 	unsigned int nr_devices;
 	struct sim_dev_desc devices[SIM_PROFILE_MAX_DEVICES];
@@ -213,6 +186,9 @@ const struct sim_dev_desc *sim_profile_find_device(const struct sim_profile *p,
  * Return: a new reference, or NULL when out of memory.
  */
 json_t *sim_profile_to_json(const struct sim_profile *p);
+
+/** sim_profile_model() - the vendor model of the profile's IOMMU; NULL for generic. */
+const struct vendor_model *sim_profile_model(const struct sim_profile *p);
 
 /** Names used in profile files: "vtd", "smmuv3", ..., "msi", "sw_msi", ... */
 const char *sim_vendor_name(enum sim_vendor v);

@@ -4,8 +4,6 @@
  * every value is CONFIGURED except the usable IOVA ranges, which are
  * DERIVED (the aperture minus the device's reserved regions).
  */
-#include <string.h>
-
 #include "sim-private.h"
 
 uint32_t sim_resv_to_caps(enum sim_resv_type t)
@@ -63,6 +61,25 @@ static uint32_t usable_ranges(const struct sim_profile *p, const struct sim_dev_
 	return n;
 }
 
+/* The model's capability, from the profile's registers. */
+static int add_vendor_cap(struct ioasid_caps_builder *b, const struct sim_profile *p)
+{
+	const struct vendor_model *m = sim_profile_model(p);
+	union vendor_regs r = p->regs;
+	struct ioasid_cap_header *h = (struct ioasid_cap_header *)&r;
+
+	if (!m)
+		return 0;
+	/* Linux's intel_iommu_hw_info() always reports this erratum flag */
+	if (m == &vendor_vtd)
+		r.vtd.flags = IOASID_VTD_ERRATA_772415_SPR17;
+	vendor_decode(m->cap, &r);
+	*h = (struct ioasid_cap_header){
+		.id = m->cap->id, .version = 1, .source = IOASID_CAP_SRC_CONFIGURED,
+	};
+	return ioasid_caps_add(b, &r, m->cap->size);
+}
+
 int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,
 		 const struct sim_dev_desc *d, void **ret_buf, size_t *ret_len)
 {
@@ -107,38 +124,8 @@ int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,
 		err = ioasid_caps_add_resv_regions(b, CF, regions, d->nr_regions);
 	if (!err)
 		err = ioasid_caps_add_features(b, CF, feat, IOASID_FEAT_ALL);
-	if (!err) {
-		switch (p->vendor) {
-		case SIM_VENDOR_VTD:
-			/* Linux's intel_iommu_hw_info() always reports this erratum flag */
-			err = ioasid_caps_add_vtd(b, CF, p->regs.vtd.cap_reg, p->regs.vtd.ecap_reg,
-						  IOASID_VTD_ERRATA_772415_SPR17);
-			break;
-		case SIM_VENDOR_SMMUV3:
-			err = ioasid_caps_add_smmuv3(b, CF, p->regs.smmuv3.idr, p->regs.smmuv3.iidr,
-						     p->regs.smmuv3.aidr, 0);
-			break;
-		case SIM_VENDOR_AMD:
-			err = ioasid_caps_add_amd(b, CF, p->regs.amd.efr, p->regs.amd.efr2);
-			break;
-		case SIM_VENDOR_VIRTIO_IOMMU: {
-			struct ioasid_cap_virtio_iommu v;
-
-			memset(&v, 0, sizeof(v));
-			v.features = p->regs.virtio.features;
-			v.page_size_mask = p->regs.virtio.page_size_mask;
-			v.input_start = p->regs.virtio.input_start;
-			v.input_end = p->regs.virtio.input_end;
-			v.domain_start = p->regs.virtio.domain_start;
-			v.domain_end = p->regs.virtio.domain_end;
-			v.probe_size = p->regs.virtio.probe_size;
-			err = ioasid_caps_add_virtio_iommu(b, CF, &v);
-			break;
-		}
-		default:
-			break;
-		}
-	}
+	if (!err)
+		err = add_vendor_cap(b, p);
 	if (!err)
 		err = ioasid_caps_builder_finish(b, ret_buf, ret_len);
 	if (err)

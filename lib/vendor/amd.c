@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * AMD IOMMU: the Extended Feature Registers EFR and EFR2 (AMD IOMMU spec,
+ * pub. 48882, MMIO 0x30 and 0x1a0), and what they mean for a profile and
+ * for a Linux domain.
+ */
+#include <inttypes.h>
+
+#include "model.h"
+
+#define T struct ioasid_cap_amd
+#define EFR(l, w) CF_REG(T, efr, l, w)
+#define EFR2(l, w) CF_REG(T, efr2, l, w)
+#define AT(m) CF_AT(T, m)
+
+/* HATS 0/1/2: 4/5/6-level host (v1) tables; 3 is reserved. */
+static const uint32_t hats_levels[4] = { 4, 5, 6, 0 };
+/* GATS 0/1: 4/5-level guest (v2) tables; 2 and 3 are reserved. */
+static const uint32_t gats_levels[4] = { 4, 5, 0, 0 };
+
+static const struct cap_field fields[] = {
+	{ CF_RAWREG("efr", J_HEX, T_HEXPAD), AT(efr) },
+	{ CF_RAWREG("efr2", J_HEX, T_HEXPAD), AT(efr2) },
+	{ CF_DEC("hats", J_INT, T_UINT), AT(hats), EFR(10, 2) },
+	{ CF_DEC("gats", J_INT, T_UINT), AT(gats), EFR(12, 2) },
+	/* GLXSup: 0 one-level, 1 two-level GCR3 tables */
+	{ CF_DEC("glx", J_INT, T_UINT), AT(glx), EFR(14, 2) },
+	{ CF_DEC("pasmax", J_INT, T_UINT), AT(pasmax), EFR(32, 5) },
+	{ CF_DEC("host_levels", J_INT, T_UINT), AT(host_levels), EFR(10, 2),
+	  CF_TABLE(hats_levels), .flags = CFF_VIEW },
+	{ CF_DEC("guest_levels", J_INT, T_UINT), AT(guest_levels), EFR(12, 2),
+	  CF_TABLE(gats_levels), .flags = CFF_VIEW },
+	/* PASmax is the largest PASID's width minus one; PASIDs need GTSup */
+	{ CF_DEC("pasid_bits", J_INT, T_UINT), AT(pasid_bits), EFR(32, 5), .map = MAP_ADD,
+	  .arg = 1, .mask = IOASID_AMD_GT, .flags = CFF_VIEW },
+	{ CF_DEC("snp_avic", J_INT, T_UINT), AT(snp_avic), EFR2(5, 3) },
+	/* 0: 512 interrupt remapping entries per device, 1: 2048 */
+	{ CF_DEC("num_int_remap", J_INT, T_UINT), AT(num_int_remap), EFR2(8, 2) },
+	{ CF_BITF(IOASID_AMD_PREF, "pref"), EFR(0, 1) },
+	{ CF_BITF(IOASID_AMD_PPR, "ppr"), EFR(1, 1) },
+	{ CF_BITF(IOASID_AMD_XT, "xt"), EFR(2, 1) },
+	{ CF_BITF(IOASID_AMD_NX, "nx"), EFR(3, 1) },
+	{ CF_BITF(IOASID_AMD_GT, "gt"), EFR(4, 1) },
+	{ CF_BITF(IOASID_AMD_IA, "ia"), EFR(6, 1) },
+	{ CF_BITF(IOASID_AMD_GA, "ga"), EFR(7, 1) },
+	{ CF_BITF(IOASID_AMD_HE, "he"), EFR(8, 1) },
+	{ CF_BITF(IOASID_AMD_PC, "pc"), EFR(9, 1) },
+	{ CF_BITF(IOASID_AMD_GAM_VAPIC, "gam_vapic"), EFR(21, 1) },
+	{ CF_BITF(IOASID_AMD_GIO, "gio"), EFR(48, 1) },
+	{ CF_BITF(IOASID_AMD_HA, "ha"), EFR(49, 1) },
+	{ CF_BITF(IOASID_AMD_EPH, "eph"), EFR(50, 1) },
+	{ CF_BITF(IOASID_AMD_HD, "hd"), EFR(52, 1) },
+	{ CF_BITF(IOASID_AMD_SNP, "snp"), EFR(63, 1) },
+	{ CF_BITF(IOASID_AMD_SEVSNPIO, "sevsnpio"), EFR2(1, 1) },
+	{ CF_BITF(IOASID_AMD_GCR3TRP, "gcr3trp"), EFR2(3, 1) },
+	{ CF_BITF(IOASID_AMD_HTRANGE_IGNORE, "htrange_ignore"), EFR2(11, 1) },
+	{ CF_PADDING(T, pad) },
+};
+
+const struct cap_desc vendor_amd_cap = {
+	.id = IOASID_CAP_AMD,
+	.name = "amd",
+	.size = sizeof(T),
+	.raw_heading = "REGISTER",
+	.bits_off = offsetof(T, bits),
+	.bits_v1 = IOASID_AMD_BITS_V1,
+	.fields = fields,
+	.nfields = CF_ARRAY_SIZE(fields),
+};
+
+static int amd_derive(const void *cap, struct vendor_props *p, struct vendor_err *e)
+{
+	const T *c = cap;
+
+	p->mask = VP_LEVELS | VP_PASID | VP_NESTING | VP_DIRTY | VP_PRI;
+	if (!c->host_levels)
+		return vendor_fail(e, &vendor_amd_cap, offsetof(T, efr),
+				   "HATS encoding %u is reserved (efr 0x%016" PRIx64 ")",
+				   c->hats, c->efr);
+	/* v1 tables may be 1 up to HATS + 4 levels deep */
+	p->levels = (uint8_t)(((1u << (c->host_levels + 1)) - 1) & ~1u);
+	/* PASIDs live in guest (v2) tables, as nested stage-1 tables do */
+	p->nesting = c->bits & IOASID_AMD_GT;
+	p->pasid_width = c->pasid_bits;
+	p->dirty = c->bits & IOASID_AMD_HD;
+	p->pri = c->bits & IOASID_AMD_PPR;
+	return 0;
+}
+
+static void amd_sync(const struct vendor_props *p, void *cap)
+{
+	T *c = cap;
+	uint64_t b = c->bits & ~(IOASID_AMD_PPR | IOASID_AMD_GT | IOASID_AMD_HD);
+	unsigned int top = 0;
+
+	for (unsigned int l = 1; l < 8; l++)
+		if (p->levels & (1u << l))
+			top = l;
+	if (p->pri)
+		b |= IOASID_AMD_PPR;
+	/* PASIDs live in guest (v2) tables: both need guest translation. */
+	if (p->nesting || p->pasid_width)
+		b |= IOASID_AMD_GT;
+	c->pasmax = p->pasid_width ? p->pasid_width - 1 : 0;
+	/* the deepest v1 table; anything else gets the reserved HATS 3 the checks refuse */
+	c->host_levels = vendor_field_holds(&vendor_amd, "host_levels", top) ? top : 0;
+	if (p->dirty)
+		b |= IOASID_AMD_HD;
+	c->bits = b;
+}
+
+static void amd_domain(const void *cap, struct vendor_domain *v)
+{
+	const T *d = cap;
+
+	v->pgsizes = VSZ_4K | VSZ_2M | VSZ_1G;
+	if (d->host_levels)
+		v->in_bits = 12u + 9u * d->host_levels < 64u ? 12u + 9u * d->host_levels : 64u;
+	v->pri = d->bits & IOASID_AMD_PPR;
+	v->stall_known = true;
+	v->pasid_hwpt = d->pasid_bits; /* v2 tables, which need PASID support */
+}
+
+static const struct vendor_prop_reg prop_regs[] = {
+	{ VP_ALL, offsetof(T, efr), false },
+};
+
+const struct vendor_model vendor_amd = {
+	.name = "amd",
+	.cap = &vendor_amd_cap,
+	.derive = amd_derive,
+	.sync = amd_sync,
+	.domain = amd_domain,
+	.prop_regs = prop_regs,
+};

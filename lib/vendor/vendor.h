@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private: what the library knows about each IOMMU model, in one place.
+ *
+ * A model is a capability descriptor (lib/caps/fields.h) that names every
+ * register field once — its register, bits, how it is decoded and shown —
+ * and an ops table for what cannot be a table row: the generic properties
+ * the registers encode (derive) and the inverse (sync), and the paging
+ * domain Linux builds on such an IOMMU (domain). Everything that decodes
+ * vendor registers goes through here: caps validation and the public
+ * ioasid_cap_*_decode(), the caps JSON and text rows, the sim's profiles
+ * and the iommufd backend.
+ *
+ * A model's register set is the public struct of its capability
+ * (struct ioasid_cap_vtd, ...): its raw members are the registers, the
+ * decoded members what vendor_decode() makes of them.
+ */
+#ifndef IOASID_VENDOR_H
+#define IOASID_VENDOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ioasid/caps.h>
+
+#include "caps/fields.h"
+
+/* Room for the register set of any model. */
+union vendor_regs {
+	struct ioasid_cap_vtd vtd;
+	struct ioasid_cap_smmuv3 smmuv3;
+	struct ioasid_cap_amd amd;
+	struct ioasid_cap_virtio_iommu virtio;
+};
+
+/* The generic properties a model's registers can encode. */
+enum vendor_prop {
+	VP_INPUT = 1u << 0,     /* input (IOVA) width */
+	VP_OUTPUT = 1u << 1,    /* output address width */
+	VP_LEVELS = 1u << 2,    /* page-table depths */
+	VP_PGSIZES = 1u << 3,   /* page sizes */
+	VP_PASID = 1u << 4,     /* PASID width */
+	VP_NESTING = 1u << 5,
+	VP_DIRTY = 1u << 6,     /* dirty tracking */
+	VP_PRI = 1u << 7,
+	VP_ATS = 1u << 8,
+	VP_SCALABLE = 1u << 9,  /* VT-d scalable mode */
+	VP_CACHING = 1u << 10,  /* VT-d caching mode */
+	VP_APERTURE = 1u << 11, /* the IOVA window */
+	VP_ALL = (1u << 12) - 1,
+};
+
+/*
+ * Those properties as values: what a sim profile says. derive() fills it
+ * from registers and sets in `mask` the properties they determine; sync()
+ * reads it (mask ignored).
+ */
+struct vendor_props {
+	unsigned int mask;            /* VP_* */
+	uint8_t input_width, output_width;
+	uint8_t levels;               /* bit n: n-level tables */
+	uint8_t pasid_width;
+	uint64_t page_sizes;
+	uint64_t ap_start, ap_last;   /* aperture, inclusive */
+	bool nesting, dirty, pri, ats, scalable, caching;
+};
+
+/*
+ * What a paging domain on an IOMMU of the model offers, as Linux builds
+ * it (what iommufd can give us).
+ */
+struct vendor_domain {
+	bool pasid_hwpt;        /* IOMMU_HWPT_ALLOC_PASID accepted */
+	uint64_t pgsizes;       /* 0 = unknown */
+	unsigned int in_bits;   /* 0 = unknown */
+	unsigned int out_bits;  /* 0 = unknown */
+	bool nesting;           /* a nested stage-1 format exists */
+	uint32_t vendor_s1;     /* its IOASID_HWPT_NESTED_* format */
+	uint32_t fl_levels;     /* stage-1 depths, bit n = n levels */
+	bool pri, ats;
+	bool stall_known, stall;
+};
+
+/* A register-level problem: the register's name and what is wrong. */
+struct vendor_err {
+	char reg[32];   /* e.g. "cap_reg", "idr[5]" */
+	char msg[160];
+};
+
+/* Which register carries a property, for messages: the first entry whose mask has it. */
+struct vendor_prop_reg {
+	unsigned int mask;   /* VP_* */
+	uint16_t reg;        /* offset of the register (whose value a message shows) */
+	bool model;          /* no register: the model itself decides */
+};
+
+struct vendor_model {
+	const char *name;                 /* "vtd", "smmuv3", "amd", "virtio-iommu" */
+	const struct cap_desc *cap;
+	/* the properties the registers of @cap determine; -EINVAL for a reserved encoding */
+	int (*derive)(const void *cap, struct vendor_props *p, struct vendor_err *e);
+	/* rewrite, in a decoded @cap, every decoded value a property determines */
+	void (*sync)(const struct vendor_props *p, void *cap);
+	/* what a Linux paging domain gets on an IOMMU with the registers of @cap */
+	void (*domain)(const void *cap, struct vendor_domain *dom);
+	const struct vendor_prop_reg *prop_regs; /* ends with a VP_ALL entry */
+};
+
+extern const struct vendor_model vendor_vtd, vendor_smmuv3, vendor_amd, vendor_virtio_iommu;
+extern const struct cap_desc vendor_vtd_cap, vendor_smmuv3_cap, vendor_amd_cap,
+	vendor_virtio_iommu_cap;
+
+/* The models, NULL-terminated. */
+extern const struct vendor_model *const vendor_models[];
+
+/* The model whose capability id is @id, or NULL. */
+const struct vendor_model *vendor_by_cap(uint16_t id);
+
+/*
+ * vendor_decode() - fill the decoded members of a capability from its
+ * registers, and zero its reserved bytes. Bits first, then numbers, since
+ * a number may need a bit (VT-d's PASID size means nothing without
+ * ECAP.PASID).
+ */
+void vendor_decode(const struct cap_desc *d, void *cap);
+
+/*
+ * vendor_encode() - write back into the registers of @cap every decoded
+ * value that differs from @before (the same capability, decoded, before
+ * the change), then decode @cap again.
+ */
+void vendor_encode(const struct cap_desc *d, const void *before, void *cap);
+
+/*
+ * vendor_sync() - rewrite the register bits that the properties @p
+ * determine and keep the others (implementation bits of a template).
+ * Registers are consistent with @p exactly when this leaves them unchanged.
+ */
+void vendor_sync(const struct vendor_model *m, const struct vendor_props *p, void *cap);
+
+/* vendor_derive() - the properties the registers of @cap determine. */
+int vendor_derive(const struct vendor_model *m, const void *cap, struct vendor_props *p,
+		  struct vendor_err *e);
+
+/* vendor_domain() - m->domain on the registers of @cap. */
+void vendor_domain(const struct vendor_model *m, const void *cap, struct vendor_domain *dom);
+
+/*
+ * vendor_reg_name() - the name of the register at @reg, as profile files
+ * spell it: "cap_reg", "idr[5]", "input_range.start"; with @whole, a
+ * range is named as one ("input_range").
+ */
+const char *vendor_reg_name(const struct cap_desc *d, unsigned int reg, bool whole, char *buf,
+			    size_t len);
+
+/*
+ * vendor_prop_reg() - the register that carries property @prop (one VP_*),
+ * by name (NULL when the model itself decides it), and its value in @cap.
+ */
+const char *vendor_prop_reg(const struct vendor_model *m, unsigned int prop, const void *cap,
+			    uint64_t *ret_value, char *buf, size_t len);
+
+/*
+ * vendor_regs_differ() - the first register whose raw value differs
+ * between @a and @b, by name (NULL: none), and both values.
+ */
+const char *vendor_regs_differ(const struct vendor_model *m, const void *a, const void *b,
+			       uint64_t *ret_va, uint64_t *ret_vb, char *buf, size_t len);
+
+/* vendor_field_bits() - the raw register bits of decoded field @key in @cap. */
+uint64_t vendor_field_bits(const struct vendor_model *m, const char *key, const void *cap);
+
+/* vendor_field_holds() - whether decoded field @key can take the value @v. */
+bool vendor_field_holds(const struct vendor_model *m, const char *key, uint64_t v);
+
+/* vendor_field_values() - "32, 36, 40" : every value decoded field @key can take. */
+const char *vendor_field_values(const struct vendor_model *m, const char *key, char *buf,
+				size_t len);
+
+#endif /* IOASID_VENDOR_H */
