@@ -7,15 +7,30 @@
 
 #include "private.h"
 
-const struct argval *arg(const struct step *s, const char *key)
+/* ------------------------------------------------------------------------ */
+/* Arguments                                                                */
+
+static struct argval *find_arg(const struct step *s, const char *key)
 {
-	static const struct argval absent;
 	size_t i;
 
 	for (i = 0; s->op->args[i].key; i++)
 		if (!strcmp(s->op->args[i].key, key))
 			return &s->vals[i];
-	return &absent;
+	return NULL;
+}
+
+const struct argval *arg(const struct step *s, const char *key)
+{
+	static const struct argval absent;
+	const struct argval *a = find_arg(s, key);
+
+	return a ? a : &absent;
+}
+
+struct argval *arg_mut(struct step *s, const char *key)
+{
+	return find_arg(s, key);
 }
 
 bool has(const struct step *s, const char *key)
@@ -42,46 +57,6 @@ uint32_t obj_id(const struct step *s, const char *key)
 	return a->label && a->label->live ? a->label->id : IOASID_ID_NONE;
 }
 
-/* A PASID argument, or IOASID_PASID_NONE when absent. */
-uint32_t pasid_arg(const struct step *s, const char *key)
-{
-	const struct argval *a = arg(s, key);
-
-	if (!a->present)
-		return IOASID_PASID_NONE;
-	if (a->label)
-		return a->label->pasid; /* stays usable after pasid_free: a stale PASID is a test */
-	return (uint32_t)a->u;
-}
-
-void label_set_id(const struct step *s, uint32_t id)
-{
-	if (s->as) {
-		s->as->id = id;
-		s->as->live = true;
-	}
-}
-
-void label_kill(const struct step *s, const char *key)
-{
-	const struct argval *a = arg(s, key);
-
-	if (a->label)
-		a->label->live = false;
-}
-
-/* The live label of an object id, for values that name objects. */
-const char *label_of_id(const struct scenario *sc, uint32_t id, unsigned int kinds)
-{
-	size_t i;
-
-	for (i = 0; id && i < sc->nr_labels; i++)
-		if ((sc->labels[i]->kind & kinds) && sc->labels[i]->live &&
-		    sc->labels[i]->id == id)
-			return sc->labels[i]->name;
-	return NULL;
-}
-
 /*
  * An optional object argument of an options struct, where 0 means "none":
  * absent 0; a label that names nothing an id no object has (so the library
@@ -96,19 +71,50 @@ uint32_t opt_obj_id(const struct step *s, const char *key)
 	return a->label && a->label->live ? a->label->id : UINT32_MAX;
 }
 
-/* What an attach, replace or hwpt_alloc names: "ioas" or "hwpt" (one). */
+uint32_t pasid_arg(const struct step *s, const char *key)
+{
+	const struct argval *a = arg(s, key);
+
+	if (!a->present)
+		return IOASID_PASID_NONE;
+	if (a->label)
+		return a->label->pasid; /* stays usable after pasid_free: a stale PASID is a test */
+	return (uint32_t)a->u;
+}
+
 uint32_t pt_id(const struct step *s)
 {
 	return has(s, "hwpt") ? obj_id(s, "hwpt") : obj_id(s, "ioas");
 }
 
-/* An argument the check fills in (A_JSON); NULL for a key the op lacks. */
-struct argval *arg_mut(struct step *s, const char *key)
+/* ------------------------------------------------------------------------ */
+/* Labels                                                                   */
+
+int label_made(const struct step *s, int err, uint32_t id)
+{
+	if (!err && s->as) {
+		s->as->id = id;
+		s->as->live = true;
+	}
+	return err;
+}
+
+int label_ended(const struct step *s, const char *key, int err)
+{
+	const struct argval *a = arg(s, key);
+
+	if (!err && a->label)
+		a->label->live = false;
+	return err;
+}
+
+const char *label_of_id(const struct scenario *sc, uint32_t id, unsigned int kinds)
 {
 	size_t i;
 
-	for (i = 0; s->op->args[i].key; i++)
-		if (!strcmp(s->op->args[i].key, key))
-			return &s->vals[i];
+	for (i = 0; id && i < sc->nr_labels; i++)
+		if ((sc->labels[i]->kind & kinds) && sc->labels[i]->live &&
+		    sc->labels[i]->id == id)
+			return sc->labels[i]->name;
 	return NULL;
 }

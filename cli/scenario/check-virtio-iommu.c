@@ -26,7 +26,7 @@ int check_virtio_iommu_new(struct loader *l, struct step *s)
 	static const char *const known[] = { "gpa", "buffer", "offset", "size", "mmio", NULL };
 	struct argval *a = arg_mut(s, "memory");
 	struct vmem_item *it;
-	char key[64], sub[96], show[80];
+	char key[64], sub[96];
 	const json_t *e;
 	uint64_t bsize;
 	size_t i;
@@ -34,12 +34,11 @@ int check_virtio_iommu_new(struct loader *l, struct step *s)
 
 	if (!a->present)
 		return 0;
-	if (!json_is_array(a->json))
-		return lerr(l, "memory", "%s is not a list of regions ({\"gpa\", \"buffer\", \"offset\", \"size\"})",
-			    jshow(a->json, show, sizeof(show)));
-	a->n = json_array_size(a->json);
-	it = xcalloc(a->n ? a->n : 1, sizeof(*it));
-	a->arr = it;
+	err = list_items(l, "memory", a, sizeof(*it),
+			 "regions ({\"gpa\", \"buffer\", \"offset\", \"size\"})");
+	if (err)
+		return err;
+	it = a->arr;
 	json_array_foreach(a->json, i, e) {
 		snprintf(key, sizeof(key), "memory[%zu]", i);
 		err = sub_keys(l, key, e, known);
@@ -98,14 +97,14 @@ static int parse_split(struct loader *l, const char *key, struct argval *a, uint
 	uint64_t *pt, prev = 0;
 	const json_t *e;
 	size_t i;
+	int err;
 
 	if (!a->present)
 		return 0;
-	if (!json_is_array(a->json))
-		return lerr(l, key, "%s is not a list of byte offsets", jshow(a->json, show, sizeof(show)));
-	a->n = json_array_size(a->json);
-	pt = xcalloc(a->n ? a->n : 1, sizeof(*pt));
-	a->arr = pt;
+	err = list_items(l, key, a, sizeof(*pt), "byte offsets");
+	if (err)
+		return err;
+	pt = a->arr;
 	json_array_foreach(a->json, i, e) {
 		snprintf(sub, sizeof(sub), "%s[%zu]", key, i);
 		if (!parse_num(e, &pt[i]))
@@ -132,27 +131,175 @@ static int vreq_need(struct loader *l, const json_t *o, const char *field, const
 /*
  * The structured form of a request: {"type": NAME, fields...}, encoded
  * little-endian per kernel-uapi.md §3.3 (PAGE_RESP: virtio-iommu.h). The
- * device-readable part only; the tail is the device's to write.
+ * device-readable part only; the tail is the device's to write. Each
+ * encoder below writes the members after the head's type byte into @b.
  */
+typedef int vreq_encode_fn(struct loader *l, const json_t *o, uint64_t type, uint8_t *b);
+
+/* ATTACH and DETACH: domain, endpoint, then flags (ATTACH) and reserved. */
+static int vreq_attach(struct loader *l, const json_t *o, uint64_t type, uint8_t *b)
+{
+	bool attach = type == IOASID_VIRTIO_IOMMU_T_ATTACH;
+	uint64_t domain = 0, endpoint = 0, fl = 0, rs = 0;
+	int err;
+
+	err = vreq_need(l, o, "domain", "the domain id");
+	if (!err)
+		err = vreq_need(l, o, "endpoint", "the endpoint id");
+	if (!err)
+		err = sub_num(l, "request", o, "domain", UINT32_MAX, 0, &domain);
+	if (!err)
+		err = sub_num(l, "request", o, "endpoint", UINT32_MAX, 0, &endpoint);
+	if (!err && attach)
+		err = sub_named(l, "request", o, "flags", vattach_flag_names, true,
+				UINT32_MAX, 0, &fl);
+	if (!err)
+		err = sub_num(l, "request", o, "reserved", attach ? UINT32_MAX : 0, 0, &rs);
+	if (err)
+		return err;
+	le_put(b + 4, domain, 4);
+	le_put(b + 8, endpoint, 4);
+	if (attach) {
+		le_put(b + 12, fl, 4);
+		le_put(b + 16, rs, 4);
+	} else {
+		le_put(b + 12, rs, 8);
+	}
+	return 0;
+}
+
+/* MAP and UNMAP: domain, the IOVA range, then phys_start and flags (MAP) or reserved. */
+static int vreq_map(struct loader *l, const json_t *o, uint64_t type, uint8_t *b)
+{
+	bool map = type == IOASID_VIRTIO_IOMMU_T_MAP;
+	uint64_t domain = 0, start = 0, end = 0, phys = 0, fl = 0, rs = 0;
+	int err;
+
+	err = vreq_need(l, o, "domain", "the domain id");
+	if (!err)
+		err = vreq_need(l, o, "virt_start", "the first IOVA");
+	if (!err)
+		err = vreq_need(l, o, "virt_end", "the last IOVA, inclusive");
+	if (!err && map)
+		err = vreq_need(l, o, "phys_start", "the guest-physical address");
+	if (!err)
+		err = sub_num(l, "request", o, "domain", UINT32_MAX, 0, &domain);
+	if (!err)
+		err = sub_num(l, "request", o, "virt_start", 0, 0, &start);
+	if (!err)
+		err = sub_num(l, "request", o, "virt_end", 0, 0, &end);
+	if (!err && map)
+		err = sub_num(l, "request", o, "phys_start", 0, 0, &phys);
+	if (!err && map)
+		err = sub_named(l, "request", o, "flags", vmap_flag_names, true, UINT32_MAX,
+				IOASID_VIRTIO_IOMMU_MAP_F_READ |
+				IOASID_VIRTIO_IOMMU_MAP_F_WRITE, &fl);
+	if (!err && !map)
+		err = sub_num(l, "request", o, "reserved", UINT32_MAX, 0, &rs);
+	if (err)
+		return err;
+	le_put(b + 4, domain, 4);
+	le_put(b + 8, start, 8);
+	le_put(b + 16, end, 8);
+	if (map) {
+		le_put(b + 24, phys, 8);
+		le_put(b + 32, fl, 4);
+	} else {
+		le_put(b + 24, rs, 4);
+	}
+	return 0;
+}
+
+static int vreq_probe(struct loader *l, const json_t *o, uint64_t type UNUSED, uint8_t *b)
+{
+	uint64_t endpoint = 0, rs = 0;
+	int err;
+
+	err = vreq_need(l, o, "endpoint", "the endpoint id");
+	if (!err)
+		err = sub_num(l, "request", o, "endpoint", UINT32_MAX, 0, &endpoint);
+	if (!err)
+		err = sub_num(l, "request", o, "reserved", 0, 0, &rs);
+	if (err)
+		return err;
+	le_put(b + 4, endpoint, 4);
+	le_put(b + 8, rs, 8); /* the first 8 of the 64 reserved bytes */
+	return 0;
+}
+
+static int vreq_page_resp(struct loader *l, const json_t *o, uint64_t type UNUSED, uint8_t *b)
+{
+	uint64_t endpoint = 0, pasid = 0, fl = 0, grpid = 0, code = 0, rs = 0;
+	int err;
+
+	err = vreq_need(l, o, "endpoint", "the endpoint id");
+	if (!err)
+		err = vreq_need(l, o, "grpid", "the page request group");
+	if (!err)
+		err = vreq_need(l, o, "code", "success, invalid, failure");
+	if (!err)
+		err = sub_num(l, "request", o, "endpoint", UINT32_MAX, 0, &endpoint);
+	if (!err)
+		err = sub_num(l, "request", o, "pasid", UINT32_MAX, 0, &pasid);
+	if (!err)
+		err = sub_named(l, "request", o, "flags", vpage_resp_flag_names, true,
+				UINT32_MAX, 0, &fl);
+	if (!err)
+		err = sub_num(l, "request", o, "grpid", UINT16_MAX, 0, &grpid);
+	if (!err)
+		err = sub_named(l, "request", o, "code", fault_code_names, false,
+				UINT16_MAX, 0, &code); /* enum ioasid_fault_code */
+	if (!err)
+		err = sub_num(l, "request", o, "reserved", UINT32_MAX, 0, &rs);
+	if (err)
+		return err;
+	/* a PASID given makes it valid */
+	if (json_object_get(o, "pasid"))
+		fl |= IOASID_VIRTIO_IOMMU_PAGE_RESP_F_PASID;
+	le_put(b + 4, endpoint, 4);
+	le_put(b + 8, pasid, 4);
+	le_put(b + 12, fl, 4);
+	le_put(b + 16, grpid, 2);
+	le_put(b + 18, code, 2);
+	le_put(b + 20, rs, 4);
+	return 0;
+}
+
+static const char *const k_attach[] = { "type", "domain", "endpoint", "flags", "reserved", NULL };
+static const char *const k_detach[] = { "type", "domain", "endpoint", "reserved", NULL };
+static const char *const k_map[] = {
+	"type", "domain", "virt_start", "virt_end", "phys_start", "flags", NULL,
+};
+static const char *const k_unmap[] = {
+	"type", "domain", "virt_start", "virt_end", "reserved", NULL,
+};
+static const char *const k_probe[] = { "type", "endpoint", "reserved", NULL };
+static const char *const k_page_resp[] = {
+	"type", "endpoint", "pasid", "flags", "grpid", "code", "reserved", NULL,
+};
+static const char *const k_other[] = { "type", NULL };
+
+/* The request types a driver writes, with their keys and their length. */
+static const struct vreq_format {
+	uint64_t type;
+	const char *const *known; /* the keys of its object */
+	size_t len;               /* the device-readable bytes: head and body */
+	vreq_encode_fn *encode;
+} vreq_formats[] = {
+	{ IOASID_VIRTIO_IOMMU_T_ATTACH, k_attach, 20, vreq_attach },
+	{ IOASID_VIRTIO_IOMMU_T_DETACH, k_detach, 20, vreq_attach },
+	{ IOASID_VIRTIO_IOMMU_T_MAP, k_map, 36, vreq_map },
+	{ IOASID_VIRTIO_IOMMU_T_UNMAP, k_unmap, 28, vreq_map },
+	{ IOASID_VIRTIO_IOMMU_T_PROBE, k_probe, 72, vreq_probe },
+	{ IOASID_VIRTIO_IOMMU_T_PAGE_RESP, k_page_resp, 24, vreq_page_resp },
+};
+
 static int encode_vreq(struct loader *l, const json_t *o, struct argval *a)
 {
-	static const char *const k_attach[] = { "type", "domain", "endpoint", "flags", "reserved", NULL };
-	static const char *const k_detach[] = { "type", "domain", "endpoint", "reserved", NULL };
-	static const char *const k_map[] = {
-		"type", "domain", "virt_start", "virt_end", "phys_start", "flags", NULL,
-	};
-	static const char *const k_unmap[] = {
-		"type", "domain", "virt_start", "virt_end", "reserved", NULL,
-	};
-	static const char *const k_probe[] = { "type", "endpoint", "reserved", NULL };
-	static const char *const k_page_resp[] = {
-		"type", "endpoint", "pasid", "flags", "grpid", "code", "reserved", NULL,
-	};
-	static const char *const k_other[] = { "type", NULL };
-	const char *const *known;
-	uint64_t type = 0, v1 = 0, v2 = 0, v3 = 0, v4 = 0, fl = 0, rs = 0;
+	const struct vreq_format *f = NULL;
 	uint8_t *b = xcalloc(1, 80);
-	size_t len;
+	uint64_t type = 0;
+	size_t i;
 	int err;
 
 	a->arr = b; /* freed with the step, also after an error */
@@ -163,133 +310,20 @@ static int encode_vreq(struct loader *l, const json_t *o, struct argval *a)
 	err = sub_named(l, "request", o, "type", vreq_type_names, false, UINT8_MAX, 0, &type);
 	if (err)
 		return err;
-	switch (type) {
-	case IOASID_VIRTIO_IOMMU_T_ATTACH: known = k_attach; break;
-	case IOASID_VIRTIO_IOMMU_T_DETACH: known = k_detach; break;
-	case IOASID_VIRTIO_IOMMU_T_MAP: known = k_map; break;
-	case IOASID_VIRTIO_IOMMU_T_UNMAP: known = k_unmap; break;
-	case IOASID_VIRTIO_IOMMU_T_PROBE: known = k_probe; break;
-	case IOASID_VIRTIO_IOMMU_T_PAGE_RESP: known = k_page_resp; break;
-	default: known = k_other; break;
-	}
-	err = sub_keys(l, "request", o, known);
+	for (i = 0; i < sizeof(vreq_formats) / sizeof(vreq_formats[0]); i++)
+		if (vreq_formats[i].type == type)
+			f = &vreq_formats[i];
+	err = sub_keys(l, "request", o, f ? f->known : k_other);
 	if (err)
 		return err;
 	b[0] = (uint8_t)type;
-	switch (type) {
-	case IOASID_VIRTIO_IOMMU_T_ATTACH:
-	case IOASID_VIRTIO_IOMMU_T_DETACH:
-		len = 20;
-		err = vreq_need(l, o, "domain", "the domain id");
-		if (!err)
-			err = vreq_need(l, o, "endpoint", "the endpoint id");
-		if (!err)
-			err = sub_num(l, "request", o, "domain", UINT32_MAX, 0, &v1);
-		if (!err)
-			err = sub_num(l, "request", o, "endpoint", UINT32_MAX, 0, &v2);
-		if (!err && type == IOASID_VIRTIO_IOMMU_T_ATTACH)
-			err = sub_named(l, "request", o, "flags", vattach_flag_names, true,
-					UINT32_MAX, 0, &fl);
-		if (!err)
-			err = sub_num(l, "request", o, "reserved",
-				      type == IOASID_VIRTIO_IOMMU_T_ATTACH ? UINT32_MAX : 0, 0, &rs);
+	if (f) {
+		err = f->encode(l, o, type, b);
 		if (err)
 			return err;
-		le_put(b + 4, v1, 4);
-		le_put(b + 8, v2, 4);
-		if (type == IOASID_VIRTIO_IOMMU_T_ATTACH) {
-			le_put(b + 12, fl, 4);
-			le_put(b + 16, rs, 4);
-		} else {
-			le_put(b + 12, rs, 8);
-		}
-		break;
-	case IOASID_VIRTIO_IOMMU_T_MAP:
-	case IOASID_VIRTIO_IOMMU_T_UNMAP:
-		len = type == IOASID_VIRTIO_IOMMU_T_MAP ? 36 : 28;
-		err = vreq_need(l, o, "domain", "the domain id");
-		if (!err)
-			err = vreq_need(l, o, "virt_start", "the first IOVA");
-		if (!err)
-			err = vreq_need(l, o, "virt_end", "the last IOVA, inclusive");
-		if (!err && type == IOASID_VIRTIO_IOMMU_T_MAP)
-			err = vreq_need(l, o, "phys_start", "the guest-physical address");
-		if (!err)
-			err = sub_num(l, "request", o, "domain", UINT32_MAX, 0, &v1);
-		if (!err)
-			err = sub_num(l, "request", o, "virt_start", 0, 0, &v2);
-		if (!err)
-			err = sub_num(l, "request", o, "virt_end", 0, 0, &v3);
-		if (!err && type == IOASID_VIRTIO_IOMMU_T_MAP)
-			err = sub_num(l, "request", o, "phys_start", 0, 0, &v4);
-		if (!err && type == IOASID_VIRTIO_IOMMU_T_MAP)
-			err = sub_named(l, "request", o, "flags", vmap_flag_names, true, UINT32_MAX,
-					IOASID_VIRTIO_IOMMU_MAP_F_READ |
-					IOASID_VIRTIO_IOMMU_MAP_F_WRITE, &fl);
-		if (!err && type == IOASID_VIRTIO_IOMMU_T_UNMAP)
-			err = sub_num(l, "request", o, "reserved", UINT32_MAX, 0, &rs);
-		if (err)
-			return err;
-		le_put(b + 4, v1, 4);
-		le_put(b + 8, v2, 8);
-		le_put(b + 16, v3, 8);
-		if (type == IOASID_VIRTIO_IOMMU_T_MAP) {
-			le_put(b + 24, v4, 8);
-			le_put(b + 32, fl, 4);
-		} else {
-			le_put(b + 24, rs, 4);
-		}
-		break;
-	case IOASID_VIRTIO_IOMMU_T_PROBE:
-		len = 72;
-		err = vreq_need(l, o, "endpoint", "the endpoint id");
-		if (!err)
-			err = sub_num(l, "request", o, "endpoint", UINT32_MAX, 0, &v1);
-		if (!err)
-			err = sub_num(l, "request", o, "reserved", 0, 0, &rs);
-		if (err)
-			return err;
-		le_put(b + 4, v1, 4);
-		le_put(b + 8, rs, 8); /* the first 8 of the 64 reserved bytes */
-		break;
-	case IOASID_VIRTIO_IOMMU_T_PAGE_RESP:
-		len = 24;
-		err = vreq_need(l, o, "endpoint", "the endpoint id");
-		if (!err)
-			err = vreq_need(l, o, "grpid", "the page request group");
-		if (!err)
-			err = vreq_need(l, o, "code", "success, invalid, failure");
-		if (!err)
-			err = sub_num(l, "request", o, "endpoint", UINT32_MAX, 0, &v1);
-		if (!err)
-			err = sub_num(l, "request", o, "pasid", UINT32_MAX, 0, &v2);
-		if (!err)
-			err = sub_named(l, "request", o, "flags", vpage_resp_flag_names, true,
-					UINT32_MAX, 0, &fl);
-		if (!err)
-			err = sub_num(l, "request", o, "grpid", UINT16_MAX, 0, &v3);
-		if (!err)
-			err = sub_named(l, "request", o, "code", fault_code_names, false,
-					UINT16_MAX, 0, &v4); /* enum ioasid_fault_code */
-		if (!err)
-			err = sub_num(l, "request", o, "reserved", UINT32_MAX, 0, &rs);
-		if (err)
-			return err;
-		/* a PASID given makes it valid */
-		if (json_object_get(o, "pasid"))
-			fl |= IOASID_VIRTIO_IOMMU_PAGE_RESP_F_PASID;
-		le_put(b + 4, v1, 4);
-		le_put(b + 8, v2, 4);
-		le_put(b + 12, fl, 4);
-		le_put(b + 16, v3, 2);
-		le_put(b + 18, v4, 2);
-		le_put(b + 20, rs, 4);
-		break;
-	default:
-		len = IOASID_VIRTIO_IOMMU_HEAD_SIZE; /* a head, nothing the device knows */
-		break;
 	}
-	a->n = len;
+	/* a type the device does not know is a head and nothing else */
+	a->n = f ? f->len : IOASID_VIRTIO_IOMMU_HEAD_SIZE;
 	return 0;
 }
 

@@ -12,6 +12,9 @@
 #include "../ioasidctl.h"
 #include "private.h"
 
+/* ------------------------------------------------------------------------ */
+/* Memory and single arguments                                              */
+
 /* Offset and length inside a buffer whose size the file gives. */
 static int check_in_buffer(struct loader *l, struct step *s, uint64_t max_len)
 {
@@ -96,6 +99,9 @@ int check_pinned_limit(struct loader *l, struct step *s)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Attachments and hardware page tables                                     */
+
 /* attach, replace, hwpt_alloc: exactly one of "ioas" and "hwpt". */
 int check_pt(struct loader *l, struct step *s)
 {
@@ -140,6 +146,69 @@ int check_hwpt_alloc(struct loader *l, struct step *s)
 	return err;
 }
 
+/* The numbers of one invalidation request; absent ones take the defaults. */
+static int inv_request_fields(struct loader *l, const char *key, const json_t *e,
+			      struct ioasid_inv_req *q)
+{
+	uint64_t v = 0;
+	bool leaf = false;
+	int err;
+
+	err = sub_named(l, key, e, "kind", inv_kind_names, false, UINT16_MAX, 0, &v);
+	q->kind = (uint16_t)v;
+	if (!err)
+		err = sub_named(l, key, e, "granularity", inv_gran_names, false, UINT16_MAX,
+				IOASID_INV_ALL, &v);
+	q->granularity = (uint16_t)v;
+	if (!err)
+		err = sub_num(l, key, e, "addr", 0, 0, &q->addr);
+	if (!err)
+		err = sub_num(l, key, e, "npages", 0, 1, &q->npages);
+	if (!err)
+		err = sub_num(l, key, e, "log2_pgsize", UINT32_MAX, 12, &v);
+	q->log2_pgsize = (uint32_t)v;
+	if (!err)
+		err = sub_bool(l, key, e, "leaf", &leaf);
+	if (!err)
+		err = sub_num(l, key, e, "flags", UINT16_MAX, 0, &v);
+	q->flags = (uint16_t)v | (leaf ? IOASID_INV_LEAF : 0);
+	if (!err)
+		err = sub_num(l, key, e, "version", UINT16_MAX, 1, &v);
+	q->version = (uint16_t)v;
+	/* not above 48: the library reads a longer one's tail past the entry */
+	if (!err)
+		err = sub_num(l, key, e, "size", sizeof(*q), sizeof(*q), &v);
+	q->size = (uint32_t)v;
+	return err;
+}
+
+/* The PASID (a number or a label) and the device (a label) of one request. */
+static int inv_request_refs(struct loader *l, const char *key, const json_t *e,
+			    struct inv_item *it)
+{
+	const json_t *p;
+	char sub[96];
+	uint64_t v = 0;
+	int err;
+
+	it->req.pasid = IOASID_PASID_NONE;
+	p = json_object_get(e, "pasid");
+	if (p) {
+		snprintf(sub, sizeof(sub), "%s.pasid", key);
+		err = parse_pasid(l, sub, p, &v, &it->pasid);
+		if (err)
+			return err;
+		if (!it->pasid)
+			it->req.pasid = (uint32_t)v;
+	}
+	p = json_object_get(e, "dev");
+	if (p) {
+		snprintf(sub, sizeof(sub), "%s.dev", key);
+		return parse_label(l, sub, p, K_DEV, &it->dev);
+	}
+	return 0;
+}
+
 int check_invalidate(struct loader *l, struct step *s)
 {
 	static const char *const known[] = {
@@ -148,75 +217,27 @@ int check_invalidate(struct loader *l, struct step *s)
 	};
 	struct argval *a = arg_mut(s, "requests");
 	struct inv_item *it;
-	char key[64], sub[96], show[80];
-	const json_t *e, *p;
-	uint64_t v = 0;
-	bool leaf = false;
+	char key[64];
+	const json_t *e;
 	size_t i;
 	int err;
 
-	if (!json_is_array(a->json))
-		return lerr(l, "requests", "%s is not a list of requests",
-			    jshow(a->json, show, sizeof(show)));
-	a->n = json_array_size(a->json);
-	it = xcalloc(a->n ? a->n : 1, sizeof(*it));
-	a->arr = it;
+	err = list_items(l, "requests", a, sizeof(*it), "requests");
+	if (err)
+		return err;
+	it = a->arr;
 	json_array_foreach(a->json, i, e) {
-		struct ioasid_inv_req *q = &it[i].req;
-
 		snprintf(key, sizeof(key), "requests[%zu]", i);
 		err = sub_keys(l, key, e, known);
 		if (err)
 			return err;
 		if (!json_object_get(e, "kind"))
 			return lerr(l, key, "missing \"kind\" (iotlb, dev_iotlb, pasid_cache)");
-		err = sub_named(l, key, e, "kind", inv_kind_names, false, UINT16_MAX, 0, &v);
-		q->kind = (uint16_t)v;
+		err = inv_request_fields(l, key, e, &it[i].req);
 		if (!err)
-			err = sub_named(l, key, e, "granularity", inv_gran_names, false, UINT16_MAX,
-					IOASID_INV_ALL, &v);
-		q->granularity = (uint16_t)v;
-		if (!err)
-			err = sub_num(l, key, e, "addr", 0, 0, &q->addr);
-		if (!err)
-			err = sub_num(l, key, e, "npages", 0, 1, &q->npages);
-		if (!err)
-			err = sub_num(l, key, e, "log2_pgsize", UINT32_MAX, 12, &v);
-		q->log2_pgsize = (uint32_t)v;
-		if (!err)
-			err = sub_bool(l, key, e, "leaf", &leaf);
-		if (!err)
-			err = sub_num(l, key, e, "flags", UINT16_MAX, 0, &v);
-		q->flags = (uint16_t)v | (leaf ? IOASID_INV_LEAF : 0);
-		if (!err)
-			err = sub_num(l, key, e, "version", UINT16_MAX, 1, &v);
-		q->version = (uint16_t)v;
-		/* not above 48: the library reads a longer one's tail past the entry */
-		if (!err)
-			err = sub_num(l, key, e, "size", sizeof(*q), sizeof(*q), &v);
-		q->size = (uint32_t)v;
+			err = inv_request_refs(l, key, e, &it[i]);
 		if (err)
 			return err;
-		q->pasid = IOASID_PASID_NONE;
-		p = json_object_get(e, "pasid");
-		snprintf(sub, sizeof(sub), "%s.pasid", key);
-		if (p && parse_num(p, &v)) {
-			if (v > UINT32_MAX)
-				return lerr(l, sub, "%s is larger than 0xffffffff",
-					    jshow(p, show, sizeof(show)));
-			q->pasid = (uint32_t)v;
-		} else if (p) {
-			err = parse_label(l, sub, p, K_PASID, &it[i].pasid);
-			if (err)
-				return err;
-		}
-		p = json_object_get(e, "dev");
-		snprintf(sub, sizeof(sub), "%s.dev", key);
-		if (p) {
-			err = parse_label(l, sub, p, K_DEV, &it[i].dev);
-			if (err)
-				return err;
-		}
 	}
 	return 0;
 }
@@ -227,7 +248,7 @@ int check_invalidate_raw(struct loader *l, struct step *s)
 	static const char *const known[] = { "addr", "npages", "leaf", "flags", "reserved", NULL };
 	struct argval *a = arg_mut(s, "entries");
 	uint64_t addr = 0, npages = 0, flags = 0, resv = 0;
-	char key[64], show[80];
+	char key[64];
 	const json_t *e;
 	uint32_t f32, r32;
 	uint8_t *out;
@@ -235,12 +256,10 @@ int check_invalidate_raw(struct loader *l, struct step *s)
 	size_t i;
 	int err;
 
-	if (!json_is_array(a->json))
-		return lerr(l, "entries", "%s is not a list of entries",
-			    jshow(a->json, show, sizeof(show)));
-	a->n = json_array_size(a->json);
-	out = xcalloc(a->n ? a->n : 1, VTD_INV_ENTRY_LEN);
-	a->arr = out;
+	err = list_items(l, "entries", a, VTD_INV_ENTRY_LEN, "entries");
+	if (err)
+		return err;
+	out = a->arr;
 	json_array_foreach(a->json, i, e) {
 		snprintf(key, sizeof(key), "entries[%zu]", i);
 		err = sub_keys(l, key, e, known);
@@ -265,6 +284,9 @@ int check_invalidate_raw(struct loader *l, struct step *s)
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------------------------ */
+/* DMA and faults                                                           */
 
 int check_dma(struct loader *l, struct step *s)
 {

@@ -34,7 +34,7 @@ int lerr(struct loader *l, const char *key, const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Loading: ${VAR}                                                          */
+/* ${VAR}                                                                   */
 
 /* Replace every ${NAME} in the string @v; 0 or CLI_EXIT_USAGE. */
 static int expand_string(struct loader *l, const char *key, json_t *v)
@@ -147,13 +147,14 @@ static void allowed_keys(const struct op_desc *op, char *buf, size_t len)
 		 "expect, comment");
 }
 
-static int load_step(struct loader *l, json_t *js, struct step *s)
+/* The step is an object naming a known op; its strings' ${VAR} expanded. */
+static int step_op(struct loader *l, json_t *js, struct step *s)
 {
 	const struct arg_spec *spec;
-	char show[80], keys[512];
-	const char *k, *opname;
+	const char *opname;
+	size_t nargs = 0;
+	char show[80];
 	json_t *v;
-	size_t i, nargs = 0;
 	int err;
 
 	if (!json_is_object(js))
@@ -176,67 +177,98 @@ static int load_step(struct loader *l, json_t *js, struct step *s)
 	for (spec = s->op->args; spec && spec->key; spec++)
 		nargs++;
 	s->vals = xcalloc(nargs, sizeof(*s->vals));
+	return 0;
+}
 
+/* "expect": "ok" or an errno name. */
+static int step_expect(struct loader *l, const json_t *v, struct step *s)
+{
+	const char *e = json_string_value(v);
+	char show[80];
+
+	if (e && !strcmp(e, "ok"))
+		s->expect = 0;
+	else if (e && ioasid_errno_from_name(e))
+		s->expect = ioasid_errno_from_name(e);
+	else
+		return lerr(l, "expect", "%s is not \"ok\" or an errno name such as \"EEXIST\"",
+			    jshow(v, show, sizeof(show)));
+	return 0;
+}
+
+/* One key of a step other than "op" and "as": comment, expect or an argument. */
+static int step_key(struct loader *l, const char *k, json_t *v, struct step *s)
+{
+	char show[80], keys[512];
+	size_t i;
+
+	if (!strcmp(k, "comment")) {
+		if (!json_is_string(v))
+			return lerr(l, k, "%s is not a string", jshow(v, show, sizeof(show)));
+		return 0;
+	}
+	if (!strcmp(k, "expect"))
+		return step_expect(l, v, s);
+	for (i = 0; s->op->args[i].key; i++)
+		if (!strcmp(s->op->args[i].key, k))
+			return parse_arg(l, &s->op->args[i], v, &s->vals[i]);
+	allowed_keys(s->op, keys, sizeof(keys));
+	return lerr(l, k, "unknown argument of op %s (it takes: %s)", s->op->name, keys);
+}
+
+/* "as": a new label of the kind the op makes. */
+static int step_label(struct loader *l, const json_t *v, struct step *s)
+{
+	struct label *old, *lb;
+	char show[80];
+
+	if (!s->op->makes)
+		return lerr(l, "as", "op %s makes nothing to label", s->op->name);
+	if (!json_is_string(v) || !label_name_ok(json_string_value(v)))
+		return lerr(l, "as", "%s is not a label (letters, digits, _ . -; not starting with a digit; at most 64)",
+			    jshow(v, show, sizeof(show)));
+	old = label_find(l->sc, json_string_value(v));
+	if (old)
+		return lerr(l, "as", "label %s is already defined by steps[%zu]",
+			    jshow(v, show, sizeof(show)), old->step);
+	lb = xcalloc(1, sizeof(*lb));
+	lb->name = xstrdup(json_string_value(v));
+	lb->kind = s->op->makes;
+	lb->step = s->index;
+	l->sc->labels = xrealloc(l->sc->labels,
+				 (l->sc->nr_labels + 1) * sizeof(*l->sc->labels));
+	l->sc->labels[l->sc->nr_labels++] = lb;
+	s->as = lb;
+	return 0;
+}
+
+static int load_step(struct loader *l, json_t *js, struct step *s)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	int err;
+
+	err = step_op(l, js, s);
+	if (err)
+		return err;
 	json_object_foreach(js, k, v) {
-		if (!strcmp(k, "op"))
+		/* "as" after the arguments: a step cannot name itself */
+		if (!strcmp(k, "op") || !strcmp(k, "as"))
 			continue;
-		if (!strcmp(k, "comment")) {
-			if (!json_is_string(v))
-				return lerr(l, k, "%s is not a string", jshow(v, show, sizeof(show)));
-			continue;
-		}
-		if (!strcmp(k, "expect")) {
-			const char *e = json_string_value(v);
-
-			if (e && !strcmp(e, "ok"))
-				s->expect = 0;
-			else if (e && ioasid_errno_from_name(e))
-				s->expect = ioasid_errno_from_name(e);
-			else
-				return lerr(l, k, "%s is not \"ok\" or an errno name such as \"EEXIST\"",
-					    jshow(v, show, sizeof(show)));
-			continue;
-		}
-		if (!strcmp(k, "as"))
-			continue; /* after the arguments: a step cannot name itself */
-		for (i = 0; i < nargs; i++)
-			if (!strcmp(s->op->args[i].key, k))
-				break;
-		if (i == nargs) {
-			allowed_keys(s->op, keys, sizeof(keys));
-			return lerr(l, k, "unknown argument of op %s (it takes: %s)",
-				    s->op->name, keys);
-		}
-		err = parse_arg(l, &s->op->args[i], v, &s->vals[i]);
+		err = step_key(l, k, v, s);
 		if (err)
 			return err;
 	}
-	for (i = 0; i < nargs; i++)
+	for (i = 0; s->op->args[i].key; i++)
 		if (s->op->args[i].required && !s->vals[i].present)
 			return lerr(l, s->op->args[i].key, "missing (op %s needs it)",
 				    s->op->name);
-
 	v = json_object_get(js, "as");
 	if (v) {
-		struct label *old, *lb;
-
-		if (!s->op->makes)
-			return lerr(l, "as", "op %s makes nothing to label", s->op->name);
-		if (!json_is_string(v) || !label_name_ok(json_string_value(v)))
-			return lerr(l, "as", "%s is not a label (letters, digits, _ . -; not starting with a digit; at most 64)",
-				    jshow(v, show, sizeof(show)));
-		old = label_find(l->sc, json_string_value(v));
-		if (old)
-			return lerr(l, "as", "label %s is already defined by steps[%zu]",
-				    jshow(v, show, sizeof(show)), old->step);
-		lb = xcalloc(1, sizeof(*lb));
-		lb->name = xstrdup(json_string_value(v));
-		lb->kind = s->op->makes;
-		lb->step = s->index;
-		l->sc->labels = xrealloc(l->sc->labels,
-					 (l->sc->nr_labels + 1) * sizeof(*l->sc->labels));
-		l->sc->labels[l->sc->nr_labels++] = lb;
-		s->as = lb;
+		err = step_label(l, v, s);
+		if (err)
+			return err;
 	}
 	if (s->op->check)
 		return s->op->check(l, s);
@@ -258,81 +290,100 @@ static char *profile_path(const char *file, const char *profile)
 	return xasprintf("%.*s/%s", (int)(slash - file), file, profile);
 }
 
-int scenario_load(const char *path, struct scenario **ret)
+/* The file as JSON: CLI_EXIT_OK, or CLI_EXIT_USAGE after the message. */
+static int load_json(struct scenario *sc, const char *path)
 {
-	struct scenario *sc = xcalloc(1, sizeof(*sc));
-	struct loader l = { .sc = sc };
 	json_error_t jerr;
-	json_t *steps, *v;
+
+	sc->root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (sc->root)
+		return CLI_EXIT_OK;
+	if (jerr.line < 1)
+		cli_err("%s: %s", path, jerr.text);
+	else
+		cli_err("%s:%d:%d: not valid JSON: %s%s", path, jerr.line,
+			jerr.column, jerr.text,
+			strstr(jerr.text, "too big integer") ?
+			" (write numbers above 2^63 as \"0x...\" strings)" : "");
+	return CLI_EXIT_USAGE;
+}
+
+/* The keys beside "steps": backend, profile, description. */
+static int load_top(struct loader *l, const char *path)
+{
+	struct scenario *sc = l->sc;
 	char show[80];
 	const char *k;
-	size_t i;
+	json_t *v;
 	int err;
 
-	op_table_check();
-	*ret = NULL;
-	sc->file = xstrdup(path);
-	sc->root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!sc->root) {
-		if (jerr.line < 1)
-			cli_err("%s: %s", path, jerr.text);
-		else
-			cli_err("%s:%d:%d: not valid JSON: %s%s", path, jerr.line,
-				jerr.column, jerr.text,
-				strstr(jerr.text, "too big integer") ?
-				" (write numbers above 2^63 as \"0x...\" strings)" : "");
-		scenario_free(sc);
-		return CLI_EXIT_USAGE;
-	}
-	if (!json_is_object(sc->root)) {
-		err = lerr(&l, NULL, "%s is not a scenario (an object {\"steps\": [...]})",
-			   jshow(sc->root, show, sizeof(show)));
-		goto fail;
-	}
+	if (!json_is_object(sc->root))
+		return lerr(l, NULL, "%s is not a scenario (an object {\"steps\": [...]})",
+			    jshow(sc->root, show, sizeof(show)));
 	json_object_foreach(sc->root, k, v) {
 		if (!strcmp(k, "steps"))
 			continue;
-		if (strcmp(k, "backend") && strcmp(k, "profile") && strcmp(k, "description")) {
-			err = lerr(&l, k, "unknown key (a scenario has backend, profile, description, steps)");
-			goto fail;
-		}
+		if (strcmp(k, "backend") && strcmp(k, "profile") && strcmp(k, "description"))
+			return lerr(l, k, "unknown key (a scenario has backend, profile, description, steps)");
 		if (strcmp(k, "description")) {
-			err = expand_all(&l, k, v);
+			err = expand_all(l, k, v);
 			if (err)
-				goto fail;
+				return err;
 		}
-		if (!json_is_string(v) || !*json_string_value(v)) {
-			err = lerr(&l, k, "%s is not a non-empty string", jshow(v, show, sizeof(show)));
-			goto fail;
-		}
+		if (!json_is_string(v) || !*json_string_value(v))
+			return lerr(l, k, "%s is not a non-empty string", jshow(v, show, sizeof(show)));
 	}
 	sc->backend = json_string_value(json_object_get(sc->root, "backend"));
 	v = json_object_get(sc->root, "profile");
 	if (v)
 		sc->profile = profile_path(path, json_string_value(v));
-	steps = json_object_get(sc->root, "steps");
-	if (!steps) {
-		err = lerr(&l, "steps", "missing (a scenario is {\"steps\": [...]})");
-		goto fail;
-	}
-	if (!json_is_array(steps)) {
-		err = lerr(&l, "steps", "%s is not a list of steps", jshow(steps, show, sizeof(show)));
-		goto fail;
-	}
+	return 0;
+}
+
+static int load_steps(struct loader *l)
+{
+	struct scenario *sc = l->sc;
+	json_t *steps = json_object_get(sc->root, "steps");
+	char show[80];
+	size_t i;
+	int err;
+
+	if (!steps)
+		return lerr(l, "steps", "missing (a scenario is {\"steps\": [...]})");
+	if (!json_is_array(steps))
+		return lerr(l, "steps", "%s is not a list of steps", jshow(steps, show, sizeof(show)));
 	sc->nr_steps = json_array_size(steps);
 	sc->steps = xcalloc(sc->nr_steps, sizeof(*sc->steps));
 	for (i = 0; i < sc->nr_steps; i++) {
-		snprintf(l.path, sizeof(l.path), "steps[%zu]", i);
+		snprintf(l->path, sizeof(l->path), "steps[%zu]", i);
 		sc->steps[i].index = i;
-		err = load_step(&l, json_array_get(steps, i), &sc->steps[i]);
+		err = load_step(l, json_array_get(steps, i), &sc->steps[i]);
 		if (err)
-			goto fail;
+			return err;
+	}
+	return 0;
+}
+
+int scenario_load(const char *path, struct scenario **ret)
+{
+	struct scenario *sc = xcalloc(1, sizeof(*sc));
+	struct loader l = { .sc = sc };
+	int err;
+
+	op_table_check();
+	*ret = NULL;
+	sc->file = xstrdup(path);
+	err = load_json(sc, path);
+	if (!err)
+		err = load_top(&l, path);
+	if (!err)
+		err = load_steps(&l);
+	if (err) {
+		scenario_free(sc);
+		return err;
 	}
 	*ret = sc;
 	return CLI_EXIT_OK;
-fail:
-	scenario_free(sc);
-	return err;
 }
 
 const char *scenario_backend(const struct scenario *sc)

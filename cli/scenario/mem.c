@@ -31,14 +31,49 @@ static uint64_t natural_align(uint64_t size)
 	return a;
 }
 
+/* Back @maplen bytes at @start (reserved already) with anonymous memory or a memfd. */
+static int mem_back(struct run *r, const char *name, uintptr_t start, uint64_t maplen,
+		    bool memfd, int *ret_fd)
+{
+	int fd = -1, err;
+	void *p;
+
+	if (memfd) {
+		fd = memfd_create(name, MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, maplen) < 0) {
+			err = -errno;
+			harness_err(r, err, "memfd for %s (0x%" PRIx64 " bytes): %s", name,
+				    maplen, strerror(errno));
+			goto fail;
+		}
+		p = mmap((void *)start, maplen, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0);
+	} else {
+		p = mmap((void *)start, maplen, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	}
+	if (p == MAP_FAILED) {
+		err = -errno;
+		harness_err(r, err, "cannot map 0x%" PRIx64 " bytes of memory for %s: %s",
+			    maplen, name, strerror(errno));
+		goto fail;
+	}
+	*ret_fd = fd;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 /*
  * Allocate @size bytes aligned to @align (at least a page, at least the
  * natural alignment): reserve room for the alignment without backing it,
  * place the memory at the aligned address and give back the rest, so
  * munmap() of the result frees all.
  */
-int mem_alloc(struct run *r, const char *name, uint64_t size,
-		     uint64_t align, bool memfd, struct mem **ret)
+int mem_alloc(struct run *r, const char *name, uint64_t size, uint64_t align, bool memfd,
+	      struct mem **ret)
 {
 	struct scenario *sc = r->sc;
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -66,25 +101,10 @@ int mem_alloc(struct run *r, const char *name, uint64_t size,
 				   resv, name, strerror(errno));
 	base = (uintptr_t)p;
 	start = (base + align - 1) & ~(uintptr_t)(align - 1);
-	if (memfd) {
-		fd = memfd_create(name, MFD_CLOEXEC);
-		if (fd < 0 || ftruncate(fd, maplen) < 0) {
-			err = -errno;
-			harness_err(r, err, "memfd for %s (0x%" PRIx64 " bytes): %s", name,
-				    maplen, strerror(errno));
-			goto fail;
-		}
-		p = mmap((void *)start, maplen, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_FIXED, fd, 0);
-	} else {
-		p = mmap((void *)start, maplen, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-	}
-	if (p == MAP_FAILED) {
-		err = -errno;
-		harness_err(r, err, "cannot map 0x%" PRIx64 " bytes of memory for %s: %s",
-			    maplen, name, strerror(errno));
-		goto fail;
+	err = mem_back(r, name, start, maplen, memfd, &fd);
+	if (err) {
+		munmap((void *)base, resv);
+		return err;
 	}
 	if (start > base)
 		munmap((void *)base, start - base);
@@ -100,11 +120,12 @@ int mem_alloc(struct run *r, const char *name, uint64_t size,
 	sc->mems[sc->nr_mems++] = m;
 	*ret = m;
 	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	munmap((void *)base, resv);
-	return err;
+}
+
+int buffer_missing(struct run *r, const struct label *lb)
+{
+	return harness_err(r, -ENOENT, "buffer %s was not allocated (steps[%zu] failed)",
+			   lb->name, lb->step);
 }
 
 /*
@@ -114,8 +135,7 @@ fail:
  * are often adjacent, and the start of one must not read as the end of
  * its neighbour.
  */
-const struct mem *mem_at(const struct scenario *sc, uint64_t va,
-				uint64_t *off, bool end_too)
+const struct mem *mem_at(const struct scenario *sc, uint64_t va, uint64_t *off, bool end_too)
 {
 	size_t i, pass;
 
@@ -162,8 +182,7 @@ static uint8_t *buf_range(struct run *r, const struct step *s, size_t *len)
 	uint64_t off = num(s, "offset", 0);
 
 	if (!b->label->mem) {
-		harness_err(r, -ENOENT, "buffer %s was not allocated (steps[%zu] failed)",
-			    b->label->name, b->label->step);
+		buffer_missing(r, b->label);
 		return NULL;
 	}
 	*len = num(s, "length", b->label->mem->size - off);
@@ -190,15 +209,11 @@ HANDLER(op_write)
 
 HANDLER(op_read)
 {
-	struct strbuf b = { 0 };
-	size_t len, i;
+	size_t len;
 	uint8_t *p = buf_range(r, s, &len);
 
 	if (!p)
 		return -ENOENT;
-	for (i = 0; i < len; i++)
-		sb_addf(&b, "%02x", p[i]);
-	json_object_set_new(value, "data", json_string(sb_str(&b)));
-	free(b.s);
+	json_object_set_new(value, "data", hex_bytes_json(p, len));
 	return 0;
 }

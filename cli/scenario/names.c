@@ -6,6 +6,61 @@
  */
 #include "private.h"
 
+/* ------------------------------------------------------------------------ */
+/* Hardware page tables and invalidation                                    */
+
+/* hwpt_alloc "flags" */
+const struct name_val hwpt_flag_names[] = {
+	{ "nest_parent", IOASID_HWPT_NEST_PARENT },
+	{ "dirty_tracking", IOASID_HWPT_DIRTY_TRACKING },
+	{ "fault_id_valid", IOASID_HWPT_FAULT_ID_VALID }, /* "queue" sets it */
+	{ "pasid", IOASID_HWPT_PASID },
+	{ NULL, 0 },
+};
+
+/* hwpt_alloc "type" */
+const struct name_val hwpt_type_names[] = {
+	{ "paging", IOASID_HWPT_PAGING },
+	{ "nested_vtd_s1", IOASID_HWPT_NESTED_VTD_S1 },
+	{ NULL, 0 },
+};
+
+/* hwpt_alloc "s1.flags": VT-d stage-1 flags */
+const struct name_val vtd_s1_flag_names[] = {
+	{ "sre", IOASID_VTD_S1_SRE },
+	{ "eafe", IOASID_VTD_S1_EAFE },
+	{ "wpe", IOASID_VTD_S1_WPE },
+	{ NULL, 0 },
+};
+
+/* invalidate "requests[].kind" */
+const struct name_val inv_kind_names[] = {
+	{ "iotlb", IOASID_INV_IOTLB },
+	{ "dev_iotlb", IOASID_INV_DEV_IOTLB },
+	{ "pasid_cache", IOASID_INV_PASID_CACHE },
+	{ NULL, 0 },
+};
+
+/* invalidate "requests[].granularity" */
+const struct name_val inv_gran_names[] = {
+	{ "all", IOASID_INV_ALL },
+	{ "pasid", IOASID_INV_PASID },
+	{ "range", IOASID_INV_RANGE },
+	{ NULL, 0 },
+};
+
+/* ------------------------------------------------------------------------ */
+/* Faults and the sim                                                       */
+
+/* fault_respond "code", and a virtio-iommu PAGE_RESP's */
+const struct name_val fault_code_names[] = {
+	{ "success", IOASID_FAULT_SUCCESS },
+	{ "invalid", IOASID_FAULT_INVALID },
+	{ "failure", IOASID_FAULT_FAILURE },
+	{ NULL, 0 },
+};
+
+/* the flags of a fault record (fault_read, fault_unrouted) */
 const struct name_val fault_flag_names[] = {
 	{ "read", IOASID_FAULT_F_READ },
 	{ "write", IOASID_FAULT_F_WRITE },
@@ -20,6 +75,7 @@ const struct name_val fault_flag_names[] = {
 	{ NULL, 0 },
 };
 
+/* the reason of a fault record */
 const struct name_val fault_reason_names[] = {
 	{ "page_request", IOASID_FAULT_R_PAGE_REQUEST },
 	{ "not_present", IOASID_FAULT_R_NOT_PRESENT },
@@ -29,54 +85,15 @@ const struct name_val fault_reason_names[] = {
 	{ NULL, 0 },
 };
 
-/* Names the new ops take (each also takes a raw number). */
-const struct name_val hwpt_flag_names[] = {
-	{ "nest_parent", IOASID_HWPT_NEST_PARENT },
-	{ "dirty_tracking", IOASID_HWPT_DIRTY_TRACKING },
-	{ "fault_id_valid", IOASID_HWPT_FAULT_ID_VALID }, /* "queue" sets it */
-	{ "pasid", IOASID_HWPT_PASID },
-	{ NULL, 0 },
-};
-
-const struct name_val hwpt_type_names[] = {
-	{ "paging", IOASID_HWPT_PAGING },
-	{ "nested_vtd_s1", IOASID_HWPT_NESTED_VTD_S1 },
-	{ NULL, 0 },
-};
-
-const struct name_val vtd_s1_flag_names[] = {
-	{ "sre", IOASID_VTD_S1_SRE },
-	{ "eafe", IOASID_VTD_S1_EAFE },
-	{ "wpe", IOASID_VTD_S1_WPE },
-	{ NULL, 0 },
-};
-
-const struct name_val inv_kind_names[] = {
-	{ "iotlb", IOASID_INV_IOTLB },
-	{ "dev_iotlb", IOASID_INV_DEV_IOTLB },
-	{ "pasid_cache", IOASID_INV_PASID_CACHE },
-	{ NULL, 0 },
-};
-
-const struct name_val inv_gran_names[] = {
-	{ "all", IOASID_INV_ALL },
-	{ "pasid", IOASID_INV_PASID },
-	{ "range", IOASID_INV_RANGE },
-	{ NULL, 0 },
-};
-
+/* stale_mode "mode" */
 const struct name_val stale_mode_names[] = {
 	{ "faithful", IOASID_SIM_STALE_FAITHFUL },
 	{ "strict", IOASID_SIM_STALE_STRICT },
 	{ NULL, 0 },
 };
 
-const struct name_val fault_code_names[] = {
-	{ "success", IOASID_FAULT_SUCCESS },
-	{ "invalid", IOASID_FAULT_INVALID },
-	{ "failure", IOASID_FAULT_FAILURE },
-	{ NULL, 0 },
-};
+/* ------------------------------------------------------------------------ */
+/* virtio-iommu                                                             */
 
 /* virtio_iommu_new "features": what the device offers beyond the spec's basics */
 const struct name_val virtio_iommu_ext_names[] = {
@@ -100,6 +117,7 @@ const struct name_val virtio_feature_names[] = {
 	{ NULL, 0 },
 };
 
+/* virtio_iommu_request "request.type" */
 const struct name_val vreq_type_names[] = {
 	{ "attach", IOASID_VIRTIO_IOMMU_T_ATTACH },
 	{ "detach", IOASID_VIRTIO_IOMMU_T_DETACH },
@@ -110,11 +128,13 @@ const struct name_val vreq_type_names[] = {
 	{ NULL, 0 },
 };
 
+/* ... an ATTACH's "flags" */
 const struct name_val vattach_flag_names[] = {
 	{ "bypass", IOASID_VIRTIO_IOMMU_ATTACH_F_BYPASS },
 	{ NULL, 0 },
 };
 
+/* ... a MAP's "flags" */
 const struct name_val vmap_flag_names[] = {
 	{ "read", IOASID_VIRTIO_IOMMU_MAP_F_READ },
 	{ "write", IOASID_VIRTIO_IOMMU_MAP_F_WRITE },
@@ -122,11 +142,13 @@ const struct name_val vmap_flag_names[] = {
 	{ NULL, 0 },
 };
 
+/* ... a PAGE_RESP's "flags" */
 const struct name_val vpage_resp_flag_names[] = {
 	{ "pasid", IOASID_VIRTIO_IOMMU_PAGE_RESP_F_PASID },
 	{ NULL, 0 },
 };
 
+/* virtio_iommu_event: the flags of a fault record */
 const struct name_val vfault_flag_names[] = {
 	{ "read", IOASID_VIRTIO_IOMMU_FAULT_F_READ },
 	{ "write", IOASID_VIRTIO_IOMMU_FAULT_F_WRITE },
@@ -141,6 +163,7 @@ const struct name_val vfault_flag_names[] = {
 	{ NULL, 0 },
 };
 
+/* ... its reason */
 const struct name_val vfault_reason_names[] = {
 	{ "unknown", IOASID_VIRTIO_IOMMU_FAULT_R_UNKNOWN },
 	{ "domain", IOASID_VIRTIO_IOMMU_FAULT_R_DOMAIN },
@@ -148,6 +171,7 @@ const struct name_val vfault_reason_names[] = {
 	{ NULL, 0 },
 };
 
+/* the RESV_MEM properties of a PROBE reply */
 const struct name_val vresv_subtype_names[] = {
 	{ "reserved", IOASID_VIRTIO_IOMMU_RESV_MEM_T_RESERVED },
 	{ "msi", IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI },

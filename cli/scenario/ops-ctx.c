@@ -11,11 +11,7 @@
 
 HANDLER(op_destroy)
 {
-	int err = ioasid_obj_destroy(r->ctx, obj_id(s, "object"));
-
-	if (!err)
-		label_kill(s, "object");
-	return err;
+	return label_ended(s, "object", ioasid_obj_destroy(r->ctx, obj_id(s, "object")));
 }
 
 HANDLER(op_pinned)

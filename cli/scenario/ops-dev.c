@@ -11,21 +11,15 @@
 
 HANDLER(op_dev_bind)
 {
-	uint32_t id;
+	uint32_t id = IOASID_ID_NONE;
 	int err = ioasid_dev_bind(r->ctx, arg(s, "dev")->s, &id);
 
-	if (!err)
-		label_set_id(s, id);
-	return err;
+	return label_made(s, err, id);
 }
 
 HANDLER(op_dev_unbind)
 {
-	int err = ioasid_dev_unbind(r->ctx, obj_id(s, "dev"));
-
-	if (!err)
-		label_kill(s, "dev");
-	return err;
+	return label_ended(s, "dev", ioasid_dev_unbind(r->ctx, obj_id(s, "dev")));
 }
 
 HANDLER(op_dev_info)

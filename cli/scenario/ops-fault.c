@@ -43,21 +43,15 @@ HANDLER(op_fault_queue_alloc)
 	struct ioasid_fault_queue_opts o = { .sz = sizeof(struct ioasid_fault_queue_opts), .set = obj_id(s, "set"),
 		    .depth = (uint32_t)num(s, "depth", 0),
 		    .timeout_ns = num(s, "timeout_ns", 0) };
-	uint32_t id;
+	uint32_t id = IOASID_ID_NONE;
 	int err = ioasid_fault_queue_alloc(r->ctx, &o, &id);
 
-	if (!err)
-		label_set_id(s, id);
-	return err;
+	return label_made(s, err, id);
 }
 
 HANDLER(op_fault_queue_destroy)
 {
-	int err = ioasid_fault_queue_destroy(r->ctx, obj_id(s, "queue"));
-
-	if (!err)
-		label_kill(s, "queue");
-	return err;
+	return label_ended(s, "queue", ioasid_fault_queue_destroy(r->ctx, obj_id(s, "queue")));
 }
 
 HANDLER(op_fault_read)

@@ -13,7 +13,7 @@
 HANDLER(op_hwpt_alloc)
 {
 	const struct argval *s1 = arg(s, "s1");
-	uint32_t flags = (uint32_t)num(s, "flags", 0), id;
+	uint32_t flags = (uint32_t)num(s, "flags", 0), id = IOASID_ID_NONE;
 	int err;
 
 	if (has(s, "queue"))
@@ -24,18 +24,12 @@ HANDLER(op_hwpt_alloc)
 		    .data_len = s1->present ? (uint32_t)sizeof(struct ioasid_hwpt_vtd_s1) : 0,
 		    .fault_queue = opt_obj_id(s, "queue") };
 	err = ioasid_hwpt_alloc(r->ctx, obj_id(s, "dev"), pt_id(s), &o, &id);
-	if (!err)
-		label_set_id(s, id);
-	return err;
+	return label_made(s, err, id);
 }
 
 HANDLER(op_hwpt_destroy)
 {
-	int err = ioasid_hwpt_destroy(r->ctx, obj_id(s, "hwpt"));
-
-	if (!err)
-		label_kill(s, "hwpt");
-	return err;
+	return label_ended(s, "hwpt", ioasid_hwpt_destroy(r->ctx, obj_id(s, "hwpt")));
 }
 
 /* The library's message of a refused invalidation, and how far it got. */

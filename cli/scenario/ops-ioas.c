@@ -34,21 +34,15 @@ static json_t *mapping_json(struct run *r, const struct ioasid_mapping *mp)
 
 HANDLER(op_ioas_alloc)
 {
-	uint32_t id;
+	uint32_t id = IOASID_ID_NONE;
 	int err = ioasid_ioas_alloc(r->ctx, &id);
 
-	if (!err)
-		label_set_id(s, id);
-	return err;
+	return label_made(s, err, id);
 }
 
 HANDLER(op_ioas_destroy)
 {
-	int err = ioasid_ioas_destroy(r->ctx, obj_id(s, "ioas"));
-
-	if (!err)
-		label_kill(s, "ioas");
-	return err;
+	return label_ended(s, "ioas", ioasid_ioas_destroy(r->ctx, obj_id(s, "ioas")));
 }
 
 /* Map flags: "perm" (default rw), FIXED_IOVA when @fixed, raw "flags" OR'd in. */
@@ -75,8 +69,7 @@ HANDLER(op_map)
 		/* the loader checked offset + length against the buffer's size */
 		length = num(s, "length", m ? m->size - offset : 0);
 		if (!m)
-			return harness_err(r, -ENOENT, "buffer %s was not allocated (steps[%zu] failed)",
-					   b->label->name, b->label->step);
+			return buffer_missing(r, b->label);
 	} else {
 		length = num(s, "length", 0);
 		if (s->as)
@@ -203,8 +196,7 @@ HANDLER(op_lookup)
 }
 
 /* Every area of an IOAS, in IOVA order, paging through the library's list. */
-int list_mappings(struct run *r, uint32_t ioas, struct ioasid_mapping **ret,
-			 size_t *ret_n)
+int list_mappings(struct run *r, uint32_t ioas, struct ioasid_mapping **ret, size_t *ret_n)
 {
 	struct ioasid_mapping page[64], *all = NULL;
 	uint64_t from = 0;

@@ -13,31 +13,23 @@ HANDLER(op_set_alloc)
 	struct ioasid_set_opts o = { .sz = sizeof(struct ioasid_set_opts), .owner = num(s, "owner", 0),
 		    .max_pasids = (uint32_t)num(s, "max_pasids", 0),
 		    .max_ioas = (uint32_t)num(s, "max_ioas", 0) };
-	uint32_t id;
+	uint32_t id = IOASID_ID_NONE;
 	int err = ioasid_set_alloc(r->ctx, &o, &id);
 
-	if (!err)
-		label_set_id(s, id);
-	return err;
+	return label_made(s, err, id);
 }
 
 HANDLER(op_set_destroy)
 {
-	int err = ioasid_set_destroy(r->ctx, obj_id(s, "set"));
-
-	if (!err)
-		label_kill(s, "set");
-	return err;
+	return label_ended(s, "set", ioasid_set_destroy(r->ctx, obj_id(s, "set")));
 }
 
 HANDLER(op_set_ioas_alloc)
 {
-	uint32_t id;
+	uint32_t id = IOASID_ID_NONE;
 	int err = ioasid_set_ioas_alloc(r->ctx, obj_id(s, "set"), &id);
 
-	if (!err)
-		label_set_id(s, id);
-	return err;
+	return label_made(s, err, id);
 }
 
 HANDLER(op_set_info)

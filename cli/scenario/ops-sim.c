@@ -35,16 +35,10 @@ HANDLER(op_dev_remove)
 /* What a finished DMA reports: bytes done, and what a read brought in. */
 static void dma_value(const struct dma_req *d, size_t done, json_t *value)
 {
-	struct strbuf b = { 0 };
-	size_t i;
-
 	json_object_set_new(value, "done", json_hex(done));
 	if (d->write || d->len > 4096)
 		return;
-	for (i = 0; i < d->len; i++)
-		sb_addf(&b, "%02x", d->buf[i]);
-	json_object_set_new(value, "data", json_string(sb_str(&b)));
-	free(b.s);
+	json_object_set_new(value, "data", hex_bytes_json(d->buf, d->len));
 }
 
 static void dma_free(struct dma_req *d)
@@ -68,8 +62,7 @@ static int dma_start(struct run *r, const struct step *s, bool write, json_t *va
 	if (b->present) {
 		if (!b->label->mem) {
 			free(d);
-			return harness_err(r, -ENOENT, "buffer %s was not allocated (steps[%zu] failed)",
-					   b->label->name, b->label->step);
+			return buffer_missing(r, b->label);
 		}
 		/* the loader checked offset + length against the buffer's size */
 		d->len = num(s, "length", b->label->mem->size - off);

@@ -55,8 +55,7 @@ HANDLER(op_virtio_iommu_new)
 	for (i = 0; i < mem->n; i++) {
 		if (!it[i].buf->mem) {
 			free(tab);
-			return harness_err(r, -ENOENT, "buffer %s was not allocated (steps[%zu] failed)",
-					   it[i].buf->name, it[i].buf->step);
+			return buffer_missing(r, it[i].buf);
 		}
 		tab[i].gpa = it[i].gpa;
 		tab[i].size = it[i].size;
@@ -235,6 +234,32 @@ static json_t *probe_props_json(const uint8_t *p, size_t len)
 	return o;
 }
 
+/*
+ * What the device wrote: the status of the tail that ends at @used, the
+ * library's message when it is not OK, a PROBE's properties as a driver
+ * reads them.
+ */
+static void request_value(struct run *r, const uint8_t *wbuf, size_t used, bool probe,
+			  uint32_t probe_size, json_t *value)
+{
+	const uint8_t *tail;
+	const char *sn;
+
+	if (used < IOASID_VIRTIO_IOMMU_TAIL_SIZE) {
+		json_object_set_new(value, "used", json_integer((json_int_t)used));
+		return;
+	}
+	tail = wbuf + used - IOASID_VIRTIO_IOMMU_TAIL_SIZE;
+	sn = ioasid_virtio_iommu_status_name(tail[0]);
+	json_object_set_new(value, "status", sn ? json_string(sn) : json_integer(tail[0]));
+	json_object_set_new(value, "used", json_integer((json_int_t)used));
+	json_object_set_new(value, "tail", hex_bytes_json(tail, IOASID_VIRTIO_IOMMU_TAIL_SIZE));
+	if (tail[0] != IOASID_VIRTIO_IOMMU_S_OK)
+		json_object_set_new(value, "error", json_string(ioasid_ctx_errmsg(r->ctx)));
+	else if (probe && used == (size_t)probe_size + IOASID_VIRTIO_IOMMU_TAIL_SIZE)
+		json_object_set_new(value, "properties", probe_props_json(wbuf, probe_size));
+}
+
 HANDLER(op_virtio_iommu_request)
 {
 	struct ioasid_virtio_iommu *v = virtio_iommu_of(r, s);
@@ -245,8 +270,7 @@ HANDLER(op_virtio_iommu_request)
 	struct iovec *rd, *wr;
 	unsigned int nr_rd, nr_wr;
 	size_t wlen, used = 0, i;
-	const char *sn;
-	uint8_t *wbuf, status;
+	uint8_t *wbuf;
 	bool probe;
 	int err;
 
@@ -270,26 +294,10 @@ HANDLER(op_virtio_iommu_request)
 	err = ioasid_virtio_iommu_request(v, rd, nr_rd, wr, nr_wr, &used);
 	free(rd);
 	free(wr);
-	if (err) {
-		free(wbuf);
-		return err;
-	}
-	if (used >= IOASID_VIRTIO_IOMMU_TAIL_SIZE) {
-		status = wbuf[used - IOASID_VIRTIO_IOMMU_TAIL_SIZE];
-		sn = ioasid_virtio_iommu_status_name(status);
-		json_object_set_new(value, "status", sn ? json_string(sn) : json_integer(status));
-		json_object_set_new(value, "used", json_integer((json_int_t)used));
-		json_object_set_new(value, "tail", hex_bytes_json(wbuf + used - IOASID_VIRTIO_IOMMU_TAIL_SIZE,
-								  IOASID_VIRTIO_IOMMU_TAIL_SIZE));
-		if (status != IOASID_VIRTIO_IOMMU_S_OK)
-			json_object_set_new(value, "error", json_string(ioasid_ctx_errmsg(r->ctx)));
-		else if (probe && used == (size_t)c.probe_size + IOASID_VIRTIO_IOMMU_TAIL_SIZE)
-			json_object_set_new(value, "properties", probe_props_json(wbuf, c.probe_size));
-	} else {
-		json_object_set_new(value, "used", json_integer((json_int_t)used));
-	}
+	if (!err)
+		request_value(r, wbuf, used, probe, c.probe_size, value);
 	free(wbuf);
-	return 0;
+	return err;
 }
 
 HANDLER(op_virtio_iommu_event)

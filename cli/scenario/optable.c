@@ -24,10 +24,11 @@
  *    arguments with arg(), has(), num(), obj_id(), pasid_arg() (args.c),
  *    returns 0 or a negative errno, puts what it reports in @value
  *    (sanitize.c rewrites addresses and ids), and marks the labels it
- *    makes or ends with label_set_id() / label_kill(). A failure the
- *    library did not explain gets its message from harness_err(). Any
- *    check goes in check.c (or the family's check file), declared there
- *    too, and reports with lerr(), naming the key and the bad value.
+ *    makes or ends with label_made() / label_ended(). A failure the
+ *    library did not explain gets its message from harness_err(). A
+ *    check goes in check.c (or the family's check-FAMILY.c), declared
+ *    with the others at the end of private.h, and reports with lerr(),
+ *    naming the key and the bad value.
  * 3. docs/scenario-format.md: the op in its section under "Ops", with its
  *    arguments, their defaults and the value it reports.
  * 4. A scenario test: steps that use the op (its errors too) in a file of

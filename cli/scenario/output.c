@@ -12,7 +12,6 @@
 #include "../table.h"
 #include "private.h"
 
-
 /*
  * A JSON value as table text: strings bare, ranges as START-LAST, lists
  * comma-separated; cut at about 160 characters.

@@ -3,20 +3,23 @@
  * The scenario engine's internals, shared by the files of cli/scenario/.
  * The rest of the CLI sees only scenario.h.
  *
- * How the pieces fit:
- *   load.c     reads a file, expands ${VAR}, checks every step against the
- *              op table and defines the labels; scenario_free()
- *   values.c   turns one JSON value into a checked argument (struct argval)
- *   check.c,   the checks an op adds beyond types and labels (buffer
- *   check-virtio-iommu.c   bounds, nested structures, request encoding)
- *   optable.c  the op table: every op, its handler, arguments and check
- *   names.c    the names a file may use for numbers (flags, enums)
- *   ops-*.c    the handlers, one file per family of ops
- *   args.c     what handlers and checks read of their step
- *   mem.c      the memory a scenario allocates (and the buffer ops)
- *   run.c      runs the steps; output.c prints them (JSON Lines, --table,
- *              --dump); sanitize.c keeps addresses and ids out of outputs
- *   text.c     small text and JSON helpers
+ * How the pieces fit, in the order a scenario meets them:
+ *   load.c       reads a file, expands ${VAR}, checks every step against
+ *                the op table and defines the labels; scenario_free()
+ *   values.c     turns one JSON value into a checked argument (struct argval)
+ *   check.c      the checks an op adds beyond types and labels: buffer
+ *                bounds, arguments that exclude each other, nested objects
+ *   check-virtio-iommu.c   the same for the virtio-iommu ops, whose
+ *                requests are encoded here as a driver writes them
+ *   optable.c    the op table: every op, its handler, arguments and check
+ *   names.c      the names a file may use for numbers (flags, enums)
+ *   run.c        runs the steps on a context
+ *   ops-*.c      the handlers, one file per family of ops
+ *   args.c       what handlers and checks read of their step
+ *   mem.c        the memory a scenario allocates (and the buffer ops)
+ *   output.c     prints what each step did (JSON Lines, --table, --dump)
+ *   sanitize.c   keeps process addresses and object ids out of outputs
+ *   text.c       small text and JSON helpers
  */
 #ifndef IOASIDCTL_SCENARIO_PRIVATE_H
 #define IOASIDCTL_SCENARIO_PRIVATE_H
@@ -279,11 +282,20 @@ struct label *label_find(struct scenario *sc, const char *name);
 /* A label defined earlier, of one of @kinds. */
 int parse_label(struct loader *l, const char *key, const json_t *v, unsigned int kinds,
 		struct label **ret);
+/* A PASID: a number up to 0xffffffff, or a pasid label (*ret_label). */
+int parse_pasid(struct loader *l, const char *key, const json_t *v, uint64_t *ret,
+		struct label **ret_label);
 /* A non-empty string of hex byte pairs, into a->arr / a->n. */
 int parse_hex_bytes(struct loader *l, const char *key, const json_t *v, struct argval *a);
 /* One of @names (with @list: a list of them, OR'd), or a number up to @max (0: any). */
 int parse_named(struct loader *l, const char *key, const json_t *v,
 		const struct name_val *names, bool list, uint64_t max, uint64_t *ret);
+/*
+ * An A_JSON argument that is a list of @what: a->n entries of @size bytes,
+ * zeroed, in a->arr (freed with the step) for the check to fill in.
+ */
+int list_items(struct loader *l, const char *key, struct argval *a, size_t size,
+	       const char *what);
 /* @v as the argument @spec describes, into @a. */
 int parse_arg(struct loader *l, const struct arg_spec *spec, json_t *v, struct argval *a);
 
@@ -338,9 +350,13 @@ uint32_t opt_obj_id(const struct step *s, const char *key);
 uint32_t pasid_arg(const struct step *s, const char *key);
 /* What an attach, replace or hwpt_alloc names: "ioas" or "hwpt" (one). */
 uint32_t pt_id(const struct step *s);
-/* The step's "as" names object @id now; the label of @key names nothing now. */
-void label_set_id(const struct step *s, uint32_t id);
-void label_kill(const struct step *s, const char *key);
+/*
+ * A handler's result @err, after marking labels: when @err is 0, the
+ * step's "as" names object @id (label_made) or the label of argument @key
+ * names nothing any more (label_ended).
+ */
+int label_made(const struct step *s, int err, uint32_t id);
+int label_ended(const struct step *s, const char *key, int err);
 /* The live label of an object id, for values that name objects; NULL if none. */
 const char *label_of_id(const struct scenario *sc, uint32_t id, unsigned int kinds);
 

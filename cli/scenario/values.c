@@ -42,6 +42,27 @@ bool parse_num(const json_t *v, uint64_t *ret)
 	return true;
 }
 
+/* "VALUE is larger than 0xMAX" */
+static int too_large(struct loader *l, const char *key, const json_t *v, uint64_t max)
+{
+	char show[80];
+
+	return lerr(l, key, "%s is larger than 0x%" PRIx64, jshow(v, show, sizeof(show)), max);
+}
+
+int parse_num_max(struct loader *l, const char *key, const json_t *v, uint64_t max,
+		  uint64_t *ret)
+{
+	char show[80];
+
+	if (!parse_num(v, ret))
+		return lerr(l, key, "%s is not a number (a JSON integer >= 0 or a \"0x...\" string)",
+			    jshow(v, show, sizeof(show)));
+	if (max && *ret > max)
+		return too_large(l, key, v, max);
+	return 0;
+}
+
 /* A size with an optional K/M/G/T suffix (page_sizes lists only). */
 static bool parse_size(const json_t *v, uint64_t *ret)
 {
@@ -114,8 +135,8 @@ static const char *kinds_str(unsigned int kinds, char *buf, size_t len)
 	return buf;
 }
 
-int parse_label(struct loader *l, const char *key, const json_t *v,
-		       unsigned int kinds, struct label **ret)
+int parse_label(struct loader *l, const char *key, const json_t *v, unsigned int kinds,
+		struct label **ret)
 {
 	char show[80], want[64];
 	struct label *lb;
@@ -253,8 +274,7 @@ static int parse_pgsizes(struct loader *l, const char *key, const json_t *v,
 	return 0;
 }
 
-int parse_hex_bytes(struct loader *l, const char *key, const json_t *v,
-			   struct argval *a)
+int parse_hex_bytes(struct loader *l, const char *key, const json_t *v, struct argval *a)
 {
 	const char *s = json_string_value(v);
 	char show[80];
@@ -306,10 +326,9 @@ static bool name_lookup(const struct name_val *names, const char *s, uint64_t *r
  * hand the library a value it must refuse.
  */
 int parse_named(struct loader *l, const char *key, const json_t *v,
-		       const struct name_val *names, bool list, uint64_t max,
-		       uint64_t *ret)
+		const struct name_val *names, bool list, uint64_t max, uint64_t *ret)
 {
-	char show[80], all[256], sub[96], hexmax[24];
+	char show[80], all[256], sub[96];
 	const json_t *e;
 	size_t i;
 	uint64_t bit;
@@ -317,14 +336,8 @@ int parse_named(struct loader *l, const char *key, const json_t *v,
 	if (!max)
 		max = UINT64_MAX;
 	*ret = 0;
-	if (parse_num(v, ret)) {
-		if (*ret > max) {
-			snprintf(hexmax, sizeof(hexmax), "0x%" PRIx64, max);
-			return lerr(l, key, "%s is larger than %s", jshow(v, show, sizeof(show)),
-				    hexmax);
-		}
-		return 0;
-	}
+	if (parse_num(v, ret))
+		return *ret > max ? too_large(l, key, v, max) : 0;
 	if (!list) {
 		if (name_lookup(names, json_string_value(v), ret))
 			return 0;
@@ -344,26 +357,44 @@ int parse_named(struct loader *l, const char *key, const json_t *v,
 	return 0;
 }
 
-int parse_arg(struct loader *l, const struct arg_spec *spec, json_t *v,
-		     struct argval *a)
+int parse_pasid(struct loader *l, const char *key, const json_t *v, uint64_t *ret,
+		struct label **ret_label)
 {
-	const char *key = spec->key, *s;
-	uint64_t max = spec->max ? spec->max : UINT64_MAX;
-	char show[80], hexmax[24];
+	if (parse_num(v, ret))
+		return *ret > UINT32_MAX ? too_large(l, key, v, UINT32_MAX) : 0;
+	return parse_label(l, key, v, K_PASID, ret_label);
+}
+
+/* "r", "w", "rw" or "none", as map flags. */
+static int parse_perm(struct loader *l, const char *key, const json_t *v, uint64_t *ret)
+{
+	const char *s = json_string_value(v);
+	char show[80];
+
+	if (s && !strcmp(s, "rw"))
+		*ret = IOASID_MAP_READ | IOASID_MAP_WRITE;
+	else if (s && !strcmp(s, "r"))
+		*ret = IOASID_MAP_READ;
+	else if (s && !strcmp(s, "w"))
+		*ret = IOASID_MAP_WRITE;
+	else if (s && !strcmp(s, "none"))
+		*ret = 0;
+	else
+		return lerr(l, key, "%s is not \"r\", \"w\", \"rw\" or \"none\"",
+			    jshow(v, show, sizeof(show)));
+	return 0;
+}
+
+int parse_arg(struct loader *l, const struct arg_spec *spec, json_t *v, struct argval *a)
+{
+	const char *key = spec->key;
+	char show[80];
 
 	a->present = true;
 	a->json = v;
 	switch (spec->type) {
 	case A_NUM:
-		if (!parse_num(v, &a->u))
-			return lerr(l, key, "%s is not a number (a JSON integer >= 0 or a \"0x...\" string)",
-				    jshow(v, show, sizeof(show)));
-		if (a->u > max) {
-			snprintf(hexmax, sizeof(hexmax), "0x%" PRIx64, max);
-			return lerr(l, key, "%s is larger than %s", jshow(v, show, sizeof(show)),
-				    hexmax);
-		}
-		return 0;
+		return parse_num_max(l, key, v, spec->max, &a->u);
 	case A_BOOL:
 		if (!json_is_boolean(v))
 			return lerr(l, key, "%s is not true or false", jshow(v, show, sizeof(show)));
@@ -376,29 +407,11 @@ int parse_arg(struct loader *l, const struct arg_spec *spec, json_t *v,
 		a->s = json_string_value(v);
 		return 0;
 	case A_PERM:
-		s = json_string_value(v);
-		if (s && !strcmp(s, "rw"))
-			a->u = IOASID_MAP_READ | IOASID_MAP_WRITE;
-		else if (s && !strcmp(s, "r"))
-			a->u = IOASID_MAP_READ;
-		else if (s && !strcmp(s, "w"))
-			a->u = IOASID_MAP_WRITE;
-		else if (s && !strcmp(s, "none"))
-			a->u = 0;
-		else
-			return lerr(l, key, "%s is not \"r\", \"w\", \"rw\" or \"none\"",
-				    jshow(v, show, sizeof(show)));
-		return 0;
+		return parse_perm(l, key, v, &a->u);
 	case A_LABEL:
 		return parse_label(l, key, v, spec->kinds, &a->label);
 	case A_PASID:
-		if (parse_num(v, &a->u)) {
-			if (a->u > UINT32_MAX)
-				return lerr(l, key, "%s is larger than 0xffffffff",
-					    jshow(v, show, sizeof(show)));
-			return 0;
-		}
-		return parse_label(l, key, v, K_PASID, &a->label);
+		return parse_pasid(l, key, v, &a->u, &a->label);
 	case A_RANGES:
 		return parse_ranges(l, key, v, false, a);
 	case A_RESV:
@@ -417,11 +430,23 @@ int parse_arg(struct loader *l, const struct arg_spec *spec, json_t *v,
 	return lerr(l, key, "internal error: unknown argument type");
 }
 
+int list_items(struct loader *l, const char *key, struct argval *a, size_t size,
+	       const char *what)
+{
+	char show[80];
+
+	if (!json_is_array(a->json))
+		return lerr(l, key, "%s is not a list of %s", jshow(a->json, show, sizeof(show)),
+			    what);
+	a->n = json_array_size(a->json);
+	a->arr = xcalloc(a->n ? a->n : 1, size);
+	return 0;
+}
+
 /* ---- the members of an object argument ("s1", "requests[2]", ...) ---- */
 
 /* @v is an object whose keys are all in @known (NULL-ended). */
-int sub_keys(struct loader *l, const char *key, const json_t *v,
-		    const char *const *known)
+int sub_keys(struct loader *l, const char *key, const json_t *v, const char *const *known)
 {
 	char show[80], all[256];
 	size_t i, off = 0;
@@ -445,26 +470,21 @@ int sub_keys(struct loader *l, const char *key, const json_t *v,
 
 /* Member @field of @obj: a number <= @max (0: any), @def when absent. */
 int sub_num(struct loader *l, const char *key, const json_t *obj, const char *field,
-		   uint64_t max, uint64_t def, uint64_t *ret)
+	    uint64_t max, uint64_t def, uint64_t *ret)
 {
 	const json_t *v = json_object_get(obj, field);
-	char sub[160], show[80];
+	char sub[160];
 
 	*ret = def;
 	if (!v)
 		return 0;
 	snprintf(sub, sizeof(sub), "%s.%s", key, field);
-	if (!parse_num(v, ret))
-		return lerr(l, sub, "%s is not a number (a JSON integer >= 0 or a \"0x...\" string)",
-			    jshow(v, show, sizeof(show)));
-	if (max && *ret > max)
-		return lerr(l, sub, "%s is larger than 0x%" PRIx64, jshow(v, show, sizeof(show)), max);
-	return 0;
+	return parse_num_max(l, sub, v, max, ret);
 }
 
 int sub_named(struct loader *l, const char *key, const json_t *obj, const char *field,
-		     const struct name_val *names, bool list, uint64_t max, uint64_t def,
-		     uint64_t *ret)
+	      const struct name_val *names, bool list, uint64_t max, uint64_t def,
+	      uint64_t *ret)
 {
 	const json_t *v = json_object_get(obj, field);
 	char sub[160];
@@ -477,7 +497,7 @@ int sub_named(struct loader *l, const char *key, const json_t *obj, const char *
 }
 
 int sub_bool(struct loader *l, const char *key, const json_t *obj, const char *field,
-		    bool *ret)
+	     bool *ret)
 {
 	const json_t *v = json_object_get(obj, field);
 	char sub[160], show[80];
