@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "ioasidctl.h"
-#include "scenario.h"
+#include "scenario/scenario.h"
 
 static const char monitor_usage[] =
 	"Usage: ioasidctl [GLOBAL OPTIONS] monitor [--count N] [--timeout SECS] [--script FILE]\n"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ioasidctl.h"
-#include "scenario.h"
+#include "scenario/scenario.h"
 
 static const char run_usage[] =
 	"Usage: ioasidctl [GLOBAL OPTIONS] run FILE [--dump] [--table]\n"

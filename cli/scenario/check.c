@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The checks an op adds at load time beyond types and labels: buffer
+ * bounds, arguments that exclude each other, and the nested structures of
+ * hwpt_alloc's stage 1 and of invalidation requests.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../ioasidctl.h"
+#include "private.h"
+
+/* ------------------------------------------------------------------------ */
+/* Memory and single arguments                                              */
+
+/* Offset and length inside a buffer whose size the file gives. */
+static int check_in_buffer(struct loader *l, struct step *s, uint64_t max_len)
+{
+	const struct argval *b = arg(s, "buffer");
+	uint64_t size = b->label->size, off = num(s, "offset", 0), len;
+
+	if (off > size)
+		return lerr(l, "offset", "0x%" PRIx64 " is past the end of buffer %s (0x%" PRIx64 " bytes)",
+			    off, b->label->name, size);
+	len = num(s, "length", size - off);
+	if (len > size - off)
+		return lerr(l, "length", "0x%" PRIx64 " bytes from offset 0x%" PRIx64
+			    " run past the end of buffer %s (0x%" PRIx64 " bytes)",
+			    len, off, b->label->name, size);
+	if (max_len && len > max_len)
+		return lerr(l, "length", "0x%" PRIx64 " is more than %" PRIu64 " bytes",
+			    len, max_len);
+	return 0;
+}
+
+int check_map(struct loader *l, struct step *s)
+{
+	if (has(s, "buffer")) {
+		if (s->as)
+			return lerr(l, "as", "a map of buffer %s allocates nothing to label",
+				    arg(s, "buffer")->label->name);
+		return check_in_buffer(l, s, 0);
+	}
+	if (has(s, "offset"))
+		return lerr(l, "offset", "only a map of a \"buffer\" takes an offset");
+	if (!has(s, "length"))
+		return lerr(l, "length", "missing (a map names a \"buffer\" or a \"length\")");
+	if (s->as)
+		s->as->size = num(s, "length", 0);
+	return 0;
+}
+
+int check_buffer(struct loader *l, struct step *s)
+{
+	if (!num(s, "size", 0))
+		return lerr(l, "size", "a buffer has at least one byte");
+	if (has(s, "align") && !is_pow2(num(s, "align", 0)))
+		return lerr(l, "align", "0x%" PRIx64 " is not a power of two", num(s, "align", 0));
+	if (s->as)
+		s->as->size = num(s, "size", 0);
+	return 0;
+}
+
+int check_write(struct loader *l, struct step *s)
+{
+	if (has(s, "data") == has(s, "byte"))
+		return lerr(l, "data", "a write takes exactly one of \"data\" and \"byte\"");
+	return check_in_buffer(l, s, 0);
+}
+
+int check_read(struct loader *l, struct step *s)
+{
+	return check_in_buffer(l, s, 4096);
+}
+
+int check_option(struct loader *l, struct step *s)
+{
+	char show[80];
+
+	if (strcmp(arg(s, "name")->s, "huge_pages"))
+		return lerr(l, "name", "%s is not an option (huge_pages)",
+			    jshow(arg(s, "name")->json, show, sizeof(show)));
+	return 0;
+}
+
+int check_pasid_alloc(struct loader *l, struct step *s)
+{
+	if (has(s, "pasid") && (has(s, "min") || has(s, "max")))
+		return lerr(l, "pasid", "give either \"pasid\" or \"min\"/\"max\", not both");
+	return 0;
+}
+
+int check_pinned_limit(struct loader *l, struct step *s)
+{
+	if (!has(s, "limit") && !has(s, "cap_ipc_lock_exempt"))
+		return lerr(l, "limit", "missing (give \"limit\", \"cap_ipc_lock_exempt\" or both)");
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Attachments and hardware page tables                                     */
+
+/* attach, replace, hwpt_alloc: exactly one of "ioas" and "hwpt". */
+int check_pt(struct loader *l, struct step *s)
+{
+	if (has(s, "ioas") && has(s, "hwpt"))
+		return lerr(l, "hwpt", "give either \"ioas\" or \"hwpt\", not both");
+	if (!has(s, "ioas") && !has(s, "hwpt"))
+		return lerr(l, "ioas", "missing (op %s needs \"ioas\" or \"hwpt\")", s->op->name);
+	return 0;
+}
+
+int check_hwpt_alloc(struct loader *l, struct step *s)
+{
+	static const char *const known[] = { "pgtbl_addr", "addr_width", "flags", "reserved", NULL };
+	struct argval *a = arg_mut(s, "s1");
+	struct ioasid_hwpt_vtd_s1 *s1;
+	uint64_t v;
+	int err;
+
+	err = check_pt(l, s);
+	if (err || !a->present)
+		return err;
+	err = sub_keys(l, "s1", a->json, known);
+	if (err)
+		return err;
+	if (!json_object_get(a->json, "pgtbl_addr"))
+		return lerr(l, "s1.pgtbl_addr", "missing (the stage-1 root, a guest-physical address)");
+	s1 = xcalloc(1, sizeof(*s1));
+	a->arr = s1;
+	a->n = 1;
+	err = sub_num(l, "s1", a->json, "pgtbl_addr", 0, 0, &s1->pgtbl_addr);
+	if (!err)
+		err = sub_num(l, "s1", a->json, "addr_width", UINT32_MAX, 48, &v);
+	if (!err) {
+		s1->addr_width = (uint32_t)v;
+		err = sub_named(l, "s1", a->json, "flags", vtd_s1_flag_names, true, 0, 0,
+				&s1->flags);
+	}
+	if (!err)
+		err = sub_num(l, "s1", a->json, "reserved", UINT32_MAX, 0, &v);
+	if (!err)
+		s1->__reserved = (uint32_t)v;
+	return err;
+}
+
+/* The numbers of one invalidation request; absent ones take the defaults. */
+static int inv_request_fields(struct loader *l, const char *key, const json_t *e,
+			      struct ioasid_inv_req *q)
+{
+	uint64_t v = 0;
+	bool leaf = false;
+	int err;
+
+	err = sub_named(l, key, e, "kind", inv_kind_names, false, UINT16_MAX, 0, &v);
+	q->kind = (uint16_t)v;
+	if (!err)
+		err = sub_named(l, key, e, "granularity", inv_gran_names, false, UINT16_MAX,
+				IOASID_INV_ALL, &v);
+	q->granularity = (uint16_t)v;
+	if (!err)
+		err = sub_num(l, key, e, "addr", 0, 0, &q->addr);
+	if (!err)
+		err = sub_num(l, key, e, "npages", 0, 1, &q->npages);
+	if (!err)
+		err = sub_num(l, key, e, "log2_pgsize", UINT32_MAX, 12, &v);
+	q->log2_pgsize = (uint32_t)v;
+	if (!err)
+		err = sub_bool(l, key, e, "leaf", &leaf);
+	if (!err)
+		err = sub_num(l, key, e, "flags", UINT16_MAX, 0, &v);
+	q->flags = (uint16_t)v | (leaf ? IOASID_INV_LEAF : 0);
+	if (!err)
+		err = sub_num(l, key, e, "version", UINT16_MAX, 1, &v);
+	q->version = (uint16_t)v;
+	/* not above 48: the library reads a longer one's tail past the entry */
+	if (!err)
+		err = sub_num(l, key, e, "size", sizeof(*q), sizeof(*q), &v);
+	q->size = (uint32_t)v;
+	return err;
+}
+
+/* The PASID (a number or a label) and the device (a label) of one request. */
+static int inv_request_refs(struct loader *l, const char *key, const json_t *e,
+			    struct inv_item *it)
+{
+	const json_t *p;
+	char sub[96];
+	uint64_t v = 0;
+	int err;
+
+	it->req.pasid = IOASID_PASID_NONE;
+	p = json_object_get(e, "pasid");
+	if (p) {
+		snprintf(sub, sizeof(sub), "%s.pasid", key);
+		err = parse_pasid(l, sub, p, &v, &it->pasid);
+		if (err)
+			return err;
+		if (!it->pasid)
+			it->req.pasid = (uint32_t)v;
+	}
+	p = json_object_get(e, "dev");
+	if (p) {
+		snprintf(sub, sizeof(sub), "%s.dev", key);
+		return parse_label(l, sub, p, K_DEV, &it->dev);
+	}
+	return 0;
+}
+
+int check_invalidate(struct loader *l, struct step *s)
+{
+	static const char *const known[] = {
+		"kind", "granularity", "pasid", "addr", "npages", "log2_pgsize", "leaf", "dev",
+		"flags", "version", "size", NULL,
+	};
+	struct argval *a = arg_mut(s, "requests");
+	struct inv_item *it;
+	char key[64];
+	const json_t *e;
+	size_t i;
+	int err;
+
+	err = list_items(l, "requests", a, sizeof(*it), "requests");
+	if (err)
+		return err;
+	it = a->arr;
+	json_array_foreach(a->json, i, e) {
+		snprintf(key, sizeof(key), "requests[%zu]", i);
+		err = sub_keys(l, key, e, known);
+		if (err)
+			return err;
+		if (!json_object_get(e, "kind"))
+			return lerr(l, key, "missing \"kind\" (iotlb, dev_iotlb, pasid_cache)");
+		err = inv_request_fields(l, key, e, &it[i].req);
+		if (!err)
+			err = inv_request_refs(l, key, e, &it[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* VT-d stage-1 invalidation entries: {addr, npages, flags, __reserved}, 24 bytes. */
+int check_invalidate_raw(struct loader *l, struct step *s)
+{
+	static const char *const known[] = { "addr", "npages", "leaf", "flags", "reserved", NULL };
+	struct argval *a = arg_mut(s, "entries");
+	uint64_t addr = 0, npages = 0, flags = 0, resv = 0;
+	char key[64];
+	const json_t *e;
+	uint32_t f32, r32;
+	uint8_t *out;
+	bool leaf = false;
+	size_t i;
+	int err;
+
+	err = list_items(l, "entries", a, VTD_INV_ENTRY_LEN, "entries");
+	if (err)
+		return err;
+	out = a->arr;
+	json_array_foreach(a->json, i, e) {
+		snprintf(key, sizeof(key), "entries[%zu]", i);
+		err = sub_keys(l, key, e, known);
+		if (!err)
+			err = sub_num(l, key, e, "addr", 0, 0, &addr);
+		if (!err)
+			err = sub_num(l, key, e, "npages", 0, 1, &npages);
+		if (!err)
+			err = sub_bool(l, key, e, "leaf", &leaf);
+		if (!err)
+			err = sub_num(l, key, e, "flags", UINT32_MAX, 0, &flags);
+		if (!err)
+			err = sub_num(l, key, e, "reserved", UINT32_MAX, 0, &resv);
+		if (err)
+			return err;
+		f32 = (uint32_t)flags | (leaf ? 1u : 0u); /* IOMMU_VTD_INV_FLAGS_LEAF */
+		r32 = (uint32_t)resv;
+		memcpy(out + i * VTD_INV_ENTRY_LEN, &addr, 8);
+		memcpy(out + i * VTD_INV_ENTRY_LEN + 8, &npages, 8);
+		memcpy(out + i * VTD_INV_ENTRY_LEN + 16, &f32, 4);
+		memcpy(out + i * VTD_INV_ENTRY_LEN + 20, &r32, 4);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DMA and faults                                                           */
+
+int check_dma(struct loader *l, struct step *s)
+{
+	bool write = !strcmp(s->op->name, "dma_write");
+	int sources = has(s, "buffer") + has(s, "data") + has(s, "byte");
+	uint64_t len;
+	int err;
+
+	if (write && sources != 1)
+		return lerr(l, "data", "a dma_write takes exactly one of \"buffer\", \"data\" and \"byte\"");
+	if (has(s, "buffer")) {
+		err = check_in_buffer(l, s, 0);
+		if (err)
+			return err;
+		len = num(s, "length", arg(s, "buffer")->label->size - num(s, "offset", 0));
+		if (len > DMA_MAX_LEN)
+			return lerr(l, "length", "0x%" PRIx64 " bytes: one DMA step moves at most 0x%"
+				    PRIx64, len, DMA_MAX_LEN);
+		return 0;
+	}
+	if (has(s, "offset"))
+		return lerr(l, "offset", "only a DMA to or from a \"buffer\" takes an offset");
+	if (!has(s, "length") && !has(s, "data"))
+		return lerr(l, "length", "missing (a DMA without \"buffer\"%s needs a length)",
+			    write ? " or \"data\"" : "");
+	return 0;
+}
+
+int check_fault_respond(struct loader *l, struct step *s)
+{
+	struct argval *a = arg_mut(s, "cookie");
+	char show[80];
+
+	if (json_is_string(a->json) && !strcmp(json_string_value(a->json), "last")) {
+		a->n = 1; /* the last group read from the queue, at run time */
+		return 0;
+	}
+	if (!parse_num(a->json, &a->u))
+		return lerr(l, "cookie", "%s is neither a number nor \"last\"",
+			    jshow(a->json, show, sizeof(show)));
+	return 0;
+}
