@@ -35,9 +35,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/iommufd/iommufd-private.h"
+#include "vfio-private.h"
+#include "backend/backend.h"
 #include "core/hwpt-private.h"
 #include "linux/host-scan.h"
+#include "linux/linux.h"
 
 #define X(v) ((unsigned long long)(v))
 
