@@ -21,28 +21,10 @@
 
 #include "host-scan.h"
 #include "core/private.h"
+#include "linux/linux.h"
 
 /* Longest relative path we build: "<bdf>/iommu/device/driver". */
 #define REL_MAX 128
-
-static const char *base_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
-static bool all_digits(const char *s, size_t max)
-{
-	size_t i;
-
-	if (!*s)
-		return false;
-	for (i = 0; s[i]; i++)
-		if (s[i] < '0' || s[i] > '9' || i >= max)
-			return false;
-	return true;
-}
 
 static bool has_prefix(const char *s, const char *prefix)
 {
@@ -119,7 +101,7 @@ static const char *iommu_type(int dfd, const char *bdf)
 
 	if (link_at(dfd, bdf, "iommu", target, sizeof(target)) < 0)
 		return "unknown"; /* e.g. a vfio-noiommu group */
-	name = base_of(target);
+	name = ku_base_name(target);
 	if (has_prefix(name, "dmar"))
 		return "vtd";
 	if (has_prefix(name, "ivhd"))
@@ -128,9 +110,9 @@ static const char *iommu_type(int dfd, const char *bdf)
 		return "smmuv3";
 
 	if (link_at(dfd, bdf, "iommu/device/driver", drv, sizeof(drv)) >= 0) {
-		if (!strcmp(base_of(drv), "virtio_iommu"))
+		if (!strcmp(ku_base_name(drv), "virtio_iommu"))
 			return "virtio-iommu";
-		if (!strcmp(base_of(drv), "arm-smmu-v3"))
+		if (!strcmp(ku_base_name(drv), "arm-smmu-v3"))
 			return "smmuv3";
 	}
 	if (strstr(target, "/arm-smmu-v3"))
@@ -140,40 +122,6 @@ static const char *iommu_type(int dfd, const char *bdf)
 	return "unknown";
 }
 
-/*
- * The VFIO device cdev of @bdf, "/dev/vfio/devices/vfioN", if a VFIO
- * driver (vfio-pci or a variant driver) made one. Return: true if found.
- */
-static bool vfio_cdev(int dfd, const char *bdf, char *out, size_t size)
-{
-	char rel[REL_MAX];
-	struct dirent *de;
-	bool found = false;
-	DIR *d;
-	int fd;
-
-	if ((size_t)snprintf(rel, sizeof(rel), "%s/vfio-dev", bdf) >= sizeof(rel))
-		return false;
-	fd = openat(dfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return false;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!has_prefix(de->d_name, "vfio") || !all_digits(de->d_name + 4, 10))
-			continue;
-		if ((size_t)snprintf(out, size, "/dev/vfio/devices/%s", de->d_name) < size) {
-			found = true;
-			break;
-		}
-	}
-	closedir(d);
-	return found;
-}
-
 static int cmp_bdf(const void *a, const void *b)
 {
 	const struct ioasid_dev_entry *x = a, *y = b;
@@ -181,16 +129,91 @@ static int cmp_bdf(const void *a, const void *b)
 	return strcmp(x->bdf, y->bdf);
 }
 
+/* The entries found so far. */
+struct scan {
+	struct ioasid_dev_entry *ents;
+	size_t nr, cap;
+};
+
+/* A new, zeroed entry at the end of @s, or NULL (out of memory: the message is set). */
+static struct ioasid_dev_entry *scan_add(struct scan *s)
+{
+	struct ioasid_dev_entry *e;
+
+	if (s->nr == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		struct ioasid_dev_entry *tmp = ioasid_realloc(s->ents, ncap * sizeof(*tmp));
+
+		if (!tmp) {
+			ioasid_err(NULL, -ENOMEM, "host devices: out of memory for %zu entries",
+				   ncap);
+			return NULL;
+		}
+		s->ents = tmp;
+		s->cap = ncap;
+	}
+	e = &s->ents[s->nr++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* What sysfs below @dfd says of device @bdf, in IOMMU group @group. */
+static void fill_entry(int dfd, const char *bdf, const char *group, struct ioasid_dev_entry *e)
+{
+	char drv[PATH_MAX];
+
+	set_field(e->bdf, sizeof(e->bdf), bdf);
+	set_field(e->group, sizeof(e->group), group);
+	if (link_at(dfd, bdf, "driver", drv, sizeof(drv)) >= 0)
+		set_field(e->driver, sizeof(e->driver), ku_base_name(drv));
+	set_field(e->iommu, sizeof(e->iommu), iommu_type(dfd, bdf));
+	if (!ku_vfio_cdev(dfd, bdf, e->name, sizeof(e->name)))
+		set_field(e->name, sizeof(e->name), e->bdf);
+}
+
+/* Every device in directory @d (@path) that sits in an IOMMU group, into @s. */
+static int scan_devices(DIR *d, const char *path, struct scan *s)
+{
+	char grp[PATH_MAX];
+	int dfd = dirfd(d);
+
+	for (;;) {
+		struct ioasid_dev_entry *e;
+		struct dirent *de;
+		const char *g;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				return ioasid_err(NULL, -errno, "host devices: reading %s: %s",
+						  path, strerror(errno));
+			return 0;
+		}
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(e->bdf))
+			continue;
+		/* only devices in an IOMMU group can be assigned */
+		if (link_at(dfd, de->d_name, "iommu_group", grp, sizeof(grp)) < 0)
+			continue;
+		g = ku_base_name(grp);
+		if (!ku_all_digits(g, 10))
+			continue;
+		e = scan_add(s);
+		if (!e)
+			return -ENOMEM;
+		fill_entry(dfd, de->d_name, g, e);
+	}
+}
+
 int host_scan_root(const char *sysfs_root, struct ioasid_dev_entry *out,
 		   uint32_t *num)
 {
-	struct ioasid_dev_entry *ents = NULL, *tmp;
-	size_t nr = 0, cap = 0, i;
-	char path[PATH_MAX], grp[PATH_MAX], drv[PATH_MAX];
-	struct dirent *de;
+	struct scan s = { NULL, 0, 0 };
+	char path[PATH_MAX];
 	uint32_t want;
+	size_t i;
 	DIR *d;
-	int dfd, r;
+	int r;
 
 	if (!num)
 		return ioasid_err(NULL, -EINVAL, "host devices: NULL count");
@@ -214,67 +237,23 @@ int host_scan_root(const char *sysfs_root, struct ioasid_dev_entry *out,
 		return ioasid_err(NULL, -errno, "host devices: opening %s: %s", path,
 				  strerror(errno));
 	}
-	dfd = dirfd(d);
-
-	for (;;) {
-		struct ioasid_dev_entry *e;
-		const char *g;
-
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno) {
-				r = ioasid_err(NULL, -errno, "host devices: reading %s: %s",
-					       path, strerror(errno));
-				goto out;
-			}
-			break;
-		}
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(e->bdf))
-			continue;
-		/* only devices in an IOMMU group can be assigned */
-		if (link_at(dfd, de->d_name, "iommu_group", grp, sizeof(grp)) < 0)
-			continue;
-		g = base_of(grp);
-		if (!all_digits(g, 10))
-			continue;
-
-		if (nr == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-
-			tmp = ioasid_realloc(ents, ncap * sizeof(*ents));
-			if (!tmp) {
-				r = ioasid_err(NULL, -ENOMEM,
-					       "host devices: out of memory for %zu entries", ncap);
-				goto out;
-			}
-			ents = tmp;
-			cap = ncap;
-		}
-		e = &ents[nr++];
-		memset(e, 0, sizeof(*e));
-		set_field(e->bdf, sizeof(e->bdf), de->d_name);
-		set_field(e->group, sizeof(e->group), g);
-		if (link_at(dfd, de->d_name, "driver", drv, sizeof(drv)) >= 0)
-			set_field(e->driver, sizeof(e->driver), base_of(drv));
-		set_field(e->iommu, sizeof(e->iommu), iommu_type(dfd, de->d_name));
-		if (!vfio_cdev(dfd, de->d_name, e->name, sizeof(e->name)))
-			set_field(e->name, sizeof(e->name), e->bdf);
+	r = scan_devices(d, path, &s);
+	closedir(d);
+	if (r) {
+		ioasid_free(s.ents);
+		return r;
 	}
 
 	/* readdir() order is the filesystem's: sort for a stable answer */
-	if (nr > 1)
-		qsort(ents, nr, sizeof(*ents), cmp_bdf);
-	for (i = 0; i < nr && i < want; i++)
-		out[i] = ents[i];
-	*num = (uint32_t)nr;
-	r = 0;
-	if (nr > want)
-		r = ioasid_err(NULL, -EMSGSIZE, "host devices: %zu devices, room for %u",
-			       nr, want);
-out:
-	closedir(d);
-	ioasid_free(ents);
+	if (s.nr > 1)
+		qsort(s.ents, s.nr, sizeof(*s.ents), cmp_bdf);
+	for (i = 0; i < s.nr && i < want; i++)
+		out[i] = s.ents[i];
+	*num = (uint32_t)s.nr;
+	if (s.nr > want)
+		r = ioasid_err(NULL, -EMSGSIZE, "host devices: %zu devices, room for %u", s.nr,
+			       want);
+	ioasid_free(s.ents);
 	return r;
 }
 

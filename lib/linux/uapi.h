@@ -644,7 +644,7 @@ KU_ASSERT_OFF(ku_vfio_iommu_type1_dma_unmap, size, 16);
 
 /* ======================================================================
  * The kernel's iommufd selftest (CONFIG_IOMMUFD_TEST kernels only): just
- * what the library's test device needs (see iommufd.c, "selftest"). The
+ * what the library's test device needs (see backend/iommufd/selftest.c). The
  * VM test compares this with the kernel's iommufd_test.h.
  * ====================================================================== */
 

@@ -17,6 +17,8 @@
 #include "suites.h"
 
 #include "backend/iommufd/iommufd-private.h"
+#include "backend/vfio/vfio-private.h"
+#include "linux/linux.h"
 
 #define QEMU_VTD_CAP 0x00d2008c22260286ull
 #define QEMU_VTD_ECAP 0x0000000000f00f5aull

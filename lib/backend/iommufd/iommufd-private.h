@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What the two Linux backends (iommufd/, vfio/) share, and what the unit
- * tests reach without a kernel: the ioctl seam, the sysfs readers (a
- * device's node, its IOMMU group's reserved regions, its PCI extended
- * capabilities) and the conversion of measured facts into the device
- * properties and capability chain the core keeps.
+ * The iommufd backend's own state, shared by its files, one per kind of
+ * kernel object as in the kernel's drivers/iommu/iommufd/:
+ *
+ *   iommufd.c   open/close, the ops table, handles and kernel ids
+ *   ioas.c      IOAS: alloc, map/unmap at fixed IOVAs, options
+ *   device.c    bind (cdev path, PCI address, fd), the bind-time probe,
+ *               attach/replace/detach
+ *   selftest.c  devices of the kernel's mock IOMMU (IOMMUFD_TEST)
+ *   hwpt.c      HWPTs: alloc, invalidation, dirty tracking
+ *   fault.c     fault queues: alloc, read, respond
+ *
+ * What the two Linux backends share (the ioctl seam, sysfs, describing a
+ * device) is in lib/linux/linux.h. The unit tests reach the backend
+ * through the hooks at the end.
  */
 #ifndef IOASID_IOMMUFD_PRIVATE_H
 #define IOASID_IOMMUFD_PRIVATE_H
@@ -12,186 +21,156 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "backend/backend.h"
 #include "core/dev-private.h"
-#include "linux/uapi.h"
+#include "core/hwpt-private.h"
+#include "core/fault-private.h"
+#include "linux/linux.h"
 
-/*
- * The ioctl seam: each context calls the kernel through a function
- * pointer kept in its backend state (no global), so a unit test can answer
- * in the kernel's place (iommufd_set_ioctl_hook(), vfio_set_ioctl_hook()).
- * Returns 0 or a non-negative result, or -errno.
- */
-typedef int (*ku_ioctl_fn)(void *data, int fd, unsigned long req, void *arg);
+#define X(v) ((unsigned long long)(v))
 
-/* The default: ioctl(2), -errno on failure. */
-int ku_sys_ioctl(void *data, int fd, unsigned long req, void *arg);
+/* ctx->be */
+struct ifd_ctx {
+	int fd;
+	bool own;
+	ku_ioctl_fn ioctl;
+	void *ioctl_data;
+	ku_fault_io_fn fault_io;
+	void *fault_io_data;
+	char sysfs[PATH_MAX];
+	char path[PATH_MAX];
+};
 
-/*
- * The same seam for read(2)/write(2) on a fault queue's fd (@is_write picks
- * which): returns the byte count or -errno. The default is the system
- * call; a test's fake kernel answers with the kernel's semantics (whole
- * groups only, EINVAL for unknown cookies).
- */
-typedef ssize_t (*ku_fault_io_fn)(void *data, int fd, void *buf, size_t len, bool is_write);
+/* ioas->be */
+struct ifd_ioas {
+	uint32_t id; /* kernel IOAS id */
+};
 
-ssize_t ku_sys_fault_io(void *data, int fd, void *buf, size_t len, bool is_write);
+/* hwpt->be */
+struct ifd_hwpt {
+	/*
+	 * Kernel HWPT id. For an automatic domain: the id the kernel reported
+	 * at the last attach to the IOAS (0 before any).
+	 */
+	uint32_t id;
+	bool autodom;
+};
 
-/* Replace the ioctl of an iommufd / vfio context (tests). */
+/* What the kernel has attached at one PASID of a device. */
+struct ifd_att {
+	uint32_t pasid;
+	struct ioasid_hwpt *hwpt;
+};
+
+/* dev->be */
+struct ifd_dev {
+	int fd; /* the VFIO cdev; -1 for a selftest device */
+	bool own_fd;
+	uint32_t devid;
+	/* a selftest (mock) device: its object, and where it parks unattached */
+	bool mock;
+	uint32_t stdev, park_ioas, park_hwpt, park_pt;
+	struct ifd_att *att; /* what the kernel has attached, per PASID */
+	uint32_t nr_att, cap_att;
+	char cdev[64];
+	char bdf[32];
+};
+
+/* A kernel fault queue (q->be); its fd is q->efd. */
+struct ifd_fault {
+	uint32_t id; /* kernel fault object id */
+};
+
+static inline struct ifd_ctx *ifd_of(struct ioasid_ctx *ctx)
+{
+	return ctx->be;
+}
+
+/* Every ioctl goes through the context's seam. */
+static inline int kioctl(struct ioasid_ctx *ctx, int fd, unsigned long req, void *arg)
+{
+	struct ifd_ctx *s = ifd_of(ctx);
+
+	return s->ioctl(s->ioctl_data, fd, req, arg);
+}
+
+static inline uint32_t ioas_kid(const struct ioasid_ioas *ioas)
+{
+	return ioas->be ? ((const struct ifd_ioas *)ioas->be)->id : 0;
+}
+
+static inline uint32_t hwpt_kid(const struct ioasid_hwpt *h)
+{
+	return h->be ? ((const struct ifd_hwpt *)h->be)->id : 0;
+}
+
+/* iommufd.c: IOMMU_DESTROY of kernel object @id. */
+int ifd_kdestroy(struct ioasid_ctx *ctx, uint32_t id);
+
+/* ioas.c: IOMMU_IOAS_ALLOC, the kernel id in *@ret (also the probe's scratch IOAS). */
+int ifd_kioas_alloc(struct ioasid_ctx *ctx, uint32_t *ret);
+
+/* device.c */
+/* What is attached at @pasid of @d, or NULL. */
+struct ifd_att *ifd_att_get(struct ifd_dev *d, uint32_t pasid);
+/* Fill dev->props and dev->caps from hw_info, the probe and @sd. */
+int ifd_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct ifd_dev *d,
+		 const struct ku_sysdev *sd);
+
+/* selftest.c: the kernel's mock devices */
+#define IFD_SELFTEST_NAME "iommufd-selftest"
+/* Create and bind one; @opts: NULL or "pasid,nodirty" (either, both). */
+int ifd_selftest_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *opts);
+/* Attach (or replace) @pasid of a mock device to kernel object @pt. */
+int ifd_selftest_attach(struct ioasid_ctx *ctx, struct ifd_dev *d, uint32_t pasid, uint32_t pt,
+			uint32_t *ret_pt);
+int ifd_selftest_detach(struct ioasid_ctx *ctx, struct ifd_dev *d, uint32_t pasid);
+/* Destroy the mock device's kernel objects. */
+void ifd_selftest_free(struct ioasid_ctx *ctx, struct ifd_dev *d);
+
+/* The ops, by file. */
+int iommufd_ioas_alloc(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+void iommufd_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+int iommufd_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
+void iommufd_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
+int iommufd_ioas_set_option(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			    enum ioasid_ioas_option opt, uint64_t val);
+
+int iommufd_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *name);
+int iommufd_dev_bind_fd(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);
+void iommufd_dev_unbind(struct ioasid_ctx *ctx, struct ioasid_dev *dev);
+int iommufd_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out, uint32_t cap,
+		     uint32_t *total);
+int iommufd_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		       struct ioasid_hwpt *h);
+void iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			struct ioasid_hwpt *h);
+
+int iommufd_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_dev *dev);
+void iommufd_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h);
+int iommufd_hwpt_invalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,
+			    const struct ioasid_inv_req *req, uint64_t *ret_dropped);
+int iommufd_hwpt_invalidate_raw(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, uint32_t data_type,
+				const void *entries, uint32_t entry_len, uint32_t *num);
+int iommufd_hwpt_set_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, bool on);
+int iommufd_hwpt_get_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, uint64_t iova,
+			   uint64_t length, uint64_t page_size, uint64_t *bitmap, bool clear);
+
+int iommufd_fault_alloc(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, int *ret_fd);
+void iommufd_fault_destroy(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q);
+int iommufd_fault_read(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
+		       struct ioasid_fault *out, uint32_t cap, uint32_t *ret_n);
+int iommufd_fault_respond(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint32_t kcookie,
+			  uint32_t code);
+
+/* ---- the test seam (unit tests) ---- */
+
+/* Replace the ioctl of an iommufd context. */
 int iommufd_set_ioctl_hook(struct ioasid_ctx *ctx, ku_ioctl_fn fn, void *data);
-/* Replace the fault fd reads and writes of an iommufd context (tests). */
+/* Replace the fault fd reads and writes of an iommufd context. */
 int iommufd_set_fault_io_hook(struct ioasid_ctx *ctx, ku_fault_io_fn fn, void *data);
-int vfio_set_ioctl_hook(struct ioasid_ctx *ctx, ku_ioctl_fn fn, void *data);
-/* Read sysfs below @root instead of "/sys" (tests; @root is copied). */
+/* Read sysfs below @root instead of "/sys" (@root is copied). */
 int iommufd_set_sysfs_root(struct ioasid_ctx *ctx, const char *root);
-int vfio_set_sysfs_root(struct ioasid_ctx *ctx, const char *root);
 
-/* ---- sysfs ---- */
-
-/* Is char device @rdev the misc device @name ("iommu", "vfio")? @what
- * gets its sysfs name for a message. True when sysfs cannot tell. */
-bool ku_is_misc_dev(dev_t rdev, const char *name, char *what, size_t whatlen);
-
-/* Is @s a PCI address "DDDD:BB:DD.F" or "BB:DD.F"? */
-bool ku_is_bdf(const char *s);
-
-/*
- * Parse the text of /sys/kernel/iommu_groups/N/reserved_regions: lines of
- * "0xSTART 0xEND TYPE" (END inclusive; TYPE direct, direct-relaxable,
- * reserved or msi; an unknown TYPE counts as reserved). Fills up to @cap
- * regions into @out and the total into *@ret_n. Return: 0, -EINVAL for a
- * malformed line (the message in @err names the line and the text),
- * -EMSGSIZE when more than @cap regions were found (the first @cap and the
- * total are written).
- */
-int ku_parse_resv_regions(const char *text, size_t len,
-			  struct ioasid_cap_resv_region *out, uint32_t cap,
-			  uint32_t *ret_n, char *err, size_t errlen);
-
-/* PCI extended capabilities of a device, from its sysfs config file. */
-struct ku_pci_feats {
-	bool known; /* config space read: the three below are facts */
-	bool ats;
-	bool pri;
-	bool pasid;
-};
-
-/*
- * Walk the PCI capability lists in @cfg (@len bytes of config space):
- * whether the device is PCIe, and its ATS, PRI and PASID extended
- * capabilities. A conventional PCI device (no PCIe capability) has none
- * of them, which is known from 64 bytes; a PCIe device needs the 4 KiB
- * extended space (root can read it), else the answer is unknown.
- */
-void ku_pci_parse_config(const uint8_t *cfg, size_t len, struct ku_pci_feats *out);
-
-/*
- * Everything sysfs tells about one device, found from its sysfs directory
- * ("/sys/devices/pci0000:00/0000:00:01.0").
- */
-struct ku_sysdev {
-	char dir[PATH_MAX];  /* the device's sysfs directory, "" if unknown */
-	char bdf[32];        /* its name, "0000:00:01.0" */
-	char cdev[64];       /* "/dev/vfio/devices/vfioN" or "" */
-	int group;           /* IOMMU group number, -1 if none */
-	char iommu[32];      /* the IOMMU instance ("dmar0"), "" if none */
-	struct ioasid_cap_resv_region *resv; /* reserved regions (ioasid_malloc) */
-	uint32_t nr_resv;
-	bool resv_known;     /* reserved_regions was read */
-	struct ku_pci_feats pci;
-	/* raw vendor registers sysfs exposes for the IOMMU instance */
-	bool vtd_regs;
-	uint64_t vtd_cap, vtd_ecap;
-};
-
-/*
- * Fill @sd for the device whose sysfs directory is @devdir (below @root).
- * Return: 0 or a negative errno with a message in @ctx.
- */
-int ku_sysdev_read(struct ioasid_ctx *ctx, const char *root, const char *devdir,
-		   struct ku_sysdev *sd);
-/* The sysfs directory of the PCI device @bdf: "@root/bus/pci/devices/@bdf". */
-int ku_sysdev_from_bdf(struct ioasid_ctx *ctx, const char *root, const char *bdf,
-		       struct ku_sysdev *sd);
-/* The device behind an open VFIO cdev fd (its char device number). */
-int ku_sysdev_from_cdev_fd(struct ioasid_ctx *ctx, const char *root, int fd,
-			   struct ku_sysdev *sd);
-void ku_sysdev_free(struct ku_sysdev *sd);
-
-/* ---- facts -> device properties and capability chain ---- */
-
-/* What the kernel and sysfs reported about one bound device. */
-struct ku_dev_facts {
-	/* IOMMU_GET_HW_INFO (iommufd) */
-	bool hw_info;
-	uint32_t hw_type;        /* out_data_type */
-	const void *data;        /* vendor data, @data_len bytes */
-	uint32_t data_len;
-	uint8_t max_pasid_log2;
-	uint64_t hw_caps;        /* out_capabilities */
-	/* a probe: the device attached to an empty address space */
-	bool probed;
-	uint64_t alignment;      /* the IOVA alignment the kernel reported */
-	const struct ioasid_iova_range *ranges; /* usable ranges it reported */
-	uint32_t nr_ranges;
-	uint64_t pgsize_bitmap;  /* VFIO: iova_pgsizes, measured; 0 = none */
-	/* VT-d registers from sysfs when there is no hw_info (VFIO) */
-	bool vtd_regs;
-	uint64_t vtd_cap, vtd_ecap;
-	/* sysfs */
-	const struct ioasid_cap_resv_region *resv;
-	uint32_t nr_resv;
-	struct ku_pci_feats pci;
-	bool coherent;           /* the kernel enforces coherent DMA */
-	/* what this backend can do at all (vfio: no nesting, PASID, dirty) */
-	bool can_nest, can_pasid, can_dirty;
-	uint64_t host_page_size;
-};
-
-/*
- * Build the core's view of a device from @f: dev->props (page sizes,
- * aperture, reserved regions without relaxable ones, PASID width,
- * PRI/ATS, nesting, dirty tracking) and dev->caps / caps_len (the chain:
- * page sizes DERIVED, address widths DERIVED, PASID MEASURED, usable
- * ranges MEASURED or DERIVED, reserved regions MEASURED, features,
- * vendor registers MEASURED). On failure nothing is left allocated.
- */
-int ku_dev_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
-		    const struct ku_dev_facts *f);
-
-/*
- * The PASID width of the host's IOMMUs (the widest), from the registers
- * sysfs shows below @root (/sys/class/iommu/dmarN/intel-iommu/ecap,
- * .../ivhdN/amd-iommu/features); IOASID_PASID_MAX_WIDTH when it shows none.
- */
-int ku_host_pasid_width(const char *root);
-
-/* Resolve a bind name to a sysfs device: cdev path or PCI address. */
-int ku_resolve_name(struct ioasid_ctx *ctx, const char *root, const char *name,
-		    struct ku_sysdev *sd);
-
-/* ---- VFIO type-1 ---- */
-
-/* What VFIO_IOMMU_GET_INFO said, in our terms. */
-struct vf_info {
-	uint64_t pgsizes;
-	struct ioasid_iova_range *ranges; /* ioasid_malloc; the caller frees */
-	uint32_t nr_ranges;
-	bool has_ranges;
-	uint32_t dma_avail;
-	bool has_dma_avail;
-	bool migration;
-	uint64_t dirty_pgsizes;
-};
-
-/*
- * Parse a VFIO_IOMMU_GET_INFO buffer of @len bytes (the fixed struct, then
- * the capability chain, read tolerantly: pre-6.6 kernels place caps on
- * 4-byte boundaries). Return: 0, -EINVAL / -EMSGSIZE for a bad chain.
- */
-int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len,
-			  struct vf_info *vi);
-
-#endif
+#endif /* IOASID_IOMMUFD_PRIVATE_H */

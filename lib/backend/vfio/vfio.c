@@ -35,9 +35,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/iommufd/iommufd-private.h"
+#include "vfio-private.h"
+#include "backend/backend.h"
 #include "core/hwpt-private.h"
 #include "linux/host-scan.h"
+#include "linux/linux.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -383,12 +385,94 @@ static int iommu_info(struct ioasid_ctx *ctx, int cfd, uint8_t **ret_buf, size_t
 	return 0;
 }
 
+/*
+ * The capability @id in the chain that starts at @first: its offset and
+ * the bytes it has. Return: 1 when found, 0 when the chain has none, or
+ * the error of a malformed chain (with its message).
+ */
+static int find_cap(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len, uint32_t first,
+		    uint16_t id, uint32_t *ret_off, uint32_t *ret_avail)
+{
+	int r;
+
+	r = ioasid_vfio_cap_find(buf, len, first, id, 0, ret_off, NULL, ret_avail);
+	if (r == -ENOENT)
+		return 0;
+	if (r)
+		return ioasid_err_prefix(ctx, r, "VFIO_IOMMU_GET_INFO capability chain");
+	return 1;
+}
+
+/* IOVA ranges: header, nr_iovas, reserved, then {start, end} each. */
+static int parse_iova_ranges(struct ioasid_ctx *ctx, const uint8_t *buf, uint32_t off,
+			     uint32_t avail, struct vf_info *vi)
+{
+	uint32_t i, nr;
+
+	if (avail < 16)
+		return ioasid_err(ctx, -EMSGSIZE,
+				  "IOVA-range capability at %u is cut short (%u bytes)", off, avail);
+	memcpy(&nr, buf + off + 8, 4);
+	if ((uint64_t)nr * 16 > avail - 16)
+		return ioasid_err(ctx, -EMSGSIZE,
+				  "IOVA-range capability at %u: %u ranges do not fit in %u bytes",
+				  off, nr, avail);
+	vi->ranges = ioasid_calloc(nr ? nr : 1, sizeof(*vi->ranges));
+	if (!vi->ranges)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for %u IOVA ranges", nr);
+	for (i = 0; i < nr; i++) {
+		memcpy(&vi->ranges[i].start, buf + off + 16 + 16 * i, 8);
+		memcpy(&vi->ranges[i].last, buf + off + 24 + 16 * i, 8);
+		if (vi->ranges[i].last < vi->ranges[i].start ||
+		    (i && vi->ranges[i].start <= vi->ranges[i - 1].last))
+			return ioasid_err(ctx, -EINVAL,
+					  "IOVA-range capability: range %u [0x%llx, 0x%llx] is inverted or out of order",
+					  i, X(vi->ranges[i].start), X(vi->ranges[i].last));
+	}
+	vi->nr_ranges = nr;
+	vi->has_ranges = true;
+	return 0;
+}
+
+/* The capabilities we read: usable IOVA ranges, DMA mapping budget, dirty logging. */
+static int parse_caps(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len, uint32_t first,
+		      struct vf_info *vi)
+{
+	uint32_t off, avail;
+	int r;
+
+	r = find_cap(ctx, buf, len, first, KU_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, &off, &avail);
+	if (r > 0)
+		r = parse_iova_ranges(ctx, buf, off, avail, vi);
+	if (r < 0)
+		return r;
+	/* the budget: header, then the count left */
+	r = find_cap(ctx, buf, len, first, KU_VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, &off, &avail);
+	if (r < 0)
+		return r;
+	if (r && avail >= 12) {
+		memcpy(&vi->dma_avail, buf + off + 8, 4);
+		vi->has_dma_avail = true;
+	}
+	r = find_cap(ctx, buf, len, first, KU_VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, &off, &avail);
+	if (r < 0)
+		return r;
+	if (r && avail >= offsetof(struct ku_vfio_iommu_type1_info_cap_migration,
+				   max_dirty_bitmap_size)) {
+		vi->migration = true;
+		memcpy(&vi->dirty_pgsizes,
+		       buf + off +
+			       offsetof(struct ku_vfio_iommu_type1_info_cap_migration,
+					pgsize_bitmap),
+		       8);
+	}
+	return 0;
+}
+
 int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len,
 			  struct vf_info *vi)
 {
 	struct ku_vfio_iommu_type1_info info;
-	struct ioasid_vfio_cap_header h;
-	uint32_t off, avail, i, nr;
 	int r;
 
 	memset(vi, 0, sizeof(*vi));
@@ -397,73 +481,25 @@ int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len
 		vi->pgsizes = info.iova_pgsizes;
 	if (!(info.flags & KU_VFIO_IOMMU_INFO_CAPS) || !info.cap_offset)
 		return 0;
-	/* IOVA ranges: header, nr_iovas, reserved, then {start, end} each */
-	r = ioasid_vfio_cap_find(buf, len, info.cap_offset, KU_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
-				 0, &off, &h, &avail);
-	if (r && r != -ENOENT)
-		goto bad;
-	if (!r) {
-		if (avail < 16)
-			return ioasid_err(ctx, -EMSGSIZE, "IOVA-range capability at %u is cut short (%u bytes)",
-					  off, avail);
-		memcpy(&nr, buf + off + 8, 4);
-		if ((uint64_t)nr * 16 > avail - 16)
-			return ioasid_err(ctx, -EMSGSIZE,
-					  "IOVA-range capability at %u: %u ranges do not fit in %u bytes", off,
-					  nr, avail);
-		vi->ranges = ioasid_calloc(nr ? nr : 1, sizeof(*vi->ranges));
-		if (!vi->ranges)
-			return ioasid_err(ctx, -ENOMEM, "out of memory for %u IOVA ranges", nr);
-		for (i = 0; i < nr; i++) {
-			memcpy(&vi->ranges[i].start, buf + off + 16 + 16 * i, 8);
-			memcpy(&vi->ranges[i].last, buf + off + 24 + 16 * i, 8);
-			if (vi->ranges[i].last < vi->ranges[i].start ||
-			    (i && vi->ranges[i].start <= vi->ranges[i - 1].last)) {
-				r = ioasid_err(ctx, -EINVAL,
-					       "IOVA-range capability: range %u [0x%llx, 0x%llx] is inverted or out of order",
-					       i, X(vi->ranges[i].start), X(vi->ranges[i].last));
-				ioasid_free(vi->ranges);
-				vi->ranges = NULL;
-				return r;
-			}
-		}
-		vi->nr_ranges = nr;
-		vi->has_ranges = true;
+	r = parse_caps(ctx, buf, len, info.cap_offset, vi);
+	if (r) {
+		ioasid_free(vi->ranges);
+		vi->ranges = NULL;
 	}
-	r = ioasid_vfio_cap_find(buf, len, info.cap_offset, KU_VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 0,
-				 &off, &h, &avail);
-	if (r && r != -ENOENT)
-		goto bad;
-	if (!r && avail >= 12) {
-		memcpy(&vi->dma_avail, buf + off + 8, 4);
-		vi->has_dma_avail = true;
-	}
-	r = ioasid_vfio_cap_find(buf, len, info.cap_offset, KU_VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
-				 0, &off, &h, &avail);
-	if (r && r != -ENOENT)
-		goto bad;
-	if (!r && avail >= offsetof(struct ku_vfio_iommu_type1_info_cap_migration,
-				    max_dirty_bitmap_size)) {
-		vi->migration = true;
-		memcpy(&vi->dirty_pgsizes, buf + off +
-		       offsetof(struct ku_vfio_iommu_type1_info_cap_migration, pgsize_bitmap), 8);
-	}
-	return 0;
-bad:
-	ioasid_free(vi->ranges);
-	vi->ranges = NULL;
-	return ioasid_err_prefix(ctx, r, "VFIO_IOMMU_GET_INFO capability chain");
+	return r;
 }
 
-/* Measure the device in a scratch container and describe it. */
-static int vf_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf_dev *d,
-		       const struct ku_sysdev *sd)
+/*
+ * Measure the device in a scratch container: VFIO_IOMMU_GET_INFO, parsed
+ * into @vi (its ranges the caller frees), and whether the IOMMU enforces
+ * coherent DMA (*@ret_cc > 0).
+ */
+static int measure(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf_dev *d,
+		   struct vf_info *vi, int *ret_cc)
 {
-	struct ku_dev_facts f;
-	struct vf_info vi;
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int cfd, err, cc;
+	int cfd, err;
 
 	err = open_container(ctx, &cfd);
 	if (err)
@@ -474,20 +510,34 @@ static int vf_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf
 		return err;
 	}
 	err = iommu_info(ctx, cfd, &buf, &len);
-	cc = kioctl_int(ctx, cfd, KU_VFIO_CHECK_EXTENSION, KU_VFIO_DMA_CC_IOMMU);
+	*ret_cc = kioctl_int(ctx, cfd, KU_VFIO_CHECK_EXTENSION, KU_VFIO_DMA_CC_IOMMU);
 	leave_container(ctx, d);
 	close(cfd);
 	if (err)
 		return err;
-	err = vfio_parse_iommu_info(ctx, buf, len, &vi);
+	err = vfio_parse_iommu_info(ctx, buf, len, vi);
 	ioasid_free(buf);
 	if (err)
 		return err;
-	if (!vi.pgsizes) {
-		ioasid_free(vi.ranges);
+	if (!vi->pgsizes) {
+		ioasid_free(vi->ranges);
 		return ioasid_err(ctx, -EINVAL, "VFIO_IOMMU_GET_INFO for %s reports no page sizes",
 				  dev->name);
 	}
+	return 0;
+}
+
+/* Measure the device and describe it. */
+static int vf_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf_dev *d,
+		       const struct ku_sysdev *sd)
+{
+	struct ku_dev_facts f;
+	struct vf_info vi;
+	int err, cc;
+
+	err = measure(ctx, dev, d, &vi, &cc);
+	if (err)
+		return err;
 	memset(&f, 0, sizeof(f));
 	f.pgsize_bitmap = vi.pgsizes;
 	f.probed = vi.has_ranges;
@@ -510,14 +560,49 @@ static int vf_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf
 	return err;
 }
 
+/*
+ * Open the group of @d (/dev/vfio/N) and check that it can serve: viable
+ * (every device in it bound to vfio-pci or to no driver) and in no
+ * container yet. On failure the group is closed again.
+ */
+static int open_group(struct ioasid_ctx *ctx, struct vf_dev *d, const char *name)
+{
+	uint32_t flags = 0;
+	char path[64];
+	int err;
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", d->group);
+	d->group_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->group_fd < 0)
+		return ioasid_err(ctx, errno == ENOENT ? -ENOENT : -errno,
+				  "opening %s for %s: %s%s", path, name, strerror(errno),
+				  errno == ENOENT ?
+					  " (is it bound to vfio-pci?)" :
+				  errno == EBUSY ?
+					  " (in use by another process or through its cdev?)" :
+					  "");
+	err = group_status(ctx, d->group_fd, &flags);
+	if (err)
+		err = ioasid_err(ctx, err, "VFIO_GROUP_GET_STATUS of %s: %s", path, strerror(-err));
+	else if (!(flags & KU_VFIO_GROUP_FLAGS_VIABLE))
+		err = ioasid_err(ctx, -EBUSY,
+				 "IOMMU group %d of %s is not viable: every device in it must be bound to vfio-pci or have no driver",
+				 d->group, name);
+	else if (flags & KU_VFIO_GROUP_FLAGS_CONTAINER_SET)
+		err = ioasid_err(ctx, -EBUSY, "IOMMU group %d of %s is already in a container",
+				 d->group, name);
+	if (err)
+		close(d->group_fd);
+	return err;
+}
+
 static int vfio_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *name)
 {
 	struct vf_ctx *s = vf_of(ctx);
 	struct ku_sysdev sd;
 	struct ioasid_obj *o;
 	struct vf_dev *d;
-	uint32_t flags = 0, pos = 0;
-	char path[64];
+	uint32_t pos = 0;
 	int err;
 
 	err = ku_resolve_name(ctx, s->sysfs, name, &sd);
@@ -545,31 +630,13 @@ static int vfio_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const c
 	d->group = sd.group;
 	d->dev_fd = -1;
 	snprintf(d->bdf, sizeof(d->bdf), "%s", sd.bdf);
-	snprintf(path, sizeof(path), "/dev/vfio/%d", sd.group);
-	d->group_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (d->group_fd < 0) {
-		err = ioasid_err(ctx, errno == ENOENT ? -ENOENT : -errno,
-				 "opening %s for %s: %s%s", path, name, strerror(errno),
-				 errno == ENOENT ? " (is it bound to vfio-pci?)" :
-				 errno == EBUSY ? " (in use by another process or through its cdev?)" : "");
-		ioasid_free(d);
-		goto out;
-	}
-	err = group_status(ctx, d->group_fd, &flags);
-	if (err) {
-		err = ioasid_err(ctx, err, "VFIO_GROUP_GET_STATUS of %s: %s", path, strerror(-err));
-	} else if (!(flags & KU_VFIO_GROUP_FLAGS_VIABLE)) {
-		err = ioasid_err(ctx, -EBUSY,
-				 "IOMMU group %d of %s is not viable: every device in it must be bound to vfio-pci or have no driver",
-				 sd.group, name);
-	} else if (flags & KU_VFIO_GROUP_FLAGS_CONTAINER_SET) {
-		err = ioasid_err(ctx, -EBUSY, "IOMMU group %d of %s is already in a container",
-				 sd.group, name);
-	} else {
+	err = open_group(ctx, d, name);
+	if (!err) {
 		err = vf_describe(ctx, dev, d, &sd);
+		if (err)
+			close(d->group_fd);
 	}
 	if (err) {
-		close(d->group_fd);
 		ioasid_free(d);
 		goto out;
 	}
