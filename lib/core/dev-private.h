@@ -47,7 +47,6 @@ struct ioasid_dev {
 	void *be;        /* backend state */
 };
 
-struct ioasid_dev *dev_get(struct ioasid_ctx *ctx, uint32_t id);
 /* Is @pasid attached on any device of the context? */
 bool dev_pasid_attached(struct ioasid_ctx *ctx, uint32_t pasid);
 /* The bound device called @name, or NULL. */

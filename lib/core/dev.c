@@ -20,27 +20,6 @@
 
 #define X(v) ((unsigned long long)(v))
 
-struct ioasid_dev *dev_get(struct ioasid_ctx *ctx, uint32_t id)
-{
-	return (struct ioasid_dev *)obj_find(ctx, id, IOASID_OBJ_DEV);
-}
-
-static struct ioasid_dev *dev_get_err(struct ioasid_ctx *ctx, uint32_t id)
-{
-	struct ioasid_dev *dev = dev_get(ctx, id);
-
-	if (!dev) {
-		struct ioasid_obj *o = obj_find(ctx, id, IOASID_OBJ_NONE);
-
-		if (o)
-			ioasid_err(ctx, -ENOENT, "object %u is a %s, not a device", id,
-				   obj_kind_name(o->kind));
-		else
-			ioasid_err(ctx, -ENOENT, "no bound device with id %u", id);
-	}
-	return dev;
-}
-
 struct ioasid_dev *dev_find_by_name(struct ioasid_ctx *ctx, const char *name)
 {
 	struct ioasid_obj *o;
@@ -81,8 +60,12 @@ bool dev_pasid_attached(struct ioasid_ctx *ctx, uint32_t pasid)
 	return false;
 }
 
-static void dev_free(struct ioasid_dev *dev)
+/* Free a device the backend has let go of (or never bound). */
+static void dev_obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
+	struct ioasid_dev *dev = (struct ioasid_dev *)obj;
+
+	(void)ctx;
 	ioasid_caps_free(dev->caps);
 	ioasid_free(dev->props.resv);
 	ioasid_free(dev->att);
@@ -91,11 +74,9 @@ static void dev_free(struct ioasid_dev *dev)
 
 static void dev_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
-	struct ioasid_dev *dev = (struct ioasid_dev *)obj;
-
 	if (ctx->ops->dev_unbind)
-		ctx->ops->dev_unbind(ctx, dev);
-	dev_free(dev);
+		ctx->ops->dev_unbind(ctx, (struct ioasid_dev *)obj);
+	dev_obj_abort(ctx, obj);
 }
 
 /*
@@ -105,14 +86,17 @@ static void dev_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
  */
 const struct ioasid_obj_ops ioasid_dev_obj_ops = {
 	.name = "dev",
+	.noun = "a device",
+	.missing = "no bound device",
+	.names_other_kind = true,
 	.destroy = dev_obj_destroy,
+	.abort = dev_obj_abort,
 };
 
 static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
 			   uint32_t *ret_dev)
 {
 	struct ioasid_dev *dev;
-	uint32_t id;
 	int err;
 
 	if (name && dev_find_by_name(ctx, name))
@@ -120,26 +104,18 @@ static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
 	if (name ? !ctx->ops->dev_bind : !ctx->ops->dev_bind_fd)
 		return ioasid_err(ctx, -EOPNOTSUPP, "the %s backend cannot bind %s",
 				  ctx->ops->name, name ? "devices by name" : "a device fd");
-	err = obj_reserve(ctx, &id);
-	if (err)
+	dev = obj_alloc(ctx, IOASID_OBJ_DEV, sizeof(*dev), &err);
+	if (!dev)
 		return err;
-	dev = ioasid_calloc(1, sizeof(*dev));
-	if (!dev) {
-		obj_abort(ctx, id);
-		return ioasid_err(ctx, -ENOMEM, "out of memory for a device");
-	}
-	dev->obj.id = id;
-	dev->obj.kind = IOASID_OBJ_DEV;
 	if (name)
 		snprintf(dev->name, sizeof(dev->name), "%s", name);
 	err = name ? ctx->ops->dev_bind(ctx, dev, name) : ctx->ops->dev_bind_fd(ctx, dev, fd);
 	if (err) {
-		dev_free(dev);
-		obj_abort(ctx, id);
+		obj_abort(ctx, &dev->obj);
 		return err;
 	}
 	obj_publish(ctx, &dev->obj);
-	*ret_dev = id;
+	*ret_dev = dev->obj.id;
 	return 0;
 }
 
@@ -184,11 +160,10 @@ IOASID_EXPORT int ioasid_dev_unbind(struct ioasid_ctx *ctx, uint32_t id)
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
 	if (!dev)
-		err = -ENOENT;
-	else if (dev->nr_att)
+		return -ENOENT;
+	if (dev->nr_att)
 		err = ioasid_err(ctx, -EBUSY, "device %s is still attached (%u attachment(s))",
 				 dev->name, dev->nr_att);
 	else
@@ -204,11 +179,10 @@ IOASID_EXPORT int ioasid_dev_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd
 
 	if (!ctx || !ret_fd)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_fd: NULL argument");
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
 	if (!dev)
-		err = -ENOENT;
-	else if (!ctx->ops->dev_fd)
+		return -ENOENT;
+	if (!ctx->ops->dev_fd)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no VFIO device fd",
 				 ctx->ops->name);
 	else
@@ -221,18 +195,15 @@ IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t id, char *buf
 				  size_t len)
 {
 	struct ioasid_dev *dev;
-	int err = 0;
 
 	if (!ctx || !buf || !len)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_name: NULL argument");
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
-	if (dev)
-		snprintf(buf, len, "%s", dev->name);
-	else
-		err = -ENOENT;
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	if (!dev)
+		return -ENOENT;
+	snprintf(buf, len, "%s", dev->name);
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf,
@@ -243,12 +214,9 @@ IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf
 
 	if (!ctx || !ret_len || (len && !buf))
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_info: NULL argument");
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
-	if (!dev) {
-		err = -ENOENT;
-		goto out;
-	}
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	if (!dev)
+		return -ENOENT;
 	if (len)
 		memcpy(buf, dev->caps, IOASID_MIN(len, dev->caps_len));
 	*ret_len = dev->caps_len;
@@ -256,7 +224,6 @@ IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf
 		err = ioasid_err(ctx, -EMSGSIZE,
 				 "the capability chain of %s is %zu bytes; the buffer holds %zu",
 				 dev->name, dev->caps_len, len);
-out:
 	ctx_unlock(ctx);
 	return err;
 }
@@ -387,11 +354,11 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	uint32_t old_idx = 0;
 	int err;
 
-	if (o->set && !set_get_err(ctx, o->set))
+	if (o->set && !obj_lookup(ctx, o->set, IOASID_OBJ_SET))
 		return -ENOENT;
-	ioas = ioas_get(ctx, pt);
+	ioas = obj_find(ctx, pt, IOASID_OBJ_IOAS);
 	if (!ioas) {
-		h = hwpt_get(ctx, pt);
+		h = obj_find(ctx, pt, IOASID_OBJ_HWPT);
 		if (!h) {
 			struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
 
@@ -513,15 +480,14 @@ static int attach_common(struct ioasid_ctx *ctx, uint32_t id, uint32_t pasid, ui
 			return ioasid_err(ctx, -EINVAL, "ioasid_attach_opts.__reserved is 0x%x, not 0",
 					  o.__reserved);
 	}
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
-	if (!dev) {
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	if (!dev)
+		return -ENOENT;
+	if (o.fault_queue && !obj_lookup(ctx, o.fault_queue, IOASID_OBJ_FAULT_QUEUE)) {
 		err = -ENOENT;
-	} else if (o.fault_queue && !fault_queue_get(ctx, o.fault_queue)) {
-		err = ioasid_err(ctx, -ENOENT, "no fault queue with id %u", o.fault_queue);
 	} else {
 		err = attach_locked(ctx, dev, pasid, pt, &o, replace, &ioas_id);
-		if (!err && (ioas = ioas_get(ctx, ioas_id))) {
+		if (!err && (ioas = obj_find(ctx, ioas_id, IOASID_OBJ_IOAS))) {
 			cb = ioas->ranges_cb;
 			cb_data = ioas->ranges_cb_data;
 		}
@@ -579,11 +545,10 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
-	if (!dev) {
-		err = -ENOENT;
-	} else if (!att_find(dev, pasid, &idx)) {
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	if (!dev)
+		return -ENOENT;
+	if (!att_find(dev, pasid, &idx)) {
 		err = pasid == IOASID_PASID_NONE ?
 			ioasid_err(ctx, -ENOENT, "device %s is not attached (no PASID)", dev->name) :
 			ioasid_err(ctx, -ENOENT, "device %s PASID %u is not attached", dev->name, pasid);
@@ -610,11 +575,10 @@ IOASID_EXPORT int ioasid_dev_attached(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx || !ret_pt)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_attached: NULL argument");
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
 	if (!dev)
-		err = -ENOENT;
-	else if (!(att = att_find(dev, pasid, NULL)))
+		return -ENOENT;
+	if (!(att = att_find(dev, pasid, NULL)))
 		err = ioasid_err(ctx, -ENOENT, "device %s is not attached at PASID %d", dev->name,
 				 (int)pasid);
 	else

@@ -37,20 +37,6 @@
 
 #define X(v) ((unsigned long long)(v))
 
-struct ioasid_fault_queue *fault_queue_get(struct ioasid_ctx *ctx, uint32_t id)
-{
-	return (struct ioasid_fault_queue *)obj_find(ctx, id, IOASID_OBJ_FAULT_QUEUE);
-}
-
-static struct ioasid_fault_queue *queue_get_err(struct ioasid_ctx *ctx, uint32_t id)
-{
-	struct ioasid_fault_queue *q = fault_queue_get(ctx, id);
-
-	if (!q)
-		ioasid_err(ctx, -ENOENT, "no fault queue with id %u", id);
-	return q;
-}
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -287,7 +273,7 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 		ioasid_free(g);
 	}
 	if (q->set) {
-		struct ioasid_set *set = set_get(ctx, q->set);
+		struct ioasid_set *set = obj_find(ctx, q->set, IOASID_OBJ_SET);
 
 		if (set)
 			set->obj.users--;
@@ -301,6 +287,8 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 
 const struct ioasid_obj_ops ioasid_fault_queue_obj_ops = {
 	.name = "queue",
+	.noun = "a fault queue",
+	.missing = "no fault queue",
 	.destroy = queue_obj_destroy,
 };
 
@@ -311,7 +299,6 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 	struct ioasid_fault_queue_opts o = { 0 };
 	struct ioasid_fault_queue *q;
 	struct ioasid_set *set;
-	uint32_t id;
 	int err;
 
 	if (!ctx)
@@ -326,28 +313,17 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 		return ioasid_err(ctx, -EINVAL, "a fault queue needs an owning set");
 	if (o.depth > 65536)
 		return ioasid_err(ctx, -EINVAL, "fault queue depth %u is above 65536", o.depth);
-	ctx_lock(ctx);
-	set = set_get_err(ctx, o.set);
-	if (!set) {
-		err = -ENOENT;
-		goto out;
-	}
+	set = ctx_lock_lookup(ctx, o.set, IOASID_OBJ_SET);
+	if (!set)
+		return -ENOENT;
 	if (!ctx->clock) {
 		err = timer_start(ctx);
 		if (err)
 			goto out;
 	}
-	err = obj_reserve(ctx, &id);
-	if (err)
+	q = obj_alloc(ctx, IOASID_OBJ_FAULT_QUEUE, sizeof(*q), &err);
+	if (!q)
 		goto out;
-	q = ioasid_calloc(1, sizeof(*q));
-	if (!q) {
-		obj_abort(ctx, id);
-		err = ioasid_err(ctx, -ENOMEM, "out of memory for a fault queue");
-		goto out;
-	}
-	q->obj.id = id;
-	q->obj.kind = IOASID_OBJ_FAULT_QUEUE;
 	if (ctx->ops->fault_alloc) {
 		q->kernel = true;
 		err = ctx->ops->fault_alloc(ctx, q, &q->efd);
@@ -358,8 +334,7 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 					 ioasid_strerrno(errno));
 	}
 	if (err) {
-		ioasid_free(q);
-		obj_abort(ctx, id);
+		obj_abort(ctx, &q->obj);
 		goto out;
 	}
 	q->set = o.set;
@@ -367,7 +342,7 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 	q->timeout_ns = o.timeout_ns ? o.timeout_ns : 1000000000ull;
 	set->obj.users++;
 	obj_publish(ctx, &q->obj);
-	*ret_queue = id;
+	*ret_queue = q->obj.id;
 out:
 	ctx_unlock(ctx);
 	return err;
@@ -380,11 +355,10 @@ IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
 	if (!q)
-		err = -ENOENT;
-	else if (q->nr_bound)
+		return -ENOENT;
+	if (q->nr_bound)
 		err = ioasid_err(ctx, -EBUSY, "fault queue %u is bound to %u HWPT(s)", id, q->nr_bound);
 	else
 		err = obj_destroy_locked(ctx, id);
@@ -395,18 +369,15 @@ IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id
 IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd)
 {
 	struct ioasid_fault_queue *q;
-	int err = 0;
 
 	if (!ctx || !ret_fd)
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_fd: NULL argument");
-	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
-	if (q)
-		*ret_fd = q->efd;
-	else
-		err = -ENOENT;
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	if (!q)
+		return -ENOENT;
+	*ret_fd = q->efd;
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint32_t hwpt,
@@ -610,7 +581,7 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
 	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_read: NULL argument");
 	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
+	q = obj_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
 	if (!q) {
 		err = -ENOENT;
 		goto out;
@@ -658,12 +629,9 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
-	if (!q) {
-		err = -ENOENT;
-		goto out;
-	}
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	if (!q)
+		return -ENOENT;
 	if (code > IOASID_FAULT_FAILURE) {
 		err = ioasid_err(ctx, -EINVAL, "response code %u is not SUCCESS, INVALID or FAILURE",
 				 code);
@@ -730,21 +698,17 @@ IOASID_EXPORT int ioasid_fault_queue_stats(struct ioasid_ctx *ctx, uint32_t id,
 					   struct ioasid_fault_queue_stats *ret_stats)
 {
 	struct ioasid_fault_queue *q;
-	int err = 0;
 
 	if (!ctx || !ret_stats)
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_stats: NULL argument");
-	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
-	if (!q) {
-		err = -ENOENT;
-	} else {
-		*ret_stats = q->st;
-		ret_stats->queued = q->queued;
-		ret_stats->pending = q->pending;
-	}
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	if (!q)
+		return -ENOENT;
+	*ret_stats = q->st;
+	ret_stats->queued = q->queued;
+	ret_stats->pending = q->pending;
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_fault_unrouted(struct ioasid_ctx *ctx, struct ioasid_fault *out,

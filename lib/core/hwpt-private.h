@@ -31,7 +31,6 @@ static inline bool hwpt_is_paging(const struct ioasid_hwpt *h)
 	return h->type == IOASID_HWPT_PAGING;
 }
 
-struct ioasid_hwpt *hwpt_get(struct ioasid_ctx *ctx, uint32_t id);
 /* Make a paging HWPT over @ioas for @dev (also used for automatic domains). */
 int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			     struct ioasid_ioas *ioas, uint32_t flags, uint32_t fault_queue,

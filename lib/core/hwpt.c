@@ -19,27 +19,6 @@
 
 #define X(v) ((unsigned long long)(v))
 
-struct ioasid_hwpt *hwpt_get(struct ioasid_ctx *ctx, uint32_t id)
-{
-	return (struct ioasid_hwpt *)obj_find(ctx, id, IOASID_OBJ_HWPT);
-}
-
-static struct ioasid_hwpt *hwpt_get_err(struct ioasid_ctx *ctx, uint32_t id)
-{
-	struct ioasid_hwpt *h = hwpt_get(ctx, id);
-
-	if (!h) {
-		struct ioasid_obj *o = obj_find(ctx, id, IOASID_OBJ_NONE);
-
-		if (o)
-			ioasid_err(ctx, -ENOENT, "object %u is a %s, not an HWPT", id,
-				   obj_kind_name(o->kind));
-		else
-			ioasid_err(ctx, -ENOENT, "no HWPT with id %u", id);
-	}
-	return h;
-}
-
 static void paging_unlink(struct ioasid_hwpt *hwpt)
 {
 	struct ioasid_hwpt **pp;
@@ -55,7 +34,8 @@ static void paging_unlink(struct ioasid_hwpt *hwpt)
 void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
 {
 	if (hwpt->flags & IOASID_HWPT_FAULT_ID_VALID) {
-		struct ioasid_fault_queue *q = fault_queue_get(ctx, hwpt->fault_queue);
+		struct ioasid_fault_queue *q = obj_find(ctx, hwpt->fault_queue,
+							IOASID_OBJ_FAULT_QUEUE);
 
 		if (q) {
 			q->nr_bound--;
@@ -82,6 +62,9 @@ static void hwpt_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 
 const struct ioasid_obj_ops ioasid_hwpt_obj_ops = {
 	.name = "hwpt",
+	.noun = "an HWPT",
+	.missing = "no HWPT",
+	.names_other_kind = true,
 	.destroy = hwpt_obj_destroy,
 };
 
@@ -109,26 +92,6 @@ static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint
 	return 0;
 }
 
-static int hwpt_publish_new(struct ioasid_ctx *ctx, struct ioasid_hwpt **ret)
-{
-	struct ioasid_hwpt *h;
-	uint32_t id;
-	int err;
-
-	err = obj_reserve(ctx, &id);
-	if (err)
-		return err;
-	h = ioasid_calloc(1, sizeof(*h));
-	if (!h) {
-		obj_abort(ctx, id);
-		return ioasid_err(ctx, -ENOMEM, "out of memory for an HWPT");
-	}
-	h->obj.id = id;
-	h->obj.kind = IOASID_OBJ_HWPT;
-	*ret = h;
-	return 0;
-}
-
 /*
  * A queue may serve an HWPT only when its set may act on the HWPT's IOAS:
  * faults go to the owner of the address space, never to another set.
@@ -143,9 +106,9 @@ static int check_queue(struct ioasid_ctx *ctx, uint32_t flags, uint32_t queue,
 		return queue ? ioasid_err(ctx, -EINVAL,
 					  "fault_queue %u given without IOASID_HWPT_FAULT_ID_VALID",
 					  queue) : 0;
-	q = fault_queue_get(ctx, queue);
+	q = obj_lookup(ctx, queue, IOASID_OBJ_FAULT_QUEUE);
 	if (!q)
-		return ioasid_err(ctx, -ENOENT, "no fault queue with id %u", queue);
+		return -ENOENT;
 	if (ioas->set && q->set != ioas->set)
 		return ioasid_err(ctx, -EPERM,
 				  "fault queue %u belongs to set %u; IOAS %u belongs to set %u",
@@ -168,8 +131,8 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 		err = check_queue(ctx, flags, fault_queue, ioas, &q);
 	if (err)
 		return err;
-	err = hwpt_publish_new(ctx, &h);
-	if (err)
+	h = obj_alloc(ctx, IOASID_OBJ_HWPT, sizeof(*h), &err);
+	if (!h)
 		return err;
 	h->type = IOASID_HWPT_PAGING;
 	h->flags = flags;
@@ -213,8 +176,7 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	*ret = h;
 	return 0;
 fail:
-	obj_abort(ctx, h->obj.id);
-	ioasid_free(h);
+	obj_abort(ctx, &h->obj);
 	return err;
 }
 
@@ -286,9 +248,9 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 		memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
 	}
 	ctx_lock(ctx);
-	dev = dev_get(ctx, dev_id);
+	dev = obj_find(ctx, dev_id, IOASID_OBJ_DEV);
 	if (!dev) {
-		err = ioasid_err(ctx, -ENOENT, "no bound device with id %u", dev_id);
+		err = obj_missing(ctx, dev_id, IOASID_OBJ_DEV);
 		goto out;
 	}
 	if (!ctx->ops->hwpt_alloc) {
@@ -303,7 +265,7 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 					 o.data_len);
 			goto out;
 		}
-		ioas = ioas_get(ctx, pt);
+		ioas = obj_find(ctx, pt, IOASID_OBJ_IOAS);
 		if (!ioas) {
 			err = ioasid_err(ctx, obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
 					 "a paging HWPT needs an IOAS; %u is not one", pt);
@@ -312,7 +274,7 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 		err = hwpt_paging_alloc_locked(ctx, dev, ioas, o.flags, o.fault_queue, false, &h);
 		break;
 	case IOASID_HWPT_NESTED_VTD_S1:
-		parent = hwpt_get(ctx, pt);
+		parent = obj_find(ctx, pt, IOASID_OBJ_HWPT);
 		if (!parent || !hwpt_is_paging(parent) || !(parent->flags & IOASID_HWPT_NEST_PARENT)) {
 			err = ioasid_err(ctx, parent || obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
 					 "a nested HWPT needs a NEST_PARENT paging HWPT; %u is not one", pt);
@@ -332,8 +294,8 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 					 o.flags);
 		if (err)
 			goto out;
-		err = hwpt_publish_new(ctx, &h);
-		if (err)
+		h = obj_alloc(ctx, IOASID_OBJ_HWPT, sizeof(*h), &err);
+		if (!h)
 			goto out;
 		err = check_vtd_s1(ctx, dev, &o, &h->s1);
 		if (!err) {
@@ -348,8 +310,7 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 			err = ctx->ops->hwpt_alloc(ctx, h, dev);
 		}
 		if (err) {
-			obj_abort(ctx, h->obj.id);
-			ioasid_free(h);
+			obj_abort(ctx, &h->obj);
 			h = NULL;
 			goto out;
 		}
@@ -379,11 +340,10 @@ IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t id)
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h)
-		err = -ENOENT;
-	else if (h->nr_att)
+		return -ENOENT;
+	if (h->nr_att)
 		err = ioasid_err(ctx, -EBUSY, "HWPT %u has %u (device, PASID) attachment(s)", id,
 				 h->nr_att);
 	else if (h->nr_children)
@@ -466,7 +426,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 		return ioasid_err(ctx, -EINVAL, "ioasid_hwpt_invalidate: NULL argument");
 	n = *inout_num;
 	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = obj_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h) {
 		err = -ENOENT;
 		goto out;
@@ -528,7 +488,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 		return ioasid_err(ctx, -EINVAL, "inout_num is NULL");
 	n = *inout_num;
 	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = obj_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h) {
 		err = -ENOENT;
 		goto out;
@@ -622,11 +582,10 @@ IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h)
-		err = -ENOENT;
-	else if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
+		return -ENOENT;
+	if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
 		 !ctx->ops->hwpt_set_dirty)
 		err = ioasid_err(ctx, -EOPNOTSUPP,
 				 "HWPT %u was not allocated with IOASID_HWPT_DIRTY_TRACKING", id);
@@ -661,11 +620,10 @@ IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t 
 	if (__builtin_add_overflow(iova, length - 1, &end))
 		return ioasid_err(ctx, -EOVERFLOW, "iova 0x%llx + length 0x%llx wraps", X(iova),
 				  X(length));
-	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h)
-		err = -ENOENT;
-	else if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
+		return -ENOENT;
+	if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
 		 !ctx->ops->hwpt_get_dirty)
 		err = ioasid_err(ctx, -EOPNOTSUPP,
 				 "HWPT %u was not allocated with IOASID_HWPT_DIRTY_TRACKING", id);

@@ -69,8 +69,6 @@ struct ioasid_ioas {
 	void *be; /* backend state */
 };
 
-struct ioasid_ioas *ioas_get(struct ioasid_ctx *ctx, uint32_t id);
-struct ioasid_ioas *ioas_get_err(struct ioasid_ctx *ctx, uint32_t id);
 int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id);
 
 /*

@@ -20,27 +20,6 @@
 
 #define X(v) ((unsigned long long)(v))
 
-struct ioasid_ioas *ioas_get(struct ioasid_ctx *ctx, uint32_t id)
-{
-	return (struct ioasid_ioas *)obj_find(ctx, id, IOASID_OBJ_IOAS);
-}
-
-struct ioasid_ioas *ioas_get_err(struct ioasid_ctx *ctx, uint32_t id)
-{
-	struct ioasid_ioas *ioas = ioas_get(ctx, id);
-
-	if (!ioas) {
-		struct ioasid_obj *o = obj_find(ctx, id, IOASID_OBJ_NONE);
-
-		if (o)
-			ioasid_err(ctx, -ENOENT, "object %u is a %s, not an IOAS",
-				   id, obj_kind_name(o->kind));
-		else
-			ioasid_err(ctx, -ENOENT, "no IOAS with id %u", id);
-	}
-	return ioas;
-}
-
 static uint64_t pages_spanned(uint64_t uva, uint64_t length)
 {
 	uint64_t pg = ioasid_page_size();
@@ -305,8 +284,12 @@ static void ioas_remove_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 		*ret_bytes = bytes;
 }
 
-static void ioas_free(struct ioasid_ioas *ioas)
+/* Free an IOAS its backend has let go of (or never had). */
+static void ioas_obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
+	struct ioasid_ioas *ioas = (struct ioasid_ioas *)obj;
+
+	(void)ctx;
 	iova_tree_free(ioas->areas);
 	ioasid_free(ioas->resv);
 	ioasid_free(ioas->allowed);
@@ -323,35 +306,31 @@ static void ioas_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 		ctx->ops->ioas_destroy(ctx, ioas);
 	if (ioas->set)
 		set_put_ioas(ctx, ioas->set);
-	ioas_free(ioas);
+	ioas_obj_abort(ctx, obj);
 }
 
 const struct ioasid_obj_ops ioasid_ioas_obj_ops = {
 	.name = "ioas",
+	.noun = "an IOAS",
+	.missing = "no IOAS",
+	.names_other_kind = true,
 	.destroy = ioas_obj_destroy,
+	.abort = ioas_obj_abort,
 };
 
 int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id)
 {
 	struct ioasid_ioas *ioas;
-	uint32_t id;
 	int err;
 
-	err = obj_reserve(ctx, &id);
-	if (err)
+	ioas = obj_alloc(ctx, IOASID_OBJ_IOAS, sizeof(*ioas), &err);
+	if (!ioas)
 		return err;
-	ioas = ioasid_calloc(1, sizeof(*ioas));
-	if (!ioas) {
-		obj_abort(ctx, id);
-		return ioasid_err(ctx, -ENOMEM, "out of memory for an IOAS");
-	}
 	ioas->areas = iova_tree_new();
 	if (!ioas->areas) {
 		err = ioasid_err(ctx, -ENOMEM, "out of memory for an IOAS");
 		goto fail;
 	}
-	ioas->obj.id = id;
-	ioas->obj.kind = IOASID_OBJ_IOAS;
 	ioas->huge_pages = true;
 	ioas->alignment = 1;
 	ioas->set = set;
@@ -361,11 +340,10 @@ int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id)
 			goto fail;
 	}
 	obj_publish(ctx, &ioas->obj);
-	*ret_id = id;
+	*ret_id = ioas->obj.id;
 	return 0;
 fail:
-	ioas_free(ioas);
-	obj_abort(ctx, id);
+	obj_abort(ctx, &ioas->obj);
 	return err;
 }
 
@@ -387,11 +365,9 @@ IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t id)
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	if (!ioas_get_err(ctx, id))
-		err = -ENOENT;
-	else
-		err = obj_destroy_locked(ctx, id);
+	if (!ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS))
+		return -ENOENT;
+	err = obj_destroy_locked(ctx, id);
 	ctx_unlock(ctx);
 	return err;
 }
@@ -577,12 +553,9 @@ IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t id, void *va,
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-		goto out;
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
 	err = check_map_args(ctx, flags, length, inout_iova);
 	if (err)
 		goto out;
@@ -629,12 +602,9 @@ IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-		goto out;
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
 	if (iova == 0 && length == UINT64_MAX) {
 		ioas_remove_all(ctx, ioas, &bytes);
 		goto done;
@@ -735,8 +705,8 @@ IOASID_EXPORT int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_id,
 		err = ioasid_err(ctx, -EOVERFLOW, "src_iova 0x%llx is too large", X(src_iova));
 		goto out;
 	}
-	dst = ioas_get_err(ctx, dst_id);
-	src = dst ? ioas_get_err(ctx, src_id) : NULL;
+	dst = obj_lookup(ctx, dst_id, IOASID_OBJ_IOAS);
+	src = dst ? obj_lookup(ctx, src_id, IOASID_OBJ_IOAS) : NULL;
 	if (!dst || !src) {
 		err = -ENOENT;
 		goto out;
@@ -867,12 +837,9 @@ IOASID_EXPORT int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t id,
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_iova_ranges: inout_num is NULL");
 	if (*inout_num && !ranges)
 		return ioasid_err(ctx, -EINVAL, "ranges is NULL with a capacity of %u", *inout_num);
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-		goto out;
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
 	err = ioas_usable_ranges(ioas, &usable, &n);
 	if (err) {
 		ioasid_err(ctx, err, "out of memory for the IOVA ranges");
@@ -905,12 +872,9 @@ IOASID_EXPORT int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx, uint32_t id,
 		return -EINVAL;
 	if (num && !ranges)
 		return ioasid_err(ctx, -EINVAL, "ranges is NULL with %u entries", num);
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-		goto out;
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
 	if (num) {
 		sorted = ioasid_malloc(num * sizeof(*sorted));
 		if (!sorted) {
@@ -969,12 +933,9 @@ IOASID_EXPORT int ioasid_ioas_reserve(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-		goto out;
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
 	if (last < start) {
 		err = ioasid_err(ctx, -EINVAL, "reserved range [0x%llx, 0x%llx]: last is below start",
 				 X(start), X(last));
@@ -1001,12 +962,9 @@ IOASID_EXPORT int ioasid_ioas_unreserve(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-		goto out;
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
 	err = ioasid_err(ctx, -ENOENT, "IOAS %u has no caller reservation [0x%llx, 0x%llx]",
 			 id, X(start), X(last));
 	for (i = 0; i < ioas->nr_resv; i++) {
@@ -1019,7 +977,6 @@ IOASID_EXPORT int ioasid_ioas_unreserve(struct ioasid_ctx *ctx, uint32_t id,
 			break;
 		}
 	}
-out:
 	ctx_unlock(ctx);
 	return err;
 }
@@ -1033,12 +990,9 @@ IOASID_EXPORT int ioasid_ioas_set_option(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-		goto out;
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
 	if (opt != IOASID_IOAS_OPT_HUGE_PAGES) {
 		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown IOAS option %d", (int)opt);
 		goto out;
@@ -1077,11 +1031,10 @@ IOASID_EXPORT int ioasid_ioas_get_option(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx || !ret_val)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_get_option: NULL argument");
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
 	if (!ioas)
-		err = -ENOENT;
-	else if (opt != IOASID_IOAS_OPT_HUGE_PAGES)
+		return -ENOENT;
+	if (opt != IOASID_IOAS_OPT_HUGE_PAGES)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown IOAS option %d", (int)opt);
 	else
 		*ret_val = ioas->huge_pages;
@@ -1107,15 +1060,14 @@ IOASID_EXPORT int ioasid_ioas_lookup(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx || !ret_mapping)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_lookup: NULL argument");
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-	} else if (!(a = iova_tree_find(ioas->areas, iova))) {
-		err = ioasid_err(ctx, -ENOENT, "IOVA 0x%llx is not mapped in IOAS %u", X(iova), id);
-	} else {
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
+	a = iova_tree_find(ioas->areas, iova);
+	if (a)
 		fill_mapping(ret_mapping, a);
-	}
+	else
+		err = ioasid_err(ctx, -ENOENT, "IOVA 0x%llx is not mapped in IOAS %u", X(iova), id);
 	ctx_unlock(ctx);
 	return err;
 }
@@ -1127,48 +1079,39 @@ IOASID_EXPORT int ioasid_ioas_mappings(struct ioasid_ctx *ctx, uint32_t id,
 	struct ioasid_ioas *ioas;
 	const struct iova_area *a;
 	uint32_t n = 0;
-	int err = 0;
 
 	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_mappings: NULL argument");
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-		goto out;
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
 	for (a = iova_tree_first_in(ioas->areas, from, UINT64_MAX); a && n < *inout_num;
 	     a = iova_tree_next(ioas->areas, a))
 		fill_mapping(&out[n++], a);
 	*inout_num = n;
-out:
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_ioas_stats(struct ioasid_ctx *ctx, uint32_t id,
 				    struct ioasid_ioas_stats *ret_stats)
 {
 	struct ioasid_ioas *ioas;
-	int err = 0;
 
 	if (!ctx || !ret_stats)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_stats: NULL argument");
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-	} else {
-		memset(ret_stats, 0, sizeof(*ret_stats));
-		ret_stats->nr_areas = iova_tree_count(ioas->areas);
-		ret_stats->mapped_bytes = ioas->mapped_bytes;
-		ret_stats->nr_reserved = ioas->nr_resv;
-		ret_stats->nr_allowed = ioas->nr_allowed;
-		ret_stats->alignment = ioas->alignment;
-		ret_stats->nr_attached = ioas_nr_devices(ioas);
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
+	memset(ret_stats, 0, sizeof(*ret_stats));
+	ret_stats->nr_areas = iova_tree_count(ioas->areas);
+	ret_stats->mapped_bytes = ioas->mapped_bytes;
+	ret_stats->nr_reserved = ioas->nr_resv;
+	ret_stats->nr_allowed = ioas->nr_allowed;
+	ret_stats->alignment = ioas->alignment;
+	ret_stats->nr_attached = ioas_nr_devices(ioas);
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 /* ---- attached domains (used by device attach) ---- */
@@ -1292,18 +1235,14 @@ IOASID_EXPORT int ioasid_ioas_set_ranges_cb(struct ioasid_ctx *ctx, uint32_t id,
 					    ioasid_ranges_cb cb, void *data)
 {
 	struct ioasid_ioas *ioas;
-	int err = 0;
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	ioas = ioas_get_err(ctx, id);
-	if (!ioas) {
-		err = -ENOENT;
-	} else {
-		ioas->ranges_cb = cb;
-		ioas->ranges_cb_data = data;
-	}
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return -ENOENT;
+	ioas->ranges_cb = cb;
+	ioas->ranges_cb_data = data;
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }

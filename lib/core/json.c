@@ -378,12 +378,9 @@ IOASID_EXPORT int ioasid_json_object(struct ioasid_ctx *ctx, uint32_t id, uint32
 	err = check_flags(ctx, flags, ret_doc);
 	if (err)
 		return err;
-	ctx_lock(ctx);
-	obj = obj_find(ctx, id, IOASID_OBJ_NONE);
-	if (!obj) {
-		err = ioasid_err(ctx, -ENOENT, "no object with id %u", id);
-		goto out;
-	}
+	obj = ctx_lock_lookup(ctx, id, IOASID_OBJ_NONE);
+	if (!obj)
+		return -ENOENT;
 	body = obj_json(ctx, obj, flags);
 	doc = doc_new();
 	if (body && doc && !json_object_update(doc, body)) {
@@ -394,7 +391,6 @@ IOASID_EXPORT int ioasid_json_object(struct ioasid_ctx *ctx, uint32_t id, uint32
 		doc = NULL;
 	}
 	err = finish(ctx, doc, flags, ret_doc);
-out:
 	ctx_unlock(ctx);
 	return err;
 }

@@ -32,11 +32,28 @@ struct ioasid_obj {
 	uint32_t users; /* other objects that depend on this one */
 };
 
-/* Per-kind operations, one table per object kind (see obj.c). */
+/*
+ * Per-kind operations, one table per object kind (see obj.c): what the
+ * generic code (lookups, the object lifecycle, dumps) needs to know of a
+ * kind, so that it never switches on it.
+ */
 struct ioasid_obj_ops {
-	const char *name;
-	/* Tear down and free; called with the ctx lock held, users == 0. */
+	const char *name;    /* "ioas", "set", ...: in dumps and messages */
+	const char *noun;    /* "an IOAS": "out of memory for an IOAS", "not an IOAS" */
+	const char *missing; /* "no IOAS": a lookup that finds nothing ("no IOAS with id 7") */
+	/*
+	 * A lookup that finds another kind says so ("object 7 is a set, not
+	 * an IOAS"); false: it says @missing as when there is nothing.
+	 */
+	bool names_other_kind;
+	/* Tear down and free a published object; ctx lock held, users == 0. */
 	void (*destroy)(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+	/*
+	 * Free an object obj_alloc() made that was never published, once its
+	 * constructor has undone whatever else it did (iommufd's abort).
+	 * NULL: the object is plain memory.
+	 */
+	void (*abort)(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
 };
 
 struct ioasid_ctx {
@@ -135,13 +152,37 @@ void ioasid_log(struct ioasid_ctx *ctx, enum ioasid_log_level level,
 int ioasid_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz,
 		      size_t known_sz, const char *what);
 
-/* Object table (obj.c). */
-int obj_reserve(struct ioasid_ctx *ctx, uint32_t *ret_id);
+/*
+ * Object table (obj.c). The lifecycle, as iommufd's: obj_alloc() reserves
+ * an id and allocates the object, invisible to lookups; the constructor
+ * does everything that can fail, then obj_publish(), or obj_abort() on
+ * failure.
+ *
+ * Return: the zeroed object of @size bytes (its header filled in), or NULL
+ * with the thread's message set and *@ret_err -ENOMEM or -ENOSPC.
+ */
+void *obj_alloc(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind, size_t size,
+		int *ret_err);
 void obj_publish(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
-void obj_abort(struct ioasid_ctx *ctx, uint32_t id);
+void obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+/* Take a published object out of the table (its memory is the caller's). */
 void obj_remove(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
-struct ioasid_obj *obj_find(struct ioasid_ctx *ctx, uint32_t id,
-			    enum ioasid_obj_kind kind);
+/* The object @id of @kind (IOASID_OBJ_NONE: of any kind), or NULL. */
+void *obj_find(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
+/*
+ * As obj_find(), but a miss sets the thread's message as the public calls
+ * word it for that kind ("no set with id 7", "object 7 is a ioas, not a
+ * set"); the caller returns -ENOENT.
+ */
+void *obj_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
+/* Just the "no <kind> with id N" message; returns -ENOENT. */
+int obj_missing(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
+/*
+ * The prologue of a public call on one object: lock @ctx and look @id up
+ * (obj_lookup()). Return: the object, with the lock held; or NULL, with
+ * the lock released and the message set (the caller returns -ENOENT).
+ */
+void *ctx_lock_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
 const char *obj_kind_name(enum ioasid_obj_kind kind);
 int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id);
 void obj_destroy_all(struct ioasid_ctx *ctx);

@@ -13,8 +13,6 @@ struct ioasid_set {
 	uint32_t nr_ioas;
 };
 
-struct ioasid_set *set_get(struct ioasid_ctx *ctx, uint32_t id);
-struct ioasid_set *set_get_err(struct ioasid_ctx *ctx, uint32_t id);
 /* The IOAS @ioas_set owned goes away: give back its quota. */
 void set_put_ioas(struct ioasid_ctx *ctx, uint32_t set_id);
 

@@ -16,27 +16,6 @@
 #include "backend/backend.h"
 #include "dev-private.h"
 
-struct ioasid_set *set_get(struct ioasid_ctx *ctx, uint32_t id)
-{
-	return (struct ioasid_set *)obj_find(ctx, id, IOASID_OBJ_SET);
-}
-
-struct ioasid_set *set_get_err(struct ioasid_ctx *ctx, uint32_t id)
-{
-	struct ioasid_set *set = set_get(ctx, id);
-
-	if (!set) {
-		struct ioasid_obj *o = obj_find(ctx, id, IOASID_OBJ_NONE);
-
-		if (o)
-			ioasid_err(ctx, -ENOENT, "object %u is a %s, not a set", id,
-				   obj_kind_name(o->kind));
-		else
-			ioasid_err(ctx, -ENOENT, "no set with id %u", id);
-	}
-	return set;
-}
-
 /* The PASID space, created on first use. */
 static int pasid_space_get(struct ioasid_ctx *ctx, struct pasid_space **ret)
 {
@@ -60,6 +39,9 @@ static void set_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 
 const struct ioasid_obj_ops ioasid_set_obj_ops = {
 	.name = "set",
+	.noun = "a set",
+	.missing = "no set",
+	.names_other_kind = true,
 	.destroy = set_obj_destroy,
 };
 
@@ -69,7 +51,7 @@ IOASID_EXPORT int ioasid_set_alloc(struct ioasid_ctx *ctx,
 {
 	struct ioasid_set_opts o = { 0 };
 	struct ioasid_set *set;
-	uint32_t id, space;
+	uint32_t space;
 	int err;
 
 	if (!ctx)
@@ -88,22 +70,14 @@ IOASID_EXPORT int ioasid_set_alloc(struct ioasid_ctx *ctx,
 				 o.max_pasids, space, ctx->pasid_width);
 		goto out;
 	}
-	err = obj_reserve(ctx, &id);
-	if (err)
+	set = obj_alloc(ctx, IOASID_OBJ_SET, sizeof(*set), &err);
+	if (!set)
 		goto out;
-	set = ioasid_calloc(1, sizeof(*set));
-	if (!set) {
-		obj_abort(ctx, id);
-		err = ioasid_err(ctx, -ENOMEM, "out of memory for a set");
-		goto out;
-	}
-	set->obj.id = id;
-	set->obj.kind = IOASID_OBJ_SET;
 	set->owner = o.owner;
 	set->max_pasids = o.max_pasids;
 	set->max_ioas = o.max_ioas;
 	obj_publish(ctx, &set->obj);
-	*ret_set = id;
+	*ret_set = set->obj.id;
 out:
 	ctx_unlock(ctx);
 	return err;
@@ -117,12 +91,9 @@ IOASID_EXPORT int ioasid_set_destroy(struct ioasid_ctx *ctx, uint32_t id)
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	set = set_get_err(ctx, id);
-	if (!set) {
-		err = -ENOENT;
-		goto out;
-	}
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	if (!set)
+		return -ENOENT;
 	if (set->nr_ioas) {
 		err = ioasid_err(ctx, -EBUSY, "set %u still owns %u address space(s)", id,
 				 set->nr_ioas);
@@ -156,12 +127,9 @@ IOASID_EXPORT int ioasid_pasid_alloc(struct ioasid_ctx *ctx, uint32_t id,
 		return -EINVAL;
 	if (!ret_pasid)
 		return ioasid_err(ctx, -EINVAL, "ret_pasid is NULL");
-	ctx_lock(ctx);
-	set = set_get_err(ctx, id);
-	if (!set) {
-		err = -ENOENT;
-		goto out;
-	}
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	if (!set)
+		return -ENOENT;
 	if (!ctx->pasid_width) {
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of this %s context has no PASID support",
 				 ctx->ops->name);
@@ -209,12 +177,9 @@ IOASID_EXPORT int ioasid_pasid_free(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	set = set_get_err(ctx, id);
-	if (!set) {
-		err = -ENOENT;
-		goto out;
-	}
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	if (!set)
+		return -ENOENT;
 	/* ownership first: another set learns nothing about a PASID it lacks */
 	owner = ctx->pasids && pasid < (1u << ctx->pasid_width) ?
 		pasid_space_owner(ctx->pasids, pasid) : 0;
@@ -230,7 +195,6 @@ IOASID_EXPORT int ioasid_pasid_free(struct ioasid_ctx *ctx, uint32_t id,
 		if (!err)
 			set->nr_pasids--;
 	}
-out:
 	ctx_unlock(ctx);
 	return err;
 }
@@ -264,12 +228,9 @@ IOASID_EXPORT int ioasid_set_ioas_alloc(struct ioasid_ctx *ctx, uint32_t id,
 		return -EINVAL;
 	if (!ret_ioas)
 		return ioasid_err(ctx, -EINVAL, "ret_ioas is NULL");
-	ctx_lock(ctx);
-	set = set_get_err(ctx, id);
-	if (!set) {
-		err = -ENOENT;
-		goto out;
-	}
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	if (!set)
+		return -ENOENT;
 	if (set->nr_ioas >= set->max_ioas) {
 		err = ioasid_err(ctx, -EDQUOT, "set %u has used its quota of %u address spaces", id,
 				 set->max_ioas);
@@ -287,7 +248,7 @@ out:
 
 void set_put_ioas(struct ioasid_ctx *ctx, uint32_t set_id)
 {
-	struct ioasid_set *set = set_get(ctx, set_id);
+	struct ioasid_set *set = obj_find(ctx, set_id, IOASID_OBJ_SET);
 
 	if (set) {
 		set->nr_ioas--;
@@ -299,40 +260,32 @@ IOASID_EXPORT int ioasid_set_info(struct ioasid_ctx *ctx, uint32_t id,
 				  struct ioasid_set_info *ret_info)
 {
 	struct ioasid_set *set;
-	int err = 0;
 
 	if (!ctx || !ret_info)
 		return ioasid_err(ctx, -EINVAL, "ioasid_set_info: NULL argument");
-	ctx_lock(ctx);
-	set = set_get_err(ctx, id);
-	if (!set) {
-		err = -ENOENT;
-	} else {
-		memset(ret_info, 0, sizeof(*ret_info));
-		ret_info->owner = set->owner;
-		ret_info->max_pasids = set->max_pasids;
-		ret_info->nr_pasids = set->nr_pasids;
-		ret_info->max_ioas = set->max_ioas;
-		ret_info->nr_ioas = set->nr_ioas;
-		ret_info->pasid_width = ctx->pasid_width;
-	}
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	if (!set)
+		return -ENOENT;
+	memset(ret_info, 0, sizeof(*ret_info));
+	ret_info->owner = set->owner;
+	ret_info->max_pasids = set->max_pasids;
+	ret_info->nr_pasids = set->nr_pasids;
+	ret_info->max_ioas = set->max_ioas;
+	ret_info->nr_ioas = set->nr_ioas;
+	ret_info->pasid_width = ctx->pasid_width;
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_set_pasids(struct ioasid_ctx *ctx, uint32_t id,
 				    uint32_t from, uint32_t *out, uint32_t *inout_num)
 {
 	uint32_t n = 0, p = from;
-	int err = 0;
 
 	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_set_pasids: NULL argument");
-	ctx_lock(ctx);
-	if (!set_get_err(ctx, id)) {
-		err = -ENOENT;
-		goto out;
-	}
+	if (!ctx_lock_lookup(ctx, id, IOASID_OBJ_SET))
+		return -ENOENT;
 	if (p == 0)
 		p = 1;
 	while (ctx->pasids && n < *inout_num && p < (1u << ctx->pasid_width) &&
@@ -343,7 +296,6 @@ IOASID_EXPORT int ioasid_set_pasids(struct ioasid_ctx *ctx, uint32_t id,
 		p++;
 	}
 	*inout_num = n;
-out:
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }

@@ -47,7 +47,7 @@ static void map_at(uint32_t a, uint64_t iova, void *va, uint64_t len, uint32_t p
 /* The table of the HWPT at (dev, pasid), reached through the internals. */
 static struct sim_pt *pt_of(uint32_t d, uint32_t pasid)
 {
-	struct ioasid_dev *dv = dev_get(ctx, d);
+	struct ioasid_dev *dv = obj_find(ctx, d, IOASID_OBJ_DEV);
 	uint32_t i;
 
 	for (i = 0; i < dv->nr_att; i++)

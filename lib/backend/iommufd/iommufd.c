@@ -1754,7 +1754,7 @@ static int iommufd_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,
 			      KU_IOMMU_HWPT_FAULT_ID_VALID | KU_IOMMU_HWPT_ALLOC_PASID);
 	if (h->flags & IOASID_HWPT_FAULT_ID_VALID) {
 		/* the core checked the queue: it exists and is a kernel queue */
-		struct ioasid_fault_queue *q = fault_queue_get(ctx, h->fault_queue);
+		struct ioasid_fault_queue *q = obj_find(ctx, h->fault_queue, IOASID_OBJ_FAULT_QUEUE);
 
 		a.fault_id = q && q->be ? ((struct ifd_fault *)q->be)->id : 0;
 	}

@@ -190,7 +190,7 @@ static struct ioasid_hwpt *context_entry(struct ioasid_ctx *ctx, struct sim_ctx 
 	}
 	h = NULL;
 	if (sim_pasid_cache_lookup(sim->pasid_cache, dev->obj.id, pasid, NULL, &domain, NULL)) {
-		h = hwpt_get(ctx, domain);
+		h = obj_find(ctx, domain, IOASID_OBJ_HWPT);
 	} else {
 		for (i = 0; i < dev->nr_att; i++) {
 			if (dev->att[i]->pasid != pasid)
@@ -382,7 +382,7 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 	if (!fi->reason)
 		return err; /* refused (strict stale mode), not a translation fault */
 	if (fi->hwpt && (fi->hwpt->flags & IOASID_HWPT_FAULT_ID_VALID))
-		q = fault_queue_get(ctx, fi->hwpt->fault_queue);
+		q = obj_find(ctx, fi->hwpt->fault_queue, IOASID_OBJ_FAULT_QUEUE);
 	memset(recs, 0, sizeof(recs));
 	base = IOASID_FAULT_F_ADDR_VALID | (p->write ? IOASID_FAULT_F_WRITE : IOASID_FAULT_F_READ) |
 	       (p->pasid != IOASID_PASID_NONE ? IOASID_FAULT_F_PASID_VALID : 0);
@@ -467,7 +467,7 @@ static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, c
 static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pending *p)
 {
 	/* the submitter looked the device up already; a resumed request has not */
-	struct ioasid_dev *dev = p->devp ? p->devp : dev_get(ctx, p->dev);
+	struct ioasid_dev *dev = p->devp ? p->devp : obj_find(ctx, p->dev, IOASID_OBJ_DEV);
 	int err = 0;
 
 	if (!dev) {
@@ -562,9 +562,9 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id,
 		err = ioasid_err(ctx, -EOPNOTSUPP, "DMA is simulated only on a sim context");
 		goto out;
 	}
-	dev = dev_get(ctx, dev_id);
+	dev = obj_find(ctx, dev_id, IOASID_OBJ_DEV);
 	if (!dev) {
-		err = ioasid_err(ctx, -ENOENT, "no bound device with id %u", dev_id);
+		err = obj_missing(ctx, dev_id, IOASID_OBJ_DEV);
 		goto out;
 	}
 	/*
@@ -710,7 +710,7 @@ out:
 static int dma_fast(struct ioasid_ctx *ctx, struct sim_ctx *sim, uint32_t dev_id,
 		    uint32_t pasid, uint64_t iova, void *buf, size_t len, bool write)
 {
-	struct ioasid_dev *dev = dev_get(ctx, dev_id);
+	struct ioasid_dev *dev = obj_find(ctx, dev_id, IOASID_OBJ_DEV);
 	const struct sim_iotlb_entry *e;
 	struct sim_ctx_entry *ce;
 	struct ioasid_hwpt *h;
