@@ -78,6 +78,11 @@ struct ioasid_backend_ops {
 			      uint64_t iova, uint64_t length, uint64_t page_size,
 			      uint64_t *bitmap, bool clear);
 
+	/*
+	 * Add what identifies the backend's setup (the sim's profile) to a
+	 * context dump, right after "backend" and "reason".
+	 */
+	int (*ctx_json_ident)(struct ioasid_ctx *ctx, json_t *doc);
 	/* Add the backend's own state (e.g. the sim's caches) to a context dump. */
 	int (*ctx_json)(struct ioasid_ctx *ctx, json_t *doc);
 	/* Add the backend's view of an HWPT (caches, tables) to its dump. */

@@ -15,6 +15,8 @@
 #include "set-private.h"
 #include "hwpt-private.h"
 #include "fault-private.h"
+#include "json-private.h"
+#include "caps/caps-json.h"
 #include "util/pasid-alloc.h"
 #include "backend/backend.h"
 
@@ -79,6 +81,45 @@ static void dev_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	dev_obj_abort(ctx, obj);
 }
 
+static json_t *dev_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	struct ioasid_dev *dev = (struct ioasid_dev *)obj;
+	json_t *o, *arr, *caps;
+	uint32_t i;
+	int err;
+
+	(void)flags;
+	o = json_pack("{s:s,s:i,s:s,s:o,s:i,s:b,s:b,s:o}", "kind", "dev", "id",
+		      (json_int_t)dev->obj.id, "name", dev->name, "page_sizes",
+		      dump_hex(dev->props.pgsize_bitmap), "pasid_width",
+		      (json_int_t)dev->props.pasid_width, "pri", dev->props.pri, "ats",
+		      dev->props.ats, "aperture",
+		      dump_range(dev->props.aperture_start, dev->props.aperture_last));
+	if (!o)
+		return NULL;
+	arr = json_array();
+	err = dump_add(o, "attachments", arr);
+	for (i = 0; i < dev->nr_att && !err; i++) {
+		const struct dev_attach *a = dev->att[i];
+
+		err = dump_append(arr, json_pack("{s:o,s:i,s:o}", "pasid",
+					    a->pasid == IOASID_PASID_NONE ? json_null() :
+					    json_integer(a->pasid),
+					    "pt", (json_int_t)a->pt, "set",
+					    a->set ? json_integer(a->set) : json_null()));
+	}
+	if (!err) {
+		caps = ioasid_caps_to_json(dev->caps, dev->caps_len);
+		err = caps ? dump_add(o, "caps", caps) :
+			ioasid_err_prefix(ctx, -EINVAL, "device %s", dev->name);
+	}
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /*
  * An attached device and its IOAS hold user references, so
  * ioasid_ctx_close() detaches everything (dev_detach_all()) before the
@@ -91,6 +132,7 @@ const struct ioasid_obj_ops ioasid_dev_obj_ops = {
 	.names_other_kind = true,
 	.destroy = dev_obj_destroy,
 	.abort = dev_obj_abort,
+	.dump = dev_obj_dump,
 };
 
 static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fault-private.h"
+#include "json-private.h"
 #include "set-private.h"
 #include "backend/backend.h"
 
@@ -285,11 +286,33 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ioasid_free(q);
 }
 
+static json_t *queue_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	struct ioasid_fault_queue *q = (struct ioasid_fault_queue *)obj;
+	const struct ioasid_fault_queue_stats *st = &q->st;
+
+	(void)ctx;
+	(void)flags;
+	return json_pack("{s:s,s:i,s:i,s:i,s:I,s:i,s:i,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+			 "kind", "queue", "id", (json_int_t)q->obj.id, "set", (json_int_t)q->set,
+			 "depth", (json_int_t)q->depth, "timeout_ns", (json_int_t)q->timeout_ns,
+			 "queued", (json_int_t)q->queued, "pending", (json_int_t)q->pending,
+			 "bound_hwpts", (json_int_t)q->nr_bound, "counters",
+			 "raised", (json_int_t)st->raised, "delivered", (json_int_t)st->delivered,
+			 "groups", (json_int_t)st->groups,
+			 "answered_success", (json_int_t)st->answered_success,
+			 "answered_invalid", (json_int_t)st->answered_invalid,
+			 "answered_failure", (json_int_t)st->answered_failure,
+			 "timed_out", (json_int_t)st->timed_out, "overflowed", (json_int_t)st->overflowed,
+			 "detached", (json_int_t)st->detached);
+}
+
 const struct ioasid_obj_ops ioasid_fault_queue_obj_ops = {
 	.name = "queue",
 	.noun = "a fault queue",
 	.missing = "no fault queue",
 	.destroy = queue_obj_destroy,
+	.dump = queue_obj_dump,
 };
 
 IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,

@@ -15,6 +15,7 @@
 #include "hwpt-private.h"
 #include "dev-private.h"
 #include "fault-private.h"
+#include "json-private.h"
 #include "backend/backend.h"
 
 #define X(v) ((unsigned long long)(v))
@@ -60,12 +61,45 @@ static void hwpt_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	hwpt_free_locked(ctx, (struct ioasid_hwpt *)obj);
 }
 
+static json_t *hwpt_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	struct ioasid_hwpt *h = (struct ioasid_hwpt *)obj;
+	json_t *o;
+	int err = 0;
+
+	(void)flags;
+	o = json_pack("{s:s,s:i,s:s,s:b,s:i,s:o,s:i,s:b,s:{s:b,s:b,s:b,s:b},s:o,s:o}",
+		      "kind", "hwpt", "id", (json_int_t)h->obj.id, "type",
+		      hwpt_is_paging(h) ? "paging" : "nested_vtd_s1", "auto", h->autodom,
+		      "ioas", (json_int_t)h->ioas->obj.id, "parent",
+		      h->parent ? json_integer(h->parent->obj.id) : json_null(), "nr_attached",
+		      (json_int_t)h->nr_att, "dirty_enabled", h->dirty_enabled, "flags",
+		      "nest_parent", !!(h->flags & IOASID_HWPT_NEST_PARENT), "dirty_tracking",
+		      !!(h->flags & IOASID_HWPT_DIRTY_TRACKING), "pasid",
+		      !!(h->flags & IOASID_HWPT_PASID), "fault",
+		      !!(h->flags & IOASID_HWPT_FAULT_ID_VALID), "fault_queue",
+		      (h->flags & IOASID_HWPT_FAULT_ID_VALID) ? json_integer(h->fault_queue) :
+		      json_null(), "page_sizes", dump_hex(h->pgsize_bitmap));
+	if (o && !hwpt_is_paging(h))
+		err = dump_add(o, "s1", json_pack("{s:o,s:i,s:o}", "pgtbl_addr", dump_hex(h->s1.pgtbl_addr),
+					     "addr_width", (json_int_t)h->s1.addr_width, "flags",
+					     dump_hex(h->s1.flags)));
+	if (o && !err && ctx->ops->hwpt_json)
+		err = ctx->ops->hwpt_json(ctx, h, o);
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 const struct ioasid_obj_ops ioasid_hwpt_obj_ops = {
 	.name = "hwpt",
 	.noun = "an HWPT",
 	.missing = "no HWPT",
 	.names_other_kind = true,
 	.destroy = hwpt_obj_destroy,
+	.dump = hwpt_obj_dump,
 };
 
 /* Can the device's IOMMU do what @flags ask? */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ioas-private.h"
+#include "json-private.h"
 #include "backend/backend.h"
 #include "set-private.h"
 
@@ -309,6 +310,94 @@ static void ioas_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ioas_obj_abort(ctx, obj);
 }
 
+static const char *perm_str(uint32_t flags)
+{
+	switch (flags & (IOASID_MAP_READ | IOASID_MAP_WRITE)) {
+	case IOASID_MAP_READ | IOASID_MAP_WRITE:
+		return "rw";
+	case IOASID_MAP_READ:
+		return "r";
+	case IOASID_MAP_WRITE:
+		return "w";
+	default:
+		return "";
+	}
+}
+
+static const char *resv_kind_str(uint32_t kind)
+{
+	switch (kind) {
+	case RESV_USER:
+		return "user";
+	case RESV_DEVICE:
+		return "device";
+	default:
+		return "aperture";
+	}
+}
+
+static json_t *ioas_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	struct ioasid_ioas *ioas = (struct ioasid_ioas *)obj;
+	struct ioasid_iova_range *usable = NULL;
+	json_t *o, *arr;
+	uint32_t i, n;
+	int err = 0;
+
+	(void)ctx;
+	o = json_pack("{s:s,s:i,s:o,s:o,s:b,s:o,s:I,s:i}", "kind", "ioas", "id",
+		      (json_int_t)ioas->obj.id, "set",
+		      ioas->set ? json_integer(ioas->set) : json_null(), "alignment",
+		      dump_hex(ioas->alignment), "huge_pages", ioas->huge_pages, "mapped_bytes",
+		      dump_hex(ioas->mapped_bytes), "nr_areas",
+		      (json_int_t)iova_tree_count(ioas->areas), "nr_attached",
+		      (json_int_t)ioas_nr_devices(ioas));
+	if (!o)
+		return NULL;
+	if (!(flags & IOASID_JSON_NO_MAPS)) {
+		const struct iova_area *a;
+
+		arr = json_array();
+		err = dump_add(o, "mappings", arr);
+		for (a = iova_tree_first_in(ioas->areas, 0, UINT64_MAX); a && !err;
+		     a = iova_tree_next(ioas->areas, a))
+			err = dump_append(arr, json_pack("{s:o,s:o,s:o,s:o,s:s,s:b}", "iova", dump_hex(a->iova),
+						    "last", dump_hex(a->last), "length",
+						    dump_hex(a->last - a->iova + 1), "uva", dump_hex(a->uva),
+						    "perm", perm_str((uint32_t)a->cookie),
+						    "shared", !!(a->cookie & AREA_SHARED)));
+	}
+	if (!err && !(err = ioas_usable_ranges(ioas, &usable, &n))) {
+		arr = json_array();
+		err = dump_add(o, "usable_ranges", arr);
+		for (i = 0; i < n && !err; i++)
+			err = dump_append(arr, dump_range(usable[i].start, usable[i].last));
+		ioasid_free(usable);
+	}
+	if (!err) {
+		arr = json_array();
+		err = dump_add(o, "reserved", arr);
+		for (i = 0; i < ioas->nr_resv && !err; i++) {
+			json_t *r = dump_range(ioas->resv[i].start, ioas->resv[i].last);
+
+			err = dump_append(arr, r);
+			if (!err)
+				err = dump_add(r, "kind", json_string(resv_kind_str(ioas->resv[i].kind)));
+		}
+	}
+	if (!err) {
+		arr = json_array();
+		err = dump_add(o, "allowed", arr);
+		for (i = 0; i < ioas->nr_allowed && !err; i++)
+			err = dump_append(arr, dump_range(ioas->allowed[i].start, ioas->allowed[i].last));
+	}
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 const struct ioasid_obj_ops ioasid_ioas_obj_ops = {
 	.name = "ioas",
 	.noun = "an IOAS",
@@ -316,6 +405,7 @@ const struct ioasid_obj_ops ioasid_ioas_obj_ops = {
 	.names_other_kind = true,
 	.destroy = ioas_obj_destroy,
 	.abort = ioas_obj_abort,
+	.dump = ioas_obj_dump,
 };
 
 int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id)

@@ -35,6 +35,11 @@ const char *obj_kind_name(enum ioasid_obj_kind kind)
 	return ops ? ops->name : "?";
 }
 
+struct json_t *obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	return ops_of(obj->kind)->dump(ctx, obj, flags);
+}
+
 static int obj_reserve(struct ioasid_ctx *ctx, uint32_t *ret_id)
 {
 	uint32_t id;

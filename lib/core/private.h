@@ -17,6 +17,7 @@
 
 struct ioasid_backend_ops;
 struct ioasid_obj;
+struct json_t;
 
 #define IOASID_ERRMSG_MAX 256
 
@@ -54,6 +55,11 @@ struct ioasid_obj_ops {
 	 * NULL: the object is plain memory.
 	 */
 	void (*abort)(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+	/*
+	 * Its JSON object in a dump (json-private.h has the helpers), the
+	 * backend's view included; NULL when out of memory.
+	 */
+	struct json_t *(*dump)(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags);
 };
 
 struct ioasid_ctx {
@@ -184,6 +190,8 @@ int obj_missing(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
  */
 void *ctx_lock_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
 const char *obj_kind_name(enum ioasid_obj_kind kind);
+/* The object's JSON (its kind's dump op); NULL when out of memory. */
+struct json_t *obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags);
 int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id);
 void obj_destroy_all(struct ioasid_ctx *ctx);
 void obj_table_free(struct ioasid_ctx *ctx);

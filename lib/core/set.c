@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "set-private.h"
+#include "json-private.h"
 #include "ioas-private.h"
 #include "util/pasid-alloc.h"
 #include "backend/backend.h"
@@ -37,12 +38,41 @@ static void set_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ioasid_free(set);
 }
 
+static json_t *set_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	struct ioasid_set *set = (struct ioasid_set *)obj;
+	json_t *o, *arr;
+	uint32_t p = 1;
+	int err;
+
+	(void)flags;
+	o = json_pack("{s:s,s:i,s:o,s:i,s:i,s:i,s:i}", "kind", "set", "id",
+		      (json_int_t)set->obj.id, "owner", dump_hex(set->owner), "max_pasids",
+		      (json_int_t)set->max_pasids, "nr_pasids", (json_int_t)set->nr_pasids,
+		      "max_ioas", (json_int_t)set->max_ioas, "nr_ioas", (json_int_t)set->nr_ioas);
+	if (!o)
+		return NULL;
+	arr = json_array();
+	err = dump_add(o, "pasids", arr);
+	while (!err && ctx->pasids && p < (1u << ctx->pasid_width) &&
+	       !pasid_space_next(ctx->pasids, p, set->obj.id, &p)) {
+		err = dump_append(arr, json_integer(p));
+		p++;
+	}
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 const struct ioasid_obj_ops ioasid_set_obj_ops = {
 	.name = "set",
 	.noun = "a set",
 	.missing = "no set",
 	.names_other_kind = true,
 	.destroy = set_obj_destroy,
+	.dump = set_obj_dump,
 };
 
 IOASID_EXPORT int ioasid_set_alloc(struct ioasid_ctx *ctx,

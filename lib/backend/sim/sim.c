@@ -75,6 +75,14 @@ static void sim_close(struct ioasid_ctx *ctx)
 	ctx->be = NULL;
 }
 
+/* A context dump names the profile after the backend. */
+static int sim_ctx_json_ident(struct ioasid_ctx *ctx, json_t *doc)
+{
+	struct sim_ctx *sim = ctx->be;
+
+	return json_object_set_new(doc, "profile", json_string(sim->profile->name)) ? -ENOMEM : 0;
+}
+
 static void list_names(const struct sim_profile *p, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -197,6 +205,7 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.hwpt_set_dirty = sim_hwpt_set_dirty,
 	.hwpt_get_dirty = sim_hwpt_get_dirty,
 	.hwpt_json = sim_hwpt_json,
+	.ctx_json_ident = sim_ctx_json_ident,
 	.ctx_json = sim_ctx_json,
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
