@@ -17,7 +17,6 @@
 #include "fault-private.h"
 #include "json-private.h"
 #include "caps/caps-json.h"
-#include "util/pasid-alloc.h"
 #include "backend/backend.h"
 
 #define X(v) ((unsigned long long)(v))
@@ -46,20 +45,6 @@ static struct dev_attach *att_find(struct ioasid_dev *dev, uint32_t pasid,
 		}
 	}
 	return NULL;
-}
-
-bool dev_pasid_attached(struct ioasid_ctx *ctx, uint32_t pasid)
-{
-	struct ioasid_obj *o;
-	uint32_t pos = 0;
-
-	/* the common case, on the PASID free path: no PASID attached anywhere */
-	if (!ctx->nr_pasid_att)
-		return false;
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos)))
-		if (att_find((struct ioasid_dev *)o, pasid, NULL))
-			return true;
-	return false;
 }
 
 /* Free a device the backend has let go of (or never bound). */
@@ -291,8 +276,7 @@ static int check_pasid(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t 
 		return ioasid_err(ctx, -EINVAL,
 				  "attaching PASID %u needs the acting set (ioasid_attach_opts.set)",
 				  pasid);
-	owner = ctx->pasids && pasid < (1u << ctx->pasid_width) ?
-		pasid_space_owner(ctx->pasids, pasid) : 0;
+	owner = pasid_owner(ctx, pasid);
 	if (!owner)
 		return ioasid_err(ctx, -ENOENT, "PASID %u is not allocated to any set", pasid);
 	if (owner != set)
@@ -381,41 +365,48 @@ static int autodom_get(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 }
 
 /*
- * Attach (dev, pasid) to @pt. With @replace, the existing attachment there
- * is swapped for the new one only once the new one is complete.
+ * What @pt names for an attach: an IOAS (*@ret_hwpt NULL: its automatic
+ * domain) or an HWPT (and the IOAS behind it).
  */
-static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-			 uint32_t pt, const struct ioasid_attach_opts *o, bool replace,
-			 uint32_t *ret_ioas)
+static int attach_target(struct ioasid_ctx *ctx, uint32_t pt, const struct ioasid_attach_opts *o,
+			 struct ioasid_ioas **ret_ioas, struct ioasid_hwpt **ret_hwpt)
 {
-	struct ioas_domain_desc d;
-	struct dev_attach *att = NULL, *old;
-	struct ioasid_hwpt *h = NULL;
-	struct ioasid_ioas *ioas;
-	bool made_autodom = false;
-	uint32_t old_idx = 0;
+	struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
+	struct ioasid_hwpt *h;
+
+	*ret_hwpt = NULL;
+	if (obj && obj->kind == IOASID_OBJ_IOAS) {
+		*ret_ioas = (struct ioasid_ioas *)obj;
+		return 0;
+	}
+	if (!obj || obj->kind != IOASID_OBJ_HWPT) {
+		if (obj)
+			return ioasid_err(ctx, -ENOENT, "object %u is a %s, not an IOAS or HWPT", pt,
+					  obj_kind_name(obj->kind));
+		return ioasid_err(ctx, -ENOENT, "no IOAS or HWPT with id %u", pt);
+	}
+	h = (struct ioasid_hwpt *)obj;
+	if (o->fault_queue)
+		return ioasid_err(ctx, -EINVAL,
+				  "fault_queue %u in the attach options: HWPT %u has its own (set at allocation)",
+				  o->fault_queue, pt);
+	*ret_ioas = h->ioas;
+	*ret_hwpt = h;
+	return 0;
+}
+
+/*
+ * The kernel's rules for (dev, pasid) before anything is made: what is
+ * attached there already (*@ret_old, which only a replace may find), the
+ * PASID and the acting set.
+ */
+static int attach_check(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			const struct ioasid_attach_opts *o, bool replace, struct ioasid_ioas *ioas,
+			uint32_t *ret_old)
+{
+	struct dev_attach *old = att_find(dev, pasid, ret_old);
 	int err;
 
-	if (o->set && !obj_lookup(ctx, o->set, IOASID_OBJ_SET))
-		return -ENOENT;
-	ioas = obj_find(ctx, pt, IOASID_OBJ_IOAS);
-	if (!ioas) {
-		h = obj_find(ctx, pt, IOASID_OBJ_HWPT);
-		if (!h) {
-			struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
-
-			if (obj)
-				return ioasid_err(ctx, -ENOENT, "object %u is a %s, not an IOAS or HWPT",
-						  pt, obj_kind_name(obj->kind));
-			return ioasid_err(ctx, -ENOENT, "no IOAS or HWPT with id %u", pt);
-		}
-		ioas = h->ioas;
-		if (o->fault_queue)
-			return ioasid_err(ctx, -EINVAL,
-					  "fault_queue %u in the attach options: HWPT %u has its own (set at allocation)",
-					  o->fault_queue, pt);
-	}
-	old = att_find(dev, pasid, &old_idx);
 	if (old && !replace)
 		return pasid == IOASID_PASID_NONE ?
 			ioasid_err(ctx, -EBUSY, "device %s is already attached (no PASID)", dev->name) :
@@ -430,7 +421,78 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	if (o->set && ioas->set && ioas->set != o->set)
 		return ioasid_err(ctx, -EPERM, "IOAS %u belongs to set %u, not to the acting set %u",
 				  ioas->obj.id, ioas->set, o->set);
-	err = att_reserve(ctx, dev, &att);
+	return 0;
+}
+
+/*
+ * Put @att (dev, pasid) on @h: the device's constraints join the IOAS
+ * behind the domain, the PASID is counted, the backend attaches. All or
+ * nothing.
+ */
+static int attach_install(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			  uint32_t pt, struct ioasid_hwpt *h, struct dev_attach *att)
+{
+	struct ioas_domain_desc d = {
+		.owner = att,
+		.pgsize_bitmap = h->pgsize_bitmap,
+		.aperture_start = 0,
+		.aperture_last = UINT64_MAX,
+		.resv = dev->props.resv,
+		.nr_resv = dev->props.nr_resv,
+		.device = true,
+	};
+	int err;
+
+	err = ioas_add_domain(ctx, h->ioas, &d);
+	if (err) {
+		char msg[IOASID_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
+		return ioasid_err(ctx, err, "attaching %s (page sizes 0x%llx) to %s %u: %s",
+				  dev->name, X(dev->props.pgsize_bitmap),
+				  h->autodom ? "IOAS" : "HWPT", pt, msg);
+	}
+	if (pasid != IOASID_PASID_NONE) {
+		err = pasid_use_get(ctx, pasid);
+		if (err)
+			goto fail_domain;
+	}
+	if (ctx->ops->dev_attach) {
+		err = ctx->ops->dev_attach(ctx, dev, pasid, h);
+		if (err)
+			goto fail_pasid;
+	}
+	return 0;
+fail_pasid:
+	if (pasid != IOASID_PASID_NONE)
+		pasid_use_put(ctx, pasid);
+fail_domain:
+	ioas_remove_domain(ctx, h->ioas, att);
+	return err;
+}
+
+/*
+ * Attach (dev, pasid) to @pt. With @replace, the existing attachment there
+ * is swapped for the new one only once the new one is complete.
+ */
+static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			 uint32_t pt, const struct ioasid_attach_opts *o, bool replace,
+			 uint32_t *ret_ioas)
+{
+	struct dev_attach *att = NULL;
+	struct ioasid_hwpt *h = NULL;
+	struct ioasid_ioas *ioas = NULL;
+	bool made_autodom = false;
+	uint32_t old_idx = 0;
+	int err;
+
+	if (o->set && !obj_lookup(ctx, o->set, IOASID_OBJ_SET))
+		return -ENOENT;
+	err = attach_target(ctx, pt, o, &ioas, &h);
+	if (!err)
+		err = attach_check(ctx, dev, pasid, o, replace, ioas, &old_idx);
+	if (!err)
+		err = att_reserve(ctx, dev, &att);
 	if (err)
 		return err;
 	if (!h) {
@@ -442,34 +504,10 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 		made_autodom = ioas->paging != first;
 	}
 	err = check_pasid_domains(ctx, dev, pasid, h);
+	if (!err)
+		err = attach_install(ctx, dev, pasid, pt, h, att);
 	if (err)
 		goto fail;
-	/* the device's reserved regions join the IOAS behind the domain */
-	d = (struct ioas_domain_desc){
-		.owner = att,
-		.pgsize_bitmap = h->pgsize_bitmap,
-		.aperture_start = 0,
-		.aperture_last = UINT64_MAX,
-		.resv = dev->props.resv,
-		.nr_resv = dev->props.nr_resv,
-		.device = true,
-	};
-	err = ioas_add_domain(ctx, ioas, &d);
-	if (err) {
-		char msg[IOASID_ERRMSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
-		ioasid_err(ctx, err, "attaching %s (page sizes 0x%llx) to %s %u: %s", dev->name,
-			   X(dev->props.pgsize_bitmap), h->autodom ? "IOAS" : "HWPT", pt, msg);
-		goto fail;
-	}
-	if (ctx->ops->dev_attach) {
-		err = ctx->ops->dev_attach(ctx, dev, pasid, h);
-		if (err) {
-			ioas_remove_domain(ctx, ioas, att);
-			goto fail;
-		}
-	}
 	att->pasid = pasid;
 	att->pt = pt;
 	att->set = o->set;
@@ -477,12 +515,10 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	h->nr_att++;
 	h->obj.users++;
 	dev->obj.users++;
-	if (pasid != IOASID_PASID_NONE)
-		ctx->nr_pasid_att++;
-	if (old) {
+	if (replace) {
 		/* the new one is in place: drop the old one */
+		dev->att[dev->nr_att++] = dev->att[old_idx];
 		dev->att[old_idx] = att;
-		dev->att[dev->nr_att++] = old;
 		detach_locked(ctx, dev, dev->nr_att - 1);
 	} else {
 		dev->att[dev->nr_att++] = att;
@@ -566,7 +602,7 @@ static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32
 	h->obj.users--;
 	dev->obj.users--;
 	if (att->pasid != IOASID_PASID_NONE)
-		ctx->nr_pasid_att--;
+		pasid_use_put(ctx, att->pasid);
 	dev->att[idx] = dev->att[--dev->nr_att];
 	ioasid_free(att);
 	/* an automatic domain goes with its last device, as in iommufd */

@@ -69,7 +69,6 @@ struct ioasid_ioas {
 	void *be; /* backend state */
 };
 
-int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id);
 
 /*
  * Domain constraints (used by device attach): add/remove the aperture

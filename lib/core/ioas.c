@@ -306,7 +306,7 @@ static void ioas_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	if (ctx->ops->ioas_destroy)
 		ctx->ops->ioas_destroy(ctx, ioas);
 	if (ioas->set)
-		set_put_ioas(ctx, ioas->set);
+		set_ioas_uncharge(ctx, ioas->set);
 	ioas_obj_abort(ctx, obj);
 }
 
@@ -408,7 +408,7 @@ const struct ioasid_obj_ops ioasid_ioas_obj_ops = {
 	.dump = ioas_obj_dump,
 };
 
-int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id)
+static int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id)
 {
 	struct ioasid_ioas *ioas;
 	int err;
@@ -445,6 +445,29 @@ IOASID_EXPORT int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ret_id)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_alloc: NULL argument");
 	ctx_lock(ctx);
 	err = ioas_alloc_locked(ctx, 0, ret_id);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_set_ioas_alloc(struct ioasid_ctx *ctx, uint32_t id,
+					uint32_t *ret_ioas)
+{
+	struct ioasid_set *set;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!ret_ioas)
+		return ioasid_err(ctx, -EINVAL, "ret_ioas is NULL");
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	if (!set)
+		return -ENOENT;
+	err = set_ioas_charge(ctx, set);
+	if (!err) {
+		err = ioas_alloc_locked(ctx, id, ret_ioas);
+		if (err)
+			set_ioas_uncharge(ctx, id);
+	}
 	ctx_unlock(ctx);
 	return err;
 }

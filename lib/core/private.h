@@ -101,7 +101,9 @@ struct ioasid_ctx {
 	/* PASID space (set.c), created on first use */
 	struct pasid_space *pasids;
 	uint32_t pasid_width; /* set by the backend at open */
-	uint32_t nr_pasid_att; /* (device, PASID) attachments with a PASID */
+	/* how many devices use each attached PASID, sorted by PASID (set.c) */
+	struct pasid_use *pasid_uses;
+	uint32_t nr_pasid_uses, cap_pasid_uses;
 
 	/* faults (fault.c) */
 	struct fault_group *groups; /* pending page request groups */
@@ -207,6 +209,7 @@ extern const struct ioasid_obj_ops ioasid_fault_queue_obj_ops;
 struct fault_group;
 
 struct pasid_space;
+struct pasid_use;
 
 /* Pinned-page accounting (pin.c). */
 int pin_charge(struct ioasid_ctx *ctx, uint64_t pages);

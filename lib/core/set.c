@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * IOASID sets: quotas of PASIDs and address spaces for one owner, and the
- * context's PASID space they draw from.
+ * context's PASID space they draw from, with the count of devices using
+ * each PASID.
  *
  * The PASID space is created on first use with the width the backend
  * reported (ctx->pasid_width; the sim takes it from its profile). PASID 0
@@ -12,10 +13,14 @@
 
 #include "set-private.h"
 #include "json-private.h"
-#include "ioas-private.h"
 #include "util/pasid-alloc.h"
 #include "backend/backend.h"
-#include "dev-private.h"
+
+/* How many (device, PASID) attachments one PASID has. */
+struct pasid_use {
+	uint32_t pasid;
+	uint32_t count;
+};
 
 /* The PASID space, created on first use. */
 static int pasid_space_get(struct ioasid_ctx *ctx, struct pasid_space **ret)
@@ -27,6 +32,85 @@ static int pasid_space_get(struct ioasid_ctx *ctx, struct pasid_space **ret)
 	}
 	*ret = ctx->pasids;
 	return 0;
+}
+
+uint32_t pasid_owner(const struct ioasid_ctx *ctx, uint32_t pasid)
+{
+	if (!ctx->pasids || pasid >= (1u << ctx->pasid_width))
+		return 0;
+	return pasid_space_owner(ctx->pasids, pasid);
+}
+
+void pasid_ctx_free(struct ioasid_ctx *ctx)
+{
+	pasid_space_free(ctx->pasids);
+	ioasid_free(ctx->pasid_uses);
+	ctx->pasids = NULL;
+	ctx->pasid_uses = NULL;
+}
+
+/* Where @pasid's record is in the sorted array, or would go. */
+static uint32_t pasid_use_pos(const struct ioasid_ctx *ctx, uint32_t pasid)
+{
+	uint32_t lo = 0, hi = ctx->nr_pasid_uses;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (ctx->pasid_uses[mid].pasid < pasid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool pasid_in_use(const struct ioasid_ctx *ctx, uint32_t pasid)
+{
+	uint32_t i;
+
+	/* the common case, on the PASID free path: no PASID attached anywhere */
+	if (!ctx->nr_pasid_uses)
+		return false;
+	i = pasid_use_pos(ctx, pasid);
+	return i < ctx->nr_pasid_uses && ctx->pasid_uses[i].pasid == pasid;
+}
+
+int pasid_use_get(struct ioasid_ctx *ctx, uint32_t pasid)
+{
+	uint32_t i = pasid_use_pos(ctx, pasid);
+
+	if (i < ctx->nr_pasid_uses && ctx->pasid_uses[i].pasid == pasid) {
+		ctx->pasid_uses[i].count++;
+		return 0;
+	}
+	if (ctx->nr_pasid_uses == ctx->cap_pasid_uses) {
+		uint32_t ncap = ctx->cap_pasid_uses ? ctx->cap_pasid_uses * 2 : 8;
+		struct pasid_use *n = ioasid_realloc(ctx->pasid_uses, ncap * sizeof(*n));
+
+		if (!n)
+			return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
+		ctx->pasid_uses = n;
+		ctx->cap_pasid_uses = ncap;
+	}
+	memmove(&ctx->pasid_uses[i + 1], &ctx->pasid_uses[i],
+		(ctx->nr_pasid_uses - i) * sizeof(*ctx->pasid_uses));
+	ctx->pasid_uses[i].pasid = pasid;
+	ctx->pasid_uses[i].count = 1;
+	ctx->nr_pasid_uses++;
+	return 0;
+}
+
+void pasid_use_put(struct ioasid_ctx *ctx, uint32_t pasid)
+{
+	uint32_t i = pasid_use_pos(ctx, pasid);
+
+	if (i == ctx->nr_pasid_uses || ctx->pasid_uses[i].pasid != pasid ||
+	    --ctx->pasid_uses[i].count)
+		return;
+	memmove(&ctx->pasid_uses[i], &ctx->pasid_uses[i + 1],
+		(ctx->nr_pasid_uses - i - 1) * sizeof(*ctx->pasid_uses));
+	ctx->nr_pasid_uses--;
 }
 
 static void set_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
@@ -131,7 +215,7 @@ IOASID_EXPORT int ioasid_set_destroy(struct ioasid_ctx *ctx, uint32_t id)
 	}
 	if (ctx->pasids) {
 		for (pasid = 1; !pasid_space_next(ctx->pasids, pasid, id, &pasid); pasid++) {
-			if (dev_pasid_attached(ctx, pasid)) {
+			if (pasid_in_use(ctx, pasid)) {
 				err = ioasid_err(ctx, -EBUSY,
 						 "PASID %u of set %u is still attached", pasid, id);
 				goto out;
@@ -211,14 +295,13 @@ IOASID_EXPORT int ioasid_pasid_free(struct ioasid_ctx *ctx, uint32_t id,
 	if (!set)
 		return -ENOENT;
 	/* ownership first: another set learns nothing about a PASID it lacks */
-	owner = ctx->pasids && pasid < (1u << ctx->pasid_width) ?
-		pasid_space_owner(ctx->pasids, pasid) : 0;
+	owner = pasid_owner(ctx, pasid);
 	if (!owner) {
 		err = ioasid_err(ctx, -ENOENT, "PASID %u is not allocated", pasid);
 	} else if (owner != id) {
 		err = ioasid_err(ctx, -EPERM, "PASID %u belongs to set %u, not set %u", pasid,
 				 owner, id);
-	} else if (dev_pasid_attached(ctx, pasid)) {
+	} else if (pasid_in_use(ctx, pasid)) {
 		err = ioasid_err(ctx, -EBUSY, "PASID %u is still attached to a device", pasid);
 	} else {
 		err = pasid_space_release(ctx->pasids, pasid, id);
@@ -232,14 +315,13 @@ IOASID_EXPORT int ioasid_pasid_free(struct ioasid_ctx *ctx, uint32_t id,
 IOASID_EXPORT int ioasid_pasid_owner(struct ioasid_ctx *ctx, uint32_t pasid,
 				     uint32_t *ret_set)
 {
-	uint32_t owner = 0;
+	uint32_t owner;
 	int err = 0;
 
 	if (!ctx || !ret_set)
 		return ioasid_err(ctx, -EINVAL, "ioasid_pasid_owner: NULL argument");
 	ctx_lock(ctx);
-	if (ctx->pasids && pasid < (1u << ctx->pasid_width))
-		owner = pasid_space_owner(ctx->pasids, pasid);
+	owner = pasid_owner(ctx, pasid);
 	if (owner)
 		*ret_set = owner;
 	else
@@ -248,35 +330,17 @@ IOASID_EXPORT int ioasid_pasid_owner(struct ioasid_ctx *ctx, uint32_t pasid,
 	return err;
 }
 
-IOASID_EXPORT int ioasid_set_ioas_alloc(struct ioasid_ctx *ctx, uint32_t id,
-					uint32_t *ret_ioas)
+int set_ioas_charge(struct ioasid_ctx *ctx, struct ioasid_set *set)
 {
-	struct ioasid_set *set;
-	int err;
-
-	if (!ctx)
-		return -EINVAL;
-	if (!ret_ioas)
-		return ioasid_err(ctx, -EINVAL, "ret_ioas is NULL");
-	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
-	if (!set)
-		return -ENOENT;
-	if (set->nr_ioas >= set->max_ioas) {
-		err = ioasid_err(ctx, -EDQUOT, "set %u has used its quota of %u address spaces", id,
-				 set->max_ioas);
-		goto out;
-	}
-	err = ioas_alloc_locked(ctx, id, ret_ioas);
-	if (!err) {
-		set->nr_ioas++;
-		set->obj.users++;
-	}
-out:
-	ctx_unlock(ctx);
-	return err;
+	if (set->nr_ioas >= set->max_ioas)
+		return ioasid_err(ctx, -EDQUOT, "set %u has used its quota of %u address spaces",
+				  set->obj.id, set->max_ioas);
+	set->nr_ioas++;
+	set->obj.users++;
+	return 0;
 }
 
-void set_put_ioas(struct ioasid_ctx *ctx, uint32_t set_id)
+void set_ioas_uncharge(struct ioasid_ctx *ctx, uint32_t set_id)
 {
 	struct ioasid_set *set = obj_find(ctx, set_id, IOASID_OBJ_SET);
 
