@@ -47,8 +47,6 @@ struct ioasid_dev {
 	void *be;        /* backend state */
 };
 
-/* The bound device called @name, or NULL. */
-struct ioasid_dev *dev_find_by_name(struct ioasid_ctx *ctx, const char *name);
 /* Detach everything (context close). */
 void dev_detach_all(struct ioasid_ctx *ctx);
 

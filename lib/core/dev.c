@@ -21,18 +21,25 @@
 
 #define X(v) ((unsigned long long)(v))
 
+struct ioasid_dev *dev_next(struct ioasid_ctx *ctx, const struct ioasid_dev *prev)
+{
+	/* the table's slot after @prev's (slot i holds id i + 1) */
+	uint32_t pos = prev ? prev->obj.id : 0;
+
+	return (struct ioasid_dev *)obj_next(ctx, IOASID_OBJ_DEV, &pos);
+}
+
 struct ioasid_dev *dev_find_by_name(struct ioasid_ctx *ctx, const char *name)
 {
-	struct ioasid_obj *o;
-	uint32_t pos = 0;
+	struct ioasid_dev *dev;
 
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos)))
-		if (!strcmp(((struct ioasid_dev *)o)->name, name))
-			return (struct ioasid_dev *)o;
+	for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
+		if (!strcmp(dev->name, name))
+			return dev;
 	return NULL;
 }
 
-static struct dev_attach *att_find(struct ioasid_dev *dev, uint32_t pasid,
+static struct dev_attach *att_find(const struct ioasid_dev *dev, uint32_t pasid,
 				   uint32_t *ret_idx)
 {
 	uint32_t i;
@@ -45,6 +52,13 @@ static struct dev_attach *att_find(struct ioasid_dev *dev, uint32_t pasid,
 		}
 	}
 	return NULL;
+}
+
+struct ioasid_hwpt *dev_attached_hwpt(const struct ioasid_dev *dev, uint32_t pasid)
+{
+	const struct dev_attach *att = att_find(dev, pasid, NULL);
+
+	return att ? att->hwpt : NULL;
 }
 
 /* Free a device the backend has let go of (or never bound). */
@@ -356,7 +370,7 @@ static int autodom_get(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 		if (h->autodom && h->pgsize_bitmap == dev->props.pgsize_bitmap &&
 		    h->aperture_start == dev->props.aperture_start &&
 		    h->aperture_last == dev->props.aperture_last && h->flags == flags &&
-		    h->fault_queue == fault_queue) {
+		    hwpt_fault_queue_id(h) == fault_queue) {
 			*ret = h;
 			return 0;
 		}
@@ -668,15 +682,11 @@ IOASID_EXPORT int ioasid_dev_attached(struct ioasid_ctx *ctx, uint32_t id,
 /* ioasid_ctx_close(): detach every device so objects can go in order. */
 void dev_detach_all(struct ioasid_ctx *ctx)
 {
-	struct ioasid_obj *o;
-	uint32_t pos = 0;
+	struct ioasid_dev *dev;
 
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos))) {
-		struct ioasid_dev *dev = (struct ioasid_dev *)o;
-
+	for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
 		while (dev->nr_att)
 			detach_locked(ctx, dev, dev->nr_att - 1);
-	}
 }
 
 IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,

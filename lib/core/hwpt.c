@@ -20,6 +20,12 @@
 
 #define X(v) ((unsigned long long)(v))
 
+struct ioasid_hwpt *ioas_paging_next(const struct ioasid_ioas *ioas,
+				     const struct ioasid_hwpt *prev)
+{
+	return prev ? prev->next_paging : ioas->paging;
+}
+
 static void paging_unlink(struct ioasid_hwpt *hwpt)
 {
 	struct ioasid_hwpt **pp;
@@ -34,14 +40,9 @@ static void paging_unlink(struct ioasid_hwpt *hwpt)
 
 void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
 {
-	if (hwpt->flags & IOASID_HWPT_FAULT_ID_VALID) {
-		struct ioasid_fault_queue *q = obj_find(ctx, hwpt->fault_queue,
-							IOASID_OBJ_FAULT_QUEUE);
-
-		if (q) {
-			q->nr_bound--;
-			q->obj.users--;
-		}
+	if (hwpt->fault_q) {
+		hwpt->fault_q->nr_bound--;
+		hwpt->fault_q->obj.users--;
 	}
 	if (ctx->ops->hwpt_destroy && hwpt->be)
 		ctx->ops->hwpt_destroy(ctx, hwpt);
@@ -78,8 +79,7 @@ static json_t *hwpt_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uin
 		      !!(h->flags & IOASID_HWPT_DIRTY_TRACKING), "pasid",
 		      !!(h->flags & IOASID_HWPT_PASID), "fault",
 		      !!(h->flags & IOASID_HWPT_FAULT_ID_VALID), "fault_queue",
-		      (h->flags & IOASID_HWPT_FAULT_ID_VALID) ? json_integer(h->fault_queue) :
-		      json_null(), "page_sizes", dump_hex(h->pgsize_bitmap));
+		      h->fault_q ? json_integer(hwpt_fault_queue_id(h)) : json_null(), "page_sizes", dump_hex(h->pgsize_bitmap));
 	if (o && !hwpt_is_paging(h))
 		err = dump_add(o, "s1", json_pack("{s:o,s:i,s:o}", "pgtbl_addr", dump_hex(h->s1.pgtbl_addr),
 					     "addr_width", (json_int_t)h->s1.addr_width, "flags",
@@ -170,7 +170,7 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 		return err;
 	h->type = IOASID_HWPT_PAGING;
 	h->flags = flags;
-	h->fault_queue = fault_queue;
+	h->fault_q = q;
 	h->ioas = ioas;
 	h->autodom = autodom;
 	h->pgsize_bitmap = dev->props.pgsize_bitmap;
@@ -337,7 +337,7 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 			h->flags = o.flags;
 			h->parent = parent;
 			h->ioas = parent->ioas;
-			h->fault_queue = o.fault_queue;
+			h->fault_q = q;
 			h->pgsize_bitmap = parent->pgsize_bitmap;
 			h->aperture_start = parent->aperture_start;
 			h->aperture_last = parent->aperture_last;

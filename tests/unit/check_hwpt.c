@@ -47,13 +47,9 @@ static void map_at(uint32_t a, uint64_t iova, void *va, uint64_t len, uint32_t p
 /* The table of the HWPT at (dev, pasid), reached through the internals. */
 static struct sim_pt *pt_of(uint32_t d, uint32_t pasid)
 {
-	struct ioasid_dev *dv = obj_find(ctx, d, IOASID_OBJ_DEV);
-	uint32_t i;
+	struct ioasid_hwpt *h = dev_attached_hwpt(obj_find(ctx, d, IOASID_OBJ_DEV), pasid);
 
-	for (i = 0; i < dv->nr_att; i++)
-		if (dv->att[i]->pasid == pasid)
-			return ((struct sim_hwpt *)dv->att[i]->hwpt->be)->pt;
-	return NULL;
+	return h ? ((struct sim_hwpt *)h->be)->pt : NULL;
 }
 
 /* Read a raw entry of a table in host memory. */

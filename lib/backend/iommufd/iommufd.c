@@ -1754,7 +1754,7 @@ static int iommufd_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,
 			      KU_IOMMU_HWPT_FAULT_ID_VALID | KU_IOMMU_HWPT_ALLOC_PASID);
 	if (h->flags & IOASID_HWPT_FAULT_ID_VALID) {
 		/* the core checked the queue: it exists and is a kernel queue */
-		struct ioasid_fault_queue *q = obj_find(ctx, h->fault_queue, IOASID_OBJ_FAULT_QUEUE);
+		struct ioasid_fault_queue *q = h->fault_q;
 
 		a.fault_id = q && q->be ? ((struct ifd_fault *)q->be)->id : 0;
 	}
@@ -1969,15 +1969,11 @@ static void iommufd_fault_destroy(struct ioasid_ctx *ctx, struct ioasid_fault_qu
 
 static struct ioasid_dev *dev_by_kid(struct ioasid_ctx *ctx, uint32_t kid)
 {
-	struct ioasid_obj *o;
-	uint32_t pos = 0;
+	struct ioasid_dev *dev;
 
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos))) {
-		struct ioasid_dev *dev = (struct ioasid_dev *)o;
-
+	for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
 		if (dev->be && ((struct ifd_dev *)dev->be)->devid == kid)
 			return dev;
-	}
 	return NULL;
 }
 
@@ -1993,8 +1989,7 @@ static uint32_t fault_hwpt(struct ifd_dev *d, uint32_t pasid, const struct ioasi
 
 	if (!a && pasid != IOASID_PASID_NONE)
 		a = att_get(d, IOASID_PASID_NONE);
-	if (a && (a->hwpt->flags & IOASID_HWPT_FAULT_ID_VALID) &&
-	    a->hwpt->fault_queue == q->obj.id)
+	if (a && a->hwpt->fault_q == q)
 		return a->hwpt->obj.id;
 	return 0;
 }

@@ -381,8 +381,8 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 
 	if (!fi->reason)
 		return err; /* refused (strict stale mode), not a translation fault */
-	if (fi->hwpt && (fi->hwpt->flags & IOASID_HWPT_FAULT_ID_VALID))
-		q = obj_find(ctx, fi->hwpt->fault_queue, IOASID_OBJ_FAULT_QUEUE);
+	if (fi->hwpt)
+		q = fi->hwpt->fault_q;
 	memset(recs, 0, sizeof(recs));
 	base = IOASID_FAULT_F_ADDR_VALID | (p->write ? IOASID_FAULT_F_WRITE : IOASID_FAULT_F_READ) |
 	       (p->pasid != IOASID_PASID_NONE ? IOASID_FAULT_F_PASID_VALID : 0);
