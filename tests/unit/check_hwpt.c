@@ -522,6 +522,10 @@ START_TEST(test_pasid_rules_and_replace)
 	ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, b, NULL));
 	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x1000000, &v, 1, &done));
 	ck_assert_uint_eq(v, 'B');
+	/* a replace by what is attached already leaves DMA where it was */
+	ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, b, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x1000000, &v, 1, &done));
+	ck_assert_uint_eq(v, 'B');
 	ck_assert_int_eq(ioasid_dev_replace(ctx, dev, 77, b, NULL), -ENOENT);
 	/* the automatic domain of the first IOAS went with its last user? no:
 	 * the PASID still uses it; detach it and the IOAS can go */

@@ -71,6 +71,7 @@ static void sim_close(struct ioasid_ctx *ctx)
 	sim_iotlb_free(sim->iotlb);
 	sim_pasid_cache_free(sim->pasid_cache);
 	sim_profile_free(sim->profile);
+	ioasid_free(sim->devs);
 	ioasid_free(sim);
 	ctx->be = NULL;
 }
@@ -91,6 +92,38 @@ static void list_names(const struct sim_profile *p, char *buf, size_t len)
 	buf[0] = 0;
 	for (i = 0; i < p->nr_devices && used + 1 < len; i++)
 		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "", p->devices[i].name);
+}
+
+/* The sim's state of a device about to be bound as @dev, in its table. */
+static int sim_dev_new(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
+{
+	struct sim_ctx *sim = ctx->be;
+	uint32_t id = dev->obj.id;
+	struct sim_dev *sd;
+
+	if (id > sim->cap_devs) {
+		uint32_t ncap = IOASID_MAX(id, sim->cap_devs * 2);
+		struct sim_dev **n = ioasid_realloc(sim->devs, ncap * sizeof(*n));
+
+		if (!n)
+			return ioasid_err(ctx, -ENOMEM, "out of memory for device %s", dev->name);
+		memset(n + sim->cap_devs, 0, (ncap - sim->cap_devs) * sizeof(*n));
+		sim->devs = n;
+		sim->cap_devs = ncap;
+	}
+	sd = ioasid_calloc(1, sizeof(*sd));
+	/* an ATS device caches translations itself: its device IOTLB */
+	if (sd && dev->props.ats)
+		sd->devtlb = sim_iotlb_new(64);
+	if (!sd || (dev->props.ats && !sd->devtlb)) {
+		ioasid_free(sd);
+		return ioasid_err(ctx, -ENOMEM, "out of memory for device %s", dev->name);
+	}
+	sd->id = id;
+	sd->dev = dev;
+	sim->devs[id - 1] = sd;
+	dev->be = sd;
+	return 0;
 }
 
 static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *name)
@@ -139,19 +172,8 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 		dev->props.vendor_s1 = IOASID_HWPT_NESTED_VTD_S1;
 	dev->props.fl_levels = p->levels;
 	err = sim_dev_caps(ctx, p, d, &dev->caps, &dev->caps_len);
-	if (!err) {
-		struct sim_dev *sd = ioasid_calloc(1, sizeof(*sd));
-
-		/* an ATS device caches translations itself: its device IOTLB */
-		if (sd && dev->props.ats)
-			sd->devtlb = sim_iotlb_new(64);
-		if (!sd || (dev->props.ats && !sd->devtlb)) {
-			ioasid_free(sd);
-			err = ioasid_err(ctx, -ENOMEM, "out of memory for device %s", name);
-		} else {
-			dev->be = sd;
-		}
-	}
+	if (!err)
+		err = sim_dev_new(ctx, dev);
 	if (err) {
 		ioasid_caps_free(dev->caps);
 		dev->caps = NULL;
@@ -163,13 +185,14 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 
 static void sim_dev_unbind(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
 {
+	struct sim_ctx *sim = ctx->be;
 	struct sim_dev *sd = dev->be;
 
-	if (sd) {
-		sim_iotlb_free(sd->devtlb);
-		ioasid_free(sd);
-		dev->be = NULL;
-	}
+	sim->devs[sd->id - 1] = NULL;
+	sim_iotlb_free(sd->devtlb);
+	ioasid_free(sd->routes);
+	ioasid_free(sd);
+	dev->be = NULL;
 }
 
 static int sim_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
