@@ -126,6 +126,15 @@ static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint
 	return 0;
 }
 
+/* A bound queue is in use: neither destroy path may take it. */
+static void queue_bind(struct ioasid_fault_queue *q)
+{
+	if (q) {
+		q->nr_bound++;
+		q->obj.users++;
+	}
+}
+
 /*
  * A queue may serve an HWPT only when its set may act on the HWPT's IOAS:
  * faults go to the owner of the address space, never to another set.
@@ -201,11 +210,7 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	h->next_paging = ioas->paging;
 	ioas->paging = h;
 	ioas->obj.users++;
-	if (q) {
-		/* a bound queue is in use: neither destroy path may take it */
-		q->nr_bound++;
-		q->obj.users++;
-	}
+	queue_bind(q);
 	obj_publish(ctx, &h->obj);
 	*ret = h;
 	return 0;
@@ -261,13 +266,78 @@ static int check_vtd_s1(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	return 0;
 }
 
+/* A paging HWPT the caller asked for, over the IOAS @pt. */
+static int hwpt_alloc_paging(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
+			     const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
+{
+	struct ioasid_ioas *ioas;
+
+	if (o->data || o->data_len)
+		return ioasid_err(ctx, -EINVAL, "a paging HWPT takes no data (data_len %u)",
+				  o->data_len);
+	ioas = obj_find(ctx, pt, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return ioasid_err(ctx, obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
+				  "a paging HWPT needs an IOAS; %u is not one", pt);
+	return hwpt_paging_alloc_locked(ctx, dev, ioas, o->flags, o->fault_queue, false, ret);
+}
+
+/* A nested VT-d stage-1 HWPT over the nest parent @pt, its table the guest's. */
+static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
+			     const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
+{
+	struct ioasid_fault_queue *q = NULL;
+	struct ioasid_hwpt *parent, *h;
+	int err;
+
+	parent = obj_find(ctx, pt, IOASID_OBJ_HWPT);
+	if (!parent || !hwpt_is_paging(parent) || !(parent->flags & IOASID_HWPT_NEST_PARENT))
+		return ioasid_err(ctx, parent || obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
+				  "a nested HWPT needs a NEST_PARENT paging HWPT; %u is not one", pt);
+	if (dev->props.vendor_s1 != IOASID_HWPT_NESTED_VTD_S1)
+		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no VT-d stage-1 format",
+				  dev->name);
+	err = check_hwpt_flags(ctx, dev, o->flags);
+	if (!err)
+		err = check_queue(ctx, o->flags, o->fault_queue, parent->ioas, &q);
+	if (!err && (o->flags & (IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING)))
+		err = ioasid_err(ctx, -EOPNOTSUPP,
+				 "a nested HWPT cannot be a nest parent or track dirty pages (flags 0x%x)",
+				 o->flags);
+	if (err)
+		return err;
+	h = obj_alloc(ctx, IOASID_OBJ_HWPT, sizeof(*h), &err);
+	if (!h)
+		return err;
+	err = check_vtd_s1(ctx, dev, o, &h->s1);
+	if (!err) {
+		h->type = IOASID_HWPT_NESTED_VTD_S1;
+		h->flags = o->flags;
+		h->parent = parent;
+		h->ioas = parent->ioas;
+		h->fault_q = q;
+		h->pgsize_bitmap = parent->pgsize_bitmap;
+		h->aperture_start = parent->aperture_start;
+		h->aperture_last = parent->aperture_last;
+		err = ctx->ops->hwpt_alloc(ctx, h, dev);
+	}
+	if (err) {
+		obj_abort(ctx, &h->obj);
+		return err;
+	}
+	parent->nr_children++;
+	parent->obj.users++;
+	queue_bind(q);
+	obj_publish(ctx, &h->obj);
+	*ret = h;
+	return 0;
+}
+
 IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt,
 				    const struct ioasid_hwpt_opts *opts, uint32_t *ret_hwpt)
 {
 	struct ioasid_hwpt_opts o = { 0 };
-	struct ioasid_fault_queue *q = NULL;
-	struct ioasid_hwpt *parent, *h = NULL;
-	struct ioasid_ioas *ioas;
+	struct ioasid_hwpt *h = NULL;
 	struct ioasid_dev *dev;
 	int err;
 
@@ -283,86 +353,19 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 	}
 	ctx_lock(ctx);
 	dev = obj_find(ctx, dev_id, IOASID_OBJ_DEV);
-	if (!dev) {
+	if (!dev)
 		err = obj_missing(ctx, dev_id, IOASID_OBJ_DEV);
-		goto out;
-	}
-	if (!ctx->ops->hwpt_alloc) {
+	else if (!ctx->ops->hwpt_alloc)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no hardware page tables",
 				 ctx->ops->name);
-		goto out;
-	}
-	switch (o.type) {
-	case IOASID_HWPT_PAGING:
-		if (o.data || o.data_len) {
-			err = ioasid_err(ctx, -EINVAL, "a paging HWPT takes no data (data_len %u)",
-					 o.data_len);
-			goto out;
-		}
-		ioas = obj_find(ctx, pt, IOASID_OBJ_IOAS);
-		if (!ioas) {
-			err = ioasid_err(ctx, obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
-					 "a paging HWPT needs an IOAS; %u is not one", pt);
-			goto out;
-		}
-		err = hwpt_paging_alloc_locked(ctx, dev, ioas, o.flags, o.fault_queue, false, &h);
-		break;
-	case IOASID_HWPT_NESTED_VTD_S1:
-		parent = obj_find(ctx, pt, IOASID_OBJ_HWPT);
-		if (!parent || !hwpt_is_paging(parent) || !(parent->flags & IOASID_HWPT_NEST_PARENT)) {
-			err = ioasid_err(ctx, parent || obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
-					 "a nested HWPT needs a NEST_PARENT paging HWPT; %u is not one", pt);
-			goto out;
-		}
-		if (dev->props.vendor_s1 != IOASID_HWPT_NESTED_VTD_S1) {
-			err = ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no VT-d stage-1 format",
-					 dev->name);
-			goto out;
-		}
-		err = check_hwpt_flags(ctx, dev, o.flags);
-		if (!err)
-			err = check_queue(ctx, o.flags, o.fault_queue, parent->ioas, &q);
-		if (!err && (o.flags & (IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING)))
-			err = ioasid_err(ctx, -EOPNOTSUPP,
-					 "a nested HWPT cannot be a nest parent or track dirty pages (flags 0x%x)",
-					 o.flags);
-		if (err)
-			goto out;
-		h = obj_alloc(ctx, IOASID_OBJ_HWPT, sizeof(*h), &err);
-		if (!h)
-			goto out;
-		err = check_vtd_s1(ctx, dev, &o, &h->s1);
-		if (!err) {
-			h->type = IOASID_HWPT_NESTED_VTD_S1;
-			h->flags = o.flags;
-			h->parent = parent;
-			h->ioas = parent->ioas;
-			h->fault_q = q;
-			h->pgsize_bitmap = parent->pgsize_bitmap;
-			h->aperture_start = parent->aperture_start;
-			h->aperture_last = parent->aperture_last;
-			err = ctx->ops->hwpt_alloc(ctx, h, dev);
-		}
-		if (err) {
-			obj_abort(ctx, &h->obj);
-			h = NULL;
-			goto out;
-		}
-		parent->nr_children++;
-		parent->obj.users++;
-		if (q) {
-			q->nr_bound++;
-			q->obj.users++;
-		}
-		obj_publish(ctx, &h->obj);
-		break;
-	default:
+	else if (o.type == IOASID_HWPT_PAGING)
+		err = hwpt_alloc_paging(ctx, dev, pt, &o, &h);
+	else if (o.type == IOASID_HWPT_NESTED_VTD_S1)
+		err = hwpt_alloc_nested(ctx, dev, pt, &o, &h);
+	else
 		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown HWPT type %u", o.type);
-		goto out;
-	}
 	if (!err)
 		*ret_hwpt = h->obj.id;
-out:
 	ctx_unlock(ctx);
 	return err;
 }
@@ -508,6 +511,49 @@ out:
 	return err;
 }
 
+/* Raw VT-d entry @i (kernel-uapi.md §1.4) as the typed request it stands for. */
+static int raw_vtd_req(struct ioasid_ctx *ctx, uint32_t i, const uint8_t *e, uint32_t entry_len,
+		       struct ioasid_inv_req *req)
+{
+	uint64_t addr, npages;
+	uint32_t flags, resv, b;
+	int err;
+
+	memcpy(&addr, e, 8);
+	memcpy(&npages, e + 8, 8);
+	memcpy(&flags, e + 16, 4);
+	memcpy(&resv, e + 20, 4);
+	for (b = 24; b < entry_len; b++)
+		if (e[b])
+			return ioasid_err(ctx, -E2BIG, "entry %u: byte %u is not zero", i, b);
+	if (flags & ~1u || resv)
+		return ioasid_err(ctx, -EOPNOTSUPP, "entry %u: flags 0x%x / __reserved 0x%x", i,
+				  flags, resv);
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	req->version = 1;
+	req->kind = IOASID_INV_IOTLB;
+	req->flags = flags & 1u ? IOASID_INV_LEAF : 0;
+	req->pasid = IOASID_PASID_NONE;
+	if (addr == 0 && npages == UINT64_MAX) {
+		req->granularity = IOASID_INV_ALL;
+		return 0;
+	}
+	req->granularity = IOASID_INV_RANGE;
+	req->addr = addr;
+	req->npages = npages;
+	req->log2_pgsize = 12;
+	err = check_inv_req(ctx, i, req, req);
+	if (err) {
+		/* name it as the caller numbered it */
+		char msg[IOASID_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "raw VT-d %s", ioasid_ctx_errmsg(ctx));
+		ioasid_err(ctx, err, "%s", msg);
+	}
+	return err;
+}
+
 IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id,
 					     uint32_t data_type, const void *entries,
 					     uint32_t entry_len, uint32_t *inout_num)
@@ -548,51 +594,14 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 		err = ctx->ops->hwpt_invalidate_raw(ctx, h, data_type, entries, entry_len, &i);
 		goto out;
 	}
-	/* Convert each raw VT-d entry (kernel-uapi.md §1.4) to a typed request. */
 	for (i = 0; i < n; i++) {
-		const uint8_t *e = (const uint8_t *)entries + (size_t)i * entry_len;
-		uint64_t addr, npages, d;
-		uint32_t flags, resv, b;
 		struct ioasid_inv_req req;
+		uint64_t d;
 
-		memcpy(&addr, e, 8);
-		memcpy(&npages, e + 8, 8);
-		memcpy(&flags, e + 16, 4);
-		memcpy(&resv, e + 20, 4);
-		for (b = 24; b < entry_len; b++)
-			if (e[b]) {
-				err = ioasid_err(ctx, -E2BIG, "entry %u: byte %u is not zero", i, b);
-				goto out;
-			}
-		if (flags & ~1u || resv) {
-			err = ioasid_err(ctx, -EOPNOTSUPP, "entry %u: flags 0x%x / __reserved 0x%x", i,
-					 flags, resv);
-			goto out;
-		}
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.version = 1;
-		req.kind = IOASID_INV_IOTLB;
-		req.flags = flags & 1u ? IOASID_INV_LEAF : 0;
-		req.pasid = IOASID_PASID_NONE;
-		if (addr == 0 && npages == UINT64_MAX) {
-			req.granularity = IOASID_INV_ALL;
-		} else {
-			req.granularity = IOASID_INV_RANGE;
-			req.addr = addr;
-			req.npages = npages;
-			req.log2_pgsize = 12;
-			err = check_inv_req(ctx, i, &req, &req);
-			if (err) {
-				/* name it as the caller numbered it */
-				char msg[IOASID_ERRMSG_MAX];
-
-				snprintf(msg, sizeof(msg), "raw VT-d %s", ioasid_ctx_errmsg(ctx));
-				ioasid_err(ctx, err, "%s", msg);
-				goto out;
-			}
-		}
-		err = ctx->ops->hwpt_invalidate(ctx, h, &req, &d);
+		err = raw_vtd_req(ctx, i, (const uint8_t *)entries + (size_t)i * entry_len, entry_len,
+				  &req);
+		if (!err)
+			err = ctx->ops->hwpt_invalidate(ctx, h, &req, &d);
 		if (err)
 			goto out;
 		/* the kernel flushes the device TLB along with it */
