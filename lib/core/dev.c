@@ -302,15 +302,12 @@ static int check_pasid(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t 
 static int att_reserve(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 		       struct dev_attach **ret)
 {
-	if (dev->nr_att == dev->cap_att) {
-		uint32_t ncap = dev->cap_att ? dev->cap_att * 2 : 4;
-		struct dev_attach **n = ioasid_realloc(dev->att, ncap * sizeof(*n));
+	struct dev_attach **n = ioasid_array_room(dev->att, &dev->cap_att, dev->nr_att + 1,
+						  sizeof(*n));
 
-		if (!n)
-			return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
-		dev->att = n;
-		dev->cap_att = ncap;
-	}
+	if (!n)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
+	dev->att = n;
 	*ret = ioasid_calloc(1, sizeof(**ret));
 	if (!*ret)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");

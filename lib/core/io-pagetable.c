@@ -401,24 +401,6 @@ struct copy_piece {
 	uint64_t src_area; /* IOVA where the source area starts */
 };
 
-/* Room for one more piece in *@pieces of capacity *@cap. */
-static int pieces_grow(struct ioasid_ctx *ctx, struct copy_piece **pieces, uint32_t n,
-		       uint32_t *cap)
-{
-	struct copy_piece *np;
-	uint32_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 4;
-	np = ioasid_realloc(*pieces, ncap * sizeof(*np));
-	if (!np)
-		return ioasid_err(ctx, -ENOMEM, "out of memory for a copy");
-	*pieces = np;
-	*cap = ncap;
-	return 0;
-}
-
 /*
  * The source areas covering [@src_iova, @src_last], clipped to it: the
  * range must be covered without a hole, by areas that allow what @flags
@@ -431,8 +413,8 @@ static int copy_gather(struct ioasid_ctx *ctx, struct ioasid_ioas *src, uint64_t
 {
 	uint32_t n = 0, cap = 0;
 	uint64_t pos = src_iova;
+	struct copy_piece *np;
 	struct iova_area *a;
-	int err;
 
 	for (a = iova_tree_find(src->areas, src_iova); pos <= src_last;
 	     a = iova_tree_next(src->areas, a)) {
@@ -448,9 +430,10 @@ static int copy_gather(struct ioasid_ctx *ctx, struct ioasid_ioas *src, uint64_t
 					  X(a->iova), X(a->last),
 					  a->cookie & IOASID_MAP_READ ? "r" : "",
 					  a->cookie & IOASID_MAP_WRITE ? "w" : "");
-		err = pieces_grow(ctx, ret, n, &cap);
-		if (err)
-			return err;
+		np = ioasid_array_room(*ret, &cap, n + 1, sizeof(*np));
+		if (!np)
+			return ioasid_err(ctx, -ENOMEM, "out of memory for a copy");
+		*ret = np;
 		plast = IOASID_MIN(a->last, src_last);
 		(*ret)[n].uva = a->uva + (pos - a->iova);
 		(*ret)[n].length = plast - pos + 1;

@@ -60,17 +60,12 @@ static const struct ioasid_iova_range *allowed_find(const struct ioasid_ioas *io
 
 static int resv_grow(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint32_t n)
 {
-	struct ioas_resv *r;
-	uint32_t ncap;
+	struct ioas_resv *r = ioasid_array_room(ioas->resv, &ioas->cap_resv, ioas->nr_resv + n,
+						sizeof(*r));
 
-	if (ioas->nr_resv + n <= ioas->cap_resv)
-		return 0;
-	ncap = IOASID_MAX(ioas->cap_resv * 2, ioas->nr_resv + n);
-	r = ioasid_realloc(ioas->resv, ncap * sizeof(*r));
 	if (!r)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for reserved regions");
 	ioas->resv = r;
-	ioas->cap_resv = ncap;
 	return 0;
 }
 
@@ -401,6 +396,7 @@ static void domain_commit(struct ioasid_ioas *ioas, const struct ioas_domain_des
 int ioas_add_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 		    const struct ioas_domain_desc *d)
 {
+	struct ioas_domain *nd;
 	uint64_t min_pgsize;
 	uint32_t nres = 0;
 	int err;
@@ -414,15 +410,11 @@ int ioas_add_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 		err = resv_grow(ctx, ioas, nres);
 	if (err)
 		return err;
-	if (ioas->nr_domains == ioas->cap_domains) {
-		uint32_t ncap = ioas->cap_domains ? ioas->cap_domains * 2 : 4;
-		struct ioas_domain *nd = ioasid_realloc(ioas->domains, ncap * sizeof(*nd));
-
-		if (!nd)
-			return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
-		ioas->domains = nd;
-		ioas->cap_domains = ncap;
-	}
+	nd = ioasid_array_room(ioas->domains, &ioas->cap_domains, ioas->nr_domains + 1,
+			       sizeof(*nd));
+	if (!nd)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
+	ioas->domains = nd;
 	domain_commit(ioas, d, min_pgsize);
 	return 0;
 }

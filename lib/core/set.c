@@ -14,6 +14,7 @@
 #include "set-private.h"
 #include "json-private.h"
 #include "util/pasid-alloc.h"
+#include "util/sorted-u32.h"
 #include "backend/backend.h"
 
 /* How many (device, PASID) attachments one PASID has. */
@@ -49,68 +50,48 @@ void pasid_ctx_free(struct ioasid_ctx *ctx)
 	ctx->pasid_uses = NULL;
 }
 
-/* Where @pasid's record is in the sorted array, or would go. */
-static uint32_t pasid_use_pos(const struct ioasid_ctx *ctx, uint32_t pasid)
-{
-	uint32_t lo = 0, hi = ctx->nr_pasid_uses;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (ctx->pasid_uses[mid].pasid < pasid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static bool pasid_in_use(const struct ioasid_ctx *ctx, uint32_t pasid)
 {
-	uint32_t i;
+	bool found;
 
 	/* the common case, on the PASID free path: no PASID attached anywhere */
 	if (!ctx->nr_pasid_uses)
 		return false;
-	i = pasid_use_pos(ctx, pasid);
-	return i < ctx->nr_pasid_uses && ctx->pasid_uses[i].pasid == pasid;
+	sorted_u32_find(ctx->pasid_uses, ctx->nr_pasid_uses, sizeof(*ctx->pasid_uses), pasid,
+			&found);
+	return found;
 }
 
 int pasid_use_get(struct ioasid_ctx *ctx, uint32_t pasid)
 {
-	uint32_t i = pasid_use_pos(ctx, pasid);
+	struct pasid_use *n;
+	bool found;
+	uint32_t i = sorted_u32_find(ctx->pasid_uses, ctx->nr_pasid_uses,
+				     sizeof(*ctx->pasid_uses), pasid, &found);
 
-	if (i < ctx->nr_pasid_uses && ctx->pasid_uses[i].pasid == pasid) {
+	if (found) {
 		ctx->pasid_uses[i].count++;
 		return 0;
 	}
-	if (ctx->nr_pasid_uses == ctx->cap_pasid_uses) {
-		uint32_t ncap = ctx->cap_pasid_uses ? ctx->cap_pasid_uses * 2 : 8;
-		struct pasid_use *n = ioasid_realloc(ctx->pasid_uses, ncap * sizeof(*n));
-
-		if (!n)
-			return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
-		ctx->pasid_uses = n;
-		ctx->cap_pasid_uses = ncap;
-	}
-	memmove(&ctx->pasid_uses[i + 1], &ctx->pasid_uses[i],
-		(ctx->nr_pasid_uses - i) * sizeof(*ctx->pasid_uses));
+	n = ioasid_array_room(ctx->pasid_uses, &ctx->cap_pasid_uses, ctx->nr_pasid_uses + 1,
+			      sizeof(*n));
+	if (!n)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
+	ctx->pasid_uses = n;
+	sorted_u32_open(ctx->pasid_uses, &ctx->nr_pasid_uses, sizeof(*ctx->pasid_uses), i);
 	ctx->pasid_uses[i].pasid = pasid;
 	ctx->pasid_uses[i].count = 1;
-	ctx->nr_pasid_uses++;
 	return 0;
 }
 
 void pasid_use_put(struct ioasid_ctx *ctx, uint32_t pasid)
 {
-	uint32_t i = pasid_use_pos(ctx, pasid);
+	bool found;
+	uint32_t i = sorted_u32_find(ctx->pasid_uses, ctx->nr_pasid_uses,
+				     sizeof(*ctx->pasid_uses), pasid, &found);
 
-	if (i == ctx->nr_pasid_uses || ctx->pasid_uses[i].pasid != pasid ||
-	    --ctx->pasid_uses[i].count)
-		return;
-	memmove(&ctx->pasid_uses[i], &ctx->pasid_uses[i + 1],
-		(ctx->nr_pasid_uses - i - 1) * sizeof(*ctx->pasid_uses));
-	ctx->nr_pasid_uses--;
+	if (found && !--ctx->pasid_uses[i].count)
+		sorted_u32_close(ctx->pasid_uses, &ctx->nr_pasid_uses, sizeof(*ctx->pasid_uses), i);
 }
 
 static void set_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sim-private.h"
+#include "util/sorted-u32.h"
 
 #define PG 4096ull
 
@@ -28,27 +29,12 @@ static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
 
 /* ---- routes: (device, PASID) -> HWPT ---- */
 
-/* Where @pasid's route is in @sd's sorted array, or would go. */
-static uint32_t route_pos(const struct sim_dev *sd, uint32_t pasid)
-{
-	uint32_t lo = 0, hi = sd->nr_routes;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (sd->routes[mid].pasid < pasid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 struct sim_hwpt *sim_route_find(const struct sim_dev *sd, uint32_t pasid)
 {
-	uint32_t i = route_pos(sd, pasid);
+	bool found;
+	uint32_t i = sorted_u32_find(sd->routes, sd->nr_routes, sizeof(*sd->routes), pasid, &found);
 
-	return i < sd->nr_routes && sd->routes[i].pasid == pasid ? sd->routes[i].sh : NULL;
+	return found ? sd->routes[i].sh : NULL;
 }
 
 /*
@@ -59,42 +45,36 @@ struct sim_hwpt *sim_route_find(const struct sim_dev *sd, uint32_t pasid)
 static int route_set(struct ioasid_ctx *ctx, struct sim_dev *sd, uint32_t pasid,
 		     struct sim_hwpt *sh)
 {
-	uint32_t i = route_pos(sd, pasid);
+	struct sim_route *n;
+	bool found;
+	uint32_t i = sorted_u32_find(sd->routes, sd->nr_routes, sizeof(*sd->routes), pasid, &found);
 
-	if (i < sd->nr_routes && sd->routes[i].pasid == pasid) {
+	if (found) {
 		struct sim_route *r = &sd->routes[i];
 
 		r->refs = r->sh == sh ? r->refs + 1 : 1;
 		r->sh = sh;
 		return 0;
 	}
-	if (sd->nr_routes == sd->cap_routes) {
-		uint32_t ncap = sd->cap_routes ? sd->cap_routes * 2 : 4;
-		struct sim_route *n = ioasid_realloc(sd->routes, ncap * sizeof(*n));
-
-		if (!n)
-			return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
-		sd->routes = n;
-		sd->cap_routes = ncap;
-	}
-	memmove(&sd->routes[i + 1], &sd->routes[i], (sd->nr_routes - i) * sizeof(*sd->routes));
+	n = ioasid_array_room(sd->routes, &sd->cap_routes, sd->nr_routes + 1, sizeof(*n));
+	if (!n)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
+	sd->routes = n;
+	sorted_u32_open(sd->routes, &sd->nr_routes, sizeof(*sd->routes), i);
 	sd->routes[i].pasid = pasid;
 	sd->routes[i].refs = 1;
 	sd->routes[i].sh = sh;
-	sd->nr_routes++;
 	return 0;
 }
 
 /* The attachment of (@sd, @pasid) to @sh goes: unless a replace moved the route on. */
 static void route_clear(struct sim_dev *sd, uint32_t pasid, const struct sim_hwpt *sh)
 {
-	uint32_t i = route_pos(sd, pasid);
+	bool found;
+	uint32_t i = sorted_u32_find(sd->routes, sd->nr_routes, sizeof(*sd->routes), pasid, &found);
 
-	if (i == sd->nr_routes || sd->routes[i].pasid != pasid || sd->routes[i].sh != sh ||
-	    --sd->routes[i].refs)
-		return;
-	memmove(&sd->routes[i], &sd->routes[i + 1], (sd->nr_routes - i - 1) * sizeof(*sd->routes));
-	sd->nr_routes--;
+	if (found && sd->routes[i].sh == sh && !--sd->routes[i].refs)
+		sorted_u32_close(sd->routes, &sd->nr_routes, sizeof(*sd->routes), i);
 }
 
 int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,

@@ -98,19 +98,14 @@ static void list_names(const struct sim_profile *p, char *buf, size_t len)
 static int sim_dev_new(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
 {
 	struct sim_ctx *sim = ctx->be;
-	uint32_t id = dev->obj.id;
-	struct sim_dev *sd;
+	uint32_t id = dev->obj.id, old_cap = sim->cap_devs;
+	struct sim_dev *sd, **n;
 
-	if (id > sim->cap_devs) {
-		uint32_t ncap = IOASID_MAX(id, sim->cap_devs * 2);
-		struct sim_dev **n = ioasid_realloc(sim->devs, ncap * sizeof(*n));
-
-		if (!n)
-			return ioasid_err(ctx, -ENOMEM, "out of memory for device %s", dev->name);
-		memset(n + sim->cap_devs, 0, (ncap - sim->cap_devs) * sizeof(*n));
-		sim->devs = n;
-		sim->cap_devs = ncap;
-	}
+	n = ioasid_array_room(sim->devs, &sim->cap_devs, id, sizeof(*n));
+	if (!n)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for device %s", dev->name);
+	memset(n + old_cap, 0, (sim->cap_devs - old_cap) * sizeof(*n));
+	sim->devs = n;
 	sd = ioasid_calloc(1, sizeof(*sd));
 	/* an ATS device caches translations itself: its device IOTLB */
 	if (sd && dev->props.ats)
