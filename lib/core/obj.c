@@ -133,18 +133,6 @@ void obj_remove(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ctx->nr_objs--;
 }
 
-void *obj_find(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
-{
-	struct ioasid_obj *obj;
-
-	if (id == 0 || id > ctx->nr_slots)
-		return NULL;
-	obj = ctx->objs[id - 1];
-	if (!obj || (kind != IOASID_OBJ_NONE && obj->kind != kind))
-		return NULL;
-	return obj;
-}
-
 int obj_missing(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
 {
 	const struct ioasid_obj_ops *ops = ops_of(kind);
@@ -152,31 +140,15 @@ int obj_missing(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
 	return ioasid_err(ctx, -ENOENT, "%s with id %u", ops ? ops->missing : "no object", id);
 }
 
-void *obj_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
+int obj_lookup_failed(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
 {
 	struct ioasid_obj *obj = obj_find(ctx, id, IOASID_OBJ_NONE);
-	const struct ioasid_obj_ops *ops;
+	const struct ioasid_obj_ops *ops = ops_of(kind);
 
-	if (obj && (kind == IOASID_OBJ_NONE || obj->kind == kind))
-		return obj;
-	ops = ops_of(kind);
 	if (obj && ops && ops->names_other_kind)
-		ioasid_err(ctx, -ENOENT, "object %u is a %s, not %s", id, obj_kind_name(obj->kind),
-			   ops->noun);
-	else
-		obj_missing(ctx, id, kind);
-	return NULL;
-}
-
-void *ctx_lock_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
-{
-	void *obj;
-
-	ctx_lock(ctx);
-	obj = obj_lookup(ctx, id, kind);
-	if (!obj)
-		ctx_unlock(ctx);
-	return obj;
+		return ioasid_err(ctx, -ENOENT, "object %u is a %s, not %s", id,
+				  obj_kind_name(obj->kind), ops->noun);
+	return obj_missing(ctx, id, kind);
 }
 
 struct ioasid_obj *obj_next(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind,

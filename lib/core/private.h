@@ -134,6 +134,61 @@ static inline void ctx_unlock(struct ioasid_ctx *ctx)
 }
 
 /*
+ * Lookups. Every public call on an object begins with one, so the hit
+ * path is inline and only the message of a miss is out of line (obj.c).
+ */
+
+/* The object @id of @kind (IOASID_OBJ_NONE: of any kind), or NULL. */
+static inline void *obj_find(const struct ioasid_ctx *ctx, uint32_t id,
+			     enum ioasid_obj_kind kind)
+{
+	struct ioasid_obj *obj;
+
+	if (id == 0 || id > ctx->nr_slots)
+		return NULL;
+	obj = ctx->objs[id - 1];
+	if (!obj || (kind != IOASID_OBJ_NONE && obj->kind != kind))
+		return NULL;
+	return obj;
+}
+
+/*
+ * The message of a lookup that found nothing of @kind, as the public
+ * calls word it ("no set with id 7", "object 7 is a ioas, not a set").
+ * Returns -ENOENT.
+ */
+int obj_lookup_failed(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
+/* Just the "no <kind> with id N" message; returns -ENOENT. */
+int obj_missing(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
+
+/* As obj_find(), with the message set on a miss (the caller returns -ENOENT). */
+static inline void *obj_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
+{
+	void *obj = obj_find(ctx, id, kind);
+
+	if (!obj)
+		obj_lookup_failed(ctx, id, kind);
+	return obj;
+}
+
+/*
+ * The prologue of a public call on one object: lock @ctx and look @id up
+ * (obj_lookup()). Return: the object, with the lock held; or NULL, with
+ * the lock released and the message set (the caller returns -ENOENT).
+ */
+static inline void *ctx_lock_lookup(struct ioasid_ctx *ctx, uint32_t id,
+				    enum ioasid_obj_kind kind)
+{
+	void *obj;
+
+	ctx_lock(ctx);
+	obj = obj_lookup(ctx, id, kind);
+	if (!obj)
+		ctx_unlock(ctx);
+	return obj;
+}
+
+/*
  * Record an error: @err is a negative errno, returned unchanged, so that
  * call sites read `return ioasid_err(ctx, -EINVAL, "length %llu", len);`.
  * @ctx may be NULL (only the thread's message is set).
@@ -164,10 +219,12 @@ int ioasid_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz,
  * Object table (obj.c). The lifecycle, as iommufd's: obj_alloc() reserves
  * an id and allocates the object, invisible to lookups; the constructor
  * does everything that can fail, then obj_publish(), or obj_abort() on
- * failure.
- *
- * Return: the zeroed object of @size bytes (its header filled in), or NULL
- * with the thread's message set and *@ret_err -ENOMEM or -ENOSPC.
+ * failure (the kind's abort op frees what it had built).
+ */
+
+/*
+ * A zeroed object of @size bytes (its header filled in) under a new id,
+ * or NULL with the thread's message set and *@ret_err -ENOMEM or -ENOSPC.
  */
 void *obj_alloc(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind, size_t size,
 		int *ret_err);
@@ -175,22 +232,6 @@ void obj_publish(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
 void obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
 /* Take a published object out of the table (its memory is the caller's). */
 void obj_remove(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
-/* The object @id of @kind (IOASID_OBJ_NONE: of any kind), or NULL. */
-void *obj_find(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
-/*
- * As obj_find(), but a miss sets the thread's message as the public calls
- * word it for that kind ("no set with id 7", "object 7 is a ioas, not a
- * set"); the caller returns -ENOENT.
- */
-void *obj_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
-/* Just the "no <kind> with id N" message; returns -ENOENT. */
-int obj_missing(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
-/*
- * The prologue of a public call on one object: lock @ctx and look @id up
- * (obj_lookup()). Return: the object, with the lock held; or NULL, with
- * the lock released and the message set (the caller returns -ENOENT).
- */
-void *ctx_lock_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
 const char *obj_kind_name(enum ioasid_obj_kind kind);
 /* The object's JSON (its kind's dump op); NULL when out of memory. */
 struct json_t *obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags);
