@@ -525,9 +525,22 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 	return err;
 }
 
-static struct sim_ctx *sim_ctx_of(struct ioasid_ctx *ctx)
+/*
+ * The prologue of the sim's calls on a context: lock it and return the
+ * sim's state; or NULL, with the lock released and the message set
+ * (-EOPNOTSUPP), when it is not a sim context.
+ */
+static struct sim_ctx *sim_lock(struct ioasid_ctx *ctx)
 {
-	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
+	struct sim_ctx *sim;
+
+	ctx_lock(ctx);
+	sim = sim_ctx_of(ctx);
+	if (!sim) {
+		ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
+		ctx_unlock(ctx);
+	}
+	return sim;
 }
 
 static struct sim_pending *pending_find(struct sim_ctx *sim, uint64_t handle,
@@ -643,11 +656,10 @@ IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle, s
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
+	sim = sim_lock(ctx);
 	if (!sim)
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
-	else if (!(p = pending_find(sim, handle, &pp)))
+		return -EOPNOTSUPP;
+	if (!(p = pending_find(sim, handle, &pp)))
 		err = ioasid_err(ctx, -ENOENT, "no DMA request with handle %llu", X(handle));
 	else if (p->state == SIM_DMA_PENDING) {
 		if (ret_done)
@@ -677,12 +689,9 @@ IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
 	deadline = timeout_ns > UINT64_MAX - deadline ? UINT64_MAX : deadline + timeout_ns;
 	ts.tv_sec = (time_t)(deadline / 1000000000ull);
 	ts.tv_nsec = (long)(deadline % 1000000000ull);
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
-	if (!sim) {
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
-		goto out;
-	}
+	sim = sim_lock(ctx);
+	if (!sim)
+		return -EOPNOTSUPP;
 	for (;;) {
 		p = pending_find(sim, handle, &pp);
 		if (!p) {
@@ -715,7 +724,6 @@ IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
 			}
 		}
 	}
-out:
 	ctx_unlock(ctx);
 	return err;
 }
@@ -807,20 +815,17 @@ IOASID_EXPORT int ioasid_sim_set_stale_mode(struct ioasid_ctx *ctx,
 					    enum ioasid_sim_stale_mode mode)
 {
 	struct sim_ctx *sim;
-	int err = 0;
 
 	if (!ctx)
 		return -EINVAL;
 	if (mode != IOASID_SIM_STALE_FAITHFUL && mode != IOASID_SIM_STALE_STRICT)
 		return ioasid_err(ctx, -EINVAL, "unknown stale mode %d", (int)mode);
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
-	if (sim)
-		sim->stale_mode = mode;
-	else
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
+	sim = sim_lock(ctx);
+	if (!sim)
+		return -EOPNOTSUPP;
+	sim->stale_mode = mode;
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_sim_stale_events(struct ioasid_ctx *ctx,
@@ -829,23 +834,18 @@ IOASID_EXPORT int ioasid_sim_stale_events(struct ioasid_ctx *ctx,
 	struct sim_ctx *sim;
 	uint64_t first, s;
 	uint32_t n = 0;
-	int err = 0;
 
 	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_sim_stale_events: NULL argument");
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
-	if (!sim) {
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
-		goto out;
-	}
+	sim = sim_lock(ctx);
+	if (!sim)
+		return -EOPNOTSUPP;
 	first = sim->stale_seq > SIM_STALE_RING ? sim->stale_seq - SIM_STALE_RING : 0;
 	for (s = first; s < sim->stale_seq && n < *inout_num; s++)
 		out[n++] = sim->stale[s % SIM_STALE_RING];
 	*inout_num = n;
-out:
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_sim_cache_stats(struct ioasid_ctx *ctx,
@@ -853,16 +853,12 @@ IOASID_EXPORT int ioasid_sim_cache_stats(struct ioasid_ctx *ctx,
 {
 	struct sim_iotlb_stats it, pc;
 	struct sim_ctx *sim;
-	int err = 0;
 
 	if (!ctx || !ret_stats)
 		return ioasid_err(ctx, -EINVAL, "ioasid_sim_cache_stats: NULL argument");
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
-	if (!sim) {
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
-		goto out;
-	}
+	sim = sim_lock(ctx);
+	if (!sim)
+		return -EOPNOTSUPP;
 	sim_iotlb_stats(sim->iotlb, &it);
 	sim_pasid_cache_stats(sim->pasid_cache, &pc);
 	memset(ret_stats, 0, sizeof(*ret_stats));
@@ -884,9 +880,8 @@ IOASID_EXPORT int ioasid_sim_cache_stats(struct ioasid_ctx *ctx,
 	ret_stats->dma_writes = sim->dma_writes;
 	ret_stats->dma_bytes = sim->dma_bytes;
 	ret_stats->faults = sim->faults;
-out:
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 /* The IOMMU's state in a context dump: caches, counters, stale events. */

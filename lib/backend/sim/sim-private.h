@@ -64,6 +64,12 @@ struct sim_ctx {
 	uint32_t cap_devs;
 };
 
+/* The sim's state of @ctx; NULL when @ctx is not a sim context. */
+static inline struct sim_ctx *sim_ctx_of(struct ioasid_ctx *ctx)
+{
+	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
+}
+
 /*
  * Per paging or nested HWPT: everything a translation through it needs,
  * resolved when the HWPT is made (its table, its parent's, its fault

@@ -11,11 +11,6 @@
 
 #include "sim-private.h"
 
-static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
-{
-	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
-}
-
 /* The profile's IOTLB size, as the power of two the cache needs (>= 4). */
 static unsigned int iotlb_entries(uint32_t want)
 {
@@ -238,7 +233,7 @@ IOASID_EXPORT const char *const *ioasid_sim_profiles(void)
 
 IOASID_EXPORT const char *ioasid_sim_profile_name(struct ioasid_ctx *ctx)
 {
-	struct sim_ctx *sim = sim_of(ctx);
+	struct sim_ctx *sim = sim_ctx_of(ctx);
 
 	return sim ? sim->profile->name : NULL;
 }
@@ -324,7 +319,7 @@ IOASID_EXPORT int ioasid_sim_dev_add(struct ioasid_ctx *ctx,
 					  o.resv[i].type);
 	}
 	ctx_lock(ctx);
-	sim = sim_of(ctx);
+	sim = sim_ctx_of(ctx);
 	if (!sim) {
 		r = not_sim(ctx);
 		goto out;
@@ -357,7 +352,7 @@ IOASID_EXPORT int ioasid_sim_dev_remove(struct ioasid_ctx *ctx, const char *name
 	if (!name)
 		return ioasid_err(ctx, -EINVAL, "ioasid_sim_dev_remove: name is NULL");
 	ctx_lock(ctx);
-	sim = sim_of(ctx);
+	sim = sim_ctx_of(ctx);
 	if (!sim) {
 		r = not_sim(ctx);
 	} else if (dev_find_by_name(ctx, name)) {
@@ -384,7 +379,7 @@ IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx, ioasid_sim_eve
 	if (!ctx)
 		return -EINVAL;
 	ctx_lock(ctx);
-	sim = sim_of(ctx);
+	sim = sim_ctx_of(ctx);
 	if (!sim) {
 		r = not_sim(ctx);
 	} else {
