@@ -71,6 +71,13 @@ static inline struct sim_ctx *sim_ctx_of(struct ioasid_ctx *ctx)
 }
 
 /*
+ * The prologue of the sim's calls on a context (sim.c): lock it and return
+ * the sim's state; or NULL, with the lock released and the message set
+ * (-EOPNOTSUPP), when it is not a sim context.
+ */
+struct sim_ctx *sim_lock(struct ioasid_ctx *ctx);
+
+/*
  * Per paging or nested HWPT: everything a translation through it needs,
  * resolved when the HWPT is made (its table, its parent's, its fault
  * queue), so that a DMA request never asks the core.
@@ -137,7 +144,7 @@ int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,
 /* Our caps.h region type for a profile region type. */
 uint32_t sim_resv_to_caps(enum sim_resv_type t);
 
-/* sim-hwpt.c: HWPT tables, their IOAS mirroring and cache maintenance */
+/* sim-hwpt.c: HWPT tables, their IOAS mirroring, cache maintenance, routes */
 int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, struct ioasid_dev *dev);
 void sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
 int sim_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
@@ -152,8 +159,10 @@ int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 		   struct ioasid_hwpt *hwpt);
 void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
 		    struct ioasid_hwpt *hwpt);
-int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc);
 /* Drop every cached translation of @sh (and of its nested children). */
 uint64_t sim_flush_hwpt(struct sim_ctx *sim, struct sim_hwpt *sh);
+
+/* sim-stats.c: the IOMMU's part of a context dump */
+int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc);
 
 #endif

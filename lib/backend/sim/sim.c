@@ -238,6 +238,24 @@ IOASID_EXPORT const char *ioasid_sim_profile_name(struct ioasid_ctx *ctx)
 	return sim ? sim->profile->name : NULL;
 }
 
+/*
+ * The prologue of the sim's calls on a context: lock it and return the
+ * sim's state; or NULL, with the lock released and the message set
+ * (-EOPNOTSUPP), when it is not a sim context.
+ */
+struct sim_ctx *sim_lock(struct ioasid_ctx *ctx)
+{
+	struct sim_ctx *sim;
+
+	ctx_lock(ctx);
+	sim = sim_ctx_of(ctx);
+	if (!sim) {
+		ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
+		ctx_unlock(ctx);
+	}
+	return sim;
+}
+
 static int not_sim(struct ioasid_ctx *ctx)
 {
 	return ioasid_err(ctx, -EOPNOTSUPP, "this is a %s context, not a sim context",
