@@ -78,6 +78,11 @@ struct ioasid_backend_ops {
 			      uint64_t iova, uint64_t length, uint64_t page_size,
 			      uint64_t *bitmap, bool clear);
 
+	/*
+	 * Add what identifies the backend's setup (the sim's profile) to a
+	 * context dump, right after "backend" and "reason".
+	 */
+	int (*ctx_json_ident)(struct ioasid_ctx *ctx, json_t *doc);
 	/* Add the backend's own state (e.g. the sim's caches) to a context dump. */
 	int (*ctx_json)(struct ioasid_ctx *ctx, json_t *doc);
 	/* Add the backend's view of an HWPT (caches, tables) to its dump. */
@@ -146,6 +151,27 @@ struct ioasid_backend_ops {
 	int (*obj_kernel_id)(struct ioasid_ctx *ctx, struct ioasid_obj *obj,
 			     uint32_t *ret_id);
 };
+
+/*
+ * The core's state a backend may reach beyond the objects an op hands it,
+ * implemented in lib/core. A backend reads and fills the fields of the
+ * objects it is given (dev->props, hwpt->ioas, ...), but never walks the
+ * object table or a device's attachment records itself: these are its
+ * only ways in, so the core may change how it keeps them.
+ */
+
+/* The bound devices in id order: dev_next(ctx, NULL) is the first; NULL after the last. */
+struct ioasid_dev *dev_next(struct ioasid_ctx *ctx, const struct ioasid_dev *prev);
+/* The bound device called @name, or NULL. */
+struct ioasid_dev *dev_find_by_name(struct ioasid_ctx *ctx, const char *name);
+/* The HWPT (@dev, @pasid) is attached to (IOASID_PASID_NONE: the RID's), or NULL. */
+struct ioasid_hwpt *dev_attached_hwpt(const struct ioasid_dev *dev, uint32_t pasid);
+/*
+ * The paging HWPTs that mirror @ioas (each must follow its areas):
+ * ioas_paging_next(ioas, NULL) is the first; NULL after the last.
+ */
+struct ioasid_hwpt *ioas_paging_next(const struct ioasid_ioas *ioas,
+				     const struct ioasid_hwpt *prev);
 
 /* Shared by the backends that are not built yet. */
 int backend_not_built(struct ioasid_ctx *ctx, const char *name, const char *what);

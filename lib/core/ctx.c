@@ -12,7 +12,7 @@
 #include "private.h"
 #include "backend/backend.h"
 #include "dev-private.h"
-#include "util/pasid-alloc.h"
+#include "set-private.h"
 #include "fault-private.h"
 
 IOASID_EXPORT const char *ioasid_version(void)
@@ -68,7 +68,7 @@ static int ctx_new(const struct ioasid_ctx_opts *opts, struct ioasid_ctx **ret)
 static void ctx_free(struct ioasid_ctx *ctx)
 {
 	obj_table_free(ctx);
-	pasid_space_free(ctx->pasids);
+	pasid_ctx_free(ctx);
 	ioasid_free(ctx->pages);
 	fault_ctx_free(ctx);
 	pthread_cond_destroy(&ctx->fault_cond);

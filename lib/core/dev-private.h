@@ -47,11 +47,6 @@ struct ioasid_dev {
 	void *be;        /* backend state */
 };
 
-struct ioasid_dev *dev_get(struct ioasid_ctx *ctx, uint32_t id);
-/* Is @pasid attached on any device of the context? */
-bool dev_pasid_attached(struct ioasid_ctx *ctx, uint32_t pasid);
-/* The bound device called @name, or NULL. */
-struct ioasid_dev *dev_find_by_name(struct ioasid_ctx *ctx, const char *name);
 /* Detach everything (context close). */
 void dev_detach_all(struct ioasid_ctx *ctx);
 

@@ -15,44 +15,31 @@
 #include "set-private.h"
 #include "hwpt-private.h"
 #include "fault-private.h"
-#include "util/pasid-alloc.h"
+#include "json-private.h"
+#include "caps/caps-json.h"
 #include "backend/backend.h"
 
 #define X(v) ((unsigned long long)(v))
 
-struct ioasid_dev *dev_get(struct ioasid_ctx *ctx, uint32_t id)
+struct ioasid_dev *dev_next(struct ioasid_ctx *ctx, const struct ioasid_dev *prev)
 {
-	return (struct ioasid_dev *)obj_find(ctx, id, IOASID_OBJ_DEV);
-}
+	/* the table's slot after @prev's (slot i holds id i + 1) */
+	uint32_t pos = prev ? prev->obj.id : 0;
 
-static struct ioasid_dev *dev_get_err(struct ioasid_ctx *ctx, uint32_t id)
-{
-	struct ioasid_dev *dev = dev_get(ctx, id);
-
-	if (!dev) {
-		struct ioasid_obj *o = obj_find(ctx, id, IOASID_OBJ_NONE);
-
-		if (o)
-			ioasid_err(ctx, -ENOENT, "object %u is a %s, not a device", id,
-				   obj_kind_name(o->kind));
-		else
-			ioasid_err(ctx, -ENOENT, "no bound device with id %u", id);
-	}
-	return dev;
+	return (struct ioasid_dev *)obj_next(ctx, IOASID_OBJ_DEV, &pos);
 }
 
 struct ioasid_dev *dev_find_by_name(struct ioasid_ctx *ctx, const char *name)
 {
-	struct ioasid_obj *o;
-	uint32_t pos = 0;
+	struct ioasid_dev *dev;
 
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos)))
-		if (!strcmp(((struct ioasid_dev *)o)->name, name))
-			return (struct ioasid_dev *)o;
+	for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
+		if (!strcmp(dev->name, name))
+			return dev;
 	return NULL;
 }
 
-static struct dev_attach *att_find(struct ioasid_dev *dev, uint32_t pasid,
+static struct dev_attach *att_find(const struct ioasid_dev *dev, uint32_t pasid,
 				   uint32_t *ret_idx)
 {
 	uint32_t i;
@@ -67,22 +54,19 @@ static struct dev_attach *att_find(struct ioasid_dev *dev, uint32_t pasid,
 	return NULL;
 }
 
-bool dev_pasid_attached(struct ioasid_ctx *ctx, uint32_t pasid)
+struct ioasid_hwpt *dev_attached_hwpt(const struct ioasid_dev *dev, uint32_t pasid)
 {
-	struct ioasid_obj *o;
-	uint32_t pos = 0;
+	const struct dev_attach *att = att_find(dev, pasid, NULL);
 
-	/* the common case, on the PASID free path: no PASID attached anywhere */
-	if (!ctx->nr_pasid_att)
-		return false;
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos)))
-		if (att_find((struct ioasid_dev *)o, pasid, NULL))
-			return true;
-	return false;
+	return att ? att->hwpt : NULL;
 }
 
-static void dev_free(struct ioasid_dev *dev)
+/* Free a device the backend has let go of (or never bound). */
+static void dev_obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
+	struct ioasid_dev *dev = (struct ioasid_dev *)obj;
+
+	(void)ctx;
 	ioasid_caps_free(dev->caps);
 	ioasid_free(dev->props.resv);
 	ioasid_free(dev->att);
@@ -91,11 +75,48 @@ static void dev_free(struct ioasid_dev *dev)
 
 static void dev_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
-	struct ioasid_dev *dev = (struct ioasid_dev *)obj;
-
 	if (ctx->ops->dev_unbind)
-		ctx->ops->dev_unbind(ctx, dev);
-	dev_free(dev);
+		ctx->ops->dev_unbind(ctx, (struct ioasid_dev *)obj);
+	dev_obj_abort(ctx, obj);
+}
+
+static json_t *dev_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	struct ioasid_dev *dev = (struct ioasid_dev *)obj;
+	json_t *o, *arr, *caps;
+	uint32_t i;
+	int err;
+
+	(void)flags;
+	o = json_pack("{s:s,s:i,s:s,s:o,s:i,s:b,s:b,s:o}", "kind", "dev", "id",
+		      (json_int_t)dev->obj.id, "name", dev->name, "page_sizes",
+		      dump_hex(dev->props.pgsize_bitmap), "pasid_width",
+		      (json_int_t)dev->props.pasid_width, "pri", dev->props.pri, "ats",
+		      dev->props.ats, "aperture",
+		      dump_range(dev->props.aperture_start, dev->props.aperture_last));
+	if (!o)
+		return NULL;
+	arr = json_array();
+	err = dump_add(o, "attachments", arr);
+	for (i = 0; i < dev->nr_att && !err; i++) {
+		const struct dev_attach *a = dev->att[i];
+
+		err = dump_append(arr, json_pack("{s:o,s:i,s:o}", "pasid",
+					    a->pasid == IOASID_PASID_NONE ? json_null() :
+					    json_integer(a->pasid),
+					    "pt", (json_int_t)a->pt, "set",
+					    a->set ? json_integer(a->set) : json_null()));
+	}
+	if (!err) {
+		caps = ioasid_caps_to_json(dev->caps, dev->caps_len);
+		err = caps ? dump_add(o, "caps", caps) :
+			ioasid_err_prefix(ctx, -EINVAL, "device %s", dev->name);
+	}
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 /*
@@ -105,14 +126,18 @@ static void dev_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
  */
 const struct ioasid_obj_ops ioasid_dev_obj_ops = {
 	.name = "dev",
+	.noun = "a device",
+	.missing = "no bound device",
+	.names_other_kind = true,
 	.destroy = dev_obj_destroy,
+	.abort = dev_obj_abort,
+	.dump = dev_obj_dump,
 };
 
 static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
 			   uint32_t *ret_dev)
 {
 	struct ioasid_dev *dev;
-	uint32_t id;
 	int err;
 
 	if (name && dev_find_by_name(ctx, name))
@@ -120,26 +145,18 @@ static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
 	if (name ? !ctx->ops->dev_bind : !ctx->ops->dev_bind_fd)
 		return ioasid_err(ctx, -EOPNOTSUPP, "the %s backend cannot bind %s",
 				  ctx->ops->name, name ? "devices by name" : "a device fd");
-	err = obj_reserve(ctx, &id);
-	if (err)
+	dev = obj_alloc(ctx, IOASID_OBJ_DEV, sizeof(*dev), &err);
+	if (!dev)
 		return err;
-	dev = ioasid_calloc(1, sizeof(*dev));
-	if (!dev) {
-		obj_abort(ctx, id);
-		return ioasid_err(ctx, -ENOMEM, "out of memory for a device");
-	}
-	dev->obj.id = id;
-	dev->obj.kind = IOASID_OBJ_DEV;
 	if (name)
 		snprintf(dev->name, sizeof(dev->name), "%s", name);
 	err = name ? ctx->ops->dev_bind(ctx, dev, name) : ctx->ops->dev_bind_fd(ctx, dev, fd);
 	if (err) {
-		dev_free(dev);
-		obj_abort(ctx, id);
+		obj_abort(ctx, &dev->obj);
 		return err;
 	}
 	obj_publish(ctx, &dev->obj);
-	*ret_dev = id;
+	*ret_dev = dev->obj.id;
 	return 0;
 }
 
@@ -184,11 +201,10 @@ IOASID_EXPORT int ioasid_dev_unbind(struct ioasid_ctx *ctx, uint32_t id)
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
 	if (!dev)
-		err = -ENOENT;
-	else if (dev->nr_att)
+		return -ENOENT;
+	if (dev->nr_att)
 		err = ioasid_err(ctx, -EBUSY, "device %s is still attached (%u attachment(s))",
 				 dev->name, dev->nr_att);
 	else
@@ -204,11 +220,10 @@ IOASID_EXPORT int ioasid_dev_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd
 
 	if (!ctx || !ret_fd)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_fd: NULL argument");
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
 	if (!dev)
-		err = -ENOENT;
-	else if (!ctx->ops->dev_fd)
+		return -ENOENT;
+	if (!ctx->ops->dev_fd)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no VFIO device fd",
 				 ctx->ops->name);
 	else
@@ -221,18 +236,15 @@ IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t id, char *buf
 				  size_t len)
 {
 	struct ioasid_dev *dev;
-	int err = 0;
 
 	if (!ctx || !buf || !len)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_name: NULL argument");
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
-	if (dev)
-		snprintf(buf, len, "%s", dev->name);
-	else
-		err = -ENOENT;
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	if (!dev)
+		return -ENOENT;
+	snprintf(buf, len, "%s", dev->name);
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf,
@@ -243,12 +255,9 @@ IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf
 
 	if (!ctx || !ret_len || (len && !buf))
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_info: NULL argument");
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
-	if (!dev) {
-		err = -ENOENT;
-		goto out;
-	}
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	if (!dev)
+		return -ENOENT;
 	if (len)
 		memcpy(buf, dev->caps, IOASID_MIN(len, dev->caps_len));
 	*ret_len = dev->caps_len;
@@ -256,7 +265,6 @@ IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf
 		err = ioasid_err(ctx, -EMSGSIZE,
 				 "the capability chain of %s is %zu bytes; the buffer holds %zu",
 				 dev->name, dev->caps_len, len);
-out:
 	ctx_unlock(ctx);
 	return err;
 }
@@ -282,8 +290,7 @@ static int check_pasid(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t 
 		return ioasid_err(ctx, -EINVAL,
 				  "attaching PASID %u needs the acting set (ioasid_attach_opts.set)",
 				  pasid);
-	owner = ctx->pasids && pasid < (1u << ctx->pasid_width) ?
-		pasid_space_owner(ctx->pasids, pasid) : 0;
+	owner = pasid_owner(ctx, pasid);
 	if (!owner)
 		return ioasid_err(ctx, -ENOENT, "PASID %u is not allocated to any set", pasid);
 	if (owner != set)
@@ -295,15 +302,12 @@ static int check_pasid(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t 
 static int att_reserve(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 		       struct dev_attach **ret)
 {
-	if (dev->nr_att == dev->cap_att) {
-		uint32_t ncap = dev->cap_att ? dev->cap_att * 2 : 4;
-		struct dev_attach **n = ioasid_realloc(dev->att, ncap * sizeof(*n));
+	struct dev_attach **n = ioasid_array_room(dev->att, &dev->cap_att, dev->nr_att + 1,
+						  sizeof(*n));
 
-		if (!n)
-			return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
-		dev->att = n;
-		dev->cap_att = ncap;
-	}
+	if (!n)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
+	dev->att = n;
 	*ret = ioasid_calloc(1, sizeof(**ret));
 	if (!*ret)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
@@ -363,7 +367,7 @@ static int autodom_get(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 		if (h->autodom && h->pgsize_bitmap == dev->props.pgsize_bitmap &&
 		    h->aperture_start == dev->props.aperture_start &&
 		    h->aperture_last == dev->props.aperture_last && h->flags == flags &&
-		    h->fault_queue == fault_queue) {
+		    hwpt_fault_queue_id(h) == fault_queue) {
 			*ret = h;
 			return 0;
 		}
@@ -372,41 +376,48 @@ static int autodom_get(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 }
 
 /*
- * Attach (dev, pasid) to @pt. With @replace, the existing attachment there
- * is swapped for the new one only once the new one is complete.
+ * What @pt names for an attach: an IOAS (*@ret_hwpt NULL: its automatic
+ * domain) or an HWPT (and the IOAS behind it).
  */
-static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-			 uint32_t pt, const struct ioasid_attach_opts *o, bool replace,
-			 uint32_t *ret_ioas)
+static int attach_target(struct ioasid_ctx *ctx, uint32_t pt, const struct ioasid_attach_opts *o,
+			 struct ioasid_ioas **ret_ioas, struct ioasid_hwpt **ret_hwpt)
 {
-	struct ioas_domain_desc d;
-	struct dev_attach *att = NULL, *old;
-	struct ioasid_hwpt *h = NULL;
-	struct ioasid_ioas *ioas;
-	bool made_autodom = false;
-	uint32_t old_idx = 0;
+	struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
+	struct ioasid_hwpt *h;
+
+	*ret_hwpt = NULL;
+	if (obj && obj->kind == IOASID_OBJ_IOAS) {
+		*ret_ioas = (struct ioasid_ioas *)obj;
+		return 0;
+	}
+	if (!obj || obj->kind != IOASID_OBJ_HWPT) {
+		if (obj)
+			return ioasid_err(ctx, -ENOENT, "object %u is a %s, not an IOAS or HWPT", pt,
+					  obj_kind_name(obj->kind));
+		return ioasid_err(ctx, -ENOENT, "no IOAS or HWPT with id %u", pt);
+	}
+	h = (struct ioasid_hwpt *)obj;
+	if (o->fault_queue)
+		return ioasid_err(ctx, -EINVAL,
+				  "fault_queue %u in the attach options: HWPT %u has its own (set at allocation)",
+				  o->fault_queue, pt);
+	*ret_ioas = h->ioas;
+	*ret_hwpt = h;
+	return 0;
+}
+
+/*
+ * The kernel's rules for (dev, pasid) before anything is made: what is
+ * attached there already (*@ret_old, which only a replace may find), the
+ * PASID and the acting set.
+ */
+static int attach_check(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			const struct ioasid_attach_opts *o, bool replace, struct ioasid_ioas *ioas,
+			uint32_t *ret_old)
+{
+	struct dev_attach *old = att_find(dev, pasid, ret_old);
 	int err;
 
-	if (o->set && !set_get_err(ctx, o->set))
-		return -ENOENT;
-	ioas = ioas_get(ctx, pt);
-	if (!ioas) {
-		h = hwpt_get(ctx, pt);
-		if (!h) {
-			struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
-
-			if (obj)
-				return ioasid_err(ctx, -ENOENT, "object %u is a %s, not an IOAS or HWPT",
-						  pt, obj_kind_name(obj->kind));
-			return ioasid_err(ctx, -ENOENT, "no IOAS or HWPT with id %u", pt);
-		}
-		ioas = h->ioas;
-		if (o->fault_queue)
-			return ioasid_err(ctx, -EINVAL,
-					  "fault_queue %u in the attach options: HWPT %u has its own (set at allocation)",
-					  o->fault_queue, pt);
-	}
-	old = att_find(dev, pasid, &old_idx);
 	if (old && !replace)
 		return pasid == IOASID_PASID_NONE ?
 			ioasid_err(ctx, -EBUSY, "device %s is already attached (no PASID)", dev->name) :
@@ -421,7 +432,78 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	if (o->set && ioas->set && ioas->set != o->set)
 		return ioasid_err(ctx, -EPERM, "IOAS %u belongs to set %u, not to the acting set %u",
 				  ioas->obj.id, ioas->set, o->set);
-	err = att_reserve(ctx, dev, &att);
+	return 0;
+}
+
+/*
+ * Put @att (dev, pasid) on @h: the device's constraints join the IOAS
+ * behind the domain, the PASID is counted, the backend attaches. All or
+ * nothing.
+ */
+static int attach_install(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			  uint32_t pt, struct ioasid_hwpt *h, struct dev_attach *att)
+{
+	struct ioas_domain_desc d = {
+		.owner = att,
+		.pgsize_bitmap = h->pgsize_bitmap,
+		.aperture_start = 0,
+		.aperture_last = UINT64_MAX,
+		.resv = dev->props.resv,
+		.nr_resv = dev->props.nr_resv,
+		.device = true,
+	};
+	int err;
+
+	err = ioas_add_domain(ctx, h->ioas, &d);
+	if (err) {
+		char msg[IOASID_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
+		return ioasid_err(ctx, err, "attaching %s (page sizes 0x%llx) to %s %u: %s",
+				  dev->name, X(dev->props.pgsize_bitmap),
+				  h->autodom ? "IOAS" : "HWPT", pt, msg);
+	}
+	if (pasid != IOASID_PASID_NONE) {
+		err = pasid_use_get(ctx, pasid);
+		if (err)
+			goto fail_domain;
+	}
+	if (ctx->ops->dev_attach) {
+		err = ctx->ops->dev_attach(ctx, dev, pasid, h);
+		if (err)
+			goto fail_pasid;
+	}
+	return 0;
+fail_pasid:
+	if (pasid != IOASID_PASID_NONE)
+		pasid_use_put(ctx, pasid);
+fail_domain:
+	ioas_remove_domain(ctx, h->ioas, att);
+	return err;
+}
+
+/*
+ * Attach (dev, pasid) to @pt. With @replace, the existing attachment there
+ * is swapped for the new one only once the new one is complete.
+ */
+static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			 uint32_t pt, const struct ioasid_attach_opts *o, bool replace,
+			 uint32_t *ret_ioas)
+{
+	struct dev_attach *att = NULL;
+	struct ioasid_hwpt *h = NULL;
+	struct ioasid_ioas *ioas = NULL;
+	bool made_autodom = false;
+	uint32_t old_idx = 0;
+	int err;
+
+	if (o->set && !obj_lookup(ctx, o->set, IOASID_OBJ_SET))
+		return -ENOENT;
+	err = attach_target(ctx, pt, o, &ioas, &h);
+	if (!err)
+		err = attach_check(ctx, dev, pasid, o, replace, ioas, &old_idx);
+	if (!err)
+		err = att_reserve(ctx, dev, &att);
 	if (err)
 		return err;
 	if (!h) {
@@ -433,34 +515,10 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 		made_autodom = ioas->paging != first;
 	}
 	err = check_pasid_domains(ctx, dev, pasid, h);
+	if (!err)
+		err = attach_install(ctx, dev, pasid, pt, h, att);
 	if (err)
 		goto fail;
-	/* the device's reserved regions join the IOAS behind the domain */
-	d = (struct ioas_domain_desc){
-		.owner = att,
-		.pgsize_bitmap = h->pgsize_bitmap,
-		.aperture_start = 0,
-		.aperture_last = UINT64_MAX,
-		.resv = dev->props.resv,
-		.nr_resv = dev->props.nr_resv,
-		.device = true,
-	};
-	err = ioas_add_domain(ctx, ioas, &d);
-	if (err) {
-		char msg[IOASID_ERRMSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
-		ioasid_err(ctx, err, "attaching %s (page sizes 0x%llx) to %s %u: %s", dev->name,
-			   X(dev->props.pgsize_bitmap), h->autodom ? "IOAS" : "HWPT", pt, msg);
-		goto fail;
-	}
-	if (ctx->ops->dev_attach) {
-		err = ctx->ops->dev_attach(ctx, dev, pasid, h);
-		if (err) {
-			ioas_remove_domain(ctx, ioas, att);
-			goto fail;
-		}
-	}
 	att->pasid = pasid;
 	att->pt = pt;
 	att->set = o->set;
@@ -468,12 +526,10 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	h->nr_att++;
 	h->obj.users++;
 	dev->obj.users++;
-	if (pasid != IOASID_PASID_NONE)
-		ctx->nr_pasid_att++;
-	if (old) {
+	if (replace) {
 		/* the new one is in place: drop the old one */
+		dev->att[dev->nr_att++] = dev->att[old_idx];
 		dev->att[old_idx] = att;
-		dev->att[dev->nr_att++] = old;
 		detach_locked(ctx, dev, dev->nr_att - 1);
 	} else {
 		dev->att[dev->nr_att++] = att;
@@ -513,15 +569,14 @@ static int attach_common(struct ioasid_ctx *ctx, uint32_t id, uint32_t pasid, ui
 			return ioasid_err(ctx, -EINVAL, "ioasid_attach_opts.__reserved is 0x%x, not 0",
 					  o.__reserved);
 	}
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
-	if (!dev) {
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	if (!dev)
+		return -ENOENT;
+	if (o.fault_queue && !obj_lookup(ctx, o.fault_queue, IOASID_OBJ_FAULT_QUEUE)) {
 		err = -ENOENT;
-	} else if (o.fault_queue && !fault_queue_get(ctx, o.fault_queue)) {
-		err = ioasid_err(ctx, -ENOENT, "no fault queue with id %u", o.fault_queue);
 	} else {
 		err = attach_locked(ctx, dev, pasid, pt, &o, replace, &ioas_id);
-		if (!err && (ioas = ioas_get(ctx, ioas_id))) {
+		if (!err && (ioas = obj_find(ctx, ioas_id, IOASID_OBJ_IOAS))) {
 			cb = ioas->ranges_cb;
 			cb_data = ioas->ranges_cb_data;
 		}
@@ -558,7 +613,7 @@ static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32
 	h->obj.users--;
 	dev->obj.users--;
 	if (att->pasid != IOASID_PASID_NONE)
-		ctx->nr_pasid_att--;
+		pasid_use_put(ctx, att->pasid);
 	dev->att[idx] = dev->att[--dev->nr_att];
 	ioasid_free(att);
 	/* an automatic domain goes with its last device, as in iommufd */
@@ -579,11 +634,10 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
-	if (!dev) {
-		err = -ENOENT;
-	} else if (!att_find(dev, pasid, &idx)) {
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	if (!dev)
+		return -ENOENT;
+	if (!att_find(dev, pasid, &idx)) {
 		err = pasid == IOASID_PASID_NONE ?
 			ioasid_err(ctx, -ENOENT, "device %s is not attached (no PASID)", dev->name) :
 			ioasid_err(ctx, -ENOENT, "device %s PASID %u is not attached", dev->name, pasid);
@@ -610,11 +664,10 @@ IOASID_EXPORT int ioasid_dev_attached(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx || !ret_pt)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_attached: NULL argument");
-	ctx_lock(ctx);
-	dev = dev_get_err(ctx, id);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
 	if (!dev)
-		err = -ENOENT;
-	else if (!(att = att_find(dev, pasid, NULL)))
+		return -ENOENT;
+	if (!(att = att_find(dev, pasid, NULL)))
 		err = ioasid_err(ctx, -ENOENT, "device %s is not attached at PASID %d", dev->name,
 				 (int)pasid);
 	else
@@ -626,15 +679,11 @@ IOASID_EXPORT int ioasid_dev_attached(struct ioasid_ctx *ctx, uint32_t id,
 /* ioasid_ctx_close(): detach every device so objects can go in order. */
 void dev_detach_all(struct ioasid_ctx *ctx)
 {
-	struct ioasid_obj *o;
-	uint32_t pos = 0;
+	struct ioasid_dev *dev;
 
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos))) {
-		struct ioasid_dev *dev = (struct ioasid_dev *)o;
-
+	for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
 		while (dev->nr_att)
 			detach_locked(ctx, dev, dev->nr_att - 1);
-	}
 }
 
 IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,

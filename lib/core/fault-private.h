@@ -59,7 +59,6 @@ struct ioasid_fault_queue {
 	struct ioasid_fault_queue_stats st;
 };
 
-struct ioasid_fault_queue *fault_queue_get(struct ioasid_ctx *ctx, uint32_t id);
 
 /*
  * Raise a page request group of @n records (1..FAULT_GROUP_MAX; the caller

@@ -32,24 +32,11 @@
 #include <unistd.h>
 
 #include "fault-private.h"
+#include "json-private.h"
 #include "set-private.h"
 #include "backend/backend.h"
 
 #define X(v) ((unsigned long long)(v))
-
-struct ioasid_fault_queue *fault_queue_get(struct ioasid_ctx *ctx, uint32_t id)
-{
-	return (struct ioasid_fault_queue *)obj_find(ctx, id, IOASID_OBJ_FAULT_QUEUE);
-}
-
-static struct ioasid_fault_queue *queue_get_err(struct ioasid_ctx *ctx, uint32_t id)
-{
-	struct ioasid_fault_queue *q = fault_queue_get(ctx, id);
-
-	if (!q)
-		ioasid_err(ctx, -ENOENT, "no fault queue with id %u", id);
-	return q;
-}
 
 static uint64_t mono_ns(void)
 {
@@ -287,7 +274,7 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 		ioasid_free(g);
 	}
 	if (q->set) {
-		struct ioasid_set *set = set_get(ctx, q->set);
+		struct ioasid_set *set = obj_find(ctx, q->set, IOASID_OBJ_SET);
 
 		if (set)
 			set->obj.users--;
@@ -299,9 +286,33 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ioasid_free(q);
 }
 
+static json_t *queue_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	struct ioasid_fault_queue *q = (struct ioasid_fault_queue *)obj;
+	const struct ioasid_fault_queue_stats *st = &q->st;
+
+	(void)ctx;
+	(void)flags;
+	return json_pack("{s:s,s:i,s:i,s:i,s:I,s:i,s:i,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+			 "kind", "queue", "id", (json_int_t)q->obj.id, "set", (json_int_t)q->set,
+			 "depth", (json_int_t)q->depth, "timeout_ns", (json_int_t)q->timeout_ns,
+			 "queued", (json_int_t)q->queued, "pending", (json_int_t)q->pending,
+			 "bound_hwpts", (json_int_t)q->nr_bound, "counters",
+			 "raised", (json_int_t)st->raised, "delivered", (json_int_t)st->delivered,
+			 "groups", (json_int_t)st->groups,
+			 "answered_success", (json_int_t)st->answered_success,
+			 "answered_invalid", (json_int_t)st->answered_invalid,
+			 "answered_failure", (json_int_t)st->answered_failure,
+			 "timed_out", (json_int_t)st->timed_out, "overflowed", (json_int_t)st->overflowed,
+			 "detached", (json_int_t)st->detached);
+}
+
 const struct ioasid_obj_ops ioasid_fault_queue_obj_ops = {
 	.name = "queue",
+	.noun = "a fault queue",
+	.missing = "no fault queue",
 	.destroy = queue_obj_destroy,
+	.dump = queue_obj_dump,
 };
 
 IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
@@ -311,7 +322,6 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 	struct ioasid_fault_queue_opts o = { 0 };
 	struct ioasid_fault_queue *q;
 	struct ioasid_set *set;
-	uint32_t id;
 	int err;
 
 	if (!ctx)
@@ -326,28 +336,17 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 		return ioasid_err(ctx, -EINVAL, "a fault queue needs an owning set");
 	if (o.depth > 65536)
 		return ioasid_err(ctx, -EINVAL, "fault queue depth %u is above 65536", o.depth);
-	ctx_lock(ctx);
-	set = set_get_err(ctx, o.set);
-	if (!set) {
-		err = -ENOENT;
-		goto out;
-	}
+	set = ctx_lock_lookup(ctx, o.set, IOASID_OBJ_SET);
+	if (!set)
+		return -ENOENT;
 	if (!ctx->clock) {
 		err = timer_start(ctx);
 		if (err)
 			goto out;
 	}
-	err = obj_reserve(ctx, &id);
-	if (err)
+	q = obj_alloc(ctx, IOASID_OBJ_FAULT_QUEUE, sizeof(*q), &err);
+	if (!q)
 		goto out;
-	q = ioasid_calloc(1, sizeof(*q));
-	if (!q) {
-		obj_abort(ctx, id);
-		err = ioasid_err(ctx, -ENOMEM, "out of memory for a fault queue");
-		goto out;
-	}
-	q->obj.id = id;
-	q->obj.kind = IOASID_OBJ_FAULT_QUEUE;
 	if (ctx->ops->fault_alloc) {
 		q->kernel = true;
 		err = ctx->ops->fault_alloc(ctx, q, &q->efd);
@@ -358,8 +357,7 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 					 ioasid_strerrno(errno));
 	}
 	if (err) {
-		ioasid_free(q);
-		obj_abort(ctx, id);
+		obj_abort(ctx, &q->obj);
 		goto out;
 	}
 	q->set = o.set;
@@ -367,7 +365,7 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 	q->timeout_ns = o.timeout_ns ? o.timeout_ns : 1000000000ull;
 	set->obj.users++;
 	obj_publish(ctx, &q->obj);
-	*ret_queue = id;
+	*ret_queue = q->obj.id;
 out:
 	ctx_unlock(ctx);
 	return err;
@@ -380,11 +378,10 @@ IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
 	if (!q)
-		err = -ENOENT;
-	else if (q->nr_bound)
+		return -ENOENT;
+	if (q->nr_bound)
 		err = ioasid_err(ctx, -EBUSY, "fault queue %u is bound to %u HWPT(s)", id, q->nr_bound);
 	else
 		err = obj_destroy_locked(ctx, id);
@@ -395,18 +392,15 @@ IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id
 IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd)
 {
 	struct ioasid_fault_queue *q;
-	int err = 0;
 
 	if (!ctx || !ret_fd)
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_fd: NULL argument");
-	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
-	if (q)
-		*ret_fd = q->efd;
-	else
-		err = -ENOENT;
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	if (!q)
+		return -ENOENT;
+	*ret_fd = q->efd;
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint32_t hwpt,
@@ -610,7 +604,7 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
 	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_read: NULL argument");
 	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
+	q = obj_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
 	if (!q) {
 		err = -ENOENT;
 		goto out;
@@ -658,12 +652,9 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
-	if (!q) {
-		err = -ENOENT;
-		goto out;
-	}
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	if (!q)
+		return -ENOENT;
 	if (code > IOASID_FAULT_FAILURE) {
 		err = ioasid_err(ctx, -EINVAL, "response code %u is not SUCCESS, INVALID or FAILURE",
 				 code);
@@ -730,21 +721,17 @@ IOASID_EXPORT int ioasid_fault_queue_stats(struct ioasid_ctx *ctx, uint32_t id,
 					   struct ioasid_fault_queue_stats *ret_stats)
 {
 	struct ioasid_fault_queue *q;
-	int err = 0;
 
 	if (!ctx || !ret_stats)
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_stats: NULL argument");
-	ctx_lock(ctx);
-	q = queue_get_err(ctx, id);
-	if (!q) {
-		err = -ENOENT;
-	} else {
-		*ret_stats = q->st;
-		ret_stats->queued = q->queued;
-		ret_stats->pending = q->pending;
-	}
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	if (!q)
+		return -ENOENT;
+	*ret_stats = q->st;
+	ret_stats->queued = q->queued;
+	ret_stats->pending = q->pending;
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_fault_unrouted(struct ioasid_ctx *ctx, struct ioasid_fault *out,

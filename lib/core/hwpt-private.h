@@ -4,6 +4,7 @@
 
 #include "private.h"
 #include "ioas-private.h"
+#include "fault-private.h"
 
 struct ioasid_dev;
 
@@ -15,7 +16,7 @@ struct ioasid_hwpt {
 	struct ioasid_ioas *ioas;
 	struct ioasid_hwpt *parent; /* nested only */
 	struct ioasid_hwpt_vtd_s1 s1;
-	uint32_t fault_queue;
+	struct ioasid_fault_queue *fault_q; /* its faults go there (FAULT_ID_VALID); NULL: none */
 	bool autodom;       /* made by an IOAS attach, goes with its last user */
 	bool dirty_enabled;
 	uint32_t nr_att;    /* devices attached */
@@ -31,7 +32,12 @@ static inline bool hwpt_is_paging(const struct ioasid_hwpt *h)
 	return h->type == IOASID_HWPT_PAGING;
 }
 
-struct ioasid_hwpt *hwpt_get(struct ioasid_ctx *ctx, uint32_t id);
+/* The id of the queue its faults go to; 0: none. */
+static inline uint32_t hwpt_fault_queue_id(const struct ioasid_hwpt *h)
+{
+	return h->fault_q ? h->fault_q->obj.id : 0;
+}
+
 /* Make a paging HWPT over @ioas for @dev (also used for automatic domains). */
 int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			     struct ioasid_ioas *ioas, uint32_t flags, uint32_t fault_queue,

@@ -15,29 +15,15 @@
 #include "hwpt-private.h"
 #include "dev-private.h"
 #include "fault-private.h"
+#include "json-private.h"
 #include "backend/backend.h"
 
 #define X(v) ((unsigned long long)(v))
 
-struct ioasid_hwpt *hwpt_get(struct ioasid_ctx *ctx, uint32_t id)
+struct ioasid_hwpt *ioas_paging_next(const struct ioasid_ioas *ioas,
+				     const struct ioasid_hwpt *prev)
 {
-	return (struct ioasid_hwpt *)obj_find(ctx, id, IOASID_OBJ_HWPT);
-}
-
-static struct ioasid_hwpt *hwpt_get_err(struct ioasid_ctx *ctx, uint32_t id)
-{
-	struct ioasid_hwpt *h = hwpt_get(ctx, id);
-
-	if (!h) {
-		struct ioasid_obj *o = obj_find(ctx, id, IOASID_OBJ_NONE);
-
-		if (o)
-			ioasid_err(ctx, -ENOENT, "object %u is a %s, not an HWPT", id,
-				   obj_kind_name(o->kind));
-		else
-			ioasid_err(ctx, -ENOENT, "no HWPT with id %u", id);
-	}
-	return h;
+	return prev ? prev->next_paging : ioas->paging;
 }
 
 static void paging_unlink(struct ioasid_hwpt *hwpt)
@@ -54,13 +40,9 @@ static void paging_unlink(struct ioasid_hwpt *hwpt)
 
 void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
 {
-	if (hwpt->flags & IOASID_HWPT_FAULT_ID_VALID) {
-		struct ioasid_fault_queue *q = fault_queue_get(ctx, hwpt->fault_queue);
-
-		if (q) {
-			q->nr_bound--;
-			q->obj.users--;
-		}
+	if (hwpt->fault_q) {
+		hwpt->fault_q->nr_bound--;
+		hwpt->fault_q->obj.users--;
 	}
 	if (ctx->ops->hwpt_destroy && hwpt->be)
 		ctx->ops->hwpt_destroy(ctx, hwpt);
@@ -80,9 +62,44 @@ static void hwpt_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	hwpt_free_locked(ctx, (struct ioasid_hwpt *)obj);
 }
 
+static json_t *hwpt_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	struct ioasid_hwpt *h = (struct ioasid_hwpt *)obj;
+	json_t *o;
+	int err = 0;
+
+	(void)flags;
+	o = json_pack("{s:s,s:i,s:s,s:b,s:i,s:o,s:i,s:b,s:{s:b,s:b,s:b,s:b},s:o,s:o}",
+		      "kind", "hwpt", "id", (json_int_t)h->obj.id, "type",
+		      hwpt_is_paging(h) ? "paging" : "nested_vtd_s1", "auto", h->autodom,
+		      "ioas", (json_int_t)h->ioas->obj.id, "parent",
+		      h->parent ? json_integer(h->parent->obj.id) : json_null(), "nr_attached",
+		      (json_int_t)h->nr_att, "dirty_enabled", h->dirty_enabled, "flags",
+		      "nest_parent", !!(h->flags & IOASID_HWPT_NEST_PARENT), "dirty_tracking",
+		      !!(h->flags & IOASID_HWPT_DIRTY_TRACKING), "pasid",
+		      !!(h->flags & IOASID_HWPT_PASID), "fault",
+		      !!(h->flags & IOASID_HWPT_FAULT_ID_VALID), "fault_queue",
+		      h->fault_q ? json_integer(hwpt_fault_queue_id(h)) : json_null(), "page_sizes", dump_hex(h->pgsize_bitmap));
+	if (o && !hwpt_is_paging(h))
+		err = dump_add(o, "s1", json_pack("{s:o,s:i,s:o}", "pgtbl_addr", dump_hex(h->s1.pgtbl_addr),
+					     "addr_width", (json_int_t)h->s1.addr_width, "flags",
+					     dump_hex(h->s1.flags)));
+	if (o && !err && ctx->ops->hwpt_json)
+		err = ctx->ops->hwpt_json(ctx, h, o);
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 const struct ioasid_obj_ops ioasid_hwpt_obj_ops = {
 	.name = "hwpt",
+	.noun = "an HWPT",
+	.missing = "no HWPT",
+	.names_other_kind = true,
 	.destroy = hwpt_obj_destroy,
+	.dump = hwpt_obj_dump,
 };
 
 /* Can the device's IOMMU do what @flags ask? */
@@ -109,24 +126,13 @@ static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint
 	return 0;
 }
 
-static int hwpt_publish_new(struct ioasid_ctx *ctx, struct ioasid_hwpt **ret)
+/* A bound queue is in use: neither destroy path may take it. */
+static void queue_bind(struct ioasid_fault_queue *q)
 {
-	struct ioasid_hwpt *h;
-	uint32_t id;
-	int err;
-
-	err = obj_reserve(ctx, &id);
-	if (err)
-		return err;
-	h = ioasid_calloc(1, sizeof(*h));
-	if (!h) {
-		obj_abort(ctx, id);
-		return ioasid_err(ctx, -ENOMEM, "out of memory for an HWPT");
+	if (q) {
+		q->nr_bound++;
+		q->obj.users++;
 	}
-	h->obj.id = id;
-	h->obj.kind = IOASID_OBJ_HWPT;
-	*ret = h;
-	return 0;
 }
 
 /*
@@ -143,9 +149,9 @@ static int check_queue(struct ioasid_ctx *ctx, uint32_t flags, uint32_t queue,
 		return queue ? ioasid_err(ctx, -EINVAL,
 					  "fault_queue %u given without IOASID_HWPT_FAULT_ID_VALID",
 					  queue) : 0;
-	q = fault_queue_get(ctx, queue);
+	q = obj_lookup(ctx, queue, IOASID_OBJ_FAULT_QUEUE);
 	if (!q)
-		return ioasid_err(ctx, -ENOENT, "no fault queue with id %u", queue);
+		return -ENOENT;
 	if (ioas->set && q->set != ioas->set)
 		return ioasid_err(ctx, -EPERM,
 				  "fault queue %u belongs to set %u; IOAS %u belongs to set %u",
@@ -168,12 +174,12 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 		err = check_queue(ctx, flags, fault_queue, ioas, &q);
 	if (err)
 		return err;
-	err = hwpt_publish_new(ctx, &h);
-	if (err)
+	h = obj_alloc(ctx, IOASID_OBJ_HWPT, sizeof(*h), &err);
+	if (!h)
 		return err;
 	h->type = IOASID_HWPT_PAGING;
 	h->flags = flags;
-	h->fault_queue = fault_queue;
+	h->fault_q = q;
 	h->ioas = ioas;
 	h->autodom = autodom;
 	h->pgsize_bitmap = dev->props.pgsize_bitmap;
@@ -204,17 +210,12 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	h->next_paging = ioas->paging;
 	ioas->paging = h;
 	ioas->obj.users++;
-	if (q) {
-		/* a bound queue is in use: neither destroy path may take it */
-		q->nr_bound++;
-		q->obj.users++;
-	}
+	queue_bind(q);
 	obj_publish(ctx, &h->obj);
 	*ret = h;
 	return 0;
 fail:
-	obj_abort(ctx, h->obj.id);
-	ioasid_free(h);
+	obj_abort(ctx, &h->obj);
 	return err;
 }
 
@@ -265,13 +266,78 @@ static int check_vtd_s1(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	return 0;
 }
 
+/* A paging HWPT the caller asked for, over the IOAS @pt. */
+static int hwpt_alloc_paging(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
+			     const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
+{
+	struct ioasid_ioas *ioas;
+
+	if (o->data || o->data_len)
+		return ioasid_err(ctx, -EINVAL, "a paging HWPT takes no data (data_len %u)",
+				  o->data_len);
+	ioas = obj_find(ctx, pt, IOASID_OBJ_IOAS);
+	if (!ioas)
+		return ioasid_err(ctx, obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
+				  "a paging HWPT needs an IOAS; %u is not one", pt);
+	return hwpt_paging_alloc_locked(ctx, dev, ioas, o->flags, o->fault_queue, false, ret);
+}
+
+/* A nested VT-d stage-1 HWPT over the nest parent @pt, its table the guest's. */
+static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
+			     const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
+{
+	struct ioasid_fault_queue *q = NULL;
+	struct ioasid_hwpt *parent, *h;
+	int err;
+
+	parent = obj_find(ctx, pt, IOASID_OBJ_HWPT);
+	if (!parent || !hwpt_is_paging(parent) || !(parent->flags & IOASID_HWPT_NEST_PARENT))
+		return ioasid_err(ctx, parent || obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
+				  "a nested HWPT needs a NEST_PARENT paging HWPT; %u is not one", pt);
+	if (dev->props.vendor_s1 != IOASID_HWPT_NESTED_VTD_S1)
+		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no VT-d stage-1 format",
+				  dev->name);
+	err = check_hwpt_flags(ctx, dev, o->flags);
+	if (!err)
+		err = check_queue(ctx, o->flags, o->fault_queue, parent->ioas, &q);
+	if (!err && (o->flags & (IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING)))
+		err = ioasid_err(ctx, -EOPNOTSUPP,
+				 "a nested HWPT cannot be a nest parent or track dirty pages (flags 0x%x)",
+				 o->flags);
+	if (err)
+		return err;
+	h = obj_alloc(ctx, IOASID_OBJ_HWPT, sizeof(*h), &err);
+	if (!h)
+		return err;
+	err = check_vtd_s1(ctx, dev, o, &h->s1);
+	if (!err) {
+		h->type = IOASID_HWPT_NESTED_VTD_S1;
+		h->flags = o->flags;
+		h->parent = parent;
+		h->ioas = parent->ioas;
+		h->fault_q = q;
+		h->pgsize_bitmap = parent->pgsize_bitmap;
+		h->aperture_start = parent->aperture_start;
+		h->aperture_last = parent->aperture_last;
+		err = ctx->ops->hwpt_alloc(ctx, h, dev);
+	}
+	if (err) {
+		obj_abort(ctx, &h->obj);
+		return err;
+	}
+	parent->nr_children++;
+	parent->obj.users++;
+	queue_bind(q);
+	obj_publish(ctx, &h->obj);
+	*ret = h;
+	return 0;
+}
+
 IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt,
 				    const struct ioasid_hwpt_opts *opts, uint32_t *ret_hwpt)
 {
 	struct ioasid_hwpt_opts o = { 0 };
-	struct ioasid_fault_queue *q = NULL;
-	struct ioasid_hwpt *parent, *h = NULL;
-	struct ioasid_ioas *ioas;
+	struct ioasid_hwpt *h = NULL;
 	struct ioasid_dev *dev;
 	int err;
 
@@ -286,88 +352,20 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 		memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
 	}
 	ctx_lock(ctx);
-	dev = dev_get(ctx, dev_id);
-	if (!dev) {
-		err = ioasid_err(ctx, -ENOENT, "no bound device with id %u", dev_id);
-		goto out;
-	}
-	if (!ctx->ops->hwpt_alloc) {
+	dev = obj_find(ctx, dev_id, IOASID_OBJ_DEV);
+	if (!dev)
+		err = obj_missing(ctx, dev_id, IOASID_OBJ_DEV);
+	else if (!ctx->ops->hwpt_alloc)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no hardware page tables",
 				 ctx->ops->name);
-		goto out;
-	}
-	switch (o.type) {
-	case IOASID_HWPT_PAGING:
-		if (o.data || o.data_len) {
-			err = ioasid_err(ctx, -EINVAL, "a paging HWPT takes no data (data_len %u)",
-					 o.data_len);
-			goto out;
-		}
-		ioas = ioas_get(ctx, pt);
-		if (!ioas) {
-			err = ioasid_err(ctx, obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
-					 "a paging HWPT needs an IOAS; %u is not one", pt);
-			goto out;
-		}
-		err = hwpt_paging_alloc_locked(ctx, dev, ioas, o.flags, o.fault_queue, false, &h);
-		break;
-	case IOASID_HWPT_NESTED_VTD_S1:
-		parent = hwpt_get(ctx, pt);
-		if (!parent || !hwpt_is_paging(parent) || !(parent->flags & IOASID_HWPT_NEST_PARENT)) {
-			err = ioasid_err(ctx, parent || obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
-					 "a nested HWPT needs a NEST_PARENT paging HWPT; %u is not one", pt);
-			goto out;
-		}
-		if (dev->props.vendor_s1 != IOASID_HWPT_NESTED_VTD_S1) {
-			err = ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no VT-d stage-1 format",
-					 dev->name);
-			goto out;
-		}
-		err = check_hwpt_flags(ctx, dev, o.flags);
-		if (!err)
-			err = check_queue(ctx, o.flags, o.fault_queue, parent->ioas, &q);
-		if (!err && (o.flags & (IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING)))
-			err = ioasid_err(ctx, -EOPNOTSUPP,
-					 "a nested HWPT cannot be a nest parent or track dirty pages (flags 0x%x)",
-					 o.flags);
-		if (err)
-			goto out;
-		err = hwpt_publish_new(ctx, &h);
-		if (err)
-			goto out;
-		err = check_vtd_s1(ctx, dev, &o, &h->s1);
-		if (!err) {
-			h->type = IOASID_HWPT_NESTED_VTD_S1;
-			h->flags = o.flags;
-			h->parent = parent;
-			h->ioas = parent->ioas;
-			h->fault_queue = o.fault_queue;
-			h->pgsize_bitmap = parent->pgsize_bitmap;
-			h->aperture_start = parent->aperture_start;
-			h->aperture_last = parent->aperture_last;
-			err = ctx->ops->hwpt_alloc(ctx, h, dev);
-		}
-		if (err) {
-			obj_abort(ctx, h->obj.id);
-			ioasid_free(h);
-			h = NULL;
-			goto out;
-		}
-		parent->nr_children++;
-		parent->obj.users++;
-		if (q) {
-			q->nr_bound++;
-			q->obj.users++;
-		}
-		obj_publish(ctx, &h->obj);
-		break;
-	default:
+	else if (o.type == IOASID_HWPT_PAGING)
+		err = hwpt_alloc_paging(ctx, dev, pt, &o, &h);
+	else if (o.type == IOASID_HWPT_NESTED_VTD_S1)
+		err = hwpt_alloc_nested(ctx, dev, pt, &o, &h);
+	else
 		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown HWPT type %u", o.type);
-		goto out;
-	}
 	if (!err)
 		*ret_hwpt = h->obj.id;
-out:
 	ctx_unlock(ctx);
 	return err;
 }
@@ -379,11 +377,10 @@ IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t id)
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h)
-		err = -ENOENT;
-	else if (h->nr_att)
+		return -ENOENT;
+	if (h->nr_att)
 		err = ioasid_err(ctx, -EBUSY, "HWPT %u has %u (device, PASID) attachment(s)", id,
 				 h->nr_att);
 	else if (h->nr_children)
@@ -466,7 +463,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 		return ioasid_err(ctx, -EINVAL, "ioasid_hwpt_invalidate: NULL argument");
 	n = *inout_num;
 	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = obj_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h) {
 		err = -ENOENT;
 		goto out;
@@ -514,6 +511,49 @@ out:
 	return err;
 }
 
+/* Raw VT-d entry @i (kernel-uapi.md §1.4) as the typed request it stands for. */
+static int raw_vtd_req(struct ioasid_ctx *ctx, uint32_t i, const uint8_t *e, uint32_t entry_len,
+		       struct ioasid_inv_req *req)
+{
+	uint64_t addr, npages;
+	uint32_t flags, resv, b;
+	int err;
+
+	memcpy(&addr, e, 8);
+	memcpy(&npages, e + 8, 8);
+	memcpy(&flags, e + 16, 4);
+	memcpy(&resv, e + 20, 4);
+	for (b = 24; b < entry_len; b++)
+		if (e[b])
+			return ioasid_err(ctx, -E2BIG, "entry %u: byte %u is not zero", i, b);
+	if (flags & ~1u || resv)
+		return ioasid_err(ctx, -EOPNOTSUPP, "entry %u: flags 0x%x / __reserved 0x%x", i,
+				  flags, resv);
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	req->version = 1;
+	req->kind = IOASID_INV_IOTLB;
+	req->flags = flags & 1u ? IOASID_INV_LEAF : 0;
+	req->pasid = IOASID_PASID_NONE;
+	if (addr == 0 && npages == UINT64_MAX) {
+		req->granularity = IOASID_INV_ALL;
+		return 0;
+	}
+	req->granularity = IOASID_INV_RANGE;
+	req->addr = addr;
+	req->npages = npages;
+	req->log2_pgsize = 12;
+	err = check_inv_req(ctx, i, req, req);
+	if (err) {
+		/* name it as the caller numbered it */
+		char msg[IOASID_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "raw VT-d %s", ioasid_ctx_errmsg(ctx));
+		ioasid_err(ctx, err, "%s", msg);
+	}
+	return err;
+}
+
 IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id,
 					     uint32_t data_type, const void *entries,
 					     uint32_t entry_len, uint32_t *inout_num)
@@ -528,7 +568,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 		return ioasid_err(ctx, -EINVAL, "inout_num is NULL");
 	n = *inout_num;
 	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = obj_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h) {
 		err = -ENOENT;
 		goto out;
@@ -554,51 +594,14 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 		err = ctx->ops->hwpt_invalidate_raw(ctx, h, data_type, entries, entry_len, &i);
 		goto out;
 	}
-	/* Convert each raw VT-d entry (kernel-uapi.md §1.4) to a typed request. */
 	for (i = 0; i < n; i++) {
-		const uint8_t *e = (const uint8_t *)entries + (size_t)i * entry_len;
-		uint64_t addr, npages, d;
-		uint32_t flags, resv, b;
 		struct ioasid_inv_req req;
+		uint64_t d;
 
-		memcpy(&addr, e, 8);
-		memcpy(&npages, e + 8, 8);
-		memcpy(&flags, e + 16, 4);
-		memcpy(&resv, e + 20, 4);
-		for (b = 24; b < entry_len; b++)
-			if (e[b]) {
-				err = ioasid_err(ctx, -E2BIG, "entry %u: byte %u is not zero", i, b);
-				goto out;
-			}
-		if (flags & ~1u || resv) {
-			err = ioasid_err(ctx, -EOPNOTSUPP, "entry %u: flags 0x%x / __reserved 0x%x", i,
-					 flags, resv);
-			goto out;
-		}
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.version = 1;
-		req.kind = IOASID_INV_IOTLB;
-		req.flags = flags & 1u ? IOASID_INV_LEAF : 0;
-		req.pasid = IOASID_PASID_NONE;
-		if (addr == 0 && npages == UINT64_MAX) {
-			req.granularity = IOASID_INV_ALL;
-		} else {
-			req.granularity = IOASID_INV_RANGE;
-			req.addr = addr;
-			req.npages = npages;
-			req.log2_pgsize = 12;
-			err = check_inv_req(ctx, i, &req, &req);
-			if (err) {
-				/* name it as the caller numbered it */
-				char msg[IOASID_ERRMSG_MAX];
-
-				snprintf(msg, sizeof(msg), "raw VT-d %s", ioasid_ctx_errmsg(ctx));
-				ioasid_err(ctx, err, "%s", msg);
-				goto out;
-			}
-		}
-		err = ctx->ops->hwpt_invalidate(ctx, h, &req, &d);
+		err = raw_vtd_req(ctx, i, (const uint8_t *)entries + (size_t)i * entry_len, entry_len,
+				  &req);
+		if (!err)
+			err = ctx->ops->hwpt_invalidate(ctx, h, &req, &d);
 		if (err)
 			goto out;
 		/* the kernel flushes the device TLB along with it */
@@ -622,11 +625,10 @@ IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h)
-		err = -ENOENT;
-	else if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
+		return -ENOENT;
+	if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
 		 !ctx->ops->hwpt_set_dirty)
 		err = ioasid_err(ctx, -EOPNOTSUPP,
 				 "HWPT %u was not allocated with IOASID_HWPT_DIRTY_TRACKING", id);
@@ -661,11 +663,10 @@ IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t 
 	if (__builtin_add_overflow(iova, length - 1, &end))
 		return ioasid_err(ctx, -EOVERFLOW, "iova 0x%llx + length 0x%llx wraps", X(iova),
 				  X(length));
-	ctx_lock(ctx);
-	h = hwpt_get_err(ctx, id);
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h)
-		err = -ENOENT;
-	else if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
+		return -ENOENT;
+	if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
 		 !ctx->ops->hwpt_get_dirty)
 		err = ioasid_err(ctx, -EOPNOTSUPP,
 				 "HWPT %u was not allocated with IOASID_HWPT_DIRTY_TRACKING", id);

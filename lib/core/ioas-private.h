@@ -69,9 +69,6 @@ struct ioasid_ioas {
 	void *be; /* backend state */
 };
 
-struct ioasid_ioas *ioas_get(struct ioasid_ctx *ctx, uint32_t id);
-struct ioasid_ioas *ioas_get_err(struct ioasid_ctx *ctx, uint32_t id);
-int ioas_alloc_locked(struct ioasid_ctx *ctx, uint32_t set, uint32_t *ret_id);
 
 /*
  * Domain constraints (used by device attach): add/remove the aperture
@@ -95,8 +92,37 @@ int ioas_add_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 void ioas_remove_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 			const void *owner);
 
-/* The usable ranges into a fresh array (caller frees). */
+/*
+ * Which IOVAs may be used (ioas-ranges.c). The usable ranges go into a
+ * fresh array (caller frees). The others check their arguments against
+ * the IOAS and change nothing on failure (message set).
+ */
 int ioas_usable_ranges(struct ioasid_ioas *ioas, struct ioasid_iova_range **ret,
 		       uint32_t *ret_n);
+/* The first reserved region meeting [@start, @last], or NULL; what kind it is, in words. */
+const struct ioas_resv *resv_find(const struct ioasid_ioas *ioas, uint64_t start, uint64_t last);
+const char *resv_kind_name(const struct ioas_resv *r);
+int ioas_reserve(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t start, uint64_t last);
+int ioas_unreserve(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t start,
+		   uint64_t last);
+int ioas_set_allowed(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+		     const struct ioasid_iova_range *ranges, uint32_t num);
+int ioas_set_huge_pages(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, bool on);
+
+/*
+ * The areas (io-pagetable.c): the public calls' work once the IOAS is
+ * found, with the same messages. iopt_check_map_args() checks what map
+ * and copy share (flags, length, the IOVA pointer); iopt_map() checks it
+ * itself. iopt_unmap_all() returns the bytes it unmapped.
+ */
+int iopt_check_map_args(struct ioasid_ctx *ctx, uint32_t flags, uint64_t length,
+			const uint64_t *iova);
+int iopt_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, void *va, uint64_t length,
+	     uint32_t flags, uint64_t *inout_iova);
+int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
+	       uint64_t length, uint64_t *ret_bytes);
+uint64_t iopt_unmap_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+int iopt_copy(struct ioasid_ctx *ctx, struct ioasid_ioas *dst, struct ioasid_ioas *src,
+	      uint64_t src_iova, uint64_t length, uint32_t flags, uint64_t *inout_dst_iova);
 
 #endif

@@ -19,19 +19,6 @@ static const struct ioasid_obj_ops *const obj_ops[] = {
 	[IOASID_OBJ_FAULT_QUEUE] = &ioasid_fault_queue_obj_ops,
 };
 
-const char *obj_kind_name(enum ioasid_obj_kind kind)
-{
-	static const char *const names[] = {
-		[IOASID_OBJ_NONE] = "none",   [IOASID_OBJ_IOAS] = "ioas",
-		[IOASID_OBJ_SET] = "set",     [IOASID_OBJ_DEV] = "dev",
-		[IOASID_OBJ_HWPT] = "hwpt",   [IOASID_OBJ_FAULT_QUEUE] = "queue",
-	};
-
-	if ((unsigned int)kind < ARRAY_SIZE(names) && names[kind])
-		return names[kind];
-	return "?";
-}
-
 static const struct ioasid_obj_ops *ops_of(enum ioasid_obj_kind kind)
 {
 	if ((unsigned int)kind < ARRAY_SIZE(obj_ops))
@@ -39,7 +26,21 @@ static const struct ioasid_obj_ops *ops_of(enum ioasid_obj_kind kind)
 	return NULL;
 }
 
-int obj_reserve(struct ioasid_ctx *ctx, uint32_t *ret_id)
+const char *obj_kind_name(enum ioasid_obj_kind kind)
+{
+	const struct ioasid_obj_ops *ops = ops_of(kind);
+
+	if (kind == IOASID_OBJ_NONE)
+		return "none";
+	return ops ? ops->name : "?";
+}
+
+struct json_t *obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
+{
+	return ops_of(obj->kind)->dump(ctx, obj, flags);
+}
+
+static int obj_reserve(struct ioasid_ctx *ctx, uint32_t *ret_id)
 {
 	uint32_t id;
 
@@ -81,37 +82,73 @@ int obj_reserve(struct ioasid_ctx *ctx, uint32_t *ret_id)
 	return 0;
 }
 
+/* Give an id back (it was reserved, or its object was removed). */
+static void id_release(struct ioasid_ctx *ctx, uint32_t id)
+{
+	ctx->objs[id - 1] = NULL;
+	ctx->free_ids[ctx->nr_free++] = id;
+}
+
+void *obj_alloc(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind, size_t size,
+		int *ret_err)
+{
+	struct ioasid_obj *obj;
+	uint32_t id = 0;
+
+	*ret_err = obj_reserve(ctx, &id);
+	if (*ret_err)
+		return NULL;
+	obj = ioasid_calloc(1, size);
+	if (!obj) {
+		id_release(ctx, id);
+		*ret_err = ioasid_err(ctx, -ENOMEM, "out of memory for %s", ops_of(kind)->noun);
+		return NULL;
+	}
+	obj->id = id;
+	obj->kind = kind;
+	return obj;
+}
+
 void obj_publish(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
 	ctx->objs[obj->id - 1] = obj;
 	ctx->nr_objs++;
 }
 
-void obj_abort(struct ioasid_ctx *ctx, uint32_t id)
+void obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
-	ctx->objs[id - 1] = NULL;
-	ctx->free_ids[ctx->nr_free++] = id;
+	const struct ioasid_obj_ops *ops = ops_of(obj->kind);
+	uint32_t id = obj->id;
+
+	if (ops->abort)
+		ops->abort(ctx, obj);
+	else
+		ioasid_free(obj);
+	id_release(ctx, id);
 }
 
-/* Take a published object out of the table (its memory is the caller's). */
 void obj_remove(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
-	ctx->objs[obj->id - 1] = NULL;
-	ctx->free_ids[ctx->nr_free++] = obj->id;
+	id_release(ctx, obj->id);
 	ctx->nr_objs--;
 }
 
-struct ioasid_obj *obj_find(struct ioasid_ctx *ctx, uint32_t id,
-			    enum ioasid_obj_kind kind)
+int obj_missing(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
 {
-	struct ioasid_obj *obj;
+	const struct ioasid_obj_ops *ops = ops_of(kind);
 
-	if (id == 0 || id > ctx->nr_slots)
-		return NULL;
-	obj = ctx->objs[id - 1];
-	if (!obj || (kind != IOASID_OBJ_NONE && obj->kind != kind))
-		return NULL;
-	return obj;
+	return ioasid_err(ctx, -ENOENT, "%s with id %u", ops ? ops->missing : "no object", id);
+}
+
+int obj_lookup_failed(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
+{
+	struct ioasid_obj *obj = obj_find(ctx, id, IOASID_OBJ_NONE);
+	const struct ioasid_obj_ops *ops = ops_of(kind);
+
+	if (obj && ops && ops->names_other_kind)
+		return ioasid_err(ctx, -ENOENT, "object %u is a %s, not %s", id,
+				  obj_kind_name(obj->kind), ops->noun);
+	return obj_missing(ctx, id, kind);
 }
 
 struct ioasid_obj *obj_next(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind,
@@ -128,11 +165,11 @@ struct ioasid_obj *obj_next(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind,
 
 int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id)
 {
-	struct ioasid_obj *obj = obj_find(ctx, id, IOASID_OBJ_NONE);
+	struct ioasid_obj *obj = obj_lookup(ctx, id, IOASID_OBJ_NONE);
 	const struct ioasid_obj_ops *ops;
 
 	if (!obj)
-		return ioasid_err(ctx, -ENOENT, "no object with id %u", id);
+		return -ENOENT;
 	ops = ops_of(obj->kind);
 	if (!ops || !ops->destroy)
 		return ioasid_err(ctx, -EINVAL, "%s %u cannot be destroyed by id",

@@ -17,6 +17,7 @@
 
 struct ioasid_backend_ops;
 struct ioasid_obj;
+struct json_t;
 
 #define IOASID_ERRMSG_MAX 256
 
@@ -32,11 +33,33 @@ struct ioasid_obj {
 	uint32_t users; /* other objects that depend on this one */
 };
 
-/* Per-kind operations, one table per object kind (see obj.c). */
+/*
+ * Per-kind operations, one table per object kind (see obj.c): what the
+ * generic code (lookups, the object lifecycle, dumps) needs to know of a
+ * kind, so that it never switches on it.
+ */
 struct ioasid_obj_ops {
-	const char *name;
-	/* Tear down and free; called with the ctx lock held, users == 0. */
+	const char *name;    /* "ioas", "set", ...: in dumps and messages */
+	const char *noun;    /* "an IOAS": "out of memory for an IOAS", "not an IOAS" */
+	const char *missing; /* "no IOAS": a lookup that finds nothing ("no IOAS with id 7") */
+	/*
+	 * A lookup that finds another kind says so ("object 7 is a set, not
+	 * an IOAS"); false: it says @missing as when there is nothing.
+	 */
+	bool names_other_kind;
+	/* Tear down and free a published object; ctx lock held, users == 0. */
 	void (*destroy)(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+	/*
+	 * Free an object obj_alloc() made that was never published, once its
+	 * constructor has undone whatever else it did (iommufd's abort).
+	 * NULL: the object is plain memory.
+	 */
+	void (*abort)(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+	/*
+	 * Its JSON object in a dump (json-private.h has the helpers), the
+	 * backend's view included; NULL when out of memory.
+	 */
+	struct json_t *(*dump)(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags);
 };
 
 struct ioasid_ctx {
@@ -78,7 +101,9 @@ struct ioasid_ctx {
 	/* PASID space (set.c), created on first use */
 	struct pasid_space *pasids;
 	uint32_t pasid_width; /* set by the backend at open */
-	uint32_t nr_pasid_att; /* (device, PASID) attachments with a PASID */
+	/* how many devices use each attached PASID, sorted by PASID (set.c) */
+	struct pasid_use *pasid_uses;
+	uint32_t nr_pasid_uses, cap_pasid_uses;
 
 	/* faults (fault.c) */
 	struct fault_group *groups; /* pending page request groups */
@@ -109,6 +134,61 @@ static inline void ctx_unlock(struct ioasid_ctx *ctx)
 }
 
 /*
+ * Lookups. Every public call on an object begins with one, so the hit
+ * path is inline and only the message of a miss is out of line (obj.c).
+ */
+
+/* The object @id of @kind (IOASID_OBJ_NONE: of any kind), or NULL. */
+static inline void *obj_find(const struct ioasid_ctx *ctx, uint32_t id,
+			     enum ioasid_obj_kind kind)
+{
+	struct ioasid_obj *obj;
+
+	if (id == 0 || id > ctx->nr_slots)
+		return NULL;
+	obj = ctx->objs[id - 1];
+	if (!obj || (kind != IOASID_OBJ_NONE && obj->kind != kind))
+		return NULL;
+	return obj;
+}
+
+/*
+ * The message of a lookup that found nothing of @kind, as the public
+ * calls word it ("no set with id 7", "object 7 is a ioas, not a set").
+ * Returns -ENOENT.
+ */
+int obj_lookup_failed(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
+/* Just the "no <kind> with id N" message; returns -ENOENT. */
+int obj_missing(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
+
+/* As obj_find(), with the message set on a miss (the caller returns -ENOENT). */
+static inline void *obj_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
+{
+	void *obj = obj_find(ctx, id, kind);
+
+	if (!obj)
+		obj_lookup_failed(ctx, id, kind);
+	return obj;
+}
+
+/*
+ * The prologue of a public call on one object: lock @ctx and look @id up
+ * (obj_lookup()). Return: the object, with the lock held; or NULL, with
+ * the lock released and the message set (the caller returns -ENOENT).
+ */
+static inline void *ctx_lock_lookup(struct ioasid_ctx *ctx, uint32_t id,
+				    enum ioasid_obj_kind kind)
+{
+	void *obj;
+
+	ctx_lock(ctx);
+	obj = obj_lookup(ctx, id, kind);
+	if (!obj)
+		ctx_unlock(ctx);
+	return obj;
+}
+
+/*
  * Record an error: @err is a negative errno, returned unchanged, so that
  * call sites read `return ioasid_err(ctx, -EINVAL, "length %llu", len);`.
  * @ctx may be NULL (only the thread's message is set).
@@ -135,14 +215,26 @@ void ioasid_log(struct ioasid_ctx *ctx, enum ioasid_log_level level,
 int ioasid_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz,
 		      size_t known_sz, const char *what);
 
-/* Object table (obj.c). */
-int obj_reserve(struct ioasid_ctx *ctx, uint32_t *ret_id);
+/*
+ * Object table (obj.c). The lifecycle, as iommufd's: obj_alloc() reserves
+ * an id and allocates the object, invisible to lookups; the constructor
+ * does everything that can fail, then obj_publish(), or obj_abort() on
+ * failure (the kind's abort op frees what it had built).
+ */
+
+/*
+ * A zeroed object of @size bytes (its header filled in) under a new id,
+ * or NULL with the thread's message set and *@ret_err -ENOMEM or -ENOSPC.
+ */
+void *obj_alloc(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind, size_t size,
+		int *ret_err);
 void obj_publish(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
-void obj_abort(struct ioasid_ctx *ctx, uint32_t id);
+void obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+/* Take a published object out of the table (its memory is the caller's). */
 void obj_remove(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
-struct ioasid_obj *obj_find(struct ioasid_ctx *ctx, uint32_t id,
-			    enum ioasid_obj_kind kind);
 const char *obj_kind_name(enum ioasid_obj_kind kind);
+/* The object's JSON (its kind's dump op); NULL when out of memory. */
+struct json_t *obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags);
 int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id);
 void obj_destroy_all(struct ioasid_ctx *ctx);
 void obj_table_free(struct ioasid_ctx *ctx);
@@ -158,6 +250,7 @@ extern const struct ioasid_obj_ops ioasid_fault_queue_obj_ops;
 struct fault_group;
 
 struct pasid_space;
+struct pasid_use;
 
 /* Pinned-page accounting (pin.c). */
 int pin_charge(struct ioasid_ctx *ctx, uint64_t pages);

@@ -57,6 +57,21 @@ void *ioasid_realloc(void *p, size_t size)
 	return should_fail() ? NULL : realloc(p, size);
 }
 
+void *ioasid_array_room(void *base, uint32_t *cap, uint32_t need, size_t size)
+{
+	uint32_t ncap = *cap ? *cap : 4;
+	void *n;
+
+	if (need <= *cap)
+		return base;
+	while (ncap < need)
+		ncap = ncap > UINT32_MAX / 2 ? need : ncap * 2;
+	n = ioasid_realloc(base, (size_t)ncap * size);
+	if (n)
+		*cap = ncap;
+	return n;
+}
+
 void *ioasid_aligned_alloc(size_t align, size_t size)
 {
 	void *p;

@@ -9,6 +9,7 @@
 #define IOASID_ALLOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void *ioasid_malloc(size_t size);
 void *ioasid_calloc(size_t n, size_t size);
@@ -21,6 +22,14 @@ char *ioasid_strdup(const char *s);
  */
 void *ioasid_aligned_alloc(size_t align, size_t size);
 void ioasid_free(void *p);
+
+/*
+ * Room for @need elements of @size bytes in the array @base of *@cap
+ * elements (0: none yet): @base itself when it has room, else the array
+ * grown by doubling (from 4) and *@cap updated. NULL when out of memory:
+ * @base and *@cap are left as they were.
+ */
+void *ioasid_array_room(void *base, uint32_t *cap, uint32_t need, size_t size);
 
 /*
  * Test hooks. ioasid_alloc_fail_nth(n): the n-th allocation from now (1 =

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "util/alloc.h"
 #include "helpers.h"
 #include "suites.h"
 
@@ -210,6 +211,49 @@ START_TEST(test_pasid_attach)
 }
 END_TEST
 
+/* A PASID used by two devices stays busy until the last one lets it go. */
+START_TEST(test_pasid_shared)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8 };
+	struct ioasid_sim_dev_desc dd = { .sz = sizeof(struct ioasid_sim_dev_desc), .name = "nic0",
+					  .pgsize_bitmap = PG, .pasid_width = 8 };
+	struct ioasid_attach_opts oa = { .sz = sizeof(struct ioasid_attach_opts) };
+	uint32_t a, pa, d0, d1, ioas_b;
+	unsigned long n;
+	int r;
+
+	ck_assert_ok(ctx, ioasid_sim_dev_add(ctx, &dd));
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &a));
+	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, a, 1, 100, &pa));
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas_b));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &d0));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "nic0", &d1));
+	oa.set = a;
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, d0, pa, ioas, &oa));
+	/* the second device's attach, failing each allocation in turn */
+	for (n = 1;; n++) {
+		ioasid_alloc_fail_nth(n);
+		r = ioasid_dev_attach(ctx, d1, pa, ioas, &oa);
+		ioasid_alloc_fail_nth(0);
+		if (!ioasid_alloc_failed())
+			break;
+		ck_assert_int_eq(r, -ENOMEM);
+		ck_assert_int_eq(ioasid_dev_detach(ctx, d1, pa), -ENOENT);
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d0, pa));
+	ck_assert_int_eq(ioasid_pasid_free(ctx, a, pa), -EBUSY);
+	ck_assert_int_eq(ioasid_set_destroy(ctx, a), -EBUSY);
+	ck_assert_errmsg_has(ctx, "is still attached");
+	/* a replace keeps the PASID in use */
+	ck_assert_ok(ctx, ioasid_dev_replace(ctx, d1, pa, ioas_b, &oa));
+	ck_assert_int_eq(ioasid_pasid_free(ctx, a, pa), -EBUSY);
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d1, pa));
+	ck_assert_ok(ctx, ioasid_pasid_free(ctx, a, pa));
+	ck_assert_ok(ctx, ioasid_set_destroy(ctx, a));
+}
+END_TEST
+
 struct cb_count {
 	int n;
 	uint32_t last;
@@ -332,6 +376,7 @@ Suite *dev_suite(void)
 	tcase_add_test(tc, test_attach_conflicts);
 	tcase_add_test(tc, test_more_page_sizes_fine);
 	tcase_add_test(tc, test_pasid_attach);
+	tcase_add_test(tc, test_pasid_shared);
 	tcase_add_test(tc, test_ranges_callback);
 	tcase_add_test(tc, test_hotplug);
 	tcase_add_test(tc, test_json_dumps);

@@ -47,13 +47,9 @@ static void map_at(uint32_t a, uint64_t iova, void *va, uint64_t len, uint32_t p
 /* The table of the HWPT at (dev, pasid), reached through the internals. */
 static struct sim_pt *pt_of(uint32_t d, uint32_t pasid)
 {
-	struct ioasid_dev *dv = dev_get(ctx, d);
-	uint32_t i;
+	struct ioasid_hwpt *h = dev_attached_hwpt(obj_find(ctx, d, IOASID_OBJ_DEV), pasid);
 
-	for (i = 0; i < dv->nr_att; i++)
-		if (dv->att[i]->pasid == pasid)
-			return ((struct sim_hwpt *)dv->att[i]->hwpt->be)->pt;
-	return NULL;
+	return h ? ((struct sim_hwpt *)h->be)->pt : NULL;
 }
 
 /* Read a raw entry of a table in host memory. */
@@ -523,6 +519,10 @@ START_TEST(test_pasid_rules_and_replace)
 	mem[PG] = 'B';
 	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x1000000, &v, 1, &done));
 	ck_assert_uint_eq(v, 'A');
+	ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, b, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x1000000, &v, 1, &done));
+	ck_assert_uint_eq(v, 'B');
+	/* a replace by what is attached already leaves DMA where it was */
 	ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, b, NULL));
 	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x1000000, &v, 1, &done));
 	ck_assert_uint_eq(v, 'B');

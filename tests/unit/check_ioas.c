@@ -137,13 +137,13 @@ START_TEST(test_alignment_rules)
 	ck_assert_uint_eq(align, 1);
 	/* a 4 KiB domain cannot attach over it: EADDRINUSE naming the mapping */
 	ctx_lock(ctx);
-	ck_assert_int_eq(ioas_add_domain(ctx, ioas_get(ctx, ioas), &d), -EADDRINUSE);
+	ck_assert_int_eq(ioas_add_domain(ctx, obj_find(ctx, ioas, IOASID_OBJ_IOAS), &d), -EADDRINUSE);
 	ctx_unlock(ctx);
 	ck_assert_errmsg_has(ctx, "0x123");
 	ck_assert_errmsg_has(ctx, "0x201000"); /* the page-size bitmap */
 	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, ioas, 0, UINT64_MAX, NULL));
 	ctx_lock(ctx);
-	ck_assert_int_eq(ioas_add_domain(ctx, ioas_get(ctx, ioas), &d), 0);
+	ck_assert_int_eq(ioas_add_domain(ctx, obj_find(ctx, ioas, IOASID_OBJ_IOAS), &d), 0);
 	ctx_unlock(ctx);
 	n = 0;
 	ck_assert_int_eq(ioasid_ioas_iova_ranges(ctx, ioas, NULL, &n, &align), -EMSGSIZE);
@@ -162,13 +162,13 @@ START_TEST(test_alignment_rules)
 	ck_assert_int_eq(ioasid_ioas_map(ctx, ioas, mem, PG, RW | FIXED, &io), -EINVAL);
 	ck_assert_errmsg_has(ctx, "aperture");
 	ctx_lock(ctx);
-	ioas_remove_domain(ctx, ioas_get(ctx, ioas), &d);
+	ioas_remove_domain(ctx, obj_find(ctx, ioas, IOASID_OBJ_IOAS), &d);
 	ctx_unlock(ctx);
 	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem, PG, RW | FIXED, &io));
 	/* a domain whose smallest page is above the CPU page: EINVAL */
 	d.pgsize_bitmap = 2 * MB;
 	ctx_lock(ctx);
-	ck_assert_int_eq(ioas_add_domain(ctx, ioas_get(ctx, ioas), &d), -EINVAL);
+	ck_assert_int_eq(ioas_add_domain(ctx, obj_find(ctx, ioas, IOASID_OBJ_IOAS), &d), -EINVAL);
 	ctx_unlock(ctx);
 }
 END_TEST

@@ -71,15 +71,11 @@ void iommufd_fault_destroy(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q)
 
 static struct ioasid_dev *dev_by_kid(struct ioasid_ctx *ctx, uint32_t kid)
 {
-	struct ioasid_obj *o;
-	uint32_t pos = 0;
+	struct ioasid_dev *dev;
 
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos))) {
-		struct ioasid_dev *dev = (struct ioasid_dev *)o;
-
+	for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
 		if (dev->be && ((struct ifd_dev *)dev->be)->devid == kid)
 			return dev;
-	}
 	return NULL;
 }
 
@@ -95,7 +91,7 @@ static uint32_t fault_hwpt(struct ifd_dev *d, uint32_t pasid, const struct ioasi
 
 	if (!a && pasid != IOASID_PASID_NONE)
 		a = ifd_att_get(d, IOASID_PASID_NONE);
-	if (a && (a->hwpt->flags & IOASID_HWPT_FAULT_ID_VALID) && a->hwpt->fault_queue == q->obj.id)
+	if (a && a->hwpt->fault_q == q)
 		return a->hwpt->obj.id;
 	return 0;
 }

@@ -36,7 +36,7 @@ int iommufd_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioa
 			      KU_IOMMU_HWPT_FAULT_ID_VALID | KU_IOMMU_HWPT_ALLOC_PASID);
 	if (h->flags & IOASID_HWPT_FAULT_ID_VALID) {
 		/* the core checked the queue: it exists and is a kernel queue */
-		struct ioasid_fault_queue *q = fault_queue_get(ctx, h->fault_queue);
+		struct ioasid_fault_queue *q = h->fault_q;
 
 		a.fault_id = q && q->be ? ((struct ifd_fault *)q->be)->id : 0;
 	}

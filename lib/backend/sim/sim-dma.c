@@ -10,12 +10,17 @@
  * fresh walk; a mismatch is counted and recorded, then either used (as
  * hardware would: "faithful") or refused ("strict"). Paging HWPTs cannot go
  * stale: the library changes their tables and flushes in the same call.
+ *
+ * A request stays inside the sim: the device comes from the sim's table,
+ * what (device, PASID) is attached to from its routes, the tables and the
+ * fault queue from the HWPT's sim_hwpt, all resolved when the attachment
+ * or the HWPT changed (sim-hwpt.c). The core is called only to raise a
+ * fault and to word an error.
  */
 #include <stdatomic.h>
 #include <string.h>
 
 #include "sim-private.h"
-#include "core/fault-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -23,7 +28,7 @@ static enum ioasid_fault_reason reason_of(enum sim_pt_fault f);
 
 /* What a failed translation tells the fault path. */
 struct sim_fault_info {
-	struct ioasid_hwpt *hwpt; /* NULL: nothing attached */
+	struct sim_hwpt *hwpt;    /* NULL: nothing attached */
 	uint32_t reason;          /* enum ioasid_fault_reason; 0 = not a fault */
 };
 
@@ -75,16 +80,15 @@ static int nest_set_bits(void *opaque, uint64_t table, unsigned int index, uint6
 	return 0;
 }
 
-/* A full walk of @h for @iova; @flags: access | SIM_PT_WALK_SET_AD. */
-static int walk(struct sim_ctx *sim, struct ioasid_hwpt *h, uint64_t iova, unsigned int flags,
+/* A full walk of @sh for @iova; @flags: access | SIM_PT_WALK_SET_AD. */
+static int walk(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t iova, unsigned int flags,
 		struct xlate *x, struct sim_pt_result *fault)
 {
-	struct sim_hwpt *sh = h->be;
 	struct sim_pt_result r1, r2;
 	int err;
 
 	sim->walks++;
-	if (hwpt_is_paging(h)) {
+	if (sh->paging) {
 		struct sim_pt_walker w;
 
 		sim_pt_walker_init(&w, sh->pt);
@@ -100,7 +104,7 @@ static int walk(struct sim_ctx *sim, struct ioasid_hwpt *h, uint64_t iova, unsig
 		x->leaf = r1.leaf_entry;
 		return 0;
 	} else {
-		struct sim_hwpt *ph = h->parent->be;
+		const struct sim_hwpt *ph = sh->parent;
 		struct nest n = { .s2_root = sim_pt_root(ph->pt) };
 		struct sim_pt_walker w1 = {
 			.format = SIM_PT_VTD_FL,
@@ -111,7 +115,7 @@ static int walk(struct sim_ctx *sim, struct ioasid_hwpt *h, uint64_t iova, unsig
 		};
 
 		sim_pt_walker_init(&n.s2, ph->pt);
-		err = sim_pt_walk(&w1, h->s1.pgtbl_addr, iova, flags, &r1);
+		err = sim_pt_walk(&w1, sh->s1_root, iova, flags, &r1);
 		if (!err) {
 			/* the stage-1 output is a guest physical address */
 			err = sim_pt_walk(&n.s2, n.s2_root, r1.oa, flags & ~SIM_PT_WALK_SET_AD, &r2);
@@ -132,16 +136,16 @@ static int walk(struct sim_ctx *sim, struct ioasid_hwpt *h, uint64_t iova, unsig
 	}
 }
 
-static void record_stale(struct sim_ctx *sim, struct ioasid_dev *dev, uint32_t pasid,
-			 struct ioasid_hwpt *h, uint64_t iova, const struct xlate *cached,
+static void record_stale(struct sim_ctx *sim, const struct sim_dev *sd, uint32_t pasid,
+			 const struct sim_hwpt *sh, uint64_t iova, const struct xlate *cached,
 			 const struct xlate *now, int err)
 {
 	struct ioasid_sim_stale_event *ev = &sim->stale[sim->stale_seq % SIM_STALE_RING];
 
 	memset(ev, 0, sizeof(*ev));
-	ev->dev = dev->obj.id;
+	ev->dev = sd->id;
 	ev->pasid = pasid;
-	ev->hwpt = h->obj.id;
+	ev->hwpt = sh->id;
 	ev->iova = iova;
 	ev->cached_addr = cached->host;
 	ev->cached_perm = ((cached->perm & SIM_PT_R) ? IOASID_MAP_READ : 0) |
@@ -174,128 +178,145 @@ static const char *fault_name(enum sim_pt_fault f)
 	}
 }
 
-/* The HWPT at (dev, pasid), through the PASID cache. */
-static struct ioasid_hwpt *context_entry(struct ioasid_ctx *ctx, struct sim_ctx *sim,
-					 struct ioasid_dev *dev, uint32_t pasid)
+/*
+ * The HWPT at (device, PASID), as the IOMMU finds it: its context cache,
+ * then its PASID cache, then the tables (the device's routes). The caches
+ * are a model: they count hits and misses as the hardware's would, and
+ * the attach, detach and invalidation hooks keep them coherent with the
+ * routes, so whatever hits is what the routes say.
+ */
+static struct sim_hwpt *context_entry(struct sim_ctx *sim, struct sim_dev *sd, uint32_t pasid)
 {
-	struct sim_dev *sd = dev->be;
 	struct sim_ctx_entry *ce = &sd->ctx_cache[pasid % SIM_CTX_CACHE];
-	struct ioasid_hwpt *h;
-	uint32_t domain, i;
+	struct sim_hwpt *sh;
+	uint32_t domain;
 
-	/* the context cache: the device's last few context entries */
 	if (ce->gen == sim->ctx_gen && ce->pasid == pasid) {
 		sim->ctx_cache_hits++;
-		return ce->hwpt;
+		return ce->sh;
 	}
-	h = NULL;
-	if (sim_pasid_cache_lookup(sim->pasid_cache, dev->obj.id, pasid, NULL, &domain, NULL)) {
-		h = hwpt_get(ctx, domain);
-	} else {
-		for (i = 0; i < dev->nr_att; i++) {
-			if (dev->att[i]->pasid != pasid)
-				continue;
-			h = dev->att[i]->hwpt;
-			sim_pasid_cache_insert(sim->pasid_cache, dev->obj.id, pasid,
-					       hwpt_is_paging(h) ?
-					       sim_pt_root(((struct sim_hwpt *)h->be)->pt) :
-					       h->s1.pgtbl_addr, h->obj.id, 0);
-			break;
-		}
-	}
-	if (h) {
+	sh = sim_route_find(sd, pasid);
+	if (!sim_pasid_cache_lookup(sim->pasid_cache, sd->id, pasid, NULL, &domain, NULL) && sh)
+		sim_pasid_cache_insert(sim->pasid_cache, sd->id, pasid,
+				       sh->paging ? sim_pt_root(sh->pt) : sh->s1_root, sh->id, 0);
+	if (sh) {
 		ce->gen = sim->ctx_gen;
 		ce->pasid = pasid;
-		ce->hwpt = h;
+		ce->sh = sh;
 	}
-	return h;
+	return sh;
 }
 
 /* A cached translation: the device's own TLB first (ATS), then the IOTLB. */
 static inline const struct sim_iotlb_entry *cached_lookup(struct sim_ctx *sim, struct sim_dev *sd,
-							  const struct ioasid_hwpt *h,
-							  uint32_t pasid, uint64_t iova)
+							  uint32_t domain, uint32_t pasid,
+							  uint64_t iova)
 {
 	const struct sim_iotlb_entry *e = NULL;
 
 	if (sd->devtlb) {
-		e = sim_iotlb_lookup(sd->devtlb, h->obj.id, pasid, iova);
+		e = sim_iotlb_lookup(sd->devtlb, domain, pasid, iova);
 		if (e)
 			sim->devtlb_hits++;
 		else
 			sim->devtlb_misses++;
 	}
-	return e ? e : sim_iotlb_lookup(sim->iotlb, h->obj.id, pasid, iova);
+	return e ? e : sim_iotlb_lookup(sim->iotlb, domain, pasid, iova);
 }
 
-static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_dev *dev,
+/*
+ * A hit on a nested HWPT's cached entry is checked against a fresh walk
+ * (the guest may have changed its table without invalidating). Return 0
+ * to use it, or -EIO when strict mode refuses a stale one.
+ */
+static int check_stale(struct ioasid_ctx *ctx, struct sim_ctx *sim, const struct sim_dev *sd,
+		       uint32_t pasid, const struct sim_hwpt *sh, uint64_t iova,
+		       const struct xlate *cached)
+{
+	struct sim_pt_result fault;
+	struct xlate now;
+	int err;
+
+	err = walk(sim, sh, iova, 0, &now, &fault);
+	/* compare the page: the same host page and permissions? */
+	if (!err && now.host == cached->host && now.perm == cached->perm)
+		return 0;
+	record_stale(sim, sd, pasid, sh, iova, cached, &now, err);
+	if (sim->stale_mode != IOASID_SIM_STALE_STRICT)
+		return 0;
+	return ioasid_err(ctx, -EIO,
+			  "stale cached translation of iova 0x%llx (HWPT %u) refused in strict mode",
+			  X(iova), sh->id);
+}
+
+/*
+ * Translate from the caches. Return 1 with @x filled, 0 when a walk must
+ * run (a miss, or a write that must set D through an entry not yet dirty),
+ * or a negative errno (message set, fi->reason says what kind of fault).
+ */
+static int translate_cached(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd,
+			    uint32_t pasid, const struct sim_hwpt *sh, uint64_t iova, bool write,
+			    struct xlate *x, struct sim_fault_info *fi)
+{
+	const struct sim_iotlb_entry *e = cached_lookup(sim, sd, sh->id, pasid, iova);
+	uint64_t psz;
+
+	if (!e)
+		return 0;
+	psz = sim_iotlb_entry_size(e);
+	x->host = e->oa + (iova & (psz - 1));
+	x->page_size = psz;
+	x->perm = e->perm;
+	x->leaf = e->data;
+	if (!sh->paging && check_stale(ctx, sim, sd, pasid, sh, iova, x)) {
+		fi->reason = 0; /* refused, not a translation fault */
+		return -EIO;
+	}
+	fi->reason = IOASID_FAULT_R_PERMISSION;
+	if (!(x->perm & (write ? SIM_PT_W : SIM_PT_R)))
+		return ioasid_err(ctx, -EACCES, "%s %s at iova 0x%llx: the cached translation is %s-only",
+				  sd->dev->name, write ? "write" : "read", X(iova),
+				  (x->perm & SIM_PT_W) ? "write" : "read");
+	/* a write through an entry whose page is not dirty yet: set D */
+	return !(write && sh->dirty && !(x->leaf & SIM_SL_D));
+}
+
+static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd,
 		     uint32_t pasid, uint64_t iova, bool write, struct xlate *x,
 		     struct sim_fault_info *fi)
 {
 	unsigned int access = write ? SIM_PT_W : SIM_PT_R;
-	struct sim_dev *sd = dev->be;
-	const struct sim_iotlb_entry *e = NULL;
 	struct sim_pt_result fault;
-	struct ioasid_hwpt *h;
+	struct sim_hwpt *sh;
 	unsigned int flags;
 	int err;
 
-	h = context_entry(ctx, sim, dev, pasid);
-	fi->hwpt = h;
-	if (!h) {
+	sh = context_entry(sim, sd, pasid);
+	fi->hwpt = sh;
+	if (!sh) {
 		fi->reason = IOASID_FAULT_R_BLOCKED;
 		return ioasid_err(ctx, -EFAULT,
 				  "DMA blocked: %s has nothing attached at PASID %d (iova 0x%llx)",
-				  dev->name, (int)pasid, X(iova));
+				  sd->dev->name, (int)pasid, X(iova));
 	}
-	e = cached_lookup(sim, sd, h, pasid, iova);
-	if (e) {
-		uint64_t psz = sim_iotlb_entry_size(e);
-
-		x->host = e->oa + (iova & (psz - 1));
-		x->page_size = psz;
-		x->perm = e->perm;
-		x->leaf = e->data;
-		if (!hwpt_is_paging(h)) {
-			struct xlate now;
-
-			err = walk(sim, h, iova, 0, &now, &fault);
-			/* compare the page: the same host page and permissions? */
-			if (err || now.host != x->host || now.perm != x->perm) {
-				record_stale(sim, dev, pasid, h, iova, x, &now, err);
-				if (sim->stale_mode == IOASID_SIM_STALE_STRICT) {
-					fi->reason = 0; /* refused, not a translation fault */
-					return ioasid_err(ctx, -EIO,
-							  "stale cached translation of iova 0x%llx (HWPT %u) refused in strict mode",
-							  X(iova), h->obj.id);
-				}
-			}
-		}
-		fi->reason = IOASID_FAULT_R_PERMISSION;
-		if (!(x->perm & access))
-			return ioasid_err(ctx, -EACCES,
-					  "%s %s at iova 0x%llx: the cached translation is %s-only",
-					  dev->name, write ? "write" : "read", X(iova),
-					  (x->perm & SIM_PT_W) ? "write" : "read");
-		/* a write through an entry whose page is not dirty yet: set D */
-		if (!(write && h->dirty_enabled && !(x->leaf & SIM_SL_D)))
-			return 0;
-	}
+	err = translate_cached(ctx, sim, sd, pasid, sh, iova, write, x, fi);
+	if (err)
+		return err < 0 ? err : 0;
 	flags = access;
-	if (hwpt_is_paging(h) ? h->dirty_enabled : true)
+	if (sh->paging ? sh->dirty : true)
 		flags |= SIM_PT_WALK_SET_AD;
-	err = walk(sim, h, iova, flags, x, &fault);
-	if (err)
+	err = walk(sim, sh, iova, flags, x, &fault);
+	if (err) {
 		fi->reason = reason_of(fault.fault_reason);
-	if (err)
 		return ioasid_err(ctx, err == -EACCES ? -EACCES : -EFAULT,
 				  "%s %s at iova 0x%llx (PASID %d, HWPT %u): %s at level %u",
-				  dev->name, write ? "write" : "read", X(iova), (int)pasid, h->obj.id,
+				  sd->dev->name, write ? "write" : "read", X(iova), (int)pasid, sh->id,
 				  fault_name(fault.fault_reason), fault.fault_level);
-	sim_iotlb_insert(sim->iotlb, h->obj.id, pasid, iova, x->page_size,
+	}
+	sim_iotlb_insert(sim->iotlb, sh->id, pasid, iova, x->page_size,
 			 x->host & ~(x->page_size - 1), x->perm, x->leaf);
 	if (sd->devtlb)
-		sim_iotlb_insert(sd->devtlb, h->obj.id, pasid, iova, x->page_size,
+		sim_iotlb_insert(sd->devtlb, sh->id, pasid, iova, x->page_size,
 				 x->host & ~(x->page_size - 1), x->perm, x->leaf);
 	return 0;
 }
@@ -368,12 +389,11 @@ static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, c
  * else raises an unrecoverable record (to that queue, or the context's
  * log) and returns @err.
  */
-static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_dev *dev,
+static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd,
 		     struct sim_pending *p, uint64_t at, int err, const struct sim_fault_info *fi)
 {
 	struct ioasid_fault_queue *q = NULL;
 	struct ioasid_fault recs[FAULT_GROUP_MAX];
-	struct sim_dev *sd = dev->be;
 	char msg[IOASID_ERRMSG_MAX];
 	uint32_t n = 0, base;
 	uint64_t pg;
@@ -381,12 +401,12 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 
 	if (!fi->reason)
 		return err; /* refused (strict stale mode), not a translation fault */
-	if (fi->hwpt && (fi->hwpt->flags & IOASID_HWPT_FAULT_ID_VALID))
-		q = fault_queue_get(ctx, fi->hwpt->fault_queue);
+	if (fi->hwpt)
+		q = fi->hwpt->fault_q;
 	memset(recs, 0, sizeof(recs));
 	base = IOASID_FAULT_F_ADDR_VALID | (p->write ? IOASID_FAULT_F_WRITE : IOASID_FAULT_F_READ) |
 	       (p->pasid != IOASID_PASID_NONE ? IOASID_FAULT_F_PASID_VALID : 0);
-	if (q && dev->props.pri && fi->reason != IOASID_FAULT_R_BLOCKED &&
+	if (q && sd->dev->props.pri && fi->reason != IOASID_FAULT_R_BLOCKED &&
 	    fi->reason != IOASID_FAULT_R_RESERVED && p->rounds < DMA_MAX_ROUNDS) {
 		/* one request per page that does not translate, up to a group's worth */
 		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
@@ -394,11 +414,11 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 			struct sim_fault_info f2 = { 0 };
 			struct xlate x;
 
-			if (n && !translate(ctx, sim, dev, p->pasid, pg, p->write, &x, &f2))
+			if (n && !translate(ctx, sim, sd, p->pasid, pg, p->write, &x, &f2))
 				break;
 			recs[n].flags = base;
 			recs[n].reason = IOASID_FAULT_R_PAGE_REQUEST;
-			recs[n].dev = dev->obj.id;
+			recs[n].dev = sd->id;
 			recs[n].pasid = p->pasid;
 			recs[n].addr = pg;
 			recs[n].grpid = (uint16_t)(sd->next_grpid & 0x1ff);
@@ -416,11 +436,11 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 				return ioasid_err(ctx, -ENOMEM, "out of memory for a pending DMA");
 			*h = *p;
 			h->on_stack = false;
-			h->devp = NULL; /* the device may be gone when it resumes */
+			h->sd = NULL; /* the device may be gone when it resumes */
 			p->moved = h;
 			p = h;
 		}
-		r = fault_raise_group(ctx, q, fi->hwpt->obj.id, recs, n, dma_resume, p, &p->cookie);
+		r = fault_raise_group(ctx, q, fi->hwpt->id, recs, n, dma_resume, p, &p->cookie);
 		if (r == 0)
 			return -EAGAIN;
 		/* a full queue answered FAILURE at once: dma_resume ended @p */
@@ -428,10 +448,10 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct ioasid_
 	}
 	recs[0].flags = base | IOASID_FAULT_F_LAST;
 	recs[0].reason = fi->reason;
-	recs[0].dev = dev->obj.id;
+	recs[0].dev = sd->id;
 	recs[0].pasid = p->pasid;
 	recs[0].addr = at & ~0xfffull;
-	recs[0].hwpt = fi->hwpt ? fi->hwpt->obj.id : 0;
+	recs[0].hwpt = fi->hwpt ? fi->hwpt->id : 0;
 	fault_raise_unrecoverable(ctx, q, &recs[0]);
 	return err;
 }
@@ -467,10 +487,10 @@ static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, c
 static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pending *p)
 {
 	/* the submitter looked the device up already; a resumed request has not */
-	struct ioasid_dev *dev = p->devp ? p->devp : dev_get(ctx, p->dev);
+	struct sim_dev *sd = p->sd ? p->sd : sim_dev_of(sim, p->dev);
 	int err = 0;
 
-	if (!dev) {
+	if (!sd) {
 		ioasid_err(ctx, -ENODEV, "device %u of DMA %llu went away", p->dev, X(p->handle));
 		pending_finish(ctx, p, -ENODEV);
 		return -ENODEV;
@@ -485,10 +505,10 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 					 X(p->iova));
 			break;
 		}
-		err = translate(ctx, sim, dev, p->pasid, at, p->write, &x, &fi);
+		err = translate(ctx, sim, sd, p->pasid, at, p->write, &x, &fi);
 		if (err) {
 			sim->faults++;
-			err = dma_fault(ctx, sim, dev, p, at, err, &fi);
+			err = dma_fault(ctx, sim, sd, p, at, err, &fi);
 			if (err == -EAGAIN)
 				return err; /* waiting for the page request's answer */
 			break;
@@ -503,11 +523,6 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 	}
 	pending_finish(ctx, p, err);
 	return err;
-}
-
-static struct sim_ctx *sim_ctx_of(struct ioasid_ctx *ctx)
-{
-	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
 }
 
 static struct sim_pending *pending_find(struct sim_ctx *sim, uint64_t handle,
@@ -546,7 +561,7 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id,
 					uint64_t *ret_handle, size_t *ret_done)
 {
 	struct sim_pending onstack, *p;
-	struct ioasid_dev *dev;
+	struct sim_dev *sd;
 	struct sim_ctx *sim;
 	int err;
 
@@ -562,9 +577,9 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id,
 		err = ioasid_err(ctx, -EOPNOTSUPP, "DMA is simulated only on a sim context");
 		goto out;
 	}
-	dev = dev_get(ctx, dev_id);
-	if (!dev) {
-		err = ioasid_err(ctx, -ENOENT, "no bound device with id %u", dev_id);
+	sd = sim_dev_of(sim, dev_id);
+	if (!sd) {
+		err = obj_missing(ctx, dev_id, IOASID_OBJ_DEV);
 		goto out;
 	}
 	/*
@@ -583,7 +598,7 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id,
 	p->write = write;
 	p->state = SIM_DMA_PENDING;
 	p->on_stack = true;
-	p->devp = dev;
+	p->sd = sd;
 	if (write)
 		sim->dma_writes++;
 	else
@@ -623,11 +638,10 @@ IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle, s
 
 	if (!ctx)
 		return -EINVAL;
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
+	sim = sim_lock(ctx);
 	if (!sim)
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
-	else if (!(p = pending_find(sim, handle, &pp)))
+		return -EOPNOTSUPP;
+	if (!(p = pending_find(sim, handle, &pp)))
 		err = ioasid_err(ctx, -ENOENT, "no DMA request with handle %llu", X(handle));
 	else if (p->state == SIM_DMA_PENDING) {
 		if (ret_done)
@@ -657,12 +671,9 @@ IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
 	deadline = timeout_ns > UINT64_MAX - deadline ? UINT64_MAX : deadline + timeout_ns;
 	ts.tv_sec = (time_t)(deadline / 1000000000ull);
 	ts.tv_nsec = (long)(deadline % 1000000000ull);
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
-	if (!sim) {
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
-		goto out;
-	}
+	sim = sim_lock(ctx);
+	if (!sim)
+		return -EOPNOTSUPP;
 	for (;;) {
 		p = pending_find(sim, handle, &pp);
 		if (!p) {
@@ -695,7 +706,6 @@ IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
 			}
 		}
 	}
-out:
 	ctx_unlock(ctx);
 	return err;
 }
@@ -707,26 +717,24 @@ out:
  * their generality (which costs more than a 4 KiB copy). Returns 1 when it
  * did the DMA, 0 when the general path must run. Called with the lock held.
  */
-static int dma_fast(struct ioasid_ctx *ctx, struct sim_ctx *sim, uint32_t dev_id,
-		    uint32_t pasid, uint64_t iova, void *buf, size_t len, bool write)
+static int dma_fast(struct sim_ctx *sim, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+		    void *buf, size_t len, bool write)
 {
-	struct ioasid_dev *dev = dev_get(ctx, dev_id);
+	struct sim_dev *sd = sim_dev_of(sim, dev_id);
 	const struct sim_iotlb_entry *e;
 	struct sim_ctx_entry *ce;
-	struct ioasid_hwpt *h;
-	struct sim_dev *sd;
+	struct sim_hwpt *sh;
 	uint64_t psz, host;
 
-	if (!dev || !len)
+	if (!sd || !len)
 		return 0;
-	sd = dev->be;
 	ce = &sd->ctx_cache[pasid % SIM_CTX_CACHE];
 	if (ce->gen != sim->ctx_gen || ce->pasid != pasid)
 		return 0;
-	h = ce->hwpt;
-	if (!hwpt_is_paging(h) || (write && h->dirty_enabled))
+	sh = ce->sh;
+	if (!sh->paging || (write && sh->dirty))
 		return 0;
-	e = cached_lookup(sim, sd, h, pasid, iova);
+	e = cached_lookup(sim, sd, sh->id, pasid, iova);
 	if (!e || !(e->perm & (write ? SIM_PT_W : SIM_PT_R)))
 		return 0;
 	psz = sim_iotlb_entry_size(e);
@@ -756,7 +764,7 @@ IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32
 	if (ctx && buf) {
 		ctx_lock(ctx);
 		sim = sim_ctx_of(ctx);
-		if (sim && dma_fast(ctx, sim, dev_id, pasid, iova, buf, len, write)) {
+		if (sim && dma_fast(sim, dev_id, pasid, iova, buf, len, write)) {
 			ctx_unlock(ctx);
 			if (ret_done)
 				*ret_done = len;
@@ -783,148 +791,4 @@ IOASID_EXPORT int ioasid_sim_dma_write(struct ioasid_ctx *ctx, uint32_t dev, uin
 {
 	/* the engine only reads @buf for a write */
 	return ioasid_sim_dma(ctx, dev, pasid, iova, (void *)(uintptr_t)buf, len, true, ret_done);
-}
-
-IOASID_EXPORT int ioasid_sim_set_stale_mode(struct ioasid_ctx *ctx,
-					    enum ioasid_sim_stale_mode mode)
-{
-	struct sim_ctx *sim;
-	int err = 0;
-
-	if (!ctx)
-		return -EINVAL;
-	if (mode != IOASID_SIM_STALE_FAITHFUL && mode != IOASID_SIM_STALE_STRICT)
-		return ioasid_err(ctx, -EINVAL, "unknown stale mode %d", (int)mode);
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
-	if (sim)
-		sim->stale_mode = mode;
-	else
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
-	ctx_unlock(ctx);
-	return err;
-}
-
-IOASID_EXPORT int ioasid_sim_stale_events(struct ioasid_ctx *ctx,
-					  struct ioasid_sim_stale_event *out, uint32_t *inout_num)
-{
-	struct sim_ctx *sim;
-	uint64_t first, s;
-	uint32_t n = 0;
-	int err = 0;
-
-	if (!ctx || !inout_num || (*inout_num && !out))
-		return ioasid_err(ctx, -EINVAL, "ioasid_sim_stale_events: NULL argument");
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
-	if (!sim) {
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
-		goto out;
-	}
-	first = sim->stale_seq > SIM_STALE_RING ? sim->stale_seq - SIM_STALE_RING : 0;
-	for (s = first; s < sim->stale_seq && n < *inout_num; s++)
-		out[n++] = sim->stale[s % SIM_STALE_RING];
-	*inout_num = n;
-out:
-	ctx_unlock(ctx);
-	return err;
-}
-
-IOASID_EXPORT int ioasid_sim_cache_stats(struct ioasid_ctx *ctx,
-					 struct ioasid_sim_cache_stats *ret_stats)
-{
-	struct sim_iotlb_stats it, pc;
-	struct sim_ctx *sim;
-	int err = 0;
-
-	if (!ctx || !ret_stats)
-		return ioasid_err(ctx, -EINVAL, "ioasid_sim_cache_stats: NULL argument");
-	ctx_lock(ctx);
-	sim = sim_ctx_of(ctx);
-	if (!sim) {
-		err = ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
-		goto out;
-	}
-	sim_iotlb_stats(sim->iotlb, &it);
-	sim_pasid_cache_stats(sim->pasid_cache, &pc);
-	memset(ret_stats, 0, sizeof(*ret_stats));
-	ret_stats->iotlb_hits = it.hits;
-	ret_stats->iotlb_misses = it.misses;
-	ret_stats->iotlb_inserts = it.inserts;
-	ret_stats->iotlb_evictions = it.evictions;
-	ret_stats->devtlb_hits = sim->devtlb_hits;
-	ret_stats->devtlb_misses = sim->devtlb_misses;
-	ret_stats->pasid_cache_hits = pc.hits;
-	ret_stats->context_cache_hits = sim->ctx_cache_hits;
-	ret_stats->pasid_cache_misses = pc.misses;
-	ret_stats->walks = sim->walks;
-	ret_stats->walk_reads = sim->walk_reads;
-	ret_stats->invalidations = sim->invalidations;
-	ret_stats->inv_entries = sim->inv_entries;
-	ret_stats->stale_hits = sim->stale_hits;
-	ret_stats->dma_reads = sim->dma_reads;
-	ret_stats->dma_writes = sim->dma_writes;
-	ret_stats->dma_bytes = sim->dma_bytes;
-	ret_stats->faults = sim->faults;
-out:
-	ctx_unlock(ctx);
-	return err;
-}
-
-/* The IOMMU's state in a context dump: caches, counters, stale events. */
-int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc)
-{
-	struct sim_ctx *sim = ctx->be;
-	struct sim_iotlb_stats it, pc;
-	json_t *o, *evs;
-	uint64_t s, first;
-
-	sim_iotlb_stats(sim->iotlb, &it);
-	sim_pasid_cache_stats(sim->pasid_cache, &pc);
-	evs = json_array();
-	o = json_pack("{s:s,s:i,s:I,s:s,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
-		      "model", sim_vendor_name(sim->profile->vendor),
-		      "iotlb_size", (json_int_t)sim_iotlb_capacity(sim->iotlb),
-		      "iotlb_entries", (json_int_t)sim_iotlb_count(sim->iotlb),
-		      "stale_mode", sim->stale_mode == IOASID_SIM_STALE_STRICT ? "strict" : "faithful",
-		      "stats",
-		      "iotlb_hits", (json_int_t)it.hits, "iotlb_misses", (json_int_t)it.misses,
-		      "iotlb_inserts", (json_int_t)it.inserts, "iotlb_evictions", (json_int_t)it.evictions,
-		      "devtlb_hits", (json_int_t)sim->devtlb_hits,
-		      "devtlb_misses", (json_int_t)sim->devtlb_misses,
-		      "pasid_cache_hits", (json_int_t)pc.hits, "pasid_cache_misses", (json_int_t)pc.misses,
-		      "context_cache_hits", (json_int_t)sim->ctx_cache_hits,
-		      "walks", (json_int_t)sim->walks, "walk_reads", (json_int_t)sim->walk_reads,
-		      "invalidations", (json_int_t)sim->invalidations,
-		      "inv_entries", (json_int_t)sim->inv_entries,
-		      "stale_hits", (json_int_t)sim->stale_hits, "dma_reads", (json_int_t)sim->dma_reads,
-		      "dma_writes", (json_int_t)sim->dma_writes, "dma_bytes", (json_int_t)sim->dma_bytes,
-		      "faults", (json_int_t)sim->faults,
-		      "stale_events", evs);
-	if (!o)
-		return -ENOMEM;
-	first = sim->stale_seq > SIM_STALE_RING ? sim->stale_seq - SIM_STALE_RING : 0;
-	for (s = first; s < sim->stale_seq; s++) {
-		const struct ioasid_sim_stale_event *e = &sim->stale[s % SIM_STALE_RING];
-		char a[24], b[24], c[24];
-		json_t *je;
-
-		snprintf(a, sizeof(a), "0x%llx", X(e->iova));
-		snprintf(b, sizeof(b), "0x%llx", X(e->cached_addr));
-		snprintf(c, sizeof(c), "0x%llx", X(e->current_addr));
-		je = json_pack("{s:I,s:i,s:o,s:i,s:s,s:s,s:s,s:i,s:i,s:i}", "seq", (json_int_t)e->seq,
-			       "dev", (json_int_t)e->dev, "pasid",
-			       e->pasid == IOASID_PASID_NONE ? json_null() : json_integer(e->pasid),
-			       "hwpt", (json_int_t)e->hwpt, "iova", a, "cached_addr", b,
-			       "current_addr", c, "cached_perm", (json_int_t)e->cached_perm,
-			       "current_perm", (json_int_t)e->current_perm,
-			       "current_err", (json_int_t)e->current_err);
-		if (!je || json_array_append_new(evs, je)) {
-			json_decref(o);
-			return -ENOMEM;
-		}
-	}
-	if (json_object_set_new(doc, "iommu", o))
-		return -ENOMEM;
-	return 0;
 }

@@ -5,11 +5,14 @@
  * IOTLB as the kernel keeps it (unmap flushes); nested HWPTs point at a
  * guest-owned first-stage table that only the guest changes, and only the
  * guest's invalidations flush. Also the invalidation requests, dirty
- * tracking and the HWPT's JSON view.
+ * tracking, the HWPT's JSON view, and the devices' routes: what each
+ * (device, PASID) is attached to, set by the attach and detach hooks so
+ * that a DMA request finds it inside the sim.
  */
 #include <string.h>
 
 #include "sim-private.h"
+#include "util/sorted-u32.h"
 
 #define PG 4096ull
 
@@ -24,102 +27,201 @@ static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
 	return ctx->be;
 }
 
-/* Invalidate the device TLBs of the devices using @h (or a child of @h). */
-static uint64_t flush_devtlbs(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,
+/* ---- routes: (device, PASID) -> HWPT ---- */
+
+struct sim_hwpt *sim_route_find(const struct sim_dev *sd, uint32_t pasid)
+{
+	bool found;
+	uint32_t i = sorted_u32_find(sd->routes, sd->nr_routes, sizeof(*sd->routes), pasid, &found);
+
+	return found ? sd->routes[i].sh : NULL;
+}
+
+/*
+ * Route (@sd, @pasid) to @sh. A replace attaches the new HWPT before it
+ * detaches the old one: the route moves on to the new one, or, when both
+ * are the same HWPT, counts it twice until the old attachment's detach.
+ */
+static int route_set(struct ioasid_ctx *ctx, struct sim_dev *sd, uint32_t pasid,
+		     struct sim_hwpt *sh)
+{
+	struct sim_route *n;
+	bool found;
+	uint32_t i = sorted_u32_find(sd->routes, sd->nr_routes, sizeof(*sd->routes), pasid, &found);
+
+	if (found) {
+		struct sim_route *r = &sd->routes[i];
+
+		r->refs = r->sh == sh ? r->refs + 1 : 1;
+		r->sh = sh;
+		return 0;
+	}
+	n = ioasid_array_room(sd->routes, &sd->cap_routes, sd->nr_routes + 1, sizeof(*n));
+	if (!n)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
+	sd->routes = n;
+	sorted_u32_open(sd->routes, &sd->nr_routes, sizeof(*sd->routes), i);
+	sd->routes[i].pasid = pasid;
+	sd->routes[i].refs = 1;
+	sd->routes[i].sh = sh;
+	return 0;
+}
+
+/* The attachment of (@sd, @pasid) to @sh goes: unless a replace moved the route on. */
+static void route_clear(struct sim_dev *sd, uint32_t pasid, const struct sim_hwpt *sh)
+{
+	bool found;
+	uint32_t i = sorted_u32_find(sd->routes, sd->nr_routes, sizeof(*sd->routes), pasid, &found);
+
+	if (found && sd->routes[i].sh == sh && !--sd->routes[i].refs)
+		sorted_u32_close(sd->routes, &sd->nr_routes, sizeof(*sd->routes), i);
+}
+
+int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		   struct ioasid_hwpt *h)
+{
+	struct sim_ctx *sim = sim_of(ctx);
+	int err;
+
+	err = route_set(ctx, dev->be, pasid, h->be);
+	if (err)
+		return err;
+	/* the context entry changed: forget what was cached for it */
+	sim->ctx_gen++;
+	sim_pasid_cache_inv_pasid(sim->pasid_cache, SIM_DOMAIN_ANY, pasid);
+	return 0;
+}
+
+void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		    struct ioasid_hwpt *h)
+{
+	struct sim_ctx *sim = sim_of(ctx);
+	struct sim_dev *sd = dev->be;
+
+	route_clear(sd, pasid, h->be);
+	sim->ctx_gen++;
+	sim_pasid_cache_inv_pasid(sim->pasid_cache, h->obj.id, pasid);
+	if (sd->devtlb)
+		sim_iotlb_inv_pasid(sd->devtlb, h->obj.id, pasid);
+}
+
+/* ---- cache maintenance ---- */
+
+/* Invalidate one route's entries in a device TLB as @req asks (NULL: all). */
+static uint64_t flush_devtlb_route(struct sim_iotlb *devtlb, const struct sim_route *r,
+				   const struct ioasid_inv_req *req)
+{
+	uint32_t id = r->sh->id;
+
+	if (!req || req->granularity == IOASID_INV_ALL)
+		return sim_iotlb_inv_pasid(devtlb, id, r->pasid);
+	if (req->granularity == IOASID_INV_PASID)
+		return req->pasid == r->pasid ? sim_iotlb_inv_pasid(devtlb, id, r->pasid) : 0;
+	if (req->pasid != IOASID_PASID_NONE && req->pasid != r->pasid)
+		return 0;
+	return sim_iotlb_inv_range(devtlb, id, r->pasid, req->addr, req->npages, req->log2_pgsize,
+				   (req->flags & IOASID_INV_LEAF) ? SIM_IOTLB_INV_LEAF : 0);
+}
+
+/* Invalidate the device TLBs of the devices using @sh (or a child of @sh). */
+static uint64_t flush_devtlbs(struct sim_ctx *sim, const struct sim_hwpt *sh,
 			      const struct ioasid_inv_req *req)
 {
-	struct ioasid_obj *o;
 	uint64_t n = 0;
-	uint32_t pos = 0, i;
+	uint32_t d, i;
 
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos))) {
-		struct ioasid_dev *dev = (struct ioasid_dev *)o;
-		struct sim_dev *sd = dev->be;
+	for (d = 0; d < sim->cap_devs; d++) {
+		struct sim_dev *sd = sim->devs[d];
 
-		if (!sd || !sd->devtlb || (req && req->dev && req->dev != dev->obj.id))
+		if (!sd || !sd->devtlb || (req && req->dev && req->dev != sd->id))
 			continue;
-		for (i = 0; i < dev->nr_att; i++) {
-			struct ioasid_hwpt *ah = dev->att[i]->hwpt;
-			uint32_t pasid = dev->att[i]->pasid;
-
-			if (ah != h && ah->parent != h)
-				continue;
-			if (!req || req->granularity == IOASID_INV_ALL)
-				n += sim_iotlb_inv_pasid(sd->devtlb, ah->obj.id, pasid);
-			else if (req->granularity == IOASID_INV_PASID) {
-				if (req->pasid == pasid)
-					n += sim_iotlb_inv_pasid(sd->devtlb, ah->obj.id, pasid);
-			} else if (req->pasid == IOASID_PASID_NONE || req->pasid == pasid) {
-				n += sim_iotlb_inv_range(sd->devtlb, ah->obj.id, pasid, req->addr,
-							 req->npages, req->log2_pgsize,
-							 (req->flags & IOASID_INV_LEAF) ?
-							 SIM_IOTLB_INV_LEAF : 0);
-			}
-		}
+		for (i = 0; i < sd->nr_routes; i++)
+			if (sd->routes[i].sh == sh || sd->routes[i].sh->parent == sh)
+				n += flush_devtlb_route(sd->devtlb, &sd->routes[i], req);
 	}
 	return n;
 }
 
-uint64_t sim_flush_hwpt(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
+/* The IOTLB entries of @sh's nested children: they translate through it. */
+static uint64_t flush_children(struct sim_ctx *sim, const struct sim_hwpt *sh)
 {
-	struct sim_ctx *sim = sim_of(ctx);
-	struct ioasid_obj *o;
-	uint64_t n;
-	uint32_t pos = 0;
+	const struct sim_hwpt *c;
+	uint64_t n = 0;
 
-	sim->ctx_gen++;
-	n = sim_iotlb_inv_id(sim->iotlb, h->obj.id);
-	n += sim_pasid_cache_inv_domain(sim->pasid_cache, h->obj.id);
-	/* nested children translate through @h: their entries depend on it */
-	while ((o = obj_next(ctx, IOASID_OBJ_HWPT, &pos))) {
-		struct ioasid_hwpt *c = (struct ioasid_hwpt *)o;
-
-		if (c->parent == h)
-			n += sim_iotlb_inv_id(sim->iotlb, c->obj.id);
-	}
-	return n + flush_devtlbs(ctx, h, NULL);
+	for (c = sh->children; c; c = c->next_child)
+		n += sim_iotlb_inv_id(sim->iotlb, c->id);
+	return n;
 }
 
-int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_dev *dev)
+uint64_t sim_flush_hwpt(struct sim_ctx *sim, struct sim_hwpt *sh)
+{
+	uint64_t n;
+
+	sim->ctx_gen++;
+	n = sim_iotlb_inv_id(sim->iotlb, sh->id);
+	n += sim_pasid_cache_inv_domain(sim->pasid_cache, sh->id);
+	n += flush_children(sim, sh);
+	return n + flush_devtlbs(sim, sh, NULL);
+}
+
+/* ---- HWPTs and their tables ---- */
+
+/* A paging HWPT's table, mirroring every area of its IOAS. */
+static int paging_table(struct ioasid_ctx *ctx, struct sim_hwpt *sh, struct ioasid_hwpt *h,
+			struct ioasid_dev *dev)
 {
 	const struct sim_profile *p = sim_of(ctx)->profile;
-	struct sim_hwpt *sh;
 	const struct iova_area *a;
 	uint64_t pgsz;
 	int err;
 
-	sh = ioasid_calloc(1, sizeof(*sh));
-	if (!sh)
-		return ioasid_err(ctx, -ENOMEM, "out of memory for an HWPT");
-	if (!hwpt_is_paging(h)) {
-		sh->levels = h->s1.addr_width == 57 ? 5 : 4;
-		h->be = sh;
-		return 0;
-	}
 	/* 4-level covers every profile up to 48 bits; the aperture limits it */
 	sh->levels = p->input_width > 48 ? 5 : 4;
 	pgsz = dev->props.pgsize_bitmap & (SIM_PT_SZ_4K | SIM_PT_SZ_2M | SIM_PT_SZ_1G);
-	if (!(pgsz & SIM_PT_SZ_4K)) {
-		ioasid_free(sh);
+	if (!(pgsz & SIM_PT_SZ_4K))
 		return ioasid_err(ctx, -EOPNOTSUPP,
 				  "the sim builds VT-d format tables, which need 4 KiB pages; %s has page sizes 0x%llx",
 				  dev->name, (unsigned long long)dev->props.pgsize_bitmap);
-	}
 	sh->pt = sim_pt_new(SIM_PT_VTD_SL, sh->levels, pgsz);
-	if (!sh->pt) {
-		ioasid_free(sh);
+	if (!sh->pt)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for a page table");
-	}
 	for (a = iova_tree_first_in(h->ioas->areas, 0, UINT64_MAX); a;
 	     a = iova_tree_next(h->ioas->areas, a)) {
 		err = sim_pt_map(sh->pt, a->iova, a->uva, a->last - a->iova + 1, pt_perm(a->cookie));
 		if (err) {
 			sim_pt_free(sh->pt);
-			ioasid_free(sh);
 			return ioasid_err(ctx, err, "mirroring [0x%llx, 0x%llx] into a page table: %s",
 					  (unsigned long long)a->iova, (unsigned long long)a->last,
 					  ioasid_strerrno(err));
 		}
+	}
+	return 0;
+}
+
+int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_dev *dev)
+{
+	struct sim_hwpt *sh;
+	int err;
+
+	sh = ioasid_calloc(1, sizeof(*sh));
+	if (!sh)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for an HWPT");
+	sh->id = h->obj.id;
+	sh->paging = hwpt_is_paging(h);
+	sh->fault_q = h->fault_q;
+	if (sh->paging) {
+		err = paging_table(ctx, sh, h, dev);
+		if (err) {
+			ioasid_free(sh);
+			return err;
+		}
+	} else {
+		/* the guest's stage 1, walked through the parent's stage 2 */
+		sh->levels = h->s1.addr_width == 57 ? 5 : 4;
+		sh->s1_root = h->s1.pgtbl_addr;
+		sh->parent = h->parent->be;
+		sh->next_child = sh->parent->children;
+		sh->parent->children = sh;
 	}
 	h->be = sh;
 	return 0;
@@ -127,9 +229,14 @@ int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_
 
 void sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
 {
-	struct sim_hwpt *sh = h->be;
+	struct sim_hwpt *sh = h->be, **pp;
 
-	sim_flush_hwpt(ctx, h);
+	sim_flush_hwpt(sim_of(ctx), sh);
+	if (sh->parent) {
+		for (pp = &sh->parent->children; *pp != sh; pp = &(*pp)->next_child)
+			;
+		*pp = sh->next_child;
+	}
 	sim_pt_free(sh->pt);
 	ioasid_free(sh);
 	h->be = NULL;
@@ -141,11 +248,11 @@ int sim_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct 
 	uint64_t len = a->last - a->iova + 1;
 	int err;
 
-	for (h = ioas->paging; h; h = h->next_paging) {
+	for (h = ioas_paging_next(ioas, NULL); h; h = ioas_paging_next(ioas, h)) {
 		err = sim_pt_map(((struct sim_hwpt *)h->be)->pt, a->iova, a->uva, len,
 				 pt_perm(a->cookie));
 		if (err) {
-			for (u = ioas->paging; u != h; u = u->next_paging)
+			for (u = ioas_paging_next(ioas, NULL); u != h; u = ioas_paging_next(ioas, u))
 				sim_pt_unmap(((struct sim_hwpt *)u->be)->pt, a->iova, len, NULL);
 			return ioasid_err(ctx, err, "the page table of HWPT %u cannot map [0x%llx, 0x%llx]: %s",
 					  h->obj.id, (unsigned long long)a->iova,
@@ -161,7 +268,8 @@ void sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const stru
 	uint64_t len = a->last - a->iova + 1;
 	struct ioasid_hwpt *h;
 
-	for (h = ioas->paging; h; h = h->next_paging) {
+	for (h = ioas_paging_next(ioas, NULL); h; h = ioas_paging_next(ioas, h)) {
+		struct sim_hwpt *sh = h->be;
 		struct ioasid_inv_req req = {
 			.granularity = IOASID_INV_RANGE,
 			.pasid = IOASID_PASID_NONE,
@@ -169,18 +277,14 @@ void sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const stru
 			.npages = len / PG,
 			.log2_pgsize = 12,
 		};
-		struct ioasid_obj *o;
-		uint32_t pos = 0;
 
 		/* Areas are mapped whole, so no huge leaf needs splitting here. */
-		sim_pt_unmap(((struct sim_hwpt *)h->be)->pt, a->iova, len, NULL);
+		sim_pt_unmap(sh->pt, a->iova, len, NULL);
 		/* as the kernel does: the unmap flushes the IOTLB and device TLBs */
-		sim->inv_entries += sim_iotlb_inv_range(sim->iotlb, h->obj.id, SIM_PASID_ANY,
+		sim->inv_entries += sim_iotlb_inv_range(sim->iotlb, sh->id, SIM_PASID_ANY,
 							a->iova, len / PG, 12, 0);
-		sim->inv_entries += flush_devtlbs(ctx, h, &req);
-		while ((o = obj_next(ctx, IOASID_OBJ_HWPT, &pos)))
-			if (((struct ioasid_hwpt *)o)->parent == h)
-				sim->inv_entries += sim_iotlb_inv_id(sim->iotlb, o->id);
+		sim->inv_entries += flush_devtlbs(sim, sh, &req);
+		sim->inv_entries += flush_children(sim, sh);
 	}
 }
 
@@ -188,7 +292,8 @@ int sim_hwpt_invalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,
 			const struct ioasid_inv_req *req, uint64_t *ret_dropped)
 {
 	struct sim_ctx *sim = sim_of(ctx);
-	uint32_t did = h->obj.id;
+	struct sim_hwpt *sh = h->be;
+	uint32_t did = sh->id;
 	uint64_t n = 0;
 
 	switch (req->kind) {
@@ -203,13 +308,13 @@ int sim_hwpt_invalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,
 						req->addr, req->npages, req->log2_pgsize,
 						(req->flags & IOASID_INV_LEAF) ? SIM_IOTLB_INV_LEAF : 0);
 		/* as the kernel does for VT-d: the device TLBs go along */
-		n += flush_devtlbs(ctx, h, req);
+		n += flush_devtlbs(sim, sh, req);
 		break;
 	case IOASID_INV_DEV_IOTLB:
-		if (req->dev && !obj_find(ctx, req->dev, IOASID_OBJ_DEV))
+		if (req->dev && !sim_dev_of(sim, req->dev))
 			return ioasid_err(ctx, -ENOENT, "device-IOTLB request for unknown device %u",
 					  req->dev);
-		n = flush_devtlbs(ctx, h, req);
+		n = flush_devtlbs(sim, sh, req);
 		break;
 	case IOASID_INV_PASID_CACHE:
 		sim->ctx_gen++; /* the context caches hold what the PASID cache held */
@@ -254,13 +359,16 @@ static int dirty_sweep(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
 
 int sim_hwpt_set_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, bool enable)
 {
+	struct sim_hwpt *sh = h->be;
 	int err = 0;
 
 	/* enabling wipes stale dirty state first (kernel-uapi.md §1.4) */
-	if (enable && !h->dirty_enabled)
+	if (enable && !sh->dirty)
 		err = dirty_sweep(ctx, h);
 	/* cached entries remember whether their page was dirtied: drop them */
-	sim_flush_hwpt(ctx, h);
+	sim_flush_hwpt(sim_of(ctx), sh);
+	if (!err)
+		sh->dirty = enable;
 	return err;
 }
 
@@ -322,28 +430,4 @@ int sim_hwpt_json(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, json_t *obj)
 	if (!t || json_object_set_new(obj, "cache", t))
 		return -ENOMEM;
 	return 0;
-}
-
-int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-		   struct ioasid_hwpt *h)
-{
-	struct sim_ctx *sim = sim_of(ctx);
-
-	(void)h;
-	/* the context entry changed: forget what was cached for it */
-	sim->ctx_gen++;
-	sim_pasid_cache_inv_pasid(sim->pasid_cache, SIM_DOMAIN_ANY, pasid);
-	return 0;
-}
-
-void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-		    struct ioasid_hwpt *h)
-{
-	struct sim_ctx *sim = sim_of(ctx);
-	struct sim_dev *sd = dev->be;
-
-	sim->ctx_gen++;
-	sim_pasid_cache_inv_pasid(sim->pasid_cache, h->obj.id, pasid);
-	if (sd && sd->devtlb)
-		sim_iotlb_inv_pasid(sd->devtlb, h->obj.id, pasid);
 }

@@ -26,7 +26,7 @@ struct sim_pending {
 	bool write;
 	bool on_stack;     /* still the submitter's stack copy */
 	struct sim_pending *moved; /* the heap copy it became */
-	struct ioasid_dev *devp;   /* set while the submitter runs it */
+	struct sim_dev *sd;        /* set while the submitter runs it */
 	char why[IOASID_ERRMSG_MAX]; /* the message of its failure */
 	uint64_t iova;
 	uint8_t *buf;
@@ -58,28 +58,84 @@ struct sim_ctx {
 
 	struct sim_pending *pending; /* DMA requests not collected yet */
 	uint64_t next_handle;
+
+	/* the bound devices, by id - 1 (sim_dev_of()) */
+	struct sim_dev **devs;
+	uint32_t cap_devs;
 };
 
-/* Per paging or nested HWPT. */
+/* The sim's state of @ctx; NULL when @ctx is not a sim context. */
+static inline struct sim_ctx *sim_ctx_of(struct ioasid_ctx *ctx)
+{
+	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
+}
+
+/*
+ * The prologue of the sim's calls on a context (sim.c): lock it and return
+ * the sim's state; or NULL, with the lock released and the message set
+ * (-EOPNOTSUPP), when it is not a sim context.
+ */
+struct sim_ctx *sim_lock(struct ioasid_ctx *ctx);
+
+/*
+ * Per paging or nested HWPT: everything a translation through it needs,
+ * resolved when the HWPT is made (its table, its parent's, its fault
+ * queue), so that a DMA request never asks the core.
+ */
 struct sim_hwpt {
-	struct sim_pt *pt; /* paging: the stage-2 / single-stage table */
+	uint32_t id;        /* the HWPT's id: the domain id tagging cached entries */
+	bool paging;
+	bool dirty;         /* dirty tracking on: writes must set D in the table */
 	unsigned int levels;
+	struct sim_pt *pt;  /* paging: the stage-2 / single-stage table */
+	uint64_t s1_root;   /* nested: the guest's stage-1 table */
+	struct sim_hwpt *parent;   /* nested: the paging HWPT it walks through */
+	struct sim_hwpt *children; /* paging: the nested HWPTs over it */
+	struct sim_hwpt *next_child;
+	struct ioasid_fault_queue *fault_q; /* where its faults go; NULL: none */
 };
 
-/* A context-cache entry: which HWPT (device, PASID) uses. */
+/*
+ * What one (device, PASID) is attached to, as the IOMMU's context and
+ * PASID tables hold it; set by the attach and detach hooks.
+ */
+struct sim_route {
+	uint32_t pasid; /* IOASID_PASID_NONE: requests without PASID */
+	uint32_t refs;  /* attachments leading here: 2 while a replace by the same HWPT runs */
+	struct sim_hwpt *sh;
+};
+
+/*
+ * A context-cache entry: which HWPT (device, PASID) uses. Kept as a model
+ * of the IOMMU's context cache: its hits are part of the cache statistics
+ * (ioasid_sim_cache_stats(), the dumps), and it is the fast path's check.
+ */
 #define SIM_CTX_CACHE 4
 struct sim_ctx_entry {
 	uint64_t gen;  /* valid while equal to sim_ctx.ctx_gen */
 	uint32_t pasid;
-	struct ioasid_hwpt *hwpt;
+	struct sim_hwpt *sh;
 };
 
 /* Per bound device. */
 struct sim_dev {
+	uint32_t id;                  /* the device's id: its requester id */
+	const struct ioasid_dev *dev; /* the bound device: its name, PRI */
+	struct sim_route *routes;     /* sorted by PASID */
+	uint32_t nr_routes, cap_routes;
 	struct sim_ctx_entry ctx_cache[SIM_CTX_CACHE];
-	struct sim_iotlb *devtlb; /* ATS devices only */
-	uint32_t next_grpid;      /* PCIe page request group index */
+	struct sim_iotlb *devtlb;     /* ATS devices only */
+	uint32_t next_grpid;          /* PCIe page request group index */
 };
+
+/* The bound device @id, or NULL: the sim's own table, indexed by id. */
+static inline struct sim_dev *sim_dev_of(const struct sim_ctx *sim, uint32_t id)
+{
+	return id - 1 < sim->cap_devs ? sim->devs[id - 1] : NULL;
+}
+
+/* The HWPT (@sd, @pasid) is attached to, or NULL (sim-hwpt.c). */
+struct sim_hwpt *sim_route_find(const struct sim_dev *sd, uint32_t pasid);
 
 /* The capability chain of one simulated device (sim-caps.c). */
 int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,
@@ -88,7 +144,7 @@ int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,
 /* Our caps.h region type for a profile region type. */
 uint32_t sim_resv_to_caps(enum sim_resv_type t);
 
-/* sim-hwpt.c: HWPT tables, their IOAS mirroring and cache maintenance */
+/* sim-hwpt.c: HWPT tables, their IOAS mirroring, cache maintenance, routes */
 int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, struct ioasid_dev *dev);
 void sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
 int sim_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
@@ -103,8 +159,10 @@ int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 		   struct ioasid_hwpt *hwpt);
 void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
 		    struct ioasid_hwpt *hwpt);
+/* Drop every cached translation of @sh (and of its nested children). */
+uint64_t sim_flush_hwpt(struct sim_ctx *sim, struct sim_hwpt *sh);
+
+/* sim-stats.c: the IOMMU's part of a context dump */
 int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc);
-/* Drop every cached translation of @hwpt (and of its nested children). */
-uint64_t sim_flush_hwpt(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
 
 #endif

@@ -11,11 +11,6 @@
 
 #include "sim-private.h"
 
-static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
-{
-	return ctx && ctx->ops == &ioasid_sim_backend ? ctx->be : NULL;
-}
-
 /* The profile's IOTLB size, as the power of two the cache needs (>= 4). */
 static unsigned int iotlb_entries(uint32_t want)
 {
@@ -71,8 +66,17 @@ static void sim_close(struct ioasid_ctx *ctx)
 	sim_iotlb_free(sim->iotlb);
 	sim_pasid_cache_free(sim->pasid_cache);
 	sim_profile_free(sim->profile);
+	ioasid_free(sim->devs);
 	ioasid_free(sim);
 	ctx->be = NULL;
+}
+
+/* A context dump names the profile after the backend. */
+static int sim_ctx_json_ident(struct ioasid_ctx *ctx, json_t *doc)
+{
+	struct sim_ctx *sim = ctx->be;
+
+	return json_object_set_new(doc, "profile", json_string(sim->profile->name)) ? -ENOMEM : 0;
 }
 
 static void list_names(const struct sim_profile *p, char *buf, size_t len)
@@ -83,6 +87,33 @@ static void list_names(const struct sim_profile *p, char *buf, size_t len)
 	buf[0] = 0;
 	for (i = 0; i < p->nr_devices && used + 1 < len; i++)
 		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "", p->devices[i].name);
+}
+
+/* The sim's state of a device about to be bound as @dev, in its table. */
+static int sim_dev_new(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
+{
+	struct sim_ctx *sim = ctx->be;
+	uint32_t id = dev->obj.id, old_cap = sim->cap_devs;
+	struct sim_dev *sd, **n;
+
+	n = ioasid_array_room(sim->devs, &sim->cap_devs, id, sizeof(*n));
+	if (!n)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for device %s", dev->name);
+	memset(n + old_cap, 0, (sim->cap_devs - old_cap) * sizeof(*n));
+	sim->devs = n;
+	sd = ioasid_calloc(1, sizeof(*sd));
+	/* an ATS device caches translations itself: its device IOTLB */
+	if (sd && dev->props.ats)
+		sd->devtlb = sim_iotlb_new(64);
+	if (!sd || (dev->props.ats && !sd->devtlb)) {
+		ioasid_free(sd);
+		return ioasid_err(ctx, -ENOMEM, "out of memory for device %s", dev->name);
+	}
+	sd->id = id;
+	sd->dev = dev;
+	sim->devs[id - 1] = sd;
+	dev->be = sd;
+	return 0;
 }
 
 static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *name)
@@ -131,19 +162,8 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 		dev->props.vendor_s1 = IOASID_HWPT_NESTED_VTD_S1;
 	dev->props.fl_levels = p->levels;
 	err = sim_dev_caps(ctx, p, d, &dev->caps, &dev->caps_len);
-	if (!err) {
-		struct sim_dev *sd = ioasid_calloc(1, sizeof(*sd));
-
-		/* an ATS device caches translations itself: its device IOTLB */
-		if (sd && dev->props.ats)
-			sd->devtlb = sim_iotlb_new(64);
-		if (!sd || (dev->props.ats && !sd->devtlb)) {
-			ioasid_free(sd);
-			err = ioasid_err(ctx, -ENOMEM, "out of memory for device %s", name);
-		} else {
-			dev->be = sd;
-		}
-	}
+	if (!err)
+		err = sim_dev_new(ctx, dev);
 	if (err) {
 		ioasid_caps_free(dev->caps);
 		dev->caps = NULL;
@@ -155,13 +175,14 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 
 static void sim_dev_unbind(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
 {
+	struct sim_ctx *sim = ctx->be;
 	struct sim_dev *sd = dev->be;
 
-	if (sd) {
-		sim_iotlb_free(sd->devtlb);
-		ioasid_free(sd);
-		dev->be = NULL;
-	}
+	sim->devs[sd->id - 1] = NULL;
+	sim_iotlb_free(sd->devtlb);
+	ioasid_free(sd->routes);
+	ioasid_free(sd);
+	dev->be = NULL;
 }
 
 static int sim_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
@@ -197,6 +218,7 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.hwpt_set_dirty = sim_hwpt_set_dirty,
 	.hwpt_get_dirty = sim_hwpt_get_dirty,
 	.hwpt_json = sim_hwpt_json,
+	.ctx_json_ident = sim_ctx_json_ident,
 	.ctx_json = sim_ctx_json,
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
@@ -211,9 +233,27 @@ IOASID_EXPORT const char *const *ioasid_sim_profiles(void)
 
 IOASID_EXPORT const char *ioasid_sim_profile_name(struct ioasid_ctx *ctx)
 {
-	struct sim_ctx *sim = sim_of(ctx);
+	struct sim_ctx *sim = sim_ctx_of(ctx);
 
 	return sim ? sim->profile->name : NULL;
+}
+
+/*
+ * The prologue of the sim's calls on a context: lock it and return the
+ * sim's state; or NULL, with the lock released and the message set
+ * (-EOPNOTSUPP), when it is not a sim context.
+ */
+struct sim_ctx *sim_lock(struct ioasid_ctx *ctx)
+{
+	struct sim_ctx *sim;
+
+	ctx_lock(ctx);
+	sim = sim_ctx_of(ctx);
+	if (!sim) {
+		ioasid_err(ctx, -EOPNOTSUPP, "not a sim context");
+		ctx_unlock(ctx);
+	}
+	return sim;
 }
 
 static int not_sim(struct ioasid_ctx *ctx)
@@ -297,7 +337,7 @@ IOASID_EXPORT int ioasid_sim_dev_add(struct ioasid_ctx *ctx,
 					  o.resv[i].type);
 	}
 	ctx_lock(ctx);
-	sim = sim_of(ctx);
+	sim = sim_ctx_of(ctx);
 	if (!sim) {
 		r = not_sim(ctx);
 		goto out;
@@ -330,7 +370,7 @@ IOASID_EXPORT int ioasid_sim_dev_remove(struct ioasid_ctx *ctx, const char *name
 	if (!name)
 		return ioasid_err(ctx, -EINVAL, "ioasid_sim_dev_remove: name is NULL");
 	ctx_lock(ctx);
-	sim = sim_of(ctx);
+	sim = sim_ctx_of(ctx);
 	if (!sim) {
 		r = not_sim(ctx);
 	} else if (dev_find_by_name(ctx, name)) {
@@ -357,7 +397,7 @@ IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx, ioasid_sim_eve
 	if (!ctx)
 		return -EINVAL;
 	ctx_lock(ctx);
-	sim = sim_of(ctx);
+	sim = sim_ctx_of(ctx);
 	if (!sim) {
 		r = not_sim(ctx);
 	} else {

@@ -600,9 +600,8 @@ static int vfio_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const c
 {
 	struct vf_ctx *s = vf_of(ctx);
 	struct ku_sysdev sd;
-	struct ioasid_obj *o;
+	struct ioasid_dev *o;
 	struct vf_dev *d;
-	uint32_t pos = 0;
 	int err;
 
 	err = ku_resolve_name(ctx, s->sysfs, name, &sd);
@@ -612,13 +611,13 @@ static int vfio_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const c
 		err = ioasid_err(ctx, -ENODEV, "%s (%s) is not in an IOMMU group", name, sd.bdf);
 		goto out;
 	}
-	while ((o = obj_next(ctx, IOASID_OBJ_DEV, &pos))) {
-		struct vf_dev *other = ((struct ioasid_dev *)o)->be;
+	for (o = dev_next(ctx, NULL); o; o = dev_next(ctx, o)) {
+		struct vf_dev *other = o->be;
 
 		if (other && other->group == sd.group) {
 			err = ioasid_err(ctx, -EBUSY,
 					 "IOMMU group %d of %s is already open for %s; the vfio backend binds one device per group",
-					 sd.group, name, ((struct ioasid_dev *)o)->name);
+					 sd.group, name, o->name);
 			goto out;
 		}
 	}
