@@ -14,12 +14,12 @@
 #include <ioasid/ioasid.h>
 
 #include "util/alloc.h"
+#include "core/error.h"
 
 struct ioasid_backend_ops;
 struct ioasid_obj;
 struct json_t;
 
-#define IOASID_ERRMSG_MAX 256
 
 /*
  * Every object begins with this header. Objects live in the context's id
@@ -187,33 +187,6 @@ static inline void *ctx_lock_lookup(struct ioasid_ctx *ctx, uint32_t id,
 		ctx_unlock(ctx);
 	return obj;
 }
-
-/*
- * Record an error: @err is a negative errno, returned unchanged, so that
- * call sites read `return ioasid_err(ctx, -EINVAL, "length %llu", len);`.
- * @ctx may be NULL (only the thread's message is set).
- */
-int ioasid_err(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int ioasid_verr(struct ioasid_ctx *ctx, int err, const char *fmt, va_list ap);
-/*
- * As ioasid_err(), with the thread's current message (what a failed public
- * call just left, e.g. a caps parser's) appended after ": ".
- */
-int ioasid_err_prefix(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Log at @level through the context's callback (never prints). */
-void ioasid_log(struct ioasid_ctx *ctx, enum ioasid_log_level level,
-		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/*
- * Option-struct check (libbpf's OPTS_VALID): @opts of user size @user_sz,
- * of which the library knows @known_sz bytes. Return: 0, -EINVAL for a size
- * smaller than sizeof(size_t), -E2BIG for a non-zero unknown tail.
- */
-int ioasid_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz,
-		      size_t known_sz, const char *what);
 
 /*
  * Object table (obj.c). The lifecycle, as iommufd's: obj_alloc() reserves

@@ -76,7 +76,7 @@ int vi_ep_park(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep)
 	int err = vi_ep_move(v, ep, target);
 
 	if (err) {
-		char msg[VI_MSG_MAX];
+		char msg[IOASID_ERRMSG_MAX];
 
 		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(v->ctx));
 		ioasid_log(v->ctx, IOASID_LOG_WARN,

@@ -20,17 +20,13 @@
  *
  * - the allocation hook (util/alloc.h), so that the allocation-failure
  *   tests reach its allocations as they reach the core's;
- * - four functions of the core's error channel (lib/core/error.c,
- *   declared below): ioasid_err() and ioasid_err_prefix() set the message
+ * - four functions of the core's error channel (lib/core/error.h):
+ *   ioasid_err() and ioasid_err_prefix() set the message
  *   of the context and of the thread (the public API can only read it),
  *   ioasid_log() warns through the context's log callback (the public API
  *   can only set it), and ioasid_opts_check() is the library's one rule
  *   for size-prefixed option structs, so that its option structs answer
  *   as every other one does.
- *
- * The declarations repeat lib/core/private.h's;
- * tests/unit/check_virtio_iommu.c includes both headers, so the compiler
- * refuses any difference between them.
  */
 #ifndef IOASID_VIRTIO_IOMMU_PRIVATE_H
 #define IOASID_VIRTIO_IOMMU_PRIVATE_H
@@ -47,24 +43,7 @@
 #include <ioasid/virtio-iommu.h>
 
 #include "util/alloc.h"
-
-/* ---- from the core's error channel (see above) ---- */
-
-int ioasid_err(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int ioasid_err_prefix(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void ioasid_log(struct ioasid_ctx *ctx, enum ioasid_log_level level,
-		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int ioasid_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz,
-		      size_t known_sz, const char *what);
-
-/*
- * Room for a message of our own before it becomes the context's: the
- * length of the library's messages, so that a long one is cut where the
- * library would cut it.
- */
-#define VI_MSG_MAX 256
+#include "core/error.h"
 
 #define VI_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define VI_MAX(a, b) ((a) > (b) ? (a) : (b))

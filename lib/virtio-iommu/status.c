@@ -57,7 +57,7 @@ IOASID_EXPORT const char *ioasid_virtio_iommu_status_name(uint8_t status)
  */
 uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, ...)
 {
-	char msg[VI_MSG_MAX];
+	char msg[IOASID_ERRMSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -70,7 +70,7 @@ uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, 
 /* The failed call's message is kept, after @what. */
 uint8_t vi_fail_lib(struct ioasid_virtio_iommu *v, uint8_t status, const char *what)
 {
-	char msg[VI_MSG_MAX];
+	char msg[IOASID_ERRMSG_MAX];
 
 	snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(v->ctx));
 	return vi_fail(v, status, "%s: %s", what, msg);

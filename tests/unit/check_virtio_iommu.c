@@ -14,13 +14,6 @@
 #include "helpers.h"
 #include "suites.h"
 
-/*
- * The back-end declares the few core functions it uses itself, so that it
- * needs no core header (lib/virtio-iommu/private.h says which and why).
- * With both headers in one unit the compiler refuses any difference
- * between its declarations and the core's.
- */
-#include "core/private.h"
 #include "virtio-iommu/private.h"
 
 Suite *virtio_iommu_suite(void);

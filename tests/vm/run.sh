@@ -100,7 +100,7 @@ SCEN=()
 if want scenarios && [ -f "$top_srcdir/cli/ioasidctl.c" ]; then
 	CLI=$OUT/ioasidctl
 	# shellcheck disable=SC2046
-	build ioasidctl $(ls "$top_srcdir"/cli/*.c) -lm
+	build ioasidctl $(ls "$top_srcdir"/cli/*.c "$top_srcdir"/cli/scenario/*.c) -lm
 	mkdir -p "$OUT/scen"
 	for f in "$top_srcdir"/tests/scenarios/*.json "$HERE"/scenarios/*.json; do
 		[ -f "$f" ] || continue
