@@ -66,9 +66,9 @@ IOASID_EXPORT int ioasid_obj_kernel_id(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx || !ret_kernel_id)
 		return ioasid_err(ctx, -EINVAL, "ioasid_obj_kernel_id: NULL argument");
-	obj = ctx_lock_lookup(ctx, id, IOASID_OBJ_NONE);
+	obj = ctx_lock_lookup(ctx, id, IOASID_OBJ_NONE, &err);
 	if (!obj)
-		return -ENOENT;
+		return err;
 	if (!ctx->ops->obj_kernel_id)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no kernel objects (%s %u)",
 				 ctx->ops->name, obj_kind_name(obj->kind), id);

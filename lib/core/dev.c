@@ -199,11 +199,9 @@ IOASID_EXPORT int ioasid_dev_unbind(struct ioasid_ctx *ctx, uint32_t id)
 	struct ioasid_dev *dev;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
 	if (!dev)
-		return -ENOENT;
+		return err;
 	if (dev->nr_att)
 		err = ioasid_err(ctx, -EBUSY, "device %s is still attached (%u attachment(s))",
 				 dev->name, dev->nr_att);
@@ -220,9 +218,9 @@ IOASID_EXPORT int ioasid_dev_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd
 
 	if (!ctx || !ret_fd)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_fd: NULL argument");
-	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
 	if (!dev)
-		return -ENOENT;
+		return err;
 	if (!ctx->ops->dev_fd)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no VFIO device fd",
 				 ctx->ops->name);
@@ -236,12 +234,13 @@ IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t id, char *buf
 				  size_t len)
 {
 	struct ioasid_dev *dev;
+	int err;
 
 	if (!ctx || !buf || !len)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_name: NULL argument");
-	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
 	if (!dev)
-		return -ENOENT;
+		return err;
 	snprintf(buf, len, "%s", dev->name);
 	ctx_unlock(ctx);
 	return 0;
@@ -255,9 +254,9 @@ IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf
 
 	if (!ctx || !ret_len || (len && !buf))
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_info: NULL argument");
-	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
 	if (!dev)
-		return -ENOENT;
+		return err;
 	if (len)
 		memcpy(buf, dev->caps, IOASID_MIN(len, dev->caps_len));
 	*ret_len = dev->caps_len;
@@ -569,9 +568,9 @@ static int attach_common(struct ioasid_ctx *ctx, uint32_t id, uint32_t pasid, ui
 			return ioasid_err(ctx, -EINVAL, "ioasid_attach_opts.__reserved is 0x%x, not 0",
 					  o.__reserved);
 	}
-	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
 	if (!dev)
-		return -ENOENT;
+		return err;
 	if (o.fault_queue && !obj_lookup(ctx, o.fault_queue, IOASID_OBJ_FAULT_QUEUE)) {
 		err = -ENOENT;
 	} else {
@@ -632,11 +631,9 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
 	uint32_t idx, ioas_id = 0;
 	int err = 0;
 
-	if (!ctx)
-		return -EINVAL;
-	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
 	if (!dev)
-		return -ENOENT;
+		return err;
 	if (!att_find(dev, pasid, &idx)) {
 		err = pasid == IOASID_PASID_NONE ?
 			ioasid_err(ctx, -ENOENT, "device %s is not attached (no PASID)", dev->name) :
@@ -664,9 +661,9 @@ IOASID_EXPORT int ioasid_dev_attached(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx || !ret_pt)
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_attached: NULL argument");
-	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV);
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
 	if (!dev)
-		return -ENOENT;
+		return err;
 	if (!(att = att_find(dev, pasid, NULL)))
 		err = ioasid_err(ctx, -ENOENT, "device %s is not attached at PASID %d", dev->name,
 				 (int)pasid);

@@ -336,9 +336,9 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 		return ioasid_err(ctx, -EINVAL, "a fault queue needs an owning set");
 	if (o.depth > 65536)
 		return ioasid_err(ctx, -EINVAL, "fault queue depth %u is above 65536", o.depth);
-	set = ctx_lock_lookup(ctx, o.set, IOASID_OBJ_SET);
+	set = ctx_lock_lookup(ctx, o.set, IOASID_OBJ_SET, &err);
 	if (!set)
-		return -ENOENT;
+		return err;
 	if (!ctx->clock) {
 		err = timer_start(ctx);
 		if (err)
@@ -376,11 +376,9 @@ IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id
 	struct ioasid_fault_queue *q;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE, &err);
 	if (!q)
-		return -ENOENT;
+		return err;
 	if (q->nr_bound)
 		err = ioasid_err(ctx, -EBUSY, "fault queue %u is bound to %u HWPT(s)", id, q->nr_bound);
 	else
@@ -392,12 +390,13 @@ IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id
 IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd)
 {
 	struct ioasid_fault_queue *q;
+	int err;
 
 	if (!ctx || !ret_fd)
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_fd: NULL argument");
-	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE, &err);
 	if (!q)
-		return -ENOENT;
+		return err;
 	*ret_fd = q->efd;
 	ctx_unlock(ctx);
 	return 0;
@@ -650,11 +649,9 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 	uint64_t *counter;
 	int err = 0;
 
-	if (!ctx)
-		return -EINVAL;
-	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE, &err);
 	if (!q)
-		return -ENOENT;
+		return err;
 	if (code > IOASID_FAULT_FAILURE) {
 		err = ioasid_err(ctx, -EINVAL, "response code %u is not SUCCESS, INVALID or FAILURE",
 				 code);
@@ -721,12 +718,13 @@ IOASID_EXPORT int ioasid_fault_queue_stats(struct ioasid_ctx *ctx, uint32_t id,
 					   struct ioasid_fault_queue_stats *ret_stats)
 {
 	struct ioasid_fault_queue *q;
+	int err;
 
 	if (!ctx || !ret_stats)
 		return ioasid_err(ctx, -EINVAL, "ioasid_fault_queue_stats: NULL argument");
-	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE);
+	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE, &err);
 	if (!q)
-		return -ENOENT;
+		return err;
 	*ret_stats = q->st;
 	ret_stats->queued = q->queued;
 	ret_stats->pending = q->pending;

@@ -375,11 +375,9 @@ IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t id)
 	struct ioasid_hwpt *h;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT);
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT, &err);
 	if (!h)
-		return -ENOENT;
+		return err;
 	if (h->nr_att)
 		err = ioasid_err(ctx, -EBUSY, "HWPT %u has %u (device, PASID) attachment(s)", id,
 				 h->nr_att);
@@ -623,11 +621,9 @@ IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_
 	struct ioasid_hwpt *h;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT);
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT, &err);
 	if (!h)
-		return -ENOENT;
+		return err;
 	if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
 		 !ctx->ops->hwpt_set_dirty)
 		err = ioasid_err(ctx, -EOPNOTSUPP,
@@ -663,9 +659,9 @@ IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t 
 	if (__builtin_add_overflow(iova, length - 1, &end))
 		return ioasid_err(ctx, -EOVERFLOW, "iova 0x%llx + length 0x%llx wraps", X(iova),
 				  X(length));
-	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT);
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT, &err);
 	if (!h)
-		return -ENOENT;
+		return err;
 	if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
 		 !ctx->ops->hwpt_get_dirty)
 		err = ioasid_err(ctx, -EOPNOTSUPP,

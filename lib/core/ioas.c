@@ -192,9 +192,9 @@ IOASID_EXPORT int ioasid_set_ioas_alloc(struct ioasid_ctx *ctx, uint32_t id,
 		return -EINVAL;
 	if (!ret_ioas)
 		return ioasid_err(ctx, -EINVAL, "ret_ioas is NULL");
-	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET, &err);
 	if (!set)
-		return -ENOENT;
+		return err;
 	err = set_ioas_charge(ctx, set);
 	if (!err) {
 		err = ioas_alloc_locked(ctx, id, ret_ioas);
@@ -209,10 +209,8 @@ IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	if (!ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS))
-		return -ENOENT;
+	if (!ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err))
+		return err;
 	err = obj_destroy_locked(ctx, id);
 	ctx_unlock(ctx);
 	return err;
@@ -226,11 +224,9 @@ IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t id, void *va,
 	struct ioasid_ioas *ioas;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	err = iopt_map(ctx, ioas, va, length, flags, inout_iova);
 	ctx_unlock(ctx);
 	return err;
@@ -244,11 +240,9 @@ IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t id,
 	uint64_t bytes = 0;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	err = iopt_unmap(ctx, ioas, iova, length, &bytes);
 	if (!err && ret_unmapped)
 		*ret_unmapped = bytes;
@@ -298,9 +292,9 @@ IOASID_EXPORT int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t id,
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_iova_ranges: inout_num is NULL");
 	if (*inout_num && !ranges)
 		return ioasid_err(ctx, -EINVAL, "ranges is NULL with a capacity of %u", *inout_num);
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	err = ioas_usable_ranges(ioas, &usable, &n);
 	if (err) {
 		ioasid_err(ctx, err, "out of memory for the IOVA ranges");
@@ -331,9 +325,9 @@ IOASID_EXPORT int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx, uint32_t id,
 		return -EINVAL;
 	if (num && !ranges)
 		return ioasid_err(ctx, -EINVAL, "ranges is NULL with %u entries", num);
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	err = ioas_set_allowed(ctx, ioas, ranges, num);
 	ctx_unlock(ctx);
 	return err;
@@ -345,11 +339,9 @@ IOASID_EXPORT int ioasid_ioas_reserve(struct ioasid_ctx *ctx, uint32_t id,
 	struct ioasid_ioas *ioas;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	err = ioas_reserve(ctx, ioas, start, last);
 	ctx_unlock(ctx);
 	return err;
@@ -361,11 +353,9 @@ IOASID_EXPORT int ioasid_ioas_unreserve(struct ioasid_ctx *ctx, uint32_t id,
 	struct ioasid_ioas *ioas;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	err = ioas_unreserve(ctx, ioas, start, last);
 	ctx_unlock(ctx);
 	return err;
@@ -377,11 +367,9 @@ IOASID_EXPORT int ioasid_ioas_set_option(struct ioasid_ctx *ctx, uint32_t id,
 	struct ioasid_ioas *ioas;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	if (opt != IOASID_IOAS_OPT_HUGE_PAGES)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown IOAS option %d", (int)opt);
 	else if (val > 1)
@@ -401,9 +389,9 @@ IOASID_EXPORT int ioasid_ioas_get_option(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx || !ret_val)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_get_option: NULL argument");
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	if (opt != IOASID_IOAS_OPT_HUGE_PAGES)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown IOAS option %d", (int)opt);
 	else
@@ -430,9 +418,9 @@ IOASID_EXPORT int ioasid_ioas_lookup(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx || !ret_mapping)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_lookup: NULL argument");
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	a = iova_tree_find(ioas->areas, iova);
 	if (a)
 		fill_mapping(ret_mapping, a);
@@ -449,12 +437,13 @@ IOASID_EXPORT int ioasid_ioas_mappings(struct ioasid_ctx *ctx, uint32_t id,
 	struct ioasid_ioas *ioas;
 	const struct iova_area *a;
 	uint32_t n = 0;
+	int err;
 
 	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_mappings: NULL argument");
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	for (a = iova_tree_first_in(ioas->areas, from, UINT64_MAX); a && n < *inout_num;
 	     a = iova_tree_next(ioas->areas, a))
 		fill_mapping(&out[n++], a);
@@ -467,12 +456,13 @@ IOASID_EXPORT int ioasid_ioas_stats(struct ioasid_ctx *ctx, uint32_t id,
 				    struct ioasid_ioas_stats *ret_stats)
 {
 	struct ioasid_ioas *ioas;
+	int err;
 
 	if (!ctx || !ret_stats)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_stats: NULL argument");
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	memset(ret_stats, 0, sizeof(*ret_stats));
 	ret_stats->nr_areas = iova_tree_count(ioas->areas);
 	ret_stats->mapped_bytes = ioas->mapped_bytes;
@@ -488,12 +478,11 @@ IOASID_EXPORT int ioasid_ioas_set_ranges_cb(struct ioasid_ctx *ctx, uint32_t id,
 					    ioasid_ranges_cb cb, void *data)
 {
 	struct ioasid_ioas *ioas;
+	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS);
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
 	if (!ioas)
-		return -ENOENT;
+		return err;
 	ioas->ranges_cb = cb;
 	ioas->ranges_cb_data = data;
 	ctx_unlock(ctx);

@@ -172,9 +172,9 @@ IOASID_EXPORT int ioasid_json_object(struct ioasid_ctx *ctx, uint32_t id, uint32
 	err = check_flags(ctx, flags, ret_doc);
 	if (err)
 		return err;
-	obj = ctx_lock_lookup(ctx, id, IOASID_OBJ_NONE);
+	obj = ctx_lock_lookup(ctx, id, IOASID_OBJ_NONE, &err);
 	if (!obj)
-		return -ENOENT;
+		return err;
 	body = obj_dump(ctx, obj, flags);
 	doc = doc_new();
 	if (body && doc && !json_object_update(doc, body)) {

@@ -173,18 +173,29 @@ static inline void *obj_lookup(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_
 
 /*
  * The prologue of a public call on one object: lock @ctx and look @id up
- * (obj_lookup()). Return: the object, with the lock held; or NULL, with
- * the lock released and the message set (the caller returns -ENOENT).
+ * (obj_lookup()). Return: the object, with the lock held; or NULL with
+ * *@ret_err set and the lock not held: -EINVAL for a NULL @ctx, -ENOENT
+ * (message set) when there is no such object. Callers read
+ *
+ *	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
+ *	if (!ioas)
+ *		return err;
  */
 static inline void *ctx_lock_lookup(struct ioasid_ctx *ctx, uint32_t id,
-				    enum ioasid_obj_kind kind)
+				    enum ioasid_obj_kind kind, int *ret_err)
 {
 	void *obj;
 
+	if (!ctx) {
+		*ret_err = -EINVAL;
+		return NULL;
+	}
 	ctx_lock(ctx);
 	obj = obj_lookup(ctx, id, kind);
-	if (!obj)
+	if (!obj) {
 		ctx_unlock(ctx);
+		*ret_err = -ENOENT;
+	}
 	return obj;
 }
 

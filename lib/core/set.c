@@ -184,11 +184,9 @@ IOASID_EXPORT int ioasid_set_destroy(struct ioasid_ctx *ctx, uint32_t id)
 	uint32_t pasid;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET, &err);
 	if (!set)
-		return -ENOENT;
+		return err;
 	if (set->nr_ioas) {
 		err = ioasid_err(ctx, -EBUSY, "set %u still owns %u address space(s)", id,
 				 set->nr_ioas);
@@ -222,9 +220,9 @@ IOASID_EXPORT int ioasid_pasid_alloc(struct ioasid_ctx *ctx, uint32_t id,
 		return -EINVAL;
 	if (!ret_pasid)
 		return ioasid_err(ctx, -EINVAL, "ret_pasid is NULL");
-	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET, &err);
 	if (!set)
-		return -ENOENT;
+		return err;
 	if (!ctx->pasid_width) {
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of this %s context has no PASID support",
 				 ctx->ops->name);
@@ -270,11 +268,9 @@ IOASID_EXPORT int ioasid_pasid_free(struct ioasid_ctx *ctx, uint32_t id,
 	uint32_t owner;
 	int err;
 
-	if (!ctx)
-		return -EINVAL;
-	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET, &err);
 	if (!set)
-		return -ENOENT;
+		return err;
 	/* ownership first: another set learns nothing about a PASID it lacks */
 	owner = pasid_owner(ctx, pasid);
 	if (!owner) {
@@ -335,12 +331,13 @@ IOASID_EXPORT int ioasid_set_info(struct ioasid_ctx *ctx, uint32_t id,
 				  struct ioasid_set_info *ret_info)
 {
 	struct ioasid_set *set;
+	int err;
 
 	if (!ctx || !ret_info)
 		return ioasid_err(ctx, -EINVAL, "ioasid_set_info: NULL argument");
-	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET);
+	set = ctx_lock_lookup(ctx, id, IOASID_OBJ_SET, &err);
 	if (!set)
-		return -ENOENT;
+		return err;
 	memset(ret_info, 0, sizeof(*ret_info));
 	ret_info->owner = set->owner;
 	ret_info->max_pasids = set->max_pasids;
@@ -356,11 +353,12 @@ IOASID_EXPORT int ioasid_set_pasids(struct ioasid_ctx *ctx, uint32_t id,
 				    uint32_t from, uint32_t *out, uint32_t *inout_num)
 {
 	uint32_t n = 0, p = from;
+	int err;
 
 	if (!ctx || !inout_num || (*inout_num && !out))
 		return ioasid_err(ctx, -EINVAL, "ioasid_set_pasids: NULL argument");
-	if (!ctx_lock_lookup(ctx, id, IOASID_OBJ_SET))
-		return -ENOENT;
+	if (!ctx_lock_lookup(ctx, id, IOASID_OBJ_SET, &err))
+		return err;
 	if (p == 0)
 		p = 1;
 	while (ctx->pasids && n < *inout_num && p < (1u << ctx->pasid_width) &&
