@@ -137,19 +137,25 @@ static const struct vendor_prop_reg prop_regs[] = {
  * address: MAXPHYADDR at least 36, page table entries at most 52 bits.
  */
 static const struct vendor_limits limits = {
-	.in_min = 32, .in_max = 64, .out_min = 36, .out_max = 52, .levels = 0x7e,
+	.in_min = 32,
+	.in_max = 64,
+	.out_min = 36,
+	.out_max = 52,
+	.levels = 0x7e,
 	.page_sizes = VENDOR_PGSIZES_ANY,
 };
 
 /* amd_iommu_get_resv_regions(): the MSI window and the HyperTransport hole. */
 static const struct vendor_resv resv[] = {
-	VRESV_X86_MSI,
+	{ VX86_MSI_START, VX86_MSI_LAST, IOASID_RESV_MSI },
 	{ UINT64_C(0xfd00000000), UINT64_C(0xffffffffff), IOASID_RESV_RESERVED },
 	{ 0 },
 };
 
 static const struct vendor_profile_reg profile_regs[] = {
-	{ "efr", NULL }, { "efr2", NULL }, { NULL, NULL },
+	{ "efr", NULL },
+	{ "efr2", NULL },
+	{ NULL, NULL },
 };
 
 static int amd_check(const struct vendor_props *p, const void *cap, struct vendor_err *e)
@@ -169,8 +175,8 @@ static int amd_check(const struct vendor_props *p, const void *cap, struct vendo
 				       p->nesting ? "true" : "false", p->pasid_width);
 	if (!c->guest_levels)
 		return vendor_fail_key(e, "registers.efr",
-				       "GATS encoding %u is reserved (efr 0x%016" PRIx64 ")", c->gats,
-				       c->efr);
+				       "GATS encoding %u is reserved (efr 0x%016" PRIx64 ")",
+				       c->gats, c->efr);
 	return 0;
 }
 

@@ -19,7 +19,8 @@
  * The x86 interrupt window, which Intel's, AMD's and (on x86) the
  * virtio-iommu driver report as an MSI region.
  */
-#define VRESV_X86_MSI { UINT64_C(0xfee00000), UINT64_C(0xfeefffff), IOASID_RESV_MSI }
+#define VX86_MSI_START UINT64_C(0xfee00000)
+#define VX86_MSI_LAST UINT64_C(0xfeefffff)
 
 /* A decoded number with a text label other than its key. */
 #define CF_DECL(k, l, j, t) .kind = CF_NUM, .sect = CS_DECODED, .key = (k),  \

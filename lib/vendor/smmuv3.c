@@ -202,7 +202,11 @@ static const struct vendor_prop_reg prop_regs[] = {
  * VA is 3 levels of 64K, but beyond 4 levels of 4K.
  */
 static const struct vendor_limits limits = {
-	.in_min = 32, .in_max = 52, .out_min = 32, .out_max = 52, .levels = 0x1e,
+	.in_min = 32,
+	.in_max = 52,
+	.out_min = 32,
+	.out_max = 52,
+	.levels = 0x1e,
 	.input_coarse = 48,
 	.page_sizes = VSZ_4K | VSZ_2M | VSZ_1G | VSZ_16K | VSZ_32M | VSZ_64K | VSZ_512M,
 	.granules = VSZ_4K | VSZ_16K | VSZ_64K,
@@ -210,11 +214,15 @@ static const struct vendor_limits limits = {
 
 /* arm_smmu_get_resv_regions(): the software MSI window, MSI_IOVA_BASE, 1 MiB. */
 static const struct vendor_resv resv[] = {
-	{ UINT64_C(0x8000000), UINT64_C(0x80fffff), IOASID_RESV_SW_MSI }, { 0 },
+	{ UINT64_C(0x8000000), UINT64_C(0x80fffff), IOASID_RESV_SW_MSI },
+	{ 0 },
 };
 
 static const struct vendor_profile_reg profile_regs[] = {
-	{ "idr", NULL }, { "iidr", NULL }, { "aidr", NULL }, { NULL, NULL },
+	{ "idr", NULL },
+	{ "iidr", NULL },
+	{ "aidr", NULL },
+	{ NULL, NULL },
 };
 
 static int smmuv3_check(const struct vendor_props *p, const void *cap, struct vendor_err *e)
@@ -236,8 +244,7 @@ static int smmuv3_check(const struct vendor_props *p, const void *cap, struct ve
 }
 
 /* A device's requester ID is its StreamID, which must fit IDR1.SIDSIZE. */
-static int smmuv3_check_rid(const void *cap, const char *bdf, uint16_t rid,
-			    struct vendor_err *e)
+static int smmuv3_check_rid(const void *cap, const char *bdf, uint16_t rid, struct vendor_err *e)
 {
 	const T *c = cap;
 

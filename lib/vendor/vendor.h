@@ -88,7 +88,7 @@ struct vendor_domain {
  * a profile rule (struct vendor_model.check ...), the key it is about.
  */
 struct vendor_err {
-	char reg[32];   /* e.g. "cap_reg", "idr[5]"; "levels", "registers.efr" */
+	char reg[32]; /* e.g. "cap_reg", "idr[5]"; "levels", "registers.efr" */
 	char msg[256];
 };
 
@@ -107,22 +107,22 @@ struct vendor_prop_reg {
  * simulated one (a sim profile) is checked against.
  */
 struct vendor_limits {
-	uint8_t in_min, in_max;    /* input (IOVA) width */
-	uint8_t out_min, out_max;  /* output address width */
-	uint8_t levels;            /* table depths defined: bit n = n levels */
+	uint8_t in_min, in_max;   /* input (IOVA) width */
+	uint8_t out_min, out_max; /* output address width */
+	uint8_t levels;           /* table depths defined: bit n = n levels */
 	/* the registers tell only whether the input width is above this; 0: exactly */
 	uint8_t input_coarse;
 	/* the registers hold the aperture, and the input width is its width */
 	bool aperture_reg;
-	uint64_t page_sizes;       /* every size that may appear */
-	uint64_t granules;         /* base pages a table may be built on, besides the
+	uint64_t page_sizes; /* every size that may appear */
+	uint64_t granules;   /* base pages a table may be built on, besides the
 				    * smallest size */
 };
 
 /* A region the model's Linux driver reserves in every device's IOVA space. */
 struct vendor_resv {
-	uint64_t start, last;      /* inclusive */
-	uint32_t type;             /* IOASID_RESV_*; 0 ends a list */
+	uint64_t start, last; /* inclusive */
+	uint32_t type;        /* IOASID_RESV_*; 0 ends a list */
 };
 
 /*
@@ -130,8 +130,8 @@ struct vendor_resv {
  * an array of numbers, or a range {"start", "end"}.
  */
 struct vendor_profile_reg {
-	const char *key;           /* the label of a raw field of the model's table */
-	const char *ids;           /* a 32-bit range: what it numbers, for messages */
+	const char *key; /* the label of a raw field of the model's table */
+	const char *ids; /* a 32-bit range: what it numbers, for messages */
 };
 
 struct vendor_model {
@@ -147,7 +147,7 @@ struct vendor_model {
 
 	/* For sim profiles: what an IOMMU of the model may be, and its devices. */
 	const struct vendor_limits *limits;
-	const struct vendor_resv *resv;   /* what every device gets by default */
+	const struct vendor_resv *resv;                /* what every device gets by default */
 	const struct vendor_profile_reg *profile_regs; /* in file order; ends with a NULL key */
 	/*
 	 * The model's own rules for properties @p with the decoded registers

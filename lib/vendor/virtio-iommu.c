@@ -79,27 +79,33 @@ static const struct vendor_prop_reg prop_regs[] = {
 
 /* No architectural table: anything a 4 KiB-based simulated table can express. */
 static const struct vendor_limits limits = {
-	.in_min = 12, .in_max = 64, .out_min = 32, .out_max = 64, .levels = 0x7e,
-	.aperture_reg = true, .page_sizes = VENDOR_PGSIZES_ANY,
+	.in_min = 12,
+	.in_max = 64,
+	.out_min = 32,
+	.out_max = 64,
+	.levels = 0x7e,
+	.aperture_reg = true,
+	.page_sizes = VENDOR_PGSIZES_ANY,
 };
 
 /* PROBE: a VIRTIO_IOMMU_PROBE_T_RESV_MEM property of subtype MSI (x86). */
-static const struct vendor_resv resv[] = { VRESV_X86_MSI, { 0 } };
+static const struct vendor_resv resv[] = { { VX86_MSI_START, VX86_MSI_LAST, IOASID_RESV_MSI },
+					   { 0 } };
 
 static const struct vendor_profile_reg profile_regs[] = {
-	{ "page_size_mask", NULL },
-	{ "input_range", NULL },
-	{ "domain_range", "domain IDs" },
-	{ "probe_size", NULL },
-	{ "features", NULL },
-	{ NULL, NULL },
+	{ "page_size_mask", NULL }, { "input_range", NULL }, { "domain_range", "domain IDs" },
+	{ "probe_size", NULL },     { "features", NULL },    { NULL, NULL },
 };
 
 /* The properties that do not exist in virtio-iommu, as profile keys. */
 static const char *absent_prop(const struct vendor_props *p)
 {
-	return p->pasid_width ? "pasid_width" : p->nesting ? "nesting" :
-	       p->dirty ? "dirty_tracking" : p->pri ? "pri" : p->ats ? "ats" : NULL;
+	return p->pasid_width ? "pasid_width" :
+	       p->nesting     ? "nesting" :
+	       p->dirty       ? "dirty_tracking" :
+	       p->pri         ? "pri" :
+	       p->ats         ? "ats" :
+				NULL;
 }
 
 static int virtio_check(const struct vendor_props *p, const void *cap, struct vendor_err *e)
@@ -116,7 +122,8 @@ static int virtio_check(const struct vendor_props *p, const void *cap, struct ve
 				       r->features, defined);
 	if (!(r->features & IOASID_VIRTIO_IOMMU_F_MAP_UNMAP))
 		return vendor_fail_key(e, "registers.features",
-				       "0x%" PRIx64 " lacks VIRTIO_IOMMU_F_MAP_UNMAP, without which nothing can be mapped",
+				       "0x%" PRIx64
+				       " lacks VIRTIO_IOMMU_F_MAP_UNMAP, without which nothing can be mapped",
 				       r->features);
 	if ((r->features & IOASID_VIRTIO_IOMMU_F_PROBE) && !r->probe_size)
 		return vendor_fail_key(e, "registers.probe_size",
@@ -124,7 +131,9 @@ static int virtio_check(const struct vendor_props *p, const void *cap, struct ve
 	if (!(r->features & IOASID_VIRTIO_IOMMU_F_INPUT_RANGE) &&
 	    (p->ap_start || p->ap_last != UINT64_MAX))
 		return vendor_fail_key(e, "registers.features",
-				       "0x%" PRIx64 " lacks VIRTIO_IOMMU_F_INPUT_RANGE, so the input range is all 64 bits, not [0x%" PRIx64 ", 0x%" PRIx64 "]",
+				       "0x%" PRIx64
+				       " lacks VIRTIO_IOMMU_F_INPUT_RANGE, so the input range is all 64 bits, not [0x%" PRIx64
+				       ", 0x%" PRIx64 "]",
 				       r->features, p->ap_start, p->ap_last);
 	if (r->domain_start > r->domain_end)
 		return vendor_fail_key(e, "registers.domain_range", "start %u is above end %u",
@@ -141,8 +150,9 @@ static int virtio_check_resv(const void *cap, struct vendor_err *e)
 	const T *r = cap;
 
 	if (!(r->features & IOASID_VIRTIO_IOMMU_F_PROBE))
-		return vendor_fail_key(e, "reserved",
-				       "virtio-iommu reports reserved regions only by PROBE, and registers.features lacks VIRTIO_IOMMU_F_PROBE");
+		return vendor_fail_key(
+			e, "reserved",
+			"virtio-iommu reports reserved regions only by PROBE, and registers.features lacks VIRTIO_IOMMU_F_PROBE");
 	return 0;
 }
 

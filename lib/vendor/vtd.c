@@ -211,15 +211,22 @@ static const struct vendor_prop_reg prop_regs[] = {
  * table entries hold at most 52 address bits.
  */
 static const struct vendor_limits limits = {
-	.in_min = 32, .in_max = 57, .out_min = 36, .out_max = 52, .levels = 0x38,
+	.in_min = 32,
+	.in_max = 57,
+	.out_min = 36,
+	.out_max = 52,
+	.levels = 0x38,
 	.page_sizes = VSZ_4K | VSZ_2M | VSZ_1G,
 };
 
 /* intel_iommu_get_resv_regions(): the IOAPIC/MSI range. */
-static const struct vendor_resv resv[] = { VRESV_X86_MSI, { 0 } };
+static const struct vendor_resv resv[] = { { VX86_MSI_START, VX86_MSI_LAST, IOASID_RESV_MSI },
+					   { 0 } };
 
 static const struct vendor_profile_reg profile_regs[] = {
-	{ "cap_reg", NULL }, { "ecap_reg", NULL }, { NULL, NULL },
+	{ "cap_reg", NULL },
+	{ "ecap_reg", NULL },
+	{ NULL, NULL },
 };
 
 static int vtd_check(const struct vendor_props *p, const void *cap, struct vendor_err *e)
