@@ -1212,6 +1212,48 @@ START_TEST(test_alloc_failure)
 }
 END_TEST
 
+/*
+ * A built-in is read once and then copied, so the loads above fail only
+ * in the copy: fail each allocation of reading a built-in's text instead.
+ */
+START_TEST(test_alloc_failure_builtin_text)
+{
+	const char *const *names = sim_profile_builtin_names();
+	struct sim_profile *p = ioasid_calloc(1, sizeof(*p));
+	json_malloc_t old_malloc;
+	json_free_t old_free;
+	char err[512];
+	struct perr e = { .buf = err, .len = sizeof(err), .src = "built-in" };
+
+	ck_assert_ptr_nonnull(p);
+	json_get_alloc_funcs(&old_malloc, &old_free);
+	json_set_alloc_funcs(jansson_malloc, jansson_free);
+	for (unsigned int i = 0; names[i]; i++) {
+		unsigned long before = ioasid_alloc_count(), total, failed = 0;
+
+		memset(p, 0, sizeof(*p));
+		ck_assert_int_eq(profile_read_builtin(names[i], sim_builtin_json[i], p, &e), 0);
+		total = ioasid_alloc_count() - before;
+		for (unsigned long n = 1; n <= total; n++) {
+			int ret;
+
+			memset(p, 0, sizeof(*p));
+			ioasid_alloc_fail_nth(n);
+			ret = profile_read_builtin(names[i], sim_builtin_json[i], p, &e);
+			ioasid_alloc_fail_nth(0);
+			if (!ret)
+				continue;
+			failed++;
+			ck_assert_msg(ret == -ENOMEM, "%s, allocation %lu: %d %s", names[i], n, ret,
+				      err);
+		}
+		ck_assert_uint_gt(failed, 0);
+	}
+	json_set_alloc_funcs(old_malloc, old_free);
+	ioasid_free(p);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------
  * Hot add / remove, sync, check
  */
@@ -1426,6 +1468,7 @@ Suite *profile_suite(void)
 	tcase_add_test(tc, test_custom_other_models);
 	tcase_add_test(tc, test_examples_load);
 	tcase_add_test(tc, test_alloc_failure);
+	tcase_add_test(tc, test_alloc_failure_builtin_text);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hotplug");
