@@ -87,15 +87,22 @@ static int amd_derive(const void *cap, struct vendor_props *p, struct vendor_err
 	return 0;
 }
 
+/* The deepest table of @levels (bit n = n levels); 0: none. */
+static unsigned int deepest(uint8_t levels)
+{
+	unsigned int top = 0;
+
+	for (unsigned int l = 1; l < 8; l++)
+		if (levels & (1u << l))
+			top = l;
+	return top;
+}
+
 static void amd_sync(const struct vendor_props *p, void *cap)
 {
 	T *c = cap;
 	uint64_t b = c->bits & ~(IOASID_AMD_PPR | IOASID_AMD_GT | IOASID_AMD_HD);
-	unsigned int top = 0;
-
-	for (unsigned int l = 1; l < 8; l++)
-		if (p->levels & (1u << l))
-			top = l;
+	unsigned int top = deepest(p->levels);
 	if (p->pri)
 		b |= IOASID_AMD_PPR;
 	/* PASIDs live in guest (v2) tables: both need guest translation. */
@@ -125,6 +132,54 @@ static const struct vendor_prop_reg prop_regs[] = {
 	{ VP_ALL, offsetof(T, efr), false },
 };
 
+/*
+ * v1 tables have 1..6 levels (64-bit at 6); the output is an x86-64 host
+ * address: MAXPHYADDR at least 36, page table entries at most 52 bits.
+ */
+static const struct vendor_limits limits = {
+	.in_min = 32,
+	.in_max = 64,
+	.out_min = 36,
+	.out_max = 52,
+	.levels = 0x7e,
+	.page_sizes = VENDOR_PGSIZES_ANY,
+};
+
+/* amd_iommu_get_resv_regions(): the MSI window and the HyperTransport hole. */
+static const struct vendor_resv resv[] = {
+	{ VX86_MSI_START, VX86_MSI_LAST, IOASID_RESV_MSI },
+	{ UINT64_C(0xfd00000000), UINT64_C(0xffffffffff), IOASID_RESV_RESERVED },
+	{ 0 },
+};
+
+static const struct vendor_profile_reg profile_regs[] = {
+	{ "efr", NULL },
+	{ "efr2", NULL },
+	{ NULL, NULL },
+};
+
+static int amd_check(const struct vendor_props *p, const void *cap, struct vendor_err *e)
+{
+	const T *c = cap;
+	unsigned int top = deepest(p->levels);
+	char b[64];
+
+	/* v1 tables may be any depth from 1 up to HATS + 4 */
+	if (top < 4 || p->levels != (uint8_t)(((1u << (top + 1)) - 1) & ~1u))
+		return vendor_fail_key(e, "levels",
+				       "%s; AMD v1 tables take every depth from 1 up to 4, 5 or 6 (EFR.HATS)",
+				       vendor_levels_str(p->levels, b, sizeof(b)));
+	if (p->nesting != (p->pasid_width > 0))
+		return vendor_fail_key(e, "nesting",
+				       "%s with pasid_width %u; on AMD both come from EFR.GTSup (guest translation), so they go together",
+				       p->nesting ? "true" : "false", p->pasid_width);
+	if (!c->guest_levels)
+		return vendor_fail_key(e, "registers.efr",
+				       "GATS encoding %u is reserved (efr 0x%016" PRIx64 ")",
+				       c->gats, c->efr);
+	return 0;
+}
+
 const struct vendor_model vendor_amd = {
 	.name = "amd",
 	.cap = &vendor_amd_cap,
@@ -132,4 +187,8 @@ const struct vendor_model vendor_amd = {
 	.sync = amd_sync,
 	.domain = amd_domain,
 	.prop_regs = prop_regs,
+	.limits = &limits,
+	.resv = resv,
+	.profile_regs = profile_regs,
+	.check = amd_check,
 };

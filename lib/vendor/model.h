@@ -15,6 +15,13 @@
 #define VSZ_512M UINT64_C(0x20000000)
 #define VSZ_1G   UINT64_C(0x40000000)
 
+/*
+ * The x86 interrupt window, which Intel's, AMD's and (on x86) the
+ * virtio-iommu driver report as an MSI region.
+ */
+#define VX86_MSI_START UINT64_C(0xfee00000)
+#define VX86_MSI_LAST UINT64_C(0xfeefffff)
+
 /* A decoded number with a text label other than its key. */
 #define CF_DECL(k, l, j, t) .kind = CF_NUM, .sect = CS_DECODED, .key = (k),  \
 	.label = (l), .json = (j), .text = (t)
@@ -29,5 +36,9 @@
 /* Fill @e about register @reg of @d; returns -EINVAL. */
 int vendor_fail(struct vendor_err *e, const struct cap_desc *d, unsigned int reg,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Fill @e about the profile key @key (a model's check hooks); returns -EINVAL. */
+int vendor_fail_key(struct vendor_err *e, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif /* IOASID_VENDOR_MODEL_H */

@@ -106,6 +106,20 @@ static uint64_t granule_sizes(uint64_t bits)
 	return s;
 }
 
+/* The granules whose pages or blocks are among @sizes. */
+static uint64_t granules_of(uint64_t sizes)
+{
+	uint64_t b = 0;
+
+	if (sizes & (VSZ_4K | VSZ_2M | VSZ_1G))
+		b |= IOASID_SMMUV3_GRAN4K;
+	if (sizes & (VSZ_16K | VSZ_32M))
+		b |= IOASID_SMMUV3_GRAN16K;
+	if (sizes & (VSZ_64K | VSZ_512M))
+		b |= IOASID_SMMUV3_GRAN64K;
+	return b;
+}
+
 static int smmuv3_derive(const void *cap, struct vendor_props *p, struct vendor_err *e)
 {
 	const T *c = cap;
@@ -155,12 +169,7 @@ static void smmuv3_sync(const struct vendor_props *p, void *cap)
 	/* A width that is not an OAS size gets the reserved encoding; checks refuse it. */
 	c->oas_bits = vendor_field_holds(&vendor_smmuv3, "oas_bits", p->output_width) ?
 		      p->output_width : 0;
-	if (p->page_sizes & (VSZ_4K | VSZ_2M | VSZ_1G))
-		b |= IOASID_SMMUV3_GRAN4K;
-	if (p->page_sizes & (VSZ_16K | VSZ_32M))
-		b |= IOASID_SMMUV3_GRAN16K;
-	if (p->page_sizes & (VSZ_64K | VSZ_512M))
-		b |= IOASID_SMMUV3_GRAN64K;
+	b |= granules_of(p->page_sizes);
 	c->va_bits = p->input_width > 48 ? 52 : 48;
 	c->bits = b;
 }
@@ -177,6 +186,7 @@ static void smmuv3_domain(const void *cap, struct vendor_domain *v)
 	v->stall_known = true;
 	v->stall = d->bits & IOASID_SMMUV3_STALL;
 	v->pasid_hwpt = d->bits & IOASID_SMMUV3_S1P; /* PASID domains are stage 1 */
+	v->pasid_any_dev = v->pasid_hwpt;
 }
 
 static const struct vendor_prop_reg prop_regs[] = {
@@ -185,6 +195,66 @@ static const struct vendor_prop_reg prop_regs[] = {
 	{ VP_ALL, offsetof(T, idr[0]), false },
 };
 
+/*
+ * VMSAv8-64 tables of 1..4 levels; a 52-bit VA needs IDR5.VAX, which says
+ * only "more than 48 bits"; the output must be one of the IDR5.OAS sizes
+ * (checked by smmuv3_check). A table may start from any granule: a 52-bit
+ * VA is 3 levels of 64K, but beyond 4 levels of 4K.
+ */
+static const struct vendor_limits limits = {
+	.in_min = 32,
+	.in_max = 52,
+	.out_min = 32,
+	.out_max = 52,
+	.levels = 0x1e,
+	.input_coarse = 48,
+	.page_sizes = VSZ_4K | VSZ_2M | VSZ_1G | VSZ_16K | VSZ_32M | VSZ_64K | VSZ_512M,
+	.granules = VSZ_4K | VSZ_16K | VSZ_64K,
+};
+
+/* arm_smmu_get_resv_regions(): the software MSI window, MSI_IOVA_BASE, 1 MiB. */
+static const struct vendor_resv resv[] = {
+	{ UINT64_C(0x8000000), UINT64_C(0x80fffff), IOASID_RESV_SW_MSI },
+	{ 0 },
+};
+
+static const struct vendor_profile_reg profile_regs[] = {
+	{ "idr", NULL },
+	{ "iidr", NULL },
+	{ "aidr", NULL },
+	{ NULL, NULL },
+};
+
+static int smmuv3_check(const struct vendor_props *p, const void *cap, struct vendor_err *e)
+{
+	char b[200];
+
+	(void)cap;
+	if (!vendor_field_holds(&vendor_smmuv3, "oas_bits", p->output_width))
+		return vendor_fail_key(e, "output_width", "%u is not an SMMUv3 OAS size (%s)",
+				       p->output_width,
+				       vendor_field_values(&vendor_smmuv3, "oas_bits", b,
+							   sizeof(b)));
+	/* Linux adds each granule with all its block sizes. */
+	if (p->page_sizes != granule_sizes(granules_of(p->page_sizes)))
+		return vendor_fail_key(e, "page_sizes",
+				       "%s is not a union of whole granules (4K,2M,1G / 16K,32M / 64K,512M)",
+				       vendor_pgsizes_desc(p->page_sizes, b, sizeof(b)));
+	return 0;
+}
+
+/* A device's requester ID is its StreamID, which must fit IDR1.SIDSIZE. */
+static int smmuv3_check_rid(const void *cap, const char *bdf, uint16_t rid, struct vendor_err *e)
+{
+	const T *c = cap;
+
+	if (c->sidsize < 16 && rid >> c->sidsize)
+		return vendor_fail_key(e, "bdf",
+				       "\"%s\" is StreamID 0x%04x, beyond the %u-bit SIDSIZE of registers.idr[1]",
+				       bdf, rid, c->sidsize);
+	return 0;
+}
+
 const struct vendor_model vendor_smmuv3 = {
 	.name = "smmuv3",
 	.cap = &vendor_smmuv3_cap,
@@ -192,4 +262,9 @@ const struct vendor_model vendor_smmuv3 = {
 	.sync = smmuv3_sync,
 	.domain = smmuv3_domain,
 	.prop_regs = prop_regs,
+	.limits = &limits,
+	.resv = resv,
+	.profile_regs = profile_regs,
+	.check = smmuv3_check,
+	.check_rid = smmuv3_check_rid,
 };

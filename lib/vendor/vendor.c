@@ -127,6 +127,17 @@ int vendor_fail(struct vendor_err *e, const struct cap_desc *d, unsigned int reg
 	return -EINVAL;
 }
 
+int vendor_fail_key(struct vendor_err *e, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(e->reg, sizeof(e->reg), "%s", key);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Registers by name                                                        */
 
@@ -213,6 +224,21 @@ const char *vendor_regs_differ(const struct vendor_model *m, const void *a, cons
 	return NULL;
 }
 
+const struct cap_field *vendor_profile_field(const struct vendor_model *m,
+					     const struct vendor_profile_reg *r)
+{
+	const struct cap_desc *d = m->cap;
+
+	for (unsigned int i = 0; i < d->nfields; i++) {
+		const struct cap_field *f = &d->fields[i];
+
+		if (f->sect == CS_RAW && (f->kind == CF_MEMBER || f->kind == CF_RANGE) &&
+		    !strcmp(f->label, r->key))
+			return f;
+	}
+	return NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Decoded fields by name                                                   */
 
@@ -244,6 +270,60 @@ const char *vendor_field_values(const struct vendor_model *m, const char *key, c
 			off += (size_t)snprintf(buf + off, len - off, "%s%u", off ? ", " : "",
 						f->table[i]);
 	return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Values in messages                                                       */
+
+const char *vendor_pgsizes_str(uint64_t sizes, char *buf, size_t len)
+{
+	size_t n = 0;
+	char one[16];
+	int r;
+
+	buf[0] = '\0';
+	for (unsigned int b = 10; b < 64 && n < len; b++) {
+		if (!(sizes >> b & 1))
+			continue;
+		r = snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+			     ioasid_size_name(UINT64_C(1) << b, one, sizeof(one)));
+		n += r < 0 ? 0 : (size_t)r;
+	}
+	if (sizes & (VSZ_4K / 4 - 1) && n < len) /* sizes below 1K, if any */
+		snprintf(buf + n, len - n, "%s+<1K", n ? "," : "");
+	return buf;
+}
+
+const char *vendor_pgsizes_desc(uint64_t sizes, char *buf, size_t len)
+{
+	char list[160];
+
+	snprintf(buf, len, "0x%" PRIx64 " (%s)", sizes,
+		 sizes ? vendor_pgsizes_str(sizes, list, sizeof(list)) : "none");
+	return buf;
+}
+
+const char *vendor_levels_str(uint8_t levels, char *buf, size_t len)
+{
+	size_t n;
+	int r;
+
+	r = snprintf(buf, len, "[");
+	n = r < 0 ? 0 : (size_t)r;
+	for (unsigned int l = 1; l <= 6 && n < len; l++) {
+		if (!(levels & (1U << l)))
+			continue;
+		r = snprintf(buf + n, len - n, "%s%u", n > 1 ? "," : "", l);
+		n += r < 0 ? 0 : (size_t)r;
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "]");
+	return buf;
+}
+
+unsigned int vendor_width_of(uint64_t v)
+{
+	return v ? 64 - (unsigned int)__builtin_clzll(v) : 1;
 }
 
 /* ------------------------------------------------------------------------ */

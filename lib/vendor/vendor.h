@@ -72,6 +72,7 @@ struct vendor_props {
  */
 struct vendor_domain {
 	bool pasid_hwpt;        /* IOMMU_HWPT_ALLOC_PASID accepted */
+	bool pasid_any_dev;     /* ... also for a device without PASIDs (Intel, SMMUv3) */
 	uint64_t pgsizes;       /* 0 = unknown */
 	unsigned int in_bits;   /* 0 = unknown */
 	unsigned int out_bits;  /* 0 = unknown */
@@ -82,10 +83,13 @@ struct vendor_domain {
 	bool stall_known, stall;
 };
 
-/* A register-level problem: the register's name and what is wrong. */
+/*
+ * A register-level problem: the register's name and what is wrong. From
+ * a profile rule (struct vendor_model.check ...), the key it is about.
+ */
 struct vendor_err {
-	char reg[32];   /* e.g. "cap_reg", "idr[5]" */
-	char msg[160];
+	char reg[32]; /* e.g. "cap_reg", "idr[5]"; "levels", "registers.efr" */
+	char msg[256];
 };
 
 /* Which register carries a property, for messages: the first entry whose mask has it. */
@@ -93,6 +97,41 @@ struct vendor_prop_reg {
 	unsigned int mask;   /* VP_* */
 	uint16_t reg;        /* offset of the register (whose value a message shows) */
 	bool model;          /* no register: the model itself decides */
+};
+
+/* Every power of two from 4 KiB up: the most page sizes any model may list. */
+#define VENDOR_PGSIZES_ANY (~(UINT64_C(0x1000) - 1))
+
+/*
+ * What an IOMMU of the model can be at all, by its architecture: what a
+ * simulated one (a sim profile) is checked against.
+ */
+struct vendor_limits {
+	uint8_t in_min, in_max;   /* input (IOVA) width */
+	uint8_t out_min, out_max; /* output address width */
+	uint8_t levels;           /* table depths defined: bit n = n levels */
+	/* the registers tell only whether the input width is above this; 0: exactly */
+	uint8_t input_coarse;
+	/* the registers hold the aperture, and the input width is its width */
+	bool aperture_reg;
+	uint64_t page_sizes; /* every size that may appear */
+	uint64_t granules;   /* base pages a table may be built on, besides the
+				    * smallest size */
+};
+
+/* A region the model's Linux driver reserves in every device's IOVA space. */
+struct vendor_resv {
+	uint64_t start, last; /* inclusive */
+	uint32_t type;        /* IOASID_RESV_*; 0 ends a list */
+};
+
+/*
+ * A register as a sim profile file gives it under "registers": a number,
+ * an array of numbers, or a range {"start", "end"}.
+ */
+struct vendor_profile_reg {
+	const char *key; /* the label of a raw field of the model's table */
+	const char *ids; /* a 32-bit range: what it numbers, for messages */
 };
 
 struct vendor_model {
@@ -105,6 +144,21 @@ struct vendor_model {
 	/* what a Linux paging domain gets on an IOMMU with the registers of @cap */
 	void (*domain)(const void *cap, struct vendor_domain *dom);
 	const struct vendor_prop_reg *prop_regs; /* ends with a VP_ALL entry */
+
+	/* For sim profiles: what an IOMMU of the model may be, and its devices. */
+	const struct vendor_limits *limits;
+	const struct vendor_resv *resv;                /* what every device gets by default */
+	const struct vendor_profile_reg *profile_regs; /* in file order; ends with a NULL key */
+	/*
+	 * The model's own rules for properties @p with the decoded registers
+	 * @cap, after the limits: -EINVAL with e->reg the profile key at fault.
+	 * NULL: none.
+	 */
+	int (*check)(const struct vendor_props *p, const void *cap, struct vendor_err *e);
+	/* rules for a device's PCI address @bdf (requester ID @rid); e->reg "bdf" */
+	int (*check_rid)(const void *cap, const char *bdf, uint16_t rid, struct vendor_err *e);
+	/* whether devices can be told of reserved regions; e->reg "reserved" */
+	int (*check_resv)(const void *cap, struct vendor_err *e);
 };
 
 extern const struct vendor_model vendor_vtd, vendor_smmuv3, vendor_amd, vendor_virtio_iommu;
@@ -168,6 +222,13 @@ const char *vendor_prop_reg(const struct vendor_model *m, unsigned int prop, con
 const char *vendor_regs_differ(const struct vendor_model *m, const void *a, const void *b,
 			       uint64_t *ret_va, uint64_t *ret_vb, char *buf, size_t len);
 
+/*
+ * vendor_profile_field() - the raw field a sim profile's register key @r
+ * names (struct vendor_profile_reg.key).
+ */
+const struct cap_field *vendor_profile_field(const struct vendor_model *m,
+					     const struct vendor_profile_reg *r);
+
 /* vendor_field_bits() - the raw register bits of decoded field @key in @cap. */
 uint64_t vendor_field_bits(const struct vendor_model *m, const char *key, const void *cap);
 
@@ -177,5 +238,17 @@ bool vendor_field_holds(const struct vendor_model *m, const char *key, uint64_t 
 /* vendor_field_values() - "32, 36, 40" : every value decoded field @key can take. */
 const char *vendor_field_values(const struct vendor_model *m, const char *key, char *buf,
 				size_t len);
+
+/*
+ * How messages write page-size sets and table depths:
+ * vendor_pgsizes_str() "4K,2M,1G"; vendor_pgsizes_desc() "0x40201000
+ * (4K,2M,1G)", "0x0 (none)"; vendor_levels_str() "[3,4]".
+ */
+const char *vendor_pgsizes_str(uint64_t sizes, char *buf, size_t len);
+const char *vendor_pgsizes_desc(uint64_t sizes, char *buf, size_t len);
+const char *vendor_levels_str(uint8_t levels, char *buf, size_t len);
+
+/* vendor_width_of() - the bits needed to write @v: the width whose top address is @v. */
+unsigned int vendor_width_of(uint64_t v);
 
 #endif /* IOASID_VENDOR_H */

@@ -195,12 +195,63 @@ static void vtd_domain(const void *cap, struct vendor_domain *v)
 	v->ats = d->bits & IOASID_VTD_DT;
 	v->stall_known = true;
 	v->pasid_hwpt = true; /* the Intel driver takes ALLOC_PASID on any device */
+	v->pasid_any_dev = true;
 }
 
 static const struct vendor_prop_reg prop_regs[] = {
 	{ VP_INPUT | VP_LEVELS | VP_PGSIZES | VP_CACHING, offsetof(T, cap_reg), false },
 	{ VP_ALL, offsetof(T, ecap_reg), false },
 };
+
+/*
+ * SAGAW defines 3-, 4- and 5-level tables (39/48/57 bits; the 2-level
+ * encoding is deprecated since VT-d 3.0). Second-stage leaves are 4 KiB,
+ * 2 MiB and 1 GiB (SLLPS bits 2-3 are reserved). The output is the host
+ * address width of an x86-64 machine: MAXPHYADDR is at least 36 and page
+ * table entries hold at most 52 address bits.
+ */
+static const struct vendor_limits limits = {
+	.in_min = 32,
+	.in_max = 57,
+	.out_min = 36,
+	.out_max = 52,
+	.levels = 0x38,
+	.page_sizes = VSZ_4K | VSZ_2M | VSZ_1G,
+};
+
+/* intel_iommu_get_resv_regions(): the IOAPIC/MSI range. */
+static const struct vendor_resv resv[] = { { VX86_MSI_START, VX86_MSI_LAST, IOASID_RESV_MSI },
+					   { 0 } };
+
+static const struct vendor_profile_reg profile_regs[] = {
+	{ "cap_reg", NULL },
+	{ "ecap_reg", NULL },
+	{ NULL, NULL },
+};
+
+static int vtd_check(const struct vendor_props *p, const void *cap, struct vendor_err *e)
+{
+	char b[200];
+
+	(void)cap;
+	if (!(p->page_sizes & VSZ_4K))
+		return vendor_fail_key(e, "page_sizes", "%s lacks 4K, the VT-d base page",
+				       vendor_pgsizes_desc(p->page_sizes, b, sizeof(b)));
+	/* VT-d 3.0+: PASIDs, nesting, A/D bits and PRS need scalable mode. */
+	if (p->scalable)
+		return 0;
+	if (p->pasid_width)
+		return vendor_fail_key(e, "pasid_width", "%u, but PASIDs need scalable_mode",
+				       p->pasid_width);
+	if (p->nesting)
+		return vendor_fail_key(e, "nesting", "true, but nesting needs scalable_mode");
+	if (p->dirty)
+		return vendor_fail_key(e, "dirty_tracking",
+				       "true, but second-stage dirty bits need scalable_mode");
+	if (p->pri)
+		return vendor_fail_key(e, "pri", "true, but page requests need scalable_mode");
+	return 0;
+}
 
 const struct vendor_model vendor_vtd = {
 	.name = "vtd",
@@ -209,4 +260,8 @@ const struct vendor_model vendor_vtd = {
 	.sync = vtd_sync,
 	.domain = vtd_domain,
 	.prop_regs = prop_regs,
+	.limits = &limits,
+	.resv = resv,
+	.profile_regs = profile_regs,
+	.check = vtd_check,
 };

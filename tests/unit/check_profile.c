@@ -14,14 +14,17 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ioasid/hwpt.h>
+
 #include "util/alloc.h"
-#include "backend/sim/profile.h"
+#include "backend/sim/profile-private.h"
 #include "suites.h"
 
 /*
@@ -531,6 +534,218 @@ START_TEST(test_dump_round_trip)
 }
 END_TEST
 
+/*
+ * A built-in is exactly its file, lib/backend/sim/profiles/NAME.json: the
+ * dump of the loaded built-in is the file (less its description), the file
+ * loaded as any profile file gives the same bytes, and so does a dump.
+ */
+START_TEST(test_builtin_is_its_file)
+{
+	const char *const *names;
+
+	for (names = sim_profile_builtin_names(); *names; names++) {
+		struct sim_profile *a = load_ok(*names), *b, *c;
+		char file[PATH_MAX], dump[PATH_MAX];
+		json_error_t je;
+		json_t *doc, *j = sim_profile_to_json(a);
+
+		snprintf(file, sizeof(file), "%s/lib/backend/sim/profiles/%s.json", top_srcdir(),
+			 *names);
+		doc = json_load_file(file, JSON_REJECT_DUPLICATES, &je);
+		ck_assert_msg(doc, "%s: %s", file, je.text);
+		ck_assert(json_is_string(json_object_get(doc, "description")));
+		ck_assert_int_eq(json_object_del(doc, "description"), 0);
+		ck_assert_msg(json_equal(doc, j), "%s is not what built-in %s loads", file, *names);
+
+		b = load_ok(file);
+		ck_assert_msg(!memcmp(a, b, sizeof(*a)), "%s", file);
+		snprintf(dump, sizeof(dump), "%s/%s.json", tmpdir, *names);
+		ck_assert_int_eq(json_dump_file(j, dump, 0), 0);
+		c = load_ok(dump);
+		ck_assert_msg(!memcmp(a, c, sizeof(*a)), "dump of %s", *names);
+		json_decref(doc);
+		json_decref(j);
+		sim_profile_free(a);
+		sim_profile_free(b);
+		sim_profile_free(c);
+	}
+}
+END_TEST
+
+/* The built-ins' devices report what the model's driver reports (the default). */
+START_TEST(test_builtin_regions_are_the_models)
+{
+	const char *const *names;
+	char path[PATH_MAX], text[128];
+
+	for (names = sim_profile_builtin_names(); *names; names++) {
+		struct sim_profile *a = load_ok(*names), *b;
+
+		snprintf(text, sizeof(text), "{\"base\": \"%s\", \"devices\": [{}]}", *names);
+		write_file("one-device.json", text, path, sizeof(path));
+		b = load_ok(path);
+		for (unsigned int i = 0; i < a->nr_devices; i++) {
+			ck_assert_uint_eq(a->devices[i].nr_regions, b->devices[0].nr_regions);
+			ck_assert(!memcmp(a->devices[i].regions, b->devices[0].regions,
+					  sizeof(a->devices[i].regions)));
+		}
+		sim_profile_free(a);
+		sim_profile_free(b);
+	}
+}
+END_TEST
+
+/* A load gets a copy: changing it changes no later load. */
+START_TEST(test_builtin_copies)
+{
+	struct sim_profile *p = load_ok("smmuv3"), *q = load_ok("smmuv3");
+	char err[512];
+
+	p->input_width = 40;
+	p->regs.smmuv3.idr[0] = 0;
+	ck_assert_int_eq(sim_profile_remove_device(q, "sim0", err, sizeof(err)), 0);
+	sim_profile_free(q);
+	q = load_ok("smmuv3");
+	ck_assert_uint_eq(q->input_width, 48);
+	ck_assert_uint_eq(q->nr_devices, 3);
+	ck_assert_uint_eq(q->regs.smmuv3.idr[0], 0x080d769b);
+	sim_profile_free(p);
+	sim_profile_free(q);
+}
+END_TEST
+
+/* The built-ins' text, read the way a built-in is: "model" starts from nothing. */
+START_TEST(test_builtin_reader)
+{
+	struct sim_profile *p = ioasid_calloc(1, sizeof(*p));
+	char err[512];
+	struct perr e = { .buf = err, .len = sizeof(err), .src = "built-in t" };
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(profile_read_builtin("t",
+					      "{\"model\": \"generic\", \"input_width\": 48,"
+					      " \"output_width\": 48, \"levels\": [4],"
+					      " \"page_sizes\": \"4K\"}",
+					      p, &e),
+			 0);
+	ck_assert_str_eq(p->name, "t");
+	ck_assert_uint_eq(p->iotlb_size, 0); /* generic's is 256 */
+	ck_assert_uint_eq(p->nr_devices, 0);
+	ck_assert_uint_eq(p->aperture_last, (1ULL << 48) - 1);
+
+	memset(p, 0, sizeof(*p));
+	ck_assert_int_eq(profile_read_builtin("t", "{\"base\": \"vtd\"}", p, &e), -EINVAL);
+	ck_assert_str_eq(err, "built-in t: base: a built-in starts from nothing");
+	memset(p, 0, sizeof(*p));
+	ck_assert_int_eq(profile_read_builtin("t", "{\"model\": \"vtd\"}", p, &e), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "built-in t: input_width: "));
+	/* built-in text is known to be JSON: a failure to read it is memory */
+	ck_assert_int_eq(profile_read_builtin("t", "{", p, &e), -ENOMEM);
+	ck_assert_str_eq(err, "built-in t: out of memory reading JSON");
+	ioasid_free(p);
+}
+END_TEST
+
+/*
+ * sim_profile_domain() gives the sim what it decided by vendor before:
+ * IOMMU_HWPT_ALLOC_PASID for any device on VT-d and SMMUv3, else for a
+ * device with PASIDs; VT-d's stage-1 format when nesting in scalable mode.
+ */
+static void assert_domain_rule(const struct sim_profile *p)
+{
+	struct vendor_domain dom;
+
+	sim_profile_domain(p, &dom);
+	for (unsigned int i = 0; i < p->nr_devices; i++) {
+		unsigned int pw = p->devices[i].pasid_width < p->pasid_width ?
+					  p->devices[i].pasid_width :
+					  p->pasid_width;
+		bool before = p->vendor == SIM_VENDOR_VTD || p->vendor == SIM_VENDOR_SMMUV3 || pw;
+
+		ck_assert_msg((dom.pasid_any_dev || pw) == before, "%s %s", p->name,
+			      p->devices[i].name);
+	}
+	ck_assert_uint_eq(dom.vendor_s1,
+			  p->vendor == SIM_VENDOR_VTD && p->nesting && p->scalable_mode ?
+				  IOASID_HWPT_NESTED_VTD_S1 :
+				  0);
+}
+
+START_TEST(test_builtin_domain)
+{
+	static const char *const files[] = {
+		"{\"base\": \"vtd\", \"nesting\": false}",
+		"{\"base\": \"amd\", \"pasid_width\": 0, \"nesting\": false, \"pri\": false,"
+		" \"devices\": [{}]}",
+		"{\"base\": \"smmuv3\", \"pasid_width\": 0, \"devices\": [{}, {\"ats\": true}]}",
+		"{\"model\": \"generic\", \"pasid_width\": 8, \"devices\": [{\"pasid_width\": 8}, {}]}",
+	};
+	const char *const *names;
+	char path[PATH_MAX];
+
+	for (names = sim_profile_builtin_names(); *names; names++) {
+		struct sim_profile *p = load_ok(*names);
+
+		assert_domain_rule(p);
+		sim_profile_free(p);
+	}
+	for (unsigned int i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct sim_profile *p;
+
+		write_file("domain.json", files[i], path, sizeof(path));
+		p = load_ok(path);
+		assert_domain_rule(p);
+		sim_profile_free(p);
+	}
+}
+END_TEST
+
+/* Threads loading the built-ins at once, the first reads included, get the same bytes. */
+static void *load_builtins(void *arg)
+{
+	struct sim_profile *const *ref = arg;
+	char err[256];
+
+	for (unsigned int round = 0; round < 20; round++) {
+		const char *const *names = sim_profile_builtin_names();
+
+		for (unsigned int i = 0; names[i]; i++) {
+			struct sim_profile *p;
+
+			if (sim_profile_load(names[i], &p, err, sizeof(err)))
+				return (void *)1;
+			if (ref[i] && memcmp(p, ref[i], sizeof(*p)))
+				return (void *)2;
+			sim_profile_free(p);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_builtin_threads)
+{
+	struct sim_profile *ref[16] = { NULL };
+	pthread_t t[4];
+	void *ret;
+
+	for (unsigned int k = 0; k < 2; k++) {
+		/* first without references: every thread may be the one that reads */
+		for (unsigned int i = 0; i < 4; i++)
+			ck_assert_int_eq(pthread_create(&t[i], NULL, load_builtins, ref), 0);
+		for (unsigned int i = 0; i < 4; i++) {
+			ck_assert_int_eq(pthread_join(t[i], &ret), 0);
+			ck_assert_ptr_null(ret);
+		}
+		for (unsigned int i = 0; !k && sim_profile_builtin_names()[i]; i++) {
+			ck_assert_uint_lt(i, 16);
+			ref[i] = load_ok(sim_profile_builtin_names()[i]);
+		}
+	}
+	for (unsigned int i = 0; i < 16; i++)
+		sim_profile_free(ref[i]);
+}
+END_TEST
+
 START_TEST(test_unknown_builtin_and_missing_file)
 {
 	struct sim_profile *p = (void *)1;
@@ -997,6 +1212,48 @@ START_TEST(test_alloc_failure)
 }
 END_TEST
 
+/*
+ * A built-in is read once and then copied, so the loads above fail only
+ * in the copy: fail each allocation of reading a built-in's text instead.
+ */
+START_TEST(test_alloc_failure_builtin_text)
+{
+	const char *const *names = sim_profile_builtin_names();
+	struct sim_profile *p = ioasid_calloc(1, sizeof(*p));
+	json_malloc_t old_malloc;
+	json_free_t old_free;
+	char err[512];
+	struct perr e = { .buf = err, .len = sizeof(err), .src = "built-in" };
+
+	ck_assert_ptr_nonnull(p);
+	json_get_alloc_funcs(&old_malloc, &old_free);
+	json_set_alloc_funcs(jansson_malloc, jansson_free);
+	for (unsigned int i = 0; names[i]; i++) {
+		unsigned long before = ioasid_alloc_count(), total, failed = 0;
+
+		memset(p, 0, sizeof(*p));
+		ck_assert_int_eq(profile_read_builtin(names[i], sim_builtin_json[i], p, &e), 0);
+		total = ioasid_alloc_count() - before;
+		for (unsigned long n = 1; n <= total; n++) {
+			int ret;
+
+			memset(p, 0, sizeof(*p));
+			ioasid_alloc_fail_nth(n);
+			ret = profile_read_builtin(names[i], sim_builtin_json[i], p, &e);
+			ioasid_alloc_fail_nth(0);
+			if (!ret)
+				continue;
+			failed++;
+			ck_assert_msg(ret == -ENOMEM, "%s, allocation %lu: %d %s", names[i], n, ret,
+				      err);
+		}
+		ck_assert_uint_gt(failed, 0);
+	}
+	json_set_alloc_funcs(old_malloc, old_free);
+	ioasid_free(p);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------
  * Hot add / remove, sync, check
  */
@@ -1178,6 +1435,11 @@ Suite *profile_suite(void)
 	Suite *s = suite_create("profile");
 	TCase *tc;
 
+	/* first, so that in one process (CK_FORK=no, check-tsan) its threads read the built-ins */
+	tc = tcase_create("threads");
+	tcase_add_test(tc, test_builtin_threads);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("builtin");
 	tcase_add_checked_fixture(tc, setup_tmp, teardown_tmp);
 	tcase_add_test(tc, test_builtins_load_and_agree);
@@ -1186,6 +1448,11 @@ Suite *profile_suite(void)
 	tcase_add_test(tc, test_builtin_smmuv3);
 	tcase_add_test(tc, test_builtin_amd_virtio_generic);
 	tcase_add_test(tc, test_dump_round_trip);
+	tcase_add_test(tc, test_builtin_is_its_file);
+	tcase_add_test(tc, test_builtin_regions_are_the_models);
+	tcase_add_test(tc, test_builtin_copies);
+	tcase_add_test(tc, test_builtin_reader);
+	tcase_add_test(tc, test_builtin_domain);
 	tcase_add_test(tc, test_unknown_builtin_and_missing_file);
 	tcase_add_test(tc, test_json_dump_shape);
 	suite_add_tcase(s, tc);
@@ -1201,6 +1468,7 @@ Suite *profile_suite(void)
 	tcase_add_test(tc, test_custom_other_models);
 	tcase_add_test(tc, test_examples_load);
 	tcase_add_test(tc, test_alloc_failure);
+	tcase_add_test(tc, test_alloc_failure_builtin_text);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hotplug");

@@ -12,7 +12,8 @@
  * leaves this file has them in agreement: a loaded profile either gives raw
  * registers (the generic fields are decoded from them and must not contradict
  * what the file says) or gives fields (the registers are synthesized from
- * them). See profile.c and docs/profile-format.md for the JSON format.
+ * them). docs/profile-format.md has the JSON format; profile-private.h
+ * says which file does what.
  */
 #ifndef IOASID_SIM_PROFILE_H
 #define IOASID_SIM_PROFILE_H
@@ -189,6 +190,12 @@ json_t *sim_profile_to_json(const struct sim_profile *p);
 
 /** sim_profile_model() - the vendor model of the profile's IOMMU; NULL for generic. */
 const struct vendor_model *sim_profile_model(const struct sim_profile *p);
+
+/**
+ * sim_profile_domain() - what a Linux paging domain gets on the profile's
+ * IOMMU, as its vendor model says (vendor_domain()); all 0 for generic.
+ */
+void sim_profile_domain(const struct sim_profile *p, struct vendor_domain *ret_dom);
 
 /** Names used in profile files: "vtd", "smmuv3", ..., "msi", "sw_msi", ... */
 const char *sim_vendor_name(enum sim_vendor v);

@@ -121,6 +121,7 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 	struct sim_ctx *sim = ctx->be;
 	const struct sim_profile *p = sim->profile;
 	const struct sim_dev_desc *d = sim_profile_find_device(p, name);
+	struct vendor_domain dom;
 	uint32_t i, n = 0;
 	int err;
 
@@ -150,16 +151,14 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 	dev->props.aperture_start = p->aperture_start;
 	dev->props.aperture_last = p->aperture_last;
 	dev->props.pasid_width = IOASID_MIN(d->pasid_width, p->pasid_width);
-	/* as Linux: Intel and SMMUv3 accept IOMMU_HWPT_ALLOC_PASID for any device */
-	dev->props.pasid_hwpt = p->vendor == SIM_VENDOR_VTD || p->vendor == SIM_VENDOR_SMMUV3 ||
-				dev->props.pasid_width;
+	/* what Linux's driver for the model makes of a paging domain */
+	sim_profile_domain(p, &dom);
+	dev->props.pasid_hwpt = dom.pasid_any_dev || dev->props.pasid_width;
 	dev->props.pri = d->pri && p->pri;
 	dev->props.ats = d->ats && p->ats;
 	dev->props.nesting = p->nesting;
 	dev->props.dirty_tracking = p->dirty_tracking;
-	/* VT-d's stage-1 format is the one nested HWPTs use (scalable mode) */
-	if (p->vendor == SIM_VENDOR_VTD && p->nesting && p->scalable_mode)
-		dev->props.vendor_s1 = IOASID_HWPT_NESTED_VTD_S1;
+	dev->props.vendor_s1 = dom.vendor_s1;
 	dev->props.fl_levels = p->levels;
 	err = sim_dev_caps(ctx, p, d, &dev->caps, &dev->caps_len);
 	if (!err)
