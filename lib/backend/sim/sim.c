@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The simulated IOMMU backend: a profile (one IOMMU model and its devices,
- * profile.c), device binding with capability chains built from it
+ * profile*.c and profiles/*.json), device binding with capability chains built from it
  * (sim-caps.c), and run-time hot-plug.
  *
  * The core's records are the address spaces; translation (page tables,
