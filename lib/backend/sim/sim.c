@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The simulated IOMMU backend: a profile (one IOMMU model and its devices,
- * profile*.c and profiles/*.json), device binding with capability chains built from it
- * (sim-caps.c), and run-time hot-plug.
+ * The simulated IOMMU backend: a profile (one IOMMU model and its devices;
+ * the profile files and their reader beside this one), device binding with
+ * capability chains built from it (sim-caps.c), and run-time hot-plug.
  *
  * The core's records are the address spaces; translation (page tables,
  * caches, DMA) builds on them in later parts of the sim.
