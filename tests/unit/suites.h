@@ -14,7 +14,10 @@
 	X(alloc_fail)    \
 	X(threads)       \
 	X(iova_tree)     \
-	X(caps)          \
+	X(caps_build)    \
+	X(caps_parse)    \
+	X(caps_decode)   \
+	X(caps_json)     \
 	X(profile)       \
 	X(pasid_alloc)   \
 	X(monitor)       \
