@@ -28,6 +28,9 @@
 	X(pgtable)       \
 	X(iotlb)         \
 	X(virtio_iommu)  \
+	X(virtio_iommu_probe) \
+	X(virtio_iommu_faults) \
+	X(virtio_iommu_vmm) \
 	X(iommufd)       \
 	X(vendor)
 
