@@ -31,7 +31,9 @@
 	X(virtio_iommu_probe) \
 	X(virtio_iommu_faults) \
 	X(virtio_iommu_vmm) \
+	X(kernel_facts)  \
 	X(iommufd)       \
+	X(iommufd_faults) \
 	X(vendor)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
