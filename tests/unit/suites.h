@@ -26,6 +26,7 @@
 	X(hwpt)          \
 	X(fault)         \
 	X(pgtable)       \
+	X(pgtable_map)   \
 	X(iotlb)         \
 	X(virtio_iommu)  \
 	X(virtio_iommu_probe) \
