@@ -164,16 +164,64 @@ START_TEST(test_fake_kernel_device)
 }
 END_TEST
 
+/* Invalidations of a nested VT-d HWPT, typed and raw, as the kernel gets them. */
+static void nested_invalidations(struct ioasid_ctx *ctx, struct fake *k, uint32_t nested)
+{
+	struct ioasid_inv_req req;
+	struct ku_iommu_hwpt_vtd_s1_invalidate raw[2];
+	uint32_t n;
+
+	/* a typed range request becomes one VT-d entry in 4 KiB pages */
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.version = 1;
+	req.kind = IOASID_INV_IOTLB;
+	req.granularity = IOASID_INV_RANGE;
+	req.flags = IOASID_INV_LEAF;
+	req.pasid = IOASID_PASID_NONE;
+	req.log2_pgsize = 21;
+	req.addr = 0x400000;
+	req.npages = 2;
+	n = 1;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, &req, &n, NULL));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(k->last_inv.data_type, KU_IOMMU_HWPT_INVALIDATE_DATA_VTD_S1);
+	ck_assert_uint_eq(k->last_inv.entry_num, 1);
+	ck_assert_uint_eq(k->last_entry.addr, 0x400000);
+	ck_assert_uint_eq(k->last_entry.npages, 1024);
+	ck_assert_uint_eq(k->last_entry.flags, KU_IOMMU_VTD_INV_FLAGS_LEAF);
+	/* everything */
+	req.granularity = IOASID_INV_ALL;
+	n = 1;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, &req, &n, NULL));
+	ck_assert_uint_eq(k->last_entry.addr, 0);
+	ck_assert_uint_eq(k->last_entry.npages, UINT64_MAX);
+	/* a raw array passes through unchanged; the kernel's count comes back */
+	memset(raw, 0, sizeof(raw));
+	raw[0].addr = 0x1000;
+	raw[0].npages = 3;
+	n = 2;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, raw,
+						     sizeof(raw[0]), &n));
+	ck_assert_uint_eq(k->last_inv.entry_num, 2);
+	ck_assert_uint_eq(k->last_inv.entry_len, 24);
+	ck_assert_uint_eq(k->last_entry.npages, 3);
+	k->fail_req = KU_IOMMU_HWPT_INVALIDATE;
+	k->fail_err = -EOPNOTSUPP;
+	n = 2;
+	ck_assert_ret(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, raw,
+						      sizeof(raw[0]), &n), -EOPNOTSUPP);
+	k->fail_err = 0;
+}
+
 START_TEST(test_fake_kernel_nested)
 {
 	/* a scalable-mode VT-d with nesting */
 	const uint64_t ecap = QEMU_VTD_ECAP | 1ull << 26 | 1ull << 43 | 1ull << 46 | 1ull << 47;
 	struct ioasid_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x200000, .addr_width = 48 };
-	struct ioasid_inv_req req;
-	struct ku_iommu_hwpt_vtd_s1_invalidate raw[2];
 	struct fake k;
 	struct ioasid_ctx *ctx;
-	uint32_t a, d, parent, nested, n, kid;
+	uint32_t a, d, parent, nested, kid;
 	int fd;
 
 	fake_sysfs();
@@ -200,47 +248,7 @@ START_TEST(test_fake_kernel_nested)
 	ck_assert_uint_eq(k.last_hwpt.data_len, 24);
 	ck_assert_uint_eq(k.last_s1.pgtbl_addr, 0x200000);
 	ck_assert_uint_eq(k.last_s1.addr_width, 48);
-	/* a typed range request becomes one VT-d entry in 4 KiB pages */
-	memset(&req, 0, sizeof(req));
-	req.size = sizeof(req);
-	req.version = 1;
-	req.kind = IOASID_INV_IOTLB;
-	req.granularity = IOASID_INV_RANGE;
-	req.flags = IOASID_INV_LEAF;
-	req.pasid = IOASID_PASID_NONE;
-	req.log2_pgsize = 21;
-	req.addr = 0x400000;
-	req.npages = 2;
-	n = 1;
-	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, &req, &n, NULL));
-	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_eq(k.last_inv.data_type, KU_IOMMU_HWPT_INVALIDATE_DATA_VTD_S1);
-	ck_assert_uint_eq(k.last_inv.entry_num, 1);
-	ck_assert_uint_eq(k.last_entry.addr, 0x400000);
-	ck_assert_uint_eq(k.last_entry.npages, 1024);
-	ck_assert_uint_eq(k.last_entry.flags, KU_IOMMU_VTD_INV_FLAGS_LEAF);
-	/* everything */
-	req.granularity = IOASID_INV_ALL;
-	n = 1;
-	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, &req, &n, NULL));
-	ck_assert_uint_eq(k.last_entry.addr, 0);
-	ck_assert_uint_eq(k.last_entry.npages, UINT64_MAX);
-	/* a raw array passes through unchanged; the kernel's count comes back */
-	memset(raw, 0, sizeof(raw));
-	raw[0].addr = 0x1000;
-	raw[0].npages = 3;
-	n = 2;
-	ck_assert_ok(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, raw,
-						     sizeof(raw[0]), &n));
-	ck_assert_uint_eq(k.last_inv.entry_num, 2);
-	ck_assert_uint_eq(k.last_inv.entry_len, 24);
-	ck_assert_uint_eq(k.last_entry.npages, 3);
-	k.fail_req = KU_IOMMU_HWPT_INVALIDATE;
-	k.fail_err = -EOPNOTSUPP;
-	n = 2;
-	ck_assert_ret(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, raw,
-						      sizeof(raw[0]), &n), -EOPNOTSUPP);
-	k.fail_err = 0;
+	nested_invalidations(ctx, &k, nested);
 	ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, nested));
 	ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, parent));
 	ioasid_ctx_close(ctx);

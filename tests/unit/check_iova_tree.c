@@ -762,6 +762,104 @@ static int check_hole(const struct iova_tree *t, const struct model *m,
 	return rt;
 }
 
+/* One random insert, sometimes of an inverted or wrapping range. */
+static void random_insert(struct iova_tree *t, struct model *m, unsigned op)
+{
+	uint64_t iova = rnd_addr(), len = rnd_len();
+	struct iova_area a;
+
+	/* Clamp at UINT64_MAX; sometimes make last < iova. */
+	a = mk(iova, len - 1 > UINT64_MAX - iova ?
+		     UINT64_MAX : iova + len - 1);
+	if (!rnd_below(200))
+		a.last = iova - 1;
+	a.cookie = op;
+	T_INT_EQ(iova_tree_insert(t, &a),
+		 model_insert(m, &a));
+}
+
+/* One remove, mostly of an area that is there. */
+static void random_remove(struct iova_tree *t, struct model *m)
+{
+	struct iova_area got, want;
+	uint64_t iova;
+	int rt;
+
+	if (m->n && rnd_below(8))
+		iova = m->a[rnd_below(m->n)].iova;
+	else
+		iova = rnd_addr();
+	rt = iova_tree_remove(t, iova, &got);
+	T_INT_EQ(rt, model_remove(m, iova, &want));
+	if (!rt)
+		T_TRUE(area_eq(&got, &want));
+}
+
+/* One point lookup, often at an area's last byte. */
+static void random_find(struct iova_tree *t, struct model *m)
+{
+	uint64_t x = rnd_below(2) || !m->n ? rnd_addr() :
+		     m->a[rnd_below(m->n)].last;
+	const struct iova_area *w = model_first_in(m, x, x);
+	const struct iova_area *g = iova_tree_find(t, x);
+
+	if (w)
+		T_TRUE(g && area_eq(g, w));
+	else
+		T_NULL(g);
+}
+
+/* One range lookup and a short walk on from it; false if it found nothing. */
+static bool random_first_in_walk(struct iova_tree *t, struct model *m)
+{
+	uint64_t f = rnd_addr(), l = rnd_addr();
+	const struct iova_area *w = model_first_in(m, f, l);
+	const struct iova_area *g = iova_tree_first_in(t, f, l);
+	unsigned k;
+
+	if (!w) {
+		T_NULL(g);
+		return false;
+	}
+	T_TRUE(g && area_eq(g, w));
+	/* A short walk with next(). */
+	for (k = 0; k < 40 && g; k++) {
+		w = w + 1 < m->a + m->n ? w + 1 : NULL;
+		g = iova_tree_next(t, g);
+		if (w)
+			T_TRUE(g && area_eq(g, w));
+		else
+			T_NULL(g);
+	}
+	return true;
+}
+
+/* One hole search, and half the time an allocation there. */
+static void random_hole(struct iova_tree *t, struct model *m)
+{
+	struct hole_args q;
+	uint64_t x;
+
+	rnd_hole_args(&q);
+	/* Allocate there, as the ioas code does. */
+	if (!check_hole(t, m, &q, &x) && rnd_below(2)) {
+		struct iova_area a = mk(x, x + q.length - 1);
+		uint64_t tmp;
+
+		T_UINT_GE(x, q.lo);
+		T_UINT_LE(x + q.length - 1, q.hi);
+		T_TRUE(!__builtin_add_overflow(x, q.length - 1,
+					       &tmp));
+		T_INT_EQ(iova_tree_insert(t, &a), 0);
+		T_INT_EQ(model_insert(m, &a), 0);
+	}
+}
+
+/*
+ * @ops random operations on a tree and on the model side by side (compared
+ * every 512), keeping at most about @max_live areas, then everything
+ * removed in random order.
+ */
 static void run_random(uint64_t seed, unsigned ops, size_t max_live,
 		       unsigned shift)
 {
@@ -777,77 +875,16 @@ static void run_random(uint64_t seed, unsigned ops, size_t max_live,
 		bool shrink = m.n > max_live;
 
 		if (!shrink && r < 35) {
-			uint64_t iova = rnd_addr(), len = rnd_len();
-			struct iova_area a;
-
-			/* Clamp at UINT64_MAX; sometimes make last < iova. */
-			a = mk(iova, len - 1 > UINT64_MAX - iova ?
-				     UINT64_MAX : iova + len - 1);
-			if (!rnd_below(200))
-				a.last = iova - 1;
-			a.cookie = op;
-			T_INT_EQ(iova_tree_insert(t, &a),
-				 model_insert(&m, &a));
+			random_insert(t, &m, op);
 		} else if (shrink || r < 65) {
-			struct iova_area got, want;
-			uint64_t iova;
-			int rt;
-
-			if (m.n && rnd_below(8))
-				iova = m.a[rnd_below(m.n)].iova;
-			else
-				iova = rnd_addr();
-			rt = iova_tree_remove(t, iova, &got);
-			T_INT_EQ(rt, model_remove(&m, iova, &want));
-			if (!rt)
-				T_TRUE(area_eq(&got, &want));
+			random_remove(t, &m);
 		} else if (r < 75) {
-			uint64_t x = rnd_below(2) || !m.n ? rnd_addr() :
-				     m.a[rnd_below(m.n)].last;
-			const struct iova_area *w = model_first_in(&m, x, x);
-			const struct iova_area *g = iova_tree_find(t, x);
-
-			if (w)
-				T_TRUE(g && area_eq(g, w));
-			else
-				T_NULL(g);
+			random_find(t, &m);
 		} else if (r < 82) {
-			uint64_t f = rnd_addr(), l = rnd_addr();
-			const struct iova_area *w = model_first_in(&m, f, l);
-			const struct iova_area *g = iova_tree_first_in(t, f, l);
-			unsigned k;
-
-			if (!w) {
-				T_NULL(g);
+			if (!random_first_in_walk(t, &m))
 				continue;
-			}
-			T_TRUE(g && area_eq(g, w));
-			/* A short walk with next(). */
-			for (k = 0; k < 40 && g; k++) {
-				w = w + 1 < m.a + m.n ? w + 1 : NULL;
-				g = iova_tree_next(t, g);
-				if (w)
-					T_TRUE(g && area_eq(g, w));
-				else
-					T_NULL(g);
-			}
 		} else {
-			struct hole_args q;
-			uint64_t x;
-
-			rnd_hole_args(&q);
-			/* Allocate there, as the ioas code does. */
-			if (!check_hole(t, &m, &q, &x) && rnd_below(2)) {
-				struct iova_area a = mk(x, x + q.length - 1);
-				uint64_t tmp;
-
-				T_UINT_GE(x, q.lo);
-				T_UINT_LE(x + q.length - 1, q.hi);
-				T_TRUE(!__builtin_add_overflow(x, q.length - 1,
-							       &tmp));
-				T_INT_EQ(iova_tree_insert(t, &a), 0);
-				T_INT_EQ(model_insert(&m, &a), 0);
-			}
+			random_hole(t, &m);
 		}
 		if (op % 512 == 0)
 			assert_same(t, &m);
