@@ -185,8 +185,7 @@ static int parse_header(const char *p, size_t len, char (*ret_action)[UEVENT_ACT
 	if (alen >= sizeof(*ret_action))
 		return ioasid_err(NULL, -ENAMETOOLONG,
 				  "uevent: offset 0: header action '%s' is %zu bytes, at most %zu fit",
-				  excerpt(x1, sizeof(x1), p, alen), alen,
-				  sizeof(*ret_action) - 1);
+				  excerpt(x1, sizeof(x1), p, alen), alen, sizeof(*ret_action) - 1);
 	if (!action_sane(p, alen))
 		return ioasid_err(NULL, -EINVAL, "uevent: offset 0: header action '%s' is not a word",
 				  excerpt(x1, sizeof(x1), p, alen));
@@ -225,8 +224,8 @@ static int parse_field(const char *p, size_t off, size_t flen, struct uevent_fie
 	char x1[40];
 
 	if (!eq)
-		return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: field '%s' has no '='",
-				  off, excerpt(x1, sizeof(x1), f, flen));
+		return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: field '%s' has no '='", off,
+				  excerpt(x1, sizeof(x1), f, flen));
 	klen = (size_t)(eq - f);
 	val = eq + 1;
 	vlen = flen - klen - 1;
@@ -279,7 +278,8 @@ static int check_fields(const struct uevent_fields *st, size_t len, const char *
 	if (strcmp(ev->action, hdr_action))
 		return ioasid_err(NULL, -EINVAL,
 				  "uevent: offset %zu: field ACTION '%s' disagrees with the header's '%s'",
-				  st->action_off, excerpt(x1, sizeof(x1), ev->action, strlen(ev->action)),
+				  st->action_off,
+				  excerpt(x1, sizeof(x1), ev->action, strlen(ev->action)),
 				  excerpt(x2, sizeof(x2), hdr_action, strlen(hdr_action)));
 	if (strcmp(ev->devpath, hdr_devpath))
 		return ioasid_err(NULL, -EINVAL,
@@ -290,8 +290,7 @@ static int check_fields(const struct uevent_fields *st, size_t len, const char *
 	return 0;
 }
 
-IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len,
-				      struct ioasid_uevent *ret_ev)
+IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len, struct ioasid_uevent *ret_ev)
 {
 	const char *p = buf;
 	char hdr_action[UEVENT_ACTION_SIZE], hdr_devpath[UEVENT_DEVPATH_SIZE];
@@ -305,8 +304,7 @@ IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len,
 		return ioasid_err(NULL, -EINVAL, "uevent: offset 0: empty message");
 	if (!buf)
 		return ioasid_err(NULL, -EINVAL, "uevent: NULL buffer of %zu bytes", len);
-	if (len >= sizeof(libudev_magic) &&
-	    !memcmp(p, libudev_magic, sizeof(libudev_magic)))
+	if (len >= sizeof(libudev_magic) && !memcmp(p, libudev_magic, sizeof(libudev_magic)))
 		return ioasid_err(NULL, -ENOMSG,
 				  "uevent: offset 0: a libudev message, not a kernel uevent");
 	/*
@@ -450,8 +448,7 @@ static int monitor_fd_setup(struct ioasid_monitor *mon)
 	 * that forks device helpers must not leak this socket into them.
 	 */
 	flags = fcntl(mon->fd, F_GETFD);
-	if (flags < 0 ||
-	    (!(flags & FD_CLOEXEC) && fcntl(mon->fd, F_SETFD, flags | FD_CLOEXEC) < 0))
+	if (flags < 0 || (!(flags & FD_CLOEXEC) && fcntl(mon->fd, F_SETFD, flags | FD_CLOEXEC) < 0))
 		return ioasid_err(NULL, -errno, "uevent monitor: setting FD_CLOEXEC on fd %d: %s",
 				  mon->fd, strerror(errno));
 	return 0;

@@ -835,8 +835,8 @@ static void leaf_shift_left(struct inode *x, unsigned i, struct leaf *l,
  * end: when its left sibling has room, shift into it instead of splitting.
  * True if done.
  */
-static bool insert_by_shift(struct iova_tree *t, struct pent *path, struct leaf *l,
-			    unsigned p, const struct iova_area *a)
+static bool insert_by_shift(struct iova_tree *t, struct pent *path, struct leaf *l, unsigned p,
+			    const struct iova_area *a)
 {
 	struct inode *x;
 	const struct leaf *left;

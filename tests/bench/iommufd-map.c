@@ -72,9 +72,9 @@ struct bench {
 	const char *attach; /* the device's cdev, or NULL */
 	int json;
 	struct ioasid_ctx *ctx;
-	int fd;             /* the context's /dev/iommu */
+	int fd; /* the context's /dev/iommu */
 	uint32_t ioas, kraw, dev;
-	uint64_t len;       /* of one area */
+	uint64_t len; /* of one area */
 	uint8_t *buf;
 };
 
@@ -189,7 +189,9 @@ static void raw_round(const struct bench *b, double *map_ns, double *unmap_ns)
 		.length = len,
 	};
 	struct ku_iommu_ioas_unmap u = {
-		.size = sizeof(u), .ioas_id = b->kraw, .length = len,
+		.size = sizeof(u),
+		.ioas_id = b->kraw,
+		.length = len,
 	};
 	double t;
 

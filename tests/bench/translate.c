@@ -836,8 +836,7 @@ static void print_json(const struct figures *f)
 	       ", \"baseline_hashmap_hit_ns\": %.3f, \"hit_speedup_vs_hashmap\": %.3f"
 	       ", \"hit_cached_entries\": %u"
 	       ", \"walk_ns\": %.2f, \"chase_ns\": %.2f, \"walk_ratio\": %.4f"
-	       ", \"walk_reads\": %u, \"walk_mapped_bytes\": %" PRIu64
-	       ", \"walk_table_bytes\": %zu"
+	       ", \"walk_reads\": %u, \"walk_mapped_bytes\": %" PRIu64 ", \"walk_table_bytes\": %zu"
 	       ", \"nested_walk_ns\": %.2f, \"nested_reads\": %u"
 	       ", \"nested_to_walk_ratio\": %.3f"
 	       ", \"cached_entries\": %u"
@@ -845,20 +844,27 @@ static void print_json(const struct figures *f)
 	       ", \"baseline_inval_page_ns\": %.2f, \"baseline_inval_pasid_ns\": %.2f"
 	       ", \"baseline_inval_all_ns\": %.2f}\n",
 	       f->hit_per_s, 1e9 / f->hit_per_s, f->base_hit_per_s, 1e9 / f->base_hit_per_s,
-	       f->hit_per_s / f->base_hit_per_s, f->hit_cached,
-	       f->walk_ns, f->chase_ns, f->walk_ns / f->chase_ns, f->walk_reads, f->walk_space, f->table_bytes,
-	       f->nested_ns, f->nested_reads, f->nested_ns / f->walk_ns, f->inv.cached,
-	       f->inv.page_ns, f->inv.pasid_ns, f->inv.all_ns,
-	       f->inv.base_page_ns, f->inv.base_pasid_ns, f->inv.base_all_ns);
+	       f->hit_per_s / f->base_hit_per_s, f->hit_cached, f->walk_ns, f->chase_ns,
+	       f->walk_ns / f->chase_ns, f->walk_reads, f->walk_space, f->table_bytes, f->nested_ns,
+	       f->nested_reads, f->nested_ns / f->walk_ns, f->inv.cached, f->inv.page_ns,
+	       f->inv.pasid_ns, f->inv.all_ns, f->inv.base_page_ns, f->inv.base_pasid_ns,
+	       f->inv.base_all_ns);
 }
 
 int main(int argc, char **argv)
 {
 	/* short rounds, many of them: the fastest is likelier to run alone */
 	struct sizes z = {
-		.rounds = 200, .inval_reps = 300, .dma_rounds = 30, .dma_4k = 20000, .dma_2m = 40,
-		.hit_iters = 250000, .walk_space = UINT64_C(128) << 30, .walk_samples = 10000,
-		.nested_space = UINT64_C(4) << 30, .nested_samples = 5000,
+		.rounds = 200,
+		.inval_reps = 300,
+		.dma_rounds = 30,
+		.dma_4k = 20000,
+		.dma_2m = 40,
+		.hit_iters = 250000,
+		.walk_space = UINT64_C(128) << 30,
+		.walk_samples = 10000,
+		.nested_space = UINT64_C(4) << 30,
+		.nested_samples = 5000,
 	};
 	struct figures f;
 	bool json = parse_args(argc, argv, &z);

@@ -184,7 +184,9 @@ static void setup(struct bench *b)
 	if (err)
 		die("ioasid_set_alloc", err, b->ctx);
 	{
-		struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = PAGES * PG, .hva = b->ram };
+		struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA,
+						       .size = PAGES * PG,
+						       .hva = b->ram };
 		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = set, .mem = &mem, .nr_mem = 1 };
 
 		err = ioasid_virtio_iommu_new(b->ctx, &o, &b->v);
@@ -193,7 +195,9 @@ static void setup(struct bench *b)
 	}
 	err = ioasid_virtio_iommu_endpoint_add(b->v, 1, dev, NULL);
 	if (!err)
-		err = ioasid_virtio_iommu_set_driver_features(b->v, ioasid_virtio_iommu_device_features(b->v));
+		err = ioasid_virtio_iommu_set_driver_features(b->v,
+							      ioasid_virtio_iommu_device_features(
+								      b->v));
 	if (err)
 		die("endpoint / features", err, b->ctx);
 	put32(att + 4, 1);

@@ -190,7 +190,8 @@ static struct ioasid_virtio_iommu *make_virtio_iommu(struct ioasid_ctx *ctx, con
 	struct ioasid_virtio_iommu_mem mem;
 	struct ioasid_virtio_iommu_config c;
 	struct ioasid_virtio_iommu *v = NULL;
-	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 4 }; /* 2 domains */
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts),
+				      .max_ioas = 4 }; /* 2 domains */
 	uint64_t want = (feat & 0x7f) | (feat & 0x80 ? 3ull << 22 : 0);
 	uint32_t set;
 
@@ -212,8 +213,8 @@ static struct ioasid_virtio_iommu *make_virtio_iommu(struct ioasid_ctx *ctx, con
 	check(ioasid_virtio_iommu_endpoint_add(v, 1, dev[0], NULL) == 0);
 	check(ioasid_virtio_iommu_endpoint_add(v, 2, dev[1], NULL) == 0);
 	check(ioasid_virtio_iommu_endpoint_add(v, 3, dev[2], NULL) == 0);
-	check(ioasid_virtio_iommu_set_driver_features(
-		      v, ioasid_virtio_iommu_device_features(v) & want) == 0);
+	check(ioasid_virtio_iommu_set_driver_features(v, ioasid_virtio_iommu_device_features(v) &
+								 want) == 0);
 	return v;
 }
 
@@ -222,8 +223,7 @@ static struct ioasid_virtio_iommu *make_virtio_iommu(struct ioasid_ctx *ctx, con
  * features, endpoint 3 unplugged or plugged back (*ep2: whether it is
  * there), or the rest of the input as PROBE properties.
  */
-static void do_control(struct ioasid_virtio_iommu *v, const uint32_t *dev, struct in *in,
-		       bool *ep2)
+static void do_control(struct ioasid_virtio_iommu *v, const uint32_t *dev, struct in *in, bool *ep2)
 {
 	uint8_t b = 0;
 
@@ -233,8 +233,8 @@ static void do_control(struct ioasid_virtio_iommu *v, const uint32_t *dev, struc
 		ioasid_virtio_iommu_reset(v);
 		break;
 	case 1:
-		ioasid_virtio_iommu_set_driver_features(
-			v, ioasid_virtio_iommu_device_features(v) & ((uint64_t)b << 22 | b));
+		ioasid_virtio_iommu_set_driver_features(v, ioasid_virtio_iommu_device_features(v) &
+								   ((uint64_t)b << 22 | b));
 		break;
 	case 2:
 		if (*ep2) {

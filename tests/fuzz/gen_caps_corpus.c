@@ -130,10 +130,17 @@ static void save_vfio_pre66(void)
 #define PUT(off, val, bytes) do { w = (val); memcpy(t + (off), &w, bytes); } while (0)
 	PUT(0, 100, 4);
 	PUT(16, 24, 4);
-	PUT(24, 1, 2); PUT(26, 1, 2); PUT(28, 56, 4); PUT(32, 1, 4);
+	PUT(24, 1, 2);
+	PUT(26, 1, 2);
+	PUT(28, 56, 4);
+	PUT(32, 1, 4);
 	PUT(48, 0xfedfffff, 4);
-	PUT(56, 3, 2); PUT(58, 1, 2); PUT(60, 68, 4); PUT(64, 65535, 4);
-	PUT(68, 2, 2); PUT(70, 1, 2);
+	PUT(56, 3, 2);
+	PUT(58, 1, 2);
+	PUT(60, 68, 4);
+	PUT(64, 65535, 4);
+	PUT(68, 2, 2);
+	PUT(70, 1, 2);
 	save("vfio-type1-pre66", t, sizeof(t));
 }
 

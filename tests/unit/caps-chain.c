@@ -22,8 +22,7 @@ const struct ioasid_cap_resv_region REGIONS[3] = {
 };
 
 const struct ioasid_cap_virtio_iommu VIRTIO = {
-	.features = IOASID_VIRTIO_IOMMU_F_INPUT_RANGE |
-		    IOASID_VIRTIO_IOMMU_F_MAP_UNMAP |
+	.features = IOASID_VIRTIO_IOMMU_F_INPUT_RANGE | IOASID_VIRTIO_IOMMU_F_MAP_UNMAP |
 		    IOASID_VIRTIO_IOMMU_F_PROBE,
 	.page_size_mask = 0xfffffffffffff000ULL,
 	.input_start = 0,
@@ -33,7 +32,6 @@ const struct ioasid_cap_virtio_iommu VIRTIO = {
 	.probe_size = 512,
 	.bypass = 1,
 };
-
 
 void build_full(void **buf, size_t *len)
 {
@@ -46,21 +44,19 @@ void build_full(void **buf, size_t *len)
 
 	ck_assert_int_eq(ioasid_caps_builder_new(&b), 0);
 	ck_assert_int_eq(ioasid_caps_add_page_sizes(b, MEASURED, 0x40201000), 0);
-	ck_assert_int_eq(ioasid_caps_add_addr_width(b, IOASID_CAP_SRC_DERIVED,
-						    48, 46), 0);
+	ck_assert_int_eq(ioasid_caps_add_addr_width(b, IOASID_CAP_SRC_DERIVED, 48, 46), 0);
 	ck_assert_int_eq(ioasid_caps_add_pasid(b, MEASURED, 20), 0);
 	ck_assert_int_eq(ioasid_caps_add_iova_ranges(b, MEASURED, RANGES, 2), 0);
 	ck_assert_int_eq(ioasid_caps_add(b, &unknown, sizeof(unknown)), 0);
-	ck_assert_int_eq(ioasid_caps_add_resv_regions(b, MEASURED, REGIONS, 3),
+	ck_assert_int_eq(ioasid_caps_add_resv_regions(b, MEASURED, REGIONS, 3), 0);
+	ck_assert_int_eq(ioasid_caps_add_features(b, MEASURED, IOASID_FEAT_NESTING | IOASID_FEAT_ATS,
+						  IOASID_FEAT_NESTING | IOASID_FEAT_ATS |
+							  IOASID_FEAT_DIRTY_TRACKING),
 			 0);
-	ck_assert_int_eq(ioasid_caps_add_features(b, MEASURED,
-			IOASID_FEAT_NESTING | IOASID_FEAT_ATS,
-			IOASID_FEAT_NESTING | IOASID_FEAT_ATS |
-			IOASID_FEAT_DIRTY_TRACKING), 0);
-	ck_assert_int_eq(ioasid_caps_add_vtd(b, MEASURED, QEMU_VTD_CAP,
-					     QEMU_VTD_ECAP, 0), 0);
-	ck_assert_int_eq(ioasid_caps_add_smmuv3(b, IOASID_CAP_SRC_CONFIGURED,
-						SMMU_IDR, 0x4b0, 0x2, 0), 0);
+	ck_assert_int_eq(ioasid_caps_add_vtd(b, MEASURED, QEMU_VTD_CAP, QEMU_VTD_ECAP, 0), 0);
+	ck_assert_int_eq(ioasid_caps_add_smmuv3(b, IOASID_CAP_SRC_CONFIGURED, SMMU_IDR, 0x4b0, 0x2,
+						0),
+			 0);
 	ck_assert_int_eq(ioasid_caps_add_amd(b, MEASURED, AMD_EFR, AMD_EFR2), 0);
 	ck_assert_int_eq(ioasid_caps_add_virtio_iommu(b, MEASURED, &VIRTIO), 0);
 	ck_assert_int_eq(ioasid_caps_builder_finish(b, buf, len), 0);

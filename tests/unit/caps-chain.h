@@ -29,7 +29,7 @@
  *        = 0x00d2008c22260206 (what a QEMU guest's dmesg prints as "cap")
  *   ECAP = IRO 0xf0/16 <<8 | PT (6) | QI (1) = 0xf42
  */
-#define QEMU_VTD_CAP  UINT64_C(0x00d2008c22260206)
+#define QEMU_VTD_CAP UINT64_C(0x00d2008c22260206)
 #define QEMU_VTD_ECAP UINT64_C(0xf42)
 
 /*
@@ -40,7 +40,7 @@
  *   ECAP = FLTS 47 | SLTS 46 | SLADS 45 | SMTS 43 | PASID 40 | PSS 19 <<35
  *        | PRS 29 | NEST 26 | DT 2 | QI 1 | C 0 = 0xe99824000007
  */
-#define SM_VTD_CAP  UINT64_C(0x1100008c00380686)
+#define SM_VTD_CAP UINT64_C(0x1100008c00380686)
 #define SM_VTD_ECAP UINT64_C(0xe99824000007)
 
 /*
@@ -61,7 +61,7 @@ extern const uint32_t SMMU_IDR[6];
  *        | NX 3 | PPR 1 = 0x0013000f000057da
  *   EFR2 = NUM_INT_REMAP 1 <<8 | SNPAVIC 1 <<5 = 0x120
  */
-#define AMD_EFR  UINT64_C(0x0013000f000057da)
+#define AMD_EFR UINT64_C(0x0013000f000057da)
 #define AMD_EFR2 UINT64_C(0x120)
 
 /* Chains are built in uint64_t arrays so tests control their alignment. */
@@ -110,8 +110,8 @@ static inline void raw_hdr(struct raw *r, uint32_t total, uint32_t first)
 	r->len = total;
 }
 
-static inline void raw_cap(struct raw *r, size_t off, uint16_t id, uint16_t ver,
-		    uint32_t next, uint32_t size)
+static inline void raw_cap(struct raw *r, size_t off, uint16_t id, uint16_t ver, uint32_t next,
+			   uint32_t size)
 {
 	put16(r, off, id);
 	put16(r, off + 2, ver);
@@ -137,17 +137,16 @@ static inline void raw_from(struct raw *r, const void *buf, size_t len)
 	r->len = len;
 }
 
-#define ck_err_has(err, s)                                                   \
-	ck_assert_msg(strstr((err), (s)) != NULL,                            \
-		      "message \"%s\" lacks \"%s\"", (err), (s))
+#define ck_err_has(err, s) \
+	ck_assert_msg(strstr((err), (s)) != NULL, "message \"%s\" lacks \"%s\"", (err), (s))
 
 /* Expect validate to fail with @e and a message containing @s. */
-#define ck_invalid(r, flags, e, s)                                           \
-	do {                                                                 \
-		int ret_ = ioasid_caps_validate(rb(r), (r)->len, (flags));   \
-		ck_assert_msg(ret_ == (e), "ret %d (want %d): %s", ret_,     \
-			      (e), ioasid_last_errmsg());                    \
-		ck_err_has(ioasid_last_errmsg(), s);                         \
+#define ck_invalid(r, flags, e, s)                                            \
+	do {                                                                  \
+		int ret_ = ioasid_caps_validate(rb(r), (r)->len, (flags));    \
+		ck_assert_msg(ret_ == (e), "ret %d (want %d): %s", ret_, (e), \
+			      ioasid_last_errmsg());                          \
+		ck_err_has(ioasid_last_errmsg(), s);                          \
 	} while (0)
 
 extern const struct ioasid_cap_iova_range RANGES[2];

@@ -80,8 +80,7 @@ static void expect_json_generic_caps(json_t *arr)
 	v = json_object_get(o, "regions");
 	ck_assert_uint_eq(json_array_size(v), 3);
 	ck_assert_str_eq(jstr(json_array_get(v, 0), "type"), "msi");
-	ck_assert_str_eq(jstr(json_array_get(v, 2), "type"),
-			 "direct_relaxable");
+	ck_assert_str_eq(jstr(json_array_get(v, 2), "type"), "direct_relaxable");
 
 	o = cap_by_id(arr, "features");
 	v = json_object_get(o, "features");
@@ -112,8 +111,8 @@ static void expect_json_vendor_caps(json_t *arr)
 
 	o = cap_by_id(arr, "smmuv3");
 	ck_assert_str_eq(jstr(o, "source"), "configured");
-	ck_assert_str_eq(json_string_value(json_array_get(
-				json_object_get(o, "idr"), 0)), "0xd0d149b");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(o, "idr"), 0)),
+			 "0xd0d149b");
 	dec = json_object_get(o, "decoded");
 	ck_assert_int_eq(jint(dec, "oas_bits"), 48);
 	ck_assert_int_eq(jint(dec, "ssidsize"), 20);
@@ -137,8 +136,7 @@ static void expect_json_vendor_caps(json_t *arr)
 	o = cap_by_id(arr, "unknown");
 	ck_assert_int_eq(jint(o, "id_num"), 0x7777);
 	ck_assert_int_eq(jint(o, "version"), 3);
-	ck_assert_str_eq(jstr(o, "data"),
-			 "8877665544332211a500000000000000");
+	ck_assert_str_eq(jstr(o, "data"), "8877665544332211a500000000000000");
 }
 
 /* An unknown cap's bytes are dumped up to 4096 of them. */

@@ -63,11 +63,9 @@ START_TEST(test_bad_header)
 	raw_one_page_sizes(&r);
 	ck_assert_int_eq(ioasid_caps_validate(rb(&r), r.len, 0x80), -EINVAL);
 	ck_err_has(ioasid_last_errmsg(), "flags 0x80");
-	ck_assert_int_eq(ioasid_caps_validate(NULL, 0, 0),
-			 -EINVAL);
+	ck_assert_int_eq(ioasid_caps_validate(NULL, 0, 0), -EINVAL);
 	/* A NULL message buffer is fine. */
-	ck_assert_int_eq(ioasid_caps_validate(rb(&r), 3, 0),
-			 -EMSGSIZE);
+	ck_assert_int_eq(ioasid_caps_validate(rb(&r), 3, 0), -EMSGSIZE);
 }
 END_TEST
 
@@ -92,7 +90,8 @@ START_TEST(test_bad_cap_sizes)
 	/* Size below the struct of the id (page_sizes v1 is 24 bytes). */
 	raw_hdr(&r, 32, 16);
 	raw_cap(&r, 16, IOASID_CAP_PAGE_SIZES, 1, 0, 16);
-	ck_invalid(&r, 0, -EMSGSIZE, "offset 16 (id 1 page_sizes, version 1): size 16 is below the 24-byte struct");
+	ck_invalid(&r, 0, -EMSGSIZE,
+		   "offset 16 (id 1 page_sizes, version 1): size 16 is below the 24-byte struct");
 
 	/* Same for a vendor cap. */
 	raw_hdr(&r, 64, 16);
@@ -196,24 +195,22 @@ START_TEST(test_bad_values)
 		struct ioasid_cap_amd a;
 
 		raw_from(&m, buf, len);
-		ck_assert_int_eq(ioasid_caps_find(rb(&m), m.len, 0,
-				 IOASID_CAP_VTD, &off, NULL), 0);
+		ck_assert_int_eq(ioasid_caps_find(rb(&m), m.len, 0, IOASID_CAP_VTD, &off, NULL), 0);
 		memcpy(&v, rb(&m) + off, sizeof(v));
 		v.mgaw = 48;
 		memcpy(rb(&m) + off, &v, sizeof(v));
 		ck_invalid(&m, 0, -EINVAL, "decoded mgaw is 0x30, the registers give 0x27");
 
 		raw_from(&m, buf, len);
-		ck_assert_int_eq(ioasid_caps_find(rb(&m), m.len, 0,
-				 IOASID_CAP_SMMUV3, &off, NULL), 0);
+		ck_assert_int_eq(ioasid_caps_find(rb(&m), m.len, 0, IOASID_CAP_SMMUV3, &off, NULL),
+				 0);
 		memcpy(&s, rb(&m) + off, sizeof(s));
 		s.idr[5] ^= 1; /* OAS 5 -> 4: decoded 48 no longer matches */
 		memcpy(rb(&m) + off, &s, sizeof(s));
 		ck_invalid(&m, 0, -EINVAL, "decoded oas_bits is 0x30, the registers give 0x2c");
 
 		raw_from(&m, buf, len);
-		ck_assert_int_eq(ioasid_caps_find(rb(&m), m.len, 0,
-				 IOASID_CAP_AMD, &off, NULL), 0);
+		ck_assert_int_eq(ioasid_caps_find(rb(&m), m.len, 0, IOASID_CAP_AMD, &off, NULL), 0);
 		memcpy(&a, rb(&m) + off, sizeof(a));
 		a.pad[3] = 1;
 		memcpy(rb(&m) + off, &a, sizeof(a));
@@ -303,14 +300,14 @@ START_TEST(test_alignment_strict_vs_tolerant)
 	put32(&r, 8, 64);
 	r.len = 64;
 	ck_invalid(&r, 0, -EINVAL, "size 20 is not a multiple of 8");
-	ck_assert_int_eq(ioasid_caps_validate(rb(&r), r.len,
-			 IOASID_CAPS_TOLERANT), 0);
+	ck_assert_int_eq(ioasid_caps_validate(rb(&r), r.len, IOASID_CAPS_TOLERANT), 0);
 	/* The 8-byte bitmap at 52 is not 8-byte aligned: copied out safely. */
-	ck_assert_int_eq(ioasid_caps_get(rb(&r), r.len, IOASID_CAPS_TOLERANT,
-			 IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL), 0);
+	ck_assert_int_eq(ioasid_caps_get(rb(&r), r.len, IOASID_CAPS_TOLERANT, IOASID_CAP_PAGE_SIZES,
+					 &ps, sizeof(ps), NULL),
+			 0);
 	ck_assert_uint_eq(ps.bitmap, 0x40201000);
 	ck_assert_int_eq(ioasid_caps_find(rb(&r), r.len, IOASID_CAPS_TOLERANT,
-			 IOASID_CAP_PAGE_SIZES, &off, NULL),
+					  IOASID_CAP_PAGE_SIZES, &off, NULL),
 			 0);
 	ck_assert_uint_eq(off, 36);
 
@@ -320,13 +317,11 @@ START_TEST(test_alignment_strict_vs_tolerant)
 	raw_cap(&r, 36, IOASID_CAP_PAGE_SIZES, 1, 0, 24);
 	put64(&r, 52, 0x1000);
 	ck_invalid(&r, 0, -EINVAL, "cap offset 36 is not a multiple of 8");
-	ck_assert_int_eq(ioasid_caps_validate(rb(&r), r.len,
-			 IOASID_CAPS_TOLERANT), 0);
+	ck_assert_int_eq(ioasid_caps_validate(rb(&r), r.len, IOASID_CAPS_TOLERANT), 0);
 
 	/* Tolerant still wants 4-byte alignment. */
 	put32(&r, 20, 34);
-	ck_invalid(&r, IOASID_CAPS_TOLERANT, -EINVAL,
-		   "cap offset 34 is not a multiple of 4");
+	ck_invalid(&r, IOASID_CAPS_TOLERANT, -EINVAL, "cap offset 34 is not a multiple of 4");
 
 	/* An unaligned buffer start is fine in both modes (copy-out). */
 	{
@@ -335,8 +330,9 @@ START_TEST(test_alignment_strict_vs_tolerant)
 
 		raw_one_page_sizes(&ok);
 		memmove(shifted, ok.w, ok.len);
-		ck_assert_int_eq(ioasid_caps_get(shifted, ok.len, 0,
-				 IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL), 0);
+		ck_assert_int_eq(ioasid_caps_get(shifted, ok.len, 0, IOASID_CAP_PAGE_SIZES, &ps,
+						 sizeof(ps), NULL),
+				 0);
 		ck_assert_uint_eq(ps.bitmap, 0x1000);
 	}
 }
@@ -362,8 +358,9 @@ START_TEST(test_unknown_and_newer)
 	put64(&r, 64, 0x1234);
 	put64(&r, 72, 0x5678);
 	ck_assert_int_eq(ioasid_caps_validate(rb(&r), r.len, 0), 0);
-	ck_assert_int_eq(ioasid_caps_get(rb(&r), r.len, 0,
-			 IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), &size), 0);
+	ck_assert_int_eq(ioasid_caps_get(rb(&r), r.len, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps),
+					 &size),
+			 0);
 	ck_assert_uint_eq(ps.bitmap, 0x201000);
 	ck_assert_uint_eq(ps.hdr.version, 2);
 	ck_assert_uint_eq(size, 40);
@@ -420,10 +417,8 @@ START_TEST(test_mutation_sweep)
 				raw_from(&m, buf, len);
 				rb(&m)[i] = vals[k];
 				ret = ioasid_caps_validate(rb(&m), m.len, flags);
-				ck_assert_msg(ret == 0 || ret == -EINVAL ||
-					      ret == -EMSGSIZE,
-					      "byte %zu = 0x%x: %d", i, vals[k],
-					      ret);
+				ck_assert_msg(ret == 0 || ret == -EINVAL || ret == -EMSGSIZE,
+					      "byte %zu = 0x%x: %d", i, vals[k], ret);
 				if (ret)
 					ck_assert_uint_gt(strlen(ioasid_last_errmsg()), 0);
 			}
@@ -445,18 +440,18 @@ END_TEST
 static void vfio_info(struct raw *r)
 {
 	memset(r->w, 0, sizeof(r->w));
-	put32(r, 0, 100);       /* argsz */
-	put32(r, 16, 24);       /* cap_offset */
+	put32(r, 0, 100); /* argsz */
+	put32(r, 16, 24); /* cap_offset */
 	put16(r, 24, 1);
 	put16(r, 26, 1);
 	put32(r, 28, 56);
-	put32(r, 32, 1);        /* nr_iovas */
+	put32(r, 32, 1); /* nr_iovas */
 	put64(r, 40, 0);
 	put64(r, 48, 0xfedfffff);
 	put16(r, 56, 3);
 	put16(r, 58, 1);
 	put32(r, 60, 68);
-	put32(r, 64, 65535);    /* avail */
+	put32(r, 64, 65535); /* avail */
 	put16(r, 68, 2);
 	put16(r, 70, 1);
 	put32(r, 72, 0);
@@ -470,55 +465,46 @@ START_TEST(test_vfio_chain)
 	uint32_t off, avail;
 
 	vfio_info(&r);
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 1, 0, &off,
-			 &h, &avail), 0);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 1, 0, &off, &h, &avail), 0);
 	ck_assert_uint_eq(off, 24);
 	ck_assert_uint_eq(avail, 32);
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 3, 0, &off,
-			 &h, &avail), 0);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 3, 0, &off, &h, &avail), 0);
 	ck_assert_uint_eq(off, 56);
 	ck_assert_uint_eq(avail, 12);
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0, &off,
-			 &h, &avail), 0);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0, &off, &h, &avail), 0);
 	ck_assert_uint_eq(off, 68);
 	ck_assert_uint_eq(avail, 32);
 	ck_assert_uint_eq(h.version, 1);
 
 	/* Strict alignment refuses the pre-6.6 layout, naming the offset. */
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2,
-			 IOASID_CAPS_STRICT_ALIGN, &off, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, IOASID_CAPS_STRICT_ALIGN, &off,
+					      NULL, NULL),
+			 -EINVAL);
 	ck_err_has(ioasid_last_errmsg(), "offset 68 is not a multiple of 8");
 
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 9, 0, &off,
-			 NULL, NULL), -ENOENT);
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 0, 1, 0, &off,
-			 NULL, NULL), -ENOENT);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 9, 0, &off, NULL, NULL), -ENOENT);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 0, 1, 0, &off, NULL, NULL), -ENOENT);
 
 	/* Loop: DMA_AVAIL points back at IOVA_RANGE. */
 	put32(&r, 60, 24);
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0, &off,
-			 NULL, NULL), -EINVAL);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0, &off, NULL, NULL), -EINVAL);
 	ck_err_has(ioasid_last_errmsg(), "offset 56 (id 3): next 24");
 	/* Self loop. */
 	vfio_info(&r);
 	put32(&r, 28, 24);
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0, &off,
-			 NULL, NULL), -EINVAL);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0, &off, NULL, NULL), -EINVAL);
 	/* Truncated: the buffer ends inside the last header. */
 	vfio_info(&r);
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), 72, 24, 2, 0, &off,
-			 NULL, NULL), -EMSGSIZE);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), 72, 24, 2, 0, &off, NULL, NULL), -EMSGSIZE);
 	ck_err_has(ioasid_last_errmsg(), "offset 68");
 	/* next past the end of the buffer. */
 	put32(&r, 72, 4000);
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 7, 0, &off,
-			 NULL, NULL), -EMSGSIZE);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 7, 0, &off, NULL, NULL), -EMSGSIZE);
 	/* The last cap's room is bounded by the buffer, not by next. */
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0, &off,
-			 NULL, &avail), 0);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0, &off, NULL, &avail), 0);
 	ck_assert_uint_eq(avail, 32);
-	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0x10, &off,
-			 NULL, NULL), -EINVAL);
+	ck_assert_int_eq(ioasid_vfio_cap_find(rb(&r), r.len, 24, 2, 0x10, &off, NULL, NULL),
+			 -EINVAL);
 }
 END_TEST
 

@@ -231,17 +231,20 @@ START_TEST(test_fake_kernel_nested)
 	ck_assert_ok(ctx, ioasid_dev_bind_fd(ctx, fd, &d));
 	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &a));
 	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, d, a,
-					    &(struct ioasid_hwpt_opts){ .sz = sizeof(struct ioasid_hwpt_opts),
-									 .flags = IOASID_HWPT_NEST_PARENT },
+					    &(struct ioasid_hwpt_opts){
+						    .sz = sizeof(struct ioasid_hwpt_opts),
+						    .flags = IOASID_HWPT_NEST_PARENT },
 					    &parent));
 	ck_assert_uint_eq(k.last_hwpt.flags, KU_IOMMU_HWPT_ALLOC_NEST_PARENT);
 	ck_assert_uint_eq(k.last_hwpt.dev_id, 77);
 	ck_assert_ok(ctx, ioasid_obj_kernel_id(ctx, parent, &kid));
 	ck_assert_uint_eq(kid, k.last_hwpt.out_hwpt_id);
 	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, d, parent,
-					    &(struct ioasid_hwpt_opts){ .sz = sizeof(struct ioasid_hwpt_opts),
-									 .type = IOASID_HWPT_NESTED_VTD_S1,
-									 .data = &s1, .data_len = sizeof(s1) },
+					    &(struct ioasid_hwpt_opts){
+						    .sz = sizeof(struct ioasid_hwpt_opts),
+						    .type = IOASID_HWPT_NESTED_VTD_S1,
+						    .data = &s1,
+						    .data_len = sizeof(s1) },
 					    &nested));
 	ck_assert_uint_eq(k.last_hwpt.pt_id, kid);
 	ck_assert_uint_eq(k.last_hwpt.data_type, KU_IOMMU_HWPT_DATA_VTD_S1);

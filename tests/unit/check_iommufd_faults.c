@@ -45,7 +45,10 @@ static uint64_t fq_read_one(struct ioasid_ctx *ctx, uint32_t q, struct ioasid_fa
 }
 
 /* The kernel's perm bits READ and WRITE. */
-enum { R = 0x1u, RW = 0x1u | 0x2u };
+enum {
+	R = 0x1u,
+	RW = 0x1u | 0x2u
+};
 
 /*
  * The state test_fake_kernel_faults builds up: one device, two sets with a
@@ -163,8 +166,8 @@ static uint64_t fq_test_read_groups(struct fq_test *t)
 	ck_assert_uint_eq(f[0].grpid, 5);
 	ck_assert_uint_eq(f[0].reason, IOASID_FAULT_R_PAGE_REQUEST);
 	ck_assert_uint_eq(f[0].flags, IOASID_FAULT_F_READ | IOASID_FAULT_F_WRITE |
-				      IOASID_FAULT_F_PAGE_REQ | IOASID_FAULT_F_ADDR_VALID |
-				      IOASID_FAULT_F_GROUP_VALID);
+					      IOASID_FAULT_F_PAGE_REQ | IOASID_FAULT_F_ADDR_VALID |
+					      IOASID_FAULT_F_GROUP_VALID);
 	ck_assert(f[1].flags & IOASID_FAULT_F_LAST);
 	ck_assert_ok(ctx, ioasid_fault_queue_stats(ctx, q1, &st));
 	ck_assert_uint_eq(st.raised, 2);

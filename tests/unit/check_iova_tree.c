@@ -769,13 +769,11 @@ static void random_insert(struct iova_tree *t, struct model *m, unsigned op)
 	struct iova_area a;
 
 	/* Clamp at UINT64_MAX; sometimes make last < iova. */
-	a = mk(iova, len - 1 > UINT64_MAX - iova ?
-		     UINT64_MAX : iova + len - 1);
+	a = mk(iova, len - 1 > UINT64_MAX - iova ? UINT64_MAX : iova + len - 1);
 	if (!rnd_below(200))
 		a.last = iova - 1;
 	a.cookie = op;
-	T_INT_EQ(iova_tree_insert(t, &a),
-		 model_insert(m, &a));
+	T_INT_EQ(iova_tree_insert(t, &a), model_insert(m, &a));
 }
 
 /* One remove, mostly of an area that is there. */
@@ -798,8 +796,7 @@ static void random_remove(struct iova_tree *t, struct model *m)
 /* One point lookup, often at an area's last byte. */
 static void random_find(struct iova_tree *t, struct model *m)
 {
-	uint64_t x = rnd_below(2) || !m->n ? rnd_addr() :
-		     m->a[rnd_below(m->n)].last;
+	uint64_t x = rnd_below(2) || !m->n ? rnd_addr() : m->a[rnd_below(m->n)].last;
 	const struct iova_area *w = model_first_in(m, x, x);
 	const struct iova_area *g = iova_tree_find(t, x);
 
@@ -848,8 +845,7 @@ static void random_hole(struct iova_tree *t, struct model *m)
 
 		T_UINT_GE(x, q.lo);
 		T_UINT_LE(x + q.length - 1, q.hi);
-		T_TRUE(!__builtin_add_overflow(x, q.length - 1,
-					       &tmp));
+		T_TRUE(!__builtin_add_overflow(x, q.length - 1, &tmp));
 		T_INT_EQ(iova_tree_insert(t, &a), 0);
 		T_INT_EQ(model_insert(m, &a), 0);
 	}

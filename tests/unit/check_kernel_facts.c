@@ -18,12 +18,11 @@
 
 START_TEST(test_resv_parse)
 {
-	static const char text[] =
-		"0x00000000000a0000 0x00000000000bffff direct-relaxable\n"
-		"0x00000000fee00000 0x00000000feefffff msi\n"
-		"0x0000000008000000 0x00000000080fffff reserved\n"
-		"0x0000000010000000 0x0000000010000fff direct\n"
-		"0x0000000020000000 0x0000000020000fff something-new\n";
+	static const char text[] = "0x00000000000a0000 0x00000000000bffff direct-relaxable\n"
+				   "0x00000000fee00000 0x00000000feefffff msi\n"
+				   "0x0000000008000000 0x00000000080fffff reserved\n"
+				   "0x0000000010000000 0x0000000010000fff direct\n"
+				   "0x0000000020000000 0x0000000020000fff something-new\n";
 	struct ioasid_cap_resv_region r[8];
 	char err[200];
 	uint32_t n = 0;
@@ -48,7 +47,8 @@ START_TEST(test_resv_parse)
 	ck_assert_int_eq(ku_parse_resv_regions("", 0, r, 8, &n, err, sizeof(err)), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(ku_parse_resv_regions("\n0x1000 0x1fff msi", 19, r, 8, &n, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(r[0].last, 0x1fff);
 }
@@ -57,12 +57,12 @@ END_TEST
 START_TEST(test_resv_parse_bad)
 {
 	static const char *const bad[] = {
-		"0x1000 msi\n",                          /* no end */
-		"0x2000 0x1000 msi\n",                   /* end below start */
-		"0x1000 0x1fff\n",                       /* no type */
-		"zz 0x1fff msi\n",                       /* not hex */
-		"0x1000 0x1fff msi extra\n",             /* trailing word */
-		"0x10000000000000000 0x1 msi\n",         /* 17 digits */
+		"0x1000 msi\n",                  /* no end */
+		"0x2000 0x1000 msi\n",           /* end below start */
+		"0x1000 0x1fff\n",               /* no type */
+		"zz 0x1fff msi\n",               /* not hex */
+		"0x1000 0x1fff msi extra\n",     /* trailing word */
+		"0x10000000000000000 0x1 msi\n", /* 17 digits */
 	};
 	struct ioasid_cap_resv_region r[4];
 	char err[200];
@@ -70,7 +70,8 @@ START_TEST(test_resv_parse_bad)
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		ck_assert_msg(ku_parse_resv_regions(bad[i], strlen(bad[i]), r, 4, &n, err,
-						    sizeof(err)) == -EINVAL, "'%s' accepted", bad[i]);
+						    sizeof(err)) == -EINVAL,
+			      "'%s' accepted", bad[i]);
 		ck_assert_msg(strstr(err, "line 1"), "message '%s'", err);
 	}
 	/* the line number of a later bad line */
@@ -165,7 +166,7 @@ static void *chain_of_sim(size_t *len)
 static void chains_equal(const void *a, size_t alen, const void *b, size_t blen)
 {
 	static const uint16_t ids[] = {
-		IOASID_CAP_PAGE_SIZES, IOASID_CAP_ADDR_WIDTH, IOASID_CAP_PASID,
+		IOASID_CAP_PAGE_SIZES,  IOASID_CAP_ADDR_WIDTH,   IOASID_CAP_PASID,
 		IOASID_CAP_IOVA_RANGES, IOASID_CAP_RESV_REGIONS, IOASID_CAP_FEATURES,
 		IOASID_CAP_VTD,
 	};
@@ -273,7 +274,8 @@ START_TEST(test_describe_features)
 	f.hw_caps = KU_IOMMU_HW_CAP_DIRTY_TRACKING | KU_IOMMU_HW_CAP_PCI_PASID_EXEC;
 	f.pci.ats = f.pci.pri = f.pci.pasid = true;
 	/* a relaxable region is listed but does not bind the IOAS */
-	resv[1] = (struct ioasid_cap_resv_region){ 0xa0000, 0xbffff, IOASID_RESV_DIRECT_RELAXABLE, 0 };
+	resv[1] = (struct ioasid_cap_resv_region){ 0xa0000, 0xbffff, IOASID_RESV_DIRECT_RELAXABLE,
+						   0 };
 	f.nr_resv = 2;
 	f.resv = resv;
 	memset(&dev, 0, sizeof(dev));
@@ -286,7 +288,8 @@ START_TEST(test_describe_features)
 	/* first-stage page sizes and the 48-bit first-stage input in scalable mode */
 	ck_assert_uint_eq(dev.props.pgsize_bitmap, 0x1000 | 0x200000);
 	ck_assert_int_eq(ioasid_caps_get(dev.caps, dev.caps_len, 0, IOASID_CAP_FEATURES, &fe,
-					 sizeof(fe), NULL), 0);
+					 sizeof(fe), NULL),
+			 0);
 	ck_assert(fe.features & IOASID_FEAT_PASID_EXEC);
 	ck_assert(!(fe.features & IOASID_FEAT_PASID_PRIV));
 	ck_assert((fe.known & fe.features) == fe.features);

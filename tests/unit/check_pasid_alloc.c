@@ -473,8 +473,7 @@ static void differential_alloc(struct pasid_space *ps, struct model *m, unsigned
 	a = b = 0xdeadbeef;
 	want = model_alloc(m, min, max, owner, &a);
 	r = pasid_space_alloc(ps, min, max, owner, &b);
-	require(r == want, "op %u: alloc [%u, %u]: %d, model %d",
-		i, min, max, r, want);
+	require(r == want, "op %u: alloc [%u, %u]: %d, model %d", i, min, max, r, want);
 	require_eq(a, b);
 }
 
@@ -483,8 +482,7 @@ static void differential_release(struct pasid_space *ps, struct model *m, unsign
 				 uint32_t owner)
 {
 	/* mostly live PASIDs, sometimes wrong owners or junk */
-	uint32_t p = rnd(4) ? model_next(m, rnd(m->nbits), 0) :
-			      rnd(m->nbits + 2);
+	uint32_t p = rnd(4) ? model_next(m, rnd(m->nbits), 0) : rnd(m->nbits + 2);
 	int r, want;
 
 	if (p == UINT32_MAX)
@@ -495,8 +493,7 @@ static void differential_release(struct pasid_space *ps, struct model *m, unsign
 		owner = 0;
 	want = model_release(m, p, owner);
 	r = pasid_space_release(ps, p, owner);
-	require(r == want, "op %u: release %u/%u: %d, model %d",
-		i, p, owner, r, want);
+	require(r == want, "op %u: release %u/%u: %d, model %d", i, p, owner, r, want);
 }
 
 /*

@@ -162,8 +162,8 @@ START_TEST(test_walk_fl_handbuilt)
 END_TEST
 
 /* Faults of the entry at level @l of a 4K walk: not present, reserved bits. */
-static void faults_at_level(const struct sim_pt_walker *wp, enum sim_pt_format f, unsigned int levels,
-			    uint64_t iova, uint64_t oa, unsigned int l)
+static void faults_at_level(const struct sim_pt_walker *wp, enum sim_pt_format f,
+			    unsigned int levels, uint64_t iova, uint64_t oa, unsigned int l)
 {
 	uint64_t leaf4k = f == SIM_PT_VTD_SL ? oa | SIM_SL_R : oa | SIM_FL_P;
 	struct sim_pt_walker w = *wp;
@@ -179,8 +179,8 @@ static void faults_at_level(const struct sim_pt_walker *wp, enum sim_pt_format f
 	ck_assert_uint_eq(r.fault_level, l);
 	ck_assert_uint_eq(r.reads, levels - l + 1);
 	/* non-zero but not present: SL without R and W, FL without P */
-	put(p.t[l], p.idx[l], addr_of(p.t[2]) |
-		(f == SIM_PT_VTD_SL ? SIM_SL_X | SIM_SL_A : SIM_FL_RW | SIM_FL_A));
+	put(p.t[l], p.idx[l],
+	    addr_of(p.t[2]) | (f == SIM_PT_VTD_SL ? SIM_SL_X | SIM_SL_A : SIM_FL_RW | SIM_FL_A));
 	ck_assert_int_eq(sim_pt_walk(&w, root, iova, 0, &r), -ENOENT);
 	ck_assert_int_eq(r.fault_reason, SIM_PT_FAULT_NOT_PRESENT);
 	ck_assert_uint_eq(r.fault_level, l);
@@ -222,8 +222,8 @@ static void large_leaf_faults(const struct sim_pt_walker *wp, enum sim_pt_format
 	struct sim_pt_walker w = *wp;
 	struct sim_pt_result r;
 	uint64_t size = sim_pt_level_size(l);
-	uint64_t base = (UINT64_C(0x40) << 30) | (f == SIM_PT_VTD_SL ? SIM_SL_R | SIM_SL_PS
-								    : SIM_FL_P | SIM_FL_PS);
+	uint64_t base = (UINT64_C(0x40) << 30) |
+			(f == SIM_PT_VTD_SL ? SIM_SL_R | SIM_SL_PS : SIM_FL_P | SIM_FL_PS);
 	struct hpath p;
 	uint64_t root;
 
@@ -236,8 +236,7 @@ static void large_leaf_faults(const struct sim_pt_walker *wp, enum sim_pt_format
 	ck_assert_int_eq(r.fault_reason, SIM_PT_FAULT_RESERVED_BIT);
 	ck_assert_uint_eq(r.fault_level, l);
 	put(p.t[l], p.idx[l], base | (UINT64_C(1) << 12));
-	ck_assert_int_eq(sim_pt_walk(&w, root, iova, 0, &r),
-			 f == SIM_PT_VTD_SL ? -ENOENT : 0);
+	ck_assert_int_eq(sim_pt_walk(&w, root, iova, 0, &r), f == SIM_PT_VTD_SL ? -ENOENT : 0);
 	/* the highest bit below the page size */
 	put(p.t[l], p.idx[l], base | (size >> 1));
 	ck_assert_int_eq(sim_pt_walk(&w, root, iova, 0, &r), -ENOENT);

@@ -47,8 +47,8 @@ static void dump_rec(struct dump *d, const uint64_t *t, unsigned int level, uint
 			d->l[d->n++] = (struct leaf){ va, sim_pt_level_size(level), e };
 		} else {
 			d->tables++;
-			dump_rec(d, (const uint64_t *)(uintptr_t)(e & SIM_PT_ADDR_MASK),
-				 level - 1, va);
+			dump_rec(d, (const uint64_t *)(uintptr_t)(e & SIM_PT_ADDR_MASK), level - 1,
+				 va);
 		}
 	}
 }
@@ -70,18 +70,18 @@ static void dump_same(const struct sim_pt *pt, const struct dump *before, const 
 
 	dump_pt(pt, &d_after);
 	ck_assert_msg(before->n == d_after.n && before->tables == d_after.tables &&
-		      !memcmp(before->l, d_after.l, before->n * sizeof(before->l[0])),
+			      !memcmp(before->l, d_after.l, before->n * sizeof(before->l[0])),
 		      "%s: table changed after failing allocation %lu (%zu->%zu leaves, "
-		      "%zu->%zu tables)", what, nth, before->n, d_after.n, before->tables,
-		      d_after.tables);
+		      "%zu->%zu tables)",
+		      what, nth, before->n, d_after.n, before->tables, d_after.tables);
 	sim_pt_walker_init(&w, pt);
 	for (i = 0; i < before->n; i++) {
 		struct sim_pt_result r;
 		uint64_t va = before->l[i].iova;
 
 		expect(sim_pt_walk(&w, sim_pt_root(pt), va, 0, &r) == 0 &&
-		       r.page_size == before->l[i].size &&
-		       r.oa == (before->l[i].raw & SIM_PT_ADDR_MASK & ~(r.page_size - 1)),
+			       r.page_size == before->l[i].size &&
+			       r.oa == (before->l[i].raw & SIM_PT_ADDR_MASK & ~(r.page_size - 1)),
 		       "%s: walk of %#llx differs after failing allocation %lu", what,
 		       (unsigned long long)va, nth);
 	}
@@ -108,8 +108,7 @@ static uint64_t raw_leaf(const struct sim_pt *pt, uint64_t va, unsigned int *lev
 	return 0;
 }
 
-static void check_walk(const struct sim_pt *pt, uint64_t va, uint64_t want_oa,
-		       uint64_t want_size)
+static void check_walk(const struct sim_pt *pt, uint64_t va, uint64_t want_oa, uint64_t want_size)
 {
 	struct sim_pt_walker w;
 	struct sim_pt_result r;
@@ -117,14 +116,12 @@ static void check_walk(const struct sim_pt *pt, uint64_t va, uint64_t want_oa,
 
 	sim_pt_walker_init(&w, pt);
 	ret = sim_pt_walk(&w, sim_pt_root(pt), va, 0, &r);
-	expect(ret == 0, "walk %#llx: %d reason %d level %u", (unsigned long long)va,
-		      ret, r.fault_reason, r.fault_level);
-	expect(r.oa == want_oa, "walk %#llx: oa %#llx want %#llx",
-		      (unsigned long long)va, (unsigned long long)r.oa,
-		      (unsigned long long)want_oa);
-	expect(r.page_size == want_size, "walk %#llx: size %#llx want %#llx",
-		      (unsigned long long)va, (unsigned long long)r.page_size,
-		      (unsigned long long)want_size);
+	expect(ret == 0, "walk %#llx: %d reason %d level %u", (unsigned long long)va, ret,
+	       r.fault_reason, r.fault_level);
+	expect(r.oa == want_oa, "walk %#llx: oa %#llx want %#llx", (unsigned long long)va,
+	       (unsigned long long)r.oa, (unsigned long long)want_oa);
+	expect(r.page_size == want_size, "walk %#llx: size %#llx want %#llx", (unsigned long long)va,
+	       (unsigned long long)r.page_size, (unsigned long long)want_size);
 }
 
 static void check_unmapped(const struct sim_pt *pt, uint64_t va)
@@ -134,8 +131,8 @@ static void check_unmapped(const struct sim_pt *pt, uint64_t va)
 
 	sim_pt_walker_init(&w, pt);
 	expect(sim_pt_walk(&w, sim_pt_root(pt), va, 0, &r) == -ENOENT &&
-	       r.fault_reason == SIM_PT_FAULT_NOT_PRESENT, "%#llx is mapped",
-	       (unsigned long long)va);
+		       r.fault_reason == SIM_PT_FAULT_NOT_PRESENT,
+	       "%#llx is mapped", (unsigned long long)va);
 }
 /* ---- map ---- */
 
@@ -171,7 +168,8 @@ START_TEST(test_map_largest)
 
 	/* unaligned start: 4K up to the 2M edge, 2M leaves, 4K tail */
 	ck_assert_int_eq(sim_pt_map(pt, 16 * G1 - 2 * K4, oa - 2 * K4, 2 * K4 + 2 * M2 + K4,
-				    SIM_PT_W), 0);
+				    SIM_PT_W),
+			 0);
 	raw_leaf(pt, 16 * G1 - K4, &level);
 	ck_assert_uint_eq(level, 1);
 	e = raw_leaf(pt, 16 * G1 + M2, &level);
@@ -236,12 +234,12 @@ START_TEST(test_map_errors)
 	ck_assert_uint_eq(sim_pt_table_pages(pt), 7);
 
 	/* -EEXIST in every arrangement, and the part before the clash undone */
-	ck_assert_int_eq(sim_pt_map(pt, G1, G1, G1, SIM_PT_R), 0);          /* 1G leaf */
-	ck_assert_int_eq(sim_pt_map(pt, 4 * G1 + M2, 0, K4, SIM_PT_R), 0);  /* 4K in a PT */
+	ck_assert_int_eq(sim_pt_map(pt, G1, G1, G1, SIM_PT_R), 0);         /* 1G leaf */
+	ck_assert_int_eq(sim_pt_map(pt, 4 * G1 + M2, 0, K4, SIM_PT_R), 0); /* 4K in a PT */
 	dump_pt(pt, &d_before);
 	ck_assert_int_eq(sim_pt_map(pt, 0, 0, K4, SIM_PT_R), -EEXIST);
-	ck_assert_int_eq(sim_pt_map(pt, G1 + M2, 0, K4, SIM_PT_R), -EEXIST);  /* 4K in a 1G */
-	ck_assert_int_eq(sim_pt_map(pt, G1, G1, M2, SIM_PT_R), -EEXIST);      /* 2M in a 1G */
+	ck_assert_int_eq(sim_pt_map(pt, G1 + M2, 0, K4, SIM_PT_R), -EEXIST);     /* 4K in a 1G */
+	ck_assert_int_eq(sim_pt_map(pt, G1, G1, M2, SIM_PT_R), -EEXIST);         /* 2M in a 1G */
 	ck_assert_int_eq(sim_pt_map(pt, 4 * G1 + M2, 0, M2, SIM_PT_R), -EEXIST); /* 2M over a PT */
 	ck_assert_int_eq(sim_pt_map(pt, 4 * G1, 4 * G1, G1, SIM_PT_R), -EEXIST); /* 1G over a PD */
 	/* a long run of new 2M and 4K leaves, new tables, then the clash */
@@ -405,26 +403,25 @@ END_TEST
  * through; each failure must give -ENOMEM and leave the raw table exactly
  * as it was. Returns the number of failures.
  */
-#define FAIL_EACH(pt, what, op)                                                  \
-	({                                                                       \
-		unsigned long __n;                                               \
-		int __fails = 0;                                                 \
-		for (__n = 1;; __n++) {                                          \
-			int __r;                                                 \
-			dump_pt(pt, &d_before);                                  \
-			ioasid_alloc_fail_nth(__n);                              \
-			__r = (op);                                              \
-			ioasid_alloc_fail_nth(0);                                \
-			if (!ioasid_alloc_failed()) {                            \
-				ck_assert_msg(__r == 0, "%s: %d", what, __r);    \
-				break;                                           \
-			}                                                        \
-			ck_assert_msg(__r == -ENOMEM, "%s: nth %lu gave %d",     \
-				      what, __n, __r);                           \
-			dump_same(pt, &d_before, what, __n);                     \
-			__fails++;                                               \
-		}                                                                \
-		__fails;                                                         \
+#define FAIL_EACH(pt, what, op)                                                               \
+	({                                                                                    \
+		unsigned long __n;                                                            \
+		int __fails = 0;                                                              \
+		for (__n = 1;; __n++) {                                                       \
+			int __r;                                                              \
+			dump_pt(pt, &d_before);                                               \
+			ioasid_alloc_fail_nth(__n);                                           \
+			__r = (op);                                                           \
+			ioasid_alloc_fail_nth(0);                                             \
+			if (!ioasid_alloc_failed()) {                                         \
+				ck_assert_msg(__r == 0, "%s: %d", what, __r);                 \
+				break;                                                        \
+			}                                                                     \
+			ck_assert_msg(__r == -ENOMEM, "%s: nth %lu gave %d", what, __n, __r); \
+			dump_same(pt, &d_before, what, __n);                                  \
+			__fails++;                                                            \
+		}                                                                             \
+		__fails;                                                                      \
 	})
 
 START_TEST(test_alloc_fail)
@@ -457,8 +454,9 @@ START_TEST(test_alloc_fail)
 	 * 2M leaves before it, then 1G, 2M and 4K after it; new PD, PT, PDPT,
 	 * PD and PT pages.
 	 */
-	fails = FAIL_EACH(pt, "map", sim_pt_map(pt, b - M2 - 2 * K4, 4 * G1 - M2 - 2 * K4,
-						 2 * K4 + M2 + G1 + M2 + K4, SIM_PT_R));
+	fails = FAIL_EACH(pt, "map",
+			  sim_pt_map(pt, b - M2 - 2 * K4, 4 * G1 - M2 - 2 * K4,
+				     2 * K4 + M2 + G1 + M2 + K4, SIM_PT_R));
 	ck_assert_int_eq(fails, 5);
 	check_walk(pt, b - 1, 4 * G1 - 1, M2);
 	check_walk(pt, b + G1 - 1, 4 * G1 + G1 - 1, G1);
@@ -466,8 +464,8 @@ START_TEST(test_alloc_fail)
 	check_walk(pt, b - M2 - 2 * K4, 4 * G1 - M2 - 2 * K4, K4);
 
 	/* unmap with both edges inside 1G leaves: two splits at each edge */
-	fails = FAIL_EACH(pt, "unmap", sim_pt_unmap(pt, G1 + M2 + K4,
-						   b + M2 + K4 - (G1 + M2 + K4), &done));
+	fails = FAIL_EACH(pt, "unmap",
+			  sim_pt_unmap(pt, G1 + M2 + K4, b + M2 + K4 - (G1 + M2 + K4), &done));
 	ck_assert_int_eq(fails, 4);
 	check_walk(pt, G1 + M2, 5 * G1 + M2, K4);
 	check_walk(pt, G1, 5 * G1, M2);
@@ -545,7 +543,8 @@ static void walks_set_ad(struct sim_pt *pt, uint64_t a, uint64_t d)
 		ck_assert_int_eq(sim_pt_unmap(pt, 0x16000, K4, NULL), 0);
 		ck_assert_int_eq(sim_pt_map(pt, 0x16000, 0x50006000, K4, SIM_PT_R), 0);
 		ck_assert_int_eq(sim_pt_walk(&w, sim_pt_root(pt), 0x16000,
-					     SIM_PT_W | SIM_PT_WALK_SET_AD, &r), -EACCES);
+					     SIM_PT_W | SIM_PT_WALK_SET_AD, &r),
+				 -EACCES);
 		ck_assert(!(raw_leaf(pt, 0x16000, &level) & (a | d)));
 	}
 }

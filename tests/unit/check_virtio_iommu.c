@@ -83,7 +83,8 @@ START_TEST(test_features_and_bypass_write)
 	ck_assert_uint_eq(f >> 24, 0);
 	/* transport bits are ignored, unoffered device bits refused */
 	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(vio, f | (1ull << 32)));
-	ck_assert_int_eq(ioasid_virtio_iommu_set_driver_features(vio, f | IOASID_VIRTIO_IOMMU_F_MMIO),
+	ck_assert_int_eq(ioasid_virtio_iommu_set_driver_features(vio,
+								 f | IOASID_VIRTIO_IOMMU_F_MMIO),
 			 -EINVAL);
 	ck_assert_errmsg_has(ctx, "did not offer");
 
@@ -95,7 +96,9 @@ START_TEST(test_features_and_bypass_write)
 	ck_assert_ok(ctx, ioasid_virtio_iommu_config_write(vio, 36, &one, 1));
 	ck_assert_ok(ctx, ioasid_virtio_iommu_config_read(vio, 36, img, 1));
 	ck_assert_uint_eq(img[0], 1);
-	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(vio, f & ~IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG));
+	ck_assert_ok(ctx,
+		     ioasid_virtio_iommu_set_driver_features(vio,
+							     f & ~IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG));
 	ck_assert_int_eq(ioasid_virtio_iommu_config_write(vio, 36, &one, 1), -EPERM);
 }
 END_TEST
@@ -217,7 +220,8 @@ static void status_deverr(void)
 /* NOMEM: the set's address-space quota is used up */
 static void status_nomem(void)
 {
-	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 2 }; /* blocked + bypass */
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts),
+				      .max_ioas = 2 }; /* blocked + bypass */
 	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
 	struct ioasid_virtio_iommu *vi;
 	uint8_t b[80];
@@ -225,7 +229,10 @@ static void status_nomem(void)
 
 	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &small));
 	{
-		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = small, .mem = &mem, .nr_mem = 1 };
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+						      .set = small,
+						      .mem = &mem,
+						      .nr_mem = 1 };
 
 		ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
 	}
@@ -240,16 +247,20 @@ static void status_nomem(void)
 static void status_domain_outside_range(void)
 {
 	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
-	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .mem = &mem, .nr_mem = 1,
-		    .flags = IOASID_VIRTIO_IOMMU_DOMAIN_RANGE, .domain_start = 10,
-		    .domain_end = 20 };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .mem = &mem,
+					      .nr_mem = 1,
+					      .flags = IOASID_VIRTIO_IOMMU_DOMAIN_RANGE,
+					      .domain_start = 10,
+					      .domain_end = 20 };
 	struct ioasid_virtio_iommu *vi;
 	uint8_t b[80];
 
 	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
 	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, 1, dev[2], NULL));
-	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(
-				  vi, ioasid_virtio_iommu_device_features(vi)));
+	ck_assert_ok(ctx,
+		     ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(
+									 vi)));
 	ck_status(req_on(vi, b, mk_attach(b, 9, 1, 0)), S_RANGE);
 	ck_status(req_on(vi, b, mk_attach(b, 21, 1, 0)), S_RANGE);
 	ck_status(req_on(vi, b, mk_map(b, 21, 0, 0xfff, RAM_GPA, F_RW)), S_RANGE);
@@ -293,15 +304,18 @@ START_TEST(test_unknown_type_and_short_buffers)
 	memset(out, 0xaa, sizeof(out));
 	memset(b, 0, sizeof(b));
 	b[0] = 0x42;
-	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, 20, out, sizeof(out), &used), -EOPNOTSUPP);
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, 20, out, sizeof(out), &used),
+			 -EOPNOTSUPP);
 	ck_assert_uint_eq(used, 0);
 	for (size_t i = 0; i < sizeof(out); i++)
 		ck_assert_uint_eq(out[i], 0xaa);
 	b[0] = 0; /* type 0 is not a request either */
-	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, 20, out, sizeof(out), &used), -EOPNOTSUPP);
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, 20, out, sizeof(out), &used),
+			 -EOPNOTSUPP);
 	/* one byte of head is enough to know the type is unknown */
 	b[0] = 0x99;
-	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, 1, out, sizeof(out), &used), -EOPNOTSUPP);
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, 1, out, sizeof(out), &used),
+			 -EOPNOTSUPP);
 	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vio, &st));
 	ck_assert_uint_eq(st.unknown, 3);
 	/* PAGE_RESP is unknown without the fault extension */
@@ -311,12 +325,14 @@ START_TEST(test_unknown_type_and_short_buffers)
 	ioasid_virtio_iommu_free(vi);
 	/* a writable part that cannot hold the tail: nothing written */
 	memset(out, 0xaa, sizeof(out));
-	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, mk_attach(b, 1, EP0, 0), out, 3, &used),
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, mk_attach(b, 1, EP0, 0), out, 3,
+							 &used),
 			 -EMSGSIZE);
 	ck_assert_uint_eq(used, 0);
 	ck_assert_uint_eq(out[0], 0xaa);
 	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_domain(vio, EP0, &(uint32_t){ 0 }), -ENOENT);
-	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, mk_probe(b, EP0), out, sizeof(out), &used),
+	ck_assert_int_eq(ioasid_virtio_iommu_request_buf(vio, b, mk_probe(b, EP0), out, sizeof(out),
+							 &used),
 			 -EMSGSIZE);
 	ck_assert_errmsg_has(ctx, "tail goes at byte 512");
 	/* NULL arguments */

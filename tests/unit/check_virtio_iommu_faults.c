@@ -37,8 +37,8 @@ START_TEST(test_fault_records_plain)
 	ck_assert_uint_eq(pop(vi, rec, sizeof(rec)), 24);
 	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_MAPPING);
 	ck_assert_uint_eq(rec[1] | rec[2] | rec[3], 0);
-	ck_assert_uint_eq(g32(rec + 4), IOASID_VIRTIO_IOMMU_FAULT_F_READ |
-					IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS);
+	ck_assert_uint_eq(g32(rec + 4),
+			  IOASID_VIRTIO_IOMMU_FAULT_F_READ | IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS);
 	ck_assert_uint_eq(g32(rec + 8), EP1);
 	ck_assert_uint_eq(g32(rec + 12), 0);
 	ck_assert_uint_eq(g64(rec + 16) & ~0xfffull, 0x5000);
@@ -51,8 +51,8 @@ START_TEST(test_fault_records_plain)
 	ck_assert_ok(ctx, ioasid_virtio_iommu_event_pop(vi, w, 3, &used));
 	ck_assert_uint_eq(used, 24);
 	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_MAPPING);
-	ck_assert_uint_eq(g32(rec + 4), IOASID_VIRTIO_IOMMU_FAULT_F_WRITE |
-					IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS);
+	ck_assert_uint_eq(g32(rec + 4),
+			  IOASID_VIRTIO_IOMMU_FAULT_F_WRITE | IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS);
 	ck_assert_uint_eq(g64(rec + 16), 0x1000);
 	/* an endpoint in no domain: a DOMAIN fault */
 	ck_status(req_on(vi, b, mk_detach(b, 1, EP1)), S_OK);
@@ -80,14 +80,15 @@ START_TEST(test_page_request_roundtrip)
 	ck_status(map(1, 0x100000, 0x100fff, RAM_GPA, F_RW), S_OK);
 	/* the second page is not mapped: a page request */
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev[0], IOASID_PASID_NONE, 0x100000, buf,
-					       sizeof(buf), true, &h, &done), -EAGAIN);
+					       sizeof(buf), true, &h, &done),
+			 -EAGAIN);
 	ck_assert_uint_eq(pop(vio, rec, sizeof(rec)), 48);
 	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_MAPPING);
 	ck_assert_uint_eq(g32(rec + 4), IOASID_VIRTIO_IOMMU_FAULT_F_WRITE |
-					IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS |
-					IOASID_VIRTIO_IOMMU_FAULT_F_GRPID |
-					IOASID_VIRTIO_IOMMU_FAULT_F_LAST |
-					IOASID_VIRTIO_IOMMU_FAULT_F_PAGE_REQ);
+						IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS |
+						IOASID_VIRTIO_IOMMU_FAULT_F_GRPID |
+						IOASID_VIRTIO_IOMMU_FAULT_F_LAST |
+						IOASID_VIRTIO_IOMMU_FAULT_F_PAGE_REQ);
 	ck_assert_uint_eq(g32(rec + 8), EP0); /* where an old driver looks */
 	ck_assert_uint_eq(g64(rec + 16), 0x101000);
 	ck_assert_uint_eq(g32(rec + 24), 0); /* no PASID */
@@ -120,14 +121,16 @@ START_TEST(test_page_request_roundtrip)
 	ck_status(req(b, mk_page_resp(b, EP0, 0, 0, grp, IOASID_FAULT_SUCCESS)), S_NOENT);
 	/* INVALID: the DMA ends with a fault */
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev[0], IOASID_PASID_NONE, 0x300000, buf, 8,
-					       false, &h, &done), -EAGAIN);
+					       false, &h, &done),
+			 -EAGAIN);
 	ck_assert_uint_eq(pop(vio, rec, sizeof(rec)), 48);
 	ck_assert_uint_ne(g32(rec + 4) & IOASID_VIRTIO_IOMMU_FAULT_F_PAGE_REQ, 0);
 	ck_status(req(b, mk_page_resp(b, EP0, 0, 0, g16(rec + 28), IOASID_FAULT_INVALID)), S_OK);
 	ck_assert_int_eq(ioasid_sim_dma_wait(ctx, h, UINT64_MAX, &done), -EFAULT);
 	/* a group the guest never answers is answered INVALID by a reset */
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev[0], IOASID_PASID_NONE, 0x300000, buf, 8,
-					       false, &h, &done), -EAGAIN);
+					       false, &h, &done),
+			 -EAGAIN);
 	ck_assert_uint_eq(pop(vio, rec, sizeof(rec)), 48);
 	ck_assert_ok(ctx, ioasid_virtio_iommu_reset(vio));
 	ck_assert_int_eq(ioasid_sim_dma_wait(ctx, h, UINT64_MAX, &done), -EFAULT);
@@ -146,7 +149,8 @@ START_TEST(test_page_request_answered_by_virtio_iommu)
 
 	/* the fault extension, but the endpoint in no domain: answered, DOMAIN */
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev[0], IOASID_PASID_NONE, 0x4000, x, 8, false,
-					       &h, &done), -EAGAIN);
+					       &h, &done),
+			 -EAGAIN);
 	ck_assert_uint_eq(pop(vio, rec, sizeof(rec)), 48);
 	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_DOMAIN);
 	ck_assert_uint_eq(g32(rec + 4) & IOASID_VIRTIO_IOMMU_FAULT_F_PAGE_REQ, 0);
@@ -155,11 +159,12 @@ START_TEST(test_page_request_answered_by_virtio_iommu)
 	/* no fault extension: the guest cannot answer; the virtio-iommu does, INVALID */
 	ck_status(req_on(vi, b, mk_attach(b, 1, EP0, 0)), S_OK);
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev[0], IOASID_PASID_NONE, 0x4000, x, 8, false,
-					       &h, &done), -EAGAIN);
+					       &h, &done),
+			 -EAGAIN);
 	ck_assert_uint_eq(pop(vi, rec, sizeof(rec)), 24);
 	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_MAPPING);
-	ck_assert_uint_eq(g32(rec + 4), IOASID_VIRTIO_IOMMU_FAULT_F_READ |
-					IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS);
+	ck_assert_uint_eq(g32(rec + 4),
+			  IOASID_VIRTIO_IOMMU_FAULT_F_READ | IOASID_VIRTIO_IOMMU_FAULT_F_ADDRESS);
 	ck_assert_int_eq(ioasid_sim_dma_wait(ctx, h, UINT64_MAX, &done), -EFAULT);
 	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vi, &st));
 	ck_assert_uint_eq(st.auto_answered, 1);

@@ -63,9 +63,14 @@ START_TEST(test_probe)
 	ioasid_virtio_iommu_free(vi);
 	/* regions the VMM adds (a virtual MSI doorbell), after the device's */
 	{
-		struct ioasid_virtio_iommu_resv_mem extra = { .start = 0x8000000, .end = 0x80fffff,
-							.subtype = 1 };
-		struct ioasid_virtio_iommu_endpoint_opts eo = { .sz = sizeof(struct ioasid_virtio_iommu_endpoint_opts), .resv = &extra, .nr_resv = 1 };
+		struct ioasid_virtio_iommu_resv_mem extra = { .start = 0x8000000,
+							      .end = 0x80fffff,
+							      .subtype = 1 };
+		struct ioasid_virtio_iommu_endpoint_opts eo = {
+			.sz = sizeof(struct ioasid_virtio_iommu_endpoint_opts),
+			.resv = &extra,
+			.nr_resv = 1
+		};
 
 		ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(vio, 100, dev[0], &eo), -EEXIST);
 		ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_del(vio, EP0));
@@ -179,9 +184,9 @@ START_TEST(test_page_size_rules)
 	uint8_t b[80];
 
 	/* with the extension: a domain takes its first endpoint's sizes */
-	ck_status(attach(1, EP2), S_OK);  /* 4K */
-	ck_status(attach(1, EP0), S_OK);  /* 4K|2M|1G: more sizes, fine */
-	ck_status(attach(2, EP1), S_OK);  /* 4K|2M|1G */
+	ck_status(attach(1, EP2), S_OK);     /* 4K */
+	ck_status(attach(1, EP0), S_OK);     /* 4K|2M|1G: more sizes, fine */
+	ck_status(attach(2, EP1), S_OK);     /* 4K|2M|1G */
 	ck_status(attach(2, EP2), S_UNSUPP); /* lacks 2M and 1G */
 	ck_assert_errmsg_has(ctx, "lacks page sizes 0x40200000");
 	/* the refused endpoint stayed where it was */
@@ -207,8 +212,8 @@ END_TEST
  * writable part (and into single bytes, with empty segments between): the
  * outcome must be that of the whole buffer.
  */
-static uint8_t send_split(struct ioasid_virtio_iommu *vi, const uint8_t *rd, size_t rdlen, size_t k_rd,
-			  uint8_t *wr, size_t wrlen, size_t k_wr)
+static uint8_t send_split(struct ioasid_virtio_iommu *vi, const uint8_t *rd, size_t rdlen,
+			  size_t k_rd, uint8_t *wr, size_t wrlen, size_t k_wr)
 {
 	struct iovec r[2] = { { (void *)rd, k_rd }, { (void *)(rd + k_rd), rdlen - k_rd } };
 	struct iovec w[3] = { { wr, k_wr }, { NULL, 0 }, { wr + k_wr, wrlen - k_wr } };
@@ -220,8 +225,8 @@ static uint8_t send_split(struct ioasid_virtio_iommu *vi, const uint8_t *rd, siz
 	return wr[wrlen - 4];
 }
 
-static uint8_t send_bytes(struct ioasid_virtio_iommu *vi, const uint8_t *rd, size_t rdlen, uint8_t *wr,
-			  size_t wrlen)
+static uint8_t send_bytes(struct ioasid_virtio_iommu *vi, const uint8_t *rd, size_t rdlen,
+			  uint8_t *wr, size_t wrlen)
 {
 	struct iovec r[160], w[1100];
 	unsigned int nr = 0, nw = 0;
@@ -291,7 +296,9 @@ END_TEST
 START_TEST(test_on_virtio_iommu_profile)
 {
 	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
-	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .mem = &mem, .nr_mem = 1 };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .mem = &mem,
+					      .nr_mem = 1 };
 	struct ioasid_virtio_iommu_resv_mem r[2];
 	struct ioasid_virtio_iommu_probe_props pp = { .resv = r, .max_resv = 2 };
 	struct ioasid_ctx *c2;
@@ -305,21 +312,26 @@ START_TEST(test_on_virtio_iommu_profile)
 	ck_assert_ok(c2, ioasid_dev_bind(c2, "sim0", &d));
 	ck_assert_ok(c2, ioasid_virtio_iommu_new(c2, &o, &vi));
 	ck_assert_ok(c2, ioasid_virtio_iommu_endpoint_add(vi, 3, d, NULL));
-	ck_assert_ok(c2, ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(vi)));
+	ck_assert_ok(c2,
+		     ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(
+									 vi)));
 	ck_assert_ok(c2, ioasid_virtio_iommu_config_read(vi, 0, img, sizeof(img)));
 	ck_assert_uint_eq(g64(img), 0x1000);
 	ck_assert_uint_eq(g64(img + 16), (1ull << 48) - 1);
 	memset(out, 0, sizeof(out));
-	ck_assert_ok(c2, ioasid_virtio_iommu_request_buf(vi, b, mk_probe(b, 3), out, sizeof(out), &used));
+	ck_assert_ok(c2, ioasid_virtio_iommu_request_buf(vi, b, mk_probe(b, 3), out, sizeof(out),
+							 &used));
 	ck_assert_uint_eq(out[512], S_OK);
 	ck_assert_ok(c2, ioasid_virtio_iommu_probe_parse(out, 512, &pp));
 	ck_assert_uint_eq(pp.nr_resv, 1);
 	ck_assert_uint_eq(r[0].start, MSI_START);
 	ck_assert_uint_eq(r[0].subtype, IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI);
-	ck_assert_ok(c2, ioasid_virtio_iommu_request_buf(vi, b, mk_attach(b, 1, 3, 0), out, 4, &used));
+	ck_assert_ok(c2,
+		     ioasid_virtio_iommu_request_buf(vi, b, mk_attach(b, 1, 3, 0), out, 4, &used));
 	ck_assert_uint_eq(out[0], S_OK);
-	ck_assert_ok(c2, ioasid_virtio_iommu_request_buf(vi, b, mk_map(b, 1, 0, 0xfff, RAM_GPA, F_RW),
-						   out, 4, &used));
+	ck_assert_ok(c2,
+		     ioasid_virtio_iommu_request_buf(vi, b, mk_map(b, 1, 0, 0xfff, RAM_GPA, F_RW),
+						     out, 4, &used));
 	ck_assert_uint_eq(out[0], S_OK);
 	ioasid_virtio_iommu_free(vi);
 	ioasid_ctx_close(c2);

@@ -65,7 +65,8 @@ ssize_t fake_fault_io(void *data, int fd, void *buf, size_t len, bool is_write)
 			return -ESPIPE;
 		for (; done < len; done += sizeof(r)) {
 			memcpy(&r, (uint8_t *)buf + done, sizeof(r));
-			if (r.code > 1 || r.cookie == 0 || r.cookie > FQ_MAX || !f->outstanding[r.cookie])
+			if (r.code > 1 || r.cookie == 0 || r.cookie > FQ_MAX ||
+			    !f->outstanding[r.cookie])
 				return done ? (ssize_t)done : -EINVAL;
 			f->outstanding[r.cookie] = false;
 			f->writes++;

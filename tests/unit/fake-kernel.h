@@ -33,7 +33,7 @@ struct fake {
 	struct ku_iommu_hwpt_vtd_s1_invalidate last_entry;
 	uint64_t ecap;
 	uint32_t bound;
-	struct fake_fq *fq;   /* fault queues (test_fake_kernel_faults) */
+	struct fake_fq *fq; /* fault queues (test_fake_kernel_faults) */
 	uint32_t nr_fq;
 };
 

@@ -19,10 +19,10 @@
  * included; the tests' loops check thousands of things, so they only pay
  * for a failure.
  */
-#define expect(cond, ...)                           \
-	do {                                        \
-		if (!(cond))                        \
-			ck_abort_msg(__VA_ARGS__);  \
+#define expect(cond, ...)                          \
+	do {                                       \
+		if (!(cond))                       \
+			ck_abort_msg(__VA_ARGS__); \
 	} while (0)
 
 #define K4 SIM_PT_SZ_4K

@@ -32,8 +32,8 @@ size_t mk_detach(uint8_t *b, uint32_t domain, uint32_t ep)
 	return 20;
 }
 
-size_t mk_map(uint8_t *b, uint32_t domain, uint64_t vstart, uint64_t vend,
-		     uint64_t phys, uint32_t flags)
+size_t mk_map(uint8_t *b, uint32_t domain, uint64_t vstart, uint64_t vend, uint64_t phys,
+	      uint32_t flags)
 {
 	memset(b, 0, 40);
 	b[0] = T_MAP;
@@ -63,8 +63,8 @@ size_t mk_probe(uint8_t *b, uint32_t ep)
 	return 72;
 }
 
-size_t mk_page_resp(uint8_t *b, uint32_t ep, uint32_t pasid, uint32_t flags,
-			   uint16_t grpid, uint16_t code)
+size_t mk_page_resp(uint8_t *b, uint32_t ep, uint32_t pasid, uint32_t flags, uint16_t grpid,
+		    uint16_t code)
 {
 	memset(b, 0, 28);
 	b[0] = T_PAGE_RESP;
@@ -127,8 +127,8 @@ uint8_t probe_on(struct ioasid_virtio_iommu *vi, uint32_t ep, uint8_t *out, size
 	size_t used = 0;
 
 	memset(out, 0xaa, probe_size + 4);
-	ck_assert_ok(ctx, ioasid_virtio_iommu_request_buf(vi, b, mk_probe(b, ep), out, probe_size + 4,
-						    &used));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_request_buf(vi, b, mk_probe(b, ep), out,
+							  probe_size + 4, &used));
 	ck_assert_uint_eq(used, probe_size + 4);
 	return out[probe_size];
 }
@@ -147,8 +147,12 @@ size_t pop(struct ioasid_virtio_iommu *vi, uint8_t *rec, size_t len)
 struct ioasid_virtio_iommu *mk_virtio_iommu(uint32_t flags, uint64_t features, uint32_t probe_size)
 {
 	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
-	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .flags = flags, .set = set, .mem = &mem, .nr_mem = 1,
-		    .probe_size = probe_size };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .flags = flags,
+					      .set = set,
+					      .mem = &mem,
+					      .nr_mem = 1,
+					      .probe_size = probe_size };
 	struct ioasid_virtio_iommu *vi;
 
 	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
@@ -156,8 +160,11 @@ struct ioasid_virtio_iommu *mk_virtio_iommu(uint32_t flags, uint64_t features, u
 	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP1, dev[1], NULL));
 	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP2, dev[2], NULL));
 	if (features)
-		ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(
-					  vi, ioasid_virtio_iommu_device_features(vi) & features));
+		ck_assert_ok(ctx,
+			     ioasid_virtio_iommu_set_driver_features(vi,
+								     ioasid_virtio_iommu_device_features(
+									     vi) &
+									     features));
 	return vi;
 }
 
@@ -171,7 +178,8 @@ static void setup(void)
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim2", &dev[2]));
 	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &set));
 	ram = test_mem(RAM_SIZE);
-	vio = mk_virtio_iommu(IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK | IOASID_VIRTIO_IOMMU_EXT_FAULT, ALL_FEATURES, 0);
+	vio = mk_virtio_iommu(IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK | IOASID_VIRTIO_IOMMU_EXT_FAULT,
+			      ALL_FEATURES, 0);
 }
 
 static void teardown(void)

@@ -108,11 +108,11 @@ uint8_t req_on(struct ioasid_virtio_iommu *vi, const uint8_t *rd, size_t len);
 /* The same, to vio. */
 uint8_t req(const uint8_t *rd, size_t len);
 
-#define ck_status(expr, want)                                                          \
-	do {                                                                           \
-		uint8_t __s = (expr);                                                  \
-		ck_assert_msg(__s == (want), "%s: status %s, wanted %s (%s)", #expr,   \
-			      ioasid_virtio_iommu_status_name(__s),                          \
+#define ck_status(expr, want)                                                                 \
+	do {                                                                                  \
+		uint8_t __s = (expr);                                                         \
+		ck_assert_msg(__s == (want), "%s: status %s, wanted %s (%s)", #expr,          \
+			      ioasid_virtio_iommu_status_name(__s),                           \
 			      ioasid_virtio_iommu_status_name(want), ioasid_ctx_errmsg(ctx)); \
 	} while (0)
 
@@ -132,8 +132,7 @@ size_t pop(struct ioasid_virtio_iommu *vi, uint8_t *rec, size_t len);
  * A virtio-iommu over the test's RAM and set with the three devices as
  * EP0..EP2; with @features, the driver accepted those the device offers.
  */
-struct ioasid_virtio_iommu *mk_virtio_iommu(uint32_t flags, uint64_t features,
-					    uint32_t probe_size);
+struct ioasid_virtio_iommu *mk_virtio_iommu(uint32_t flags, uint64_t features, uint32_t probe_size);
 
 /* The IOAS behind @domain of vio. */
 uint32_t dom_ioas(uint32_t domain);

@@ -191,7 +191,8 @@ static void unmap_not_atomic(struct ioasid_ctx *ctx, uint32_t a, uint8_t *buf)
 	VT_TRUE(ioasid_ioas_unmap(ctx, a, 0x100000, pg, NULL) == 0,
 		"the library removed nothing: the first area is still there");
 	ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, NULL);
-	raw(IOMMU_DESTROY, &(struct iommu_destroy){ .size = sizeof(struct iommu_destroy), .id = twin });
+	raw(IOMMU_DESTROY,
+	    &(struct iommu_destroy){ .size = sizeof(struct iommu_destroy), .id = twin });
 }
 
 /* Copy from a hole: ENOENT as the kernel's COPY. */
@@ -199,7 +200,10 @@ static void copy_from_hole(struct ioasid_ctx *ctx, uint32_t a)
 {
 	uint32_t b;
 	struct iommu_ioas_copy c = {
-		.size = sizeof(c), .flags = F | RW, .length = pg, .dst_iova = 0x500000,
+		.size = sizeof(c),
+		.flags = F | RW,
+		.length = pg,
+		.dst_iova = 0x500000,
 		.src_iova = 0x700000,
 	};
 	uint64_t dst = 0x500000;
@@ -218,7 +222,9 @@ static void copy_from_hole(struct ioasid_ctx *ctx, uint32_t a)
 static void huge_pages_off(struct ioasid_ctx *ctx, uint32_t a, uint8_t *buf)
 {
 	struct iommu_option o = {
-		.size = sizeof(o), .option_id = IOMMU_OPTION_HUGE_PAGES, .op = IOMMU_OPTION_OP_GET,
+		.size = sizeof(o),
+		.option_id = IOMMU_OPTION_HUGE_PAGES,
+		.op = IOMMU_OPTION_OP_GET,
 		.object_id = kid(ctx, a),
 	};
 	int r;
@@ -288,8 +294,8 @@ static void cmp_u64(const char *what, uint64_t real, uint64_t sim)
 /* The VT-d registers and what they decode to, kernel against sim. */
 static void vtd_vs_sim(const struct ioasid_cap_vtd *vt, const struct ioasid_cap_vtd *svt)
 {
-	printf("# VT-d cap 0x%016llx ecap 0x%016llx (sim 0x%016llx / 0x%016llx)\n",
-	       X(vt->cap_reg), X(vt->ecap_reg), X(svt->cap_reg), X(svt->ecap_reg));
+	printf("# VT-d cap 0x%016llx ecap 0x%016llx (sim 0x%016llx / 0x%016llx)\n", X(vt->cap_reg),
+	       X(vt->ecap_reg), X(svt->cap_reg), X(svt->ecap_reg));
 	cmp_u64("vtd cap_reg", vt->cap_reg, svt->cap_reg);
 	/*
 	 * QEMU turns EIM (x2APIC interrupt remapping) on only with KVM's
@@ -297,7 +303,8 @@ static void vtd_vs_sim(const struct ioasid_cap_vtd *vt, const struct ioasid_cap_
 	 * Under TCG the guest sees ecap 0xf00f4a: the one bit that differs.
 	 */
 	if (vt->ecap_reg == (svt->ecap_reg & ~(1ull << 4)) && vt->ecap_reg != svt->ecap_reg)
-		vt_report(1, "caps vtd ecap_reg: kernel 0x%llx = sim 0x%llx without EIM (TCG: no x2APIC remapping)",
+		vt_report(1,
+			  "caps vtd ecap_reg: kernel 0x%llx = sim 0x%llx without EIM (TCG: no x2APIC remapping)",
 			  X(vt->ecap_reg), X(svt->ecap_reg));
 	else
 		cmp_u64("vtd ecap_reg", vt->ecap_reg, svt->ecap_reg);
@@ -590,11 +597,17 @@ static void pasid_refused(struct devtest *t)
 	struct ioasid_attach_opts o = { .sz = sizeof(o) };
 	int rk;
 	struct vfio_device_attach_iommufd_pt at = {
-		.argsz = sizeof(at), .flags = VFIO_DEVICE_ATTACH_PASID, .pt_id = kid(ctx, a),
+		.argsz = sizeof(at),
+		.flags = VFIO_DEVICE_ATTACH_PASID,
+		.pt_id = kid(ctx, a),
 		.pasid = 1,
 	};
 
-	ioasid_set_alloc(ctx, &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 8 }, &set);
+	ioasid_set_alloc(ctx,
+			 &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts),
+						    .max_pasids = 8,
+						    .max_ioas = 8 },
+			 &set);
 	o.set = set;
 	ioasid_pasid_alloc(ctx, set, 1, 1, &pasid);
 	r = ioasid_dev_attach(ctx, d, 1, a, &o);
@@ -616,8 +629,9 @@ static void pasid_refused(struct devtest *t)
 	 * attach then fails, with the RID on that HWPT too.
 	 */
 	if (VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a,
-					 &(struct ioasid_hwpt_opts){ .sz = sizeof(struct ioasid_hwpt_opts),
-								      .flags = IOASID_HWPT_PASID },
+					 &(struct ioasid_hwpt_opts){
+						 .sz = sizeof(struct ioasid_hwpt_opts),
+						 .flags = IOASID_HWPT_PASID },
 					 &h))) {
 		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, h, NULL));
 		r = ioasid_dev_attach(ctx, d, 1, h, &o);
@@ -629,7 +643,9 @@ static void pasid_refused(struct devtest *t)
 			ioasid_strerrno(rk));
 		if (!rk) {
 			struct vfio_device_detach_iommufd_pt dt = {
-				.argsz = sizeof(dt), .flags = VFIO_DEVICE_DETACH_PASID, .pasid = 1,
+				.argsz = sizeof(dt),
+				.flags = VFIO_DEVICE_DETACH_PASID,
+				.pasid = 1,
 			};
 
 			ioctl(fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
@@ -692,7 +708,8 @@ static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bd
 		attached_rules(&t);
 		VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
 		t.fd = fd;
-		if (VT_TRUE(edu_open(&t.e, fd) == 0, "edu answers through ioasid_dev_fd() (fd %d)", fd)) {
+		if (VT_TRUE(edu_open(&t.e, fd) == 0, "edu answers through ioasid_dev_fd() (fd %d)",
+			    fd)) {
 			dma_through_ioas(&t);
 			dma_through_hwpt(&t);
 			dma_through_copy(&t);

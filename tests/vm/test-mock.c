@@ -578,21 +578,28 @@ int main(void)
 		return vt_done("mock");
 	ioasid_ctx_fd(ctx, &ifd);
 	r = ioasid_dev_bind(ctx, "iommufd-selftest:pasid", &d);
-	if (!VT_TRUE(r == 0, "bind the selftest PASID device: %s", r ? ioasid_ctx_errmsg(ctx) : "ok"))
+	if (!VT_TRUE(r == 0, "bind the selftest PASID device: %s",
+		     r ? ioasid_ctx_errmsg(ctx) : "ok"))
 		goto out;
 	VT_RET(ctx, ioasid_dev_bind(ctx, "iommufd-selftest:bogus", &a), -EINVAL);
 	ioasid_dev_info(ctx, d, caps, sizeof(caps), &clen);
 	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PASID, &pa, sizeof(pa), NULL) &&
-		pa.width == MOCK_PASID_WIDTH, "the mock device has %u-bit PASIDs", pa.width);
+			pa.width == MOCK_PASID_WIDTH,
+		"the mock device has %u-bit PASIDs", pa.width);
 	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_FEATURES, &fe, sizeof(fe), NULL) &&
-		(fe.features & IOASID_FEAT_DIRTY_TRACKING) && (fe.features & IOASID_FEAT_NESTING),
+			(fe.features & IOASID_FEAT_DIRTY_TRACKING) &&
+			(fe.features & IOASID_FEAT_NESTING),
 		"features: dirty tracking and nesting (0x%llx)", X(fe.features));
 	VT_RET(ctx, ioasid_dev_fd(ctx, d, &r), -EOPNOTSUPP);
 	buf = mmap(NULL, 64 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(buf, 0, 64 * pg);
 
 	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
-	VT_OK(ctx, ioasid_set_alloc(ctx, &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 8 }, &set));
+	VT_OK(ctx, ioasid_set_alloc(ctx,
+				    &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts),
+							       .max_pasids = 8,
+							       .max_ioas = 8 },
+				    &set));
 	VT_OK(ctx, ioasid_pasid_alloc(ctx, set, 1, 100, &pasid));
 
 	mock_pasid_rules(ctx, d, a, set, pasid);

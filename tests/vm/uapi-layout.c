@@ -23,13 +23,18 @@ struct cmp {
 	unsigned long long ours, theirs;
 };
 
+/* A table entry: what, ours, the kernel's. */
+#define CMP(...)            \
+	{                   \
+		__VA_ARGS__ \
+	}
 #define FSIZE(type, f) sizeof(((struct type *)0)->f)
-#define SIZE(o, k) { "sizeof " #k, sizeof(struct o), sizeof(struct k) }
-#define FIELD2(o, of, k, kf)                                                              \
-	{ "offsetof " #k "." #kf, offsetof(struct o, of), offsetof(struct k, kf) },       \
-	{ "sizeof " #k "." #kf, FSIZE(o, of), FSIZE(k, kf) }
+#define SIZE(o, k) CMP("sizeof " #k, sizeof(struct o), sizeof(struct k))
+#define FIELD2(o, of, k, kf)                                                         \
+	CMP("offsetof " #k "." #kf, offsetof(struct o, of), offsetof(struct k, kf)), \
+		CMP("sizeof " #k "." #kf, FSIZE(o, of), FSIZE(k, kf))
 #define FIELD(o, k, f) FIELD2(o, f, k, f)
-#define VAL(o, k) { #k, (unsigned long long)(o), (unsigned long long)(k) }
+#define VAL(o, k) CMP(#k, (unsigned long long)(o), (unsigned long long)(k))
 
 /* iommufd (<linux/iommufd.h>) */
 static const struct cmp iommufd[] = {
@@ -310,16 +315,19 @@ static const struct cmp vfio[] = {
 
 	SIZE(ku_vfio_iommu_type1_info_cap_iova_range, vfio_iommu_type1_info_cap_iova_range),
 	FIELD(ku_vfio_iommu_type1_info_cap_iova_range, vfio_iommu_type1_info_cap_iova_range, header),
-	FIELD(ku_vfio_iommu_type1_info_cap_iova_range, vfio_iommu_type1_info_cap_iova_range, nr_iovas),
-	FIELD(ku_vfio_iommu_type1_info_cap_iova_range, vfio_iommu_type1_info_cap_iova_range, reserved),
+	FIELD(ku_vfio_iommu_type1_info_cap_iova_range, vfio_iommu_type1_info_cap_iova_range,
+	      nr_iovas),
+	FIELD(ku_vfio_iommu_type1_info_cap_iova_range, vfio_iommu_type1_info_cap_iova_range,
+	      reserved),
 	{ "offsetof vfio_iommu_type1_info_cap_iova_range.iova_ranges",
-	    offsetof(struct ku_vfio_iommu_type1_info_cap_iova_range, iova_ranges),
-	    offsetof(struct vfio_iommu_type1_info_cap_iova_range, iova_ranges) },
+	  offsetof(struct ku_vfio_iommu_type1_info_cap_iova_range, iova_ranges),
+	  offsetof(struct vfio_iommu_type1_info_cap_iova_range, iova_ranges) },
 
 	SIZE(ku_vfio_iommu_type1_info_cap_migration, vfio_iommu_type1_info_cap_migration),
 	FIELD(ku_vfio_iommu_type1_info_cap_migration, vfio_iommu_type1_info_cap_migration, header),
 	FIELD(ku_vfio_iommu_type1_info_cap_migration, vfio_iommu_type1_info_cap_migration, flags),
-	FIELD(ku_vfio_iommu_type1_info_cap_migration, vfio_iommu_type1_info_cap_migration, pgsize_bitmap),
+	FIELD(ku_vfio_iommu_type1_info_cap_migration, vfio_iommu_type1_info_cap_migration,
+	      pgsize_bitmap),
 	FIELD(ku_vfio_iommu_type1_info_cap_migration, vfio_iommu_type1_info_cap_migration,
 	      max_dirty_bitmap_size),
 

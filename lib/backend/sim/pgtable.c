@@ -577,8 +577,9 @@ static inline int walk_fault(struct sim_pt_result *res, unsigned int level,
  * size; the address bits below the page size are reserved (the large PAT
  * bit of the first stage aside).
  */
-static inline __attribute__((always_inline)) bool
-large_leaf_bad(enum sim_pt_format fmt, uint64_t e, unsigned int level, uint64_t pgsizes)
+static inline __attribute__((always_inline)) bool large_leaf_bad(enum sim_pt_format fmt, uint64_t e,
+								 unsigned int level,
+								 uint64_t pgsizes)
 {
 	uint64_t size = sim_pt_level_size(level), low;
 
@@ -591,9 +592,9 @@ large_leaf_bad(enum sim_pt_format fmt, uint64_t e, unsigned int level, uint64_t 
 }
 
 /* The translation of @iova by leaf @e at @level, found in @table. */
-static inline __attribute__((always_inline)) void
-walk_result(struct sim_pt_result *res, uint64_t e, unsigned int level, uint32_t perm,
-	    uint64_t table, uint64_t iova)
+static inline __attribute__((always_inline)) void walk_result(struct sim_pt_result *res, uint64_t e,
+							      unsigned int level, uint32_t perm,
+							      uint64_t table, uint64_t iova)
 {
 	uint64_t size = sim_pt_level_size(level);
 
@@ -610,9 +611,11 @@ walk_result(struct sim_pt_result *res, uint64_t e, unsigned int level, uint32_t 
  * Set A in every entry the walk read from @top down to the leaf at
  * @level, and D in the leaf for a write, where not set yet (@ents).
  */
-static inline __attribute__((always_inline)) int
-walk_set_ad(const struct sim_pt_walker *w, struct sim_pt_result *res, const uint64_t *ents,
-	    unsigned int top, unsigned int level, uint64_t iova, unsigned int flags, bool direct)
+static inline __attribute__((always_inline)) int walk_set_ad(const struct sim_pt_walker *w,
+							     struct sim_pt_result *res,
+							     const uint64_t *ents, unsigned int top,
+							     unsigned int level, uint64_t iova,
+							     unsigned int flags, bool direct)
 {
 	const uint64_t a = fmt_a(w->format);
 	unsigned int l;
@@ -629,8 +632,7 @@ walk_set_ad(const struct sim_pt_walker *w, struct sim_pt_result *res, const uint
 			__atomic_fetch_or(&tbl_ptr(res->path[l].table)[pt_index(iova, l)],
 					  htole64(bits), __ATOMIC_RELAXED);
 		} else {
-			int r = w->set_bits(w->opaque, res->path[l].table, pt_index(iova, l),
-					    bits);
+			int r = w->set_bits(w->opaque, res->path[l].table, pt_index(iova, l), bits);
 
 			if (r)
 				return walk_fault(res, l, SIM_PT_FAULT_READ, r);
