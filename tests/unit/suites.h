@@ -14,6 +14,7 @@
 	X(alloc_fail)          \
 	X(threads)             \
 	X(iova_tree)           \
+	X(iova_tree_random)    \
 	X(caps_build)          \
 	X(caps_parse)          \
 	X(caps_decode)         \
