@@ -26,9 +26,12 @@
 
 #define X(v) ((unsigned long long)(v))
 
-/* Map flags: read-write, at a fixed IOVA. */
-#define RW (IOASID_MAP_READ | IOASID_MAP_WRITE)
-#define F IOASID_MAP_FIXED_IOVA
+/*
+ * Map flags: read-write, at a fixed IOVA. Constants, not macros: the checks
+ * print their expressions as written.
+ */
+static const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE;
+static const uint32_t F = IOASID_MAP_FIXED_IOVA;
 
 static int ifd;           /* the context's /dev/iommu */
 static long pg;
@@ -415,7 +418,7 @@ static void test_caps_vs_sim(const void *caps, size_t len)
 
 /* ---- device: bind, attach, DMA ---- */
 
-#define XFER ((size_t)2048)
+static const size_t XFER = 2048;
 
 /* The device edu is bound as, its IOAS, the memory it DMAs to and its registers. */
 struct devtest {

@@ -166,8 +166,8 @@ static uint32_t first_hwpt(struct ioasid_ctx *ctx)
 	return 0;
 }
 
-#define RWF (IOASID_FAULT_F_READ | IOASID_FAULT_F_WRITE)
-#define TIMEOUT ((uint64_t)1000000)
+static const uint32_t RWF = IOASID_FAULT_F_READ | IOASID_FAULT_F_WRITE;
+static const uint64_t TIMEOUT = 1000000;
 
 /*
  * What test_faults() sets up: the PASID device (d, its kernel id kdev),

@@ -34,9 +34,9 @@ static int landed(const uint8_t *a, const uint8_t *b, size_t n)
 	return !memcmp(a, b, n);
 }
 
-#define RW (IOASID_MAP_READ | IOASID_MAP_WRITE)
-#define F IOASID_MAP_FIXED_IOVA
-#define XFER ((size_t)2048)
+/* Constants, not macros: the checks print their expressions as written. */
+static const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE, F = IOASID_MAP_FIXED_IOVA;
+static const size_t XFER = 2048;
 
 /* The bound device: its group, no fd before an attach, its chain. */
 static void bound_device(struct ioasid_ctx *ctx, uint32_t d)
