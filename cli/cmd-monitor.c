@@ -326,19 +326,19 @@ out:
 	return rc;
 }
 
-int cmd_monitor(const struct cli_global *g, int argc, char **argv)
-{
-	struct cli_args it = { .argc = argc, .argv = argv, .cmd = "monitor" };
-	struct monitor m = { .json = g->json };
-	struct scenario *sc = NULL;
-	const char *val, *script = NULL;
-	int64_t deadline = -1;
-	sigset_t mask, old;
-	double secs;
-	char *end, spec[512];
-	int k, rc, sigfd;
+/* What monitor_args() returns when the command goes on. */
+#define MONITOR_GO_ON (-1)
 
-	while ((k = cli_next(&it, monitor_opts, &val)) != CLI_ARG_END) {
+/* The options into @m, @deadline and @script; MONITOR_GO_ON or an exit code. */
+static int monitor_args(struct cli_args *it, struct monitor *m, int64_t *deadline,
+			const char **script)
+{
+	const char *val;
+	double secs;
+	char *end;
+	int k;
+
+	while ((k = cli_next(it, monitor_opts, &val)) != CLI_ARG_END) {
 		switch (k) {
 		case CLI_ARG_ERR:
 			return CLI_EXIT_USAGE;
@@ -346,8 +346,8 @@ int cmd_monitor(const struct cli_global *g, int argc, char **argv)
 			return cli_usage_err("monitor: unexpected argument '%s'", val);
 		case OPT_COUNT:
 			errno = 0;
-			m.count = strtoull(val, &end, 10);
-			if (errno || *end || !*val || *val == '-' || !m.count)
+			m->count = strtoull(val, &end, 10);
+			if (errno || *end || !*val || *val == '-' || !m->count)
 				return cli_usage_err("monitor: --count '%s' is not a positive integer", val);
 			break;
 		case OPT_TIMEOUT:
@@ -355,16 +355,50 @@ int cmd_monitor(const struct cli_global *g, int argc, char **argv)
 			secs = strtod(val, &end);
 			if (errno || *end || !*val || !isfinite(secs) || secs < 0 || secs > 1e9)
 				return cli_usage_err("monitor: --timeout '%s' is not a number of seconds", val);
-			deadline = now_ms() + (int64_t)(secs * 1000);
+			*deadline = now_ms() + (int64_t)(secs * 1000);
 			break;
 		case OPT_SCRIPT:
-			script = val;
+			*script = val;
 			break;
 		case OPT_HELP:
 			fputs(monitor_usage, stdout);
 			return CLI_EXIT_OK;
 		}
 	}
+	return MONITOR_GO_ON;
+}
+
+/*
+ * Kernel uevents on a host backend. They need no backend, but a malformed
+ * spec is still a usage error; an unusable backend is not (see above).
+ */
+static int monitor_host_spec(struct monitor *m, const char *spec, int sigfd, int64_t deadline)
+{
+	struct ioasid_ctx *ctx = NULL;
+	int err = ioasid_ctx_open(spec, NULL, &ctx);
+
+	ioasid_ctx_close(ctx);
+	if (err && cli_exit_for_open_error(err) == CLI_EXIT_USAGE) {
+		cli_err("backend %s: %s", spec, ioasid_last_errmsg());
+		return CLI_EXIT_USAGE;
+	}
+	return monitor_host(m, sigfd, deadline);
+}
+
+int cmd_monitor(const struct cli_global *g, int argc, char **argv)
+{
+	struct cli_args it = { .argc = argc, .argv = argv, .cmd = "monitor" };
+	struct monitor m = { .json = g->json };
+	struct scenario *sc = NULL;
+	const char *script = NULL;
+	int64_t deadline = -1;
+	sigset_t mask, old;
+	char spec[512];
+	int rc, sigfd;
+
+	rc = monitor_args(&it, &m, &deadline, &script);
+	if (rc != MONITOR_GO_ON)
+		return rc;
 	if (script) {
 		rc = scenario_load(script, &sc);
 		if (rc)
@@ -391,24 +425,10 @@ int cmd_monitor(const struct cli_global *g, int argc, char **argv)
 		scenario_free(sc);
 		return CLI_EXIT_FAIL;
 	}
-	if (cli_spec_is_sim(spec)) {
+	if (cli_spec_is_sim(spec))
 		rc = monitor_sim(&m, spec, sc, sigfd, deadline);
-	} else {
-		struct ioasid_ctx *ctx = NULL;
-		int err = ioasid_ctx_open(spec, NULL, &ctx);
-
-		/*
-		 * Uevents need no backend, but a malformed spec is still a
-		 * usage error; an unusable backend is not (see above).
-		 */
-		ioasid_ctx_close(ctx);
-		if (err && cli_exit_for_open_error(err) == CLI_EXIT_USAGE) {
-			cli_err("backend %s: %s", spec, ioasid_last_errmsg());
-			rc = CLI_EXIT_USAGE;
-		} else {
-			rc = monitor_host(&m, sigfd, deadline);
-		}
-	}
+	else
+		rc = monitor_host_spec(&m, spec, sigfd, deadline);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	scenario_free(sc);

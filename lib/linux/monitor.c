@@ -47,6 +47,10 @@ struct ioasid_monitor {
 
 /* ---- parser ------------------------------------------------------------ */
 
+/* The header's parts fit where the fields of the same name go. */
+#define UEVENT_ACTION_SIZE sizeof(((struct ioasid_uevent *)0)->action)
+#define UEVENT_DEVPATH_SIZE sizeof(((struct ioasid_uevent *)0)->devpath)
+
 static const char libudev_magic[8] = "libudev"; /* with its NUL */
 
 enum {
@@ -162,16 +166,137 @@ static bool action_sane(const char *s, size_t n)
 	return true;
 }
 
-IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len,
-				      struct ioasid_uevent *ret_ev)
+/*
+ * The header, ACTION@DEVPATH, the first string of @p (@len bytes, the last
+ * a NUL): both parts checked and copied out; its length in @ret_hlen.
+ */
+static int parse_header(const char *p, size_t len, char (*ret_action)[UEVENT_ACTION_SIZE],
+			char (*ret_devpath)[UEVENT_DEVPATH_SIZE], size_t *ret_hlen)
+{
+	size_t hlen = strnlen(p, len), alen, dlen;
+	const char *at = memchr(p, '@', hlen);
+	char x1[40];
+
+	if (!at)
+		return ioasid_err(NULL, -EINVAL, "uevent: offset 0: header '%s' has no '@'",
+				  excerpt(x1, sizeof(x1), p, hlen));
+	alen = (size_t)(at - p);
+	dlen = hlen - alen - 1;
+	if (alen >= sizeof(*ret_action))
+		return ioasid_err(NULL, -ENAMETOOLONG,
+				  "uevent: offset 0: header action '%s' is %zu bytes, at most %zu fit",
+				  excerpt(x1, sizeof(x1), p, alen), alen, sizeof(*ret_action) - 1);
+	if (!action_sane(p, alen))
+		return ioasid_err(NULL, -EINVAL, "uevent: offset 0: header action '%s' is not a word",
+				  excerpt(x1, sizeof(x1), p, alen));
+	if (dlen >= sizeof(*ret_devpath))
+		return ioasid_err(NULL, -ENAMETOOLONG,
+				  "uevent: offset %zu: header devpath '%s' is %zu bytes, at most %zu fit",
+				  alen + 1, excerpt(x1, sizeof(x1), at + 1, dlen), dlen,
+				  sizeof(*ret_devpath) - 1);
+	if (!devpath_sane(at + 1, dlen))
+		return ioasid_err(NULL, -EINVAL,
+				  "uevent: offset %zu: header devpath '%s' is not an absolute path of plain names",
+				  alen + 1, excerpt(x1, sizeof(x1), at + 1, dlen));
+	memcpy(*ret_action, p, alen);
+	(*ret_action)[alen] = '\0';
+	memcpy(*ret_devpath, at + 1, dlen);
+	(*ret_devpath)[dlen] = '\0';
+	*ret_hlen = hlen;
+	return 0;
+}
+
+/* What the fields of one uevent have given so far. */
+struct uevent_fields {
+	struct ioasid_uevent ev; /* zeroed first: copies end in a NUL */
+	unsigned int seen;       /* F_* of the keys met */
+	size_t action_off, devpath_off;
+};
+
+/*
+ * The KEY=VALUE field at offset @off of @p (@flen bytes, a NUL after it):
+ * a key we keep is stored in @st, once; any other is skipped.
+ */
+static int parse_field(const char *p, size_t off, size_t flen, struct uevent_fields *st)
+{
+	const char *f = p + off, *eq = memchr(f, '=', flen), *val, *key;
+	size_t klen, vlen, i;
+	char x1[40];
+
+	if (!eq)
+		return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: field '%s' has no '='", off,
+				  excerpt(x1, sizeof(x1), f, flen));
+	klen = (size_t)(eq - f);
+	val = eq + 1;
+	vlen = flen - klen - 1;
+	if (klen == 0)
+		return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: field '%s' has an empty key",
+				  off, excerpt(x1, sizeof(x1), f, flen));
+
+	for (i = 0; i < ARRAY_SIZE(uevent_keys); i++)
+		if (uevent_keys[i].keylen == klen && !memcmp(uevent_keys[i].key, f, klen))
+			break;
+	if (i == ARRAY_SIZE(uevent_keys))
+		return 0;
+	key = uevent_keys[i].key;
+	if (st->seen & uevent_keys[i].bit)
+		return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: field %s appears twice", off,
+				  key);
+	st->seen |= uevent_keys[i].bit;
+	if (uevent_keys[i].bit == F_ACTION)
+		st->action_off = off;
+	else if (uevent_keys[i].bit == F_DEVPATH)
+		st->devpath_off = off;
+	if (uevent_keys[i].size == 0) {
+		if (!parse_u64(val, vlen, &st->ev.seqnum))
+			return ioasid_err(NULL, -EINVAL,
+					  "uevent: offset %zu: field %s value '%s' is not a 64-bit decimal",
+					  off, key, excerpt(x1, sizeof(x1), val, vlen));
+		return 0;
+	}
+	if (vlen >= uevent_keys[i].size)
+		return ioasid_err(NULL, -ENAMETOOLONG,
+				  "uevent: offset %zu: field %s value '%s' is %zu bytes, at most %zu fit",
+				  off, key, excerpt(x1, sizeof(x1), val, vlen), vlen,
+				  uevent_keys[i].size - 1);
+	/* ev was zeroed: the copy is NUL-terminated */
+	memcpy((char *)&st->ev + uevent_keys[i].off, val, vlen);
+	return 0;
+}
+
+/* ACTION and DEVPATH are there and say what the header says. */
+static int check_fields(const struct uevent_fields *st, size_t len, const char *hdr_action,
+			const char *hdr_devpath)
+{
+	const struct ioasid_uevent *ev = &st->ev;
+	char x1[40], x2[40];
+
+	if (!(st->seen & F_ACTION))
+		return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: no ACTION field", len);
+	if (!(st->seen & F_DEVPATH))
+		return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: no DEVPATH field", len);
+	if (strcmp(ev->action, hdr_action))
+		return ioasid_err(NULL, -EINVAL,
+				  "uevent: offset %zu: field ACTION '%s' disagrees with the header's '%s'",
+				  st->action_off,
+				  excerpt(x1, sizeof(x1), ev->action, strlen(ev->action)),
+				  excerpt(x2, sizeof(x2), hdr_action, strlen(hdr_action)));
+	if (strcmp(ev->devpath, hdr_devpath))
+		return ioasid_err(NULL, -EINVAL,
+				  "uevent: offset %zu: field DEVPATH '%s' disagrees with the header's '%s'",
+				  st->devpath_off,
+				  excerpt(x1, sizeof(x1), ev->devpath, strlen(ev->devpath)),
+				  excerpt(x2, sizeof(x2), hdr_devpath, strlen(hdr_devpath)));
+	return 0;
+}
+
+IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len, struct ioasid_uevent *ret_ev)
 {
 	const char *p = buf;
-	struct ioasid_uevent out;
-	char hdr_action[sizeof(out.action)], hdr_devpath[sizeof(out.devpath)];
-	char x1[40], x2[40];
-	unsigned int seen = 0;
-	size_t hlen, alen, dlen, off, action_off = 0, devpath_off = 0;
-	const char *at;
+	char hdr_action[UEVENT_ACTION_SIZE], hdr_devpath[UEVENT_DEVPATH_SIZE];
+	struct uevent_fields st;
+	size_t hlen = 0, off, flen;
+	int r;
 
 	if (!ret_ev)
 		return ioasid_err(NULL, -EINVAL, "uevent: no event to fill in");
@@ -179,8 +304,7 @@ IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len,
 		return ioasid_err(NULL, -EINVAL, "uevent: offset 0: empty message");
 	if (!buf)
 		return ioasid_err(NULL, -EINVAL, "uevent: NULL buffer of %zu bytes", len);
-	if (len >= sizeof(libudev_magic) &&
-	    !memcmp(p, libudev_magic, sizeof(libudev_magic)))
+	if (len >= sizeof(libudev_magic) && !memcmp(p, libudev_magic, sizeof(libudev_magic)))
 		return ioasid_err(NULL, -ENOMSG,
 				  "uevent: offset 0: a libudev message, not a kernel uevent");
 	/*
@@ -192,101 +316,20 @@ IOASID_EXPORT int ioasid_uevent_parse(const void *buf, size_t len,
 				  "uevent: offset %zu: message of %zu bytes does not end with a NUL (truncated?)",
 				  len - 1, len);
 
-	/* header: ACTION@DEVPATH */
-	hlen = strnlen(p, len);
-	at = memchr(p, '@', hlen);
-	if (!at)
-		return ioasid_err(NULL, -EINVAL, "uevent: offset 0: header '%s' has no '@'",
-				  excerpt(x1, sizeof(x1), p, hlen));
-	alen = (size_t)(at - p);
-	dlen = hlen - alen - 1;
-	if (alen >= sizeof(hdr_action))
-		return ioasid_err(NULL, -ENAMETOOLONG,
-				  "uevent: offset 0: header action '%s' is %zu bytes, at most %zu fit",
-				  excerpt(x1, sizeof(x1), p, alen), alen,
-				  sizeof(hdr_action) - 1);
-	if (!action_sane(p, alen))
-		return ioasid_err(NULL, -EINVAL, "uevent: offset 0: header action '%s' is not a word",
-				  excerpt(x1, sizeof(x1), p, alen));
-	if (dlen >= sizeof(hdr_devpath))
-		return ioasid_err(NULL, -ENAMETOOLONG,
-				  "uevent: offset %zu: header devpath '%s' is %zu bytes, at most %zu fit",
-				  alen + 1, excerpt(x1, sizeof(x1), at + 1, dlen), dlen,
-				  sizeof(hdr_devpath) - 1);
-	if (!devpath_sane(at + 1, dlen))
-		return ioasid_err(NULL, -EINVAL,
-				  "uevent: offset %zu: header devpath '%s' is not an absolute path of plain names",
-				  alen + 1, excerpt(x1, sizeof(x1), at + 1, dlen));
-	memcpy(hdr_action, p, alen);
-	hdr_action[alen] = '\0';
-	memcpy(hdr_devpath, at + 1, dlen);
-	hdr_devpath[dlen] = '\0';
-
-	memset(&out, 0, sizeof(out));
-	for (off = hlen + 1; off < len;) {
-		const char *f = p + off, *eq, *val;
-		size_t flen = strnlen(f, len - off), klen, vlen, i;
-
-		eq = memchr(f, '=', flen);
-		if (!eq)
-			return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: field '%s' has no '='",
-					  off, excerpt(x1, sizeof(x1), f, flen));
-		klen = (size_t)(eq - f);
-		val = eq + 1;
-		vlen = flen - klen - 1;
-		if (klen == 0)
-			return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: field '%s' has an empty key",
-					  off, excerpt(x1, sizeof(x1), f, flen));
-
-		for (i = 0; i < ARRAY_SIZE(uevent_keys); i++)
-			if (uevent_keys[i].keylen == klen &&
-			    !memcmp(uevent_keys[i].key, f, klen))
-				break;
-		if (i < ARRAY_SIZE(uevent_keys)) {
-			const char *key = uevent_keys[i].key;
-
-			if (seen & uevent_keys[i].bit)
-				return ioasid_err(NULL, -EINVAL,
-						  "uevent: offset %zu: field %s appears twice", off, key);
-			seen |= uevent_keys[i].bit;
-			if (uevent_keys[i].bit == F_ACTION)
-				action_off = off;
-			else if (uevent_keys[i].bit == F_DEVPATH)
-				devpath_off = off;
-			if (uevent_keys[i].size == 0) {
-				if (!parse_u64(val, vlen, &out.seqnum))
-					return ioasid_err(NULL, -EINVAL,
-							  "uevent: offset %zu: field %s value '%s' is not a 64-bit decimal",
-							  off, key, excerpt(x1, sizeof(x1), val, vlen));
-			} else {
-				if (vlen >= uevent_keys[i].size)
-					return ioasid_err(NULL, -ENAMETOOLONG,
-							  "uevent: offset %zu: field %s value '%s' is %zu bytes, at most %zu fit",
-							  off, key, excerpt(x1, sizeof(x1), val, vlen),
-							  vlen, uevent_keys[i].size - 1);
-				/* out was zeroed: the copy is NUL-terminated */
-				memcpy((char *)&out + uevent_keys[i].off, val, vlen);
-			}
-		}
-		off += flen + 1;
+	r = parse_header(p, len, &hdr_action, &hdr_devpath, &hlen);
+	if (r)
+		return r;
+	memset(&st, 0, sizeof(st));
+	for (off = hlen + 1; off < len; off += flen + 1) {
+		flen = strnlen(p + off, len - off);
+		r = parse_field(p, off, flen, &st);
+		if (r)
+			return r;
 	}
-
-	if (!(seen & F_ACTION))
-		return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: no ACTION field", len);
-	if (!(seen & F_DEVPATH))
-		return ioasid_err(NULL, -EINVAL, "uevent: offset %zu: no DEVPATH field", len);
-	if (strcmp(out.action, hdr_action))
-		return ioasid_err(NULL, -EINVAL,
-				  "uevent: offset %zu: field ACTION '%s' disagrees with the header's '%s'",
-				  action_off, excerpt(x1, sizeof(x1), out.action, strlen(out.action)),
-				  excerpt(x2, sizeof(x2), hdr_action, strlen(hdr_action)));
-	if (strcmp(out.devpath, hdr_devpath))
-		return ioasid_err(NULL, -EINVAL,
-				  "uevent: offset %zu: field DEVPATH '%s' disagrees with the header's '%s'",
-				  devpath_off, excerpt(x1, sizeof(x1), out.devpath, strlen(out.devpath)),
-				  excerpt(x2, sizeof(x2), hdr_devpath, strlen(hdr_devpath)));
-
-	*ret_ev = out;
+	r = check_fields(&st, len, hdr_action, hdr_devpath);
+	if (r)
+		return r;
+	*ret_ev = st.ev;
 	return 0;
 }
 
@@ -355,11 +398,66 @@ static int nlerr_to_errno(int nlerr, int saved_errno)
 			   nl_geterror(r), strerror(-__e));                  \
 	})
 
+/*
+ * Connect @sk to the kernel's uevent multicast group, non-blocking, with a
+ * receive queue of MONITOR_RCVBUF.
+ */
+static int monitor_connect(struct nl_sock *sk)
+{
+	int r;
+
+	/* uevents are multicast datagrams, not replies to our requests */
+	nl_socket_disable_seq_check(sk);
+
+	errno = 0;
+	r = nl_connect(sk, NETLINK_KOBJECT_UEVENT);
+	if (r < 0)
+		return monitor_nlerr(r, "nl_connect(NETLINK_KOBJECT_UEVENT)");
+	errno = 0;
+	r = nl_socket_add_membership(sk, UEVENT_GROUP_KERNEL);
+	if (r < 0)
+		return monitor_nlerr(r, "joining the kernel's uevent group");
+	errno = 0;
+	r = nl_socket_set_nonblocking(sk);
+	if (r < 0)
+		return monitor_nlerr(r, "making the socket non-blocking");
+	/* the kernel caps this at net.core.rmem_max; a smaller queue still works */
+	errno = 0;
+	r = nl_socket_set_buffer_size(sk, MONITOR_RCVBUF, 0);
+	if (r < 0)
+		return monitor_nlerr(r, "setting the receive buffer");
+	return 0;
+}
+
+/* The socket's fd: the biggest queue we may have, close-on-exec. */
+static int monitor_fd_setup(struct ioasid_monitor *mon)
+{
+	int rcvbuf = MONITOR_RCVBUF;
+	int flags;
+
+	mon->fd = nl_socket_get_fd(mon->sk);
+	if (mon->fd < 0)
+		return ioasid_err(NULL, -EBADF, "uevent monitor: libnl gave no fd");
+	/*
+	 * With CAP_NET_ADMIN the cap can be lifted, as udevd does; without it
+	 * this fails and the capped queue stays, which is fine.
+	 */
+	(void)setsockopt(mon->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	/*
+	 * Recent libnl opens with SOCK_CLOEXEC; older ones do not, and a VMM
+	 * that forks device helpers must not leak this socket into them.
+	 */
+	flags = fcntl(mon->fd, F_GETFD);
+	if (flags < 0 || (!(flags & FD_CLOEXEC) && fcntl(mon->fd, F_SETFD, flags | FD_CLOEXEC) < 0))
+		return ioasid_err(NULL, -errno, "uevent monitor: setting FD_CLOEXEC on fd %d: %s",
+				  mon->fd, strerror(errno));
+	return 0;
+}
+
 IOASID_EXPORT int ioasid_monitor_open(struct ioasid_monitor **ret_mon)
 {
 	struct ioasid_monitor *mon;
-	int rcvbuf = MONITOR_RCVBUF;
-	int r, flags;
+	int r;
 
 	if (!ret_mon)
 		return ioasid_err(NULL, -EINVAL, "uevent monitor: no place to return it");
@@ -374,57 +472,12 @@ IOASID_EXPORT int ioasid_monitor_open(struct ioasid_monitor **ret_mon)
 		r = ioasid_err(NULL, -ENOMEM, "uevent monitor: nl_socket_alloc: out of memory");
 		goto fail;
 	}
-	/* uevents are multicast datagrams, not replies to our requests */
-	nl_socket_disable_seq_check(mon->sk);
-
-	errno = 0;
-	r = nl_connect(mon->sk, NETLINK_KOBJECT_UEVENT);
-	if (r < 0) {
-		r = monitor_nlerr(r, "nl_connect(NETLINK_KOBJECT_UEVENT)");
+	r = monitor_connect(mon->sk);
+	if (r)
 		goto fail;
-	}
-	errno = 0;
-	r = nl_socket_add_membership(mon->sk, UEVENT_GROUP_KERNEL);
-	if (r < 0) {
-		r = monitor_nlerr(r, "joining the kernel's uevent group");
+	r = monitor_fd_setup(mon);
+	if (r)
 		goto fail;
-	}
-	errno = 0;
-	r = nl_socket_set_nonblocking(mon->sk);
-	if (r < 0) {
-		r = monitor_nlerr(r, "making the socket non-blocking");
-		goto fail;
-	}
-	/* the kernel caps this at net.core.rmem_max; a smaller queue still works */
-	errno = 0;
-	r = nl_socket_set_buffer_size(mon->sk, MONITOR_RCVBUF, 0);
-	if (r < 0) {
-		r = monitor_nlerr(r, "setting the receive buffer");
-		goto fail;
-	}
-
-	mon->fd = nl_socket_get_fd(mon->sk);
-	if (mon->fd < 0) {
-		r = ioasid_err(NULL, -EBADF, "uevent monitor: libnl gave no fd");
-		goto fail;
-	}
-	/*
-	 * With CAP_NET_ADMIN the cap can be lifted, as udevd does; without it
-	 * this fails and the capped queue stays, which is fine.
-	 */
-	(void)setsockopt(mon->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
-	/*
-	 * Recent libnl opens with SOCK_CLOEXEC; older ones do not, and a VMM
-	 * that forks device helpers must not leak this socket into them.
-	 */
-	flags = fcntl(mon->fd, F_GETFD);
-	if (flags < 0 ||
-	    (!(flags & FD_CLOEXEC) && fcntl(mon->fd, F_SETFD, flags | FD_CLOEXEC) < 0)) {
-		r = ioasid_err(NULL, -errno, "uevent monitor: setting FD_CLOEXEC on fd %d: %s",
-			       mon->fd, strerror(errno));
-		goto fail;
-	}
-
 	*ret_mon = mon;
 	return 0;
 

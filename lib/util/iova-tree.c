@@ -830,6 +830,99 @@ static void leaf_shift_left(struct inode *x, unsigned i, struct leaf *l,
 	inode_fix_gcaps(x, i - 1, i + 2);
 }
 
+/*
+ * A full leaf that is not the first child and gets @a anywhere but at its
+ * end: when its left sibling has room, shift into it instead of splitting.
+ * True if done.
+ */
+static bool insert_by_shift(struct iova_tree *t, struct pent *path, struct leaf *l, unsigned p,
+			    const struct iova_area *a)
+{
+	struct inode *x;
+	const struct leaf *left;
+	struct summ s;
+
+	if (!t->height || p == LEAF_CAP || path[1].idx == 0)
+		return false;
+	x = path[1].node;
+	left = x->child[path[1].idx - 1];
+	if (left->n == LEAF_CAP)
+		return false;
+	leaf_shift_left(x, path[1].idx, l, p, a);
+	inode_summ(x, &s);
+	propagate(t, path, 1, &s, true);
+	return true;
+}
+
+/*
+ * Allocate the new leaf and the internal nodes levels 1..@nr_nodes of a
+ * split up front: a failure must leave the tree as it was.
+ */
+static int alloc_split_nodes(struct iova_tree *t, unsigned nr_nodes, struct leaf **ret_leaf,
+			     struct inode **nodes)
+{
+	struct leaf *nl;
+	unsigned lv;
+
+	nl = ioasid_malloc(sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	for (lv = 1; lv <= nr_nodes; lv++) {
+		nodes[lv] = ioasid_malloc(sizeof(struct inode));
+		if (!nodes[lv]) {
+			while (--lv >= 1)
+				ioasid_free(nodes[lv]);
+			ioasid_free(nl);
+			return -ENOMEM;
+		}
+	}
+	t->bytes += sizeof(*nl) + nr_nodes * sizeof(struct inode);
+	*ret_leaf = nl;
+	return 0;
+}
+
+/*
+ * An append reaches level @lv, whose node has room: hang @rnode (summary
+ * @sr) after the last child. Only the new gap and @rnode's own holes can
+ * raise the node's caps, so no rescan.
+ */
+static void append_at_level(struct iova_tree *t, struct pent *path, unsigned lv, void *rnode,
+			    const struct summ *sr)
+{
+	struct inode *x = path[lv].node;
+	unsigned i = path[lv].idx;
+	cap_t *h = stored_caps(t, path, lv);
+	struct summ s;
+	bool changed;
+
+	changed = gap_exceeds(x->max[i], sr->min, h) || caps_exceed(sr->cap, h);
+	if (changed) {
+		memcpy(s.cap, h, sizeof(s.cap));
+		gap_caps_max(x->max[i], sr->min, s.cap);
+		caps_max(s.cap, sr->cap);
+	}
+	inode_insert(x, i + 1, rnode, sr);
+	s.min = x->min[0];
+	s.max = sr->max;
+	propagate(t, path, lv, &s, changed);
+}
+
+/* Every level split: grow the new root @r above the two halves. */
+static void grow_root(struct iova_tree *t, struct inode *r, void *lnode, const struct summ *sl,
+		      void *rnode, const struct summ *sr)
+{
+	struct summ s;
+
+	r->n = 2;
+	inode_set(r, 0, lnode, sl);
+	inode_set(r, 1, rnode, sr);
+	inode_fix_gcaps(r, 0, 2);
+	t->root = r;
+	t->height++;
+	inode_summ(r, &s);
+	set_root_summ(t, &s);
+}
+
 static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 		       unsigned p, const struct iova_area *a)
 {
@@ -839,18 +932,10 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 	struct summ sl, sr, s;
 	unsigned k, lv;
 	bool new_root, append = p == LEAF_CAP;
+	int ret;
 
-	if (t->height && p < LEAF_CAP && path[1].idx > 0) {
-		struct inode *x = path[1].node;
-		const struct leaf *left = x->child[path[1].idx - 1];
-
-		if (left->n < LEAF_CAP) {
-			leaf_shift_left(x, path[1].idx, l, p, a);
-			inode_summ(x, &s);
-			propagate(t, path, 1, &s, true);
-			return 0;
-		}
-	}
+	if (insert_by_shift(t, path, l, p, a))
+		return 0;
 
 	/* Levels 0..k-1 split; a new root is needed if all of them do. */
 	for (k = 1; k <= t->height && path[k].node->n == NODE_CAP; k++)
@@ -858,21 +943,9 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 	new_root = k > t->height;
 	if (new_root && t->height + 1 >= MAX_HEIGHT)
 		return -ENOMEM;
-
-	/* Allocate everything first: a failure must leave the tree as it was. */
-	nl = ioasid_malloc(sizeof(*nl));
-	if (!nl)
-		return -ENOMEM;
-	for (lv = 1; lv < k + new_root; lv++) {
-		nodes[lv] = ioasid_malloc(sizeof(struct inode));
-		if (!nodes[lv]) {
-			while (--lv >= 1)
-				ioasid_free(nodes[lv]);
-			ioasid_free(nl);
-			return -ENOMEM;
-		}
-	}
-	t->bytes += sizeof(*nl) + (k - 1 + new_root) * sizeof(struct inode);
+	ret = alloc_split_nodes(t, k - 1 + new_root, &nl, nodes);
+	if (ret)
+		return ret;
 
 	/*
 	 * An append (the path is the right edge, every index the last) leaves
@@ -880,13 +953,11 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 	 * the right edge: no summary needs a rescan, so skip them.
 	 */
 	leaf_split(l, nl, p, a);
-	if (append) {
+	if (append)
 		stored_summ(t, path, 0, &sl);
-		leaf_summ(nl, &sr);
-	} else {
+	else
 		leaf_summ(l, &sl);
-		leaf_summ(nl, &sr);
-	}
+	leaf_summ(nl, &sr);
 	lnode = l;
 	rnode = nl;
 	for (lv = 1; lv <= t->height; lv++) {
@@ -894,20 +965,7 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 		unsigned i = path[lv].idx;
 
 		if (x->n < NODE_CAP && append) {
-			cap_t *h = stored_caps(t, path, lv);
-			bool changed;
-
-			changed = gap_exceeds(x->max[i], sr.min, h) ||
-				  caps_exceed(sr.cap, h);
-			if (changed) {
-				memcpy(s.cap, h, sizeof(s.cap));
-				gap_caps_max(x->max[i], sr.min, s.cap);
-				caps_max(s.cap, sr.cap);
-			}
-			inode_insert(x, i + 1, rnode, &sr);
-			s.min = x->min[0];
-			s.max = sr.max;
-			propagate(t, path, lv, &s, changed);
+			append_at_level(t, path, lv, rnode, &sr);
 			return 0;
 		}
 		if (!append) {
@@ -931,69 +989,41 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 		lnode = x;
 		rnode = nodes[lv];
 	}
-
-	/* Every level split: grow a new root above the two halves. */
-	{
-		struct inode *r = nodes[lv];
-
-		r->n = 2;
-		inode_set(r, 0, lnode, &sl);
-		inode_set(r, 1, rnode, &sr);
-		inode_fix_gcaps(r, 0, 2);
-		t->root = r;
-		t->height++;
-		inode_summ(r, &s);
-		set_root_summ(t, &s);
-	}
+	grow_root(t, nodes[lv], lnode, &sl, rnode, &sr);
 	return 0;
 }
 
-int iova_tree_insert(struct iova_tree *t, const struct iova_area *a)
+/* The first area of an empty tree: a root leaf. */
+static int insert_first(struct iova_tree *t, const struct iova_area *a)
 {
-	struct pent path[MAX_HEIGHT + 1];
-	cap_t g[NCAP], *h;
-	struct leaf *l;
+	struct leaf *l = ioasid_malloc(sizeof(*l));
 	struct summ s;
-	unsigned p, n0;
+
+	if (!l)
+		return -ENOMEM;
+	l->n = 1;
+	l->a[0] = *a;
+	t->root = l;
+	t->height = 0;
+	t->bytes += sizeof(*l);
+	t->count = 1;
+	leaf_summ(l, &s);
+	set_root_summ(t, &s);
+	return 0;
+}
+
+/*
+ * The common case: @a goes at position @p of leaf @l, which has room;
+ * the leaf's summary is updated in O(1).
+ */
+static inline void insert_with_room(struct iova_tree *t, struct pent *path, struct leaf *l,
+				    unsigned p, const struct iova_area *a)
+{
+	unsigned n0 = l->n;
+	cap_t g[NCAP], *h = stored_caps(t, path, 0);
+	struct summ s;
 	bool changed = false;
-	int ret;
 
-	if (a->last < a->iova)
-		return -EINVAL;
-	if (!t->root) {
-		l = ioasid_malloc(sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-		l->n = 1;
-		l->a[0] = *a;
-		t->root = l;
-		t->height = 0;
-		t->bytes += sizeof(*l);
-		t->count = 1;
-		leaf_summ(l, &s);
-		set_root_summ(t, &s);
-		return 0;
-	}
-
-	l = descend(t, a->iova, path);
-	n0 = l->n;
-	p = a->iova > t->max ? n0 : leaf_lb(l, a->iova);
-	/*
-	 * Area p is the first to end at or after a->iova, the one before it
-	 * (in this leaf or the previous one) ends below; only p can overlap.
-	 */
-	if (p < n0 && l->a[p].iova <= a->last)
-		return -EEXIST;
-
-	if (n0 == LEAF_CAP) {
-		ret = insert_full(t, path, l, p, a);
-		if (!ret)
-			t->count++;
-		return ret;
-	}
-
-	/* The common case: room in the leaf, update its summary in O(1). */
-	h = stored_caps(t, path, 0);
 	if (p == 0 || p == n0) {
 		/* One new hole, between a and its neighbour in the leaf. */
 		uint64_t pl = p ? l->a[n0 - 1].last : a->last;
@@ -1026,6 +1056,37 @@ int iova_tree_insert(struct iova_tree *t, const struct iova_area *a)
 	s.min = l->a[0].iova;
 	s.max = l->a[n0].last;
 	propagate(t, path, 0, &s, changed);
+}
+
+int iova_tree_insert(struct iova_tree *t, const struct iova_area *a)
+{
+	struct pent path[MAX_HEIGHT + 1];
+	struct leaf *l;
+	unsigned p, n0;
+	int ret;
+
+	if (a->last < a->iova)
+		return -EINVAL;
+	if (!t->root)
+		return insert_first(t, a);
+
+	l = descend(t, a->iova, path);
+	n0 = l->n;
+	p = a->iova > t->max ? n0 : leaf_lb(l, a->iova);
+	/*
+	 * Area p is the first to end at or after a->iova, the one before it
+	 * (in this leaf or the previous one) ends below; only p can overlap.
+	 */
+	if (p < n0 && l->a[p].iova <= a->last)
+		return -EEXIST;
+
+	if (n0 == LEAF_CAP) {
+		ret = insert_full(t, path, l, p, a);
+		if (!ret)
+			t->count++;
+		return ret;
+	}
+	insert_with_room(t, path, l, p, a);
 	t->count++;
 	return 0;
 }

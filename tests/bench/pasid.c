@@ -364,6 +364,23 @@ static uint64_t parse_num(const char *s, const char *argv0)
 	return v;
 }
 
+/* Every run starts from the same @nfill PASIDs of [1, @top] and does @iters pairs. */
+static void run_prepare(struct run *r, const uint32_t *fill, uint32_t nfill, uint32_t top,
+			uint64_t iters)
+{
+	r->fill = fill;
+	r->nfill = nfill;
+	r->top = top;
+	r->iters = iters;
+	r->dense = nfill >= top / 2;
+	if (r->dense)
+		r->shadow = malloc(((size_t)top / 64 + 1) * sizeof(uint64_t));
+	else
+		r->live = malloc(nfill * sizeof(uint32_t));
+	if (!r->shadow && !r->live)
+		die("malloc", -ENOMEM);
+}
+
 int main(int argc, char **argv)
 {
 	const uint32_t top = (UINT32_C(1) << WIDTH) - 1;
@@ -393,21 +410,8 @@ int main(int argc, char **argv)
 	}
 
 	fill = choose((uint32_t)size, top);
-	for (k = 0; k < 4; k++) {
-		struct run *r = runs[k];
-
-		r->fill = fill;
-		r->nfill = (uint32_t)size;
-		r->top = top;
-		r->iters = iters;
-		r->dense = size >= top / 2;
-		if (r->dense)
-			r->shadow = malloc(((size_t)top / 64 + 1) * sizeof(uint64_t));
-		else
-			r->live = malloc(size * sizeof(uint32_t));
-		if (!r->shadow && !r->live)
-			die("malloc", -ENOMEM);
-	}
+	for (k = 0; k < 4; k++)
+		run_prepare(runs[k], fill, (uint32_t)size, top, iters);
 
 	run_api(&api, &prefill_ns);
 	run_raw(&raw, false, &heap);

@@ -750,17 +750,25 @@ static void bench_dma(unsigned int rounds, unsigned int n4k, unsigned int n2m, s
 	munmap(raw, 6 * MB2);
 }
 
-int main(int argc, char **argv)
-{
-	struct dma_fig dma;
-	unsigned int dma_rounds = 30, dma_4k = 20000, dma_2m = 40;
-	/* short rounds, many of them: the fastest is likelier to run alone */
-	uint64_t hit_iters = 250000, walk_space = UINT64_C(128) << 30, walk_samples = 10000;
-	uint64_t nested_space = UINT64_C(4) << 30, nested_samples = 5000;
-	unsigned int rounds = 200, inval_reps = 300, walk_reads, nested_reads, hit_cached;
+/* How much each part measures (--quick shrinks it all for make check). */
+struct sizes {
+	unsigned int rounds, inval_reps, dma_rounds, dma_4k, dma_2m;
+	uint64_t hit_iters, walk_space, walk_samples, nested_space, nested_samples;
+};
+
+/* Every figure of a run. */
+struct figures {
 	double hit_per_s, base_hit_per_s, walk_ns, chase_ns, nested_ns;
-	struct inval inv;
+	unsigned int walk_reads, nested_reads, hit_cached;
+	uint64_t walk_space, nested_space;
 	size_t table_bytes;
+	struct inval inv;
+	struct dma_fig dma;
+};
+
+/* The options into @z; true for --json. */
+static bool parse_args(int argc, char **argv, struct sizes *z)
+{
 	bool json = false;
 	int i;
 
@@ -768,78 +776,110 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else if (!strcmp(argv[i], "--quick")) {
-			rounds = 2;
-			hit_iters = 100000;
-			walk_space = UINT64_C(64) << 20;
-			walk_samples = 10000;
-			nested_space = UINT64_C(16) << 20;
-			nested_samples = 2000;
-			inval_reps = 2;
-			dma_rounds = 2;
-			dma_4k = 200;
-			dma_2m = 2;
+			z->rounds = 2;
+			z->hit_iters = 100000;
+			z->walk_space = UINT64_C(64) << 20;
+			z->walk_samples = 10000;
+			z->nested_space = UINT64_C(16) << 20;
+			z->nested_samples = 2000;
+			z->inval_reps = 2;
+			z->dma_rounds = 2;
+			z->dma_4k = 200;
+			z->dma_2m = 2;
 		} else if (!strcmp(argv[i], "--walk-gib") && i + 1 < argc) {
 			char *end;
 
-			walk_space = strtoull(argv[++i], &end, 0) << 30;
-			if (*end || !walk_space || walk_space > (UINT64_C(1) << 47))
+			z->walk_space = strtoull(argv[++i], &end, 0) << 30;
+			if (*end || !z->walk_space || z->walk_space > (UINT64_C(1) << 47))
 				usage(argv[0]);
 		} else {
 			usage(argv[0]);
 		}
 	}
+	return json;
+}
 
-	bench_hits(rounds, hit_iters, &hit_per_s, &base_hit_per_s, &hit_cached);
-	bench_walk(walk_space, rounds, walk_samples, &walk_ns, &chase_ns, &walk_reads, &table_bytes);
-	nested_ns = bench_nested(nested_space, rounds, nested_samples, &nested_reads);
-	bench_inval(inval_reps, &inv);
-	bench_dma(dma_rounds, dma_4k, dma_2m, &dma);
-
-	printf("IOTLB hits (%u cached 4K entries, 512-entry 4-way):\n", hit_cached);
+static void print_table(const struct figures *f)
+{
+	printf("IOTLB hits (%u cached 4K entries, 512-entry 4-way):\n", f->hit_cached);
 	printf("  sim_iotlb_lookup:     %8.1f M/s  (%.2f ns)   target >= 150 M/s\n",
-	       hit_per_s / 1e6, 1e9 / hit_per_s);
-	printf("  chained hash table:   %8.1f M/s  (%.2f ns)\n", base_hit_per_s / 1e6,
-	       1e9 / base_hit_per_s);
+	       f->hit_per_s / 1e6, 1e9 / f->hit_per_s);
+	printf("  chained hash table:   %8.1f M/s  (%.2f ns)\n", f->base_hit_per_s / 1e6,
+	       1e9 / f->base_hit_per_s);
 	printf("Walks over %" PRIu64 " MiB mapped in 4K pages (%zu MiB of tables):\n",
-	       walk_space >> 20, table_bytes >> 20);
-	printf("  4-level walk:         %8.1f ns  (%u reads)\n", walk_ns, walk_reads);
-	printf("  4-load pointer chase: %8.1f ns\n", chase_ns);
-	printf("  walk / chase:         %8.3f        target <= 4\n", walk_ns / chase_ns);
+	       f->walk_space >> 20, f->table_bytes >> 20);
+	printf("  4-level walk:         %8.1f ns  (%u reads)\n", f->walk_ns, f->walk_reads);
+	printf("  4-load pointer chase: %8.1f ns\n", f->chase_ns);
+	printf("  walk / chase:         %8.3f        target <= 4\n", f->walk_ns / f->chase_ns);
 	printf("  nested S1-over-S2:    %8.1f ns  (%u reads, %" PRIu64 " MiB stage-1 space)\n",
-	       nested_ns, nested_reads, nested_space >> 20);
+	       f->nested_ns, f->nested_reads, f->nested_space >> 20);
 	printf("Invalidations with %u entries cached (16 PASIDs):      sim   hash table\n",
-	       inv.cached);
-	printf("  one page:   %10.1f ns %10.1f ns\n", inv.page_ns, inv.base_page_ns);
-	printf("  one PASID:  %10.1f ns %10.1f ns\n", inv.pasid_ns, inv.base_pasid_ns);
-	printf("  all:        %10.1f ns %10.1f ns\n", inv.all_ns, inv.base_all_ns);
+	       f->inv.cached);
+	printf("  one page:   %10.1f ns %10.1f ns\n", f->inv.page_ns, f->inv.base_page_ns);
+	printf("  one PASID:  %10.1f ns %10.1f ns\n", f->inv.pasid_ns, f->inv.base_pasid_ns);
+	printf("  all:        %10.1f ns %10.1f ns\n", f->inv.all_ns, f->inv.base_all_ns);
 	printf("DMA through ioasid_sim_dma_write (IOTLB hits) vs memcpy:\n");
 	printf("  4 KiB: %8.1f ns vs %8.1f ns   throughput ratio %.3f   target >= 0.8\n",
-	       dma.dma_4k_ns, dma.memcpy_4k_ns, dma.memcpy_4k_ns / dma.dma_4k_ns);
+	       f->dma.dma_4k_ns, f->dma.memcpy_4k_ns, f->dma.memcpy_4k_ns / f->dma.dma_4k_ns);
 	printf("  2 MiB: %8.1f ns vs %8.1f ns   throughput ratio %.3f   target >= 0.95\n",
-	       dma.dma_2m_ns, dma.memcpy_2m_ns, dma.memcpy_2m_ns / dma.dma_2m_ns);
+	       f->dma.dma_2m_ns, f->dma.memcpy_2m_ns, f->dma.memcpy_2m_ns / f->dma.dma_2m_ns);
+}
+
+/* One JSON object on the last line (tests/tools/bench-smoke.sh reads its keys). */
+static void print_json(const struct figures *f)
+{
+	printf("{\"dma_4k_ns\": %.1f, \"memcpy_4k_ns\": %.1f, \"dma_ratio_4k\": %.3f"
+	       ", \"dma_2m_ns\": %.1f, \"memcpy_2m_ns\": %.1f, \"dma_ratio_2m\": %.3f, ",
+	       f->dma.dma_4k_ns, f->dma.memcpy_4k_ns, f->dma.memcpy_4k_ns / f->dma.dma_4k_ns,
+	       f->dma.dma_2m_ns, f->dma.memcpy_2m_ns, f->dma.memcpy_2m_ns / f->dma.dma_2m_ns);
+	printf("\"hit_per_s\": %.0f, \"hit_ns\": %.3f, \"baseline_hashmap_hit_per_s\": %.0f"
+	       ", \"baseline_hashmap_hit_ns\": %.3f, \"hit_speedup_vs_hashmap\": %.3f"
+	       ", \"hit_cached_entries\": %u"
+	       ", \"walk_ns\": %.2f, \"chase_ns\": %.2f, \"walk_ratio\": %.4f"
+	       ", \"walk_reads\": %u, \"walk_mapped_bytes\": %" PRIu64 ", \"walk_table_bytes\": %zu"
+	       ", \"nested_walk_ns\": %.2f, \"nested_reads\": %u"
+	       ", \"nested_to_walk_ratio\": %.3f"
+	       ", \"cached_entries\": %u"
+	       ", \"inval_page_ns\": %.2f, \"inval_pasid_ns\": %.2f, \"inval_all_ns\": %.2f"
+	       ", \"baseline_inval_page_ns\": %.2f, \"baseline_inval_pasid_ns\": %.2f"
+	       ", \"baseline_inval_all_ns\": %.2f}\n",
+	       f->hit_per_s, 1e9 / f->hit_per_s, f->base_hit_per_s, 1e9 / f->base_hit_per_s,
+	       f->hit_per_s / f->base_hit_per_s, f->hit_cached, f->walk_ns, f->chase_ns,
+	       f->walk_ns / f->chase_ns, f->walk_reads, f->walk_space, f->table_bytes, f->nested_ns,
+	       f->nested_reads, f->nested_ns / f->walk_ns, f->inv.cached, f->inv.page_ns,
+	       f->inv.pasid_ns, f->inv.all_ns, f->inv.base_page_ns, f->inv.base_pasid_ns,
+	       f->inv.base_all_ns);
+}
+
+int main(int argc, char **argv)
+{
+	/* short rounds, many of them: the fastest is likelier to run alone */
+	struct sizes z = {
+		.rounds = 200,
+		.inval_reps = 300,
+		.dma_rounds = 30,
+		.dma_4k = 20000,
+		.dma_2m = 40,
+		.hit_iters = 250000,
+		.walk_space = UINT64_C(128) << 30,
+		.walk_samples = 10000,
+		.nested_space = UINT64_C(4) << 30,
+		.nested_samples = 5000,
+	};
+	struct figures f;
+	bool json = parse_args(argc, argv, &z);
+
+	memset(&f, 0, sizeof(f));
+	f.walk_space = z.walk_space;
+	f.nested_space = z.nested_space;
+	bench_hits(z.rounds, z.hit_iters, &f.hit_per_s, &f.base_hit_per_s, &f.hit_cached);
+	bench_walk(z.walk_space, z.rounds, z.walk_samples, &f.walk_ns, &f.chase_ns, &f.walk_reads,
+		   &f.table_bytes);
+	f.nested_ns = bench_nested(z.nested_space, z.rounds, z.nested_samples, &f.nested_reads);
+	bench_inval(z.inval_reps, &f.inv);
+	bench_dma(z.dma_rounds, z.dma_4k, z.dma_2m, &f.dma);
+	print_table(&f);
 	if (json)
-		printf("{\"dma_4k_ns\": %.1f, \"memcpy_4k_ns\": %.1f, \"dma_ratio_4k\": %.3f"
-		       ", \"dma_2m_ns\": %.1f, \"memcpy_2m_ns\": %.1f, \"dma_ratio_2m\": %.3f, ",
-		       dma.dma_4k_ns, dma.memcpy_4k_ns, dma.memcpy_4k_ns / dma.dma_4k_ns,
-		       dma.dma_2m_ns, dma.memcpy_2m_ns, dma.memcpy_2m_ns / dma.dma_2m_ns);
-	if (json)
-		printf("\"hit_per_s\": %.0f, \"hit_ns\": %.3f, \"baseline_hashmap_hit_per_s\": %.0f"
-		       ", \"baseline_hashmap_hit_ns\": %.3f, \"hit_speedup_vs_hashmap\": %.3f"
-		       ", \"hit_cached_entries\": %u"
-		       ", \"walk_ns\": %.2f, \"chase_ns\": %.2f, \"walk_ratio\": %.4f"
-		       ", \"walk_reads\": %u, \"walk_mapped_bytes\": %" PRIu64
-		       ", \"walk_table_bytes\": %zu"
-		       ", \"nested_walk_ns\": %.2f, \"nested_reads\": %u"
-		       ", \"nested_to_walk_ratio\": %.3f"
-		       ", \"cached_entries\": %u"
-		       ", \"inval_page_ns\": %.2f, \"inval_pasid_ns\": %.2f, \"inval_all_ns\": %.2f"
-		       ", \"baseline_inval_page_ns\": %.2f, \"baseline_inval_pasid_ns\": %.2f"
-		       ", \"baseline_inval_all_ns\": %.2f}\n",
-		       hit_per_s, 1e9 / hit_per_s, base_hit_per_s, 1e9 / base_hit_per_s,
-		       hit_per_s / base_hit_per_s, hit_cached,
-		       walk_ns, chase_ns, walk_ns / chase_ns, walk_reads, walk_space, table_bytes,
-		       nested_ns, nested_reads, nested_ns / walk_ns, inv.cached,
-		       inv.page_ns, inv.pasid_ns, inv.all_ns,
-		       inv.base_page_ns, inv.base_pasid_ns, inv.base_all_ns);
+		print_json(&f);
 	return 0;
 }

@@ -130,74 +130,96 @@ static double round_api(struct bench *b, long iters)
 	return (now_ns() - t0) / (2.0 * iters);
 }
 
-int main(int argc, char **argv)
+/* The options; 0, or 2 (usage). */
+static int parse_args(int argc, char **argv, long *iters, long *rounds, int *json)
 {
-	long iters = 5000, rounds = 15, r;
-	double req_best = 1e30, api_best = 1e30, ratio;
-	struct bench b = { 0 };
-	uint32_t dev, set;
-	int json = 0, err, k;
-	uint8_t att[20] = { IOASID_VIRTIO_IOMMU_T_ATTACH }, tail[4];
-	size_t used;
+	int k;
 
 	for (k = 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--json")) {
-			json = 1;
+			*json = 1;
 		} else if (!strcmp(argv[k], "--quick")) {
-			iters = 200;
-			rounds = 2;
+			*iters = 200;
+			*rounds = 2;
 		} else if (!strcmp(argv[k], "--iters") && k + 1 < argc) {
-			iters = strtol(argv[++k], NULL, 0);
+			*iters = strtol(argv[++k], NULL, 0);
 		} else if (!strcmp(argv[k], "--rounds") && k + 1 < argc) {
-			rounds = strtol(argv[++k], NULL, 0);
+			*rounds = strtol(argv[++k], NULL, 0);
 		} else {
 			fprintf(stderr, "usage: %s [--iters N] [--rounds N] [--quick] [--json]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (iters < 1 || rounds < 1) {
+	if (*iters < 1 || *rounds < 1) {
 		fprintf(stderr, "bench virtio_iommu: --iters and --rounds must be >= 1\n");
 		return 2;
 	}
-	err = ioasid_ctx_open("sim", NULL, &b.ctx);
+	return 0;
+}
+
+/*
+ * A sim context, guest RAM, and a virtio-iommu whose endpoint 1 (sim1) the
+ * driver attached to domain 1; b->ioas is that domain's IOAS.
+ */
+static void setup(struct bench *b)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 8 };
+	uint8_t att[20] = { IOASID_VIRTIO_IOMMU_T_ATTACH }, tail[4];
+	uint32_t dev, set;
+	size_t used;
+	int err;
+
+	err = ioasid_ctx_open("sim", NULL, &b->ctx);
 	if (err)
 		die("ioasid_ctx_open", err, NULL);
-	ioasid_ctx_set_pinned_limit(b.ctx, UINT64_MAX);
-	b.ram = mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (b.ram == MAP_FAILED)
+	ioasid_ctx_set_pinned_limit(b->ctx, UINT64_MAX);
+	b->ram = mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->ram == MAP_FAILED)
 		die("mmap", -errno, NULL);
-	err = ioasid_dev_bind(b.ctx, "sim1", &dev);
+	err = ioasid_dev_bind(b->ctx, "sim1", &dev);
 	if (err)
-		die("ioasid_dev_bind", err, b.ctx);
+		die("ioasid_dev_bind", err, b->ctx);
+	err = ioasid_set_alloc(b->ctx, &so, &set);
+	if (err)
+		die("ioasid_set_alloc", err, b->ctx);
 	{
-		struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 8 };
-
-		err = ioasid_set_alloc(b.ctx, &so, &set);
-		if (err)
-			die("ioasid_set_alloc", err, b.ctx);
-	}
-	{
-		struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = PAGES * PG, .hva = b.ram };
+		struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA,
+						       .size = PAGES * PG,
+						       .hva = b->ram };
 		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = set, .mem = &mem, .nr_mem = 1 };
 
-		err = ioasid_virtio_iommu_new(b.ctx, &o, &b.v);
+		err = ioasid_virtio_iommu_new(b->ctx, &o, &b->v);
 		if (err)
-			die("ioasid_virtio_iommu_new", err, b.ctx);
+			die("ioasid_virtio_iommu_new", err, b->ctx);
 	}
-	err = ioasid_virtio_iommu_endpoint_add(b.v, 1, dev, NULL);
+	err = ioasid_virtio_iommu_endpoint_add(b->v, 1, dev, NULL);
 	if (!err)
-		err = ioasid_virtio_iommu_set_driver_features(b.v, ioasid_virtio_iommu_device_features(b.v));
+		err = ioasid_virtio_iommu_set_driver_features(b->v,
+							      ioasid_virtio_iommu_device_features(
+								      b->v));
 	if (err)
-		die("endpoint / features", err, b.ctx);
+		die("endpoint / features", err, b->ctx);
 	put32(att + 4, 1);
 	put32(att + 8, 1);
-	err = ioasid_virtio_iommu_request_buf(b.v, att, sizeof(att), tail, sizeof(tail), &used);
+	err = ioasid_virtio_iommu_request_buf(b->v, att, sizeof(att), tail, sizeof(tail), &used);
 	if (err || tail[0] != IOASID_VIRTIO_IOMMU_S_OK)
-		die("ATTACH request", err ? err : -tail[0], b.ctx);
-	err = ioasid_virtio_iommu_domain_ioas(b.v, 1, &b.ioas);
+		die("ATTACH request", err ? err : -tail[0], b->ctx);
+	err = ioasid_virtio_iommu_domain_ioas(b->v, 1, &b->ioas);
 	if (err)
-		die("ioasid_virtio_iommu_domain_ioas", err, b.ctx);
+		die("ioasid_virtio_iommu_domain_ioas", err, b->ctx);
+}
+
+int main(int argc, char **argv)
+{
+	long iters = 5000, rounds = 15, r;
+	double req_best = 1e30, api_best = 1e30, ratio;
+	struct bench b = { 0 };
+	int json = 0;
+
+	if (parse_args(argc, argv, &iters, &rounds, &json))
+		return 2;
+	setup(&b);
 
 	/* warm-up: page tables and caches of both paths */
 	round_requests(&b, iters / 4 + 1);

@@ -178,36 +178,24 @@ static void do_dma(struct ioasid_ctx *ctx, const uint32_t *dev, struct in *in)
 	(void)ret;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/*
+ * A virtio-iommu over the three sim devices (endpoints 1..3) with the
+ * extensions and options of @flags and the driver features of @feat;
+ * *ret_probe_size is its PROBE size.
+ */
+static struct ioasid_virtio_iommu *make_virtio_iommu(struct ioasid_ctx *ctx, const uint32_t *dev,
+						     uint8_t flags, uint8_t feat,
+						     uint32_t *ret_probe_size)
 {
 	struct ioasid_virtio_iommu_mem mem;
+	struct ioasid_virtio_iommu_config c;
 	struct ioasid_virtio_iommu *v = NULL;
-	struct ioasid_ctx *ctx = NULL;
-	uint32_t dev[3], set, probe_size;
-	uint8_t flags, feat, op, b;
-	struct in in;
-	bool ep2 = true;
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts),
+				      .max_ioas = 4 }; /* 2 domains */
+	uint64_t want = (feat & 0x7f) | (feat & 0x80 ? 3ull << 22 : 0);
+	uint32_t set;
 
-	if (size < 2)
-		return 0;
-	if (!ram) {
-		ram = aligned_alloc(PG, RAM_SIZE);
-		check(ram != NULL);
-		memset(ram, 0, RAM_SIZE);
-	}
-	flags = data[0];
-	feat = data[1];
-	in = (struct in){ data + 2, size - 2 };
-	check(ioasid_ctx_open("sim", NULL, &ctx) == 0);
-	ioasid_ctx_set_pinned_limit(ctx, UINT64_MAX);
-	ioasid_ctx_set_clock(ctx, fake_clock, NULL);
-	check(!ioasid_dev_bind(ctx, "sim0", &dev[0]) && !ioasid_dev_bind(ctx, "sim1", &dev[1]) &&
-	      !ioasid_dev_bind(ctx, "sim2", &dev[2]));
-	{
-		struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 4 }; /* 2 domains */
-
-		check(ioasid_set_alloc(ctx, &so, &set) == 0);
-	}
+	check(ioasid_set_alloc(ctx, &so, &set) == 0);
 	mem = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
 	{
 		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = set, .mem = &mem, .nr_mem = 1,
@@ -220,21 +208,77 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		check(ioasid_virtio_iommu_new(ctx, &o, &v) == 0);
 	}
-	{
-		struct ioasid_virtio_iommu_config c;
-
-		ioasid_virtio_iommu_config(v, &c);
-		probe_size = c.probe_size;
-	}
+	ioasid_virtio_iommu_config(v, &c);
+	*ret_probe_size = c.probe_size;
 	check(ioasid_virtio_iommu_endpoint_add(v, 1, dev[0], NULL) == 0);
 	check(ioasid_virtio_iommu_endpoint_add(v, 2, dev[1], NULL) == 0);
 	check(ioasid_virtio_iommu_endpoint_add(v, 3, dev[2], NULL) == 0);
-	{
-		uint64_t want = (feat & 0x7f) | (feat & 0x80 ? 3ull << 22 : 0);
+	check(ioasid_virtio_iommu_set_driver_features(v, ioasid_virtio_iommu_device_features(v) &
+								 want) == 0);
+	return v;
+}
 
-		check(ioasid_virtio_iommu_set_driver_features(
-			      v, ioasid_virtio_iommu_device_features(v) & want) == 0);
+/*
+ * The device's life rather than its requests: a reset, new driver
+ * features, endpoint 3 unplugged or plugged back (*ep2: whether it is
+ * there), or the rest of the input as PROBE properties.
+ */
+static void do_control(struct ioasid_virtio_iommu *v, const uint32_t *dev, struct in *in, bool *ep2)
+{
+	uint8_t b = 0;
+
+	take(in, &b);
+	switch (b & 3) {
+	case 0:
+		ioasid_virtio_iommu_reset(v);
+		break;
+	case 1:
+		ioasid_virtio_iommu_set_driver_features(v, ioasid_virtio_iommu_device_features(v) &
+								   ((uint64_t)b << 22 | b));
+		break;
+	case 2:
+		if (*ep2) {
+			check(ioasid_virtio_iommu_endpoint_del(v, 3) == 0);
+			*ep2 = false;
+		} else {
+			*ep2 = ioasid_virtio_iommu_endpoint_add(v, 3, dev[2], NULL) == 0;
+		}
+		break;
+	default: {
+		struct ioasid_virtio_iommu_probe_props pp = { 0 };
+		int ret = ioasid_virtio_iommu_probe_parse(in->p, in->n, &pp);
+
+		check(ret == 0 || ret == -EINVAL || ret == -EMSGSIZE);
+		check(ret || pp.used <= in->n);
+		in->n = 0;
+		break;
 	}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ioasid_virtio_iommu *v;
+	struct ioasid_ctx *ctx = NULL;
+	uint32_t dev[3], probe_size;
+	uint8_t op;
+	struct in in;
+	bool ep2 = true;
+
+	if (size < 2)
+		return 0;
+	if (!ram) {
+		ram = aligned_alloc(PG, RAM_SIZE);
+		check(ram != NULL);
+		memset(ram, 0, RAM_SIZE);
+	}
+	in = (struct in){ data + 2, size - 2 };
+	check(ioasid_ctx_open("sim", NULL, &ctx) == 0);
+	ioasid_ctx_set_pinned_limit(ctx, UINT64_MAX);
+	ioasid_ctx_set_clock(ctx, fake_clock, NULL);
+	check(!ioasid_dev_bind(ctx, "sim0", &dev[0]) && !ioasid_dev_bind(ctx, "sim1", &dev[1]) &&
+	      !ioasid_dev_bind(ctx, "sim2", &dev[2]));
+	v = make_virtio_iommu(ctx, dev, data[0], data[1], &probe_size);
 	while (take(&in, &op)) {
 		switch (op & 7) {
 		case 0: case 1: case 2: case 3:
@@ -255,34 +299,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			do_dma(ctx, dev, &in);
 			break;
 		default:
-			b = 0;
-			take(&in, &b);
-			switch (b & 3) {
-			case 0:
-				ioasid_virtio_iommu_reset(v);
-				break;
-			case 1:
-				ioasid_virtio_iommu_set_driver_features(
-					v, ioasid_virtio_iommu_device_features(v) & ((uint64_t)b << 22 | b));
-				break;
-			case 2:
-				if (ep2) {
-					check(ioasid_virtio_iommu_endpoint_del(v, 3) == 0);
-					ep2 = false;
-				} else {
-					ep2 = ioasid_virtio_iommu_endpoint_add(v, 3, dev[2], NULL) == 0;
-				}
-				break;
-			default: {
-				struct ioasid_virtio_iommu_probe_props pp = { 0 };
-				int ret = ioasid_virtio_iommu_probe_parse(in.p, in.n, &pp);
-
-				check(ret == 0 || ret == -EINVAL || ret == -EMSGSIZE);
-				check(ret || pp.used <= in.n);
-				in.n = 0;
-				break;
-			}
-			}
+			do_control(v, dev, &in, &ep2);
 			break;
 		}
 	}

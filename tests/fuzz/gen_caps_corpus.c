@@ -48,7 +48,8 @@ static void finish(struct ioasid_caps_builder *b, const char *name)
 #define OK(x) do { if (x) { fprintf(stderr, "%s: %s\n", #x, \
 			ioasid_last_errmsg()); exit(1); } } while (0)
 
-int main(int argc, char **argv)
+/* Chains the builder makes: empty, generic caps, each vendor's. */
+static void save_built(struct ioasid_caps_builder *b)
 {
 	static const struct ioasid_cap_iova_range ranges[] = {
 		{ 0, 0xfedfffff }, { 0xfef00000, 0xffffffffffffULL },
@@ -64,15 +65,6 @@ int main(int argc, char **argv)
 		.probe_size = 512,
 	};
 	const uint32_t m = IOASID_CAP_SRC_MEASURED;
-	struct ioasid_caps_builder *b;
-
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	dir = argv[1];
-	if (ioasid_caps_builder_new(&b))
-		return 1;
 
 	finish(b, "empty");
 
@@ -104,35 +96,68 @@ int main(int argc, char **argv)
 	OK(ioasid_caps_add_virtio_iommu(b, m, &v));
 	OK(ioasid_caps_add_resv_regions(b, m, regions, 1));
 	finish(b, "virtio-iommu");
-	ioasid_caps_builder_free(b);
+}
 
-	{
-		/* header | unknown cap, 20 bytes | page_sizes at offset 36 */
-		uint8_t t[64] = { 0 };
-		struct ioasid_info_hdr h = { IOASID_INFO_MAGIC, 1, 16, 64, 16 };
-		struct ioasid_cap_header u = { 0x5555, 1, 36, 20, m };
-		struct ioasid_cap_header p = { IOASID_CAP_PAGE_SIZES, 1, 0, 24, m };
-		uint64_t bitmap = 0x1000;
+/*
+ * A chain only tolerant parsing accepts: header | unknown cap, 20 bytes |
+ * page_sizes at offset 36.
+ */
+static void save_tolerant(void)
+{
+	const uint32_t m = IOASID_CAP_SRC_MEASURED;
+	uint8_t t[64] = { 0 };
+	struct ioasid_info_hdr h = { IOASID_INFO_MAGIC, 1, 16, 64, 16 };
+	struct ioasid_cap_header u = { 0x5555, 1, 36, 20, m };
+	struct ioasid_cap_header p = { IOASID_CAP_PAGE_SIZES, 1, 0, 24, m };
+	uint64_t bitmap = 0x1000;
 
-		memcpy(t, &h, sizeof(h));
-		memcpy(t + 16, &u, sizeof(u));
-		memcpy(t + 36, &p, sizeof(p));
-		memcpy(t + 52, &bitmap, sizeof(bitmap));
-		save("tolerant", t, sizeof(t));
-	}
-	{
-		/* VFIO type-1 info: IOVA_RANGE @24, DMA_AVAIL @56, MIGRATION @68 */
-		uint8_t t[100] = { 0 };
-		uint32_t w;
+	memcpy(t, &h, sizeof(h));
+	memcpy(t + 16, &u, sizeof(u));
+	memcpy(t + 36, &p, sizeof(p));
+	memcpy(t + 52, &bitmap, sizeof(bitmap));
+	save("tolerant", t, sizeof(t));
+}
+
+/*
+ * A VFIO type-1 info as kernels before 6.6 lay it out: IOVA_RANGE @24,
+ * DMA_AVAIL @56, MIGRATION @68.
+ */
+static void save_vfio_pre66(void)
+{
+	uint8_t t[100] = { 0 };
+	uint32_t w;
 
 #define PUT(off, val, bytes) do { w = (val); memcpy(t + (off), &w, bytes); } while (0)
-		PUT(0, 100, 4);
-		PUT(16, 24, 4);
-		PUT(24, 1, 2); PUT(26, 1, 2); PUT(28, 56, 4); PUT(32, 1, 4);
-		PUT(48, 0xfedfffff, 4);
-		PUT(56, 3, 2); PUT(58, 1, 2); PUT(60, 68, 4); PUT(64, 65535, 4);
-		PUT(68, 2, 2); PUT(70, 1, 2);
-		save("vfio-type1-pre66", t, sizeof(t));
+	PUT(0, 100, 4);
+	PUT(16, 24, 4);
+	PUT(24, 1, 2);
+	PUT(26, 1, 2);
+	PUT(28, 56, 4);
+	PUT(32, 1, 4);
+	PUT(48, 0xfedfffff, 4);
+	PUT(56, 3, 2);
+	PUT(58, 1, 2);
+	PUT(60, 68, 4);
+	PUT(64, 65535, 4);
+	PUT(68, 2, 2);
+	PUT(70, 1, 2);
+	save("vfio-type1-pre66", t, sizeof(t));
+}
+
+int main(int argc, char **argv)
+{
+	struct ioasid_caps_builder *b;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
 	}
+	dir = argv[1];
+	if (ioasid_caps_builder_new(&b))
+		return 1;
+	save_built(b);
+	ioasid_caps_builder_free(b);
+	save_tolerant();
+	save_vfio_pre66();
 	return 0;
 }

@@ -454,6 +454,48 @@ static void check_all(const struct pasid_space *ps, const struct model *m)
 	}
 }
 
+/* Op @i of differential(): an allocation in a random range, as the model does. */
+static void differential_alloc(struct pasid_space *ps, struct model *m, unsigned int i,
+			       uint32_t span, uint32_t owner)
+{
+	uint32_t top = m->nbits - 1;
+	uint32_t min = 1 + rnd(top), max, a, b;
+	int r, want;
+
+	if (rnd(8) == 0)
+		max = min;
+	else if (rnd(4) == 0)
+		max = top;
+	else
+		max = min + rnd(span);
+	if (max > top)
+		max = top;
+	a = b = 0xdeadbeef;
+	want = model_alloc(m, min, max, owner, &a);
+	r = pasid_space_alloc(ps, min, max, owner, &b);
+	require(r == want, "op %u: alloc [%u, %u]: %d, model %d", i, min, max, r, want);
+	require_eq(a, b);
+}
+
+/* Op @i of differential(): a release, mostly of a live PASID by its owner. */
+static void differential_release(struct pasid_space *ps, struct model *m, unsigned int i,
+				 uint32_t owner)
+{
+	/* mostly live PASIDs, sometimes wrong owners or junk */
+	uint32_t p = rnd(4) ? model_next(m, rnd(m->nbits), 0) : rnd(m->nbits + 2);
+	int r, want;
+
+	if (p == UINT32_MAX)
+		p = rnd(m->nbits + 2);
+	if (rnd(4) && p < m->nbits && m->owner[p])
+		owner = m->owner[p];
+	else if (rnd(8) == 0)
+		owner = 0;
+	want = model_release(m, p, owner);
+	r = pasid_space_release(ps, p, owner);
+	require(r == want, "op %u: release %u/%u: %d, model %d", i, p, owner, r, want);
+}
+
 /*
  * @ops random calls on a space of @width bits. Ranges are at most @span
  * wide (keeps the brute-force model cheap at 20 bits). Phases of mostly
@@ -465,7 +507,6 @@ static void differential(unsigned int width, unsigned int ops, uint32_t span,
 {
 	struct pasid_space *ps = pasid_space_new(width);
 	struct model m = { .nbits = UINT32_C(1) << width };
-	uint32_t top = m.nbits - 1;
 	size_t heap0;
 	unsigned int i;
 
@@ -479,41 +520,12 @@ static void differential(unsigned int width, unsigned int ops, uint32_t span,
 		unsigned int phase = i / (ops / 8 + 1);
 		bool filling = phase % 2 == 0;
 		/* one owner (no owner tables), two, or four */
-		uint32_t k = rnd(100), owner = 1 + rnd(1U << (phase / 2 % 3)), a, b;
-		int r, want;
+		uint32_t k = rnd(100), owner = 1 + rnd(1U << (phase / 2 % 3)), a;
 
 		if (k < (filling ? 70u : 25u)) {
-			uint32_t min = 1 + rnd(top), max;
-
-			if (rnd(8) == 0)
-				max = min;
-			else if (rnd(4) == 0)
-				max = top;
-			else
-				max = min + rnd(span);
-			if (max > top)
-				max = top;
-			a = b = 0xdeadbeef;
-			want = model_alloc(&m, min, max, owner, &a);
-			r = pasid_space_alloc(ps, min, max, owner, &b);
-			require(r == want, "op %u: alloc [%u, %u]: %d, model %d",
-				i, min, max, r, want);
-			require_eq(a, b);
+			differential_alloc(ps, &m, i, span, owner);
 		} else if (k < 90) {
-			/* mostly live PASIDs, sometimes wrong owners or junk */
-			uint32_t p = rnd(4) ? model_next(&m, rnd(m.nbits), 0) :
-					      rnd(m.nbits + 2);
-
-			if (p == UINT32_MAX)
-				p = rnd(m.nbits + 2);
-			if (rnd(4) && p < m.nbits && m.owner[p])
-				owner = m.owner[p];
-			else if (rnd(8) == 0)
-				owner = 0;
-			want = model_release(&m, p, owner);
-			r = pasid_space_release(ps, p, owner);
-			require(r == want, "op %u: release %u/%u: %d, model %d",
-				i, p, owner, r, want);
+			differential_release(ps, &m, i, owner);
 		} else if (k < 97) {
 			uint32_t from = rnd(m.nbits + 2);
 

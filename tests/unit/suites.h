@@ -8,24 +8,34 @@
 
 #include <check.h>
 
-#define IOASID_SUITES(X) \
-	X(ctx)           \
-	X(ioas)          \
-	X(alloc_fail)    \
-	X(threads)       \
-	X(iova_tree)     \
-	X(caps)          \
-	X(profile)       \
-	X(pasid_alloc)   \
-	X(monitor)       \
-	X(set)           \
-	X(dev)           \
-	X(hwpt)          \
-	X(fault)         \
-	X(pgtable)       \
-	X(iotlb)         \
-	X(virtio_iommu)  \
-	X(iommufd)       \
+#define IOASID_SUITES(X)       \
+	X(ctx)                 \
+	X(ioas)                \
+	X(alloc_fail)          \
+	X(threads)             \
+	X(iova_tree)           \
+	X(iova_tree_random)    \
+	X(caps_build)          \
+	X(caps_parse)          \
+	X(caps_decode)         \
+	X(caps_json)           \
+	X(profile)             \
+	X(pasid_alloc)         \
+	X(monitor)             \
+	X(set)                 \
+	X(dev)                 \
+	X(hwpt)                \
+	X(fault)               \
+	X(pgtable)             \
+	X(pgtable_map)         \
+	X(iotlb)               \
+	X(virtio_iommu)        \
+	X(virtio_iommu_probe)  \
+	X(virtio_iommu_faults) \
+	X(virtio_iommu_vmm)    \
+	X(kernel_facts)        \
+	X(iommufd)             \
+	X(iommufd_faults)      \
 	X(vendor)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);

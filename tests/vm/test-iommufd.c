@@ -26,6 +26,13 @@
 
 #define X(v) ((unsigned long long)(v))
 
+/*
+ * Map flags: read-write, at a fixed IOVA. Constants, not macros: the checks
+ * print their expressions as written.
+ */
+static const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE;
+static const uint32_t F = IOASID_MAP_FIXED_IOVA;
+
 static int ifd;           /* the context's /dev/iommu */
 static long pg;
 
@@ -159,14 +166,85 @@ static void test_auto(void)
 
 /* ---- IOAS operations without a device ---- */
 
+/*
+ * The kernel's unmap is not atomic (docs/kernel-uapi.md §1.4): on a twin
+ * IOAS it removes the first area before refusing the one that straddles
+ * the end; the library refuses first and removes nothing.
+ */
+static void unmap_not_atomic(struct ioasid_ctx *ctx, uint32_t a, uint8_t *buf)
+{
+	struct iommu_ioas_alloc ta = { .size = sizeof(ta) };
+	uint64_t iova;
+	uint32_t twin;
+	int r;
+
+	r = raw(IOMMU_IOAS_ALLOC, &ta);
+	twin = ta.out_ioas_id;
+	raw_map(twin, buf, pg, 0x100000, F | RW);
+	raw_map(twin, buf, 2 * pg, 0x100000 + pg, F | RW);
+	iova = 0x100000;
+	ioasid_ioas_map(ctx, a, buf, pg, F | RW, &iova);
+	iova = 0x100000 + pg;
+	ioasid_ioas_map(ctx, a, buf, 2 * pg, F | RW, &iova);
+	unmap_refused(ctx, a, 0x100000, 2 * pg, -ENOENT, "straddling the end of the range");
+	r = raw_unmap(twin, 0x100000, 2 * pg, NULL);
+	VT_TRUE(r == -ENOENT && raw_unmap(twin, 0x100000, pg, NULL) == -ENOENT,
+		"the kernel alone: ENOENT, and the first area is gone anyway (%s)",
+		ioasid_strerrno(r));
+	VT_TRUE(ioasid_ioas_unmap(ctx, a, 0x100000, pg, NULL) == 0,
+		"the library removed nothing: the first area is still there");
+	ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, NULL);
+	raw(IOMMU_DESTROY,
+	    &(struct iommu_destroy){ .size = sizeof(struct iommu_destroy), .id = twin });
+}
+
+/* Copy from a hole: ENOENT as the kernel's COPY. */
+static void copy_from_hole(struct ioasid_ctx *ctx, uint32_t a)
+{
+	uint32_t b;
+	struct iommu_ioas_copy c = {
+		.size = sizeof(c),
+		.flags = F | RW,
+		.length = pg,
+		.dst_iova = 0x500000,
+		.src_iova = 0x700000,
+	};
+	uint64_t dst = 0x500000;
+	int r;
+
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &b));
+	c.dst_ioas_id = kid(ctx, b);
+	c.src_ioas_id = kid(ctx, a);
+	r = ioasid_ioas_copy(ctx, b, a, 0x700000, pg, F | RW, &dst);
+	VT_TRUE(r == -ENOENT && raw(IOMMU_IOAS_COPY, &c) == -ENOENT,
+		"copy from an unmapped source: library %s, kernel ENOENT", ioasid_strerrno(r));
+	VT_OK(ctx, ioasid_ioas_destroy(ctx, b));
+}
+
+/* Huge pages off: the kernel's option follows. */
+static void huge_pages_off(struct ioasid_ctx *ctx, uint32_t a, uint8_t *buf)
+{
+	struct iommu_option o = {
+		.size = sizeof(o),
+		.option_id = IOMMU_OPTION_HUGE_PAGES,
+		.op = IOMMU_OPTION_OP_GET,
+		.object_id = kid(ctx, a),
+	};
+	int r;
+
+	VT_OK(ctx, ioasid_ioas_set_option(ctx, a, IOASID_IOAS_OPT_HUGE_PAGES, 0));
+	r = raw(IOMMU_OPTION, &o);
+	VT_TRUE(!r && o.val64 == 0, "kernel IOMMU_OPTION huge_pages reads %llu", X(o.val64));
+	map_refused(ctx, a, buf + 1, pg, 0x200000, F | RW, -EINVAL,
+		    "of an unaligned VA with huge pages off (alignment PAGE_SIZE)");
+	VT_OK(ctx, ioasid_ioas_set_option(ctx, a, IOASID_IOAS_OPT_HUGE_PAGES, 1));
+}
+
 static void test_ioas_errors(struct ioasid_ctx *ctx)
 {
-	const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE;
-	const uint32_t F = IOASID_MAP_FIXED_IOVA;
-	struct iommu_ioas_alloc ta = { .size = sizeof(ta) };
 	uint8_t *buf = mem(16 * pg);
 	uint64_t iova, got = 0, len;
-	uint32_t a, twin;
+	uint32_t a;
 	int r;
 
 	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
@@ -201,60 +279,9 @@ static void test_ioas_errors(struct ioasid_ctx *ctx)
 	VT_TRUE(!r && len == 0, "the kernel IOAS is empty too (unmap-all: %d, 0x%llx)", r, X(len));
 	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, &got));
 
-	/*
-	 * The kernel's unmap is not atomic (kernel-uapi.md §1.4): on a twin
-	 * IOAS it removes the first area before refusing the one that
-	 * straddles the end; the library refuses first and removes nothing.
-	 */
-	r = raw(IOMMU_IOAS_ALLOC, &ta);
-	twin = ta.out_ioas_id;
-	raw_map(twin, buf, pg, 0x100000, F | RW);
-	raw_map(twin, buf, 2 * pg, 0x100000 + pg, F | RW);
-	iova = 0x100000;
-	ioasid_ioas_map(ctx, a, buf, pg, F | RW, &iova);
-	iova = 0x100000 + pg;
-	ioasid_ioas_map(ctx, a, buf, 2 * pg, F | RW, &iova);
-	unmap_refused(ctx, a, 0x100000, 2 * pg, -ENOENT, "straddling the end of the range");
-	r = raw_unmap(twin, 0x100000, 2 * pg, NULL);
-	VT_TRUE(r == -ENOENT && raw_unmap(twin, 0x100000, pg, NULL) == -ENOENT,
-		"the kernel alone: ENOENT, and the first area is gone anyway (%s)",
-		ioasid_strerrno(r));
-	VT_TRUE(ioasid_ioas_unmap(ctx, a, 0x100000, pg, NULL) == 0,
-		"the library removed nothing: the first area is still there");
-	ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, NULL);
-	raw(IOMMU_DESTROY, &(struct iommu_destroy){ .size = sizeof(struct iommu_destroy), .id = twin });
-
-	/* copy from a hole: ENOENT as the kernel's COPY */
-	{
-		uint32_t b;
-		struct iommu_ioas_copy c = {
-			.size = sizeof(c), .flags = F | RW, .length = pg, .dst_iova = 0x500000,
-			.src_iova = 0x700000,
-		};
-		uint64_t dst = 0x500000;
-
-		VT_OK(ctx, ioasid_ioas_alloc(ctx, &b));
-		c.dst_ioas_id = kid(ctx, b);
-		c.src_ioas_id = kid(ctx, a);
-		r = ioasid_ioas_copy(ctx, b, a, 0x700000, pg, F | RW, &dst);
-		VT_TRUE(r == -ENOENT && raw(IOMMU_IOAS_COPY, &c) == -ENOENT,
-			"copy from an unmapped source: library %s, kernel ENOENT", ioasid_strerrno(r));
-		VT_OK(ctx, ioasid_ioas_destroy(ctx, b));
-	}
-	/* huge pages off: the kernel's option follows */
-	{
-		struct iommu_option o = {
-			.size = sizeof(o), .option_id = IOMMU_OPTION_HUGE_PAGES, .op = IOMMU_OPTION_OP_GET,
-			.object_id = kid(ctx, a),
-		};
-
-		VT_OK(ctx, ioasid_ioas_set_option(ctx, a, IOASID_IOAS_OPT_HUGE_PAGES, 0));
-		r = raw(IOMMU_OPTION, &o);
-		VT_TRUE(!r && o.val64 == 0, "kernel IOMMU_OPTION huge_pages reads %llu", X(o.val64));
-		map_refused(ctx, a, buf + 1, pg, 0x200000, F | RW, -EINVAL,
-			    "of an unaligned VA with huge pages off (alignment PAGE_SIZE)");
-		VT_OK(ctx, ioasid_ioas_set_option(ctx, a, IOASID_IOAS_OPT_HUGE_PAGES, 1));
-	}
+	unmap_not_atomic(ctx, a, buf);
+	copy_from_hole(ctx, a);
+	huge_pages_off(ctx, a, buf);
 	ranges_agree(ctx, a, "of a bare IOAS");
 	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
 	munmap(buf, 16 * pg);
@@ -265,6 +292,82 @@ static void test_ioas_errors(struct ioasid_ctx *ctx)
 static void cmp_u64(const char *what, uint64_t real, uint64_t sim)
 {
 	vt_report(real == sim, "caps %s: kernel 0x%llx, sim qemu-vtd 0x%llx", what, X(real), X(sim));
+}
+
+/* The VT-d registers and what they decode to, kernel against sim. */
+static void vtd_vs_sim(const struct ioasid_cap_vtd *vt, const struct ioasid_cap_vtd *svt)
+{
+	printf("# VT-d cap 0x%016llx ecap 0x%016llx (sim 0x%016llx / 0x%016llx)\n", X(vt->cap_reg),
+	       X(vt->ecap_reg), X(svt->cap_reg), X(svt->ecap_reg));
+	cmp_u64("vtd cap_reg", vt->cap_reg, svt->cap_reg);
+	/*
+	 * QEMU turns EIM (x2APIC interrupt remapping) on only with KVM's
+	 * split irqchip; the profile models that (its comment says so).
+	 * Under TCG the guest sees ecap 0xf00f4a: the one bit that differs.
+	 */
+	if (vt->ecap_reg == (svt->ecap_reg & ~(1ull << 4)) && vt->ecap_reg != svt->ecap_reg)
+		vt_report(1,
+			  "caps vtd ecap_reg: kernel 0x%llx = sim 0x%llx without EIM (TCG: no x2APIC remapping)",
+			  X(vt->ecap_reg), X(svt->ecap_reg));
+	else
+		cmp_u64("vtd ecap_reg", vt->ecap_reg, svt->ecap_reg);
+	cmp_u64("vtd decoded domains", vt->domains, svt->domains);
+	cmp_u64("vtd decoded bits (EIM aside)", vt->bits & ~IOASID_VTD_EIM,
+		svt->bits & ~IOASID_VTD_EIM);
+	cmp_u64("vtd sagaw", vt->sagaw, svt->sagaw);
+	cmp_u64("vtd levels", vt->levels, svt->levels);
+	cmp_u64("vtd mgaw", vt->mgaw, svt->mgaw);
+	cmp_u64("vtd sllps", vt->sllps, svt->sllps);
+	cmp_u64("vtd pasid_bits", vt->pasid_bits, svt->pasid_bits);
+	cmp_u64("vtd mamv", vt->mamv, svt->mamv);
+	cmp_u64("vtd mhmv", vt->mhmv, svt->mhmv);
+	cmp_u64("vtd flags", vt->flags, svt->flags);
+}
+
+/* The IOVA ranges, kernel against sim. */
+static void ranges_vs_sim(const void *caps, size_t len, const void *scaps, size_t slen)
+{
+	struct ioasid_cap_iova_range r[8], sr[8];
+	uint32_t n, sn, i;
+
+	n = sn = 0;
+	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n) &&
+	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_IOVA_RANGES, sr, 8, &sn)) {
+		int ok = n == sn;
+
+		for (i = 0; ok && i < n; i++)
+			ok = r[i].start == sr[i].start && r[i].last == sr[i].last;
+		vt_report(ok, "caps iova_ranges: %u ranges, equal to the sim's", n);
+		for (i = 0; !ok && i < n; i++)
+			printf("#   kernel [0x%llx, 0x%llx]\n", X(r[i].start), X(r[i].last));
+		for (i = 0; !ok && i < sn; i++)
+			printf("#   sim    [0x%llx, 0x%llx]\n", X(sr[i].start), X(sr[i].last));
+	} else {
+		vt_report(0, "caps iova_ranges: %s", ioasid_last_errmsg());
+	}
+}
+
+/* The reserved regions, kernel against sim. */
+static void resv_vs_sim(const void *caps, size_t len, const void *scaps, size_t slen)
+{
+	struct ioasid_cap_resv_region rv[8], srv[8];
+	uint32_t n, sn, i;
+
+	n = sn = 0;
+	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_RESV_REGIONS, rv, 8, &n) &&
+	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_RESV_REGIONS, srv, 8, &sn)) {
+		int ok = n == sn;
+
+		for (i = 0; ok && i < n; i++)
+			ok = rv[i].start == srv[i].start && rv[i].last == srv[i].last &&
+			     rv[i].type == srv[i].type;
+		vt_report(ok, "caps resv_regions: %u regions, equal to the sim's", n);
+		for (i = 0; !ok && i < n; i++)
+			printf("#   kernel [0x%llx, 0x%llx] %s\n", X(rv[i].start), X(rv[i].last),
+			       ioasid_resv_type_name(rv[i].type));
+	} else {
+		vt_report(0, "caps resv_regions: %s", ioasid_last_errmsg());
+	}
 }
 
 static void test_caps_vs_sim(const void *caps, size_t len)
@@ -278,9 +381,6 @@ static void test_caps_vs_sim(const void *caps, size_t len)
 	struct ioasid_cap_pasid pa, spa;
 	struct ioasid_cap_features fe, sfe;
 	struct ioasid_cap_vtd vt, svt;
-	struct ioasid_cap_iova_range r[8], sr[8];
-	struct ioasid_cap_resv_region rv[8], srv[8];
-	uint32_t n, sn, i;
 
 	VT_TRUE(ioasid_caps_validate(caps, len, 0) == 0,
 		"the chain of edu is valid (%zu bytes) %s", len, ioasid_last_errmsg());
@@ -308,82 +408,34 @@ static void test_caps_vs_sim(const void *caps, size_t len)
 		cmp_u64("features known", fe.known, sfe.known);
 	}
 	if (VT_TRUE(GET(caps, len, IOASID_CAP_VTD, vt) && GET(scaps, slen, IOASID_CAP_VTD, svt),
-		    "VT-d registers present")) {
-		printf("# VT-d cap 0x%016llx ecap 0x%016llx (sim 0x%016llx / 0x%016llx)\n",
-		       X(vt.cap_reg), X(vt.ecap_reg), X(svt.cap_reg), X(svt.ecap_reg));
-		cmp_u64("vtd cap_reg", vt.cap_reg, svt.cap_reg);
-		/*
-		 * QEMU turns EIM (x2APIC interrupt remapping) on only with KVM's
-		 * split irqchip; the profile models that (its comment says so).
-		 * Under TCG the guest sees ecap 0xf00f4a: the one bit that differs.
-		 */
-		if (vt.ecap_reg == (svt.ecap_reg & ~(1ull << 4)) && vt.ecap_reg != svt.ecap_reg)
-			vt_report(1, "caps vtd ecap_reg: kernel 0x%llx = sim 0x%llx without EIM (TCG: no x2APIC remapping)",
-				  X(vt.ecap_reg), X(svt.ecap_reg));
-		else
-			cmp_u64("vtd ecap_reg", vt.ecap_reg, svt.ecap_reg);
-		cmp_u64("vtd decoded domains", vt.domains, svt.domains);
-		cmp_u64("vtd decoded bits (EIM aside)", vt.bits & ~IOASID_VTD_EIM,
-			svt.bits & ~IOASID_VTD_EIM);
-		cmp_u64("vtd sagaw", vt.sagaw, svt.sagaw);
-		cmp_u64("vtd levels", vt.levels, svt.levels);
-		cmp_u64("vtd mgaw", vt.mgaw, svt.mgaw);
-		cmp_u64("vtd sllps", vt.sllps, svt.sllps);
-		cmp_u64("vtd pasid_bits", vt.pasid_bits, svt.pasid_bits);
-		cmp_u64("vtd mamv", vt.mamv, svt.mamv);
-		cmp_u64("vtd mhmv", vt.mhmv, svt.mhmv);
-		cmp_u64("vtd flags", vt.flags, svt.flags);
-	}
-	n = sn = 0;
-	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n) &&
-	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_IOVA_RANGES, sr, 8, &sn)) {
-		int ok = n == sn;
-
-		for (i = 0; ok && i < n; i++)
-			ok = r[i].start == sr[i].start && r[i].last == sr[i].last;
-		vt_report(ok, "caps iova_ranges: %u ranges, equal to the sim's", n);
-		for (i = 0; !ok && i < n; i++)
-			printf("#   kernel [0x%llx, 0x%llx]\n", X(r[i].start), X(r[i].last));
-		for (i = 0; !ok && i < sn; i++)
-			printf("#   sim    [0x%llx, 0x%llx]\n", X(sr[i].start), X(sr[i].last));
-	} else {
-		vt_report(0, "caps iova_ranges: %s", ioasid_last_errmsg());
-	}
-	n = sn = 0;
-	if (!ioasid_caps_get_array(caps, len, 0, IOASID_CAP_RESV_REGIONS, rv, 8, &n) &&
-	    !ioasid_caps_get_array(scaps, slen, 0, IOASID_CAP_RESV_REGIONS, srv, 8, &sn)) {
-		int ok = n == sn;
-
-		for (i = 0; ok && i < n; i++)
-			ok = rv[i].start == srv[i].start && rv[i].last == srv[i].last &&
-			     rv[i].type == srv[i].type;
-		vt_report(ok, "caps resv_regions: %u regions, equal to the sim's", n);
-		for (i = 0; !ok && i < n; i++)
-			printf("#   kernel [0x%llx, 0x%llx] %s\n", X(rv[i].start), X(rv[i].last),
-			       ioasid_resv_type_name(rv[i].type));
-	} else {
-		vt_report(0, "caps resv_regions: %s", ioasid_last_errmsg());
-	}
+		    "VT-d registers present"))
+		vtd_vs_sim(&vt, &svt);
+	ranges_vs_sim(caps, len, scaps, slen);
+	resv_vs_sim(caps, len, scaps, slen);
 #undef GET
 	ioasid_ctx_close(sim);
 }
 
 /* ---- device: bind, attach, DMA ---- */
 
-static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bdf)
+static const size_t XFER = 2048;
+
+/* The device edu is bound as, its IOAS, the memory it DMAs to and its registers. */
+struct devtest {
+	struct ioasid_ctx *ctx;
+	uint32_t d, a;
+	uint8_t *buf;
+	struct edu e;
+	int fd;
+};
+
+/* The device list shows edu with its cdev. */
+static void dev_listed(struct ioasid_ctx *ctx, const char *cdev, const char *bdf)
 {
-	const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE;
-	const uint32_t F = IOASID_MAP_FIXED_IOVA;
-	const size_t XFER = 2048;
-	uint8_t *buf = mem(4 * pg), *caps = mem(8192);
-	uint32_t a, b, d, d2, h, pt;
-	uint64_t iova;
-	size_t clen = 0, i;
 	struct ioasid_dev_entry ents[16];
 	uint32_t nent = 16;
-	struct edu e;
-	int fd, r, landed;
-	char name[64];
+	size_t i;
+	int r, landed;
 
 	/* the device list shows edu with its cdev */
 	r = ioasid_dev_list(ctx, ents, &nent);
@@ -392,16 +444,17 @@ static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bd
 			  !strcmp(ents[i].driver, "vfio-pci") && !strcmp(ents[i].iommu, "vtd");
 	VT_TRUE(landed, "ioasid_dev_list shows %s as %s (vfio-pci, vtd) (%s)", bdf, cdev,
 		r ? ioasid_ctx_errmsg(ctx) : "ok");
+}
 
-	if (!VT_OK(ctx, ioasid_dev_bind(ctx, cdev, &d)))
-		return;
-	VT_RET(ctx, ioasid_dev_bind(ctx, cdev, &d2), -EBUSY);
-	VT_TRUE(kid(ctx, d) > 0, "device %u has iommufd device id %u", d, kid(ctx, d));
-	VT_OK(ctx, ioasid_dev_info(ctx, d, caps, 8192, &clen));
-	test_caps_vs_sim(caps, clen);
-	VT_RET(ctx, ioasid_dev_attach(ctx, d, 1, 0, NULL), -ENOENT);
+/* Mappings the device cannot have keep it from attaching. */
+static void attach_refused(struct devtest *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, a = t->a;
+	uint8_t *buf = t->buf;
+	uint64_t iova;
+	int r;
 
-	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
 	/* a mapping that is fine on a bare IOAS but not 4 KiB aligned */
 	iova = 0x800001;
 	VT_OK(ctx, ioasid_ioas_map(ctx, a, buf + 1, 0x100, F | RW, &iova));
@@ -416,9 +469,15 @@ static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bd
 	VT_TRUE(r == -EADDRINUSE, "attach over a mapping in the MSI window: %s: %s",
 		ioasid_strerrno(r), ioasid_ctx_errmsg(ctx));
 	ioasid_ioas_unmap(ctx, a, 0xfee00000, pg, NULL);
+}
 
-	if (!VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL)))
-		goto out_unbind;
+/* Attached: the IOAS takes the device's ranges and rules. */
+static void attached_rules(struct devtest *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, a = t->a, pt;
+	uint8_t *buf = t->buf;
+
 	VT_TRUE(!ioasid_dev_attached(ctx, d, IOASID_PASID_NONE, &pt) && pt == a,
 		"attached to IOAS %u", a);
 	ranges_agree(ctx, a, "with edu attached");
@@ -429,27 +488,44 @@ static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bd
 	map_refused(ctx, a, buf, pg, 1ull << 39, F | RW, -EINVAL, "above the 39-bit aperture");
 	VT_RET(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL), -EBUSY);
 	VT_RET(ctx, ioasid_ioas_destroy(ctx, a), -EBUSY);
+}
 
-	/* real DMA */
-	VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
-	if (!VT_TRUE(edu_open(&e, fd) == 0, "edu answers through ioasid_dev_fd() (fd %d)", fd))
-		goto out_detach;
+/* Real DMA through the automatic domain, and none after the unmap. */
+static void dma_through_ioas(struct devtest *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t a = t->a;
+	uint8_t *buf = t->buf;
+	uint64_t iova;
+	size_t i;
+	int r, landed;
+
 	iova = 0x100000;
 	VT_OK(ctx, ioasid_ioas_map(ctx, a, buf, 2 * (uint64_t)pg, F | RW, &iova));
 	for (i = 0; i < XFER; i++)
 		buf[i] = (uint8_t)(i * 7 + 3);
-	r = edu_dma(&e, 0x100000, EDU_BUF, XFER, 0);
-	r = r ? r : edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+	r = edu_dma(&t->e, 0x100000, EDU_BUF, XFER, 0);
+	r = r ? r : edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
 	VT_TRUE(!r && !memcmp(buf, buf + pg, XFER),
 		"DMA RAM -> edu -> RAM through IOVA 0x100000: %zu bytes land (%d)", XFER, r);
 	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0x100000, 2 * (uint64_t)pg, NULL));
 	memset(buf + pg, 0, pg);
-	r = edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+	r = edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
 	for (i = 0, landed = 0; i < XFER; i++)
 		landed |= buf[pg + i];
 	VT_TRUE(!landed, "after unmap the same DMA does not land (dma %d)", r);
+}
 
-	/* an explicit HWPT: replace the automatic domain, DMA through it */
+/* An explicit HWPT: replace the automatic domain, DMA through it. */
+static void dma_through_hwpt(struct devtest *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, a = t->a, h;
+	uint8_t *buf = t->buf;
+	uint64_t iova;
+	size_t i;
+	int r;
+
 	VT_RET(ctx, ioasid_hwpt_alloc(ctx, d, a,
 				      &(struct ioasid_hwpt_opts){ .sz = sizeof(struct ioasid_hwpt_opts),
 								   .flags = IOASID_HWPT_NEST_PARENT },
@@ -479,96 +555,118 @@ static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bd
 		iova = 0x100000;
 		VT_OK(ctx, ioasid_ioas_map(ctx, a, buf, 2 * (uint64_t)pg, F | RW, &iova));
 		memset(buf + pg, 0, pg);
-		r = edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+		r = edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
 		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "DMA through the explicit HWPT lands");
 		VT_RET(ctx, ioasid_hwpt_destroy(ctx, h), -EBUSY);
 		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
 		VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
 		memset(buf + pg, 0, pg);
-		r = edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
+		r = edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
 		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "and through the automatic domain again");
 	}
-	/* a copy: the same memory at another IOAS, DMA through the copy */
+}
+
+/* A copy: the same memory at another IOAS, DMA through the copy. */
+static void dma_through_copy(struct devtest *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, a = t->a, b;
+	uint8_t *buf = t->buf;
+	uint64_t iova;
+	int r;
+
 	VT_OK(ctx, ioasid_ioas_alloc(ctx, &b));
 	iova = 0x400000;
 	if (VT_OK(ctx, ioasid_ioas_copy(ctx, b, a, 0x100000, 2 * (uint64_t)pg, F | RW, &iova))) {
 		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL));
 		ranges_agree(ctx, b, "of the copy's IOAS");
 		memset(buf + pg, 0, pg);
-		r = edu_dma(&e, EDU_BUF, 0x400000 + pg, XFER, 1);
+		r = edu_dma(&t->e, EDU_BUF, 0x400000 + pg, XFER, 1);
 		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "DMA through the copy at 0x400000 lands");
 		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
 		ranges_agree(ctx, b, "of the copy's IOAS after the device left");
 	}
 	VT_OK(ctx, ioasid_ioas_destroy(ctx, b));
 	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, NULL));
+}
 
-	/* no PASID on edu: the library refuses as the kernel does */
-	{
-		uint32_t set = 0, pasid = 0;
-		struct ioasid_attach_opts o = { .sz = sizeof(o) };
-		int rk;
-		struct vfio_device_attach_iommufd_pt at = {
-			.argsz = sizeof(at), .flags = VFIO_DEVICE_ATTACH_PASID, .pt_id = kid(ctx, a),
-			.pasid = 1,
-		};
+/* No PASID on edu: the library refuses as the kernel does. */
+static void pasid_refused(struct devtest *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, a = t->a, h;
+	int fd = t->fd, r;
+	uint32_t set = 0, pasid = 0;
+	struct ioasid_attach_opts o = { .sz = sizeof(o) };
+	int rk;
+	struct vfio_device_attach_iommufd_pt at = {
+		.argsz = sizeof(at),
+		.flags = VFIO_DEVICE_ATTACH_PASID,
+		.pt_id = kid(ctx, a),
+		.pasid = 1,
+	};
 
-		ioasid_set_alloc(ctx, &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 8 }, &set);
-		o.set = set;
-		ioasid_pasid_alloc(ctx, set, 1, 1, &pasid);
-		r = ioasid_dev_attach(ctx, d, 1, a, &o);
-		printf("#   library: %s\n", ioasid_ctx_errmsg(ctx));
+	ioasid_set_alloc(ctx,
+			 &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts),
+						    .max_pasids = 8,
+						    .max_ioas = 8 },
+			 &set);
+	o.set = set;
+	ioasid_pasid_alloc(ctx, set, 1, 1, &pasid);
+	r = ioasid_dev_attach(ctx, d, 1, a, &o);
+	printf("#   library: %s\n", ioasid_ctx_errmsg(ctx));
+	rk = ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) ? -errno : 0;
+	/*
+	 * A deliberate difference: the library refuses a PASID on a
+	 * device that cannot send PASID-tagged requests (EOPNOTSUPP);
+	 * the kernel checks only its domains' PASID rules and lets a
+	 * harmless attach happen.
+	 */
+	printf("# PASID attach on edu to an IOAS: library %s, kernel %s\n", ioasid_strerrno(r),
+	       ioasid_strerrno(rk));
+	VT_TRUE(r == -EOPNOTSUPP && rk == -EINVAL,
+		"PASID attach on edu to an IOAS: library EOPNOTSUPP (no PASID support), kernel EINVAL (domain rule)");
+	/*
+	 * The kernel accepts ALLOC_PASID on a device without PASIDs
+	 * (Intel's driver does), and so does the library; a PASID
+	 * attach then fails, with the RID on that HWPT too.
+	 */
+	if (VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a,
+					 &(struct ioasid_hwpt_opts){
+						 .sz = sizeof(struct ioasid_hwpt_opts),
+						 .flags = IOASID_HWPT_PASID },
+					 &h))) {
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, h, NULL));
+		r = ioasid_dev_attach(ctx, d, 1, h, &o);
+		at.pt_id = kid(ctx, h);
+		at.flags = VFIO_DEVICE_ATTACH_PASID;
 		rk = ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) ? -errno : 0;
-		/*
-		 * A deliberate difference: the library refuses a PASID on a
-		 * device that cannot send PASID-tagged requests (EOPNOTSUPP);
-		 * the kernel checks only its domains' PASID rules and lets a
-		 * harmless attach happen.
-		 */
-		printf("# PASID attach on edu to an IOAS: library %s, kernel %s\n", ioasid_strerrno(r),
-		       ioasid_strerrno(rk));
-		VT_TRUE(r == -EOPNOTSUPP && rk == -EINVAL,
-			"PASID attach on edu to an IOAS: library EOPNOTSUPP (no PASID support), kernel EINVAL (domain rule)");
-		/*
-		 * The kernel accepts ALLOC_PASID on a device without PASIDs
-		 * (Intel's driver does), and so does the library; a PASID
-		 * attach then fails, with the RID on that HWPT too.
-		 */
-		if (VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a,
-						 &(struct ioasid_hwpt_opts){ .sz = sizeof(struct ioasid_hwpt_opts),
-									      .flags = IOASID_HWPT_PASID },
-						 &h))) {
-			VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, h, NULL));
-			r = ioasid_dev_attach(ctx, d, 1, h, &o);
-			at.pt_id = kid(ctx, h);
-			at.flags = VFIO_DEVICE_ATTACH_PASID;
-			rk = ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) ? -errno : 0;
-			VT_TRUE(r == -EOPNOTSUPP && rk == 0,
-				"PASID attach on edu, RID and PASID on a PASID HWPT: library EOPNOTSUPP, kernel accepts (%s)",
-				ioasid_strerrno(rk));
-			if (!rk) {
-				struct vfio_device_detach_iommufd_pt dt = {
-					.argsz = sizeof(dt), .flags = VFIO_DEVICE_DETACH_PASID, .pasid = 1,
-				};
+		VT_TRUE(r == -EOPNOTSUPP && rk == 0,
+			"PASID attach on edu, RID and PASID on a PASID HWPT: library EOPNOTSUPP, kernel accepts (%s)",
+			ioasid_strerrno(rk));
+		if (!rk) {
+			struct vfio_device_detach_iommufd_pt dt = {
+				.argsz = sizeof(dt),
+				.flags = VFIO_DEVICE_DETACH_PASID,
+				.pasid = 1,
+			};
 
-				ioctl(fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
-			}
-			VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
-			VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
+			ioctl(fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt);
 		}
-		if (set)
-			ioasid_set_destroy(ctx, set);
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
+		VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
 	}
+	if (set)
+		ioasid_set_destroy(ctx, set);
+}
 
-out_detach:
-	VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
-	VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), 0);
-	ranges_agree(ctx, a, "after detach");
-	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
-out_unbind:
-	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+/* By PCI address, then by an fd the caller keeps. */
+static void bind_other_ways(struct ioasid_ctx *ctx, const char *cdev, const char *bdf)
+{
+	uint32_t d;
+	char name[64];
+	int fd;
 
-	/* by PCI address, then by an fd the caller keeps */
 	if (VT_OK(ctx, ioasid_dev_bind(ctx, bdf, &d))) {
 		ioasid_dev_name(ctx, d, name, sizeof(name));
 		VT_TRUE(!strcmp(name, bdf), "bound by PCI address as '%s'", name);
@@ -586,7 +684,48 @@ out_unbind:
 		}
 		close(fd);
 	}
-	munmap(buf, 4 * pg);
+}
+
+static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bdf)
+{
+	struct devtest t = { .ctx = ctx, .buf = mem(4 * pg) };
+	uint8_t *caps = mem(8192);
+	uint32_t a, d, d2;
+	size_t clen = 0;
+	int fd;
+
+	dev_listed(ctx, cdev, bdf);
+	if (!VT_OK(ctx, ioasid_dev_bind(ctx, cdev, &d)))
+		return;
+	VT_RET(ctx, ioasid_dev_bind(ctx, cdev, &d2), -EBUSY);
+	VT_TRUE(kid(ctx, d) > 0, "device %u has iommufd device id %u", d, kid(ctx, d));
+	VT_OK(ctx, ioasid_dev_info(ctx, d, caps, 8192, &clen));
+	test_caps_vs_sim(caps, clen);
+	VT_RET(ctx, ioasid_dev_attach(ctx, d, 1, 0, NULL), -ENOENT);
+
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
+	t.d = d;
+	t.a = a;
+	attach_refused(&t);
+	if (VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL))) {
+		attached_rules(&t);
+		VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
+		t.fd = fd;
+		if (VT_TRUE(edu_open(&t.e, fd) == 0, "edu answers through ioasid_dev_fd() (fd %d)",
+			    fd)) {
+			dma_through_ioas(&t);
+			dma_through_hwpt(&t);
+			dma_through_copy(&t);
+			pasid_refused(&t);
+		}
+		VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+		VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), 0);
+		ranges_agree(ctx, a, "after detach");
+		VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
+	}
+	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+	bind_other_ways(ctx, cdev, bdf);
+	munmap(t.buf, 4 * pg);
 	munmap(caps, 8192);
 }
 

@@ -166,35 +166,45 @@ static uint32_t first_hwpt(struct ioasid_ctx *ctx)
 	return 0;
 }
 
-static void test_faults(void)
+static const uint32_t RWF = IOASID_FAULT_F_READ | IOASID_FAULT_F_WRITE;
+static const uint64_t TIMEOUT = 1000000;
+
+/*
+ * What test_faults() sets up: the PASID device (d, its kernel id kdev),
+ * two sets with a queue each (q1 in s1, whose fd is qfd; q2 in s2), an
+ * IOAS and an HWPT reporting to q1 with the device attached, a PASID of s1.
+ */
+struct fq {
+	struct ioasid_ctx *ctx;
+	uint32_t d, kdev, s1, s2, q1, q2, a, h, pasid;
+	int qfd;
+};
+
+/* The context, the queues and an HWPT with q1, attached; false if that failed. */
+static bool fq_setup(struct fq *t)
 {
-	const uint32_t RWF = IOASID_FAULT_F_READ | IOASID_FAULT_F_WRITE;
-	const uint64_t TIMEOUT = 1000000;
 	struct ioasid_set_opts so = { .sz = sizeof(so), .max_pasids = 8, .max_ioas = 8 };
 	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo), .timeout_ns = TIMEOUT };
 	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho) };
-	struct ioasid_attach_opts ao = { .sz = sizeof(ao) };
-	struct ioasid_fault_queue_stats st;
 	struct ioasid_ctx *ctx = NULL;
-	struct ioasid_fault f;
-	uint32_t d, d2, kdev, kdev2, s1, s2, q1, q2, kq = 0, a, h, ah, pasid = 0, n, expired;
-	uint64_t c;
-	int qfd = -1, r;
+	uint32_t d, kdev, s1, s2, q1, q2, kq = 0, a, h;
+	int qfd = -1;
 
 	printf("# fault queues\n");
 	if (!VT_OK(NULL, ioasid_ctx_open("iommufd", NULL, &ctx)))
-		return;
+		return false;
+	t->ctx = ctx;
 	ioasid_ctx_fd(ctx, &ifd);
 	/* an injected clock: no timer thread, ioasid_fault_expire() runs the timeouts */
 	VT_OK(ctx, ioasid_ctx_set_clock(ctx, fq_clock, NULL));
 	if (!VT_OK(ctx, ioasid_dev_bind(ctx, "iommufd-selftest:pasid", &d)))
-		goto out;
+		return false;
 	kdev = kid(ctx, d);
 	VT_OK(ctx, ioasid_set_alloc(ctx, &so, &s1));
 	VT_OK(ctx, ioasid_set_alloc(ctx, &so, &s2));
 	qo.set = s1;
 	if (!VT_OK(ctx, ioasid_fault_queue_alloc(ctx, &qo, &q1)))
-		goto out;
+		return false;
 	qo.set = s2;
 	VT_OK(ctx, ioasid_fault_queue_alloc(ctx, &qo, &q2));
 	VT_OK(ctx, ioasid_fault_queue_fd(ctx, q1, &qfd));
@@ -207,8 +217,29 @@ static void test_faults(void)
 	ho.flags = IOASID_HWPT_FAULT_ID_VALID | IOASID_HWPT_PASID;
 	ho.fault_queue = q1;
 	if (!VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a, &ho, &h)))
-		goto out;
+		return false;
 	VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, h, NULL));
+	t->d = d;
+	t->kdev = kdev;
+	t->s1 = s1;
+	t->s2 = s2;
+	t->q1 = q1;
+	t->q2 = q2;
+	t->a = a;
+	t->h = h;
+	t->qfd = qfd;
+	return true;
+}
+
+/* Nothing waits; a fault: too small an array, then the record, answered once. */
+static void fq_first_fault(struct fq *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, kdev = t->kdev, q1 = t->q1, q2 = t->q2, h = t->h, n;
+	int qfd = t->qfd, r;
+	struct ioasid_fault f;
+	uint64_t c;
+
 	n = 4;
 	VT_TRUE(!ioasid_fault_read(ctx, q1, &f, &n) && n == 0 && !wait_readable(qfd, 0),
 		"nothing waits: 0 records, the fd not readable");
@@ -233,6 +264,16 @@ static void test_faults(void)
 	VT_OK(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS));
 	VT_TRUE(raw_respond(qfd, 1) == -EINVAL, "the kernel got the answer (its cookie 1 is gone)");
 	VT_RET(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+}
+
+/* FAILURE, an answer behind the library's back, the timeout. */
+static void fq_answers(struct fq *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t kdev = t->kdev, q1 = t->q1, expired;
+	int qfd = t->qfd;
+	struct ioasid_fault f;
+	uint64_t c;
 
 	/* FAILURE goes to the kernel as INVALID, which it accepts */
 	c = fault_one(ctx, q1, qfd, kdev, 0, 0xbeef000, &f);
@@ -253,6 +294,17 @@ static void test_faults(void)
 	VT_TRUE(!ioasid_fault_expire(ctx, &expired) && expired == 1, "at the timeout: the group is answered");
 	VT_TRUE(raw_respond(qfd, 1) == -EINVAL, "the kernel got the timeout's answer");
 	VT_RET(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+}
+
+/* A PASID attached to the same HWPT: the record says the PASID. */
+static void fq_pasid(struct fq *t)
+{
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao) };
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, kdev = t->kdev, s1 = t->s1, q1 = t->q1, h = t->h, pasid = 0;
+	int qfd = t->qfd;
+	struct ioasid_fault f;
+	uint64_t c;
 
 	/* a PASID attached to the same HWPT: the record says the PASID */
 	VT_OK(ctx, ioasid_pasid_alloc(ctx, s1, 1, 100, &pasid));
@@ -265,17 +317,36 @@ static void test_faults(void)
 		VT_OK(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS));
 		VT_OK(ctx, ioasid_dev_detach(ctx, d, pasid));
 	}
-	ao.set = 0;
+	t->pasid = pasid;
+}
 
-	/* detach with a group pending: the kernel answers it, the library drops it */
+/* Detach with a group pending: the kernel answers it, the library drops it. */
+static void fq_detach(struct fq *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, kdev = t->kdev, q1 = t->q1, h = t->h;
+	int qfd = t->qfd;
+	struct ioasid_fault f;
+	uint64_t c;
+
 	c = fault_one(ctx, q1, qfd, kdev, 0, 0x6000, &f);
 	VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
 	VT_TRUE(raw_respond(qfd, 1) == -EINVAL, "detached: the kernel answered the pending group itself");
 	VT_RET(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
 	VT_RET(ctx, ioasid_fault_queue_destroy(ctx, q1), -EBUSY);
 	VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
+}
 
-	/* an IOAS attach with a queue: a real HWPT with the fault id */
+/* IOAS attaches with a queue: real HWPTs with the fault id. */
+static void fq_auto_domains(struct fq *t)
+{
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao) };
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, kdev = t->kdev, q1 = t->q1, a = t->a, d2, kdev2, ah;
+	int qfd = t->qfd;
+	struct ioasid_fault f;
+	uint64_t c;
+
 	ao.fault_queue = q1;
 	if (VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, &ao))) {
 		ah = first_hwpt(ctx);
@@ -299,7 +370,15 @@ static void test_faults(void)
 		}
 		VT_OK(ctx, ioasid_dev_unbind(ctx, d2));
 	}
-	ao.fault_queue = 0;
+}
+
+/* The counts of all the above; then everything goes, the queue's fd too. */
+static void fq_stats_and_teardown(struct fq *t)
+{
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t d = t->d, q1 = t->q1, q2 = t->q2, s1 = t->s1, pasid = t->pasid, a = t->a;
+	int qfd = t->qfd;
+	struct ioasid_fault_queue_stats st;
 
 	VT_OK(ctx, ioasid_fault_queue_stats(ctx, q1, &st));
 	VT_TRUE(st.groups == 8 && st.delivered == 8 && st.answered_success == 3 &&
@@ -314,52 +393,32 @@ static void test_faults(void)
 	VT_OK(ctx, ioasid_pasid_free(ctx, s1, pasid));
 	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
 	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
-out:
-	ioasid_ctx_close(ctx);
 }
 
-int main(void)
+static void test_faults(void)
 {
-	const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE, F = IOASID_MAP_FIXED_IOVA;
-	const uint64_t BASE = MOCK_APERTURE_START;
-	struct ioasid_ctx *ctx = NULL;
-	struct ioasid_attach_opts ao = { .sz = sizeof(ao) };
+	struct fq t = { .ctx = NULL };
+
+	if (fq_setup(&t)) {
+		fq_first_fault(&t);
+		fq_answers(&t);
+		fq_pasid(&t);
+		fq_detach(&t);
+		fq_auto_domains(&t);
+		fq_stats_and_teardown(&t);
+	}
+	ioasid_ctx_close(t.ctx);
+}
+
+/* PASID rules: every domain on the device must allow PASIDs. */
+static void mock_pasid_rules(struct ioasid_ctx *ctx, uint32_t d, uint32_t a, uint32_t set,
+			     uint32_t pasid)
+{
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao), .set = set };
 	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho) };
-	struct ioasid_cap_features fe;
-	struct ioasid_cap_pasid pa;
-	uint8_t caps[4096];
-	uint64_t bitmap[4], want[4], iova;
-	uint32_t a, d, p, q, plain, dirt, parent, set, pasid, cur;
-	size_t clen = 0;
-	long pg = sysconf(_SC_PAGESIZE);
-	uint8_t *buf;
+	uint32_t p, q, plain;
 	int r;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	test_layout();
-	if (!VT_OK(NULL, ioasid_ctx_open("iommufd", NULL, &ctx)))
-		return vt_done("mock");
-	ioasid_ctx_fd(ctx, &ifd);
-	r = ioasid_dev_bind(ctx, "iommufd-selftest:pasid", &d);
-	if (!VT_TRUE(r == 0, "bind the selftest PASID device: %s", r ? ioasid_ctx_errmsg(ctx) : "ok"))
-		goto out;
-	VT_RET(ctx, ioasid_dev_bind(ctx, "iommufd-selftest:bogus", &a), -EINVAL);
-	ioasid_dev_info(ctx, d, caps, sizeof(caps), &clen);
-	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PASID, &pa, sizeof(pa), NULL) &&
-		pa.width == MOCK_PASID_WIDTH, "the mock device has %u-bit PASIDs", pa.width);
-	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_FEATURES, &fe, sizeof(fe), NULL) &&
-		(fe.features & IOASID_FEAT_DIRTY_TRACKING) && (fe.features & IOASID_FEAT_NESTING),
-		"features: dirty tracking and nesting (0x%llx)", X(fe.features));
-	VT_RET(ctx, ioasid_dev_fd(ctx, d, &r), -EOPNOTSUPP);
-	buf = mmap(NULL, 64 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	memset(buf, 0, 64 * pg);
-
-	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
-	VT_OK(ctx, ioasid_set_alloc(ctx, &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8, .max_ioas = 8 }, &set));
-	VT_OK(ctx, ioasid_pasid_alloc(ctx, set, 1, 100, &pasid));
-	ao.set = set;
-
-	/* PASID rules: every domain on the device must allow PASIDs */
 	ho.flags = IOASID_HWPT_PASID;
 	VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a, &ho, &p));
 	VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a, &ho, &q));
@@ -403,8 +462,18 @@ int main(void)
 	VT_OK(ctx, ioasid_hwpt_destroy(ctx, plain));
 	VT_OK(ctx, ioasid_hwpt_destroy(ctx, q));
 	VT_OK(ctx, ioasid_hwpt_destroy(ctx, p));
+}
 
-	/* dirty tracking: the selftest plants dirt, the library reads it */
+/* Dirty tracking: the selftest plants dirt, the library reads it. */
+static void mock_dirty(struct ioasid_ctx *ctx, uint32_t d, uint32_t a, uint8_t *buf, long pg)
+{
+	const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE, F = IOASID_MAP_FIXED_IOVA;
+	const uint64_t BASE = MOCK_APERTURE_START;
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho) };
+	uint64_t bitmap[4], want[4], iova;
+	uint32_t plain, dirt;
+	int r;
+
 	ho.flags = IOASID_HWPT_DIRTY_TRACKING | IOASID_HWPT_PASID;
 	if (VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a, &ho, &dirt))) {
 		struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_DIRTY };
@@ -448,8 +517,15 @@ int main(void)
 	VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a, NULL, &plain));
 	VT_RET(ctx, ioasid_hwpt_set_dirty_tracking(ctx, plain, true), -EOPNOTSUPP);
 	VT_OK(ctx, ioasid_hwpt_destroy(ctx, plain));
+}
 
-	/* a nest parent through the library, a nested mock HWPT raw over it */
+/* A nest parent through the library, a nested mock HWPT raw over it. */
+static void mock_nested(struct ioasid_ctx *ctx, uint32_t d, uint32_t a)
+{
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho) };
+	uint32_t parent;
+	int r;
+
 	ho.flags = IOASID_HWPT_NEST_PARENT;
 	if (VT_OK(ctx, ioasid_hwpt_alloc(ctx, d, a, &ho, &parent))) {
 		struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
@@ -482,6 +558,53 @@ int main(void)
 		}
 		VT_OK(ctx, ioasid_hwpt_destroy(ctx, parent));
 	}
+}
+
+int main(void)
+{
+	struct ioasid_ctx *ctx = NULL;
+	struct ioasid_cap_features fe;
+	struct ioasid_cap_pasid pa;
+	uint8_t caps[4096];
+	uint32_t a, d, set, pasid, cur;
+	size_t clen = 0;
+	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *buf;
+	int r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_layout();
+	if (!VT_OK(NULL, ioasid_ctx_open("iommufd", NULL, &ctx)))
+		return vt_done("mock");
+	ioasid_ctx_fd(ctx, &ifd);
+	r = ioasid_dev_bind(ctx, "iommufd-selftest:pasid", &d);
+	if (!VT_TRUE(r == 0, "bind the selftest PASID device: %s",
+		     r ? ioasid_ctx_errmsg(ctx) : "ok"))
+		goto out;
+	VT_RET(ctx, ioasid_dev_bind(ctx, "iommufd-selftest:bogus", &a), -EINVAL);
+	ioasid_dev_info(ctx, d, caps, sizeof(caps), &clen);
+	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PASID, &pa, sizeof(pa), NULL) &&
+			pa.width == MOCK_PASID_WIDTH,
+		"the mock device has %u-bit PASIDs", pa.width);
+	VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_FEATURES, &fe, sizeof(fe), NULL) &&
+			(fe.features & IOASID_FEAT_DIRTY_TRACKING) &&
+			(fe.features & IOASID_FEAT_NESTING),
+		"features: dirty tracking and nesting (0x%llx)", X(fe.features));
+	VT_RET(ctx, ioasid_dev_fd(ctx, d, &r), -EOPNOTSUPP);
+	buf = mmap(NULL, 64 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(buf, 0, 64 * pg);
+
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
+	VT_OK(ctx, ioasid_set_alloc(ctx,
+				    &(struct ioasid_set_opts){ .sz = sizeof(struct ioasid_set_opts),
+							       .max_pasids = 8,
+							       .max_ioas = 8 },
+				    &set));
+	VT_OK(ctx, ioasid_pasid_alloc(ctx, set, 1, 100, &pasid));
+
+	mock_pasid_rules(ctx, d, a, set, pasid);
+	mock_dirty(ctx, d, a, buf, pg);
+	mock_nested(ctx, d, a);
 	VT_TRUE(ioasid_dev_attached(ctx, d, IOASID_PASID_NONE, &cur) == -ENOENT, "nothing attached");
 	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
 	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));

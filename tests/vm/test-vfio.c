@@ -34,21 +34,145 @@ static int landed(const uint8_t *a, const uint8_t *b, size_t n)
 	return !memcmp(a, b, n);
 }
 
-int main(void)
+/* Constants, not macros: the checks print their expressions as written. */
+static const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE, F = IOASID_MAP_FIXED_IOVA;
+static const size_t XFER = 2048;
+
+/* The bound device: its group, no fd before an attach, its chain. */
+static void bound_device(struct ioasid_ctx *ctx, uint32_t d)
 {
-	const uint32_t RW = IOASID_MAP_READ | IOASID_MAP_WRITE, F = IOASID_MAP_FIXED_IOVA;
-	const char *bdf = getenv("VMTEST_PCI_BDF");
-	const size_t XFER = 2048;
-	struct ioasid_ctx *ctx = NULL;
 	struct ioasid_cap_iova_range r[8];
 	struct ioasid_cap_page_sizes ps;
+	uint8_t caps[4096];
+	uint32_t n, kg = 0;
+	size_t clen = 0;
+	int fd;
+
+	VT_TRUE(!ioasid_obj_kernel_id(ctx, d, &kg) && kg > 0, "device %u is in IOMMU group %u", d, kg);
+	VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), -ENOENT);
+	VT_OK(ctx, ioasid_dev_info(ctx, d, caps, sizeof(caps), &clen));
+	VT_TRUE(!ioasid_caps_validate(caps, clen, 0), "chain valid %s", ioasid_last_errmsg());
+	if (VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL) && ps.hdr.source == IOASID_CAP_SRC_MEASURED,
+		    "page sizes measured by VFIO_IOMMU_GET_INFO: 0x%llx", X(ps.bitmap)))
+		VT_TRUE(ps.bitmap & 0x1000, "4 KiB pages");
+	n = 0;
+	ioasid_caps_get_array(caps, clen, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n);
+	VT_TRUE(n == 2 && r[0].start == 0 && r[0].last == 0xfedfffff && r[1].start == 0xfef00000 &&
+		r[1].last == (1ull << 39) - 1,
+		"IOVA ranges from the type-1 capability: %u, [0x%llx, 0x%llx] ...", n, X(r[0].start),
+		X(r[0].last));
+}
+
+/* Attached: the IOAS's usable ranges; huge pages, which type-1 cannot switch. */
+static void attached_ranges(struct ioasid_ctx *ctx, uint32_t a)
+{
 	struct ioasid_iova_range lr[8];
-	uint8_t *buf, caps[4096];
-	uint32_t a, b, d, h, n, kg = 0;
-	uint64_t iova, align;
-	size_t clen = 0, i;
-	struct edu e;
+	uint64_t align;
+	uint32_t n;
+
+	n = 8;
+	VT_OK(ctx, ioasid_ioas_iova_ranges(ctx, a, lr, &n, &align));
+	VT_TRUE(n == 2 && lr[0].last == 0xfedfffff && align == (uint64_t)pg,
+		"usable ranges after attach: %u, alignment 0x%llx", n, X(align));
+	/* the kernel's iommufd rule, kept by the core on every backend */
+	VT_RET(ctx, ioasid_ioas_set_option(ctx, a, IOASID_IOAS_OPT_HUGE_PAGES, 0), -EINVAL);
+	{
+		uint32_t c;
+
+		/* type-1 itself has no such switch */
+		VT_OK(ctx, ioasid_ioas_alloc(ctx, &c));
+		VT_RET(ctx, ioasid_ioas_set_option(ctx, c, IOASID_IOAS_OPT_HUGE_PAGES, 0), -EOPNOTSUPP);
+		VT_OK(ctx, ioasid_ioas_destroy(ctx, c));
+	}
+}
+
+/* DMA through the mapping made before the attach, replayed. */
+static void dma_replayed(struct edu *e, uint8_t *buf)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < XFER; i++)
+		buf[i] = (uint8_t)(i * 13 + 1);
+	rc = edu_dma(e, 0x100000, EDU_BUF, XFER, 0);
+	rc = rc ? rc : edu_dma(e, EDU_BUF, 0x100000 + pg, XFER, 1);
+	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "DMA through the replayed mapping lands (%d)", rc);
+}
+
+/* A copy (a second MAP_DMA of the same memory) outlives the original's unmap. */
+static void dma_copy(struct ioasid_ctx *ctx, struct edu *e, uint32_t a, uint8_t *buf)
+{
+	uint64_t iova;
+	size_t i;
+	int rc, any;
+
+	iova = 0x600000;
+	VT_OK(ctx, ioasid_ioas_copy(ctx, a, a, 0x100000, 2 * (uint64_t)pg, F | RW, &iova));
+	memset(buf + pg, 0, pg);
+	rc = edu_dma(e, EDU_BUF, 0x600000 + pg, XFER, 1);
+	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "DMA through a copy at 0x600000 lands");
+	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0x100000, 2 * (uint64_t)pg, NULL));
+	memset(buf + pg, 0, pg);
+	edu_dma(e, EDU_BUF, 0x100000 + pg, XFER, 1);
+	for (i = 0, any = 0; i < XFER; i++)
+		any |= buf[pg + i];
+	VT_TRUE(!any, "after unmap the same DMA does not land");
+	memset(buf + pg, 0, pg);
+	rc = edu_dma(e, EDU_BUF, 0x600000 + pg, XFER, 1);
+	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "the copy still lands");
+	/* a refused unmap removes nothing; the kernel's type-1 agrees it is refused */
+	VT_RET(ctx, ioasid_ioas_unmap(ctx, a, 0x600000, (uint64_t)pg, NULL), -ENOENT);
+}
+
+/* Replace: to another IOAS (type-1: detach and attach). */
+static void dma_after_replace(struct ioasid_ctx *ctx, struct edu *e, uint32_t d, uint32_t a,
+			      uint32_t b, uint8_t *buf)
+{
+	uint64_t iova;
+	size_t i;
 	int fd, rc, any;
+
+	iova = 0x200000;
+	VT_OK(ctx, ioasid_ioas_map(ctx, b, buf, 2 * (uint64_t)pg, F | RW, &iova));
+	if (VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL))) {
+		VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
+		edu_open(e, fd);
+		memset(buf + pg, 0, pg);
+		rc = edu_dma(e, EDU_BUF, 0x200000 + pg, XFER, 1);
+		VT_TRUE(!rc && landed(buf, buf + pg, XFER), "after replace, DMA through IOAS %u lands", b);
+		memset(buf + pg, 0, pg);
+		edu_dma(e, EDU_BUF, 0x600000 + pg, XFER, 1);
+		for (i = 0, any = 0; i < XFER; i++)
+			any |= buf[pg + i];
+		VT_TRUE(!any, "and not through IOAS %u's mapping", a);
+	}
+}
+
+/* The container lost its domain; a new attach replays again. */
+static void dma_after_reattach(struct ioasid_ctx *ctx, uint32_t d, uint32_t a, uint8_t *buf)
+{
+	struct edu e;
+	int fd, rc;
+
+	if (VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL))) {
+		VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
+		edu_open(&e, fd);
+		memset(buf + pg, 0, pg);
+		rc = edu_dma(&e, EDU_BUF, 0x600000 + pg, XFER, 1);
+		VT_TRUE(!rc && landed(buf, buf + pg, XFER), "re-attached: the replayed copy lands");
+		VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	}
+}
+
+int main(void)
+{
+	const char *bdf = getenv("VMTEST_PCI_BDF");
+	struct ioasid_ctx *ctx = NULL;
+	uint8_t *buf;
+	uint32_t a, b, d, h;
+	uint64_t iova;
+	struct edu e;
+	int fd, rc;
 
 	pg = sysconf(_SC_PAGESIZE);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -65,19 +189,7 @@ int main(void)
 	if (!VT_OK(ctx, ioasid_dev_bind(ctx, bdf, &d)))
 		goto out;
 	VT_RET(ctx, ioasid_dev_bind(ctx, bdf, &b), -EBUSY);
-	VT_TRUE(!ioasid_obj_kernel_id(ctx, d, &kg) && kg > 0, "device %u is in IOMMU group %u", d, kg);
-	VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), -ENOENT);
-	VT_OK(ctx, ioasid_dev_info(ctx, d, caps, sizeof(caps), &clen));
-	VT_TRUE(!ioasid_caps_validate(caps, clen, 0), "chain valid %s", ioasid_last_errmsg());
-	if (VT_TRUE(!ioasid_caps_get(caps, clen, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL) && ps.hdr.source == IOASID_CAP_SRC_MEASURED,
-		    "page sizes measured by VFIO_IOMMU_GET_INFO: 0x%llx", X(ps.bitmap)))
-		VT_TRUE(ps.bitmap & 0x1000, "4 KiB pages");
-	n = 0;
-	ioasid_caps_get_array(caps, clen, 0, IOASID_CAP_IOVA_RANGES, r, 8, &n);
-	VT_TRUE(n == 2 && r[0].start == 0 && r[0].last == 0xfedfffff && r[1].start == 0xfef00000 &&
-		r[1].last == (1ull << 39) - 1,
-		"IOVA ranges from the type-1 capability: %u, [0x%llx, 0x%llx] ...", n, X(r[0].start),
-		X(r[0].last));
+	bound_device(ctx, d);
 
 	/* maps before any device: kept by the library, replayed at attach */
 	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
@@ -87,75 +199,18 @@ int main(void)
 	VT_RET(ctx, ioasid_hwpt_alloc(ctx, d, a, NULL, &h), -EOPNOTSUPP);
 	if (!VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL)))
 		goto out_unbind;
-	n = 8;
-	VT_OK(ctx, ioasid_ioas_iova_ranges(ctx, a, lr, &n, &align));
-	VT_TRUE(n == 2 && lr[0].last == 0xfedfffff && align == (uint64_t)pg,
-		"usable ranges after attach: %u, alignment 0x%llx", n, X(align));
-	/* the kernel's iommufd rule, kept by the core on every backend */
-	VT_RET(ctx, ioasid_ioas_set_option(ctx, a, IOASID_IOAS_OPT_HUGE_PAGES, 0), -EINVAL);
-	{
-		uint32_t c;
-
-		/* type-1 itself has no such switch */
-		VT_OK(ctx, ioasid_ioas_alloc(ctx, &c));
-		VT_RET(ctx, ioasid_ioas_set_option(ctx, c, IOASID_IOAS_OPT_HUGE_PAGES, 0), -EOPNOTSUPP);
-		VT_OK(ctx, ioasid_ioas_destroy(ctx, c));
-	}
+	attached_ranges(ctx, a);
 	VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
 	if (!VT_TRUE(edu_open(&e, fd) == 0, "edu answers through the group's device fd"))
 		goto out_detach;
-	for (i = 0; i < XFER; i++)
-		buf[i] = (uint8_t)(i * 13 + 1);
-	rc = edu_dma(&e, 0x100000, EDU_BUF, XFER, 0);
-	rc = rc ? rc : edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
-	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "DMA through the replayed mapping lands (%d)", rc);
-
-	/* a copy: a second MAP_DMA of the same memory */
+	dma_replayed(&e, buf);
 	VT_OK(ctx, ioasid_ioas_alloc(ctx, &b));
-	iova = 0x600000;
-	VT_OK(ctx, ioasid_ioas_copy(ctx, a, a, 0x100000, 2 * (uint64_t)pg, F | RW, &iova));
-	memset(buf + pg, 0, pg);
-	rc = edu_dma(&e, EDU_BUF, 0x600000 + pg, XFER, 1);
-	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "DMA through a copy at 0x600000 lands");
-	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0x100000, 2 * (uint64_t)pg, NULL));
-	memset(buf + pg, 0, pg);
-	edu_dma(&e, EDU_BUF, 0x100000 + pg, XFER, 1);
-	for (i = 0, any = 0; i < XFER; i++)
-		any |= buf[pg + i];
-	VT_TRUE(!any, "after unmap the same DMA does not land");
-	memset(buf + pg, 0, pg);
-	rc = edu_dma(&e, EDU_BUF, 0x600000 + pg, XFER, 1);
-	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "the copy still lands");
-	/* a refused unmap removes nothing; the kernel's type-1 agrees it is refused */
-	VT_RET(ctx, ioasid_ioas_unmap(ctx, a, 0x600000, (uint64_t)pg, NULL), -ENOENT);
-
-	/* replace: to another IOAS (type-1: detach and attach) */
-	iova = 0x200000;
-	VT_OK(ctx, ioasid_ioas_map(ctx, b, buf, 2 * (uint64_t)pg, F | RW, &iova));
-	if (VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL))) {
-		VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
-		edu_open(&e, fd);
-		memset(buf + pg, 0, pg);
-		rc = edu_dma(&e, EDU_BUF, 0x200000 + pg, XFER, 1);
-		VT_TRUE(!rc && landed(buf, buf + pg, XFER), "after replace, DMA through IOAS %u lands", b);
-		memset(buf + pg, 0, pg);
-		edu_dma(&e, EDU_BUF, 0x600000 + pg, XFER, 1);
-		for (i = 0, any = 0; i < XFER; i++)
-			any |= buf[pg + i];
-		VT_TRUE(!any, "and not through IOAS %u's mapping", a);
-	}
+	dma_copy(ctx, &e, a, buf);
+	dma_after_replace(ctx, &e, d, a, b, buf);
 out_detach:
 	VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
 	VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), -ENOENT);
-	/* the container lost its domain; a new attach replays again */
-	if (VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL))) {
-		VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
-		edu_open(&e, fd);
-		memset(buf + pg, 0, pg);
-		rc = edu_dma(&e, EDU_BUF, 0x600000 + pg, XFER, 1);
-		VT_TRUE(!rc && landed(buf, buf + pg, XFER), "re-attached: the replayed copy lands");
-		VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
-	}
+	dma_after_reattach(ctx, d, a, buf);
 	VT_OK(ctx, ioasid_ioas_destroy(ctx, b));
 	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
 out_unbind:

@@ -573,6 +573,75 @@ static inline int walk_fault(struct sim_pt_result *res, unsigned int level,
 }
 
 /*
+ * A PS entry above level 1 is a leaf only where the hardware has that page
+ * size; the address bits below the page size are reserved (the large PAT
+ * bit of the first stage aside).
+ */
+static inline __attribute__((always_inline)) bool large_leaf_bad(enum sim_pt_format fmt, uint64_t e,
+								 unsigned int level,
+								 uint64_t pgsizes)
+{
+	uint64_t size = sim_pt_level_size(level), low;
+
+	if (level > 3 || !(pgsizes & size))
+		return true;
+	low = (size - 1) & SIM_PT_ADDR_MASK;
+	if (fmt == SIM_PT_VTD_FL)
+		low &= ~SIM_FL_PAT_LARGE;
+	return (e & low) != 0;
+}
+
+/* The translation of @iova by leaf @e at @level, found in @table. */
+static inline __attribute__((always_inline)) void walk_result(struct sim_pt_result *res, uint64_t e,
+							      unsigned int level, uint32_t perm,
+							      uint64_t table, uint64_t iova)
+{
+	uint64_t size = sim_pt_level_size(level);
+
+	res->oa = (e & SIM_PT_ADDR_MASK & ~(size - 1)) | (iova & (size - 1));
+	res->page_size = size;
+	res->perm = perm;
+	res->level = level;
+	res->leaf_table = table;
+	res->leaf_index = pt_index(iova, level);
+	res->leaf_entry = e;
+}
+
+/*
+ * Set A in every entry the walk read from @top down to the leaf at
+ * @level, and D in the leaf for a write, where not set yet (@ents).
+ */
+static inline __attribute__((always_inline)) int walk_set_ad(const struct sim_pt_walker *w,
+							     struct sim_pt_result *res,
+							     const uint64_t *ents, unsigned int top,
+							     unsigned int level, uint64_t iova,
+							     unsigned int flags, bool direct)
+{
+	const uint64_t a = fmt_a(w->format);
+	unsigned int l;
+
+	for (l = top; l >= level; l--) {
+		uint64_t bits = a;
+
+		if (l == level && (flags & SIM_PT_W))
+			bits |= fmt_d(w->format);
+		bits &= ~ents[l];
+		if (!bits)
+			continue;
+		if (direct) {
+			__atomic_fetch_or(&tbl_ptr(res->path[l].table)[pt_index(iova, l)],
+					  htole64(bits), __ATOMIC_RELAXED);
+		} else {
+			int r = w->set_bits(w->opaque, res->path[l].table, pt_index(iova, l), bits);
+
+			if (r)
+				return walk_fault(res, l, SIM_PT_FAULT_READ, r);
+		}
+	}
+	return 0;
+}
+
+/*
  * The walk proper; @direct (a constant in each caller) reads host memory
  * without the callback, which keeps the common stage-2 walk free of
  * indirect calls.
@@ -585,8 +654,8 @@ walk_core(const struct sim_pt_walker *w, uint64_t table, unsigned int level,
 	const enum sim_pt_format fmt = w->format;
 	const uint64_t present = fmt_present(fmt);
 	const uint64_t pgsizes = w->pgsize_bitmap ? w->pgsize_bitmap : ALL_PGSIZES;
-	uint64_t hi_rsvd = 0, ents[SIM_PT_MAX_LEVELS + 1], e, size;
-	unsigned int top = level, need, l;
+	uint64_t hi_rsvd = 0, ents[SIM_PT_MAX_LEVELS + 1], e;
+	unsigned int top = level, need;
 
 	if (w->oa_bits > 12 && w->oa_bits < SIM_PT_OA_BITS)
 		hi_rsvd = SIM_PT_ADDR_MASK & ~((UINT64_C(1) << w->oa_bits) - 1);
@@ -619,58 +688,20 @@ walk_core(const struct sim_pt_walker *w, uint64_t table, unsigned int level,
 		if (level == 1)
 			break;
 		if (e & SIM_SL_PS) { /* bit 7 = PS in both formats above level 1 */
-			uint64_t low;
-
-			size = sim_pt_level_size(level);
-			if (level > 3 || !(pgsizes & size))
-				return walk_fault(res, level, SIM_PT_FAULT_RESERVED_BIT, -ENOENT);
-			low = (size - 1) & SIM_PT_ADDR_MASK;
-			if (fmt == SIM_PT_VTD_FL)
-				low &= ~SIM_FL_PAT_LARGE;
-			if (e & low)
+			if (large_leaf_bad(fmt, e, level, pgsizes))
 				return walk_fault(res, level, SIM_PT_FAULT_RESERVED_BIT, -ENOENT);
 			break;
 		}
 		table = e & SIM_PT_ADDR_MASK;
 		level--;
 	}
-
-	size = sim_pt_level_size(level);
-	res->oa = (e & SIM_PT_ADDR_MASK & ~(size - 1)) | (iova & (size - 1));
-	res->page_size = size;
-	res->perm = perm;
-	res->level = level;
-	res->leaf_table = table;
-	res->leaf_index = pt_index(iova, level);
-	res->leaf_entry = e;
+	walk_result(res, e, level, perm, table, iova);
 
 	need = flags & SIM_PT_PERM_MASK;
 	if ((perm & need) != need)
 		return walk_fault(res, level, SIM_PT_FAULT_PERM, -EACCES);
-
-	if (flags & SIM_PT_WALK_SET_AD) {
-		const uint64_t a = fmt_a(fmt);
-
-		for (l = top; l >= level; l--) {
-			uint64_t bits = a;
-
-			if (l == level && (flags & SIM_PT_W))
-				bits |= fmt_d(fmt);
-			bits &= ~ents[l];
-			if (!bits)
-				continue;
-			if (direct) {
-				__atomic_fetch_or(&tbl_ptr(res->path[l].table)[pt_index(iova, l)],
-						  htole64(bits), __ATOMIC_RELAXED);
-			} else {
-				int r = w->set_bits(w->opaque, res->path[l].table,
-						    pt_index(iova, l), bits);
-
-				if (r)
-					return walk_fault(res, l, SIM_PT_FAULT_READ, r);
-			}
-		}
-	}
+	if (flags & SIM_PT_WALK_SET_AD)
+		return walk_set_ad(w, res, ents, top, level, iova, flags, direct);
 	return 0;
 }
 

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The VMM's side of a virtio-iommu: bypass (at boot, per domain, legacy)
+ * and memory hot-plug, a translate callback instead of a memory table,
+ * reset, endpoint registration and the options it is made with.
+ */
+#include <stdio.h>
+#include <sys/mman.h>
+
+#include <ioasid/virtio-iommu.h>
+
+#include "helpers.h"
+#include "suites.h"
+#include "virtio-iommu-fixture.h"
+
+START_TEST(test_bypass)
+{
+	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .set = set,
+					      .mem = &mem,
+					      .nr_mem = 1,
+					      .flags = IOASID_VIRTIO_IOMMU_BOOT_BYPASS };
+	struct ioasid_virtio_iommu *vi;
+	uint8_t b[80], zero = 0, one = 1;
+	size_t done;
+	char x[4] = "byp";
+
+	ioasid_virtio_iommu_free(vio); /* sim0..2 belong to one virtio-iommu at a time */
+	vio = NULL;
+	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP2, dev[2], NULL));
+	/* boot bypass: an unattached endpoint reaches guest memory at IOVA = GPA */
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA + 16, x, 4,
+					       &done));
+	ck_assert_str_eq((char *)ram + 16, "byp");
+	ck_assert_ok(ctx,
+		     ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(
+									 vi)));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config_write(vi, 36, &zero, 1));
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA, x, 4, &done),
+			 -EFAULT);
+	/* ATTACH_F_BYPASS: a bypass domain, which takes no MAP */
+	ck_status(req_on(vi, b, mk_attach(b, 4, EP2, IOASID_VIRTIO_IOMMU_ATTACH_F_BYPASS)), S_OK);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA + 32, x, 4,
+					       &done));
+	ck_status(req_on(vi, b, mk_map(b, 4, 0, 0xfff, RAM_GPA, F_RW)), S_INVAL);
+	ck_status(req_on(vi, b, mk_unmap(b, 4, 0, 0xfff)), S_INVAL);
+	ck_status(req_on(vi, b, mk_attach(b, 5, EP2, 0)), S_OK);
+	ck_status(req_on(vi, b, mk_attach(b, 5, EP2, IOASID_VIRTIO_IOMMU_ATTACH_F_BYPASS)), S_INVAL);
+	ck_status(req_on(vi, b, mk_detach(b, 5, EP2)), S_OK);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_config_write(vi, 36, &one, 1));
+	ck_assert_ok(ctx,
+		     ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA, x, 4, &done));
+	/* memory hot-plug: the bypass IOAS follows the table */
+	{
+		uint8_t *more = test_mem(4 * PG);
+		struct ioasid_virtio_iommu_mem two[2] = {
+			mem,
+			{ .gpa = RAM_GPA + RAM_SIZE, .size = 4 * PG, .hva = more },
+		};
+
+		ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE,
+						      RAM_GPA + RAM_SIZE, x, 4, &done),
+				 -EFAULT);
+		ck_assert_ok(ctx, ioasid_virtio_iommu_set_memory(vi, two, 2));
+		ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE,
+						       RAM_GPA + RAM_SIZE, x, 4, &done));
+		ck_assert_str_eq((char *)more, "byp");
+		/* the two regions are contiguous in GPA, not in VMM memory: a MAP across fails */
+		ck_status(req_on(vi, b, mk_attach(b, 6, EP2, 0)), S_OK);
+		ck_status(req_on(vi, b, mk_map(b, 6, 0, 2 * PG - 1, RAM_GPA + RAM_SIZE - PG, F_RW)),
+			  S_FAULT);
+		ck_status(req_on(vi, b, mk_map(b, 6, 0, PG - 1, RAM_GPA + RAM_SIZE, F_RW)), S_OK);
+		ck_assert_ok(ctx, ioasid_virtio_iommu_set_memory(vi, &mem, 1));
+		ck_status(req_on(vi, b, mk_detach(b, 6, EP2)), S_OK);
+		ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE,
+						      RAM_GPA + RAM_SIZE, x, 4, &done),
+				 -EFAULT);
+		munmap(more, 4 * PG);
+	}
+	/* without BYPASS_CONFIG the ATTACH flag is unknown; legacy F_BYPASS bypasses */
+	ck_assert_ok(ctx,
+		     ioasid_virtio_iommu_set_driver_features(vi, IOASID_VIRTIO_IOMMU_F_MAP_UNMAP));
+	ck_status(req_on(vi, b, mk_attach(b, 7, EP2, IOASID_VIRTIO_IOMMU_ATTACH_F_BYPASS)), S_INVAL);
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA, x, 4, &done),
+			 -EFAULT);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_driver_features(vi, IOASID_VIRTIO_IOMMU_F_BYPASS));
+	ck_assert_ok(ctx,
+		     ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA, x, 4, &done));
+	ioasid_virtio_iommu_free(vi);
+}
+END_TEST
+
+static int cb_calls;
+
+static int translate_cb(void *data, uint64_t gpa, uint64_t size, uint32_t flags, void **ret)
+{
+	uint8_t *base = data;
+
+	cb_calls++;
+	if (flags || gpa < 0x1000000 || gpa - 0x1000000 >= RAM_SIZE ||
+	    size > RAM_SIZE - (gpa - 0x1000000))
+		return -EFAULT;
+	*ret = base + (gpa - 0x1000000);
+	return 0;
+}
+
+START_TEST(test_translate_callback_and_reset)
+{
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .translate = translate_cb,
+					      .translate_data = ram,
+					      .flags = IOASID_VIRTIO_IOMMU_MMIO };
+	struct ioasid_virtio_iommu *vi;
+	struct ioasid_mapping m;
+	uint8_t b[80];
+	uint32_t ioas;
+
+	ioasid_virtio_iommu_free(vio);
+	vio = NULL;
+	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
+	/* no bypass with a callback and no bypass IOAS; MMIO offered */
+	ck_assert_uint_eq(ioasid_virtio_iommu_device_features(vi) &
+				  (IOASID_VIRTIO_IOMMU_F_BYPASS |
+				   IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG),
+			  0);
+	ck_assert_uint_ne(ioasid_virtio_iommu_device_features(vi) & IOASID_VIRTIO_IOMMU_F_MMIO, 0);
+	ck_assert_int_eq(ioasid_virtio_iommu_event_pop_buf(vi, b, 40, &(size_t){ 0 }), -EOPNOTSUPP);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, 1, dev[0], NULL));
+	ck_assert_ok(ctx,
+		     ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(
+									 vi)));
+	ck_status(req_on(vi, b, mk_attach(b, 1, 1, 0)), S_OK);
+	ck_status(req_on(vi, b, mk_map(b, 1, 0x2000, 0x2fff, 0x1000000 + PG, F_RW)), S_OK);
+	ck_assert_int_eq(cb_calls, 1);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_domain_ioas(vi, 1, &ioas));
+	ck_assert_ok(ctx, ioasid_ioas_lookup(ctx, ioas, 0x2000, &m));
+	ck_assert_uint_eq(m.uva, (uintptr_t)(ram + PG));
+	ck_status(req_on(vi, b, mk_map(b, 1, 0x3000, 0x3fff, 0x5000, F_RW)), S_FAULT);
+	/* MMIO is passed to the callback, which has no device memory */
+	ck_status(req_on(vi, b,
+			 mk_map(b, 1, 0x3000, 0x3fff, 0x1000000,
+				F_RW | IOASID_VIRTIO_IOMMU_MAP_F_MMIO)),
+		  S_FAULT);
+	ck_assert_int_eq(ioasid_virtio_iommu_set_memory(vi, NULL, 0), -EINVAL);
+	/* reset: domains gone, features forgotten */
+	ck_assert_ok(ctx, ioasid_virtio_iommu_reset(vi));
+	ck_assert_uint_eq(ioasid_obj_kind(ctx, ioas), IOASID_OBJ_NONE);
+	ck_assert_int_eq(ioasid_dev_attached(ctx, dev[0], IOASID_PASID_NONE, &ioas), -ENOENT);
+	ck_status(req_on(vi, b, mk_attach(b, 1, 1, 0)), S_OK);
+	ck_status(req_on(vi, b, mk_map(b, 1, 0x2000, 0x2fff, 0x1000000, F_RW)), S_UNSUPP);
+	ioasid_virtio_iommu_free(vi);
+	ck_assert_int_eq(ioasid_dev_attached(ctx, dev[0], IOASID_PASID_NONE, &ioas), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_registration_and_options)
+{
+	struct ioasid_virtio_iommu_mem mem[2] = {
+		{ .gpa = 0x1000, .size = 0x2000, .hva = ram },
+		{ .gpa = 0x2000, .size = 0x1000, .hva = ram },
+	};
+	struct ioasid_virtio_iommu *vi;
+	uint32_t d;
+
+	/* endpoints */
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(vio, EP0, dev[0], NULL), -EEXIST);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(vio, 1, dev[0], NULL), -EEXIST);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(vio, 1, 999, NULL), -ENOENT);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(vio, 1, set, NULL), -ENOENT);
+	ck_assert_int_eq(ioasid_virtio_iommu_endpoint_del(vio, 1), -ENOENT);
+	ck_status(attach(9, EP0), S_OK);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_del(vio, EP0));
+	ck_assert_int_eq(ioasid_virtio_iommu_domain_ioas(vio, 9, &d), -ENOENT);
+	ck_assert_int_eq(ioasid_dev_attached(ctx, dev[0], IOASID_PASID_NONE, &d), -ENOENT);
+	ck_status(attach(9, EP0), S_NOENT);
+	{
+		struct ioasid_virtio_iommu_endpoint_opts eo = {
+			.sz = sizeof(struct ioasid_virtio_iommu_endpoint_opts),
+			.flags = 1
+		};
+
+		ck_assert_int_eq(ioasid_virtio_iommu_endpoint_add(vio, EP0, dev[0], &eo), -EINVAL);
+	}
+	/* options */
+	{
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+						      .flags = 1u << 20 };
+
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -EINVAL);
+	}
+	{
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+						      .mem = mem,
+						      .nr_mem = 2 };
+
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -EINVAL);
+		ck_assert_errmsg_has(ctx, "overlap");
+	}
+	{
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+						      .mem = mem,
+						      .nr_mem = 1,
+						      .translate = translate_cb };
+
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -EINVAL);
+	}
+	{
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+						      .translate = translate_cb,
+						      .flags = IOASID_VIRTIO_IOMMU_BOOT_BYPASS };
+
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -EINVAL);
+	}
+	{
+		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+						      .set = 4242 };
+
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &o, &vi), -ENOENT);
+	}
+	{
+		struct {
+			struct ioasid_virtio_iommu_opts o;
+			uint64_t extra;
+		} big = { .o = { .sz = sizeof(big) }, .extra = 1 };
+
+		ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, &big.o, &vi), -E2BIG);
+		big.extra = 0;
+		ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &big.o, &vi));
+		ioasid_virtio_iommu_free(vi);
+	}
+	ck_assert_int_eq(ioasid_virtio_iommu_new(ctx, NULL, &vi), -EINVAL);
+	ioasid_virtio_iommu_free(NULL);
+}
+END_TEST
+
+Suite *virtio_iommu_vmm_suite(void)
+{
+	Suite *s = suite_create("virtio_iommu_vmm");
+	TCase *tc = vio_tcase("virtio_iommu_vmm");
+
+	tcase_add_test(tc, test_bypass);
+	tcase_add_test(tc, test_translate_callback_and_reset);
+	tcase_add_test(tc, test_registration_and_options);
+	suite_add_tcase(s, tc);
+	return s;
+}
