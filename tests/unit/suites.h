@@ -20,6 +20,7 @@
 	X(caps_decode)         \
 	X(caps_json)           \
 	X(profile)             \
+	X(profile_file)        \
 	X(pasid_alloc)         \
 	X(monitor)             \
 	X(set)                 \
