@@ -13,31 +13,6 @@
 #include "ioasidctl.h"
 #include "table.h"
 
-/* Fill *ret with every entry, growing the array while the list grows. */
-static int get_devices(struct ioasid_ctx *ctx, struct ioasid_dev_entry **ret,
-		       uint32_t *ret_n)
-{
-	struct ioasid_dev_entry *e = NULL;
-	uint32_t n, cap = 0;
-	int err;
-
-	for (;;) {
-		n = cap;
-		err = ctx ? ioasid_dev_list(ctx, e, &n) : ioasid_host_devices(e, &n);
-		if (err != -EMSGSIZE && !(err == 0 && n > cap))
-			break;
-		cap = n;
-		e = xrealloc(e, (size_t)cap * sizeof(*e));
-	}
-	if (err) {
-		free(e);
-		return err;
-	}
-	*ret = e;
-	*ret_n = n;
-	return 0;
-}
-
 static void print_json(struct ioasid_ctx *ctx, const struct ioasid_dev_entry *e,
 		       uint32_t n)
 {
@@ -105,9 +80,9 @@ int cmd_list(const struct cli_global *g, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (ioasid_ctx_backend(ctx) == IOASID_BACKEND_SIM)
-		err = get_devices(ctx, &e, &n);
+		err = cli_dev_entries(ctx, &e, &n);
 	else
-		err = get_devices(NULL, &e, &n);
+		err = cli_dev_entries(NULL, &e, &n);
 	if (err) {
 		cli_err("list: %s", *ioasid_last_errmsg() ? ioasid_last_errmsg() :
 			ioasid_strerrno(err));

@@ -107,31 +107,6 @@ static void known_add(struct monitor *m, const char *name, const char *bdf)
 	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
 }
 
-/* The sim's devices now: the caller frees *ret. */
-static int sim_devices(struct ioasid_ctx *ctx, struct ioasid_dev_entry **ret,
-		       uint32_t *ret_n)
-{
-	struct ioasid_dev_entry *e = NULL;
-	uint32_t n, cap = 0;
-	int err;
-
-	for (;;) {
-		n = cap;
-		err = ioasid_dev_list(ctx, e, &n);
-		if (err != -EMSGSIZE && !(err == 0 && n > cap))
-			break;
-		cap = n;
-		e = xrealloc(e, (size_t)cap * sizeof(*e));
-	}
-	if (err) {
-		free(e);
-		return err;
-	}
-	*ret = e;
-	*ret_n = n;
-	return 0;
-}
-
 /* Called by the library, without the context lock, after a hot-plug. */
 static void on_sim_event(void *data, struct ioasid_ctx *ctx,
 			 enum ioasid_sim_event ev, const char *name)
@@ -143,7 +118,7 @@ static void on_sim_event(void *data, struct ioasid_ctx *ctx,
 	size_t j;
 
 	if (ev == IOASID_SIM_DEV_ADDED) {
-		if (!sim_devices(ctx, &e, &n)) {
+		if (!cli_dev_entries(ctx, &e, &n)) {
 			for (i = 0; i < n; i++)
 				if (!strcmp(e[i].name, name))
 					snprintf(bdf, sizeof(bdf), "%s", e[i].bdf);
@@ -304,7 +279,7 @@ static int monitor_sim(struct monitor *m, const char *spec, struct scenario *sc,
 		return rc;
 	err = ioasid_sim_set_event_cb(m->ctx, on_sim_event, m);
 	if (!err)
-		err = sim_devices(m->ctx, &e, &n);
+		err = cli_dev_entries(m->ctx, &e, &n);
 	if (err) {
 		cli_err("monitor: %s", ioasid_ctx_errmsg(m->ctx));
 		rc = CLI_EXIT_FAIL;

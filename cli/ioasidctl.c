@@ -123,6 +123,30 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+int cli_dev_entries(struct ioasid_ctx *ctx, struct ioasid_dev_entry **ret,
+		    uint32_t *ret_n)
+{
+	struct ioasid_dev_entry *e = NULL;
+	uint32_t n, cap = 0;
+	int err;
+
+	for (;;) {
+		n = cap;
+		err = ctx ? ioasid_dev_list(ctx, e, &n) : ioasid_host_devices(e, &n);
+		if (err != -EMSGSIZE && !(err == 0 && n > cap))
+			break;
+		cap = n;
+		e = xrealloc(e, (size_t)cap * sizeof(*e));
+	}
+	if (err) {
+		free(e);
+		return err;
+	}
+	*ret = e;
+	*ret_n = n;
+	return 0;
+}
+
 json_t *json_hex(uint64_t v)
 {
 	char buf[24];

@@ -93,6 +93,13 @@ int cli_open_ctx(const char *spec, struct ioasid_ctx **ret_ctx);
 int cli_exit_for_open_error(int err);
 
 /* Allocation that cannot fail: a CLI has nothing better to do than exit. */
+/*
+ * Every device entry of @ctx's backend (ioasid_dev_list()), or of the host
+ * when @ctx is NULL (ioasid_host_devices()), in a new array (*ret, freed by
+ * the caller; the array grows while the list does). Return: 0 or the errno.
+ */
+int cli_dev_entries(struct ioasid_ctx *ctx, struct ioasid_dev_entry **ret, uint32_t *ret_n);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);

@@ -139,18 +139,6 @@ static void ranges_agree(struct ioasid_ctx *ctx, uint32_t ioas, const char *when
 	}
 }
 
-static void *mem(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(2);
-	}
-	memset(p, 0, len);
-	return p;
-}
-
 static void test_auto(void)
 {
 	struct ioasid_ctx *ctx = NULL;
@@ -242,7 +230,7 @@ static void huge_pages_off(struct ioasid_ctx *ctx, uint32_t a, uint8_t *buf)
 
 static void test_ioas_errors(struct ioasid_ctx *ctx)
 {
-	uint8_t *buf = mem(16 * pg);
+	uint8_t *buf = vt_mem(16 * pg);
 	uint64_t iova, got = 0, len;
 	uint32_t a;
 	int r;
@@ -688,8 +676,8 @@ static void bind_other_ways(struct ioasid_ctx *ctx, const char *cdev, const char
 
 static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bdf)
 {
-	struct devtest t = { .ctx = ctx, .buf = mem(4 * pg) };
-	uint8_t *caps = mem(8192);
+	struct devtest t = { .ctx = ctx, .buf = vt_mem(4 * pg) };
+	uint8_t *caps = vt_mem(8192);
 	uint32_t a, d, d2;
 	size_t clen = 0;
 	int fd;

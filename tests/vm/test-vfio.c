@@ -17,18 +17,6 @@
 
 static long pg;
 
-static void *mem(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(2);
-	}
-	memset(p, 0, len);
-	return p;
-}
-
 static int landed(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	return !memcmp(a, b, n);
@@ -184,7 +172,7 @@ int main(void)
 		ioasid_ctx_close(ctx);
 		return vt_done("vfio");
 	}
-	buf = mem(4 * pg);
+	buf = vt_mem(4 * pg);
 	VT_RET(ctx, ioasid_dev_bind(ctx, "/dev/null", &d), -ENOENT);
 	if (!VT_OK(ctx, ioasid_dev_bind(ctx, bdf, &d)))
 		goto out;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,8 +83,21 @@ static inline uint64_t vt_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* @len bytes of zeroed anonymous memory to map; exits on failure. */
+static inline void *vt_mem(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	memset(p, 0, len);
+	return p;
+}
+
 /*
- * QEMU's edu device (kernel-uapi facts from shared/vmtest/README.md): BAR0
+ * QEMU's edu device (as QEMU documents it; tests/vm/README.md): BAR0
  * registers 0x80 source, 0x88 destination, 0x90 count, 0x98 command (bit 0
  * start/busy, bit 1 to RAM), its buffer at 0x40000 (4 KiB; keep a transfer
  * <= 4095 bytes), DMA addresses masked to 28 bits, completion on a 100 ms
