@@ -123,8 +123,7 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
-int cli_dev_entries(struct ioasid_ctx *ctx, struct ioasid_dev_entry **ret,
-		    uint32_t *ret_n)
+int cli_dev_entries(struct ioasid_ctx *ctx, struct ioasid_dev_entry **ret, uint32_t *ret_n)
 {
 	struct ioasid_dev_entry *e = NULL;
 	uint32_t n, cap = 0;
