@@ -420,8 +420,20 @@ START_TEST(test_iommufd_records)
 	n = 1;
 	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), -EMSGSIZE);
 	n = 3;
-	v = 0x80;
-	memcpy(buf + 80, &v, 4); /* unknown flag */
+	/*
+	 * Flag bits the library does not know are ignored: VT-d sets 0x4
+	 * ("the response needs the PASID") with every PASID, AMD always.
+	 */
+	put_rec(buf + 80, 0x4 | 0x2 | 0x1, 8, 5, 4, 0x1, 0x9000, 10);
+	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), 0);
+	ck_assert_uint_eq(f[2].flags & (IOASID_FAULT_F_PASID_VALID | IOASID_FAULT_F_LAST),
+			  IOASID_FAULT_F_PASID_VALID | IOASID_FAULT_F_LAST);
+	ck_assert_uint_eq(f[2].pasid, 5);
+	put_rec(buf + 80, 0x80000000u | 0x2, 8, 0, 4, 0x1, 0x9000, 10);
+	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), 0);
+	ck_assert_uint_eq(f[2].pasid, IOASID_PASID_NONE);
+	/* without LAST_PAGE the group is still cut short, whatever else is set */
+	put_rec(buf + 80, 0x4 | 0x1, 8, 5, 4, 0x1, 0x9000, 10);
 	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), -EINVAL);
 	put_rec(buf + 80, 2, 8, 0, 4, 0x10, 0x9000, 10); /* unknown perm */
 	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), -EINVAL);
