@@ -51,9 +51,19 @@ struct ioasid_hwpt_opts {
 	size_t sz;
 	uint32_t flags;       /* IOASID_HWPT_* */
 	uint32_t type;        /* enum ioasid_hwpt_type */
-	const void *data;     /* type-specific (struct ioasid_hwpt_vtd_s1) */
+	/*
+	 * Type-specific data (struct ioasid_hwpt_vtd_s1), exactly the
+	 * kernel's struct: no size word, so @data_len must be its size.
+	 * Not looked at while @data_len is 0.
+	 */
+	const void *data;
 	uint32_t data_len;    /* bytes at @data */
-	uint32_t fault_queue; /* with IOASID_HWPT_FAULT_ID_VALID */
+	/*
+	 * With IOASID_HWPT_FAULT_ID_VALID. Deliberately stricter than the
+	 * kernel, which ignores its fault_id without the flag: a queue
+	 * named without the flag is -EINVAL rather than silently unused.
+	 */
+	uint32_t fault_queue;
 };
 
 /**
@@ -64,11 +74,21 @@ struct ioasid_hwpt_opts {
  * @opts: flags, type and data (NULL: a plain paging HWPT).
  * @ret_hwpt: the new HWPT's id.
  *
- * Return: 0; -ENOENT unknown @dev or @pt; -EINVAL a @pt of the wrong kind,
- * NONE type with data or a real type without, a bad field of the stage-1
- * data (the message names it), FAULT_ID_VALID with NEST_PARENT;
- * -EOPNOTSUPP a flag or type the IOMMU cannot do (nesting, dirty tracking,
- * PASID); -E2BIG non-zero unknown tail of @opts; -ENOMEM.
+ * The kernel's answers, in its order (kernel-uapi.md §1.4): the data
+ * against the type first, then the device, then what @pt names.
+ *
+ * Return: 0; -EINVAL a paging type with a @data_len or another type
+ * without one, a @pt that does not exist or is neither an IOAS nor a
+ * paging HWPT (the kernel does not say ENOENT there), a nested HWPT over a
+ * parent without NEST_PARENT or over an automatic domain, stage-1 data of
+ * another length than the kernel's struct or with a bad field (the
+ * message names it), a fault queue without FAULT_ID_VALID; -EFAULT stage-1
+ * data at NULL; -ENOENT unknown @dev or fault queue; -EOPNOTSUPP a flag or
+ * type the IOMMU cannot do (nesting, dirty tracking, PASID), FAULT_ID_VALID
+ * with NEST_PARENT, a paging type over an HWPT, a nested type over an IOAS,
+ * a nested HWPT with flags other than FAULT_ID_VALID and PASID; -EPERM a
+ * queue of a set that may not act on the IOAS; -E2BIG non-zero unknown tail
+ * of @opts; -ENOMEM.
  */
 IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev,
 				    uint32_t pt,

@@ -102,7 +102,10 @@ const struct ioasid_obj_ops ioasid_hwpt_obj_ops = {
 	.dump = hwpt_obj_dump,
 };
 
-/* Can the device's IOMMU do what @flags ask? */
+/*
+ * Can the device's IOMMU make a paging domain with @flags? In the kernel's
+ * order (kernel-uapi.md §1.4): iommufd's own checks, then the driver's.
+ */
 static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t flags)
 {
 	const uint32_t known = IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING |
@@ -110,19 +113,19 @@ static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint
 
 	if (flags & ~known)
 		return ioasid_err(ctx, -EOPNOTSUPP, "unknown HWPT flags 0x%x", flags & ~known);
-	if ((flags & IOASID_HWPT_NEST_PARENT) && !dev->props.nesting)
-		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s cannot nest (NEST_PARENT)",
-				  dev->name);
 	if ((flags & IOASID_HWPT_DIRTY_TRACKING) && !dev->props.dirty_tracking)
 		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no dirty tracking",
+				  dev->name);
+	if ((flags & IOASID_HWPT_FAULT_ID_VALID) && (flags & IOASID_HWPT_NEST_PARENT))
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "a nest parent cannot take I/O page faults (FAULT_ID_VALID with NEST_PARENT)");
+	if ((flags & IOASID_HWPT_NEST_PARENT) && !dev->props.nesting)
+		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s cannot nest (NEST_PARENT)",
 				  dev->name);
 	if ((flags & IOASID_HWPT_PASID) && !dev->props.pasid_hwpt)
 		return ioasid_err(ctx, -EOPNOTSUPP,
 				  "the IOMMU of %s makes no PASID-capable domains (IOASID_HWPT_PASID)",
 				  dev->name);
-	if ((flags & IOASID_HWPT_FAULT_ID_VALID) && (flags & IOASID_HWPT_NEST_PARENT))
-		return ioasid_err(ctx, -EINVAL,
-				  "a nest parent cannot take I/O page faults (FAULT_ID_VALID with NEST_PARENT)");
 	return 0;
 }
 
@@ -225,22 +228,17 @@ static int check_vtd_s1(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 {
 	const uint64_t known = IOASID_VTD_S1_SRE | IOASID_VTD_S1_EAFE | IOASID_VTD_S1_WPE;
 
-	if (!o->data || o->data_len == 0)
-		return ioasid_err(ctx, -EINVAL, "nested VT-d stage-1 HWPT without data");
-	/* the size-first rules: shorter than the struct = EINVAL, longer = zero tail */
-	if (o->data_len < sizeof(*s1))
-		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 data_len %u is below %zu",
+	/*
+	 * The kernel's driver data rules: no size word, so a length other
+	 * than its struct's is EINVAL (a longer one too, zeros or not), and
+	 * data it cannot read is EFAULT.
+	 */
+	if (o->data_len != sizeof(*s1))
+		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 data_len %u is not %zu",
 				  o->data_len, sizeof(*s1));
-	if (o->data_len > sizeof(*s1)) {
-		const uint8_t *p = o->data;
-		uint32_t i;
-
-		for (i = sizeof(*s1); i < o->data_len; i++)
-			if (p[i])
-				return ioasid_err(ctx, -E2BIG,
-						  "VT-d stage-1 data byte %u of %u is not zero", i,
-						  o->data_len);
-	}
+	if (!o->data)
+		return ioasid_err(ctx, -EFAULT, "VT-d stage-1 data is NULL (data_len %u)",
+				  o->data_len);
 	memcpy(s1, o->data, sizeof(*s1));
 	if (s1->flags & ~known)
 		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 flags: unknown bits 0x%llx",
@@ -266,50 +264,45 @@ static int check_vtd_s1(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	return 0;
 }
 
-/* A paging HWPT the caller asked for, over the IOAS @pt. */
-static int hwpt_alloc_paging(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
-			     const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
+/*
+ * A nested VT-d stage-1 HWPT over the nest parent @parent, its table the
+ * guest's; in the kernel's order of checks (kernel-uapi.md §1.4): iommufd's
+ * flags and data, the parent, then the driver's.
+ */
+static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			     struct ioasid_hwpt *parent, const struct ioasid_hwpt_opts *o,
+			     struct ioasid_hwpt **ret)
 {
-	struct ioasid_ioas *ioas;
-
-	if (o->data || o->data_len)
-		return ioasid_err(ctx, -EINVAL, "a paging HWPT takes no data (data_len %u)",
-				  o->data_len);
-	ioas = obj_find(ctx, pt, IOASID_OBJ_IOAS);
-	if (!ioas)
-		return ioasid_err(ctx, obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
-				  "a paging HWPT needs an IOAS; %u is not one", pt);
-	return hwpt_paging_alloc_locked(ctx, dev, ioas, o->flags, o->fault_queue, false, ret);
-}
-
-/* A nested VT-d stage-1 HWPT over the nest parent @pt, its table the guest's. */
-static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
-			     const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
-{
+	const uint32_t nested_flags = IOASID_HWPT_FAULT_ID_VALID | IOASID_HWPT_PASID;
 	struct ioasid_fault_queue *q = NULL;
-	struct ioasid_hwpt *parent, *h;
+	struct ioasid_hwpt *h;
 	int err;
 
-	parent = obj_find(ctx, pt, IOASID_OBJ_HWPT);
-	if (!parent || !hwpt_is_paging(parent) || !(parent->flags & IOASID_HWPT_NEST_PARENT))
-		return ioasid_err(ctx, parent || obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
-				  "a nested HWPT needs a NEST_PARENT paging HWPT; %u is not one", pt);
-	if (dev->props.vendor_s1 != IOASID_HWPT_NESTED_VTD_S1)
-		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no VT-d stage-1 format",
+	if (o->flags & ~nested_flags)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "a nested HWPT takes only the FAULT_ID_VALID and PASID flags, not 0x%x",
+				  o->flags & ~nested_flags);
+	if (o->type == IOASID_HWPT_PAGING)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "over HWPT %u only a nested HWPT can be made (a type with data); a paging one is made over an IOAS",
+				  parent->obj.id);
+	if (parent->autodom || !(parent->flags & IOASID_HWPT_NEST_PARENT))
+		return ioasid_err(ctx, -EINVAL,
+				  "a nested HWPT needs a NEST_PARENT paging HWPT; HWPT %u is %s", parent->obj.id,
+				  parent->autodom ? "an automatic domain" : "not a nest parent");
+	if (!dev->props.nesting || dev->props.vendor_s1 != o->type)
+		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no nested HWPT of type %u",
+				  dev->name, o->type);
+	if ((o->flags & IOASID_HWPT_PASID) && !dev->props.pasid_hwpt)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "the IOMMU of %s makes no PASID-capable domains (IOASID_HWPT_PASID)",
 				  dev->name);
-	err = check_hwpt_flags(ctx, dev, o->flags);
-	if (!err)
-		err = check_queue(ctx, o->flags, o->fault_queue, parent->ioas, &q);
-	if (!err && (o->flags & (IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING)))
-		err = ioasid_err(ctx, -EOPNOTSUPP,
-				 "a nested HWPT cannot be a nest parent or track dirty pages (flags 0x%x)",
-				 o->flags);
-	if (err)
-		return err;
 	h = obj_alloc(ctx, IOASID_OBJ_HWPT, sizeof(*h), &err);
 	if (!h)
 		return err;
 	err = check_vtd_s1(ctx, dev, o, &h->s1);
+	if (!err)
+		err = check_queue(ctx, o->flags, o->fault_queue, parent->ioas, &q);
 	if (!err) {
 		h->type = IOASID_HWPT_NESTED_VTD_S1;
 		h->flags = o->flags;
@@ -333,6 +326,33 @@ static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uin
 	return 0;
 }
 
+/*
+ * What @pt names decides the kind, as in the kernel: an IOAS a paging
+ * HWPT, a paging HWPT a nested one over it; anything else, a missing id
+ * included, is EINVAL.
+ */
+static int hwpt_alloc_on(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
+			 const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
+{
+	struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
+
+	if (obj && obj->kind == IOASID_OBJ_IOAS) {
+		/* driver data for a paging domain: no driver takes any */
+		if (o->type != IOASID_HWPT_PAGING)
+			return ioasid_err(ctx, -EOPNOTSUPP,
+					  "HWPT type %u over IOAS %u: a nested HWPT is made over a nest parent HWPT",
+					  o->type, pt);
+		return hwpt_paging_alloc_locked(ctx, dev, (struct ioasid_ioas *)obj, o->flags,
+						o->fault_queue, false, ret);
+	}
+	if (obj && obj->kind == IOASID_OBJ_HWPT && hwpt_is_paging((struct ioasid_hwpt *)obj))
+		return hwpt_alloc_nested(ctx, dev, (struct ioasid_hwpt *)obj, o, ret);
+	if (obj)
+		return ioasid_err(ctx, -EINVAL, "an HWPT is made over an IOAS or a paging HWPT; %u is %s",
+				  pt, obj->kind == IOASID_OBJ_HWPT ? "a nested HWPT" : obj_kind_name(obj->kind));
+	return ioasid_err(ctx, -EINVAL, "no IOAS or HWPT with id %u (the kernel says EINVAL here)", pt);
+}
+
 IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt,
 				    const struct ioasid_hwpt_opts *opts, uint32_t *ret_hwpt)
 {
@@ -351,6 +371,12 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 			return err;
 		memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
 	}
+	/* the kernel's first check: data goes with a type, none without (data NULL or not) */
+	if (o.type == IOASID_HWPT_PAGING && o.data_len)
+		return ioasid_err(ctx, -EINVAL, "a paging HWPT takes no data (data_len %u)",
+				  o.data_len);
+	if (o.type != IOASID_HWPT_PAGING && !o.data_len)
+		return ioasid_err(ctx, -EINVAL, "HWPT type %u needs its data (data_len 0)", o.type);
 	ctx_lock(ctx);
 	dev = obj_find(ctx, dev_id, IOASID_OBJ_DEV);
 	if (!dev)
@@ -358,12 +384,8 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 	else if (!ctx->ops->hwpt_alloc)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no hardware page tables",
 				 ctx->ops->name);
-	else if (o.type == IOASID_HWPT_PAGING)
-		err = hwpt_alloc_paging(ctx, dev, pt, &o, &h);
-	else if (o.type == IOASID_HWPT_NESTED_VTD_S1)
-		err = hwpt_alloc_nested(ctx, dev, pt, &o, &h);
 	else
-		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown HWPT type %u", o.type);
+		err = hwpt_alloc_on(ctx, dev, pt, &o, &h);
 	if (!err)
 		*ret_hwpt = h->obj.id;
 	ctx_unlock(ctx);

@@ -80,6 +80,25 @@ static uint32_t attach_with_queue(uint32_t set, uint32_t q, uint32_t pasid)
 	return ioas;
 }
 
+/*
+ * (sim0, @pasid) attached to an HWPT that allows PASIDs and reports to
+ * @q, over a fresh IOAS of @set: what a PASID needs, on its RID too while
+ * PASIDs are attached (an automatic domain never allows PASIDs).
+ */
+static uint32_t attach_pasid_hwpt(uint32_t set, uint32_t q, uint32_t pasid)
+{
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho),
+				       .flags = IOASID_HWPT_PASID | IOASID_HWPT_FAULT_ID_VALID,
+				       .fault_queue = q };
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao), .set = set };
+	uint32_t ioas, h;
+
+	ck_assert_ok(ctx, ioasid_set_ioas_alloc(ctx, set, &ioas));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev0, ioas, &ho, &h));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev0, pasid, h, &ao));
+	return h;
+}
+
 START_TEST(test_page_request_success)
 {
 	uint32_t set = new_set(), q = new_queue(set, 0, 0), ioas, n;
@@ -200,9 +219,9 @@ START_TEST(test_two_owners_share_a_device)
 
 	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, a, 1, 100, &pa));
 	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, b, 1, 100, &pb));
-	attach_with_queue(a, qa, IOASID_PASID_NONE); /* the device owner is set a */
-	attach_with_queue(a, qa, pa);
-	attach_with_queue(b, qb, pb);
+	attach_pasid_hwpt(a, qa, IOASID_PASID_NONE); /* the device owner is set a */
+	attach_pasid_hwpt(a, qa, pa);
+	attach_pasid_hwpt(b, qb, pb);
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, pb, 0x300000, x, 4, false, &hb, &done),
 			 -EAGAIN);
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, pa, 0x400000, x, 4, false, &ha, &done),
