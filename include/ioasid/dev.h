@@ -75,6 +75,27 @@ IOASID_EXPORT int ioasid_dev_fd(struct ioasid_ctx *ctx, uint32_t dev,
 IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t dev,
 				  char *buf, size_t len);
 
+/* Room for a PCI address "dddd:bb:dd.f" and its NUL. */
+#define IOASID_PCI_ADDR_LEN 16
+
+/**
+ * ioasid_dev_pci_addr() - the PCI address of a bound device.
+ * @ctx: the context.
+ * @dev: the device.
+ * @buf: where to write it, "dddd:bb:dd.f" (lower case) and a NUL.
+ * @len: size of @buf; IOASID_PCI_ADDR_LEN is always enough.
+ *
+ * The address the device had when it was bound, whatever name or fd it
+ * was bound by (a VFIO cdev path, an fd from the VMM's caller; the sim's
+ * profile gives its devices one).
+ *
+ * Return: 0; -ENOENT unknown device; -ENODEV a device without one (the
+ * kernel's selftest devices); -EMSGSIZE @len too small (nothing written);
+ * -EINVAL @buf NULL.
+ */
+IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t dev,
+				      char *buf, size_t len);
+
 /**
  * ioasid_dev_info() - the device's capability chain (caps.h).
  * @ctx: the context.

@@ -103,6 +103,19 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev,
  */
 IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt);
 
+/**
+ * ioasid_hwpt_ioas() - the IOAS whose mappings an HWPT translates.
+ * @ctx: the context.
+ * @hwpt: any HWPT: one the caller allocated, or the automatic one an
+ *        attach to an IOAS made (whose id a fault record carries, and
+ *        ioasid_dev_attached() does not give: it answers the IOAS).
+ * @ret_ioas: a paging HWPT's IOAS; for a nested HWPT, its parent's IOAS
+ *            (the stage-2 the guest's stage-1 table sits in).
+ * Return: 0; -ENOENT no HWPT @hwpt; -EINVAL @ret_ioas NULL.
+ */
+IOASID_EXPORT int ioasid_hwpt_ioas(struct ioasid_ctx *ctx, uint32_t hwpt,
+				   uint32_t *ret_ioas);
+
 /* Invalidation request kinds. */
 enum ioasid_inv_kind {
 	/* translations cached by the IOMMU; the device TLBs of the devices
@@ -168,10 +181,15 @@ struct ioasid_inv_req {
  *       on failure, the index of the first one not handled).
  * @ret_dropped: if not NULL, cache entries dropped in total.
  *
+ * The kernel's bounds of IOMMU_HWPT_INVALIDATE hold here too: with
+ * requests, @reqs not NULL, a request size of at most the page size and
+ * at most 2^19 requests, else -EINVAL before any is looked at.
+ *
  * Return: 0; the error of the first request that could not be handled:
  * -EINVAL (bad kind, granularity, alignment, size below the minimum; the
  * message names the request index and field), -E2BIG (non-zero tail),
- * -EOPNOTSUPP (a newer version); -ENOENT unknown HWPT.
+ * -EOPNOTSUPP (a newer version); -EINVAL the bounds above; -ENOENT
+ * unknown HWPT.
  */
 IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t hwpt,
 					 const struct ioasid_inv_req *reqs,
@@ -182,14 +200,30 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t hwpt,
 
 /**
  * ioasid_hwpt_invalidate_raw() - flush with a raw vendor array, passed
- * through unchanged on iommufd and interpreted by the sim.
+ * through unchanged on iommufd and interpreted by the sim, with the
+ * kernel's answers on both (kernel-uapi.md §1.4 IOMMU_HWPT_INVALIDATE).
  * @ctx: the context.
  * @hwpt: a nested HWPT.
  * @data_type: IOASID_INV_DATA_*.
  * @entries: the array.
- * @entry_len: bytes per entry (the size-first rules apply to each).
- * @inout_num: in: entries; out: entries handled.
- * Return: as ioasid_hwpt_invalidate().
+ * @entry_len: bytes per entry: exactly the kernel's struct (24 for VT-d).
+ *             Driver data has no size word, so a longer entry is -EINVAL
+ *             even with a zero tail.
+ * @inout_num: in: entries; out: entries handled (0 when the call is
+ *             refused before the first).
+ *
+ * A VT-d entry is taken as the kernel's VT-d driver takes it: any page
+ * count, 0 included (the driver then flushes the aligned region around
+ * the address, everything from address 0); U64_MAX pages from address 0
+ * flush everything.
+ *
+ * Return: 0; -EINVAL, before any entry: with entries, @entries NULL, an
+ * @entry_len of 0, above the page size or other than the struct's, more
+ * than 2^19 entries, an @hwpt that is not a nested HWPT, a @data_type
+ * that does not fit it; at an entry: an address not 4 KiB aligned, or
+ * U64_MAX pages from another address than 0; -EOPNOTSUPP at an entry:
+ * flags other than IOMMU_VTD_INV_FLAGS_LEAF or a non-zero __reserved;
+ * -ENOENT no object @hwpt.
  */
 IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx,
 					     uint32_t hwpt, uint32_t data_type,
@@ -217,6 +251,14 @@ IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx,
  * @page_size: bytes per bit, a power of two >= 4096.
  * @bitmap: (length / page_size) bits; only set bits are written, zero it.
  * @flags: IOASID_DIRTY_NO_CLEAR to read without clearing.
+ *
+ * Granularity: the IOMMU keeps one dirty bit per IOPTE, so a write
+ * anywhere in a huge page (a 2 MiB or 1 GiB leaf) sets every bit of the
+ * @page_size granules that leaf covers, as the kernel reports it: with
+ * huge pages a bitmap may show more dirty than was written, never less.
+ * For exact base-page bits, map with huge pages off
+ * (IOASID_IOAS_OPT_HUGE_PAGES, ioas.h), so every leaf is a base page.
+ *
  * Return: 0; -EINVAL bad alignment or page size; -EOPNOTSUPP no dirty
  * support; -ENOENT.
  */

@@ -246,6 +246,30 @@ IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t id, char *buf
 	return 0;
 }
 
+IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t id, char *buf,
+				      size_t len)
+{
+	struct ioasid_dev *dev;
+	size_t need;
+	int err = 0;
+
+	if (!ctx || !buf)
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_pci_addr: NULL argument");
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
+	if (!dev)
+		return err;
+	need = strlen(dev->props.pci_addr) + 1;
+	if (need == 1)
+		err = ioasid_err(ctx, -ENODEV, "device %s has no PCI address", dev->name);
+	else if (len < need)
+		err = ioasid_err(ctx, -EMSGSIZE, "the PCI address of %s needs %zu bytes; the buffer holds %zu",
+				 dev->name, need, len);
+	else
+		memcpy(buf, dev->props.pci_addr, need);
+	ctx_unlock(ctx);
+	return err;
+}
+
 IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf,
 				  size_t len, size_t *ret_len)
 {

@@ -185,6 +185,32 @@ START_TEST(test_more_page_sizes_fine)
 }
 END_TEST
 
+/* The PCI address of a bound device, by id: the one the device list shows. */
+START_TEST(test_pci_addr)
+{
+	struct ioasid_dev_entry e[8];
+	char buf[IOASID_PCI_ADDR_LEN], small[12];
+	uint32_t d, n = 8, i;
+
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim1", &d));
+	ck_assert_ok(ctx, ioasid_dev_list(ctx, e, &n));
+	for (i = 0; i < n && e[i].bound != d; i++)
+		;
+	ck_assert_uint_lt(i, n);
+	ck_assert_ok(ctx, ioasid_dev_pci_addr(ctx, d, buf, sizeof(buf)));
+	ck_assert_str_eq(buf, e[i].bdf);
+	ck_assert_uint_eq(strlen(buf), 12);
+	/* a buffer without room for the NUL: nothing written */
+	memset(small, 'x', sizeof(small));
+	ck_assert_int_eq(ioasid_dev_pci_addr(ctx, d, small, sizeof(small)), -EMSGSIZE);
+	ck_assert_errmsg_has(ctx, "13 bytes");
+	ck_assert_int_eq(small[0], 'x');
+	ck_assert_int_eq(ioasid_dev_pci_addr(ctx, 4444, buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(ioasid_dev_pci_addr(ctx, d, NULL, 16), -EINVAL);
+	ck_assert_int_eq(ioasid_dev_pci_addr(ctx, ioas, buf, sizeof(buf)), -ENOENT);
+}
+END_TEST
+
 START_TEST(test_pasid_attach)
 {
 	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8 };
@@ -422,6 +448,7 @@ Suite *dev_suite(void)
 	tcase_add_test(tc, test_attach_ranges_alignment);
 	tcase_add_test(tc, test_attach_conflicts);
 	tcase_add_test(tc, test_more_page_sizes_fine);
+	tcase_add_test(tc, test_pci_addr);
 	tcase_add_test(tc, test_pasid_attach);
 	tcase_add_test(tc, test_pasid_shared);
 	tcase_add_test(tc, test_ranges_callback);

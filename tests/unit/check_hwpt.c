@@ -275,6 +275,138 @@ START_TEST(test_nested_raw_vtd_invalidation)
 }
 END_TEST
 
+/*
+ * The kernel's answers to raw VT-d arrays (IOMMU_HWPT_INVALIDATE and the
+ * VT-d driver): the same on the sim as the kernel gives on iommufd.
+ */
+START_TEST(test_raw_invalidation_kernel_rules)
+{
+	struct vtd_inv {
+		uint64_t addr, npages;
+		uint32_t flags, resv;
+	};
+	struct vtd_inv e[2] = { { GVA, 1, 0, 0 }, { 0, 1, 0, 0 } };
+	const uint32_t E = sizeof(e[0]);
+	uint8_t *big = calloc(1, 2 * E + 65536);
+	uint32_t nested, n;
+	size_t done;
+
+	ck_assert_ptr_nonnull(big);
+	nested = nested_setup(NULL);
+	memcpy(big, e, sizeof(e));
+	/* longer than the kernel's struct, zero tail or not: EINVAL, nothing handled */
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, big, E + 8,
+						    &n), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_errmsg_has(ctx, "entry_len 32");
+	/* above the page size: EINVAL before the HWPT is looked up */
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, 4444, IOASID_INV_DATA_VTD_S1, big,
+						    (uint32_t)ioasid_page_size() + 1, &n), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_errmsg_has(ctx, "page size");
+	/* more than 2^19 entries: refused before any is read */
+	n = (1u << 19) + 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, big, E, &n),
+			 -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_errmsg_has(ctx, "524289 entries");
+	/* an id that is not an HWPT: EINVAL; one that is nothing: ENOENT */
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, dev, IOASID_INV_DATA_VTD_S1, e, E, &n),
+			 -EINVAL);
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, 4444, IOASID_INV_DATA_VTD_S1, e, E, &n),
+			 -ENOENT);
+	/* U64_MAX pages from an address other than 0 */
+	e[1].addr = 0x1000;
+	e[1].npages = UINT64_MAX;
+	n = 2;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, e, E, &n),
+			 -EINVAL);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_errmsg_has(ctx, "entry 1");
+	/*
+	 * 0 pages: taken, and it flushes as VT-d's driver does, the aligned
+	 * region around the address: a stale stage-1 entry at GVA is gone.
+	 */
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, nested, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA, "a", 1, &done));
+	gtable(3)[0] = (GPA + 0x300000) | SIM_FL_P | SIM_FL_RW;
+	e[0].npages = 0;
+	n = 1;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, e, E, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA, "b", 1, &done));
+	ck_assert_uint_eq(mem[0x300000], 'b');
+	/* a range past the top of the address space is taken */
+	e[0].addr = UINT64_MAX & ~UINT64_C(0xfff);
+	e[0].npages = 2;
+	n = 1;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, e, E, &n));
+	free(big);
+}
+END_TEST
+
+/* The typed requests keep to the kernel's bounds too. */
+START_TEST(test_invalidate_bounds)
+{
+	struct ioasid_inv_req r = IOASID_INV_REQ_INIT;
+	uint32_t nested = nested_setup(NULL), n;
+
+	r.kind = IOASID_INV_IOTLB;
+	r.granularity = IOASID_INV_ALL;
+	n = (1u << 19) + 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, &r, &n, NULL), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, NULL, &n, NULL), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	n = 1;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, &r, &n, NULL));
+	ck_assert_uint_eq(n, 1);
+}
+END_TEST
+
+/* The IOAS behind an HWPT: explicit, automatic (the fault record's id), nested. */
+START_TEST(test_hwpt_ioas)
+{
+	uint32_t nested, parent = 0, plain, autoh, pt, b, got;
+
+	nested = nested_setup(&parent);
+	ck_assert_ok(ctx, ioasid_hwpt_ioas(ctx, nested, &got));
+	ck_assert_uint_eq(got, ioas);
+	ck_assert_ok(ctx, ioasid_hwpt_ioas(ctx, parent, &got));
+	ck_assert_uint_eq(got, ioas);
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &b));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, b, NULL, &plain));
+	ck_assert_ok(ctx, ioasid_hwpt_ioas(ctx, plain, &got));
+	ck_assert_uint_eq(got, b);
+	/* an attach to an IOAS: the automatic HWPT is the one other HWPT of b */
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, b, NULL));
+	ck_assert_ok(ctx, ioasid_dev_attached(ctx, dev, IOASID_PASID_NONE, &pt));
+	ck_assert_uint_eq(pt, b);
+	autoh = 0;
+	{
+		struct ioasid_obj *o;
+		uint32_t pos = 0;
+
+		while ((o = obj_next(ctx, IOASID_OBJ_HWPT, &pos)))
+			if (o->id != nested && o->id != parent && o->id != plain)
+				autoh = o->id;
+	}
+	ck_assert_uint_ne(autoh, 0);
+	ck_assert_ok(ctx, ioasid_hwpt_ioas(ctx, autoh, &got));
+	ck_assert_uint_eq(got, b);
+	/* not an HWPT, no HWPT, no out-param */
+	ck_assert_int_eq(ioasid_hwpt_ioas(ctx, b, &got), -ENOENT);
+	ck_assert_int_eq(ioasid_hwpt_ioas(ctx, 4444, &got), -ENOENT);
+	ck_assert_int_eq(ioasid_hwpt_ioas(ctx, plain, NULL), -EINVAL);
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, dev, IOASID_PASID_NONE));
+}
+END_TEST
+
 START_TEST(test_invalidate_kinds_and_errors)
 {
 	struct ioasid_inv_req r[3];
@@ -801,6 +933,9 @@ Suite *hwpt_suite(void)
 	tcase_add_test(tc, test_dma_stops_at_failing_page);
 	tcase_add_test(tc, test_nested_and_stale_detector);
 	tcase_add_test(tc, test_nested_raw_vtd_invalidation);
+	tcase_add_test(tc, test_raw_invalidation_kernel_rules);
+	tcase_add_test(tc, test_invalidate_bounds);
+	tcase_add_test(tc, test_hwpt_ioas);
 	tcase_add_test(tc, test_invalidate_kinds_and_errors);
 	tcase_add_test(tc, test_every_invalidation_kind);
 	tcase_add_test(tc, test_vtd_s1_data_checks);
