@@ -77,46 +77,6 @@ static void ctx_free(struct ioasid_ctx *ctx)
 	ioasid_free(ctx);
 }
 
-/* Is a character device there and openable read-write? */
-static bool node_usable(const char *path, char *why, size_t whylen)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
-static bool has_vfio_cdevs(void)
-{
-	struct stat st;
-
-	return stat("/dev/vfio/devices", &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* "auto": iommufd when /dev/iommu and VFIO cdevs are usable, else vfio. */
-static const struct ioasid_backend_ops *pick_auto(char *reason, size_t len)
-{
-	char why1[128] = "", why2[128] = "";
-
-	if (node_usable("/dev/iommu", why1, sizeof(why1))) {
-		if (has_vfio_cdevs()) {
-			snprintf(reason, len, "auto: /dev/iommu and /dev/vfio/devices are usable");
-			return &ioasid_iommufd_backend;
-		}
-		snprintf(why1, sizeof(why1), "/dev/iommu opens but /dev/vfio/devices is missing");
-	}
-	if (node_usable("/dev/vfio/vfio", why2, sizeof(why2))) {
-		snprintf(reason, len, "auto: iommufd unusable (%s); /dev/vfio/vfio is usable", why1);
-		return &ioasid_vfio_backend;
-	}
-	snprintf(reason, len, "auto: iommufd unusable (%s); vfio unusable (%s)", why1, why2);
-	return NULL;
-}
-
 IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 				  const struct ioasid_ctx_opts *opts,
 				  struct ioasid_ctx **ret_ctx)
@@ -143,7 +103,7 @@ IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 	if (namelen == 4 && !memcmp(spec, "auto", 4)) {
 		if (arg)
 			return ioasid_err(NULL, -EINVAL, "backend spec '%s': auto takes no argument", spec);
-		ops = pick_auto(reason, sizeof(reason));
+		ops = backend_pick_auto(&backend_auto_host, reason, sizeof(reason));
 		if (!ops)
 			return ioasid_err(NULL, -ENODEV, "%s", reason);
 	} else {

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Failure at every step (issue 17, item 3), on the iommufd backend over
+ * the stateful fake kernel (tests/fake-kernel/): each multi-step operation
+ * runs once per ioctl it makes, with that ioctl failing, as the kernel's
+ * own iommufd_fail_nth does for allocations. After each run the library's
+ * records (its JSON dump, in kernel ids) must equal what the fake kernel
+ * holds. A mismatch already known is listed in known[] below with what
+ * goes wrong, for the session that fixes it; any other one fails the
+ * suite, and a listed one that no longer happens is reported as XPASS
+ * (IOASID_FAILNTH_STRICT=1 makes that fail too, to keep the list honest).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "suites.h"
+
+#include "../fake-kernel/fk.h"
+
+#define RW (IOASID_MAP_READ | IOASID_MAP_WRITE)
+#define FIX (RW | IOASID_MAP_FIXED_IOVA)
+#define MEM_LEN (16 * 4096)
+
+struct env {
+	struct fk k;
+	struct ioasid_ctx *ctx;
+	uint8_t *mem;
+	uint32_t set, dev[2], ioas, ioas2, hwpt, hwpt2, queue;
+	int fd[2];
+};
+
+struct op {
+	const char *name;
+	void (*setup)(struct env *e);
+	int (*run)(struct env *e);
+	bool lets_go; /* the library lets go of its devices: a bare binding is the caller's */
+};
+
+/* ---- building blocks (each must succeed: no failure is armed) ---- */
+
+static void bind(struct env *e, int i)
+{
+	e->fd[i] = fk_open_dev(&e->k, i);
+	ck_assert_ok(e->ctx, ioasid_dev_bind_fd(e->ctx, e->fd[i], &e->dev[i]));
+}
+
+static void map_at(struct env *e, uint32_t ioas, uint64_t iova, size_t off, size_t len)
+{
+	ck_assert_ok(e->ctx, ioasid_ioas_map(e->ctx, ioas, e->mem + off, len, FIX, &iova));
+}
+
+static void with_dev(struct env *e)
+{
+	bind(e, 0);
+	ck_assert_ok(e->ctx, ioasid_ioas_alloc(e->ctx, &e->ioas));
+	map_at(e, e->ioas, 0x100000, 0, 2 * 4096);
+}
+
+static void with_attached(struct env *e)
+{
+	with_dev(e);
+	ck_assert_ok(e->ctx, ioasid_dev_attach(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas, NULL));
+}
+
+static void with_two_ioas(struct env *e)
+{
+	with_attached(e);
+	ck_assert_ok(e->ctx, ioasid_ioas_alloc(e->ctx, &e->ioas2));
+	map_at(e, e->ioas2, 0x200000, 4 * 4096, 4096);
+}
+
+static void with_queue(struct env *e)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so) };
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo) };
+
+	ck_assert_ok(e->ctx, ioasid_set_alloc(e->ctx, &so, &e->set));
+	qo.set = e->set;
+	ck_assert_ok(e->ctx, ioasid_fault_queue_alloc(e->ctx, &qo, &e->queue));
+}
+
+static void with_hwpt(struct env *e)
+{
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_DIRTY_TRACKING };
+
+	with_dev(e);
+	ck_assert_ok(e->ctx, ioasid_hwpt_alloc(e->ctx, e->dev[0], e->ioas, &ho, &e->hwpt));
+}
+
+/* Two devices on one IOAS: one through an explicit HWPT, one automatic. */
+static void with_two_domains(struct env *e)
+{
+	with_hwpt(e);
+	bind(e, 1);
+	ck_assert_ok(e->ctx, ioasid_dev_attach(e->ctx, e->dev[0], IOASID_PASID_NONE, e->hwpt, NULL));
+	ck_assert_ok(e->ctx, ioasid_dev_attach(e->ctx, e->dev[1], IOASID_PASID_NONE, e->ioas, NULL));
+}
+
+static void with_dirty(struct env *e)
+{
+	with_two_domains(e);
+	ck_assert_ok(e->ctx, ioasid_hwpt_set_dirty_tracking(e->ctx, e->hwpt, true));
+}
+
+static void with_everything(struct env *e)
+{
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_FAULT_ID_VALID };
+
+	with_two_domains(e);
+	with_queue(e);
+	ho.fault_queue = e->queue;
+	ck_assert_ok(e->ctx, ioasid_hwpt_alloc(e->ctx, e->dev[0], e->ioas, &ho, &e->hwpt2));
+	ck_assert_ok(e->ctx, ioasid_ioas_alloc(e->ctx, &e->ioas2));
+	map_at(e, e->ioas2, 0x200000, 4 * 4096, 4096);
+}
+
+static void nothing(struct env *e)
+{
+	(void)e;
+}
+
+/* ---- the operations ---- */
+
+static int op_bind(struct env *e)
+{
+	e->fd[0] = fk_open_dev(&e->k, 0);
+	return ioasid_dev_bind_fd(e->ctx, e->fd[0], &e->dev[0]);
+}
+
+static int op_attach_auto(struct env *e)
+{
+	return ioasid_dev_attach(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas, NULL);
+}
+
+static int op_replace(struct env *e)
+{
+	return ioasid_dev_replace(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas2, NULL);
+}
+
+static int op_replace_same(struct env *e)
+{
+	return ioasid_dev_replace(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas, NULL);
+}
+
+static int op_hwpt_alloc(struct env *e)
+{
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_DIRTY_TRACKING };
+
+	return ioasid_hwpt_alloc(e->ctx, e->dev[0], e->ioas, &ho, &e->hwpt);
+}
+
+static int op_map_domains(struct env *e)
+{
+	uint64_t iova = 0x400000;
+
+	return ioasid_ioas_map(e->ctx, e->ioas, e->mem + 8 * 4096, 2 * 4096, FIX, &iova);
+}
+
+static int op_copy(struct env *e)
+{
+	uint64_t iova = 0x800000;
+
+	return ioasid_ioas_copy(e->ctx, e->ioas2, e->ioas, 0x100000, 2 * 4096, FIX, &iova);
+}
+
+static int op_fault_alloc(struct env *e)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so) };
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo) };
+	int err = ioasid_set_alloc(e->ctx, &so, &qo.set);
+
+	return err ? err : ioasid_fault_queue_alloc(e->ctx, &qo, &e->queue);
+}
+
+static int op_dirty_read(struct env *e)
+{
+	uint64_t bitmap[1] = { 0 };
+
+	return ioasid_hwpt_get_dirty_bitmap(e->ctx, e->hwpt, 0x100000, 2 * 4096, 4096, bitmap, 0);
+}
+
+static int op_dirty_on(struct env *e)
+{
+	return ioasid_hwpt_set_dirty_tracking(e->ctx, e->hwpt, true);
+}
+
+static void with_two_areas(struct env *e)
+{
+	with_two_domains(e);
+	map_at(e, e->ioas, 0x300000, 4 * 4096, 4096);
+}
+
+static int op_unmap(struct env *e)
+{
+	return ioasid_ioas_unmap(e->ctx, e->ioas, 0, 0x400000, NULL);
+}
+
+static int op_detach(struct env *e)
+{
+	return ioasid_dev_detach(e->ctx, e->dev[0], IOASID_PASID_NONE);
+}
+
+static int op_destroy_hwpt(struct env *e)
+{
+	return ioasid_hwpt_destroy(e->ctx, e->hwpt);
+}
+
+static int op_destroy_ioas(struct env *e)
+{
+	return ioasid_ioas_destroy(e->ctx, e->ioas);
+}
+
+static int op_destroy_queue(struct env *e)
+{
+	return ioasid_fault_queue_destroy(e->ctx, e->queue);
+}
+
+static int op_unbind(struct env *e)
+{
+	return ioasid_dev_unbind(e->ctx, e->dev[0]);
+}
+
+static int op_close(struct env *e)
+{
+	ioasid_ctx_close(e->ctx);
+	e->ctx = NULL;
+	return 0;
+}
+
+static const struct op ops[] = {
+	{ "bind", nothing, op_bind, false },
+	{ "attach_auto", with_dev, op_attach_auto, false },
+	{ "replace", with_two_ioas, op_replace, false },
+	{ "replace_same", with_attached, op_replace_same, false },
+	{ "hwpt_alloc", with_dev, op_hwpt_alloc, false },
+	{ "map_domains", with_two_domains, op_map_domains, false },
+	{ "copy", with_two_ioas, op_copy, false },
+	{ "fault_alloc", nothing, op_fault_alloc, false },
+	{ "dirty_on", with_two_domains, op_dirty_on, false },
+	{ "dirty_read", with_dirty, op_dirty_read, false },
+	{ "unmap", with_two_areas, op_unmap, false },
+	{ "detach", with_attached, op_detach, false },
+	{ "destroy_hwpt", with_hwpt, op_destroy_hwpt, false },
+	{ "destroy_ioas", with_dev, op_destroy_ioas, false },
+	{ "destroy_queue", with_queue, op_destroy_queue, false },
+	{ "unbind", with_dev, op_unbind, true },
+	{ "close", with_everything, op_close, true },
+};
+
+/*
+ * Mismatches known today: op, the request made to fail and which of the
+ * op's calls of that request it was (1-based), and what goes wrong.
+ */
+static const struct known {
+	const char *op, *req;
+	unsigned int nth;
+	const char *what;
+} known[] = {
+	{ "bind", "GET_HW_INFO", 1,
+	  "a failed bind from the caller's fd leaves it bound in the kernel (a second bind: EINVAL)" },
+	{ "bind", "DETACH_IOMMUFD_PT", 1,
+	  "the bind-time probe ignores a refused detach: device and scratch IOAS stay attached" },
+	{ "bind", "DESTROY", 1, "the bind-time probe ignores a refused destroy: the scratch IOAS leaks" },
+	{ "replace_same", "none", 0,
+	  "replace onto the current IOAS detaches the device in the kernel; records say attached" },
+	{ "unmap", "IOAS_UNMAP", 1, "a refused unmap returns 0 and drops the area the kernel keeps" },
+	{ "unmap", "IOAS_UNMAP", 2, "a refused unmap returns 0 and drops the area the kernel keeps" },
+	{ "detach", "DETACH_IOMMUFD_PT", 1,
+	  "a refused detach returns 0 and drops the attachment the kernel keeps" },
+	{ "destroy_hwpt", "DESTROY", 1, "a refused destroy returns 0 and drops the HWPT: it leaks" },
+	{ "destroy_ioas", "DESTROY", 1, "a refused destroy returns 0 and drops the IOAS: it leaks" },
+	{ "destroy_queue", "DESTROY", 1,
+	  "a refused destroy returns 0 and drops the fault queue: it leaks" },
+	{ "close", "DETACH_IOMMUFD_PT", 1,
+	  "context close ignores a refused detach: the caller's device fd stays attached" },
+	{ "close", "DETACH_IOMMUFD_PT", 2,
+	  "context close ignores a refused detach: the caller's device fd stays attached" },
+	{ "close", "DESTROY", 1, "context close ignores a refused destroy (IOAS): it leaks" },
+	{ "close", "DESTROY", 2, "context close ignores a refused destroy (HWPT): it leaks" },
+	{ "close", "DESTROY", 3, "context close ignores a refused destroy (fault queue): it leaks" },
+	{ "close", "DESTROY", 4, "context close ignores a refused destroy (HWPT): it leaks" },
+	{ "close", "DESTROY", 5, "context close ignores a refused destroy (IOAS): it leaks" },
+	{ NULL, NULL, 0, NULL },
+};
+
+/* ---- the driver ---- */
+
+static void env_open(struct env *e)
+{
+	memset(e, 0, sizeof(*e));
+	fk_init(&e->k);
+	e->fd[0] = e->fd[1] = -1;
+	e->ctx = fk_ctx(&e->k);
+	e->mem = mmap(NULL, MEM_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(e->mem, MAP_FAILED);
+}
+
+static void env_close(struct env *e)
+{
+	if (e->ctx)
+		ioasid_ctx_close(e->ctx);
+	fk_release(&e->k);
+	munmap(e->mem, MEM_LEN);
+}
+
+/* The kernel's lines less the bare bindings of caller fds the library let go of. */
+static void drop_bare_devs(char *text)
+{
+	char *p = text, *e;
+
+	while ((e = strchr(p, '\n'))) {
+		unsigned int id;
+		char tail;
+
+		if (sscanf(p, "dev %u%c", &id, &tail) == 2 && tail == '\n')
+			memmove(p, e + 1, strlen(e + 1) + 1);
+		else
+			p = e + 1;
+	}
+}
+
+/* Run @op with its @at'th ioctl failing (0: none); the mismatch, or NULL. */
+static char *run_one(const struct op *op, uint64_t at, uint64_t *ret_calls, char *req, size_t reqlen,
+		     int *ret_err)
+{
+	struct env e;
+	char *kern, *lib, *diff;
+
+	env_open(&e);
+	op->setup(&e);
+	fk_trace_reset(&e.k);
+	e.k.fail_at = at;
+	e.k.failed[0] = '\0';
+	*ret_err = op->run(&e);
+	e.k.fail_at = 0;
+	*ret_calls = e.k.calls;
+	snprintf(req, reqlen, "%s", e.k.failed);
+	kern = fk_state_kernel(&e.k);
+	if (op->lets_go)
+		drop_bare_devs(kern);
+	lib = e.ctx ? fk_state_library(e.ctx) : strdup("");
+	diff = fk_state_diff(kern, lib);
+	free(kern);
+	free(lib);
+	env_close(&e);
+	return diff;
+}
+
+/* Which of the op's calls of @req the @at'th call was, from the op's clean trace. */
+static unsigned int nth_of(const char *trace, uint64_t at, const char *req)
+{
+	char buf[512], *tok, *save = NULL;
+	unsigned int n = 0;
+	uint64_t i = 0;
+
+	snprintf(buf, sizeof(buf), "%s", trace);
+	for (tok = strtok_r(buf, " ", &save); tok && i < at; tok = strtok_r(NULL, " ", &save)) {
+		i++;
+		if (!strcmp(tok, req))
+			n++;
+	}
+	return n;
+}
+
+static const struct known *known_of(const char *op, const char *req, unsigned int nth)
+{
+	size_t i;
+
+	for (i = 0; known[i].op; i++)
+		if (!strcmp(known[i].op, op) && !strcmp(known[i].req, req) && known[i].nth == nth)
+			return &known[i];
+	return NULL;
+}
+
+/* The clean run: the op succeeds; its ioctl trace and any mismatch. */
+static uint64_t clean_run(const struct op *op, char *trace, size_t len, char **ret_diff)
+{
+	struct env e;
+	char *kern, *lib, *diff;
+	uint64_t calls;
+	int err;
+
+	env_open(&e);
+	op->setup(&e);
+	fk_trace_reset(&e.k);
+	err = op->run(&e);
+	ck_assert_msg(err == 0, "%s without failures: %d %s", op->name, err,
+		      e.ctx ? ioasid_ctx_errmsg(e.ctx) : "");
+	calls = e.k.calls;
+	snprintf(trace, len, "%s", e.k.trace);
+	kern = fk_state_kernel(&e.k);
+	if (op->lets_go)
+		drop_bare_devs(kern);
+	lib = e.ctx ? fk_state_library(e.ctx) : strdup("");
+	diff = fk_state_diff(kern, lib);
+	*ret_diff = diff;
+	free(kern);
+	free(lib);
+	env_close(&e);
+	return calls;
+}
+
+/* Judge one run against known[]: the count of failures it adds. */
+static unsigned int judge(const struct op *op, const char *req, unsigned int nth, uint64_t at,
+			  const char *trace, int err, const char *diff, char *report, size_t size)
+{
+	const struct known *kn = known_of(op->name, req, nth);
+	size_t l = strlen(report);
+
+	if (diff && !kn) {
+		snprintf(report + l, size - l,
+			 "\n  NEW %s: %s #%u (call %llu of [%s]) failing, returned %d: %s", op->name,
+			 req, nth, (unsigned long long)at, trace, err, diff);
+		return 1;
+	}
+	if (!diff && kn) {
+		fprintf(stderr, "failnth: XPASS %s: %s #%u: %s -- remove it from known[]\n",
+			op->name, req, nth, kn->what);
+		return getenv("IOASID_FAILNTH_STRICT") != NULL;
+	}
+	return 0;
+}
+
+START_TEST(test_fail_every_step)
+{
+	const struct op *op = &ops[_i];
+	char trace[512], req[48], report[8192] = "", *diff;
+	uint64_t n, at, calls;
+	unsigned int bad;
+
+	fk_sysfs();
+	n = clean_run(op, trace, sizeof(trace), &diff);
+	bad = judge(op, "none", 0, 0, trace, 0, diff, report, sizeof(report));
+	free(diff);
+	for (at = 1; at <= n; at++) {
+		int err;
+
+		diff = run_one(op, at, &calls, req, sizeof(req), &err);
+		bad += judge(op, req, nth_of(trace, at, req), at, trace, err, diff, report,
+			     sizeof(report));
+		free(diff);
+	}
+	fk_sysfs_rm();
+	ck_assert_msg(!bad, "%s: %u mismatch(es) between the records and the kernel:%s", op->name,
+		      bad, report);
+}
+END_TEST
+
+/* The fake kernel itself: an automatic domain goes with its last attachment. */
+START_TEST(test_fake_auto_domain)
+{
+	struct env e;
+	uint32_t kid = 0;
+	char *kern, *lib;
+
+	fk_sysfs();
+	env_open(&e);
+	with_attached(&e);
+	bind(&e, 1);
+	ck_assert_ok(e.ctx, ioasid_dev_attach(e.ctx, e.dev[1], IOASID_PASID_NONE, e.ioas, NULL));
+	/* both devices share one automatic domain */
+	kern = fk_state_kernel(&e.k);
+	lib = fk_state_library(e.ctx);
+	ck_assert_msg(!strcmp(kern, lib), "kernel:\n%slibrary:\n%s", kern, lib);
+	ck_assert_msg(strstr(kern, "dev 1 rid hwpt 3\ndev 4\ndev 4 rid hwpt 3\n"), "%s", kern);
+	free(kern);
+	free(lib);
+	ck_assert_ok(e.ctx, ioasid_dev_detach(e.ctx, e.dev[0], IOASID_PASID_NONE));
+	ck_assert_ok(e.ctx, ioasid_dev_detach(e.ctx, e.dev[1], IOASID_PASID_NONE));
+	ck_assert_ok(e.ctx, ioasid_obj_kernel_id(e.ctx, e.ioas, &kid));
+	ck_assert(!fk_ioas_held(&e.k, kid));
+	env_close(&e);
+	fk_sysfs_rm();
+}
+END_TEST
+
+Suite *failnth_suite(void)
+{
+	Suite *s = suite_create("failnth");
+	TCase *tc = tcase_create("failnth");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_fake_auto_domain);
+	tcase_add_loop_test(tc, test_fail_every_step, 0, (int)(sizeof(ops) / sizeof(ops[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}
