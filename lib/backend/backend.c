@@ -97,8 +97,8 @@ static bool node_is(const struct backend_auto_env *env, const char *path, const 
 	return true;
 }
 
-const struct ioasid_backend_ops *backend_pick_auto(const struct backend_auto_env *env,
-						   char *reason, size_t len)
+const struct ioasid_backend_ops *backend_pick_auto(const struct backend_auto_env *env, char *reason,
+						   size_t len)
 {
 	char why1[256] = "", why2[256] = "";
 	struct stat st;

@@ -201,8 +201,19 @@ extern const struct backend_auto_env backend_auto_host;
  * misc device; else NULL. Each node must be a character device that opens
  * read-write. @reason says why, in either case.
  */
-const struct ioasid_backend_ops *backend_pick_auto(const struct backend_auto_env *env,
-						   char *reason, size_t len);
+const struct ioasid_backend_ops *backend_pick_auto(const struct backend_auto_env *env, char *reason,
+						   size_t len);
+
+/*
+ * Open a context of @ops (ctx.c): @open(ctx, @data) sets up ctx->be in
+ * place of ops->open(ctx, @data as the spec's argument) when not NULL -- a
+ * backend's test-only opener that must install its kernel seams before
+ * the first ioctl. @spec and @reason are what the context reports.
+ */
+int ctx_open_with(const struct ioasid_backend_ops *ops, const char *spec, const char *reason,
+		  const struct ioasid_ctx_opts *opts,
+		  int (*open)(struct ioasid_ctx *ctx, const void *data), const void *data,
+		  struct ioasid_ctx **ret_ctx);
 
 extern const struct ioasid_backend_ops ioasid_sim_backend;
 extern const struct ioasid_backend_ops ioasid_iommufd_backend;

@@ -83,17 +83,15 @@ IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 {
 	const struct ioasid_backend_ops *ops;
 	const char *colon, *arg = NULL;
-	struct ioasid_ctx *ctx;
 	size_t namelen;
 	char reason[256];
-	int err;
 
 	if (!ret_ctx)
 		return ioasid_err(NULL, -EINVAL, "ret_ctx is NULL");
 	*ret_ctx = NULL;
 	if (!spec)
 		spec = "auto";
-	if (strlen(spec) >= sizeof(ctx->spec))
+	if (strlen(spec) >= sizeof(((struct ioasid_ctx *)NULL)->spec))
 		return ioasid_err(NULL, -EINVAL, "backend spec '%.32s...' is too long", spec);
 	colon = strchr(spec, ':');
 	namelen = colon ? (size_t)(colon - spec) : strlen(spec);
@@ -119,13 +117,24 @@ IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 		snprintf(reason, sizeof(reason), "asked for '%s'", spec);
 	}
 
+	return ctx_open_with(ops, spec, reason, opts, NULL, arg, ret_ctx);
+}
+
+int ctx_open_with(const struct ioasid_backend_ops *ops, const char *spec, const char *reason,
+		  const struct ioasid_ctx_opts *opts,
+		  int (*open)(struct ioasid_ctx *ctx, const void *data), const void *data,
+		  struct ioasid_ctx **ret_ctx)
+{
+	struct ioasid_ctx *ctx;
+	int err;
+
 	err = ctx_new(opts, &ctx);
 	if (err)
 		return err;
 	snprintf(ctx->spec, sizeof(ctx->spec), "%s", spec);
 	snprintf(ctx->reason, sizeof(ctx->reason), "%s", reason);
 	ctx->ops = ops;
-	err = ops->open(ctx, arg);
+	err = open ? open(ctx, data) : ops->open(ctx, data);
 	if (err) {
 		/* keep the backend's message as this thread's message */
 		ioasid_err(NULL, err, "%s", ctx->errmsg);

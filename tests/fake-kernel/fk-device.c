@@ -44,7 +44,8 @@ int fk_dev_hw_info(struct fk *k, struct ku_iommu_hw_info *h)
 
 	if (!fk_get(k, h->dev_id, FK_DEVICE))
 		return -ENOENT;
-	memcpy((void *)(uintptr_t)h->data_uptr, &v, h->data_len < sizeof(v) ? h->data_len : sizeof(v));
+	memcpy((void *)(uintptr_t)h->data_uptr, &v,
+	       h->data_len < sizeof(v) ? h->data_len : sizeof(v));
 	h->data_len = sizeof(v);
 	h->data_type = KU_IOMMU_HW_INFO_TYPE_INTEL_VTD;
 	h->out_max_pasid_log2 = 0;

@@ -11,14 +11,16 @@
 
 static int alloc_paging(struct fk *k, struct ku_iommu_hwpt_alloc *a)
 {
-	const uint32_t known = KU_IOMMU_HWPT_ALLOC_NEST_PARENT | KU_IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
-			       KU_IOMMU_HWPT_FAULT_ID_VALID | KU_IOMMU_HWPT_ALLOC_PASID;
+	const uint32_t known = KU_IOMMU_HWPT_ALLOC_NEST_PARENT |
+			       KU_IOMMU_HWPT_ALLOC_DIRTY_TRACKING | KU_IOMMU_HWPT_FAULT_ID_VALID |
+			       KU_IOMMU_HWPT_ALLOC_PASID;
 	struct fk_obj *h;
 	uint32_t id;
 
 	if ((a->flags & ~known) || a->data_type != KU_IOMMU_HWPT_DATA_NONE)
 		return -EOPNOTSUPP;
-	if ((a->flags & KU_IOMMU_HWPT_FAULT_ID_VALID) && (a->flags & KU_IOMMU_HWPT_ALLOC_NEST_PARENT))
+	if ((a->flags & KU_IOMMU_HWPT_FAULT_ID_VALID) &&
+	    (a->flags & KU_IOMMU_HWPT_ALLOC_NEST_PARENT))
 		return -EOPNOTSUPP;
 	if ((a->flags & KU_IOMMU_HWPT_FAULT_ID_VALID) && !fk_get(k, a->fault_id, FK_FAULT))
 		return -ENOENT;

@@ -117,7 +117,9 @@ int fk_ioas_map(struct fk *k, struct ku_iommu_ioas_map *m)
 {
 	const uint32_t known = KU_IOMMU_IOAS_MAP_FIXED_IOVA | KU_IOMMU_IOAS_MAP_WRITEABLE |
 			       KU_IOMMU_IOAS_MAP_READABLE;
-	struct fk_area a = { .iova = m->iova, .length = m->length, .uva = m->user_va,
+	struct fk_area a = { .iova = m->iova,
+			     .length = m->length,
+			     .uva = m->user_va,
 			     .flags = m->flags };
 	int err;
 

@@ -169,18 +169,24 @@ static int injected_err(unsigned long req)
 	return -EINVAL;
 }
 
-void fk_trace_reset(struct fk *k)
+void fk_inject_reset(struct fk_inject *inj)
 {
-	k->trace[0] = '\0';
-	k->calls = 0;
+	inj->trace[0] = '\0';
+	inj->failed[0] = '\0';
+	inj->calls = 0;
 }
 
-static void trace(struct fk *k, unsigned long req)
+bool fk_inject_hit(struct fk_inject *inj, const char *name)
 {
-	size_t n = strlen(k->trace);
+	size_t n = strlen(inj->trace);
 
-	if (n + 40 < sizeof(k->trace))
-		snprintf(k->trace + n, sizeof(k->trace) - n, "%s%s", n ? " " : "", fk_req_name(req));
+	inj->calls++;
+	if (n + 40 < sizeof(inj->trace))
+		snprintf(inj->trace + n, sizeof(inj->trace) - n, "%s%s", n ? " " : "", name);
+	if (!inj->fail_at || inj->calls != inj->fail_at)
+		return false;
+	snprintf(inj->failed, sizeof(inj->failed), "%s", name);
+	return true;
 }
 
 static int dispatch(struct fk *k, int fd, unsigned long req, void *arg)
@@ -223,17 +229,13 @@ static int dispatch(struct fk *k, int fd, unsigned long req, void *arg)
 	}
 }
 
-/* The ioctl seam (iommufd_set_ioctl_hook): the @fail_at'th call fails first. */
+/* The ioctl seam (iommufd_set_ioctl_hook), failure injection first. */
 int fk_ioctl(void *data, int fd, unsigned long req, void *arg)
 {
 	struct fk *k = data;
 
-	k->calls++;
-	trace(k, req);
-	if (k->fail_at && k->calls == k->fail_at) {
-		snprintf(k->failed, sizeof(k->failed), "%s", fk_req_name(req));
-		return k->fail_err ? k->fail_err : injected_err(req);
-	}
+	if (fk_inject_hit(&k->inj, fk_req_name(req)))
+		return injected_err(req);
 	return dispatch(k, fd, req, arg);
 }
 
@@ -297,7 +299,8 @@ const char *fk_sysfs_root(void)
 	return root;
 }
 
-static void put(const char *rel, const char *content)
+/* A directory (@content NULL) or a file of @len bytes. */
+static void put(const char *rel, const char *content, size_t len)
 {
 	char path[256], *s;
 	FILE *f;
@@ -314,7 +317,7 @@ static void put(const char *rel, const char *content)
 	}
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(content, 1, 64, f), 64); /* conventional PCI: 64 bytes */
+	ck_assert_uint_eq(fwrite(content, 1, len, f), len);
 	fclose(f);
 }
 
@@ -334,18 +337,16 @@ void fk_sysfs(void)
 
 	snprintf(root, sizeof(root), "/tmp/ioasid-fk.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(root));
-	memset(text, 0, sizeof(text));
-	snprintf(text, sizeof(text), "0x%016llx 0x%016llx msi\n", (unsigned long long)FK_MSI_START,
-		 (unsigned long long)FK_MSI_LAST);
-	put("kernel/iommu_groups/5/reserved_regions", text);
-	put("bus/pci/devices/x", NULL);
-	put("dev/char/x", NULL);
+	put("bus/pci/devices/x", NULL, 0);
+	put("dev/char/x", NULL, 0);
 	for (i = 0; i < FK_MAX_DEVS; i++) {
-		snprintf(rel, sizeof(rel), "devices/pci0000:00/0000:00:0%d.0/vfio-dev/vfio%d", i + 1, i);
-		put(rel, NULL);
+		snprintf(rel, sizeof(rel), "devices/pci0000:00/0000:00:0%d.0/vfio-dev/vfio%d",
+			 i + 1, i);
+		put(rel, NULL, 0);
+		/* conventional PCI: 64 bytes of config space, no capabilities */
 		memset(text, 0, sizeof(text));
 		snprintf(rel, sizeof(rel), "devices/pci0000:00/0000:00:0%d.0/config", i + 1);
-		put(rel, text);
+		put(rel, text, 64);
 		snprintf(rel, sizeof(rel), "bus/pci/devices/0000:00:0%d.0", i + 1);
 		snprintf(tgt, sizeof(tgt), "../../../devices/pci0000:00/0000:00:0%d.0", i + 1);
 		link_to(rel, tgt);
@@ -353,8 +354,15 @@ void fk_sysfs(void)
 		snprintf(tgt, sizeof(tgt), "../../devices/pci0000:00/0000:00:0%d.0/vfio-dev/vfio%d",
 			 i + 1, i);
 		link_to(rel, tgt);
+		/* one group each (5, 6, 7), as the vfio backend binds one device per group */
+		memset(text, 0, sizeof(text));
+		snprintf(text, sizeof(text), "0x%016llx 0x%016llx msi\n",
+			 (unsigned long long)FK_MSI_START, (unsigned long long)FK_MSI_LAST);
+		snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/reserved_regions", 5 + i);
+		put(rel, text, strlen(text));
 		snprintf(rel, sizeof(rel), "devices/pci0000:00/0000:00:0%d.0/iommu_group", i + 1);
-		link_to(rel, "../../../kernel/iommu_groups/5");
+		snprintf(tgt, sizeof(tgt), "../../../kernel/iommu_groups/%d", 5 + i);
+		link_to(rel, tgt);
 	}
 }
 

@@ -23,6 +23,7 @@
 #include <check.h>
 #include <jansson.h>
 
+#include "fk-vfio.h"
 #include "fk.h"
 
 struct lines {
@@ -72,8 +73,7 @@ static char *join(struct lines *l)
 	return s;
 }
 
-static void att_line(struct lines *l, uint32_t dev, bool pasid_valid, uint32_t pasid,
-		     uint32_t hwpt)
+static void att_line(struct lines *l, uint32_t dev, bool pasid_valid, uint32_t pasid, uint32_t hwpt)
 {
 	if (pasid_valid)
 		add(l, "dev %u pasid %u hwpt %u", dev, pasid, hwpt);
@@ -261,7 +261,8 @@ static void diff_side(const char *from, const char *other, char sign, char *out,
 		if (!has_line(other, line)) {
 			size_t n = strlen(out);
 
-			snprintf(out + n, size - n, "%s%c%.*s", n ? "; " : "", sign, (int)(e - p), p);
+			snprintf(out + n, size - n, "%s%c%.*s", n ? "; " : "", sign, (int)(e - p),
+				 p);
 		}
 	}
 }
@@ -278,4 +279,74 @@ char *fk_state_diff(const char *kernel, const char *library)
 		return NULL;
 	}
 	return out;
+}
+
+/* ---- VFIO type-1 (fk-vfio.h) ---- */
+
+char *fkv_state_kernel(struct fkv *k)
+{
+	struct lines l = { 0 };
+	uint32_t i, j;
+
+	fkv_discover(k);
+	for (i = 0; i < FKV_MAX_CONT; i++) {
+		const struct fkv_cont *c = &k->cont[i];
+
+		if (!c->used)
+			continue;
+		add(&l, "container %d%s", c->fd, c->iommu ? " iommu" : "");
+		for (j = 0; j < c->nr_maps; j++)
+			add(&l, "container %d map 0x%llx+0x%llx", c->fd,
+			    (unsigned long long)c->maps[j].iova,
+			    (unsigned long long)c->maps[j].size);
+	}
+	for (i = 0; i < FKV_MAX_GROUPS; i++) {
+		const struct fkv_group *g = &k->group[i];
+		uint32_t n = FKV_FIRST_GROUP + i;
+
+		if (g->fd >= 0)
+			add(&l, "group %u open", n);
+		if (g->cont >= 0)
+			add(&l, "group %u container %d", n, k->cont[g->cont].fd);
+		if (g->dev_fd >= 0)
+			add(&l, "group %u device", n);
+	}
+	return join(&l);
+}
+
+char *fkv_state_library(struct ioasid_ctx *ctx)
+{
+	struct lines l = { 0 };
+	json_error_t jerr;
+	json_t *doc, *o, *m, *a;
+	char *text = NULL;
+	size_t i, j;
+
+	ck_assert_int_eq(ioasid_json_ctx(ctx, 0, &text), 0);
+	doc = json_loads(text, 0, &jerr);
+	ioasid_json_free(text);
+	ck_assert_ptr_nonnull(doc);
+	/* a container has its IOMMU and the IOAS's areas while a group is in it */
+	json_array_foreach(json_object_get(doc, "ioas"), i, o) {
+		uint32_t c = kid(ctx, num(o, "id"));
+		bool live = num(o, "nr_attached") > 0;
+
+		add(&l, "container %u%s", c, live ? " iommu" : "");
+		json_array_foreach(json_object_get(o, "mappings"), j, m)
+			if (live)
+				add(&l, "container %u map 0x%llx+0x%llx", c,
+				    (unsigned long long)hex(m, "iova"),
+				    (unsigned long long)hex(m, "length"));
+	}
+	json_array_foreach(json_object_get(doc, "devices"), i, o) {
+		uint32_t g = kid(ctx, num(o, "id"));
+
+		add(&l, "group %u open", g);
+		json_array_foreach(json_object_get(o, "attachments"), j, a) {
+			add(&l, "group %u container %u", g, kid(ctx, num(a, "pt")));
+			add(&l, "group %u device", g);
+		}
+	}
+	json_decref(doc);
+	return join(&l);
 }

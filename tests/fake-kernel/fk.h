@@ -6,7 +6,7 @@
  * what each RID or PASID is attached to, fault queues -- and answers the
  * backend's ioctls as that kernel does (docs/kernel-uapi.md §1, §2.1),
  * behind the backend's per-context ioctl seam. Any one ioctl can be made
- * to fail (fk->fail_at), which the fail-nth driver (tests/unit/
+ * to fail (struct fk_inject), which the fail-nth driver (tests/unit/
  * check_failnth.c) uses to try every step of every operation.
  *
  * One file per kind of kernel object, as drivers/iommu/iommufd/ is laid out:
@@ -41,7 +41,14 @@
 #define FK_MSI_START 0xfee00000ull
 #define FK_MSI_LAST 0xfeefffffull
 
-enum fk_kind { FK_FREE, FK_IOAS, FK_HWPT_PAGING, FK_HWPT_NESTED, FK_DEVICE, FK_FAULT };
+enum fk_kind {
+	FK_FREE,
+	FK_IOAS,
+	FK_HWPT_PAGING,
+	FK_HWPT_NESTED,
+	FK_DEVICE,
+	FK_FAULT
+};
 
 struct fk_area {
 	uint64_t iova, length, uva;
@@ -81,15 +88,25 @@ struct fk_devfd {
 	uint32_t devid; /* bound: its object; 0 unbound */
 };
 
+/*
+ * Failure injection, shared by both fakes: the @fail_at'th ioctl since
+ * the last reset (1-based) fails with the errno the kernel would most
+ * plausibly give for that request.
+ */
+struct fk_inject {
+	uint64_t calls, fail_at;
+	char failed[48]; /* the request that was made to fail */
+	char trace[512]; /* the requests made since the reset */
+};
+
+/* Count and trace one call of @name; true when it is the one to fail. */
+bool fk_inject_hit(struct fk_inject *inj, const char *name);
+
 struct fk {
 	struct fk_obj obj[FK_MAX_OBJ];
 	struct fk_devfd devs[FK_MAX_DEVS];
-	/* failure injection: the @fail_at'th ioctl from now (1-based) fails */
-	uint64_t calls, fail_at;
-	int fail_err;          /* 0: the errno the kernel would most plausibly give */
-	char failed[48];       /* the request that was made to fail */
-	char trace[512];       /* the requests made since fk_trace_reset() */
-	bool pasid_capable;    /* devices take PASID attachments */
+	struct fk_inject inj;
+	bool pasid_capable; /* devices take PASID attachments */
 };
 
 /* ---- fk-main.c ---- */
@@ -109,7 +126,7 @@ void fk_release(struct fk *k);
 int fk_ioctl(void *data, int fd, unsigned long req, void *arg);
 ssize_t fk_fault_io(void *data, int fd, void *buf, size_t len, bool is_write);
 const char *fk_req_name(unsigned long req);
-void fk_trace_reset(struct fk *k);
+void fk_inject_reset(struct fk_inject *inj);
 
 /* object table (fk-main.c) */
 uint32_t fk_new(struct fk *k, enum fk_kind kind); /* 0 when full */

@@ -17,26 +17,7 @@
 #include "helpers.h"
 #include "suites.h"
 
-#include "../fake-kernel/fk.h"
-
-#define RW (IOASID_MAP_READ | IOASID_MAP_WRITE)
-#define FIX (RW | IOASID_MAP_FIXED_IOVA)
-#define MEM_LEN (16 * 4096)
-
-struct env {
-	struct fk k;
-	struct ioasid_ctx *ctx;
-	uint8_t *mem;
-	uint32_t set, dev[2], ioas, ioas2, hwpt, hwpt2, queue;
-	int fd[2];
-};
-
-struct op {
-	const char *name;
-	void (*setup)(struct env *e);
-	int (*run)(struct env *e);
-	bool lets_go; /* the library lets go of its devices: a bare binding is the caller's */
-};
+#include "failnth.h"
 
 /* ---- building blocks (each must succeed: no failure is armed) ---- */
 
@@ -46,7 +27,7 @@ static void bind(struct env *e, int i)
 	ck_assert_ok(e->ctx, ioasid_dev_bind_fd(e->ctx, e->fd[i], &e->dev[i]));
 }
 
-static void map_at(struct env *e, uint32_t ioas, uint64_t iova, size_t off, size_t len)
+void failnth_map(struct env *e, uint32_t ioas, uint64_t iova, size_t off, size_t len)
 {
 	ck_assert_ok(e->ctx, ioasid_ioas_map(e->ctx, ioas, e->mem + off, len, FIX, &iova));
 }
@@ -55,7 +36,7 @@ static void with_dev(struct env *e)
 {
 	bind(e, 0);
 	ck_assert_ok(e->ctx, ioasid_ioas_alloc(e->ctx, &e->ioas));
-	map_at(e, e->ioas, 0x100000, 0, 2 * 4096);
+	failnth_map(e, e->ioas, 0x100000, 0, 2 * 4096);
 }
 
 static void with_attached(struct env *e)
@@ -68,7 +49,7 @@ static void with_two_ioas(struct env *e)
 {
 	with_attached(e);
 	ck_assert_ok(e->ctx, ioasid_ioas_alloc(e->ctx, &e->ioas2));
-	map_at(e, e->ioas2, 0x200000, 4 * 4096, 4096);
+	failnth_map(e, e->ioas2, 0x200000, 4 * 4096, 4096);
 }
 
 static void with_queue(struct env *e)
@@ -113,7 +94,7 @@ static void with_everything(struct env *e)
 	ho.fault_queue = e->queue;
 	ck_assert_ok(e->ctx, ioasid_hwpt_alloc(e->ctx, e->dev[0], e->ioas, &ho, &e->hwpt2));
 	ck_assert_ok(e->ctx, ioasid_ioas_alloc(e->ctx, &e->ioas2));
-	map_at(e, e->ioas2, 0x200000, 4 * 4096, 4096);
+	failnth_map(e, e->ioas2, 0x200000, 4 * 4096, 4096);
 }
 
 static void nothing(struct env *e)
@@ -189,7 +170,7 @@ static int op_dirty_on(struct env *e)
 static void with_two_areas(struct env *e)
 {
 	with_two_domains(e);
-	map_at(e, e->ioas, 0x300000, 4 * 4096, 4096);
+	failnth_map(e, e->ioas, 0x300000, 4 * 4096, 4096);
 }
 
 static int op_unmap(struct env *e)
@@ -230,43 +211,42 @@ static int op_close(struct env *e)
 }
 
 static const struct op ops[] = {
-	{ "bind", nothing, op_bind, false },
-	{ "attach_auto", with_dev, op_attach_auto, false },
-	{ "replace", with_two_ioas, op_replace, false },
-	{ "replace_same", with_attached, op_replace_same, false },
-	{ "hwpt_alloc", with_dev, op_hwpt_alloc, false },
-	{ "map_domains", with_two_domains, op_map_domains, false },
-	{ "copy", with_two_ioas, op_copy, false },
-	{ "fault_alloc", nothing, op_fault_alloc, false },
-	{ "dirty_on", with_two_domains, op_dirty_on, false },
-	{ "dirty_read", with_dirty, op_dirty_read, false },
-	{ "unmap", with_two_areas, op_unmap, false },
-	{ "detach", with_attached, op_detach, false },
-	{ "destroy_hwpt", with_hwpt, op_destroy_hwpt, false },
-	{ "destroy_ioas", with_dev, op_destroy_ioas, false },
-	{ "destroy_queue", with_queue, op_destroy_queue, false },
-	{ "unbind", with_dev, op_unbind, true },
-	{ "close", with_everything, op_close, true },
+	{ "bind", nothing, op_bind, false, false },
+	{ "attach_auto", with_dev, op_attach_auto, false, false },
+	{ "replace", with_two_ioas, op_replace, false, false },
+	{ "replace_same", with_attached, op_replace_same, false, false },
+	{ "hwpt_alloc", with_dev, op_hwpt_alloc, false, false },
+	{ "map_domains", with_two_domains, op_map_domains, false, false },
+	{ "copy", with_two_ioas, op_copy, false, false },
+	{ "fault_alloc", nothing, op_fault_alloc, false, false },
+	{ "dirty_on", with_two_domains, op_dirty_on, false, false },
+	{ "dirty_read", with_dirty, op_dirty_read, false, false },
+	{ "unmap", with_two_areas, op_unmap, false, false },
+	{ "detach", with_attached, op_detach, false, false },
+	{ "destroy_hwpt", with_hwpt, op_destroy_hwpt, false, false },
+	{ "destroy_ioas", with_dev, op_destroy_ioas, false, false },
+	{ "destroy_queue", with_queue, op_destroy_queue, false, false },
+	{ "unbind", with_dev, op_unbind, true, false },
+	{ "close", with_everything, op_close, true, false },
 };
 
 /*
  * Mismatches known today: op, the request made to fail and which of the
  * op's calls of that request it was (1-based), and what goes wrong.
  */
-static const struct known {
-	const char *op, *req;
-	unsigned int nth;
-	const char *what;
-} known[] = {
+static const struct known known[] = {
 	{ "bind", "GET_HW_INFO", 1,
 	  "a failed bind from the caller's fd leaves it bound in the kernel (a second bind: EINVAL)" },
 	{ "bind", "DETACH_IOMMUFD_PT", 1,
 	  "the bind-time probe ignores a refused detach: device and scratch IOAS stay attached" },
-	{ "bind", "DESTROY", 1, "the bind-time probe ignores a refused destroy: the scratch IOAS leaks" },
+	{ "bind", "DESTROY", 1,
+	  "the bind-time probe ignores a refused destroy: the scratch IOAS leaks" },
 	{ "replace_same", "none", 0,
 	  "replace onto the current IOAS detaches the device in the kernel; records say attached" },
-	{ "unmap", "IOAS_UNMAP", 1, "a refused unmap returns 0 and drops the area the kernel keeps" },
-	{ "unmap", "IOAS_UNMAP", 2, "a refused unmap returns 0 and drops the area the kernel keeps" },
+	{ "unmap", "IOAS_UNMAP", 1,
+	  "a refused unmap returns 0 and drops the area the kernel keeps" },
+	{ "unmap", "IOAS_UNMAP", 2,
+	  "a refused unmap returns 0 and drops the area the kernel keeps" },
 	{ "detach", "DETACH_IOMMUFD_PT", 1,
 	  "a refused detach returns 0 and drops the attachment the kernel keeps" },
 	{ "destroy_hwpt", "DESTROY", 1, "a refused destroy returns 0 and drops the HWPT: it leaks" },
@@ -287,12 +267,18 @@ static const struct known {
 
 /* ---- the driver ---- */
 
-static void env_open(struct env *e)
+static void env_open(struct env *e, bool vfio)
 {
 	memset(e, 0, sizeof(*e));
-	fk_init(&e->k);
+	e->vfio = vfio;
 	e->fd[0] = e->fd[1] = -1;
-	e->ctx = fk_ctx(&e->k);
+	if (vfio) {
+		fkv_init(&e->kv);
+		e->ctx = fkv_ctx(&e->kv);
+	} else {
+		fk_init(&e->k);
+		e->ctx = fk_ctx(&e->k);
+	}
 	e->mem = mmap(NULL, MEM_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(e->mem, MAP_FAILED);
 }
@@ -301,7 +287,10 @@ static void env_close(struct env *e)
 {
 	if (e->ctx)
 		ioasid_ctx_close(e->ctx);
-	fk_release(&e->k);
+	if (e->vfio)
+		fkv_fini(&e->kv);
+	else
+		fk_release(&e->k);
 	munmap(e->mem, MEM_LEN);
 }
 
@@ -321,31 +310,55 @@ static void drop_bare_devs(char *text)
 	}
 }
 
-/* Run @op with its @at'th ioctl failing (0: none); the mismatch, or NULL. */
-static char *run_one(const struct op *op, uint64_t at, uint64_t *ret_calls, char *req, size_t reqlen,
-		     int *ret_err)
+/* The kernel's state and the library's records, and how they differ (NULL: not). */
+static char *compare(struct env *e, const struct op *op)
 {
-	struct env e;
 	char *kern, *lib, *diff;
 
-	env_open(&e);
-	op->setup(&e);
-	fk_trace_reset(&e.k);
-	e.k.fail_at = at;
-	e.k.failed[0] = '\0';
-	*ret_err = op->run(&e);
-	e.k.fail_at = 0;
-	*ret_calls = e.k.calls;
-	snprintf(req, reqlen, "%s", e.k.failed);
-	kern = fk_state_kernel(&e.k);
-	if (op->lets_go)
-		drop_bare_devs(kern);
-	lib = e.ctx ? fk_state_library(e.ctx) : strdup("");
+	if (e->vfio) {
+		kern = fkv_state_kernel(&e->kv);
+		lib = e->ctx ? fkv_state_library(e->ctx) : strdup("");
+	} else {
+		kern = fk_state_kernel(&e->k);
+		if (op->lets_go)
+			drop_bare_devs(kern);
+		lib = e->ctx ? fk_state_library(e->ctx) : strdup("");
+	}
 	diff = fk_state_diff(kern, lib);
 	free(kern);
 	free(lib);
-	env_close(&e);
 	return diff;
+}
+
+/* What one run tells. */
+struct run {
+	char req[48];    /* the request made to fail */
+	char trace[512]; /* every request the op made */
+	uint64_t calls;
+	int err;    /* what the op returned */
+	char *diff; /* the mismatch after it, or NULL */
+};
+
+/* Run @op with its @at'th ioctl failing (0: none). */
+static void run_one(const struct op *op, bool vfio, uint64_t at, struct run *r)
+{
+	struct env e;
+	struct fk_inject *inj;
+
+	env_open(&e, vfio);
+	inj = vfio ? &e.kv.inj : &e.k.inj;
+	op->setup(&e);
+	fk_inject_reset(inj);
+	inj->fail_at = at;
+	r->err = op->run(&e);
+	inj->fail_at = 0;
+	r->calls = inj->calls;
+	snprintf(r->req, sizeof(r->req), "%s", at ? inj->failed : "none");
+	snprintf(r->trace, sizeof(r->trace), "%s", inj->trace);
+	ck_assert_msg(at || op->may_fail || r->err == 0, "%s without failures: %d %s", op->name,
+		      r->err, e.ctx ? ioasid_ctx_errmsg(e.ctx) : "");
+	r->diff = compare(&e, op);
+	env_close(&e);
 }
 
 /* Which of the op's calls of @req the @at'th call was, from the op's clean trace. */
@@ -364,87 +377,73 @@ static unsigned int nth_of(const char *trace, uint64_t at, const char *req)
 	return n;
 }
 
-static const struct known *known_of(const char *op, const char *req, unsigned int nth)
+static const struct known *known_of(const struct known *list, const char *op, const char *req,
+				    unsigned int nth)
 {
 	size_t i;
 
-	for (i = 0; known[i].op; i++)
-		if (!strcmp(known[i].op, op) && !strcmp(known[i].req, req) && known[i].nth == nth)
-			return &known[i];
+	for (i = 0; list[i].op; i++)
+		if (!strcmp(list[i].op, op) && !strcmp(list[i].req, req) && list[i].nth == nth)
+			return &list[i];
 	return NULL;
 }
 
-/* The clean run: the op succeeds; its ioctl trace and any mismatch. */
-static uint64_t clean_run(const struct op *op, char *trace, size_t len, char **ret_diff)
+/* Judge one run against @list: the count of failures it adds to @report. */
+static unsigned int judge(const struct known *list, const struct op *op, const struct run *r,
+			  unsigned int nth, uint64_t at, const char *trace, char *report,
+			  size_t size)
 {
-	struct env e;
-	char *kern, *lib, *diff;
-	uint64_t calls;
-	int err;
-
-	env_open(&e);
-	op->setup(&e);
-	fk_trace_reset(&e.k);
-	err = op->run(&e);
-	ck_assert_msg(err == 0, "%s without failures: %d %s", op->name, err,
-		      e.ctx ? ioasid_ctx_errmsg(e.ctx) : "");
-	calls = e.k.calls;
-	snprintf(trace, len, "%s", e.k.trace);
-	kern = fk_state_kernel(&e.k);
-	if (op->lets_go)
-		drop_bare_devs(kern);
-	lib = e.ctx ? fk_state_library(e.ctx) : strdup("");
-	diff = fk_state_diff(kern, lib);
-	*ret_diff = diff;
-	free(kern);
-	free(lib);
-	env_close(&e);
-	return calls;
-}
-
-/* Judge one run against known[]: the count of failures it adds. */
-static unsigned int judge(const struct op *op, const char *req, unsigned int nth, uint64_t at,
-			  const char *trace, int err, const char *diff, char *report, size_t size)
-{
-	const struct known *kn = known_of(op->name, req, nth);
+	const struct known *kn = known_of(list, op->name, r->req, nth);
 	size_t l = strlen(report);
 
-	if (diff && !kn) {
+	if (r->diff && !kn) {
 		snprintf(report + l, size - l,
-			 "\n  NEW %s: %s #%u (call %llu of [%s]) failing, returned %d: %s", op->name,
-			 req, nth, (unsigned long long)at, trace, err, diff);
+			 "\n  NEW %s: %s #%u (call %llu of [%s]) failing, returned %d: %s",
+			 op->name, r->req, nth, (unsigned long long)at, trace, r->err, r->diff);
 		return 1;
 	}
-	if (!diff && kn) {
-		fprintf(stderr, "failnth: XPASS %s: %s #%u: %s -- remove it from known[]\n",
-			op->name, req, nth, kn->what);
+	if (!r->diff && kn) {
+		fprintf(stderr, "failnth: XPASS %s: %s #%u: %s -- remove it from the known list\n",
+			op->name, r->req, nth, kn->what);
 		return getenv("IOASID_FAILNTH_STRICT") != NULL;
 	}
 	return 0;
 }
 
-START_TEST(test_fail_every_step)
+/* @op once cleanly, then once per ioctl it made with that one failing. */
+static void fail_every_step(const struct op *op, bool vfio, const struct known *list)
 {
-	const struct op *op = &ops[_i];
-	char trace[512], req[48], report[8192] = "", *diff;
-	uint64_t n, at, calls;
+	char trace[512], report[8192] = "";
+	struct run r;
 	unsigned int bad;
+	uint64_t at, n;
 
 	fk_sysfs();
-	n = clean_run(op, trace, sizeof(trace), &diff);
-	bad = judge(op, "none", 0, 0, trace, 0, diff, report, sizeof(report));
-	free(diff);
+	run_one(op, vfio, 0, &r);
+	n = r.calls;
+	snprintf(trace, sizeof(trace), "%s", r.trace);
+	bad = judge(list, op, &r, 0, 0, trace, report, sizeof(report));
+	free(r.diff);
 	for (at = 1; at <= n; at++) {
-		int err;
-
-		diff = run_one(op, at, &calls, req, sizeof(req), &err);
-		bad += judge(op, req, nth_of(trace, at, req), at, trace, err, diff, report,
+		run_one(op, vfio, at, &r);
+		bad += judge(list, op, &r, nth_of(trace, at, r.req), at, trace, report,
 			     sizeof(report));
-		free(diff);
+		free(r.diff);
 	}
 	fk_sysfs_rm();
 	ck_assert_msg(!bad, "%s: %u mismatch(es) between the records and the kernel:%s", op->name,
 		      bad, report);
+}
+
+START_TEST(test_fail_every_step)
+{
+	fail_every_step(&ops[_i], false, known);
+}
+END_TEST
+
+START_TEST(test_fail_every_step_vfio)
+{
+	fail_every_step(&failnth_vfio_ops[_i], true, failnth_vfio_known);
 }
 END_TEST
 
@@ -456,7 +455,7 @@ START_TEST(test_fake_auto_domain)
 	char *kern, *lib;
 
 	fk_sysfs();
-	env_open(&e);
+	env_open(&e, false);
 	with_attached(&e);
 	bind(&e, 1);
 	ck_assert_ok(e.ctx, ioasid_dev_attach(e.ctx, e.dev[1], IOASID_PASID_NONE, e.ioas, NULL));
@@ -484,6 +483,7 @@ Suite *failnth_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fake_auto_domain);
 	tcase_add_loop_test(tc, test_fail_every_step, 0, (int)(sizeof(ops) / sizeof(ops[0])));
+	tcase_add_loop_test(tc, test_fail_every_step_vfio, 0, (int)failnth_vfio_nr_ops);
 	suite_add_tcase(s, tc);
 	return s;
 }
