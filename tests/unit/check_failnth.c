@@ -482,6 +482,7 @@ Suite *failnth_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fake_auto_domain);
+	failnth_vfio_tests(tc);
 	tcase_add_loop_test(tc, test_fail_every_step, 0, (int)(sizeof(ops) / sizeof(ops[0])));
 	tcase_add_loop_test(tc, test_fail_every_step_vfio, 0, (int)failnth_vfio_nr_ops);
 	suite_add_tcase(s, tc);

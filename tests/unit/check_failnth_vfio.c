@@ -7,9 +7,11 @@
  * context close.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "helpers.h"
 
+#include "backend/vfio/vfio-private.h"
 #include "failnth.h"
 
 static void vbind(struct env *e, int i)
@@ -205,3 +207,38 @@ const struct known failnth_vfio_known[] = {
 	  "a refused leave returns 0: the group stays in the container with its mappings" },
 	{ NULL, NULL, 0, NULL },
 };
+
+/*
+ * vfio_ctx_open_test(): the open's own container check already goes
+ * through the test's seam, and its refusal fails the open.
+ */
+START_TEST(test_vfio_open_hooked)
+{
+	struct fkv kv;
+	struct vfio_test_kernel tk = { .ioctl = fkv_ioctl, .ioctl_data = &kv };
+	struct ioasid_ctx *ctx = NULL;
+
+	fk_sysfs();
+	fkv_init(&kv);
+	tk.dev_dir = kv.dir;
+	tk.sysfs = fk_sysfs_root();
+	kv.inj.fail_at = 1;
+	ck_assert_int_eq(vfio_ctx_open_test(&tk, &ctx), -ENOMEM);
+	ck_assert_ptr_null(ctx);
+	ck_assert_str_eq(kv.inj.trace, "GET_API_VERSION");
+	ck_assert_ptr_nonnull(strstr(ioasid_last_errmsg(), kv.dir));
+	fk_inject_reset(&kv.inj);
+	kv.inj.fail_at = 0;
+	ck_assert_int_eq(vfio_ctx_open_test(&tk, &ctx), 0);
+	ck_assert_str_eq(kv.inj.trace, "GET_API_VERSION CHECK_EXTENSION");
+	ck_assert_str_eq(ioasid_ctx_backend_name(ctx), "vfio");
+	ioasid_ctx_close(ctx);
+	fkv_fini(&kv);
+	fk_sysfs_rm();
+}
+END_TEST
+
+void failnth_vfio_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_vfio_open_hooked);
+}

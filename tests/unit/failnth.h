@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <check.h>
+
 #include "../fake-kernel/fk-vfio.h"
 #include "../fake-kernel/fk.h"
 
@@ -49,6 +51,8 @@ struct known {
 extern const struct op failnth_vfio_ops[];
 extern const unsigned int failnth_vfio_nr_ops;
 extern const struct known failnth_vfio_known[];
+/* The vfio backend's other tests of this suite. */
+void failnth_vfio_tests(TCase *tc);
 
 /* Map @len bytes of e->mem at @off to @iova of @ioas (must succeed). */
 void failnth_map(struct env *e, uint32_t ioas, uint64_t iova, size_t off, size_t len);
