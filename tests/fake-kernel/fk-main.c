@@ -366,12 +366,17 @@ void fk_sysfs(void)
 	}
 }
 
-void fk_sysfs_rm(void)
+void fk_rm_tree(const char *dir)
 {
 	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
+}
+
+void fk_sysfs_rm(void)
+{
+	fk_rm_tree(root);
 }
 
 struct ioasid_ctx *fk_ctx(struct fk *k)

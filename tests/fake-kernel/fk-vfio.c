@@ -402,10 +402,7 @@ void fkv_init(struct fkv *k)
 
 void fkv_fini(struct fkv *k)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", k->dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fk_rm_tree(k->dir);
 }
 
 struct ioasid_ctx *fkv_ctx(struct fkv *k)

@@ -115,6 +115,8 @@ void fk_init(struct fk *k);
 void fk_sysfs(void);
 void fk_sysfs_rm(void);
 const char *fk_sysfs_root(void);
+/* rm -rf @dir (a temporary tree of the fakes). */
+void fk_rm_tree(const char *dir);
 /* An iommufd context over @k (on /dev/null, with the fake sysfs). */
 struct ioasid_ctx *fk_ctx(struct fk *k);
 /* Open device cdev @slot (0..FK_MAX_DEVS-1) as a caller would: its fd. */

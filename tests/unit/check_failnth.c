@@ -97,7 +97,7 @@ static void with_everything(struct env *e)
 	failnth_map(e, e->ioas2, 0x200000, 4 * 4096, 4096);
 }
 
-static void nothing(struct env *e)
+void failnth_nothing(struct env *e)
 {
 	(void)e;
 }
@@ -110,17 +110,17 @@ static int op_bind(struct env *e)
 	return ioasid_dev_bind_fd(e->ctx, e->fd[0], &e->dev[0]);
 }
 
-static int op_attach_auto(struct env *e)
+int failnth_op_attach(struct env *e)
 {
 	return ioasid_dev_attach(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas, NULL);
 }
 
-static int op_replace(struct env *e)
+int failnth_op_replace(struct env *e)
 {
 	return ioasid_dev_replace(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas2, NULL);
 }
 
-static int op_replace_same(struct env *e)
+int failnth_op_replace_same(struct env *e)
 {
 	return ioasid_dev_replace(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas, NULL);
 }
@@ -130,6 +130,33 @@ static int op_hwpt_alloc(struct env *e)
 	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_DIRTY_TRACKING };
 
 	return ioasid_hwpt_alloc(e->ctx, e->dev[0], e->ioas, &ho, &e->hwpt);
+}
+
+static void with_dev_and_queue(struct env *e)
+{
+	with_dev(e);
+	with_queue(e);
+}
+
+/* An HWPT whose page requests go to a fault queue. */
+static int op_hwpt_alloc_fault(struct env *e)
+{
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_FAULT_ID_VALID };
+
+	ho.fault_queue = e->queue;
+	return ioasid_hwpt_alloc(e->ctx, e->dev[0], e->ioas, &ho, &e->hwpt);
+}
+
+static void with_hwpt_attached_auto(struct env *e)
+{
+	with_hwpt(e);
+	ck_assert_ok(e->ctx, ioasid_dev_attach(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas, NULL));
+}
+
+/* From the automatic domain to an explicit HWPT on the same IOAS. */
+static int op_replace_hwpt(struct env *e)
+{
+	return ioasid_dev_replace(e->ctx, e->dev[0], IOASID_PASID_NONE, e->hwpt, NULL);
 }
 
 static int op_map_domains(struct env *e)
@@ -173,12 +200,12 @@ static void with_two_areas(struct env *e)
 	failnth_map(e, e->ioas, 0x300000, 4 * 4096, 4096);
 }
 
-static int op_unmap(struct env *e)
+int failnth_op_unmap(struct env *e)
 {
 	return ioasid_ioas_unmap(e->ctx, e->ioas, 0, 0x400000, NULL);
 }
 
-static int op_detach(struct env *e)
+int failnth_op_detach(struct env *e)
 {
 	return ioasid_dev_detach(e->ctx, e->dev[0], IOASID_PASID_NONE);
 }
@@ -198,12 +225,12 @@ static int op_destroy_queue(struct env *e)
 	return ioasid_fault_queue_destroy(e->ctx, e->queue);
 }
 
-static int op_unbind(struct env *e)
+int failnth_op_unbind(struct env *e)
 {
 	return ioasid_dev_unbind(e->ctx, e->dev[0]);
 }
 
-static int op_close(struct env *e)
+int failnth_op_close(struct env *e)
 {
 	ioasid_ctx_close(e->ctx);
 	e->ctx = NULL;
@@ -211,23 +238,25 @@ static int op_close(struct env *e)
 }
 
 static const struct op ops[] = {
-	{ "bind", nothing, op_bind, false, false },
-	{ "attach_auto", with_dev, op_attach_auto, false, false },
-	{ "replace", with_two_ioas, op_replace, false, false },
-	{ "replace_same", with_attached, op_replace_same, false, false },
+	{ "bind", failnth_nothing, op_bind, false, false },
+	{ "attach_auto", with_dev, failnth_op_attach, false, false },
+	{ "replace", with_two_ioas, failnth_op_replace, false, false },
+	{ "replace_same", with_attached, failnth_op_replace_same, false, false },
 	{ "hwpt_alloc", with_dev, op_hwpt_alloc, false, false },
+	{ "hwpt_alloc_fault", with_dev_and_queue, op_hwpt_alloc_fault, false, false },
+	{ "replace_hwpt", with_hwpt_attached_auto, op_replace_hwpt, false, false },
 	{ "map_domains", with_two_domains, op_map_domains, false, false },
 	{ "copy", with_two_ioas, op_copy, false, false },
-	{ "fault_alloc", nothing, op_fault_alloc, false, false },
+	{ "fault_alloc", failnth_nothing, op_fault_alloc, false, false },
 	{ "dirty_on", with_two_domains, op_dirty_on, false, false },
 	{ "dirty_read", with_dirty, op_dirty_read, false, false },
-	{ "unmap", with_two_areas, op_unmap, false, false },
-	{ "detach", with_attached, op_detach, false, false },
+	{ "unmap", with_two_areas, failnth_op_unmap, false, false },
+	{ "detach", with_attached, failnth_op_detach, false, false },
 	{ "destroy_hwpt", with_hwpt, op_destroy_hwpt, false, false },
 	{ "destroy_ioas", with_dev, op_destroy_ioas, false, false },
 	{ "destroy_queue", with_queue, op_destroy_queue, false, false },
-	{ "unbind", with_dev, op_unbind, true, false },
-	{ "close", with_everything, op_close, true, false },
+	{ "unbind", with_dev, failnth_op_unbind, true, false },
+	{ "close", with_everything, failnth_op_close, true, false },
 };
 
 /*

@@ -27,11 +27,6 @@ static void attach(struct env *e, int i, uint32_t ioas)
 	ck_assert_ok(e->ctx, ioasid_dev_attach(e->ctx, e->dev[i], IOASID_PASID_NONE, ioas, NULL));
 }
 
-static void nothing(struct env *e)
-{
-	(void)e;
-}
-
 /* A device and an IOAS with two areas, not attached yet. */
 static void with_dev(struct env *e)
 {
@@ -80,24 +75,9 @@ static int op_bind(struct env *e)
 	return ioasid_dev_bind(e->ctx, "0000:00:01.0", &e->dev[0]);
 }
 
-static int op_attach(struct env *e)
-{
-	return ioasid_dev_attach(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas, NULL);
-}
-
 static int op_attach_second(struct env *e)
 {
 	return ioasid_dev_attach(e->ctx, e->dev[1], IOASID_PASID_NONE, e->ioas, NULL);
-}
-
-static int op_replace(struct env *e)
-{
-	return ioasid_dev_replace(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas2, NULL);
-}
-
-static int op_replace_same(struct env *e)
-{
-	return ioasid_dev_replace(e->ctx, e->dev[0], IOASID_PASID_NONE, e->ioas, NULL);
 }
 
 static int op_map(struct env *e)
@@ -114,41 +94,19 @@ static int op_copy(struct env *e)
 	return ioasid_ioas_copy(e->ctx, e->ioas, e->ioas, 0x100000, 2 * 4096, FIX, &iova);
 }
 
-static int op_unmap(struct env *e)
-{
-	return ioasid_ioas_unmap(e->ctx, e->ioas, 0, 0x400000, NULL);
-}
-
-static int op_detach(struct env *e)
-{
-	return ioasid_dev_detach(e->ctx, e->dev[0], IOASID_PASID_NONE);
-}
-
-static int op_unbind(struct env *e)
-{
-	return ioasid_dev_unbind(e->ctx, e->dev[0]);
-}
-
-static int op_close(struct env *e)
-{
-	ioasid_ctx_close(e->ctx);
-	e->ctx = NULL;
-	return 0;
-}
-
 const struct op failnth_vfio_ops[] = {
-	{ "vfio_bind", nothing, op_bind, false, false },
-	{ "vfio_attach", with_dev, op_attach, false, false },
+	{ "vfio_bind", failnth_nothing, op_bind, false, false },
+	{ "vfio_attach", with_dev, failnth_op_attach, false, false },
 	{ "vfio_attach_second", with_second_dev, op_attach_second, false, false },
-	{ "vfio_replace", with_two_ioas, op_replace, false, false },
-	{ "vfio_replace_limit", with_two_ioas_limit, op_replace, false, true },
-	{ "vfio_replace_same", with_attached, op_replace_same, false, false },
+	{ "vfio_replace", with_two_ioas, failnth_op_replace, false, false },
+	{ "vfio_replace_limit", with_two_ioas_limit, failnth_op_replace, false, true },
+	{ "vfio_replace_same", with_attached, failnth_op_replace_same, false, false },
 	{ "vfio_map", with_attached, op_map, false, false },
 	{ "vfio_copy", with_attached, op_copy, false, false },
-	{ "vfio_unmap", with_attached, op_unmap, false, false },
-	{ "vfio_detach", with_attached, op_detach, false, false },
-	{ "vfio_unbind", with_dev, op_unbind, true, false },
-	{ "vfio_close", with_everything, op_close, true, false },
+	{ "vfio_unmap", with_attached, failnth_op_unmap, false, false },
+	{ "vfio_detach", with_attached, failnth_op_detach, false, false },
+	{ "vfio_unbind", with_dev, failnth_op_unbind, true, false },
+	{ "vfio_close", with_everything, failnth_op_close, true, false },
 };
 const unsigned int failnth_vfio_nr_ops = sizeof(failnth_vfio_ops) / sizeof(failnth_vfio_ops[0]);
 

@@ -54,6 +54,18 @@ extern const struct known failnth_vfio_known[];
 /* The vfio backend's other tests of this suite. */
 void failnth_vfio_tests(TCase *tc);
 
+/* The steps both backends share (check_failnth.c): no setup; attach
+ * dev[0] to ioas; replace it onto ioas2, or onto ioas again; unmap
+ * [0, 4 MiB) of ioas; detach dev[0]; unbind it; close the context. */
+void failnth_nothing(struct env *e);
+int failnth_op_attach(struct env *e);
+int failnth_op_replace(struct env *e);
+int failnth_op_replace_same(struct env *e);
+int failnth_op_unmap(struct env *e);
+int failnth_op_detach(struct env *e);
+int failnth_op_unbind(struct env *e);
+int failnth_op_close(struct env *e);
+
 /* Map @len bytes of e->mem at @off to @iova of @ioas (must succeed). */
 void failnth_map(struct env *e, uint32_t ioas, uint64_t iova, size_t off, size_t len);
 
