@@ -11,10 +11,6 @@
 
 #include "fk.h"
 
-/* The VT-d QEMU emulates (legacy mode), as its registers read. */
-#define FK_VTD_CAP 0x00d2008c22260286ull
-#define FK_VTD_ECAP 0x0000000000f00f5aull
-
 int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b)
 {
 	uint32_t id;
@@ -40,7 +36,7 @@ int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b)
 
 int fk_dev_hw_info(struct fk *k, struct ku_iommu_hw_info *h)
 {
-	struct ku_iommu_hw_info_vtd v = { .cap_reg = FK_VTD_CAP, .ecap_reg = FK_VTD_ECAP };
+	struct ku_iommu_hw_info_vtd v = { .cap_reg = FK_VTD_CAP, .ecap_reg = k->ecap };
 
 	if (!fk_get(k, h->dev_id, FK_DEVICE))
 		return -ENOENT;

@@ -288,6 +288,7 @@ void fk_init(struct fk *k)
 	memset(k, 0, sizeof(*k));
 	for (i = 0; i < FK_MAX_DEVS; i++)
 		k->devs[i].fd = -1;
+	k->ecap = FK_VTD_ECAP;
 }
 
 /* ---- sysfs: three PCI devices whose cdevs are /dev/null, /dev/zero, /dev/full ---- */

@@ -107,7 +107,14 @@ struct fk {
 	struct fk_devfd devs[FK_MAX_DEVS];
 	struct fk_inject inj;
 	bool pasid_capable; /* devices take PASID attachments */
+	uint64_t ecap;      /* the VT-d ECAP GET_HW_INFO reports (fk_init: QEMU's) */
 };
+
+/* The VT-d QEMU emulates (legacy mode), as its registers read, and its
+ * scalable mode with nesting (SMTS, NEST, FLTS, SLTS). */
+#define FK_VTD_CAP 0x00d2008c22260286ull
+#define FK_VTD_ECAP 0x0000000000f00f5aull
+#define FK_VTD_ECAP_NESTING (FK_VTD_ECAP | 1ull << 26 | 1ull << 43 | 1ull << 46 | 1ull << 47)
 
 /* ---- fk-main.c ---- */
 /* A fresh kernel, and the sysfs tree its devices are described by. */

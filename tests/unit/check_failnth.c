@@ -159,6 +159,43 @@ static int op_replace_hwpt(struct env *e)
 	return ioasid_dev_replace(e->ctx, e->dev[0], IOASID_PASID_NONE, e->hwpt, NULL);
 }
 
+/* A nest parent on a scalable-mode VT-d, and a nested HWPT on it. */
+static void with_nest_parent(struct env *e)
+{
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_NEST_PARENT };
+
+	e->k.ecap = FK_VTD_ECAP_NESTING;
+	with_dev(e);
+	ck_assert_ok(e->ctx, ioasid_hwpt_alloc(e->ctx, e->dev[0], e->ioas, &ho, &e->hwpt));
+}
+
+static int op_hwpt_nested(struct env *e)
+{
+	struct ioasid_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x200000, .addr_width = 48 };
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho),
+				       .type = IOASID_HWPT_NESTED_VTD_S1,
+				       .data = &s1,
+				       .data_len = sizeof(s1) };
+
+	return ioasid_hwpt_alloc(e->ctx, e->dev[0], e->hwpt, &ho, &e->hwpt2);
+}
+
+static void with_nested(struct env *e)
+{
+	with_nest_parent(e);
+	ck_assert_ok(e->ctx, op_hwpt_nested(e));
+}
+
+static int op_attach_nested(struct env *e)
+{
+	return ioasid_dev_attach(e->ctx, e->dev[0], IOASID_PASID_NONE, e->hwpt2, NULL);
+}
+
+static int op_destroy_nested(struct env *e)
+{
+	return ioasid_hwpt_destroy(e->ctx, e->hwpt2);
+}
+
 static int op_map_domains(struct env *e)
 {
 	uint64_t iova = 0x400000;
@@ -245,6 +282,9 @@ static const struct op ops[] = {
 	{ "hwpt_alloc", with_dev, op_hwpt_alloc, false, false },
 	{ "hwpt_alloc_fault", with_dev_and_queue, op_hwpt_alloc_fault, false, false },
 	{ "replace_hwpt", with_hwpt_attached_auto, op_replace_hwpt, false, false },
+	{ "hwpt_nested", with_nest_parent, op_hwpt_nested, false, false },
+	{ "attach_nested", with_nested, op_attach_nested, false, false },
+	{ "destroy_nested", with_nested, op_destroy_nested, false, false },
 	{ "map_domains", with_two_domains, op_map_domains, false, false },
 	{ "copy", with_two_ioas, op_copy, false, false },
 	{ "fault_alloc", failnth_nothing, op_fault_alloc, false, false },
@@ -279,6 +319,8 @@ static const struct known known[] = {
 	{ "detach", "DETACH_IOMMUFD_PT", 1,
 	  "a refused detach returns 0 and drops the attachment the kernel keeps" },
 	{ "destroy_hwpt", "DESTROY", 1, "a refused destroy returns 0 and drops the HWPT: it leaks" },
+	{ "destroy_nested", "DESTROY", 1,
+	  "a refused destroy returns 0 and drops the nested HWPT: it leaks, its parent stays held" },
 	{ "destroy_ioas", "DESTROY", 1, "a refused destroy returns 0 and drops the IOAS: it leaks" },
 	{ "destroy_queue", "DESTROY", 1,
 	  "a refused destroy returns 0 and drops the fault queue: it leaks" },
