@@ -44,7 +44,7 @@ int fk_dev_hw_info(struct fk *k, struct ku_iommu_hw_info *h)
 	       h->data_len < sizeof(v) ? h->data_len : sizeof(v));
 	h->data_len = sizeof(v);
 	h->data_type = KU_IOMMU_HW_INFO_TYPE_INTEL_VTD;
-	h->out_max_pasid_log2 = 0;
+	h->out_max_pasid_log2 = k->pasid_capable ? 20 : 0;
 	h->out_capabilities = KU_IOMMU_HW_CAP_DIRTY_TRACKING;
 	return 0;
 }

@@ -5,7 +5,10 @@
  *
  *   ioas K                       an IOAS
  *   ioas K area 0xIOVA+0xLEN     one of its areas
- *   hwpt K paging ioas I [auto]  a paging HWPT (automatic ones only while attached)
+ *   hwpt K paging ioas I         a paging HWPT (a kernel-automatic one only while
+ *                                attached; which ones the kernel made itself is not
+ *                                compared: the library's automatic HWPT of a PASID
+ *                                device is an explicit kernel HWPT)
  *   hwpt K nested parent P       a nested HWPT
  *   hwpt K dirty on              dirty tracking enabled
  *   dev K                        a bound device
@@ -98,7 +101,7 @@ char *fk_state_kernel(struct fk *k)
 				    (unsigned long long)o->areas[i].length);
 			break;
 		case FK_HWPT_PAGING:
-			add(&l, "hwpt %u paging ioas %u%s", id, o->ioas, o->autodom ? " auto" : "");
+			add(&l, "hwpt %u paging ioas %u", id, o->ioas);
 			if (o->dirty_on)
 				add(&l, "hwpt %u dirty on", id);
 			break;
@@ -185,8 +188,7 @@ static void lib_hwpts(struct ioasid_ctx *ctx, json_t *arr, struct lines *l)
 		if (!k || (autodom && !num(h, "nr_attached")))
 			continue;
 		if (json_is_null(json_object_get(h, "parent")))
-			add(l, "hwpt %u paging ioas %u%s", k, kid(ctx, num(h, "ioas")),
-			    autodom ? " auto" : "");
+			add(l, "hwpt %u paging ioas %u", k, kid(ctx, num(h, "ioas")));
 		else
 			add(l, "hwpt %u nested parent %u", k, kid(ctx, num(h, "parent")));
 		if (json_is_true(json_object_get(h, "dirty_enabled")))

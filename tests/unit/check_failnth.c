@@ -196,6 +196,35 @@ static int op_destroy_nested(struct env *e)
 	return ioasid_hwpt_destroy(e->ctx, e->hwpt2);
 }
 
+/* A device with 20-bit PASIDs, one PASID allocated to a set. */
+static void with_pasid_dev(struct env *e)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so), .max_pasids = 4 };
+
+	e->k.pasid_capable = true;
+	with_dev(e);
+	ck_assert_ok(e->ctx, ioasid_set_alloc(e->ctx, &so, &e->set));
+	ck_assert_ok(e->ctx, ioasid_pasid_alloc(e->ctx, e->set, 1, 15, &e->pasid));
+}
+
+static int op_attach_pasid(struct env *e)
+{
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao), .set = e->set };
+
+	return ioasid_dev_attach(e->ctx, e->dev[0], e->pasid, e->ioas, &ao);
+}
+
+static void with_pasid_attached(struct env *e)
+{
+	with_pasid_dev(e);
+	ck_assert_ok(e->ctx, op_attach_pasid(e));
+}
+
+static int op_detach_pasid(struct env *e)
+{
+	return ioasid_dev_detach(e->ctx, e->dev[0], e->pasid);
+}
+
 static int op_map_domains(struct env *e)
 {
 	uint64_t iova = 0x400000;
@@ -285,6 +314,9 @@ static const struct op ops[] = {
 	{ "hwpt_nested", with_nest_parent, op_hwpt_nested, false, false },
 	{ "attach_nested", with_nested, op_attach_nested, false, false },
 	{ "destroy_nested", with_nested, op_destroy_nested, false, false },
+	{ "attach_rid_pasid_dev", with_pasid_dev, failnth_op_attach, false, false },
+	{ "attach_pasid", with_pasid_dev, op_attach_pasid, false, false },
+	{ "detach_pasid", with_pasid_attached, op_detach_pasid, false, false },
 	{ "map_domains", with_two_domains, op_map_domains, false, false },
 	{ "copy", with_two_ioas, op_copy, false, false },
 	{ "fault_alloc", failnth_nothing, op_fault_alloc, false, false },
@@ -319,6 +351,10 @@ static const struct known known[] = {
 	{ "detach", "DETACH_IOMMUFD_PT", 1,
 	  "a refused detach returns 0 and drops the attachment the kernel keeps" },
 	{ "destroy_hwpt", "DESTROY", 1, "a refused destroy returns 0 and drops the HWPT: it leaks" },
+	{ "detach_pasid", "DETACH_IOMMUFD_PT", 1,
+	  "a refused PASID detach returns 0 and drops the attachment the kernel keeps" },
+	{ "detach_pasid", "DESTROY", 1,
+	  "a refused destroy of the PASID device's automatic HWPT is ignored: it leaks" },
 	{ "destroy_nested", "DESTROY", 1,
 	  "a refused destroy returns 0 and drops the nested HWPT: it leaks, its parent stays held" },
 	{ "destroy_ioas", "DESTROY", 1, "a refused destroy returns 0 and drops the IOAS: it leaks" },

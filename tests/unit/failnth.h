@@ -27,7 +27,7 @@ struct env {
 	struct fkv kv; /* vfio */
 	struct ioasid_ctx *ctx;
 	uint8_t *mem;
-	uint32_t set, dev[2], ioas, ioas2, hwpt, hwpt2, queue;
+	uint32_t set, dev[2], ioas, ioas2, hwpt, hwpt2, queue, pasid;
 	int fd[2];
 };
 
