@@ -79,8 +79,9 @@ struct ioasid_ctx_opts {
 /**
  * ioasid_ctx_open() - open a context from a backend spec.
  * @spec: "sim", "sim:PROFILE" (a built-in name or a JSON file),
- *        "iommufd", "iommufd:PATH", "vfio" or "auto" (iommufd if usable,
- *        else vfio; never sim). NULL means "auto".
+ *        "iommufd", "iommufd:PATH", "vfio" or "auto" (iommufd if
+ *        /dev/iommu is iommufd's misc device and VFIO cdevs exist, else
+ *        vfio if /dev/vfio/vfio is VFIO's; never sim). NULL means "auto".
  * @opts: options or NULL.
  * @ret_ctx: the new context.
  *

@@ -19,6 +19,7 @@
 #include "util/iova-tree.h"
 
 #include <jansson.h>
+#include <sys/types.h>
 
 struct ioasid_ioas;
 struct ioasid_dev;
@@ -179,6 +180,40 @@ int backend_not_built(struct ioasid_ctx *ctx, const char *name, const char *what
 /* The backends this build knows, by kind (backend.c). */
 const struct ioasid_backend_ops *backend_find(enum ioasid_backend_kind kind);
 const struct ioasid_backend_ops *backend_by_name(const char *name, size_t len);
+
+/*
+ * Where "auto" looks (backend.c). backend_auto_host is the host's; a unit
+ * test passes its own paths and a stand-in for the misc-device check, which
+ * says whether char device @rdev is the misc device @name ("iommu",
+ * "vfio") and, when it is not, what it is in @what.
+ */
+struct backend_auto_env {
+	const char *iommu;        /* "/dev/iommu" */
+	const char *vfio;         /* "/dev/vfio/vfio" */
+	const char *vfio_devices; /* "/dev/vfio/devices" */
+	bool (*is_misc)(dev_t rdev, const char *name, char *what, size_t whatlen);
+};
+extern const struct backend_auto_env backend_auto_host;
+
+/*
+ * "auto": iommufd when @env->iommu is the iommufd misc device and
+ * @env->vfio_devices is a directory; else vfio when @env->vfio is the VFIO
+ * misc device; else NULL. Each node must be a character device that opens
+ * read-write. @reason says why, in either case.
+ */
+const struct ioasid_backend_ops *backend_pick_auto(const struct backend_auto_env *env, char *reason,
+						   size_t len);
+
+/*
+ * Open a context of @ops (ctx.c): @open(ctx, @data) sets up ctx->be in
+ * place of ops->open(ctx, @data as the spec's argument) when not NULL -- a
+ * backend's test-only opener that must install its kernel seams before
+ * the first ioctl. @spec and @reason are what the context reports.
+ */
+int ctx_open_with(const struct ioasid_backend_ops *ops, const char *spec, const char *reason,
+		  const struct ioasid_ctx_opts *opts,
+		  int (*open)(struct ioasid_ctx *ctx, const void *data), const void *data,
+		  struct ioasid_ctx **ret_ctx);
 
 extern const struct ioasid_backend_ops ioasid_sim_backend;
 extern const struct ioasid_backend_ops ioasid_iommufd_backend;

@@ -77,63 +77,21 @@ static void ctx_free(struct ioasid_ctx *ctx)
 	ioasid_free(ctx);
 }
 
-/* Is a character device there and openable read-write? */
-static bool node_usable(const char *path, char *why, size_t whylen)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
-static bool has_vfio_cdevs(void)
-{
-	struct stat st;
-
-	return stat("/dev/vfio/devices", &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* "auto": iommufd when /dev/iommu and VFIO cdevs are usable, else vfio. */
-static const struct ioasid_backend_ops *pick_auto(char *reason, size_t len)
-{
-	char why1[128] = "", why2[128] = "";
-
-	if (node_usable("/dev/iommu", why1, sizeof(why1))) {
-		if (has_vfio_cdevs()) {
-			snprintf(reason, len, "auto: /dev/iommu and /dev/vfio/devices are usable");
-			return &ioasid_iommufd_backend;
-		}
-		snprintf(why1, sizeof(why1), "/dev/iommu opens but /dev/vfio/devices is missing");
-	}
-	if (node_usable("/dev/vfio/vfio", why2, sizeof(why2))) {
-		snprintf(reason, len, "auto: iommufd unusable (%s); /dev/vfio/vfio is usable", why1);
-		return &ioasid_vfio_backend;
-	}
-	snprintf(reason, len, "auto: iommufd unusable (%s); vfio unusable (%s)", why1, why2);
-	return NULL;
-}
-
 IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 				  const struct ioasid_ctx_opts *opts,
 				  struct ioasid_ctx **ret_ctx)
 {
 	const struct ioasid_backend_ops *ops;
 	const char *colon, *arg = NULL;
-	struct ioasid_ctx *ctx;
 	size_t namelen;
 	char reason[256];
-	int err;
 
 	if (!ret_ctx)
 		return ioasid_err(NULL, -EINVAL, "ret_ctx is NULL");
 	*ret_ctx = NULL;
 	if (!spec)
 		spec = "auto";
-	if (strlen(spec) >= sizeof(ctx->spec))
+	if (strlen(spec) >= sizeof(((struct ioasid_ctx *)NULL)->spec))
 		return ioasid_err(NULL, -EINVAL, "backend spec '%.32s...' is too long", spec);
 	colon = strchr(spec, ':');
 	namelen = colon ? (size_t)(colon - spec) : strlen(spec);
@@ -143,7 +101,7 @@ IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 	if (namelen == 4 && !memcmp(spec, "auto", 4)) {
 		if (arg)
 			return ioasid_err(NULL, -EINVAL, "backend spec '%s': auto takes no argument", spec);
-		ops = pick_auto(reason, sizeof(reason));
+		ops = backend_pick_auto(&backend_auto_host, reason, sizeof(reason));
 		if (!ops)
 			return ioasid_err(NULL, -ENODEV, "%s", reason);
 	} else {
@@ -159,13 +117,24 @@ IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 		snprintf(reason, sizeof(reason), "asked for '%s'", spec);
 	}
 
+	return ctx_open_with(ops, spec, reason, opts, NULL, arg, ret_ctx);
+}
+
+int ctx_open_with(const struct ioasid_backend_ops *ops, const char *spec, const char *reason,
+		  const struct ioasid_ctx_opts *opts,
+		  int (*open)(struct ioasid_ctx *ctx, const void *data), const void *data,
+		  struct ioasid_ctx **ret_ctx)
+{
+	struct ioasid_ctx *ctx;
+	int err;
+
 	err = ctx_new(opts, &ctx);
 	if (err)
 		return err;
 	snprintf(ctx->spec, sizeof(ctx->spec), "%s", spec);
 	snprintf(ctx->reason, sizeof(ctx->reason), "%s", reason);
 	ctx->ops = ops;
-	err = ops->open(ctx, arg);
+	err = open ? open(ctx, data) : ops->open(ctx, data);
 	if (err) {
 		/* keep the backend's message as this thread's message */
 		ioasid_err(NULL, err, "%s", ctx->errmsg);

@@ -37,6 +37,8 @@
 	X(kernel_facts)        \
 	X(iommufd)             \
 	X(iommufd_faults)      \
+	X(backend_auto)        \
+	X(failnth)             \
 	X(vendor)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);

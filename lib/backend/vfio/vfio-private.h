@@ -32,6 +32,21 @@ struct vf_info {
 int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len,
 			  struct vf_info *vi);
 
+/*
+ * A vfio context over a test's kernel (test-only; not exported): @ioctl
+ * answers every ioctl from the first on (the open's container check
+ * included), the container and group nodes are @dev_dir/vfio and
+ * @dev_dir/N instead of /dev/vfio's, sysfs is read below @sysfs. NULL
+ * members keep the host's.
+ */
+struct vfio_test_kernel {
+	ku_ioctl_fn ioctl;
+	void *ioctl_data;
+	const char *dev_dir;
+	const char *sysfs;
+};
+int vfio_ctx_open_test(const struct vfio_test_kernel *tk, struct ioasid_ctx **ret_ctx);
+
 /* Replace the ioctl of a vfio context (tests). */
 int vfio_set_ioctl_hook(struct ioasid_ctx *ctx, ku_ioctl_fn fn, void *data);
 /* Read sysfs below @root instead of "/sys" (tests; @root is copied). */

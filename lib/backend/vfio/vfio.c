@@ -47,6 +47,7 @@ struct vf_ctx {
 	ku_ioctl_fn ioctl;
 	void *ioctl_data;
 	char sysfs[PATH_MAX];
+	char dev_dir[PATH_MAX]; /* "/dev/vfio": the container and the group nodes */
 	int spare_fd; /* a caller's container for the first IOAS, or -1 */
 	bool spare_own;
 };
@@ -124,11 +125,13 @@ static int check_container(struct ioasid_ctx *ctx, int fd, const char *what)
 
 static int open_container(struct ioasid_ctx *ctx, int *ret_fd)
 {
-	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	char path[PATH_MAX + 8];
+	int fd;
 
+	snprintf(path, sizeof(path), "%s/vfio", vf_of(ctx)->dev_dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return ioasid_err(ctx, -errno, "vfio: cannot open /dev/vfio/vfio: %s%s",
-				  strerror(errno),
+		return ioasid_err(ctx, -errno, "vfio: cannot open %s: %s%s", path, strerror(errno),
 				  errno == ENOENT ? " (kernel without CONFIG_VFIO_CONTAINER?)" : "");
 	*ret_fd = fd;
 	return 0;
@@ -143,21 +146,21 @@ static int vf_setup(struct ioasid_ctx *ctx)
 	s->ioctl = ku_sys_ioctl;
 	s->spare_fd = -1;
 	snprintf(s->sysfs, sizeof(s->sysfs), "/sys");
+	snprintf(s->dev_dir, sizeof(s->dev_dir), "/dev/vfio");
 	ctx->be = s;
 	return 0;
 }
 
-static int vfio_open(struct ioasid_ctx *ctx, const char *arg)
+/* Is a container usable here? One is opened and checked, then closed. */
+static int vf_probe(struct ioasid_ctx *ctx)
 {
+	char path[PATH_MAX + 8];
 	int fd, err;
 
-	(void)arg; /* the core refuses an argument */
-	err = vf_setup(ctx);
-	if (err)
-		return err;
+	snprintf(path, sizeof(path), "%s/vfio", vf_of(ctx)->dev_dir);
 	err = open_container(ctx, &fd);
 	if (!err) {
-		err = check_container(ctx, fd, "/dev/vfio/vfio");
+		err = check_container(ctx, fd, path);
 		close(fd);
 	}
 	if (err) {
@@ -165,6 +168,43 @@ static int vfio_open(struct ioasid_ctx *ctx, const char *arg)
 		ctx->be = NULL;
 	}
 	return err;
+}
+
+static int vfio_open(struct ioasid_ctx *ctx, const char *arg)
+{
+	int err;
+
+	(void)arg; /* the core refuses an argument */
+	err = vf_setup(ctx);
+	return err ? err : vf_probe(ctx);
+}
+
+/* The test opener's open: the seams are in place before the first ioctl. */
+static int vfio_open_test(struct ioasid_ctx *ctx, const void *data)
+{
+	const struct vfio_test_kernel *tk = data;
+	struct vf_ctx *s;
+	int err;
+
+	err = vf_setup(ctx);
+	if (err)
+		return err;
+	s = vf_of(ctx);
+	s->ioctl = tk->ioctl ? tk->ioctl : ku_sys_ioctl;
+	s->ioctl_data = tk->ioctl_data;
+	if (tk->dev_dir)
+		snprintf(s->dev_dir, sizeof(s->dev_dir), "%s", tk->dev_dir);
+	if (tk->sysfs)
+		snprintf(s->sysfs, sizeof(s->sysfs), "%s", tk->sysfs);
+	return vf_probe(ctx);
+}
+
+int vfio_ctx_open_test(const struct vfio_test_kernel *tk, struct ioasid_ctx **ret_ctx)
+{
+	if (!tk || !ret_ctx)
+		return -EINVAL;
+	return ctx_open_with(&ioasid_vfio_backend, "vfio", "a test's kernel", NULL, vfio_open_test,
+			     tk, ret_ctx);
 }
 
 static int vfio_open_fd(struct ioasid_ctx *ctx, int fd, bool own)
@@ -569,10 +609,10 @@ static int vf_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf
 static int open_group(struct ioasid_ctx *ctx, struct vf_dev *d, const char *name)
 {
 	uint32_t flags = 0;
-	char path[64];
+	char path[PATH_MAX + 16];
 	int err;
 
-	snprintf(path, sizeof(path), "/dev/vfio/%d", d->group);
+	snprintf(path, sizeof(path), "%s/%d", vf_of(ctx)->dev_dir, d->group);
 	d->group_fd = open(path, O_RDWR | O_CLOEXEC);
 	if (d->group_fd < 0)
 		return ioasid_err(ctx, errno == ENOENT ? -ENOENT : -errno,

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A stateful fake kernel for the iommufd backend (README.md here): it holds
+ * what 7.2.13's iommufd holds for one context -- IOASes with their areas,
+ * paging HWPTs (automatic ones included), nested HWPTs, bound devices with
+ * what each RID or PASID is attached to, fault queues -- and answers the
+ * backend's ioctls as that kernel does (docs/kernel-uapi.md §1, §2.1),
+ * behind the backend's per-context ioctl seam. Any one ioctl can be made
+ * to fail (struct fk_inject), which the fail-nth driver (tests/unit/
+ * check_failnth.c) uses to try every step of every operation.
+ *
+ * One file per kind of kernel object, as drivers/iommu/iommufd/ is laid out:
+ *   fk-main.c    the object table, IOMMU_DESTROY, IOMMU_OPTION, the ioctl
+ *                entry with failure injection, the sysfs tree
+ *   fk-ioas.c    IOAS alloc, map, unmap, copy, usable ranges
+ *   fk-device.c  bind, hw_info, attach/replace/detach, automatic domains,
+ *                closing a device fd
+ *   fk-hwpt.c    HWPT alloc, dirty tracking, invalidation
+ *   fk-fault.c   fault queues and their fd
+ *   fk-state.c   the kernel's state and the library's, as comparable lines
+ */
+#ifndef IOASID_FAKE_KERNEL_FK_H
+#define IOASID_FAKE_KERNEL_FK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ioasid/ioasid.h>
+
+#include "linux/uapi.h"
+
+#define FK_MAX_OBJ 64   /* object ids 1..FK_MAX_OBJ-1 */
+#define FK_MAX_AREAS 32 /* per IOAS */
+#define FK_MAX_ATT 8    /* attachments per device (RID and PASIDs) */
+#define FK_MAX_DEVS 3   /* /dev/null, /dev/zero, /dev/full play VFIO cdevs */
+
+/* The aperture of every fake domain: 39 bits, as QEMU's VT-d. */
+#define FK_APERTURE_LAST ((1ull << 39) - 1)
+/* Every fake device's MSI window (its group's reserved_regions). */
+#define FK_MSI_START 0xfee00000ull
+#define FK_MSI_LAST 0xfeefffffull
+
+enum fk_kind {
+	FK_FREE,
+	FK_IOAS,
+	FK_HWPT_PAGING,
+	FK_HWPT_NESTED,
+	FK_DEVICE,
+	FK_FAULT
+};
+
+struct fk_area {
+	uint64_t iova, length, uva;
+	uint32_t flags;
+};
+
+struct fk_att {
+	bool pasid_valid;
+	uint32_t pasid;
+	uint32_t hwpt; /* the HWPT attached */
+};
+
+struct fk_obj {
+	enum fk_kind kind;
+	/* IOAS */
+	struct fk_area areas[FK_MAX_AREAS];
+	uint32_t nr_areas;
+	bool no_huge;
+	/* HWPT: paging on @ioas, nested on @parent */
+	uint32_t ioas, parent, fault;
+	bool autodom, nest_parent, dirty_cap, dirty_on;
+	uint32_t users; /* attachments and nested HWPTs on it */
+	/* device */
+	int slot; /* index in fk->devs */
+	struct fk_att att[FK_MAX_ATT];
+	uint32_t nr_att;
+	/* fault queue: its fd, known by inode (fd numbers are reused) */
+	int qfd;
+	dev_t qdev;
+	ino_t qino;
+};
+
+/* A VFIO cdev the test opened: the fd the fake kernel knows it by. */
+struct fk_devfd {
+	int fd;
+	dev_t rdev;
+	uint32_t devid; /* bound: its object; 0 unbound */
+};
+
+/*
+ * Failure injection, shared by both fakes: the @fail_at'th ioctl since
+ * the last reset (1-based) fails with the errno the kernel would most
+ * plausibly give for that request.
+ */
+struct fk_inject {
+	uint64_t calls, fail_at;
+	char failed[48]; /* the request that was made to fail */
+	char trace[512]; /* the requests made since the reset */
+};
+
+/* Count and trace one call of @name; true when it is the one to fail. */
+bool fk_inject_hit(struct fk_inject *inj, const char *name);
+
+struct fk {
+	struct fk_obj obj[FK_MAX_OBJ];
+	struct fk_devfd devs[FK_MAX_DEVS];
+	struct fk_inject inj;
+	bool pasid_capable; /* devices take PASID attachments */
+	uint64_t ecap;      /* the VT-d ECAP GET_HW_INFO reports (fk_init: QEMU's) */
+};
+
+/* The VT-d QEMU emulates (legacy mode), as its registers read, and its
+ * scalable mode with nesting (SMTS, NEST, FLTS, SLTS). */
+#define FK_VTD_CAP 0x00d2008c22260286ull
+#define FK_VTD_ECAP 0x0000000000f00f5aull
+#define FK_VTD_ECAP_NESTING (FK_VTD_ECAP | 1ull << 26 | 1ull << 43 | 1ull << 46 | 1ull << 47)
+
+/* ---- fk-main.c ---- */
+/* A fresh kernel, and the sysfs tree its devices are described by. */
+void fk_init(struct fk *k);
+void fk_sysfs(void);
+void fk_sysfs_rm(void);
+const char *fk_sysfs_root(void);
+/* rm -rf @dir (a temporary tree of the fakes). */
+void fk_rm_tree(const char *dir);
+/* An iommufd context over @k (on /dev/null, with the fake sysfs). */
+struct ioasid_ctx *fk_ctx(struct fk *k);
+/* Open device cdev @slot (0..FK_MAX_DEVS-1) as a caller would: its fd. */
+int fk_open_dev(struct fk *k, int slot);
+/* The caller closes a device fd: the kernel detaches and unbinds it. */
+void fk_close_dev(struct fk *k, int slot);
+/* The iommufd's file is released: every object goes. */
+void fk_release(struct fk *k);
+int fk_ioctl(void *data, int fd, unsigned long req, void *arg);
+ssize_t fk_fault_io(void *data, int fd, void *buf, size_t len, bool is_write);
+const char *fk_req_name(unsigned long req);
+void fk_inject_reset(struct fk_inject *inj);
+
+/* object table (fk-main.c) */
+uint32_t fk_new(struct fk *k, enum fk_kind kind); /* 0 when full */
+struct fk_obj *fk_get(struct fk *k, uint32_t id, enum fk_kind kind);
+void fk_free(struct fk *k, uint32_t id);
+/* The device object bound from @fd, or NULL. */
+struct fk_obj *fk_dev_of_fd(struct fk *k, int fd, uint32_t *ret_id);
+
+/* ---- per kind ---- */
+int fk_ioas_alloc(struct fk *k, struct ku_iommu_ioas_alloc *a);
+int fk_ioas_map(struct fk *k, struct ku_iommu_ioas_map *m);
+int fk_ioas_unmap(struct fk *k, struct ku_iommu_ioas_unmap *u);
+int fk_ioas_copy(struct fk *k, struct ku_iommu_ioas_copy *c);
+int fk_ioas_iova_ranges(struct fk *k, struct ku_iommu_ioas_iova_ranges *q);
+/* Does [start, last] meet a reserved interval of IOAS @ioas (devices, apertures)? */
+bool fk_ioas_reserved(struct fk *k, uint32_t ioas, uint64_t start, uint64_t last);
+uint64_t fk_ioas_align(struct fk *k, uint32_t ioas);
+/* Is IOAS @ioas held by an HWPT? */
+bool fk_ioas_held(struct fk *k, uint32_t ioas);
+
+int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b);
+int fk_dev_hw_info(struct fk *k, struct ku_iommu_hw_info *h);
+int fk_dev_attach(struct fk *k, int fd, struct ku_vfio_device_attach_iommufd_pt *a);
+int fk_dev_detach(struct fk *k, int fd, struct ku_vfio_device_detach_iommufd_pt *a);
+/* Detach everything of device object @id (unbind, close). */
+void fk_dev_detach_all(struct fk *k, uint32_t id);
+
+int fk_hwpt_alloc(struct fk *k, struct ku_iommu_hwpt_alloc *a);
+int fk_hwpt_set_dirty(struct fk *k, struct ku_iommu_hwpt_set_dirty_tracking *d);
+int fk_hwpt_get_dirty(struct fk *k, struct ku_iommu_hwpt_get_dirty_bitmap *d);
+int fk_hwpt_invalidate(struct fk *k, struct ku_iommu_hwpt_invalidate *inv);
+/* Drop one user of HWPT @id; an automatic one goes with its last. */
+void fk_hwpt_put(struct fk *k, uint32_t id);
+
+int fk_fault_alloc(struct fk *k, struct ku_iommu_fault_alloc *a);
+/* Is fault queue @o's fd still open (it holds the object)? */
+bool fk_fault_fd_open(const struct fk_obj *o);
+
+/* ---- fk-state.c ---- */
+/*
+ * What the kernel holds, as sorted lines ("ioas 3 area 0x100000+0x2000",
+ * "dev 2 pasid - hwpt 4", ...), and the same built from the library's
+ * JSON dump and kernel ids: the two must be equal. Each returns a
+ * malloc'd, '\n'-separated text.
+ */
+char *fk_state_kernel(struct fk *k);
+char *fk_state_library(struct ioasid_ctx *ctx);
+/* Lines in one and not the other, "-kernel only" / "+library only"; NULL if equal. */
+char *fk_state_diff(const char *kernel, const char *library);
+
+#endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The fail-nth operations of the vfio backend (failnth.h), over the fake
+ * type-1 kernel (tests/fake-kernel/fk-vfio.h): binding (the measuring
+ * scratch container), attaching with the replay of an IOAS's mappings,
+ * replace (a detach and an attach on type-1), map, copy, unmap, detach,
+ * context close.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "helpers.h"
+
+#include "backend/vfio/vfio-private.h"
+#include "failnth.h"
+
+static void vbind(struct env *e, int i)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "0000:00:0%d.0", i + 1);
+	ck_assert_ok(e->ctx, ioasid_dev_bind(e->ctx, name, &e->dev[i]));
+}
+
+static void attach(struct env *e, int i, uint32_t ioas)
+{
+	ck_assert_ok(e->ctx, ioasid_dev_attach(e->ctx, e->dev[i], IOASID_PASID_NONE, ioas, NULL));
+}
+
+/* A device and an IOAS with two areas, not attached yet. */
+static void with_dev(struct env *e)
+{
+	vbind(e, 0);
+	ck_assert_ok(e->ctx, ioasid_ioas_alloc(e->ctx, &e->ioas));
+	failnth_map(e, e->ioas, 0x100000, 0, 2 * 4096);
+	failnth_map(e, e->ioas, 0x300000, 4 * 4096, 4096);
+}
+
+static void with_attached(struct env *e)
+{
+	with_dev(e);
+	attach(e, 0, e->ioas);
+}
+
+static void with_second_dev(struct env *e)
+{
+	with_attached(e);
+	vbind(e, 1);
+}
+
+static void with_two_ioas(struct env *e)
+{
+	with_attached(e);
+	ck_assert_ok(e->ctx, ioasid_ioas_alloc(e->ctx, &e->ioas2));
+	failnth_map(e, e->ioas2, 0x200000, 8 * 4096, 4096);
+	failnth_map(e, e->ioas2, 0x400000, 9 * 4096, 4096);
+}
+
+/* As the kernel's dma_entry_limit=1 would: the second replayed mapping is refused. */
+static void with_two_ioas_limit(struct env *e)
+{
+	with_two_ioas(e);
+	e->kv.dma_limit = 1;
+}
+
+static void with_everything(struct env *e)
+{
+	with_two_ioas(e);
+	vbind(e, 1);
+	attach(e, 1, e->ioas2);
+}
+
+static int op_bind(struct env *e)
+{
+	return ioasid_dev_bind(e->ctx, "0000:00:01.0", &e->dev[0]);
+}
+
+static int op_attach_second(struct env *e)
+{
+	return ioasid_dev_attach(e->ctx, e->dev[1], IOASID_PASID_NONE, e->ioas, NULL);
+}
+
+static int op_map(struct env *e)
+{
+	uint64_t iova = 0x500000;
+
+	return ioasid_ioas_map(e->ctx, e->ioas, e->mem + 12 * 4096, 4096, FIX, &iova);
+}
+
+static int op_copy(struct env *e)
+{
+	uint64_t iova = 0x800000;
+
+	return ioasid_ioas_copy(e->ctx, e->ioas, e->ioas, 0x100000, 2 * 4096, FIX, &iova);
+}
+
+const struct op failnth_vfio_ops[] = {
+	{ "vfio_bind", failnth_nothing, op_bind, false, false },
+	{ "vfio_attach", with_dev, failnth_op_attach, false, false },
+	{ "vfio_attach_second", with_second_dev, op_attach_second, false, false },
+	{ "vfio_replace", with_two_ioas, failnth_op_replace, false, false },
+	{ "vfio_replace_limit", with_two_ioas_limit, failnth_op_replace, false, true },
+	{ "vfio_replace_same", with_attached, failnth_op_replace_same, false, false },
+	{ "vfio_map", with_attached, op_map, false, false },
+	{ "vfio_copy", with_attached, op_copy, false, false },
+	{ "vfio_unmap", with_attached, failnth_op_unmap, false, false },
+	{ "vfio_detach", with_attached, failnth_op_detach, false, false },
+	{ "vfio_unbind", with_dev, failnth_op_unbind, true, false },
+	{ "vfio_close", with_everything, failnth_op_close, true, false },
+};
+const unsigned int failnth_vfio_nr_ops = sizeof(failnth_vfio_ops) / sizeof(failnth_vfio_ops[0]);
+
+const struct known failnth_vfio_known[] = {
+	{ "vfio_bind", "GROUP_UNSET_CONTAINER", 1,
+	  "the bind-time measure ignores a refused leave: the group stays in the scratch container" },
+	{ "vfio_replace", "GROUP_UNSET_CONTAINER", 1,
+	  "a refused leave is ignored: the device fd is closed while the records say attached" },
+	{ "vfio_replace", "GROUP_SET_CONTAINER", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace", "SET_IOMMU", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace", "MAP_DMA", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace", "MAP_DMA", 2,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace", "GROUP_GET_DEVICE_FD", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_limit", "GROUP_UNSET_CONTAINER", 1,
+	  "a refused leave is ignored: the device fd is closed while the records say attached" },
+	{ "vfio_replace_limit", "GROUP_SET_CONTAINER", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_limit", "SET_IOMMU", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_limit", "MAP_DMA", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_limit", "MAP_DMA", 2,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_same", "GROUP_UNSET_CONTAINER", 1,
+	  "a refused leave is ignored: the device fd is closed while the records say attached" },
+	{ "vfio_replace_same", "GROUP_SET_CONTAINER", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_same", "SET_IOMMU", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_same", "MAP_DMA", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_same", "MAP_DMA", 2,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_same", "GROUP_GET_DEVICE_FD", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_limit", "none", 0,
+	  "the replay hits dma_entry_limit: the device has left its old container for good" },
+	{ "vfio_replace_limit", "UNMAP_DMA", 1,
+	  "a failed replace leaves the old container first and never goes back: records say attached" },
+	{ "vfio_replace_limit", "GROUP_UNSET_CONTAINER", 2,
+	  "the failed replay's leave is ignored too: the group stays in the new container" },
+	{ "vfio_replace_same", "none", 0,
+	  "replace onto the current IOAS ends with the group out of its container; records say attached" },
+	{ "vfio_replace_same", "GROUP_UNSET_CONTAINER", 2,
+	  "replace onto the current IOAS: the device fd is closed while the records say attached" },
+	{ "vfio_unmap", "UNMAP_DMA", 1,
+	  "a refused unmap returns 0 and drops the area the container keeps" },
+	{ "vfio_unmap", "UNMAP_DMA", 2,
+	  "a refused unmap returns 0 and drops the area the container keeps" },
+	{ "vfio_detach", "GROUP_UNSET_CONTAINER", 1,
+	  "a refused leave returns 0: the group stays in the container with its mappings" },
+	{ NULL, NULL, 0, NULL },
+};
+
+/*
+ * vfio_ctx_open_test(): the open's own container check already goes
+ * through the test's seam, and its refusal fails the open.
+ */
+START_TEST(test_vfio_open_hooked)
+{
+	struct fkv kv;
+	struct vfio_test_kernel tk = { .ioctl = fkv_ioctl, .ioctl_data = &kv };
+	struct ioasid_ctx *ctx = NULL;
+
+	fk_sysfs();
+	fkv_init(&kv);
+	tk.dev_dir = kv.dir;
+	tk.sysfs = fk_sysfs_root();
+	kv.inj.fail_at = 1;
+	ck_assert_int_eq(vfio_ctx_open_test(&tk, &ctx), -ENOMEM);
+	ck_assert_ptr_null(ctx);
+	ck_assert_str_eq(kv.inj.trace, "GET_API_VERSION");
+	ck_assert_ptr_nonnull(strstr(ioasid_last_errmsg(), kv.dir));
+	fk_inject_reset(&kv.inj);
+	kv.inj.fail_at = 0;
+	ck_assert_int_eq(vfio_ctx_open_test(&tk, &ctx), 0);
+	ck_assert_str_eq(kv.inj.trace, "GET_API_VERSION CHECK_EXTENSION");
+	ck_assert_str_eq(ioasid_ctx_backend_name(ctx), "vfio");
+	ioasid_ctx_close(ctx);
+	fkv_fini(&kv);
+	fk_sysfs_rm();
+}
+END_TEST
+
+void failnth_vfio_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_vfio_open_hooked);
+}
