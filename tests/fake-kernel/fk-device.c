@@ -96,6 +96,30 @@ static int may_join(struct fk *k, uint32_t ioas, bool new_domain)
 	return 0;
 }
 
+/*
+ * The kernel's iommufd_hwpt_pasid_compat(): a PASID goes only onto an HWPT
+ * allocated with ALLOC_PASID, and only while the RID is on one too; the
+ * RID leaves PASID-capable HWPTs only when no PASID is attached. An
+ * automatic domain (@pt_id an IOAS) is never PASID-capable.
+ */
+static int pasid_compat(struct fk *k, struct fk_obj *dev, bool pasid_valid, uint32_t pt_id)
+{
+	bool compat = !fk_get(k, pt_id, FK_IOAS) && k->obj[pt_id].pasid_compat;
+	struct fk_att *rid;
+	uint32_t i;
+
+	if (pasid_valid) {
+		rid = att_of(dev, false, 0);
+		if (!compat || (rid && !k->obj[rid->hwpt].pasid_compat))
+			return -EINVAL;
+		return 0;
+	}
+	for (i = 0; i < dev->nr_att && !compat; i++)
+		if (dev->att[i].pasid_valid)
+			return -EINVAL;
+	return 0;
+}
+
 /* The HWPT an attach to @pt_id lands on: @pt_id's, or an automatic one. */
 static int target(struct fk *k, uint32_t pt_id, uint32_t *ret)
 {
@@ -141,6 +165,12 @@ int fk_dev_attach(struct fk *k, int fd, struct ku_vfio_device_attach_iommufd_pt 
 		return -EINVAL;
 	if (pasid_valid && !k->pasid_capable)
 		return -EOPNOTSUPP;
+	if (fk_get(k, a->pt_id, FK_IOAS) || fk_get(k, a->pt_id, FK_HWPT_PAGING) ||
+	    fk_get(k, a->pt_id, FK_HWPT_NESTED)) {
+		err = pasid_compat(k, dev, pasid_valid, a->pt_id);
+		if (err)
+			return err;
+	}
 	err = target(k, a->pt_id, &h);
 	if (err)
 		return err;

@@ -31,6 +31,7 @@ static int alloc_paging(struct fk *k, struct ku_iommu_hwpt_alloc *a)
 	h->ioas = a->pt_id;
 	h->nest_parent = a->flags & KU_IOMMU_HWPT_ALLOC_NEST_PARENT;
 	h->dirty_cap = a->flags & KU_IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	h->pasid_compat = a->flags & KU_IOMMU_HWPT_ALLOC_PASID;
 	if (a->flags & KU_IOMMU_HWPT_FAULT_ID_VALID) {
 		h->fault = a->fault_id;
 		k->obj[a->fault_id].users++;
@@ -46,7 +47,7 @@ static int alloc_nested(struct fk *k, struct ku_iommu_hwpt_alloc *a)
 
 	if (!parent->nest_parent || a->data_type != KU_IOMMU_HWPT_DATA_VTD_S1)
 		return -EINVAL;
-	if (a->flags & ~KU_IOMMU_HWPT_FAULT_ID_VALID)
+	if (a->flags & ~(KU_IOMMU_HWPT_FAULT_ID_VALID | KU_IOMMU_HWPT_ALLOC_PASID))
 		return -EOPNOTSUPP;
 	if ((a->flags & KU_IOMMU_HWPT_FAULT_ID_VALID) && !fk_get(k, a->fault_id, FK_FAULT))
 		return -ENOENT;
@@ -54,6 +55,7 @@ static int alloc_nested(struct fk *k, struct ku_iommu_hwpt_alloc *a)
 	if (!id)
 		return -ENOMEM;
 	k->obj[id].parent = a->pt_id;
+	k->obj[id].pasid_compat = a->flags & KU_IOMMU_HWPT_ALLOC_PASID;
 	parent->users++;
 	if (a->flags & KU_IOMMU_HWPT_FAULT_ID_VALID) {
 		k->obj[id].fault = a->fault_id;

@@ -70,6 +70,7 @@ struct fk_obj {
 	/* HWPT: paging on @ioas, nested on @parent */
 	uint32_t ioas, parent, fault;
 	bool autodom, nest_parent, dirty_cap, dirty_on;
+	bool pasid_compat; /* allocated with ALLOC_PASID: takes PASIDs */
 	uint32_t users; /* attachments and nested HWPTs on it */
 	/* device */
 	int slot; /* index in fk->devs */
