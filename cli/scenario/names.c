@@ -68,6 +68,7 @@ const struct name_val fault_flag_names[] = {
 	{ "priv", IOASID_FAULT_F_PRIV },
 	{ "last", IOASID_FAULT_F_LAST },
 	{ "page_req", IOASID_FAULT_F_PAGE_REQ },
+	{ "timed_out", IOASID_FAULT_F_TIMED_OUT },
 	{ "addr_valid", IOASID_FAULT_F_ADDR_VALID },
 	{ "pasid_valid", IOASID_FAULT_F_PASID_VALID },
 	{ "group_valid", IOASID_FAULT_F_GROUP_VALID },
