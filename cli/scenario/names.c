@@ -86,6 +86,13 @@ const struct name_val fault_reason_names[] = {
 	{ NULL, 0 },
 };
 
+/* dma_read / dma_write "attrs": what else the request is (a write is the op's) */
+const struct name_val dma_attr_names[] = {
+	{ "priv", IOASID_SIM_DMA_PRIV },
+	{ "exec", IOASID_SIM_DMA_EXEC },
+	{ NULL, 0 },
+};
+
 /* stale_mode "mode" */
 const struct name_val stale_mode_names[] = {
 	{ "faithful", IOASID_SIM_STALE_FAITHFUL },

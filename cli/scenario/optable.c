@@ -79,7 +79,8 @@
 #define ARGS_DMA(...) \
 	ARGS(ARG_DEV, ARG_PASID, ARG_ADDR_REQ("iova"), \
 	     A("length", A_NUM, .hex = true, .max = DMA_MAX_LEN), \
-	     A("buffer", A_LABEL, .kinds = K_BUFFER), ARG_ADDR("offset"), __VA_ARGS__)
+	     A("buffer", A_LABEL, .kinds = K_BUFFER), ARG_ADDR("offset"), \
+	     A("attrs", A_FLAGS, .names = dma_attr_names, .max = UINT32_MAX), __VA_ARGS__)
 
 /* Sorted by name (strcmp order): op_find() uses bsearch. */
 static const struct op_desc op_table[] = {
