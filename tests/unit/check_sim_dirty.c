@@ -26,6 +26,13 @@ static uint32_t dirty_hwpt(void)
 	return h;
 }
 
+/* Attach sim0 (no PASID) to @h and start its dirty tracking. */
+static void attach_tracking(uint32_t h)
+{
+	ck_assert_ok(nf_ctx, ioasid_dev_attach(nf_ctx, nf_dev, IOASID_PASID_NONE, h, NULL));
+	ck_assert_ok(nf_ctx, ioasid_hwpt_set_dirty_tracking(nf_ctx, h, true));
+}
+
 /* How many bits of @bm are set; the first in *@first. */
 static unsigned int bits_set(const uint64_t *bm, unsigned int words, unsigned int *first)
 {
@@ -65,8 +72,7 @@ START_TEST(test_huge_pages_off_dirty_at_4k)
 	ck_assert_ok(nf_ctx, ioasid_ioas_set_option(nf_ctx, nf_ioas, IOASID_IOAS_OPT_HUGE_PAGES, 0));
 	map_at(0x40000000, nf_mem, 4 * NF_MB); /* 2 MiB aligned on both sides */
 	h = dirty_hwpt();
-	ck_assert_ok(nf_ctx, ioasid_dev_attach(nf_ctx, nf_dev, IOASID_PASID_NONE, h, NULL));
-	ck_assert_ok(nf_ctx, ioasid_hwpt_set_dirty_tracking(nf_ctx, h, true));
+	attach_tracking(h);
 	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, 0x40001000,
 						  "d", 1, &done));
 	ck_assert_uint_eq(dirty_4k(h, 0x40000000, &first), 1);
@@ -100,8 +106,7 @@ START_TEST(test_huge_pages_off_with_a_domain)
 
 	ck_assert_ok(nf_ctx, ioasid_ioas_set_option(nf_ctx, nf_ioas, IOASID_IOAS_OPT_HUGE_PAGES, 0));
 	map_at(0x40000000, nf_mem, 2 * NF_MB);
-	ck_assert_ok(nf_ctx, ioasid_dev_attach(nf_ctx, nf_dev, IOASID_PASID_NONE, h, NULL));
-	ck_assert_ok(nf_ctx, ioasid_hwpt_set_dirty_tracking(nf_ctx, h, true));
+	attach_tracking(h);
 	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, 0x401ff000,
 						  "d", 1, &done));
 	ck_assert_uint_eq(dirty_4k(h, 0x40000000, &first), 1);
@@ -282,8 +287,7 @@ START_TEST(test_devtlb_write_after_clearing_read)
 							    IOASID_IOAS_OPT_HUGE_PAGES, 0));
 	map_at(0x40000000, nf_mem, 2 * NF_MB);
 	h = dirty_hwpt();
-	ck_assert_ok(nf_ctx, ioasid_dev_attach(nf_ctx, nf_dev, IOASID_PASID_NONE, h, NULL));
-	ck_assert_ok(nf_ctx, ioasid_hwpt_set_dirty_tracking(nf_ctx, h, true));
+	attach_tracking(h);
 	ck_assert_ok(nf_ctx, ioasid_sim_cache_stats(nf_ctx, &cs0));
 	for (round = 0; round < 3; round++) {
 		/* twice: the second write is served by the device TLB */
