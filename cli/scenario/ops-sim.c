@@ -218,7 +218,8 @@ HANDLER(op_stale_events)
 		json_object_set_new(o, "cached_gpa", json_hex(ev[i].cached_gpa));
 		json_object_set_new(o, "current_gpa",
 				    (ev[i].flags & IOASID_SIM_STALE_F_CURRENT_GPA) ?
-					    json_hex(ev[i].current_gpa) : json_null());
+					    json_hex(ev[i].current_gpa) :
+					    json_null());
 		/* process addresses: rewritten as BUFFER+0xOFF with every value */
 		json_object_set_new(o, "cached", json_hex(ev[i].cached_addr));
 		json_object_set_new(o, "cached_perm", json_string(perm_str(ev[i].cached_perm)));

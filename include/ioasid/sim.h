@@ -114,8 +114,8 @@ IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx,
  * each refusal raises: docs/sim-first-stage.md.
  */
 #define IOASID_SIM_DMA_WRITE (1u << 0) /* the device writes memory (else it reads) */
-#define IOASID_SIM_DMA_PRIV  (1u << 1) /* Privileged Mode Requested: supervisor mode */
-#define IOASID_SIM_DMA_EXEC  (1u << 2) /* Execute Requested: an instruction fetch (a read) */
+#define IOASID_SIM_DMA_PRIV (1u << 1)  /* Privileged Mode Requested: supervisor mode */
+#define IOASID_SIM_DMA_EXEC (1u << 2)  /* Execute Requested: an instruction fetch (a read) */
 
 /**
  * ioasid_sim_dma() - a DMA by a simulated device, blocking until it ends
@@ -168,9 +168,9 @@ IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev,
  * rule); -EINVAL unknown flags, PRIV or EXEC without a PASID, EXEC with
  * WRITE.
  */
-IOASID_EXPORT int ioasid_sim_dma_flags(struct ioasid_ctx *ctx, uint32_t dev,
-				       uint32_t pasid, uint64_t iova, void *buf,
-				       size_t len, uint32_t flags, size_t *ret_done);
+IOASID_EXPORT int ioasid_sim_dma_flags(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+				       uint64_t iova, void *buf, size_t len, uint32_t flags,
+				       size_t *ret_done);
 
 /**
  * ioasid_sim_dma_read() - the device reads @len bytes at @iova into @buf.
@@ -243,9 +243,8 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev,
  * @ret_done: bytes done so far.
  * Return: as ioasid_sim_dma_flags(), or -EAGAIN with *@ret_handle set.
  */
-IOASID_EXPORT int ioasid_sim_dma_submit_flags(struct ioasid_ctx *ctx, uint32_t dev,
-					      uint32_t pasid, uint64_t iova, void *buf,
-					      size_t len, uint32_t flags,
+IOASID_EXPORT int ioasid_sim_dma_submit_flags(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+					      uint64_t iova, void *buf, size_t len, uint32_t flags,
 					      uint64_t *ret_handle, size_t *ret_done);
 
 /**

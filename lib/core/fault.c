@@ -130,7 +130,8 @@ static int kernel_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t
 static const char *code_name(uint32_t code)
 {
 	return code == IOASID_FAULT_SUCCESS ? "SUCCESS" :
-	       code == IOASID_FAULT_INVALID ? "INVALID" : "FAILURE";
+	       code == IOASID_FAULT_INVALID ? "INVALID" :
+					      "FAILURE";
 }
 
 /*
@@ -342,16 +343,15 @@ static json_t *queue_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, ui
 	return json_pack("{s:s,s:i,s:i,s:i,s:I,s:s,s:i,s:i,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "kind", "queue", "id", (json_int_t)q->obj.id, "set", (json_int_t)q->set,
 			 "depth", (json_int_t)q->depth, "timeout_ns", (json_int_t)q->timeout_ns,
-			 "timeout_code", code_json[q->timeout_code],
-			 "queued", (json_int_t)q->queued, "pending", (json_int_t)q->pending,
-			 "bound_hwpts", (json_int_t)q->nr_bound, "counters",
-			 "raised", (json_int_t)st->raised, "delivered", (json_int_t)st->delivered,
-			 "groups", (json_int_t)st->groups,
-			 "answered_success", (json_int_t)st->answered_success,
-			 "answered_invalid", (json_int_t)st->answered_invalid,
-			 "answered_failure", (json_int_t)st->answered_failure,
-			 "timed_out", (json_int_t)st->timed_out, "overflowed", (json_int_t)st->overflowed,
-			 "detached", (json_int_t)st->detached);
+			 "timeout_code", code_json[q->timeout_code], "queued",
+			 (json_int_t)q->queued, "pending", (json_int_t)q->pending, "bound_hwpts",
+			 (json_int_t)q->nr_bound, "counters", "raised", (json_int_t)st->raised,
+			 "delivered", (json_int_t)st->delivered, "groups", (json_int_t)st->groups,
+			 "answered_success", (json_int_t)st->answered_success, "answered_invalid",
+			 (json_int_t)st->answered_invalid, "answered_failure",
+			 (json_int_t)st->answered_failure, "timed_out", (json_int_t)st->timed_out,
+			 "overflowed", (json_int_t)st->overflowed, "detached",
+			 (json_int_t)st->detached);
 }
 
 const struct ioasid_obj_ops ioasid_fault_queue_obj_ops = {

@@ -320,7 +320,9 @@ END_TEST
 /* A queue whose timeout answers @code; sim0's RID on an IOAS reporting to it. */
 static uint32_t queue_with_code(uint32_t set, uint32_t code)
 {
-	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo), .set = set, .timeout_ns = 100,
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo),
+					      .set = set,
+					      .timeout_ns = 100,
 					      .flags = IOASID_FAULT_QUEUE_TIMEOUT_CODE,
 					      .timeout_code = code };
 	uint32_t q;
@@ -351,8 +353,9 @@ START_TEST(test_timeout_answer_chosen)
 	/* FAILURE when the owner asks for it: the request fails with EIO */
 	q = queue_with_code(set, IOASID_FAULT_FAILURE);
 	ioas = attach_with_queue(set, q, IOASID_PASID_NONE);
-	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, IOASID_PASID_NONE, 0xa000, x, 4, true,
-					       &h, &done), -EAGAIN);
+	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, IOASID_PASID_NONE, 0xa000, x, 4, true, &h,
+					       &done),
+			 -EAGAIN);
 	/* a group the owner read and did not answer in time */
 	n = 4;
 	ck_assert_ok(ctx, ioasid_fault_read(ctx, q, f, &n));
@@ -374,8 +377,9 @@ START_TEST(test_timeout_answer_chosen)
 	/* SUCCESS: the device retries; with the page mapped meanwhile, the DMA completes */
 	q = queue_with_code(set, IOASID_FAULT_SUCCESS);
 	ioas = attach_with_queue(set, q, IOASID_PASID_NONE);
-	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, IOASID_PASID_NONE, 0xa000, x, 4, true,
-					       &h, &done), -EAGAIN);
+	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, IOASID_PASID_NONE, 0xa000, x, 4, true, &h,
+					       &done),
+			 -EAGAIN);
 	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem, PG, RW | FIXED, &io));
 	fake_now += 100;
 	ck_assert_ok(ctx, ioasid_fault_expire(ctx, &expired));

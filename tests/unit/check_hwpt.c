@@ -143,10 +143,10 @@ static uint64_t *gtable(unsigned int page)
 static void build_s1(uint64_t data_gpa)
 {
 	memset(mem, 0, 4 * PG);
-	gtable(0)[0] = (GPA + 1 * PG) | S1_URW;   /* PML4[0] */
-	gtable(1)[0] = (GPA + 2 * PG) | S1_URW;   /* PDPT[0] */
-	gtable(2)[2] = (GPA + 3 * PG) | S1_URW;   /* PD[2]: 0x400000 */
-	gtable(3)[0] = data_gpa | S1_URW;         /* PT[0] */
+	gtable(0)[0] = (GPA + 1 * PG) | S1_URW; /* PML4[0] */
+	gtable(1)[0] = (GPA + 2 * PG) | S1_URW; /* PDPT[0] */
+	gtable(2)[2] = (GPA + 3 * PG) | S1_URW; /* PD[2]: 0x400000 */
+	gtable(3)[0] = data_gpa | S1_URW;       /* PT[0] */
 }
 
 static uint32_t nested_setup(uint32_t *parent_ret)

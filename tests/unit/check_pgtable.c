@@ -358,15 +358,17 @@ START_TEST(test_walk_no_wp_and_ea)
 	ck_assert_int_eq(sim_pt_walk(&w, root, iova, SIM_PT_W | SIM_PT_WALK_SET_AD, &r), -EACCES);
 	ck_assert_uint_eq(get(p.t[1], p.idx[1]) & (SIM_FL_A | SIM_FL_D), 0);
 	ck_assert_int_eq(sim_pt_walk(&w, root, iova,
-				     SIM_PT_W | SIM_PT_WALK_NO_WP | SIM_PT_WALK_SET_AD, &r), 0);
+				     SIM_PT_W | SIM_PT_WALK_NO_WP | SIM_PT_WALK_SET_AD, &r),
+			 0);
 	ck_assert_uint_eq(r.perm & SIM_PT_W, 0); /* what the tables grant, unchanged */
 	ck_assert_uint_eq(get(p.t[1], p.idx[1]) & (SIM_FL_A | SIM_FL_D), SIM_FL_A | SIM_FL_D);
 	/* without EAFE, EA (bit 10) is the software's */
 	for (l = levels; l >= 1; l--)
 		ck_assert_uint_eq(get(p.t[l], p.idx[l]) & SIM_FL_EA, 0);
 	/* with it, EA joins A everywhere, though A is set already */
-	ck_assert_int_eq(sim_pt_walk(&w, root, iova, SIM_PT_R | SIM_PT_WALK_SET_AD |
-				     SIM_PT_WALK_SET_EA, &r), 0);
+	ck_assert_int_eq(sim_pt_walk(&w, root, iova,
+				     SIM_PT_R | SIM_PT_WALK_SET_AD | SIM_PT_WALK_SET_EA, &r),
+			 0);
 	for (l = levels; l >= 1; l--)
 		ck_assert_uint_eq(get(p.t[l], p.idx[l]) & (SIM_FL_A | SIM_FL_EA),
 				  SIM_FL_A | SIM_FL_EA);

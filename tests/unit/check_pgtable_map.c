@@ -217,7 +217,8 @@ START_TEST(test_map_sizes)
 	ck_assert_uint_eq(sim_pt_table_pages(pt), 1 + 1 + 2 + 513);
 	check_walk(pt, G1 + 0x12345678, oa + 0x12345678, K4);
 	/* the sizes asked for (a size no table has is ignored): 1G leaves, then 2M ones */
-	ck_assert_int_eq(sim_pt_map_sizes(pt, 4 * G1, oa, G1, SIM_PT_R, M2 | G1 | K4 | (K4 << 1)), 0);
+	ck_assert_int_eq(sim_pt_map_sizes(pt, 4 * G1, oa, G1, SIM_PT_R, M2 | G1 | K4 | (K4 << 1)),
+			 0);
 	raw_leaf(pt, 4 * G1, &level);
 	ck_assert_uint_eq(level, 3);
 	ck_assert_int_eq(sim_pt_map_sizes(pt, 8 * G1, oa, G1, SIM_PT_R, K4 | M2), 0);

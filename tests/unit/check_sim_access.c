@@ -36,10 +36,12 @@ START_TEST(test_dma_flags_checked)
 	ck_assert_errmsg_has(nf_ctx, "flags 0x8");
 	ck_assert_uint_eq(done, 0);
 	ck_assert_int_eq(ioasid_sim_dma_flags(nf_ctx, nf_dev, IOASID_PASID_NONE, 0, b, 8, PRIV,
-					      &done), -EINVAL);
+					      &done),
+			 -EINVAL);
 	ck_assert_errmsg_has(nf_ctx, "a privileged request needs a PASID");
 	ck_assert_int_eq(ioasid_sim_dma_submit_flags(nf_ctx, nf_dev, IOASID_PASID_NONE, 0, b, 8,
-						     EXEC, &h, &done), -EINVAL);
+						     EXEC, &h, &done),
+			 -EINVAL);
 	ck_assert_errmsg_has(nf_ctx, "an execute request needs a PASID");
 	ck_assert_int_eq(ioasid_sim_dma_flags(nf_ctx, nf_dev, 1, 0, b, 8, EXEC | WR, &done),
 			 -EINVAL);
@@ -75,8 +77,8 @@ START_TEST(test_user_requests_need_us)
 	nf_table(3)[0] |= SIM_FL_US;
 	nf_table(2)[2] |= SIM_FL_US;
 	memcpy(nf_mem + 0x100000, "user", 4);
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_read(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, b, 4,
-						 &done));
+	ck_assert_ok(nf_ctx,
+		     ioasid_sim_dma_read(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, b, 4, &done));
 	ck_assert_int_eq(memcmp(b, "user", 4), 0);
 }
 END_TEST
@@ -122,13 +124,15 @@ START_TEST(test_privileged_requests)
 	sre_wpe = nf_nested(parent, IOASID_VTD_S1_SRE | IOASID_VTD_S1_WPE, IOASID_HWPT_PASID, 0);
 	ck_assert_ok(nf_ctx, ioasid_dev_replace(nf_ctx, nf_dev, pasid, sre_wpe, &ao));
 	ck_assert_int_eq(ioasid_sim_dma_flags(nf_ctx, nf_dev, pasid, NF_GVA, "nope", 4, PRIV | WR,
-					      &done), -EACCES);
+					      &done),
+			 -EACCES);
 	expect_unrouted(IOASID_FAULT_F_WRITE | IOASID_FAULT_F_PRIV, IOASID_FAULT_R_PERMISSION);
 	ck_assert_ok(nf_ctx, ioasid_sim_dma_flags(nf_ctx, nf_dev, pasid, NF_GVA, b, 4, PRIV, &done));
 	ck_assert_int_eq(memcmp(b, "KERN", 4), 0);
 	/* the cached entry serves a second privileged write no better */
 	ck_assert_int_eq(ioasid_sim_dma_flags(nf_ctx, nf_dev, pasid, NF_GVA, "nope", 4, PRIV | WR,
-					      &done), -EACCES);
+					      &done),
+			 -EACCES);
 	ck_assert_errmsg_has(nf_ctx, "read-only");
 	expect_unrouted(IOASID_FAULT_F_WRITE | IOASID_FAULT_F_PRIV, IOASID_FAULT_R_PERMISSION);
 
@@ -139,10 +143,11 @@ START_TEST(test_privileged_requests)
 		ck_assert_ok(nf_ctx, ioasid_hwpt_alloc(nf_ctx, nf_dev, nf_ioas, &o, &paging));
 	}
 	ck_assert_ok(nf_ctx, ioasid_dev_replace(nf_ctx, nf_dev, pasid, paging, &ao));
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_read(nf_ctx, nf_dev, pasid, NF_GPA + 0x100000, b, 4,
-						 &done));
+	ck_assert_ok(nf_ctx,
+		     ioasid_sim_dma_read(nf_ctx, nf_dev, pasid, NF_GPA + 0x100000, b, 4, &done));
 	ck_assert_int_eq(ioasid_sim_dma_flags(nf_ctx, nf_dev, pasid, NF_GPA + 0x100000, b, 4, PRIV,
-					      &done), -EACCES);
+					      &done),
+			 -EACCES);
 	ck_assert_errmsg_has(nf_ctx, "SRE is clear");
 	expect_unrouted(IOASID_FAULT_F_READ | IOASID_FAULT_F_PRIV, IOASID_FAULT_R_PERMISSION);
 }
@@ -167,7 +172,8 @@ START_TEST(test_execute_requests)
 	ck_assert_uint_eq(done, 0);
 	expect_unrouted(IOASID_FAULT_F_READ | IOASID_FAULT_F_EXEC, IOASID_FAULT_R_PERMISSION);
 	ck_assert_int_eq(ioasid_sim_dma_flags(nf_ctx, nf_dev, pasid, NF_GVA, b, 4, EXEC | PRIV,
-					      &done), -EACCES);
+					      &done),
+			 -EACCES);
 	ck_assert_errmsg_has(nf_ctx, "ERE is clear");
 	expect_unrouted(IOASID_FAULT_F_READ | IOASID_FAULT_F_EXEC | IOASID_FAULT_F_PRIV,
 			IOASID_FAULT_R_PERMISSION);
@@ -202,7 +208,8 @@ START_TEST(test_privileged_page_request)
 	nested = nf_nested(nf_parent(0, 1), IOASID_VTD_S1_SRE, IOASID_HWPT_PASID, q);
 	pasid = nf_attach_pasid(nested);
 	ck_assert_int_eq(ioasid_sim_dma_submit_flags(nf_ctx, nf_dev, pasid, NF_GVA, "priv", 4,
-						     PRIV | WR, &h, &done), -EAGAIN);
+						     PRIV | WR, &h, &done),
+			 -EAGAIN);
 	n = 4;
 	ck_assert_ok(nf_ctx, ioasid_fault_read(nf_ctx, q, f, &n));
 	ck_assert_uint_eq(n, 1);
@@ -218,8 +225,9 @@ START_TEST(test_privileged_page_request)
 	ck_assert_ok(nf_ctx, ioasid_sim_dma_poll(nf_ctx, h, &done));
 	ck_assert_int_eq(memcmp(nf_mem + 0x100000, "priv", 4), 0);
 	/* an execute request is refused by the PASID entry: no page request, no wait */
-	ck_assert_int_eq(ioasid_sim_dma_submit_flags(nf_ctx, nf_dev, pasid, NF_GVA, b, 4, EXEC,
-						     &h, &done), -EACCES);
+	ck_assert_int_eq(ioasid_sim_dma_submit_flags(nf_ctx, nf_dev, pasid, NF_GVA, b, 4, EXEC, &h,
+						     &done),
+			 -EACCES);
 	n = 4;
 	ck_assert_ok(nf_ctx, ioasid_fault_read(nf_ctx, q, f, &n));
 	ck_assert_uint_eq(n, 1);

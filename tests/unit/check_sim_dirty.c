@@ -13,8 +13,8 @@
 
 static void map_at(uint64_t iova, void *va, uint64_t len)
 {
-	ck_assert_ok(nf_ctx, ioasid_ioas_map(nf_ctx, nf_ioas, va, len,
-					     RW | IOASID_MAP_FIXED_IOVA, &iova));
+	ck_assert_ok(nf_ctx,
+		     ioasid_ioas_map(nf_ctx, nf_ioas, va, len, RW | IOASID_MAP_FIXED_IOVA, &iova));
 }
 
 static uint32_t dirty_hwpt(void)
@@ -131,8 +131,8 @@ START_TEST(test_nested_dirty_tracking)
 	nested = nf_nested(parent, 0, 0, 0);
 	ck_assert_ok(nf_ctx, ioasid_dev_attach(nf_ctx, nf_dev, IOASID_PASID_NONE, nested, NULL));
 	ck_assert_ok(nf_ctx, ioasid_hwpt_set_dirty_tracking(nf_ctx, parent, true));
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, "w1", 2,
-						  &done));
+	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, "w1",
+						  2, &done));
 	/* the four table pages (A set at every level, D in the PT) and the data page */
 	nf_dirty(parent, 2 * NF_MB, bm, 8, IOASID_DIRTY_NO_CLEAR);
 	ck_assert_uint_eq(bm[0], 0xf);
@@ -143,8 +143,8 @@ START_TEST(test_nested_dirty_tracking)
 	ck_assert_uint_eq(bits_set(bm, 8, &first), 0);
 
 	/* again: stage 1's A and D are set already, so only the data page */
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, "w2", 2,
-						  &done));
+	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, "w2",
+						  2, &done));
 	nf_dirty(parent, 2 * NF_MB, bm, 8, 0);
 	ck_assert_uint_eq(bits_set(bm, 8, &first), 1);
 	ck_assert_uint_eq(first, 0x100);
@@ -176,8 +176,8 @@ START_TEST(test_nested_cached_write_sets_d)
 	nf_build_s1(NF_URW, NF_DATA | NF_URW);
 	nested = nf_nested(nf_parent(0, 1), 0, 0, 0);
 	ck_assert_ok(nf_ctx, ioasid_dev_attach(nf_ctx, nf_dev, IOASID_PASID_NONE, nested, NULL));
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_read(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, b, 4,
-						 &done));
+	ck_assert_ok(nf_ctx,
+		     ioasid_sim_dma_read(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, b, 4, &done));
 	ck_assert_uint_eq(nf_table(1)[0] & (SIM_FL_A | SIM_FL_D), SIM_FL_A);
 	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, "w", 1,
 						  &done));
@@ -204,16 +204,16 @@ START_TEST(test_eafe)
 	eafe = nf_nested(parent, IOASID_VTD_S1_EAFE, 0, 0);
 	ck_assert_ok(nf_ctx, ioasid_dev_attach(nf_ctx, nf_dev, IOASID_PASID_NONE, plain, NULL));
 	ck_assert_ok(nf_ctx, ioasid_hwpt_set_dirty_tracking(nf_ctx, parent, true));
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_read(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, b, 4,
-						 &done));
+	ck_assert_ok(nf_ctx,
+		     ioasid_sim_dma_read(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, b, 4, &done));
 	for (l = 4; l >= 1; l--)
 		ck_assert_uint_eq(nf_table(l)[l == 2 ? 2 : 0] & SIM_FL_EA, 0);
 	nf_dirty(parent, 2 * NF_MB, bm, 8, 0);
 	ck_assert_uint_eq(bits_set(bm, 8, &first), 0);
 
 	ck_assert_ok(nf_ctx, ioasid_dev_replace(nf_ctx, nf_dev, IOASID_PASID_NONE, eafe, &ao));
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_read(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, b, 4,
-						 &done));
+	ck_assert_ok(nf_ctx,
+		     ioasid_sim_dma_read(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA, b, 4, &done));
 	for (l = 4; l >= 1; l--)
 		ck_assert_uint_ne(nf_table(l)[l == 2 ? 2 : 0] & SIM_FL_EA, 0);
 	nf_dirty(parent, 2 * NF_MB, bm, 8, 0);
@@ -232,20 +232,20 @@ START_TEST(test_stale_event_gpa)
 	nf_build_s1(NF_URW, NF_DATA | NF_URW);
 	nested = nf_nested(nf_parent(0, 1), 0, 0, 0);
 	ck_assert_ok(nf_ctx, ioasid_dev_attach(nf_ctx, nf_dev, IOASID_PASID_NONE, nested, NULL));
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA + 8, "a",
-						  1, &done));
+	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA + 8,
+						  "a", 1, &done));
 	/* repointed in stage 1, not invalidated */
 	nf_table(1)[0] = (NF_GPA + 0x200000) | NF_URW;
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA + 8, "b",
-						  1, &done));
+	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA + 8,
+						  "b", 1, &done));
 	/* repointed outside the guest's RAM: stage 1 translates, stage 2 does not */
 	nf_table(1)[0] = (NF_GPA + 64 * NF_MB) | NF_URW;
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA + 8, "c",
-						  1, &done));
+	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA + 8,
+						  "c", 1, &done));
 	/* unmapped in stage 1 */
 	nf_table(1)[0] = 0;
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA + 8, "d",
-						  1, &done));
+	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, NF_GVA + 8,
+						  "d", 1, &done));
 	n = 4;
 	ck_assert_ok(nf_ctx, ioasid_sim_stale_events(nf_ctx, ev, &n));
 	ck_assert_uint_eq(n, 3);

@@ -49,9 +49,10 @@ uint32_t nf_parent(uint32_t flags, int huge_pages)
 	if (!huge_pages)
 		ck_assert_ok(nf_ctx, ioasid_ioas_set_option(nf_ctx, nf_ioas,
 							    IOASID_IOAS_OPT_HUGE_PAGES, 0));
-	ck_assert_ok(nf_ctx, ioasid_ioas_map(nf_ctx, nf_ioas, nf_mem, 8 * NF_MB,
-					     IOASID_MAP_READ | IOASID_MAP_WRITE |
-						     IOASID_MAP_FIXED_IOVA, &iova));
+	ck_assert_ok(nf_ctx,
+		     ioasid_ioas_map(nf_ctx, nf_ioas, nf_mem, 8 * NF_MB,
+				     IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA,
+				     &iova));
 	ck_assert_ok(nf_ctx, ioasid_hwpt_alloc(nf_ctx, nf_dev, nf_ioas, &o, &parent));
 	return parent;
 }
@@ -86,6 +87,6 @@ uint32_t nf_attach_pasid(uint32_t hwpt)
 void nf_dirty(uint32_t hwpt, uint64_t len, uint64_t *bm, unsigned int words, uint32_t flags)
 {
 	memset(bm, 0, words * sizeof(*bm));
-	ck_assert_ok(nf_ctx, ioasid_hwpt_get_dirty_bitmap(nf_ctx, hwpt, NF_GPA, len, NF_PG, bm,
-							  flags));
+	ck_assert_ok(nf_ctx,
+		     ioasid_hwpt_get_dirty_bitmap(nf_ctx, hwpt, NF_GPA, len, NF_PG, bm, flags));
 }

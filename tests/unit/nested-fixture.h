@@ -16,9 +16,9 @@
 
 #define NF_PG 4096ull
 #define NF_MB (1ull << 20)
-#define NF_GPA 0x10000000ull          /* guest RAM in the parent's IOAS */
-#define NF_GVA 0x400000ull            /* the device's IOVA: PD entry 2, PT entry 0 */
-#define NF_DATA (NF_GPA + 0x100000)   /* where PT entry 0 points by default */
+#define NF_GPA 0x10000000ull        /* guest RAM in the parent's IOAS */
+#define NF_GVA 0x400000ull          /* the device's IOVA: PD entry 2, PT entry 0 */
+#define NF_DATA (NF_GPA + 0x100000) /* where PT entry 0 points by default */
 /* What Linux writes in every first-stage entry: requests are user-mode. */
 #define NF_URW (SIM_FL_P | SIM_FL_RW | SIM_FL_US)
 

@@ -298,8 +298,10 @@ static void fq_answers(struct fq *t)
 	VT_TRUE(!wait_readable(qfd, 0), "the timeout's record leaves the kernel's fd quiet");
 	n = 1;
 	VT_OK(ctx, ioasid_fault_read(ctx, q1, &f, &n));
-	VT_TRUE(n == 1 && (f.flags & (IOASID_FAULT_F_TIMED_OUT | IOASID_FAULT_F_PAGE_REQ)) ==
-			IOASID_FAULT_F_TIMED_OUT && f.cookie == c && f.dev == t->d,
+	VT_TRUE(n == 1 &&
+			(f.flags & (IOASID_FAULT_F_TIMED_OUT | IOASID_FAULT_F_PAGE_REQ)) ==
+				IOASID_FAULT_F_TIMED_OUT &&
+			f.cookie == c && f.dev == t->d,
 		"a timed-out record for group %llu: n %u flags 0x%x cookie %llu dev %u", X(c), n,
 		f.flags, X(f.cookie), f.dev);
 }
@@ -390,9 +392,9 @@ static void fq_stats_and_teardown(struct fq *t)
 
 	VT_OK(ctx, ioasid_fault_queue_stats(ctx, q1, &st));
 	VT_TRUE(st.groups == 8 && st.delivered == 9 /* the timeout's record too */ &&
-		st.answered_success == 3 &&
-		st.answered_invalid == 1 && st.answered_failure == 1 && st.timed_out == 1 &&
-		st.detached == 2 && st.pending == 0,
+			st.answered_success == 3 && st.answered_invalid == 1 &&
+			st.answered_failure == 1 && st.timed_out == 1 && st.detached == 2 &&
+			st.pending == 0,
 		"stats: groups %llu delivered %llu success %llu invalid %llu failure %llu timed out %llu detached %llu pending %u",
 		X(st.groups), X(st.delivered), X(st.answered_success), X(st.answered_invalid),
 		X(st.answered_failure), X(st.timed_out), X(st.detached), st.pending);

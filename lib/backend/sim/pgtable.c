@@ -430,9 +430,8 @@ int sim_pt_unmap(struct sim_pt *pt, uint64_t iova, uint64_t len,
  * removed here, since the caller's roll-back of [iova, *done) may not reach
  * it.
  */
-static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
-		     uint64_t va, uint64_t end, uint64_t delta, uint32_t perm,
-		     uint64_t pgsizes, uint64_t *done)
+static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level, uint64_t va,
+		     uint64_t end, uint64_t delta, uint32_t perm, uint64_t pgsizes, uint64_t *done)
 {
 	uint64_t size = sim_pt_level_size(level);
 
@@ -443,8 +442,7 @@ static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
 		bool fresh = false;
 		int r;
 
-		if (level <= 3 && (pgsizes & size) &&
-		    !((va | oa) & (size - 1)) && end - va >= size) {
+		if (level <= 3 && (pgsizes & size) && !((va | oa) & (size - 1)) && end - va >= size) {
 			if (e)
 				return -EEXIST;
 			st(tbl, idx, make_leaf(pt->fmt, oa, level, perm));
@@ -463,8 +461,8 @@ static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
 		} else {
 			child = tbl_ptr(e & SIM_PT_ADDR_MASK);
 		}
-		r = map_range(pt, child, level - 1, va, next < end ? next : end,
-			      delta, perm, pgsizes, done);
+		r = map_range(pt, child, level - 1, va, next < end ? next : end, delta, perm,
+			      pgsizes, done);
 		if (r) {
 			if (fresh && table_empty(child)) {
 				st(tbl, idx, 0);
@@ -477,8 +475,8 @@ static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
 	return 0;
 }
 
-int sim_pt_map_sizes(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len,
-		     uint32_t perm, uint64_t pgsizes)
+int sim_pt_map_sizes(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len, uint32_t perm,
+		     uint64_t pgsizes)
 {
 	uint64_t done = iova;
 	int r;
@@ -495,8 +493,7 @@ int sim_pt_map_sizes(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len
 	return r;
 }
 
-int sim_pt_map(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len,
-	       uint32_t perm)
+int sim_pt_map(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len, uint32_t perm)
 {
 	return sim_pt_map_sizes(pt, iova, oa, len, perm, pt->pgsize_bitmap);
 }
@@ -722,10 +719,10 @@ walk_core(const struct sim_pt_walker *w, uint64_t table, unsigned int level,
 static int walk_check(const struct sim_pt_walker *w, unsigned int level,
 		      unsigned int flags)
 {
-	if (!fmt_valid(w->format) || (w->levels != 4 && w->levels != 5) ||
-	    level < 1 || level > w->levels ||
-	    (flags & ~(SIM_PT_PERM_MASK | SIM_PT_WALK_SET_AD | SIM_PT_WALK_SET_EA |
-		       SIM_PT_WALK_NO_WP)) ||
+	if (!fmt_valid(w->format) || (w->levels != 4 && w->levels != 5) || level < 1 ||
+	    level > w->levels ||
+	    (flags &
+	     ~(SIM_PT_PERM_MASK | SIM_PT_WALK_SET_AD | SIM_PT_WALK_SET_EA | SIM_PT_WALK_NO_WP)) ||
 	    (w->read_entry && (flags & SIM_PT_WALK_SET_AD) && !w->set_bits))
 		return -EINVAL;
 	return 0;

@@ -103,7 +103,7 @@ enum sim_pt_format {
 #define SIM_FL_A (UINT64_C(1) << 5)
 #define SIM_FL_D (UINT64_C(1) << 6)
 #define SIM_FL_PS (UINT64_C(1) << 7)
-#define SIM_FL_EA (UINT64_C(1) << 10) /* extended accessed (EAFE) */
+#define SIM_FL_EA (UINT64_C(1) << 10)        /* extended accessed (EAFE) */
 #define SIM_FL_PAT_LARGE (UINT64_C(1) << 12) /* PAT of a 2 MiB / 1 GiB leaf */
 #define SIM_FL_XD (UINT64_C(1) << 63)
 
@@ -152,8 +152,8 @@ int sim_pt_map(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len,
  * be in it; sizes the table does not have are ignored): SIM_PT_SZ_4K alone
  * maps at the base page size, as iommufd does with huge pages off.
  */
-int sim_pt_map_sizes(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len,
-		     uint32_t perm, uint64_t pgsizes);
+int sim_pt_map_sizes(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len, uint32_t perm,
+		     uint64_t pgsizes);
 
 /*
  * Clear the leaves of [iova, iova + len). A huge leaf only partly inside

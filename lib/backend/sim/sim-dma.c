@@ -156,6 +156,7 @@ static int walk(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t iova, u
 {
 	struct sim_pt_walker w;
 	struct sim_pt_result r;
+	bool dirty;
 	int err;
 
 	sim->walks++;
@@ -171,15 +172,15 @@ static int walk(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t iova, u
 	x->host = r.oa;
 	x->page_size = r.page_size;
 	x->gpa = iova;
-	x->perm = r.perm | ((r.perm & SIM_PT_W) ? XL_S2W : 0) |
-		  ((r.leaf_entry & SIM_SL_D) || ((flags & SIM_PT_W) && (flags & SIM_PT_WALK_SET_AD)) ?
-			   XL_DIRTY : 0);
+	dirty = (r.leaf_entry & SIM_SL_D) || ((flags & SIM_PT_W) && (flags & SIM_PT_WALK_SET_AD));
+	x->perm = r.perm | ((r.perm & SIM_PT_W) ? XL_S2W : 0) | (dirty ? XL_DIRTY : 0);
 	return 0;
 }
 
 static uint32_t map_perm(uint32_t perm)
 {
-	return ((perm & SIM_PT_R) ? IOASID_MAP_READ : 0) | ((perm & SIM_PT_W) ? IOASID_MAP_WRITE : 0);
+	return ((perm & SIM_PT_R) ? IOASID_MAP_READ : 0) |
+	       ((perm & SIM_PT_W) ? IOASID_MAP_WRITE : 0);
 }
 
 static void record_stale(struct sim_ctx *sim, const struct sim_dev *sd, uint32_t pasid,
@@ -319,8 +320,9 @@ static inline bool access_ok(uint32_t perm, unsigned int acc)
 
 static const char *dma_kind(uint32_t rflags)
 {
-	return (rflags & IOASID_SIM_DMA_EXEC) ? "execute" :
-	       (rflags & IOASID_SIM_DMA_WRITE) ? "write" : "read";
+	return (rflags & IOASID_SIM_DMA_EXEC)  ? "execute" :
+	       (rflags & IOASID_SIM_DMA_WRITE) ? "write" :
+						 "read";
 }
 
 /*
@@ -344,7 +346,8 @@ static int pasid_entry_check(struct ioasid_ctx *ctx, const struct sim_dev *sd, u
 	if (why) {
 		fi->reason = IOASID_FAULT_R_PERMISSION;
 		fi->entry = true;
-		return ioasid_err(ctx, -EACCES, "%s %s at iova 0x%llx (PASID %d, HWPT %u) refused: %s",
+		return ioasid_err(ctx, -EACCES,
+				  "%s %s at iova 0x%llx (PASID %d, HWPT %u) refused: %s",
 				  sd->dev->name, dma_kind(rflags), X(iova), (int)pasid, sh->id, why);
 	}
 	/* supervisor mode: U/S does not matter; R/W only with WPE */
@@ -400,7 +403,8 @@ static int translate_cached(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct 
 				  sd->dev->name, (acc & SIM_PT_W) ? "write" : "read", X(iova),
 				  (acc & SIM_PT_U) && !(x->perm & SIM_PT_U) ?
 					  "for supervisor-mode requests only" :
-				  (x->perm & SIM_PT_W) ? "write-only" : "read-only");
+				  (x->perm & SIM_PT_W) ? "write-only" :
+							 "read-only");
 	/*
 	 * A write through an entry whose page is not dirty yet must set D:
 	 * the first stage's always, the second stage's while tracking.
@@ -408,9 +412,8 @@ static int translate_cached(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct 
 	return !((acc & SIM_PT_W) && (!sh->paging || sh->dirty) && !(x->perm & XL_DIRTY));
 }
 
-static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd,
-		     uint32_t pasid, uint64_t iova, uint32_t rflags, struct xlate *x,
-		     struct sim_fault_info *fi)
+static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd, uint32_t pasid,
+		     uint64_t iova, uint32_t rflags, struct xlate *x, struct sim_fault_info *fi)
 {
 	struct sim_pt_result fault;
 	struct sim_hwpt *sh;
@@ -696,7 +699,8 @@ static int pending_collect(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct s
 static int check_rflags(struct ioasid_ctx *ctx, uint32_t pasid, uint32_t rflags)
 {
 	if (rflags & ~DMA_FLAGS)
-		return ioasid_err(ctx, -EINVAL, "unknown DMA request flags 0x%x", rflags & ~DMA_FLAGS);
+		return ioasid_err(ctx, -EINVAL, "unknown DMA request flags 0x%x",
+				  rflags & ~DMA_FLAGS);
 	if ((rflags & (IOASID_SIM_DMA_PRIV | IOASID_SIM_DMA_EXEC)) && pasid == IOASID_PASID_NONE)
 		return ioasid_err(ctx, -EINVAL,
 				  "%s request needs a PASID: PCIe carries PR and ER in the PASID prefix",
@@ -707,8 +711,7 @@ static int check_rflags(struct ioasid_ctx *ctx, uint32_t pasid, uint32_t rflags)
 }
 
 static int dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
-		      void *buf, size_t len, uint32_t rflags, uint64_t *ret_handle,
-		      size_t *ret_done)
+		      void *buf, size_t len, uint32_t rflags, uint64_t *ret_handle, size_t *ret_done)
 {
 	struct sim_pending onstack, *p;
 	struct sim_dev *sd;
@@ -917,7 +920,8 @@ static int dma_sync(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uin
 	if (ctx && buf && !(rflags & ~IOASID_SIM_DMA_WRITE)) {
 		ctx_lock(ctx);
 		sim = sim_ctx_of(ctx);
-		if (sim && dma_fast(sim, dev_id, pasid, iova, buf, len, rflags & IOASID_SIM_DMA_WRITE)) {
+		if (sim &&
+		    dma_fast(sim, dev_id, pasid, iova, buf, len, rflags & IOASID_SIM_DMA_WRITE)) {
 			ctx_unlock(ctx);
 			if (ret_done)
 				*ret_done = len;
@@ -940,20 +944,17 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev, ui
 			  ret_handle, ret_done);
 }
 
-IOASID_EXPORT int ioasid_sim_dma_submit_flags(struct ioasid_ctx *ctx, uint32_t dev,
-					      uint32_t pasid, uint64_t iova, void *buf,
-					      size_t len, uint32_t flags, uint64_t *ret_handle,
-					      size_t *ret_done)
+IOASID_EXPORT int ioasid_sim_dma_submit_flags(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+					      uint64_t iova, void *buf, size_t len, uint32_t flags,
+					      uint64_t *ret_handle, size_t *ret_done)
 {
 	return dma_submit(ctx, dev, pasid, iova, buf, len, flags, ret_handle, ret_done);
 }
 
 IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
-				 uint64_t iova, void *buf, size_t len, bool write,
-				 size_t *ret_done)
+				 uint64_t iova, void *buf, size_t len, bool write, size_t *ret_done)
 {
-	return dma_sync(ctx, dev, pasid, iova, buf, len, write ? IOASID_SIM_DMA_WRITE : 0,
-			ret_done);
+	return dma_sync(ctx, dev, pasid, iova, buf, len, write ? IOASID_SIM_DMA_WRITE : 0, ret_done);
 }
 
 IOASID_EXPORT int ioasid_sim_dma_flags(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,

@@ -129,12 +129,14 @@ int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc)
 		je = json_pack("{s:I,s:i,s:o,s:i,s:s,s:s,s:o,s:s,s:s,s:i,s:i,s:i}", "seq",
 			       (json_int_t)e->seq, "dev", (json_int_t)e->dev, "pasid",
 			       e->pasid == IOASID_PASID_NONE ? json_null() : json_integer(e->pasid),
-			       "hwpt", (json_int_t)e->hwpt, "iova", a, "cached_gpa", g, "current_gpa",
-			       (e->flags & IOASID_SIM_STALE_F_CURRENT_GPA) ? json_string(h) : json_null(),
-			       "cached_addr", b, "current_addr", c,
-			       "cached_perm", (json_int_t)e->cached_perm,
-			       "current_perm", (json_int_t)e->current_perm,
-			       "current_err", (json_int_t)e->current_err);
+			       "hwpt", (json_int_t)e->hwpt, "iova", a, "cached_gpa", g,
+			       "current_gpa",
+			       (e->flags & IOASID_SIM_STALE_F_CURRENT_GPA) ? json_string(h) :
+									     json_null(),
+			       "cached_addr", b, "current_addr", c, "cached_perm",
+			       (json_int_t)e->cached_perm, "current_perm",
+			       (json_int_t)e->current_perm, "current_err",
+			       (json_int_t)e->current_err);
 		if (!je || json_array_append_new(evs, je)) {
 			json_decref(o);
 			return -ENOMEM;
