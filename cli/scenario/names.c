@@ -68,6 +68,7 @@ const struct name_val fault_flag_names[] = {
 	{ "priv", IOASID_FAULT_F_PRIV },
 	{ "last", IOASID_FAULT_F_LAST },
 	{ "page_req", IOASID_FAULT_F_PAGE_REQ },
+	{ "timed_out", IOASID_FAULT_F_TIMED_OUT },
 	{ "addr_valid", IOASID_FAULT_F_ADDR_VALID },
 	{ "pasid_valid", IOASID_FAULT_F_PASID_VALID },
 	{ "group_valid", IOASID_FAULT_F_GROUP_VALID },
@@ -82,6 +83,13 @@ const struct name_val fault_reason_names[] = {
 	{ "permission", IOASID_FAULT_R_PERMISSION },
 	{ "blocked", IOASID_FAULT_R_BLOCKED },
 	{ "reserved", IOASID_FAULT_R_RESERVED },
+	{ NULL, 0 },
+};
+
+/* dma_read / dma_write "attrs": what else the request is (a write is the op's) */
+const struct name_val dma_attr_names[] = {
+	{ "priv", IOASID_SIM_DMA_PRIV },
+	{ "exec", IOASID_SIM_DMA_EXEC },
 	{ NULL, 0 },
 };
 

@@ -29,8 +29,10 @@ static json_t *fault_json(const struct scenario *sc, const struct ioasid_fault *
 	/* an automatic domain has no label */
 	lb = label_of_id(sc, f->hwpt, K_HWPT);
 	json_object_set_new(o, "hwpt", lb ? json_string(lb) : json_null());
-	json_object_set_new(o, "cookie", (f->flags & IOASID_FAULT_F_PAGE_REQ) ?
-				     json_integer((json_int_t)f->cookie) : json_null());
+	json_object_set_new(o, "cookie",
+			    (f->flags & (IOASID_FAULT_F_PAGE_REQ | IOASID_FAULT_F_TIMED_OUT)) ?
+				    json_integer((json_int_t)f->cookie) :
+				    json_null());
 	if (f->flags & IOASID_FAULT_F_PRIV_VALID)
 		json_object_set_new(o, "private_data",
 				    json_pack("[o,o]", json_hex(f->private_data[0]),
@@ -40,9 +42,14 @@ static json_t *fault_json(const struct scenario *sc, const struct ioasid_fault *
 
 HANDLER(op_fault_queue_alloc)
 {
-	struct ioasid_fault_queue_opts o = { .sz = sizeof(struct ioasid_fault_queue_opts), .set = obj_id(s, "set"),
-		    .depth = (uint32_t)num(s, "depth", 0),
-		    .timeout_ns = num(s, "timeout_ns", 0) };
+	struct ioasid_fault_queue_opts o = { .sz = sizeof(struct ioasid_fault_queue_opts),
+					     .set = obj_id(s, "set"),
+					     .depth = (uint32_t)num(s, "depth", 0),
+					     .timeout_ns = num(s, "timeout_ns", 0),
+					     .flags = has(s, "timeout_code") ?
+							      IOASID_FAULT_QUEUE_TIMEOUT_CODE :
+							      0,
+					     .timeout_code = (uint32_t)num(s, "timeout_code", 0) };
 	uint32_t id = IOASID_ID_NONE;
 	int err = ioasid_fault_queue_alloc(r->ctx, &o, &id);
 

@@ -76,8 +76,11 @@ static int dma_start(struct run *r, const struct step *s, bool write, json_t *va
 		if (has(s, "byte"))
 			memset(d->buf, (int)num(s, "byte", 0), d->len);
 	}
-	err = ioasid_sim_dma_submit(r->ctx, obj_id(s, "dev"), pasid_arg(s, "pasid"), iova,
-				    d->buf, d->len, write, &handle, &done);
+	err = ioasid_sim_dma_submit_flags(r->ctx, obj_id(s, "dev"), pasid_arg(s, "pasid"), iova,
+					  d->buf, d->len,
+					  (uint32_t)num(s, "attrs", 0) |
+						  (write ? IOASID_SIM_DMA_WRITE : 0),
+					  &handle, &done);
 	if (err == -EAGAIN) {
 		/* it waits for a page response: its memory lives to the end */
 		d->handle = handle;
@@ -211,6 +214,12 @@ HANDLER(op_stale_events)
 		lb = label_of_id(r->sc, ev[i].hwpt, K_HWPT);
 		json_object_set_new(o, "hwpt", lb ? json_string(lb) : json_null());
 		json_object_set_new(o, "iova", json_hex(ev[i].iova));
+		/* the guest's side: where its stage 1 sent the IOVA then, and now */
+		json_object_set_new(o, "cached_gpa", json_hex(ev[i].cached_gpa));
+		json_object_set_new(o, "current_gpa",
+				    (ev[i].flags & IOASID_SIM_STALE_F_CURRENT_GPA) ?
+					    json_hex(ev[i].current_gpa) :
+					    json_null());
 		/* process addresses: rewritten as BUFFER+0xOFF with every value */
 		json_object_set_new(o, "cached", json_hex(ev[i].cached_addr));
 		json_object_set_new(o, "cached_perm", json_string(perm_str(ev[i].cached_perm)));

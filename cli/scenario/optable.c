@@ -79,7 +79,8 @@
 #define ARGS_DMA(...) \
 	ARGS(ARG_DEV, ARG_PASID, ARG_ADDR_REQ("iova"), \
 	     A("length", A_NUM, .hex = true, .max = DMA_MAX_LEN), \
-	     A("buffer", A_LABEL, .kinds = K_BUFFER), ARG_ADDR("offset"), __VA_ARGS__)
+	     A("buffer", A_LABEL, .kinds = K_BUFFER), ARG_ADDR("offset"), \
+	     A("attrs", A_FLAGS, .names = dma_attr_names, .max = UINT32_MAX), __VA_ARGS__)
 
 /* Sorted by name (strcmp order): op_find() uses bsearch. */
 static const struct op_desc op_table[] = {
@@ -124,7 +125,9 @@ static const struct op_desc op_table[] = {
 	   .makes = K_DMA, .check = check_dma),
 	OP("dump", op_dump, NO_ARGS),
 	OP("fault_queue_alloc", op_fault_queue_alloc,
-	   ARGS(ARG_SET, ARG_U32("depth"), A("timeout_ns", A_NUM)), .makes = K_QUEUE),
+	   ARGS(ARG_SET, ARG_U32("depth"), A("timeout_ns", A_NUM),
+		A("timeout_code", A_ENUM, .names = fault_code_names, .max = UINT32_MAX)),
+	   .makes = K_QUEUE),
 	OP("fault_queue_destroy", op_fault_queue_destroy, ARGS(ARG_QUEUE)),
 	OP("fault_read", op_fault_read, ARGS(ARG_QUEUE, A("max", A_NUM, .max = 4096))),
 	OP("fault_respond", op_fault_respond,

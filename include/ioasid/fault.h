@@ -13,7 +13,9 @@
  * Page requests come in groups; a group is delivered only whole (its last
  * record has IOASID_FAULT_F_LAST) and gets exactly one response, naming the
  * group's cookie, after it was read. Groups left unanswered are answered
- * FAILURE after the queue's timeout, so a device never hangs; a full queue
+ * after the queue's timeout, so a device never hangs: INVALID unless the
+ * owner chose another answer (struct ioasid_fault_queue_opts), and the
+ * queue then holds a record of it (IOASID_FAULT_F_TIMED_OUT). A full queue
  * answers FAILURE and counts the overflow; detaching or replacing the HWPT
  * answers its pending groups INVALID. No fault is dropped without a count.
  *
@@ -21,9 +23,10 @@
  * in the kernel until read, the fd is the kernel's fault fd, the cookies
  * are still the library's (the kernel's are kept inside), the timeout runs
  * from delivery (read), not from raise, and FAILURE is sent as INVALID.
- * The kernel's queue has no depth: nothing overflows, and `queued` stays 0
- * (the library cannot see what the kernel holds). See
- * docs/kernel-backends.md.
+ * The kernel's queue has no depth: nothing overflows, and `queued` counts
+ * only the library's timeout records (the library cannot see what the
+ * kernel holds); those are read first, and the kernel's fd does not signal
+ * them. See docs/kernel-backends.md.
  */
 #ifndef IOASID_FAULT_H
 #define IOASID_FAULT_H
@@ -41,6 +44,13 @@ extern "C" {
 #define IOASID_FAULT_F_PRIV      (1u << 3)  /* privileged (supervisor) request */
 #define IOASID_FAULT_F_LAST      (1u << 4)  /* last record of its group */
 #define IOASID_FAULT_F_PAGE_REQ  (1u << 5)  /* recoverable: the group needs a response */
+/*
+ * The timeout answered this group (whose cookie the record carries):
+ * a record of the library's, needing no response, queued when the timer
+ * answers a group. Its other fields are the group's last record's (on
+ * iommufd, where the library keeps no records: dev, PASID, HWPT).
+ */
+#define IOASID_FAULT_F_TIMED_OUT (1u << 6)
 /* Validity of the optional fields. */
 #define IOASID_FAULT_F_ADDR_VALID  (1u << 8)
 #define IOASID_FAULT_F_PASID_VALID (1u << 9)
@@ -81,20 +91,36 @@ enum ioasid_fault_code {
 	IOASID_FAULT_FAILURE = 2, /* PCIe Response Failure: stop page requests */
 };
 
-/* Options of ioasid_fault_queue_alloc(); see IOASID_OPTS_INIT(). */
+/*
+ * Options of ioasid_fault_queue_alloc(); see IOASID_OPTS_INIT().
+ *
+ * The timeout answers INVALID unless IOASID_FAULT_QUEUE_TIMEOUT_CODE says
+ * otherwise: the answer the kernel gives what it cannot handle, and the
+ * only one that spares the rest of the device — on PCIe a Response Failure
+ * stops page requests for the whole function, every PASID of it, whoever
+ * owns them. FAILURE is still there for an owner who wants it (sent as
+ * INVALID on iommufd, which has no Response Failure); SUCCESS makes the
+ * device retry (its next fault raises a new group).
+ */
 struct ioasid_fault_queue_opts {
 	size_t sz;
-	uint32_t set;        /* the owner (required) */
-	uint32_t depth;      /* records it holds; 0 = 256 */
-	uint64_t timeout_ns; /* unanswered groups -> FAILURE; 0 = 1 s */
+	uint32_t set;          /* the owner (required) */
+	uint32_t depth;        /* records it holds; 0 = 256 */
+	uint64_t timeout_ns;   /* how long a group may go unanswered; 0 = 1 s */
+	uint32_t flags;        /* IOASID_FAULT_QUEUE_* */
+	uint32_t timeout_code; /* with IOASID_FAULT_QUEUE_TIMEOUT_CODE: enum ioasid_fault_code */
 };
+
+/* timeout_code is the timeout's answer (else INVALID). */
+#define IOASID_FAULT_QUEUE_TIMEOUT_CODE (1u << 0)
 
 /**
  * ioasid_fault_queue_alloc() - create a fault queue owned by a set.
  * @ctx: the context.
- * @opts: the owner, depth and timeout.
+ * @opts: the owner, depth, timeout and the timeout's answer.
  * @ret_queue: its id.
- * Return: 0; -EINVAL missing set or depth above 65536; -ENOENT unknown
+ * Return: 0; -EINVAL missing set, depth above 65536, unknown flags or a
+ * timeout_code that is not an enum ioasid_fault_code; -ENOENT unknown
  * set; -E2BIG non-zero unknown tail; -ENOMEM; -EMFILE no eventfd; on
  * iommufd the kernel's refusal of IOMMU_FAULT_QUEUE_ALLOC (-ENOTTY before
  * Linux 6.11).
@@ -159,11 +185,11 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t queue,
 
 /* Counters of a queue. */
 struct ioasid_fault_queue_stats {
-	uint64_t raised;      /* records raised towards the queue */
+	uint64_t raised;      /* records raised towards the queue (timeout records included) */
 	uint64_t delivered;   /* records read by the owner */
 	uint64_t groups;      /* page request groups raised */
 	uint64_t answered_success, answered_invalid, answered_failure;
-	uint64_t timed_out;   /* groups answered FAILURE by the timer */
+	uint64_t timed_out;   /* groups answered by the timer (its code, INVALID by default) */
 	uint64_t overflowed;  /* groups answered FAILURE because the queue was full */
 	uint64_t detached;    /* groups answered INVALID by detach/replace/destroy */
 	uint32_t queued;      /* records waiting now */
@@ -194,8 +220,9 @@ IOASID_EXPORT int ioasid_fault_unrouted(struct ioasid_ctx *ctx,
 					struct ioasid_fault *out, uint32_t *inout_num);
 
 /**
- * ioasid_fault_expire() - answer FAILURE every group whose timeout has
- * passed by the context's clock, now.
+ * ioasid_fault_expire() - answer every group whose timeout has passed by
+ * the context's clock, now, each with its queue's timeout answer (and a
+ * IOASID_FAULT_F_TIMED_OUT record in its queue).
  * @ctx: the context.
  * @ret_expired: if not NULL, how many groups were answered.
  * Return: 0.

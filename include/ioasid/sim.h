@@ -17,6 +17,13 @@
 extern "C" {
 #endif
 
+/*
+ * The simulated IOMMU translates with real VT-d tables: paging HWPTs in the
+ * second-stage format, nested HWPTs through a guest's first-stage table.
+ * docs/sim-first-stage.md says which first-stage entry bits the sim
+ * honours and sets, and how it checks a request's permissions.
+ */
+
 /**
  * ioasid_sim_profiles() - the names of the built-in profiles, NULL-ended.
  */
@@ -98,6 +105,18 @@ IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx,
 
 /* ---- the DMA engine, translation caches and the stale detector ---- */
 
+/*
+ * What a request is (ioasid_sim_dma_flags(), ioasid_sim_dma_submit_flags()):
+ * the attributes of a PCIe memory request. PR and ER travel in the PASID
+ * TLP prefix, so only a request with a PASID can carry them; a request
+ * without PASID is a user-mode data access. How the simulated VT-d checks
+ * them (U/S, R/W, XD, the PASID entry's SRE, WPE and ERE) and which fault
+ * each refusal raises: docs/sim-first-stage.md.
+ */
+#define IOASID_SIM_DMA_WRITE (1u << 0) /* the device writes memory (else it reads) */
+#define IOASID_SIM_DMA_PRIV (1u << 1)  /* Privileged Mode Requested: supervisor mode */
+#define IOASID_SIM_DMA_EXEC (1u << 2)  /* Execute Requested: an instruction fetch (a read) */
+
 /**
  * ioasid_sim_dma() - a DMA by a simulated device, blocking until it ends
  * (ioasid_sim_dma_submit() + ioasid_sim_dma_wait() without a limit: a page
@@ -117,6 +136,8 @@ IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx,
  *
  * A translation failure stops at the failing page: nothing is copied past
  * it, and a fault record is raised for the device at (@dev, @pasid).
+ * The request is a user-mode data access (ioasid_sim_dma_flags() issues
+ * others): a nested HWPT's stage 1 must grant U/S at every level.
  * Return: 0; -EFAULT no translation (not present, reserved bit, outside the
  * domain, nothing attached at (@dev, @pasid)); -EACCES the translation
  * lacks the permission; -EIO a stale cached translation refused in strict
@@ -125,6 +146,31 @@ IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx,
 IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev,
 				 uint32_t pasid, uint64_t iova, void *buf,
 				 size_t len, bool write, size_t *ret_done);
+
+/**
+ * ioasid_sim_dma_flags() - ioasid_sim_dma() with the request's attributes:
+ * a write, a privileged (supervisor-mode) request, an execute request.
+ * @ctx: a sim context.
+ * @dev: a bound device.
+ * @pasid: IOASID_PASID_NONE or the PASID (PRIV and EXEC need one).
+ * @iova: first IOVA.
+ * @buf: the device side of the copy.
+ * @len: bytes.
+ * @flags: IOASID_SIM_DMA_WRITE, IOASID_SIM_DMA_PRIV, IOASID_SIM_DMA_EXEC.
+ * @ret_done: if not NULL, bytes copied before a failure (all on success).
+ *
+ * The fault records of the request carry IOASID_FAULT_F_PRIV and
+ * IOASID_FAULT_F_EXEC as it did. A request the PASID entry refuses (an
+ * execute request: the kernel never sets ERE; a privileged one without
+ * SRE) is an unrecoverable fault even for a PRI device: no page request.
+ * Return: as ioasid_sim_dma(); -EACCES also for a request the PASID entry
+ * refuses or a stage-1 U/S, R/W or XD refusal (the message names the
+ * rule); -EINVAL unknown flags, PRIV or EXEC without a PASID, EXEC with
+ * WRITE.
+ */
+IOASID_EXPORT int ioasid_sim_dma_flags(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+				       uint64_t iova, void *buf, size_t len, uint32_t flags,
+				       size_t *ret_done);
 
 /**
  * ioasid_sim_dma_read() - the device reads @len bytes at @iova into @buf.
@@ -183,6 +229,25 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev,
 					size_t *ret_done);
 
 /**
+ * ioasid_sim_dma_submit_flags() - ioasid_sim_dma_submit() with the
+ * request's attributes, as ioasid_sim_dma_flags() takes them (a page
+ * request group of the request carries its PRIV and EXEC flags).
+ * @ctx: a sim context.
+ * @dev: a bound device.
+ * @pasid: IOASID_PASID_NONE or the PASID.
+ * @iova: first IOVA.
+ * @buf: the device side of the copy.
+ * @len: bytes.
+ * @flags: IOASID_SIM_DMA_*.
+ * @ret_handle: the handle when -EAGAIN is returned.
+ * @ret_done: bytes done so far.
+ * Return: as ioasid_sim_dma_flags(), or -EAGAIN with *@ret_handle set.
+ */
+IOASID_EXPORT int ioasid_sim_dma_submit_flags(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+					      uint64_t iova, void *buf, size_t len, uint32_t flags,
+					      uint64_t *ret_handle, size_t *ret_done);
+
+/**
  * ioasid_sim_dma_poll() - has a pending DMA finished? Collects it if so.
  * @ctx: a sim context.
  * @handle: from ioasid_sim_dma_submit().
@@ -225,19 +290,34 @@ enum ioasid_sim_stale_mode {
 IOASID_EXPORT int ioasid_sim_set_stale_mode(struct ioasid_ctx *ctx,
 					    enum ioasid_sim_stale_mode mode);
 
-/* One stale-translation event. */
+/*
+ * One stale-translation event: a DMA through a nested HWPT served by a
+ * cached translation the tables no longer give. The addresses a VMM
+ * emulating the guest's IOMMU acts on are the guest's: @iova (the stage-1
+ * input) and the stage-1 outputs @cached_gpa and @current_gpa
+ * (guest-physical, i.e. IOVAs of the nest parent's IOAS); @cached_addr and
+ * @current_addr are the host addresses they ended at. 96 bytes.
+ */
 struct ioasid_sim_stale_event {
 	uint32_t dev;          /* device id */
 	uint32_t pasid;        /* IOASID_PASID_NONE or the PASID */
 	uint32_t hwpt;         /* the HWPT whose cache served it */
 	uint32_t cached_perm;  /* IOASID_MAP_READ/WRITE of the cached entry */
-	uint64_t iova;
-	uint64_t cached_addr;  /* where the cache sent the access */
-	uint64_t current_addr; /* where the tables send it now; 0 if nowhere */
+	uint64_t iova;         /* the guest's IOVA (stage-1 input) */
+	uint64_t cached_addr;  /* host address the cache sent the access to */
+	uint64_t current_addr; /* host address the tables send it to now; 0 if nowhere */
 	uint32_t current_perm; /* 0 if the tables have no translation */
 	int32_t current_err;   /* 0, or the walk's negative errno */
 	uint64_t seq;          /* 1, 2, ... in order of detection */
+	uint64_t cached_gpa;   /* the guest-physical address the cache used */
+	uint64_t current_gpa;  /* with IOASID_SIM_STALE_F_CURRENT_GPA: stage 1's output now */
+	uint32_t flags;        /* IOASID_SIM_STALE_F_* */
+	uint32_t __reserved0;
+	uint64_t __reserved[2];
 };
+
+/* Stage 1 translates the IOVA now (the fault, if any, is in stage 2). */
+#define IOASID_SIM_STALE_F_CURRENT_GPA (1u << 0)
 
 /**
  * ioasid_sim_stale_events() - the recorded stale events, oldest first (the

@@ -55,6 +55,7 @@ struct ioasid_fault_queue {
 	uint32_t pending;        /* groups not answered yet */
 	uint32_t nr_bound;       /* HWPTs reporting to it */
 	uint64_t timeout_ns;
+	uint32_t timeout_code; /* the timeout's answer (enum ioasid_fault_code) */
 	struct fault_group *fifo_head, *fifo_tail;
 	struct ioasid_fault_queue_stats st;
 };

@@ -10,9 +10,10 @@
  * which completes or fails the DMA that waited, and wakes waiters.
  *
  * The timer: with the real clock, one thread per context (started with the
- * first queue) sleeps until the earliest deadline and answers FAILURE; with
- * an injected clock there is no thread and ioasid_fault_expire() does it,
- * so tests never sleep.
+ * first queue) sleeps until the earliest deadline and answers with the
+ * queue's timeout code (INVALID unless the owner chose another), leaving a
+ * record of it in the queue; with an injected clock there is no thread and
+ * ioasid_fault_expire() does it, so tests never sleep.
  *
  * Kernel-backed queues (a backend with fault_alloc: iommufd): groups wait
  * in the kernel until they are read; reading one makes the library's
@@ -126,6 +127,64 @@ static int kernel_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t
 
 /* ---- the timer ---- */
 
+static const char *code_name(uint32_t code)
+{
+	return code == IOASID_FAULT_SUCCESS ? "SUCCESS" :
+	       code == IOASID_FAULT_INVALID ? "INVALID" :
+					      "FAILURE";
+}
+
+/*
+ * The record the owner finds in the queue of a group the timer answered:
+ * the group's last record (a kernel group keeps none: who raised it),
+ * with its cookie, IOASID_FAULT_F_TIMED_OUT and no response wanted — so
+ * the group stays visible, and a late answer's EINVAL has its reason.
+ */
+static void timeout_record(const struct fault_group *g, struct ioasid_fault *rec)
+{
+	if (g->kcookie) {
+		memset(rec, 0, sizeof(*rec));
+		rec->reason = IOASID_FAULT_R_PAGE_REQUEST;
+		rec->dev = g->dev;
+		if (g->pasid != IOASID_PASID_NONE) {
+			rec->flags = IOASID_FAULT_F_PASID_VALID;
+			rec->pasid = g->pasid;
+		}
+		rec->hwpt = g->hwpt;
+	} else {
+		*rec = g->recs[g->nrec - 1];
+	}
+	rec->flags |= IOASID_FAULT_F_TIMED_OUT;
+	rec->cookie = g->cookie;
+}
+
+/* Answer @g with its queue's timeout code, and leave the record of it. */
+static void expire_group(struct ioasid_ctx *ctx, struct fault_group *g)
+{
+	struct ioasid_fault_queue *q = g->q;
+	struct ioasid_fault rec;
+
+	ioasid_log(ctx, IOASID_LOG_WARN,
+		   "fault queue %u: group %llu (dev %u, PASID %d) unanswered for %llu ns: answering %s",
+		   q->obj.id, X(g->cookie), g->dev, (int)g->pasid, X(q->timeout_ns),
+		   code_name(q->timeout_code));
+	if (g->kcookie) {
+		/* FAILURE goes to the kernel as INVALID */
+		int err = kernel_answer(ctx, g, q->timeout_code);
+
+		if (err)
+			ioasid_log(ctx, IOASID_LOG_INFO,
+				   "fault queue %u: the kernel refused the timeout's answer to group %llu (kernel cookie %u): %s",
+				   q->obj.id, X(g->cookie), g->kcookie, ioasid_strerrno(err));
+	}
+	timeout_record(g, &rec);
+	/* an unread group leaves the FIFO first: its record takes its place */
+	fifo_remove(g);
+	g->read = true;
+	fault_raise_unrecoverable(ctx, q, &rec);
+	group_answer(ctx, g, q->timeout_code, &q->st.timed_out, "by the timeout");
+}
+
 static uint32_t expire_locked(struct ioasid_ctx *ctx)
 {
 	uint64_t now = fault_now(ctx);
@@ -135,22 +194,7 @@ static uint32_t expire_locked(struct ioasid_ctx *ctx)
 	for (g = ctx->groups; g; g = next) {
 		next = g->next;
 		if (g->deadline <= now) {
-			ioasid_log(ctx, IOASID_LOG_WARN,
-				   "fault queue %u: group %llu (dev %u, PASID %d) unanswered for %llu ns: answering FAILURE",
-				   g->q->obj.id, X(g->cookie), g->dev, (int)g->pasid,
-				   X(g->q->timeout_ns));
-			if (g->kcookie) {
-				/* FAILURE goes to the kernel as INVALID */
-				int err = kernel_answer(ctx, g, IOASID_FAULT_FAILURE);
-
-				if (err)
-					ioasid_log(ctx, IOASID_LOG_INFO,
-						   "fault queue %u: the kernel refused the timeout's answer to group %llu (kernel cookie %u): %s",
-						   g->q->obj.id, X(g->cookie), g->kcookie,
-						   ioasid_strerrno(err));
-			}
-			group_answer(ctx, g, IOASID_FAULT_FAILURE, &g->q->st.timed_out,
-				     "by the timeout");
+			expire_group(ctx, g);
 			n++;
 			next = ctx->groups; /* the list changed */
 		}
@@ -286,6 +330,9 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ioasid_free(q);
 }
 
+/* enum ioasid_fault_code as the JSON dumps and scenario files name it */
+static const char *const code_json[] = { "success", "invalid", "failure" };
+
 static json_t *queue_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
 {
 	struct ioasid_fault_queue *q = (struct ioasid_fault_queue *)obj;
@@ -293,18 +340,18 @@ static json_t *queue_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, ui
 
 	(void)ctx;
 	(void)flags;
-	return json_pack("{s:s,s:i,s:i,s:i,s:I,s:i,s:i,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:s,s:i,s:i,s:i,s:I,s:s,s:i,s:i,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 			 "kind", "queue", "id", (json_int_t)q->obj.id, "set", (json_int_t)q->set,
 			 "depth", (json_int_t)q->depth, "timeout_ns", (json_int_t)q->timeout_ns,
-			 "queued", (json_int_t)q->queued, "pending", (json_int_t)q->pending,
-			 "bound_hwpts", (json_int_t)q->nr_bound, "counters",
-			 "raised", (json_int_t)st->raised, "delivered", (json_int_t)st->delivered,
-			 "groups", (json_int_t)st->groups,
-			 "answered_success", (json_int_t)st->answered_success,
-			 "answered_invalid", (json_int_t)st->answered_invalid,
-			 "answered_failure", (json_int_t)st->answered_failure,
-			 "timed_out", (json_int_t)st->timed_out, "overflowed", (json_int_t)st->overflowed,
-			 "detached", (json_int_t)st->detached);
+			 "timeout_code", code_json[q->timeout_code], "queued",
+			 (json_int_t)q->queued, "pending", (json_int_t)q->pending, "bound_hwpts",
+			 (json_int_t)q->nr_bound, "counters", "raised", (json_int_t)st->raised,
+			 "delivered", (json_int_t)st->delivered, "groups", (json_int_t)st->groups,
+			 "answered_success", (json_int_t)st->answered_success, "answered_invalid",
+			 (json_int_t)st->answered_invalid, "answered_failure",
+			 (json_int_t)st->answered_failure, "timed_out", (json_int_t)st->timed_out,
+			 "overflowed", (json_int_t)st->overflowed, "detached",
+			 (json_int_t)st->detached);
 }
 
 const struct ioasid_obj_ops ioasid_fault_queue_obj_ops = {
@@ -336,6 +383,18 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 		return ioasid_err(ctx, -EINVAL, "a fault queue needs an owning set");
 	if (o.depth > 65536)
 		return ioasid_err(ctx, -EINVAL, "fault queue depth %u is above 65536", o.depth);
+	if (o.flags & ~IOASID_FAULT_QUEUE_TIMEOUT_CODE)
+		return ioasid_err(ctx, -EINVAL, "unknown fault queue flags 0x%x",
+				  o.flags & ~IOASID_FAULT_QUEUE_TIMEOUT_CODE);
+	if (o.flags & IOASID_FAULT_QUEUE_TIMEOUT_CODE) {
+		if (o.timeout_code > IOASID_FAULT_FAILURE)
+			return ioasid_err(ctx, -EINVAL,
+					  "fault queue timeout_code %u is not SUCCESS, INVALID or FAILURE",
+					  o.timeout_code);
+	} else {
+		/* INVALID: FAILURE would stop page requests for every PASID of the function */
+		o.timeout_code = IOASID_FAULT_INVALID;
+	}
 	set = ctx_lock_lookup(ctx, o.set, IOASID_OBJ_SET, &err);
 	if (!set)
 		return err;
@@ -363,6 +422,7 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 	q->set = o.set;
 	q->depth = o.depth ? o.depth : 256;
 	q->timeout_ns = o.timeout_ns ? o.timeout_ns : 1000000000ull;
+	q->timeout_code = o.timeout_code;
 	set->obj.users++;
 	obj_publish(ctx, &q->obj);
 	*ret_queue = q->obj.id;
@@ -608,7 +668,8 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
 		err = -ENOENT;
 		goto out;
 	}
-	if (q->kernel) {
+	/* a kernel queue's FIFO holds only the library's timeout records: those first */
+	if (q->kernel && !q->fifo_head) {
 		err = kernel_read(ctx, q, out, *inout_num, &n);
 		goto out;
 	}

@@ -149,6 +149,7 @@ static bool bit(const uint64_t *b, uint64_t n)
  * The first bit of @bm that differs from what @want says, checked with the
  * deviation that would explain it: a dirty page reported clean is
  * "sim-dirty-devtlb", a clean one reported dirty "sim-huge-pages-option".
+ * Both were fixed (no row expects them): either one showing is a FAIL.
  */
 static void check_bits(struct cf_t *t, struct dirty_fx *f, const uint64_t *bm,
 		       bool (*want)(uint64_t n, uint64_t npte, uint32_t flags), uint64_t npte,

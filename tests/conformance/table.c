@@ -145,14 +145,6 @@ static const struct pasid_variant has_pasid = { .pasid_capable = true };
  * the mock's 2 KiB (any non-zero size the range is aligned to).
  */
 #define D_PGSIZE "dirty-bitmap-pgsize@iommufd"
-/*
- * Also new: after a clearing read, writes by a device with ATS through a
- * 2 MiB leaf are not marked dirty again on the sim (many writes per leaf;
- * without ATS they are). It shows where huge pages are off, because the
- * sim maps 2 MiB leaves there all the same (sim-huge-pages-option).
- */
-#define D_DEVTLB "sim-dirty-devtlb@sim"
-#define D_HUGE_OFF "sim-huge-pages-option@sim"
 
 const struct cf_case cf_cases[] = {
 	/* FIXTURE(iommufd) */
@@ -227,11 +219,9 @@ const struct cf_case cf_cases[] = {
 	DT_ALL(domain_dirty64k, CF_XFAIL, D_PGSIZE, CF_XFAIL, D_PGSIZE),
 	DT_ALL(domain_dirty128k, CF_XFAIL, D_PGSIZE, CF_XFAIL, D_PGSIZE),
 	DT_ALL(domain_dirty320k, CF_XFAIL, D_PGSIZE, CF_XFAIL, D_PGSIZE),
-	DT_ALL(domain_dirty64M, CF_XFAIL, D_HUGE_OFF " " D_DEVTLB " " D_PGSIZE, CF_XFAIL,
-	       D_HUGE_OFF " " D_PGSIZE),
+	DT_ALL(domain_dirty64M, CF_XFAIL, D_PGSIZE, CF_XFAIL, D_PGSIZE),
 	DT_HUGE(domain_dirty64M_huge),
-	DT_ALL(domain_dirty128M, CF_XFAIL, D_HUGE_OFF " " D_DEVTLB " " D_PGSIZE, CF_XFAIL,
-	       D_HUGE_OFF " " D_PGSIZE),
+	DT_ALL(domain_dirty128M, CF_XFAIL, D_PGSIZE, CF_XFAIL, D_PGSIZE),
 	DT_HUGE(domain_dirty128M_huge),
 
 	/* FIXTURE(iommufd): the VFIO container emulation */

@@ -312,14 +312,102 @@ START_TEST(test_timeout_on_injected_clock)
 	fake_now += 1;
 	ck_assert_ok(ctx, ioasid_fault_expire(ctx, &expired));
 	ck_assert_uint_eq(expired, 1);
-	ck_assert_int_eq(ioasid_sim_dma_poll(ctx, h, &done), -EIO);
-	/* the expired group left the queue unread: nothing to read, nothing to answer */
+	/* INVALID by default: the device gives this request up, PRI goes on */
+	ck_assert_int_eq(ioasid_sim_dma_poll(ctx, h, &done), -EFAULT);
+	ck_assert_errmsg_has(ctx, "INVALID by the timeout");
+	/* the expired group left the queue unread: its record of the timeout took its place */
+	ck_assert(readable(q));
 	n = 4;
 	ck_assert_ok(ctx, ioasid_fault_read(ctx, q, f, &n));
-	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(f[0].flags & (IOASID_FAULT_F_TIMED_OUT | IOASID_FAULT_F_PAGE_REQ |
+					IOASID_FAULT_F_LAST | IOASID_FAULT_F_READ),
+			  IOASID_FAULT_F_TIMED_OUT | IOASID_FAULT_F_LAST | IOASID_FAULT_F_READ);
+	ck_assert_uint_eq(f[0].reason, IOASID_FAULT_R_PAGE_REQUEST);
+	ck_assert_uint_eq(f[0].addr, 0x9000);
+	ck_assert_uint_eq(f[0].dev, dev0);
+	ck_assert_uint_ne(f[0].cookie, 0);
 	ck_assert(!readable(q));
+	/* nothing to answer: the record needs no response, the group had its answer */
+	ck_assert_int_eq(ioasid_fault_respond(ctx, q, f[0].cookie, IOASID_FAULT_SUCCESS), -EINVAL);
 	ck_assert_ok(ctx, ioasid_fault_queue_stats(ctx, q, &st));
 	ck_assert_uint_eq(st.timed_out, 1);
+	ck_assert_uint_eq(st.answered_failure + st.answered_invalid, 0);
+}
+END_TEST
+
+/* A queue whose timeout answers @code; sim0's RID on an IOAS reporting to it. */
+static uint32_t queue_with_code(uint32_t set, uint32_t code)
+{
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo),
+					      .set = set,
+					      .timeout_ns = 100,
+					      .flags = IOASID_FAULT_QUEUE_TIMEOUT_CODE,
+					      .timeout_code = code };
+	uint32_t q;
+
+	ck_assert_ok(ctx, ioasid_fault_queue_alloc(ctx, &qo, &q));
+	return q;
+}
+
+START_TEST(test_timeout_answer_chosen)
+{
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo), .set = new_set() };
+	uint32_t set = qo.set, q, n, expired, ioas;
+	struct ioasid_fault_queue_stats st;
+	struct ioasid_fault f[4];
+	uint64_t h, io = 0xa000;
+	size_t done;
+	char x[4] = "abc";
+
+	/* the options: a flag nobody knows, a code that is none */
+	qo.flags = 0x6;
+	ck_assert_int_eq(ioasid_fault_queue_alloc(ctx, &qo, &q), -EINVAL);
+	ck_assert_errmsg_has(ctx, "0x6");
+	qo.flags = IOASID_FAULT_QUEUE_TIMEOUT_CODE;
+	qo.timeout_code = 3;
+	ck_assert_int_eq(ioasid_fault_queue_alloc(ctx, &qo, &q), -EINVAL);
+	ck_assert_errmsg_has(ctx, "timeout_code 3");
+
+	/* FAILURE when the owner asks for it: the request fails with EIO */
+	q = queue_with_code(set, IOASID_FAULT_FAILURE);
+	ioas = attach_with_queue(set, q, IOASID_PASID_NONE);
+	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, IOASID_PASID_NONE, 0xa000, x, 4, true, &h,
+					       &done),
+			 -EAGAIN);
+	/* a group the owner read and did not answer in time */
+	n = 4;
+	ck_assert_ok(ctx, ioasid_fault_read(ctx, q, f, &n));
+	ck_assert_uint_eq(n, 1);
+	fake_now += 100;
+	ck_assert_ok(ctx, ioasid_fault_expire(ctx, &expired));
+	ck_assert_uint_eq(expired, 1);
+	ck_assert_int_eq(ioasid_sim_dma_poll(ctx, h, &done), -EIO);
+	ck_assert_errmsg_has(ctx, "FAILURE by the timeout");
+	n = 4;
+	ck_assert_ok(ctx, ioasid_fault_read(ctx, q, f + 1, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(f[1].cookie, f[0].cookie);
+	ck_assert_uint_ne(f[1].flags & IOASID_FAULT_F_TIMED_OUT, 0);
+	ck_assert_uint_ne(f[1].flags & IOASID_FAULT_F_WRITE, 0);
+	ck_assert_int_eq(ioasid_fault_respond(ctx, q, f[0].cookie, IOASID_FAULT_SUCCESS), -EINVAL);
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, dev0, IOASID_PASID_NONE));
+
+	/* SUCCESS: the device retries; with the page mapped meanwhile, the DMA completes */
+	q = queue_with_code(set, IOASID_FAULT_SUCCESS);
+	ioas = attach_with_queue(set, q, IOASID_PASID_NONE);
+	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, IOASID_PASID_NONE, 0xa000, x, 4, true, &h,
+					       &done),
+			 -EAGAIN);
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem, PG, RW | FIXED, &io));
+	fake_now += 100;
+	ck_assert_ok(ctx, ioasid_fault_expire(ctx, &expired));
+	ck_assert_uint_eq(expired, 1);
+	ck_assert_ok(ctx, ioasid_sim_dma_poll(ctx, h, &done));
+	ck_assert_int_eq(memcmp(mem, "abc", 4), 0);
+	ck_assert_ok(ctx, ioasid_fault_queue_stats(ctx, q, &st));
+	ck_assert_uint_eq(st.timed_out, 1);
+	ck_assert_uint_eq(st.queued, 1); /* the record of the timeout */
 }
 END_TEST
 
@@ -600,6 +688,7 @@ Suite *fault_suite(void)
 	tcase_add_test(tc, test_two_owners_share_a_device);
 	tcase_add_test(tc, test_unrecoverable_records);
 	tcase_add_test(tc, test_timeout_on_injected_clock);
+	tcase_add_test(tc, test_timeout_answer_chosen);
 	tcase_add_test(tc, test_overflow_counts);
 	tcase_add_test(tc, test_queue_errors);
 	tcase_add_test(tc, test_iommufd_records);

@@ -137,7 +137,12 @@ START_TEST(test_dma_stops_at_failing_page)
 }
 END_TEST
 
-/* A guest-owned VT-d first-stage table in guest memory mapped at GPA 0x10000000. */
+/*
+ * A guest-owned VT-d first-stage table in guest memory mapped at GPA
+ * 0x10000000. Its entries grant U/S, as Linux's do: requests without PASID
+ * are user-mode requests.
+ */
+#define S1_URW (SIM_FL_P | SIM_FL_RW | SIM_FL_US)
 #define GPA 0x10000000ull
 #define GVA 0x400000ull
 static uint64_t *gtable(unsigned int page)
@@ -148,10 +153,10 @@ static uint64_t *gtable(unsigned int page)
 static void build_s1(uint64_t data_gpa)
 {
 	memset(mem, 0, 4 * PG);
-	gtable(0)[0] = (GPA + 1 * PG) | SIM_FL_P | SIM_FL_RW;   /* PML4[0] */
-	gtable(1)[0] = (GPA + 2 * PG) | SIM_FL_P | SIM_FL_RW;   /* PDPT[0] */
-	gtable(2)[2] = (GPA + 3 * PG) | SIM_FL_P | SIM_FL_RW;   /* PD[2]: 0x400000 */
-	gtable(3)[0] = data_gpa | SIM_FL_P | SIM_FL_RW;         /* PT[0] */
+	gtable(0)[0] = (GPA + 1 * PG) | S1_URW; /* PML4[0] */
+	gtable(1)[0] = (GPA + 2 * PG) | S1_URW; /* PDPT[0] */
+	gtable(2)[2] = (GPA + 3 * PG) | S1_URW; /* PD[2]: 0x400000 */
+	gtable(3)[0] = data_gpa | S1_URW;       /* PT[0] */
 }
 
 static uint32_t nested_setup(uint32_t *parent_ret)
@@ -198,7 +203,7 @@ START_TEST(test_nested_and_stale_detector)
 	ck_assert_uint_ne(gtable(3)[0] & SIM_FL_D, 0);
 
 	/* the guest repoints the page and forgets to invalidate */
-	gtable(3)[0] = (GPA + 0x200000) | SIM_FL_P | SIM_FL_RW;
+	gtable(3)[0] = (GPA + 0x200000) | S1_URW;
 	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA + 0x10, "stale", 5,
 					       &done));
 	ck_assert_int_eq(memcmp(mem + 0x100010, "stale", 5), 0); /* the old page */
@@ -254,7 +259,7 @@ START_TEST(test_nested_raw_vtd_invalidation)
 	nested = nested_setup(NULL);
 	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, nested, NULL));
 	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA, "a", 1, &done));
-	gtable(3)[0] = (GPA + 0x300000) | SIM_FL_P | SIM_FL_RW;
+	gtable(3)[0] = (GPA + 0x300000) | S1_URW;
 	ck_assert_ok(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, raw,
 						     sizeof(raw[0]), &n));
 	ck_assert_uint_eq(n, 2);
@@ -333,7 +338,7 @@ START_TEST(test_raw_invalidation_kernel_rules)
 	 */
 	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, nested, NULL));
 	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA, "a", 1, &done));
-	gtable(3)[0] = (GPA + 0x300000) | SIM_FL_P | SIM_FL_RW;
+	gtable(3)[0] = (GPA + 0x300000) | S1_URW;
 	e[0].npages = 0;
 	n = 1;
 	ck_assert_ok(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, e, E, &n));
@@ -807,7 +812,7 @@ static void inv_build(bool repointed)
 
 	build_s1(GPA + 0x100000);
 	for (i = 0; i < 4; i++)
-		gtable(3)[i] = (GPA + (repointed ? 0x200000 : 0x100000) + i * PG) | SIM_FL_P | SIM_FL_RW;
+		gtable(3)[i] = (GPA + (repointed ? 0x200000 : 0x100000) + i * PG) | S1_URW;
 }
 
 static uint64_t stale_count(void)

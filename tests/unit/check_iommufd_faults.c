@@ -248,6 +248,13 @@ static void fq_test_timeout_and_stranger(struct fq_test *t)
 	ck_assert_uint_eq(fqs[0].last.code, 1);
 	ck_assert(!fqs[0].outstanding[1]);
 	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+	/* the library's record of the timeout comes first, before the kernel's groups */
+	ck_assert_uint_eq(fq_read_one(ctx, q1, f, 1), c);
+	ck_assert_uint_eq(f[0].flags & (IOASID_FAULT_F_TIMED_OUT | IOASID_FAULT_F_PAGE_REQ),
+			  IOASID_FAULT_F_TIMED_OUT);
+	ck_assert_uint_eq(f[0].dev, t->d);
+	ck_assert_uint_eq(f[0].reason, IOASID_FAULT_R_PAGE_REQUEST);
+	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
 
 	/* a device this context has not bound: no library device or HWPT */
 	fake_fq_raise(&fqs[0], 99, true, 7, 0x50000, RW, 1);
@@ -278,7 +285,7 @@ static void fq_test_detach(struct fq_test *t)
 	ck_assert_ret(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
 	ck_assert_ok(ctx, ioasid_fault_queue_stats(ctx, q1, &st));
 	ck_assert_uint_eq(st.groups, 6);
-	ck_assert_uint_eq(st.delivered, 7);
+	ck_assert_uint_eq(st.delivered, 8); /* the timeout's record among them */
 	ck_assert_uint_eq(st.answered_success, 1);
 	ck_assert_uint_eq(st.answered_invalid, 1);
 	ck_assert_uint_eq(st.answered_failure, 1);

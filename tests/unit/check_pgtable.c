@@ -341,6 +341,46 @@ START_TEST(test_walk_perm_and)
 }
 END_TEST
 
+/*
+ * A supervisor write with WPE clear ignores R/W but is still a write (D);
+ * EAFE's extended-accessed bit goes with A, also where only A was set.
+ */
+START_TEST(test_walk_no_wp_and_ea)
+{
+	unsigned int levels = 4, l;
+	uint64_t iova = test_iova(levels);
+	struct sim_pt_walker w = walker(SIM_PT_VTD_FL, levels);
+	struct sim_pt_result r;
+	struct hpath p;
+	uint64_t root = build(&p, SIM_PT_VTD_FL, levels, iova, 1, 0x5000 | SIM_FL_P | SIM_FL_US);
+
+	/* read-only at the leaf: a write is refused unless R/W is not checked */
+	ck_assert_int_eq(sim_pt_walk(&w, root, iova, SIM_PT_W | SIM_PT_WALK_SET_AD, &r), -EACCES);
+	ck_assert_uint_eq(get(p.t[1], p.idx[1]) & (SIM_FL_A | SIM_FL_D), 0);
+	ck_assert_int_eq(sim_pt_walk(&w, root, iova,
+				     SIM_PT_W | SIM_PT_WALK_NO_WP | SIM_PT_WALK_SET_AD, &r),
+			 0);
+	ck_assert_uint_eq(r.perm & SIM_PT_W, 0); /* what the tables grant, unchanged */
+	ck_assert_uint_eq(get(p.t[1], p.idx[1]) & (SIM_FL_A | SIM_FL_D), SIM_FL_A | SIM_FL_D);
+	/* without EAFE, EA (bit 10) is the software's */
+	for (l = levels; l >= 1; l--)
+		ck_assert_uint_eq(get(p.t[l], p.idx[l]) & SIM_FL_EA, 0);
+	/* with it, EA joins A everywhere, though A is set already */
+	ck_assert_int_eq(sim_pt_walk(&w, root, iova,
+				     SIM_PT_R | SIM_PT_WALK_SET_AD | SIM_PT_WALK_SET_EA, &r),
+			 0);
+	for (l = levels; l >= 1; l--)
+		ck_assert_uint_eq(get(p.t[l], p.idx[l]) & (SIM_FL_A | SIM_FL_EA),
+				  SIM_FL_A | SIM_FL_EA);
+	/* NO_WP does not help a user-mode request that lacks U/S */
+	put(p.t[2], p.idx[2], get(p.t[2], p.idx[2]) & ~SIM_FL_US);
+	ck_assert_int_eq(sim_pt_walk(&w, root, iova, SIM_PT_W | SIM_PT_U | SIM_PT_WALK_NO_WP, &r),
+			 -EACCES);
+	ck_assert_int_eq(sim_pt_walk(&w, root, iova, 0x800, &r), -EINVAL);
+	pages_free();
+}
+END_TEST
+
 /* ---- walks through a callback: a nested stage-1 table in "guest memory" ---- */
 
 #define GUEST_SIZE (64 * 4096)
@@ -492,6 +532,7 @@ Suite *pgtable_suite(void)
 	tcase_add_loop_test(tc, test_walk_fl_handbuilt, 0, 2);
 	tcase_add_loop_test(tc, test_walk_faults, 0, 4);
 	tcase_add_test(tc, test_walk_perm_and);
+	tcase_add_test(tc, test_walk_no_wp_and_ea);
 	tcase_add_test(tc, test_walk_nested);
 	tcase_add_test(tc, test_walk_from);
 	suite_add_tcase(s, tc);

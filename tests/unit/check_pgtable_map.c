@@ -200,6 +200,44 @@ START_TEST(test_map_largest)
 }
 END_TEST
 
+/* Leaf sizes limited per map: the base page only, as with huge pages off. */
+START_TEST(test_map_sizes)
+{
+	struct sim_pt *pt = sim_pt_new(SIM_PT_VTD_SL, 4, ALLSZ);
+	uint64_t oa = UINT64_C(0x7f0000000000);
+	unsigned int level;
+
+	/* 1G-aligned on both sides, yet 4K leaves only: 512 * 512 of them */
+	ck_assert_int_eq(sim_pt_map_sizes(pt, G1, oa, G1 + M2, SIM_PT_R | SIM_PT_W, K4), 0);
+	raw_leaf(pt, G1, &level);
+	ck_assert_uint_eq(level, 1);
+	raw_leaf(pt, 2 * G1 + M2 - K4, &level);
+	ck_assert_uint_eq(level, 1);
+	/* root, 1 PDPT, 2 PDs, 513 PTs */
+	ck_assert_uint_eq(sim_pt_table_pages(pt), 1 + 1 + 2 + 513);
+	check_walk(pt, G1 + 0x12345678, oa + 0x12345678, K4);
+	/* the sizes asked for (a size no table has is ignored): 1G leaves, then 2M ones */
+	ck_assert_int_eq(sim_pt_map_sizes(pt, 4 * G1, oa, G1, SIM_PT_R, M2 | G1 | K4 | (K4 << 1)),
+			 0);
+	raw_leaf(pt, 4 * G1, &level);
+	ck_assert_uint_eq(level, 3);
+	ck_assert_int_eq(sim_pt_map_sizes(pt, 8 * G1, oa, G1, SIM_PT_R, K4 | M2), 0);
+	raw_leaf(pt, 8 * G1 + 3 * M2, &level);
+	ck_assert_uint_eq(level, 2);
+	/* the base page is always needed */
+	ck_assert_int_eq(sim_pt_map_sizes(pt, 12 * G1, oa, M2, SIM_PT_R, M2), -EINVAL);
+	check_unmapped(pt, 12 * G1);
+	sim_pt_free(pt);
+
+	/* a 4K-only table ignores bigger sizes asked for */
+	pt = sim_pt_new(SIM_PT_VTD_FL, 4, K4);
+	ck_assert_int_eq(sim_pt_map_sizes(pt, 0, 0, M2, SIM_PT_R, ALLSZ), 0);
+	raw_leaf(pt, 0, &level);
+	ck_assert_uint_eq(level, 1);
+	sim_pt_free(pt);
+}
+END_TEST
+
 START_TEST(test_map_errors)
 {
 	struct sim_pt *pt = sim_pt_new(SIM_PT_VTD_SL, 4, ALLSZ);
@@ -657,6 +695,7 @@ Suite *pgtable_map_suite(void)
 	TCase *tc = tcase_create("map");
 
 	tcase_add_test(tc, test_map_largest);
+	tcase_add_test(tc, test_map_sizes);
 	tcase_add_test(tc, test_map_errors);
 	tcase_add_test(tc, test_unmap_split);
 	tcase_add_test(tc, test_unmap_frees_tables);

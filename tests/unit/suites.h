@@ -30,6 +30,8 @@
 	X(pgtable)             \
 	X(pgtable_map)         \
 	X(iotlb)               \
+	X(sim_access)          \
+	X(sim_dirty)           \
 	X(virtio_iommu)        \
 	X(virtio_iommu_probe)  \
 	X(virtio_iommu_faults) \

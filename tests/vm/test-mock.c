@@ -276,7 +276,7 @@ static void fq_first_fault(struct fq *t)
 static void fq_answers(struct fq *t)
 {
 	struct ioasid_ctx *ctx = t->ctx;
-	uint32_t kdev = t->kdev, q1 = t->q1, expired;
+	uint32_t kdev = t->kdev, q1 = t->q1, expired, n;
 	int qfd = t->qfd;
 	struct ioasid_fault f;
 	uint64_t c;
@@ -300,6 +300,16 @@ static void fq_answers(struct fq *t)
 	VT_TRUE(!ioasid_fault_expire(ctx, &expired) && expired == 1, "at the timeout: the group is answered");
 	VT_TRUE(raw_respond(qfd, 1) == -EINVAL, "the kernel got the timeout's answer");
 	VT_RET(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS), -EINVAL);
+	/* the library's record of it, read before the kernel's (whose fd it does not signal) */
+	VT_TRUE(!wait_readable(qfd, 0), "the timeout's record leaves the kernel's fd quiet");
+	n = 1;
+	VT_OK(ctx, ioasid_fault_read(ctx, q1, &f, &n));
+	VT_TRUE(n == 1 &&
+			(f.flags & (IOASID_FAULT_F_TIMED_OUT | IOASID_FAULT_F_PAGE_REQ)) ==
+				IOASID_FAULT_F_TIMED_OUT &&
+			f.cookie == c && f.dev == t->d,
+		"a timed-out record for group %llu: n %u flags 0x%x cookie %llu dev %u", X(c), n,
+		f.flags, X(f.cookie), f.dev);
 }
 
 /* A PASID attached to the same HWPT: the record says the PASID. */
@@ -387,9 +397,10 @@ static void fq_stats_and_teardown(struct fq *t)
 	struct ioasid_fault_queue_stats st;
 
 	VT_OK(ctx, ioasid_fault_queue_stats(ctx, q1, &st));
-	VT_TRUE(st.groups == 8 && st.delivered == 8 && st.answered_success == 3 &&
-		st.answered_invalid == 1 && st.answered_failure == 1 && st.timed_out == 1 &&
-		st.detached == 2 && st.pending == 0,
+	VT_TRUE(st.groups == 8 && st.delivered == 9 /* the timeout's record too */ &&
+			st.answered_success == 3 && st.answered_invalid == 1 &&
+			st.answered_failure == 1 && st.timed_out == 1 && st.detached == 2 &&
+			st.pending == 0,
 		"stats: groups %llu delivered %llu success %llu invalid %llu failure %llu timed out %llu detached %llu pending %u",
 		X(st.groups), X(st.delivered), X(st.answered_success), X(st.answered_invalid),
 		X(st.answered_failure), X(st.timed_out), X(st.detached), st.pending);

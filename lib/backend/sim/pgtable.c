@@ -20,12 +20,15 @@
  *
  * First stage (9.7, "First-Stage Paging Entries", the IA-32e format): P
  * bit 0, R/W 1, U/S 2, PWT 3, PCD 4, A 5, D 6 (leaves only), PS bit 7 in
- * the PDPE and PDE (in the PTE bit 7 is PAT), address 51:12, XD bit 63.
+ * the PDPE and PDE (in the PTE bit 7 is PAT), EA bit 10 (extended
+ * accessed, written only with the PASID entry's EAFE), address 51:12, XD
+ * bit 63.
  * A large leaf carries its PAT bit at 12, so its reserved low address bits
  * are 20:13 (2 MiB) or 29:13 (1 GiB). PS is reserved in the PML5E and
  * PML4E, and in the PDPE without 1 GiB page support. Present entries always
- * grant read; write needs R/W at every level, user-mode access U/S at every
- * level, and any XD on the way forbids execution.
+ * grant read; write needs R/W at every level (except a supervisor write
+ * with the PASID entry's WPE clear), user-mode access U/S at every level,
+ * and any XD on the way forbids execution.
  *
  * Both formats: A is set in every entry used by a translation and D in the
  * leaf of a write, when the remapping hardware supports A/D updates.
@@ -427,9 +430,8 @@ int sim_pt_unmap(struct sim_pt *pt, uint64_t iova, uint64_t len,
  * removed here, since the caller's roll-back of [iova, *done) may not reach
  * it.
  */
-static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
-		     uint64_t va, uint64_t end, uint64_t delta, uint32_t perm,
-		     uint64_t *done)
+static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level, uint64_t va,
+		     uint64_t end, uint64_t delta, uint32_t perm, uint64_t pgsizes, uint64_t *done)
 {
 	uint64_t size = sim_pt_level_size(level);
 
@@ -440,8 +442,7 @@ static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
 		bool fresh = false;
 		int r;
 
-		if (level <= 3 && (pt->pgsize_bitmap & size) &&
-		    !((va | oa) & (size - 1)) && end - va >= size) {
+		if (level <= 3 && (pgsizes & size) && !((va | oa) & (size - 1)) && end - va >= size) {
 			if (e)
 				return -EEXIST;
 			st(tbl, idx, make_leaf(pt->fmt, oa, level, perm));
@@ -460,8 +461,8 @@ static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
 		} else {
 			child = tbl_ptr(e & SIM_PT_ADDR_MASK);
 		}
-		r = map_range(pt, child, level - 1, va, next < end ? next : end,
-			      delta, perm, done);
+		r = map_range(pt, child, level - 1, va, next < end ? next : end, delta, perm,
+			      pgsizes, done);
 		if (r) {
 			if (fresh && table_empty(child)) {
 				st(tbl, idx, 0);
@@ -474,21 +475,27 @@ static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
 	return 0;
 }
 
-int sim_pt_map(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len,
-	       uint32_t perm)
+int sim_pt_map_sizes(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len, uint32_t perm,
+		     uint64_t pgsizes)
 {
 	uint64_t done = iova;
 	int r;
 
 	if (!len || !range_ok(pt, iova, len) || (oa & (SIM_PT_SZ_4K - 1)) ||
-	    !perm_ok(pt->fmt, perm))
+	    !perm_ok(pt->fmt, perm) || !(pgsizes & SIM_PT_SZ_4K))
 		return -EINVAL;
 	if (oa >> SIM_PT_OA_BITS || len > (UINT64_C(1) << SIM_PT_OA_BITS) - oa)
 		return -ERANGE;
-	r = map_range(pt, pt->root, pt->levels, iova, iova + len, oa - iova, perm, &done);
+	r = map_range(pt, pt->root, pt->levels, iova, iova + len, oa - iova, perm,
+		      pgsizes & pt->pgsize_bitmap, &done);
 	if (r && done > iova)
 		clear_range(pt, pt->root, pt->levels, iova, done);
 	return r;
+}
+
+int sim_pt_map(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len, uint32_t perm)
+{
+	return sim_pt_map_sizes(pt, iova, oa, len, perm, pt->pgsize_bitmap);
 }
 
 /* ---- dirty bits ---- */
@@ -617,9 +624,11 @@ static inline __attribute__((always_inline)) int walk_set_ad(const struct sim_pt
 							     unsigned int level, uint64_t iova,
 							     unsigned int flags, bool direct)
 {
-	const uint64_t a = fmt_a(w->format);
+	uint64_t a = fmt_a(w->format);
 	unsigned int l;
 
+	if (w->format == SIM_PT_VTD_FL && (flags & SIM_PT_WALK_SET_EA))
+		a |= SIM_FL_EA;
 	for (l = top; l >= level; l--) {
 		uint64_t bits = a;
 
@@ -698,6 +707,8 @@ walk_core(const struct sim_pt_walker *w, uint64_t table, unsigned int level,
 	walk_result(res, e, level, perm, table, iova);
 
 	need = flags & SIM_PT_PERM_MASK;
+	if (flags & SIM_PT_WALK_NO_WP)
+		need &= ~SIM_PT_W;
 	if ((perm & need) != need)
 		return walk_fault(res, level, SIM_PT_FAULT_PERM, -EACCES);
 	if (flags & SIM_PT_WALK_SET_AD)
@@ -708,9 +719,10 @@ walk_core(const struct sim_pt_walker *w, uint64_t table, unsigned int level,
 static int walk_check(const struct sim_pt_walker *w, unsigned int level,
 		      unsigned int flags)
 {
-	if (!fmt_valid(w->format) || (w->levels != 4 && w->levels != 5) ||
-	    level < 1 || level > w->levels ||
-	    (flags & ~(SIM_PT_PERM_MASK | SIM_PT_WALK_SET_AD)) ||
+	if (!fmt_valid(w->format) || (w->levels != 4 && w->levels != 5) || level < 1 ||
+	    level > w->levels ||
+	    (flags &
+	     ~(SIM_PT_PERM_MASK | SIM_PT_WALK_SET_AD | SIM_PT_WALK_SET_EA | SIM_PT_WALK_NO_WP)) ||
 	    (w->read_entry && (flags & SIM_PT_WALK_SET_AD) && !w->set_bits))
 		return -EINVAL;
 	return 0;

@@ -70,6 +70,19 @@ enum sim_pt_format {
  * hardware with A/D support does (VT-d SSADE/SLADE, or first-stage A/D).
  */
 #define SIM_PT_WALK_SET_AD 0x100u
+/*
+ * First stage, with SIM_PT_WALK_SET_AD: set the Extended-Accessed bit
+ * wherever A is set, and in entries whose A is set but EA is not (the
+ * PASID entry's EAFE: EA is the IOMMU's own accessed bit, which the CPU
+ * does not touch).
+ */
+#define SIM_PT_WALK_SET_EA 0x200u
+/*
+ * First stage: a supervisor-mode write with the PASID entry's WPE clear.
+ * Write permission is not checked (R/W = 0 does not stop it, as CR0.WP = 0
+ * on the CPU), but the walk is still a write: D is set in the leaf.
+ */
+#define SIM_PT_WALK_NO_WP 0x400u
 
 /* Raw entry bits of the two formats, for tests and the lead's tools. */
 #define SIM_SL_R (UINT64_C(1) << 0)
@@ -90,6 +103,7 @@ enum sim_pt_format {
 #define SIM_FL_A (UINT64_C(1) << 5)
 #define SIM_FL_D (UINT64_C(1) << 6)
 #define SIM_FL_PS (UINT64_C(1) << 7)
+#define SIM_FL_EA (UINT64_C(1) << 10)        /* extended accessed (EAFE) */
 #define SIM_FL_PAT_LARGE (UINT64_C(1) << 12) /* PAT of a 2 MiB / 1 GiB leaf */
 #define SIM_FL_XD (UINT64_C(1) << 63)
 
@@ -132,6 +146,14 @@ size_t sim_pt_table_pages(const struct sim_pt *pt);
  */
 int sim_pt_map(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len,
 	       uint32_t perm);
+
+/*
+ * sim_pt_map() with the leaf sizes limited to @pgsizes (SIM_PT_SZ_4K must
+ * be in it; sizes the table does not have are ignored): SIM_PT_SZ_4K alone
+ * maps at the base page size, as iommufd does with huge pages off.
+ */
+int sim_pt_map_sizes(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len, uint32_t perm,
+		     uint64_t pgsizes);
 
 /*
  * Clear the leaves of [iova, iova + len). A huge leaf only partly inside
@@ -218,7 +240,7 @@ struct sim_pt_result {
 /*
  * Translate @iova starting from the root table at @root. @flags: the access
  * (SIM_PT_R / SIM_PT_W / SIM_PT_X, and SIM_PT_U for a user-mode first-stage
- * request) plus optionally SIM_PT_WALK_SET_AD. Returns 0 and fills @res; or
+ * request) plus optionally SIM_PT_WALK_SET_AD, _SET_EA and _NO_WP. Returns 0 and fills @res; or
  * -ENOENT (not present, reserved bit, address beyond the width) or -EACCES
  * (the translation exists but does not grant the access; the result still
  * describes it) with res->fault_level and res->fault_reason set; or -EINVAL

@@ -30,26 +30,43 @@ static enum ioasid_fault_reason reason_of(enum sim_pt_fault f);
 struct sim_fault_info {
 	struct sim_hwpt *hwpt;    /* NULL: nothing attached */
 	uint32_t reason;          /* enum ioasid_fault_reason; 0 = not a fault */
+	bool entry;               /* refused by the PASID entry: never a page request */
 };
+
+/*
+ * Bits of a translation's permissions beside SIM_PT_R/W/X/U (those are
+ * what every stage grants): kept with it in the IOTLB.
+ */
+#define XL_S2W 0x10u   /* the second stage (the only one of a paging HWPT) grants write */
+#define XL_DIRTY 0x20u /* every D bit a write through it must set is set */
 
 struct xlate {
 	uint64_t host;      /* host address of the IOVA */
 	uint64_t page_size; /* bytes of the page holding it */
-	uint32_t perm;      /* SIM_PT_R / SIM_PT_W */
-	uint64_t leaf;      /* raw leaf entry (paging: for the dirty bit) */
+	uint64_t gpa;       /* nested: the stage-1 output (guest-physical); paging: the IOVA */
+	uint32_t perm;      /* SIM_PT_R/W/X/U granted, XL_* */
 };
 
-/* A nested walk: stage-1 table reads go through the parent's stage 2. */
+/* No stage-1 output (check_stale's "now" when stage 1 does not translate). */
+#define NO_GPA UINT64_MAX
+
+/*
+ * A nested walk: stage-1 table reads go through the parent's stage 2, and
+ * so do the A/D (and EA) updates, as writes. With the parent's dirty
+ * tracking on (the PASID entry's SSADE), stage 2 records these accesses
+ * too: A for a table read, D for the table page an update wrote.
+ */
 struct nest {
 	struct sim_pt_walker s2;
 	uint64_t s2_root;
+	unsigned int s2_flags; /* SIM_PT_WALK_SET_AD while the parent tracks dirty pages */
 	unsigned int reads;
 };
 
 static int s2_host(struct nest *n, uint64_t gpa, unsigned int access, uint64_t *host)
 {
 	struct sim_pt_result r;
-	int err = sim_pt_walk(&n->s2, n->s2_root, gpa, access, &r);
+	int err = sim_pt_walk(&n->s2, n->s2_root, gpa, access | n->s2_flags, &r);
 
 	n->reads += r.reads;
 	if (err)
@@ -80,60 +97,90 @@ static int nest_set_bits(void *opaque, uint64_t table, unsigned int index, uint6
 	return 0;
 }
 
+/*
+ * A walk through a nested HWPT: stage 1 in guest memory, every table
+ * access and the output translated by the parent's stage 2. @flags: the
+ * access (request_access()) | SIM_PT_WALK_SET_AD. First-stage A/D updates
+ * are architectural (no enable bit): the caller always asks for them,
+ * except for the stale detector's look, which must change nothing.
+ */
+static int walk_nested(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t iova,
+		       unsigned int flags, struct xlate *x, struct sim_pt_result *fault)
+{
+	const struct sim_hwpt *ph = sh->parent;
+	const unsigned int s2ad = (flags & SIM_PT_WALK_SET_AD) && ph->dirty ? SIM_PT_WALK_SET_AD : 0;
+	const unsigned int wr = flags & SIM_PT_W;
+	struct nest n = { .s2_root = sim_pt_root(ph->pt), .s2_flags = s2ad };
+	struct sim_pt_walker w1 = {
+		.format = SIM_PT_VTD_FL,
+		.levels = sh->levels,
+		.read_entry = nest_read,
+		.set_bits = nest_set_bits,
+		.opaque = &n,
+	};
+	struct sim_pt_result r1, r2;
+	bool d1, d2;
+	int err;
+
+	if (sh->eafe && (flags & SIM_PT_WALK_SET_AD))
+		flags |= SIM_PT_WALK_SET_EA;
+	sim_pt_walker_init(&n.s2, ph->pt);
+	err = sim_pt_walk(&w1, sh->s1_root, iova, flags, &r1);
+	sim->walk_reads += r1.reads;
+	if (err) {
+		sim->walk_reads += n.reads;
+		*fault = r1;
+		return err;
+	}
+	/* the stage-1 output is a guest physical address: stage 2 has no U/S or XD */
+	x->gpa = r1.oa;
+	err = sim_pt_walk(&n.s2, n.s2_root, r1.oa, (flags & (SIM_PT_R | SIM_PT_W)) | s2ad, &r2);
+	sim->walk_reads += n.reads + r2.reads;
+	if (err) {
+		*fault = r2;
+		return err;
+	}
+	x->host = r2.oa;
+	x->page_size = IOASID_MIN(r1.page_size, r2.page_size);
+	/* dirty in both stages: stage 1 always, stage 2 while the parent tracks */
+	d1 = (r1.leaf_entry & SIM_FL_D) || (wr && (flags & SIM_PT_WALK_SET_AD));
+	d2 = !ph->dirty || (r2.leaf_entry & SIM_SL_D) || (wr && s2ad);
+	x->perm = (r1.perm & r2.perm) | ((r2.perm & SIM_PT_W) ? XL_S2W : 0) |
+		  (d1 && d2 ? XL_DIRTY : 0);
+	return 0;
+}
+
 /* A full walk of @sh for @iova; @flags: access | SIM_PT_WALK_SET_AD. */
 static int walk(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t iova, unsigned int flags,
 		struct xlate *x, struct sim_pt_result *fault)
 {
-	struct sim_pt_result r1, r2;
+	struct sim_pt_walker w;
+	struct sim_pt_result r;
+	bool dirty;
 	int err;
 
 	sim->walks++;
-	if (sh->paging) {
-		struct sim_pt_walker w;
-
-		sim_pt_walker_init(&w, sh->pt);
-		err = sim_pt_walk(&w, sim_pt_root(sh->pt), iova, flags, &r1);
-		sim->walk_reads += r1.reads;
-		if (err) {
-			*fault = r1;
-			return err;
-		}
-		x->host = r1.oa;
-		x->page_size = r1.page_size;
-		x->perm = r1.perm;
-		x->leaf = r1.leaf_entry;
-		return 0;
-	} else {
-		const struct sim_hwpt *ph = sh->parent;
-		struct nest n = { .s2_root = sim_pt_root(ph->pt) };
-		struct sim_pt_walker w1 = {
-			.format = SIM_PT_VTD_FL,
-			.levels = sh->levels,
-			.read_entry = nest_read,
-			.set_bits = nest_set_bits,
-			.opaque = &n,
-		};
-
-		sim_pt_walker_init(&n.s2, ph->pt);
-		err = sim_pt_walk(&w1, sh->s1_root, iova, flags, &r1);
-		if (!err) {
-			/* the stage-1 output is a guest physical address */
-			err = sim_pt_walk(&n.s2, n.s2_root, r1.oa, flags & ~SIM_PT_WALK_SET_AD, &r2);
-			n.reads += r2.reads;
-			if (err)
-				r1 = r2;
-		}
-		sim->walk_reads += r1.reads + n.reads;
-		if (err) {
-			*fault = r1;
-			return err;
-		}
-		x->host = r2.oa;
-		x->page_size = IOASID_MIN(r1.page_size, r2.page_size);
-		x->perm = r1.perm & r2.perm;
-		x->leaf = 0;
-		return 0;
+	if (!sh->paging)
+		return walk_nested(sim, sh, iova, flags, x, fault);
+	sim_pt_walker_init(&w, sh->pt);
+	err = sim_pt_walk(&w, sim_pt_root(sh->pt), iova, flags, &r);
+	sim->walk_reads += r.reads;
+	if (err) {
+		*fault = r;
+		return err;
 	}
+	x->host = r.oa;
+	x->page_size = r.page_size;
+	x->gpa = iova;
+	dirty = (r.leaf_entry & SIM_SL_D) || ((flags & SIM_PT_W) && (flags & SIM_PT_WALK_SET_AD));
+	x->perm = r.perm | ((r.perm & SIM_PT_W) ? XL_S2W : 0) | (dirty ? XL_DIRTY : 0);
+	return 0;
+}
+
+static uint32_t map_perm(uint32_t perm)
+{
+	return ((perm & SIM_PT_R) ? IOASID_MAP_READ : 0) |
+	       ((perm & SIM_PT_W) ? IOASID_MAP_WRITE : 0);
 }
 
 static void record_stale(struct sim_ctx *sim, const struct sim_dev *sd, uint32_t pasid,
@@ -147,22 +194,27 @@ static void record_stale(struct sim_ctx *sim, const struct sim_dev *sd, uint32_t
 	ev->pasid = pasid;
 	ev->hwpt = sh->id;
 	ev->iova = iova;
+	/* what the guest can act on: its IOVA, and where its stage 1 sent it */
+	ev->cached_gpa = cached->gpa;
+	if (now->gpa != NO_GPA) {
+		ev->current_gpa = now->gpa;
+		ev->flags |= IOASID_SIM_STALE_F_CURRENT_GPA;
+	}
 	ev->cached_addr = cached->host;
-	ev->cached_perm = ((cached->perm & SIM_PT_R) ? IOASID_MAP_READ : 0) |
-			  ((cached->perm & SIM_PT_W) ? IOASID_MAP_WRITE : 0);
+	ev->cached_perm = map_perm(cached->perm);
 	ev->current_err = err;
 	if (!err) {
 		ev->current_addr = now->host;
-		ev->current_perm = ((now->perm & SIM_PT_R) ? IOASID_MAP_READ : 0) |
-				   ((now->perm & SIM_PT_W) ? IOASID_MAP_WRITE : 0);
+		ev->current_perm = map_perm(now->perm);
 	}
 	ev->seq = ++sim->stale_seq;
 	sim->stale_hits++;
 }
 
-static const char *fault_name(enum sim_pt_fault f)
+/* What stopped a walk; @acc: the access it checked. */
+static const char *fault_name(const struct sim_pt_result *r, unsigned int acc)
 {
-	switch (f) {
+	switch (r->fault_reason) {
 	case SIM_PT_FAULT_NOT_PRESENT:
 		return "not present";
 	case SIM_PT_FAULT_RESERVED_BIT:
@@ -170,6 +222,9 @@ static const char *fault_name(enum sim_pt_fault f)
 	case SIM_PT_FAULT_ADDRESS:
 		return "beyond the address width";
 	case SIM_PT_FAULT_PERM:
+		/* VT-d fault reason 0x81 */
+		if ((acc & SIM_PT_U) && !(r->perm & SIM_PT_U))
+			return "permission denied: U/S is clear for a user-mode request";
 		return "permission denied";
 	case SIM_PT_FAULT_READ:
 		return "table not reachable through stage 2";
@@ -234,12 +289,12 @@ static int check_stale(struct ioasid_ctx *ctx, struct sim_ctx *sim, const struct
 		       const struct xlate *cached)
 {
 	struct sim_pt_result fault;
-	struct xlate now;
+	struct xlate now = { .gpa = NO_GPA };
 	int err;
 
 	err = walk(sim, sh, iova, 0, &now, &fault);
-	/* compare the page: the same host page and permissions? */
-	if (!err && now.host == cached->host && now.perm == cached->perm)
+	/* compare the page: the same host page and permissions (dirty or not)? */
+	if (!err && now.host == cached->host && (now.perm & ~XL_DIRTY) == (cached->perm & ~XL_DIRTY))
 		return 0;
 	record_stale(sim, sd, pasid, sh, iova, cached, &now, err);
 	if (sim->stale_mode != IOASID_SIM_STALE_STRICT)
@@ -249,14 +304,84 @@ static int check_stale(struct ioasid_ctx *ctx, struct sim_ctx *sim, const struct
 			  X(iova), sh->id);
 }
 
+/* Does a translation granting @perm allow the access @acc (request_access())? */
+static inline bool access_ok(uint32_t perm, unsigned int acc)
+{
+	uint32_t need = acc & SIM_PT_PERM_MASK;
+
+	if (acc & SIM_PT_WALK_NO_WP) {
+		/* the first stage does not check R/W; the second stage does */
+		need &= ~SIM_PT_W;
+		if ((acc & SIM_PT_W) && !(perm & XL_S2W))
+			return false;
+	}
+	return (perm & need) == need;
+}
+
+static const char *dma_kind(uint32_t rflags)
+{
+	return (rflags & IOASID_SIM_DMA_EXEC)  ? "execute" :
+	       (rflags & IOASID_SIM_DMA_WRITE) ? "write" :
+						 "read";
+}
+
+/*
+ * The PASID entry's checks of a privileged or execute request, and what
+ * it asks of the tables (docs/sim-first-stage.md): ERE is never set (the
+ * kernel has no flag for it), so an execute request is refused (VT-d
+ * fault reason 0x5C); a privileged one needs SRE (0x5D), which only a
+ * nested HWPT's IOASID_VTD_S1_SRE sets. Such a refusal is no page fault:
+ * no page request can fix it.
+ */
+static int pasid_entry_check(struct ioasid_ctx *ctx, const struct sim_dev *sd, uint32_t pasid,
+			     const struct sim_hwpt *sh, uint64_t iova, uint32_t rflags,
+			     unsigned int *ret_acc, struct sim_fault_info *fi)
+{
+	const char *why = NULL;
+
+	if (rflags & IOASID_SIM_DMA_EXEC)
+		why = "an execute request, and the PASID entry's ERE is clear (VT-d fault reason 0x5c)";
+	else if (!sh->sre)
+		why = "a privileged request, and the PASID entry's SRE is clear (VT-d fault reason 0x5d)";
+	if (why) {
+		fi->reason = IOASID_FAULT_R_PERMISSION;
+		fi->entry = true;
+		return ioasid_err(ctx, -EACCES,
+				  "%s %s at iova 0x%llx (PASID %d, HWPT %u) refused: %s",
+				  sd->dev->name, dma_kind(rflags), X(iova), (int)pasid, sh->id, why);
+	}
+	/* supervisor mode: U/S does not matter; R/W only with WPE */
+	*ret_acc = (rflags & IOASID_SIM_DMA_WRITE) ? SIM_PT_W : SIM_PT_R;
+	if ((rflags & IOASID_SIM_DMA_WRITE) && !sh->wpe)
+		*ret_acc |= SIM_PT_WALK_NO_WP;
+	return 0;
+}
+
+/*
+ * What a request of @rflags (IOASID_SIM_DMA_*) asks of @sh's tables: the
+ * walk's access flags. A request without the privileged bit is a user-mode
+ * one (requests without PASID always are: PCIe carries PR and ER in the
+ * PASID prefix), so the first stage must grant U/S; the second stage
+ * grants it always.
+ */
+static inline int request_access(struct ioasid_ctx *ctx, const struct sim_dev *sd, uint32_t pasid,
+				 const struct sim_hwpt *sh, uint64_t iova, uint32_t rflags,
+				 unsigned int *ret_acc, struct sim_fault_info *fi)
+{
+	if (__builtin_expect(rflags & (IOASID_SIM_DMA_PRIV | IOASID_SIM_DMA_EXEC), 0))
+		return pasid_entry_check(ctx, sd, pasid, sh, iova, rflags, ret_acc, fi);
+	*ret_acc = ((rflags & IOASID_SIM_DMA_WRITE) ? SIM_PT_W : SIM_PT_R) | SIM_PT_U;
+	return 0;
+}
+
 /*
  * Translate from the caches. Return 1 with @x filled, 0 when a walk must
  * run (a miss, or a write that must set D through an entry not yet dirty),
  * or a negative errno (message set, fi->reason says what kind of fault).
  */
 static int translate_cached(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd,
-			    uint32_t pasid, const struct sim_hwpt *sh, uint64_t iova, bool write,
-			    struct xlate *x, struct sim_fault_info *fi)
+			    uint32_t pasid, const struct sim_hwpt *sh, uint64_t iova,
+			    unsigned int acc, struct xlate *x, struct sim_fault_info *fi)
 {
 	const struct sim_iotlb_entry *e = cached_lookup(sim, sd, sh->id, pasid, iova);
 	uint64_t psz;
@@ -267,28 +392,32 @@ static int translate_cached(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct 
 	x->host = e->oa + (iova & (psz - 1));
 	x->page_size = psz;
 	x->perm = e->perm;
-	x->leaf = e->data;
+	x->gpa = e->data + (iova & (psz - 1));
 	if (!sh->paging && check_stale(ctx, sim, sd, pasid, sh, iova, x)) {
 		fi->reason = 0; /* refused, not a translation fault */
 		return -EIO;
 	}
 	fi->reason = IOASID_FAULT_R_PERMISSION;
-	if (!(x->perm & (write ? SIM_PT_W : SIM_PT_R)))
-		return ioasid_err(ctx, -EACCES, "%s %s at iova 0x%llx: the cached translation is %s-only",
-				  sd->dev->name, write ? "write" : "read", X(iova),
-				  (x->perm & SIM_PT_W) ? "write" : "read");
-	/* a write through an entry whose page is not dirty yet: set D */
-	return !(write && sh->dirty && !(x->leaf & SIM_SL_D));
+	if (!access_ok(x->perm, acc))
+		return ioasid_err(ctx, -EACCES, "%s %s at iova 0x%llx: the cached translation is %s",
+				  sd->dev->name, (acc & SIM_PT_W) ? "write" : "read", X(iova),
+				  (acc & SIM_PT_U) && !(x->perm & SIM_PT_U) ?
+					  "for supervisor-mode requests only" :
+				  (x->perm & SIM_PT_W) ? "write-only" :
+							 "read-only");
+	/*
+	 * A write through an entry whose page is not dirty yet must set D:
+	 * the first stage's always, the second stage's while tracking.
+	 */
+	return !((acc & SIM_PT_W) && (!sh->paging || sh->dirty) && !(x->perm & XL_DIRTY));
 }
 
-static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd,
-		     uint32_t pasid, uint64_t iova, bool write, struct xlate *x,
-		     struct sim_fault_info *fi)
+static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd, uint32_t pasid,
+		     uint64_t iova, uint32_t rflags, struct xlate *x, struct sim_fault_info *fi)
 {
-	unsigned int access = write ? SIM_PT_W : SIM_PT_R;
 	struct sim_pt_result fault;
 	struct sim_hwpt *sh;
-	unsigned int flags;
+	unsigned int acc = 0, flags;
 	int err;
 
 	sh = context_entry(sim, sd, pasid);
@@ -299,10 +428,13 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 				  "DMA blocked: %s has nothing attached at PASID %d (iova 0x%llx)",
 				  sd->dev->name, (int)pasid, X(iova));
 	}
-	err = translate_cached(ctx, sim, sd, pasid, sh, iova, write, x, fi);
+	err = request_access(ctx, sd, pasid, sh, iova, rflags, &acc, fi);
+	if (err)
+		return err;
+	err = translate_cached(ctx, sim, sd, pasid, sh, iova, acc, x, fi);
 	if (err)
 		return err < 0 ? err : 0;
-	flags = access;
+	flags = acc;
 	if (sh->paging ? sh->dirty : true)
 		flags |= SIM_PT_WALK_SET_AD;
 	err = walk(sim, sh, iova, flags, x, &fault);
@@ -310,14 +442,15 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 		fi->reason = reason_of(fault.fault_reason);
 		return ioasid_err(ctx, err == -EACCES ? -EACCES : -EFAULT,
 				  "%s %s at iova 0x%llx (PASID %d, HWPT %u): %s at level %u",
-				  sd->dev->name, write ? "write" : "read", X(iova), (int)pasid, sh->id,
-				  fault_name(fault.fault_reason), fault.fault_level);
+				  sd->dev->name, dma_kind(rflags), X(iova), (int)pasid, sh->id,
+				  fault_name(&fault, acc), fault.fault_level);
 	}
 	sim_iotlb_insert(sim->iotlb, sh->id, pasid, iova, x->page_size,
-			 x->host & ~(x->page_size - 1), x->perm, x->leaf);
+			 x->host & ~(x->page_size - 1), x->perm, x->gpa & ~(x->page_size - 1));
 	if (sd->devtlb)
 		sim_iotlb_insert(sd->devtlb, sh->id, pasid, iova, x->page_size,
-				 x->host & ~(x->page_size - 1), x->perm, x->leaf);
+				 x->host & ~(x->page_size - 1), x->perm,
+				 x->gpa & ~(x->page_size - 1));
 	return 0;
 }
 
@@ -404,9 +537,13 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 	if (fi->hwpt)
 		q = fi->hwpt->fault_q;
 	memset(recs, 0, sizeof(recs));
-	base = IOASID_FAULT_F_ADDR_VALID | (p->write ? IOASID_FAULT_F_WRITE : IOASID_FAULT_F_READ) |
+	/* an execute request is a read with ER; PR and ER travel with a PASID */
+	base = IOASID_FAULT_F_ADDR_VALID |
+	       ((p->flags & IOASID_SIM_DMA_WRITE) ? IOASID_FAULT_F_WRITE : IOASID_FAULT_F_READ) |
+	       ((p->flags & IOASID_SIM_DMA_EXEC) ? IOASID_FAULT_F_EXEC : 0) |
+	       ((p->flags & IOASID_SIM_DMA_PRIV) ? IOASID_FAULT_F_PRIV : 0) |
 	       (p->pasid != IOASID_PASID_NONE ? IOASID_FAULT_F_PASID_VALID : 0);
-	if (q && sd->dev->props.pri && fi->reason != IOASID_FAULT_R_BLOCKED &&
+	if (q && sd->dev->props.pri && !fi->entry && fi->reason != IOASID_FAULT_R_BLOCKED &&
 	    fi->reason != IOASID_FAULT_R_RESERVED && p->rounds < DMA_MAX_ROUNDS) {
 		/* one request per page that does not translate, up to a group's worth */
 		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
@@ -414,7 +551,7 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 			struct sim_fault_info f2 = { 0 };
 			struct xlate x;
 
-			if (n && !translate(ctx, sim, sd, p->pasid, pg, p->write, &x, &f2))
+			if (n && !translate(ctx, sim, sd, p->pasid, pg, p->flags, &x, &f2))
 				break;
 			recs[n].flags = base;
 			recs[n].reason = IOASID_FAULT_R_PAGE_REQUEST;
@@ -505,7 +642,7 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 					 X(p->iova));
 			break;
 		}
-		err = translate(ctx, sim, sd, p->pasid, at, p->write, &x, &fi);
+		err = translate(ctx, sim, sd, p->pasid, at, p->flags, &x, &fi);
 		if (err) {
 			sim->faults++;
 			err = dma_fault(ctx, sim, sd, p, at, err, &fi);
@@ -514,7 +651,7 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 			break;
 		}
 		n = IOASID_MIN((uint64_t)(p->len - p->done), x.page_size - (at & (x.page_size - 1)));
-		if (p->write)
+		if (p->flags & IOASID_SIM_DMA_WRITE)
 			memcpy((void *)(uintptr_t)x.host, p->buf + p->done, n);
 		else
 			memcpy(p->buf + p->done, (const void *)(uintptr_t)x.host, n);
@@ -556,9 +693,25 @@ static int pending_collect(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct s
 	return err;
 }
 
-IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
-					uint64_t iova, void *buf, size_t len, bool write,
-					uint64_t *ret_handle, size_t *ret_done)
+#define DMA_FLAGS (IOASID_SIM_DMA_WRITE | IOASID_SIM_DMA_PRIV | IOASID_SIM_DMA_EXEC)
+
+/* The request attributes a device can send (sim.h, IOASID_SIM_DMA_*). */
+static int check_rflags(struct ioasid_ctx *ctx, uint32_t pasid, uint32_t rflags)
+{
+	if (rflags & ~DMA_FLAGS)
+		return ioasid_err(ctx, -EINVAL, "unknown DMA request flags 0x%x",
+				  rflags & ~DMA_FLAGS);
+	if ((rflags & (IOASID_SIM_DMA_PRIV | IOASID_SIM_DMA_EXEC)) && pasid == IOASID_PASID_NONE)
+		return ioasid_err(ctx, -EINVAL,
+				  "%s request needs a PASID: PCIe carries PR and ER in the PASID prefix",
+				  (rflags & IOASID_SIM_DMA_PRIV) ? "a privileged" : "an execute");
+	if ((rflags & IOASID_SIM_DMA_EXEC) && (rflags & IOASID_SIM_DMA_WRITE))
+		return ioasid_err(ctx, -EINVAL, "an execute request is a read, not a write");
+	return 0;
+}
+
+static int dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+		      void *buf, size_t len, uint32_t rflags, uint64_t *ret_handle, size_t *ret_done)
 {
 	struct sim_pending onstack, *p;
 	struct sim_dev *sd;
@@ -571,6 +724,9 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id,
 		return -EINVAL;
 	if (len && !buf)
 		return ioasid_err(ctx, -EINVAL, "DMA buffer is NULL for %zu bytes", len);
+	err = check_rflags(ctx, pasid, rflags);
+	if (err)
+		return err;
 	ctx_lock(ctx);
 	sim = sim_ctx_of(ctx);
 	if (!sim) {
@@ -595,11 +751,11 @@ IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id,
 	p->iova = iova;
 	p->buf = buf;
 	p->len = len;
-	p->write = write;
+	p->flags = rflags;
 	p->state = SIM_DMA_PENDING;
 	p->on_stack = true;
 	p->sd = sd;
-	if (write)
+	if (rflags & IOASID_SIM_DMA_WRITE)
 		sim->dma_writes++;
 	else
 		sim->dma_reads++;
@@ -753,18 +909,19 @@ static int dma_fast(struct sim_ctx *sim, uint32_t dev_id, uint32_t pasid, uint64
 	return 1;
 }
 
-IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
-				 uint64_t iova, void *buf, size_t len, bool write,
-				 size_t *ret_done)
+/* A DMA that blocks until it ends: the hot path, else submit + wait. */
+static int dma_sync(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+		    void *buf, size_t len, uint32_t rflags, size_t *ret_done)
 {
 	struct sim_ctx *sim;
 	uint64_t handle;
 	int err;
 
-	if (ctx && buf) {
+	if (ctx && buf && !(rflags & ~IOASID_SIM_DMA_WRITE)) {
 		ctx_lock(ctx);
 		sim = sim_ctx_of(ctx);
-		if (sim && dma_fast(sim, dev_id, pasid, iova, buf, len, write)) {
+		if (sim &&
+		    dma_fast(sim, dev_id, pasid, iova, buf, len, rflags & IOASID_SIM_DMA_WRITE)) {
 			ctx_unlock(ctx);
 			if (ret_done)
 				*ret_done = len;
@@ -773,16 +930,44 @@ IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32
 		ctx_unlock(ctx);
 	}
 
-	err = ioasid_sim_dma_submit(ctx, dev_id, pasid, iova, buf, len, write, &handle, ret_done);
+	err = dma_submit(ctx, dev_id, pasid, iova, buf, len, rflags, &handle, ret_done);
 	if (err == -EAGAIN)
 		err = ioasid_sim_dma_wait(ctx, handle, UINT64_MAX, ret_done);
 	return err;
 }
 
+IOASID_EXPORT int ioasid_sim_dma_submit(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+					uint64_t iova, void *buf, size_t len, bool write,
+					uint64_t *ret_handle, size_t *ret_done)
+{
+	return dma_submit(ctx, dev, pasid, iova, buf, len, write ? IOASID_SIM_DMA_WRITE : 0,
+			  ret_handle, ret_done);
+}
+
+IOASID_EXPORT int ioasid_sim_dma_submit_flags(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+					      uint64_t iova, void *buf, size_t len, uint32_t flags,
+					      uint64_t *ret_handle, size_t *ret_done)
+{
+	return dma_submit(ctx, dev, pasid, iova, buf, len, flags, ret_handle, ret_done);
+}
+
+IOASID_EXPORT int ioasid_sim_dma(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+				 uint64_t iova, void *buf, size_t len, bool write, size_t *ret_done)
+{
+	return dma_sync(ctx, dev, pasid, iova, buf, len, write ? IOASID_SIM_DMA_WRITE : 0, ret_done);
+}
+
+IOASID_EXPORT int ioasid_sim_dma_flags(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
+				       uint64_t iova, void *buf, size_t len, uint32_t flags,
+				       size_t *ret_done)
+{
+	return dma_sync(ctx, dev, pasid, iova, buf, len, flags, ret_done);
+}
+
 IOASID_EXPORT int ioasid_sim_dma_read(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
 				      uint64_t iova, void *buf, size_t len, size_t *ret_done)
 {
-	return ioasid_sim_dma(ctx, dev, pasid, iova, buf, len, false, ret_done);
+	return dma_sync(ctx, dev, pasid, iova, buf, len, 0, ret_done);
 }
 
 IOASID_EXPORT int ioasid_sim_dma_write(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid,
@@ -790,5 +975,6 @@ IOASID_EXPORT int ioasid_sim_dma_write(struct ioasid_ctx *ctx, uint32_t dev, uin
 				       size_t *ret_done)
 {
 	/* the engine only reads @buf for a write */
-	return ioasid_sim_dma(ctx, dev, pasid, iova, (void *)(uintptr_t)buf, len, true, ret_done);
+	return dma_sync(ctx, dev, pasid, iova, (void *)(uintptr_t)buf, len, IOASID_SIM_DMA_WRITE,
+			ret_done);
 }

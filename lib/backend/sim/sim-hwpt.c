@@ -27,6 +27,18 @@ static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
 	return ctx->be;
 }
 
+/*
+ * The leaf sizes a map into @sh may use: all of its table's, or only the
+ * base page with the IOAS's huge pages off (IOMMU_OPTION_HUGE_PAGES = 0:
+ * iommufd then maps every page alone, kernel-uapi.md §1.4 IOMMU_OPTION).
+ * Read at each map, as the kernel reads disable_large_pages: turning the
+ * option back on leaves what is mapped as it is.
+ */
+static uint64_t map_sizes(const struct sim_hwpt *sh, const struct ioasid_ioas *ioas)
+{
+	return ioas->huge_pages ? sim_pt_pgsize_bitmap(sh->pt) : SIM_PT_SZ_4K;
+}
+
 /* ---- routes: (device, PASID) -> HWPT ---- */
 
 struct sim_hwpt *sim_route_find(const struct sim_dev *sd, uint32_t pasid)
@@ -187,7 +199,8 @@ static int paging_table(struct ioasid_ctx *ctx, struct sim_hwpt *sh, struct ioas
 		return ioasid_err(ctx, -ENOMEM, "out of memory for a page table");
 	for (a = iova_tree_first_in(h->ioas->areas, 0, UINT64_MAX); a;
 	     a = iova_tree_next(h->ioas->areas, a)) {
-		err = sim_pt_map(sh->pt, a->iova, a->uva, a->last - a->iova + 1, pt_perm(a->cookie));
+		err = sim_pt_map_sizes(sh->pt, a->iova, a->uva, a->last - a->iova + 1,
+				       pt_perm(a->cookie), map_sizes(sh, h->ioas));
 		if (err) {
 			sim_pt_free(sh->pt);
 			return ioasid_err(ctx, err, "mirroring [0x%llx, 0x%llx] into a page table: %s",
@@ -219,6 +232,10 @@ int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_
 		/* the guest's stage 1, walked through the parent's stage 2 */
 		sh->levels = h->s1.addr_width == 57 ? 5 : 4;
 		sh->s1_root = h->s1.pgtbl_addr;
+		/* the PASID entry's bits, as the kernel programs them (kernel-uapi.md §1.4) */
+		sh->sre = h->s1.flags & IOASID_VTD_S1_SRE;
+		sh->wpe = sh->sre && (h->s1.flags & IOASID_VTD_S1_WPE);
+		sh->eafe = h->s1.flags & IOASID_VTD_S1_EAFE;
 		sh->parent = h->parent->be;
 		sh->next_child = sh->parent->children;
 		sh->parent->children = sh;
@@ -249,8 +266,10 @@ int sim_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct 
 	int err;
 
 	for (h = ioas_paging_next(ioas, NULL); h; h = ioas_paging_next(ioas, h)) {
-		err = sim_pt_map(((struct sim_hwpt *)h->be)->pt, a->iova, a->uva, len,
-				 pt_perm(a->cookie));
+		struct sim_hwpt *sh = h->be;
+
+		err = sim_pt_map_sizes(sh->pt, a->iova, a->uva, len, pt_perm(a->cookie),
+				       map_sizes(sh, ioas));
 		if (err) {
 			for (u = ioas_paging_next(ioas, NULL); u != h; u = ioas_paging_next(ioas, u))
 				sim_pt_unmap(((struct sim_hwpt *)u->be)->pt, a->iova, len, NULL);
@@ -385,11 +404,28 @@ int sim_hwpt_get_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, uint64_t i
 				  "dirty bitmap of [0x%llx, +0x%llx) at page size 0x%llx: beyond the %u-level table or misaligned",
 				  (unsigned long long)iova, (unsigned long long)length,
 				  (unsigned long long)page_size, sh->levels);
-	/* a cleared D bit must be set again by the next write: flush the range */
-	if (clear)
+	/*
+	 * A cleared D bit must be set again by the next write, and a cached
+	 * translation remembers that its page is dirty: flush the range, in
+	 * the device TLBs too. The nested HWPTs over a nest parent cache by
+	 * their own input addresses, which say nothing of the guest-physical
+	 * range: flush them whole, as the kernel flushes a nest parent's
+	 * nested domains.
+	 */
+	if (clear) {
+		struct ioasid_inv_req req = {
+			.granularity = IOASID_INV_RANGE,
+			.pasid = IOASID_PASID_NONE,
+			.addr = iova,
+			.npages = length / page_size,
+			.log2_pgsize = (uint32_t)__builtin_ctzll(page_size),
+		};
+
 		sim->inv_entries += sim_iotlb_inv_range(sim->iotlb, h->obj.id, SIM_PASID_ANY, iova,
-							length / page_size,
-							(unsigned int)__builtin_ctzll(page_size), 0);
+							req.npages, req.log2_pgsize, 0);
+		sim->inv_entries += flush_devtlbs(sim, sh, sh->children ? NULL : &req);
+		sim->inv_entries += flush_children(sim, sh);
+	}
 	return 0;
 }
 

@@ -23,7 +23,7 @@ struct sim_pending {
 	int err;
 	uint32_t dev, pasid;
 	uint32_t rounds;   /* page request groups raised so far */
-	bool write;
+	uint32_t flags;    /* IOASID_SIM_DMA_*: write, privileged, execute */
 	bool on_stack;     /* still the submitter's stack copy */
 	struct sim_pending *moved; /* the heap copy it became */
 	struct sim_dev *sd;        /* set while the submitter runs it */
@@ -89,6 +89,9 @@ struct sim_hwpt {
 	unsigned int levels;
 	struct sim_pt *pt;  /* paging: the stage-2 / single-stage table */
 	uint64_t s1_root;   /* nested: the guest's stage-1 table */
+	/* nested: the PASID entry's SRE, WPE (only with SRE) and EAFE; ERE is
+	 * never set (the kernel has no flag for it): docs/sim-first-stage.md */
+	bool sre, wpe, eafe;
 	struct sim_hwpt *parent;   /* nested: the paging HWPT it walks through */
 	struct sim_hwpt *children; /* paging: the nested HWPTs over it */
 	struct sim_hwpt *next_child;

@@ -118,19 +118,25 @@ int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc)
 	first = sim->stale_seq > SIM_STALE_RING ? sim->stale_seq - SIM_STALE_RING : 0;
 	for (s = first; s < sim->stale_seq; s++) {
 		const struct ioasid_sim_stale_event *e = &sim->stale[s % SIM_STALE_RING];
-		char a[24], b[24], c[24];
+		char a[24], b[24], c[24], g[24], h[24];
 		json_t *je;
 
 		snprintf(a, sizeof(a), "0x%llx", X(e->iova));
 		snprintf(b, sizeof(b), "0x%llx", X(e->cached_addr));
 		snprintf(c, sizeof(c), "0x%llx", X(e->current_addr));
-		je = json_pack("{s:I,s:i,s:o,s:i,s:s,s:s,s:s,s:i,s:i,s:i}", "seq", (json_int_t)e->seq,
-			       "dev", (json_int_t)e->dev, "pasid",
+		snprintf(g, sizeof(g), "0x%llx", X(e->cached_gpa));
+		snprintf(h, sizeof(h), "0x%llx", X(e->current_gpa));
+		je = json_pack("{s:I,s:i,s:o,s:i,s:s,s:s,s:o,s:s,s:s,s:i,s:i,s:i}", "seq",
+			       (json_int_t)e->seq, "dev", (json_int_t)e->dev, "pasid",
 			       e->pasid == IOASID_PASID_NONE ? json_null() : json_integer(e->pasid),
-			       "hwpt", (json_int_t)e->hwpt, "iova", a, "cached_addr", b,
-			       "current_addr", c, "cached_perm", (json_int_t)e->cached_perm,
-			       "current_perm", (json_int_t)e->current_perm,
-			       "current_err", (json_int_t)e->current_err);
+			       "hwpt", (json_int_t)e->hwpt, "iova", a, "cached_gpa", g,
+			       "current_gpa",
+			       (e->flags & IOASID_SIM_STALE_F_CURRENT_GPA) ? json_string(h) :
+									     json_null(),
+			       "cached_addr", b, "current_addr", c, "cached_perm",
+			       (json_int_t)e->cached_perm, "current_perm",
+			       (json_int_t)e->current_perm, "current_err",
+			       (json_int_t)e->current_err);
 		if (!je || json_array_append_new(evs, je)) {
 			json_decref(o);
 			return -ENOMEM;
