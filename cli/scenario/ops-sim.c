@@ -211,8 +211,8 @@ HANDLER(op_stale_events)
 		lb = label_of_id(r->sc, ev[i].hwpt, K_HWPT);
 		json_object_set_new(o, "hwpt", lb ? json_string(lb) : json_null());
 		json_object_set_new(o, "iova", json_hex(ev[i].iova));
-		/* process addresses: rewritten as BUFFER+0xOFF with every value */
-		json_object_set_new(o, "cached", json_hex(ev[i].cached_addr));
+		/* process addresses: named by the memory they are in */
+		json_object_set_new(o, "cached", va_json(r->sc, ev[i].cached_addr));
 		json_object_set_new(o, "cached_perm", json_string(perm_str(ev[i].cached_perm)));
 		if (ev[i].current_err) {
 			json_object_set_new(o, "current", json_null());
@@ -221,7 +221,7 @@ HANDLER(op_stale_events)
 					    json_string(result_name(ev[i].current_err, ebuf,
 								    sizeof(ebuf))));
 		} else {
-			json_object_set_new(o, "current", json_hex(ev[i].current_addr));
+			json_object_set_new(o, "current", va_json(r->sc, ev[i].current_addr));
 			json_object_set_new(o, "current_perm",
 					    json_string(perm_str(ev[i].current_perm)));
 			json_object_set_new(o, "current_err", json_null());

@@ -23,7 +23,9 @@
  *    declared in that file's group at the end of private.h. It reads its
  *    arguments with arg(), has(), num(), obj_id(), pasid_arg() (args.c),
  *    returns 0 or a negative errno, puts what it reports in @value
- *    (sanitize.c rewrites addresses and ids), and marks the labels it
+ *    (objects by label, label_of_id(); a process address only through
+ *    va_json(), a library message only through message_json(): values
+ *    are not rewritten after the handler), and marks the labels it
  *    makes or ends with label_made() / label_ended(). A failure the
  *    library did not explain gets its message from harness_err(). A
  *    check goes in check.c (or the family's check-FAMILY.c), declared

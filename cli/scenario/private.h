@@ -373,10 +373,21 @@ int buffer_missing(struct run *r, const struct label *lb);
 /* ------------------------------------------------------------------------ */
 /* sanitize.c: outputs that do not depend on addresses or ids               */
 
-/* @msg with memory addresses as LABEL+0xOFF and "IOAS 3" as "IOAS LABEL"; free() it. */
+/*
+ * A library message as outputs show it, free() it: "va 0x7f..." (hva, uva)
+ * as "va LABEL+0xOFF", "IOAS 3" (set, HWPT, ...) as "IOAS LABEL" when a
+ * live label names that object. Nothing else is rewritten.
+ */
 char *sanitize_text(const struct scenario *sc, const char *msg);
-/* The same for every string in @v, in place. */
-void sanitize_json(const struct scenario *sc, json_t *v);
+/* The same as a JSON string, for values that carry a library message. */
+json_t *message_json(const struct scenario *sc, const char *msg);
+/*
+ * A process address for a value: "LABEL+0xOFF" inside the scenario's
+ * memory, "?" elsewhere. Handlers report process addresses only this way.
+ */
+json_t *va_json(const struct scenario *sc, uint64_t va);
+/* ioasid_json_ctx()'s document with its process addresses as va_json() shows them. */
+void sanitize_dump(const struct scenario *sc, json_t *v);
 
 /* ------------------------------------------------------------------------ */
 /* ops-ioas.c helpers that the output uses too                              */

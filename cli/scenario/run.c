@@ -41,7 +41,6 @@ static void run_step(struct run *r, const struct step *s, struct step_result *sr
 		msg = r->msg[0] ? r->msg : ioasid_ctx_errmsg(r->ctx);
 		sr->message = sanitize_text(r->sc, msg ? msg : "");
 	}
-	sanitize_json(r->sc, sr->value);
 }
 
 /* The clock of the fault timeouts: scenario time, moved by clock_advance. */

@@ -26,8 +26,9 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 n=0
 
-# check DESC WANT_RC [--out PATTERN] [--err PATTERN] [--no-out] -- ARGS...
-# Runs ioasidctl ARGS with stdout in $tmp/out, stderr in $tmp/err.
+# check DESC WANT_RC [--out PATTERN] [--err PATTERN] [--no-out] [--within SECS] -- ARGS...
+# Runs ioasidctl ARGS with stdout in $tmp/out, stderr in $tmp/err; with
+# --within, a run still going after SECS seconds is killed and fails.
 check() {
 	desc=$1
 	want=$2
@@ -35,20 +36,28 @@ check() {
 	out_pat=
 	err_pat=
 	no_out=0
+	within=
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 		case $1 in
 		--out) out_pat=$2; shift 2 ;;
 		--err) err_pat=$2; shift 2 ;;
 		--no-out) no_out=1; shift ;;
+		--within) within=$2; shift 2 ;;
 		*) echo "check: bad option $1" >&2; exit 99 ;;
 		esac
 	done
 	shift
 	n=$((n + 1))
 	rc=0
-	"$IOASIDCTL" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null || rc=$?
+	if [ -n "$within" ]; then
+		timeout -s KILL "$within" "$IOASIDCTL" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null || rc=$?
+	else
+		"$IOASIDCTL" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null || rc=$?
+	fi
 	problem=
-	if [ "$rc" -ne "$want" ]; then
+	if [ -n "$within" ] && [ "$rc" -eq 137 ]; then
+		problem="still running after $within s (killed)"
+	elif [ "$rc" -ne "$want" ]; then
 		problem="exit $rc, want $want"
 	elif [ -n "$out_pat" ] && ! grep -q -e "$out_pat" "$tmp/out"; then
 		problem="stdout lacks /$out_pat/"
@@ -267,6 +276,57 @@ tail -n 1 "$tmp/out" > "$tmp/dump.json"
 json_ok "--dump line is JSON" "$tmp/dump.json"
 check "--table prints steps and mappings" 0 --out "^IOAS gpa: 3 areas" -- --backend sim run "$top_srcdir/examples/quickstart.json" --table
 check "--table mapping rows" 0 --out "^  0x100000000  0x1001fffff  0x200000  rw    ram_high+0x0$" -- --backend sim run "$top_srcdir/examples/quickstart.json" --table
+
+# ---- outputs do not depend on where the scenario's memory is --------------
+# Below 128 TiB, mmap can put a buffer aligned to 64 TiB only at
+# 0x400000000000, and one aligned to 32 TiB only at 0x200000000000 or (where
+# it goes, top-down) 0x600000000000: the file's IOVAs are those addresses,
+# so on some run each of them is also an address inside buffer P. IOVAs and
+# lengths must read as themselves on every run; only process addresses
+# ("va" in messages, "uva" in the dump) are named by their buffer.
+printf '%s\n' '{"backend": "sim", "steps": [
+  {"op": "buffer", "as": "P", "size": "0x1000", "align": "${IOASID_TEST_ALIGN}"},
+  {"op": "buffer", "as": "B", "size": "0x2000"},
+  {"op": "ioas_alloc", "as": "A"},
+  {"op": "dev_bind", "dev": "sim0", "as": "D"},
+  {"op": "attach", "dev": "D", "ioas": "A", "expect": "ok"},
+  {"op": "map", "ioas": "A", "iova": "0x400000000000", "buffer": "B", "expect": "ok"},
+  {"op": "map", "ioas": "A", "iova": "0x600000000000", "buffer": "B", "expect": "ok"},
+  {"op": "map", "ioas": "A", "iova": "0x200000000000", "buffer": "B", "expect": "ok"},
+  {"op": "map", "ioas": "A", "iova": "0x400000001000", "buffer": "B", "expect": "EEXIST"},
+  {"op": "map", "ioas": "A", "iova": "0x300000", "buffer": "B", "offset": "0x800", "length": "0x1000", "expect": "EINVAL"},
+  {"op": "lookup", "ioas": "A", "iova": "0x600000001000"},
+  {"op": "unmap", "ioas": "A", "iova": "0x600000000800", "length": "0x1000", "expect": "ENOENT"},
+  {"op": "mappings", "ioas": "A"}]}' > "$tmp/place.json"
+for mode in json --table --dump; do
+	m=$mode
+	[ "$m" = json ] && m=
+	for a in 0x1000 0x200000000000 0x400000000000; do
+		# shellcheck disable=SC2086
+		# (--table shows the step's arguments: the alignment itself differs)
+		IOASID_TEST_ALIGN=$a check "memory aligned to $a, ${mode}" 0 --within 60 -- run $m "$tmp/place.json" &&
+			grep -v ' align=' "$tmp/out" > "$tmp/place-$a$m.out"
+	done
+	same "the same output wherever the memory is (64 TiB vs 4 KiB alignment, $mode)" \
+		"$tmp/place-0x1000$m.out" "$tmp/place-0x400000000000$m.out"
+	same "the same output wherever the memory is (32 TiB vs 4 KiB alignment, $mode)" \
+		"$tmp/place-0x1000$m.out" "$tmp/place-0x200000000000$m.out"
+done
+for a in 0x200000000000 0x400000000000; do
+	IOASID_TEST_ALIGN=$a check "IOVAs inside a buffer read as IOVAs ($a)" 0 \
+		--out '"message":"\[0x400000001000, 0x400000002fff\] overlaps the mapping \[0x400000000000, 0x400000001fff\] of IOAS A"' \
+		-- run "$tmp/place.json"
+	IOASID_TEST_ALIGN=$a check "an IOVA value inside a buffer reads as the IOVA ($a)" 0 \
+		--out '"op":"lookup","result":"ok","value":{"iova":"0x600000000000","last":"0x600000001fff"' \
+		-- run "$tmp/place.json"
+	IOASID_TEST_ALIGN=$a check "a message's IOVAs inside a buffer read as IOVAs ($a)" 0 \
+		--out 'the mapping \[0x600000000000, 0x600000001fff\] of IOAS A straddles the start of \[0x600000000800, 0x6000000017ff\]' \
+		-- run "$tmp/place.json"
+done
+IOASID_TEST_ALIGN=0x1000 check "a process address in a message is named by its buffer" 0 \
+	--out '"message":"length 0x1000 or the in-page offset of va B+0x800 is not aligned' -- run "$tmp/place.json"
+IOASID_TEST_ALIGN=0x1000 check "a process address in the dump is named by its buffer" 0 \
+	--out '"iova":"0x400000000000","last":"0x400000001fff","length":"0x2000","uva":"B+0x0"' -- run --dump "$tmp/place.json"
 
 # ---- monitor ----------------------------------------------------------------
 cat > "$tmp/monitor.expected" <<'EOF'
