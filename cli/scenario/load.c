@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -235,9 +236,7 @@ static int step_label(struct loader *l, const json_t *v, struct step *s)
 	lb->name = xstrdup(json_string_value(v));
 	lb->kind = s->op->makes;
 	lb->step = s->index;
-	l->sc->labels = xrealloc(l->sc->labels,
-				 (l->sc->nr_labels + 1) * sizeof(*l->sc->labels));
-	l->sc->labels[l->sc->nr_labels++] = lb;
+	label_add(l->sc, lb);
 	s->as = lb;
 	return 0;
 }
@@ -396,12 +395,21 @@ const char *scenario_profile(const struct scenario *sc)
 	return sc->profile;
 }
 
+/* The indexes point into sc->labels and sc->mems, which free their entries. */
+static void index_node_keep(void *p)
+{
+	(void)p;
+}
+
 void scenario_free(struct scenario *sc)
 {
 	size_t i, j;
 
 	if (!sc)
 		return;
+	tdestroy(sc->label_index, index_node_keep);
+	tdestroy(sc->id_index, index_node_keep);
+	tdestroy(sc->mem_index, index_node_keep);
 	for (i = 0; i < sc->nr_mems; i++) {
 		struct mem *m = sc->mems[i];
 

@@ -179,11 +179,14 @@ struct scenario {
 	char *profile;
 	struct step *steps;
 	size_t nr_steps;
-	struct label **labels;
+	struct label **labels; /* in definition order */
 	size_t nr_labels;
+	void *label_index; /* the labels by name (tsearch(), so loading is O(n log n)) */
+	void *id_index;    /* by id, the newest label made of an object or DMA (args.c) */
 	/* run time */
 	struct mem **mems;
 	size_t nr_mems;
+	void *mem_index;       /* the mems by address (mem.c) */
 	struct dma_req **dmas; /* requests that waited (their memory) */
 	size_t nr_dmas;
 	uint64_t now_ns;       /* the fault timeouts' clock (clock_advance) */
@@ -256,6 +259,11 @@ const char *result_name(int err, char *buf, size_t len);
 /* A character of a ${VAR} name or a label ([A-Za-z_], digits unless @first). */
 bool var_char(char c, bool first);
 bool is_pow2(uint64_t v);
+/*
+ * @arr (of @nr elements of @size bytes) with room for one more: the array
+ * doubles when @nr is 0 or a power of two, so appending n costs O(n).
+ */
+void *xgrow(void *arr, size_t nr, size_t size);
 /* @len bytes as a string of hex pairs. */
 json_t *hex_bytes_json(const uint8_t *p, size_t len);
 /* The names of the bits of @v, unknown bits as one "0x..." at the end. */
@@ -278,7 +286,9 @@ bool parse_num(const json_t *v, uint64_t *ret);
 /* A number up to @max (0: any), else a message naming @key. */
 int parse_num_max(struct loader *l, const char *key, const json_t *v, uint64_t max,
 		  uint64_t *ret);
+/* The label named @name, or NULL; label_add() puts one in the index. */
 struct label *label_find(struct scenario *sc, const char *name);
+void label_add(struct scenario *sc, struct label *lb);
 /* A label defined earlier, of one of @kinds. */
 int parse_label(struct loader *l, const char *key, const json_t *v, unsigned int kinds,
 		struct label **ret);
@@ -357,7 +367,13 @@ uint32_t pt_id(const struct step *s);
  */
 int label_made(const struct step *s, int err, uint32_t id);
 int label_ended(const struct step *s, const char *key, int err);
-/* The live label of an object id, for values that name objects; NULL if none. */
+/*
+ * After a step ran: when its label names an object (or a DMA) now, it is
+ * the label of that id from here on (an older label of the same id named
+ * an object that is gone, or the id could not have been reused).
+ */
+void label_note_id(struct scenario *sc, struct label *lb);
+/* The live label of an object id (of @kinds), for values that name objects; NULL if none. */
 const char *label_of_id(const struct scenario *sc, uint32_t id, unsigned int kinds);
 
 /* ------------------------------------------------------------------------ */

@@ -277,6 +277,20 @@ json_ok "--dump line is JSON" "$tmp/dump.json"
 check "--table prints steps and mappings" 0 --out "^IOAS gpa: 3 areas" -- --backend sim run "$top_srcdir/examples/quickstart.json" --table
 check "--table mapping rows" 0 --out "^  0x100000000  0x1001fffff  0x200000  rw    ram_high+0x0$" -- --backend sim run "$top_srcdir/examples/quickstart.json" --table
 
+# ---- a scenario file is untrusted input: bounded time and memory ----------
+# 240000 labels, each looked up once: loading is O(n log n) (a linear
+# lookup took minutes here); the last step is malformed, so the run ends
+# with exit 2 after every label was defined and checked.
+awk 'BEGIN {
+	printf "{\"steps\": [";
+	for (i = 0; i < 240000; i++)
+		printf "{\"op\": \"ioas_alloc\", \"as\": \"L%d\"},\n", i;
+	printf "{\"op\": \"ioas_stats\", \"ioas\": \"L0\"}, {\"op\": \"ioas_stats\", \"ioas\": \"L239999\"},\n";
+	printf "{\"op\": \"ioas_stats\", \"ioas\": \"L240000\"}]}\n" }' > "$tmp/labels.json"
+check "240000 labels load in seconds" 2 --within 30 --no-out \
+	--err 'labels.json: steps\[240002\].ioas: unknown label "L240000"' -- --backend sim run "$tmp/labels.json"
+rm -f "$tmp/labels.json"
+
 # ---- outputs do not depend on where the scenario's memory is --------------
 # Below 128 TiB, mmap can put a buffer aligned to 64 TiB only at
 # 0x400000000000, and one aligned to 32 TiB only at 0x200000000000 or (where
