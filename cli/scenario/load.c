@@ -4,6 +4,8 @@
  * against the op table (keys, types, labels, the op's own check) and define
  * the labels, all before anything runs. Also scenario_free().
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <search.h>
@@ -289,15 +291,51 @@ static char *profile_path(const char *file, const char *profile)
 	return xasprintf("%.*s/%s", (int)(slash - file), file, profile);
 }
 
+/* Reading a file for jansson, at most SCEN_FILE_MAX bytes of it. */
+struct capped_file {
+	FILE *f;
+	uint64_t got;
+	bool too_big;
+	int err; /* errno of a failed read */
+};
+
+static size_t read_capped(void *buf, size_t len, void *data)
+{
+	struct capped_file *c = data;
+	size_t n = fread(buf, 1, len, c->f);
+
+	if (!n && ferror(c->f)) {
+		c->err = errno ? errno : EIO;
+		return (size_t)-1;
+	}
+	c->got += n;
+	if (c->got > SCEN_FILE_MAX) {
+		c->too_big = true;
+		return (size_t)-1;
+	}
+	return n;
+}
+
 /* The file as JSON: CLI_EXIT_OK, or CLI_EXIT_USAGE after the message. */
 static int load_json(struct scenario *sc, const char *path)
 {
+	struct capped_file c = { .f = fopen(path, "re") };
 	json_error_t jerr;
 
-	sc->root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!c.f) {
+		cli_err("%s: cannot open: %s", path, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	sc->root = json_load_callback(read_capped, &c, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(c.f);
 	if (sc->root)
 		return CLI_EXIT_OK;
-	if (jerr.line < 1)
+	if (c.too_big)
+		cli_err("%s: more than 0x%" PRIx64 " bytes: a scenario file is at most 16 MiB",
+			path, SCEN_FILE_MAX);
+	else if (c.err)
+		cli_err("%s: cannot read: %s", path, strerror(c.err));
+	else if (jerr.line < 1)
 		cli_err("%s: %s", path, jerr.text);
 	else
 		cli_err("%s:%d:%d: not valid JSON: %s%s", path, jerr.line,

@@ -197,6 +197,8 @@ struct scenario {
 struct loader {
 	struct scenario *sc;
 	char path[128]; /* JSON path of the step being checked, "steps[3]" */
+	uint64_t mem;   /* bytes of memory the steps so far allocate (SCEN_MEM_MAX) */
+	uint64_t moved; /* bytes the steps so far move (SCEN_MOVED_MAX) */
 };
 
 struct run {
@@ -232,6 +234,18 @@ struct step_result {
 	char *message;    /* NULL on success; sanitized */
 	char buf[16];
 };
+
+/*
+ * What one scenario file may ask for in all (docs/scenario-format.md,
+ * "Limits"): a file is untrusted input, and a run must end in bounded time
+ * and memory whatever it says. The loader refuses a file past any of them
+ * (exit 2), naming the limit. Memory is counted in whole 4 KiB pages (at
+ * least one per allocation) on every machine, so a file loads alike on all.
+ */
+#define SCEN_FILE_MAX (UINT64_C(16) << 20) /* bytes of the file itself */
+#define SCEN_MEM_MAX (UINT64_C(1) << 30)   /* memory its steps allocate */
+#define SCEN_MEM_UNIT UINT64_C(4096)
+#define SCEN_MOVED_MAX (UINT64_C(4) << 30) /* bytes its write, read and DMA steps move */
 
 /* Limits that both a check (or the table) and a handler know. */
 #define VTD_INV_ENTRY_LEN 24 /* struct iommu_hwpt_vtd_s1_invalidate */

@@ -291,6 +291,47 @@ check "240000 labels load in seconds" 2 --within 30 --no-out \
 	--err 'labels.json: steps\[240002\].ioas: unknown label "L240000"' -- --backend sim run "$tmp/labels.json"
 rm -f "$tmp/labels.json"
 
+# Memory: 1 GiB in all, refused when the file is loaded (this 94-byte file
+# used to reserve and write 2 GiB).
+printf '%s\n' '{"steps":[{"op":"buffer","as":"B","size":"0x80000000"},{"op":"write","buffer":"B","byte":1}]}' > "$tmp/mem-2g.json"
+check "a 2 GiB buffer is refused at load" 2 --within 20 --no-out \
+	--err 'mem-2g.json: steps\[0\].size: 0x80000000 bytes of memory: a scenario allocates at most 0x40000000 bytes (1 GiB) in all' \
+	-- --backend sim run "$tmp/mem-2g.json"
+printf '%s\n' '{"steps": [{"op": "buffer", "as": "B1", "size": "0x18000000"}, {"op": "buffer", "as": "B2", "size": "0x18000000"},
+  {"op": "ioas_alloc", "as": "A"}, {"op": "map", "ioas": "A", "length": "0x18000000"}]}' > "$tmp/mem-sum.json"
+check "memory adds up over buffers and maps" 2 --within 20 --no-out \
+	--err 'mem-sum.json: steps\[3\].length: 0x18000000 bytes of memory: .* (0x30000000 before this step)' \
+	-- --backend sim run "$tmp/mem-sum.json"
+printf '%s\n' '{"steps": [{"op": "buffer", "as": "B", "size": 1}, {"op": "ioas_alloc", "as": "A"},
+  {"op": "map", "ioas": "A", "length": "0x3ffff001"}]}' > "$tmp/mem-pages.json"
+check "memory is counted in whole pages" 2 --within 20 --no-out \
+	--err 'mem-pages.json: steps\[2\].length: 0x3ffff001 bytes of memory: .* (0x1000 before this step)' \
+	-- --backend sim run "$tmp/mem-pages.json"
+awk 'BEGIN {
+	printf "{\"steps\": [{\"op\": \"dev_bind\", \"dev\": \"sim0\", \"as\": \"D\"}";
+	for (i = 0; i < 17; i++)
+		printf ", {\"op\": \"dma_read\", \"dev\": \"D\", \"iova\": 0, \"length\": \"0x4000000\"}";
+	printf "]}\n" }' > "$tmp/mem-dma.json"
+check "the fresh memory of DMAs counts" 2 --within 20 --no-out \
+	--err 'mem-dma.json: steps\[17\].length: 0x4000000 bytes of memory: .* (0x40000000 before this step)' \
+	-- --backend sim run "$tmp/mem-dma.json"
+# Bytes moved: 4 GiB in all (this file used to write 200 GiB).
+awk 'BEGIN {
+	printf "{\"steps\": [{\"op\": \"buffer\", \"as\": \"B\", \"size\": \"0x40000000\"}";
+	for (i = 0; i < 200; i++)
+		printf ", {\"op\": \"write\", \"buffer\": \"B\", \"byte\": %d}", i;
+	printf "]}\n" }' > "$tmp/moved.json"
+check "bytes moved are bounded" 2 --within 20 --no-out \
+	--err 'moved.json: steps\[5\].length: 0x40000000 bytes moved: the write, read, dma_read and dma_write steps of a scenario move at most 0x100000000 bytes (4 GiB) in all (0x100000000 before this step)' \
+	-- --backend sim run "$tmp/moved.json"
+# The file itself: 16 MiB.
+{ printf '{"steps": [], "description": "'; head -c 17000000 /dev/zero | tr '\0' x; printf '"}\n'; } > "$tmp/big-file.json"
+check "a file over 16 MiB is refused" 2 --within 20 --no-out \
+	--err 'big-file.json: more than 0x1000000 bytes: a scenario file is at most 16 MiB' \
+	-- --backend sim run "$tmp/big-file.json"
+rm -f "$tmp/big-file.json"
+check "a directory is not a scenario file" 2 --no-out --err "sub: cannot read: Is a directory" -- --backend sim run "$tmp/sub"
+
 # ---- outputs do not depend on where the scenario's memory is --------------
 # Below 128 TiB, mmap can put a buffer aligned to 64 TiB only at
 # 0x400000000000, and one aligned to 32 TiB only at 0x200000000000 or (where
