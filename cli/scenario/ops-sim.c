@@ -121,18 +121,24 @@ static int dma_collect(struct run *r, const struct step *s, bool wait, json_t *v
 	int err;
 
 	if (wait)
-		err = ioasid_sim_dma_wait(r->ctx, handle, num(s, "timeout_ns", 0), &done);
+		/*
+		 * Only a later step answers a page request (the scenario's clock
+		 * runs no timer thread): a wait with a timeout would sleep and
+		 * end as this one does, so the run never sleeps.
+		 */
+		err = ioasid_sim_dma_wait(r->ctx, handle, 0, &done);
 	else
 		err = ioasid_sim_dma_poll(r->ctx, handle, &done);
 	if (!err) {
 		dma_value(d, done, value);
 		return 0;
 	}
-	if (!d || err == -ENOENT || err == -ETIMEDOUT || err == -EOPNOTSUPP || err == -EINVAL)
+	if (!d || err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL)
 		return err; /* the library's own refusal, with its message */
-	if (err == -EAGAIN)
-		return harness_err(r, err, "DMA %s still waits for a page response (0x%zx of 0x%zx bytes done)",
-				   lb->name, done, d->len);
+	if (err == -EAGAIN || err == -ETIMEDOUT)
+		return harness_err(r, err, "DMA %s still waits for a page response (0x%zx of 0x%zx bytes done)%s",
+				   lb->name, done, d->len,
+				   wait ? "; nothing answers it while a step runs, so dma_wait does not sleep" : "");
 	/* the request's own result: the library has no message for it */
 	return harness_err(r, err, "DMA %s (a %s of 0x%zx bytes at iova 0x%" PRIx64
 			   ") ended with %s: 0x%zx bytes done", lb->name,

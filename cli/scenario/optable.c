@@ -118,7 +118,7 @@ static const struct op_desc op_table[] = {
 	   ARGS(ARG_HWPT, A("enable", A_BOOL, .required = true))),
 	OP("dma_poll", op_dma_poll, ARGS(ARG_DMA)),
 	OP("dma_read", op_dma_read, ARGS_DMA(END_ARGS), .makes = K_DMA, .check = check_dma),
-	/* no limit would hang the run: nothing else answers while it waits */
+	/* it never sleeps (ops-sim.c); timeout_ns keeps the range it always had */
 	OP("dma_wait", op_dma_wait,
 	   ARGS(ARG_DMA, A("timeout_ns", A_NUM, .max = UINT64_C(10000000000)))),
 	OP("dma_write", op_dma_write,
