@@ -13,7 +13,7 @@
 #include "private.h"
 
 /* ------------------------------------------------------------------------ */
-/* The file's budgets (SCEN_MEM_MAX, SCEN_MOVED_MAX)                        */
+/* The file's budgets (SCEN_MEM_MAX, SCEN_MOVED_MAX, SCEN_CLOCK_MAX)        */
 
 /* @bytes more of memory, counted in whole 4 KiB pages, at least one. */
 static int charge_mem(struct loader *l, const char *key, uint64_t bytes)
@@ -40,6 +40,23 @@ static int charge_moved(struct loader *l, const char *key, uint64_t bytes)
 			    " bytes (4 GiB) in all (0x%" PRIx64 " before this step)",
 			    bytes, SCEN_MOVED_MAX, l->moved);
 	l->moved += bytes;
+	return 0;
+}
+
+/*
+ * Scenario time only moves forward and never wraps: a clock that stopped
+ * at its end would answer "ok" to an advance that did not happen.
+ */
+int check_clock_advance(struct loader *l, struct step *s)
+{
+	uint64_t ns = num(s, "ns", 0);
+
+	if (ns > SCEN_CLOCK_MAX - l->clock)
+		return lerr(l, "ns",
+			    "0x%" PRIx64 " ns: the clock_advance steps of a scenario add at most 0x%" PRIx64
+			    " ns (INT64_MAX) in all (0x%" PRIx64 " before this step)",
+			    ns, SCEN_CLOCK_MAX, l->clock);
+	l->clock += ns;
 	return 0;
 }
 

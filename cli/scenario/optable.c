@@ -93,7 +93,7 @@ static const struct op_desc op_table[] = {
 	   .makes = K_BUFFER, .check = check_buffer),
 	OP("cache_stats", op_cache_stats, NO_ARGS),
 	OP("clock_advance", op_clock_advance,
-	   ARGS(A("ns", A_NUM, .required = true, .max = INT64_MAX))),
+	   ARGS(A("ns", A_NUM, .required = true, .max = INT64_MAX)), .check = check_clock_advance),
 	OP("copy", op_copy,
 	   ARGS(A("src", A_LABEL, .required = true, .kinds = K_IOAS), ARG_ADDR_REQ("src_iova"),
 		A("dst", A_LABEL, .required = true, .kinds = K_IOAS), ARG_ADDR("dst_iova"),

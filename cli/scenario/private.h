@@ -199,6 +199,7 @@ struct loader {
 	char path[128]; /* JSON path of the step being checked, "steps[3]" */
 	uint64_t mem;   /* bytes of memory the steps so far allocate (SCEN_MEM_MAX) */
 	uint64_t moved; /* bytes the steps so far move (SCEN_MOVED_MAX) */
+	uint64_t clock; /* ns the clock_advance steps so far add (SCEN_CLOCK_MAX) */
 };
 
 struct run {
@@ -246,6 +247,7 @@ struct step_result {
 #define SCEN_MEM_MAX (UINT64_C(1) << 30)   /* memory its steps allocate */
 #define SCEN_MEM_UNIT UINT64_C(4096)
 #define SCEN_MOVED_MAX (UINT64_C(4) << 30) /* bytes its write, read and DMA steps move */
+#define SCEN_CLOCK_MAX ((uint64_t)INT64_MAX) /* ns its clock_advance steps add */
 
 /* Limits that both a check (or the table) and a handler know. */
 #define VTD_INV_ENTRY_LEN 24 /* struct iommu_hwpt_vtd_s1_invalidate */
@@ -477,8 +479,8 @@ op_run_fn op_virtio_iommu_config, op_virtio_iommu_endpoint_add, op_virtio_iommu_
 op_run_fn op_buffer, op_read, op_write;
 
 /* check.c */
-op_check_fn check_buffer, check_dma, check_fault_respond, check_hwpt_alloc, check_invalidate,
-	check_invalidate_raw, check_map, check_option, check_pasid_alloc, check_pinned_limit,
+op_check_fn check_buffer, check_clock_advance, check_dma, check_fault_respond, check_hwpt_alloc,
+	check_invalidate, check_invalidate_raw, check_map, check_option, check_pasid_alloc, check_pinned_limit,
 	check_pt, check_read, check_write;
 /* check-virtio-iommu.c */
 op_check_fn check_virtio_iommu_endpoint_add, check_virtio_iommu_new,

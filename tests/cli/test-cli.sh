@@ -348,6 +348,16 @@ check "dma_wait never sleeps" 0 \
 	-- --backend sim run "$tmp/waits.json"
 check "... and still collects what was answered" 0 --out '"step":28,"op":"dma_wait","result":"EFAULT"' \
 	-- --backend sim run "$tmp/waits.json"
+# Scenario time ends at INT64_MAX ns: an advance past it was answered ok
+# and did not happen.
+printf '%s\n' '{"steps": [{"op": "clock_advance", "ns": "0x7fffffffffffffff", "expect": "ok"},
+  {"op": "clock_advance", "ns": 0}, {"op": "clock_advance", "ns": 1, "expect": "ok"}]}' > "$tmp/clock.json"
+check "clock_advance past INT64_MAX is refused at load" 2 --no-out \
+	--err 'clock.json: steps\[2\].ns: 0x1 ns: the clock_advance steps of a scenario add at most 0x7fffffffffffffff ns (INT64_MAX) in all (0x7fffffffffffffff before this step)' \
+	-- --backend sim run "$tmp/clock.json"
+printf '%s\n' '{"steps": [{"op": "clock_advance", "ns": "0x7ffffffffffffffe"}, {"op": "clock_advance", "ns": 1}]}' > "$tmp/clock-end.json"
+check "clock_advance up to INT64_MAX" 0 --out '"step":1,"op":"clock_advance","result":"ok","value":{"expired":0,"now":9223372036854775807}' \
+	-- --backend sim run "$tmp/clock-end.json"
 check "a directory is not a scenario file" 2 --no-out --err "sub: cannot read: Is a directory" -- --backend sim run "$tmp/sub"
 
 # ---- outputs do not depend on where the scenario's memory is --------------
