@@ -222,10 +222,13 @@ int cli_exit_for_open_error(int err)
 	switch (-err) {
 	case EINVAL:
 	case E2BIG:
+	case ENAMETOOLONG:
 		/* a malformed spec or profile file: the user's input */
 		return CLI_EXIT_USAGE;
 	case ENODEV:
 	case ENOENT:
+	case ENOTDIR:
+	case EISDIR: /* a profile path that names no file */
 	case EOPNOTSUPP:
 	case EACCES:
 	case EPERM:

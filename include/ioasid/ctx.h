@@ -80,13 +80,17 @@ struct ioasid_ctx_opts {
  * ioasid_ctx_open() - open a context from a backend spec.
  * @spec: "sim", "sim:PROFILE" (a built-in name or a JSON file),
  *        "iommufd", "iommufd:PATH", "vfio" or "auto" (iommufd if usable,
- *        else vfio; never sim). NULL means "auto".
+ *        else vfio; never sim). NULL means "auto". The PATH of
+ *        "iommufd:PATH" must be the iommu misc device (/dev/iommu under
+ *        any name), as sysfs shows it.
  * @opts: options or NULL.
  * @ret_ctx: the new context.
  *
  * Return: 0; -EINVAL for a malformed spec or options; -E2BIG for a non-zero
  * unknown tail in @opts; -ENOENT for an unknown profile or missing device
- * node; -ENODEV when no backend of that kind is usable here; -EOPNOTSUPP for
+ * node; -ENODEV when no backend of that kind is usable here or the iommufd
+ * PATH is not the iommu device (/dev/zero: refused here rather than by
+ * -ENOTTY at the first call); -EOPNOTSUPP for
  * a backend this build does not implement; -ENOMEM. On failure the message
  * is available from ioasid_last_errmsg().
  */

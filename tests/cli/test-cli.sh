@@ -116,6 +116,8 @@ check "global option after the command" 2 --err "global option: put it before th
 check "backend option after the command" 2 --err "global option" -- list --backend sim
 check "info without DEV" 2 --err "missing DEV" -- --backend sim info
 check "info with two DEVs" 2 --err "one DEV" -- --backend sim info sim0 sim1
+long=$(printf '%0300d' 0)
+check "info with an over-long device name" 2 --err "device name '0000.*' is too long" -- --backend sim info "$long"
 check "run without FILE" 2 --err "missing the scenario FILE" -- --backend sim run
 check "run with an unknown option" 2 --err "unknown option '--frob'" -- --backend sim run --frob x.json
 check "list with an argument" 2 --err "unexpected argument" -- --backend sim list extra
@@ -166,6 +168,15 @@ check "iommufd backend (not implemented): info" 3 --err "iommufd" -- --backend i
 check "iommufd backend (not implemented): run" 3 --err "iommufd" -- --backend iommufd run "$scen/copy.json"
 check "unknown sim profile" 3 --err "nosuchprofile" -- --profile nosuchprofile list
 check "info on a device the sim lacks" 3 --err "nosuchdev" -- --backend sim info nosuchdev
+check "a profile path that is a directory" 3 --err "is a directory, not a file" -- --profile "$tmp" list
+# the same on open and on the first call: /dev/zero opened, and every ioctl
+# then answered ENOTTY (exit 1, or 0 for an empty list)
+if [ -e /sys/dev/char ]; then
+	check "iommufd:/dev/zero is not the iommu device: list" 3 \
+		--err "iommufd: /dev/zero is .*zero, not the iommu device" -- --backend iommufd:/dev/zero list
+	check "iommufd:/dev/zero is not the iommu device: run" 3 --no-out \
+		--err "not the iommu device" -- --backend iommufd:/dev/zero run "$scen/copy.json"
+fi
 
 # ---- malformed scenario files: exit 2 before anything runs ---------------
 # bad NAME PATTERN JSON: the file is refused with a message matching PATTERN
