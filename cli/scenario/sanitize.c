@@ -44,8 +44,10 @@ static const char *const dump_va_keys[] = { "uva", "cached_addr", "current_addr"
 
 /*
  * A process address as outputs show it: LABEL+0xOFF inside memory the
- * scenario allocated (or one past its end, which messages name too), and
- * "?" anywhere else, which no run can show the same way twice.
+ * scenario allocated (or one past its end, which messages name too), 0x0
+ * for none (a stale event's current address when there is no current
+ * translation), and "?" anywhere else, which no run can show the same way
+ * twice.
  */
 static void va_name(const struct scenario *sc, uint64_t va, struct strbuf *b)
 {
@@ -56,7 +58,7 @@ static void va_name(const struct scenario *sc, uint64_t va, struct strbuf *b)
 	if (m)
 		sb_addf(b, "%s+0x%" PRIx64, m->name, off);
 	else
-		sb_addf(b, "?");
+		sb_addf(b, va ? "?" : "0x0");
 }
 
 json_t *va_json(const struct scenario *sc, uint64_t va)

@@ -421,6 +421,8 @@ IOASID_TEST_ALIGN=0x1000 check "a process address in a message is named by its b
 	--out '"message":"length 0x1000 or the in-page offset of va B+0x800 is not aligned' -- run "$tmp/place.json"
 IOASID_TEST_ALIGN=0x1000 check "a process address in the dump is named by its buffer" 0 \
 	--out '"iova":"0x400000000000","last":"0x400000001fff","length":"0x2000","uva":"B+0x0"' -- run --dump "$tmp/place.json"
+check "the null address in the dump reads as itself" 0 \
+	--out '"cached_addr":"ram+0x8000","current_addr":"0x0"' -- run --dump "$scen/dma-errors.json"
 
 # ---- monitor ----------------------------------------------------------------
 cat > "$tmp/monitor.expected" <<'EOF'
