@@ -77,6 +77,22 @@ check() {
 	return 0
 }
 
+# steps_file FILE N HEAD STEP [TAIL]: a scenario FILE whose steps are the
+# JSON fragment HEAD, N times STEP (its %d is 0, 1, ...) and TAIL.
+steps_file() {
+	awk -v n="$2" -v head="$3" -v step="$4" -v tail="${5:-}" 'BEGIN {
+		printf "{\"steps\": [%s", head;
+		sep = head == "" ? "" : ",\n";
+		for (i = 0; i < n; i++) {
+			printf "%s", sep;
+			printf step, i;
+			sep = ",\n";
+		}
+		if (tail != "")
+			printf "%s%s", sep, tail;
+		printf "]}\n" }' > "$1"
+}
+
 # json_ok DESC FILE: FILE is one JSON document
 json_ok() {
 	n=$((n + 1))
@@ -294,12 +310,8 @@ check "--table mapping rows" 0 --out "^  0x100000000  0x1001fffff  0x200000  rw 
 # (80000 labels: 10 s on an idle machine, 56 s on a busy one) and the
 # normal timeout killed it. The last step is malformed, so the run ends
 # with exit 2 after every label was defined and checked.
-awk 'BEGIN {
-	printf "{\"steps\": [";
-	for (i = 0; i < 240000; i++)
-		printf "{\"op\": \"ioas_alloc\", \"as\": \"L%d\"},\n", i;
-	printf "{\"op\": \"ioas_stats\", \"ioas\": \"L0\"}, {\"op\": \"ioas_stats\", \"ioas\": \"L239999\"},\n";
-	printf "{\"op\": \"ioas_stats\", \"ioas\": \"L240000\"}]}\n" }' > "$tmp/labels.json"
+steps_file "$tmp/labels.json" 240000 '' '{"op": "ioas_alloc", "as": "L%d"}' \
+	'{"op": "ioas_stats", "ioas": "L0"}, {"op": "ioas_stats", "ioas": "L239999"}, {"op": "ioas_stats", "ioas": "L240000"}'
 check "240000 labels load in seconds" 2 --no-out \
 	--err 'labels.json: steps\[240002\].ioas: unknown label "L240000"' -- --backend sim run "$tmp/labels.json"
 rm -f "$tmp/labels.json"
@@ -320,20 +332,14 @@ printf '%s\n' '{"steps": [{"op": "buffer", "as": "B", "size": 1}, {"op": "ioas_a
 check "memory is counted in whole pages" 2 --no-out \
 	--err 'mem-pages.json: steps\[2\].length: 0x3ffff001 bytes of memory: .* (0x1000 before this step)' \
 	-- --backend sim run "$tmp/mem-pages.json"
-awk 'BEGIN {
-	printf "{\"steps\": [{\"op\": \"dev_bind\", \"dev\": \"sim0\", \"as\": \"D\"}";
-	for (i = 0; i < 17; i++)
-		printf ", {\"op\": \"dma_read\", \"dev\": \"D\", \"iova\": 0, \"length\": \"0x4000000\"}";
-	printf "]}\n" }' > "$tmp/mem-dma.json"
+steps_file "$tmp/mem-dma.json" 17 '{"op": "dev_bind", "dev": "sim0", "as": "D"}' \
+	'{"op": "dma_read", "dev": "D", "iova": 0, "length": "0x4000000"}'
 check "the fresh memory of DMAs counts" 2 --no-out \
 	--err 'mem-dma.json: steps\[17\].length: 0x4000000 bytes of memory: .* (0x40000000 before this step)' \
 	-- --backend sim run "$tmp/mem-dma.json"
 # Bytes moved: 4 GiB in all (this file used to write 200 GiB).
-awk 'BEGIN {
-	printf "{\"steps\": [{\"op\": \"buffer\", \"as\": \"B\", \"size\": \"0x40000000\"}";
-	for (i = 0; i < 200; i++)
-		printf ", {\"op\": \"write\", \"buffer\": \"B\", \"byte\": %d}", i;
-	printf "]}\n" }' > "$tmp/moved.json"
+steps_file "$tmp/moved.json" 200 '{"op": "buffer", "as": "B", "size": "0x40000000"}' \
+	'{"op": "write", "buffer": "B", "byte": %d}'
 check "bytes moved are bounded" 2 --no-out \
 	--err 'moved.json: steps\[5\].length: 0x40000000 bytes moved: the write, read, dma_read and dma_write steps of a scenario move at most 0x100000000 bytes (4 GiB) in all (0x100000000 before this step)' \
 	-- --backend sim run "$tmp/moved.json"
@@ -345,15 +351,14 @@ check "a file over 16 MiB is refused" 2 --no-out \
 rm -f "$tmp/big-file.json"
 # Time: no step sleeps. Only a later step answers a page request, so each of
 # these waits (10 s apiece, 200 s in all, before) answers ETIMEDOUT at once.
-awk 'BEGIN {
-	printf "{\"steps\": [{\"op\": \"set_alloc\", \"as\": \"S\", \"max_ioas\": 1}, {\"op\": \"fault_queue_alloc\", \"set\": \"S\", \"as\": \"Q\"},\n";
-	printf "  {\"op\": \"set_ioas_alloc\", \"set\": \"S\", \"as\": \"A\"}, {\"op\": \"dev_bind\", \"dev\": \"sim0\", \"as\": \"D\"},\n";
-	printf "  {\"op\": \"attach\", \"dev\": \"D\", \"ioas\": \"A\", \"set\": \"S\", \"queue\": \"Q\", \"expect\": \"ok\"},\n";
-	printf "  {\"op\": \"dma_read\", \"dev\": \"D\", \"iova\": \"0x200000\", \"length\": 16, \"as\": \"P\", \"expect\": \"EAGAIN\"}";
-	for (i = 0; i < 20; i++)
-		printf ",\n  {\"op\": \"dma_wait\", \"dma\": \"P\", \"timeout_ns\": 10000000000, \"expect\": \"ETIMEDOUT\"}";
-	printf ",\n  {\"op\": \"fault_read\", \"queue\": \"Q\"}, {\"op\": \"fault_respond\", \"queue\": \"Q\", \"cookie\": \"last\", \"code\": \"invalid\"},\n";
-	printf "  {\"op\": \"dma_wait\", \"dma\": \"P\", \"timeout_ns\": 10000000000, \"expect\": \"EFAULT\"}]}\n" }' > "$tmp/waits.json"
+steps_file "$tmp/waits.json" 20 '{"op": "set_alloc", "as": "S", "max_ioas": 1},
+  {"op": "fault_queue_alloc", "set": "S", "as": "Q"}, {"op": "set_ioas_alloc", "set": "S", "as": "A"},
+  {"op": "dev_bind", "dev": "sim0", "as": "D"},
+  {"op": "attach", "dev": "D", "ioas": "A", "set": "S", "queue": "Q", "expect": "ok"},
+  {"op": "dma_read", "dev": "D", "iova": "0x200000", "length": 16, "as": "P", "expect": "EAGAIN"}' \
+	'{"op": "dma_wait", "dma": "P", "timeout_ns": 10000000000, "expect": "ETIMEDOUT"}' \
+	'{"op": "fault_read", "queue": "Q"}, {"op": "fault_respond", "queue": "Q", "cookie": "last", "code": "invalid"},
+  {"op": "dma_wait", "dma": "P", "timeout_ns": 10000000000, "expect": "EFAULT"}'
 check "dma_wait never sleeps" 0 \
 	--out '"step":6,"op":"dma_wait","result":"ETIMEDOUT","value":{},"message":"DMA P still waits for a page response (0x0 of 0x10 bytes done); nothing answers it while a step runs, so dma_wait does not sleep"' \
 	-- --backend sim run "$tmp/waits.json"
