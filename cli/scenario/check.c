@@ -53,7 +53,8 @@ int check_clock_advance(struct loader *l, struct step *s)
 
 	if (ns > SCEN_CLOCK_MAX - l->clock)
 		return lerr(l, "ns",
-			    "0x%" PRIx64 " ns: the clock_advance steps of a scenario add at most 0x%" PRIx64
+			    "0x%" PRIx64
+			    " ns: the clock_advance steps of a scenario add at most 0x%" PRIx64
 			    " ns (INT64_MAX) in all (0x%" PRIx64 " before this step)",
 			    ns, SCEN_CLOCK_MAX, l->clock);
 	l->clock += ns;

@@ -116,6 +116,8 @@ static int dma_collect(struct run *r, const struct step *s, bool wait, json_t *v
 	const struct label *lb = arg(s, "dma")->label;
 	const struct dma_req *d = lb->live ? lb->dma : NULL;
 	uint64_t handle = d ? d->handle : 0; /* 0: no request has it */
+	static const char no_sleep[] =
+		"; nothing answers it while a step runs, so dma_wait does not sleep";
 	size_t done = 0;
 	char ebuf[16];
 	int err;
@@ -136,9 +138,9 @@ static int dma_collect(struct run *r, const struct step *s, bool wait, json_t *v
 	if (!d || err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL)
 		return err; /* the library's own refusal, with its message */
 	if (err == -EAGAIN || err == -ETIMEDOUT)
-		return harness_err(r, err, "DMA %s still waits for a page response (0x%zx of 0x%zx bytes done)%s",
-				   lb->name, done, d->len,
-				   wait ? "; nothing answers it while a step runs, so dma_wait does not sleep" : "");
+		return harness_err(r, err,
+				   "DMA %s still waits for a page response (0x%zx of 0x%zx bytes done)%s",
+				   lb->name, done, d->len, wait ? no_sleep : "");
 	/* the request's own result: the library has no message for it */
 	return harness_err(r, err, "DMA %s (a %s of 0x%zx bytes at iova 0x%" PRIx64
 			   ") ended with %s: 0x%zx bytes done", lb->name,

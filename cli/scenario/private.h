@@ -246,7 +246,7 @@ struct step_result {
 #define SCEN_FILE_MAX (UINT64_C(16) << 20) /* bytes of the file itself */
 #define SCEN_MEM_MAX (UINT64_C(1) << 30)   /* memory its steps allocate */
 #define SCEN_MEM_UNIT UINT64_C(4096)
-#define SCEN_MOVED_MAX (UINT64_C(4) << 30) /* bytes its write, read and DMA steps move */
+#define SCEN_MOVED_MAX (UINT64_C(4) << 30)   /* bytes its write, read and DMA steps move */
 #define SCEN_CLOCK_MAX ((uint64_t)INT64_MAX) /* ns its clock_advance steps add */
 
 /* Limits that both a check (or the table) and a handler know. */
@@ -480,8 +480,8 @@ op_run_fn op_buffer, op_read, op_write;
 
 /* check.c */
 op_check_fn check_buffer, check_clock_advance, check_dma, check_fault_respond, check_hwpt_alloc,
-	check_invalidate, check_invalidate_raw, check_map, check_option, check_pasid_alloc, check_pinned_limit,
-	check_pt, check_read, check_write;
+	check_invalidate, check_invalidate_raw, check_map, check_option, check_pasid_alloc,
+	check_pinned_limit, check_pt, check_read, check_write;
 /* check-virtio-iommu.c */
 op_check_fn check_virtio_iommu_endpoint_add, check_virtio_iommu_new,
 	check_virtio_iommu_request;

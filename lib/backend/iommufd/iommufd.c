@@ -97,8 +97,9 @@ static int iommufd_open(struct ioasid_ctx *ctx, const char *arg)
 	}
 	if (!open_any_node && !ku_is_misc_dev(st.st_rdev, "iommu", what, sizeof(what))) {
 		close(fd);
-		return ioasid_err(ctx, -ENODEV, "iommufd: %s is %s, not the iommu device (/dev/iommu)",
-				  path, what);
+		return ioasid_err(ctx, -ENODEV,
+				  "iommufd: %s is %s, not the iommu device (/dev/iommu)", path,
+				  what);
 	}
 	err = ifd_setup(ctx, fd, true, path);
 	if (err)
