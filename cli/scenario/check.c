@@ -30,17 +30,29 @@ static int charge_mem(struct loader *l, const char *key, uint64_t bytes)
 	return 0;
 }
 
+/*
+ * @amount more of a budget that the file's steps share, *@used of @max
+ * taken by the steps before: "0x1 ns: the clock_advance steps of a
+ * scenario add at most 0x7fff... ns (INT64_MAX) in all (...)".
+ */
+static int charge(struct loader *l, const char *key, uint64_t amount, uint64_t *used, uint64_t max,
+		  const char *what, const char *rule, const char *unit)
+{
+	if (amount > max - *used)
+		return lerr(l, key,
+			    "0x%" PRIx64 " %s: %s at most 0x%" PRIx64 " %s in all (0x%" PRIx64
+			    " before this step)",
+			    amount, what, rule, max, unit, *used);
+	*used += amount;
+	return 0;
+}
+
 /* @bytes more that a write, read or DMA step copies. */
 static int charge_moved(struct loader *l, const char *key, uint64_t bytes)
 {
-	if (bytes > SCEN_MOVED_MAX - l->moved)
-		return lerr(l, key,
-			    "0x%" PRIx64
-			    " bytes moved: the write, read, dma_read and dma_write steps of a scenario move at most 0x%" PRIx64
-			    " bytes (4 GiB) in all (0x%" PRIx64 " before this step)",
-			    bytes, SCEN_MOVED_MAX, l->moved);
-	l->moved += bytes;
-	return 0;
+	return charge(l, key, bytes, &l->moved, SCEN_MOVED_MAX, "bytes moved",
+		      "the write, read, dma_read and dma_write steps of a scenario move",
+		      "bytes (4 GiB)");
 }
 
 /*
@@ -49,16 +61,8 @@ static int charge_moved(struct loader *l, const char *key, uint64_t bytes)
  */
 int check_clock_advance(struct loader *l, struct step *s)
 {
-	uint64_t ns = num(s, "ns", 0);
-
-	if (ns > SCEN_CLOCK_MAX - l->clock)
-		return lerr(l, "ns",
-			    "0x%" PRIx64
-			    " ns: the clock_advance steps of a scenario add at most 0x%" PRIx64
-			    " ns (INT64_MAX) in all (0x%" PRIx64 " before this step)",
-			    ns, SCEN_CLOCK_MAX, l->clock);
-	l->clock += ns;
-	return 0;
+	return charge(l, "ns", num(s, "ns", 0), &l->clock, SCEN_CLOCK_MAX, "ns",
+		      "the clock_advance steps of a scenario add", "ns (INT64_MAX)");
 }
 
 /* ------------------------------------------------------------------------ */
