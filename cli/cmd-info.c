@@ -227,6 +227,7 @@ static int bind_exit_code(int err)
 	case ENXIO:
 		return CLI_EXIT_UNAVAIL;
 	case EINVAL:
+	case ENAMETOOLONG: /* no device has a name that long */
 		return CLI_EXIT_USAGE;
 	default:
 		return CLI_EXIT_FAIL;

@@ -68,7 +68,7 @@ int cli_usage_err(const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
-static void oom(void)
+void cli_oom(void)
 {
 	fputs("ioasidctl: out of memory\n", stderr);
 	exit(CLI_EXIT_FAIL);
@@ -79,7 +79,7 @@ void *xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		oom();
+		cli_oom();
 	return p;
 }
 
@@ -88,7 +88,7 @@ void *xcalloc(size_t n, size_t sz)
 	void *p = calloc(n ? n : 1, sz ? sz : 1);
 
 	if (!p)
-		oom();
+		cli_oom();
 	return p;
 }
 
@@ -96,7 +96,7 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		oom();
+		cli_oom();
 	return p;
 }
 
@@ -105,7 +105,7 @@ char *xstrdup(const char *s)
 	char *d = strdup(s);
 
 	if (!d)
-		oom();
+		cli_oom();
 	return d;
 }
 
@@ -119,7 +119,7 @@ char *xasprintf(const char *fmt, ...)
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		oom();
+		cli_oom();
 	return s;
 }
 
@@ -160,7 +160,7 @@ void json_print_line(FILE *f, json_t *doc)
 				  JSON_ENCODE_ANY);
 
 	if (!s)
-		oom();
+		cli_oom();
 	fputs(s, f);
 	fputc('\n', f);
 	free(s);
@@ -222,10 +222,13 @@ int cli_exit_for_open_error(int err)
 	switch (-err) {
 	case EINVAL:
 	case E2BIG:
+	case ENAMETOOLONG:
 		/* a malformed spec or profile file: the user's input */
 		return CLI_EXIT_USAGE;
 	case ENODEV:
 	case ENOENT:
+	case ENOTDIR:
+	case EISDIR: /* a profile path that names no file */
 	case EOPNOTSUPP:
 	case EACCES:
 	case EPERM:

@@ -92,7 +92,6 @@ int cli_open_ctx(const char *spec, struct ioasid_ctx **ret_ctx);
 /* The exit code for a failed ioasid_ctx_open() errno (negative). */
 int cli_exit_for_open_error(int err);
 
-/* Allocation that cannot fail: a CLI has nothing better to do than exit. */
 /*
  * Every device entry of @ctx's backend (ioasid_dev_list()), or of the host
  * when @ctx is NULL (ioasid_host_devices()), in a new array (*ret, freed by
@@ -100,6 +99,9 @@ int cli_exit_for_open_error(int err);
  */
 int cli_dev_entries(struct ioasid_ctx *ctx, struct ioasid_dev_entry **ret, uint32_t *ret_n);
 
+/* Allocation that cannot fail: a CLI has nothing better to do than exit. */
+/* "out of memory" and exit 1. */
+void cli_oom(void) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);

@@ -3,8 +3,10 @@
  * What handlers and checks read of their step: argument values by key,
  * the objects behind labels, and the labels a step defines or ends.
  */
+#include <search.h>
 #include <string.h>
 
+#include "../ioasidctl.h"
 #include "private.h"
 
 /* ------------------------------------------------------------------------ */
@@ -108,13 +110,35 @@ int label_ended(const struct step *s, const char *key, int err)
 	return err;
 }
 
+/* Object ids and DMA handles are two numberings: the index keeps them apart. */
+static int id_cmp(const void *a, const void *b)
+{
+	const struct label *x = a, *y = b;
+	int dx = x->kind == K_DMA, dy = y->kind == K_DMA;
+
+	if (dx != dy)
+		return dx - dy;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void label_note_id(struct scenario *sc, struct label *lb)
+{
+	struct label **slot;
+
+	if (!(lb->kind & (K_OBJECT | K_DMA)) || !lb->live || !lb->id)
+		return;
+	slot = tsearch(lb, &sc->id_index, id_cmp);
+	if (!slot)
+		cli_oom();
+	/* the same key: replacing the node's label keeps the tree in order */
+	*slot = lb;
+}
+
 const char *label_of_id(const struct scenario *sc, uint32_t id, unsigned int kinds)
 {
-	size_t i;
+	const struct label key = { .kind = kinds == K_DMA ? K_DMA : K_IOAS, .id = id };
+	struct label **slot = tfind(&key, &sc->id_index, id_cmp);
+	const struct label *lb = slot ? *slot : NULL;
 
-	for (i = 0; id && i < sc->nr_labels; i++)
-		if ((sc->labels[i]->kind & kinds) && sc->labels[i]->live &&
-		    sc->labels[i]->id == id)
-			return sc->labels[i]->name;
-	return NULL;
+	return lb && lb->live && (lb->kind & kinds) ? lb->name : NULL;
 }

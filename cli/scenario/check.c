@@ -13,10 +13,66 @@
 #include "private.h"
 
 /* ------------------------------------------------------------------------ */
+/* The file's budgets (SCEN_MEM_MAX, SCEN_MOVED_MAX, SCEN_CLOCK_MAX)        */
+
+/* @bytes more of memory, counted in whole 4 KiB pages, at least one. */
+static int charge_mem(struct loader *l, const char *key, uint64_t bytes)
+{
+	uint64_t pages = bytes / SCEN_MEM_UNIT + (bytes % SCEN_MEM_UNIT || !bytes);
+
+	if (pages > (SCEN_MEM_MAX - l->mem) / SCEN_MEM_UNIT)
+		return lerr(l, key,
+			    "0x%" PRIx64 " bytes of memory: a scenario allocates at most 0x%" PRIx64
+			    " bytes (1 GiB) in all, in buffers and in the fresh memory of maps and DMAs (0x%" PRIx64
+			    " before this step)",
+			    bytes, SCEN_MEM_MAX, l->mem);
+	l->mem += pages * SCEN_MEM_UNIT;
+	return 0;
+}
+
+/*
+ * @amount more of a budget that the file's steps share, *@used of @max
+ * taken by the steps before: "0x1 ns: the clock_advance steps of a
+ * scenario add at most 0x7fff... ns (INT64_MAX) in all (...)".
+ */
+static int charge(struct loader *l, const char *key, uint64_t amount, uint64_t *used, uint64_t max,
+		  const char *what, const char *rule, const char *unit)
+{
+	if (amount > max - *used)
+		return lerr(l, key,
+			    "0x%" PRIx64 " %s: %s at most 0x%" PRIx64 " %s in all (0x%" PRIx64
+			    " before this step)",
+			    amount, what, rule, max, unit, *used);
+	*used += amount;
+	return 0;
+}
+
+/* @bytes more that a write, read or DMA step copies. */
+static int charge_moved(struct loader *l, const char *key, uint64_t bytes)
+{
+	return charge(l, key, bytes, &l->moved, SCEN_MOVED_MAX, "bytes moved",
+		      "the write, read, dma_read and dma_write steps of a scenario move",
+		      "bytes (4 GiB)");
+}
+
+/*
+ * Scenario time only moves forward and never wraps: a clock that stopped
+ * at its end would answer "ok" to an advance that did not happen.
+ */
+int check_clock_advance(struct loader *l, struct step *s)
+{
+	return charge(l, "ns", num(s, "ns", 0), &l->clock, SCEN_CLOCK_MAX, "ns",
+		      "the clock_advance steps of a scenario add", "ns (INT64_MAX)");
+}
+
+/* ------------------------------------------------------------------------ */
 /* Memory and single arguments                                              */
 
-/* Offset and length inside a buffer whose size the file gives. */
-static int check_in_buffer(struct loader *l, struct step *s, uint64_t max_len)
+/*
+ * Offset and length inside a buffer whose size the file gives; the length
+ * (the rest of the buffer when absent) in *@ret_len.
+ */
+static int check_in_buffer(struct loader *l, struct step *s, uint64_t max_len, uint64_t *ret_len)
 {
 	const struct argval *b = arg(s, "buffer");
 	uint64_t size = b->label->size, off = num(s, "offset", 0), len;
@@ -32,16 +88,19 @@ static int check_in_buffer(struct loader *l, struct step *s, uint64_t max_len)
 	if (max_len && len > max_len)
 		return lerr(l, "length", "0x%" PRIx64 " is more than %" PRIu64 " bytes",
 			    len, max_len);
+	*ret_len = len;
 	return 0;
 }
 
 int check_map(struct loader *l, struct step *s)
 {
+	uint64_t len;
+
 	if (has(s, "buffer")) {
 		if (s->as)
 			return lerr(l, "as", "a map of buffer %s allocates nothing to label",
 				    arg(s, "buffer")->label->name);
-		return check_in_buffer(l, s, 0);
+		return check_in_buffer(l, s, 0, &len);
 	}
 	if (has(s, "offset"))
 		return lerr(l, "offset", "only a map of a \"buffer\" takes an offset");
@@ -49,7 +108,7 @@ int check_map(struct loader *l, struct step *s)
 		return lerr(l, "length", "missing (a map names a \"buffer\" or a \"length\")");
 	if (s->as)
 		s->as->size = num(s, "length", 0);
-	return 0;
+	return charge_mem(l, "length", num(s, "length", 0));
 }
 
 int check_buffer(struct loader *l, struct step *s)
@@ -60,19 +119,26 @@ int check_buffer(struct loader *l, struct step *s)
 		return lerr(l, "align", "0x%" PRIx64 " is not a power of two", num(s, "align", 0));
 	if (s->as)
 		s->as->size = num(s, "size", 0);
-	return 0;
+	return charge_mem(l, "size", num(s, "size", 0));
 }
 
 int check_write(struct loader *l, struct step *s)
 {
+	uint64_t len;
+	int err;
+
 	if (has(s, "data") == has(s, "byte"))
 		return lerr(l, "data", "a write takes exactly one of \"data\" and \"byte\"");
-	return check_in_buffer(l, s, 0);
+	err = check_in_buffer(l, s, 0, &len);
+	return err ? err : charge_moved(l, "length", len);
 }
 
 int check_read(struct loader *l, struct step *s)
 {
-	return check_in_buffer(l, s, 4096);
+	uint64_t len;
+	int err = check_in_buffer(l, s, 4096, &len);
+
+	return err ? err : charge_moved(l, "length", len);
 }
 
 int check_option(struct loader *l, struct step *s)
@@ -298,21 +364,23 @@ int check_dma(struct loader *l, struct step *s)
 	if (write && sources != 1)
 		return lerr(l, "data", "a dma_write takes exactly one of \"buffer\", \"data\" and \"byte\"");
 	if (has(s, "buffer")) {
-		err = check_in_buffer(l, s, 0);
+		err = check_in_buffer(l, s, 0, &len);
 		if (err)
 			return err;
-		len = num(s, "length", arg(s, "buffer")->label->size - num(s, "offset", 0));
 		if (len > DMA_MAX_LEN)
 			return lerr(l, "length", "0x%" PRIx64 " bytes: one DMA step moves at most 0x%"
 				    PRIx64, len, DMA_MAX_LEN);
-		return 0;
+		return charge_moved(l, "length", len);
 	}
 	if (has(s, "offset"))
 		return lerr(l, "offset", "only a DMA to or from a \"buffer\" takes an offset");
 	if (!has(s, "length") && !has(s, "data"))
 		return lerr(l, "length", "missing (a DMA without \"buffer\"%s needs a length)",
 			    write ? " or \"data\"" : "");
-	return 0;
+	/* the device side is fresh memory, which lives to the end if the DMA waits */
+	len = num(s, "length", arg(s, "data")->n);
+	err = charge_mem(l, "length", len);
+	return err ? err : charge_moved(l, "length", len);
 }
 
 int check_fault_respond(struct loader *l, struct step *s)

@@ -4,8 +4,11 @@
  * against the op table (keys, types, labels, the op's own check) and define
  * the labels, all before anything runs. Also scenario_free().
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -235,9 +238,7 @@ static int step_label(struct loader *l, const json_t *v, struct step *s)
 	lb->name = xstrdup(json_string_value(v));
 	lb->kind = s->op->makes;
 	lb->step = s->index;
-	l->sc->labels = xrealloc(l->sc->labels,
-				 (l->sc->nr_labels + 1) * sizeof(*l->sc->labels));
-	l->sc->labels[l->sc->nr_labels++] = lb;
+	label_add(l->sc, lb);
 	s->as = lb;
 	return 0;
 }
@@ -290,15 +291,51 @@ static char *profile_path(const char *file, const char *profile)
 	return xasprintf("%.*s/%s", (int)(slash - file), file, profile);
 }
 
+/* Reading a file for jansson, at most SCEN_FILE_MAX bytes of it. */
+struct capped_file {
+	FILE *f;
+	uint64_t got;
+	bool too_big;
+	int err; /* errno of a failed read */
+};
+
+static size_t read_capped(void *buf, size_t len, void *data)
+{
+	struct capped_file *c = data;
+	size_t n = fread(buf, 1, len, c->f);
+
+	if (!n && ferror(c->f)) {
+		c->err = errno ? errno : EIO;
+		return (size_t)-1;
+	}
+	c->got += n;
+	if (c->got > SCEN_FILE_MAX) {
+		c->too_big = true;
+		return (size_t)-1;
+	}
+	return n;
+}
+
 /* The file as JSON: CLI_EXIT_OK, or CLI_EXIT_USAGE after the message. */
 static int load_json(struct scenario *sc, const char *path)
 {
+	struct capped_file c = { .f = fopen(path, "re") };
 	json_error_t jerr;
 
-	sc->root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!c.f) {
+		cli_err("%s: cannot open: %s", path, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	sc->root = json_load_callback(read_capped, &c, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(c.f);
 	if (sc->root)
 		return CLI_EXIT_OK;
-	if (jerr.line < 1)
+	if (c.too_big)
+		cli_err("%s: more than 0x%" PRIx64 " bytes: a scenario file is at most 16 MiB",
+			path, SCEN_FILE_MAX);
+	else if (c.err)
+		cli_err("%s: cannot read: %s", path, strerror(c.err));
+	else if (jerr.line < 1)
 		cli_err("%s: %s", path, jerr.text);
 	else
 		cli_err("%s:%d:%d: not valid JSON: %s%s", path, jerr.line,
@@ -396,12 +433,21 @@ const char *scenario_profile(const struct scenario *sc)
 	return sc->profile;
 }
 
+/* The indexes point into sc->labels and sc->mems, which free their entries. */
+static void index_node_keep(void *p)
+{
+	(void)p;
+}
+
 void scenario_free(struct scenario *sc)
 {
 	size_t i, j;
 
 	if (!sc)
 		return;
+	tdestroy(sc->label_index, index_node_keep);
+	tdestroy(sc->id_index, index_node_keep);
+	tdestroy(sc->mem_index, index_node_keep);
 	for (i = 0; i < sc->nr_mems; i++) {
 		struct mem *m = sc->mems[i];
 

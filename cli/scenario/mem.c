@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <search.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -66,6 +67,31 @@ fail:
 	return err;
 }
 
+/* Memory by address: two mems never overlap, so overlapping means "the same". */
+static int mem_cmp(const void *a, const void *b)
+{
+	const struct mem *x = a, *y = b;
+	uintptr_t xs = (uintptr_t)x->va, ys = (uintptr_t)y->va;
+
+	if (xs + x->maplen <= ys)
+		return -1;
+	if (ys + y->maplen <= xs)
+		return 1;
+	return 0;
+}
+
+/* The memory holding byte @va, or NULL. */
+static const struct mem *mem_holding(const struct scenario *sc, uint64_t va)
+{
+	struct mem key = { .va = (uint8_t *)(uintptr_t)va, .maplen = 1 };
+	struct mem **slot;
+
+	if (va >= UINTPTR_MAX)
+		return NULL;
+	slot = tfind(&key, &sc->mem_index, mem_cmp);
+	return slot ? *slot : NULL;
+}
+
 /*
  * Allocate @size bytes aligned to @align (at least a page, at least the
  * natural alignment): reserve room for the alignment without backing it,
@@ -116,7 +142,9 @@ int mem_alloc(struct run *r, const char *name, uint64_t size, uint64_t align, bo
 	m->size = size;
 	m->maplen = maplen;
 	m->fd = fd;
-	sc->mems = xrealloc(sc->mems, (sc->nr_mems + 1) * sizeof(*sc->mems));
+	if (!tsearch(m, &sc->mem_index, mem_cmp))
+		cli_oom();
+	sc->mems = xgrow(sc->mems, sc->nr_mems, sizeof(*sc->mems));
 	sc->mems[sc->nr_mems++] = m;
 	*ret = m;
 	return 0;
@@ -137,21 +165,16 @@ int buffer_missing(struct run *r, const struct label *lb)
  */
 const struct mem *mem_at(const struct scenario *sc, uint64_t va, uint64_t *off, bool end_too)
 {
-	size_t i, pass;
+	const struct mem *m = mem_holding(sc, va);
 
-	for (pass = 0; pass < (end_too ? 2u : 1u); pass++) {
-		for (i = 0; i < sc->nr_mems; i++) {
-			const struct mem *m = sc->mems[i];
-			uint64_t start = (uintptr_t)m->va;
-
-			if (va >= start && (va - start < m->maplen ||
-					    (pass && va - start == m->maplen))) {
-				*off = va - start;
-				return m;
-			}
-		}
+	if (!m && end_too && va) {
+		m = mem_holding(sc, va - 1);
+		if (m && va - (uintptr_t)m->va != m->maplen)
+			m = NULL;
 	}
-	return NULL;
+	if (m)
+		*off = va - (uintptr_t)m->va;
+	return m;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -56,7 +56,7 @@ HANDLER(op_dump)
 		json_decref(j);
 		return harness_err(r, -EPROTO, "ioasid_json_ctx() returned something that is not a JSON object");
 	}
-	sanitize_json(r->sc, j);
+	sanitize_dump(r->sc, j);
 	json_object_update(value, j);
 	json_decref(j);
 	return 0;

@@ -119,23 +119,31 @@ static int dma_collect(struct run *r, const struct step *s, bool wait, json_t *v
 	const struct label *lb = arg(s, "dma")->label;
 	const struct dma_req *d = lb->live ? lb->dma : NULL;
 	uint64_t handle = d ? d->handle : 0; /* 0: no request has it */
+	static const char no_sleep[] =
+		"; nothing answers it while a step runs, so dma_wait does not sleep";
 	size_t done = 0;
 	char ebuf[16];
 	int err;
 
 	if (wait)
-		err = ioasid_sim_dma_wait(r->ctx, handle, num(s, "timeout_ns", 0), &done);
+		/*
+		 * Only a later step answers a page request (the scenario's clock
+		 * runs no timer thread): a wait with a timeout would sleep and
+		 * end as this one does, so the run never sleeps.
+		 */
+		err = ioasid_sim_dma_wait(r->ctx, handle, 0, &done);
 	else
 		err = ioasid_sim_dma_poll(r->ctx, handle, &done);
 	if (!err) {
 		dma_value(d, done, value);
 		return 0;
 	}
-	if (!d || err == -ENOENT || err == -ETIMEDOUT || err == -EOPNOTSUPP || err == -EINVAL)
+	if (!d || err == -ENOENT || err == -EOPNOTSUPP || err == -EINVAL)
 		return err; /* the library's own refusal, with its message */
-	if (err == -EAGAIN)
-		return harness_err(r, err, "DMA %s still waits for a page response (0x%zx of 0x%zx bytes done)",
-				   lb->name, done, d->len);
+	if (err == -EAGAIN || err == -ETIMEDOUT)
+		return harness_err(r, err,
+				   "DMA %s still waits for a page response (0x%zx of 0x%zx bytes done)%s",
+				   lb->name, done, d->len, wait ? no_sleep : "");
 	/* the request's own result: the library has no message for it */
 	return harness_err(r, err, "DMA %s (a %s of 0x%zx bytes at iova 0x%" PRIx64
 			   ") ended with %s: 0x%zx bytes done", lb->name,
@@ -220,8 +228,8 @@ HANDLER(op_stale_events)
 				    (ev[i].flags & IOASID_SIM_STALE_F_CURRENT_GPA) ?
 					    json_hex(ev[i].current_gpa) :
 					    json_null());
-		/* process addresses: rewritten as BUFFER+0xOFF with every value */
-		json_object_set_new(o, "cached", json_hex(ev[i].cached_addr));
+		/* process addresses: named by the memory they are in */
+		json_object_set_new(o, "cached", va_json(r->sc, ev[i].cached_addr));
 		json_object_set_new(o, "cached_perm", json_string(perm_str(ev[i].cached_perm)));
 		if (ev[i].current_err) {
 			json_object_set_new(o, "current", json_null());
@@ -230,7 +238,7 @@ HANDLER(op_stale_events)
 					    json_string(result_name(ev[i].current_err, ebuf,
 								    sizeof(ebuf))));
 		} else {
-			json_object_set_new(o, "current", json_hex(ev[i].current_addr));
+			json_object_set_new(o, "current", va_json(r->sc, ev[i].current_addr));
 			json_object_set_new(o, "current_perm",
 					    json_string(perm_str(ev[i].current_perm)));
 			json_object_set_new(o, "current_err", json_null());

@@ -196,7 +196,7 @@ static struct iovec *iov_cut(uint8_t *base, size_t len, const struct argval *sp,
 }
 
 /* PROBE properties, as a driver reads them (ioasid_virtio_iommu_probe_parse()). */
-static json_t *probe_props_json(const uint8_t *p, size_t len)
+static json_t *probe_props_json(const struct scenario *sc, const uint8_t *p, size_t len)
 {
 	struct ioasid_virtio_iommu_probe_props pp = { 0 };
 	struct ioasid_virtio_iommu_resv_mem *resv;
@@ -213,7 +213,7 @@ static json_t *probe_props_json(const uint8_t *p, size_t len)
 		char ebuf[16];
 
 		json_object_set_new(o, "error", json_string(result_name(err, ebuf, sizeof(ebuf))));
-		json_object_set_new(o, "message", json_string(ioasid_last_errmsg()));
+		json_object_set_new(o, "message", message_json(sc, ioasid_last_errmsg()));
 		free(resv);
 		return o;
 	}
@@ -255,9 +255,9 @@ static void request_value(struct run *r, const uint8_t *wbuf, size_t used, bool 
 	json_object_set_new(value, "used", json_integer((json_int_t)used));
 	json_object_set_new(value, "tail", hex_bytes_json(tail, IOASID_VIRTIO_IOMMU_TAIL_SIZE));
 	if (tail[0] != IOASID_VIRTIO_IOMMU_S_OK)
-		json_object_set_new(value, "error", json_string(ioasid_ctx_errmsg(r->ctx)));
+		json_object_set_new(value, "error", message_json(r->sc, ioasid_ctx_errmsg(r->ctx)));
 	else if (probe && used == (size_t)probe_size + IOASID_VIRTIO_IOMMU_TAIL_SIZE)
-		json_object_set_new(value, "properties", probe_props_json(wbuf, probe_size));
+		json_object_set_new(value, "properties", probe_props_json(r->sc, wbuf, probe_size));
 }
 
 HANDLER(op_virtio_iommu_request)

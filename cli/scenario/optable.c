@@ -23,7 +23,9 @@
  *    declared in that file's group at the end of private.h. It reads its
  *    arguments with arg(), has(), num(), obj_id(), pasid_arg() (args.c),
  *    returns 0 or a negative errno, puts what it reports in @value
- *    (sanitize.c rewrites addresses and ids), and marks the labels it
+ *    (objects by label, label_of_id(); a process address only through
+ *    va_json(), a library message only through message_json(): values
+ *    are not rewritten after the handler), and marks the labels it
  *    makes or ends with label_made() / label_ended(). A failure the
  *    library did not explain gets its message from harness_err(). A
  *    check goes in check.c (or the family's check-FAMILY.c), declared
@@ -92,7 +94,7 @@ static const struct op_desc op_table[] = {
 	   .makes = K_BUFFER, .check = check_buffer),
 	OP("cache_stats", op_cache_stats, NO_ARGS),
 	OP("clock_advance", op_clock_advance,
-	   ARGS(A("ns", A_NUM, .required = true, .max = INT64_MAX))),
+	   ARGS(A("ns", A_NUM, .required = true, .max = INT64_MAX)), .check = check_clock_advance),
 	OP("copy", op_copy,
 	   ARGS(A("src", A_LABEL, .required = true, .kinds = K_IOAS), ARG_ADDR_REQ("src_iova"),
 		A("dst", A_LABEL, .required = true, .kinds = K_IOAS), ARG_ADDR("dst_iova"),
@@ -117,7 +119,7 @@ static const struct op_desc op_table[] = {
 	   ARGS(ARG_HWPT, A("enable", A_BOOL, .required = true))),
 	OP("dma_poll", op_dma_poll, ARGS(ARG_DMA)),
 	OP("dma_read", op_dma_read, ARGS_DMA(END_ARGS), .makes = K_DMA, .check = check_dma),
-	/* no limit would hang the run: nothing else answers while it waits */
+	/* it never sleeps (ops-sim.c); timeout_ns keeps the range it always had */
 	OP("dma_wait", op_dma_wait,
 	   ARGS(ARG_DMA, A("timeout_ns", A_NUM, .max = UINT64_C(10000000000)))),
 	OP("dma_write", op_dma_write,

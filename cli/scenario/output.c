@@ -197,7 +197,7 @@ static void print_dump(struct run *r, FILE *out)
 	}
 	j = json_loads(doc, 0, NULL);
 	if (j) {
-		sanitize_json(r->sc, j);
+		sanitize_dump(r->sc, j);
 		json_print_line(out, j);
 		json_decref(j);
 	} else {

@@ -179,11 +179,14 @@ struct scenario {
 	char *profile;
 	struct step *steps;
 	size_t nr_steps;
-	struct label **labels;
+	struct label **labels; /* in definition order */
 	size_t nr_labels;
+	void *label_index; /* the labels by name (tsearch(), so loading is O(n log n)) */
+	void *id_index;    /* by id, the newest label made of an object or DMA (args.c) */
 	/* run time */
 	struct mem **mems;
 	size_t nr_mems;
+	void *mem_index;       /* the mems by address (mem.c) */
 	struct dma_req **dmas; /* requests that waited (their memory) */
 	size_t nr_dmas;
 	uint64_t now_ns;       /* the fault timeouts' clock (clock_advance) */
@@ -194,6 +197,9 @@ struct scenario {
 struct loader {
 	struct scenario *sc;
 	char path[128]; /* JSON path of the step being checked, "steps[3]" */
+	uint64_t mem;   /* bytes of memory the steps so far allocate (SCEN_MEM_MAX) */
+	uint64_t moved; /* bytes the steps so far move (SCEN_MOVED_MAX) */
+	uint64_t clock; /* ns the clock_advance steps so far add (SCEN_CLOCK_MAX) */
 };
 
 struct run {
@@ -230,6 +236,19 @@ struct step_result {
 	char buf[16];
 };
 
+/*
+ * What one scenario file may ask for in all (docs/scenario-format.md,
+ * "Limits"): a file is untrusted input, and a run must end in bounded time
+ * and memory whatever it says. The loader refuses a file past any of them
+ * (exit 2), naming the limit. Memory is counted in whole 4 KiB pages (at
+ * least one per allocation) on every machine, so a file loads alike on all.
+ */
+#define SCEN_FILE_MAX (UINT64_C(16) << 20) /* bytes of the file itself */
+#define SCEN_MEM_MAX (UINT64_C(1) << 30)   /* memory its steps allocate */
+#define SCEN_MEM_UNIT UINT64_C(4096)
+#define SCEN_MOVED_MAX (UINT64_C(4) << 30)   /* bytes its write, read and DMA steps move */
+#define SCEN_CLOCK_MAX ((uint64_t)INT64_MAX) /* ns its clock_advance steps add */
+
 /* Limits that both a check (or the table) and a handler know. */
 #define VTD_INV_ENTRY_LEN 24 /* struct iommu_hwpt_vtd_s1_invalidate */
 #define DMA_MAX_LEN (UINT64_C(64) << 20) /* bytes one DMA step moves */
@@ -256,6 +275,11 @@ const char *result_name(int err, char *buf, size_t len);
 /* A character of a ${VAR} name or a label ([A-Za-z_], digits unless @first). */
 bool var_char(char c, bool first);
 bool is_pow2(uint64_t v);
+/*
+ * @arr (of @nr elements of @size bytes) with room for one more: the array
+ * doubles when @nr is 0 or a power of two, so appending n costs O(n).
+ */
+void *xgrow(void *arr, size_t nr, size_t size);
 /* @len bytes as a string of hex pairs. */
 json_t *hex_bytes_json(const uint8_t *p, size_t len);
 /* The names of the bits of @v, unknown bits as one "0x..." at the end. */
@@ -278,7 +302,9 @@ bool parse_num(const json_t *v, uint64_t *ret);
 /* A number up to @max (0: any), else a message naming @key. */
 int parse_num_max(struct loader *l, const char *key, const json_t *v, uint64_t max,
 		  uint64_t *ret);
+/* The label named @name, or NULL; label_add() puts one in the index. */
 struct label *label_find(struct scenario *sc, const char *name);
+void label_add(struct scenario *sc, struct label *lb);
 /* A label defined earlier, of one of @kinds. */
 int parse_label(struct loader *l, const char *key, const json_t *v, unsigned int kinds,
 		struct label **ret);
@@ -357,7 +383,13 @@ uint32_t pt_id(const struct step *s);
  */
 int label_made(const struct step *s, int err, uint32_t id);
 int label_ended(const struct step *s, const char *key, int err);
-/* The live label of an object id, for values that name objects; NULL if none. */
+/*
+ * After a step ran: when its label names an object (or a DMA) now, it is
+ * the label of that id from here on (an older label of the same id named
+ * an object that is gone, or the id could not have been reused).
+ */
+void label_note_id(struct scenario *sc, struct label *lb);
+/* The live label of an object id (of @kinds), for values that name objects; NULL if none. */
 const char *label_of_id(const struct scenario *sc, uint32_t id, unsigned int kinds);
 
 /* ------------------------------------------------------------------------ */
@@ -373,10 +405,21 @@ int buffer_missing(struct run *r, const struct label *lb);
 /* ------------------------------------------------------------------------ */
 /* sanitize.c: outputs that do not depend on addresses or ids               */
 
-/* @msg with memory addresses as LABEL+0xOFF and "IOAS 3" as "IOAS LABEL"; free() it. */
+/*
+ * A library message as outputs show it, free() it: "va 0x7f..." (hva, uva)
+ * as "va LABEL+0xOFF", "IOAS 3" (set, HWPT, ...) as "IOAS LABEL" when a
+ * live label names that object. Nothing else is rewritten.
+ */
 char *sanitize_text(const struct scenario *sc, const char *msg);
-/* The same for every string in @v, in place. */
-void sanitize_json(const struct scenario *sc, json_t *v);
+/* The same as a JSON string, for values that carry a library message. */
+json_t *message_json(const struct scenario *sc, const char *msg);
+/*
+ * A process address for a value: "LABEL+0xOFF" inside the scenario's
+ * memory, "?" elsewhere. Handlers report process addresses only this way.
+ */
+json_t *va_json(const struct scenario *sc, uint64_t va);
+/* ioasid_json_ctx()'s document with its process addresses as va_json() shows them. */
+void sanitize_dump(const struct scenario *sc, json_t *v);
 
 /* ------------------------------------------------------------------------ */
 /* ops-ioas.c helpers that the output uses too                              */
@@ -436,9 +479,9 @@ op_run_fn op_virtio_iommu_config, op_virtio_iommu_endpoint_add, op_virtio_iommu_
 op_run_fn op_buffer, op_read, op_write;
 
 /* check.c */
-op_check_fn check_buffer, check_dma, check_fault_respond, check_hwpt_alloc, check_invalidate,
-	check_invalidate_raw, check_map, check_option, check_pasid_alloc, check_pinned_limit,
-	check_pt, check_read, check_write;
+op_check_fn check_buffer, check_clock_advance, check_dma, check_fault_respond, check_hwpt_alloc,
+	check_invalidate, check_invalidate_raw, check_map, check_option, check_pasid_alloc,
+	check_pinned_limit, check_pt, check_read, check_write;
 /* check-virtio-iommu.c */
 op_check_fn check_virtio_iommu_endpoint_add, check_virtio_iommu_new,
 	check_virtio_iommu_request;

@@ -29,6 +29,8 @@ static void run_step(struct run *r, const struct step *s, struct step_result *sr
 	r->msg[0] = '\0';
 	sr->value = json_object();
 	err = s->op->run(r, s, sr->value);
+	if (s->as)
+		label_note_id(r->sc, s->as);
 	if (err > 0)
 		err = -err;
 	sr->err = err;
@@ -41,7 +43,6 @@ static void run_step(struct run *r, const struct step *s, struct step_result *sr
 		msg = r->msg[0] ? r->msg : ioasid_ctx_errmsg(r->ctx);
 		sr->message = sanitize_text(r->sc, msg ? msg : "");
 	}
-	sanitize_json(r->sc, sr->value);
 }
 
 /* The clock of the fault timeouts: scenario time, moved by clock_advance. */

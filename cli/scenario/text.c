@@ -90,6 +90,13 @@ bool is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
+void *xgrow(void *arr, size_t nr, size_t size)
+{
+	if (nr && !is_pow2(nr))
+		return arr;
+	return xrealloc(arr, (nr ? 2 * nr : 1) * size);
+}
+
 json_t *hex_bytes_json(const uint8_t *p, size_t len)
 {
 	struct strbuf b = { 0 };

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,14 +96,25 @@ static bool parse_size(const json_t *v, uint64_t *ret)
 	return true;
 }
 
+static int label_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct label *)a)->name, ((const struct label *)b)->name);
+}
+
 struct label *label_find(struct scenario *sc, const char *name)
 {
-	size_t i;
+	struct label key = { .name = (char *)name };
+	struct label **slot = tfind(&key, &sc->label_index, label_name_cmp);
 
-	for (i = 0; i < sc->nr_labels; i++)
-		if (!strcmp(sc->labels[i]->name, name))
-			return sc->labels[i];
-	return NULL;
+	return slot ? *slot : NULL;
+}
+
+void label_add(struct scenario *sc, struct label *lb)
+{
+	if (!tsearch(lb, &sc->label_index, label_name_cmp))
+		cli_oom();
+	sc->labels = xgrow(sc->labels, sc->nr_labels, sizeof(*sc->labels));
+	sc->labels[sc->nr_labels++] = lb;
 }
 
 static const char *kind_name(unsigned int kind)

@@ -82,12 +82,16 @@ struct ioasid_ctx_opts {
  *        "iommufd", "iommufd:PATH", "vfio" or "auto" (iommufd if
  *        /dev/iommu is iommufd's misc device and VFIO cdevs exist, else
  *        vfio if /dev/vfio/vfio is VFIO's; never sim). NULL means "auto".
+ *        The PATH of "iommufd:PATH" must be the iommu misc device
+ *        (/dev/iommu under any name), as sysfs shows it.
  * @opts: options or NULL.
  * @ret_ctx: the new context.
  *
  * Return: 0; -EINVAL for a malformed spec or options; -E2BIG for a non-zero
  * unknown tail in @opts; -ENOENT for an unknown profile or missing device
- * node; -ENODEV when no backend of that kind is usable here; -EOPNOTSUPP for
+ * node; -ENODEV when no backend of that kind is usable here or the iommufd
+ * PATH is not the iommu device (/dev/zero: refused here rather than by
+ * -ENOTTY at the first call); -EOPNOTSUPP for
  * a backend this build does not implement; -ENOMEM. On failure the message
  * is available from ioasid_last_errmsg().
  */

@@ -289,7 +289,8 @@ static uint8_t map_guest(struct ioasid_virtio_iommu *v, const struct vi_domain *
 		return vi_fail(v, S_FAULT, "MAP: guest-physical [0x%llx, 0x%llx] is not %s",
 			       X(pstart), X(pstart + len - 1), mflags ? "device memory" : "guest memory");
 	if ((uintptr_t)hva & (align - 1))
-		return vi_fail(v, S_DEVERR, "MAP: guest-physical 0x%llx lives at %p, not aligned to 0x%llx",
+		return vi_fail(v, S_DEVERR,
+			       "MAP: guest-physical 0x%llx is at hva %p, not aligned to 0x%llx",
 			       X(pstart), hva, X(align));
 	lflags = IOASID_MAP_FIXED_IOVA |
 		 (flags & IOASID_VIRTIO_IOMMU_MAP_F_READ ? IOASID_MAP_READ : 0) |

@@ -26,8 +26,15 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 n=0
 
+# The normal timeout of one ioasidctl run: every run here ends in a second
+# or two, so a run still going after a minute hangs (or does quadratic or
+# sleeping work, as a scenario file once could make it do) and fails. No
+# check measures speed.
+hang=60
+
 # check DESC WANT_RC [--out PATTERN] [--err PATTERN] [--no-out] -- ARGS...
-# Runs ioasidctl ARGS with stdout in $tmp/out, stderr in $tmp/err.
+# Runs ioasidctl ARGS with stdout in $tmp/out, stderr in $tmp/err; a run
+# still going after $hang seconds is killed and fails.
 check() {
 	desc=$1
 	want=$2
@@ -46,9 +53,11 @@ check() {
 	shift
 	n=$((n + 1))
 	rc=0
-	"$IOASIDCTL" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null || rc=$?
+	timeout -s KILL "$hang" "$IOASIDCTL" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null || rc=$?
 	problem=
-	if [ "$rc" -ne "$want" ]; then
+	if [ "$rc" -eq 137 ]; then
+		problem="still running after $hang s (killed)"
+	elif [ "$rc" -ne "$want" ]; then
 		problem="exit $rc, want $want"
 	elif [ -n "$out_pat" ] && ! grep -q -e "$out_pat" "$tmp/out"; then
 		problem="stdout lacks /$out_pat/"
@@ -66,6 +75,22 @@ check() {
 	fi
 	echo "ok: $desc"
 	return 0
+}
+
+# steps_file FILE N HEAD STEP [TAIL]: a scenario FILE whose steps are the
+# JSON fragment HEAD, N times STEP (its %d is 0, 1, ...) and TAIL.
+steps_file() {
+	awk -v n="$2" -v head="$3" -v step="$4" -v tail="${5:-}" 'BEGIN {
+		printf "{\"steps\": [%s", head;
+		sep = head == "" ? "" : ",\n";
+		for (i = 0; i < n; i++) {
+			printf "%s", sep;
+			printf step, i;
+			sep = ",\n";
+		}
+		if (tail != "")
+			printf "%s%s", sep, tail;
+		printf "]}\n" }' > "$1"
 }
 
 # json_ok DESC FILE: FILE is one JSON document
@@ -107,6 +132,8 @@ check "global option after the command" 2 --err "global option: put it before th
 check "backend option after the command" 2 --err "global option" -- list --backend sim
 check "info without DEV" 2 --err "missing DEV" -- --backend sim info
 check "info with two DEVs" 2 --err "one DEV" -- --backend sim info sim0 sim1
+long=$(printf '%0300d' 0)
+check "info with an over-long device name" 2 --err "device name '0000.*' is too long" -- --backend sim info "$long"
 check "run without FILE" 2 --err "missing the scenario FILE" -- --backend sim run
 check "run with an unknown option" 2 --err "unknown option '--frob'" -- --backend sim run --frob x.json
 check "list with an argument" 2 --err "unexpected argument" -- --backend sim list extra
@@ -157,6 +184,15 @@ check "iommufd backend (not implemented): info" 3 --err "iommufd" -- --backend i
 check "iommufd backend (not implemented): run" 3 --err "iommufd" -- --backend iommufd run "$scen/copy.json"
 check "unknown sim profile" 3 --err "nosuchprofile" -- --profile nosuchprofile list
 check "info on a device the sim lacks" 3 --err "nosuchdev" -- --backend sim info nosuchdev
+check "a profile path that is a directory" 3 --err "is a directory, not a file" -- --profile "$tmp" list
+# the same on open and on the first call: /dev/zero opened, and every ioctl
+# then answered ENOTTY (exit 1, or 0 for an empty list)
+if [ -e /sys/dev/char ]; then
+	check "iommufd:/dev/zero is not the iommu device: list" 3 \
+		--err "iommufd: /dev/zero is .*zero, not the iommu device" -- --backend iommufd:/dev/zero list
+	check "iommufd:/dev/zero is not the iommu device: run" 3 --no-out \
+		--err "not the iommu device" -- --backend iommufd:/dev/zero run "$scen/copy.json"
+fi
 
 # ---- malformed scenario files: exit 2 before anything runs ---------------
 # bad NAME PATTERN JSON: the file is refused with a message matching PATTERN
@@ -267,6 +303,131 @@ tail -n 1 "$tmp/out" > "$tmp/dump.json"
 json_ok "--dump line is JSON" "$tmp/dump.json"
 check "--table prints steps and mappings" 0 --out "^IOAS gpa: 3 areas" -- --backend sim run "$top_srcdir/examples/quickstart.json" --table
 check "--table mapping rows" 0 --out "^  0x100000000  0x1001fffff  0x200000  rw    ram_high+0x0$" -- --backend sim run "$top_srcdir/examples/quickstart.json" --table
+
+# ---- a scenario file is untrusted input: bounded time and memory ----------
+# 240000 labels, each looked up once: loading is O(n log n), so the file
+# loads in seconds; with a lookup that scans every label it took minutes
+# (80000 labels: 10 s on an idle machine, 56 s on a busy one) and the
+# normal timeout killed it. The last step is malformed, so the run ends
+# with exit 2 after every label was defined and checked.
+steps_file "$tmp/labels.json" 240000 '' '{"op": "ioas_alloc", "as": "L%d"}' \
+	'{"op": "ioas_stats", "ioas": "L0"}, {"op": "ioas_stats", "ioas": "L239999"}, {"op": "ioas_stats", "ioas": "L240000"}'
+check "240000 labels load in seconds" 2 --no-out \
+	--err 'labels.json: steps\[240002\].ioas: unknown label "L240000"' -- --backend sim run "$tmp/labels.json"
+rm -f "$tmp/labels.json"
+
+# Memory: 1 GiB in all, refused when the file is loaded (this 94-byte file
+# used to reserve and write 2 GiB).
+printf '%s\n' '{"steps":[{"op":"buffer","as":"B","size":"0x80000000"},{"op":"write","buffer":"B","byte":1}]}' > "$tmp/mem-2g.json"
+check "a 2 GiB buffer is refused at load" 2 --no-out \
+	--err 'mem-2g.json: steps\[0\].size: 0x80000000 bytes of memory: a scenario allocates at most 0x40000000 bytes (1 GiB) in all' \
+	-- --backend sim run "$tmp/mem-2g.json"
+printf '%s\n' '{"steps": [{"op": "buffer", "as": "B1", "size": "0x18000000"}, {"op": "buffer", "as": "B2", "size": "0x18000000"},
+  {"op": "ioas_alloc", "as": "A"}, {"op": "map", "ioas": "A", "length": "0x18000000"}]}' > "$tmp/mem-sum.json"
+check "memory adds up over buffers and maps" 2 --no-out \
+	--err 'mem-sum.json: steps\[3\].length: 0x18000000 bytes of memory: .* (0x30000000 before this step)' \
+	-- --backend sim run "$tmp/mem-sum.json"
+printf '%s\n' '{"steps": [{"op": "buffer", "as": "B", "size": 1}, {"op": "ioas_alloc", "as": "A"},
+  {"op": "map", "ioas": "A", "length": "0x3ffff001"}]}' > "$tmp/mem-pages.json"
+check "memory is counted in whole pages" 2 --no-out \
+	--err 'mem-pages.json: steps\[2\].length: 0x3ffff001 bytes of memory: .* (0x1000 before this step)' \
+	-- --backend sim run "$tmp/mem-pages.json"
+steps_file "$tmp/mem-dma.json" 17 '{"op": "dev_bind", "dev": "sim0", "as": "D"}' \
+	'{"op": "dma_read", "dev": "D", "iova": 0, "length": "0x4000000"}'
+check "the fresh memory of DMAs counts" 2 --no-out \
+	--err 'mem-dma.json: steps\[17\].length: 0x4000000 bytes of memory: .* (0x40000000 before this step)' \
+	-- --backend sim run "$tmp/mem-dma.json"
+# Bytes moved: 4 GiB in all (this file used to write 200 GiB).
+steps_file "$tmp/moved.json" 200 '{"op": "buffer", "as": "B", "size": "0x40000000"}' \
+	'{"op": "write", "buffer": "B", "byte": %d}'
+check "bytes moved are bounded" 2 --no-out \
+	--err 'moved.json: steps\[5\].length: 0x40000000 bytes moved: the write, read, dma_read and dma_write steps of a scenario move at most 0x100000000 bytes (4 GiB) in all (0x100000000 before this step)' \
+	-- --backend sim run "$tmp/moved.json"
+# The file itself: 16 MiB.
+{ printf '{"steps": [], "description": "'; head -c 17000000 /dev/zero | tr '\0' x; printf '"}\n'; } > "$tmp/big-file.json"
+check "a file over 16 MiB is refused" 2 --no-out \
+	--err 'big-file.json: more than 0x1000000 bytes: a scenario file is at most 16 MiB' \
+	-- --backend sim run "$tmp/big-file.json"
+rm -f "$tmp/big-file.json"
+# Time: no step sleeps. Only a later step answers a page request, so each of
+# these waits (10 s apiece, 200 s in all, before) answers ETIMEDOUT at once.
+steps_file "$tmp/waits.json" 20 '{"op": "set_alloc", "as": "S", "max_ioas": 1},
+  {"op": "fault_queue_alloc", "set": "S", "as": "Q"}, {"op": "set_ioas_alloc", "set": "S", "as": "A"},
+  {"op": "dev_bind", "dev": "sim0", "as": "D"},
+  {"op": "attach", "dev": "D", "ioas": "A", "set": "S", "queue": "Q", "expect": "ok"},
+  {"op": "dma_read", "dev": "D", "iova": "0x200000", "length": 16, "as": "P", "expect": "EAGAIN"}' \
+	'{"op": "dma_wait", "dma": "P", "timeout_ns": 10000000000, "expect": "ETIMEDOUT"}' \
+	'{"op": "fault_read", "queue": "Q"}, {"op": "fault_respond", "queue": "Q", "cookie": "last", "code": "invalid"},
+  {"op": "dma_wait", "dma": "P", "timeout_ns": 10000000000, "expect": "EFAULT"}'
+check "dma_wait never sleeps" 0 \
+	--out '"step":6,"op":"dma_wait","result":"ETIMEDOUT","value":{},"message":"DMA P still waits for a page response (0x0 of 0x10 bytes done); nothing answers it while a step runs, so dma_wait does not sleep"' \
+	-- --backend sim run "$tmp/waits.json"
+check "... and still collects what was answered" 0 --out '"step":28,"op":"dma_wait","result":"EFAULT"' \
+	-- --backend sim run "$tmp/waits.json"
+# Scenario time ends at INT64_MAX ns: an advance past it was answered ok
+# and did not happen.
+printf '%s\n' '{"steps": [{"op": "clock_advance", "ns": "0x7fffffffffffffff", "expect": "ok"},
+  {"op": "clock_advance", "ns": 0}, {"op": "clock_advance", "ns": 1, "expect": "ok"}]}' > "$tmp/clock.json"
+check "clock_advance past INT64_MAX is refused at load" 2 --no-out \
+	--err 'clock.json: steps\[2\].ns: 0x1 ns: the clock_advance steps of a scenario add at most 0x7fffffffffffffff ns (INT64_MAX) in all (0x7fffffffffffffff before this step)' \
+	-- --backend sim run "$tmp/clock.json"
+printf '%s\n' '{"steps": [{"op": "clock_advance", "ns": "0x7ffffffffffffffe"}, {"op": "clock_advance", "ns": 1}]}' > "$tmp/clock-end.json"
+check "clock_advance up to INT64_MAX" 0 --out '"step":1,"op":"clock_advance","result":"ok","value":{"expired":0,"now":9223372036854775807}' \
+	-- --backend sim run "$tmp/clock-end.json"
+check "a directory is not a scenario file" 2 --no-out --err "sub: cannot read: Is a directory" -- --backend sim run "$tmp/sub"
+
+# ---- outputs do not depend on where the scenario's memory is --------------
+# Below 128 TiB, mmap can put a buffer aligned to 64 TiB only at
+# 0x400000000000, and one aligned to 32 TiB only at 0x200000000000 or (where
+# it goes, top-down) 0x600000000000: the file's IOVAs are those addresses,
+# so on some run each of them is also an address inside buffer P. IOVAs and
+# lengths must read as themselves on every run; only process addresses
+# ("va" in messages, "uva" in the dump) are named by their buffer.
+printf '%s\n' '{"backend": "sim", "steps": [
+  {"op": "buffer", "as": "P", "size": "0x1000", "align": "${IOASID_TEST_ALIGN}"},
+  {"op": "buffer", "as": "B", "size": "0x2000"},
+  {"op": "ioas_alloc", "as": "A"},
+  {"op": "dev_bind", "dev": "sim0", "as": "D"},
+  {"op": "attach", "dev": "D", "ioas": "A", "expect": "ok"},
+  {"op": "map", "ioas": "A", "iova": "0x400000000000", "buffer": "B", "expect": "ok"},
+  {"op": "map", "ioas": "A", "iova": "0x600000000000", "buffer": "B", "expect": "ok"},
+  {"op": "map", "ioas": "A", "iova": "0x200000000000", "buffer": "B", "expect": "ok"},
+  {"op": "map", "ioas": "A", "iova": "0x400000001000", "buffer": "B", "expect": "EEXIST"},
+  {"op": "map", "ioas": "A", "iova": "0x300000", "buffer": "B", "offset": "0x800", "length": "0x1000", "expect": "EINVAL"},
+  {"op": "lookup", "ioas": "A", "iova": "0x600000001000"},
+  {"op": "unmap", "ioas": "A", "iova": "0x600000000800", "length": "0x1000", "expect": "ENOENT"},
+  {"op": "mappings", "ioas": "A"}]}' > "$tmp/place.json"
+for mode in json --table --dump; do
+	m=$mode
+	[ "$m" = json ] && m=
+	for a in 0x1000 0x200000000000 0x400000000000; do
+		# shellcheck disable=SC2086
+		# (--table shows the step's arguments: the alignment itself differs)
+		IOASID_TEST_ALIGN=$a check "memory aligned to $a, ${mode}" 0 -- run $m "$tmp/place.json" &&
+			grep -v ' align=' "$tmp/out" > "$tmp/place-$a$m.out"
+	done
+	same "the same output wherever the memory is (64 TiB vs 4 KiB alignment, $mode)" \
+		"$tmp/place-0x1000$m.out" "$tmp/place-0x400000000000$m.out"
+	same "the same output wherever the memory is (32 TiB vs 4 KiB alignment, $mode)" \
+		"$tmp/place-0x1000$m.out" "$tmp/place-0x200000000000$m.out"
+done
+for a in 0x200000000000 0x400000000000; do
+	IOASID_TEST_ALIGN=$a check "IOVAs inside a buffer read as IOVAs ($a)" 0 \
+		--out '"message":"\[0x400000001000, 0x400000002fff\] overlaps the mapping \[0x400000000000, 0x400000001fff\] of IOAS A"' \
+		-- run "$tmp/place.json"
+	IOASID_TEST_ALIGN=$a check "an IOVA value inside a buffer reads as the IOVA ($a)" 0 \
+		--out '"op":"lookup","result":"ok","value":{"iova":"0x600000000000","last":"0x600000001fff"' \
+		-- run "$tmp/place.json"
+	IOASID_TEST_ALIGN=$a check "a message's IOVAs inside a buffer read as IOVAs ($a)" 0 \
+		--out 'the mapping \[0x600000000000, 0x600000001fff\] of IOAS A straddles the start of \[0x600000000800, 0x6000000017ff\]' \
+		-- run "$tmp/place.json"
+done
+IOASID_TEST_ALIGN=0x1000 check "a process address in a message is named by its buffer" 0 \
+	--out '"message":"length 0x1000 or the in-page offset of va B+0x800 is not aligned' -- run "$tmp/place.json"
+IOASID_TEST_ALIGN=0x1000 check "a process address in the dump is named by its buffer" 0 \
+	--out '"iova":"0x400000000000","last":"0x400000001fff","length":"0x2000","uva":"B+0x0"' -- run --dump "$tmp/place.json"
+check "the null address in the dump reads as itself" 0 \
+	--out '"cached_addr":"ram+0x8000","current_addr":"0x0"' -- run --dump "$scen/dma-errors.json"
 
 # ---- monitor ----------------------------------------------------------------
 cat > "$tmp/monitor.expected" <<'EOF'

@@ -57,6 +57,13 @@ START_TEST(test_kernel_backends_refuse)
 	ck_assert_int_eq(ioasid_ctx_open("iommufd:/nonexistent", NULL, &ctx), -ENOENT);
 	ck_assert_ptr_null(ctx);
 	ck_assert_ptr_nonnull(strstr(ioasid_last_errmsg(), "/nonexistent"));
+	/* another character device: refused at open, not by ENOTTY at the first call */
+	if (!access("/sys/dev/char", F_OK)) {
+		ck_assert_int_eq(ioasid_ctx_open("iommufd:/dev/zero", NULL, &ctx), -ENODEV);
+		ck_assert_ptr_null(ctx);
+		ck_assert_ptr_nonnull(strstr(ioasid_last_errmsg(),
+					     "/dev/zero is virtual/mem/zero, not the iommu device"));
+	}
 	/* vfio works only where /dev/vfio/vfio does */
 	r = ioasid_ctx_open("vfio", NULL, &ctx);
 	if (r) {

@@ -170,6 +170,11 @@ int iommufd_fault_respond(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, 
 int iommufd_set_ioctl_hook(struct ioasid_ctx *ctx, ku_ioctl_fn fn, void *data);
 /* Replace the fault fd reads and writes of an iommufd context. */
 int iommufd_set_fault_io_hook(struct ioasid_ctx *ctx, ku_fault_io_fn fn, void *data);
+/*
+ * Process-wide: let "iommufd:PATH" open a character device that is not the
+ * iommu misc device, for a fake kernel behind the ioctl hook.
+ */
+void iommufd_set_open_any_node(bool any);
 /* Read sysfs below @root instead of "/sys" (@root is copied). */
 int iommufd_set_sysfs_root(struct ioasid_ctx *ctx, const char *root);
 

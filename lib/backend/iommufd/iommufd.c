@@ -35,6 +35,14 @@ int iommufd_set_fault_io_hook(struct ioasid_ctx *ctx, ku_fault_io_fn fn, void *d
 	return 0;
 }
 
+/* Tests: "iommufd:PATH" opens any character device (the fake kernel's node). */
+static bool open_any_node;
+
+void iommufd_set_open_any_node(bool any)
+{
+	open_any_node = any;
+}
+
 int iommufd_set_sysfs_root(struct ioasid_ctx *ctx, const char *root)
 {
 	if (!ctx || ctx->ops != &ioasid_iommufd_backend || !root)
@@ -66,12 +74,14 @@ static int ifd_setup(struct ioasid_ctx *ctx, int fd, bool own, const char *path)
 }
 
 /*
- * "iommufd:PATH" opens PATH as it is (another node of the same driver, or a
- * test's stand-in); only "iommufd" and an fd are checked to be /dev/iommu.
+ * "iommufd:PATH" opens PATH, which must be the iommu misc device under any
+ * name: another character device (/dev/zero) would open and answer every
+ * ioctl ENOTTY, so that the failure came at the first call instead of here.
  */
 static int iommufd_open(struct ioasid_ctx *ctx, const char *arg)
 {
 	const char *path = arg ? arg : "/dev/iommu";
+	char what[128];
 	struct stat st;
 	int fd, err;
 
@@ -84,6 +94,12 @@ static int iommufd_open(struct ioasid_ctx *ctx, const char *arg)
 	if (fstat(fd, &st) || !S_ISCHR(st.st_mode)) {
 		close(fd);
 		return ioasid_err(ctx, -ENODEV, "iommufd: %s is not a character device", path);
+	}
+	if (!open_any_node && !ku_is_misc_dev(st.st_rdev, "iommu", what, sizeof(what))) {
+		close(fd);
+		return ioasid_err(ctx, -ENODEV,
+				  "iommufd: %s is %s, not the iommu device (/dev/iommu)", path,
+				  what);
 	}
 	err = ifd_setup(ctx, fd, true, path);
 	if (err)
