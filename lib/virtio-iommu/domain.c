@@ -160,6 +160,44 @@ static uint8_t dom_create(struct ioasid_virtio_iommu *v, uint32_t domain, bool b
 	return S_OK;
 }
 
+/*
+ * ATTACH of @ep, the last endpoint of its domain, to domain @domain that
+ * does not exist yet: the old domain would die right after the new one is
+ * made, so its IOAS becomes the new domain's, emptied. The device never
+ * moves, and a set whose quota covers the live domains (as the docs
+ * prescribe) suffices for the way Linux attaches: to a fresh domain
+ * without a DETACH first. *@ret_done says whether it was done (when not,
+ * the caller makes a new domain); a status other than OK leaves the
+ * endpoint in its old domain.
+ */
+static uint8_t dom_reuse(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep, uint32_t domain,
+			 bool bypass, bool *ret_done)
+{
+	struct vi_domain *od = ep->attached ? vi_dom_find(v, ep->domain) : NULL, nd;
+	uint32_t i;
+	int err;
+
+	*ret_done = false;
+	if (!od || od->nr_eps != 1 || od->bypass || bypass)
+		return S_OK;
+	err = ioasid_ioas_unmap(v->ctx, od->ioas, 0, UINT64_MAX, NULL);
+	if (err)
+		return vi_fail_lib(v, ioasid_virtio_iommu_status_from_errno(err),
+				   "ATTACH: emptying the address space of the old domain");
+	nd = *od;
+	nd.id = domain;
+	nd.pgsize = ep_visible_pgsize(v, ep);
+	/* re-key in place: remove the old entry, insert the new (no allocation) */
+	i = (uint32_t)(od - v->doms);
+	memmove(&v->doms[i], &v->doms[i + 1], (v->nr_doms - i - 1) * sizeof(*v->doms));
+	v->nr_doms--;
+	dom_insert(v, &nd); /* room is there: cannot fail */
+	vi_events_answer_endpoint(v, ep->id);
+	ep->domain = domain;
+	*ret_done = true;
+	return S_OK;
+}
+
 uint8_t vi_req_attach(struct ioasid_virtio_iommu *v, const uint8_t *req)
 {
 	uint32_t domain = vi_le32(req + 4), endpoint = vi_le32(req + 8), flags = vi_le32(req + 12);
@@ -192,6 +230,11 @@ uint8_t vi_req_attach(struct ioasid_virtio_iommu *v, const uint8_t *req)
 			       "ATTACH: endpoint %u (page sizes 0x%llx) lacks page sizes 0x%llx of domain %u",
 			       endpoint, X(ep->pgsize), X(d->pgsize & ~ep->pgsize), domain);
 	if (!d) {
+		bool reused;
+
+		st = dom_reuse(v, ep, domain, bypass, &reused);
+		if (st || reused)
+			return st;
 		st = dom_create(v, domain, bypass, ep, &d);
 		if (st)
 			return st;

@@ -70,6 +70,21 @@ void vi_events_forget_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint)
 	}
 }
 
+void vi_events_answer_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint)
+{
+	uint32_t i = 0;
+
+	while (i < v->nr_groups) {
+		if (v->groups[i].endpoint == endpoint) {
+			ioasid_fault_respond(v->ctx, v->queue, v->groups[i].cookie,
+					     IOASID_FAULT_INVALID);
+			group_drop(v, &v->groups[i]);
+		} else {
+			i++;
+		}
+	}
+}
+
 void vi_events_reset(struct ioasid_virtio_iommu *v)
 {
 	uint32_t i;

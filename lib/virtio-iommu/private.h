@@ -311,5 +311,7 @@ uint8_t vi_req_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req); /* 
 void vi_events_reset(struct ioasid_virtio_iommu *v);
 /* The endpoint moved: its groups were answered by the library. */
 void vi_events_forget_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint);
+/* The endpoint changed domain without moving: answer its groups INVALID, as a move does. */
+void vi_events_answer_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint);
 
 #endif

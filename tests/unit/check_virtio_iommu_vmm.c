@@ -92,6 +92,59 @@ START_TEST(test_bypass)
 }
 END_TEST
 
+/*
+ * The quota the docs prescribe: the live domains, the blocked IOAS and the
+ * bypass IOAS. Linux moves an endpoint to a fresh domain with one ATTACH
+ * (no DETACH first); the old domain dies with it, so that must fit.
+ */
+START_TEST(test_attach_fresh_domain_within_quota)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 3 };
+	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .mem = &mem,
+					      .nr_mem = 1 };
+	struct ioasid_virtio_iommu *vi;
+	struct ioasid_mapping m;
+	uint32_t set1, ioas, d;
+	uint8_t b[80];
+	char x[4] = "new";
+	size_t done;
+
+	ioasid_virtio_iommu_free(vio);
+	vio = NULL;
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &set1));
+	o.set = set1;
+	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP2, dev[2], NULL));
+	ck_assert_ok(ctx,
+		     ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(
+									 vi)));
+	ck_status(req_on(vi, b, mk_attach(b, 1, EP2, 0)), S_OK);
+	ck_status(req_on(vi, b, mk_map(b, 1, 0x4000, 0x4fff, RAM_GPA, F_RW)), S_OK);
+	/* to a fresh domain: the old one's mappings do not follow */
+	ck_status(req_on(vi, b, mk_attach(b, 2, EP2, 0)), S_OK);
+	ck_assert_int_eq(ioasid_virtio_iommu_domain_ioas(vi, 1, &d), -ENOENT);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_domain(vi, EP2, &d));
+	ck_assert_uint_eq(d, 2);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_domain_ioas(vi, 2, &ioas));
+	ck_assert_int_eq(ioasid_ioas_lookup(ctx, ioas, 0x4000, &m), -ENOENT);
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x4000, x, 4, &done),
+			 -EFAULT);
+	ck_status(req_on(vi, b, mk_map(b, 1, 0x4000, 0x4fff, RAM_GPA, F_RW)), S_NOENT);
+	ck_status(req_on(vi, b, mk_map(b, 2, 0x8000, 0x8fff, RAM_GPA + PG, F_RW)), S_OK);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x8000, x, 4, &done));
+	ck_assert_str_eq((char *)ram + PG, "new");
+	/* and again, then back through DETACH */
+	ck_status(req_on(vi, b, mk_attach(b, 3, EP2, 0)), S_OK);
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x8000, x, 4, &done),
+			 -EFAULT);
+	ck_status(req_on(vi, b, mk_detach(b, 3, EP2)), S_OK);
+	ck_status(req_on(vi, b, mk_attach(b, 4, EP2, 0)), S_OK);
+	ioasid_virtio_iommu_free(vi);
+}
+END_TEST
+
 static int cb_calls;
 
 static int translate_cb(void *data, uint64_t gpa, uint64_t size, uint32_t flags, void **ret)
@@ -241,6 +294,7 @@ Suite *virtio_iommu_vmm_suite(void)
 	TCase *tc = vio_tcase("virtio_iommu_vmm");
 
 	tcase_add_test(tc, test_bypass);
+	tcase_add_test(tc, test_attach_fresh_domain_within_quota);
 	tcase_add_test(tc, test_translate_callback_and_reset);
 	tcase_add_test(tc, test_registration_and_options);
 	suite_add_tcase(s, tc);
