@@ -60,7 +60,7 @@ void vi_dom_put(struct ioasid_virtio_iommu *v, uint32_t id)
 	if (d && !--d->nr_eps && vi_dom_remove(v, id))
 		ioasid_log(v->ctx, IOASID_LOG_WARN,
 			   "virtio-iommu: destroying the IOAS of domain %u: %s", id,
-			   ioasid_ctx_errmsg(v->ctx));
+			   ioasid_last_errmsg());
 }
 
 int vi_new_ioas(struct ioasid_virtio_iommu *v, uint32_t *ret)

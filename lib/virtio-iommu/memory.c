@@ -27,10 +27,10 @@ int vi_mem_import(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_mem *
 	if (!nr)
 		return 0;
 	if (!mem)
-		return ioasid_err(ctx, -EINVAL, "virtio-iommu: %u memory regions at NULL", nr);
+		return ioasid_err_outer(ctx, -EINVAL, "virtio-iommu: %u memory regions at NULL", nr);
 	m = ioasid_malloc(nr * sizeof(*m));
 	if (!m)
-		return ioasid_err(ctx, -ENOMEM, "virtio-iommu: out of memory for %u regions", nr);
+		return ioasid_err_outer(ctx, -ENOMEM, "virtio-iommu: out of memory for %u regions", nr);
 	memcpy(m, mem, nr * sizeof(*m));
 	qsort(m, nr, sizeof(*m), mem_cmp);
 	for (i = 0; i < nr; i++) {
@@ -40,12 +40,12 @@ int vi_mem_import(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_mem *
 		    m[i].__reserved ||
 		    __builtin_add_overflow(m[i].gpa, m[i].size - 1, &last)) {
 			ioasid_free(m);
-			return ioasid_err(ctx, -EINVAL,
+			return ioasid_err_outer(ctx, -EINVAL,
 					  "virtio-iommu: memory region gpa 0x%llx size 0x%llx hva %p flags 0x%x is not valid",
 					  X(mem[i].gpa), X(mem[i].size), mem[i].hva, mem[i].flags);
 		}
 		if (i && m[i - 1].gpa + m[i - 1].size - 1 >= m[i].gpa) {
-			ioasid_err(ctx, -EINVAL,
+			ioasid_err_outer(ctx, -EINVAL,
 				   "virtio-iommu: memory regions at gpa 0x%llx and 0x%llx overlap",
 				   X(m[i - 1].gpa), X(m[i].gpa));
 			ioasid_free(m);
@@ -175,7 +175,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_set_memory(struct ioasid_virtio_iommu *v,
 		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
 	if (v->translate) {
-		err = ioasid_err(v->ctx, -EINVAL,
+		err = ioasid_err_outer(v->ctx, -EINVAL,
 				 "virtio-iommu: this virtio-iommu translates through a callback, not a table");
 		goto out;
 	}

@@ -20,13 +20,17 @@
  *
  * - the allocation hook (util/alloc.h), so that the allocation-failure
  *   tests reach its allocations as they reach the core's;
- * - four functions of the core's error channel (lib/core/error.h):
- *   ioasid_err() and ioasid_err_prefix() set the message
- *   of the context and of the thread (the public API can only read it),
- *   ioasid_log() warns through the context's log callback (the public API
- *   can only set it), and ioasid_opts_check() is the library's one rule
- *   for size-prefixed option structs, so that its option structs answer
- *   as every other one does.
+ * - three functions of the core's error channel (lib/core/error.h):
+ *   ioasid_err_outer() sets the message of the context and of the thread
+ *   (the public API can only read it) under the context's lock, as the
+ *   core's own calls do: a sim DMA on another thread writes the same
+ *   message (never ioasid_err() or ioasid_err_prefix() here, which expect
+ *   that lock held); ioasid_log() warns through the context's log callback
+ *   (the public API can only set it); and ioasid_opts_check() is the
+ *   library's one rule for size-prefixed option structs, so that its
+ *   option structs answer as every other one does (called without a
+ *   context: vi_opts_check() passes its message on).
+ *   What a failed call just left is read with ioasid_last_errmsg().
  */
 #ifndef IOASID_VIRTIO_IOMMU_PRIVATE_H
 #define IOASID_VIRTIO_IOMMU_PRIVATE_H
@@ -243,6 +247,9 @@ uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, 
 	__attribute__((format(printf, 3, 4)));
 /* As vi_fail() after a failed library call, whose message follows @what. */
 uint8_t vi_fail_lib(struct ioasid_virtio_iommu *v, uint8_t status, const char *what);
+/* ioasid_opts_check(), its message set with ioasid_err_outer(). */
+int vi_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz, size_t known_sz,
+		  const char *what);
 
 /* ---- config space and features (config.c) ---- */
 

@@ -4,6 +4,7 @@
  * and memory hot-plug, a translate callback instead of a memory table,
  * reset, endpoint registration and the options it is made with.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
@@ -142,6 +143,42 @@ START_TEST(test_attach_fresh_domain_within_quota)
 	ck_status(req_on(vi, b, mk_detach(b, 3, EP2)), S_OK);
 	ck_status(req_on(vi, b, mk_attach(b, 4, EP2, 0)), S_OK);
 	ioasid_virtio_iommu_free(vi);
+}
+END_TEST
+
+/*
+ * A refused request leaves its message in the context while a device's DMA
+ * fails on another thread and leaves its own: both writes of the context's
+ * message must be under the context's lock (make check-tsan runs this).
+ */
+static int race_stop;
+
+static void *dma_faults(void *arg)
+{
+	char x[4] = { 0 };
+	size_t done;
+
+	(void)arg;
+	while (!__atomic_load_n(&race_stop, __ATOMIC_RELAXED))
+		ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x4000, x, sizeof(x), &done);
+	return NULL;
+}
+
+START_TEST(test_refusals_race_dma_messages)
+{
+	pthread_t t;
+	uint8_t b[80];
+	int i;
+
+	ck_status(attach(1, EP2), S_OK);
+	__atomic_store_n(&race_stop, 0, __ATOMIC_RELAXED);
+	ck_assert_int_eq(pthread_create(&t, NULL, dma_faults, NULL), 0);
+	for (i = 0; i < 2000; i++) {
+		ck_status(req(b, mk_map(b, 77, 0, 0xfff, RAM_GPA, F_RW)), S_NOENT);
+		ck_status(req(b, mk_unmap(b, 1, 0x2000, 0x1000)), S_INVAL);
+	}
+	__atomic_store_n(&race_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
 }
 END_TEST
 
@@ -295,6 +332,7 @@ Suite *virtio_iommu_vmm_suite(void)
 
 	tcase_add_test(tc, test_bypass);
 	tcase_add_test(tc, test_attach_fresh_domain_within_quota);
+	tcase_add_test(tc, test_refusals_race_dma_messages);
 	tcase_add_test(tc, test_translate_callback_and_reset);
 	tcase_add_test(tc, test_registration_and_options);
 	suite_add_tcase(s, tc);
