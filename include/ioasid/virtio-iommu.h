@@ -257,7 +257,27 @@ struct ioasid_virtio_iommu_opts {
 	uint32_t probe_size;     /* bytes of PROBE properties; 0 = 512 */
 	uint32_t fault_depth;    /* fault queue depth; 0 = library default */
 	uint64_t fault_timeout_ns; /* unanswered page requests; 0 = default */
+	/*
+	 * Bounds on the guest's mappings (MAPs in force): in one domain, and
+	 * in all of the virtio-iommu's domains together; a MAP past either
+	 * is answered NOMEM, the spec's status for insufficient resources.
+	 * 0 = IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT. A guest is otherwise
+	 * bounded only by pinned-page accounting, from which a VMM holding
+	 * CAP_IPC_LOCK is exempt: it could map the same pages at every IOVA
+	 * of its input range and grow the records and page tables without
+	 * end.
+	 */
+	uint32_t max_domain_mappings;
+	uint32_t max_mappings;
 };
+
+/*
+ * The default of both mapping bounds: the kernel's default
+ * dma_entry_limit of VFIO type1 (per container), which the Linux
+ * virtio-iommu driver already lives within behind VMMs that forward each
+ * MAP to a container.
+ */
+#define IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT 65535u
 
 /**
  * ioasid_virtio_iommu_new() - create a virtio-iommu device back-end.
@@ -584,7 +604,8 @@ struct ioasid_virtio_iommu_stats {
 	uint32_t nr_domains;
 	uint32_t events_held;     /* records taken off the queue, not yet popped */
 	uint32_t groups_pending;  /* groups given to the guest, not answered */
-	uint64_t __reserved[2];
+	uint64_t nr_mappings;     /* the guest's mappings in force, all domains */
+	uint64_t revoked;         /* mappings removed because their memory left the table */
 };
 
 /**

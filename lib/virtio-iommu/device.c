@@ -94,6 +94,9 @@ static void init_from_opts(struct ioasid_virtio_iommu *v, struct ioasid_ctx *ctx
 	v->cfg.domain_start = o->flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE ? o->domain_start : 0;
 	v->cfg.domain_end = o->flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE ? o->domain_end : UINT32_MAX;
 	v->cfg.probe_size = o->probe_size ? o->probe_size : VI_PROBE_SIZE_DEFAULT;
+	v->max_dom_maps = o->max_domain_mappings ? o->max_domain_mappings :
+						   IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT;
+	v->max_maps = o->max_mappings ? o->max_mappings : IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT;
 	vi_config_update(v);
 }
 
@@ -281,6 +284,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_stats(struct ioasid_virtio_iommu *v, struc
 	ret_stats->nr_domains = v->nr_doms;
 	ret_stats->events_held = v->ev_n - v->ev_pos;
 	ret_stats->groups_pending = v->nr_groups;
+	ret_stats->nr_mappings = v->nr_maps;
 	pthread_mutex_unlock(&v->lock);
 	return 0;
 }

@@ -48,6 +48,7 @@ int vi_dom_remove(struct ioasid_virtio_iommu *v, uint32_t id)
 		return 0;
 	if (!v->doms[i].bypass)
 		err = ioasid_ioas_destroy(v->ctx, v->doms[i].ioas);
+	v->nr_maps -= v->doms[i].nr_maps;
 	memmove(&v->doms[i], &v->doms[i + 1], (v->nr_doms - i - 1) * sizeof(*v->doms));
 	v->nr_doms--;
 	return err;
@@ -66,6 +67,16 @@ void vi_dom_put(struct ioasid_virtio_iommu *v, uint32_t id)
 int vi_new_ioas(struct ioasid_virtio_iommu *v, uint32_t *ret)
 {
 	return v->set ? ioasid_set_ioas_alloc(v->ctx, v->set, ret) : ioasid_ioas_alloc(v->ctx, ret);
+}
+
+void vi_dom_recount(struct ioasid_virtio_iommu *v, struct vi_domain *d)
+{
+	struct ioasid_ioas_stats st;
+
+	if (d->bypass || ioasid_ioas_stats(v->ctx, d->ioas, &st))
+		return;
+	v->nr_maps = v->nr_maps - d->nr_maps + (uint32_t)st.nr_areas;
+	d->nr_maps = (uint32_t)st.nr_areas;
 }
 
 /* ---- checks the requests share ---- */
@@ -184,8 +195,10 @@ static uint8_t dom_reuse(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep, 
 	if (err)
 		return vi_fail_lib(v, ioasid_virtio_iommu_status_from_errno(err),
 				   "ATTACH: emptying the address space of the old domain");
+	v->nr_maps -= od->nr_maps;
 	nd = *od;
 	nd.id = domain;
+	nd.nr_maps = 0;
 	nd.pgsize = ep_visible_pgsize(v, ep);
 	/* re-key in place: remove the old entry, insert the new (no allocation) */
 	i = (uint32_t)(od - v->doms);
@@ -368,7 +381,19 @@ uint8_t vi_req_map(struct ioasid_virtio_iommu *v, const uint8_t *req)
 		return st;
 	if (!(flags & (IOASID_VIRTIO_IOMMU_MAP_F_READ | IOASID_VIRTIO_IOMMU_MAP_F_WRITE)))
 		return vi_fail(v, S_UNSUPP, "MAP: a mapping without READ or WRITE");
-	return map_guest(v, d, vstart, vend - vstart + 1, pstart, flags);
+	/* the VMM's bounds: NOMEM is the spec's "insufficient resources" */
+	if (d->nr_maps >= v->max_dom_maps)
+		return vi_fail(v, S_NOMEM, "MAP: domain %u holds %u mappings, its limit", domain,
+			       d->nr_maps);
+	if (v->nr_maps >= v->max_maps)
+		return vi_fail(v, S_NOMEM, "MAP: the domains hold %u mappings, the virtio-iommu's limit",
+			       v->nr_maps);
+	st = map_guest(v, d, vstart, vend - vstart + 1, pstart, flags);
+	if (!st) {
+		d->nr_maps++;
+		v->nr_maps++;
+	}
+	return st;
 }
 
 /* Does a mapping of @ioas contain @iova and reach outside [first, last]? */
@@ -435,5 +460,7 @@ uint8_t vi_req_unmap(struct ioasid_virtio_iommu *v, const uint8_t *req)
 		st = check_virt_order(v, "UNMAP", vstart, vend);
 	if (st)
 		return st;
-	return unmap_range(v, domain, d->ioas, vstart, vend);
+	st = unmap_range(v, domain, d->ioas, vstart, vend);
+	vi_dom_recount(v, d); /* how many went: the library counts them */
+	return st;
 }

@@ -4,6 +4,7 @@
  * and memory hot-plug, a translate callback instead of a memory table,
  * reset, endpoint registration and the options it is made with.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -182,6 +183,81 @@ START_TEST(test_refusals_race_dma_messages)
 }
 END_TEST
 
+static size_t heap_used(void)
+{
+	return mallinfo2().uordblks;
+}
+
+/*
+ * A guest maps the same 512 KiB of its memory at IOVA after IOVA: past the
+ * VMM's bounds it gets NOMEM, and the host heap stops growing with it.
+ */
+START_TEST(test_mapping_limits)
+{
+	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .set = set,
+					      .mem = &mem,
+					      .nr_mem = 1,
+					      .max_domain_mappings = 1000,
+					      .max_mappings = 1500 };
+	const uint64_t len = 512 * 1024, base = 1ull << 32;
+	struct ioasid_virtio_iommu_stats st;
+	struct ioasid_virtio_iommu *vi;
+	size_t h0, h100, grown;
+	unsigned int ok = 0, nomem = 0, i;
+	uint8_t b[80], s1;
+
+	ioasid_virtio_iommu_free(vio);
+	vio = NULL;
+	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP1, dev[1], NULL));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP2, dev[2], NULL));
+	ck_assert_ok(ctx,
+		     ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(
+									 vi)));
+	ck_status(req_on(vi, b, mk_attach(b, 1, EP2, 0)), S_OK);
+	ck_status(req_on(vi, b, mk_attach(b, 2, EP1, 0)), S_OK);
+	h0 = heap_used();
+	h100 = h0;
+	for (i = 0; i < 20000; i++) {
+		s1 = req_on(vi, b, mk_map(b, 1, base + i * len, base + (i + 1) * len - 1, RAM_GPA, F_RW));
+		if (s1 == S_OK)
+			ok++;
+		else if (s1 == S_NOMEM)
+			nomem++;
+		if (i == 99)
+			h100 = heap_used();
+	}
+	ck_assert_uint_eq(ok, 1000);
+	ck_assert_uint_eq(nomem, 19000);
+	ck_assert_errmsg_has(ctx, "limit");
+	/* 1000 maps cost about ten times what the first 100 did; 20,000 would cost 200 times */
+	grown = heap_used() - h0;
+	ck_assert_msg(grown <= 20 * (h100 - h0) + 65536, "heap grew %zu bytes, 100 maps %zu", grown,
+		      h100 - h0);
+	/* the bound of all domains together */
+	for (i = 0; i < 600; i++)
+		req_on(vi, b, mk_map(b, 2, base + i * len, base + (i + 1) * len - 1, RAM_GPA, F_RW));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vi, &st));
+	ck_assert_uint_eq(st.nr_mappings, 1500);
+	ck_status(req_on(vi, b, mk_map(b, 2, 0, PG - 1, RAM_GPA, F_RW)), S_NOMEM);
+	/* UNMAP gives the room back, to any domain */
+	ck_status(req_on(vi, b, mk_unmap(b, 1, base, base + len - 1)), S_OK);
+	ck_status(req_on(vi, b, mk_map(b, 2, 0, PG - 1, RAM_GPA, F_RW)), S_OK);
+	ck_status(req_on(vi, b, mk_map(b, 2, PG, 2 * PG - 1, RAM_GPA, F_RW)), S_NOMEM);
+	ck_status(req_on(vi, b, mk_unmap(b, 1, 0, UINT64_MAX)), S_OK);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vi, &st));
+	ck_assert_uint_eq(st.nr_mappings, 501);
+	/* and so does a domain that dies, and one that is re-used by ATTACH */
+	ck_status(req_on(vi, b, mk_detach(b, 1, EP2)), S_OK);
+	ck_status(req_on(vi, b, mk_attach(b, 3, EP1, 0)), S_OK);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vi, &st));
+	ck_assert_uint_eq(st.nr_mappings, 0);
+	ioasid_virtio_iommu_free(vi);
+}
+END_TEST
+
 static int cb_calls;
 
 static int translate_cb(void *data, uint64_t gpa, uint64_t size, uint32_t flags, void **ret)
@@ -333,6 +409,7 @@ Suite *virtio_iommu_vmm_suite(void)
 	tcase_add_test(tc, test_bypass);
 	tcase_add_test(tc, test_attach_fresh_domain_within_quota);
 	tcase_add_test(tc, test_refusals_race_dma_messages);
+	tcase_add_test(tc, test_mapping_limits);
 	tcase_add_test(tc, test_translate_callback_and_reset);
 	tcase_add_test(tc, test_registration_and_options);
 	suite_add_tcase(s, tc);
