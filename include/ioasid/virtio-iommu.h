@@ -359,13 +359,33 @@ IOASID_EXPORT int ioasid_virtio_iommu_endpoint_del(struct ioasid_virtio_iommu *v
 
 /**
  * ioasid_virtio_iommu_set_memory() - replace the memory table (memory hot-plug).
- * A bypass IOAS built from the table follows: removed regions are unmapped,
- * new ones mapped. Mappings the guest made keep what they pointed at.
  * @v: the virtio-iommu, created with a table.
  * @mem: the regions (copied).
  * @nr: how many.
+ *
+ * A region that leaves the table (a removed region, or one whose gpa, size,
+ * host address or kind changed) takes the guest's mappings into it along:
+ * every mapping of every domain whose host memory meets the region is
+ * removed whole (the unit of MAP and UNMAP; a mapping through host memory
+ * that another region of the new table also covers goes too). Once this
+ * returns 0 no device reaches the region through the virtio-iommu, and the
+ * VMM may reuse that memory. The guest learns of it as the virtio spec
+ * allows: the spec has no event for a mapping the device removes, so the
+ * guest sees a MAPPING fault event at the IOVA when its device next uses it,
+ * and a MAP into the region gets FAULT. The removal is not refused while
+ * mapped, because a guest (hostile, or just slow to UNMAP) could then keep
+ * memory from the VMM for ever; VMMs take memory away after the guest has
+ * released it (ACPI eject, virtio-mem unplug), so a mapping still pointing
+ * there is the guest's bug, and counted (struct ioasid_virtio_iommu_stats
+ * .revoked). The bypass IOAS built from the table follows: removed regions
+ * are unmapped, new ones mapped.
+ * A VMM with a translate callback has no table: it must not free guest
+ * memory that a domain may still map.
+ *
  * Return: 0; -EINVAL overlapping regions or a virtio-iommu with a callback;
- * -ENOMEM; a map error of the bypass IOAS (the old table then stays).
+ * -ENOMEM; an unmap error of a guest mapping or a map error of the bypass
+ * IOAS: the old table then stays (mappings into the leaving regions may
+ * already be gone), and the VMM must not reuse the memory.
  */
 IOASID_EXPORT int ioasid_virtio_iommu_set_memory(struct ioasid_virtio_iommu *v,
 					   const struct ioasid_virtio_iommu_mem *mem,

@@ -250,6 +250,8 @@ uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, 
 	__attribute__((format(printf, 3, 4)));
 /* As vi_fail() after a failed library call, whose message follows @what. */
 uint8_t vi_fail_lib(struct ioasid_virtio_iommu *v, uint8_t status, const char *what);
+/* Set @err with the message "@what: <what the failed call just left>"; returns @err. */
+int vi_err_after(struct ioasid_ctx *ctx, int err, const char *what);
 /* ioasid_opts_check(), its message set with ioasid_err_outer(). */
 int vi_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz, size_t known_sz,
 		  const char *what);

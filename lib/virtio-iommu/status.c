@@ -76,6 +76,14 @@ uint8_t vi_fail_lib(struct ioasid_virtio_iommu *v, uint8_t status, const char *w
 	return vi_fail(v, status, "%s: %s", what, msg);
 }
 
+int vi_err_after(struct ioasid_ctx *ctx, int err, const char *what)
+{
+	char msg[IOASID_ERRMSG_MAX];
+
+	snprintf(msg, sizeof(msg), "%s", ioasid_last_errmsg());
+	return ioasid_err_outer(ctx, err, "%s: %s", what, msg);
+}
+
 int vi_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz, size_t known_sz,
 		  const char *what)
 {

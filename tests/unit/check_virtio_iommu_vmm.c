@@ -258,6 +258,61 @@ START_TEST(test_mapping_limits)
 }
 END_TEST
 
+/*
+ * The VMM takes a region out of the table while the guest still maps it:
+ * the mappings go (a device must not reach memory that is no longer guest
+ * RAM), and the guest learns of it through MAPPING faults.
+ */
+START_TEST(test_memory_removal_revokes_mappings)
+{
+	uint8_t *more = test_mem(4 * PG);
+	struct ioasid_virtio_iommu_mem two[2] = {
+		{ .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram },
+		{ .gpa = RAM_GPA + 2 * RAM_SIZE, .size = 4 * PG, .hva = more },
+	};
+	const uint64_t more_gpa = RAM_GPA + 2 * RAM_SIZE;
+	struct ioasid_virtio_iommu_stats st;
+	struct ioasid_mapping m;
+	uint8_t rec[64];
+	char x[4] = "old";
+	size_t done;
+
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_memory(vio, two, 2));
+	ck_status(attach(1, EP2), S_OK);
+	ck_status(attach(2, EP1), S_OK);
+	ck_status(map(1, 0x1000, 0x2fff, more_gpa, F_RW), S_OK);
+	ck_status(map(1, 0x8000, 0x8fff, RAM_GPA, F_RW), S_OK);
+	ck_status(map(2, 0x4000, 0x4fff, more_gpa + 3 * PG, F_RW), S_OK);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x1000, x, 4, &done));
+	ck_assert_str_eq((char *)more, "old");
+	/* the region goes: so do the mappings into it, and only those */
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_memory(vio, two, 1));
+	ck_assert_int_eq(ioasid_ioas_lookup(ctx, dom_ioas(1), 0x1000, &m), -ENOENT);
+	ck_assert_int_eq(ioasid_ioas_lookup(ctx, dom_ioas(2), 0x4000, &m), -ENOENT);
+	ck_assert_ok(ctx, ioasid_ioas_lookup(ctx, dom_ioas(1), 0x8000, &m));
+	memset(more, 0, 4 * PG);
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x1000, x, 4, &done),
+			 -EFAULT);
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[1], IOASID_PASID_NONE, 0x4000, x, 4, &done),
+			 -EFAULT);
+	ck_assert_uint_eq(more[0], 0);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x8000, x, 4, &done));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vio, &st));
+	ck_assert_uint_eq(st.revoked, 2);
+	ck_assert_uint_eq(st.nr_mappings, 1);
+	/* the guest hears of it as the spec allows: a MAPPING fault at the IOVA */
+	ck_assert_uint_eq(pop(vio, rec, sizeof(rec)), 48);
+	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_MAPPING);
+	ck_assert_uint_eq(g32(rec + 8), EP2);
+	ck_assert_uint_eq(g64(rec + 16) & ~0xfffull, 0x1000);
+	/* the region is no guest memory any more; its IOVAs are free again */
+	ck_status(map(1, 0x1000, 0x1fff, more_gpa, F_RW), S_FAULT);
+	ck_status(map(1, 0x1000, 0x1fff, RAM_GPA, F_RW), S_OK);
+	ck_status(unmap(1, 0x1000, 0x2fff), S_OK);
+	munmap(more, 4 * PG);
+}
+END_TEST
+
 static int cb_calls;
 
 static int translate_cb(void *data, uint64_t gpa, uint64_t size, uint32_t flags, void **ret)
@@ -410,6 +465,7 @@ Suite *virtio_iommu_vmm_suite(void)
 	tcase_add_test(tc, test_attach_fresh_domain_within_quota);
 	tcase_add_test(tc, test_refusals_race_dma_messages);
 	tcase_add_test(tc, test_mapping_limits);
+	tcase_add_test(tc, test_memory_removal_revokes_mappings);
 	tcase_add_test(tc, test_translate_callback_and_reset);
 	tcase_add_test(tc, test_registration_and_options);
 	suite_add_tcase(s, tc);
