@@ -279,6 +279,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_stats(struct ioasid_virtio_iommu *v, struc
 	if (!v || !ret_stats)
 		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
+	vi_recount(v);
 	*ret_stats = v->st;
 	ret_stats->nr_endpoints = v->nr_eps;
 	ret_stats->nr_domains = v->nr_doms;

@@ -79,6 +79,14 @@ void vi_dom_recount(struct ioasid_virtio_iommu *v, struct vi_domain *d)
 	d->nr_maps = (uint32_t)st.nr_areas;
 }
 
+void vi_recount(struct ioasid_virtio_iommu *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->nr_doms; i++)
+		vi_dom_recount(v, &v->doms[i]);
+}
+
 /* ---- checks the requests share ---- */
 
 /* RANGE for a domain id outside the config's domain range. */
@@ -381,10 +389,18 @@ uint8_t vi_req_map(struct ioasid_virtio_iommu *v, const uint8_t *req)
 		return st;
 	if (!(flags & (IOASID_VIRTIO_IOMMU_MAP_F_READ | IOASID_VIRTIO_IOMMU_MAP_F_WRITE)))
 		return vi_fail(v, S_UNSUPP, "MAP: a mapping without READ or WRITE");
-	/* the VMM's bounds: NOMEM is the spec's "insufficient resources" */
+	/*
+	 * The VMM's bounds: NOMEM is the spec's "insufficient resources". The
+	 * counts only grow on the way (UNMAP leaves them high, to stay one
+	 * library call): at a bound they are re-read before the refusal.
+	 */
+	if (d->nr_maps >= v->max_dom_maps)
+		vi_dom_recount(v, d);
 	if (d->nr_maps >= v->max_dom_maps)
 		return vi_fail(v, S_NOMEM, "MAP: domain %u holds %u mappings, its limit", domain,
 			       d->nr_maps);
+	if (v->nr_maps >= v->max_maps)
+		vi_recount(v);
 	if (v->nr_maps >= v->max_maps)
 		return vi_fail(v, S_NOMEM, "MAP: the domains hold %u mappings, the virtio-iommu's limit",
 			       v->nr_maps);
@@ -460,7 +476,5 @@ uint8_t vi_req_unmap(struct ioasid_virtio_iommu *v, const uint8_t *req)
 		st = check_virt_order(v, "UNMAP", vstart, vend);
 	if (st)
 		return st;
-	st = unmap_range(v, domain, d->ioas, vstart, vend);
-	vi_dom_recount(v, d); /* how many went: the library counts them */
-	return st;
+	return unmap_range(v, domain, d->ioas, vstart, vend);
 }

@@ -148,7 +148,7 @@ struct vi_domain {
 	uint32_t ioas;
 	uint64_t pgsize;    /* page sizes the guest was told it has */
 	uint32_t nr_eps;
-	uint32_t nr_maps;   /* areas of @ioas: the guest's mappings */
+	uint32_t nr_maps;   /* areas of @ioas (the guest's mappings), or more: vi_dom_recount() */
 	bool bypass;        /* ATTACH_F_BYPASS: uses the shared bypass IOAS */
 };
 
@@ -189,7 +189,7 @@ struct ioasid_virtio_iommu {
 	uint32_t nr_eps, cap_eps;
 	struct vi_domain *doms;  /* sorted by id */
 	uint32_t nr_doms, cap_doms;
-	uint32_t nr_maps;        /* the domains' nr_maps summed */
+	uint32_t nr_maps;        /* the domains' nr_maps summed, always */
 	uint32_t max_dom_maps, max_maps; /* the VMM's bounds on them */
 
 	uint8_t *probe_buf;      /* probe_size bytes of scratch */
@@ -299,8 +299,13 @@ int vi_dom_remove(struct ioasid_virtio_iommu *v, uint32_t id);
 void vi_dom_put(struct ioasid_virtio_iommu *v, uint32_t id);
 /* A new IOAS, in the virtio-iommu's set when it has one. */
 int vi_new_ioas(struct ioasid_virtio_iommu *v, uint32_t *ret);
-/* Re-read how many mappings @d holds (after an unmap), and the sum. */
+/*
+ * Re-read how many mappings @d holds, and the sum. Between re-reads the
+ * counts are upper bounds: MAP adds one, UNMAP takes nothing off.
+ */
 void vi_dom_recount(struct ioasid_virtio_iommu *v, struct vi_domain *d);
+/* vi_dom_recount() of every domain. */
+void vi_recount(struct ioasid_virtio_iommu *v);
 
 /*
  * ---- request handlers ----
