@@ -290,10 +290,11 @@ static void check_dma_at(struct ioasid_ctx *ctx, uint32_t dev, uint32_t ioas, ui
 /*
  * What endpoint @ep (device @dev) can reach is what the records say; with
  * @dma, checked by DMA too (not for sim0, whose faults become page
- * requests that wait for the guest).
+ * requests that wait for the guest); with @limits, no more than the
+ * 4 mappings a domain may hold.
  */
 static void check_endpoint(struct ioasid_ctx *ctx, struct ioasid_virtio_iommu *v, uint32_t ep,
-			   uint32_t dev, bool dma)
+			   uint32_t dev, bool dma, bool limits)
 {
 	struct ioasid_mapping m[16];
 	uint32_t pt = 0, dom, dioas, n, i, seen = 0;
@@ -332,15 +333,22 @@ static void check_endpoint(struct ioasid_ctx *ctx, struct ioasid_virtio_iommu *v
 		if (n)
 			from = m[n - 1].iova + m[n - 1].length;
 	} while (n == 16 && from && seen < 64);
+	/* a domain's mappings, or the bypass IOAS's regions (at most 3 of RAM) */
+	check(!limits || seen <= 4);
 }
 
+/* After every step: what the devices reach, and the VMM's bounds (@limits: 4 / 6). */
 static void check_reach(struct ioasid_ctx *ctx, struct ioasid_virtio_iommu *v, const uint32_t *dev,
-			bool ep2)
+			bool ep2, bool limits)
 {
-	check_endpoint(ctx, v, 1, dev[0], false);
-	check_endpoint(ctx, v, 2, dev[1], true);
+	struct ioasid_virtio_iommu_stats st;
+
+	check_endpoint(ctx, v, 1, dev[0], false, limits);
+	check_endpoint(ctx, v, 2, dev[1], true, limits);
 	if (ep2)
-		check_endpoint(ctx, v, 3, dev[2], true);
+		check_endpoint(ctx, v, 3, dev[2], true, limits);
+	check(ioasid_virtio_iommu_stats(v, &st) == 0);
+	check(st.nr_mappings <= (limits ? 6 : IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT));
 }
 
 /*
@@ -475,7 +483,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			do_control(v, dev, &in, &ep2);
 			break;
 		}
-		check_reach(ctx, v, dev, ep2);
+		check_reach(ctx, v, dev, ep2, data[0] & 32);
 	}
 	ioasid_virtio_iommu_free(v);
 	ioasid_ctx_close(ctx);
