@@ -257,7 +257,27 @@ struct ioasid_virtio_iommu_opts {
 	uint32_t probe_size;     /* bytes of PROBE properties; 0 = 512 */
 	uint32_t fault_depth;    /* fault queue depth; 0 = library default */
 	uint64_t fault_timeout_ns; /* unanswered page requests; 0 = default */
+	/*
+	 * Bounds on the guest's mappings (MAPs in force): in one domain, and
+	 * in all of the virtio-iommu's domains together; a MAP past either
+	 * is answered NOMEM, the spec's status for insufficient resources.
+	 * 0 = IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT. A guest is otherwise
+	 * bounded only by pinned-page accounting, from which a VMM holding
+	 * CAP_IPC_LOCK is exempt: it could map the same pages at every IOVA
+	 * of its input range and grow the records and page tables without
+	 * end.
+	 */
+	uint32_t max_domain_mappings;
+	uint32_t max_mappings;
 };
+
+/*
+ * The default of both mapping bounds: the kernel's default
+ * dma_entry_limit of VFIO type1 (per container), which the Linux
+ * virtio-iommu driver already lives within behind VMMs that forward each
+ * MAP to a container.
+ */
+#define IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT 65535u
 
 /**
  * ioasid_virtio_iommu_new() - create a virtio-iommu device back-end.
@@ -339,13 +359,33 @@ IOASID_EXPORT int ioasid_virtio_iommu_endpoint_del(struct ioasid_virtio_iommu *v
 
 /**
  * ioasid_virtio_iommu_set_memory() - replace the memory table (memory hot-plug).
- * A bypass IOAS built from the table follows: removed regions are unmapped,
- * new ones mapped. Mappings the guest made keep what they pointed at.
  * @v: the virtio-iommu, created with a table.
  * @mem: the regions (copied).
  * @nr: how many.
+ *
+ * A region that leaves the table (a removed region, or one whose gpa, size,
+ * host address or kind changed) takes the guest's mappings into it along:
+ * every mapping of every domain whose host memory meets the region is
+ * removed whole (the unit of MAP and UNMAP; a mapping through host memory
+ * that another region of the new table also covers goes too). Once this
+ * returns 0 no device reaches the region through the virtio-iommu, and the
+ * VMM may reuse that memory. The guest learns of it as the virtio spec
+ * allows: the spec has no event for a mapping the device removes, so the
+ * guest sees a MAPPING fault event at the IOVA when its device next uses it,
+ * and a MAP into the region gets FAULT. The removal is not refused while
+ * mapped, because a guest (hostile, or just slow to UNMAP) could then keep
+ * memory from the VMM for ever; VMMs take memory away after the guest has
+ * released it (ACPI eject, virtio-mem unplug), so a mapping still pointing
+ * there is the guest's bug, and counted (struct ioasid_virtio_iommu_stats
+ * .revoked). The bypass IOAS built from the table follows: removed regions
+ * are unmapped, new ones mapped.
+ * A VMM with a translate callback has no table: it must not free guest
+ * memory that a domain may still map.
+ *
  * Return: 0; -EINVAL overlapping regions or a virtio-iommu with a callback;
- * -ENOMEM; a map error of the bypass IOAS (the old table then stays).
+ * -ENOMEM; an unmap error of a guest mapping or a map error of the bypass
+ * IOAS: the old table then stays (mappings into the leaving regions may
+ * already be gone), and the VMM must not reuse the memory.
  */
 IOASID_EXPORT int ioasid_virtio_iommu_set_memory(struct ioasid_virtio_iommu *v,
 					   const struct ioasid_virtio_iommu_mem *mem,
@@ -584,7 +624,8 @@ struct ioasid_virtio_iommu_stats {
 	uint32_t nr_domains;
 	uint32_t events_held;     /* records taken off the queue, not yet popped */
 	uint32_t groups_pending;  /* groups given to the guest, not answered */
-	uint64_t __reserved[2];
+	uint64_t nr_mappings;     /* the guest's mappings in force, all domains */
+	uint64_t revoked;         /* mappings removed because their memory left the table */
 };
 
 /**

@@ -38,6 +38,20 @@ int ioasid_err(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
 	return err;
 }
 
+int ioasid_err_outer(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx)
+		ctx_lock(ctx);
+	va_start(ap, fmt);
+	ioasid_verr(ctx, err, fmt, ap);
+	va_end(ap);
+	if (ctx)
+		ctx_unlock(ctx);
+	return err;
+}
+
 int ioasid_err_prefix(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
 {
 	char inner[IOASID_ERRMSG_MAX], outer[IOASID_ERRMSG_MAX];

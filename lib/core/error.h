@@ -27,6 +27,15 @@ int ioasid_err(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ioasid_verr(struct ioasid_ctx *ctx, int err, const char *fmt, va_list ap);
 /*
+ * As ioasid_err(), for callers that do not hold @ctx's lock (the layers
+ * above the core, e.g. the virtio-iommu device model): the context's
+ * message is written under that lock, as every public call of the core
+ * writes it, so that it never races another thread's call. Never call it
+ * with the lock held.
+ */
+int ioasid_err_outer(struct ioasid_ctx *ctx, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
  * As ioasid_err(), with the thread's current message (what a failed public
  * call just left, e.g. a caps parser's) appended after ": ".
  */

@@ -49,30 +49,30 @@ static int opts_get(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_opt
 {
 	int err;
 
-	err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(*o), "struct ioasid_virtio_iommu_opts");
+	err = vi_opts_check(ctx, opts, opts->sz, sizeof(*o), "struct ioasid_virtio_iommu_opts");
 	if (err)
 		return err;
 	memcpy(o, opts, VI_MIN(opts->sz, sizeof(*o)));
 	if (o->flags & ~known_opts_flags)
-		return ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_opts: unknown flags 0x%x",
+		return ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_opts: unknown flags 0x%x",
 				  o->flags & ~known_opts_flags);
 	if (o->translate && (o->mem || o->nr_mem))
-		return ioasid_err(ctx, -EINVAL,
+		return ioasid_err_outer(ctx, -EINVAL,
 				  "ioasid_virtio_iommu_opts: a translate callback and a memory table: give one");
 	if ((o->flags & IOASID_VIRTIO_IOMMU_INPUT_RANGE) && o->input_start > o->input_end)
-		return ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_opts: input range [0x%llx, 0x%llx]",
+		return ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_opts: input range [0x%llx, 0x%llx]",
 				  X(o->input_start), X(o->input_end));
 	if ((o->flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE) && o->domain_start > o->domain_end)
-		return ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_opts: domain range [%u, %u]",
+		return ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_opts: domain range [%u, %u]",
 				  o->domain_start, o->domain_end);
 	if (o->probe_size > VI_PROBE_SIZE_MAX)
-		return ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_opts: probe_size %u is above %u",
+		return ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_opts: probe_size %u is above %u",
 				  o->probe_size, VI_PROBE_SIZE_MAX);
 	if ((o->flags & IOASID_VIRTIO_IOMMU_BOOT_BYPASS) && o->translate && !o->bypass_ioas)
-		return ioasid_err(ctx, -EINVAL,
+		return ioasid_err_outer(ctx, -EINVAL,
 				  "ioasid_virtio_iommu_opts: BOOT_BYPASS, but no bypass IOAS (a translate callback and bypass_ioas 0)");
 	if (o->bypass_ioas && ioasid_obj_kind(ctx, o->bypass_ioas) != IOASID_OBJ_IOAS)
-		return ioasid_err(ctx, -ENOENT, "ioasid_virtio_iommu_opts: bypass_ioas %u is no IOAS",
+		return ioasid_err_outer(ctx, -ENOENT, "ioasid_virtio_iommu_opts: bypass_ioas %u is no IOAS",
 				  o->bypass_ioas);
 	return 0;
 }
@@ -94,6 +94,9 @@ static void init_from_opts(struct ioasid_virtio_iommu *v, struct ioasid_ctx *ctx
 	v->cfg.domain_start = o->flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE ? o->domain_start : 0;
 	v->cfg.domain_end = o->flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE ? o->domain_end : UINT32_MAX;
 	v->cfg.probe_size = o->probe_size ? o->probe_size : VI_PROBE_SIZE_DEFAULT;
+	v->max_dom_maps = o->max_domain_mappings ? o->max_domain_mappings :
+						   IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT;
+	v->max_maps = o->max_mappings ? o->max_mappings : IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT;
 	vi_config_update(v);
 }
 
@@ -138,14 +141,14 @@ IOASID_EXPORT int ioasid_virtio_iommu_new(struct ioasid_ctx *ctx, const struct i
 	int err;
 
 	if (!ctx || !opts || !ret_dev)
-		return ctx ? ioasid_err(ctx, -EINVAL, "ioasid_virtio_iommu_new: NULL argument") : -EINVAL;
+		return ctx ? ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_new: NULL argument") : -EINVAL;
 	*ret_dev = NULL;
 	err = opts_get(ctx, opts, &o);
 	if (err)
 		return err;
 	v = ioasid_calloc(1, sizeof(*v));
 	if (!v)
-		return ioasid_err(ctx, -ENOMEM, "virtio-iommu: out of memory");
+		return ioasid_err_outer(ctx, -ENOMEM, "virtio-iommu: out of memory");
 	init_from_opts(v, ctx, &o);
 	if (!o.translate) {
 		err = vi_mem_import(ctx, o.mem, o.nr_mem, &v->mem);
@@ -155,7 +158,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_new(struct ioasid_ctx *ctx, const struct i
 	}
 	v->probe_buf = ioasid_malloc(v->cfg.probe_size);
 	if (!v->probe_buf) {
-		err = ioasid_err(ctx, -ENOMEM, "virtio-iommu: out of memory for PROBE");
+		err = ioasid_err_outer(ctx, -ENOMEM, "virtio-iommu: out of memory for PROBE");
 		goto fail;
 	}
 	err = build_spaces(v, &o);
@@ -245,7 +248,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_domain_ioas(struct ioasid_virtio_iommu *v,
 	if (d)
 		*ret_ioas = d->ioas;
 	else
-		err = ioasid_err(v->ctx, -ENOENT, "virtio-iommu: no domain %u", domain);
+		err = ioasid_err_outer(v->ctx, -ENOENT, "virtio-iommu: no domain %u", domain);
 	pthread_mutex_unlock(&v->lock);
 	return err;
 }
@@ -261,9 +264,9 @@ IOASID_EXPORT int ioasid_virtio_iommu_endpoint_domain(struct ioasid_virtio_iommu
 	pthread_mutex_lock(&v->lock);
 	ep = vi_ep_find(v, endpoint);
 	if (!ep)
-		err = ioasid_err(v->ctx, -ENOENT, "virtio-iommu: no endpoint %u", endpoint);
+		err = ioasid_err_outer(v->ctx, -ENOENT, "virtio-iommu: no endpoint %u", endpoint);
 	else if (!ep->attached)
-		err = ioasid_err(v->ctx, -ENOENT, "virtio-iommu: endpoint %u is in no domain",
+		err = ioasid_err_outer(v->ctx, -ENOENT, "virtio-iommu: endpoint %u is in no domain",
 				 endpoint);
 	else
 		*ret_domain = ep->domain;
@@ -276,11 +279,13 @@ IOASID_EXPORT int ioasid_virtio_iommu_stats(struct ioasid_virtio_iommu *v, struc
 	if (!v || !ret_stats)
 		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
+	vi_recount(v);
 	*ret_stats = v->st;
 	ret_stats->nr_endpoints = v->nr_eps;
 	ret_stats->nr_domains = v->nr_doms;
 	ret_stats->events_held = v->ev_n - v->ev_pos;
 	ret_stats->groups_pending = v->nr_groups;
+	ret_stats->nr_mappings = v->nr_maps;
 	pthread_mutex_unlock(&v->lock);
 	return 0;
 }

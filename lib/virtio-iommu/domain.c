@@ -48,6 +48,7 @@ int vi_dom_remove(struct ioasid_virtio_iommu *v, uint32_t id)
 		return 0;
 	if (!v->doms[i].bypass)
 		err = ioasid_ioas_destroy(v->ctx, v->doms[i].ioas);
+	v->nr_maps -= v->doms[i].nr_maps;
 	memmove(&v->doms[i], &v->doms[i + 1], (v->nr_doms - i - 1) * sizeof(*v->doms));
 	v->nr_doms--;
 	return err;
@@ -60,12 +61,30 @@ void vi_dom_put(struct ioasid_virtio_iommu *v, uint32_t id)
 	if (d && !--d->nr_eps && vi_dom_remove(v, id))
 		ioasid_log(v->ctx, IOASID_LOG_WARN,
 			   "virtio-iommu: destroying the IOAS of domain %u: %s", id,
-			   ioasid_ctx_errmsg(v->ctx));
+			   ioasid_last_errmsg());
 }
 
 int vi_new_ioas(struct ioasid_virtio_iommu *v, uint32_t *ret)
 {
 	return v->set ? ioasid_set_ioas_alloc(v->ctx, v->set, ret) : ioasid_ioas_alloc(v->ctx, ret);
+}
+
+void vi_dom_recount(struct ioasid_virtio_iommu *v, struct vi_domain *d)
+{
+	struct ioasid_ioas_stats st;
+
+	if (d->bypass || ioasid_ioas_stats(v->ctx, d->ioas, &st))
+		return;
+	v->nr_maps = v->nr_maps - d->nr_maps + (uint32_t)st.nr_areas;
+	d->nr_maps = (uint32_t)st.nr_areas;
+}
+
+void vi_recount(struct ioasid_virtio_iommu *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->nr_doms; i++)
+		vi_dom_recount(v, &v->doms[i]);
 }
 
 /* ---- checks the requests share ---- */
@@ -160,6 +179,46 @@ static uint8_t dom_create(struct ioasid_virtio_iommu *v, uint32_t domain, bool b
 	return S_OK;
 }
 
+/*
+ * ATTACH of @ep, the last endpoint of its domain, to domain @domain that
+ * does not exist yet: the old domain would die right after the new one is
+ * made, so its IOAS becomes the new domain's, emptied. The device never
+ * moves, and a set whose quota covers the live domains (as the docs
+ * prescribe) suffices for the way Linux attaches: to a fresh domain
+ * without a DETACH first. *@ret_done says whether it was done (when not,
+ * the caller makes a new domain); a status other than OK leaves the
+ * endpoint in its old domain.
+ */
+static uint8_t dom_reuse(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep, uint32_t domain,
+			 bool bypass, bool *ret_done)
+{
+	struct vi_domain *od = ep->attached ? vi_dom_find(v, ep->domain) : NULL, nd;
+	uint32_t i;
+	int err;
+
+	*ret_done = false;
+	if (!od || od->nr_eps != 1 || od->bypass || bypass)
+		return S_OK;
+	err = ioasid_ioas_unmap(v->ctx, od->ioas, 0, UINT64_MAX, NULL);
+	if (err)
+		return vi_fail_lib(v, ioasid_virtio_iommu_status_from_errno(err),
+				   "ATTACH: emptying the address space of the old domain");
+	v->nr_maps -= od->nr_maps;
+	nd = *od;
+	nd.id = domain;
+	nd.nr_maps = 0;
+	nd.pgsize = ep_visible_pgsize(v, ep);
+	/* re-key in place: remove the old entry, insert the new (no allocation) */
+	i = (uint32_t)(od - v->doms);
+	memmove(&v->doms[i], &v->doms[i + 1], (v->nr_doms - i - 1) * sizeof(*v->doms));
+	v->nr_doms--;
+	dom_insert(v, &nd); /* room is there: cannot fail */
+	vi_events_answer_endpoint(v, ep->id);
+	ep->domain = domain;
+	*ret_done = true;
+	return S_OK;
+}
+
 uint8_t vi_req_attach(struct ioasid_virtio_iommu *v, const uint8_t *req)
 {
 	uint32_t domain = vi_le32(req + 4), endpoint = vi_le32(req + 8), flags = vi_le32(req + 12);
@@ -192,6 +251,11 @@ uint8_t vi_req_attach(struct ioasid_virtio_iommu *v, const uint8_t *req)
 			       "ATTACH: endpoint %u (page sizes 0x%llx) lacks page sizes 0x%llx of domain %u",
 			       endpoint, X(ep->pgsize), X(d->pgsize & ~ep->pgsize), domain);
 	if (!d) {
+		bool reused;
+
+		st = dom_reuse(v, ep, domain, bypass, &reused);
+		if (st || reused)
+			return st;
 		st = dom_create(v, domain, bypass, ep, &d);
 		if (st)
 			return st;
@@ -326,7 +390,27 @@ uint8_t vi_req_map(struct ioasid_virtio_iommu *v, const uint8_t *req)
 		return st;
 	if (!(flags & (IOASID_VIRTIO_IOMMU_MAP_F_READ | IOASID_VIRTIO_IOMMU_MAP_F_WRITE)))
 		return vi_fail(v, S_UNSUPP, "MAP: a mapping without READ or WRITE");
-	return map_guest(v, d, vstart, vend - vstart + 1, pstart, flags);
+	/*
+	 * The VMM's bounds: NOMEM is the spec's "insufficient resources". The
+	 * counts only grow on the way (UNMAP leaves them high, to stay one
+	 * library call): at a bound they are re-read before the refusal.
+	 */
+	if (d->nr_maps >= v->max_dom_maps)
+		vi_dom_recount(v, d);
+	if (d->nr_maps >= v->max_dom_maps)
+		return vi_fail(v, S_NOMEM, "MAP: domain %u holds %u mappings, its limit", domain,
+			       d->nr_maps);
+	if (v->nr_maps >= v->max_maps)
+		vi_recount(v);
+	if (v->nr_maps >= v->max_maps)
+		return vi_fail(v, S_NOMEM, "MAP: the domains hold %u mappings, the virtio-iommu's limit",
+			       v->nr_maps);
+	st = map_guest(v, d, vstart, vend - vstart + 1, pstart, flags);
+	if (!st) {
+		d->nr_maps++;
+		v->nr_maps++;
+	}
+	return st;
 }
 
 /* Does a mapping of @ioas contain @iova and reach outside [first, last]? */
@@ -364,7 +448,12 @@ static uint8_t unmap_range(struct ioasid_virtio_iommu *v, uint32_t domain, uint3
 	err = ioasid_ioas_unmap(v->ctx, ioas, vstart, len, NULL);
 	if (!err)
 		return S_OK;
-	if (err != -ENOENT)
+	/*
+	 * No area can start at 2^64 - 1 (the library, as the kernel, takes no
+	 * IOVA of ULONG_MAX), so [2^64 - 1, 2^64 - 1] holds no whole mapping:
+	 * only one that straddles it, looked at below, as for a gap.
+	 */
+	if (err != -ENOENT && !(err == -EOVERFLOW && vstart == UINT64_MAX))
 		return vi_fail_lib(v, ioasid_virtio_iommu_status_from_errno(err), "UNMAP");
 	if (straddles(v, ioas, vstart, vstart, vend) || straddles(v, ioas, vend, vstart, vend))
 		goto range;

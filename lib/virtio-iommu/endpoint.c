@@ -76,12 +76,12 @@ int vi_ep_park(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep)
 	if (err) {
 		char msg[IOASID_ERRMSG_MAX];
 
-		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(v->ctx));
+		snprintf(msg, sizeof(msg), "%s", ioasid_last_errmsg());
 		ioasid_log(v->ctx, IOASID_LOG_WARN,
 			   "virtio-iommu: endpoint %u: moving to IOAS %u: %s; detaching it", ep->id,
 			   target, msg);
 		if (vi_ep_move(v, ep, 0) == 0)
-			ioasid_err(v->ctx, err, "virtio-iommu: endpoint %u: %s", ep->id, msg);
+			ioasid_err_outer(v->ctx, err, "virtio-iommu: endpoint %u: %s", ep->id, msg);
 	}
 	return err;
 }
@@ -177,7 +177,7 @@ static int dev_chain(struct ioasid_virtio_iommu *v, uint32_t dev, void **ret_buf
 		return err;
 	buf = ioasid_malloc(len);
 	if (!buf)
-		return ioasid_err(v->ctx, -ENOMEM, "virtio-iommu: out of memory for a chain");
+		return ioasid_err_outer(v->ctx, -ENOMEM, "virtio-iommu: out of memory for a chain");
 	err = ioasid_dev_info(v->ctx, dev, buf, len, &len);
 	if (err) {
 		ioasid_free(buf);
@@ -204,14 +204,14 @@ static int chain_array(struct ioasid_virtio_iommu *v, uint32_t dev, const void *
 	if (!err && nr) {
 		arr = ioasid_calloc(nr, size);
 		if (!arr)
-			return ioasid_err(v->ctx, -ENOMEM, "virtio-iommu: out of memory");
+			return ioasid_err_outer(v->ctx, -ENOMEM, "virtio-iommu: out of memory");
 		err = ioasid_caps_get_array(chain, len, 0, id, arr, nr, &nr);
 	}
 	if (err == -ENOENT) {
 		nr = 0;
 	} else if (err) {
 		ioasid_free(arr);
-		return ioasid_err(v->ctx, err, "virtio-iommu: the chain of device %u is malformed", dev);
+		return ioasid_err_outer(v->ctx, err, "virtio-iommu: the chain of device %u is malformed", dev);
 	}
 	*ret = arr;
 	*ret_nr = nr;
@@ -227,7 +227,7 @@ static int ep_resv_fill(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep,
 
 	ep->resv = ioasid_calloc(nr_resv + (o ? o->nr_resv : 0) + 1, sizeof(*ep->resv));
 	if (!ep->resv)
-		return ioasid_err(v->ctx, -ENOMEM, "virtio-iommu: out of memory");
+		return ioasid_err_outer(v->ctx, -ENOMEM, "virtio-iommu: out of memory");
 	for (i = 0; i < nr_resv; i++) {
 		int st = resv_subtype(resv[i].type);
 
@@ -262,9 +262,12 @@ static int ep_from_caps(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep,
 		return err;
 	err = ioasid_caps_get(buf, len, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps), NULL);
 	if (err) {
-		err = err == -ENOENT ?
-			ioasid_err(v->ctx, -EINVAL, "virtio-iommu: device %u has no page sizes: no PAGE_SIZES capability", ep->dev) :
-			ioasid_err_prefix(v->ctx, -EINVAL, "virtio-iommu: device %u has no page sizes", ep->dev);
+		char why[IOASID_ERRMSG_MAX];
+
+		snprintf(why, sizeof(why), "%s",
+			 err == -ENOENT ? "no PAGE_SIZES capability" : ioasid_last_errmsg());
+		err = ioasid_err_outer(v->ctx, -EINVAL, "virtio-iommu: device %u has no page sizes: %s",
+				       ep->dev, why);
 		goto out;
 	}
 	if (!ioasid_caps_get(buf, len, 0, IOASID_CAP_ADDR_WIDTH, &aw, sizeof(aw), NULL))
@@ -282,7 +285,7 @@ static int ep_from_caps(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep,
 
 	ep->pgsize = ps.bitmap & (v->pgsize_limit ? v->pgsize_limit : UINT64_MAX);
 	if (!ep->pgsize) {
-		err = ioasid_err(v->ctx, -EINVAL,
+		err = ioasid_err_outer(v->ctx, -EINVAL,
 				 "virtio-iommu: device %u: page sizes 0x%llx, none of them allowed by the VMM's mask 0x%llx",
 				 ep->dev, X(ps.bitmap), X(v->pgsize_limit));
 		goto out;
@@ -306,21 +309,21 @@ static int ep_opts_get(struct ioasid_virtio_iommu *v,
 	uint32_t i;
 	int err;
 
-	err = ioasid_opts_check(v->ctx, opts, opts->sz, sizeof(*o),
-				"struct ioasid_virtio_iommu_endpoint_opts");
+	err = vi_opts_check(v->ctx, opts, opts->sz, sizeof(*o),
+			    "struct ioasid_virtio_iommu_endpoint_opts");
 	if (err)
 		return err;
 	memcpy(o, opts, VI_MIN(opts->sz, sizeof(*o)));
 	if (o->flags)
-		return ioasid_err(v->ctx, -EINVAL,
+		return ioasid_err_outer(v->ctx, -EINVAL,
 				  "ioasid_virtio_iommu_endpoint_opts: unknown flags 0x%x", o->flags);
 	if (o->nr_resv && !o->resv)
-		return ioasid_err(v->ctx, -EINVAL,
+		return ioasid_err_outer(v->ctx, -EINVAL,
 				  "ioasid_virtio_iommu_endpoint_opts: %u regions at NULL", o->nr_resv);
 	for (i = 0; i < o->nr_resv; i++)
 		if (o->resv[i].start > o->resv[i].end ||
 		    o->resv[i].subtype > IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI)
-			return ioasid_err(v->ctx, -EINVAL,
+			return ioasid_err_outer(v->ctx, -EINVAL,
 					  "ioasid_virtio_iommu_endpoint_opts: region %u [0x%llx, 0x%llx] subtype %u",
 					  i, X(o->resv[i].start), X(o->resv[i].end),
 					  o->resv[i].subtype);
@@ -335,7 +338,7 @@ static int ep_fits(struct ioasid_virtio_iommu *v, const struct vi_endpoint *ep)
 	vi_config_compute(v, ep, &mask, &start, &end);
 	if (mask && start <= end)
 		return 0;
-	return ioasid_err(v->ctx, -EINVAL,
+	return ioasid_err_outer(v->ctx, -EINVAL,
 			  "virtio-iommu: endpoint %u (device %u, page sizes 0x%llx, aperture [0x%llx, 0x%llx]) leaves %s",
 			  ep->id, ep->dev, X(ep->pgsize), X(ep->ap_start), X(ep->ap_last),
 			  !mask ? "no page size every endpoint has" :
@@ -348,7 +351,7 @@ static int ep_reserve(struct ioasid_virtio_iommu *v)
 	struct vi_endpoint *n = vi_grow(v->eps, v->nr_eps, &v->cap_eps, sizeof(*n), 8);
 
 	if (!n)
-		return ioasid_err(v->ctx, -ENOMEM, "virtio-iommu: out of memory");
+		return ioasid_err_outer(v->ctx, -ENOMEM, "virtio-iommu: out of memory");
 	v->eps = n;
 	return 0;
 }
@@ -370,15 +373,15 @@ IOASID_EXPORT int ioasid_virtio_iommu_endpoint_add(struct ioasid_virtio_iommu *v
 			return err;
 	}
 	if (ioasid_obj_kind(v->ctx, dev) != IOASID_OBJ_DEV)
-		return ioasid_err(v->ctx, -ENOENT, "virtio-iommu: %u is no bound device", dev);
+		return ioasid_err_outer(v->ctx, -ENOENT, "virtio-iommu: %u is no bound device", dev);
 	pthread_mutex_lock(&v->lock);
 	if (vi_ep_find(v, endpoint)) {
-		err = ioasid_err(v->ctx, -EEXIST, "virtio-iommu: endpoint %u is registered already",
+		err = ioasid_err_outer(v->ctx, -EEXIST, "virtio-iommu: endpoint %u is registered already",
 				 endpoint);
 		goto out;
 	}
 	if (vi_ep_by_dev(v, dev)) {
-		err = ioasid_err(v->ctx, -EEXIST,
+		err = ioasid_err_outer(v->ctx, -EEXIST,
 				 "virtio-iommu: device %u is endpoint %u already", dev,
 				 vi_ep_by_dev(v, dev)->id);
 		goto out;
@@ -423,7 +426,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_endpoint_del(struct ioasid_virtio_iommu *v
 	pthread_mutex_lock(&v->lock);
 	ep = vi_ep_find(v, endpoint);
 	if (!ep) {
-		err = ioasid_err(v->ctx, -ENOENT, "virtio-iommu: no endpoint %u", endpoint);
+		err = ioasid_err_outer(v->ctx, -ENOENT, "virtio-iommu: no endpoint %u", endpoint);
 		goto out;
 	}
 	vi_ep_move(v, ep, 0);

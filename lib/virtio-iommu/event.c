@@ -70,6 +70,21 @@ void vi_events_forget_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint)
 	}
 }
 
+void vi_events_answer_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint)
+{
+	uint32_t i = 0;
+
+	while (i < v->nr_groups) {
+		if (v->groups[i].endpoint == endpoint) {
+			ioasid_fault_respond(v->ctx, v->queue, v->groups[i].cookie,
+					     IOASID_FAULT_INVALID);
+			group_drop(v, &v->groups[i]);
+		} else {
+			i++;
+		}
+	}
+}
+
 void vi_events_reset(struct ioasid_virtio_iommu *v)
 {
 	uint32_t i;
@@ -85,7 +100,7 @@ void vi_events_reset(struct ioasid_virtio_iommu *v)
 
 static int no_queue(struct ioasid_virtio_iommu *v)
 {
-	return ioasid_err(v->ctx, -EOPNOTSUPP,
+	return ioasid_err_outer(v->ctx, -EOPNOTSUPP,
 			  "virtio-iommu: no fault queue (the virtio-iommu was made without a set)");
 }
 
@@ -150,12 +165,12 @@ static int refill(struct ioasid_virtio_iommu *v)
 			struct ioasid_fault *e;
 
 			if (ncap > VI_EV_CAP_MAX)
-				return ioasid_err(v->ctx, -EMSGSIZE,
+				return ioasid_err_outer(v->ctx, -EMSGSIZE,
 						  "virtio-iommu: a fault group above %u records",
 						  VI_EV_CAP_MAX);
 			e = ioasid_realloc(v->ev, ncap * sizeof(*e));
 			if (!e)
-				return ioasid_err(v->ctx, -ENOMEM,
+				return ioasid_err_outer(v->ctx, -ENOMEM,
 						  "virtio-iommu: out of memory for fault records");
 			v->ev = e;
 			v->ev_cap = ncap;
@@ -247,7 +262,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_event_pop(struct ioasid_virtio_iommu *v, c
 	int err = 0;
 
 	if (!v || !ret_used || (!wr && nr_wr))
-		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_virtio_iommu_event_pop: NULL argument") :
+		return v ? ioasid_err_outer(v->ctx, -EINVAL, "ioasid_virtio_iommu_event_pop: NULL argument") :
 			   -EINVAL;
 	*ret_used = 0;
 	pthread_mutex_lock(&v->lock);
@@ -259,7 +274,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_event_pop(struct ioasid_virtio_iommu *v, c
 							    IOASID_VIRTIO_IOMMU_FAULT_SIZE;
 	have = vi_iov_len(wr, nr_wr);
 	if (have < size) {
-		err = ioasid_err(v->ctx, -EMSGSIZE,
+		err = ioasid_err_outer(v->ctx, -EMSGSIZE,
 				 "virtio-iommu: an event buffer of %zu bytes; a fault record needs %zu",
 				 have, size);
 		goto out;
@@ -297,7 +312,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_event_pop_buf(struct ioasid_virtio_iommu *
 	struct iovec wr = { .iov_base = buf, .iov_len = len };
 
 	if (!buf && len)
-		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_virtio_iommu_event_pop_buf: NULL buffer") :
+		return v ? ioasid_err_outer(v->ctx, -EINVAL, "ioasid_virtio_iommu_event_pop_buf: NULL buffer") :
 			   -EINVAL;
 	return ioasid_virtio_iommu_event_pop(v, &wr, 1, ret_used);
 }

@@ -27,10 +27,10 @@ int vi_mem_import(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_mem *
 	if (!nr)
 		return 0;
 	if (!mem)
-		return ioasid_err(ctx, -EINVAL, "virtio-iommu: %u memory regions at NULL", nr);
+		return ioasid_err_outer(ctx, -EINVAL, "virtio-iommu: %u memory regions at NULL", nr);
 	m = ioasid_malloc(nr * sizeof(*m));
 	if (!m)
-		return ioasid_err(ctx, -ENOMEM, "virtio-iommu: out of memory for %u regions", nr);
+		return ioasid_err_outer(ctx, -ENOMEM, "virtio-iommu: out of memory for %u regions", nr);
 	memcpy(m, mem, nr * sizeof(*m));
 	qsort(m, nr, sizeof(*m), mem_cmp);
 	for (i = 0; i < nr; i++) {
@@ -40,12 +40,12 @@ int vi_mem_import(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_mem *
 		    m[i].__reserved ||
 		    __builtin_add_overflow(m[i].gpa, m[i].size - 1, &last)) {
 			ioasid_free(m);
-			return ioasid_err(ctx, -EINVAL,
+			return ioasid_err_outer(ctx, -EINVAL,
 					  "virtio-iommu: memory region gpa 0x%llx size 0x%llx hva %p flags 0x%x is not valid",
 					  X(mem[i].gpa), X(mem[i].size), mem[i].hva, mem[i].flags);
 		}
 		if (i && m[i - 1].gpa + m[i - 1].size - 1 >= m[i].gpa) {
-			ioasid_err(ctx, -EINVAL,
+			ioasid_err_outer(ctx, -EINVAL,
 				   "virtio-iommu: memory regions at gpa 0x%llx and 0x%llx overlap",
 				   X(m[i - 1].gpa), X(m[i].gpa));
 			ioasid_free(m);
@@ -165,6 +165,68 @@ static int bypass_follow(struct ioasid_virtio_iommu *v, const struct ioasid_virt
 	return err;
 }
 
+/* ---- guest mappings into memory that leaves the table ---- */
+
+/* Does the host range [uva, uva + len) meet a region of the old table that @m lacks? */
+static bool meets_removed(const struct ioasid_virtio_iommu *v,
+			  const struct ioasid_virtio_iommu_mem *m, uint32_t nr, uint64_t uva,
+			  uint64_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->nr_mem; i++) {
+		uint64_t start = (uintptr_t)v->mem[i].hva;
+
+		if (uva < start + v->mem[i].size && start < uva + len && !mem_in(m, nr, &v->mem[i]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Remove every mapping of domain @d whose host memory meets a region that
+ * the new table @m drops: whole mappings (the unit of MAP and UNMAP).
+ */
+static int revoke_domain(struct ioasid_virtio_iommu *v, struct vi_domain *d,
+			 const struct ioasid_virtio_iommu_mem *m, uint32_t nr)
+{
+	struct ioasid_mapping buf[32];
+	uint64_t from = 0, last;
+	uint32_t n, i;
+	int err = 0;
+
+	do {
+		n = VI_ARRAY_SIZE(buf);
+		err = ioasid_ioas_mappings(v->ctx, d->ioas, from, buf, &n);
+		for (i = 0; !err && i < n; i++) {
+			if (!meets_removed(v, m, nr, buf[i].uva, buf[i].length))
+				continue;
+			err = ioasid_ioas_unmap(v->ctx, d->ioas, buf[i].iova, buf[i].length, NULL);
+			if (!err)
+				v->st.revoked++;
+		}
+		if (err || !n)
+			break;
+		last = buf[n - 1].iova + (buf[n - 1].length - 1);
+		from = last + 1;
+	} while (n == VI_ARRAY_SIZE(buf) && last != UINT64_MAX);
+	vi_dom_recount(v, d);
+	return err;
+}
+
+/* Every domain's mappings into memory that the new table @m drops go. */
+static int revoke_removed(struct ioasid_virtio_iommu *v, const struct ioasid_virtio_iommu_mem *m,
+			  uint32_t nr)
+{
+	uint32_t i;
+	int err = 0;
+
+	for (i = 0; i < v->nr_doms && !err; i++)
+		if (!v->doms[i].bypass)
+			err = revoke_domain(v, &v->doms[i], m, nr);
+	return err;
+}
+
 IOASID_EXPORT int ioasid_virtio_iommu_set_memory(struct ioasid_virtio_iommu *v,
 					   const struct ioasid_virtio_iommu_mem *mem, uint32_t nr)
 {
@@ -175,13 +237,19 @@ IOASID_EXPORT int ioasid_virtio_iommu_set_memory(struct ioasid_virtio_iommu *v,
 		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
 	if (v->translate) {
-		err = ioasid_err(v->ctx, -EINVAL,
+		err = ioasid_err_outer(v->ctx, -EINVAL,
 				 "virtio-iommu: this virtio-iommu translates through a callback, not a table");
 		goto out;
 	}
 	err = vi_mem_import(v->ctx, mem, nr, &m);
 	if (err)
 		goto out;
+	err = revoke_removed(v, m, nr);
+	if (err) {
+		vi_err_after(v->ctx, err, "virtio-iommu: removing the guest's mappings into memory that leaves the table");
+		ioasid_free(m);
+		goto out;
+	}
 	if (v->own_bypass) {
 		err = bypass_follow(v, m, nr);
 		if (err) {

@@ -20,13 +20,17 @@
  *
  * - the allocation hook (util/alloc.h), so that the allocation-failure
  *   tests reach its allocations as they reach the core's;
- * - four functions of the core's error channel (lib/core/error.h):
- *   ioasid_err() and ioasid_err_prefix() set the message
- *   of the context and of the thread (the public API can only read it),
- *   ioasid_log() warns through the context's log callback (the public API
- *   can only set it), and ioasid_opts_check() is the library's one rule
- *   for size-prefixed option structs, so that its option structs answer
- *   as every other one does.
+ * - three functions of the core's error channel (lib/core/error.h):
+ *   ioasid_err_outer() sets the message of the context and of the thread
+ *   (the public API can only read it) under the context's lock, as the
+ *   core's own calls do: a sim DMA on another thread writes the same
+ *   message (never ioasid_err() or ioasid_err_prefix() here, which expect
+ *   that lock held); ioasid_log() warns through the context's log callback
+ *   (the public API can only set it); and ioasid_opts_check() is the
+ *   library's one rule for size-prefixed option structs, so that its
+ *   option structs answer as every other one does (called without a
+ *   context: vi_opts_check() passes its message on).
+ *   What a failed call just left is read with ioasid_last_errmsg().
  */
 #ifndef IOASID_VIRTIO_IOMMU_PRIVATE_H
 #define IOASID_VIRTIO_IOMMU_PRIVATE_H
@@ -144,6 +148,7 @@ struct vi_domain {
 	uint32_t ioas;
 	uint64_t pgsize;    /* page sizes the guest was told it has */
 	uint32_t nr_eps;
+	uint32_t nr_maps;   /* areas of @ioas (the guest's mappings), or more: vi_dom_recount() */
 	bool bypass;        /* ATTACH_F_BYPASS: uses the shared bypass IOAS */
 };
 
@@ -184,6 +189,8 @@ struct ioasid_virtio_iommu {
 	uint32_t nr_eps, cap_eps;
 	struct vi_domain *doms;  /* sorted by id */
 	uint32_t nr_doms, cap_doms;
+	uint32_t nr_maps;        /* the domains' nr_maps summed, always */
+	uint32_t max_dom_maps, max_maps; /* the VMM's bounds on them */
 
 	uint8_t *probe_buf;      /* probe_size bytes of scratch */
 
@@ -243,6 +250,11 @@ uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, 
 	__attribute__((format(printf, 3, 4)));
 /* As vi_fail() after a failed library call, whose message follows @what. */
 uint8_t vi_fail_lib(struct ioasid_virtio_iommu *v, uint8_t status, const char *what);
+/* Set @err with the message "@what: <what the failed call just left>"; returns @err. */
+int vi_err_after(struct ioasid_ctx *ctx, int err, const char *what);
+/* ioasid_opts_check(), its message set with ioasid_err_outer(). */
+int vi_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz, size_t known_sz,
+		  const char *what);
 
 /* ---- config space and features (config.c) ---- */
 
@@ -287,6 +299,13 @@ int vi_dom_remove(struct ioasid_virtio_iommu *v, uint32_t id);
 void vi_dom_put(struct ioasid_virtio_iommu *v, uint32_t id);
 /* A new IOAS, in the virtio-iommu's set when it has one. */
 int vi_new_ioas(struct ioasid_virtio_iommu *v, uint32_t *ret);
+/*
+ * Re-read how many mappings @d holds, and the sum. Between re-reads the
+ * counts are upper bounds: MAP adds one, UNMAP takes nothing off.
+ */
+void vi_dom_recount(struct ioasid_virtio_iommu *v, struct vi_domain *d);
+/* vi_dom_recount() of every domain. */
+void vi_recount(struct ioasid_virtio_iommu *v);
 
 /*
  * ---- request handlers ----
@@ -311,5 +330,7 @@ uint8_t vi_req_page_resp(struct ioasid_virtio_iommu *v, const uint8_t *req); /* 
 void vi_events_reset(struct ioasid_virtio_iommu *v);
 /* The endpoint moved: its groups were answered by the library. */
 void vi_events_forget_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint);
+/* The endpoint changed domain without moving: answer its groups INVALID, as a move does. */
+void vi_events_answer_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint);
 
 #endif

@@ -138,7 +138,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, con
 	uint8_t status;
 
 	if (!v || !ret_used || (!rd && nr_rd) || (!wr && nr_wr))
-		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_virtio_iommu_request: NULL argument") :
+		return v ? ioasid_err_outer(v->ctx, -EINVAL, "ioasid_virtio_iommu_request: NULL argument") :
 			   -EINVAL;
 	*ret_used = 0;
 	pthread_mutex_lock(&v->lock);
@@ -150,7 +150,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, con
 			/* the spec's answer: the buffer goes back unwritten */
 			v->st.unknown++;
 			pthread_mutex_unlock(&v->lock);
-			return ioasid_err(v->ctx, -EOPNOTSUPP,
+			return ioasid_err_outer(v->ctx, -EOPNOTSUPP,
 					  "virtio-iommu: unknown request type %u: returned unwritten",
 					  req[0]);
 		}
@@ -159,7 +159,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, con
 	wr_len = vi_iov_len(wr, nr_wr);
 	if (wr_len < tail_off + IOASID_VIRTIO_IOMMU_TAIL_SIZE) {
 		pthread_mutex_unlock(&v->lock);
-		return ioasid_err(v->ctx, -EMSGSIZE,
+		return ioasid_err_outer(v->ctx, -EMSGSIZE,
 				  "virtio-iommu: %s request with %zu device-writable bytes: its tail goes at byte %zu",
 				  op ? op->name : "empty", wr_len, tail_off);
 	}
@@ -179,7 +179,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_request_buf(struct ioasid_virtio_iommu *v,
 	struct iovec wr = { .iov_base = resp, .iov_len = resp_len };
 
 	if ((!req && req_len) || (!resp && resp_len))
-		return v ? ioasid_err(v->ctx, -EINVAL, "ioasid_virtio_iommu_request_buf: NULL buffer") :
+		return v ? ioasid_err_outer(v->ctx, -EINVAL, "ioasid_virtio_iommu_request_buf: NULL buffer") :
 			   -EINVAL;
 	return ioasid_virtio_iommu_request(v, &rd, 1, &wr, 1, ret_used);
 }

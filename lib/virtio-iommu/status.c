@@ -63,7 +63,7 @@ uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ioasid_err(v->ctx, -EINVAL, "virtio-iommu %s: %s", ioasid_virtio_iommu_status_name(status), msg);
+	ioasid_err_outer(v->ctx, -EINVAL, "virtio-iommu %s: %s", ioasid_virtio_iommu_status_name(status), msg);
 	return status;
 }
 
@@ -72,6 +72,26 @@ uint8_t vi_fail_lib(struct ioasid_virtio_iommu *v, uint8_t status, const char *w
 {
 	char msg[IOASID_ERRMSG_MAX];
 
-	snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(v->ctx));
+	snprintf(msg, sizeof(msg), "%s", ioasid_last_errmsg());
 	return vi_fail(v, status, "%s: %s", what, msg);
+}
+
+int vi_err_after(struct ioasid_ctx *ctx, int err, const char *what)
+{
+	char msg[IOASID_ERRMSG_MAX];
+
+	snprintf(msg, sizeof(msg), "%s", ioasid_last_errmsg());
+	return ioasid_err_outer(ctx, err, "%s: %s", what, msg);
+}
+
+int vi_opts_check(struct ioasid_ctx *ctx, const void *opts, size_t user_sz, size_t known_sz,
+		  const char *what)
+{
+	char msg[IOASID_ERRMSG_MAX];
+	int err = ioasid_opts_check(NULL, opts, user_sz, known_sz, what);
+
+	if (!err)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", ioasid_last_errmsg());
+	return ioasid_err_outer(ctx, err, "%s", msg);
 }

@@ -407,6 +407,12 @@ START_TEST(test_unmap_semantics)
 	ck_status(map(3, 0x0, 0xfff, RAM_GPA, F_RW), S_OK);
 	ck_status(unmap(3, 0, UINT64_MAX), S_OK);
 	ck_status(unmap(3, 0, UINT64_MAX), S_OK); /* empty */
+	/* the last byte of the space: a gap like any other (issue 17) */
+	ck_status(unmap(3, UINT64_MAX, UINT64_MAX), S_OK);
+	ck_status(unmap(3, UINT64_MAX - 0xfff, UINT64_MAX), S_OK);
+	ck_status(map(3, 0x0, 0xfff, RAM_GPA, F_RW), S_OK);
+	ck_status(unmap(3, UINT64_MAX, UINT64_MAX), S_OK);
+	ck_assert_ok(ctx, ioasid_ioas_lookup(ctx, ioas, 0x0, &m));
 	/* MAP of the whole 64-bit space cannot be a mapping */
 	ck_status(map(3, 0, UINT64_MAX, RAM_GPA, F_RW), S_RANGE);
 }

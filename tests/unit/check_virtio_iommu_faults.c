@@ -173,6 +173,35 @@ START_TEST(test_page_request_answered_by_virtio_iommu)
 }
 END_TEST
 
+/*
+ * ATTACH of the last endpoint of a domain to a fresh domain re-uses the old
+ * domain's address space: the device does not move, so the groups the
+ * guest holds for it are answered INVALID as a move would answer them.
+ */
+START_TEST(test_fresh_domain_answers_groups)
+{
+	struct ioasid_virtio_iommu_stats st;
+	uint8_t b[80], rec[64];
+	uint64_t h;
+	size_t done;
+	char buf[8];
+
+	ck_status(attach(1, EP0), S_OK);
+	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev[0], IOASID_PASID_NONE, 0x300000, buf, 8,
+					       false, &h, &done),
+			 -EAGAIN);
+	ck_assert_uint_eq(pop(vio, rec, sizeof(rec)), 48);
+	ck_assert_uint_ne(g32(rec + 4) & IOASID_VIRTIO_IOMMU_FAULT_F_PAGE_REQ, 0);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vio, &st));
+	ck_assert_uint_eq(st.groups_pending, 1);
+	ck_status(attach(2, EP0), S_OK);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vio, &st));
+	ck_assert_uint_eq(st.groups_pending, 0);
+	ck_assert_int_eq(ioasid_sim_dma_poll(ctx, h, &done), -EFAULT);
+	ck_status(req(b, mk_page_resp(b, EP0, 0, 0, g16(rec + 28), IOASID_FAULT_SUCCESS)), S_NOENT);
+}
+END_TEST
+
 Suite *virtio_iommu_faults_suite(void)
 {
 	Suite *s = suite_create("virtio_iommu_faults");
@@ -181,6 +210,7 @@ Suite *virtio_iommu_faults_suite(void)
 	tcase_add_test(tc, test_fault_records_plain);
 	tcase_add_test(tc, test_page_request_roundtrip);
 	tcase_add_test(tc, test_page_request_answered_by_virtio_iommu);
+	tcase_add_test(tc, test_fresh_domain_answers_groups);
 	suite_add_tcase(s, tc);
 	return s;
 }

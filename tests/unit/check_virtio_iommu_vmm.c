@@ -4,6 +4,8 @@
  * and memory hot-plug, a translate callback instead of a memory table,
  * reset, endpoint registration and the options it is made with.
  */
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
@@ -89,6 +91,225 @@ START_TEST(test_bypass)
 	ck_assert_ok(ctx,
 		     ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, RAM_GPA, x, 4, &done));
 	ioasid_virtio_iommu_free(vi);
+}
+END_TEST
+
+/*
+ * The quota the docs prescribe: the live domains, the blocked IOAS and the
+ * bypass IOAS. Linux moves an endpoint to a fresh domain with one ATTACH
+ * (no DETACH first); the old domain dies with it, so that must fit.
+ */
+START_TEST(test_attach_fresh_domain_within_quota)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 3 };
+	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .mem = &mem,
+					      .nr_mem = 1 };
+	struct ioasid_virtio_iommu *vi;
+	struct ioasid_mapping m;
+	uint32_t set1, ioas, d;
+	uint8_t b[80];
+	char x[4] = "new";
+	size_t done;
+
+	ioasid_virtio_iommu_free(vio);
+	vio = NULL;
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &set1));
+	o.set = set1;
+	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP2, dev[2], NULL));
+	ck_assert_ok(ctx,
+		     ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(
+									 vi)));
+	ck_status(req_on(vi, b, mk_attach(b, 1, EP2, 0)), S_OK);
+	ck_status(req_on(vi, b, mk_map(b, 1, 0x4000, 0x4fff, RAM_GPA, F_RW)), S_OK);
+	/* to a fresh domain: the old one's mappings do not follow */
+	ck_status(req_on(vi, b, mk_attach(b, 2, EP2, 0)), S_OK);
+	ck_assert_int_eq(ioasid_virtio_iommu_domain_ioas(vi, 1, &d), -ENOENT);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_domain(vi, EP2, &d));
+	ck_assert_uint_eq(d, 2);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_domain_ioas(vi, 2, &ioas));
+	ck_assert_int_eq(ioasid_ioas_lookup(ctx, ioas, 0x4000, &m), -ENOENT);
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x4000, x, 4, &done),
+			 -EFAULT);
+	ck_status(req_on(vi, b, mk_map(b, 1, 0x4000, 0x4fff, RAM_GPA, F_RW)), S_NOENT);
+	ck_status(req_on(vi, b, mk_map(b, 2, 0x8000, 0x8fff, RAM_GPA + PG, F_RW)), S_OK);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x8000, x, 4, &done));
+	ck_assert_str_eq((char *)ram + PG, "new");
+	/* and again, then back through DETACH */
+	ck_status(req_on(vi, b, mk_attach(b, 3, EP2, 0)), S_OK);
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x8000, x, 4, &done),
+			 -EFAULT);
+	ck_status(req_on(vi, b, mk_detach(b, 3, EP2)), S_OK);
+	ck_status(req_on(vi, b, mk_attach(b, 4, EP2, 0)), S_OK);
+	ioasid_virtio_iommu_free(vi);
+}
+END_TEST
+
+/*
+ * A refused request leaves its message in the context while a device's DMA
+ * fails on another thread and leaves its own: both writes of the context's
+ * message must be under the context's lock (make check-tsan runs this).
+ */
+static int race_stop;
+
+static void *dma_faults(void *arg)
+{
+	char x[4] = { 0 };
+	size_t done;
+
+	(void)arg;
+	while (!__atomic_load_n(&race_stop, __ATOMIC_RELAXED))
+		ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x4000, x, sizeof(x), &done);
+	return NULL;
+}
+
+START_TEST(test_refusals_race_dma_messages)
+{
+	pthread_t t;
+	uint8_t b[80];
+	int i;
+
+	ck_status(attach(1, EP2), S_OK);
+	__atomic_store_n(&race_stop, 0, __ATOMIC_RELAXED);
+	ck_assert_int_eq(pthread_create(&t, NULL, dma_faults, NULL), 0);
+	for (i = 0; i < 2000; i++) {
+		ck_status(req(b, mk_map(b, 77, 0, 0xfff, RAM_GPA, F_RW)), S_NOENT);
+		ck_status(req(b, mk_unmap(b, 1, 0x2000, 0x1000)), S_INVAL);
+	}
+	__atomic_store_n(&race_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+}
+END_TEST
+
+static size_t heap_used(void)
+{
+	return mallinfo2().uordblks;
+}
+
+/*
+ * A guest maps the same 512 KiB of its memory at IOVA after IOVA: past the
+ * VMM's bounds it gets NOMEM, and the host heap stops growing with it.
+ */
+START_TEST(test_mapping_limits)
+{
+	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .set = set,
+					      .mem = &mem,
+					      .nr_mem = 1,
+					      .max_domain_mappings = 1000,
+					      .max_mappings = 1500 };
+	const uint64_t len = 512 * 1024, base = 1ull << 32;
+	struct ioasid_virtio_iommu_stats st;
+	struct ioasid_virtio_iommu *vi;
+	size_t h0, h100, grown;
+	unsigned int ok = 0, nomem = 0, i;
+	uint8_t b[80], s1;
+
+	ioasid_virtio_iommu_free(vio);
+	vio = NULL;
+	ck_assert_ok(ctx, ioasid_virtio_iommu_new(ctx, &o, &vi));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP1, dev[1], NULL));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_endpoint_add(vi, EP2, dev[2], NULL));
+	ck_assert_ok(ctx,
+		     ioasid_virtio_iommu_set_driver_features(vi, ioasid_virtio_iommu_device_features(
+									 vi)));
+	ck_status(req_on(vi, b, mk_attach(b, 1, EP2, 0)), S_OK);
+	ck_status(req_on(vi, b, mk_attach(b, 2, EP1, 0)), S_OK);
+	h0 = heap_used();
+	h100 = h0;
+	for (i = 0; i < 20000; i++) {
+		s1 = req_on(vi, b, mk_map(b, 1, base + i * len, base + (i + 1) * len - 1, RAM_GPA, F_RW));
+		if (s1 == S_OK)
+			ok++;
+		else if (s1 == S_NOMEM)
+			nomem++;
+		if (i == 99)
+			h100 = heap_used();
+	}
+	ck_assert_uint_eq(ok, 1000);
+	ck_assert_uint_eq(nomem, 19000);
+	ck_assert_errmsg_has(ctx, "limit");
+	/* 1000 maps cost about ten times what the first 100 did; 20,000 would cost 200 times */
+	grown = heap_used() - h0;
+	ck_assert_msg(grown <= 20 * (h100 - h0) + 65536, "heap grew %zu bytes, 100 maps %zu", grown,
+		      h100 - h0);
+	/* the bound of all domains together */
+	for (i = 0; i < 600; i++)
+		req_on(vi, b, mk_map(b, 2, base + i * len, base + (i + 1) * len - 1, RAM_GPA, F_RW));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vi, &st));
+	ck_assert_uint_eq(st.nr_mappings, 1500);
+	ck_status(req_on(vi, b, mk_map(b, 2, 0, PG - 1, RAM_GPA, F_RW)), S_NOMEM);
+	/* UNMAP gives the room back, to any domain */
+	ck_status(req_on(vi, b, mk_unmap(b, 1, base, base + len - 1)), S_OK);
+	ck_status(req_on(vi, b, mk_map(b, 2, 0, PG - 1, RAM_GPA, F_RW)), S_OK);
+	ck_status(req_on(vi, b, mk_map(b, 2, PG, 2 * PG - 1, RAM_GPA, F_RW)), S_NOMEM);
+	ck_status(req_on(vi, b, mk_unmap(b, 1, 0, UINT64_MAX)), S_OK);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vi, &st));
+	ck_assert_uint_eq(st.nr_mappings, 501);
+	/* and so does a domain that dies, and one that is re-used by ATTACH */
+	ck_status(req_on(vi, b, mk_detach(b, 1, EP2)), S_OK);
+	ck_status(req_on(vi, b, mk_attach(b, 3, EP1, 0)), S_OK);
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vi, &st));
+	ck_assert_uint_eq(st.nr_mappings, 0);
+	ioasid_virtio_iommu_free(vi);
+}
+END_TEST
+
+/*
+ * The VMM takes a region out of the table while the guest still maps it:
+ * the mappings go (a device must not reach memory that is no longer guest
+ * RAM), and the guest learns of it through MAPPING faults.
+ */
+START_TEST(test_memory_removal_revokes_mappings)
+{
+	uint8_t *more = test_mem(4 * PG);
+	struct ioasid_virtio_iommu_mem two[2] = {
+		{ .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram },
+		{ .gpa = RAM_GPA + 2 * RAM_SIZE, .size = 4 * PG, .hva = more },
+	};
+	const uint64_t more_gpa = RAM_GPA + 2 * RAM_SIZE;
+	struct ioasid_virtio_iommu_stats st;
+	struct ioasid_mapping m;
+	uint8_t rec[64];
+	char x[4] = "old";
+	size_t done;
+
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_memory(vio, two, 2));
+	ck_status(attach(1, EP2), S_OK);
+	ck_status(attach(2, EP1), S_OK);
+	ck_status(map(1, 0x1000, 0x2fff, more_gpa, F_RW), S_OK);
+	ck_status(map(1, 0x8000, 0x8fff, RAM_GPA, F_RW), S_OK);
+	ck_status(map(2, 0x4000, 0x4fff, more_gpa + 3 * PG, F_RW), S_OK);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x1000, x, 4, &done));
+	ck_assert_str_eq((char *)more, "old");
+	/* the region goes: so do the mappings into it, and only those */
+	ck_assert_ok(ctx, ioasid_virtio_iommu_set_memory(vio, two, 1));
+	ck_assert_int_eq(ioasid_ioas_lookup(ctx, dom_ioas(1), 0x1000, &m), -ENOENT);
+	ck_assert_int_eq(ioasid_ioas_lookup(ctx, dom_ioas(2), 0x4000, &m), -ENOENT);
+	ck_assert_ok(ctx, ioasid_ioas_lookup(ctx, dom_ioas(1), 0x8000, &m));
+	memset(more, 0, 4 * PG);
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x1000, x, 4, &done),
+			 -EFAULT);
+	ck_assert_int_eq(ioasid_sim_dma_write(ctx, dev[1], IOASID_PASID_NONE, 0x4000, x, 4, &done),
+			 -EFAULT);
+	ck_assert_uint_eq(more[0], 0);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev[2], IOASID_PASID_NONE, 0x8000, x, 4, &done));
+	ck_assert_ok(ctx, ioasid_virtio_iommu_stats(vio, &st));
+	ck_assert_uint_eq(st.revoked, 2);
+	ck_assert_uint_eq(st.nr_mappings, 1);
+	/* the guest hears of it as the spec allows: a MAPPING fault at the IOVA */
+	ck_assert_uint_eq(pop(vio, rec, sizeof(rec)), 48);
+	ck_assert_uint_eq(rec[0], IOASID_VIRTIO_IOMMU_FAULT_R_MAPPING);
+	ck_assert_uint_eq(g32(rec + 8), EP2);
+	ck_assert_uint_eq(g64(rec + 16) & ~0xfffull, 0x1000);
+	/* the region is no guest memory any more; its IOVAs are free again */
+	ck_status(map(1, 0x1000, 0x1fff, more_gpa, F_RW), S_FAULT);
+	ck_status(map(1, 0x1000, 0x1fff, RAM_GPA, F_RW), S_OK);
+	ck_status(unmap(1, 0x1000, 0x2fff), S_OK);
+	munmap(more, 4 * PG);
 }
 END_TEST
 
@@ -241,6 +462,10 @@ Suite *virtio_iommu_vmm_suite(void)
 	TCase *tc = vio_tcase("virtio_iommu_vmm");
 
 	tcase_add_test(tc, test_bypass);
+	tcase_add_test(tc, test_attach_fresh_domain_within_quota);
+	tcase_add_test(tc, test_refusals_race_dma_messages);
+	tcase_add_test(tc, test_mapping_limits);
+	tcase_add_test(tc, test_memory_removal_revokes_mappings);
 	tcase_add_test(tc, test_translate_callback_and_reset);
 	tcase_add_test(tc, test_registration_and_options);
 	suite_add_tcase(s, tc);
