@@ -113,8 +113,23 @@ static const struct ioasid_backend_ops *pick_auto(char *reason, size_t len)
 		snprintf(reason, len, "auto: iommufd unusable (%s); /dev/vfio/vfio is usable", why1);
 		return &ioasid_vfio_backend;
 	}
-	snprintf(reason, len, "auto: iommufd unusable (%s); vfio unusable (%s)", why1, why2);
+	/* both reasons fit a context's 256-byte reason, cut alike */
+	snprintf(reason, len, "auto: iommufd unusable (%.100s); vfio unusable (%.100s)", why1, why2);
 	return NULL;
+}
+
+/*
+ * The RLIMIT mode the backend starts in (an iommufd fd may come in mode 1,
+ * VFIO type-1 always charges the process); the core's 0 when it cannot tell.
+ */
+static void ctx_read_options(struct ioasid_ctx *ctx)
+{
+	uint64_t v;
+
+	if (ctx->ops->ctx_option &&
+	    !ctx->ops->ctx_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, false, &v) &&
+	    v <= IOASID_RLIMIT_MODE_MM)
+		ctx->rlimit_mode = (uint32_t)v;
 }
 
 IOASID_EXPORT int ioasid_ctx_open(const char *spec,
@@ -172,6 +187,7 @@ IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 		ctx_free(ctx);
 		return err;
 	}
+	ctx_read_options(ctx);
 	ioasid_log(ctx, IOASID_LOG_INFO, "opened backend %s (%s)", ops->name, ctx->reason);
 	*ret_ctx = ctx;
 	return 0;
@@ -220,6 +236,7 @@ ok:
 		ctx_free(ctx);
 		return err;
 	}
+	ctx_read_options(ctx);
 	*ret_ctx = ctx;
 	return 0;
 }
@@ -266,4 +283,46 @@ IOASID_EXPORT int ioasid_ctx_set_log(struct ioasid_ctx *ctx, ioasid_log_fn fn,
 	ctx->log_level = level;
 	ctx_unlock(ctx);
 	return 0;
+}
+
+IOASID_EXPORT int ioasid_ctx_set_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt,
+					uint64_t val)
+{
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	if (opt != IOASID_CTX_OPT_RLIMIT_MODE)
+		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown context option %d", (int)opt);
+	else
+		err = pin_set_rlimit_mode(ctx, val);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_ctx_get_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt,
+					uint64_t *ret_val)
+{
+	uint64_t v;
+	int err = 0;
+
+	if (!ctx || !ret_val)
+		return ioasid_err(ctx, -EINVAL, "ioasid_ctx_get_option: NULL argument");
+	ctx_lock(ctx);
+	if (opt != IOASID_CTX_OPT_RLIMIT_MODE) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown context option %d", (int)opt);
+	} else {
+		/* the kernel's value where there is a kernel: it is the referee */
+		v = ctx->rlimit_mode;
+		if (ctx->ops->ctx_option)
+			err = ctx->ops->ctx_option(ctx, opt, false, &v);
+		if (err)
+			ioasid_err(ctx, err, "reading the RLIMIT mode from the %s backend: %s",
+				   ctx->ops->name, strerror(-err));
+		else
+			*ret_val = v;
+	}
+	ctx_unlock(ctx);
+	return err;
 }
