@@ -336,8 +336,9 @@ START_TEST(test_other_faults_pass_on)
 		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
-		      "a stray fault must kill as it did without the guard, status 0x%x", st);
+	/* SIGSEGV's default, or a sanitizer's handler that was there first */
+	ck_assert_msg(WIFSIGNALED(st) ? WTERMSIG(st) == SIGSEGV : WEXITSTATUS(st) != 0,
+		      "a stray fault must end the process as without the guard, status 0x%x", st);
 	ioasid_ctx_close(ctx);
 }
 END_TEST
