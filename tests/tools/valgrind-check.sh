@@ -1,7 +1,8 @@
 #!/bin/sh
 # The memcheck run: first prove that valgrind here does catch a planted
-# leak, then run every unit test in-process (CK_FORK=no) and ioasidctl over
-# every scenario and example, each of which must show 0 errors and 0 leaks.
+# leak, then run every unit test in-process (CK_FORK=no), ioasidctl over
+# every scenario and example, and the conformance suite, each of which must
+# show 0 errors and 0 leaks.
 set -eu
 top_srcdir=${top_srcdir:-${srcdir:-.}}
 top_builddir=${top_builddir:-.}
@@ -49,4 +50,20 @@ if [ -x "$ctl" ]; then
 		n=$((n + 1))
 	done
 	echo "valgrind-check: ioasidctl: $n runs, 0 errors, 0 leaks: ok"
+fi
+
+# 4. the conformance suite (docs/conformance.md): each case runs in a forked
+# child, which memcheck follows; a child's error exit fails its case
+conf="$top_builddir/tests/conformance/conformance"
+if [ -x "$conf" ]; then
+	VGCONF="$VG"
+	[ -n "${LIBTOOL:-}" ] && VGCONF="$LIBTOOL --mode=execute $VG"
+	# shellcheck disable=SC2086
+	top_srcdir=$top_srcdir $VGCONF "$conf" > "$log" 2>&1 || {
+		echo "valgrind-check: conformance suite under memcheck:"; cat "$log"; exit 1; }
+	if grep -q "==[0-9]*==" "$log"; then
+		echo "valgrind-check: conformance suite under memcheck:"; cat "$log"; exit 1
+	fi
+	tail -n 1 "$log"
+	echo "valgrind-check: conformance suite: 0 errors, 0 leaks: ok"
 fi

@@ -15,7 +15,8 @@
 #    scenario differential (sim:qemu-vtd on the host, iommufd in the VM)
 #    when ioasidctl is built.
 #
-# TEST names: uapi iommufd mock vfio scenarios monitor bench (default: all).
+# TEST names: uapi iommufd mock conformance vfio scenarios monitor bench
+# (default: all).
 # Environment: top_srcdir, top_builddir (default: the tree around this
 # script), CC (gcc), VMTEST_* (see README of the rig), VM_TIMEOUT (900).
 # Exit: 0 all passed, 1 a test failed, 77 the VM cannot run here (no QEMU
@@ -28,7 +29,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 CC=${CC:-gcc}
-ALL="uapi iommufd mock vfio scenarios monitor bench"
+ALL="uapi iommufd mock conformance vfio scenarios monitor bench"
 KEEP=0
 TESTS=()
 
@@ -36,7 +37,7 @@ for a in "$@"; do
 	case $a in
 	--list) echo "$ALL"; exit 0 ;;
 	--keep) KEEP=1 ;;
-	-h | --help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
 	*) case " $ALL " in *" $a "*) TESTS+=("$a") ;; *) echo "run.sh: unknown test $a ($ALL)" >&2; exit 2 ;; esac ;;
 	esac
@@ -88,6 +89,22 @@ if want mock; then
 		TESTS=("${TESTS[@]/mock/}")
 	fi
 fi
+# The conformance suite (tests/conformance, docs/conformance.md) with the
+# oracle that asks the kernel's mock IOMMU instead of the sim's.
+if want conformance; then
+	if [ -f "$KSRC/drivers/iommu/iommufd/iommufd_test.h" ]; then
+		# shellcheck disable=SC2046
+		EXTRA="-I$KSRC/drivers/iommu/iommufd -I$top_srcdir/tests/conformance" \
+			build conformance $(ls "$top_srcdir"/tests/conformance/*.c | grep -v oracle-sim.c)
+		# the table covers every case of this kernel's selftest (a plain ELF: runs here too)
+		"$OUT/conformance" --list >"$OUT/conformance.tsv"
+		python3 "$top_srcdir/tests/conformance/coverage.py" \
+			"$KSRC/tools/testing/selftests/iommu" "$OUT/conformance.tsv" >&2 || exit 1
+	else
+		log "no iommufd_test.h in $KSRC: the conformance suite is skipped"
+		TESTS=("${TESTS[@]/conformance/}")
+	fi
+fi
 want bench && EXTRA="-O2" build bench-iommufd "$top_srcdir/tests/bench/iommufd-map.c"
 
 # The scenario differential: ioasidctl built from cli/ against the same
@@ -125,6 +142,7 @@ GUEST=$OUT/guest.sh
 	want uapi && echo 'run uapi $OUT/uapi-layout'
 	want iommufd && echo 'run iommufd $OUT/test-iommufd'
 	want mock && echo 'run mock $OUT/test-mock'
+	want conformance && echo 'run conformance $OUT/conformance --backend iommufd'
 	want vfio && echo 'run vfio $OUT/test-vfio'
 	if [ ${#SCEN[@]} -gt 0 ]; then
 		echo 'echo "=== scenarios on iommufd (device $VMTEST_VFIO_CDEV)"'
