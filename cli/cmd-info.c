@@ -285,7 +285,7 @@ int cmd_info(const struct cli_global *g, int argc, char **argv)
 	}
 	/* the chain's size first, then the chain, as with IOMMU_GET_HW_INFO */
 	err = ioasid_dev_info(ctx, dev, NULL, 0, &len);
-	if (!err || err == -EMSGSIZE) {
+	if (!err) {
 		buf = xcalloc(1, len);
 		err = ioasid_dev_info(ctx, dev, buf, len, &got);
 	}

@@ -30,7 +30,7 @@ HANDLER(op_dev_info)
 	int err;
 
 	err = ioasid_dev_info(r->ctx, obj_id(s, "dev"), NULL, 0, &len);
-	if (err && err != -EMSGSIZE)
+	if (err)
 		return err;
 	buf = xcalloc(1, len);
 	err = ioasid_dev_info(r->ctx, obj_id(s, "dev"), buf, len, &got);

@@ -75,6 +75,27 @@ IOASID_EXPORT int ioasid_dev_fd(struct ioasid_ctx *ctx, uint32_t dev,
 IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t dev,
 				  char *buf, size_t len);
 
+/* Room for a PCI address "dddd:bb:dd.f" and its NUL. */
+#define IOASID_PCI_ADDR_LEN 16
+
+/**
+ * ioasid_dev_pci_addr() - the PCI address of a bound device.
+ * @ctx: the context.
+ * @dev: the device.
+ * @buf: where to write it, "dddd:bb:dd.f" (lower case) and a NUL.
+ * @len: size of @buf; IOASID_PCI_ADDR_LEN is always enough.
+ *
+ * The address the device had when it was bound, whatever name or fd it
+ * was bound by (a VFIO cdev path, an fd from the VMM's caller; the sim's
+ * profile gives its devices one).
+ *
+ * Return: 0; -ENOENT unknown device; -ENODEV a device without one (the
+ * kernel's selftest devices); -EMSGSIZE @len too small (nothing written);
+ * -EINVAL @buf NULL.
+ */
+IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t dev,
+				      char *buf, size_t len);
+
 /**
  * ioasid_dev_info() - the device's capability chain (caps.h).
  * @ctx: the context.
@@ -83,9 +104,13 @@ IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t dev,
  * @len: size of @buf.
  * @ret_len: the chain's full size.
  *
- * Copies min(@len, full size) bytes, like IOMMU_GET_HW_INFO.
- * Return: 0; -EMSGSIZE when @len is smaller than the chain (the first
- * @len bytes and *@ret_len are still written); -ENOENT.
+ * With IOMMU_GET_HW_INFO's rules: the first min(@len, full size) bytes of
+ * the chain are copied, the rest of a larger @buf is zeroed, and *@ret_len
+ * is the full size whatever @len was. So a caller asks with @len 0 (or a
+ * buffer it hopes is big enough), and calls again with *@ret_len bytes if
+ * that is more than it gave; a short buffer is not an error.
+ * Return: 0; -ENOENT unknown device; -EINVAL @buf NULL with a non-zero
+ * @len, or @ret_len NULL.
  */
 IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t dev,
 				  void *buf, size_t len, size_t *ret_len);
@@ -95,7 +120,8 @@ struct ioasid_attach_opts {
 	size_t sz;
 	/*
 	 * The set acting (required for a PASID attach: the PASID must be
-	 * allocated to it, else -EPERM); 0 = none.
+	 * allocated to it, else -EPERM); 0 = none. A library rule: the kernel
+	 * has no sets.
 	 */
 	uint32_t set;
 	uint32_t flags; /* none defined yet: must be 0 */
@@ -117,22 +143,35 @@ struct ioasid_attach_opts {
  * @pt: an IOAS or HWPT id.
  * @opts: options or NULL.
  *
+ * The kernel's PASID rule (kernel-uapi.md §1.4): a PASID goes only onto
+ * an HWPT allocated with IOASID_HWPT_PASID, and only while the RID has no
+ * domain or one that allows PASIDs; while a PASID is attached, the RID's
+ * domain must allow PASIDs too. An IOAS's automatic domain never does (as
+ * iommufd's), so a PASID cannot be attached to an IOAS, and a device using
+ * PASIDs has its RID on an IOASID_HWPT_PASID HWPT as well. A device
+ * without PASIDs takes no PASID attach (-EINVAL, as the kernel answers for
+ * its selftest's device). Deliberately one answer on every backend: for a
+ * PCI device without the PASID capability Linux's VT-d driver would take
+ * the attach and program a PASID the device can never send.
+ *
  * Return: 0; -ENOENT unknown device or @pt; -EBUSY (dev, PASID) is already
  * attached; -EADDRINUSE conflicts with existing mappings (page sizes or
- * reserved regions; the message names both sides); -EOPNOTSUPP a PASID on
- * a device without PASID support; -EINVAL a PASID beyond the device's
- * width, or a bad option; -EPERM a PASID that the acting set does not hold.
+ * reserved regions; the message names both sides); -EINVAL a @pt that is
+ * neither an IOAS nor an HWPT, a breach of the PASID rule, PASID 0, a
+ * PASID on a device without PASIDs or at or above its PASID count, or a
+ * bad option; -EPERM a PASID that the acting set does not hold.
  */
 IOASID_EXPORT int ioasid_dev_attach(struct ioasid_ctx *ctx, uint32_t dev,
 				    uint32_t pasid, uint32_t pt,
 				    const struct ioasid_attach_opts *opts);
 
 /**
- * ioasid_dev_detach() - detach (device, PASID).
+ * ioasid_dev_detach() - detach (device, PASID). As in the kernel,
+ * detaching what is not attached succeeds and changes nothing.
  * @ctx: the context.
  * @dev: the device.
  * @pasid: IOASID_PASID_NONE or the PASID.
- * Return: 0; -ENOENT when nothing is attached there.
+ * Return: 0; -ENOENT unknown device.
  */
 IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t dev,
 				    uint32_t pasid);
@@ -145,8 +184,8 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t dev,
  * @pasid: IOASID_PASID_NONE or the PASID.
  * @pt: the new IOAS or HWPT.
  * @opts: as for ioasid_dev_attach().
- * Return: as ioasid_dev_attach(), and -ENOENT when nothing was attached;
- * on failure the old attachment stays.
+ * Return: as ioasid_dev_attach(), and -EINVAL when nothing was attached
+ * there (the kernel's answer); on failure the old attachment stays.
  */
 IOASID_EXPORT int ioasid_dev_replace(struct ioasid_ctx *ctx, uint32_t dev,
 				     uint32_t pasid, uint32_t pt,

@@ -213,9 +213,13 @@ IOASID_EXPORT int ioasid_fault_expire(struct ioasid_ctx *ctx, uint32_t *ret_expi
  * @out: array of *@inout_num records.
  * @inout_num: in: capacity; out: records written.
  * Return: 0; -EINVAL a length that is not a multiple of 40, a record with
- * unknown flag or perm bits or a non-zero reserved field, or a group whose
- * last record lacks LAST_PAGE (a short read); -EMSGSIZE @out too small.
+ * unknown perm bits or a non-zero reserved field, or a group whose last
+ * record lacks LAST_PAGE (a short read); -EMSGSIZE @out too small.
  * The kernel's dev_id lands in ->dev and its 32-bit cookie in ->cookie.
+ * Flag bits other than PASID_VALID and LAST_PAGE are ignored: the kernel
+ * copies its internal page-request flags, and Linux 7.2's VT-d (for a
+ * request with a PASID) and AMD (for every request) drivers set 0x4
+ * (kernel-uapi.md §1.5).
  */
 IOASID_EXPORT int ioasid_fault_from_iommufd(const void *buf, size_t len,
 					    struct ioasid_fault *out, uint32_t *inout_num);

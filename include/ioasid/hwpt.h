@@ -51,9 +51,19 @@ struct ioasid_hwpt_opts {
 	size_t sz;
 	uint32_t flags;       /* IOASID_HWPT_* */
 	uint32_t type;        /* enum ioasid_hwpt_type */
-	const void *data;     /* type-specific (struct ioasid_hwpt_vtd_s1) */
+	/*
+	 * Type-specific data (struct ioasid_hwpt_vtd_s1), exactly the
+	 * kernel's struct: no size word, so @data_len must be its size.
+	 * Not looked at while @data_len is 0.
+	 */
+	const void *data;
 	uint32_t data_len;    /* bytes at @data */
-	uint32_t fault_queue; /* with IOASID_HWPT_FAULT_ID_VALID */
+	/*
+	 * With IOASID_HWPT_FAULT_ID_VALID. Deliberately stricter than the
+	 * kernel, which ignores its fault_id without the flag: a queue
+	 * named without the flag is -EINVAL rather than silently unused.
+	 */
+	uint32_t fault_queue;
 };
 
 /**
@@ -64,11 +74,21 @@ struct ioasid_hwpt_opts {
  * @opts: flags, type and data (NULL: a plain paging HWPT).
  * @ret_hwpt: the new HWPT's id.
  *
- * Return: 0; -ENOENT unknown @dev or @pt; -EINVAL a @pt of the wrong kind,
- * NONE type with data or a real type without, a bad field of the stage-1
- * data (the message names it), FAULT_ID_VALID with NEST_PARENT;
- * -EOPNOTSUPP a flag or type the IOMMU cannot do (nesting, dirty tracking,
- * PASID); -E2BIG non-zero unknown tail of @opts; -ENOMEM.
+ * The kernel's answers, in its order (kernel-uapi.md §1.4): the data
+ * against the type first, then the device, then what @pt names.
+ *
+ * Return: 0; -EINVAL a paging type with a @data_len or another type
+ * without one, a @pt that does not exist or is neither an IOAS nor a
+ * paging HWPT (the kernel does not say ENOENT there), a nested HWPT over a
+ * parent without NEST_PARENT or over an automatic domain, stage-1 data of
+ * another length than the kernel's struct or with a bad field (the
+ * message names it), a fault queue without FAULT_ID_VALID; -EFAULT stage-1
+ * data at NULL; -ENOENT unknown @dev or fault queue; -EOPNOTSUPP a flag or
+ * type the IOMMU cannot do (nesting, dirty tracking, PASID), FAULT_ID_VALID
+ * with NEST_PARENT, a paging type over an HWPT, a nested type over an IOAS,
+ * a nested HWPT with flags other than FAULT_ID_VALID and PASID; -EPERM a
+ * queue of a set that may not act on the IOAS; -E2BIG non-zero unknown tail
+ * of @opts; -ENOMEM.
  */
 IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev,
 				    uint32_t pt,
@@ -82,6 +102,19 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev,
  * Return: 0; -ENOENT; -EBUSY while attached or parent of nested HWPTs.
  */
 IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt);
+
+/**
+ * ioasid_hwpt_ioas() - the IOAS whose mappings an HWPT translates.
+ * @ctx: the context.
+ * @hwpt: any HWPT: one the caller allocated, or the automatic one an
+ *        attach to an IOAS made (whose id a fault record carries, and
+ *        ioasid_dev_attached() does not give: it answers the IOAS).
+ * @ret_ioas: a paging HWPT's IOAS; for a nested HWPT, its parent's IOAS
+ *            (the stage-2 the guest's stage-1 table sits in).
+ * Return: 0; -ENOENT no HWPT @hwpt; -EINVAL @ret_ioas NULL.
+ */
+IOASID_EXPORT int ioasid_hwpt_ioas(struct ioasid_ctx *ctx, uint32_t hwpt,
+				   uint32_t *ret_ioas);
 
 /* Invalidation request kinds. */
 enum ioasid_inv_kind {
@@ -148,10 +181,15 @@ struct ioasid_inv_req {
  *       on failure, the index of the first one not handled).
  * @ret_dropped: if not NULL, cache entries dropped in total.
  *
+ * The kernel's bounds of IOMMU_HWPT_INVALIDATE hold here too: with
+ * requests, @reqs not NULL, a request size of at most the page size and
+ * at most 2^19 requests, else -EINVAL before any is looked at.
+ *
  * Return: 0; the error of the first request that could not be handled:
  * -EINVAL (bad kind, granularity, alignment, size below the minimum; the
  * message names the request index and field), -E2BIG (non-zero tail),
- * -EOPNOTSUPP (a newer version); -ENOENT unknown HWPT.
+ * -EOPNOTSUPP (a newer version); -EINVAL the bounds above; -ENOENT
+ * unknown HWPT.
  */
 IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t hwpt,
 					 const struct ioasid_inv_req *reqs,
@@ -162,14 +200,30 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t hwpt,
 
 /**
  * ioasid_hwpt_invalidate_raw() - flush with a raw vendor array, passed
- * through unchanged on iommufd and interpreted by the sim.
+ * through unchanged on iommufd and interpreted by the sim, with the
+ * kernel's answers on both (kernel-uapi.md §1.4 IOMMU_HWPT_INVALIDATE).
  * @ctx: the context.
  * @hwpt: a nested HWPT.
  * @data_type: IOASID_INV_DATA_*.
  * @entries: the array.
- * @entry_len: bytes per entry (the size-first rules apply to each).
- * @inout_num: in: entries; out: entries handled.
- * Return: as ioasid_hwpt_invalidate().
+ * @entry_len: bytes per entry: exactly the kernel's struct (24 for VT-d).
+ *             Driver data has no size word, so a longer entry is -EINVAL
+ *             even with a zero tail.
+ * @inout_num: in: entries; out: entries handled (0 when the call is
+ *             refused before the first).
+ *
+ * A VT-d entry is taken as the kernel's VT-d driver takes it: any page
+ * count, 0 included (the driver then flushes the aligned region around
+ * the address, everything from address 0); U64_MAX pages from address 0
+ * flush everything.
+ *
+ * Return: 0; -EINVAL, before any entry: with entries, @entries NULL, an
+ * @entry_len of 0, above the page size or other than the struct's, more
+ * than 2^19 entries, an @hwpt that is not a nested HWPT, a @data_type
+ * that does not fit it; at an entry: an address not 4 KiB aligned, or
+ * U64_MAX pages from another address than 0; -EOPNOTSUPP at an entry:
+ * flags other than IOMMU_VTD_INV_FLAGS_LEAF or a non-zero __reserved;
+ * -ENOENT no object @hwpt.
  */
 IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx,
 					     uint32_t hwpt, uint32_t data_type,
@@ -197,6 +251,14 @@ IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx,
  * @page_size: bytes per bit, a power of two >= 4096.
  * @bitmap: (length / page_size) bits; only set bits are written, zero it.
  * @flags: IOASID_DIRTY_NO_CLEAR to read without clearing.
+ *
+ * Granularity: the IOMMU keeps one dirty bit per IOPTE, so a write
+ * anywhere in a huge page (a 2 MiB or 1 GiB leaf) sets every bit of the
+ * @page_size granules that leaf covers, as the kernel reports it: with
+ * huge pages a bitmap may show more dirty than was written, never less.
+ * For exact base-page bits, map with huge pages off
+ * (IOASID_IOAS_OPT_HUGE_PAGES, ioas.h), so every leaf is a base page.
+ *
  * Return: 0; -EINVAL bad alignment or page size; -EOPNOTSUPP no dirty
  * support; -ENOENT.
  */

@@ -246,10 +246,35 @@ IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t id, char *buf
 	return 0;
 }
 
+IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t id, char *buf,
+				      size_t len)
+{
+	struct ioasid_dev *dev;
+	size_t need;
+	int err = 0;
+
+	if (!ctx || !buf)
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_pci_addr: NULL argument");
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
+	if (!dev)
+		return err;
+	need = strlen(dev->props.pci_addr) + 1;
+	if (need == 1)
+		err = ioasid_err(ctx, -ENODEV, "device %s has no PCI address", dev->name);
+	else if (len < need)
+		err = ioasid_err(ctx, -EMSGSIZE, "the PCI address of %s needs %zu bytes; the buffer holds %zu",
+				 dev->name, need, len);
+	else
+		memcpy(buf, dev->props.pci_addr, need);
+	ctx_unlock(ctx);
+	return err;
+}
+
 IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf,
 				  size_t len, size_t *ret_len)
 {
 	struct ioasid_dev *dev;
+	size_t copy;
 	int err = 0;
 
 	if (!ctx || !ret_len || (len && !buf))
@@ -257,15 +282,19 @@ IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf
 	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
 	if (!dev)
 		return err;
-	if (len)
-		memcpy(buf, dev->caps, IOASID_MIN(len, dev->caps_len));
+	/*
+	 * IOMMU_GET_HW_INFO's rules (kernel-uapi.md §1.4): what fits is
+	 * copied, the rest of a larger buffer is zeroed, and the full length
+	 * comes back whatever the room was.
+	 */
+	copy = IOASID_MIN(len, dev->caps_len);
+	if (copy)
+		memcpy(buf, dev->caps, copy);
+	if (len > copy)
+		memset((uint8_t *)buf + copy, 0, len - copy);
 	*ret_len = dev->caps_len;
-	if (len < dev->caps_len)
-		err = ioasid_err(ctx, -EMSGSIZE,
-				 "the capability chain of %s is %zu bytes; the buffer holds %zu",
-				 dev->name, dev->caps_len, len);
 	ctx_unlock(ctx);
-	return err;
+	return 0;
 }
 
 /* ---- attach / detach ---- */
@@ -277,14 +306,21 @@ static int check_pasid(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t 
 
 	if (pasid == IOASID_PASID_NONE)
 		return 0;
-	if (!dev->props.pasid_width)
-		return ioasid_err(ctx, -EOPNOTSUPP, "device %s has no PASID support (PASID %u)",
-				  dev->name, pasid);
-	if (pasid == 0 || pasid >= (1u << dev->props.pasid_width))
+	if (pasid == 0)
 		return ioasid_err(ctx, -EINVAL,
-				  "PASID %u is outside [1, %u] of device %s (%u-bit PASIDs)",
-				  pasid, (1u << dev->props.pasid_width) - 1, dev->name,
-				  dev->props.pasid_width);
+				  "PASID 0 is the one of requests without PASID (IOASID_PASID_NONE attaches them)");
+	/*
+	 * The kernel's iommu_attach_device_pasid(): a PASID at or above the
+	 * device's count is EINVAL. A device without PASIDs is refused too,
+	 * as the kernel refuses the selftest's (it counts one PASID, the
+	 * RID's); see ioasid_dev_attach() for the PCI case.
+	 */
+	if (!dev->props.pasid_width)
+		return ioasid_err(ctx, -EINVAL, "device %s has no PASIDs (PASID %u)", dev->name,
+				  pasid);
+	if (pasid >= (1u << dev->props.pasid_width))
+		return ioasid_err(ctx, -EINVAL, "PASID %u is not below the %u PASIDs of device %s",
+				  pasid, 1u << dev->props.pasid_width, dev->name);
 	if (!set)
 		return ioasid_err(ctx, -EINVAL,
 				  "attaching PASID %u needs the acting set (ioasid_attach_opts.set)",
@@ -324,33 +360,35 @@ static void notify_ranges(struct ioasid_ctx *ctx, ioasid_ranges_cb cb, void *dat
 static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t idx);
 
 /*
- * The kernel's PASID rule (kernel-uapi.md §1.4, HWPT_ALLOC_PASID): once a
- * device has a PASID attached, every domain on it, the RID's included, must
- * have been allocated to allow PASIDs.
+ * The kernel's PASID rule (kernel-uapi.md §1.4, HWPT_ALLOC_PASID), for
+ * (dev, @pasid) going onto a domain with @flags: a PASID needs a domain
+ * allocated to allow PASIDs, and so does the RID's while any PASID is
+ * attached. @what names the domain in messages. An IOAS's automatic
+ * domain never allows PASIDs, as iommufd allocates it without flags.
  */
-static int check_pasid_domains(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
-			       uint32_t pasid, struct ioasid_hwpt *h)
+static int check_pasid_domains(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			       uint32_t flags, const char *what)
 {
 	uint32_t i;
 
+	if (pasid != IOASID_PASID_NONE && !(flags & IOASID_HWPT_PASID))
+		return ioasid_err(ctx, -EINVAL,
+				  "%s does not allow PASIDs (an HWPT allocated with IOASID_HWPT_PASID does); it cannot take PASID %u of %s",
+				  what, pasid, dev->name);
 	for (i = 0; i < dev->nr_att; i++) {
 		const struct dev_attach *a = dev->att[i];
 
 		if (pasid != IOASID_PASID_NONE && a->pasid == IOASID_PASID_NONE &&
 		    !(a->hwpt->flags & IOASID_HWPT_PASID))
 			return ioasid_err(ctx, -EINVAL,
-					  "%s has a non-PASID domain (HWPT %u) on its RID; every domain must allow PASIDs before PASID %u can attach",
+					  "%s has a domain that does not allow PASIDs (HWPT %u) on its RID; it must before PASID %u can attach",
 					  dev->name, a->hwpt->obj.id, pasid);
 		if (pasid == IOASID_PASID_NONE && a->pasid != IOASID_PASID_NONE &&
-		    !(h->flags & IOASID_HWPT_PASID))
+		    !(flags & IOASID_HWPT_PASID))
 			return ioasid_err(ctx, -EINVAL,
-					  "%s has PASID %u attached; its RID domain (HWPT %u) must allow PASIDs too",
-					  dev->name, a->pasid, h->obj.id);
+					  "%s has PASID %u attached; the domain of its RID must allow PASIDs too, and %s does not",
+					  dev->name, a->pasid, what);
 	}
-	if (pasid != IOASID_PASID_NONE && !(h->flags & IOASID_HWPT_PASID))
-		return ioasid_err(ctx, -EINVAL,
-				  "HWPT %u was not allocated with IOASID_HWPT_PASID; it cannot take PASID %u",
-				  h->obj.id, pasid);
 	return 0;
 }
 
@@ -358,8 +396,7 @@ static int check_pasid_domains(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 static int autodom_get(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 		       struct ioasid_ioas *ioas, uint32_t fault_queue, struct ioasid_hwpt **ret)
 {
-	uint32_t flags = (dev->props.pasid_width ? IOASID_HWPT_PASID : 0) |
-			 (fault_queue ? IOASID_HWPT_FAULT_ID_VALID : 0);
+	uint32_t flags = fault_queue ? IOASID_HWPT_FAULT_ID_VALID : 0;
 	struct ioasid_hwpt *h;
 
 	for (h = ioas->paging; h; h = h->next_paging) {
@@ -389,12 +426,12 @@ static int attach_target(struct ioasid_ctx *ctx, uint32_t pt, const struct ioasi
 		*ret_ioas = (struct ioasid_ioas *)obj;
 		return 0;
 	}
-	if (!obj || obj->kind != IOASID_OBJ_HWPT) {
-		if (obj)
-			return ioasid_err(ctx, -ENOENT, "object %u is a %s, not an IOAS or HWPT", pt,
-					  obj_kind_name(obj->kind));
+	/* the kernel: an id that does not exist is ENOENT, one of another kind EINVAL */
+	if (!obj)
 		return ioasid_err(ctx, -ENOENT, "no IOAS or HWPT with id %u", pt);
-	}
+	if (obj->kind != IOASID_OBJ_HWPT)
+		return ioasid_err(ctx, -EINVAL, "object %u is a %s, not an IOAS or HWPT", pt,
+				  obj_kind_name(obj->kind));
 	h = (struct ioasid_hwpt *)obj;
 	if (o->fault_queue)
 		return ioasid_err(ctx, -EINVAL,
@@ -422,8 +459,9 @@ static int attach_check(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t
 			ioasid_err(ctx, -EBUSY, "device %s is already attached (no PASID)", dev->name) :
 			ioasid_err(ctx, -EBUSY, "device %s PASID %u is already attached", dev->name,
 				   pasid);
+	/* the kernel's replace: EINVAL when nothing is attached there */
 	if (!old && replace)
-		return ioasid_err(ctx, -ENOENT, "device %s has nothing attached at PASID %d to replace",
+		return ioasid_err(ctx, -EINVAL, "device %s has nothing attached at PASID %d to replace",
 				  dev->name, (int)pasid);
 	err = check_pasid(ctx, dev, pasid, o->set);
 	if (err)
@@ -432,6 +470,24 @@ static int attach_check(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t
 		return ioasid_err(ctx, -EPERM, "IOAS %u belongs to set %u, not to the acting set %u",
 				  ioas->obj.id, ioas->set, o->set);
 	return 0;
+}
+
+/*
+ * The PASID rule for the domain @pt stands for: @h, or (@h NULL) the
+ * automatic domain of the IOAS @pt, whose flags allow no PASIDs. Checked
+ * before an automatic domain is made, as the kernel refuses before it
+ * adds one to the IOAS.
+ */
+static int attach_pasid_rule(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			     uint32_t pt, const struct ioasid_hwpt *h)
+{
+	char what[48];
+
+	if (h)
+		snprintf(what, sizeof(what), "HWPT %u", h->obj.id);
+	else
+		snprintf(what, sizeof(what), "the automatic domain of IOAS %u", pt);
+	return check_pasid_domains(ctx, dev, pasid, h ? h->flags : 0, what);
 }
 
 /*
@@ -502,6 +558,8 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	if (!err)
 		err = attach_check(ctx, dev, pasid, o, replace, ioas, &old_idx);
 	if (!err)
+		err = attach_pasid_rule(ctx, dev, pasid, pt, h);
+	if (!err)
 		err = att_reserve(ctx, dev, &att);
 	if (err)
 		return err;
@@ -513,9 +571,7 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 			goto fail;
 		made_autodom = ioas->paging != first;
 	}
-	err = check_pasid_domains(ctx, dev, pasid, h);
-	if (!err)
-		err = attach_install(ctx, dev, pasid, pt, h, att);
+	err = attach_install(ctx, dev, pasid, pt, h, att);
 	if (err)
 		goto fail;
 	att->pasid = pasid;
@@ -634,11 +690,8 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
 	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
 	if (!dev)
 		return err;
-	if (!att_find(dev, pasid, &idx)) {
-		err = pasid == IOASID_PASID_NONE ?
-			ioasid_err(ctx, -ENOENT, "device %s is not attached (no PASID)", dev->name) :
-			ioasid_err(ctx, -ENOENT, "device %s PASID %u is not attached", dev->name, pasid);
-	} else {
+	/* the kernel: detaching what is not attached succeeds and does nothing */
+	if (att_find(dev, pasid, &idx)) {
 		struct ioasid_ioas *ioas = dev->att[idx]->hwpt->ioas;
 
 		ioas_id = ioas->obj.id;

@@ -102,7 +102,10 @@ const struct ioasid_obj_ops ioasid_hwpt_obj_ops = {
 	.dump = hwpt_obj_dump,
 };
 
-/* Can the device's IOMMU do what @flags ask? */
+/*
+ * Can the device's IOMMU make a paging domain with @flags? In the kernel's
+ * order (kernel-uapi.md §1.4): iommufd's own checks, then the driver's.
+ */
 static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t flags)
 {
 	const uint32_t known = IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING |
@@ -110,19 +113,19 @@ static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint
 
 	if (flags & ~known)
 		return ioasid_err(ctx, -EOPNOTSUPP, "unknown HWPT flags 0x%x", flags & ~known);
-	if ((flags & IOASID_HWPT_NEST_PARENT) && !dev->props.nesting)
-		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s cannot nest (NEST_PARENT)",
-				  dev->name);
 	if ((flags & IOASID_HWPT_DIRTY_TRACKING) && !dev->props.dirty_tracking)
 		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no dirty tracking",
+				  dev->name);
+	if ((flags & IOASID_HWPT_FAULT_ID_VALID) && (flags & IOASID_HWPT_NEST_PARENT))
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "a nest parent cannot take I/O page faults (FAULT_ID_VALID with NEST_PARENT)");
+	if ((flags & IOASID_HWPT_NEST_PARENT) && !dev->props.nesting)
+		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s cannot nest (NEST_PARENT)",
 				  dev->name);
 	if ((flags & IOASID_HWPT_PASID) && !dev->props.pasid_hwpt)
 		return ioasid_err(ctx, -EOPNOTSUPP,
 				  "the IOMMU of %s makes no PASID-capable domains (IOASID_HWPT_PASID)",
 				  dev->name);
-	if ((flags & IOASID_HWPT_FAULT_ID_VALID) && (flags & IOASID_HWPT_NEST_PARENT))
-		return ioasid_err(ctx, -EINVAL,
-				  "a nest parent cannot take I/O page faults (FAULT_ID_VALID with NEST_PARENT)");
 	return 0;
 }
 
@@ -225,22 +228,17 @@ static int check_vtd_s1(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 {
 	const uint64_t known = IOASID_VTD_S1_SRE | IOASID_VTD_S1_EAFE | IOASID_VTD_S1_WPE;
 
-	if (!o->data || o->data_len == 0)
-		return ioasid_err(ctx, -EINVAL, "nested VT-d stage-1 HWPT without data");
-	/* the size-first rules: shorter than the struct = EINVAL, longer = zero tail */
-	if (o->data_len < sizeof(*s1))
-		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 data_len %u is below %zu",
+	/*
+	 * The kernel's driver data rules: no size word, so a length other
+	 * than its struct's is EINVAL (a longer one too, zeros or not), and
+	 * data it cannot read is EFAULT.
+	 */
+	if (o->data_len != sizeof(*s1))
+		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 data_len %u is not %zu",
 				  o->data_len, sizeof(*s1));
-	if (o->data_len > sizeof(*s1)) {
-		const uint8_t *p = o->data;
-		uint32_t i;
-
-		for (i = sizeof(*s1); i < o->data_len; i++)
-			if (p[i])
-				return ioasid_err(ctx, -E2BIG,
-						  "VT-d stage-1 data byte %u of %u is not zero", i,
-						  o->data_len);
-	}
+	if (!o->data)
+		return ioasid_err(ctx, -EFAULT, "VT-d stage-1 data is NULL (data_len %u)",
+				  o->data_len);
 	memcpy(s1, o->data, sizeof(*s1));
 	if (s1->flags & ~known)
 		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 flags: unknown bits 0x%llx",
@@ -266,50 +264,45 @@ static int check_vtd_s1(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	return 0;
 }
 
-/* A paging HWPT the caller asked for, over the IOAS @pt. */
-static int hwpt_alloc_paging(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
-			     const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
+/*
+ * A nested VT-d stage-1 HWPT over the nest parent @parent, its table the
+ * guest's; in the kernel's order of checks (kernel-uapi.md §1.4): iommufd's
+ * flags and data, the parent, then the driver's.
+ */
+static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			     struct ioasid_hwpt *parent, const struct ioasid_hwpt_opts *o,
+			     struct ioasid_hwpt **ret)
 {
-	struct ioasid_ioas *ioas;
-
-	if (o->data || o->data_len)
-		return ioasid_err(ctx, -EINVAL, "a paging HWPT takes no data (data_len %u)",
-				  o->data_len);
-	ioas = obj_find(ctx, pt, IOASID_OBJ_IOAS);
-	if (!ioas)
-		return ioasid_err(ctx, obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
-				  "a paging HWPT needs an IOAS; %u is not one", pt);
-	return hwpt_paging_alloc_locked(ctx, dev, ioas, o->flags, o->fault_queue, false, ret);
-}
-
-/* A nested VT-d stage-1 HWPT over the nest parent @pt, its table the guest's. */
-static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
-			     const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
-{
+	const uint32_t nested_flags = IOASID_HWPT_FAULT_ID_VALID | IOASID_HWPT_PASID;
 	struct ioasid_fault_queue *q = NULL;
-	struct ioasid_hwpt *parent, *h;
+	struct ioasid_hwpt *h;
 	int err;
 
-	parent = obj_find(ctx, pt, IOASID_OBJ_HWPT);
-	if (!parent || !hwpt_is_paging(parent) || !(parent->flags & IOASID_HWPT_NEST_PARENT))
-		return ioasid_err(ctx, parent || obj_find(ctx, pt, IOASID_OBJ_NONE) ? -EINVAL : -ENOENT,
-				  "a nested HWPT needs a NEST_PARENT paging HWPT; %u is not one", pt);
-	if (dev->props.vendor_s1 != IOASID_HWPT_NESTED_VTD_S1)
-		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no VT-d stage-1 format",
+	if (o->flags & ~nested_flags)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "a nested HWPT takes only the FAULT_ID_VALID and PASID flags, not 0x%x",
+				  o->flags & ~nested_flags);
+	if (o->type == IOASID_HWPT_PAGING)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "over HWPT %u only a nested HWPT can be made (a type with data); a paging one is made over an IOAS",
+				  parent->obj.id);
+	if (parent->autodom || !(parent->flags & IOASID_HWPT_NEST_PARENT))
+		return ioasid_err(ctx, -EINVAL,
+				  "a nested HWPT needs a NEST_PARENT paging HWPT; HWPT %u is %s", parent->obj.id,
+				  parent->autodom ? "an automatic domain" : "not a nest parent");
+	if (!dev->props.nesting || dev->props.vendor_s1 != o->type)
+		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no nested HWPT of type %u",
+				  dev->name, o->type);
+	if ((o->flags & IOASID_HWPT_PASID) && !dev->props.pasid_hwpt)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "the IOMMU of %s makes no PASID-capable domains (IOASID_HWPT_PASID)",
 				  dev->name);
-	err = check_hwpt_flags(ctx, dev, o->flags);
-	if (!err)
-		err = check_queue(ctx, o->flags, o->fault_queue, parent->ioas, &q);
-	if (!err && (o->flags & (IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING)))
-		err = ioasid_err(ctx, -EOPNOTSUPP,
-				 "a nested HWPT cannot be a nest parent or track dirty pages (flags 0x%x)",
-				 o->flags);
-	if (err)
-		return err;
 	h = obj_alloc(ctx, IOASID_OBJ_HWPT, sizeof(*h), &err);
 	if (!h)
 		return err;
 	err = check_vtd_s1(ctx, dev, o, &h->s1);
+	if (!err)
+		err = check_queue(ctx, o->flags, o->fault_queue, parent->ioas, &q);
 	if (!err) {
 		h->type = IOASID_HWPT_NESTED_VTD_S1;
 		h->flags = o->flags;
@@ -333,6 +326,33 @@ static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uin
 	return 0;
 }
 
+/*
+ * What @pt names decides the kind, as in the kernel: an IOAS a paging
+ * HWPT, a paging HWPT a nested one over it; anything else, a missing id
+ * included, is EINVAL.
+ */
+static int hwpt_alloc_on(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pt,
+			 const struct ioasid_hwpt_opts *o, struct ioasid_hwpt **ret)
+{
+	struct ioasid_obj *obj = obj_find(ctx, pt, IOASID_OBJ_NONE);
+
+	if (obj && obj->kind == IOASID_OBJ_IOAS) {
+		/* driver data for a paging domain: no driver takes any */
+		if (o->type != IOASID_HWPT_PAGING)
+			return ioasid_err(ctx, -EOPNOTSUPP,
+					  "HWPT type %u over IOAS %u: a nested HWPT is made over a nest parent HWPT",
+					  o->type, pt);
+		return hwpt_paging_alloc_locked(ctx, dev, (struct ioasid_ioas *)obj, o->flags,
+						o->fault_queue, false, ret);
+	}
+	if (obj && obj->kind == IOASID_OBJ_HWPT && hwpt_is_paging((struct ioasid_hwpt *)obj))
+		return hwpt_alloc_nested(ctx, dev, (struct ioasid_hwpt *)obj, o, ret);
+	if (obj)
+		return ioasid_err(ctx, -EINVAL, "an HWPT is made over an IOAS or a paging HWPT; %u is %s",
+				  pt, obj->kind == IOASID_OBJ_HWPT ? "a nested HWPT" : obj_kind_name(obj->kind));
+	return ioasid_err(ctx, -EINVAL, "no IOAS or HWPT with id %u (the kernel says EINVAL here)", pt);
+}
+
 IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt,
 				    const struct ioasid_hwpt_opts *opts, uint32_t *ret_hwpt)
 {
@@ -351,6 +371,12 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 			return err;
 		memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
 	}
+	/* the kernel's first check: data goes with a type, none without (data NULL or not) */
+	if (o.type == IOASID_HWPT_PAGING && o.data_len)
+		return ioasid_err(ctx, -EINVAL, "a paging HWPT takes no data (data_len %u)",
+				  o.data_len);
+	if (o.type != IOASID_HWPT_PAGING && !o.data_len)
+		return ioasid_err(ctx, -EINVAL, "HWPT type %u needs its data (data_len 0)", o.type);
 	ctx_lock(ctx);
 	dev = obj_find(ctx, dev_id, IOASID_OBJ_DEV);
 	if (!dev)
@@ -358,16 +384,28 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 	else if (!ctx->ops->hwpt_alloc)
 		err = ioasid_err(ctx, -EOPNOTSUPP, "the %s backend has no hardware page tables",
 				 ctx->ops->name);
-	else if (o.type == IOASID_HWPT_PAGING)
-		err = hwpt_alloc_paging(ctx, dev, pt, &o, &h);
-	else if (o.type == IOASID_HWPT_NESTED_VTD_S1)
-		err = hwpt_alloc_nested(ctx, dev, pt, &o, &h);
 	else
-		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown HWPT type %u", o.type);
+		err = hwpt_alloc_on(ctx, dev, pt, &o, &h);
 	if (!err)
 		*ret_hwpt = h->obj.id;
 	ctx_unlock(ctx);
 	return err;
+}
+
+IOASID_EXPORT int ioasid_hwpt_ioas(struct ioasid_ctx *ctx, uint32_t id, uint32_t *ret_ioas)
+{
+	struct ioasid_hwpt *h;
+	int err;
+
+	if (!ctx || !ret_ioas)
+		return ioasid_err(ctx, -EINVAL, "ioasid_hwpt_ioas: NULL argument");
+	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT, &err);
+	if (!h)
+		return err;
+	/* a nested HWPT's is its parent's, set when it was made */
+	*ret_ioas = h->ioas->obj.id;
+	ctx_unlock(ctx);
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t id)
@@ -393,6 +431,32 @@ IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t id)
 /* ---- invalidation ---- */
 
 #define INV_REQ_MIN_SIZE 48u
+/* the kernel's IOMMU_HWPT_INVALIDATE_ENTRY_NUM_MAX */
+#define INV_ENTRY_NUM_MAX (1u << 19)
+/* sizeof(struct iommu_hwpt_vtd_s1_invalidate): its only length */
+#define VTD_INV_ENTRY_LEN 24u
+
+/*
+ * IOMMU_HWPT_INVALIDATE's bounds, checked before the HWPT is looked up so
+ * that one call cannot keep the CPU (kernel-uapi.md §1.4): with entries, a
+ * pointer, an entry length of 1..PAGE_SIZE and at most 2^19 entries.
+ */
+static int check_inv_bounds(struct ioasid_ctx *ctx, const void *entries, uint32_t entry_len,
+			    uint32_t n)
+{
+	if (!n)
+		return 0;
+	if (!entries || !entry_len)
+		return ioasid_err(ctx, -EINVAL, "%u entries with entry_len %u at %p", n, entry_len,
+				  entries);
+	if (entry_len > ioasid_page_size())
+		return ioasid_err(ctx, -EINVAL, "entry_len %u is above the page size %llu",
+				  entry_len, X(ioasid_page_size()));
+	if (n > INV_ENTRY_NUM_MAX)
+		return ioasid_err(ctx, -EINVAL, "%u entries are more than the kernel's %u", n,
+				  INV_ENTRY_NUM_MAX);
+	return 0;
+}
 
 static int check_inv_req(struct ioasid_ctx *ctx, uint32_t i, const struct ioasid_inv_req *r,
 			 struct ioasid_inv_req *out)
@@ -457,9 +521,14 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	if (!inout_num || (*inout_num && !reqs))
-		return ioasid_err(ctx, -EINVAL, "ioasid_hwpt_invalidate: NULL argument");
+	if (!inout_num)
+		return ioasid_err(ctx, -EINVAL, "ioasid_hwpt_invalidate: inout_num is NULL");
 	n = *inout_num;
+	err = check_inv_bounds(ctx, reqs, n && reqs ? reqs->size : 0, n);
+	if (err) {
+		*inout_num = 0;
+		return err;
+	}
 	ctx_lock(ctx);
 	h = obj_lookup(ctx, id, IOASID_OBJ_HWPT);
 	if (!h) {
@@ -509,54 +578,109 @@ out:
 	return err;
 }
 
-/* Raw VT-d entry @i (kernel-uapi.md §1.4) as the typed request it stands for. */
-static int raw_vtd_req(struct ioasid_ctx *ctx, uint32_t i, const uint8_t *e, uint32_t entry_len,
+/*
+ * The IOTLB range VT-d's driver flushes for @addr and @npages 4 KiB pages
+ * when the range is not plain (npages 0, or a range past the top): the
+ * aligned power-of-two region that spans its first and last byte, the
+ * last computed with wrap-around, or everything when that region is the
+ * whole space (the driver's calculate_psi_aligned_address()).
+ */
+static void vtd_psi_region(uint64_t addr, uint64_t npages, struct ioasid_inv_req *req)
+{
+	uint64_t last = addr + (npages << 12) - 1, x = addr ^ last;
+	unsigned int lg2 = x ? 64 - (unsigned int)__builtin_clzll(x) : 0;
+
+	if (lg2 >= 64) {
+		req->granularity = IOASID_INV_ALL;
+		return;
+	}
+	if (lg2 < 12)
+		lg2 = 12;
+	req->addr = addr & ~((UINT64_C(1) << lg2) - 1);
+	req->log2_pgsize = lg2;
+	req->npages = 1;
+}
+
+/*
+ * Raw VT-d entry @i (kernel-uapi.md §1.4) as the typed request it stands
+ * for, with the checks of the kernel's VT-d driver: flags or __reserved
+ * EOPNOTSUPP, an address not 4 KiB aligned or U64_MAX pages from another
+ * address than 0 EINVAL. Any other page count is taken, 0 included.
+ */
+static int raw_vtd_req(struct ioasid_ctx *ctx, uint32_t i, const uint8_t *e,
 		       struct ioasid_inv_req *req)
 {
-	uint64_t addr, npages;
-	uint32_t flags, resv, b;
-	int err;
+	uint64_t addr, npages, end;
+	uint32_t flags, resv;
 
 	memcpy(&addr, e, 8);
 	memcpy(&npages, e + 8, 8);
 	memcpy(&flags, e + 16, 4);
 	memcpy(&resv, e + 20, 4);
-	for (b = 24; b < entry_len; b++)
-		if (e[b])
-			return ioasid_err(ctx, -E2BIG, "entry %u: byte %u is not zero", i, b);
 	if (flags & ~1u || resv)
-		return ioasid_err(ctx, -EOPNOTSUPP, "entry %u: flags 0x%x / __reserved 0x%x", i,
-				  flags, resv);
+		return ioasid_err(ctx, -EOPNOTSUPP, "raw VT-d entry %u: flags 0x%x / __reserved 0x%x",
+				  i, flags, resv);
+	if (addr & 0xfff)
+		return ioasid_err(ctx, -EINVAL, "raw VT-d entry %u: addr 0x%llx is not 4 KiB aligned",
+				  i, X(addr));
+	if (npages == UINT64_MAX && addr)
+		return ioasid_err(ctx, -EINVAL,
+				  "raw VT-d entry %u: U64_MAX pages (everything) from addr 0x%llx, not 0",
+				  i, X(addr));
 	memset(req, 0, sizeof(*req));
 	req->size = sizeof(*req);
-	req->version = 1;
+	req->version = IOASID_INV_REQ_VERSION;
 	req->kind = IOASID_INV_IOTLB;
 	req->flags = flags & 1u ? IOASID_INV_LEAF : 0;
 	req->pasid = IOASID_PASID_NONE;
-	if (addr == 0 && npages == UINT64_MAX) {
-		req->granularity = IOASID_INV_ALL;
-		return 0;
-	}
 	req->granularity = IOASID_INV_RANGE;
-	req->addr = addr;
-	req->npages = npages;
-	req->log2_pgsize = 12;
-	err = check_inv_req(ctx, i, req, req);
-	if (err) {
-		/* name it as the caller numbered it */
-		char msg[IOASID_ERRMSG_MAX];
-
-		snprintf(msg, sizeof(msg), "raw VT-d %s", ioasid_ctx_errmsg(ctx));
-		ioasid_err(ctx, err, "%s", msg);
+	if (npages && npages <= (UINT64_MAX >> 12) &&
+	    !__builtin_add_overflow(addr, (npages << 12) - 1, &end)) {
+		req->addr = addr;
+		req->npages = npages;
+		req->log2_pgsize = 12;
+	} else {
+		vtd_psi_region(addr, npages, req);
 	}
-	return err;
+	return 0;
+}
+
+/*
+ * The checks of IOMMU_HWPT_INVALIDATE before any entry is handled, in the
+ * kernel's order: the bounds, the HWPT (a nested one; any other object is
+ * EINVAL), the data type, and the entry length of the VT-d driver (the
+ * struct's own, 24 bytes: no size-first rules for driver data).
+ */
+static int check_raw_call(struct ioasid_ctx *ctx, uint32_t id, uint32_t data_type,
+			  const void *entries, uint32_t entry_len, uint32_t n,
+			  struct ioasid_hwpt **ret)
+{
+	struct ioasid_obj *obj;
+	int err;
+
+	err = check_inv_bounds(ctx, entries, entry_len, n);
+	if (err)
+		return err;
+	obj = obj_find(ctx, id, IOASID_OBJ_NONE);
+	if (!obj)
+		return ioasid_err(ctx, -ENOENT, "no object with id %u", id);
+	*ret = (struct ioasid_hwpt *)obj;
+	if (obj->kind != IOASID_OBJ_HWPT || (*ret)->type != IOASID_HWPT_NESTED_VTD_S1)
+		return ioasid_err(ctx, -EINVAL, "object %u is not a nested HWPT", id);
+	if (data_type != IOASID_INV_DATA_VTD_S1)
+		return ioasid_err(ctx, -EINVAL, "invalidation data type %u does not fit HWPT %u",
+				  data_type, id);
+	if (n && entry_len != VTD_INV_ENTRY_LEN)
+		return ioasid_err(ctx, -EINVAL, "entry_len %u is not the %u bytes of a VT-d entry",
+				  entry_len, VTD_INV_ENTRY_LEN);
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id,
 					     uint32_t data_type, const void *entries,
 					     uint32_t entry_len, uint32_t *inout_num)
 {
-	struct ioasid_hwpt *h;
+	struct ioasid_hwpt *h = NULL;
 	uint32_t i = 0, n;
 	int err = 0;
 
@@ -566,26 +690,9 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 		return ioasid_err(ctx, -EINVAL, "inout_num is NULL");
 	n = *inout_num;
 	ctx_lock(ctx);
-	h = obj_lookup(ctx, id, IOASID_OBJ_HWPT);
-	if (!h) {
-		err = -ENOENT;
+	err = check_raw_call(ctx, id, data_type, entries, entry_len, n, &h);
+	if (err)
 		goto out;
-	}
-	if (data_type != IOASID_INV_DATA_VTD_S1 || h->type != IOASID_HWPT_NESTED_VTD_S1) {
-		err = ioasid_err(ctx, -EINVAL, "invalidation data type %u does not fit HWPT %u",
-				 data_type, id);
-		goto out;
-	}
-	if (n && (!entries || !entry_len)) {
-		err = ioasid_err(ctx, -EINVAL, "%u entries with entry_len %u and data %p", n,
-				 entry_len, entries);
-		goto out;
-	}
-	if (n && entry_len < 24) {
-		err = ioasid_err(ctx, -EINVAL, "entry_len %u is below the 24 bytes of a VT-d entry",
-				 entry_len);
-		goto out;
-	}
 	/* A kernel backend passes the array through, as it was given. */
 	if (ctx->ops->hwpt_invalidate_raw) {
 		i = n;
@@ -596,8 +703,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 		struct ioasid_inv_req req;
 		uint64_t d;
 
-		err = raw_vtd_req(ctx, i, (const uint8_t *)entries + (size_t)i * entry_len, entry_len,
-				  &req);
+		err = raw_vtd_req(ctx, i, (const uint8_t *)entries + (size_t)i * entry_len, &req);
 		if (!err)
 			err = ctx->ops->hwpt_invalidate(ctx, h, &req, &d);
 		if (err)

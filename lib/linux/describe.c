@@ -350,6 +350,8 @@ static int set_props(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const struc
 	p->aperture_start = d->ap_start;
 	p->aperture_last = d->ap_last;
 	p->pasid_width = d->pasid_width;
+	if (f->bdf && ku_is_bdf(f->bdf))
+		ku_fmt(p->pci_addr, sizeof(p->pci_addr), "%s", f->bdf);
 	p->pasid_hwpt = f->can_pasid && d->v.pasid_hwpt;
 	p->pri = d->feat & IOASID_FEAT_PRI;
 	p->ats = d->feat & IOASID_FEAT_ATS;

@@ -58,8 +58,12 @@ IOASID_EXPORT int ioasid_fault_from_iommufd(const void *buf, size_t len,
 		struct ioasid_fault *f = &out[i];
 		uint64_t addr;
 
-		if (flags & ~(PGF_PASID_VALID | PGF_LAST_PAGE))
-			return ioasid_err(NULL, -EINVAL, "record %zu: unknown flags 0x%x", i, flags);
+		/*
+		 * Other flag bits are ignored (kernel-uapi.md §1.5): the kernel
+		 * copies its own page-request flags, and 7.2's VT-d (with a
+		 * PASID) and AMD (always) drivers set 0x4, "the response needs
+		 * the PASID".
+		 */
 		if (perm & ~(PERM_READ | PERM_WRITE | PERM_EXEC | PERM_PRIV))
 			return ioasid_err(NULL, -EINVAL, "record %zu: unknown perm bits 0x%x", i, perm);
 		if (get32(p, OFF_RESERVED))

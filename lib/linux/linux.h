@@ -176,6 +176,7 @@ struct ku_dev_facts {
 	/* what this backend can do at all (vfio: no nesting, PASID, dirty) */
 	bool can_nest, can_pasid, can_dirty;
 	uint64_t host_page_size;
+	const char *bdf; /* sysfs: the device's name, its PCI address if it has one */
 };
 
 /*

@@ -53,8 +53,6 @@ int vi_ep_move(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep, uint32_t t
 		return 0;
 	if (!target) {
 		err = ioasid_dev_detach(v->ctx, ep->dev, IOASID_PASID_NONE);
-		if (err == -ENOENT)
-			err = 0;
 	} else if (ep->lib_pt) {
 		err = ioasid_dev_replace(v->ctx, ep->dev, IOASID_PASID_NONE, target, &ao);
 	} else {
@@ -169,14 +167,13 @@ static int resv_subtype(uint32_t type)
 /* The capability chain of device @dev, in a new buffer. */
 static int dev_chain(struct ioasid_virtio_iommu *v, uint32_t dev, void **ret_buf, size_t *ret_len)
 {
-	char hdr[128];
 	size_t len = 0;
 	void *buf;
 	int err;
 
-	/* a real buffer for the size query: some versions memcpy() to it even at length 0 */
-	err = ioasid_dev_info(v->ctx, dev, hdr, sizeof(struct ioasid_info_hdr), &len);
-	if (err && err != -EMSGSIZE)
+	/* the chain's size first (a short buffer is not an error), then the chain */
+	err = ioasid_dev_info(v->ctx, dev, NULL, 0, &len);
+	if (err)
 		return err;
 	buf = ioasid_malloc(len);
 	if (!buf)

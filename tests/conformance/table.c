@@ -61,11 +61,6 @@ static const struct ioas_variant mock_domain_limit = { .domains = 1, .memory_lim
 	IO(no_domain, tst, prt, nd, st, wy, fn), IO(mock_domain, tst, prt, nd, st, wy, fn), \
 		IO(two_mock_domain, tst, prt, nd, st, wy, fn),                              \
 		IO(mock_domain_limit, tst, prt, nd, st, wy, fn)
-/* Four rows whose status differs without and with a domain. */
-#define IO4D(tst, prt, nd, st0, wy0, st1, wy1, fn)                                              \
-	IO(no_domain, tst, prt, nd, st0, wy0, fn), IO(mock_domain, tst, prt, nd, st1, wy1, fn), \
-		IO(two_mock_domain, tst, prt, nd, st1, wy1, fn),                                \
-		IO(mock_domain_limit, tst, prt, nd, st1, wy1, fn)
 
 /* ---- FIXTURE(iommufd_mock_domain) variants ---- */
 static const struct mock_variant one_domain = { .domains = 1 };
@@ -112,8 +107,8 @@ static const struct dirty_variant domain_dirty128M_huge = { .buffer_size = 128ul
 		   c_enforce_dirty_nodirty),                                                       \
 		DT(v, set_dirty_tracking, "", DEV2, CF_RUN, "", c_set_dirty_tracking),             \
 		DT(v, pasid_set_dirty_tracking, "", PDEV, CF_RUN, "", c_pasid_set_dirty_tracking), \
-		DT(v, pasid_set_dirty_tracking, "nodirty", R(CF_DEV_PASID_NODIRTY), CF_XFAIL,      \
-		   "pasid-autodomain", c_pasid_set_dirty_tracking_nodirty),                        \
+		DT(v, pasid_set_dirty_tracking, "nodirty", R(CF_DEV_PASID_NODIRTY), CF_RUN, "",    \
+		   c_pasid_set_dirty_tracking_nodirty),                                            \
 		DT(v, device_dirty_capability, "", DEV2, CF_RUN, "", c_device_dirty_capability)
 /* The two bitmap tests: reading with clear (st, wy), and with NO_CLEAR (st_nc, wy_nc). */
 #define DT_BITMAP(v, nd, st, wy, st_nc, wy_nc)                                           \
@@ -143,7 +138,6 @@ static const struct pasid_variant has_pasid = { .pasid_capable = true };
 #define NTH(tst) ROW("basic_fail_nth", "", #tst, "", 0, CF_NA, N_FAIL_NTH, NULL, NULL)
 
 /* Deviations (issue 11 §2): ids used in the case bodies' CF_DRET/CF_DTRUE. */
-#define D_HW_INFO "hw_info-short-buffer hw_info-tail-zero"
 /*
  * Not in issue 11's list: found by this suite (docs/conformance.md). The
  * library refuses a dirty-bitmap page size below 4 KiB; the kernel takes
@@ -158,8 +152,6 @@ static const struct pasid_variant has_pasid = { .pasid_capable = true };
  */
 #define D_DEVTLB "sim-dirty-devtlb@sim"
 #define D_HUGE_OFF "sim-huge-pages-option@sim"
-#define D_NESTED "hwpt-nested-null-data inv-entry-len@sim inv-bounds@sim"
-#define D_PASID "pasid-detach-unattached pasid-replace-unattached pasid-autodomain"
 
 const struct cf_case cf_cases[] = {
 	/* FIXTURE(iommufd) */
@@ -183,18 +175,17 @@ const struct cf_case cf_cases[] = {
 	/* FIXTURE(iommufd_ioas) */
 	IO4(ioas_auto_destroy, "", 0, CF_RUN, "", c_ioas_auto_destroy),
 	IO4(ioas_destroy, "", 0, CF_RUN, "", c_ioas_destroy),
-	IO4D(alloc_hwpt_nested, "", 0, CF_RUN, "", CF_XFAIL, "hwpt-nest-parent-fault",
-	     c_alloc_hwpt_nested_paging),
-	IO(mock_domain, alloc_hwpt_nested, "nested", CF_NEED_NESTING | CF_NEED_IOPF, CF_XFAIL,
-	   D_NESTED, c_alloc_hwpt_nested_nested),
-	IO(two_mock_domain, alloc_hwpt_nested, "nested", CF_NEED_NESTING | CF_NEED_IOPF, CF_XFAIL,
-	   D_NESTED, c_alloc_hwpt_nested_nested),
-	IO(mock_domain_limit, alloc_hwpt_nested, "nested", CF_NEED_NESTING | CF_NEED_IOPF, CF_XFAIL,
-	   D_NESTED, c_alloc_hwpt_nested_nested),
+	IO4(alloc_hwpt_nested, "", 0, CF_RUN, "", c_alloc_hwpt_nested_paging),
+	IO(mock_domain, alloc_hwpt_nested, "nested", CF_NEED_NESTING | CF_NEED_IOPF, CF_RUN, "",
+	   c_alloc_hwpt_nested_nested),
+	IO(two_mock_domain, alloc_hwpt_nested, "nested", CF_NEED_NESTING | CF_NEED_IOPF, CF_RUN, "",
+	   c_alloc_hwpt_nested_nested),
+	IO(mock_domain_limit, alloc_hwpt_nested, "nested", CF_NEED_NESTING | CF_NEED_IOPF, CF_RUN, "",
+	   c_alloc_hwpt_nested_nested),
 	IO4(hwpt_attach, "", DEV3, CF_RUN, "", c_hwpt_attach),
 	IO4(ioas_area_destroy, "", 0, CF_RUN, "", c_ioas_area_destroy),
 	IO4(ioas_area_auto_destroy, "", 0, CF_RUN, "", c_ioas_area_auto_destroy),
-	IO4D(get_hw_info, "", 0, CF_RUN, "", CF_XFAIL, D_HW_INFO, c_get_hw_info),
+	IO4(get_hw_info, "", 0, CF_RUN, "", c_get_hw_info),
 	IO4(area, "", 0, CF_RUN, "", c_area),
 	IO4(unmap_fully_contained_areas, "", 0, CF_RUN, "", c_unmap_fully_contained_areas),
 	IO4(unmap_fully_contained_areas, "atomic", 0, CF_STRICTER,
@@ -260,10 +251,10 @@ const struct cf_case cf_cases[] = {
 	VI8(mock_viommu),
 
 	/* FIXTURE(iommufd_device_pasid) */
-	PA(no_pasid, "", DEV, CF_XFAIL, D_PASID " pasid-attach-no-pasid-dev", c_pasid_attach_rules),
+	PA(no_pasid, "", DEV, CF_RUN, "", c_pasid_attach_rules),
 	PA(no_pasid, "nested", DEV | CF_NEED_NESTING | CF_NEED_IOPF, CF_RUN, "",
 	   c_pasid_attach_nested),
-	PA(has_pasid, "", 0, CF_XFAIL, D_PASID, c_pasid_attach_rules),
+	PA(has_pasid, "", 0, CF_RUN, "", c_pasid_attach_rules),
 	PA(has_pasid, "nested", CF_NEED_NESTING | CF_NEED_IOPF, CF_RUN, "", c_pasid_attach_nested),
 
 	/* iommufd_fail_nth.c: FIXTURE(basic_fail_nth) */

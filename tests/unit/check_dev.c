@@ -60,11 +60,31 @@ START_TEST(test_info_chain)
 	uint32_t d;
 
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &d));
-	ck_assert_int_eq(ioasid_dev_info(ctx, d, NULL, 0, &len), -EMSGSIZE);
+	/* IOMMU_GET_HW_INFO's answer: the full length, whatever the room */
+	ck_assert_ok(ctx, ioasid_dev_info(ctx, d, NULL, 0, &len));
 	ck_assert_uint_gt(len, sizeof(struct ioasid_info_hdr));
-	buf = malloc(len);
+	buf = malloc(len + 64);
 	ck_assert_ok(ctx, ioasid_dev_info(ctx, d, buf, len, &len2));
 	ck_assert_uint_eq(len, len2);
+	{
+		/* too small: what fits is copied, nothing past it is touched */
+		uint8_t *part = malloc(len);
+
+		memset(part, 0xa5, len);
+		len2 = 0;
+		ck_assert_ok(ctx, ioasid_dev_info(ctx, d, part, 8, &len2));
+		ck_assert_uint_eq(len2, len);
+		ck_assert_int_eq(memcmp(part, buf, 8), 0);
+		ck_assert_uint_eq(part[8], 0xa5);
+		/* too large: the tail past the chain is zeroed */
+		memset(buf, 0xa5, len + 64);
+		ck_assert_ok(ctx, ioasid_dev_info(ctx, d, buf, len + 64, &len2));
+		ck_assert_uint_eq(len2, len);
+		ck_assert_int_eq(memcmp(part, buf, 8), 0);
+		for (off = (uint32_t)len; off < len + 64; off++)
+			ck_assert_uint_eq(buf[off], 0);
+		free(part);
+	}
 	ck_assert_int_eq(ioasid_caps_validate(buf, len, 0), 0);
 	ck_assert_int_eq(ioasid_caps_get(buf, len, 0, IOASID_CAP_PAGE_SIZES, &ps, sizeof(ps),
 					 NULL), 0);
@@ -100,7 +120,10 @@ START_TEST(test_attach_ranges_alignment)
 	ck_assert_int_eq(ioasid_ioas_destroy(ctx, ioas), -EBUSY);
 	ck_assert_int_eq(ioasid_dev_unbind(ctx, d), -EBUSY);
 	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
-	ck_assert_int_eq(ioasid_dev_detach(ctx, d, IOASID_PASID_NONE), -ENOENT);
+	/* the kernel: detaching what is not attached succeeds and does nothing */
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	ck_assert_int_eq(ioasid_dev_attached(ctx, d, IOASID_PASID_NONE, &pt), -ENOENT);
+	ck_assert_int_eq(ioasid_dev_detach(ctx, 999, IOASID_PASID_NONE), -ENOENT);
 	/* detach widens the ranges again */
 	n = 8;
 	ck_assert_ok(ctx, ioasid_ioas_iova_ranges(ctx, ioas, r, &n, &align));
@@ -141,6 +164,9 @@ START_TEST(test_attach_conflicts)
 	}
 	ck_assert_int_eq(ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, 999, NULL), -ENOENT);
 	ck_assert_int_eq(ioasid_dev_attach(ctx, 999, IOASID_PASID_NONE, ioas, NULL), -ENOENT);
+	/* the kernel: an object of another kind is EINVAL, not ENOENT */
+	ck_assert_int_eq(ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, d, NULL), -EINVAL);
+	ck_assert_errmsg_has(ctx, "not an IOAS or HWPT");
 	ck_assert_ok(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, ioas, NULL));
 }
 END_TEST
@@ -159,10 +185,37 @@ START_TEST(test_more_page_sizes_fine)
 }
 END_TEST
 
+/* The PCI address of a bound device, by id: the one the device list shows. */
+START_TEST(test_pci_addr)
+{
+	struct ioasid_dev_entry e[8];
+	char buf[IOASID_PCI_ADDR_LEN], small[12];
+	uint32_t d, n = 8, i;
+
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim1", &d));
+	ck_assert_ok(ctx, ioasid_dev_list(ctx, e, &n));
+	for (i = 0; i < n && e[i].bound != d; i++)
+		;
+	ck_assert_uint_lt(i, n);
+	ck_assert_ok(ctx, ioasid_dev_pci_addr(ctx, d, buf, sizeof(buf)));
+	ck_assert_str_eq(buf, e[i].bdf);
+	ck_assert_uint_eq(strlen(buf), 12);
+	/* a buffer without room for the NUL: nothing written */
+	memset(small, 'x', sizeof(small));
+	ck_assert_int_eq(ioasid_dev_pci_addr(ctx, d, small, sizeof(small)), -EMSGSIZE);
+	ck_assert_errmsg_has(ctx, "13 bytes");
+	ck_assert_int_eq(small[0], 'x');
+	ck_assert_int_eq(ioasid_dev_pci_addr(ctx, 4444, buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(ioasid_dev_pci_addr(ctx, d, NULL, 16), -EINVAL);
+	ck_assert_int_eq(ioasid_dev_pci_addr(ctx, ioas, buf, sizeof(buf)), -ENOENT);
+}
+END_TEST
+
 START_TEST(test_pasid_attach)
 {
 	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_pasids = 8 };
-	uint32_t a, b, d0, d1, pa, pb, pt;
+	struct ioasid_hwpt_opts po = { .sz = sizeof(po), .flags = IOASID_HWPT_PASID };
+	uint32_t a, b, d0, d1, pa, pb, pt, ha, hb, h1;
 	uint32_t ioas_b;
 
 	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &a));
@@ -172,27 +225,43 @@ START_TEST(test_pasid_attach)
 	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas_b));
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &d0));
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim1", &d1));
+	/* a PASID needs an HWPT that allows PASIDs */
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, d0, ioas, &po, &ha));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, d0, ioas_b, &po, &hb));
 	{
 		struct ioasid_attach_opts oa = { .sz = sizeof(struct ioasid_attach_opts), .set = a };
 		struct ioasid_attach_opts ob = { .sz = sizeof(struct ioasid_attach_opts), .set = b };
 
 		/* two sets share sim0 through different PASIDs */
-		ck_assert_ok(ctx, ioasid_dev_attach(ctx, d0, pa, ioas, &oa));
-		ck_assert_ok(ctx, ioasid_dev_attach(ctx, d0, pb, ioas_b, &ob));
+		ck_assert_ok(ctx, ioasid_dev_attach(ctx, d0, pa, ha, &oa));
+		ck_assert_ok(ctx, ioasid_dev_attach(ctx, d0, pb, hb, &ob));
 		ck_assert_ok(ctx, ioasid_dev_attached(ctx, d0, pb, &pt));
-		ck_assert_uint_eq(pt, ioas_b);
-		/* a PASID the acting set does not hold */
+		ck_assert_uint_eq(pt, hb);
+		/* the IOAS itself: its automatic domain never allows PASIDs */
+		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, pb, ioas_b, &ob), -EBUSY);
 		ck_assert_ok(ctx, ioasid_dev_detach(ctx, d0, pb));
-		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, pb, ioas_b, &oa), -EPERM);
+		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, pb, ioas_b, &ob), -EINVAL);
+		ck_assert_errmsg_has(ctx, "automatic domain of IOAS");
+		/* a PASID the acting set does not hold */
+		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, pb, hb, &oa), -EPERM);
 		ck_assert_errmsg_has(ctx, "belongs to set");
 		/* no set named */
-		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, pb, ioas_b, NULL), -EINVAL);
-		/* a device without PASID support */
-		ck_assert_int_eq(ioasid_dev_attach(ctx, d1, pa, ioas, &oa), -EOPNOTSUPP);
-		ck_assert_errmsg_has(ctx, "sim1");
-		/* beyond the width, PASID 0 */
-		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, 1u << 20, ioas, &oa), -EINVAL);
-		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, 0, ioas, &oa), -EINVAL);
+		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, pb, hb, NULL), -EINVAL);
+		/* beyond the device's PASIDs, PASID 0 */
+		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, 1u << 20, ha, &oa), -EINVAL);
+		ck_assert_errmsg_has(ctx, "PASID 1048576");
+		ck_assert_int_eq(ioasid_dev_attach(ctx, d0, 0, ha, &oa), -EINVAL);
+		/*
+		 * A device without PASIDs takes no PASID attach, to an IOAS or
+		 * to an HWPT that allows PASIDs: the kernel's EINVAL.
+		 */
+		ck_assert_int_eq(ioasid_dev_attach(ctx, d1, pa, ioas, &oa), -EINVAL);
+		ck_assert_errmsg_has(ctx, "sim1 has no PASIDs");
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, d1, ioas, &po, &h1));
+		ck_assert_int_eq(ioasid_dev_attach(ctx, d1, pa, h1, &oa), -EINVAL);
+		ck_assert_errmsg_has(ctx, "sim1 has no PASIDs");
+		ck_assert_int_eq(ioasid_dev_attached(ctx, d1, pa, &pt), -ENOENT);
+		ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, h1));
 		/* an attached PASID cannot be freed */
 		ck_assert_int_eq(ioasid_pasid_free(ctx, a, pa), -EBUSY);
 		ck_assert_int_eq(ioasid_set_destroy(ctx, a), -EBUSY);
@@ -218,7 +287,8 @@ START_TEST(test_pasid_shared)
 	struct ioasid_sim_dev_desc dd = { .sz = sizeof(struct ioasid_sim_dev_desc), .name = "nic0",
 					  .pgsize_bitmap = PG, .pasid_width = 8 };
 	struct ioasid_attach_opts oa = { .sz = sizeof(struct ioasid_attach_opts) };
-	uint32_t a, pa, d0, d1, ioas_b;
+	struct ioasid_hwpt_opts po = { .sz = sizeof(po), .flags = IOASID_HWPT_PASID };
+	uint32_t a, pa, d0, d1, ioas_b, h0, h1, hb, pt;
 	unsigned long n;
 	int r;
 
@@ -228,17 +298,20 @@ START_TEST(test_pasid_shared)
 	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas_b));
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &d0));
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "nic0", &d1));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, d0, ioas, &po, &h0));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, d1, ioas, &po, &h1));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, d1, ioas_b, &po, &hb));
 	oa.set = a;
-	ck_assert_ok(ctx, ioasid_dev_attach(ctx, d0, pa, ioas, &oa));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, d0, pa, h0, &oa));
 	/* the second device's attach, failing each allocation in turn */
 	for (n = 1;; n++) {
 		ioasid_alloc_fail_nth(n);
-		r = ioasid_dev_attach(ctx, d1, pa, ioas, &oa);
+		r = ioasid_dev_attach(ctx, d1, pa, h1, &oa);
 		ioasid_alloc_fail_nth(0);
 		if (!ioasid_alloc_failed())
 			break;
 		ck_assert_int_eq(r, -ENOMEM);
-		ck_assert_int_eq(ioasid_dev_detach(ctx, d1, pa), -ENOENT);
+		ck_assert_int_eq(ioasid_dev_attached(ctx, d1, pa, &pt), -ENOENT);
 	}
 	ck_assert_int_eq(r, 0);
 	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d0, pa));
@@ -246,7 +319,7 @@ START_TEST(test_pasid_shared)
 	ck_assert_int_eq(ioasid_set_destroy(ctx, a), -EBUSY);
 	ck_assert_errmsg_has(ctx, "is still attached");
 	/* a replace keeps the PASID in use */
-	ck_assert_ok(ctx, ioasid_dev_replace(ctx, d1, pa, ioas_b, &oa));
+	ck_assert_ok(ctx, ioasid_dev_replace(ctx, d1, pa, hb, &oa));
 	ck_assert_int_eq(ioasid_pasid_free(ctx, a, pa), -EBUSY);
 	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d1, pa));
 	ck_assert_ok(ctx, ioasid_pasid_free(ctx, a, pa));
@@ -375,6 +448,7 @@ Suite *dev_suite(void)
 	tcase_add_test(tc, test_attach_ranges_alignment);
 	tcase_add_test(tc, test_attach_conflicts);
 	tcase_add_test(tc, test_more_page_sizes_fine);
+	tcase_add_test(tc, test_pci_addr);
 	tcase_add_test(tc, test_pasid_attach);
 	tcase_add_test(tc, test_pasid_shared);
 	tcase_add_test(tc, test_ranges_callback);

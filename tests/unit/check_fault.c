@@ -80,6 +80,25 @@ static uint32_t attach_with_queue(uint32_t set, uint32_t q, uint32_t pasid)
 	return ioas;
 }
 
+/*
+ * (sim0, @pasid) attached to an HWPT that allows PASIDs and reports to
+ * @q, over a fresh IOAS of @set: what a PASID needs, on its RID too while
+ * PASIDs are attached (an automatic domain never allows PASIDs).
+ */
+static uint32_t attach_pasid_hwpt(uint32_t set, uint32_t q, uint32_t pasid)
+{
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho),
+				       .flags = IOASID_HWPT_PASID | IOASID_HWPT_FAULT_ID_VALID,
+				       .fault_queue = q };
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao), .set = set };
+	uint32_t ioas, h;
+
+	ck_assert_ok(ctx, ioasid_set_ioas_alloc(ctx, set, &ioas));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev0, ioas, &ho, &h));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev0, pasid, h, &ao));
+	return h;
+}
+
 START_TEST(test_page_request_success)
 {
 	uint32_t set = new_set(), q = new_queue(set, 0, 0), ioas, n;
@@ -200,9 +219,9 @@ START_TEST(test_two_owners_share_a_device)
 
 	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, a, 1, 100, &pa));
 	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, b, 1, 100, &pb));
-	attach_with_queue(a, qa, IOASID_PASID_NONE); /* the device owner is set a */
-	attach_with_queue(a, qa, pa);
-	attach_with_queue(b, qb, pb);
+	attach_pasid_hwpt(a, qa, IOASID_PASID_NONE); /* the device owner is set a */
+	attach_pasid_hwpt(a, qa, pa);
+	attach_pasid_hwpt(b, qb, pb);
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, pb, 0x300000, x, 4, false, &hb, &done),
 			 -EAGAIN);
 	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, pa, 0x400000, x, 4, false, &ha, &done),
@@ -420,8 +439,20 @@ START_TEST(test_iommufd_records)
 	n = 1;
 	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), -EMSGSIZE);
 	n = 3;
-	v = 0x80;
-	memcpy(buf + 80, &v, 4); /* unknown flag */
+	/*
+	 * Flag bits the library does not know are ignored: VT-d sets 0x4
+	 * ("the response needs the PASID") with every PASID, AMD always.
+	 */
+	put_rec(buf + 80, 0x4 | 0x2 | 0x1, 8, 5, 4, 0x1, 0x9000, 10);
+	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), 0);
+	ck_assert_uint_eq(f[2].flags & (IOASID_FAULT_F_PASID_VALID | IOASID_FAULT_F_LAST),
+			  IOASID_FAULT_F_PASID_VALID | IOASID_FAULT_F_LAST);
+	ck_assert_uint_eq(f[2].pasid, 5);
+	put_rec(buf + 80, 0x80000000u | 0x2, 8, 0, 4, 0x1, 0x9000, 10);
+	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), 0);
+	ck_assert_uint_eq(f[2].pasid, IOASID_PASID_NONE);
+	/* without LAST_PAGE the group is still cut short, whatever else is set */
+	put_rec(buf + 80, 0x4 | 0x1, 8, 5, 4, 0x1, 0x9000, 10);
 	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), -EINVAL);
 	put_rec(buf + 80, 2, 8, 0, 4, 0x10, 0x9000, 10); /* unknown perm */
 	ck_assert_int_eq(ioasid_fault_from_iommufd(buf, 120, f, &n), -EINVAL);

@@ -52,6 +52,16 @@ static struct sim_pt *pt_of(uint32_t d, uint32_t pasid)
 	return h ? ((struct sim_hwpt *)h->be)->pt : NULL;
 }
 
+/* How many HWPT objects the context has (automatic ones included). */
+static uint32_t hwpt_count(void)
+{
+	uint32_t pos = 0, n = 0;
+
+	while (obj_next(ctx, IOASID_OBJ_HWPT, &pos))
+		n++;
+	return n;
+}
+
 /* Read a raw entry of a table in host memory. */
 static uint64_t entry(uint64_t table, unsigned int idx)
 {
@@ -265,6 +275,138 @@ START_TEST(test_nested_raw_vtd_invalidation)
 }
 END_TEST
 
+/*
+ * The kernel's answers to raw VT-d arrays (IOMMU_HWPT_INVALIDATE and the
+ * VT-d driver): the same on the sim as the kernel gives on iommufd.
+ */
+START_TEST(test_raw_invalidation_kernel_rules)
+{
+	struct vtd_inv {
+		uint64_t addr, npages;
+		uint32_t flags, resv;
+	};
+	struct vtd_inv e[2] = { { GVA, 1, 0, 0 }, { 0, 1, 0, 0 } };
+	const uint32_t E = sizeof(e[0]);
+	uint8_t *big = calloc(1, 2 * E + 65536);
+	uint32_t nested, n;
+	size_t done;
+
+	ck_assert_ptr_nonnull(big);
+	nested = nested_setup(NULL);
+	memcpy(big, e, sizeof(e));
+	/* longer than the kernel's struct, zero tail or not: EINVAL, nothing handled */
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, big, E + 8,
+						    &n), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_errmsg_has(ctx, "entry_len 32");
+	/* above the page size: EINVAL before the HWPT is looked up */
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, 4444, IOASID_INV_DATA_VTD_S1, big,
+						    (uint32_t)ioasid_page_size() + 1, &n), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_errmsg_has(ctx, "page size");
+	/* more than 2^19 entries: refused before any is read */
+	n = (1u << 19) + 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, big, E, &n),
+			 -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_errmsg_has(ctx, "524289 entries");
+	/* an id that is not an HWPT: EINVAL; one that is nothing: ENOENT */
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, dev, IOASID_INV_DATA_VTD_S1, e, E, &n),
+			 -EINVAL);
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, 4444, IOASID_INV_DATA_VTD_S1, e, E, &n),
+			 -ENOENT);
+	/* U64_MAX pages from an address other than 0 */
+	e[1].addr = 0x1000;
+	e[1].npages = UINT64_MAX;
+	n = 2;
+	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, e, E, &n),
+			 -EINVAL);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_errmsg_has(ctx, "entry 1");
+	/*
+	 * 0 pages: taken, and it flushes as VT-d's driver does, the aligned
+	 * region around the address: a stale stage-1 entry at GVA is gone.
+	 */
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, nested, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA, "a", 1, &done));
+	gtable(3)[0] = (GPA + 0x300000) | SIM_FL_P | SIM_FL_RW;
+	e[0].npages = 0;
+	n = 1;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, e, E, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, GVA, "b", 1, &done));
+	ck_assert_uint_eq(mem[0x300000], 'b');
+	/* a range past the top of the address space is taken */
+	e[0].addr = UINT64_MAX & ~UINT64_C(0xfff);
+	e[0].npages = 2;
+	n = 1;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, e, E, &n));
+	free(big);
+}
+END_TEST
+
+/* The typed requests keep to the kernel's bounds too. */
+START_TEST(test_invalidate_bounds)
+{
+	struct ioasid_inv_req r = IOASID_INV_REQ_INIT;
+	uint32_t nested = nested_setup(NULL), n;
+
+	r.kind = IOASID_INV_IOTLB;
+	r.granularity = IOASID_INV_ALL;
+	n = (1u << 19) + 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, &r, &n, NULL), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	n = 1;
+	ck_assert_int_eq(ioasid_hwpt_invalidate(ctx, nested, NULL, &n, NULL), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	n = 1;
+	ck_assert_ok(ctx, ioasid_hwpt_invalidate(ctx, nested, &r, &n, NULL));
+	ck_assert_uint_eq(n, 1);
+}
+END_TEST
+
+/* The IOAS behind an HWPT: explicit, automatic (the fault record's id), nested. */
+START_TEST(test_hwpt_ioas)
+{
+	uint32_t nested, parent = 0, plain, autoh, pt, b, got;
+
+	nested = nested_setup(&parent);
+	ck_assert_ok(ctx, ioasid_hwpt_ioas(ctx, nested, &got));
+	ck_assert_uint_eq(got, ioas);
+	ck_assert_ok(ctx, ioasid_hwpt_ioas(ctx, parent, &got));
+	ck_assert_uint_eq(got, ioas);
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &b));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, b, NULL, &plain));
+	ck_assert_ok(ctx, ioasid_hwpt_ioas(ctx, plain, &got));
+	ck_assert_uint_eq(got, b);
+	/* an attach to an IOAS: the automatic HWPT is the one other HWPT of b */
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, b, NULL));
+	ck_assert_ok(ctx, ioasid_dev_attached(ctx, dev, IOASID_PASID_NONE, &pt));
+	ck_assert_uint_eq(pt, b);
+	autoh = 0;
+	{
+		struct ioasid_obj *o;
+		uint32_t pos = 0;
+
+		while ((o = obj_next(ctx, IOASID_OBJ_HWPT, &pos)))
+			if (o->id != nested && o->id != parent && o->id != plain)
+				autoh = o->id;
+	}
+	ck_assert_uint_ne(autoh, 0);
+	ck_assert_ok(ctx, ioasid_hwpt_ioas(ctx, autoh, &got));
+	ck_assert_uint_eq(got, b);
+	/* not an HWPT, no HWPT, no out-param */
+	ck_assert_int_eq(ioasid_hwpt_ioas(ctx, b, &got), -ENOENT);
+	ck_assert_int_eq(ioasid_hwpt_ioas(ctx, 4444, &got), -ENOENT);
+	ck_assert_int_eq(ioasid_hwpt_ioas(ctx, plain, NULL), -EINVAL);
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, dev, IOASID_PASID_NONE));
+}
+END_TEST
+
 START_TEST(test_invalidate_kinds_and_errors)
 {
 	struct ioasid_inv_req r[3];
@@ -369,12 +511,53 @@ START_TEST(test_vtd_s1_data_checks)
 			    .data_len = 16 };
 		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EINVAL);
 		ck_assert_errmsg_has(ctx, "data_len 16");
+		/* driver data has no size word: longer than the kernel's struct is EINVAL, zeros or not */
+		{
+			struct {
+				struct ioasid_hwpt_vtd_s1 s1;
+				uint64_t tail;
+			} longer = { .s1 = good };
+
+			o.data = &longer;
+			o.data_len = sizeof(longer);
+			ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EINVAL);
+			ck_assert_errmsg_has(ctx, "data_len 32");
+		}
+		/* data the kernel cannot read: EFAULT; none at all: EINVAL, before the device is looked up */
+		o.data = NULL;
 		o.data_len = sizeof(good);
-		/* a parent without NEST_PARENT, an IOAS as parent */
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EFAULT);
+		o.data_len = 0;
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EINVAL);
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, 4444, parent, &o, &h), -EINVAL);
+		ck_assert_errmsg_has(ctx, "needs its data");
+		o.data = &good;
+		o.data_len = sizeof(good);
+		/* a parent without NEST_PARENT: EINVAL; an IOAS: no driver takes data for a paging domain */
 		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, plain, &o, &h), -EINVAL);
-		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EINVAL);
-		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, 4444, &o, &h), -ENOENT);
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EOPNOTSUPP);
+		/* what does not exist, or is neither IOAS nor paging HWPT: EINVAL, not ENOENT */
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, 4444, &o, &h), -EINVAL);
+		ck_assert_errmsg_has(ctx, "4444");
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, dev, &o, &h), -EINVAL);
+		/* an unknown device is ENOENT */
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, 4444, parent, &o, &h), -ENOENT);
+		/* a nested HWPT takes only FAULT_ID_VALID and PASID */
+		o.flags = IOASID_HWPT_DIRTY_TRACKING;
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EOPNOTSUPP);
+		o.flags = 0;
 		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, parent, &o, &h));
+		{
+			/* nothing is made over a nested HWPT; a paging type over a paging HWPT is EOPNOTSUPP */
+			struct ioasid_hwpt_opts p = { .sz = sizeof(p) };
+			uint32_t h2;
+
+			ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, h, &o, &h2), -EINVAL);
+			ck_assert_errmsg_has(ctx, "nested");
+			ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, h, &p, &h2), -EINVAL);
+			ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &p, &h2), -EOPNOTSUPP);
+			ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, plain, &p, &h2), -EOPNOTSUPP);
+		}
 		/* the parent is busy while it has a child */
 		ck_assert_int_eq(ioasid_hwpt_destroy(ctx, parent), -EBUSY);
 		ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, h));
@@ -383,8 +566,8 @@ START_TEST(test_vtd_s1_data_checks)
 	{
 		struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .flags = IOASID_HWPT_NEST_PARENT |
 						  IOASID_HWPT_FAULT_ID_VALID, .fault_queue = 0 };
-		/* a stage-2 parent cannot take I/O page faults */
-		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EINVAL);
+		/* a stage-2 parent cannot take I/O page faults: the kernel's EOPNOTSUPP */
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EOPNOTSUPP);
 		ck_assert_errmsg_has(ctx, "NEST_PARENT");
 		o.flags = IOASID_HWPT_FAULT_ID_VALID;
 		o.fault_queue = 4321;
@@ -400,6 +583,26 @@ START_TEST(test_vtd_s1_data_checks)
 		o.data_len = sizeof(good);
 		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EINVAL);
 		ck_assert_errmsg_has(ctx, "takes no data");
+		/* a pointer without a length is not looked at, as the kernel's data_uptr */
+		o.data_len = 0;
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h));
+		ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, h));
+		/* an unknown type without data fails the data rule first */
+		o.data = NULL;
+		o.type = 7;
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EINVAL);
+		o.data = &good;
+		o.data_len = sizeof(good);
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, ioas, &o, &h), -EOPNOTSUPP);
+		o.type = 0;
+		o.data_len = 0;
+		o.flags = IOASID_HWPT_NEST_PARENT;
+		ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &parent));
+		o.type = 7;
+		o.flags = 0;
+		o.data_len = sizeof(good);
+		ck_assert_int_eq(ioasid_hwpt_alloc(ctx, dev, parent, &o, &h), -EOPNOTSUPP);
+		ck_assert_errmsg_has(ctx, "type 7");
 	}
 }
 END_TEST
@@ -485,31 +688,52 @@ END_TEST
 START_TEST(test_pasid_rules_and_replace)
 {
 	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_pasids = 4 };
-	uint32_t set, pasid, plain, b, pt;
+	struct ioasid_hwpt_opts po = { .sz = sizeof(po), .flags = IOASID_HWPT_PASID };
+	uint32_t set, pasid, plain, ph, b, pt;
 	uint8_t v;
 	size_t done;
 
 	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &set));
 	ck_assert_ok(ctx, ioasid_pasid_alloc(ctx, set, 1, 100, &pasid));
 	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, NULL, &plain));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &po, &ph));
 	{
 		struct ioasid_attach_opts ao = { .sz = sizeof(struct ioasid_attach_opts), .set = set };
 
 		/* a non-PASID domain on the RID blocks PASID attaches */
 		ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, plain, NULL));
+		ck_assert_int_eq(ioasid_dev_attach(ctx, dev, pasid, ph, &ao), -EINVAL);
+		ck_assert_errmsg_has(ctx, "on its RID");
+		/* a PASID-capable HWPT replaces it on the RID */
+		ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, ph, NULL));
+		/*
+		 * An IOAS's automatic domain never allows PASIDs (iommufd
+		 * allocates it without flags): a PASID attach to an IOAS is
+		 * EINVAL, and no automatic domain is left behind.
+		 */
 		ck_assert_int_eq(ioasid_dev_attach(ctx, dev, pasid, ioas, &ao), -EINVAL);
-		ck_assert_errmsg_has(ctx, "must allow PASIDs");
-		/* the PASID-capable automatic domain replaces it on the RID */
-		ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, ioas, NULL));
-		ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, pasid, ioas, &ao));
-		/* now a non-PASID domain cannot come back on the RID */
+		ck_assert_errmsg_has(ctx, "automatic domain");
+		ck_assert_uint_eq(hwpt_count(), 2);
+		ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, pasid, ph, &ao));
+		/* now neither a non-PASID HWPT nor an IOAS can come back on the RID */
 		ck_assert_int_eq(ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, plain, NULL),
 				 -EINVAL);
+		ck_assert_int_eq(ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, ioas, NULL),
+				 -EINVAL);
+		ck_assert_errmsg_has(ctx, "PASID 1 attached");
+		ck_assert_uint_eq(hwpt_count(), 2);
 		ck_assert_ok(ctx, ioasid_dev_attached(ctx, dev, IOASID_PASID_NONE, &pt));
-		ck_assert_uint_eq(pt, ioas);
+		ck_assert_uint_eq(pt, ph);
 		/* nor can a PASID go on a non-PASID HWPT */
 		ck_assert_int_eq(ioasid_dev_replace(ctx, dev, pasid, plain, &ao), -EINVAL);
 		ck_assert_errmsg_has(ctx, "IOASID_HWPT_PASID");
+		ck_assert_ok(ctx, ioasid_dev_detach(ctx, dev, pasid));
+		/* the kernel: detaching what is not attached succeeds, replacing it is EINVAL */
+		ck_assert_ok(ctx, ioasid_dev_detach(ctx, dev, pasid));
+		ck_assert_int_eq(ioasid_dev_replace(ctx, dev, pasid, ph, &ao), -EINVAL);
+		ck_assert_errmsg_has(ctx, "nothing attached");
+		ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, ioas, NULL));
+		ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, ph));
 	}
 	/* replace moves DMA to the new address space at once */
 	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &b));
@@ -526,10 +750,7 @@ START_TEST(test_pasid_rules_and_replace)
 	ck_assert_ok(ctx, ioasid_dev_replace(ctx, dev, IOASID_PASID_NONE, b, NULL));
 	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x1000000, &v, 1, &done));
 	ck_assert_uint_eq(v, 'B');
-	ck_assert_int_eq(ioasid_dev_replace(ctx, dev, 77, b, NULL), -ENOENT);
-	/* the automatic domain of the first IOAS went with its last user? no:
-	 * the PASID still uses it; detach it and the IOAS can go */
-	ck_assert_ok(ctx, ioasid_dev_detach(ctx, dev, pasid));
+	/* the automatic domain of the first IOAS went with its last user */
 	ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, plain));
 	ck_assert_ok(ctx, ioasid_ioas_destroy(ctx, ioas));
 }
@@ -712,6 +933,9 @@ Suite *hwpt_suite(void)
 	tcase_add_test(tc, test_dma_stops_at_failing_page);
 	tcase_add_test(tc, test_nested_and_stale_detector);
 	tcase_add_test(tc, test_nested_raw_vtd_invalidation);
+	tcase_add_test(tc, test_raw_invalidation_kernel_rules);
+	tcase_add_test(tc, test_invalidate_bounds);
+	tcase_add_test(tc, test_hwpt_ioas);
 	tcase_add_test(tc, test_invalidate_kinds_and_errors);
 	tcase_add_test(tc, test_every_invalidation_kind);
 	tcase_add_test(tc, test_vtd_s1_data_checks);

@@ -311,6 +311,17 @@ static void fq_test_auto_domain(struct fq_test *t)
 	c = fq_read_one(ctx, q1, f, 1);
 	ck_assert_uint_eq(f[0].hwpt, auto_h);
 	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS));
+	/*
+	 * VT-d sets 0x4 ("the response needs the PASID") on every request
+	 * with a PASID: read like any other, answered as asked.
+	 */
+	fake_fq_raise(&fqs[0], 77, true, 5, 0x80000, RW, 1);
+	fqs[0].recs[fqs[0].nr - 1].flags |= 0x4;
+	c = fq_read_one(ctx, q1, f, 1);
+	ck_assert_uint_eq(f[0].pasid, 5);
+	ck_assert_uint_eq(f[0].hwpt, auto_h);
+	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q1, c, IOASID_FAULT_SUCCESS));
+	ck_assert_uint_eq(fqs[0].last.code, 0);
 	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
 	ck_assert_uint_eq(find_hwpt(ctx), 0);
 }

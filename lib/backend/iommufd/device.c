@@ -191,6 +191,7 @@ int ifd_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct ifd_dev 
 	f.coherent = true; /* iommufd binds only devices whose IOMMU enforces coherency */
 	f.can_nest = f.can_pasid = f.can_dirty = true;
 	f.host_page_size = ioasid_page_size();
+	f.bdf = sd->bdf;
 	err = ku_dev_describe(ctx, dev, &f);
 	ioasid_free(ranges);
 	/*

@@ -23,11 +23,11 @@ int iommufd_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioa
 	/*
 	 * An automatic domain: the kernel makes its own when the device
 	 * attaches to the IOAS. Except where the library's automatic domain
-	 * allows PASIDs (a PASID-capable device) or reports faults (an attach
-	 * with a fault queue): the kernel's never do, so that one is a real
-	 * IOMMU_HWPT_ALLOC with IOMMU_HWPT_ALLOC_PASID / FAULT_ID_VALID.
+	 * reports faults (an attach with a fault queue): the kernel's never
+	 * do, so that one is a real IOMMU_HWPT_ALLOC with FAULT_ID_VALID (and,
+	 * like the kernel's, without ALLOC_PASID).
 	 */
-	if (h->autodom && !(h->flags & (IOASID_HWPT_PASID | IOASID_HWPT_FAULT_ID_VALID))) {
+	if (h->autodom && !(h->flags & IOASID_HWPT_FAULT_ID_VALID)) {
 		kh->autodom = true;
 		h->be = kh;
 		return 0;

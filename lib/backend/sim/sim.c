@@ -157,6 +157,7 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 	dev->props.aperture_start = p->aperture_start;
 	dev->props.aperture_last = p->aperture_last;
 	dev->props.pasid_width = IOASID_MIN(d->pasid_width, p->pasid_width);
+	snprintf(dev->props.pci_addr, sizeof(dev->props.pci_addr), "%s", d->bdf);
 	/* what Linux's driver for the model makes of a paging domain */
 	sim_profile_domain(p, &dom);
 	dev->props.pasid_hwpt = dom.pasid_any_dev || dev->props.pasid_width;

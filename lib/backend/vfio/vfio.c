@@ -552,6 +552,7 @@ static int vf_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf
 	f.pci = sd->pci;
 	f.coherent = cc > 0;
 	f.host_page_size = ioasid_page_size();
+	f.bdf = sd->bdf;
 	err = ku_dev_describe(ctx, dev, &f);
 	if (!err && vi.has_dma_avail)
 		ioasid_log(ctx, IOASID_LOG_INFO, "vfio: %s: %u more DMA mappings allowed%s", dev->name,
