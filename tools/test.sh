@@ -8,6 +8,8 @@
 #   make check-valgrind  memcheck over the unit tests and ioasidctl, with a
 #                        planted-leak self-test
 #   make check-tsan      the concurrency suites under ThreadSanitizer
+#   make check-asan      make check again, built with ASan + UBSan: the first
+#                        report fails it (a second build of the dist tree)
 #   make check-vm        iommufd and VFIO backends against a real kernel in
 #                        QEMU (builds the kernel once, ~10 min, then cached)
 #   make distcheck       the release tarball builds and passes on its own
@@ -34,6 +36,8 @@ stage "make check-valgrind"
 make check-valgrind
 stage "make check-tsan"
 make check-tsan
+stage "make check-asan"
+make -j"$jobs" check-asan
 stage "make check-vm"
 make check-vm
 stage "make distcheck"

@@ -63,8 +63,9 @@ struct ioasid_ctx_opts {
 	int log_level;
 	uint32_t flags; /* IOASID_CTX_* */
 	/*
-	 * Pinned-memory limit in bytes; 0 = RLIMIT_MEMLOCK of the process
-	 * (the kernel's default), UINT64_MAX = unlimited.
+	 * Pinned-memory limit in bytes that this context's pins are held to;
+	 * 0 = RLIMIT_MEMLOCK of the process (the kernel's default),
+	 * UINT64_MAX = unlimited. See ioasid_ctx_set_pinned_limit().
 	 */
 	uint64_t pinned_limit;
 };
@@ -170,12 +171,32 @@ IOASID_EXPORT const char *ioasid_last_errmsg(void);
 IOASID_EXPORT int ioasid_ctx_set_log(struct ioasid_ctx *ctx, ioasid_log_fn fn,
 				     void *data, int level);
 
+/*
+ * Pinned-page accounting (kernel-uapi.md §4.5), as the kernel does it.
+ * Pages are pinned while their address space has a domain: a map into an
+ * IOAS with a paging HWPT (one of its own or a device's automatic one)
+ * pins at once, a map into an IOAS without one pins nothing until the
+ * first HWPT comes (then the HWPT allocation or the attach is the call
+ * that answers -EFAULT or -ENOMEM), and the pins go with the last HWPT.
+ * Pinned pages are charged to an account of the process, not of the
+ * context: the user's (RLIMIT mode 0, the default of /dev/iommu) or the
+ * process's own (mode 1, VFIO type-1's way; ioasid_ctx_set_option()).
+ * Every context of the process in the same mode draws on the same
+ * account, so that together they pin no more than the limit. Memory the
+ * kernel could not pin (not mapped, not readable, read-only under
+ * IOASID_MAP_WRITE, device memory) is refused with -EFAULT when it would
+ * be pinned, on the sim too.
+ */
+
 /**
  * ioasid_ctx_set_pinned_limit() - override the pinned-memory limit.
  * @ctx: the context.
  * @bytes: limit in bytes; 0 = back to RLIMIT_MEMLOCK; UINT64_MAX = none.
  *
- * Lowering the limit below what is pinned now is allowed: later maps fail.
+ * The limit stands in for RLIMIT_MEMLOCK when this context pins: the
+ * process-wide account of its RLIMIT mode, with every other context's
+ * charges in it, may not pass it. Lowering the limit below what is
+ * charged now is allowed: later pins fail.
  * Return: 0.
  */
 IOASID_EXPORT int ioasid_ctx_set_pinned_limit(struct ioasid_ctx *ctx,
@@ -209,11 +230,12 @@ IOASID_EXPORT int ioasid_ctx_set_clock(struct ioasid_ctx *ctx, ioasid_clock_fn f
 
 /* Pinned-page accounting of a context. */
 struct ioasid_pinned_info {
-	uint64_t pinned_pages; /* pages charged now */
-	uint64_t limit_pages;  /* effective limit; UINT64_MAX = none */
-	uint64_t page_size;    /* the unit */
-	uint32_t exempt;       /* 1: CAP_IPC_LOCK exemption in force */
-	uint32_t __reserved;
+	uint64_t pinned_pages;  /* pages this context pins now, charged or not */
+	uint64_t limit_pages;   /* the limit its next pin is held to; UINT64_MAX = none */
+	uint64_t page_size;     /* the unit */
+	uint32_t exempt;        /* 1: CAP_IPC_LOCK exemption in force: new pins are not charged */
+	uint32_t rlimit_mode;   /* the account it charges: IOASID_RLIMIT_MODE_* */
+	uint64_t account_pages; /* that account's total, every context of the process */
 };
 
 /**
@@ -224,6 +246,47 @@ struct ioasid_pinned_info {
  */
 IOASID_EXPORT int ioasid_ctx_pinned(struct ioasid_ctx *ctx,
 				    struct ioasid_pinned_info *ret_info);
+
+/* Context options, the kernel's IOMMU_OPTION ids. */
+enum ioasid_ctx_option {
+	/* which account pinned pages are charged to: IOASID_RLIMIT_MODE_* */
+	IOASID_CTX_OPT_RLIMIT_MODE = 0,
+};
+
+/* Values of IOASID_CTX_OPT_RLIMIT_MODE, the kernel's. */
+#define IOASID_RLIMIT_MODE_USER 0 /* the user's locked_vm: the default of /dev/iommu and the sim */
+#define IOASID_RLIMIT_MODE_MM 1   /* the process's locked_vm: VFIO type-1, always */
+
+/**
+ * ioasid_ctx_set_option() - set a context option, as IOMMU_OPTION does
+ * (forwarded to the kernel on iommufd).
+ * @ctx: the context.
+ * @opt: the option.
+ * @val: its value.
+ *
+ * IOASID_CTX_OPT_RLIMIT_MODE follows the kernel's rules, in its order:
+ * the calling thread needs CAP_SYS_RESOURCE, the context may hold no
+ * object (sets aside, which the kernel does not have), and the value is
+ * 0 or 1. The pages pinned after it are charged to the new mode's account.
+ *
+ * Return: 0; -EOPNOTSUPP for an unknown option, or on the vfio backend
+ * (VFIO type-1 always charges the process); -EPERM without
+ * CAP_SYS_RESOURCE; -EBUSY while the context holds an object; -EINVAL for
+ * a value other than 0 and 1.
+ */
+IOASID_EXPORT int ioasid_ctx_set_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt,
+					uint64_t val);
+
+/**
+ * ioasid_ctx_get_option() - read a context option (the kernel's value on
+ * iommufd).
+ * @ctx: the context.
+ * @opt: the option.
+ * @ret_val: its value.
+ * Return: 0; -EOPNOTSUPP for an unknown option; -EINVAL for NULL arguments.
+ */
+IOASID_EXPORT int ioasid_ctx_get_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt,
+					uint64_t *ret_val);
 
 /**
  * ioasid_obj_destroy() - destroy any destroyable object by id, as

@@ -79,7 +79,11 @@ IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas);
  * iova + length wraps or exceeds the address space; -EEXIST when the range
  * overlaps an existing area; -ENOSPC when no hole fits; -ENOMEM when the
  * pinned-memory limit would be exceeded (the message names the limit and
- * the shortfall) or memory runs out. On failure nothing changes.
+ * the shortfall) or memory runs out; -EFAULT when the memory cannot be
+ * pinned (the message names the first such page). Both are answered only
+ * where the kernel pins, in an IOAS with a domain; in one without, the
+ * first HWPT allocation or attach answers them (see ioasid_ctx_pinned()).
+ * On failure nothing changes.
  */
 IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas,
 				  void *va, uint64_t length, uint32_t flags,

@@ -139,7 +139,9 @@ IOASID_EXPORT int ioasid_sim_set_event_cb(struct ioasid_ctx *ctx,
  * The request is a user-mode data access (ioasid_sim_dma_flags() issues
  * others): a nested HWPT's stage 1 must grant U/S at every level.
  * Return: 0; -EFAULT no translation (not present, reserved bit, outside the
- * domain, nothing attached at (@dev, @pasid)); -EACCES the translation
+ * domain, nothing attached at (@dev, @pasid)), or process memory behind it
+ * that the program unmapped or protected after mapping it (the copy stops
+ * there; the process is not signalled); -EACCES the translation
  * lacks the permission; -EIO a stale cached translation refused in strict
  * mode; -ENOENT unknown device; -EOPNOTSUPP not a sim context.
  */

@@ -38,6 +38,23 @@ struct ioasid_backend_ops {
 	/* REQUIRED: free ctx->be; every object is already destroyed. */
 	void (*close)(struct ioasid_ctx *ctx);
 
+	/*
+	 * The kernel pins the pages of each area itself and refuses memory
+	 * it cannot pin (EFAULT from area_map, hwpt_alloc or dev_attach).
+	 * false: the core checks the memory where the kernel would pin it
+	 * (kernel-uapi.md §4.5, lib/core/pin-check.c).
+	 */
+	bool kernel_pins;
+	/*
+	 * A context option (enum ioasid_ctx_option), after the core's checks:
+	 * @set: apply *@val; else read the backend's value into *@val. Errors
+	 * of a set carry a message; a read's do not (the core reads the RLIMIT
+	 * mode at open and keeps its own when the read fails). NULL: the
+	 * core's record is the whole story.
+	 */
+	int (*ctx_option)(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool set,
+			  uint64_t *val);
+
 	/* Address spaces. ioas->be is the backend's per-IOAS state. */
 	int (*ioas_alloc)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
 	void (*ioas_destroy)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);

@@ -77,6 +77,20 @@ static void ctx_free(struct ioasid_ctx *ctx)
 	ioasid_free(ctx);
 }
 
+/*
+ * The RLIMIT mode the backend starts in (an iommufd fd may come in mode 1,
+ * VFIO type-1 always charges the process); the core's 0 when it cannot tell.
+ */
+static void ctx_read_options(struct ioasid_ctx *ctx)
+{
+	uint64_t v;
+
+	if (ctx->ops->ctx_option &&
+	    !ctx->ops->ctx_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, false, &v) &&
+	    v <= IOASID_RLIMIT_MODE_MM)
+		ctx->rlimit_mode = (uint32_t)v;
+}
+
 IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 				  const struct ioasid_ctx_opts *opts,
 				  struct ioasid_ctx **ret_ctx)
@@ -141,6 +155,7 @@ int ctx_open_with(const struct ioasid_backend_ops *ops, const char *spec, const 
 		ctx_free(ctx);
 		return err;
 	}
+	ctx_read_options(ctx);
 	ioasid_log(ctx, IOASID_LOG_INFO, "opened backend %s (%s)", ops->name, ctx->reason);
 	*ret_ctx = ctx;
 	return 0;
@@ -189,6 +204,7 @@ ok:
 		ctx_free(ctx);
 		return err;
 	}
+	ctx_read_options(ctx);
 	*ret_ctx = ctx;
 	return 0;
 }
@@ -235,4 +251,46 @@ IOASID_EXPORT int ioasid_ctx_set_log(struct ioasid_ctx *ctx, ioasid_log_fn fn,
 	ctx->log_level = level;
 	ctx_unlock(ctx);
 	return 0;
+}
+
+IOASID_EXPORT int ioasid_ctx_set_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt,
+					uint64_t val)
+{
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx_lock(ctx);
+	if (opt != IOASID_CTX_OPT_RLIMIT_MODE)
+		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown context option %d", (int)opt);
+	else
+		err = pin_set_rlimit_mode(ctx, val);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_ctx_get_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt,
+					uint64_t *ret_val)
+{
+	uint64_t v;
+	int err = 0;
+
+	if (!ctx || !ret_val)
+		return ioasid_err(ctx, -EINVAL, "ioasid_ctx_get_option: NULL argument");
+	ctx_lock(ctx);
+	if (opt != IOASID_CTX_OPT_RLIMIT_MODE) {
+		err = ioasid_err(ctx, -EOPNOTSUPP, "unknown context option %d", (int)opt);
+	} else {
+		/* the kernel's value where there is a kernel: it is the referee */
+		v = ctx->rlimit_mode;
+		if (ctx->ops->ctx_option)
+			err = ctx->ops->ctx_option(ctx, opt, false, &v);
+		if (err)
+			ioasid_err(ctx, err, "reading the RLIMIT mode from the %s backend: %s",
+				   ctx->ops->name, strerror(-err));
+		else
+			*ret_val = v;
+	}
+	ctx_unlock(ctx);
+	return err;
 }

@@ -2,10 +2,11 @@
 /*
  * The areas of an IOAS, as iommufd's io_pagetable.c keeps them: placing a
  * new area at a fixed or an automatic IOVA, mapping, unmapping and
- * copying areas (kernel-uapi.md §1.4 IOAS_MAP/UNMAP/COPY, §4.3), and the
- * shared-pages records that let the pages of a copy be charged once
- * (§4.5). The entry points are in ioas.c; which IOVAs may be used is
- * ioas-ranges.c's business.
+ * copying areas (kernel-uapi.md §1.4 IOAS_MAP/UNMAP/COPY, §4.3), pinning
+ * their pages while the IOAS has a domain, and the shared-pages records
+ * that let the pages of a copy be pinned and charged once (§4.5). The
+ * entry points are in ioas.c; which IOVAs may be used is ioas-ranges.c's
+ * business.
  *
  * Areas live in an iova_tree keyed by IOVA; the backend is told of each
  * one that comes and goes (area_map/area_unmap).
@@ -56,9 +57,13 @@ static int pages_reserve(struct ioasid_ctx *ctx, uint32_t n)
 	return 0;
 }
 
-/* Cannot fail after pages_reserve(). Returns a 1-based index. */
-static uint32_t pages_new(struct ioasid_ctx *ctx, uint64_t npages)
+/*
+ * A record for the pages of area @a, one claim taken, pinned once if @a's
+ * are. Cannot fail after pages_reserve(). Returns a 1-based index.
+ */
+static uint32_t pages_new(struct ioasid_ctx *ctx, const struct iova_area *a, bool pinned)
 {
+	struct ioas_pages *p;
 	uint32_t idx;
 
 	if (ctx->free_pages_head) {
@@ -67,26 +72,107 @@ static uint32_t pages_new(struct ioasid_ctx *ctx, uint64_t npages)
 	} else {
 		idx = ++ctx->nr_pages;
 	}
-	ctx->pages[idx - 1].npages = npages;
-	ctx->pages[idx - 1].refs = 1;
-	ctx->pages[idx - 1].next_free = 0;
+	p = &ctx->pages[idx - 1];
+	p->uva = a->uva;
+	p->length = a->last - a->iova + 1;
+	p->npages = pages_spanned(p->uva, p->length);
+	p->refs = 1;
+	p->pinned = pinned;
+	p->flags = (uint32_t)(a->cookie & (AREA_PERM_MASK | AREA_NOACCT));
+	p->next_free = 0;
 	return idx;
 }
 
-/* Drop one area's claim on its pages; uncharge when nobody is left. */
-static void area_release_pages(struct ioasid_ctx *ctx, const struct iova_area *a)
+/* The shared-pages record of @a, or NULL when its pages are its own. */
+static struct ioas_pages *area_pages(struct ioasid_ctx *ctx, const struct iova_area *a)
 {
-	if (a->cookie & AREA_SHARED) {
-		uint32_t idx = (uint32_t)(a->cookie >> AREA_PAGES_SHIFT);
-		struct ioas_pages *p = &ctx->pages[idx - 1];
+	if (!(a->cookie & AREA_SHARED))
+		return NULL;
+	return &ctx->pages[(uint32_t)(a->cookie >> AREA_PAGES_SHIFT) - 1];
+}
 
-		if (--p->refs == 0) {
-			pin_uncharge(ctx, p->npages);
-			p->next_free = ctx->free_pages_head;
-			ctx->free_pages_head = idx;
+/* ---- pinning (§4.5) ---- */
+
+/*
+ * Pin @a's pages, as the kernel does when the area's IOAS has a domain:
+ * the memory must be pinnable (checked here where the backend does not
+ * pin in the kernel: the kernel's EFAULT then comes from the backend), then
+ * it is charged. Pages shared with other areas are pinned once; their
+ * record is charged whole, although the kernel pins only the pages some
+ * pinned area uses (docs/design.md).
+ */
+static int area_pin(struct ioasid_ctx *ctx, const struct iova_area *a)
+{
+	struct ioas_pages *p = area_pages(ctx, a);
+	uint64_t len = a->last - a->iova + 1, flags = p ? p->flags : a->cookie;
+	int err = 0;
+
+	if (p && p->pinned++)
+		return 0;
+	if (!ctx->ops->kernel_pins)
+		err = p ? pin_check_memory(ctx, p->uva, p->length, flags & IOASID_MAP_WRITE) :
+			  pin_check_memory(ctx, a->uva, len, flags & IOASID_MAP_WRITE);
+	if (!err)
+		err = pin_charge(ctx, p ? p->npages : pages_spanned(a->uva, len),
+				 !(flags & AREA_NOACCT));
+	if (err && p)
+		p->pinned--;
+	return err;
+}
+
+static void area_unpin(struct ioasid_ctx *ctx, const struct iova_area *a)
+{
+	struct ioas_pages *p = area_pages(ctx, a);
+
+	if (!p)
+		pin_uncharge(ctx, pages_spanned(a->uva, a->last - a->iova + 1),
+			     !(a->cookie & AREA_NOACCT));
+	else if (--p->pinned == 0)
+		pin_uncharge(ctx, p->npages, !(p->flags & AREA_NOACCT));
+}
+
+int iopt_pin_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
+{
+	struct iova_area *a, *b;
+	int err;
+
+	for (a = iova_tree_first_in(ioas->areas, 0, UINT64_MAX); a;
+	     a = iova_tree_next(ioas->areas, a)) {
+		err = area_pin(ctx, a);
+		if (err) {
+			for (b = iova_tree_first_in(ioas->areas, 0, UINT64_MAX); b != a;
+			     b = iova_tree_next(ioas->areas, b))
+				area_unpin(ctx, b);
+			return err;
 		}
-	} else {
-		pin_uncharge(ctx, pages_spanned(a->uva, a->last - a->iova + 1));
+	}
+	ioas->pinned = true;
+	return 0;
+}
+
+void iopt_unpin_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
+{
+	struct iova_area *a;
+
+	for (a = iova_tree_first_in(ioas->areas, 0, UINT64_MAX); a;
+	     a = iova_tree_next(ioas->areas, a))
+		area_unpin(ctx, a);
+	ioas->pinned = false;
+}
+
+/* Drop one area's claim on its pages (pinned or not); free a record nobody uses. */
+static void area_release_pages(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			       const struct iova_area *a)
+{
+	struct ioas_pages *p = area_pages(ctx, a);
+
+	if (ioas->pinned)
+		area_unpin(ctx, a);
+	if (p && --p->refs == 0) {
+		uint32_t idx = (uint32_t)(a->cookie >> AREA_PAGES_SHIFT);
+
+		p->next_free = ctx->free_pages_head;
+		ctx->free_pages_head = idx;
 	}
 }
 
@@ -96,7 +182,7 @@ static uint64_t area_drop(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 {
 	if (ctx->ops->area_unmap)
 		ctx->ops->area_unmap(ctx, ioas, a);
-	area_release_pages(ctx, a);
+	area_release_pages(ctx, ioas, a);
 	return a->last - a->iova + 1;
 }
 
@@ -240,7 +326,8 @@ int iopt_check_map_args(struct ioasid_ctx *ctx, uint32_t flags, uint64_t length,
 
 /*
  * Place and insert one area; @pages_idx != 0 shares that pages record
- * (reference already taken by the caller), else the pages are charged.
+ * (reference already taken by the caller). In an IOAS with a domain its
+ * pages are pinned first, as the kernel pins before the area is visible.
  */
 static int area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 		    uint64_t iova, uint64_t uva, uint64_t length, uint32_t perm,
@@ -252,21 +339,21 @@ static int area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 		.uva = uva,
 		.cookie = perm & AREA_PERM_MASK,
 	};
-	uint64_t npages = 0;
 	int err;
 
-	if (pages_idx) {
+	if (pages_idx)
 		a.cookie |= AREA_SHARED | ((uint64_t)pages_idx << AREA_PAGES_SHIFT);
-	} else {
-		npages = pages_spanned(uva, length);
-		err = pin_charge(ctx, npages);
+	else if (pin_exempt(ctx))
+		a.cookie |= AREA_NOACCT;
+	if (ioas->pinned) {
+		err = area_pin(ctx, &a);
 		if (err)
 			return err;
 	}
 	err = iova_tree_insert(ioas->areas, &a);
 	if (err) {
-		if (!pages_idx)
-			pin_uncharge(ctx, npages);
+		if (ioas->pinned)
+			area_unpin(ctx, &a);
 		if (err == -ENOMEM)
 			return ioasid_err(ctx, err, "out of memory for the mapping record");
 		return ioasid_err(ctx, err, "cannot record [0x%llx, 0x%llx]: %s",
@@ -276,8 +363,8 @@ static int area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 		err = ctx->ops->area_map(ctx, ioas, &a);
 		if (err) {
 			iova_tree_remove(ioas->areas, a.iova, NULL);
-			if (!pages_idx)
-				pin_uncharge(ctx, npages);
+			if (ioas->pinned)
+				area_unpin(ctx, &a);
 			return err;
 		}
 	}
@@ -464,13 +551,17 @@ static int copy_check_aligned(struct ioasid_ctx *ctx, const struct ioasid_ioas *
 	return 0;
 }
 
-/* The shared-pages record of source area @s (made now if it has none), one more claim taken. */
-static uint32_t copy_share(struct ioasid_ctx *ctx, struct iova_area *s)
+/*
+ * The shared-pages record of source area @s of @src (made now if it has
+ * none: it takes over the area's pin), one more claim taken.
+ */
+static uint32_t copy_share(struct ioasid_ctx *ctx, const struct ioasid_ioas *src,
+			   struct iova_area *s)
 {
 	uint32_t idx;
 
 	if (!(s->cookie & AREA_SHARED)) {
-		idx = pages_new(ctx, pages_spanned(s->uva, s->last - s->iova + 1));
+		idx = pages_new(ctx, s, src->pinned);
 		s->cookie |= AREA_SHARED | ((uint64_t)idx << AREA_PAGES_SHIFT);
 	} else {
 		idx = (uint32_t)(s->cookie >> AREA_PAGES_SHIFT);
@@ -493,7 +584,7 @@ static int copy_insert(struct ioasid_ctx *ctx, struct ioasid_ioas *dst, struct i
 	int err;
 
 	for (i = 0; i < n; i++) {
-		idx = copy_share(ctx, iova_tree_find(src->areas, pieces[i].src_area));
+		idx = copy_share(ctx, src, iova_tree_find(src->areas, pieces[i].src_area));
 		err = area_add(ctx, dst, where + done_bytes, pieces[i].uva, pieces[i].length, flags,
 			       idx);
 		if (err) {

@@ -22,17 +22,27 @@ struct ioas_resv {
 
 /*
  * Area cookie layout (struct iova_area.cookie): permission bits
- * (IOASID_MAP_READ/WRITE) in the low byte; AREA_SHARED when the pages are
- * shared with a copy, in which case the upper 32 bits index ctx->pages.
+ * (IOASID_MAP_READ/WRITE) in the low byte; AREA_NOACCT when its pages are
+ * not charged (made while the CAP_IPC_LOCK exemption held); AREA_SHARED
+ * when the pages are shared with a copy, in which case the upper 32 bits
+ * index ctx->pages and that record's flags decide.
  */
 #define AREA_PERM_MASK (IOASID_MAP_READ | IOASID_MAP_WRITE)
 #define AREA_SHARED (1ull << 8)
+#define AREA_NOACCT (1ull << 9)
 #define AREA_PAGES_SHIFT 32
 
-/* Pages shared by several areas after a copy: charged once. */
+/*
+ * The pages of one map, shared by several areas after a copy: pinned and
+ * charged once, while at least one of those areas is in an IOAS with a
+ * domain (kernel-uapi.md §4.5).
+ */
 struct ioas_pages {
-	uint64_t npages;  /* charged */
-	uint32_t refs;    /* areas using it; 0 = free slot */
+	uint64_t uva, length; /* the memory, as its first area mapped it */
+	uint64_t npages;      /* the pages it spans: what a pin charges */
+	uint32_t refs;        /* areas using it; 0 = free slot */
+	uint32_t pinned;      /* of those, the areas in an IOAS with a domain */
+	uint32_t flags;       /* its first area's AREA_PERM_MASK and AREA_NOACCT bits */
 	uint32_t next_free;
 };
 
@@ -58,6 +68,11 @@ struct ioasid_ioas {
 	uint32_t nr_domains, cap_domains;
 
 	uint64_t alignment; /* derived from domains and huge_pages */
+	/*
+	 * It has a paging domain (an HWPT of its own): its areas' pages are
+	 * pinned, from the first domain's arrival to the last one's departure.
+	 */
+	bool pinned;
 	bool huge_pages;
 	uint32_t set; /* owning set, 0 = the context */
 
@@ -122,6 +137,14 @@ int iopt_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, void *va, uint64_
 int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
 	       uint64_t length, uint64_t *ret_bytes);
 uint64_t iopt_unmap_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+/*
+ * The first paging domain came (pin every area: the memory checked where
+ * the backend does not pin in the kernel, then charged; all or nothing,
+ * -EFAULT or -ENOMEM with the message) or the last one went (unpin).
+ * They set ioas->pinned.
+ */
+int iopt_pin_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+void iopt_unpin_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
 int iopt_copy(struct ioasid_ctx *ctx, struct ioasid_ioas *dst, struct ioasid_ioas *src,
 	      uint64_t src_iova, uint64_t length, uint32_t flags, uint64_t *inout_dst_iova);
 

@@ -415,6 +415,12 @@ int ioas_add_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 	if (!nd)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for an attachment");
 	ioas->domains = nd;
+	/* the first paging domain pins every area (iommufd's iopt_fill_domain()) */
+	if (!d->device && !ioas->pinned) {
+		err = iopt_pin_all(ctx, ioas);
+		if (err)
+			return err;
+	}
 	domain_commit(ioas, d, min_pgsize);
 	return 0;
 }
@@ -431,13 +437,18 @@ uint32_t ioas_nr_devices(const struct ioasid_ioas *ioas)
 void ioas_remove_domain(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 			const void *owner)
 {
-	uint32_t i, j = 0;
+	uint32_t i, j = 0, paging = 0;
 
-	(void)ctx;
-	for (i = 0; i < ioas->nr_domains; i++)
-		if (ioas->domains[i].owner != owner)
-			ioas->domains[j++] = ioas->domains[i];
+	for (i = 0; i < ioas->nr_domains; i++) {
+		if (ioas->domains[i].owner == owner)
+			continue;
+		paging += !ioas->domains[i].device;
+		ioas->domains[j++] = ioas->domains[i];
+	}
 	ioas->nr_domains = j;
 	resv_remove_owner(ioas, owner);
 	ioas->alignment = calc_alignment(ioas);
+	/* the last paging domain took the pins with it */
+	if (ioas->pinned && !paging)
+		iopt_unpin_all(ctx, ioas);
 }

@@ -301,7 +301,9 @@ IOASID_EXPORT int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t id,
 		goto out;
 	}
 	cap = *inout_num;
-	memcpy(ranges, usable, IOASID_MIN(cap, n) * sizeof(*usable));
+	/* the two-call pattern passes ranges NULL with a capacity of 0 */
+	if (IOASID_MIN(cap, n))
+		memcpy(ranges, usable, IOASID_MIN(cap, n) * sizeof(*usable));
 	ioasid_free(usable);
 	*inout_num = n;
 	if (ret_alignment)

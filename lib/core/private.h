@@ -83,8 +83,9 @@ struct ioasid_ctx {
 	uint32_t cap_free;
 	uint32_t nr_objs;
 
-	/* pinned-page accounting (kernel-uapi.md §4.5) */
-	uint64_t pinned_pages;
+	/* pinned-page accounting (kernel-uapi.md §4.5, pin.c) */
+	uint64_t pinned_pages; /* pinned by this context, charged or not */
+	uint32_t rlimit_mode;  /* IOASID_RLIMIT_MODE_*: the account it charges */
 	uint64_t pinned_limit; /* bytes; 0 = RLIMIT_MEMLOCK */
 	uint64_t rlimit_bytes; /* cached RLIMIT_MEMLOCK; 0 = not read yet */
 	uint32_t rlimit_age;   /* charges since it was read */
@@ -236,10 +237,26 @@ struct fault_group;
 struct pasid_space;
 struct pasid_use;
 
-/* Pinned-page accounting (pin.c). */
-int pin_charge(struct ioasid_ctx *ctx, uint64_t pages);
-void pin_uncharge(struct ioasid_ctx *ctx, uint64_t pages);
-uint64_t pin_limit_pages(struct ioasid_ctx *ctx);
+/*
+ * Pinned-page accounting (pin.c, kernel-uapi.md §4.5). pin_charge() counts
+ * @pages as pinned by @ctx and, when @charged, charges them to the
+ * process-wide account of the context's RLIMIT mode (-ENOMEM, message
+ * set, past the limit); pin_uncharge() undoes it. Whether a mapping is
+ * charged is fixed when it is made: not when pin_exempt() says so then.
+ */
+int pin_charge(struct ioasid_ctx *ctx, uint64_t pages, bool charged);
+void pin_uncharge(struct ioasid_ctx *ctx, uint64_t pages, bool charged);
+bool pin_exempt(struct ioasid_ctx *ctx);
+/* IOMMU_OPTION_RLIMIT_MODE's SET, with the kernel's rules and errnos. */
+int pin_set_rlimit_mode(struct ioasid_ctx *ctx, uint64_t mode);
+/*
+ * Could the kernel pin [@uva, @uva + @len) of this process, for write
+ * when @write (pin-check.c)? 0, or -EFAULT with a message naming the
+ * first page that cannot be pinned. Never faults the process.
+ */
+int pin_check_memory(struct ioasid_ctx *ctx, uint64_t uva, uint64_t len, bool write);
+/* Tests: false makes pin_check_memory() use its pre-5.14 fallback; true probes again. */
+void pin_check_use_populate(bool on);
 
 /* Host page size (cached). */
 uint64_t ioasid_page_size(void);

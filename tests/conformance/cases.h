@@ -60,6 +60,7 @@ void cf_iopf_round(struct cf_t *t, uint32_t dev, uint32_t pasid, uint32_t queue,
 void c_simple_close(struct cf_t *t);
 void c_cmd_fail(struct cf_t *t);
 void c_cmd_ex_fail(struct cf_t *t);
+void c_global_options_rlimit_mode(struct cf_t *t);
 void c_global_options_huge_pages(struct cf_t *t);
 
 /* iommufd_ioas */

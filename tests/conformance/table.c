@@ -29,7 +29,6 @@
 #define W_DMABUF "dma-buf: IOMMU_IOAS_MAP_FILE of a VFIO dma-buf, and its revocation (issue 12)"
 #define W_CHANGE_PROCESS \
 	"change-process: IOMMU_IOAS_CHANGE_PROCESS, with MAP_FILE and the RLIMIT mode (issue 12)"
-#define W_RLIMIT "rlimit-mode: the IOMMU_OPTION_RLIMIT_MODE option (issue 11 §2)"
 #define N_ABI                                                                                \
 	"kernel-abi: the ioctl size word, a NULL argument, unknown requests (the library's " \
 	"copies of the layouts: tests/vm/uapi-layout.c)"
@@ -152,7 +151,8 @@ const struct cf_case cf_cases[] = {
 	ROW("iommufd", "", "cmd_fail", "", 0, CF_RUN, "", c_cmd_fail, NULL),
 	ROW("iommufd", "", "cmd_length", "", 0, CF_NA, N_ABI, NULL, NULL),
 	ROW("iommufd", "", "cmd_ex_fail", "", 0, CF_RUN, "", c_cmd_ex_fail, NULL),
-	ROW("iommufd", "", "global_options", "rlimit_mode", 0, CF_WAITING, W_RLIMIT, NULL, NULL),
+	ROW("iommufd", "", "global_options", "rlimit_mode", 0, CF_RUN, "",
+	    c_global_options_rlimit_mode, NULL),
 	ROW("iommufd", "", "global_options", "huge_pages", 0, CF_RUN, "",
 	    c_global_options_huge_pages, NULL),
 
@@ -205,7 +205,7 @@ const struct cf_case cf_cases[] = {
 	IO4(dmabuf_revoke, "", 0, CF_WAITING, W_DMABUF, NULL),
 
 	/* FIXTURE(iommufd_mock_domain) */
-	MD6(basic, 0, CF_XFAIL, "efault-unmapped-memory@sim", c_md_basic),
+	MD6(basic, 0, CF_RUN, "", c_md_basic),
 	MD6(ro_unshare, 0, CF_RUN, "", c_md_ro_unshare),
 	MD6(all_aligns, 0, CF_RUN, "", c_md_all_aligns),
 	MD6(all_aligns_copy, DEV3, CF_RUN, "", c_md_all_aligns_copy),

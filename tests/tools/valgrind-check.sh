@@ -8,7 +8,8 @@ top_srcdir=${top_srcdir:-${srcdir:-.}}
 top_builddir=${top_builddir:-.}
 VALGRIND=${VALGRIND:-valgrind}
 VG="$VALGRIND -q --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect,possible
- --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=97"
+ --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=97
+ --suppressions=$top_srcdir/tests/tools/valgrind.supp"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

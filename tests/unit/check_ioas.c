@@ -378,10 +378,12 @@ START_TEST(test_copy)
 	struct ioasid_pinned_info pi;
 	struct ioasid_mapping m;
 	struct ioas_snap before;
-	uint32_t b;
+	uint32_t b, dev = 0;
 	uint64_t io, n;
 
 	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &b));
+	test_domain(ctx, &dev, ioas);
+	test_domain(ctx, &dev, b);
 	map_fixed(0x10000, mem, 4 * PG, RW);
 	map_fixed(0x14000, mem + 8 * PG, 4 * PG, IOASID_MAP_READ);
 	ck_assert_ok(ctx, ioasid_ctx_pinned(ctx, &pi));
@@ -435,9 +437,11 @@ START_TEST(test_pinned_accounting)
 {
 	struct ioasid_pinned_info pi;
 	struct ioas_snap before;
+	uint32_t dev = 0, hwpt;
 	uint64_t io, n;
 
 	ck_assert_ok(ctx, ioasid_ctx_set_pinned_limit(ctx, 8 * PG));
+	hwpt = test_domain(ctx, &dev, ioas);
 	map_fixed(0x10000, mem, 6 * PG, RW);
 	ioas_snap_take(ctx, ioas, &before);
 	io = 0x100000;
@@ -449,12 +453,19 @@ START_TEST(test_pinned_accounting)
 	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem, 2 * PG, RW | FIXED, &io));
 	ck_assert_ok(ctx, ioasid_ctx_pinned(ctx, &pi));
 	ck_assert_uint_eq(pi.pinned_pages, 8);
-	/* an unaligned VA spans one more page */
+	/*
+	 * A domain makes the IOAS page-aligned (§4.3), so memory is pinned by
+	 * whole pages: an unaligned VA, which would span one more page, is
+	 * refused before anything is pinned.
+	 */
 	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, ioas, 0, UINT64_MAX, &n));
 	io = 0x10;
-	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem + 0x10, PG, RW | FIXED, &io));
+	ck_assert_int_eq(ioasid_ioas_map(ctx, ioas, mem + 0x10, PG, RW | FIXED, &io), -EINVAL);
+	ck_assert_errmsg_has(ctx, "alignment 0x1000");
+	io = 0x1000;
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem + PG, PG, RW | FIXED, &io));
 	ck_assert_ok(ctx, ioasid_ctx_pinned(ctx, &pi));
-	ck_assert_uint_eq(pi.pinned_pages, 2);
+	ck_assert_uint_eq(pi.pinned_pages, 1);
 	/* the CAP_IPC_LOCK exemption, when on and held, lifts the limit */
 	ck_assert_ok(ctx, ioasid_ctx_set_cap_ipc_lock_exempt(ctx, true));
 	ck_assert_ok(ctx, ioasid_ctx_pinned(ctx, &pi));
@@ -465,7 +476,8 @@ START_TEST(test_pinned_accounting)
 	} else {
 		ck_assert_uint_eq(pi.limit_pages, 8);
 	}
-	/* destroying the IOAS uncharges everything */
+	/* destroying the IOAS's last domain, then the IOAS, uncharges everything */
+	ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, hwpt));
 	ck_assert_ok(ctx, ioasid_ioas_destroy(ctx, ioas));
 	ck_assert_ok(ctx, ioasid_ctx_pinned(ctx, &pi));
 	ck_assert_uint_eq(pi.pinned_pages, 0);

@@ -40,6 +40,21 @@ static inline struct ioasid_ctx *test_sim_ctx(void)
 	return ctx;
 }
 
+/*
+ * Give IOAS @ioas a paging domain, an HWPT of sim0 (bound at the first
+ * call, *@dev 0 until then): pages are pinned, and charged, only while
+ * their IOAS has one (kernel-uapi.md §4.5). Returns the HWPT's id.
+ */
+static inline uint32_t test_domain(struct ioasid_ctx *ctx, uint32_t *dev, uint32_t ioas)
+{
+	uint32_t hwpt;
+
+	if (!*dev)
+		ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", dev));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, *dev, ioas, NULL, &hwpt));
+	return hwpt;
+}
+
 /* Page-aligned anonymous memory of @len bytes. */
 static inline void *test_mem(size_t len)
 {

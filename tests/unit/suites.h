@@ -11,6 +11,7 @@
 #define IOASID_SUITES(X)       \
 	X(ctx)                 \
 	X(ioas)                \
+	X(pin)                 \
 	X(alloc_fail)          \
 	X(threads)             \
 	X(iova_tree)           \

@@ -275,6 +275,36 @@ static void test_ioas_errors(struct ioasid_ctx *ctx)
 	munmap(buf, 16 * pg);
 }
 
+/* IOMMU_OPTION_RLIMIT_MODE through the library: the kernel's answers and value. */
+static void test_rlimit_mode(void)
+{
+	struct ioasid_ctx *ctx = NULL;
+	struct iommu_option o = {
+		.size = sizeof(o),
+		.option_id = IOMMU_OPTION_RLIMIT_MODE,
+		.op = IOMMU_OPTION_OP_GET,
+	};
+	uint64_t v = 9;
+	uint32_t a;
+	int fd;
+
+	if (!VT_TRUE(!ioasid_ctx_open("iommufd", NULL, &ctx), "a second iommufd context"))
+		return;
+	VT_OK(ctx, ioasid_ctx_get_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, &v));
+	VT_TRUE(v == 0, "a /dev/iommu context starts in RLIMIT mode 0 (reads %llu)", X(v));
+	VT_RET(ctx, ioasid_ctx_set_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, 2), -EINVAL);
+	VT_OK(ctx, ioasid_ctx_set_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, 1));
+	VT_OK(ctx, ioasid_ctx_fd(ctx, &fd));
+	VT_TRUE(!ioctl(fd, IOMMU_OPTION, &o) && o.val64 == 1, "the kernel reads mode %llu",
+		X(o.val64));
+	VT_OK(ctx, ioasid_ctx_get_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, &v));
+	VT_TRUE(v == 1, "the library reads mode %llu", X(v));
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
+	VT_RET(ctx, ioasid_ctx_set_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, 0), -EBUSY);
+	VT_RET(ctx, ioasid_ctx_set_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, 2), -EBUSY);
+	ioasid_ctx_close(ctx);
+}
+
 /* ---- the device's capability chain against the sim's qemu-vtd ---- */
 
 static void cmp_u64(const char *what, uint64_t real, uint64_t sim)
@@ -502,6 +532,14 @@ static void dma_through_ioas(struct devtest *t)
 	for (i = 0, landed = 0; i < XFER; i++)
 		landed |= buf[pg + i];
 	VT_TRUE(!landed, "after unmap the same DMA does not land (dma %d)", r);
+	/* the IOAS has a domain: the kernel pins at map time, and cannot pin a hole */
+	{
+		uint8_t *hole = vt_mem(pg);
+
+		munmap(hole, pg);
+		map_refused(ctx, a, hole, pg, 0x300000, F | RW, -EFAULT,
+			    "of unmapped memory into an IOAS with a domain");
+	}
 }
 
 /* An explicit HWPT: replace the automatic domain, DMA through it. */
@@ -733,6 +771,7 @@ int main(void)
 		return vt_done("iommufd");
 	VT_OK(ctx, ioasid_ctx_fd(ctx, &ifd));
 	test_ioas_errors(ctx);
+	test_rlimit_mode();
 	if (cdev && bdf)
 		test_device(ctx, cdev, bdf);
 	else

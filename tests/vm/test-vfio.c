@@ -167,6 +167,12 @@ int main(void)
 	rc = ioasid_ctx_open("vfio", NULL, &ctx);
 	if (!VT_TRUE(rc == 0, "open vfio: %s", rc ? ioasid_last_errmsg() : "ok"))
 		return vt_done("vfio");
+	/* type 1 charges the process's locked_vm, always: RLIMIT mode 1, fixed */
+	iova = 9;
+	VT_OK(ctx, ioasid_ctx_get_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, &iova));
+	VT_TRUE(iova == IOASID_RLIMIT_MODE_MM, "VFIO type 1 is in RLIMIT mode 1 (reads %" PRIu64 ")",
+		iova);
+	VT_RET(ctx, ioasid_ctx_set_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, 0), -EOPNOTSUPP);
 	if (!bdf) {
 		vt_skip("no edu device (VMTEST_PCI_BDF)");
 		ioasid_ctx_close(ctx);

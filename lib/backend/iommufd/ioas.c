@@ -11,6 +11,9 @@
  * they are mapped with IOMMU_IOAS_MAP of that memory (not IOMMU_IOAS_COPY),
  * so the kernel pins and charges the pages again (kernel-uapi.md §4.5
  * charges COPY once). The library's own accounting charges once.
+ *
+ * The context's RLIMIT mode is an IOMMU_OPTION too, and lives here with
+ * the IOAS's huge-pages option.
  */
 #include <string.h>
 
@@ -115,5 +118,30 @@ int iommufd_ioas_set_option(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 	if (err)
 		return ioasid_err(ctx, err, "IOMMU_OPTION huge_pages=%llu on IOAS %u: %s", X(val),
 				  ioas->obj.id, strerror(-err));
+	return 0;
+}
+
+/* IOMMU_OPTION on the context (object 0): the RLIMIT mode (kernel-uapi.md §1.4). */
+int iommufd_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool set,
+		       uint64_t *val)
+{
+	struct ku_iommu_option o = {
+		.size = sizeof(o),
+		.option_id = KU_IOMMU_OPTION_RLIMIT_MODE,
+		.op = set ? KU_IOMMU_OPTION_OP_SET : KU_IOMMU_OPTION_OP_GET,
+		.val64 = set ? *val : 0,
+	};
+	int err;
+
+	if (opt != IOASID_CTX_OPT_RLIMIT_MODE)
+		return set ? ioasid_err(ctx, -EOPNOTSUPP, "context option %d", (int)opt) :
+			     -EOPNOTSUPP;
+	err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_OPTION, &o);
+	if (err)
+		return set ? ioasid_err(ctx, err, "IOMMU_OPTION rlimit_mode=%llu: the kernel says %s",
+					X(*val), strerror(-err)) :
+			     err;
+	if (!set)
+		*val = o.val64;
 	return 0;
 }

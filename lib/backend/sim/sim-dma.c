@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "sim-guard.h"
 #include "sim-private.h"
 
 #define X(v) ((unsigned long long)(v))
@@ -82,8 +83,8 @@ static int nest_read(void *opaque, uint64_t table, unsigned int index, uint64_t 
 
 	if (err)
 		return err;
-	*entry = atomic_load_explicit((_Atomic uint64_t *)(uintptr_t)host, memory_order_relaxed);
-	return 0;
+	/* the guest's table is process memory the VMM may have unmapped */
+	return sim_guard_load64((const uint64_t *)(uintptr_t)host, entry);
 }
 
 static int nest_set_bits(void *opaque, uint64_t table, unsigned int index, uint64_t bits)
@@ -93,8 +94,7 @@ static int nest_set_bits(void *opaque, uint64_t table, unsigned int index, uint6
 
 	if (err)
 		return err;
-	atomic_fetch_or_explicit((_Atomic uint64_t *)(uintptr_t)host, bits, memory_order_relaxed);
-	return 0;
+	return sim_guard_or64((uint64_t *)(uintptr_t)host, bits);
 }
 
 /*
@@ -651,10 +651,9 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 			break;
 		}
 		n = IOASID_MIN((uint64_t)(p->len - p->done), x.page_size - (at & (x.page_size - 1)));
-		if (p->flags & IOASID_SIM_DMA_WRITE)
-			memcpy((void *)(uintptr_t)x.host, p->buf + p->done, n);
-		else
-			memcpy(p->buf + p->done, (const void *)(uintptr_t)x.host, n);
+		err = sim_guard_dma(ctx, x.host, p->buf + p->done, n, p->flags & IOASID_SIM_DMA_WRITE, at);
+		if (err)
+			break;
 		p->done += n;
 		sim->dma_bytes += n;
 	}
@@ -897,14 +896,15 @@ static int dma_fast(struct sim_ctx *sim, uint32_t dev_id, uint32_t pasid, uint64
 	if ((iova & (psz - 1)) + len > psz)
 		return 0;
 	host = e->oa + (iova & (psz - 1));
+	/* memory the VMM took away: the general path words the refusal */
+	if (write ? sim_guard_copy((void *)(uintptr_t)host, buf, len, true) :
+		    sim_guard_copy(buf, (const void *)(uintptr_t)host, len, false))
+		return 0;
 	sim->ctx_cache_hits++;
-	if (write) {
+	if (write)
 		sim->dma_writes++;
-		memcpy((void *)(uintptr_t)host, buf, len);
-	} else {
+	else
 		sim->dma_reads++;
-		memcpy(buf, (const void *)(uintptr_t)host, len);
-	}
 	sim->dma_bytes += len;
 	return 1;
 }

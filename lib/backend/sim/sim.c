@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "sim-guard.h"
 #include "sim-private.h"
 
 /* The profile's IOTLB size, as the power of two the cache needs (>= 4). */
@@ -27,6 +28,11 @@ static int sim_open(struct ioasid_ctx *ctx, const char *arg)
 	char err[IOASID_ERRMSG_MAX] = "";
 	int r;
 
+	/* the DMA engine's accesses to process memory must not fault the process */
+	r = sim_guard_init();
+	if (r)
+		return ioasid_err(ctx, r, "sim: cannot install the SIGSEGV/SIGBUS handlers: %s",
+				  strerror(-r));
 	sim = ioasid_calloc(1, sizeof(*sim));
 	if (!sim)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for the simulated IOMMU");

@@ -849,12 +849,27 @@ static int vfio_obj_kernel_id(struct ioasid_ctx *ctx, struct ioasid_obj *obj, ui
 	}
 }
 
+/* Type-1 charges every MAP_DMA to the process's locked_vm: RLIMIT mode 1, fixed. */
+static int vfio_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool set,
+			   uint64_t *val)
+{
+	if (set || opt != IOASID_CTX_OPT_RLIMIT_MODE)
+		return set ? ioasid_err(ctx, -EOPNOTSUPP,
+					"VFIO type-1 has no context options: it always charges the process (RLIMIT mode %d)",
+					IOASID_RLIMIT_MODE_MM) :
+			     -EOPNOTSUPP;
+	*val = IOASID_RLIMIT_MODE_MM;
+	return 0;
+}
+
 const struct ioasid_backend_ops ioasid_vfio_backend = {
 	.name = "vfio",
 	.kind = IOASID_BACKEND_VFIO,
 	.open = vfio_open,
 	.open_fd = vfio_open_fd,
 	.close = vfio_close,
+	.kernel_pins = true,
+	.ctx_option = vfio_ctx_option,
 	.ioas_alloc = vfio_ioas_alloc,
 	.ioas_destroy = vfio_ioas_destroy,
 	.area_map = vfio_area_map,
