@@ -246,9 +246,11 @@ IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx,
  * ioasid_hwpt_get_dirty_bitmap() - read (and by default clear) dirty bits.
  * @ctx: the context.
  * @hwpt: the paging HWPT.
- * @iova: IOVA of bit 0, aligned to @page_size.
- * @length: bytes covered, a multiple of @page_size.
- * @page_size: bytes per bit, a power of two >= 4096.
+ * @iova: IOVA of bit 0, aligned to @page_size and to the IOAS's IOVA
+ *        alignment (the smallest page its domains map).
+ * @length: bytes covered, non-zero, aligned as @iova.
+ * @page_size: bytes per bit, a power of two; as in the kernel it may be
+ *             smaller than a page (each dirty page then sets all its bits).
  * @bitmap: (length / page_size) bits; only set bits are written, zero it.
  * @flags: IOASID_DIRTY_NO_CLEAR to read without clearing.
  *
@@ -259,8 +261,9 @@ IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx,
  * For exact base-page bits, map with huge pages off
  * (IOASID_IOAS_OPT_HUGE_PAGES, ioas.h), so every leaf is a base page.
  *
- * Return: 0; -EINVAL bad alignment or page size; -EOPNOTSUPP no dirty
- * support; -ENOENT.
+ * Return: 0; -EINVAL bad alignment or page size (checked, as
+ * IOMMU_HWPT_GET_DIRTY_BITMAP does, after the HWPT is found); -EOVERFLOW
+ * a range that wraps; -EOPNOTSUPP no dirty support; -ENOENT.
  */
 IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx,
 					       uint32_t hwpt, uint64_t iova,

@@ -740,6 +740,28 @@ IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_
 	return err;
 }
 
+/*
+ * The range of a dirty read, as iommufd_check_iova_range() takes it: both
+ * ends aligned to the IOAS's IOVA alignment (the smallest page its domains
+ * map) and to @page_size, which may be smaller than a page: the bitmap
+ * then has several bits per page, all set when the page is dirty.
+ */
+static int dirty_range_check(struct ioasid_ctx *ctx, const struct ioasid_hwpt *h, uint64_t iova,
+			     uint64_t length, uint64_t page_size)
+{
+	uint64_t align = h->ioas && h->ioas->alignment ? h->ioas->alignment : 1;
+
+	if ((iova | length) & (align - 1))
+		return ioasid_err(ctx, -EINVAL,
+				  "iova 0x%llx and length 0x%llx must be multiples of IOAS %u's IOVA alignment 0x%llx",
+				  X(iova), X(length), h->ioas->obj.id, X(align));
+	if ((iova | length) & (page_size - 1))
+		return ioasid_err(ctx, -EINVAL,
+				  "iova 0x%llx and length 0x%llx must be multiples of page_size 0x%llx",
+				  X(iova), X(length), X(page_size));
+	return 0;
+}
+
 IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t id,
 					       uint64_t iova, uint64_t length,
 					       uint64_t page_size, uint64_t *bitmap,
@@ -755,19 +777,24 @@ IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t 
 		return ioasid_err(ctx, -EINVAL, "bitmap is NULL");
 	if (flags & ~IOASID_DIRTY_NO_CLEAR)
 		return ioasid_err(ctx, -EOPNOTSUPP, "unknown dirty-bitmap flags 0x%x", flags);
-	if (page_size < 4096 || (page_size & (page_size - 1)))
-		return ioasid_err(ctx, -EINVAL, "page_size 0x%llx is not a power of two >= 4096",
-				  X(page_size));
-	if ((iova | length) & (page_size - 1) || !length)
-		return ioasid_err(ctx, -EINVAL,
-				  "iova 0x%llx and length 0x%llx must be non-zero multiples of page_size 0x%llx",
-				  X(iova), X(length), X(page_size));
+	if (!length)
+		return ioasid_err(ctx, -EINVAL, "length is 0");
+	/* iommufd_check_iova_range()'s order: the wrap, then the alignments */
 	if (__builtin_add_overflow(iova, length - 1, &end))
 		return ioasid_err(ctx, -EOVERFLOW, "iova 0x%llx + length 0x%llx wraps", X(iova),
 				  X(length));
+	/* the kernel takes the lowest set bit of any other; refuse the ambiguity */
+	if (!page_size || (page_size & (page_size - 1)))
+		return ioasid_err(ctx, -EINVAL, "page_size 0x%llx is not a power of two",
+				  X(page_size));
 	h = ctx_lock_lookup(ctx, id, IOASID_OBJ_HWPT, &err);
 	if (!h)
 		return err;
+	err = dirty_range_check(ctx, h, iova, length, page_size);
+	if (err) {
+		ctx_unlock(ctx);
+		return err;
+	}
 	if (!hwpt_is_paging(h) || !(h->flags & IOASID_HWPT_DIRTY_TRACKING) ||
 		 !ctx->ops->hwpt_get_dirty)
 		err = ioasid_err(ctx, -EOPNOTSUPP,

@@ -97,6 +97,42 @@ START_TEST(test_huge_pages_off_dirty_at_4k)
 }
 END_TEST
 
+/*
+ * A bitmap page smaller than the IOMMU's page, as IOMMU_HWPT_GET_DIRTY_BITMAP
+ * takes it (the kernel's selftest reads 2 KiB bits): each dirty 4 KiB page
+ * sets both of its bits; a range not aligned to the IOAS's 4 KiB IOVA
+ * alignment is refused even when it is aligned to the bitmap page.
+ */
+START_TEST(test_dirty_bitmap_below_page_size)
+{
+	uint64_t bm[2] = { 0, 0 };
+	unsigned int first;
+	uint32_t h;
+	size_t done;
+
+	ck_assert_ok(nf_ctx, ioasid_ioas_set_option(nf_ctx, nf_ioas, IOASID_IOAS_OPT_HUGE_PAGES, 0));
+	map_at(0x40000000, nf_mem, 16 * NF_PG);
+	h = dirty_hwpt();
+	attach_tracking(h);
+	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE,
+						  0x40003010, "d", 1, &done));
+	ck_assert_ok(nf_ctx, ioasid_hwpt_get_dirty_bitmap(nf_ctx, h, 0x40000000, 16 * NF_PG,
+							  NF_PG / 2, bm, 0));
+	ck_assert_uint_eq(bits_set(bm, 2, &first), 2);
+	ck_assert_uint_eq(first, 6);
+	/* cleared: nothing the second time */
+	memset(bm, 0, sizeof(bm));
+	ck_assert_ok(nf_ctx, ioasid_hwpt_get_dirty_bitmap(nf_ctx, h, 0x40000000, 16 * NF_PG,
+							  NF_PG / 2, bm, 0));
+	ck_assert_uint_eq(bits_set(bm, 2, &first), 0);
+	ck_assert_int_eq(ioasid_hwpt_get_dirty_bitmap(nf_ctx, h, 0x40000800, 15 * NF_PG,
+						      NF_PG / 2, bm, 0),
+			 -EINVAL);
+	ck_assert_int_eq(ioasid_hwpt_get_dirty_bitmap(nf_ctx, h, 0x40000000, 16 * NF_PG, 0, bm, 0),
+			 -EINVAL);
+}
+END_TEST
+
 /* With a domain but no mapping yet the option may still go off; later maps are 4 KiB. */
 START_TEST(test_huge_pages_off_with_a_domain)
 {
@@ -312,6 +348,7 @@ Suite *sim_dirty_suite(void)
 
 	tcase_add_checked_fixture(tc, nf_setup, nf_teardown);
 	tcase_add_test(tc, test_huge_pages_off_dirty_at_4k);
+	tcase_add_test(tc, test_dirty_bitmap_below_page_size);
 	tcase_add_test(tc, test_huge_pages_off_with_a_domain);
 	tcase_add_test(tc, test_nested_dirty_tracking);
 	tcase_add_test(tc, test_nested_cached_write_sets_d);

@@ -413,12 +413,14 @@ int sim_hwpt_get_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, uint64_t i
 	 * nested domains.
 	 */
 	if (clear) {
+		/* in pages of at least 4 KiB: a bitmap may have several bits per page */
+		uint64_t pg = IOASID_MAX(page_size, UINT64_C(4096));
 		struct ioasid_inv_req req = {
 			.granularity = IOASID_INV_RANGE,
 			.pasid = IOASID_PASID_NONE,
-			.addr = iova,
-			.npages = length / page_size,
-			.log2_pgsize = (uint32_t)__builtin_ctzll(page_size),
+			.addr = iova & ~(pg - 1),
+			.npages = ((iova + length - 1) / pg) - iova / pg + 1,
+			.log2_pgsize = (uint32_t)__builtin_ctzll(pg),
 		};
 
 		sim->inv_entries += sim_iotlb_inv_range(sim->iotlb, h->obj.id, SIM_PASID_ANY, iova,
