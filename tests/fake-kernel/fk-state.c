@@ -62,7 +62,8 @@ static char *join(struct lines *l)
 	size_t i, len = 1;
 	char *s;
 
-	qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+	if (l->n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
 	for (i = 0; i < l->n; i++)
 		len += strlen(l->v[i]) + 1;
 	s = calloc(1, len);
