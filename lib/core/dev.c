@@ -571,6 +571,14 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 			goto fail;
 		made_autodom = ioas->paging != first;
 	}
+	if (replace && dev->att[old_idx]->hwpt == h) {
+		/* onto the domain it is on: the kernel does nothing, nor do we */
+		dev->att[old_idx]->pt = pt;
+		dev->att[old_idx]->set = o->set;
+		ioasid_free(att);
+		*ret_ioas = ioas->obj.id;
+		return 0;
+	}
 	err = attach_install(ctx, dev, pasid, pt, h, att);
 	if (err)
 		goto fail;

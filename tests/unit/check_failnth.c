@@ -347,8 +347,6 @@ static const struct known known[] = {
 	  "the bind-time probe ignores a refused detach: device and scratch IOAS stay attached" },
 	{ "bind", "DESTROY", 1,
 	  "the bind-time probe ignores a refused destroy: the scratch IOAS leaks" },
-	{ "replace_same", "none", 0,
-	  "replace onto the current IOAS detaches the device in the kernel; records say attached" },
 	{ "unmap", "IOAS_UNMAP", 1,
 	  "a refused unmap returns 0 and drops the area the kernel keeps" },
 	{ "unmap", "IOAS_UNMAP", 2,

@@ -583,6 +583,11 @@ static void dma_through_hwpt(struct devtest *t)
 		memset(buf + pg, 0, pg);
 		r = edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
 		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "DMA through the explicit HWPT lands");
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, h, NULL));
+		memset(buf + pg, 0, pg);
+		r = edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
+		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER),
+			"after a replace onto the same HWPT, DMA still lands (%d)", r);
 		VT_RET(ctx, ioasid_hwpt_destroy(ctx, h), -EBUSY);
 		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
 		VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
@@ -609,6 +614,13 @@ static void dma_through_copy(struct devtest *t)
 		memset(buf + pg, 0, pg);
 		r = edu_dma(&t->e, EDU_BUF, 0x400000 + pg, XFER, 1);
 		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "DMA through the copy at 0x400000 lands");
+		/* onto the IOAS it is on: nothing changes in the kernel (issue 17) */
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL));
+		ranges_agree(ctx, b, "after a replace onto the same IOAS");
+		memset(buf + pg, 0, pg);
+		r = edu_dma(&t->e, EDU_BUF, 0x400000 + pg, XFER, 1);
+		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER),
+			"after a replace onto the same IOAS, DMA at 0x400000 still lands (%d)", r);
 		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
 		ranges_agree(ctx, b, "of the copy's IOAS after the device left");
 	}
