@@ -375,8 +375,8 @@ int iommufd_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t 
 	return 0;
 }
 
-void iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-			struct ioasid_hwpt *h)
+int iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		       struct ioasid_hwpt *h)
 {
 	struct ifd_dev *d = dev->be;
 	struct ifd_att *a = ifd_att_get(d, pasid);
@@ -384,10 +384,15 @@ void iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t
 
 	/* replaced meanwhile: the new attachment stays */
 	if (!a || a->hwpt != h)
-		return;
+		return 0;
 	err = kdetach(ctx, d, pasid);
-	if (err)
-		ioasid_log(ctx, IOASID_LOG_ERR, "VFIO_DEVICE_DETACH_IOMMUFD_PT of %s PASID %d: %s",
-			   dev->name, (int)pasid, strerror(-err));
+	if (err) {
+		err = ioasid_err(ctx, err,
+				 "VFIO_DEVICE_DETACH_IOMMUFD_PT of %s PASID %d: the kernel says %s",
+				 dev->name, (int)pasid, strerror(-err));
+		if (!ctx->closing)
+			return err;
+	}
 	att_drop(d, pasid);
+	return err;
 }
