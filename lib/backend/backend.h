@@ -96,6 +96,12 @@ struct ioasid_backend_ops {
 	 */
 	int (*dev_bind)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			const char *name);
+	/*
+	 * A caller's fd. When the kernel bound it but a later step failed,
+	 * return the error with dev->be set: the kernel cannot unbind a fd
+	 * the caller keeps, so the core keeps the device (undescribed) and
+	 * returns the error with its id.
+	 */
 	int (*dev_bind_fd)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);
 	/* Undo dev_bind; frees what it allocated except dev itself. */
 	void (*dev_unbind)(struct ioasid_ctx *ctx, struct ioasid_dev *dev);

@@ -108,7 +108,8 @@ static json_t *dev_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint
 					    a->set ? json_integer(a->set) : json_null()));
 	}
 	if (!err) {
-		caps = ioasid_caps_to_json(dev->caps, dev->caps_len);
+		/* none: a caller's fd bound whose description failed (dev_bind_common) */
+		caps = dev->caps ? ioasid_caps_to_json(dev->caps, dev->caps_len) : json_array();
 		err = caps ? dump_add(o, "caps", caps) :
 			ioasid_err_prefix(ctx, -EINVAL, "device %s", dev->name);
 	}
@@ -151,13 +152,14 @@ static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
 	if (name)
 		snprintf(dev->name, sizeof(dev->name), "%s", name);
 	err = name ? ctx->ops->dev_bind(ctx, dev, name) : ctx->ops->dev_bind_fd(ctx, dev, fd);
-	if (err) {
+	/* a caller's fd the kernel keeps bound stays in the records (backend.h) */
+	if (err && (name || !dev->be)) {
 		obj_abort(ctx, &dev->obj);
 		return err;
 	}
 	obj_publish(ctx, &dev->obj);
 	*ret_dev = dev->obj.id;
-	return 0;
+	return err;
 }
 
 IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name,

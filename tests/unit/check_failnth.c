@@ -341,8 +341,6 @@ static const struct op ops[] = {
  * op's calls of that request it was (1-based), and what goes wrong.
  */
 static const struct known known[] = {
-	{ "bind", "GET_HW_INFO", 1,
-	  "a failed bind from the caller's fd leaves it bound in the kernel (a second bind: EINVAL)" },
 	{ "bind", "DETACH_IOMMUFD_PT", 1,
 	  "the bind-time probe ignores a refused detach: device and scratch IOAS stay attached" },
 	{ "bind", "DESTROY", 1,

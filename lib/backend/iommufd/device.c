@@ -233,12 +233,17 @@ static int bind_common(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd, b
 	}
 	d->devid = b.out_devid;
 	err = ifd_describe(ctx, dev, d, sd);
-	if (err) {
+	/*
+	 * Only closing the cdev unbinds it. Our own fd the caller closes; a
+	 * caller's fd stays bound, so its device stays in the records too
+	 * (backend.h: dev_bind_fd), for ioasid_dev_unbind().
+	 */
+	if (err && own) {
 		ioasid_free(d);
 		return err;
 	}
 	dev->be = d;
-	return 0;
+	return err;
 }
 
 /* Is @name "iommufd-selftest[:OPTS]"? Then *@ret_opts is OPTS or NULL. */
