@@ -567,6 +567,62 @@ START_TEST(test_fake_auto_domain)
 }
 END_TEST
 
+/* The kernel's state equals the library's records. */
+static void assert_agree(struct env *e)
+{
+	char *kern = fk_state_kernel(&e->k), *lib = fk_state_library(e->ctx);
+
+	ck_assert_msg(!strcmp(kern, lib), "kernel:\n%slibrary:\n%s", kern, lib);
+	free(kern);
+	free(lib);
+}
+
+/*
+ * A refused teardown returns the kernel's errno and keeps what the kernel
+ * keeps; the retry then goes through (issue 17).
+ */
+START_TEST(test_refusal_then_retry)
+{
+	struct env e;
+	uint64_t iova = 0x300000;
+	int fd;
+
+	fk_sysfs();
+	env_open(&e, false);
+	with_two_areas(&e);
+	with_queue(&e);
+	/* the unmap of the second area is refused: it stays, a map there is EEXIST */
+	fk_inject_reset(&e.k.inj);
+	e.k.inj.fail_at = 2;
+	ck_assert_ret(e.ctx, failnth_op_unmap(&e), -EBUSY);
+	ck_assert_errmsg_has(e.ctx, "IOMMU_IOAS_UNMAP");
+	e.k.inj.fail_at = 0;
+	assert_agree(&e);
+	ck_assert_ret(e.ctx, ioasid_ioas_map(e.ctx, e.ioas, e.mem + 4 * 4096, 4096, FIX, &iova),
+		      -EEXIST);
+	ck_assert_ok(e.ctx, failnth_op_unmap(&e));
+	/* a fault queue the kernel refuses to destroy: kept, its fd closed */
+	fk_inject_reset(&e.k.inj);
+	e.k.inj.fail_at = 1;
+	ck_assert_ret(e.ctx, ioasid_fault_queue_destroy(e.ctx, e.queue), -EBUSY);
+	e.k.inj.fail_at = 0;
+	ck_assert_int_eq(ioasid_obj_kind(e.ctx, e.queue), IOASID_OBJ_FAULT_QUEUE);
+	ck_assert_ret(e.ctx, ioasid_fault_queue_fd(e.ctx, e.queue, &fd), -EBADF);
+	assert_agree(&e);
+	ck_assert_ok(e.ctx, ioasid_fault_queue_destroy(e.ctx, e.queue));
+	/* a refused detach keeps the device attached; the retry detaches */
+	fk_inject_reset(&e.k.inj);
+	e.k.inj.fail_at = 1;
+	ck_assert_ret(e.ctx, ioasid_dev_detach(e.ctx, e.dev[1], IOASID_PASID_NONE), -EBUSY);
+	e.k.inj.fail_at = 0;
+	assert_agree(&e);
+	ck_assert_ok(e.ctx, ioasid_dev_detach(e.ctx, e.dev[1], IOASID_PASID_NONE));
+	assert_agree(&e);
+	env_close(&e);
+	fk_sysfs_rm();
+}
+END_TEST
+
 Suite *failnth_suite(void)
 {
 	Suite *s = suite_create("failnth");
@@ -574,6 +630,7 @@ Suite *failnth_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fake_auto_domain);
+	tcase_add_test(tc, test_refusal_then_retry);
 	failnth_vfio_tests(tc);
 	tcase_add_loop_test(tc, test_fail_every_step, 0, (int)(sizeof(ops) / sizeof(ops[0])));
 	tcase_add_loop_test(tc, test_fail_every_step_vfio, 0, (int)failnth_vfio_nr_ops);
