@@ -9,6 +9,9 @@
  * goes wrong, for the session that fixes it; any other one fails the
  * suite, and a listed one that no longer happens is reported as XPASS
  * (IOASID_FAILNTH_STRICT=1 makes that fail too, to keep the list honest).
+ * The one documented exception: a context close with a refusal, which
+ * must log that refusal and leaves the rest to the kernel
+ * (close_documented()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,8 +304,23 @@ int failnth_op_unbind(struct env *e)
 	return ioasid_dev_unbind(e->ctx, e->dev[0]);
 }
 
+/* What ioasid_ctx_close() logged of the refusals it met (failnth_op_close). */
+static char close_log[2048];
+
+static void close_logger(void *data, enum ioasid_log_level level, const char *msg)
+{
+	size_t l = strlen(close_log);
+
+	(void)data;
+	(void)level;
+	if (!strncmp(msg, "closing the context: ", 21))
+		snprintf(close_log + l, sizeof(close_log) - l, "%s\n", msg);
+}
+
 int failnth_op_close(struct env *e)
 {
+	close_log[0] = '\0';
+	ck_assert_ok(e->ctx, ioasid_ctx_set_log(e->ctx, close_logger, NULL, IOASID_LOG_ERR));
 	ioasid_ctx_close(e->ctx);
 	e->ctx = NULL;
 	return 0;
@@ -345,15 +363,6 @@ static const struct known known[] = {
 	  "the bind-time probe ignores a refused detach: device and scratch IOAS stay attached" },
 	{ "bind", "DESTROY", 1,
 	  "the bind-time probe ignores a refused destroy: the scratch IOAS leaks" },
-	{ "close", "DETACH_IOMMUFD_PT", 1,
-	  "context close ignores a refused detach: the caller's device fd stays attached" },
-	{ "close", "DETACH_IOMMUFD_PT", 2,
-	  "context close ignores a refused detach: the caller's device fd stays attached" },
-	{ "close", "DESTROY", 1, "context close ignores a refused destroy (IOAS): it leaks" },
-	{ "close", "DESTROY", 2, "context close ignores a refused destroy (HWPT): it leaks" },
-	{ "close", "DESTROY", 3, "context close ignores a refused destroy (fault queue): it leaks" },
-	{ "close", "DESTROY", 4, "context close ignores a refused destroy (HWPT): it leaks" },
-	{ "close", "DESTROY", 5, "context close ignores a refused destroy (IOAS): it leaks" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -480,6 +489,19 @@ static const struct known *known_of(const struct known *list, const char *op, co
 	return NULL;
 }
 
+/*
+ * ioasid_ctx_close() cannot fail (include/ioasid/ctx.h): it logs each
+ * refusal and drops every record, and what the kernel refused stays the
+ * kernel's. So after a close with @req refused, the kernel may hold more
+ * than the (empty) records -- as documented only if the refusal of @req
+ * was logged.
+ */
+static bool close_documented(const struct op *op, const struct run *r)
+{
+	return op->run == failnth_op_close && r->diff && strcmp(r->req, "none") &&
+	       strstr(close_log, r->req);
+}
+
 /* Judge one run against @list: the count of failures it adds to @report. */
 static unsigned int judge(const struct known *list, const struct op *op, const struct run *r,
 			  unsigned int nth, uint64_t at, const char *trace, char *report,
@@ -488,6 +510,8 @@ static unsigned int judge(const struct known *list, const struct op *op, const s
 	const struct known *kn = known_of(list, op->name, r->req, nth);
 	size_t l = strlen(report);
 
+	if (close_documented(op, r))
+		return 0;
 	if (r->diff && !kn) {
 		snprintf(report + l, size - l,
 			 "\n  NEW %s: %s #%u (call %llu of [%s]) failing, returned %d: %s",
