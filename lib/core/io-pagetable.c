@@ -177,24 +177,39 @@ static void area_release_pages(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 }
 
 /*
- * Unmap area @a (in the tree) in the backend, then drop it from the tree
- * and the pinned-page count; its length is added to *@bytes. A refusal
- * keeps the area (backend.h's rule) unless the context is closing.
+ * Area @rm, just taken out of the tree: unmap it in the backend, then let
+ * the pinned-page count go; its length is added to *@bytes. A refusal puts
+ * it back (backend.h's rule) unless the context is closing. Taking it out
+ * first keeps the common exact unmap at one tree descent.
  */
-static int area_drop(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, struct iova_area *a,
+static int area_drop_removed(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			     const struct iova_area *rm, uint64_t *bytes)
+{
+	int err = ctx->ops->area_unmap ? ctx->ops->area_unmap(ctx, ioas, rm) : 0;
+
+	err = be_refused(ctx, err);
+	if (err) {
+		/* the tree had room for it a moment ago: it only fails out of memory */
+		if (iova_tree_insert(ioas->areas, rm))
+			ioasid_log(ctx, IOASID_LOG_ERR,
+				   "IOAS %u: out of memory to keep the record of [0x%llx, 0x%llx], which the kernel keeps",
+				   ioas->obj.id, X(rm->iova), X(rm->last));
+		return err;
+	}
+	area_release_pages(ctx, ioas, rm);
+	ioas->mapped_bytes -= rm->last - rm->iova + 1;
+	*bytes += rm->last - rm->iova + 1;
+	return 0;
+}
+
+/* The same for the area starting at @iova, still in the tree. */
+static int area_drop(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
 		     uint64_t *bytes)
 {
 	struct iova_area rm;
-	int err = ctx->ops->area_unmap ? ctx->ops->area_unmap(ctx, ioas, a) : 0;
 
-	err = be_refused(ctx, err);
-	if (err)
-		return err;
-	iova_tree_remove(ioas->areas, a->iova, &rm);
-	area_release_pages(ctx, ioas, &rm);
-	ioas->mapped_bytes -= rm.last - rm.iova + 1;
-	*bytes += rm.last - rm.iova + 1;
-	return 0;
+	iova_tree_remove(ioas->areas, iova, &rm);
+	return area_drop_removed(ctx, ioas, &rm, bytes);
 }
 
 int iopt_unmap_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t *ret_bytes)
@@ -204,7 +219,7 @@ int iopt_unmap_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t *r
 
 	*ret_bytes = 0;
 	while (!err && (p = iova_tree_first_in(ioas->areas, 0, UINT64_MAX)))
-		err = area_drop(ctx, ioas, p, ret_bytes);
+		err = area_drop(ctx, ioas, p->iova, ret_bytes);
 	return err;
 }
 
@@ -450,7 +465,7 @@ static int unmap_range(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_
 		a = iova_tree_first_in(ioas->areas, iova, last);
 		/* the next area cannot start below this one's end */
 		iova = a->last + 1;
-		err = area_drop(ctx, ioas, a, ret_bytes);
+		err = area_drop(ctx, ioas, a->iova, ret_bytes);
 	}
 	return err;
 }
@@ -458,7 +473,7 @@ static int unmap_range(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_
 int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
 	       uint64_t length, uint64_t *ret_bytes)
 {
-	struct iova_area *a;
+	struct iova_area rm;
 	uint64_t last;
 
 	if (iova == 0 && length == UINT64_MAX)
@@ -473,13 +488,12 @@ int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
 				  "iova 0x%llx + length 0x%llx wraps past the end of the address space",
 				  X(iova), X(length));
 	/*
-	 * The common case, exactly one whole area. No other area can meet
-	 * the range then, since areas never overlap.
+	 * The common case, exactly one whole area: one tree descent. No other
+	 * area can meet the range then, since areas never overlap.
 	 */
-	a = iova_tree_find(ioas->areas, iova);
-	if (a && a->iova == iova && a->last == last) {
+	if (!iova_tree_remove_exact(ioas->areas, iova, last, &rm)) {
 		*ret_bytes = 0;
-		return area_drop(ctx, ioas, a, ret_bytes);
+		return area_drop_removed(ctx, ioas, &rm, ret_bytes);
 	}
 	return unmap_range(ctx, ioas, iova, last, ret_bytes);
 }
@@ -599,8 +613,7 @@ static int copy_insert(struct ioasid_ctx *ctx, struct ioasid_ioas *dst, struct i
 				uint64_t bytes = 0;
 
 				done_bytes -= pieces[i].length;
-				area_drop(ctx, dst, iova_tree_find(dst->areas, where + done_bytes),
-					  &bytes);
+				area_drop(ctx, dst, where + done_bytes, &bytes);
 			}
 			return err;
 		}

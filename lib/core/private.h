@@ -80,7 +80,6 @@ struct ioasid_ctx {
 	void *log_data;
 	int log_level;
 	uint32_t flags;
-	bool closing; /* ioasid_ctx_close() runs: refusals are logged, records go */
 
 	/* id table: slot i holds the object with id i + 1 */
 	struct ioasid_obj **objs;
@@ -100,6 +99,7 @@ struct ioasid_ctx {
 	bool exempt_enabled;
 	bool exempt_checked;
 	bool has_cap_ipc_lock;
+	bool closing; /* ioasid_ctx_close() runs: refusals are logged, records go */
 
 	/* shared-pages records created by copy (see ioas.c) */
 	struct ioas_pages *pages;
