@@ -121,6 +121,13 @@ IOASID_EXPORT int ioasid_ctx_open_fd(enum ioasid_backend_kind kind, int fd,
 /**
  * ioasid_ctx_close() - destroy every object of the context and free it.
  * @ctx: the context; NULL is fine.
+ *
+ * It cannot fail: it detaches, unmaps and destroys everything it can,
+ * logs each step the kernel refuses (IOASID_LOG_ERR, "closing the context:
+ * ...") and frees every record regardless. What the kernel refused stays
+ * the kernel's until its iommufd file is released, i.e. once the
+ * context's fd and every device fd bound to it (ioasid_dev_bind_fd()'s
+ * included) are closed.
  */
 IOASID_EXPORT void ioasid_ctx_close(struct ioasid_ctx *ctx);
 
@@ -293,7 +300,9 @@ IOASID_EXPORT int ioasid_ctx_get_option(struct ioasid_ctx *ctx, enum ioasid_ctx_
  * IOMMU_DESTROY does.
  * @ctx: the context.
  * @id: the object.
- * Return: 0; -ENOENT for an unknown id; -EBUSY while the object is in use.
+ * Return: 0; -ENOENT for an unknown id; -EBUSY while the object is in use;
+ * as the object's own destroy call when the kernel refuses (the object
+ * stays).
  */
 IOASID_EXPORT int ioasid_obj_destroy(struct ioasid_ctx *ctx, uint32_t id);
 

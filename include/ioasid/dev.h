@@ -40,7 +40,14 @@ IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name,
  * @ctx: the context.
  * @fd: the VFIO cdev fd; the caller keeps it.
  * @ret_dev: the device's id.
- * Return: 0; -EBADF; -EOPNOTSUPP on backends without VFIO devices (sim).
+ *
+ * Only closing a cdev unbinds it in the kernel. So when the kernel bound
+ * @fd but a later step failed (reading what the device is), the device
+ * stays bound in the library too: the error comes back with *@ret_dev
+ * set, to a device without a description (no capabilities, no page
+ * sizes) that ioasid_dev_unbind() lets go of before the caller closes @fd.
+ * Return: 0; -EBADF; -EOPNOTSUPP on backends without VFIO devices (sim);
+ * the kernel's error of a later step, with *@ret_dev set.
  */
 IOASID_EXPORT int ioasid_dev_bind_fd(struct ioasid_ctx *ctx, int fd,
 				     uint32_t *ret_dev);
@@ -171,7 +178,9 @@ IOASID_EXPORT int ioasid_dev_attach(struct ioasid_ctx *ctx, uint32_t dev,
  * @ctx: the context.
  * @dev: the device.
  * @pasid: IOASID_PASID_NONE or the PASID.
- * Return: 0; -ENOENT unknown device.
+ * Return: 0; -ENOENT unknown device; the kernel's errno when it refuses
+ * the detach (iommufd: VFIO_DEVICE_DETACH_IOMMUFD_PT): the attachment
+ * stays, in the kernel and in the library, and the call may be retried.
  */
 IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t dev,
 				    uint32_t pasid);
@@ -184,6 +193,9 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t dev,
  * @pasid: IOASID_PASID_NONE or the PASID.
  * @pt: the new IOAS or HWPT.
  * @opts: as for ioasid_dev_attach().
+ * A replace onto the domain (device, PASID) is on already -- the same
+ * HWPT, or an IOAS whose automatic domain it is on -- succeeds and changes
+ * nothing, in the kernel and in the library, as the kernel's own replace.
  * Return: as ioasid_dev_attach(), and -EINVAL when nothing was attached
  * there (the kernel's answer); on failure the old attachment stays.
  */

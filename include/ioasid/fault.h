@@ -134,7 +134,14 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
  * answered INVALID.
  * @ctx: the context.
  * @queue: the queue.
- * Return: 0; -ENOENT; -EBUSY while an HWPT is bound to it.
+ *
+ * On iommufd the library closes the queue's fd, then destroys the kernel
+ * queue; the kernel refuses (EBUSY) while another thread still polls or
+ * reads that fd. The queue then stays, with its fd closed
+ * (ioasid_fault_queue_fd() says -EBADF): destroy it again once that
+ * thread is done.
+ * Return: 0; -ENOENT; -EBUSY while an HWPT is bound to it, or the kernel's
+ * refusal as above.
  */
 IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx,
 					     uint32_t queue);
@@ -147,7 +154,7 @@ IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx,
  * @ctx: the context.
  * @queue: the queue.
  * @ret_fd: the fd.
- * Return: 0, or -ENOENT.
+ * Return: 0; -ENOENT; -EBADF after a destroy the kernel refused closed it.
  */
 IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t queue,
 					int *ret_fd);

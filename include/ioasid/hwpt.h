@@ -99,7 +99,9 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev,
  * ioasid_hwpt_destroy() - destroy an HWPT.
  * @ctx: the context.
  * @hwpt: the HWPT.
- * Return: 0; -ENOENT; -EBUSY while attached or parent of nested HWPTs.
+ * Return: 0; -ENOENT; -EBUSY while attached or parent of nested HWPTs;
+ * the kernel's errno when it refuses IOMMU_DESTROY (the HWPT stays, and
+ * the call may be retried).
  */
 IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt);
 

@@ -56,7 +56,9 @@ IOASID_EXPORT int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ret_id);
  * @ctx: the context.
  * @ioas: the address space.
  * Return: 0; -ENOENT for an unknown id or one that is not an IOAS; -EBUSY
- * while devices or hardware page tables use it.
+ * while devices or hardware page tables use it; the kernel's errno when
+ * it refuses to unmap an area or to destroy the IOAS: the areas unmapped
+ * before are gone, the rest and the IOAS stay, and the call may be retried.
  */
 IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas);
 
@@ -101,7 +103,10 @@ IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas,
  * Every area that intersects the range must lie entirely inside it.
  * Return: 0; -ENOENT unknown IOAS, no area in the range, or an area that
  * straddles an end of the range (nothing removed; the message names the
- * area); -EINVAL zero length; -EOVERFLOW when iova + length wraps.
+ * area); -EINVAL zero length; -EOVERFLOW when iova + length wraps; the
+ * kernel's errno when it refuses to unmap an area (iommufd, vfio): the
+ * areas before it in the range are gone, it and those after it stay, as
+ * in the kernel.
  */
 IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t ioas,
 				    uint64_t iova, uint64_t length,

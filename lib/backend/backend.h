@@ -11,6 +11,25 @@
  * All ops run with the context lock held. An op left NULL means "nothing to
  * do beyond the core's records" (the sim before it translates), except
  * where marked REQUIRED.
+ *
+ * The rule every backend keeps with the core (issue 17): after any call,
+ * success or failure, the library's records describe exactly what the
+ * kernel holds.
+ *  - An operation that fails part-way undoes what it did in the kernel;
+ *    where the kernel cannot undo it, the record of it stays and the error
+ *    is returned.
+ *  - Teardown the kernel refuses (area_unmap, dev_detach, hwpt_destroy,
+ *    ioas_destroy, fault_destroy return non-zero) returns the kernel's
+ *    -errno with a message, and leaves the object's backend state (->be)
+ *    as it was: the core keeps the object and its record, and the caller
+ *    may retry. A teardown op that reports success has let go of the
+ *    kernel object.
+ *  - While the context closes (ctx->closing), nobody can retry: a teardown
+ *    op frees its backend state whatever the kernel says, and returns the
+ *    kernel's answer for the core to log. ioasid_ctx_close() thus releases
+ *    everything it can, logs each refusal (IOASID_LOG_ERR), and drops every
+ *    record; what the kernel refused stays the kernel's until its file is
+ *    released (the context's fd and every device fd bound to it closed).
  */
 #ifndef IOASID_BACKEND_H
 #define IOASID_BACKEND_H
@@ -57,13 +76,17 @@ struct ioasid_backend_ops {
 
 	/* Address spaces. ioas->be is the backend's per-IOAS state. */
 	int (*ioas_alloc)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
-	void (*ioas_destroy)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+	/* The IOAS's areas are gone; 0 or the kernel's refusal (see the rule above). */
+	int (*ioas_destroy)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
 	/* A new area, already checked; undo with area_unmap. */
 	int (*area_map)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 			const struct iova_area *area);
-	/* Remove an area the core is about to drop; must not fail. */
-	void (*area_unmap)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
-			   const struct iova_area *area);
+	/*
+	 * Remove an area the core is about to drop (it is still in the tree).
+	 * On a refusal the core keeps the area and returns the error.
+	 */
+	int (*area_unmap)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			  const struct iova_area *area);
 	int (*ioas_set_option)(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 			       enum ioasid_ioas_option opt, uint64_t val);
 
@@ -73,6 +96,12 @@ struct ioasid_backend_ops {
 	 */
 	int (*dev_bind)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			const char *name);
+	/*
+	 * A caller's fd. When the kernel bound it but a later step failed,
+	 * return the error with dev->be set: the kernel cannot unbind a fd
+	 * the caller keeps, so the core keeps the device (undescribed) and
+	 * returns the error with its id.
+	 */
 	int (*dev_bind_fd)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);
 	/* Undo dev_bind; frees what it allocated except dev itself. */
 	void (*dev_unbind)(struct ioasid_ctx *ctx, struct ioasid_dev *dev);
@@ -86,7 +115,12 @@ struct ioasid_backend_ops {
 	 */
 	int (*hwpt_alloc)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
 			  struct ioasid_dev *dev);
-	void (*hwpt_destroy)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
+	/*
+	 * Destroy the HWPT; 0 or the kernel's refusal (the rule above). Also
+	 * called on an automatic domain whose last device left, which the
+	 * kernel destroyed itself: no ioctl then.
+	 */
+	int (*hwpt_destroy)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
 	/* One request, already checked by the core. */
 	int (*hwpt_invalidate)(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
 			       const struct ioasid_inv_req *req, uint64_t *ret_dropped);
@@ -111,11 +145,13 @@ struct ioasid_backend_ops {
 	 * (dev, pasid) joins/leaves an HWPT, after the core's checks. On a
 	 * replace, the new HWPT's dev_attach comes first and the old one's
 	 * dev_detach second: dev_detach must not undo the new attachment.
+	 * A refused dev_detach returns the kernel's -errno (the rule above):
+	 * the core keeps the attachment.
 	 */
 	int (*dev_attach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			  uint32_t pasid, struct ioasid_hwpt *hwpt);
-	void (*dev_detach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
-			   uint32_t pasid, struct ioasid_hwpt *hwpt);
+	int (*dev_detach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			  uint32_t pasid, struct ioasid_hwpt *hwpt);
 
 	/*
 	 * A raw vendor invalidation array, after the core checked the HWPT's
@@ -140,6 +176,8 @@ struct ioasid_backend_ops {
 	 *
 	 * fault_destroy: close the fd and destroy the kernel queue (the
 	 * kernel answers INVALID whatever it still holds). No HWPT is bound.
+	 * A refusal (EBUSY while another thread still polls or reads the
+	 * fd) returns the -errno and keeps q->be for a retry, the fd closed.
 	 *
 	 * fault_read: take whole groups off the kernel queue, never blocking,
 	 * as many as fit in @cap records, converted to common records in
@@ -156,7 +194,7 @@ struct ioasid_backend_ops {
 	 * it too): -EINVAL means the kernel holds no such group.
 	 */
 	int (*fault_alloc)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, int *ret_fd);
-	void (*fault_destroy)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q);
+	int (*fault_destroy)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q);
 	int (*fault_read)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
 			  struct ioasid_fault *out, uint32_t cap, uint32_t *ret_n);
 	int (*fault_respond)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,

@@ -215,6 +215,7 @@ IOASID_EXPORT void ioasid_ctx_close(struct ioasid_ctx *ctx)
 		return;
 	fault_ctx_stop(ctx);
 	ctx_lock(ctx);
+	ctx->closing = true;
 	dev_detach_all(ctx);
 	obj_destroy_all(ctx);
 	ctx->ops->close(ctx);

@@ -108,7 +108,8 @@ static json_t *dev_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint
 					    a->set ? json_integer(a->set) : json_null()));
 	}
 	if (!err) {
-		caps = ioasid_caps_to_json(dev->caps, dev->caps_len);
+		/* none: a caller's fd bound whose description failed (dev_bind_common) */
+		caps = dev->caps ? ioasid_caps_to_json(dev->caps, dev->caps_len) : json_array();
 		err = caps ? dump_add(o, "caps", caps) :
 			ioasid_err_prefix(ctx, -EINVAL, "device %s", dev->name);
 	}
@@ -151,13 +152,14 @@ static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
 	if (name)
 		snprintf(dev->name, sizeof(dev->name), "%s", name);
 	err = name ? ctx->ops->dev_bind(ctx, dev, name) : ctx->ops->dev_bind_fd(ctx, dev, fd);
-	if (err) {
+	/* a caller's fd the kernel keeps bound stays in the records (backend.h) */
+	if (err && (name || !dev->be)) {
 		obj_abort(ctx, &dev->obj);
 		return err;
 	}
 	obj_publish(ctx, &dev->obj);
 	*ret_dev = dev->obj.id;
-	return 0;
+	return err;
 }
 
 IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name,
@@ -357,7 +359,7 @@ static void notify_ranges(struct ioasid_ctx *ctx, ioasid_ranges_cb cb, void *dat
 		cb(data, ctx, ioas);
 }
 
-static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t idx);
+static int detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t idx);
 
 /*
  * The kernel's PASID rule (kernel-uapi.md §1.4, HWPT_ALLOC_PASID), for
@@ -571,6 +573,14 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 			goto fail;
 		made_autodom = ioas->paging != first;
 	}
+	if (replace && dev->att[old_idx]->hwpt == h) {
+		/* onto the domain it is on: the kernel does nothing, nor do we */
+		dev->att[old_idx]->pt = pt;
+		dev->att[old_idx]->set = o->set;
+		ioasid_free(att);
+		*ret_ioas = ioas->obj.id;
+		return 0;
+	}
 	err = attach_install(ctx, dev, pasid, pt, h, att);
 	if (err)
 		goto fail;
@@ -582,10 +592,14 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	h->obj.users++;
 	dev->obj.users++;
 	if (replace) {
-		/* the new one is in place: drop the old one */
+		/*
+		 * The new one is in place: drop the old one. The kernel's
+		 * replace let go of it already; what is left is the backend's
+		 * own state of it (vfio leaves the old container here).
+		 */
 		dev->att[dev->nr_att++] = dev->att[old_idx];
 		dev->att[old_idx] = att;
-		detach_locked(ctx, dev, dev->nr_att - 1);
+		(void)detach_locked(ctx, dev, dev->nr_att - 1);
 	} else {
 		dev->att[dev->nr_att++] = att;
 	}
@@ -654,15 +668,18 @@ IOASID_EXPORT int ioasid_dev_replace(struct ioasid_ctx *ctx, uint32_t id, uint32
 	return attach_common(ctx, id, pasid, pt, opts, true);
 }
 
-static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t idx)
+/* A refused detach keeps the attachment (backend.h's rule) unless closing. */
+static int detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t idx)
 {
 	struct dev_attach *att = dev->att[idx];
 	struct ioasid_hwpt *h = att->hwpt;
+	int err = ctx->ops->dev_detach ? ctx->ops->dev_detach(ctx, dev, att->pasid, h) : 0;
 
+	err = be_refused(ctx, err);
+	if (err)
+		return err;
 	/* the kernel answers INVALID what is pending through a detached domain */
 	fault_cancel(ctx, dev->obj.id, att->pasid, h->obj.id);
-	if (ctx->ops->dev_detach)
-		ctx->ops->dev_detach(ctx, dev, att->pasid, h);
 	ioas_remove_domain(ctx, h->ioas, att);
 	h->nr_att--;
 	h->obj.users--;
@@ -676,6 +693,7 @@ static void detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32
 		obj_remove(ctx, &h->obj);
 		hwpt_free_locked(ctx, h);
 	}
+	return 0;
 }
 
 IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
@@ -697,7 +715,7 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
 		ioas_id = ioas->obj.id;
 		cb = ioas->ranges_cb;
 		cb_data = ioas->ranges_cb_data;
-		detach_locked(ctx, dev, idx);
+		err = detach_locked(ctx, dev, idx);
 	}
 	ctx_unlock(ctx);
 	if (!err)
@@ -726,14 +744,14 @@ IOASID_EXPORT int ioasid_dev_attached(struct ioasid_ctx *ctx, uint32_t id,
 	return err;
 }
 
-/* ioasid_ctx_close(): detach every device so objects can go in order. */
+/* ioasid_ctx_close(): detach every device so objects can go in order (refusals are logged). */
 void dev_detach_all(struct ioasid_ctx *ctx)
 {
 	struct ioasid_dev *dev;
 
 	for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
 		while (dev->nr_att)
-			detach_locked(ctx, dev, dev->nr_att - 1);
+			(void)detach_locked(ctx, dev, dev->nr_att - 1);
 }
 
 IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,

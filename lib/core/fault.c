@@ -293,6 +293,16 @@ IOASID_EXPORT int ioasid_fault_expire(struct ioasid_ctx *ctx, uint32_t *ret_expi
 
 /* ---- queues ---- */
 
+/* A kernel queue goes first: the kernel may refuse (EBUSY while its fd is polled). */
+static int queue_obj_teardown(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
+{
+	struct ioasid_fault_queue *q = (struct ioasid_fault_queue *)obj;
+
+	if (!q->kernel || !q->be)
+		return 0;
+	return be_refused(ctx, ctx->ops->fault_destroy(ctx, q));
+}
+
 static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
 	struct ioasid_fault_queue *q = (struct ioasid_fault_queue *)obj;
@@ -323,9 +333,7 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 		if (set)
 			set->obj.users--;
 	}
-	if (q->kernel)
-		ctx->ops->fault_destroy(ctx, q);
-	else
+	if (!q->kernel)
 		close(q->efd);
 	ioasid_free(q);
 }
@@ -358,6 +366,7 @@ const struct ioasid_obj_ops ioasid_fault_queue_obj_ops = {
 	.name = "queue",
 	.noun = "a fault queue",
 	.missing = "no fault queue",
+	.teardown = queue_obj_teardown,
 	.destroy = queue_obj_destroy,
 	.dump = queue_obj_dump,
 };
@@ -457,9 +466,15 @@ IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t id, int
 	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE, &err);
 	if (!q)
 		return err;
-	*ret_fd = q->efd;
+	err = 0;
+	if (q->efd < 0)
+		err = ioasid_err(ctx, -EBADF,
+				 "fault queue %u: its fd was closed by a destroy the kernel refused; destroy it again",
+				 id);
+	else
+		*ret_fd = q->efd;
 	ctx_unlock(ctx);
-	return 0;
+	return err;
 }
 
 int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint32_t hwpt,

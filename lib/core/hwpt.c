@@ -44,8 +44,13 @@ void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
 		hwpt->fault_q->nr_bound--;
 		hwpt->fault_q->obj.users--;
 	}
+	/*
+	 * Left here only after hwpt_obj_teardown(), or for an automatic
+	 * domain, which the kernel destroys itself with its last device: no
+	 * refusal to keep.
+	 */
 	if (ctx->ops->hwpt_destroy && hwpt->be)
-		ctx->ops->hwpt_destroy(ctx, hwpt);
+		(void)ctx->ops->hwpt_destroy(ctx, hwpt);
 	if (hwpt_is_paging(hwpt)) {
 		paging_unlink(hwpt);
 		ioas_remove_domain(ctx, hwpt->ioas, hwpt);
@@ -55,6 +60,15 @@ void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
 		hwpt->parent->obj.users--;
 	}
 	ioasid_free(hwpt);
+}
+
+static int hwpt_obj_teardown(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
+{
+	struct ioasid_hwpt *h = (struct ioasid_hwpt *)obj;
+
+	if (!ctx->ops->hwpt_destroy || !h->be)
+		return 0;
+	return be_refused(ctx, ctx->ops->hwpt_destroy(ctx, h));
 }
 
 static void hwpt_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
@@ -98,6 +112,7 @@ const struct ioasid_obj_ops ioasid_hwpt_obj_ops = {
 	.noun = "an HWPT",
 	.missing = "no HWPT",
 	.names_other_kind = true,
+	.teardown = hwpt_obj_teardown,
 	.destroy = hwpt_obj_destroy,
 	.dump = hwpt_obj_dump,
 };

@@ -176,28 +176,51 @@ static void area_release_pages(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 	}
 }
 
-/* An area left the tree: the backend and the pinned-page count let it go. Its length. */
-static uint64_t area_drop(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
-			  const struct iova_area *a)
+/*
+ * Area @rm, just taken out of the tree: unmap it in the backend, then let
+ * the pinned-page count go; its length is added to *@bytes. A refusal puts
+ * it back (backend.h's rule) unless the context is closing. Taking it out
+ * first keeps the common exact unmap at one tree descent.
+ */
+static int area_drop_removed(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			     const struct iova_area *rm, uint64_t *bytes)
 {
-	if (ctx->ops->area_unmap)
-		ctx->ops->area_unmap(ctx, ioas, a);
-	area_release_pages(ctx, ioas, a);
-	return a->last - a->iova + 1;
+	int err = ctx->ops->area_unmap ? ctx->ops->area_unmap(ctx, ioas, rm) : 0;
+
+	err = be_refused(ctx, err);
+	if (err) {
+		/* the tree had room for it a moment ago: it only fails out of memory */
+		if (iova_tree_insert(ioas->areas, rm))
+			ioasid_log(ctx, IOASID_LOG_ERR,
+				   "IOAS %u: out of memory to keep the record of [0x%llx, 0x%llx], which the kernel keeps",
+				   ioas->obj.id, X(rm->iova), X(rm->last));
+		return err;
+	}
+	area_release_pages(ctx, ioas, rm);
+	ioas->mapped_bytes -= rm->last - rm->iova + 1;
+	*bytes += rm->last - rm->iova + 1;
+	return 0;
 }
 
-uint64_t iopt_unmap_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
+/* The same for the area starting at @iova, still in the tree. */
+static int area_drop(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
+		     uint64_t *bytes)
 {
-	uint64_t bytes = 0;
-	struct iova_area a;
-	struct iova_area *p;
+	struct iova_area rm;
 
-	while ((p = iova_tree_first_in(ioas->areas, 0, UINT64_MAX))) {
-		iova_tree_remove(ioas->areas, p->iova, &a);
-		bytes += area_drop(ctx, ioas, &a);
-	}
-	ioas->mapped_bytes = 0;
-	return bytes;
+	iova_tree_remove(ioas->areas, iova, &rm);
+	return area_drop_removed(ctx, ioas, &rm, bytes);
+}
+
+int iopt_unmap_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t *ret_bytes)
+{
+	struct iova_area *p;
+	int err = 0;
+
+	*ret_bytes = 0;
+	while (!err && (p = iova_tree_first_in(ioas->areas, 0, UINT64_MAX)))
+		err = area_drop(ctx, ioas, p->iova, ret_bytes);
+	return err;
 }
 
 /* ---- placing a new area ---- */
@@ -420,8 +443,9 @@ int iopt_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, void *va, uint64_
 static int unmap_range(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
 		       uint64_t last, uint64_t *ret_bytes)
 {
-	struct iova_area *a, rm;
-	uint64_t bytes = 0, n;
+	struct iova_area *a;
+	uint64_t n;
+	int err = 0;
 
 	a = iova_tree_first_in(ioas->areas, iova, last);
 	if (!a)
@@ -436,16 +460,14 @@ static int unmap_range(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_
 		/* an area ending at the range's end is the last one in it */
 		a = a->last == last ? NULL : iova_tree_next(ioas->areas, a);
 	}
-	while (n--) {
+	*ret_bytes = 0;
+	while (n-- && !err) {
 		a = iova_tree_first_in(ioas->areas, iova, last);
-		iova_tree_remove(ioas->areas, a->iova, &rm);
-		bytes += area_drop(ctx, ioas, &rm);
 		/* the next area cannot start below this one's end */
-		iova = rm.last + 1;
+		iova = a->last + 1;
+		err = area_drop(ctx, ioas, a->iova, ret_bytes);
 	}
-	ioas->mapped_bytes -= bytes;
-	*ret_bytes = bytes;
-	return 0;
+	return err;
 }
 
 int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
@@ -454,10 +476,8 @@ int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
 	struct iova_area rm;
 	uint64_t last;
 
-	if (iova == 0 && length == UINT64_MAX) {
-		*ret_bytes = iopt_unmap_all(ctx, ioas);
-		return 0;
-	}
+	if (iova == 0 && length == UINT64_MAX)
+		return iopt_unmap_all(ctx, ioas, ret_bytes);
 	if (iova == UINT64_MAX || length == UINT64_MAX)
 		return ioasid_err(ctx, -EOVERFLOW, "iova 0x%llx / length 0x%llx too large",
 				  X(iova), X(length));
@@ -472,9 +492,8 @@ int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
 	 * area can meet the range then, since areas never overlap.
 	 */
 	if (!iova_tree_remove_exact(ioas->areas, iova, last, &rm)) {
-		*ret_bytes = area_drop(ctx, ioas, &rm);
-		ioas->mapped_bytes -= *ret_bytes;
-		return 0;
+		*ret_bytes = 0;
+		return area_drop_removed(ctx, ioas, &rm, ret_bytes);
 	}
 	return unmap_range(ctx, ioas, iova, last, ret_bytes);
 }
@@ -589,12 +608,12 @@ static int copy_insert(struct ioasid_ctx *ctx, struct ioasid_ioas *dst, struct i
 			       idx);
 		if (err) {
 			ctx->pages[idx - 1].refs--;
+			/* a refused unmap keeps its piece: the kernel has it too */
 			while (i-- > 0) {
-				struct iova_area rm;
+				uint64_t bytes = 0;
 
 				done_bytes -= pieces[i].length;
-				iova_tree_remove(dst->areas, where + done_bytes, &rm);
-				dst->mapped_bytes -= area_drop(ctx, dst, &rm);
+				area_drop(ctx, dst, where + done_bytes, &bytes);
 			}
 			return err;
 		}

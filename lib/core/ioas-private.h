@@ -128,7 +128,9 @@ int ioas_set_huge_pages(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, bool o
  * The areas (io-pagetable.c): the public calls' work once the IOAS is
  * found, with the same messages. iopt_check_map_args() checks what map
  * and copy share (flags, length, the IOVA pointer); iopt_map() checks it
- * itself. iopt_unmap_all() returns the bytes it unmapped.
+ * itself. iopt_unmap() and iopt_unmap_all() report the bytes they
+ * unmapped in *@ret_bytes, also when the backend refused one area: the
+ * areas before it are gone, it and those after it stay (backend.h's rule).
  */
 int iopt_check_map_args(struct ioasid_ctx *ctx, uint32_t flags, uint64_t length,
 			const uint64_t *iova);
@@ -136,7 +138,7 @@ int iopt_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, void *va, uint64_
 	     uint32_t flags, uint64_t *inout_iova);
 int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
 	       uint64_t length, uint64_t *ret_bytes);
-uint64_t iopt_unmap_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+int iopt_unmap_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t *ret_bytes);
 /*
  * The first paging domain came (pin every area: the memory checked where
  * the backend does not pin in the kernel, then charged; all or nothing,

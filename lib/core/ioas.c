@@ -31,13 +31,22 @@ static void ioas_obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ioasid_free(ioas);
 }
 
+/* Its areas, then the IOAS itself, in the kernel; a refusal keeps what is left. */
+static int ioas_obj_teardown(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
+{
+	struct ioasid_ioas *ioas = (struct ioasid_ioas *)obj;
+	uint64_t bytes;
+	int err = iopt_unmap_all(ctx, ioas, &bytes);
+
+	if (!err && ctx->ops->ioas_destroy)
+		err = be_refused(ctx, ctx->ops->ioas_destroy(ctx, ioas));
+	return err;
+}
+
 static void ioas_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
 	struct ioasid_ioas *ioas = (struct ioasid_ioas *)obj;
 
-	iopt_unmap_all(ctx, ioas);
-	if (ctx->ops->ioas_destroy)
-		ctx->ops->ioas_destroy(ctx, ioas);
 	if (ioas->set)
 		set_ioas_uncharge(ctx, ioas->set);
 	ioas_obj_abort(ctx, obj);
@@ -136,6 +145,7 @@ const struct ioasid_obj_ops ioasid_ioas_obj_ops = {
 	.noun = "an IOAS",
 	.missing = "no IOAS",
 	.names_other_kind = true,
+	.teardown = ioas_obj_teardown,
 	.destroy = ioas_obj_destroy,
 	.abort = ioas_obj_abort,
 	.dump = ioas_obj_dump,

@@ -177,8 +177,22 @@ int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id)
 	if (obj->users)
 		return ioasid_err(ctx, -EBUSY, "%s %u is in use by %u other object(s)",
 				  obj_kind_name(obj->kind), id, obj->users);
+	if (ops->teardown) {
+		int err = ops->teardown(ctx, obj);
+
+		if (err)
+			return err;
+	}
 	obj_remove(ctx, obj);
 	ops->destroy(ctx, obj);
+	return 0;
+}
+
+int be_refused(struct ioasid_ctx *ctx, int err)
+{
+	if (!err || !ctx->closing)
+		return err;
+	ioasid_log(ctx, IOASID_LOG_ERR, "closing the context: %s", ioasid_ctx_errmsg(ctx));
 	return 0;
 }
 
@@ -201,6 +215,9 @@ void obj_destroy_all(struct ioasid_ctx *ctx)
 			if (!obj || obj->users)
 				continue;
 			ops = ops_of(obj->kind);
+			/* closing: a refusal was logged, and the record goes anyway */
+			if (ops && ops->teardown)
+				(void)ops->teardown(ctx, obj);
 			obj_remove(ctx, obj);
 			if (ops && ops->destroy)
 				ops->destroy(ctx, obj);

@@ -47,7 +47,14 @@ struct ioasid_obj_ops {
 	 * an IOAS"); false: it says @missing as when there is nothing.
 	 */
 	bool names_other_kind;
-	/* Tear down and free a published object; ctx lock held, users == 0. */
+	/*
+	 * Undo a published object in the kernel before destroy; ctx lock
+	 * held, users == 0. A refusal returns the kernel's -errno with the
+	 * object kept whole (backend.h's rule); while the context closes it is
+	 * logged instead (be_refused()). NULL: nothing to undo.
+	 */
+	int (*teardown)(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+	/* Free a published object (after teardown); ctx lock held, users == 0. */
 	void (*destroy)(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
 	/*
 	 * Free an object obj_alloc() made that was never published, once its
@@ -92,6 +99,7 @@ struct ioasid_ctx {
 	bool exempt_enabled;
 	bool exempt_checked;
 	bool has_cap_ipc_lock;
+	bool closing; /* ioasid_ctx_close() runs: refusals are logged, records go */
 
 	/* shared-pages records created by copy (see ioas.c) */
 	struct ioas_pages *pages;
@@ -221,6 +229,12 @@ const char *obj_kind_name(enum ioasid_obj_kind kind);
 /* The object's JSON (its kind's dump op); NULL when out of memory. */
 struct json_t *obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags);
 int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id);
+/*
+ * A backend's teardown answer @err, with its message in the thread's
+ * buffer: returned as it is, except while the context closes, when it is
+ * logged (IOASID_LOG_ERR) and 0 comes back (backend.h's rule).
+ */
+int be_refused(struct ioasid_ctx *ctx, int err);
 void obj_destroy_all(struct ioasid_ctx *ctx);
 void obj_table_free(struct ioasid_ctx *ctx);
 /* Iterate objects of one kind in id order: start with *pos = 0. */

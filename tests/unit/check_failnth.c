@@ -9,6 +9,9 @@
  * goes wrong, for the session that fixes it; any other one fails the
  * suite, and a listed one that no longer happens is reported as XPASS
  * (IOASID_FAILNTH_STRICT=1 makes that fail too, to keep the list honest).
+ * The one documented exception: a context close with a refusal, which
+ * must log that refusal and leaves the rest to the kernel
+ * (close_documented()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,8 +304,23 @@ int failnth_op_unbind(struct env *e)
 	return ioasid_dev_unbind(e->ctx, e->dev[0]);
 }
 
+/* What ioasid_ctx_close() logged of the refusals it met (failnth_op_close). */
+static char close_log[2048];
+
+static void close_logger(void *data, enum ioasid_log_level level, const char *msg)
+{
+	size_t l = strlen(close_log);
+
+	(void)data;
+	(void)level;
+	if (!strncmp(msg, "closing the context: ", 21))
+		snprintf(close_log + l, sizeof(close_log) - l, "%s\n", msg);
+}
+
 int failnth_op_close(struct env *e)
 {
+	close_log[0] = '\0';
+	ck_assert_ok(e->ctx, ioasid_ctx_set_log(e->ctx, close_logger, NULL, IOASID_LOG_ERR));
 	ioasid_ctx_close(e->ctx);
 	e->ctx = NULL;
 	return 0;
@@ -341,37 +359,10 @@ static const struct op ops[] = {
  * op's calls of that request it was (1-based), and what goes wrong.
  */
 static const struct known known[] = {
-	{ "bind", "GET_HW_INFO", 1,
-	  "a failed bind from the caller's fd leaves it bound in the kernel (a second bind: EINVAL)" },
 	{ "bind", "DETACH_IOMMUFD_PT", 1,
 	  "the bind-time probe ignores a refused detach: device and scratch IOAS stay attached" },
 	{ "bind", "DESTROY", 1,
 	  "the bind-time probe ignores a refused destroy: the scratch IOAS leaks" },
-	{ "replace_same", "none", 0,
-	  "replace onto the current IOAS detaches the device in the kernel; records say attached" },
-	{ "unmap", "IOAS_UNMAP", 1,
-	  "a refused unmap returns 0 and drops the area the kernel keeps" },
-	{ "unmap", "IOAS_UNMAP", 2,
-	  "a refused unmap returns 0 and drops the area the kernel keeps" },
-	{ "detach", "DETACH_IOMMUFD_PT", 1,
-	  "a refused detach returns 0 and drops the attachment the kernel keeps" },
-	{ "destroy_hwpt", "DESTROY", 1, "a refused destroy returns 0 and drops the HWPT: it leaks" },
-	{ "detach_pasid", "DETACH_IOMMUFD_PT", 1,
-	  "a refused PASID detach returns 0 and drops the attachment the kernel keeps" },
-	{ "destroy_nested", "DESTROY", 1,
-	  "a refused destroy returns 0 and drops the nested HWPT: it leaks, its parent stays held" },
-	{ "destroy_ioas", "DESTROY", 1, "a refused destroy returns 0 and drops the IOAS: it leaks" },
-	{ "destroy_queue", "DESTROY", 1,
-	  "a refused destroy returns 0 and drops the fault queue: it leaks" },
-	{ "close", "DETACH_IOMMUFD_PT", 1,
-	  "context close ignores a refused detach: the caller's device fd stays attached" },
-	{ "close", "DETACH_IOMMUFD_PT", 2,
-	  "context close ignores a refused detach: the caller's device fd stays attached" },
-	{ "close", "DESTROY", 1, "context close ignores a refused destroy (IOAS): it leaks" },
-	{ "close", "DESTROY", 2, "context close ignores a refused destroy (HWPT): it leaks" },
-	{ "close", "DESTROY", 3, "context close ignores a refused destroy (fault queue): it leaks" },
-	{ "close", "DESTROY", 4, "context close ignores a refused destroy (HWPT): it leaks" },
-	{ "close", "DESTROY", 5, "context close ignores a refused destroy (IOAS): it leaks" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -498,6 +489,19 @@ static const struct known *known_of(const struct known *list, const char *op, co
 	return NULL;
 }
 
+/*
+ * ioasid_ctx_close() cannot fail (include/ioasid/ctx.h): it logs each
+ * refusal and drops every record, and what the kernel refused stays the
+ * kernel's. So after a close with @req refused, the kernel may hold more
+ * than the (empty) records -- as documented only if the refusal of @req
+ * was logged.
+ */
+static bool close_documented(const struct op *op, const struct run *r)
+{
+	return op->run == failnth_op_close && r->diff && strcmp(r->req, "none") &&
+	       strstr(close_log, r->req);
+}
+
 /* Judge one run against @list: the count of failures it adds to @report. */
 static unsigned int judge(const struct known *list, const struct op *op, const struct run *r,
 			  unsigned int nth, uint64_t at, const char *trace, char *report,
@@ -506,6 +510,8 @@ static unsigned int judge(const struct known *list, const struct op *op, const s
 	const struct known *kn = known_of(list, op->name, r->req, nth);
 	size_t l = strlen(report);
 
+	if (close_documented(op, r))
+		return 0;
 	if (r->diff && !kn) {
 		snprintf(report + l, size - l,
 			 "\n  NEW %s: %s #%u (call %llu of [%s]) failing, returned %d: %s",
@@ -585,6 +591,62 @@ START_TEST(test_fake_auto_domain)
 }
 END_TEST
 
+/* The kernel's state equals the library's records. */
+static void assert_agree(struct env *e)
+{
+	char *kern = fk_state_kernel(&e->k), *lib = fk_state_library(e->ctx);
+
+	ck_assert_msg(!strcmp(kern, lib), "kernel:\n%slibrary:\n%s", kern, lib);
+	free(kern);
+	free(lib);
+}
+
+/*
+ * A refused teardown returns the kernel's errno and keeps what the kernel
+ * keeps; the retry then goes through (issue 17).
+ */
+START_TEST(test_refusal_then_retry)
+{
+	struct env e;
+	uint64_t iova = 0x300000;
+	int fd;
+
+	fk_sysfs();
+	env_open(&e, false);
+	with_two_areas(&e);
+	with_queue(&e);
+	/* the unmap of the second area is refused: it stays, a map there is EEXIST */
+	fk_inject_reset(&e.k.inj);
+	e.k.inj.fail_at = 2;
+	ck_assert_ret(e.ctx, failnth_op_unmap(&e), -EBUSY);
+	ck_assert_errmsg_has(e.ctx, "IOMMU_IOAS_UNMAP");
+	e.k.inj.fail_at = 0;
+	assert_agree(&e);
+	ck_assert_ret(e.ctx, ioasid_ioas_map(e.ctx, e.ioas, e.mem + 4 * 4096, 4096, FIX, &iova),
+		      -EEXIST);
+	ck_assert_ok(e.ctx, failnth_op_unmap(&e));
+	/* a fault queue the kernel refuses to destroy: kept, its fd closed */
+	fk_inject_reset(&e.k.inj);
+	e.k.inj.fail_at = 1;
+	ck_assert_ret(e.ctx, ioasid_fault_queue_destroy(e.ctx, e.queue), -EBUSY);
+	e.k.inj.fail_at = 0;
+	ck_assert_int_eq(ioasid_obj_kind(e.ctx, e.queue), IOASID_OBJ_FAULT_QUEUE);
+	ck_assert_ret(e.ctx, ioasid_fault_queue_fd(e.ctx, e.queue, &fd), -EBADF);
+	assert_agree(&e);
+	ck_assert_ok(e.ctx, ioasid_fault_queue_destroy(e.ctx, e.queue));
+	/* a refused detach keeps the device attached; the retry detaches */
+	fk_inject_reset(&e.k.inj);
+	e.k.inj.fail_at = 1;
+	ck_assert_ret(e.ctx, ioasid_dev_detach(e.ctx, e.dev[1], IOASID_PASID_NONE), -EBUSY);
+	e.k.inj.fail_at = 0;
+	assert_agree(&e);
+	ck_assert_ok(e.ctx, ioasid_dev_detach(e.ctx, e.dev[1], IOASID_PASID_NONE));
+	assert_agree(&e);
+	env_close(&e);
+	fk_sysfs_rm();
+}
+END_TEST
+
 Suite *failnth_suite(void)
 {
 	Suite *s = suite_create("failnth");
@@ -592,6 +654,7 @@ Suite *failnth_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fake_auto_domain);
+	tcase_add_test(tc, test_refusal_then_retry);
 	failnth_vfio_tests(tc);
 	tcase_add_loop_test(tc, test_fail_every_step, 0, (int)(sizeof(ops) / sizeof(ops[0])));
 	tcase_add_loop_test(tc, test_fail_every_step_vfio, 0, (int)failnth_vfio_nr_ops);

@@ -147,6 +147,15 @@ START_TEST(test_fake_kernel_device)
 	ck_assert_ok(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL));
 	ck_assert_uint_eq(k.last_attach.pt_id, 3);
 	ck_assert_uint_eq(k.detaches, 0);
+	/* onto what it is on already, by IOAS or by its domain: no ioctl at all */
+	k.attaches = 0;
+	ck_assert_ok(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL));
+	ck_assert_ok(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, find_hwpt(ctx), NULL));
+	ck_assert_uint_eq(k.attaches, 0);
+	ck_assert_uint_eq(k.detaches, 0);
+	ck_assert_ok(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL));
+	ck_assert_ok(ctx, ioasid_dev_attached(ctx, d, IOASID_PASID_NONE, &kid));
+	ck_assert_uint_eq(kid, b);
 	ck_assert_ok(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
 	ck_assert_uint_eq(k.detaches, 1);
 	/* QEMU's VT-d (legacy mode): no nesting, dirty tracking or PASID */

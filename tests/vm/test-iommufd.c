@@ -14,10 +14,15 @@
  *  - real DMA with edu: map, DMA in, compare, unmap, the same DMA does not
  *    land; through an explicit HWPT (replace) and through a copy;
  *  - HWPT flags and PASIDs the QEMU VT-d (legacy mode) cannot do refused
- *    with the kernel's errno.
+ *    with the kernel's errno;
+ *  - a replace onto the IOAS or HWPT the device is on: DMA still lands;
+ *  - a fault queue destroyed while another thread polls its fd: the
+ *    kernel's EBUSY, the queue kept, destroyed once the poll is over.
  */
 #define VT_WITH_EDU
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include <linux/iommufd.h>
@@ -179,6 +184,12 @@ static void unmap_not_atomic(struct ioasid_ctx *ctx, uint32_t a, uint8_t *buf)
 	VT_TRUE(r == -ENOENT && raw_unmap(twin, 0x100000, pg, NULL) == -ENOENT,
 		"the kernel alone: ENOENT, and the first area is gone anyway (%s)",
 		ioasid_strerrno(r));
+	/*
+	 * unmap_refused()'s own raw unmap of the library's IOAS removed its
+	 * first area behind the library's back: put it back, so that the
+	 * library's unmap of it meets the kernel's (a refusal now stays).
+	 */
+	raw_map(kid(ctx, a), buf, pg, 0x100000, F | RW);
 	VT_TRUE(ioasid_ioas_unmap(ctx, a, 0x100000, pg, NULL) == 0,
 		"the library removed nothing: the first area is still there");
 	ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, NULL);
@@ -583,6 +594,11 @@ static void dma_through_hwpt(struct devtest *t)
 		memset(buf + pg, 0, pg);
 		r = edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
 		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "DMA through the explicit HWPT lands");
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, h, NULL));
+		memset(buf + pg, 0, pg);
+		r = edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
+		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER),
+			"after a replace onto the same HWPT, DMA still lands (%d)", r);
 		VT_RET(ctx, ioasid_hwpt_destroy(ctx, h), -EBUSY);
 		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
 		VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
@@ -609,6 +625,13 @@ static void dma_through_copy(struct devtest *t)
 		memset(buf + pg, 0, pg);
 		r = edu_dma(&t->e, EDU_BUF, 0x400000 + pg, XFER, 1);
 		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "DMA through the copy at 0x400000 lands");
+		/* onto the IOAS it is on: nothing changes in the kernel (issue 17) */
+		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, b, NULL));
+		ranges_agree(ctx, b, "after a replace onto the same IOAS");
+		memset(buf + pg, 0, pg);
+		r = edu_dma(&t->e, EDU_BUF, 0x400000 + pg, XFER, 1);
+		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER),
+			"after a replace onto the same IOAS, DMA at 0x400000 still lands (%d)", r);
 		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
 		ranges_agree(ctx, b, "of the copy's IOAS after the device left");
 	}
@@ -757,6 +780,41 @@ static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bd
 	munmap(caps, 8192);
 }
 
+static void *poll_fd(void *arg)
+{
+	struct pollfd p = { .fd = *(int *)arg, .events = POLLIN };
+
+	return (void *)(intptr_t)poll(&p, 1, 1500);
+}
+
+/* A fault queue destroyed while another thread polls its fd (issue 17). */
+static void test_fault_queue_polled(struct ioasid_ctx *ctx)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so) };
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo) };
+	struct timespec nap = { .tv_nsec = 200 * 1000 * 1000 };
+	pthread_t th;
+	uint32_t set, q, id = 0;
+	int fd = -1, r;
+
+	if (!VT_OK(ctx, ioasid_set_alloc(ctx, &so, &set)))
+		return;
+	qo.set = set;
+	if (!VT_OK(ctx, ioasid_fault_queue_alloc(ctx, &qo, &q)) ||
+	    !VT_OK(ctx, ioasid_fault_queue_fd(ctx, q, &fd)))
+		return;
+	if (!VT_TRUE(pthread_create(&th, NULL, poll_fd, &fd) == 0, "a thread polls the fault fd"))
+		return;
+	nanosleep(&nap, NULL);
+	VT_RET(ctx, ioasid_fault_queue_destroy(ctx, q), -EBUSY);
+	VT_TRUE(ioasid_obj_kind(ctx, q) == IOASID_OBJ_FAULT_QUEUE && !ioasid_obj_kernel_id(ctx, q, &id),
+		"the refused queue stays, as kernel fault queue %u", id);
+	VT_RET(ctx, ioasid_fault_queue_fd(ctx, q, &r), -EBADF);
+	pthread_join(th, NULL);
+	VT_OK(ctx, ioasid_fault_queue_destroy(ctx, q));
+	VT_OK(ctx, ioasid_set_destroy(ctx, set));
+}
+
 int main(void)
 {
 	const char *cdev = getenv("VMTEST_VFIO_CDEV"), *bdf = getenv("VMTEST_PCI_BDF");
@@ -772,6 +830,7 @@ int main(void)
 	VT_OK(ctx, ioasid_ctx_fd(ctx, &ifd));
 	test_ioas_errors(ctx);
 	test_rlimit_mode();
+	test_fault_queue_polled(ctx);
 	if (cdev && bdf)
 		test_device(ctx, cdev, bdf);
 	else

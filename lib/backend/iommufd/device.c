@@ -233,12 +233,17 @@ static int bind_common(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd, b
 	}
 	d->devid = b.out_devid;
 	err = ifd_describe(ctx, dev, d, sd);
-	if (err) {
+	/*
+	 * Only closing the cdev unbinds it. Our own fd the caller closes; a
+	 * caller's fd stays bound, so its device stays in the records too
+	 * (backend.h: dev_bind_fd), for ioasid_dev_unbind().
+	 */
+	if (err && own) {
 		ioasid_free(d);
 		return err;
 	}
 	dev->be = d;
-	return 0;
+	return err;
 }
 
 /* Is @name "iommufd-selftest[:OPTS]"? Then *@ret_opts is OPTS or NULL. */
@@ -375,8 +380,8 @@ int iommufd_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t 
 	return 0;
 }
 
-void iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-			struct ioasid_hwpt *h)
+int iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		       struct ioasid_hwpt *h)
 {
 	struct ifd_dev *d = dev->be;
 	struct ifd_att *a = ifd_att_get(d, pasid);
@@ -384,10 +389,15 @@ void iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t
 
 	/* replaced meanwhile: the new attachment stays */
 	if (!a || a->hwpt != h)
-		return;
+		return 0;
 	err = kdetach(ctx, d, pasid);
-	if (err)
-		ioasid_log(ctx, IOASID_LOG_ERR, "VFIO_DEVICE_DETACH_IOMMUFD_PT of %s PASID %d: %s",
-			   dev->name, (int)pasid, strerror(-err));
+	if (err) {
+		err = ioasid_err(ctx, err,
+				 "VFIO_DEVICE_DETACH_IOMMUFD_PT of %s PASID %d: the kernel says %s",
+				 dev->name, (int)pasid, strerror(-err));
+		if (!ctx->closing)
+			return err;
+	}
 	att_drop(d, pasid);
+	return err;
 }

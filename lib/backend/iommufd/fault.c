@@ -51,22 +51,29 @@ int iommufd_fault_alloc(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, in
 	return 0;
 }
 
-void iommufd_fault_destroy(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q)
+int iommufd_fault_destroy(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q)
 {
 	struct ifd_fault *kq = q->be;
 	int err;
 
-	/* the open fd holds the kernel object: close it first */
-	close(q->efd);
+	/* the open fd holds the kernel object: close it first (once: a retry finds it closed) */
+	if (q->efd >= 0)
+		close(q->efd);
 	q->efd = -1;
 	err = ifd_kdestroy(ctx, kq->id);
-	if (err)
-		ioasid_log(ctx, IOASID_LOG_WARN,
-			   "IOMMU_DESTROY of kernel fault queue %u (queue %u): %s%s", kq->id,
-			   q->obj.id, strerror(-err),
-			   err == -EBUSY ? " (is a dup of its fd still open?)" : "");
+	if (err) {
+		err = ioasid_err(ctx, err,
+				 "IOMMU_DESTROY of kernel fault queue %u (queue %u): the kernel says %s%s",
+				 kq->id, q->obj.id, strerror(-err),
+				 err == -EBUSY ?
+					 " (another thread still polls or reads its fd, or a dup of it is open; destroy it again once it is done)" :
+					 "");
+		if (!ctx->closing)
+			return err;
+	}
 	ioasid_free(kq);
 	q->be = NULL;
+	return err;
 }
 
 static struct ioasid_dev *dev_by_kid(struct ioasid_ctx *ctx, uint32_t kid)

@@ -70,20 +70,23 @@ int iommufd_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioa
 	return 0;
 }
 
-void iommufd_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
+int iommufd_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
 {
 	struct ifd_hwpt *kh = h->be;
-	int err;
+	int err = 0;
 
-	if (!kh->autodom) {
+	/* an automatic domain went in the kernel with its last device */
+	if (!kh->autodom)
 		err = ifd_kdestroy(ctx, kh->id);
-		if (err)
-			ioasid_log(ctx, IOASID_LOG_WARN,
-				   "IOMMU_DESTROY of kernel HWPT %u (HWPT %u): %s", kh->id,
-				   h->obj.id, strerror(-err));
+	if (err) {
+		err = ioasid_err(ctx, err, "IOMMU_DESTROY of kernel HWPT %u (HWPT %u): the kernel says %s",
+				 kh->id, h->obj.id, strerror(-err));
+		if (!ctx->closing)
+			return err;
 	}
 	ioasid_free(kh);
 	h->be = NULL;
+	return err;
 }
 
 static int kinvalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, uint32_t data_type,

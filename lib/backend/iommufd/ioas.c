@@ -46,18 +46,23 @@ int iommufd_ioas_alloc(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 	return 0;
 }
 
-void iommufd_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
+int iommufd_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 {
 	int err;
 
 	if (!ioas->be)
-		return;
+		return 0;
 	err = ifd_kdestroy(ctx, ioas_kid(ioas));
-	if (err)
-		ioasid_log(ctx, IOASID_LOG_WARN, "IOMMU_DESTROY of kernel IOAS %u (IOAS %u): %s",
-			   ioas_kid(ioas), ioas->obj.id, strerror(-err));
+	if (err) {
+		err = ioasid_err(ctx, err, "IOMMU_DESTROY of kernel IOAS %u (IOAS %u): the kernel says %s",
+				 ioas_kid(ioas), ioas->obj.id, strerror(-err));
+		/* refused: the IOAS stays for a retry, unless nobody can retry */
+		if (!ctx->closing)
+			return err;
+	}
 	ioasid_free(ioas->be);
 	ioas->be = NULL;
+	return err;
 }
 
 int iommufd_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a)
@@ -84,7 +89,7 @@ int iommufd_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const str
 	return 0;
 }
 
-void iommufd_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a)
+int iommufd_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a)
 {
 	struct ku_iommu_ioas_unmap u = {
 		.size = sizeof(u),
@@ -95,9 +100,10 @@ void iommufd_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const 
 	int err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_IOAS_UNMAP, &u);
 
 	if (err)
-		ioasid_log(ctx, IOASID_LOG_ERR,
-			   "IOMMU_IOAS_UNMAP of [0x%llx, 0x%llx] in IOAS %u failed: %s", X(a->iova),
-			   X(a->last), ioas->obj.id, strerror(-err));
+		return ioasid_err(ctx, err,
+				  "IOMMU_IOAS_UNMAP of [0x%llx, 0x%llx] in IOAS %u: the kernel says %s",
+				  X(a->iova), X(a->last), ioas->obj.id, strerror(-err));
+	return 0;
 }
 
 int iommufd_ioas_set_option(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,

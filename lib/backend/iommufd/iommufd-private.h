@@ -131,9 +131,9 @@ void ifd_selftest_free(struct ioasid_ctx *ctx, struct ifd_dev *d);
 
 /* The ops, by file. */
 int iommufd_ioas_alloc(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
-void iommufd_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
+int iommufd_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
 int iommufd_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
-void iommufd_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
+int iommufd_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
 int iommufd_ioas_set_option(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 			    enum ioasid_ioas_option opt, uint64_t val);
 int iommufd_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool set,
@@ -146,11 +146,11 @@ int iommufd_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out, uint3
 		     uint32_t *total);
 int iommufd_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
 		       struct ioasid_hwpt *h);
-void iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-			struct ioasid_hwpt *h);
+int iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		       struct ioasid_hwpt *h);
 
 int iommufd_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_dev *dev);
-void iommufd_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h);
+int iommufd_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h);
 int iommufd_hwpt_invalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,
 			    const struct ioasid_inv_req *req, uint64_t *ret_dropped);
 int iommufd_hwpt_invalidate_raw(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, uint32_t data_type,
@@ -160,7 +160,7 @@ int iommufd_hwpt_get_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, uint64
 			   uint64_t length, uint64_t page_size, uint64_t *bitmap, bool clear);
 
 int iommufd_fault_alloc(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, int *ret_fd);
-void iommufd_fault_destroy(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q);
+int iommufd_fault_destroy(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q);
 int iommufd_fault_read(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
 		       struct ioasid_fault *out, uint32_t cap, uint32_t *ret_n);
 int iommufd_fault_respond(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint32_t kcookie,

@@ -104,8 +104,8 @@ int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 	return 0;
 }
 
-void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-		    struct ioasid_hwpt *h)
+int sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		   struct ioasid_hwpt *h)
 {
 	struct sim_ctx *sim = sim_of(ctx);
 	struct sim_dev *sd = dev->be;
@@ -115,6 +115,7 @@ void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pas
 	sim_pasid_cache_inv_pasid(sim->pasid_cache, h->obj.id, pasid);
 	if (sd->devtlb)
 		sim_iotlb_inv_pasid(sd->devtlb, h->obj.id, pasid);
+	return 0;
 }
 
 /* ---- cache maintenance ---- */
@@ -244,7 +245,7 @@ int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_
 	return 0;
 }
 
-void sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
+int sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
 {
 	struct sim_hwpt *sh = h->be, **pp;
 
@@ -257,6 +258,7 @@ void sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
 	sim_pt_free(sh->pt);
 	ioasid_free(sh);
 	h->be = NULL;
+	return 0;
 }
 
 int sim_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a)
@@ -281,7 +283,7 @@ int sim_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct 
 	return 0;
 }
 
-void sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a)
+int sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a)
 {
 	struct sim_ctx *sim = sim_of(ctx);
 	uint64_t len = a->last - a->iova + 1;
@@ -305,6 +307,7 @@ void sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const stru
 		sim->inv_entries += flush_devtlbs(sim, sh, &req);
 		sim->inv_entries += flush_children(sim, sh);
 	}
+	return 0;
 }
 
 int sim_hwpt_invalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,

@@ -149,9 +149,9 @@ uint32_t sim_resv_to_caps(enum sim_resv_type t);
 
 /* sim-hwpt.c: HWPT tables, their IOAS mirroring, cache maintenance, routes */
 int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, struct ioasid_dev *dev);
-void sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
+int sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
 int sim_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
-void sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
+int sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
 int sim_hwpt_invalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt,
 			const struct ioasid_inv_req *req, uint64_t *ret_dropped);
 int sim_hwpt_set_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, bool enable);
@@ -160,8 +160,8 @@ int sim_hwpt_get_dirty(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, uint64_
 int sim_hwpt_json(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt, json_t *obj);
 int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
 		   struct ioasid_hwpt *hwpt);
-void sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-		    struct ioasid_hwpt *hwpt);
+int sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+		   struct ioasid_hwpt *hwpt);
 /* Drop every cached translation of @sh (and of its nested children). */
 uint64_t sim_flush_hwpt(struct sim_ctx *sim, struct sim_hwpt *sh);
 

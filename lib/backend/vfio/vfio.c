@@ -266,16 +266,17 @@ static int vfio_ioas_alloc(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 	return 0;
 }
 
-static void vfio_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
+static int vfio_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 {
 	struct vf_ioas *v = ioas->be;
 
 	if (!v)
-		return;
+		return 0;
 	if (v->own)
 		close(v->fd);
 	ioasid_free(v);
 	ioas->be = NULL;
+	return 0;
 }
 
 static int kmap(struct ioasid_ctx *ctx, struct vf_ioas *v, const struct iova_area *a)
@@ -321,19 +322,20 @@ static int vfio_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 	return 0;
 }
 
-static void vfio_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
-			    const struct iova_area *a)
+static int vfio_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			   const struct iova_area *a)
 {
 	struct vf_ioas *v = ioas->be;
 	int err;
 
 	if (!v->live)
-		return;
+		return 0;
 	err = kunmap(ctx, v, a->iova, a->last - a->iova + 1);
 	if (err)
 		ioasid_log(ctx, IOASID_LOG_ERR,
 			   "VFIO_IOMMU_UNMAP_DMA of [0x%llx, 0x%llx] in IOAS %u failed: %s",
 			   X(a->iova), X(a->last), ioas->obj.id, strerror(-err));
+	return 0;
 }
 
 static int vfio_ioas_set_option(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
@@ -802,15 +804,16 @@ static int vfio_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint3
 	return 0;
 }
 
-static void vfio_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
-			    struct ioasid_hwpt *h)
+static int vfio_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			   struct ioasid_hwpt *h)
 {
 	struct vf_dev *d = dev->be;
 
 	/* replaced meanwhile: the new attachment stays */
 	if (!d->on || d->hwpt != h)
-		return;
+		return 0;
 	drop_group(ctx, d);
+	return 0;
 }
 
 /* The core's automatic domain needs no kernel object here. */
