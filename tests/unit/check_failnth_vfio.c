@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "helpers.h"
 
@@ -187,7 +188,78 @@ START_TEST(test_vfio_open_hooked)
 }
 END_TEST
 
+/* A world of its own for the tests below: the fake, a context, memory. */
+static void limit_env(struct env *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->vfio = true;
+	fk_sysfs();
+	fkv_init(&e->kv);
+	e->ctx = fkv_ctx(&e->kv);
+	e->mem = mmap(NULL, MEM_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(e->mem, MAP_FAILED);
+	with_two_ioas(e);
+}
+
+static void limit_env_end(struct env *e)
+{
+	ioasid_ctx_close(e->ctx);
+	fkv_fini(&e->kv);
+	fk_sysfs_rm();
+	munmap(e->mem, MEM_LEN);
+}
+
+/*
+ * dma_entry_limit as sysfs shows it: the replace that would overrun it is
+ * refused before any ioctl, naming the limit, and the device stays.
+ */
+START_TEST(test_vfio_replace_limit_seen)
+{
+	struct env e;
+	uint32_t pt = 0;
+	int fd;
+
+	limit_env(&e);
+	fkv_set_dma_limit(&e.kv, 1, true);
+	fk_inject_reset(&e.kv.inj);
+	ck_assert_int_eq(failnth_op_replace(&e), -ENOSPC);
+	ck_assert_uint_eq(e.kv.inj.calls, 0);
+	ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(e.ctx), "dma_entry_limit"));
+	ck_assert_ok(e.ctx, ioasid_dev_attached(e.ctx, e.dev[0], IOASID_PASID_NONE, &pt));
+	ck_assert_uint_eq(pt, e.ioas);
+	ck_assert_ok(e.ctx, ioasid_dev_fd(e.ctx, e.dev[0], &fd));
+	limit_env_end(&e);
+}
+END_TEST
+
+/*
+ * The limit lowered where the library cannot see it, the device the last
+ * in its container: the kernel refuses the replay and then the old
+ * container's rebuild, so the device ends detached -- in the library too,
+ * with a message that says so.
+ */
+START_TEST(test_vfio_replace_no_way_back)
+{
+	struct env e;
+	uint32_t pt = 0;
+	int fd;
+
+	limit_env(&e);
+	fkv_set_dma_limit(&e.kv, 1, false);
+	ck_assert_int_eq(failnth_op_replace(&e), -ENOSPC);
+	ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(e.ctx), "failed too"));
+	ck_assert_int_eq(ioasid_dev_attached(e.ctx, e.dev[0], IOASID_PASID_NONE, &pt), -ENOENT);
+	ck_assert_int_eq(ioasid_dev_fd(e.ctx, e.dev[0], &fd), -ENOENT);
+	/* the library can attach it again, where the limit allows */
+	fkv_set_dma_limit(&e.kv, 2, false);
+	ck_assert_ok(e.ctx, ioasid_dev_attach(e.ctx, e.dev[0], IOASID_PASID_NONE, e.ioas, NULL));
+	limit_env_end(&e);
+}
+END_TEST
+
 void failnth_vfio_tests(TCase *tc)
 {
 	tcase_add_test(tc, test_vfio_open_hooked);
+	tcase_add_test(tc, test_vfio_replace_limit_seen);
+	tcase_add_test(tc, test_vfio_replace_no_way_back);
 }

@@ -20,7 +20,8 @@
  * shows. The device fd (VFIO_GROUP_GET_DEVICE_FD) exists while the device
  * is attached: a group cannot leave a container while one of its devices
  * is open. A replace is a detach and an attach (type-1 has no atomic
- * replace), so the device fd changes.
+ * replace), so the device fd changes; one that fails part-way goes back
+ * to the old container (kernel-backends.md, "VFIO type-1").
  *
  * Not available on type-1, refused with -EOPNOTSUPP and a message: HWPTs
  * (explicit domains, nesting), PASIDs, HWPT dirty tracking, invalidation,
