@@ -188,8 +188,13 @@ START_TEST(test_vfio_open_hooked)
 }
 END_TEST
 
-/* A world of its own for the tests below: the fake, a context, memory. */
-static void limit_env(struct env *e)
+/*
+ * A world of its own for the tests below (the fake, a context, memory, a
+ * device on an IOAS of two areas, another IOAS of two), dma_entry_limit
+ * lowered to 1 (@tell: where the library sees it), and the replace onto
+ * the second IOAS tried: what it returned.
+ */
+static int replace_over_limit(struct env *e, bool tell)
 {
 	memset(e, 0, sizeof(*e));
 	e->vfio = true;
@@ -199,6 +204,9 @@ static void limit_env(struct env *e)
 	e->mem = mmap(NULL, MEM_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(e->mem, MAP_FAILED);
 	with_two_ioas(e);
+	fkv_set_dma_limit(&e->kv, 1, tell);
+	fk_inject_reset(&e->kv.inj);
+	return failnth_op_replace(e);
 }
 
 static void limit_env_end(struct env *e)
@@ -219,10 +227,7 @@ START_TEST(test_vfio_replace_limit_seen)
 	uint32_t pt = 0;
 	int fd;
 
-	limit_env(&e);
-	fkv_set_dma_limit(&e.kv, 1, true);
-	fk_inject_reset(&e.kv.inj);
-	ck_assert_int_eq(failnth_op_replace(&e), -ENOSPC);
+	ck_assert_int_eq(replace_over_limit(&e, true), -ENOSPC);
 	ck_assert_uint_eq(e.kv.inj.calls, 0);
 	ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(e.ctx), "dma_entry_limit"));
 	ck_assert_ok(e.ctx, ioasid_dev_attached(e.ctx, e.dev[0], IOASID_PASID_NONE, &pt));
@@ -244,9 +249,7 @@ START_TEST(test_vfio_replace_no_way_back)
 	uint32_t pt = 0;
 	int fd;
 
-	limit_env(&e);
-	fkv_set_dma_limit(&e.kv, 1, false);
-	ck_assert_int_eq(failnth_op_replace(&e), -ENOSPC);
+	ck_assert_int_eq(replace_over_limit(&e, false), -ENOSPC);
 	ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(e.ctx), "failed too"));
 	ck_assert_int_eq(ioasid_dev_attached(e.ctx, e.dev[0], IOASID_PASID_NONE, &pt), -ENOENT);
 	ck_assert_int_eq(ioasid_dev_fd(e.ctx, e.dev[0], &fd), -ENOENT);
