@@ -196,8 +196,20 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t dev,
  * A replace onto the domain (device, PASID) is on already -- the same
  * HWPT, or an IOAS whose automatic domain it is on -- succeeds and changes
  * nothing, in the kernel and in the library, as the kernel's own replace.
+ *
+ * On the vfio backend (VFIO type-1 has no atomic replace) the group leaves
+ * its container and joins the new one, and the device fd changes; when
+ * that fails part-way, the group goes back, its old container's IOMMU and
+ * mappings rebuilt if it was the last group there. A replay that the
+ * module's dma_entry_limit (as sysfs shows it) would refuse is refused
+ * before the group leaves (-ENOSPC).
+ *
  * Return: as ioasid_dev_attach(), and -EINVAL when nothing was attached
- * there (the kernel's answer); on failure the old attachment stays.
+ * there (the kernel's answer); -ENOSPC on vfio when the new IOAS has more
+ * mappings than a type-1 IOMMU takes; on failure the old attachment
+ * stays, except on vfio when the kernel refuses the way back too (the
+ * message says so): then the device is detached, in the kernel and in
+ * the library.
  */
 IOASID_EXPORT int ioasid_dev_replace(struct ioasid_ctx *ctx, uint32_t dev,
 				     uint32_t pasid, uint32_t pt,

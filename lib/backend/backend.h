@@ -152,6 +152,13 @@ struct ioasid_backend_ops {
 			  uint32_t pasid, struct ioasid_hwpt *hwpt);
 	int (*dev_detach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			  uint32_t pasid, struct ioasid_hwpt *hwpt);
+	/*
+	 * After dev_attach failed on a replace: true when the backend could
+	 * not put the old attachment back in the kernel either (VFIO type-1
+	 * has no atomic replace); the core then drops its record of it. NULL:
+	 * a failed replace always leaves the old attachment in place.
+	 */
+	bool (*dev_replace_lost)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid);
 
 	/*
 	 * A raw vendor invalidation array, after the core checked the HWPT's

@@ -611,6 +611,9 @@ fail:
 		hwpt_free_locked(ctx, h);
 	}
 	ioasid_free(att);
+	/* the old attachment is gone in the kernel too: so is its record */
+	if (replace && ctx->ops->dev_replace_lost && ctx->ops->dev_replace_lost(ctx, dev, pasid))
+		detach_locked(ctx, dev, old_idx);
 	return err;
 }
 

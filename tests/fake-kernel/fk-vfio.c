@@ -177,7 +177,7 @@ static bool meets(const struct fkv_cont *c, uint64_t iova, uint64_t size)
 	return false;
 }
 
-static int map_dma(struct fkv *k, struct fkv_cont *c, struct ku_vfio_iommu_type1_dma_map *m)
+static int map_dma(struct fkv_cont *c, struct ku_vfio_iommu_type1_dma_map *m)
 {
 	const uint32_t rw = KU_VFIO_DMA_MAP_FLAG_READ | KU_VFIO_DMA_MAP_FLAG_WRITE;
 
@@ -189,7 +189,7 @@ static int map_dma(struct fkv *k, struct fkv_cont *c, struct ku_vfio_iommu_type1
 		return -EOVERFLOW;
 	if (meets(c, m->iova, m->size))
 		return -EEXIST;
-	if (c->nr_maps >= k->dma_limit || c->nr_maps == FKV_MAX_MAPS)
+	if (c->nr_maps >= c->limit || c->nr_maps == FKV_MAX_MAPS)
 		return -ENOSPC;
 	if (m->iova + m->size - 1 > FK_APERTURE_LAST ||
 	    (m->iova <= FK_MSI_LAST && m->iova + m->size - 1 >= FK_MSI_START))
@@ -241,11 +241,12 @@ static int container_ioctl(struct fkv *k, struct fkv_cont *c, unsigned long req,
 		if (!c->groups || c->iommu || v != KU_VFIO_TYPE1v2_IOMMU)
 			return -EINVAL;
 		c->iommu = true;
+		c->limit = k->dma_limit; /* the parameter as it is now */
 		return 0;
 	case KU_VFIO_IOMMU_GET_INFO:
 		return get_info(c, arg);
 	case KU_VFIO_IOMMU_MAP_DMA:
-		return map_dma(k, c, arg);
+		return map_dma(c, arg);
 	case KU_VFIO_IOMMU_UNMAP_DMA:
 		return unmap_dma(c, arg);
 	default:
@@ -398,6 +399,28 @@ void fkv_init(struct fkv *k)
 	}
 	k->next_token = 1 << 20;
 	k->dma_limit = 65535;
+}
+
+void fkv_set_dma_limit(struct fkv *k, uint32_t limit, bool tell)
+{
+	static const char *const dirs[] = { "module", "module/vfio_iommu_type1",
+					     "module/vfio_iommu_type1/parameters" };
+	char path[256];
+	size_t i;
+	FILE *f;
+
+	k->dma_limit = limit;
+	if (!tell)
+		return;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", fk_sysfs_root(), dirs[i]);
+		mkdir(path, 0755);
+	}
+	snprintf(path, sizeof(path), "%s/%s/dma_entry_limit", fk_sysfs_root(), dirs[2]);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%u\n", limit);
+	fclose(f);
 }
 
 void fkv_fini(struct fkv *k)

@@ -34,6 +34,7 @@ struct fkv_cont {
 	int fd; /* -1 once closed */
 	off_t token;
 	bool iommu;      /* VFIO_SET_IOMMU done */
+	uint32_t limit;  /* its budget of mappings: dma_entry_limit when it was set */
 	uint32_t groups; /* groups in it */
 	struct fkv_map maps[FKV_MAX_MAPS];
 	uint32_t nr_maps;
@@ -53,13 +54,19 @@ struct fkv {
 	struct fkv_group group[FKV_MAX_GROUPS];
 	ino_t cont_ino, group_ino[FKV_MAX_GROUPS];
 	off_t next_token;
-	uint32_t dma_limit; /* the module's dma_entry_limit, per container */
+	uint32_t dma_limit; /* the module's dma_entry_limit, read by each VFIO_SET_IOMMU */
 	struct fk_inject inj;
 };
 
 /* Make the node directory; fk_sysfs() must have made the sysfs tree. */
 void fkv_init(struct fkv *k);
 void fkv_fini(struct fkv *k);
+/*
+ * Set the module's dma_entry_limit (the type-1 IOMMUs set from now on
+ * take at most @limit mappings); @tell: also in the sysfs tree (fk_sysfs())
+ * where the library reads it, else the library does not see the change.
+ */
+void fkv_set_dma_limit(struct fkv *k, uint32_t limit, bool tell);
 /* A vfio context whose kernel is @k. */
 struct ioasid_ctx *fkv_ctx(struct fkv *k);
 int fkv_ioctl(void *data, int fd, unsigned long req, void *arg);

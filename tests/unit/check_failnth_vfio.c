@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "helpers.h"
 
@@ -56,11 +57,38 @@ static void with_two_ioas(struct env *e)
 	failnth_map(e, e->ioas2, 0x400000, 9 * 4096, 4096);
 }
 
-/* As the kernel's dma_entry_limit=1 would: the second replayed mapping is refused. */
+/*
+ * dma_entry_limit lowered to 1, as sysfs shows: a new type-1 IOMMU would
+ * refuse the second replayed mapping, so the library refuses the replace
+ * before the group leaves its container.
+ */
 static void with_two_ioas_limit(struct env *e)
 {
 	with_two_ioas(e);
-	e->kv.dma_limit = 1;
+	fkv_set_dma_limit(&e->kv, 1, true);
+}
+
+/*
+ * The same limit where the library cannot read it (lowered after it
+ * looked): the replay fails, and the group goes back to its old
+ * container, which a second device keeps live.
+ */
+static void with_two_ioas_limit_unseen(struct env *e)
+{
+	with_two_ioas(e);
+	vbind(e, 1);
+	attach(e, 1, e->ioas);
+	fkv_set_dma_limit(&e->kv, 1, false);
+}
+
+/*
+ * ... and where the group was the last in its old container: going back
+ * needs a new type-1 IOMMU, which the lowered limit refuses too.
+ */
+static void with_two_ioas_limit_alone(struct env *e)
+{
+	with_two_ioas(e);
+	fkv_set_dma_limit(&e->kv, 1, false);
 }
 
 static void with_everything(struct env *e)
@@ -100,6 +128,8 @@ const struct op failnth_vfio_ops[] = {
 	{ "vfio_attach_second", with_second_dev, op_attach_second, false, false },
 	{ "vfio_replace", with_two_ioas, failnth_op_replace, false, false },
 	{ "vfio_replace_limit", with_two_ioas_limit, failnth_op_replace, false, true },
+	{ "vfio_replace_limit_unseen", with_two_ioas_limit_unseen, failnth_op_replace, false, true },
+	{ "vfio_replace_limit_alone", with_two_ioas_limit_alone, failnth_op_replace, false, true },
 	{ "vfio_replace_same", with_attached, failnth_op_replace_same, false, false },
 	{ "vfio_map", with_attached, op_map, false, false },
 	{ "vfio_copy", with_attached, op_copy, false, false },
@@ -111,58 +141,12 @@ const struct op failnth_vfio_ops[] = {
 const unsigned int failnth_vfio_nr_ops = sizeof(failnth_vfio_ops) / sizeof(failnth_vfio_ops[0]);
 
 const struct known failnth_vfio_known[] = {
-	{ "vfio_bind", "GROUP_UNSET_CONTAINER", 1,
-	  "the bind-time measure ignores a refused leave: the group stays in the scratch container" },
-	{ "vfio_replace", "GROUP_UNSET_CONTAINER", 1,
-	  "a refused leave is ignored: the device fd is closed while the records say attached" },
-	{ "vfio_replace", "GROUP_SET_CONTAINER", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace", "SET_IOMMU", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace", "MAP_DMA", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace", "MAP_DMA", 2,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace", "GROUP_GET_DEVICE_FD", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_limit", "GROUP_UNSET_CONTAINER", 1,
-	  "a refused leave is ignored: the device fd is closed while the records say attached" },
-	{ "vfio_replace_limit", "GROUP_SET_CONTAINER", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_limit", "SET_IOMMU", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_limit", "MAP_DMA", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_limit", "MAP_DMA", 2,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_same", "GROUP_UNSET_CONTAINER", 1,
-	  "a refused leave is ignored: the device fd is closed while the records say attached" },
-	{ "vfio_replace_same", "GROUP_SET_CONTAINER", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_same", "SET_IOMMU", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_same", "MAP_DMA", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_same", "MAP_DMA", 2,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_same", "GROUP_GET_DEVICE_FD", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_limit", "none", 0,
-	  "the replay hits dma_entry_limit: the device has left its old container for good" },
-	{ "vfio_replace_limit", "UNMAP_DMA", 1,
-	  "a failed replace leaves the old container first and never goes back: records say attached" },
-	{ "vfio_replace_limit", "GROUP_UNSET_CONTAINER", 2,
-	  "the failed replay's leave is ignored too: the group stays in the new container" },
-	{ "vfio_replace_same", "none", 0,
-	  "replace onto the current IOAS ends with the group out of its container; records say attached" },
-	{ "vfio_replace_same", "GROUP_UNSET_CONTAINER", 2,
-	  "replace onto the current IOAS: the device fd is closed while the records say attached" },
-	{ "vfio_unmap", "UNMAP_DMA", 1,
-	  "a refused unmap returns 0 and drops the area the container keeps" },
-	{ "vfio_unmap", "UNMAP_DMA", 2,
-	  "a refused unmap returns 0 and drops the area the container keeps" },
-	{ "vfio_detach", "GROUP_UNSET_CONTAINER", 1,
-	  "a refused leave returns 0: the group stays in the container with its mappings" },
+	{ "vfio_replace_limit_unseen", "GROUP_UNSET_CONTAINER", 2,
+	  "the new container refuses to let the group go after a failed replay: it stays there with part of the replay (the kernel has no reason to refuse: no device is open)" },
+	{ "vfio_replace_limit_alone", "GROUP_UNSET_CONTAINER", 2,
+	  "the new container refuses to let the group go after a failed replay: it stays there with part of the replay (the kernel has no reason to refuse: no device is open)" },
+	{ "vfio_replace_limit_alone", "GROUP_UNSET_CONTAINER", 3,
+	  "the old container refuses to let the group go after its rebuild failed: it stays there with part of the old mappings (the kernel has no reason to refuse: no device is open)" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -196,7 +180,81 @@ START_TEST(test_vfio_open_hooked)
 }
 END_TEST
 
+/*
+ * A world of its own for the tests below (the fake, a context, memory, a
+ * device on an IOAS of two areas, another IOAS of two), dma_entry_limit
+ * lowered to 1 (@tell: where the library sees it), and the replace onto
+ * the second IOAS tried: what it returned.
+ */
+static int replace_over_limit(struct env *e, bool tell)
+{
+	memset(e, 0, sizeof(*e));
+	e->vfio = true;
+	fk_sysfs();
+	fkv_init(&e->kv);
+	e->ctx = fkv_ctx(&e->kv);
+	e->mem = mmap(NULL, MEM_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(e->mem, MAP_FAILED);
+	with_two_ioas(e);
+	fkv_set_dma_limit(&e->kv, 1, tell);
+	fk_inject_reset(&e->kv.inj);
+	return failnth_op_replace(e);
+}
+
+static void limit_env_end(struct env *e)
+{
+	ioasid_ctx_close(e->ctx);
+	fkv_fini(&e->kv);
+	fk_sysfs_rm();
+	munmap(e->mem, MEM_LEN);
+}
+
+/*
+ * dma_entry_limit as sysfs shows it: the replace that would overrun it is
+ * refused before any ioctl, naming the limit, and the device stays.
+ */
+START_TEST(test_vfio_replace_limit_seen)
+{
+	struct env e;
+	uint32_t pt = 0;
+	int fd;
+
+	ck_assert_int_eq(replace_over_limit(&e, true), -ENOSPC);
+	ck_assert_uint_eq(e.kv.inj.calls, 0);
+	ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(e.ctx), "dma_entry_limit"));
+	ck_assert_ok(e.ctx, ioasid_dev_attached(e.ctx, e.dev[0], IOASID_PASID_NONE, &pt));
+	ck_assert_uint_eq(pt, e.ioas);
+	ck_assert_ok(e.ctx, ioasid_dev_fd(e.ctx, e.dev[0], &fd));
+	limit_env_end(&e);
+}
+END_TEST
+
+/*
+ * The limit lowered where the library cannot see it, the device the last
+ * in its container: the kernel refuses the replay and then the old
+ * container's rebuild, so the device ends detached -- in the library too,
+ * with a message that says so.
+ */
+START_TEST(test_vfio_replace_no_way_back)
+{
+	struct env e;
+	uint32_t pt = 0;
+	int fd;
+
+	ck_assert_int_eq(replace_over_limit(&e, false), -ENOSPC);
+	ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(e.ctx), "failed too"));
+	ck_assert_int_eq(ioasid_dev_attached(e.ctx, e.dev[0], IOASID_PASID_NONE, &pt), -ENOENT);
+	ck_assert_int_eq(ioasid_dev_fd(e.ctx, e.dev[0], &fd), -ENOENT);
+	/* the library can attach it again, where the limit allows */
+	fkv_set_dma_limit(&e.kv, 2, false);
+	ck_assert_ok(e.ctx, ioasid_dev_attach(e.ctx, e.dev[0], IOASID_PASID_NONE, e.ioas, NULL));
+	limit_env_end(&e);
+}
+END_TEST
+
 void failnth_vfio_tests(TCase *tc)
 {
 	tcase_add_test(tc, test_vfio_open_hooked);
+	tcase_add_test(tc, test_vfio_replace_limit_seen);
+	tcase_add_test(tc, test_vfio_replace_no_way_back);
 }

@@ -5,13 +5,20 @@
  * mappings made before any device are replayed at attach, real DMA lands
  * and stops landing after unmap, a copy is a second map of the same
  * memory, what type-1 cannot do is refused with EOPNOTSUPP, and a second
- * attach after the last detach replays the mappings again.
+ * attach after the last detach replays the mappings again. A replace
+ * whose replay the kernel's dma_entry_limit refuses leaves the device
+ * where it was, DMA still landing: refused up front when sysfs shows the
+ * limit, and undone (the old container's IOMMU rebuilt) when the library
+ * cannot see it and the kernel's MAP_DMA says ENOSPC.
  */
 #define VT_WITH_EDU
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "vmtest.h"
+
+#include "backend/vfio/vfio-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -152,12 +159,131 @@ static void dma_after_reattach(struct ioasid_ctx *ctx, uint32_t d, uint32_t a, u
 	}
 }
 
+#define LIMIT_PARAM "/sys/module/vfio_iommu_type1/parameters/dma_entry_limit"
+
+/* Write @v to the module's dma_entry_limit; its old value in *@old. */
+static int set_limit(unsigned int v, unsigned int *old)
+{
+	unsigned int o = 0;
+	FILE *f = fopen(LIMIT_PARAM, "r");
+
+	if (!f || fscanf(f, "%u", &o) != 1) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	f = fopen(LIMIT_PARAM, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%u\n", v);
+	if (fclose(f))
+		return -1;
+	if (old)
+		*old = o;
+	return 0;
+}
+
+/* @d is on @from; DMA through its mapping at @iova lands. */
+static void still_on(struct ioasid_ctx *ctx, uint32_t d, uint32_t from, uint64_t iova,
+		     uint8_t *buf, const char *what)
+{
+	struct edu e;
+	uint32_t pt = 0;
+	int fd, rc = -1;
+
+	VT_TRUE(!ioasid_dev_attached(ctx, d, IOASID_PASID_NONE, &pt) && pt == from,
+		"%s: still attached to IOAS %u (%u)", what, from, pt);
+	if (VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd)) && !edu_open(&e, fd)) {
+		memset(buf + pg, 0, pg);
+		rc = edu_dma(&e, EDU_BUF, iova + pg, XFER, 1);
+	}
+	VT_TRUE(!rc && landed(buf, buf + pg, XFER), "%s: DMA through IOAS %u lands", what, from);
+}
+
+/* An IOAS with two mappings (two type-1 entries) of @buf. */
+static uint32_t two_areas(struct ioasid_ctx *ctx, uint8_t *buf)
+{
+	uint64_t iova;
+	uint32_t c = 0;
+
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &c));
+	iova = 0x800000;
+	VT_OK(ctx, ioasid_ioas_map(ctx, c, buf, (uint64_t)pg, F | RW, &iova));
+	iova = 0x900000;
+	VT_OK(ctx, ioasid_ioas_map(ctx, c, buf + pg, (uint64_t)pg, F | RW, &iova));
+	return c;
+}
+
+/* dma_entry_limit 1 as sysfs shows it: the library refuses before anything moves. */
+static void replace_limit_seen(struct ioasid_ctx *ctx, uint32_t d, uint32_t b, uint8_t *buf)
+{
+	uint32_t c = two_areas(ctx, buf);
+
+	VT_RET(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, c, NULL), -ENOSPC);
+	VT_TRUE(strstr(ioasid_ctx_errmsg(ctx), "dma_entry_limit") != NULL, "the message says why: %s",
+		ioasid_ctx_errmsg(ctx));
+	still_on(ctx, d, b, 0x200000, buf, "limit seen");
+	VT_OK(ctx, ioasid_ioas_destroy(ctx, c));
+}
+
+/*
+ * A sysfs view without /sys/module (the library cannot read the limit):
+ * the kernel refuses the second replayed MAP_DMA, and the group goes back
+ * to its old container, whose IOMMU the kernel rebuilds with the one
+ * mapping the limit allows.
+ */
+static void replace_limit_unseen(const char *bdf, uint8_t *buf)
+{
+	static const char *const keep[] = { "bus", "devices", "kernel", "dev", "class" };
+	char view[] = "/tmp/vt-sysfs.XXXXXX", link[64], target[32];
+	struct vfio_test_kernel tk = { 0 };
+	struct ioasid_ctx *ctx = NULL;
+	uint32_t d, b, c;
+	uint64_t iova;
+	size_t i;
+
+	if (!VT_TRUE(mkdtemp(view) != NULL, "a sysfs view"))
+		return;
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		snprintf(link, sizeof(link), "%s/%s", view, keep[i]);
+		snprintf(target, sizeof(target), "/sys/%s", keep[i]);
+		if (symlink(target, link))
+			VT_TRUE(0, "symlink %s: %s", link, strerror(errno));
+	}
+	tk.sysfs = view;
+	if (!VT_TRUE(vfio_ctx_open_test(&tk, &ctx) == 0, "vfio over the view: %s",
+		     ioasid_last_errmsg()))
+		goto out;
+	if (!VT_OK(ctx, ioasid_dev_bind(ctx, bdf, &d)))
+		goto out;
+	VT_OK(ctx, ioasid_ioas_alloc(ctx, &b));
+	iova = 0x200000;
+	VT_OK(ctx, ioasid_ioas_map(ctx, b, buf, 2 * (uint64_t)pg, F | RW, &iova));
+	if (VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, b, NULL))) {
+		c = two_areas(ctx, buf);
+		VT_RET(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, c, NULL), -ENOSPC);
+		VT_TRUE(strstr(ioasid_ctx_errmsg(ctx), "replaying") != NULL,
+			"the kernel's refusal of the replay: %s", ioasid_ctx_errmsg(ctx));
+		still_on(ctx, d, b, 0x200000, buf, "limit unseen, old container rebuilt");
+	}
+out:
+	ioasid_ctx_close(ctx);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		snprintf(link, sizeof(link), "%s/%s", view, keep[i]);
+		unlink(link);
+	}
+	rmdir(view);
+}
+
 int main(void)
 {
 	const char *bdf = getenv("VMTEST_PCI_BDF");
 	struct ioasid_ctx *ctx = NULL;
 	uint8_t *buf;
 	uint32_t a, b, d, h;
+	unsigned int old_limit = 0;
+	bool limit_set = false;
 	uint64_t iova;
 	struct edu e;
 	int fd, rc;
@@ -202,6 +328,12 @@ int main(void)
 	VT_OK(ctx, ioasid_ioas_alloc(ctx, &b));
 	dma_copy(ctx, &e, a, buf);
 	dma_after_replace(ctx, &e, d, a, b, buf);
+	if (set_limit(1, &old_limit)) {
+		vt_skip("cannot set " LIMIT_PARAM);
+	} else {
+		replace_limit_seen(ctx, d, b, buf);
+		limit_set = true;
+	}
 out_detach:
 	VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
 	VT_RET(ctx, ioasid_dev_fd(ctx, d, &fd), -ENOENT);
@@ -212,6 +344,10 @@ out_unbind:
 	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
 out:
 	ioasid_ctx_close(ctx);
+	if (limit_set) {
+		replace_limit_unseen(bdf, buf);
+		VT_TRUE(!set_limit(old_limit, NULL), "dma_entry_limit back to %u", old_limit);
+	}
 	munmap(buf, 4 * pg);
 	return vt_done("vfio");
 }

@@ -20,7 +20,8 @@
  * shows. The device fd (VFIO_GROUP_GET_DEVICE_FD) exists while the device
  * is attached: a group cannot leave a container while one of its devices
  * is open. A replace is a detach and an attach (type-1 has no atomic
- * replace), so the device fd changes.
+ * replace), so the device fd changes; one that fails part-way goes back
+ * to the old container (kernel-backends.md, "VFIO type-1").
  *
  * Not available on type-1, refused with -EOPNOTSUPP and a message: HWPTs
  * (explicit domains, nesting), PASIDs, HWPT dirty tracking, invalidation,
@@ -332,9 +333,9 @@ static int vfio_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 		return 0;
 	err = kunmap(ctx, v, a->iova, a->last - a->iova + 1);
 	if (err)
-		ioasid_log(ctx, IOASID_LOG_ERR,
-			   "VFIO_IOMMU_UNMAP_DMA of [0x%llx, 0x%llx] in IOAS %u failed: %s",
-			   X(a->iova), X(a->last), ioas->obj.id, strerror(-err));
+		return ioasid_err(ctx, err,
+				  "VFIO_IOMMU_UNMAP_DMA of [0x%llx, 0x%llx] in IOAS %u: the kernel says %s; the mapping stays",
+				  X(a->iova), X(a->last), ioas->obj.id, strerror(-err));
 	return 0;
 }
 
@@ -360,6 +361,21 @@ static int group_status(struct ioasid_ctx *ctx, int fd, uint32_t *flags)
 	return err;
 }
 
+/*
+ * Take the group out of its container (the device fd is closed). A
+ * refusal is logged, keeping the message of the error being handled;
+ * the caller decides what it means.
+ */
+static int unset_container(struct ioasid_ctx *ctx, struct vf_dev *d)
+{
+	int err = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_UNSET_CONTAINER, NULL);
+
+	if (err)
+		ioasid_log(ctx, IOASID_LOG_ERR, "VFIO_GROUP_UNSET_CONTAINER of group %d (%s): %s",
+			   d->group, d->bdf, strerror(-err));
+	return err;
+}
+
 /* Put the group into container @cfd and make sure type-1v2 is set there. */
 static int join_container(struct ioasid_ctx *ctx, struct vf_dev *d, int cfd, bool set_iommu)
 {
@@ -373,21 +389,13 @@ static int join_container(struct ioasid_ctx *ctx, struct vf_dev *d, int cfd, boo
 	if (set_iommu) {
 		err = kioctl_int(ctx, cfd, KU_VFIO_SET_IOMMU, KU_VFIO_TYPE1v2_IOMMU);
 		if (err) {
-			kioctl(ctx, d->group_fd, KU_VFIO_GROUP_UNSET_CONTAINER, NULL);
-			return ioasid_err(ctx, err, "VFIO_SET_IOMMU(type-1v2) for group %d (%s): %s",
-					  d->group, d->bdf, strerror(-err));
+			ioasid_err(ctx, err, "VFIO_SET_IOMMU(type-1v2) for group %d (%s): %s",
+				   d->group, d->bdf, strerror(-err));
+			unset_container(ctx, d);
+			return err;
 		}
 	}
 	return 0;
-}
-
-static void leave_container(struct ioasid_ctx *ctx, struct vf_dev *d)
-{
-	int err = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_UNSET_CONTAINER, NULL);
-
-	if (err)
-		ioasid_log(ctx, IOASID_LOG_ERR, "VFIO_GROUP_UNSET_CONTAINER of group %d (%s): %s",
-			   d->group, d->bdf, strerror(-err));
 }
 
 /*
@@ -428,110 +436,6 @@ static int iommu_info(struct ioasid_ctx *ctx, int cfd, uint8_t **ret_buf, size_t
 }
 
 /*
- * The capability @id in the chain that starts at @first: its offset and
- * the bytes it has. Return: 1 when found, 0 when the chain has none, or
- * the error of a malformed chain (with its message).
- */
-static int find_cap(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len, uint32_t first,
-		    uint16_t id, uint32_t *ret_off, uint32_t *ret_avail)
-{
-	int r;
-
-	r = ioasid_vfio_cap_find(buf, len, first, id, 0, ret_off, NULL, ret_avail);
-	if (r == -ENOENT)
-		return 0;
-	if (r)
-		return ioasid_err_prefix(ctx, r, "VFIO_IOMMU_GET_INFO capability chain");
-	return 1;
-}
-
-/* IOVA ranges: header, nr_iovas, reserved, then {start, end} each. */
-static int parse_iova_ranges(struct ioasid_ctx *ctx, const uint8_t *buf, uint32_t off,
-			     uint32_t avail, struct vf_info *vi)
-{
-	uint32_t i, nr;
-
-	if (avail < 16)
-		return ioasid_err(ctx, -EMSGSIZE,
-				  "IOVA-range capability at %u is cut short (%u bytes)", off, avail);
-	memcpy(&nr, buf + off + 8, 4);
-	if ((uint64_t)nr * 16 > avail - 16)
-		return ioasid_err(ctx, -EMSGSIZE,
-				  "IOVA-range capability at %u: %u ranges do not fit in %u bytes",
-				  off, nr, avail);
-	vi->ranges = ioasid_calloc(nr ? nr : 1, sizeof(*vi->ranges));
-	if (!vi->ranges)
-		return ioasid_err(ctx, -ENOMEM, "out of memory for %u IOVA ranges", nr);
-	for (i = 0; i < nr; i++) {
-		memcpy(&vi->ranges[i].start, buf + off + 16 + 16 * i, 8);
-		memcpy(&vi->ranges[i].last, buf + off + 24 + 16 * i, 8);
-		if (vi->ranges[i].last < vi->ranges[i].start ||
-		    (i && vi->ranges[i].start <= vi->ranges[i - 1].last))
-			return ioasid_err(ctx, -EINVAL,
-					  "IOVA-range capability: range %u [0x%llx, 0x%llx] is inverted or out of order",
-					  i, X(vi->ranges[i].start), X(vi->ranges[i].last));
-	}
-	vi->nr_ranges = nr;
-	vi->has_ranges = true;
-	return 0;
-}
-
-/* The capabilities we read: usable IOVA ranges, DMA mapping budget, dirty logging. */
-static int parse_caps(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len, uint32_t first,
-		      struct vf_info *vi)
-{
-	uint32_t off, avail;
-	int r;
-
-	r = find_cap(ctx, buf, len, first, KU_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, &off, &avail);
-	if (r > 0)
-		r = parse_iova_ranges(ctx, buf, off, avail, vi);
-	if (r < 0)
-		return r;
-	/* the budget: header, then the count left */
-	r = find_cap(ctx, buf, len, first, KU_VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, &off, &avail);
-	if (r < 0)
-		return r;
-	if (r && avail >= 12) {
-		memcpy(&vi->dma_avail, buf + off + 8, 4);
-		vi->has_dma_avail = true;
-	}
-	r = find_cap(ctx, buf, len, first, KU_VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, &off, &avail);
-	if (r < 0)
-		return r;
-	if (r && avail >= offsetof(struct ku_vfio_iommu_type1_info_cap_migration,
-				   max_dirty_bitmap_size)) {
-		vi->migration = true;
-		memcpy(&vi->dirty_pgsizes,
-		       buf + off +
-			       offsetof(struct ku_vfio_iommu_type1_info_cap_migration,
-					pgsize_bitmap),
-		       8);
-	}
-	return 0;
-}
-
-int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len,
-			  struct vf_info *vi)
-{
-	struct ku_vfio_iommu_type1_info info;
-	int r;
-
-	memset(vi, 0, sizeof(*vi));
-	memcpy(&info, buf, sizeof(info));
-	if (info.flags & KU_VFIO_IOMMU_INFO_PGSIZES)
-		vi->pgsizes = info.iova_pgsizes;
-	if (!(info.flags & KU_VFIO_IOMMU_INFO_CAPS) || !info.cap_offset)
-		return 0;
-	r = parse_caps(ctx, buf, len, info.cap_offset, vi);
-	if (r) {
-		ioasid_free(vi->ranges);
-		vi->ranges = NULL;
-	}
-	return r;
-}
-
-/*
  * Measure the device in a scratch container: VFIO_IOMMU_GET_INFO, parsed
  * into @vi (its ranges the caller frees), and whether the IOMMU enforces
  * coherent DMA (*@ret_cc > 0).
@@ -553,10 +457,21 @@ static int measure(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf_dev
 	}
 	err = iommu_info(ctx, cfd, &buf, &len);
 	*ret_cc = kioctl_int(ctx, cfd, KU_VFIO_CHECK_EXTENSION, KU_VFIO_DMA_CC_IOMMU);
-	leave_container(ctx, d);
+	if (!err) {
+		/* a group left in the scratch container: the bind fails, closing the group takes it out */
+		err = unset_container(ctx, d);
+		if (err)
+			ioasid_err(ctx, err,
+				   "taking group %d (%s) out of its measuring container: VFIO_GROUP_UNSET_CONTAINER says %s",
+				   d->group, d->bdf, strerror(-err));
+	} else {
+		unset_container(ctx, d);
+	}
 	close(cfd);
-	if (err)
+	if (err) {
+		ioasid_free(buf);
 		return err;
+	}
 	err = vfio_parse_iommu_info(ctx, buf, len, vi);
 	ioasid_free(buf);
 	if (err)
@@ -696,8 +611,9 @@ static void vfio_dev_unbind(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
 		return;
 	if (d->dev_fd >= 0)
 		close(d->dev_fd);
+	/* closing the group takes it out of its container as well */
 	if (d->on)
-		leave_container(ctx, d);
+		unset_container(ctx, d);
 	close(d->group_fd);
 	ioasid_free(d);
 	dev->be = NULL;
@@ -720,52 +636,183 @@ static int vfio_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out, u
 	return 0;
 }
 
-/* Replay every area of @ioas into its (now live) container; undo on failure. */
+/*
+ * The module's dma_entry_limit (kernel-uapi.md §2.4): VFIO_SET_IOMMU gives
+ * the new type-1 IOMMU a budget of that many mappings, read from the
+ * parameter then. 0 when sysfs does not say.
+ */
+static uint64_t dma_entry_limit(struct ioasid_ctx *ctx)
+{
+	char path[PATH_MAX + 64], buf[32];
+	unsigned long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/module/vfio_iommu_type1/parameters/dma_entry_limit",
+		 vf_of(ctx)->sysfs);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return sscanf(buf, "%llu", &v) == 1 ? v : 0;
+}
+
+/*
+ * Replay every area of @ioas into its container, which has just got its
+ * IOMMU. On failure the caller takes the group out, and with it the
+ * IOMMU and every mapping made so far.
+ */
 static int replay(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 {
 	struct vf_ioas *v = ioas->be;
-	struct iova_area *a, *b;
+	struct iova_area *a;
 	int err;
 
 	for (a = iova_tree_first_in(ioas->areas, 0, UINT64_MAX); a;
 	     a = iova_tree_next(ioas->areas, a)) {
 		err = kmap(ctx, v, a);
-		if (err) {
-			ioasid_err(ctx, err,
-				   "replaying [0x%llx, 0x%llx] of IOAS %u into its VFIO container: %s",
-				   X(a->iova), X(a->last), ioas->obj.id, strerror(-err));
-			for (b = iova_tree_first_in(ioas->areas, 0, UINT64_MAX); b && b != a;
-			     b = iova_tree_next(ioas->areas, b))
-				kunmap(ctx, v, b->iova, b->last - b->iova + 1);
-			return err;
-		}
+		if (err)
+			return ioasid_err(ctx, err,
+					  "replaying [0x%llx, 0x%llx] of IOAS %u into its VFIO container: %s%s",
+					  X(a->iova), X(a->last), ioas->obj.id, strerror(-err),
+					  err == -ENOSPC ? " (vfio_iommu_type1 dma_entry_limit)" : "");
 	}
 	return 0;
 }
 
-static void drop_group(struct ioasid_ctx *ctx, struct vf_dev *d)
+/*
+ * Bring the group into the container of @ioas, for the automatic domain
+ * @h: join, the type-1 IOMMU and the replay of the IOAS's areas when no
+ * group is there yet, then the device fd. All or nothing: on failure the
+ * group has left again, and a container it was the first in has dropped
+ * the IOMMU with what was replayed.
+ */
+static int enter(struct ioasid_ctx *ctx, struct vf_dev *d, struct ioasid_ioas *ioas,
+		 struct ioasid_hwpt *h)
+{
+	struct vf_ioas *v = ioas->be;
+	bool first = !v->live;
+	int fd, err;
+
+	err = join_container(ctx, d, v->fd, first);
+	if (err)
+		return err;
+	if (first) {
+		err = replay(ctx, ioas);
+		if (err)
+			goto out_leave;
+	}
+	fd = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+	if (fd < 0) {
+		err = ioasid_err(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD(%s) in group %d: %s", d->bdf,
+				 d->group, strerror(-fd));
+		goto out_leave;
+	}
+	v->live = true;
+	v->nr_groups++;
+	d->dev_fd = fd;
+	d->on = ioas;
+	d->hwpt = h;
+	return 0;
+out_leave:
+	if (unset_container(ctx, d))
+		ioasid_log(ctx, IOASID_LOG_ERR,
+			   "group %d (%s) stays in the container of IOAS %u, which the library does not know it is in",
+			   d->group, d->bdf, ioas->obj.id);
+	return err;
+}
+
+/*
+ * Take the group out of its container: the device fd closes first (a
+ * group with an open device cannot leave). When the kernel refuses, the
+ * device is opened again and the attachment stays as it was. The last
+ * group out takes the container's IOMMU and mappings with it.
+ */
+static int leave(struct ioasid_ctx *ctx, struct vf_dev *d)
 {
 	struct vf_ioas *v = d->on->be;
+	int err, fd;
 
 	if (d->dev_fd >= 0) {
 		close(d->dev_fd);
 		d->dev_fd = -1;
 	}
-	leave_container(ctx, d);
+	err = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_UNSET_CONTAINER, NULL);
+	if (err) {
+		ioasid_err(ctx, err,
+			   "VFIO_GROUP_UNSET_CONTAINER of group %d (%s) from IOAS %u: the kernel says %s; it stays attached",
+			   d->group, d->bdf, d->on->obj.id, strerror(-err));
+		fd = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+		if (fd >= 0)
+			d->dev_fd = fd;
+		else
+			ioasid_log(ctx, IOASID_LOG_ERR,
+				   "VFIO_GROUP_GET_DEVICE_FD(%s) after the refused leave: %s; %s has no device fd",
+				   d->bdf, strerror(-fd), d->bdf);
+		return err;
+	}
 	if (!--v->nr_groups)
-		v->live = false; /* the kernel dropped the domain and its mappings */
+		v->live = false; /* the kernel dropped the IOMMU and its mappings */
 	d->on = NULL;
 	d->hwpt = NULL;
+	return 0;
+}
+
+/* A type-1 IOMMU made for @ioas would refuse its replay (dma_entry_limit). */
+static int check_budget(struct ioasid_ctx *ctx, struct vf_dev *d, struct ioasid_ioas *ioas)
+{
+	struct vf_ioas *v = ioas->be;
+	uint64_t limit, n;
+
+	if (v->live)
+		return 0;
+	limit = dma_entry_limit(ctx);
+	n = iova_tree_count(ioas->areas);
+	if (limit && n > limit)
+		return ioasid_err(ctx, -ENOSPC,
+				  "attaching group %d (%s) to IOAS %u would replay %llu mappings into a type-1 IOMMU that takes %llu (vfio_iommu_type1 dma_entry_limit)",
+				  d->group, d->bdf, ioas->obj.id, X(n), X(limit));
+	return 0;
+}
+
+/*
+ * A replace: type-1 has no atomic one, so the group leaves its container
+ * and enters the new one. When entering fails, the group goes back where
+ * it was, with its old IOMMU and mappings rebuilt if it had been the
+ * last group there; the error is the first failure's.
+ */
+static int switch_container(struct ioasid_ctx *ctx, struct vf_dev *d, struct ioasid_ioas *ioas,
+			    struct ioasid_hwpt *h)
+{
+	struct ioasid_ioas *old = d->on;
+	struct ioasid_hwpt *oldh = d->hwpt;
+	char msg[IOASID_ERRMSG_MAX], back[IOASID_ERRMSG_MAX];
+	int err;
+
+	err = leave(ctx, d);
+	if (err)
+		return err;
+	err = enter(ctx, d, ioas, h);
+	if (!err)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
+	if (!enter(ctx, d, old, oldh))
+		return ioasid_err(ctx, err, "%s", msg);
+	/* the kernel cannot take it back: the core drops the old record (dev_replace_lost) */
+	snprintf(back, sizeof(back), "%s", ioasid_ctx_errmsg(ctx));
+	return ioasid_err(ctx, err, "%s; going back to IOAS %u failed too (%s): %s is detached",
+			  msg, old->obj.id, back, d->bdf);
 }
 
 static int vfio_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
 			   struct ioasid_hwpt *h)
 {
 	struct vf_dev *d = dev->be;
-	struct ioasid_ioas *ioas = h->ioas;
-	struct vf_ioas *v = ioas->be;
-	bool first;
-	int fd, err;
+	int err;
 
 	if (pasid != IOASID_PASID_NONE)
 		return ioasid_err(ctx, -EOPNOTSUPP,
@@ -773,35 +820,10 @@ static int vfio_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint3
 				  dev->name, pasid);
 	if (!h->autodom)
 		return ioasid_err(ctx, -EOPNOTSUPP, "VFIO type-1 has no HWPTs (HWPT %u)", h->obj.id);
-	/* a replace: type-1 has none, so leave the old container first */
-	if (d->on)
-		drop_group(ctx, d);
-	first = !v->live;
-	err = join_container(ctx, d, v->fd, first);
+	err = check_budget(ctx, d, h->ioas);
 	if (err)
 		return err;
-	if (first) {
-		v->live = true;
-		err = replay(ctx, ioas);
-		if (err) {
-			leave_container(ctx, d);
-			v->live = false;
-			return err;
-		}
-	}
-	v->nr_groups++;
-	fd = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_GET_DEVICE_FD, d->bdf);
-	if (fd < 0) {
-		err = ioasid_err(ctx, fd, "VFIO_GROUP_GET_DEVICE_FD(%s) in group %d: %s", d->bdf,
-				 d->group, strerror(-fd));
-		d->on = ioas;
-		drop_group(ctx, d);
-		return err;
-	}
-	d->dev_fd = fd;
-	d->on = ioas;
-	d->hwpt = h;
-	return 0;
+	return d->on ? switch_container(ctx, d, h->ioas, h) : enter(ctx, d, h->ioas, h);
 }
 
 static int vfio_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
@@ -812,8 +834,17 @@ static int vfio_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint3
 	/* replaced meanwhile: the new attachment stays */
 	if (!d->on || d->hwpt != h)
 		return 0;
-	drop_group(ctx, d);
-	return 0;
+	return leave(ctx, d);
+}
+
+/* A failed replace that could not go back has left the group in no container. */
+static bool vfio_dev_replace_lost(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid)
+{
+	struct vf_dev *d = dev->be;
+
+	(void)ctx;
+	(void)pasid;
+	return !d->on;
 }
 
 /* The core's automatic domain needs no kernel object here. */
@@ -884,6 +915,7 @@ const struct ioasid_backend_ops ioasid_vfio_backend = {
 	.hwpt_alloc = vfio_hwpt_alloc,
 	.dev_attach = vfio_dev_attach,
 	.dev_detach = vfio_dev_detach,
+	.dev_replace_lost = vfio_dev_replace_lost,
 	.dev_fd = vfio_dev_fd,
 	.obj_kernel_id = vfio_obj_kernel_id,
 };
