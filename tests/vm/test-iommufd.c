@@ -462,9 +462,11 @@ static void destroy_refused(struct ioasid_ctx *ctx, uint32_t id, const char *wha
 	int r;
 
 	VT_RET(ctx, ioasid_obj_destroy(ctx, id), -EBUSY);
-	r = raw(IOMMU_DESTROY, &(struct iommu_destroy){ .size = sizeof(struct iommu_destroy), .id = k });
+	r = raw(IOMMU_DESTROY,
+		&(struct iommu_destroy){ .size = sizeof(struct iommu_destroy), .id = k });
 	VT_TRUE(r == -EBUSY && k > 0 && kid(ctx, id) == k,
-		"%s: the library's EBUSY is the kernel's for its id %u: %s", what, k, ioasid_strerrno(r));
+		"%s: the library's EBUSY is the kernel's for its id %u: %s", what, k,
+		ioasid_strerrno(r));
 }
 
 static const size_t XFER = 2048;
