@@ -16,6 +16,9 @@
  *  - HWPT flags and PASIDs the QEMU VT-d (legacy mode) cannot do refused
  *    with the kernel's errno;
  *  - a replace onto the IOAS or HWPT the device is on: DMA still lands;
+ *  - each destroy the library refuses with EBUSY (an IOAS with a device or
+ *    an HWPT on it, an HWPT with a device, a queue an HWPT reports to) is
+ *    refused by the kernel too, by IOMMU_DESTROY on the same id;
  *  - a fault queue destroyed while another thread polls its fd: the
  *    kernel's EBUSY, the queue kept, destroyed once the poll is over.
  */
@@ -447,6 +450,25 @@ static void test_caps_vs_sim(const void *caps, size_t len)
 
 /* ---- device: bind, attach, DMA ---- */
 
+/*
+ * A teardown the library refuses with EBUSY is one the kernel refuses
+ * too: the same IOMMU_DESTROY on the kernel's id says EBUSY, and the
+ * object is still there under the same id (the scenario differential
+ * shows only the library's side of these refusals).
+ */
+static void destroy_refused(struct ioasid_ctx *ctx, uint32_t id, const char *what)
+{
+	uint32_t k = kid(ctx, id);
+	int r;
+
+	VT_RET(ctx, ioasid_obj_destroy(ctx, id), -EBUSY);
+	r = raw(IOMMU_DESTROY,
+		&(struct iommu_destroy){ .size = sizeof(struct iommu_destroy), .id = k });
+	VT_TRUE(r == -EBUSY && k > 0 && kid(ctx, id) == k,
+		"%s: the library's EBUSY is the kernel's for its id %u: %s", what, k,
+		ioasid_strerrno(r));
+}
+
 static const size_t XFER = 2048;
 
 /* The device edu is bound as, its IOAS, the memory it DMAs to and its registers. */
@@ -517,6 +539,9 @@ static void attached_rules(struct devtest *t)
 	map_refused(ctx, a, buf, pg, 1ull << 39, F | RW, -EINVAL, "above the 39-bit aperture");
 	VT_RET(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL), -EBUSY);
 	VT_RET(ctx, ioasid_ioas_destroy(ctx, a), -EBUSY);
+	destroy_refused(ctx, a, "an IOAS with a device attached");
+	VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
+	ranges_agree(ctx, a, "after a replace onto the IOAS the device is on");
 }
 
 /* Real DMA through the automatic domain, and none after the unmap. */
@@ -599,13 +624,42 @@ static void dma_through_hwpt(struct devtest *t)
 		r = edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
 		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER),
 			"after a replace onto the same HWPT, DMA still lands (%d)", r);
+		ranges_agree(ctx, a, "after a replace onto the HWPT the device is on");
 		VT_RET(ctx, ioasid_hwpt_destroy(ctx, h), -EBUSY);
+		destroy_refused(ctx, h, "an HWPT with a device attached");
 		VT_OK(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, a, NULL));
+		destroy_refused(ctx, a, "an IOAS with a device and an HWPT on it");
 		VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
 		memset(buf + pg, 0, pg);
 		r = edu_dma(&t->e, EDU_BUF, 0x100000 + pg, XFER, 1);
 		VT_TRUE(!r && !memcmp(buf, buf + pg, XFER), "and through the automatic domain again");
 	}
+}
+
+/* A fault queue an HWPT reports to, and the IOAS under that HWPT. */
+static void queue_refused(struct devtest *t)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so), .max_ioas = 1 };
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo) };
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_FAULT_ID_VALID };
+	struct ioasid_ctx *ctx = t->ctx;
+	uint32_t set, q, sa, h;
+
+	if (!VT_OK(ctx, ioasid_set_alloc(ctx, &so, &set)))
+		return;
+	qo.set = set;
+	if (VT_OK(ctx, ioasid_fault_queue_alloc(ctx, &qo, &q)) &&
+	    VT_OK(ctx, ioasid_set_ioas_alloc(ctx, set, &sa))) {
+		ho.fault_queue = q;
+		if (VT_OK(ctx, ioasid_hwpt_alloc(ctx, t->d, sa, &ho, &h))) {
+			destroy_refused(ctx, q, "a fault queue an HWPT reports to");
+			destroy_refused(ctx, sa, "an IOAS an HWPT is built on");
+			VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
+		}
+		VT_OK(ctx, ioasid_fault_queue_destroy(ctx, q));
+		VT_OK(ctx, ioasid_ioas_destroy(ctx, sa));
+	}
+	VT_OK(ctx, ioasid_set_destroy(ctx, set));
 }
 
 /* A copy: the same memory at another IOAS, DMA through the copy. */
@@ -767,6 +821,7 @@ static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bd
 			dma_through_ioas(&t);
 			dma_through_hwpt(&t);
 			dma_through_copy(&t);
+			queue_refused(&t);
 			pasid_refused(&t);
 		}
 		VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
