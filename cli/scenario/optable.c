@@ -56,6 +56,12 @@
 #define NO_ARGS .args = (const struct arg_spec[]){ END_ARGS }
 #define OP(n, fn, ...) { .name = (n), .run = (fn), __VA_ARGS__ }
 
+/*
+ * The argument lists and the table are laid out by hand, one op per row
+ * group, so that a reader scans them as a table: clang-format would reflow
+ * them into something harder to read.
+ */
+/* clang-format off */
 /* Arguments several ops share. */
 #define ARG_IOAS A("ioas", A_LABEL, .required = true, .kinds = K_IOAS)
 #define ARG_SET A("set", A_LABEL, .required = true, .kinds = K_SET)
@@ -224,6 +230,7 @@ static const struct op_desc op_table[] = {
 		A("byte", A_NUM, .max = 255), A("data", A_HEX)),
 	   .check = check_write),
 };
+/* clang-format on */
 
 static int op_cmp(const void *key, const void *elem)
 {

@@ -100,8 +100,7 @@ IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t dev,
  * kernel's selftest devices); -EMSGSIZE @len too small (nothing written);
  * -EINVAL @buf NULL.
  */
-IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t dev,
-				      char *buf, size_t len);
+IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t dev, char *buf, size_t len);
 
 /**
  * ioasid_dev_info() - the device's capability chain (caps.h).

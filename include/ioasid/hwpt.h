@@ -115,8 +115,7 @@ IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt);
  *            (the stage-2 the guest's stage-1 table sits in).
  * Return: 0; -ENOENT no HWPT @hwpt; -EINVAL @ret_ioas NULL.
  */
-IOASID_EXPORT int ioasid_hwpt_ioas(struct ioasid_ctx *ctx, uint32_t hwpt,
-				   uint32_t *ret_ioas);
+IOASID_EXPORT int ioasid_hwpt_ioas(struct ioasid_ctx *ctx, uint32_t hwpt, uint32_t *ret_ioas);
 
 /* Invalidation request kinds. */
 enum ioasid_inv_kind {

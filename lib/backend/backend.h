@@ -150,8 +150,8 @@ struct ioasid_backend_ops {
 	 */
 	int (*dev_attach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			  uint32_t pasid, struct ioasid_hwpt *hwpt);
-	int (*dev_detach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
-			  uint32_t pasid, struct ioasid_hwpt *hwpt);
+	int (*dev_detach)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
+			  struct ioasid_hwpt *hwpt);
 	/*
 	 * After dev_attach failed on a replace: true when the backend could
 	 * not put the old attachment back in the kernel either (VFIO type-1

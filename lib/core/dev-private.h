@@ -25,7 +25,7 @@ struct dev_props {
 	uint32_t fl_levels;   /* bit n: n-level stage-1 tables */
 	struct ioas_resv *resv; /* reserved regions (kind/owner unused) */
 	uint32_t nr_resv;
-	char pci_addr[16];    /* "dddd:bb:dd.f", "" when the device is not PCI */
+	char pci_addr[16]; /* "dddd:bb:dd.f", "" when the device is not PCI */
 };
 
 /* One (device, PASID) attachment. Allocated alone: its address is the

@@ -248,8 +248,7 @@ IOASID_EXPORT int ioasid_dev_name(struct ioasid_ctx *ctx, uint32_t id, char *buf
 	return 0;
 }
 
-IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t id, char *buf,
-				      size_t len)
+IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t id, char *buf, size_t len)
 {
 	struct ioasid_dev *dev;
 	size_t need;
@@ -264,7 +263,8 @@ IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t id, char 
 	if (need == 1)
 		err = ioasid_err(ctx, -ENODEV, "device %s has no PCI address", dev->name);
 	else if (len < need)
-		err = ioasid_err(ctx, -EMSGSIZE, "the PCI address of %s needs %zu bytes; the buffer holds %zu",
+		err = ioasid_err(ctx, -EMSGSIZE,
+				 "the PCI address of %s needs %zu bytes; the buffer holds %zu",
 				 dev->name, need, len);
 	else
 		memcpy(buf, dev->props.pci_addr, need);
@@ -463,7 +463,8 @@ static int attach_check(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t
 				   pasid);
 	/* the kernel's replace: EINVAL when nothing is attached there */
 	if (!old && replace)
-		return ioasid_err(ctx, -EINVAL, "device %s has nothing attached at PASID %d to replace",
+		return ioasid_err(ctx, -EINVAL,
+				  "device %s has nothing attached at PASID %d to replace",
 				  dev->name, (int)pasid);
 	err = check_pasid(ctx, dev, pasid, o->set);
 	if (err)

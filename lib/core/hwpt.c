@@ -249,8 +249,8 @@ static int check_vtd_s1(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	 * data it cannot read is EFAULT.
 	 */
 	if (o->data_len != sizeof(*s1))
-		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 data_len %u is not %zu",
-				  o->data_len, sizeof(*s1));
+		return ioasid_err(ctx, -EINVAL, "VT-d stage-1 data_len %u is not %zu", o->data_len,
+				  sizeof(*s1));
 	if (!o->data)
 		return ioasid_err(ctx, -EFAULT, "VT-d stage-1 data is NULL (data_len %u)",
 				  o->data_len);
@@ -303,7 +303,8 @@ static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 				  parent->obj.id);
 	if (parent->autodom || !(parent->flags & IOASID_HWPT_NEST_PARENT))
 		return ioasid_err(ctx, -EINVAL,
-				  "a nested HWPT needs a NEST_PARENT paging HWPT; HWPT %u is %s", parent->obj.id,
+				  "a nested HWPT needs a NEST_PARENT paging HWPT; HWPT %u is %s",
+				  parent->obj.id,
 				  parent->autodom ? "an automatic domain" : "not a nest parent");
 	if (!dev->props.nesting || dev->props.vendor_s1 != o->type)
 		return ioasid_err(ctx, -EOPNOTSUPP, "the IOMMU of %s has no nested HWPT of type %u",
@@ -363,9 +364,12 @@ static int hwpt_alloc_on(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	if (obj && obj->kind == IOASID_OBJ_HWPT && hwpt_is_paging((struct ioasid_hwpt *)obj))
 		return hwpt_alloc_nested(ctx, dev, (struct ioasid_hwpt *)obj, o, ret);
 	if (obj)
-		return ioasid_err(ctx, -EINVAL, "an HWPT is made over an IOAS or a paging HWPT; %u is %s",
-				  pt, obj->kind == IOASID_OBJ_HWPT ? "a nested HWPT" : obj_kind_name(obj->kind));
-	return ioasid_err(ctx, -EINVAL, "no IOAS or HWPT with id %u (the kernel says EINVAL here)", pt);
+		return ioasid_err(ctx, -EINVAL,
+				  "an HWPT is made over an IOAS or a paging HWPT; %u is %s", pt,
+				  obj->kind == IOASID_OBJ_HWPT ? "a nested HWPT" :
+								 obj_kind_name(obj->kind));
+	return ioasid_err(ctx, -EINVAL, "no IOAS or HWPT with id %u (the kernel says EINVAL here)",
+			  pt);
 }
 
 IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt,
@@ -633,11 +637,11 @@ static int raw_vtd_req(struct ioasid_ctx *ctx, uint32_t i, const uint8_t *e,
 	memcpy(&flags, e + 16, 4);
 	memcpy(&resv, e + 20, 4);
 	if (flags & ~1u || resv)
-		return ioasid_err(ctx, -EOPNOTSUPP, "raw VT-d entry %u: flags 0x%x / __reserved 0x%x",
-				  i, flags, resv);
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "raw VT-d entry %u: flags 0x%x / __reserved 0x%x", i, flags, resv);
 	if (addr & 0xfff)
-		return ioasid_err(ctx, -EINVAL, "raw VT-d entry %u: addr 0x%llx is not 4 KiB aligned",
-				  i, X(addr));
+		return ioasid_err(ctx, -EINVAL,
+				  "raw VT-d entry %u: addr 0x%llx is not 4 KiB aligned", i, X(addr));
 	if (npages == UINT64_MAX && addr)
 		return ioasid_err(ctx, -EINVAL,
 				  "raw VT-d entry %u: U64_MAX pages (everything) from addr 0x%llx, not 0",

@@ -36,7 +36,11 @@
 
 #define X(v) ((unsigned long long)(v))
 
-enum { POPULATE_UNKNOWN, POPULATE_YES, POPULATE_NO };
+enum {
+	POPULATE_UNKNOWN,
+	POPULATE_YES,
+	POPULATE_NO
+};
 static _Atomic int populate = POPULATE_UNKNOWN;
 
 /* A page this file owns, mapped and writable: the probe's target. */
@@ -68,7 +72,8 @@ static int probe(uint64_t start, uint64_t len, bool write)
 	if (have_populate())
 		return madvise((void *)(uintptr_t)start, len,
 			       write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) ?
-			       errno : 0;
+			       errno :
+			       0;
 	/* every chunk is read into the same scratch page: only the answer counts */
 	{
 		uint8_t scratch[4096];
@@ -135,6 +140,6 @@ int pin_check_memory(struct ioasid_ctx *ctx, uint64_t uva, uint64_t len, bool wr
 	if (e2)
 		e = e2;
 	return ioasid_err(ctx, -EFAULT,
-			  "cannot pin va 0x%llx length 0x%llx%s: the page at 0x%llx is %s",
-			  X(uva), X(len), write ? " for write" : "", X(lo), why(e, write));
+			  "cannot pin va 0x%llx length 0x%llx%s: the page at 0x%llx is %s", X(uva),
+			  X(len), write ? " for write" : "", X(lo), why(e, write));
 }

@@ -148,8 +148,7 @@ int pin_charge(struct ioasid_ctx *ctx, uint64_t pages, bool charged)
 void pin_uncharge(struct ioasid_ctx *ctx, uint64_t pages, bool charged)
 {
 	if (charged)
-		atomic_fetch_sub_explicit(&account[ctx->rlimit_mode], pages,
-					  memory_order_relaxed);
+		atomic_fetch_sub_explicit(&account[ctx->rlimit_mode], pages, memory_order_relaxed);
 	ctx->pinned_pages -= pages;
 }
 
@@ -224,8 +223,8 @@ IOASID_EXPORT int ioasid_ctx_pinned(struct ioasid_ctx *ctx,
 	ret_info->limit_pages = ret_info->exempt ? UINT64_MAX : limit_pages(ctx);
 	ret_info->page_size = ioasid_page_size();
 	ret_info->rlimit_mode = ctx->rlimit_mode;
-	ret_info->account_pages =
-		atomic_load_explicit(&account[ctx->rlimit_mode], memory_order_relaxed);
+	ret_info->account_pages = atomic_load_explicit(&account[ctx->rlimit_mode],
+						       memory_order_relaxed);
 	ctx_unlock(ctx);
 	return 0;
 }

@@ -73,8 +73,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_config_read(struct ioasid_virtio_iommu *v,
 		return -EINVAL;
 	if (offset > sizeof(img) || len > sizeof(img) - offset)
 		return ioasid_err_outer(v->ctx, -ERANGE,
-				  "virtio-iommu: config read of %u bytes at %u is beyond its %zu bytes",
-				  len, offset, sizeof(img));
+					"virtio-iommu: config read of %u bytes at %u is beyond its %zu bytes",
+					len, offset, sizeof(img));
 	pthread_mutex_lock(&v->lock);
 	config_image(v, img);
 	pthread_mutex_unlock(&v->lock);
@@ -93,22 +93,24 @@ IOASID_EXPORT int ioasid_virtio_iommu_config_write(struct ioasid_virtio_iommu *v
 		return -EINVAL;
 	if (offset > IOASID_VIRTIO_IOMMU_CONFIG_SIZE || len > IOASID_VIRTIO_IOMMU_CONFIG_SIZE - offset)
 		return ioasid_err_outer(v->ctx, -ERANGE,
-				  "virtio-iommu: config write of %u bytes at %u is beyond its %u bytes",
-				  len, offset, IOASID_VIRTIO_IOMMU_CONFIG_SIZE);
+					"virtio-iommu: config write of %u bytes at %u is beyond its %u bytes",
+					len, offset, IOASID_VIRTIO_IOMMU_CONFIG_SIZE);
 	if (!len)
 		return 0;
 	/* bypass and the reserved bytes after it (a wider access); nothing else */
 	if (offset != IOASID_VIRTIO_IOMMU_CFG_BYPASS)
 		return ioasid_err_outer(v->ctx, -EPERM,
-				  "virtio-iommu: config byte %u is read-only (only bypass, at %u, is writable)",
-				  offset, IOASID_VIRTIO_IOMMU_CFG_BYPASS);
+					"virtio-iommu: config byte %u is read-only (only bypass, at %u, is writable)",
+					offset, IOASID_VIRTIO_IOMMU_CFG_BYPASS);
 	val = b[0];
 	pthread_mutex_lock(&v->lock);
 	if (!vi_has(v, IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG)) {
-		err = ioasid_err_outer(v->ctx, -EPERM,
-				 "virtio-iommu: bypass is writable only with VIRTIO_IOMMU_F_BYPASS_CONFIG negotiated");
+		err = ioasid_err_outer(
+			v->ctx, -EPERM,
+			"virtio-iommu: bypass is writable only with VIRTIO_IOMMU_F_BYPASS_CONFIG negotiated");
 	} else if (val > 1) {
-		err = ioasid_err_outer(v->ctx, -EINVAL, "virtio-iommu: bypass %u is not 0 or 1", val);
+		err = ioasid_err_outer(v->ctx, -EINVAL, "virtio-iommu: bypass %u is not 0 or 1",
+				       val);
 	} else if (val != v->cfg.bypass) {
 		v->cfg.bypass = val;
 		err = vi_park_unattached(v);
@@ -161,8 +163,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_set_driver_features(struct ioasid_virtio_i
 	pthread_mutex_lock(&v->lock);
 	if (dev_bits & ~v->offered) {
 		err = ioasid_err_outer(v->ctx, -EINVAL,
-				 "virtio-iommu: the driver accepted feature bits 0x%llx the device did not offer (offered 0x%llx)",
-				 X(dev_bits & ~v->offered), X(v->offered));
+				       "virtio-iommu: the driver accepted feature bits 0x%llx the device did not offer (offered 0x%llx)",
+				       X(dev_bits & ~v->offered), X(v->offered));
 		goto out;
 	}
 	before = vi_bypass_active(v);

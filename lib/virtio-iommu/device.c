@@ -55,25 +55,31 @@ static int opts_get(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_opt
 	memcpy(o, opts, VI_MIN(opts->sz, sizeof(*o)));
 	if (o->flags & ~known_opts_flags)
 		return ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_opts: unknown flags 0x%x",
-				  o->flags & ~known_opts_flags);
+					o->flags & ~known_opts_flags);
 	if (o->translate && (o->mem || o->nr_mem))
-		return ioasid_err_outer(ctx, -EINVAL,
-				  "ioasid_virtio_iommu_opts: a translate callback and a memory table: give one");
+		return ioasid_err_outer(
+			ctx, -EINVAL,
+			"ioasid_virtio_iommu_opts: a translate callback and a memory table: give one");
 	if ((o->flags & IOASID_VIRTIO_IOMMU_INPUT_RANGE) && o->input_start > o->input_end)
-		return ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_opts: input range [0x%llx, 0x%llx]",
-				  X(o->input_start), X(o->input_end));
-	if ((o->flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE) && o->domain_start > o->domain_end)
-		return ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_opts: domain range [%u, %u]",
-				  o->domain_start, o->domain_end);
-	if (o->probe_size > VI_PROBE_SIZE_MAX)
-		return ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_opts: probe_size %u is above %u",
-				  o->probe_size, VI_PROBE_SIZE_MAX);
-	if ((o->flags & IOASID_VIRTIO_IOMMU_BOOT_BYPASS) && o->translate && !o->bypass_ioas)
 		return ioasid_err_outer(ctx, -EINVAL,
-				  "ioasid_virtio_iommu_opts: BOOT_BYPASS, but no bypass IOAS (a translate callback and bypass_ioas 0)");
+					"ioasid_virtio_iommu_opts: input range [0x%llx, 0x%llx]",
+					X(o->input_start), X(o->input_end));
+	if ((o->flags & IOASID_VIRTIO_IOMMU_DOMAIN_RANGE) && o->domain_start > o->domain_end)
+		return ioasid_err_outer(ctx, -EINVAL,
+					"ioasid_virtio_iommu_opts: domain range [%u, %u]",
+					o->domain_start, o->domain_end);
+	if (o->probe_size > VI_PROBE_SIZE_MAX)
+		return ioasid_err_outer(ctx, -EINVAL,
+					"ioasid_virtio_iommu_opts: probe_size %u is above %u",
+					o->probe_size, VI_PROBE_SIZE_MAX);
+	if ((o->flags & IOASID_VIRTIO_IOMMU_BOOT_BYPASS) && o->translate && !o->bypass_ioas)
+		return ioasid_err_outer(
+			ctx, -EINVAL,
+			"ioasid_virtio_iommu_opts: BOOT_BYPASS, but no bypass IOAS (a translate callback and bypass_ioas 0)");
 	if (o->bypass_ioas && ioasid_obj_kind(ctx, o->bypass_ioas) != IOASID_OBJ_IOAS)
-		return ioasid_err_outer(ctx, -ENOENT, "ioasid_virtio_iommu_opts: bypass_ioas %u is no IOAS",
-				  o->bypass_ioas);
+		return ioasid_err_outer(ctx, -ENOENT,
+					"ioasid_virtio_iommu_opts: bypass_ioas %u is no IOAS",
+					o->bypass_ioas);
 	return 0;
 }
 
@@ -141,7 +147,9 @@ IOASID_EXPORT int ioasid_virtio_iommu_new(struct ioasid_ctx *ctx, const struct i
 	int err;
 
 	if (!ctx || !opts || !ret_dev)
-		return ctx ? ioasid_err_outer(ctx, -EINVAL, "ioasid_virtio_iommu_new: NULL argument") : -EINVAL;
+		return ctx ? ioasid_err_outer(ctx, -EINVAL,
+					      "ioasid_virtio_iommu_new: NULL argument") :
+			     -EINVAL;
 	*ret_dev = NULL;
 	err = opts_get(ctx, opts, &o);
 	if (err)
@@ -267,7 +275,7 @@ IOASID_EXPORT int ioasid_virtio_iommu_endpoint_domain(struct ioasid_virtio_iommu
 		err = ioasid_err_outer(v->ctx, -ENOENT, "virtio-iommu: no endpoint %u", endpoint);
 	else if (!ep->attached)
 		err = ioasid_err_outer(v->ctx, -ENOENT, "virtio-iommu: endpoint %u is in no domain",
-				 endpoint);
+				       endpoint);
 	else
 		*ret_domain = ep->domain;
 	pthread_mutex_unlock(&v->lock);

@@ -403,7 +403,8 @@ uint8_t vi_req_map(struct ioasid_virtio_iommu *v, const uint8_t *req)
 	if (v->nr_maps >= v->max_maps)
 		vi_recount(v);
 	if (v->nr_maps >= v->max_maps)
-		return vi_fail(v, S_NOMEM, "MAP: the domains hold %u mappings, the virtio-iommu's limit",
+		return vi_fail(v, S_NOMEM,
+			       "MAP: the domains hold %u mappings, the virtio-iommu's limit",
 			       v->nr_maps);
 	st = map_guest(v, d, vstart, vend - vstart + 1, pstart, flags);
 	if (!st) {

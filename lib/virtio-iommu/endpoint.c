@@ -211,7 +211,8 @@ static int chain_array(struct ioasid_virtio_iommu *v, uint32_t dev, const void *
 		nr = 0;
 	} else if (err) {
 		ioasid_free(arr);
-		return ioasid_err_outer(v->ctx, err, "virtio-iommu: the chain of device %u is malformed", dev);
+		return ioasid_err_outer(v->ctx, err,
+					"virtio-iommu: the chain of device %u is malformed", dev);
 	}
 	*ret = arr;
 	*ret_nr = nr;
@@ -266,8 +267,9 @@ static int ep_from_caps(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep,
 
 		snprintf(why, sizeof(why), "%s",
 			 err == -ENOENT ? "no PAGE_SIZES capability" : ioasid_last_errmsg());
-		err = ioasid_err_outer(v->ctx, -EINVAL, "virtio-iommu: device %u has no page sizes: %s",
-				       ep->dev, why);
+		err = ioasid_err_outer(v->ctx, -EINVAL,
+				       "virtio-iommu: device %u has no page sizes: %s", ep->dev,
+				       why);
 		goto out;
 	}
 	if (!ioasid_caps_get(buf, len, 0, IOASID_CAP_ADDR_WIDTH, &aw, sizeof(aw), NULL))
@@ -286,8 +288,8 @@ static int ep_from_caps(struct ioasid_virtio_iommu *v, struct vi_endpoint *ep,
 	ep->pgsize = ps.bitmap & (v->pgsize_limit ? v->pgsize_limit : UINT64_MAX);
 	if (!ep->pgsize) {
 		err = ioasid_err_outer(v->ctx, -EINVAL,
-				 "virtio-iommu: device %u: page sizes 0x%llx, none of them allowed by the VMM's mask 0x%llx",
-				 ep->dev, X(ps.bitmap), X(v->pgsize_limit));
+				       "virtio-iommu: device %u: page sizes 0x%llx, none of them allowed by the VMM's mask 0x%llx",
+				       ep->dev, X(ps.bitmap), X(v->pgsize_limit));
 		goto out;
 	}
 	ep_aperture(ep, ranges, nr_ranges, resv, nr_resv, input_bits);
@@ -316,17 +318,19 @@ static int ep_opts_get(struct ioasid_virtio_iommu *v,
 	memcpy(o, opts, VI_MIN(opts->sz, sizeof(*o)));
 	if (o->flags)
 		return ioasid_err_outer(v->ctx, -EINVAL,
-				  "ioasid_virtio_iommu_endpoint_opts: unknown flags 0x%x", o->flags);
+					"ioasid_virtio_iommu_endpoint_opts: unknown flags 0x%x",
+					o->flags);
 	if (o->nr_resv && !o->resv)
 		return ioasid_err_outer(v->ctx, -EINVAL,
-				  "ioasid_virtio_iommu_endpoint_opts: %u regions at NULL", o->nr_resv);
+					"ioasid_virtio_iommu_endpoint_opts: %u regions at NULL",
+					o->nr_resv);
 	for (i = 0; i < o->nr_resv; i++)
 		if (o->resv[i].start > o->resv[i].end ||
 		    o->resv[i].subtype > IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI)
 			return ioasid_err_outer(v->ctx, -EINVAL,
-					  "ioasid_virtio_iommu_endpoint_opts: region %u [0x%llx, 0x%llx] subtype %u",
-					  i, X(o->resv[i].start), X(o->resv[i].end),
-					  o->resv[i].subtype);
+						"ioasid_virtio_iommu_endpoint_opts: region %u [0x%llx, 0x%llx] subtype %u",
+						i, X(o->resv[i].start), X(o->resv[i].end),
+						o->resv[i].subtype);
 	return 0;
 }
 
@@ -339,10 +343,10 @@ static int ep_fits(struct ioasid_virtio_iommu *v, const struct vi_endpoint *ep)
 	if (mask && start <= end)
 		return 0;
 	return ioasid_err_outer(v->ctx, -EINVAL,
-			  "virtio-iommu: endpoint %u (device %u, page sizes 0x%llx, aperture [0x%llx, 0x%llx]) leaves %s",
-			  ep->id, ep->dev, X(ep->pgsize), X(ep->ap_start), X(ep->ap_last),
-			  !mask ? "no page size every endpoint has" :
-				  "no input range every endpoint has");
+				"virtio-iommu: endpoint %u (device %u, page sizes 0x%llx, aperture [0x%llx, 0x%llx]) leaves %s",
+				ep->id, ep->dev, X(ep->pgsize), X(ep->ap_start), X(ep->ap_last),
+				!mask ? "no page size every endpoint has" :
+					"no input range every endpoint has");
 }
 
 /* Room for one more endpoint. */
@@ -376,14 +380,14 @@ IOASID_EXPORT int ioasid_virtio_iommu_endpoint_add(struct ioasid_virtio_iommu *v
 		return ioasid_err_outer(v->ctx, -ENOENT, "virtio-iommu: %u is no bound device", dev);
 	pthread_mutex_lock(&v->lock);
 	if (vi_ep_find(v, endpoint)) {
-		err = ioasid_err_outer(v->ctx, -EEXIST, "virtio-iommu: endpoint %u is registered already",
-				 endpoint);
+		err = ioasid_err_outer(v->ctx, -EEXIST,
+				       "virtio-iommu: endpoint %u is registered already", endpoint);
 		goto out;
 	}
 	if (vi_ep_by_dev(v, dev)) {
 		err = ioasid_err_outer(v->ctx, -EEXIST,
-				 "virtio-iommu: device %u is endpoint %u already", dev,
-				 vi_ep_by_dev(v, dev)->id);
+				       "virtio-iommu: device %u is endpoint %u already", dev,
+				       vi_ep_by_dev(v, dev)->id);
 		goto out;
 	}
 	ep.id = endpoint;

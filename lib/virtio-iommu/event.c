@@ -101,7 +101,7 @@ void vi_events_reset(struct ioasid_virtio_iommu *v)
 static int no_queue(struct ioasid_virtio_iommu *v)
 {
 	return ioasid_err_outer(v->ctx, -EOPNOTSUPP,
-			  "virtio-iommu: no fault queue (the virtio-iommu was made without a set)");
+				"virtio-iommu: no fault queue (the virtio-iommu was made without a set)");
 }
 
 IOASID_EXPORT int ioasid_virtio_iommu_fault_queue(struct ioasid_virtio_iommu *v, uint32_t *ret_queue)
@@ -166,12 +166,12 @@ static int refill(struct ioasid_virtio_iommu *v)
 
 			if (ncap > VI_EV_CAP_MAX)
 				return ioasid_err_outer(v->ctx, -EMSGSIZE,
-						  "virtio-iommu: a fault group above %u records",
-						  VI_EV_CAP_MAX);
+							"virtio-iommu: a fault group above %u records",
+							VI_EV_CAP_MAX);
 			e = ioasid_realloc(v->ev, ncap * sizeof(*e));
 			if (!e)
 				return ioasid_err_outer(v->ctx, -ENOMEM,
-						  "virtio-iommu: out of memory for fault records");
+							"virtio-iommu: out of memory for fault records");
 			v->ev = e;
 			v->ev_cap = ncap;
 			continue;
@@ -262,7 +262,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_event_pop(struct ioasid_virtio_iommu *v, c
 	int err = 0;
 
 	if (!v || !ret_used || (!wr && nr_wr))
-		return v ? ioasid_err_outer(v->ctx, -EINVAL, "ioasid_virtio_iommu_event_pop: NULL argument") :
+		return v ? ioasid_err_outer(v->ctx, -EINVAL,
+					    "ioasid_virtio_iommu_event_pop: NULL argument") :
 			   -EINVAL;
 	*ret_used = 0;
 	pthread_mutex_lock(&v->lock);
@@ -275,8 +276,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_event_pop(struct ioasid_virtio_iommu *v, c
 	have = vi_iov_len(wr, nr_wr);
 	if (have < size) {
 		err = ioasid_err_outer(v->ctx, -EMSGSIZE,
-				 "virtio-iommu: an event buffer of %zu bytes; a fault record needs %zu",
-				 have, size);
+				       "virtio-iommu: an event buffer of %zu bytes; a fault record needs %zu",
+				       have, size);
 		goto out;
 	}
 	for (;;) {
@@ -312,7 +313,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_event_pop_buf(struct ioasid_virtio_iommu *
 	struct iovec wr = { .iov_base = buf, .iov_len = len };
 
 	if (!buf && len)
-		return v ? ioasid_err_outer(v->ctx, -EINVAL, "ioasid_virtio_iommu_event_pop_buf: NULL buffer") :
+		return v ? ioasid_err_outer(v->ctx, -EINVAL,
+					    "ioasid_virtio_iommu_event_pop_buf: NULL buffer") :
 			   -EINVAL;
 	return ioasid_virtio_iommu_event_pop(v, &wr, 1, ret_used);
 }

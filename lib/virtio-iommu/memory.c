@@ -30,7 +30,8 @@ int vi_mem_import(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_mem *
 		return ioasid_err_outer(ctx, -EINVAL, "virtio-iommu: %u memory regions at NULL", nr);
 	m = ioasid_malloc(nr * sizeof(*m));
 	if (!m)
-		return ioasid_err_outer(ctx, -ENOMEM, "virtio-iommu: out of memory for %u regions", nr);
+		return ioasid_err_outer(ctx, -ENOMEM, "virtio-iommu: out of memory for %u regions",
+					nr);
 	memcpy(m, mem, nr * sizeof(*m));
 	qsort(m, nr, sizeof(*m), mem_cmp);
 	for (i = 0; i < nr; i++) {
@@ -41,13 +42,14 @@ int vi_mem_import(struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_mem *
 		    __builtin_add_overflow(m[i].gpa, m[i].size - 1, &last)) {
 			ioasid_free(m);
 			return ioasid_err_outer(ctx, -EINVAL,
-					  "virtio-iommu: memory region gpa 0x%llx size 0x%llx hva %p flags 0x%x is not valid",
-					  X(mem[i].gpa), X(mem[i].size), mem[i].hva, mem[i].flags);
+						"virtio-iommu: memory region gpa 0x%llx size 0x%llx hva %p flags 0x%x is not valid",
+						X(mem[i].gpa), X(mem[i].size), mem[i].hva,
+						mem[i].flags);
 		}
 		if (i && m[i - 1].gpa + m[i - 1].size - 1 >= m[i].gpa) {
 			ioasid_err_outer(ctx, -EINVAL,
-				   "virtio-iommu: memory regions at gpa 0x%llx and 0x%llx overlap",
-				   X(m[i - 1].gpa), X(m[i].gpa));
+					 "virtio-iommu: memory regions at gpa 0x%llx and 0x%llx overlap",
+					 X(m[i - 1].gpa), X(m[i].gpa));
 			ioasid_free(m);
 			return -EINVAL;
 		}
@@ -237,8 +239,9 @@ IOASID_EXPORT int ioasid_virtio_iommu_set_memory(struct ioasid_virtio_iommu *v,
 		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
 	if (v->translate) {
-		err = ioasid_err_outer(v->ctx, -EINVAL,
-				 "virtio-iommu: this virtio-iommu translates through a callback, not a table");
+		err = ioasid_err_outer(
+			v->ctx, -EINVAL,
+			"virtio-iommu: this virtio-iommu translates through a callback, not a table");
 		goto out;
 	}
 	err = vi_mem_import(v->ctx, mem, nr, &m);
@@ -246,7 +249,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_set_memory(struct ioasid_virtio_iommu *v,
 		goto out;
 	err = revoke_removed(v, m, nr);
 	if (err) {
-		vi_err_after(v->ctx, err, "virtio-iommu: removing the guest's mappings into memory that leaves the table");
+		vi_err_after(v->ctx, err,
+			     "virtio-iommu: removing the guest's mappings into memory that leaves the table");
 		ioasid_free(m);
 		goto out;
 	}

@@ -189,7 +189,7 @@ struct ioasid_virtio_iommu {
 	uint32_t nr_eps, cap_eps;
 	struct vi_domain *doms;  /* sorted by id */
 	uint32_t nr_doms, cap_doms;
-	uint32_t nr_maps;        /* the domains' nr_maps summed, always */
+	uint32_t nr_maps;                /* the domains' nr_maps summed, always */
 	uint32_t max_dom_maps, max_maps; /* the VMM's bounds on them */
 
 	uint8_t *probe_buf;      /* probe_size bytes of scratch */

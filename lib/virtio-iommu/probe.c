@@ -76,13 +76,15 @@ static int parse_resv_mem(const uint8_t *p, uint16_t plen, size_t off,
 
 	/* refused before any field is read */
 	if (plen < RESV_MEM_LEN)
-		return ioasid_err_outer(NULL, -EMSGSIZE, "RESV_MEM at %zu has length %u, its struct needs %u",
-				  off, plen, RESV_MEM_LEN);
+		return ioasid_err_outer(NULL, -EMSGSIZE,
+					"RESV_MEM at %zu has length %u, its struct needs %u", off,
+					plen, RESV_MEM_LEN);
 	start = vi_le64(p + 4);
 	end = vi_le64(p + 12);
 	if (start > end)
-		return ioasid_err_outer(NULL, -EINVAL, "RESV_MEM at %zu: start 0x%llx is above end 0x%llx",
-				  off, X(start), X(end));
+		return ioasid_err_outer(NULL, -EINVAL,
+					"RESV_MEM at %zu: start 0x%llx is above end 0x%llx", off,
+					X(start), X(end));
 	if (props->nr_resv < props->max_resv) {
 		r = &props->resv[props->nr_resv];
 		memset(r, 0, sizeof(*r));
@@ -104,17 +106,18 @@ static int parse_page_size_mask(const uint8_t *p, uint16_t plen, size_t off,
 
 	if (plen < PGSIZE_LEN)
 		return ioasid_err_outer(NULL, -EMSGSIZE,
-				  "PAGE_SIZE_MASK at %zu has length %u, its struct needs %u", off, plen,
-				  PGSIZE_LEN);
+					"PAGE_SIZE_MASK at %zu has length %u, its struct needs %u",
+					off, plen, PGSIZE_LEN);
 	if (props->page_size_mask)
 		return ioasid_err_outer(NULL, -EINVAL, "a second PAGE_SIZE_MASK at %zu", off);
 	if (p[0] | p[1] | p[2] | p[3])
-		return ioasid_err_outer(NULL, -EINVAL, "PAGE_SIZE_MASK at %zu: reserved bytes are not zero",
-				  off);
+		return ioasid_err_outer(NULL, -EINVAL,
+					"PAGE_SIZE_MASK at %zu: reserved bytes are not zero", off);
 	/* the full 64 bits, never narrowed to the host's long */
 	mask = vi_le64(p + 4);
 	if (!mask)
-		return ioasid_err_outer(NULL, -EINVAL, "PAGE_SIZE_MASK at %zu is 0: no page size at all", off);
+		return ioasid_err_outer(NULL, -EINVAL,
+					"PAGE_SIZE_MASK at %zu is 0: no page size at all", off);
 	props->page_size_mask = mask;
 	return 0;
 }
@@ -127,7 +130,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_probe_parse(const void *buf, size_t len,
 	int err;
 
 	if (!inout_props || (!buf && len) || (!inout_props->resv && inout_props->max_resv))
-		return ioasid_err_outer(NULL, -EINVAL, "ioasid_virtio_iommu_probe_parse: NULL argument");
+		return ioasid_err_outer(NULL, -EINVAL,
+					"ioasid_virtio_iommu_probe_parse: NULL argument");
 	inout_props->nr_resv = 0;
 	inout_props->nr_unknown = 0;
 	inout_props->page_size_mask = 0;
@@ -142,8 +146,9 @@ IOASID_EXPORT int ioasid_virtio_iommu_probe_parse(const void *buf, size_t len,
 			break;
 		if (plen > len - off - IOASID_VIRTIO_IOMMU_PROP_HEAD_SIZE)
 			return ioasid_err_outer(NULL, -EMSGSIZE,
-					  "property at %zu (type %u) has length %u, only %zu bytes follow",
-					  off, type, plen, len - off - IOASID_VIRTIO_IOMMU_PROP_HEAD_SIZE);
+						"property at %zu (type %u) has length %u, only %zu bytes follow",
+						off, type, plen,
+						len - off - IOASID_VIRTIO_IOMMU_PROP_HEAD_SIZE);
 		switch (type) {
 		case IOASID_VIRTIO_IOMMU_PROBE_T_RESV_MEM:
 			err = parse_resv_mem(p, plen, off, inout_props);

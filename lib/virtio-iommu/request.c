@@ -138,7 +138,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, con
 	uint8_t status;
 
 	if (!v || !ret_used || (!rd && nr_rd) || (!wr && nr_wr))
-		return v ? ioasid_err_outer(v->ctx, -EINVAL, "ioasid_virtio_iommu_request: NULL argument") :
+		return v ? ioasid_err_outer(v->ctx, -EINVAL,
+					    "ioasid_virtio_iommu_request: NULL argument") :
 			   -EINVAL;
 	*ret_used = 0;
 	pthread_mutex_lock(&v->lock);
@@ -151,8 +152,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, con
 			v->st.unknown++;
 			pthread_mutex_unlock(&v->lock);
 			return ioasid_err_outer(v->ctx, -EOPNOTSUPP,
-					  "virtio-iommu: unknown request type %u: returned unwritten",
-					  req[0]);
+						"virtio-iommu: unknown request type %u: returned unwritten",
+						req[0]);
 		}
 	}
 	tail_off = op && op->props ? v->cfg.probe_size : 0;
@@ -160,8 +161,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_request(struct ioasid_virtio_iommu *v, con
 	if (wr_len < tail_off + IOASID_VIRTIO_IOMMU_TAIL_SIZE) {
 		pthread_mutex_unlock(&v->lock);
 		return ioasid_err_outer(v->ctx, -EMSGSIZE,
-				  "virtio-iommu: %s request with %zu device-writable bytes: its tail goes at byte %zu",
-				  op ? op->name : "empty", wr_len, tail_off);
+					"virtio-iommu: %s request with %zu device-writable bytes: its tail goes at byte %zu",
+					op ? op->name : "empty", wr_len, tail_off);
 	}
 	status = request_run(v, op, req, got, rd, nr_rd);
 	*ret_used = request_reply(v, op, status, wr, nr_wr, tail_off);
@@ -179,7 +180,8 @@ IOASID_EXPORT int ioasid_virtio_iommu_request_buf(struct ioasid_virtio_iommu *v,
 	struct iovec wr = { .iov_base = resp, .iov_len = resp_len };
 
 	if ((!req && req_len) || (!resp && resp_len))
-		return v ? ioasid_err_outer(v->ctx, -EINVAL, "ioasid_virtio_iommu_request_buf: NULL buffer") :
+		return v ? ioasid_err_outer(v->ctx, -EINVAL,
+					    "ioasid_virtio_iommu_request_buf: NULL buffer") :
 			   -EINVAL;
 	return ioasid_virtio_iommu_request(v, &rd, 1, &wr, 1, ret_used);
 }

@@ -63,7 +63,8 @@ uint8_t vi_fail(struct ioasid_virtio_iommu *v, uint8_t status, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ioasid_err_outer(v->ctx, -EINVAL, "virtio-iommu %s: %s", ioasid_virtio_iommu_status_name(status), msg);
+	ioasid_err_outer(v->ctx, -EINVAL, "virtio-iommu %s: %s",
+			 ioasid_virtio_iommu_status_name(status), msg);
 	return status;
 }
 

@@ -404,7 +404,7 @@ void fkv_init(struct fkv *k)
 void fkv_set_dma_limit(struct fkv *k, uint32_t limit, bool tell)
 {
 	static const char *const dirs[] = { "module", "module/vfio_iommu_type1",
-					     "module/vfio_iommu_type1/parameters" };
+					    "module/vfio_iommu_type1/parameters" };
 	char path[256];
 	size_t i;
 	FILE *f;

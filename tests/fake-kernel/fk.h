@@ -71,7 +71,7 @@ struct fk_obj {
 	uint32_t ioas, parent, fault;
 	bool autodom, nest_parent, dirty_cap, dirty_on;
 	bool pasid_compat; /* allocated with ALLOC_PASID: takes PASIDs */
-	uint32_t users; /* attachments and nested HWPTs on it */
+	uint32_t users;    /* attachments and nested HWPTs on it */
 	/* device */
 	int slot; /* index in fk->devs */
 	struct fk_att att[FK_MAX_ATT];

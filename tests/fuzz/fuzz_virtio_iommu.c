@@ -211,18 +211,23 @@ static uint32_t layout_table(uint8_t l, struct ioasid_virtio_iommu_mem *t)
 	uint32_t n = 0;
 
 	if (l & 4) {
-		t[n++] = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA, .size = half / 2, .hva = ram };
-		t[n++] = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA + half / 2, .size = half / 2,
+		t[n++] = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA,
+							   .size = half / 2,
+							   .hva = ram };
+		t[n++] = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA + half / 2,
+							   .size = half / 2,
 							   .hva = ram + half / 2 };
 	} else {
 		t[n++] = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA, .size = half, .hva = ram };
 	}
 	if (l & 1)
-		t[n++] = (struct ioasid_virtio_iommu_mem){
-			.gpa = RAM_GPA + (l & 2 ? 2 * RAM_SIZE : half), .size = half, .hva = ram + half
-		};
+		t[n++] = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA +
+								  (l & 2 ? 2 * RAM_SIZE : half),
+							   .size = half,
+							   .hva = ram + half };
 	if (l & 8)
-		t[n++] = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA + 256ull * PG, .size = MMIO_SIZE,
+		t[n++] = (struct ioasid_virtio_iommu_mem){ .gpa = RAM_GPA + 256ull * PG,
+							   .size = MMIO_SIZE,
 							   .hva = mmio,
 							   .flags = IOASID_VIRTIO_IOMMU_MEM_MMIO };
 	return n;
@@ -276,8 +281,9 @@ static void check_dma_at(struct ioasid_ctx *ctx, uint32_t dev, uint32_t ioas, ui
 		check(ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, iova, got, 1, &done) < 0);
 		return;
 	}
-	len = m.iova + (m.length - 1) - iova + 1 < sizeof(got) ? m.iova + (m.length - 1) - iova + 1 :
-								    sizeof(got);
+	len = m.iova + (m.length - 1) - iova + 1 < sizeof(got) ?
+		      m.iova + (m.length - 1) - iova + 1 :
+		      sizeof(got);
 	ret = ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, iova, got, len, &done);
 	if (!(m.flags & IOASID_MAP_READ)) {
 		check(ret == -EACCES);
@@ -370,15 +376,23 @@ static struct ioasid_virtio_iommu *make_virtio_iommu(struct ioasid_ctx *ctx, con
 	check(ioasid_set_alloc(ctx, &so, &set) == 0);
 	nr_table = layout_table(1, table);
 	{
-		struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts), .set = set, .mem = table, .nr_mem = nr_table,
-			    .flags = (flags & 1 ? IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK : 0) |
-				     (flags & 2 ? IOASID_VIRTIO_IOMMU_EXT_FAULT : 0) |
-				     (flags & 4 ? IOASID_VIRTIO_IOMMU_BOOT_BYPASS : 0) |
-				     (flags & 8 ? IOASID_VIRTIO_IOMMU_DOMAIN_RANGE : 0) |
-				     (flags & 64 ? IOASID_VIRTIO_IOMMU_MMIO : 0),
-			    .domain_start = 1, .domain_end = 64,
-			    .probe_size = flags & 16 ? 40 : 0, .fault_depth = 16,
-			    .max_domain_mappings = flags & 32 ? 4 : 0, .max_mappings = flags & 32 ? 6 : 0 };
+		struct ioasid_virtio_iommu_opts o = {
+			.sz = sizeof(struct ioasid_virtio_iommu_opts),
+			.set = set,
+			.mem = table,
+			.nr_mem = nr_table,
+			.flags = (flags & 1 ? IOASID_VIRTIO_IOMMU_EXT_PGSIZE_MASK : 0) |
+				 (flags & 2 ? IOASID_VIRTIO_IOMMU_EXT_FAULT : 0) |
+				 (flags & 4 ? IOASID_VIRTIO_IOMMU_BOOT_BYPASS : 0) |
+				 (flags & 8 ? IOASID_VIRTIO_IOMMU_DOMAIN_RANGE : 0) |
+				 (flags & 64 ? IOASID_VIRTIO_IOMMU_MMIO : 0),
+			.domain_start = 1,
+			.domain_end = 64,
+			.probe_size = flags & 16 ? 40 : 0,
+			.fault_depth = 16,
+			.max_domain_mappings = flags & 32 ? 4 : 0,
+			.max_mappings = flags & 32 ? 6 : 0
+		};
 
 		check(ioasid_virtio_iommu_new(ctx, &o, &v) == 0);
 	}

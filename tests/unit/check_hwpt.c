@@ -302,13 +302,15 @@ START_TEST(test_raw_invalidation_kernel_rules)
 	/* longer than the kernel's struct, zero tail or not: EINVAL, nothing handled */
 	n = 1;
 	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, nested, IOASID_INV_DATA_VTD_S1, big, E + 8,
-						    &n), -EINVAL);
+						    &n),
+			 -EINVAL);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_errmsg_has(ctx, "entry_len 32");
 	/* above the page size: EINVAL before the HWPT is looked up */
 	n = 1;
 	ck_assert_int_eq(ioasid_hwpt_invalidate_raw(ctx, 4444, IOASID_INV_DATA_VTD_S1, big,
-						    (uint32_t)ioasid_page_size() + 1, &n), -EINVAL);
+						    (uint32_t)ioasid_page_size() + 1, &n),
+			 -EINVAL);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_errmsg_has(ctx, "page size");
 	/* more than 2^19 entries: refused before any is read */

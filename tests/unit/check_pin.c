@@ -31,8 +31,8 @@ static struct ioasid_ctx *limited_ctx(uint64_t pages, uint32_t *ret_ioas)
 	return ctx;
 }
 
-static int map_at(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova, void *va,
-		  uint64_t len, uint32_t perm)
+static int map_at(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova, void *va, uint64_t len,
+		  uint32_t perm)
 {
 	return ioasid_ioas_map(ctx, ioas, va, len, perm | FIXED, &iova);
 }
@@ -139,8 +139,8 @@ START_TEST(test_rlimit_mode_accounts)
 		ck_assert_int_eq(ioasid_ctx_set_option(c2, IOASID_CTX_OPT_RLIMIT_MODE, 1), -EPERM);
 		goto out;
 	}
-	ck_assert_ok(c2, ioasid_ctx_set_option(c2, IOASID_CTX_OPT_RLIMIT_MODE,
-					       IOASID_RLIMIT_MODE_MM));
+	ck_assert_ok(c2,
+		     ioasid_ctx_set_option(c2, IOASID_CTX_OPT_RLIMIT_MODE, IOASID_RLIMIT_MODE_MM));
 	ck_assert_ok(c2, ioasid_ctx_get_option(c2, IOASID_CTX_OPT_RLIMIT_MODE, &v));
 	ck_assert_uint_eq(v, IOASID_RLIMIT_MODE_MM);
 	ck_assert_ok(c2, ioasid_ctx_set_pinned_limit(c2, 8 * PG));

@@ -114,8 +114,8 @@ START_TEST(test_dirty_bitmap_below_page_size)
 	map_at(0x40000000, nf_mem, 16 * NF_PG);
 	h = dirty_hwpt();
 	attach_tracking(h);
-	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE,
-						  0x40003010, "d", 1, &done));
+	ck_assert_ok(nf_ctx, ioasid_sim_dma_write(nf_ctx, nf_dev, IOASID_PASID_NONE, 0x40003010,
+						  "d", 1, &done));
 	ck_assert_ok(nf_ctx, ioasid_hwpt_get_dirty_bitmap(nf_ctx, h, 0x40000000, 16 * NF_PG,
 							  NF_PG / 2, bm, 0));
 	ck_assert_uint_eq(bits_set(bm, 2, &first), 2);
@@ -125,8 +125,8 @@ START_TEST(test_dirty_bitmap_below_page_size)
 	ck_assert_ok(nf_ctx, ioasid_hwpt_get_dirty_bitmap(nf_ctx, h, 0x40000000, 16 * NF_PG,
 							  NF_PG / 2, bm, 0));
 	ck_assert_uint_eq(bits_set(bm, 2, &first), 0);
-	ck_assert_int_eq(ioasid_hwpt_get_dirty_bitmap(nf_ctx, h, 0x40000800, 15 * NF_PG,
-						      NF_PG / 2, bm, 0),
+	ck_assert_int_eq(ioasid_hwpt_get_dirty_bitmap(nf_ctx, h, 0x40000800, 15 * NF_PG, NF_PG / 2,
+						      bm, 0),
 			 -EINVAL);
 	ck_assert_int_eq(ioasid_hwpt_get_dirty_bitmap(nf_ctx, h, 0x40000000, 16 * NF_PG, 0, bm, 0),
 			 -EINVAL);

@@ -221,7 +221,8 @@ START_TEST(test_mapping_limits)
 	h0 = heap_used();
 	h100 = h0;
 	for (i = 0; i < 20000; i++) {
-		s1 = req_on(vi, b, mk_map(b, 1, base + i * len, base + (i + 1) * len - 1, RAM_GPA, F_RW));
+		s1 = req_on(vi, b,
+			    mk_map(b, 1, base + i * len, base + (i + 1) * len - 1, RAM_GPA, F_RW));
 		if (s1 == S_OK)
 			ok++;
 		else if (s1 == S_NOMEM)

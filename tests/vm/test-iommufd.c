@@ -784,7 +784,8 @@ static void bind_other_ways(struct ioasid_ctx *ctx, const char *cdev, const char
 			VT_TRUE(!ioasid_dev_fd(ctx, d, &got) && got == fd, "ioasid_dev_fd gives the caller's fd");
 			/* bound by an fd, the device still has its PCI address */
 			if (VT_OK(ctx, ioasid_dev_pci_addr(ctx, d, name, sizeof(name))))
-				VT_TRUE(!strcmp(name, bdf), "ioasid_dev_pci_addr: '%s' (sysfs: %s)", name, bdf);
+				VT_TRUE(!strcmp(name, bdf), "ioasid_dev_pci_addr: '%s' (sysfs: %s)",
+					name, bdf);
 			VT_OK(ctx, ioasid_dev_unbind(ctx, d));
 		}
 		close(fd);
@@ -862,7 +863,8 @@ static void test_fault_queue_polled(struct ioasid_ctx *ctx)
 		return;
 	nanosleep(&nap, NULL);
 	VT_RET(ctx, ioasid_fault_queue_destroy(ctx, q), -EBUSY);
-	VT_TRUE(ioasid_obj_kind(ctx, q) == IOASID_OBJ_FAULT_QUEUE && !ioasid_obj_kernel_id(ctx, q, &id),
+	VT_TRUE(ioasid_obj_kind(ctx, q) == IOASID_OBJ_FAULT_QUEUE &&
+			!ioasid_obj_kernel_id(ctx, q, &id),
 		"the refused queue stays, as kernel fault queue %u", id);
 	VT_RET(ctx, ioasid_fault_queue_fd(ctx, q, &r), -EBADF);
 	pthread_join(th, NULL);

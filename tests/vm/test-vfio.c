@@ -185,8 +185,8 @@ static int set_limit(unsigned int v, unsigned int *old)
 }
 
 /* @d is on @from; DMA through its mapping at @iova lands. */
-static void still_on(struct ioasid_ctx *ctx, uint32_t d, uint32_t from, uint64_t iova,
-		     uint8_t *buf, const char *what)
+static void still_on(struct ioasid_ctx *ctx, uint32_t d, uint32_t from, uint64_t iova, uint8_t *buf,
+		     const char *what)
 {
 	struct edu e;
 	uint32_t pt = 0;
@@ -221,8 +221,8 @@ static void replace_limit_seen(struct ioasid_ctx *ctx, uint32_t d, uint32_t b, u
 	uint32_t c = two_areas(ctx, buf);
 
 	VT_RET(ctx, ioasid_dev_replace(ctx, d, IOASID_PASID_NONE, c, NULL), -ENOSPC);
-	VT_TRUE(strstr(ioasid_ctx_errmsg(ctx), "dma_entry_limit") != NULL, "the message says why: %s",
-		ioasid_ctx_errmsg(ctx));
+	VT_TRUE(strstr(ioasid_ctx_errmsg(ctx), "dma_entry_limit") != NULL,
+		"the message says why: %s", ioasid_ctx_errmsg(ctx));
 	still_on(ctx, d, b, 0x200000, buf, "limit seen");
 	VT_OK(ctx, ioasid_ioas_destroy(ctx, c));
 }
@@ -296,8 +296,8 @@ int main(void)
 	/* type 1 charges the process's locked_vm, always: RLIMIT mode 1, fixed */
 	iova = 9;
 	VT_OK(ctx, ioasid_ctx_get_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, &iova));
-	VT_TRUE(iova == IOASID_RLIMIT_MODE_MM, "VFIO type 1 is in RLIMIT mode 1 (reads %" PRIu64 ")",
-		iova);
+	VT_TRUE(iova == IOASID_RLIMIT_MODE_MM,
+		"VFIO type 1 is in RLIMIT mode 1 (reads %" PRIu64 ")", iova);
 	VT_RET(ctx, ioasid_ctx_set_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, 0), -EOPNOTSUPP);
 	if (!bdf) {
 		vt_skip("no edu device (VMTEST_PCI_BDF)");

@@ -79,7 +79,8 @@ int iommufd_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
 	if (!kh->autodom)
 		err = ifd_kdestroy(ctx, kh->id);
 	if (err) {
-		err = ioasid_err(ctx, err, "IOMMU_DESTROY of kernel HWPT %u (HWPT %u): the kernel says %s",
+		err = ioasid_err(ctx, err,
+				 "IOMMU_DESTROY of kernel HWPT %u (HWPT %u): the kernel says %s",
 				 kh->id, h->obj.id, strerror(-err));
 		if (!ctx->closing)
 			return err;

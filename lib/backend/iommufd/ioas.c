@@ -54,7 +54,8 @@ int iommufd_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 		return 0;
 	err = ifd_kdestroy(ctx, ioas_kid(ioas));
 	if (err) {
-		err = ioasid_err(ctx, err, "IOMMU_DESTROY of kernel IOAS %u (IOAS %u): the kernel says %s",
+		err = ioasid_err(ctx, err,
+				 "IOMMU_DESTROY of kernel IOAS %u (IOAS %u): the kernel says %s",
 				 ioas_kid(ioas), ioas->obj.id, strerror(-err));
 		/* refused: the IOAS stays for a retry, unless nobody can retry */
 		if (!ctx->closing)
@@ -128,8 +129,7 @@ int iommufd_ioas_set_option(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 }
 
 /* IOMMU_OPTION on the context (object 0): the RLIMIT mode (kernel-uapi.md §1.4). */
-int iommufd_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool set,
-		       uint64_t *val)
+int iommufd_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool set, uint64_t *val)
 {
 	struct ku_iommu_option o = {
 		.size = sizeof(o),
@@ -144,7 +144,8 @@ int iommufd_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool 
 			     -EOPNOTSUPP;
 	err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_OPTION, &o);
 	if (err)
-		return set ? ioasid_err(ctx, err, "IOMMU_OPTION rlimit_mode=%llu: the kernel says %s",
+		return set ? ioasid_err(ctx, err,
+					"IOMMU_OPTION rlimit_mode=%llu: the kernel says %s",
 					X(*val), strerror(-err)) :
 			     err;
 	if (!set)

@@ -136,8 +136,7 @@ int iommufd_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const str
 int iommufd_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a);
 int iommufd_ioas_set_option(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 			    enum ioasid_ioas_option opt, uint64_t val);
-int iommufd_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool set,
-		       uint64_t *val);
+int iommufd_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool set, uint64_t *val);
 
 int iommufd_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *name);
 int iommufd_dev_bind_fd(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);

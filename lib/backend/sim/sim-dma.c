@@ -651,7 +651,8 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 			break;
 		}
 		n = IOASID_MIN((uint64_t)(p->len - p->done), x.page_size - (at & (x.page_size - 1)));
-		err = sim_guard_dma(ctx, x.host, p->buf + p->done, n, p->flags & IOASID_SIM_DMA_WRITE, at);
+		err = sim_guard_dma(ctx, x.host, p->buf + p->done, n,
+				    p->flags & IOASID_SIM_DMA_WRITE, at);
 		if (err)
 			break;
 		p->done += n;

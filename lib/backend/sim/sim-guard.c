@@ -105,19 +105,19 @@ int sim_guard_init(void)
  * fences keep the arming stores around the access, where the handler
  * needs them. A function that uses it returns its result.
  */
-#define GUARDED(host, len, access)                                         \
-	do {                                                               \
-		sigjmp_buf resume;                                         \
-		if (sigsetjmp(resume, 0))                                  \
-			return -EFAULT;                                    \
-		guard.lo = (uintptr_t)(host);                              \
-		guard.hi = (uintptr_t)(host) + (len);                      \
-		guard.resume = &resume;                                    \
-		atomic_signal_fence(memory_order_seq_cst);                 \
-		access;                                                    \
-		atomic_signal_fence(memory_order_seq_cst);                 \
-		guard.resume = NULL;                                       \
-		return 0;                                                  \
+#define GUARDED(host, len, access)                         \
+	do {                                               \
+		sigjmp_buf resume;                         \
+		if (sigsetjmp(resume, 0))                  \
+			return -EFAULT;                    \
+		guard.lo = (uintptr_t)(host);              \
+		guard.hi = (uintptr_t)(host) + (len);      \
+		guard.resume = &resume;                    \
+		atomic_signal_fence(memory_order_seq_cst); \
+		access;                                    \
+		atomic_signal_fence(memory_order_seq_cst); \
+		guard.resume = NULL;                       \
+		return 0;                                  \
 	} while (0)
 
 int sim_guard_copy(void *dst, const void *src, size_t n, bool to_dst)

@@ -96,8 +96,7 @@ static int parse_caps(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len, ui
 	return 0;
 }
 
-int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len,
-			  struct vf_info *vi)
+int vfio_parse_iommu_info(struct ioasid_ctx *ctx, const uint8_t *buf, size_t len, struct vf_info *vi)
 {
 	struct ku_vfio_iommu_type1_info info;
 	int r;

@@ -679,7 +679,8 @@ static int replay(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 			return ioasid_err(ctx, err,
 					  "replaying [0x%llx, 0x%llx] of IOAS %u into its VFIO container: %s%s",
 					  X(a->iova), X(a->last), ioas->obj.id, strerror(-err),
-					  err == -ENOSPC ? " (vfio_iommu_type1 dma_entry_limit)" : "");
+					  err == -ENOSPC ? " (vfio_iommu_type1 dma_entry_limit)" :
+							   "");
 	}
 	return 0;
 }
