@@ -693,10 +693,10 @@ static int detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	dev->att[idx] = dev->att[--dev->nr_att];
 	ioasid_free(att);
 	/* an automatic domain goes with its last device, as in iommufd */
-	if (h->autodom && !h->nr_att) {
-		obj_remove(ctx, &h->obj);
-		hwpt_free_locked(ctx, h);
-	}
+	if (h->autodom && !h->nr_att && hwpt_autodom_release(ctx, h))
+		ioasid_log(ctx, IOASID_LOG_WARN,
+			   "the automatic domain HWPT %u stays idle: %s (destroyed with its IOAS)",
+			   h->obj.id, ioasid_ctx_errmsg(ctx));
 	return 0;
 }
 

@@ -44,6 +44,16 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			     bool autodom, struct ioasid_hwpt **ret);
 /* Destroy an HWPT that nobody uses (object already removed or never published). */
 void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt);
+/*
+ * An automatic domain lost its last device: destroy it. The kernel keeps
+ * one it allocated on our request (one with a fault queue) when it refuses
+ * IOMMU_DESTROY; then so do the records, as an idle automatic domain that
+ * the next attach may reuse and the IOAS's destroy tries again
+ * (ioas_release_idle_domains()). Returns 0 or the refusal.
+ */
+int hwpt_autodom_release(struct ioasid_ctx *ctx, struct ioasid_hwpt *h);
+/* Release @ioas's idle automatic domains; the first refusal, or 0. */
+int ioas_release_idle_domains(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas);
 
 extern const struct ioasid_obj_ops ioasid_hwpt_obj_ops;
 

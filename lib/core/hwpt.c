@@ -45,9 +45,8 @@ void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
 		hwpt->fault_q->obj.users--;
 	}
 	/*
-	 * Left here only after hwpt_obj_teardown(), or for an automatic
-	 * domain, which the kernel destroys itself with its last device: no
-	 * refusal to keep.
+	 * Left here only after hwpt_obj_teardown() (hwpt_autodom_release()
+	 * included), or while the HWPT is being aborted: no refusal to keep.
 	 */
 	if (ctx->ops->hwpt_destroy && hwpt->be)
 		(void)ctx->ops->hwpt_destroy(ctx, hwpt);
@@ -69,6 +68,33 @@ static int hwpt_obj_teardown(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	if (!ctx->ops->hwpt_destroy || !h->be)
 		return 0;
 	return be_refused(ctx, ctx->ops->hwpt_destroy(ctx, h));
+}
+
+int hwpt_autodom_release(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
+{
+	int err = hwpt_obj_teardown(ctx, &h->obj);
+
+	if (err)
+		return err;
+	obj_remove(ctx, &h->obj);
+	hwpt_free_locked(ctx, h);
+	return 0;
+}
+
+int ioas_release_idle_domains(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
+{
+	struct ioasid_hwpt *h = ioas->paging, *next;
+	int err;
+
+	for (; h; h = next) {
+		next = h->next_paging; /* h may be freed */
+		if (h->autodom && !h->nr_att) {
+			err = hwpt_autodom_release(ctx, h);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
 }
 
 static void hwpt_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)

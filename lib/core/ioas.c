@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hwpt-private.h"
 #include "ioas-private.h"
 #include "json-private.h"
 #include "backend/backend.h"
@@ -217,11 +218,16 @@ IOASID_EXPORT int ioasid_set_ioas_alloc(struct ioasid_ctx *ctx, uint32_t id,
 
 IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
+	struct ioasid_ioas *ioas;
 	int err;
 
-	if (!ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err))
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
+	if (!ioas)
 		return err;
-	err = obj_destroy_locked(ctx, id);
+	/* an idle automatic domain the kernel refused to destroy: try again */
+	err = ioas_release_idle_domains(ctx, ioas);
+	if (!err)
+		err = obj_destroy_locked(ctx, id);
 	ctx_unlock(ctx);
 	return err;
 }

@@ -196,6 +196,10 @@ IOASID_EXPORT void ioasid_virtio_iommu_free(struct ioasid_virtio_iommu *v)
 	}
 	while (v->nr_doms)
 		vi_dom_remove(v, v->doms[v->nr_doms - 1].id);
+	if (vi_reap_stale(v))
+		ioasid_log(v->ctx, IOASID_LOG_WARN,
+			   "virtio-iommu: %u IOAS(es) of removed domains still refused destruction: left to the context",
+			   v->nr_stale);
 	if (v->own_bypass && v->bypass_ioas)
 		ioasid_ioas_destroy(v->ctx, v->bypass_ioas);
 	if (v->blocked_ioas)
@@ -204,6 +208,7 @@ IOASID_EXPORT void ioasid_virtio_iommu_free(struct ioasid_virtio_iommu *v)
 		ioasid_fault_queue_destroy(v->ctx, v->queue);
 	ioasid_free(v->eps);
 	ioasid_free(v->doms);
+	ioasid_free(v->stale_ioas);
 	ioasid_free(v->mem);
 	ioasid_free(v->probe_buf);
 	ioasid_free(v->ev);
@@ -237,6 +242,9 @@ IOASID_EXPORT int ioasid_virtio_iommu_reset(struct ioasid_virtio_iommu *v)
 		if (e && !err)
 			err = e;
 	}
+	e = vi_reap_stale(v);
+	if (e && !err)
+		err = e;
 	pthread_mutex_unlock(&v->lock);
 	return err;
 }

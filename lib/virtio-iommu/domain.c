@@ -39,6 +39,42 @@ static int dom_insert(struct ioasid_virtio_iommu *v, const struct vi_domain *d)
 	return 0;
 }
 
+int vi_ioas_drop(struct ioasid_virtio_iommu *v, uint32_t ioas)
+{
+	uint32_t *n;
+	int err = ioasid_ioas_destroy(v->ctx, ioas);
+
+	if (!err)
+		return 0;
+	n = vi_grow(v->stale_ioas, v->nr_stale, &v->cap_stale, sizeof(*n), 4);
+	if (!n) {
+		ioasid_log(v->ctx, IOASID_LOG_WARN,
+			   "virtio-iommu: IOAS %u refused destruction and is left to the context",
+			   ioas);
+		return err;
+	}
+	v->stale_ioas = n;
+	n[v->nr_stale++] = ioas;
+	return err;
+}
+
+int vi_reap_stale(struct ioasid_virtio_iommu *v)
+{
+	uint32_t i, kept = 0;
+	int err, first = 0;
+
+	for (i = 0; i < v->nr_stale; i++) {
+		err = ioasid_ioas_destroy(v->ctx, v->stale_ioas[i]);
+		if (err) {
+			v->stale_ioas[kept++] = v->stale_ioas[i];
+			if (!first)
+				first = err;
+		}
+	}
+	v->nr_stale = kept;
+	return first;
+}
+
 int vi_dom_remove(struct ioasid_virtio_iommu *v, uint32_t id)
 {
 	uint32_t i = dom_index(v, id);
@@ -47,7 +83,7 @@ int vi_dom_remove(struct ioasid_virtio_iommu *v, uint32_t id)
 	if (i >= v->nr_doms || v->doms[i].id != id)
 		return 0;
 	if (!v->doms[i].bypass)
-		err = ioasid_ioas_destroy(v->ctx, v->doms[i].ioas);
+		err = vi_ioas_drop(v, v->doms[i].ioas);
 	v->nr_maps -= v->doms[i].nr_maps;
 	memmove(&v->doms[i], &v->doms[i + 1], (v->nr_doms - i - 1) * sizeof(*v->doms));
 	v->nr_doms--;
@@ -66,6 +102,9 @@ void vi_dom_put(struct ioasid_virtio_iommu *v, uint32_t id)
 
 int vi_new_ioas(struct ioasid_virtio_iommu *v, uint32_t *ret)
 {
+	/* a stale IOAS may hold the quota the new one needs */
+	if (v->nr_stale)
+		vi_reap_stale(v);
 	return v->set ? ioasid_set_ioas_alloc(v->ctx, v->set, ret) : ioasid_ioas_alloc(v->ctx, ret);
 }
 
@@ -172,7 +211,7 @@ static uint8_t dom_create(struct ioasid_virtio_iommu *v, uint32_t domain, bool b
 	}
 	if (dom_insert(v, &nd)) {
 		if (!bypass)
-			ioasid_ioas_destroy(v->ctx, nd.ioas);
+			vi_ioas_drop(v, nd.ioas);
 		return vi_fail(v, S_NOMEM, "ATTACH: out of memory for domain %u", domain);
 	}
 	*ret = vi_dom_find(v, domain);

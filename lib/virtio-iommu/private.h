@@ -189,6 +189,13 @@ struct ioasid_virtio_iommu {
 	uint32_t nr_eps, cap_eps;
 	struct vi_domain *doms;  /* sorted by id */
 	uint32_t nr_doms, cap_doms;
+	/*
+	 * IOASes of domains gone whose destruction the library refused
+	 * (the kernel said no): destroyed again before the next IOAS is
+	 * made and at reset, so that none holds the set's quota for good.
+	 */
+	uint32_t *stale_ioas;
+	uint32_t nr_stale, cap_stale;
 	uint32_t nr_maps;                /* the domains' nr_maps summed, always */
 	uint32_t max_dom_maps, max_maps; /* the VMM's bounds on them */
 
@@ -295,6 +302,10 @@ void vi_ep_release(struct vi_endpoint *ep);
 struct vi_domain *vi_dom_find(struct ioasid_virtio_iommu *v, uint32_t id);
 /* Destroy a domain's IOAS (never the shared bypass IOAS) and forget it. */
 int vi_dom_remove(struct ioasid_virtio_iommu *v, uint32_t id);
+/* Destroy @ioas, a domain's; a refusal puts it on v->stale_ioas. */
+int vi_ioas_drop(struct ioasid_virtio_iommu *v, uint32_t ioas);
+/* Destroy the stale IOASes; the first refusal's errno (they stay), or 0. */
+int vi_reap_stale(struct ioasid_virtio_iommu *v);
 /* An endpoint left domain @id: the domain goes with its last endpoint. */
 void vi_dom_put(struct ioasid_virtio_iommu *v, uint32_t id);
 /* A new IOAS, in the virtio-iommu's set when it has one. */

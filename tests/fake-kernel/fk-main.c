@@ -176,6 +176,12 @@ void fk_inject_reset(struct fk_inject *inj)
 	inj->calls = 0;
 }
 
+void fk_refuse(struct fk_inject *inj, const char *name, unsigned int times)
+{
+	snprintf(inj->refuse, sizeof(inj->refuse), "%s", name);
+	inj->refuse_left = times;
+}
+
 bool fk_inject_hit(struct fk_inject *inj, const char *name)
 {
 	size_t n = strlen(inj->trace);
@@ -183,8 +189,11 @@ bool fk_inject_hit(struct fk_inject *inj, const char *name)
 	inj->calls++;
 	if (n + 40 < sizeof(inj->trace))
 		snprintf(inj->trace + n, sizeof(inj->trace) - n, "%s%s", n ? " " : "", name);
-	if (!inj->fail_at || inj->calls != inj->fail_at)
+	if (inj->refuse_left && !strcmp(name, inj->refuse)) {
+		inj->refuse_left--;
+	} else if (!inj->fail_at || inj->calls != inj->fail_at) {
 		return false;
+	}
 	snprintf(inj->failed, sizeof(inj->failed), "%s", name);
 	return true;
 }

@@ -183,10 +183,13 @@ static void lib_hwpts(struct ioasid_ctx *ctx, json_t *arr, struct lines *l)
 
 	json_array_foreach(arr, i, h) {
 		uint32_t k = kid(ctx, num(h, "id"));
-		bool autodom = json_is_true(json_object_get(h, "auto"));
 
-		/* an automatic domain exists in the kernel only while attached */
-		if (!k || (autodom && !num(h, "nr_attached")))
+		/*
+		 * The library keeps an automatic domain without devices only
+		 * when the kernel refused to destroy it (one it allocated on
+		 * the library's request): then it is a kernel object too.
+		 */
+		if (!k)
 			continue;
 		if (json_is_null(json_object_get(h, "parent")))
 			add(l, "hwpt %u paging ioas %u", k, kid(ctx, num(h, "ioas")));

@@ -96,9 +96,15 @@ struct fk_devfd {
  */
 struct fk_inject {
 	uint64_t calls, fail_at;
+	/* and a lasting refusal: request @refuse fails its next @refuse_left calls */
+	char refuse[48];
+	unsigned int refuse_left;
 	char failed[48]; /* the request that was made to fail */
 	char trace[512]; /* the requests made since the reset */
 };
+
+/* Make request @name (fk_req_name()) fail its next @times calls. */
+void fk_refuse(struct fk_inject *inj, const char *name, unsigned int times);
 
 /* Count and trace one call of @name; true when it is the one to fail. */
 bool fk_inject_hit(struct fk_inject *inj, const char *name);

@@ -13,6 +13,7 @@
 #include "helpers.h"
 #include "suites.h"
 #include "virtio-iommu-fixture.h"
+#include "../fake-kernel/fk.h"
 
 START_TEST(test_config_space)
 {
@@ -441,6 +442,59 @@ START_TEST(test_status_table)
 }
 END_TEST
 
+/*
+ * A domain's IOAS that the kernel refuses to destroy is not forgotten: it
+ * is destroyed again before the next domain's IOAS is made, so that it
+ * cannot hold the set's quota for good (issue 17).
+ */
+START_TEST(test_refused_domain_ioas_reaped)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(struct ioasid_set_opts), .max_ioas = 3 };
+	struct ioasid_virtio_iommu_mem mem = { .gpa = RAM_GPA, .size = RAM_SIZE, .hva = ram };
+	struct ioasid_virtio_iommu_opts o = { .sz = sizeof(struct ioasid_virtio_iommu_opts),
+					      .mem = &mem,
+					      .nr_mem = 1 };
+	struct ioasid_virtio_iommu *vi;
+	uint32_t d, s, ioas1, ioas2, i, n;
+	struct ioasid_ctx *c;
+	uint8_t b[64];
+	struct fk k;
+
+	fk_sysfs();
+	fk_init(&k);
+	c = fk_ctx(&k);
+	ck_assert_ok(c, ioasid_dev_bind_fd(c, fk_open_dev(&k, 0), &d));
+	ck_assert_ok(c, ioasid_set_alloc(c, &so, &s));
+	o.set = s;
+	ck_assert_ok(c, ioasid_virtio_iommu_new(c, &o, &vi));
+	ck_assert_ok(c, ioasid_virtio_iommu_endpoint_add(vi, EP0, d, NULL));
+	ck_assert_ok(c, ioasid_virtio_iommu_set_driver_features(vi,
+								ioasid_virtio_iommu_device_features(
+									vi)));
+	ck_assert_uint_eq(req_on(vi, b, mk_attach(b, 1, EP0, 0)), S_OK);
+	ck_assert_ok(c, ioasid_virtio_iommu_domain_ioas(vi, 1, &ioas1));
+	/*
+	 * The domain dies with its last endpoint; the kernel keeps its HWPT
+	 * (one with the fault queue, which the library allocated) and so its
+	 * IOAS: the HWPT's destroy is refused, and again with the IOAS's.
+	 */
+	fk_refuse(&k.inj, "DESTROY", 2);
+	ck_assert_uint_eq(req_on(vi, b, mk_detach(b, 1, EP0)), S_OK);
+	ck_assert_int_eq(ioasid_obj_kind(c, ioas1), IOASID_OBJ_IOAS);
+	/* the next domain needs the quota the stale IOAS holds: it goes first */
+	ck_assert_uint_eq(req_on(vi, b, mk_attach(b, 2, EP0, 0)), S_OK);
+	ck_assert_ok(c, ioasid_virtio_iommu_domain_ioas(vi, 2, &ioas2));
+	/* blocked, bypass and domain 2's: the kernel holds no other */
+	for (i = 1, n = 0; i < FK_MAX_OBJ; i++)
+		n += k.obj[i].kind == FK_IOAS;
+	ck_assert_uint_eq(n, 3);
+	ioasid_virtio_iommu_free(vi);
+	ioasid_ctx_close(c);
+	fk_release(&k);
+	fk_sysfs_rm();
+}
+END_TEST
+
 Suite *virtio_iommu_suite(void)
 {
 	Suite *s = suite_create("virtio_iommu");
@@ -455,6 +509,7 @@ Suite *virtio_iommu_suite(void)
 	tcase_add_test(tc, test_attach_moves_and_domains_die);
 	tcase_add_test(tc, test_unmap_semantics);
 	tcase_add_test(tc, test_status_table);
+	tcase_add_test(tc, test_refused_domain_ioas_reaped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -110,28 +110,77 @@ static int kdetach(struct ioasid_ctx *ctx, struct ifd_dev *d, uint32_t pasid)
 }
 
 /*
- * The probe: attach the freshly bound device to an empty IOAS, read the
- * usable ranges and alignment the kernel then enforces, detach. Fills
- * @ranges (ioasid_malloc) on success; any failure just means "not probed".
+ * The probe's own detach and destroy cannot be refused for a reason of
+ * state (the IOAS is ours, empty, and the device was attached to it a
+ * moment ago), so a refusal is a passing one (an allocation or a copy in
+ * the kernel): try once more before reporting it.
  */
-static bool probe_ranges(struct ioasid_ctx *ctx, struct ifd_dev *d, uint64_t *ret_align,
-			 struct ioasid_iova_range **ret_ranges, uint32_t *ret_n)
+static int probe_undo(struct ioasid_ctx *ctx,
+		      int (*fn)(struct ioasid_ctx *, struct ifd_dev *, uint32_t), struct ifd_dev *d,
+		      uint32_t arg)
 {
-	struct ku_iommu_ioas_iova_ranges q = { .size = sizeof(q) };
-	struct ku_iommu_iova_range *kr = NULL;
-	struct ioasid_iova_range *out;
-	uint32_t kid, i;
-	bool ok = false;
+	int err = fn(ctx, d, arg);
+
+	return err ? fn(ctx, d, arg) : 0;
+}
+
+static int probe_detach(struct ioasid_ctx *ctx, struct ifd_dev *d, uint32_t unused)
+{
+	(void)unused;
+	return kdetach(ctx, d, IOASID_PASID_NONE);
+}
+
+static int probe_destroy(struct ioasid_ctx *ctx, struct ifd_dev *d, uint32_t kid)
+{
+	(void)d;
+	return ifd_kdestroy(ctx, kid);
+}
+
+/* Remember @kid for ifd_reap_orphans(); false when even that fails. */
+static bool orphan_add(struct ioasid_ctx *ctx, uint32_t kid)
+{
+	struct ifd_ctx *s = ifd_of(ctx);
+	uint32_t *o = ioasid_realloc(s->orphans, (s->nr_orphans + 1) * sizeof(*o));
+
+	if (!o)
+		return false;
+	o[s->nr_orphans++] = kid;
+	s->orphans = o;
+	return true;
+}
+
+void ifd_reap_orphans(struct ioasid_ctx *ctx)
+{
+	struct ifd_ctx *s = ifd_of(ctx);
+	uint32_t i, kept = 0;
 	int err;
 
-	if (ifd_kioas_alloc(ctx, &kid))
-		return false;
-	err = kattach(ctx, d, IOASID_PASID_NONE, kid, NULL);
-	if (err) {
-		ioasid_log(ctx, IOASID_LOG_INFO, "probe attach of %s: %s", d->bdf, strerror(-err));
-		goto out;
+	for (i = 0; i < s->nr_orphans; i++) {
+		err = ifd_kdestroy(ctx, s->orphans[i]);
+		if (err) {
+			ioasid_log(ctx, IOASID_LOG_WARN,
+				   "iommufd: the scratch IOAS %u of a bind-time probe is still refused destruction: %s",
+				   s->orphans[i], strerror(-err));
+			s->orphans[kept++] = s->orphans[i];
+		}
 	}
-	q.ioas_id = kid;
+	s->nr_orphans = kept;
+	if (!kept) {
+		ioasid_free(s->orphans);
+		s->orphans = NULL;
+	}
+}
+
+/* The usable ranges of a device attached to the scratch IOAS @kid. */
+static bool probe_read(struct ioasid_ctx *ctx, uint32_t kid, uint64_t *ret_align,
+		       struct ioasid_iova_range **ret_ranges, uint32_t *ret_n)
+{
+	struct ku_iommu_ioas_iova_ranges q = { .size = sizeof(q), .ioas_id = kid };
+	struct ku_iommu_iova_range *kr = NULL;
+	struct ioasid_iova_range *out = NULL;
+	uint32_t i;
+	int err;
+
 	err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_IOAS_IOVA_RANGES, &q);
 	if (err == -EMSGSIZE && q.num_iovas && q.num_iovas < 4096) {
 		kr = ioasid_calloc(q.num_iovas, sizeof(*kr));
@@ -140,24 +189,60 @@ static bool probe_ranges(struct ioasid_ctx *ctx, struct ifd_dev *d, uint64_t *re
 			err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_IOAS_IOVA_RANGES, &q);
 		}
 	}
-	if (!err && q.num_iovas && kr) {
+	if (!err && q.num_iovas && kr)
 		out = ioasid_calloc(q.num_iovas, sizeof(*out));
-		if (out) {
-			for (i = 0; i < q.num_iovas; i++) {
-				out[i].start = kr[i].start;
-				out[i].last = kr[i].last;
-			}
-			*ret_ranges = out;
-			*ret_n = q.num_iovas;
-			*ret_align = q.out_iova_alignment;
-			ok = true;
+	if (out) {
+		for (i = 0; i < q.num_iovas; i++) {
+			out[i].start = kr[i].start;
+			out[i].last = kr[i].last;
+		}
+		*ret_ranges = out;
+		*ret_n = q.num_iovas;
+		*ret_align = q.out_iova_alignment;
+	}
+	ioasid_free(kr);
+	return out != NULL;
+}
+
+/*
+ * The probe: attach the freshly bound device to an empty IOAS, read the
+ * usable ranges and alignment the kernel then enforces, detach. Fills
+ * @ranges (ioasid_malloc) and sets *@ret_probed on success; a failure to
+ * read just means "not probed". A failure to undo is an error: the device
+ * or the scratch IOAS would stay in the kernel behind the records' back.
+ */
+static int probe_ranges(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct ifd_dev *d,
+			bool *ret_probed, uint64_t *ret_align,
+			struct ioasid_iova_range **ret_ranges, uint32_t *ret_n)
+{
+	uint32_t kid;
+	int err;
+
+	*ret_probed = false;
+	if (ifd_of(ctx)->nr_orphans)
+		ifd_reap_orphans(ctx);
+	if (ifd_kioas_alloc(ctx, &kid))
+		return 0;
+	err = kattach(ctx, d, IOASID_PASID_NONE, kid, NULL);
+	if (err) {
+		ioasid_log(ctx, IOASID_LOG_INFO, "probe attach of %s: %s", d->bdf, strerror(-err));
+	} else {
+		*ret_probed = probe_read(ctx, kid, ret_align, ret_ranges, ret_n);
+		err = probe_undo(ctx, probe_detach, d, 0);
+		if (err) {
+			/* the IOAS cannot go while the device is on it */
+			orphan_add(ctx, kid);
+			return ioasid_err(ctx, err,
+					  "the bind-time probe of %s could not detach it from its scratch IOAS %u: %s (closing the device's fd releases both)",
+					  dev->name, kid, strerror(-err));
 		}
 	}
-	kdetach(ctx, d, IOASID_PASID_NONE);
-out:
-	ioasid_free(kr);
-	ifd_kdestroy(ctx, kid);
-	return ok;
+	err = probe_undo(ctx, probe_destroy, d, kid);
+	if (err && !orphan_add(ctx, kid))
+		return ioasid_err(ctx, err,
+				  "the bind-time probe of %s could not destroy its scratch IOAS %u: %s",
+				  dev->name, kid, strerror(-err));
+	return 0;
 }
 
 int ifd_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct ifd_dev *d,
@@ -183,7 +268,11 @@ int ifd_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct ifd_dev 
 	f.data_len = IOASID_MIN(hi.data_len, (uint32_t)sizeof(data));
 	f.max_pasid_log2 = hi.out_max_pasid_log2;
 	f.hw_caps = hi.out_capabilities;
-	f.probed = probe_ranges(ctx, d, &f.alignment, &ranges, &f.nr_ranges);
+	err = probe_ranges(ctx, dev, d, &f.probed, &f.alignment, &ranges, &f.nr_ranges);
+	if (err) {
+		ioasid_free(ranges);
+		return err;
+	}
 	f.ranges = ranges;
 	f.resv = sd->resv;
 	f.nr_resv = sd->nr_resv;

@@ -40,7 +40,18 @@ struct ifd_ctx {
 	void *fault_io_data;
 	char sysfs[PATH_MAX];
 	char path[PATH_MAX];
+	/*
+	 * Kernel objects the library made for itself (the bind-time probe's
+	 * scratch IOAS) whose IOMMU_DESTROY the kernel refused: destroyed
+	 * again before the next probe and at close, so none outlives the
+	 * context unnoticed (ifd_reap_orphans()).
+	 */
+	uint32_t *orphans;
+	uint32_t nr_orphans;
 };
+
+/* Destroy what is on @s->orphans; keeps (and logs) what is still refused. */
+void ifd_reap_orphans(struct ioasid_ctx *ctx);
 
 /* ioas->be */
 struct ifd_ioas {

@@ -129,8 +129,12 @@ static void iommufd_close(struct ioasid_ctx *ctx)
 
 	if (!s)
 		return;
+	/* a caller's iommufd outlives us: leave it none of our objects */
+	if (s->nr_orphans && !s->own)
+		ifd_reap_orphans(ctx);
 	if (s->own)
 		close(s->fd);
+	ioasid_free(s->orphans);
 	ioasid_free(s);
 	ctx->be = NULL;
 }
