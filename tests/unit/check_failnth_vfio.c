@@ -141,12 +141,6 @@ const struct op failnth_vfio_ops[] = {
 const unsigned int failnth_vfio_nr_ops = sizeof(failnth_vfio_ops) / sizeof(failnth_vfio_ops[0]);
 
 const struct known failnth_vfio_known[] = {
-	{ "vfio_replace_limit_unseen", "GROUP_UNSET_CONTAINER", 2,
-	  "the new container refuses to let the group go after a failed replay: it stays there with part of the replay (the kernel has no reason to refuse: no device is open)" },
-	{ "vfio_replace_limit_alone", "GROUP_UNSET_CONTAINER", 2,
-	  "the new container refuses to let the group go after a failed replay: it stays there with part of the replay (the kernel has no reason to refuse: no device is open)" },
-	{ "vfio_replace_limit_alone", "GROUP_UNSET_CONTAINER", 3,
-	  "the old container refuses to let the group go after its rebuild failed: it stays there with part of the old mappings (the kernel has no reason to refuse: no device is open)" },
 	{ NULL, NULL, 0, NULL },
 };
 

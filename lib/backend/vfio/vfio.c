@@ -362,14 +362,18 @@ static int group_status(struct ioasid_ctx *ctx, int fd, uint32_t *flags)
 }
 
 /*
- * Take the group out of its container (the device fd is closed). A
- * refusal is logged, keeping the message of the error being handled;
- * the caller decides what it means.
+ * Take the group out of its container (the device fd is closed). With no
+ * device open the kernel has no reason of state to refuse, so a refusal
+ * is a passing one and is tried once more. A lasting one is logged,
+ * keeping the message of the error being handled; the caller decides
+ * what it means.
  */
 static int unset_container(struct ioasid_ctx *ctx, struct vf_dev *d)
 {
 	int err = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_UNSET_CONTAINER, NULL);
 
+	if (err)
+		err = kioctl(ctx, d->group_fd, KU_VFIO_GROUP_UNSET_CONTAINER, NULL);
 	if (err)
 		ioasid_log(ctx, IOASID_LOG_ERR, "VFIO_GROUP_UNSET_CONTAINER of group %d (%s): %s",
 			   d->group, d->bdf, strerror(-err));
