@@ -18,6 +18,7 @@ int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b)
 
 	if (b->argsz < KU_VFIO_DEVICE_BIND_MINSZ || b->flags || (int32_t)b->iommufd < 0)
 		return -EINVAL;
+	fk_adopt_fd(k, fd);
 	for (i = 0; i < FK_MAX_DEVS; i++) {
 		if (k->devs[i].fd != fd || fd < 0)
 			continue;

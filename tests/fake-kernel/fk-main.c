@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/kcmp.h>
 
 #include <check.h>
 
@@ -257,12 +260,64 @@ int fk_open_dev(struct fk *k, int slot)
 	struct fk_devfd *d = &k->devs[slot];
 	struct stat st;
 
+	if (d->hold >= 0) {
+		close(d->hold);
+		d->hold = -1;
+	}
 	d->fd = open(dev_nodes[slot], O_RDWR | O_CLOEXEC);
 	ck_assert_int_ge(d->fd, 0);
 	ck_assert_int_eq(fstat(d->fd, &st), 0);
 	d->rdev = st.st_rdev;
 	d->devid = 0;
 	return d->fd;
+}
+
+/* Are fds @a and @b the same open file? (fd numbers are reused) */
+static bool same_file(int a, int b)
+{
+	pid_t self = getpid();
+
+	return a >= 0 && b >= 0 && syscall(SYS_kcmp, self, self, KCMP_FILE, a, b) == 0;
+}
+
+/* Is @fd open on a character device @rdev? */
+static bool fd_is(int fd, dev_t rdev)
+{
+	struct stat st;
+
+	return fd >= 0 && fcntl(fd, F_GETFD) >= 0 && !fstat(fd, &st) && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == rdev;
+}
+
+void fk_adopt_fd(struct fk *k, int fd)
+{
+	struct stat st, node;
+	int i;
+
+	if (fd < 0 || fstat(fd, &st) || !S_ISCHR(st.st_mode))
+		return;
+	for (i = 0; i < FK_MAX_DEVS; i++) {
+		struct fk_devfd *d = &k->devs[i];
+
+		if (stat(dev_nodes[i], &node) || node.st_rdev != st.st_rdev)
+			continue;
+		if (d->hold < 0 && fd_is(d->fd, node.st_rdev))
+			return; /* a test's fd (fk_open_dev) is open on it */
+		if (d->hold >= 0 && same_file(d->fd, d->hold))
+			return; /* the adopted file is still open (maybe as @fd) */
+		/* the file it was bound through is closed: the kernel let it go then */
+		if (d->devid) {
+			fk_dev_detach_all(k, d->devid);
+			fk_free(k, d->devid);
+			d->devid = 0;
+		}
+		if (d->hold >= 0)
+			close(d->hold);
+		d->fd = fd;
+		d->hold = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+		d->rdev = node.st_rdev;
+		return;
+	}
 }
 
 void fk_close_dev(struct fk *k, int slot)
@@ -276,7 +331,12 @@ void fk_close_dev(struct fk *k, int slot)
 		fk_free(k, d->devid);
 		d->devid = 0;
 	}
-	close(d->fd);
+	if (d->hold >= 0) {
+		close(d->hold);
+		d->hold = -1;
+	} else {
+		close(d->fd);
+	}
 	d->fd = -1;
 }
 
@@ -296,7 +356,7 @@ void fk_init(struct fk *k)
 
 	memset(k, 0, sizeof(*k));
 	for (i = 0; i < FK_MAX_DEVS; i++)
-		k->devs[i].fd = -1;
+		k->devs[i].fd = k->devs[i].hold = -1;
 	k->ecap = FK_VTD_ECAP;
 }
 
@@ -374,6 +434,16 @@ void fk_sysfs(void)
 		snprintf(tgt, sizeof(tgt), "../../../kernel/iommu_groups/%d", 5 + i);
 		link_to(rel, tgt);
 	}
+}
+
+void fk_sysfs_iommu(uint64_t cap, uint64_t ecap)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%llx\n", (unsigned long long)cap);
+	put("class/iommu/dmar0/intel-iommu/cap", text, strlen(text));
+	snprintf(text, sizeof(text), "%llx\n", (unsigned long long)ecap);
+	put("class/iommu/dmar0/intel-iommu/ecap", text, strlen(text));
 }
 
 void fk_rm_tree(const char *dir)

@@ -85,6 +85,7 @@ struct fk_obj {
 /* A VFIO cdev the test opened: the fd the fake kernel knows it by. */
 struct fk_devfd {
 	int fd;
+	int hold; /* adopted (fk_adopt_fd): a dup of it, to know the open file again */
 	dev_t rdev;
 	uint32_t devid; /* bound: its object; 0 unbound */
 };
@@ -129,12 +130,21 @@ void fk_init(struct fk *k);
 void fk_sysfs(void);
 void fk_sysfs_rm(void);
 const char *fk_sysfs_root(void);
+/* Show the IOMMU's registers in sysfs, as the kernel's VT-d driver does. */
+void fk_sysfs_iommu(uint64_t cap, uint64_t ecap);
 /* rm -rf @dir (a temporary tree of the fakes). */
 void fk_rm_tree(const char *dir);
 /* An iommufd context over @k (on /dev/null, with the fake sysfs). */
 struct ioasid_ctx *fk_ctx(struct fk *k);
 /* Open device cdev @slot (0..FK_MAX_DEVS-1) as a caller would: its fd. */
 int fk_open_dev(struct fk *k, int slot);
+/*
+ * A device fd the program opened itself (a bind by name): take it for the
+ * slot whose node it is, when that slot has no open fd; a binding made
+ * through an fd since closed is released first, as the kernel did at the
+ * close.
+ */
+void fk_adopt_fd(struct fk *k, int fd);
 /* The caller closes a device fd: the kernel detaches and unbinds it. */
 void fk_close_dev(struct fk *k, int slot);
 /* The iommufd's file is released: every object goes. */

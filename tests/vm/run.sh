@@ -118,6 +118,12 @@ if want scenarios && [ -f "$top_srcdir/cli/ioasidctl.c" ]; then
 	CLI=$OUT/ioasidctl
 	# shellcheck disable=SC2046
 	build ioasidctl $(ls "$top_srcdir"/cli/*.c "$top_srcdir"/cli/scenario/*.c) -lm
+	# the same program over the stateful fake kernel (tests/fake-kernel/fk-cli.c),
+	# run here on the host: the fake must answer every scenario as the kernel did
+	# shellcheck disable=SC2046
+	EXTRA="-I$top_srcdir/tests/fake-kernel $(pkg-config --cflags check)" build ioasidctl-fake \
+		$(ls "$top_srcdir"/cli/*.c "$top_srcdir"/cli/scenario/*.c "$top_srcdir"/tests/fake-kernel/*.c) \
+		-lm
 	mkdir -p "$OUT/scen"
 	for f in "$top_srcdir"/tests/scenarios/*.json "$HERE"/scenarios/*.json; do
 		[ -f "$f" ] || continue
@@ -175,17 +181,28 @@ T2=$(date +%s)
 # ---- 4. the scenario differential ------------------------------------------------
 if [ ${#SCEN[@]} -gt 0 ]; then
 	DIFFS=0
+	FAKEDIFFS=0
 	for f in "${SCEN[@]}"; do
 		b=$(basename "$f" .json)
 		grep "^@@SCEN $b @@ " "$VMLOG" | sed "s/^@@SCEN $b @@ //" >"$OUT/scen/$b.iommufd.jsonl" || true
 		IOASID_DEV=sim0 "$CLI" --backend sim:qemu-vtd run "$f" >"$OUT/scen/$b.sim.jsonl" 2>/dev/null || true
 		python3 "$HERE/scen-compare.py" "$b" "$OUT/scen/$b.sim.jsonl" "$OUT/scen/$b.iommufd.jsonl" ||
 			DIFFS=$((DIFFS + 1))
+		IOASID_DEV=/dev/null "$OUT/ioasidctl-fake" --backend iommufd:/dev/null run "$f" \
+			>"$OUT/scen/$b.fake.jsonl" 2>/dev/null || true
+		python3 "$HERE/scen-compare.py" "$b (fake kernel)" "$OUT/scen/$b.fake.jsonl" \
+			"$OUT/scen/$b.iommufd.jsonl" || FAKEDIFFS=$((FAKEDIFFS + 1))
 	done
 	if [ "$DIFFS" = 0 ]; then
 		log "scenarios: ${#SCEN[@]} agree step for step on sim:qemu-vtd and iommufd"
 	else
 		log "scenarios: $DIFFS of ${#SCEN[@]} differ between sim:qemu-vtd and iommufd"
+		RC=1
+	fi
+	if [ "$FAKEDIFFS" = 0 ]; then
+		log "scenarios: ${#SCEN[@]} agree step for step on the fake kernel and the kernel"
+	else
+		log "scenarios: $FAKEDIFFS of ${#SCEN[@]} differ between the fake kernel and the kernel"
 		RC=1
 	fi
 fi

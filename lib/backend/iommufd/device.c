@@ -365,7 +365,7 @@ int iommufd_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char 
 {
 	struct ifd_ctx *s = ifd_of(ctx);
 	struct ku_sysdev sd;
-	const char *opts;
+	const char *opts, *path;
 	int fd, err;
 
 	if (selftest_name(name, &opts))
@@ -377,9 +377,16 @@ int iommufd_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char 
 		err = no_cdev(ctx, name, &sd);
 		goto out;
 	}
-	fd = open(sd.cdev, O_RDWR | O_CLOEXEC);
+	/*
+	 * A cdev path is opened as given: the node may live outside
+	 * /dev/vfio/devices (a container's /dev, a test's stand-in), and it
+	 * is the device sysfs found for it. A PCI address opens the node
+	 * sysfs names.
+	 */
+	path = name[0] == '/' ? name : sd.cdev;
+	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		err = ioasid_err(ctx, -errno, "opening %s (for %s): %s", sd.cdev, name,
+		err = ioasid_err(ctx, -errno, "opening %s (for %s): %s", path, name,
 				 strerror(errno));
 		goto out;
 	}

@@ -189,5 +189,12 @@ int iommufd_set_fault_io_hook(struct ioasid_ctx *ctx, ku_fault_io_fn fn, void *d
 void iommufd_set_open_any_node(bool any);
 /* Read sysfs below @root instead of "/sys" (@root is copied). */
 int iommufd_set_sysfs_root(struct ioasid_ctx *ctx, const char *root);
+/*
+ * Process-wide: every iommufd context opened from now on starts with these
+ * hooks and sysfs root (NULL @fn: the system's), so that a program that
+ * opens its own contexts (ioasidctl over the fake kernel) reaches a fake.
+ */
+void iommufd_set_test_defaults(ku_ioctl_fn fn, void *data, ku_fault_io_fn fault_fn,
+			       void *fault_data, const char *sysfs_root);
 
 #endif /* IOASID_IOMMUFD_PRIVATE_H */

@@ -51,6 +51,25 @@ int iommufd_set_sysfs_root(struct ioasid_ctx *ctx, const char *root)
 	return 0;
 }
 
+static struct {
+	ku_ioctl_fn ioctl;
+	void *ioctl_data;
+	ku_fault_io_fn fault_io;
+	void *fault_io_data;
+	char sysfs[PATH_MAX];
+} test_defaults;
+
+void iommufd_set_test_defaults(ku_ioctl_fn fn, void *data, ku_fault_io_fn fault_fn,
+			       void *fault_data, const char *sysfs_root)
+{
+	test_defaults.ioctl = fn;
+	test_defaults.ioctl_data = data;
+	test_defaults.fault_io = fault_fn;
+	test_defaults.fault_io_data = fault_data;
+	snprintf(test_defaults.sysfs, sizeof(test_defaults.sysfs), "%s",
+		 sysfs_root ? sysfs_root : "");
+}
+
 static int ifd_setup(struct ioasid_ctx *ctx, int fd, bool own, const char *path)
 {
 	struct ifd_ctx *s = ioasid_calloc(1, sizeof(*s));
@@ -59,9 +78,12 @@ static int ifd_setup(struct ioasid_ctx *ctx, int fd, bool own, const char *path)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for the iommufd backend");
 	s->fd = fd;
 	s->own = own;
-	s->ioctl = ku_sys_ioctl;
-	s->fault_io = ku_sys_fault_io;
-	snprintf(s->sysfs, sizeof(s->sysfs), "/sys");
+	s->ioctl = test_defaults.ioctl ? test_defaults.ioctl : ku_sys_ioctl;
+	s->ioctl_data = test_defaults.ioctl_data;
+	s->fault_io = test_defaults.fault_io ? test_defaults.fault_io : ku_sys_fault_io;
+	s->fault_io_data = test_defaults.fault_io_data;
+	snprintf(s->sysfs, sizeof(s->sysfs), "%s",
+		 test_defaults.sysfs[0] ? test_defaults.sysfs : "/sys");
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	ctx->be = s;
 	/*
