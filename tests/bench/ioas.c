@@ -1,20 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Benchmark: address-space bookkeeping at scale, through the public API on
- * the sim backend, against glibc's tsearch red-black tree as the baseline
- * measured in the same run.
+ * the sim backend, against two baselines measured in the same run: glibc's
+ * tsearch red-black tree doing the same operations, and a dependent
+ * pointer chase over a working set of the same size (N cache lines in a
+ * random cycle: what one miss per operation would cost at that N).
  *
- *   ioas [--size N] [--auto N] [--json]
+ *   ioas [--size N] [--auto N] [--churn N] [--json]
  *
- * Phases: N fixed 4 KiB maps at ascending IOVAs; N random lookups; N/2
- * unmaps in random order (leaving a fragmented space); --auto automatic-IOVA
- * maps of random sizes into that space. The baseline does the same with
- * tsearch/tfind/tdelete; its automatic map has no gap index, so it walks
- * the tree in order (as a GTree-based IOVA tree does) and is run on at
- * most 200 allocations. bytes_per_mapping is heap bytes measured with
- * mallinfo2() around the map phase.
+ * Without --size every phase runs at N = 1k, 10k, 100k and 1M. Phases, at
+ * each N: N fixed 4 KiB maps at ascending IOVAs; N random lookups; N/2
+ * unmaps in random order (a fragmented space); the N/2 fixed maps back into
+ * those holes, in another random order; unmap-and-map-back pairs of random
+ * mappings at a steady N (--churn, default min(N, 100k)); N/2 unmaps again
+ * and automatic-IOVA maps of random sizes into that space (--auto, default
+ * N/10). tsearch's automatic map has no gap index, so it walks the tree in
+ * order (as a GTree-based IOVA tree does) and is run on at most 200 maps
+ * (20 at 1M).
+ * bytes_per_mapping is heap bytes measured with mallinfo2() around the map
+ * phase.
  *
- * With --json the last line of stdout is one JSON object of figures.
+ * With --json the last line of stdout is one JSON object of figures; with
+ * several sizes each key is prefixed by the size ("n1k_unmap_ns").
  */
 #include <errno.h>
 #include <malloc.h>
@@ -114,84 +121,137 @@ static void walk_fn(const void *nodep, VISIT which, void *closure)
 }
 
 struct figures {
-	double map_ns, lookup_ns, unmap_ns, automap_ns, bytes_per_mapping;
+	double map_ns, lookup_ns, unmap_ns, fill_ns, churn_ns, automap_ns, bytes_per_mapping;
 };
 
-static void run_baseline(uint32_t n, uint32_t nauto, const uint32_t *order,
-			 struct figures *f)
+/* What one run at one size does: the same for the library and tsearch. */
+struct plan {
+	uint32_t n, nauto, nchurn;
+	uint32_t *order; /* a random permutation of 0..n-1 */
+	uint32_t *churn; /* nchurn random indexes of live mappings */
+};
+
+static uint64_t iova_of(uint32_t i)
 {
-	void *root = NULL;
-	struct bnode key, **found;
+	return BASE + (uint64_t)i * STRIDE;
+}
+
+static struct bnode *bnode_new(uint64_t iova, uint64_t len)
+{
+	struct bnode *b = malloc(sizeof(*b));
+
+	if (!b)
+		die("malloc", -ENOMEM, NULL);
+	b->iova = iova;
+	b->last = iova + len - 1;
+	b->uva = 0x7f0000000000ull;
+	b->flags = 3;
+	return b;
+}
+
+static void bdelete(void **root, uint64_t iova)
+{
+	struct bnode key = { .iova = iova, .last = iova }, **found, *b;
+
+	found = tfind(&key, root, bcmp_range);
+	if (!found)
+		die("tfind", -ENOENT, NULL);
+	b = *found;
+	tdelete(&key, root, bcmp_range);
+	free(b);
+}
+
+static void binsert(void **root, struct bnode *b)
+{
+	if (!tsearch(b, root, bcmp_range))
+		die("tsearch", -ENOMEM, NULL);
+}
+
+static void run_baseline(const struct plan *p, struct figures *f)
+{
+	/* its in-order walk costs O(N) a map: bounded to ~2e7 node visits */
+	uint32_t i, n = p->n, half = n / 2, cap = n > 100000 ? 20000000 / n : 200;
+	uint32_t nauto = p->nauto < cap ? p->nauto : cap;
+	struct bnode key;
 	struct mallinfo2 m0, m1;
+	void *root = NULL;
 	double t;
-	uint32_t i;
 
 	m0 = mallinfo2();
 	t = now_ns();
-	for (i = 0; i < n; i++) {
-		struct bnode *b = malloc(sizeof(*b));
-
-		b->iova = BASE + (uint64_t)i * STRIDE;
-		b->last = b->iova + PG - 1;
-		b->uva = 0x7f0000000000ull;
-		b->flags = 3;
-		if (!tsearch(b, &root, bcmp_range))
-			die("tsearch", -ENOMEM, NULL);
-	}
+	for (i = 0; i < n; i++)
+		binsert(&root, bnode_new(iova_of(i), PG));
 	f->map_ns = (now_ns() - t) / n;
 	m1 = mallinfo2();
 	f->bytes_per_mapping = (double)(m1.uordblks - m0.uordblks) / n;
 
 	t = now_ns();
 	for (i = 0; i < n; i++) {
-		key.iova = key.last = BASE + (uint64_t)order[i] * STRIDE + 5;
-		found = tfind(&key, &root, bcmp_range);
-		if (!found)
+		key.iova = key.last = iova_of(p->order[i]) + 5;
+		if (!tfind(&key, &root, bcmp_range))
 			die("tfind", -ENOENT, NULL);
 	}
 	f->lookup_ns = (now_ns() - t) / n;
 
 	t = now_ns();
-	for (i = 0; i < n / 2; i++) {
-		struct bnode *b;
+	for (i = 0; i < half; i++)
+		bdelete(&root, iova_of(p->order[i]));
+	f->unmap_ns = (now_ns() - t) / half;
 
-		key.iova = key.last = BASE + (uint64_t)order[i] * STRIDE;
-		found = tfind(&key, &root, bcmp_range);
-		b = *found;
-		tdelete(&key, &root, bcmp_range);
-		free(b);
+	t = now_ns();
+	for (i = half; i-- > 0;)
+		binsert(&root, bnode_new(iova_of(p->order[i]), PG));
+	f->fill_ns = (now_ns() - t) / half;
+
+	t = now_ns();
+	for (i = 0; i < p->nchurn; i++) {
+		bdelete(&root, iova_of(p->churn[i]));
+		binsert(&root, bnode_new(iova_of(p->churn[i]), PG));
 	}
-	f->unmap_ns = (now_ns() - t) / (n / 2);
+	f->churn_ns = p->nchurn ? (now_ns() - t) / p->nchurn : 0;
 
-	nauto = nauto < 200 ? nauto : 200;
+	for (i = 0; i < half; i++)
+		bdelete(&root, iova_of(p->order[i]));
 	t = now_ns();
 	for (i = 0; i < nauto; i++) {
-		struct bnode *b = malloc(sizeof(*b));
-
 		walk.prev_end = PG;
 		walk.len = auto_len();
 		walk.done = 0;
 		twalk_r(root, walk_fn, NULL);
 		if (!walk.done)
 			walk.found = walk.prev_end;
-		b->iova = walk.found;
-		b->last = walk.found + walk.len - 1;
-		b->uva = 0;
-		b->flags = 3;
-		tsearch(b, &root, bcmp_range);
+		binsert(&root, bnode_new(walk.found, walk.len));
 	}
 	f->automap_ns = nauto ? (now_ns() - t) / nauto : 0;
 	tdestroy(root, free);
 }
 
-static void run_lib(uint32_t n, uint32_t nauto, const uint32_t *order, struct figures *f)
+static void lib_map(struct ioasid_ctx *ctx, uint32_t ioas, uint8_t *mem, uint64_t iova)
 {
+	int err = ioasid_ioas_map(ctx, ioas, mem, PG,
+				  IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA, &iova);
+
+	if (err)
+		die("map", err, ctx);
+}
+
+static void lib_unmap(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova)
+{
+	uint64_t un;
+	int err = ioasid_ioas_unmap(ctx, ioas, iova, PG, &un);
+
+	if (err)
+		die("unmap", err, ctx);
+}
+
+static void run_lib(const struct plan *p, struct figures *f)
+{
+	uint32_t ioas, i, n = p->n, half = n / 2;
 	struct ioasid_ctx *ctx;
 	struct ioasid_mapping m;
 	struct mallinfo2 m0, m1;
 	uint8_t *mem;
-	uint32_t ioas, i;
-	uint64_t io, un;
+	uint64_t io;
 	double t;
 	int err;
 
@@ -208,102 +268,229 @@ static void run_lib(uint32_t n, uint32_t nauto, const uint32_t *order, struct fi
 
 	m0 = mallinfo2();
 	t = now_ns();
-	for (i = 0; i < n; i++) {
-		io = BASE + (uint64_t)i * STRIDE;
-		err = ioasid_ioas_map(ctx, ioas, mem, PG,
-				      IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA, &io);
-		if (err)
-			die("map", err, ctx);
-	}
+	for (i = 0; i < n; i++)
+		lib_map(ctx, ioas, mem, iova_of(i));
 	f->map_ns = (now_ns() - t) / n;
 	m1 = mallinfo2();
 	f->bytes_per_mapping = (double)(m1.uordblks - m0.uordblks) / n;
 
 	t = now_ns();
 	for (i = 0; i < n; i++) {
-		err = ioasid_ioas_lookup(ctx, ioas, BASE + (uint64_t)order[i] * STRIDE + 5, &m);
+		err = ioasid_ioas_lookup(ctx, ioas, iova_of(p->order[i]) + 5, &m);
 		if (err)
 			die("lookup", err, ctx);
 	}
 	f->lookup_ns = (now_ns() - t) / n;
 
 	t = now_ns();
-	for (i = 0; i < n / 2; i++) {
-		err = ioasid_ioas_unmap(ctx, ioas, BASE + (uint64_t)order[i] * STRIDE, PG, &un);
-		if (err)
-			die("unmap", err, ctx);
-	}
-	f->unmap_ns = (now_ns() - t) / (n / 2);
+	for (i = 0; i < half; i++)
+		lib_unmap(ctx, ioas, iova_of(p->order[i]));
+	f->unmap_ns = (now_ns() - t) / half;
 
 	t = now_ns();
-	for (i = 0; i < nauto; i++) {
+	for (i = half; i-- > 0;)
+		lib_map(ctx, ioas, mem, iova_of(p->order[i]));
+	f->fill_ns = (now_ns() - t) / half;
+
+	t = now_ns();
+	for (i = 0; i < p->nchurn; i++) {
+		lib_unmap(ctx, ioas, iova_of(p->churn[i]));
+		lib_map(ctx, ioas, mem, iova_of(p->churn[i]));
+	}
+	f->churn_ns = p->nchurn ? (now_ns() - t) / p->nchurn : 0;
+
+	for (i = 0; i < half; i++)
+		lib_unmap(ctx, ioas, iova_of(p->order[i]));
+	t = now_ns();
+	for (i = 0; i < p->nauto; i++) {
 		err = ioasid_ioas_map(ctx, ioas, mem, auto_len(), IOASID_MAP_READ, &io);
 		if (err)
 			die("automatic map", err, ctx);
 	}
-	f->automap_ns = nauto ? (now_ns() - t) / nauto : 0;
+	f->automap_ns = p->nauto ? (now_ns() - t) / p->nauto : 0;
 	ioasid_ctx_close(ctx);
 	munmap(mem, 64 * PG);
 }
 
+/*
+ * ns per hop of a dependent chase through @n cache lines linked in one
+ * random cycle: every load depends on the one before, so once the lines
+ * outgrow the caches each hop is a miss.
+ */
+static double chase_ns(uint32_t n)
+{
+	struct line {
+		struct line *next;
+		char pad[64 - sizeof(void *)];
+	} * lines;
+	uint32_t i, *perm, hops = n < (1u << 22) ? (1u << 22) : n;
+	struct line *q;
+	double t;
+
+	lines = aligned_alloc(64, (size_t)n * sizeof(*lines));
+	perm = malloc(n * sizeof(*perm));
+	if (!lines || !perm)
+		die("malloc", -ENOMEM, NULL);
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	shuffle(perm, n);
+	for (i = 0; i < n; i++)
+		lines[perm[i]].next = &lines[perm[(i + 1) % n]];
+	q = &lines[perm[0]];
+	for (i = 0; i < n; i++) /* warm: as warm as the trees are */
+		q = q->next;
+	t = now_ns();
+	for (i = 0; i < hops; i++)
+		q = q->next;
+	t = (now_ns() - t) / hops;
+	/* keep the chase from being optimized away */
+	if (!q)
+		die("chase", -EFAULT, NULL);
+	free(perm);
+	free(lines);
+	return t;
+}
+
+static void plan_init(struct plan *p, uint32_t n, long nauto, long nchurn)
+{
+	uint32_t i;
+
+	p->n = n;
+	p->nauto = nauto >= 0 ? (uint32_t)nauto : (n / 10 < 100 ? 100 : n / 10);
+	p->nchurn = nchurn >= 0 ? (uint32_t)nchurn : (n < 100000 ? n : 100000);
+	p->order = malloc(n * sizeof(*p->order));
+	p->churn = malloc((p->nchurn ? p->nchurn : 1) * sizeof(*p->churn));
+	if (!p->order || !p->churn)
+		die("malloc", -ENOMEM, NULL);
+	for (i = 0; i < n; i++)
+		p->order[i] = i;
+	shuffle(p->order, n);
+	for (i = 0; i < p->nchurn; i++)
+		p->churn[i] = xorshift() % n;
+}
+
+static const char *size_name(uint32_t n, char *buf, size_t len)
+{
+	if (n >= 1000000 && n % 1000000 == 0)
+		snprintf(buf, len, "%uM", n / 1000000);
+	else if (n >= 1000 && n % 1000 == 0)
+		snprintf(buf, len, "%uk", n / 1000);
+	else
+		snprintf(buf, len, "%u", n);
+	return buf;
+}
+
+static void row(const char *what, double lib, double base, double chase)
+{
+	printf("  %-32s %10.1f %10.1f %9.2f %9.2f\n", what, lib, base, base ? lib / base : 0,
+	       lib / chase);
+}
+
+static void print_table(const struct plan *p, const struct figures *l, const struct figures *b,
+			double chase)
+{
+	char nb[16];
+
+	printf("ioas bookkeeping at N = %s mappings (%u churn pairs, %u automatic maps; "
+	       "chase: %.1f ns per hop over N cache lines)\n",
+	       size_name(p->n, nb, sizeof(nb)), p->nchurn, p->nauto, chase);
+	printf("  %-32s %10s %10s %9s %9s\n", "", "libioasid", "tsearch", "lib/tsr", "hops");
+	row("ascending fixed map (ns)", l->map_ns, b->map_ns, chase);
+	row("random lookup (ns)", l->lookup_ns, b->lookup_ns, chase);
+	row("random-order unmap (ns)", l->unmap_ns, b->unmap_ns, chase);
+	row("fixed map into a hole (ns)", l->fill_ns, b->fill_ns, chase);
+	row("unmap + map back, steady N (ns)", l->churn_ns, b->churn_ns, chase);
+	row("automatic map, fragmented (ns)", l->automap_ns, b->automap_ns, chase);
+	printf("  %-32s %10.1f %10.1f\n", "heap bytes per mapping", l->bytes_per_mapping,
+	       b->bytes_per_mapping);
+}
+
+/* One size's figures as JSON members, each key prefixed by @pfx. */
+static void print_json(const char *pfx, const struct plan *p, const struct figures *l,
+		       const struct figures *b, double chase, bool first)
+{
+	const struct {
+		const char *key;
+		double lib, base;
+	} k[] = {
+		{ "map", l->map_ns, b->map_ns },       { "lookup", l->lookup_ns, b->lookup_ns },
+		{ "unmap", l->unmap_ns, b->unmap_ns }, { "fill", l->fill_ns, b->fill_ns },
+		{ "churn", l->churn_ns, b->churn_ns }, { "automap", l->automap_ns, b->automap_ns },
+	};
+	size_t i;
+
+	printf("%s\"%smappings\":%u,\"%sautomaps\":%u,\"%schurn_pairs\":%u,\"%schase_ns\":%.2f,"
+	       "\"%sbytes_per_mapping\":%.1f,\"%sbaseline_bytes_per_mapping\":%.1f",
+	       first ? "" : ",", pfx, p->n, pfx, p->nauto, pfx, p->nchurn, pfx, chase, pfx,
+	       l->bytes_per_mapping, pfx, b->bytes_per_mapping);
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		printf(",\"%s%s_ns\":%.1f,\"%sbaseline_%s_ns\":%.1f,\"%s%s_vs_tsearch_ratio\":%.3f,"
+		       "\"%s%s_chase_hops_ratio\":%.3f",
+		       pfx, k[i].key, k[i].lib, pfx, k[i].key, k[i].base, pfx, k[i].key,
+		       k[i].base ? k[i].lib / k[i].base : 0, pfx, k[i].key, k[i].lib / chase);
+}
+
 int main(int argc, char **argv)
 {
-	uint32_t n = 1000000, nauto = 100000, i, *order;
-	struct figures lib, base;
-	int json = 0;
+	static const uint32_t all[] = { 1000, 10000, 100000, 1000000 };
+	uint32_t sizes[4], nsizes = 4, i;
+	long nauto = -1, nchurn = -1;
+	bool json = false;
 
+	memcpy(sizes, all, sizeof(all));
 	for (i = 1; i < (uint32_t)argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!strcmp(argv[i], "--size") && i + 1 < (uint32_t)argc)
-			n = strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--auto") && i + 1 < (uint32_t)argc)
-			nauto = strtoul(argv[++i], NULL, 0);
-		else {
-			fprintf(stderr, "usage: %s [--size N] [--auto N] [--json]\n", argv[0]);
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--size") && i + 1 < (uint32_t)argc) {
+			sizes[0] = strtoul(argv[++i], NULL, 0);
+			nsizes = 1;
+		} else if (!strcmp(argv[i], "--auto") && i + 1 < (uint32_t)argc) {
+			nauto = strtol(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--churn") && i + 1 < (uint32_t)argc) {
+			nchurn = strtol(argv[++i], NULL, 0);
+		} else {
+			fprintf(stderr, "usage: %s [--size N] [--auto N] [--churn N] [--json]\n",
+				argv[0]);
 			return 2;
 		}
 	}
-	if (n < 2) {
-		fprintf(stderr, "bench ioas: --size must be at least 2\n");
+	if (sizes[0] < 2 || nauto < -1 || nchurn < -1) {
+		fprintf(stderr, "bench ioas: --size must be at least 2, --auto and --churn >= 0\n");
 		return 2;
 	}
-	order = malloc(n * sizeof(*order));
-	for (i = 0; i < n; i++)
-		order[i] = i;
-	shuffle(order, n);
+	struct {
+		struct plan p;
+		struct figures lib, base;
+		double chase;
+	} r[4];
 
-	rng = 12345;
-	run_lib(n, nauto, order, &lib);
-	rng = 12345;
-	run_baseline(n, nauto, order, &base);
-	free(order);
+	for (i = 0; i < nsizes; i++) {
+		rng = 12345 + i;
+		plan_init(&r[i].p, sizes[i], nauto, nchurn);
+		rng = 777;
+		run_lib(&r[i].p, &r[i].lib);
+		rng = 777;
+		run_baseline(&r[i].p, &r[i].base);
+		r[i].chase = chase_ns(sizes[i]);
+		print_table(&r[i].p, &r[i].lib, &r[i].base, r[i].chase);
+	}
+	if (json) {
+		printf("{");
+		for (i = 0; i < nsizes; i++) {
+			char pfx[24], nb[16];
 
-	printf("ioas bookkeeping, %u mappings, %u automatic maps (baseline: glibc tsearch)\n",
-	       n, nauto);
-	printf("  %-28s %10s %12s %8s\n", "", "libioasid", "baseline", "speedup");
-	printf("  %-28s %10.1f %12.1f %7.1fx\n", "ascending fixed map (ns)", lib.map_ns,
-	       base.map_ns, base.map_ns / lib.map_ns);
-	printf("  %-28s %10.1f %12.1f %7.1fx\n", "random lookup (ns)", lib.lookup_ns,
-	       base.lookup_ns, base.lookup_ns / lib.lookup_ns);
-	printf("  %-28s %10.1f %12.1f %7.1fx\n", "random-order unmap (ns)", lib.unmap_ns,
-	       base.unmap_ns, base.unmap_ns / lib.unmap_ns);
-	printf("  %-28s %10.1f %12.1f %7.1fx\n", "automatic map (ns)", lib.automap_ns,
-	       base.automap_ns, lib.automap_ns ? base.automap_ns / lib.automap_ns : 0);
-	printf("  %-28s %10.1f %12.1f\n", "heap bytes per mapping", lib.bytes_per_mapping,
-	       base.bytes_per_mapping);
-	if (json)
-		printf("{\"mappings\":%u,\"automaps\":%u,\"map_ns\":%.1f,\"unmap_ns\":%.1f,"
-		       "\"lookup_ns\":%.1f,\"automap_ns\":%.1f,\"bytes_per_mapping\":%.1f,"
-		       "\"baseline_map_ns\":%.1f,\"baseline_unmap_ns\":%.1f,"
-		       "\"baseline_lookup_ns\":%.1f,\"baseline_automap_ns\":%.1f,"
-		       "\"baseline_bytes_per_mapping\":%.1f,\"map_speedup_ratio\":%.2f,"
-		       "\"unmap_speedup_ratio\":%.2f,\"lookup_speedup_ratio\":%.2f,"
-		       "\"automap_speedup_ratio\":%.2f}\n",
-		       n, nauto, lib.map_ns, lib.unmap_ns, lib.lookup_ns, lib.automap_ns,
-		       lib.bytes_per_mapping, base.map_ns, base.unmap_ns, base.lookup_ns,
-		       base.automap_ns, base.bytes_per_mapping, base.map_ns / lib.map_ns,
-		       base.unmap_ns / lib.unmap_ns, base.lookup_ns / lib.lookup_ns,
-		       lib.automap_ns ? base.automap_ns / lib.automap_ns : 0);
+			if (nsizes == 1)
+				pfx[0] = '\0';
+			else
+				snprintf(pfx, sizeof(pfx), "n%s_",
+					 size_name(sizes[i], nb, sizeof(nb)));
+			print_json(pfx, &r[i].p, &r[i].lib, &r[i].base, r[i].chase, i == 0);
+		}
+		printf("}\n");
+	}
+	for (i = 0; i < nsizes; i++) {
+		free(r[i].p.order);
+		free(r[i].p.churn);
+	}
 	return 0;
 }

@@ -26,6 +26,7 @@ if missing or bad:
 	echo "bench-smoke: $name: ok"
 }
 check ioas "--size 2000 --auto 200" map_ns unmap_ns lookup_ns automap_ns bytes_per_mapping \
+	fill_ns churn_ns chase_ns unmap_chase_hops_ratio fill_vs_tsearch_ratio baseline_fill_ns baseline_churn_ns \
 	baseline_map_ns baseline_unmap_ns baseline_lookup_ns baseline_automap_ns
 [ -x "$top_builddir/tests/bench/pasid" ] &&
 	check pasid "--size 1000 --iters 1000" alloc_free_ns raw_alloc_free_ns baseline_alloc_free_ns
