@@ -7,14 +7,23 @@
  * measured in the same run, is an eventfd ping-pong between two threads:
  * the two wake-ups a round trip cannot avoid.
  *
- *   fault [--iters N] [--json]
+ * Where the scheduler puts the two threads decides both figures (a wake-up
+ * on the same core is a context switch, across cores an IPI), so each is
+ * measured twice, pinned the same way for the round trip and its
+ * baseline: both threads on one core, and on two cores (the first two of
+ * the process's affinity mask, or --cpus A,B). With one usable CPU the
+ * cross-core figures are 0.
+ *
+ *   fault [--iters N] [--cpus A,B] [--json]
  *
  * With --json the last line of stdout is one JSON object: roundtrip_ns,
- * pingpong_ns, roundtrip_ratio (= roundtrip / pingpong, lower is better),
- * faults_per_s.
+ * pingpong_ns and roundtrip_ratio (= roundtrip / pingpong, lower is
+ * better) across cores (on one core when only one is usable), the same
+ * with _same_core / _cross_core suffixes, and faults_per_s.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +53,31 @@ static void die(const char *what, int err, struct ioasid_ctx *ctx)
 	exit(1);
 }
 
+/* ---- pinning ---- */
+
+/* A thread attribute that pins to @cpu. */
+static void attr_on(pthread_attr_t *a, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_attr_init(a);
+	if (pthread_attr_setaffinity_np(a, sizeof(set), &set))
+		die("pthread_attr_setaffinity_np", -EINVAL, NULL);
+}
+
+/* Pin the calling thread to @cpu. */
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		die("pthread_setaffinity_np", -EINVAL, NULL);
+}
+
 /* ---- baseline: eventfd ping-pong ---- */
 
 struct pp {
@@ -64,15 +98,19 @@ static void *pong(void *arg)
 	return NULL;
 }
 
-static double pingpong_ns(long iters)
+static double pingpong_ns(long iters, int cpu_a, int cpu_b)
 {
 	struct pp p = { eventfd(0, EFD_CLOEXEC), eventfd(0, EFD_CLOEXEC), iters };
+	pthread_attr_t attr;
 	pthread_t t;
 	uint64_t v = 1;
 	double t0;
 	long i;
 
-	pthread_create(&t, NULL, pong, &p);
+	pin_self(cpu_a);
+	attr_on(&attr, cpu_b);
+	pthread_create(&t, &attr, pong, &p);
+	pthread_attr_destroy(&attr);
 	t0 = now_ns();
 	for (i = 0; i < iters; i++) {
 		if (write(p.a, &v, sizeof(v)) != sizeof(v) || read(p.b, &v, sizeof(v)) != sizeof(v))
@@ -133,30 +171,20 @@ static void *owner_main(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* One pinned measurement of the round trip: ns per round. */
+static double roundtrip_ns(long iters, int cpu_dma, int cpu_owner)
 {
 	struct ioasid_ctx *ctx;
 	struct owner o = { 0 };
+	pthread_attr_t attr;
 	uint32_t set, dev;
 	pthread_t t;
-	double t0, rt, pp;
-	long iters = 20000, i;
-	int json = 0, err, k;
+	double t0, rt;
 	char buf[64];
 	size_t done;
+	long i;
+	int err;
 
-	for (k = 1; k < argc; k++) {
-		if (!strcmp(argv[k], "--json"))
-			json = 1;
-		else if (!strcmp(argv[k], "--iters") && k + 1 < argc)
-			iters = strtol(argv[++k], NULL, 0);
-		else {
-			fprintf(stderr, "usage: %s [--iters N] [--json]\n", argv[0]);
-			return 2;
-		}
-	}
-	if (iters < 1)
-		iters = 1;
 	err = ioasid_ctx_open("sim", NULL, &ctx);
 	if (err)
 		die("open", err, NULL);
@@ -183,7 +211,12 @@ int main(int argc, char **argv)
 	o.ctx = ctx;
 	o.iters = iters;
 	o.mem = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	pthread_create(&t, NULL, owner_main, &o);
+	if (o.mem == MAP_FAILED)
+		die("mmap", -errno, NULL);
+	pin_self(cpu_dma);
+	attr_on(&attr, cpu_owner);
+	pthread_create(&t, &attr, owner_main, &o);
+	pthread_attr_destroy(&attr);
 	t0 = now_ns();
 	for (i = 0; i < iters; i++) {
 		err = ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, IOVA, buf, sizeof(buf), &done);
@@ -197,15 +230,81 @@ int main(int argc, char **argv)
 	pthread_join(t, NULL);
 	ioasid_ctx_close(ctx);
 	munmap(o.mem, PG);
-	pp = pingpong_ns(iters);
+	return rt;
+}
 
-	printf("page fault round trip on the sim, %ld rounds\n", iters);
-	printf("  DMA -> page request -> owner maps + SUCCESS -> DMA done: %9.0f ns\n", rt);
-	printf("  baseline: eventfd ping-pong between two threads:         %9.0f ns\n", pp);
-	printf("  ratio (target <= 2):                                     %9.2f\n", rt / pp);
+/* The first two CPUs this process may run on (@b = -1 with only one). */
+static void two_cpus(int *a, int *b)
+{
+	cpu_set_t set;
+	int i;
+
+	*a = *b = -1;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		die("sched_getaffinity", -errno, NULL);
+	for (i = 0; i < CPU_SETSIZE && *b < 0; i++) {
+		if (!CPU_ISSET(i, &set))
+			continue;
+		if (*a < 0)
+			*a = i;
+		else
+			*b = i;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	double rt_same, pp_same, rt_cross = 0, pp_cross = 0, rt, pp;
+	int json = 0, k, a = -1, b = -1;
+	long iters = 20000;
+
+	for (k = 1; k < argc; k++) {
+		if (!strcmp(argv[k], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[k], "--iters") && k + 1 < argc) {
+			iters = strtol(argv[++k], NULL, 0);
+		} else if (!strcmp(argv[k], "--cpus") && k + 1 < argc) {
+			if (sscanf(argv[++k], "%d,%d", &a, &b) != 2 || a < 0 || b < 0 ||
+			    a >= CPU_SETSIZE || b >= CPU_SETSIZE || a == b) {
+				fprintf(stderr,
+					"bench fault: --cpus wants two different CPUs A,B: '%s'\n",
+					argv[k]);
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "usage: %s [--iters N] [--cpus A,B] [--json]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (iters < 1)
+		iters = 1;
+	if (a < 0)
+		two_cpus(&a, &b);
+	rt_same = roundtrip_ns(iters, a, a);
+	pp_same = pingpong_ns(iters, a, a);
+	if (b >= 0) {
+		rt_cross = roundtrip_ns(iters, a, b);
+		pp_cross = pingpong_ns(iters, a, b);
+	}
+	rt = b >= 0 ? rt_cross : rt_same;
+	pp = b >= 0 ? pp_cross : pp_same;
+
+	printf("page fault round trip on the sim, %ld rounds, threads pinned\n", iters);
+	printf("  %-54s %10s %10s\n", "", "same core", "two cores");
+	printf("  %-54s %10.0f %10.0f\n",
+	       "DMA -> page request -> owner maps + SUCCESS -> done (ns)", rt_same, rt_cross);
+	printf("  %-54s %10.0f %10.0f\n", "baseline: eventfd ping-pong, pinned the same (ns)",
+	       pp_same, pp_cross);
+	printf("  %-54s %10.2f %10.2f\n", "ratio (target <= 2)", rt_same / pp_same,
+	       pp_cross ? rt_cross / pp_cross : 0);
+	printf("  (cpus %d and %d)\n", a, b);
 	if (json)
 		printf("{\"rounds\":%ld,\"roundtrip_ns\":%.0f,\"pingpong_ns\":%.0f,"
-		       "\"roundtrip_ratio\":%.2f,\"faults_per_s\":%.0f}\n",
-		       iters, rt, pp, rt / pp, 1e9 / rt);
+		       "\"roundtrip_ratio\":%.2f,\"faults_per_s\":%.0f,"
+		       "\"roundtrip_same_core_ns\":%.0f,\"pingpong_same_core_ns\":%.0f,"
+		       "\"roundtrip_same_core_ratio\":%.2f,\"roundtrip_cross_core_ns\":%.0f,"
+		       "\"pingpong_cross_core_ns\":%.0f,\"roundtrip_cross_core_ratio\":%.2f}\n",
+		       iters, rt, pp, rt / pp, 1e9 / rt, rt_same, pp_same, rt_same / pp_same,
+		       rt_cross, pp_cross, pp_cross ? rt_cross / pp_cross : 0);
 	return 0;
 }

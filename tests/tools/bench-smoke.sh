@@ -30,7 +30,9 @@ check ioas "--size 2000 --auto 200" map_ns unmap_ns lookup_ns automap_ns bytes_p
 	baseline_map_ns baseline_unmap_ns baseline_lookup_ns baseline_automap_ns
 [ -x "$top_builddir/tests/bench/pasid" ] &&
 	check pasid "--size 1000 --iters 1000" alloc_free_ns raw_alloc_free_ns baseline_alloc_free_ns
-check fault "--iters 200" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s
+check fault "--iters 200" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s \
+	roundtrip_same_core_ns pingpong_same_core_ns roundtrip_same_core_ratio roundtrip_cross_core_ns \
+	pingpong_cross_core_ns roundtrip_cross_core_ratio
 check translate "--quick" hit_per_s baseline_hashmap_hit_per_s walk_ns chase_ns walk_ratio \
 	nested_walk_ns inval_page_ns inval_pasid_ns inval_all_ns dma_4k_ns memcpy_4k_ns dma_ratio_4k \
 	dma_2m_ns memcpy_2m_ns dma_ratio_2m
