@@ -105,12 +105,12 @@ impl Fault {
 
     /// The PASID, when the record has one.
     pub fn pasid(&self) -> Option<u32> {
-        (self.0.flags & sys::IOASID_FAULT_F_PASID_VALID != 0).then(|| self.0.pasid)
+        (self.0.flags & sys::IOASID_FAULT_F_PASID_VALID != 0).then_some(self.0.pasid)
     }
 
     /// The faulting address (page), when the record has one.
     pub fn addr(&self) -> Option<u64> {
-        (self.0.flags & sys::IOASID_FAULT_F_ADDR_VALID != 0).then(|| self.0.addr)
+        (self.0.flags & sys::IOASID_FAULT_F_ADDR_VALID != 0).then_some(self.0.addr)
     }
 
     /// The HWPT the fault was routed by.

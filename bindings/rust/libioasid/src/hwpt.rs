@@ -134,7 +134,7 @@ impl<'p> Hwpt<'p> {
     /// The dirty bits of `[iova, iova + length)`, one per `page_size`
     /// bytes, read and (unless `keep`) cleared.
     pub fn dirty_bitmap(&self, iova: u64, length: u64, page_size: u64, keep: bool) -> Result<Vec<u64>> {
-        let bits = if page_size == 0 { 0 } else { length / page_size };
+        let bits = length.checked_div(page_size).unwrap_or(0);
         let mut map = vec![0u64; ((bits + 63) / 64).max(1) as usize];
         let flags = if keep { sys::IOASID_DIRTY_NO_CLEAR } else { 0 };
         // SAFETY: `map` holds length / page_size bits (the library checks
