@@ -14,10 +14,7 @@ fn has_lib(dir: &Path) -> bool {
 }
 
 fn from_pkg_config() -> Option<Vec<String>> {
-    let out = Command::new("pkg-config")
-        .args(["--libs", "libioasid"])
-        .output()
-        .ok()?;
+    let out = Command::new("pkg-config").args(["--libs", "libioasid"]).output().ok()?;
     if !out.status.success() {
         return None;
     }

@@ -13,7 +13,12 @@ const MIB2: usize = 0x20_0000;
 
 fn main() -> Result<()> {
     let ctx = Context::open("sim:vtd")?;
-    println!("libioasid {} on {} ({})", libioasid::version(), ctx.backend_name(), ctx.backend_reason());
+    println!(
+        "libioasid {} on {} ({})",
+        libioasid::version(),
+        ctx.backend_name(),
+        ctx.backend_reason()
+    );
 
     // Guest RAM below and above the 4G hole, memfd-backed as for vhost-user.
     let ram_low = Arc::new(DmaBuffer::memfd("ram_low", MIB2, MIB2)?);
@@ -25,7 +30,11 @@ fn main() -> Result<()> {
 
     // The usable IOVA ranges: the 48-bit aperture minus the MSI window.
     let usable = gpa.iova_ranges()?;
-    let shown: Vec<String> = usable.ranges.iter().map(|r| format!("{:#x}-{:#x}", r.start, r.last)).collect();
+    let shown: Vec<String> = usable
+        .ranges
+        .iter()
+        .map(|r| format!("{:#x}-{:#x}", r.start, r.last))
+        .collect();
     println!("gpa: ranges={} alignment={:#x}", shown.join(","), usable.alignment);
 
     // IOVA = guest-physical address.

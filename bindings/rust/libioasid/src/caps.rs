@@ -98,7 +98,11 @@ impl DeviceInfo {
     /// The capabilities in chain order. An item is an error when the chain
     /// is malformed there; iteration ends after it.
     pub fn caps(&self) -> Caps<'_> {
-        Caps { info: self, at: None, done: false }
+        Caps {
+            info: self,
+            at: None,
+            done: false,
+        }
     }
 
     fn get<T>(&self, id: u32) -> Result<T> {
@@ -123,7 +127,15 @@ impl DeviceInfo {
         let mut count = 0;
         // SAFETY: asking the count: NULL with max 0.
         check_global(unsafe {
-            sys::ioasid_caps_get_array(self.buf.as_ptr().cast(), self.buf.len(), 0, id as u16, std::ptr::null_mut(), 0, &mut count)
+            sys::ioasid_caps_get_array(
+                self.buf.as_ptr().cast(),
+                self.buf.len(),
+                0,
+                id as u16,
+                std::ptr::null_mut(),
+                0,
+                &mut count,
+            )
         })?;
         let mut out: Vec<T> = Vec::with_capacity(count as usize);
         let mut got = 0;
@@ -146,7 +158,9 @@ impl DeviceInfo {
 
     /// Supported IOMMU page sizes: bit n set = 2^n bytes.
     pub fn page_sizes(&self) -> Result<u64> {
-        Ok(self.get::<sys::ioasid_cap_page_sizes>(sys::IOASID_CAP_PAGE_SIZES)?.bitmap)
+        Ok(self
+            .get::<sys::ioasid_cap_page_sizes>(sys::IOASID_CAP_PAGE_SIZES)?
+            .bitmap)
     }
 
     /// (input, output) address widths in bits.
@@ -169,13 +183,26 @@ impl DeviceInfo {
     /// The device's usable IOVA ranges.
     pub fn iova_ranges(&self) -> Result<Vec<IovaRange>> {
         let raw = self.get_array::<sys::ioasid_cap_iova_range>(sys::IOASID_CAP_IOVA_RANGES)?;
-        Ok(raw.iter().map(|r| IovaRange { start: r.start, last: r.last }).collect())
+        Ok(raw
+            .iter()
+            .map(|r| IovaRange {
+                start: r.start,
+                last: r.last,
+            })
+            .collect())
     }
 
     /// The device's reserved regions.
     pub fn resv_regions(&self) -> Result<Vec<ResvRegion>> {
         let raw = self.get_array::<sys::ioasid_cap_resv_region>(sys::IOASID_CAP_RESV_REGIONS)?;
-        Ok(raw.iter().map(|r| ResvRegion { start: r.start, last: r.last, kind: r.type_ }).collect())
+        Ok(raw
+            .iter()
+            .map(|r| ResvRegion {
+                start: r.start,
+                last: r.last,
+                kind: r.type_,
+            })
+            .collect())
     }
 }
 
@@ -214,6 +241,12 @@ impl Iterator for Caps<'_> {
             return Some(Err(e));
         }
         self.at = Some(off);
-        Some(Ok(CapHeader { id: h.id, version: h.version, offset: off, size: h.size, source: h.source }))
+        Some(Ok(CapHeader {
+            id: h.id,
+            version: h.version,
+            offset: off,
+            size: h.size,
+            source: h.source,
+        }))
     }
 }

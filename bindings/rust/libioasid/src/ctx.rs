@@ -136,8 +136,7 @@ impl Context {
 
     /// Open a context with options.
     pub fn open_with(spec: &str, opts: &ContextOptions) -> Result<Context> {
-        let spec = CString::new(spec)
-            .map_err(|_| Error::new(libc::EINVAL, "backend spec contains a NUL byte"))?;
+        let spec = CString::new(spec).map_err(|_| Error::new(libc::EINVAL, "backend spec contains a NUL byte"))?;
         // SAFETY: an all-zero ioasid_ctx_opts is its documented default.
         let mut o: sys::ioasid_ctx_opts = unsafe { mem::zeroed() };
         o.sz = mem::size_of::<sys::ioasid_ctx_opts>();

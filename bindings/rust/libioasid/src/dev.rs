@@ -90,8 +90,14 @@ impl<'c> Device<'c> {
     fn attach_raw<'a>(&'a self, pt: u32, pasid: u32, set: u32, queue: u32) -> Result<Attachment<'a>> {
         let o = attach_opts(set, queue);
         // SAFETY: live context, valid options.
-        self.ctx.check(unsafe { sys::ioasid_dev_attach(self.ctx.as_raw(), self.id, pasid, pt, &o) })?;
-        Ok(Attachment { dev: shorten(self), pasid, pt, set })
+        self.ctx
+            .check(unsafe { sys::ioasid_dev_attach(self.ctx.as_raw(), self.id, pasid, pt, &o) })?;
+        Ok(Attachment {
+            dev: shorten(self),
+            pasid,
+            pt,
+            set,
+        })
     }
 
     /// Attach the device's requests without PASID to `pt`.
@@ -128,7 +134,8 @@ impl<'c> Device<'c> {
     pub fn name(&self) -> Result<String> {
         let mut buf = [0 as c_char; 256];
         // SAFETY: `buf` has `len` bytes.
-        self.ctx.check(unsafe { sys::ioasid_dev_name(self.ctx.as_raw(), self.id, buf.as_mut_ptr(), buf.len()) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_dev_name(self.ctx.as_raw(), self.id, buf.as_mut_ptr(), buf.len()) })?;
         Ok(c_string(&buf))
     }
 
@@ -136,7 +143,8 @@ impl<'c> Device<'c> {
     pub fn pci_addr(&self) -> Result<String> {
         let mut buf = [0 as c_char; sys::IOASID_PCI_ADDR_LEN as usize];
         // SAFETY: `buf` has `len` bytes.
-        self.ctx.check(unsafe { sys::ioasid_dev_pci_addr(self.ctx.as_raw(), self.id, buf.as_mut_ptr(), buf.len()) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_dev_pci_addr(self.ctx.as_raw(), self.id, buf.as_mut_ptr(), buf.len()) })?;
         Ok(c_string(&buf))
     }
 
@@ -144,7 +152,8 @@ impl<'c> Device<'c> {
     pub fn info(&self) -> Result<DeviceInfo> {
         let mut len = 0;
         // SAFETY: asking the size: NULL buffer with length 0.
-        self.ctx.check(unsafe { sys::ioasid_dev_info(self.ctx.as_raw(), self.id, ptr::null_mut(), 0, &mut len) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_dev_info(self.ctx.as_raw(), self.id, ptr::null_mut(), 0, &mut len) })?;
         loop {
             let mut buf = vec![0u8; len];
             let mut full = 0;
@@ -202,7 +211,9 @@ impl<'c> Device<'c> {
     /// Unbind now, with the library's answer (`Drop` ignores it).
     pub fn unbind(self) -> Result<()> {
         // SAFETY: live context, our id.
-        let r = self.ctx.check(unsafe { sys::ioasid_dev_unbind(self.ctx.as_raw(), self.id) });
+        let r = self
+            .ctx
+            .check(unsafe { sys::ioasid_dev_unbind(self.ctx.as_raw(), self.id) });
         mem::forget(self);
         r
     }

@@ -21,7 +21,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// An error with a message of our own (the crate's checks before a call).
     pub(crate) fn new(errno: i32, message: impl Into<String>) -> Error {
-        Error { errno, message: message.into() }
+        Error {
+            errno,
+            message: message.into(),
+        }
     }
 
     /// The errno, positive (`libc::ENOENT`, ...).

@@ -211,7 +211,8 @@ impl<'c> Set<'c> {
         }
         let mut id = 0;
         // SAFETY: valid options and out-pointer.
-        self.ctx.check(unsafe { sys::ioasid_fault_queue_alloc(self.ctx.as_raw(), &o, &mut id) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_fault_queue_alloc(self.ctx.as_raw(), &o, &mut id) })?;
         Ok(FaultQueue { ctx: self.ctx, id })
     }
 }
@@ -227,7 +228,8 @@ impl<'s> FaultQueue<'s> {
     pub fn fd(&self) -> Result<BorrowedFd<'_>> {
         let mut fd = -1;
         // SAFETY: valid out-pointer.
-        self.ctx.check(unsafe { sys::ioasid_fault_queue_fd(self.ctx.as_raw(), self.id, &mut fd) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_fault_queue_fd(self.ctx.as_raw(), self.id, &mut fd) })?;
         // SAFETY: the fd stays open while the queue exists, which the
         // borrow of `self` guarantees.
         Ok(unsafe { BorrowedFd::borrow_raw(fd) })
@@ -239,9 +241,8 @@ impl<'s> FaultQueue<'s> {
     pub fn read_into<'b>(&self, out: &'b mut [Fault]) -> Result<&'b [Fault]> {
         let mut n = out.len().min(u32::MAX as usize) as u32;
         // SAFETY: Fault is a transparent ioasid_fault; `out` holds `n`.
-        self.ctx.check(unsafe {
-            sys::ioasid_fault_read(self.ctx.as_raw(), self.id, out.as_mut_ptr().cast(), &mut n)
-        })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_fault_read(self.ctx.as_raw(), self.id, out.as_mut_ptr().cast(), &mut n) })?;
         Ok(&out[..n as usize])
     }
 
@@ -265,14 +266,16 @@ impl<'s> FaultQueue<'s> {
     /// Answer the page-request group with `cookie`.
     pub fn respond(&self, cookie: u64, response: Response) -> Result<()> {
         // SAFETY: live context.
-        self.ctx.check(unsafe { sys::ioasid_fault_respond(self.ctx.as_raw(), self.id, cookie, response.code()) })
+        self.ctx
+            .check(unsafe { sys::ioasid_fault_respond(self.ctx.as_raw(), self.id, cookie, response.code()) })
     }
 
     /// The counters.
     pub fn stats(&self) -> Result<FaultQueueStats> {
         // SAFETY: POD out-struct filled by the call.
         let mut s: sys::ioasid_fault_queue_stats = unsafe { mem::zeroed() };
-        self.ctx.check(unsafe { sys::ioasid_fault_queue_stats(self.ctx.as_raw(), self.id, &mut s) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_fault_queue_stats(self.ctx.as_raw(), self.id, &mut s) })?;
         Ok(FaultQueueStats {
             raised: s.raised,
             delivered: s.delivered,
@@ -291,7 +294,9 @@ impl<'s> FaultQueue<'s> {
     /// Destroy now, with the library's answer (`Drop` ignores it).
     pub fn destroy(self) -> Result<()> {
         // SAFETY: live context, our id.
-        let r = self.ctx.check(unsafe { sys::ioasid_fault_queue_destroy(self.ctx.as_raw(), self.id) });
+        let r = self
+            .ctx
+            .check(unsafe { sys::ioasid_fault_queue_destroy(self.ctx.as_raw(), self.id) });
         mem::forget(self);
         r
     }

@@ -98,7 +98,15 @@ impl<'c> Ioas<'c> {
         flags: HwptFlags,
         queue: Option<&'a FaultQueue<'_>>,
     ) -> Result<Hwpt<'a>> {
-        alloc(self.ctx, dev, self.id, flags.bits(), sys::IOASID_HWPT_PAGING, None, queue)
+        alloc(
+            self.ctx,
+            dev,
+            self.id,
+            flags.bits(),
+            sys::IOASID_HWPT_PAGING,
+            None,
+            queue,
+        )
     }
 }
 
@@ -122,13 +130,22 @@ impl<'p> Hwpt<'p> {
         d.pgtbl_addr = s1.pgtbl_addr;
         d.addr_width = s1.addr_width;
         let flags = if pasid { sys::IOASID_HWPT_PASID } else { 0 };
-        alloc(self.ctx, dev, self.id, flags, sys::IOASID_HWPT_NESTED_VTD_S1, Some(&d), queue)
+        alloc(
+            self.ctx,
+            dev,
+            self.id,
+            flags,
+            sys::IOASID_HWPT_NESTED_VTD_S1,
+            Some(&d),
+            queue,
+        )
     }
 
     /// Start (clearing stale dirty state) or stop dirty tracking.
     pub fn set_dirty_tracking(&self, enable: bool) -> Result<()> {
         // SAFETY: live context.
-        self.ctx.check(unsafe { sys::ioasid_hwpt_set_dirty_tracking(self.ctx.as_raw(), self.id, enable) })
+        self.ctx
+            .check(unsafe { sys::ioasid_hwpt_set_dirty_tracking(self.ctx.as_raw(), self.id, enable) })
     }
 
     /// The dirty bits of `[iova, iova + length)`, one per `page_size`
@@ -156,7 +173,9 @@ impl<'p> Hwpt<'p> {
     /// Destroy now, with the library's answer (`Drop` ignores it).
     pub fn destroy(self) -> Result<()> {
         // SAFETY: live context, our id.
-        let r = self.ctx.check(unsafe { sys::ioasid_hwpt_destroy(self.ctx.as_raw(), self.id) });
+        let r = self
+            .ctx
+            .check(unsafe { sys::ioasid_hwpt_destroy(self.ctx.as_raw(), self.id) });
         mem::forget(self);
         r
     }

@@ -18,11 +18,20 @@ pub struct Perm {
 
 impl Perm {
     /// Read only.
-    pub const R: Perm = Perm { read: true, write: false };
+    pub const R: Perm = Perm {
+        read: true,
+        write: false,
+    };
     /// Write only.
-    pub const W: Perm = Perm { read: false, write: true };
+    pub const W: Perm = Perm {
+        read: false,
+        write: true,
+    };
     /// Read and write.
-    pub const RW: Perm = Perm { read: true, write: true };
+    pub const RW: Perm = Perm {
+        read: true,
+        write: true,
+    };
 
     pub(crate) fn flags(self) -> u32 {
         let mut f = 0;
@@ -36,7 +45,10 @@ impl Perm {
     }
 
     fn from_flags(f: u32) -> Perm {
-        Perm { read: f & sys::IOASID_MAP_READ != 0, write: f & sys::IOASID_MAP_WRITE != 0 }
+        Perm {
+            read: f & sys::IOASID_MAP_READ != 0,
+            write: f & sys::IOASID_MAP_WRITE != 0,
+        }
     }
 }
 
@@ -83,7 +95,12 @@ pub struct Mapping {
 
 impl Mapping {
     fn from_raw(m: &sys::ioasid_mapping) -> Mapping {
-        Mapping { iova: m.iova, length: m.length, uva: m.uva, perm: Perm::from_flags(m.flags) }
+        Mapping {
+            iova: m.iova,
+            length: m.length,
+            uva: m.uva,
+            perm: Perm::from_flags(m.flags),
+        }
     }
 
     /// The last IOVA of the area.
@@ -152,7 +169,14 @@ impl<'c> Ioas<'c> {
     /// mapping's life.
     pub unsafe fn map_raw(&self, va: *mut u8, len: u64, perm: Perm, iova: Option<u64>) -> Result<u64> {
         let (mut io, flags) = iova_arg(iova, perm.flags());
-        self.ctx.check(sys::ioasid_ioas_map(self.ctx.as_raw(), self.id, va.cast(), len, flags, &mut io))?;
+        self.ctx.check(sys::ioasid_ioas_map(
+            self.ctx.as_raw(),
+            self.id,
+            va.cast(),
+            len,
+            flags,
+            &mut io,
+        ))?;
         Ok(io)
     }
 
@@ -172,7 +196,15 @@ impl<'c> Ioas<'c> {
         iova: Option<u64>,
     ) -> Result<u64> {
         let (mut io, flags) = iova_arg(iova, perm.flags());
-        self.ctx.check(sys::ioasid_ioas_copy(self.ctx.as_raw(), self.id, src.id, src_iova, len, flags, &mut io))?;
+        self.ctx.check(sys::ioasid_ioas_copy(
+            self.ctx.as_raw(),
+            self.id,
+            src.id,
+            src_iova,
+            len,
+            flags,
+            &mut io,
+        ))?;
         Ok(io)
     }
 
@@ -182,7 +214,8 @@ impl<'c> Ioas<'c> {
     pub fn unmap(&self, iova: u64, len: u64) -> Result<u64> {
         let mut done = 0;
         // SAFETY: live context; plain values.
-        self.ctx.check(unsafe { sys::ioasid_ioas_unmap(self.ctx.as_raw(), self.id, iova, len, &mut done) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_ioas_unmap(self.ctx.as_raw(), self.id, iova, len, &mut done) })?;
         Ok(done)
     }
 
@@ -196,7 +229,13 @@ impl<'c> Ioas<'c> {
             },
             |rc| self.ctx.check(rc),
         )?;
-        let ranges = raw.iter().map(|r| IovaRange { start: r.start, last: r.last }).collect();
+        let ranges = raw
+            .iter()
+            .map(|r| IovaRange {
+                start: r.start,
+                last: r.last,
+            })
+            .collect();
         Ok(UsableRanges { ranges, alignment })
     }
 
@@ -211,13 +250,15 @@ impl<'c> Ioas<'c> {
     /// Reserve `range` for the caller's own use.
     pub fn reserve(&self, range: IovaRange) -> Result<()> {
         // SAFETY: plain values.
-        self.ctx.check(unsafe { sys::ioasid_ioas_reserve(self.ctx.as_raw(), self.id, range.start, range.last) })
+        self.ctx
+            .check(unsafe { sys::ioasid_ioas_reserve(self.ctx.as_raw(), self.id, range.start, range.last) })
     }
 
     /// Drop a reservation made with [`Ioas::reserve`].
     pub fn unreserve(&self, range: IovaRange) -> Result<()> {
         // SAFETY: plain values.
-        self.ctx.check(unsafe { sys::ioasid_ioas_unreserve(self.ctx.as_raw(), self.id, range.start, range.last) })
+        self.ctx
+            .check(unsafe { sys::ioasid_ioas_unreserve(self.ctx.as_raw(), self.id, range.start, range.last) })
     }
 
     /// Use huge pages (the default) or only base pages for new mappings.
@@ -232,20 +273,27 @@ impl<'c> Ioas<'c> {
     pub fn lookup(&self, iova: u64) -> Result<Mapping> {
         // SAFETY: POD out-struct filled by the call.
         let mut m: sys::ioasid_mapping = unsafe { mem::zeroed() };
-        self.ctx.check(unsafe { sys::ioasid_ioas_lookup(self.ctx.as_raw(), self.id, iova, &mut m) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_ioas_lookup(self.ctx.as_raw(), self.id, iova, &mut m) })?;
         Ok(Mapping::from_raw(&m))
     }
 
     /// The areas in IOVA order, read from the library a batch at a time.
     pub fn mappings(&self) -> Mappings<'_, 'c> {
-        Mappings { ioas: self, from: Some(0), batch: Vec::new(), pos: 0 }
+        Mappings {
+            ioas: self,
+            from: Some(0),
+            batch: Vec::new(),
+            pos: 0,
+        }
     }
 
     /// The counters.
     pub fn stats(&self) -> Result<IoasStats> {
         // SAFETY: POD out-struct filled by the call.
         let mut s: sys::ioasid_ioas_stats = unsafe { mem::zeroed() };
-        self.ctx.check(unsafe { sys::ioasid_ioas_stats(self.ctx.as_raw(), self.id, &mut s) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_ioas_stats(self.ctx.as_raw(), self.id, &mut s) })?;
         Ok(IoasStats {
             nr_areas: s.nr_areas,
             mapped_bytes: s.mapped_bytes,
@@ -260,7 +308,9 @@ impl<'c> Ioas<'c> {
     /// does the same and ignores it; a refused destroy leaves the address
     /// space in the context until it closes).
     pub fn destroy(self) -> Result<()> {
-        let r = self.ctx.check(unsafe { sys::ioasid_ioas_destroy(self.ctx.as_raw(), self.id) });
+        let r = self
+            .ctx
+            .check(unsafe { sys::ioasid_ioas_destroy(self.ctx.as_raw(), self.id) });
         mem::forget(self);
         r
     }
@@ -297,9 +347,8 @@ impl Iterator for Mappings<'_, '_> {
             let mut n = MAPPINGS_BATCH;
             let ctx = self.ioas.ctx;
             // SAFETY: the batch has room for `n` entries.
-            let rc = unsafe {
-                sys::ioasid_ioas_mappings(ctx.as_raw(), self.ioas.id, from, self.batch.as_mut_ptr(), &mut n)
-            };
+            let rc =
+                unsafe { sys::ioasid_ioas_mappings(ctx.as_raw(), self.ioas.id, from, self.batch.as_mut_ptr(), &mut n) };
             if let Err(e) = ctx.check(rc) {
                 self.from = None;
                 return Some(Err(e));

@@ -23,6 +23,29 @@
 //!   and [`Mapped::copy_to`] are the safe forms: they take an
 //!   `Arc<`[`DmaBuffer`]`>` and keep it alive until the area is unmapped.
 //!
+//! ```
+//! use std::sync::Arc;
+//! use libioasid::{Context, DmaBuffer, Perm};
+//!
+//! # fn main() -> libioasid::Result<()> {
+//! let ctx = Context::open("sim:vtd")?;
+//! let gpa = ctx.ioas_alloc()?;
+//! let dev = ctx.bind("sim0")?;
+//! let _attached = dev.attach(&gpa)?;
+//! let ram = Arc::new(DmaBuffer::anonymous(0x20_0000, 0x20_0000)?);
+//! let area = gpa.map(Arc::clone(&ram), Perm::RW, Some(0))?;
+//! dev.sim_dma_write(None, 0x1000, b"dma")?;
+//! let mut seen = [0u8; 3];
+//! ram.read_at(0x1000, &mut seen)?;
+//! assert_eq!(&seen, b"dma");
+//! let e = gpa.map(DmaBuffer::anonymous(0x1000, 0)?, Perm::R, Some(0x1000)).unwrap_err();
+//! assert_eq!(e.errno(), libc::EEXIST);
+//! println!("{}", e); // EEXIST: [0x1000, 0x1fff] overlaps the mapping [0x0, 0x1fffff] of IOAS 1
+//! # drop(area);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! See bindings/rust/README.md and docs/rust.md in the source tree.
 
 mod caps;

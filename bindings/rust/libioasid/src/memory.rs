@@ -69,7 +69,10 @@ impl DmaBuffer {
         if len == 0 || !align.is_power_of_two() {
             return Err(Error::new(
                 libc::EINVAL,
-                format!("DMA buffer of {:#x} bytes aligned to {:#x}: need a length and a power of two", len, align),
+                format!(
+                    "DMA buffer of {:#x} bytes aligned to {:#x}: need a length and a power of two",
+                    len, align
+                ),
             ));
         }
         let len_pages = (len + page - 1) & !(page - 1);
@@ -78,7 +81,14 @@ impl DmaBuffer {
         let map_len = len_pages + align - page;
         // SAFETY: a fresh anonymous reservation.
         let map_addr = unsafe {
-            libc::mmap(ptr::null_mut(), map_len, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0)
+            libc::mmap(
+                ptr::null_mut(),
+                map_len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
         };
         if map_addr == libc::MAP_FAILED {
             return Err(os_err("mmap"));
@@ -96,7 +106,13 @@ impl DmaBuffer {
             unsafe { libc::munmap(map_addr, map_len) };
             return Err(e);
         }
-        Ok(DmaBuffer { addr: NonNull::new(p.cast()).unwrap(), len, map_len, map_addr, memfd })
+        Ok(DmaBuffer {
+            addr: NonNull::new(p.cast()).unwrap(),
+            len,
+            map_len,
+            map_addr,
+            memfd,
+        })
     }
 
     /// Bytes.
@@ -124,7 +140,10 @@ impl DmaBuffer {
             Some(end) if end <= self.len => Ok(()),
             _ => Err(Error::new(
                 libc::EINVAL,
-                format!("{:#x} bytes at offset {:#x} overrun a DMA buffer of {:#x}", n, offset, self.len),
+                format!(
+                    "{:#x} bytes at offset {:#x} overrun a DMA buffer of {:#x}",
+                    n, offset, self.len
+                ),
             )),
         }
     }
@@ -195,7 +214,14 @@ impl<'c> Ioas<'c> {
         // SAFETY: the guard owns a reference to the buffer and unmaps the
         // area before it lets go of it.
         let iova = unsafe { self.map_raw(buf.as_ptr().add(offset), len, perm, iova)? };
-        Ok(Mapped { ioas: shorten(self), buf, offset, len, iova, perm })
+        Ok(Mapped {
+            ioas: shorten(self),
+            buf,
+            offset,
+            len,
+            iova,
+            perm,
+        })
     }
 }
 
@@ -235,7 +261,14 @@ impl<'a> Mapped<'a> {
     pub fn copy_to<'b>(&self, dst: &'b Ioas<'b>, perm: Perm, iova: Option<u64>) -> Result<Mapped<'b>> {
         // SAFETY: the new guard holds the buffer as long as the new area.
         let iova = unsafe { dst.copy_raw(self.ioas, self.iova, self.len, perm, iova)? };
-        Ok(Mapped { ioas: dst, buf: Arc::clone(&self.buf), offset: self.offset, len: self.len, iova, perm })
+        Ok(Mapped {
+            ioas: dst,
+            buf: Arc::clone(&self.buf),
+            offset: self.offset,
+            len: self.len,
+            iova,
+            perm,
+        })
     }
 
     /// The device's permissions.

@@ -78,15 +78,21 @@ impl<'c> Set<'c> {
     pub fn pasid_alloc(&self, min: u32, max: u32) -> Result<Pasid<'_>> {
         let mut p = 0;
         // SAFETY: valid out-pointer.
-        self.ctx.check(unsafe { sys::ioasid_pasid_alloc(self.ctx.as_raw(), self.id, min, max, &mut p) })?;
-        Ok(Pasid { ctx: self.ctx, set: self.id, pasid: p })
+        self.ctx
+            .check(unsafe { sys::ioasid_pasid_alloc(self.ctx.as_raw(), self.id, min, max, &mut p) })?;
+        Ok(Pasid {
+            ctx: self.ctx,
+            set: self.id,
+            pasid: p,
+        })
     }
 
     /// Create an address space charged to this set.
     pub fn ioas_alloc(&self) -> Result<Ioas<'_>> {
         let mut id = 0;
         // SAFETY: valid out-pointer.
-        self.ctx.check(unsafe { sys::ioasid_set_ioas_alloc(self.ctx.as_raw(), self.id, &mut id) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_set_ioas_alloc(self.ctx.as_raw(), self.id, &mut id) })?;
         Ok(Ioas { ctx: self.ctx, id })
     }
 
@@ -94,7 +100,8 @@ impl<'c> Set<'c> {
     pub fn info(&self) -> Result<SetInfo> {
         // SAFETY: POD out-struct filled by the call.
         let mut i: sys::ioasid_set_info = unsafe { mem::zeroed() };
-        self.ctx.check(unsafe { sys::ioasid_set_info(self.ctx.as_raw(), self.id, &mut i) })?;
+        self.ctx
+            .check(unsafe { sys::ioasid_set_info(self.ctx.as_raw(), self.id, &mut i) })?;
         Ok(SetInfo {
             owner: i.owner,
             max_pasids: i.max_pasids,
@@ -127,7 +134,9 @@ impl<'c> Set<'c> {
     /// Destroy now, with the library's answer (`Drop` ignores it).
     pub fn destroy(self) -> Result<()> {
         // SAFETY: live context, our id.
-        let r = self.ctx.check(unsafe { sys::ioasid_set_destroy(self.ctx.as_raw(), self.id) });
+        let r = self
+            .ctx
+            .check(unsafe { sys::ioasid_set_destroy(self.ctx.as_raw(), self.id) });
         mem::forget(self);
         r
     }
@@ -153,4 +162,3 @@ impl Drop for Pasid<'_> {
         unsafe { sys::ioasid_pasid_free(self.ctx.as_raw(), self.set, self.pasid) };
     }
 }
-

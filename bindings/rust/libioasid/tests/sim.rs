@@ -74,9 +74,15 @@ fn map_lookup_unmap_and_the_guard() {
     assert_eq!(found.uva, buf.as_ptr() as u64);
 
     // The library refuses an overlap and names both ranges.
-    let e = ioas.map(DmaBuffer::anonymous(0x1000, 0).unwrap(), Perm::R, Some(0x11000)).unwrap_err();
+    let e = ioas
+        .map(DmaBuffer::anonymous(0x1000, 0).unwrap(), Perm::R, Some(0x11000))
+        .unwrap_err();
     assert_eq!(e.errno(), libc::EEXIST);
-    assert!(e.message().contains("0x11000") && e.message().contains("0x10000"), "{}", e);
+    assert!(
+        e.message().contains("0x11000") && e.message().contains("0x10000"),
+        "{}",
+        e
+    );
 
     // The device writes through the IOMMU; the CPU sees it in the buffer.
     assert_eq!(dev.sim_dma_write(None, 0x10ff0, b"hello, device!!!").unwrap(), 16);
@@ -115,7 +121,15 @@ fn mappings_iterate_past_one_batch() {
     let ioas = c.ioas_alloc().unwrap();
     let buf = Arc::new(DmaBuffer::anonymous(0x1000 * 150, 0).unwrap());
     let guards: Vec<Mapped<'_>> = (0..150)
-        .map(|i| ioas.map_part(Arc::clone(&buf), i * 0x1000, 0x1000, Perm::R, Some(0x100000 + 2 * i as u64 * 0x1000)))
+        .map(|i| {
+            ioas.map_part(
+                Arc::clone(&buf),
+                i * 0x1000,
+                0x1000,
+                Perm::R,
+                Some(0x100000 + 2 * i as u64 * 0x1000),
+            )
+        })
         .collect::<Result<_>>()
         .unwrap();
     let all: Vec<Mapping> = ioas.mappings().collect::<Result<_>>().unwrap();
@@ -148,7 +162,10 @@ fn copy_shares_memory_and_keeps_the_buffer() {
     d2.sim_dma_read(None, 0x401234, &mut out).unwrap();
     assert_eq!(&out, b"shared");
     // Read-only copy: the second device may not write.
-    assert_eq!(d2.sim_dma_write(None, 0x400000, b"x").unwrap_err().errno(), libc::EACCES);
+    assert_eq!(
+        d2.sim_dma_write(None, 0x400000, b"x").unwrap_err().errno(),
+        libc::EACCES
+    );
     drop(dst);
     assert_eq!(Arc::strong_count(&buf), 1);
 }
@@ -157,14 +174,25 @@ fn copy_shares_memory_and_keeps_the_buffer() {
 fn reserve_and_allow_ranges() {
     let c = ctx();
     let ioas = c.ioas_alloc().unwrap();
-    let r = IovaRange { start: 0x100000, last: 0x1fffff };
+    let r = IovaRange {
+        start: 0x100000,
+        last: 0x1fffff,
+    };
     ioas.reserve(r).unwrap();
-    let e = ioas.map(DmaBuffer::anonymous(0x1000, 0).unwrap(), Perm::RW, Some(0x100000)).unwrap_err();
+    let e = ioas
+        .map(DmaBuffer::anonymous(0x1000, 0).unwrap(), Perm::RW, Some(0x100000))
+        .unwrap_err();
     assert_eq!(e.errno(), libc::EINVAL);
     ioas.unreserve(r).unwrap();
     assert_eq!(ioas.unreserve(r).unwrap_err().errno(), libc::ENOENT);
-    ioas.allow_iovas(&[IovaRange { start: 0x800000, last: 0x8fffff }]).unwrap();
-    let m = ioas.map(DmaBuffer::anonymous(0x1000, 0).unwrap(), Perm::RW, None).unwrap();
+    ioas.allow_iovas(&[IovaRange {
+        start: 0x800000,
+        last: 0x8fffff,
+    }])
+    .unwrap();
+    let m = ioas
+        .map(DmaBuffer::anonymous(0x1000, 0).unwrap(), Perm::RW, None)
+        .unwrap();
     assert_eq!(m.iova(), 0x800000);
     let e = ioas.allow_iovas(&[IovaRange { start: 5, last: 1 }]).unwrap_err();
     assert_eq!(e.errno(), libc::EINVAL);
@@ -203,7 +231,13 @@ fn device_capability_chain() {
 #[test]
 fn sets_pasids_and_quotas() {
     let c = ctx();
-    let set = c.set_alloc(&SetOptions { owner: 7, max_pasids: 2, max_ioas: 1 }).unwrap();
+    let set = c
+        .set_alloc(&SetOptions {
+            owner: 7,
+            max_pasids: 2,
+            max_ioas: 1,
+        })
+        .unwrap();
     let p1 = set.pasid_alloc(1, 100).unwrap();
     let p2 = set.pasid_alloc(1, 100).unwrap();
     assert_eq!((p1.value(), p2.value()), (1, 2));
@@ -219,7 +253,16 @@ fn sets_pasids_and_quotas() {
 
     // A PASID goes on a PASID-capable HWPT, and the RID too.
     let dev = c.bind("sim0").unwrap();
-    let hwpt = ioas.hwpt_alloc(&dev, HwptFlags { pasid: true, ..Default::default() }, None).unwrap();
+    let hwpt = ioas
+        .hwpt_alloc(
+            &dev,
+            HwptFlags {
+                pasid: true,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
     let rid = dev.attach(&hwpt).unwrap();
     let at = dev.attach_pasid(&hwpt, &p2).unwrap();
     assert_eq!(at.pasid(), Some(2));
@@ -235,22 +278,43 @@ fn sets_pasids_and_quotas() {
 #[test]
 fn page_request_round_trip() {
     let c = ctx();
-    let set = c.set_alloc(&SetOptions { owner: 1, max_pasids: 0, max_ioas: 1 }).unwrap();
-    let q = set.fault_queue_alloc(&FaultQueueOptions { depth: 16, ..Default::default() }).unwrap();
+    let set = c
+        .set_alloc(&SetOptions {
+            owner: 1,
+            max_pasids: 0,
+            max_ioas: 1,
+        })
+        .unwrap();
+    let q = set
+        .fault_queue_alloc(&FaultQueueOptions {
+            depth: 16,
+            ..Default::default()
+        })
+        .unwrap();
     let gpa = set.ioas_alloc().unwrap();
     let nic = c.bind("sim0").unwrap();
     let _at = nic.attach_with_faults(&gpa, &q).unwrap();
     let ram = Arc::new(DmaBuffer::anonymous(0x4000, 0).unwrap());
-    let _first = gpa.map_part(Arc::clone(&ram), 0, 0x1000, Perm::RW, Some(0x100000)).unwrap();
+    let _first = gpa
+        .map_part(Arc::clone(&ram), 0, 0x1000, Perm::RW, Some(0x100000))
+        .unwrap();
 
     std::thread::scope(|s| {
         // The device writes to a page that is not mapped yet: its DMA
         // waits for the page request's answer.
         let dma = s.spawn(|| nic.sim_dma_write(None, 0x101000, b"c0ffee"));
         let fd = q.fd().unwrap();
-        let mut pfd = libc::pollfd { fd: std::os::unix::io::AsRawFd::as_raw_fd(&fd), events: libc::POLLIN, revents: 0 };
+        let mut pfd = libc::pollfd {
+            fd: std::os::unix::io::AsRawFd::as_raw_fd(&fd),
+            events: libc::POLLIN,
+            revents: 0,
+        };
         // SAFETY: one valid pollfd.
-        assert_eq!(unsafe { libc::poll(&mut pfd, 1, 10_000) }, 1, "no page request within 10 s");
+        assert_eq!(
+            unsafe { libc::poll(&mut pfd, 1, 10_000) },
+            1,
+            "no page request within 10 s"
+        );
         let recs = q.read().unwrap();
         let grps: Vec<&[Fault]> = groups(&recs).collect();
         assert_eq!(grps.len(), 1);
@@ -262,7 +326,9 @@ fn page_request_round_trip() {
         assert_eq!(f.pasid(), None);
         assert_eq!(q.stats().unwrap().pending, 1);
         // Map the page, answer SUCCESS: the device retries and completes.
-        let page = gpa.map_part(Arc::clone(&ram), 0x1000, 0x1000, Perm::RW, Some(0x101000)).unwrap();
+        let page = gpa
+            .map_part(Arc::clone(&ram), 0x1000, 0x1000, Perm::RW, Some(0x101000))
+            .unwrap();
         q.respond(f.cookie(), Response::Success).unwrap();
         assert_eq!(dma.join().unwrap().unwrap(), 6);
         let e = q.respond(f.cookie(), Response::Success).unwrap_err();
@@ -297,10 +363,21 @@ fn dirty_tracking_bitmap() {
     let c = ctx();
     let ioas = c.ioas_alloc().unwrap();
     let dev = c.bind("sim0").unwrap();
-    let hwpt = ioas.hwpt_alloc(&dev, HwptFlags { dirty_tracking: true, ..Default::default() }, None).unwrap();
+    let hwpt = ioas
+        .hwpt_alloc(
+            &dev,
+            HwptFlags {
+                dirty_tracking: true,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
     let _at = dev.attach(&hwpt).unwrap();
     ioas.set_huge_pages(false).unwrap();
-    let _m = ioas.map(DmaBuffer::anonymous(0x8000, 0).unwrap(), Perm::RW, Some(0x40000)).unwrap();
+    let _m = ioas
+        .map(DmaBuffer::anonymous(0x8000, 0).unwrap(), Perm::RW, Some(0x40000))
+        .unwrap();
     hwpt.set_dirty_tracking(true).unwrap();
     dev.sim_dma_write(None, 0x42000, b"dirty").unwrap();
     let map = hwpt.dirty_bitmap(0x40000, 0x8000, 0x1000, false).unwrap();
@@ -321,7 +398,9 @@ fn drop_order_follows_the_borrows() {
     let dev = c.bind("sim0").unwrap();
     let hwpt = ioas.hwpt_alloc(&dev, HwptFlags::default(), None).unwrap();
     let at = dev.attach(&hwpt).unwrap();
-    let m = ioas.map(DmaBuffer::anonymous(0x1000, 0).unwrap(), Perm::RW, Some(0x1000)).unwrap();
+    let m = ioas
+        .map(DmaBuffer::anonymous(0x1000, 0).unwrap(), Perm::RW, Some(0x1000))
+        .unwrap();
     let (ioas_id, dev_id, hwpt_id) = (ioas.id(), dev.id(), hwpt.id());
     assert_eq!(kind(hwpt_id), sys::IOASID_OBJ_HWPT);
     drop(m);
