@@ -82,11 +82,6 @@ fn attach_opts(set: u32, fault_queue: u32) -> sys::ioasid_attach_opts {
 }
 
 impl<'c> Device<'c> {
-    /// The library's id of the device.
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
     fn attach_raw<'a>(&'a self, pt: u32, pasid: u32, set: u32, queue: u32) -> Result<Attachment<'a>> {
         let o = attach_opts(set, queue);
         // SAFETY: live context, valid options.
@@ -207,16 +202,6 @@ impl<'c> Device<'c> {
         })?;
         Ok(done)
     }
-
-    /// Unbind now, with the library's answer (`Drop` ignores it).
-    pub fn unbind(self) -> Result<()> {
-        // SAFETY: live context, our id.
-        let r = self
-            .ctx
-            .check(unsafe { sys::ioasid_dev_unbind(self.ctx.as_raw(), self.id) });
-        mem::forget(self);
-        r
-    }
 }
 
 fn shorten<'a, 'c: 'a>(d: &'a Device<'c>) -> &'a Device<'a> {
@@ -228,13 +213,7 @@ fn c_string(buf: &[c_char]) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-impl Drop for Device<'_> {
-    fn drop(&mut self) {
-        // SAFETY: live context, our id; attachments borrow the device, so
-        // none is left.
-        unsafe { sys::ioasid_dev_unbind(self.ctx.as_raw(), self.id) };
-    }
-}
+object_handle!(Device, unbind, sys::ioasid_dev_unbind, "binding of the device");
 
 impl<'a> Attachment<'a> {
     /// The IOAS or HWPT id attached to.

@@ -218,11 +218,6 @@ impl<'c> Set<'c> {
 }
 
 impl<'s> FaultQueue<'s> {
-    /// The library's id of the queue.
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
     /// A pollable fd, readable while records wait (owned by the library;
     /// poll it, read through [`FaultQueue::read_into`]).
     pub fn fd(&self) -> Result<BorrowedFd<'_>> {
@@ -290,24 +285,9 @@ impl<'s> FaultQueue<'s> {
             pending: s.pending,
         })
     }
-
-    /// Destroy now, with the library's answer (`Drop` ignores it).
-    pub fn destroy(self) -> Result<()> {
-        // SAFETY: live context, our id.
-        let r = self
-            .ctx
-            .check(unsafe { sys::ioasid_fault_queue_destroy(self.ctx.as_raw(), self.id) });
-        mem::forget(self);
-        r
-    }
 }
 
-impl Drop for FaultQueue<'_> {
-    fn drop(&mut self) {
-        // SAFETY: live context, our id; HWPTs bound to it borrow it.
-        unsafe { sys::ioasid_fault_queue_destroy(self.ctx.as_raw(), self.id) };
-    }
-}
+object_handle!(FaultQueue, destroy, sys::ioasid_fault_queue_destroy, "fault queue");
 
 impl Context {
     /// Unrecoverable fault records that had no queue to go to (oldest

@@ -111,11 +111,6 @@ impl<'c> Ioas<'c> {
 }
 
 impl<'p> Hwpt<'p> {
-    /// The library's id of the HWPT.
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
     /// A nested VT-d stage-1 HWPT over this nest parent.
     pub fn nested_vtd_alloc<'a>(
         &'a self,
@@ -169,21 +164,6 @@ impl<'p> Hwpt<'p> {
         })?;
         Ok(map)
     }
-
-    /// Destroy now, with the library's answer (`Drop` ignores it).
-    pub fn destroy(self) -> Result<()> {
-        // SAFETY: live context, our id.
-        let r = self
-            .ctx
-            .check(unsafe { sys::ioasid_hwpt_destroy(self.ctx.as_raw(), self.id) });
-        mem::forget(self);
-        r
-    }
 }
 
-impl Drop for Hwpt<'_> {
-    fn drop(&mut self) {
-        // SAFETY: live context, our id; what uses it borrows it.
-        unsafe { sys::ioasid_hwpt_destroy(self.ctx.as_raw(), self.id) };
-    }
-}
+object_handle!(Hwpt, destroy, sys::ioasid_hwpt_destroy, "HWPT");

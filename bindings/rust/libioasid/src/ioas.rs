@@ -146,11 +146,6 @@ fn iova_arg(iova: Option<u64>, flags: u32) -> (u64, u32) {
 }
 
 impl<'c> Ioas<'c> {
-    /// The library's id of the address space.
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
     /// The context it lives in.
     pub fn context(&self) -> &'c Context {
         self.ctx
@@ -303,26 +298,9 @@ impl<'c> Ioas<'c> {
             nr_attached: s.nr_attached,
         })
     }
-
-    /// Destroy the address space now, with the library's answer (`Drop`
-    /// does the same and ignores it; a refused destroy leaves the address
-    /// space in the context until it closes).
-    pub fn destroy(self) -> Result<()> {
-        let r = self
-            .ctx
-            .check(unsafe { sys::ioasid_ioas_destroy(self.ctx.as_raw(), self.id) });
-        mem::forget(self);
-        r
-    }
 }
 
-impl Drop for Ioas<'_> {
-    fn drop(&mut self) {
-        // SAFETY: live context; the id is ours. A refusal (the kernel's)
-        // leaves it to ioasid_ctx_close().
-        unsafe { sys::ioasid_ioas_destroy(self.ctx.as_raw(), self.id) };
-    }
-}
+object_handle!(Ioas, destroy, sys::ioasid_ioas_destroy, "address space");
 
 /// Iterator over the areas of an address space ([`Ioas::mappings`]).
 #[derive(Debug)]

@@ -48,6 +48,9 @@
 //!
 //! See bindings/rust/README.md and docs/rust.md in the source tree.
 
+#[macro_use]
+mod handle;
+
 mod caps;
 mod ctx;
 mod dev;

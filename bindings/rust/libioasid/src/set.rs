@@ -69,11 +69,6 @@ impl Context {
 }
 
 impl<'c> Set<'c> {
-    /// The library's id of the set.
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
     /// Allocate the lowest free PASID in `[min, max]`.
     pub fn pasid_alloc(&self, min: u32, max: u32) -> Result<Pasid<'_>> {
         let mut p = 0;
@@ -130,24 +125,9 @@ impl<'c> Set<'c> {
             }
         }
     }
-
-    /// Destroy now, with the library's answer (`Drop` ignores it).
-    pub fn destroy(self) -> Result<()> {
-        // SAFETY: live context, our id.
-        let r = self
-            .ctx
-            .check(unsafe { sys::ioasid_set_destroy(self.ctx.as_raw(), self.id) });
-        mem::forget(self);
-        r
-    }
 }
 
-impl Drop for Set<'_> {
-    fn drop(&mut self) {
-        // SAFETY: live context, our id.
-        unsafe { sys::ioasid_set_destroy(self.ctx.as_raw(), self.id) };
-    }
-}
+object_handle!(Set, destroy, sys::ioasid_set_destroy, "set");
 
 impl Pasid<'_> {
     /// The PASID's value.
