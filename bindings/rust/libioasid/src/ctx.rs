@@ -157,6 +157,19 @@ impl Context {
         self.raw.as_ptr()
     }
 
+    /// Ids name objects of one context: an object of another context
+    /// handed to a call on this one would name something else (a copy of
+    /// another area, an attach to another address space), so it is refused.
+    pub(crate) fn same(&self, other: &Context, what: &str) -> Result<()> {
+        if ptr::eq(self, other) {
+            return Ok(());
+        }
+        Err(Error::new(
+            libc::EINVAL,
+            format!("{} belongs to another context than the call's", what),
+        ))
+    }
+
     /// Turn a C return value into a `Result` with this context's message.
     pub(crate) fn check(&self, rc: std::os::raw::c_int) -> Result<()> {
         check_ctx(self.raw.as_ptr(), rc)

@@ -20,17 +20,25 @@ use crate::set::Pasid;
 pub trait PageTable {
     /// The library's id of the IOAS or HWPT.
     fn pt_id(&self) -> u32;
+    /// The context it lives in.
+    fn pt_context(&self) -> &Context;
 }
 
 impl PageTable for Ioas<'_> {
     fn pt_id(&self) -> u32 {
         self.id
     }
+    fn pt_context(&self) -> &Context {
+        self.ctx
+    }
 }
 
 impl PageTable for Hwpt<'_> {
     fn pt_id(&self) -> u32 {
         self.id
+    }
+    fn pt_context(&self) -> &Context {
+        self.ctx
     }
 }
 
@@ -97,18 +105,23 @@ impl<'c> Device<'c> {
 
     /// Attach the device's requests without PASID to `pt`.
     pub fn attach<'a, P: PageTable>(&'a self, pt: &'a P) -> Result<Attachment<'a>> {
+        self.ctx.same(pt.pt_context(), "the page table")?;
         self.attach_raw(pt.pt_id(), sys::IOASID_PASID_NONE, 0, 0)
     }
 
     /// Attach to an address space whose automatic domain reports I/O page
     /// faults to `queue`.
     pub fn attach_with_faults<'a>(&'a self, ioas: &'a Ioas<'_>, queue: &'a FaultQueue<'_>) -> Result<Attachment<'a>> {
+        self.ctx.same(ioas.ctx, "the address space")?;
+        self.ctx.same(queue.ctx, "the fault queue")?;
         self.attach_raw(ioas.id, sys::IOASID_PASID_NONE, 0, queue.id)
     }
 
     /// Attach the requests carrying `pasid` (held by its set, which acts)
     /// to `pt`.
     pub fn attach_pasid<'a, P: PageTable>(&'a self, pt: &'a P, pasid: &'a Pasid<'_>) -> Result<Attachment<'a>> {
+        self.ctx.same(pt.pt_context(), "the page table")?;
+        self.ctx.same(pasid.ctx, "the PASID")?;
         self.attach_raw(pt.pt_id(), pasid.pasid, pasid.set, 0)
     }
 
@@ -234,6 +247,7 @@ impl<'a> Attachment<'a> {
     pub fn replace<P: PageTable>(&mut self, pt: &'a P) -> Result<()> {
         let o = attach_opts(self.set, 0);
         let ctx = self.dev.ctx;
+        ctx.same(pt.pt_context(), "the page table")?;
         // SAFETY: live context, valid options.
         ctx.check(unsafe { sys::ioasid_dev_replace(ctx.as_raw(), self.dev.id, self.pasid, pt.pt_id(), &o) })?;
         self.pt = pt.pt_id();

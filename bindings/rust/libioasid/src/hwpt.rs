@@ -83,6 +83,10 @@ fn alloc<'a>(
         o.flags |= sys::IOASID_HWPT_FAULT_ID_VALID;
         o.fault_queue = q.id;
     }
+    ctx.same(dev.ctx, "the device")?;
+    if let Some(q) = queue {
+        ctx.same(q.ctx, "the fault queue")?;
+    }
     let mut id = 0;
     // SAFETY: valid options (data outlives the call) and out-pointer.
     ctx.check(unsafe { sys::ioasid_hwpt_alloc(ctx.as_raw(), dev.id, pt, &o, &mut id) })?;

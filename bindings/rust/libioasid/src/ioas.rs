@@ -190,6 +190,7 @@ impl<'c> Ioas<'c> {
         perm: Perm,
         iova: Option<u64>,
     ) -> Result<u64> {
+        self.ctx.same(src.ctx, "the source address space")?;
         let (mut io, flags) = iova_arg(iova, perm.flags());
         self.ctx.check(sys::ioasid_ioas_copy(
             self.ctx.as_raw(),

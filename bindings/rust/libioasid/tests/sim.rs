@@ -437,3 +437,42 @@ fn threads_share_a_context_and_keep_their_own_messages() {
         }
     });
 }
+
+#[test]
+fn objects_of_another_context_are_refused() {
+    // Ids are per context: the id of an object of context B names another
+    // object (or none) in context A. A copy across contexts would map
+    // whatever A's area of that id holds, outside any guard: refused.
+    let (a, b) = (ctx(), ctx());
+    let ioas_a = a.ioas_alloc().unwrap();
+    let ioas_b = b.ioas_alloc().unwrap();
+    assert_eq!(ioas_a.id(), ioas_b.id());
+    let _other = a.ioas_alloc().unwrap();
+    let m_a = ioas_a
+        .map(DmaBuffer::anonymous(0x1000, 0).unwrap(), Perm::RW, Some(0x1000))
+        .unwrap();
+    let e = m_a.copy_to(&ioas_b, Perm::RW, None).unwrap_err();
+    assert_eq!(e.errno(), libc::EINVAL);
+    assert!(e.message().contains("another context"), "{}", e);
+    assert_eq!(ioas_b.stats().unwrap().nr_areas, 0);
+
+    let dev_b = b.bind("sim0").unwrap();
+    assert_eq!(dev_b.attach(&ioas_a).unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(dev_b.attached(), None);
+    let e = ioas_a.hwpt_alloc(&dev_b, HwptFlags::default(), None).unwrap_err();
+    assert_eq!(e.errno(), libc::EINVAL);
+    let set_a = a
+        .set_alloc(&SetOptions {
+            owner: 1,
+            max_pasids: 1,
+            max_ioas: 0,
+        })
+        .unwrap();
+    let q_a = set_a.fault_queue_alloc(&FaultQueueOptions::default()).unwrap();
+    assert_eq!(
+        dev_b.attach_with_faults(&ioas_b, &q_a).unwrap_err().errno(),
+        libc::EINVAL
+    );
+    let p_a = set_a.pasid_alloc(1, 1).unwrap();
+    assert_eq!(dev_b.attach_pasid(&ioas_b, &p_a).unwrap_err().errno(), libc::EINVAL);
+}
