@@ -27,7 +27,7 @@ for tool in "$BINDGEN" "$RUSTFMT"; do
 done
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp" "$tmp.h"' EXIT
+trap 'rm -f "$tmp"' EXIT
 # The generated text names the header by a path relative to the tree, so
 # that it does not depend on where the tree is checked out.
 (cd "$top" && "$BINDGEN" include/ioasid/ioasid.h \
