@@ -5,6 +5,8 @@
 #                        .clang-format says (needs git, so not in make check)
 #   make check           unit suites, exports, headers, doc references, JSON
 #                        schema, CLI, scenarios, benchmark smoke runs
+#   make check-rust      the Rust crates (bindings/rust) with Debian's rustc and
+#                        cargo, offline: bindings vs headers, cargo test, example
 #   make check-valgrind  memcheck over the unit tests and ioasidctl, with a
 #                        planted-leak self-test
 #   make check-tsan      the concurrency suites under ThreadSanitizer
@@ -32,6 +34,8 @@ stage "format check"
 stage "make check"
 make -j"$jobs" check || { cat test-suite.log 2>/dev/null; exit 1; }
 grep -h "Checks:" tests/unit/check-all.log || true
+stage "make check-rust"
+make check-rust CARGO=/usr/bin/cargo RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 stage "make check-valgrind"
 make check-valgrind
 stage "make check-tsan"
