@@ -30,6 +30,7 @@
 	X(fault)               \
 	X(pgtable)             \
 	X(pgtable_map)         \
+	X(pgtable_arm)         \
 	X(iotlb)               \
 	X(sim_access)          \
 	X(sim_dirty)           \
