@@ -71,6 +71,7 @@ enum vendor_pt_format {
 	VENDOR_PT_UNKNOWN = 0, /* the model does not say: the sim uses VT-d second stage */
 	VENDOR_PT_ARM_S1,      /* VMSAv8-64 stage 1 */
 	VENDOR_PT_ARM_S2,      /* VMSAv8-64 stage 2 */
+	VENDOR_PT_AMD_V1,      /* AMD IOMMU v1 host table */
 };
 
 /*

@@ -19,7 +19,8 @@
  *   walk_arm_s1_ns, chase_arm_s1_ns, walk_ratio_arm_s1 (and _arm_s2)
  *                        the same walk and chase over an Arm VMSAv8-64
  *                        stage-1 (stage-2) table of the same mapping;
- *                        walk_ratio_arm_s1_vs_vtd compares the ratios
+ *                        walk_ratio_arm_s1_vs_vtd compares the ratios;
+ *                        walk_amd_v1_ns ... the same over an AMD v1 table
  *   nested_walk_ns       a 4-level first-stage walk whose tables live in
  *                        guest memory, each table read translated by a
  *                        4-level stage-2 walk, plus the stage-2 walk of the
@@ -770,14 +771,16 @@ struct sizes {
 	uint64_t hit_iters, walk_space, walk_samples, nested_space, nested_samples;
 };
 
-static const enum sim_pt_format walk_formats[3] = { SIM_PT_VTD_SL, SIM_PT_ARM_S1,
-						   SIM_PT_ARM_S2 };
+#define NR_WALK_FORMATS 4
+static const enum sim_pt_format walk_formats[NR_WALK_FORMATS] = {
+	SIM_PT_VTD_SL, SIM_PT_ARM_S1, SIM_PT_ARM_S2, SIM_PT_AMD_V1
+};
 
 /* Every figure of a run. */
 struct figures {
 	double hit_per_s, base_hit_per_s, nested_ns;
-	/* walks per format: VT-d second stage, Arm stage 1, Arm stage 2 */
-	struct walk_fig walk[3];
+	/* walks per format (walk_formats[]): VT-d second stage first */
+	struct walk_fig walk[NR_WALK_FORMATS];
 	unsigned int nested_reads, hit_cached;
 	uint64_t walk_space, nested_space;
 	struct inval inv;
@@ -832,7 +835,7 @@ static void print_table(const struct figures *f)
 	printf("  4-level walk:         %8.1f ns  (%u reads)\n", w->walk_ns, w->reads);
 	printf("  4-load pointer chase: %8.1f ns\n", w->chase_ns);
 	printf("  walk / chase:         %8.3f        target <= 4\n", w->walk_ns / w->chase_ns);
-	for (i = 1; i < 3; i++)
+	for (i = 1; i < NR_WALK_FORMATS; i++)
 		printf("  %-18s    %8.1f ns  vs chase %6.1f ns  walk / chase %.3f  (vs VT-d %.3f)\n",
 		       sim_pt_format_name(walk_formats[i]), f->walk[i].walk_ns,
 		       f->walk[i].chase_ns, f->walk[i].walk_ns / f->walk[i].chase_ns,
@@ -855,12 +858,12 @@ static void print_table(const struct figures *f)
 static void print_json(const struct figures *f)
 {
 	const struct walk_fig *w = &f->walk[0];
-	static const char *const key[3] = { NULL, "arm_s1", "arm_s2" };
+	static const char *const key[NR_WALK_FORMATS] = { NULL, "arm_s1", "arm_s2", "amd_v1" };
 	unsigned int i;
 
-	/* the Arm walks first, each with its own chase and its ratio to VT-d's */
+	/* the other formats' walks first, each with its own chase and its ratio to VT-d's */
 	printf("{");
-	for (i = 1; i < 3; i++)
+	for (i = 1; i < NR_WALK_FORMATS; i++)
 		printf("\"walk_%s_ns\": %.2f, \"chase_%s_ns\": %.2f, \"walk_ratio_%s\": %.4f"
 		       ", \"walk_ratio_%s_vs_vtd\": %.3f, ",
 		       key[i], f->walk[i].walk_ns, key[i], f->walk[i].chase_ns, key[i],
@@ -912,7 +915,7 @@ int main(int argc, char **argv)
 	f.walk_space = z.walk_space;
 	f.nested_space = z.nested_space;
 	bench_hits(z.rounds, z.hit_iters, &f.hit_per_s, &f.base_hit_per_s, &f.hit_cached);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_WALK_FORMATS; i++)
 		bench_walk(walk_formats[i], z.walk_space, z.rounds, z.walk_samples, &f.walk[i]);
 	f.nested_ns = bench_nested(z.nested_space, z.rounds, z.nested_samples, &f.nested_reads);
 	bench_inval(z.inval_reps, &f.inv);

@@ -31,6 +31,7 @@
 	X(pgtable)             \
 	X(pgtable_map)         \
 	X(pgtable_arm)         \
+	X(pgtable_amd)         \
 	X(iotlb)               \
 	X(sim_access)          \
 	X(sim_dirty)           \

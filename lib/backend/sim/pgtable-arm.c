@@ -47,8 +47,9 @@ static inline uint64_t arm_type(unsigned int level)
 	return level == 1 ? SIM_ARM_VALID | SIM_ARM_TABLE : SIM_ARM_VALID;
 }
 
-static uint64_t arm_make_table(uint64_t child)
+static uint64_t arm_make_table(uint64_t child, unsigned int level)
 {
+	(void)level;
 	return child | SIM_ARM_VALID | SIM_ARM_TABLE;
 }
 
@@ -172,10 +173,13 @@ const struct sim_pt_fmt sim_pt_fmt_arm_s1 = {
 	.make_leaf = s1_make_leaf,
 	.split_attr = arm_split_attr,
 	.split_keep = 0,
+	.dirty_nflags = SIM_PT_NEW_DBM,
 	.clean_set = SIM_ARM_S1_AP2,
 	.present = arm_present,
 	.huge = arm_huge,
 	.huge_bad = arm_huge_bad,
+	.next_level = sim_pt_next_down,
+	.leaf_shift = sim_pt_level_shift,
 	.perm = s1_perm,
 	.dirty = s1_dirty,
 	.needs_update = s1_needs_update,
@@ -257,10 +261,13 @@ const struct sim_pt_fmt sim_pt_fmt_arm_s2 = {
 	.make_leaf = s2_make_leaf,
 	.split_attr = arm_split_attr,
 	.split_keep = 0,
+	.dirty_nflags = SIM_PT_NEW_DBM,
 	.clean_clear = SIM_ARM_S2AP_W,
 	.present = arm_present,
 	.huge = arm_huge,
 	.huge_bad = arm_huge_bad,
+	.next_level = sim_pt_next_down,
+	.leaf_shift = sim_pt_level_shift,
 	.perm = s2_perm,
 	.dirty = s2_dirty,
 	.needs_update = s2_needs_update,

@@ -38,8 +38,8 @@ struct sim_pt_fmt {
 	/* ---- building our own tables ---- */
 	/* whether a mapping with @perm (SIM_PT_*) can be expressed */
 	bool (*perm_ok)(uint32_t perm);
-	/* a table entry pointing at @child, granting everything */
-	uint64_t (*make_table)(uint64_t child);
+	/* a table entry at @level pointing at @child (at @level - 1), granting everything */
+	uint64_t (*make_table)(uint64_t child, unsigned int level);
 	/* a leaf at @level mapping @oa; @nflags: SIM_PT_NEW_* */
 	uint64_t (*make_leaf)(uint64_t oa, unsigned int level, uint32_t perm,
 			      unsigned int nflags);
@@ -47,6 +47,8 @@ struct sim_pt_fmt {
 	uint64_t (*split_attr)(uint64_t e, unsigned int level);
 	/* bits of a split leaf kept in the table entry replacing it */
 	uint64_t split_keep;
+	/* SIM_PT_NEW_* flags a dirty-tracking domain's table needs (Arm: DBM) */
+	unsigned int dirty_nflags;
 	/* cleaning a dirty leaf: e & ~clean_clear | clean_set */
 	uint64_t clean_clear, clean_set;
 
@@ -56,6 +58,10 @@ struct sim_pt_fmt {
 	bool (*huge)(uint64_t e, unsigned int level);
 	/* a huge leaf the hardware rejects: size not supported, reserved bits */
 	bool (*huge_bad)(uint64_t e, unsigned int level, uint64_t pgsizes);
+	/* the level of the table a table entry at @level points to (AMD may skip) */
+	unsigned int (*next_level)(uint64_t e, unsigned int level);
+	/* log2 of the bytes leaf @e at @level maps; 0 for a bad size encoding */
+	unsigned int (*leaf_shift)(uint64_t e, unsigned int level);
 	/* what a table entry (@leaf false) or a leaf grants, as SIM_PT_* */
 	uint32_t (*perm)(uint64_t e, bool leaf);
 	bool (*dirty)(uint64_t e);
@@ -78,6 +84,7 @@ struct sim_pt_fmt {
 
 extern const struct sim_pt_fmt sim_pt_fmt_vtd_sl, sim_pt_fmt_vtd_fl;
 extern const struct sim_pt_fmt sim_pt_fmt_arm_s1, sim_pt_fmt_arm_s2;
+extern const struct sim_pt_fmt sim_pt_fmt_amd_v1, sim_pt_fmt_amd_v2;
 
 /* The ops of @fmt; NULL for an unknown format. */
 const struct sim_pt_fmt *sim_pt_fmt_of(enum sim_pt_format fmt);
@@ -103,6 +110,19 @@ static inline void sim_pt_st(uint64_t *tbl, unsigned int i, uint64_t v)
 static inline unsigned int sim_pt_index(uint64_t va, unsigned int level)
 {
 	return (unsigned int)(va >> (12 + 9 * (level - 1))) & (SIM_PT_ENTRIES - 1);
+}
+
+/* The ordinary next_level and leaf_shift: one level down, the level's size. */
+static inline unsigned int sim_pt_next_down(uint64_t e, unsigned int level)
+{
+	(void)e;
+	return level - 1;
+}
+
+static inline unsigned int sim_pt_level_shift(uint64_t e, unsigned int level)
+{
+	(void)e;
+	return 12 + 9 * (level - 1);
 }
 
 /* ---- the walk template ---- */
@@ -147,14 +167,18 @@ SIM_PT_INLINE int sim_pt_apply(const struct sim_pt_walker *w, uint64_t table, un
  */
 SIM_PT_INLINE int sim_pt_walk_update(const struct sim_pt_fmt *f, const struct sim_pt_walker *w,
 				     struct sim_pt_result *res, uint64_t *ents, unsigned int top,
-				     unsigned int level, uint64_t iova, unsigned int flags,
-				     bool direct)
+				     unsigned int level, unsigned int visited, uint64_t iova,
+				     unsigned int flags, bool direct)
 {
 	unsigned int l;
 
 	for (l = top; l >= level; l--) {
-		struct sim_pt_update u = f->update(ents[l], l == level, flags);
+		struct sim_pt_update u;
 		int r;
+
+		if (!(visited & (1u << l)))
+			continue; /* a level the walk skipped */
+		u = f->update(ents[l], l == level, flags);
 
 		u.set &= ~ents[l];
 		u.clear &= ents[l];
@@ -180,7 +204,7 @@ SIM_PT_INLINE int sim_pt_walk_core(const struct sim_pt_fmt *f, const struct sim_
 {
 	const uint64_t pgsizes = w->pgsize_bitmap ? w->pgsize_bitmap : SIM_PT_ALL_PGSIZES;
 	uint64_t hi = 0, ents[SIM_PT_MAX_LEVELS + 1], e, size;
-	unsigned int top = level, need;
+	unsigned int top = level, need, visited = 0, shift;
 	enum sim_pt_fault why;
 
 	if (w->oa_bits > 12 && w->oa_bits < f->oa_bits)
@@ -192,7 +216,7 @@ SIM_PT_INLINE int sim_pt_walk_core(const struct sim_pt_fmt *f, const struct sim_
 		return sim_pt_walk_fault(res, w->levels, SIM_PT_FAULT_ADDRESS, -ENOENT);
 
 	for (;;) {
-		unsigned int idx = sim_pt_index(iova, level);
+		unsigned int idx = sim_pt_index(iova, level), next;
 		bool leaf;
 
 		res->path[level].table = table;
@@ -207,6 +231,7 @@ SIM_PT_INLINE int sim_pt_walk_core(const struct sim_pt_fmt *f, const struct sim_
 		}
 		res->reads++;
 		ents[level] = e;
+		visited |= 1u << level;
 		if (!f->present(e, level))
 			return sim_pt_walk_fault(res, level, SIM_PT_FAULT_NOT_PRESENT, -ENOENT);
 		if (e & hi)
@@ -216,12 +241,23 @@ SIM_PT_INLINE int sim_pt_walk_core(const struct sim_pt_fmt *f, const struct sim_
 		if (leaf)
 			break;
 		table = e & f->addr_mask;
-		level--;
+		next = f->next_level(e, level);
+		if (next != level - 1) {
+			/* a skip: down, and over index bits that are all zero */
+			if (!next || next >= level)
+				return sim_pt_walk_fault(res, level, SIM_PT_FAULT_RESERVED_BIT,
+							 -ENOENT);
+			if ((iova >> sim_pt_va_bits(next)) & ((UINT64_C(1) << (9 * (level - 1 - next))) - 1))
+				return sim_pt_walk_fault(res, level, SIM_PT_FAULT_NOT_PRESENT,
+							 -ENOENT);
+		}
+		level = next;
 	}
-	if (level > 1 && f->huge_bad(e, level, pgsizes))
+	shift = f->leaf_shift(e, level);
+	if (!shift || (level > 1 && f->huge_bad(e, level, pgsizes)))
 		return sim_pt_walk_fault(res, level, SIM_PT_FAULT_RESERVED_BIT, -ENOENT);
 
-	size = sim_pt_level_size(level);
+	size = UINT64_C(1) << shift;
 	res->oa = (e & f->addr_mask & ~(size - 1)) | (iova & (size - 1));
 	res->page_size = size;
 	res->perm = perm;
@@ -237,7 +273,8 @@ SIM_PT_INLINE int sim_pt_walk_core(const struct sim_pt_fmt *f, const struct sim_
 	if ((perm & need) != need)
 		return sim_pt_walk_fault(res, level, SIM_PT_FAULT_PERM, -EACCES);
 	if (flags & SIM_PT_WALK_SET_AD)
-		return sim_pt_walk_update(f, w, res, ents, top, level, iova, flags, direct);
+		return sim_pt_walk_update(f, w, res, ents, top, level, visited, iova, flags,
+					  direct);
 	why = f->needs_update(e, flags & SIM_PT_PERM_MASK);
 	if (why != SIM_PT_FAULT_NONE)
 		return sim_pt_walk_fault(res, level, why, why == SIM_PT_FAULT_PERM ? -EACCES : -ENOENT);

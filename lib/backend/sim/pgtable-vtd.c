@@ -25,6 +25,10 @@
  * with the PASID entry's WPE clear), user-mode access U/S at every level,
  * and any XD on the way forbids execution.
  *
+ * AMD's v2 tables (the guest's, for nested AMD HWPTs) are the same x86-64
+ * paging entries without VT-d's EA: the second entry of the first-stage
+ * ops below.
+ *
  * Both formats: A is set in every entry used by a translation and D in the
  * leaf of a write, when the remapping hardware supports A/D updates; A and
  * D are records only, no access waits for them.
@@ -67,8 +71,9 @@ static bool sl_perm_ok(uint32_t perm)
 	return !(perm & ~SIM_PT_PERM_MASK) && (perm & (SIM_PT_R | SIM_PT_W));
 }
 
-static uint64_t sl_make_table(uint64_t child)
+static uint64_t sl_make_table(uint64_t child, unsigned int level)
 {
+	(void)level;
 	return child | SIM_SL_R | SIM_SL_W | SIM_SL_X;
 }
 
@@ -132,6 +137,8 @@ const struct sim_pt_fmt sim_pt_fmt_vtd_sl = {
 	.present = sl_present,
 	.huge = vtd_huge,
 	.huge_bad = sl_huge_bad,
+	.next_level = sim_pt_next_down,
+	.leaf_shift = sim_pt_level_shift,
 	.perm = sl_perm,
 	.dirty = sl_dirty,
 	.needs_update = vtd_needs_update,
@@ -149,8 +156,9 @@ static bool fl_perm_ok(uint32_t perm)
 	return !(perm & ~SIM_PT_PERM_MASK) && (perm & SIM_PT_R); /* present = readable */
 }
 
-static uint64_t fl_make_table(uint64_t child)
+static uint64_t fl_make_table(uint64_t child, unsigned int level)
 {
+	(void)level;
 	return child | SIM_FL_P | SIM_FL_RW | SIM_FL_US;
 }
 
@@ -233,6 +241,8 @@ const struct sim_pt_fmt sim_pt_fmt_vtd_fl = {
 	.present = fl_present,
 	.huge = vtd_huge,
 	.huge_bad = fl_huge_bad,
+	.next_level = sim_pt_next_down,
+	.leaf_shift = sim_pt_level_shift,
 	.perm = fl_perm,
 	.dirty = fl_dirty,
 	.needs_update = vtd_needs_update,
@@ -242,3 +252,41 @@ const struct sim_pt_fmt sim_pt_fmt_vtd_fl = {
 };
 
 SIM_PT_DEFINE_WALKS(fl, sim_pt_fmt_vtd_fl)
+
+/* ---- AMD v2: x86-64 paging, as the first stage but for EA ---- */
+
+static struct sim_pt_update v2_update(uint64_t e, bool leaf, unsigned int flags)
+{
+	(void)e;
+	return (struct sim_pt_update){ SIM_FL_A | (leaf && (flags & SIM_PT_W) ? SIM_FL_D : 0), 0 };
+}
+
+SIM_PT_DECLARE_WALKS(v2);
+
+const struct sim_pt_fmt sim_pt_fmt_amd_v2 = {
+	.id = SIM_PT_AMD_V2,
+	.name = "amd-v2",
+	.addr_mask = SIM_PT_ADDR_MASK,
+	.oa_bits = SIM_PT_OA_BITS,
+	.levels_ok = 1u << 4 | 1u << 5,
+	.oa_fault = SIM_PT_FAULT_RESERVED_BIT,
+	.perm_ok = fl_perm_ok,
+	.make_table = fl_make_table,
+	.make_leaf = fl_make_leaf,
+	.split_attr = fl_split_attr,
+	.split_keep = SIM_FL_A,
+	.clean_clear = SIM_FL_D,
+	.present = fl_present,
+	.huge = vtd_huge,
+	.huge_bad = fl_huge_bad,
+	.next_level = sim_pt_next_down,
+	.leaf_shift = sim_pt_level_shift,
+	.perm = fl_perm,
+	.dirty = fl_dirty,
+	.needs_update = vtd_needs_update,
+	.update = v2_update,
+	.walk_direct = v2_walk_direct,
+	.walk_cb = v2_walk_cb,
+};
+
+SIM_PT_DEFINE_WALKS(v2, sim_pt_fmt_amd_v2)

@@ -27,11 +27,20 @@ static const struct sim_pt_fmt *const formats[SIM_PT_NR_FORMATS] = {
 	[SIM_PT_VTD_FL] = &sim_pt_fmt_vtd_fl,
 	[SIM_PT_ARM_S1] = &sim_pt_fmt_arm_s1,
 	[SIM_PT_ARM_S2] = &sim_pt_fmt_arm_s2,
+	[SIM_PT_AMD_V1] = &sim_pt_fmt_amd_v1,
+	[SIM_PT_AMD_V2] = &sim_pt_fmt_amd_v2,
 };
 
 const struct sim_pt_fmt *sim_pt_fmt_of(enum sim_pt_format fmt)
 {
 	return (unsigned int)fmt < SIM_PT_NR_FORMATS ? formats[fmt] : NULL;
+}
+
+unsigned int sim_pt_dirty_flags(enum sim_pt_format fmt)
+{
+	const struct sim_pt_fmt *f = sim_pt_fmt_of(fmt);
+
+	return f ? f->dirty_nflags : 0;
 }
 
 const char *sim_pt_format_name(enum sim_pt_format fmt)
@@ -114,8 +123,7 @@ struct sim_pt *sim_pt_new_flags(enum sim_pt_format fmt, unsigned int levels,
 
 	if (!f || levels > SIM_PT_MAX_LEVELS || !(f->levels_ok & (1u << levels)) ||
 	    !(pgsize_bitmap & SIM_PT_SZ_4K) || (pgsize_bitmap & ~SIM_PT_ALL_PGSIZES) ||
-	    (flags & ~SIM_PT_NEW_DBM) ||
-	    ((flags & SIM_PT_NEW_DBM) && fmt != SIM_PT_ARM_S1 && fmt != SIM_PT_ARM_S2)) {
+	    (flags & ~f->dirty_nflags)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -284,7 +292,8 @@ static int split_at(struct sim_pt *pt, uint64_t addr, struct split_rec *rec,
 		split_fill(pt->f, child, e, level);
 		rec[*nrec] = (struct split_rec){ tbl, idx, e, child };
 		(*nrec)++;
-		sim_pt_st(tbl, idx, pt->f->make_table((uint64_t)(uintptr_t)child) | (e & pt->f->split_keep));
+		sim_pt_st(tbl, idx, pt->f->make_table((uint64_t)(uintptr_t)child, level) |
+				     (e & pt->f->split_keep));
 		tbl = child;
 		level--;
 	}
@@ -359,7 +368,7 @@ static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level, uint6
 			child = table_alloc(pt);
 			if (!child)
 				return -ENOMEM;
-			sim_pt_st(tbl, idx, pt->f->make_table((uint64_t)(uintptr_t)child));
+			sim_pt_st(tbl, idx, pt->f->make_table((uint64_t)(uintptr_t)child, level));
 			fresh = true;
 		} else if (is_leaf(pt->f, e, level)) {
 			return -EEXIST;

@@ -2,11 +2,13 @@
 /*
  * The simulated IOMMU's page tables: real multi-level radix tables in the
  * entry formats of the modelled IOMMUs (Intel VT-d second and first stage,
- * Arm VMSAv8-64 stage 1 and stage 2 with the 4 KiB granule), held in real
+ * Arm VMSAv8-64 stage 1 and stage 2 with the 4 KiB granule, AMD v1 and
+ * v2 = x86-64), held in real
  * memory (4 KiB-aligned table pages of 512 little-endian 64-bit entries),
  * so that a walk is driven only by the entry bytes, exactly as the
  * hardware's would be. Each format is one entry of a format ops table
- * (pgtable-fmt.h; the formats in pgtable-vtd.c and pgtable-arm.c); the
+ * (pgtable-fmt.h; the formats in pgtable-vtd.c, pgtable-arm.c and
+ * pgtable-amd.c); the
  * table code here and the walk are shared. docs/sim-formats.md says what
  * each format models.
  *
@@ -50,8 +52,12 @@ enum sim_pt_format {
 	SIM_PT_ARM_S1 = 3,
 	/* Arm VMSAv8-64 stage 2, 4 KiB granule (Arm ARM D8.3) */
 	SIM_PT_ARM_S2 = 4,
+	/* AMD IOMMU v1 host page table (AMD IOMMU spec 2.2.3) */
+	SIM_PT_AMD_V1 = 5,
+	/* AMD IOMMU v2 = x86-64 4/5-level paging entries (the guest's tables) */
+	SIM_PT_AMD_V2 = 6,
 };
-#define SIM_PT_NR_FORMATS 5
+#define SIM_PT_NR_FORMATS 7
 
 #define SIM_PT_MAX_LEVELS 5
 #define SIM_PT_ENTRIES 512
@@ -153,6 +159,16 @@ enum sim_pt_format {
 /* Output address and next-level table address, bits 47:12. */
 #define SIM_ARM_ADDR_MASK UINT64_C(0x0000fffffffff000)
 
+/* AMD v1 host page table entries; the address is bits 51:12 (SIM_PT_ADDR_MASK). */
+#define SIM_AMD_PR (UINT64_C(1) << 0)
+#define SIM_AMD_A (UINT64_C(1) << 5)
+#define SIM_AMD_D (UINT64_C(1) << 6)
+#define SIM_AMD_NL_SHIFT 9 /* Next Level, 3 bits: 0 leaf, 1-6 table, 7 sized leaf */
+#define SIM_AMD_U (UINT64_C(1) << 59)
+#define SIM_AMD_FC (UINT64_C(1) << 60)
+#define SIM_AMD_IR (UINT64_C(1) << 61)
+#define SIM_AMD_IW (UINT64_C(1) << 62)
+
 /* ---- a table in host memory ---- */
 
 struct sim_pt;
@@ -171,8 +187,8 @@ struct sim_pt *sim_pt_new(enum sim_pt_format fmt, unsigned int levels,
  * Arm table dirty-bit-modifier entries, as Linux's io-pgtable does for a
  * domain with hardware dirty tracking (IO_PGTABLE_QUIRK_ARM_HD): mapped
  * writable-dirty, cleaned by sim_pt_dirty_read(), made dirty again by a
- * write with SIM_PT_WALK_SET_AD. -EINVAL (errno) for a VT-d format, whose
- * D bit needs no such choice.
+ * write with SIM_PT_WALK_SET_AD. -EINVAL (errno) for a flag the format
+ * does not take (sim_pt_dirty_flags(): VT-d and AMD's D bits need none).
  */
 #define SIM_PT_NEW_DBM 0x1u
 struct sim_pt *sim_pt_new_flags(enum sim_pt_format fmt, unsigned int levels,
@@ -183,6 +199,9 @@ struct sim_pt *sim_pt_new_flags(enum sim_pt_format fmt, unsigned int levels,
  * it has if none does); 0 for an unknown format.
  */
 unsigned int sim_pt_levels_for(enum sim_pt_format fmt, unsigned int in_bits);
+
+/* The SIM_PT_NEW_* flags a dirty-tracking table of @fmt is made with. */
+unsigned int sim_pt_dirty_flags(enum sim_pt_format fmt);
 
 /* The format's name in the HWPT's JSON view ("vtd-second-stage", ...). */
 const char *sim_pt_format_name(enum sim_pt_format fmt);

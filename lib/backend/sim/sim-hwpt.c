@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The sim's hardware page tables: each paging HWPT owns a real table
- * (pgtable.c) in its model's format (VT-d second stage, Arm stage 1 or 2)
+ * (pgtable.c) in its model's format (VT-d second stage, Arm stage 1 or 2,
+ * AMD v1)
  * mirroring its IOAS, kept coherent with the
  * IOTLB as the kernel keeps it (unmap flushes); nested HWPTs point at a
  * guest-owned first-stage table that only the guest changes, and only the
@@ -186,6 +187,7 @@ static const enum sim_pt_format pt_formats[] = {
 	[VENDOR_PT_UNKNOWN] = SIM_PT_VTD_SL,
 	[VENDOR_PT_ARM_S1] = SIM_PT_ARM_S1,
 	[VENDOR_PT_ARM_S2] = SIM_PT_ARM_S2,
+	[VENDOR_PT_AMD_V1] = SIM_PT_AMD_V1,
 };
 
 /*
@@ -220,7 +222,7 @@ static int table_new(struct ioasid_ctx *ctx, struct sim_hwpt *sh, const struct i
 						  sim_pt_format_name(pt_formats[v.pt_dirty_format]) :
 						  "no",
 					  sim_pt_format_name(pt_formats[vf]));
-		nflags = SIM_PT_NEW_DBM;
+		nflags = sim_pt_dirty_flags(pt_formats[vf]);
 	}
 	if (!in)
 		in = p->input_width;
