@@ -19,27 +19,6 @@
 #include "core/hwpt-private.h"
 #include "backend/sim/sim-private.h"
 
-#define MAX_PAGES 16
-static void *pages[MAX_PAGES];
-static int nr_pages;
-
-static uint64_t *page(void)
-{
-	void *p = NULL;
-
-	ck_assert_int_lt(nr_pages, MAX_PAGES);
-	ck_assert_int_eq(posix_memalign(&p, 4096, 4096), 0);
-	memset(p, 0, 4096);
-	pages[nr_pages++] = p;
-	return p;
-}
-
-static void pages_free(void)
-{
-	while (nr_pages)
-		free(pages[--nr_pages]);
-}
-
 static uint64_t addr(const void *p)
 {
 	return (uint64_t)(uintptr_t)p;
@@ -258,7 +237,7 @@ END_TEST
 
 START_TEST(test_amd_hwpt)
 {
-	struct ioasid_ctx *ctx = NULL;
+	struct ioasid_ctx *ctx;
 	uint8_t *mem = test_mem(K4), buf[8] = { 9, 8, 7 };
 	uint64_t iova = 0x200000;
 	uint32_t ioas, dev;
@@ -268,9 +247,7 @@ START_TEST(test_amd_hwpt)
 	unsigned int l;
 	size_t done;
 
-	ck_assert_int_eq(ioasid_ctx_open("sim:amd", NULL, &ctx), 0);
-	ioasid_ctx_set_cap_ipc_lock_exempt(ctx, false);
-	ioasid_ctx_set_pinned_limit(ctx, UINT64_MAX);
+	ctx = test_sim_ctx_spec("sim:amd");
 	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
 	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem, K4,

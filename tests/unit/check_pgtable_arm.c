@@ -20,27 +20,6 @@
 #include "core/hwpt-private.h"
 #include "backend/sim/sim-private.h"
 
-#define MAX_PAGES 16
-static void *pages[MAX_PAGES];
-static int nr_pages;
-
-static uint64_t *page(void)
-{
-	void *p = NULL;
-
-	ck_assert_int_lt(nr_pages, MAX_PAGES);
-	ck_assert_int_eq(posix_memalign(&p, 4096, 4096), 0);
-	memset(p, 0, 4096);
-	pages[nr_pages++] = p;
-	return p;
-}
-
-static void pages_free(void)
-{
-	while (nr_pages)
-		free(pages[--nr_pages]);
-}
-
 /*
  * Tables from Arm level 0 (ours 4) down to our @leaf_level for @iova, the
  * table descriptors being @tbl_bits | address, and @leaf at the bottom.
@@ -350,17 +329,6 @@ END_TEST
 
 /* ---- an smmuv3 profile's HWPTs ---- */
 
-static struct ioasid_ctx *smmu_ctx(void)
-{
-	struct ioasid_ctx *ctx = NULL;
-	int r = ioasid_ctx_open("sim:smmuv3", NULL, &ctx);
-
-	ck_assert_msg(r == 0, "sim:smmuv3 open: %d %s", r, ioasid_last_errmsg());
-	ioasid_ctx_set_cap_ipc_lock_exempt(ctx, false);
-	ioasid_ctx_set_pinned_limit(ctx, UINT64_MAX);
-	return ctx;
-}
-
 static int hwpt_new(struct ioasid_ctx *ctx, uint32_t dev, uint32_t ioas, uint32_t flags,
 		    uint32_t *ret)
 {
@@ -376,7 +344,7 @@ static struct sim_hwpt *sim_hwpt_of(struct ioasid_ctx *ctx, uint32_t id)
 
 START_TEST(test_smmuv3_hwpts)
 {
-	struct ioasid_ctx *ctx = smmu_ctx();
+	struct ioasid_ctx *ctx = test_sim_ctx_spec("sim:smmuv3");
 	uint32_t ioas, dev, h0, hp, hd, dev2;
 	uint8_t *mem = test_mem(2 * K4), buf[16] = { 1, 2, 3 };
 	uint64_t iova = 0x100000, bm = 0;

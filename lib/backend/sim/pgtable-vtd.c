@@ -225,27 +225,20 @@ static struct sim_pt_update fl_update(uint64_t e, bool leaf, unsigned int flags)
 
 SIM_PT_DECLARE_WALKS(fl);
 
+/* What the VT-d first stage and AMD v2, both x86-64 paging entries, share. */
+#define X86_ENTRY_OPS                                                                      \
+	.addr_mask = SIM_PT_ADDR_MASK, .oa_bits = SIM_PT_OA_BITS,                          \
+	.levels_ok = 1u << 4 | 1u << 5, .oa_fault = SIM_PT_FAULT_RESERVED_BIT,             \
+	.perm_ok = fl_perm_ok, .make_table = fl_make_table, .make_leaf = fl_make_leaf,    \
+	.split_attr = fl_split_attr, .split_keep = SIM_FL_A, .clean_clear = SIM_FL_D,      \
+	.present = fl_present, .huge = vtd_huge, .huge_bad = fl_huge_bad,                  \
+	.next_level = sim_pt_next_down, .leaf_shift = sim_pt_level_shift, .perm = fl_perm, \
+	.dirty = fl_dirty, .needs_update = vtd_needs_update
+
 const struct sim_pt_fmt sim_pt_fmt_vtd_fl = {
 	.id = SIM_PT_VTD_FL,
 	.name = "vtd-first-stage",
-	.addr_mask = SIM_PT_ADDR_MASK,
-	.oa_bits = SIM_PT_OA_BITS,
-	.levels_ok = 1u << 4 | 1u << 5,
-	.oa_fault = SIM_PT_FAULT_RESERVED_BIT,
-	.perm_ok = fl_perm_ok,
-	.make_table = fl_make_table,
-	.make_leaf = fl_make_leaf,
-	.split_attr = fl_split_attr,
-	.split_keep = SIM_FL_A,
-	.clean_clear = SIM_FL_D,
-	.present = fl_present,
-	.huge = vtd_huge,
-	.huge_bad = fl_huge_bad,
-	.next_level = sim_pt_next_down,
-	.leaf_shift = sim_pt_level_shift,
-	.perm = fl_perm,
-	.dirty = fl_dirty,
-	.needs_update = vtd_needs_update,
+	X86_ENTRY_OPS,
 	.update = fl_update,
 	.walk_direct = fl_walk_direct,
 	.walk_cb = fl_walk_cb,
@@ -266,24 +259,7 @@ SIM_PT_DECLARE_WALKS(v2);
 const struct sim_pt_fmt sim_pt_fmt_amd_v2 = {
 	.id = SIM_PT_AMD_V2,
 	.name = "amd-v2",
-	.addr_mask = SIM_PT_ADDR_MASK,
-	.oa_bits = SIM_PT_OA_BITS,
-	.levels_ok = 1u << 4 | 1u << 5,
-	.oa_fault = SIM_PT_FAULT_RESERVED_BIT,
-	.perm_ok = fl_perm_ok,
-	.make_table = fl_make_table,
-	.make_leaf = fl_make_leaf,
-	.split_attr = fl_split_attr,
-	.split_keep = SIM_FL_A,
-	.clean_clear = SIM_FL_D,
-	.present = fl_present,
-	.huge = vtd_huge,
-	.huge_bad = fl_huge_bad,
-	.next_level = sim_pt_next_down,
-	.leaf_shift = sim_pt_level_shift,
-	.perm = fl_perm,
-	.dirty = fl_dirty,
-	.needs_update = vtd_needs_update,
+	X86_ENTRY_OPS,
 	.update = v2_update,
 	.walk_direct = v2_walk_direct,
 	.walk_cb = v2_walk_cb,
