@@ -375,6 +375,7 @@ START_TEST(test_smmuv3_hwpts)
 	ck_assert_ret(ctx,
 		      hwpt_new(ctx, dev, ioas, IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING, &h0),
 		      -EOPNOTSUPP);
+	ck_assert_errmsg_has(ctx, "only in arm-stage1 tables, not in the arm-stage2");
 	/* DMA through the DBM table: enabling tracking cleans, a write dirties */
 	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, hd, NULL));
 	ck_assert_ok(ctx, ioasid_hwpt_set_dirty_tracking(ctx, hd, true));

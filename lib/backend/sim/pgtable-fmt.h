@@ -194,6 +194,37 @@ SIM_PT_INLINE int sim_pt_walk_update(const struct sim_pt_fmt *f, const struct si
 }
 
 /*
+ * A table entry at @level that points to level @next, not @level - 1: a
+ * skip (AMD v1) goes down, over index bits that must all be zero.
+ */
+SIM_PT_INLINE enum sim_pt_fault sim_pt_skip_fault(unsigned int level, unsigned int next,
+						 uint64_t iova)
+{
+	if (!next || next >= level)
+		return SIM_PT_FAULT_RESERVED_BIT;
+	if ((iova >> sim_pt_va_bits(next)) & ((UINT64_C(1) << (9 * (level - 1 - next))) - 1))
+		return SIM_PT_FAULT_NOT_PRESENT;
+	return SIM_PT_FAULT_NONE;
+}
+
+/* The translation of @iova by leaf @e at @level, of 2^@shift bytes, found in @table. */
+SIM_PT_INLINE void sim_pt_walk_leaf(const struct sim_pt_fmt *f, struct sim_pt_result *res,
+				    uint64_t e, unsigned int level, unsigned int shift,
+				    uint32_t perm, uint64_t table, uint64_t iova)
+{
+	uint64_t size = UINT64_C(1) << shift;
+
+	res->oa = (e & f->addr_mask & ~(size - 1)) | (iova & (size - 1));
+	res->page_size = size;
+	res->perm = perm;
+	res->level = level;
+	res->leaf_table = table;
+	res->leaf_index = sim_pt_index(iova, level);
+	res->leaf_entry = e;
+	res->dirty = f->dirty(e);
+}
+
+/*
  * The walk proper. @f is a format's constant ops and @direct a constant in
  * each instance: host-memory tables are read without the callback.
  */
@@ -203,7 +234,7 @@ SIM_PT_INLINE int sim_pt_walk_core(const struct sim_pt_fmt *f, const struct sim_
 				   bool direct)
 {
 	const uint64_t pgsizes = w->pgsize_bitmap ? w->pgsize_bitmap : SIM_PT_ALL_PGSIZES;
-	uint64_t hi = 0, ents[SIM_PT_MAX_LEVELS + 1], e, size;
+	uint64_t hi = 0, ents[SIM_PT_MAX_LEVELS + 1], e;
 	unsigned int top = level, need, visited = 0, shift;
 	enum sim_pt_fault why;
 
@@ -242,30 +273,15 @@ SIM_PT_INLINE int sim_pt_walk_core(const struct sim_pt_fmt *f, const struct sim_
 			break;
 		table = e & f->addr_mask;
 		next = f->next_level(e, level);
-		if (next != level - 1) {
-			/* a skip: down, and over index bits that are all zero */
-			if (!next || next >= level)
-				return sim_pt_walk_fault(res, level, SIM_PT_FAULT_RESERVED_BIT,
-							 -ENOENT);
-			if ((iova >> sim_pt_va_bits(next)) & ((UINT64_C(1) << (9 * (level - 1 - next))) - 1))
-				return sim_pt_walk_fault(res, level, SIM_PT_FAULT_NOT_PRESENT,
-							 -ENOENT);
-		}
+		why = next == level - 1 ? SIM_PT_FAULT_NONE : sim_pt_skip_fault(level, next, iova);
+		if (why != SIM_PT_FAULT_NONE)
+			return sim_pt_walk_fault(res, level, why, -ENOENT);
 		level = next;
 	}
 	shift = f->leaf_shift(e, level);
 	if (!shift || (level > 1 && f->huge_bad(e, level, pgsizes)))
 		return sim_pt_walk_fault(res, level, SIM_PT_FAULT_RESERVED_BIT, -ENOENT);
-
-	size = UINT64_C(1) << shift;
-	res->oa = (e & f->addr_mask & ~(size - 1)) | (iova & (size - 1));
-	res->page_size = size;
-	res->perm = perm;
-	res->level = level;
-	res->leaf_table = table;
-	res->leaf_index = sim_pt_index(iova, level);
-	res->leaf_entry = e;
-	res->dirty = f->dirty(e);
+	sim_pt_walk_leaf(f, res, e, level, shift, perm, table, iova);
 
 	need = flags & SIM_PT_PERM_MASK;
 	if (flags & SIM_PT_WALK_NO_WP)

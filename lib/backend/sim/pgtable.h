@@ -283,11 +283,13 @@ int sim_pt_dirty_read(struct sim_pt *pt, uint64_t iova, uint64_t len,
 struct sim_pt_walker {
 	enum sim_pt_format format;
 	unsigned int levels;    /* 4 or 5 (VT-d), 3 or 4 (Arm) */
-	/* Leaf sizes the hardware supports; PS where the size is not
-	 * supported is a reserved-bit fault. 0 = 4K | 2M | 1G. */
+	/* Leaf sizes the hardware supports; in VT-d PS where the size is
+	 * not supported is a reserved-bit fault (Arm and AMD leaves are
+	 * checked against the architecture instead). 0 = 4K | 2M | 1G. */
 	uint64_t pgsize_bitmap;
-	/* Host address width: address bits [oa_bits, 51] are reserved.
-	 * 0 = 52 (none reserved). */
+	/* Output address width: address bits from oa_bits up are reserved
+	 * (VT-d, AMD) or an Address Size fault (Arm, the OAS). 0 = the
+	 * format's whole field (52 bits; Arm 48). */
 	unsigned int oa_bits;
 	int (*read_entry)(void *opaque, uint64_t table_addr, unsigned int index,
 			  uint64_t *entry);

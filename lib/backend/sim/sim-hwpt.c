@@ -214,13 +214,14 @@ static int table_new(struct ioasid_ctx *ctx, struct sim_hwpt *sh, const struct i
 					  p->name);
 	}
 	if ((h->flags & IOASID_HWPT_DIRTY_TRACKING) && vf) {
+		if (!v.pt_dirty_format)
+			return ioasid_err(ctx, -EOPNOTSUPP,
+					  "profile %s has no table format that tracks dirty pages",
+					  p->name);
 		if (v.pt_dirty_format != vf)
 			return ioasid_err(ctx, -EOPNOTSUPP,
 					  "profile %s tracks dirty pages only in %s tables, not in the %s table this HWPT needs",
-					  p->name,
-					  v.pt_dirty_format ?
-						  sim_pt_format_name(pt_formats[v.pt_dirty_format]) :
-						  "no",
+					  p->name, sim_pt_format_name(pt_formats[v.pt_dirty_format]),
 					  sim_pt_format_name(pt_formats[vf]));
 		nflags = sim_pt_dirty_flags(pt_formats[vf]);
 	}
