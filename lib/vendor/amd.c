@@ -126,6 +126,16 @@ static void amd_domain(const void *cap, struct vendor_domain *v)
 	v->pri = d->bits & IOASID_AMD_PPR;
 	v->stall_known = true;
 	v->pasid_hwpt = d->pasid_bits; /* v2 tables, which need PASID support */
+	/*
+	 * amd_iommu_domain_alloc_paging_flags(): v1 by default (the kernel's
+	 * amd_iommu_pgtable default), for a nesting parent and for dirty
+	 * tracking (EFR HDSup). PASID-capable domains are v2 in Linux; the
+	 * sim builds those in v1 too for now (docs/sim-formats.md).
+	 */
+	v->pt_format = VENDOR_PT_AMD_V1;
+	v->pt_parent_format = VENDOR_PT_AMD_V1;
+	if (d->bits & IOASID_AMD_HD)
+		v->pt_dirty_format = VENDOR_PT_AMD_V1;
 }
 
 static const struct vendor_prop_reg prop_regs[] = {

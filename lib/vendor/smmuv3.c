@@ -174,6 +174,27 @@ static void smmuv3_sync(const struct vendor_props *p, void *cap)
 	c->bits = b;
 }
 
+/*
+ * arm_smmu_domain_alloc_paging_flags(): stage 1 when the SMMU has it
+ * (IDR0.S1P), else stage 2; a nesting parent is stage 2; dirty tracking is
+ * stage 1 only, with HTTU's dirty state (IDR0.HTTU = 2). Stage 1's input
+ * is 48 bits (52 with IDR5.VAX, capped at 48 with the 4 KiB granule the
+ * sim builds), stage 2's the output size (IDR5.OAS).
+ */
+static void smmuv3_domain_tables(const T *d, struct vendor_domain *v)
+{
+	unsigned int s2_in = d->oas_bits > 48 ? 48 : d->oas_bits;
+
+	v->pt_format = (d->bits & IOASID_SMMUV3_S1P) ? VENDOR_PT_ARM_S1 : VENDOR_PT_ARM_S2;
+	v->pt_in_bits = v->pt_format == VENDOR_PT_ARM_S1 ? 48 : (uint8_t)s2_in;
+	if (d->bits & IOASID_SMMUV3_S2P) {
+		v->pt_parent_format = VENDOR_PT_ARM_S2;
+		v->pt_parent_in_bits = (uint8_t)s2_in;
+	}
+	if ((d->bits & IOASID_SMMUV3_S1P) && d->httu == 2)
+		v->pt_dirty_format = VENDOR_PT_ARM_S1;
+}
+
 static void smmuv3_domain(const void *cap, struct vendor_domain *v)
 {
 	const T *d = cap;
@@ -187,6 +208,7 @@ static void smmuv3_domain(const void *cap, struct vendor_domain *v)
 	v->stall = d->bits & IOASID_SMMUV3_STALL;
 	v->pasid_hwpt = d->bits & IOASID_SMMUV3_S1P; /* PASID domains are stage 1 */
 	v->pasid_any_dev = v->pasid_hwpt;
+	smmuv3_domain_tables(d, v);
 }
 
 static const struct vendor_prop_reg prop_regs[] = {

@@ -66,6 +66,14 @@ struct vendor_props {
 	bool nesting, dirty, pri, ats, scalable, caching;
 };
 
+/* Page-table formats a model's paging domains are built in (the sim's pgtable formats). */
+enum vendor_pt_format {
+	VENDOR_PT_UNKNOWN = 0, /* the model does not say: the sim uses VT-d second stage */
+	VENDOR_PT_ARM_S1,      /* VMSAv8-64 stage 1 */
+	VENDOR_PT_ARM_S2,      /* VMSAv8-64 stage 2 */
+	VENDOR_PT_AMD_V1,      /* AMD IOMMU v1 host table */
+};
+
 /*
  * What a paging domain on an IOMMU of the model offers, as Linux builds
  * it (what iommufd can give us).
@@ -81,6 +89,14 @@ struct vendor_domain {
 	uint32_t fl_levels;     /* stage-1 depths, bit n = n levels */
 	bool pri, ats;
 	bool stall_known, stall;
+	/*
+	 * The table Linux builds for a paging domain (enum vendor_pt_format)
+	 * and its input width, without and with IOMMU_HWPT_ALLOC_NEST_PARENT;
+	 * pt_dirty: the format of a dirty-tracking domain (0: none can track).
+	 */
+	uint8_t pt_format, pt_in_bits;
+	uint8_t pt_parent_format, pt_parent_in_bits;
+	uint8_t pt_dirty_format;
 };
 
 /*

@@ -16,6 +16,11 @@
  *   chase_ns             a raw chase of 4 dependent loads through a random
  *                        cycle over as much memory as the walk's tables
  *   walk_ratio           walk_ns / chase_ns
+ *   walk_arm_s1_ns, chase_arm_s1_ns, walk_ratio_arm_s1 (and _arm_s2)
+ *                        the same walk and chase over an Arm VMSAv8-64
+ *                        stage-1 (stage-2) table of the same mapping;
+ *                        walk_ratio_arm_s1_vs_vtd compares the ratios;
+ *                        walk_amd_v1_ns ... the same over an AMD v1 table
  *   nested_walk_ns       a 4-level first-stage walk whose tables live in
  *                        guest memory, each table read translated by a
  *                        4-level stage-2 walk, plus the stage-2 walk of the
@@ -370,10 +375,20 @@ static void run_chase(const uint64_t *mem, uint64_t lines, uint64_t samples, uin
 	*state = x;
 }
 
-static void bench_walk(uint64_t space, unsigned int rounds, uint64_t samples, double *walk_ns,
-		       double *chase_ns, unsigned int *reads, size_t *table_bytes)
+/* A walk of one table format against its own chase, in the same run. */
+struct walk_fig {
+	double walk_ns, chase_ns;
+	unsigned int reads;
+	size_t table_bytes;
+};
+
+static void bench_walk(enum sim_pt_format fmt, uint64_t space, unsigned int rounds,
+		       uint64_t samples, struct walk_fig *fig)
 {
-	struct sim_pt *pt = sim_pt_new(SIM_PT_VTD_SL, 4, K4 | M2 | G1);
+	struct sim_pt *pt = sim_pt_new(fmt, 4, K4 | M2 | G1);
+	double *walk_ns = &fig->walk_ns, *chase_ns = &fig->chase_ns;
+	unsigned int *reads = &fig->reads;
+	size_t *table_bytes = &fig->table_bytes;
 	struct sim_pt_walker w;
 	struct sim_pt_result r;
 	uint64_t lines, i, *mem, xw = 0x3c6ef372fe94f82bULL, xc = xw;
@@ -756,12 +771,18 @@ struct sizes {
 	uint64_t hit_iters, walk_space, walk_samples, nested_space, nested_samples;
 };
 
+#define NR_WALK_FORMATS 4
+static const enum sim_pt_format walk_formats[NR_WALK_FORMATS] = {
+	SIM_PT_VTD_SL, SIM_PT_ARM_S1, SIM_PT_ARM_S2, SIM_PT_AMD_V1
+};
+
 /* Every figure of a run. */
 struct figures {
-	double hit_per_s, base_hit_per_s, walk_ns, chase_ns, nested_ns;
-	unsigned int walk_reads, nested_reads, hit_cached;
+	double hit_per_s, base_hit_per_s, nested_ns;
+	/* walks per format (walk_formats[]): VT-d second stage first */
+	struct walk_fig walk[NR_WALK_FORMATS];
+	unsigned int nested_reads, hit_cached;
 	uint64_t walk_space, nested_space;
-	size_t table_bytes;
 	struct inval inv;
 	struct dma_fig dma;
 };
@@ -801,16 +822,24 @@ static bool parse_args(int argc, char **argv, struct sizes *z)
 
 static void print_table(const struct figures *f)
 {
+	const struct walk_fig *w = &f->walk[0];
+	unsigned int i;
+
 	printf("IOTLB hits (%u cached 4K entries, 512-entry 4-way):\n", f->hit_cached);
 	printf("  sim_iotlb_lookup:     %8.1f M/s  (%.2f ns)   target >= 150 M/s\n",
 	       f->hit_per_s / 1e6, 1e9 / f->hit_per_s);
 	printf("  chained hash table:   %8.1f M/s  (%.2f ns)\n", f->base_hit_per_s / 1e6,
 	       1e9 / f->base_hit_per_s);
 	printf("Walks over %" PRIu64 " MiB mapped in 4K pages (%zu MiB of tables):\n",
-	       f->walk_space >> 20, f->table_bytes >> 20);
-	printf("  4-level walk:         %8.1f ns  (%u reads)\n", f->walk_ns, f->walk_reads);
-	printf("  4-load pointer chase: %8.1f ns\n", f->chase_ns);
-	printf("  walk / chase:         %8.3f        target <= 4\n", f->walk_ns / f->chase_ns);
+	       f->walk_space >> 20, w->table_bytes >> 20);
+	printf("  4-level walk:         %8.1f ns  (%u reads)\n", w->walk_ns, w->reads);
+	printf("  4-load pointer chase: %8.1f ns\n", w->chase_ns);
+	printf("  walk / chase:         %8.3f        target <= 4\n", w->walk_ns / w->chase_ns);
+	for (i = 1; i < NR_WALK_FORMATS; i++)
+		printf("  %-18s    %8.1f ns  vs chase %6.1f ns  walk / chase %.3f  (vs VT-d %.3f)\n",
+		       sim_pt_format_name(walk_formats[i]), f->walk[i].walk_ns,
+		       f->walk[i].chase_ns, f->walk[i].walk_ns / f->walk[i].chase_ns,
+		       f->walk[i].walk_ns / f->walk[i].chase_ns / (w->walk_ns / w->chase_ns));
 	printf("  nested S1-over-S2:    %8.1f ns  (%u reads, %" PRIu64 " MiB stage-1 space)\n",
 	       f->nested_ns, f->nested_reads, f->nested_space >> 20);
 	printf("Invalidations with %u entries cached (16 PASIDs):      sim   hash table\n",
@@ -828,7 +857,19 @@ static void print_table(const struct figures *f)
 /* One JSON object on the last line (tests/tools/bench-smoke.sh reads its keys). */
 static void print_json(const struct figures *f)
 {
-	printf("{\"dma_4k_ns\": %.1f, \"memcpy_4k_ns\": %.1f, \"dma_ratio_4k\": %.3f"
+	const struct walk_fig *w = &f->walk[0];
+	static const char *const key[NR_WALK_FORMATS] = { NULL, "arm_s1", "arm_s2", "amd_v1" };
+	unsigned int i;
+
+	/* the other formats' walks first, each with its own chase and its ratio to VT-d's */
+	printf("{");
+	for (i = 1; i < NR_WALK_FORMATS; i++)
+		printf("\"walk_%s_ns\": %.2f, \"chase_%s_ns\": %.2f, \"walk_ratio_%s\": %.4f"
+		       ", \"walk_ratio_%s_vs_vtd\": %.3f, ",
+		       key[i], f->walk[i].walk_ns, key[i], f->walk[i].chase_ns, key[i],
+		       f->walk[i].walk_ns / f->walk[i].chase_ns, key[i],
+		       f->walk[i].walk_ns / f->walk[i].chase_ns / (w->walk_ns / w->chase_ns));
+	printf("\"dma_4k_ns\": %.1f, \"memcpy_4k_ns\": %.1f, \"dma_ratio_4k\": %.3f"
 	       ", \"dma_2m_ns\": %.1f, \"memcpy_2m_ns\": %.1f, \"dma_ratio_2m\": %.3f, ",
 	       f->dma.dma_4k_ns, f->dma.memcpy_4k_ns, f->dma.memcpy_4k_ns / f->dma.dma_4k_ns,
 	       f->dma.dma_2m_ns, f->dma.memcpy_2m_ns, f->dma.memcpy_2m_ns / f->dma.dma_2m_ns);
@@ -844,9 +885,9 @@ static void print_json(const struct figures *f)
 	       ", \"baseline_inval_page_ns\": %.2f, \"baseline_inval_pasid_ns\": %.2f"
 	       ", \"baseline_inval_all_ns\": %.2f}\n",
 	       f->hit_per_s, 1e9 / f->hit_per_s, f->base_hit_per_s, 1e9 / f->base_hit_per_s,
-	       f->hit_per_s / f->base_hit_per_s, f->hit_cached, f->walk_ns, f->chase_ns,
-	       f->walk_ns / f->chase_ns, f->walk_reads, f->walk_space, f->table_bytes, f->nested_ns,
-	       f->nested_reads, f->nested_ns / f->walk_ns, f->inv.cached, f->inv.page_ns,
+	       f->hit_per_s / f->base_hit_per_s, f->hit_cached, w->walk_ns, w->chase_ns,
+	       w->walk_ns / w->chase_ns, w->reads, f->walk_space, w->table_bytes, f->nested_ns,
+	       f->nested_reads, f->nested_ns / w->walk_ns, f->inv.cached, f->inv.page_ns,
 	       f->inv.pasid_ns, f->inv.all_ns, f->inv.base_page_ns, f->inv.base_pasid_ns,
 	       f->inv.base_all_ns);
 }
@@ -868,13 +909,14 @@ int main(int argc, char **argv)
 	};
 	struct figures f;
 	bool json = parse_args(argc, argv, &z);
+	unsigned int i;
 
 	memset(&f, 0, sizeof(f));
 	f.walk_space = z.walk_space;
 	f.nested_space = z.nested_space;
 	bench_hits(z.rounds, z.hit_iters, &f.hit_per_s, &f.base_hit_per_s, &f.hit_cached);
-	bench_walk(z.walk_space, z.rounds, z.walk_samples, &f.walk_ns, &f.chase_ns, &f.walk_reads,
-		   &f.table_bytes);
+	for (i = 0; i < NR_WALK_FORMATS; i++)
+		bench_walk(walk_formats[i], z.walk_space, z.rounds, z.walk_samples, &f.walk[i]);
 	f.nested_ns = bench_nested(z.nested_space, z.rounds, z.nested_samples, &f.nested_reads);
 	bench_inval(z.inval_reps, &f.inv);
 	bench_dma(z.dma_rounds, z.dma_4k, z.dma_2m, &f.dma);

@@ -34,6 +34,8 @@ check fault "--iters 200" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s 
 	roundtrip_same_core_ns pingpong_same_core_ns roundtrip_same_core_ratio roundtrip_cross_core_ns \
 	pingpong_cross_core_ns roundtrip_cross_core_ratio
 check translate "--quick" hit_per_s baseline_hashmap_hit_per_s walk_ns chase_ns walk_ratio \
+	walk_arm_s1_ns chase_arm_s1_ns walk_ratio_arm_s1 walk_arm_s2_ns walk_ratio_arm_s2 \
+	walk_amd_v1_ns walk_ratio_amd_v1 \
 	nested_walk_ns inval_page_ns inval_pasid_ns inval_all_ns dma_4k_ns memcpy_4k_ns dma_ratio_4k \
 	dma_2m_ns memcpy_2m_ns dma_ratio_2m
 check virtio_iommu "--quick" request_per_s request_ns api_ns request_overhead_ratio

@@ -20,27 +20,6 @@
 
 /* ---- hand-built tables ---- */
 
-#define MAX_PAGES 256
-static void *pages[MAX_PAGES];
-static int nr_pages;
-
-static uint64_t *page(void)
-{
-	void *p = NULL;
-
-	ck_assert_int_lt(nr_pages, MAX_PAGES);
-	ck_assert_int_eq(posix_memalign(&p, 4096, 4096), 0);
-	memset(p, 0, 4096);
-	pages[nr_pages++] = p;
-	return p;
-}
-
-static void pages_free(void)
-{
-	while (nr_pages)
-		free(pages[--nr_pages]);
-}
-
 static uint64_t addr_of(const void *p)
 {
 	return (uint64_t)(uintptr_t)p;

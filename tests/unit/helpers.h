@@ -28,16 +28,22 @@
 		      "message '%s' does not contain '%s'", ioasid_ctx_errmsg(ctx), \
 		      (needle))
 
-static inline struct ioasid_ctx *test_sim_ctx(void)
+/* A sim context of backend spec @spec ("sim", "sim:smmuv3", ...). */
+static inline struct ioasid_ctx *test_sim_ctx_spec(const char *spec)
 {
 	struct ioasid_ctx *ctx = NULL;
-	int r = ioasid_ctx_open("sim", NULL, &ctx);
+	int r = ioasid_ctx_open(spec, NULL, &ctx);
 
-	ck_assert_msg(r == 0, "sim open: %d %s", r, ioasid_last_errmsg());
+	ck_assert_msg(r == 0, "%s open: %d %s", spec, r, ioasid_last_errmsg());
 	/* Tests run as root in CI: see the limit as an ordinary user would. */
 	ioasid_ctx_set_cap_ipc_lock_exempt(ctx, false);
 	ioasid_ctx_set_pinned_limit(ctx, UINT64_MAX);
 	return ctx;
+}
+
+static inline struct ioasid_ctx *test_sim_ctx(void)
+{
+	return test_sim_ctx_spec("sim");
 }
 
 /*

@@ -9,6 +9,8 @@
 #define IOASID_TEST_PGTABLE_ENTRIES_H
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <check.h>
 
@@ -55,6 +57,30 @@ static inline uint64_t get(const uint64_t *tbl, unsigned int idx)
 static inline unsigned int idx_of(uint64_t va, unsigned int level)
 {
 	return (unsigned int)(va >> (12 + 9 * (level - 1))) & 511;
+}
+
+/* ---- table pages for hand-built tables, freed together ---- */
+
+#define PT_TEST_MAX_PAGES 256
+static void *pt_test_pages[PT_TEST_MAX_PAGES];
+static int pt_test_nr_pages;
+
+/* A zeroed, 4 KiB-aligned table page. */
+static inline uint64_t *page(void)
+{
+	void *p = NULL;
+
+	ck_assert_int_lt(pt_test_nr_pages, PT_TEST_MAX_PAGES);
+	ck_assert_int_eq(posix_memalign(&p, 4096, 4096), 0);
+	memset(p, 0, 4096);
+	pt_test_pages[pt_test_nr_pages++] = p;
+	return p;
+}
+
+static inline void pages_free(void)
+{
+	while (pt_test_nr_pages)
+		free(pt_test_pages[--pt_test_nr_pages]);
 }
 
 #endif

@@ -30,6 +30,8 @@
 	X(fault)               \
 	X(pgtable)             \
 	X(pgtable_map)         \
+	X(pgtable_arm)         \
+	X(pgtable_amd)         \
 	X(iotlb)               \
 	X(sim_access)          \
 	X(sim_dirty)           \

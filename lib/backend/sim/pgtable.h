@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The simulated IOMMU's page tables: real multi-level radix tables in the
- * Intel VT-d entry formats, held in real memory (4 KiB-aligned table pages
- * of 512 little-endian 64-bit entries), so that a walk is driven only by
- * the entry bytes, exactly as the hardware's would be.
+ * entry formats of the modelled IOMMUs (Intel VT-d second and first stage,
+ * Arm VMSAv8-64 stage 1 and stage 2 with the 4 KiB granule, AMD v1 and
+ * v2 = x86-64), held in real
+ * memory (4 KiB-aligned table pages of 512 little-endian 64-bit entries),
+ * so that a walk is driven only by the entry bytes, exactly as the
+ * hardware's would be. Each format is one entry of a format ops table
+ * (pgtable-fmt.h; the formats in pgtable-vtd.c, pgtable-arm.c and
+ * pgtable-amd.c); the
+ * table code here and the walk are shared. docs/sim-formats.md says what
+ * each format models.
  *
  * Two halves:
  *  - struct sim_pt owns a table built in host memory (the stage-2 / paging
@@ -18,7 +25,9 @@
  * PML4E, 5 the PML5E. A 4-level table covers 48 bits of input address, a
  * 5-level one 57; only the lower, non-negative half of the first-stage
  * (IA-32e) space is modelled, so an input address must be below 2^48 or
- * 2^57 in both formats.
+ * 2^57 in both formats. The Arm formats number their levels the other way
+ * round (lookup level 3 holds the 4 KiB pages): our level n is Arm level
+ * 4 - n, and an Arm table has 3 levels (39-bit input) or 4 (48-bit).
  *
  * Not thread-safe for writers: map, unmap and dirty reads of one table must
  * be serialized by the caller. Walks may run concurrently with each other,
@@ -39,7 +48,16 @@ enum sim_pt_format {
 	SIM_PT_VTD_SL = 1,
 	/* VT-d first-stage = IA-32e paging entries (spec section 9.7) */
 	SIM_PT_VTD_FL = 2,
+	/* Arm VMSAv8-64 stage 1, 4 KiB granule (Arm ARM D8.3) */
+	SIM_PT_ARM_S1 = 3,
+	/* Arm VMSAv8-64 stage 2, 4 KiB granule (Arm ARM D8.3) */
+	SIM_PT_ARM_S2 = 4,
+	/* AMD IOMMU v1 host page table (AMD IOMMU spec 2.2.3) */
+	SIM_PT_AMD_V1 = 5,
+	/* AMD IOMMU v2 = x86-64 4/5-level paging entries (the guest's tables) */
+	SIM_PT_AMD_V2 = 6,
 };
+#define SIM_PT_NR_FORMATS 7
 
 #define SIM_PT_MAX_LEVELS 5
 #define SIM_PT_ENTRIES 512
@@ -107,20 +125,86 @@ enum sim_pt_format {
 #define SIM_FL_PAT_LARGE (UINT64_C(1) << 12) /* PAT of a 2 MiB / 1 GiB leaf */
 #define SIM_FL_XD (UINT64_C(1) << 63)
 
-/* Address field, bits 51:12, common to both formats. */
+/* Address field, bits 51:12, common to both VT-d formats. */
 #define SIM_PT_ADDR_MASK UINT64_C(0x000ffffffffff000)
+
+/*
+ * Arm VMSAv8-64 descriptors, 4 KiB granule, 48-bit output (Arm ARM D8.3,
+ * "Translation table descriptor formats"). Bits 1:0 are the type: 0b11 a
+ * table (levels 0-2) or a page (level 3), 0b01 a block (levels 1 and 2),
+ * bit 0 clear invalid; 0b01 at level 3 and a block at level 0 are invalid.
+ */
+#define SIM_ARM_VALID (UINT64_C(1) << 0)
+#define SIM_ARM_TABLE (UINT64_C(1) << 1) /* table at levels 0-2, page at 3 */
+#define SIM_ARM_TYPE_MASK UINT64_C(3)
+#define SIM_ARM_ATTRINDX_SHIFT 2         /* stage 1: MAIR index, 3 bits */
+#define SIM_ARM_MEMATTR_SHIFT 2          /* stage 2: MemAttr, 4 bits */
+#define SIM_ARM_S1_AP1 (UINT64_C(1) << 6) /* AP[1]: EL0 (unprivileged) access */
+#define SIM_ARM_S1_AP2 (UINT64_C(1) << 7) /* AP[2]: read-only */
+#define SIM_ARM_S2AP_R (UINT64_C(1) << 6) /* S2AP[0] */
+#define SIM_ARM_S2AP_W (UINT64_C(1) << 7) /* S2AP[1] */
+#define SIM_ARM_SH_SHIFT 8                /* shareability, 2 bits */
+#define SIM_ARM_AF (UINT64_C(1) << 10)
+#define SIM_ARM_NG (UINT64_C(1) << 11)   /* stage 1: not global */
+#define SIM_ARM_DBM (UINT64_C(1) << 51)
+#define SIM_ARM_CONT (UINT64_C(1) << 52)
+#define SIM_ARM_PXN (UINT64_C(1) << 53)  /* stage 1; stage 2: XN[0] */
+#define SIM_ARM_UXN (UINT64_C(1) << 54)  /* stage 1; stage 2: XN[1] */
+/* Stage-1 table descriptor attributes (ignored in stage 2). */
+#define SIM_ARM_PXNTABLE (UINT64_C(1) << 59)
+#define SIM_ARM_UXNTABLE (UINT64_C(1) << 60)
+#define SIM_ARM_APTABLE0 (UINT64_C(1) << 61) /* no EL0 access below */
+#define SIM_ARM_APTABLE1 (UINT64_C(1) << 62) /* no writes below */
+#define SIM_ARM_NSTABLE (UINT64_C(1) << 63)
+/* Output address and next-level table address, bits 47:12. */
+#define SIM_ARM_ADDR_MASK UINT64_C(0x0000fffffffff000)
+
+/* AMD v1 host page table entries; the address is bits 51:12 (SIM_PT_ADDR_MASK). */
+#define SIM_AMD_PR (UINT64_C(1) << 0)
+#define SIM_AMD_A (UINT64_C(1) << 5)
+#define SIM_AMD_D (UINT64_C(1) << 6)
+#define SIM_AMD_NL_SHIFT 9 /* Next Level, 3 bits: 0 leaf, 1-6 table, 7 sized leaf */
+#define SIM_AMD_U (UINT64_C(1) << 59)
+#define SIM_AMD_FC (UINT64_C(1) << 60)
+#define SIM_AMD_IR (UINT64_C(1) << 61)
+#define SIM_AMD_IW (UINT64_C(1) << 62)
 
 /* ---- a table in host memory ---- */
 
 struct sim_pt;
 
 /*
- * A table of @levels (4 or 5) in format @fmt whose leaves may be the sizes
- * in @pgsize_bitmap (SIM_PT_SZ_4K required; 2M and 1G optional). The root
- * table is allocated at once. NULL with errno EINVAL or ENOMEM.
+ * A table of @levels in format @fmt whose leaves may be the sizes in
+ * @pgsize_bitmap (SIM_PT_SZ_4K required; 2M and 1G optional). The levels
+ * a format allows: VT-d 4 or 5, Arm 3 or 4. The root table is allocated
+ * at once. NULL with errno EINVAL or ENOMEM.
  */
 struct sim_pt *sim_pt_new(enum sim_pt_format fmt, unsigned int levels,
 			  uint64_t pgsize_bitmap);
+
+/*
+ * sim_pt_new() with @flags: SIM_PT_NEW_DBM makes the writable leaves of an
+ * Arm table dirty-bit-modifier entries, as Linux's io-pgtable does for a
+ * domain with hardware dirty tracking (IO_PGTABLE_QUIRK_ARM_HD): mapped
+ * writable-dirty, cleaned by sim_pt_dirty_read(), made dirty again by a
+ * write with SIM_PT_WALK_SET_AD. -EINVAL (errno) for a flag the format
+ * does not take (sim_pt_dirty_flags(): VT-d and AMD's D bits need none).
+ */
+#define SIM_PT_NEW_DBM 0x1u
+struct sim_pt *sim_pt_new_flags(enum sim_pt_format fmt, unsigned int levels,
+				uint64_t pgsize_bitmap, unsigned int flags);
+
+/*
+ * The fewest levels of @fmt covering @in_bits of input address (the most
+ * it has if none does); 0 for an unknown format.
+ */
+unsigned int sim_pt_levels_for(enum sim_pt_format fmt, unsigned int in_bits);
+
+/* The SIM_PT_NEW_* flags a dirty-tracking table of @fmt is made with. */
+unsigned int sim_pt_dirty_flags(enum sim_pt_format fmt);
+
+/* The format's name in the HWPT's JSON view ("vtd-second-stage", ...). */
+const char *sim_pt_format_name(enum sim_pt_format fmt);
 void sim_pt_free(struct sim_pt *pt);
 
 /* The root table's address (a host pointer as an integer). */
@@ -135,12 +219,16 @@ size_t sim_pt_table_pages(const struct sim_pt *pt);
 /*
  * Map [iova, iova + len) to [oa, oa + len) with @perm (SIM_PT_R/W/X/U),
  * using the largest leaves that the alignment of both iova and oa and the
- * remaining length allow. New leaves have A and D clear.
+ * remaining length allow. New VT-d leaves have A and D clear; new Arm
+ * leaves have AF set (as Linux maps them) and, with SIM_PT_NEW_DBM, are
+ * writable-dirty.
  * All or nothing: on any error nothing of the range is left mapped.
  *   -EINVAL  iova, oa or len not 4 KiB multiples, len 0, the range beyond
  *            the input width, or a permission the format cannot express
- *            (second stage needs R or W; first stage needs R)
- *   -ERANGE  the output range does not fit the 52-bit address field
+ *            (second stage needs R or W; first stage needs R; Arm stage 1
+ *            needs R, stage 2 R or W)
+ *   -ERANGE  the output range does not fit the format's address field
+ *            (52 bits VT-d, 48 bits Arm)
  *   -EEXIST  some part of the range is already mapped
  *   -ENOMEM
  */
@@ -170,10 +258,11 @@ int sim_pt_unmap(struct sim_pt *pt, uint64_t iova, uint64_t len,
 /*
  * Like IOMMU_HWPT_GET_DIRTY_BITMAP: for each @page_size granule n of
  * [iova, iova + len) set bit n of @bitmap (word n / 64, bit n % 64) if a
- * leaf overlapping the granule has its Dirty bit set; a huge leaf marks
+ * leaf overlapping the granule is dirty (VT-d: D set; Arm: DBM set and
+ * writable, i.e. AP[2] clear in stage 1, S2AP[1] set in stage 2); a huge leaf marks
  * every granule it overlaps. Bits are only ever set, never cleared. With
- * @clear the Dirty bits read are cleared (atomically, so a concurrent
- * walk's update is never lost). -EINVAL unless page_size is a power of
+ * @clear the dirty leaves read are made clean (D cleared; Arm: made
+ * writable-clean), atomically, so a concurrent walk's update is never lost. -EINVAL unless page_size is a power of
  * two and iova and len are multiples of it, or for a range beyond the
  * input width.
  */
@@ -193,17 +282,23 @@ int sim_pt_dirty_read(struct sim_pt *pt, uint64_t iova, uint64_t len,
  */
 struct sim_pt_walker {
 	enum sim_pt_format format;
-	unsigned int levels;    /* 4 or 5 */
-	/* Leaf sizes the hardware supports; PS where the size is not
-	 * supported is a reserved-bit fault. 0 = 4K | 2M | 1G. */
+	unsigned int levels;    /* 4 or 5 (VT-d), 3 or 4 (Arm) */
+	/* Leaf sizes the hardware supports; in VT-d PS where the size is
+	 * not supported is a reserved-bit fault (Arm and AMD leaves are
+	 * checked against the architecture instead). 0 = 4K | 2M | 1G. */
 	uint64_t pgsize_bitmap;
-	/* Host address width: address bits [oa_bits, 51] are reserved.
-	 * 0 = 52 (none reserved). */
+	/* Output address width: address bits from oa_bits up are reserved
+	 * (VT-d, AMD) or an Address Size fault (Arm, the OAS). 0 = the
+	 * format's whole field (52 bits; Arm 48). */
 	unsigned int oa_bits;
 	int (*read_entry)(void *opaque, uint64_t table_addr, unsigned int index,
 			  uint64_t *entry);
 	int (*set_bits)(void *opaque, uint64_t table_addr, unsigned int index,
 			uint64_t bits);
+	/* Atomically clear @bits: the Arm stage-1 DBM update (AP[2]); a walk
+	 * that needs it without this callback fails with -EINVAL. */
+	int (*clear_bits)(void *opaque, uint64_t table_addr, unsigned int index,
+			  uint64_t bits);
 	void *opaque;
 };
 
@@ -214,6 +309,8 @@ enum sim_pt_fault {
 	SIM_PT_FAULT_ADDRESS,     /* -ENOENT: input address beyond the width */
 	SIM_PT_FAULT_PERM,        /* -EACCES: access not granted */
 	SIM_PT_FAULT_READ,        /* the read_entry/set_bits callback's error */
+	SIM_PT_FAULT_ACCESS,      /* -ENOENT: Arm access flag clear, no hardware update */
+	SIM_PT_FAULT_ADDR_SIZE,   /* -ENOENT: Arm output address beyond oa_bits */
 };
 
 /* One level of the path a walk took, for filling a paging-structure cache. */
@@ -230,6 +327,7 @@ struct sim_pt_result {
 	uint32_t perm;        /* SIM_PT_R/W/X/U granted by all levels */
 	unsigned int leaf_index;
 	unsigned int level;   /* level of the leaf: 1 (4K), 2 (2M), 3 (1G) */
+	bool dirty;           /* the leaf is dirty (after this walk's update) */
 	unsigned int reads;   /* entries fetched */
 	unsigned int fault_level;         /* where the walk stopped */
 	enum sim_pt_fault fault_reason;
@@ -240,7 +338,11 @@ struct sim_pt_result {
 /*
  * Translate @iova starting from the root table at @root. @flags: the access
  * (SIM_PT_R / SIM_PT_W / SIM_PT_X, and SIM_PT_U for a user-mode first-stage
- * request) plus optionally SIM_PT_WALK_SET_AD, _SET_EA and _NO_WP. Returns 0 and fills @res; or
+ * request) plus optionally SIM_PT_WALK_SET_AD, _SET_EA and _NO_WP. In the
+ * Arm formats SIM_PT_WALK_SET_AD is HTTU (the hardware sets AF and makes
+ * a DBM leaf dirty on a write); without it a leaf with AF clear is an
+ * access fault and a write to a writable-clean leaf a permission fault.
+ * Returns 0 and fills @res; or
  * -ENOENT (not present, reserved bit, address beyond the width) or -EACCES
  * (the translation exists but does not grant the access; the result still
  * describes it) with res->fault_level and res->fault_reason set; or -EINVAL
@@ -261,7 +363,7 @@ int sim_pt_walk_from(const struct sim_pt_walker *w, uint64_t table,
 /* A walker for a struct sim_pt's own table (host memory, direct reads). */
 void sim_pt_walker_init(struct sim_pt_walker *w, const struct sim_pt *pt);
 
-/* Input address bits covered by @levels levels: 48 or 57. */
+/* Input address bits covered by @levels levels: 39, 48 or 57. */
 static inline unsigned int sim_pt_va_bits(unsigned int levels)
 {
 	return 12 + 9 * levels;

@@ -143,8 +143,8 @@ static int walk_nested(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t 
 	x->host = r2.oa;
 	x->page_size = IOASID_MIN(r1.page_size, r2.page_size);
 	/* dirty in both stages: stage 1 always, stage 2 while the parent tracks */
-	d1 = (r1.leaf_entry & SIM_FL_D) || (wr && (flags & SIM_PT_WALK_SET_AD));
-	d2 = !ph->dirty || (r2.leaf_entry & SIM_SL_D) || (wr && s2ad);
+	d1 = r1.dirty || (wr && (flags & SIM_PT_WALK_SET_AD));
+	d2 = !ph->dirty || r2.dirty || (wr && s2ad);
 	x->perm = (r1.perm & r2.perm) | ((r2.perm & SIM_PT_W) ? XL_S2W : 0) |
 		  (d1 && d2 ? XL_DIRTY : 0);
 	return 0;
@@ -172,7 +172,7 @@ static int walk(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t iova, u
 	x->host = r.oa;
 	x->page_size = r.page_size;
 	x->gpa = iova;
-	dirty = (r.leaf_entry & SIM_SL_D) || ((flags & SIM_PT_W) && (flags & SIM_PT_WALK_SET_AD));
+	dirty = r.dirty || ((flags & SIM_PT_W) && (flags & SIM_PT_WALK_SET_AD));
 	x->perm = r.perm | ((r.perm & SIM_PT_W) ? XL_S2W : 0) | (dirty ? XL_DIRTY : 0);
 	return 0;
 }
@@ -228,6 +228,10 @@ static const char *fault_name(const struct sim_pt_result *r, unsigned int acc)
 		return "permission denied";
 	case SIM_PT_FAULT_READ:
 		return "table not reachable through stage 2";
+	case SIM_PT_FAULT_ACCESS:
+		return "access flag clear";
+	case SIM_PT_FAULT_ADDR_SIZE:
+		return "output address beyond the OAS";
 	default:
 		return "fault";
 	}
@@ -409,7 +413,8 @@ static int translate_cached(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct 
 	 * A write through an entry whose page is not dirty yet must set D:
 	 * the first stage's always, the second stage's while tracking.
 	 */
-	return !((acc & SIM_PT_W) && (!sh->paging || sh->dirty) && !(x->perm & XL_DIRTY));
+	return !((acc & SIM_PT_W) && (!sh->paging || sh->dirty || sh->hw_dirty) &&
+		 !(x->perm & XL_DIRTY));
 }
 
 static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd, uint32_t pasid,
@@ -435,7 +440,7 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 	if (err)
 		return err < 0 ? err : 0;
 	flags = acc;
-	if (sh->paging ? sh->dirty : true)
+	if (sh->paging ? sh->dirty || sh->hw_dirty : true)
 		flags |= SIM_PT_WALK_SET_AD;
 	err = walk(sim, sh, iova, flags, x, &fault);
 	if (err) {
@@ -888,7 +893,7 @@ static int dma_fast(struct sim_ctx *sim, uint32_t dev_id, uint32_t pasid, uint64
 	if (ce->gen != sim->ctx_gen || ce->pasid != pasid)
 		return 0;
 	sh = ce->sh;
-	if (!sh->paging || (write && sh->dirty))
+	if (!sh->paging || (write && (sh->dirty || sh->hw_dirty)))
 		return 0;
 	e = cached_lookup(sim, sd, sh->id, pasid, iova);
 	if (!e || !(e->perm & (write ? SIM_PT_W : SIM_PT_R)))

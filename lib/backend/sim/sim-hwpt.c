@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The sim's hardware page tables: each paging HWPT owns a real VT-d
- * second-stage table (pgtable.c) mirroring its IOAS, kept coherent with the
+ * The sim's hardware page tables: each paging HWPT owns a real table
+ * (pgtable.c) in its model's format (VT-d second stage, Arm stage 1 or 2,
+ * AMD v1)
+ * mirroring its IOAS, kept coherent with the
  * IOTLB as the kernel keeps it (unmap flushes); nested HWPTs point at a
  * guest-owned first-stage table that only the guest changes, and only the
  * guest's invalidations flush. Also the invalidation requests, dirty
@@ -18,8 +20,9 @@
 
 static uint32_t pt_perm(uint64_t cookie)
 {
+	/* iommufd maps without IOMMU_PRIV: user-mode requests may use them too */
 	return ((cookie & IOASID_MAP_READ) ? SIM_PT_R : 0) |
-	       ((cookie & IOASID_MAP_WRITE) ? SIM_PT_W : 0);
+	       ((cookie & IOASID_MAP_WRITE) ? SIM_PT_W : 0) | SIM_PT_U;
 }
 
 static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
@@ -179,25 +182,75 @@ uint64_t sim_flush_hwpt(struct sim_ctx *sim, struct sim_hwpt *sh)
 
 /* ---- HWPTs and their tables ---- */
 
+/* The sim's table format for each format a vendor model names. */
+static const enum sim_pt_format pt_formats[] = {
+	[VENDOR_PT_UNKNOWN] = SIM_PT_VTD_SL,
+	[VENDOR_PT_ARM_S1] = SIM_PT_ARM_S1,
+	[VENDOR_PT_ARM_S2] = SIM_PT_ARM_S2,
+	[VENDOR_PT_AMD_V1] = SIM_PT_AMD_V1,
+};
+
+/*
+ * The table a paging HWPT with @h's flags gets on this profile: in the
+ * format the model's Linux driver would build (vendor_domain's pt_*),
+ * deep enough for its input width.
+ */
+static int table_new(struct ioasid_ctx *ctx, struct sim_hwpt *sh, const struct ioasid_hwpt *h,
+		     uint64_t pgsz)
+{
+	const struct sim_profile *p = sim_of(ctx)->profile;
+	struct vendor_domain v;
+	unsigned int vf, in, nflags = 0;
+
+	sim_profile_domain(p, &v);
+	vf = v.pt_format;
+	in = v.pt_in_bits;
+	if ((h->flags & IOASID_HWPT_NEST_PARENT) && vf) {
+		vf = v.pt_parent_format;
+		in = v.pt_parent_in_bits;
+		if (!vf)
+			return ioasid_err(ctx, -EOPNOTSUPP,
+					  "profile %s has no stage-2 table format for a nesting parent",
+					  p->name);
+	}
+	if ((h->flags & IOASID_HWPT_DIRTY_TRACKING) && vf) {
+		if (!v.pt_dirty_format)
+			return ioasid_err(ctx, -EOPNOTSUPP,
+					  "profile %s has no table format that tracks dirty pages",
+					  p->name);
+		if (v.pt_dirty_format != vf)
+			return ioasid_err(ctx, -EOPNOTSUPP,
+					  "profile %s tracks dirty pages only in %s tables, not in the %s table this HWPT needs",
+					  p->name, sim_pt_format_name(pt_formats[v.pt_dirty_format]),
+					  sim_pt_format_name(pt_formats[vf]));
+		nflags = sim_pt_dirty_flags(pt_formats[vf]);
+	}
+	if (!in)
+		in = p->input_width;
+	sh->levels = sim_pt_levels_for(pt_formats[vf], in);
+	sh->pt = sim_pt_new_flags(pt_formats[vf], sh->levels, pgsz, nflags);
+	if (!sh->pt)
+		return ioasid_err(ctx, -ENOMEM, "out of memory for a page table");
+	sh->hw_dirty = nflags & SIM_PT_NEW_DBM;
+	return 0;
+}
+
 /* A paging HWPT's table, mirroring every area of its IOAS. */
 static int paging_table(struct ioasid_ctx *ctx, struct sim_hwpt *sh, struct ioasid_hwpt *h,
 			struct ioasid_dev *dev)
 {
-	const struct sim_profile *p = sim_of(ctx)->profile;
 	const struct iova_area *a;
 	uint64_t pgsz;
 	int err;
 
-	/* 4-level covers every profile up to 48 bits; the aperture limits it */
-	sh->levels = p->input_width > 48 ? 5 : 4;
 	pgsz = dev->props.pgsize_bitmap & (SIM_PT_SZ_4K | SIM_PT_SZ_2M | SIM_PT_SZ_1G);
 	if (!(pgsz & SIM_PT_SZ_4K))
 		return ioasid_err(ctx, -EOPNOTSUPP,
-				  "the sim builds VT-d format tables, which need 4 KiB pages; %s has page sizes 0x%llx",
+				  "the sim builds tables on the 4 KiB granule only; %s has page sizes 0x%llx",
 				  dev->name, (unsigned long long)dev->props.pgsize_bitmap);
-	sh->pt = sim_pt_new(SIM_PT_VTD_SL, sh->levels, pgsz);
-	if (!sh->pt)
-		return ioasid_err(ctx, -ENOMEM, "out of memory for a page table");
+	err = table_new(ctx, sh, h, pgsz);
+	if (err)
+		return err;
 	for (a = iova_tree_first_in(h->ioas->areas, 0, UINT64_MAX); a;
 	     a = iova_tree_next(h->ioas->areas, a)) {
 		err = sim_pt_map_sizes(sh->pt, a->iova, a->uva, a->last - a->iova + 1,
@@ -459,7 +512,8 @@ int sim_hwpt_json(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, json_t *obj)
 
 	sim_iotlb_for_each(sim_of(ctx)->iotlb, count_entries, &c);
 	if (hwpt_is_paging(h))
-		t = json_pack("{s:s,s:i,s:I}", "format", "vtd-second-stage", "levels",
+		t = json_pack("{s:s,s:i,s:I}", "format", sim_pt_format_name(sim_pt_format(sh->pt)),
+			      "levels",
 			      (json_int_t)sh->levels, "table_pages",
 			      (json_int_t)sim_pt_table_pages(sh->pt));
 	else

@@ -86,8 +86,11 @@ struct sim_hwpt {
 	uint32_t id;        /* the HWPT's id: the domain id tagging cached entries */
 	bool paging;
 	bool dirty;         /* dirty tracking on: writes must set D in the table */
+	/* the table's writes always update its dirty state, tracking or not:
+	 * an Arm table with DBM leaves (the CD's HD stays set) */
+	bool hw_dirty;
 	unsigned int levels;
-	struct sim_pt *pt;  /* paging: the stage-2 / single-stage table */
+	struct sim_pt *pt;  /* paging: the stage-2 / single-stage table, in the model's format */
 	uint64_t s1_root;   /* nested: the guest's stage-1 table */
 	/* nested: the PASID entry's SRE, WPE (only with SRE) and EAFE; ERE is
 	 * never set (the kernel has no flag for it): docs/sim-first-stage.md */
