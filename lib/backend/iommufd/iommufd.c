@@ -226,4 +226,5 @@ const struct ioasid_backend_ops ioasid_iommufd_backend = {
 	.ctx_fd = iommufd_ctx_fd,
 	.dev_fd = iommufd_dev_fd,
 	.obj_kernel_id = iommufd_obj_kernel_id,
+	.map_file_kinds = (1u << IOASID_BACKING_FILE) | (1u << IOASID_BACKING_DMABUF),
 };
