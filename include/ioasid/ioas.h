@@ -265,6 +265,52 @@ IOASID_EXPORT int ioasid_ioas_reserve(struct ioasid_ctx *ctx, uint32_t ioas,
 IOASID_EXPORT int ioasid_ioas_unreserve(struct ioasid_ctx *ctx, uint32_t ioas,
 					uint64_t start, uint64_t last);
 
+/*
+ * Called when the exporter of a dma-buf mapped in @ioas revoked it: the
+ * area [@iova, @iova + @length) stays (unmap it as usual), but no DMA
+ * reaches the buffer any more, and it never will again through this area.
+ * Called with the context's lock held: it must not call into the context
+ * (note what happened and act later).
+ */
+typedef void (*ioasid_revoke_cb)(void *data, struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
+				 uint64_t length);
+
+/**
+ * ioasid_ioas_set_revoke_cb() - set (or clear with NULL) the callback that
+ * tells the owner of @ioas that a dma-buf mapped there was revoked.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @cb: callback.
+ * @data: passed to @cb.
+ *
+ * The library also logs each revocation (IOASID_LOG_WARN), naming the
+ * IOAS, its set and the area.
+ * Return: 0, or -ENOENT.
+ */
+IOASID_EXPORT int ioasid_ioas_set_revoke_cb(struct ioasid_ctx *ctx, uint32_t ioas,
+					    ioasid_revoke_cb cb, void *data);
+
+/**
+ * ioasid_dmabuf_revoked() - tell the library that the exporter of a
+ * dma-buf revoked it.
+ * @ctx: the context.
+ * @fd: an fd of the dma-buf (any: the caller's or the library's).
+ * @ret_areas: if not NULL, how many areas it newly marked.
+ *
+ * The kernel removes a revoked dma-buf's translations from every domain
+ * but tells user space nothing (kernel-uapi.md §4.9). The library learns
+ * it by itself when it unbinds a device whose BAR it exported
+ * (ioasid_dev_bar_dmabuf()); a VMM that revokes another way (turning the
+ * device's memory decoding off in its config space, a reset) tells it
+ * here. Every area over the buffer, in every IOAS of the context, is then
+ * marked revoked (ioasid_ioas_backing(), the dump) and its IOAS's owner
+ * told (ioasid_ioas_set_revoke_cb()). An area marked revoked stays so,
+ * as the kernel's stays without translations.
+ * Return: 0; -EBADF when @fd is not open; -EINVAL when it is not a
+ * dma-buf.
+ */
+IOASID_EXPORT int ioasid_dmabuf_revoked(struct ioasid_ctx *ctx, int fd, uint32_t *ret_areas);
+
 /* IOAS options, the kernel's IOMMU_OPTION ids. */
 enum ioasid_ioas_option {
 	IOASID_IOAS_OPT_HUGE_PAGES = 1, /* 1 (default) or 0 */

@@ -223,6 +223,13 @@ struct ioasid_backend_ops {
 	int (*file_view)(struct ioasid_ctx *ctx, int fd, uint64_t offset, uint64_t length,
 			 bool write, uint64_t *ret_uva);
 	void (*file_unview)(struct ioasid_ctx *ctx, int fd, uint64_t uva, uint64_t length);
+	/*
+	 * Export [@offset, @offset + @length) of BAR @bar of @dev as a dma-buf
+	 * (VFIO_DEVICE_FEATURE_DMA_BUF): *@ret_fd its new close-on-exec fd,
+	 * the caller's. Errors carry a message. NULL: -EOPNOTSUPP.
+	 */
+	int (*dev_bar_dmabuf)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t bar,
+			      uint64_t offset, uint64_t length, int *ret_fd);
 
 	/* Kernel handles (ioasid_ctx_fd(), ioasid_dev_fd(),
 	 * ioasid_obj_kernel_id()); NULL: -EOPNOTSUPP. */

@@ -56,7 +56,7 @@ struct ioas_pages {
 	int32_t fd;   /* -1 for process memory */
 	uint8_t kind; /* enum ioasid_backing_kind */
 	bool view;
-	bool revoked; /* a dma-buf its exporter revoked */
+	uint8_t revoked; /* a dma-buf its exporter revoked (2: just now, dmabuf.c) */
 };
 
 /* A constraint an attached domain puts on the IOAS. */
@@ -91,6 +91,8 @@ struct ioasid_ioas {
 
 	ioasid_ranges_cb ranges_cb; /* told when usable ranges change */
 	void *ranges_cb_data;
+	ioasid_revoke_cb revoke_cb; /* told when a dma-buf mapped here is revoked */
+	void *revoke_cb_data;
 
 	struct ioasid_hwpt *paging; /* paging HWPTs mirroring this IOAS */
 
@@ -172,6 +174,11 @@ int iopt_check_aligned(struct ioasid_ctx *ctx, const struct ioasid_ioas *ioas, c
 		       uint64_t addr, uint64_t length);
 /* What ioasid_mapping.uva reports of @a: 0 for a file area the process cannot see. */
 uint64_t area_view_uva(struct ioasid_ctx *ctx, const struct iova_area *a);
+/*
+ * Mark every area over the dma-buf with inode @ino revoked, tell the
+ * owners; the number of areas newly marked (dmabuf.c).
+ */
+uint32_t iopt_dmabuf_revoke(struct ioasid_ctx *ctx, uint64_t ino);
 /* Free a file record nobody uses any more: its fd and its view. */
 void iopt_file_release(struct ioasid_ctx *ctx, struct ioas_pages *p);
 int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,

@@ -363,6 +363,45 @@ START_TEST(test_vfio_refuses)
 }
 END_TEST
 
+/* Revocation reports and BAR exports: what the library can check without a kernel. */
+START_TEST(test_dmabuf_calls)
+{
+	struct ioasid_ctx *ctx = test_sim_ctx(), *kctx;
+	uint32_t ioas, dev, n = 7;
+	struct fake k;
+	int fd = test_memfd(PG), out = -1;
+
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
+	ck_assert_ret(ctx, ioasid_dmabuf_revoked(ctx, -1, &n), -EBADF);
+	ck_assert_ret(ctx, ioasid_dmabuf_revoked(ctx, fd, &n), -EINVAL);
+	ck_assert_errmsg_has(ctx, "is not a dma-buf");
+	ck_assert_uint_eq(n, 7);
+	ck_assert_ok(ctx, ioasid_ioas_set_revoke_cb(ctx, ioas, NULL, NULL));
+	ck_assert_ret(ctx, ioasid_ioas_set_revoke_cb(ctx, ioas + 100, NULL, NULL), -ENOENT);
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	ck_assert_ret(ctx, ioasid_dev_bar_dmabuf(ctx, dev, 0, 0, PG, &out), -EOPNOTSUPP);
+	ck_assert_errmsg_has(ctx, "the sim backend cannot export a BAR");
+	ck_assert_ret(ctx, ioasid_dev_bar_dmabuf(ctx, dev + 100, 0, 0, PG, &out), -ENOENT);
+	ck_assert_ret(ctx, ioasid_dev_bar_dmabuf(ctx, dev, 0, 0, PG, NULL), -EINVAL);
+	ck_assert_int_eq(out, -1);
+	ioasid_ctx_close(ctx);
+	/* iommufd: the feature goes to the device; the kernel's refusal comes back */
+	fake_sysfs();
+	kctx = fake_ctx(&k);
+	out = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ck_assert_ok(kctx, ioasid_dev_bind_fd(kctx, out, &dev));
+	out = -1;
+	k.fail_req = KU_VFIO_DEVICE_FEATURE;
+	k.fail_err = -ENOTTY;
+	ck_assert_ret(kctx, ioasid_dev_bar_dmabuf(kctx, dev, 2, 0, PG, &out), -ENOTTY);
+	ck_assert_errmsg_has(kctx, "VFIO_DEVICE_FEATURE_DMA_BUF of BAR 2 offset 0x0 length 0x1000");
+	ck_assert_errmsg_has(kctx, "CONFIG_VFIO_PCI_DMABUF");
+	ioasid_ctx_close(kctx);
+	fake_sysfs_rm();
+	close(fd);
+}
+END_TEST
+
 Suite *filemap_suite(void)
 {
 	Suite *s = suite_create("filemap");
@@ -378,6 +417,7 @@ Suite *filemap_suite(void)
 	tcase_add_test(tc, test_sim_needs_a_writable_view);
 	tcase_add_test(tc, test_iommufd_sends_map_file);
 	tcase_add_test(tc, test_vfio_refuses);
+	tcase_add_test(tc, test_dmabuf_calls);
 	suite_add_tcase(s, tc);
 	return s;
 }
