@@ -69,6 +69,18 @@ int iommufd_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 	return err;
 }
 
+/* The kernel's map flags for an area: always at its fixed IOVA, with its permissions. */
+static uint32_t map_flags(const struct iova_area *a)
+{
+	uint32_t f = KU_IOMMU_IOAS_MAP_FIXED_IOVA;
+
+	if (a->cookie & IOASID_MAP_READ)
+		f |= KU_IOMMU_IOAS_MAP_READABLE;
+	if (a->cookie & IOASID_MAP_WRITE)
+		f |= KU_IOMMU_IOAS_MAP_WRITEABLE;
+	return f;
+}
+
 /*
  * A file or dma-buf area: IOMMU_IOAS_MAP_FILE of the library's fd at the
  * area's file offset (kernel-uapi.md §4.9). The kernel takes its own
@@ -79,7 +91,7 @@ static int area_map_file(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 {
 	struct ku_iommu_ioas_map_file m = {
 		.size = sizeof(m),
-		.flags = KU_IOMMU_IOAS_MAP_FIXED_IOVA,
+		.flags = map_flags(a),
 		.ioas_id = ioas_kid(ioas),
 		.fd = b->fd,
 		.start = b->offset,
@@ -88,10 +100,6 @@ static int area_map_file(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 	};
 	int err;
 
-	if (a->cookie & IOASID_MAP_READ)
-		m.flags |= KU_IOMMU_IOAS_MAP_READABLE;
-	if (a->cookie & IOASID_MAP_WRITE)
-		m.flags |= KU_IOMMU_IOAS_MAP_WRITEABLE;
 	err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_IOAS_MAP_FILE, &m);
 	if (err)
 		return ioasid_err(ctx, err,
@@ -107,7 +115,7 @@ int iommufd_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const str
 	struct area_backing b;
 	struct ku_iommu_ioas_map m = {
 		.size = sizeof(m),
-		.flags = KU_IOMMU_IOAS_MAP_FIXED_IOVA,
+		.flags = map_flags(a),
 		.ioas_id = ioas_kid(ioas),
 		.user_va = a->uva,
 		.length = a->last - a->iova + 1,
@@ -118,10 +126,6 @@ int iommufd_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const str
 	area_backing(ctx, a, &b);
 	if (b.kind != IOASID_BACKING_VA)
 		return area_map_file(ctx, ioas, a, &b);
-	if (a->cookie & IOASID_MAP_READ)
-		m.flags |= KU_IOMMU_IOAS_MAP_READABLE;
-	if (a->cookie & IOASID_MAP_WRITE)
-		m.flags |= KU_IOMMU_IOAS_MAP_WRITEABLE;
 	err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_IOAS_MAP, &m);
 	if (err)
 		return ioasid_err(ctx, err,
