@@ -259,6 +259,30 @@ IOASID_EXPORT int ioasid_dev_list(struct ioasid_ctx *ctx,
 IOASID_EXPORT int ioasid_host_devices(struct ioasid_dev_entry *out,
 				      uint32_t *inout_num);
 
+/**
+ * ioasid_dev_bar_dmabuf() - export a range of a bound device's BAR as a
+ * dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF, kernel-uapi.md §2.3), to map it
+ * with ioasid_ioas_map_file() into the IOAS of another device: DMA from
+ * that device then reaches this one's BAR (peer-to-peer).
+ * @ctx: the context.
+ * @dev: the device (a VFIO PCI device).
+ * @bar: the BAR (0-5).
+ * @offset: first byte in the BAR, page-aligned.
+ * @length: bytes, page-aligned, not 0.
+ * @ret_fd: the dma-buf's new fd (close-on-exec); the caller closes it.
+ *
+ * vfio-pci revokes the dma-buf when the device is reset, its memory
+ * decoding turned off or its fd closed; when the library unbinds @dev it
+ * marks the areas over the buffer revoked (ioasid_dmabuf_revoked()).
+ * Return: 0; -ENOENT unknown device; -EOPNOTSUPP on the sim (no BARs)
+ * and the vfio backend; the kernel's errno otherwise: -ENOTTY when the
+ * kernel lacks the feature (CONFIG_VFIO_PCI_DMABUF, which needs
+ * CONFIG_PCI_P2PDMA), -ENODEV for a region that is not a BAR, -EINVAL for
+ * a length of 0 or an unaligned range.
+ */
+IOASID_EXPORT int ioasid_dev_bar_dmabuf(struct ioasid_ctx *ctx, uint32_t dev, uint32_t bar,
+					uint64_t offset, uint64_t length, int *ret_fd);
+
 #ifdef __cplusplus
 }
 #endif

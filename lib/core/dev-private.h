@@ -46,7 +46,12 @@ struct ioasid_dev {
 	struct dev_attach **att;
 	uint32_t nr_att, cap_att;
 	void *be;        /* backend state */
+	uint64_t *dmabufs; /* inodes of the dma-bufs of its BARs (ioasid_dev_bar_dmabuf()) */
+	uint32_t nr_dmabufs, cap_dmabufs;
 };
+
+/* @dev is unbound: its BARs' dma-bufs are revoked (dmabuf.c). */
+void dmabuf_exporter_gone(struct ioasid_ctx *ctx, struct ioasid_dev *dev);
 
 /* Detach everything (context close). */
 void dev_detach_all(struct ioasid_ctx *ctx);

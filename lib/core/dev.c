@@ -70,6 +70,7 @@ static void dev_obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ioasid_caps_free(dev->caps);
 	ioasid_free(dev->props.resv);
 	ioasid_free(dev->att);
+	ioasid_free(dev->dmabufs);
 	ioasid_free(dev);
 }
 
@@ -77,6 +78,7 @@ static void dev_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
 	if (ctx->ops->dev_unbind)
 		ctx->ops->dev_unbind(ctx, (struct ioasid_dev *)obj);
+	dmabuf_exporter_gone(ctx, (struct ioasid_dev *)obj);
 	dev_obj_abort(ctx, obj);
 }
 

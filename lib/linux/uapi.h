@@ -643,6 +643,40 @@ KU_ASSERT_OFF(ku_vfio_iommu_type1_dma_unmap, iova, 8);
 KU_ASSERT_OFF(ku_vfio_iommu_type1_dma_unmap, size, 16);
 
 /* ======================================================================
+ * File and dma-buf maps (issue 12): a BAR exported as a dma-buf,
+ * VFIO_DEVICE_FEATURE GET of DMA_BUF on the device fd (kernel-uapi.md
+ * §2.3): the feature header, then the request with its one range.
+ * ====================================================================== */
+
+#define KU_VFIO_DEVICE_FEATURE_GET 0x10000u
+#define KU_VFIO_DEVICE_FEATURE_DMA_BUF 11u
+
+struct ku_vfio_device_feature {
+	uint32_t argsz;
+	uint32_t flags;
+	/* data[] follows */
+};
+KU_ASSERT_SIZE(ku_vfio_device_feature, 8);
+
+struct ku_vfio_region_dma_range {
+	uint64_t offset;
+	uint64_t length;
+};
+KU_ASSERT_SIZE(ku_vfio_region_dma_range, 16);
+
+struct ku_vfio_device_feature_dma_buf {
+	uint32_t region_index;
+	uint32_t open_flags;
+	uint32_t flags;
+	uint32_t nr_ranges;
+	/* dma_ranges[] follows */
+};
+KU_ASSERT_SIZE(ku_vfio_device_feature_dma_buf, 16);
+KU_ASSERT_OFF(ku_vfio_device_feature_dma_buf, open_flags, 4);
+KU_ASSERT_OFF(ku_vfio_device_feature_dma_buf, flags, 8);
+KU_ASSERT_OFF(ku_vfio_device_feature_dma_buf, nr_ranges, 12);
+
+/* ======================================================================
  * The kernel's iommufd selftest (CONFIG_IOMMUFD_TEST kernels only): just
  * what the library's test device needs (see backend/iommufd/selftest.c). The
  * VM test compares this with the kernel's iommufd_test.h.

@@ -437,3 +437,57 @@ void c_copy_sweep(struct cf_t *t)
 	}
 	CF_OK(t, ioasid_ioas_destroy(t->ctx, dst_ioas));
 }
+
+/* A dma-buf of 4 pages: length 0, from its end, one byte too long are EINVAL; all of it maps. */
+void c_dmabuf_simple(struct cf_t *t)
+{
+	const uint64_t size = 4 * cf_page;
+	struct ioas_fx f;
+	uint64_t iova;
+	int dfd;
+
+	ioas_setup(t, &f);
+	CF_OK(t, cf_oracle.dmabuf_get(t, size, &dfd));
+	CF_RET(t, cf_map_file_auto(t, f.ioas, dfd, 0, 0, &iova), -EINVAL);
+	CF_RET(t, cf_map_file_auto(t, f.ioas, dfd, size, size, &iova), -EINVAL);
+	CF_RET(t, cf_map_file_auto(t, f.ioas, dfd, 0, size + 1, &iova), -EINVAL);
+	CF_OK(t, cf_map_file_auto(t, f.ioas, dfd, 0, size, &iova));
+}
+
+/*
+ * Mapped, then revoked: a domain added later is fine, a new map is ENODEV,
+ * the library marks the area when told; un-revoked, the buffer maps
+ * again, also at the first area's IOVA once that is unmapped.
+ */
+void c_dmabuf_revoke(struct cf_t *t)
+{
+	const uint64_t size = 4 * cf_page;
+	struct ioasid_map_backing b;
+	struct ioas_fx f;
+	uint64_t iova, iova2;
+	uint32_t n = 0, hwpt;
+	int dfd;
+
+	ioas_setup(t, &f);
+	CF_OK(t, cf_oracle.dmabuf_get(t, size, &dfd));
+	CF_OK(t, cf_map_file_auto(t, f.ioas, dfd, 0, size, &iova));
+	CF_OK(t, cf_oracle.dmabuf_revoke(t, dfd, true));
+	if (f.v->domains)
+		CF_OK(t, cf_hwpt_alloc(t, f.dev, f.ioas, 0, &hwpt));
+	CF_RET(t, cf_map_file_auto(t, f.ioas, dfd, 0, size, &iova2), -ENODEV);
+	CF_OK(t, ioasid_dmabuf_revoked(t->ctx, dfd, &n));
+	CF_TRUE(t, n == 1, "one area marked revoked (%u)", n);
+	CF_OK(t, ioasid_ioas_backing(t->ctx, f.ioas, iova, &b));
+	CF_TRUE(t, b.kind == IOASID_BACKING_DMABUF && b.revoked, "the area says revoked");
+	CF_OK(t, cf_oracle.dmabuf_revoke(t, dfd, false));
+	CF_OK(t, cf_map_file_auto(t, f.ioas, dfd, 0, size, &iova2));
+	CF_OK(t, unmap(t, f.ioas, iova, size));
+	CF_OK(t, ioasid_ioas_map_file(t->ctx, f.ioas,
+				      &(struct ioasid_map_file_opts){
+					      .sz = sizeof(struct ioasid_map_file_opts),
+					      .fd = dfd,
+					      .flags = IOASID_MAP_FIXED_IOVA | IOASID_MAP_READ |
+						       IOASID_MAP_WRITE,
+					      .length = size },
+				      &iova));
+}

@@ -23,6 +23,8 @@ struct md_fx {
 	struct cf_geom g;
 	size_t buf_size; /* the selftest's mmap_buf_size */
 	uint8_t *buffer; /* the selftest's buffer */
+	uint8_t *mbuf;   /* file variants: the selftest's mfd_buffer, and its memfd */
+	int mfd;
 };
 
 static void md_setup(struct cf_t *t, struct md_fx *f)
@@ -46,14 +48,34 @@ static void md_setup(struct cf_t *t, struct md_fx *f)
 	f->buf_size = f->v->hugepages ? 2 * (2u << 20) : 8 * cf_page;
 	f->buffer = cf_mem(t, CF_BUFFER_SIZE, 2u << 20);
 	cf_fill(f->buffer, CF_BUFFER_SIZE, 1);
+	f->mfd = -1;
+	if (f->v->file) {
+		f->mbuf = cf_memfd(t, CF_BUFFER_SIZE, false, &f->mfd);
+		cf_fill(f->mbuf, CF_BUFFER_SIZE, 3);
+	}
 }
 
-static uint8_t *md_buf(struct cf_t *t, struct md_fx *f)
+/* The case's own buffer; for a file variant a memfd, its fd in *@ret_fd. */
+static uint8_t *md_buf(struct cf_t *t, struct md_fx *f, int *ret_fd)
 {
-	uint8_t *b = f->v->hugepages ? cf_mem_huge(t, f->buf_size) : cf_mem(t, f->buf_size, 0);
+	uint8_t *b;
 
+	*ret_fd = -1;
+	if (f->v->file)
+		b = cf_memfd(t, f->buf_size, f->v->hugepages, ret_fd);
+	else
+		b = f->v->hugepages ? cf_mem_huge(t, f->buf_size) : cf_mem(t, f->buf_size, 0);
 	cf_fill(b, f->buf_size, 2);
 	return b;
+}
+
+/* Map [@off, +@len) of the case's buffer @b: by address, or by file offset. */
+static int md_map(struct cf_t *t, struct md_fx *f, uint8_t *b, int fd, size_t off, size_t len,
+		  uint64_t *ret_iova)
+{
+	if (f->v->file)
+		return cf_map_file_auto(t, f->ioas, fd, off, len, ret_iova);
+	return cf_map_auto(t, f->ioas, b + off, len, ret_iova);
 }
 
 /* Every domain of the fixture translates [iova, +len) to va. */
@@ -65,14 +87,37 @@ static void md_maps(struct cf_t *t, struct md_fx *f, uint64_t iova, const void *
 		CF_MAPS(t, f->dev[i], iova, va, len);
 }
 
+/*
+ * The file variant: a page of the memfd maps; a memfd range one byte
+ * longer than the file, and the whole range of a file truncated to 0, are
+ * EINVAL (the domain pins at once, and memfd_pin_folios() refuses).
+ */
+static void basic_file(struct cf_t *t, struct md_fx *f)
+{
+	uint64_t iova;
+	int fd;
+
+	CF_OK(t, cf_map_file_auto(t, f->ioas, f->mfd, 0, cf_page, &iova));
+	md_maps(t, f, iova, f->mbuf, cf_page);
+	md_buf(t, f, &fd);
+	CF_RET(t, cf_map_file_auto(t, f->ioas, fd, 0, f->buf_size + 1, &iova), -EINVAL);
+	CF_TRUE(t, ftruncate(fd, 0) == 0, "truncate the memfd");
+	CF_RET(t, cf_map_file_auto(t, f->ioas, fd, 0, f->buf_size, &iova), -EINVAL);
+}
+
 /* A page maps; memory that is not there (half of it, then all) is EFAULT, as the kernel pins. */
 void c_md_basic(struct cf_t *t)
 {
 	struct md_fx f;
 	uint64_t iova;
 	uint8_t *buf;
+	int fd;
 
 	md_setup(t, &f);
+	if (f.v->file) {
+		basic_file(t, &f);
+		return;
+	}
 	CF_OK(t, cf_map_auto(t, f.ioas, f.buffer, cf_page, &iova));
 	md_maps(t, &f, iova, f.buffer, cf_page);
 	/* the oracle tells a wrong translation apart (the next page has other bytes) */
@@ -80,7 +125,7 @@ void c_md_basic(struct cf_t *t)
 		"the oracle takes [0x%llx, +0x%zx) for a mapping of the wrong page", X(iova),
 		cf_page);
 
-	buf = md_buf(t, &f);
+	buf = md_buf(t, &f, &fd);
 	cf_mem_unmap(t, buf + f.buf_size / 2, f.buf_size / 2);
 	CF_DRET(t, "efault-unmapped-memory", cf_map_auto(t, f.ioas, buf, f.buf_size, &iova),
 		-EFAULT);
@@ -130,10 +175,11 @@ static void all_aligns(struct cf_t *t, bool copy)
 	struct md_fx f;
 	size_t step, start, end;
 	uint8_t *buf;
+	int fd;
 
 	md_setup(t, &f);
 	step = f.v->hugepages ? f.buf_size / 16 : f.g.pgsize;
-	buf = md_buf(t, &f);
+	buf = md_buf(t, &f, &fd);
 	for (start = 0; start < f.buf_size; start += step) {
 		/* as the selftest: the huge-page loop starts at the end and so maps nothing */
 		for (end = f.v->hugepages ? f.buf_size : start + f.g.pgsize; end < f.buf_size;
@@ -141,7 +187,7 @@ static void all_aligns(struct cf_t *t, bool copy)
 			uint64_t iova, len = end - start;
 			uint32_t d3;
 
-			CF_OK(t, cf_map_auto(t, f.ioas, buf + start, len, &iova));
+			CF_OK(t, md_map(t, &f, buf, fd, start, len, &iova));
 			if (copy) {
 				d3 = cf_dev(t, CF_DEV3);
 				CF_OK(t, ioasid_dev_attach(t->ctx, d3, IOASID_PASID_NONE, f.ioas,
@@ -174,28 +220,38 @@ void c_md_all_aligns_copy(struct cf_t *t)
  * serve as the source. (The selftest also pins the pages through an
  * in-kernel access and moves it between the IOASes: no counterpart.)
  */
+/* The selftest's buffer (or, for a file variant, its memfd) mapped into @src. */
+static int user_copy_src(struct cf_t *t, struct md_fx *f, uint32_t src, uint64_t *ret_iova)
+{
+	if (f->v->file)
+		return cf_map_file_auto(t, src, f->mfd, 0, CF_BUFFER_SIZE, ret_iova);
+	return cf_map_auto(t, src, f->buffer, CF_BUFFER_SIZE, ret_iova);
+}
+
 void c_md_user_copy(struct cf_t *t)
 {
 	const uint32_t fl = IOASID_MAP_FIXED_IOVA | IOASID_MAP_WRITE;
 	uint32_t src, src2;
 	uint64_t src_iova, dst;
 	struct md_fx f;
+	uint8_t *buf;
 
 	md_setup(t, &f);
+	buf = f.v->file ? f.mbuf : f.buffer;
 	src = cf_ioas(t);
-	CF_OK(t, cf_map_auto(t, src, f.buffer, CF_BUFFER_SIZE, &src_iova));
+	CF_OK(t, user_copy_src(t, &f, src, &src_iova));
 	dst = f.g.ap_start;
 	CF_OK(t, ioasid_ioas_copy(t->ctx, f.ioas, src, src_iova, CF_BUFFER_SIZE, fl, &dst));
-	md_maps(t, &f, f.g.ap_start, f.buffer, CF_BUFFER_SIZE);
+	md_maps(t, &f, f.g.ap_start, buf, CF_BUFFER_SIZE);
 
 	src2 = cf_ioas(t);
-	CF_OK(t, cf_map_auto(t, src2, f.buffer, CF_BUFFER_SIZE, &src_iova));
+	CF_OK(t, user_copy_src(t, &f, src2, &src_iova));
 	CF_OK(t, ioasid_ioas_unmap(t->ctx, f.ioas, f.g.ap_start, CF_BUFFER_SIZE, NULL));
 	CF_OK(t, ioasid_ioas_destroy(t->ctx, src));
 
 	dst = f.g.ap_start;
 	CF_OK(t, ioasid_ioas_copy(t->ctx, f.ioas, src2, src_iova, CF_BUFFER_SIZE, fl, &dst));
-	md_maps(t, &f, f.g.ap_start, f.buffer, CF_BUFFER_SIZE);
+	md_maps(t, &f, f.g.ap_start, buf, CF_BUFFER_SIZE);
 	CF_OK(t, ioasid_ioas_destroy(t->ctx, src2));
 }
 

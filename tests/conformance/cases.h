@@ -33,6 +33,7 @@ void ioas_setup(struct cf_t *t, struct ioas_fx *f);
 struct mock_variant {
 	unsigned int domains; /* 1 or 2 */
 	bool hugepages;
+	bool file; /* the buffers are memfds, mapped by fd and offset (IOMMU_IOAS_MAP_FILE) */
 };
 
 /* ---- FIXTURE(iommufd_dirty_tracking) ---- */
@@ -82,6 +83,8 @@ void c_copy_area(struct cf_t *t);
 void c_iova_ranges(struct cf_t *t);
 void c_ioas_option_huge_pages(struct cf_t *t);
 void c_ioas_iova_alloc(struct cf_t *t);
+void c_dmabuf_simple(struct cf_t *t);
+void c_dmabuf_revoke(struct cf_t *t);
 void c_ioas_align_change(struct cf_t *t);
 void c_copy_sweep(struct cf_t *t);
 

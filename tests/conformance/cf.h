@@ -39,6 +39,7 @@ enum cf_role {
 #define CF_NEED_IOPF (1u << 9)        /* the oracle can raise a page request */
 #define CF_NEED_DIRTY (1u << 10)      /* the oracle can dirty pages */
 #define CF_NEED_HUGE_IOPTE (1u << 11) /* a huge-page area gets huge IOPTEs, knowably */
+#define CF_NEED_DMABUF (1u << 12)     /* the oracle can make and revoke a dma-buf */
 
 enum cf_status {
 	CF_RUN,      /* runs with the kernel's expectations */
@@ -87,6 +88,13 @@ struct cf_oracle {
 	int (*set_memory_limit)(struct cf_t *t, unsigned int pages);
 	/* After every case (may be NULL). */
 	void (*end)(struct cf_t *t);
+	/*
+	 * A dma-buf of @len bytes an IOAS can import (the selftest's
+	 * IOMMU_TEST_OP_DMABUF_GET): its fd in *@ret_fd; revoke it (or undo
+	 * that). NULL: no dma-buf here (CF_NEED_DMABUF).
+	 */
+	int (*dmabuf_get)(struct cf_t *t, size_t len, int *ret_fd);
+	int (*dmabuf_revoke)(struct cf_t *t, int fd, bool revoked);
 	/*
 	 * What CF_NEED_* it serves. huge_iopte: an area of huge pages, aligned
 	 * and sized for the IOMMU's largest page up to 2 MiB, is mapped with
@@ -166,6 +174,15 @@ void cf_unbind(struct cf_t *t, enum cf_role role);
 void *cf_mem(struct cf_t *t, size_t len, size_t align);
 /* As cf_mem(), backed by huge pages when the host has them. */
 void *cf_mem_huge(struct cf_t *t, size_t len);
+/*
+ * @len bytes of a memfd (hugetlbfs with @huge when the host has huge
+ * pages), mapped shared; its fd in *@ret_fd (closed when the case's
+ * process ends). The selftest's memfd_mmap().
+ */
+void *cf_memfd(struct cf_t *t, size_t len, bool huge, int *ret_fd);
+/* A read-write map of [@offset, +@len) of @fd at an IOVA the library chooses. */
+int cf_map_file_auto(struct cf_t *t, uint32_t ioas, int fd, uint64_t offset, uint64_t len,
+		     uint64_t *ret_iova);
 /* Give back one cf_mem() block early (munmap). */
 void cf_mem_unmap(struct cf_t *t, void *p, size_t len);
 uint32_t cf_ioas(struct cf_t *t);

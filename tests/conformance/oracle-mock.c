@@ -13,11 +13,13 @@
  * - raise_iopf: IOMMU_TEST_OP_TRIGGER_IOPF.
  * - set_memory_limit: IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT, the kernel's
  *   batch memory of the mock_domain_limit variant, put back after the case.
+ * - dmabuf_get / dmabuf_revoke: IOMMU_TEST_OP_DMABUF_GET / _REVOKE.
  *
  * Nested HWPTs of the mock's own format cannot be made through the API
  * (its one stage-1 format is VT-d's): nesting is not offered here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 
 #include <linux/iommufd.h>
@@ -130,6 +132,30 @@ static void mock_end(struct cf_t *t)
 	limit_changed = 0;
 }
 
+static int mock_dmabuf_get(struct cf_t *t, size_t len, int *ret_fd)
+{
+	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_DMABUF_GET,
+				    .dmabuf_get = { .length = len, .open_flags = O_CLOEXEC } };
+	int fd = -1, err = ioasid_ctx_fd(t->ctx, &fd), r;
+
+	if (err)
+		return err;
+	c.size = sizeof(c);
+	r = ioctl(fd, IOMMU_TEST_CMD, &c); /* the new fd is the answer */
+	if (r < 0)
+		return -errno;
+	*ret_fd = r;
+	return 0;
+}
+
+static int mock_dmabuf_revoke(struct cf_t *t, int fd, bool revoked)
+{
+	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_DMABUF_REVOKE,
+				    .dmabuf_revoke = { .dmabuf_fd = fd, .revoked = revoked } };
+
+	return test_cmd(t, &c);
+}
+
 const struct cf_oracle cf_oracle = {
 	.name = "the kernel's mock IOMMU",
 	.check_map = mock_check_map,
@@ -137,6 +163,8 @@ const struct cf_oracle cf_oracle = {
 	.raise_iopf = mock_raise_iopf,
 	.set_memory_limit = mock_set_memory_limit,
 	.end = mock_end,
+	.dmabuf_get = mock_dmabuf_get,
+	.dmabuf_revoke = mock_dmabuf_revoke,
 	.nesting = false,
 	.iopf = true,
 	.dirty = true,

@@ -25,8 +25,6 @@
 
 /* ---- why a row is not run ---- */
 #define W_VIOMMU "viommu: vIOMMU, vDEVICE, vEVENTQ and HW queue objects (issue 12)"
-#define W_MAP_FILE "ioas-map-file: IOMMU_IOAS_MAP_FILE, mapping a memfd by offset (issue 12)"
-#define W_DMABUF "dma-buf: IOMMU_IOAS_MAP_FILE of a VFIO dma-buf, and its revocation (issue 12)"
 #define W_CHANGE_PROCESS \
 	"change-process: IOMMU_IOAS_CHANGE_PROCESS, with MAP_FILE and the RLIMIT mode (issue 12)"
 #define N_ABI                                                                                \
@@ -68,6 +66,12 @@ static const struct mock_variant two_domains = { .domains = 2 };
 static const struct mock_variant one_domain_hugepage = { .domains = 1, .hugepages = true };
 static const struct mock_variant two_domains_hugepage = { .domains = 2, .hugepages = true };
 
+static const struct mock_variant one_domain_file = { .domains = 1, .file = true };
+static const struct mock_variant one_domain_file_hugepage = { .domains = 1,
+							      .hugepages = true,
+							      .file = true };
+#define MD_N_one_domain_file DEV
+#define MD_N_one_domain_file_hugepage DEV
 #define MD_N_one_domain DEV
 #define MD_N_two_domains (DEV | DEV2)
 #define MD_N_one_domain_hugepage DEV
@@ -76,14 +80,12 @@ static const struct mock_variant two_domains_hugepage = { .domains = 2, .hugepag
 #define MD(v, tst, nd, st, wy, fn) \
 	ROW("iommufd_mock_domain", #v, #tst, "", MD_N_##v | (nd), st, wy, fn, &v)
 /* The four variants over process memory, and the two over a memfd. */
-#define MD6(tst, nd, st, wy, fn)                                                                  \
-	MD(one_domain, tst, nd, st, wy, fn), MD(two_domains, tst, nd, st, wy, fn),                \
-		MD(one_domain_hugepage, tst, nd, st, wy, fn),                                     \
-		MD(two_domains_hugepage, tst, nd, st, wy, fn),                                    \
-		ROW("iommufd_mock_domain", "one_domain_file", #tst, "", DEV, CF_WAITING,          \
-		    W_MAP_FILE, NULL, NULL),                                                      \
-		ROW("iommufd_mock_domain", "one_domain_file_hugepage", #tst, "", DEV, CF_WAITING, \
-		    W_MAP_FILE, NULL, NULL)
+#define MD6(tst, nd, st, wy, fn)                                                   \
+	MD(one_domain, tst, nd, st, wy, fn), MD(two_domains, tst, nd, st, wy, fn), \
+		MD(one_domain_hugepage, tst, nd, st, wy, fn),                      \
+		MD(two_domains_hugepage, tst, nd, st, wy, fn),                     \
+		MD(one_domain_file, tst, nd, st, wy, fn),                          \
+		MD(one_domain_file_hugepage, tst, nd, st, wy, fn)
 
 /* ---- FIXTURE(iommufd_dirty_tracking) variants ---- */
 static const struct dirty_variant domain_dirty8k = { .buffer_size = 8ull << 10 };
@@ -198,8 +200,8 @@ const struct cf_case cf_cases[] = {
 	IO4(ioas_iova_alloc, "", 0, CF_RUN, "", c_ioas_iova_alloc),
 	IO4(ioas_align_change, "", 0, CF_RUN, "", c_ioas_align_change),
 	IO4(copy_sweep, "", 0, CF_RUN, "", c_copy_sweep),
-	IO4(dmabuf_simple, "", 0, CF_WAITING, W_DMABUF, NULL),
-	IO4(dmabuf_revoke, "", 0, CF_WAITING, W_DMABUF, NULL),
+	IO4(dmabuf_simple, "", CF_NEED_DMABUF, CF_RUN, "", c_dmabuf_simple),
+	IO4(dmabuf_revoke, "", CF_NEED_DMABUF, CF_RUN, "", c_dmabuf_revoke),
 
 	/* FIXTURE(iommufd_mock_domain) */
 	MD6(basic, 0, CF_RUN, "", c_md_basic),

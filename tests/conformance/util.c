@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "cf.h"
 
@@ -75,6 +76,44 @@ void *cf_mem_huge(struct cf_t *t, size_t len)
 	p = cf_mem(t, len, huge);
 	madvise(p, len, MADV_HUGEPAGE);
 	return p;
+}
+
+void *cf_memfd(struct cf_t *t, size_t len, bool huge, int *ret_fd)
+{
+	const size_t hp = 2u << 20;
+	int fd = huge ? memfd_create("cf-buffer", MFD_CLOEXEC | MFD_HUGETLB) : -1;
+	void *p = MAP_FAILED;
+
+	/*
+	 * A host without reserved huge pages (the mmap fails) gets a plain
+	 * memfd, as cf_mem_huge() falls back.
+	 */
+	if (fd >= 0 && !ftruncate(fd, (off_t)((len + hp - 1) & ~(hp - 1))))
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		if (fd >= 0)
+			close(fd);
+		fd = memfd_create("cf-buffer", MFD_CLOEXEC);
+		CF_TRUE(t, fd >= 0 && !ftruncate(fd, (off_t)len), "memfd of %zu bytes: %s", len,
+			strerror(errno));
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	}
+	CF_TRUE(t, p != MAP_FAILED, "mmap of a memfd of %zu bytes: %s", len, strerror(errno));
+	*ret_fd = fd;
+	return remember(t, p, len);
+}
+
+int cf_map_file_auto(struct cf_t *t, uint32_t ioas, int fd, uint64_t offset, uint64_t len,
+		     uint64_t *ret_iova)
+{
+	struct ioasid_map_file_opts o = IOASID_OPTS_INIT(ioasid_map_file_opts);
+
+	o.fd = fd;
+	o.offset = offset;
+	o.length = len;
+	o.flags = IOASID_MAP_READ | IOASID_MAP_WRITE;
+	*ret_iova = 0;
+	return ioasid_ioas_map_file(t->ctx, ioas, &o, ret_iova);
 }
 
 void cf_mem_unmap(struct cf_t *t, void *p, size_t len)

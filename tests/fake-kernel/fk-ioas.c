@@ -4,6 +4,7 @@
  * COPY, removed whole by UNMAP (not atomically), and the usable ranges
  * the attached devices and domains leave.
  */
+#include <fcntl.h>
 #include <errno.h>
 #include <string.h>
 
@@ -113,28 +114,64 @@ static int check_dest(struct fk *k, uint32_t ioas, uint32_t flags, uint64_t iova
 	return 0;
 }
 
-int fk_ioas_map(struct fk *k, struct ku_iommu_ioas_map *m)
+/* MAP's and MAP_FILE's first checks, in the kernel's order. */
+static int map_args(struct fk *k, uint32_t flags, uint32_t ioas, uint64_t iova, uint64_t length)
 {
 	const uint32_t known = KU_IOMMU_IOAS_MAP_FIXED_IOVA | KU_IOMMU_IOAS_MAP_WRITEABLE |
 			       KU_IOMMU_IOAS_MAP_READABLE;
+
+	if (flags & ~known)
+		return -EOPNOTSUPP;
+	if (iova >= U64_MAX || length >= U64_MAX)
+		return -EOVERFLOW;
+	if (!(flags & (KU_IOMMU_IOAS_MAP_WRITEABLE | KU_IOMMU_IOAS_MAP_READABLE)))
+		return -EINVAL;
+	if (!fk_get(k, ioas, FK_IOAS))
+		return -ENOENT;
+	return 0;
+}
+
+int fk_ioas_map(struct fk *k, struct ku_iommu_ioas_map *m)
+{
 	struct fk_area a = { .iova = m->iova,
 			     .length = m->length,
 			     .uva = m->user_va,
 			     .flags = m->flags };
 	int err;
 
-	if ((m->flags & ~known) || m->__reserved)
+	if (m->__reserved)
 		return -EOPNOTSUPP;
-	if (m->iova >= U64_MAX || m->length >= U64_MAX)
-		return -EOVERFLOW;
-	if (!(m->flags & (KU_IOMMU_IOAS_MAP_WRITEABLE | KU_IOMMU_IOAS_MAP_READABLE)))
-		return -EINVAL;
-	if (!fk_get(k, m->ioas_id, FK_IOAS))
-		return -ENOENT;
+	err = map_args(k, m->flags, m->ioas_id, m->iova, m->length);
+	if (err)
+		return err;
 	if (m->user_va + m->length < m->user_va)
 		return -EOVERFLOW;
 	if (!m->length)
 		return -EINVAL;
+	err = check_dest(k, m->ioas_id, m->flags, m->iova, m->length);
+	return err ? err : add_area(&k->obj[m->ioas_id], &a);
+}
+
+/* MAP_FILE (kernel-uapi.md §9): any open fd; the file's pages are not modelled. */
+int fk_ioas_map_file(struct fk *k, struct ku_iommu_ioas_map_file *m)
+{
+	struct fk_area a = { .iova = m->iova,
+			     .length = m->length,
+			     .uva = m->start,
+			     .flags = m->flags,
+			     .file = true,
+			     .fd = m->fd };
+	int err;
+
+	err = map_args(k, m->flags, m->ioas_id, m->iova, m->length);
+	if (err)
+		return err;
+	if (!m->length)
+		return -EINVAL;
+	if (m->start + m->length - 1 < m->start)
+		return -EOVERFLOW;
+	if (fcntl(m->fd, F_GETFD) < 0)
+		return -EBADF;
 	err = check_dest(k, m->ioas_id, m->flags, m->iova, m->length);
 	return err ? err : add_area(&k->obj[m->ioas_id], &a);
 }

@@ -15,7 +15,7 @@
 #    scenario differential (sim:qemu-vtd on the host, iommufd in the VM)
 #    when ioasidctl is built.
 #
-# TEST names: uapi iommufd mock conformance vfio scenarios monitor bench
+# TEST names: uapi iommufd filemap mock conformance vfio scenarios monitor bench
 # (default: all).
 # Environment: top_srcdir, top_builddir (default: the tree around this
 # script), CC (gcc), VMTEST_* (see README of the rig), VM_TIMEOUT (900).
@@ -29,7 +29,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 CC=${CC:-gcc}
-ALL="uapi iommufd mock conformance vfio scenarios monitor bench"
+ALL="uapi iommufd filemap mock conformance vfio scenarios monitor bench"
 KEEP=0
 TESTS=()
 
@@ -80,6 +80,14 @@ want() { case " ${TESTS[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 want uapi && build uapi-layout "$HERE/uapi-layout.c"
 want iommufd && build test-iommufd "$HERE/test-iommufd.c"
 want vfio && build test-vfio "$HERE/test-vfio.c"
+if want filemap; then
+	if [ -f "$KSRC/drivers/iommu/iommufd/iommufd_test.h" ]; then
+		EXTRA="-I$KSRC/drivers/iommu/iommufd" build test-filemap "$HERE/test-filemap.c"
+	else
+		log "no iommufd_test.h in $KSRC: the filemap test is skipped"
+		TESTS=("${TESTS[@]/filemap/}")
+	fi
+fi
 want monitor && build test-monitor "$HERE/test-monitor.c"
 if want mock; then
 	if [ -f "$KSRC/drivers/iommu/iommufd/iommufd_test.h" ]; then
@@ -147,6 +155,7 @@ GUEST=$OUT/guest.sh
 	echo 'run() { name=$1; shift; echo "=== $name"; t0=$(cut -d" " -f1 /proc/uptime); "$@"; rc=$?; t1=$(cut -d" " -f1 /proc/uptime); echo "=== $name: exit $rc (${t0}s -> ${t1}s uptime)"; [ $rc = 0 ] || fail=1; }'
 	want uapi && echo 'run uapi $OUT/uapi-layout'
 	want iommufd && echo 'run iommufd $OUT/test-iommufd'
+	want filemap && echo 'run filemap $OUT/test-filemap'
 	want mock && echo 'run mock $OUT/test-mock'
 	want conformance && echo 'run conformance $OUT/conformance --backend iommufd'
 	want vfio && echo 'run vfio $OUT/test-vfio'

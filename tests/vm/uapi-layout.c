@@ -393,6 +393,20 @@ static const struct cmp vfio[] = {
 	VAL(KU_VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP),
 	VAL(KU_VFIO_DMA_UNMAP_FLAG_ALL, VFIO_DMA_UNMAP_FLAG_ALL),
 	VAL(KU_VFIO_DMA_UNMAP_FLAG_VADDR, VFIO_DMA_UNMAP_FLAG_VADDR),
+	/* issue 12: a BAR as a dma-buf */
+	SIZE(ku_vfio_device_feature, vfio_device_feature),
+	FIELD(ku_vfio_device_feature, vfio_device_feature, argsz),
+	FIELD(ku_vfio_device_feature, vfio_device_feature, flags),
+	SIZE(ku_vfio_region_dma_range, vfio_region_dma_range),
+	FIELD(ku_vfio_region_dma_range, vfio_region_dma_range, offset),
+	FIELD(ku_vfio_region_dma_range, vfio_region_dma_range, length),
+	SIZE(ku_vfio_device_feature_dma_buf, vfio_device_feature_dma_buf),
+	FIELD(ku_vfio_device_feature_dma_buf, vfio_device_feature_dma_buf, region_index),
+	FIELD(ku_vfio_device_feature_dma_buf, vfio_device_feature_dma_buf, open_flags),
+	FIELD(ku_vfio_device_feature_dma_buf, vfio_device_feature_dma_buf, flags),
+	FIELD(ku_vfio_device_feature_dma_buf, vfio_device_feature_dma_buf, nr_ranges),
+	VAL(KU_VFIO_DEVICE_FEATURE_GET, VFIO_DEVICE_FEATURE_GET),
+	VAL(KU_VFIO_DEVICE_FEATURE_DMA_BUF, VFIO_DEVICE_FEATURE_DMA_BUF),
 };
 
 /* the library's public values that claim to be the kernel's */

@@ -187,6 +187,41 @@ static int iommufd_dev_fd(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int *r
 	return 0;
 }
 
+/*
+ * A BAR range as a dma-buf: VFIO_DEVICE_FEATURE GET of DMA_BUF with one
+ * range on the device's cdev (kernel-uapi.md §2.3); the new fd is the
+ * ioctl's value. One range: what IOMMU_IOAS_MAP_FILE imports.
+ */
+static int iommufd_dev_bar_dmabuf(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t bar,
+				  uint64_t offset, uint64_t length, int *ret_fd)
+{
+	struct {
+		struct ku_vfio_device_feature hdr;
+		struct ku_vfio_device_feature_dma_buf get;
+		struct ku_vfio_region_dma_range range;
+	} f = {
+		.hdr = { .argsz = sizeof(f),
+			 .flags = KU_VFIO_DEVICE_FEATURE_GET | KU_VFIO_DEVICE_FEATURE_DMA_BUF },
+		.get = { .region_index = bar, .open_flags = O_RDWR | O_CLOEXEC, .nr_ranges = 1 },
+		.range = { .offset = offset, .length = length },
+	};
+	struct ifd_dev *d = dev->be;
+	int r;
+
+	if (d->mock)
+		return ioasid_err(ctx, -EOPNOTSUPP, "%s is a selftest device: it has no BARs",
+				  dev->name);
+	r = kioctl(ctx, d->fd, KU_VFIO_DEVICE_FEATURE, &f);
+	if (r < 0)
+		return ioasid_err(ctx, r,
+				  "VFIO_DEVICE_FEATURE_DMA_BUF of BAR %u offset 0x%llx length 0x%llx of %s: the kernel says %s%s",
+				  bar, (unsigned long long)offset, (unsigned long long)length,
+				  dev->name, strerror(-r),
+				  r == -ENOTTY ? " (a kernel without CONFIG_VFIO_PCI_DMABUF)" : "");
+	*ret_fd = r;
+	return 0;
+}
+
 static int iommufd_obj_kernel_id(struct ioasid_ctx *ctx, struct ioasid_obj *obj,
 				 uint32_t *ret_id)
 {
@@ -252,4 +287,6 @@ const struct ioasid_backend_ops ioasid_iommufd_backend = {
 	.ctx_fd = iommufd_ctx_fd,
 	.dev_fd = iommufd_dev_fd,
 	.obj_kernel_id = iommufd_obj_kernel_id,
+	.map_file_kinds = (1u << IOASID_BACKING_FILE) | (1u << IOASID_BACKING_DMABUF),
+	.dev_bar_dmabuf = iommufd_dev_bar_dmabuf,
 };

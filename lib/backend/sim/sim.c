@@ -228,6 +228,9 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.ctx_json = sim_ctx_json,
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
+	.map_file_kinds = 1u << IOASID_BACKING_FILE,
+	.file_view = sim_file_view,
+	.file_unview = sim_file_unview,
 };
 
 /* ---- the sim's own API (sim.h) ---- */
