@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "private.h"
+#include "viommu-private.h"
 
 /* Per-kind operations, indexed by enum ioasid_obj_kind. */
 static const struct ioasid_obj_ops *const obj_ops[] = {
@@ -17,6 +18,10 @@ static const struct ioasid_obj_ops *const obj_ops[] = {
 	[IOASID_OBJ_DEV] = &ioasid_dev_obj_ops,
 	[IOASID_OBJ_HWPT] = &ioasid_hwpt_obj_ops,
 	[IOASID_OBJ_FAULT_QUEUE] = &ioasid_fault_queue_obj_ops,
+	[IOASID_OBJ_VIOMMU] = &ioasid_viommu_obj_ops,
+	[IOASID_OBJ_VDEVICE] = &ioasid_vdevice_obj_ops,
+	[IOASID_OBJ_VEVENTQ] = &ioasid_veventq_obj_ops,
+	[IOASID_OBJ_HW_QUEUE] = &ioasid_hw_queue_obj_ops,
 };
 
 static const struct ioasid_obj_ops *ops_of(enum ioasid_obj_kind kind)

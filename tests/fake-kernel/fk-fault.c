@@ -46,9 +46,11 @@ bool fk_fault_fd_open(const struct fk_obj *o)
 
 ssize_t fk_fault_io(void *data, int fd, void *buf, size_t len, bool is_write)
 {
-	(void)data;
-	(void)fd;
-	(void)buf;
+	ssize_t r = is_write ? -EBADF : fk_veventq_read(data, fd, buf, len);
+
+	/* the same seam reads the vEVENTQ fds (fk-viommu.c) */
+	if (r != -EBADF)
+		return r;
 	if (len % (is_write ? sizeof(struct ku_iommu_hwpt_page_response) :
 			      sizeof(struct ku_iommu_hwpt_pgfault)))
 		return -ESPIPE;
