@@ -158,8 +158,8 @@ struct ioasid_viommu_inv_selftest {
  * @viommu: the vIOMMU.
  * @data_type: IOASID_VIOMMU_INV_*.
  * @entries: the array.
- * @entry_len: bytes per entry (the kernel takes a longer entry whose tail
- *             is zero, and refuses a shorter one).
+ * @entry_len: bytes per entry (the kernel zero-extends a shorter entry,
+ *             and takes a longer one whose tail is zero).
  * @inout_num: in: entries; out: entries handled (0 when refused before
  *             the first).
  *

@@ -244,7 +244,9 @@ int fk_hwpt_alloc_on_viommu(struct fk *k, struct ku_iommu_hwpt_alloc *a)
 	if (!a->data_len)
 		return -EOPNOTSUPP;
 	/* the test driver's data, of its type, at least its first word */
-	if (a->data_type != KU_IOMMU_HWPT_DATA_SELFTEST || a->data_len < 4)
+	if (a->data_type != KU_IOMMU_HWPT_DATA_SELFTEST)
+		return -EOPNOTSUPP;
+	if (a->data_len < 4)
 		return -EINVAL;
 	if ((a->flags & KU_IOMMU_HWPT_FAULT_ID_VALID) && !fk_get(k, a->fault_id, FK_FAULT))
 		return -ENOENT;
@@ -263,37 +265,38 @@ int fk_hwpt_alloc_on_viommu(struct fk *k, struct ku_iommu_hwpt_alloc *a)
 	return 0;
 }
 
-/* The test driver's cache_invalidate, entry by entry. */
+/*
+ * The test driver's cache_invalidate, entry by entry. The array is copied
+ * as iommu_copy_struct_from_full_user_array() does: a shorter entry is
+ * zero-extended, a longer one must have a zero tail (E2BIG).
+ */
 int fk_viommu_invalidate(struct fk *k, struct ku_iommu_hwpt_invalidate *inv)
 {
-	const struct ku_iommu_viommu_invalidate_selftest *e;
-	uint32_t i, n = inv->entry_num;
+	struct ku_iommu_viommu_invalidate_selftest e;
+	uint32_t i, j, n = inv->entry_num;
 
 	inv->entry_num = 0;
 	if (!n && inv->data_type == KU_IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST)
 		return 0;
-	/* iommu_copy_struct_from_full_user_array(): the type, then the length */
 	if (inv->data_type != KU_IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST)
-		return -EINVAL;
-	if (inv->entry_len < sizeof(*e))
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		const uint8_t *p = (const uint8_t *)(uintptr_t)inv->data_uptr +
 				   (size_t)i * inv->entry_len;
-		uint32_t j;
 
-		for (j = sizeof(*e); j < inv->entry_len; j++)
+		for (j = sizeof(e); j < inv->entry_len; j++)
 			if (p[j])
 				return -E2BIG;
 	}
 	for (i = 0; i < n; i++, inv->entry_num++) {
-		e = (const void *)((const uint8_t *)(uintptr_t)inv->data_uptr +
-				   (size_t)i * inv->entry_len);
-		if (e->flags & ~KU_IOMMU_TEST_INVALIDATE_FLAG_ALL)
+		memset(&e, 0, sizeof(e));
+		memcpy(&e, (const uint8_t *)(uintptr_t)inv->data_uptr + (size_t)i * inv->entry_len,
+		       inv->entry_len < sizeof(e) ? inv->entry_len : sizeof(e));
+		if (e.flags & ~KU_IOMMU_TEST_INVALIDATE_FLAG_ALL)
 			return -EOPNOTSUPP;
-		if (e->cache_id > MOCK_DEV_CACHE_ID_MAX)
+		if (e.cache_id > MOCK_DEV_CACHE_ID_MAX)
 			return -EINVAL;
-		if (!vdev_of(k, inv->hwpt_id, e->vdev_id, 0))
+		if (!vdev_of(k, inv->hwpt_id, e.vdev_id, 0))
 			return -EINVAL;
 	}
 	return 0;
