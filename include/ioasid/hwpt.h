@@ -98,7 +98,7 @@ struct ioasid_hwpt_opts {
  * against the type first, then the device, then what @pt names.
  *
  * Over a vIOMMU (@pt a vIOMMU id): only a nested HWPT, with the
- * vIOMMU's driver's data (kernel-uapi.md §1.9); flags other than
+ * vIOMMU's driver's data (kernel-uapi.md §1.8); flags other than
  * FAULT_ID_VALID and PASID, or no data, are -EOPNOTSUPP, a device behind
  * another IOMMU -EINVAL, and the data is the driver's to judge.
  *

@@ -19,7 +19,7 @@
  *    (Tegra241 CMDQV's VCMDQs).
  *
  * The kernel's rules and errnos hold on every backend (kernel-uapi.md
- * §1.9); docs/viommu.md shows which piece of a VMM calls what. The vfio
+ * §1.8); docs/viommu.md shows which piece of a VMM calls what. The vfio
  * backend has none of this (-EOPNOTSUPP); the sim gets its SMMUv3 and AMD
  * models with issue #13 and answers -EOPNOTSUPP until then.
  */
@@ -153,7 +153,7 @@ struct ioasid_viommu_inv_selftest {
 
 /**
  * ioasid_viommu_invalidate() - send raw vendor invalidations to a vIOMMU,
- * unchanged, as IOMMU_HWPT_INVALIDATE does (kernel-uapi.md §1.9).
+ * unchanged, as IOMMU_HWPT_INVALIDATE does (kernel-uapi.md §1.8).
  * @ctx: the context.
  * @viommu: the vIOMMU.
  * @data_type: IOASID_VIOMMU_INV_*.

@@ -220,7 +220,7 @@ struct ioasid_backend_ops {
 			     uint32_t *ret_id);
 
 	/*
-	 * vIOMMU objects (include/ioasid/viommu.h, kernel-uapi.md §1.9).
+	 * vIOMMU objects (include/ioasid/viommu.h, kernel-uapi.md §1.8).
 	 * viommu_alloc NULL: the backend has none, and the core answers
 	 * -EOPNOTSUPP with @viommu_missing (which says why); else every op
 	 * of this block is set. The core has checked what the kernel checks

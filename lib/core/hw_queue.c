@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * HW queues: a queue in guest memory the IOMMU reads directly, pinned by
- * the kernel while it lives (kernel-uapi.md §1.9).
+ * the kernel while it lives (kernel-uapi.md §1.8).
  */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vDEVICEs: a device's virtual id on a vIOMMU (kernel-uapi.md §1.9). One
+ * vDEVICEs: a device's virtual id on a vIOMMU (kernel-uapi.md §1.8). One
  * per device, one device per virtual id of a vIOMMU; found either way.
  */
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vEVENTQs: a vIOMMU's events of one type, on a pollable fd
- * (kernel-uapi.md §1.9). The queue belongs to the owner of the vIOMMU's
+ * (kernel-uapi.md §1.8). The queue belongs to the owner of the vIOMMU's
  * set and to nobody else; what the kernel dropped when it was full shows
  * as LOST_EVENTS marks and sequence gaps, both counted here.
  */

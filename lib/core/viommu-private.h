@@ -2,7 +2,7 @@
 /*
  * The vIOMMU object kinds (include/ioasid/viommu.h), one file each:
  * viommu.c, vdevice.c, veventq.c, hw_queue.c. The dependencies are the
- * kernel's (kernel-uapi.md §1.9): a vIOMMU holds its nest parent; vDEVICEs,
+ * kernel's (kernel-uapi.md §1.8): a vIOMMU holds its nest parent; vDEVICEs,
  * nested HWPTs, vEVENTQs and HW queues hold their vIOMMU (obj.users); a
  * vDEVICE holds its device.
  */

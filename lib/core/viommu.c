@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vIOMMUs: one VM's slice of a physical IOMMU over a nest parent
- * (kernel-uapi.md §1.9), the nested HWPTs made on one, and the raw vendor
+ * (kernel-uapi.md §1.8), the nested HWPTs made on one, and the raw vendor
  * invalidations sent to one.
  */
 #include <string.h>

@@ -709,7 +709,7 @@ KU_ASSERT_OFF(ku_iommu_test_cmd, dirty.out_nr_dirty, 56);
 KU_ASSERT_OFF(ku_iommu_test_cmd, last, 64);
 
 /* ----------------------------------------------------------------------
- * vIOMMU objects (Linux 6.13+; kernel-uapi.md §1.9): vIOMMU, vDEVICE,
+ * vIOMMU objects (Linux 6.13+; kernel-uapi.md §1.8): vIOMMU, vDEVICE,
  * vEVENTQ, HW queue, and the nested HWPTs and invalidations sent to them.
  * ---------------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The fake kernel's vIOMMU objects (kernel-uapi.md §1.9), as 7.2.13's
+ * The fake kernel's vIOMMU objects (kernel-uapi.md §1.8), as 7.2.13's
  * drivers/iommu/iommufd/viommu.c, eventq.c and hw_pagetable.c check them,
  * with the test driver's (selftest.c) answers for the driver's part: only
  * the SELFTEST types exist. Simplified: every fake device is behind the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vIOMMU objects (include/ioasid/viommu.h, kernel-uapi.md §1.9) on the
+ * vIOMMU objects (include/ioasid/viommu.h, kernel-uapi.md §1.8) on the
  * iommufd backend over the stateful fake kernel (tests/fake-kernel/), which
  * answers with the kernel's test driver: the object graph, the ids and the
  * EEXIST/EBUSY/ENOENT rules the kernel checks before any driver, and the

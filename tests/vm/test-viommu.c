@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The vIOMMU objects (include/ioasid/viommu.h, kernel-uapi.md §1.9) on the
+ * The vIOMMU objects (include/ioasid/viommu.h, kernel-uapi.md §1.8) on the
  * kernel's mock IOMMU (CONFIG_IOMMUFD_TEST), in the VM: each new ioctl
  * through the library, and each refusal compared errno for errno with the
  * same request made raw on the context's fd (kernel ids from

@@ -263,7 +263,7 @@ static const struct cmp iommufd[] = {
 	VAL(KU_IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1),
 	VAL(KU_IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3),
 	VAL(KU_IOMMU_VTD_INV_FLAGS_LEAF, IOMMU_VTD_INV_FLAGS_LEAF),
-	/* vIOMMU objects (kernel-uapi.md §1.9) */
+	/* vIOMMU objects (kernel-uapi.md §1.8) */
 	SIZE(ku_iommu_viommu_alloc, iommu_viommu_alloc),
 	FIELD(ku_iommu_viommu_alloc, iommu_viommu_alloc, flags),
 	FIELD(ku_iommu_viommu_alloc, iommu_viommu_alloc, type),

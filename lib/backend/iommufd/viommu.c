@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * iommufd vIOMMU objects (kernel-uapi.md §1.9): IOMMU_VIOMMU_ALLOC,
+ * iommufd vIOMMU objects (kernel-uapi.md §1.8): IOMMU_VIOMMU_ALLOC,
  * IOMMU_VDEVICE_ALLOC, IOMMU_VEVENTQ_ALLOC with the reading of its fd,
  * IOMMU_HW_QUEUE_ALLOC, and IOMMU_HWPT_INVALIDATE sent to a vIOMMU. Each
  * object's kernel id is its ->be (struct ifd_kobj); IOMMU_DESTROY ends it.
