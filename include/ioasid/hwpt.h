@@ -100,7 +100,10 @@ struct ioasid_hwpt_opts {
  * Over a vIOMMU (@pt a vIOMMU id): only a nested HWPT, with the
  * vIOMMU's driver's data (kernel-uapi.md §1.8); flags other than
  * FAULT_ID_VALID and PASID, or no data, are -EOPNOTSUPP, a device behind
- * another IOMMU -EINVAL, and the data is the driver's to judge.
+ * another IOMMU -EINVAL, and the data is the driver's to judge. The
+ * library keeps up to 32 bytes of it (the largest driver struct, AMD's
+ * DTE): a longer @data_len is -E2BIG, stricter than the kernel, which
+ * would take a zero tail.
  *
  * Return: 0; -EINVAL a paging type with a @data_len or another type
  * without one, a @pt that does not exist or is neither an IOAS nor a

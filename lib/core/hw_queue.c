@@ -114,13 +114,5 @@ out:
 
 IOASID_EXPORT int ioasid_hw_queue_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	struct ioasid_hw_queue *hq;
-	int err;
-
-	hq = ctx_lock_lookup(ctx, id, IOASID_OBJ_HW_QUEUE, &err);
-	if (!hq)
-		return err;
-	err = obj_destroy_locked(ctx, id);
-	ctx_unlock(ctx);
-	return err;
+	return obj_destroy_kind(ctx, id, IOASID_OBJ_HW_QUEUE);
 }

@@ -193,6 +193,17 @@ int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id)
 	return 0;
 }
 
+int obj_destroy_kind(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
+{
+	int err;
+
+	if (!ctx_lock_lookup(ctx, id, kind, &err))
+		return err;
+	err = obj_destroy_locked(ctx, id);
+	ctx_unlock(ctx);
+	return err;
+}
+
 int be_refused(struct ioasid_ctx *ctx, int err)
 {
 	if (!err || !ctx->closing)

@@ -146,15 +146,7 @@ out:
 
 IOASID_EXPORT int ioasid_vdevice_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	struct ioasid_vdevice *vd;
-	int err;
-
-	vd = ctx_lock_lookup(ctx, id, IOASID_OBJ_VDEVICE, &err);
-	if (!vd)
-		return err;
-	err = obj_destroy_locked(ctx, id);
-	ctx_unlock(ctx);
-	return err;
+	return obj_destroy_kind(ctx, id, IOASID_OBJ_VDEVICE);
 }
 
 IOASID_EXPORT int ioasid_vdevice_find(struct ioasid_ctx *ctx, uint32_t viommu, uint64_t virt_id,

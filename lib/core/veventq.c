@@ -133,15 +133,7 @@ out:
 
 IOASID_EXPORT int ioasid_veventq_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	struct ioasid_veventq *q;
-	int err;
-
-	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_VEVENTQ, &err);
-	if (!q)
-		return err;
-	err = obj_destroy_locked(ctx, id);
-	ctx_unlock(ctx);
-	return err;
+	return obj_destroy_kind(ctx, id, IOASID_OBJ_VEVENTQ);
 }
 
 IOASID_EXPORT int ioasid_veventq_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd)

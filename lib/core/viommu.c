@@ -134,15 +134,7 @@ out:
 
 IOASID_EXPORT int ioasid_viommu_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	struct ioasid_viommu *v;
-	int err;
-
-	v = ctx_lock_lookup(ctx, id, IOASID_OBJ_VIOMMU, &err);
-	if (!v)
-		return err;
-	err = obj_destroy_locked(ctx, id);
-	ctx_unlock(ctx);
-	return err;
+	return obj_destroy_kind(ctx, id, IOASID_OBJ_VIOMMU);
 }
 
 IOASID_EXPORT int ioasid_viommu_info(struct ioasid_ctx *ctx, uint32_t id,

@@ -11,8 +11,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/stat.h>
 
 #include "fk.h"
 
@@ -115,9 +113,8 @@ static struct fk_obj *veventq_of(struct fk *k, uint32_t viommu, uint32_t type)
 int fk_veventq_alloc(struct fk *k, struct ku_iommu_veventq_alloc *a)
 {
 	struct fk_obj *v;
-	struct stat st;
 	uint32_t id;
-	int fd;
+	int err;
 
 	if (a->flags || a->__reserved || !a->type)
 		return -EOPNOTSUPP;
@@ -128,23 +125,15 @@ int fk_veventq_alloc(struct fk *k, struct ku_iommu_veventq_alloc *a)
 		return -ENOENT;
 	if (veventq_of(k, a->viommu_id, a->type))
 		return -EEXIST;
-	id = fk_new(k, FK_VEVENTQ);
+	id = fk_new_with_fd(k, FK_VEVENTQ, &err);
 	if (!id)
-		return -ENOMEM;
-	fd = eventfd(0, EFD_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		fk_free(k, id);
-		return -EMFILE;
-	}
-	k->obj[id].qfd = fd;
-	k->obj[id].qdev = st.st_dev;
-	k->obj[id].qino = st.st_ino;
+		return err;
 	k->obj[id].viommu = a->viommu_id;
 	k->obj[id].type = a->type;
 	k->obj[id].depth = a->veventq_depth;
 	v->users++;
 	a->out_veventq_id = id;
-	a->out_veventq_fd = (uint32_t)fd;
+	a->out_veventq_fd = (uint32_t)k->obj[id].qfd;
 	return 0;
 }
 

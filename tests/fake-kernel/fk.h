@@ -194,6 +194,8 @@ int fk_hwpt_invalidate(struct fk *k, struct ku_iommu_hwpt_invalidate *inv);
 void fk_hwpt_put(struct fk *k, uint32_t id);
 
 int fk_fault_alloc(struct fk *k, struct ku_iommu_fault_alloc *a);
+/* A new object of @kind with an fd that holds it (qfd); 0 and *@ret_err on failure. */
+uint32_t fk_new_with_fd(struct fk *k, enum fk_kind kind, int *ret_err);
 /* Is fault queue @o's fd still open (it holds the object)? */
 bool fk_fault_fd_open(const struct fk_obj *o);
 
