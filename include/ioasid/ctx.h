@@ -314,6 +314,10 @@ enum ioasid_obj_kind {
 	IOASID_OBJ_DEV = 3,
 	IOASID_OBJ_HWPT = 4,
 	IOASID_OBJ_FAULT_QUEUE = 5,
+	IOASID_OBJ_VIOMMU = 6, /* include/ioasid/viommu.h */
+	IOASID_OBJ_VDEVICE = 7,
+	IOASID_OBJ_VEVENTQ = 8,
+	IOASID_OBJ_HW_QUEUE = 9,
 };
 
 /**

@@ -26,6 +26,26 @@ extern "C" {
 enum ioasid_hwpt_type {
 	IOASID_HWPT_PAGING = 0,        /* over an IOAS */
 	IOASID_HWPT_NESTED_VTD_S1 = 1, /* VT-d stage 1 over a nest parent */
+	/*
+	 * Nested HWPTs made on a vIOMMU (@pt of ioasid_hwpt_alloc() a vIOMMU,
+	 * include/ioasid/viommu.h); their data is the driver's, passed on
+	 * unchanged: struct ioasid_hwpt_arm_smmuv3, struct
+	 * ioasid_hwpt_amd_guest, the test driver's two words.
+	 */
+	IOASID_HWPT_NESTED_ARM_SMMUV3 = 2, /* a guest STE */
+	IOASID_HWPT_NESTED_AMD_GUEST = 3,  /* a guest DTE */
+	/* the kernel's test driver (CONFIG_IOMMUFD_TEST), for test rigs */
+	IOASID_HWPT_NESTED_SELFTEST = 0xdead,
+};
+
+/* SMMUv3 nested data: the guest's Stream Table Entry, words 0-1 (LE). */
+struct ioasid_hwpt_arm_smmuv3 {
+	uint64_t ste[2];
+};
+
+/* AMD nested data: the guest's Device Table Entry (LE). */
+struct ioasid_hwpt_amd_guest {
+	uint64_t dte[4];
 };
 
 /* Allocation flags: iommufd's IOMMU_HWPT_ALLOC_* values. */
@@ -76,6 +96,14 @@ struct ioasid_hwpt_opts {
  *
  * The kernel's answers, in its order (kernel-uapi.md §1.4): the data
  * against the type first, then the device, then what @pt names.
+ *
+ * Over a vIOMMU (@pt a vIOMMU id): only a nested HWPT, with the
+ * vIOMMU's driver's data (kernel-uapi.md §1.8); flags other than
+ * FAULT_ID_VALID and PASID, or no data, are -EOPNOTSUPP, a device behind
+ * another IOMMU -EINVAL, and the data is the driver's to judge. The
+ * library keeps up to 32 bytes of it (the largest driver struct, AMD's
+ * DTE): a longer @data_len is -E2BIG, stricter than the kernel, which
+ * would take a zero tail.
  *
  * Return: 0; -EINVAL a paging type with a @data_len or another type
  * without one, a @pt that does not exist or is neither an IOAS nor a

@@ -45,6 +45,11 @@ struct ioasid_dev;
 struct ioasid_hwpt;
 struct ioasid_dev_entry;
 struct ioasid_fault_queue;
+struct ioasid_viommu;
+struct ioasid_vdevice;
+struct ioasid_veventq;
+struct ioasid_hw_queue;
+struct ioasid_vevent;
 
 struct ioasid_backend_ops {
 	const char *name;             /* REQUIRED: "sim", "iommufd", "vfio" */
@@ -237,6 +242,39 @@ struct ioasid_backend_ops {
 	int (*dev_fd)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int *ret_fd);
 	int (*obj_kernel_id)(struct ioasid_ctx *ctx, struct ioasid_obj *obj,
 			     uint32_t *ret_id);
+
+	/*
+	 * vIOMMU objects (include/ioasid/viommu.h, kernel-uapi.md §1.8).
+	 * viommu_alloc NULL: the backend has none, and the core answers
+	 * -EOPNOTSUPP with @viommu_missing (which says why); else every op
+	 * of this block is set. The core has checked what the kernel checks
+	 * before the driver (ids, kinds, EEXIST, flags, type 0); the backend
+	 * answers the driver's part. Each *_alloc sets ->be; each *_destroy
+	 * follows the teardown rule above. A nested HWPT on a vIOMMU comes
+	 * through hwpt_alloc with hwpt->viommu set and its data in
+	 * hwpt->vdata.
+	 *
+	 * viommu_alloc: @data (NULL when @data_len is 0) is the caller's, in
+	 * and out (the driver may write back into it).
+	 * veventq_alloc: *@ret_fd its pollable fd, the backend's until
+	 * veventq_destroy. veventq_read: whole events, never blocking, into
+	 * @out; *@ret_n of them (0: none wait); errors carry a message.
+	 * viommu_invalidate: *@num in: entries, out: entries handled.
+	 */
+	const char *viommu_missing;
+	int (*viommu_alloc)(struct ioasid_ctx *ctx, struct ioasid_viommu *v, struct ioasid_dev *dev,
+			    void *data, uint32_t data_len);
+	int (*viommu_destroy)(struct ioasid_ctx *ctx, struct ioasid_viommu *v);
+	int (*viommu_invalidate)(struct ioasid_ctx *ctx, struct ioasid_viommu *v, uint32_t data_type,
+				 const void *entries, uint32_t entry_len, uint32_t *num);
+	int (*vdevice_alloc)(struct ioasid_ctx *ctx, struct ioasid_vdevice *vd);
+	int (*vdevice_destroy)(struct ioasid_ctx *ctx, struct ioasid_vdevice *vd);
+	int (*veventq_alloc)(struct ioasid_ctx *ctx, struct ioasid_veventq *q, int *ret_fd);
+	int (*veventq_destroy)(struct ioasid_ctx *ctx, struct ioasid_veventq *q);
+	int (*veventq_read)(struct ioasid_ctx *ctx, struct ioasid_veventq *q,
+			    struct ioasid_vevent *out, uint32_t cap, uint32_t *ret_n);
+	int (*hw_queue_alloc)(struct ioasid_ctx *ctx, struct ioasid_hw_queue *hq);
+	int (*hw_queue_destroy)(struct ioasid_ctx *ctx, struct ioasid_hw_queue *hq);
 };
 
 /*

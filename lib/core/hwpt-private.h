@@ -7,6 +7,7 @@
 #include "fault-private.h"
 
 struct ioasid_dev;
+struct ioasid_viommu;
 
 struct ioasid_hwpt {
 	struct ioasid_obj obj;
@@ -16,6 +17,10 @@ struct ioasid_hwpt {
 	struct ioasid_ioas *ioas;
 	struct ioasid_hwpt *parent; /* nested only */
 	struct ioasid_hwpt_vtd_s1 s1;
+	/* nested on a vIOMMU: it (held), and the driver's data as given */
+	struct ioasid_viommu *viommu;
+	uint8_t vdata[32];
+	uint32_t vdata_len;
 	struct ioasid_fault_queue *fault_q; /* its faults go there (FAULT_ID_VALID); NULL: none */
 	bool autodom;       /* made by an IOAS attach, goes with its last user */
 	bool dirty_enabled;

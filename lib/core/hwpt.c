@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "hwpt-private.h"
+#include "viommu-private.h"
 #include "dev-private.h"
 #include "fault-private.h"
 #include "json-private.h"
@@ -54,6 +55,8 @@ void hwpt_free_locked(struct ioasid_ctx *ctx, struct ioasid_hwpt *hwpt)
 		paging_unlink(hwpt);
 		ioas_remove_domain(ctx, hwpt->ioas, hwpt);
 		hwpt->ioas->obj.users--;
+	} else if (hwpt->viommu) {
+		hwpt->viommu->obj.users--;
 	} else {
 		hwpt->parent->nr_children--;
 		hwpt->parent->obj.users--;
@@ -102,6 +105,23 @@ static void hwpt_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	hwpt_free_locked(ctx, (struct ioasid_hwpt *)obj);
 }
 
+static const char *hwpt_type_name(uint32_t type)
+{
+	switch (type) {
+	case IOASID_HWPT_PAGING:
+		return "paging";
+	case IOASID_HWPT_NESTED_VTD_S1:
+		return "nested_vtd_s1";
+	case IOASID_HWPT_NESTED_ARM_SMMUV3:
+		return "nested_arm_smmuv3";
+	case IOASID_HWPT_NESTED_AMD_GUEST:
+		return "nested_amd_guest";
+	case IOASID_HWPT_NESTED_SELFTEST:
+		return "nested_selftest";
+	}
+	return "?";
+}
+
 static json_t *hwpt_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
 {
 	struct ioasid_hwpt *h = (struct ioasid_hwpt *)obj;
@@ -109,18 +129,20 @@ static json_t *hwpt_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uin
 	int err = 0;
 
 	(void)flags;
-	o = json_pack("{s:s,s:i,s:s,s:b,s:i,s:o,s:i,s:b,s:{s:b,s:b,s:b,s:b},s:o,s:o}",
-		      "kind", "hwpt", "id", (json_int_t)h->obj.id, "type",
-		      hwpt_is_paging(h) ? "paging" : "nested_vtd_s1", "auto", h->autodom,
-		      "ioas", (json_int_t)h->ioas->obj.id, "parent",
+	o = json_pack("{s:s,s:i,s:s,s:b,s:i,s:o,s:i,s:b,s:{s:b,s:b,s:b,s:b},s:o,s:o}", "kind",
+		      "hwpt", "id", (json_int_t)h->obj.id, "type", hwpt_type_name(h->type), "auto",
+		      h->autodom, "ioas", (json_int_t)h->ioas->obj.id, "parent",
 		      h->parent ? json_integer(h->parent->obj.id) : json_null(), "nr_attached",
 		      (json_int_t)h->nr_att, "dirty_enabled", h->dirty_enabled, "flags",
 		      "nest_parent", !!(h->flags & IOASID_HWPT_NEST_PARENT), "dirty_tracking",
 		      !!(h->flags & IOASID_HWPT_DIRTY_TRACKING), "pasid",
 		      !!(h->flags & IOASID_HWPT_PASID), "fault",
 		      !!(h->flags & IOASID_HWPT_FAULT_ID_VALID), "fault_queue",
-		      h->fault_q ? json_integer(hwpt_fault_queue_id(h)) : json_null(), "page_sizes", dump_hex(h->pgsize_bitmap));
-	if (o && !hwpt_is_paging(h))
+		      h->fault_q ? json_integer(hwpt_fault_queue_id(h)) : json_null(), "page_sizes",
+		      dump_hex(h->pgsize_bitmap));
+	if (o && h->viommu)
+		err = dump_add(o, "viommu", json_integer(h->viommu->obj.id));
+	else if (o && !hwpt_is_paging(h))
 		err = dump_add(o, "s1", json_pack("{s:o,s:i,s:o}", "pgtbl_addr", dump_hex(h->s1.pgtbl_addr),
 					     "addr_width", (json_int_t)h->s1.addr_width, "flags",
 					     dump_hex(h->s1.flags)));
@@ -389,13 +411,16 @@ static int hwpt_alloc_on(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	}
 	if (obj && obj->kind == IOASID_OBJ_HWPT && hwpt_is_paging((struct ioasid_hwpt *)obj))
 		return hwpt_alloc_nested(ctx, dev, (struct ioasid_hwpt *)obj, o, ret);
+	if (obj && obj->kind == IOASID_OBJ_VIOMMU)
+		return hwpt_alloc_on_viommu(ctx, dev, (struct ioasid_viommu *)obj, o, ret);
 	if (obj)
 		return ioasid_err(ctx, -EINVAL,
-				  "an HWPT is made over an IOAS or a paging HWPT; %u is %s", pt,
+				  "an HWPT is made over an IOAS, a paging HWPT or a vIOMMU; %u is %s",
+				  pt,
 				  obj->kind == IOASID_OBJ_HWPT ? "a nested HWPT" :
 								 obj_kind_name(obj->kind));
-	return ioasid_err(ctx, -EINVAL, "no IOAS or HWPT with id %u (the kernel says EINVAL here)",
-			  pt);
+	return ioasid_err(ctx, -EINVAL,
+			  "no IOAS, HWPT or vIOMMU with id %u (the kernel says EINVAL here)", pt);
 }
 
 IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt,
@@ -486,8 +511,7 @@ IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t id)
  * that one call cannot keep the CPU (kernel-uapi.md §1.4): with entries, a
  * pointer, an entry length of 1..PAGE_SIZE and at most 2^19 entries.
  */
-static int check_inv_bounds(struct ioasid_ctx *ctx, const void *entries, uint32_t entry_len,
-			    uint32_t n)
+int inv_array_check(struct ioasid_ctx *ctx, const void *entries, uint32_t entry_len, uint32_t n)
 {
 	if (!n)
 		return 0;
@@ -569,7 +593,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 	if (!inout_num)
 		return ioasid_err(ctx, -EINVAL, "ioasid_hwpt_invalidate: inout_num is NULL");
 	n = *inout_num;
-	err = check_inv_bounds(ctx, reqs, n && reqs ? reqs->size : 0, n);
+	err = inv_array_check(ctx, reqs, n && reqs ? reqs->size : 0, n);
 	if (err) {
 		*inout_num = 0;
 		return err;
@@ -703,7 +727,7 @@ static int check_raw_call(struct ioasid_ctx *ctx, uint32_t id, uint32_t data_typ
 	struct ioasid_obj *obj;
 	int err;
 
-	err = check_inv_bounds(ctx, entries, entry_len, n);
+	err = inv_array_check(ctx, entries, entry_len, n);
 	if (err)
 		return err;
 	obj = obj_find(ctx, id, IOASID_OBJ_NONE);

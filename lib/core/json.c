@@ -104,32 +104,56 @@ static int ctx_members(struct ioasid_ctx *ctx, const struct ioasid_pinned_info *
 	return err;
 }
 
-/* Every object, a list per kind, each in id order. */
-static int ctx_objects(struct ioasid_ctx *ctx, uint32_t flags, json_t *doc)
+struct kind_list {
+	const char *key;
+	enum ioasid_obj_kind kind;
+};
+
+/*
+ * The objects of each kind of @lists, a list per kind in id order; with
+ * @omit_empty, a kind the context has none of is left out.
+ */
+static int dump_lists(struct ioasid_ctx *ctx, uint32_t flags, json_t *doc,
+		      const struct kind_list *lists, size_t n, bool omit_empty)
 {
-	static const struct {
-		const char *key;
-		enum ioasid_obj_kind kind;
-	} lists[] = {
-		{ "sets", IOASID_OBJ_SET },
-		{ "ioas", IOASID_OBJ_IOAS },
-		{ "devices", IOASID_OBJ_DEV },
-		{ "hwpts", IOASID_OBJ_HWPT },
-		{ "queues", IOASID_OBJ_FAULT_QUEUE },
-	};
 	size_t i;
 	int err = 0;
 
-	for (i = 0; i < ARRAY_SIZE(lists) && !err; i++) {
-		json_t *arr = json_array();
-		struct ioasid_obj *o;
+	for (i = 0; i < n && !err; i++) {
 		uint32_t pos = 0;
+		struct ioasid_obj *o = obj_next(ctx, lists[i].kind, &pos);
+		json_t *arr;
 
+		if (!o && omit_empty)
+			continue;
+		arr = json_array();
 		err = dump_add(doc, lists[i].key, arr);
-		while (!err && (o = obj_next(ctx, lists[i].kind, &pos)))
+		for (; !err && o; o = obj_next(ctx, lists[i].kind, &pos))
 			err = dump_append(arr, obj_dump(ctx, o, flags));
 	}
 	return err;
+}
+
+/*
+ * Every object, a list per kind, each in id order. The vIOMMU objects
+ * (issue #12) only when the context has some: older dumps stay as they were.
+ */
+static int ctx_objects(struct ioasid_ctx *ctx, uint32_t flags, json_t *doc)
+{
+	static const struct kind_list lists[] = {
+		{ "sets", IOASID_OBJ_SET },           { "ioas", IOASID_OBJ_IOAS },
+		{ "devices", IOASID_OBJ_DEV },        { "hwpts", IOASID_OBJ_HWPT },
+		{ "queues", IOASID_OBJ_FAULT_QUEUE },
+	};
+	static const struct kind_list viommu_lists[] = {
+		{ "viommus", IOASID_OBJ_VIOMMU },
+		{ "vdevices", IOASID_OBJ_VDEVICE },
+		{ "veventqs", IOASID_OBJ_VEVENTQ },
+		{ "hw_queues", IOASID_OBJ_HW_QUEUE },
+	};
+	int err = dump_lists(ctx, flags, doc, lists, ARRAY_SIZE(lists), false);
+
+	return err ? err : dump_lists(ctx, flags, doc, viommu_lists, ARRAY_SIZE(viommu_lists), true);
 }
 
 IOASID_EXPORT int ioasid_json_ctx(struct ioasid_ctx *ctx, uint32_t flags, char **ret_doc)

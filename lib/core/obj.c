@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "private.h"
+#include "viommu-private.h"
 
 /* Per-kind operations, indexed by enum ioasid_obj_kind. */
 static const struct ioasid_obj_ops *const obj_ops[] = {
@@ -17,6 +18,10 @@ static const struct ioasid_obj_ops *const obj_ops[] = {
 	[IOASID_OBJ_DEV] = &ioasid_dev_obj_ops,
 	[IOASID_OBJ_HWPT] = &ioasid_hwpt_obj_ops,
 	[IOASID_OBJ_FAULT_QUEUE] = &ioasid_fault_queue_obj_ops,
+	[IOASID_OBJ_VIOMMU] = &ioasid_viommu_obj_ops,
+	[IOASID_OBJ_VDEVICE] = &ioasid_vdevice_obj_ops,
+	[IOASID_OBJ_VEVENTQ] = &ioasid_veventq_obj_ops,
+	[IOASID_OBJ_HW_QUEUE] = &ioasid_hw_queue_obj_ops,
 };
 
 static const struct ioasid_obj_ops *ops_of(enum ioasid_obj_kind kind)
@@ -186,6 +191,17 @@ int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id)
 	obj_remove(ctx, obj);
 	ops->destroy(ctx, obj);
 	return 0;
+}
+
+int obj_destroy_kind(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
+{
+	int err;
+
+	if (!ctx_lock_lookup(ctx, id, kind, &err))
+		return err;
+	err = obj_destroy_locked(ctx, id);
+	ctx_unlock(ctx);
+	return err;
 }
 
 int be_refused(struct ioasid_ctx *ctx, int err)

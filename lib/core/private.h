@@ -230,6 +230,11 @@ const char *obj_kind_name(enum ioasid_obj_kind kind);
 struct json_t *obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags);
 int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id);
 /*
+ * A public *_destroy() of an object of @kind with no rule of its own: lock,
+ * look @id up as @kind (-ENOENT naming it), obj_destroy_locked().
+ */
+int obj_destroy_kind(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
+/*
  * A backend's teardown answer @err, with its message in the thread's
  * buffer: returned as it is, except while the context closes, when it is
  * logged (IOASID_LOG_ERR) and 0 comes back (backend.h's rule).

@@ -686,6 +686,8 @@ KU_ASSERT_OFF(ku_vfio_device_feature_dma_buf, nr_ranges, 12);
 #define KU_IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE	10u
 #define KU_IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS	12u
 #define KU_IOMMU_TEST_OP_DIRTY			13u
+#define KU_IOMMU_TEST_OP_DEV_CHECK_CACHE	16u
+#define KU_IOMMU_TEST_OP_TRIGGER_VEVENT		17u
 #define KU_IOMMU_TEST_OP_PASID_ATTACH		18u
 #define KU_IOMMU_TEST_OP_PASID_REPLACE		19u
 #define KU_IOMMU_TEST_OP_PASID_DETACH		20u
@@ -713,6 +715,13 @@ struct ku_iommu_test_cmd {
 			uint32_t pt_id;
 		} pasid_attach; /* also PASID_REPLACE */
 		struct {
+			uint32_t id;
+			uint32_t cache;
+		} check_dev_cache;
+		struct {
+			uint32_t dev_id;
+		} trigger_vevent;
+		struct {
 			uint32_t pasid;
 		} pasid_detach;
 		struct {
@@ -733,6 +742,139 @@ KU_ASSERT_OFF(ku_iommu_test_cmd, dirty.iova, 24);
 KU_ASSERT_OFF(ku_iommu_test_cmd, dirty.out_nr_dirty, 56);
 KU_ASSERT_OFF(ku_iommu_test_cmd, last, 64);
 
+/* ----------------------------------------------------------------------
+ * vIOMMU objects (Linux 6.13+; kernel-uapi.md §1.8): vIOMMU, vDEVICE,
+ * vEVENTQ, HW queue, and the nested HWPTs and invalidations sent to them.
+ * ---------------------------------------------------------------------- */
+
+#define KU_IOMMU_VIOMMU_ALLOC		KU_IO(0x90)
+#define KU_IOMMU_VDEVICE_ALLOC		KU_IO(0x91)
+#define KU_IOMMU_VEVENTQ_ALLOC		KU_IO(0x93)
+#define KU_IOMMU_HW_QUEUE_ALLOC		KU_IO(0x94)
+
+#define KU_IOMMU_VIOMMU_TYPE_ARM_SMMUV3		1u
+#define KU_IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV	2u
+#define KU_IOMMU_VIOMMU_TYPE_SELFTEST		0xdeadbeefu
+#define KU_IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST	0xdeadbeefu
+#define KU_IOMMU_HWPT_DATA_SELFTEST		0xdeadu
+#define KU_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3	1u
+#define KU_IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV	2u
+#define KU_IOMMU_VEVENTQ_TYPE_SELFTEST		0xbeefbeefu
+#define KU_IOMMU_VEVENTQ_FLAG_LOST_EVENTS	0x1u
+#define KU_IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV	1u
+#define KU_IOMMU_HW_QUEUE_TYPE_SELFTEST		0xdeadbeefu
+
+struct ku_iommu_viommu_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t type;
+	uint32_t dev_id;
+	uint32_t hwpt_id;
+	uint32_t out_viommu_id;
+	uint32_t data_len;
+	uint32_t __reserved;
+	ku_a64 data_uptr;
+};
+KU_ASSERT_SIZE(ku_iommu_viommu_alloc, 40);
+KU_ASSERT_OFF(ku_iommu_viommu_alloc, type, 8);
+KU_ASSERT_OFF(ku_iommu_viommu_alloc, hwpt_id, 16);
+KU_ASSERT_OFF(ku_iommu_viommu_alloc, out_viommu_id, 20);
+KU_ASSERT_OFF(ku_iommu_viommu_alloc, data_len, 24);
+KU_ASSERT_OFF(ku_iommu_viommu_alloc, data_uptr, 32);
+
+struct ku_iommu_vdevice_alloc {
+	uint32_t size;
+	uint32_t viommu_id;
+	uint32_t dev_id;
+	uint32_t out_vdevice_id;
+	ku_a64 virt_id;
+};
+KU_ASSERT_SIZE(ku_iommu_vdevice_alloc, 24);
+KU_ASSERT_OFF(ku_iommu_vdevice_alloc, out_vdevice_id, 12);
+KU_ASSERT_OFF(ku_iommu_vdevice_alloc, virt_id, 16);
+
+struct ku_iommu_veventq_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t viommu_id;
+	uint32_t type;
+	uint32_t veventq_depth;
+	uint32_t out_veventq_id;
+	uint32_t out_veventq_fd;
+	uint32_t __reserved;
+};
+KU_ASSERT_SIZE(ku_iommu_veventq_alloc, 32);
+KU_ASSERT_OFF(ku_iommu_veventq_alloc, veventq_depth, 16);
+KU_ASSERT_OFF(ku_iommu_veventq_alloc, out_veventq_fd, 24);
+
+/* What a read() of a vEVENTQ fd yields: this header, then the type's record. */
+struct ku_iommufd_vevent_header {
+	uint32_t flags;
+	uint32_t sequence;
+};
+KU_ASSERT_SIZE(ku_iommufd_vevent_header, 8);
+
+struct ku_iommu_hw_queue_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t viommu_id;
+	uint32_t type;
+	uint32_t index;
+	uint32_t out_hw_queue_id;
+	ku_a64 nesting_parent_iova;
+	ku_a64 length;
+};
+KU_ASSERT_SIZE(ku_iommu_hw_queue_alloc, 40);
+KU_ASSERT_OFF(ku_iommu_hw_queue_alloc, index, 16);
+KU_ASSERT_OFF(ku_iommu_hw_queue_alloc, nesting_parent_iova, 24);
+KU_ASSERT_OFF(ku_iommu_hw_queue_alloc, length, 32);
+
+/* Type-specific records (little-endian words) */
+struct ku_iommu_hwpt_arm_smmuv3 {
+	ku_a64 ste[2];
+};
+KU_ASSERT_SIZE(ku_iommu_hwpt_arm_smmuv3, 16);
+struct ku_iommu_hwpt_amd_guest {
+	ku_a64 dte[4];
+};
+KU_ASSERT_SIZE(ku_iommu_hwpt_amd_guest, 32);
+struct ku_iommu_viommu_arm_smmuv3_invalidate {
+	ku_a64 cmd[2];
+};
+KU_ASSERT_SIZE(ku_iommu_viommu_arm_smmuv3_invalidate, 16);
+struct ku_iommu_vevent_arm_smmuv3 {
+	ku_a64 evt[4];
+};
+KU_ASSERT_SIZE(ku_iommu_vevent_arm_smmuv3, 32);
+
+/* The kernel's mock driver (CONFIG_IOMMUFD_TEST), iommufd_test.h */
+struct ku_iommu_viommu_selftest {
+	uint32_t in_data;
+	uint32_t out_data;
+	ku_a64 out_mmap_offset;
+	ku_a64 out_mmap_length;
+};
+KU_ASSERT_SIZE(ku_iommu_viommu_selftest, 24);
+struct ku_iommu_hwpt_selftest {
+	uint32_t iotlb;
+	uint32_t pagetable_type;
+};
+KU_ASSERT_SIZE(ku_iommu_hwpt_selftest, 8);
+struct ku_iommu_viommu_invalidate_selftest {
+	uint32_t flags;
+	uint32_t vdev_id;
+	uint32_t cache_id;
+};
+KU_ASSERT_SIZE(ku_iommu_viommu_invalidate_selftest, 12);
+struct ku_iommu_viommu_event_selftest {
+	uint32_t virt_id;
+};
+KU_ASSERT_SIZE(ku_iommu_viommu_event_selftest, 4);
+#define KU_IOMMU_TEST_INVALIDATE_FLAG_ALL	0x1u
+#define KU_IOMMU_TEST_IOTLB_DEFAULT		0xbadbeefu
+#define KU_IOMMU_TEST_DEV_CACHE_DEFAULT		0xbaddadu
+#define KU_IOMMU_TEST_HW_QUEUE_MAX		2u
+
 /* The asm-generic encoding (kernel-uapi.md §0): nr in the low byte. */
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || \
 	defined(__arm__) || defined(__riscv)
@@ -741,6 +883,8 @@ _Static_assert(KU_IOMMU_IOAS_MAP == 0x3b85, "IOMMU_IOAS_MAP");
 _Static_assert(KU_IOMMU_GET_HW_INFO == 0x3b8a, "IOMMU_GET_HW_INFO");
 _Static_assert(KU_IOMMU_HWPT_INVALIDATE == 0x3b8d, "IOMMU_HWPT_INVALIDATE");
 _Static_assert(KU_IOMMU_IOAS_MAP_FILE == 0x3b8f, "IOMMU_IOAS_MAP_FILE");
+_Static_assert(KU_IOMMU_VIOMMU_ALLOC == 0x3b90, "IOMMU_VIOMMU_ALLOC");
+_Static_assert(KU_IOMMU_HW_QUEUE_ALLOC == 0x3b94, "IOMMU_HW_QUEUE_ALLOC");
 _Static_assert(KU_VFIO_GET_API_VERSION == 0x3b64, "VFIO_GET_API_VERSION");
 _Static_assert(KU_VFIO_GROUP_GET_DEVICE_FD == 0x3b6a, "VFIO_GROUP_GET_DEVICE_FD");
 _Static_assert(KU_VFIO_DEVICE_GET_INFO == 0x3b6b, "VFIO_DEVICE_GET_INFO");

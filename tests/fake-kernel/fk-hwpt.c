@@ -75,6 +75,8 @@ int fk_hwpt_alloc(struct fk *k, struct ku_iommu_hwpt_alloc *a)
 		return alloc_paging(k, a);
 	if (fk_get(k, a->pt_id, FK_HWPT_PAGING))
 		return alloc_nested(k, a);
+	if (fk_get(k, a->pt_id, FK_VIOMMU))
+		return fk_hwpt_alloc_on_viommu(k, a);
 	return -ENOENT;
 }
 
@@ -112,6 +114,8 @@ int fk_hwpt_invalidate(struct fk *k, struct ku_iommu_hwpt_invalidate *inv)
 {
 	if (inv->__reserved)
 		return -EOPNOTSUPP;
+	if (fk_get(k, inv->hwpt_id, FK_VIOMMU))
+		return fk_viommu_invalidate(k, inv);
 	if (!fk_get(k, inv->hwpt_id, FK_HWPT_NESTED)) {
 		inv->entry_num = 0;
 		return fk_get(k, inv->hwpt_id, FK_HWPT_PAGING) ? -EINVAL : -ENOENT;

@@ -81,7 +81,7 @@ static int fk_destroy(struct fk *k, struct ku_iommu_destroy *d)
 		if (o->users)
 			return -EBUSY;
 		if (o->kind == FK_HWPT_NESTED)
-			k->obj[o->parent].users--;
+			k->obj[o->viommu ? o->viommu : o->parent].users--;
 		if (o->fault)
 			k->obj[o->fault].users--;
 		break;
@@ -91,8 +91,11 @@ static int fk_destroy(struct fk *k, struct ku_iommu_destroy *d)
 		if (o->users || fk_fault_fd_open(o))
 			return -EBUSY;
 		break;
-	default:
-		return -ENOENT;
+	default: {
+		int err = fk_viommu_destroy(k, d->id);
+
+		return err == 1 ? -ENOENT : err;
+	}
 	}
 	fk_free(k, d->id);
 	return 0;
@@ -148,6 +151,10 @@ static const struct {
 	{ KU_IOMMU_HWPT_GET_DIRTY_BITMAP, "HWPT_GET_DIRTY_BITMAP", -EFAULT },
 	{ KU_IOMMU_HWPT_INVALIDATE, "HWPT_INVALIDATE", -ENOMEM },
 	{ KU_IOMMU_FAULT_QUEUE_ALLOC, "FAULT_QUEUE_ALLOC", -ENOMEM },
+	{ KU_IOMMU_VIOMMU_ALLOC, "VIOMMU_ALLOC", -ENOMEM },
+	{ KU_IOMMU_VDEVICE_ALLOC, "VDEVICE_ALLOC", -ENOMEM },
+	{ KU_IOMMU_VEVENTQ_ALLOC, "VEVENTQ_ALLOC", -ENOMEM },
+	{ KU_IOMMU_HW_QUEUE_ALLOC, "HW_QUEUE_ALLOC", -ENOMEM },
 	{ KU_VFIO_DEVICE_BIND_IOMMUFD, "BIND_IOMMUFD", -ENOMEM },
 	{ KU_VFIO_DEVICE_ATTACH_IOMMUFD_PT, "ATTACH_IOMMUFD_PT", -ENOMEM },
 	{ KU_VFIO_DEVICE_DETACH_IOMMUFD_PT, "DETACH_IOMMUFD_PT", -EBUSY },
@@ -233,6 +240,14 @@ static int dispatch(struct fk *k, int fd, unsigned long req, void *arg)
 		return fk_hwpt_invalidate(k, arg);
 	case KU_IOMMU_FAULT_QUEUE_ALLOC:
 		return fk_fault_alloc(k, arg);
+	case KU_IOMMU_VIOMMU_ALLOC:
+		return fk_viommu_alloc(k, arg);
+	case KU_IOMMU_VDEVICE_ALLOC:
+		return fk_vdevice_alloc(k, arg);
+	case KU_IOMMU_VEVENTQ_ALLOC:
+		return fk_veventq_alloc(k, arg);
+	case KU_IOMMU_HW_QUEUE_ALLOC:
+		return fk_hw_queue_alloc(k, arg);
 	case KU_VFIO_DEVICE_BIND_IOMMUFD:
 		return fk_dev_bind(k, fd, arg);
 	case KU_VFIO_DEVICE_ATTACH_IOMMUFD_PT:
@@ -331,6 +346,7 @@ void fk_close_dev(struct fk *k, int slot)
 		return;
 	if (d->devid) {
 		fk_dev_detach_all(k, d->devid);
+		fk_vdevice_tombstone(k, d->devid);
 		fk_free(k, d->devid);
 		d->devid = 0;
 	}

@@ -47,7 +47,19 @@ enum fk_kind {
 	FK_HWPT_PAGING,
 	FK_HWPT_NESTED,
 	FK_DEVICE,
-	FK_FAULT
+	FK_FAULT,
+	FK_VIOMMU,
+	FK_VDEVICE,
+	FK_VEVENTQ,
+	FK_HW_QUEUE
+};
+
+#define FK_MAX_EV 16 /* events a fake vEVENTQ holds, the LOST_EVENTS mark included */
+
+/* One entry of a vEVENTQ's deliver list. */
+struct fk_vevent {
+	bool lost; /* the LOST_EVENTS mark */
+	uint32_t seq, virt_id;
 };
 
 struct fk_area {
@@ -78,10 +90,20 @@ struct fk_obj {
 	int slot; /* index in fk->devs */
 	struct fk_att att[FK_MAX_ATT];
 	uint32_t nr_att;
-	/* fault queue: its fd, known by inode (fd numbers are reused) */
+	/* fault queue, vEVENTQ: its fd, known by inode (fd numbers are reused) */
 	int qfd;
 	dev_t qdev;
 	ino_t qino;
+	/*
+	 * vIOMMU objects: @viommu the vIOMMU they are on (a vIOMMU: @parent its
+	 * nest parent, @dev its device); a vDEVICE's @dev and @virt_id; a
+	 * vEVENTQ's @type, @depth and deliver list; a HW queue's @index, its
+	 * @prev (the queue it depends on) and memory.
+	 */
+	uint32_t viommu, dev, type, depth, index, prev;
+	uint64_t virt_id, iova, length;
+	struct fk_vevent ev[FK_MAX_EV];
+	uint32_t nr_ev, nr_events, seq;
 };
 
 /* A VFIO cdev the test opened: the fd the fake kernel knows it by. */
@@ -191,8 +213,30 @@ int fk_hwpt_invalidate(struct fk *k, struct ku_iommu_hwpt_invalidate *inv);
 void fk_hwpt_put(struct fk *k, uint32_t id);
 
 int fk_fault_alloc(struct fk *k, struct ku_iommu_fault_alloc *a);
+/* A new object of @kind with an fd that holds it (qfd); 0 and *@ret_err on failure. */
+uint32_t fk_new_with_fd(struct fk *k, enum fk_kind kind, int *ret_err);
 /* Is fault queue @o's fd still open (it holds the object)? */
 bool fk_fault_fd_open(const struct fk_obj *o);
+
+/* fk-viommu.c: the test driver's vIOMMU objects (IOMMU_*_TYPE_SELFTEST) */
+int fk_viommu_alloc(struct fk *k, struct ku_iommu_viommu_alloc *a);
+int fk_vdevice_alloc(struct fk *k, struct ku_iommu_vdevice_alloc *a);
+int fk_veventq_alloc(struct fk *k, struct ku_iommu_veventq_alloc *a);
+int fk_hw_queue_alloc(struct fk *k, struct ku_iommu_hw_queue_alloc *a);
+int fk_hwpt_alloc_on_viommu(struct fk *k, struct ku_iommu_hwpt_alloc *a);
+int fk_viommu_invalidate(struct fk *k, struct ku_iommu_hwpt_invalidate *inv);
+/* IOMMU_DESTROY of a vIOMMU object @id: 0, -EBUSY, or 1 when @id is no such object. */
+int fk_viommu_destroy(struct fk *k, uint32_t id);
+/*
+ * The test driver's report of an event of device @dev_id (a device
+ * object) to the vEVENTQ of type SELFTEST of its vIOMMU: -ENOENT without
+ * a vDEVICE, -EOPNOTSUPP without such a queue; a full queue loses it.
+ */
+int fk_vevent_trigger(struct fk *k, uint32_t dev_id);
+/* A read() of vEVENTQ fd @fd; -EBADF when @fd is no vEVENTQ's. */
+ssize_t fk_veventq_read(struct fk *k, int fd, void *buf, size_t len);
+/* The device object @id goes (closed fd): the kernel destroys its vDEVICE. */
+void fk_vdevice_tombstone(struct fk *k, uint32_t dev_id);
 
 /* ---- fk-state.c ---- */
 /*

@@ -45,6 +45,7 @@
 	X(iommufd_faults)      \
 	X(backend_auto)        \
 	X(failnth)             \
+	X(viommu)              \
 	X(vendor)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);

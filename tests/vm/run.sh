@@ -29,7 +29,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 CC=${CC:-gcc}
-ALL="uapi iommufd filemap mock conformance vfio scenarios monitor bench"
+ALL="uapi iommufd filemap mock viommu conformance vfio scenarios monitor bench"
 KEEP=0
 TESTS=()
 
@@ -97,6 +97,14 @@ if want mock; then
 		TESTS=("${TESTS[@]/mock/}")
 	fi
 fi
+if want viommu; then
+	if [ -f "$KSRC/drivers/iommu/iommufd/iommufd_test.h" ]; then
+		EXTRA="-I$KSRC/drivers/iommu/iommufd" build test-viommu "$HERE/test-viommu.c"
+	else
+		log "no iommufd_test.h in $KSRC: the vIOMMU test is skipped"
+		TESTS=("${TESTS[@]/viommu/}")
+	fi
+fi
 # The conformance suite (tests/conformance, docs/conformance.md) with the
 # oracle that asks the kernel's mock IOMMU instead of the sim's.
 if want conformance; then
@@ -157,6 +165,7 @@ GUEST=$OUT/guest.sh
 	want iommufd && echo 'run iommufd $OUT/test-iommufd'
 	want filemap && echo 'run filemap $OUT/test-filemap'
 	want mock && echo 'run mock $OUT/test-mock'
+	want viommu && echo 'run viommu $OUT/test-viommu'
 	want conformance && echo 'run conformance $OUT/conformance --backend iommufd'
 	want vfio && echo 'run vfio $OUT/test-vfio'
 	if [ ${#SCEN[@]} -gt 0 ]; then

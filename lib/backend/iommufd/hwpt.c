@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "iommufd-private.h"
+#include "core/viommu-private.h"
 
 int iommufd_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_dev *dev)
 {
@@ -41,7 +42,13 @@ int iommufd_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioa
 		a.fault_id = q && q->be ? ((struct ifd_fault *)q->be)->id : 0;
 	}
 	a.dev_id = d->devid;
-	if (hwpt_is_paging(h)) {
+	if (h->viommu) {
+		/* the driver's data, unchanged: the kernel and its driver judge it */
+		a.pt_id = ((struct ifd_kobj *)h->viommu->be)->id;
+		a.data_type = h->type;
+		a.data_len = h->vdata_len;
+		a.data_uptr = (uintptr_t)h->vdata;
+	} else if (hwpt_is_paging(h)) {
 		a.pt_id = ioas_kid(h->ioas);
 		a.data_type = KU_IOMMU_HWPT_DATA_NONE;
 	} else if (h->type == IOASID_HWPT_NESTED_VTD_S1) {

@@ -10,6 +10,7 @@
  *   selftest.c  devices of the kernel's mock IOMMU (IOMMUFD_TEST)
  *   hwpt.c      HWPTs: alloc, invalidation, dirty tracking
  *   fault.c     fault queues: alloc, read, respond
+ *   viommu.c    vIOMMUs, vDEVICEs, vEVENTQs, HW queues
  *
  * What the two Linux backends share (the ioctl seam, sysfs, describing a
  * device) is in lib/linux/linux.h. The unit tests reach the backend
@@ -86,6 +87,11 @@ struct ifd_dev {
 	uint32_t nr_att, cap_att;
 	char cdev[64];
 	char bdf[32];
+};
+
+/* A vIOMMU, vDEVICE, vEVENTQ or HW queue (->be): its kernel id. */
+struct ifd_kobj {
+	uint32_t id;
 };
 
 /* A kernel fault queue (q->be); its fd is q->efd. */
@@ -175,6 +181,26 @@ int iommufd_fault_read(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
 		       struct ioasid_fault *out, uint32_t cap, uint32_t *ret_n);
 int iommufd_fault_respond(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint32_t kcookie,
 			  uint32_t code);
+
+struct ioasid_viommu;
+struct ioasid_vdevice;
+struct ioasid_veventq;
+struct ioasid_hw_queue;
+int iommufd_viommu_alloc(struct ioasid_ctx *ctx, struct ioasid_viommu *v, struct ioasid_dev *dev,
+			 void *data, uint32_t data_len);
+int iommufd_viommu_destroy(struct ioasid_ctx *ctx, struct ioasid_viommu *v);
+int iommufd_viommu_invalidate(struct ioasid_ctx *ctx, struct ioasid_viommu *v, uint32_t data_type,
+			      const void *entries, uint32_t entry_len, uint32_t *num);
+int iommufd_vdevice_alloc(struct ioasid_ctx *ctx, struct ioasid_vdevice *vd);
+int iommufd_vdevice_destroy(struct ioasid_ctx *ctx, struct ioasid_vdevice *vd);
+int iommufd_veventq_alloc(struct ioasid_ctx *ctx, struct ioasid_veventq *q, int *ret_fd);
+int iommufd_veventq_destroy(struct ioasid_ctx *ctx, struct ioasid_veventq *q);
+int iommufd_veventq_read(struct ioasid_ctx *ctx, struct ioasid_veventq *q,
+			 struct ioasid_vevent *out, uint32_t cap, uint32_t *ret_n);
+int iommufd_hw_queue_alloc(struct ioasid_ctx *ctx, struct ioasid_hw_queue *hq);
+int iommufd_hw_queue_destroy(struct ioasid_ctx *ctx, struct ioasid_hw_queue *hq);
+/* The kernel id of a vIOMMU, vDEVICE, vEVENTQ or HW queue; 0 for another kind. */
+uint32_t ifd_viommu_obj_kid(struct ioasid_obj *obj);
 
 /* ---- the test seam (unit tests) ---- */
 

@@ -247,6 +247,12 @@ static int iommufd_obj_kernel_id(struct ioasid_ctx *ctx, struct ioasid_obj *obj,
 					  "HWPT %u is an automatic domain that no device has attached yet: it has no kernel object",
 					  obj->id);
 		break;
+	case IOASID_OBJ_VIOMMU:
+	case IOASID_OBJ_VDEVICE:
+	case IOASID_OBJ_VEVENTQ:
+	case IOASID_OBJ_HW_QUEUE:
+		id = ifd_viommu_obj_kid(obj);
+		break;
 	default:
 		return ioasid_err(ctx, -EOPNOTSUPP, "a %s has no iommufd object",
 				  obj_kind_name(obj->kind));
@@ -289,4 +295,15 @@ const struct ioasid_backend_ops ioasid_iommufd_backend = {
 	.obj_kernel_id = iommufd_obj_kernel_id,
 	.map_file_kinds = (1u << IOASID_BACKING_FILE) | (1u << IOASID_BACKING_DMABUF),
 	.dev_bar_dmabuf = iommufd_dev_bar_dmabuf,
+	/* vIOMMU objects */
+	.viommu_alloc = iommufd_viommu_alloc,
+	.viommu_destroy = iommufd_viommu_destroy,
+	.viommu_invalidate = iommufd_viommu_invalidate,
+	.vdevice_alloc = iommufd_vdevice_alloc,
+	.vdevice_destroy = iommufd_vdevice_destroy,
+	.veventq_alloc = iommufd_veventq_alloc,
+	.veventq_destroy = iommufd_veventq_destroy,
+	.veventq_read = iommufd_veventq_read,
+	.hw_queue_alloc = iommufd_hw_queue_alloc,
+	.hw_queue_destroy = iommufd_hw_queue_destroy,
 };

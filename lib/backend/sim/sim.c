@@ -211,6 +211,8 @@ static int sim_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
 const struct ioasid_backend_ops ioasid_sim_backend = {
 	.name = "sim",
 	.kind = IOASID_BACKEND_SIM,
+	.viommu_missing =
+		"the sim has no vIOMMU objects yet (its SMMUv3 and AMD models come with issue #13)",
 	.open = sim_open,
 	.close = sim_close,
 	.area_map = sim_area_map,

@@ -904,6 +904,8 @@ static int vfio_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, b
 const struct ioasid_backend_ops ioasid_vfio_backend = {
 	.name = "vfio",
 	.kind = IOASID_BACKEND_VFIO,
+	.viommu_missing =
+		"VFIO type-1 has no vIOMMU objects (vIOMMU, vDEVICE, vEVENTQ, HW queue are iommufd's, Linux 6.13+)",
 	.open = vfio_open,
 	.open_fd = vfio_open_fd,
 	.close = vfio_close,
