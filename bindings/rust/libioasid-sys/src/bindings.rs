@@ -127,6 +127,13 @@ pub const IOASID_VIRTIO_IOMMU_DOMAIN_RANGE: u32 = 16;
 pub const IOASID_VIRTIO_IOMMU_INPUT_RANGE: u32 = 32;
 pub const IOASID_VIRTIO_IOMMU_MEM_MMIO: u32 = 1;
 pub const IOASID_VIRTIO_IOMMU_MAX_MAPPINGS_DEFAULT: u32 = 65535;
+pub const IOASID_VIOMMU_SELFTEST: u32 = 3735928559;
+pub const IOASID_VIOMMU_INV_ARM_SMMUV3: u32 = 1;
+pub const IOASID_VIOMMU_INV_SELFTEST: u32 = 3735928559;
+pub const IOASID_VEVENTQ_SELFTEST: u32 = 3203383023;
+pub const IOASID_VEVENT_DATA_MAX: u32 = 32;
+pub const IOASID_VEVENT_LOST_EVENTS: u32 = 1;
+pub const IOASID_HW_QUEUE_SELFTEST: u32 = 3735928559;
 pub const IOASID_VERSION_MAJOR: u32 = 0;
 pub const IOASID_VERSION_MINOR: u32 = 1;
 pub const IOASID_VERSION_PATCH: u32 = 0;
@@ -498,6 +505,10 @@ pub const IOASID_OBJ_SET: ioasid_obj_kind = 2;
 pub const IOASID_OBJ_DEV: ioasid_obj_kind = 3;
 pub const IOASID_OBJ_HWPT: ioasid_obj_kind = 4;
 pub const IOASID_OBJ_FAULT_QUEUE: ioasid_obj_kind = 5;
+pub const IOASID_OBJ_VIOMMU: ioasid_obj_kind = 6;
+pub const IOASID_OBJ_VDEVICE: ioasid_obj_kind = 7;
+pub const IOASID_OBJ_VEVENTQ: ioasid_obj_kind = 8;
+pub const IOASID_OBJ_HW_QUEUE: ioasid_obj_kind = 9;
 pub type ioasid_obj_kind = ::std::os::raw::c_uint;
 extern "C" {
     pub fn ioasid_obj_kind(ctx: *mut ioasid_ctx, id: u32) -> ioasid_obj_kind;
@@ -697,6 +708,258 @@ extern "C" {
         inout_iova: *mut u64,
     ) -> ::std::os::raw::c_int;
 }
+pub const IOASID_BACKING_VA: ioasid_backing_kind = 0;
+pub const IOASID_BACKING_FILE: ioasid_backing_kind = 1;
+pub const IOASID_BACKING_DMABUF: ioasid_backing_kind = 2;
+pub type ioasid_backing_kind = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_map_file_opts {
+    pub sz: usize,
+    pub fd: i32,
+    pub flags: u32,
+    pub offset: u64,
+    pub length: u64,
+}
+#[test]
+fn bindgen_test_layout_ioasid_map_file_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_map_file_opts>(),
+        32usize,
+        concat!("Size of: ", stringify!(ioasid_map_file_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_map_file_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_map_file_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_file_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_file_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_fd() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_file_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).fd) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_file_opts),
+                "::",
+                stringify!(fd)
+            )
+        );
+    }
+    test_field_fd();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_file_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_file_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_offset() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_file_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).offset) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_file_opts),
+                "::",
+                stringify!(offset)
+            )
+        );
+    }
+    test_field_offset();
+    fn test_field_length() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_file_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).length) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_file_opts),
+                "::",
+                stringify!(length)
+            )
+        );
+    }
+    test_field_length();
+}
+extern "C" {
+    pub fn ioasid_ioas_map_file(
+        ctx: *mut ioasid_ctx,
+        ioas: u32,
+        opts: *const ioasid_map_file_opts,
+        inout_iova: *mut u64,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_map_backing {
+    pub kind: u32,
+    pub fd: i32,
+    pub offset: u64,
+    pub uva: u64,
+    pub revoked: u32,
+    pub __reserved: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_map_backing() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_map_backing>(),
+        32usize,
+        concat!("Size of: ", stringify!(ioasid_map_backing))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_map_backing>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_map_backing))
+    );
+    fn test_field_kind() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_backing>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).kind) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_backing),
+                "::",
+                stringify!(kind)
+            )
+        );
+    }
+    test_field_kind();
+    fn test_field_fd() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_backing>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).fd) as usize - ptr as usize
+            },
+            4usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_backing),
+                "::",
+                stringify!(fd)
+            )
+        );
+    }
+    test_field_fd();
+    fn test_field_offset() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_backing>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).offset) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_backing),
+                "::",
+                stringify!(offset)
+            )
+        );
+    }
+    test_field_offset();
+    fn test_field_uva() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_backing>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).uva) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_backing),
+                "::",
+                stringify!(uva)
+            )
+        );
+    }
+    test_field_uva();
+    fn test_field_revoked() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_backing>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).revoked) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_backing),
+                "::",
+                stringify!(revoked)
+            )
+        );
+    }
+    test_field_revoked();
+    fn test_field___reserved() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_map_backing>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).__reserved) as usize - ptr as usize
+            },
+            28usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_map_backing),
+                "::",
+                stringify!(__reserved)
+            )
+        );
+    }
+    test_field___reserved();
+}
+extern "C" {
+    pub fn ioasid_ioas_backing(
+        ctx: *mut ioasid_ctx,
+        ioas: u32,
+        iova: u64,
+        ret_backing: *mut ioasid_map_backing,
+    ) -> ::std::os::raw::c_int;
+}
 extern "C" {
     pub fn ioasid_ioas_unmap(
         ctx: *mut ioasid_ctx,
@@ -748,6 +1011,30 @@ extern "C" {
         ioas: u32,
         start: u64,
         last: u64,
+    ) -> ::std::os::raw::c_int;
+}
+pub type ioasid_revoke_cb = ::std::option::Option<
+    unsafe extern "C" fn(
+        data: *mut ::std::os::raw::c_void,
+        ctx: *mut ioasid_ctx,
+        ioas: u32,
+        iova: u64,
+        length: u64,
+    ),
+>;
+extern "C" {
+    pub fn ioasid_ioas_set_revoke_cb(
+        ctx: *mut ioasid_ctx,
+        ioas: u32,
+        cb: ioasid_revoke_cb,
+        data: *mut ::std::os::raw::c_void,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_dmabuf_revoked(
+        ctx: *mut ioasid_ctx,
+        fd: ::std::os::raw::c_int,
+        ret_areas: *mut u32,
     ) -> ::std::os::raw::c_int;
 }
 pub const IOASID_IOAS_OPT_HUGE_PAGES: ioasid_ioas_option = 1;
@@ -1571,9 +1858,92 @@ extern "C" {
         inout_num: *mut u32,
     ) -> ::std::os::raw::c_int;
 }
+extern "C" {
+    pub fn ioasid_dev_bar_dmabuf(
+        ctx: *mut ioasid_ctx,
+        dev: u32,
+        bar: u32,
+        offset: u64,
+        length: u64,
+        ret_fd: *mut ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
 pub const IOASID_HWPT_PAGING: ioasid_hwpt_type = 0;
 pub const IOASID_HWPT_NESTED_VTD_S1: ioasid_hwpt_type = 1;
+pub const IOASID_HWPT_NESTED_ARM_SMMUV3: ioasid_hwpt_type = 2;
+pub const IOASID_HWPT_NESTED_AMD_GUEST: ioasid_hwpt_type = 3;
+pub const IOASID_HWPT_NESTED_SELFTEST: ioasid_hwpt_type = 57005;
 pub type ioasid_hwpt_type = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_hwpt_arm_smmuv3 {
+    pub ste: [u64; 2usize],
+}
+#[test]
+fn bindgen_test_layout_ioasid_hwpt_arm_smmuv3() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_hwpt_arm_smmuv3>(),
+        16usize,
+        concat!("Size of: ", stringify!(ioasid_hwpt_arm_smmuv3))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_hwpt_arm_smmuv3>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_hwpt_arm_smmuv3))
+    );
+    fn test_field_ste() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hwpt_arm_smmuv3>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).ste) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hwpt_arm_smmuv3),
+                "::",
+                stringify!(ste)
+            )
+        );
+    }
+    test_field_ste();
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_hwpt_amd_guest {
+    pub dte: [u64; 4usize],
+}
+#[test]
+fn bindgen_test_layout_ioasid_hwpt_amd_guest() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_hwpt_amd_guest>(),
+        32usize,
+        concat!("Size of: ", stringify!(ioasid_hwpt_amd_guest))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_hwpt_amd_guest>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_hwpt_amd_guest))
+    );
+    fn test_field_dte() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hwpt_amd_guest>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).dte) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hwpt_amd_guest),
+                "::",
+                stringify!(dte)
+            )
+        );
+    }
+    test_field_dte();
+}
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct ioasid_hwpt_vtd_s1 {
@@ -7628,6 +7998,1098 @@ extern "C" {
         len: usize,
         inout_props: *mut ioasid_virtio_iommu_probe_props,
     ) -> ::std::os::raw::c_int;
+}
+pub const IOASID_VIOMMU_ARM_SMMUV3: ioasid_viommu_type = 1;
+pub const IOASID_VIOMMU_TEGRA241_CMDQV: ioasid_viommu_type = 2;
+pub type ioasid_viommu_type = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_viommu_selftest {
+    pub in_data: u32,
+    pub out_data: u32,
+    pub out_mmap_offset: u64,
+    pub out_mmap_length: u64,
+}
+#[test]
+fn bindgen_test_layout_ioasid_viommu_selftest() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_viommu_selftest>(),
+        24usize,
+        concat!("Size of: ", stringify!(ioasid_viommu_selftest))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_viommu_selftest>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_viommu_selftest))
+    );
+    fn test_field_in_data() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_selftest>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).in_data) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_selftest),
+                "::",
+                stringify!(in_data)
+            )
+        );
+    }
+    test_field_in_data();
+    fn test_field_out_data() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_selftest>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).out_data) as usize - ptr as usize
+            },
+            4usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_selftest),
+                "::",
+                stringify!(out_data)
+            )
+        );
+    }
+    test_field_out_data();
+    fn test_field_out_mmap_offset() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_selftest>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).out_mmap_offset) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_selftest),
+                "::",
+                stringify!(out_mmap_offset)
+            )
+        );
+    }
+    test_field_out_mmap_offset();
+    fn test_field_out_mmap_length() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_selftest>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).out_mmap_length) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_selftest),
+                "::",
+                stringify!(out_mmap_length)
+            )
+        );
+    }
+    test_field_out_mmap_length();
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_viommu_opts {
+    pub sz: usize,
+    pub type_: u32,
+    pub flags: u32,
+    pub data: *mut ::std::os::raw::c_void,
+    pub data_len: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_viommu_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_viommu_opts>(),
+        32usize,
+        concat!("Size of: ", stringify!(ioasid_viommu_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_viommu_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_viommu_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_type() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).type_) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_opts),
+                "::",
+                stringify!(type_)
+            )
+        );
+    }
+    test_field_type();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_data() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).data) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_opts),
+                "::",
+                stringify!(data)
+            )
+        );
+    }
+    test_field_data();
+    fn test_field_data_len() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).data_len) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_opts),
+                "::",
+                stringify!(data_len)
+            )
+        );
+    }
+    test_field_data_len();
+}
+extern "C" {
+    pub fn ioasid_viommu_alloc(
+        ctx: *mut ioasid_ctx,
+        dev: u32,
+        hwpt: u32,
+        opts: *const ioasid_viommu_opts,
+        ret_viommu: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_viommu_destroy(ctx: *mut ioasid_ctx, viommu: u32) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_viommu_info {
+    pub sz: usize,
+    pub type_: u32,
+    pub dev: u32,
+    pub hwpt: u32,
+    pub set: u32,
+    pub nr_vdevices: u32,
+    pub nr_users: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_viommu_info() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_viommu_info>(),
+        32usize,
+        concat!("Size of: ", stringify!(ioasid_viommu_info))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_viommu_info>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_viommu_info))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_info),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_type() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).type_) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_info),
+                "::",
+                stringify!(type_)
+            )
+        );
+    }
+    test_field_type();
+    fn test_field_dev() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).dev) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_info),
+                "::",
+                stringify!(dev)
+            )
+        );
+    }
+    test_field_dev();
+    fn test_field_hwpt() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).hwpt) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_info),
+                "::",
+                stringify!(hwpt)
+            )
+        );
+    }
+    test_field_hwpt();
+    fn test_field_set() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).set) as usize - ptr as usize
+            },
+            20usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_info),
+                "::",
+                stringify!(set)
+            )
+        );
+    }
+    test_field_set();
+    fn test_field_nr_vdevices() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).nr_vdevices) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_info),
+                "::",
+                stringify!(nr_vdevices)
+            )
+        );
+    }
+    test_field_nr_vdevices();
+    fn test_field_nr_users() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).nr_users) as usize - ptr as usize
+            },
+            28usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_info),
+                "::",
+                stringify!(nr_users)
+            )
+        );
+    }
+    test_field_nr_users();
+}
+extern "C" {
+    pub fn ioasid_viommu_info(
+        ctx: *mut ioasid_ctx,
+        viommu: u32,
+        ret_info: *mut ioasid_viommu_info,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_smmuv3_cmd {
+    pub cmd: [u64; 2usize],
+}
+#[test]
+fn bindgen_test_layout_ioasid_smmuv3_cmd() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_smmuv3_cmd>(),
+        16usize,
+        concat!("Size of: ", stringify!(ioasid_smmuv3_cmd))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_smmuv3_cmd>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_smmuv3_cmd))
+    );
+    fn test_field_cmd() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_smmuv3_cmd>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).cmd) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_smmuv3_cmd),
+                "::",
+                stringify!(cmd)
+            )
+        );
+    }
+    test_field_cmd();
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_viommu_inv_selftest {
+    pub flags: u32,
+    pub vdev_id: u32,
+    pub cache_id: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_viommu_inv_selftest() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_viommu_inv_selftest>(),
+        12usize,
+        concat!("Size of: ", stringify!(ioasid_viommu_inv_selftest))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_viommu_inv_selftest>(),
+        4usize,
+        concat!("Alignment of ", stringify!(ioasid_viommu_inv_selftest))
+    );
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_inv_selftest>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_inv_selftest),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_vdev_id() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_inv_selftest>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).vdev_id) as usize - ptr as usize
+            },
+            4usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_inv_selftest),
+                "::",
+                stringify!(vdev_id)
+            )
+        );
+    }
+    test_field_vdev_id();
+    fn test_field_cache_id() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_viommu_inv_selftest>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).cache_id) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_viommu_inv_selftest),
+                "::",
+                stringify!(cache_id)
+            )
+        );
+    }
+    test_field_cache_id();
+}
+extern "C" {
+    pub fn ioasid_viommu_invalidate(
+        ctx: *mut ioasid_ctx,
+        viommu: u32,
+        data_type: u32,
+        entries: *const ::std::os::raw::c_void,
+        entry_len: u32,
+        inout_num: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_vdevice_alloc(
+        ctx: *mut ioasid_ctx,
+        viommu: u32,
+        dev: u32,
+        virt_id: u64,
+        ret_vdevice: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_vdevice_destroy(ctx: *mut ioasid_ctx, vdevice: u32) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_vdevice_find(
+        ctx: *mut ioasid_ctx,
+        viommu: u32,
+        virt_id: u64,
+        ret_vdevice: *mut u32,
+        ret_dev: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_vdevice_of_dev(
+        ctx: *mut ioasid_ctx,
+        dev: u32,
+        ret_vdevice: *mut u32,
+        ret_viommu: *mut u32,
+        ret_virt_id: *mut u64,
+    ) -> ::std::os::raw::c_int;
+}
+pub const IOASID_VEVENTQ_ARM_SMMUV3: ioasid_veventq_type = 1;
+pub const IOASID_VEVENTQ_TEGRA241_CMDQV: ioasid_veventq_type = 2;
+pub type ioasid_veventq_type = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_vevent_smmuv3 {
+    pub evt: [u64; 4usize],
+}
+#[test]
+fn bindgen_test_layout_ioasid_vevent_smmuv3() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_vevent_smmuv3>(),
+        32usize,
+        concat!("Size of: ", stringify!(ioasid_vevent_smmuv3))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_vevent_smmuv3>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_vevent_smmuv3))
+    );
+    fn test_field_evt() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_vevent_smmuv3>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).evt) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_vevent_smmuv3),
+                "::",
+                stringify!(evt)
+            )
+        );
+    }
+    test_field_evt();
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_veventq_opts {
+    pub sz: usize,
+    pub type_: u32,
+    pub depth: u32,
+    pub set: u32,
+    pub flags: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_veventq_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_veventq_opts>(),
+        24usize,
+        concat!("Size of: ", stringify!(ioasid_veventq_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_veventq_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_veventq_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_type() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).type_) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_opts),
+                "::",
+                stringify!(type_)
+            )
+        );
+    }
+    test_field_type();
+    fn test_field_depth() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).depth) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_opts),
+                "::",
+                stringify!(depth)
+            )
+        );
+    }
+    test_field_depth();
+    fn test_field_set() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).set) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_opts),
+                "::",
+                stringify!(set)
+            )
+        );
+    }
+    test_field_set();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            20usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+}
+extern "C" {
+    pub fn ioasid_veventq_alloc(
+        ctx: *mut ioasid_ctx,
+        viommu: u32,
+        opts: *const ioasid_veventq_opts,
+        ret_veventq: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_veventq_destroy(ctx: *mut ioasid_ctx, veventq: u32) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_veventq_fd(
+        ctx: *mut ioasid_ctx,
+        veventq: u32,
+        ret_fd: *mut ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_vevent {
+    pub flags: u32,
+    pub sequence: u32,
+    pub data_len: u32,
+    pub __reserved: u32,
+    pub data: [u8; 32usize],
+}
+#[test]
+fn bindgen_test_layout_ioasid_vevent() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_vevent>(),
+        48usize,
+        concat!("Size of: ", stringify!(ioasid_vevent))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_vevent>(),
+        4usize,
+        concat!("Alignment of ", stringify!(ioasid_vevent))
+    );
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_vevent>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_vevent),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_sequence() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_vevent>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sequence) as usize - ptr as usize
+            },
+            4usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_vevent),
+                "::",
+                stringify!(sequence)
+            )
+        );
+    }
+    test_field_sequence();
+    fn test_field_data_len() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_vevent>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).data_len) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_vevent),
+                "::",
+                stringify!(data_len)
+            )
+        );
+    }
+    test_field_data_len();
+    fn test_field___reserved() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_vevent>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).__reserved) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_vevent),
+                "::",
+                stringify!(__reserved)
+            )
+        );
+    }
+    test_field___reserved();
+    fn test_field_data() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_vevent>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).data) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_vevent),
+                "::",
+                stringify!(data)
+            )
+        );
+    }
+    test_field_data();
+}
+extern "C" {
+    pub fn ioasid_veventq_read(
+        ctx: *mut ioasid_ctx,
+        veventq: u32,
+        out: *mut ioasid_vevent,
+        cap: u32,
+        ret_n: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_veventq_stats {
+    pub sz: usize,
+    pub read: u64,
+    pub lost_marks: u64,
+    pub seq_gaps: u64,
+    pub viommu: u32,
+    pub set: u32,
+    pub type_: u32,
+    pub depth: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_veventq_stats() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_veventq_stats>(),
+        48usize,
+        concat!("Size of: ", stringify!(ioasid_veventq_stats))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_veventq_stats>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_veventq_stats))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_stats),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_read() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).read) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_stats),
+                "::",
+                stringify!(read)
+            )
+        );
+    }
+    test_field_read();
+    fn test_field_lost_marks() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).lost_marks) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_stats),
+                "::",
+                stringify!(lost_marks)
+            )
+        );
+    }
+    test_field_lost_marks();
+    fn test_field_seq_gaps() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).seq_gaps) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_stats),
+                "::",
+                stringify!(seq_gaps)
+            )
+        );
+    }
+    test_field_seq_gaps();
+    fn test_field_viommu() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).viommu) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_stats),
+                "::",
+                stringify!(viommu)
+            )
+        );
+    }
+    test_field_viommu();
+    fn test_field_set() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).set) as usize - ptr as usize
+            },
+            36usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_stats),
+                "::",
+                stringify!(set)
+            )
+        );
+    }
+    test_field_set();
+    fn test_field_type() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).type_) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_stats),
+                "::",
+                stringify!(type_)
+            )
+        );
+    }
+    test_field_type();
+    fn test_field_depth() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_veventq_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).depth) as usize - ptr as usize
+            },
+            44usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_veventq_stats),
+                "::",
+                stringify!(depth)
+            )
+        );
+    }
+    test_field_depth();
+}
+extern "C" {
+    pub fn ioasid_veventq_stats(
+        ctx: *mut ioasid_ctx,
+        veventq: u32,
+        ret_stats: *mut ioasid_veventq_stats,
+    ) -> ::std::os::raw::c_int;
+}
+pub const IOASID_HW_QUEUE_TEGRA241_CMDQV: ioasid_hw_queue_type = 1;
+pub type ioasid_hw_queue_type = ::std::os::raw::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_hw_queue_opts {
+    pub sz: usize,
+    pub type_: u32,
+    pub index: u32,
+    pub iova: u64,
+    pub length: u64,
+    pub flags: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_hw_queue_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_hw_queue_opts>(),
+        40usize,
+        concat!("Size of: ", stringify!(ioasid_hw_queue_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_hw_queue_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_hw_queue_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_queue_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_queue_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_type() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_queue_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).type_) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_queue_opts),
+                "::",
+                stringify!(type_)
+            )
+        );
+    }
+    test_field_type();
+    fn test_field_index() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_queue_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).index) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_queue_opts),
+                "::",
+                stringify!(index)
+            )
+        );
+    }
+    test_field_index();
+    fn test_field_iova() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_queue_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).iova) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_queue_opts),
+                "::",
+                stringify!(iova)
+            )
+        );
+    }
+    test_field_iova();
+    fn test_field_length() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_queue_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).length) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_queue_opts),
+                "::",
+                stringify!(length)
+            )
+        );
+    }
+    test_field_length();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_queue_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_queue_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+}
+extern "C" {
+    pub fn ioasid_hw_queue_alloc(
+        ctx: *mut ioasid_ctx,
+        viommu: u32,
+        opts: *const ioasid_hw_queue_opts,
+        ret_hw_queue: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_hw_queue_destroy(ctx: *mut ioasid_ctx, hw_queue: u32) -> ::std::os::raw::c_int;
 }
 extern "C" {
     pub fn ioasid_version() -> *const ::std::os::raw::c_char;
