@@ -18,6 +18,7 @@
 #include <ioasid/sim.h>
 #include <ioasid/monitor.h>
 #include <ioasid/virtio-iommu.h>
+#include <ioasid/live-update.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -42,7 +42,8 @@
 	X(iommufd_faults)      \
 	X(backend_auto)        \
 	X(failnth)             \
-	X(vendor)
+	X(vendor)              \
+	X(live_update)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)
