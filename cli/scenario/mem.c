@@ -11,6 +11,7 @@
 #include <search.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../ioasidctl.h"
@@ -175,6 +176,20 @@ const struct mem *mem_at(const struct scenario *sc, uint64_t va, uint64_t *off, 
 	if (m)
 		*off = va - (uintptr_t)m->va;
 	return m;
+}
+
+const struct mem *mem_of_file(const struct scenario *sc, int fd)
+{
+	struct stat a, b;
+	size_t i;
+
+	if (fd < 0 || fstat(fd, &a))
+		return NULL;
+	for (i = 0; i < sc->nr_mems; i++)
+		if (sc->mems[i]->fd >= 0 && !fstat(sc->mems[i]->fd, &b) && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return sc->mems[i];
+	return NULL;
 }
 
 /* ------------------------------------------------------------------------ */

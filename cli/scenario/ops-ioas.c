@@ -11,8 +11,9 @@
 #include "private.h"
 
 /* A mapping as values show it: no process address, the memory's name. */
-static json_t *mapping_json(struct run *r, const struct ioasid_mapping *mp)
+static json_t *mapping_json(struct run *r, uint32_t ioas, const struct ioasid_mapping *mp)
 {
+	struct ioasid_map_backing b;
 	const struct mem *m;
 	uint64_t off;
 	json_t *o;
@@ -23,6 +24,13 @@ static json_t *mapping_json(struct run *r, const struct ioasid_mapping *mp)
 	json_object_set_new(o, "length", json_hex(mp->length));
 	json_object_set_new(o, "perm", json_string(perm_str(mp->flags)));
 	m = mem_at(r->sc, mp->uva, &off, false);
+	/* a file area: the memfd buffer it maps, at its file offset */
+	if (!ioasid_ioas_backing(r->ctx, ioas, mp->iova, &b) && b.kind != IOASID_BACKING_VA) {
+		m = mem_of_file(r->sc, b.fd);
+		off = b.offset;
+		json_object_set_new(o, "backing",
+				    json_string(b.kind == IOASID_BACKING_FILE ? "file" : "dmabuf"));
+	}
 	if (m) {
 		json_object_set_new(o, "buffer", json_string(m->name));
 		json_object_set_new(o, "offset", json_hex(off));
@@ -86,6 +94,25 @@ HANDLER(op_map)
 	}
 	err = ioasid_ioas_map(r->ctx, obj_id(s, "ioas"), m->va + offset, length,
 			      map_flags(s, has(s, "iova")), &iova);
+	if (!err)
+		json_object_set_new(value, "iova", json_hex(iova));
+	return err;
+}
+
+HANDLER(op_map_file)
+{
+	struct ioasid_map_file_opts o = IOASID_OPTS_INIT(ioasid_map_file_opts);
+	const struct mem *m = arg(s, "buffer")->label->mem;
+	uint64_t iova = num(s, "iova", 0);
+	int err;
+
+	if (!m)
+		return buffer_missing(r, arg(s, "buffer")->label);
+	o.fd = m->fd; /* -1 for anonymous memory: the library answers EBADF */
+	o.offset = num(s, "offset", 0);
+	o.length = num(s, "length", m->size > o.offset ? m->size - o.offset : 0);
+	o.flags = map_flags(s, has(s, "iova"));
+	err = ioasid_ioas_map_file(r->ctx, obj_id(s, "ioas"), &o, &iova);
 	if (!err)
 		json_object_set_new(value, "iova", json_hex(iova));
 	return err;
@@ -189,7 +216,7 @@ HANDLER(op_lookup)
 
 	if (err)
 		return err;
-	m = mapping_json(r, &mp);
+	m = mapping_json(r, obj_id(s, "ioas"), &mp);
 	json_object_update(value, m);
 	json_decref(m);
 	return 0;
@@ -236,7 +263,7 @@ HANDLER(op_mappings)
 		return err;
 	list = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(list, mapping_json(r, &all[i]));
+		json_array_append_new(list, mapping_json(r, obj_id(s, "ioas"), &all[i]));
 	json_object_set_new(value, "mappings", list);
 	free(all);
 	return 0;

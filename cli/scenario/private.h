@@ -399,6 +399,8 @@ int mem_alloc(struct run *r, const char *name, uint64_t size, uint64_t align, bo
 	      struct mem **ret);
 /* The memory holding process address @va (with @end_too: or ending there). */
 const struct mem *mem_at(const struct scenario *sc, uint64_t va, uint64_t *off, bool end_too);
+/* The memfd buffer whose file is @fd's (the library's duplicate), or NULL. */
+const struct mem *mem_of_file(const struct scenario *sc, int fd);
 /* The failure of a step that uses buffer @lb whose own step failed: -ENOENT. */
 int buffer_missing(struct run *r, const struct label *lb);
 
@@ -453,9 +455,8 @@ void output_end(struct run *r);
 /* ops-ctx.c: the context as a whole */
 op_run_fn op_destroy, op_dump, op_pinned, op_pinned_limit;
 /* ops-ioas.c: I/O address spaces */
-op_run_fn op_allow_iovas, op_copy, op_ioas_alloc, op_ioas_destroy, op_ioas_stats,
-	op_iova_ranges, op_lookup, op_map, op_mappings, op_option, op_reserve, op_unmap,
-	op_unreserve;
+op_run_fn op_allow_iovas, op_copy, op_ioas_alloc, op_ioas_destroy, op_ioas_stats, op_iova_ranges,
+	op_lookup, op_map, op_map_file, op_mappings, op_option, op_reserve, op_unmap, op_unreserve;
 /* ops-set.c: sets and PASIDs */
 op_run_fn op_pasid_alloc, op_pasid_free, op_set_alloc, op_set_destroy, op_set_info,
 	op_set_ioas_alloc;

@@ -38,7 +38,9 @@ struct ioasid_iova_range {
 struct ioasid_mapping {
 	uint64_t iova;
 	uint64_t length;
-	uint64_t uva;   /* process address backing @iova */
+	uint64_t uva;   /* process address backing @iova; for a file or
+			 * dma-buf map, the sim's view of it, 0 on the kernel
+			 * backends (ioasid_ioas_backing() tells the file) */
 	uint32_t flags; /* IOASID_MAP_READ / IOASID_MAP_WRITE */
 	uint32_t __reserved;
 };
@@ -90,6 +92,79 @@ IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas);
 IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas,
 				  void *va, uint64_t length, uint32_t flags,
 				  uint64_t *inout_iova);
+
+/* What backs an area (ioasid_ioas_backing()). */
+enum ioasid_backing_kind {
+	IOASID_BACKING_VA = 0,     /* process memory (ioasid_ioas_map(), copy) */
+	IOASID_BACKING_FILE = 1,   /* a file range (ioasid_ioas_map_file()) */
+	IOASID_BACKING_DMABUF = 2, /* a dma-buf range (ioasid_ioas_map_file()) */
+};
+
+/* Options of ioasid_ioas_map_file(); see IOASID_OPTS_INIT(). */
+struct ioasid_map_file_opts {
+	size_t sz;
+	int32_t fd;      /* a memfd (shmem, hugetlbfs) or a dma-buf */
+	uint32_t flags;  /* as ioasid_ioas_map()'s */
+	uint64_t offset; /* byte offset in the file of the first mapped byte */
+	uint64_t length; /* bytes */
+};
+
+/**
+ * ioasid_ioas_map_file() - map a range of a file or a dma-buf at an IOVA,
+ * as IOMMU_IOAS_MAP_FILE (kernel-uapi.md §4.9).
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @opts: the file (@fd), the range (@offset, @length) and the flags, with
+ *        ioasid_ioas_map()'s rules: the file offset plays the part of the
+ *        process address (its in-page offset must suit the IOAS
+ *        alignment, and it guides the automatic IOVA choice).
+ * @inout_iova: as for ioasid_ioas_map().
+ *
+ * The library keeps its own duplicate of @fd while the area exists (the
+ * kernel keeps a reference to the file too), so the caller may close its
+ * fd at once. The pages of a memfd are pinned and charged as those of
+ * process memory, where and when the kernel pins (ioasid_ioas_map()); a
+ * dma-buf (e.g. a device's BAR exported with VFIO_DEVICE_FEATURE_DMA_BUF)
+ * is not charged.
+ * The kernel accepts any open file at map time and pins only shmem
+ * (memfd, tmpfs) and hugetlbfs files whose size covers the range: another
+ * file, or a range past the end, is refused with -EINVAL where the kernel
+ * pins. A dma-buf's range must lie inside the buffer.
+ *
+ * Return: as ioasid_ioas_map(), and -E2BIG for a non-zero unknown tail of
+ * @opts; -EBADF when @fd is not an open file; -EINVAL for a file that
+ * cannot be pinned or a range past its end (where the kernel pins) or
+ * past the end of a dma-buf; -EOVERFLOW when offset + length wraps;
+ * -EOPNOTSUPP on the vfio backend, and for a dma-buf the kernel does not
+ * import (only VFIO's and the selftest's; the sim imports none). On
+ * failure nothing changes.
+ */
+IOASID_EXPORT int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t ioas,
+				       const struct ioasid_map_file_opts *opts,
+				       uint64_t *inout_iova);
+
+/* The backing of one area (ioasid_ioas_backing()). */
+struct ioasid_map_backing {
+	uint32_t kind;    /* enum ioasid_backing_kind */
+	int32_t fd;       /* the library's fd of the file; -1 for process memory */
+	uint64_t offset;  /* file offset of the area's first byte; 0 for VA */
+	uint64_t uva;     /* process address of the area's first byte, 0 if none */
+	uint32_t revoked; /* 1: a dma-buf its exporter revoked (no DMA reaches it) */
+	uint32_t __reserved;
+};
+
+/**
+ * ioasid_ioas_backing() - what backs the area that contains @iova.
+ * @ctx: the context.
+ * @ioas: the address space.
+ * @iova: an address inside the area.
+ * @ret_backing: filled in; @fd stays open (the library's) while the area
+ *        exists: dup() it to keep it longer (e.g. to hand a mapping to a
+ *        successor process as file + offset).
+ * Return: 0; -ENOENT when @iova is not mapped or the IOAS is unknown.
+ */
+IOASID_EXPORT int ioasid_ioas_backing(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
+				      struct ioasid_map_backing *ret_backing);
 
 /**
  * ioasid_ioas_unmap() - remove the areas inside [iova, iova + length).

@@ -207,6 +207,23 @@ struct ioasid_backend_ops {
 	int (*fault_respond)(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
 			     uint32_t kcookie, uint32_t code);
 
+	/*
+	 * File and dma-buf maps (issue 12): map_file_kinds has bit (1 << kind)
+	 * for each enum ioasid_backing_kind beyond VA that area_map maps (the
+	 * core refuses the others with -EOPNOTSUPP); area_backing() tells an
+	 * area's. file_view: for a backend that reaches memory through process
+	 * addresses (the sim), map [@offset, @offset + @length) of @fd into
+	 * the process (for write when @write) and return its address in
+	 * *@ret_uva, or leave *@ret_uva 0 when the file cannot be pinned
+	 * anyway (the core refuses it where the kernel pins). Errors carry a
+	 * message. file_unview undoes it. NULL: no view (the kernel maps the
+	 * file itself).
+	 */
+	uint32_t map_file_kinds;
+	int (*file_view)(struct ioasid_ctx *ctx, int fd, uint64_t offset, uint64_t length,
+			 bool write, uint64_t *ret_uva);
+	void (*file_unview)(struct ioasid_ctx *ctx, int fd, uint64_t uva, uint64_t length);
+
 	/* Kernel handles (ioasid_ctx_fd(), ioasid_dev_fd(),
 	 * ioasid_obj_kernel_id()); NULL: -EOPNOTSUPP. */
 	int (*ctx_fd)(struct ioasid_ctx *ctx, int *ret_fd);
@@ -263,6 +280,21 @@ struct ioasid_hwpt *dev_attached_hwpt(const struct ioasid_dev *dev, uint32_t pas
  */
 struct ioasid_hwpt *ioas_paging_next(const struct ioasid_ioas *ioas,
 				     const struct ioasid_hwpt *prev);
+
+/*
+ * File and dma-buf maps (issue 12): what backs area @a of an IOAS --
+ * process memory at a->uva, or a file (memfd, dma-buf) by the library's
+ * fd and the file offset of the area's first byte. Live update saves
+ * mappings through this; the iommufd backend maps with it.
+ */
+struct area_backing {
+	enum ioasid_backing_kind kind;
+	int fd;          /* the library's; -1 for process memory */
+	uint64_t offset; /* file offset of a->iova */
+	uint64_t ino;    /* the file's inode number */
+	bool revoked;    /* a dma-buf its exporter revoked */
+};
+void area_backing(struct ioasid_ctx *ctx, const struct iova_area *a, struct area_backing *ret);
 
 /* Shared by the backends that are not built yet. */
 int backend_not_built(struct ioasid_ctx *ctx, const char *name, const char *what);

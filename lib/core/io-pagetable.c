@@ -31,7 +31,7 @@ static uint64_t pages_spanned(uint64_t uva, uint64_t length)
 
 /* ---- shared pages (copy) ---- */
 
-static int pages_reserve(struct ioasid_ctx *ctx, uint32_t n)
+int iopt_pages_reserve(struct ioasid_ctx *ctx, uint32_t n)
 {
 	uint32_t free = 0, i = ctx->free_pages_head;
 
@@ -61,7 +61,7 @@ static int pages_reserve(struct ioasid_ctx *ctx, uint32_t n)
  * A record for the pages of area @a, one claim taken, pinned once if @a's
  * are. Cannot fail after pages_reserve(). Returns a 1-based index.
  */
-static uint32_t pages_new(struct ioasid_ctx *ctx, const struct iova_area *a, bool pinned)
+uint32_t iopt_pages_new(struct ioasid_ctx *ctx, const struct iova_area *a, bool pinned)
 {
 	struct ioas_pages *p;
 	uint32_t idx;
@@ -80,11 +80,17 @@ static uint32_t pages_new(struct ioasid_ctx *ctx, const struct iova_area *a, boo
 	p->pinned = pinned;
 	p->flags = (uint32_t)(a->cookie & (AREA_PERM_MASK | AREA_NOACCT));
 	p->next_free = 0;
+	p->offset = 0;
+	p->ino = 0;
+	p->fd = -1;
+	p->kind = IOASID_BACKING_VA;
+	p->view = false;
+	p->revoked = false;
 	return idx;
 }
 
 /* The shared-pages record of @a, or NULL when its pages are its own. */
-static struct ioas_pages *area_pages(struct ioasid_ctx *ctx, const struct iova_area *a)
+struct ioas_pages *iopt_area_pages(struct ioasid_ctx *ctx, const struct iova_area *a)
 {
 	if (!(a->cookie & AREA_SHARED))
 		return NULL;
@@ -103,13 +109,18 @@ static struct ioas_pages *area_pages(struct ioasid_ctx *ctx, const struct iova_a
  */
 static int area_pin(struct ioasid_ctx *ctx, const struct iova_area *a)
 {
-	struct ioas_pages *p = area_pages(ctx, a);
+	struct ioas_pages *p = iopt_area_pages(ctx, a);
 	uint64_t len = a->last - a->iova + 1, flags = p ? p->flags : a->cookie;
 	int err = 0;
 
 	if (p && p->pinned++)
 		return 0;
-	if (!ctx->ops->kernel_pins)
+	/* a dma-buf's memory is the exporter's: neither pinned nor charged */
+	if (p && p->kind == IOASID_BACKING_DMABUF)
+		return 0;
+	if (!ctx->ops->kernel_pins && p && p->kind == IOASID_BACKING_FILE)
+		err = pin_check_file(ctx, p->fd, p->offset, p->length);
+	else if (!ctx->ops->kernel_pins)
 		err = p ? pin_check_memory(ctx, p->uva, p->length, flags & IOASID_MAP_WRITE) :
 			  pin_check_memory(ctx, a->uva, len, flags & IOASID_MAP_WRITE);
 	if (!err)
@@ -122,12 +133,12 @@ static int area_pin(struct ioasid_ctx *ctx, const struct iova_area *a)
 
 static void area_unpin(struct ioasid_ctx *ctx, const struct iova_area *a)
 {
-	struct ioas_pages *p = area_pages(ctx, a);
+	struct ioas_pages *p = iopt_area_pages(ctx, a);
 
 	if (!p)
 		pin_uncharge(ctx, pages_spanned(a->uva, a->last - a->iova + 1),
 			     !(a->cookie & AREA_NOACCT));
-	else if (--p->pinned == 0)
+	else if (--p->pinned == 0 && p->kind != IOASID_BACKING_DMABUF)
 		pin_uncharge(ctx, p->npages, !(p->flags & AREA_NOACCT));
 }
 
@@ -160,20 +171,26 @@ void iopt_unpin_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 	ioas->pinned = false;
 }
 
+void iopt_pages_put(struct ioasid_ctx *ctx, uint32_t idx)
+{
+	struct ioas_pages *p = &ctx->pages[idx - 1];
+
+	if (--p->refs)
+		return;
+	if (p->kind != IOASID_BACKING_VA)
+		iopt_file_release(ctx, p);
+	p->next_free = ctx->free_pages_head;
+	ctx->free_pages_head = idx;
+}
+
 /* Drop one area's claim on its pages (pinned or not); free a record nobody uses. */
 static void area_release_pages(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 			       const struct iova_area *a)
 {
-	struct ioas_pages *p = area_pages(ctx, a);
-
 	if (ioas->pinned)
 		area_unpin(ctx, a);
-	if (p && --p->refs == 0) {
-		uint32_t idx = (uint32_t)(a->cookie >> AREA_PAGES_SHIFT);
-
-		p->next_free = ctx->free_pages_head;
-		ctx->free_pages_head = idx;
-	}
+	if (a->cookie & AREA_SHARED)
+		iopt_pages_put(ctx, (uint32_t)(a->cookie >> AREA_PAGES_SHIFT));
 }
 
 /*
@@ -352,9 +369,8 @@ int iopt_check_map_args(struct ioasid_ctx *ctx, uint32_t flags, uint64_t length,
  * (reference already taken by the caller). In an IOAS with a domain its
  * pages are pinned first, as the kernel pins before the area is visible.
  */
-static int area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
-		    uint64_t iova, uint64_t uva, uint64_t length, uint32_t perm,
-		    uint32_t pages_idx)
+int iopt_area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova, uint64_t uva,
+		  uint64_t length, uint32_t perm, uint32_t pages_idx)
 {
 	struct iova_area a = {
 		.iova = iova,
@@ -396,8 +412,8 @@ static int area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 }
 
 /* Where a new area of @length goes: the caller's IOVA, checked, or one chosen for @uva. */
-static int area_place(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint32_t flags,
-		      uint64_t uva, uint64_t length, uint64_t iova, uint64_t *ret_iova)
+int iopt_area_place(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint32_t flags, uint64_t uva,
+		    uint64_t length, uint64_t iova, uint64_t *ret_iova)
 {
 	if (flags & IOASID_MAP_FIXED_IOVA) {
 		*ret_iova = iova;
@@ -407,6 +423,17 @@ static int area_place(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint32_t
 }
 
 /* ---- map, unmap ---- */
+
+int iopt_check_aligned(struct ioasid_ctx *ctx, const struct ioasid_ioas *ioas, const char *what,
+		       uint64_t addr, uint64_t length)
+{
+	if ((length & (ioas->alignment - 1)) ||
+	    ((addr % ioasid_page_size()) & (ioas->alignment - 1)))
+		return ioasid_err(ctx, -EINVAL,
+				  "length 0x%llx or the in-page offset of %s 0x%llx is not aligned to the IOAS %u alignment 0x%llx",
+				  X(length), what, X(addr), ioas->obj.id, X(ioas->alignment));
+	return 0;
+}
 
 int iopt_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, void *va, uint64_t length,
 	     uint32_t flags, uint64_t *inout_iova)
@@ -422,14 +449,11 @@ int iopt_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, void *va, uint64_
 	if (__builtin_add_overflow(uva, length - 1, &end))
 		return ioasid_err(ctx, -EOVERFLOW, "va 0x%llx + length 0x%llx wraps", X(uva),
 				  X(length));
-	if ((length & (ioas->alignment - 1)) ||
-	    ((uva % ioasid_page_size()) & (ioas->alignment - 1)))
-		return ioasid_err(ctx, -EINVAL,
-				  "length 0x%llx or the in-page offset of va 0x%llx is not aligned to the IOAS %u alignment 0x%llx",
-				  X(length), X(uva), ioas->obj.id, X(ioas->alignment));
-	err = area_place(ctx, ioas, flags, uva, length, *inout_iova, &where);
+	err = iopt_check_aligned(ctx, ioas, "va", uva, length);
 	if (!err)
-		err = area_add(ctx, ioas, where, uva, length, flags, 0);
+		err = iopt_area_place(ctx, ioas, flags, uva, length, *inout_iova, &where);
+	if (!err)
+		err = iopt_area_add(ctx, ioas, where, uva, length, flags, 0);
 	if (!err)
 		*inout_iova = where;
 	return err;
@@ -580,7 +604,7 @@ static uint32_t copy_share(struct ioasid_ctx *ctx, const struct ioasid_ioas *src
 	uint32_t idx;
 
 	if (!(s->cookie & AREA_SHARED)) {
-		idx = pages_new(ctx, s, src->pinned);
+		idx = iopt_pages_new(ctx, s, src->pinned);
 		s->cookie |= AREA_SHARED | ((uint64_t)idx << AREA_PAGES_SHIFT);
 	} else {
 		idx = (uint32_t)(s->cookie >> AREA_PAGES_SHIFT);
@@ -604,8 +628,8 @@ static int copy_insert(struct ioasid_ctx *ctx, struct ioasid_ioas *dst, struct i
 
 	for (i = 0; i < n; i++) {
 		idx = copy_share(ctx, src, iova_tree_find(src->areas, pieces[i].src_area));
-		err = area_add(ctx, dst, where + done_bytes, pieces[i].uva, pieces[i].length, flags,
-			       idx);
+		err = iopt_area_add(ctx, dst, where + done_bytes, pieces[i].uva, pieces[i].length,
+				    flags, idx);
 		if (err) {
 			ctx->pages[idx - 1].refs--;
 			/* a refused unmap keeps its piece: the kernel has it too */
@@ -637,9 +661,10 @@ int iopt_copy(struct ioasid_ctx *ctx, struct ioasid_ioas *dst, struct ioasid_ioa
 	if (!err)
 		err = copy_check_aligned(ctx, dst, pieces, n);
 	if (!err)
-		err = area_place(ctx, dst, flags, pieces[0].uva, length, *inout_dst_iova, &where);
+		err = iopt_area_place(ctx, dst, flags, pieces[0].uva, length, *inout_dst_iova,
+				      &where);
 	if (!err)
-		err = pages_reserve(ctx, need_new);
+		err = iopt_pages_reserve(ctx, need_new);
 	if (!err)
 		err = copy_insert(ctx, dst, src, pieces, n, where, flags);
 	if (!err)

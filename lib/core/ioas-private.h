@@ -44,6 +44,19 @@ struct ioas_pages {
 	uint32_t pinned;      /* of those, the areas in an IOAS with a domain */
 	uint32_t flags;       /* its first area's AREA_PERM_MASK and AREA_NOACCT bits */
 	uint32_t next_free;
+	/*
+	 * File and dma-buf maps (always recorded here, so that a copy shares
+	 * the file): @fd is the library's duplicate of the caller's, @offset
+	 * the file offset at @uva. @uva is the backend's view of the range in
+	 * process memory (@view, the sim's) or else @offset itself, so that
+	 * an area's file offset is always offset + (area uva - uva).
+	 */
+	uint64_t offset;
+	uint64_t ino; /* the file's inode: which dma-buf a revocation names */
+	int32_t fd;   /* -1 for process memory */
+	uint8_t kind; /* enum ioasid_backing_kind */
+	bool view;
+	bool revoked; /* a dma-buf its exporter revoked */
 };
 
 /* A constraint an attached domain puts on the IOAS. */
@@ -136,6 +149,31 @@ int iopt_check_map_args(struct ioasid_ctx *ctx, uint32_t flags, uint64_t length,
 			const uint64_t *iova);
 int iopt_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, void *va, uint64_t length,
 	     uint32_t flags, uint64_t *inout_iova);
+/* ioasid_ioas_map_file()'s work (io-filemap.c), with iopt_map()'s rules. */
+int iopt_map_file(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+		  const struct ioasid_map_file_opts *o, uint64_t *inout_iova);
+/*
+ * What io-filemap.c shares with io-pagetable.c: placing and adding an
+ * area (area_add() with @pages_idx != 0 shares that record), the records
+ * themselves, and pinning a file record where the kernel would pin it.
+ */
+int iopt_area_place(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint32_t flags, uint64_t uva,
+		    uint64_t length, uint64_t iova, uint64_t *ret_iova);
+int iopt_area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova, uint64_t uva,
+		  uint64_t length, uint32_t perm, uint32_t pages_idx);
+int iopt_pages_reserve(struct ioasid_ctx *ctx, uint32_t n);
+/* A record for the pages of @a (one claim), after iopt_pages_reserve(); 1-based. */
+uint32_t iopt_pages_new(struct ioasid_ctx *ctx, const struct iova_area *a, bool pinned);
+/* Drop one claim on record @idx; the last frees it. */
+void iopt_pages_put(struct ioasid_ctx *ctx, uint32_t idx);
+struct ioas_pages *iopt_area_pages(struct ioasid_ctx *ctx, const struct iova_area *a);
+/* @length and the in-page offset of @addr (@what: "va", "offset") suit the IOAS alignment. */
+int iopt_check_aligned(struct ioasid_ctx *ctx, const struct ioasid_ioas *ioas, const char *what,
+		       uint64_t addr, uint64_t length);
+/* What ioasid_mapping.uva reports of @a: 0 for a file area the process cannot see. */
+uint64_t area_view_uva(struct ioasid_ctx *ctx, const struct iova_area *a);
+/* Free a file record nobody uses any more: its fd and its view. */
+void iopt_file_release(struct ioasid_ctx *ctx, struct ioas_pages *p);
 int iopt_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
 	       uint64_t length, uint64_t *ret_bytes);
 int iopt_unmap_all(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t *ret_bytes);

@@ -78,6 +78,31 @@ static const char *resv_kind_str(uint32_t kind)
 	}
 }
 
+/* One area; a file or dma-buf area says what backs it (never its fd: it varies). */
+static int dump_mapping(struct ioasid_ctx *ctx, json_t *arr, const struct iova_area *a)
+{
+	static const char *const kinds[] = { "va", "file", "dmabuf" };
+	const struct ioas_pages *p = iopt_area_pages(ctx, a);
+	struct area_backing b;
+	bool shared;
+	json_t *m;
+	int err;
+
+	area_backing(ctx, a, &b);
+	/* a file area always has a record; it is shared once a copy uses it */
+	shared = p && (b.kind == IOASID_BACKING_VA || p->refs > 1);
+	m = json_pack("{s:o,s:o,s:o,s:o,s:s,s:b}", "iova", dump_hex(a->iova), "last",
+		      dump_hex(a->last), "length", dump_hex(a->last - a->iova + 1), "uva",
+		      dump_hex(area_view_uva(ctx, a)), "perm", perm_str((uint32_t)a->cookie),
+		      "shared", shared);
+	err = dump_append(arr, m);
+	if (!err && b.kind != IOASID_BACKING_VA)
+		err = dump_add(m, "backing",
+			       json_pack("{s:s,s:o,s:b}", "kind", kinds[b.kind], "offset",
+					 dump_hex(b.offset), "revoked", b.revoked));
+	return err;
+}
+
 static json_t *ioas_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t flags)
 {
 	struct ioasid_ioas *ioas = (struct ioasid_ioas *)obj;
@@ -86,7 +111,6 @@ static json_t *ioas_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uin
 	uint32_t i, n;
 	int err = 0;
 
-	(void)ctx;
 	o = json_pack("{s:s,s:i,s:o,s:o,s:b,s:o,s:I,s:i}", "kind", "ioas", "id",
 		      (json_int_t)ioas->obj.id, "set",
 		      ioas->set ? json_integer(ioas->set) : json_null(), "alignment",
@@ -103,11 +127,7 @@ static json_t *ioas_obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uin
 		err = dump_add(o, "mappings", arr);
 		for (a = iova_tree_first_in(ioas->areas, 0, UINT64_MAX); a && !err;
 		     a = iova_tree_next(ioas->areas, a))
-			err = dump_append(arr, json_pack("{s:o,s:o,s:o,s:o,s:s,s:b}", "iova", dump_hex(a->iova),
-						    "last", dump_hex(a->last), "length",
-						    dump_hex(a->last - a->iova + 1), "uva", dump_hex(a->uva),
-						    "perm", perm_str((uint32_t)a->cookie),
-						    "shared", !!(a->cookie & AREA_SHARED)));
+			err = dump_mapping(ctx, arr, a);
 	}
 	if (!err && !(err = ioas_usable_ranges(ioas, &usable, &n))) {
 		arr = json_array();
@@ -238,6 +258,59 @@ IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t id, void *va,
 	if (!ioas)
 		return err;
 	err = iopt_map(ctx, ioas, va, length, flags, inout_iova);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t id,
+				       const struct ioasid_map_file_opts *opts, uint64_t *inout_iova)
+{
+	struct ioasid_map_file_opts o = { 0 };
+	struct ioasid_ioas *ioas;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!opts)
+		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_map_file: opts is NULL");
+	err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_map_file_opts");
+	if (err)
+		return err;
+	memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
+	if (!ioas)
+		return err;
+	err = iopt_map_file(ctx, ioas, &o, inout_iova);
+	ctx_unlock(ctx);
+	return err;
+}
+
+IOASID_EXPORT int ioasid_ioas_backing(struct ioasid_ctx *ctx, uint32_t id, uint64_t iova,
+				      struct ioasid_map_backing *ret)
+{
+	struct ioasid_ioas *ioas;
+	const struct iova_area *a;
+	struct area_backing b;
+	int err = 0;
+
+	if (!ctx || !ret)
+		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_backing: NULL argument");
+	ioas = ctx_lock_lookup(ctx, id, IOASID_OBJ_IOAS, &err);
+	if (!ioas)
+		return err;
+	a = iova_tree_find(ioas->areas, iova);
+	if (a) {
+		area_backing(ctx, a, &b);
+		*ret = (struct ioasid_map_backing){
+			.kind = b.kind,
+			.fd = b.fd,
+			.offset = b.offset,
+			.uva = area_view_uva(ctx, a),
+			.revoked = b.revoked,
+		};
+	} else {
+		err = ioasid_err(ctx, -ENOENT, "IOVA 0x%llx is not mapped in IOAS %u", X(iova), id);
+	}
 	ctx_unlock(ctx);
 	return err;
 }
@@ -412,11 +485,11 @@ IOASID_EXPORT int ioasid_ioas_get_option(struct ioasid_ctx *ctx, uint32_t id,
 	return err;
 }
 
-static void fill_mapping(struct ioasid_mapping *m, const struct iova_area *a)
+static void fill_mapping(struct ioasid_ctx *ctx, struct ioasid_mapping *m, const struct iova_area *a)
 {
 	m->iova = a->iova;
 	m->length = a->last - a->iova + 1;
-	m->uva = a->uva;
+	m->uva = area_view_uva(ctx, a);
 	m->flags = (uint32_t)(a->cookie & AREA_PERM_MASK);
 	m->__reserved = 0;
 }
@@ -435,7 +508,7 @@ IOASID_EXPORT int ioasid_ioas_lookup(struct ioasid_ctx *ctx, uint32_t id,
 		return err;
 	a = iova_tree_find(ioas->areas, iova);
 	if (a)
-		fill_mapping(ret_mapping, a);
+		fill_mapping(ctx, ret_mapping, a);
 	else
 		err = ioasid_err(ctx, -ENOENT, "IOVA 0x%llx is not mapped in IOAS %u", X(iova), id);
 	ctx_unlock(ctx);
@@ -458,7 +531,7 @@ IOASID_EXPORT int ioasid_ioas_mappings(struct ioasid_ctx *ctx, uint32_t id,
 		return err;
 	for (a = iova_tree_first_in(ioas->areas, from, UINT64_MAX); a && n < *inout_num;
 	     a = iova_tree_next(ioas->areas, a))
-		fill_mapping(&out[n++], a);
+		fill_mapping(ctx, &out[n++], a);
 	*inout_num = n;
 	ctx_unlock(ctx);
 	return 0;

@@ -21,7 +21,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -142,4 +145,30 @@ int pin_check_memory(struct ioasid_ctx *ctx, uint64_t uva, uint64_t len, bool wr
 	return ioasid_err(ctx, -EFAULT,
 			  "cannot pin va 0x%llx length 0x%llx%s: the page at 0x%llx is %s", X(uva),
 			  X(len), write ? " for write" : "", X(lo), why(e, write));
+}
+
+/*
+ * memfd_pin_folios() pins only shmem (memfd, tmpfs) and hugetlbfs pages,
+ * whole pages inside the file's size, and answers EINVAL for anything else; the
+ * kernel asks it where it pins (kernel-uapi.md §4.9), so the map itself
+ * accepts any open file.
+ */
+int pin_check_file(struct ioasid_ctx *ctx, int fd, uint64_t offset, uint64_t len)
+{
+	uint64_t pg = ioasid_page_size(), end = ((offset + len - 1) | (pg - 1)) + 1;
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstatfs(fd, &sfs) || fstat(fd, &st))
+		return ioasid_err(ctx, -EBADF, "cannot read the mapped file: %s", strerror(errno));
+	if (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC)
+		return ioasid_err(ctx, -EINVAL,
+				  "cannot pin offset 0x%llx length 0x%llx of the mapped file: it is on a filesystem of type 0x%llx; only memfd/shmem and hugetlbfs pages can be pinned",
+				  X(offset), X(len), X(sfs.f_type));
+	/* whole pages are pinned: the last one must lie inside the file */
+	if (end > (uint64_t)st.st_size)
+		return ioasid_err(ctx, -EINVAL,
+				  "cannot pin offset 0x%llx length 0x%llx of the mapped file: its last page ends at 0x%llx, past the file's size 0x%llx",
+				  X(offset), X(len), X(end), X(st.st_size));
+	return 0;
 }

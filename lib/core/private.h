@@ -282,6 +282,12 @@ int pin_set_rlimit_mode(struct ioasid_ctx *ctx, uint64_t mode);
  * first page that cannot be pinned. Never faults the process.
  */
 int pin_check_memory(struct ioasid_ctx *ctx, uint64_t uva, uint64_t len, bool write);
+/*
+ * Could the kernel pin [@offset, @offset + @len) of the file @fd
+ * (memfd_pin_folios(): shmem or hugetlbfs, inside the file's size)?
+ * 0, or -EINVAL / -EBADF with the message.
+ */
+int pin_check_file(struct ioasid_ctx *ctx, int fd, uint64_t offset, uint64_t len);
 /* Tests: false makes pin_check_memory() use its pre-5.14 fallback; true probes again. */
 void pin_check_use_populate(bool on);
 

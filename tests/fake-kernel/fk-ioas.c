@@ -4,6 +4,7 @@
  * COPY, removed whole by UNMAP (not atomically), and the usable ranges
  * the attached devices and domains leave.
  */
+#include <fcntl.h>
 #include <errno.h>
 #include <string.h>
 
@@ -135,6 +136,37 @@ int fk_ioas_map(struct fk *k, struct ku_iommu_ioas_map *m)
 		return -EOVERFLOW;
 	if (!m->length)
 		return -EINVAL;
+	err = check_dest(k, m->ioas_id, m->flags, m->iova, m->length);
+	return err ? err : add_area(&k->obj[m->ioas_id], &a);
+}
+
+/* MAP_FILE (kernel-uapi.md §9): any open fd; the file's pages are not modelled. */
+int fk_ioas_map_file(struct fk *k, struct ku_iommu_ioas_map_file *m)
+{
+	const uint32_t known = KU_IOMMU_IOAS_MAP_FIXED_IOVA | KU_IOMMU_IOAS_MAP_WRITEABLE |
+			       KU_IOMMU_IOAS_MAP_READABLE;
+	struct fk_area a = { .iova = m->iova,
+			     .length = m->length,
+			     .uva = m->start,
+			     .flags = m->flags,
+			     .file = true,
+			     .fd = m->fd };
+	int err;
+
+	if (m->flags & ~known)
+		return -EOPNOTSUPP;
+	if (m->iova >= U64_MAX || m->length >= U64_MAX)
+		return -EOVERFLOW;
+	if (!(m->flags & (KU_IOMMU_IOAS_MAP_WRITEABLE | KU_IOMMU_IOAS_MAP_READABLE)))
+		return -EINVAL;
+	if (!fk_get(k, m->ioas_id, FK_IOAS))
+		return -ENOENT;
+	if (!m->length)
+		return -EINVAL;
+	if (m->start + m->length - 1 < m->start)
+		return -EOVERFLOW;
+	if (fcntl(m->fd, F_GETFD) < 0)
+		return -EBADF;
 	err = check_dest(k, m->ioas_id, m->flags, m->iova, m->length);
 	return err ? err : add_area(&k->obj[m->ioas_id], &a);
 }

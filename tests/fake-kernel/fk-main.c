@@ -134,6 +134,7 @@ static const struct {
 	{ KU_IOMMU_DESTROY, "DESTROY", -EBUSY },
 	{ KU_IOMMU_IOAS_ALLOC, "IOAS_ALLOC", -ENOMEM },
 	{ KU_IOMMU_IOAS_MAP, "IOAS_MAP", -ENOMEM },
+	{ KU_IOMMU_IOAS_MAP_FILE, "IOAS_MAP_FILE", -ENOMEM },
 	{ KU_IOMMU_IOAS_UNMAP, "IOAS_UNMAP", -EBUSY },
 	{ KU_IOMMU_IOAS_COPY, "IOAS_COPY", -ENOMEM },
 	{ KU_IOMMU_IOAS_IOVA_RANGES, "IOAS_IOVA_RANGES", -ENOMEM },
@@ -198,6 +199,8 @@ static int dispatch(struct fk *k, int fd, unsigned long req, void *arg)
 		return fk_ioas_alloc(k, arg);
 	case KU_IOMMU_IOAS_MAP:
 		return fk_ioas_map(k, arg);
+	case KU_IOMMU_IOAS_MAP_FILE:
+		return fk_ioas_map_file(k, arg);
 	case KU_IOMMU_IOAS_UNMAP:
 		return fk_ioas_unmap(k, arg);
 	case KU_IOMMU_IOAS_COPY:

@@ -51,8 +51,10 @@ enum fk_kind {
 };
 
 struct fk_area {
-	uint64_t iova, length, uva;
+	uint64_t iova, length, uva; /* uva: the file offset of a MAP_FILE area */
 	uint32_t flags;
+	bool file; /* made by IOMMU_IOAS_MAP_FILE of @fd */
+	int32_t fd;
 };
 
 struct fk_att {
@@ -148,6 +150,7 @@ struct fk_obj *fk_dev_of_fd(struct fk *k, int fd, uint32_t *ret_id);
 /* ---- per kind ---- */
 int fk_ioas_alloc(struct fk *k, struct ku_iommu_ioas_alloc *a);
 int fk_ioas_map(struct fk *k, struct ku_iommu_ioas_map *m);
+int fk_ioas_map_file(struct fk *k, struct ku_iommu_ioas_map_file *m);
 int fk_ioas_unmap(struct fk *k, struct ku_iommu_ioas_unmap *u);
 int fk_ioas_copy(struct fk *k, struct ku_iommu_ioas_copy *c);
 int fk_ioas_iova_ranges(struct fk *k, struct ku_iommu_ioas_iova_ranges *q);

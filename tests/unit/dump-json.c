@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <ioasid/ioasid.h>
 
@@ -63,6 +64,19 @@ static int dump_profile(const char *dir, const char *profile, void *mem)
 	CHECK(ioasid_ioas_map(ctx, ioas, mem, 0x4000,
 			      IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA, &io));
 	CHECK(ioasid_ioas_map(ctx, ioas, mem, 0x1000, IOASID_MAP_READ, &io));
+	{
+		/* a file area: its dump carries a "backing" object */
+		struct ioasid_map_file_opts fo = { .sz = sizeof(fo), .flags = IOASID_MAP_READ };
+		int fd = memfd_create("dump-json", MFD_CLOEXEC);
+
+		fo.fd = fd;
+		fo.offset = 0x1000;
+		fo.length = 0x1000;
+		if (fd < 0 || ftruncate(fd, 0x2000))
+			return 1;
+		CHECK(ioasid_ioas_map_file(ctx, ioas, &fo, &io));
+		close(fd);
+	}
 	CHECK(ioasid_ioas_reserve(ctx, ioas, 0x40000000, 0x4fffffff));
 	CHECK(ioasid_dev_list(ctx, devs, &ndev));
 	for (i = 0; i < ndev; i++) {

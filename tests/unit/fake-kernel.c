@@ -211,6 +211,10 @@ static int fake_ioctl(void *data, int fd, unsigned long req, void *arg)
 		k->maps++;
 		k->last_map = *(struct ku_iommu_ioas_map *)arg;
 		return 0;
+	case KU_IOMMU_IOAS_MAP_FILE:
+		k->maps++;
+		k->last_map_file = *(struct ku_iommu_ioas_map_file *)arg;
+		return 0;
 	case KU_IOMMU_IOAS_UNMAP:
 		k->unmaps++;
 		k->last_unmap = *(struct ku_iommu_ioas_unmap *)arg;

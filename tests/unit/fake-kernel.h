@@ -26,6 +26,7 @@ struct fake {
 	uint32_t maps, unmaps, attaches, detaches, destroys;
 	uint32_t changes; /* IOMMU_IOAS_CHANGE_PROCESS */
 	struct ku_iommu_ioas_map last_map;
+	struct ku_iommu_ioas_map_file last_map_file; /* MAP_FILE counts in @maps too */
 	struct ku_iommu_ioas_unmap last_unmap;
 	struct ku_vfio_device_attach_iommufd_pt last_attach;
 	struct ku_iommu_hwpt_alloc last_hwpt;

@@ -12,6 +12,7 @@
 	X(ctx)                 \
 	X(ioas)                \
 	X(pin)                 \
+	X(filemap)             \
 	X(alloc_fail)          \
 	X(threads)             \
 	X(iova_tree)           \

@@ -12,6 +12,9 @@
  * so the kernel pins and charges the pages again (kernel-uapi.md §4.5
  * charges COPY once). The library's own accounting charges once.
  *
+ * File and dma-buf areas (issue 12) go to the kernel as IOMMU_IOAS_MAP_FILE
+ * of the library's fd, a copy of one as a MAP_FILE of the same file.
+ *
  * The context's RLIMIT mode is an IOMMU_OPTION too, and lives here with
  * the IOAS's huge-pages option.
  */
@@ -66,8 +69,42 @@ int iommufd_ioas_destroy(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas)
 	return err;
 }
 
+/*
+ * A file or dma-buf area: IOMMU_IOAS_MAP_FILE of the library's fd at the
+ * area's file offset (kernel-uapi.md §4.9). The kernel takes its own
+ * reference to the file.
+ */
+static int area_map_file(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
+			 const struct iova_area *a, const struct area_backing *b)
+{
+	struct ku_iommu_ioas_map_file m = {
+		.size = sizeof(m),
+		.flags = KU_IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = ioas_kid(ioas),
+		.fd = b->fd,
+		.start = b->offset,
+		.length = a->last - a->iova + 1,
+		.iova = a->iova,
+	};
+	int err;
+
+	if (a->cookie & IOASID_MAP_READ)
+		m.flags |= KU_IOMMU_IOAS_MAP_READABLE;
+	if (a->cookie & IOASID_MAP_WRITE)
+		m.flags |= KU_IOMMU_IOAS_MAP_WRITEABLE;
+	err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_IOAS_MAP_FILE, &m);
+	if (err)
+		return ioasid_err(ctx, err,
+				  "IOMMU_IOAS_MAP_FILE of %s offset 0x%llx at [0x%llx, 0x%llx] in IOAS %u: the kernel says %s",
+				  b->kind == IOASID_BACKING_DMABUF ? "a dma-buf" : "a file",
+				  X(b->offset), X(a->iova), X(a->last), ioas->obj.id,
+				  strerror(-err));
+	return 0;
+}
+
 int iommufd_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a)
 {
+	struct area_backing b;
 	struct ku_iommu_ioas_map m = {
 		.size = sizeof(m),
 		.flags = KU_IOMMU_IOAS_MAP_FIXED_IOVA,
@@ -78,6 +115,9 @@ int iommufd_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const str
 	};
 	int err;
 
+	area_backing(ctx, a, &b);
+	if (b.kind != IOASID_BACKING_VA)
+		return area_map_file(ctx, ioas, a, &b);
 	if (a->cookie & IOASID_MAP_READ)
 		m.flags |= KU_IOMMU_IOAS_MAP_READABLE;
 	if (a->cookie & IOASID_MAP_WRITE)

@@ -229,4 +229,5 @@ const struct ioasid_backend_ops ioasid_iommufd_backend = {
 	.change_process = iommufd_change_process,
 	.adopt_begin = iommufd_adopt_begin,
 	.adopt_end = iommufd_adopt_end,
+	.map_file_kinds = (1u << IOASID_BACKING_FILE) | (1u << IOASID_BACKING_DMABUF),
 };

@@ -168,4 +168,9 @@ uint64_t sim_flush_hwpt(struct sim_ctx *sim, struct sim_hwpt *sh);
 /* sim-stats.c: the IOMMU's part of a context dump */
 int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc);
 
+/* File maps (sim-file.c): the backend ops file_view / file_unview. */
+int sim_file_view(struct ioasid_ctx *ctx, int fd, uint64_t offset, uint64_t length, bool write,
+		  uint64_t *ret_uva);
+void sim_file_unview(struct ioasid_ctx *ctx, int fd, uint64_t uva, uint64_t length);
+
 #endif

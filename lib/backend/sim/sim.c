@@ -242,6 +242,9 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
 	.change_process = sim_change_process,
+	.map_file_kinds = 1u << IOASID_BACKING_FILE,
+	.file_view = sim_file_view,
+	.file_unview = sim_file_unview,
 };
 
 /* ---- the sim's own API (sim.h) ---- */
