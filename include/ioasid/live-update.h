@@ -75,7 +75,9 @@ IOASID_EXPORT int ioasid_ctx_save_state(struct ioasid_ctx *ctx, int fd);
  * any (the devices' DMA goes on); it owns those fds from then on. On the
  * sim the objects are made again and the file maps mapped again from the
  * inherited memfds. The pins stay charged to the old process until
- * ioasid_ctx_change_process().
+ * ioasid_ctx_change_process(). The restored context keeps its own
+ * duplicates of the memfds (ioasid_ioas_backing() names them); the
+ * inherited memfd fds stay open and are the caller's.
  *
  * Every value is checked. On failure nothing is kept (the kernel objects
  * are not touched and the fds stay open) and ioasid_last_errmsg() names

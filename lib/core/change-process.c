@@ -15,24 +15,52 @@
 bool lu_area_file(struct ioasid_ctx *ctx, const struct ioasid_ioas *ioas, const struct iova_area *a,
 		  struct lu_file *ret)
 {
-	/* Before file maps (issue 12 item 2) every area is process memory. */
-	(void)ctx;
+	struct area_backing b;
+
 	(void)ioas;
-	(void)a;
-	(void)ret;
-	return false;
+	area_backing(ctx, a, &b);
+	/*
+	 * Only a file's pages can change process (a dma-buf's cannot, the
+	 * kernel says EINVAL: kernel-uapi.md §1.8), and only a file can be
+	 * mapped again by the successor.
+	 */
+	if (b.kind != IOASID_BACKING_FILE)
+		return false;
+	if (ret)
+		*ret = (struct lu_file){ .fd = b.fd, .offset = b.offset };
+	return true;
 }
 
 int lu_map_file(struct ioasid_ctx *ctx, uint32_t ioas, const struct lu_file *f, uint64_t length,
 		uint32_t perm, uint64_t iova)
 {
-	(void)ioas;
-	(void)f;
-	(void)length;
-	(void)perm;
-	(void)iova;
-	/* Before file maps (issue 12 item 2) there is nothing to map them with. */
-	return ioasid_err(ctx, -EOPNOTSUPP, "file maps are not built yet");
+	struct ioasid_map_file_opts o = {
+		.sz = sizeof(o),
+		.fd = f->fd,
+		.flags = perm | IOASID_MAP_FIXED_IOVA,
+		.offset = f->offset,
+		.length = length,
+	};
+
+	return ioasid_ioas_map_file(ctx, ioas, &o, &iova);
+}
+
+/* The message for area @a, which is not a file map. */
+static int anon_refused(struct ioasid_ctx *ctx, const char *what, const struct ioasid_ioas *ioas,
+			const struct iova_area *a)
+{
+	struct area_backing b;
+
+	area_backing(ctx, a, &b);
+	if (b.kind == IOASID_BACKING_DMABUF)
+		return ioasid_err(ctx, -EINVAL,
+				  "%s: IOAS %u maps [0x%llx, 0x%llx] from a dma-buf, which cannot move to another process (only file maps can)",
+				  what, ioas->obj.id, (unsigned long long)a->iova,
+				  (unsigned long long)a->last);
+	return ioasid_err(ctx, -EINVAL,
+			  "%s: IOAS %u maps [0x%llx, 0x%llx] from process memory at va 0x%llx, which cannot move to another process (only file maps can)",
+			  what, ioas->obj.id, (unsigned long long)a->iova,
+			  (unsigned long long)a->last, (unsigned long long)a->uva);
 }
 
 int lu_first_anon_area(struct ioasid_ctx *ctx, const char *what)
@@ -48,10 +76,7 @@ int lu_first_anon_area(struct ioasid_ctx *ctx, const char *what)
 		     a = iova_tree_next(ioas->areas, a)) {
 			if (lu_area_file(ctx, ioas, a, NULL))
 				continue;
-			return ioasid_err(ctx, -EINVAL,
-					  "%s: IOAS %u maps [0x%llx, 0x%llx] from process memory at va 0x%llx, which cannot move to another process (only file maps can)",
-					  what, ioas->obj.id, (unsigned long long)a->iova,
-					  (unsigned long long)a->last, (unsigned long long)a->uva);
+			return anon_refused(ctx, what, ioas, a);
 		}
 	}
 	return 0;

@@ -133,13 +133,46 @@ static int save_to_fd(struct ioasid_ctx *ctx)
 	return fd;
 }
 
-/* The whole JSON dump of @ctx (the caller frees it). */
+/*
+ * Where the process sees a file map (the sim maps the file again), the
+ * library's fd of the file and the sim's IOTLB (cold after a restore) are
+ * the successor's own: blank every value of @key in @json.
+ */
+static void blank_value(char *json, const char *key)
+{
+	char *p = json;
+
+	while ((p = strstr(p, key))) {
+		p += strlen(key);
+		while (*p && *p != ',' && *p != '\n' && *p != '}')
+			*p++ = '_';
+	}
+}
+
+/*
+ * The JSON of every object of @ctx with an id up to 64, one after the
+ * other (the caller frees it): what a restore must give back.
+ */
 static char *dump(struct ioasid_ctx *ctx)
 {
-	char *s = NULL;
+	size_t len = 1, n;
+	char *all = calloc(1, 1), *one;
+	uint32_t id;
 
-	ck_assert_ok(ctx, ioasid_json_ctx(ctx, 0, &s));
-	return s;
+	for (id = 1; id <= 64; id++) {
+		if (ioasid_obj_kind(ctx, id) == IOASID_OBJ_NONE)
+			continue;
+		ck_assert_ok(ctx, ioasid_json_object(ctx, id, 0, &one));
+		blank_value(one, "\"uva\": ");
+		blank_value(one, "\"fd\": ");
+		blank_value(one, "\"iotlb_entries\": ");
+		n = strlen(one);
+		all = realloc(all, len + n);
+		memcpy(all + len - 1, one, n + 1);
+		len += n;
+		ioasid_json_free(one);
+	}
+	return all;
 }
 
 /* Two long texts are equal; else where they part. */
@@ -194,11 +227,117 @@ START_TEST(test_save_restore_sim)
 	/* the restored context works as the old one: the freed id comes first */
 	ck_assert_ok(back, ioasid_ioas_alloc(back, &p));
 	ck_assert_uint_eq(p, gap);
-	ioasid_json_free(before);
-	ioasid_json_free(after);
+	free(before);
+	free(after);
 	ioasid_ctx_close(back);
 	ioasid_ctx_close(ctx);
 	close(fd);
+}
+END_TEST
+
+/* A memfd of @len bytes, mapped shared at *@ret_mem. */
+static int guest_memfd(size_t len, char **ret_mem)
+{
+	int fd = memfd_create("guest", MFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)len), 0);
+	*ret_mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(*ret_mem, MAP_FAILED);
+	return fd;
+}
+
+static void map_file(struct ioasid_ctx *ctx, uint32_t ioas, int fd, uint64_t offset,
+		     uint64_t length, uint32_t perm, uint64_t iova)
+{
+	struct ioasid_map_file_opts o = { .sz = sizeof(o),
+					  .fd = fd,
+					  .offset = offset,
+					  .length = length,
+					  .flags = perm | IOASID_MAP_FIXED_IOVA };
+
+	ck_assert_ok(ctx, ioasid_ioas_map_file(ctx, ioas, &o, &iova));
+}
+
+/*
+ * File maps are handed over as file + offset: the successor's sim maps the
+ * same pages again (the device reads what the old one wrote), at the same
+ * IOVAs with the same permissions, and the pins can change process.
+ */
+START_TEST(test_save_restore_file_maps)
+{
+	struct ioasid_ctx *ctx = test_sim_ctx(), *back = NULL;
+	struct ioasid_map_backing b;
+	uint32_t a, dev;
+	char *mem, *before, *after, buf[16] = "";
+	size_t done = 0;
+	int mfd = guest_memfd(8 * 4096, &mem), fd;
+
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &a));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, a, NULL));
+	map_file(ctx, a, mfd, 0, 2 * 4096, IOASID_MAP_READ | IOASID_MAP_WRITE, 0x100000);
+	map_file(ctx, a, mfd, 4 * 4096, 4096, IOASID_MAP_READ, 0x400000);
+	close(mfd); /* the context keeps its own */
+	ck_assert_ok(ctx, ioasid_ctx_change_process(ctx));
+	ck_assert_ok(ctx,
+		     ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, 0x100010, "old", 4, &done));
+	strcpy(mem + 4 * 4096, "ro page");
+	fd = save_to_fd(ctx);
+	ck_assert_int_eq(ioasid_ctx_restore_state(fd, NULL, &back), 0);
+	before = dump(ctx);
+	after = dump(back);
+	same_text(after, before);
+	ck_assert_ok(back, ioasid_ctx_change_process(back));
+	/* the same memory: what the device wrote, and what the process wrote */
+	ck_assert_ok(back,
+		     ioasid_sim_dma_read(back, dev, IOASID_PASID_NONE, 0x100010, buf, 4, &done));
+	ck_assert_str_eq(buf, "old");
+	ck_assert_ok(back,
+		     ioasid_sim_dma_read(back, dev, IOASID_PASID_NONE, 0x400000, buf, 8, &done));
+	ck_assert_str_eq(buf, "ro page");
+	ck_assert_ok(back, ioasid_ioas_backing(back, a, 0x400000, &b));
+	ck_assert_uint_eq(b.kind, IOASID_BACKING_FILE);
+	ck_assert_uint_eq(b.offset, 4 * 4096);
+	/* read-only stays read-only */
+	ck_assert_int_lt(ioasid_sim_dma_write(back, dev, IOASID_PASID_NONE, 0x400000, "x", 1, &done),
+			 0);
+	free(before);
+	free(after);
+	ioasid_ctx_close(back);
+	ioasid_ctx_close(ctx);
+	munmap(mem, 8 * 4096);
+	close(fd);
+}
+END_TEST
+
+/* A file map moves (the kernel is asked); a process-memory one beside it does not. */
+START_TEST(test_change_process_file_map_iommufd)
+{
+	struct fake k;
+	struct ioasid_ctx *ctx;
+	uint8_t *buf = test_mem(4096);
+	uint64_t iova = 0x200000;
+	uint32_t a;
+	char *mem;
+	int mfd = guest_memfd(4096, &mem);
+
+	fake_sysfs();
+	ctx = fake_ctx(&k);
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &a));
+	map_file(ctx, a, mfd, 0, 4096, IOASID_MAP_READ, 0x100000);
+	ck_assert_ok(ctx, ioasid_ctx_change_process(ctx));
+	ck_assert_uint_eq(k.changes, 1);
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, a, buf, 4096,
+					  IOASID_MAP_READ | IOASID_MAP_FIXED_IOVA, &iova));
+	ck_assert_ret(ctx, ioasid_ctx_change_process(ctx), -EINVAL);
+	ck_assert_errmsg_has(ctx, "IOAS 1 maps [0x200000, 0x200fff] from process memory");
+	ck_assert_uint_eq(k.changes, 1);
+	ioasid_ctx_close(ctx);
+	fake_sysfs_rm();
+	munmap(buf, 4096);
+	munmap(mem, 4096);
+	close(mfd);
 }
 END_TEST
 
@@ -405,9 +544,11 @@ Suite *live_update_suite(void)
 	tcase_add_test(tc, test_change_process_refuses_anon);
 	tcase_add_test(tc, test_change_process_iommufd);
 	tcase_add_test(tc, test_change_process_vfio);
+	tcase_add_test(tc, test_change_process_file_map_iommufd);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("state");
 	tcase_add_test(tc, test_save_restore_sim);
+	tcase_add_test(tc, test_save_restore_file_maps);
 	tcase_add_test(tc, test_save_refusals);
 	tcase_add_test(tc, test_save_vfio);
 	tcase_add_loop_test(tc, test_restore_malformed, 0, (int)ARRAY_SIZE(bad_docs));
