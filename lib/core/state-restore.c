@@ -476,6 +476,12 @@ static int make_ioas(struct restore *r, struct rs_obj *ro)
 	if (err)
 		return err;
 	err = set ? ioasid_set_ioas_alloc(r->ctx, set->id, &id) : ioasid_ioas_alloc(r->ctx, &id);
+	if (err && r->ctx->ops->adopt_begin) {
+		char call[64];
+
+		snprintf(call, sizeof(call), "adopting kernel IOAS %u", r->ctx->adopt_kid);
+		return call_failed(r, ro, err, call);
+	}
 	if (err)
 		return call_failed(r, ro, err, "ioas_alloc");
 	err = check_id(ro, id);

@@ -38,6 +38,28 @@ static long status_kb(pid_t pid, const char *field)
 	return kb;
 }
 
+/*
+ * The kernel's case drops CAP_IPC_LOCK from the effective set: pins made
+ * by a holder are never charged (kernel-uapi.md §4.5), so they would have
+ * nothing to move. Raised again after the case (it stays permitted).
+ */
+static bool ipc_lock_effective(bool on)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	bool was;
+
+	if (syscall(SYS_capget, &hdr, d))
+		return false;
+	was = d[CAP_IPC_LOCK / 32].effective & (1u << (CAP_IPC_LOCK % 32));
+	if (on)
+		d[CAP_IPC_LOCK / 32].effective |= 1u << (CAP_IPC_LOCK % 32);
+	else
+		d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	(void)syscall(SYS_capset, &hdr, d);
+	return was;
+}
+
 static bool may_set_rlimit_mode(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -73,7 +95,18 @@ static int child_takes_over(struct cf_t *t, pid_t parent, bool mm, bool real)
 	return 0;
 }
 
+static void change_process_basic(struct cf_t *t);
+
 void c_change_process_basic(struct cf_t *t)
+{
+	bool had = ipc_lock_effective(false);
+
+	change_process_basic(t);
+	if (had)
+		ipc_lock_effective(true);
+}
+
+static void change_process_basic(struct cf_t *t)
 {
 	const struct change_process_variant *v = t->c->arg;
 	struct ioasid_map_file_opts o = { .sz = sizeof(o) };

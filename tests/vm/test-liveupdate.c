@@ -20,6 +20,8 @@
  */
 #define VT_WITH_EDU
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 
 #include "vmtest.h"
 #include "linux/uapi.h"
@@ -45,6 +47,22 @@ static long vm_pinned_kb(void)
 	if (f)
 		fclose(f);
 	return kb;
+}
+
+/*
+ * Pins made while holding CAP_IPC_LOCK are never charged, so they would
+ * have no charge to move (kernel-uapi.md §4.5): drop it from the effective
+ * set first, as the kernel's change_process selftest does.
+ */
+static void drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (!syscall(SYS_capget, &hdr, d)) {
+		d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+		(void)syscall(SYS_capset, &hdr, d);
+	}
 }
 
 static int raw_change_process(int ifd, uint32_t reserved)
@@ -99,6 +117,7 @@ static int old_process(const char *self, const char *cdev)
 	struct edu e;
 	int mfd, sfd, ifd = -1, dfd = -1;
 
+	drop_ipc_lock();
 	if (!VT_TRUE(!ioasid_ctx_open("iommufd", NULL, &ctx), "open iommufd: %s",
 		     ioasid_last_errmsg()))
 		return vt_done("liveupdate");
@@ -184,6 +203,8 @@ static int successor(int sfd, uint32_t ioas, uint32_t dev, uint32_t kioas)
 	r = wrong_kernel_id_refused(sfd, kioas);
 	VT_TRUE(r == -ENOENT, "a state naming a kernel IOAS that does not exist: %s",
 		ioasid_strerrno(r));
+	if (lseek(sfd, 0, SEEK_SET))
+		return vt_done("liveupdate");
 	if (!VT_TRUE(!ioasid_ctx_restore_state(sfd, NULL, &ctx), "restore: %s",
 		     ioasid_last_errmsg()))
 		return vt_done("liveupdate");
