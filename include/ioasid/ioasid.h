@@ -19,6 +19,7 @@
 #include <ioasid/monitor.h>
 #include <ioasid/virtio-iommu.h>
 #include <ioasid/viommu.h>
+#include <ioasid/live-update.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -275,6 +275,34 @@ struct ioasid_backend_ops {
 			    struct ioasid_vevent *out, uint32_t cap, uint32_t *ret_n);
 	int (*hw_queue_alloc)(struct ioasid_ctx *ctx, struct ioasid_hw_queue *hq);
 	int (*hw_queue_destroy)(struct ioasid_ctx *ctx, struct ioasid_hw_queue *hq);
+
+	/*
+	 * Live update (issue 12, lib/core/change-process.c, docs/live-update.md).
+	 *
+	 * change_process: move the pin charges of every area of the context
+	 * to the calling process (IOMMU_IOAS_CHANGE_PROCESS), after the core
+	 * checked that every area is file-backed. 0 or the kernel's -errno
+	 * with a message; all or nothing. NULL: the backend cannot hand its
+	 * pins over (vfio): the core answers -EOPNOTSUPP naming the feature.
+	 */
+	int (*change_process)(struct ioasid_ctx *ctx);
+	/*
+	 * Restoring a saved context (lib/core/state-restore.c) over kernel
+	 * objects that exist already. Between adopt_begin() and adopt_end(),
+	 * an op that would make a kernel object takes kernel object
+	 * ctx->adopt_kid instead (ioas_alloc, dev_bind_fd, hwpt_alloc, and
+	 * dev_attach, also for the automatic domain it makes), checking where
+	 * it can that it is there, and the ops that would change the kernel
+	 * (area_map, ioas_set_option) change nothing: it holds all that
+	 * already. adopt_end(): @keep, the restore succeeded and the context
+	 * owns the fds it was given from now on; !@keep, it failed and the
+	 * context is about to be closed without touching the kernel (no
+	 * ioctl, no fd closed), so that the kernel objects stay for another
+	 * try. NULL adopt_begin: the backend has nothing to adopt (the sim
+	 * makes everything again).
+	 */
+	int (*adopt_begin)(struct ioasid_ctx *ctx);
+	void (*adopt_end)(struct ioasid_ctx *ctx, bool keep);
 };
 
 /*

@@ -138,6 +138,43 @@ void obj_remove(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 	ctx->nr_objs--;
 }
 
+int obj_ids_preset(struct ioasid_ctx *ctx, const uint32_t *order, uint32_t n, uint32_t max_id)
+{
+	struct ioasid_obj **objs;
+	uint32_t *ids, i, top = 0;
+	bool *wanted;
+
+	if (ctx->nr_slots || !max_id)
+		return ioasid_err(ctx, -EINVAL,
+				  "object ids can only be laid out in an empty context");
+	objs = ioasid_calloc(max_id, sizeof(*objs));
+	ids = ioasid_calloc(max_id, sizeof(*ids));
+	wanted = ioasid_calloc(max_id, sizeof(*wanted));
+	if (!objs || !ids || !wanted) {
+		ioasid_free(objs);
+		ioasid_free(ids);
+		ioasid_free(wanted);
+		return ioasid_err(ctx, -ENOMEM, "out of memory for the object id table");
+	}
+	/* the stack pops from its top: the ids nobody asked for at the bottom */
+	for (i = 0; i < n; i++)
+		wanted[order[i] - 1] = true;
+	for (i = max_id; i > 0; i--)
+		if (!wanted[i - 1])
+			ids[top++] = i;
+	for (i = n; i > 0; i--)
+		ids[top++] = order[i - 1];
+	ioasid_free(wanted);
+	ioasid_free(ctx->objs);
+	ioasid_free(ctx->free_ids);
+	ctx->objs = objs;
+	ctx->cap_slots = ctx->nr_slots = max_id;
+	ctx->free_ids = ids;
+	ctx->cap_free = max_id;
+	ctx->nr_free = top;
+	return 0;
+}
+
 int obj_missing(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
 {
 	const struct ioasid_obj_ops *ops = ops_of(kind);

@@ -100,6 +100,12 @@ struct ioasid_ctx {
 	bool exempt_checked;
 	bool has_cap_ipc_lock;
 	bool closing; /* ioasid_ctx_close() runs: refusals are logged, records go */
+	/*
+	 * While a restore adopts the kernel's objects (state-restore.c,
+	 * backend.h's adopt_begin), the next object made is kernel object
+	 * adopt_kid.
+	 */
+	uint32_t adopt_kid;
 
 	/* shared-pages records created by copy (see ioas.c) */
 	struct ioas_pages *pages;
@@ -222,6 +228,13 @@ static inline void *ctx_lock_lookup(struct ioasid_ctx *ctx, uint32_t id,
 void *obj_alloc(struct ioasid_ctx *ctx, enum ioasid_obj_kind kind, size_t size,
 		int *ret_err);
 void obj_publish(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
+/*
+ * Restoring a saved context (state-restore.c): lay out the empty table
+ * so that the next @n obj_alloc() calls get the ids @order[0], @order[1],
+ * ... (distinct, each in [1, @max_id]) in turn, and later ones the other
+ * ids up to @max_id first. 0, -EINVAL (not empty) or -ENOMEM, message set.
+ */
+int obj_ids_preset(struct ioasid_ctx *ctx, const uint32_t *order, uint32_t n, uint32_t max_id);
 void obj_abort(struct ioasid_ctx *ctx, struct ioasid_obj *obj);
 /* Take a published object out of the table (its memory is the caller's). */
 void obj_remove(struct ioasid_ctx *ctx, struct ioasid_obj *obj);

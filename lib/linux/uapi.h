@@ -677,6 +677,25 @@ KU_ASSERT_OFF(ku_vfio_device_feature_dma_buf, flags, 8);
 KU_ASSERT_OFF(ku_vfio_device_feature_dma_buf, nr_ranges, 12);
 
 /* ======================================================================
+ * Live update (issue 12, kernel-uapi.md §1.9): IOMMU_IOAS_CHANGE_PROCESS
+ * moves the pin charges of every file map of every IOAS of the iommufd to
+ * the calling process.
+ * ====================================================================== */
+
+#define KU_IOMMU_IOAS_CHANGE_PROCESS	KU_IO(0x92)
+
+struct ku_iommu_ioas_change_process {
+	uint32_t size;
+	uint32_t __reserved; /* must be 0: EOPNOTSUPP otherwise */
+};
+KU_ASSERT_SIZE(ku_iommu_ioas_change_process, 8);
+KU_ASSERT_OFF(ku_iommu_ioas_change_process, __reserved, 4);
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || \
+	defined(__arm__) || defined(__riscv)
+_Static_assert(KU_IOMMU_IOAS_CHANGE_PROCESS == 0x3b92, "IOMMU_IOAS_CHANGE_PROCESS");
+#endif
+
+/* ======================================================================
  * The kernel's iommufd selftest (CONFIG_IOMMUFD_TEST kernels only): just
  * what the library's test device needs (see backend/iommufd/selftest.c). The
  * VM test compares this with the kernel's iommufd_test.h.

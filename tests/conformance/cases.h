@@ -28,6 +28,21 @@ struct ioas_fx {
 
 void ioas_setup(struct cf_t *t, struct ioas_fx *f);
 
+/* ---- FIXTURE(change_process) (cases-change-process.c) ---- */
+
+/* The kernel's IOPT_PAGES_ACCOUNT_* of the variant. */
+enum {
+	CP_ACCOUNT_NONE = 0,
+	CP_ACCOUNT_USER = 1,
+	CP_ACCOUNT_MM = 2
+};
+
+struct change_process_variant {
+	int accounting;
+};
+
+void c_change_process_basic(struct cf_t *t);
+
 /* ---- FIXTURE(iommufd_mock_domain) ---- */
 
 struct mock_variant {

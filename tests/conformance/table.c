@@ -25,8 +25,6 @@
 
 /* ---- why a row is not run ---- */
 #define W_VIOMMU "viommu: vIOMMU, vDEVICE, vEVENTQ and HW queue objects (issue 12)"
-#define W_CHANGE_PROCESS \
-	"change-process: IOMMU_IOAS_CHANGE_PROCESS, with MAP_FILE and the RLIMIT mode (issue 12)"
 #define N_ABI                                                                                \
 	"kernel-abi: the ioctl size word, a NULL argument, unknown requests (the library's " \
 	"copies of the layouts: tests/vm/uapi-layout.c)"
@@ -39,6 +37,11 @@
 #define N_FAIL_NTH                                                                \
 	"fault-injection: the kernel's own allocations failed at every position " \
 	"(CONFIG_FAULT_INJECTION); the library's are, by tests/unit/check_alloc_fail.c"
+
+/* ---- FIXTURE(change_process) variants ---- */
+static const struct change_process_variant cp_none = { .accounting = CP_ACCOUNT_NONE };
+static const struct change_process_variant cp_user = { .accounting = CP_ACCOUNT_USER };
+static const struct change_process_variant cp_mm = { .accounting = CP_ACCOUNT_MM };
 
 /* ---- FIXTURE(iommufd_ioas) variants ---- */
 static const struct ioas_variant no_domain = { .domains = 0 };
@@ -156,12 +159,12 @@ const struct cf_case cf_cases[] = {
 	    c_global_options_huge_pages, NULL),
 
 	/* FIXTURE(change_process) */
-	ROW("change_process", "account_none", "basic", "", DEV, CF_WAITING, W_CHANGE_PROCESS, NULL,
-	    NULL),
-	ROW("change_process", "account_user", "basic", "", DEV, CF_WAITING, W_CHANGE_PROCESS, NULL,
-	    NULL),
-	ROW("change_process", "account_mm", "basic", "", DEV, CF_WAITING, W_CHANGE_PROCESS, NULL,
-	    NULL),
+	ROW("change_process", "account_none", "basic", "", DEV, CF_RUN, "", c_change_process_basic,
+	    &cp_none),
+	ROW("change_process", "account_user", "basic", "", DEV, CF_RUN, "", c_change_process_basic,
+	    &cp_user),
+	ROW("change_process", "account_mm", "basic", "", DEV, CF_RUN, "", c_change_process_basic,
+	    &cp_mm),
 
 	/* FIXTURE(iommufd_ioas) */
 	IO4(ioas_auto_destroy, "", 0, CF_RUN, "", c_ioas_auto_destroy),

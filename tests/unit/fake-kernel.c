@@ -236,6 +236,9 @@ static int fake_ioctl(void *data, int fd, unsigned long req, void *arg)
 		return fake_hwpt_alloc(k, arg);
 	case KU_IOMMU_HWPT_INVALIDATE:
 		return fake_invalidate(k, arg);
+	case KU_IOMMU_IOAS_CHANGE_PROCESS:
+		k->changes++;
+		return ((struct ku_iommu_ioas_change_process *)arg)->__reserved ? -EOPNOTSUPP : 0;
 	default:
 		return -ENOTTY;
 	}

@@ -24,6 +24,7 @@ struct fake {
 	unsigned long fail_req; /* refuse this request ... */
 	int fail_err;           /* ... with this */
 	uint32_t maps, unmaps, attaches, detaches, destroys;
+	uint32_t changes; /* IOMMU_IOAS_CHANGE_PROCESS */
 	struct ku_iommu_ioas_map last_map;
 	struct ku_iommu_ioas_map_file last_map_file; /* MAP_FILE counts in @maps too */
 	struct ku_iommu_ioas_unmap last_unmap;

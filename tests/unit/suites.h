@@ -46,7 +46,8 @@
 	X(backend_auto)        \
 	X(failnth)             \
 	X(viommu)              \
-	X(vendor)
+	X(vendor)              \
+	X(live_update)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)

@@ -15,7 +15,7 @@
 #    scenario differential (sim:qemu-vtd on the host, iommufd in the VM)
 #    when ioasidctl is built.
 #
-# TEST names: uapi iommufd filemap mock conformance vfio scenarios monitor bench
+# TEST names: uapi iommufd filemap mock viommu conformance vfio liveupdate scenarios monitor bench
 # (default: all).
 # Environment: top_srcdir, top_builddir (default: the tree around this
 # script), CC (gcc), VMTEST_* (see README of the rig), VM_TIMEOUT (900).
@@ -29,7 +29,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 CC=${CC:-gcc}
-ALL="uapi iommufd filemap mock viommu conformance vfio scenarios monitor bench"
+ALL="uapi iommufd filemap mock viommu conformance vfio liveupdate scenarios monitor bench"
 KEEP=0
 TESTS=()
 
@@ -87,6 +87,10 @@ if want filemap; then
 		log "no iommufd_test.h in $KSRC: the filemap test is skipped"
 		TESTS=("${TESTS[@]/filemap/}")
 	fi
+fi
+if want liveupdate; then
+	build test-liveupdate "$HERE/test-liveupdate.c"
+	build live-update "$top_srcdir/examples/live-update.c"
 fi
 want monitor && build test-monitor "$HERE/test-monitor.c"
 if want mock; then
@@ -168,6 +172,8 @@ GUEST=$OUT/guest.sh
 	want viommu && echo 'run viommu $OUT/test-viommu'
 	want conformance && echo 'run conformance $OUT/conformance --backend iommufd'
 	want vfio && echo 'run vfio $OUT/test-vfio'
+	want liveupdate && echo 'run liveupdate $OUT/test-liveupdate'
+	want liveupdate && echo 'run liveupdate-example $OUT/live-update iommufd $VMTEST_VFIO_CDEV'
 	if [ ${#SCEN[@]} -gt 0 ]; then
 		echo 'echo "=== scenarios on iommufd (device $VMTEST_VFIO_CDEV)"'
 		for f in "${SCEN[@]}"; do

@@ -99,6 +99,10 @@ static const struct cmp iommufd[] = {
 	FIELD(ku_iommu_ioas_unmap, iommu_ioas_unmap, iova),
 	FIELD(ku_iommu_ioas_unmap, iommu_ioas_unmap, length),
 
+	SIZE(ku_iommu_ioas_change_process, iommu_ioas_change_process),
+	FIELD(ku_iommu_ioas_change_process, iommu_ioas_change_process, size),
+	FIELD(ku_iommu_ioas_change_process, iommu_ioas_change_process, __reserved),
+
 	SIZE(ku_iommu_option, iommu_option),
 	FIELD(ku_iommu_option, iommu_option, size),
 	FIELD(ku_iommu_option, iommu_option, option_id),
@@ -229,6 +233,7 @@ static const struct cmp iommufd[] = {
 	VAL(KU_IOMMU_HWPT_INVALIDATE, IOMMU_HWPT_INVALIDATE),
 	VAL(KU_IOMMU_FAULT_QUEUE_ALLOC, IOMMU_FAULT_QUEUE_ALLOC),
 	VAL(KU_IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_MAP_FILE),
+	VAL(KU_IOMMU_IOAS_CHANGE_PROCESS, IOMMU_IOAS_CHANGE_PROCESS),
 
 	VAL(KU_IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_FIXED_IOVA),
 	VAL(KU_IOMMU_IOAS_MAP_WRITEABLE, IOMMU_IOAS_MAP_WRITEABLE),

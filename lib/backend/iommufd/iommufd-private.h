@@ -11,6 +11,7 @@
  *   hwpt.c      HWPTs: alloc, invalidation, dirty tracking
  *   fault.c     fault queues: alloc, read, respond
  *   viommu.c    vIOMMUs, vDEVICEs, vEVENTQs, HW queues
+ *   live-update.c  IOMMU_IOAS_CHANGE_PROCESS
  *
  * What the two Linux backends share (the ioctl seam, sysfs, describing a
  * device) is in lib/linux/linux.h. The unit tests reach the backend
@@ -37,6 +38,9 @@ struct ifd_ctx {
 	bool own;
 	ku_ioctl_fn ioctl;
 	void *ioctl_data;
+	/* the seam under the adopting one of a restore (live-update.c) */
+	ku_ioctl_fn real_ioctl;
+	void *real_data;
 	ku_fault_io_fn fault_io;
 	void *fault_io_data;
 	char sysfs[PATH_MAX];
@@ -154,6 +158,11 @@ int iommufd_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const s
 int iommufd_ioas_set_option(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 			    enum ioasid_ioas_option opt, uint64_t val);
 int iommufd_ctx_option(struct ioasid_ctx *ctx, enum ioasid_ctx_option opt, bool set, uint64_t *val);
+/* live-update.c */
+int iommufd_change_process(struct ioasid_ctx *ctx);
+/* Put the adopting seam in place (a restore begins); adopt_end takes it away. */
+int iommufd_adopt_begin(struct ioasid_ctx *ctx);
+void iommufd_adopt_end(struct ioasid_ctx *ctx, bool keep);
 
 int iommufd_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *name);
 int iommufd_dev_bind_fd(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);

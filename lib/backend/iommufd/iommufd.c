@@ -293,6 +293,9 @@ const struct ioasid_backend_ops ioasid_iommufd_backend = {
 	.ctx_fd = iommufd_ctx_fd,
 	.dev_fd = iommufd_dev_fd,
 	.obj_kernel_id = iommufd_obj_kernel_id,
+	.change_process = iommufd_change_process,
+	.adopt_begin = iommufd_adopt_begin,
+	.adopt_end = iommufd_adopt_end,
 	.map_file_kinds = (1u << IOASID_BACKING_FILE) | (1u << IOASID_BACKING_DMABUF),
 	.dev_bar_dmabuf = iommufd_dev_bar_dmabuf,
 	/* vIOMMU objects */

@@ -208,6 +208,19 @@ static int sim_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
 	return 0;
 }
 
+/*
+ * The sim lives in the process that uses it, and its pins are charged to
+ * that process's account (lib/core/pin.c): there is never another process
+ * to take them from. As the kernel does from the process that already owns
+ * the charges, it succeeds with nothing to move, once the core has checked
+ * that every area is a file map.
+ */
+static int sim_change_process(struct ioasid_ctx *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
 const struct ioasid_backend_ops ioasid_sim_backend = {
 	.name = "sim",
 	.kind = IOASID_BACKEND_SIM,
@@ -230,6 +243,7 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.ctx_json = sim_ctx_json,
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
+	.change_process = sim_change_process,
 	.map_file_kinds = 1u << IOASID_BACKING_FILE,
 	.file_view = sim_file_view,
 	.file_unview = sim_file_unview,
