@@ -1,11 +1,13 @@
 #!/bin/sh
 # Install what building and testing libioasid needs on Debian, if missing
-# (the last line: the VM tests' kernel build and QEMU, tests/vm/).
+# (the next-to-last line: the API reference, the Debian packages and the
+# bash completion; the last: the VM tests' kernel build and QEMU, tests/vm/).
 # Run as root. Idempotent: installs nothing when everything is there.
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config g++ clang clang-format
 libjansson-dev libnl-3-dev check valgrind python3 python3-jsonschema
 libclang-rt-14-dev xz-utils
+doxygen debhelper lintian bash-completion
 bc bison flex libelf-dev libssl-dev cpio qemu-system-x86 busybox-static"
 missing=""
 for p in $PKGS; do
