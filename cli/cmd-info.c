@@ -273,7 +273,7 @@ int cmd_info(const struct cli_global *g, int argc, char **argv)
 		return cli_usage_err("info: missing DEV (a sim device name, a cdev path or a PCI BDF)");
 	rc = cli_resolve_spec(g, NULL, NULL, spec, sizeof(spec));
 	if (!rc)
-		rc = cli_open_ctx(spec, &ctx);
+		rc = cli_open_for_host(g, spec, name, &ctx);
 	if (rc)
 		return rc;
 

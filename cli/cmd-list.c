@@ -5,7 +5,8 @@
  * On the sim these are the profile's devices (ioasid_dev_list()); on a
  * real backend, the host's VFIO devices (ioasid_host_devices()), found
  * through /dev/vfio and sysfs. The backend is opened either way, so that
- * "list" fails with exit 3 exactly when every other command would.
+ * "list" fails with exit 3 exactly when every other command would; when no
+ * kernel backend is usable it still shows the host's devices (bare-host.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,22 +14,28 @@
 #include "ioasidctl.h"
 #include "table.h"
 
-static void print_json(struct ioasid_ctx *ctx, const struct ioasid_dev_entry *e,
-		       uint32_t n)
+json_t *list_entry_json(const struct ioasid_dev_entry *e)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", e->name, "bdf", e->bdf, "iommu",
+			 e->iommu, "driver", e->driver, "group", e->group);
+}
+
+static void print_json(struct ioasid_ctx *ctx, const char *unusable,
+		       const struct ioasid_dev_entry *e, uint32_t n)
 {
 	json_t *doc = json_object(), *list = json_array();
-	const char *profile = ioasid_sim_profile_name(ctx);
+	const char *profile = ctx ? ioasid_sim_profile_name(ctx) : NULL;
 	uint32_t i;
 	char *s;
 
-	json_object_set_new(doc, "backend", json_string(ioasid_ctx_backend_name(ctx)));
+	json_object_set_new(doc, "backend",
+			    ctx ? json_string(ioasid_ctx_backend_name(ctx)) : json_null());
+	if (unusable)
+		json_object_set_new(doc, "unusable", json_string(unusable));
 	if (profile)
 		json_object_set_new(doc, "profile", json_string(profile));
 	for (i = 0; i < n; i++)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}",
-						      "name", e[i].name, "bdf", e[i].bdf,
-						      "iommu", e[i].iommu, "driver", e[i].driver,
-						      "group", e[i].group));
+		json_array_append_new(list, list_entry_json(&e[i]));
 	json_object_set_new(doc, "devices", list);
 	s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (s)
@@ -58,6 +65,15 @@ static void print_table(const struct ioasid_dev_entry *e, uint32_t n)
 	table_free(t);
 }
 
+void list_print(const struct cli_global *g, struct ioasid_ctx *ctx, const char *unusable,
+		const struct ioasid_dev_entry *e, uint32_t n)
+{
+	if (g->json)
+		print_json(ctx, unusable, e, n);
+	else
+		print_table(e, n);
+}
+
 int cmd_list(const struct cli_global *g, int argc, char **argv)
 {
 	struct cli_args it = { .argc = argc, .argv = argv, .cmd = "list" };
@@ -76,7 +92,7 @@ int cmd_list(const struct cli_global *g, int argc, char **argv)
 	rc = cli_resolve_spec(g, NULL, NULL, spec, sizeof(spec));
 	if (rc)
 		return rc;
-	rc = cli_open_ctx(spec, &ctx);
+	rc = cli_open_for_host(g, spec, NULL, &ctx);
 	if (rc)
 		return rc;
 	if (ioasid_ctx_backend(ctx) == IOASID_BACKEND_SIM)
@@ -89,10 +105,7 @@ int cmd_list(const struct cli_global *g, int argc, char **argv)
 		ioasid_ctx_close(ctx);
 		return CLI_EXIT_FAIL;
 	}
-	if (g->json)
-		print_json(ctx, e, n);
-	else
-		print_table(e, n);
+	list_print(g, ctx, NULL, e, n);
 	free(e);
 	ioasid_ctx_close(ctx);
 	return CLI_EXIT_OK;

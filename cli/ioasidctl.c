@@ -131,7 +131,8 @@ int cli_dev_entries(struct ioasid_ctx *ctx, struct ioasid_dev_entry **ret, uint3
 
 	for (;;) {
 		n = cap;
-		err = ctx ? ioasid_dev_list(ctx, e, &n) : ioasid_host_devices(e, &n);
+		err = ctx ? ioasid_dev_list(ctx, e, &n) :
+			    ioasid_host_devices_at(cli_sysfs_root(), e, &n);
 		if (err != -EMSGSIZE && !(err == 0 && n > cap))
 			break;
 		cap = n;
@@ -244,11 +245,14 @@ int cli_exit_for_open_error(int err)
 int cli_open_ctx(const char *spec, struct ioasid_ctx **ret_ctx)
 {
 	int err = ioasid_ctx_open(spec, NULL, ret_ctx);
-	const char *msg;
 
-	if (!err)
-		return 0;
-	msg = ioasid_last_errmsg();
+	return err ? cli_open_error(spec, err) : 0;
+}
+
+int cli_open_error(const char *spec, int err)
+{
+	const char *msg = ioasid_last_errmsg();
+
 	if (msg && *msg)
 		cli_err("backend %s: %s", spec, msg);
 	else

@@ -92,6 +92,30 @@ int cli_open_ctx(const char *spec, struct ioasid_ctx **ret_ctx);
 /* The exit code for a failed ioasid_ctx_open() errno (negative). */
 int cli_exit_for_open_error(int err);
 
+/* Print why ioasid_ctx_open(@spec) failed with @err; return its exit code. */
+int cli_open_error(const char *spec, int err);
+
+/*
+ * cli_open_ctx() for list and info (bare-host.c): when no kernel backend
+ * is usable (exit 3, not the sim), print the host's PCI devices behind an
+ * IOMMU instead -- all of them, or only @dev for info -- and one line on
+ * stderr saying why and how to try the sim, and return CLI_EXIT_UNAVAIL.
+ */
+int cli_open_for_host(const struct cli_global *g, const char *spec, const char *dev,
+		      struct ioasid_ctx **ret_ctx);
+
+/* Where host devices are looked up: $IOASIDCTL_SYSFS_ROOT (tests) or /sys. */
+const char *cli_sysfs_root(void);
+
+/*
+ * list's output (cmd-list.c): device entries as a table or, with --json,
+ * an object with the backend (null with no @ctx, then @unusable says why).
+ */
+/* One device entry as list --json prints it. */
+json_t *list_entry_json(const struct ioasid_dev_entry *e);
+void list_print(const struct cli_global *g, struct ioasid_ctx *ctx, const char *unusable,
+		const struct ioasid_dev_entry *e, uint32_t n);
+
 /*
  * Every device entry of @ctx's backend (ioasid_dev_list()), or of the host
  * when @ctx is NULL (ioasid_host_devices()), in a new array (*ret, freed by

@@ -1,14 +1,15 @@
 #!/bin/sh
 # Install what building and testing libioasid needs on Debian, if missing
-# (the next-to-last line: the Rust crates, bindings/rust, offline from
-# Debian's packaged crates; the last line: the VM tests' kernel build and
-# QEMU, tests/vm/).
+# (the next-to-last lines: the Rust crates, bindings/rust, offline from
+# Debian's packaged crates; the API reference, the Debian packages and the
+# bash completion; the last: the VM tests' kernel build and QEMU, tests/vm/).
 # Run as root. Idempotent: installs nothing when everything is there.
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config g++ clang clang-format
 libjansson-dev libnl-3-dev check valgrind python3 python3-jsonschema
 libclang-rt-14-dev xz-utils
 rustc cargo bindgen rustfmt libclang1-14 librust-libc-dev
+doxygen debhelper lintian bash-completion
 bc bison flex libelf-dev libssl-dev cpio qemu-system-x86 busybox-static"
 missing=""
 for p in $PKGS; do

@@ -15,6 +15,8 @@
 #   make check-vm        iommufd and VFIO backends against a real kernel in
 #                        QEMU (builds the kernel once, ~10 min, then cached)
 #   make distcheck       the release tarball builds and passes on its own
+#   build-deb.sh         the Debian packages build (nocheck: make check ran),
+#                        pass lintian, install, run and are removed
 #   make fuzz            libFuzzer targets, FUZZ_TIME seconds each
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ if [ "$(id -u)" = 0 ]; then ./tools/setup.sh; else echo "not root: skipping apt-
 stage bootstrap
 ./autogen.sh
 stage configure
-./configure --enable-werror
+./configure --enable-werror --enable-api-doc
 stage build
 make -j"$jobs"
 stage "format check"
@@ -46,6 +48,8 @@ stage "make check-vm"
 make check-vm
 stage "make distcheck"
 make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+stage "Debian packages"
+DEB_BUILD_OPTIONS=nocheck ./tools/build-deb.sh --install-test
 stage "make fuzz"
 make fuzz FUZZ_TIME="${FUZZ_TIME:-60}"
 stage done

@@ -53,6 +53,7 @@
 extern "C" {
 #endif
 
+/* A compile-time check of this header's layouts, in C and C++ alike. */
 #ifdef __cplusplus
 #define IOASID_CAPS_ASSERT(cond, msg) static_assert(cond, msg)
 #else

@@ -283,6 +283,19 @@ IOASID_EXPORT int ioasid_host_devices(struct ioasid_dev_entry *out,
 IOASID_EXPORT int ioasid_dev_bar_dmabuf(struct ioasid_ctx *ctx, uint32_t dev, uint32_t bar,
 					uint64_t offset, uint64_t length, int *ret_fd);
 
+/**
+ * ioasid_host_devices_at() - ioasid_host_devices() with sysfs read below
+ * @sysfs_root instead of /sys (a container's copy, or a test's tree).
+ * @sysfs_root: the directory that stands for /sys.
+ * @out: array of *@inout_num entries (may be NULL when *@inout_num is 0).
+ * @inout_num: in: capacity; out: the total number.
+ * Return: as ioasid_host_devices(); 0 with no entry when @sysfs_root has
+ * no bus/pci/devices; -EINVAL for a NULL @sysfs_root; -ENAMETOOLONG when
+ * the path does not fit PATH_MAX.
+ */
+IOASID_EXPORT int ioasid_host_devices_at(const char *sysfs_root, struct ioasid_dev_entry *out,
+					 uint32_t *inout_num);
+
 #ifdef __cplusplus
 }
 #endif

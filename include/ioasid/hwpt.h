@@ -178,6 +178,7 @@ enum ioasid_inv_gran {
  */
 #define IOASID_INV_REQ_VERSION 1
 
+/* One cache invalidation request of ioasid_hwpt_invalidate() (see above for size and version). */
 struct ioasid_inv_req {
 	uint32_t size;
 	uint16_t version;     /* IOASID_INV_REQ_VERSION */
@@ -192,6 +193,7 @@ struct ioasid_inv_req {
 	uint64_t __reserved;  /* 0 */
 };
 
+/* A struct ioasid_inv_req with size and version set, the rest zero (see above). */
 #ifdef __cplusplus
 #define IOASID_INV_REQ_INIT (::ioasid_inv_req_init_())
 #else
@@ -269,6 +271,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx,
 IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx,
 						 uint32_t hwpt, bool enable);
 
+/* Flag of ioasid_hwpt_get_dirty_bitmap(): read the dirty bits, leave them set. */
 #define IOASID_DIRTY_NO_CLEAR (1u << 0)
 
 /**

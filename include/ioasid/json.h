@@ -16,6 +16,7 @@
 extern "C" {
 #endif
 
+/* The "schema" member of every JSON document the library writes (docs/ioasid-schema.json). */
 #define IOASID_JSON_SCHEMA "ioasid/1"
 
 /* Flags of the dump calls. */

@@ -57,6 +57,7 @@ struct ioasid_sim_dev_desc {
 	uint32_t __reserved;
 };
 
+/* Flags of struct ioasid_sim_dev_desc: the device takes page requests (PCIe PRI), serves ATS. */
 #define IOASID_SIM_DEV_PRI (1u << 0)
 #define IOASID_SIM_DEV_ATS (1u << 1)
 

@@ -262,3 +262,9 @@ IOASID_EXPORT int ioasid_host_devices(struct ioasid_dev_entry *out,
 {
 	return host_scan_root("/sys", out, inout_num);
 }
+
+IOASID_EXPORT int ioasid_host_devices_at(const char *sysfs_root, struct ioasid_dev_entry *out,
+					 uint32_t *inout_num)
+{
+	return host_scan_root(sysfs_root, out, inout_num);
+}

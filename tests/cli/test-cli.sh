@@ -194,6 +194,49 @@ if [ -e /sys/dev/char ]; then
 		--err "not the iommu device" -- --backend iommufd:/dev/zero run "$scen/copy.json"
 fi
 
+# ---- a bare host: no kernel backend, the host's devices all the same -----
+# A sysfs tree as the kernel lays it out (IOASIDCTL_SYSFS_ROOT stands for
+# /sys): two devices in IOMMU groups (one bound to vfio-pci with a cdev),
+# one outside any group, which is not listed.
+sys=$tmp/sys
+fake_pci() { # BDF GROUP DRIVER IOMMU [VFIO]
+	d=$sys/devices/pci0000:00/$1
+	mkdir -p "$d" "$sys/bus/pci/devices"
+	ln -s "../../../devices/pci0000:00/$1" "$sys/bus/pci/devices/$1"
+	[ -n "$2" ] && ln -s "../../../kernel/iommu_groups/$2" "$d/iommu_group"
+	[ -n "$3" ] && ln -s "../../../bus/pci/drivers/$3" "$d/driver"
+	[ -n "$4" ] && ln -s "../../virtual/iommu/$4" "$d/iommu"
+	[ -n "${5:-}" ] && mkdir -p "$d/vfio-dev/$5"
+	return 0
+}
+fake_pci 0000:00:02.0 7 vfio-pci dmar0 vfio0
+fake_pci 0000:00:1f.2 12 ahci dmar1
+fake_pci 0000:00:00.0 "" "" ""
+nokernel=iommufd:$tmp/no-iommu
+export IOASIDCTL_SYSFS_ROOT=$sys
+check "bare host: list shows the host's devices" 3 \
+	--out "^0000:00:1f.2  *0000:00:1f.2  *vtd  *ahci  *12" \
+	--err "no kernel backend is usable (backend $nokernel: .*no-iommu.*); try the simulated IOMMU: ioasidctl --backend sim list" \
+	-- --backend "$nokernel" list
+grep -qF "0000:00:00.0" "$tmp/out" && { echo "FAIL: bare host: a device outside any group is listed"; fail=$((fail + 1)); }
+[ "$(wc -l < "$tmp/err")" -eq 1 ] || { echo "FAIL: bare host: the note is not one line:"; cat "$tmp/err"; fail=$((fail + 1)); }
+check "bare host: list --json" 3 --out '"unusable": "backend iommufd:' -- --json --backend "$nokernel" list &&
+	json_ok "bare host: list --json is JSON" "$tmp/out"
+grep -q '"backend": null' "$tmp/out" || { echo "FAIL: bare host: --json backend is not null"; fail=$((fail + 1)); }
+check "bare host: info by short BDF" 3 --out "^  driver  *vfio-pci" \
+	--err "try the simulated IOMMU: ioasidctl --backend sim info sim0" -- --backend "$nokernel" info 00:02.0
+grep -q "^  group  *7" "$tmp/out" || { echo "FAIL: bare host: info lacks the group"; fail=$((fail + 1)); }
+check "bare host: info --json" 3 --out '"bdf": "0000:00:1f.2"' -- --json --backend "$nokernel" info 0000:00:1f.2 &&
+	json_ok "bare host: info --json is JSON" "$tmp/out"
+check "bare host: info on a device not in a group" 3 --no-out \
+	--err "info: 0000:00:00.0: not among the 2 PCI devices of this host in an IOMMU group" \
+	-- --backend "$nokernel" info 0000:00:00.0
+export IOASIDCTL_SYSFS_ROOT=$tmp/empty-sys
+check "bare host: no device in a group" 3 --out "^NAME" --err "no PCI device of this host is in an IOMMU group" \
+	-- --backend "$nokernel" list
+check "bare host: the sim is not a bare host" 3 --no-out -- --profile nosuchprofile list
+unset IOASIDCTL_SYSFS_ROOT
+
 # ---- malformed scenario files: exit 2 before anything runs ---------------
 # bad NAME PATTERN JSON: the file is refused with a message matching PATTERN
 bad() {
