@@ -140,6 +140,7 @@ IOASID_EXPORT int ioasid_viommu_info(struct ioasid_ctx *ctx, uint32_t viommu,
 /* the kernel's test driver (CONFIG_IOMMUFD_TEST), for test rigs */
 #define IOASID_VIOMMU_INV_SELFTEST 0xdeadbeefu
 
+/* One SMMUv3 command-queue entry, as the guest wrote it (struct iommu_viommu_arm_smmuv3_invalidate). */
 struct ioasid_smmuv3_cmd {
 	uint64_t cmd[2]; /* little-endian */
 };
@@ -322,6 +323,7 @@ struct ioasid_vevent {
 IOASID_EXPORT int ioasid_veventq_read(struct ioasid_ctx *ctx, uint32_t veventq,
 				      struct ioasid_vevent *out, uint32_t cap, uint32_t *ret_n);
 
+/* What ioasid_veventq_stats() reports; @sz: sizeof as the caller was built. */
 struct ioasid_veventq_stats {
 	size_t sz;
 	uint64_t read;       /* events handed out (marks not counted) */

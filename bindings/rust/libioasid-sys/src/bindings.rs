@@ -1868,6 +1868,13 @@ extern "C" {
         ret_fd: *mut ::std::os::raw::c_int,
     ) -> ::std::os::raw::c_int;
 }
+extern "C" {
+    pub fn ioasid_host_devices_at(
+        sysfs_root: *const ::std::os::raw::c_char,
+        out: *mut ioasid_dev_entry,
+        inout_num: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
 pub const IOASID_HWPT_PAGING: ioasid_hwpt_type = 0;
 pub const IOASID_HWPT_NESTED_VTD_S1: ioasid_hwpt_type = 1;
 pub const IOASID_HWPT_NESTED_ARM_SMMUV3: ioasid_hwpt_type = 2;
@@ -9090,6 +9097,22 @@ extern "C" {
 }
 extern "C" {
     pub fn ioasid_hw_queue_destroy(ctx: *mut ioasid_ctx, hw_queue: u32) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_ctx_change_process(ctx: *mut ioasid_ctx) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_ctx_save_state(
+        ctx: *mut ioasid_ctx,
+        fd: ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_ctx_restore_state(
+        fd: ::std::os::raw::c_int,
+        opts: *const ioasid_ctx_opts,
+        ret_ctx: *mut *mut ioasid_ctx,
+    ) -> ::std::os::raw::c_int;
 }
 extern "C" {
     pub fn ioasid_version() -> *const ::std::os::raw::c_char;
