@@ -196,9 +196,14 @@ VMLOG=$OUT/vm.log
 FILES=(--file="$OUT")
 log "booting the VM: ${TESTS[*]} (${#SCEN[@]} scenarios)"
 set +e
+# One guest at a time on this host: two TCG guests on two cores starve each
+# other's timers (a guest once panicked at boot so). Builds run in parallel.
+exec 9>"${VM_LOCK:-/tmp/ioasid-vm-boot.lock}"
+flock 9
 VMTEST_KERNEL_DIR=$KDIR "$HERE/run-in-vm" --timeout="${VM_TIMEOUT:-900}" --hugepages=16 \
 	"${FILES[@]}" -- "$GUEST" 2>&1 | tee "$VMLOG" | grep -v '^@@SCEN '
 RC=${PIPESTATUS[0]}
+exec 9>&-
 set -e
 T2=$(date +%s)
 
