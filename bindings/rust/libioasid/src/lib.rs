@@ -4,13 +4,13 @@
 //!
 //! * Every object is an owned handle that destroys it when dropped
 //!   ([`Context`], [`Ioas`], [`Device`], [`Attachment`], [`Hwpt`], [`Set`],
-//!   [`Pasid`], [`FaultQueue`], [`Mapped`]). A handle borrows what it was
+//!   [`Pasid`], [`FaultQueue`], [`Mapped`], and iommufd's vIOMMU objects
+//!   [`Viommu`], [`Vdevice`], [`Veventq`], [`HwQueue`]). A handle borrows what it was
 //!   made in or over, so the borrow checker orders the destruction the way
 //!   the library requires (detach before unbind, HWPTs before their IOAS,
 //!   everything before the context). Each handle also has a consuming
 //!   method (`destroy`, `unbind`, `detach`, `unmap`) that returns the
-//!   library's answer, which `Drop` cannot. A new kind of object (the
-//!   vIOMMU objects) is one more handle of the same shape.
+//!   library's answer, which `Drop` cannot.
 //! * Fallible calls return [`Result`]; an [`Error`] carries the errno and
 //!   the message the library recorded for the calling thread.
 //! * Threads: [`Context`] is `Send + Sync` because the library lets any
@@ -60,6 +60,7 @@ mod hwpt;
 mod ioas;
 mod memory;
 mod set;
+mod viommu;
 
 pub use caps::{feature, CapHeader, Caps, DeviceInfo, ResvRegion};
 pub use ctx::{host_devices, version, Backend, Context, ContextOptions, DeviceEntry, PinnedInfo};
@@ -70,6 +71,7 @@ pub use hwpt::{Hwpt, HwptFlags, VtdS1};
 pub use ioas::{Ioas, IoasStats, IovaRange, Mapping, Mappings, Perm, UsableRanges};
 pub use memory::{DmaBuffer, Mapped};
 pub use set::{Pasid, Set, SetInfo, SetOptions};
+pub use viommu::{HwQueue, Vdevice, Vevent, Veventq, VeventqStats, Viommu, ViommuInfo};
 
 /// The raw bindings, for calls this crate does not wrap.
 pub use libioasid_sys as sys;

@@ -476,3 +476,28 @@ fn objects_of_another_context_are_refused() {
     let p_a = set_a.pasid_alloc(1, 1).unwrap();
     assert_eq!(dev_b.attach_pasid(&ioas_b, &p_a).unwrap_err().errno(), libc::EINVAL);
 }
+
+#[test]
+fn viommu_objects_wait_for_the_sim_models() {
+    // The sim has no vIOMMU models yet (issue #13): the answer is
+    // EOPNOTSUPP with the library's reason; the kernel backend makes them.
+    let c = ctx();
+    let ioas = c.ioas_alloc().unwrap();
+    let dev = c.bind("sim0").unwrap();
+    let parent = ioas
+        .hwpt_alloc(
+            &dev,
+            HwptFlags {
+                nest_parent: true,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    let e = parent
+        .viommu_alloc(&dev, sys::IOASID_VIOMMU_ARM_SMMUV3, None)
+        .unwrap_err();
+    assert_eq!(e.errno(), libc::EOPNOTSUPP);
+    assert!(e.to_string().contains("vIOMMU"), "{}", e);
+    assert_eq!(dev.vdevice_of().unwrap_err().errno(), libc::ENOENT);
+}
