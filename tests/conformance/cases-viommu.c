@@ -283,43 +283,35 @@ static int inv(struct cf_t *t, uint32_t viommu, uint32_t type, const void *reqs,
 	return ioasid_viommu_invalidate(t->ctx, viommu, type, reqs, len, num);
 }
 
-/* Invalidations refused before any entry: each leaves num 0. */
+/* An invalidation refused with @want before its first entry: num comes back 0. */
+static void inv_refused(struct cf_t *t, uint32_t viommu, uint32_t type, const void *reqs,
+			uint32_t len, int want)
+{
+	uint32_t num = 1;
+
+	CF_RET(t, inv(t, viommu, type, reqs, len, &num), want);
+	CF_EQ(t, num, 0);
+}
+
+/* The refusals before any entry: the data type, the entry size, the entry. */
 static void inv_refusals(struct cf_t *t, uint32_t viommu)
 {
 	const uint32_t st = IOASID_VIOMMU_INV_SELFTEST;
-	struct ioasid_viommu_inv_selftest r[1];
-	const uint32_t sz = sizeof(r[0]);
-	uint32_t num;
+	struct ioasid_viommu_inv_selftest r = { 0 };
+	const uint32_t sz = sizeof(r);
 
-	memset(r, 0, sizeof(r));
-	num = 1;
-	CF_RET(t, inv(t, viommu, MOCK_INV_DATA_INVALID, r, sz, &num), -EINVAL);
-	CF_EQ(t, num, 0);
-	num = 1;
-	CF_RET(t, inv(t, viommu, st, r, sz + 1, &num), -EINVAL);
-	CF_EQ(t, num, 0);
-	num = 1;
-	CF_RET(t, inv(t, viommu, st, r, 1, &num), -EINVAL);
-	CF_EQ(t, num, 0);
-	num = 1;
-	r[0] = (struct ioasid_viommu_inv_selftest){ .flags = 0xffffffff, .vdev_id = 0x99 };
-	CF_RET(t, inv(t, viommu, st, r, sz, &num), -EOPNOTSUPP);
-	CF_EQ(t, num, 0);
-	num = 1;
-	r[0] = (struct ioasid_viommu_inv_selftest){ .vdev_id = 0x99 };
-	CF_RET(t, inv(t, viommu, st, NULL, sz, &num), -EINVAL);
-	CF_EQ(t, num, 0);
-	num = 1;
-	CF_RET(t, inv(t, viommu, st, r, 0, &num), -EINVAL);
-	CF_EQ(t, num, 0);
-	num = 1;
-	r[0].cache_id = MOCK_DEV_CACHE_ID_MAX + 1;
-	CF_RET(t, inv(t, viommu, st, r, sz, &num), -EINVAL);
-	CF_EQ(t, num, 0);
-	num = 1;
-	r[0] = (struct ioasid_viommu_inv_selftest){ .vdev_id = 0x9 };
-	CF_RET(t, inv(t, viommu, st, r, sz, &num), -EINVAL);
-	CF_EQ(t, num, 0);
+	inv_refused(t, viommu, MOCK_INV_DATA_INVALID, &r, sz, -EINVAL);
+	inv_refused(t, viommu, st, &r, sz + 1, -EINVAL);
+	inv_refused(t, viommu, st, &r, 1, -EINVAL);
+	r = (struct ioasid_viommu_inv_selftest){ .flags = 0xffffffff, .vdev_id = 0x99 };
+	inv_refused(t, viommu, st, &r, sz, -EOPNOTSUPP);
+	r = (struct ioasid_viommu_inv_selftest){ .vdev_id = 0x99 };
+	inv_refused(t, viommu, st, NULL, sz, -EINVAL);
+	inv_refused(t, viommu, st, &r, 0, -EINVAL);
+	r.cache_id = MOCK_DEV_CACHE_ID_MAX + 1;
+	inv_refused(t, viommu, st, &r, sz, -EINVAL);
+	r = (struct ioasid_viommu_inv_selftest){ .vdev_id = 0x9 };
+	inv_refused(t, viommu, st, &r, sz, -EINVAL);
 }
 
 void c_vdevice_cache(struct cf_t *t)
