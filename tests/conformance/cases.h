@@ -64,6 +64,12 @@ struct pasid_variant {
 	bool pasid_capable; /* false: a device without PASIDs is bound too */
 };
 
+/* ---- FIXTURE(iommufd_viommu) ---- */
+
+struct viommu_variant {
+	bool viommu; /* false: an IOAS only (the selftest's no_viommu) */
+};
+
 /* A set and a fault queue it owns. */
 uint32_t cf_fault_queue(struct cf_t *t, uint32_t *ret_set);
 /* An empty stage-1 table in @ioas (near @ap_last); its IOVA, for pgtbl_addr. */
@@ -125,6 +131,16 @@ void c_get_dirty_bitmap_no_clear(struct cf_t *t);
 /* iommufd_device_pasid */
 void c_pasid_attach_rules(struct cf_t *t);
 void c_pasid_attach_nested(struct cf_t *t);
+
+/* iommufd_viommu */
+void c_viommu_auto_destroy(struct cf_t *t);
+void c_viommu_negative_tests(struct cf_t *t);
+void c_viommu_alloc_nested_iopf(struct cf_t *t);
+void c_viommu_alloc_with_data(struct cf_t *t);
+void c_hw_queue(struct cf_t *t);
+void c_vdevice_tombstone(struct cf_t *t);
+void c_vdevice_cache(struct cf_t *t);
+void c_vdevice_alloc(struct cf_t *t);
 
 /* The selftest's check_mock_iova(): every domain of @dev maps [iova, +len) to @va. */
 #define CF_MAPS(t, dev, iova, va, len)                                                             \

@@ -40,6 +40,7 @@ enum cf_role {
 #define CF_NEED_DIRTY (1u << 10)      /* the oracle can dirty pages */
 #define CF_NEED_HUGE_IOPTE (1u << 11) /* a huge-page area gets huge IOPTEs, knowably */
 #define CF_NEED_DMABUF (1u << 12)     /* the oracle can make and revoke a dma-buf */
+#define CF_NEED_VIOMMU (1u << 13)     /* the backend has the test driver's vIOMMU objects */
 
 enum cf_status {
 	CF_RUN,      /* runs with the kernel's expectations */
@@ -102,6 +103,16 @@ struct cf_oracle {
 	 * only with its own huge table, which the API cannot ask for).
 	 */
 	bool nesting, iopf, dirty, huge_iopte;
+	/*
+	 * The test driver's per-device cache entry @cache_id of @dev holds
+	 * @value (IOMMU_TEST_OP_DEV_CHECK_CACHE): 0, or -EINVAL when it does
+	 * not. NULL without vIOMMU objects.
+	 */
+	int (*dev_cache_is)(struct cf_t *t, uint32_t dev, uint32_t cache_id, uint32_t value);
+	/* One event of the test driver on @dev's vIOMMU (IOMMU_TEST_OP_TRIGGER_VEVENT). */
+	int (*trigger_vevent)(struct cf_t *t, uint32_t dev);
+	/* viommu: the kernel's test driver's vIOMMU, vDEVICE, vEVENTQ, HW queue types */
+	bool viommu;
 };
 
 extern const struct cf_oracle cf_oracle;

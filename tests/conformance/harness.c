@@ -203,6 +203,8 @@ static const char *missing_need(const struct cf_env *env, const struct cf_case *
 		return "no way to dirty pages here";
 	if ((c->needs & CF_NEED_DMABUF) && !cf_oracle.dmabuf_get)
 		return "no dma-buf here (the sim imports none; the kernel's selftest makes one)";
+	if ((c->needs & CF_NEED_VIOMMU) && !cf_oracle.viommu)
+		return "no vIOMMU objects here (the sim has them with issue 13)";
 	if ((c->needs & CF_NEED_HUGE_IOPTE) && !cf_oracle.huge_iopte)
 		return "no way to have huge IOPTEs here (the mock's huge table is driver data of a "
 		       "paging HWPT, which the API cannot pass)";
@@ -318,6 +320,8 @@ static void list_cases(void)
 			strcat(needs, needs[0] ? ",huge_iopte" : "huge_iopte");
 		if (c->needs & CF_NEED_DMABUF)
 			strcat(needs, needs[0] ? ",dmabuf" : "dmabuf");
+		if (c->needs & CF_NEED_VIOMMU)
+			strcat(needs, needs[0] ? ",viommu" : "viommu");
 		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, c->fixture,
 		       c->variant[0] ? c->variant : "-", c->test, needs[0] ? needs : "-",
 		       status_name[c->status], c->why && c->why[0] ? c->why : "-");

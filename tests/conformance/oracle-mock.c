@@ -14,6 +14,8 @@
  * - set_memory_limit: IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT, the kernel's
  *   batch memory of the mock_domain_limit variant, put back after the case.
  * - dmabuf_get / dmabuf_revoke: IOMMU_TEST_OP_DMABUF_GET / _REVOKE.
+ * - dev_cache_is: IOMMU_TEST_OP_DEV_CHECK_CACHE (the vIOMMU's invalidations).
+ * - trigger_vevent: IOMMU_TEST_OP_TRIGGER_VEVENT.
  *
  * Nested HWPTs of the mock's own format cannot be made through the API
  * (its one stage-1 format is VT-d's): nesting is not offered here.
@@ -156,6 +158,23 @@ static int mock_dmabuf_revoke(struct cf_t *t, int fd, bool revoked)
 	return test_cmd(t, &c);
 }
 
+static int mock_dev_cache_is(struct cf_t *t, uint32_t dev, uint32_t cache_id, uint32_t value)
+{
+	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_DEV_CHECK_CACHE,
+				    .id = kid(t, dev),
+				    .check_dev_cache = { .id = cache_id, .cache = value } };
+
+	return c.id ? test_cmd(t, &c) : -ENOENT;
+}
+
+static int mock_trigger_vevent(struct cf_t *t, uint32_t dev)
+{
+	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_TRIGGER_VEVENT,
+				    .trigger_vevent = { .dev_id = kid(t, dev) } };
+
+	return c.trigger_vevent.dev_id ? test_cmd(t, &c) : -ENOENT;
+}
+
 const struct cf_oracle cf_oracle = {
 	.name = "the kernel's mock IOMMU",
 	.check_map = mock_check_map,
@@ -169,4 +188,7 @@ const struct cf_oracle cf_oracle = {
 	.iopf = true,
 	.dirty = true,
 	.huge_iopte = false,
+	.dev_cache_is = mock_dev_cache_is,
+	.trigger_vevent = mock_trigger_vevent,
+	.viommu = true,
 };

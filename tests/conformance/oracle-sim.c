@@ -142,4 +142,5 @@ const struct cf_oracle cf_oracle = {
 	.iopf = true,
 	.dirty = true,
 	.huge_iopte = true, /* the sim maps with the largest page that fits (docs/design.md) */
+	.viommu = false,    /* EOPNOTSUPP for vIOMMU objects until issue 13 */
 };

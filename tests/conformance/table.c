@@ -24,7 +24,7 @@
 	}
 
 /* ---- why a row is not run ---- */
-#define W_VIOMMU "viommu: vIOMMU, vDEVICE, vEVENTQ and HW queue objects (issue 12)"
+#define N_SKIP "selftest-skip: the selftest SKIPs this test in this variant (no vIOMMU)"
 #define N_ABI                                                                                \
 	"kernel-abi: the ioctl size word, a NULL argument, unknown requests (the library's " \
 	"copies of the layouts: tests/vm/uapi-layout.c)"
@@ -132,11 +132,16 @@ static const struct pasid_variant has_pasid = { .pasid_capable = true };
 	ROW("iommufd_device_pasid", #v, "pasid_attach", prt, PDEV | (nd), st, wy, fn, &v)
 
 /* ---- rows that wait or do not apply, per fixture ---- */
-#define VI(v, tst) ROW("iommufd_viommu", #v, #tst, "", DEV, CF_WAITING, W_VIOMMU, NULL, NULL)
-#define VI8(v)                                                                                     \
-	VI(v, viommu_auto_destroy), VI(v, viommu_negative_tests), VI(v, viommu_alloc_nested_iopf), \
-		VI(v, viommu_alloc_with_data), VI(v, vdevice_alloc), VI(v, vdevice_cache),         \
-		VI(v, hw_queue), VI(v, vdevice_tombstone)
+/* ---- FIXTURE(iommufd_viommu) variants ---- */
+static const struct viommu_variant no_viommu = { .viommu = false };
+static const struct viommu_variant mock_viommu = { .viommu = true };
+
+#define VI_N_no_viommu CF_NEED_VIOMMU
+#define VI_N_mock_viommu (DEV | CF_NEED_VIOMMU)
+/* One iommufd_viommu row that runs. */
+#define VI(v, tst, nd, fn) ROW("iommufd_viommu", #v, #tst, "", VI_N_##v | (nd), CF_RUN, "", fn, &v)
+/* The selftest SKIPs it in variant no_viommu. */
+#define VI_SKIP(tst) ROW("iommufd_viommu", "no_viommu", #tst, "", 0, CF_NA, N_SKIP, NULL, NULL)
 #define VC(v, tst) ROW("vfio_compat_mock_domain", #v, #tst, "", 0, CF_NA, N_VFIO_COMPAT, NULL, NULL)
 #define VC5(v) \
 	VC(v, simple_close), VC(v, option_huge_pages), VC(v, get_info), VC(v, map), VC(v, huge_map)
@@ -239,8 +244,25 @@ const struct cf_case cf_cases[] = {
 	VC5(Ver1v0),
 
 	/* FIXTURE(iommufd_viommu) */
-	VI8(no_viommu),
-	VI8(mock_viommu),
+	VI(no_viommu, viommu_auto_destroy, 0, c_viommu_auto_destroy),
+	VI(no_viommu, viommu_negative_tests, 0, c_viommu_negative_tests),
+	VI_SKIP(viommu_alloc_nested_iopf),
+	VI_SKIP(viommu_alloc_with_data),
+	VI(no_viommu, vdevice_alloc, 0, c_vdevice_alloc),
+	VI_SKIP(vdevice_cache),
+	VI_SKIP(hw_queue),
+	VI_SKIP(vdevice_tombstone),
+	VI(mock_viommu, viommu_auto_destroy, 0, c_viommu_auto_destroy),
+	VI(mock_viommu, viommu_negative_tests, 0, c_viommu_negative_tests),
+	VI(mock_viommu, viommu_alloc_nested_iopf, CF_NEED_IOPF, c_viommu_alloc_nested_iopf),
+	VI(mock_viommu, viommu_alloc_with_data, 0, c_viommu_alloc_with_data),
+	VI(mock_viommu, vdevice_alloc, 0, c_vdevice_alloc),
+	VI(mock_viommu, vdevice_cache, 0, c_vdevice_cache),
+	VI(mock_viommu, hw_queue, 0, c_hw_queue),
+	ROW("iommufd_viommu", "mock_viommu", "vdevice_tombstone", "", VI_N_mock_viommu, CF_STRICTER,
+	    "vdevice-unbind: a device with a vDEVICE is not unbound (EBUSY; the kernel destroys "
+	    "the vDEVICE and leaves its id a tombstone)",
+	    c_vdevice_tombstone, &mock_viommu),
 
 	/* FIXTURE(iommufd_device_pasid) */
 	PA(no_pasid, "", DEV, CF_RUN, "", c_pasid_attach_rules),
