@@ -298,10 +298,12 @@ static void inv_refusals(struct cf_t *t, uint32_t viommu)
 {
 	const uint32_t st = IOASID_VIOMMU_INV_SELFTEST;
 	struct ioasid_viommu_inv_selftest r = { 0 };
+	/* the selftest's array: an entry one byte longer reads a zero byte of the next */
+	const struct ioasid_viommu_inv_selftest two[2] = { 0 };
 	const uint32_t sz = sizeof(r);
 
 	inv_refused(t, viommu, MOCK_INV_DATA_INVALID, &r, sz, -EINVAL);
-	inv_refused(t, viommu, st, &r, sz + 1, -EINVAL);
+	inv_refused(t, viommu, st, two, sz + 1, -EINVAL);
 	inv_refused(t, viommu, st, &r, 1, -EINVAL);
 	r = (struct ioasid_viommu_inv_selftest){ .flags = 0xffffffff, .vdev_id = 0x99 };
 	inv_refused(t, viommu, st, &r, sz, -EOPNOTSUPP);
