@@ -165,14 +165,20 @@ static int save_dev(struct save *s, struct ioasid_obj *obj, json_t *o)
 }
 
 /*
- * The device an HWPT is allocated for when it is made again: one attached
- * to it, else the first bound device (the sim's devices share one IOMMU).
+ * The device an HWPT is allocated for when it is made again: one whose
+ * page sizes are the HWPT's (the domain takes those of the device it was
+ * made for, and another attached device may have more: the fuzzer found a
+ * 4 KiB domain coming back with 1 GiB pages), else one attached to it,
+ * else the first bound device (the sim's devices share one IOMMU).
  */
 static uint32_t hwpt_alloc_dev(struct ioasid_ctx *ctx, const struct ioasid_hwpt *h)
 {
 	struct ioasid_dev *dev;
 	uint32_t i;
 
+	for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
+		if (dev->props.pgsize_bitmap == h->pgsize_bitmap)
+			return dev->obj.id;
 	for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
 		for (i = 0; i < dev->nr_att; i++)
 			if (dev->att[i]->hwpt == h)
