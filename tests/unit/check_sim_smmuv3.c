@@ -245,6 +245,8 @@ START_TEST(test_viommu_rules)
 	/* the Tegra241 type needs its CMDQV extension */
 	ck_assert_ret(ctx, ioasid_viommu_alloc(ctx, dev, parent, &vo, &x), -EOPNOTSUPP);
 	ck_assert_errmsg_has(ctx, "IOMMU_VIOMMU_TYPE_ARM_SMMUV3");
+	/* asked before the HWPT, as the kernel's get_viommu_size(): not ENOENT */
+	ck_assert_ret(ctx, ioasid_viommu_alloc(ctx, dev, 9999, &vo, &x), -EOPNOTSUPP);
 	/* a plain SMMUv3 vIOMMU has no HW queues */
 	ck_assert_ret(ctx, ioasid_hw_queue_alloc(ctx, viommu, &ho, &x), -EOPNOTSUPP);
 	ck_assert_errmsg_has(ctx, "no HW queues");
@@ -268,6 +270,7 @@ START_TEST(test_viommu_rules)
 		ck_assert_ok(vtd, ioasid_hwpt_alloc(vtd, dv, i2, &po, &p2));
 		ck_assert_ret(vtd, ioasid_viommu_alloc(vtd, dv, p2, &so, &v), -EOPNOTSUPP);
 		ck_assert_errmsg_has(vtd, "no vIOMMU");
+		ck_assert_ret(vtd, ioasid_viommu_alloc(vtd, dv, 9999, &so, &v), -EOPNOTSUPP);
 	}
 	ioasid_ctx_close(vtd);
 }

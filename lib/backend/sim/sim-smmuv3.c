@@ -151,36 +151,50 @@ static const char *evt_name(uint32_t id)
 
 /* ---- vIOMMU, vDEVICE ---- */
 
+/* The profile's ID registers, decoded (a profile keeps the raw ones). */
+static struct ioasid_cap_smmuv3 smmu_regs(struct ioasid_ctx *ctx)
+{
+	struct ioasid_cap_smmuv3 regs = ((struct sim_ctx *)ctx->be)->profile->regs.smmuv3;
+
+	vendor_decode(&vendor_smmuv3_cap, &regs);
+	return regs;
+}
+
+/* arm_smmu_get_viommu_size(): the type, nesting, coherency. */
+static int smmu_viommu_check(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t type)
+{
+	const struct ioasid_cap_smmuv3 c = smmu_regs(ctx);
+
+	(void)dev;
+	if (!(c.bits & IOASID_SMMUV3_S1P) || !(c.bits & IOASID_SMMUV3_S2P))
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "the SMMU has no nesting (IDR0.S1P and S2P both needed; idr[0] 0x%08x)",
+				  c.idr[0]);
+	if (!(c.bits & IOASID_SMMUV3_COHACC) && !(c.bits & IOASID_SMMUV3_FWB))
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "the SMMU is neither coherent (IDR0.COHACC) nor has S2FWB (IDR3.FWB): Linux gives it no vIOMMU");
+	if (type != IOASID_VIOMMU_ARM_SMMUV3)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "vIOMMU type 0x%x: an SMMUv3 without an implementation's extension (Tegra241 CMDQV) has only IOMMU_VIOMMU_TYPE_ARM_SMMUV3 (1)",
+				  type);
+	return 0;
+}
+
 static int smmu_viommu_init(struct ioasid_ctx *ctx, struct sim_viommu *sv, struct ioasid_dev *dev,
 			    void *data, uint32_t data_len)
 {
-	struct ioasid_cap_smmuv3 regs = ((struct sim_ctx *)ctx->be)->profile->regs.smmuv3;
-	const struct ioasid_cap_smmuv3 *c = &regs;
 	struct vsmmu *vs;
 
 	/* the driver ignores the data of a plain SMMUv3 vIOMMU */
 	(void)data;
 	(void)data_len;
 	(void)dev;
-	/* a profile keeps the raw registers: decode the fields from them */
-	vendor_decode(&vendor_smmuv3_cap, &regs);
-	if (sv->v->type != IOASID_VIOMMU_ARM_SMMUV3)
-		return ioasid_err(ctx, -EOPNOTSUPP,
-				  "vIOMMU type 0x%x: an SMMUv3 without an implementation's extension (Tegra241 CMDQV) has only IOMMU_VIOMMU_TYPE_ARM_SMMUV3 (1)",
-				  sv->v->type);
-	if (!(c->bits & IOASID_SMMUV3_S1P) || !(c->bits & IOASID_SMMUV3_S2P))
-		return ioasid_err(ctx, -EOPNOTSUPP,
-				  "the SMMU has no nesting (IDR0.S1P and S2P both needed; idr[0] 0x%08x)",
-				  c->idr[0]);
-	if (!(c->bits & IOASID_SMMUV3_COHACC) && !(c->bits & IOASID_SMMUV3_FWB))
-		return ioasid_err(ctx, -EOPNOTSUPP,
-				  "the SMMU is neither coherent (IDR0.COHACC) nor has S2FWB (IDR3.FWB): Linux gives it no vIOMMU");
 	vs = ioasid_calloc(1, sizeof(*vs));
 	if (!vs)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for an SMMUv3 vIOMMU");
-	vs->regs_copy = regs;
+	vs->regs_copy = smmu_regs(ctx);
 	vs->regs = &vs->regs_copy;
-	vs->asid_mask = (c->bits & IOASID_SMMUV3_ASID16) ? 0xffff : 0xff;
+	vs->asid_mask = (vs->regs->bits & IOASID_SMMUV3_ASID16) ? 0xffff : 0xff;
 	sv->priv = vs;
 	return 0;
 }
@@ -1001,6 +1015,7 @@ const struct sim_viommu_model sim_viommu_smmuv3 = {
 	.inv_type = IOASID_VIOMMU_INV_ARM_SMMUV3,
 	.vevent_type = IOASID_VEVENTQ_ARM_SMMUV3,
 	.vevent_len = SMMU_VEVENT_LEN,
+	.viommu_check = smmu_viommu_check,
 	.viommu_init = smmu_viommu_init,
 	.viommu_fini = smmu_viommu_fini,
 	.nested_alloc = smmu_nested_alloc,
