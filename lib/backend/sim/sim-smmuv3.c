@@ -552,6 +552,7 @@ static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned 
 	bool d1, d2;
 	int err;
 
+	rq->sim->walks++;
 	if (cfg->s2only) {
 		err = sim_viommu_s2(sv, rq->iova, s2acc, update, &r2);
 		rq->sim->walk_reads += r2.reads;
