@@ -8,6 +8,9 @@
  * the stale entries a guest that forgets a command keeps.
  */
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "suites.h"
@@ -273,6 +276,30 @@ START_TEST(test_viommu_rules)
 		ck_assert_ret(vtd, ioasid_viommu_alloc(vtd, dv, 9999, &so, &v), -EOPNOTSUPP);
 	}
 	ioasid_ctx_close(vtd);
+}
+END_TEST
+
+/* A JSON profile of model smmuv3 without stage 2: no nesting, so no vIOMMU. */
+START_TEST(test_profile_without_nesting)
+{
+	char path[] = "/tmp/ioasid-smmuv3-flat-XXXXXX.json", spec[64];
+	static const char json[] = "{ \"version\": 1, \"name\": \"smmuv3-flat\", "
+				   "\"base\": \"smmuv3\", \"nesting\": false }\n";
+	struct ioasid_viommu_opts vo = { .sz = sizeof(vo), .type = IOASID_VIOMMU_ARM_SMMUV3 };
+	struct ioasid_ctx *flat;
+	uint32_t d, v;
+	int fd = mkstemps(path, 5);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, json, sizeof(json) - 1), (ssize_t)sizeof(json) - 1);
+	close(fd);
+	snprintf(spec, sizeof(spec), "sim:%s", path);
+	flat = test_sim_ctx_spec(spec);
+	unlink(path);
+	ck_assert_ok(flat, ioasid_dev_bind(flat, "sim0", &d));
+	ck_assert_ret(flat, ioasid_viommu_alloc(flat, d, 1, &vo, &v), -EOPNOTSUPP);
+	ck_assert_errmsg_has(flat, "no nesting");
+	ioasid_ctx_close(flat);
 }
 END_TEST
 
@@ -924,6 +951,7 @@ Suite *sim_smmuv3_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_viommu_rules);
+	tcase_add_test(tc, test_profile_without_nesting);
 	tcase_add_test(tc, test_vste_validation);
 	tcase_add_test(tc, test_attach_needs_vdevice);
 	tcase_add_test(tc, test_translate_linear);

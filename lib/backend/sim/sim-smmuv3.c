@@ -775,8 +775,14 @@ static int smmu_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct
 			return fail(rq, &f, fi);
 		}
 		/* a write that must still set a dirty state walks again */
-		if (!(acc & SIM_PT_W) || (x->perm & XL_DIRTY))
+		if (!(acc & SIM_PT_W) || (x->perm & XL_DIRTY)) {
+			/* an ATS translation request served by the TLB fills the ATC */
+			if (ats && !hit)
+				sim_iotlb_insert(rq->sd->devtlb, sv->tag, rq->pasid, rq->iova,
+						 x->page_size, x->host & ~(x->page_size - 1),
+						 x->perm, x->gpa & ~(x->page_size - 1));
 			return 0;
+		}
 		if (hit) {
 			err = resolve(rq, v, true, &cfg, &cd_cached, &f);
 			if (err)
