@@ -20,8 +20,9 @@
  *
  * The kernel's rules and errnos hold on every backend (kernel-uapi.md
  * §1.8); docs/viommu.md shows which piece of a VMM calls what. The vfio
- * backend has none of this (-EOPNOTSUPP); the sim gets its SMMUv3 and AMD
- * models with issue #13 and answers -EOPNOTSUPP until then.
+ * backend has none of this (-EOPNOTSUPP); the sim has it on the profiles
+ * whose model it simulates (SMMUv3; AMD with issue #13) and answers
+ * -EOPNOTSUPP on the others, as their Linux drivers have no vIOMMU.
  */
 #ifndef IOASID_VIOMMU_H
 #define IOASID_VIOMMU_H
@@ -87,7 +88,8 @@ struct ioasid_viommu_opts {
  * then the HWPT, then the driver's data.
  *
  * Return: 0; -EOPNOTSUPP flags, type 0, a type the device's IOMMU does not
- * have, a backend without vIOMMUs (vfio; the sim until issue #13);
+ * have, a backend without vIOMMUs (vfio; a sim profile without a vIOMMU
+ * model);
  * -ENOENT no device @dev, no HWPT @hwpt or a nested one; -EINVAL @opts or
  * @ret_viommu NULL, an HWPT that is not a nest parent, data the driver
  * refuses; -E2BIG a non-zero unknown tail of @opts; -ENOMEM.

@@ -443,6 +443,36 @@ START_TEST(test_access_flag)
 }
 END_TEST
 
+/* HD with HA: a write makes a writable-clean DBM leaf dirty; HA alone leaves it read-only. */
+START_TEST(test_dirty_state)
+{
+	const uint64_t clean = DATA | LEAF_RW | SIM_ARM_DBM | SIM_ARM_S1_AP2;
+	uint8_t b[4] = { 1, 2, 3, 4 };
+
+	guest(SMMU_CD0_HA | SMMU_CD0_HD);
+	gp(TT(3))[0] = htole64(clean);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]), clean); /* a read leaves it clean */
+	ck_assert_ok(ctx, wr(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]) & SIM_ARM_S1_AP2, 0); /* writable-dirty now */
+	/* HA only: DBM is ignored, AP[2] makes it read-only; AF is still set on a read */
+	cd_write(CDTAB, cd0(ASID, SMMU_CD0_HA), TT(0));
+	send1(SMMU_CMD_CFGI_CD_ALL | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
+	gp(TT(3))[0] = htole64(clean & ~SIM_ARM_AF);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ret(ctx, wr(IOASID_PASID_NONE, GVA, b, 4), -EACCES);
+	one_event(SMMU_EVT_F_PERMISSION, -1);
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]), clean & ~SIM_ARM_AF); /* untouched */
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]), clean);
+	/* a write to a plain writable leaf without AF: HA sets it */
+	gp(TT(3))[0] = htole64((DATA | LEAF_RW) & ~SIM_ARM_AF);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ok(ctx, wr(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]), DATA | LEAF_RW);
+}
+END_TEST
+
 /* Permission, address size, unprivileged access, and CD.R = 0. */
 START_TEST(test_stage1_faults)
 {
@@ -956,6 +986,7 @@ Suite *sim_smmuv3_suite(void)
 	tcase_add_test(tc, test_attach_needs_vdevice);
 	tcase_add_test(tc, test_translate_linear);
 	tcase_add_test(tc, test_access_flag);
+	tcase_add_test(tc, test_dirty_state);
 	tcase_add_test(tc, test_stage1_faults);
 	tcase_add_test(tc, test_config_faults);
 	tcase_add_test(tc, test_bypass_and_s1dss);

@@ -576,8 +576,28 @@ static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned 
 		return -EFAULT;
 	}
 	sim_viommu_walk_init(&vw, sv, SIM_PT_ARM_S1, cfg->cd.levels, cfg->cd.oa_bits, update);
-	err = sim_pt_walk(&vw.w, cfg->cd.ttb, rq->iova,
-			  acc | (update && cfg->cd.ha ? SIM_PT_WALK_SET_AD : 0), &r1);
+	if (update && cfg->cd.ha && !cfg->cd.hd && wr) {
+		/*
+		 * HA without HD: DBM means nothing, a writable-clean leaf
+		 * (DBM, AP[2] set) is read-only. Look without updates first;
+		 * only an access flag fault on a leaf the write may use takes
+		 * the walk that sets AF.
+		 */
+		err = sim_pt_walk(&vw.w, cfg->cd.ttb, rq->iova, acc, &r1);
+		if (err && r1.fault_reason == SIM_PT_FAULT_ACCESS && !vw.s2_failed &&
+		    (r1.leaf_entry & (SIM_ARM_DBM | SIM_ARM_S1_AP2)) ==
+			    (SIM_ARM_DBM | SIM_ARM_S1_AP2)) {
+			r1.fault_reason = SIM_PT_FAULT_PERM;
+			err = -EACCES;
+		} else if (err && r1.fault_reason == SIM_PT_FAULT_ACCESS && !vw.s2_failed) {
+			rq->sim->walk_reads += r1.reads;
+			err = sim_pt_walk(&vw.w, cfg->cd.ttb, rq->iova, acc | SIM_PT_WALK_SET_AD,
+					  &r1);
+		}
+	} else {
+		err = sim_pt_walk(&vw.w, cfg->cd.ttb, rq->iova,
+				  acc | (update && cfg->cd.ha ? SIM_PT_WALK_SET_AD : 0), &r1);
+	}
 	rq->sim->walk_reads += r1.reads + vw.reads;
 	if (err && vw.s2_failed) {
 		unsigned int l = r1.fault_level;
