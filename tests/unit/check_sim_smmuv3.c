@@ -504,6 +504,21 @@ START_TEST(test_stage1_faults)
 	send1(SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
 	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GVA + PG, b, 4), -EFAULT);
 	no_event();
+	/* T0SZ 39: a 25-bit input, the walk starts at level 2 (TT(2)) */
+	memcpy(mem + (DATA - G), "lvl2", 4);
+	gp(TT(3))[0] = htole64(DATA | LEAF_RW);
+	cd_write(CDTAB, (cd0(ASID, 0) & ~SMMU_MASK(5, 0)) | 39, TT(2));
+	send1(SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_int_eq(memcmp(b, "lvl2", 4), 0);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, UINT64_C(1) << 25, b, 4), -EFAULT);
+	one_event(SMMU_EVT_F_TRANSLATION, -1);
+	/* T0SZ 15: beyond the 4K granule's range */
+	cd_write(CDTAB, (cd0(ASID, 0) & ~SMMU_MASK(5, 0)) | 15, TT(0));
+	send1(SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GVA + PG, b, 4), -EFAULT);
+	one_event(SMMU_EVT_C_BAD_CD, -1);
 	/* input beyond T0SZ (48 bits) */
 	cd_write(CDTAB, cd0(ASID, 0), TT(0));
 	send1(SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
