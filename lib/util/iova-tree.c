@@ -32,12 +32,27 @@
  * them in front of the search forever.
  *
  * The summary of a subtree is stored in its parent (the root's in the tree
- * itself) and kept exact. After a small change it is updated per level
- * from the old and new values of the few quantities the change touched (see
- * propagate()); a row is rescanned only when its old maximum may have been
- * destroyed, and an append costs no capacity work above the leaf at all.
- * Rebalancing after a removal only regroups areas under one parent, which
- * changes no summary above that parent.
+ * itself). After a small change it is updated per level from the old and
+ * new values of the few quantities the change touched (see propagate()),
+ * and an append costs no capacity work above the leaf at all. Rebalancing
+ * after a removal only regroups areas under one parent, which changes no
+ * summary above that parent.
+ *
+ * Loose summaries. A change that can raise a capacity (an unmap merging
+ * two holes) is carried up exactly, at once. A change that can only lower
+ * one (a fixed map splitting a hole, a hole leaving a leaf, a split, shift
+ * or redistribution regrouping areas) would need a rescan of the node's
+ * holes or entries whenever the value lost was a maximum: in a fragmented
+ * space that is every few fixed maps, and it was most of their cost.
+ * Instead the stored value is left alone, now only an upper bound, and the
+ * node is marked loose: its summary in its parent may exceed what its own
+ * entries give. Pruning with a bound never skips a fit, so find_hole()
+ * stays exact; when it searches a loose subtree in vain it makes that
+ * summary exact (tighten()) and carries the decrease up. A bound is thus
+ * paid for once, by the first search it misleads, and never by a workload
+ * of fixed maps only (a guest choosing its IOVAs through a vIOMMU). A node
+ * that is not loose stores exactly the maximum over its entries (entries
+ * of loose children included), which is what iova_tree_check() verifies.
  *
  * Insert never leaves a half-done split behind: every node a split cascade
  * needs is allocated before anything is modified, so -ENOMEM leaves the
@@ -290,6 +305,26 @@ static inline bool gap_exceeds(uint64_t prev_last, uint64_t next_first,
 	return false;
 }
 
+/*
+ * Whether the hole between two areas reaches a maximum of @c in some row,
+ * row by row without building its vector: the question a fixed map or an
+ * unmap asks of the hole it removes from a leaf.
+ */
+static inline bool gap_attains(uint64_t prev_last, uint64_t next_first, const cap_t *c)
+{
+	unsigned j;
+
+	for (j = 0; j < NCAP; j++) {
+		cap_t v = gap_cap(prev_last, next_first, j);
+
+		if (!v)
+			return false; /* zero in every later row too */
+		if (v >= c[j])
+			return true;
+	}
+	return false;
+}
+
 /* The rows whose maximum in @c may be the hole with capacities @g. */
 static inline unsigned caps_attained(const cap_t *g, const cap_t *c)
 {
@@ -306,8 +341,8 @@ static inline unsigned caps_attained(const cap_t *g, const cap_t *c)
  * A subtree whose stored capacities were @h had some of the values they
  * are the maximum of changed: @om holds the largest old value of those,
  * @nm the largest new one. Compute the new capacities into @h, and return
- * the rows that need a rescan because an old maximum may have been
- * destroyed and no new value reaches it.
+ * the rows whose old maximum may have been destroyed with no new value
+ * reaching it (left as they were: bounds, see "Loose summaries").
  */
 static unsigned caps_update(cap_t *h, const cap_t *om, const cap_t *nm)
 {
@@ -1062,7 +1097,7 @@ static inline void insert_with_room(struct iova_tree *t, struct pent *path, stru
 				    unsigned p, const struct iova_area *a)
 {
 	unsigned n0 = l->n;
-	cap_t g[NCAP], *h = stored_caps(t, path, 0);
+	cap_t *h = stored_caps(t, path, 0);
 	struct summ s;
 	bool changed = false;
 
@@ -1087,10 +1122,9 @@ static inline void insert_with_room(struct iova_tree *t, struct pent *path, stru
 		 * a splits one hole into two smaller ones. If that hole held
 		 * a maximum of the leaf, the stored value becomes a bound.
 		 */
-		gap_caps(l->a[p - 1].last, l->a[p].iova, g);
-		leaf_insert_at(l, p, a);
-		if (caps_attained(g, h))
+		if (!l->loose && gap_attains(l->a[p - 1].last, l->a[p].iova, h))
 			l->loose = 1;
+		leaf_insert_at(l, p, a);
 	}
 	s.min = l->a[0].iova;
 	s.max = l->a[n0].last;
@@ -1392,7 +1426,7 @@ static int remove_at(struct iova_tree *t, uint64_t iova, bool check_last, uint64
 		     struct iova_area *out)
 {
 	struct pent path[MAX_HEIGHT + 1];
-	cap_t g[NCAP], *h;
+	cap_t *h;
 	struct leaf *l;
 	struct summ s;
 	unsigned p, n0;
@@ -1441,12 +1475,9 @@ static int remove_at(struct iova_tree *t, uint64_t iova, bool check_last, uint64
 	h = stored_caps(t, path, 0);
 	if (p == 0 || p == n0 - 1) {
 		/* The hole on the inner side of p leaves this leaf. */
-		if (p == 0)
-			gap_caps(l->a[0].last, l->a[1].iova, g);
-		else
-			gap_caps(l->a[p - 1].last, l->a[p].iova, g);
 		/* It may have held a maximum: the stored value is a bound. */
-		if (caps_attained(g, h))
+		if (!l->loose && (p == 0 ? gap_attains(l->a[0].last, l->a[1].iova, h) :
+					   gap_attains(l->a[p - 1].last, l->a[p].iova, h)))
 			l->loose = 1;
 	} else {
 		/* Two holes merge into one that contains both. */
