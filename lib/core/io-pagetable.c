@@ -251,9 +251,28 @@ static uint64_t roundup_pow2(uint64_t v)
 	return 1ull << (64 - __builtin_clzll(v - 1));
 }
 
-/* Check a caller-chosen range (§1.4 IOAS_MAP, FIXED_IOVA). */
-static int check_fixed(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
-		       uint64_t iova, uint64_t length)
+/* The error of a fixed range that overlaps an area already there. */
+static int overlap_err(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
+		       uint64_t last)
+{
+	const struct iova_area *a = iova_tree_first_in(ioas->areas, iova, last);
+
+	if (!a) /* the caller saw one: cannot happen */
+		return ioasid_err(ctx, -EEXIST, "[0x%llx, 0x%llx] overlaps a mapping of IOAS %u",
+				  X(iova), X(last), ioas->obj.id);
+	return ioasid_err(ctx, -EEXIST,
+			  "[0x%llx, 0x%llx] overlaps the mapping [0x%llx, 0x%llx] of IOAS %u",
+			  X(iova), X(last), X(a->iova), X(a->last), ioas->obj.id);
+}
+
+/*
+ * Check a caller-chosen range (§1.4 IOAS_MAP, FIXED_IOVA). With
+ * @overlap_later, the areas are not searched: the caller inserts at once,
+ * and the insert's descent finds an overlap anyway (iopt_area_add()
+ * reports it the same way), so a fixed map costs one descent, not two.
+ */
+static int check_fixed(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iova,
+		       uint64_t length, bool overlap_later)
 {
 	const struct ioas_resv *r;
 	const struct iova_area *a;
@@ -273,11 +292,11 @@ static int check_fixed(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 				  "[0x%llx, 0x%llx] touches the %s [0x%llx, 0x%llx] of IOAS %u",
 				  X(iova), X(last), resv_kind_name(r), X(r->start), X(r->last),
 				  ioas->obj.id);
+	if (overlap_later)
+		return 0;
 	a = iova_tree_first_in(ioas->areas, iova, last);
 	if (a)
-		return ioasid_err(ctx, -EEXIST,
-				  "[0x%llx, 0x%llx] overlaps the mapping [0x%llx, 0x%llx] of IOAS %u",
-				  X(iova), X(last), X(a->iova), X(a->last), ioas->obj.id);
+		return overlap_err(ctx, ioas, iova, last);
 	return 0;
 }
 
@@ -395,6 +414,8 @@ int iopt_area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iov
 			area_unpin(ctx, &a);
 		if (err == -ENOMEM)
 			return ioasid_err(ctx, err, "out of memory for the mapping record");
+		if (err == -EEXIST)
+			return overlap_err(ctx, ioas, a.iova, a.last);
 		return ioasid_err(ctx, err, "cannot record [0x%llx, 0x%llx]: %s",
 				  X(a.iova), X(a.last), ioasid_strerrno(err));
 	}
@@ -417,7 +438,7 @@ int iopt_area_place(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint32_t f
 {
 	if (flags & IOASID_MAP_FIXED_IOVA) {
 		*ret_iova = iova;
-		return check_fixed(ctx, ioas, iova, length);
+		return check_fixed(ctx, ioas, iova, length, false);
 	}
 	return choose_iova(ctx, ioas, uva, length, ret_iova);
 }
@@ -450,8 +471,18 @@ int iopt_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, void *va, uint64_
 		return ioasid_err(ctx, -EOVERFLOW, "va 0x%llx + length 0x%llx wraps", X(uva),
 				  X(length));
 	err = iopt_check_aligned(ctx, ioas, "va", uva, length);
-	if (!err)
+	if (!err && (flags & IOASID_MAP_FIXED_IOVA) && !ioas->pinned) {
+		/*
+		 * Nothing happens between placing and inserting, so the insert
+		 * finds an overlap itself. Not when the IOAS pins: the pages
+		 * are pinned before the insert, and an overlap must win over a
+		 * pinning error, as in the kernel.
+		 */
+		where = *inout_iova;
+		err = check_fixed(ctx, ioas, where, length, true);
+	} else if (!err) {
 		err = iopt_area_place(ctx, ioas, flags, uva, length, *inout_iova, &where);
+	}
 	if (!err)
 		err = iopt_area_add(ctx, ioas, where, uva, length, flags, 0);
 	if (!err)

@@ -32,12 +32,27 @@
  * them in front of the search forever.
  *
  * The summary of a subtree is stored in its parent (the root's in the tree
- * itself) and kept exact. After a small change it is updated per level
- * from the old and new values of the few quantities the change touched (see
- * propagate()); a row is rescanned only when its old maximum may have been
- * destroyed, and an append costs no capacity work above the leaf at all.
- * Rebalancing after a removal only regroups areas under one parent, which
- * changes no summary above that parent.
+ * itself). After a small change it is updated per level from the old and
+ * new values of the few quantities the change touched (see propagate()),
+ * and an append costs no capacity work above the leaf at all. Rebalancing
+ * after a removal only regroups areas under one parent, which changes no
+ * summary above that parent.
+ *
+ * Loose summaries. A change that can raise a capacity (an unmap merging
+ * two holes) is carried up exactly, at once. A change that can only lower
+ * one (a fixed map splitting a hole, a hole leaving a leaf, a split, shift
+ * or redistribution regrouping areas) would need a rescan of the node's
+ * holes or entries whenever the value lost was a maximum: in a fragmented
+ * space that is every few fixed maps, and it was most of their cost.
+ * Instead the stored value is left alone, now only an upper bound, and the
+ * node is marked loose: its summary in its parent may exceed what its own
+ * entries give. Pruning with a bound never skips a fit, so find_hole()
+ * stays exact; when it searches a loose subtree in vain it makes that
+ * summary exact (tighten()) and carries the decrease up. A bound is thus
+ * paid for once, by the first search it misleads, and never by a workload
+ * of fixed maps only (a guest choosing its IOVAs through a vIOMMU). A node
+ * that is not loose stores exactly the maximum over its entries (entries
+ * of loose children included), which is what iova_tree_check() verifies.
  *
  * Insert never leaves a half-done split behind: every node a split cascade
  * needs is allocated before anything is modified, so -ENOMEM leaves the
@@ -105,12 +120,12 @@ static inline cap_t to_cap(uint64_t v)
 
 struct leaf {
 	uint32_t n;
+	uint32_t loose; /* see "Loose summaries" above */
 	/*
 	 * Pad the header to 16 bytes: malloc returns 16-byte aligned memory,
 	 * so iova and last of each area share one 16-byte chunk and testing
 	 * one area never needs two cache lines.
 	 */
-	uint32_t pad32;
 	uint64_t pad64;
 	struct iova_area a[LEAF_CAP];
 };
@@ -126,12 +141,22 @@ struct leaf {
  */
 struct inode {
 	uint32_t n;
-	uint32_t pad32;
+	uint32_t loose; /* see "Loose summaries" above */
 	uint64_t max[NODE_CAP];
 	void *child[NODE_CAP];
 	uint64_t min[NODE_CAP];
 	cap_t cap[NODE_CAP][NCAP];
 	cap_t gcap[NODE_CAP][NCAP];
+};
+
+/* tighten() and the checks read the flag without knowing the kind. */
+_Static_assert(offsetof(struct leaf, loose) == offsetof(struct inode, loose),
+	       "loose at the same place in both node kinds");
+
+/* One step of a descent: the node at this level and the child taken. */
+struct pent {
+	struct inode *node;
+	unsigned idx;
 };
 
 struct iova_tree {
@@ -142,17 +167,22 @@ struct iova_tree {
 	/* Summary of the whole tree, valid when root != NULL. */
 	uint64_t min, max;
 	cap_t cap[NCAP];
+	/*
+	 * Where the last find_hole() answer was found, when inside a leaf:
+	 * the insert that usually follows starts there instead of descending
+	 * again. Any insert or remove drops it (leaf == NULL).
+	 */
+	struct {
+		struct leaf *leaf;
+		unsigned pos; /* the area after the hole */
+		uint64_t iova;
+		struct pent path[MAX_HEIGHT + 1];
+	} hint;
 };
 
 struct summ {
 	uint64_t min, max;
 	cap_t cap[NCAP];
-};
-
-/* One step of a descent: the node at this level and the child taken. */
-struct pent {
-	struct inode *node;
-	unsigned idx;
 };
 
 /* ---- capacity vectors ---- */
@@ -275,6 +305,26 @@ static inline bool gap_exceeds(uint64_t prev_last, uint64_t next_first,
 	return false;
 }
 
+/*
+ * Whether the hole between two areas reaches a maximum of @c in some row,
+ * row by row without building its vector: the question a fixed map or an
+ * unmap asks of the hole it removes from a leaf.
+ */
+static inline bool gap_attains(uint64_t prev_last, uint64_t next_first, const cap_t *c)
+{
+	unsigned j;
+
+	for (j = 0; j < NCAP; j++) {
+		cap_t v = gap_cap(prev_last, next_first, j);
+
+		if (!v)
+			return false; /* zero in every later row too */
+		if (v >= c[j])
+			return true;
+	}
+	return false;
+}
+
 /* The rows whose maximum in @c may be the hole with capacities @g. */
 static inline unsigned caps_attained(const cap_t *g, const cap_t *c)
 {
@@ -291,8 +341,8 @@ static inline unsigned caps_attained(const cap_t *g, const cap_t *c)
  * A subtree whose stored capacities were @h had some of the values they
  * are the maximum of changed: @om holds the largest old value of those,
  * @nm the largest new one. Compute the new capacities into @h, and return
- * the rows that need a rescan because an old maximum may have been
- * destroyed and no new value reaches it.
+ * the rows whose old maximum may have been destroyed with no new value
+ * reaching it (left as they were: bounds, see "Loose summaries").
  */
 static unsigned caps_update(cap_t *h, const cap_t *om, const cap_t *nm)
 {
@@ -311,21 +361,19 @@ static unsigned caps_update(cap_t *h, const cap_t *om, const cap_t *nm)
 /* ---- searching inside nodes ---- */
 
 /*
- * First index i in k[0..n) with k[i] >= x, or n. n >= 1. Written without a
- * data-dependent branch (the compiler turns the ternary into a cmov): a
- * mispredicted branch per level costs more than the extra compare.
+ * First index i in k[0..n) with k[i] >= x, or n. The keys are ascending,
+ * so that is how many are below x: counted over all n with independent
+ * loads and no branch, instead of a binary search whose every probe waits
+ * for the load before it (5-8% off a fixed map or an unmap at 1k areas). 32 keys are four
+ * cache lines, which the descent has prefetched together.
  */
 static inline unsigned keys_lb(const uint64_t *k, unsigned n, uint64_t x)
 {
-	const uint64_t *b = k;
+	unsigned i, c = 0;
 
-	while (n > 1) {
-		unsigned half = n / 2;
-
-		b = b[half] < x ? b + half : b;
-		n -= half;
-	}
-	return (unsigned)(b - k) + (*b < x);
+	for (i = 0; i < n; i++)
+		c += k[i] < x;
+	return c;
 }
 
 /* Same on a leaf: first area whose last >= x, or l->n. l->n >= 1. */
@@ -382,42 +430,6 @@ static void leaf_caps(const struct leaf *l, cap_t *c)
 		gap_caps_max(l->a[i - 1].last, l->a[i].iova, c);
 }
 
-/*
- * Recompute only the rows in @rows: after a change usually one or two rows
- * lost their maximum, and one row costs a fraction of all eleven.
- */
-static void leaf_caps_rows(const struct leaf *l, cap_t *c, unsigned rows)
-{
-	unsigned i, j, r;
-	cap_t low = 0; /* the smallest of the maxima being rebuilt */
-
-	for (j = 0; j < NCAP; j++) {
-		if (rows & (1u << j))
-			c[j] = 0;
-	}
-	for (i = 1; i < l->n; i++) {
-		uint64_t pl = l->a[i - 1].last, nf = l->a[i].iova;
-
-		/* Capacities never exceed the size: most holes are skipped. */
-		if (pl + 1 >= nf || to_cap(nf - pl - 1) <= low)
-			continue;
-		low = UINT32_MAX;
-		for (r = rows; r; r &= r - 1) {
-			cap_t v;
-
-			j = (unsigned)__builtin_ctz(r);
-			v = gap_cap(pl, nf, j);
-			if (!v) {
-				/* Zero from here on up: only the bound is left. */
-				low = 0;
-				break;
-			}
-			c[j] = c[j] > v ? c[j] : v;
-			low = low < c[j] ? low : c[j];
-		}
-	}
-}
-
 static void leaf_summ(const struct leaf *l, struct summ *s)
 {
 	s->min = l->a[0].iova;
@@ -433,24 +445,6 @@ static void inode_caps(const struct inode *x, cap_t *c)
 	for (i = 1; i < x->n; i++) {
 		caps_max(c, x->cap[i]);
 		caps_max(c, x->gcap[i]);
-	}
-}
-
-static void inode_caps_rows(const struct inode *x, cap_t *c, unsigned rows)
-{
-	unsigned i, j;
-
-	for (j = 0; j < NCAP; j++) {
-		cap_t m = 0, g = 0;
-
-		if (!(rows & (1u << j)))
-			continue;
-		/* Two independent chains: half the dependent cmov latency. */
-		for (i = 0; i < x->n; i++) {
-			m = m > x->cap[i][j] ? m : x->cap[i][j];
-			g = g > x->gcap[i][j] ? g : x->gcap[i][j];
-		}
-		c[j] = m > g ? m : g;
 	}
 }
 
@@ -483,6 +477,17 @@ static void inode_set(struct inode *x, unsigned i, void *child,
 	x->min[i] = s->min;
 	x->max[i] = s->max;
 	memcpy(x->cap[i], s->cap, sizeof(x->cap[i]));
+}
+
+/*
+ * The largest capacities among entries @i and @i + 1 of @x and the gap
+ * between them: a bound for either after their areas are regrouped.
+ */
+static void pair_bound(const struct inode *x, unsigned i, struct summ *s)
+{
+	memcpy(s->cap, x->cap[i], sizeof(s->cap));
+	caps_max(s->cap, x->cap[i + 1]);
+	caps_max(s->cap, x->gcap[i + 1]);
 }
 
 /* Copy @cnt entries src[si..] to dst[di..]; the ranges may overlap. */
@@ -564,7 +569,6 @@ static void propagate(struct iova_tree *t, const struct pent *path,
 		unsigned i = path[l + 1].idx, n = x->n;
 		uint64_t m0 = x->min[i], M0 = x->max[i];
 		cap_t om[NCAP], nm[NCAP], *h;
-		unsigned rows;
 		bool lgap, rgap;
 
 		if (!caps_changed && m0 == s->min && M0 == s->max)
@@ -599,9 +603,12 @@ static void propagate(struct iova_tree *t, const struct pent *path,
 		}
 		h = stored_caps(t, path, l + 1);
 		memcpy(s->cap, h, sizeof(s->cap));
-		rows = caps_update(s->cap, om, nm);
-		if (rows)
-			inode_caps_rows(x, s->cap, rows);
+		/*
+		 * A row whose maximum may be gone keeps its old value, now a
+		 * bound: tighten() makes it exact when a search needs it.
+		 */
+		if (caps_update(s->cap, om, nm))
+			x->loose = 1;
 		caps_changed = memcmp(s->cap, h, sizeof(s->cap)) != 0;
 		s->min = x->min[0];
 		s->max = x->max[n - 1];
@@ -735,6 +742,16 @@ static struct leaf *descend(const struct iova_tree *t, uint64_t x,
 		path[lv].node = in;
 		path[lv].idx = i;
 		node = in->child[i];
+		/*
+		 * An insert or remove reads the child's entry (min, capacities,
+		 * the gaps beside it) on its way back up: ask for those lines
+		 * now, so their misses overlap the leaf's instead of following.
+		 */
+		__builtin_prefetch(&in->min[i]);
+		__builtin_prefetch(in->cap[i]);
+		__builtin_prefetch(in->gcap[i]);
+		if (i + 1 < in->n)
+			__builtin_prefetch(in->gcap[i + 1]);
 	}
 	prefetch_leaf(node);
 	return node;
@@ -823,11 +840,21 @@ static void leaf_shift_left(struct inode *x, unsigned i, struct leaf *l,
 		l->n -= room;
 		leaf_insert_at(l, p - room, a);
 	}
-	leaf_summ(left, &s);
+	/*
+	 * Areas only moved between the two leaves and a split a hole: the
+	 * holes of both now are among the old ones of both and the gap
+	 * between them, shrunk or not. Their largest is a bound for each
+	 * leaf, and x's summary, which counted them all, stays exact.
+	 */
+	pair_bound(x, i - 1, &s);
+	s.min = left->a[0].iova;
+	s.max = left->a[left->n - 1].last;
 	inode_set(x, i - 1, left, &s);
-	leaf_summ(l, &s);
+	s.min = l->a[0].iova;
+	s.max = l->a[l->n - 1].last;
 	inode_set(x, i, l, &s);
 	inode_fix_gcaps(x, i - 1, i + 2);
+	left->loose = l->loose = 1;
 }
 
 /*
@@ -840,7 +867,6 @@ static bool insert_by_shift(struct iova_tree *t, struct pent *path, struct leaf 
 {
 	struct inode *x;
 	const struct leaf *left;
-	struct summ s;
 
 	if (!t->height || p == LEAF_CAP || path[1].idx == 0)
 		return false;
@@ -848,9 +874,8 @@ static bool insert_by_shift(struct iova_tree *t, struct pent *path, struct leaf 
 	left = x->child[path[1].idx - 1];
 	if (left->n == LEAF_CAP)
 		return false;
+	/* x keeps its span (l keeps its last area) and its capacities. */
 	leaf_shift_left(x, path[1].idx, l, p, a);
-	inode_summ(x, &s);
-	propagate(t, path, 1, &s, true);
 	return true;
 }
 
@@ -907,6 +932,35 @@ static void append_at_level(struct iova_tree *t, struct pent *path, unsigned lv,
 	propagate(t, path, lv, &s, changed);
 }
 
+/*
+ * A leaf split in two (not an append) under path[1], which has room: hang
+ * the halves there. The entries carry l's old capacities (a bound), and
+ * the gap between the halves was a hole inside l, or (an insert before
+ * l's first area) is the one new hole; the gap before l can only shrink.
+ * So x's capacities grow by that gap at most, and its summary turns loose
+ * if the gap before l held one of its maxima.
+ */
+static void split_leaf_entry(struct iova_tree *t, struct pent *path, void *lnode,
+			     const struct summ *sl, void *rnode, const struct summ *sr)
+{
+	struct inode *x = path[1].node;
+	unsigned i = path[1].idx;
+	cap_t *h = stored_caps(t, path, 1), og[NCAP];
+	struct summ s;
+
+	memcpy(og, x->gcap[i], sizeof(og));
+	inode_set(x, i, lnode, sl);
+	inode_fix_gcaps(x, i, i + 1);
+	if (memcmp(og, x->gcap[i], sizeof(og)) && caps_attained(og, h))
+		x->loose = 1;
+	inode_insert(x, i + 1, rnode, sr);
+	memcpy(s.cap, h, sizeof(s.cap));
+	caps_max(s.cap, x->gcap[i + 1]);
+	s.min = x->min[0];
+	s.max = x->max[x->n - 1];
+	propagate(t, path, 1, &s, memcmp(s.cap, h, sizeof(s.cap)) != 0);
+}
+
 /* Every level split: grow the new root @r above the two halves. */
 static void grow_root(struct iova_tree *t, struct inode *r, void *lnode, const struct summ *sl,
 		      void *rnode, const struct summ *sr)
@@ -914,6 +968,7 @@ static void grow_root(struct iova_tree *t, struct inode *r, void *lnode, const s
 	struct summ s;
 
 	r->n = 2;
+	r->loose = 0;
 	inode_set(r, 0, lnode, sl);
 	inode_set(r, 1, rnode, sr);
 	inode_fix_gcaps(r, 0, 2);
@@ -952,12 +1007,24 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 	 * every old node as it was and hangs a chain of one-entry nodes off
 	 * the right edge: no summary needs a rescan, so skip them.
 	 */
+	stored_summ(t, path, 0, &sl);
 	leaf_split(l, nl, p, a);
-	if (append)
-		stored_summ(t, path, 0, &sl);
-	else
-		leaf_summ(l, &sl);
-	leaf_summ(nl, &sr);
+	nl->loose = 0;
+	if (append) {
+		leaf_summ(nl, &sr);
+	} else {
+		/*
+		 * Every hole now inside l or nl was inside l before, a part of
+		 * one at most: l's stored capacities bound both. (With p == 0,
+		 * l holds only a, and its new hole is the gap between them.)
+		 */
+		sr = sl;
+		sl.min = l->a[0].iova;
+		sl.max = l->a[l->n - 1].last;
+		sr.min = nl->a[0].iova;
+		sr.max = nl->a[nl->n - 1].last;
+		l->loose = nl->loose = 1;
+	}
 	lnode = l;
 	rnode = nl;
 	for (lv = 1; lv <= t->height; lv++) {
@@ -968,6 +1035,10 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 			append_at_level(t, path, lv, rnode, &sr);
 			return 0;
 		}
+		if (lv == 1 && x->n < NODE_CAP) {
+			split_leaf_entry(t, path, lnode, &sl, rnode, &sr);
+			return 0;
+		}
 		if (!append) {
 			inode_set(x, i, lnode, &sl);
 			inode_fix_gcaps(x, i, i + 2);
@@ -975,16 +1046,19 @@ static int insert_full(struct iova_tree *t, struct pent *path, struct leaf *l,
 		if (x->n < NODE_CAP) {
 			inode_insert(x, i + 1, rnode, &sr);
 			inode_summ(x, &s);
+			x->loose = 0;
 			propagate(t, path, lv, &s, true);
 			return 0;
 		}
 		inode_split(x, nodes[lv], i + 1, rnode, &sr);
+		nodes[lv]->loose = 0;
 		if (append) {
 			/* x is unchanged, the new node holds just rnode. */
 			stored_summ(t, path, lv, &sl);
 		} else {
 			inode_summ(x, &sl);
 			inode_summ(nodes[lv], &sr);
+			x->loose = 0;
 		}
 		lnode = x;
 		rnode = nodes[lv];
@@ -1002,6 +1076,7 @@ static int insert_first(struct iova_tree *t, const struct iova_area *a)
 	if (!l)
 		return -ENOMEM;
 	l->n = 1;
+	l->loose = 0;
 	l->a[0] = *a;
 	t->root = l;
 	t->height = 0;
@@ -1020,7 +1095,7 @@ static inline void insert_with_room(struct iova_tree *t, struct pent *path, stru
 				    unsigned p, const struct iova_area *a)
 {
 	unsigned n0 = l->n;
-	cap_t g[NCAP], *h = stored_caps(t, path, 0);
+	cap_t *h = stored_caps(t, path, 0);
 	struct summ s;
 	bool changed = false;
 
@@ -1041,17 +1116,13 @@ static inline void insert_with_room(struct iova_tree *t, struct pent *path, stru
 			leaf_insert_at(l, 0, a);
 		}
 	} else {
-		/* a splits one hole into two smaller ones. */
-		unsigned rows;
-
-		gap_caps(l->a[p - 1].last, l->a[p].iova, g);
+		/*
+		 * a splits one hole into two smaller ones. If that hole held
+		 * a maximum of the leaf, the stored value becomes a bound.
+		 */
+		if (!l->loose && gap_attains(l->a[p - 1].last, l->a[p].iova, h))
+			l->loose = 1;
 		leaf_insert_at(l, p, a);
-		rows = caps_attained(g, h);
-		if (rows) {
-			memcpy(s.cap, h, sizeof(s.cap));
-			leaf_caps_rows(l, s.cap, rows);
-			changed = memcmp(s.cap, h, sizeof(s.cap)) != 0;
-		}
 	}
 	s.min = l->a[0].iova;
 	s.max = l->a[n0].last;
@@ -1070,9 +1141,18 @@ int iova_tree_insert(struct iova_tree *t, const struct iova_area *a)
 	if (!t->root)
 		return insert_first(t, a);
 
-	l = descend(t, a->iova, path);
+	l = t->hint.leaf;
+	if (l && a->iova == t->hint.iova && l->a[t->hint.pos - 1].last < a->iova &&
+	    a->last < l->a[t->hint.pos].iova) {
+		/* Right after find_hole() found this hole: no descent. */
+		p = t->hint.pos;
+		memcpy(&path[1], &t->hint.path[1], t->height * sizeof(path[0]));
+	} else {
+		l = descend(t, a->iova, path);
+		p = a->iova > t->max ? l->n : leaf_lb(l, a->iova);
+	}
+	t->hint.leaf = NULL;
 	n0 = l->n;
-	p = a->iova > t->max ? n0 : leaf_lb(l, a->iova);
 	/*
 	 * Area p is the first to end at or after a->iova, the one before it
 	 * (in this leaf or the previous one) ends below; only p can overlap.
@@ -1126,11 +1206,16 @@ static void leaf_redistribute(struct inode *x, unsigned ai)
 		a->n -= m;
 		b->n += m;
 	}
-	leaf_summ(a, &s);
+	/* As in leaf_shift_left(): a bound for both, x unchanged. */
+	pair_bound(x, ai, &s);
+	s.min = a->a[0].iova;
+	s.max = a->a[a->n - 1].last;
 	inode_set(x, ai, a, &s);
-	leaf_summ(b, &s);
+	s.min = b->a[0].iova;
+	s.max = b->a[b->n - 1].last;
 	inode_set(x, ai + 1, b, &s);
 	inode_fix_gcaps(x, ai + 1, ai + 2);
+	a->loose = b->loose = 1;
 }
 
 static void inode_redistribute(struct inode *x, unsigned ai)
@@ -1158,11 +1243,15 @@ static void inode_redistribute(struct inode *x, unsigned ai)
 		inode_fix_gcaps(b, 0, 1);
 		inode_fix_gcaps(b, m, m + 1);
 	}
-	inode_summ(a, &s);
+	pair_bound(x, ai, &s);
+	s.min = a->min[0];
+	s.max = a->max[a->n - 1];
 	inode_set(x, ai, a, &s);
-	inode_summ(b, &s);
+	s.min = b->min[0];
+	s.max = b->max[b->n - 1];
 	inode_set(x, ai + 1, b, &s);
 	inode_fix_gcaps(x, ai + 1, ai + 2);
+	a->loose = b->loose = 1;
 }
 
 /*
@@ -1211,6 +1300,8 @@ static void inode_rebalance(struct iova_tree *t, struct pent *path,
 			while (t->height && ((struct inode *)t->root)->n == 1) {
 				struct inode *r = t->root;
 
+				/* the child's entry is its stored summary */
+				memcpy(t->cap, r->cap[0], sizeof(t->cap));
 				t->root = r->child[0];
 				t->height--;
 				t->bytes -= sizeof(*r);
@@ -1231,6 +1322,7 @@ static void inode_rebalance(struct iova_tree *t, struct pent *path,
 		merged_summ(y, ai, &s);
 		inode_move(a, a->n, b, 0, b->n);
 		a->n += b->n;
+		a->loose |= b->loose; /* s is made of the stored values */
 		/* b's first entry now has a left neighbour. */
 		inode_fix_gcaps(a, a->n - b->n, a->n - b->n + 1);
 		t->bytes -= sizeof(*b);
@@ -1261,6 +1353,7 @@ static void leaf_rebalance(struct iova_tree *t, struct pent *path)
 	merged_summ(x, ai, &s);
 	memcpy(&a->a[a->n], b->a, b->n * sizeof(b->a[0]));
 	a->n += b->n;
+	a->loose |= b->loose; /* s is made of the stored values */
 	t->bytes -= sizeof(*b);
 	ioasid_free(b);
 	inode_set(x, ai, a, &s);
@@ -1302,6 +1395,7 @@ static void remove_last_in_leaf(struct iova_tree *t, struct pent *path)
 	h = stored_caps(t, path, lv);
 	if (path[lv].idx == 0 || path[lv].idx == x->n) {
 		inode_caps(x, s.cap);
+		x->loose = 0;
 	} else {
 		memcpy(s.cap, h, sizeof(s.cap));
 		caps_max(s.cap, x->gcap[path[lv].idx]);
@@ -1330,14 +1424,15 @@ static int remove_at(struct iova_tree *t, uint64_t iova, bool check_last, uint64
 		     struct iova_area *out)
 {
 	struct pent path[MAX_HEIGHT + 1];
-	cap_t g[NCAP], *h;
+	cap_t *h;
 	struct leaf *l;
 	struct summ s;
-	unsigned p, n0, rows = 0;
+	unsigned p, n0;
 	bool changed = false;
 
 	if (!t->root || iova < t->min || iova > t->max)
 		return -ENOENT;
+	t->hint.leaf = NULL;
 	l = descend(t, iova, path);
 	n0 = l->n;
 	p = leaf_lb(l, iova);
@@ -1378,11 +1473,10 @@ static int remove_at(struct iova_tree *t, uint64_t iova, bool check_last, uint64
 	h = stored_caps(t, path, 0);
 	if (p == 0 || p == n0 - 1) {
 		/* The hole on the inner side of p leaves this leaf. */
-		if (p == 0)
-			gap_caps(l->a[0].last, l->a[1].iova, g);
-		else
-			gap_caps(l->a[p - 1].last, l->a[p].iova, g);
-		rows = caps_attained(g, h);
+		/* It may have held a maximum: the stored value is a bound. */
+		if (!l->loose && (p == 0 ? gap_attains(l->a[0].last, l->a[1].iova, h) :
+					   gap_attains(l->a[p - 1].last, l->a[p].iova, h)))
+			l->loose = 1;
 	} else {
 		/* Two holes merge into one that contains both. */
 		if (gap_exceeds(l->a[p - 1].last, l->a[p + 1].iova, h)) {
@@ -1393,11 +1487,6 @@ static int remove_at(struct iova_tree *t, uint64_t iova, bool check_last, uint64
 	}
 	memmove(&l->a[p], &l->a[p + 1], (n0 - p - 1) * sizeof(l->a[0]));
 	l->n--;
-	if (rows) {
-		memcpy(s.cap, h, sizeof(s.cap));
-		leaf_caps_rows(l, s.cap, rows);
-		changed = memcmp(s.cap, h, sizeof(s.cap)) != 0;
-	}
 	s.min = l->a[0].iova;
 	s.max = l->a[l->n - 1].last;
 	propagate(t, path, 0, &s, changed);
@@ -1414,6 +1503,8 @@ struct hole_q {
 	uint64_t need; /* smallest hole capacity that can hold a fit */
 	cap_t need_c;  /* the same in stored units */
 	uint64_t out;
+	const struct leaf *leaf; /* where out was found, if in a leaf */
+	unsigned pos;            /* and the area after its hole */
 };
 
 /*
@@ -1450,16 +1541,42 @@ static inline bool gap_fits(struct hole_q *q, uint64_t prev_last,
 }
 
 /*
- * Lowest fitting hole strictly inside the subtree @node of height @h.
- * Return 1 when found (q->out), 0 when not, -1 when the search went past
- * the window's end so nothing later can fit either.
+ * The subtree at level @lv of @path (the root when lv == height) is loose
+ * and a search just found its stored summary promising more than it
+ * holds: make the summary exact from the node's own entries and carry the
+ * change upwards (propagate() rescans only the rows that need it). This is
+ * where the work a fixed map or an unmap saved by leaving a bound behind
+ * is paid, once, and only if an automatic allocation ever looks there.
  */
-static int hole_search(const void *node, unsigned h, struct hole_q *q)
+static void tighten(struct iova_tree *t, const struct pent *path, unsigned lv, void *node)
 {
-	const struct inode *x;
+	struct summ s;
+
+	if (lv)
+		inode_summ(node, &s);
+	else
+		leaf_summ(node, &s);
+	((struct leaf *)node)->loose = 0; /* same offset in both kinds */
+	if (lv == t->height) {
+		memcpy(t->cap, s.cap, sizeof(t->cap));
+		return;
+	}
+	propagate(t, path, lv, &s, memcmp(s.cap, stored_caps(t, path, lv), sizeof(s.cap)) != 0);
+}
+
+/*
+ * Lowest fitting hole strictly inside the subtree @node at level @lv.
+ * Return 1 when found (q->out), 0 when not, -1 when the search went past
+ * the window's end so nothing later can fit either. path[lv + 1..height]
+ * lead to @node; a loose subtree searched in vain is tightened.
+ */
+static int hole_search(struct iova_tree *t, void *node, unsigned lv, struct pent *path,
+		       struct hole_q *q)
+{
+	struct inode *x;
 	unsigned i;
 
-	if (!h) {
+	if (!lv) {
 		const struct leaf *l = node;
 
 		/* Holes before area i end below a[i-1].last < lo: skip them. */
@@ -1467,13 +1584,17 @@ static int hole_search(const void *node, unsigned h, struct hole_q *q)
 		for (i = i ? i : 1; i < l->n; i++) {
 			if (l->a[i - 1].last + 1 >= q->hi)
 				return -1;
-			if (gap_fits(q, l->a[i - 1].last, l->a[i].iova))
+			if (gap_fits(q, l->a[i - 1].last, l->a[i].iova)) {
+				q->leaf = l;
+				q->pos = i;
 				return 1;
+			}
 		}
 		return 0;
 	}
 
 	x = node;
+	path[lv].node = x;
 	/* Children ending below lo hold nothing in the window. */
 	for (i = keys_lb(x->max, x->n, q->lo); i < x->n; i++) {
 		if (i > 0) {
@@ -1487,25 +1608,31 @@ static int hole_search(const void *node, unsigned h, struct hole_q *q)
 		if (x->min[i] >= q->hi)
 			return -1;
 		if (x->cap[i][q->j] >= q->need_c) {
-			int r = hole_search(x->child[i], h - 1, q);
+			void *c = x->child[i];
+			int r;
 
+			path[lv].idx = i;
+			r = hole_search(t, c, lv - 1, path, q);
 			if (r)
 				return r;
+			if (((struct leaf *)c)->loose)
+				tighten(t, path, lv - 1, c);
 		}
 	}
 	return 0;
 }
 
-int iova_tree_find_hole(const struct iova_tree *t, uint64_t lo, uint64_t hi,
-			uint64_t length, uint64_t align, uint64_t offset,
-			uint64_t *out)
+int iova_tree_find_hole(struct iova_tree *t, uint64_t lo, uint64_t hi, uint64_t length,
+			uint64_t align, uint64_t offset, uint64_t *out)
 {
 	struct hole_q q = {
 		.lo = lo, .hi = hi, .length = length, .mask = align - 1,
 		.offset = offset,
 	};
+	struct pent path[MAX_HEIGHT + 1];
 	unsigned shift;
 	bool found;
+	int r;
 
 	if (!length || !align || (align & (align - 1)))
 		return -EINVAL;
@@ -1530,9 +1657,18 @@ int iova_tree_find_hole(const struct iova_tree *t, uint64_t lo, uint64_t hi,
 		found = hole_fits(&q, 0, UINT64_MAX);
 	} else {
 		found = t->min > 0 && hole_fits(&q, 0, t->min - 1);
-		if (!found && t->cap[q.j] >= q.need_c && t->max > lo &&
-		    t->min < hi)
-			found = hole_search(t->root, t->height, &q) > 0;
+		if (!found && t->cap[q.j] >= q.need_c && t->max > lo && t->min < hi) {
+			r = hole_search(t, t->root, t->height, path, &q);
+			found = r > 0;
+			if (found && q.leaf) {
+				t->hint.leaf = (struct leaf *)q.leaf;
+				t->hint.pos = q.pos;
+				t->hint.iova = q.out;
+				memcpy(&t->hint.path[1], &path[1], t->height * sizeof(path[0]));
+			}
+			if (!r && ((struct leaf *)t->root)->loose)
+				tighten(t, path, t->height, t->root);
+		}
 		if (!found && t->max < UINT64_MAX)
 			found = hole_fits(&q, t->max + 1, UINT64_MAX);
 	}
@@ -1571,14 +1707,43 @@ static void check_gap_caps(uint64_t prev_last, uint64_t next_first,
 }
 
 struct check_walk {
-	size_t count, bytes;
+	size_t count, bytes, loose;
 	bool have_prev;
 	uint64_t prev_last;
 };
 
-/* Recompute the summary of a subtree from scratch, checking as it goes. */
-static bool check_node(const void *node, unsigned h, bool is_root,
-		       struct check_walk *w, struct summ *s)
+/* Every row of @hi at least the same row of @lo. */
+static bool caps_ge(const cap_t *hi, const cap_t *lo)
+{
+	unsigned j;
+
+	for (j = 0; j < NCAP; j++) {
+		if (hi[j] < lo[j])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether @stored may be the stored summary of a subtree whose entries
+ * give @derived and whose holes give @exact: equal to what the entries
+ * give unless the node is loose, a bound then; never below the truth.
+ */
+static bool check_stored(const cap_t *stored, bool loose, const cap_t *derived, const cap_t *exact)
+{
+	if (!caps_ge(stored, exact))
+		return false;
+	return loose ? caps_ge(stored, derived) : !memcmp(stored, derived, NCAP * sizeof(cap_t));
+}
+
+/*
+ * Recompute the summary of a subtree from scratch, checking as it goes:
+ * @s gets the exact one (from the areas), @d the one its node's entries
+ * give (the same for a leaf), which is what its parent stores unless the
+ * node is loose.
+ */
+static bool check_node(const void *node, unsigned h, bool is_root, struct check_walk *w,
+		       struct summ *s, cap_t *d)
 {
 	const struct inode *x;
 	cap_t g[NCAP];
@@ -1587,7 +1752,7 @@ static bool check_node(const void *node, unsigned h, bool is_root,
 	if (!h) {
 		const struct leaf *l = node;
 
-		if (l->n < 1 || l->n > LEAF_CAP)
+		if (l->n < 1 || l->n > LEAF_CAP || l->loose > 1)
 			return false;
 		memset(s->cap, 0, sizeof(s->cap));
 		for (i = 0; i < l->n; i++) {
@@ -1604,25 +1769,31 @@ static bool check_node(const void *node, unsigned h, bool is_root,
 		}
 		w->count += l->n;
 		w->bytes += sizeof(*l);
+		w->loose += l->loose;
 		s->min = l->a[0].iova;
 		s->max = l->a[l->n - 1].last;
+		memcpy(d, s->cap, sizeof(s->cap));
 		return true;
 	}
 
 	x = node;
-	if (x->n < (is_root ? 2u : 1u) || x->n > NODE_CAP)
+	if (x->n < (is_root ? 2u : 1u) || x->n > NODE_CAP || x->loose > 1)
 		return false;
 	w->bytes += sizeof(*x);
+	w->loose += x->loose;
 	memset(s->cap, 0, sizeof(s->cap));
+	memset(d, 0, NCAP * sizeof(*d));
 	for (i = 0; i < x->n; i++) {
 		struct summ c;
+		cap_t cd[NCAP];
 
-		if (!check_node(x->child[i], h - 1, false, w, &c))
+		if (!check_node(x->child[i], h - 1, false, w, &c, cd))
 			return false;
 		if (c.min != x->min[i] || c.max != x->max[i] ||
-		    memcmp(c.cap, x->cap[i], sizeof(c.cap)))
+		    !check_stored(x->cap[i], ((const struct leaf *)x->child[i])->loose, cd, c.cap))
 			return false;
 		caps_max(s->cap, c.cap);
+		caps_max(d, x->cap[i]);
 		if (i)
 			check_gap_caps(x->max[i - 1], x->min[i], g);
 		else
@@ -1630,6 +1801,7 @@ static bool check_node(const void *node, unsigned h, bool is_root,
 		if (memcmp(g, x->gcap[i], sizeof(g)))
 			return false;
 		caps_max(s->cap, g);
+		caps_max(d, g);
 	}
 	s->min = x->min[0];
 	s->max = x->max[x->n - 1];
@@ -1640,14 +1812,26 @@ bool iova_tree_check(const struct iova_tree *t)
 {
 	struct check_walk w = { .bytes = sizeof(*t) };
 	struct summ s;
+	cap_t d[NCAP];
 
 	if (!t->root)
 		return !t->count && !t->height && t->bytes == sizeof(*t);
 	if (t->height >= MAX_HEIGHT)
 		return false;
-	if (!check_node(t->root, t->height, true, &w, &s))
+	if (!check_node(t->root, t->height, true, &w, &s, d))
 		return false;
 	return s.min == t->min && s.max == t->max &&
-	       !memcmp(s.cap, t->cap, sizeof(s.cap)) &&
+	       check_stored(t->cap, ((const struct leaf *)t->root)->loose, d, s.cap) &&
 	       w.count == t->count && w.bytes == t->bytes;
+}
+
+size_t iova_tree_loose_nodes(const struct iova_tree *t)
+{
+	struct check_walk w = { .bytes = sizeof(*t) };
+	struct summ s;
+	cap_t d[NCAP];
+
+	if (!t->root || !check_node(t->root, t->height, true, &w, &s, d))
+		return 0;
+	return w.loose;
 }

@@ -92,9 +92,8 @@ struct iova_area *iova_tree_next(const struct iova_tree *t,
  * @length is 0 or @align is not a power of two. O(log n) amortised:
  * subtrees whose largest hole is smaller than @length are skipped whole.
  */
-int iova_tree_find_hole(const struct iova_tree *t, uint64_t lo, uint64_t hi,
-			uint64_t length, uint64_t align, uint64_t offset,
-			uint64_t *out);
+int iova_tree_find_hole(struct iova_tree *t, uint64_t lo, uint64_t hi, uint64_t length,
+			uint64_t align, uint64_t offset, uint64_t *out);
 
 /* Heap bytes the tree uses right now (nodes and bookkeeping). */
 size_t iova_tree_heap_bytes(const struct iova_tree *t);
@@ -102,9 +101,17 @@ size_t iova_tree_heap_bytes(const struct iova_tree *t);
 /*
  * For tests: walk the whole tree (O(n)) and check every invariant: areas
  * ordered and disjoint, node fill, the per-subtree summaries find_hole()
- * relies on, count and heap bytes. Return: true when all hold.
+ * relies on (exact, or an upper bound where a node is marked loose), count
+ * and heap bytes. Return: true when all hold.
  */
 bool iova_tree_check(const struct iova_tree *t);
+
+/*
+ * For tests: how many nodes hold a loose summary (an upper bound left by a
+ * fixed map or an unmap, made exact by the next find_hole() that finds
+ * it promising more than it holds). O(n).
+ */
+size_t iova_tree_loose_nodes(const struct iova_tree *t);
 
 /* Allocations go through ioasid_malloc() and friends (lib/util/alloc.h). */
 #endif

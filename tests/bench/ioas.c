@@ -12,11 +12,15 @@
  * each N: N fixed 4 KiB maps at ascending IOVAs; N random lookups; N/2
  * unmaps in random order (a fragmented space); the N/2 fixed maps back into
  * those holes, in another random order; unmap-and-map-back pairs of random
- * mappings at a steady N (--churn, default min(N, 100k)); N/2 unmaps again
- * and automatic-IOVA maps of random sizes into that space (--auto, default
- * N/10). tsearch's automatic map has no gap index, so it walks the tree in
- * order (as a GTree-based IOVA tree does) and is run on at most 200 maps
- * (20 at 1M).
+ * mappings at a steady N (--churn, default 100k); N/2 unmaps again and
+ * automatic-IOVA maps of random sizes into that space (--auto, default
+ * N/10, at least 100). Lookups, unmap + fill and the library's automatic
+ * maps (unmapped again, untimed, between rounds) are repeated until each
+ * phase has done about 200k operations, so that small N are timed over
+ * more than a few microseconds. tsearch's automatic map has no gap index,
+ * so it walks the tree in order (as a GTree-based IOVA tree does) and is
+ * run once on at most 200 maps (20 at 1M).
+ * Phases are timed in thread CPU time (see now_ns()).
  * bytes_per_mapping is heap bytes measured with mallinfo2() around the map
  * phase.
  *
@@ -48,11 +52,18 @@ static uint64_t xorshift(void)
 	return rng;
 }
 
+/*
+ * CPU time of this thread, not wall time: the benchmark runs on machines
+ * shared with builds, and a phase of a few hundred microseconds that loses
+ * the CPU for a time slice would otherwise read several times too slow.
+ * The baselines are timed with the same clock, so the ratios stay fair
+ * (what preemption still costs, refilled caches, hits both alike).
+ */
 static double now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -127,6 +138,7 @@ struct figures {
 /* What one run at one size does: the same for the library and tsearch. */
 struct plan {
 	uint32_t n, nauto, nchurn;
+	uint32_t reps;   /* lookup and unmap/fill rounds: >= 100k operations each */
 	uint32_t *order; /* a random permutation of 0..n-1 */
 	uint32_t *churn; /* nchurn random indexes of live mappings */
 };
@@ -170,7 +182,7 @@ static void binsert(void **root, struct bnode *b)
 static void run_baseline(const struct plan *p, struct figures *f)
 {
 	/* its in-order walk costs O(N) a map: bounded to ~2e7 node visits */
-	uint32_t i, n = p->n, half = n / 2, cap = n > 100000 ? 20000000 / n : 200;
+	uint32_t i, r, n = p->n, half = n / 2, cap = n > 100000 ? 20000000 / n : 200;
 	uint32_t nauto = p->nauto < cap ? p->nauto : cap;
 	struct bnode key;
 	struct mallinfo2 m0, m1;
@@ -186,22 +198,28 @@ static void run_baseline(const struct plan *p, struct figures *f)
 	f->bytes_per_mapping = (double)(m1.uordblks - m0.uordblks) / n;
 
 	t = now_ns();
-	for (i = 0; i < n; i++) {
-		key.iova = key.last = iova_of(p->order[i]) + 5;
-		if (!tfind(&key, &root, bcmp_range))
-			die("tfind", -ENOENT, NULL);
+	for (r = 0; r < p->reps; r++) {
+		for (i = 0; i < n; i++) {
+			key.iova = key.last = iova_of(p->order[i]) + 5;
+			if (!tfind(&key, &root, bcmp_range))
+				die("tfind", -ENOENT, NULL);
+		}
 	}
-	f->lookup_ns = (now_ns() - t) / n;
+	f->lookup_ns = (now_ns() - t) / n / p->reps;
 
-	t = now_ns();
-	for (i = 0; i < half; i++)
-		bdelete(&root, iova_of(p->order[i]));
-	f->unmap_ns = (now_ns() - t) / half;
-
-	t = now_ns();
-	for (i = half; i-- > 0;)
-		binsert(&root, bnode_new(iova_of(p->order[i]), PG));
-	f->fill_ns = (now_ns() - t) / half;
+	f->unmap_ns = f->fill_ns = 0;
+	for (r = 0; r < p->reps; r++) {
+		t = now_ns();
+		for (i = 0; i < half; i++)
+			bdelete(&root, iova_of(p->order[i]));
+		f->unmap_ns += now_ns() - t;
+		t = now_ns();
+		for (i = half; i-- > 0;)
+			binsert(&root, bnode_new(iova_of(p->order[i]), PG));
+		f->fill_ns += now_ns() - t;
+	}
+	f->unmap_ns /= (double)half * p->reps;
+	f->fill_ns /= (double)half * p->reps;
 
 	t = now_ns();
 	for (i = 0; i < p->nchurn; i++) {
@@ -246,7 +264,11 @@ static void lib_unmap(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova)
 
 static void run_lib(const struct plan *p, struct figures *f)
 {
-	uint32_t ioas, i, n = p->n, half = n / 2;
+	uint32_t ioas, i, r, n = p->n, half = n / 2;
+	uint32_t areps = p->nauto && p->nauto < 200000 ? 200000 / p->nauto : 1;
+	struct {
+		uint64_t iova, len;
+	} *got = malloc((p->nauto ? p->nauto : 1) * sizeof(*got));
 	struct ioasid_ctx *ctx;
 	struct ioasid_mapping m;
 	struct mallinfo2 m0, m1;
@@ -255,6 +277,8 @@ static void run_lib(const struct plan *p, struct figures *f)
 	double t;
 	int err;
 
+	if (!got)
+		die("malloc", -ENOMEM, NULL);
 	err = ioasid_ctx_open("sim", NULL, &ctx);
 	if (err)
 		die("open", err, NULL);
@@ -275,22 +299,29 @@ static void run_lib(const struct plan *p, struct figures *f)
 	f->bytes_per_mapping = (double)(m1.uordblks - m0.uordblks) / n;
 
 	t = now_ns();
-	for (i = 0; i < n; i++) {
-		err = ioasid_ioas_lookup(ctx, ioas, iova_of(p->order[i]) + 5, &m);
-		if (err)
-			die("lookup", err, ctx);
+	for (r = 0; r < p->reps; r++) {
+		for (i = 0; i < n; i++) {
+			err = ioasid_ioas_lookup(ctx, ioas, iova_of(p->order[i]) + 5, &m);
+			if (err)
+				die("lookup", err, ctx);
+		}
 	}
-	f->lookup_ns = (now_ns() - t) / n;
+	f->lookup_ns = (now_ns() - t) / n / p->reps;
 
-	t = now_ns();
-	for (i = 0; i < half; i++)
-		lib_unmap(ctx, ioas, iova_of(p->order[i]));
-	f->unmap_ns = (now_ns() - t) / half;
-
-	t = now_ns();
-	for (i = half; i-- > 0;)
-		lib_map(ctx, ioas, mem, iova_of(p->order[i]));
-	f->fill_ns = (now_ns() - t) / half;
+	/* Rounds of: unmap half in random order, map them back in another. */
+	f->unmap_ns = f->fill_ns = 0;
+	for (r = 0; r < p->reps; r++) {
+		t = now_ns();
+		for (i = 0; i < half; i++)
+			lib_unmap(ctx, ioas, iova_of(p->order[i]));
+		f->unmap_ns += now_ns() - t;
+		t = now_ns();
+		for (i = half; i-- > 0;)
+			lib_map(ctx, ioas, mem, iova_of(p->order[i]));
+		f->fill_ns += now_ns() - t;
+	}
+	f->unmap_ns /= (double)half * p->reps;
+	f->fill_ns /= (double)half * p->reps;
 
 	t = now_ns();
 	for (i = 0; i < p->nchurn; i++) {
@@ -301,13 +332,27 @@ static void run_lib(const struct plan *p, struct figures *f)
 
 	for (i = 0; i < half; i++)
 		lib_unmap(ctx, ioas, iova_of(p->order[i]));
-	t = now_ns();
-	for (i = 0; i < p->nauto; i++) {
-		err = ioasid_ioas_map(ctx, ioas, mem, auto_len(), IOASID_MAP_READ, &io);
-		if (err)
-			die("automatic map", err, ctx);
+	f->automap_ns = 0;
+	for (r = 0; r < areps; r++) {
+		t = now_ns();
+		for (i = 0; i < p->nauto; i++) {
+			got[i].len = auto_len();
+			err = ioasid_ioas_map(ctx, ioas, mem, got[i].len, IOASID_MAP_READ, &io);
+			if (err)
+				die("automatic map", err, ctx);
+			got[i].iova = io;
+		}
+		f->automap_ns += now_ns() - t;
+		if (r + 1 == areps)
+			break;
+		for (i = 0; i < p->nauto; i++) {
+			err = ioasid_ioas_unmap(ctx, ioas, got[i].iova, got[i].len, &io);
+			if (err)
+				die("unmap of an automatic map", err, ctx);
+		}
 	}
-	f->automap_ns = p->nauto ? (now_ns() - t) / p->nauto : 0;
+	f->automap_ns = p->nauto ? f->automap_ns / p->nauto / areps : 0;
+	free(got);
 	ioasid_ctx_close(ctx);
 	munmap(mem, 64 * PG);
 }
@@ -356,8 +401,9 @@ static void plan_init(struct plan *p, uint32_t n, long nauto, long nchurn)
 	uint32_t i;
 
 	p->n = n;
+	p->reps = n < 200000 ? 200000 / n : 1;
 	p->nauto = nauto >= 0 ? (uint32_t)nauto : (n / 10 < 100 ? 100 : n / 10);
-	p->nchurn = nchurn >= 0 ? (uint32_t)nchurn : (n < 100000 ? n : 100000);
+	p->nchurn = nchurn >= 0 ? (uint32_t)nchurn : 100000;
 	p->order = malloc(n * sizeof(*p->order));
 	p->churn = malloc((p->nchurn ? p->nchurn : 1) * sizeof(*p->churn));
 	if (!p->order || !p->churn)

@@ -39,4 +39,6 @@ check translate "--quick" hit_per_s baseline_hashmap_hit_per_s walk_ns chase_ns 
 	nested_walk_ns inval_page_ns inval_pasid_ns inval_all_ns dma_4k_ns memcpy_4k_ns dma_ratio_4k \
 	dma_2m_ns memcpy_2m_ns dma_ratio_2m
 check virtio_iommu "--quick" request_per_s request_ns api_ns request_overhead_ratio
+check bigmap "--quick" touch_ns_per_gib touch_measured_mib m64_map_ns m64_unmap_ns m64_map_ns_per_gib \
+	m64_touch_ns m64_touch_scaled m64_map_vs_touch_ratio
 exit $rc

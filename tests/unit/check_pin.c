@@ -9,6 +9,7 @@
  */
 #include <linux/capability.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -283,6 +284,72 @@ START_TEST(test_efault_when_pinned)
 }
 END_TEST
 
+/*
+ * Ranges above 2 MiB are checked by VMA (pin-check.c): every refusal of
+ * the page-by-page check must still come, at the page it names, and a
+ * good range is not made resident by the check.
+ */
+START_TEST(test_efault_large_ranges)
+{
+	const uint64_t len = 8ull << 20; /* 2048 pages */
+	struct ioasid_ctx *ctx = test_sim_ctx();
+	uint32_t ioas, dev = 0;
+	unsigned char vec[2048];
+	uint64_t i, resident = 0;
+	char want[64];
+	uint8_t *m;
+	int fd;
+
+	ck_assert_ok(ctx, ioasid_ctx_set_pinned_limit(ctx, UINT64_MAX));
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
+	test_domain(ctx, &dev, ioas);
+
+	/* a memfd mapped whole, then cut short: the pages past its end */
+	fd = memfd_create("pin-large", MFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)len), 0);
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0x40000000, m, len, RW));
+	ck_assert_int_eq(mincore(m, len, vec), 0);
+	for (i = 0; i < len / PG; i++)
+		resident += vec[i] & 1;
+	ck_assert_uint_le(resident, 2);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(len - 3 * PG)), 0);
+	ck_assert_int_eq(map_at(ctx, ioas, 0x80000000, m, len, RW), -EFAULT);
+	snprintf(want, sizeof(want), "page at %p", (void *)(m + len - 3 * PG));
+	ck_assert_errmsg_has(ctx, want);
+	munmap(m, len);
+	close(fd);
+
+	/* anonymous memory with a hole and a read-only stretch in the middle */
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+		 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	ck_assert_int_eq(mprotect(m + 1000 * PG, 10 * PG, PROT_READ), 0);
+	ck_assert_int_eq(map_at(ctx, ioas, 0x80000000, m, len, RW), -EFAULT);
+	snprintf(want, sizeof(want), "page at %p", (void *)(m + 1000 * PG));
+	ck_assert_errmsg_has(ctx, want);
+	ck_assert_errmsg_has(ctx, "for write");
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0x80000000, m, len, IOASID_MAP_READ));
+	ck_assert_int_eq(munmap(m + 1500 * PG, PG), 0);
+	ck_assert_int_eq(map_at(ctx, ioas, 0xc0000000, m, len, IOASID_MAP_READ), -EFAULT);
+	snprintf(want, sizeof(want), "page at %p", (void *)(m + 1500 * PG));
+	ck_assert_errmsg_has(ctx, want);
+	/* a range whose end is not mapped (547 pages, still above 2 MiB) */
+	ck_assert_int_eq(munmap(m + len - 16 * PG, 16 * PG), 0);
+	ck_assert_int_eq(map_at(ctx, ioas, 0xc0000000, m + 1501 * PG, len - 1501 * PG,
+				IOASID_MAP_READ),
+			 -EFAULT);
+	snprintf(want, sizeof(want), "page at %p", (void *)(m + len - 16 * PG));
+	ck_assert_errmsg_has(ctx, want);
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0xc0000000, m + 1501 * PG, len - 1517 * PG,
+				 IOASID_MAP_READ));
+	ioasid_ctx_close(ctx);
+	munmap(m, len);
+}
+END_TEST
+
 /* A sim DMA through memory the VMM unmapped or protected answers EFAULT. */
 START_TEST(test_dma_after_munmap)
 {
@@ -370,6 +437,7 @@ Suite *pin_suite(void)
 	tcase_add_test(tc, test_rlimit_mode_rules);
 	tcase_add_test(tc, test_rlimit_mode_eperm);
 	tcase_add_test(tc, test_efault_when_pinned);
+	tcase_add_test(tc, test_efault_large_ranges);
 	tcase_add_test(tc, test_dma_after_munmap);
 	tcase_add_test(tc, test_other_faults_pass_on);
 	tcase_add_test(tc, test_iova_ranges_two_calls);

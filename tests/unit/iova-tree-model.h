@@ -206,7 +206,7 @@ static inline void insert_ok(struct iova_tree *t, uint64_t iova, uint64_t last)
 	T_INT_EQ(iova_tree_insert(t, &a), 0);
 }
 
-static inline int hole(const struct iova_tree *t, uint64_t lo, uint64_t hi, uint64_t length,
+static inline int hole(struct iova_tree *t, uint64_t lo, uint64_t hi, uint64_t length,
 		       uint64_t align, uint64_t offset, uint64_t *out)
 {
 	*out = 0xdeadbeef;
