@@ -77,6 +77,9 @@
 #define ARG_HWPT A("hwpt", A_LABEL, .required = true, .kinds = K_HWPT)
 #define ARG_QUEUE A("queue", A_LABEL, .required = true, .kinds = K_QUEUE)
 #define ARG_DMA A("dma", A_LABEL, .required = true, .kinds = K_DMA)
+#define ARG_VIOMMU A("viommu", A_LABEL, .required = true, .kinds = K_VIOMMU)
+#define ARG_VDEVICE A("vdevice", A_LABEL, .required = true, .kinds = K_VDEVICE)
+#define ARG_VEVENTQ A("veventq", A_LABEL, .required = true, .kinds = K_VEVENTQ)
 #define ARG_VIRTIO_IOMMU A("virtio_iommu", A_LABEL, .required = true, .kinds = K_VIRTIO_IOMMU)
 /* attach and replace: the IOAS or HWPT (one), the acting set, a fault queue */
 #define ARGS_ATTACH \
@@ -145,13 +148,20 @@ static const struct op_desc op_table[] = {
 	   .check = check_fault_respond),
 	OP("fault_stats", op_fault_stats, ARGS(ARG_QUEUE)),
 	OP("fault_unrouted", op_fault_unrouted, ARGS(A("max", A_NUM, .max = 4096))),
+	OP("hw_queue_alloc", op_hw_queue_alloc,
+	   ARGS(ARG_VIOMMU, A("type", A_ENUM, .required = true, .names = hw_queue_type_names,
+			      .max = UINT32_MAX),
+		ARG_U32("index"), ARG_ADDR_REQ("iova"), ARG_ADDR_REQ("length"), ARG_FLAGS),
+	   .makes = K_HW_QUEUE),
+	OP("hw_queue_destroy", op_hw_queue_destroy,
+	   ARGS(A("hw_queue", A_LABEL, .required = true, .kinds = K_HW_QUEUE))),
 	OP("hwpt_alloc", op_hwpt_alloc,
 	   ARGS(ARG_DEV, A("ioas", A_LABEL, .kinds = K_IOAS),
 		A("hwpt", A_LABEL, .kinds = K_HWPT),
 		A("flags", A_FLAGS, .names = hwpt_flag_names, .max = UINT32_MAX),
 		A("queue", A_LABEL, .kinds = K_QUEUE),
 		A("type", A_ENUM, .names = hwpt_type_names, .max = UINT32_MAX),
-		A("s1", A_JSON)),
+		A("s1", A_JSON), A("viommu", A_LABEL, .kinds = K_VIOMMU), A("data", A_HEX)),
 	   .makes = K_HWPT, .check = check_hwpt_alloc),
 	OP("hwpt_destroy", op_hwpt_destroy, ARGS(ARG_HWPT)),
 	OP("invalidate", op_invalidate,
@@ -205,6 +215,34 @@ static const struct op_desc op_table[] = {
 	   ARGS(ARG_IOAS, ARG_ADDR_REQ("iova"), ARG_ADDR_REQ("length"))),
 	OP("unreserve", op_unreserve,
 	   ARGS(ARG_IOAS, ARG_ADDR_REQ("start"), ARG_ADDR_REQ("last"))),
+	OP("vdevice_alloc", op_vdevice_alloc,
+	   ARGS(ARG_VIOMMU, ARG_DEV, ARG_ADDR_REQ("virt_id")), .makes = K_VDEVICE),
+	OP("vdevice_destroy", op_vdevice_destroy, ARGS(ARG_VDEVICE)),
+	OP("vdevice_find", op_vdevice_find, ARGS(ARG_VIOMMU, ARG_ADDR_REQ("virt_id"))),
+	OP("vdevice_of_dev", op_vdevice_of_dev, ARGS(ARG_DEV)),
+	OP("veventq_alloc", op_veventq_alloc,
+	   ARGS(ARG_VIOMMU, A("type", A_ENUM, .required = true, .names = veventq_type_names,
+			      .max = UINT32_MAX),
+		A("depth", A_NUM, .required = true, .max = UINT32_MAX),
+		A("set", A_LABEL, .kinds = K_SET), ARG_FLAGS),
+	   .makes = K_VEVENTQ),
+	OP("veventq_destroy", op_veventq_destroy, ARGS(ARG_VEVENTQ)),
+	OP("veventq_read", op_veventq_read, ARGS(ARG_VEVENTQ, A("max", A_NUM, .max = 4096))),
+	OP("veventq_stats", op_veventq_stats, ARGS(ARG_VEVENTQ)),
+	OP("viommu_alloc", op_viommu_alloc,
+	   ARGS(ARG_DEV, ARG_HWPT, A("type", A_ENUM, .required = true, .names = viommu_type_names,
+				     .max = UINT32_MAX),
+		A("data", A_HEX), ARG_FLAGS),
+	   .makes = K_VIOMMU),
+	OP("viommu_destroy", op_viommu_destroy, ARGS(ARG_VIOMMU)),
+	OP("viommu_info", op_viommu_info, ARGS(ARG_VIOMMU)),
+	/* "viommu" may name a nested HWPT too: the library answers that call as the kernel does */
+	OP("viommu_invalidate", op_viommu_invalidate,
+	   ARGS(A("viommu", A_LABEL, .required = true, .kinds = K_VIOMMU | K_HWPT),
+		A("data_type", A_ENUM, .required = true, .names = viommu_inv_type_names,
+		  .max = UINT32_MAX),
+		A("entries", A_JSON, .required = true), A("entry_len", A_NUM, .max = 8192)),
+	   .check = check_viommu_invalidate),
 	OP("virtio_iommu_config", op_virtio_iommu_config, ARGS(ARG_VIRTIO_IOMMU)),
 	OP("virtio_iommu_endpoint_add", op_virtio_iommu_endpoint_add,
 	   ARGS(ARG_VIRTIO_IOMMU, A("endpoint", A_NUM, .required = true, .max = UINT32_MAX), ARG_DEV,
