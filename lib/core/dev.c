@@ -301,6 +301,39 @@ IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf
 	return 0;
 }
 
+IOASID_EXPORT int ioasid_dev_hw_info(struct ioasid_ctx *ctx, uint32_t id, uint32_t data_type,
+				     void *data, uint32_t len, struct ioasid_hw_info *ret_info)
+{
+	struct ioasid_hw_info i = { .sz = sizeof(i) };
+	struct ioasid_dev *dev;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	if (len && !data)
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_hw_info: data is NULL (len %u)", len);
+	if (!ret_info || ret_info->sz < offsetof(struct ioasid_hw_info, capabilities))
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_hw_info: ret_info is %s",
+				  ret_info ? "too small (set its sz)" : "NULL");
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
+	if (!dev)
+		return err;
+	if (!ctx->ops->dev_hw_info) {
+		err = ioasid_err(ctx, -EOPNOTSUPP,
+				 "IOMMU_GET_HW_INFO%s: the %s backend has no raw hardware info (iommufd only; ioasid_dev_info() has the decoded facts)",
+				 data_type ? " with a requested data type (INPUT_TYPE)" : "",
+				 ctx->ops->name);
+	} else {
+		err = ctx->ops->dev_hw_info(ctx, dev, data_type, data, len, &i);
+	}
+	if (!err) {
+		i.sz = IOASID_MIN(ret_info->sz, sizeof(i));
+		memcpy(ret_info, &i, i.sz);
+	}
+	ctx_unlock(ctx);
+	return err;
+}
+
 /* ---- attach / detach ---- */
 
 static int check_pasid(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,

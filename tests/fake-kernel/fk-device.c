@@ -38,11 +38,25 @@ int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b)
 int fk_dev_hw_info(struct fk *k, struct ku_iommu_hw_info *h)
 {
 	struct ku_iommu_hw_info_vtd v = { .cap_reg = FK_VTD_CAP, .ecap_reg = k->ecap };
+	uint32_t copy = h->data_len < sizeof(v) ? h->data_len : (uint32_t)sizeof(v);
 
+	/* iommufd_get_hw_info(), then intel_iommu_hw_info()'s type check */
+	if (h->flags & ~KU_IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		return -EOPNOTSUPP;
+	if (h->__reserved[0] || h->__reserved[1] || h->__reserved[2])
+		return -EOPNOTSUPP;
+	if (!(h->flags & KU_IOMMU_HW_INFO_FLAG_INPUT_TYPE))
+		h->data_type = KU_IOMMU_HW_INFO_TYPE_NONE; /* DEFAULT */
 	if (!fk_get(k, h->dev_id, FK_DEVICE))
 		return -ENOENT;
-	memcpy((void *)(uintptr_t)h->data_uptr, &v,
-	       h->data_len < sizeof(v) ? h->data_len : sizeof(v));
+	if (h->data_type != KU_IOMMU_HW_INFO_TYPE_NONE &&
+	    h->data_type != KU_IOMMU_HW_INFO_TYPE_INTEL_VTD)
+		return -EOPNOTSUPP;
+	if (copy)
+		memcpy((void *)(uintptr_t)h->data_uptr, &v, copy);
+	/* the kernel zeroes the rest of a larger buffer */
+	if (h->data_len > copy)
+		memset((uint8_t *)(uintptr_t)h->data_uptr + copy, 0, h->data_len - copy);
 	h->data_len = sizeof(v);
 	h->data_type = KU_IOMMU_HW_INFO_TYPE_INTEL_VTD;
 	h->out_max_pasid_log2 = k->pasid_capable ? 20 : 0;

@@ -8,6 +8,8 @@
  * device cache an invalidation through the vIOMMU clears
  * (IOMMU_TEST_OP_DEV_CHECK_CACHE), the events it reports
  * (IOMMU_TEST_OP_TRIGGER_VEVENT) read through the library, HW queues.
+ * Also the rest of the 6.17+ uAPI the mock answers: GET_HW_INFO with a
+ * requested data type.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -338,6 +340,70 @@ static void hw_queues(struct ioasid_ctx *ctx, uint32_t v)
 	VT_OK(ctx, ioasid_hw_queue_destroy(ctx, q0));
 }
 
+static int raw_hw_info(uint32_t kdev, uint32_t type, void *data, uint32_t len,
+		       struct iommu_hw_info *out)
+{
+	*out = (struct iommu_hw_info){ .size = sizeof(*out),
+				       .dev_id = kdev,
+				       .data_len = len,
+				       .data_uptr = (uintptr_t)data,
+				       .in_data_type = type };
+	/* as the selftest's _test_cmd_get_hw_info(): the flag only for a type */
+	if (type != IOMMU_HW_INFO_TYPE_DEFAULT)
+		out->flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	return raw(IOMMU_GET_HW_INFO, out);
+}
+
+/*
+ * IOMMU_GET_HW_INFO with a requested data type (6.17+): the mock reports
+ * its SELFTEST type by default or when asked for it, and refuses any
+ * other; library and raw ioctl agree on the errno, the type, the length,
+ * the data (and the zeroed tail of a larger buffer), the PASID width and
+ * the capabilities.
+ */
+static void hw_info(struct ioasid_ctx *ctx, uint32_t d)
+{
+	static const struct {
+		uint32_t type;
+		const char *name;
+	} types[] = {
+		{ IOMMU_HW_INFO_TYPE_DEFAULT, "the default type" },
+		{ IOMMU_HW_INFO_TYPE_SELFTEST, "the SELFTEST type asked for" },
+		{ IOMMU_HW_INFO_TYPE_INTEL_VTD, "VT-d asked of the mock" },
+		{ IOMMU_HW_INFO_TYPE_ARM_SMMUV3, "SMMUv3 asked of the mock" },
+	};
+	uint8_t lib_d[32], raw_d[32];
+	struct iommu_hw_info k;
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct ioasid_hw_info hi = { .sz = sizeof(hi) };
+		char what[96];
+		int lr, kr;
+
+		memset(lib_d, 0xcc, sizeof(lib_d));
+		memset(raw_d, 0xcc, sizeof(raw_d));
+		lr = ioasid_dev_hw_info(ctx, d, types[i].type, lib_d, sizeof(lib_d), &hi);
+		kr = raw_hw_info(kid(ctx, d), types[i].type, raw_d, sizeof(raw_d), &k);
+		snprintf(what, sizeof(what), "GET_HW_INFO, %s", types[i].name);
+		same(what, lr, kr);
+		if (lr || kr)
+			continue;
+		VT_TRUE(hi.data_type == k.out_data_type && hi.data_len == k.data_len &&
+				hi.max_pasid_log2 == k.out_max_pasid_log2 &&
+				hi.capabilities == k.out_capabilities &&
+				!memcmp(lib_d, raw_d, sizeof(lib_d)),
+			"%s: library and kernel report type 0x%x/0x%x, %u/%u bytes, the same data",
+			what, hi.data_type, k.out_data_type, hi.data_len, k.data_len);
+		VT_TRUE(hi.data_type == IOMMU_HW_INFO_TYPE_SELFTEST &&
+				((struct iommu_test_hw_info *)lib_d)->test_reg ==
+					IOMMU_HW_INFO_SELFTEST_REGVAL &&
+				lib_d[sizeof(lib_d) - 1] == 0,
+			"%s: the mock's register 0x%x, the tail zeroed", what,
+			((struct iommu_test_hw_info *)lib_d)->test_reg);
+	}
+}
+
 int main(void)
 {
 	struct ioasid_viommu_selftest sd = { .in_data = 0x5a5a };
@@ -358,6 +424,8 @@ int main(void)
 	if (!VT_OK(ctx, ioasid_dev_bind(ctx, "iommufd-selftest", &d)) ||
 	    !VT_OK(ctx, ioasid_dev_bind(ctx, "iommufd-selftest:pasid", &d2)))
 		goto out;
+	hw_info(ctx, d);
+	hw_info(ctx, d2);
 	buf = mmap(NULL, 16 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(buf, 0, 16 * pg);
 	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));

@@ -447,6 +447,41 @@ int iommufd_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out, uint3
 	return 0;
 }
 
+/*
+ * IOMMU_GET_HW_INFO for the caller, the kernel's rules unchanged; a type
+ * asked for goes with IOMMU_HW_INFO_FLAG_INPUT_TYPE (Linux 6.17+: an
+ * older kernel refuses the flag with EOPNOTSUPP, as a driver refuses a
+ * type it does not report).
+ */
+int iommufd_dev_hw_info(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t data_type,
+			void *data, uint32_t len, struct ioasid_hw_info *out)
+{
+	struct ifd_dev *d = dev->be;
+	struct ku_iommu_hw_info hi = { .size = sizeof(hi),
+				       .data_len = len,
+				       .data_uptr = (uintptr_t)data,
+				       .data_type = data_type };
+	int err;
+
+	if (!d)
+		return ioasid_err(ctx, -ENODEV, "device %s was never described (its bind failed)",
+				  dev->name);
+	hi.dev_id = d->devid;
+	if (data_type)
+		hi.flags = KU_IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_GET_HW_INFO, &hi);
+	if (err)
+		return ioasid_err(ctx, err,
+				  "IOMMU_GET_HW_INFO of %s (device %u, data type 0x%x%s): the kernel says %s",
+				  dev->name, d->devid, data_type, data_type ? ", INPUT_TYPE" : "",
+				  strerror(-err));
+	out->data_type = hi.data_type;
+	out->data_len = hi.data_len;
+	out->max_pasid_log2 = hi.out_max_pasid_log2;
+	out->capabilities = hi.out_capabilities;
+	return 0;
+}
+
 int iommufd_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
 		       struct ioasid_hwpt *h)
 {

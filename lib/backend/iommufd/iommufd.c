@@ -278,6 +278,7 @@ const struct ioasid_backend_ops ioasid_iommufd_backend = {
 	.dev_bind_fd = iommufd_dev_bind_fd,
 	.dev_unbind = iommufd_dev_unbind,
 	.dev_list = iommufd_dev_list,
+	.dev_hw_info = iommufd_dev_hw_info,
 	.hwpt_alloc = iommufd_hwpt_alloc,
 	.hwpt_destroy = iommufd_hwpt_destroy,
 	.hwpt_invalidate = iommufd_hwpt_invalidate,
