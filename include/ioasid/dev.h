@@ -52,6 +52,53 @@ IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name,
 IOASID_EXPORT int ioasid_dev_bind_fd(struct ioasid_ctx *ctx, int fd,
 				     uint32_t *ret_dev);
 
+/* ioasid_bind_opts.flags */
+#define IOASID_BIND_VF_TOKEN (1u << 0) /* bind with ioasid_bind_opts.vf_token */
+
+/* Options of ioasid_dev_bind_opts() and ioasid_dev_bind_fd_opts(); see IOASID_OPTS_INIT(). */
+struct ioasid_bind_opts {
+	size_t sz;
+	uint32_t flags; /* IOASID_BIND_* */
+	/*
+	 * With IOASID_BIND_VF_TOKEN: the VF token, a UUID in its 16 bytes
+	 * (RFC 4122 order, as uuid_parse() writes it). An SR-IOV VF whose PF
+	 * is bound to vfio-pci needs its PF's token; a PF with VFs in use
+	 * needs the token they use, and one without sets it. The kernel
+	 * refuses a token for any other device (-EINVAL).
+	 */
+	uint8_t vf_token[16];
+};
+
+/**
+ * ioasid_dev_bind_opts() - ioasid_dev_bind() with options: a VF token.
+ * @ctx: the context.
+ * @name: as ioasid_dev_bind().
+ * @opts: the options; NULL is ioasid_dev_bind().
+ * @ret_dev: the device's id.
+ *
+ * The token goes to the kernel with VFIO_DEVICE_BIND_IOMMUFD's
+ * FLAG_TOKEN (Linux 6.17+; kernel-uapi.md §2.1).
+ * Return: as ioasid_dev_bind(); -EINVAL unknown @opts->flags, or the
+ * kernel's refusal of a token for a device that is neither a VF nor a PF
+ * with SR-IOV (a kernel before 6.17 refuses the flag so too); -EACCES a
+ * token the PF did not set, or none where one is needed; -E2BIG a non-zero
+ * unknown tail of @opts; -EOPNOTSUPP a token on a backend that binds
+ * without iommufd (vfio, sim) or on the kernel's selftest devices.
+ */
+IOASID_EXPORT int ioasid_dev_bind_opts(struct ioasid_ctx *ctx, const char *name,
+				       const struct ioasid_bind_opts *opts, uint32_t *ret_dev);
+
+/**
+ * ioasid_dev_bind_fd_opts() - ioasid_dev_bind_fd() with options: a VF token.
+ * @ctx: the context.
+ * @fd: as ioasid_dev_bind_fd().
+ * @opts: as ioasid_dev_bind_opts(); NULL is ioasid_dev_bind_fd().
+ * @ret_dev: the device's id.
+ * Return: as ioasid_dev_bind_fd() and ioasid_dev_bind_opts().
+ */
+IOASID_EXPORT int ioasid_dev_bind_fd_opts(struct ioasid_ctx *ctx, int fd,
+					  const struct ioasid_bind_opts *opts, uint32_t *ret_dev);
+
 /**
  * ioasid_dev_unbind() - unbind a device.
  * @ctx: the context.

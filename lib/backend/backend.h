@@ -108,6 +108,8 @@ struct ioasid_backend_ops {
 	 * returns the error with its id.
 	 */
 	int (*dev_bind_fd)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);
+	/* dev_bind and dev_bind_fd bind with dev->bind_token when it is set */
+	bool bind_token;
 	/* Undo dev_bind; frees what it allocated except dev itself. */
 	void (*dev_unbind)(struct ioasid_ctx *ctx, struct ioasid_dev *dev);
 	/* The devices on offer: fill up to @cap entries, report the total. */

@@ -11,12 +11,32 @@
 
 #include "fk.h"
 
+/*
+ * vfio_df_check_token() and vfio-pci's match_token_uuid(): a token is read
+ * (a short argsz reads its pointer as 0), then a VF needs its PF's, and a
+ * device that is neither a VF nor a PF takes none.
+ */
+static int check_token(const struct fk_devfd *d, const struct ku_vfio_device_bind_iommufd *b)
+{
+	uint64_t ptr = b->argsz >= sizeof(*b) ? b->token_uuid_ptr : 0;
+	bool tok = b->flags & KU_VFIO_DEVICE_BIND_FLAG_TOKEN;
+
+	if (tok && !ptr)
+		return -EFAULT;
+	if (!d->vf)
+		return tok ? -EINVAL : 0;
+	if (!tok || memcmp((const void *)(uintptr_t)ptr, d->vf_token, sizeof(d->vf_token)))
+		return -EACCES;
+	return 0;
+}
+
 int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b)
 {
 	uint32_t id;
-	int i;
+	int i, err;
 
-	if (b->argsz < KU_VFIO_DEVICE_BIND_MINSZ || b->flags || (int32_t)b->iommufd < 0)
+	if (b->argsz < KU_VFIO_DEVICE_BIND_MINSZ || (b->flags & ~KU_VFIO_DEVICE_BIND_FLAG_TOKEN) ||
+	    (int32_t)b->iommufd < 0)
 		return -EINVAL;
 	fk_adopt_fd(k, fd);
 	for (i = 0; i < FK_MAX_DEVS; i++) {
@@ -24,6 +44,9 @@ int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b)
 			continue;
 		if (k->devs[i].devid)
 			return -EINVAL; /* bound twice */
+		err = check_token(&k->devs[i], b);
+		if (err)
+			return err;
 		id = fk_new(k, FK_DEVICE);
 		if (!id)
 			return -ENOMEM;

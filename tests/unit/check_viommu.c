@@ -562,6 +562,104 @@ START_TEST(test_dev_hw_info_sim)
 }
 END_TEST
 
+/*
+ * The rest of the 6.17 uAPI beside the vIOMMU: binding with a VF token
+ * (VFIO_DEVICE_BIND_FLAG_TOKEN), on fake devices that are neither VF nor
+ * PF (as edu) and on one that is a VF whose PF set a token.
+ */
+START_TEST(test_bind_vf_token)
+{
+	static const uint8_t tok[16] = { 0xbd, 0x8d, 0x9d, 0x2b, 0x5a, 0x5f, 0x4f, 0x5a,
+					 0xa2, 0x11, 0xf5, 0x91, 0x51, 0x4b, 0xa1, 0xf3 };
+	struct ioasid_bind_opts bo = IOASID_OPTS_INIT(ioasid_bind_opts);
+	struct {
+		struct ioasid_bind_opts o;
+		uint64_t tail;
+	} big;
+	struct ioasid_ctx *ctx;
+	uint32_t d0, d1;
+	struct fk k;
+	int fd0, fd1;
+
+	fk_sysfs();
+	fk_init(&k);
+	ctx = fk_ctx(&k);
+	k.devs[1].vf = true;
+	memcpy(k.devs[1].vf_token, tok, sizeof(tok));
+	fd0 = fk_open_dev(&k, 0);
+	fd1 = fk_open_dev(&k, 1);
+	bo.flags = IOASID_BIND_VF_TOKEN;
+	memcpy(bo.vf_token, tok, sizeof(tok));
+	/* neither VF nor PF: the kernel refuses a token, and nothing is bound */
+	ck_assert_ret(ctx, ioasid_dev_bind_fd_opts(ctx, fd0, &bo, &d0), -EINVAL);
+	ck_assert_errmsg_has(ctx, "neither an SR-IOV VF nor a PF");
+	ck_assert_uint_eq(k.devs[0].devid, 0);
+	ck_assert_ok(ctx, ioasid_dev_bind_fd_opts(ctx, fd0, NULL, &d0));
+	/* a VF: no token or a wrong one is EACCES; its PF's token binds it */
+	ck_assert_ret(ctx, ioasid_dev_bind_fd(ctx, fd1, &d1), -EACCES);
+	ck_assert_errmsg_has(ctx, "the VF token of its PF is needed");
+	bo.vf_token[15] ^= 1;
+	ck_assert_ret(ctx, ioasid_dev_bind_fd_opts(ctx, fd1, &bo, &d1), -EACCES);
+	ck_assert_errmsg_has(ctx, "with a VF token (FLAG_TOKEN)");
+	bo.vf_token[15] ^= 1;
+	ck_assert_ok(ctx, ioasid_dev_bind_fd_opts(ctx, fd1, &bo, &d1));
+	ck_assert_uint_ne(k.devs[1].devid, 0);
+	/* options the library refuses before the kernel */
+	bo.flags = 0x2;
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "x", &bo, &d1), -EINVAL);
+	ck_assert_errmsg_has(ctx, "bind flags 0x2: unknown");
+	bo.flags = 0;
+	bo.sz = 2;
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "x", &bo, &d1), -EINVAL);
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	big.tail = 1;
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "x", &big.o, &d1), -E2BIG);
+	big.tail = 0;
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "x", &big.o, &d1), -ENOENT);
+	ck_assert_ret(ctx,
+		      ioasid_dev_bind_opts(ctx, "iommufd-selftest",
+					   &(struct ioasid_bind_opts){
+						   .sz = sizeof(struct ioasid_bind_opts),
+						   .flags = IOASID_BIND_VF_TOKEN },
+					   &d1),
+		      -EOPNOTSUPP);
+	ck_assert_errmsg_has(ctx, "selftest device, not a VFIO one");
+	ck_assert_ok(ctx, ioasid_dev_unbind(ctx, d0));
+	ck_assert_ok(ctx, ioasid_dev_unbind(ctx, d1));
+	ioasid_ctx_close(ctx);
+	close(fd0);
+	close(fd1);
+	fk_release(&k);
+	fk_sysfs_rm();
+}
+END_TEST
+
+/* Backends that bind without iommufd take no token: EOPNOTSUPP naming it. */
+START_TEST(test_bind_vf_token_unsupported)
+{
+	struct ioasid_bind_opts bo = { .sz = sizeof(bo), .flags = IOASID_BIND_VF_TOKEN };
+	struct ioasid_ctx *ctx = test_sim_ctx();
+	struct fkv kv;
+	uint32_t dev;
+
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "sim0", &bo, &dev), -EOPNOTSUPP);
+	ck_assert_errmsg_has(
+		ctx,
+		"binding with a VF token (VFIO_DEVICE_BIND_FLAG_TOKEN) needs the iommufd backend; the sim backend");
+	ck_assert_ok(ctx, ioasid_dev_bind_opts(ctx, "sim0", NULL, &dev));
+	ioasid_ctx_close(ctx);
+	fk_sysfs();
+	fkv_init(&kv);
+	ctx = fkv_ctx(&kv);
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "0000:00:01.0", &bo, &dev), -EOPNOTSUPP);
+	ck_assert_errmsg_has(ctx, "the vfio backend has none");
+	ioasid_ctx_close(ctx);
+	fkv_fini(&kv);
+	fk_sysfs_rm();
+}
+END_TEST
+
 Suite *viommu_suite(void)
 {
 	Suite *s = suite_create("viommu");
@@ -579,6 +677,8 @@ Suite *viommu_suite(void)
 	tcase_add_test(tc, test_dev_hw_info);
 	tcase_add_test(tc, test_dev_hw_info_vfio);
 	tcase_add_test(tc, test_dev_hw_info_sim);
+	tcase_add_test(tc, test_bind_vf_token);
+	tcase_add_test(tc, test_bind_vf_token_unsupported);
 	suite_add_tcase(s, tc);
 	return s;
 }

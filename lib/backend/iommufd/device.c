@@ -310,15 +310,31 @@ static int bind_common(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd, b
 	d->own_fd = own;
 	ku_fmt(d->cdev, sizeof(d->cdev), "%s", sd->cdev);
 	ku_fmt(d->bdf, sizeof(d->bdf), "%s", sd->bdf);
+	/*
+	 * A VF token needs the whole struct (6.17+); without one the short
+	 * form that every kernel since 6.6 reads (KU_VFIO_DEVICE_BIND_MINSZ).
+	 */
+	if (dev->bind_token) {
+		b.argsz = sizeof(b);
+		b.flags = KU_VFIO_DEVICE_BIND_FLAG_TOKEN;
+		b.token_uuid_ptr = (uintptr_t)dev->bind_token;
+	}
 	err = kioctl(ctx, fd, KU_VFIO_DEVICE_BIND_IOMMUFD, &b);
 	if (err) {
 		ioasid_free(d);
-		return ioasid_err(ctx, err, "VFIO_DEVICE_BIND_IOMMUFD of %s: %s%s", dev->name,
-				  strerror(-err),
-				  err == -EPERM ?
-					  " (no interrupt remapping? see iommufd.allow_unsafe_interrupts)" :
-				  err == -EBUSY ? " (in use through its VFIO group?)" :
-						  "");
+		return ioasid_err(
+			ctx, err, "VFIO_DEVICE_BIND_IOMMUFD%s of %s: %s%s",
+			dev->bind_token ? " with a VF token (FLAG_TOKEN)" : "", dev->name,
+			strerror(-err),
+			err == -EPERM ?
+				" (no interrupt remapping? see iommufd.allow_unsafe_interrupts)" :
+			err == -EBUSY ?
+				" (in use through its VFIO group?)" :
+			err == -EACCES ?
+				" (the VF token of its PF is needed, or this one is not it)" :
+			err == -EINVAL && dev->bind_token ?
+				" (a token for a device that is neither an SR-IOV VF nor a PF, or a kernel before 6.17)" :
+				"");
 	}
 	d->devid = b.out_devid;
 	err = ifd_describe(ctx, dev, d, sd);
@@ -368,8 +384,13 @@ int iommufd_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char 
 	const char *opts, *path;
 	int fd, err;
 
-	if (selftest_name(name, &opts))
+	if (selftest_name(name, &opts)) {
+		if (dev->bind_token)
+			return ioasid_err(ctx, -EOPNOTSUPP,
+					  "%s is the kernel's selftest device, not a VFIO one: no VF token",
+					  name);
 		return ifd_selftest_bind(ctx, dev, opts);
+	}
 	err = ku_resolve_name(ctx, s->sysfs, name, &sd);
 	if (err)
 		return err;

@@ -279,6 +279,7 @@ const struct ioasid_backend_ops ioasid_iommufd_backend = {
 	.dev_unbind = iommufd_dev_unbind,
 	.dev_list = iommufd_dev_list,
 	.dev_hw_info = iommufd_dev_hw_info,
+	.bind_token = true,
 	.hwpt_alloc = iommufd_hwpt_alloc,
 	.hwpt_destroy = iommufd_hwpt_destroy,
 	.hwpt_invalidate = iommufd_hwpt_invalidate,

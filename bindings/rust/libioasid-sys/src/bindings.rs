@@ -11,6 +11,7 @@ pub const IOASID_RLIMIT_MODE_MM: u32 = 1;
 pub const IOASID_MAP_FIXED_IOVA: u32 = 1;
 pub const IOASID_MAP_WRITE: u32 = 2;
 pub const IOASID_MAP_READ: u32 = 4;
+pub const IOASID_BIND_VF_TOKEN: u32 = 1;
 pub const IOASID_PCI_ADDR_LEN: u32 = 16;
 pub const IOASID_HW_INFO_DEFAULT: u32 = 0;
 pub const IOASID_HW_INFO_INTEL_VTD: u32 = 1;
@@ -1534,6 +1535,93 @@ extern "C" {
     pub fn ioasid_dev_bind_fd(
         ctx: *mut ioasid_ctx,
         fd: ::std::os::raw::c_int,
+        ret_dev: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_bind_opts {
+    pub sz: usize,
+    pub flags: u32,
+    pub vf_token: [u8; 16usize],
+}
+#[test]
+fn bindgen_test_layout_ioasid_bind_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_bind_opts>(),
+        32usize,
+        concat!("Size of: ", stringify!(ioasid_bind_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_bind_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_bind_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_bind_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_bind_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_bind_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_bind_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_vf_token() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_bind_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).vf_token) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_bind_opts),
+                "::",
+                stringify!(vf_token)
+            )
+        );
+    }
+    test_field_vf_token();
+}
+extern "C" {
+    pub fn ioasid_dev_bind_opts(
+        ctx: *mut ioasid_ctx,
+        name: *const ::std::os::raw::c_char,
+        opts: *const ioasid_bind_opts,
+        ret_dev: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_dev_bind_fd_opts(
+        ctx: *mut ioasid_ctx,
+        fd: ::std::os::raw::c_int,
+        opts: *const ioasid_bind_opts,
         ret_dev: *mut u32,
     ) -> ::std::os::raw::c_int;
 }
