@@ -517,6 +517,41 @@ int check_dma(struct loader *l, struct step *s)
 	return err ? err : charge_moved(l, "length", len);
 }
 
+/* "vf_token": a UUID, "bd8d9d2b-5a5f-4f5a-a211-f591514ba1f3", into 16 bytes. */
+int check_dev_bind(struct loader *l, struct step *s)
+{
+	struct argval *a = arg_mut(s, "vf_token");
+	const char *u = a->s;
+	uint8_t *out;
+	size_t i, n = 0;
+
+	if (!a->present)
+		return 0;
+	out = xcalloc(1, 16);
+	a->arr = out;
+	a->n = 16;
+	for (i = 0; u[i] && n < 32; i++) {
+		char c = u[i];
+		int v;
+
+		if ((i == 8 || i == 13 || i == 18 || i == 23) && c == '-')
+			continue;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			break;
+		out[n / 2] |= (uint8_t)(n % 2 ? v : v << 4);
+		n++;
+	}
+	if (n != 32 || u[i] || i != 36)
+		return lerr(l, "vf_token", "\"%s\" is not a UUID (8-4-4-4-12 hex digits)", u);
+	return 0;
+}
+
 int check_fault_respond(struct loader *l, struct step *s)
 {
 	struct argval *a = arg_mut(s, "cookie");

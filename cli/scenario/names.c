@@ -224,3 +224,14 @@ const struct name_val hw_queue_type_names[] = {
 	{ "selftest", IOASID_HW_QUEUE_SELFTEST },
 	{ NULL, 0 },
 };
+
+/* dev_hw_info "data_type" (include/ioasid/dev.h) */
+const struct name_val hw_info_type_names[] = {
+	{ "default", IOASID_HW_INFO_DEFAULT },
+	{ "intel_vtd", IOASID_HW_INFO_INTEL_VTD },
+	{ "arm_smmuv3", IOASID_HW_INFO_ARM_SMMUV3 },
+	{ "tegra241_cmdqv", IOASID_HW_INFO_TEGRA241_CMDQV },
+	{ "amd", IOASID_HW_INFO_AMD },
+	{ "selftest", IOASID_HW_INFO_SELFTEST },
+	{ NULL, 0 },
+};

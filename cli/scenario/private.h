@@ -362,7 +362,7 @@ extern const struct name_val vreq_type_names[], vattach_flag_names[], vmap_flag_
 extern const struct name_val vpage_resp_flag_names[];
 extern const struct name_val vfault_flag_names[], vfault_reason_names[];
 extern const struct name_val vresv_subtype_names[];
-extern const struct name_val viommu_type_names[], viommu_inv_type_names[];
+extern const struct name_val viommu_type_names[], viommu_inv_type_names[], hw_info_type_names[];
 extern const struct name_val veventq_type_names[], vevent_flag_names[], hw_queue_type_names[];
 
 /* ------------------------------------------------------------------------ */
@@ -468,8 +468,8 @@ op_run_fn op_allow_iovas, op_copy, op_ioas_alloc, op_ioas_destroy, op_ioas_stats
 op_run_fn op_pasid_alloc, op_pasid_free, op_set_alloc, op_set_destroy, op_set_info,
 	op_set_ioas_alloc;
 /* ops-dev.c: devices and their attachments */
-op_run_fn op_attach, op_detach, op_dev_bind, op_dev_info, op_dev_list, op_dev_unbind,
-	op_replace;
+op_run_fn op_attach, op_detach, op_dev_bind, op_dev_hw_info, op_dev_info, op_dev_list,
+	op_dev_unbind, op_replace;
 /* ops-hwpt.c: hardware page tables */
 op_run_fn op_dirty_read, op_dirty_tracking, op_hwpt_alloc, op_hwpt_destroy, op_invalidate,
 	op_invalidate_raw;
@@ -491,9 +491,10 @@ op_run_fn op_hw_queue_alloc, op_hw_queue_destroy, op_vdevice_alloc, op_vdevice_d
 op_run_fn op_buffer, op_read, op_write;
 
 /* check.c */
-op_check_fn check_buffer, check_clock_advance, check_dma, check_fault_respond, check_hwpt_alloc,
-	check_invalidate, check_invalidate_raw, check_map, check_option, check_pasid_alloc,
-	check_pinned_limit, check_pt, check_read, check_viommu_invalidate, check_write;
+op_check_fn check_buffer, check_clock_advance, check_dev_bind, check_dma, check_fault_respond,
+	check_hwpt_alloc, check_invalidate, check_invalidate_raw, check_map, check_option,
+	check_pasid_alloc, check_pinned_limit, check_pt, check_read, check_viommu_invalidate,
+	check_write;
 /* check-virtio-iommu.c */
 op_check_fn check_virtio_iommu_endpoint_add, check_virtio_iommu_new,
 	check_virtio_iommu_request;

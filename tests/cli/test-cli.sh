@@ -321,6 +321,15 @@ bad vnest-two "vnest-two.json: steps\[4\].viommu: give one of \"ioas\", \"hwpt\"
 	"{\"steps\": [$vhead, {\"op\": \"hwpt_alloc\", \"dev\": \"D\", \"viommu\": \"V\", \"hwpt\": \"P\", \"data\": \"00\"}]}"
 bad s1-data "s1-data.json: steps\[4\].data: give either \"s1\" or \"data\", not both" \
 	"{\"steps\": [$vhead, {\"op\": \"hwpt_alloc\", \"dev\": \"D\", \"hwpt\": \"P\", \"s1\": {\"pgtbl_addr\": 0}, \"data\": \"00\"}]}"
+bad vf-token "vf-token.json: steps\[0\].vf_token: \"bd8d9d2b-5a5f4f5a-a211-f591514ba1f3\" is not a UUID" \
+	'{"steps": [{"op": "dev_bind", "dev": "sim0", "vf_token": "bd8d9d2b-5a5f4f5a-a211-f591514ba1f3"}]}'
+printf '%s\n' '{"steps": [{"op": "dev_bind", "dev": "sim0", "as": "D"}, {"op": "dev_hw_info", "dev": "D", "data_type": "intel_vtd"}, {"op": "dev_bind", "dev": "sim1", "vf_token": "bd8d9d2b-5a5f-4f5a-a211-f591514ba1f3"}]}' > "$tmp/hwinfo-sim.json"
+check "GET_HW_INFO with a data type on the sim: EOPNOTSUPP naming the feature" 0 \
+	--out '"op":"dev_hw_info","result":"EOPNOTSUPP","value":{},"message":"IOMMU_GET_HW_INFO with a requested data type (INPUT_TYPE): the sim backend' \
+	-- --backend sim run "$tmp/hwinfo-sim.json"
+check "a VF token on the sim: EOPNOTSUPP naming the feature" 0 \
+	--out '"op":"dev_bind","result":"EOPNOTSUPP","value":{},"message":"binding with a VF token (VFIO_DEVICE_BIND_FLAG_TOKEN) needs the iommufd backend' \
+	-- --backend sim run "$tmp/hwinfo-sim.json"
 # the sim has no vIOMMU objects until issue #13: its EOPNOTSUPP and message
 printf '%s\n' "{\"steps\": [$vhead, {\"op\": \"viommu_info\", \"viommu\": \"V\", \"expect\": \"ENOENT\"}]}" > "$tmp/vsim.json"
 check "vIOMMU ops on the sim: its EOPNOTSUPP with its message" 0 \
