@@ -86,6 +86,8 @@ uint32_t pasid_arg(const struct step *s, const char *key)
 
 uint32_t pt_id(const struct step *s)
 {
+	if (has(s, "viommu"))
+		return obj_id(s, "viommu");
 	return has(s, "hwpt") ? obj_id(s, "hwpt") : obj_id(s, "ioas");
 }
 

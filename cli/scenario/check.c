@@ -186,6 +186,17 @@ int check_hwpt_alloc(struct loader *l, struct step *s)
 	uint64_t v;
 	int err;
 
+	if (has(s, "viommu")) {
+		/* a nested HWPT on a vIOMMU: the driver's data, as bytes */
+		if (has(s, "ioas") || has(s, "hwpt"))
+			return lerr(l, "viommu", "give one of \"ioas\", \"hwpt\" and \"viommu\"");
+		if (a->present)
+			return lerr(l, "s1",
+				    "VT-d stage-1 data is for a nested HWPT over \"hwpt\"; on a \"viommu\", give the driver's \"data\"");
+		return 0;
+	}
+	if (has(s, "data") && a->present)
+		return lerr(l, "data", "give either \"s1\" or \"data\", not both");
 	err = check_pt(l, s);
 	if (err || !a->present)
 		return err;
@@ -351,6 +362,129 @@ int check_invalidate_raw(struct loader *l, struct step *s)
 	return 0;
 }
 
+/*
+ * A vIOMMU's raw entries, all of "entry_len" bytes (default: the longest
+ * entry): each a hex string of bytes, or {"u32": [...]} / {"u64": [...]},
+ * little-endian words (an SMMUv3 command is {"u64": [w0, w1]}, the test
+ * driver's entry {"u32": [flags, vdev_id, cache_id]}). A shorter entry is
+ * zero-padded, as the kernel zero-extends one.
+ */
+#define VIOMMU_INV_ENTRY_MAX 4096 /* the library refuses more than a page */
+
+static int viommu_entry_len(struct loader *l, const char *key, const json_t *e, size_t *ret)
+{
+	static const char *const known[] = { "u32", "u64", NULL };
+	const json_t *w32, *w64;
+	char show[80];
+	size_t len;
+	int err;
+
+	if (json_is_string(e)) {
+		len = strlen(json_string_value(e));
+		if (!len || len % 2 || strspn(json_string_value(e), "0123456789abcdefABCDEF") != len)
+			return lerr(l, key, "%s is not a non-empty string of hex byte pairs",
+				    jshow(e, show, sizeof(show)));
+		*ret = len / 2;
+		return 0;
+	}
+	if (!json_is_object(e))
+		return lerr(l, key,
+			    "%s is neither a hex string nor {\"u32\": [...]} / {\"u64\": [...]}",
+			    jshow(e, show, sizeof(show)));
+	err = sub_keys(l, key, e, known);
+	if (err)
+		return err;
+	w32 = json_object_get(e, "u32");
+	w64 = json_object_get(e, "u64");
+	if (!w32 == !w64)
+		return lerr(l, key, "give one of \"u32\" and \"u64\"");
+	if (!json_is_array(w32 ? w32 : w64) || !json_array_size(w32 ? w32 : w64))
+		return lerr(l, key, "\"%s\" is not a non-empty list of numbers",
+			    w32 ? "u32" : "u64");
+	*ret = json_array_size(w32 ? w32 : w64) * (w32 ? 4 : 8);
+	return 0;
+}
+
+/* Entry @e into @out (zeroed, at least as long as the entry). */
+static int viommu_entry_fill(struct loader *l, const char *key, const json_t *e, uint8_t *out)
+{
+	const json_t *w, *v;
+	size_t i, size;
+	uint64_t x;
+	char sub[96];
+	int err;
+
+	if (json_is_string(e)) {
+		const char *h = json_string_value(e);
+
+		for (i = 0; h[2 * i]; i++) {
+			char pair[3] = { h[2 * i], h[2 * i + 1], 0 };
+
+			out[i] = (uint8_t)strtoul(pair, NULL, 16);
+		}
+		return 0;
+	}
+	w = json_object_get(e, "u32");
+	size = w ? 4 : 8;
+	if (!w)
+		w = json_object_get(e, "u64");
+	json_array_foreach(w, i, v) {
+		snprintf(sub, sizeof(sub), "%s.u%zu[%zu]", key, size * 8, i);
+		err = parse_num_max(l, sub, v, size == 4 ? UINT32_MAX : 0, &x);
+		if (err)
+			return err;
+		for (size_t b = 0; b < size; b++)
+			out[i * size + b] = (uint8_t)(x >> (8 * b));
+	}
+	return 0;
+}
+
+int check_viommu_invalidate(struct loader *l, struct step *s)
+{
+	struct argval *a = arg_mut(s, "entries");
+	size_t i, len = 0, max = 0;
+	const json_t *e;
+	char key[64];
+	int err;
+
+	if (!json_is_array(a->json))
+		return lerr(l, "entries", "not a list of entries");
+	json_array_foreach(a->json, i, e) {
+		snprintf(key, sizeof(key), "entries[%zu]", i);
+		err = viommu_entry_len(l, key, e, &len);
+		if (err)
+			return err;
+		if (len > max)
+			max = len;
+	}
+	if (has(s, "entry_len")) {
+		if (num(s, "entry_len", 0) < max)
+			return lerr(l, "entry_len", "%" PRIu64 " bytes: an entry is %zu bytes long",
+				    num(s, "entry_len", 0), max);
+		max = (size_t)num(s, "entry_len", 0);
+	}
+	if (!max)
+		max = 1; /* no entries and no length: the call only checks the type */
+	if (max > VIOMMU_INV_ENTRY_MAX * 2)
+		return lerr(l, "entries",
+			    "entries of %zu bytes: a step's entries are at most %u bytes long", max,
+			    VIOMMU_INV_ENTRY_MAX * 2);
+	err = charge_mem(l, "entries", (uint64_t)max * json_array_size(a->json));
+	if (err)
+		return err;
+	/* an entry length the library refuses is kept for the library to refuse */
+	a->n = json_array_size(a->json);
+	a->arr = xcalloc(a->n ? a->n : 1, max);
+	a->u = max;
+	json_array_foreach(a->json, i, e) {
+		snprintf(key, sizeof(key), "entries[%zu]", i);
+		err = viommu_entry_fill(l, key, e, (uint8_t *)a->arr + i * max);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* DMA and faults                                                           */
 
@@ -381,6 +515,41 @@ int check_dma(struct loader *l, struct step *s)
 	len = num(s, "length", arg(s, "data")->n);
 	err = charge_mem(l, "length", len);
 	return err ? err : charge_moved(l, "length", len);
+}
+
+/* "vf_token": a UUID, "bd8d9d2b-5a5f-4f5a-a211-f591514ba1f3", into 16 bytes. */
+int check_dev_bind(struct loader *l, struct step *s)
+{
+	struct argval *a = arg_mut(s, "vf_token");
+	const char *u = a->s;
+	uint8_t *out;
+	size_t i, n = 0;
+
+	if (!a->present)
+		return 0;
+	out = xcalloc(1, 16);
+	a->arr = out;
+	a->n = 16;
+	for (i = 0; u[i] && n < 32; i++) {
+		char c = u[i];
+		int v;
+
+		if ((i == 8 || i == 13 || i == 18 || i == 23) && c == '-')
+			continue;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			break;
+		out[n / 2] |= (uint8_t)(n % 2 ? v : v << 4);
+		n++;
+	}
+	if (n != 32 || u[i] || i != 36)
+		return lerr(l, "vf_token", "\"%s\" is not a UUID (8-4-4-4-12 hex digits)", u);
+	return 0;
 }
 
 int check_fault_respond(struct loader *l, struct step *s)

@@ -22,6 +22,9 @@ const struct name_val hwpt_flag_names[] = {
 const struct name_val hwpt_type_names[] = {
 	{ "paging", IOASID_HWPT_PAGING },
 	{ "nested_vtd_s1", IOASID_HWPT_NESTED_VTD_S1 },
+	{ "nested_arm_smmuv3", IOASID_HWPT_NESTED_ARM_SMMUV3 },
+	{ "nested_amd_guest", IOASID_HWPT_NESTED_AMD_GUEST },
+	{ "nested_selftest", IOASID_HWPT_NESTED_SELFTEST },
 	{ NULL, 0 },
 };
 
@@ -183,5 +186,52 @@ const struct name_val vfault_reason_names[] = {
 const struct name_val vresv_subtype_names[] = {
 	{ "reserved", IOASID_VIRTIO_IOMMU_RESV_MEM_T_RESERVED },
 	{ "msi", IOASID_VIRTIO_IOMMU_RESV_MEM_T_MSI },
+	{ NULL, 0 },
+};
+
+/* viommu_alloc "type" (include/ioasid/viommu.h) */
+const struct name_val viommu_type_names[] = {
+	{ "arm_smmuv3", IOASID_VIOMMU_ARM_SMMUV3 },
+	{ "tegra241_cmdqv", IOASID_VIOMMU_TEGRA241_CMDQV },
+	{ "selftest", IOASID_VIOMMU_SELFTEST },
+	{ NULL, 0 },
+};
+
+/* viommu_invalidate "data_type" */
+const struct name_val viommu_inv_type_names[] = {
+	{ "arm_smmuv3", IOASID_VIOMMU_INV_ARM_SMMUV3 },
+	{ "selftest", IOASID_VIOMMU_INV_SELFTEST },
+	{ NULL, 0 },
+};
+
+/* veventq_alloc "type" */
+const struct name_val veventq_type_names[] = {
+	{ "arm_smmuv3", IOASID_VEVENTQ_ARM_SMMUV3 },
+	{ "tegra241_cmdqv", IOASID_VEVENTQ_TEGRA241_CMDQV },
+	{ "selftest", IOASID_VEVENTQ_SELFTEST },
+	{ NULL, 0 },
+};
+
+/* veventq_read: the flags of an event */
+const struct name_val vevent_flag_names[] = {
+	{ "lost_events", IOASID_VEVENT_LOST_EVENTS },
+	{ NULL, 0 },
+};
+
+/* hw_queue_alloc "type" */
+const struct name_val hw_queue_type_names[] = {
+	{ "tegra241_cmdqv", IOASID_HW_QUEUE_TEGRA241_CMDQV },
+	{ "selftest", IOASID_HW_QUEUE_SELFTEST },
+	{ NULL, 0 },
+};
+
+/* dev_hw_info "data_type" (include/ioasid/dev.h) */
+const struct name_val hw_info_type_names[] = {
+	{ "default", IOASID_HW_INFO_DEFAULT },
+	{ "intel_vtd", IOASID_HW_INFO_INTEL_VTD },
+	{ "arm_smmuv3", IOASID_HW_INFO_ARM_SMMUV3 },
+	{ "tegra241_cmdqv", IOASID_HW_INFO_TEGRA241_CMDQV },
+	{ "amd", IOASID_HW_INFO_AMD },
+	{ "selftest", IOASID_HW_INFO_SELFTEST },
 	{ NULL, 0 },
 };

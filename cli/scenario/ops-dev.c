@@ -5,16 +5,46 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../ioasidctl.h"
 #include "private.h"
 
 HANDLER(op_dev_bind)
 {
+	const struct argval *t = arg(s, "vf_token");
+	struct ioasid_bind_opts o = { .sz = sizeof(o) };
 	uint32_t id = IOASID_ID_NONE;
-	int err = ioasid_dev_bind(r->ctx, arg(s, "dev")->s, &id);
+	int err;
 
+	/* check_dev_bind() made the token's 16 bytes */
+	if (t->present) {
+		o.flags = IOASID_BIND_VF_TOKEN;
+		memcpy(o.vf_token, t->arr, sizeof(o.vf_token));
+	}
+	err = ioasid_dev_bind_opts(r->ctx, arg(s, "dev")->s, t->present ? &o : NULL, &id);
 	return label_made(s, err, id);
+}
+
+HANDLER(op_dev_hw_info)
+{
+	struct ioasid_hw_info hi = { .sz = sizeof(hi) };
+	uint32_t len = (uint32_t)num(s, "max", 256);
+	uint8_t *data = xcalloc(1, len ? len : 1);
+	int err = ioasid_dev_hw_info(r->ctx, obj_id(s, "dev"),
+				     (uint32_t)num(s, "data_type", IOASID_HW_INFO_DEFAULT),
+				     len ? data : NULL, len, &hi);
+
+	if (!err) {
+		json_object_set_new(value, "data_type", name_json(hw_info_type_names, hi.data_type));
+		json_object_set_new(value, "data_len", json_integer(hi.data_len));
+		json_object_set_new(value, "data",
+				    hex_bytes_json(data, hi.data_len < len ? hi.data_len : len));
+		json_object_set_new(value, "max_pasid_log2", json_integer(hi.max_pasid_log2));
+		json_object_set_new(value, "capabilities", json_hex(hi.capabilities));
+	}
+	free(data);
+	return err;
 }
 
 HANDLER(op_dev_unbind)

@@ -12,17 +12,21 @@
 
 HANDLER(op_hwpt_alloc)
 {
-	const struct argval *s1 = arg(s, "s1");
+	const struct argval *s1 = arg(s, "s1"), *data = arg(s, "data");
 	uint32_t flags = (uint32_t)num(s, "flags", 0), id = IOASID_ID_NONE;
 	int err;
 
 	if (has(s, "queue"))
 		flags |= IOASID_HWPT_FAULT_ID_VALID;
-	struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts), .flags = flags,
-		    .type = (uint32_t)num(s, "type", IOASID_HWPT_PAGING),
-		    .data = s1->arr,
-		    .data_len = s1->present ? (uint32_t)sizeof(struct ioasid_hwpt_vtd_s1) : 0,
-		    .fault_queue = opt_obj_id(s, "queue") };
+	/* "s1" (VT-d stage 1) or "data" (any driver's bytes; check_hwpt_alloc) */
+	struct ioasid_hwpt_opts o = { .sz = sizeof(struct ioasid_hwpt_opts),
+				      .flags = flags,
+				      .type = (uint32_t)num(s, "type", IOASID_HWPT_PAGING),
+				      .data = s1->present ? s1->arr : data->arr,
+				      .data_len = s1->present ? (uint32_t)sizeof(
+									struct ioasid_hwpt_vtd_s1) :
+								(uint32_t)data->n,
+				      .fault_queue = opt_obj_id(s, "queue") };
 	err = ioasid_hwpt_alloc(r->ctx, obj_id(s, "dev"), pt_id(s), &o, &id);
 	return label_made(s, err, id);
 }

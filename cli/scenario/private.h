@@ -50,9 +50,14 @@ enum label_kind {
 	K_QUEUE = 1u << 6, /* a fault queue */
 	K_DMA = 1u << 7,   /* a DMA request that waits for a page response */
 	K_VIRTIO_IOMMU = 1u << 8, /* a virtio-iommu device back-end (no library id) */
+	K_VIOMMU = 1u << 9,
+	K_VDEVICE = 1u << 10,
+	K_VEVENTQ = 1u << 11,
+	K_HW_QUEUE = 1u << 12,
 };
 /* library objects with an id */
-#define K_OBJECT (K_IOAS | K_SET | K_DEV | K_HWPT | K_QUEUE)
+#define K_OBJECT \
+	(K_IOAS | K_SET | K_DEV | K_HWPT | K_QUEUE | K_VIOMMU | K_VDEVICE | K_VEVENTQ | K_HW_QUEUE)
 
 enum arg_type {
 	A_NUM,     /* JSON integer or "0x..."/decimal string, <= max */
@@ -357,6 +362,8 @@ extern const struct name_val vreq_type_names[], vattach_flag_names[], vmap_flag_
 extern const struct name_val vpage_resp_flag_names[];
 extern const struct name_val vfault_flag_names[], vfault_reason_names[];
 extern const struct name_val vresv_subtype_names[];
+extern const struct name_val viommu_type_names[], viommu_inv_type_names[], hw_info_type_names[];
+extern const struct name_val veventq_type_names[], vevent_flag_names[], hw_queue_type_names[];
 
 /* ------------------------------------------------------------------------ */
 /* args.c: what handlers and checks read of their step                      */
@@ -374,7 +381,7 @@ uint32_t obj_id(const struct step *s, const char *key);
 uint32_t opt_obj_id(const struct step *s, const char *key);
 /* A PASID argument, or IOASID_PASID_NONE when absent. */
 uint32_t pasid_arg(const struct step *s, const char *key);
-/* What an attach, replace or hwpt_alloc names: "ioas" or "hwpt" (one). */
+/* What an attach, replace or hwpt_alloc names: "ioas", "hwpt" or "viommu" (one). */
 uint32_t pt_id(const struct step *s);
 /*
  * A handler's result @err, after marking labels: when @err is 0, the
@@ -461,8 +468,8 @@ op_run_fn op_allow_iovas, op_copy, op_ioas_alloc, op_ioas_destroy, op_ioas_stats
 op_run_fn op_pasid_alloc, op_pasid_free, op_set_alloc, op_set_destroy, op_set_info,
 	op_set_ioas_alloc;
 /* ops-dev.c: devices and their attachments */
-op_run_fn op_attach, op_detach, op_dev_bind, op_dev_info, op_dev_list, op_dev_unbind,
-	op_replace;
+op_run_fn op_attach, op_detach, op_dev_bind, op_dev_hw_info, op_dev_info, op_dev_list,
+	op_dev_unbind, op_replace;
 /* ops-hwpt.c: hardware page tables */
 op_run_fn op_dirty_read, op_dirty_tracking, op_hwpt_alloc, op_hwpt_destroy, op_invalidate,
 	op_invalidate_raw;
@@ -476,13 +483,18 @@ op_run_fn op_cache_stats, op_dev_add, op_dev_remove, op_dma_poll, op_dma_read, o
 op_run_fn op_virtio_iommu_config, op_virtio_iommu_endpoint_add, op_virtio_iommu_endpoint_del,
 	op_virtio_iommu_event, op_virtio_iommu_features, op_virtio_iommu_new,
 	op_virtio_iommu_request;
+/* ops-viommu.c: vIOMMUs, vDEVICEs, vEVENTQs, HW queues */
+op_run_fn op_hw_queue_alloc, op_hw_queue_destroy, op_vdevice_alloc, op_vdevice_destroy,
+	op_vdevice_find, op_vdevice_of_dev, op_veventq_alloc, op_veventq_destroy, op_veventq_read,
+	op_veventq_stats, op_viommu_alloc, op_viommu_destroy, op_viommu_info, op_viommu_invalidate;
 /* mem.c: the scenario's buffers */
 op_run_fn op_buffer, op_read, op_write;
 
 /* check.c */
-op_check_fn check_buffer, check_clock_advance, check_dma, check_fault_respond, check_hwpt_alloc,
-	check_invalidate, check_invalidate_raw, check_map, check_option, check_pasid_alloc,
-	check_pinned_limit, check_pt, check_read, check_write;
+op_check_fn check_buffer, check_clock_advance, check_dev_bind, check_dma, check_fault_respond,
+	check_hwpt_alloc, check_invalidate, check_invalidate_raw, check_map, check_option,
+	check_pasid_alloc, check_pinned_limit, check_pt, check_read, check_viommu_invalidate,
+	check_write;
 /* check-virtio-iommu.c */
 op_check_fn check_virtio_iommu_endpoint_add, check_virtio_iommu_new,
 	check_virtio_iommu_request;

@@ -25,9 +25,10 @@ static const struct {
 	const char *word;
 	unsigned int kinds;
 } id_words[] = {
-	{ "IOAS", K_IOAS }, { "ioas", K_IOAS }, { "set", K_SET }, { "HWPT", K_HWPT },
-	{ "hwpt", K_HWPT }, { "device", K_DEV }, { "object", K_OBJECT },
-	{ "queue", K_QUEUE }, { "DMA", K_DMA },
+	{ "IOAS", K_IOAS },     { "ioas", K_IOAS },       { "set", K_SET },
+	{ "HWPT", K_HWPT },     { "hwpt", K_HWPT },       { "device", K_DEV },
+	{ "object", K_OBJECT }, { "queue", K_QUEUE },     { "DMA", K_DMA },
+	{ "vIOMMU", K_VIOMMU }, { "vDEVICE", K_VDEVICE }, { "vEVENTQ", K_VEVENTQ },
 };
 
 /* Words after which the library's messages put a process address: "va 0x7f...". */

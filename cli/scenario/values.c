@@ -129,6 +129,14 @@ static const char *kind_name(unsigned int kind)
 	case K_QUEUE: return "queue";
 	case K_DMA: return "dma";
 	case K_VIRTIO_IOMMU: return "virtio_iommu";
+	case K_VIOMMU:
+		return "viommu";
+	case K_VDEVICE:
+		return "vdevice";
+	case K_VEVENTQ:
+		return "veventq";
+	case K_HW_QUEUE:
+		return "hw_queue";
 	default: return "object";
 	}
 }
@@ -150,7 +158,7 @@ static const char *kinds_str(unsigned int kinds, char *buf, size_t len)
 int parse_label(struct loader *l, const char *key, const json_t *v, unsigned int kinds,
 		struct label **ret)
 {
-	char show[80], want[64];
+	char show[80], want[128];
 	struct label *lb;
 
 	if (!json_is_string(v))

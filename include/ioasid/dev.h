@@ -52,6 +52,53 @@ IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name,
 IOASID_EXPORT int ioasid_dev_bind_fd(struct ioasid_ctx *ctx, int fd,
 				     uint32_t *ret_dev);
 
+/* ioasid_bind_opts.flags */
+#define IOASID_BIND_VF_TOKEN (1u << 0) /* bind with ioasid_bind_opts.vf_token */
+
+/* Options of ioasid_dev_bind_opts() and ioasid_dev_bind_fd_opts(); see IOASID_OPTS_INIT(). */
+struct ioasid_bind_opts {
+	size_t sz;
+	uint32_t flags; /* IOASID_BIND_* */
+	/*
+	 * With IOASID_BIND_VF_TOKEN: the VF token, a UUID in its 16 bytes
+	 * (RFC 4122 order, as uuid_parse() writes it). An SR-IOV VF whose PF
+	 * is bound to vfio-pci needs its PF's token; a PF with VFs in use
+	 * needs the token they use, and one without sets it. The kernel
+	 * refuses a token for any other device (-EINVAL).
+	 */
+	uint8_t vf_token[16];
+};
+
+/**
+ * ioasid_dev_bind_opts() - ioasid_dev_bind() with options: a VF token.
+ * @ctx: the context.
+ * @name: as ioasid_dev_bind().
+ * @opts: the options; NULL is ioasid_dev_bind().
+ * @ret_dev: the device's id.
+ *
+ * The token goes to the kernel with VFIO_DEVICE_BIND_IOMMUFD's
+ * FLAG_TOKEN (Linux 6.17+; kernel-uapi.md §2.1).
+ * Return: as ioasid_dev_bind(); -EINVAL unknown @opts->flags, or the
+ * kernel's refusal of a token for a device that is neither a VF nor a PF
+ * with SR-IOV (a kernel before 6.17 refuses the flag so too); -EACCES a
+ * token the PF did not set, or none where one is needed; -E2BIG a non-zero
+ * unknown tail of @opts; -EOPNOTSUPP a token on a backend that binds
+ * without iommufd (vfio, sim) or on the kernel's selftest devices.
+ */
+IOASID_EXPORT int ioasid_dev_bind_opts(struct ioasid_ctx *ctx, const char *name,
+				       const struct ioasid_bind_opts *opts, uint32_t *ret_dev);
+
+/**
+ * ioasid_dev_bind_fd_opts() - ioasid_dev_bind_fd() with options: a VF token.
+ * @ctx: the context.
+ * @fd: as ioasid_dev_bind_fd().
+ * @opts: as ioasid_dev_bind_opts(); NULL is ioasid_dev_bind_fd().
+ * @ret_dev: the device's id.
+ * Return: as ioasid_dev_bind_fd() and ioasid_dev_bind_opts().
+ */
+IOASID_EXPORT int ioasid_dev_bind_fd_opts(struct ioasid_ctx *ctx, int fd,
+					  const struct ioasid_bind_opts *opts, uint32_t *ret_dev);
+
 /**
  * ioasid_dev_unbind() - unbind a device.
  * @ctx: the context.
@@ -120,6 +167,54 @@ IOASID_EXPORT int ioasid_dev_pci_addr(struct ioasid_ctx *ctx, uint32_t dev, char
  */
 IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t dev,
 				  void *buf, size_t len, size_t *ret_len);
+
+/*
+ * Vendor data types of ioasid_dev_hw_info(): iommufd's enum
+ * iommu_hw_info_type. DEFAULT asks for the IOMMU's own type.
+ */
+#define IOASID_HW_INFO_DEFAULT 0u
+#define IOASID_HW_INFO_INTEL_VTD 1u      /* struct iommu_hw_info_vtd */
+#define IOASID_HW_INFO_ARM_SMMUV3 2u     /* struct iommu_hw_info_arm_smmuv3 */
+#define IOASID_HW_INFO_TEGRA241_CMDQV 3u /* struct iommu_hw_info_tegra241_cmdqv */
+#define IOASID_HW_INFO_AMD 4u            /* struct iommu_hw_info_amd */
+/* the kernel's test driver (CONFIG_IOMMUFD_TEST), for test rigs */
+#define IOASID_HW_INFO_SELFTEST 0xfeedbeefu
+
+/* What ioasid_dev_hw_info() tells beside the data. */
+struct ioasid_hw_info {
+	size_t sz;               /* sizeof as the caller was built (IOASID_OPTS_INIT()) */
+	uint32_t data_type;      /* IOASID_HW_INFO_* of the data written */
+	uint32_t data_len;       /* bytes of data the IOMMU has (may exceed the room given) */
+	uint32_t max_pasid_log2; /* the device's PASID width; 0: none */
+	uint64_t capabilities;   /* iommufd's IOMMU_HW_CAP_* bits */
+};
+
+/**
+ * ioasid_dev_hw_info() - the IOMMU's raw hardware information for a
+ * device, as IOMMU_GET_HW_INFO reports it, in a vendor data type the
+ * caller may name (Linux 6.17+: IOMMU_HW_INFO_FLAG_INPUT_TYPE).
+ * @ctx: the context.
+ * @dev: the device.
+ * @data_type: IOASID_HW_INFO_DEFAULT for the IOMMU's own type, else the
+ *             type wanted (an SMMUv3 with CMDQV reports either its
+ *             SMMUv3 registers or its CMDQV ones).
+ * @data: where the data goes (may be NULL when @len is 0).
+ * @len: room at @data; the kernel's rules: what fits is written, the rest
+ *       of a larger buffer is zeroed, @ret_info->data_len is the full size.
+ * @ret_info: type, full length, PASID width and capabilities; filled up
+ *            to its @sz.
+ *
+ * ioasid_dev_info() gives the same facts decoded; this is for a VMM that
+ * hands a vendor's registers to its vIOMMU model unchanged.
+ *
+ * Return: 0; -ENOENT unknown device; -EINVAL @data NULL with a non-zero
+ * @len, @ret_info NULL or its @sz too small; -EOPNOTSUPP a type the
+ * IOMMU does not report (the driver's answer; a kernel before 6.17
+ * refuses the flag so too), a backend without raw hardware info (vfio,
+ * sim: the message names the feature).
+ */
+IOASID_EXPORT int ioasid_dev_hw_info(struct ioasid_ctx *ctx, uint32_t dev, uint32_t data_type,
+				     void *data, uint32_t len, struct ioasid_hw_info *ret_info);
 
 /* Options of ioasid_dev_attach(); see IOASID_OPTS_INIT(). */
 struct ioasid_attach_opts {

@@ -108,11 +108,21 @@ struct ioasid_backend_ops {
 	 * returns the error with its id.
 	 */
 	int (*dev_bind_fd)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);
+	/* dev_bind and dev_bind_fd bind with dev->bind_token when it is set */
+	bool bind_token;
 	/* Undo dev_bind; frees what it allocated except dev itself. */
 	void (*dev_unbind)(struct ioasid_ctx *ctx, struct ioasid_dev *dev);
 	/* The devices on offer: fill up to @cap entries, report the total. */
 	int (*dev_list)(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out,
 			uint32_t cap, uint32_t *total);
+	/*
+	 * IOMMU_GET_HW_INFO as it is (ioasid_dev_hw_info()): @data_type 0 the
+	 * IOMMU's own, else asked for with IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	 * @data (@len bytes, zeroed past what the IOMMU wrote) and @out's
+	 * fields (not its sz). NULL: the backend has no raw hardware info.
+	 */
+	int (*dev_hw_info)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t data_type,
+			   void *data, uint32_t len, struct ioasid_hw_info *out);
 	/*
 	 * Hardware page tables. hwpt_alloc sets hwpt->be; a paging HWPT must
 	 * then mirror every area of hwpt->ioas (later changes arrive through

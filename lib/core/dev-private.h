@@ -46,6 +46,8 @@ struct ioasid_dev {
 	struct dev_attach **att;
 	uint32_t nr_att, cap_att;
 	void *be;        /* backend state */
+	/* while dev_bind / dev_bind_fd run: the VF token to bind with, or NULL */
+	const uint8_t *bind_token;
 	uint64_t *dmabufs; /* inodes of the dma-bufs of its BARs (ioasid_dev_bar_dmabuf()) */
 	uint32_t nr_dmabufs, cap_dmabufs;
 };

@@ -137,7 +137,7 @@ const struct ioasid_obj_ops ioasid_dev_obj_ops = {
 	.dump = dev_obj_dump,
 };
 
-static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
+static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd, const uint8_t *token,
 			   uint32_t *ret_dev)
 {
 	struct ioasid_dev *dev;
@@ -148,12 +148,18 @@ static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
 	if (name ? !ctx->ops->dev_bind : !ctx->ops->dev_bind_fd)
 		return ioasid_err(ctx, -EOPNOTSUPP, "the %s backend cannot bind %s",
 				  ctx->ops->name, name ? "devices by name" : "a device fd");
+	if (token && !ctx->ops->bind_token)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "binding with a VF token (VFIO_DEVICE_BIND_FLAG_TOKEN) needs the iommufd backend; the %s backend has none",
+				  ctx->ops->name);
 	dev = obj_alloc(ctx, IOASID_OBJ_DEV, sizeof(*dev), &err);
 	if (!dev)
 		return err;
 	if (name)
 		snprintf(dev->name, sizeof(dev->name), "%s", name);
+	dev->bind_token = token;
 	err = name ? ctx->ops->dev_bind(ctx, dev, name) : ctx->ops->dev_bind_fd(ctx, dev, fd);
+	dev->bind_token = NULL; /* the caller's memory */
 	/* a caller's fd the kernel keeps bound stays in the records (backend.h) */
 	if (err && (name || !dev->be)) {
 		obj_abort(ctx, &dev->obj);
@@ -164,9 +170,39 @@ static int dev_bind_common(struct ioasid_ctx *ctx, const char *name, int fd,
 	return err;
 }
 
-IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name,
-				  uint32_t *ret_dev)
+/*
+ * @opts checked; *@ret_token the VF token to bind with, or NULL. A copy in
+ * @token: the caller's struct need not outlive the call's checks.
+ */
+static int bind_opts(struct ioasid_ctx *ctx, const struct ioasid_bind_opts *opts, uint8_t token[16],
+		     const uint8_t **ret_token)
 {
+	struct ioasid_bind_opts o = { .sz = sizeof(o) };
+	int err;
+
+	*ret_token = NULL;
+	if (!opts)
+		return 0;
+	err = ioasid_opts_check(ctx, opts, opts->sz, sizeof(o), "struct ioasid_bind_opts");
+	if (err)
+		return err;
+	memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
+	if (o.flags & ~IOASID_BIND_VF_TOKEN)
+		return ioasid_err(ctx, -EINVAL,
+				  "bind flags 0x%x: unknown (IOASID_BIND_VF_TOKEN is 0x1)",
+				  o.flags & ~IOASID_BIND_VF_TOKEN);
+	if (o.flags & IOASID_BIND_VF_TOKEN) {
+		memcpy(token, o.vf_token, 16);
+		*ret_token = token;
+	}
+	return 0;
+}
+
+IOASID_EXPORT int ioasid_dev_bind_opts(struct ioasid_ctx *ctx, const char *name,
+				       const struct ioasid_bind_opts *opts, uint32_t *ret_dev)
+{
+	const uint8_t *token;
+	uint8_t copy[16];
 	int err;
 
 	if (!ctx)
@@ -175,15 +211,25 @@ IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name,
 		return ioasid_err(ctx, -EINVAL, "ioasid_dev_bind: a device name and ret_dev are required");
 	if (strlen(name) >= sizeof(((struct ioasid_dev *)0)->name))
 		return ioasid_err(ctx, -ENAMETOOLONG, "device name '%.32s...' is too long", name);
+	err = bind_opts(ctx, opts, copy, &token);
+	if (err)
+		return err;
 	ctx_lock(ctx);
-	err = dev_bind_common(ctx, name, -1, ret_dev);
+	err = dev_bind_common(ctx, name, -1, token, ret_dev);
 	ctx_unlock(ctx);
 	return err;
 }
 
-IOASID_EXPORT int ioasid_dev_bind_fd(struct ioasid_ctx *ctx, int fd,
-				     uint32_t *ret_dev)
+IOASID_EXPORT int ioasid_dev_bind(struct ioasid_ctx *ctx, const char *name, uint32_t *ret_dev)
 {
+	return ioasid_dev_bind_opts(ctx, name, NULL, ret_dev);
+}
+
+IOASID_EXPORT int ioasid_dev_bind_fd_opts(struct ioasid_ctx *ctx, int fd,
+					  const struct ioasid_bind_opts *opts, uint32_t *ret_dev)
+{
+	const uint8_t *token;
+	uint8_t copy[16];
 	int err;
 
 	if (!ctx)
@@ -192,10 +238,18 @@ IOASID_EXPORT int ioasid_dev_bind_fd(struct ioasid_ctx *ctx, int fd,
 		return ioasid_err(ctx, -EBADF, "fd %d is not a descriptor", fd);
 	if (!ret_dev)
 		return ioasid_err(ctx, -EINVAL, "ret_dev is NULL");
+	err = bind_opts(ctx, opts, copy, &token);
+	if (err)
+		return err;
 	ctx_lock(ctx);
-	err = dev_bind_common(ctx, NULL, fd, ret_dev);
+	err = dev_bind_common(ctx, NULL, fd, token, ret_dev);
 	ctx_unlock(ctx);
 	return err;
+}
+
+IOASID_EXPORT int ioasid_dev_bind_fd(struct ioasid_ctx *ctx, int fd, uint32_t *ret_dev)
+{
+	return ioasid_dev_bind_fd_opts(ctx, fd, NULL, ret_dev);
 }
 
 IOASID_EXPORT int ioasid_dev_unbind(struct ioasid_ctx *ctx, uint32_t id)
@@ -299,6 +353,39 @@ IOASID_EXPORT int ioasid_dev_info(struct ioasid_ctx *ctx, uint32_t id, void *buf
 	*ret_len = dev->caps_len;
 	ctx_unlock(ctx);
 	return 0;
+}
+
+IOASID_EXPORT int ioasid_dev_hw_info(struct ioasid_ctx *ctx, uint32_t id, uint32_t data_type,
+				     void *data, uint32_t len, struct ioasid_hw_info *ret_info)
+{
+	struct ioasid_hw_info i = { .sz = sizeof(i) };
+	struct ioasid_dev *dev;
+	int err = 0;
+
+	if (!ctx)
+		return -EINVAL;
+	if (len && !data)
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_hw_info: data is NULL (len %u)", len);
+	if (!ret_info || ret_info->sz < offsetof(struct ioasid_hw_info, capabilities))
+		return ioasid_err(ctx, -EINVAL, "ioasid_dev_hw_info: ret_info is %s",
+				  ret_info ? "too small (set its sz)" : "NULL");
+	dev = ctx_lock_lookup(ctx, id, IOASID_OBJ_DEV, &err);
+	if (!dev)
+		return err;
+	if (!ctx->ops->dev_hw_info) {
+		err = ioasid_err(ctx, -EOPNOTSUPP,
+				 "IOMMU_GET_HW_INFO%s: the %s backend has no raw hardware info (iommufd only; ioasid_dev_info() has the decoded facts)",
+				 data_type ? " with a requested data type (INPUT_TYPE)" : "",
+				 ctx->ops->name);
+	} else {
+		err = ctx->ops->dev_hw_info(ctx, dev, data_type, data, len, &i);
+	}
+	if (!err) {
+		i.sz = IOASID_MIN(ret_info->sz, sizeof(i));
+		memcpy(ret_info, &i, i.sz);
+	}
+	ctx_unlock(ctx);
+	return err;
 }
 
 /* ---- attach / detach ---- */

@@ -43,6 +43,17 @@ static inline uint32_t hwpt_fault_queue_id(const struct ioasid_hwpt *h)
 	return h->fault_q ? h->fault_q->obj.id : 0;
 }
 
+/*
+ * The fault queue of an HWPT being made, in *@ret (NULL: none): @queue
+ * with IOASID_HWPT_FAULT_ID_VALID in @flags (-EINVAL a queue without the
+ * flag, -ENOENT no such queue), whose set must be @owner_set unless that
+ * is 0 (-EPERM; the message names @owner_kind @owner_id, "IOAS 3" or
+ * "vIOMMU 5", the address space the faults come from).
+ */
+int hwpt_check_queue(struct ioasid_ctx *ctx, uint32_t flags, uint32_t queue, uint32_t owner_set,
+		     const char *owner_kind, uint32_t owner_id, struct ioasid_fault_queue **ret);
+/* The HWPT being published takes @q (NULL: nothing). */
+void hwpt_queue_bind(struct ioasid_fault_queue *q);
 /* Make a paging HWPT over @ioas for @dev (also used for automatic domains). */
 int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			     struct ioasid_ioas *ioas, uint32_t flags, uint32_t fault_queue,

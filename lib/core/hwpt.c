@@ -193,7 +193,7 @@ static int check_hwpt_flags(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint
 }
 
 /* A bound queue is in use: neither destroy path may take it. */
-static void queue_bind(struct ioasid_fault_queue *q)
+void hwpt_queue_bind(struct ioasid_fault_queue *q)
 {
 	if (q) {
 		q->nr_bound++;
@@ -202,11 +202,12 @@ static void queue_bind(struct ioasid_fault_queue *q)
 }
 
 /*
- * A queue may serve an HWPT only when its set may act on the HWPT's IOAS:
- * faults go to the owner of the address space, never to another set.
+ * A queue may serve an HWPT only when its set may act on the HWPT's
+ * address space (its IOAS, or the vIOMMU a nested HWPT is on): faults go
+ * to the owner of the address space, never to another set.
  */
-static int check_queue(struct ioasid_ctx *ctx, uint32_t flags, uint32_t queue,
-		       struct ioasid_ioas *ioas, struct ioasid_fault_queue **ret)
+int hwpt_check_queue(struct ioasid_ctx *ctx, uint32_t flags, uint32_t queue, uint32_t owner_set,
+		     const char *owner_kind, uint32_t owner_id, struct ioasid_fault_queue **ret)
 {
 	struct ioasid_fault_queue *q;
 
@@ -218,12 +219,19 @@ static int check_queue(struct ioasid_ctx *ctx, uint32_t flags, uint32_t queue,
 	q = obj_lookup(ctx, queue, IOASID_OBJ_FAULT_QUEUE);
 	if (!q)
 		return -ENOENT;
-	if (ioas->set && q->set != ioas->set)
+	if (owner_set && q->set != owner_set)
 		return ioasid_err(ctx, -EPERM,
-				  "fault queue %u belongs to set %u; IOAS %u belongs to set %u",
-				  queue, q->set, ioas->obj.id, ioas->set);
+				  "fault queue %u belongs to set %u; %s %u belongs to set %u",
+				  queue, q->set, owner_kind, owner_id, owner_set);
 	*ret = q;
 	return 0;
+}
+
+/* hwpt_check_queue() for an HWPT over @ioas. */
+static int check_queue(struct ioasid_ctx *ctx, uint32_t flags, uint32_t queue,
+		       struct ioasid_ioas *ioas, struct ioasid_fault_queue **ret)
+{
+	return hwpt_check_queue(ctx, flags, queue, ioas->set, "IOAS", ioas->obj.id, ret);
 }
 
 int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
@@ -276,7 +284,7 @@ int hwpt_paging_alloc_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	h->next_paging = ioas->paging;
 	ioas->paging = h;
 	ioas->obj.users++;
-	queue_bind(q);
+	hwpt_queue_bind(q);
 	obj_publish(ctx, &h->obj);
 	*ret = h;
 	return 0;
@@ -384,7 +392,7 @@ static int hwpt_alloc_nested(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 	}
 	parent->nr_children++;
 	parent->obj.users++;
-	queue_bind(q);
+	hwpt_queue_bind(q);
 	obj_publish(ctx, &h->obj);
 	*ret = h;
 	return 0;

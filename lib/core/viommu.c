@@ -197,19 +197,9 @@ int hwpt_alloc_on_viommu(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct 
 	if (!o->data)
 		return ioasid_err(ctx, -EFAULT, "nested HWPT data is NULL (data_len %u)",
 				  o->data_len);
-	if (o->flags & IOASID_HWPT_FAULT_ID_VALID) {
-		q = obj_lookup(ctx, o->fault_queue, IOASID_OBJ_FAULT_QUEUE);
-		if (!q)
-			return -ENOENT;
-		if (v->set && q->set != v->set)
-			return ioasid_err(ctx, -EPERM,
-					  "fault queue %u belongs to set %u; vIOMMU %u belongs to set %u",
-					  o->fault_queue, q->set, v->obj.id, v->set);
-	} else if (o->fault_queue) {
-		return ioasid_err(ctx, -EINVAL,
-				  "fault_queue %u given without IOASID_HWPT_FAULT_ID_VALID",
-				  o->fault_queue);
-	}
+	err = hwpt_check_queue(ctx, o->flags, o->fault_queue, v->set, "vIOMMU", v->obj.id, &q);
+	if (err)
+		return err;
 	h = obj_alloc(ctx, IOASID_OBJ_HWPT, sizeof(*h), &err);
 	if (!h)
 		return err;
@@ -230,10 +220,7 @@ int hwpt_alloc_on_viommu(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct 
 		return err;
 	}
 	v->obj.users++;
-	if (q) {
-		q->nr_bound++;
-		q->obj.users++;
-	}
+	hwpt_queue_bind(q);
 	obj_publish(ctx, &h->obj);
 	*ret = h;
 	return 0;

@@ -303,6 +303,38 @@ bad duplicate-key "duplicate-key.json:1:[0-9]*: not valid JSON: duplicate object
 bad later-error "later-error.json: steps\[2\].op: unknown op" \
 	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "dev_add", "name": "x"}, {"op": "nope"}]}'
 check "malformed: missing file" 2 --no-out --err "nosuchfile.json" -- --backend sim run "$tmp/nosuchfile.json"
+# the vIOMMU ops (ops-viommu.c): a vIOMMU label, then the malformed step (steps[4])
+vhead='{"op": "ioas_alloc", "as": "A"}, {"op": "dev_bind", "dev": "sim0", "as": "D"}, {"op": "hwpt_alloc", "dev": "D", "ioas": "A", "flags": ["nest_parent"], "as": "P"}, {"op": "viommu_alloc", "dev": "D", "hwpt": "P", "type": "selftest", "as": "V"}'
+bad vinv-kind "vinv-kind.json: steps\[4\].entries\[0\]: 5 is neither a hex string nor" \
+	"{\"steps\": [$vhead, {\"op\": \"viommu_invalidate\", \"viommu\": \"V\", \"data_type\": \"selftest\", \"entries\": [5]}]}"
+bad vinv-hex "vinv-hex.json: steps\[4\].entries\[1\]: \"0g\" is not a non-empty string of hex byte pairs" \
+	"{\"steps\": [$vhead, {\"op\": \"viommu_invalidate\", \"viommu\": \"V\", \"data_type\": \"selftest\", \"entries\": [\"00\", \"0g\"]}]}"
+bad vinv-words "vinv-words.json: steps\[4\].entries\[0\]: give one of \"u32\" and \"u64\"" \
+	"{\"steps\": [$vhead, {\"op\": \"viommu_invalidate\", \"viommu\": \"V\", \"data_type\": \"selftest\", \"entries\": [{\"u32\": [1], \"u64\": [1]}]}]}"
+bad vinv-u32 "vinv-u32.json: steps\[4\].entries\[0\].u32\[1\]: 4294967296 is larger than 0xffffffff" \
+	"{\"steps\": [$vhead, {\"op\": \"viommu_invalidate\", \"viommu\": \"V\", \"data_type\": \"selftest\", \"entries\": [{\"u32\": [0, 4294967296]}]}]}"
+bad vinv-len "vinv-len.json: steps\[4\].entry_len: 2 bytes: an entry is 4 bytes long" \
+	"{\"steps\": [$vhead, {\"op\": \"viommu_invalidate\", \"viommu\": \"V\", \"data_type\": \"selftest\", \"entries\": [\"00112233\"], \"entry_len\": 2}]}"
+bad vnest-s1 "vnest-s1.json: steps\[4\].s1: VT-d stage-1 data is for a nested HWPT over \"hwpt\"" \
+	"{\"steps\": [$vhead, {\"op\": \"hwpt_alloc\", \"dev\": \"D\", \"viommu\": \"V\", \"s1\": {\"pgtbl_addr\": 0}}]}"
+bad vnest-two "vnest-two.json: steps\[4\].viommu: give one of \"ioas\", \"hwpt\" and \"viommu\"" \
+	"{\"steps\": [$vhead, {\"op\": \"hwpt_alloc\", \"dev\": \"D\", \"viommu\": \"V\", \"hwpt\": \"P\", \"data\": \"00\"}]}"
+bad s1-data "s1-data.json: steps\[4\].data: give either \"s1\" or \"data\", not both" \
+	"{\"steps\": [$vhead, {\"op\": \"hwpt_alloc\", \"dev\": \"D\", \"hwpt\": \"P\", \"s1\": {\"pgtbl_addr\": 0}, \"data\": \"00\"}]}"
+bad vf-token "vf-token.json: steps\[0\].vf_token: \"bd8d9d2b-5a5f4f5a-a211-f591514ba1f3\" is not a UUID" \
+	'{"steps": [{"op": "dev_bind", "dev": "sim0", "vf_token": "bd8d9d2b-5a5f4f5a-a211-f591514ba1f3"}]}'
+printf '%s\n' '{"steps": [{"op": "dev_bind", "dev": "sim0", "as": "D"}, {"op": "dev_hw_info", "dev": "D", "data_type": "intel_vtd"}, {"op": "dev_bind", "dev": "sim1", "vf_token": "bd8d9d2b-5a5f-4f5a-a211-f591514ba1f3"}]}' > "$tmp/hwinfo-sim.json"
+check "GET_HW_INFO with a data type on the sim: EOPNOTSUPP naming the feature" 0 \
+	--out '"op":"dev_hw_info","result":"EOPNOTSUPP","value":{},"message":"IOMMU_GET_HW_INFO with a requested data type (INPUT_TYPE): the sim backend' \
+	-- --backend sim run "$tmp/hwinfo-sim.json"
+check "a VF token on the sim: EOPNOTSUPP naming the feature" 0 \
+	--out '"op":"dev_bind","result":"EOPNOTSUPP","value":{},"message":"binding with a VF token (VFIO_DEVICE_BIND_FLAG_TOKEN) needs the iommufd backend' \
+	-- --backend sim run "$tmp/hwinfo-sim.json"
+# the sim has no vIOMMU objects until issue #13: its EOPNOTSUPP and message
+printf '%s\n' "{\"steps\": [$vhead, {\"op\": \"viommu_info\", \"viommu\": \"V\", \"expect\": \"ENOENT\"}]}" > "$tmp/vsim.json"
+check "vIOMMU ops on the sim: its EOPNOTSUPP with its message" 0 \
+	--out '"op":"viommu_alloc","result":"EOPNOTSUPP","value":{},"message":"IOMMU_VIOMMU_ALLOC: the sim has no vIOMMU objects yet' \
+	-- --backend sim run "$tmp/vsim.json"
 # nothing ran: the dev_add of later-error.json would otherwise be visible
 check "malformed file ran nothing" 2 --no-out -- --backend sim run "$tmp/later-error.json"
 

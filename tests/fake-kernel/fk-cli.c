@@ -8,7 +8,8 @@
  *
  * The devices are the fake's: bind "/dev/null", "/dev/zero" or "/dev/full"
  * (FK_MAX_DEVS cdevs described by the fake's sysfs tree); the context is
- * "iommufd:/dev/null".
+ * "iommufd:/dev/null". FK_CLI_NESTING in the environment gives the fake
+ * IOMMU nesting (the ECAP bits of FK_VTD_ECAP_NESTING).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +51,12 @@ static struct fk fake;
 __attribute__((constructor)) static void fk_cli_start(void)
 {
 	fk_init(&fake);
+	/*
+	 * tests/scenarios/fake/ asks for an IOMMU that nests (the vIOMMU
+	 * scenarios need nest parents); the VM's differential never does.
+	 */
+	if (getenv("FK_CLI_NESTING"))
+		fake.ecap = FK_VTD_ECAP_NESTING;
 	fk_sysfs();
 	/* the VM's QEMU VT-d shows its registers: no PASIDs, as the kernel says */
 	fk_sysfs_iommu(FK_VTD_CAP, fake.ecap);

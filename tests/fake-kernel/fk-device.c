@@ -11,12 +11,32 @@
 
 #include "fk.h"
 
+/*
+ * vfio_df_check_token() and vfio-pci's match_token_uuid(): a token is read
+ * (a short argsz reads its pointer as 0), then a VF needs its PF's, and a
+ * device that is neither a VF nor a PF takes none.
+ */
+static int check_token(const struct fk_devfd *d, const struct ku_vfio_device_bind_iommufd *b)
+{
+	uint64_t ptr = b->argsz >= sizeof(*b) ? b->token_uuid_ptr : 0;
+	bool tok = b->flags & KU_VFIO_DEVICE_BIND_FLAG_TOKEN;
+
+	if (tok && !ptr)
+		return -EFAULT;
+	if (!d->vf)
+		return tok ? -EINVAL : 0;
+	if (!tok || memcmp((const void *)(uintptr_t)ptr, d->vf_token, sizeof(d->vf_token)))
+		return -EACCES;
+	return 0;
+}
+
 int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b)
 {
 	uint32_t id;
-	int i;
+	int i, err;
 
-	if (b->argsz < KU_VFIO_DEVICE_BIND_MINSZ || b->flags || (int32_t)b->iommufd < 0)
+	if (b->argsz < KU_VFIO_DEVICE_BIND_MINSZ || (b->flags & ~KU_VFIO_DEVICE_BIND_FLAG_TOKEN) ||
+	    (int32_t)b->iommufd < 0)
 		return -EINVAL;
 	fk_adopt_fd(k, fd);
 	for (i = 0; i < FK_MAX_DEVS; i++) {
@@ -24,6 +44,9 @@ int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b)
 			continue;
 		if (k->devs[i].devid)
 			return -EINVAL; /* bound twice */
+		err = check_token(&k->devs[i], b);
+		if (err)
+			return err;
 		id = fk_new(k, FK_DEVICE);
 		if (!id)
 			return -ENOMEM;
@@ -38,11 +61,25 @@ int fk_dev_bind(struct fk *k, int fd, struct ku_vfio_device_bind_iommufd *b)
 int fk_dev_hw_info(struct fk *k, struct ku_iommu_hw_info *h)
 {
 	struct ku_iommu_hw_info_vtd v = { .cap_reg = FK_VTD_CAP, .ecap_reg = k->ecap };
+	uint32_t copy = h->data_len < sizeof(v) ? h->data_len : (uint32_t)sizeof(v);
 
+	/* iommufd_get_hw_info(), then intel_iommu_hw_info()'s type check */
+	if (h->flags & ~KU_IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		return -EOPNOTSUPP;
+	if (h->__reserved[0] || h->__reserved[1] || h->__reserved[2])
+		return -EOPNOTSUPP;
+	if (!(h->flags & KU_IOMMU_HW_INFO_FLAG_INPUT_TYPE))
+		h->data_type = KU_IOMMU_HW_INFO_TYPE_NONE; /* DEFAULT */
 	if (!fk_get(k, h->dev_id, FK_DEVICE))
 		return -ENOENT;
-	memcpy((void *)(uintptr_t)h->data_uptr, &v,
-	       h->data_len < sizeof(v) ? h->data_len : sizeof(v));
+	if (h->data_type != KU_IOMMU_HW_INFO_TYPE_NONE &&
+	    h->data_type != KU_IOMMU_HW_INFO_TYPE_INTEL_VTD)
+		return -EOPNOTSUPP;
+	if (copy)
+		memcpy((void *)(uintptr_t)h->data_uptr, &v, copy);
+	/* the kernel zeroes the rest of a larger buffer */
+	if (h->data_len > copy)
+		memset((uint8_t *)(uintptr_t)h->data_uptr + copy, 0, h->data_len - copy);
 	h->data_len = sizeof(v);
 	h->data_type = KU_IOMMU_HW_INFO_TYPE_INTEL_VTD;
 	h->out_max_pasid_log2 = k->pasid_capable ? 20 : 0;

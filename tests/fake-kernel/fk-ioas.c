@@ -205,9 +205,30 @@ int fk_ioas_copy(struct fk *k, struct ku_iommu_ioas_copy *c)
 }
 
 /*
+ * An area of IOAS @ioas that a HW queue's memory lies in: the kernel's
+ * internal access pinned it and counts a lock on the area
+ * (area->num_locks), which UNMAP answers with EBUSY.
+ */
+static bool area_locked(const struct fk *k, uint32_t ioas, const struct fk_area *a)
+{
+	uint32_t i;
+
+	for (i = 1; i < FK_MAX_OBJ; i++) {
+		const struct fk_obj *q = &k->obj[i];
+
+		if (q->kind != FK_HW_QUEUE || k->obj[k->obj[q->viommu].parent].ioas != ioas)
+			continue;
+		if (q->iova <= a->iova + a->length - 1 && a->iova <= q->iova + q->length - 1)
+			return true;
+	}
+	return false;
+}
+
+/*
  * UNMAP removes whole areas in ascending order: an area sticking out at
  * the start fails before anything goes, one sticking out at the end after
- * the earlier ones are gone (ENOENT either way).
+ * the earlier ones are gone (ENOENT either way); a locked area stops it
+ * where it is (EBUSY, checked first: io_pagetable.c's order).
  */
 int fk_ioas_unmap(struct fk *k, struct ku_iommu_ioas_unmap *u)
 {
@@ -218,9 +239,13 @@ int fk_ioas_unmap(struct fk *k, struct ku_iommu_ioas_unmap *u)
 	if (!o)
 		return -ENOENT;
 	if (u->iova == 0 && u->length == U64_MAX) {
-		for (i = 0; i < o->nr_areas; i++)
-			done += o->areas[i].length;
-		o->nr_areas = 0;
+		while (o->nr_areas) {
+			if (area_locked(k, u->ioas_id, &o->areas[0]))
+				return -EBUSY;
+			done += o->areas[0].length;
+			memmove(o->areas, o->areas + 1, (o->nr_areas - 1) * sizeof(o->areas[0]));
+			o->nr_areas--;
+		}
 		u->length = done;
 		return 0;
 	}
@@ -240,6 +265,8 @@ int fk_ioas_unmap(struct fk *k, struct ku_iommu_ioas_unmap *u)
 		}
 		if (a->iova > last)
 			break;
+		if (area_locked(k, u->ioas_id, a))
+			return -EBUSY;
 		if (a->iova < u->iova || a->iova + a->length - 1 > last)
 			return -ENOENT;
 		done += a->length;

@@ -112,6 +112,13 @@ struct fk_devfd {
 	int hold; /* adopted (fk_adopt_fd): a dup of it, to know the open file again */
 	dev_t rdev;
 	uint32_t devid; /* bound: its object; 0 unbound */
+	/*
+	 * An SR-IOV VF whose PF vfio-pci drives, with the PF's VF token
+	 * (vfio_pci_core_match_token_uuid()); false: neither a VF nor a PF,
+	 * as edu, which a token is refused for.
+	 */
+	bool vf;
+	uint8_t vf_token[16];
 };
 
 /*

@@ -4,6 +4,11 @@
 # Run every scenario (tests/scenarios/*.json) and every example
 # (examples/*.json) on the sim and compare ioasidctl's JSON Lines with the
 # stored output: tests/scenarios/NAME.expected, tests/scenarios/examples/NAME.expected.
+# The scenarios of tests/scenarios/fake/ run on the iommufd backend over the
+# stateful fake kernel instead (ioasidctl-fake: tests/fake-kernel/fk-cli.c;
+# its devices are /dev/null, /dev/zero, /dev/full), for what the sim does not
+# have (the vIOMMU objects until issue #13); their output is
+# tests/scenarios/fake/NAME.expected.
 # Every scenario states its expectations, so each run must also exit 0.
 #
 #   tests/scenarios/run.sh [--update] [FILE.json...]
@@ -17,6 +22,7 @@ set -u
 top_srcdir=${top_srcdir:-${srcdir:-.}}
 top_builddir=${top_builddir:-.}
 IOASIDCTL=${IOASIDCTL:-$top_builddir/cli/ioasidctl}
+IOASIDCTL_FAKE=${IOASIDCTL_FAKE:-$top_builddir/tests/scenarios/ioasidctl-fake}
 PYTHON=${PYTHON:-python3}
 dir=$top_srcdir/tests/scenarios
 
@@ -34,7 +40,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 if [ $# -eq 0 ]; then
-	set -- "$dir"/*.json "$top_srcdir"/examples/*.json
+	set -- "$dir"/*.json "$dir"/fake/*.json "$top_srcdir"/examples/*.json
 fi
 
 fail=0
@@ -42,13 +48,25 @@ n=0
 for f in "$@"; do
 	[ -e "$f" ] || continue
 	name=$(basename "$f" .json)
+	prog=$IOASIDCTL
+	backend=sim
 	case $(basename "$(dirname "$f")") in
 	examples) expected=$dir/examples/$name.expected ;;
+	fake)
+		expected=$dir/fake/$name.expected
+		prog=$IOASIDCTL_FAKE
+		backend=iommufd:/dev/null
+		;;
 	*) expected=$dir/$name.expected ;;
 	esac
 	n=$((n + 1))
+	if [ ! -x "$prog" ]; then
+		echo "FAIL: $name: $prog is not built"
+		fail=$((fail + 1))
+		continue
+	fi
 	rc=0
-	"$IOASIDCTL" --backend sim run "$f" > "$tmp/out" 2> "$tmp/err" || rc=$?
+	FK_CLI_NESTING=1 "$prog" --backend "$backend" run "$f" > "$tmp/out" 2> "$tmp/err" || rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "FAIL: $name: ioasidctl exited $rc (want 0); stderr:"
 		cat "$tmp/err"

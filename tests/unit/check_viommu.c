@@ -13,6 +13,7 @@
 #include "suites.h"
 
 #include "../fake-kernel/fk.h"
+#include "../fake-kernel/fk-vfio.h"
 
 #define MEM_LEN (16 * 4096)
 #define FIX (IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA)
@@ -452,6 +453,213 @@ START_TEST(test_unsupported_backends)
 }
 END_TEST
 
+/*
+ * ioasid_dev_hw_info(): IOMMU_GET_HW_INFO as the kernel answers it, with
+ * a data type asked for (IOMMU_HW_INFO_FLAG_INPUT_TYPE) or the default;
+ * the fake IOMMU is VT-d, so VT-d is the only type it reports.
+ */
+START_TEST(test_dev_hw_info)
+{
+	struct ioasid_hw_info hi = IOASID_OPTS_INIT(ioasid_hw_info);
+	struct ku_iommu_hw_info_vtd vtd;
+	uint8_t big[64];
+	struct venv e;
+
+	venv_open(&e);
+	memset(&vtd, 0xff, sizeof(vtd));
+	ck_assert_ok(e.ctx, ioasid_dev_hw_info(e.ctx, e.dev[0], IOASID_HW_INFO_DEFAULT, &vtd,
+					       sizeof(vtd), &hi));
+	ck_assert_uint_eq(hi.data_type, IOASID_HW_INFO_INTEL_VTD);
+	ck_assert_uint_eq(hi.data_len, sizeof(vtd));
+	ck_assert_uint_eq(vtd.cap_reg, FK_VTD_CAP);
+	ck_assert_uint_eq(vtd.ecap_reg, FK_VTD_ECAP_NESTING);
+	ck_assert(hi.capabilities & KU_IOMMU_HW_CAP_DIRTY_TRACKING);
+	/* the type asked for by name; a larger buffer's tail is zeroed */
+	memset(big, 0xaa, sizeof(big));
+	memset(&hi, 0, sizeof(hi));
+	hi.sz = sizeof(hi);
+	ck_assert_ok(e.ctx, ioasid_dev_hw_info(e.ctx, e.dev[1], IOASID_HW_INFO_INTEL_VTD, big,
+					       sizeof(big), &hi));
+	ck_assert_uint_eq(hi.data_type, IOASID_HW_INFO_INTEL_VTD);
+	ck_assert_uint_eq(hi.data_len, sizeof(vtd));
+	ck_assert_uint_eq(big[sizeof(vtd)], 0);
+	ck_assert_uint_eq(big[sizeof(big) - 1], 0);
+	/* no room: only the length */
+	ck_assert_ok(e.ctx, ioasid_dev_hw_info(e.ctx, e.dev[0], 0, NULL, 0, &hi));
+	ck_assert_uint_eq(hi.data_len, sizeof(vtd));
+	/* a type VT-d does not report: the driver's EOPNOTSUPP, named */
+	ck_assert_ret(e.ctx,
+		      ioasid_dev_hw_info(e.ctx, e.dev[0], IOASID_HW_INFO_ARM_SMMUV3, big,
+					 sizeof(big), &hi),
+		      -EOPNOTSUPP);
+	ck_assert_errmsg_has(e.ctx, "data type 0x2, INPUT_TYPE");
+	ck_assert_ret(e.ctx,
+		      ioasid_dev_hw_info(e.ctx, e.dev[0], IOASID_HW_INFO_SELFTEST, NULL, 0, &hi),
+		      -EOPNOTSUPP);
+	/* bad arguments, before the kernel */
+	ck_assert_ret(e.ctx, ioasid_dev_hw_info(e.ctx, 99, 0, NULL, 0, &hi), -ENOENT);
+	ck_assert_ret(e.ctx, ioasid_dev_hw_info(e.ctx, e.dev[0], 0, NULL, 8, &hi), -EINVAL);
+	ck_assert_errmsg_has(e.ctx, "data is NULL (len 8)");
+	ck_assert_ret(e.ctx, ioasid_dev_hw_info(e.ctx, e.dev[0], 0, NULL, 0, NULL), -EINVAL);
+	hi.sz = 4;
+	ck_assert_ret(e.ctx, ioasid_dev_hw_info(e.ctx, e.dev[0], 0, NULL, 0, &hi), -EINVAL);
+	ck_assert_errmsg_has(e.ctx, "too small");
+	/* an older caller's struct: filled up to its size, nothing past it */
+	{
+		struct {
+			struct ioasid_hw_info hi;
+			uint64_t canary;
+		} old;
+
+		memset(&old, 0x5a, sizeof(old));
+		old.hi.sz = offsetof(struct ioasid_hw_info, capabilities);
+		ck_assert_ok(e.ctx, ioasid_dev_hw_info(e.ctx, e.dev[0], 0, NULL, 0, &old.hi));
+		ck_assert_uint_eq(old.hi.data_len, sizeof(vtd));
+		ck_assert_uint_eq(old.hi.capabilities, 0x5a5a5a5a5a5a5a5aull);
+	}
+	venv_close(&e);
+}
+END_TEST
+
+/* Neither have vfio (no IOMMU_GET_HW_INFO) nor the sim: EOPNOTSUPP naming the feature. */
+START_TEST(test_dev_hw_info_vfio)
+{
+	struct ioasid_hw_info hi = IOASID_OPTS_INIT(ioasid_hw_info);
+	struct ioasid_ctx *ctx;
+	struct fkv kv;
+	uint32_t dev;
+
+	fk_sysfs();
+	fkv_init(&kv);
+	ctx = fkv_ctx(&kv);
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "0000:00:01.0", &dev));
+	ck_assert_ret(ctx, ioasid_dev_hw_info(ctx, dev, IOASID_HW_INFO_ARM_SMMUV3, NULL, 0, &hi),
+		      -EOPNOTSUPP);
+	ck_assert_errmsg_has(
+		ctx,
+		"IOMMU_GET_HW_INFO with a requested data type (INPUT_TYPE): the vfio backend has no raw hardware info");
+	ck_assert_ret(ctx, ioasid_dev_hw_info(ctx, dev, 0, NULL, 0, &hi), -EOPNOTSUPP);
+	ck_assert_errmsg_has(ctx, "IOMMU_GET_HW_INFO: the vfio backend");
+	ioasid_ctx_close(ctx);
+	fkv_fini(&kv);
+	fk_sysfs_rm();
+}
+END_TEST
+
+START_TEST(test_dev_hw_info_sim)
+{
+	struct ioasid_hw_info hi = IOASID_OPTS_INIT(ioasid_hw_info);
+	struct ioasid_ctx *ctx = test_sim_ctx();
+	uint32_t dev;
+
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	ck_assert_ret(ctx, ioasid_dev_hw_info(ctx, dev, IOASID_HW_INFO_INTEL_VTD, NULL, 0, &hi),
+		      -EOPNOTSUPP);
+	ck_assert_errmsg_has(ctx,
+			     "IOMMU_GET_HW_INFO with a requested data type (INPUT_TYPE): the sim backend");
+	ck_assert_ret(ctx, ioasid_dev_hw_info(ctx, 99, 0, NULL, 0, &hi), -ENOENT);
+	ioasid_ctx_close(ctx);
+}
+END_TEST
+
+/*
+ * The rest of the 6.17 uAPI beside the vIOMMU: binding with a VF token
+ * (VFIO_DEVICE_BIND_FLAG_TOKEN), on fake devices that are neither VF nor
+ * PF (as edu) and on one that is a VF whose PF set a token.
+ */
+START_TEST(test_bind_vf_token)
+{
+	static const uint8_t tok[16] = { 0xbd, 0x8d, 0x9d, 0x2b, 0x5a, 0x5f, 0x4f, 0x5a,
+					 0xa2, 0x11, 0xf5, 0x91, 0x51, 0x4b, 0xa1, 0xf3 };
+	struct ioasid_bind_opts bo = IOASID_OPTS_INIT(ioasid_bind_opts);
+	struct {
+		struct ioasid_bind_opts o;
+		uint64_t tail;
+	} big;
+	struct ioasid_ctx *ctx;
+	uint32_t d0, d1;
+	struct fk k;
+	int fd0, fd1;
+
+	fk_sysfs();
+	fk_init(&k);
+	ctx = fk_ctx(&k);
+	k.devs[1].vf = true;
+	memcpy(k.devs[1].vf_token, tok, sizeof(tok));
+	fd0 = fk_open_dev(&k, 0);
+	fd1 = fk_open_dev(&k, 1);
+	bo.flags = IOASID_BIND_VF_TOKEN;
+	memcpy(bo.vf_token, tok, sizeof(tok));
+	/* neither VF nor PF: the kernel refuses a token, and nothing is bound */
+	ck_assert_ret(ctx, ioasid_dev_bind_fd_opts(ctx, fd0, &bo, &d0), -EINVAL);
+	ck_assert_errmsg_has(ctx, "neither an SR-IOV VF nor a PF");
+	ck_assert_uint_eq(k.devs[0].devid, 0);
+	ck_assert_ok(ctx, ioasid_dev_bind_fd_opts(ctx, fd0, NULL, &d0));
+	/* a VF: no token or a wrong one is EACCES; its PF's token binds it */
+	ck_assert_ret(ctx, ioasid_dev_bind_fd(ctx, fd1, &d1), -EACCES);
+	ck_assert_errmsg_has(ctx, "the VF token of its PF is needed");
+	bo.vf_token[15] ^= 1;
+	ck_assert_ret(ctx, ioasid_dev_bind_fd_opts(ctx, fd1, &bo, &d1), -EACCES);
+	ck_assert_errmsg_has(ctx, "with a VF token (FLAG_TOKEN)");
+	bo.vf_token[15] ^= 1;
+	ck_assert_ok(ctx, ioasid_dev_bind_fd_opts(ctx, fd1, &bo, &d1));
+	ck_assert_uint_ne(k.devs[1].devid, 0);
+	/* options the library refuses before the kernel */
+	bo.flags = 0x2;
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "x", &bo, &d1), -EINVAL);
+	ck_assert_errmsg_has(ctx, "bind flags 0x2: unknown");
+	bo.flags = 0;
+	bo.sz = 2;
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "x", &bo, &d1), -EINVAL);
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	big.tail = 1;
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "x", &big.o, &d1), -E2BIG);
+	big.tail = 0;
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "x", &big.o, &d1), -ENOENT);
+	ck_assert_ret(ctx,
+		      ioasid_dev_bind_opts(ctx, "iommufd-selftest",
+					   &(struct ioasid_bind_opts){
+						   .sz = sizeof(struct ioasid_bind_opts),
+						   .flags = IOASID_BIND_VF_TOKEN },
+					   &d1),
+		      -EOPNOTSUPP);
+	ck_assert_errmsg_has(ctx, "selftest device, not a VFIO one");
+	ck_assert_ok(ctx, ioasid_dev_unbind(ctx, d0));
+	ck_assert_ok(ctx, ioasid_dev_unbind(ctx, d1));
+	ioasid_ctx_close(ctx);
+	close(fd0);
+	close(fd1);
+	fk_release(&k);
+	fk_sysfs_rm();
+}
+END_TEST
+
+/* Backends that bind without iommufd take no token: EOPNOTSUPP naming it. */
+START_TEST(test_bind_vf_token_unsupported)
+{
+	struct ioasid_bind_opts bo = { .sz = sizeof(bo), .flags = IOASID_BIND_VF_TOKEN };
+	struct ioasid_ctx *ctx = test_sim_ctx();
+	struct fkv kv;
+	uint32_t dev;
+
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "sim0", &bo, &dev), -EOPNOTSUPP);
+	ck_assert_errmsg_has(
+		ctx,
+		"binding with a VF token (VFIO_DEVICE_BIND_FLAG_TOKEN) needs the iommufd backend; the sim backend");
+	ck_assert_ok(ctx, ioasid_dev_bind_opts(ctx, "sim0", NULL, &dev));
+	ioasid_ctx_close(ctx);
+	fk_sysfs();
+	fkv_init(&kv);
+	ctx = fkv_ctx(&kv);
+	ck_assert_ret(ctx, ioasid_dev_bind_opts(ctx, "0000:00:01.0", &bo, &dev), -EOPNOTSUPP);
+	ck_assert_errmsg_has(ctx, "the vfio backend has none");
+	ioasid_ctx_close(ctx);
+	fkv_fini(&kv);
+	fk_sysfs_rm();
+}
+END_TEST
+
 Suite *viommu_suite(void)
 {
 	Suite *s = suite_create("viommu");
@@ -466,6 +674,11 @@ Suite *viommu_suite(void)
 	tcase_add_test(tc, test_hw_queue);
 	tcase_add_test(tc, test_close_with_everything);
 	tcase_add_test(tc, test_unsupported_backends);
+	tcase_add_test(tc, test_dev_hw_info);
+	tcase_add_test(tc, test_dev_hw_info_vfio);
+	tcase_add_test(tc, test_dev_hw_info_sim);
+	tcase_add_test(tc, test_bind_vf_token);
+	tcase_add_test(tc, test_bind_vf_token_unsupported);
 	suite_add_tcase(s, tc);
 	return s;
 }

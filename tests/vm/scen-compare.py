@@ -16,7 +16,7 @@ import json
 import re
 import sys
 
-DEV = re.compile(r"^(sim0|/dev/null|/dev/vfio/devices/vfio[0-9]+)$")
+DEV = re.compile(r"^(sim0|/dev/null|/dev/zero|iommufd-selftest(:pasid)?|/dev/vfio/devices/vfio[0-9]+)$")
 
 
 def norm(v):

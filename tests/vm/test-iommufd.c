@@ -31,6 +31,7 @@
 #include <linux/iommufd.h>
 
 #include "vmtest.h"
+#include "linux/uapi.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -792,6 +793,53 @@ static void bind_other_ways(struct ioasid_ctx *ctx, const char *cdev, const char
 	}
 }
 
+/*
+ * VFIO_DEVICE_BIND_IOMMUFD with FLAG_TOKEN (6.17+) on edu, a PF without
+ * SR-IOV: vfio-pci's match_token_uuid() refuses a token for a device that
+ * is neither a VF nor a PF ("VF token incorrectly provided, not a PF or
+ * VF": EINVAL). The library (by cdev and by fd) and the raw ioctl agree,
+ * and nothing stays bound.
+ */
+static void bind_with_token(struct ioasid_ctx *ctx, const char *cdev)
+{
+	static const uint8_t tok[16] = { 0xbd, 0x8d, 0x9d, 0x2b, 0x5a, 0x5f, 0x4f, 0x5a,
+					 0xa2, 0x11, 0xf5, 0x91, 0x51, 0x4b, 0xa1, 0xf3 };
+	struct ioasid_bind_opts bo = { .sz = sizeof(bo), .flags = IOASID_BIND_VF_TOKEN };
+	struct ku_vfio_device_bind_iommufd b = { .argsz = sizeof(b),
+						 .flags = KU_VFIO_DEVICE_BIND_FLAG_TOKEN,
+						 .token_uuid_ptr = (uintptr_t)tok };
+	int fd, cfd = -1, kern = 0, lib, libfd = 0;
+	uint32_t d;
+
+	memcpy(bo.vf_token, tok, sizeof(tok));
+	VT_OK(ctx, ioasid_ctx_fd(ctx, &cfd));
+	b.iommufd = cfd;
+	fd = open(cdev, O_RDWR | O_CLOEXEC);
+	if (!VT_TRUE(fd >= 0, "open %s", cdev))
+		return;
+	kern = ioctl(fd, KU_VFIO_DEVICE_BIND_IOMMUFD, &b) ? -errno : 0;
+	close(fd); /* unbinds it, had the kernel bound it */
+	lib = ioasid_dev_bind_opts(ctx, cdev, &bo, &d);
+	if (!lib)
+		ioasid_dev_unbind(ctx, d);
+	fd = open(cdev, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		libfd = ioasid_dev_bind_fd_opts(ctx, fd, &bo, &d);
+		if (!libfd)
+			ioasid_dev_unbind(ctx, d);
+		close(fd);
+	}
+	VT_TRUE(lib == kern && libfd == kern,
+		"a VF token for edu (a PF without SR-IOV): the raw ioctl says %s, the library %s (by cdev) and %s (by fd): %s",
+		ioasid_strerrno(kern), ioasid_strerrno(lib), ioasid_strerrno(libfd),
+		ioasid_ctx_errmsg(ctx));
+	VT_TRUE(kern == -EINVAL, "the kernel refuses a token for a device neither VF nor PF: %s",
+		ioasid_strerrno(kern));
+	/* the device binds without one afterwards */
+	if (VT_OK(ctx, ioasid_dev_bind_opts(ctx, cdev, NULL, &d)))
+		VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+}
+
 static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bdf)
 {
 	struct devtest t = { .ctx = ctx, .buf = vt_mem(4 * pg) };
@@ -832,6 +880,7 @@ static void test_device(struct ioasid_ctx *ctx, const char *cdev, const char *bd
 	}
 	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
 	bind_other_ways(ctx, cdev, bdf);
+	bind_with_token(ctx, cdev);
 	munmap(t.buf, 4 * pg);
 	munmap(caps, 8192);
 }

@@ -8,6 +8,8 @@
  * device cache an invalidation through the vIOMMU clears
  * (IOMMU_TEST_OP_DEV_CHECK_CACHE), the events it reports
  * (IOMMU_TEST_OP_TRIGGER_VEVENT) read through the library, HW queues.
+ * Also the rest of the 6.17+ uAPI the mock answers: GET_HW_INFO with a
+ * requested data type, and PASIDs attached to nested HWPTs on a vIOMMU.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -338,6 +340,182 @@ static void hw_queues(struct ioasid_ctx *ctx, uint32_t v)
 	VT_OK(ctx, ioasid_hw_queue_destroy(ctx, q0));
 }
 
+static int raw_pasid(uint32_t op, uint32_t stdev, uint32_t pasid, uint32_t kpt)
+{
+	struct iommu_test_cmd c = { .op = op, .id = stdev };
+
+	if (op == IOMMU_TEST_OP_PASID_DETACH) {
+		c.pasid_detach.pasid = pasid;
+	} else {
+		c.pasid_attach.pasid = pasid;
+		c.pasid_attach.pt_id = kpt;
+	}
+	return test_cmd(&c);
+}
+
+/* Does the kernel see (selftest object @stdev, @pasid) on HWPT @khwpt (0: nothing)? */
+static int pasid_on(uint32_t stdev, uint32_t pasid, uint32_t khwpt)
+{
+	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_PASID_CHECK_HWPT, .id = stdev };
+
+	c.pasid_check.pasid = pasid;
+	c.pasid_check.hwpt_id = khwpt;
+	return !test_cmd(&c);
+}
+
+/*
+ * The selftest object behind a device stays inside the backend: the one
+ * id of a context this small that sees @pasid on @khwpt is it.
+ */
+static uint32_t stdev_of(uint32_t pasid, uint32_t khwpt)
+{
+	uint32_t id;
+
+	for (id = 1; id < 128; id++)
+		if (pasid_on(id, pasid, khwpt))
+			return id;
+	return 0;
+}
+
+/*
+ * (d, @pasid) onto @pt through the library and raw, each undone when it
+ * took: the same errno.
+ */
+static void same_pasid_attach(struct ioasid_ctx *ctx, const char *what, uint32_t d, uint32_t stdev,
+			      uint32_t pasid, uint32_t pt, const struct ioasid_attach_opts *ao)
+{
+	int lr = ioasid_dev_attach(ctx, d, pasid, pt, ao), kr;
+
+	if (!lr)
+		VT_OK(ctx, ioasid_dev_detach(ctx, d, pasid));
+	kr = raw_pasid(IOMMU_TEST_OP_PASID_ATTACH, stdev, pasid, kid(ctx, pt));
+	if (!kr)
+		raw_pasid(IOMMU_TEST_OP_PASID_DETACH, stdev, pasid, 0);
+	same(what, lr, kr);
+}
+
+/*
+ * A PASID of the PASID device attached to nested HWPTs allocated on a
+ * vIOMMU (the selftest's pasid_attach does it with its nested_hwpt_id[2]):
+ * each of the library's answers against the raw selftest PASID ops.
+ */
+static void pasid_on_viommu(struct ioasid_ctx *ctx, uint32_t v, uint32_t d2, uint32_t parent)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so), .max_pasids = 4, .max_ioas = 1 };
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao) };
+	uint32_t set = 0, pasid = 0, hp = 0, hn = 0, stdev = 0;
+
+	if (!VT_OK(ctx, ioasid_set_alloc(ctx, &so, &set)) ||
+	    !VT_OK(ctx, ioasid_pasid_alloc(ctx, set, 1, 100, &pasid)))
+		goto out;
+	ao.set = set;
+	if (!VT_OK(ctx, lib_nested(ctx, d2, v, IOASID_HWPT_PASID, &hp)) ||
+	    !VT_OK(ctx, lib_nested(ctx, d2, v, 0, &hn)))
+		goto out;
+	if (!VT_OK(ctx, ioasid_dev_attach(ctx, d2, pasid, hp, &ao)))
+		goto out;
+	stdev = stdev_of(pasid, kid(ctx, hp));
+	VT_TRUE(stdev, "the kernel has PASID %u of the PASID device on the vIOMMU's nested HWPT",
+		pasid);
+	if (stdev) {
+		same("attaching that PASID again", ioasid_dev_attach(ctx, d2, pasid, hp, &ao),
+		     raw_pasid(IOMMU_TEST_OP_PASID_ATTACH, stdev, pasid, kid(ctx, hp)));
+		same("replacing it onto a vIOMMU-nested HWPT without PASIDs",
+		     ioasid_dev_replace(ctx, d2, pasid, hn, &ao),
+		     raw_pasid(IOMMU_TEST_OP_PASID_REPLACE, stdev, pasid, kid(ctx, hn)));
+		VT_TRUE(pasid_on(stdev, pasid, kid(ctx, hp)), "the refused replace kept HWPT %u",
+			hp);
+	}
+	VT_OK(ctx, ioasid_dev_detach(ctx, d2, pasid));
+	if (!stdev)
+		goto out;
+	VT_TRUE(pasid_on(stdev, pasid, 0), "after the detach the kernel has nothing at PASID %u",
+		pasid);
+	same_pasid_attach(ctx, "a PASID onto a vIOMMU-nested HWPT allowing PASIDs", d2, stdev,
+			  pasid, hp, &ao);
+	same_pasid_attach(ctx, "a PASID onto a vIOMMU-nested HWPT without IOASID_HWPT_PASID", d2,
+			  stdev, pasid, hn, &ao);
+	same_pasid_attach(ctx, "a PASID onto the vIOMMU itself", d2, stdev, pasid, v, &ao);
+	same_pasid_attach(ctx, "a PASID onto the vIOMMU's nest parent (no PASIDs)", d2, stdev,
+			  pasid, parent, &ao);
+	same_pasid_attach(ctx, "a PASID past the device's width onto the vIOMMU's nested HWPT", d2,
+			  stdev, 1u << 20, hp, &ao);
+	VT_TRUE(pasid_on(stdev, pasid, 0), "nothing is left at PASID %u", pasid);
+out:
+	if (hn)
+		VT_OK(ctx, ioasid_hwpt_destroy(ctx, hn));
+	if (hp)
+		VT_OK(ctx, ioasid_hwpt_destroy(ctx, hp));
+	if (pasid)
+		VT_OK(ctx, ioasid_pasid_free(ctx, set, pasid));
+	if (set)
+		VT_OK(ctx, ioasid_set_destroy(ctx, set));
+}
+
+static int raw_hw_info(uint32_t kdev, uint32_t type, void *data, uint32_t len,
+		       struct iommu_hw_info *out)
+{
+	*out = (struct iommu_hw_info){ .size = sizeof(*out),
+				       .dev_id = kdev,
+				       .data_len = len,
+				       .data_uptr = (uintptr_t)data,
+				       .in_data_type = type };
+	/* as the selftest's _test_cmd_get_hw_info(): the flag only for a type */
+	if (type != IOMMU_HW_INFO_TYPE_DEFAULT)
+		out->flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	return raw(IOMMU_GET_HW_INFO, out);
+}
+
+/*
+ * IOMMU_GET_HW_INFO with a requested data type (6.17+): the mock reports
+ * its SELFTEST type by default or when asked for it, and refuses any
+ * other; library and raw ioctl agree on the errno, the type, the length,
+ * the data (and the zeroed tail of a larger buffer), the PASID width and
+ * the capabilities.
+ */
+static void hw_info(struct ioasid_ctx *ctx, uint32_t d)
+{
+	static const struct {
+		uint32_t type;
+		const char *name;
+	} types[] = {
+		{ IOMMU_HW_INFO_TYPE_DEFAULT, "the default type" },
+		{ IOMMU_HW_INFO_TYPE_SELFTEST, "the SELFTEST type asked for" },
+		{ IOMMU_HW_INFO_TYPE_INTEL_VTD, "VT-d asked of the mock" },
+		{ IOMMU_HW_INFO_TYPE_ARM_SMMUV3, "SMMUv3 asked of the mock" },
+	};
+	uint8_t lib_d[32], raw_d[32];
+	struct iommu_hw_info k;
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct ioasid_hw_info hi = { .sz = sizeof(hi) };
+		char what[96];
+		int lr, kr;
+
+		memset(lib_d, 0xcc, sizeof(lib_d));
+		memset(raw_d, 0xcc, sizeof(raw_d));
+		lr = ioasid_dev_hw_info(ctx, d, types[i].type, lib_d, sizeof(lib_d), &hi);
+		kr = raw_hw_info(kid(ctx, d), types[i].type, raw_d, sizeof(raw_d), &k);
+		snprintf(what, sizeof(what), "GET_HW_INFO, %s", types[i].name);
+		same(what, lr, kr);
+		if (lr || kr)
+			continue;
+		VT_TRUE(hi.data_type == k.out_data_type && hi.data_len == k.data_len &&
+				hi.max_pasid_log2 == k.out_max_pasid_log2 &&
+				hi.capabilities == k.out_capabilities &&
+				!memcmp(lib_d, raw_d, sizeof(lib_d)),
+			"%s: library and kernel report type 0x%x/0x%x, %u/%u bytes, the same data",
+			what, hi.data_type, k.out_data_type, hi.data_len, k.data_len);
+		VT_TRUE(hi.data_type == IOMMU_HW_INFO_TYPE_SELFTEST &&
+				((struct iommu_test_hw_info *)lib_d)->test_reg ==
+					IOMMU_HW_INFO_SELFTEST_REGVAL &&
+				lib_d[sizeof(lib_d) - 1] == 0,
+			"%s: the mock's register 0x%x, the tail zeroed", what,
+			((struct iommu_test_hw_info *)lib_d)->test_reg);
+	}
+}
+
 int main(void)
 {
 	struct ioasid_viommu_selftest sd = { .in_data = 0x5a5a };
@@ -358,6 +536,8 @@ int main(void)
 	if (!VT_OK(ctx, ioasid_dev_bind(ctx, "iommufd-selftest", &d)) ||
 	    !VT_OK(ctx, ioasid_dev_bind(ctx, "iommufd-selftest:pasid", &d2)))
 		goto out;
+	hw_info(ctx, d);
+	hw_info(ctx, d2);
 	buf = mmap(NULL, 16 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(buf, 0, 16 * pg);
 	VT_OK(ctx, ioasid_ioas_alloc(ctx, &a));
@@ -389,6 +569,7 @@ int main(void)
 		VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
 		VT_OK(ctx, ioasid_hwpt_destroy(ctx, h));
 	}
+	pasid_on_viommu(ctx, v, d2, parent);
 	hw_queues(ctx, v);
 	VT_OK(ctx, ioasid_vdevice_destroy(ctx, vd));
 	VT_OK(ctx, ioasid_viommu_destroy(ctx, v));

@@ -310,15 +310,31 @@ static int bind_common(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd, b
 	d->own_fd = own;
 	ku_fmt(d->cdev, sizeof(d->cdev), "%s", sd->cdev);
 	ku_fmt(d->bdf, sizeof(d->bdf), "%s", sd->bdf);
+	/*
+	 * A VF token needs the whole struct (6.17+); without one the short
+	 * form that every kernel since 6.6 reads (KU_VFIO_DEVICE_BIND_MINSZ).
+	 */
+	if (dev->bind_token) {
+		b.argsz = sizeof(b);
+		b.flags = KU_VFIO_DEVICE_BIND_FLAG_TOKEN;
+		b.token_uuid_ptr = (uintptr_t)dev->bind_token;
+	}
 	err = kioctl(ctx, fd, KU_VFIO_DEVICE_BIND_IOMMUFD, &b);
 	if (err) {
 		ioasid_free(d);
-		return ioasid_err(ctx, err, "VFIO_DEVICE_BIND_IOMMUFD of %s: %s%s", dev->name,
-				  strerror(-err),
-				  err == -EPERM ?
-					  " (no interrupt remapping? see iommufd.allow_unsafe_interrupts)" :
-				  err == -EBUSY ? " (in use through its VFIO group?)" :
-						  "");
+		return ioasid_err(
+			ctx, err, "VFIO_DEVICE_BIND_IOMMUFD%s of %s: %s%s",
+			dev->bind_token ? " with a VF token (FLAG_TOKEN)" : "", dev->name,
+			strerror(-err),
+			err == -EPERM ?
+				" (no interrupt remapping? see iommufd.allow_unsafe_interrupts)" :
+			err == -EBUSY ?
+				" (in use through its VFIO group?)" :
+			err == -EACCES ?
+				" (the VF token of its PF is needed, or this one is not it)" :
+			err == -EINVAL && dev->bind_token ?
+				" (a token for a device that is neither an SR-IOV VF nor a PF, or a kernel before 6.17)" :
+				"");
 	}
 	d->devid = b.out_devid;
 	err = ifd_describe(ctx, dev, d, sd);
@@ -368,8 +384,13 @@ int iommufd_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char 
 	const char *opts, *path;
 	int fd, err;
 
-	if (selftest_name(name, &opts))
+	if (selftest_name(name, &opts)) {
+		if (dev->bind_token)
+			return ioasid_err(ctx, -EOPNOTSUPP,
+					  "%s is the kernel's selftest device, not a VFIO one: no VF token",
+					  name);
 		return ifd_selftest_bind(ctx, dev, opts);
+	}
 	err = ku_resolve_name(ctx, s->sysfs, name, &sd);
 	if (err)
 		return err;
@@ -444,6 +465,41 @@ int iommufd_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out, uint3
 		return ioasid_err(ctx, err, "scanning %s for devices: %s", s->sysfs,
 				  ioasid_last_errmsg());
 	*total = n;
+	return 0;
+}
+
+/*
+ * IOMMU_GET_HW_INFO for the caller, the kernel's rules unchanged; a type
+ * asked for goes with IOMMU_HW_INFO_FLAG_INPUT_TYPE (Linux 6.17+: an
+ * older kernel refuses the flag with EOPNOTSUPP, as a driver refuses a
+ * type it does not report).
+ */
+int iommufd_dev_hw_info(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t data_type,
+			void *data, uint32_t len, struct ioasid_hw_info *out)
+{
+	struct ifd_dev *d = dev->be;
+	struct ku_iommu_hw_info hi = { .size = sizeof(hi),
+				       .data_len = len,
+				       .data_uptr = (uintptr_t)data,
+				       .data_type = data_type };
+	int err;
+
+	if (!d)
+		return ioasid_err(ctx, -ENODEV, "device %s was never described (its bind failed)",
+				  dev->name);
+	hi.dev_id = d->devid;
+	if (data_type)
+		hi.flags = KU_IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	err = kioctl(ctx, ifd_of(ctx)->fd, KU_IOMMU_GET_HW_INFO, &hi);
+	if (err)
+		return ioasid_err(ctx, err,
+				  "IOMMU_GET_HW_INFO of %s (device %u, data type 0x%x%s): the kernel says %s",
+				  dev->name, d->devid, data_type, data_type ? ", INPUT_TYPE" : "",
+				  strerror(-err));
+	out->data_type = hi.data_type;
+	out->data_len = hi.data_len;
+	out->max_pasid_log2 = hi.out_max_pasid_log2;
+	out->capabilities = hi.out_capabilities;
 	return 0;
 }
 

@@ -169,6 +169,8 @@ int iommufd_dev_bind_fd(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);
 void iommufd_dev_unbind(struct ioasid_ctx *ctx, struct ioasid_dev *dev);
 int iommufd_dev_list(struct ioasid_ctx *ctx, struct ioasid_dev_entry *out, uint32_t cap,
 		     uint32_t *total);
+int iommufd_dev_hw_info(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t data_type,
+			void *data, uint32_t len, struct ioasid_hw_info *out);
 int iommufd_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
 		       struct ioasid_hwpt *h);
 int iommufd_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,

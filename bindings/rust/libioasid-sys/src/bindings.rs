@@ -11,7 +11,14 @@ pub const IOASID_RLIMIT_MODE_MM: u32 = 1;
 pub const IOASID_MAP_FIXED_IOVA: u32 = 1;
 pub const IOASID_MAP_WRITE: u32 = 2;
 pub const IOASID_MAP_READ: u32 = 4;
+pub const IOASID_BIND_VF_TOKEN: u32 = 1;
 pub const IOASID_PCI_ADDR_LEN: u32 = 16;
+pub const IOASID_HW_INFO_DEFAULT: u32 = 0;
+pub const IOASID_HW_INFO_INTEL_VTD: u32 = 1;
+pub const IOASID_HW_INFO_ARM_SMMUV3: u32 = 2;
+pub const IOASID_HW_INFO_TEGRA241_CMDQV: u32 = 3;
+pub const IOASID_HW_INFO_AMD: u32 = 4;
+pub const IOASID_HW_INFO_SELFTEST: u32 = 4276993775;
 pub const IOASID_HWPT_NEST_PARENT: u32 = 1;
 pub const IOASID_HWPT_DIRTY_TRACKING: u32 = 2;
 pub const IOASID_HWPT_FAULT_ID_VALID: u32 = 4;
@@ -1531,6 +1538,93 @@ extern "C" {
         ret_dev: *mut u32,
     ) -> ::std::os::raw::c_int;
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_bind_opts {
+    pub sz: usize,
+    pub flags: u32,
+    pub vf_token: [u8; 16usize],
+}
+#[test]
+fn bindgen_test_layout_ioasid_bind_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_bind_opts>(),
+        32usize,
+        concat!("Size of: ", stringify!(ioasid_bind_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_bind_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_bind_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_bind_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_bind_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_bind_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_bind_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_vf_token() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_bind_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).vf_token) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_bind_opts),
+                "::",
+                stringify!(vf_token)
+            )
+        );
+    }
+    test_field_vf_token();
+}
+extern "C" {
+    pub fn ioasid_dev_bind_opts(
+        ctx: *mut ioasid_ctx,
+        name: *const ::std::os::raw::c_char,
+        opts: *const ioasid_bind_opts,
+        ret_dev: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_dev_bind_fd_opts(
+        ctx: *mut ioasid_ctx,
+        fd: ::std::os::raw::c_int,
+        opts: *const ioasid_bind_opts,
+        ret_dev: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
 extern "C" {
     pub fn ioasid_dev_unbind(ctx: *mut ioasid_ctx, dev: u32) -> ::std::os::raw::c_int;
 }
@@ -1564,6 +1658,123 @@ extern "C" {
         buf: *mut ::std::os::raw::c_void,
         len: usize,
         ret_len: *mut usize,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_hw_info {
+    pub sz: usize,
+    pub data_type: u32,
+    pub data_len: u32,
+    pub max_pasid_log2: u32,
+    pub capabilities: u64,
+}
+#[test]
+fn bindgen_test_layout_ioasid_hw_info() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_hw_info>(),
+        32usize,
+        concat!("Size of: ", stringify!(ioasid_hw_info))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_hw_info>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_hw_info))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_info),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_data_type() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).data_type) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_info),
+                "::",
+                stringify!(data_type)
+            )
+        );
+    }
+    test_field_data_type();
+    fn test_field_data_len() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).data_len) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_info),
+                "::",
+                stringify!(data_len)
+            )
+        );
+    }
+    test_field_data_len();
+    fn test_field_max_pasid_log2() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).max_pasid_log2) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_info),
+                "::",
+                stringify!(max_pasid_log2)
+            )
+        );
+    }
+    test_field_max_pasid_log2();
+    fn test_field_capabilities() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_hw_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).capabilities) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_hw_info),
+                "::",
+                stringify!(capabilities)
+            )
+        );
+    }
+    test_field_capabilities();
+}
+extern "C" {
+    pub fn ioasid_dev_hw_info(
+        ctx: *mut ioasid_ctx,
+        dev: u32,
+        data_type: u32,
+        data: *mut ::std::os::raw::c_void,
+        len: u32,
+        ret_info: *mut ioasid_hw_info,
     ) -> ::std::os::raw::c_int;
 }
 #[repr(C)]
