@@ -330,10 +330,11 @@ check "GET_HW_INFO with a data type on the sim: EOPNOTSUPP naming the feature" 0
 check "a VF token on the sim: EOPNOTSUPP naming the feature" 0 \
 	--out '"op":"dev_bind","result":"EOPNOTSUPP","value":{},"message":"binding with a VF token (VFIO_DEVICE_BIND_FLAG_TOKEN) needs the iommufd backend' \
 	-- --backend sim run "$tmp/hwinfo-sim.json"
-# the sim has no vIOMMU objects until issue #13: its EOPNOTSUPP and message
+# the sim models vIOMMUs for its smmuv3 and amd profiles only: on a VT-d
+# profile (the default) its EOPNOTSUPP and message
 printf '%s\n' "{\"steps\": [$vhead, {\"op\": \"viommu_info\", \"viommu\": \"V\", \"expect\": \"ENOENT\"}]}" > "$tmp/vsim.json"
-check "vIOMMU ops on the sim: its EOPNOTSUPP with its message" 0 \
-	--out '"op":"viommu_alloc","result":"EOPNOTSUPP","value":{},"message":"IOMMU_VIOMMU_ALLOC: the sim has no vIOMMU objects yet' \
+check "vIOMMU ops on a VT-d sim: its EOPNOTSUPP with its message" 0 \
+	--out '"op":"viommu_alloc","result":"EOPNOTSUPP","value":{},"message":"IOMMU_VIOMMU_ALLOC: profile vtd is a vtd IOMMU, whose Linux driver has no vIOMMU' \
 	-- --backend sim run "$tmp/vsim.json"
 # nothing ran: the dev_add of later-error.json would otherwise be visible
 check "malformed file ran nothing" 2 --no-out -- --backend sim run "$tmp/later-error.json"
