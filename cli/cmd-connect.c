@@ -126,8 +126,11 @@ static json_t *conn_call(struct conn *c, json_t *req, int *rc)
 	while ((m = conn_read(c))) {
 		json_t *t = json_object_get(m, "tag");
 
-		if (json_object_get(m, "event") || !json_is_integer(t) ||
-		    (uint64_t)json_integer_value(t) != tag) {
+		/* a refusal (another uid, too many clients) has no tag: it is the last line */
+		bool refused = json_is_false(json_object_get(m, "ok")) && !t;
+
+		if (!refused && (json_object_get(m, "event") || !json_is_integer(t) ||
+				 (uint64_t)json_integer_value(t) != tag)) {
 			json_decref(m);
 			continue;
 		}

@@ -352,8 +352,11 @@ static int client_read(struct ioasid_inspect *ins, struct client *c)
 		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
 		char *nl;
 
-		if (n == 0)
-			return -1;
+		if (n == 0) {
+			/* a client that half-closes still gets its answers (`socat -`, shell pipes) */
+			c->closing = true;
+			return 0;
+		}
 		if (n < 0)
 			return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
 		c->in_len += (size_t)n;

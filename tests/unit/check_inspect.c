@@ -496,6 +496,20 @@ START_TEST(test_malformed)
 	tcl_close(c);
 	free(big);
 
+	/* a client that half-closes after its requests still gets every answer */
+	c = tcl_open();
+	tcl_send(c, "{\"op\":\"hello\",\"tag\":1}\n{\"op\":\"stats\",\"tag\":2}\n{\"op\"", 51);
+	shutdown(c->fd, SHUT_WR);
+	j = tcl_read(c, 5000);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "tag")), 1);
+	json_decref(j);
+	j = tcl_read(c, 5000);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "tag")), 2);
+	ck_assert(json_is_true(json_object_get(j, "ok")));
+	json_decref(j);
+	ck_assert_ptr_null(tcl_read(c, 5000));
+	tcl_close(c);
+
 	/* and the endpoint still answers */
 	c = tcl_open();
 	json_decref(tcl_ok(c, "{\"op\":\"hello\"}"));
