@@ -61,8 +61,9 @@ struct ioasid_inspect_stats {
 
 /**
  * ioasid_inspect_start() - start a control endpoint for a context.
- * @ctx: the context; it must outlive the endpoint (stop the endpoint
- * before ioasid_ctx_close()).
+ * @ctx: the context. Stop the endpoint before ioasid_ctx_close(); a
+ * context closed first shuts its endpoints down (a warning is logged) and
+ * ioasid_inspect_stop() then only frees them.
  * @path: where to create the socket. An existing socket there that nobody
  * listens on (a stale one) is replaced; anything else there is refused.
  * @opts: options, or NULL for the defaults.

@@ -55,6 +55,13 @@ int inspect_parse(const char *line, size_t len, struct inspect_req *req, char *m
 int inspect_answer(struct ioasid_ctx *ctx, const struct inspect_req *req,
 		   const struct ioasid_inspect_stats *st, char **ret, size_t *ret_len);
 
+/*
+ * ioasid_ctx_close() calls it first: every endpoint still serving @ctx is
+ * shut down (thread, connections, socket file; a warning logged), and its
+ * ioasid_inspect_stop() then only frees it.
+ */
+void inspect_ctx_closing(struct ioasid_ctx *ctx);
+
 /* An error response line ('\n' included; free()); NULL out of memory. */
 char *inspect_error_line(const char *tag, int err, const char *msg, bool closing, size_t *ret_len);
 /* A plain success line {"v":1,"tag":..,"ok":true,"op":@op,"result":@result}. */

@@ -62,7 +62,17 @@ struct ioasid_inspect {
 	uint32_t nr_clients;
 	pthread_mutex_t st_lock; /* st: read by ioasid_inspect_stats() */
 	struct ioasid_inspect_stats st;
+	struct ioasid_inspect *next_live; /* on the live list, under live_lock */
+	bool detached;                    /* shut down with its context: stop only frees it */
 };
+
+/*
+ * Every running endpoint, so that closing a context first shuts down the
+ * endpoints still serving it (inspect_ctx_closing()) instead of leaving
+ * their thread on freed memory.
+ */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ioasid_inspect *live;
 
 #define STAT_ADD(ins, field, n)                        \
 	do {                                           \
@@ -680,6 +690,10 @@ IOASID_EXPORT int ioasid_inspect_start(struct ioasid_ctx *ctx, const char *path,
 			   ioasid_strerrno(err));
 		goto fail;
 	}
+	pthread_mutex_lock(&live_lock);
+	ins->next_live = live;
+	live = ins;
+	pthread_mutex_unlock(&live_lock);
 	*ret_ins = ins;
 	return 0;
 fail:
@@ -687,15 +701,51 @@ fail:
 	return err;
 }
 
-IOASID_EXPORT void ioasid_inspect_stop(struct ioasid_inspect *ins)
+/* End the thread, close every connection, remove the socket file. */
+static void shut_down(struct ioasid_inspect *ins)
 {
-	if (!ins)
-		return;
 	(void)!write(ins->wake[1], "x", 1);
 	pthread_join(ins->thread, NULL);
 	while (ins->nr_clients)
 		client_close(ins, ins->nr_clients - 1);
 	unlink_ours(ins);
+}
+
+void inspect_ctx_closing(struct ioasid_ctx *ctx)
+{
+	struct ioasid_inspect **pp, *ins;
+
+	pthread_mutex_lock(&live_lock);
+	for (pp = &live; (ins = *pp);) {
+		if (ins->ctx != ctx) {
+			pp = &ins->next_live;
+			continue;
+		}
+		*pp = ins->next_live;
+		ioasid_log(ctx, IOASID_LOG_WARN,
+			   "the inspection endpoint at %s was still running: stopped with its context",
+			   ins->addr.sun_path);
+		shut_down(ins);
+		ins->detached = true;
+	}
+	pthread_mutex_unlock(&live_lock);
+}
+
+IOASID_EXPORT void ioasid_inspect_stop(struct ioasid_inspect *ins)
+{
+	struct ioasid_inspect **pp;
+
+	if (!ins)
+		return;
+	pthread_mutex_lock(&live_lock);
+	if (!ins->detached) {
+		for (pp = &live; *pp && *pp != ins; pp = &(*pp)->next_live)
+			;
+		if (*pp)
+			*pp = ins->next_live;
+		shut_down(ins);
+	}
+	pthread_mutex_unlock(&live_lock);
 	ins_free(ins);
 }
 

@@ -242,6 +242,32 @@ START_TEST(test_start_rules)
 }
 END_TEST
 
+/* Closing the context first shuts its endpoint down; stop then only frees it. */
+START_TEST(test_ctx_closed_first)
+{
+	struct ioasid_ctx *ctx = test_sim_ctx();
+	struct ioasid_inspect *ins = start(ctx, NULL), *other;
+	struct ioasid_ctx *ctx2 = test_sim_ctx();
+	char path2[160];
+	struct stat sb;
+	struct tcl *c = tcl_open();
+
+	/* an endpoint of another context is not touched */
+	snprintf(path2, sizeof(path2), "%s/other.sock", dir);
+	ck_assert_int_eq(ioasid_inspect_start(ctx2, path2, NULL, &other), 0);
+	json_decref(tcl_ok(c, "{\"op\":\"subscribe\"}"));
+	ioasid_ctx_close(ctx);
+	ck_assert_ptr_null(tcl_read(c, 5000));
+	ck_assert_int_eq(lstat(path, &sb), -1);
+	ck_assert_int_eq(lstat(path2, &sb), 0);
+	ioasid_inspect_stop(ins);
+	tcl_close(c);
+	ioasid_inspect_stop(other);
+	ck_assert_int_eq(lstat(path2, &sb), -1);
+	ioasid_ctx_close(ctx2);
+}
+END_TEST
+
 /* ---- queries ---- */
 
 START_TEST(test_queries)
@@ -922,6 +948,7 @@ Suite *inspect_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_start_rules);
+	tcase_add_test(tc, test_ctx_closed_first);
 	tcase_add_test(tc, test_queries);
 	tcase_add_test(tc, test_faults_pending);
 	tcase_add_test(tc, test_malformed);
