@@ -22,6 +22,9 @@ static const char usage_text[] =
 	"  --backend SPEC      sim[:PROFILE], iommufd[:PATH], vfio or auto (default auto)\n"
 	"  --profile NAME|FILE simulated IOMMU profile (shorthand for --backend sim:NAME)\n"
 	"  --json              print JSON instead of tables\n"
+	"  --connect SOCKET    inspect a running VMM at its inspection socket: then the\n"
+	"                      commands are list, dump [ID] [--maps], mappings IOAS and\n"
+	"                      watch [--events LIST] [--count N] [--timeout SECS]\n"
 	"  --help              show this help\n"
 	"  --version           show the versions of ioasidctl and libioasid\n"
 	"\n"
@@ -261,7 +264,8 @@ int cli_open_error(const char *spec, int err)
 }
 
 /* Names of the global options, to tell a user who put one after the command. */
-static const char *const global_names[] = { "backend", "profile", "json", "help", "version" };
+static const char *const global_names[] = { "backend", "profile", "json",
+					    "help",    "version", "connect" };
 
 static void bad_option(const struct cli_args *it, const char *arg, size_t namelen)
 {
@@ -370,7 +374,14 @@ static const struct {
 	{ "version", cmd_version },
 };
 
-enum { OPT_BACKEND = 1, OPT_PROFILE, OPT_JSON, OPT_HELP, OPT_VERSION };
+enum {
+	OPT_BACKEND = 1,
+	OPT_PROFILE,
+	OPT_JSON,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_CONNECT
+};
 
 static const struct cli_opt global_opts[] = {
 	{ "backend", true, OPT_BACKEND },
@@ -378,6 +389,7 @@ static const struct cli_opt global_opts[] = {
 	{ "json", false, OPT_JSON },
 	{ "help", false, OPT_HELP },
 	{ "version", false, OPT_VERSION },
+	{ "connect", true, OPT_CONNECT },
 	{ NULL, false, 0 },
 };
 
@@ -413,12 +425,23 @@ int main(int argc, char **argv)
 		case OPT_JSON:
 			g.json = true;
 			break;
+		case OPT_CONNECT:
+			if (!*val)
+				return cli_usage_err("--connect needs a non-empty SOCKET path");
+			g.connect = val;
+			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);
 			return CLI_EXIT_OK;
 		case OPT_VERSION:
 			return cmd_version(&g, 0, NULL);
 		}
+	}
+	if (g.connect) {
+		if (g.backend || g.profile)
+			return cli_usage_err(
+				"--connect inspects a running VMM: --backend and --profile do not apply");
+		return cmd_connect(&g, cmd, argc - it.i, argv + it.i);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(commands[i].name, cmd))

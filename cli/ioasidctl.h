@@ -31,6 +31,7 @@ struct cli_global {
 	const char *backend; /* --backend, NULL when not given */
 	const char *profile; /* --profile, NULL when not given */
 	bool json;           /* --json */
+	const char *connect; /* --connect SOCKET: inspect a running VMM (cmd-connect.c) */
 };
 
 /*
@@ -63,6 +64,8 @@ int cmd_list(const struct cli_global *g, int argc, char **argv);
 int cmd_info(const struct cli_global *g, int argc, char **argv);
 int cmd_run(const struct cli_global *g, int argc, char **argv);
 int cmd_monitor(const struct cli_global *g, int argc, char **argv);
+/* list, dump, mappings or watch (@cmd) on the endpoint of g->connect. */
+int cmd_connect(const struct cli_global *g, const char *cmd, int argc, char **argv);
 
 /* "ioasidctl: MESSAGE" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,6 +14,7 @@
 #include "dev-private.h"
 #include "set-private.h"
 #include "fault-private.h"
+#include "inspect-private.h"
 
 IOASID_EXPORT const char *ioasid_version(void)
 {
@@ -213,6 +214,7 @@ IOASID_EXPORT void ioasid_ctx_close(struct ioasid_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	inspect_ctx_closing(ctx);
 	fault_ctx_stop(ctx);
 	ctx_lock(ctx);
 	ctx->closing = true;

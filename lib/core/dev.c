@@ -15,6 +15,7 @@
 #include "set-private.h"
 #include "hwpt-private.h"
 #include "fault-private.h"
+#include "events-private.h"
 #include "json-private.h"
 #include "caps/caps-json.h"
 #include "backend/backend.h"
@@ -693,6 +694,7 @@ static int attach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 	} else {
 		dev->att[dev->nr_att++] = att;
 	}
+	EVENT_ATTACHED(ctx, dev->obj.id, pasid, h->obj.id, pt);
 	*ret_ioas = ioas->obj.id;
 	return 0;
 fail:
@@ -773,6 +775,7 @@ static int detach_locked(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_
 		return err;
 	/* the kernel answers INVALID what is pending through a detached domain */
 	fault_cancel(ctx, dev->obj.id, att->pasid, h->obj.id);
+	EVENT_DETACHED(ctx, dev->obj.id, att->pasid, h->obj.id);
 	ioas_remove_domain(ctx, h->ioas, att);
 	h->nr_att--;
 	h->obj.users--;

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "fault-private.h"
+#include "events-private.h"
 #include "json-private.h"
 #include "set-private.h"
 #include "backend/backend.h"
@@ -512,6 +513,7 @@ int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint
 	q->st.raised += n;
 	q->st.groups++;
 	*ret_cookie = g->cookie;
+	EVENT_FAULTED(ctx, &g->recs[n - 1], g->cookie);
 	if (q->queued + n > q->depth) {
 		/* never dropped silently: answered FAILURE and counted */
 		g->read = true; /* not in the FIFO */
@@ -546,6 +548,7 @@ void fault_raise_unrecoverable(struct ioasid_ctx *ctx, struct ioasid_fault_queue
 {
 	struct fault_group *g;
 
+	EVENT_FAULTED(ctx, rec, 0);
 	if (q && q->queued < q->depth && (g = ioasid_calloc(1, sizeof(*g)))) {
 		/* an unrecoverable record is delivered and needs no answer */
 		g->q = q;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ioas-private.h"
+#include "events-private.h"
 #include "backend/backend.h"
 
 /* The largest automatic alignment: the THP size on x86-64 (§4.3). */
@@ -215,6 +216,7 @@ static int area_drop_removed(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas,
 	}
 	area_release_pages(ctx, ioas, rm);
 	ioas->mapped_bytes -= rm->last - rm->iova + 1;
+	EVENT_UNMAPPED(ctx, ioas->obj.id, rm->iova, rm->last - rm->iova + 1);
 	*bytes += rm->last - rm->iova + 1;
 	return 0;
 }
@@ -429,6 +431,7 @@ int iopt_area_add(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint64_t iov
 		}
 	}
 	ioas->mapped_bytes += length;
+	EVENT_MAPPED(ctx, ioas->obj.id, iova, length, perm & AREA_PERM_MASK);
 	return 0;
 }
 

@@ -19,7 +19,7 @@
 struct ioasid_backend_ops;
 struct ioasid_obj;
 struct json_t;
-
+struct event_sub;
 
 /*
  * Every object begins with this header. Objects live in the context's id
@@ -135,6 +135,8 @@ struct ioasid_ctx {
 
 	/* last error of any thread */
 	char errmsg[IOASID_ERRMSG_MAX];
+
+	struct event_sub *events; /* inspection subscribers (events.c), under the lock */
 };
 
 /* Locking: every public entry point takes ctx->lock. */

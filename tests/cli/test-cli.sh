@@ -4,7 +4,8 @@
 # ioasidctl's command line: usage errors and exit codes, both option forms,
 # list/info/version on the sim (tables and JSON), unavailable backends and
 # devices, malformed scenario files (exit 2, naming the file and the JSON
-# path), ${VAR}, failed expectations, --table, --dump and the monitor.
+# path), ${VAR}, failed expectations, --table, --dump, the monitor, and
+# --connect to a running VMM (tests/cli/inspect-vmm.c).
 #
 # Works from make check and make distcheck (VPATH): top_srcdir and
 # top_builddir come from the environment; IOASIDCTL may name another binary.
@@ -551,6 +552,52 @@ for sig in TERM INT; do
 		echo "ok: monitor ends with 0 on SIG$sig"
 	fi
 done
+
+# --connect: a running VMM (tests/cli/inspect-vmm.c) inspected over its socket
+check "--connect with --backend" 2 --err "do not apply" -- --connect "$tmp/x.sock" --backend sim list
+check "--connect with an unknown command" 2 --err "unknown command 'info'" -- --connect "$tmp/x.sock" info sim0
+check "--connect mappings without IOAS" 2 --err "which IOAS" -- --connect "$tmp/x.sock" mappings
+check "--connect with no endpoint" 3 --err "x.sock" -- --connect "$tmp/x.sock" list
+check "--connect watch with --count 0" 2 --err "--count '0'" -- --connect "$tmp/x.sock" watch --count 0
+vmm=$top_builddir/tests/cli/inspect-vmm
+sock=$tmp/vmm.sock
+mkfifo "$tmp/vmm.in"
+"$vmm" "$sock" < "$tmp/vmm.in" > "$tmp/vmm.out" 2>&1 &
+vmm_pid=$!
+exec 3> "$tmp/vmm.in"
+i=0
+while [ $i -lt 100 ] && ! grep -q ready "$tmp/vmm.out"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "--connect list" 0 --out "^ *1  *ioas  *nr_areas=300[01] " -- --connect "$sock" list
+check "--connect list --json" 0 --out '"schema":"ioasid/1"' -- --json --connect "$sock" list
+check "--connect dump ID" 0 --out '"name": "sim0"' -- --connect "$sock" dump 2
+check "--connect dump an unknown ID" 1 --err '"id" 99 names no object' -- --connect "$sock" dump 99
+check "--connect dump a bad ID" 2 --err "not an id" -- --connect "$sock" dump x
+check "--connect mappings: every page" 0 --out "^ *0x186e000  *0x1000 " -- --connect "$sock" mappings 1
+n=$((n + 1))
+lines=$("$IOASIDCTL" --connect "$sock" mappings 1 | grep -c '^ *0x[0-9a-f]*  *0x1000  *0x[0-9a-f]*  *rw*$')
+if [ "$lines" -ge 3000 ]; then
+	echo "ok: --connect mappings pages through all 3000 areas"
+else
+	echo "FAIL: --connect mappings printed $lines areas, want 3000 or 3001"
+	fail=$((fail + 1))
+fi
+check "--connect mappings of a device" 1 --err "names no IOAS" -- --connect "$sock" mappings 2
+check "--connect watch" 0 --out "^unmap  *ioas 1 iova 0x40000000 length 0x1000$" -- --connect "$sock" watch --count 4
+check "--connect watch --json --events" 0 --out '"event":"map".*"perm":"r"' -- --json --connect "$sock" watch --events map --count 2
+check "--connect watch --timeout" 0 -- --connect "$sock" watch --events attach --timeout 0.2
+check "--connect watch with an unknown event" 1 --err '"boom"' -- --connect "$sock" watch --events map,boom
+exec 3>&-
+wait "$vmm_pid" || { echo "FAIL: inspect-vmm exited $?:"; cat "$tmp/vmm.out"; fail=$((fail + 1)); }
+n=$((n + 1))
+if [ -e "$sock" ]; then
+	echo "FAIL: the socket is still there after the endpoint stopped"
+	fail=$((fail + 1))
+else
+	echo "ok: the endpoint removed its socket"
+fi
 
 echo "$n checks, $fail failed"
 [ $fail -eq 0 ]

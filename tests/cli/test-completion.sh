@@ -53,6 +53,11 @@ offers smmuv3 virtio-iommu -- --profile ""
 offers info -- --profile smmuv3 i
 offers --dump --table -- run --
 offers --count --timeout --script -- monitor --
+# after --connect SOCKET, the inspection commands and their options
+offers list dump mappings watch -- --connect /tmp/x.sock ""
+offers --events --count --timeout -- --connect /tmp/x.sock watch --
+offers fault -- --connect=/tmp/x.sock watch --events f
+offers --maps -- --json --connect /tmp/x.sock dump --
 # devices come from `ioasidctl list` on the backend the line chooses
 offers sim0 -- --backend sim info ""
 offers sim0 -- --profile=smmuv3 info s

@@ -141,6 +141,8 @@ pub const IOASID_VEVENTQ_SELFTEST: u32 = 3203383023;
 pub const IOASID_VEVENT_DATA_MAX: u32 = 32;
 pub const IOASID_VEVENT_LOST_EVENTS: u32 = 1;
 pub const IOASID_HW_QUEUE_SELFTEST: u32 = 3735928559;
+pub const IOASID_INSPECT_PROTOCOL: u32 = 1;
+pub const IOASID_INSPECT_MAX_LINE: u32 = 4096;
 pub const IOASID_VERSION_MAJOR: u32 = 0;
 pub const IOASID_VERSION_MINOR: u32 = 1;
 pub const IOASID_VERSION_PATCH: u32 = 0;
@@ -9323,6 +9325,314 @@ extern "C" {
         fd: ::std::os::raw::c_int,
         opts: *const ioasid_ctx_opts,
         ret_ctx: *mut *mut ioasid_ctx,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_inspect {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_inspect_opts {
+    pub sz: usize,
+    pub flags: u32,
+    pub max_clients: u32,
+    pub ring_events: u32,
+    pub __reserved: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_inspect_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_inspect_opts>(),
+        24usize,
+        concat!("Size of: ", stringify!(ioasid_inspect_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_inspect_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_inspect_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_max_clients() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).max_clients) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_opts),
+                "::",
+                stringify!(max_clients)
+            )
+        );
+    }
+    test_field_max_clients();
+    fn test_field_ring_events() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).ring_events) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_opts),
+                "::",
+                stringify!(ring_events)
+            )
+        );
+    }
+    test_field_ring_events();
+    fn test_field___reserved() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).__reserved) as usize - ptr as usize
+            },
+            20usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_opts),
+                "::",
+                stringify!(__reserved)
+            )
+        );
+    }
+    test_field___reserved();
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_inspect_stats {
+    pub accepted: u64,
+    pub refused: u64,
+    pub requests: u64,
+    pub errors: u64,
+    pub closed_on_error: u64,
+    pub events_sent: u64,
+    pub events_dropped: u64,
+    pub clients: u32,
+    pub subscribers: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_inspect_stats() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_inspect_stats>(),
+        64usize,
+        concat!("Size of: ", stringify!(ioasid_inspect_stats))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_inspect_stats>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_inspect_stats))
+    );
+    fn test_field_accepted() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).accepted) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_stats),
+                "::",
+                stringify!(accepted)
+            )
+        );
+    }
+    test_field_accepted();
+    fn test_field_refused() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).refused) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_stats),
+                "::",
+                stringify!(refused)
+            )
+        );
+    }
+    test_field_refused();
+    fn test_field_requests() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).requests) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_stats),
+                "::",
+                stringify!(requests)
+            )
+        );
+    }
+    test_field_requests();
+    fn test_field_errors() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).errors) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_stats),
+                "::",
+                stringify!(errors)
+            )
+        );
+    }
+    test_field_errors();
+    fn test_field_closed_on_error() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).closed_on_error) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_stats),
+                "::",
+                stringify!(closed_on_error)
+            )
+        );
+    }
+    test_field_closed_on_error();
+    fn test_field_events_sent() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).events_sent) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_stats),
+                "::",
+                stringify!(events_sent)
+            )
+        );
+    }
+    test_field_events_sent();
+    fn test_field_events_dropped() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).events_dropped) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_stats),
+                "::",
+                stringify!(events_dropped)
+            )
+        );
+    }
+    test_field_events_dropped();
+    fn test_field_clients() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).clients) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_stats),
+                "::",
+                stringify!(clients)
+            )
+        );
+    }
+    test_field_clients();
+    fn test_field_subscribers() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_inspect_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).subscribers) as usize - ptr as usize
+            },
+            60usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_inspect_stats),
+                "::",
+                stringify!(subscribers)
+            )
+        );
+    }
+    test_field_subscribers();
+}
+extern "C" {
+    pub fn ioasid_inspect_start(
+        ctx: *mut ioasid_ctx,
+        path: *const ::std::os::raw::c_char,
+        opts: *const ioasid_inspect_opts,
+        ret_ins: *mut *mut ioasid_inspect,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_inspect_stop(ins: *mut ioasid_inspect);
+}
+extern "C" {
+    pub fn ioasid_inspect_stats(
+        ins: *mut ioasid_inspect,
+        ret_stats: *mut ioasid_inspect_stats,
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
