@@ -22,34 +22,11 @@
 
 #include "sim-guard.h"
 #include "sim-private.h"
+#include "sim-viommu.h"
 
 #define X(v) ((unsigned long long)(v))
 
 static enum ioasid_fault_reason reason_of(enum sim_pt_fault f);
-
-/* What a failed translation tells the fault path. */
-struct sim_fault_info {
-	struct sim_hwpt *hwpt;    /* NULL: nothing attached */
-	uint32_t reason;          /* enum ioasid_fault_reason; 0 = not a fault */
-	bool entry;               /* refused by the PASID entry: never a page request */
-};
-
-/*
- * Bits of a translation's permissions beside SIM_PT_R/W/X/U (those are
- * what every stage grants): kept with it in the IOTLB.
- */
-#define XL_S2W 0x10u   /* the second stage (the only one of a paging HWPT) grants write */
-#define XL_DIRTY 0x20u /* every D bit a write through it must set is set */
-
-struct xlate {
-	uint64_t host;      /* host address of the IOVA */
-	uint64_t page_size; /* bytes of the page holding it */
-	uint64_t gpa;       /* nested: the stage-1 output (guest-physical); paging: the IOVA */
-	uint32_t perm;      /* SIM_PT_R/W/X/U granted, XL_* */
-};
-
-/* No stage-1 output (check_stale's "now" when stage 1 does not translate). */
-#define NO_GPA UINT64_MAX
 
 /*
  * A nested walk: stage-1 table reads go through the parent's stage 2, and
@@ -105,7 +82,7 @@ static int nest_set_bits(void *opaque, uint64_t table, unsigned int index, uint6
  * except for the stale detector's look, which must change nothing.
  */
 static int walk_nested(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t iova,
-		       unsigned int flags, struct xlate *x, struct sim_pt_result *fault)
+		       unsigned int flags, struct sim_xlate *x, struct sim_pt_result *fault)
 {
 	const struct sim_hwpt *ph = sh->parent;
 	const unsigned int s2ad = (flags & SIM_PT_WALK_SET_AD) && ph->dirty ? SIM_PT_WALK_SET_AD : 0;
@@ -152,7 +129,7 @@ static int walk_nested(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t 
 
 /* A full walk of @sh for @iova; @flags: access | SIM_PT_WALK_SET_AD. */
 static int walk(struct sim_ctx *sim, const struct sim_hwpt *sh, uint64_t iova, unsigned int flags,
-		struct xlate *x, struct sim_pt_result *fault)
+		struct sim_xlate *x, struct sim_pt_result *fault)
 {
 	struct sim_pt_walker w;
 	struct sim_pt_result r;
@@ -184,8 +161,8 @@ static uint32_t map_perm(uint32_t perm)
 }
 
 static void record_stale(struct sim_ctx *sim, const struct sim_dev *sd, uint32_t pasid,
-			 const struct sim_hwpt *sh, uint64_t iova, const struct xlate *cached,
-			 const struct xlate *now, int err)
+			 const struct sim_hwpt *sh, uint64_t iova, const struct sim_xlate *cached,
+			 const struct sim_xlate *now, int err)
 {
 	struct ioasid_sim_stale_event *ev = &sim->stale[sim->stale_seq % SIM_STALE_RING];
 
@@ -283,6 +260,22 @@ static inline const struct sim_iotlb_entry *cached_lookup(struct sim_ctx *sim, s
 	return e ? e : sim_iotlb_lookup(sim->iotlb, domain, pasid, iova);
 }
 
+int sim_stale_hit(struct ioasid_ctx *ctx, struct sim_ctx *sim, const struct sim_dev *sd,
+		  uint32_t pasid, const struct sim_hwpt *sh, uint64_t iova,
+		  const struct sim_xlate *cached, const struct sim_xlate *now, int err)
+{
+	/* compare the page: the same host page and permissions (dirty or not)? */
+	if (!err && now->host == cached->host &&
+	    (now->perm & ~XL_DIRTY) == (cached->perm & ~XL_DIRTY))
+		return 0;
+	record_stale(sim, sd, pasid, sh, iova, cached, now, err);
+	if (sim->stale_mode != IOASID_SIM_STALE_STRICT)
+		return 0;
+	return ioasid_err(ctx, -EIO,
+			  "stale cached translation of iova 0x%llx (HWPT %u) refused in strict mode",
+			  X(iova), sh->id);
+}
+
 /*
  * A hit on a nested HWPT's cached entry is checked against a fresh walk
  * (the guest may have changed its table without invalidating). Return 0
@@ -290,22 +283,14 @@ static inline const struct sim_iotlb_entry *cached_lookup(struct sim_ctx *sim, s
  */
 static int check_stale(struct ioasid_ctx *ctx, struct sim_ctx *sim, const struct sim_dev *sd,
 		       uint32_t pasid, const struct sim_hwpt *sh, uint64_t iova,
-		       const struct xlate *cached)
+		       const struct sim_xlate *cached)
 {
 	struct sim_pt_result fault;
-	struct xlate now = { .gpa = NO_GPA };
+	struct sim_xlate now = { .gpa = NO_GPA };
 	int err;
 
 	err = walk(sim, sh, iova, 0, &now, &fault);
-	/* compare the page: the same host page and permissions (dirty or not)? */
-	if (!err && now.host == cached->host && (now.perm & ~XL_DIRTY) == (cached->perm & ~XL_DIRTY))
-		return 0;
-	record_stale(sim, sd, pasid, sh, iova, cached, &now, err);
-	if (sim->stale_mode != IOASID_SIM_STALE_STRICT)
-		return 0;
-	return ioasid_err(ctx, -EIO,
-			  "stale cached translation of iova 0x%llx (HWPT %u) refused in strict mode",
-			  X(iova), sh->id);
+	return sim_stale_hit(ctx, sim, sd, pasid, sh, iova, cached, &now, err);
 }
 
 /* Does a translation granting @perm allow the access @acc (request_access())? */
@@ -385,7 +370,7 @@ static inline int request_access(struct ioasid_ctx *ctx, const struct sim_dev *s
  */
 static int translate_cached(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd,
 			    uint32_t pasid, const struct sim_hwpt *sh, uint64_t iova,
-			    unsigned int acc, struct xlate *x, struct sim_fault_info *fi)
+			    unsigned int acc, struct sim_xlate *x, struct sim_fault_info *fi)
 {
 	const struct sim_iotlb_entry *e = cached_lookup(sim, sd, sh->id, pasid, iova);
 	uint64_t psz;
@@ -418,7 +403,7 @@ static int translate_cached(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct 
 }
 
 static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd, uint32_t pasid,
-		     uint64_t iova, uint32_t rflags, struct xlate *x, struct sim_fault_info *fi)
+		     uint64_t iova, uint32_t rflags, struct sim_xlate *x, struct sim_fault_info *fi)
 {
 	struct sim_pt_result fault;
 	struct sim_hwpt *sh;
@@ -426,12 +411,36 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 	int err;
 
 	sh = context_entry(sim, sd, pasid);
+	if (!sh && pasid != IOASID_PASID_NONE) {
+		/*
+		 * A vIOMMU-nested stream table entry covers every substream:
+		 * the guest's context-descriptor table resolves the PASID.
+		 */
+		struct sim_hwpt *rid = context_entry(sim, sd, IOASID_PASID_NONE);
+
+		if (rid && rid->vi)
+			sh = rid;
+	}
 	fi->hwpt = sh;
 	if (!sh) {
 		fi->reason = IOASID_FAULT_R_BLOCKED;
 		return ioasid_err(ctx, -EFAULT,
 				  "DMA blocked: %s has nothing attached at PASID %d (iova 0x%llx)",
 				  sd->dev->name, (int)pasid, X(iova));
+	}
+	if (sh->vi) {
+		/* nested on a vIOMMU: the vendor model's structures and caches */
+		const struct sim_vreq rq = {
+			.ctx = ctx,
+			.sim = sim,
+			.sd = sd,
+			.sh = sh,
+			.pasid = pasid,
+			.iova = iova,
+			.rflags = rflags,
+		};
+
+		return sim_viommu_translate(&rq, x, fi);
 	}
 	err = request_access(ctx, sd, pasid, sh, iova, rflags, &acc, fi);
 	if (err)
@@ -554,7 +563,7 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
 		for (pg = at & ~0xfffull; n < FAULT_GROUP_MAX && pg < p->iova + p->len; pg += 0x1000) {
 			struct sim_fault_info f2 = { 0 };
-			struct xlate x;
+			struct sim_xlate x;
 
 			if (n && !translate(ctx, sim, sd, p->pasid, pg, p->flags, &x, &f2))
 				break;
@@ -587,6 +596,11 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 			return -EAGAIN;
 		/* a full queue answered FAILURE at once: dma_resume ended @p */
 		return p->err ? p->err : r;
+	}
+	if (fi->vf.valid && fi->hwpt && fi->hwpt->vi) {
+		/* the guest's fault: an event record on its vIOMMU's vEVENTQ */
+		sim_viommu_report(fi->hwpt->vi, sd, &fi->vf);
+		return err;
 	}
 	recs[0].flags = base | IOASID_FAULT_F_LAST;
 	recs[0].reason = fi->reason;
@@ -640,7 +654,7 @@ static int dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pendi
 	while (p->done < p->len) {
 		uint64_t at = p->iova + p->done, n;
 		struct sim_fault_info fi = { 0 };
-		struct xlate x;
+		struct sim_xlate x;
 
 		if (p->done && at < p->iova) {
 			err = ioasid_err(ctx, -EFAULT, "DMA of %zu bytes from 0x%llx wraps", p->len,

@@ -137,6 +137,12 @@ int sim_guard_or64(uint64_t *p, uint64_t bits)
 		atomic_fetch_or_explicit((_Atomic uint64_t *)p, bits, memory_order_relaxed));
 }
 
+int sim_guard_and64(uint64_t *p, uint64_t bits)
+{
+	GUARDED(p, sizeof(*p),
+		atomic_fetch_and_explicit((_Atomic uint64_t *)p, bits, memory_order_relaxed));
+}
+
 int sim_guard_dma(struct ioasid_ctx *ctx, uint64_t host, void *buf, size_t n, bool write,
 		  uint64_t iova)
 {

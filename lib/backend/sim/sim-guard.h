@@ -35,5 +35,7 @@ int sim_guard_copy(void *dst, const void *src, size_t n, bool to_dst);
 /* An atomic 64-bit load / fetch-or on process memory; 0 or -EFAULT. */
 int sim_guard_load64(const uint64_t *p, uint64_t *ret);
 int sim_guard_or64(uint64_t *p, uint64_t bits);
+/* An atomic 64-bit fetch-and (@bits: those kept); 0 or -EFAULT. */
+int sim_guard_and64(uint64_t *p, uint64_t bits);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sim-private.h"
+#include "sim-viommu.h"
 #include "util/sorted-u32.h"
 
 #define PG 4096ull
@@ -96,11 +97,20 @@ int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 		   struct ioasid_hwpt *h)
 {
 	struct sim_ctx *sim = sim_of(ctx);
+	struct sim_hwpt *sh = h->be;
+	struct sim_dev *sd = dev->be;
 	int err;
 
-	err = route_set(ctx, dev->be, pasid, h->be);
+	if (sh->vi) {
+		/* the vIOMMU driver's own attach rules (a vDEVICE first, ...) */
+		err = sim_viommu_attach_check(ctx, sd, pasid, sh);
+		if (err)
+			return err;
+	}
+	err = route_set(ctx, sd, pasid, sh);
 	if (err)
 		return err;
+	sd->cfg_gen++;
 	/* the context entry changed: forget what was cached for it */
 	sim->ctx_gen++;
 	sim_pasid_cache_inv_pasid(sim->pasid_cache, SIM_DOMAIN_ANY, pasid);
@@ -114,6 +124,7 @@ int sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 	struct sim_dev *sd = dev->be;
 
 	route_clear(sd, pasid, h->be);
+	sd->cfg_gen++;
 	sim->ctx_gen++;
 	sim_pasid_cache_inv_pasid(sim->pasid_cache, h->obj.id, pasid);
 	if (sd->devtlb)
@@ -123,12 +134,25 @@ int sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 
 /* ---- cache maintenance ---- */
 
+uint32_t sim_hwpt_tag(const struct sim_hwpt *sh)
+{
+	return sh->vi ? sh->vi->tag : sh->id;
+}
+
 /* Invalidate one route's entries in a device TLB as @req asks (NULL: all). */
 static uint64_t flush_devtlb_route(struct sim_iotlb *devtlb, const struct sim_route *r,
 				   const struct ioasid_inv_req *req)
 {
 	uint32_t id = r->sh->id;
 
+	/*
+	 * A vIOMMU model's ATC entries are tagged by the VM and the request's
+	 * substream, not by the route: a stage-2 change drops the device's
+	 * whole ATC of the VM, as the kernel's ATC_INV of a nest parent's
+	 * masters does.
+	 */
+	if (r->sh->vi)
+		return sim_iotlb_inv_id(devtlb, r->sh->vi->tag);
 	if (!req || req->granularity == IOASID_INV_ALL)
 		return sim_iotlb_inv_pasid(devtlb, id, r->pasid);
 	if (req->granularity == IOASID_INV_PASID)
@@ -165,7 +189,7 @@ static uint64_t flush_children(struct sim_ctx *sim, const struct sim_hwpt *sh)
 	uint64_t n = 0;
 
 	for (c = sh->children; c; c = c->next_child)
-		n += sim_iotlb_inv_id(sim->iotlb, c->id);
+		n += sim_iotlb_inv_id(sim->iotlb, sim_hwpt_tag(c));
 	return n;
 }
 
@@ -282,6 +306,16 @@ int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_
 			ioasid_free(sh);
 			return err;
 		}
+	} else if (h->viommu) {
+		/* the guest's vendor structure (vSTE, DTE), judged by the vIOMMU's model */
+		err = sim_viommu_nested_alloc(ctx, h, sh);
+		if (err) {
+			ioasid_free(sh);
+			return err;
+		}
+		sh->parent = h->parent->be;
+		sh->next_child = sh->parent->children;
+		sh->parent->children = sh;
 	} else {
 		/* the guest's stage 1, walked through the parent's stage 2 */
 		sh->levels = h->s1.addr_width == 57 ? 5 : 4;
@@ -303,6 +337,8 @@ int sim_hwpt_destroy(struct ioasid_ctx *ctx, struct ioasid_hwpt *h)
 	struct sim_hwpt *sh = h->be, **pp;
 
 	sim_flush_hwpt(sim_of(ctx), sh);
+	if (sh->vi)
+		sim_viommu_nested_free(sh);
 	if (sh->parent) {
 		for (pp = &sh->parent->children; *pp != sh; pp = &(*pp)->next_child)
 			;
@@ -371,6 +407,11 @@ int sim_hwpt_invalidate(struct ioasid_ctx *ctx, struct ioasid_hwpt *h,
 	uint32_t did = sh->id;
 	uint64_t n = 0;
 
+	/* the kernel's SMMUv3 and AMD nested domains have no cache_invalidate_user */
+	if (sh->vi)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "HWPT %u is nested on vIOMMU %u: invalidate through the vIOMMU",
+				  h->obj.id, h->viommu->obj.id);
 	switch (req->kind) {
 	case IOASID_INV_IOTLB:
 		if (req->granularity == IOASID_INV_ALL)
@@ -517,7 +558,8 @@ int sim_hwpt_json(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, json_t *obj)
 			      (json_int_t)sh->levels, "table_pages",
 			      (json_int_t)sim_pt_table_pages(sh->pt));
 	else
-		t = json_pack("{s:s,s:i,s:s}", "format", "vtd-first-stage", "levels",
+		t = json_pack("{s:s,s:i,s:s}", "format",
+			      sh->vi ? sh->vi->model->name : "vtd-first-stage", "levels",
 			      (json_int_t)sh->levels, "owner", "guest");
 	if (!t || json_object_set_new(obj, "table", t))
 		return -ENOMEM;

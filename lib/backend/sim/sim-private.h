@@ -96,6 +96,9 @@ struct sim_hwpt {
 	 * never set (the kernel has no flag for it): docs/sim-first-stage.md */
 	bool sre, wpe, eafe;
 	struct sim_hwpt *parent;   /* nested: the paging HWPT it walks through */
+	/* nested on a vIOMMU (sim-viommu.h): it, and its model's state (the vSTE, ...) */
+	struct sim_viommu *vi;
+	void *vpriv;
 	struct sim_hwpt *children; /* paging: the nested HWPTs over it */
 	struct sim_hwpt *next_child;
 	struct ioasid_fault_queue *fault_q; /* where its faults go; NULL: none */
@@ -132,6 +135,10 @@ struct sim_dev {
 	struct sim_ctx_entry ctx_cache[SIM_CTX_CACHE];
 	struct sim_iotlb *devtlb;     /* ATS devices only */
 	uint32_t next_grpid;          /* PCIe page request group index */
+	/* bumped at each attach and detach: what a vIOMMU model cached of the
+	 * device's configuration (SMMUv3 CDs) is dropped with it, as the
+	 * kernel's STE update invalidates it (CMD_CFGI_STE) */
+	uint32_t cfg_gen;
 };
 
 /* The bound device @id, or NULL: the sim's own table, indexed by id. */
@@ -139,6 +146,69 @@ static inline struct sim_dev *sim_dev_of(const struct sim_ctx *sim, uint32_t id)
 {
 	return id - 1 < sim->cap_devs ? sim->devs[id - 1] : NULL;
 }
+
+/*
+ * A translation, as the DMA engine uses and caches it. perm: SIM_PT_R/W/X/U
+ * granted by every stage, plus the XL_* bits.
+ */
+#define XL_S2W 0x10u   /* the second stage (the only one of a paging HWPT) grants write */
+#define XL_DIRTY 0x20u /* every D bit a write through it must set is set */
+struct sim_xlate {
+	uint64_t host;      /* host address of the IOVA */
+	uint64_t page_size; /* bytes of the page holding it */
+	uint64_t gpa;       /* nested: the stage-1 output (guest-physical); paging: the IOVA */
+	uint32_t perm;      /* SIM_PT_R/W/X/U granted, XL_* */
+};
+
+/* No stage-1 output (a stale check's "now" when stage 1 does not translate). */
+#define NO_GPA UINT64_MAX
+
+/*
+ * A fault a model's translation found, in the terms every model's event
+ * record needs; the model encodes it (encode_event) and the shared code
+ * queues it on the vIOMMU's vEVENTQ of the model's type, or, for a fault
+ * the hardware reports to the host (a stage-2 fault: the VMM's, not the
+ * guest's), raises it in the context's fault log as today.
+ */
+struct sim_vfault {
+	bool valid;   /* a record for the guest's event queue */
+	bool host;    /* for the host instead (stage 2): never the guest's queue */
+	uint32_t id;  /* the model's event code (SMMUv3 EVT_ID_*) */
+	uint32_t cls; /* the model's class of the faulting access */
+	bool ssv;     /* a substream / PASID came with the request */
+	uint32_t ssid;
+	uint64_t iova;  /* input address */
+	uint64_t ipa;   /* stage-2 faults: the intermediate address */
+	uint64_t fetch; /* fetch faults: the address fetched */
+	bool write, priv, exec;
+	bool s2; /* found by stage 2 */
+	unsigned int level;
+};
+
+/* What a failed translation tells the fault path. */
+struct sim_fault_info {
+	struct sim_hwpt *hwpt; /* NULL: nothing attached */
+	uint32_t reason;       /* enum ioasid_fault_reason; 0 = not a fault */
+	bool entry;            /* refused by the PASID entry: never a page request */
+	/* a vIOMMU model's fault (sim-viommu.h): its event record's contents */
+	struct sim_vfault vf;
+};
+
+/*
+ * The stale-translation detector (sim-dma.c): a cache hit of (@sd,
+ * @pasid) on @sh gave @cached, a fresh walk @now (@err its result).
+ * Records a mismatch; 0 to use the cached translation, -EIO (message set)
+ * when strict mode refuses it.
+ */
+int sim_stale_hit(struct ioasid_ctx *ctx, struct sim_ctx *sim, const struct sim_dev *sd,
+		  uint32_t pasid, const struct sim_hwpt *sh, uint64_t iova,
+		  const struct sim_xlate *cached, const struct sim_xlate *now, int err);
+
+/*
+ * The IOTLB tag of @sh's cached translations: its id, or for a nested
+ * HWPT on a vIOMMU the vIOMMU's VM tag (sim-viommu.h).
+ */
+uint32_t sim_hwpt_tag(const struct sim_hwpt *sh);
 
 /* The HWPT (@sd, @pasid) is attached to, or NULL (sim-hwpt.c). */
 struct sim_hwpt *sim_route_find(const struct sim_dev *sd, uint32_t pasid);

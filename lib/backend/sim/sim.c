@@ -11,6 +11,7 @@
 
 #include "sim-guard.h"
 #include "sim-private.h"
+#include "sim-viommu.h"
 
 /* The profile's IOTLB size, as the power of two the cache needs (>= 4). */
 static unsigned int iotlb_entries(uint32_t want)
@@ -224,8 +225,6 @@ static int sim_change_process(struct ioasid_ctx *ctx)
 const struct ioasid_backend_ops ioasid_sim_backend = {
 	.name = "sim",
 	.kind = IOASID_BACKEND_SIM,
-	.viommu_missing =
-		"the sim has no vIOMMU objects yet (its SMMUv3 and AMD models come with issue #13)",
 	.open = sim_open,
 	.close = sim_close,
 	.area_map = sim_area_map,
@@ -244,6 +243,16 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
 	.change_process = sim_change_process,
+	.viommu_alloc = sim_viommu_alloc,
+	.viommu_destroy = sim_viommu_destroy,
+	.viommu_invalidate = sim_viommu_invalidate,
+	.vdevice_alloc = sim_vdevice_alloc,
+	.vdevice_destroy = sim_vdevice_destroy,
+	.veventq_alloc = sim_veventq_alloc,
+	.veventq_destroy = sim_veventq_destroy,
+	.veventq_read = sim_veventq_read,
+	.hw_queue_alloc = sim_hw_queue_alloc,
+	.hw_queue_destroy = sim_hw_queue_destroy,
 	.map_file_kinds = 1u << IOASID_BACKING_FILE,
 	.file_view = sim_file_view,
 	.file_unview = sim_file_unview,
