@@ -14,6 +14,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#include <ioasid/ioasid.h>
 
 #include "helpers.h"
 #include "suites.h"
@@ -452,11 +455,278 @@ START_TEST(test_parent_stage)
 }
 END_TEST
 
+/* ---- the AMD vIOMMU model on the amd profile, end to end ---- */
+
+static struct ioasid_ctx *vctx;
+static uint32_t vioas, vdev, vparent, vviommu;
+static uint8_t *vmem; /* guest RAM: GPA(n) is vmem + n * 4096 */
+
+static uint64_t *vpage(unsigned int n)
+{
+	return (uint64_t *)(vmem + (size_t)n * 4096);
+}
+
+static void viommu_setup(void)
+{
+	struct ioasid_hwpt_opts po = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+	struct ioasid_viommu_opts vo = IOASID_OPTS_INIT(ioasid_viommu_opts);
+	uint64_t iova = GBASE;
+
+	vctx = test_sim_ctx_spec("sim:amd");
+	vmem = test_mem(GSIZE);
+	ck_assert_ok(vctx, ioasid_ioas_alloc(vctx, &vioas));
+	ck_assert_ok(vctx,
+		     ioasid_ioas_map(vctx, vioas, vmem, GSIZE,
+				     IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA,
+				     &iova));
+	ck_assert_ok(vctx, ioasid_dev_bind(vctx, "sim0", &vdev));
+	po.flags = IOASID_HWPT_NEST_PARENT;
+	ck_assert_ok(vctx, ioasid_hwpt_alloc(vctx, vdev, vioas, &po, &vparent));
+	/* the AMD driver takes any non-zero type: not one of the enum's */
+	vo.type = 0x51;
+	ck_assert_ok(vctx, ioasid_viommu_alloc(vctx, vdev, vparent, &vo, &vviommu));
+}
+
+static void viommu_teardown(void)
+{
+	ioasid_ctx_close(vctx);
+	munmap(vmem, GSIZE);
+}
+
+/* A guest DTE: V, GV, GCR3 table at GPA(@gcr3_page), one level, DomID @gdom. */
+static void make_dte(struct ioasid_hwpt_amd_guest *d, unsigned int gcr3_page, uint16_t gdom)
+{
+	memset(d, 0, sizeof(*d));
+	d->dte[0] = D0_V | D0_GV | D0_GLX(0);
+	d->dte[1] = gdom;
+	put_gcr3(d->dte, GPA(gcr3_page));
+}
+
+static int nested(const struct ioasid_hwpt_amd_guest *d, uint32_t type, uint32_t len, uint32_t *ret)
+{
+	struct ioasid_hwpt_opts o = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+
+	o.type = type;
+	o.data = d;
+	o.data_len = len;
+	return ioasid_hwpt_alloc(vctx, vdev, vviommu, &o, ret);
+}
+
+/* The guest's tables: GCR3 (page @gcr3) PASID 5 -> PML4 page @pml4 .. PT -> page @data. */
+static void guest_tables(unsigned int gcr3, unsigned int pml4, unsigned int data)
+{
+	put(vpage(gcr3), PASID, GPA(pml4) | GCR3_V);
+	put(vpage(pml4), idx_of(IOVA, 4), GPA(pml4 + 1) | P | RW | US);
+	put(vpage(pml4 + 1), idx_of(IOVA, 3), GPA(pml4 + 2) | P | RW | US);
+	put(vpage(pml4 + 2), idx_of(IOVA, 2), GPA(pml4 + 3) | P | RW | US);
+	put(vpage(pml4 + 3), idx_of(IOVA, 1), GPA(data) | P | RW | US);
+}
+
+START_TEST(test_viommu_nested_refused)
+{
+	struct ioasid_hwpt_amd_guest d;
+	uint32_t h;
+
+	make_dte(&d, 0, 1);
+	/* another vendor's data: EOPNOTSUPP, as amd_iommu_alloc_domain_nested() */
+	ck_assert_ret(vctx, nested(&d, IOASID_HWPT_NESTED_ARM_SMMUV3, 16, &h), -EOPNOTSUPP);
+	/* a short DTE: iommu_copy_struct_from_user()'s EINVAL */
+	ck_assert_ret(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, 24, &h), -EINVAL);
+	ck_assert_errmsg_has(vctx, "32 bytes");
+	/* Mode set: EINVAL naming it */
+	d.dte[0] |= UINT64_C(3) << 9;
+	ck_assert_ret(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, sizeof(d), &h), -EINVAL);
+	ck_assert_errmsg_has(vctx, "dte[0]");
+	ck_assert_errmsg_has(vctx, "Mode 3");
+	/* 5-level guest tables: the amd profile's EFR.GATS is 0 (4 levels) */
+	make_dte(&d, 0, 1);
+	d.dte[2] = D2_GPT(1);
+	ck_assert_ret(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, sizeof(d), &h), -EOPNOTSUPP);
+	ck_assert_errmsg_has(vctx, "GuestPagingMode 1");
+	/* Linux 7.2's AMD vIOMMU takes no invalidation */
+	{
+		struct ioasid_smmuv3_cmd c = { { 0, 0 } };
+		uint32_t n = 1;
+
+		ck_assert_ret(vctx,
+			      ioasid_viommu_invalidate(vctx, vviommu, IOASID_VIOMMU_INV_ARM_SMMUV3,
+						       &c, sizeof(c), &n),
+			      -EOPNOTSUPP);
+		ck_assert_uint_eq(n, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_viommu_dma)
+{
+	struct ioasid_sim_stale_event ev[4];
+	struct ioasid_hwpt_amd_guest d;
+	uint8_t buf[16] = "guest-dma-write", rd[16];
+	uint32_t h, n;
+	size_t done;
+
+	make_dte(&d, 0, 7);
+	ck_assert_ok(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, sizeof(d), &h));
+	ck_assert_ok(vctx, ioasid_dev_attach(vctx, vdev, IOASID_PASID_NONE, h, NULL));
+	/* the PASIDs are the guest's GCR3 table's, not attachments */
+	ck_assert_int_lt(ioasid_dev_attach(vctx, vdev, PASID, h, NULL), 0);
+
+	/* PASID 5 through GCR3 page 0, v2 tables in pages 4..7, data in page 8 */
+	guest_tables(0, 4, 8);
+	ck_assert_ok(vctx, ioasid_sim_dma_flags(vctx, vdev, PASID, IOVA + 0x10, buf, sizeof(buf),
+						IOASID_SIM_DMA_WRITE, &done));
+	ck_assert_int_eq(memcmp(vmem + 8 * 4096 + 0x10, buf, sizeof(buf)), 0);
+	/* the IOMMU set A on the way and D in the leaf, in guest memory */
+	ck_assert_uint_eq(get(vpage(4), idx_of(IOVA, 4)) & (A | D), A);
+	ck_assert_uint_eq(get(vpage(7), idx_of(IOVA, 1)) & (A | D), A | D);
+	/* a PASID whose GCR3 entry is not valid faults */
+	ck_assert_ret(vctx, ioasid_sim_dma_read(vctx, vdev, PASID + 1, IOVA, rd, 4, &done), -EFAULT);
+	ck_assert_errmsg_has(vctx, "GCR3 table entry not valid");
+	/* without PASID and GIOV clear: no guest stage, the IOVA is the GPA */
+	ck_assert_ok(vctx, ioasid_sim_dma_read(vctx, vdev, IOASID_PASID_NONE, GPA(8) + 0x10, rd,
+					       sizeof(rd), &done));
+	ck_assert_int_eq(memcmp(rd, buf, sizeof(rd)), 0);
+	/* the guest's permissions: R/W clear refuses the write, even privileged */
+	put(vpage(7), idx_of(IOVA, 1), GPA(8) | P | US);
+	ck_assert_ret(vctx,
+		      ioasid_sim_dma_flags(vctx, vdev, PASID, IOVA + 0x2000, buf, 4,
+					   IOASID_SIM_DMA_WRITE, &done),
+		      -EFAULT); /* IOVA + 0x2000: PT entry never written, not present */
+	put(vpage(7), idx_of(IOVA, 1) + 1, GPA(9) | P | US);
+	ck_assert_ret(vctx,
+		      ioasid_sim_dma_flags(vctx, vdev, PASID, IOVA + 0x1000, buf, 4,
+					   IOASID_SIM_DMA_WRITE | IOASID_SIM_DMA_PRIV, &done),
+		      -EACCES);
+
+	/*
+	 * The guest moves its page (PT entry 0 -> page 10) and no invalidation
+	 * can reach the IOMMU (7.2 has none for AMD): the cached translation
+	 * still sends the DMA to page 8, and the detector sees it.
+	 */
+	put(vpage(7), idx_of(IOVA, 1), GPA(10) | P | RW | US);
+	ck_assert_ok(vctx,
+		     ioasid_sim_dma_read(vctx, vdev, PASID, IOVA + 0x10, rd, sizeof(rd), &done));
+	ck_assert_int_eq(memcmp(rd, buf, sizeof(rd)), 0);
+	n = 4;
+	ck_assert_ok(vctx, ioasid_sim_stale_events(vctx, ev, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(ev[0].pasid, PASID);
+	ck_assert_uint_eq(ev[0].hwpt, h);
+	ck_assert_uint_eq(ev[0].cached_gpa, GPA(8) + 0x10);
+	ck_assert_uint_eq(ev[0].current_gpa, GPA(10) + 0x10);
+	ck_assert_ok(vctx, ioasid_sim_set_stale_mode(vctx, IOASID_SIM_STALE_STRICT));
+	ck_assert_ret(vctx, ioasid_sim_dma_read(vctx, vdev, PASID, IOVA, rd, 4, &done), -EIO);
+	ck_assert_ok(vctx, ioasid_sim_set_stale_mode(vctx, IOASID_SIM_STALE_FAITHFUL));
+
+	/* a change of the nest parent flushes every hDomID: the next DMA walks again */
+	{
+		uint8_t *extra = test_mem(4096);
+		uint64_t iova = GBASE + GSIZE;
+
+		ck_assert_ok(vctx, ioasid_ioas_map(vctx, vioas, extra, 4096,
+						   IOASID_MAP_READ | IOASID_MAP_FIXED_IOVA, &iova));
+		ck_assert_ok(vctx, ioasid_ioas_unmap(vctx, vioas, iova, 4096, NULL));
+		munmap(extra, 4096);
+	}
+	memcpy(vmem + 10 * 4096 + 0x10, "page ten", 8);
+	ck_assert_ok(vctx, ioasid_sim_dma_read(vctx, vdev, PASID, IOVA + 0x10, rd, 8, &done));
+	ck_assert_int_eq(memcmp(rd, "page ten", 8), 0);
+	n = 4;
+	ck_assert_ok(vctx, ioasid_sim_stale_events(vctx, ev, &n));
+	ck_assert_uint_eq(n, 2); /* the one above and the strict mode's, no new one */
+	ck_assert_ok(vctx, ioasid_dev_detach(vctx, vdev, IOASID_PASID_NONE));
+	ck_assert_ok(vctx, ioasid_hwpt_destroy(vctx, h));
+}
+END_TEST
+
+/*
+ * Linux maps each gDomID of a vIOMMU to one hDomID: two nested HWPTs with
+ * the same gDomID share the TLB tag, so the guest that gave two different
+ * GCR3 tables one domain id sees one's translations through the other
+ * (the aliasing amd_iommu_alloc_domain_nested() describes); another
+ * gDomID does not.
+ */
+START_TEST(test_viommu_gdomid)
+{
+	struct ioasid_sim_stale_event ev[4];
+	struct ioasid_hwpt_amd_guest d;
+	uint32_t ha, hb, hc, n;
+	uint8_t rd[8];
+	size_t done;
+
+	/* A: GCR3 page 0 -> data page 8; B and C: GCR3 page 1 -> data page 16 */
+	guest_tables(0, 4, 8);
+	guest_tables(1, 12, 16);
+	memcpy(vmem + 8 * 4096, "page--8", 8);
+	memcpy(vmem + 16 * 4096, "page-16", 8);
+	make_dte(&d, 0, 3);
+	ck_assert_ok(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, sizeof(d), &ha));
+	make_dte(&d, 1, 3);
+	ck_assert_ok(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, sizeof(d), &hb));
+	make_dte(&d, 1, 4);
+	ck_assert_ok(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, sizeof(d), &hc));
+
+	ck_assert_ok(vctx, ioasid_dev_attach(vctx, vdev, IOASID_PASID_NONE, ha, NULL));
+	ck_assert_ok(vctx, ioasid_sim_dma_read(vctx, vdev, PASID, IOVA, rd, 8, &done));
+	ck_assert_int_eq(memcmp(rd, "page--8", 8), 0);
+	/* B has A's gDomID: A's cached translation answers (and is seen as stale) */
+	ck_assert_ok(vctx, ioasid_dev_replace(vctx, vdev, IOASID_PASID_NONE, hb, NULL));
+	ck_assert_ok(vctx, ioasid_sim_dma_read(vctx, vdev, PASID, IOVA, rd, 8, &done));
+	ck_assert_int_eq(memcmp(rd, "page--8", 8), 0);
+	n = 4;
+	ck_assert_ok(vctx, ioasid_sim_stale_events(vctx, ev, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(ev[0].hwpt, hb);
+	ck_assert_uint_eq(ev[0].cached_gpa, GPA(8));
+	ck_assert_uint_eq(ev[0].current_gpa, GPA(16));
+	/* C has its own gDomID, so its own hDomID: its own tables */
+	ck_assert_ok(vctx, ioasid_dev_replace(vctx, vdev, IOASID_PASID_NONE, hc, NULL));
+	ck_assert_ok(vctx, ioasid_sim_dma_read(vctx, vdev, PASID, IOVA, rd, 8, &done));
+	ck_assert_int_eq(memcmp(rd, "page-16", 8), 0);
+	n = 4;
+	ck_assert_ok(vctx, ioasid_sim_stale_events(vctx, ev, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ok(vctx, ioasid_dev_detach(vctx, vdev, IOASID_PASID_NONE));
+}
+END_TEST
+
+/* The kernel's IOMMU_VEVENTQ_ALLOC asks no driver: a queue of any type, which AMD never fills. */
+START_TEST(test_viommu_no_events)
+{
+	struct ioasid_veventq_opts qo = IOASID_OPTS_INIT(ioasid_veventq_opts);
+	struct ioasid_hw_queue_opts ho = IOASID_OPTS_INIT(ioasid_hw_queue_opts);
+	struct ioasid_hwpt_amd_guest d;
+	struct ioasid_vevent ev;
+	uint32_t q, h, vd, n, hq;
+	uint8_t rd[4];
+	size_t done;
+
+	qo.type = IOASID_VEVENTQ_ARM_SMMUV3;
+	qo.depth = 4;
+	ck_assert_ok(vctx, ioasid_veventq_alloc(vctx, vviommu, &qo, &q));
+	ck_assert_ok(vctx, ioasid_vdevice_alloc(vctx, vviommu, vdev, 0x100, &vd));
+	make_dte(&d, 0, 1);
+	ck_assert_ok(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, sizeof(d), &h));
+	ck_assert_ok(vctx, ioasid_dev_attach(vctx, vdev, IOASID_PASID_NONE, h, NULL));
+	ck_assert_ret(vctx, ioasid_sim_dma_read(vctx, vdev, PASID, IOVA, rd, 4, &done), -EFAULT);
+	ck_assert_ok(vctx, ioasid_veventq_read(vctx, q, &ev, 1, &n));
+	ck_assert_uint_eq(n, 0);
+	/* no HW queue type */
+	ho.type = IOASID_HW_QUEUE_TEGRA241_CMDQV;
+	ho.iova = GBASE;
+	ho.length = 4096;
+	ck_assert_ret(vctx, ioasid_hw_queue_alloc(vctx, vviommu, &ho, &hq), -EOPNOTSUPP);
+	ck_assert_ok(vctx, ioasid_dev_detach(vctx, vdev, IOASID_PASID_NONE));
+	ck_assert_ok(vctx, ioasid_vdevice_destroy(vctx, vd));
+}
+END_TEST
+
 Suite *sim_amd_suite(void)
 {
 	Suite *s = suite_create("sim_amd");
 	TCase *tc = tcase_create("dte");
 	TCase *tw = tcase_create("guest");
+	TCase *tv;
 
 	tcase_add_test(tc, test_gdte_fields);
 	tcase_add_test(tc, test_gdte_refused);
@@ -467,5 +737,12 @@ Suite *sim_amd_suite(void)
 	tcase_add_test(tw, test_guest_levels_and_giov);
 	tcase_add_test(tw, test_parent_stage);
 	suite_add_tcase(s, tw);
+	tv = tcase_create("viommu");
+	tcase_add_checked_fixture(tv, viommu_setup, viommu_teardown);
+	tcase_add_test(tv, test_viommu_nested_refused);
+	tcase_add_test(tv, test_viommu_dma);
+	tcase_add_test(tv, test_viommu_gdomid);
+	tcase_add_test(tv, test_viommu_no_events);
+	suite_add_tcase(s, tv);
 	return s;
 }
