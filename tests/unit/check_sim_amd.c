@@ -690,6 +690,71 @@ START_TEST(test_viommu_gdomid)
 }
 END_TEST
 
+/* Page requests (PPR) reach the fault queue only when the guest's DTE enables PPR. */
+START_TEST(test_viommu_ppr)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so), .max_pasids = 8, .max_ioas = 4 };
+	struct ioasid_fault_queue_opts qo = IOASID_OPTS_INIT(ioasid_fault_queue_opts);
+	struct ioasid_hwpt_opts o = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+	struct ioasid_hwpt_amd_guest d;
+	struct ioasid_fault f[4];
+	uint32_t set, q, hp, hn, n;
+	uint64_t handle;
+	size_t done;
+
+	/* the vIOMMU's IOAS has no set: any set's queue may take its faults */
+	ck_assert_ok(vctx, ioasid_set_alloc(vctx, &so, &set));
+	qo.set = set;
+	ck_assert_ok(vctx, ioasid_fault_queue_alloc(vctx, &qo, &q));
+	guest_tables(0, 4, 8);
+	put(vpage(7), idx_of(IOVA, 1), 0); /* the page is not there yet */
+	make_dte(&d, 0, 2);
+	d.dte[0] |= D0_PPR;
+	o.type = IOASID_HWPT_NESTED_AMD_GUEST;
+	o.flags = IOASID_HWPT_FAULT_ID_VALID;
+	o.fault_queue = q;
+	o.data = &d;
+	o.data_len = sizeof(d);
+	ck_assert_ok(vctx, ioasid_hwpt_alloc(vctx, vdev, vviommu, &o, &hp));
+	d.dte[0] &= ~D0_PPR;
+	d.dte[1] = (d.dte[1] & ~UINT64_C(0xffff)) | 9;
+	ck_assert_ok(vctx, ioasid_hwpt_alloc(vctx, vdev, vviommu, &o, &hn));
+
+	ck_assert_ok(vctx, ioasid_dev_attach(vctx, vdev, IOASID_PASID_NONE, hp, NULL));
+	ck_assert_int_eq(ioasid_sim_dma_submit_flags(vctx, vdev, PASID, IOVA, "ppr!", 4,
+						     IOASID_SIM_DMA_WRITE, &handle, &done),
+			 -EAGAIN);
+	n = 4;
+	ck_assert_ok(vctx, ioasid_fault_read(vctx, q, f, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(f[0].flags & (IOASID_FAULT_F_PAGE_REQ | IOASID_FAULT_F_WRITE |
+					IOASID_FAULT_F_PASID_VALID),
+			  IOASID_FAULT_F_PAGE_REQ | IOASID_FAULT_F_WRITE |
+				  IOASID_FAULT_F_PASID_VALID);
+	ck_assert_uint_eq(f[0].pasid, PASID);
+	ck_assert_uint_eq(f[0].addr, IOVA);
+	/* the guest maps the page, the owner answers: the write lands */
+	put(vpage(7), idx_of(IOVA, 1), GPA(8) | P | RW | US);
+	ck_assert_ok(vctx, ioasid_fault_respond(vctx, q, f[0].cookie, IOASID_FAULT_SUCCESS));
+	ck_assert_ok(vctx, ioasid_sim_dma_poll(vctx, handle, &done));
+	ck_assert_int_eq(memcmp(vmem + 8 * 4096, "ppr!", 4), 0);
+
+	/* without PPR in the DTE: an unrecoverable fault, no wait */
+	ck_assert_ok(vctx, ioasid_dev_replace(vctx, vdev, IOASID_PASID_NONE, hn, NULL));
+	ck_assert_int_eq(ioasid_sim_dma_submit_flags(vctx, vdev, PASID, IOVA + 0x1000, "x", 1,
+						     IOASID_SIM_DMA_WRITE, &handle, &done),
+			 -EFAULT);
+	n = 4;
+	ck_assert_ok(vctx, ioasid_fault_read(vctx, q, f, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(f[0].flags & (IOASID_FAULT_F_PAGE_REQ | IOASID_FAULT_F_LAST),
+			  IOASID_FAULT_F_LAST);
+	ck_assert_uint_eq(f[0].reason, IOASID_FAULT_R_NOT_PRESENT);
+	ck_assert_uint_eq(f[0].hwpt, hn);
+	ck_assert_ok(vctx, ioasid_dev_detach(vctx, vdev, IOASID_PASID_NONE));
+}
+END_TEST
+
 /* The kernel's IOMMU_VEVENTQ_ALLOC asks no driver: a queue of any type, which AMD never fills. */
 START_TEST(test_viommu_no_events)
 {
@@ -742,6 +807,7 @@ Suite *sim_amd_suite(void)
 	tcase_add_test(tv, test_viommu_nested_refused);
 	tcase_add_test(tv, test_viommu_dma);
 	tcase_add_test(tv, test_viommu_gdomid);
+	tcase_add_test(tv, test_viommu_ppr);
 	tcase_add_test(tv, test_viommu_no_events);
 	suite_add_tcase(s, tv);
 	return s;
