@@ -133,13 +133,16 @@ static void amd_domain(const void *cap, struct vendor_domain *v)
 	/*
 	 * amd_iommu_domain_alloc_paging_flags(): v1 by default (the kernel's
 	 * amd_iommu_pgtable default), for a nesting parent and for dirty
-	 * tracking (EFR HDSup). PASID-capable domains are v2 in Linux; the
-	 * sim builds those in v1 too for now (docs/sim-formats.md).
+	 * tracking (EFR HDSup); an IOMMU_HWPT_ALLOC_PASID domain is v2 (when
+	 * the IOMMU has PASIDs) and takes no other flag.
 	 */
 	v->pt_format = VENDOR_PT_AMD_V1;
 	v->pt_parent_format = VENDOR_PT_AMD_V1;
 	if (d->bits & IOASID_AMD_HD)
 		v->pt_dirty_format = VENDOR_PT_AMD_V1;
+	if (d->pasid_bits)
+		v->pt_pasid_format = VENDOR_PT_AMD_V2;
+	v->pt_pasid_alone = true;
 }
 
 static const struct vendor_prop_reg prop_regs[] = {
