@@ -264,6 +264,13 @@ struct ioasid_backend_ops {
 	const char *viommu_missing;
 	int (*viommu_alloc)(struct ioasid_ctx *ctx, struct ioasid_viommu *v, struct ioasid_dev *dev,
 			    void *data, uint32_t data_len);
+	/*
+	 * viommu_check (may be NULL): the driver's get_viommu_size(), which
+	 * the kernel asks before it looks at the HWPT: whether @dev's IOMMU
+	 * has vIOMMUs of @type. 0, or -EOPNOTSUPP with a message. A backend
+	 * passing the kernel's answer through needs none.
+	 */
+	int (*viommu_check)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t type);
 	int (*viommu_destroy)(struct ioasid_ctx *ctx, struct ioasid_viommu *v);
 	int (*viommu_invalidate)(struct ioasid_ctx *ctx, struct ioasid_viommu *v, uint32_t data_type,
 				 const void *entries, uint32_t entry_len, uint32_t *num);

@@ -76,6 +76,12 @@ static int viommu_check(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t hwpt_i
 		return -ENOENT;
 	if (!ctx->ops->viommu_alloc)
 		return viommu_unsupported(ctx, "IOMMU_VIOMMU_ALLOC");
+	if (ctx->ops->viommu_check) {
+		int err = ctx->ops->viommu_check(ctx, *ret_dev, o->type);
+
+		if (err)
+			return err;
+	}
 	/* iommufd_get_hwpt_paging(): a nested HWPT is not found either */
 	parent = obj_find(ctx, hwpt_id, IOASID_OBJ_HWPT);
 	if (!parent || !hwpt_is_paging(parent))

@@ -37,6 +37,7 @@
 	X(iotlb)               \
 	X(sim_access)          \
 	X(sim_dirty)           \
+	X(sim_smmuv3)          \
 	X(virtio_iommu)        \
 	X(virtio_iommu_probe)  \
 	X(virtio_iommu_faults) \

@@ -597,9 +597,14 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 		/* a full queue answered FAILURE at once: dma_resume ended @p */
 		return p->err ? p->err : r;
 	}
-	if (fi->vf.valid && fi->hwpt && fi->hwpt->vi) {
-		/* the guest's fault: an event record on its vIOMMU's vEVENTQ */
-		sim_viommu_report(fi->hwpt->vi, sd, &fi->vf);
+	if (fi->hwpt && fi->hwpt->vi && !fi->vf.host) {
+		/*
+		 * The guest's fault: an event record on its vIOMMU's vEVENTQ,
+		 * or none when the guest's structures say not to record it.
+		 * Only what the hardware reports to the host (stage 2) goes on.
+		 */
+		if (fi->vf.valid)
+			sim_viommu_report(fi->hwpt->vi, sd, &fi->vf);
 		return err;
 	}
 	recs[0].flags = base | IOASID_FAULT_F_LAST;

@@ -334,6 +334,7 @@ static int amd_fault(const struct sim_vreq *rq, const struct amd_walk_fault *f, 
 	fi->reason = amd_reason(f);
 	fi->entry = !an->g.ppr;
 	memset(&fi->vf, 0, sizeof(fi->vf));
+	fi->vf.host = true; /* the host's event log, never the guest's */
 	return ioasid_err(rq->ctx, err == -EACCES ? -EACCES : -EFAULT,
 			  "%s %s at iova 0x%llx (PASID %d, HWPT %u, gDomID %u): %s%s",
 			  rq->sd->dev->name, amd_kind(rq->rflags), X(rq->iova), (int)rq->pasid,
@@ -381,6 +382,8 @@ static int amd_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct 
 		if ((x->perm & need) != need) {
 			fi->reason = IOASID_FAULT_R_PERMISSION;
 			fi->entry = !an->g.ppr;
+			memset(&fi->vf, 0, sizeof(fi->vf));
+			fi->vf.host = true;
 			return ioasid_err(rq->ctx, -EACCES,
 					  "%s %s at iova 0x%llx (PASID %d): the cached translation does not allow it",
 					  rq->sd->dev->name, amd_kind(rq->rflags), X(rq->iova),

@@ -19,6 +19,7 @@
 
 /* One model per vendor; the AMD model joins this list. */
 static const struct sim_viommu_model *const models[] = {
+	&sim_viommu_smmuv3,
 	&sim_viommu_amd,
 	NULL,
 };
@@ -40,18 +41,29 @@ static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
 
 /* ---- vIOMMUs ---- */
 
-int sim_viommu_alloc(struct ioasid_ctx *ctx, struct ioasid_viommu *v, struct ioasid_dev *dev,
-		     void *data, uint32_t data_len)
+int sim_viommu_check(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t type)
 {
 	const struct sim_profile *p = sim_of(ctx)->profile;
 	const struct sim_viommu_model *m = sim_viommu_model_of(p);
-	struct sim_viommu *sv;
-	int err;
 
 	if (!m)
 		return ioasid_err(ctx, -EOPNOTSUPP,
 				  "IOMMU_VIOMMU_ALLOC: profile %s is a %s IOMMU, whose Linux driver has no vIOMMU; the sim models them for smmuv3 and amd profiles (issue #13)",
 				  p->name, sim_vendor_name(p->vendor));
+	return m->viommu_check ? m->viommu_check(ctx, dev, type) : 0;
+}
+
+int sim_viommu_alloc(struct ioasid_ctx *ctx, struct ioasid_viommu *v, struct ioasid_dev *dev,
+		     void *data, uint32_t data_len)
+{
+	const struct sim_viommu_model *m = sim_viommu_model_of(sim_of(ctx)->profile);
+	struct sim_viommu *sv;
+	int err;
+
+	/* the core asked sim_viommu_check() first */
+	err = sim_viommu_check(ctx, dev, v->type);
+	if (err)
+		return err;
 	sv = ioasid_calloc(1, sizeof(*sv));
 	if (!sv)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for a vIOMMU");

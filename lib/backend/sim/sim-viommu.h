@@ -120,7 +120,12 @@ struct sim_viommu_model {
 	uint32_t vevent_type;   /* the vEVENTQ type it reports (IOASID_VEVENTQ_*) */
 	uint32_t vevent_len;    /* its record's bytes (<= IOASID_VEVENT_DATA_MAX) */
 
-	/* IOMMU_VIOMMU_ALLOC's driver part: type, features, @data (in and out). */
+	/*
+	 * The driver's get_viommu_size(): whether the IOMMU has vIOMMUs of
+	 * @type (features, type), before the core looks at the HWPT.
+	 */
+	int (*viommu_check)(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t type);
+	/* IOMMU_VIOMMU_ALLOC's driver part after it: @data (in and out), the model's state. */
 	int (*viommu_init)(struct ioasid_ctx *ctx, struct sim_viommu *sv, struct ioasid_dev *dev,
 			   void *data, uint32_t data_len);
 	/* Free sv->priv; NULL: the model keeps none. */
@@ -232,6 +237,7 @@ void sim_viommu_nested_free(struct sim_hwpt *sh);
 int sim_viommu_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct sim_fault_info *fi);
 
 /* The backend ops (backend.h, the vIOMMU block). */
+int sim_viommu_check(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t type);
 int sim_viommu_alloc(struct ioasid_ctx *ctx, struct ioasid_viommu *v, struct ioasid_dev *dev,
 		     void *data, uint32_t data_len);
 int sim_viommu_destroy(struct ioasid_ctx *ctx, struct ioasid_viommu *v);

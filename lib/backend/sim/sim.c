@@ -244,6 +244,7 @@ const struct ioasid_backend_ops ioasid_sim_backend = {
 	.dev_detach = sim_dev_detach,
 	.change_process = sim_change_process,
 	.viommu_alloc = sim_viommu_alloc,
+	.viommu_check = sim_viommu_check,
 	.viommu_destroy = sim_viommu_destroy,
 	.viommu_invalidate = sim_viommu_invalidate,
 	.vdevice_alloc = sim_vdevice_alloc,
