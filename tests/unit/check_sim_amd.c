@@ -570,6 +570,21 @@ START_TEST(test_viommu_dma)
 	ck_assert_ok(vctx, ioasid_dev_attach(vctx, vdev, IOASID_PASID_NONE, h, NULL));
 	/* the PASIDs are the guest's GCR3 table's, not attachments */
 	ck_assert_int_lt(ioasid_dev_attach(vctx, vdev, PASID, h, NULL), 0);
+	/* straight from a PASID-capable (v2) domain, PASIDs are still enabled: EINVAL */
+	{
+		struct ioasid_hwpt_opts po = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+		uint32_t v2;
+
+		po.flags = IOASID_HWPT_PASID;
+		ck_assert_ok(vctx, ioasid_hwpt_alloc(vctx, vdev, vioas, &po, &v2));
+		ck_assert_ok(vctx, ioasid_dev_replace(vctx, vdev, IOASID_PASID_NONE, v2, NULL));
+		ck_assert_ret(vctx, ioasid_dev_replace(vctx, vdev, IOASID_PASID_NONE, h, NULL),
+			      -EINVAL);
+		ck_assert_errmsg_has(vctx, "PASIDs enabled");
+		ck_assert_ok(vctx, ioasid_dev_detach(vctx, vdev, IOASID_PASID_NONE));
+		ck_assert_ok(vctx, ioasid_dev_attach(vctx, vdev, IOASID_PASID_NONE, h, NULL));
+		ck_assert_ok(vctx, ioasid_hwpt_destroy(vctx, v2));
+	}
 
 	/* PASID 5 through GCR3 page 0, v2 tables in pages 4..7, data in page 8 */
 	guest_tables(0, 4, 8);

@@ -186,16 +186,29 @@ static void amd_nested_free(struct sim_hwpt *sh)
 	ioasid_free(sh->vpriv);
 }
 
-/* nested_domain_ops has no set_dev_pasid: PASIDs come from the guest's GCR3 table. */
+/*
+ * nested_domain_ops has no set_dev_pasid: PASIDs come from the guest's
+ * GCR3 table. nested_attach_device() refuses (EINVAL, with a WARN) a
+ * device whose PCI PASID capability is enabled, which the driver does
+ * while the device's RID is attached to a PASID-capable (v2) domain and
+ * undoes only in its detach: a replace straight from such a domain.
+ */
 static int amd_attach_check(struct ioasid_ctx *ctx, struct sim_viommu *sv, struct sim_dev *sd,
 			    uint32_t pasid, struct sim_hwpt *sh)
 {
+	const struct sim_hwpt *cur;
+
 	(void)sv;
-	if (pasid == IOASID_PASID_NONE)
-		return 0;
-	return ioasid_err(ctx, -EOPNOTSUPP,
-			  "%s: an AMD nested HWPT (%u) is attached to the RID only; its guest's GCR3 table holds the PASIDs (PASID %u)",
-			  sd->dev->name, sh->id, pasid);
+	if (pasid != IOASID_PASID_NONE)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "%s: an AMD nested HWPT (%u) is attached to the RID only; its guest's GCR3 table holds the PASIDs (PASID %u)",
+				  sd->dev->name, sh->id, pasid);
+	cur = sim_route_find(sd, IOASID_PASID_NONE);
+	if (cur && cur->paging && sim_pt_format(cur->pt) == SIM_PT_AMD_V2)
+		return ioasid_err(ctx, -EINVAL,
+				  "%s has PASIDs enabled by its PASID-capable domain (HWPT %u): the AMD driver attaches a nested HWPT only to a device without (detach first)",
+				  sd->dev->name, cur->id);
+	return 0;
 }
 
 /* ---- translation ---- */
