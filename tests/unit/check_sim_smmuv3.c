@@ -8,6 +8,9 @@
  * the stale entries a guest that forgets a command keeps.
  */
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "suites.h"
@@ -276,6 +279,30 @@ START_TEST(test_viommu_rules)
 }
 END_TEST
 
+/* A JSON profile of model smmuv3 without stage 2: no nesting, so no vIOMMU. */
+START_TEST(test_profile_without_nesting)
+{
+	char path[] = "/tmp/ioasid-smmuv3-flat-XXXXXX.json", spec[64];
+	static const char json[] = "{ \"version\": 1, \"name\": \"smmuv3-flat\", "
+				   "\"base\": \"smmuv3\", \"nesting\": false }\n";
+	struct ioasid_viommu_opts vo = { .sz = sizeof(vo), .type = IOASID_VIOMMU_ARM_SMMUV3 };
+	struct ioasid_ctx *flat;
+	uint32_t d, v;
+	int fd = mkstemps(path, 5);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, json, sizeof(json) - 1), (ssize_t)sizeof(json) - 1);
+	close(fd);
+	snprintf(spec, sizeof(spec), "sim:%s", path);
+	flat = test_sim_ctx_spec(spec);
+	unlink(path);
+	ck_assert_ok(flat, ioasid_dev_bind(flat, "sim0", &d));
+	ck_assert_ret(flat, ioasid_viommu_alloc(flat, d, 1, &vo, &v), -EOPNOTSUPP);
+	ck_assert_errmsg_has(flat, "no nesting");
+	ioasid_ctx_close(flat);
+}
+END_TEST
+
 /* arm_smmu_validate_vste() and the copy before it, errno for errno. */
 START_TEST(test_vste_validation)
 {
@@ -416,6 +443,36 @@ START_TEST(test_access_flag)
 }
 END_TEST
 
+/* HD with HA: a write makes a writable-clean DBM leaf dirty; HA alone leaves it read-only. */
+START_TEST(test_dirty_state)
+{
+	const uint64_t clean = DATA | LEAF_RW | SIM_ARM_DBM | SIM_ARM_S1_AP2;
+	uint8_t b[4] = { 1, 2, 3, 4 };
+
+	guest(SMMU_CD0_HA | SMMU_CD0_HD);
+	gp(TT(3))[0] = htole64(clean);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]), clean); /* a read leaves it clean */
+	ck_assert_ok(ctx, wr(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]) & SIM_ARM_S1_AP2, 0); /* writable-dirty now */
+	/* HA only: DBM is ignored, AP[2] makes it read-only; AF is still set on a read */
+	cd_write(CDTAB, cd0(ASID, SMMU_CD0_HA), TT(0));
+	send1(SMMU_CMD_CFGI_CD_ALL | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
+	gp(TT(3))[0] = htole64(clean & ~SIM_ARM_AF);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ret(ctx, wr(IOASID_PASID_NONE, GVA, b, 4), -EACCES);
+	one_event(SMMU_EVT_F_PERMISSION, -1);
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]), clean & ~SIM_ARM_AF); /* untouched */
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]), clean);
+	/* a write to a plain writable leaf without AF: HA sets it */
+	gp(TT(3))[0] = htole64((DATA | LEAF_RW) & ~SIM_ARM_AF);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ok(ctx, wr(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_uint_eq(le64toh(gp(TT(3))[0]), DATA | LEAF_RW);
+}
+END_TEST
+
 /* Permission, address size, unprivileged access, and CD.R = 0. */
 START_TEST(test_stage1_faults)
 {
@@ -447,6 +504,21 @@ START_TEST(test_stage1_faults)
 	send1(SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
 	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GVA + PG, b, 4), -EFAULT);
 	no_event();
+	/* T0SZ 39: a 25-bit input, the walk starts at level 2 (TT(2)) */
+	memcpy(mem + (DATA - G), "lvl2", 4);
+	gp(TT(3))[0] = htole64(DATA | LEAF_RW);
+	cd_write(CDTAB, (cd0(ASID, 0) & ~SMMU_MASK(5, 0)) | 39, TT(2));
+	send1(SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+	ck_assert_int_eq(memcmp(b, "lvl2", 4), 0);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, UINT64_C(1) << 25, b, 4), -EFAULT);
+	one_event(SMMU_EVT_F_TRANSLATION, -1);
+	/* T0SZ 15: beyond the 4K granule's range */
+	cd_write(CDTAB, (cd0(ASID, 0) & ~SMMU_MASK(5, 0)) | 15, TT(0));
+	send1(SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GVA + PG, b, 4), -EFAULT);
+	one_event(SMMU_EVT_C_BAD_CD, -1);
 	/* input beyond T0SZ (48 bits) */
 	cd_write(CDTAB, cd0(ASID, 0), TT(0));
 	send1(SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
@@ -867,6 +939,56 @@ START_TEST(test_stage2_unmap_flushes)
 }
 END_TEST
 
+/* A PRI device on a nested HWPT with a fault queue: page requests, as for every model. */
+START_TEST(test_page_requests)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so), .max_pasids = 4, .max_ioas = 4 };
+	struct ioasid_fault_queue_opts fo = { .sz = sizeof(fo), .depth = 8 };
+	struct ioasid_hwpt_arm_smmuv3 d = {
+		.ste = { htole64(ste0(SMMU_STE_CFG_S1_TRANS, 0, CDTAB, 0)), 0 }
+	};
+	struct ioasid_hwpt_opts o = { .sz = sizeof(o),
+				      .type = IOASID_HWPT_NESTED_ARM_SMMUV3,
+				      .flags = IOASID_HWPT_FAULT_ID_VALID,
+				      .data = &d,
+				      .data_len = sizeof(d) };
+	struct ioasid_fault f[4];
+	uint32_t q, h, n = 4;
+	uint8_t b[8];
+	uint64_t handle;
+	size_t done;
+
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &fo.set));
+	ck_assert_ok(ctx, ioasid_fault_queue_alloc(ctx, &fo, &q));
+	o.fault_queue = q;
+	cd_write(CDTAB, cd0(ASID, 0), TT(0));
+	s1_build(DATA | LEAF_RW);
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, viommu, &o, &h));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, h, NULL));
+	memcpy(mem + (DATA2 - G), "paged-in", 8);
+	ck_assert_ret(ctx,
+		      ioasid_sim_dma_submit(ctx, dev, IOASID_PASID_NONE, GVA + PG, b, 8, false,
+					    &handle, &done),
+		      -EAGAIN);
+	ck_assert_ok(ctx, ioasid_fault_read(ctx, q, f, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_ne(f[0].flags & IOASID_FAULT_F_PAGE_REQ, 0);
+	ck_assert_uint_eq(f[0].addr, GVA + PG);
+	no_event(); /* a page request, not an event record */
+	/* the guest maps the page; the answer lets the device retry */
+	gp(TT(3))[1] = htole64(DATA2 | LEAF_RW);
+	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q, f[0].cookie, IOASID_FAULT_SUCCESS));
+	ck_assert_ok(ctx, ioasid_sim_dma_poll(ctx, handle, &done));
+	ck_assert_uint_eq(done, 8);
+	ck_assert_int_eq(memcmp(b, "paged-in", 8), 0);
+	/* a configuration error is never a page request */
+	cd_write(CDTAB, cd0(ASID, 0) & ~SMMU_CD0_V, TT(0));
+	send1(SMMU_CMD_CFGI_CD_ALL | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GVA + 2 * PG, b, 8), -EFAULT);
+	one_event(SMMU_EVT_C_BAD_CD, -1);
+}
+END_TEST
+
 Suite *sim_smmuv3_suite(void)
 {
 	Suite *s = suite_create("sim_smmuv3");
@@ -874,10 +996,12 @@ Suite *sim_smmuv3_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_viommu_rules);
+	tcase_add_test(tc, test_profile_without_nesting);
 	tcase_add_test(tc, test_vste_validation);
 	tcase_add_test(tc, test_attach_needs_vdevice);
 	tcase_add_test(tc, test_translate_linear);
 	tcase_add_test(tc, test_access_flag);
+	tcase_add_test(tc, test_dirty_state);
 	tcase_add_test(tc, test_stage1_faults);
 	tcase_add_test(tc, test_config_faults);
 	tcase_add_test(tc, test_bypass_and_s1dss);
@@ -889,6 +1013,7 @@ Suite *sim_smmuv3_suite(void)
 	tcase_add_test(tc, test_invalidate_errnos);
 	tcase_add_test(tc, test_veventq_overflow);
 	tcase_add_test(tc, test_stage2_unmap_flushes);
+	tcase_add_test(tc, test_page_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }

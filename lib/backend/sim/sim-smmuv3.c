@@ -75,7 +75,8 @@ struct vste {
 struct cd {
 	uint64_t raw[2];
 	uint64_t ttb;
-	unsigned int in_bits, levels, oa_bits;
+	unsigned int in_bits, oa_bits;
+	unsigned int levels; /* our level of the initial lookup: 4, 3 or 2 */
 	uint16_t asid;
 	bool epd0, ha, hd, record;
 };
@@ -405,8 +406,6 @@ static int cd_decode(const struct vsmmu *vs, const uint64_t raw[2], uint32_t ssi
 				 "TG0 selects the 16K or 64K granule, which the sim does not model";
 	else if (t0sz < 16 || t0sz > 39)
 		why = "T0SZ is outside 16..39 (the 4K granule's range)";
-	else if (t0sz > 33)
-		why = "T0SZ above 33 starts the walk at level 2, which the sim does not model";
 	else if (w0 & SMMU_CD0_ENDI)
 		why = "ENDI selects big-endian tables, which the sim does not model";
 	if (why) {
@@ -415,7 +414,8 @@ static int cd_decode(const struct vsmmu *vs, const uint64_t raw[2], uint32_t ssi
 		return -EFAULT;
 	}
 	cd->in_bits = 64 - t0sz;
-	cd->levels = cd->in_bits > 39 ? 4 : 3;
+	/* the initial lookup level of the 4K granule: Arm level 0, 1 or 2 (ours 4, 3, 2) */
+	cd->levels = cd->in_bits > 39 ? 4 : cd->in_bits > 30 ? 3 : 2;
 	/* an IPS above the OAS (or reserved) behaves as the OAS */
 	cd->oa_bits = vs->regs->oas_bits;
 	if (ips && ips < cd->oa_bits)
@@ -529,6 +529,13 @@ static uint32_t evt_of(enum sim_pt_fault why)
 	}
 }
 
+/* The stage-1 walk from the CD's initial lookup level. */
+static int s1_walk(struct sim_viommu_walk *vw, const struct cd *cd, uint64_t iova,
+		   unsigned int flags, struct sim_pt_result *r)
+{
+	return sim_pt_walk_from(&vw->w, cd->ttb, cd->levels, SIM_PT_PERM_MASK, iova, flags, r);
+}
+
 /* Our level @l as the Arm lookup level of a table of @levels. */
 static unsigned int arm_level(unsigned int l)
 {
@@ -552,6 +559,7 @@ static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned 
 	bool d1, d2;
 	int err;
 
+	rq->sim->walks++;
 	if (cfg->s2only) {
 		err = sim_viommu_s2(sv, rq->iova, s2acc, update, &r2);
 		rq->sim->walk_reads += r2.reads;
@@ -574,9 +582,30 @@ static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned 
 		f->record = cfg->cd.record;
 		return -EFAULT;
 	}
-	sim_viommu_walk_init(&vw, sv, SIM_PT_ARM_S1, cfg->cd.levels, cfg->cd.oa_bits, update);
-	err = sim_pt_walk(&vw.w, cfg->cd.ttb, rq->iova,
-			  acc | (update && cfg->cd.ha ? SIM_PT_WALK_SET_AD : 0), &r1);
+	/* a walker of 3 levels at least (the format's); a level-2 start begins below its top */
+	sim_viommu_walk_init(&vw, sv, SIM_PT_ARM_S1, IOASID_MAX(cfg->cd.levels, 3u),
+			     cfg->cd.oa_bits, update);
+	if (update && cfg->cd.ha && !cfg->cd.hd && wr) {
+		/*
+		 * HA without HD: DBM means nothing, a writable-clean leaf
+		 * (DBM, AP[2] set) is read-only. Look without updates first;
+		 * only an access flag fault on a leaf the write may use takes
+		 * the walk that sets AF.
+		 */
+		err = s1_walk(&vw, &cfg->cd, rq->iova, acc, &r1);
+		if (err && r1.fault_reason == SIM_PT_FAULT_ACCESS && !vw.s2_failed &&
+		    (r1.leaf_entry & (SIM_ARM_DBM | SIM_ARM_S1_AP2)) ==
+			    (SIM_ARM_DBM | SIM_ARM_S1_AP2)) {
+			r1.fault_reason = SIM_PT_FAULT_PERM;
+			err = -EACCES;
+		} else if (err && r1.fault_reason == SIM_PT_FAULT_ACCESS && !vw.s2_failed) {
+			rq->sim->walk_reads += r1.reads;
+			err = s1_walk(&vw, &cfg->cd, rq->iova, acc | SIM_PT_WALK_SET_AD, &r1);
+		}
+	} else {
+		err = s1_walk(&vw, &cfg->cd, rq->iova,
+			      acc | (update && cfg->cd.ha ? SIM_PT_WALK_SET_AD : 0), &r1);
+	}
 	rq->sim->walk_reads += r1.reads + vw.reads;
 	if (err && vw.s2_failed) {
 		unsigned int l = r1.fault_level;
@@ -774,8 +803,14 @@ static int smmu_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct
 			return fail(rq, &f, fi);
 		}
 		/* a write that must still set a dirty state walks again */
-		if (!(acc & SIM_PT_W) || (x->perm & XL_DIRTY))
+		if (!(acc & SIM_PT_W) || (x->perm & XL_DIRTY)) {
+			/* an ATS translation request served by the TLB fills the ATC */
+			if (ats && !hit)
+				sim_iotlb_insert(rq->sd->devtlb, sv->tag, rq->pasid, rq->iova,
+						 x->page_size, x->host & ~(x->page_size - 1),
+						 x->perm, x->gpa & ~(x->page_size - 1));
 			return 0;
+		}
 		if (hit) {
 			err = resolve(rq, v, true, &cfg, &cd_cached, &f);
 			if (err)

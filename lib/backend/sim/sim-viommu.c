@@ -368,7 +368,6 @@ int sim_viommu_attach_check(struct ioasid_ctx *ctx, struct sim_dev *sd, uint32_t
 
 int sim_viommu_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct sim_fault_info *fi)
 {
-	rq->sim->walks++;
 	return rq->sh->vi->model->translate(rq, x, fi);
 }
 
