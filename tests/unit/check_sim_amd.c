@@ -665,7 +665,7 @@ START_TEST(test_viommu_gdomid)
 {
 	struct ioasid_sim_stale_event ev[4];
 	struct ioasid_hwpt_amd_guest d;
-	uint32_t ha, hb, hc, n;
+	uint32_t ha, hb, hc, hd, n;
 	uint8_t rd[8];
 	size_t done;
 
@@ -702,6 +702,68 @@ START_TEST(test_viommu_gdomid)
 	ck_assert_ok(vctx, ioasid_sim_stale_events(vctx, ev, &n));
 	ck_assert_uint_eq(n, 1);
 	ck_assert_ok(vctx, ioasid_dev_detach(vctx, vdev, IOASID_PASID_NONE));
+	/*
+	 * A's and B's hDomID goes with its last HWPT; D (a new gDomID) may get
+	 * it again, and finds nothing A cached, in the IOTLB or sim0's ATC.
+	 */
+	ck_assert_ok(vctx, ioasid_hwpt_destroy(vctx, ha));
+	ck_assert_ok(vctx, ioasid_hwpt_destroy(vctx, hb));
+	ck_assert_ok(vctx, ioasid_hwpt_destroy(vctx, hc));
+	make_dte(&d, 1, 12);
+	ck_assert_ok(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, sizeof(d), &hd));
+	ck_assert_ok(vctx, ioasid_dev_attach(vctx, vdev, IOASID_PASID_NONE, hd, NULL));
+	ck_assert_ok(vctx, ioasid_sim_dma_read(vctx, vdev, PASID, IOVA, rd, 8, &done));
+	ck_assert_int_eq(memcmp(rd, "page-16", 8), 0);
+	n = 4;
+	ck_assert_ok(vctx, ioasid_sim_stale_events(vctx, ev, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ok(vctx, ioasid_dev_detach(vctx, vdev, IOASID_PASID_NONE));
+}
+END_TEST
+
+/*
+ * Two vIOMMUs over one nest parent share its IOTLB tag, but their
+ * hDomIDs differ: the same gDomID on each is two host domains, no
+ * aliasing between them.
+ */
+START_TEST(test_viommu_two_on_one_parent)
+{
+	struct ioasid_viommu_opts vo = IOASID_OPTS_INIT(ioasid_viommu_opts);
+	struct ioasid_sim_stale_event ev[2];
+	struct ioasid_hwpt_amd_guest d;
+	uint32_t v2, ha, hb, n;
+	uint8_t rd[8];
+	size_t done;
+
+	vo.type = 0x51;
+	ck_assert_ok(vctx, ioasid_viommu_alloc(vctx, vdev, vparent, &vo, &v2));
+	guest_tables(0, 4, 8);
+	guest_tables(1, 12, 16);
+	memcpy(vmem + 8 * 4096, "first-8", 8);
+	memcpy(vmem + 16 * 4096, "other16", 8);
+	make_dte(&d, 0, 3);
+	ck_assert_ok(vctx, nested(&d, IOASID_HWPT_NESTED_AMD_GUEST, sizeof(d), &ha));
+	make_dte(&d, 1, 3);
+	{
+		struct ioasid_hwpt_opts o = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+
+		o.type = IOASID_HWPT_NESTED_AMD_GUEST;
+		o.data = &d;
+		o.data_len = sizeof(d);
+		ck_assert_ok(vctx, ioasid_hwpt_alloc(vctx, vdev, v2, &o, &hb));
+	}
+	ck_assert_ok(vctx, ioasid_dev_attach(vctx, vdev, IOASID_PASID_NONE, ha, NULL));
+	ck_assert_ok(vctx, ioasid_sim_dma_read(vctx, vdev, PASID, IOVA, rd, 8, &done));
+	ck_assert_int_eq(memcmp(rd, "first-8", 8), 0);
+	ck_assert_ok(vctx, ioasid_dev_replace(vctx, vdev, IOASID_PASID_NONE, hb, NULL));
+	ck_assert_ok(vctx, ioasid_sim_dma_read(vctx, vdev, PASID, IOVA, rd, 8, &done));
+	ck_assert_int_eq(memcmp(rd, "other16", 8), 0);
+	n = 2;
+	ck_assert_ok(vctx, ioasid_sim_stale_events(vctx, ev, &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ok(vctx, ioasid_dev_detach(vctx, vdev, IOASID_PASID_NONE));
+	ck_assert_ok(vctx, ioasid_hwpt_destroy(vctx, hb));
+	ck_assert_ok(vctx, ioasid_viommu_destroy(vctx, v2));
 }
 END_TEST
 
@@ -823,6 +885,7 @@ Suite *sim_amd_suite(void)
 	tcase_add_test(tv, test_viommu_dma);
 	tcase_add_test(tv, test_viommu_gdomid);
 	tcase_add_test(tv, test_viommu_ppr);
+	tcase_add_test(tv, test_viommu_two_on_one_parent);
 	tcase_add_test(tv, test_viommu_no_events);
 	suite_add_tcase(s, tv);
 	return s;

@@ -181,8 +181,17 @@ static void amd_nested_free(struct sim_hwpt *sh)
 	for (c = sh->vi->parent->children; c; c = c->next_child)
 		if (c != sh && c->vi == sh->vi && c->vpriv && nested_of(c)->hdom == an->hdom)
 			shared = true;
-	if (!shared)
-		av->sim->inv_entries += sim_iotlb_inv_id(av->sim->iotlb, sh->vi->tag);
+	if (!shared) {
+		struct sim_ctx *sim = av->sim;
+		uint32_t i;
+
+		sim->inv_entries += sim_iotlb_inv_id(sim->iotlb, sh->vi->tag);
+		/* and the devices' ATCs, which cache under the same tags */
+		for (i = 0; i < sim->cap_devs; i++)
+			if (sim->devs[i] && sim->devs[i]->devtlb)
+				sim->inv_entries += sim_iotlb_inv_id(sim->devs[i]->devtlb,
+								     sh->vi->tag);
+	}
 	ioasid_free(sh->vpriv);
 }
 
