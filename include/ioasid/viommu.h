@@ -21,7 +21,7 @@
  * The kernel's rules and errnos hold on every backend (kernel-uapi.md
  * §1.8); docs/viommu.md shows which piece of a VMM calls what. The vfio
  * backend has none of this (-EOPNOTSUPP); the sim has it on the profiles
- * whose model it simulates (SMMUv3; AMD with issue #13) and answers
+ * whose model it simulates (SMMUv3, AMD) and answers
  * -EOPNOTSUPP on the others, as their Linux drivers have no vIOMMU.
  */
 #ifndef IOASID_VIOMMU_H
@@ -266,11 +266,16 @@ struct ioasid_veventq_opts {
  * @viommu: the vIOMMU.
  * @opts: type, depth, owner.
  * @ret_veventq: its id.
- * Return: 0; -EOPNOTSUPP flags, type 0, a type the vIOMMU does not
- * report, a backend without vIOMMUs; -EINVAL depth 0 or above 2^19, @opts
- * or @ret_veventq NULL; -ENOENT no vIOMMU @viommu or no set @opts->set;
- * -EEXIST the vIOMMU has a queue of that type; -EPERM a set other than
- * the vIOMMU's owner; -E2BIG; -ENOMEM; -EMFILE.
+ *
+ * The kernel asks no driver: a queue of any non-zero type is made on any
+ * vIOMMU, and gets events only if the vIOMMU reports that type (an AMD
+ * vIOMMU reports none in Linux 7.2).
+ *
+ * Return: 0; -EOPNOTSUPP flags, type 0, a backend without vIOMMUs;
+ * -EINVAL depth 0 or above 2^19, @opts or @ret_veventq NULL; -ENOENT no
+ * vIOMMU @viommu or no set @opts->set; -EEXIST the vIOMMU has a queue of
+ * that type; -EPERM a set other than the vIOMMU's owner; -E2BIG; -ENOMEM;
+ * -EMFILE.
  */
 IOASID_EXPORT int ioasid_veventq_alloc(struct ioasid_ctx *ctx, uint32_t viommu,
 				       const struct ioasid_veventq_opts *opts,

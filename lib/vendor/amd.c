@@ -4,8 +4,12 @@
  * pub. 48882, MMIO 0x30 and 0x1a0), and what they mean for a profile and
  * for a Linux domain.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 
+#include "amd.h"
 #include "model.h"
 
 #define T struct ioasid_cap_amd
@@ -129,13 +133,16 @@ static void amd_domain(const void *cap, struct vendor_domain *v)
 	/*
 	 * amd_iommu_domain_alloc_paging_flags(): v1 by default (the kernel's
 	 * amd_iommu_pgtable default), for a nesting parent and for dirty
-	 * tracking (EFR HDSup). PASID-capable domains are v2 in Linux; the
-	 * sim builds those in v1 too for now (docs/sim-formats.md).
+	 * tracking (EFR HDSup); an IOMMU_HWPT_ALLOC_PASID domain is v2 (when
+	 * the IOMMU has PASIDs) and takes no other flag.
 	 */
 	v->pt_format = VENDOR_PT_AMD_V1;
 	v->pt_parent_format = VENDOR_PT_AMD_V1;
 	if (d->bits & IOASID_AMD_HD)
 		v->pt_dirty_format = VENDOR_PT_AMD_V1;
+	if (d->pasid_bits)
+		v->pt_pasid_format = VENDOR_PT_AMD_V2;
+	v->pt_pasid_alone = true;
 }
 
 static const struct vendor_prop_reg prop_regs[] = {
@@ -202,3 +209,76 @@ const struct vendor_model vendor_amd = {
 	.profile_regs = profile_regs,
 	.check = amd_check,
 };
+
+/* ------------------------------------------------------------------------ */
+/* A guest DTE for a nested domain                                          */
+
+/* The GCR3 table root, bits 51:12, from its three pieces (14:12, 30:15, 51:31). */
+static uint64_t gdte_gcr3_root(const uint64_t dte[4])
+{
+	return AMD_GET(dte[0], 60, 58) << 12 | AMD_GET(dte[1], 31, 16) << 15 |
+	       AMD_GET(dte[1], 63, 43) << 31;
+}
+
+static int gdte_fail(struct vendor_err *e, unsigned int word, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int gdte_fail(struct vendor_err *e, unsigned int word, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(e->reg, sizeof(e->reg), "dte[%u]", word);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/*
+ * validate_gdte_nested() of drivers/iommu/amd/nested.c, check for check:
+ * the host owns the v1 table (Mode and its root must be zero), a valid
+ * guest translation needs a GCR3 table, GuestPagingMode 0 or 1, GLX 3 is
+ * reserved, and 5 levels only where the host has them. Nothing else of
+ * the guest's DTE is looked at: set_dte_nested() takes only the fields of
+ * struct vendor_amd_gdte.
+ */
+int vendor_amd_gdte_check(const uint64_t dte[4], unsigned int guest_levels,
+			  struct vendor_amd_gdte *ret, struct vendor_err *e)
+{
+	unsigned int gpt = (unsigned int)(dte[2] >> AMD_DTE2_GPT_SHIFT) & 3u;
+	unsigned int glx = (unsigned int)(dte[0] >> AMD_DTE0_GLX_SHIFT) & 3u;
+	uint64_t root = gdte_gcr3_root(dte);
+
+	if (dte[0] & AMD_DTE0_MODE)
+		return gdte_fail(e, 0, -EINVAL,
+				 "Mode %u (bits 11:9, 0x%016" PRIx64
+				 "): the host owns the v1 table, a guest DTE must leave Mode 0",
+				 (unsigned int)AMD_GET(dte[0], 11, 9), dte[0]);
+	if (dte[0] & AMD_DTE0_HOST_TRP)
+		return gdte_fail(e, 0, -EINVAL,
+				 "host page table root 0x%" PRIx64
+				 " (bits 51:12): a guest DTE must leave it 0",
+				 dte[0] & AMD_DTE0_HOST_TRP);
+	if ((dte[0] & AMD_DTE0_V) && (dte[0] & AMD_DTE0_GV) && !root)
+		return gdte_fail(e, 1, -EINVAL,
+				 "V and GV set with a zero GCR3 table root pointer (0x%016" PRIx64
+				 ", 0x%016" PRIx64 ")",
+				 dte[0], dte[1]);
+	if (gpt > 1)
+		return gdte_fail(e, 2, -EINVAL,
+				 "GuestPagingMode %u (bits 183:182): only 0 (4 levels) and 1 (5 levels) are defined",
+				 gpt);
+	if (glx == 3)
+		return gdte_fail(e, 0, -EINVAL, "GLX 3 (bits 57:56) is reserved");
+	if (gpt == 1 && guest_levels < 5)
+		return gdte_fail(e, 2, -EOPNOTSUPP,
+				 "GuestPagingMode 1 (5-level guest tables): this IOMMU's guest tables have %u levels (EFR.GATS)",
+				 guest_levels);
+	ret->gcr3_root = root;
+	ret->gcr3_levels = glx + 1;
+	ret->gpt_levels = gpt ? 5 : 4;
+	ret->gdom_id = (uint16_t)(dte[1] & AMD_DTE1_DOMID);
+	ret->giov = dte[0] & AMD_DTE0_GIOV;
+	ret->ppr = dte[0] & AMD_DTE0_PPR;
+	return 0;
+}

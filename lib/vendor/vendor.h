@@ -72,6 +72,7 @@ enum vendor_pt_format {
 	VENDOR_PT_ARM_S1,      /* VMSAv8-64 stage 1 */
 	VENDOR_PT_ARM_S2,      /* VMSAv8-64 stage 2 */
 	VENDOR_PT_AMD_V1,      /* AMD IOMMU v1 host table */
+	VENDOR_PT_AMD_V2,      /* AMD IOMMU v2 table (x86-64 paging) */
 };
 
 /*
@@ -97,6 +98,13 @@ struct vendor_domain {
 	uint8_t pt_format, pt_in_bits;
 	uint8_t pt_parent_format, pt_parent_in_bits;
 	uint8_t pt_dirty_format;
+	/*
+	 * The format of an IOMMU_HWPT_ALLOC_PASID domain (0: pt_format), and
+	 * whether the driver takes that flag only alone (AMD: with
+	 * NEST_PARENT or DIRTY_TRACKING it is EOPNOTSUPP).
+	 */
+	uint8_t pt_pasid_format;
+	bool pt_pasid_alone;
 };
 
 /*

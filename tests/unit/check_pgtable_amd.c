@@ -275,6 +275,57 @@ START_TEST(test_amd_hwpt)
 }
 END_TEST
 
+/*
+ * amd_iommu_domain_alloc_paging_flags(): an IOMMU_HWPT_ALLOC_PASID domain
+ * gets a v2 (x86-64) table, and takes no other flag.
+ */
+START_TEST(test_amd_pasid_hwpt_v2)
+{
+	struct ioasid_hwpt_opts o = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+	struct ioasid_ctx *ctx;
+	uint8_t *mem = test_mem(K4), buf[4] = { 1, 2, 3, 4 };
+	uint64_t iova = 0x200000;
+	uint32_t ioas, dev, hwpt, bad;
+	struct sim_hwpt *sh;
+	const uint64_t *t;
+	unsigned int l;
+	size_t done;
+
+	ctx = test_sim_ctx_spec("sim:amd");
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem, K4,
+					  IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA,
+					  &iova));
+	o.flags = IOASID_HWPT_PASID | IOASID_HWPT_NEST_PARENT;
+	ck_assert_ret(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &bad), -EOPNOTSUPP);
+	o.flags = IOASID_HWPT_PASID;
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &hwpt));
+	sh = ((struct ioasid_hwpt *)obj_find(ctx, hwpt, IOASID_OBJ_HWPT))->be;
+	ck_assert_int_eq(sim_pt_format(sh->pt), SIM_PT_AMD_V2);
+	ck_assert_uint_eq(sh->levels, 4);
+	/*
+	 * x86-64 entries as Linux's generic_pt writes them: tables P | R/W |
+	 * U/S | A, the writable leaf P | R/W | U/S | A | D, no XD
+	 */
+	t = (const uint64_t *)(uintptr_t)sim_pt_root(sh->pt);
+	for (l = 4; l > 1; l--) {
+		uint64_t e = get(t, idx_of(iova, l));
+
+		ck_assert_uint_eq(e & 0xfff, 0x27);
+		ck_assert_uint_eq(e >> 52, 0);
+		t = (const uint64_t *)(uintptr_t)(e & SIM_PT_ADDR_MASK);
+	}
+	ck_assert_uint_eq(get(t, idx_of(iova, 1)), addr(mem) | UINT64_C(0x67));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, hwpt, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, iova + 8, buf,
+					       sizeof(buf), &done));
+	ck_assert_int_eq(memcmp(mem + 8, buf, sizeof(buf)), 0);
+	ioasid_ctx_close(ctx);
+	munmap(mem, K4);
+}
+END_TEST
+
 Suite *pgtable_amd_suite(void)
 {
 	Suite *s = suite_create("pgtable_amd");
@@ -286,6 +337,7 @@ Suite *pgtable_amd_suite(void)
 	tcase_add_test(tc, test_v1_encoder_and_dirty);
 	tcase_add_test(tc, test_v2_x86_64);
 	tcase_add_test(tc, test_amd_hwpt);
+	tcase_add_test(tc, test_amd_pasid_hwpt_v2);
 	suite_add_tcase(s, tc);
 	return s;
 }

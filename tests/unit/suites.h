@@ -33,6 +33,7 @@
 	X(pgtable_map)         \
 	X(pgtable_arm)         \
 	X(pgtable_amd)         \
+	X(sim_amd)             \
 	X(iotlb)               \
 	X(sim_access)          \
 	X(sim_dirty)           \

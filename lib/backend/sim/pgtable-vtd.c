@@ -226,19 +226,20 @@ static struct sim_pt_update fl_update(uint64_t e, bool leaf, unsigned int flags)
 SIM_PT_DECLARE_WALKS(fl);
 
 /* What the VT-d first stage and AMD v2, both x86-64 paging entries, share. */
-#define X86_ENTRY_OPS                                                                      \
-	.addr_mask = SIM_PT_ADDR_MASK, .oa_bits = SIM_PT_OA_BITS,                          \
-	.levels_ok = 1u << 4 | 1u << 5, .oa_fault = SIM_PT_FAULT_RESERVED_BIT,             \
-	.perm_ok = fl_perm_ok, .make_table = fl_make_table, .make_leaf = fl_make_leaf,    \
-	.split_attr = fl_split_attr, .split_keep = SIM_FL_A, .clean_clear = SIM_FL_D,      \
-	.present = fl_present, .huge = vtd_huge, .huge_bad = fl_huge_bad,                  \
-	.next_level = sim_pt_next_down, .leaf_shift = sim_pt_level_shift, .perm = fl_perm, \
-	.dirty = fl_dirty, .needs_update = vtd_needs_update
+#define X86_ENTRY_OPS                                                                              \
+	.addr_mask = SIM_PT_ADDR_MASK, .oa_bits = SIM_PT_OA_BITS, .levels_ok = 1u << 4 | 1u << 5,  \
+	.oa_fault = SIM_PT_FAULT_RESERVED_BIT, .split_attr = fl_split_attr,                        \
+	.split_keep = SIM_FL_A, .clean_clear = SIM_FL_D, .present = fl_present, .huge = vtd_huge,  \
+	.huge_bad = fl_huge_bad, .next_level = sim_pt_next_down, .leaf_shift = sim_pt_level_shift, \
+	.perm = fl_perm, .dirty = fl_dirty, .needs_update = vtd_needs_update
 
 const struct sim_pt_fmt sim_pt_fmt_vtd_fl = {
 	.id = SIM_PT_VTD_FL,
 	.name = "vtd-first-stage",
 	X86_ENTRY_OPS,
+	.perm_ok = fl_perm_ok,
+	.make_table = fl_make_table,
+	.make_leaf = fl_make_leaf,
 	.update = fl_update,
 	.walk_direct = fl_walk_direct,
 	.walk_cb = fl_walk_cb,
@@ -247,6 +248,31 @@ const struct sim_pt_fmt sim_pt_fmt_vtd_fl = {
 SIM_PT_DEFINE_WALKS(fl, sim_pt_fmt_vtd_fl)
 
 /* ---- AMD v2: x86-64 paging, as the first stage but for EA ---- */
+
+/*
+ * What Linux's generic_pt x86_64 format writes for an AMD v2 domain
+ * (x86_64_pt_install_table(), x86_64_pt_iommu_set_prot()): tables
+ * P | R/W | U/S | A; leaves P | U/S | A, and R/W | D for a writable one,
+ * never XD. Present means readable, so a write-only mapping is taken (and
+ * readable), as Linux takes it.
+ */
+static bool v2_perm_ok(uint32_t perm)
+{
+	return !(perm & ~SIM_PT_PERM_MASK) && (perm & (SIM_PT_R | SIM_PT_W));
+}
+
+static uint64_t v2_make_table(uint64_t child, unsigned int level)
+{
+	(void)level;
+	return child | SIM_FL_P | SIM_FL_RW | SIM_FL_US | SIM_FL_A;
+}
+
+static uint64_t v2_make_leaf(uint64_t oa, unsigned int level, uint32_t perm, unsigned int nflags)
+{
+	(void)nflags;
+	return oa | SIM_FL_P | SIM_FL_US | SIM_FL_A | (level > 1 ? SIM_FL_PS : 0) |
+	       ((perm & SIM_PT_W) ? SIM_FL_RW | SIM_FL_D : 0);
+}
 
 static struct sim_pt_update v2_update(uint64_t e, bool leaf, unsigned int flags)
 {
@@ -260,6 +286,9 @@ const struct sim_pt_fmt sim_pt_fmt_amd_v2 = {
 	.id = SIM_PT_AMD_V2,
 	.name = "amd-v2",
 	X86_ENTRY_OPS,
+	.perm_ok = v2_perm_ok,
+	.make_table = v2_make_table,
+	.make_leaf = v2_make_leaf,
 	.update = v2_update,
 	.walk_direct = v2_walk_direct,
 	.walk_cb = v2_walk_cb,

@@ -208,10 +208,9 @@ uint64_t sim_flush_hwpt(struct sim_ctx *sim, struct sim_hwpt *sh)
 
 /* The sim's table format for each format a vendor model names. */
 static const enum sim_pt_format pt_formats[] = {
-	[VENDOR_PT_UNKNOWN] = SIM_PT_VTD_SL,
-	[VENDOR_PT_ARM_S1] = SIM_PT_ARM_S1,
-	[VENDOR_PT_ARM_S2] = SIM_PT_ARM_S2,
-	[VENDOR_PT_AMD_V1] = SIM_PT_AMD_V1,
+	[VENDOR_PT_UNKNOWN] = SIM_PT_VTD_SL, [VENDOR_PT_ARM_S1] = SIM_PT_ARM_S1,
+	[VENDOR_PT_ARM_S2] = SIM_PT_ARM_S2,  [VENDOR_PT_AMD_V1] = SIM_PT_AMD_V1,
+	[VENDOR_PT_AMD_V2] = SIM_PT_AMD_V2,
 };
 
 /*
@@ -229,6 +228,16 @@ static int table_new(struct ioasid_ctx *ctx, struct sim_hwpt *sh, const struct i
 	sim_profile_domain(p, &v);
 	vf = v.pt_format;
 	in = v.pt_in_bits;
+	if ((h->flags & IOASID_HWPT_PASID) && v.pt_pasid_alone &&
+	    (h->flags & (IOASID_HWPT_NEST_PARENT | IOASID_HWPT_DIRTY_TRACKING)))
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "profile %s makes a PASID-capable domain (IOASID_HWPT_PASID) only without NEST_PARENT and DIRTY_TRACKING (flags 0x%x)",
+				  p->name, h->flags);
+	if ((h->flags & IOASID_HWPT_PASID) && v.pt_pasid_format) {
+		/* the input width is the format's own: 4 levels of x86-64 paging */
+		vf = v.pt_pasid_format;
+		in = 48;
+	}
 	if ((h->flags & IOASID_HWPT_NEST_PARENT) && vf) {
 		vf = v.pt_parent_format;
 		in = v.pt_parent_in_bits;

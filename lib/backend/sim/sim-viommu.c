@@ -20,6 +20,7 @@
 /* One model per vendor; the AMD model joins this list. */
 static const struct sim_viommu_model *const models[] = {
 	&sim_viommu_smmuv3,
+	&sim_viommu_amd,
 	NULL,
 };
 

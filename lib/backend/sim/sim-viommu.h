@@ -157,7 +157,10 @@ struct sim_viommu_model {
 	 */
 	int (*invalidate)(struct ioasid_ctx *ctx, struct sim_viommu *sv, uint32_t data_type,
 			  const void *entries, uint32_t entry_len, uint32_t *num);
-	/* @vf as the model's event record of vevent_len bytes, for vDEVICE @virt_id. */
+	/*
+	 * @vf as the model's event record of vevent_len bytes, for vDEVICE
+	 * @virt_id. NULL when vevent_type is 0 (the model reports no events).
+	 */
 	void (*encode_event)(const struct sim_viommu *sv, const struct sim_vfault *vf,
 			     uint64_t virt_id, uint8_t *rec);
 	/* IOMMU_HW_QUEUE_ALLOC's driver part; NULL: no HW queues (-EOPNOTSUPP). */
@@ -165,7 +168,7 @@ struct sim_viommu_model {
 			     struct ioasid_hw_queue *hq);
 };
 
-extern const struct sim_viommu_model sim_viommu_smmuv3;
+extern const struct sim_viommu_model sim_viommu_smmuv3, sim_viommu_amd;
 
 /* The model of @p's vendor, or NULL. */
 const struct sim_viommu_model *sim_viommu_model_of(const struct sim_profile *p);
