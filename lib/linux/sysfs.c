@@ -133,6 +133,29 @@ static bool read_hex_file(const char *path, uint64_t *out)
 	return !parse_hex64(&p, buf + strlen(buf), out);
 }
 
+/*
+ * amd-iommu/features: "EFR:EFR2" in hex (the kernel's amd_iommu_show_features);
+ * an older kernel writes EFR alone, and EFR2 is then 0.
+ */
+static bool read_amd_features(const char *path, uint64_t *efr, uint64_t *efr2)
+{
+	char buf[64];
+	const char *p = buf, *end;
+
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return false;
+	end = buf + strlen(buf);
+	*efr2 = 0;
+	if (parse_hex64(&p, end, efr))
+		return false;
+	if (p < end && *p == ':') {
+		p++;
+		if (parse_hex64(&p, end, efr2))
+			return false;
+	}
+	return p == end || *p == '\n';
+}
+
 /* ---- reserved_regions ---- */
 
 /* The TYPE word of a reserved_regions line; one we do not know is reserved. */
@@ -287,6 +310,9 @@ static void read_iommu_links(const char *root, const char *devdir, struct ku_sys
 			       sd->iommu);
 			sd->vtd_regs = read_hex_file(path, &sd->vtd_ecap);
 		}
+		/* amd_iommu shows EFR and EFR2: /sys/class/iommu/ivhdN/amd-iommu/features */
+		ku_fmt(path, sizeof(path), "%s/class/iommu/%s/amd-iommu/features", root, sd->iommu);
+		sd->amd_regs = read_amd_features(path, &sd->amd_efr, &sd->amd_efr2);
 	}
 }
 
