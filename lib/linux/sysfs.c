@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "linux/linux.h"
+#include "vendor/vendor.h"
 
 bool ku_fmt(char *buf, size_t size, const char *f, ...)
 {
@@ -516,15 +517,31 @@ bool ku_is_misc_dev(dev_t rdev, const char *name, char *what, size_t whatlen)
 
 /* ---- the host's IOMMUs ---- */
 
+/* Whether IOMMU instance @name is a virtio-iommu (its device's driver). */
+static bool iommu_is_virtio(const char *root, const char *name)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	if (!ku_fmt(path, sizeof(path), "%s/class/iommu/%s/device/driver", root, name))
+		return false;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	return !strcmp(ku_base_name(link), "virtio_iommu");
+}
+
 /*
  * The PASID width of IOMMU instance @name, decoded by the vendor model
- * from the register sysfs shows (VT-d ECAP, AMD EFR); -1 when it shows
- * none.
+ * from the register sysfs shows (VT-d ECAP, AMD EFR/EFR2: PASIDs as Linux
+ * allows them, which takes more than PASmax); 0 for a virtio-iommu (Linux's
+ * driver has no PASIDs); -1 when sysfs shows nothing to go by.
  */
 static int iommu_pasid_width(const char *root, const char *name)
 {
 	char path[PATH_MAX];
-	uint64_t reg;
+	uint64_t reg, efr2;
 
 	if (ku_fmt(path, sizeof(path), "%s/class/iommu/%s/intel-iommu/ecap", root, name) &&
 	    read_hex_file(path, &reg)) {
@@ -534,12 +551,16 @@ static int iommu_pasid_width(const char *root, const char *name)
 		return vtd.pasid_bits;
 	}
 	if (ku_fmt(path, sizeof(path), "%s/class/iommu/%s/amd-iommu/features", root, name) &&
-	    read_hex_file(path, &reg)) {
-		struct ioasid_cap_amd amd = { .efr = reg };
+	    read_amd_features(path, &reg, &efr2)) {
+		struct ioasid_cap_amd amd = { .efr = reg, .efr2 = efr2 };
+		struct vendor_props p;
+		struct vendor_err e;
 
 		ioasid_cap_amd_decode(&amd);
-		return amd.pasid_bits;
+		return vendor_derive(&vendor_amd, &amd, &p, &e) ? -1 : (int)p.pasid_width;
 	}
+	if (iommu_is_virtio(root, name))
+		return 0;
 	return -1;
 }
 

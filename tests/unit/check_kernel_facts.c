@@ -5,7 +5,10 @@
  * chain (checked against the sim's qemu-vtd profile, which models the
  * same hardware) and VFIO_IOMMU_GET_INFO's capability chain.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "suites.h"
@@ -389,6 +392,54 @@ START_TEST(test_describe_amd_sysfs)
 }
 END_TEST
 
+/* A file under @root with @text in it, its directories made. */
+static void put_file(const char *root, const char *rel, const char *text)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * The host's PASID width from sysfs: an AMD IOMMU's EFR as Linux reads it
+ * (QEMU's GTSup without GIOSup gives none, though PASmax + 1 is 1), a
+ * nesting-capable EPYC's 16 bits, and a virtio-iommu (no PASIDs in Linux's
+ * driver) none at all; with no IOMMU to go by, the widest.
+ */
+START_TEST(test_host_pasid_width)
+{
+	char root[] = "/tmp/ioasid-sysfs-XXXXXX", path[PATH_MAX], cmd[PATH_MAX + 16];
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	ck_assert_int_eq(ku_host_pasid_width(root), IOASID_PASID_MAX_WIDTH);
+	put_file(root, "class/iommu/ivhd0/amd-iommu/features", "29d3:0\n");
+	ck_assert_int_eq(ku_host_pasid_width(root), 0);
+	put_file(root, "class/iommu/ivhd1/amd-iommu/features", "246577efa2254afa:18\n");
+	ck_assert_int_eq(ku_host_pasid_width(root), 16);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/class", root);
+	ck_assert_int_eq(system(cmd), 0);
+	put_file(root, "bus/virtio/drivers/virtio_iommu/bind", "");
+	put_file(root, "devices/virtio0/uevent", "");
+	snprintf(path, sizeof(path), "%s/class/iommu/virtio0", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", path);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/class/iommu/virtio0/device", root);
+	ck_assert_int_eq(symlink("../../../devices/virtio0", path), 0);
+	snprintf(path, sizeof(path), "%s/devices/virtio0/driver", root);
+	ck_assert_int_eq(symlink("../../bus/virtio/drivers/virtio_iommu", path), 0);
+	ck_assert_int_eq(ku_host_pasid_width(root), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* ---- VFIO_IOMMU_GET_INFO ---- */
 
 static void put64(uint8_t *c, size_t off, uint64_t v)
@@ -463,6 +514,7 @@ Suite *kernel_facts_suite(void)
 	tcase_add_test(tc, test_describe_qemu_vtd);
 	tcase_add_test(tc, test_describe_features);
 	tcase_add_test(tc, test_describe_amd_sysfs);
+	tcase_add_test(tc, test_host_pasid_width);
 	tcase_add_test(tc, test_vfio_iommu_info);
 	suite_add_tcase(s, tc);
 	return s;
