@@ -97,6 +97,11 @@ struct vendor_domain {
 	uint8_t pt_format, pt_in_bits;
 	uint8_t pt_parent_format, pt_parent_in_bits;
 	uint8_t pt_dirty_format;
+	/*
+	 * The Linux driver has no domain_alloc_paging_flags (virtio-iommu):
+	 * IOMMU_HWPT_ALLOC with any flag is EOPNOTSUPP before anything else.
+	 */
+	bool no_alloc_flags;
 };
 
 /*

@@ -18,8 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ioasid/fault.h>
 #include <ioasid/hwpt.h>
 #include <ioasid/ioas.h>
+#include <ioasid/set.h>
 
 #include "util/alloc.h"
 #include "profile-fixture.h"
@@ -177,7 +179,7 @@ START_TEST(test_builtin_qemu_amd_virtio)
 {
 	struct sim_profile *p = load_ok("qemu-amd");
 	struct ioasid_ctx *ctx;
-	uint32_t d, a;
+	uint32_t d, a, h, set, sa, q;
 
 	ck_assert_uint_eq(p->regs.amd.efr, 0x29d3);
 	ck_assert_uint_eq(p->regs.amd.efr2, 0);
@@ -197,6 +199,33 @@ START_TEST(test_builtin_qemu_amd_virtio)
 	ck_assert_msg(ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL) == 0, "%s",
 		      ioasid_ctx_errmsg(ctx));
 	ck_assert_int_eq(ioasid_dev_detach(ctx, d, IOASID_PASID_NONE), 0);
+	/*
+	 * Linux's virtio-iommu driver has no domain_alloc_paging_flags: an HWPT
+	 * with any flag is EOPNOTSUPP (the VM's answer), one without is fine.
+	 */
+	ck_assert_int_eq(ioasid_set_alloc(ctx,
+					  &(struct ioasid_set_opts){
+						  .sz = sizeof(struct ioasid_set_opts),
+						  .max_ioas = 1 },
+					  &set),
+			 0);
+	ck_assert_int_eq(ioasid_set_ioas_alloc(ctx, set, &sa), 0);
+	ck_assert_int_eq(ioasid_fault_queue_alloc(ctx,
+						  &(struct ioasid_fault_queue_opts){
+							  .sz = sizeof(
+								  struct ioasid_fault_queue_opts),
+							  .set = set },
+						  &q),
+			 0);
+	ck_assert_int_eq(ioasid_hwpt_alloc(ctx, d, sa,
+					   &(struct ioasid_hwpt_opts){
+						   .sz = sizeof(struct ioasid_hwpt_opts),
+						   .flags = IOASID_HWPT_FAULT_ID_VALID,
+						   .fault_queue = q },
+					   &h),
+			 -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(ioasid_ctx_errmsg(ctx), "takes no IOMMU_HWPT_ALLOC flags"));
+	ck_assert_int_eq(ioasid_hwpt_alloc(ctx, d, sa, NULL, &h), 0);
 	ioasid_ctx_close(ctx);
 }
 END_TEST
