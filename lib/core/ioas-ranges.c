@@ -60,9 +60,16 @@ static const struct ioasid_iova_range *allowed_find(const struct ioasid_ioas *io
 
 static int resv_grow(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, uint32_t n)
 {
-	struct ioas_resv *r = ioasid_array_room(ioas->resv, &ioas->cap_resv, ioas->nr_resv + n,
-						sizeof(*r));
+	struct ioas_resv *r;
 
+	/*
+	 * Nothing to add (a domain over the whole 64-bit space with no reserved
+	 * region: virtio-iommu under QEMU) is no allocation, even while the
+	 * array does not exist yet.
+	 */
+	if (!n)
+		return 0;
+	r = ioasid_array_room(ioas->resv, &ioas->cap_resv, ioas->nr_resv + n, sizeof(*r));
 	if (!r)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for reserved regions");
 	ioas->resv = r;

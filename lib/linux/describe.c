@@ -59,6 +59,16 @@ static void amd_view(const struct ku_iommu_hw_info_amd *a, struct vendor_domain 
 	vendor_domain(&vendor_amd, &r, v);
 }
 
+/*
+ * The registers sysfs shows stand in for the kernel's vendor data when it
+ * gives none: no hw_info (VFIO), or type NONE (an AMD IOMMU in a kernel
+ * without CONFIG_AMD_IOMMU_IOMMUFD).
+ */
+static bool sysfs_regs_apply(const struct ku_dev_facts *f)
+{
+	return !f->hw_info || f->hw_type == KU_IOMMU_HW_INFO_TYPE_NONE;
+}
+
 /* The view of the IOMMU behind the device, from hw_info or sysfs registers. */
 static void domain_view(const struct ku_dev_facts *f, struct vendor_domain *v)
 {
@@ -82,8 +92,21 @@ static void domain_view(const struct ku_dev_facts *f, struct vendor_domain *v)
 			v->nesting = true;
 			v->stall_known = true;
 		}
-	} else if (f->vtd_regs) {
+	}
+	if (!sysfs_regs_apply(f))
+		return;
+	if (f->vtd_regs)
 		vtd_view(f->vtd_cap, f->vtd_ecap, v);
+	else if (f->amd_regs)
+		amd_view(&(struct ku_iommu_hw_info_amd){ .efr = f->amd_efr, .efr2 = f->amd_efr2 },
+			 v);
+	/*
+	 * A kernel that gives no vendor data has no driver for a guest's
+	 * nested data either (AMD's is CONFIG_AMD_IOMMU_IOMMUFD too).
+	 */
+	if (f->hw_info) {
+		v->nesting = false;
+		v->vendor_s1 = 0;
 	}
 }
 
@@ -272,11 +295,15 @@ static int add_vendor_cap(struct ioasid_caps_builder *b, const struct ku_dev_fac
 			return ioasid_caps_add_amd(b, M, a.efr, a.efr2);
 		}
 		default:
-			return 0;
+			break;
 		}
 	}
+	if (!sysfs_regs_apply(f))
+		return 0;
 	if (f->vtd_regs)
 		return ioasid_caps_add_vtd(b, M, f->vtd_cap, f->vtd_ecap, 0);
+	if (f->amd_regs)
+		return ioasid_caps_add_amd(b, M, f->amd_efr, f->amd_efr2);
 	return 0;
 }
 

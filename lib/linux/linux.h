@@ -122,6 +122,8 @@ struct ku_sysdev {
 	/* raw vendor registers sysfs exposes for the IOMMU instance */
 	bool vtd_regs;
 	uint64_t vtd_cap, vtd_ecap;
+	bool amd_regs; /* amd-iommu/features: "EFR:EFR2" */
+	uint64_t amd_efr, amd_efr2;
 };
 
 /*
@@ -165,9 +167,15 @@ struct ku_dev_facts {
 	const struct ioasid_iova_range *ranges; /* usable ranges it reported */
 	uint32_t nr_ranges;
 	uint64_t pgsize_bitmap; /* VFIO: iova_pgsizes, measured; 0 = none */
-	/* VT-d registers from sysfs when there is no hw_info (VFIO) */
+	/*
+	 * Vendor registers from sysfs, used when the kernel gives no vendor
+	 * data: VFIO has no hw_info, and iommufd answers type NONE for an AMD
+	 * IOMMU built without CONFIG_AMD_IOMMU_IOMMUFD (distribution kernels).
+	 */
 	bool vtd_regs;
 	uint64_t vtd_cap, vtd_ecap;
+	bool amd_regs;
+	uint64_t amd_efr, amd_efr2;
 	/* sysfs */
 	const struct ioasid_cap_resv_region *resv;
 	uint32_t nr_resv;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "linux/linux.h"
+#include "vendor/vendor.h"
 
 bool ku_fmt(char *buf, size_t size, const char *f, ...)
 {
@@ -131,6 +132,29 @@ static bool read_hex_file(const char *path, uint64_t *out)
 	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return false;
 	return !parse_hex64(&p, buf + strlen(buf), out);
+}
+
+/*
+ * amd-iommu/features: "EFR:EFR2" in hex (the kernel's amd_iommu_show_features);
+ * an older kernel writes EFR alone, and EFR2 is then 0.
+ */
+static bool read_amd_features(const char *path, uint64_t *efr, uint64_t *efr2)
+{
+	char buf[64];
+	const char *p = buf, *end;
+
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return false;
+	end = buf + strlen(buf);
+	*efr2 = 0;
+	if (parse_hex64(&p, end, efr))
+		return false;
+	if (p < end && *p == ':') {
+		p++;
+		if (parse_hex64(&p, end, efr2))
+			return false;
+	}
+	return p == end || *p == '\n';
 }
 
 /* ---- reserved_regions ---- */
@@ -287,6 +311,9 @@ static void read_iommu_links(const char *root, const char *devdir, struct ku_sys
 			       sd->iommu);
 			sd->vtd_regs = read_hex_file(path, &sd->vtd_ecap);
 		}
+		/* amd_iommu shows EFR and EFR2: /sys/class/iommu/ivhdN/amd-iommu/features */
+		ku_fmt(path, sizeof(path), "%s/class/iommu/%s/amd-iommu/features", root, sd->iommu);
+		sd->amd_regs = read_amd_features(path, &sd->amd_efr, &sd->amd_efr2);
 	}
 }
 
@@ -490,15 +517,31 @@ bool ku_is_misc_dev(dev_t rdev, const char *name, char *what, size_t whatlen)
 
 /* ---- the host's IOMMUs ---- */
 
+/* Whether IOMMU instance @name is a virtio-iommu (its device's driver). */
+static bool iommu_is_virtio(const char *root, const char *name)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	if (!ku_fmt(path, sizeof(path), "%s/class/iommu/%s/device/driver", root, name))
+		return false;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	return !strcmp(ku_base_name(link), "virtio_iommu");
+}
+
 /*
  * The PASID width of IOMMU instance @name, decoded by the vendor model
- * from the register sysfs shows (VT-d ECAP, AMD EFR); -1 when it shows
- * none.
+ * from the register sysfs shows (VT-d ECAP, AMD EFR/EFR2: PASIDs as Linux
+ * allows them, which takes more than PASmax); 0 for a virtio-iommu (Linux's
+ * driver has no PASIDs); -1 when sysfs shows nothing to go by.
  */
 static int iommu_pasid_width(const char *root, const char *name)
 {
 	char path[PATH_MAX];
-	uint64_t reg;
+	uint64_t reg, efr2;
 
 	if (ku_fmt(path, sizeof(path), "%s/class/iommu/%s/intel-iommu/ecap", root, name) &&
 	    read_hex_file(path, &reg)) {
@@ -508,12 +551,16 @@ static int iommu_pasid_width(const char *root, const char *name)
 		return vtd.pasid_bits;
 	}
 	if (ku_fmt(path, sizeof(path), "%s/class/iommu/%s/amd-iommu/features", root, name) &&
-	    read_hex_file(path, &reg)) {
-		struct ioasid_cap_amd amd = { .efr = reg };
+	    read_amd_features(path, &reg, &efr2)) {
+		struct ioasid_cap_amd amd = { .efr = reg, .efr2 = efr2 };
+		struct vendor_props p;
+		struct vendor_err e;
 
 		ioasid_cap_amd_decode(&amd);
-		return amd.pasid_bits;
+		return vendor_derive(&vendor_amd, &amd, &p, &e) ? -1 : (int)p.pasid_width;
 	}
+	if (iommu_is_virtio(root, name))
+		return 0;
 	return -1;
 }
 

@@ -72,6 +72,23 @@ const struct cap_desc vendor_amd_cap = {
 	.nfields = CF_ARRAY_SIZE(fields),
 };
 
+/*
+ * What Linux makes of the feature bits (drivers/iommu/amd/amd_iommu.h and
+ * iommu.c), which a register alone does not say: v2 (guest) tables need
+ * GTSup and GIOSup; PASIDs and page requests need those and PPRSup and
+ * EPHSup (amd_iommu_gt_ppr_supported(), which amd_iommu_pasid_supported()
+ * and the PPR log's set-up ask); a nest parent needs GTSup, GIOSup and
+ * EFR2 GCR3TRPMode (is_nest_parent_supported()).
+ */
+#define AMD_V2_BITS (IOASID_AMD_GT | IOASID_AMD_GIO)
+#define AMD_PASID_BITS (AMD_V2_BITS | IOASID_AMD_PPR | IOASID_AMD_EPH)
+#define AMD_NEST_BITS (AMD_V2_BITS | IOASID_AMD_GCR3TRP)
+
+static bool amd_has(uint64_t bits, uint64_t want)
+{
+	return (bits & want) == want;
+}
+
 static int amd_derive(const void *cap, struct vendor_props *p, struct vendor_err *e)
 {
 	const T *c = cap;
@@ -83,11 +100,10 @@ static int amd_derive(const void *cap, struct vendor_props *p, struct vendor_err
 				   c->hats, c->efr);
 	/* v1 tables may be 1 up to HATS + 4 levels deep */
 	p->levels = (uint8_t)(((1u << (c->host_levels + 1)) - 1) & ~1u);
-	/* PASIDs live in guest (v2) tables, as nested stage-1 tables do */
-	p->nesting = c->bits & IOASID_AMD_GT;
-	p->pasid_width = c->pasid_bits;
+	p->nesting = amd_has(c->bits, AMD_NEST_BITS);
+	p->pasid_width = amd_has(c->bits, AMD_PASID_BITS) ? c->pasid_bits : 0;
 	p->dirty = c->bits & IOASID_AMD_HD;
-	p->pri = c->bits & IOASID_AMD_PPR;
+	p->pri = amd_has(c->bits, AMD_PASID_BITS);
 	return 0;
 }
 
@@ -105,13 +121,22 @@ static unsigned int deepest(uint8_t levels)
 static void amd_sync(const struct vendor_props *p, void *cap)
 {
 	T *c = cap;
-	uint64_t b = c->bits & ~(IOASID_AMD_PPR | IOASID_AMD_GT | IOASID_AMD_HD);
+	uint64_t b = c->bits & ~IOASID_AMD_HD;
 	unsigned int top = deepest(p->levels);
-	if (p->pri)
-		b |= IOASID_AMD_PPR;
-	/* PASIDs live in guest (v2) tables: both need guest translation. */
-	if (p->nesting || p->pasid_width)
-		b |= IOASID_AMD_GT;
+
+	/*
+	 * Set what a feature needs; for one that is off, clear the bit only it
+	 * needs (EPHSup, GCR3TRPMode) and only if all were there, so registers
+	 * that already leave it off (QEMU's GTSup without GIOSup) stay as they are.
+	 */
+	if (p->pri || p->pasid_width)
+		b |= AMD_PASID_BITS;
+	else if (amd_has(b, AMD_PASID_BITS))
+		b &= ~IOASID_AMD_EPH;
+	if (p->nesting)
+		b |= AMD_NEST_BITS;
+	else if (amd_has(b, AMD_NEST_BITS))
+		b &= ~IOASID_AMD_GCR3TRP;
 	c->pasmax = p->pasid_width ? p->pasid_width - 1 : 0;
 	/* the deepest v1 table; anything else gets the reserved HATS 3 the checks refuse */
 	c->host_levels = vendor_field_holds(&vendor_amd, "host_levels", top) ? top : 0;
@@ -127,9 +152,15 @@ static void amd_domain(const void *cap, struct vendor_domain *v)
 	v->pgsizes = VSZ_4K | VSZ_2M | VSZ_1G;
 	if (d->host_levels)
 		v->in_bits = 12u + 9u * d->host_levels < 64u ? 12u + 9u * d->host_levels : 64u;
-	v->pri = d->bits & IOASID_AMD_PPR;
+	v->pri = amd_has(d->bits, AMD_PASID_BITS);
 	v->stall_known = true;
-	v->pasid_hwpt = d->pasid_bits; /* v2 tables, which need PASID support */
+	/*
+	 * A nest parent; the guest's DTE nests only through a vIOMMU (AMD has
+	 * no domain_alloc_nested outside its vIOMMU ops), so no vendor_s1.
+	 */
+	v->nesting = amd_has(d->bits, AMD_NEST_BITS);
+	/* v2 tables, which need PASID support */
+	v->pasid_hwpt = amd_has(d->bits, AMD_PASID_BITS) ? d->pasid_bits : 0;
 	/*
 	 * amd_iommu_domain_alloc_paging_flags(): v1 by default (the kernel's
 	 * amd_iommu_pgtable default), for a nesting parent and for dirty
@@ -177,7 +208,6 @@ static const struct vendor_profile_reg profile_regs[] = {
 
 static int amd_check(const struct vendor_props *p, const void *cap, struct vendor_err *e)
 {
-	const T *c = cap;
 	unsigned int top = deepest(p->levels);
 	char b[64];
 
@@ -186,14 +216,15 @@ static int amd_check(const struct vendor_props *p, const void *cap, struct vendo
 		return vendor_fail_key(e, "levels",
 				       "%s; AMD v1 tables take every depth from 1 up to 4, 5 or 6 (EFR.HATS)",
 				       vendor_levels_str(p->levels, b, sizeof(b)));
-	if (p->nesting != (p->pasid_width > 0))
-		return vendor_fail_key(e, "nesting",
-				       "%s with pasid_width %u; on AMD both come from EFR.GTSup (guest translation), so they go together",
-				       p->nesting ? "true" : "false", p->pasid_width);
-	if (!c->guest_levels)
-		return vendor_fail_key(e, "registers.efr",
-				       "GATS encoding %u is reserved (efr 0x%016" PRIx64 ")",
-				       c->gats, c->efr);
+	if (p->pri != (p->pasid_width > 0))
+		return vendor_fail_key(e, "pri",
+				       "%s with pasid_width %u; on AMD page requests and PASIDs both need EFR GTSup, GIOSup, PPRSup and EPHSup (Linux's amd_iommu_gt_ppr_supported()), so they go together",
+				       p->pri ? "true" : "false", p->pasid_width);
+	/*
+	 * A reserved GATS is taken, not refused: QEMU's amd-iommu sets GATS 2,
+	 * and Linux reads every GATS but 1 as 4-level guest tables (init.c), as
+	 * the sim does; the decoded guest_levels stays 0 to show the encoding.
+	 */
 	return 0;
 }
 

@@ -105,6 +105,11 @@ struct vendor_domain {
 	 */
 	uint8_t pt_pasid_format;
 	bool pt_pasid_alone;
+	/*
+	 * The Linux driver has no domain_alloc_paging_flags (virtio-iommu):
+	 * IOMMU_HWPT_ALLOC with any flag is EOPNOTSUPP before anything else.
+	 */
+	bool no_alloc_flags;
 };
 
 /*

@@ -156,11 +156,19 @@ static int virtio_check_resv(const void *cap, struct vendor_err *e)
 	return 0;
 }
 
+/* viommu_ops has domain_alloc_paging but no domain_alloc_paging_flags. */
+static void virtio_domain(const void *cap, struct vendor_domain *v)
+{
+	(void)cap;
+	v->no_alloc_flags = true;
+}
+
 const struct vendor_model vendor_virtio_iommu = {
 	.name = "virtio-iommu",
 	.cap = &vendor_virtio_iommu_cap,
 	.derive = virtio_derive,
 	.sync = virtio_sync,
+	.domain = virtio_domain,
 	.prop_regs = prop_regs,
 	.limits = &limits,
 	.resv = resv,

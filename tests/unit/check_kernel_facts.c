@@ -5,7 +5,10 @@
  * chain (checked against the sim's qemu-vtd profile, which models the
  * same hardware) and VFIO_IOMMU_GET_INFO's capability chain.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "suites.h"
@@ -321,6 +324,122 @@ START_TEST(test_describe_features)
 }
 END_TEST
 
+/*
+ * An AMD IOMMU in a kernel without CONFIG_AMD_IOMMU_IOMMUFD (distribution
+ * kernels): IOMMU_GET_HW_INFO answers type NONE, and EFR/EFR2 come from
+ * sysfs (amd-iommu/features). The registers are QEMU 7.2's amd-iommu, as
+ * the VM shows them: GTSup without GIOSup, so Linux has no v2 tables, no
+ * PASIDs, no page requests and no nest parent.
+ */
+START_TEST(test_describe_amd_sysfs)
+{
+	struct ioasid_cap_resv_region resv[2] = {
+		{ 0xfee00000, 0xfeefffff, IOASID_RESV_MSI, 0 },
+		{ 0xfd00000000ull, 0xffffffffffull, IOASID_RESV_RESERVED, 0 },
+	};
+	struct ioasid_iova_range r[3] = {
+		{ 0, 0xfedfffff },
+		{ 0xfef00000, 0xfcffffffffull },
+		{ 0x10000000000ull, (1ull << 48) - 1 },
+	};
+	struct ku_iommu_hw_info_amd kernel = { .efr = 0x246577efa2254afaull, .efr2 = 0x18 };
+	struct ioasid_cap_amd amd;
+	struct ku_dev_facts f;
+	struct ioasid_dev dev;
+
+	memset(&f, 0, sizeof(f));
+	f.hw_info = true;
+	f.hw_type = KU_IOMMU_HW_INFO_TYPE_NONE;
+	f.probed = true;
+	f.alignment = 4096;
+	f.ranges = r;
+	f.nr_ranges = 3;
+	f.resv = resv;
+	f.nr_resv = 2;
+	f.amd_regs = true;
+	f.amd_efr = 0x29d3;
+	f.amd_efr2 = 0;
+	f.coherent = true;
+	f.can_nest = f.can_pasid = f.can_dirty = true;
+	f.host_page_size = 4096;
+	memset(&dev, 0, sizeof(dev));
+	ck_assert_int_eq(ku_dev_describe(NULL, &dev, &f), 0);
+	ck_assert_int_eq(ioasid_caps_get(dev.caps, dev.caps_len, 0, IOASID_CAP_AMD, &amd,
+					 sizeof(amd), NULL),
+			 0);
+	ck_assert_uint_eq(amd.efr, 0x29d3);
+	ck_assert_uint_eq(amd.efr2, 0);
+	/* the vendor's page sizes, not just the alignment */
+	ck_assert_uint_eq(dev.props.pgsize_bitmap, 0x1000 | 0x200000 | 0x40000000);
+	ck_assert(!dev.props.nesting && !dev.props.pri);
+	ck_assert_uint_eq(dev.props.pasid_width, 0);
+	ioasid_caps_free(dev.caps);
+	ioasid_free(dev.props.resv);
+
+	/* the kernel's own vendor data wins over sysfs */
+	f.hw_type = KU_IOMMU_HW_INFO_TYPE_AMD;
+	f.data = &kernel;
+	f.data_len = sizeof(kernel);
+	memset(&dev, 0, sizeof(dev));
+	ck_assert_int_eq(ku_dev_describe(NULL, &dev, &f), 0);
+	ck_assert_int_eq(ioasid_caps_get(dev.caps, dev.caps_len, 0, IOASID_CAP_AMD, &amd,
+					 sizeof(amd), NULL),
+			 0);
+	ck_assert_uint_eq(amd.efr, kernel.efr);
+	ck_assert(dev.props.nesting); /* GT + GIO + EFR2 GCR3TRPMode */
+	ioasid_caps_free(dev.caps);
+	ioasid_free(dev.props.resv);
+}
+END_TEST
+
+/* A file under @root with @text in it, its directories made. */
+static void put_file(const char *root, const char *rel, const char *text)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * The host's PASID width from sysfs: an AMD IOMMU's EFR as Linux reads it
+ * (QEMU's GTSup without GIOSup gives none, though PASmax + 1 is 1), a
+ * nesting-capable EPYC's 16 bits, and a virtio-iommu (no PASIDs in Linux's
+ * driver) none at all; with no IOMMU to go by, the widest.
+ */
+START_TEST(test_host_pasid_width)
+{
+	char root[] = "/tmp/ioasid-sysfs-XXXXXX", path[PATH_MAX], cmd[PATH_MAX + 16];
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	ck_assert_int_eq(ku_host_pasid_width(root), IOASID_PASID_MAX_WIDTH);
+	put_file(root, "class/iommu/ivhd0/amd-iommu/features", "29d3:0\n");
+	ck_assert_int_eq(ku_host_pasid_width(root), 0);
+	put_file(root, "class/iommu/ivhd1/amd-iommu/features", "246577efa2254afa:18\n");
+	ck_assert_int_eq(ku_host_pasid_width(root), 16);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/class", root);
+	ck_assert_int_eq(system(cmd), 0);
+	put_file(root, "bus/virtio/drivers/virtio_iommu/bind", "");
+	put_file(root, "devices/virtio0/uevent", "");
+	snprintf(path, sizeof(path), "%s/class/iommu/virtio0", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", path);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/class/iommu/virtio0/device", root);
+	ck_assert_int_eq(symlink("../../../devices/virtio0", path), 0);
+	snprintf(path, sizeof(path), "%s/devices/virtio0/driver", root);
+	ck_assert_int_eq(symlink("../../bus/virtio/drivers/virtio_iommu", path), 0);
+	ck_assert_int_eq(ku_host_pasid_width(root), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* ---- VFIO_IOMMU_GET_INFO ---- */
 
 static void put64(uint8_t *c, size_t off, uint64_t v)
@@ -394,6 +513,8 @@ Suite *kernel_facts_suite(void)
 	tcase_add_test(tc, test_pci_config);
 	tcase_add_test(tc, test_describe_qemu_vtd);
 	tcase_add_test(tc, test_describe_features);
+	tcase_add_test(tc, test_describe_amd_sysfs);
+	tcase_add_test(tc, test_host_pasid_width);
 	tcase_add_test(tc, test_vfio_iommu_info);
 	suite_add_tcase(s, tc);
 	return s;

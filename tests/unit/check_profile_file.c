@@ -168,7 +168,7 @@ static const struct bad_case bad_cases[] = {
 	{ "amd_gt.json",
 	  "{\"base\": \"amd\", \"pasid_width\": 0, \"devices\": []}",
 	  -EINVAL,
-	  { ": nesting: ", "pasid_width 0", "GTSup" } },
+	  { ": pri: ", "pasid_width 0", "PPRSup" } },
 	{ "virtio_pasid.json",
 	  "{\"base\": \"virtio-iommu\", \"pasid_width\": 4}",
 	  -EINVAL,
@@ -435,12 +435,17 @@ START_TEST(test_custom_other_models)
 {
 	struct sim_profile *p;
 
-	/* AMD without guest translation: GTSup and PASmax go. */
+	/*
+	 * AMD without PASIDs, page requests or nesting: the one bit each needs
+	 * alone (EPHSup, EFR2 GCR3TRPMode) and PASmax go; GTSup stays.
+	 */
 	p = load_text_ok("amd-nogt.json",
 			 "{\"base\": \"amd\", \"pasid_width\": 0, \"nesting\": false,"
 			 " \"pri\": false, \"devices\": [{\"ats\": true}]}");
 	assert_consistent(p);
-	ck_assert(!bit(p->regs.amd.efr, 4));
+	ck_assert(bit(p->regs.amd.efr, 4));
+	ck_assert(!bit(p->regs.amd.efr, 50));
+	ck_assert(!bit(p->regs.amd.efr2, 3));
 	ck_assert_uint_eq(bits(p->regs.amd.efr, 36, 32), 0);
 	sim_profile_free(p);
 

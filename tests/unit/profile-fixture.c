@@ -182,13 +182,16 @@ static void assert_amd_consistent(const struct sim_profile *p)
 
 	ck_assert_uint_lt(hats, 3);
 	ck_assert_uint_eq(p->levels, ((1U << (hats + 5)) - 1) & ~1U); /* 1..HATS+4 */
-	ck_assert_int_eq(bit(efr, 1), p->pri);                        /* PPRSup */
-	ck_assert_int_eq(bit(efr, 4), p->nesting);                    /* GTSup */
-	ck_assert_int_eq(bit(efr, 4), p->pasid_width > 0);
+	/* Linux: v2 tables need GTSup + GIOSup; PASIDs and PPR also PPRSup + EPHSup */
+	int gt_ppr = bit(efr, 4) && bit(efr, 48) && bit(efr, 1) && bit(efr, 50);
+
+	ck_assert_int_eq(gt_ppr, p->pri);
+	ck_assert_int_eq(gt_ppr, p->pasid_width > 0);
+	/* a nest parent: GTSup + GIOSup + EFR2 GCR3TRPMode */
+	ck_assert_int_eq(bit(efr, 4) && bit(efr, 48) && bit(p->regs.amd.efr2, 3), p->nesting);
 	if (p->pasid_width)
 		ck_assert_uint_eq(bits(efr, 36, 32) + 1, p->pasid_width); /* PASmax */
 	ck_assert_int_eq(bit(efr, 52), p->dirty_tracking);                /* HDSup */
-	ck_assert_uint_le(bits(efr, 13, 12), 1);                          /* GATS */
 }
 
 static void assert_virtio_consistent(const struct sim_profile *p)

@@ -13,12 +13,18 @@
 # 3. boots the kernel once under QEMU (intel-iommu, edu bound to vfio-pci)
 #    and runs every test in that boot (tests/vm/run-in-vm), then the
 #    scenario differential (sim:qemu-vtd on the host, iommufd in the VM)
-#    when ioasidctl is built.
+#    when ioasidctl is built;
+# 4. (test "iommus") boots it again under each other IOMMU QEMU emulates
+#    for x86 guests (VMTEST_EXTRA_IOMMUS, default "amd virtio"): the
+#    capability chain of edu against the sim profile that models that
+#    IOMMU (qemu-amd, qemu-virtio), real DMA through it, and the scenario
+#    differential against that profile.
 #
-# TEST names: uapi iommufd filemap mock viommu conformance vfio liveupdate scenarios monitor bench
+# TEST names: uapi iommufd caps filemap mock viommu conformance vfio liveupdate scenarios monitor bench iommus
 # (default: all).
 # Environment: top_srcdir, top_builddir (default: the tree around this
-# script), CC (gcc), VMTEST_* (see README of the rig), VM_TIMEOUT (900).
+# script), CC (gcc), VMTEST_* (see README of the rig), VM_TIMEOUT (900),
+# VMTEST_EXTRA_IOMMUS (amd virtio).
 # Exit: 0 all passed, 1 a test failed, 77 the VM cannot run here (no QEMU
 # and no apt), 2 usage.
 set -euo pipefail
@@ -29,7 +35,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 CC=${CC:-gcc}
-ALL="uapi iommufd filemap mock viommu conformance vfio liveupdate scenarios monitor bench"
+ALL="uapi iommufd caps filemap mock viommu conformance vfio liveupdate scenarios monitor bench iommus"
 KEEP=0
 TESTS=()
 
@@ -37,7 +43,7 @@ for a in "$@"; do
 	case $a in
 	--list) echo "$ALL"; exit 0 ;;
 	--keep) KEEP=1 ;;
-	-h | --help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
 	*) case " $ALL " in *" $a "*) TESTS+=("$a") ;; *) echo "run.sh: unknown test $a ($ALL)" >&2; exit 2 ;; esac ;;
 	esac
@@ -78,6 +84,9 @@ build() { # name sources... ; extra flags in $EXTRA
 want() { case " ${TESTS[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 want uapi && build uapi-layout "$HERE/uapi-layout.c"
+if want caps || want iommus; then
+	build test-caps "$HERE/test-caps.c"
+fi
 want iommufd && build test-iommufd "$HERE/test-iommufd.c"
 want vfio && build test-vfio "$HERE/test-vfio.c"
 if want filemap; then
@@ -181,6 +190,7 @@ GUEST=$OUT/guest.sh
 	echo 'run() { name=$1; shift; echo "=== $name"; t0=$(cut -d" " -f1 /proc/uptime); "$@"; rc=$?; t1=$(cut -d" " -f1 /proc/uptime); echo "=== $name: exit $rc (${t0}s -> ${t1}s uptime)"; [ $rc = 0 ] || fail=1; }'
 	want uapi && echo 'run uapi $OUT/uapi-layout'
 	want iommufd && echo 'run iommufd $OUT/test-iommufd'
+	want caps && echo 'export VMTEST_SIM_PROFILE=qemu-vtd; run caps $OUT/test-caps'
 	want filemap && echo 'run filemap $OUT/test-filemap'
 	want mock && echo 'run mock $OUT/test-mock'
 	want viommu && echo 'run viommu $OUT/test-viommu'
@@ -192,7 +202,7 @@ GUEST=$OUT/guest.sh
 		echo 'echo "=== scenarios on iommufd (device $VMTEST_VFIO_CDEV)"'
 		for f in "${SCEN[@]}"; do
 			b=$(basename "$f" .json)
-			echo "IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f 2>/dev/null | sed 's/^/@@SCEN $b @@ /'"
+			echo "IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f 2>/dev/null | sed 's/^/@@SCEN intel $b @@ /'"
 		done
 	fi
 	if [ ${#MOCKSCEN[@]} -gt 0 ]; then
@@ -229,33 +239,39 @@ set -e
 T2=$(date +%s)
 
 # ---- 4. the scenario differential ------------------------------------------------
-if [ ${#SCEN[@]} -gt 0 ]; then
-	DIFFS=0
-	FAKEDIFFS=0
+# scen_diff TAG PROFILE FAKE: the answers the guest printed under "@@SCEN TAG "
+# against sim:PROFILE on the host (and against the fake kernel when FAKE=1).
+scen_diff() {
+	local tag=$1 profile=$2 fake=$3 f b diffs=0 fakediffs=0
 	for f in "${SCEN[@]}"; do
 		b=$(basename "$f" .json)
-		grep "^@@SCEN $b @@ " "$VMLOG" | sed "s/^@@SCEN $b @@ //" >"$OUT/scen/$b.iommufd.jsonl" || true
-		IOASID_DEV=sim0 "$CLI" --backend sim:qemu-vtd run "$f" >"$OUT/scen/$b.sim.jsonl" 2>/dev/null || true
-		python3 "$HERE/scen-compare.py" "$b" "$OUT/scen/$b.sim.jsonl" "$OUT/scen/$b.iommufd.jsonl" ||
-			DIFFS=$((DIFFS + 1))
+		grep "^@@SCEN $tag $b @@ " "$VMLOG" | sed "s/^@@SCEN $tag $b @@ //" \
+			>"$OUT/scen/$b.$tag.iommufd.jsonl" || true
+		IOASID_DEV=sim0 "$CLI" --backend "sim:$profile" run "$f" >"$OUT/scen/$b.$tag.sim.jsonl" \
+			2>/dev/null || true
+		python3 "$HERE/scen-compare.py" "$b ($tag)" "$OUT/scen/$b.$tag.sim.jsonl" \
+			"$OUT/scen/$b.$tag.iommufd.jsonl" "sim:$profile" || diffs=$((diffs + 1))
+		[ "$fake" = 1 ] || continue
 		IOASID_DEV=/dev/null "$OUT/ioasidctl-fake" --backend iommufd:/dev/null run "$f" \
 			>"$OUT/scen/$b.fake.jsonl" 2>/dev/null || true
 		python3 "$HERE/scen-compare.py" "$b (fake kernel)" "$OUT/scen/$b.fake.jsonl" \
-			"$OUT/scen/$b.iommufd.jsonl" || FAKEDIFFS=$((FAKEDIFFS + 1))
+			"$OUT/scen/$b.$tag.iommufd.jsonl" "fake kernel" || fakediffs=$((fakediffs + 1))
 	done
-	if [ "$DIFFS" = 0 ]; then
-		log "scenarios: ${#SCEN[@]} agree step for step on sim:qemu-vtd and iommufd"
+	if [ "$diffs" = 0 ]; then
+		log "scenarios ($tag): ${#SCEN[@]} agree step for step on sim:$profile and iommufd"
 	else
-		log "scenarios: $DIFFS of ${#SCEN[@]} differ between sim:qemu-vtd and iommufd"
+		log "scenarios ($tag): $diffs of ${#SCEN[@]} differ between sim:$profile and iommufd"
 		RC=1
 	fi
-	if [ "$FAKEDIFFS" = 0 ]; then
+	[ "$fake" = 1 ] || return 0
+	if [ "$fakediffs" = 0 ]; then
 		log "scenarios: ${#SCEN[@]} agree step for step on the fake kernel and the kernel"
 	else
-		log "scenarios: $FAKEDIFFS of ${#SCEN[@]} differ between the fake kernel and the kernel"
+		log "scenarios: $fakediffs of ${#SCEN[@]} differ between the fake kernel and the kernel"
 		RC=1
 	fi
-fi
+}
+[ ${#SCEN[@]} -eq 0 ] || scen_diff intel qemu-vtd 1
 
 if [ ${#MOCKSCEN[@]} -gt 0 ]; then
 	MOCKDIFFS=0
@@ -275,7 +291,51 @@ if [ ${#MOCKSCEN[@]} -gt 0 ]; then
 	fi
 fi
 
-log "timings: kernel $((T1 - T0)) s (cached: $(cat "$KDIR/build-seconds") s to build), VM run $((T2 - T1)) s"
+# ---- 5. the other IOMMUs: one boot each --------------------------------------------
+# The sim profile that models what each QEMU IOMMU shows a guest.
+sim_profile() {
+	case $1 in
+	intel) echo qemu-vtd ;;
+	amd) echo qemu-amd ;;
+	virtio) echo qemu-virtio ;;
+	*) return 1 ;;
+	esac
+}
+if want iommus; then
+	for io in ${VMTEST_EXTRA_IOMMUS:-amd virtio}; do
+		prof=$(sim_profile "$io") || { log "no sim profile models --iommu=$io"; RC=1; continue; }
+		G=$OUT/guest-$io.sh
+		{
+			echo '#!/bin/sh'
+			echo "export CLI=$CLI VMTEST_SIM_PROFILE=$prof"
+			echo 'fail=0'
+			echo 'run() { name=$1; shift; echo "=== $name"; "$@"; rc=$?; echo "=== $name: exit $rc"; [ $rc = 0 ] || fail=1; }'
+			echo "run caps-$io $OUT/test-caps"
+			for f in "${SCEN[@]}"; do
+				b=$(basename "$f" .json)
+				echo "IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f 2>/dev/null | sed 's/^/@@SCEN $io $b @@ /'"
+			done
+			echo 'exit $fail'
+		} >"$G"
+		chmod +x "$G"
+		log "booting the VM under --iommu=$io: caps against sim:$prof, ${#SCEN[@]} scenarios"
+		set +e
+		exec 9>"${VM_LOCK:-/tmp/ioasid-vm-boot.lock}"
+		flock 9
+		VMTEST_KERNEL_DIR=$KDIR "$HERE/run-in-vm" --iommu="$io" --timeout="${VM_TIMEOUT:-900}" \
+			"${FILES[@]}" -- "$G" 2>&1 | tee "$OUT/vm-$io.log" | grep -v '^@@SCEN '
+		rc=${PIPESTATUS[0]}
+		exec 9>&-
+		set -e
+		[ "$rc" = 0 ] || { log "--iommu=$io: the guest failed (status $rc; log $OUT/vm-$io.log)"; RC=1; }
+		if [ ${#SCEN[@]} -gt 0 ]; then
+			VMLOG=$OUT/vm-$io.log scen_diff "$io" "$prof" 0
+		fi
+	done
+fi
+T3=$(date +%s)
+
+log "timings: kernel $((T1 - T0)) s (cached: $(cat "$KDIR/build-seconds") s to build), VM run $((T2 - T1)) s, other IOMMUs $((T3 - T2)) s"
 [ "$KEEP" = 1 ] || true
 if [ "$RC" = 0 ]; then log "PASS"; else log "FAIL (status $RC; log: $VMLOG)"; fi
 exit "$RC"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Compare one scenario's JSON Lines from two backends step by step.
 
-    scen-compare.py NAME SIM.jsonl IOMMUFD.jsonl
+    scen-compare.py NAME SIM.jsonl IOMMUFD.jsonl [LABEL]
+
+LABEL names the first file's side in the differences (default sim:qemu-vtd).
 
 Each line is {"step", "op", "result", "value", "message"?}. Steps must
 agree on op, result (the errno name) and value; messages are not compared
@@ -62,6 +64,7 @@ def load(path):
 
 def main():
     name, a, b = sys.argv[1:4]
+    label = sys.argv[4] if len(sys.argv) > 4 else "sim:qemu-vtd"
     sa, sb = load(a), load(b)
     bad = 0
     if not sb:
@@ -72,9 +75,9 @@ def main():
         if kx != ky:
             bad += 1
             print(f"scenario {name} step {x.get('step')} {x.get('op')}:")
-            print(f"    sim:qemu-vtd {x.get('result')} {json.dumps(x.get('value'))}"
+            print(f"    {label:14} {x.get('result')} {json.dumps(x.get('value'))}"
                   f"  {x.get('message', '')}")
-            print(f"    iommufd      {y.get('result')} {json.dumps(y.get('value'))}"
+            print(f"    {'iommufd':14} {y.get('result')} {json.dumps(y.get('value'))}"
                   f"  {y.get('message', '')}")
     if len(sa) != len(sb):
         bad += 1

@@ -300,8 +300,16 @@ static int paging_table(struct ioasid_ctx *ctx, struct sim_hwpt *sh, struct ioas
 
 int sim_hwpt_alloc(struct ioasid_ctx *ctx, struct ioasid_hwpt *h, struct ioasid_dev *dev)
 {
+	struct vendor_domain v;
 	struct sim_hwpt *sh;
 	int err;
+
+	sim_profile_domain(sim_of(ctx)->profile, &v);
+	if (v.no_alloc_flags && hwpt_is_paging(h) && h->flags)
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "profile %s: the %s driver takes no IOMMU_HWPT_ALLOC flags (0x%x given)",
+				  sim_of(ctx)->profile->name,
+				  sim_profile_model(sim_of(ctx)->profile)->name, h->flags);
 
 	sh = ioasid_calloc(1, sizeof(*sh));
 	if (!sh)

@@ -508,6 +508,9 @@ static int vf_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf
 	f.vtd_regs = sd->vtd_regs;
 	f.vtd_cap = sd->vtd_cap;
 	f.vtd_ecap = sd->vtd_ecap;
+	f.amd_regs = sd->amd_regs;
+	f.amd_efr = sd->amd_efr;
+	f.amd_efr2 = sd->amd_efr2;
 	f.resv = sd->resv;
 	f.nr_resv = sd->nr_resv;
 	f.pci = sd->pci;
