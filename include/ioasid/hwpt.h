@@ -254,7 +254,11 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t hwpt,
  * that does not fit it; at an entry: an address not 4 KiB aligned, or
  * U64_MAX pages from another address than 0; -EOPNOTSUPP at an entry:
  * flags other than IOMMU_VTD_INV_FLAGS_LEAF or a non-zero __reserved;
- * -ENOENT no object @hwpt.
+ * -EOPNOTSUPP, before any entry, a nested HWPT of another type on the sim
+ * (an SMMUv3 or AMD guest's commands go to its vIOMMU:
+ * ioasid_viommu_invalidate()); on iommufd such an HWPT's driver answers
+ * (EOPNOTSUPP for SMMUv3 and AMD, the mock's own data type for the
+ * kernel's test driver); -ENOENT no object @hwpt.
  */
 IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx,
 					     uint32_t hwpt, uint32_t data_type,

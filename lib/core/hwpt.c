@@ -726,7 +726,8 @@ static int raw_vtd_req(struct ioasid_ctx *ctx, uint32_t i, const uint8_t *e,
  * The checks of IOMMU_HWPT_INVALIDATE before any entry is handled, in the
  * kernel's order: the bounds, the HWPT (a nested one; any other object is
  * EINVAL), the data type, and the entry length of the VT-d driver (the
- * struct's own, 24 bytes: no size-first rules for driver data).
+ * struct's own, 24 bytes: no size-first rules for driver data). Returns 1
+ * when a kernel backend's driver decides the rest (a non-VT-d nested HWPT).
  */
 static int check_raw_call(struct ioasid_ctx *ctx, uint32_t id, uint32_t data_type,
 			  const void *entries, uint32_t entry_len, uint32_t n,
@@ -742,8 +743,21 @@ static int check_raw_call(struct ioasid_ctx *ctx, uint32_t id, uint32_t data_typ
 	if (!obj)
 		return ioasid_err(ctx, -ENOENT, "no object with id %u", id);
 	*ret = (struct ioasid_hwpt *)obj;
-	if (obj->kind != IOASID_OBJ_HWPT || (*ret)->type != IOASID_HWPT_NESTED_VTD_S1)
+	if (obj->kind != IOASID_OBJ_HWPT || hwpt_is_paging(*ret))
 		return ioasid_err(ctx, -EINVAL, "object %u is not a nested HWPT", id);
+	/*
+	 * Another nested type: its driver decides (the kernel's mock takes its
+	 * own data); SMMUv3's and AMD's nested domains have no
+	 * cache_invalidate_user, so IOMMU_HWPT_INVALIDATE is EOPNOTSUPP there
+	 * and the guest's commands go to the vIOMMU (ioasid_viommu_invalidate()).
+	 */
+	if ((*ret)->type != IOASID_HWPT_NESTED_VTD_S1) {
+		if (ctx->ops->hwpt_invalidate_raw)
+			return 1;
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "nested HWPT %u (type %u) has no invalidation of its own: its guest's commands go to its vIOMMU",
+				  id, (*ret)->type);
+	}
 	if (data_type != IOASID_INV_DATA_VTD_S1)
 		return ioasid_err(ctx, -EINVAL, "invalidation data type %u does not fit HWPT %u",
 				  data_type, id);
@@ -768,7 +782,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 	n = *inout_num;
 	ctx_lock(ctx);
 	err = check_raw_call(ctx, id, data_type, entries, entry_len, n, &h);
-	if (err)
+	if (err < 0)
 		goto out;
 	/* A kernel backend passes the array through, as it was given. */
 	if (ctx->ops->hwpt_invalidate_raw) {

@@ -858,6 +858,15 @@ START_TEST(test_viommu_no_events)
 	ho.iova = GBASE;
 	ho.length = 4096;
 	ck_assert_ret(vctx, ioasid_hw_queue_alloc(vctx, vviommu, &ho, &hq), -EOPNOTSUPP);
+	/*
+	 * No IOMMU_HWPT_INVALIDATE on the nested HWPT either: AMD's nested
+	 * domain has no cache_invalidate_user (EOPNOTSUPP, not EINVAL)
+	 */
+	n = 1;
+	ck_assert_ret(vctx, ioasid_hwpt_invalidate_raw(vctx, h, IOASID_INV_DATA_VTD_S1, rd, 4, &n),
+		      -EOPNOTSUPP);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_errmsg_has(vctx, "vIOMMU");
 	ck_assert_ok(vctx, ioasid_dev_detach(vctx, vdev, IOASID_PASID_NONE));
 	ck_assert_ok(vctx, ioasid_vdevice_destroy(vctx, vd));
 }
