@@ -478,9 +478,10 @@ fn objects_of_another_context_are_refused() {
 }
 
 #[test]
-fn viommu_objects_wait_for_the_sim_models() {
-    // The sim has no vIOMMU models yet (issue #13): the answer is
-    // EOPNOTSUPP with the library's reason; the kernel backend makes them.
+fn viommu_objects_on_the_sim() {
+    // VT-d's Linux driver has no vIOMMU: on the vtd profile the answer is
+    // EOPNOTSUPP with the library's reason; the smmuv3 and amd profiles
+    // model one (issue #13).
     let c = ctx();
     let ioas = c.ioas_alloc().unwrap();
     let dev = c.bind("sim0").unwrap();
@@ -499,5 +500,26 @@ fn viommu_objects_wait_for_the_sim_models() {
         .unwrap_err();
     assert_eq!(e.errno(), libc::EOPNOTSUPP);
     assert!(e.to_string().contains("vIOMMU"), "{}", e);
+    assert_eq!(dev.vdevice_of().unwrap_err().errno(), libc::ENOENT);
+
+    let c = Context::open("sim:smmuv3").expect("sim context");
+    let ioas = c.ioas_alloc().unwrap();
+    let dev = c.bind("sim0").unwrap();
+    let parent = ioas
+        .hwpt_alloc(
+            &dev,
+            HwptFlags {
+                nest_parent: true,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    let v = parent
+        .viommu_alloc(&dev, sys::IOASID_VIOMMU_ARM_SMMUV3, None)
+        .unwrap();
+    let vd = v.vdevice_alloc(&dev, 0x42).unwrap();
+    assert_eq!(dev.vdevice_of().unwrap().2, 0x42);
+    drop(vd);
     assert_eq!(dev.vdevice_of().unwrap_err().errno(), libc::ENOENT);
 }
