@@ -44,7 +44,23 @@ static int ctx_new(const struct ioasid_ctx_opts *opts, struct ioasid_ctx **ret)
 	ctx = ioasid_calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return ioasid_err(NULL, -ENOMEM, "out of memory for a context");
-	pthread_mutex_init(&ctx->lock, NULL);
+	{
+		/*
+		 * Adaptive: a thread that finds the lock taken spins a little
+		 * before it sleeps. The critical sections are short, and on the
+		 * fault path the owner's map and the device's retry meet on this
+		 * lock every round: a futex sleep and wake-up there cost more
+		 * than the section itself (tests/bench/fault).
+		 */
+		pthread_mutexattr_t ma;
+
+		pthread_mutexattr_init(&ma);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+		pthread_mutex_init(&ctx->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
 	{
 		/* timed waits use CLOCK_MONOTONIC deadlines */
 		pthread_condattr_t ca;
@@ -55,6 +71,7 @@ static int ctx_new(const struct ioasid_ctx_opts *opts, struct ioasid_ctx **ret)
 		pthread_cond_init(&ctx->timer_cond, &ca);
 		pthread_condattr_destroy(&ca);
 	}
+	ctx->owner_cpu = -1;
 	ctx->log = o.log;
 	ctx->log_data = o.log_data;
 	ctx->log_level = o.log_level ? o.log_level : IOASID_LOG_ERR;

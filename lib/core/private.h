@@ -132,6 +132,17 @@ struct ioasid_ctx {
 	uint64_t timer_deadline; /* what the timer sleeps until; 0 = unknown */
 	struct ioasid_fault *unrouted; /* ring of FAULT_UNROUTED_RING */
 	uint64_t unrouted_head, unrouted_count;
+	/*
+	 * Polled queues (fault-ring.c): their list (under the lock), and,
+	 * read and written without the lock, a counter every response
+	 * published on a ring bumps (library threads waiting for a response
+	 * watch it) and how many library threads sleep waiting for one (a
+	 * response then wakes them itself; see fault_ring_sleep_begin()).
+	 */
+	struct ioasid_fault_queue *polled;
+	uint64_t resp_doorbell;
+	uint32_t resp_sleepers;
+	int32_t owner_cpu; /* where a ring's owner last polled; -1 unknown */
 
 	/* last error of any thread */
 	char errmsg[IOASID_ERRMSG_MAX];
