@@ -35,10 +35,14 @@
  * Wake-ups, records: the owner polls; before it sleeps on the queue's fd
  * it sets need_wake, then looks at the ring once more
  * (ioasid_fault_ring_arm()). The library publishes the tail, then reads
- * need_wake, and writes the fd only if it is set. Both sides store and
- * then load the other's variable, with a sequentially consistent fence
- * in between (Dekker's pattern): in the single total order of the two
- * fences, whichever side comes second sees the other's store. So either
+ * need_wake, and writes the fd only if it is set. Both sides store their
+ * variable and then load the other's, both operations sequentially
+ * consistent (Dekker's pattern): C11 puts all seq_cst operations in one
+ * total order that agrees with each thread's program order, so whichever
+ * side's store comes second in it is followed by a load that sees the
+ * other side's store. (Not fences: ThreadSanitizer does not model them,
+ * and on x86 the seq_cst store is the one locked instruction either way.)
+ * So either
  * the owner sees the new tail and does not sleep, or the library sees
  * need_wake and writes the fd — never neither, which is the lost wake-up
  * a plain "check, then sleep" has (the record published between the
@@ -215,8 +219,8 @@ static void wake_owner(struct ioasid_fault_ring *r)
 	uint64_t one = 1;
 	ssize_t n;
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r->wake.need_wake, __ATOMIC_RELAXED) &&
+	/* after the seq_cst store of rec_tail (fault_ring_push) */
+	if (__atomic_load_n(&r->wake.need_wake, __ATOMIC_SEQ_CST) &&
 	    __atomic_exchange_n(&r->wake.need_wake, 0, __ATOMIC_ACQ_REL)) {
 		n = write(r->ro.efd, &one, sizeof(one));
 		(void)n; /* a full counter (2^64 - 2) is readable anyway */
@@ -250,7 +254,10 @@ bool fault_ring_push(struct ioasid_fault_queue *q, const struct ioasid_fault *re
 
 void fault_ring_spilled(struct ioasid_fault_queue *q)
 {
-	store_rel(&q->ring->lib.spilled, q->queued);
+	/* the owner's arm looks at this too: the same store / load pair */
+	__atomic_store_n(&q->ring->lib.spilled, q->queued, __ATOMIC_SEQ_CST);
+	if (q->queued)
+		wake_owner(q->ring);
 }
 
 void fault_ring_refill(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q)
@@ -277,7 +284,9 @@ void fault_ring_refill(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q)
 static void drain_one(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q)
 {
 	struct ioasid_fault_ring *r = q->ring;
-	uint32_t head = r->lib.resp_head, tail = load_acq(&r->own.resp_tail);
+	/* seq_cst: the load of fault_ring_sleep_begin()'s store / load pair */
+	uint32_t head = r->lib.resp_head,
+		 tail = __atomic_load_n(&r->own.resp_tail, __ATOMIC_SEQ_CST);
 	uint32_t mask = r->ro.nslots - 1;
 
 	while (head != tail) {
@@ -312,9 +321,8 @@ void fault_ring_drain_all(struct ioasid_ctx *ctx)
 
 void fault_ring_sleep_begin(struct ioasid_ctx *ctx)
 {
-	__atomic_fetch_add(&ctx->resp_sleepers, 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	fault_ring_drain_all(ctx);
+	__atomic_fetch_add(&ctx->resp_sleepers, 1, __ATOMIC_SEQ_CST);
+	fault_ring_drain_all(ctx); /* loads each resp_tail seq_cst */
 }
 
 bool fault_ring_owner_here(struct ioasid_ctx *ctx)
@@ -455,9 +463,8 @@ IOASID_EXPORT int ioasid_fault_ring_respond(struct ioasid_fault_ring *r, uint64_
 	r->ro.resps[tail & mask] = (struct fault_resp){ .cookie = cookie, .code = code };
 	__atomic_store_n(&r->own.resp_tail, tail + 1, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&r->ro.ctx->resp_doorbell, 1, __ATOMIC_RELEASE);
-	/* pairs with fault_ring_sleep_begin(): see the top of the file */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r->ro.ctx->resp_sleepers, __ATOMIC_RELAXED)) {
+	/* after the seq_cst store of resp_tail; pairs with fault_ring_sleep_begin() */
+	if (__atomic_load_n(&r->ro.ctx->resp_sleepers, __ATOMIC_SEQ_CST)) {
 		ctx_lock(r->ro.ctx);
 		fault_ring_drain_all(r->ro.ctx);
 		ctx_unlock(r->ro.ctx);
@@ -475,11 +482,10 @@ IOASID_EXPORT int ioasid_fault_ring_arm(struct ioasid_fault_ring *r)
 	/* a write for an earlier sleep may still be counted: forget it */
 	n = read(r->ro.efd, &v, sizeof(v));
 	(void)n;
-	__atomic_store_n(&r->wake.need_wake, 1, __ATOMIC_RELAXED);
-	/* pairs with wake_owner(): see the top of the file */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r->lib.rec_tail, __ATOMIC_ACQUIRE) != r->own.rec_head ||
-	    __atomic_load_n(&r->lib.spilled, __ATOMIC_ACQUIRE)) {
+	/* pairs with fault_ring_push() + wake_owner(): see the top of the file */
+	__atomic_store_n(&r->wake.need_wake, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r->lib.rec_tail, __ATOMIC_SEQ_CST) != r->own.rec_head ||
+	    __atomic_load_n(&r->lib.spilled, __ATOMIC_SEQ_CST)) {
 		__atomic_store_n(&r->wake.need_wake, 0, __ATOMIC_RELAXED);
 		return 1;
 	}

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -143,15 +144,22 @@ struct ioasid_ctx {
 	uint64_t resp_doorbell;
 	uint32_t resp_sleepers;
 	int32_t owner_cpu; /* where a ring's owner last polled; -1 unknown */
+	int32_t lock_cpu;  /* where the lock's holder took it (ctx_lock()) */
 
 	/* last error of any thread */
 	char errmsg[IOASID_ERRMSG_MAX];
 };
 
 /* Locking: every public entry point takes ctx->lock. */
+/* Contended: spin a bounded while before sleeping (ctx.c). */
+void ctx_lock_slow(struct ioasid_ctx *ctx);
+
 static inline void ctx_lock(struct ioasid_ctx *ctx)
 {
-	pthread_mutex_lock(&ctx->lock);
+	if (pthread_mutex_trylock(&ctx->lock))
+		ctx_lock_slow(ctx);
+	/* where the holder runs: a waiter on the same CPU must not spin */
+	__atomic_store_n(&ctx->lock_cpu, sched_getcpu(), __ATOMIC_RELAXED);
 }
 
 static inline void ctx_unlock(struct ioasid_ctx *ctx)

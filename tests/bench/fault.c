@@ -20,6 +20,13 @@
  *   batch      the polled queue with 64 faults in flight: the device
  *              submits 64 DMAs, then waits for them; faults per second.
  *
+ * The polled round and the batch include work no delivery can remove:
+ * the owner's map (with the pinning's madvise) and the device's unmap,
+ * the translation that faults and the one that completes. So each is also
+ * measured done on one thread (inline: submit, take from the ring, map,
+ * answer, collect), and the difference — the hand-off between the two
+ * threads — is set against the spin ping-pong.
+ *
  * Where the scheduler puts the two threads decides every figure (a
  * wake-up on the same core is a context switch, across cores an IPI),
  * so each is measured with both threads on one core and on two (the
@@ -317,7 +324,9 @@ enum way {
 	WAY_FD,
 	WAY_POLLED,
 	WAY_BLOCKING,
-	WAY_BATCH
+	WAY_BATCH,
+	WAY_INLINE,       /* the work of a polled round, on one thread */
+	WAY_INLINE_BATCH, /* the work of a batch, on one thread */
 };
 
 #define BATCH 64
@@ -434,7 +443,8 @@ static double roundtrip_ns(enum way way, long iters, int cpu_dma, int cpu_owner)
 	double rt;
 	char buf[64];
 	size_t done;
-	long i, k, per = way == WAY_BATCH ? BATCH : 1;
+	long i, k, per = way == WAY_BATCH || way == WAY_INLINE_BATCH ? BATCH : 1;
+	bool inl = way == WAY_INLINE || way == WAY_INLINE_BATCH;
 	uint64_t h[BATCH];
 	int err;
 
@@ -472,12 +482,41 @@ static double roundtrip_ns(enum way way, long iters, int cpu_dma, int cpu_owner)
 	if (o.mem == MAP_FAILED)
 		die("mmap", -errno, NULL);
 	pin_self(cpu_dma);
-	attr_on(&attr, cpu_owner);
-	pthread_create(&t, &attr, owner_main, &o);
-	pthread_attr_destroy(&attr);
+	if (!inl) {
+		attr_on(&attr, cpu_owner);
+		pthread_create(&t, &attr, owner_main, &o);
+		pthread_attr_destroy(&attr);
+	}
 	laps_start(&l, iters);
 	for (i = 0; i < iters; i++) {
-		if (way != WAY_BATCH) {
+		if (inl) {
+			/* submit, take, map, answer on the ring, collect: no hand-off */
+			struct ioasid_fault f[BATCH];
+			uint32_t n = BATCH, j;
+
+			for (k = 0; k < per; k++) {
+				err = ioasid_sim_dma_submit(ctx, dev, IOASID_PASID_NONE,
+							    IOVA + k * PG, buf, sizeof(buf), false,
+							    &h[k], &done);
+				if (err != -EAGAIN)
+					die("dma_submit", err, ctx);
+			}
+			err = ioasid_fault_ring_poll(o.ring, f, &n);
+			if (err || n != per)
+				die("ring_poll", err ? err : -EIO, ctx);
+			for (j = 0; j < n; j++) {
+				owner_map(&o, &f[j]);
+				err = ioasid_fault_ring_respond(o.ring, f[j].cookie,
+								IOASID_FAULT_SUCCESS);
+				if (err)
+					die("ring_respond", err, ctx);
+			}
+			for (k = 0; k < per; k++) {
+				err = ioasid_sim_dma_wait(ctx, h[k], UINT64_MAX, &done);
+				if (err)
+					die("dma_wait", err, ctx);
+			}
+		} else if (way != WAY_BATCH) {
 			err = ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, IOVA, buf,
 						  sizeof(buf), &done);
 			if (err)
@@ -502,7 +541,8 @@ static double roundtrip_ns(enum way way, long iters, int cpu_dma, int cpu_owner)
 		lap(&l);
 	}
 	rt = laps_median(&l, per);
-	pthread_join(t, NULL);
+	if (!inl)
+		pthread_join(t, NULL);
 	ioasid_ctx_close(ctx);
 	munmap(o.mem, BATCH * PG);
 	return rt;
@@ -529,7 +569,7 @@ static void two_cpus(int *a, int *b)
 
 /* The figures of one placement (same core or two cores) in one repetition. */
 struct figs {
-	double fd, epoll_pp, polled, spin_pp, blocking, batch;
+	double fd, epoll_pp, polled, spin_pp, blocking, batch, inl, inl_batch;
 };
 
 static const char *only; /* --only WAY: measure that way (and its baseline) alone */
@@ -553,10 +593,14 @@ static void measure(struct figs *f, long iters, int a, int b)
 		f->polled = roundtrip_ns(WAY_POLLED, iters, a, b);
 	if (want("polled"))
 		f->spin_pp = spin_pingpong_ns(iters, a, b);
+	if (want("polled"))
+		f->inl = roundtrip_ns(WAY_INLINE, iters, a, a);
 	if (want("blocking"))
 		f->blocking = roundtrip_ns(WAY_BLOCKING, iters, a, b);
 	if (want("batch"))
 		f->batch = roundtrip_ns(WAY_BATCH, batch_iters * 4, a, b);
+	if (want("batch"))
+		f->inl_batch = roundtrip_ns(WAY_INLINE_BATCH, batch_iters * 4, a, a);
 }
 
 /* The median over @reps of the figure at byte offset @off (0 when absent). */
@@ -580,12 +624,15 @@ static void print_rep(const char *where, const struct figs *f)
 {
 	printf("  %-10s polled %6.0f ns / spin ping-pong %6.0f = %5.2f (<= 2, <= 1500 ns)\n", where,
 	       f->polled, f->spin_pp, ratio(f->polled, f->spin_pp));
+	printf("  %-10s   of which the work on one thread %6.0f ns; the hand-off %6.0f ns = %5.2f ping-pongs\n",
+	       "", f->inl, f->polled - f->inl, ratio(f->polled - f->inl, f->spin_pp));
 	printf("  %-10s blocking %6.0f ns / epoll ping-pong %6.0f = %5.2f (<= 1.2)\n", "",
 	       f->blocking, f->epoll_pp, ratio(f->blocking, f->epoll_pp));
 	printf("  %-10s fd way %6.0f ns / epoll ping-pong %6.0f = %5.2f\n", "", f->fd, f->epoll_pp,
 	       ratio(f->fd, f->epoll_pp));
-	printf("  %-10s batch of %d in flight: %.2f M faults/s (>= 2)\n", "", BATCH,
-	       f->batch > 0 ? 1e3 / f->batch : 0);
+	printf("  %-10s batch of %d in flight: %.2f M faults/s (>= 2); the work alone on one thread: %.2f M/s\n",
+	       "", BATCH, f->batch > 0 ? 1e3 / f->batch : 0,
+	       f->inl_batch > 0 ? 1e3 / f->inl_batch : 0);
 }
 
 #define MED(arr, field) median(arr, reps, offsetof(struct figs, field))
@@ -649,9 +696,11 @@ int main(int argc, char **argv)
 		}
 	}
 	ms = (struct figs){ MED(same, fd),      MED(same, epoll_pp), MED(same, polled),
-			    MED(same, spin_pp), MED(same, blocking), MED(same, batch) };
+			    MED(same, spin_pp), MED(same, blocking), MED(same, batch),
+			    MED(same, inl),     MED(same, inl_batch) };
 	mc = (struct figs){ MED(cross, fd),      MED(cross, epoll_pp), MED(cross, polled),
-			    MED(cross, spin_pp), MED(cross, blocking), MED(cross, batch) };
+			    MED(cross, spin_pp), MED(cross, blocking), MED(cross, batch),
+			    MED(cross, inl),     MED(cross, inl_batch) };
 	printf(" median of %d\n", reps);
 	print_rep("same core", &ms);
 	if (b >= 0)
@@ -674,11 +723,15 @@ int main(int argc, char **argv)
 			printf(",\"polled_%s_ns\":%.0f,\"spin_pingpong_%s_ns\":%.0f,"
 			       "\"polled_%s_ratio\":%.2f,\"blocking_%s_ns\":%.0f,"
 			       "\"epoll_pingpong_%s_ns\":%.0f,\"blocking_%s_ratio\":%.2f,"
-			       "\"batch64_%s_faults_per_s\":%.0f",
+			       "\"batch64_%s_faults_per_s\":%.0f,\"inline_%s_ns\":%.0f,"
+			       "\"handoff_%s_ns\":%.0f,\"handoff_%s_ratio\":%.2f,"
+			       "\"inline_batch64_%s_faults_per_s\":%.0f",
 			       sfx, f->polled, sfx, f->spin_pp, sfx, ratio(f->polled, f->spin_pp),
 			       sfx, f->blocking, sfx, f->epoll_pp, sfx,
 			       ratio(f->blocking, f->epoll_pp), sfx,
-			       f->batch > 0 ? 1e9 / f->batch : 0);
+			       f->batch > 0 ? 1e9 / f->batch : 0, sfx, f->inl, sfx,
+			       f->polled - f->inl, sfx, ratio(f->polled - f->inl, f->spin_pp), sfx,
+			       f->inl_batch > 0 ? 1e9 / f->inl_batch : 0);
 		}
 		printf("}\n");
 	}

@@ -563,7 +563,6 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 {
 	struct ioasid_fault_queue *q = NULL;
 	struct ioasid_fault recs[FAULT_GROUP_MAX];
-	char msg[IOASID_ERRMSG_MAX];
 	uint32_t n = 0, base;
 	uint64_t pg;
 	int r;
@@ -582,7 +581,6 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 	if (q && sd->dev->props.pri && !fi->entry && fi->reason != IOASID_FAULT_R_BLOCKED &&
 	    fi->reason != IOASID_FAULT_R_RESERVED && p->rounds < DMA_MAX_ROUNDS) {
 		/* one request per page that does not translate, up to a group's worth */
-		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
 		for (pg = at & ~0xfffull; n < FAULT_GROUP_MAX && pg < p->iova + p->len; pg += 0x1000) {
 			struct sim_fault_info f2 = { 0 };
 			struct xlate x;
