@@ -190,6 +190,8 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t queue,
  * @cookie: the group's cookie.
  * @code: enum ioasid_fault_code.
  *
+ * Also answers a group taken from a polled queue's ring (answers already
+ * on the ring are applied first, so a group is still answered once).
  * Return: 0; -EINVAL unknown or already answered cookie, a group not read
  * yet, or a bad code (on iommufd also a group the kernel no longer holds:
  * the library then drops it, counted as detached); -EPERM the group

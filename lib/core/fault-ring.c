@@ -136,7 +136,7 @@ int fault_ring_alloc(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint3
 
 	while (cap < depth)
 		cap <<= 1;
-	r = aligned_alloc(CACHELINE, sizeof(*r));
+	r = ioasid_aligned_alloc(CACHELINE, sizeof(*r));
 	if (!r)
 		return ioasid_err(ctx, -ENOMEM,
 				  "out of memory for the rings of a polled fault queue");
@@ -171,7 +171,7 @@ void fault_ring_free(struct ioasid_fault_ring *r)
 	ioasid_free(r->ro.resps);
 	ioasid_free(r->ro.slots);
 	ioasid_free(r->ro.resv);
-	free(r);
+	ioasid_free(r);
 }
 
 uint64_t fault_ring_reserve(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
@@ -297,7 +297,8 @@ static void drain_one(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q)
 		store_rel(&r->lib.resp_head, ++head);
 		if (g == STALE || !g || g->cookie != resp.cookie) {
 			/* answered meanwhile by the timer or a detach: its answer stands */
-			r->ro.resv[s] = NULL;
+			if (g == STALE)
+				r->ro.resv[s] = NULL; /* the slot may serve a new group now */
 			ioasid_log(ctx, IOASID_LOG_INFO,
 				   "fault queue %u: the owner's response to group %llu came after the group was answered otherwise",
 				   q->obj.id, X(resp.cookie));
@@ -406,7 +407,8 @@ IOASID_EXPORT int ioasid_fault_ring_poll(struct ioasid_fault_ring *r, struct ioa
 			}
 		}
 		/* the library publishes whole groups: the LAST record is there */
-		for (len = 1; !(r->ro.recs[(head + len - 1) & mask].flags & IOASID_FAULT_F_LAST);
+		for (len = 1; len < tail - head &&
+			      !(r->ro.recs[(head + len - 1) & mask].flags & IOASID_FAULT_F_LAST);
 		     len++)
 			;
 		if (len > cap - n) {

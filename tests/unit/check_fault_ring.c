@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "util/alloc.h"
 #include "helpers.h"
 #include "suites.h"
 
@@ -650,6 +651,37 @@ START_TEST(test_ring_destroy)
 }
 END_TEST
 
+/* Every allocation of a polled queue failing in turn: -ENOMEM, nothing left behind. */
+START_TEST(test_ring_alloc_fail)
+{
+	struct ioasid_fault_queue_opts qo = { .sz = sizeof(qo),
+					      .set = new_set(),
+					      .flags = IOASID_FAULT_QUEUE_POLLED };
+	struct ioasid_fault_ring *ring;
+	unsigned long n;
+	uint32_t q, first;
+	int r;
+
+	ck_assert_ok(ctx, ioasid_fault_queue_alloc(ctx, &qo, &first));
+	ck_assert_ok(ctx, ioasid_fault_queue_destroy(ctx, first));
+	for (n = 1;; n++) {
+		ioasid_alloc_fail_nth(n);
+		r = ioasid_fault_queue_alloc(ctx, &qo, &q);
+		ioasid_alloc_fail_nth(0);
+		if (!ioasid_alloc_failed())
+			break;
+		ck_assert_int_eq(r, -ENOMEM);
+		ck_assert_int_eq(ioasid_obj_kind(ctx, first), IOASID_OBJ_NONE);
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_ge(n, 6); /* the queue, the ring, its four arrays */
+	/* no id was leaked by the failures: the queue has the first free one */
+	ck_assert_uint_eq(q, first);
+	ck_assert_ok(ctx, ioasid_fault_ring_get(ctx, q, &ring));
+	ck_assert_ok(ctx, ioasid_fault_queue_destroy(ctx, q));
+}
+END_TEST
+
 Suite *fault_ring_suite(void)
 {
 	Suite *s = suite_create("fault_ring");
@@ -665,6 +697,7 @@ Suite *fault_ring_suite(void)
 	tcase_add_test(tc, test_ring_stress_threads);
 	tcase_add_test(tc, test_ring_burst_backpressure);
 	tcase_add_test(tc, test_ring_destroy);
+	tcase_add_test(tc, test_ring_alloc_fail);
 	suite_add_tcase(s, tc);
 	return s;
 }
