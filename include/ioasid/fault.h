@@ -113,6 +113,15 @@ struct ioasid_fault_queue_opts {
 
 /* timeout_code is the timeout's answer (else INVALID). */
 #define IOASID_FAULT_QUEUE_TIMEOUT_CODE (1u << 0)
+/*
+ * Polled delivery: records reach the owner through a shared-memory ring
+ * (ioasid_fault_ring_get()) instead of ioasid_fault_read(), responses go
+ * back through a second ring, and the queue's fd is written only when the
+ * owner said it is going to sleep. Software queues only (the sim; vfio):
+ * -EOPNOTSUPP on iommufd, whose kernel queue is read() and write() anyway
+ * (docs/design.md, "Faults": polled delivery).
+ */
+#define IOASID_FAULT_QUEUE_POLLED (1u << 1)
 
 /**
  * ioasid_fault_queue_alloc() - create a fault queue owned by a set.
@@ -120,8 +129,8 @@ struct ioasid_fault_queue_opts {
  * @opts: the owner, depth, timeout and the timeout's answer.
  * @ret_queue: its id.
  * Return: 0; -EINVAL missing set, depth above 65536, unknown flags or a
- * timeout_code that is not an enum ioasid_fault_code; -ENOENT unknown
- * set; -E2BIG non-zero unknown tail; -ENOMEM; -EMFILE no eventfd; on
+ * timeout_code that is not an enum ioasid_fault_code; -EOPNOTSUPP
+ * IOASID_FAULT_QUEUE_POLLED on iommufd; -ENOENT unknown set; -E2BIG non-zero unknown tail; -ENOMEM; -EMFILE no eventfd; on
  * iommufd the kernel's refusal of IOMMU_FAULT_QUEUE_ALLOC (-ENOTTY before
  * Linux 6.11).
  */
@@ -167,8 +176,9 @@ IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t queue,
  * @inout_num: in: capacity; out: records written (0: nothing waits).
  * Return: 0; -EMSGSIZE when the next group does not fit (nothing taken;
  * the message says how many records it has — on iommufd it cannot, the
- * kernel does not say); -ENOENT; on iommufd -EPROTO for records the
- * library cannot read (they are answered INVALID).
+ * kernel does not say); -ENOENT; -EINVAL a polled queue (its records are
+ * in its ring: ioasid_fault_ring_poll()); on iommufd -EPROTO for records
+ * the library cannot read (they are answered INVALID).
  */
 IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t queue,
 				    struct ioasid_fault *out, uint32_t *inout_num);
@@ -180,6 +190,8 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t queue,
  * @cookie: the group's cookie.
  * @code: enum ioasid_fault_code.
  *
+ * Also answers a group taken from a polled queue's ring (answers already
+ * on the ring are applied first, so a group is still answered once).
  * Return: 0; -EINVAL unknown or already answered cookie, a group not read
  * yet, or a bad code (on iommufd also a group the kernel no longer holds:
  * the library then drops it, counted as detached); -EPERM the group
@@ -199,9 +211,10 @@ struct ioasid_fault_queue_stats {
 	uint64_t timed_out;   /* groups answered by the timer (its code, INVALID by default) */
 	uint64_t overflowed;  /* groups answered FAILURE because the queue was full */
 	uint64_t detached;    /* groups answered INVALID by detach/replace/destroy */
-	uint32_t queued;      /* records waiting now */
+	uint32_t queued;      /* records waiting now (polled: waiting for room in the ring) */
 	uint32_t pending;     /* groups waiting for a response now */
-	uint64_t __reserved[2];
+	uint64_t backpressured; /* polled: groups that waited for room in the ring */
+	uint64_t __reserved[1];
 };
 
 /**
@@ -235,6 +248,85 @@ IOASID_EXPORT int ioasid_fault_unrouted(struct ioasid_ctx *ctx,
  * Return: 0.
  */
 IOASID_EXPORT int ioasid_fault_expire(struct ioasid_ctx *ctx, uint32_t *ret_expired);
+
+/* ---- polled delivery (IOASID_FAULT_QUEUE_POLLED) ---- */
+
+/*
+ * The rings of a polled queue: records from the library to the owner and
+ * responses back, each single producer / single consumer and lock-free.
+ * One thread of the owner (the consumer) calls ioasid_fault_ring_poll(),
+ * _respond(), _arm() and _wait(); the library is the other end, under its
+ * own lock. Valid until the queue is destroyed.
+ */
+struct ioasid_fault_ring;
+
+/**
+ * ioasid_fault_ring_get() - the rings of a polled queue.
+ * @ctx: the context.
+ * @queue: a queue allocated with IOASID_FAULT_QUEUE_POLLED.
+ * @ret_ring: the rings, valid until the queue is destroyed.
+ *
+ * The record ring holds the queue's depth rounded up to a power of two;
+ * a group that does not fit waits in the library, in order, until the
+ * owner has made room (counted as backpressured: never answered, never
+ * dropped). At most twice that many groups wait for a response; one more
+ * is answered FAILURE and counted overflowed, as a full queue does.
+ * Return: 0; -ENOENT unknown queue; -EINVAL a queue that is not polled.
+ */
+IOASID_EXPORT int ioasid_fault_ring_get(struct ioasid_ctx *ctx, uint32_t queue,
+					struct ioasid_fault_ring **ret_ring);
+
+/**
+ * ioasid_fault_ring_poll() - take whole groups off the record ring, with
+ * no lock and no system call while the ring has them (a group that waited
+ * for room is moved in under the library's lock).
+ * @ring: the rings.
+ * @out: array of *@inout_num records.
+ * @inout_num: in: capacity; out: records written (0: nothing waits).
+ * Records come in the order they were raised; a group may be answered
+ * once its LAST record was taken.
+ * Return: 0; -EINVAL NULL argument; -EMSGSIZE the next group does not fit
+ * (nothing taken; the message says how many records it has).
+ */
+IOASID_EXPORT int ioasid_fault_ring_poll(struct ioasid_fault_ring *ring, struct ioasid_fault *out,
+					 uint32_t *inout_num);
+
+/**
+ * ioasid_fault_ring_respond() - answer a group taken from the ring, with
+ * no lock and no system call (unless a library thread sleeps waiting for
+ * responses: it is woken).
+ * @ring: the rings.
+ * @cookie: the group's cookie.
+ * @code: enum ioasid_fault_code.
+ * The library applies the answer at its next look at the ring (a device
+ * waiting on the group looks at once; at the latest the timer does).
+ * Return: 0; -EINVAL a bad code, or a cookie that names no unanswered group
+ * delivered on this ring (unknown, another queue's, answered already, or
+ * answered by the timeout or a detach); -EOVERFLOW the response ring is
+ * full (cannot happen: it holds as many responses as groups may wait).
+ * A refused response changes nothing.
+ */
+IOASID_EXPORT int ioasid_fault_ring_respond(struct ioasid_fault_ring *ring, uint64_t cookie,
+					    uint32_t code);
+
+/**
+ * ioasid_fault_ring_arm() - say the owner is going to sleep: the library
+ * writes the queue's fd (ioasid_fault_queue_fd()) for the next record it
+ * publishes. For an event loop: arm, and poll the fd only if it returns 0.
+ * @ring: the rings.
+ * Return: 1 records wait already (the fd may not be written: do not
+ * sleep); 0 armed; -EINVAL NULL ring.
+ */
+IOASID_EXPORT int ioasid_fault_ring_arm(struct ioasid_fault_ring *ring);
+
+/**
+ * ioasid_fault_ring_wait() - block until records wait in the ring.
+ * @ring: the rings.
+ * @timeout_ns: how long at most; UINT64_MAX = no limit.
+ * Return: 0 records wait; -ETIMEDOUT; -EINVAL NULL ring; another
+ * negative errno of ppoll().
+ */
+IOASID_EXPORT int ioasid_fault_ring_wait(struct ioasid_fault_ring *ring, uint64_t timeout_ns);
 
 /* ---- the kernel's iommufd fault protocol (kernel-uapi.md §1.5) ---- */
 

@@ -45,7 +45,23 @@ static int ctx_new(const struct ioasid_ctx_opts *opts, struct ioasid_ctx **ret)
 	ctx = ioasid_calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return ioasid_err(NULL, -ENOMEM, "out of memory for a context");
-	pthread_mutex_init(&ctx->lock, NULL);
+	{
+		/*
+		 * Adaptive: a thread that finds the lock taken spins a little
+		 * before it sleeps. The critical sections are short, and on the
+		 * fault path the owner's map and the device's retry meet on this
+		 * lock every round: a futex sleep and wake-up there cost more
+		 * than the section itself (tests/bench/fault).
+		 */
+		pthread_mutexattr_t ma;
+
+		pthread_mutexattr_init(&ma);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+		pthread_mutex_init(&ctx->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
 	{
 		/* timed waits use CLOCK_MONOTONIC deadlines */
 		pthread_condattr_t ca;
@@ -56,6 +72,7 @@ static int ctx_new(const struct ioasid_ctx_opts *opts, struct ioasid_ctx **ret)
 		pthread_cond_init(&ctx->timer_cond, &ca);
 		pthread_condattr_destroy(&ca);
 	}
+	ctx->owner_cpu = -1;
 	ctx->log = o.log;
 	ctx->log_data = o.log_data;
 	ctx->log_level = o.log_level ? o.log_level : IOASID_LOG_ERR;
@@ -90,6 +107,34 @@ static void ctx_read_options(struct ioasid_ctx *ctx)
 	    !ctx->ops->ctx_option(ctx, IOASID_CTX_OPT_RLIMIT_MODE, false, &v) &&
 	    v <= IOASID_RLIMIT_MODE_MM)
 		ctx->rlimit_mode = (uint32_t)v;
+}
+
+/*
+ * The lock is held for microseconds at most, and on the fault path two
+ * threads meet on it every round (the owner maps while the device
+ * retries). Sleeping on the futex costs a wake-up — tens of microseconds
+ * on a loaded machine — so a waiter first retries LOCK_SPIN_TRIES times,
+ * pausing (some microseconds), and sleeps only when the holder takes
+ * longer (e.g. it was preempted) — or at once when the holder took the
+ * lock on this very CPU, where it cannot run while we spin.
+ */
+#define LOCK_SPIN_TRIES 256
+
+void ctx_lock_slow(struct ioasid_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < LOCK_SPIN_TRIES; i++) {
+		/* a holder on this CPU cannot run while we spin: sleep at once */
+		if (__atomic_load_n(&ctx->lock_cpu, __ATOMIC_RELAXED) == sched_getcpu())
+			break;
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+		if (pthread_mutex_trylock(&ctx->lock) == 0)
+			return;
+	}
+	pthread_mutex_lock(&ctx->lock);
 }
 
 IOASID_EXPORT int ioasid_ctx_open(const char *spec,

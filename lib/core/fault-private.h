@@ -30,6 +30,8 @@ struct fault_group {
 	uint32_t dev, pasid, hwpt;  /* for detach/replace */
 	uint32_t nrec;
 	bool read;                  /* taken by the owner: may be answered */
+	/* a response slot of its polled queue: 0 none, 1 reserved, 2 on the ring */
+	uint8_t slotted;
 	fault_resume_fn resume;
 	void *resume_data;
 	struct fault_group *next;      /* the context's pending groups */
@@ -58,8 +60,57 @@ struct ioasid_fault_queue {
 	uint32_t timeout_code; /* the timeout's answer (enum ioasid_fault_code) */
 	struct fault_group *fifo_head, *fifo_tail;
 	struct ioasid_fault_queue_stats st;
+	/*
+	 * A polled queue (IOASID_FAULT_QUEUE_POLLED): its rings; the FIFO
+	 * then holds only what waits for room in the record ring.
+	 */
+	struct ioasid_fault_ring *ring;
+	struct ioasid_fault_queue *polled_next; /* ctx->polled */
 };
 
+/* ---- polled delivery (fault-ring.c); all with the context lock held ---- */
+
+/* Rings for @q of @depth records; -ENOMEM with a message. */
+int fault_ring_alloc(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint32_t depth);
+void fault_ring_free(struct ioasid_fault_ring *ring);
+/*
+ * Reserve a response slot for a new group of @q; the cookie is chosen
+ * (above ctx->next_cookie, which it advances) so that it names the slot.
+ * Return: the cookie, or 0 when every slot is taken.
+ */
+uint64_t fault_ring_reserve(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
+			    struct fault_group *g);
+/* Release @g's slot as it is answered (by anyone but a response on the ring). */
+void fault_ring_release(struct ioasid_fault_queue *q, struct fault_group *g);
+/*
+ * Publish @n records (a whole group, or one unrecoverable record) on the
+ * record ring, and the slot of @g (NULL for a record without a response).
+ * Return: false when the ring has no room (nothing done).
+ */
+bool fault_ring_push(struct ioasid_fault_queue *q, const struct ioasid_fault *recs, uint32_t n,
+		     struct fault_group *g);
+/* Tell the owner how many records wait in @q's FIFO (q->queued). */
+void fault_ring_spilled(struct ioasid_fault_queue *q);
+/* Move what waits in @q's FIFO into the ring, in order, while it fits. */
+void fault_ring_refill(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q);
+/* Apply the responses waiting on every polled queue's ring. */
+void fault_ring_drain_all(struct ioasid_ctx *ctx);
+/*
+ * For a library thread that waits for a response: the counter to watch
+ * while spinning without the lock, and the pair to bracket a sleep on
+ * ctx->fault_cond with (lock held) so that no response is missed.
+ */
+static inline uint64_t fault_ring_doorbell(struct ioasid_ctx *ctx)
+{
+	return __atomic_load_n(&ctx->resp_doorbell, __ATOMIC_ACQUIRE);
+}
+void fault_ring_sleep_begin(struct ioasid_ctx *ctx);
+/*
+ * Whether the owner polling a ring last ran on the CPU the caller runs on:
+ * a waiter there should yield the CPU to it rather than spin against it.
+ */
+bool fault_ring_owner_here(struct ioasid_ctx *ctx);
+void fault_ring_sleep_end(struct ioasid_ctx *ctx);
 
 /*
  * Raise a page request group of @n records (1..FAULT_GROUP_MAX; the caller
@@ -77,6 +128,9 @@ void fault_raise_unrecoverable(struct ioasid_ctx *ctx, struct ioasid_fault_queue
 
 /* Answer INVALID every pending group of (dev, pasid) raised through @hwpt. */
 void fault_cancel(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid, uint32_t hwpt);
+
+/* The owner answered @g (through its queue's ring): count it, answer it. */
+void fault_answer_by_owner(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t code);
 
 /* Now, by the context's clock. */
 uint64_t fault_now(struct ioasid_ctx *ctx);

@@ -63,8 +63,8 @@ static void efd_update(struct ioasid_fault_queue *q)
 	uint64_t v = 1;
 	ssize_t r;
 
-	if (q->kernel)
-		return;
+	if (q->kernel || q->ring)
+		return; /* a polled queue's fd is written only to wake its owner */
 	if (q->queued && !q->efd_set) {
 		r = write(q->efd, &v, sizeof(v));
 		q->efd_set = r == sizeof(v);
@@ -89,6 +89,8 @@ static void fifo_remove(struct fault_group *g)
 			if (q->fifo_tail == g)
 				q->fifo_tail = prev;
 			q->queued -= g->nrec;
+			if (q->ring)
+				fault_ring_spilled(q);
 			efd_update(q);
 			return;
 		}
@@ -108,6 +110,8 @@ static void group_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t
 		}
 	}
 	fifo_remove(g);
+	if (g->slotted)
+		fault_ring_release(g->q, g);
 	g->q->pending--;
 	if (counter)
 		(*counter)++;
@@ -115,6 +119,18 @@ static void group_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t
 		g->resume(ctx, g->cookie, code, why, g->resume_data);
 	pthread_cond_broadcast(&ctx->fault_cond);
 	ioasid_free(g);
+}
+
+static uint64_t *answer_counter(struct ioasid_fault_queue *q, uint32_t code)
+{
+	return code == IOASID_FAULT_SUCCESS ? &q->st.answered_success :
+	       code == IOASID_FAULT_INVALID ? &q->st.answered_invalid :
+					      &q->st.answered_failure;
+}
+
+void fault_answer_by_owner(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t code)
+{
+	group_answer(ctx, g, code, answer_counter(g->q, code), "by its owner");
 }
 
 /*
@@ -192,6 +208,8 @@ static uint32_t expire_locked(struct ioasid_ctx *ctx)
 	struct fault_group *g, *next;
 	uint32_t n = 0;
 
+	/* an answer already on a ring is not late */
+	fault_ring_drain_all(ctx);
 	for (g = ctx->groups; g; g = next) {
 		next = g->next;
 		if (g->deadline <= now) {
@@ -307,8 +325,11 @@ static int queue_obj_teardown(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 {
 	struct ioasid_fault_queue *q = (struct ioasid_fault_queue *)obj;
+	struct ioasid_fault_queue **pq;
 	struct fault_group *g, *next;
 
+	/* the owner's answers on the ring count as its answers */
+	fault_ring_drain_all(ctx);
 	/*
 	 * The kernel answers INVALID what a destroyed queue still holds (and
 	 * a kernel queue's groups were answered by the detaches that had to
@@ -334,7 +355,14 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 		if (set)
 			set->obj.users--;
 	}
-	if (!q->kernel)
+	for (pq = &ctx->polled; *pq; pq = &(*pq)->polled_next) {
+		if (*pq == q) {
+			*pq = q->polled_next;
+			break;
+		}
+	}
+	fault_ring_free(q->ring);
+	if (!q->kernel && q->efd >= 0)
 		close(q->efd);
 	ioasid_free(q);
 }
@@ -372,6 +400,8 @@ const struct ioasid_obj_ops ioasid_fault_queue_obj_ops = {
 	.dump = queue_obj_dump,
 };
 
+#define QUEUE_FLAGS (IOASID_FAULT_QUEUE_TIMEOUT_CODE | IOASID_FAULT_QUEUE_POLLED)
+
 IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 					 const struct ioasid_fault_queue_opts *opts,
 					 uint32_t *ret_queue)
@@ -393,9 +423,9 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 		return ioasid_err(ctx, -EINVAL, "a fault queue needs an owning set");
 	if (o.depth > 65536)
 		return ioasid_err(ctx, -EINVAL, "fault queue depth %u is above 65536", o.depth);
-	if (o.flags & ~IOASID_FAULT_QUEUE_TIMEOUT_CODE)
+	if (o.flags & ~QUEUE_FLAGS)
 		return ioasid_err(ctx, -EINVAL, "unknown fault queue flags 0x%x",
-				  o.flags & ~IOASID_FAULT_QUEUE_TIMEOUT_CODE);
+				  o.flags & ~QUEUE_FLAGS);
 	if (o.flags & IOASID_FAULT_QUEUE_TIMEOUT_CODE) {
 		if (o.timeout_code > IOASID_FAULT_FAILURE)
 			return ioasid_err(ctx, -EINVAL,
@@ -408,6 +438,17 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 	set = ctx_lock_lookup(ctx, o.set, IOASID_OBJ_SET, &err);
 	if (!set)
 		return err;
+	if ((o.flags & IOASID_FAULT_QUEUE_POLLED) && ctx->ops->fault_alloc) {
+		/*
+		 * The kernel's queue is a read() and a write() per group: a ring
+		 * filled by a library thread reading the fd would add a thread
+		 * hop to those system calls, not remove them (docs/design.md, "Faults").
+		 */
+		err = ioasid_err(ctx, -EOPNOTSUPP,
+				 "IOASID_FAULT_QUEUE_POLLED: polled fault delivery is not supported on the %s backend (the kernel's fault fd is read() and write(); poll it and use ioasid_fault_read())",
+				 ctx->ops->name);
+		goto out;
+	}
 	if (!ctx->clock) {
 		err = timer_start(ctx);
 		if (err)
@@ -431,6 +472,17 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 	}
 	q->set = o.set;
 	q->depth = o.depth ? o.depth : 256;
+	if (o.flags & IOASID_FAULT_QUEUE_POLLED) {
+		err = fault_ring_alloc(ctx, q, q->depth);
+		if (err) {
+			close(q->efd);
+			q->efd = -1;
+			obj_abort(ctx, &q->obj);
+			goto out;
+		}
+		q->polled_next = ctx->polled;
+		ctx->polled = q;
+	}
 	q->timeout_ns = o.timeout_ns ? o.timeout_ns : 1000000000ull;
 	q->timeout_code = o.timeout_code;
 	set->obj.users++;
@@ -478,6 +530,8 @@ IOASID_EXPORT int ioasid_fault_queue_fd(struct ioasid_ctx *ctx, uint32_t id, int
 	return err;
 }
 
+static void fifo_append(struct ioasid_fault_queue *q, struct fault_group *g);
+
 int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint32_t hwpt,
 		      struct ioasid_fault *recs, uint32_t n, fault_resume_fn resume,
 		      void *data, uint64_t *ret_cookie)
@@ -490,7 +544,9 @@ int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint
 	g = ioasid_calloc(1, sizeof(*g));
 	if (!g)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for a page request group");
-	g->cookie = ++ctx->next_cookie;
+	g->cookie = q->ring ? fault_ring_reserve(ctx, q, g) : ++ctx->next_cookie;
+	if (!g->cookie)
+		g->cookie = ++ctx->next_cookie; /* every slot taken: overflows below */
 	g->q = q;
 	g->dev = recs[0].dev;
 	g->pasid = (recs[0].flags & IOASID_FAULT_F_PASID_VALID) ? recs[0].pasid : IOASID_PASID_NONE;
@@ -514,33 +570,55 @@ int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint
 	q->st.groups++;
 	*ret_cookie = g->cookie;
 	EVENT_FAULTED(ctx, &g->recs[n - 1], g->cookie);
-	if (q->queued + n > q->depth) {
+	if (q->ring ? !g->slotted : q->queued + n > q->depth) {
 		/* never dropped silently: answered FAILURE and counted */
-		g->read = true; /* not in the FIFO */
-		ioasid_log(ctx, IOASID_LOG_WARN,
-			   "fault queue %u is full (%u of %u records): group %llu answered FAILURE",
-			   q->obj.id, q->queued, q->depth, X(g->cookie));
-		{
-			char why[96];
+		char why[128];
 
+		g->read = true; /* not in the FIFO */
+		if (q->ring) {
+			ioasid_log(ctx, IOASID_LOG_WARN,
+				   "polled fault queue %u: %u groups wait for a response already: group %llu answered FAILURE",
+				   q->obj.id, q->pending - 1, X(g->cookie));
+			snprintf(why, sizeof(why),
+				 "because %u groups of polled fault queue %u wait for a response",
+				 q->pending - 1, q->obj.id);
+		} else {
+			ioasid_log(ctx, IOASID_LOG_WARN,
+				   "fault queue %u is full (%u of %u records): group %llu answered FAILURE",
+				   q->obj.id, q->queued, q->depth, X(g->cookie));
 			snprintf(why, sizeof(why), "because fault queue %u is full (depth %u)",
 				 q->obj.id, q->depth);
-			group_answer(ctx, g, IOASID_FAULT_FAILURE, &q->st.overflowed, why);
 		}
+		group_answer(ctx, g, IOASID_FAULT_FAILURE, &q->st.overflowed, why);
 		return -ENOSPC;
 	}
-	if (q->fifo_tail)
-		q->fifo_tail->next_q = g;
-	else
-		q->fifo_head = g;
-	q->fifo_tail = g;
-	q->queued += n;
-	efd_update(q);
+	if (q->ring && !q->fifo_head && fault_ring_push(q, g->recs, n, g)) {
+		/* the fast path: straight into the ring, the FIFO is not used */
+		q->st.delivered += n;
+	} else {
+		if (q->ring)
+			q->st.backpressured++; /* waits, in order, for room in the ring */
+		fifo_append(q, g);
+	}
 	if (g->deadline < ctx->timer_deadline) {
 		ctx->timer_deadline = g->deadline;
 		pthread_cond_broadcast(&ctx->timer_cond);
 	}
 	return 0;
+}
+
+/* Append @g to @q's FIFO of unread groups. */
+static void fifo_append(struct ioasid_fault_queue *q, struct fault_group *g)
+{
+	if (q->fifo_tail)
+		q->fifo_tail->next_q = g;
+	else
+		q->fifo_head = g;
+	q->fifo_tail = g;
+	q->queued += g->nrec;
+	if (q->ring)
+		fault_ring_spilled(q);
+	efd_update(q);
 }
 
 void fault_raise_unrecoverable(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
@@ -549,6 +627,18 @@ void fault_raise_unrecoverable(struct ioasid_ctx *ctx, struct ioasid_fault_queue
 	struct fault_group *g;
 
 	EVENT_FAULTED(ctx, rec, 0);
+	if (q && q->ring && !q->fifo_head) {
+		struct ioasid_fault r = *rec;
+
+		r.flags &= ~IOASID_FAULT_F_PAGE_REQ;
+		r.flags |= IOASID_FAULT_F_LAST;
+		if (fault_ring_push(q, &r, 1, NULL)) {
+			q->st.raised++;
+			q->st.delivered++;
+			return;
+		}
+	}
+	/* a polled queue holds up to depth records more while its ring is full */
 	if (q && q->queued < q->depth && (g = ioasid_calloc(1, sizeof(*g)))) {
 		/* an unrecoverable record is delivered and needs no answer */
 		g->q = q;
@@ -556,14 +646,8 @@ void fault_raise_unrecoverable(struct ioasid_ctx *ctx, struct ioasid_fault_queue
 		g->recs[0] = *rec;
 		g->recs[0].flags &= ~IOASID_FAULT_F_PAGE_REQ;
 		g->recs[0].flags |= IOASID_FAULT_F_LAST;
-		if (q->fifo_tail)
-			q->fifo_tail->next_q = g;
-		else
-			q->fifo_head = g;
-		q->fifo_tail = g;
-		q->queued++;
+		fifo_append(q, g);
 		q->st.raised++;
-		efd_update(q);
 		return;
 	}
 	if (q)
@@ -686,6 +770,12 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
 		err = -ENOENT;
 		goto out;
 	}
+	if (q->ring) {
+		err = ioasid_err(ctx, -EINVAL,
+				 "fault queue %u is polled: its records are in its ring (ioasid_fault_ring_poll())",
+				 id);
+		goto out;
+	}
 	/* a kernel queue's FIFO holds only the library's timeout records: those first */
 	if (q->kernel && !q->fifo_head) {
 		err = kernel_read(ctx, q, out, *inout_num, &n);
@@ -725,7 +815,6 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 {
 	struct ioasid_fault_queue *q;
 	struct fault_group *g;
-	uint64_t *counter;
 	int err = 0;
 
 	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE, &err);
@@ -736,6 +825,8 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 				 code);
 		goto out;
 	}
+	/* an answer already given on a ring comes first */
+	fault_ring_drain_all(ctx);
 	for (g = ctx->groups; g && g->cookie != cookie; g = g->next)
 		;
 	if (!g) {
@@ -771,9 +862,7 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 			goto out;
 		}
 	}
-	counter = code == IOASID_FAULT_SUCCESS ? &q->st.answered_success :
-		  code == IOASID_FAULT_INVALID ? &q->st.answered_invalid : &q->st.answered_failure;
-	group_answer(ctx, g, code, counter, "by its owner");
+	group_answer(ctx, g, code, answer_counter(q, code), "by its owner");
 out:
 	ctx_unlock(ctx);
 	return err;
@@ -804,6 +893,7 @@ IOASID_EXPORT int ioasid_fault_queue_stats(struct ioasid_ctx *ctx, uint32_t id,
 	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE, &err);
 	if (!q)
 		return err;
+	fault_ring_drain_all(ctx); /* count the answers already given */
 	*ret_stats = q->st;
 	ret_stats->queued = q->queued;
 	ret_stats->pending = q->pending;

@@ -427,12 +427,13 @@ static void refuse(struct ioasid_inspect *ins, int fd, int err, const char *msg)
 	size_t len;
 	char *line = inspect_error_line("", err, msg, true, &len);
 
+	/* counted before the peer can see the answer: it may look at the stats next */
+	STAT_ADD(ins, refused, 1);
 	if (line)
 		(void)send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	free(line);
 	discard_input(fd);
 	close(fd);
-	STAT_ADD(ins, refused, 1);
 }
 
 static void accept_one(struct ioasid_inspect *ins)

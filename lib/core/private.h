@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -132,6 +133,18 @@ struct ioasid_ctx {
 	uint64_t timer_deadline; /* what the timer sleeps until; 0 = unknown */
 	struct ioasid_fault *unrouted; /* ring of FAULT_UNROUTED_RING */
 	uint64_t unrouted_head, unrouted_count;
+	/*
+	 * Polled queues (fault-ring.c): their list (under the lock), and,
+	 * read and written without the lock, a counter every response
+	 * published on a ring bumps (library threads waiting for a response
+	 * watch it) and how many library threads sleep waiting for one (a
+	 * response then wakes them itself; see fault_ring_sleep_begin()).
+	 */
+	struct ioasid_fault_queue *polled;
+	uint64_t resp_doorbell;
+	uint32_t resp_sleepers;
+	int32_t owner_cpu; /* where a ring's owner last polled; -1 unknown */
+	int32_t lock_cpu;  /* where the lock's holder took it (ctx_lock()) */
 
 	/* last error of any thread */
 	char errmsg[IOASID_ERRMSG_MAX];
@@ -140,9 +153,15 @@ struct ioasid_ctx {
 };
 
 /* Locking: every public entry point takes ctx->lock. */
+/* Contended: spin a bounded while before sleeping (ctx.c). */
+void ctx_lock_slow(struct ioasid_ctx *ctx);
+
 static inline void ctx_lock(struct ioasid_ctx *ctx)
 {
-	pthread_mutex_lock(&ctx->lock);
+	if (pthread_mutex_trylock(&ctx->lock))
+		ctx_lock_slow(ctx);
+	/* where the holder runs: a waiter on the same CPU must not spin */
+	__atomic_store_n(&ctx->lock_cpu, sched_getcpu(), __ATOMIC_RELAXED);
 }
 
 static inline void ctx_unlock(struct ioasid_ctx *ctx)

@@ -30,9 +30,12 @@ check ioas "--size 2000 --auto 200" map_ns unmap_ns lookup_ns automap_ns bytes_p
 	baseline_map_ns baseline_unmap_ns baseline_lookup_ns baseline_automap_ns
 [ -x "$top_builddir/tests/bench/pasid" ] &&
 	check pasid "--size 1000 --iters 1000" alloc_free_ns raw_alloc_free_ns baseline_alloc_free_ns
-check fault "--iters 200" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s \
+check fault "--iters 200 --reps 1" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s \
 	roundtrip_same_core_ns pingpong_same_core_ns roundtrip_same_core_ratio roundtrip_cross_core_ns \
-	pingpong_cross_core_ns roundtrip_cross_core_ratio
+	pingpong_cross_core_ns roundtrip_cross_core_ratio polled_same_core_ns spin_pingpong_same_core_ns \
+	polled_same_core_ratio blocking_same_core_ns epoll_pingpong_same_core_ns blocking_same_core_ratio \
+	batch64_same_core_faults_per_s polled_cross_core_ns spin_pingpong_cross_core_ns polled_cross_core_ratio \
+	blocking_cross_core_ns epoll_pingpong_cross_core_ns blocking_cross_core_ratio batch64_cross_core_faults_per_s
 check inspect "--size 500 --rounds 1" map_ns unmap_ns map_stuck_ns unmap_stuck_ns \
 	map_overhead_pct unmap_overhead_pct events_dropped
 check translate "--quick" hit_per_s baseline_hashmap_hit_per_s walk_ns chase_ns walk_ratio \

@@ -361,9 +361,9 @@ START_TEST(test_timeout_answer_chosen)
 	char x[4] = "abc";
 
 	/* the options: a flag nobody knows, a code that is none */
-	qo.flags = 0x6;
+	qo.flags = 0xd;
 	ck_assert_int_eq(ioasid_fault_queue_alloc(ctx, &qo, &q), -EINVAL);
-	ck_assert_errmsg_has(ctx, "0x6");
+	ck_assert_errmsg_has(ctx, "0xc");
 	qo.flags = IOASID_FAULT_QUEUE_TIMEOUT_CODE;
 	qo.timeout_code = 3;
 	ck_assert_int_eq(ioasid_fault_queue_alloc(ctx, &qo, &q), -EINVAL);

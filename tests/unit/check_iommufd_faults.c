@@ -96,6 +96,13 @@ static void fq_test_queues(struct fq_test *t)
 	ck_assert_errmsg_has(ctx, "IOMMU_FAULT_QUEUE_ALLOC");
 	t->k.fail_err = 0;
 
+	/* polled delivery is the library's own: refused, naming it */
+	qo.flags = IOASID_FAULT_QUEUE_POLLED;
+	ck_assert_ret(ctx, ioasid_fault_queue_alloc(ctx, &qo, &t->q1), -EOPNOTSUPP);
+	ck_assert_errmsg_has(ctx, "IOASID_FAULT_QUEUE_POLLED");
+	ck_assert_uint_eq(t->k.nr_fq, 0);
+	qo.flags = 0;
+
 	/* a kernel queue: its id, its fd (close-on-exec, non-blocking) */
 	ck_assert_ok(ctx, ioasid_fault_queue_alloc(ctx, &qo, &t->q1));
 	qo.set = t->s2;

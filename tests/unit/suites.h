@@ -29,6 +29,7 @@
 	X(dev)                 \
 	X(hwpt)                \
 	X(fault)               \
+	X(fault_ring)          \
 	X(pgtable)             \
 	X(pgtable_map)         \
 	X(pgtable_arm)         \

@@ -20,6 +20,14 @@ struct sim_pt {
 	unsigned int nflags; /* SIM_PT_NEW_* */
 	uint64_t pgsize_bitmap;
 	size_t nr_tables;
+	/*
+	 * Zeroed table pages that an unmap emptied, kept for the next map:
+	 * a fault round trip maps and unmaps one page, and would otherwise
+	 * free and allocate (and zero) a table at every level each time.
+	 */
+	uint64_t *spare[SIM_PT_MAX_LEVELS];
+	unsigned int nr_spare;
+	bool keep_spares; /* set by sim_pt_unmap(): a map's roll-back frees */
 };
 
 static const struct sim_pt_fmt *const formats[SIM_PT_NR_FORMATS] = {
@@ -73,11 +81,16 @@ static void split_fill(const struct sim_pt_fmt *f, uint64_t *child, uint64_t e,
 
 static uint64_t *table_alloc(struct sim_pt *pt)
 {
-	uint64_t *t = ioasid_aligned_alloc(SIM_PT_TABLE_SIZE, SIM_PT_TABLE_SIZE);
+	uint64_t *t;
 
-	if (!t)
-		return NULL;
-	memset(t, 0, SIM_PT_TABLE_SIZE);
+	if (pt->nr_spare) {
+		t = pt->spare[--pt->nr_spare];
+	} else {
+		t = ioasid_aligned_alloc(SIM_PT_TABLE_SIZE, SIM_PT_TABLE_SIZE);
+		if (!t)
+			return NULL;
+		memset(t, 0, SIM_PT_TABLE_SIZE);
+	}
 	pt->nr_tables++;
 	return t;
 }
@@ -88,13 +101,30 @@ static void table_free(struct sim_pt *pt, uint64_t *t)
 	pt->nr_tables--;
 }
 
+/* A table page known to be all zeroes leaves the table: kept as a spare. */
+static void table_free_zeroed(struct sim_pt *pt, uint64_t *t)
+{
+	if (pt->keep_spares && pt->nr_spare < SIM_PT_MAX_LEVELS) {
+		pt->spare[pt->nr_spare++] = t;
+		pt->nr_tables--;
+	} else {
+		table_free(pt, t);
+	}
+}
+
+/* An OR of each cache line's entries: no early exit per entry, so it vectorizes. */
 static bool table_empty(const uint64_t *t)
 {
-	unsigned int i;
+	unsigned int i, j;
 
-	for (i = 0; i < SIM_PT_ENTRIES; i++)
-		if (t[i])
+	for (i = 0; i < SIM_PT_ENTRIES; i += 8) {
+		uint64_t any = 0;
+
+		for (j = 0; j < 8; j++)
+			any |= t[i + j];
+		if (any)
 			return false;
+	}
 	return true;
 }
 
@@ -170,6 +200,8 @@ void sim_pt_free(struct sim_pt *pt)
 	if (!pt)
 		return;
 	free_tables(pt, pt->root, pt->levels);
+	while (pt->nr_spare)
+		ioasid_free(pt->spare[--pt->nr_spare]);
 	ioasid_free(pt);
 }
 
@@ -245,9 +277,10 @@ static uint64_t clear_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level
 			bool whole = va == start && next <= end;
 
 			cleared += clear_range(pt, child, level - 1, va, next < end ? next : end);
+			/* whole: every entry of it was just cleared */
 			if (whole || table_empty(child)) {
 				sim_pt_st(tbl, idx, 0);
-				table_free(pt, child);
+				table_free_zeroed(pt, child);
 			}
 		}
 		va = next;
@@ -329,7 +362,9 @@ int sim_pt_unmap(struct sim_pt *pt, uint64_t iova, uint64_t len,
 		split_undo(pt, rec, nrec);
 		return r;
 	}
+	pt->keep_spares = true;
 	cleared = clear_range(pt, pt->root, pt->levels, iova, end);
+	pt->keep_spares = false;
 	if (ret_unmapped)
 		*ret_unmapped = cleared;
 	return 0;

@@ -17,6 +17,7 @@
  * or the HWPT changed (sim-hwpt.c). The core is called only to raise a
  * fault and to word an error.
  */
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -459,6 +460,7 @@ static int translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 				  sd->dev->name, dma_kind(rflags), X(iova), (int)pasid, sh->id,
 				  fault_name(&fault, acc), fault.fault_level);
 	}
+	sim_hwpt_note_tlb_pasid(sh, pasid);
 	sim_iotlb_insert(sim->iotlb, sh->id, pasid, iova, x->page_size,
 			 x->host & ~(x->page_size - 1), x->perm, x->gpa & ~(x->page_size - 1));
 	if (sd->devtlb)
@@ -498,30 +500,59 @@ static void pending_finish(struct ioasid_ctx *ctx, struct sim_pending *p, int er
  * Before sleeping on the condition variable, spin a little without the
  * lock: the owner usually answers within microseconds, and a futex sleep
  * and wake-up cost more than that (the fault round-trip benchmark shows
- * it). Bounded, so a slow owner costs at most SPIN_NS of one CPU.
+ * it). Bounded backoff: pause-spin for up to SPIN_NS, then the caller
+ * sleeps; so a slow owner costs at most SPIN_NS of one CPU. When the
+ * owner of a polled queue runs on this very CPU (it says where it polls),
+ * spinning only delays it: the device yields the CPU to it instead, each
+ * time round, within the same bound.
+ *
+ * A polled queue's owner answers on its ring, without the lock: the
+ * answer is applied by whoever looks. While spinning, the device looks
+ * whenever the context's response doorbell moves, so the request it
+ * waits for completes here, without a wake-up.
  */
 #define SPIN_NS 40000ull
 
-static void spin_until_done(const struct sim_pending *p)
+static uint64_t spin_clock(void)
 {
 	struct timespec ts;
-	uint64_t start, now;
-	unsigned int i;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * @bell: the doorbell read before the caller's last look at the rings
+ * (under the lock): an answer that came after that look moved it since.
+ */
+static void spin_until_done(struct ioasid_ctx *ctx, const struct sim_pending *p, uint64_t bell)
+{
+	uint64_t start = spin_clock(), b;
+	bool yield = fault_ring_owner_here(ctx);
+	unsigned int i;
+
 	for (;;) {
 		for (i = 0; i < 64; i++) {
 			if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != SIM_DMA_PENDING)
 				return;
+			b = fault_ring_doorbell(ctx);
+			/* the lock taken (by the owner, mapping): look again later */
+			if (b != bell && pthread_mutex_trylock(&ctx->lock) == 0) {
+				bell = b;
+				fault_ring_drain_all(ctx);
+				ctx_unlock(ctx);
+				continue;
+			}
+			if (yield)
+				sched_yield();
 #if defined(__x86_64__) || defined(__i386__)
-			__builtin_ia32_pause();
+			else
+				__builtin_ia32_pause();
 #endif
 		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		if (now - start > SPIN_NS)
+		if (spin_clock() - start > SPIN_NS)
 			return;
+		yield = fault_ring_owner_here(ctx);
 	}
 }
 
@@ -541,7 +572,6 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 {
 	struct ioasid_fault_queue *q = NULL;
 	struct ioasid_fault recs[FAULT_GROUP_MAX];
-	char msg[IOASID_ERRMSG_MAX];
 	uint32_t n = 0, base;
 	uint64_t pg;
 	int r;
@@ -560,7 +590,6 @@ static int dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev
 	if (q && sd->dev->props.pri && !fi->entry && fi->reason != IOASID_FAULT_R_BLOCKED &&
 	    fi->reason != IOASID_FAULT_R_RESERVED && p->rounds < DMA_MAX_ROUNDS) {
 		/* one request per page that does not translate, up to a group's worth */
-		snprintf(msg, sizeof(msg), "%s", ioasid_ctx_errmsg(ctx));
 		for (pg = at & ~0xfffull; n < FAULT_GROUP_MAX && pg < p->iova + p->len; pg += 0x1000) {
 			struct sim_fault_info f2 = { 0 };
 			struct sim_xlate x;
@@ -734,8 +763,15 @@ static int check_rflags(struct ioasid_ctx *ctx, uint32_t pasid, uint32_t rflags)
 	return 0;
 }
 
-static int dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
-		      void *buf, size_t len, uint32_t rflags, uint64_t *ret_handle, size_t *ret_done)
+/*
+ * Start a DMA. With @ret_p (the synchronous path, whose caller waits at
+ * once) a request left waiting is returned there, valid until its handle
+ * is collected, and its -EAGAIN carries no message: formatting one under
+ * the lock would only hold up the owner, who takes the lock to map.
+ */
+static int dma_start(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+		     void *buf, size_t len, uint32_t rflags, uint64_t *ret_handle, size_t *ret_done,
+		     struct sim_pending **ret_p)
 {
 	struct sim_pending onstack, *p;
 	struct sim_dev *sd;
@@ -794,6 +830,11 @@ static int dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, u
 				*ret_handle = p->handle;
 			if (ret_done)
 				*ret_done = p->done;
+			if (ret_p) {
+				*ret_p = p;
+				err = -EAGAIN;
+				goto out;
+			}
 			err = ioasid_err(ctx, -EAGAIN,
 					 "DMA %llu waits for page request group %llu at 0x%llx",
 					 X(p->handle), X(p->cookie), X(p->iova + p->done));
@@ -821,6 +862,7 @@ IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle, s
 	sim = sim_lock(ctx);
 	if (!sim)
 		return -EOPNOTSUPP;
+	fault_ring_drain_all(ctx); /* answers a polled queue's owner left on its ring */
 	if (!(p = pending_find(sim, handle, &pp)))
 		err = ioasid_err(ctx, -ENOENT, "no DMA request with handle %llu", X(handle));
 	else if (p->state == SIM_DMA_PENDING) {
@@ -834,14 +876,29 @@ IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle, s
 	return err;
 }
 
+static int dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+		      void *buf, size_t len, uint32_t rflags, uint64_t *ret_handle, size_t *ret_done)
+{
+	return dma_start(ctx, dev_id, pasid, iova, buf, len, rflags, ret_handle, ret_done, NULL);
+}
+
+static int dma_wait(struct ioasid_ctx *ctx, uint64_t handle, uint64_t timeout_ns, size_t *ret_done,
+		    bool spun);
+
 IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
 				      uint64_t timeout_ns, size_t *ret_done)
+{
+	return dma_wait(ctx, handle, timeout_ns, ret_done, timeout_ns == 0);
+}
+
+/* @spun: the caller spun already (or must not): wait on the condition at once. */
+static int dma_wait(struct ioasid_ctx *ctx, uint64_t handle, uint64_t timeout_ns, size_t *ret_done,
+		    bool spun)
 {
 	struct sim_pending *p, **pp;
 	struct timespec ts;
 	struct sim_ctx *sim;
 	uint64_t deadline;
-	bool spun = timeout_ns == 0;
 	int err = 0;
 
 	if (!ctx)
@@ -865,16 +922,35 @@ IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
 			break;
 		}
 		if (!spun) {
+			uint64_t bell = fault_ring_doorbell(ctx);
+
+			fault_ring_drain_all(ctx);
+			if (p->state != SIM_DMA_PENDING)
+				continue;
 			/* only this handle's waiter frees @p: it stays valid */
 			spun = true;
 			ctx_unlock(ctx);
-			spin_until_done(p);
+			spin_until_done(ctx, p, bell);
 			ctx_lock(ctx);
+			continue;
+		}
+		/*
+		 * Counted as asleep before the last look at the rings, so that a
+		 * polled queue's owner answering from now on applies its answer
+		 * itself, under the lock we hold until the wait releases it
+		 * (fault-ring.c): no answer is left on a ring with nobody to see it.
+		 */
+		fault_ring_sleep_begin(ctx);
+		if (p->state != SIM_DMA_PENDING) {
+			fault_ring_sleep_end(ctx);
 			continue;
 		}
 		if (deadline == UINT64_MAX) {
 			pthread_cond_wait(&ctx->fault_cond, &ctx->lock);
+			fault_ring_sleep_end(ctx);
 		} else if (pthread_cond_timedwait(&ctx->fault_cond, &ctx->lock, &ts) == ETIMEDOUT) {
+			fault_ring_sleep_end(ctx);
+			fault_ring_drain_all(ctx);
 			p = pending_find(sim, handle, &pp);
 			if (p && p->state == SIM_DMA_PENDING) {
 				if (ret_done)
@@ -884,6 +960,8 @@ IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
 						 X(handle), X(timeout_ns));
 				break;
 			}
+		} else {
+			fault_ring_sleep_end(ctx);
 		}
 	}
 	ctx_unlock(ctx);
@@ -938,8 +1016,9 @@ static int dma_fast(struct sim_ctx *sim, uint32_t dev_id, uint32_t pasid, uint64
 static int dma_sync(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
 		    void *buf, size_t len, uint32_t rflags, size_t *ret_done)
 {
+	struct sim_pending *p = NULL;
 	struct sim_ctx *sim;
-	uint64_t handle;
+	uint64_t handle, bell;
 	int err;
 
 	if (ctx && buf && !(rflags & ~IOASID_SIM_DMA_WRITE)) {
@@ -955,9 +1034,17 @@ static int dma_sync(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uin
 		ctx_unlock(ctx);
 	}
 
-	err = dma_submit(ctx, dev_id, pasid, iova, buf, len, rflags, &handle, ret_done);
-	if (err == -EAGAIN)
-		err = ioasid_sim_dma_wait(ctx, handle, UINT64_MAX, ret_done);
+	/*
+	 * Read before the request can raise its group: an answer to it moves
+	 * the doorbell after this. The first spin needs no lock (the owner,
+	 * mapping, holds it just then): only this caller collects @p.
+	 */
+	bell = ctx ? fault_ring_doorbell(ctx) : 0;
+	err = dma_start(ctx, dev_id, pasid, iova, buf, len, rflags, &handle, ret_done, &p);
+	if (err == -EAGAIN) {
+		spin_until_done(ctx, p, bell);
+		err = dma_wait(ctx, handle, UINT64_MAX, ret_done, true);
+	}
 	return err;
 }
 

@@ -199,6 +199,7 @@ uint64_t sim_flush_hwpt(struct sim_ctx *sim, struct sim_hwpt *sh)
 
 	sim->ctx_gen++;
 	n = sim_iotlb_inv_id(sim->iotlb, sh->id);
+	sh->nr_tlb_pasids = 0; /* nothing of it is cached now */
 	n += sim_pasid_cache_inv_domain(sim->pasid_cache, sh->id);
 	n += flush_children(sim, sh);
 	return n + flush_devtlbs(sim, sh, NULL);
@@ -389,6 +390,19 @@ int sim_area_map(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct 
 	return 0;
 }
 
+void sim_hwpt_note_tlb_pasid(struct sim_hwpt *sh, uint32_t pasid)
+{
+	unsigned int i;
+
+	for (i = 0; i < sh->nr_tlb_pasids && i < SIM_TLB_PASIDS; i++)
+		if (sh->tlb_pasids[i] == pasid)
+			return;
+	if (sh->nr_tlb_pasids < SIM_TLB_PASIDS)
+		sh->tlb_pasids[sh->nr_tlb_pasids] = pasid;
+	if (sh->nr_tlb_pasids <= SIM_TLB_PASIDS)
+		sh->nr_tlb_pasids++;
+}
+
 int sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struct iova_area *a)
 {
 	struct sim_ctx *sim = sim_of(ctx);
@@ -405,11 +419,20 @@ int sim_area_unmap(struct ioasid_ctx *ctx, struct ioasid_ioas *ioas, const struc
 			.log2_pgsize = 12,
 		};
 
+		unsigned int i;
+
 		/* Areas are mapped whole, so no huge leaf needs splitting here. */
 		sim_pt_unmap(sh->pt, a->iova, len, NULL);
 		/* as the kernel does: the unmap flushes the IOTLB and device TLBs */
-		sim->inv_entries += sim_iotlb_inv_range(sim->iotlb, sh->id, SIM_PASID_ANY,
-							a->iova, len / PG, 12, 0);
+		if (sh->nr_tlb_pasids > SIM_TLB_PASIDS) {
+			sim->inv_entries += sim_iotlb_inv_range(sim->iotlb, sh->id, SIM_PASID_ANY,
+								a->iova, len / PG, 12, 0);
+		} else {
+			for (i = 0; i < sh->nr_tlb_pasids; i++)
+				sim->inv_entries += sim_iotlb_inv_range(sim->iotlb, sh->id,
+									sh->tlb_pasids[i], a->iova,
+									len / PG, 12, 0);
+		}
 		sim->inv_entries += flush_devtlbs(sim, sh, &req);
 		sim->inv_entries += flush_children(sim, sh);
 	}

@@ -82,6 +82,8 @@ struct sim_ctx *sim_lock(struct ioasid_ctx *ctx);
  * resolved when the HWPT is made (its table, its parent's, its fault
  * queue), so that a DMA request never asks the core.
  */
+#define SIM_TLB_PASIDS 4
+
 struct sim_hwpt {
 	uint32_t id;        /* the HWPT's id: the domain id tagging cached entries */
 	bool paging;
@@ -102,6 +104,13 @@ struct sim_hwpt {
 	struct sim_hwpt *children; /* paging: the nested HWPTs over it */
 	struct sim_hwpt *next_child;
 	struct ioasid_fault_queue *fault_q; /* where its faults go; NULL: none */
+	/*
+	 * The PASIDs its IOTLB entries were cached under since they were all
+	 * last dropped (a superset): an unmap probes the IOTLB for those few
+	 * instead of scanning all of it. More than SIM_TLB_PASIDS: scan.
+	 */
+	uint32_t tlb_pasids[SIM_TLB_PASIDS];
+	unsigned int nr_tlb_pasids;
 };
 
 /*
@@ -237,6 +246,8 @@ int sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 		   struct ioasid_hwpt *hwpt);
 /* Drop every cached translation of @sh (and of its nested children). */
 uint64_t sim_flush_hwpt(struct sim_ctx *sim, struct sim_hwpt *sh);
+/* Note that @sh has IOTLB entries cached under @pasid (struct sim_hwpt). */
+void sim_hwpt_note_tlb_pasid(struct sim_hwpt *sh, uint32_t pasid);
 
 /* sim-stats.c: the IOMMU's part of a context dump */
 int sim_ctx_json(struct ioasid_ctx *ctx, json_t *doc);

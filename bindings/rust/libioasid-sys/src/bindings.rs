@@ -42,6 +42,7 @@ pub const IOASID_FAULT_F_PASID_VALID: u32 = 512;
 pub const IOASID_FAULT_F_GROUP_VALID: u32 = 1024;
 pub const IOASID_FAULT_F_PRIV_VALID: u32 = 2048;
 pub const IOASID_FAULT_QUEUE_TIMEOUT_CODE: u32 = 1;
+pub const IOASID_FAULT_QUEUE_POLLED: u32 = 2;
 pub const IOASID_INFO_MAGIC: u32 = 1229930825;
 pub const IOASID_INFO_VERSION: u32 = 1;
 pub const IOASID_VTD_ERRATA_772415_SPR17: u32 = 1;
@@ -3054,7 +3055,8 @@ pub struct ioasid_fault_queue_stats {
     pub detached: u64,
     pub queued: u32,
     pub pending: u32,
-    pub __reserved: [u64; 2usize],
+    pub backpressured: u64,
+    pub __reserved: [u64; 1usize],
 }
 #[test]
 fn bindgen_test_layout_ioasid_fault_queue_stats() {
@@ -3255,6 +3257,23 @@ fn bindgen_test_layout_ioasid_fault_queue_stats() {
         );
     }
     test_field_pending();
+    fn test_field_backpressured() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_fault_queue_stats>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).backpressured) as usize - ptr as usize
+            },
+            80usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_fault_queue_stats),
+                "::",
+                stringify!(backpressured)
+            )
+        );
+    }
+    test_field_backpressured();
     fn test_field___reserved() {
         assert_eq!(
             unsafe {
@@ -3262,7 +3281,7 @@ fn bindgen_test_layout_ioasid_fault_queue_stats() {
                 let ptr = uninit.as_ptr();
                 ::std::ptr::addr_of!((*ptr).__reserved) as usize - ptr as usize
             },
-            80usize,
+            88usize,
             concat!(
                 "Offset of field: ",
                 stringify!(ioasid_fault_queue_stats),
@@ -3291,6 +3310,41 @@ extern "C" {
     pub fn ioasid_fault_expire(
         ctx: *mut ioasid_ctx,
         ret_expired: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_fault_ring {
+    _unused: [u8; 0],
+}
+extern "C" {
+    pub fn ioasid_fault_ring_get(
+        ctx: *mut ioasid_ctx,
+        queue: u32,
+        ret_ring: *mut *mut ioasid_fault_ring,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_fault_ring_poll(
+        ring: *mut ioasid_fault_ring,
+        out: *mut ioasid_fault,
+        inout_num: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_fault_ring_respond(
+        ring: *mut ioasid_fault_ring,
+        cookie: u64,
+        code: u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_fault_ring_arm(ring: *mut ioasid_fault_ring) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_fault_ring_wait(
+        ring: *mut ioasid_fault_ring,
+        timeout_ns: u64,
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
