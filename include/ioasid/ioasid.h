@@ -20,6 +20,7 @@
 #include <ioasid/virtio-iommu.h>
 #include <ioasid/viommu.h>
 #include <ioasid/live-update.h>
+#include <ioasid/trace.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -133,6 +133,9 @@ struct ioasid_ctx {
 	struct ioasid_fault *unrouted; /* ring of FAULT_UNROUTED_RING */
 	uint64_t unrouted_head, unrouted_count;
 
+	/* the trace being recorded, or NULL (trace.c; read under the lock) */
+	struct ioasid_trace *trace;
+
 	/* last error of any thread */
 	char errmsg[IOASID_ERRMSG_MAX];
 };

@@ -33,6 +33,8 @@ check ioas "--size 2000 --auto 200" map_ns unmap_ns lookup_ns automap_ns bytes_p
 check fault "--iters 200" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s \
 	roundtrip_same_core_ns pingpong_same_core_ns roundtrip_same_core_ratio roundtrip_cross_core_ns \
 	pingpong_cross_core_ns roundtrip_cross_core_ratio
+check trace "--iters 2000" map_off_ns map_on_ns on_off_ratio hook_loop_ns empty_loop_ns branch_ns \
+	branch_share_pct
 check translate "--quick" hit_per_s baseline_hashmap_hit_per_s walk_ns chase_ns walk_ratio \
 	walk_arm_s1_ns chase_arm_s1_ns walk_ratio_arm_s1 walk_arm_s2_ns walk_ratio_arm_s2 \
 	walk_amd_v1_ns walk_ratio_amd_v1 \

@@ -47,7 +47,8 @@
 	X(failnth)             \
 	X(viommu)              \
 	X(vendor)              \
-	X(live_update)
+	X(live_update)         \
+	X(trace)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)

@@ -13,9 +13,12 @@
 # 3. boots the kernel once under QEMU (intel-iommu, edu bound to vfio-pci)
 #    and runs every test in that boot (tests/vm/run-in-vm), then the
 #    scenario differential (sim:qemu-vtd on the host, iommufd in the VM)
-#    when ioasidctl is built.
+#    when ioasidctl is built, and the trace replay (each scenario recorded
+#    with IOASID_TRACE on iommufd in the VM, replayed on the host's sim with
+#    the profile the trace wrote; docs/tracing.md).
 #
-# TEST names: uapi iommufd filemap mock viommu conformance vfio liveupdate scenarios monitor bench
+# TEST names: uapi iommufd filemap mock viommu conformance vfio liveupdate scenarios trace monitor
+# bench
 # (default: all).
 # Environment: top_srcdir, top_builddir (default: the tree around this
 # script), CC (gcc), VMTEST_* (see README of the rig), VM_TIMEOUT (900).
@@ -29,7 +32,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 CC=${CC:-gcc}
-ALL="uapi iommufd filemap mock viommu conformance vfio liveupdate scenarios monitor bench"
+ALL="uapi iommufd filemap mock viommu conformance vfio liveupdate scenarios trace monitor bench"
 KEEP=0
 TESTS=()
 
@@ -37,7 +40,7 @@ for a in "$@"; do
 	case $a in
 	--list) echo "$ALL"; exit 0 ;;
 	--keep) KEEP=1 ;;
-	-h | --help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
 	*) case " $ALL " in *" $a "*) TESTS+=("$a") ;; *) echo "run.sh: unknown test $a ($ALL)" >&2; exit 2 ;; esac ;;
 	esac
@@ -134,7 +137,7 @@ want bench && EXTRA="-O2" build bench-iommufd "$top_srcdir/tests/bench/iommufd-m
 # cdev in the VM). tests/vm/scenarios/*.json are written that way already.
 CLI=""
 SCEN=()
-if want scenarios && [ -f "$top_srcdir/cli/ioasidctl.c" ]; then
+if { want scenarios || want trace; } && [ -f "$top_srcdir/cli/ioasidctl.c" ]; then
 	CLI=$OUT/ioasidctl
 	# shellcheck disable=SC2046
 	build ioasidctl $(ls "$top_srcdir"/cli/*.c "$top_srcdir"/cli/scenario/*.c) -lm
@@ -174,11 +177,21 @@ GUEST=$OUT/guest.sh
 	want vfio && echo 'run vfio $OUT/test-vfio'
 	want liveupdate && echo 'run liveupdate $OUT/test-liveupdate'
 	want liveupdate && echo 'run liveupdate-example $OUT/live-update iommufd $VMTEST_VFIO_CDEV'
-	if [ ${#SCEN[@]} -gt 0 ]; then
+	if [ ${#SCEN[@]} -gt 0 ] && want scenarios; then
 		echo 'echo "=== scenarios on iommufd (device $VMTEST_VFIO_CDEV)"'
 		for f in "${SCEN[@]}"; do
 			b=$(basename "$f" .json)
 			echo "IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f 2>/dev/null | sed 's/^/@@SCEN $b @@ /'"
+		done
+	fi
+	# the same scenarios traced on iommufd; the traces and their profiles go
+	# back through the console, to be replayed on the host's sim
+	if [ ${#SCEN[@]} -gt 0 ] && want trace; then
+		echo 'echo "=== traces on iommufd (device $VMTEST_VFIO_CDEV)"'
+		for f in "${SCEN[@]}"; do
+			b=$(basename "$f" .json)
+			echo "IOASID_TRACE=/tmp/tr-$b.json IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f >/dev/null 2>&1"
+			echo "sed 's/^/@@TRACE $b @@ /' /tmp/tr-$b.json; sed 's/^/@@TPROF $b @@ /' /tmp/tr-$b.json.profile.json"
 		done
 	fi
 	if want bench; then
@@ -201,14 +214,14 @@ set +e
 exec 9>"${VM_LOCK:-/tmp/ioasid-vm-boot.lock}"
 flock 9
 VMTEST_KERNEL_DIR=$KDIR "$HERE/run-in-vm" --timeout="${VM_TIMEOUT:-900}" --hugepages=16 \
-	"${FILES[@]}" -- "$GUEST" 2>&1 | tee "$VMLOG" | grep -v '^@@SCEN '
+	"${FILES[@]}" -- "$GUEST" 2>&1 | tee "$VMLOG" | grep -Ev '^@@(SCEN|TRACE|TPROF) '
 RC=${PIPESTATUS[0]}
 exec 9>&-
 set -e
 T2=$(date +%s)
 
 # ---- 4. the scenario differential ------------------------------------------------
-if [ ${#SCEN[@]} -gt 0 ]; then
+if [ ${#SCEN[@]} -gt 0 ] && want scenarios; then
 	DIFFS=0
 	FAKEDIFFS=0
 	for f in "${SCEN[@]}"; do
@@ -232,6 +245,33 @@ if [ ${#SCEN[@]} -gt 0 ]; then
 		log "scenarios: ${#SCEN[@]} agree step for step on the fake kernel and the kernel"
 	else
 		log "scenarios: $FAKEDIFFS of ${#SCEN[@]} differ between the fake kernel and the kernel"
+		RC=1
+	fi
+fi
+
+# ---- 5. the trace replay: recorded on iommufd in the VM, replayed on the sim ----------
+if [ ${#SCEN[@]} -gt 0 ] && want trace; then
+	TDIFFS=0
+	TSTEPS=0
+	mkdir -p "$OUT/trace"
+	for f in "${SCEN[@]}"; do
+		b=$(basename "$f" .json)
+		t=$OUT/trace/tr-$b.json
+		grep "^@@TRACE $b @@ " "$VMLOG" | sed "s/^@@TRACE $b @@ //" | tr -d '\r' >"$t" || true
+		grep "^@@TPROF $b @@ " "$VMLOG" | sed "s/^@@TPROF $b @@ //" | tr -d '\r' >"$t.profile.json" || true
+		if ! "$CLI" run "$t" >"$t.replay.jsonl" 2>"$t.replay.err"; then
+			log "trace $b: the replay on the sim differs (or failed):"
+			grep -h '"expected' "$t.replay.jsonl" | head -5 >&2
+			head -3 "$t.replay.err" >&2
+			TDIFFS=$((TDIFFS + 1))
+		else
+			TSTEPS=$((TSTEPS + $(grep -c '"step"' "$t.replay.jsonl")))
+		fi
+	done
+	if [ "$TDIFFS" = 0 ]; then
+		log "trace: ${#SCEN[@]} traces recorded on iommufd replay on the sim, $TSTEPS steps all agreeing"
+	else
+		log "trace: $TDIFFS of ${#SCEN[@]} traces recorded on iommufd do not replay on the sim"
 		RC=1
 	fi
 fi

@@ -22,6 +22,7 @@
 
 #include "sim-guard.h"
 #include "sim-private.h"
+#include "core/trace-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -787,6 +788,7 @@ static int dma_submit(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, u
 		*ret_done = p->done;
 	err = p->err;
 out:
+	TRACE(ctx, trace_dma(ctx, dev_id, pasid, iova, buf, len, rflags, ret_handle, ret_done, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -811,6 +813,7 @@ IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle, s
 				 X(handle), X(p->cookie));
 	} else
 		err = pending_collect(ctx, sim, pp, ret_done);
+	TRACE(ctx, trace_dma_collect(ctx, false, handle, ret_done, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -867,6 +870,7 @@ IOASID_EXPORT int ioasid_sim_dma_wait(struct ioasid_ctx *ctx, uint64_t handle,
 			}
 		}
 	}
+	TRACE(ctx, trace_dma_collect(ctx, true, handle, ret_done, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -928,6 +932,8 @@ static int dma_sync(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uin
 		sim = sim_ctx_of(ctx);
 		if (sim &&
 		    dma_fast(sim, dev_id, pasid, iova, buf, len, rflags & IOASID_SIM_DMA_WRITE)) {
+			TRACE(ctx,
+			      trace_dma(ctx, dev_id, pasid, iova, buf, len, rflags, NULL, &len, 0));
 			ctx_unlock(ctx);
 			if (ret_done)
 				*ret_done = len;
