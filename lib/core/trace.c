@@ -57,6 +57,7 @@ struct trace_buf {
 
 /* A device bound while the trace ran: a row of the profile (kernel backends). */
 struct trace_dev {
+	char orig[64]; /* what the VMM bound: a path, a PCI address */
 	char name[32];
 	void *caps;
 	size_t caps_len;
@@ -947,22 +948,38 @@ void trace_pasid_free(struct ioasid_ctx *ctx, uint32_t set, uint32_t pasid, int 
 	emit(ctx, t, s);
 }
 
-/* Keep the device's chain for the profile (kernel backends); 0 or -ENOMEM. */
-static int trace_dev_note(struct ioasid_ctx *ctx, struct ioasid_trace *t, uint32_t id, char *name,
-			  size_t len)
+/*
+ * The profile's name for the device the VMM bound as @name (kernel
+ * backends): the one it got at its first bind, so a second bind of it (or
+ * a refused one) names the same sim device; else a new one, added with the
+ * device's chain when @id was bound. 0 or -ENOMEM.
+ */
+static int trace_dev_note(struct ioasid_ctx *ctx, struct ioasid_trace *t, uint32_t id, int err,
+			  char *name, size_t len)
 {
-	struct ioasid_dev *dev = obj_find(ctx, id, IOASID_OBJ_DEV);
+	struct ioasid_dev *dev = err ? NULL : obj_find(ctx, id, IOASID_OBJ_DEV);
 	struct trace_dev *devs, *d;
+	char orig[64];
+	uint32_t i;
 
-	profile_dev_name(t, name, name, len);
+	snprintf(orig, sizeof(orig), "%s", name);
+	for (i = 0; i < t->nr_devs; i++)
+		if (!strcmp(t->devs[i].orig, orig)) {
+			snprintf(name, len, "%s", t->devs[i].name);
+			return 0;
+		}
+	profile_dev_name(t, orig, name, len);
+	if (!dev)
+		return 0;
 	devs = realloc(t->devs, (t->nr_devs + 1) * sizeof(*devs));
 	if (!devs)
 		return -ENOMEM;
 	t->devs = devs;
 	d = &devs[t->nr_devs];
 	memset(d, 0, sizeof(*d));
+	snprintf(d->orig, sizeof(d->orig), "%s", orig);
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	if (dev && dev->caps_len) {
+	if (dev->caps_len) {
 		d->caps = malloc(dev->caps_len);
 		if (!d->caps)
 			return -ENOMEM;
@@ -991,9 +1008,9 @@ void trace_dev_bind(struct ioasid_ctx *ctx, const char *name, const uint32_t *re
 		return;
 	}
 	snprintf(dname, sizeof(dname), "%s", name);
-	if (!t->sim && !err) {
+	if (!t->sim) {
 		/* the name the profile gives the device: the sim binds by it */
-		e = trace_dev_note(ctx, t, *ret_dev, dname, sizeof(dname));
+		e = trace_dev_note(ctx, t, *ret_dev, err, dname, sizeof(dname));
 		if (e) {
 			trace_write_failed(ctx, t, e);
 			return;

@@ -11,6 +11,7 @@ top_srcdir=${top_srcdir:-${srcdir:-.}}
 top_builddir=${top_builddir:-.}
 IOASIDCTL=${IOASIDCTL:-$top_builddir/cli/ioasidctl}
 VMM=${VMM:-$top_builddir/tests/cli/trace-vmm}
+FAKE=${FAKE:-$top_builddir/tests/cli/ioasidctl-fake}
 [ -x "$IOASIDCTL" ] || { echo "test-trace: $IOASIDCTL is not built"; exit 99; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -108,6 +109,31 @@ EOF
 	fi
 else
 	echo "skip: $VMM is not built"
+fi
+
+# Recorded on the iommufd backend (over the fake kernel, tests/fake-kernel/,
+# as make check-vm does on the real one): every scenario the VM runs, traced,
+# replays on the sim with the profile the trace wrote from the device's
+# capability chain.
+if [ -x "$FAKE" ]; then
+	n=0
+	for f in "$top_srcdir"/tests/scenarios/*.json "$top_srcdir"/tests/vm/scenarios/*.json; do
+		[ -f "$f" ] || continue
+		grep -Eq '"op": *"(sim_[a-z_]*|dev_add|dev_remove|dma[a-z_]*|stale[a-z_]*|cache_stats)"' "$f" &&
+			continue
+		b=$(basename "$f" .json)
+		sed 's/"sim0"/"${IOASID_DEV}"/g' "$f" >"$tmp/k-$b.json"
+		IOASID_TRACE="$tmp/k-$b.trace.json" IOASID_DEV=/dev/null \
+			"$FAKE" --backend iommufd:/dev/null run "$tmp/k-$b.json" >/dev/null 2>&1
+		[ -f "$tmp/k-$b.trace.json.profile.json" ] || { bad "iommufd $b: no profile beside the trace"; continue; }
+		replay "$tmp/k-$b.trace.json" "iommufd (fake kernel) $b" && n=$((n + 1))
+	done
+	[ $n -gt 10 ] && echo "ok: $n traces recorded on iommufd (fake kernel) replay on the sim" ||
+		bad "only $n traces recorded on iommufd replayed"
+	grep -q '"model": "vtd"' "$tmp/k-attach.trace.json.profile.json" ||
+		bad "the iommufd profile is not VT-d's"
+else
+	echo "skip: $FAKE is not built"
 fi
 
 # A bad trace path fails the open, naming the variable and the file.

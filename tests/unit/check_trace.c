@@ -8,6 +8,7 @@
  * which the sim must load. Replaying traces is tests/cli/test-trace.sh.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +370,65 @@ START_TEST(test_kernel_profile)
 }
 END_TEST
 
+/* Threads map and unmap while a trace runs (check-tsan runs this suite too). */
+struct mt_worker {
+	struct ioasid_ctx *ctx;
+	uint32_t ioas;
+	uint8_t *mem;
+};
+
+#define MT_ITER 200
+
+static void *mt_work(void *arg)
+{
+	struct mt_worker *w = arg;
+	int i;
+
+	for (i = 0; i < MT_ITER; i++) {
+		uint64_t iova = 0;
+
+		if (!ioasid_ioas_map(w->ctx, w->ioas, w->mem, 4096, RW, &iova))
+			ioasid_ioas_unmap(w->ctx, w->ioas, iova, 4096, NULL);
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	struct ioasid_ctx *ctx = test_sim_ctx();
+	const char *path = tmp_path("mt.json");
+	uint8_t *mem = test_mem(4 * 4096);
+	struct mt_worker w[4];
+	pthread_t th[4];
+	json_t *root, *steps;
+	size_t i, maps = 0, unmaps = 0;
+	uint32_t ioas;
+
+	ck_assert_ok(ctx, ioasid_ctx_trace_start(ctx, path, NULL));
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
+	for (i = 0; i < 4; i++) {
+		w[i] = (struct mt_worker){ .ctx = ctx, .ioas = ioas, .mem = mem + i * 4096 };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, mt_work, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	ck_assert_ok(ctx, ioasid_ctx_trace_stop(ctx));
+	steps = load_steps(path, &root);
+	for (i = 0; i < json_array_size(steps); i++) {
+		const char *op = sget(json_array_get(steps, i), "op");
+
+		maps += !strcmp(op, "map");
+		unmaps += !strcmp(op, "unmap");
+	}
+	/* every call, each a whole line of JSON */
+	ck_assert_uint_eq(maps, 4 * MT_ITER);
+	ck_assert_uint_eq(unmaps, 4 * MT_ITER);
+	json_decref(root);
+	ioasid_ctx_close(ctx);
+	unlink(path);
+}
+END_TEST
+
 Suite *trace_suite(void)
 {
 	Suite *s = suite_create("trace");
@@ -381,6 +441,7 @@ Suite *trace_suite(void)
 	tcase_add_test(tc, test_write_error);
 	tcase_add_test(tc, test_env);
 	tcase_add_test(tc, test_kernel_profile);
+	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
 	return s;
 }
