@@ -335,6 +335,8 @@ static struct trace_buf *buffer_for(struct ioasid_ctx *ctx, struct ioasid_trace 
 	found = tfind(&key, &t->bufs, buf_cmp);
 	if (found && (*found)->len >= len)
 		return *found;
+	if (len > (UINT64_C(1) << 62))
+		return NULL; /* no scenario buffer is that large */
 	want = len <= 1 ? 1 : UINT64_C(1) << (64 - __builtin_clzll(len - 1));
 	off = key.va ? UINT64_C(1) << __builtin_ctzll(key.va) : 0;
 	if (off >= want || off >= (UINT64_C(1) << 40))
@@ -772,6 +774,12 @@ void trace_map(struct ioasid_ctx *ctx, uint32_t ioas, const void *va, uint64_t l
 	s = step_new("map", err);
 	if (!add_ref(t, s, "ioas", ioas, M(IOASID_OBJ_IOAS)))
 		return;
+	if (length > (UINT64_C(1) << 62)) {
+		/* a length no buffer can have (a test of the overflow checks) */
+		t->skipped++;
+		json_decref(s);
+		return;
+	}
 	b = buffer_for(ctx, t, va, length);
 	if (!b) {
 		json_decref(s);

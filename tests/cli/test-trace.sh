@@ -72,6 +72,8 @@ else
 	rc=$?
 	if [ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q '"expected_value":{"iova":"0x300000"}'; then
 		echo "ok: a recorded value that differs fails the replay"
+		"$IOASIDCTL" run --table "$tmp/tampered.json" 2>&1 | grep -q 'ok VALUE MISMATCH' &&
+			echo "ok: --table marks it VALUE MISMATCH" || bad "--table does not mark the value"
 	else
 		bad "tamper: exit $rc, expected 1 with expected_value"
 	fi
