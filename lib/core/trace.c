@@ -453,6 +453,7 @@ static int profile_write(struct ioasid_trace *t)
 {
 	const char *model = "generic";
 	json_t *p = json_object(), *regs = NULL, *devs = json_array();
+	FILE *f;
 	uint32_t i;
 	int err = 0;
 
@@ -469,8 +470,13 @@ static int profile_write(struct ioasid_trace *t)
 	if (regs)
 		json_object_set_new(p, "registers", regs);
 	json_object_set_new(p, "devices", devs);
-	if (json_dump_file(p, t->profile_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER))
-		err = -EIO;
+	f = fopen(t->profile_path, "we");
+	if (!f)
+		err = -errno;
+	else if (json_dumpf(p, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', f) == EOF)
+		err = errno ? -errno : -EIO;
+	if (f && fclose(f) && !err)
+		err = errno ? -errno : -EIO;
 	json_decref(p);
 	return err;
 }

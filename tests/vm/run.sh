@@ -191,6 +191,7 @@ GUEST=$OUT/guest.sh
 		for f in "${SCEN[@]}"; do
 			b=$(basename "$f" .json)
 			echo "IOASID_TRACE=/tmp/tr-$b.json IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f >/dev/null 2>&1"
+			# (each file ends with a newline: no line runs into the next marker)
 			echo "sed 's/^/@@TRACE $b @@ /' /tmp/tr-$b.json; sed 's/^/@@TPROF $b @@ /' /tmp/tr-$b.json.profile.json"
 		done
 	fi
