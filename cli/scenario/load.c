@@ -147,7 +147,7 @@ static void allowed_keys(const struct op_desc *op, char *buf, size_t len)
 	for (a = op->args; a && a->key; a++)
 		off += snprintf(buf + off, off < len ? len - off : 0, "%s, ", a->key);
 	snprintf(buf + off, off < len ? len - off : 0, "%s%s", op->makes ? "as, " : "",
-		 "expect, comment");
+		 "expect, expect_value, comment");
 }
 
 /* The step is an object naming a known op; its strings' ${VAR} expanded. */
@@ -212,6 +212,13 @@ static int step_key(struct loader *l, const char *k, json_t *v, struct step *s)
 	}
 	if (!strcmp(k, "expect"))
 		return step_expect(l, v, s);
+	if (!strcmp(k, "expect_value")) {
+		/* compared member by member with the step's value (run.c) */
+		if (!json_is_object(v))
+			return lerr(l, k, "%s is not an object", jshow(v, show, sizeof(show)));
+		s->expect_value = v;
+		return 0;
+	}
 	for (i = 0; s->op->args[i].key; i++)
 		if (!strcmp(s->op->args[i].key, k))
 			return parse_arg(l, &s->op->args[i], v, &s->vals[i]);

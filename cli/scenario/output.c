@@ -211,6 +211,12 @@ static const char *expect_name(const struct step *s, char *buf, size_t len)
 	return s->expect ? result_name(-s->expect, buf, len) : "ok";
 }
 
+/* The step's result is not its "expect" (its value may differ alone). */
+static bool result_differs(const struct step *s, const struct step_result *sr)
+{
+	return s->expect >= 0 && s->expect != -sr->err;
+}
+
 static void emit_jsonl(const struct step *s, const struct step_result *sr)
 {
 	json_t *line = json_object();
@@ -219,10 +225,12 @@ static void emit_jsonl(const struct step *s, const struct step_result *sr)
 	json_object_set_new(line, "step", json_integer((json_int_t)s->index));
 	json_object_set_new(line, "op", json_string(s->op->name));
 	json_object_set_new(line, "result", json_string(sr->name));
-	if (sr->mismatch)
+	if (result_differs(s, sr))
 		json_object_set_new(line, "expected",
 				    json_string(expect_name(s, ebuf, sizeof(ebuf))));
 	json_object_set_new(line, "value", json_incref(sr->value));
+	if (sr->value_key)
+		json_object_set_new(line, "expected_value", json_incref(s->expect_value));
 	if (sr->message)
 		json_object_set_new(line, "message", json_string(sr->message));
 	json_print_line(stdout, line);
@@ -244,11 +252,15 @@ static void emit_row(struct table *t, const struct step *s,
 	table_cellf(t, "%zu", s->index);
 	table_cell(t, s->op->name);
 	table_cell(t, sr->name);
-	if (s->expect < 0)
+	if (s->expect < 0 && !sr->value_key)
 		table_cell(t, "");
+	else if (s->expect < 0)
+		table_cellf(t, "VALUE MISMATCH (%s)", sr->value_key);
 	else
 		table_cellf(t, "%s%s", expect_name(s, ebuf, sizeof(ebuf)),
-			    sr->mismatch ? " MISMATCH" : "");
+			    result_differs(s, sr) ? " MISMATCH" :
+			    sr->value_key         ? " VALUE MISMATCH" :
+						    "");
 	table_cell(t, sb_str(&b));
 	free(b.s);
 }
@@ -268,6 +280,18 @@ void output_begin(struct run *r)
 	r->steps = t;
 }
 
+/* "value.KEY: expected X, got Y" for --quiet-like output (SCENARIO_OUT_NONE). */
+static void value_mismatch_err(struct run *r, const struct step *s, const struct step_result *sr)
+{
+	char want[80], got[80];
+	json_t *g = json_object_get(sr->value, sr->value_key);
+
+	cli_err("%s: steps[%zu] (%s): value.%s: expected %s, got %s", r->sc->file, s->index,
+		s->op->name, sr->value_key,
+		jshow(json_object_get(s->expect_value, sr->value_key), want, sizeof(want)),
+		g ? jshow(g, got, sizeof(got)) : "nothing");
+}
+
 void output_step(struct run *r, const struct step *s, const struct step_result *sr)
 {
 	char ebuf[16];
@@ -276,10 +300,12 @@ void output_step(struct run *r, const struct step *s, const struct step_result *
 		emit_jsonl(s, sr);
 	else if (r->o->output == SCENARIO_OUT_TABLE)
 		emit_row(r->steps, s, sr);
-	else if (sr->mismatch)
+	else if (result_differs(s, sr))
 		cli_err("%s: steps[%zu] (%s): expected %s, got %s%s%s", r->sc->file, s->index,
 			s->op->name, expect_name(s, ebuf, sizeof(ebuf)), sr->name,
 			sr->message ? ": " : "", sr->message ? sr->message : "");
+	else if (sr->value_key)
+		value_mismatch_err(r, s, sr);
 }
 
 void output_end(struct run *r)

@@ -175,6 +175,7 @@ struct step {
 	struct argval *vals; /* one per op->args entry */
 	struct label *as;
 	int expect;          /* -1: none; 0: "ok"; else the errno */
+	json_t *expect_value; /* "expect_value": members the value must have, or NULL */
 };
 
 struct scenario {
@@ -234,7 +235,9 @@ struct vmem_item {
 /* What a step did, as the three outputs report it. */
 struct step_result {
 	int err;          /* 0 or a negative errno */
-	bool mismatch;    /* the step had "expect" and the result differs */
+	bool mismatch;    /* the step had "expect" and the result differs, or
+			     "expect_value" and the value differs */
+	const char *value_key; /* the first member of "expect_value" that differs */
 	const char *name; /* "ok" or the errno name */
 	json_t *value;    /* {} after a failure */
 	char *message;    /* NULL on success; sanitized */

@@ -21,6 +21,27 @@ int harness_err(struct run *r, int err, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * The first member of the step's "expect_value" that its value lacks or
+ * holds differently (json_equal(): the same type and contents), or NULL.
+ * Only the members given are compared, so a file names what it cares about.
+ */
+static const char *value_differs(const struct step *s, json_t *value)
+{
+	const char *key;
+	json_t *want;
+
+	if (!s->expect_value)
+		return NULL;
+	json_object_foreach(s->expect_value, key, want) {
+		json_t *got = json_object_get(value, key);
+
+		if (!got || !json_equal(got, want))
+			return key;
+	}
+	return NULL;
+}
+
 static void run_step(struct run *r, const struct step *s, struct step_result *sr)
 {
 	const char *msg;
@@ -35,6 +56,9 @@ static void run_step(struct run *r, const struct step *s, struct step_result *sr
 		err = -err;
 	sr->err = err;
 	sr->mismatch = s->expect >= 0 && s->expect != -err;
+	sr->value_key = err ? NULL : value_differs(s, sr->value);
+	if (sr->value_key)
+		sr->mismatch = true;
 	sr->name = err ? result_name(err, sr->buf, sizeof(sr->buf)) : "ok";
 	sr->message = NULL;
 	if (err) {

@@ -21,6 +21,7 @@
 #include <ioasid/viommu.h>
 #include <ioasid/live-update.h>
 #include <ioasid/inspect.h>
+#include <ioasid/trace.h>
 
 #ifdef __cplusplus
 extern "C" {

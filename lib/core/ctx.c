@@ -15,6 +15,7 @@
 #include "set-private.h"
 #include "fault-private.h"
 #include "inspect-private.h"
+#include "trace-private.h"
 
 IOASID_EXPORT const char *ioasid_version(void)
 {
@@ -180,6 +181,24 @@ IOASID_EXPORT int ioasid_ctx_open(const char *spec,
 	return ctx_open_with(ops, spec, reason, opts, NULL, arg, ret_ctx);
 }
 
+/*
+ * The last step of an open: IOASID_TRACE=FILE starts a trace before any
+ * object exists; a trace that cannot start fails the open (it was asked for).
+ */
+static int ctx_open_trace(struct ioasid_ctx *ctx, struct ioasid_ctx **ret_ctx)
+{
+	char msg[IOASID_ERRMSG_MAX];
+	int err = trace_ctx_open(ctx);
+
+	if (err) {
+		snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+		ioasid_ctx_close(ctx);
+		return ioasid_err(NULL, err, "%s", msg);
+	}
+	*ret_ctx = ctx;
+	return 0;
+}
+
 int ctx_open_with(const struct ioasid_backend_ops *ops, const char *spec, const char *reason,
 		  const struct ioasid_ctx_opts *opts,
 		  int (*open)(struct ioasid_ctx *ctx, const void *data), const void *data,
@@ -203,8 +222,7 @@ int ctx_open_with(const struct ioasid_backend_ops *ops, const char *spec, const 
 	}
 	ctx_read_options(ctx);
 	ioasid_log(ctx, IOASID_LOG_INFO, "opened backend %s (%s)", ops->name, ctx->reason);
-	*ret_ctx = ctx;
-	return 0;
+	return ctx_open_trace(ctx, ret_ctx);
 }
 
 IOASID_EXPORT int ioasid_ctx_open_fd(enum ioasid_backend_kind kind, int fd,
@@ -251,8 +269,7 @@ ok:
 		return err;
 	}
 	ctx_read_options(ctx);
-	*ret_ctx = ctx;
-	return 0;
+	return ctx_open_trace(ctx, ret_ctx);
 }
 
 IOASID_EXPORT void ioasid_ctx_close(struct ioasid_ctx *ctx)
@@ -262,6 +279,7 @@ IOASID_EXPORT void ioasid_ctx_close(struct ioasid_ctx *ctx)
 	inspect_ctx_closing(ctx);
 	fault_ctx_stop(ctx);
 	ctx_lock(ctx);
+	trace_ctx_close(ctx);
 	ctx->closing = true;
 	dev_detach_all(ctx);
 	obj_destroy_all(ctx);

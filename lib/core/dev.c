@@ -19,6 +19,7 @@
 #include "json-private.h"
 #include "caps/caps-json.h"
 #include "backend/backend.h"
+#include "trace-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -217,6 +218,7 @@ IOASID_EXPORT int ioasid_dev_bind_opts(struct ioasid_ctx *ctx, const char *name,
 		return err;
 	ctx_lock(ctx);
 	err = dev_bind_common(ctx, name, -1, token, ret_dev);
+	TRACE(ctx, trace_dev_bind(ctx, name, ret_dev, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -244,6 +246,7 @@ IOASID_EXPORT int ioasid_dev_bind_fd_opts(struct ioasid_ctx *ctx, int fd,
 		return err;
 	ctx_lock(ctx);
 	err = dev_bind_common(ctx, NULL, fd, token, ret_dev);
+	TRACE(ctx, trace_dev_bind(ctx, NULL, ret_dev, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -266,6 +269,7 @@ IOASID_EXPORT int ioasid_dev_unbind(struct ioasid_ctx *ctx, uint32_t id)
 				 dev->name, dev->nr_att);
 	else
 		err = obj_destroy_locked(ctx, id);
+	TRACE(ctx, trace_destroy(ctx, "dev_unbind", id, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -745,6 +749,7 @@ static int attach_common(struct ioasid_ctx *ctx, uint32_t id, uint32_t pasid, ui
 			cb_data = ioas->ranges_cb_data;
 		}
 	}
+	TRACE(ctx, trace_attach(ctx, replace, id, pasid, pt, &o, err));
 	ctx_unlock(ctx);
 	if (!err)
 		notify_ranges(ctx, cb, cb_data, ioas_id);
@@ -813,6 +818,7 @@ IOASID_EXPORT int ioasid_dev_detach(struct ioasid_ctx *ctx, uint32_t id,
 		cb_data = ioas->ranges_cb_data;
 		err = detach_locked(ctx, dev, idx);
 	}
+	TRACE(ctx, trace_detach(ctx, id, pasid, err));
 	ctx_unlock(ctx);
 	if (!err)
 		notify_ranges(ctx, cb, cb_data, ioas_id);

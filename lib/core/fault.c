@@ -37,6 +37,7 @@
 #include "json-private.h"
 #include "set-private.h"
 #include "backend/backend.h"
+#include "trace-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -304,6 +305,7 @@ IOASID_EXPORT int ioasid_fault_expire(struct ioasid_ctx *ctx, uint32_t *ret_expi
 		return -EINVAL;
 	ctx_lock(ctx);
 	n = expire_locked(ctx);
+	TRACE(ctx, trace_fault_expire(ctx, n));
 	ctx_unlock(ctx);
 	if (ret_expired)
 		*ret_expired = n;
@@ -489,6 +491,7 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx,
 	obj_publish(ctx, &q->obj);
 	*ret_queue = q->obj.id;
 out:
+	TRACE(ctx, trace_fault_queue_alloc(ctx, &o, ret_queue, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -505,6 +508,7 @@ IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id
 		err = ioasid_err(ctx, -EBUSY, "fault queue %u is bound to %u HWPT(s)", id, q->nr_bound);
 	else
 		err = obj_destroy_locked(ctx, id);
+	TRACE(ctx, trace_destroy(ctx, "fault_queue_destroy", id, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -805,6 +809,7 @@ IOASID_EXPORT int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t id,
 	}
 	efd_update(q);
 out:
+	TRACE(ctx, trace_fault_read(ctx, id, *inout_num, out, n, err));
 	*inout_num = n;
 	ctx_unlock(ctx);
 	return err;
@@ -864,6 +869,7 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 	}
 	group_answer(ctx, g, code, answer_counter(q, code), "by its owner");
 out:
+	TRACE(ctx, trace_fault_respond(ctx, id, cookie, code, err));
 	ctx_unlock(ctx);
 	return err;
 }

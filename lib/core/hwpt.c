@@ -18,6 +18,7 @@
 #include "fault-private.h"
 #include "json-private.h"
 #include "backend/backend.h"
+#include "trace-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -466,6 +467,7 @@ IOASID_EXPORT int ioasid_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, uin
 		err = hwpt_alloc_on(ctx, dev, pt, &o, &h);
 	if (!err)
 		*ret_hwpt = h->obj.id;
+	TRACE(ctx, trace_hwpt_alloc(ctx, dev_id, pt, &o, ret_hwpt, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -502,6 +504,7 @@ IOASID_EXPORT int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t id)
 				 h->nr_children);
 	else
 		err = obj_destroy_locked(ctx, id);
+	TRACE(ctx, trace_destroy(ctx, "hwpt_destroy", id, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -648,6 +651,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 		dropped += d;
 	}
 out:
+	TRACE(ctx, trace_invalidate(ctx, id, reqs, n, i, dropped, err));
 	*inout_num = i;
 	if (ret_dropped)
 		*ret_dropped = dropped;
@@ -806,6 +810,7 @@ IOASID_EXPORT int ioasid_hwpt_invalidate_raw(struct ioasid_ctx *ctx, uint32_t id
 			goto out;
 	}
 out:
+	TRACE(ctx, trace_invalidate_raw(ctx, id, data_type, entries, entry_len, n, i, err));
 	*inout_num = i;
 	ctx_unlock(ctx);
 	return err;
@@ -827,6 +832,7 @@ IOASID_EXPORT int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_
 				 "HWPT %u was not allocated with IOASID_HWPT_DIRTY_TRACKING", id);
 	else if (!(err = ctx->ops->hwpt_set_dirty(ctx, h, on)))
 		h->dirty_enabled = on;
+	TRACE(ctx, trace_dirty_tracking(ctx, id, on, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -893,6 +899,7 @@ IOASID_EXPORT int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t 
 	else
 		err = ctx->ops->hwpt_get_dirty(ctx, h, iova, length, page_size, bitmap,
 					       !(flags & IOASID_DIRTY_NO_CLEAR));
+	TRACE(ctx, trace_dirty_read(ctx, id, iova, length, page_size, bitmap, flags, err));
 	ctx_unlock(ctx);
 	return err;
 }

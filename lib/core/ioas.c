@@ -14,6 +14,7 @@
 #include "json-private.h"
 #include "backend/backend.h"
 #include "set-private.h"
+#include "trace-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -209,6 +210,7 @@ IOASID_EXPORT int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ret_id)
 		return ioasid_err(ctx, -EINVAL, "ioasid_ioas_alloc: NULL argument");
 	ctx_lock(ctx);
 	err = ioas_alloc_locked(ctx, 0, ret_id);
+	TRACE(ctx, trace_ioas_alloc(ctx, 0, ret_id, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -232,6 +234,7 @@ IOASID_EXPORT int ioasid_set_ioas_alloc(struct ioasid_ctx *ctx, uint32_t id,
 		if (err)
 			set_ioas_uncharge(ctx, id);
 	}
+	TRACE(ctx, trace_ioas_alloc(ctx, id, ret_ioas, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -248,6 +251,7 @@ IOASID_EXPORT int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t id)
 	err = ioas_release_idle_domains(ctx, ioas);
 	if (!err)
 		err = obj_destroy_locked(ctx, id);
+	TRACE(ctx, trace_destroy(ctx, "ioas_destroy", id, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -264,6 +268,7 @@ IOASID_EXPORT int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t id, void *va,
 	if (!ioas)
 		return err;
 	err = iopt_map(ctx, ioas, va, length, flags, inout_iova);
+	TRACE(ctx, trace_map(ctx, id, va, length, flags, inout_iova, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -335,6 +340,7 @@ IOASID_EXPORT int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t id,
 	err = iopt_unmap(ctx, ioas, iova, length, &bytes);
 	if (!err && ret_unmapped)
 		*ret_unmapped = bytes;
+	TRACE(ctx, trace_unmap(ctx, id, iova, length, bytes, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -362,6 +368,7 @@ IOASID_EXPORT int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_id,
 	else
 		err = iopt_copy(ctx, dst, src, src_iova, length, flags, inout_dst_iova);
 out:
+	TRACE(ctx, trace_copy(ctx, dst_id, src_id, src_iova, length, flags, inout_dst_iova, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -420,6 +427,7 @@ IOASID_EXPORT int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx, uint32_t id,
 	if (!ioas)
 		return err;
 	err = ioas_set_allowed(ctx, ioas, ranges, num);
+	TRACE(ctx, trace_allow_iovas(ctx, id, ranges, num, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -434,6 +442,7 @@ IOASID_EXPORT int ioasid_ioas_reserve(struct ioasid_ctx *ctx, uint32_t id,
 	if (!ioas)
 		return err;
 	err = ioas_reserve(ctx, ioas, start, last);
+	TRACE(ctx, trace_reserve(ctx, true, id, start, last, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -448,6 +457,7 @@ IOASID_EXPORT int ioasid_ioas_unreserve(struct ioasid_ctx *ctx, uint32_t id,
 	if (!ioas)
 		return err;
 	err = ioas_unreserve(ctx, ioas, start, last);
+	TRACE(ctx, trace_reserve(ctx, false, id, start, last, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -467,6 +477,7 @@ IOASID_EXPORT int ioasid_ioas_set_option(struct ioasid_ctx *ctx, uint32_t id,
 		err = ioasid_err(ctx, -EINVAL, "huge_pages value %llu is not 0 or 1", X(val));
 	else
 		err = ioas_set_huge_pages(ctx, ioas, val);
+	TRACE(ctx, trace_ioas_option(ctx, id, (int)opt, val, err));
 	ctx_unlock(ctx);
 	return err;
 }

@@ -10,6 +10,7 @@
 
 #include "private.h"
 #include "viommu-private.h"
+#include "trace-private.h"
 
 /* Per-kind operations, indexed by enum ioasid_obj_kind. */
 static const struct ioasid_obj_ops *const obj_ops[] = {
@@ -295,6 +296,7 @@ IOASID_EXPORT int ioasid_obj_destroy(struct ioasid_ctx *ctx, uint32_t id)
 		return -EINVAL;
 	ctx_lock(ctx);
 	ret = obj_destroy_locked(ctx, id);
+	TRACE(ctx, trace_destroy(ctx, "destroy", id, ret));
 	ctx_unlock(ctx);
 	return ret;
 }

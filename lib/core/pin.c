@@ -21,6 +21,7 @@
 
 #include "private.h"
 #include "backend/backend.h"
+#include "trace-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -196,6 +197,7 @@ IOASID_EXPORT int ioasid_ctx_set_pinned_limit(struct ioasid_ctx *ctx,
 		return -EINVAL;
 	ctx_lock(ctx);
 	ctx->pinned_limit = bytes;
+	TRACE(ctx, trace_pinned_limit(ctx, &bytes, NULL, 0));
 	ctx_unlock(ctx);
 	return 0;
 }
@@ -207,6 +209,7 @@ IOASID_EXPORT int ioasid_ctx_set_cap_ipc_lock_exempt(struct ioasid_ctx *ctx,
 		return -EINVAL;
 	ctx_lock(ctx);
 	ctx->exempt_enabled = on;
+	TRACE(ctx, trace_pinned_limit(ctx, NULL, &on, 0));
 	ctx_unlock(ctx);
 	return 0;
 }

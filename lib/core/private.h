@@ -146,6 +146,9 @@ struct ioasid_ctx {
 	int32_t owner_cpu; /* where a ring's owner last polled; -1 unknown */
 	int32_t lock_cpu;  /* where the lock's holder took it (ctx_lock()) */
 
+	/* the trace being recorded, or NULL (trace.c; read under the lock) */
+	struct ioasid_trace *trace;
+
 	/* last error of any thread */
 	char errmsg[IOASID_ERRMSG_MAX];
 

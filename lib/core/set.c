@@ -16,6 +16,7 @@
 #include "util/pasid-alloc.h"
 #include "util/sorted-u32.h"
 #include "backend/backend.h"
+#include "trace-private.h"
 
 /* How many (device, PASID) attachments one PASID has. */
 struct pasid_use {
@@ -174,6 +175,7 @@ IOASID_EXPORT int ioasid_set_alloc(struct ioasid_ctx *ctx,
 	obj_publish(ctx, &set->obj);
 	*ret_set = set->obj.id;
 out:
+	TRACE(ctx, trace_set_alloc(ctx, &o, ret_set, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -203,6 +205,7 @@ IOASID_EXPORT int ioasid_set_destroy(struct ioasid_ctx *ctx, uint32_t id)
 	}
 	err = obj_destroy_locked(ctx, id);
 out:
+	TRACE(ctx, trace_destroy(ctx, "set_destroy", id, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -257,6 +260,7 @@ IOASID_EXPORT int ioasid_pasid_alloc(struct ioasid_ctx *ctx, uint32_t id,
 		set->nr_pasids++;
 	}
 out:
+	TRACE(ctx, trace_pasid_alloc(ctx, id, min, max, ret_pasid, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -285,6 +289,7 @@ IOASID_EXPORT int ioasid_pasid_free(struct ioasid_ctx *ctx, uint32_t id,
 		if (!err)
 			set->nr_pasids--;
 	}
+	TRACE(ctx, trace_pasid_free(ctx, id, pasid, err));
 	ctx_unlock(ctx);
 	return err;
 }

@@ -285,6 +285,8 @@ bad as-not-allowed "as-not-allowed.json: steps\[1\].as: op unmap makes nothing t
 	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "unmap", "ioas": "A", "iova": 0, "length": 1, "as": "U"}]}'
 bad bad-expect "bad-expect.json: steps\[0\].expect: \"EFOO\" is not \"ok\" or an errno name" \
 	'{"steps": [{"op": "ioas_alloc", "as": "A", "expect": "EFOO"}]}'
+bad bad-expect-value "bad-expect-value.json: steps\[0\].expect_value: \"0x0\" is not an object" \
+	'{"steps": [{"op": "ioas_alloc", "as": "A", "expect_value": "0x0"}]}'
 bad bad-perm "bad-perm.json: steps\[1\].perm: \"rx\" is not" \
 	'{"steps": [{"op": "ioas_alloc", "as": "A"}, {"op": "map", "ioas": "A", "length": 4096, "perm": "rx"}]}'
 bad bad-range "bad-range.json: steps\[1\].ranges\[1\]: {\"start\":1}: a range needs" \

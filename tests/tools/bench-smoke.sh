@@ -38,6 +38,8 @@ check fault "--iters 200 --reps 1" roundtrip_ns pingpong_ns roundtrip_ratio faul
 	blocking_cross_core_ns epoll_pingpong_cross_core_ns blocking_cross_core_ratio batch64_cross_core_faults_per_s
 check inspect "--size 500 --rounds 1" map_ns unmap_ns map_stuck_ns unmap_stuck_ns \
 	map_overhead_pct unmap_overhead_pct events_dropped
+check trace "--iters 2000" map_off_ns map_on_ns on_off_ratio hook_loop_ns empty_loop_ns branch_ns \
+	branch_share_pct
 check translate "--quick" hit_per_s baseline_hashmap_hit_per_s walk_ns chase_ns walk_ratio \
 	walk_arm_s1_ns chase_arm_s1_ns walk_ratio_arm_s1 walk_arm_s2_ns walk_ratio_arm_s2 \
 	walk_amd_v1_ns walk_ratio_amd_v1 \

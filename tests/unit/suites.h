@@ -51,7 +51,8 @@
 	X(viommu)              \
 	X(vendor)              \
 	X(live_update)         \
-	X(inspect)
+	X(inspect)             \
+	X(trace)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)

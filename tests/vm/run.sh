@@ -13,14 +13,17 @@
 # 3. boots the kernel once under QEMU (intel-iommu, edu bound to vfio-pci)
 #    and runs every test in that boot (tests/vm/run-in-vm), then the
 #    scenario differential (sim:qemu-vtd on the host, iommufd in the VM)
-#    when ioasidctl is built;
+#    when ioasidctl is built, and the trace replay (each scenario recorded
+#    with IOASID_TRACE on iommufd in the VM, replayed on the host's sim with
+#    the profile the trace wrote; docs/tracing.md);
 # 4. (test "iommus") boots it again under each other IOMMU QEMU emulates
 #    for x86 guests (VMTEST_EXTRA_IOMMUS, default "amd virtio"): the
 #    capability chain of edu against the sim profile that models that
 #    IOMMU (qemu-amd, qemu-virtio), real DMA through it, and the scenario
 #    differential against that profile.
 #
-# TEST names: uapi iommufd caps filemap mock viommu conformance vfio liveupdate scenarios monitor bench iommus
+# TEST names: uapi iommufd caps filemap mock viommu conformance vfio liveupdate scenarios trace
+# monitor bench iommus
 # (default: all).
 # Environment: top_srcdir, top_builddir (default: the tree around this
 # script), CC (gcc), VMTEST_* (see README of the rig), VM_TIMEOUT (900),
@@ -35,7 +38,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 CC=${CC:-gcc}
-ALL="uapi iommufd caps filemap mock viommu conformance vfio liveupdate scenarios monitor bench iommus"
+ALL="uapi iommufd caps filemap mock viommu conformance vfio liveupdate scenarios trace monitor bench iommus"
 KEEP=0
 TESTS=()
 
@@ -43,7 +46,7 @@ for a in "$@"; do
 	case $a in
 	--list) echo "$ALL"; exit 0 ;;
 	--keep) KEEP=1 ;;
-	-h | --help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
 	*) case " $ALL " in *" $a "*) TESTS+=("$a") ;; *) echo "run.sh: unknown test $a ($ALL)" >&2; exit 2 ;; esac ;;
 	esac
@@ -143,7 +146,7 @@ want bench && EXTRA="-O2" build bench-iommufd "$top_srcdir/tests/bench/iommufd-m
 # cdev in the VM). tests/vm/scenarios/*.json are written that way already.
 CLI=""
 SCEN=()
-if want scenarios && [ -f "$top_srcdir/cli/ioasidctl.c" ]; then
+if { want scenarios || want trace; } && [ -f "$top_srcdir/cli/ioasidctl.c" ]; then
 	CLI=$OUT/ioasidctl
 	# shellcheck disable=SC2046
 	build ioasidctl $(ls "$top_srcdir"/cli/*.c "$top_srcdir"/cli/scenario/*.c) -lm
@@ -198,11 +201,22 @@ GUEST=$OUT/guest.sh
 	want vfio && echo 'run vfio $OUT/test-vfio'
 	want liveupdate && echo 'run liveupdate $OUT/test-liveupdate'
 	want liveupdate && echo 'run liveupdate-example $OUT/live-update iommufd $VMTEST_VFIO_CDEV'
-	if [ ${#SCEN[@]} -gt 0 ]; then
+	if [ ${#SCEN[@]} -gt 0 ] && want scenarios; then
 		echo 'echo "=== scenarios on iommufd (device $VMTEST_VFIO_CDEV)"'
 		for f in "${SCEN[@]}"; do
 			b=$(basename "$f" .json)
 			echo "IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f 2>/dev/null | sed 's/^/@@SCEN intel $b @@ /'"
+		done
+	fi
+	# the same scenarios traced on iommufd; the traces and their profiles go
+	# back through the console, to be replayed on the host's sim
+	if [ ${#SCEN[@]} -gt 0 ] && want trace; then
+		echo 'echo "=== traces on iommufd (device $VMTEST_VFIO_CDEV)"'
+		for f in "${SCEN[@]}"; do
+			b=$(basename "$f" .json)
+			echo "IOASID_TRACE=/tmp/tr-$b.json IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f >/dev/null 2>&1"
+			# (each file ends with a newline: no line runs into the next marker)
+			echo "sed 's/^/@@TRACE $b @@ /' /tmp/tr-$b.json; sed 's/^/@@TPROF $b @@ /' /tmp/tr-$b.json.profile.json"
 		done
 	fi
 	if [ ${#MOCKSCEN[@]} -gt 0 ]; then
@@ -232,7 +246,7 @@ set +e
 exec 9>"${VM_LOCK:-/tmp/ioasid-vm-boot.lock}"
 flock 9
 VMTEST_KERNEL_DIR=$KDIR "$HERE/run-in-vm" --timeout="${VM_TIMEOUT:-900}" --hugepages=16 \
-	"${FILES[@]}" -- "$GUEST" 2>&1 | tee "$VMLOG" | grep -v '^@@SCEN '
+	"${FILES[@]}" -- "$GUEST" 2>&1 | tee "$VMLOG" | grep -Ev '^@@(SCEN|TRACE|TPROF) '
 RC=${PIPESTATUS[0]}
 exec 9>&-
 set -e
@@ -271,7 +285,7 @@ scen_diff() {
 		RC=1
 	fi
 }
-[ ${#SCEN[@]} -eq 0 ] || scen_diff intel qemu-vtd 1
+[ ${#SCEN[@]} -eq 0 ] || ! want scenarios || scen_diff intel qemu-vtd 1
 
 if [ ${#MOCKSCEN[@]} -gt 0 ]; then
 	MOCKDIFFS=0
@@ -291,7 +305,34 @@ if [ ${#MOCKSCEN[@]} -gt 0 ]; then
 	fi
 fi
 
-# ---- 5. the other IOMMUs: one boot each --------------------------------------------
+# ---- 5. the trace replay: recorded on iommufd in the VM, replayed on the sim ----------
+if [ ${#SCEN[@]} -gt 0 ] && want trace; then
+	TDIFFS=0
+	TSTEPS=0
+	mkdir -p "$OUT/trace"
+	for f in "${SCEN[@]}"; do
+		b=$(basename "$f" .json)
+		t=$OUT/trace/tr-$b.json
+		grep "^@@TRACE $b @@ " "$VMLOG" | sed "s/^@@TRACE $b @@ //" | tr -d '\r' >"$t" || true
+		grep "^@@TPROF $b @@ " "$VMLOG" | sed "s/^@@TPROF $b @@ //" | tr -d '\r' >"$t.profile.json" || true
+		if ! "$CLI" run "$t" >"$t.replay.jsonl" 2>"$t.replay.err"; then
+			log "trace $b: the replay on the sim differs (or failed):"
+			grep -h '"expected' "$t.replay.jsonl" | head -5 >&2
+			head -3 "$t.replay.err" >&2
+			TDIFFS=$((TDIFFS + 1))
+		else
+			TSTEPS=$((TSTEPS + $(grep -c '"step"' "$t.replay.jsonl")))
+		fi
+	done
+	if [ "$TDIFFS" = 0 ]; then
+		log "trace: ${#SCEN[@]} traces recorded on iommufd replay on the sim, $TSTEPS steps all agreeing"
+	else
+		log "trace: $TDIFFS of ${#SCEN[@]} traces recorded on iommufd do not replay on the sim"
+		RC=1
+	fi
+fi
+
+# ---- 6. the other IOMMUs: one boot each --------------------------------------------
 # The sim profile that models what each QEMU IOMMU shows a guest.
 sim_profile() {
 	case $1 in

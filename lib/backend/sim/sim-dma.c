@@ -24,6 +24,7 @@
 #include "sim-guard.h"
 #include "sim-private.h"
 #include "sim-viommu.h"
+#include "core/trace-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -847,6 +848,7 @@ static int dma_start(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, ui
 		*ret_done = p->done;
 	err = p->err;
 out:
+	TRACE(ctx, trace_dma(ctx, dev_id, pasid, iova, buf, len, rflags, ret_handle, ret_done, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -872,6 +874,7 @@ IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle, s
 				 X(handle), X(p->cookie));
 	} else
 		err = pending_collect(ctx, sim, pp, ret_done);
+	TRACE(ctx, trace_dma_collect(ctx, false, handle, ret_done, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -964,6 +967,7 @@ static int dma_wait(struct ioasid_ctx *ctx, uint64_t handle, uint64_t timeout_ns
 			fault_ring_sleep_end(ctx);
 		}
 	}
+	TRACE(ctx, trace_dma_collect(ctx, true, handle, ret_done, err));
 	ctx_unlock(ctx);
 	return err;
 }
@@ -1026,6 +1030,8 @@ static int dma_sync(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uin
 		sim = sim_ctx_of(ctx);
 		if (sim &&
 		    dma_fast(sim, dev_id, pasid, iova, buf, len, rflags & IOASID_SIM_DMA_WRITE)) {
+			TRACE(ctx,
+			      trace_dma(ctx, dev_id, pasid, iova, buf, len, rflags, NULL, &len, 0));
 			ctx_unlock(ctx);
 			if (ret_done)
 				*ret_done = len;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim-private.h"
+#include "core/trace-private.h"
 
 #define X(v) ((unsigned long long)(v))
 
@@ -23,6 +24,7 @@ IOASID_EXPORT int ioasid_sim_set_stale_mode(struct ioasid_ctx *ctx,
 	if (!sim)
 		return -EOPNOTSUPP;
 	sim->stale_mode = mode;
+	TRACE(ctx, trace_stale_mode(ctx, (int)mode));
 	ctx_unlock(ctx);
 	return 0;
 }

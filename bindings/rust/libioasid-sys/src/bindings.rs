@@ -144,6 +144,7 @@ pub const IOASID_VEVENT_LOST_EVENTS: u32 = 1;
 pub const IOASID_HW_QUEUE_SELFTEST: u32 = 3735928559;
 pub const IOASID_INSPECT_PROTOCOL: u32 = 1;
 pub const IOASID_INSPECT_MAX_LINE: u32 = 4096;
+pub const IOASID_TRACE_CONTENTS: u32 = 1;
 pub const IOASID_VERSION_MAJOR: u32 = 0;
 pub const IOASID_VERSION_MINOR: u32 = 1;
 pub const IOASID_VERSION_PATCH: u32 = 0;
@@ -9688,6 +9689,87 @@ extern "C" {
         ins: *mut ioasid_inspect,
         ret_stats: *mut ioasid_inspect_stats,
     ) -> ::std::os::raw::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct ioasid_trace_opts {
+    pub sz: usize,
+    pub flags: u32,
+    pub __reserved: u32,
+}
+#[test]
+fn bindgen_test_layout_ioasid_trace_opts() {
+    assert_eq!(
+        ::std::mem::size_of::<ioasid_trace_opts>(),
+        16usize,
+        concat!("Size of: ", stringify!(ioasid_trace_opts))
+    );
+    assert_eq!(
+        ::std::mem::align_of::<ioasid_trace_opts>(),
+        8usize,
+        concat!("Alignment of ", stringify!(ioasid_trace_opts))
+    );
+    fn test_field_sz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_trace_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).sz) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_trace_opts),
+                "::",
+                stringify!(sz)
+            )
+        );
+    }
+    test_field_sz();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_trace_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_trace_opts),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field___reserved() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::std::mem::MaybeUninit::<ioasid_trace_opts>::uninit();
+                let ptr = uninit.as_ptr();
+                ::std::ptr::addr_of!((*ptr).__reserved) as usize - ptr as usize
+            },
+            12usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(ioasid_trace_opts),
+                "::",
+                stringify!(__reserved)
+            )
+        );
+    }
+    test_field___reserved();
+}
+extern "C" {
+    pub fn ioasid_ctx_trace_start(
+        ctx: *mut ioasid_ctx,
+        path: *const ::std::os::raw::c_char,
+        opts: *const ioasid_trace_opts,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    pub fn ioasid_ctx_trace_stop(ctx: *mut ioasid_ctx) -> ::std::os::raw::c_int;
 }
 extern "C" {
     pub fn ioasid_version() -> *const ::std::os::raw::c_char;
