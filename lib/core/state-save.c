@@ -21,6 +21,7 @@
 #include "core/json-private.h"
 #include "core/live-update-private.h"
 #include "core/set-private.h"
+#include "core/viommu-private.h"
 #include "util/pasid-alloc.h"
 
 /* What one save collects besides the document: the fds the successor needs. */
@@ -187,20 +188,45 @@ static uint32_t hwpt_alloc_dev(struct ioasid_ctx *ctx, const struct ioasid_hwpt 
 	return dev ? dev->obj.id : 0;
 }
 
+/*
+ * A nested HWPT over a nest parent: its parent and its stage-1 data (the
+ * guest's table stays where it is, in the parent's memory, which the file
+ * maps hand over). One over a vIOMMU would need the vIOMMU, not saved.
+ */
+static int save_nested(struct save *s, struct ioasid_hwpt *h, json_t *o)
+{
+	json_t *s1;
+	int err;
+
+	if (h->viommu || !h->parent || h->type != IOASID_HWPT_NESTED_VTD_S1)
+		return ioasid_err(s->ctx, -EOPNOTSUPP,
+				  "save state: HWPT %u is nested (type %u) on %s %u: only nested HWPTs of type %u (VT-d stage 1) over a nest parent are saved",
+				  h->obj.id, h->type, h->viommu ? "vIOMMU" : "HWPT",
+				  h->viommu ? h->viommu->obj.id :
+				  h->parent ? h->parent->obj.id :
+					      0,
+				  IOASID_HWPT_NESTED_VTD_S1);
+	s1 = json_pack("{s:o,s:o,s:i}", "flags", dump_hex(h->s1.flags), "pgtbl_addr",
+		       dump_hex(h->s1.pgtbl_addr), "addr_width", (int)h->s1.addr_width);
+	err = s1 ? 0 : -ENOMEM;
+	err = err ?: dump_add(o, "parent", json_integer(h->parent->obj.id));
+	err = err ?: dump_add(o, "s1", json_incref(s1));
+	json_decref(s1);
+	return err;
+}
+
 static int save_hwpt(struct save *s, struct ioasid_obj *obj, json_t *o)
 {
 	struct ioasid_hwpt *h = (struct ioasid_hwpt *)obj;
 	int err;
 
-	if (!hwpt_is_paging(h))
-		return ioasid_err(s->ctx, -EOPNOTSUPP,
-				  "save state: HWPT %u is nested (type %u): its stage-1 table is not saved yet",
-				  obj->id, h->type);
 	if (h->fault_q)
 		return ioasid_err(s->ctx, -EOPNOTSUPP,
 				  "save state: HWPT %u reports to fault queue %u: fault queues are not saved yet",
 				  obj->id, h->fault_q->obj.id);
-	err = dump_add(o, "ioas", json_integer(h->ioas->obj.id));
+	err = dump_add(o, "type", json_integer(h->type));
+	err = err ?: dump_add(o, "ioas", json_integer(h->ioas->obj.id));
+	err = err ?: (hwpt_is_paging(h) ? 0 : save_nested(s, h, o));
 	err = err ?: dump_add(o, "auto", json_boolean(h->autodom));
 	err = err ?: dump_add(o, "flags", json_integer(h->flags));
 	err = err ?: dump_add(o, "dirty_tracking", json_boolean(h->dirty_enabled));

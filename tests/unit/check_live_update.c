@@ -311,6 +311,68 @@ START_TEST(test_save_restore_file_maps)
 }
 END_TEST
 
+/*
+ * A nested HWPT goes with its stage-1 data and its parent, even when the
+ * parent has the higher id (the nested one took a freed id): the restore
+ * makes the parent first, and the restored context translates through
+ * both stages as the old one did.
+ */
+START_TEST(test_save_restore_nested)
+{
+	struct ioasid_hwpt_opts po = { .sz = sizeof(po), .flags = IOASID_HWPT_NEST_PARENT };
+	struct ioasid_hwpt_vtd_s1 s1 = { .flags = IOASID_VTD_S1_WPE,
+					 .pgtbl_addr = 0x100000,
+					 .addr_width = 48 };
+	struct ioasid_hwpt_opts no = { .sz = sizeof(no),
+				       .type = IOASID_HWPT_NESTED_VTD_S1,
+				       .data = &s1,
+				       .data_len = sizeof(s1) };
+	struct ioasid_ctx *ctx = test_sim_ctx(), *back = NULL;
+	uint32_t a, gap, dev, parent, nested;
+	uint64_t *t;
+	char *mem, *before, *after, buf[8] = "";
+	size_t done = 0;
+	int mfd = guest_memfd(16 * 4096, &mem), fd;
+
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &a));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	map_file(ctx, a, mfd, 0, 16 * 4096, IOASID_MAP_READ | IOASID_MAP_WRITE, 0x100000);
+	/* a 4-level stage-1 table at GPA 0x100000 (present, writable, user): IOVA 0x0 -> GPA 0x105000 */
+	t = (uint64_t *)mem;
+	t[0] = 0x101000 | 7;
+	t[512] = 0x102000 | 7;
+	t[1024] = 0x103000 | 7;
+	t[1536] = 0x105000 | 7;
+	strcpy(mem + 5 * 4096, "stage2");
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &gap));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, a, &po, &parent));
+	ck_assert_ok(ctx, ioasid_ioas_destroy(ctx, gap));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, parent, &no, &nested));
+	ck_assert_uint_lt(nested, parent);
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, nested, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x0, buf, 7, &done));
+	ck_assert_str_eq(buf, "stage2");
+	fd = save_to_fd(ctx);
+	ck_assert_int_eq(ioasid_ctx_restore_state(fd, NULL, &back), 0);
+	before = dump(ctx);
+	after = dump(back);
+	same_text(after, before);
+	ck_assert_int_eq(ioasid_obj_kind(back, nested), IOASID_OBJ_HWPT);
+	memset(buf, 0, sizeof(buf));
+	ck_assert_ok(back, ioasid_sim_dma_read(back, dev, IOASID_PASID_NONE, 0x0, buf, 7, &done));
+	ck_assert_str_eq(buf, "stage2");
+	/* the parent is held by its child in the restored context too */
+	ck_assert_ret(back, ioasid_hwpt_destroy(back, parent), -EBUSY);
+	free(before);
+	free(after);
+	ioasid_ctx_close(back);
+	ioasid_ctx_close(ctx);
+	munmap(mem, 16 * 4096);
+	close(mfd);
+	close(fd);
+}
+END_TEST
+
 /* A file map moves (the kernel is asked); a process-memory one beside it does not. */
 START_TEST(test_change_process_file_map_iommufd)
 {
@@ -549,6 +611,7 @@ Suite *live_update_suite(void)
 	tc = tcase_create("state");
 	tcase_add_test(tc, test_save_restore_sim);
 	tcase_add_test(tc, test_save_restore_file_maps);
+	tcase_add_test(tc, test_save_restore_nested);
 	tcase_add_test(tc, test_save_refusals);
 	tcase_add_test(tc, test_save_vfio);
 	tcase_add_loop_test(tc, test_restore_malformed, 0, (int)ARRAY_SIZE(bad_docs));

@@ -47,7 +47,8 @@
 	X(failnth)             \
 	X(viommu)              \
 	X(vendor)              \
-	X(live_update)
+	X(live_update)         \
+	X(live_update_iommufd)
 
 #define DECLARE_SUITE(name) Suite *name##_suite(void);
 IOASID_SUITES(DECLARE_SUITE)
