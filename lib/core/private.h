@@ -107,6 +107,7 @@ struct ioasid_ctx {
 	 * state names adopt_name (NULL: no check; the name a bind gives it).
 	 */
 	uint32_t adopt_kid;
+	int adopt_fd; /* the next fault queue's inherited fd */
 	const char *adopt_name;
 	/*
 	 * Why the backend refused to adopt an object (the op's own message

@@ -152,7 +152,8 @@ static const char *obj_what(const struct rs_obj *ro, char *buf, size_t len)
 static int kind_from_name(const char *s, enum ioasid_obj_kind *ret)
 {
 	static const enum ioasid_obj_kind kinds[] = { IOASID_OBJ_IOAS, IOASID_OBJ_SET,
-						      IOASID_OBJ_DEV, IOASID_OBJ_HWPT };
+						      IOASID_OBJ_DEV, IOASID_OBJ_HWPT,
+						      IOASID_OBJ_FAULT_QUEUE };
 	size_t i;
 
 	for (i = 0; s && i < ARRAY_SIZE(kinds); i++)
@@ -287,14 +288,15 @@ static int order_hwpt(struct restore *r, struct rs_obj *ro, uint32_t depth)
 }
 
 /*
- * Sets, IOASes, devices and the HWPTs made by hand in id order (a nested
- * one after its parent); then the automatic domains, in the order the
- * attachments make them.
+ * Sets, fault queues, IOASes, devices and the HWPTs made by hand in id
+ * order (a nested one after its parent); then the automatic domains, in
+ * the order the attachments make them.
  */
 static int plan_order(struct restore *r)
 {
-	static const enum ioasid_obj_kind first[] = { IOASID_OBJ_SET, IOASID_OBJ_IOAS,
-						      IOASID_OBJ_DEV, IOASID_OBJ_HWPT };
+	static const enum ioasid_obj_kind first[] = { IOASID_OBJ_SET, IOASID_OBJ_FAULT_QUEUE,
+						      IOASID_OBJ_IOAS, IOASID_OBJ_DEV,
+						      IOASID_OBJ_HWPT };
 	uint32_t k, id;
 	int err;
 
@@ -663,6 +665,43 @@ static int make_dev(struct restore *r, struct rs_obj *ro)
 	return check_id(ro, id);
 }
 
+/*
+ * A fault queue: made again on the sim (empty: the save refuses a queue
+ * holding groups); on iommufd the kernel's fault object is adopted with
+ * its inherited fd, whose unread groups are still in the kernel's queue.
+ */
+static int make_fault_queue(struct restore *r, struct rs_obj *ro)
+{
+	struct ioasid_fault_queue_opts o = { .sz = sizeof(o),
+					     .flags = IOASID_FAULT_QUEUE_TIMEOUT_CODE };
+	char what[48];
+	uint32_t id;
+	int err, fd = -1;
+
+	obj_what(ro, what, sizeof(what));
+	err = get_u32(ro->j, "set", what, &o.set);
+	err = err ?: get_u32(ro->j, "depth", what, &o.depth);
+	err = err ?: get_hex(ro->j, "timeout_ns", what, &o.timeout_ns);
+	err = err ?: get_u32(ro->j, "timeout_code", what, &o.timeout_code);
+	if (!err && !get_ref(r, ro->j, "set", what, IOASID_OBJ_SET, &err))
+		return err;
+	if (!err && r->kind == IOASID_BACKEND_IOMMUFD)
+		err = get_int(ro->j, "fd", what, &fd);
+	err = err ?: adopt_next(r->ctx, ro->j, what);
+	if (err)
+		return err;
+	ctx_lock(r->ctx);
+	r->ctx->adopt_fd = fd;
+	ctx_unlock(r->ctx);
+	err = ioasid_fault_queue_alloc(r->ctx, &o, &id);
+	ctx_lock(r->ctx);
+	r->ctx->adopt_fd = -1;
+	ctx_unlock(r->ctx);
+	if (err)
+		return call_failed(r, ro, err, "fault_queue_alloc");
+	return check_id(ro, id);
+}
+
 /* A nested HWPT's stage-1 data ("s1") into @s1, and @o set to pass it. */
 static int read_s1(struct rs_obj *ro, const char *what, struct ioasid_hwpt_vtd_s1 *s1,
 		   struct ioasid_hwpt_opts *o)
@@ -701,9 +740,14 @@ static int make_hwpt(struct restore *r, struct rs_obj *ro)
 		err = read_s1(ro, what, &s1, &o);
 	if (err)
 		return err;
-	if (o.flags & IOASID_HWPT_FAULT_ID_VALID)
-		return rs_err(-EINVAL, "%s: flags 0x%x: fault queues are not restored", what,
-			      o.flags);
+	if (o.flags & IOASID_HWPT_FAULT_ID_VALID) {
+		struct rs_obj *q = get_ref(r, ro->j, "fault_queue", what, IOASID_OBJ_FAULT_QUEUE,
+					   &err);
+
+		if (!q)
+			return err;
+		o.fault_queue = q->id;
+	}
 	dev = get_ref(r, ro->j, "dev", what, IOASID_OBJ_DEV, &err);
 	ioas = dev ? get_ref(r, ro->j, "ioas", what, IOASID_OBJ_IOAS, &err) : NULL;
 	pt = ioas;
@@ -758,6 +802,13 @@ static int make_attachment(struct restore *r, struct rs_obj *dev, json_t *a, siz
 	h = pt ? get_ref(r, a, "hwpt", what, IOASID_OBJ_HWPT, &err) : NULL;
 	if (!h)
 		return err;
+	/* an older save has none: no automatic domain had a queue then */
+	if (json_object_get(a, "fault_queue") &&
+	    json_integer_value(json_object_get(a, "fault_queue")) &&
+	    !get_ref(r, a, "fault_queue", what, IOASID_OBJ_FAULT_QUEUE, &err))
+		return err;
+	if (json_object_get(a, "fault_queue"))
+		o.fault_queue = (uint32_t)json_integer_value(json_object_get(a, "fault_queue"));
 	err = adopt_next(r->ctx, h->j, what);
 	if (err)
 		return err;
@@ -799,6 +850,7 @@ static int make_objects(struct restore *r)
 		[IOASID_OBJ_SET] = make_set,
 		[IOASID_OBJ_DEV] = make_dev,
 		[IOASID_OBJ_HWPT] = make_hwpt,
+		[IOASID_OBJ_FAULT_QUEUE] = make_fault_queue,
 	};
 	uint32_t i;
 	int err;
@@ -890,6 +942,7 @@ static int open_ctx(struct restore *r, const char *spec, const struct ioasid_ctx
 		if (err)
 			return ioasid_err_prefix(NULL, err, "restore state: ctx_fd %d", fd);
 		ctx_lock(r->ctx);
+		r->ctx->adopt_fd = -1;
 		err = r->ctx->ops->adopt_begin ? r->ctx->ops->adopt_begin(r->ctx) : 0;
 		ctx_unlock(r->ctx);
 	}

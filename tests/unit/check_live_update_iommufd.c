@@ -9,6 +9,7 @@
  * exec); the successor restores from the document in the same process,
  * with every fd still open at the number the document names.
  */
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -354,6 +355,58 @@ START_TEST(test_adopt_other_mappings)
 }
 END_TEST
 
+/*
+ * A fault queue goes on with its kernel object and its fd, which the
+ * successor inherited: the restored queue is the same kernel object read
+ * through the same fd; the HWPT reporting to it too. A fault fd that is
+ * not open any more: EBADF naming it.
+ */
+START_TEST(test_adopt_fault_queue)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so), .max_ioas = 1 };
+	struct ioasid_fault_queue_opts fo = { .sz = sizeof(fo) };
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_FAULT_ID_VALID };
+	struct ioasid_ctx *back = NULL;
+	struct lenv e;
+	uint32_t set, q, h, k = 0;
+	int qfd = -1, qfd2 = -1;
+	char msg[96], *lib, *diff;
+
+	lenv_open(&e);
+	ck_assert_ok(e.ctx, ioasid_set_alloc(e.ctx, &so, &set));
+	fo.set = set;
+	ck_assert_ok(e.ctx, ioasid_fault_queue_alloc(e.ctx, &fo, &q));
+	ck_assert_ok(e.ctx, ioasid_fault_queue_fd(e.ctx, q, &qfd));
+	ho.fault_queue = q;
+	ck_assert_ok(e.ctx, ioasid_hwpt_alloc(e.ctx, e.dev[1], e.ioas, &ho, &h));
+	lenv_handover(&e);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc_obj(&e, q), "fd")), qfd);
+	if (_i) {
+		json_object_set_new(doc_obj(&e, q), "fd", json_integer(99));
+		k = (uint32_t)json_integer_value(json_object_get(doc_obj(&e, q), "kernel_id"));
+		snprintf(msg, sizeof(msg), "fault fd 99 of kernel fault queue %u is not open", k);
+		restore_fails(&e, -EBADF, msg);
+		close(qfd); /* nobody owns it after a failed restore */
+		lenv_close(&e, false);
+		return;
+	}
+	ck_assert_int_eq(restore(&e, &back), 0);
+	kernel_unchanged(&e);
+	lib = fk_state_library(back);
+	diff = fk_state_diff(e.kern, lib);
+	ck_assert_msg(!diff, "the restored records differ from the kernel:\n%s", diff ? diff : "");
+	free(lib);
+	ck_assert_ok(back, ioasid_fault_queue_fd(back, q, &qfd2));
+	ck_assert_int_eq(qfd2, qfd);
+	ck_assert_int_eq(fcntl(qfd, F_GETFD), FD_CLOEXEC);
+	ck_assert_ok(back, ioasid_obj_kernel_id(back, q, &k));
+	ck_assert_ptr_nonnull(fk_get(&e.k, k, FK_FAULT));
+	ck_assert_ret(back, ioasid_fault_queue_destroy(back, q), -EBUSY);
+	ioasid_ctx_close(back);
+	lenv_close(&e, true);
+}
+END_TEST
+
 Suite *live_update_iommufd_suite(void)
 {
 	Suite *s = suite_create("live_update_iommufd");
@@ -364,6 +417,7 @@ Suite *live_update_iommufd_suite(void)
 	tcase_add_test(tc, test_adopt_wrong_dev_fd);
 	tcase_add_loop_test(tc, test_adopt_wrong_kind, 0, 4);
 	tcase_add_loop_test(tc, test_adopt_other_mappings, 0, 4);
+	tcase_add_loop_test(tc, test_adopt_fault_queue, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -42,6 +42,7 @@ struct ifd_ctx {
 	ku_ioctl_fn real_ioctl;
 	void *real_data;
 	uint32_t adopt_scratch; /* the IOAS adopt_probe copies into; 0: none yet */
+	bool forgetting;        /* a failed restore lets go: no ioctl, no fd closed */
 	ku_fault_io_fn fault_io;
 	void *fault_io_data;
 	char sysfs[PATH_MAX];

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "iommufd-private.h"
 
@@ -140,6 +141,22 @@ static int adopt_ioctl(void *data, int fd, unsigned long req, void *arg)
 		if (!err)
 			((struct ku_iommu_hwpt_alloc *)arg)->out_hwpt_id = kid;
 		return err;
+	case KU_IOMMU_FAULT_QUEUE_ALLOC: {
+		/*
+		 * The kernel has no call that tells a fault object without
+		 * changing it; its fd, inherited, must at least be open. It keeps
+		 * the groups the predecessor had not read.
+		 */
+		struct ku_iommu_fault_alloc *a = arg;
+		struct stat st;
+
+		if (ctx->adopt_fd < 0 || fstat(ctx->adopt_fd, &st))
+			return why(ctx, -EBADF, "fault fd %d of kernel fault queue %u is not open",
+				   ctx->adopt_fd, kid);
+		a->out_fault_id = kid;
+		a->out_fault_fd = (uint32_t)ctx->adopt_fd;
+		return 0;
+	}
 	case KU_VFIO_DEVICE_ATTACH_IOMMUFD_PT:
 		((struct ku_vfio_device_attach_iommufd_pt *)arg)->pt_id = kid;
 		return 0;
@@ -252,6 +269,7 @@ void iommufd_adopt_end(struct ioasid_ctx *ctx, bool keep)
 	if (!keep) {
 		s->ioctl = forget_ioctl;
 		s->own = false;
+		s->forgetting = true; /* the fault queues' fds stay open too */
 		for (dev = dev_next(ctx, NULL); dev; dev = dev_next(ctx, dev))
 			((struct ifd_dev *)dev->be)->own_fd = false;
 		return;
