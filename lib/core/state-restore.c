@@ -314,11 +314,9 @@ static int plan_order(struct restore *r)
 				if (err)
 					return err;
 			}
-			if (!autodom)
-				err = order_hwpt(r, ro, 0);
-			else
-				err = 0;
-			if (err)
+			if (ro->kind != IOASID_OBJ_HWPT)
+				order_add(r, ro);
+			else if (!autodom && (err = order_hwpt(r, ro, 0)))
 				return err;
 		}
 	for (id = 1; id <= r->max_id; id++) {

@@ -614,6 +614,24 @@ static const struct bad_doc bad_docs[] = {
 	{ "{" HDR
 	  ",\"objects\":[{\"id\":1,\"kind\":\"set\",\"owner\":\"0x1\",\"max_pasids\":1,\"max_ioas\":1,\"pasids\":[3,4]}]}",
 	  -EDQUOT, "object 1 (set): pasid_alloc" },
+	{ "{" HDR ",\"objects\":[{\"id\":1,\"kind\":\"hwpt\",\"auto\":false,\"type\":1}]}", -EINVAL,
+	  "object 1 (hwpt): \"parent\" is missing" },
+	{ "{" HDR
+	  ",\"objects\":[{\"id\":1,\"kind\":\"hwpt\",\"auto\":false,\"type\":1,\"parent\":1}]}",
+	  -EINVAL, "object 1 (hwpt): \"parent\" is a nested HWPT" },
+	{ "{" HDR
+	  ",\"objects\":[{\"id\":1,\"kind\":\"hwpt\",\"auto\":false,\"type\":1,\"parent\":2},{\"id\":2,\"kind\":\"hwpt\",\"auto\":true}]}",
+	  -EINVAL, "\"parent\" 2 is an automatic domain" },
+	{ "{" HDR ",\"objects\":[{\"id\":1,\"kind\":\"hwpt\",\"auto\":false,\"type\":\"1\"}]}",
+	  -EINVAL, "object 1 (hwpt): \"type\" is missing or not an integer" },
+	{ "{" HDR ",\"objects\":[{\"id\":1,\"kind\":\"queue\",\"set\":0}]}", -EINVAL,
+	  "object 1 (queue): \"depth\"" },
+	{ "{" HDR
+	  ",\"objects\":[{\"id\":1,\"kind\":\"queue\",\"set\":1,\"depth\":8,\"timeout_ns\":\"0x1\",\"timeout_code\":1}]}",
+	  -EINVAL, "object 1 (queue): \"set\" 1 is not set" },
+	{ "{" HDR
+	  ",\"objects\":[{\"id\":1,\"kind\":\"set\",\"owner\":\"0x1\",\"max_pasids\":1,\"max_ioas\":1,\"pasids\":[]},{\"id\":2,\"kind\":\"queue\",\"set\":1,\"depth\":8,\"timeout_ns\":\"0x1\",\"timeout_code\":7}]}",
+	  -EINVAL, "object 2 (queue): fault_queue_alloc: " },
 	{ "{\"format\":\"libioasid-state\",\"version\":1,\"backend\":\"sim\",\"spec\":\"iommufd\",\"rlimit_mode\":0,\"pinned_limit\":\"0x0\",\"cap_ipc_lock_exempt\":false,\"objects\":[]}",
 	  -EINVAL, "spec \"iommufd\" is not a sim spec" },
 	{ "{\"format\":\"libioasid-state\",\"version\":1,\"backend\":\"sim\",\"spec\":\"sim\",\"rlimit_mode\":7,\"pinned_limit\":\"0x0\",\"cap_ipc_lock_exempt\":false,\"objects\":[]}",
