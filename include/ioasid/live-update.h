@@ -53,11 +53,16 @@ IOASID_EXPORT int ioasid_ctx_change_process(struct ioasid_ctx *ctx);
  * The context stays usable, and its objects must not change between the
  * save and the hand-over.
  *
+ * Nested HWPTs over a nest parent go with their stage-1 data; fault
+ * queues with their settings and, on iommufd, their fd (the groups the
+ * library has not read stay in the kernel's queue for the successor).
+ *
  * Return: 0; -EINVAL (message naming the IOAS and the area) when an area
- * maps process memory, which cannot be handed over; -EOPNOTSUPP on vfio,
- * for a nested HWPT, a fault queue or a selftest device (not saved by
- * this version); -EBADF for a negative @fd; -EIO when writing fails;
- * -ENOMEM.
+ * maps process memory, which cannot be handed over; -EBUSY (naming the
+ * queue) when a fault queue holds page-request groups not answered, which
+ * cannot outlive the process; -EOPNOTSUPP on vfio, for a vIOMMU object, a
+ * nested HWPT over one or a selftest device (not saved by this version);
+ * -EBADF for a negative @fd; -EIO when writing fails; -ENOMEM.
  */
 IOASID_EXPORT int ioasid_ctx_save_state(struct ioasid_ctx *ctx, int fd);
 
@@ -71,8 +76,10 @@ IOASID_EXPORT int ioasid_ctx_save_state(struct ioasid_ctx *ctx, int fd);
  * @ret_ctx: the context.
  *
  * On iommufd the context adopts the kernel objects the document names,
- * over the inherited /dev/iommu and device fds, without making or changing
- * any (the devices' DMA goes on); it owns those fds from then on. On the
+ * over the inherited /dev/iommu, device and fault fds, without making or
+ * changing any (the devices' DMA goes on), after checking each against
+ * the kernel (docs/live-update.md: the fds' kinds, the objects' kinds,
+ * the IOASes' areas); it owns those fds from then on. On the
  * sim the objects are made again and the file maps mapped again from the
  * inherited memfds. The pins stay charged to the old process until
  * ioasid_ctx_change_process(). The restored context keeps its own
@@ -87,8 +94,10 @@ IOASID_EXPORT int ioasid_ctx_save_state(struct ioasid_ctx *ctx, int fd);
  * "libioasid-state", or has a missing, mistyped or inconsistent value;
  * -ERANGE for an id or a number out of range; -EOPNOTSUPP for another
  * version or backend; -EBADF for a negative @fd or an fd that is not what
- * the document says; the error of the call that rebuilding an object made
- * (-ENOENT when the kernel has no such object); -ENOMEM.
+ * the document says; -ENOENT when the kernel has no such object, or one
+ * of another kind; -EINVAL when an adopted IOAS maps other than the
+ * document says; the error of the call that rebuilding an object made;
+ * -ENOMEM.
  */
 IOASID_EXPORT int ioasid_ctx_restore_state(int fd, const struct ioasid_ctx_opts *opts,
 					   struct ioasid_ctx **ret_ctx);

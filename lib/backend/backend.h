@@ -320,6 +320,13 @@ struct ioasid_backend_ops {
 	 */
 	int (*adopt_begin)(struct ioasid_ctx *ctx);
 	void (*adopt_end)(struct ioasid_ctx *ctx, bool keep);
+	/*
+	 * Between adopt_begin() and adopt_end(): does kernel IOAS @kioas map
+	 * every byte of [@iova, @iova + @length)? 0 yes, -ENOENT no, another
+	 * errno when the kernel could not be asked (message set). Changes
+	 * nothing the devices see. NULL with a NULL adopt_begin.
+	 */
+	int (*adopt_probe)(struct ioasid_ctx *ctx, uint32_t kioas, uint64_t iova, uint64_t length);
 };
 
 /*

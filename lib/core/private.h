@@ -104,9 +104,17 @@ struct ioasid_ctx {
 	/*
 	 * While a restore adopts the kernel's objects (state-restore.c,
 	 * backend.h's adopt_begin), the next object made is kernel object
-	 * adopt_kid.
+	 * adopt_kid; the next device bound from an fd must be the one the
+	 * state names adopt_name (NULL: no check; the name a bind gives it).
 	 */
 	uint32_t adopt_kid;
+	int adopt_fd; /* the next fault queue's inherited fd */
+	const char *adopt_name;
+	/*
+	 * Why the backend refused to adopt an object (the op's own message
+	 * names only the request): the restore's message carries it.
+	 */
+	char adopt_why[192];
 
 	/* shared-pages records created by copy (see ioas.c) */
 	struct ioas_pages *pages;

@@ -152,7 +152,8 @@ static const char *obj_what(const struct rs_obj *ro, char *buf, size_t len)
 static int kind_from_name(const char *s, enum ioasid_obj_kind *ret)
 {
 	static const enum ioasid_obj_kind kinds[] = { IOASID_OBJ_IOAS, IOASID_OBJ_SET,
-						      IOASID_OBJ_DEV, IOASID_OBJ_HWPT };
+						      IOASID_OBJ_DEV, IOASID_OBJ_HWPT,
+						      IOASID_OBJ_FAULT_QUEUE };
 	size_t i;
 
 	for (i = 0; s && i < ARRAY_SIZE(kinds); i++)
@@ -239,14 +240,63 @@ static int order_attachments(struct restore *r, struct rs_obj *dev)
 	return err;
 }
 
+/* The "type" of an HWPT (paging when the document has none: an older save). */
+static int hwpt_type(struct rs_obj *ro, uint32_t *ret)
+{
+	char what[48];
+
+	*ret = IOASID_HWPT_PAGING;
+	if (!json_object_get(ro->j, "type"))
+		return 0;
+	return get_u32(ro->j, "type", obj_what(ro, what, sizeof(what)), ret);
+}
+
 /*
- * Sets, IOASes, devices and the HWPTs made by hand in id order; then the
- * automatic domains, in the order the attachments make them.
+ * An HWPT made by hand, after its nest parent when it is nested (the
+ * parent may have the higher id: ids are reused). @depth stops a loop of
+ * parents in a bad document.
+ */
+static int order_hwpt(struct restore *r, struct rs_obj *ro, uint32_t depth)
+{
+	struct rs_obj *parent;
+	char what[48];
+	uint32_t type;
+	bool autodom = false;
+	int err;
+
+	if (ro->made)
+		return 0;
+	err = hwpt_type(ro, &type);
+	if (err || type == IOASID_HWPT_PAGING) {
+		if (!err)
+			order_add(r, ro);
+		return err;
+	}
+	obj_what(ro, what, sizeof(what));
+	if (depth)
+		return rs_err(-EINVAL, "%s: \"parent\" is a nested HWPT", what);
+	parent = get_ref(r, ro->j, "parent", what, IOASID_OBJ_HWPT, &err);
+	if (!parent)
+		return err;
+	err = get_bool(parent->j, "auto", what, &autodom);
+	if (!err && autodom)
+		err = rs_err(-EINVAL, "%s: \"parent\" %u is an automatic domain", what, parent->id);
+	err = err ?: order_hwpt(r, parent, depth + 1);
+	if (!err)
+		order_add(r, ro);
+	return err;
+}
+
+/*
+ * Sets, fault queues, IOASes, devices and the HWPTs made by hand in id
+ * order (a nested one after its parent); then the automatic domains, in
+ * the order the attachments make them.
  */
 static int plan_order(struct restore *r)
 {
-	static const enum ioasid_obj_kind first[] = { IOASID_OBJ_SET, IOASID_OBJ_IOAS,
-						      IOASID_OBJ_DEV, IOASID_OBJ_HWPT };
+	static const enum ioasid_obj_kind first[] = { IOASID_OBJ_SET, IOASID_OBJ_FAULT_QUEUE,
+						      IOASID_OBJ_IOAS, IOASID_OBJ_DEV,
+						      IOASID_OBJ_HWPT };
 	uint32_t k, id;
 	int err;
 
@@ -264,8 +314,10 @@ static int plan_order(struct restore *r)
 				if (err)
 					return err;
 			}
-			if (!autodom)
+			if (ro->kind != IOASID_OBJ_HWPT)
 				order_add(r, ro);
+			else if (!autodom && (err = order_hwpt(r, ro, 0)))
+				return err;
 		}
 	for (id = 1; id <= r->max_id; id++) {
 		struct rs_obj *ro = r->slot[id - 1] ? &r->objs[r->slot[id - 1] - 1] : NULL;
@@ -307,6 +359,7 @@ static int adopt_next(struct ioasid_ctx *ctx, json_t *o, const char *what)
 		return rs_err(-EINVAL, "%s: kernel_id 0 is no kernel object", what);
 	ctx_lock(ctx);
 	ctx->adopt_kid = kid;
+	ctx->adopt_why[0] = '\0';
 	ctx_unlock(ctx);
 	return 0;
 }
@@ -335,9 +388,16 @@ static int check_id(const struct rs_obj *ro, uint32_t got)
 /* A public call on the context failed: its message, prefixed with the object. */
 static int call_failed(struct restore *r, const struct rs_obj *ro, int err, const char *call)
 {
-	char what[48];
+	char what[48], why[sizeof(r->ctx->adopt_why)] = "";
 
-	(void)r;
+	if (r->ctx) {
+		ctx_lock(r->ctx);
+		memcpy(why, r->ctx->adopt_why, sizeof(why));
+		r->ctx->adopt_why[0] = '\0';
+		ctx_unlock(r->ctx);
+	}
+	if (why[0]) /* the backend's request failed because the adoption check did */
+		return rs_err(err, "%s: %s: %s", obj_what(ro, what, sizeof(what)), call, why);
 	return ioasid_err_prefix(NULL, err, "restore state: %s: %s",
 				 obj_what(ro, what, sizeof(what)), call);
 }
@@ -427,6 +487,87 @@ static int ioas_ranges(struct restore *r, struct rs_obj *ro, const char *what)
 	return err;
 }
 
+/* Does the kernel's IOAS map [@iova, @iova + @len)? 0, -ENOENT, or the probe's error. */
+static int probe(struct ioasid_ctx *ctx, uint32_t kioas, uint64_t iova, uint64_t len)
+{
+	int err;
+
+	ctx_lock(ctx);
+	err = ctx->ops->adopt_probe(ctx, kioas, iova, len);
+	ctx_unlock(ctx);
+	return err;
+}
+
+/*
+ * Adopting an IOAS (iommufd): its areas are the kernel's, which the
+ * restore does not map again; check that the kernel's IOAS maps what the
+ * state says. Every area must be mapped to its last byte, and the page
+ * before and the page after it must not be, unless the state has an
+ * area there too: an area missing, shrunk or grown is refused. (An area
+ * of the kernel's far from every area of the state goes unseen: the
+ * kernel cannot list them.)
+ */
+static int adopt_check_areas(struct restore *r, struct rs_obj *ro, const char *what)
+{
+	struct ioasid_ctx *ctx = r->ctx;
+	const uint64_t pg = 4096;
+	uint64_t prev_end = 0, next_iova, iova, length;
+	bool have_prev = false;
+	json_t *areas = json_object_get(ro->j, "areas");
+	uint32_t kioas = 0;
+	size_t i, n = json_array_size(areas);
+	int err;
+
+	if (!ctx->ops->adopt_probe || !n)
+		return 0;
+	err = ioasid_obj_kernel_id(ctx, ro->id, &kioas);
+	if (err)
+		return call_failed(r, ro, err, "obj_kernel_id");
+	for (i = 0; i < n; i++) {
+		json_t *a = json_array_get(areas, i);
+
+		/* read and checked by ioas_areas() */
+		(void)get_hex(a, "iova", what, &iova);
+		(void)get_hex(a, "length", what, &length);
+		next_iova = 0;
+		if (i + 1 < n)
+			(void)get_hex(json_array_get(areas, i + 1), "iova", what, &next_iova);
+		err = probe(ctx, kioas, iova, length);
+		if (err == -ENOENT)
+			return rs_err(-EINVAL,
+				      "%s: kernel IOAS %u does not map all of areas[%zu] [0x%" PRIx64
+				      ", 0x%" PRIx64 "]",
+				      what, kioas, i, iova, iova + length - 1);
+		if (!err && iova >= pg && !(have_prev && prev_end == iova)) {
+			err = probe(ctx, kioas, iova - pg, pg);
+			if (!err)
+				return rs_err(-EINVAL,
+					      "%s: kernel IOAS %u maps 0x%" PRIx64
+					      ", the page before areas[%zu] at 0x%" PRIx64
+					      ", which the state leaves unmapped",
+					      what, kioas, iova - pg, i, iova);
+			err = err == -ENOENT ? 0 : err;
+		}
+		if (!err && iova + length <= UINT64_MAX - pg + 1 &&
+		    !(i + 1 < n && next_iova == iova + length)) {
+			err = probe(ctx, kioas, iova + length, pg);
+			if (!err)
+				return rs_err(-EINVAL,
+					      "%s: kernel IOAS %u maps 0x%" PRIx64
+					      ", the page after areas[%zu] [0x%" PRIx64
+					      ", 0x%" PRIx64 "], which the state leaves unmapped",
+					      what, kioas, iova + length, i, iova,
+					      iova + length - 1);
+			err = err == -ENOENT ? 0 : err;
+		}
+		if (err)
+			return call_failed(r, ro, err, "checking the kernel's areas");
+		prev_end = iova + length;
+		have_prev = true;
+	}
+	return 0;
+}
+
 static int ioas_areas(struct restore *r, struct rs_obj *ro, const char *what)
 {
 	json_t *areas, *a;
@@ -454,7 +595,7 @@ static int ioas_areas(struct restore *r, struct rs_obj *ro, const char *what)
 		if (!err && (err = lu_map_file(r->ctx, ro->id, &f, length, perm, iova)))
 			err = call_failed(r, ro, err, "map_file");
 	}
-	return err;
+	return err ?: adopt_check_areas(r, ro, what);
 }
 
 static int make_ioas(struct restore *r, struct rs_obj *ro)
@@ -509,17 +650,78 @@ static int make_dev(struct restore *r, struct rs_obj *ro)
 		err = err ?: adopt_next(r->ctx, ro->j, what);
 		if (err)
 			return err;
+		ctx_lock(r->ctx);
+		r->ctx->adopt_name = name;
+		ctx_unlock(r->ctx);
 		err = ioasid_dev_bind_fd(r->ctx, fd, &id);
+		ctx_lock(r->ctx);
+		r->ctx->adopt_name = NULL;
+		ctx_unlock(r->ctx);
 	}
 	if (err)
 		return call_failed(r, ro, err, "dev_bind");
 	return check_id(ro, id);
 }
 
+/*
+ * A fault queue: made again on the sim (empty: the save refuses a queue
+ * holding groups); on iommufd the kernel's fault object is adopted with
+ * its inherited fd, whose unread groups are still in the kernel's queue.
+ */
+static int make_fault_queue(struct restore *r, struct rs_obj *ro)
+{
+	struct ioasid_fault_queue_opts o = { .sz = sizeof(o),
+					     .flags = IOASID_FAULT_QUEUE_TIMEOUT_CODE };
+	char what[48];
+	uint32_t id;
+	int err, fd = -1;
+
+	obj_what(ro, what, sizeof(what));
+	err = get_u32(ro->j, "set", what, &o.set);
+	err = err ?: get_u32(ro->j, "depth", what, &o.depth);
+	err = err ?: get_hex(ro->j, "timeout_ns", what, &o.timeout_ns);
+	err = err ?: get_u32(ro->j, "timeout_code", what, &o.timeout_code);
+	if (!err && !get_ref(r, ro->j, "set", what, IOASID_OBJ_SET, &err))
+		return err;
+	if (!err && r->kind == IOASID_BACKEND_IOMMUFD)
+		err = get_int(ro->j, "fd", what, &fd);
+	err = err ?: adopt_next(r->ctx, ro->j, what);
+	if (err)
+		return err;
+	ctx_lock(r->ctx);
+	r->ctx->adopt_fd = fd;
+	ctx_unlock(r->ctx);
+	err = ioasid_fault_queue_alloc(r->ctx, &o, &id);
+	ctx_lock(r->ctx);
+	r->ctx->adopt_fd = -1;
+	ctx_unlock(r->ctx);
+	if (err)
+		return call_failed(r, ro, err, "fault_queue_alloc");
+	return check_id(ro, id);
+}
+
+/* A nested HWPT's stage-1 data ("s1") into @s1, and @o set to pass it. */
+static int read_s1(struct rs_obj *ro, const char *what, struct ioasid_hwpt_vtd_s1 *s1,
+		   struct ioasid_hwpt_opts *o)
+{
+	json_t *j = json_object_get(ro->j, "s1");
+	int err;
+
+	if (!json_is_object(j))
+		return rs_err(-EINVAL, "%s: \"s1\" is missing or not an object", what);
+	err = get_hex(j, "flags", what, &s1->flags);
+	err = err ?: get_hex(j, "pgtbl_addr", what, &s1->pgtbl_addr);
+	err = err ?: get_u32(j, "addr_width", what, &s1->addr_width);
+	o->data = s1;
+	o->data_len = sizeof(*s1);
+	return err;
+}
+
 static int make_hwpt(struct restore *r, struct rs_obj *ro)
 {
 	struct ioasid_hwpt_opts o = { .sz = sizeof(o) };
-	struct rs_obj *dev, *ioas;
+	struct ioasid_hwpt_vtd_s1 s1 = { 0 };
+	struct rs_obj *dev, *ioas, *pt;
 	char what[48];
 	bool dirty = false;
 	uint32_t id;
@@ -528,19 +730,33 @@ static int make_hwpt(struct restore *r, struct rs_obj *ro)
 	obj_what(ro, what, sizeof(what));
 	err = get_u32(ro->j, "flags", what, &o.flags);
 	err = err ?: get_bool(ro->j, "dirty_tracking", what, &dirty);
+	err = err ?: hwpt_type(ro, &o.type);
+	if (!err && o.type != IOASID_HWPT_PAGING && o.type != IOASID_HWPT_NESTED_VTD_S1)
+		err = rs_err(-EOPNOTSUPP, "%s: type %u is not one this library restores", what,
+			     o.type);
+	if (!err && o.type == IOASID_HWPT_NESTED_VTD_S1)
+		err = read_s1(ro, what, &s1, &o);
 	if (err)
 		return err;
-	if (o.flags & IOASID_HWPT_FAULT_ID_VALID)
-		return rs_err(-EINVAL, "%s: flags 0x%x: fault queues are not restored", what,
-			      o.flags);
+	if (o.flags & IOASID_HWPT_FAULT_ID_VALID) {
+		struct rs_obj *q = get_ref(r, ro->j, "fault_queue", what, IOASID_OBJ_FAULT_QUEUE,
+					   &err);
+
+		if (!q)
+			return err;
+		o.fault_queue = q->id;
+	}
 	dev = get_ref(r, ro->j, "dev", what, IOASID_OBJ_DEV, &err);
 	ioas = dev ? get_ref(r, ro->j, "ioas", what, IOASID_OBJ_IOAS, &err) : NULL;
-	if (!ioas)
+	pt = ioas;
+	if (ioas && o.type != IOASID_HWPT_PAGING)
+		pt = get_ref(r, ro->j, "parent", what, IOASID_OBJ_HWPT, &err);
+	if (!pt)
 		return err;
 	err = adopt_next(r->ctx, ro->j, what);
 	if (err)
 		return err;
-	err = ioasid_hwpt_alloc(r->ctx, dev->id, ioas->id, &o, &id);
+	err = ioasid_hwpt_alloc(r->ctx, dev->id, pt->id, &o, &id);
 	if (err)
 		return call_failed(r, ro, err, "hwpt_alloc");
 	err = check_id(ro, id);
@@ -584,6 +800,13 @@ static int make_attachment(struct restore *r, struct rs_obj *dev, json_t *a, siz
 	h = pt ? get_ref(r, a, "hwpt", what, IOASID_OBJ_HWPT, &err) : NULL;
 	if (!h)
 		return err;
+	/* an older save has none: no automatic domain had a queue then */
+	if (json_object_get(a, "fault_queue") &&
+	    json_integer_value(json_object_get(a, "fault_queue")) &&
+	    !get_ref(r, a, "fault_queue", what, IOASID_OBJ_FAULT_QUEUE, &err))
+		return err;
+	if (json_object_get(a, "fault_queue"))
+		o.fault_queue = (uint32_t)json_integer_value(json_object_get(a, "fault_queue"));
 	err = adopt_next(r->ctx, h->j, what);
 	if (err)
 		return err;
@@ -625,6 +848,7 @@ static int make_objects(struct restore *r)
 		[IOASID_OBJ_SET] = make_set,
 		[IOASID_OBJ_DEV] = make_dev,
 		[IOASID_OBJ_HWPT] = make_hwpt,
+		[IOASID_OBJ_FAULT_QUEUE] = make_fault_queue,
 	};
 	uint32_t i;
 	int err;
@@ -710,9 +934,13 @@ static int open_ctx(struct restore *r, const char *spec, const struct ioasid_ctx
 			return err;
 		/* the context takes the fd only once the restore succeeded */
 		err = ioasid_ctx_open_fd(IOASID_BACKEND_IOMMUFD, fd, false, opts, &r->ctx);
+		/* an fd that is not an iommufd is not what the state says it is */
+		if (err == -EINVAL || err == -EBADF)
+			return ioasid_err_prefix(NULL, -EBADF, "restore state: ctx_fd %d", fd);
 		if (err)
 			return ioasid_err_prefix(NULL, err, "restore state: ctx_fd %d", fd);
 		ctx_lock(r->ctx);
+		r->ctx->adopt_fd = -1;
 		err = r->ctx->ops->adopt_begin ? r->ctx->ops->adopt_begin(r->ctx) : 0;
 		ctx_unlock(r->ctx);
 	}

@@ -17,10 +17,12 @@
 
 #include "backend/backend.h"
 #include "core/dev-private.h"
+#include "core/fault-private.h"
 #include "core/hwpt-private.h"
 #include "core/json-private.h"
 #include "core/live-update-private.h"
 #include "core/set-private.h"
+#include "core/viommu-private.h"
 #include "util/pasid-alloc.h"
 
 /* What one save collects besides the document: the fds the successor needs. */
@@ -141,12 +143,15 @@ static int save_dev(struct save *s, struct ioasid_obj *obj, json_t *o)
 	for (i = 0; i < dev->nr_att && !err; i++) {
 		const struct dev_attach *at = dev->att[i];
 
-		err = dump_append(att, json_pack("{s:o,s:i,s:i,s:i}", "pasid",
-						 at->pasid == IOASID_PASID_NONE ?
-							 json_null() :
-							 json_integer(at->pasid),
-						 "pt", (int)at->pt, "set", (int)at->set, "hwpt",
-						 (int)at->hwpt->obj.id));
+		/* an automatic domain's fault queue came with the attachment */
+		err = dump_append(att,
+				  json_pack("{s:o,s:i,s:i,s:i,s:i}", "pasid",
+					    at->pasid == IOASID_PASID_NONE ? json_null() :
+									     json_integer(at->pasid),
+					    "pt", (int)at->pt, "set", (int)at->set, "hwpt",
+					    (int)at->hwpt->obj.id, "fault_queue",
+					    at->hwpt->autodom ? (int)hwpt_fault_queue_id(at->hwpt) :
+								0));
 	}
 	err = err ?: dump_add(o, "name", json_string(dev->name));
 	if (!err && ctx->ops->dev_fd) {
@@ -187,20 +192,42 @@ static uint32_t hwpt_alloc_dev(struct ioasid_ctx *ctx, const struct ioasid_hwpt 
 	return dev ? dev->obj.id : 0;
 }
 
+/*
+ * A nested HWPT over a nest parent: its parent and its stage-1 data (the
+ * guest's table stays where it is, in the parent's memory, which the file
+ * maps hand over). One over a vIOMMU would need the vIOMMU, not saved.
+ */
+static int save_nested(struct save *s, struct ioasid_hwpt *h, json_t *o)
+{
+	json_t *s1;
+	int err;
+
+	if (h->viommu || !h->parent || h->type != IOASID_HWPT_NESTED_VTD_S1)
+		return ioasid_err(s->ctx, -EOPNOTSUPP,
+				  "save state: HWPT %u is nested (type %u) on %s %u: only nested HWPTs of type %u (VT-d stage 1) over a nest parent are saved",
+				  h->obj.id, h->type, h->viommu ? "vIOMMU" : "HWPT",
+				  h->viommu ? h->viommu->obj.id :
+				  h->parent ? h->parent->obj.id :
+					      0,
+				  IOASID_HWPT_NESTED_VTD_S1);
+	s1 = json_pack("{s:o,s:o,s:i}", "flags", dump_hex(h->s1.flags), "pgtbl_addr",
+		       dump_hex(h->s1.pgtbl_addr), "addr_width", (int)h->s1.addr_width);
+	err = s1 ? 0 : -ENOMEM;
+	err = err ?: dump_add(o, "parent", json_integer(h->parent->obj.id));
+	err = err ?: dump_add(o, "s1", json_incref(s1));
+	json_decref(s1);
+	return err;
+}
+
 static int save_hwpt(struct save *s, struct ioasid_obj *obj, json_t *o)
 {
 	struct ioasid_hwpt *h = (struct ioasid_hwpt *)obj;
 	int err;
 
-	if (!hwpt_is_paging(h))
-		return ioasid_err(s->ctx, -EOPNOTSUPP,
-				  "save state: HWPT %u is nested (type %u): its stage-1 table is not saved yet",
-				  obj->id, h->type);
-	if (h->fault_q)
-		return ioasid_err(s->ctx, -EOPNOTSUPP,
-				  "save state: HWPT %u reports to fault queue %u: fault queues are not saved yet",
-				  obj->id, h->fault_q->obj.id);
-	err = dump_add(o, "ioas", json_integer(h->ioas->obj.id));
+	err = dump_add(o, "fault_queue", json_integer(hwpt_fault_queue_id(h)));
+	err = err ?: dump_add(o, "type", json_integer(h->type));
+	err = err ?: dump_add(o, "ioas", json_integer(h->ioas->obj.id));
+	err = err ?: (hwpt_is_paging(h) ? 0 : save_nested(s, h, o));
 	err = err ?: dump_add(o, "auto", json_boolean(h->autodom));
 	err = err ?: dump_add(o, "flags", json_integer(h->flags));
 	err = err ?: dump_add(o, "dirty_tracking", json_boolean(h->dirty_enabled));
@@ -209,12 +236,32 @@ static int save_hwpt(struct save *s, struct ioasid_obj *obj, json_t *o)
 	return err;
 }
 
+/*
+ * A fault queue. On iommufd the kernel object goes on with its fd, which
+ * the successor inherits: the groups the library has not read stay in
+ * the kernel's queue and the successor reads them. A group the library
+ * holds (read by the owner and not answered, or, on the sim, any group:
+ * its queue is the library's) would be lost with the process: refused.
+ */
 static int save_fault_queue(struct save *s, struct ioasid_obj *obj, json_t *o)
 {
-	(void)o;
-	return ioasid_err(s->ctx, -EOPNOTSUPP,
-			  "save state: fault queue %u: fault queues (and the groups they hold) are not saved yet",
-			  obj->id);
+	struct ioasid_fault_queue *q = (struct ioasid_fault_queue *)obj;
+	int err;
+
+	if (q->pending || q->queued)
+		return ioasid_err(s->ctx, -EBUSY,
+				  "save state: fault queue %u holds %u page-request group(s) not answered (%u record(s) not read): answer them (ioasid_fault_respond()) before the save, they cannot outlive this process",
+				  obj->id, q->pending, q->queued);
+	err = dump_add(o, "set", json_integer(q->set));
+	err = err ?: dump_add(o, "depth", json_integer(q->depth));
+	err = err ?: dump_add(o, "timeout_ns", dump_hex(q->timeout_ns));
+	err = err ?: dump_add(o, "timeout_code", json_integer(q->timeout_code));
+	err = err ?: save_kernel_id(s, obj, o);
+	if (!err && q->kernel) {
+		err = dump_add(o, "fd", json_integer(q->efd));
+		err = err ?: save_fd(s, q->efd, "a fault queue");
+	}
+	return err;
 }
 
 typedef int (*save_fn)(struct save *s, struct ioasid_obj *obj, json_t *o);

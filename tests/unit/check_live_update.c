@@ -311,6 +311,149 @@ START_TEST(test_save_restore_file_maps)
 }
 END_TEST
 
+/*
+ * A nested HWPT goes with its stage-1 data and its parent, even when the
+ * parent has the higher id (the nested one took a freed id): the restore
+ * makes the parent first, and the restored context translates through
+ * both stages as the old one did.
+ */
+START_TEST(test_save_restore_nested)
+{
+	struct ioasid_hwpt_opts po = { .sz = sizeof(po), .flags = IOASID_HWPT_NEST_PARENT };
+	struct ioasid_hwpt_vtd_s1 s1 = { .flags = IOASID_VTD_S1_WPE,
+					 .pgtbl_addr = 0x100000,
+					 .addr_width = 48 };
+	struct ioasid_hwpt_opts no = { .sz = sizeof(no),
+				       .type = IOASID_HWPT_NESTED_VTD_S1,
+				       .data = &s1,
+				       .data_len = sizeof(s1) };
+	struct ioasid_ctx *ctx = test_sim_ctx(), *back = NULL;
+	uint32_t a, gap, dev, parent, nested;
+	uint64_t *t;
+	char *mem, *before, *after, buf[8] = "";
+	size_t done = 0;
+	int mfd = guest_memfd(16 * 4096, &mem), fd;
+
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &a));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	map_file(ctx, a, mfd, 0, 16 * 4096, IOASID_MAP_READ | IOASID_MAP_WRITE, 0x100000);
+	/* a 4-level stage-1 table at GPA 0x100000 (present, writable, user): IOVA 0x0 -> GPA 0x105000 */
+	t = (uint64_t *)mem;
+	t[0] = 0x101000 | 7;
+	t[512] = 0x102000 | 7;
+	t[1024] = 0x103000 | 7;
+	t[1536] = 0x105000 | 7;
+	strcpy(mem + 5 * 4096, "stage2");
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &gap));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, a, &po, &parent));
+	ck_assert_ok(ctx, ioasid_ioas_destroy(ctx, gap));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, parent, &no, &nested));
+	ck_assert_uint_lt(nested, parent);
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, nested, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_read(ctx, dev, IOASID_PASID_NONE, 0x0, buf, 7, &done));
+	ck_assert_str_eq(buf, "stage2");
+	fd = save_to_fd(ctx);
+	ck_assert_int_eq(ioasid_ctx_restore_state(fd, NULL, &back), 0);
+	before = dump(ctx);
+	after = dump(back);
+	same_text(after, before);
+	ck_assert_int_eq(ioasid_obj_kind(back, nested), IOASID_OBJ_HWPT);
+	memset(buf, 0, sizeof(buf));
+	ck_assert_ok(back, ioasid_sim_dma_read(back, dev, IOASID_PASID_NONE, 0x0, buf, 7, &done));
+	ck_assert_str_eq(buf, "stage2");
+	/* the parent is held by its child in the restored context too */
+	ck_assert_ret(back, ioasid_hwpt_destroy(back, parent), -EBUSY);
+	free(before);
+	free(after);
+	ioasid_ctx_close(back);
+	ioasid_ctx_close(ctx);
+	munmap(mem, 16 * 4096);
+	close(mfd);
+	close(fd);
+}
+END_TEST
+
+/*
+ * Fault queues go with the HWPTs that report to them, an automatic
+ * domain's included, with their depth, timeout and timeout answer; a
+ * queue holding a group is refused (EBUSY, naming the queue and the
+ * count) until the group is answered, and then saves.
+ */
+START_TEST(test_save_restore_fault_queue)
+{
+	struct ioasid_set_opts so = { .sz = sizeof(so), .max_ioas = 4 };
+	struct ioasid_fault_queue_opts fo = { .sz = sizeof(fo),
+					      .depth = 64,
+					      .timeout_ns = 5000000000ull,
+					      .flags = IOASID_FAULT_QUEUE_TIMEOUT_CODE,
+					      .timeout_code = IOASID_FAULT_FAILURE };
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho), .flags = IOASID_HWPT_FAULT_ID_VALID };
+	struct ioasid_attach_opts ao = { .sz = sizeof(ao) };
+	struct ioasid_ctx *ctx = test_sim_ctx(), *back = NULL;
+	struct ioasid_fault f[4];
+	uint32_t set, q, q2, a, dev, dev2, h, n = 4;
+	uint64_t handle;
+	size_t done;
+	char *mem, *before, *after, buf[8] = "1234567", msg[96];
+	int mfd = guest_memfd(4 * 4096, &mem), fd = memfd_create("state", MFD_CLOEXEC);
+
+	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &set));
+	fo.set = set;
+	ck_assert_ok(ctx, ioasid_fault_queue_alloc(ctx, &fo, &q));
+	fo.depth = 0;
+	fo.flags = 0;
+	ck_assert_ok(ctx, ioasid_fault_queue_alloc(ctx, &fo, &q2));
+	ck_assert_ok(ctx, ioasid_set_ioas_alloc(ctx, set, &a));
+	map_file(ctx, a, mfd, 0, 4096, IOASID_MAP_READ | IOASID_MAP_WRITE, 0x100000);
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim1", &dev2));
+	ho.fault_queue = q;
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, a, &ho, &h));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, h, NULL));
+	ao.fault_queue = q2;
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev2, IOASID_PASID_NONE, a, &ao));
+	ck_assert_ok(ctx, ioasid_ctx_save_state(ctx, fd));
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(ioasid_ctx_restore_state(fd, NULL, &back), 0);
+	before = dump(ctx);
+	after = dump(back);
+	same_text(after, before);
+	/* the restored queue works: a fault of the restored HWPT lands in it */
+	ck_assert_int_eq(ioasid_sim_dma_submit(back, dev, IOASID_PASID_NONE, 0x200000, buf, 8, true,
+					       &handle, &done),
+			 -EAGAIN);
+	ck_assert_ok(back, ioasid_fault_read(back, q, f, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(f[0].addr, 0x200000);
+	ioasid_ctx_close(back);
+	/* a group the old queue holds: refused until it is answered */
+	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev, IOASID_PASID_NONE, 0x200000, buf, 8, true,
+					       &handle, &done),
+			 -EAGAIN);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_ret(ctx, ioasid_ctx_save_state(ctx, fd), -EBUSY);
+	snprintf(msg, sizeof(msg),
+		 "fault queue %u holds 1 page-request group(s) not answered (1 record(s) not read)",
+		 q);
+	ck_assert_errmsg_has(ctx, msg);
+	n = 4;
+	ck_assert_ok(ctx, ioasid_fault_read(ctx, q, f, &n));
+	ck_assert_ret(ctx, ioasid_ctx_save_state(ctx, fd), -EBUSY);
+	snprintf(msg, sizeof(msg),
+		 "fault queue %u holds 1 page-request group(s) not answered (0 record(s) not read)",
+		 q);
+	ck_assert_errmsg_has(ctx, msg);
+	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q, f[0].cookie, IOASID_FAULT_INVALID));
+	ck_assert_ok(ctx, ioasid_ctx_save_state(ctx, fd));
+	free(before);
+	free(after);
+	ioasid_ctx_close(ctx);
+	munmap(mem, 4 * 4096);
+	close(mfd);
+	close(fd);
+}
+END_TEST
+
 /* A file map moves (the kernel is asked); a process-memory one beside it does not. */
 START_TEST(test_change_process_file_map_iommufd)
 {
@@ -349,7 +492,11 @@ START_TEST(test_save_refusals)
 	uint64_t iova = 0x300000;
 	struct ioasid_set_opts so = { .sz = sizeof(so), .max_ioas = 1 };
 	struct ioasid_fault_queue_opts fo = { .sz = sizeof(fo) };
-	uint32_t a, q, set;
+	struct ioasid_hwpt_opts ho = { .sz = sizeof(ho) };
+	uint32_t a, q, set, dev, h;
+	uint64_t handle;
+	size_t done;
+	char msg[96];
 	struct stat st;
 	int fd = memfd_create("state", MFD_CLOEXEC);
 
@@ -363,11 +510,21 @@ START_TEST(test_save_refusals)
 	ck_assert_errmsg_has(ctx,
 			     "save state: IOAS 1 maps [0x300000, 0x300fff] from process memory");
 	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, a, iova, 4096, NULL));
+	/* a group the queue holds cannot outlive the process (test_save_restore_fault_queue) */
 	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &set));
 	fo.set = set;
 	ck_assert_ok(ctx, ioasid_fault_queue_alloc(ctx, &fo, &q));
-	ck_assert_ret(ctx, ioasid_ctx_save_state(ctx, fd), -EOPNOTSUPP);
-	ck_assert_errmsg_has(ctx, "fault queue 3");
+	ho.flags = IOASID_HWPT_FAULT_ID_VALID;
+	ho.fault_queue = q;
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, a, &ho, &h));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, h, NULL));
+	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev, IOASID_PASID_NONE, 0x300000, buf, 8, true,
+					       &handle, &done),
+			 -EAGAIN);
+	ck_assert_ret(ctx, ioasid_ctx_save_state(ctx, fd), -EBUSY);
+	snprintf(msg, sizeof(msg), "save state: fault queue %u holds 1 page-request group(s)", q);
+	ck_assert_errmsg_has(ctx, msg);
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	ck_assert_int_eq(st.st_size, 0); /* nothing written */
 	ioasid_ctx_close(ctx);
@@ -457,6 +614,24 @@ static const struct bad_doc bad_docs[] = {
 	{ "{" HDR
 	  ",\"objects\":[{\"id\":1,\"kind\":\"set\",\"owner\":\"0x1\",\"max_pasids\":1,\"max_ioas\":1,\"pasids\":[3,4]}]}",
 	  -EDQUOT, "object 1 (set): pasid_alloc" },
+	{ "{" HDR ",\"objects\":[{\"id\":1,\"kind\":\"hwpt\",\"auto\":false,\"type\":1}]}", -EINVAL,
+	  "object 1 (hwpt): \"parent\" is missing" },
+	{ "{" HDR
+	  ",\"objects\":[{\"id\":1,\"kind\":\"hwpt\",\"auto\":false,\"type\":1,\"parent\":1}]}",
+	  -EINVAL, "object 1 (hwpt): \"parent\" is a nested HWPT" },
+	{ "{" HDR
+	  ",\"objects\":[{\"id\":1,\"kind\":\"hwpt\",\"auto\":false,\"type\":1,\"parent\":2},{\"id\":2,\"kind\":\"hwpt\",\"auto\":true}]}",
+	  -EINVAL, "\"parent\" 2 is an automatic domain" },
+	{ "{" HDR ",\"objects\":[{\"id\":1,\"kind\":\"hwpt\",\"auto\":false,\"type\":\"1\"}]}",
+	  -EINVAL, "object 1 (hwpt): \"type\" is missing or not an integer" },
+	{ "{" HDR ",\"objects\":[{\"id\":1,\"kind\":\"queue\",\"set\":0}]}", -EINVAL,
+	  "object 1 (queue): \"depth\"" },
+	{ "{" HDR
+	  ",\"objects\":[{\"id\":1,\"kind\":\"queue\",\"set\":1,\"depth\":8,\"timeout_ns\":\"0x1\",\"timeout_code\":1}]}",
+	  -EINVAL, "object 1 (queue): \"set\" 1 is not set" },
+	{ "{" HDR
+	  ",\"objects\":[{\"id\":1,\"kind\":\"set\",\"owner\":\"0x1\",\"max_pasids\":1,\"max_ioas\":1,\"pasids\":[]},{\"id\":2,\"kind\":\"queue\",\"set\":1,\"depth\":8,\"timeout_ns\":\"0x1\",\"timeout_code\":7}]}",
+	  -EINVAL, "object 2 (queue): fault_queue_alloc: " },
 	{ "{\"format\":\"libioasid-state\",\"version\":1,\"backend\":\"sim\",\"spec\":\"iommufd\",\"rlimit_mode\":0,\"pinned_limit\":\"0x0\",\"cap_ipc_lock_exempt\":false,\"objects\":[]}",
 	  -EINVAL, "spec \"iommufd\" is not a sim spec" },
 	{ "{\"format\":\"libioasid-state\",\"version\":1,\"backend\":\"sim\",\"spec\":\"sim\",\"rlimit_mode\":7,\"pinned_limit\":\"0x0\",\"cap_ipc_lock_exempt\":false,\"objects\":[]}",
@@ -549,6 +724,8 @@ Suite *live_update_suite(void)
 	tc = tcase_create("state");
 	tcase_add_test(tc, test_save_restore_sim);
 	tcase_add_test(tc, test_save_restore_file_maps);
+	tcase_add_test(tc, test_save_restore_nested);
+	tcase_add_test(tc, test_save_restore_fault_queue);
 	tcase_add_test(tc, test_save_refusals);
 	tcase_add_test(tc, test_save_vfio);
 	tcase_add_loop_test(tc, test_restore_malformed, 0, (int)ARRAY_SIZE(bad_docs));

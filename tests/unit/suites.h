@@ -51,6 +51,7 @@
 	X(viommu)              \
 	X(vendor)              \
 	X(live_update)         \
+	X(live_update_iommufd) \
 	X(inspect)             \
 	X(trace)
 

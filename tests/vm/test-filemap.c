@@ -10,9 +10,11 @@
  *    refusals (dmabuf_simple), revoked with IOMMU_TEST_OP_DMABUF_REVOKE
  *    and told to the library, which marks the area and tells the owner;
  *    a revoked buffer cannot be mapped again (ENODEV);
- *  - edu's BAR0 exported as a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF): the
- *    library answers as the raw ioctl does, and maps it when the kernel
- *    has the feature.
+ *  - edu's BAR0 exported as a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF, the
+ *    kernel built with VFIO_PCI_DMABUF): exported, mapped and refused as
+ *    the raw ioctls answer; revoked by vfio-pci when edu's memory decoding
+ *    is turned off and when edu is unbound, and the library's records and
+ *    the owner's callback see it.
  */
 #define VT_WITH_EDU
 #include <fcntl.h>
@@ -228,8 +230,8 @@ static void selftest_dmabuf(struct ioasid_ctx *ctx, uint32_t a)
 	close(dfd);
 }
 
-/* edu's BAR0 as a dma-buf: the library answers as the raw feature does. */
-static void bar_dmabuf(struct ioasid_ctx *ctx, uint32_t d, uint32_t a, int devfd)
+/* The raw VFIO_DEVICE_FEATURE_DMA_BUF on @devfd: 0 (the dma-buf closed) or -errno. */
+static int raw_bar_dmabuf(int devfd, uint32_t bar, uint64_t offset, uint64_t length)
 {
 	struct {
 		struct vfio_device_feature hdr;
@@ -237,58 +239,161 @@ static void bar_dmabuf(struct ioasid_ctx *ctx, uint32_t d, uint32_t a, int devfd
 		struct vfio_region_dma_range range;
 	} f = { .hdr = { .argsz = sizeof(f),
 			 .flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF },
-		.get = { .region_index = 0, .open_flags = O_CLOEXEC, .nr_ranges = 1 },
-		.range = { .offset = 0, .length = pg } };
-	int rk = ioctl(devfd, VFIO_DEVICE_FEATURE, &f), fd = -1, rl;
+		.get = { .region_index = bar, .open_flags = O_CLOEXEC, .nr_ranges = 1 },
+		.range = { .offset = offset, .length = length } };
+	int r = ioctl(devfd, VFIO_DEVICE_FEATURE, &f);
 
-	if (rk >= 0) {
-		close(rk); /* the raw export's dma-buf */
-		rk = 0;
-	} else {
-		rk = -errno;
-	}
-	rl = ioasid_dev_bar_dmabuf(ctx, d, 0, 0, pg, &fd);
-	vt_report(rl == rk, "edu BAR0 as a dma-buf: library %s, kernel %s", ioasid_strerrno(rl),
-		  ioasid_strerrno(rk));
-	if (rl)
-		printf("#   message: %s\n", ioasid_ctx_errmsg(ctx));
-	else {
-		VT_OK(ctx, lib_map_file(ctx, a, fd, 0, pg, 0x600000, F | RW));
-		VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0x600000, pg, NULL));
-		close(fd);
-	}
-	rl = ioasid_dev_bar_dmabuf(ctx, d, 7, 0, pg, &fd);
-	f.get.region_index = 7;
-	rk = ioctl(devfd, VFIO_DEVICE_FEATURE, &f);
-	if (rk >= 0)
-		close(rk);
-	rk = rk < 0 ? -errno : 0;
+	if (r < 0)
+		return -errno;
+	close(r);
+	return 0;
+}
+
+/* The library's export and the raw one answer alike. */
+static void export_same(struct ioasid_ctx *ctx, uint32_t d, int devfd, uint32_t bar,
+			uint64_t offset, uint64_t length, int want, const char *what)
+{
+	int fd = -1, rl = ioasid_dev_bar_dmabuf(ctx, d, bar, offset, length, &fd);
+	int rk = raw_bar_dmabuf(devfd, bar, offset, length);
+
 	if (!rl)
 		close(fd);
-	vt_report(rl == rk, "region 7 as a dma-buf: library %s, kernel %s", ioasid_strerrno(rl),
-		  ioasid_strerrno(rk));
+	vt_report(rl == want && rk == want, "export %s: library %s, kernel %s (want %s)", what,
+		  ioasid_strerrno(rl), ioasid_strerrno(rk), ioasid_strerrno(want));
+	if (rl != want)
+		printf("#   message: %s\n", ioasid_ctx_errmsg(ctx));
+}
+
+/* Turn edu's memory decoding on or off through the VFIO config region. */
+static int edu_memory(struct edu *e, bool on)
+{
+	uint16_t cmd;
+
+	if (pread(e->fd, &cmd, 2, e->cfg + 4) != 2)
+		return -EIO;
+	cmd = on ? cmd | 0x2 : cmd & ~0x2;
+	return pwrite(e->fd, &cmd, 2, e->cfg + 4) == 2 ? 0 : -EIO;
+}
+
+/*
+ * edu's BAR0 as a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF), mapped for
+ * peer-to-peer DMA through the library and through the raw ioctl; then
+ * revoked by vfio-pci when edu's memory decoding is turned off
+ * (vfio_pci_config.c: a PCI_COMMAND write without MEMORY moves the
+ * device's dma-bufs to revoked, and iommufd unmaps them from every domain
+ * and answers ENODEV to a new map). Returns the dma-buf, still mapped at
+ * @iova_left in @a, for the unbind check; -1 when the export failed.
+ */
+static int bar_dmabuf(struct ioasid_ctx *ctx, uint32_t d, uint32_t a, struct edu *e,
+		      uint64_t iova_left)
+{
+	const uint64_t len = 4 * pg, iova = 0x600000;
+	struct ioasid_map_backing b;
+	uint32_t n = 99;
+	int fd = -1;
+
+	export_same(ctx, d, e->fd, 0, 0, len, 0, "of edu's BAR0, 4 pages");
+	export_same(ctx, d, e->fd, 0, 0, 1 << 20, 0, "of edu's whole BAR0 (1 MiB)");
+	export_same(ctx, d, e->fd, 0, 0, (1 << 20) + pg, -EINVAL, "of a page past BAR0's end");
+	export_same(ctx, d, e->fd, 0, 100, pg, -EINVAL, "at an unaligned offset");
+	/* not BAR1: edu has none, and vfio-pci WARNs on a BAR it never mapped */
+	export_same(ctx, d, e->fd, 6, 0, pg, -ENODEV, "of region 6 (the ROM: no BAR)");
+	export_same(ctx, d, e->fd, 7, 0, pg, -ENODEV, "of region 7 (config space)");
+	if (!VT_OK(ctx, ioasid_dev_bar_dmabuf(ctx, d, 0, 0, len, &fd)))
+		return -1;
+
+	map_same(ctx, a, fd, 0, len, iova, F | RW, 0, "of edu's BAR0 dma-buf");
+	map_same(ctx, a, fd, pg, 2 * pg, iova, F | RW, 0, "of a slice of edu's BAR0 dma-buf");
+	map_same(ctx, a, fd, 0, len + pg, iova, F | RW, -EINVAL,
+		 "of edu's BAR0 dma-buf, a page too long");
+	map_same(ctx, a, fd, 100, pg, iova, F | RW, -EINVAL,
+		 "of edu's BAR0 dma-buf at an unaligned offset");
+	if (!VT_OK(ctx, lib_map_file(ctx, a, fd, 0, len, iova, F | RW)))
+		return fd;
+	VT_TRUE(!ioasid_ioas_backing(ctx, a, iova, &b) && b.kind == IOASID_BACKING_DMABUF &&
+			!b.revoked && b.offset == 0,
+		"the BAR area is backed by a dma-buf at offset 0, not revoked");
+
+	/* vfio-pci revokes: edu's memory decoding off */
+	revoked_areas = 0;
+	VT_OK(ctx, ioasid_ioas_set_revoke_cb(ctx, a, on_revoke, NULL));
+	VT_TRUE(edu_memory(e, false) == 0, "edu's memory decoding turned off (PCI_COMMAND)");
+	map_same(ctx, a, fd, 0, len, 0x800000, F | RW, -ENODEV,
+		 "of the BAR dma-buf while edu's memory is off (revoked)");
+	export_same(ctx, d, e->fd, 0, 0, len, 0, "of BAR0 while its memory is off");
+	VT_OK(ctx, ioasid_dmabuf_revoked(ctx, fd, &n));
+	VT_TRUE(n == 1 && revoked_areas == 1,
+		"the library marks the BAR area revoked and tells the owner (%u, %d)", n,
+		revoked_areas);
+	VT_TRUE(!ioasid_ioas_backing(ctx, a, iova, &b) && b.revoked,
+		"ioasid_ioas_backing() says the BAR area is revoked");
+
+	/* memory back on: the dma-buf maps again; the revoked area stays dead */
+	VT_TRUE(edu_memory(e, true) == 0, "edu's memory decoding turned on again");
+	map_same(ctx, a, fd, 0, len, 0x800000, F | RW, 0,
+		 "of the BAR dma-buf with edu's memory on again");
+	VT_TRUE(!ioasid_ioas_backing(ctx, a, iova, &b) && b.revoked,
+		"the old BAR area stays revoked");
+	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, iova, len, NULL));
+	VT_OK(ctx, lib_map_file(ctx, a, fd, 0, len, iova_left, F | RW));
+	return fd;
+}
+
+/*
+ * Unbinding edu closes its fd, and vfio-pci revokes its dma-bufs
+ * (vfio_pci_dma_buf_cleanup()): the library marks the area over the one
+ * still mapped at @iova and tells the owner, and the kernel refuses a new
+ * map of it (ENODEV).
+ */
+static void unbind_revokes(struct ioasid_ctx *ctx, uint32_t d, uint32_t a, int dfd, uint64_t iova)
+{
+	struct ioasid_map_backing b;
+
+	revoked_areas = 0;
+	VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+	VT_TRUE(revoked_areas == 1, "unbinding edu tells the owner its BAR area is revoked (%d)",
+		revoked_areas);
+	VT_TRUE(!ioasid_ioas_backing(ctx, a, iova, &b) && b.kind == IOASID_BACKING_DMABUF &&
+			b.revoked,
+		"the area over edu's BAR is marked revoked after the unbind");
+	map_same(ctx, a, dfd, 0, pg, 0x900000, F | RW, -ENODEV,
+		 "of the BAR dma-buf of an unbound device");
+	VT_OK(ctx, ioasid_ioas_unmap(ctx, a, iova, 4 * pg, NULL));
+	close(dfd);
 }
 
 static void with_edu(struct ioasid_ctx *ctx, const char *cdev)
 {
+	const uint64_t left = 0xa00000;
 	struct edu e;
 	uint32_t d, a;
-	int fd;
+	int fd, dfd = -1;
+	bool bound = true, edu_ok = false;
 
 	if (!VT_OK(ctx, ioasid_dev_bind(ctx, cdev, &d)) || !VT_OK(ctx, ioasid_ioas_alloc(ctx, &a)))
 		return;
 	if (VT_OK(ctx, ioasid_dev_attach(ctx, d, IOASID_PASID_NONE, a, NULL))) {
 		refusals(ctx, a, true);
 		VT_OK(ctx, ioasid_dev_fd(ctx, d, &fd));
-		if (VT_TRUE(edu_open(&e, fd) == 0, "edu answers"))
+		edu_ok = VT_TRUE(edu_open(&e, fd) == 0, "edu answers");
+		if (edu_ok)
 			edu_into_memfd(ctx, a, &e);
 		selftest_dmabuf(ctx, a);
-		bar_dmabuf(ctx, d, a, fd);
-		VT_OK(ctx, ioasid_ioas_unmap(ctx, a, 0, UINT64_MAX, NULL));
-		VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+		if (edu_ok) /* edu_open() read BAR0: vfio-pci exports only a BAR it mapped */
+			dfd = bar_dmabuf(ctx, d, a, &e, left);
+		/* every map above was undone by its test: nothing below @left is left */
+		VT_RET(ctx, ioasid_ioas_unmap(ctx, a, 0, left, NULL), -ENOENT);
+		if (dfd >= 0) {
+			unbind_revokes(ctx, d, a, dfd, left);
+			bound = false;
+		} else {
+			VT_OK(ctx, ioasid_dev_detach(ctx, d, IOASID_PASID_NONE));
+		}
 	}
 	VT_OK(ctx, ioasid_ioas_destroy(ctx, a));
-	VT_OK(ctx, ioasid_dev_unbind(ctx, d));
+	if (bound)
+		VT_OK(ctx, ioasid_dev_unbind(ctx, d));
 }
 
 int main(void)

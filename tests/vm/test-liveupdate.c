@@ -189,6 +189,36 @@ static int wrong_kernel_id_refused(int sfd, uint32_t kioas)
 	return ctx ? -EEXIST : r;
 }
 
+/*
+ * The state with @from replaced by @to: the kernel's IOAS then maps other
+ * than the state says, which the restore must see (IOMMU_IOAS_COPY
+ * probes) and refuse with EINVAL, its message containing @msg.
+ */
+static void edited_state_refused(int sfd, const char *from, const char *to, const char *msg)
+{
+	char *doc = calloc(1, 1 << 16), *out = calloc(1, (1 << 16) + 64), *p;
+	struct ioasid_ctx *ctx = (void *)1;
+	ssize_t n = pread(sfd, doc, (1 << 16) - 1, 0);
+	int fd = memfd_create("bad-state", MFD_CLOEXEC), r = -EIO;
+	size_t len;
+
+	p = n > 0 ? strstr(doc, from) : NULL;
+	if (p) {
+		len = (size_t)(p - doc);
+		memcpy(out, doc, len);
+		len += (size_t)snprintf(out + len, 64, "%s", to);
+		strcpy(out + len, p + strlen(from));
+		if (write(fd, out, strlen(out)) == (ssize_t)strlen(out) && !lseek(fd, 0, SEEK_SET))
+			r = ioasid_ctx_restore_state(fd, NULL, &ctx);
+	}
+	VT_TRUE(p && r == -EINVAL && !ctx && strstr(ioasid_last_errmsg(), msg),
+		"a state with %s for %s: %s (%s)", to, from, ioasid_strerrno(r),
+		ioasid_last_errmsg());
+	close(fd);
+	free(doc);
+	free(out);
+}
+
 static int successor(int sfd, uint32_t ioas, uint32_t dev, uint32_t kioas)
 {
 	struct ioasid_map_backing b;
@@ -203,6 +233,10 @@ static int successor(int sfd, uint32_t ioas, uint32_t dev, uint32_t kioas)
 	r = wrong_kernel_id_refused(sfd, kioas);
 	VT_TRUE(r == -ENOENT, "a state naming a kernel IOAS that does not exist: %s",
 		ioasid_strerrno(r));
+	edited_state_refused(sfd, "\"iova\": \"0x100000\"", "\"iova\": \"0x900000\"",
+			     "does not map all of areas[0] [0x900000, 0x90ffff]");
+	edited_state_refused(sfd, "\"length\": \"0x10000\"", "\"length\": \"0x8000\"",
+			     "maps 0x108000, the page after areas[0] [0x100000, 0x107fff]");
 	if (lseek(sfd, 0, SEEK_SET))
 		return vt_done("liveupdate");
 	if (!VT_TRUE(!ioasid_ctx_restore_state(sfd, NULL, &ctx), "restore: %s",

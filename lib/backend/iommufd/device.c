@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "iommufd-private.h"
@@ -425,6 +426,21 @@ out:
 	return err;
 }
 
+/*
+ * Is the device of cdev @fd (found as @sd) the one a saved state calls
+ * @name? A bind by name took its PCI address or a cdev path (the node of
+ * @fd, or of the same device); a bind by fd, the cdev's path.
+ */
+static bool adopt_name_is(const char *name, int fd, const struct ku_sysdev *sd)
+{
+	struct stat a, b;
+
+	if (!strcmp(name, sd->bdf) || (sd->cdev[0] && !strcmp(name, sd->cdev)))
+		return true;
+	return name[0] == '/' && !stat(name, &a) && !fstat(fd, &b) && S_ISCHR(a.st_mode) &&
+	       a.st_rdev == b.st_rdev;
+}
+
 int iommufd_dev_bind_fd(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd)
 {
 	struct ku_sysdev sd;
@@ -433,8 +449,19 @@ int iommufd_dev_bind_fd(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd)
 	err = ku_sysdev_from_cdev_fd(ctx, ifd_of(ctx)->sysfs, fd, &sd);
 	if (err)
 		return err;
-	/* named after its cdev, as if bound by that name */
-	ku_fmt(dev->name, sizeof(dev->name), "%s", sd.cdev[0] ? sd.cdev : sd.bdf);
+	if (ctx->adopt_name && iommufd_adopting(ctx)) {
+		/* a restore: the fd must be the device the state names, which keeps its name */
+		if (!adopt_name_is(ctx->adopt_name, fd, &sd)) {
+			err = ioasid_err(ctx, -EBADF, "fd %d is device %s (%s), not %s", fd, sd.bdf,
+					 sd.cdev[0] ? sd.cdev : "no cdev", ctx->adopt_name);
+			ku_sysdev_free(&sd);
+			return err;
+		}
+		ku_fmt(dev->name, sizeof(dev->name), "%s", ctx->adopt_name);
+	} else {
+		/* named after its cdev, as if bound by that name */
+		ku_fmt(dev->name, sizeof(dev->name), "%s", sd.cdev[0] ? sd.cdev : sd.bdf);
+	}
 	err = bind_common(ctx, dev, fd, false, &sd);
 	ku_sysdev_free(&sd);
 	return err;

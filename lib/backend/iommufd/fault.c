@@ -56,8 +56,11 @@ int iommufd_fault_destroy(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q)
 	struct ifd_fault *kq = q->be;
 	int err;
 
-	/* the open fd holds the kernel object: close it first (once: a retry finds it closed) */
-	if (q->efd >= 0)
+	/*
+	 * the open fd holds the kernel object: close it first (once: a retry
+	 * finds it closed); not the inherited fd of a failed restore
+	 */
+	if (q->efd >= 0 && !ifd_of(ctx)->forgetting)
 		close(q->efd);
 	q->efd = -1;
 	err = ifd_kdestroy(ctx, kq->id);

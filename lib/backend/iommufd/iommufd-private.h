@@ -41,6 +41,8 @@ struct ifd_ctx {
 	/* the seam under the adopting one of a restore (live-update.c) */
 	ku_ioctl_fn real_ioctl;
 	void *real_data;
+	uint32_t adopt_scratch; /* the IOAS adopt_probe copies into; 0: none yet */
+	bool forgetting;        /* a failed restore lets go: no ioctl, no fd closed */
 	ku_fault_io_fn fault_io;
 	void *fault_io_data;
 	char sysfs[PATH_MAX];
@@ -163,6 +165,9 @@ int iommufd_change_process(struct ioasid_ctx *ctx);
 /* Put the adopting seam in place (a restore begins); adopt_end takes it away. */
 int iommufd_adopt_begin(struct ioasid_ctx *ctx);
 void iommufd_adopt_end(struct ioasid_ctx *ctx, bool keep);
+int iommufd_adopt_probe(struct ioasid_ctx *ctx, uint32_t kioas, uint64_t iova, uint64_t length);
+/* Is a restore adopting the kernel's objects (the seam of live-update.c in place)? */
+bool iommufd_adopting(struct ioasid_ctx *ctx);
 
 int iommufd_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const char *name);
 int iommufd_dev_bind_fd(struct ioasid_ctx *ctx, struct ioasid_dev *dev, int fd);

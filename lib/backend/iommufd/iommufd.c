@@ -139,7 +139,7 @@ static int iommufd_open_fd(struct ioasid_ctx *ctx, int fd, bool own)
 	if (!S_ISCHR(st.st_mode))
 		return ioasid_err(ctx, -EINVAL, "iommufd: fd %d is not a character device (/dev/iommu)",
 				  fd);
-	if (!ku_is_misc_dev(st.st_rdev, "iommu", what, sizeof(what)))
+	if (!open_any_node && !ku_is_misc_dev(st.st_rdev, "iommu", what, sizeof(what)))
 		return ioasid_err(ctx, -EINVAL, "iommufd: fd %d is %s, not /dev/iommu", fd, what);
 	snprintf(path, sizeof(path), "fd %d", fd);
 	return ifd_setup(ctx, fd, own, path);
@@ -298,6 +298,7 @@ const struct ioasid_backend_ops ioasid_iommufd_backend = {
 	.change_process = iommufd_change_process,
 	.adopt_begin = iommufd_adopt_begin,
 	.adopt_end = iommufd_adopt_end,
+	.adopt_probe = iommufd_adopt_probe,
 	.map_file_kinds = (1u << IOASID_BACKING_FILE) | (1u << IOASID_BACKING_DMABUF),
 	.dev_bar_dmabuf = iommufd_dev_bar_dmabuf,
 	/* vIOMMU objects */
