@@ -44,6 +44,11 @@ replay() {
 # guest memory through a table.
 for f in "$top_srcdir"/examples/*.json; do
 	b=$(basename "$f" .json)
+	# vIOMMU objects are not recorded yet (docs/tracing.md): the nested
+	# SMMUv3 and AMD examples cannot replay
+	case $b in nested-smmuv3 | nested-amd)
+		echo "skip: $b: its vIOMMU objects are not recorded by a trace"; continue ;;
+	esac
 	if ! IOASID_TRACE="$tmp/$b.trace.json" IOASID_TRACE_CONTENTS=1 \
 		"$IOASIDCTL" run "$f" >"$tmp/$b.orig" 2>&1; then
 		bad "$b: the traced run failed"; continue

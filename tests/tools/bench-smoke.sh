@@ -44,7 +44,9 @@ check translate "--quick" hit_per_s baseline_hashmap_hit_per_s walk_ns chase_ns 
 	walk_arm_s1_ns chase_arm_s1_ns walk_ratio_arm_s1 walk_arm_s2_ns walk_ratio_arm_s2 \
 	walk_amd_v1_ns walk_ratio_amd_v1 \
 	nested_walk_ns inval_page_ns inval_pasid_ns inval_all_ns dma_4k_ns memcpy_4k_ns dma_ratio_4k \
-	dma_2m_ns memcpy_2m_ns dma_ratio_2m
+	dma_2m_ns memcpy_2m_ns dma_ratio_2m nested_walk_smmuv3_ns nested_ratio_smmuv3_vs_vtd \
+	nested_walk_amd_ns nested_ratio_amd_vs_vtd dma_ratio_4k_smmuv3 dma_ratio_4k_smmuv3_vs_vtd \
+	dma_ratio_2m_smmuv3 dma_ratio_4k_amd dma_ratio_4k_amd_vs_vtd dma_ratio_2m_amd
 check virtio_iommu "--quick" request_per_s request_ns api_ns request_overhead_ratio
 check bigmap "--quick" touch_ns_per_gib touch_measured_mib m64_map_ns m64_unmap_ns m64_map_ns_per_gib \
 	m64_touch_ns m64_touch_scaled m64_map_vs_touch_ratio
