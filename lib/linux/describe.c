@@ -69,6 +69,20 @@ static bool sysfs_regs_apply(const struct ku_dev_facts *f)
 	return !f->hw_info || f->hw_type == KU_IOMMU_HW_INFO_TYPE_NONE;
 }
 
+void ku_facts_from_sysdev(struct ku_dev_facts *f, const struct ku_sysdev *sd)
+{
+	f->resv = sd->resv;
+	f->nr_resv = sd->nr_resv;
+	f->pci = sd->pci;
+	f->vtd_regs = sd->vtd_regs;
+	f->vtd_cap = sd->vtd_cap;
+	f->vtd_ecap = sd->vtd_ecap;
+	f->amd_regs = sd->amd_regs;
+	f->amd_efr = sd->amd_efr;
+	f->amd_efr2 = sd->amd_efr2;
+	f->bdf = sd->bdf;
+}
+
 /* The view of the IOMMU behind the device, from hw_info or sysfs registers. */
 static void domain_view(const struct ku_dev_facts *f, struct vendor_domain *v)
 {

@@ -187,6 +187,9 @@ struct ku_dev_facts {
 	const char *bdf; /* sysfs: the device's name, its PCI address if it has one */
 };
 
+/* The facts sysfs gave about @sd (reserved regions, PCI, vendor registers, name) into @f. */
+void ku_facts_from_sysdev(struct ku_dev_facts *f, const struct ku_sysdev *sd);
+
 /*
  * Build the core's view of a device from @f: dev->props (page sizes,
  * aperture, reserved regions without relaxable ones, PASID width,

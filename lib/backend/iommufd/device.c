@@ -275,19 +275,10 @@ int ifd_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct ifd_dev 
 		return err;
 	}
 	f.ranges = ranges;
-	f.resv = sd->resv;
-	f.nr_resv = sd->nr_resv;
-	f.pci = sd->pci;
-	f.vtd_regs = sd->vtd_regs;
-	f.vtd_cap = sd->vtd_cap;
-	f.vtd_ecap = sd->vtd_ecap;
-	f.amd_regs = sd->amd_regs;
-	f.amd_efr = sd->amd_efr;
-	f.amd_efr2 = sd->amd_efr2;
+	ku_facts_from_sysdev(&f, sd);
 	f.coherent = true; /* iommufd binds only devices whose IOMMU enforces coherency */
 	f.can_nest = f.can_pasid = f.can_dirty = true;
 	f.host_page_size = ioasid_page_size();
-	f.bdf = sd->bdf;
 	err = ku_dev_describe(ctx, dev, &f);
 	ioasid_free(ranges);
 	/*

@@ -505,18 +505,9 @@ static int vf_describe(struct ioasid_ctx *ctx, struct ioasid_dev *dev, struct vf
 	f.alignment = vi.pgsizes & (0 - vi.pgsizes);
 	f.ranges = vi.ranges;
 	f.nr_ranges = vi.nr_ranges;
-	f.vtd_regs = sd->vtd_regs;
-	f.vtd_cap = sd->vtd_cap;
-	f.vtd_ecap = sd->vtd_ecap;
-	f.amd_regs = sd->amd_regs;
-	f.amd_efr = sd->amd_efr;
-	f.amd_efr2 = sd->amd_efr2;
-	f.resv = sd->resv;
-	f.nr_resv = sd->nr_resv;
-	f.pci = sd->pci;
+	ku_facts_from_sysdev(&f, sd);
 	f.coherent = cc > 0;
 	f.host_page_size = ioasid_page_size();
-	f.bdf = sd->bdf;
 	err = ku_dev_describe(ctx, dev, &f);
 	if (!err && vi.has_dma_avail)
 		ioasid_log(ctx, IOASID_LOG_INFO, "vfio: %s: %u more DMA mappings allowed%s", dev->name,
