@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "viommu-private.h"
+#include "trace-private.h"
 #include "json-private.h"
 #include "backend/backend.h"
 
@@ -108,11 +109,12 @@ IOASID_EXPORT int ioasid_hw_queue_alloc(struct ioasid_ctx *ctx, uint32_t viommu,
 	obj_publish(ctx, &hq->obj);
 	*ret_hw_queue = hq->obj.id;
 out:
+	TRACE(ctx, trace_hw_queue_alloc(ctx, viommu, &o, ret_hw_queue, err));
 	ctx_unlock(ctx);
 	return err;
 }
 
 IOASID_EXPORT int ioasid_hw_queue_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	return obj_destroy_kind(ctx, id, IOASID_OBJ_HW_QUEUE);
+	return obj_destroy_kind(ctx, id, IOASID_OBJ_HW_QUEUE, "hw_queue_destroy");
 }

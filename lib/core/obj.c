@@ -231,13 +231,14 @@ int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id)
 	return 0;
 }
 
-int obj_destroy_kind(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind)
+int obj_destroy_kind(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind, const char *op)
 {
 	int err;
 
 	if (!ctx_lock_lookup(ctx, id, kind, &err))
 		return err;
 	err = obj_destroy_locked(ctx, id);
+	TRACE(ctx, trace_destroy(ctx, op, id, err));
 	ctx_unlock(ctx);
 	return err;
 }

@@ -276,9 +276,10 @@ struct json_t *obj_dump(struct ioasid_ctx *ctx, struct ioasid_obj *obj, uint32_t
 int obj_destroy_locked(struct ioasid_ctx *ctx, uint32_t id);
 /*
  * A public *_destroy() of an object of @kind with no rule of its own: lock,
- * look @id up as @kind (-ENOENT naming it), obj_destroy_locked().
+ * look @id up as @kind (-ENOENT naming it), obj_destroy_locked(); the
+ * trace records it as the scenario op @op (trace_destroy()).
  */
-int obj_destroy_kind(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind);
+int obj_destroy_kind(struct ioasid_ctx *ctx, uint32_t id, enum ioasid_obj_kind kind, const char *op);
 /*
  * A backend's teardown answer @err, with its message in the thread's
  * buffer: returned as it is, except while the context closes, when it is

@@ -9,6 +9,9 @@
 #include "dev-private.h"
 #include "trace-internal.h"
 
+/* The longest HWPT data recorded (the library keeps 32 bytes of a nested HWPT's). */
+#define HWPT_DATA_MAX 4096
+
 static const char *perm_name(uint32_t flags)
 {
 	switch (flags & (IOASID_MAP_READ | IOASID_MAP_WRITE)) {
@@ -47,7 +50,10 @@ void trace_ioas_alloc(struct ioasid_ctx *ctx, uint32_t set, const uint32_t *ret_
 	trace_emit(ctx, t, s);
 }
 
-/* ioas_destroy, set_destroy, hwpt_destroy, fault_queue_destroy, dev_unbind, destroy. */
+/*
+ * ioas_destroy, set_destroy, hwpt_destroy, fault_queue_destroy, dev_unbind,
+ * viommu_destroy, vdevice_destroy, veventq_destroy, hw_queue_destroy, destroy.
+ */
 void trace_destroy(struct ioasid_ctx *ctx, const char *op, uint32_t id, int err)
 {
 	static const struct {
@@ -59,9 +65,14 @@ void trace_destroy(struct ioasid_ctx *ctx, const char *op, uint32_t id, int err)
 		{ "hwpt_destroy", "hwpt", M(IOASID_OBJ_HWPT) },
 		{ "fault_queue_destroy", "queue", M(IOASID_OBJ_FAULT_QUEUE) },
 		{ "dev_unbind", "dev", M(IOASID_OBJ_DEV) },
+		{ "viommu_destroy", "viommu", M(IOASID_OBJ_VIOMMU) },
+		{ "vdevice_destroy", "vdevice", M(IOASID_OBJ_VDEVICE) },
+		{ "veventq_destroy", "veventq", M(IOASID_OBJ_VEVENTQ) },
+		{ "hw_queue_destroy", "hw_queue", M(IOASID_OBJ_HW_QUEUE) },
 		{ "destroy", "object",
 		  M(IOASID_OBJ_IOAS) | M(IOASID_OBJ_SET) | M(IOASID_OBJ_DEV) | M(IOASID_OBJ_HWPT) |
-			  M(IOASID_OBJ_FAULT_QUEUE) },
+			  M(IOASID_OBJ_FAULT_QUEUE) | M(IOASID_OBJ_VIOMMU) | M(IOASID_OBJ_VDEVICE) |
+			  M(IOASID_OBJ_VEVENTQ) | M(IOASID_OBJ_HW_QUEUE) },
 	};
 	struct ioasid_trace *t = trace_rec(ctx);
 	size_t i;
@@ -360,10 +371,8 @@ void trace_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pt,
 
 	if (!t)
 		return;
-	/* the one type-specific data a scenario can give is VT-d stage 1 */
-	if (!o || !ret_hwpt ||
-	    (o->data_len &&
-	     (o->type != IOASID_HWPT_NESTED_VTD_S1 || !o->data || o->data_len != sizeof(*s1)))) {
+	/* VT-d stage 1 as "s1", any other driver's data as raw "data" */
+	if (!o || !ret_hwpt || (o->data_len && (!o->data || o->data_len > HWPT_DATA_MAX))) {
 		t->skipped++;
 		return;
 	}
@@ -372,8 +381,11 @@ void trace_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pt,
 	if (!trace_add_ref(t, s, "dev", dev, M(IOASID_OBJ_DEV)))
 		return;
 	kind = pt && pt <= t->nr_ids ? t->ids[pt - 1].kind : IOASID_OBJ_IOAS;
-	if (!trace_add_ref(t, s, kind == IOASID_OBJ_HWPT ? "hwpt" : "ioas", pt,
-			   M(IOASID_OBJ_IOAS) | M(IOASID_OBJ_HWPT)))
+	if (!trace_add_ref(t, s,
+			   kind == IOASID_OBJ_HWPT   ? "hwpt" :
+			   kind == IOASID_OBJ_VIOMMU ? "viommu" :
+						       "ioas",
+			   pt, M(IOASID_OBJ_IOAS) | M(IOASID_OBJ_HWPT) | M(IOASID_OBJ_VIOMMU)))
 		return;
 	if (o->flags)
 		json_object_set_new(s, "flags", trace_hex(o->flags));
@@ -382,7 +394,17 @@ void trace_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pt,
 	if (o->fault_queue &&
 	    !trace_add_ref(t, s, "queue", o->fault_queue, M(IOASID_OBJ_FAULT_QUEUE)))
 		return;
-	if (o->data_len) {
+	if (o->data_len && (o->type != IOASID_HWPT_NESTED_VTD_S1 || o->data_len != sizeof(*s1) ||
+			    kind == IOASID_OBJ_VIOMMU)) {
+		json_t *hex = trace_hex_bytes(o->data, o->data_len);
+
+		if (!hex) {
+			json_decref(s);
+			trace_write_failed(ctx, t, -ENOMEM);
+			return;
+		}
+		json_object_set_new(s, "data", hex);
+	} else if (o->data_len) {
 		s1 = o->data;
 		json_object_set_new(s, "s1",
 				    json_pack("{s:o,s:I,s:o,s:I}", "pgtbl_addr",
@@ -455,6 +477,8 @@ void trace_fault_respond(struct ioasid_ctx *ctx, uint32_t queue, uint64_t cookie
 
 	if (!t)
 		return;
+	/* a response can make the sim's device retry its DMA through guest tables */
+	trace_sync_contents(ctx, t);
 	s = trace_step("fault_respond", err);
 	if (!trace_add_ref(t, s, "queue", queue, M(IOASID_OBJ_FAULT_QUEUE)))
 		return;

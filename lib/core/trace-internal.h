@@ -9,6 +9,8 @@
  *   trace-hooks-dma.c the hooks of what devices do: fault records and
  *                     clocks, the sim's DMA engine, invalidation, dirty
  *                     tracking, the sim's stale mode
+ *   trace-hooks-viommu.c the hooks of vIOMMUs, vDEVICEs, vEVENTQs and
+ *                     HW queues
  * The hooks themselves are declared in trace-private.h, for the entry
  * points that call them.
  */
@@ -102,6 +104,10 @@ struct trace_buf *trace_buffer_for(struct ioasid_ctx *ctx, struct ioasid_trace *
 				   uint64_t len);
 /* The trace, when it still records; else NULL. */
 struct ioasid_trace *trace_rec(struct ioasid_ctx *ctx);
+
+/* trace-hooks-viommu.c */
+/* @len bytes as hex pairs (NULL when out of memory). */
+json_t *trace_hex_bytes(const void *p, size_t len);
 
 /* trace-profile.c */
 /* Write the profile file; 0 or a negative errno. */

@@ -86,5 +86,24 @@ void trace_dma_collect(struct ioasid_ctx *ctx, bool wait, uint64_t handle, const
 		       int err);
 void trace_fault_respond(struct ioasid_ctx *ctx, uint32_t queue, uint64_t cookie, uint32_t code,
 			 int err);
+/* The vIOMMU objects (trace-hooks-viommu.c). */
+struct ioasid_viommu_opts;
+struct ioasid_veventq_opts;
+struct ioasid_hw_queue_opts;
+struct ioasid_vevent;
+void trace_viommu_alloc(struct ioasid_ctx *ctx, uint32_t dev, uint32_t hwpt,
+			const struct ioasid_viommu_opts *o, const uint32_t *ret_viommu, int err);
+void trace_viommu_invalidate(struct ioasid_ctx *ctx, uint32_t viommu, uint32_t data_type,
+			     const void *entries, uint32_t entry_len, uint32_t n, uint32_t handled,
+			     int err);
+void trace_vdevice_alloc(struct ioasid_ctx *ctx, uint32_t viommu, uint32_t dev, uint64_t virt_id,
+			 const uint32_t *ret_vdevice, int err);
+void trace_veventq_alloc(struct ioasid_ctx *ctx, uint32_t viommu,
+			 const struct ioasid_veventq_opts *o, const uint32_t *ret_veventq, int err);
+void trace_veventq_read(struct ioasid_ctx *ctx, uint32_t veventq, const struct ioasid_vevent *ev,
+			uint32_t cap, uint32_t n, int err);
+void trace_hw_queue_alloc(struct ioasid_ctx *ctx, uint32_t viommu,
+			  const struct ioasid_hw_queue_opts *o, const uint32_t *ret_hw_queue,
+			  int err);
 
 #endif

@@ -31,8 +31,11 @@
 
 /* The kinds of object a trace names, by enum ioasid_obj_kind. */
 static const char *const kind_prefix[] = {
-	[IOASID_OBJ_IOAS] = "ioas", [IOASID_OBJ_SET] = "set",           [IOASID_OBJ_DEV] = "dev",
-	[IOASID_OBJ_HWPT] = "hwpt", [IOASID_OBJ_FAULT_QUEUE] = "queue",
+	[IOASID_OBJ_IOAS] = "ioas",         [IOASID_OBJ_SET] = "set",
+	[IOASID_OBJ_DEV] = "dev",           [IOASID_OBJ_HWPT] = "hwpt",
+	[IOASID_OBJ_FAULT_QUEUE] = "queue", [IOASID_OBJ_VIOMMU] = "viommu",
+	[IOASID_OBJ_VDEVICE] = "vdevice",   [IOASID_OBJ_VEVENTQ] = "veventq",
+	[IOASID_OBJ_HW_QUEUE] = "hw_queue",
 };
 
 /* ---- writing ---- */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "viommu-private.h"
+#include "trace-private.h"
 #include "dev-private.h"
 #include "json-private.h"
 #include "backend/backend.h"
@@ -140,13 +141,14 @@ IOASID_EXPORT int ioasid_vdevice_alloc(struct ioasid_ctx *ctx, uint32_t viommu, 
 	obj_publish(ctx, &vd->obj);
 	*ret_vdevice = vd->obj.id;
 out:
+	TRACE(ctx, trace_vdevice_alloc(ctx, viommu, dev_id, virt_id, ret_vdevice, err));
 	ctx_unlock(ctx);
 	return err;
 }
 
 IOASID_EXPORT int ioasid_vdevice_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	return obj_destroy_kind(ctx, id, IOASID_OBJ_VDEVICE);
+	return obj_destroy_kind(ctx, id, IOASID_OBJ_VDEVICE, "vdevice_destroy");
 }
 
 IOASID_EXPORT int ioasid_vdevice_find(struct ioasid_ctx *ctx, uint32_t viommu, uint64_t virt_id,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "viommu-private.h"
+#include "trace-private.h"
 #include "json-private.h"
 #include "backend/backend.h"
 
@@ -127,13 +128,14 @@ IOASID_EXPORT int ioasid_veventq_alloc(struct ioasid_ctx *ctx, uint32_t viommu,
 	obj_publish(ctx, &q->obj);
 	*ret_veventq = q->obj.id;
 out:
+	TRACE(ctx, trace_veventq_alloc(ctx, viommu, &o, ret_veventq, err));
 	ctx_unlock(ctx);
 	return err;
 }
 
 IOASID_EXPORT int ioasid_veventq_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	return obj_destroy_kind(ctx, id, IOASID_OBJ_VEVENTQ);
+	return obj_destroy_kind(ctx, id, IOASID_OBJ_VEVENTQ, "veventq_destroy");
 }
 
 IOASID_EXPORT int ioasid_veventq_fd(struct ioasid_ctx *ctx, uint32_t id, int *ret_fd)
@@ -187,6 +189,7 @@ IOASID_EXPORT int ioasid_veventq_read(struct ioasid_ctx *ctx, uint32_t id,
 		return err;
 	err = ctx->ops->veventq_read(ctx, q, out, cap, ret_n);
 	veventq_account(q, out, *ret_n);
+	TRACE(ctx, trace_veventq_read(ctx, id, out, cap, *ret_n, err));
 	ctx_unlock(ctx);
 	return err;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "viommu-private.h"
+#include "trace-private.h"
 #include "dev-private.h"
 #include "hwpt-private.h"
 #include "json-private.h"
@@ -134,13 +135,14 @@ IOASID_EXPORT int ioasid_viommu_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, u
 	obj_publish(ctx, &v->obj);
 	*ret_viommu = v->obj.id;
 out:
+	TRACE(ctx, trace_viommu_alloc(ctx, dev_id, hwpt_id, &o, ret_viommu, err));
 	ctx_unlock(ctx);
 	return err;
 }
 
 IOASID_EXPORT int ioasid_viommu_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	return obj_destroy_kind(ctx, id, IOASID_OBJ_VIOMMU);
+	return obj_destroy_kind(ctx, id, IOASID_OBJ_VIOMMU, "viommu_destroy");
 }
 
 IOASID_EXPORT int ioasid_viommu_info(struct ioasid_ctx *ctx, uint32_t id,
@@ -262,6 +264,8 @@ IOASID_EXPORT int ioasid_viommu_invalidate(struct ioasid_ctx *ctx, uint32_t id, 
 						  entries, entry_len, inout_num);
 	}
 out:
+	TRACE(ctx,
+	      trace_viommu_invalidate(ctx, id, data_type, entries, entry_len, n, *inout_num, err));
 	ctx_unlock(ctx);
 	return err;
 }

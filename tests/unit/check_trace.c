@@ -2,9 +2,9 @@
 /*
  * Record (lib/core/trace.c, docs/tracing.md): the start/stop API and its
  * refusals, what a trace holds (steps, labels, results, values, buffers by
- * size and alignment, contents only when asked), tracing toggled on and
- * off, a trace file that cannot be written, IOASID_TRACE at open, and the
- * profile written for a kernel backend's devices (over the fake kernel),
+ * size and alignment, contents only when asked, vIOMMU objects), tracing
+ * toggled on and off, a trace file that cannot be written, IOASID_TRACE at
+ * open, and the profile written for a kernel backend's devices (over the fake kernel),
  * which the sim must load. Replaying traces is tests/cli/test-trace.sh.
  */
 #include <fcntl.h>
@@ -172,6 +172,127 @@ START_TEST(test_steps)
 	for (i = 0; i < json_array_size(steps); i++)
 		ck_assert_str_ne(sget(json_array_get(steps, i), "op"), "write");
 	ck_assert_str_eq(json_string_value(json_object_get(root, "profile")), "vtd");
+	json_decref(root);
+	ioasid_ctx_close(ctx);
+	unlink(path);
+}
+END_TEST
+
+/* The label a trace gives object @id made as @prefix. */
+static const char *label(const char *prefix, uint32_t id)
+{
+	static char buf[4][32];
+	static int n;
+	char *p = buf[n++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "%s%u", prefix, id);
+	return p;
+}
+
+/* The vIOMMU objects of a nested SMMUv3: their steps, labels and values. */
+START_TEST(test_viommu)
+{
+	struct ioasid_ctx *ctx = test_sim_ctx_spec("sim:smmuv3");
+	const char *path = tmp_path("viommu.json");
+	uint8_t *mem = test_mem(1 << 21);
+	struct ioasid_hwpt_opts po = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+	struct ioasid_hwpt_opts no = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+	struct ioasid_viommu_opts vo = IOASID_OPTS_INIT(ioasid_viommu_opts);
+	struct ioasid_veventq_opts qo = IOASID_OPTS_INIT(ioasid_veventq_opts);
+	struct ioasid_hw_queue_opts ho = IOASID_OPTS_INIT(ioasid_hw_queue_opts);
+	/* CMD_CFGI_CD of vSID 0x10, leaf */
+	const uint64_t cmd[2] = { 0x0000001000000005ull, 1 };
+	const uint64_t ste[2] = { 0x4000000bull, 0 };
+	uint64_t vdata[2] = { 0 }, iova = 0x40000000;
+	uint32_t ioas, dev, s2, v, v2, vd, q, hq, nested, num = 1;
+	struct ioasid_vevent ev[4];
+	json_t *root, *steps, *st;
+	const char *desc;
+	size_t i, n;
+
+	ck_assert_ok(ctx, ioasid_ctx_trace_start(ctx, path, NULL));
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	ck_assert_ok(ctx,
+		     ioasid_ioas_map(ctx, ioas, mem, 1 << 21, RW | IOASID_MAP_FIXED_IOVA, &iova));
+	po.flags = IOASID_HWPT_NEST_PARENT;
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &po, &s2));
+	vo.type = IOASID_VIOMMU_ARM_SMMUV3;
+	ck_assert_ok(ctx, ioasid_viommu_alloc(ctx, dev, s2, &vo, &v));
+	/* type data: the driver writes over it, so the call is left out */
+	vo.data = vdata;
+	vo.data_len = sizeof(vdata);
+	(void)ioasid_viommu_alloc(ctx, dev, s2, &vo, &v2);
+	ck_assert_ok(ctx, ioasid_vdevice_alloc(ctx, v, dev, 0x10, &vd));
+	qo.type = IOASID_VEVENTQ_ARM_SMMUV3;
+	qo.depth = 8;
+	ck_assert_ok(ctx, ioasid_veventq_alloc(ctx, v, &qo, &q));
+	ho.type = IOASID_HW_QUEUE_TEGRA241_CMDQV;
+	ho.iova = 0x40000000;
+	ho.length = 4096;
+	ck_assert_ret(ctx, ioasid_hw_queue_alloc(ctx, v, &ho, &hq), -EOPNOTSUPP);
+	no.type = IOASID_HWPT_NESTED_ARM_SMMUV3;
+	no.data = (void *)ste;
+	no.data_len = sizeof(ste);
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, v, &no, &nested));
+	ck_assert_ok(ctx, ioasid_viommu_invalidate(ctx, v, IOASID_VIOMMU_INV_ARM_SMMUV3, cmd,
+						   sizeof(cmd), &num));
+	ck_assert_ok(ctx, ioasid_veventq_read(ctx, q, ev, 4, &num));
+	ck_assert_uint_eq(num, 0);
+	ck_assert_ok(ctx, ioasid_veventq_destroy(ctx, q));
+	ck_assert_ok(ctx, ioasid_vdevice_destroy(ctx, vd));
+	ck_assert_ok(ctx, ioasid_hwpt_destroy(ctx, nested));
+	ck_assert_ok(ctx, ioasid_obj_destroy(ctx, v));
+	ck_assert_ok(ctx, ioasid_ctx_trace_stop(ctx));
+
+	steps = load_steps(path, &root);
+	st = json_array_get(steps, find_op(steps, "viommu_alloc", 0));
+	ck_assert_str_eq(sget(st, "dev"), "dev2");
+	ck_assert_str_eq(sget(st, "hwpt"), "hwpt3");
+	ck_assert_int_eq(json_integer_value(json_object_get(st, "type")), 1);
+	ck_assert_str_eq(sget(st, "as"), "viommu4");
+	ck_assert_int_eq(find_op(steps, "viommu_alloc", 0) + 1, find_op(steps, "vdevice_alloc", 0));
+	st = json_array_get(steps, find_op(steps, "vdevice_alloc", 0));
+	ck_assert_str_eq(sget(st, "viommu"), "viommu4");
+	ck_assert_str_eq(sget(st, "as"), label("vdevice", vd));
+	ck_assert_str_eq(sget(st, "virt_id"), "0x10");
+	st = json_array_get(steps, find_op(steps, "veventq_alloc", 0));
+	ck_assert_int_eq(json_integer_value(json_object_get(st, "depth")), 8);
+	ck_assert_str_eq(sget(st, "as"), label("veventq", q));
+	st = json_array_get(steps, find_op(steps, "hw_queue_alloc", 0));
+	ck_assert_str_eq(sget(st, "expect"), "EOPNOTSUPP");
+	ck_assert_str_eq(sget(st, "length"), "0x1000");
+	ck_assert_ptr_null(json_object_get(st, "as"));
+	st = json_array_get(steps, find_op(steps, "hwpt_alloc", find_op(steps, "viommu_alloc", 0)));
+	ck_assert_str_eq(sget(st, "viommu"), "viommu4");
+	ck_assert_str_eq(sget(st, "data"), "0b000040000000000000000000000000");
+	ck_assert_ptr_null(json_object_get(st, "s1"));
+	st = json_array_get(steps, find_op(steps, "viommu_invalidate", 0));
+	ck_assert_int_eq(json_integer_value(json_object_get(st, "entry_len")), 16);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(st, "entries"), 0)),
+			 "05000000100000000100000000000000");
+	ck_assert_int_eq(json_integer_value(
+				 json_object_get(json_object_get(st, "expect_value"), "handled")),
+			 1);
+	st = json_array_get(steps, find_op(steps, "veventq_read", 0));
+	ck_assert_int_eq(json_integer_value(json_object_get(st, "max")), 4);
+	ck_assert_int_eq(json_array_size(
+				 json_object_get(json_object_get(st, "expect_value"), "events")),
+			 0);
+	ck_assert_str_eq(sget(json_array_get(steps, find_op(steps, "veventq_destroy", 0)),
+			      "veventq"),
+			 label("veventq", q));
+	ck_assert_str_eq(sget(json_array_get(steps, find_op(steps, "vdevice_destroy", 0)),
+			      "vdevice"),
+			 label("vdevice", vd));
+	ck_assert_str_eq(sget(json_array_get(steps, find_op(steps, "destroy", 0)), "object"),
+			 "viommu4");
+	/* the vIOMMU with type data was left out: one viommu_alloc step */
+	for (i = 0, n = 0; i < json_array_size(steps); i++)
+		n += !strcmp(sget(json_array_get(steps, i), "op"), "viommu_alloc");
+	ck_assert_uint_eq(n, 1);
+	desc = json_string_value(json_object_get(root, "description"));
+	ck_assert_msg(strstr(desc, "1 calls left out") != NULL, "%s", desc);
 	json_decref(root);
 	ioasid_ctx_close(ctx);
 	unlink(path);
@@ -436,6 +557,7 @@ Suite *trace_suite(void)
 
 	tcase_add_test(tc, test_api_refusals);
 	tcase_add_test(tc, test_steps);
+	tcase_add_test(tc, test_viommu);
 	tcase_add_test(tc, test_contents);
 	tcase_add_test(tc, test_toggle);
 	tcase_add_test(tc, test_write_error);
