@@ -235,16 +235,19 @@ static int parse_u32(const char *what, const char *s, uint32_t *ret)
 
 static int do_dump(const struct cli_global *g, struct conn *c, const char *id, bool maps)
 {
-	json_t *doc, *req = json_pack("{s:s,s:b}", "op", "dump", "maps", maps);
-	uint32_t v;
+	json_t *doc, *req;
+	uint32_t v = 0;
 	int rc;
 
+	/* the ID first: a bad one is a usage error with nothing made yet */
 	if (id) {
 		rc = parse_u32("dump: ID", id, &v);
 		if (rc)
 			return rc;
-		json_object_set_new(req, "id", json_integer(v));
 	}
+	req = json_pack("{s:s,s:b}", "op", "dump", "maps", maps);
+	if (id)
+		json_object_set_new(req, "id", json_integer(v));
 	doc = conn_call(c, req, &rc);
 	if (!doc)
 		return rc;
@@ -260,7 +263,7 @@ static int do_dump(const struct cli_global *g, struct conn *c, const char *id, b
 
 static int do_mappings(const struct cli_global *g, struct conn *c, const char *ioas_s)
 {
-	json_t *all = json_array(), *next = NULL;
+	json_t *all, *next = NULL;
 	uint32_t ioas;
 	int rc = parse_u32("mappings: IOAS", ioas_s, &ioas);
 	size_t i;
@@ -268,6 +271,7 @@ static int do_mappings(const struct cli_global *g, struct conn *c, const char *i
 
 	if (rc)
 		return rc;
+	all = json_array();
 	do {
 		json_t *req = json_pack("{s:s,s:i,s:i}", "op", "mappings", "ioas", (json_int_t)ioas,
 					"count", 1024),
