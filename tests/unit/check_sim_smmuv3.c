@@ -989,6 +989,27 @@ START_TEST(test_page_requests)
 }
 END_TEST
 
+/*
+ * The vSID of an event is the one the device had at attach (the kernel's
+ * vmaster): destroying the vDEVICE afterwards does not silence or rename
+ * the device's events until the next attach or detach.
+ */
+START_TEST(test_event_vsid_from_attach)
+{
+	uint8_t b[4];
+
+	guest(0);
+	ck_assert_ok(ctx, ioasid_vdevice_destroy(ctx, vdev));
+	vdev = 0;
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GVA + 8 * PG, b, 4), -EFAULT);
+	one_event(SMMU_EVT_F_TRANSLATION, -1);
+	/* detached, the device has no vmaster any more: nothing is reported */
+	ck_assert_ok(ctx, ioasid_dev_detach(ctx, dev, IOASID_PASID_NONE));
+	ck_assert_int_lt(rd(IOASID_PASID_NONE, GVA, b, 4), 0);
+	no_event();
+}
+END_TEST
+
 Suite *sim_smmuv3_suite(void)
 {
 	Suite *s = suite_create("sim_smmuv3");
@@ -1014,6 +1035,7 @@ Suite *sim_smmuv3_suite(void)
 	tcase_add_test(tc, test_veventq_overflow);
 	tcase_add_test(tc, test_stage2_unmap_flushes);
 	tcase_add_test(tc, test_page_requests);
+	tcase_add_test(tc, test_event_vsid_from_attach);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -93,6 +93,14 @@ static void route_clear(struct sim_dev *sd, uint32_t pasid, const struct sim_hwp
 		sorted_u32_close(sd->routes, &sd->nr_routes, sizeof(*sd->routes), i);
 }
 
+static bool route_present(const struct sim_dev *sd, uint32_t pasid)
+{
+	bool found;
+
+	sorted_u32_find(sd->routes, sd->nr_routes, sizeof(*sd->routes), pasid, &found);
+	return found;
+}
+
 int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasid,
 		   struct ioasid_hwpt *h)
 {
@@ -110,6 +118,8 @@ int sim_dev_attach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 	err = route_set(ctx, sd, pasid, sh);
 	if (err)
 		return err;
+	if (pasid == IOASID_PASID_NONE)
+		sim_viommu_set_vmaster(sd, sh);
 	sd->cfg_gen++;
 	/* the context entry changed: forget what was cached for it */
 	sim->ctx_gen++;
@@ -124,6 +134,8 @@ int sim_dev_detach(struct ioasid_ctx *ctx, struct ioasid_dev *dev, uint32_t pasi
 	struct sim_dev *sd = dev->be;
 
 	route_clear(sd, pasid, h->be);
+	if (pasid == IOASID_PASID_NONE && !route_present(sd, pasid))
+		sd->vmaster = NULL; /* not after a replace, whose attach set the new one */
 	sd->cfg_gen++;
 	sim->ctx_gen++;
 	sim_pasid_cache_inv_pasid(sim->pasid_cache, h->obj.id, pasid);

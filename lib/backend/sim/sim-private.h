@@ -148,6 +148,14 @@ struct sim_dev {
 	 * device's configuration (SMMUv3 CDs) is dropped with it, as the
 	 * kernel's STE update invalidates it (CMD_CFGI_STE) */
 	uint32_t cfg_gen;
+	/*
+	 * The vIOMMU the device's RID is attached to a nested HWPT of, and the
+	 * virtual id it had then: the kernel's vmaster, which keeps reporting
+	 * events with that id until the next attach or detach, even if the
+	 * vDEVICE goes (arm_smmu_attach_prepare_vmaster()). NULL: none.
+	 */
+	const struct sim_viommu *vmaster;
+	uint64_t vmaster_id;
 };
 
 /* The bound device @id, or NULL: the sim's own table, indexed by id. */

@@ -297,15 +297,22 @@ static void veventq_push(struct sim_veventq *sq, const uint8_t *rec)
 	veventq_signal(sq);
 }
 
+void sim_viommu_set_vmaster(struct sim_dev *sd, const struct sim_hwpt *sh)
+{
+	const struct sim_vdev *svd = sh->vi ? sim_viommu_vdev_of(sh->vi, sd) : NULL;
+
+	/* without a vDEVICE the guest has no id for the device: the kernel has no vmaster */
+	sd->vmaster = svd ? sh->vi : NULL;
+	sd->vmaster_id = svd ? svd->virt_id : 0;
+}
+
 void sim_viommu_report(struct sim_viommu *sv, struct sim_dev *sd, const struct sim_vfault *vf)
 {
 	const struct sim_viommu_model *m = sv->model;
 	struct sim_veventq *sq;
-	struct sim_vdev *svd = sim_viommu_vdev_of(sv, sd);
 	uint8_t rec[IOASID_VEVENT_DATA_MAX];
 
-	/* without a vDEVICE the guest has no id for the device: the kernel has no vmaster */
-	if (!svd)
+	if (sd->vmaster != sv)
 		return;
 	for (sq = sv->queues; sq; sq = sq->next)
 		if (sq->q->type == m->vevent_type)
@@ -313,7 +320,7 @@ void sim_viommu_report(struct sim_viommu *sv, struct sim_dev *sd, const struct s
 	if (!sq)
 		return;
 	memset(rec, 0, sizeof(rec));
-	m->encode_event(sv, vf, svd->virt_id, rec);
+	m->encode_event(sv, vf, sd->vmaster_id, rec);
 	veventq_push(sq, rec);
 }
 

@@ -177,6 +177,12 @@ const struct sim_viommu_model *sim_viommu_model_of(const struct sim_profile *p);
 
 /* The vDEVICE of @sd on @sv, or NULL. */
 struct sim_vdev *sim_viommu_vdev_of(const struct sim_viommu *sv, const struct sim_dev *sd);
+/*
+ * At an attach of @sd's RID to @sh: its vmaster (the vIOMMU of a nested
+ * @sh and the device's virtual id there), which events keep using until
+ * the next attach or detach.
+ */
+void sim_viommu_set_vmaster(struct sim_dev *sd, const struct sim_hwpt *sh);
 /* The vDEVICE at @virt_id on @sv, or NULL. */
 struct sim_vdev *sim_viommu_vdev_at(const struct sim_viommu *sv, uint64_t virt_id);
 
