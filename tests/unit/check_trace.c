@@ -106,7 +106,12 @@ START_TEST(test_steps)
 {
 	struct ioasid_ctx *ctx = test_sim_ctx_spec("sim:vtd");
 	const char *path = tmp_path("steps.json");
-	uint8_t *mem = test_mem(1 << 22);
+	/*
+	 * 2 MiB aligned, so mem + 4096 is aligned to 4 KiB exactly, whatever
+	 * mmap returned (under valgrind it is often 8 KiB aligned only)
+	 */
+	uint8_t *raw = test_mem(3 << 21);
+	uint8_t *mem = (uint8_t *)(((uintptr_t)raw + (1u << 21) - 1) & ~(uintptr_t)((1u << 21) - 1));
 	uint32_t a, b, set, pasid, dev;
 	uint64_t iova = 0, fixed = 0x10000000, n;
 	json_t *root, *steps, *st;
