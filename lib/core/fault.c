@@ -920,6 +920,7 @@ IOASID_EXPORT int ioasid_fault_unrouted(struct ioasid_ctx *ctx, struct ioasid_fa
 		ctx->unrouted_head++;
 		ctx->unrouted_count--;
 	}
+	TRACE(ctx, trace_fault_unrouted(ctx, *inout_num, out, n));
 	*inout_num = n;
 	ctx_unlock(ctx);
 	return 0;

@@ -292,6 +292,7 @@ IOASID_EXPORT int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t id,
 	if (!ioas)
 		return err;
 	err = iopt_map_file(ctx, ioas, &o, inout_iova);
+	TRACE(ctx, trace_map_file(ctx, id, &o, inout_iova, err));
 	ctx_unlock(ctx);
 	return err;
 }

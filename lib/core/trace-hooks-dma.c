@@ -112,6 +112,28 @@ void trace_fault_read(struct ioasid_ctx *ctx, uint32_t queue, uint32_t max,
 	trace_emit(ctx, t, s);
 }
 
+void trace_fault_unrouted(struct ioasid_ctx *ctx, uint32_t max, const struct ioasid_fault *recs,
+			  uint32_t n)
+{
+	struct ioasid_trace *t = trace_rec(ctx);
+	json_t *s, *list;
+	uint32_t i;
+
+	if (!t)
+		return;
+	if (max > FAULT_READ_MAX && n > FAULT_READ_MAX) {
+		t->skipped++;
+		return;
+	}
+	s = trace_step("fault_unrouted", 0);
+	json_object_set_new(s, "max", json_integer(IOASID_MIN(max, FAULT_READ_MAX)));
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, fault_value(t, &recs[i]));
+	trace_expect(s, 0, "records", list);
+	trace_emit(ctx, t, s);
+}
+
 /* The fault clock: the context's own (a scenario's starts at 0), else CLOCK_MONOTONIC. */
 static uint64_t fault_clock_now(struct ioasid_ctx *ctx)
 {

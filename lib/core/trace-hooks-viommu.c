@@ -32,15 +32,20 @@ json_t *trace_hex_bytes(const void *p, size_t len)
 }
 
 void trace_viommu_alloc(struct ioasid_ctx *ctx, uint32_t dev, uint32_t hwpt,
-			const struct ioasid_viommu_opts *o, const uint32_t *ret_viommu, int err)
+			const struct ioasid_viommu_opts *o, const void *in,
+			const uint32_t *ret_viommu, int err)
 {
 	struct ioasid_trace *t = trace_rec(ctx);
 	json_t *s;
 
 	if (!t)
 		return;
-	/* the driver writes its answer over the data: the input is gone */
-	if (o->data_len) {
+	/*
+	 * The driver writes its answer over the data: the input is the copy
+	 * the entry point made (none: out of memory, or NULL data, which no
+	 * scenario step can give with a length).
+	 */
+	if (o->data_len && !in) {
 		t->skipped++;
 		return;
 	}
@@ -51,6 +56,11 @@ void trace_viommu_alloc(struct ioasid_ctx *ctx, uint32_t dev, uint32_t hwpt,
 	json_object_set_new(s, "type", json_integer(o->type));
 	if (o->flags)
 		json_object_set_new(s, "flags", trace_hex(o->flags));
+	if (o->data_len) {
+		json_object_set_new(s, "data", trace_hex_bytes(in, o->data_len));
+		if (!err)
+			trace_expect(s, err, "data", trace_hex_bytes(o->data, o->data_len));
+	}
 	trace_add_made(t, s, err, ret_viommu, IOASID_OBJ_VIOMMU);
 	trace_emit(ctx, t, s);
 }

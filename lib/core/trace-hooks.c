@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The hooks of address spaces, sets and PASIDs, devices, HWPTs, fault
- * queues and the pinned-memory limit (trace-private.h): each writes the
- * step of the call that just ran, with its result and returned values.
+ * queues, the pinned-memory limit and the sim's hot-plug (trace-private.h):
+ * each writes the step of the call that just ran, with its result and
+ * returned values.
  */
 #include <string.h>
+
+#include "ioasid/sim.h"
 
 #include "dev-private.h"
 #include "trace-internal.h"
@@ -126,6 +129,45 @@ void trace_map(struct ioasid_ctx *ctx, uint32_t ioas, const void *va, uint64_t l
 	if (flags & IOASID_MAP_FIXED_IOVA)
 		json_object_set_new(s, "iova", trace_hex(*inout_iova));
 	add_map_flags(s, flags);
+	trace_expect(s, err, "iova", trace_hex(*inout_iova));
+	trace_emit(ctx, t, s);
+}
+
+void trace_map_file(struct ioasid_ctx *ctx, uint32_t ioas, const struct ioasid_map_file_opts *o,
+		    const uint64_t *inout_iova, int err)
+{
+	struct ioasid_trace *t = trace_rec(ctx);
+	struct trace_buf *b;
+	char label[24];
+	json_t *s;
+	int e;
+
+	if (!t)
+		return;
+	if (!inout_iova) {
+		t->skipped++;
+		return;
+	}
+	s = trace_step("map_file", err);
+	if (!trace_add_ref(t, s, "ioas", ioas, M(IOASID_OBJ_IOAS)))
+		return;
+	e = trace_file_buffer(ctx, t, o->fd, label, sizeof(label), &b);
+	if (e) {
+		json_decref(s);
+		if (e == -EOPNOTSUPP)
+			t->skipped++; /* a dma-buf: no scenario op makes one */
+		else
+			trace_write_failed(ctx, t, e);
+		return;
+	}
+	if (b && (t->flags & IOASID_TRACE_CONTENTS))
+		trace_sync_buffer(ctx, t, b);
+	json_object_set_new(s, "buffer", json_string(label));
+	json_object_set_new(s, "offset", trace_hex(o->offset));
+	json_object_set_new(s, "length", trace_hex(o->length));
+	if (o->flags & IOASID_MAP_FIXED_IOVA)
+		json_object_set_new(s, "iova", trace_hex(*inout_iova));
+	add_map_flags(s, o->flags);
 	trace_expect(s, err, "iova", trace_hex(*inout_iova));
 	trace_emit(ctx, t, s);
 }
@@ -317,6 +359,67 @@ void trace_dev_bind(struct ioasid_ctx *ctx, const char *name, const uint32_t *re
 	s = trace_step("dev_bind", err);
 	json_object_set_new(s, "dev", json_string(dname));
 	trace_add_made(t, s, err, ret_dev, IOASID_OBJ_DEV);
+	trace_emit(ctx, t, s);
+}
+
+static const char *const resv_type_name[] = {
+	[IOASID_RESV_RESERVED] = "reserved",
+	[IOASID_RESV_MSI] = "msi",
+	[IOASID_RESV_SW_MSI] = "sw_msi",
+	[IOASID_RESV_DIRECT] = "direct",
+	[IOASID_RESV_DIRECT_RELAXABLE] = "direct_relaxable",
+};
+
+void trace_sim_dev_add(struct ioasid_ctx *ctx, const struct ioasid_sim_dev_desc *d, int err)
+{
+	struct ioasid_trace *t = trace_rec(ctx);
+	bool named = true;
+	json_t *s, *resv, *r;
+	uint32_t i, type;
+
+	if (!t)
+		return;
+	/* the dev_add op needs a name, and names only the region types above */
+	for (i = 0; i < d->nr_resv; i++) {
+		type = d->resv[i].type;
+		if (type >= sizeof(resv_type_name) / sizeof(resv_type_name[0]) ||
+		    !resv_type_name[type])
+			named = false;
+	}
+	if (!named || !d->name || !d->pgsize_bitmap || d->pasid_width > 32) {
+		t->skipped++;
+		return;
+	}
+	s = trace_step("dev_add", err);
+	json_object_set_new(s, "name", json_string(d->name));
+	if (d->bdf)
+		json_object_set_new(s, "bdf", json_string(d->bdf));
+	json_object_set_new(s, "page_sizes", trace_hex(d->pgsize_bitmap));
+	json_object_set_new(s, "pasid_width", json_integer(d->pasid_width));
+	json_object_set_new(s, "pri", json_boolean(d->flags & IOASID_SIM_DEV_PRI));
+	json_object_set_new(s, "ats", json_boolean(d->flags & IOASID_SIM_DEV_ATS));
+	if (d->nr_resv) {
+		resv = json_array();
+		for (i = 0; i < d->nr_resv; i++) {
+			r = json_pack("{s:o, s:o, s:s}", "start", trace_hex(d->resv[i].start),
+				      "last", trace_hex(d->resv[i].last), "type",
+				      resv_type_name[d->resv[i].type]);
+			json_array_append_new(resv, r);
+		}
+		json_object_set_new(s, "reserved", resv);
+	}
+	trace_emit(ctx, t, s);
+}
+
+void trace_sim_dev_remove(struct ioasid_ctx *ctx, const char *name, int err)
+{
+	struct ioasid_trace *t = trace_rec(ctx);
+	json_t *s;
+
+	if (!t)
+		return;
+	s = trace_step("dev_remove", err);
+	json_object_set_new(s, "name", json_string(name));
 	trace_emit(ctx, t, s);
 }
 

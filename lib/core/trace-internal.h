@@ -39,6 +39,8 @@ struct trace_buf {
 	uint64_t off; /* where va is in the buffer */
 	char label[24];
 	uint8_t *shadow; /* IOASID_TRACE_CONTENTS: the contents last recorded */
+	int fd;          /* a memfd buffer (map_file): the trace's dup of the file; else -1 */
+	uint64_t dev, ino; /* the memfd's identity */
 };
 
 /* A device bound while the trace ran: a row of the profile (kernel backends). */
@@ -102,6 +104,15 @@ void trace_sync_contents(struct ioasid_ctx *ctx, struct ioasid_trace *t);
 /* The buffer step that holds [va, va + len) (made when needed), or NULL. */
 struct trace_buf *trace_buffer_for(struct ioasid_ctx *ctx, struct ioasid_trace *t, const void *va,
 				   uint64_t len);
+/*
+ * The buffer step a map_file of @fd maps, in @label: a memfd buffer of the
+ * file's size (made when needed, *@ret_b), or a new anonymous page when @fd
+ * is no open file (the replay's map_file then fails as the call did, and
+ * *@ret_b is NULL). 0; -EOPNOTSUPP a file no buffer step can be (not shmem:
+ * a dma-buf, hugetlbfs, an empty file); -ENOMEM.
+ */
+int trace_file_buffer(struct ioasid_ctx *ctx, struct ioasid_trace *t, int fd, char *label,
+		      size_t label_len, struct trace_buf **ret_b);
 /* The trace, when it still records; else NULL. */
 struct ioasid_trace *trace_rec(struct ioasid_ctx *ctx);
 

@@ -41,6 +41,9 @@ void trace_ioas_alloc(struct ioasid_ctx *ctx, uint32_t set, const uint32_t *ret_
 void trace_destroy(struct ioasid_ctx *ctx, const char *op, uint32_t id, int err);
 void trace_map(struct ioasid_ctx *ctx, uint32_t ioas, const void *va, uint64_t length,
 	       uint32_t flags, const uint64_t *inout_iova, int err);
+struct ioasid_map_file_opts;
+void trace_map_file(struct ioasid_ctx *ctx, uint32_t ioas, const struct ioasid_map_file_opts *o,
+		    const uint64_t *inout_iova, int err);
 void trace_unmap(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t length,
 		 uint64_t unmapped, int err);
 void trace_copy(struct ioasid_ctx *ctx, uint32_t dst, uint32_t src, uint64_t src_iova,
@@ -78,6 +81,12 @@ struct ioasid_fault;
 void trace_fault_read(struct ioasid_ctx *ctx, uint32_t queue, uint32_t max,
 		      const struct ioasid_fault *recs, uint32_t n, int err);
 void trace_fault_expire(struct ioasid_ctx *ctx, uint32_t expired);
+void trace_fault_unrouted(struct ioasid_ctx *ctx, uint32_t max, const struct ioasid_fault *recs,
+			  uint32_t n);
+/* The sim's hot-plug (lib/backend/sim/sim.c). */
+struct ioasid_sim_dev_desc;
+void trace_sim_dev_add(struct ioasid_ctx *ctx, const struct ioasid_sim_dev_desc *d, int err);
+void trace_sim_dev_remove(struct ioasid_ctx *ctx, const char *name, int err);
 /* The sim's DMA engine (lib/backend/sim/sim-dma.c). */
 void trace_dma(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid, uint64_t iova, const void *buf,
 	       size_t len, uint32_t rflags, const uint64_t *ret_handle, const size_t *ret_done,
@@ -91,8 +100,10 @@ struct ioasid_viommu_opts;
 struct ioasid_veventq_opts;
 struct ioasid_hw_queue_opts;
 struct ioasid_vevent;
+/* @in: a copy of o->data made before the driver wrote over it (NULL: none made) */
 void trace_viommu_alloc(struct ioasid_ctx *ctx, uint32_t dev, uint32_t hwpt,
-			const struct ioasid_viommu_opts *o, const uint32_t *ret_viommu, int err);
+			const struct ioasid_viommu_opts *o, const void *in,
+			const uint32_t *ret_viommu, int err);
 void trace_viommu_invalidate(struct ioasid_ctx *ctx, uint32_t viommu, uint32_t data_type,
 			     const void *entries, uint32_t entry_len, uint32_t n, uint32_t handled,
 			     int err);

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -216,8 +218,10 @@ void trace_sync_buffer(struct ioasid_ctx *ctx, struct ioasid_trace *t, struct tr
 		struct iovec local = { chunk, n }, remote = { (void *)(b->va + pos), n };
 		json_t *s;
 
-		if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)n ||
-		    !memcmp(chunk, b->shadow + pos, n))
+		if (b->fd >= 0 ? pread(b->fd, chunk, n, (off_t)pos) != (ssize_t)n :
+				 process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)n)
+			continue;
+		if (!memcmp(chunk, b->shadow + pos, n))
 			continue;
 		memcpy(b->shadow + pos, chunk, n);
 		for (i = 0; i < n; i++)
@@ -273,6 +277,7 @@ struct trace_buf *trace_buffer_for(struct ioasid_ctx *ctx, struct ioasid_trace *
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
+	b->fd = -1;
 	b->va = key.va;
 	b->len = len;
 	b->off = off;
@@ -297,6 +302,66 @@ struct trace_buf *trace_buffer_for(struct ioasid_ctx *ctx, struct ioasid_trace *
 	json_object_set_new(s, "size", trace_hex(off + len));
 	trace_emit(ctx, t, s);
 	return b;
+}
+
+/* shmem (a memfd's file system): what a replay's memfd buffer is */
+#define TRACE_TMPFS_MAGIC 0x01021994
+
+int trace_file_buffer(struct ioasid_ctx *ctx, struct ioasid_trace *t, int fd, char *label,
+		      size_t label_len, struct trace_buf **ret_b)
+{
+	struct trace_buf *b, **list;
+	struct statfs sfs;
+	struct stat st;
+	uint32_t i;
+	json_t *s;
+
+	*ret_b = NULL;
+	if (fd < 0 || fstat(fd, &st)) {
+		/* no file: the replay maps an anonymous buffer, which has no fd */
+		snprintf(label, label_len, "buf%" PRIu32, ++t->nr_bufs);
+		s = json_pack("{s:s, s:s, s:o}", "op", "buffer", "as", label, "size",
+			      trace_hex(ioasid_page_size()));
+		trace_emit(ctx, t, s);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || fstatfs(fd, &sfs) ||
+	    (unsigned long)sfs.f_type != TRACE_TMPFS_MAGIC)
+		return -EOPNOTSUPP;
+	for (i = 0; i < t->nr_buflist; i++) {
+		b = t->buflist[i];
+		if (b->fd >= 0 && b->dev == (uint64_t)st.st_dev && b->ino == (uint64_t)st.st_ino &&
+		    b->len == (uint64_t)st.st_size) {
+			snprintf(label, label_len, "%s", b->label);
+			*ret_b = b;
+			return 0;
+		}
+	}
+	b = calloc(1, sizeof(*b));
+	list = realloc(t->buflist, (t->nr_buflist + 1) * sizeof(*list));
+	if (list)
+		t->buflist = list;
+	if (!b || !list) {
+		free(b);
+		return -ENOMEM;
+	}
+	/* the trace's own fd: the contents are read from it, after the VMM closed its own */
+	b->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (b->fd < 0) {
+		free(b);
+		return -errno;
+	}
+	b->len = (uint64_t)st.st_size;
+	b->dev = (uint64_t)st.st_dev;
+	b->ino = (uint64_t)st.st_ino;
+	snprintf(b->label, sizeof(b->label), "buf%" PRIu32, ++t->nr_bufs);
+	t->buflist[t->nr_buflist++] = b;
+	s = json_pack("{s:s, s:s, s:o, s:b}", "op", "buffer", "as", b->label, "size",
+		      trace_hex(b->len), "memfd", 1);
+	trace_emit(ctx, t, s);
+	snprintf(label, label_len, "%s", b->label);
+	*ret_b = b;
+	return 0;
 }
 
 /* ---- start and stop ---- */
@@ -339,6 +404,8 @@ static void trace_free(struct ioasid_trace *t)
 		fclose(t->f);
 	tdestroy(t->bufs, tdestroy_nop);
 	for (i = 0; i < t->nr_buflist; i++) {
+		if (t->buflist[i]->fd >= 0)
+			close(t->buflist[i]->fd);
 		free(t->buflist[i]->shadow);
 		free(t->buflist[i]);
 	}

@@ -4,6 +4,7 @@
  * (kernel-uapi.md §1.8), the nested HWPTs made on one, and the raw vendor
  * invalidations sent to one.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "viommu-private.h"
@@ -104,6 +105,7 @@ IOASID_EXPORT int ioasid_viommu_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, u
 	struct ioasid_hwpt *parent = NULL;
 	struct ioasid_dev *dev = NULL;
 	struct ioasid_viommu *v;
+	void *in = NULL; /* tracing: the data as the caller gave it */
 	int err;
 
 	if (!ctx)
@@ -116,6 +118,10 @@ IOASID_EXPORT int ioasid_viommu_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, u
 		return err;
 	memcpy(&o, opts, IOASID_MIN(opts->sz, sizeof(o)));
 	ctx_lock(ctx);
+	/* the driver writes its answer over the data: the trace keeps the input */
+	if (__builtin_expect(ctx->trace != NULL, 0) && o.data_len && o.data &&
+	    (in = malloc(o.data_len)))
+		memcpy(in, o.data, o.data_len);
 	err = viommu_check(ctx, dev_id, hwpt_id, &o, &dev, &parent);
 	if (err)
 		goto out;
@@ -135,8 +141,9 @@ IOASID_EXPORT int ioasid_viommu_alloc(struct ioasid_ctx *ctx, uint32_t dev_id, u
 	obj_publish(ctx, &v->obj);
 	*ret_viommu = v->obj.id;
 out:
-	TRACE(ctx, trace_viommu_alloc(ctx, dev_id, hwpt_id, &o, ret_viommu, err));
+	TRACE(ctx, trace_viommu_alloc(ctx, dev_id, hwpt_id, &o, in, ret_viommu, err));
 	ctx_unlock(ctx);
+	free(in);
 	return err;
 }
 

@@ -57,6 +57,30 @@ for f in "$top_srcdir"/examples/*.json; do
 	replay "$tmp/$b.bare.json" "$b"
 done
 
+# Calls of the sim's own scenarios the examples do not make: file maps
+# (a memfd recorded as a memfd buffer of its size, its contents only when
+# asked), hot-plug, and the fault records no queue took (fault_unrouted).
+for b in file-maps hotplug fault-rules dma-errors; do
+	f=$top_srcdir/tests/scenarios/$b.json
+	if ! IOASID_TRACE="$tmp/s-$b.trace.json" IOASID_TRACE_CONTENTS=1 \
+		"$IOASIDCTL" --backend sim run "$f" >/dev/null 2>&1; then
+		bad "$b: the traced run failed"; continue
+	fi
+	replay "$tmp/s-$b.trace.json" "$b (contents)"
+	# its first-stage tables live in guest memory
+	[ "$b" = dma-errors ] && continue
+	IOASID_TRACE="$tmp/s-$b.bare.json" "$IOASIDCTL" --backend sim run "$f" >/dev/null 2>&1 ||
+		{ bad "$b: the traced run without contents failed"; continue; }
+	replay "$tmp/s-$b.bare.json" "$b"
+done
+for want in '"op":"map_file"' '"memfd":true' '"op":"dev_add"' '"op":"dev_remove"' \
+	'"op":"fault_unrouted"'; do
+	cat "$tmp"/s-*.json | grep -q "$want" || bad "no $want step recorded"
+done
+grep -q '"op":"write","offset":"0x3000"\|"offset":"0x3000","op":"write"\|"data":"c0ffee' \
+	"$tmp/s-file-maps.trace.json" || bad "file-maps: the memfd's contents were not recorded"
+grep -q '"op":"write"' "$tmp/s-file-maps.bare.json" && bad "file-maps: contents recorded without being asked"
+
 # A traced run prints what an untraced one prints.
 IOASID_TRACE="$tmp/q.json" "$IOASIDCTL" run "$top_srcdir/examples/quickstart.json" >"$tmp/q.traced" 2>&1
 "$IOASIDCTL" run "$top_srcdir/examples/quickstart.json" >"$tmp/q.plain" 2>&1

@@ -12,6 +12,7 @@
 #include "sim-guard.h"
 #include "sim-private.h"
 #include "sim-viommu.h"
+#include "core/trace-private.h"
 
 /* The profile's IOTLB size, as the power of two the cache needs (>= 4). */
 static unsigned int iotlb_entries(uint32_t want)
@@ -386,6 +387,7 @@ IOASID_EXPORT int ioasid_sim_dev_add(struct ioasid_ctx *ctx,
 	cb_data = sim->ev_data;
 	snprintf(err, sizeof(err), "%s", sim->profile->devices[sim->profile->nr_devices - 1].name);
 out:
+	TRACE(ctx, trace_sim_dev_add(ctx, &o, r));
 	ctx_unlock(ctx);
 	if (!r && cb)
 		cb(cb_data, ctx, IOASID_SIM_DEV_ADDED, err);
@@ -417,6 +419,7 @@ IOASID_EXPORT int ioasid_sim_dev_remove(struct ioasid_ctx *ctx, const char *name
 		cb = sim->ev_cb;
 		cb_data = sim->ev_data;
 	}
+	TRACE(ctx, trace_sim_dev_remove(ctx, name, r));
 	ctx_unlock(ctx);
 	if (!r && cb)
 		cb(cb_data, ctx, IOASID_SIM_DEV_REMOVED, name);
