@@ -825,6 +825,7 @@ IOASID_EXPORT int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t id, uint
 	q = ctx_lock_lookup(ctx, id, IOASID_OBJ_FAULT_QUEUE, &err);
 	if (!q)
 		return err;
+	TRACE(ctx, trace_contents_before(ctx));
 	if (code > IOASID_FAULT_FAILURE) {
 		err = ioasid_err(ctx, -EINVAL, "response code %u is not SUCCESS, INVALID or FAILURE",
 				 code);

@@ -231,7 +231,6 @@ void trace_dma(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid, uint64_t io
 		t->skipped++;
 		return;
 	}
-	trace_sync_contents(ctx, t);
 	s = trace_step(write ? "dma_write" : "dma_read", err);
 	if (!trace_add_ref(t, s, "dev", dev, M(IOASID_OBJ_DEV)))
 		return;
@@ -248,6 +247,7 @@ void trace_dma(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid, uint64_t io
 	if (ret_done)
 		trace_expect(s, err, "done", trace_hex(*ret_done));
 	trace_emit(ctx, t, s);
+	trace_sync_contents(ctx, t); /* what the DMA wrote (the VMM's writes went before it) */
 }
 
 void trace_dma_collect(struct ioasid_ctx *ctx, bool wait, uint64_t handle, const size_t *ret_done,
@@ -270,6 +270,7 @@ void trace_dma_collect(struct ioasid_ctx *ctx, bool wait, uint64_t handle, const
 	if (ret_done)
 		trace_expect(s, err, "done", trace_hex(*ret_done));
 	trace_emit(ctx, t, s);
+	trace_sync_contents(ctx, t); /* what the retried DMA wrote */
 }
 
 /* ---- invalidation, dirty tracking, the sim's stale mode ---- */

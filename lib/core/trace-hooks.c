@@ -580,7 +580,14 @@ void trace_fault_respond(struct ioasid_ctx *ctx, uint32_t queue, uint64_t cookie
 
 	if (!t)
 		return;
-	/* a response can make the sim's device retry its DMA through guest tables */
+	/*
+	 * A response can make the sim's device retry its DMA through guest
+	 * tables. Unlike a DMA step's, what the retry wrote (A/D bits, data)
+	 * goes before the step: replayed after it, the retry of
+	 * examples/nested-amd.json raises a second page request where the
+	 * recorded one completed (an open question of the sim's AMD walk:
+	 * docs/tracing.md).
+	 */
 	trace_sync_contents(ctx, t);
 	s = trace_step("fault_respond", err);
 	if (!trace_add_ref(t, s, "queue", queue, M(IOASID_OBJ_FAULT_QUEUE)))

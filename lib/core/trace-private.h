@@ -87,6 +87,15 @@ void trace_fault_unrouted(struct ioasid_ctx *ctx, uint32_t max, const struct ioa
 struct ioasid_sim_dev_desc;
 void trace_sim_dev_add(struct ioasid_ctx *ctx, const struct ioasid_sim_dev_desc *d, int err);
 void trace_sim_dev_remove(struct ioasid_ctx *ctx, const char *name, int err);
+/*
+ * With IOASID_TRACE_CONTENTS, before a call that lets the sim's IOMMU write
+ * guest memory (a DMA, a page response that retries one): the VMM's own
+ * writes so far, as "write" steps. What the IOMMU then writes (data, A/D
+ * bits) is taken after the step: recorded before it, an A bit the VMM never
+ * wrote would keep the replay's walk from setting it, and a nest parent's
+ * dirty bitmap would miss the table page (first-stage.json).
+ */
+void trace_contents_before(struct ioasid_ctx *ctx);
 /* The sim's DMA engine (lib/backend/sim/sim-dma.c). */
 void trace_dma(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pasid, uint64_t iova, const void *buf,
 	       size_t len, uint32_t rflags, const uint64_t *ret_handle, const size_t *ret_done,

@@ -200,7 +200,8 @@ static int buf_cmp(const void *a, const void *b)
  * that is not mapped: such a chunk is left as it was.
  */
 #define CONTENTS_CHUNK (UINT64_C(1) << 12)
-void trace_sync_buffer(struct ioasid_ctx *ctx, struct ioasid_trace *t, struct trace_buf *b)
+static void sync_buffer(struct ioasid_ctx *ctx, struct ioasid_trace *t, struct trace_buf *b,
+			bool emit)
 {
 	uint8_t chunk[CONTENTS_CHUNK];
 	char hex[2 * CONTENTS_CHUNK + 1];
@@ -224,6 +225,8 @@ void trace_sync_buffer(struct ioasid_ctx *ctx, struct ioasid_trace *t, struct tr
 		if (!memcmp(chunk, b->shadow + pos, n))
 			continue;
 		memcpy(b->shadow + pos, chunk, n);
+		if (!emit)
+			continue;
 		for (i = 0; i < n; i++)
 			snprintf(hex + 2 * i, 3, "%02x", chunk[i]);
 		s = json_object();
@@ -235,6 +238,11 @@ void trace_sync_buffer(struct ioasid_ctx *ctx, struct ioasid_trace *t, struct tr
 	}
 }
 
+void trace_sync_buffer(struct ioasid_ctx *ctx, struct ioasid_trace *t, struct trace_buf *b)
+{
+	sync_buffer(ctx, t, b, true);
+}
+
 /* trace_sync_buffer() of every buffer, before a step that reads guest memory. */
 void trace_sync_contents(struct ioasid_ctx *ctx, struct ioasid_trace *t)
 {
@@ -243,7 +251,15 @@ void trace_sync_contents(struct ioasid_ctx *ctx, struct ioasid_trace *t)
 	if (!(t->flags & IOASID_TRACE_CONTENTS))
 		return;
 	for (i = 0; i < t->nr_buflist && !t->err; i++)
-		trace_sync_buffer(ctx, t, t->buflist[i]);
+		sync_buffer(ctx, t, t->buflist[i], true);
+}
+
+void trace_contents_before(struct ioasid_ctx *ctx)
+{
+	struct ioasid_trace *t = trace_rec(ctx);
+
+	if (t)
+		trace_sync_contents(ctx, t);
 }
 
 /*

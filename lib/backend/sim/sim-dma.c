@@ -789,6 +789,7 @@ static int dma_start(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, ui
 	if (err)
 		return err;
 	ctx_lock(ctx);
+	TRACE(ctx, trace_contents_before(ctx));
 	sim = sim_ctx_of(ctx);
 	if (!sim) {
 		err = ioasid_err(ctx, -EOPNOTSUPP, "DMA is simulated only on a sim context");
@@ -864,6 +865,7 @@ IOASID_EXPORT int ioasid_sim_dma_poll(struct ioasid_ctx *ctx, uint64_t handle, s
 	sim = sim_lock(ctx);
 	if (!sim)
 		return -EOPNOTSUPP;
+	TRACE(ctx, trace_contents_before(ctx));
 	fault_ring_drain_all(ctx); /* answers a polled queue's owner left on its ring */
 	if (!(p = pending_find(sim, handle, &pp)))
 		err = ioasid_err(ctx, -ENOENT, "no DMA request with handle %llu", X(handle));
@@ -914,6 +916,7 @@ static int dma_wait(struct ioasid_ctx *ctx, uint64_t handle, uint64_t timeout_ns
 	sim = sim_lock(ctx);
 	if (!sim)
 		return -EOPNOTSUPP;
+	TRACE(ctx, trace_contents_before(ctx));
 	for (;;) {
 		p = pending_find(sim, handle, &pp);
 		if (!p) {
@@ -1027,6 +1030,7 @@ static int dma_sync(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uin
 
 	if (ctx && buf && !(rflags & ~IOASID_SIM_DMA_WRITE)) {
 		ctx_lock(ctx);
+		TRACE(ctx, trace_contents_before(ctx));
 		sim = sim_ctx_of(ctx);
 		if (sim &&
 		    dma_fast(sim, dev_id, pasid, iova, buf, len, rflags & IOASID_SIM_DMA_WRITE)) {
