@@ -398,6 +398,205 @@ START_TEST(test_smmuv3_hwpts)
 }
 END_TEST
 
+/* ---- the 16 KiB and 64 KiB granules ---- */
+
+/* A zeroed table page of 2^@pg bytes, aligned to it, freed by pages_free(). */
+static uint64_t *gpage(unsigned int pg)
+{
+	void *p = NULL;
+
+	ck_assert_int_lt(pt_test_nr_pages, PT_TEST_MAX_PAGES);
+	ck_assert_int_eq(posix_memalign(&p, (size_t)1 << pg, (size_t)1 << pg), 0);
+	memset(p, 0, (size_t)1 << pg);
+	pt_test_pages[pt_test_nr_pages++] = p;
+	return p;
+}
+
+/* The index of @va at our @level with the 2^@pg granule: 11 or 13 bits a level. */
+static unsigned int gidx(uint64_t va, unsigned int level, unsigned int pg)
+{
+	return (unsigned int)(va >> (pg + (pg - 3) * (level - 1))) & ((1u << (pg - 3)) - 1);
+}
+
+/* Tables of 2^@pg from our @top down to @leaf_level for @iova, @leaf at the bottom. */
+static uint64_t gbuild(unsigned int pg, unsigned int top, uint64_t iova, unsigned int leaf_level,
+		       uint64_t leaf)
+{
+	uint64_t *t[6] = { NULL };
+	unsigned int l;
+
+	for (l = top; l >= leaf_level; l--)
+		t[l] = gpage(pg);
+	for (l = top; l > leaf_level; l--)
+		put(t[l], gidx(iova, l, pg), (uint64_t)(uintptr_t)t[l - 1] | 0x3);
+	put(t[leaf_level], gidx(iova, leaf_level, pg), leaf);
+	return (uint64_t)(uintptr_t)t[top];
+}
+
+static int gwalk(enum sim_pt_format f, unsigned int levels, uint64_t root, uint64_t iova,
+		 unsigned int flags, struct sim_pt_result *r)
+{
+	struct sim_pt_walker w = { .format = f, .levels = levels };
+
+	return sim_pt_walk(&w, root, iova, flags, r);
+}
+
+START_TEST(test_granule_16k)
+{
+	/* bit 47 set: index 1 of the 2-entry Arm level-0 table */
+	const uint64_t iova = UINT64_C(0x0000812345678000) | 0x2abc, oa = UINT64_C(0xabcdec000);
+	const uint64_t m32 = UINT64_C(1) << 25;
+	struct sim_pt_result r;
+	uint64_t root;
+
+	ck_assert_int_eq(gidx(iova, 4, 14), 1);
+	/* stage 2 page (S2AP RW, AF): OA bits 47:14, the offset 13:0 from the input */
+	root = gbuild(14, 4, iova, 1, oa | 0x4c3);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_16K, 4, root, iova, SIM_PT_R | SIM_PT_W, &r), 0);
+	ck_assert_uint_eq(r.oa, oa | 0x2abc);
+	ck_assert_uint_eq(r.page_size, UINT64_C(1) << 14);
+	ck_assert_uint_eq(r.reads, 4);
+	ck_assert_uint_eq(r.leaf_index, gidx(iova, 1, 14));
+	/* the same bytes as a 4K-granule table do not translate this address */
+	ck_assert_int_ne(gwalk(SIM_PT_ARM_S2, 4, root, iova, SIM_PT_R, &r), 0);
+	/* stage 1 page, read-only (AP[2]): writes refused */
+	pages_free();
+	root = gbuild(14, 4, iova, 1, oa | 0x4c3 | SIM_ARM_S1_AP2);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S1_16K, 4, root, iova, SIM_PT_R, &r), 0);
+	ck_assert_uint_eq(r.oa, oa | 0x2abc);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S1_16K, 4, root, iova, SIM_PT_W, &r), -EACCES);
+	pages_free();
+	/* a 32 MiB block at level 2 (ours 2) */
+	root = gbuild(14, 4, iova, 2, (oa & ~(m32 - 1)) | 0x4c1);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_16K, 4, root, iova, SIM_PT_R, &r), 0);
+	ck_assert_uint_eq(r.page_size, m32);
+	ck_assert_uint_eq(r.oa, (oa & ~(m32 - 1)) | (iova & (m32 - 1)));
+	ck_assert_uint_eq(r.level, 2);
+	pages_free();
+	/* no level-1 block without LPA2: 0b01 at our level 3 is invalid, and at 4 */
+	root = gbuild(14, 4, iova, 3, 0x4c1);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_16K, 4, root, iova, SIM_PT_R, &r), -ENOENT);
+	ck_assert_int_eq(r.fault_reason, SIM_PT_FAULT_NOT_PRESENT);
+	ck_assert_uint_eq(r.fault_level, 3);
+	pages_free();
+	root = gbuild(14, 4, iova, 4, 0x4c1);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_16K, 4, root, iova, SIM_PT_R, &r), -ENOENT);
+	ck_assert_uint_eq(r.fault_level, 4);
+	pages_free();
+	/* input beyond 48 bits, though 4 levels of 16K would index 58 */
+	root = gbuild(14, 4, iova, 1, oa | 0x4c3);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_16K, 4, root, iova | UINT64_C(1) << 48, SIM_PT_R, &r),
+			 -ENOENT);
+	ck_assert_int_eq(r.fault_reason, SIM_PT_FAULT_ADDRESS);
+	pages_free();
+	/* T0SZ 39 starts at Arm level 3 (ours 1): one table of 2048 pages */
+	root = gbuild(14, 1, 0x1ffc000, 1, oa | 0x4c3);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_16K, 1, root, 0x1ffc010, SIM_PT_R, &r), 0);
+	ck_assert_uint_eq(r.oa, oa | 0x10);
+	ck_assert_uint_eq(r.reads, 1);
+	pages_free();
+}
+END_TEST
+
+START_TEST(test_granule_64k)
+{
+	/* Arm level 1 of a 48-bit input: 64 entries, index 0x30 */
+	const uint64_t iova = UINT64_C(0x0000c12345670000) | 0xabcd, oa = UINT64_C(0xabcd0000);
+	const uint64_t m512 = UINT64_C(1) << 29;
+	struct sim_pt_result r;
+	uint64_t root;
+
+	ck_assert_int_eq(gidx(iova, 3, 16), 0x30);
+	/* stage 1 page, EL0 read/write (AP[1]), AF: 0x443 */
+	root = gbuild(16, 3, iova, 1, oa | 0x443);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S1_64K, 3, root, iova, SIM_PT_R | SIM_PT_W | SIM_PT_U, &r),
+			 0);
+	ck_assert_uint_eq(r.oa, oa | 0xabcd);
+	ck_assert_uint_eq(r.page_size, UINT64_C(1) << 16);
+	ck_assert_uint_eq(r.reads, 3);
+	/* AF clear: an access fault, set by a walk with the hardware update */
+	put((uint64_t *)(uintptr_t)r.leaf_table, r.leaf_index, oa | 0x043);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S1_64K, 3, root, iova, SIM_PT_R, &r), -ENOENT);
+	ck_assert_int_eq(r.fault_reason, SIM_PT_FAULT_ACCESS);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S1_64K, 3, root, iova, SIM_PT_R | SIM_PT_WALK_SET_AD, &r),
+			 0);
+	ck_assert_uint_eq(get((uint64_t *)(uintptr_t)r.leaf_table, r.leaf_index), oa | 0x443);
+	pages_free();
+	/* a 512 MiB block at level 2 (ours 2) */
+	root = gbuild(16, 3, iova, 2, (oa & ~(m512 - 1)) | 0x4c1);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_64K, 3, root, iova, SIM_PT_R, &r), 0);
+	ck_assert_uint_eq(r.page_size, m512);
+	ck_assert_uint_eq(r.oa, (oa & ~(m512 - 1)) | (iova & (m512 - 1)));
+	pages_free();
+	/* no level-1 block without LPA */
+	root = gbuild(16, 3, iova, 3, 0x4c1);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_64K, 3, root, iova, SIM_PT_R, &r), -ENOENT);
+	ck_assert_uint_eq(r.fault_level, 3);
+	pages_free();
+	/* 0b01 at level 3 (ours 1) is invalid */
+	root = gbuild(16, 3, iova, 1, oa | 0x4c1);
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_64K, 3, root, iova, SIM_PT_R, &r), -ENOENT);
+	ck_assert_uint_eq(r.fault_level, 1);
+	pages_free();
+	/* 4 levels of 64K do not exist (48-bit input is 3) */
+	ck_assert_int_eq(gwalk(SIM_PT_ARM_S2_64K, 4, 0, iova, SIM_PT_R, &r), -EINVAL);
+}
+END_TEST
+
+/* Our own tables on the big granules: leaves, splits, alignment; the granule choice. */
+START_TEST(test_granule_tables)
+{
+	const uint64_t k64 = UINT64_C(1) << 16, m512 = UINT64_C(1) << 29, iova = m512;
+	struct sim_pt_walker w;
+	struct sim_pt_result r;
+	struct sim_pt *pt;
+	uint64_t n;
+
+	ck_assert_ptr_null(sim_pt_new(SIM_PT_ARM_S2_64K, 3, K4 | M2));
+	ck_assert_ptr_null(sim_pt_new(SIM_PT_ARM_S2_64K, 4, k64));
+	pt = sim_pt_new(SIM_PT_ARM_S2_64K, 3, k64 | m512);
+	ck_assert_ptr_nonnull(pt);
+	ck_assert_uint_eq(sim_pt_levels_for(SIM_PT_ARM_S2_64K, 48), 3);
+	ck_assert_uint_eq(sim_pt_levels_for(SIM_PT_ARM_S2_16K, 48), 4);
+	ck_assert_uint_eq(sim_pt_levels_for(SIM_PT_ARM_S1_16K, 36), 2);
+	/* 4 KiB-aligned is not enough */
+	ck_assert_int_eq(sim_pt_map(pt, iova + K4, 0x40000000, k64, SIM_PT_R), -EINVAL);
+	ck_assert_int_eq(sim_pt_map(pt, iova, 0x40000000 + K4, k64, SIM_PT_R), -EINVAL);
+	/* a block and a page after it */
+	ck_assert_int_eq(sim_pt_map(pt, iova, 0x40000000, m512 + k64, SIM_PT_R | SIM_PT_W), 0);
+	sim_pt_walker_init(&w, pt);
+	ck_assert_int_eq(sim_pt_walk(&w, sim_pt_root(pt), iova + 0x1234567, SIM_PT_W, &r), 0);
+	ck_assert_uint_eq(r.page_size, m512);
+	ck_assert_uint_eq(r.oa, 0x40000000 + 0x1234567);
+	/* the block's descriptor: 0b01, S2AP RW, SH inner, AF */
+	ck_assert_uint_eq(r.leaf_entry & 0x7c3, 0x7c1);
+	ck_assert_int_eq(sim_pt_walk(&w, sim_pt_root(pt), iova + m512 + 8, SIM_PT_R, &r), 0);
+	ck_assert_uint_eq(r.page_size, k64);
+	ck_assert_uint_eq(r.leaf_entry & 3, 3);
+	/* unmapping 64K inside the block splits it into 8192 pages */
+	ck_assert_int_eq(sim_pt_unmap(pt, iova + 4 * k64, k64, &n), 0);
+	ck_assert_uint_eq(n, k64);
+	ck_assert_int_eq(sim_pt_walk(&w, sim_pt_root(pt), iova + 4 * k64, SIM_PT_R, &r), -ENOENT);
+	ck_assert_int_eq(sim_pt_walk(&w, sim_pt_root(pt), iova + 5 * k64 + 3, SIM_PT_R, &r), 0);
+	ck_assert_uint_eq(r.oa, 0x40000000 + 5 * k64 + 3);
+	ck_assert_uint_eq(r.page_size, k64);
+	ck_assert_int_eq(sim_pt_walk(&w, sim_pt_root(pt), iova + m512 - 1, SIM_PT_R, &r), 0);
+	ck_assert_uint_eq(r.leaf_index, 8191);
+	sim_pt_free(pt);
+
+	/* arm_lpae_restrict_pgsizes(): the CPU page, else the largest below, else the smallest */
+	ck_assert_uint_eq(sim_pt_arm_granule(K4 | M2 | (1u << 14) | k64, K4), 12);
+	ck_assert_uint_eq(sim_pt_arm_granule(SIM_PT_SZ_16K | k64, K4), 14);
+	ck_assert_uint_eq(sim_pt_arm_granule(k64 | m512, K4), 16);
+	ck_assert_uint_eq(sim_pt_arm_granule(K4 | SIM_PT_SZ_16K | k64, k64), 16);
+	ck_assert_uint_eq(sim_pt_arm_granule(K4 | SIM_PT_SZ_16K, k64), 14);
+	ck_assert_uint_eq(sim_pt_arm_granule(M2, K4), 0);
+	ck_assert_int_eq(sim_pt_arm_format(true, 16), SIM_PT_ARM_S2_64K);
+	ck_assert_int_eq(sim_pt_arm_format(false, 14), SIM_PT_ARM_S1_16K);
+	ck_assert_int_eq(sim_pt_arm_format(false, 13), 0);
+}
+END_TEST
+
 Suite *pgtable_arm_suite(void)
 {
 	Suite *s = suite_create("pgtable_arm");
@@ -411,6 +610,9 @@ Suite *pgtable_arm_suite(void)
 	tcase_add_test(tc, test_dirty_dbm);
 	tcase_add_test(tc, test_arm_limits);
 	tcase_add_test(tc, test_smmuv3_hwpts);
+	tcase_add_test(tc, test_granule_16k);
+	tcase_add_test(tc, test_granule_64k);
+	tcase_add_test(tc, test_granule_tables);
 	suite_add_tcase(s, tc);
 	return s;
 }

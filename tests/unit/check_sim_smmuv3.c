@@ -41,7 +41,8 @@ static uint64_t *gp(uint64_t gpa)
 	return (uint64_t *)(mem + (gpa - G));
 }
 
-static void setup(void)
+/* The fixture on profile @spec. */
+static void setup_spec(const char *spec)
 {
 	struct ioasid_hwpt_opts po = { .sz = sizeof(po), .flags = IOASID_HWPT_NEST_PARENT };
 	struct ioasid_viommu_opts vo = { .sz = sizeof(vo), .type = IOASID_VIOMMU_ARM_SMMUV3 };
@@ -50,7 +51,7 @@ static void setup(void)
 					  .depth = 16 };
 	uint64_t iova = G;
 
-	ctx = test_sim_ctx_spec("sim:smmuv3");
+	ctx = test_sim_ctx_spec(spec);
 	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
 	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
 	raw = test_mem(10 * MB);
@@ -63,6 +64,11 @@ static void setup(void)
 	ck_assert_ok(ctx, ioasid_viommu_alloc(ctx, dev, parent, &vo, &viommu));
 	ck_assert_ok(ctx, ioasid_vdevice_alloc(ctx, viommu, dev, VSID, &vdev));
 	ck_assert_ok(ctx, ioasid_veventq_alloc(ctx, viommu, &qo, &evq));
+}
+
+static void setup(void)
+{
+	setup_spec("sim:smmuv3");
 }
 
 static void teardown(void)
@@ -524,6 +530,126 @@ START_TEST(test_stage1_faults)
 	send1(SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
 	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, UINT64_C(1) << 48, b, 4), -EFAULT);
 	one_event(SMMU_EVT_F_TRANSLATION, -1);
+}
+END_TEST
+
+/*
+ * The 16K and 64K granules (CD.TG0 2 and 1, which the smmuv3 profile's
+ * IDR5 offers): 4 levels of 2048 entries, 3 of 8192, in guest memory.
+ */
+#define T16(n) (G + 0x200000 + (n)*0x4000ull)  /* 16K tables, our level 4 - n */
+#define D16 (G + 0x300000)                     /* a 16K page */
+#define T64(n) (G + 0x400000 + (n)*0x10000ull) /* 64K tables, our level 3 - n */
+#define D64 (G + 0x500000)                     /* a 64K page */
+#define GV16 0x1400000ull                      /* index 1280 at Arm level 3 of 16K: beyond 512 */
+#define GV64 0x2400000ull                      /* index 576 at Arm level 3 of 64K */
+#define TG0(g) SMMU_PUT(g, SMMU_CD0_TG0_H, SMMU_CD0_TG0_L)
+#define CFGI_CD0 (SMMU_CMD_CFGI_CD | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L))
+
+START_TEST(test_granules)
+{
+	uint32_t h;
+	uint8_t b[4];
+
+	/* 16K: GV16 is index 1280 of the Arm level-3 table; the read is 10 KiB into the page */
+	gp(T16(0))[0] = htole64(T16(1) | TABLE);
+	gp(T16(1))[0] = htole64(T16(2) | TABLE);
+	gp(T16(2))[0] = htole64(T16(3) | TABLE);
+	gp(T16(3))[1280] = htole64(D16 | LEAF_RW);
+	memcpy(mem + (D16 - G) + 0x2abc, "g16k", 4);
+	cd_write(CDTAB, cd0(ASID, TG0(2)), T16(0));
+	h = nested(ste0(SMMU_STE_CFG_S1_TRANS, SMMU_S1FMT_LINEAR, CDTAB, 0), 0);
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, h, NULL));
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GV16 + 0x2abc, b, 4));
+	ck_assert_int_eq(memcmp(b, "g16k", 4), 0);
+	/* the page is 16K: GV16 + 16K is the next entry, not mapped */
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GV16 + 0x4000, b, 4), -EFAULT);
+	one_event(SMMU_EVT_F_TRANSLATION, -1);
+	/*
+	 * The leaf moves; a TLBI_NH_VA names the page's first 4K only, yet
+	 * the whole 16K page goes (the sim caches it in 4K pieces)
+	 */
+	memcpy(mem + (D16 - G) + 0x8000 + 0x2abc, "new!", 4);
+	gp(T16(3))[1280] = htole64((D16 + 0x8000) | LEAF_RW);
+	send1(SMMU_CMD_TLBI_NH_VA | SMMU_PUT(ASID, SMMU_CMD0_TLBI_ASID_H, SMMU_CMD0_TLBI_ASID_L),
+	      GV16);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GV16 + 0x2abc, b, 4));
+	ck_assert_int_eq(memcmp(b, "new!", 4), 0);
+	/* a 16K table descriptor of type block at Arm level 1 is invalid (no LPA2) */
+	gp(T16(1))[0] = htole64(SIM_ARM_VALID | SIM_ARM_AF);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GV16, b, 4), -EFAULT);
+	one_event(SMMU_EVT_F_TRANSLATION, -1);
+	gp(T16(1))[0] = htole64(T16(2) | TABLE);
+	/* T0SZ 39 with 16K: the walk starts at Arm level 3 (TTB0 = that table) */
+	cd_write(CDTAB, (cd0(ASID, TG0(2)) & ~SMMU_MASK(5, 0)) | 39, T16(3));
+	send1(CFGI_CD0, 0);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GV16 + 0x2abc, b, 4));
+	ck_assert_int_eq(memcmp(b, "new!", 4), 0);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, UINT64_C(1) << 25, b, 4), -EFAULT);
+	one_event(SMMU_EVT_F_TRANSLATION, -1);
+
+	/* 64K: 3 levels from Arm level 1; GV64 is index 576 of the level-3 table */
+	gp(T64(0))[0] = htole64(T64(1) | TABLE);
+	gp(T64(1))[0] = htole64(T64(2) | TABLE);
+	gp(T64(2))[576] = htole64(D64 | LEAF_RW);
+	memcpy(mem + (D64 - G) + 0xabcd, "g64k", 4);
+	cd_write(CDTAB, cd0(ASID, TG0(1)), T64(0));
+	send1(CFGI_CD0, 0);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GV64 + 0xabcd, b, 4));
+	ck_assert_int_eq(memcmp(b, "g64k", 4), 0);
+	/* AF clear, HA clear: an access flag fault; HA set: the SMMU sets AF in guest memory */
+	gp(T64(2))[576] = htole64((D64 | LEAF_RW) & ~SIM_ARM_AF);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GV64 + 0xabcd, b, 4), -EFAULT);
+	one_event(SMMU_EVT_F_ACCESS, -1);
+	cd_write(CDTAB, cd0(ASID, TG0(1) | SMMU_CD0_HA), T64(0));
+	send1(CFGI_CD0, 0);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GV64 + 0xabcd, b, 4));
+	ck_assert_uint_eq(le64toh(gp(T64(2))[576]) & SIM_ARM_AF, SIM_ARM_AF);
+	/* T0SZ 34 with 64K: a 30-bit input starts at Arm level 2 (TTB0 = T64(1)) */
+	cd_write(CDTAB, (cd0(ASID, TG0(1)) & ~SMMU_MASK(5, 0)) | 34, T64(1));
+	send1(CFGI_CD0, 0);
+	send1(SMMU_CMD_TLBI_NH_ALL, 0);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GV64 + 0xabcd, b, 4));
+	ck_assert_int_eq(memcmp(b, "g64k", 4), 0);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, UINT64_C(1) << 30, b, 4), -EFAULT);
+	one_event(SMMU_EVT_F_TRANSLATION, -1);
+}
+END_TEST
+
+/* A granule IDR5 does not offer stays a bad CD. */
+START_TEST(test_granule_not_offered)
+{
+	char path[] = "/tmp/ioasid-smmuv3-4k-XXXXXX.json", spec[64];
+	static const char json[] =
+		"{ \"version\": 1, \"name\": \"smmuv3-4k\", \"base\": \"smmuv3\", "
+		"\"page_sizes\": [\"4K\", \"2M\", \"1G\"], \"devices\": [ { \"name\": \"sim0\", "
+		"\"bdf\": \"0000:00:03.0\", \"page_sizes\": [\"4K\", \"2M\", \"1G\"] } ] }\n";
+	uint8_t b[4];
+	int fd = mkstemps(path, 5);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, json, sizeof(json) - 1), (ssize_t)sizeof(json) - 1);
+	close(fd);
+	snprintf(spec, sizeof(spec), "sim:%s", path);
+	teardown();
+	setup_spec(spec);
+	unlink(path);
+	cd_write(CDTAB, cd0(ASID, TG0(2)), T16(0));
+	s1_build(DATA | LEAF_RW);
+	ck_assert_ok(ctx,
+		     ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE,
+				       nested(ste0(SMMU_STE_CFG_S1_TRANS, 0, CDTAB, 0), 0), NULL));
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GVA, b, 4), -EFAULT);
+	one_event(SMMU_EVT_C_BAD_CD, -1);
+	ck_assert_errmsg_has(ctx, "IDR5.GRAN16K does not offer");
+	/* the 4K granule still translates */
+	cd_write(CDTAB, cd0(ASID, 0), TT(0));
+	send1(CFGI_CD0, 0);
+	ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
 }
 END_TEST
 
@@ -1025,6 +1151,8 @@ Suite *sim_smmuv3_suite(void)
 	tcase_add_test(tc, test_dirty_state);
 	tcase_add_test(tc, test_stage1_faults);
 	tcase_add_test(tc, test_config_faults);
+	tcase_add_test(tc, test_granules);
+	tcase_add_test(tc, test_granule_not_offered);
 	tcase_add_test(tc, test_bypass_and_s1dss);
 	tcase_add_test(tc, test_cd_two_level);
 	tcase_add_test(tc, test_table_through_stage2);

@@ -277,3 +277,120 @@ const struct sim_pt_fmt sim_pt_fmt_arm_s2 = {
 };
 
 SIM_PT_DEFINE_WALKS(s2, sim_pt_fmt_arm_s2)
+
+/*
+ * ---- the 16 KiB and 64 KiB granules (Arm ARM D8.2, D8.3) ----
+ *
+ * A table page is one granule: 2048 entries of 11 index bits (16 KiB) or
+ * 8192 of 13 (64 KiB). Our level 1 holds the pages (Arm level 3), level 2
+ * the blocks: 32 MiB (16K) or 512 MiB (64K). Without FEAT_LPA2 the 16K
+ * granule has no level-1 block, and without FEAT_LPA (52-bit OA) the 64K
+ * granule none either: 0b01 there, and at every level but 2, is invalid.
+ * A 48-bit input is 4 levels of 16K (Arm level 0 a table of 2 entries) or
+ * 3 of 64K (Arm level 1, 64 entries). Output and next-table addresses are
+ * bits 47:14 / 47:16; the bits below (RES0, with LPA the 64K granule's
+ * OA[51:48] in 15:12) are not read: 52-bit output is not modelled.
+ * Every attribute is where the 4 KiB granule has it.
+ */
+
+#define ARM_ADDR_16K UINT64_C(0x0000ffffffffc000)
+#define ARM_ADDR_64K UINT64_C(0x0000ffffffff0000)
+
+/* A block only at level 2 (ours); tables and pages are 0b11 everywhere else. */
+static bool arm_present_l2blk(uint64_t e, unsigned int level)
+{
+	if (level != 2)
+		return (e & SIM_ARM_TYPE_MASK) == (SIM_ARM_VALID | SIM_ARM_TABLE);
+	return e & SIM_ARM_VALID;
+}
+
+static unsigned int arm_shift_16k(uint64_t e, unsigned int level)
+{
+	(void)e;
+	return 14 + 11 * (level - 1);
+}
+
+static unsigned int arm_shift_64k(uint64_t e, unsigned int level)
+{
+	(void)e;
+	return 16 + 13 * (level - 1);
+}
+
+#define ARM_S1_OPS                                                                     \
+	.perm_ok = s1_perm_ok, .make_leaf = s1_make_leaf, .clean_set = SIM_ARM_S1_AP2, \
+	.perm = s1_perm, .dirty = s1_dirty, .needs_update = s1_needs_update, .update = s1_update
+#define ARM_S2_OPS                                                                       \
+	.perm_ok = s2_perm_ok, .make_leaf = s2_make_leaf, .clean_clear = SIM_ARM_S2AP_W, \
+	.perm = s2_perm, .dirty = s2_dirty, .needs_update = s2_needs_update, .update = s2_update
+
+/* One granule format: its ops table and its two walk instances. */
+#define ARM_GRANULE_FMT(var, pfx, fid, fname, shift, mask, lvls, sizes, shiftfn, stage_ops) \
+	SIM_PT_DECLARE_WALKS(pfx);                                                          \
+	const struct sim_pt_fmt var = {                                                     \
+		.id = fid,                                                                  \
+		.name = fname,                                                              \
+		.addr_mask = mask,                                                          \
+		.oa_bits = 48,                                                              \
+		.levels_ok = lvls,                                                          \
+		.pg_shift = shift,                                                          \
+		.in_max = 48,                                                               \
+		.pgsizes = sizes,                                                           \
+		.oa_fault = SIM_PT_FAULT_ADDR_SIZE,                                         \
+		.make_table = arm_make_table,                                               \
+		.split_attr = arm_split_attr,                                               \
+		.split_keep = 0,                                                            \
+		.dirty_nflags = SIM_PT_NEW_DBM,                                             \
+		.present = arm_present_l2blk,                                               \
+		.huge = arm_huge,                                                           \
+		.huge_bad = arm_huge_bad,                                                   \
+		.next_level = sim_pt_next_down,                                             \
+		.leaf_shift = shiftfn,                                                      \
+		.walk_direct = pfx##_walk_direct,                                           \
+		.walk_cb = pfx##_walk_cb,                                                   \
+		stage_ops,                                                                  \
+	};                                                                                  \
+	SIM_PT_DEFINE_WALKS(pfx, var)
+
+/* 16K: 1 to 4 levels (T0SZ 39 starts at Arm level 3, 16 at level 0). */
+#define LEVELS_16K (1u << 1 | 1u << 2 | 1u << 3 | 1u << 4)
+/* 64K: 1 to 3 levels (48 bits start at Arm level 1). */
+#define LEVELS_64K (1u << 1 | 1u << 2 | 1u << 3)
+
+ARM_GRANULE_FMT(sim_pt_fmt_arm_s1_16k, s1_16k, SIM_PT_ARM_S1_16K, "arm-stage1-16k", 14,
+		ARM_ADDR_16K, LEVELS_16K, SIM_PT_SZ_16K | SIM_PT_SZ_32M, arm_shift_16k, ARM_S1_OPS)
+ARM_GRANULE_FMT(sim_pt_fmt_arm_s1_64k, s1_64k, SIM_PT_ARM_S1_64K, "arm-stage1-64k", 16,
+		ARM_ADDR_64K, LEVELS_64K, SIM_PT_SZ_64K | SIM_PT_SZ_512M, arm_shift_64k, ARM_S1_OPS)
+ARM_GRANULE_FMT(sim_pt_fmt_arm_s2_16k, s2_16k, SIM_PT_ARM_S2_16K, "arm-stage2-16k", 14,
+		ARM_ADDR_16K, LEVELS_16K, SIM_PT_SZ_16K | SIM_PT_SZ_32M, arm_shift_16k, ARM_S2_OPS)
+ARM_GRANULE_FMT(sim_pt_fmt_arm_s2_64k, s2_64k, SIM_PT_ARM_S2_64K, "arm-stage2-64k", 16,
+		ARM_ADDR_64K, LEVELS_64K, SIM_PT_SZ_64K | SIM_PT_SZ_512M, arm_shift_64k, ARM_S2_OPS)
+
+enum sim_pt_format sim_pt_arm_format(bool s2, unsigned int pg_shift)
+{
+	switch (pg_shift) {
+	case 12:
+		return s2 ? SIM_PT_ARM_S2 : SIM_PT_ARM_S1;
+	case 14:
+		return s2 ? SIM_PT_ARM_S2_16K : SIM_PT_ARM_S1_16K;
+	case 16:
+		return s2 ? SIM_PT_ARM_S2_64K : SIM_PT_ARM_S1_64K;
+	default:
+		return 0;
+	}
+}
+
+unsigned int sim_pt_arm_granule(uint64_t pgsizes, uint64_t cpu_page)
+{
+	const uint64_t grans = pgsizes & (SIM_PT_SZ_4K | SIM_PT_SZ_16K | SIM_PT_SZ_64K);
+	uint64_t below = grans & (cpu_page - 1), above = grans & ~(cpu_page - 1);
+
+	if (!cpu_page || (cpu_page & (cpu_page - 1)))
+		return 0;
+	if (grans & cpu_page)
+		return (unsigned int)__builtin_ctzll(cpu_page);
+	if (below)
+		return 63 - (unsigned int)__builtin_clzll(below);
+	if (above)
+		return (unsigned int)__builtin_ctzll(above);
+	return 0;
+}

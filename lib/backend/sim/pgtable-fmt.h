@@ -7,8 +7,10 @@
  * the compiler inlines the entry tests into a straight walk (no indirect
  * call per level on the DMA path).
  *
- * Entries are little-endian 64-bit words in 4 KiB table pages of 512, in
- * every format modelled so far; the levels are numbered as in pgtable.h.
+ * Entries are little-endian 64-bit words in table pages of the format's
+ * granule: 4 KiB pages of 512 entries in every format but the Arm ones of
+ * the 16 KiB (2048 entries) and 64 KiB (8192) granules; the levels are
+ * numbered as in pgtable.h, level 1 holding the granule's pages.
  */
 #ifndef IOASID_SIM_PGTABLE_FMT_H
 #define IOASID_SIM_PGTABLE_FMT_H
@@ -32,6 +34,9 @@ struct sim_pt_fmt {
 	uint64_t addr_mask;       /* output / next-table address field */
 	unsigned int oa_bits;     /* the widest output the field holds */
 	unsigned int levels_ok;   /* bit n: n-level tables */
+	unsigned int pg_shift;    /* log2 of the granule (page and table page); 0: 12 */
+	unsigned int in_max;      /* the widest input whatever the levels; 0: no cap */
+	uint64_t pgsizes;         /* the leaf sizes the format has; 0: 4K | 2M | 1G */
 	/* the fault an address bit at or above the walker's oa_bits raises */
 	enum sim_pt_fault oa_fault;
 
@@ -84,6 +89,8 @@ struct sim_pt_fmt {
 
 extern const struct sim_pt_fmt sim_pt_fmt_vtd_sl, sim_pt_fmt_vtd_fl;
 extern const struct sim_pt_fmt sim_pt_fmt_arm_s1, sim_pt_fmt_arm_s2;
+extern const struct sim_pt_fmt sim_pt_fmt_arm_s1_16k, sim_pt_fmt_arm_s1_64k;
+extern const struct sim_pt_fmt sim_pt_fmt_arm_s2_16k, sim_pt_fmt_arm_s2_64k;
 extern const struct sim_pt_fmt sim_pt_fmt_amd_v1, sim_pt_fmt_amd_v2;
 
 /* The ops of @fmt; NULL for an unknown format. */
@@ -110,6 +117,64 @@ static inline void sim_pt_st(uint64_t *tbl, unsigned int i, uint64_t v)
 static inline unsigned int sim_pt_index(uint64_t va, unsigned int level)
 {
 	return (unsigned int)(va >> (12 + 9 * (level - 1))) & (SIM_PT_ENTRIES - 1);
+}
+
+/*
+ * The geometry of a format's granule. In the walk @f is a constant, so
+ * these fold to the 4 KiB numbers above for every format but the Arm
+ * 16 KiB / 64 KiB ones.
+ */
+static inline __attribute__((always_inline)) unsigned int sim_pt_fmt_pg_shift(
+	const struct sim_pt_fmt *f)
+{
+	return f->pg_shift ? f->pg_shift : 12;
+}
+
+/* Index bits of one level: a table page holds 2^stride 8-byte entries. */
+static inline __attribute__((always_inline)) unsigned int sim_pt_fmt_stride(
+	const struct sim_pt_fmt *f)
+{
+	return sim_pt_fmt_pg_shift(f) - 3;
+}
+
+static inline __attribute__((always_inline)) unsigned int sim_pt_fmt_entries(
+	const struct sim_pt_fmt *f)
+{
+	return 1u << sim_pt_fmt_stride(f);
+}
+
+/* log2 of the bytes one entry at @level covers. */
+static inline __attribute__((always_inline)) unsigned int sim_pt_fmt_shift(const struct sim_pt_fmt *f,
+									   unsigned int level)
+{
+	return sim_pt_fmt_pg_shift(f) + sim_pt_fmt_stride(f) * (level - 1);
+}
+
+static inline __attribute__((always_inline)) uint64_t sim_pt_fmt_size(const struct sim_pt_fmt *f,
+								      unsigned int level)
+{
+	return UINT64_C(1) << sim_pt_fmt_shift(f, level);
+}
+
+static inline __attribute__((always_inline)) unsigned int sim_pt_fmt_idx(const struct sim_pt_fmt *f,
+									 uint64_t va,
+									 unsigned int level)
+{
+	return (unsigned int)(va >> sim_pt_fmt_shift(f, level)) & (sim_pt_fmt_entries(f) - 1);
+}
+
+/* Input bits of a table of @levels (capped at the format's widest input). */
+static inline __attribute__((always_inline)) unsigned int sim_pt_fmt_va_bits(
+	const struct sim_pt_fmt *f, unsigned int levels)
+{
+	unsigned int b = sim_pt_fmt_pg_shift(f) + sim_pt_fmt_stride(f) * levels;
+
+	return f->in_max && b > f->in_max ? f->in_max : b;
+}
+
+static inline __attribute__((always_inline)) uint64_t sim_pt_fmt_pgsizes(const struct sim_pt_fmt *f)
+{
+	return f->pgsizes ? f->pgsizes : SIM_PT_ALL_PGSIZES;
 }
 
 /* The ordinary next_level and leaf_shift: one level down, the level's size. */
@@ -184,7 +249,7 @@ SIM_PT_INLINE int sim_pt_walk_update(const struct sim_pt_fmt *f, const struct si
 		u.clear &= ents[l];
 		if (!u.set && !u.clear)
 			continue;
-		r = sim_pt_apply(w, res->path[l].table, sim_pt_index(iova, l), u, direct);
+		r = sim_pt_apply(w, res->path[l].table, sim_pt_fmt_idx(f, iova, l), u, direct);
 		if (r)
 			return sim_pt_walk_fault(res, l, SIM_PT_FAULT_READ, r);
 		if (l == level)
@@ -219,7 +284,7 @@ SIM_PT_INLINE void sim_pt_walk_leaf(const struct sim_pt_fmt *f, struct sim_pt_re
 	res->perm = perm;
 	res->level = level;
 	res->leaf_table = table;
-	res->leaf_index = sim_pt_index(iova, level);
+	res->leaf_index = sim_pt_fmt_idx(f, iova, level);
 	res->leaf_entry = e;
 	res->dirty = f->dirty(e);
 }
@@ -243,11 +308,11 @@ SIM_PT_INLINE int sim_pt_walk_core(const struct sim_pt_fmt *f, const struct sim_
 	res->reads = 0;
 	res->fault_level = 0;
 	res->fault_reason = SIM_PT_FAULT_NONE;
-	if (iova >> sim_pt_va_bits(w->levels))
+	if (iova >> sim_pt_fmt_va_bits(f, w->levels))
 		return sim_pt_walk_fault(res, w->levels, SIM_PT_FAULT_ADDRESS, -ENOENT);
 
 	for (;;) {
-		unsigned int idx = sim_pt_index(iova, level), next;
+		unsigned int idx = sim_pt_fmt_idx(f, iova, level), next;
 		bool leaf;
 
 		res->path[level].table = table;

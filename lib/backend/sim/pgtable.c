@@ -31,12 +31,11 @@ struct sim_pt {
 };
 
 static const struct sim_pt_fmt *const formats[SIM_PT_NR_FORMATS] = {
-	[SIM_PT_VTD_SL] = &sim_pt_fmt_vtd_sl,
-	[SIM_PT_VTD_FL] = &sim_pt_fmt_vtd_fl,
-	[SIM_PT_ARM_S1] = &sim_pt_fmt_arm_s1,
-	[SIM_PT_ARM_S2] = &sim_pt_fmt_arm_s2,
-	[SIM_PT_AMD_V1] = &sim_pt_fmt_amd_v1,
-	[SIM_PT_AMD_V2] = &sim_pt_fmt_amd_v2,
+	[SIM_PT_VTD_SL] = &sim_pt_fmt_vtd_sl,         [SIM_PT_VTD_FL] = &sim_pt_fmt_vtd_fl,
+	[SIM_PT_ARM_S1] = &sim_pt_fmt_arm_s1,         [SIM_PT_ARM_S2] = &sim_pt_fmt_arm_s2,
+	[SIM_PT_AMD_V1] = &sim_pt_fmt_amd_v1,         [SIM_PT_AMD_V2] = &sim_pt_fmt_amd_v2,
+	[SIM_PT_ARM_S1_16K] = &sim_pt_fmt_arm_s1_16k, [SIM_PT_ARM_S1_64K] = &sim_pt_fmt_arm_s1_64k,
+	[SIM_PT_ARM_S2_16K] = &sim_pt_fmt_arm_s2_16k, [SIM_PT_ARM_S2_64K] = &sim_pt_fmt_arm_s2_64k,
 };
 
 const struct sim_pt_fmt *sim_pt_fmt_of(enum sim_pt_format fmt)
@@ -49,6 +48,20 @@ unsigned int sim_pt_dirty_flags(enum sim_pt_format fmt)
 	const struct sim_pt_fmt *f = sim_pt_fmt_of(fmt);
 
 	return f ? f->dirty_nflags : 0;
+}
+
+unsigned int sim_pt_pg_shift(enum sim_pt_format fmt)
+{
+	const struct sim_pt_fmt *f = sim_pt_fmt_of(fmt);
+
+	return f ? sim_pt_fmt_pg_shift(f) : 0;
+}
+
+uint64_t sim_pt_fmt_pgsize_bitmap(enum sim_pt_format fmt)
+{
+	const struct sim_pt_fmt *f = sim_pt_fmt_of(fmt);
+
+	return f ? sim_pt_fmt_pgsizes(f) : 0;
 }
 
 const char *sim_pt_format_name(enum sim_pt_format fmt)
@@ -68,28 +81,30 @@ static inline bool is_leaf(const struct sim_pt_fmt *f, uint64_t e, unsigned int 
 static void split_fill(const struct sim_pt_fmt *f, uint64_t *child, uint64_t e,
 		       unsigned int level)
 {
-	uint64_t csize = sim_pt_level_size(level - 1);
-	uint64_t base = e & f->addr_mask & ~(sim_pt_level_size(level) - 1);
+	uint64_t csize = sim_pt_fmt_size(f, level - 1);
+	uint64_t base = e & f->addr_mask & ~(sim_pt_fmt_size(f, level) - 1);
 	uint64_t attr = f->split_attr(e, level);
-	unsigned int i;
+	unsigned int i, n = sim_pt_fmt_entries(f);
 
-	for (i = 0; i < SIM_PT_ENTRIES; i++)
+	for (i = 0; i < n; i++)
 		child[i] = htole64(base + i * csize + attr);
 }
 
 /* ---- table pages ---- */
 
+/* A table page is one granule, aligned to it. */
 static uint64_t *table_alloc(struct sim_pt *pt)
 {
+	const size_t sz = (size_t)1 << sim_pt_fmt_pg_shift(pt->f);
 	uint64_t *t;
 
 	if (pt->nr_spare) {
 		t = pt->spare[--pt->nr_spare];
 	} else {
-		t = ioasid_aligned_alloc(SIM_PT_TABLE_SIZE, SIM_PT_TABLE_SIZE);
+		t = ioasid_aligned_alloc(sz, sz);
 		if (!t)
 			return NULL;
-		memset(t, 0, SIM_PT_TABLE_SIZE);
+		memset(t, 0, sz);
 	}
 	pt->nr_tables++;
 	return t;
@@ -113,11 +128,11 @@ static void table_free_zeroed(struct sim_pt *pt, uint64_t *t)
 }
 
 /* An OR of each cache line's entries: no early exit per entry, so it vectorizes. */
-static bool table_empty(const uint64_t *t)
+static bool table_empty(const struct sim_pt_fmt *f, const uint64_t *t)
 {
-	unsigned int i, j;
+	unsigned int i, j, n = sim_pt_fmt_entries(f);
 
-	for (i = 0; i < SIM_PT_ENTRIES; i += 8) {
+	for (i = 0; i < n; i += 8) {
 		uint64_t any = 0;
 
 		for (j = 0; j < 8; j++)
@@ -133,7 +148,7 @@ static void free_tables(struct sim_pt *pt, uint64_t *t, unsigned int level)
 	unsigned int i;
 
 	if (level > 1) {
-		for (i = 0; i < SIM_PT_ENTRIES; i++) {
+		for (i = 0; i < sim_pt_fmt_entries(pt->f); i++) {
 			uint64_t e = sim_pt_ld(t, i);
 
 			if (e && !is_leaf(pt->f, e, level))
@@ -152,7 +167,7 @@ struct sim_pt *sim_pt_new_flags(enum sim_pt_format fmt, unsigned int levels,
 	struct sim_pt *pt;
 
 	if (!f || levels > SIM_PT_MAX_LEVELS || !(f->levels_ok & (1u << levels)) ||
-	    !(pgsize_bitmap & SIM_PT_SZ_4K) || (pgsize_bitmap & ~SIM_PT_ALL_PGSIZES) ||
+	    !(pgsize_bitmap & sim_pt_fmt_size(f, 1)) || (pgsize_bitmap & ~sim_pt_fmt_pgsizes(f)) ||
 	    (flags & ~f->dirty_nflags)) {
 		errno = EINVAL;
 		return NULL;
@@ -184,7 +199,7 @@ unsigned int sim_pt_levels_for(enum sim_pt_format fmt, unsigned int in_bits)
 		if (!(f->levels_ok & (1u << l)))
 			continue;
 		widest = l;
-		if (sim_pt_va_bits(l) >= in_bits)
+		if (sim_pt_fmt_va_bits(f, l) >= in_bits)
 			return l;
 	}
 	return widest;
@@ -238,12 +253,12 @@ void sim_pt_walker_init(struct sim_pt_walker *w, const struct sim_pt *pt)
 	w->pgsize_bitmap = pt->pgsize_bitmap;
 }
 
-/* [va, va + len) is 4 KiB aligned and inside the input width. */
+/* [va, va + len) is aligned to the granule and inside the input width. */
 static bool range_ok(const struct sim_pt *pt, uint64_t va, uint64_t len)
 {
-	uint64_t top = UINT64_C(1) << sim_pt_va_bits(pt->levels);
+	uint64_t top = UINT64_C(1) << sim_pt_fmt_va_bits(pt->f, pt->levels);
 
-	return !((va | len) & (SIM_PT_SZ_4K - 1)) && va < top && len <= top - va;
+	return !((va | len) & (sim_pt_fmt_size(pt->f, 1) - 1)) && va < top && len <= top - va;
 }
 
 /* ---- unmap ---- */
@@ -257,10 +272,10 @@ static bool range_ok(const struct sim_pt *pt, uint64_t va, uint64_t len)
 static uint64_t clear_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
 			    uint64_t va, uint64_t end)
 {
-	uint64_t size = sim_pt_level_size(level), cleared = 0;
+	uint64_t size = sim_pt_fmt_size(pt->f, level), cleared = 0;
 
 	while (va < end) {
-		unsigned int idx = sim_pt_index(va, level);
+		unsigned int idx = sim_pt_fmt_idx(pt->f, va, level);
 		uint64_t start = va & ~(size - 1), next = start + size;
 		uint64_t e = sim_pt_ld(tbl, idx);
 
@@ -278,7 +293,7 @@ static uint64_t clear_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level
 
 			cleared += clear_range(pt, child, level - 1, va, next < end ? next : end);
 			/* whole: every entry of it was just cleared */
-			if (whole || table_empty(child)) {
+			if (whole || table_empty(pt->f, child)) {
 				sim_pt_st(tbl, idx, 0);
 				table_free_zeroed(pt, child);
 			}
@@ -307,7 +322,7 @@ static int split_at(struct sim_pt *pt, uint64_t addr, struct split_rec *rec,
 	unsigned int level = pt->levels;
 
 	for (;;) {
-		unsigned int idx = sim_pt_index(addr, level);
+		unsigned int idx = sim_pt_fmt_idx(pt->f, addr, level);
 		uint64_t e = sim_pt_ld(tbl, idx), *child;
 
 		if (!e)
@@ -317,7 +332,7 @@ static int split_at(struct sim_pt *pt, uint64_t addr, struct split_rec *rec,
 			level--;
 			continue;
 		}
-		if (!(addr & (sim_pt_level_size(level) - 1)))
+		if (!(addr & (sim_pt_fmt_size(pt->f, level) - 1)))
 			return 0; /* already on an edge; level 1 always is */
 		child = table_alloc(pt);
 		if (!child)
@@ -356,7 +371,7 @@ int sim_pt_unmap(struct sim_pt *pt, uint64_t iova, uint64_t len,
 	if (!len)
 		return 0;
 	r = split_at(pt, iova, rec, &nrec);
-	if (!r && end < (UINT64_C(1) << sim_pt_va_bits(pt->levels)))
+	if (!r && end < (UINT64_C(1) << sim_pt_fmt_va_bits(pt->f, pt->levels)))
 		r = split_at(pt, end, rec, &nrec);
 	if (r) {
 		split_undo(pt, rec, nrec);
@@ -382,10 +397,10 @@ int sim_pt_unmap(struct sim_pt *pt, uint64_t iova, uint64_t len,
 static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level, uint64_t va,
 		     uint64_t end, uint64_t delta, uint32_t perm, uint64_t pgsizes, uint64_t *done)
 {
-	uint64_t size = sim_pt_level_size(level);
+	uint64_t size = sim_pt_fmt_size(pt->f, level);
 
 	while (va < end) {
-		unsigned int idx = sim_pt_index(va, level);
+		unsigned int idx = sim_pt_fmt_idx(pt->f, va, level);
 		uint64_t next = (va & ~(size - 1)) + size;
 		uint64_t oa = va + delta, e = sim_pt_ld(tbl, idx), *child;
 		bool fresh = false;
@@ -413,7 +428,7 @@ static int map_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level, uint6
 		r = map_range(pt, child, level - 1, va, next < end ? next : end, delta, perm,
 			      pgsizes, done);
 		if (r) {
-			if (fresh && table_empty(child)) {
+			if (fresh && table_empty(pt->f, child)) {
 				sim_pt_st(tbl, idx, 0);
 				table_free(pt, child);
 			}
@@ -430,8 +445,10 @@ int sim_pt_map_sizes(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len
 	uint64_t done = iova;
 	int r;
 
-	if (!len || !range_ok(pt, iova, len) || (oa & (SIM_PT_SZ_4K - 1)) ||
-	    !pt->f->perm_ok(perm) || !(pgsizes & SIM_PT_SZ_4K))
+	const uint64_t base = sim_pt_fmt_size(pt->f, 1);
+
+	if (!len || !range_ok(pt, iova, len) || (oa & (base - 1)) || !pt->f->perm_ok(perm) ||
+	    !(pgsizes & base))
 		return -EINVAL;
 	if (oa >> pt->f->oa_bits || len > (UINT64_C(1) << pt->f->oa_bits) - oa)
 		return -ERANGE;
@@ -472,10 +489,10 @@ static void bitmap_set_range(uint64_t *bm, uint64_t first, uint64_t last)
 static void dirty_range(struct sim_pt *pt, uint64_t *tbl, unsigned int level,
 			uint64_t va, uint64_t end, const struct dirty_ctx *c)
 {
-	uint64_t size = sim_pt_level_size(level);
+	uint64_t size = sim_pt_fmt_size(c->f, level);
 
 	while (va < end) {
-		unsigned int idx = sim_pt_index(va, level);
+		unsigned int idx = sim_pt_fmt_idx(c->f, va, level);
 		uint64_t start = va & ~(size - 1), next = start + size;
 		uint64_t hi = next < end ? next : end;
 		uint64_t e = sim_pt_ld(tbl, idx);
@@ -508,7 +525,7 @@ int sim_pt_dirty_read(struct sim_pt *pt, uint64_t iova, uint64_t len,
 		      uint64_t page_size, uint64_t *bitmap, bool clear)
 {
 	struct dirty_ctx c;
-	uint64_t top = UINT64_C(1) << sim_pt_va_bits(pt->levels);
+	uint64_t top = UINT64_C(1) << sim_pt_fmt_va_bits(pt->f, pt->levels);
 
 	if (!page_size || (page_size & (page_size - 1)) ||
 	    ((iova | len) & (page_size - 1)) || iova > top || len > top - iova)

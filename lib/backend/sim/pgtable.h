@@ -56,11 +56,42 @@ enum sim_pt_format {
 	SIM_PT_AMD_V1 = 5,
 	/* AMD IOMMU v2 = x86-64 4/5-level paging entries (the guest's tables) */
 	SIM_PT_AMD_V2 = 6,
+	/* Arm VMSAv8-64 stage 1 and 2 with the 16 KiB and 64 KiB granules */
+	SIM_PT_ARM_S1_16K = 7,
+	SIM_PT_ARM_S1_64K = 8,
+	SIM_PT_ARM_S2_16K = 9,
+	SIM_PT_ARM_S2_64K = 10,
 };
-#define SIM_PT_NR_FORMATS 7
+#define SIM_PT_NR_FORMATS 11
+
+#define SIM_PT_SZ_16K (UINT64_C(1) << 14)
+#define SIM_PT_SZ_32M (UINT64_C(1) << 25)
+#define SIM_PT_SZ_64K (UINT64_C(1) << 16)
+#define SIM_PT_SZ_512M (UINT64_C(1) << 29)
+
+/*
+ * The Arm format of stage @s2 (else stage 1) with the granule of 2^@pg_shift
+ * bytes (12, 14 or 16); 0 for another size.
+ */
+enum sim_pt_format sim_pt_arm_format(bool s2, unsigned int pg_shift);
+
+/*
+ * The granule Linux's io-pgtable-arm builds an Arm table on, given the
+ * SMMU's page sizes @pgsizes (pages and blocks of the granules IDR5
+ * offers) and the CPU page size @cpu_page (arm_lpae_restrict_pgsizes()):
+ * the CPU's page if offered, else the largest granule below it, else the
+ * smallest above. Returns log2 of the granule (12, 14 or 16), 0 if none.
+ */
+unsigned int sim_pt_arm_granule(uint64_t pgsizes, uint64_t cpu_page);
+
+/* log2 of @fmt's granule: its page and table-page size (12 but for Arm 16K/64K). */
+unsigned int sim_pt_pg_shift(enum sim_pt_format fmt);
+
+/* The leaf sizes format @fmt has (4K | 2M | 1G; 16K | 32M; 64K | 512M). */
+uint64_t sim_pt_fmt_pgsize_bitmap(enum sim_pt_format fmt);
 
 #define SIM_PT_MAX_LEVELS 5
-#define SIM_PT_ENTRIES 512
+#define SIM_PT_ENTRIES 512 /* per 4 KiB table page */
 #define SIM_PT_TABLE_SIZE 4096u
 
 #define SIM_PT_SZ_4K (UINT64_C(1) << 12)

@@ -40,7 +40,8 @@ static struct sim_ctx *sim_of(struct ioasid_ctx *ctx)
  */
 static uint64_t map_sizes(const struct sim_hwpt *sh, const struct ioasid_ioas *ioas)
 {
-	return ioas->huge_pages ? sim_pt_pgsize_bitmap(sh->pt) : SIM_PT_SZ_4K;
+	return ioas->huge_pages ? sim_pt_pgsize_bitmap(sh->pt) :
+				  UINT64_C(1) << sim_pt_pg_shift(sim_pt_format(sh->pt));
 }
 
 /* ---- routes: (device, PASID) -> HWPT ---- */
@@ -236,7 +237,8 @@ static int table_new(struct ioasid_ctx *ctx, struct sim_hwpt *sh, const struct i
 {
 	const struct sim_profile *p = sim_of(ctx)->profile;
 	struct vendor_domain v;
-	unsigned int vf, in, nflags = 0;
+	unsigned int vf, in, nflags = 0, gran;
+	enum sim_pt_format fmt;
 
 	sim_profile_domain(p, &v);
 	vf = v.pt_format;
@@ -273,8 +275,25 @@ static int table_new(struct ioasid_ctx *ctx, struct sim_hwpt *sh, const struct i
 	}
 	if (!in)
 		in = p->input_width;
-	sh->levels = sim_pt_levels_for(pt_formats[vf], in);
-	sh->pt = sim_pt_new_flags(pt_formats[vf], sh->levels, pgsz, nflags);
+	fmt = pt_formats[vf];
+	if (vf == VENDOR_PT_ARM_S1 || vf == VENDOR_PT_ARM_S2) {
+		/* the granule io-pgtable-arm picks: the CPU page's if offered */
+		gran = sim_pt_arm_granule(pgsz, ioasid_page_size());
+		fmt = sim_pt_arm_format(vf == VENDOR_PT_ARM_S2, gran);
+		if (!fmt)
+			return ioasid_err(ctx, -EOPNOTSUPP,
+					  "page sizes 0x%llx hold no Arm granule (4K, 16K, 64K)",
+					  (unsigned long long)pgsz);
+	}
+	pgsz &= sim_pt_fmt_pgsize_bitmap(fmt);
+	if (!(pgsz & (UINT64_C(1) << sim_pt_pg_shift(fmt))))
+		return ioasid_err(ctx, -EOPNOTSUPP,
+				  "the %s table needs its %llu-byte pages, not in page sizes 0x%llx",
+				  sim_pt_format_name(fmt),
+				  (unsigned long long)1 << sim_pt_pg_shift(fmt),
+				  (unsigned long long)pgsz);
+	sh->levels = sim_pt_levels_for(fmt, in);
+	sh->pt = sim_pt_new_flags(fmt, sh->levels, pgsz, nflags);
 	if (!sh->pt)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for a page table");
 	sh->hw_dirty = nflags & SIM_PT_NEW_DBM;
@@ -289,11 +308,8 @@ static int paging_table(struct ioasid_ctx *ctx, struct sim_hwpt *sh, struct ioas
 	uint64_t pgsz;
 	int err;
 
-	pgsz = dev->props.pgsize_bitmap & (SIM_PT_SZ_4K | SIM_PT_SZ_2M | SIM_PT_SZ_1G);
-	if (!(pgsz & SIM_PT_SZ_4K))
-		return ioasid_err(ctx, -EOPNOTSUPP,
-				  "the sim builds tables on the 4 KiB granule only; %s has page sizes 0x%llx",
-				  dev->name, (unsigned long long)dev->props.pgsize_bitmap);
+	/* table_new() keeps the sizes of the table's granule */
+	pgsz = dev->props.pgsize_bitmap;
 	err = table_new(ctx, sh, h, pgsz);
 	if (err)
 		return err;

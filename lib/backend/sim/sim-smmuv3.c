@@ -61,6 +61,12 @@ struct vsmmu {
 	struct ioasid_cap_smmuv3 regs_copy;   /* the profile's ID registers, decoded */
 	const struct ioasid_cap_smmuv3 *regs; /* = &regs_copy */
 	uint16_t asid_mask;
+	/*
+	 * The largest leaf (a 16K/64K page, a 32M/512M block) cached as
+	 * smaller IOTLB entries (which hold 4K, 2M and 1G): a TLBI or ATC_INV
+	 * of an address in such a leaf must drop all of its pieces.
+	 */
+	uint64_t wide;
 	struct cd_entry cds[CD_CACHE];
 };
 
@@ -76,7 +82,9 @@ struct cd {
 	uint64_t raw[2];
 	uint64_t ttb;
 	unsigned int in_bits, oa_bits;
-	unsigned int levels; /* our level of the initial lookup: 4, 3 or 2 */
+	unsigned int levels;   /* our level of the initial lookup: 4 (Arm 0) .. 1 (Arm 3) */
+	unsigned int pg_shift; /* the TG0 granule: 12, 14 or 16 */
+	enum sim_pt_format fmt;
 	uint16_t asid;
 	bool epd0, ha, hd, record;
 };
@@ -384,6 +392,32 @@ static int cd_fetch(const struct sim_viommu *sv, const struct vste *v, uint32_t 
 /* IPS, and the OAS it is capped to (IDR5). */
 static const unsigned int ips_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
 
+/*
+ * TG0 (0 4K, 1 64K, 2 16K) as log2 of the granule, if IDR5 offers it; 0
+ * with *@why set otherwise.
+ */
+static unsigned int tg0_granule(const struct vsmmu *vs, unsigned int tg0, const char **why)
+{
+	static const unsigned int shift[3] = { 12, 16, 14 };
+	static const uint64_t gran[3] = { IOASID_SMMUV3_GRAN4K, IOASID_SMMUV3_GRAN64K,
+					  IOASID_SMMUV3_GRAN16K };
+	static const char *const no[3] = {
+		"TG0 selects the 4K granule, which IDR5.GRAN4K does not offer",
+		"TG0 selects the 64K granule, which IDR5.GRAN64K does not offer",
+		"TG0 selects the 16K granule, which IDR5.GRAN16K does not offer",
+	};
+
+	if (tg0 > 2) {
+		*why = "TG0 3 is reserved";
+		return 0;
+	}
+	if (!(vs->regs->bits & gran[tg0])) {
+		*why = no[tg0];
+		return 0;
+	}
+	return shift[tg0];
+}
+
 /* Decode a CD; a CD the SMMU cannot use is C_BAD_CD. */
 static int cd_decode(const struct vsmmu *vs, const uint64_t raw[2], uint32_t ssid, struct cd *cd,
 		     struct smmu_fault *f)
@@ -393,6 +427,7 @@ static int cd_decode(const struct vsmmu *vs, const uint64_t raw[2], uint32_t ssi
 	unsigned int tg0 = (unsigned int)SMMU_GET(w0, SMMU_CD0_TG0_H, SMMU_CD0_TG0_L);
 	unsigned int ips = ips_bits[SMMU_GET(w0, SMMU_CD0_IPS_H, SMMU_CD0_IPS_L)];
 	const char *why = NULL;
+	unsigned int pg = 0, stride;
 
 	memset(cd, 0, sizeof(*cd));
 	cd->raw[0] = raw[0];
@@ -401,11 +436,10 @@ static int cd_decode(const struct vsmmu *vs, const uint64_t raw[2], uint32_t ssi
 		why = "V is clear";
 	else if (!(w0 & SMMU_CD0_AA64))
 		why = "AA64 is clear (AArch32 tables: IDR0.TTF has AArch64 only here)";
-	else if (tg0 != 0)
-		why = tg0 == 3 ? "TG0 3 is reserved" :
-				 "TG0 selects the 16K or 64K granule, which the sim does not model";
+	else if (!(pg = tg0_granule(vs, tg0, &why)))
+		;
 	else if (t0sz < 16 || t0sz > 39)
-		why = "T0SZ is outside 16..39 (the 4K granule's range)";
+		why = "T0SZ is outside 16..39 (the range of every granule without FEAT_TTST)";
 	else if (w0 & SMMU_CD0_ENDI)
 		why = "ENDI selects big-endian tables, which the sim does not model";
 	if (why) {
@@ -414,14 +448,20 @@ static int cd_decode(const struct vsmmu *vs, const uint64_t raw[2], uint32_t ssi
 		return -EFAULT;
 	}
 	cd->in_bits = 64 - t0sz;
-	/* the initial lookup level of the 4K granule: Arm level 0, 1 or 2 (ours 4, 3, 2) */
-	cd->levels = cd->in_bits > 39 ? 4 : cd->in_bits > 30 ? 3 : 2;
+	cd->pg_shift = pg;
+	cd->fmt = sim_pt_arm_format(false, pg);
+	/*
+	 * The initial lookup level: the fewest levels of 2^stride entries over
+	 * the page offset covering the input (4K: Arm 0-2; 16K: 0-3; 64K: 1-3).
+	 */
+	stride = pg - 3;
+	cd->levels = (cd->in_bits - pg + stride - 1) / stride;
 	/* an IPS above the OAS (or reserved) behaves as the OAS */
 	cd->oa_bits = vs->regs->oas_bits;
 	if (ips && ips < cd->oa_bits)
 		cd->oa_bits = ips;
 	if (cd->oa_bits > 48)
-		cd->oa_bits = 48; /* the 4K granule without LPA2 */
+		cd->oa_bits = 48; /* no LPA2 (4K, 16K) nor LPA (64K): 52-bit OA not modelled */
 	cd->ttb = raw[1] & SMMU_CD1_TTB0_MASK;
 	cd->asid = (uint16_t)(SMMU_GET(w0, SMMU_CD0_ASID_H, SMMU_CD0_ASID_L) & vs->asid_mask);
 	cd->epd0 = w0 & SMMU_CD0_EPD0;
@@ -582,8 +622,13 @@ static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned 
 		f->record = cfg->cd.record;
 		return -EFAULT;
 	}
-	/* a walker of 3 levels at least (the format's); a level-2 start begins below its top */
-	sim_viommu_walk_init(&vw, sv, SIM_PT_ARM_S1, IOASID_MAX(cfg->cd.levels, 3u),
+	/*
+	 * 4K: a walker of 3 levels at least (the format's); a level-2 start
+	 * begins below its top. The other granules take any start level.
+	 */
+	sim_viommu_walk_init(&vw, sv, cfg->cd.fmt,
+			     cfg->cd.pg_shift == 12 ? IOASID_MAX(cfg->cd.levels, 3u) :
+						      cfg->cd.levels,
 			     cfg->cd.oa_bits, update);
 	if (update && cfg->cd.ha && !cfg->cd.hd && wr) {
 		/*
@@ -608,10 +653,11 @@ static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned 
 	}
 	rq->sim->walk_reads += r1.reads + vw.reads;
 	if (err && vw.s2_failed) {
-		unsigned int l = r1.fault_level;
+		const unsigned int l = r1.fault_level, pg = cfg->cd.pg_shift;
+		const uint64_t idx = (rq->iova >> (pg + (pg - 3) * (l - 1))) &
+				     ((UINT64_C(1) << (pg - 3)) - 1);
 
-		s2_fault(f, &vw.s2_fault, err, SMMU_EVT_CLASS_TT,
-			 r1.path[l].table + ((rq->iova >> (12 + 9 * (l - 1))) & 511) * 8ull);
+		s2_fault(f, &vw.s2_fault, err, SMMU_EVT_CLASS_TT, r1.path[l].table + idx * 8);
 		return err;
 	}
 	if (err) {
@@ -722,11 +768,22 @@ static int fresh(const struct sim_vreq *rq, const struct vste *v, unsigned int a
 	return err ? err : walk(rq, &cfg, acc, false, now, &f);
 }
 
+/* The IOTLB entry size for a leaf of @ps bytes: the largest of 4K, 2M, 1G within it. */
+static uint64_t tlb_size(uint64_t ps)
+{
+	return ps >= SIM_PT_SZ_1G ? SIM_PT_SZ_1G : ps >= SIM_PT_SZ_2M ? SIM_PT_SZ_2M : SIM_PT_SZ_4K;
+}
+
 static void cache_insert(const struct sim_vreq *rq, bool ats, uint32_t subtag,
 			 const struct sim_xlate *x)
 {
 	const uint32_t tag = rq->sh->vi->tag;
-	const uint64_t ps = x->page_size, oa = x->host & ~(ps - 1), gpa = x->gpa & ~(ps - 1);
+	const uint64_t ps = tlb_size(x->page_size), oa = x->host & ~(ps - 1),
+		       gpa = x->gpa & ~(ps - 1);
+	struct vsmmu *vs = vsmmu_of(rq->sh->vi);
+
+	if (ps != x->page_size && x->page_size > vs->wide)
+		vs->wide = x->page_size;
 
 	sim_iotlb_insert(rq->sim->iotlb, tag, subtag, rq->iova, ps, oa, x->perm, gpa);
 	if (ats)
@@ -890,8 +947,29 @@ static uint64_t cd_drop(struct vsmmu *vs, const struct sim_dev *sd, bool all, ui
 	return n;
 }
 
+/*
+ * Drop the entries of [va, va + (pages << lg2)) in @t, the span widened to
+ * whole leaves of vs->wide: a leaf cached in pieces goes all at once, as
+ * the one TLB entry of the architecture would (more is always allowed).
+ */
+static uint64_t inv_span(const struct vsmmu *vs, struct sim_iotlb *t, uint32_t tag, uint32_t pasid,
+			 uint64_t va, uint64_t pages, unsigned int lg2, unsigned int flags)
+{
+	if (vs->wide > (UINT64_C(1) << lg2)) {
+		const unsigned int w = (unsigned int)__builtin_ctzll(vs->wide);
+		uint64_t end = va + (pages << lg2) - 1;
+
+		if (end < va)
+			end = ~UINT64_C(0);
+		return sim_iotlb_inv_range(t, tag, pasid, va & ~(vs->wide - 1),
+					   (end >> w) - (va >> w) + 1, w, flags);
+	}
+	return sim_iotlb_inv_range(t, tag, pasid, va, pages, lg2, flags);
+}
+
 /* What a TLBI_NH_VA(A) covers: one address (every leaf size), or a range (RIL). */
-static uint64_t tlbi_va(struct sim_iotlb *t, uint32_t tag, uint32_t asid, const uint64_t c[2])
+static uint64_t tlbi_va(const struct vsmmu *vs, struct sim_iotlb *t, uint32_t tag, uint32_t asid,
+			const uint64_t c[2])
 {
 	const unsigned int tg = (unsigned int)SMMU_GET(c[1], SMMU_CMD1_TLBI_TG_H,
 						       SMMU_CMD1_TLBI_TG_L);
@@ -908,7 +986,7 @@ static uint64_t tlbi_va(struct sim_iotlb *t, uint32_t tag, uint32_t asid, const 
 
 		pages = (uint64_t)(num + 1) << scale;
 	}
-	return sim_iotlb_inv_range(t, tag, asid, va, pages, tg_shift[tg], flags);
+	return inv_span(vs, t, tag, asid, va, pages, tg_shift[tg], flags);
 }
 
 /* Issue one checked command. Returns the cache entries it dropped. */
@@ -931,9 +1009,9 @@ static uint64_t cmd_issue(struct ioasid_ctx *ctx, struct sim_viommu *sv, const u
 	case SMMU_CMD_TLBI_NH_ASID:
 		return sim_iotlb_inv_pasid(sim->iotlb, sv->tag, asid);
 	case SMMU_CMD_TLBI_NH_VA:
-		return tlbi_va(sim->iotlb, sv->tag, asid, c);
+		return tlbi_va(vs, sim->iotlb, sv->tag, asid, c);
 	case SMMU_CMD_TLBI_NH_VAA:
-		return tlbi_va(sim->iotlb, sv->tag, SIM_PASID_ANY, c);
+		return tlbi_va(vs, sim->iotlb, sv->tag, SIM_PASID_ANY, c);
 	case SMMU_CMD_CFGI_CD:
 	case SMMU_CMD_CFGI_CD_ALL:
 		vsid_dev(ctx, sv, c[0], 0, &sd);
@@ -950,12 +1028,12 @@ static uint64_t cmd_issue(struct ioasid_ctx *ctx, struct sim_viommu *sv, const u
 							   (c[0] & SMMU_CMD0_SSV) ? ssid :
 										    SIM_PASID_NONE);
 		span = UINT64_C(1) << (12 + size);
-		return sim_iotlb_inv_range(sd->devtlb, sv->tag,
-					   (c[0] & SMMU_CMD0_ATC_GLOBAL) ? SIM_PASID_ANY :
-					   (c[0] & SMMU_CMD0_SSV)        ? ssid :
-									   SIM_PASID_NONE,
-					   (c[1] & SMMU_CMD1_ATC_ADDR_MASK) & ~(span - 1),
-					   UINT64_C(1) << size, 12, 0);
+		return inv_span(vs, sd->devtlb, sv->tag,
+				(c[0] & SMMU_CMD0_ATC_GLOBAL) ? SIM_PASID_ANY :
+				(c[0] & SMMU_CMD0_SSV)        ? ssid :
+								SIM_PASID_NONE,
+				(c[1] & SMMU_CMD1_ATC_ADDR_MASK) & ~(span - 1), UINT64_C(1) << size,
+				12, 0);
 	}
 	return 0;
 }
