@@ -28,8 +28,9 @@
 #define VSID 0x42u
 #define ASID 7u
 
-/* A stage-1 page descriptor for unprivileged read/write, as Linux maps it. */
-#define LEAF_RW (SIM_ARM_VALID | SIM_ARM_TABLE | SIM_ARM_AF | SIM_ARM_S1_AP1)
+/* A stage-1 page descriptor for unprivileged read/write, as Linux maps it (not global). */
+#define LEAF_RW (SIM_ARM_VALID | SIM_ARM_TABLE | SIM_ARM_AF | SIM_ARM_S1_AP1 | SIM_ARM_NG)
+#define LEAF_GLOBAL (LEAF_RW & ~SIM_ARM_NG)
 #define TABLE (SIM_ARM_VALID | SIM_ARM_TABLE)
 
 static struct ioasid_ctx *ctx;
@@ -653,6 +654,53 @@ START_TEST(test_granule_not_offered)
 }
 END_TEST
 
+/*
+ * Global entries (nG = 0): cached for every ASID of the VMID, kept by
+ * TLBI_NH_ASID, dropped by TLBI_NH_VA whatever its ASID.
+ */
+START_TEST(test_global_entries)
+{
+	const uint64_t asid_b = SMMU_PUT(ASID + 1, SMMU_CMD0_TLBI_ASID_H, SMMU_CMD0_TLBI_ASID_L);
+	uint8_t b[4];
+	unsigned int global;
+
+	guest(0);
+	memcpy(mem + (DATA - G), "old!", 4);
+	memcpy(mem + (DATA2 - G), "new!", 4);
+	for (global = 0; global < 2; global++) {
+		const uint64_t leaf = global ? LEAF_GLOBAL : LEAF_RW;
+
+		cd_write(CDTAB, cd0(ASID, 0), TT(0));
+		send1(CFGI_CD0, 0);
+		gp(TT(3))[0] = htole64(DATA | leaf);
+		send1(SMMU_CMD_TLBI_NH_ALL, 0);
+		ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+		/* the CD moves to another ASID, the page moves, no TLBI */
+		cd_write(CDTAB, cd0(ASID + 1, 0), TT(0));
+		send1(CFGI_CD0, 0);
+		gp(TT(3))[0] = htole64(DATA2 | leaf);
+		ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+		/* only the global entry is found under the new ASID */
+		ck_assert_int_eq(memcmp(b, global ? "old!" : "new!", 4), 0);
+		if (!global)
+			continue;
+		/* TLBI by ASID, of either ASID, keeps a global entry */
+		send1(SMMU_CMD_TLBI_NH_ASID | asid_b, 0);
+		send1(SMMU_CMD_TLBI_NH_ASID |
+			      SMMU_PUT(ASID, SMMU_CMD0_TLBI_ASID_H, SMMU_CMD0_TLBI_ASID_L),
+		      0);
+		ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+		ck_assert_int_eq(memcmp(b, "old!", 4), 0);
+		/* TLBI by VA drops it, whatever the ASID it names */
+		send1(SMMU_CMD_TLBI_NH_VA |
+			      SMMU_PUT(ASID + 5, SMMU_CMD0_TLBI_ASID_H, SMMU_CMD0_TLBI_ASID_L),
+		      GVA);
+		ck_assert_ok(ctx, rd(IOASID_PASID_NONE, GVA, b, 4));
+		ck_assert_int_eq(memcmp(b, "new!", 4), 0);
+	}
+}
+END_TEST
+
 /* Configuration errors: C_BAD_CD, C_BAD_SUBSTREAMID, C_BAD_STE, F_STREAM_DISABLED. */
 START_TEST(test_config_faults)
 {
@@ -1153,6 +1201,7 @@ Suite *sim_smmuv3_suite(void)
 	tcase_add_test(tc, test_config_faults);
 	tcase_add_test(tc, test_granules);
 	tcase_add_test(tc, test_granule_not_offered);
+	tcase_add_test(tc, test_global_entries);
 	tcase_add_test(tc, test_bypass_and_s1dss);
 	tcase_add_test(tc, test_cd_two_level);
 	tcase_add_test(tc, test_table_through_stage2);

@@ -45,6 +45,7 @@
 
 #define CD_CACHE 64         /* CD cache entries, direct mapped */
 #define SUBTAG_S2 0x10000u  /* TLB sub-tag of stage-2-only translations: no ASID */
+#define SUBTAG_GLOBAL 0x20000u /* TLB sub-tag of global (nG = 0) stage-1 leaves: any ASID */
 #define INV_BATCH 63        /* the kernel's CMDQ_BATCH_ENTRIES - 1 */
 #define SMMU_INV_LEN 16u    /* struct iommu_viommu_arm_smmuv3_invalidate */
 #define SMMU_VEVENT_LEN 32u /* struct iommu_vevent_arm_smmuv3 */
@@ -585,10 +586,11 @@ static unsigned int arm_level(unsigned int l)
 /*
  * Translate @iova under @cfg with access @acc (SIM_PT_*), without any
  * cache; @update: the hardware's AF / dirty updates (off for the stale
- * detector's look, which must change nothing).
+ * detector's look, which must change nothing). *@global (if not NULL):
+ * the stage-1 leaf is global (nG clear).
  */
 static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned int acc,
-		bool update, struct sim_xlate *x, struct smmu_fault *f)
+		bool update, struct sim_xlate *x, struct smmu_fault *f, bool *global)
 {
 	const struct sim_viommu *sv = rq->sh->vi;
 	const struct sim_hwpt *ph = sv->parent;
@@ -682,6 +684,8 @@ static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned 
 	x->host = r2.oa;
 	x->page_size = IOASID_MIN(r1.page_size, r2.page_size);
 	x->gpa = r1.oa;
+	if (global)
+		*global = !(r1.leaf_entry & SIM_ARM_NG);
 	/* a leaf without DBM, or without HD, has no dirty state to set */
 	d1 = !cfg->cd.hd || !(r1.leaf_entry & SIM_ARM_DBM) || r1.dirty || (wr && update);
 	d2 = !ph->dirty || r2.dirty || (wr && update);
@@ -765,7 +769,7 @@ static int fresh(const struct sim_vreq *rq, const struct vste *v, unsigned int a
 
 	now->gpa = NO_GPA;
 	err = resolve(rq, v, false, &cfg, &cached, &f);
-	return err ? err : walk(rq, &cfg, acc, false, now, &f);
+	return err ? err : walk(rq, &cfg, acc, false, now, &f, NULL);
 }
 
 /* The IOTLB entry size for a leaf of @ps bytes: the largest of 4K, 2M, 1G within it. */
@@ -800,6 +804,26 @@ static void from_entry(const struct sim_iotlb_entry *e, uint64_t iova, struct si
 	x->gpa = e->data + (iova & (psz - 1));
 }
 
+/*
+ * The global entries of @tag at @iova: the second half of the one lookup
+ * whose ASID half just missed, so a hit here turns its miss into a hit.
+ */
+static const struct sim_iotlb_entry *global_lookup(struct sim_iotlb *t, uint32_t tag, uint64_t iova)
+{
+	const uint64_t ctx = (uint64_t)tag << 32 | SUBTAG_GLOBAL;
+	const struct sim_iotlb_entry *e = NULL;
+	unsigned int k;
+
+	for (k = SIM_IOTLB_K_4K; !e && k <= SIM_IOTLB_K_1G; k++)
+		if (t->kinds & (1u << k))
+			e = sim_iotlb_probe(t, k, ctx, iova);
+	if (e) {
+		t->st.misses--;
+		t->st.hits++;
+	}
+	return e;
+}
+
 static int smmu_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct sim_fault_info *fi)
 {
 	const struct vste *v = rq->sh->vpriv;
@@ -815,7 +839,7 @@ static int smmu_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct
 	struct smmu_fault f = { 0 };
 	struct smmu_cfg cfg;
 	struct sim_xlate now;
-	bool cd_cached = false, hit = false;
+	bool cd_cached = false, hit = false, global = false;
 	uint32_t subtag = 0;
 	int err;
 
@@ -842,6 +866,9 @@ static int smmu_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct
 			return fail(rq, &f, fi);
 		subtag = cfg.s2only ? SUBTAG_S2 : cfg.cd.asid;
 		e = sim_iotlb_lookup(sim->iotlb, sv->tag, subtag, rq->iova);
+		/* a global entry matches every ASID (of the VMID) */
+		if (!e && !cfg.s2only)
+			e = global_lookup(sim->iotlb, sv->tag, rq->iova);
 	} else {
 		hit = true;
 	}
@@ -875,9 +902,11 @@ static int smmu_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct
 			subtag = cfg.s2only ? SUBTAG_S2 : cfg.cd.asid;
 		}
 	}
-	err = walk(rq, &cfg, acc, true, x, &f);
+	err = walk(rq, &cfg, acc, true, x, &f, &global);
 	if (err)
 		return fail(rq, &f, fi);
+	if (global && !cfg.s2only)
+		subtag = SUBTAG_GLOBAL;
 	if (cd_cached) {
 		/* a CD changed without CFGI_CD: the cached one still decides, as on the hardware */
 		err = fresh(rq, v, acc, &now);
@@ -1009,7 +1038,9 @@ static uint64_t cmd_issue(struct ioasid_ctx *ctx, struct sim_viommu *sv, const u
 	case SMMU_CMD_TLBI_NH_ASID:
 		return sim_iotlb_inv_pasid(sim->iotlb, sv->tag, asid);
 	case SMMU_CMD_TLBI_NH_VA:
-		return tlbi_va(vs, sim->iotlb, sv->tag, asid, c);
+		/* by VA and ASID: the global entries at the VA go too (NH_ASID keeps them) */
+		return tlbi_va(vs, sim->iotlb, sv->tag, asid, c) +
+		       tlbi_va(vs, sim->iotlb, sv->tag, SUBTAG_GLOBAL, c);
 	case SMMU_CMD_TLBI_NH_VAA:
 		return tlbi_va(vs, sim->iotlb, sv->tag, SIM_PASID_ANY, c);
 	case SMMU_CMD_CFGI_CD:
