@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The Arm VMSAv8-64 translation table formats with the 4 KiB granule, for
- * the SMMUv3 model (the SMMU walks the Arm ARM's tables: SMMUv3 spec,
+ * The Arm VMSAv8-64 translation table formats, 4 KiB granule first (the
+ * 16 KiB and 64 KiB granules at the end of the file), for the SMMUv3 model (the SMMU walks the Arm ARM's tables: SMMUv3 spec,
  * chapter 3.3 / 5.4; Arm ARM D8.3 "Translation table descriptor formats",
  * D8.4 permissions, D8.5 the access flag and dirty state).
  *

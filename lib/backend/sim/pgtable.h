@@ -254,7 +254,8 @@ size_t sim_pt_table_pages(const struct sim_pt *pt);
  * leaves have AF set (as Linux maps them) and, with SIM_PT_NEW_DBM, are
  * writable-dirty.
  * All or nothing: on any error nothing of the range is left mapped.
- *   -EINVAL  iova, oa or len not 4 KiB multiples, len 0, the range beyond
+ *   -EINVAL  iova, oa or len not multiples of the granule (4 KiB; Arm
+ *            16K / 64K formats their own), len 0, the range beyond
  *            the input width, or a permission the format cannot express
  *            (second stage needs R or W; first stage needs R; Arm stage 1
  *            needs R, stage 2 R or W)
@@ -267,8 +268,8 @@ int sim_pt_map(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len,
 	       uint32_t perm);
 
 /*
- * sim_pt_map() with the leaf sizes limited to @pgsizes (SIM_PT_SZ_4K must
- * be in it; sizes the table does not have are ignored): SIM_PT_SZ_4K alone
+ * sim_pt_map() with the leaf sizes limited to @pgsizes (the granule's page,
+ * SIM_PT_SZ_4K for most formats, must be in it; sizes the table does not have are ignored): SIM_PT_SZ_4K alone
  * maps at the base page size, as iommufd does with huge pages off.
  */
 int sim_pt_map_sizes(struct sim_pt *pt, uint64_t iova, uint64_t oa, uint64_t len, uint32_t perm,

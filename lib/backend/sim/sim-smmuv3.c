@@ -15,10 +15,11 @@
  *  - translation: Config bypass is stage 2 only; stage-1 translate finds
  *    the CD of the request's SubstreamID in the guest's CD table (linear
  *    or 2-level, S1FMT 0-2), then walks the guest's stage-1 tables (Arm
- *    VMSAv8-64, 4 KiB granule, pgtable-arm.c); the CD and every table
- *    entry are read through stage 2, and so is the output.
+ *    VMSAv8-64 in the CD.TG0 granule IDR5 offers, pgtable-arm.c); the CD
+ *    and every table entry are read through stage 2, and so is the output.
  *  - caches: the TLB holds combined translations tagged (VMID, ASID)
- *    (stage-2-only ones under a sub-tag no ASID has), the CD cache holds
+ *    (global leaves under a sub-tag every ASID matches, stage-2-only ones
+ *    under a sub-tag no ASID has), the CD cache holds
  *    CDs by (device, SSID), the ATC (ATS devices with EATS = 1) holds
  *    translations by (VMID, SSID); the STE cache is the context cache,
  *    refreshed by every attach (the kernel's CFGI_STE), which also drops
