@@ -220,6 +220,14 @@ START_TEST(test_v2_x86_64)
 		t[l] = page();
 	for (l = 4; l > 1; l--)
 		put(t[l], idx_of(IOVA, l), addr(t[l - 1]) | 0x7);
+	/* a walk that faults (the leaf not there yet) sets no A on the way down */
+	ck_assert_int_eq(sim_pt_walk(&w, addr(t[4]), IOVA, SIM_PT_W | SIM_PT_WALK_SET_AD, &r),
+			 -ENOENT);
+	ck_assert_int_eq(r.fault_reason, SIM_PT_FAULT_NOT_PRESENT);
+	ck_assert_uint_eq(r.fault_level, 1);
+	for (l = 4; l > 1; l--)
+		ck_assert_uint_eq(get(t[l], idx_of(IOVA, l)), addr(t[l - 1]) | 0x7);
+	/* then present, with A clear at every level: walked all the same */
 	put(t[1], idx_of(IOVA, 1), OA | 0x7 | UINT64_C(0x8000000000000000));
 	ck_assert_int_eq(sim_pt_walk(&w, addr(t[4]), IOVA, SIM_PT_W | SIM_PT_U, &r), 0);
 	ck_assert_int_eq(sim_pt_walk(&w, addr(t[4]), IOVA, SIM_PT_R | SIM_PT_X, &r), -EACCES);
