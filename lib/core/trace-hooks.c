@@ -580,19 +580,11 @@ void trace_fault_respond(struct ioasid_ctx *ctx, uint32_t queue, uint64_t cookie
 
 	if (!t)
 		return;
-	/*
-	 * A response can make the sim's device retry its DMA through guest
-	 * tables. Unlike a DMA step's, what the retry wrote (A/D bits, data)
-	 * goes before the step: replayed after it, the retry of
-	 * examples/nested-amd.json raises a second page request where the
-	 * recorded one completed (an open question of the sim's AMD walk:
-	 * docs/tracing.md).
-	 */
-	trace_sync_contents(ctx, t);
 	s = trace_step("fault_respond", err);
 	if (!trace_add_ref(t, s, "queue", queue, M(IOASID_OBJ_FAULT_QUEUE)))
 		return;
 	json_object_set_new(s, "cookie", json_integer((json_int_t)cookie));
 	json_object_set_new(s, "code", json_integer(code));
 	trace_emit(ctx, t, s);
+	trace_sync_contents(ctx, t); /* what the retried DMA wrote */
 }

@@ -234,6 +234,8 @@ static void sync_buffer(struct ioasid_ctx *ctx, struct ioasid_trace *t, struct t
 		json_object_set_new(s, "buffer", json_string(b->label));
 		json_object_set_new(s, "offset", trace_hex(b->off + pos));
 		json_object_set_new(s, "data", json_string(hex));
+		/* a write without one repeats its data to the buffer's end */
+		json_object_set_new(s, "length", trace_hex(n));
 		trace_emit(ctx, t, s);
 	}
 }

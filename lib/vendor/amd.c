@@ -173,6 +173,11 @@ static void amd_domain(const void *cap, struct vendor_domain *v)
 		v->pt_dirty_format = VENDOR_PT_AMD_V1;
 	if (d->pasid_bits)
 		v->pt_pasid_format = VENDOR_PT_AMD_V2;
+	/*
+	 * Its depth is amd_iommu_gpt_level: 5 levels where EFR.GATS says so
+	 * (Linux also asks the CPU for LA57, which the sim takes as there).
+	 */
+	v->pt_pasid_in_bits = d->guest_levels == 5 ? 57 : 48;
 	v->pt_pasid_alone = true;
 }
 

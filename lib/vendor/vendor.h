@@ -105,6 +105,8 @@ struct vendor_domain {
 	 */
 	uint8_t pt_pasid_format;
 	bool pt_pasid_alone;
+	/* the input width of that domain's table (0: 48, 4-level x86-64 paging) */
+	uint8_t pt_pasid_in_bits;
 	/*
 	 * The Linux driver has no domain_alloc_paging_flags (virtio-iommu):
 	 * IOMMU_HWPT_ALLOC with any flag is EOPNOTSUPP before anything else.

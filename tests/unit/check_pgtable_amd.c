@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "suites.h"
@@ -220,6 +221,14 @@ START_TEST(test_v2_x86_64)
 		t[l] = page();
 	for (l = 4; l > 1; l--)
 		put(t[l], idx_of(IOVA, l), addr(t[l - 1]) | 0x7);
+	/* a walk that faults (the leaf not there yet) sets no A on the way down */
+	ck_assert_int_eq(sim_pt_walk(&w, addr(t[4]), IOVA, SIM_PT_W | SIM_PT_WALK_SET_AD, &r),
+			 -ENOENT);
+	ck_assert_int_eq(r.fault_reason, SIM_PT_FAULT_NOT_PRESENT);
+	ck_assert_uint_eq(r.fault_level, 1);
+	for (l = 4; l > 1; l--)
+		ck_assert_uint_eq(get(t[l], idx_of(IOVA, l)), addr(t[l - 1]) | 0x7);
+	/* then present, with A clear at every level: walked all the same */
 	put(t[1], idx_of(IOVA, 1), OA | 0x7 | UINT64_C(0x8000000000000000));
 	ck_assert_int_eq(sim_pt_walk(&w, addr(t[4]), IOVA, SIM_PT_W | SIM_PT_U, &r), 0);
 	ck_assert_int_eq(sim_pt_walk(&w, addr(t[4]), IOVA, SIM_PT_R | SIM_PT_X, &r), -EACCES);
@@ -326,6 +335,62 @@ START_TEST(test_amd_pasid_hwpt_v2)
 }
 END_TEST
 
+/*
+ * EFR.GATS 1 (5-level guest tables): Linux's amd_iommu_gpt_level is 5, and
+ * its v2 domains get 5-level x86-64 tables (hw_max_vasz_lg2 56).
+ */
+START_TEST(test_amd_pasid_hwpt_v2_5level)
+{
+	char path[] = "/tmp/ioasid-amd-gats-XXXXXX.json", spec[64];
+	/* the amd profile's EFR with GATS (13:12) = 1 */
+	static const char json[] = "{ \"version\": 1, \"name\": \"amd-gats5\", \"base\": \"amd\", "
+				   "\"registers\": { \"efr\": \"0x246577efa2255afa\", "
+				   "\"efr2\": \"0x18\" } }\n";
+	struct ioasid_hwpt_opts o = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+	struct ioasid_ctx *ctx;
+	uint8_t *mem = test_mem(K4), buf[4] = { 5, 6, 7, 8 };
+	uint64_t iova = 0x200000;
+	uint32_t ioas, dev, hwpt;
+	struct sim_hwpt *sh;
+	const uint64_t *t;
+	unsigned int l;
+	size_t done;
+	int fd = mkstemps(path, 5);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, json, sizeof(json) - 1), (ssize_t)sizeof(json) - 1);
+	close(fd);
+	snprintf(spec, sizeof(spec), "sim:%s", path);
+	ctx = test_sim_ctx_spec(spec);
+	unlink(path);
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
+	ck_assert_ok(ctx, ioasid_dev_bind(ctx, "sim0", &dev));
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem, K4,
+					  IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA,
+					  &iova));
+	o.flags = IOASID_HWPT_PASID;
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, ioas, &o, &hwpt));
+	sh = ((struct ioasid_hwpt *)obj_find(ctx, hwpt, IOASID_OBJ_HWPT))->be;
+	ck_assert_int_eq(sim_pt_format(sh->pt), SIM_PT_AMD_V2);
+	ck_assert_uint_eq(sh->levels, 5);
+	/* the bytes by hand: PML5E, PML4E, PDPTE, PDE, then the PTE */
+	t = (const uint64_t *)(uintptr_t)sim_pt_root(sh->pt);
+	for (l = 5; l > 1; l--) {
+		uint64_t e = get(t, idx_of(iova, l));
+
+		ck_assert_uint_eq(e & 0xfff, 0x27);
+		t = (const uint64_t *)(uintptr_t)(e & SIM_PT_ADDR_MASK);
+	}
+	ck_assert_uint_eq(get(t, idx_of(iova, 1)), addr(mem) | UINT64_C(0x67));
+	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, hwpt, NULL));
+	ck_assert_ok(ctx, ioasid_sim_dma_write(ctx, dev, IOASID_PASID_NONE, iova + 8, buf,
+					       sizeof(buf), &done));
+	ck_assert_int_eq(memcmp(mem + 8, buf, sizeof(buf)), 0);
+	ioasid_ctx_close(ctx);
+	munmap(mem, K4);
+}
+END_TEST
+
 Suite *pgtable_amd_suite(void)
 {
 	Suite *s = suite_create("pgtable_amd");
@@ -338,6 +403,7 @@ Suite *pgtable_amd_suite(void)
 	tcase_add_test(tc, test_v2_x86_64);
 	tcase_add_test(tc, test_amd_hwpt);
 	tcase_add_test(tc, test_amd_pasid_hwpt_v2);
+	tcase_add_test(tc, test_amd_pasid_hwpt_v2_5level);
 	suite_add_tcase(s, tc);
 	return s;
 }

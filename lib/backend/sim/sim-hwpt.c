@@ -249,9 +249,9 @@ static int table_new(struct ioasid_ctx *ctx, struct sim_hwpt *sh, const struct i
 				  "profile %s makes a PASID-capable domain (IOASID_HWPT_PASID) only without NEST_PARENT and DIRTY_TRACKING (flags 0x%x)",
 				  p->name, h->flags);
 	if ((h->flags & IOASID_HWPT_PASID) && v.pt_pasid_format) {
-		/* the input width is the format's own: 4 levels of x86-64 paging */
+		/* the input width is the format's own: 4 or 5 levels of x86-64 paging */
 		vf = v.pt_pasid_format;
-		in = 48;
+		in = v.pt_pasid_in_bits ? v.pt_pasid_in_bits : 48;
 	}
 	if ((h->flags & IOASID_HWPT_NEST_PARENT) && vf) {
 		vf = v.pt_parent_format;
