@@ -6,11 +6,23 @@
  * variant no_viommu has the IOAS only. The cases are the kernel's rules
  * for vIOMMU, vDEVICE and HW queue objects (include/ioasid/viommu.h).
  *
- * The vIOMMU objects are the kernel's (the sim answers EOPNOTSUPP until
- * issue 13): every row needs CF_NEED_VIOMMU. The test driver's types are
- * the public IOASID_*_SELFTEST values; its nested HWPT data is one word,
- * the IOTLB tag it starts with (the kernel's struct iommu_hwpt_selftest).
+ * Every row needs CF_NEED_VIOMMU. Whose vIOMMU is the oracle's
+ * (cf_oracle.viommu):
+ *
+ *  - CF_VIOMMU_SELFTEST (the VM): the kernel's test driver, its types the
+ *    public IOASID_*_SELFTEST values; its nested HWPT data is one word,
+ *    the IOTLB tag it starts with (the kernel's struct iommu_hwpt_selftest);
+ *    its event a 4-byte virtual id.
+ *  - CF_VIOMMU_SMMUV3 (the sim's SMMUv3 model): IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
+ *    the nested HWPT is the guest's vSTE (stage-1 translate) over a CD
+ *    table and an empty stage-1 table the fixture writes into guest memory
+ *    (mapped in the parent's IOAS); its events are SMMUv3 records, an
+ *    F_TRANSLATION with the vSID for the test driver's trigger. The rows
+ *    that check the test driver's own behaviour (its data and page, its
+ *    HW queues, its per-device cache) need what SMMUv3 lacks
+ *    (docs/conformance.md).
  */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,7 +37,46 @@ struct mock_nested_data {
 
 struct viommu_fx {
 	uint32_t ioas, dev, parent, viommu, nested; /* 0 in variant no_viommu */
+	uint64_t cd_ipa;                            /* CF_VIOMMU_SMMUV3: the guest's CD table */
 };
+
+/* SMMUv3 guest structures (IHI 0070 5.2, 5.4, 7.3): the bits a guest driver writes. */
+#define STE0_V (1ull << 0)
+#define STE0_CFG_S1 (5ull << 1) /* Config: stage-1 translate; S1Fmt 0 (linear), S1CDMax 0 */
+/* CD word 0: T0SZ 16 (48-bit input), TG0 4K, V, IPS 48 bits, AA64, R (record), A, ASID 1 */
+#define CD0 (16ull | 1ull << 31 | 5ull << 32 | 1ull << 41 | 1ull << 45 | 1ull << 46 | 1ull << 48)
+#define EVT_F_TRANSLATION 0x10u
+
+static uint32_t viommu_type(void)
+{
+	return cf_oracle.viommu == CF_VIOMMU_SMMUV3 ? IOASID_VIOMMU_ARM_SMMUV3 :
+						      IOASID_VIOMMU_SELFTEST;
+}
+
+static uint32_t veventq_type(void)
+{
+	return cf_oracle.viommu == CF_VIOMMU_SMMUV3 ? IOASID_VEVENTQ_ARM_SMMUV3 :
+						      IOASID_VEVENTQ_SELFTEST;
+}
+
+/*
+ * The guest's CD table (one CD, ASID 1, recording faults) and the empty
+ * stage-1 table its TTB0 names, in two pages mapped in @ioas at the top of
+ * @dev's aperture (guest-physical = IOVA of the parent). Returns the CD's.
+ */
+static uint64_t smmu_guest_tables(struct cf_t *t, uint32_t dev, uint32_t ioas)
+{
+	uint64_t *mem = cf_mem(t, 2 * 4096, 4096), iova;
+	struct cf_geom g;
+
+	cf_geom(t, dev, &g);
+	iova = (g.ap_last + 1) - 2 * 4096;
+	mem[0] = htole64(CD0);
+	mem[1] = htole64(iova + 4096); /* TTB0 */
+	CF_OK(t, ioasid_ioas_map(t->ctx, ioas, mem, 2 * 4096,
+				 IOASID_MAP_FIXED_IOVA | IOASID_MAP_READ | IOASID_MAP_WRITE, &iova));
+	return iova;
+}
 
 static int viommu_of(struct cf_t *t, uint32_t dev, uint32_t parent, uint32_t type, void *data,
 		     uint32_t data_len, uint32_t *ret)
@@ -38,18 +89,27 @@ static int viommu_of(struct cf_t *t, uint32_t dev, uint32_t parent, uint32_t typ
 	return ioasid_viommu_alloc(t->ctx, dev, parent, &vo, ret);
 }
 
-static int nested_on(struct cf_t *t, uint32_t dev, uint32_t viommu, uint32_t flags,
+/* A nested HWPT on the fixture's vIOMMU: the test driver's data, or a stage-1 vSTE. */
+static int nested_on(struct cf_t *t, const struct viommu_fx *f, uint32_t flags,
 		     uint32_t fault_queue, uint32_t *ret)
 {
 	static const struct mock_nested_data data = { .iotlb = MOCK_IOTLB_DEFAULT };
 	struct ioasid_hwpt_opts ho = IOASID_OPTS_INIT(ioasid_hwpt_opts);
+	struct ioasid_hwpt_arm_smmuv3 vste;
 
 	ho.type = IOASID_HWPT_NESTED_SELFTEST;
-	ho.flags = flags;
 	ho.data = &data;
 	ho.data_len = sizeof(data);
+	if (cf_oracle.viommu == CF_VIOMMU_SMMUV3) {
+		vste.ste[0] = htole64(STE0_V | STE0_CFG_S1 | f->cd_ipa);
+		vste.ste[1] = 0;
+		ho.type = IOASID_HWPT_NESTED_ARM_SMMUV3;
+		ho.data = &vste;
+		ho.data_len = sizeof(vste);
+	}
+	ho.flags = flags;
 	ho.fault_queue = fault_queue;
-	return ioasid_hwpt_alloc(t->ctx, dev, viommu, &ho, ret);
+	return ioasid_hwpt_alloc(t->ctx, f->dev, f->viommu, &ho, ret);
 }
 
 static void viommu_setup(struct cf_t *t, struct viommu_fx *f)
@@ -63,8 +123,10 @@ static void viommu_setup(struct cf_t *t, struct viommu_fx *f)
 	f->dev = cf_dev(t, CF_DEV);
 	CF_OK(t, ioasid_dev_attach(t->ctx, f->dev, IOASID_PASID_NONE, f->ioas, NULL));
 	CF_OK(t, cf_hwpt_alloc(t, f->dev, f->ioas, IOASID_HWPT_NEST_PARENT, &f->parent));
-	CF_OK(t, viommu_of(t, f->dev, f->parent, IOASID_VIOMMU_SELFTEST, NULL, 0, &f->viommu));
-	CF_OK(t, nested_on(t, f->dev, f->viommu, 0, 0, &f->nested));
+	CF_OK(t, viommu_of(t, f->dev, f->parent, viommu_type(), NULL, 0, &f->viommu));
+	if (cf_oracle.viommu == CF_VIOMMU_SMMUV3)
+		f->cd_ipa = smmu_guest_tables(t, f->dev, f->ioas);
+	CF_OK(t, nested_on(t, f, 0, 0, &f->nested));
 }
 
 static int replace(struct cf_t *t, struct viommu_fx *f, uint32_t pt)
@@ -87,12 +149,12 @@ void c_viommu_negative_tests(struct cf_t *t)
 
 	viommu_setup(t, &f);
 	if (!f.dev) {
-		CF_RET(t, viommu_of(t, 0, 0, IOASID_VIOMMU_SELFTEST, NULL, 0, &v), -ENOENT);
+		CF_RET(t, viommu_of(t, 0, 0, viommu_type(), NULL, 0, &v), -ENOENT);
 		return;
 	}
-	CF_RET(t, viommu_of(t, f.dev, 0, IOASID_VIOMMU_SELFTEST, NULL, 0, &v), -ENOENT);
+	CF_RET(t, viommu_of(t, f.dev, 0, viommu_type(), NULL, 0, &v), -ENOENT);
 	CF_OK(t, cf_hwpt_alloc(t, f.dev, f.ioas, 0, &plain));
-	CF_RET(t, viommu_of(t, f.dev, plain, IOASID_VIOMMU_SELFTEST, NULL, 0, &v), -EINVAL);
+	CF_RET(t, viommu_of(t, f.dev, plain, viommu_type(), NULL, 0, &v), -EINVAL);
 	CF_OK(t, ioasid_hwpt_destroy(t->ctx, plain));
 	CF_RET(t, viommu_of(t, f.dev, f.parent, 0xdead, NULL, 0, &v), -EOPNOTSUPP);
 	CF_RET(t, ioasid_hwpt_destroy(t->ctx, f.parent), -EBUSY);
@@ -119,18 +181,16 @@ void c_viommu_alloc_nested_iopf(struct cf_t *t)
 
 	viommu_setup(t, &f);
 	q = fault_queue(t);
-	CF_RET(t, nested_on(t, f.dev, f.viommu, IOASID_HWPT_FAULT_ID_VALID, UINT32_MAX, &iopf),
-	       -ENOENT);
-	CF_RET(t, nested_on(t, f.dev, f.viommu, IOASID_HWPT_FAULT_ID_VALID | (1u << 31), q, &iopf),
-	       -EOPNOTSUPP);
-	CF_OK(t, nested_on(t, f.dev, f.viommu, IOASID_HWPT_FAULT_ID_VALID, q, &iopf));
+	CF_RET(t, nested_on(t, &f, IOASID_HWPT_FAULT_ID_VALID, UINT32_MAX, &iopf), -ENOENT);
+	CF_RET(t, nested_on(t, &f, IOASID_HWPT_FAULT_ID_VALID | (1u << 31), q, &iopf), -EOPNOTSUPP);
+	CF_OK(t, nested_on(t, &f, IOASID_HWPT_FAULT_ID_VALID, q, &iopf));
 
 	/* A device needs its vDEVICE before it attaches to a nested HWPT. */
 	CF_RET(t, replace(t, &f, iopf), -ENOENT);
 	CF_OK(t, ioasid_vdevice_alloc(t->ctx, f.viommu, f.dev, 0x99, &vdev));
 	CF_OK(t, replace(t, &f, iopf));
 	CF_RET(t, ioasid_hwpt_destroy(t->ctx, iopf), -EBUSY);
-	cf_iopf_round(t, f.dev, IOASID_PASID_NONE, q, iopf, 0x100000);
+	cf_iopf_round(t, f.dev, IOASID_PASID_NONE, q, iopf, CF_S1_UNMAPPED_IOVA);
 
 	CF_OK(t, replace(t, &f, f.ioas));
 	CF_OK(t, ioasid_hwpt_destroy(t->ctx, iopf));
@@ -380,15 +440,17 @@ static int veventq(struct cf_t *t, uint32_t viommu, uint32_t depth, uint32_t *re
 {
 	struct ioasid_veventq_opts o = IOASID_OPTS_INIT(ioasid_veventq_opts);
 
-	o.type = IOASID_VEVENTQ_SELFTEST;
+	o.type = veventq_type();
 	o.depth = depth;
 	return ioasid_veventq_alloc(t->ctx, viommu, &o, ret);
 }
 
 /*
- * Read @n events of the test driver (a 4-byte virtual id each) from @q,
- * as the selftest's read_vevents(): 0 when all are @virt_id with no loss
- * and no gap after *@prev_seq; -EOVERFLOW at a LOST_EVENTS mark or a gap.
+ * Read @n events from @q as the selftest's read_vevents(): 0 when all are
+ * @virt_id's with no loss and no gap after *@prev_seq; -EOVERFLOW at a
+ * LOST_EVENTS mark or a gap. An event of the test driver is a 4-byte
+ * virtual id; an SMMUv3 one a 32-byte record, here an F_TRANSLATION whose
+ * StreamID is the vSID.
  */
 static int read_vevents(struct cf_t *t, uint32_t q, uint32_t n, uint32_t virt_id, int64_t *prev_seq)
 {
@@ -406,8 +468,18 @@ static int read_vevents(struct cf_t *t, uint32_t q, uint32_t n, uint32_t virt_id
 		*prev_seq = ev[i].sequence;
 		if ((ev[i].flags & IOASID_VEVENT_LOST_EVENTS) || gap)
 			return -EOVERFLOW;
-		CF_EQ(t, ev[i].data_len, sizeof(id));
-		memcpy(&id, ev[i].data, sizeof(id));
+		if (cf_oracle.viommu == CF_VIOMMU_SMMUV3) {
+			uint64_t evt[4];
+
+			CF_EQ(t, ev[i].data_len, sizeof(evt));
+			memcpy(evt, ev[i].data, sizeof(evt));
+			CF_EQ(t, le64toh(evt[0]) & 0xff, EVT_F_TRANSLATION);
+			CF_EQ(t, le64toh(evt[2]), CF_S1_UNMAPPED_IOVA);
+			id = (uint32_t)(le64toh(evt[0]) >> 32);
+		} else {
+			CF_EQ(t, ev[i].data_len, sizeof(id));
+			memcpy(&id, ev[i].data, sizeof(id));
+		}
 		if (id != virt_id)
 			return -EINVAL;
 	}

@@ -40,7 +40,11 @@ enum cf_role {
 #define CF_NEED_DIRTY (1u << 10)      /* the oracle can dirty pages */
 #define CF_NEED_HUGE_IOPTE (1u << 11) /* a huge-page area gets huge IOPTEs, knowably */
 #define CF_NEED_DMABUF (1u << 12)     /* the oracle can make and revoke a dma-buf */
-#define CF_NEED_VIOMMU (1u << 13)     /* the backend has the test driver's vIOMMU objects */
+#define CF_NEED_VIOMMU (1u << 13)     /* the backend has vIOMMU objects (cf_oracle.viommu) */
+/* The test driver's own vIOMMU behaviour, which no vIOMMU of a real IOMMU's type has: */
+#define CF_NEED_VIOMMU_DATA (1u << 14) /* its vIOMMU data echo and its page to mmap() */
+#define CF_NEED_HW_QUEUE (1u << 15)    /* its HW queues */
+#define CF_NEED_VDEV_CACHE (1u << 16)  /* its per-device cache and invalidation entries */
 
 enum cf_status {
 	CF_RUN,      /* runs with the kernel's expectations */
@@ -69,6 +73,21 @@ struct cf_case {
 
 extern const struct cf_case cf_cases[];
 extern const unsigned int cf_nr_cases;
+
+/*
+ * Whose vIOMMU the iommufd_viommu rows use: the kernel's test driver
+ * (IOASID_VIOMMU_SELFTEST and its data, in the VM), or an SMMUv3 vIOMMU
+ * (IOASID_VIOMMU_ARM_SMMUV3, a guest vSTE over guest CD and stage-1 tables
+ * in the parent's IOAS, SMMUv3 event records; on the sim's SMMUv3 model).
+ */
+enum cf_viommu_model {
+	CF_VIOMMU_NONE,
+	CF_VIOMMU_SELFTEST,
+	CF_VIOMMU_SMMUV3,
+};
+
+/* An IOVA the fixture's guest stage 1 (CF_VIOMMU_SMMUV3) leaves unmapped. */
+#define CF_S1_UNMAPPED_IOVA 0x100000ull
 
 /* What only the backend can show (oracle-sim.c, oracle-mock.c). */
 struct cf_oracle {
@@ -109,10 +128,16 @@ struct cf_oracle {
 	 * not. NULL without vIOMMU objects.
 	 */
 	int (*dev_cache_is)(struct cf_t *t, uint32_t dev, uint32_t cache_id, uint32_t value);
-	/* One event of the test driver on @dev's vIOMMU (IOMMU_TEST_OP_TRIGGER_VEVENT). */
+	/*
+	 * One event on @dev's vIOMMU: the test driver's
+	 * (IOMMU_TEST_OP_TRIGGER_VEVENT), or with CF_VIOMMU_SMMUV3 a DMA by
+	 * @dev at CF_S1_UNMAPPED_IOVA, which the guest's empty stage 1 of
+	 * the fixture turns into an F_TRANSLATION record.
+	 */
 	int (*trigger_vevent)(struct cf_t *t, uint32_t dev);
-	/* viommu: the kernel's test driver's vIOMMU, vDEVICE, vEVENTQ, HW queue types */
-	bool viommu;
+	/* the vIOMMU the backend has (CF_NEED_VIOMMU), and what of the test driver's */
+	enum cf_viommu_model viommu;
+	bool viommu_data, hw_queue;
 };
 
 extern const struct cf_oracle cf_oracle;
@@ -120,6 +145,7 @@ extern const struct cf_oracle cf_oracle;
 /* The environment the harness runs the cases in. */
 struct cf_env {
 	const char *spec;              /* ioasid_ctx_open() spec */
+	const char *spec_viommu;       /* the same for the CF_NEED_VIOMMU rows */
 	const char *role[CF_NR_ROLES]; /* device names; NULL = none here */
 	const char *backend;           /* "sim" or "iommufd", for @sim / @iommufd */
 	int verbose;

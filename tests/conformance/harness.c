@@ -4,7 +4,11 @@
  * in a child process against a fresh context of the backend it was given,
  * prints one line per case and the counts (docs/conformance.md).
  *
- *   conformance [--backend SPEC] [--role ROLE=NAME]... [--list] [-v] [PATTERN...]
+ *   conformance [--backend SPEC] [--viommu-backend SPEC] [--role ROLE=NAME]... [--list] [-v]
+ *               [PATTERN...]
+ *
+ * The vIOMMU rows open --viommu-backend (default: --backend if given, else
+ * the sim on tests/conformance/iommufd-mock-smmuv3.json).
  *
  * Exit: 0 when no case failed and no expected failure passed, 1 otherwise,
  * 2 usage.
@@ -204,7 +208,16 @@ static const char *missing_need(const struct cf_env *env, const struct cf_case *
 	if ((c->needs & CF_NEED_DMABUF) && !cf_oracle.dmabuf_get)
 		return "no dma-buf here (the sim imports none; the kernel's selftest makes one)";
 	if ((c->needs & CF_NEED_VIOMMU) && !cf_oracle.viommu)
-		return "no vIOMMU objects here (the sim has them with issue 13)";
+		return "no vIOMMU objects here";
+	if ((c->needs & CF_NEED_VIOMMU_DATA) && !cf_oracle.viommu_data)
+		return "no vIOMMU data echo or driver page here (the test driver's; an SMMUv3 "
+		       "vIOMMU takes no data, and the sim models no Tegra241 CMDQV)";
+	if ((c->needs & CF_NEED_HW_QUEUE) && !cf_oracle.hw_queue)
+		return "no HW queues here (the test driver's; on an SMMUv3 only Tegra241 CMDQV "
+		       "has them, which the sim does not model)";
+	if ((c->needs & CF_NEED_VDEV_CACHE) && !cf_oracle.dev_cache_is)
+		return "no per-device cache of the test driver's here (SMMUv3 invalidation "
+		       "answers and batches differently: docs/conformance.md)";
 	if ((c->needs & CF_NEED_HUGE_IOPTE) && !cf_oracle.huge_iopte)
 		return "no way to have huge IOPTEs here (the mock's huge table is driver data of a "
 		       "paging HWPT, which the API cannot pass)";
@@ -228,6 +241,7 @@ static void free_case(struct cf_t *t)
 static enum cf_result run_one(const struct cf_env *env, const struct cf_case *c)
 {
 	struct ioasid_ctx_opts opts = IOASID_OPTS_INIT(ioasid_ctx_opts);
+	const char *spec;
 	char gone[256];
 	struct cf_t t;
 	int err;
@@ -237,9 +251,10 @@ static enum cf_result run_one(const struct cf_env *env, const struct cf_case *c)
 	t.env = env;
 	/* the selftest runs as root, exempt from RLIMIT_MEMLOCK: no limit here either */
 	opts.pinned_limit = UINT64_MAX;
-	err = ioasid_ctx_open(env->spec, &opts, &t.ctx);
+	spec = (c->needs & CF_NEED_VIOMMU) ? env->spec_viommu : env->spec;
+	err = ioasid_ctx_open(spec, &opts, &t.ctx);
 	if (err) {
-		printf("#   ioasid_ctx_open(%s): %s: %s\n", env->spec, ioasid_strerrno(err),
+		printf("#   ioasid_ctx_open(%s): %s: %s\n", spec, ioasid_strerrno(err),
 		       ioasid_last_errmsg());
 		return R_FAIL;
 	}
@@ -322,6 +337,12 @@ static void list_cases(void)
 			strcat(needs, needs[0] ? ",dmabuf" : "dmabuf");
 		if (c->needs & CF_NEED_VIOMMU)
 			strcat(needs, needs[0] ? ",viommu" : "viommu");
+		if (c->needs & CF_NEED_VIOMMU_DATA)
+			strcat(needs, needs[0] ? ",viommu_data" : "viommu_data");
+		if (c->needs & CF_NEED_HW_QUEUE)
+			strcat(needs, needs[0] ? ",hw_queue" : "hw_queue");
+		if (c->needs & CF_NEED_VDEV_CACHE)
+			strcat(needs, needs[0] ? ",vdev_cache" : "vdev_cache");
 		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, c->fixture,
 		       c->variant[0] ? c->variant : "-", c->test, needs[0] ? needs : "-",
 		       status_name[c->status], c->why && c->why[0] ? c->why : "-");
@@ -346,14 +367,19 @@ static int set_role(struct cf_env *env, const char *arg)
 	return -1;
 }
 
-/* The default backend: the sim on the profile that mirrors the kernel's mock IOMMU. */
-static const char *default_spec(void)
+/*
+ * The default backend: the sim on the profile that mirrors the kernel's
+ * mock IOMMU; for the vIOMMU rows, the same on the sim's SMMUv3 model
+ * (@viommu), whose vIOMMU stands in for the test driver's.
+ */
+static const char *default_spec(bool viommu)
 {
-	static char spec[4096];
+	static char spec[2][4096];
 	const char *top = getenv("top_srcdir");
 
-	snprintf(spec, sizeof(spec), "sim:%s/tests/conformance/iommufd-mock.json", top ? top : ".");
-	return spec;
+	snprintf(spec[viommu], sizeof(spec[viommu]), "sim:%s/tests/conformance/iommufd-mock%s.json",
+		 top ? top : ".", viommu ? "-smmuv3" : "");
+	return spec[viommu];
 }
 
 static bool selected(const struct cf_case *c, char **pat, int npat)
@@ -390,6 +416,8 @@ int main(int argc, char **argv)
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--backend") && a + 1 < argc) {
 			env.spec = argv[++a];
+		} else if (!strcmp(argv[a], "--viommu-backend") && a + 1 < argc) {
+			env.spec_viommu = argv[++a];
 		} else if (!strcmp(argv[a], "--role") && a + 1 < argc) {
 			const char *eq = strchr(argv[a + 1], '=');
 
@@ -411,14 +439,18 @@ int main(int argc, char **argv)
 			pat[npat++] = argv[a];
 		}
 	}
+	if (!env.spec_viommu)
+		env.spec_viommu = env.spec ? env.spec : default_spec(true);
 	if (!env.spec)
-		env.spec = default_spec();
+		env.spec = default_spec(false);
 	env.backend = !strncmp(env.spec, "sim", 3) ? "sim" : "iommufd";
 	for (r = 0; r < CF_NR_ROLES; r++)
 		if (!roles_given[r])
 			env.role[r] = !strcmp(env.backend, "sim") ? sim_roles[r] : mock_roles[r];
 
 	printf("# conformance: the kernel's iommufd selftest through libioasid, on %s\n", env.spec);
+	if (strcmp(env.spec, env.spec_viommu))
+		printf("# the vIOMMU rows on %s\n", env.spec_viommu);
 	for (i = 0; i < cf_nr_cases; i++) {
 		const struct cf_case *c = &cf_cases[i];
 		enum cf_result res;
@@ -443,8 +475,8 @@ int main(int argc, char **argv)
 	free(pat);
 	return n[R_FAIL] || n[R_XPASS] ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: conformance [--backend SPEC] [--role ROLE=NAME]... [--list] [-v] "
-			"[PATTERN...]\n");
+	fprintf(stderr, "usage: conformance [--backend SPEC] [--viommu-backend SPEC] "
+			"[--role ROLE=NAME]... [--list] [-v] [PATTERN...]\n");
 	free(pat);
 	return 2;
 }

@@ -190,5 +190,7 @@ const struct cf_oracle cf_oracle = {
 	.huge_iopte = false,
 	.dev_cache_is = mock_dev_cache_is,
 	.trigger_vevent = mock_trigger_vevent,
-	.viommu = true,
+	.viommu = CF_VIOMMU_SELFTEST,
+	.viommu_data = true,
+	.hw_queue = true,
 };

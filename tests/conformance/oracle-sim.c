@@ -10,6 +10,7 @@
  * - A page request is a DMA to an unmapped IOVA by a PRI-capable device
  *   (the mock injects one); the DMA waits for the answer, and iopf_done()
  *   ends it by answering what the device raises after the case's answer.
+ * - A vIOMMU event is a DMA fault through the guest's stage 1 (SMMUv3).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -125,6 +126,22 @@ static void sim_iopf_done(struct cf_t *t, uint32_t queue)
 		s->handle = 0;
 }
 
+/*
+ * A vIOMMU event from @dev: a DMA read through the guest's stage 1 of the
+ * fixture (CF_VIOMMU_SMMUV3), at an address its empty table leaves
+ * unmapped. The SMMU faults (F_TRANSLATION, recorded: the CD's R bit) and
+ * reports it on the vIOMMU's vEVENTQ with the device's vSID, as the test
+ * driver's TRIGGER_VEVENT reports its own record.
+ */
+static int sim_trigger_vevent(struct cf_t *t, uint32_t dev)
+{
+	uint8_t b;
+	int err = ioasid_sim_dma_read(t->ctx, dev, IOASID_PASID_NONE, CF_S1_UNMAPPED_IOVA, &b, 1,
+				      NULL);
+
+	return err == -EFAULT ? 0 : err ? err : -EINVAL;
+}
+
 static void sim_end(struct cf_t *t)
 {
 	free(t->oracle_state);
@@ -142,5 +159,7 @@ const struct cf_oracle cf_oracle = {
 	.iopf = true,
 	.dirty = true,
 	.huge_iopte = true, /* the sim maps with the largest page that fits (docs/design.md) */
-	.viommu = false,    /* EOPNOTSUPP for vIOMMU objects until issue 13 */
+	.trigger_vevent = sim_trigger_vevent,
+	/* the SMMUv3 model's vIOMMU (iommufd-mock-smmuv3.json); no test driver's extras */
+	.viommu = CF_VIOMMU_SMMUV3,
 };

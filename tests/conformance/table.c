@@ -255,10 +255,10 @@ const struct cf_case cf_cases[] = {
 	VI(mock_viommu, viommu_auto_destroy, 0, c_viommu_auto_destroy),
 	VI(mock_viommu, viommu_negative_tests, 0, c_viommu_negative_tests),
 	VI(mock_viommu, viommu_alloc_nested_iopf, CF_NEED_IOPF, c_viommu_alloc_nested_iopf),
-	VI(mock_viommu, viommu_alloc_with_data, 0, c_viommu_alloc_with_data),
+	VI(mock_viommu, viommu_alloc_with_data, CF_NEED_VIOMMU_DATA, c_viommu_alloc_with_data),
 	VI(mock_viommu, vdevice_alloc, 0, c_vdevice_alloc),
-	VI(mock_viommu, vdevice_cache, 0, c_vdevice_cache),
-	VI(mock_viommu, hw_queue, 0, c_hw_queue),
+	VI(mock_viommu, vdevice_cache, CF_NEED_VDEV_CACHE, c_vdevice_cache),
+	VI(mock_viommu, hw_queue, CF_NEED_HW_QUEUE, c_hw_queue),
 	ROW("iommufd_viommu", "mock_viommu", "vdevice_tombstone", "", VI_N_mock_viommu, CF_STRICTER,
 	    "vdevice-unbind: a device with a vDEVICE is not unbound (EBUSY; the kernel destroys "
 	    "the vDEVICE and leaves its id a tombstone)",
