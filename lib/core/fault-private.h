@@ -32,9 +32,11 @@ struct fault_group {
 	bool read;                  /* taken by the owner: may be answered */
 	/* a response slot of its polled queue: 0 none, 1 reserved, 2 on the ring */
 	uint8_t slotted;
+	bool whole; /* allocated with recs[]: may be kept for reuse */
 	fault_resume_fn resume;
 	void *resume_data;
 	struct fault_group *next;      /* the context's pending groups */
+	struct fault_group **pprev;    /* what points at it there: unlinked at once */
 	struct fault_group *next_q;    /* the queue's FIFO of unread groups */
 	struct ioasid_fault recs[FAULT_GROUP_MAX];
 };
@@ -66,7 +68,16 @@ struct ioasid_fault_queue {
 	 */
 	struct ioasid_fault_ring *ring;
 	struct ioasid_fault_queue *polled_next; /* ctx->polled */
+	/*
+	 * Answered groups kept for the next ones (up to FAULT_SPARE_MAX): a
+	 * group is over 1 KiB, and a fault would otherwise allocate, clear
+	 * and free one every time.
+	 */
+	struct fault_group *spare;
+	uint32_t nspare;
 };
+
+#define FAULT_SPARE_MAX 64
 
 /* ---- polled delivery (fault-ring.c); all with the context lock held ---- */
 

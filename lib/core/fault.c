@@ -102,14 +102,11 @@ static void fifo_remove(struct fault_group *g)
 static void group_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t code,
 			 uint64_t *counter, const char *why)
 {
-	struct fault_group **pp;
+	struct ioasid_fault_queue *q = g->q;
 
-	for (pp = &ctx->groups; *pp; pp = &(*pp)->next) {
-		if (*pp == g) {
-			*pp = g->next;
-			break;
-		}
-	}
+	*g->pprev = g->next;
+	if (g->next)
+		g->next->pprev = g->pprev;
 	fifo_remove(g);
 	if (g->slotted)
 		fault_ring_release(g->q, g);
@@ -119,7 +116,42 @@ static void group_answer(struct ioasid_ctx *ctx, struct fault_group *g, uint32_t
 	if (g->resume)
 		g->resume(ctx, g->cookie, code, why, g->resume_data);
 	pthread_cond_broadcast(&ctx->fault_cond);
-	ioasid_free(g);
+	if (g->whole && q->nspare < FAULT_SPARE_MAX) {
+		g->next = q->spare;
+		q->spare = g;
+		q->nspare++;
+	} else {
+		ioasid_free(g);
+	}
+}
+
+/* Put @g at the head of the context's pending groups. */
+static void group_link(struct ioasid_ctx *ctx, struct fault_group *g)
+{
+	g->next = ctx->groups;
+	g->pprev = &ctx->groups;
+	if (g->next)
+		g->next->pprev = &g->next;
+	ctx->groups = g;
+}
+
+/* A group with room for its records: a spare of @q's, else a new one. */
+static struct fault_group *group_new(struct ioasid_fault_queue *q)
+{
+	struct fault_group *g = q->spare;
+
+	if (g) {
+		q->spare = g->next;
+		q->nspare--;
+		/* the records are written by the raiser, up to nrec */
+		memset(g, 0, offsetof(struct fault_group, recs));
+	} else {
+		g = ioasid_calloc(1, sizeof(*g));
+		if (!g)
+			return NULL;
+	}
+	g->whole = true;
+	return g;
 }
 
 static uint64_t *answer_counter(struct ioasid_fault_queue *q, uint32_t code)
@@ -363,6 +395,10 @@ static void queue_obj_destroy(struct ioasid_ctx *ctx, struct ioasid_obj *obj)
 			break;
 		}
 	}
+	while ((g = q->spare)) {
+		q->spare = g->next;
+		ioasid_free(g);
+	}
 	fault_ring_free(q->ring);
 	if (!q->kernel && q->efd >= 0)
 		close(q->efd);
@@ -545,7 +581,7 @@ int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint
 
 	if (n == 0 || n > FAULT_GROUP_MAX)
 		return ioasid_err(ctx, -EINVAL, "a page request group of %u records", n);
-	g = ioasid_calloc(1, sizeof(*g));
+	g = group_new(q);
 	if (!g)
 		return ioasid_err(ctx, -ENOMEM, "out of memory for a page request group");
 	g->cookie = q->ring ? fault_ring_reserve(ctx, q, g) : ++ctx->next_cookie;
@@ -567,8 +603,7 @@ int fault_raise_group(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q, uint
 		g->recs[i].hwpt = hwpt;
 	}
 	g->recs[n - 1].flags |= IOASID_FAULT_F_LAST;
-	g->next = ctx->groups;
-	ctx->groups = g;
+	group_link(ctx, g);
 	q->pending++;
 	q->st.raised += n;
 	q->st.groups++;
@@ -736,8 +771,7 @@ static int kernel_read(struct ioasid_ctx *ctx, struct ioasid_fault_queue *q,
 		g->nrec = end - start;
 		g->read = true;
 		g->deadline = now + q->timeout_ns;
-		g->next = ctx->groups;
-		ctx->groups = g;
+		group_link(ctx, g);
 		for (i = start; i < end; i++)
 			out[i].cookie = g->cookie;
 		q->pending++;

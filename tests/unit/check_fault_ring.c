@@ -620,6 +620,73 @@ START_TEST(test_ring_burst_backpressure)
 }
 END_TEST
 
+/*
+ * Answered groups are kept for reuse (up to 64 a queue): with 70 groups
+ * of one and two records in flight, over several rounds, groups come
+ * both from the spares and new, and each is delivered with its own
+ * records, LAST on its last one, a fresh cookie, answered once.
+ */
+START_TEST(test_ring_group_reuse)
+{
+	uint32_t set = new_set(), q, n, i, k, round, ngroups;
+	struct ioasid_fault_ring *ring;
+	struct ioasid_fault_queue_stats st;
+	static struct ioasid_fault f[128];
+	static char buf[2 * 4096];
+	uint64_t h[70], cookies[70], last_cookie = 0;
+	size_t done;
+
+	q = polled_queue(set, 128, 0, &ring);
+	attach_with_queue(set, q);
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < 70; i++)
+			ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev0, IOASID_PASID_NONE,
+							       0x1000000 * (i + 1), buf,
+							       i % 2 ? sizeof(buf) : 4, false,
+							       &h[i], &done),
+					 -EAGAIN);
+		n = poll_ring(ring, f, 128);
+		ck_assert_uint_eq(n, 35 + 35 * 2);
+		for (k = 0, ngroups = 0; k < n; ngroups++) {
+			uint32_t len = ngroups % 2 ? 2 : 1, j;
+
+			ck_assert_uint_eq(f[k].addr, 0x1000000ull * (ngroups + 1));
+			ck_assert_uint_gt(f[k].cookie, last_cookie);
+			last_cookie = cookies[ngroups] = f[k].cookie;
+			for (j = 0; j < len; j++) {
+				ck_assert_uint_eq(f[k + j].addr, f[k].addr + j * PG);
+				ck_assert_uint_eq(f[k + j].cookie, f[k].cookie);
+				ck_assert_uint_eq(!!(f[k + j].flags & IOASID_FAULT_F_LAST),
+						  j == len - 1);
+			}
+			k += len;
+		}
+		ck_assert_uint_eq(ngroups, 70);
+		for (i = 0; i < 70; i++) {
+			if (i % 2)
+				ck_assert_ok(ctx, ioasid_fault_ring_respond(ring, cookies[i],
+									    IOASID_FAULT_INVALID));
+			else
+				ck_assert_ok(ctx, ioasid_fault_respond(ctx, q, cookies[i],
+								       IOASID_FAULT_INVALID));
+			/* answered once, whichever way */
+			ck_assert_int_eq(ioasid_fault_ring_respond(ring, cookies[i],
+								   IOASID_FAULT_SUCCESS),
+					 -EINVAL);
+		}
+		for (i = 0; i < 70; i++)
+			ck_assert_int_eq(ioasid_sim_dma_poll(ctx, h[i], &done), -EFAULT);
+	}
+	ck_assert_ok(ctx, ioasid_fault_queue_stats(ctx, q, &st));
+	ck_assert_uint_eq(st.groups, 280);
+	ck_assert_uint_eq(st.raised, 420);
+	ck_assert_uint_eq(st.delivered, 420);
+	ck_assert_uint_eq(st.answered_invalid, 280);
+	ck_assert_uint_eq(st.pending, 0);
+	ck_assert_uint_eq(st.overflowed, 0);
+}
+END_TEST
+
 /* Detach and destroy with groups on the ring and answers in flight. */
 START_TEST(test_ring_destroy)
 {
@@ -697,6 +764,7 @@ Suite *fault_ring_suite(void)
 	tcase_add_test(tc, test_ring_stress_threads);
 	tcase_add_test(tc, test_ring_burst_backpressure);
 	tcase_add_test(tc, test_ring_destroy);
+	tcase_add_test(tc, test_ring_group_reuse);
 	tcase_add_test(tc, test_ring_alloc_fail);
 	suite_add_tcase(s, tc);
 	return s;
