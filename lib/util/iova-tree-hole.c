@@ -3,6 +3,8 @@
 
 #include "iova-tree-int.h"
 
+/* ---- find_hole ---- */
+
 struct hole_q {
 	uint64_t lo, hi, length, mask, offset;
 	unsigned j;    /* the cap[] row to prune with */
@@ -185,10 +187,3 @@ int iova_tree_find_hole(struct iova_tree *t, uint64_t lo, uint64_t hi, uint64_t 
 	*out = q.out;
 	return 0;
 }
-
-/* ---- self check, for tests ---- */
-
-/*
- * The capacities of one hole the slow and obvious way, independent of
- * gap_caps() and of the skipping tricks in the summary code.
- */

@@ -415,18 +415,3 @@ int iova_tree_insert(struct iova_tree *t, const struct iova_area *a)
 	t->count++;
 	return 0;
 }
-
-/* ---- remove ---- */
-
-/*
- * Rebalancing only regroups the areas of two siblings: the set of holes
- * under their parent stays the same, so the parent's summary, and every
- * summary above it, stays valid. Only the two entries (and the gap cached
- * between them) need updating. Removal therefore settles the summaries
- * first and restructures afterwards.
- */
-
-/*
- * Leaves @a (child ai of @x) and @b (child ai + 1) hold more than LEAF_CAP
- * areas together: even them out.
- */

@@ -368,7 +368,10 @@ static inline void prefetch_leaf(const struct leaf *l)
 	for (o = 0; o < sizeof(*l); o += 64)
 		__builtin_prefetch(p + o);
 }
-/* ---- shared between the parts ---- */
+/*
+ * ---- shared between the parts ----
+ * Each is documented where it is defined (the part named in the list above).
+ */
 
 void iot_leaf_summ(const struct leaf *l, struct summ *s);
 
@@ -419,6 +422,11 @@ void iot_leaf_shift_left(struct inode *x, unsigned i, struct leaf *l, unsigned p
 
 void iot_tighten(struct iova_tree *t, const struct pent *path, unsigned lv, void *node);
 
+/*
+ * Walk down to the leaf that decides @x, recording the path: at each level
+ * the first child whose max >= x, or the last child when there is none
+ * (x > t->max: an append, which needs no search at all).
+ */
 static inline struct leaf *iot_descend(const struct iova_tree *t, uint64_t x, struct pent *path)
 {
 	void *node = t->root;

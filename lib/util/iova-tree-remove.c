@@ -3,6 +3,20 @@
 
 #include "iova-tree-int.h"
 
+/* ---- remove ---- */
+
+/*
+ * Rebalancing only regroups the areas of two siblings: the set of holes
+ * under their parent stays the same, so the parent's summary, and every
+ * summary above it, stays valid. Only the two entries (and the gap cached
+ * between them) need updating. Removal therefore settles the summaries
+ * first and restructures afterwards.
+ */
+
+/*
+ * Leaves @a (child ai of @x) and @b (child ai + 1) hold more than LEAF_CAP
+ * areas together: even them out.
+ */
 static void leaf_redistribute(struct inode *x, unsigned ai)
 {
 	struct leaf *a = x->child[ai], *b = x->child[ai + 1];
@@ -308,5 +322,3 @@ static int remove_at(struct iova_tree *t, uint64_t iova, bool check_last, uint64
 		leaf_rebalance(t, path);
 	return 0;
 }
-
-/* ---- find_hole ---- */

@@ -182,5 +182,3 @@ void iot_propagate(struct iova_tree *t, const struct pent *path, unsigned l, str
 	if (caps_changed)
 		memcpy(t->cap, s->cap, sizeof(t->cap));
 }
-
-/* ---- lifetime and simple queries ---- */

@@ -60,6 +60,8 @@
  */
 #include "iova-tree-int.h"
 
+/* ---- lifetime and simple queries ---- */
+
 struct iova_tree *iova_tree_new(void)
 {
 	struct iova_tree *t = ioasid_calloc(1, sizeof(*t));
@@ -151,10 +153,11 @@ struct iova_area *iova_tree_next(const struct iova_tree *t,
 	return lower_bound(t, a->last + 1);
 }
 
+/* ---- self check, for tests ---- */
+
 /*
- * Walk down to the leaf that decides @x, recording the path: at each level
- * the first child whose max >= x, or the last child when there is none
- * (x > t->max: an append, which needs no search at all).
+ * The capacities of one hole the slow and obvious way, independent of
+ * gap_caps() and of the skipping tricks in the summary code.
  */
 static void check_gap_caps(uint64_t prev_last, uint64_t next_first,
 			   cap_t *c)
