@@ -20,6 +20,9 @@
  * more than a few microseconds. tsearch's automatic map has no gap index,
  * so it walks the tree in order (as a GTree-based IOVA tree does) and is
  * run once on at most 200 maps (20 at 1M).
+ * The same phases are run on the bare iova tree too (run_tree()), so the
+ * table says how much of each libioasid figure is the tree and how much
+ * the API around it.
  * Phases are timed in thread CPU time (see now_ns()).
  * bytes_per_mapping is heap bytes measured with mallinfo2() around the map
  * phase.
@@ -37,6 +40,8 @@
 #include <time.h>
 
 #include <ioasid/ioasid.h>
+
+#include "util/iova-tree.h" /* the tree alone, linked from the static core library */
 
 #define PG 4096ull
 #define BASE 0x100000ull
@@ -358,6 +363,96 @@ static void run_lib(const struct plan *p, struct figures *f)
 }
 
 /*
+ * The same phases on the bare iova tree, without the API around it (the
+ * context lock, argument checks, the backend's map/unmap, events): what
+ * is left of the libioasid figure is that overhead. The automatic map asks
+ * the tree for the alignment the library would use for a page-aligned
+ * source (the next power of two of the length).
+ */
+static void run_tree(const struct plan *p, struct figures *f)
+{
+	uint32_t i, r, n = p->n, half = n / 2;
+	uint32_t areps = p->nauto && p->nauto < 200000 ? 200000 / p->nauto : 1;
+	uint64_t *got = malloc((p->nauto ? p->nauto : 1) * sizeof(*got));
+	struct iova_tree *t = iova_tree_new();
+	struct iova_area a = { .uva = 0x7f0000000000ull, .cookie = 3 };
+	double t0;
+
+	if (!got || !t)
+		die("malloc", -ENOMEM, NULL);
+	for (i = 0; i < n; i++) {
+		a.iova = iova_of(i);
+		a.last = a.iova + PG - 1;
+		if (iova_tree_insert(t, &a))
+			die("tree insert", -ENOMEM, NULL);
+	}
+	t0 = now_ns();
+	for (r = 0; r < p->reps; r++) {
+		for (i = 0; i < n; i++) {
+			if (!iova_tree_find(t, iova_of(p->order[i]) + 5))
+				die("tree find", -ENOENT, NULL);
+		}
+	}
+	f->lookup_ns = (now_ns() - t0) / n / p->reps;
+
+	f->unmap_ns = f->fill_ns = 0;
+	for (r = 0; r < p->reps; r++) {
+		t0 = now_ns();
+		for (i = 0; i < half; i++) {
+			if (iova_tree_remove_exact(t, iova_of(p->order[i]),
+						   iova_of(p->order[i]) + PG - 1, NULL))
+				die("tree remove", -ENOENT, NULL);
+		}
+		f->unmap_ns += now_ns() - t0;
+		t0 = now_ns();
+		for (i = half; i-- > 0;) {
+			a.iova = iova_of(p->order[i]);
+			a.last = a.iova + PG - 1;
+			if (iova_tree_insert(t, &a))
+				die("tree insert", -EEXIST, NULL);
+		}
+		f->fill_ns += now_ns() - t0;
+	}
+	f->unmap_ns /= (double)half * p->reps;
+	f->fill_ns /= (double)half * p->reps;
+
+	t0 = now_ns();
+	for (i = 0; i < p->nchurn; i++) {
+		a.iova = iova_of(p->churn[i]);
+		a.last = a.iova + PG - 1;
+		if (iova_tree_remove_exact(t, a.iova, a.last, NULL) || iova_tree_insert(t, &a))
+			die("tree churn", -ENOENT, NULL);
+	}
+	f->churn_ns = p->nchurn ? (now_ns() - t0) / p->nchurn : 0;
+
+	for (i = 0; i < half; i++)
+		iova_tree_remove(t, iova_of(p->order[i]), NULL);
+	f->automap_ns = 0;
+	for (r = 0; r < areps; r++) {
+		t0 = now_ns();
+		for (i = 0; i < p->nauto; i++) {
+			uint64_t len = auto_len(), align = 1ull << (64 - __builtin_clzll(len - 1));
+
+			if (iova_tree_find_hole(t, PG, UINT64_MAX - PG, len, align, 0, &a.iova))
+				die("tree find_hole", -ENOSPC, NULL);
+			a.last = a.iova + len - 1;
+			if (iova_tree_insert(t, &a))
+				die("tree insert", -ENOMEM, NULL);
+			got[i] = a.iova;
+		}
+		f->automap_ns += now_ns() - t0;
+		if (r + 1 == areps)
+			break;
+		for (i = 0; i < p->nauto; i++)
+			iova_tree_remove(t, got[i], NULL);
+	}
+	f->automap_ns = p->nauto ? f->automap_ns / p->nauto / areps : 0;
+	f->map_ns = f->bytes_per_mapping = 0;
+	iova_tree_free(t);
+	free(got);
+}
+
+/*
  * ns per hop of a dependent chase through @n cache lines linked in one
  * random cycle: every load depends on the one before, so once the lines
  * outgrow the caches each hop is a miss.
@@ -433,7 +528,7 @@ static void row(const char *what, double lib, double base, double chase)
 }
 
 static void print_table(const struct plan *p, const struct figures *l, const struct figures *b,
-			double chase)
+			const struct figures *tr, double chase)
 {
 	char nb[16];
 
@@ -449,11 +544,14 @@ static void print_table(const struct plan *p, const struct figures *l, const str
 	row("automatic map, fragmented (ns)", l->automap_ns, b->automap_ns, chase);
 	printf("  %-32s %10.1f %10.1f\n", "heap bytes per mapping", l->bytes_per_mapping,
 	       b->bytes_per_mapping);
+	printf("  the tree alone, no API (ns): lookup %.1f, unmap %.1f, fixed map into a hole %.1f,\n"
+	       "    unmap + map back %.1f, automatic map %.1f\n",
+	       tr->lookup_ns, tr->unmap_ns, tr->fill_ns, tr->churn_ns, tr->automap_ns);
 }
 
 /* One size's figures as JSON members, each key prefixed by @pfx. */
 static void print_json(const char *pfx, const struct plan *p, const struct figures *l,
-		       const struct figures *b, double chase, bool first)
+		       const struct figures *b, const struct figures *tr, double chase, bool first)
 {
 	const struct {
 		const char *key;
@@ -474,6 +572,10 @@ static void print_json(const char *pfx, const struct plan *p, const struct figur
 		       "\"%s%s_chase_hops_ratio\":%.3f",
 		       pfx, k[i].key, k[i].lib, pfx, k[i].key, k[i].base, pfx, k[i].key,
 		       k[i].base ? k[i].lib / k[i].base : 0, pfx, k[i].key, k[i].lib / chase);
+	printf(",\"%stree_lookup_ns\":%.1f,\"%stree_unmap_ns\":%.1f,\"%stree_fill_ns\":%.1f,"
+	       "\"%stree_churn_ns\":%.1f,\"%stree_automap_ns\":%.1f",
+	       pfx, tr->lookup_ns, pfx, tr->unmap_ns, pfx, tr->fill_ns, pfx, tr->churn_ns, pfx,
+	       tr->automap_ns);
 }
 
 int main(int argc, char **argv)
@@ -506,7 +608,7 @@ int main(int argc, char **argv)
 	}
 	struct {
 		struct plan p;
-		struct figures lib, base;
+		struct figures lib, base, tree;
 		double chase;
 	} r[4];
 
@@ -517,8 +619,10 @@ int main(int argc, char **argv)
 		run_lib(&r[i].p, &r[i].lib);
 		rng = 777;
 		run_baseline(&r[i].p, &r[i].base);
+		rng = 777;
+		run_tree(&r[i].p, &r[i].tree);
 		r[i].chase = chase_ns(sizes[i]);
-		print_table(&r[i].p, &r[i].lib, &r[i].base, r[i].chase);
+		print_table(&r[i].p, &r[i].lib, &r[i].base, &r[i].tree, r[i].chase);
 	}
 	if (json) {
 		printf("{");
@@ -530,7 +634,8 @@ int main(int argc, char **argv)
 			else
 				snprintf(pfx, sizeof(pfx), "n%s_",
 					 size_name(sizes[i], nb, sizeof(nb)));
-			print_json(pfx, &r[i].p, &r[i].lib, &r[i].base, r[i].chase, i == 0);
+			print_json(pfx, &r[i].p, &r[i].lib, &r[i].base, &r[i].tree, r[i].chase,
+				   i == 0);
 		}
 		printf("}\n");
 	}

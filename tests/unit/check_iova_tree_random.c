@@ -280,6 +280,76 @@ START_TEST(test_random_alloc)
 }
 END_TEST
 /*
+ * Long runs of automatic allocations with the same few keys and nothing
+ * removed (where find_hole() starts from the end of the last area it chose
+ * for that key, struct lowfit), broken by allocations at another length
+ * or window, by inserts the search did not choose, by an insert at a
+ * different place than the answer, and every so often by a remove, which
+ * must drop what was remembered. Every answer is compared with the model.
+ */
+START_TEST(test_random_lowfit_runs)
+{
+	struct iova_tree *t = iova_tree_new();
+	struct model m = { 0 };
+	unsigned op;
+
+	rng_state = 99;
+	/* a fragmented start: 4 KiB areas every 8 KiB with random gaps */
+	for (op = 0; op < 3000; op++) {
+		struct iova_area a = mk(0x100000 + op * 0x2000ULL,
+					0x100000 + op * 0x2000ULL + 0xfff);
+
+		if (rnd_below(4)) {
+			T_INT_EQ(iova_tree_insert(t, &a), 0);
+			T_INT_EQ(model_insert(&m, &a), 0);
+		}
+	}
+	for (op = 0; op < 30000; op++) {
+		unsigned kind = rnd_below(100);
+
+		if (kind < 85 || !m.n) {
+			struct hole_args q;
+			uint64_t x, pages = 1 + rnd_below(rnd_below(8) ? 4 : 16);
+
+			q.lo = rnd_below(8) ? 0x1000 : 0x100000 + rnd_below(64) * 0x1000;
+			q.hi = rnd_below(6) ? UINT64_MAX - 0xfff : 0x100000 + 0x2000 * 3000;
+			q.length = pages << 12;
+			q.align = 0x1000;
+			while (q.align < q.length && q.align < (2ULL << 20))
+				q.align <<= 1;
+			q.offset = rnd_below(8) ? 0 : (rnd_below(2) ? 0x123 : q.align + 0x1000);
+			if (!check_hole(t, &m, &q, &x)) {
+				/* sometimes a shorter area than asked, or none */
+				uint64_t last = x + (rnd_below(8) ? q.length : 0x1000) - 1;
+				struct iova_area a = mk(x, last);
+
+				if (rnd_below(16)) {
+					T_INT_EQ(iova_tree_insert(t, &a), 0);
+					T_INT_EQ(model_insert(&m, &a), 0);
+				}
+			}
+		} else if (kind < 95) {
+			/* an insert nobody searched for, where it fits */
+			uint64_t iova = 0x1000 * (1 + rnd_below(0x8000));
+			struct iova_area a = mk(iova, iova + 0xfff);
+			int rm = model_insert(&m, &a);
+
+			T_INT_EQ(iova_tree_insert(t, &a), rm);
+		} else {
+			uint64_t iova = m.a[rnd_below(m.n)].iova;
+
+			T_INT_EQ(iova_tree_remove(t, iova, NULL), 0);
+			T_INT_EQ(model_remove(&m, iova, NULL), 0);
+		}
+		if (op % 2048 == 0)
+			assert_same(t, &m);
+	}
+	assert_same(t, &m);
+	free(m.a);
+	iova_tree_free(t);
+}
+END_TEST
+/*
  * The benchmark's churn: 4 KiB areas every 8 KiB, half of them unmapped
  * and mapped back at fixed IOVAs in random order, which leaves loose
  * summaries (upper bounds) behind. Every find_hole() answer must still be
@@ -374,6 +444,7 @@ Suite *iova_tree_random_suite(void)
 	tcase_add_test(tc, test_random_pages);
 	tcase_add_test(tc, test_random_alloc);
 	tcase_add_test(tc, test_random_churn_loose);
+	tcase_add_test(tc, test_random_lowfit_runs);
 	/* Generous for valgrind; the suite takes well under 2 s natively. */
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
