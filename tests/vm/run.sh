@@ -415,8 +415,10 @@ if want arm64; then
 		armbuild() { # name sources...
 			local name=$1
 			shift
+			# (glibc's warnings about getaddrinfo & co. in a static link kept out of the way)
 			$ARMCC -static $CFLAGS_VM -isystem "$KDIR_ARM/headers/include" -o "$OUT/arm64/bin/$name" \
-				"$@" "$LIBARM" -L/usr/lib/aarch64-linux-gnu -ljansson -lnl-3 -lm -pthread
+				"$@" "$LIBARM" -L/usr/lib/aarch64-linux-gnu -ljansson -lnl-3 -lm -pthread \
+				2>"$OUT/arm64/$name.link.log" || { cat "$OUT/arm64/$name.link.log" >&2; return 1; }
 		}
 		armbuild test-caps "$HERE/test-caps.c"
 		ARMCLI=""
