@@ -50,7 +50,7 @@ START_TEST(test_builtins_load_and_agree)
 		assert_consistent(p);
 		sim_profile_free(p);
 	}
-	ck_assert_uint_eq(n, 8);
+	ck_assert_uint_eq(n, 9);
 }
 END_TEST
 

@@ -21,9 +21,14 @@
 #    capability chain of edu against the sim profile that models that
 #    IOMMU (qemu-amd, qemu-virtio), real DMA through it, and the scenario
 #    differential against that profile.
+# 5. (test "arm64") boots an arm64 guest under QEMU's SMMUv3 (virt machine,
+#    TCG): the arm64 kernel (build-kernel with VMTEST_ARCH=arm64), the
+#    library and the programs cross-built static (tests/vm/cross-core),
+#    test-caps against sim:qemu-smmuv3 with DMA through edu, and the
+#    scenario differential against that profile.
 #
 # TEST names: uapi iommufd caps filemap mock viommu conformance vfio liveupdate scenarios trace
-# monitor bench iommus
+# monitor bench iommus arm64
 # (default: all).
 # Environment: top_srcdir, top_builddir (default: the tree around this
 # script), CC (gcc), VMTEST_* (see README of the rig), VM_TIMEOUT (900),
@@ -38,7 +43,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 CC=${CC:-gcc}
-ALL="uapi iommufd caps filemap mock viommu conformance vfio liveupdate scenarios trace monitor bench iommus"
+ALL="uapi iommufd caps filemap mock viommu conformance vfio liveupdate scenarios trace monitor bench iommus arm64"
 KEEP=0
 TESTS=()
 
@@ -46,7 +51,7 @@ for a in "$@"; do
 	case $a in
 	--list) echo "$ALL"; exit 0 ;;
 	--keep) KEEP=1 ;;
-	-h | --help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
 	*) case " $ALL " in *" $a "*) TESTS+=("$a") ;; *) echo "run.sh: unknown test $a ($ALL)" >&2; exit 2 ;; esac ;;
 	esac
@@ -146,7 +151,7 @@ want bench && EXTRA="-O2" build bench-iommufd "$top_srcdir/tests/bench/iommufd-m
 # cdev in the VM). tests/vm/scenarios/*.json are written that way already.
 CLI=""
 SCEN=()
-if { want scenarios || want trace; } && [ -f "$top_srcdir/cli/ioasidctl.c" ]; then
+if { want scenarios || want trace || want iommus || want arm64; } && [ -f "$top_srcdir/cli/ioasidctl.c" ]; then
 	CLI=$OUT/ioasidctl
 	# shellcheck disable=SC2046
 	build ioasidctl $(ls "$top_srcdir"/cli/*.c "$top_srcdir"/cli/scenario/*.c) -lm
@@ -376,7 +381,88 @@ if want iommus; then
 fi
 T3=$(date +%s)
 
-log "timings: kernel $((T1 - T0)) s (cached: $(cat "$KDIR/build-seconds") s to build), VM run $((T2 - T1)) s, other IOMMUs $((T3 - T2)) s"
+# ---- 7. arm64 under QEMU's SMMUv3 -------------------------------------------------
+# The guest is emulated (TCG) whatever the host offers; its programs are
+# static arm64 ELF files, so the initramfs needs no arm64 libraries.
+arm64_missing() {
+	local m=()
+	command -v qemu-system-aarch64 >/dev/null 2>&1 || m+=(qemu-system-arm)
+	command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || m+=(gcc-aarch64-linux-gnu)
+	for l in libjansson.a libnl-3.a; do
+		[ -f "/usr/lib/aarch64-linux-gnu/$l" ] || m+=("$l(arm64)")
+	done
+	echo "${m[*]}"
+}
+KDIR_ARM=""
+if want arm64; then
+	miss=$(arm64_missing)
+	if [ -n "$miss" ]; then
+		log "arm64: missing $miss (tools/setup.sh installs them): FAIL"
+		RC=1
+	elif ! KDIR_ARM=$(VMTEST_ARCH=arm64 "$HERE/build-kernel" --quiet | tail -n1) ||
+		[ ! -f "$KDIR_ARM/Image" ]; then
+		log "arm64: no kernel from build-kernel (VMTEST_ARCH=arm64): FAIL"
+		RC=1
+	elif ! LIBARM=$("$HERE/cross-core" "$OUT/arm64" | tail -n1); then
+		log "arm64: cross-building libioasid-core failed: FAIL"
+		RC=1
+	else
+		log "arm64: kernel $(cat "$KDIR_ARM/version") (built in $(cat "$KDIR_ARM/build-seconds") s)"
+		T4=$(date +%s)
+		ARMCC=aarch64-linux-gnu-gcc
+		mkdir -p "$OUT/arm64/bin"
+		# shellcheck disable=SC2086
+		armbuild() { # name sources...
+			local name=$1
+			shift
+			# (glibc's warnings about getaddrinfo & co. in a static link kept out of the way)
+			$ARMCC -static $CFLAGS_VM -isystem "$KDIR_ARM/headers/include" -o "$OUT/arm64/bin/$name" \
+				"$@" "$LIBARM" -L/usr/lib/aarch64-linux-gnu -ljansson -lnl-3 -lm -pthread \
+				2>"$OUT/arm64/$name.link.log" || { cat "$OUT/arm64/$name.link.log" >&2; return 1; }
+		}
+		armbuild test-caps "$HERE/test-caps.c"
+		ARMCLI=""
+		if [ -n "$CLI" ]; then
+			ARMCLI=$OUT/arm64/bin/ioasidctl
+			# shellcheck disable=SC2046
+			armbuild ioasidctl $(ls "$top_srcdir"/cli/*.c "$top_srcdir"/cli/scenario/*.c)
+		fi
+		G=$OUT/guest-smmuv3.sh
+		{
+			echo '#!/bin/sh'
+			echo "export CLI=$ARMCLI VMTEST_SIM_PROFILE=qemu-smmuv3"
+			echo 'fail=0'
+			echo 'run() { name=$1; shift; echo "=== $name"; t0=$(cut -d" " -f1 /proc/uptime); "$@"; rc=$?; t1=$(cut -d" " -f1 /proc/uptime); echo "=== $name: exit $rc (${t0}s -> ${t1}s uptime)"; [ $rc = 0 ] || fail=1; }'
+			echo "run caps-smmuv3 $OUT/arm64/bin/test-caps"
+			if [ -n "$ARMCLI" ]; then
+				for f in "${SCEN[@]}"; do
+					b=$(basename "$f" .json)
+					echo "IOASID_DEV=\$VMTEST_VFIO_CDEV \$CLI --backend iommufd run $f 2>/dev/null | sed 's/^/@@SCEN smmuv3 $b @@ /'"
+				done
+			fi
+			echo 'exit $fail'
+		} >"$G"
+		chmod +x "$G"
+		T5=$(date +%s)
+		log "arm64: programs cross-built in $((T5 - T4)) s; booting the arm64 VM under QEMU's SMMUv3 (TCG): caps against sim:qemu-smmuv3, ${#SCEN[@]} scenarios"
+		set +e
+		exec 9>"${VM_LOCK:-/tmp/ioasid-vm-boot.lock}"
+		flock 9
+		VMTEST_KERNEL_DIR=$KDIR_ARM "$HERE/run-in-vm" --iommu=smmuv3 --timeout="${VM_TIMEOUT:-900}" \
+			--file="$OUT/arm64/bin" --file="$OUT/scen" -- "$G" 2>&1 | tee "$OUT/vm-smmuv3.log" | grep -v '^@@SCEN '
+		rc=${PIPESTATUS[0]}
+		exec 9>&-
+		set -e
+		log "arm64: the VM ran $(($(date +%s) - T5)) s"
+		[ "$rc" = 0 ] || { log "arm64: the guest failed (status $rc; log $OUT/vm-smmuv3.log)"; RC=1; }
+		if [ -n "$ARMCLI" ] && [ ${#SCEN[@]} -gt 0 ]; then
+			VMLOG=$OUT/vm-smmuv3.log scen_diff smmuv3 qemu-smmuv3 0
+		fi
+	fi
+fi
+T6=$(date +%s)
+
+log "timings: kernel $((T1 - T0)) s (cached: $(cat "$KDIR/build-seconds") s to build), VM run $((T2 - T1)) s, other IOMMUs $((T3 - T2)) s, arm64 $((T6 - T3)) s${KDIR_ARM:+ (its kernel: $(cat "$KDIR_ARM/build-seconds" 2>/dev/null || echo ?) s to build)}"
 [ "$KEEP" = 1 ] || true
 if [ "$RC" = 0 ]; then log "PASS"; else log "FAIL (status $RC; log: $VMLOG)"; fi
 exit "$RC"
