@@ -517,8 +517,8 @@ bool ku_is_misc_dev(dev_t rdev, const char *name, char *what, size_t whatlen)
 
 /* ---- the host's IOMMUs ---- */
 
-/* Whether IOMMU instance @name is a virtio-iommu (its device's driver). */
-static bool iommu_is_virtio(const char *root, const char *name)
+/* Whether IOMMU instance @name is bound to the driver called @driver. */
+static bool iommu_driver_is(const char *root, const char *name, const char *driver)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	ssize_t n;
@@ -529,14 +529,17 @@ static bool iommu_is_virtio(const char *root, const char *name)
 	if (n <= 0)
 		return false;
 	link[n] = '\0';
-	return !strcmp(ku_base_name(link), "virtio_iommu");
+	return !strcmp(ku_base_name(link), driver);
 }
 
 /*
  * The PASID width of IOMMU instance @name, decoded by the vendor model
  * from the register sysfs shows (VT-d ECAP, AMD EFR/EFR2: PASIDs as Linux
  * allows them, which takes more than PASmax); 0 for a virtio-iommu (Linux's
- * driver has no PASIDs); -1 when sysfs shows nothing to go by.
+ * driver has no PASIDs) and for an SMMUv3, whose IDR1.SSIDSIZE sysfs does
+ * not show: its devices widen the context when bound (GET_HW_INFO's
+ * max_pasid_log2 holds it), so a guest under QEMU's SMMUv3 without
+ * SubstreamIDs gets 0 as on the sim; -1 when sysfs shows nothing to go by.
  */
 static int iommu_pasid_width(const char *root, const char *name)
 {
@@ -559,7 +562,9 @@ static int iommu_pasid_width(const char *root, const char *name)
 		ioasid_cap_amd_decode(&amd);
 		return vendor_derive(&vendor_amd, &amd, &p, &e) ? -1 : (int)p.pasid_width;
 	}
-	if (iommu_is_virtio(root, name))
+	/* arm-smmu-v3 names its instances "smmu3.<MMIO address>" */
+	if (iommu_driver_is(root, name, "virtio_iommu") || !strncmp(name, "smmu3.", 6) ||
+	    iommu_driver_is(root, name, "arm-smmu-v3"))
 		return 0;
 	return -1;
 }

@@ -410,8 +410,9 @@ static void put_file(const char *root, const char *rel, const char *text)
 /*
  * The host's PASID width from sysfs: an AMD IOMMU's EFR as Linux reads it
  * (QEMU's GTSup without GIOSup gives none, though PASmax + 1 is 1), a
- * nesting-capable EPYC's 16 bits, and a virtio-iommu (no PASIDs in Linux's
- * driver) none at all; with no IOMMU to go by, the widest.
+ * nesting-capable EPYC's 16 bits, a virtio-iommu (no PASIDs in Linux's
+ * driver) none at all, an SMMUv3 none until its devices say; with no IOMMU
+ * to go by, the widest.
  */
 START_TEST(test_host_pasid_width)
 {
@@ -434,6 +435,15 @@ START_TEST(test_host_pasid_width)
 	ck_assert_int_eq(symlink("../../../devices/virtio0", path), 0);
 	snprintf(path, sizeof(path), "%s/devices/virtio0/driver", root);
 	ck_assert_int_eq(symlink("../../bus/virtio/drivers/virtio_iommu", path), 0);
+	ck_assert_int_eq(ku_host_pasid_width(root), 0);
+	/* an instance showing no registers: its devices decide */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/class && mkdir -p %s/class/iommu/dmar0", root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(ku_host_pasid_width(root), IOASID_PASID_MAX_WIDTH);
+	/* an SMMUv3 (QEMU virt's name): SSIDSIZE is not in sysfs, devices widen from 0 */
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf %s/class && mkdir -p %s/class/iommu/smmu3.0x0000000009050000", root, root);
+	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_eq(ku_host_pasid_width(root), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	ck_assert_int_eq(system(cmd), 0);

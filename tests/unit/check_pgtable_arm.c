@@ -298,6 +298,7 @@ END_TEST
 START_TEST(test_arm_limits)
 {
 	struct sim_pt *pt;
+	unsigned int lvl;
 
 	errno = 0;
 	ck_assert_ptr_null(sim_pt_new(SIM_PT_ARM_S1, 5, ALLSZ)); /* 5 levels need LPA2 */
@@ -314,8 +315,11 @@ START_TEST(test_arm_limits)
 	pt = sim_pt_new(SIM_PT_ARM_S1, 3, ALLSZ);
 	ck_assert_int_eq(sim_pt_map(pt, UINT64_C(1) << 39, 0, K4, SIM_PT_R), -EINVAL);
 	ck_assert_int_eq(sim_pt_map(pt, (UINT64_C(1) << 39) - K4, 0, K4, SIM_PT_R), 0);
-	/* stage 1 cannot say write-only */
-	ck_assert_int_eq(sim_pt_map(pt, 0, 0, K4, SIM_PT_W), -EINVAL);
+	/* stage 1 cannot say write-only: Linux maps it read-write */
+	ck_assert_int_eq(sim_pt_map(pt, 0, 0, K4, SIM_PT_W), 0);
+	ck_assert_uint_eq(leaf_of(pt, 0, &lvl) & (SIM_ARM_S1_AP2 | 3), 3); /* a page, writable */
+	ck_assert_int_eq(sim_pt_unmap(pt, 0, K4, NULL), 0);
+	ck_assert_int_eq(sim_pt_map(pt, 0, 0, K4, SIM_PT_U), -EINVAL);
 	/* the output field is 48 bits */
 	ck_assert_int_eq(sim_pt_map(pt, 0, UINT64_C(1) << 48, K4, SIM_PT_R), -ERANGE);
 	ck_assert_int_eq(sim_pt_map(pt, 0, (UINT64_C(1) << 48) - K4, 2 * K4, SIM_PT_R), -ERANGE);

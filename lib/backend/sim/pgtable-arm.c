@@ -84,10 +84,14 @@ static bool arm_huge_bad(uint64_t e, unsigned int level, uint64_t pgsizes)
 
 /* ---- stage 1 ---- */
 
-/* A valid stage-1 descriptor always grants privileged reads. */
+/*
+ * A valid stage-1 descriptor always grants reads, so a write-only mapping
+ * is taken as read-write, as Linux's io-pgtable-arm takes it (AP has no
+ * write-only encoding); QEMU's SMMUv3 guest showed the kernel accepting it.
+ */
 static bool s1_perm_ok(uint32_t perm)
 {
-	return !(perm & ~SIM_PT_PERM_MASK) && (perm & SIM_PT_R);
+	return !(perm & ~SIM_PT_PERM_MASK) && (perm & (SIM_PT_R | SIM_PT_W));
 }
 
 static uint64_t s1_make_leaf(uint64_t oa, unsigned int level, uint32_t perm, unsigned int nflags)
