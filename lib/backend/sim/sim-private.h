@@ -212,7 +212,7 @@ struct sim_fault_info {
 };
 
 /*
- * The stale-translation detector (sim-dma.c): a cache hit of (@sd,
+ * The stale-translation detector (sim-dma-translate.c): a cache hit of (@sd,
  * @pasid) on @sh gave @cached, a fresh walk @now (@err its result).
  * Records a mismatch; 0 to use the cached translation, -EIO (message set)
  * when strict mode refuses it.

@@ -25,7 +25,7 @@
  *    refreshed by every attach (the kernel's CFGI_STE), which also drops
  *    the device's CDs. Only the guest's commands drop the rest, so a guest
  *    that forgets one keeps translating through the stale entry, which the
- *    stale detector (sim-dma.c) records.
+ *    stale detector (sim-dma-translate.c) records.
  *  - invalidation (sim-smmuv3-cmdq.c): the raw CMDQ commands
  *    arm_vsmmu_cache_invalidate() takes, with its handled count (batches
  *    of 63, a refused command leaves the commands of its batch before it

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the simulated IOMMU lets its user observe and set beside DMA: the
- * cache statistics, the stale-translation events and mode (sim-dma.c
+ * cache statistics, the stale-translation events and mode (sim-dma-translate.c
  * detects them), and the IOMMU's part of a context dump.
  */
 #include <string.h>

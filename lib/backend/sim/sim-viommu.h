@@ -222,7 +222,7 @@ int sim_viommu_s2(const struct sim_viommu *sv, uint64_t gpa, unsigned int acc, b
 
 /*
  * A cache hit of @rq found @cached, and a fresh walk @now (@err its
- * result): the stale-translation detector (sim-dma.c's, shared). 0 to use
+ * result): the stale-translation detector (sim-dma-translate.c, shared). 0 to use
  * the cached one; -EIO (message set) when strict mode refuses it.
  */
 int sim_viommu_stale(const struct sim_vreq *rq, const struct sim_xlate *cached,
