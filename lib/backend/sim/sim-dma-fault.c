@@ -49,7 +49,8 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 	if (q && sd->dev->props.pri && !fi->entry && fi->reason != IOASID_FAULT_R_BLOCKED &&
 	    fi->reason != IOASID_FAULT_R_RESERVED && p->rounds < DMA_MAX_ROUNDS) {
 		/* one request per page that does not translate, up to a group's worth */
-		for (pg = at & ~0xfffull; n < FAULT_GROUP_MAX && pg < p->iova + p->len; pg += 0x1000) {
+		for (pg = at & ~0xfffull; n < FAULT_GROUP_MAX && pg < p->iova + p->len;
+		     pg += 0x1000) {
 			struct sim_fault_info f2 = { 0 };
 			struct sim_xlate x;
 
@@ -123,7 +124,6 @@ static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, c
 		   "page request group %llu at 0x%llx was answered %s %s", X(cookie),
 		   X(p->iova + p->done), code == IOASID_FAULT_INVALID ? "INVALID" : "FAILURE", why);
 	sim_dma_finish(ctx, p, code == IOASID_FAULT_INVALID ? -EFAULT : -EIO);
-	ioasid_log(ctx, IOASID_LOG_DEBUG, "DMA %llu at 0x%llx ended by a %s response",
-		   X(p->handle), X(p->iova + p->done),
-		   code == IOASID_FAULT_INVALID ? "INVALID" : "FAILURE");
+	ioasid_log(ctx, IOASID_LOG_DEBUG, "DMA %llu at 0x%llx ended by a %s response", X(p->handle),
+		   X(p->iova + p->done), code == IOASID_FAULT_INVALID ? "INVALID" : "FAILURE");
 }
