@@ -661,32 +661,10 @@ static void *owner_main(void *arg)
 	return NULL;
 }
 
-struct dma_arg {
-	int idx;
-	int ok;
-};
-
-static void *dma_main(void *arg)
-{
-	struct dma_arg *d = arg;
-	int i;
-
-	for (i = 0; i < PER_THREAD; i++) {
-		uint64_t iova = 0x100000000ull * (d->idx + 1) + (uint64_t)i * PG;
-		size_t done;
-		char b[16];
-
-		if (ioasid_sim_dma_read(ctx, dev0, IOASID_PASID_NONE, iova, b, sizeof(b), &done) == 0 &&
-		    done == sizeof(b))
-			d->ok++;
-	}
-	return NULL;
-}
-
 START_TEST(test_stress_threads)
 {
 	struct owner_arg o;
-	struct dma_arg d[NTHREADS];
+	struct test_dma_reader d[NTHREADS];
 	struct ioasid_fault_queue_stats st;
 	pthread_t ot, t[NTHREADS];
 	uint32_t set = new_set();
@@ -701,8 +679,11 @@ START_TEST(test_stress_threads)
 	o.stop_fd = pipefd[0];
 	ck_assert_int_eq(pthread_create(&ot, NULL, owner_main, &o), 0);
 	for (i = 0; i < NTHREADS; i++) {
-		d[i] = (struct dma_arg){ .idx = i };
-		ck_assert_int_eq(pthread_create(&t[i], NULL, dma_main, &d[i]), 0);
+		d[i] = (struct test_dma_reader){ .ctx = ctx,
+						 .dev = dev0,
+						 .idx = i,
+						 .count = PER_THREAD };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, test_dma_reader_main, &d[i]), 0);
 	}
 	for (i = 0; i < NTHREADS; i++) {
 		pthread_join(t[i], NULL);
