@@ -63,32 +63,6 @@ const struct name_val fault_code_names[] = {
 	{ NULL, 0 },
 };
 
-/* the flags of a fault record (fault_read, fault_unrouted) */
-const struct name_val fault_flag_names[] = {
-	{ "read", IOASID_FAULT_F_READ },
-	{ "write", IOASID_FAULT_F_WRITE },
-	{ "exec", IOASID_FAULT_F_EXEC },
-	{ "priv", IOASID_FAULT_F_PRIV },
-	{ "last", IOASID_FAULT_F_LAST },
-	{ "page_req", IOASID_FAULT_F_PAGE_REQ },
-	{ "timed_out", IOASID_FAULT_F_TIMED_OUT },
-	{ "addr_valid", IOASID_FAULT_F_ADDR_VALID },
-	{ "pasid_valid", IOASID_FAULT_F_PASID_VALID },
-	{ "group_valid", IOASID_FAULT_F_GROUP_VALID },
-	{ "priv_valid", IOASID_FAULT_F_PRIV_VALID },
-	{ NULL, 0 },
-};
-
-/* the reason of a fault record */
-const struct name_val fault_reason_names[] = {
-	{ "page_request", IOASID_FAULT_R_PAGE_REQUEST },
-	{ "not_present", IOASID_FAULT_R_NOT_PRESENT },
-	{ "permission", IOASID_FAULT_R_PERMISSION },
-	{ "blocked", IOASID_FAULT_R_BLOCKED },
-	{ "reserved", IOASID_FAULT_R_RESERVED },
-	{ NULL, 0 },
-};
-
 /* dma_read / dma_write "attrs": what else the request is (a write is the op's) */
 const struct name_val dma_attr_names[] = {
 	{ "priv", IOASID_SIM_DMA_PRIV },

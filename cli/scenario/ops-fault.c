@@ -10,14 +10,38 @@
 #include "../ioasidctl.h"
 #include "private.h"
 
+/* A record's flags: the library's names in bit order, then the unnamed bits as hex. */
+static json_t *fault_flags_json(uint32_t flags)
+{
+	json_t *list = json_array();
+	uint32_t rest = 0, bit;
+	const char *name;
+	unsigned int i;
+
+	for (i = 0; i < 32; i++) {
+		bit = 1u << i;
+		if (!(flags & bit))
+			continue;
+		name = ioasid_fault_flag_name(bit);
+		if (name)
+			json_array_append_new(list, json_string(name));
+		else
+			rest |= bit;
+	}
+	if (rest)
+		json_array_append_new(list, json_hex(rest));
+	return list;
+}
+
 /* A fault record as values show it: names, labels, null for invalid fields. */
 static json_t *fault_json(const struct scenario *sc, const struct ioasid_fault *f)
 {
+	const char *reason = ioasid_fault_reason_name(f->reason);
 	json_t *o = json_object();
 	const char *lb;
 
-	json_object_set_new(o, "flags", bit_names_json(fault_flag_names, f->flags));
-	json_object_set_new(o, "reason", name_json(fault_reason_names, f->reason));
+	json_object_set_new(o, "flags", fault_flags_json(f->flags));
+	json_object_set_new(o, "reason", reason ? json_string(reason) : json_integer(f->reason));
 	lb = label_of_id(sc, f->dev, K_DEV);
 	json_object_set_new(o, "dev", lb ? json_string(lb) : json_null());
 	json_object_set_new(o, "pasid", (f->flags & IOASID_FAULT_F_PASID_VALID) ?

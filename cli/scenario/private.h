@@ -359,7 +359,7 @@ void op_table_check(void);
 extern const struct name_val hwpt_flag_names[], hwpt_type_names[], vtd_s1_flag_names[];
 extern const struct name_val inv_kind_names[], inv_gran_names[];
 extern const struct name_val stale_mode_names[], dma_attr_names[];
-extern const struct name_val fault_flag_names[], fault_reason_names[], fault_code_names[];
+extern const struct name_val fault_code_names[];
 extern const struct name_val virtio_iommu_ext_names[], virtio_feature_names[];
 extern const struct name_val vreq_type_names[], vattach_flag_names[], vmap_flag_names[];
 extern const struct name_val vpage_resp_flag_names[];

@@ -374,6 +374,29 @@ IOASID_EXPORT int ioasid_fault_to_iommufd(const struct ioasid_fault *in, uint32_
 IOASID_EXPORT int ioasid_fault_response_iommufd(uint64_t cookie, uint32_t code,
 						void *buf);
 
+/**
+ * ioasid_fault_flag_name() - the name of one IOASID_FAULT_F_* flag, for dumps
+ * @flag: a single flag bit, e.g. IOASID_FAULT_F_PAGE_REQ
+ *
+ * "read", "write", "exec", "priv", "last", "page_req", "timed_out",
+ * "addr_valid", "pasid_valid", "group_valid", "priv_valid": the names the
+ * scenario format and traces write in a record's "flags".
+ *
+ * Return: the name; NULL for 0, for a value with more than one bit set, or
+ * for a bit that has no flag.
+ */
+IOASID_EXPORT const char *ioasid_fault_flag_name(uint32_t flag);
+
+/**
+ * ioasid_fault_reason_name() - the name of an enum ioasid_fault_reason
+ * @reason: IOASID_FAULT_R_*
+ *
+ * "page_request", "not_present", "permission", "blocked", "reserved".
+ *
+ * Return: the name; NULL for a value that is no reason.
+ */
+IOASID_EXPORT const char *ioasid_fault_reason_name(uint32_t reason);
+
 #ifdef __cplusplus
 }
 #endif

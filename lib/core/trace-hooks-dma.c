@@ -14,50 +14,30 @@
 
 /* ---- faults and the sim's DMA engine ---- */
 
-static const struct {
-	const char *name;
-	uint32_t bit;
-} fault_flags[] = {
-	{ "read", IOASID_FAULT_F_READ },
-	{ "write", IOASID_FAULT_F_WRITE },
-	{ "exec", IOASID_FAULT_F_EXEC },
-	{ "priv", IOASID_FAULT_F_PRIV },
-	{ "last", IOASID_FAULT_F_LAST },
-	{ "page_req", IOASID_FAULT_F_PAGE_REQ },
-	{ "timed_out", IOASID_FAULT_F_TIMED_OUT },
-	{ "addr_valid", IOASID_FAULT_F_ADDR_VALID },
-	{ "pasid_valid", IOASID_FAULT_F_PASID_VALID },
-	{ "group_valid", IOASID_FAULT_F_GROUP_VALID },
-	{ "priv_valid", IOASID_FAULT_F_PRIV_VALID },
-};
-
-static const char *const fault_reasons[] = {
-	[IOASID_FAULT_R_PAGE_REQUEST] = "page_request",
-	[IOASID_FAULT_R_NOT_PRESENT] = "not_present",
-	[IOASID_FAULT_R_PERMISSION] = "permission",
-	[IOASID_FAULT_R_BLOCKED] = "blocked",
-	[IOASID_FAULT_R_RESERVED] = "reserved",
-};
-
 /* A fault record as a scenario's fault_read value shows it (docs/scenario-format.md). */
 static json_t *fault_value(struct ioasid_trace *t, const struct ioasid_fault *f)
 {
 	json_t *o = json_object(), *flags = json_array(), *l;
-	uint32_t rest = f->flags;
-	size_t i;
+	const char *reason = ioasid_fault_reason_name(f->reason);
+	uint32_t rest = 0, bit;
+	const char *name;
+	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(fault_flags); i++)
-		if (rest & fault_flags[i].bit) {
-			json_array_append_new(flags, json_string(fault_flags[i].name));
-			rest &= ~fault_flags[i].bit;
-		}
+	/* named bits in bit order, then the unnamed ones as one hex number */
+	for (i = 0; i < 32; i++) {
+		bit = 1u << i;
+		if (!(f->flags & bit))
+			continue;
+		name = ioasid_fault_flag_name(bit);
+		if (name)
+			json_array_append_new(flags, json_string(name));
+		else
+			rest |= bit;
+	}
 	if (rest)
 		json_array_append_new(flags, trace_hex(rest));
 	json_object_set_new(o, "flags", flags);
-	json_object_set_new(o, "reason",
-			    f->reason < ARRAY_SIZE(fault_reasons) && fault_reasons[f->reason] ?
-				    json_string(fault_reasons[f->reason]) :
-				    json_integer(f->reason));
+	json_object_set_new(o, "reason", reason ? json_string(reason) : json_integer(f->reason));
 	l = trace_label_ref(t, f->dev, M(IOASID_OBJ_DEV));
 	json_object_set_new(o, "dev", l ? l : json_null());
 	json_object_set_new(o, "pasid",

@@ -446,6 +446,52 @@ START_TEST(test_overflow_counts)
 }
 END_TEST
 
+/* Every flag has its scenario-format name; 0, combinations and unused bits have none. */
+START_TEST(test_flag_and_reason_names)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} want[] = {
+		{ IOASID_FAULT_F_READ, "read" },
+		{ IOASID_FAULT_F_WRITE, "write" },
+		{ IOASID_FAULT_F_EXEC, "exec" },
+		{ IOASID_FAULT_F_PRIV, "priv" },
+		{ IOASID_FAULT_F_LAST, "last" },
+		{ IOASID_FAULT_F_PAGE_REQ, "page_req" },
+		{ IOASID_FAULT_F_TIMED_OUT, "timed_out" },
+		{ IOASID_FAULT_F_ADDR_VALID, "addr_valid" },
+		{ IOASID_FAULT_F_PASID_VALID, "pasid_valid" },
+		{ IOASID_FAULT_F_GROUP_VALID, "group_valid" },
+		{ IOASID_FAULT_F_PRIV_VALID, "priv_valid" },
+	};
+	uint32_t named = 0;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_ptr_nonnull(ioasid_fault_flag_name(want[i].bit));
+		ck_assert_str_eq(ioasid_fault_flag_name(want[i].bit), want[i].name);
+		named |= want[i].bit;
+	}
+	/* bit 7 and bits 12..31 are no flag */
+	for (i = 0; i < 32; i++)
+		if (!(named & (1u << i)))
+			ck_assert_ptr_null(ioasid_fault_flag_name(1u << i));
+	ck_assert_ptr_null(ioasid_fault_flag_name(1u << 7));
+	ck_assert_ptr_null(ioasid_fault_flag_name(0));
+	ck_assert_ptr_null(ioasid_fault_flag_name(IOASID_FAULT_F_READ | IOASID_FAULT_F_WRITE));
+
+	ck_assert_str_eq(ioasid_fault_reason_name(IOASID_FAULT_R_PAGE_REQUEST), "page_request");
+	ck_assert_str_eq(ioasid_fault_reason_name(IOASID_FAULT_R_NOT_PRESENT), "not_present");
+	ck_assert_str_eq(ioasid_fault_reason_name(IOASID_FAULT_R_PERMISSION), "permission");
+	ck_assert_str_eq(ioasid_fault_reason_name(IOASID_FAULT_R_BLOCKED), "blocked");
+	ck_assert_str_eq(ioasid_fault_reason_name(IOASID_FAULT_R_RESERVED), "reserved");
+	ck_assert_ptr_null(ioasid_fault_reason_name(0));
+	ck_assert_ptr_null(ioasid_fault_reason_name(IOASID_FAULT_R_RESERVED + 1));
+	ck_assert_ptr_null(ioasid_fault_reason_name(UINT32_MAX));
+}
+END_TEST
+
 START_TEST(test_queue_errors)
 {
 	uint32_t set = new_set(), q, out;
@@ -615,32 +661,10 @@ static void *owner_main(void *arg)
 	return NULL;
 }
 
-struct dma_arg {
-	int idx;
-	int ok;
-};
-
-static void *dma_main(void *arg)
-{
-	struct dma_arg *d = arg;
-	int i;
-
-	for (i = 0; i < PER_THREAD; i++) {
-		uint64_t iova = 0x100000000ull * (d->idx + 1) + (uint64_t)i * PG;
-		size_t done;
-		char b[16];
-
-		if (ioasid_sim_dma_read(ctx, dev0, IOASID_PASID_NONE, iova, b, sizeof(b), &done) == 0 &&
-		    done == sizeof(b))
-			d->ok++;
-	}
-	return NULL;
-}
-
 START_TEST(test_stress_threads)
 {
 	struct owner_arg o;
-	struct dma_arg d[NTHREADS];
+	struct test_dma_reader d[NTHREADS];
 	struct ioasid_fault_queue_stats st;
 	pthread_t ot, t[NTHREADS];
 	uint32_t set = new_set();
@@ -655,8 +679,11 @@ START_TEST(test_stress_threads)
 	o.stop_fd = pipefd[0];
 	ck_assert_int_eq(pthread_create(&ot, NULL, owner_main, &o), 0);
 	for (i = 0; i < NTHREADS; i++) {
-		d[i] = (struct dma_arg){ .idx = i };
-		ck_assert_int_eq(pthread_create(&t[i], NULL, dma_main, &d[i]), 0);
+		d[i] = (struct test_dma_reader){ .ctx = ctx,
+						 .dev = dev0,
+						 .idx = i,
+						 .count = PER_THREAD };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, test_dma_reader_main, &d[i]), 0);
 	}
 	for (i = 0; i < NTHREADS; i++) {
 		pthread_join(t[i], NULL);
@@ -691,6 +718,7 @@ Suite *fault_suite(void)
 	tcase_add_test(tc, test_timeout_answer_chosen);
 	tcase_add_test(tc, test_overflow_counts);
 	tcase_add_test(tc, test_queue_errors);
+	tcase_add_test(tc, test_flag_and_reason_names);
 	tcase_add_test(tc, test_iommufd_records);
 	tcase_add_test(tc, test_stress_threads);
 	suite_add_tcase(s, tc);

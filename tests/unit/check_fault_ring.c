@@ -504,33 +504,10 @@ static void *polling_owner(void *arg)
 	return NULL;
 }
 
-struct dma_arg {
-	int idx;
-	int ok;
-};
-
-static void *dma_main(void *arg)
-{
-	struct dma_arg *d = arg;
-	int i;
-
-	for (i = 0; i < PER_THREAD; i++) {
-		uint64_t iova = 0x100000000ull * (d->idx + 1) + (uint64_t)i * PG;
-		size_t done;
-		char b[16];
-
-		if (ioasid_sim_dma_read(ctx, dev0, IOASID_PASID_NONE, iova, b, sizeof(b), &done) ==
-			    0 &&
-		    done == sizeof(b))
-			d->ok++;
-	}
-	return NULL;
-}
-
 START_TEST(test_ring_stress_threads)
 {
 	struct poller o = { 0 };
-	struct dma_arg d[NTHREADS];
+	struct test_dma_reader d[NTHREADS];
 	struct ioasid_fault_queue_stats st;
 	pthread_t ot, t[NTHREADS];
 	uint32_t set = new_set(), q;
@@ -542,8 +519,11 @@ START_TEST(test_ring_stress_threads)
 	o.ioas = attach_with_queue(set, q);
 	ck_assert_int_eq(pthread_create(&ot, NULL, polling_owner, &o), 0);
 	for (i = 0; i < NTHREADS; i++) {
-		d[i] = (struct dma_arg){ .idx = i };
-		ck_assert_int_eq(pthread_create(&t[i], NULL, dma_main, &d[i]), 0);
+		d[i] = (struct test_dma_reader){ .ctx = ctx,
+						 .dev = dev0,
+						 .idx = i,
+						 .count = PER_THREAD };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, test_dma_reader_main, &d[i]), 0);
 	}
 	for (i = 0; i < NTHREADS; i++) {
 		pthread_join(t[i], NULL);
@@ -564,7 +544,7 @@ END_TEST
 /* A burst of asynchronous DMAs larger than the ring, from several threads. */
 static void *burst_main(void *arg)
 {
-	struct dma_arg *d = arg;
+	struct test_dma_reader *d = arg;
 	uint64_t h[24];
 	bool waits[24];
 	size_t done;
@@ -589,7 +569,7 @@ static void *burst_main(void *arg)
 START_TEST(test_ring_burst_backpressure)
 {
 	struct poller o = { 0 };
-	struct dma_arg d[NTHREADS];
+	struct test_dma_reader d[NTHREADS];
 	struct ioasid_fault_queue_stats st;
 	pthread_t ot, t[NTHREADS];
 	uint32_t set = new_set(), q;
@@ -601,7 +581,7 @@ START_TEST(test_ring_burst_backpressure)
 	o.ioas = attach_with_queue(set, q);
 	ck_assert_int_eq(pthread_create(&ot, NULL, polling_owner, &o), 0);
 	for (i = 0; i < NTHREADS; i++) {
-		d[i] = (struct dma_arg){ .idx = i };
+		d[i] = (struct test_dma_reader){ .idx = i };
 		ck_assert_int_eq(pthread_create(&t[i], NULL, burst_main, &d[i]), 0);
 	}
 	for (i = 0; i < NTHREADS; i++)

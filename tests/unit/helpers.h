@@ -110,4 +110,35 @@ static inline void ioas_snap_same(struct ioasid_ctx *ctx, uint32_t ioas,
 		      (unsigned long long)before->pinned, (unsigned long long)now.pinned);
 }
 
+/*
+ * A thread doing @count sim DMA reads of 16 bytes by @dev, one a 4 KiB page
+ * up from 4 GiB * (@idx + 1), so threads never share a page; @ok counts
+ * the reads that completed whole (those that faulted wait for their answer).
+ */
+struct test_dma_reader {
+	struct ioasid_ctx *ctx;
+	uint32_t dev;
+	int idx;
+	int count;
+	int ok;
+};
+
+static inline void *test_dma_reader_main(void *arg)
+{
+	struct test_dma_reader *d = arg;
+	int i;
+
+	for (i = 0; i < d->count; i++) {
+		uint64_t iova = 0x100000000ull * (d->idx + 1) + (uint64_t)i * 4096;
+		size_t done;
+		char b[16];
+
+		if (ioasid_sim_dma_read(d->ctx, d->dev, IOASID_PASID_NONE, iova, b, sizeof(b),
+					&done) == 0 &&
+		    done == sizeof(b))
+			d->ok++;
+	}
+	return NULL;
+}
+
 #endif

@@ -3371,6 +3371,12 @@ extern "C" {
         buf: *mut ::std::os::raw::c_void,
     ) -> ::std::os::raw::c_int;
 }
+extern "C" {
+    pub fn ioasid_fault_flag_name(flag: u32) -> *const ::std::os::raw::c_char;
+}
+extern "C" {
+    pub fn ioasid_fault_reason_name(reason: u32) -> *const ::std::os::raw::c_char;
+}
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct ioasid_info_hdr {
