@@ -27,7 +27,7 @@ static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, c
  * log) and returns @err.
  */
 int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd,
-		  struct sim_pending *p, uint64_t at, int err, const struct sim_fault_info *fi)
+		  struct sim_pending *p, uint64_t at, int err, struct sim_fault_info *fi)
 {
 	struct ioasid_fault_queue *q = NULL;
 	struct ioasid_fault recs[FAULT_GROUP_MAX];
@@ -36,7 +36,7 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 	int r;
 
 	if (!fi->reason)
-		return err; /* refused (strict stale mode), not a translation fault */
+		return sim_fault_msg(ctx, sd, fi, err); /* refused (strict stale mode) */
 	if (fi->hwpt)
 		q = fi->hwpt->fault_q;
 	memset(recs, 0, sizeof(recs));
@@ -48,7 +48,11 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 	       (p->pasid != IOASID_PASID_NONE ? IOASID_FAULT_F_PASID_VALID : 0);
 	if (q && sd->dev->props.pri && !fi->entry && fi->reason != IOASID_FAULT_R_BLOCKED &&
 	    fi->reason != IOASID_FAULT_R_RESERVED && p->rounds < DMA_MAX_ROUNDS) {
-		/* one request per page that does not translate, up to a group's worth */
+		/*
+		 * One request per page that does not translate, up to a group's
+		 * worth. Nothing shows the walk's message (fi->walk_why) here: a
+		 * response resumes or ends the request with its own.
+		 */
 		for (pg = at & ~0xfffull; n < FAULT_GROUP_MAX && pg < p->iova + p->len;
 		     pg += 0x1000) {
 			struct sim_fault_info f2 = { 0 };
@@ -92,10 +96,13 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 		 * or none when the guest's structures say not to record it.
 		 * Only what the hardware reports to the host (stage 2) goes on.
 		 */
+		sim_fault_msg(ctx, sd, fi, err);
 		if (fi->vf.valid)
 			sim_viommu_report(fi->hwpt->vi, sd, &fi->vf);
 		return err;
 	}
+	/* unrecoverable: the request ends with the walk's message */
+	sim_fault_msg(ctx, sd, fi, err);
 	recs[0].flags = base | IOASID_FAULT_F_LAST;
 	recs[0].reason = fi->reason;
 	recs[0].dev = sd->id;

@@ -383,6 +383,18 @@ static int translate_cached(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct 
 		 !(x->perm & XL_DIRTY));
 }
 
+int sim_fault_msg(struct ioasid_ctx *ctx, const struct sim_dev *sd, struct sim_fault_info *fi,
+		  int err)
+{
+	if (!fi->walk_why)
+		return err;
+	ioasid_err(ctx, err, "%s %s at iova 0x%llx (PASID %d, HWPT %u): %s at level %u",
+		   sd->dev->name, dma_kind(fi->rflags), X(fi->iova), (int)fi->pasid, fi->hwpt->id,
+		   fi->walk_why, fi->walk_level);
+	fi->walk_why = NULL;
+	return err;
+}
+
 int sim_translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd, uint32_t pasid,
 		  uint64_t iova, uint32_t rflags, struct sim_xlate *x, struct sim_fault_info *fi)
 {
@@ -435,10 +447,16 @@ int sim_translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 	err = walk(sim, sh, iova, flags, x, &fault);
 	if (err) {
 		fi->reason = reason_of(fault.fault_reason);
-		return ioasid_err(ctx, err == -EACCES ? -EACCES : -EFAULT,
-				  "%s %s at iova 0x%llx (PASID %d, HWPT %u): %s at level %u",
-				  sd->dev->name, dma_kind(rflags), X(iova), (int)pasid, sh->id,
-				  fault_name(&fault, acc), fault.fault_level);
+		fi->walk_why = fault_name(&fault, acc);
+		fi->walk_level = fault.fault_level;
+		fi->rflags = rflags;
+		fi->pasid = pasid;
+		fi->iova = iova;
+		err = err == -EACCES ? -EACCES : -EFAULT;
+		/* a debug log shows every message as it is set: keep its order */
+		if (__builtin_expect(ctx->log && ctx->log_level >= IOASID_LOG_DEBUG, 0))
+			sim_fault_msg(ctx, sd, fi, err);
+		return err;
 	}
 	sim_hwpt_note_tlb_pasid(sh, pasid);
 	sim_iotlb_insert(sim->iotlb, sh->id, pasid, iova, x->page_size,

@@ -29,11 +29,20 @@ static inline const struct sim_iotlb_entry *cached_lookup(struct sim_ctx *sim, s
 /*
  * Translate @iova for a request of @rflags (IOASID_SIM_DMA_*) from @sd at
  * @pasid: the caches, else a walk (whose result is cached). 0 with @x
- * filled, or a negative errno (message set; fi->reason says what kind of
- * fault, 0 for none: a refusal of strict stale mode).
+ * filled, or a negative errno (message set, but for a walk's fault, left
+ * to sim_fault_msg(); fi->reason says what kind of fault, 0 for none: a
+ * refusal of strict stale mode).
  */
 int sim_translate(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd, uint32_t pasid,
 		  uint64_t iova, uint32_t rflags, struct sim_xlate *x, struct sim_fault_info *fi);
+
+/*
+ * Set the message of @fi's walk fault, when sim_translate() left it
+ * unformatted (fi->walk_why), and return @err. Whoever shows a failed
+ * translation's error calls it first; a page request does not.
+ */
+int sim_fault_msg(struct ioasid_ctx *ctx, const struct sim_dev *sd, struct sim_fault_info *fi,
+		  int err);
 
 /*
  * Translate and copy the rest of @p (from p->done on); it ends the request
@@ -50,6 +59,6 @@ void sim_dma_finish(struct ioasid_ctx *ctx, struct sim_pending *p, int err);
  * unrecoverable record (returns @err).
  */
 int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *sd,
-		  struct sim_pending *p, uint64_t at, int err, const struct sim_fault_info *fi);
+		  struct sim_pending *p, uint64_t at, int err, struct sim_fault_info *fi);
 
 #endif
