@@ -258,14 +258,21 @@ set -e
 T2=$(date +%s)
 
 # ---- 4. the scenario differential ------------------------------------------------
+# guest_lines MARK: the lines the guest printed after "MARK " in $VMLOG, without
+# the marker, a CR, or a kernel message the serial console put between a line
+# and its newline ("...}[    2.857351] vfio-pci ...": it cost a CI run a step).
+guest_lines() {
+	grep "^$1 " "$VMLOG" | sed -e "s/^$1 //" -e 's/\[ *[0-9][0-9]*\.[0-9]*\] .*$//' |
+		tr -d '\r'
+}
+
 # scen_diff TAG PROFILE FAKE: the answers the guest printed under "@@SCEN TAG "
 # against sim:PROFILE on the host (and against the fake kernel when FAKE=1).
 scen_diff() {
 	local tag=$1 profile=$2 fake=$3 f b diffs=0 fakediffs=0
 	for f in "${SCEN[@]}"; do
 		b=$(basename "$f" .json)
-		grep "^@@SCEN $tag $b @@ " "$VMLOG" | sed "s/^@@SCEN $tag $b @@ //" \
-			>"$OUT/scen/$b.$tag.iommufd.jsonl" || true
+		guest_lines "@@SCEN $tag $b @@" >"$OUT/scen/$b.$tag.iommufd.jsonl" || true
 		IOASID_DEV=sim0 "$CLI" --backend "sim:$profile" run "$f" >"$OUT/scen/$b.$tag.sim.jsonl" \
 			2>/dev/null || true
 		python3 "$HERE/scen-compare.py" "$b ($tag)" "$OUT/scen/$b.$tag.sim.jsonl" \
@@ -296,7 +303,7 @@ if [ ${#MOCKSCEN[@]} -gt 0 ]; then
 	MOCKDIFFS=0
 	for f in "${MOCKSCEN[@]}"; do
 		b=$(basename "$f" .json)
-		grep "^@@SCEN $b @@ " "$VMLOG" | sed "s/^@@SCEN $b @@ //" >"$OUT/scen/$b.iommufd.jsonl" || true
+		guest_lines "@@SCEN $b @@" >"$OUT/scen/$b.iommufd.jsonl" || true
 		IOASID_DEV=/dev/null IOASID_DEV2=/dev/zero FK_CLI_NESTING=1 "$OUT/ioasidctl-fake" \
 			--backend iommufd:/dev/null run "$f" >"$OUT/scen/$b.fake.jsonl" 2>/dev/null || true
 		python3 "$HERE/scen-compare.py" "$b (fake kernel vs the mock)" "$OUT/scen/$b.fake.jsonl" \
@@ -318,8 +325,8 @@ if [ ${#SCEN[@]} -gt 0 ] && want trace; then
 	for f in "${SCEN[@]}"; do
 		b=$(basename "$f" .json)
 		t=$OUT/trace/tr-$b.json
-		grep "^@@TRACE $b @@ " "$VMLOG" | sed "s/^@@TRACE $b @@ //" | tr -d '\r' >"$t" || true
-		grep "^@@TPROF $b @@ " "$VMLOG" | sed "s/^@@TPROF $b @@ //" | tr -d '\r' >"$t.profile.json" || true
+		guest_lines "@@TRACE $b @@" >"$t" || true
+		guest_lines "@@TPROF $b @@" >"$t.profile.json" || true
 		if ! "$CLI" run "$t" >"$t.replay.jsonl" 2>"$t.replay.err"; then
 			log "trace $b: the replay on the sim differs (or failed):"
 			grep -h '"expected' "$t.replay.jsonl" | head -5 >&2
