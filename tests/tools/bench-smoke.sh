@@ -27,7 +27,8 @@ if missing or bad:
 }
 check ioas "--size 2000 --auto 200" map_ns unmap_ns lookup_ns automap_ns bytes_per_mapping \
 	fill_ns churn_ns chase_ns unmap_chase_hops_ratio fill_vs_tsearch_ratio baseline_fill_ns baseline_churn_ns \
-	baseline_map_ns baseline_unmap_ns baseline_lookup_ns baseline_automap_ns
+	baseline_map_ns baseline_unmap_ns baseline_lookup_ns baseline_automap_ns \
+	lookup_vs_tsearch_unmap_ratio lookup_vs_tsearch_fill_ratio
 [ -x "$top_builddir/tests/bench/pasid" ] &&
 	check pasid "--size 1000 --iters 1000" alloc_free_ns raw_alloc_free_ns baseline_alloc_free_ns
 check fault "--iters 200 --reps 1" roundtrip_ns pingpong_ns roundtrip_ratio faults_per_s \
