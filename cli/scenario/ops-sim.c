@@ -15,14 +15,19 @@
 HANDLER(op_dev_add)
 {
 	const struct argval *resv = arg(s, "reserved");
-	struct ioasid_sim_dev_desc d = { .sz = sizeof(struct ioasid_sim_dev_desc), .name = arg(s, "name")->s,
-		    .bdf = arg(s, "bdf")->s,
-		    /* 4K, 2M and 1G unless told: what an x86 device usually gets */
-		    .pgsize_bitmap = num(s, "page_sizes", UINT64_C(0x40201000)),
-		    .pasid_width = (uint32_t)num(s, "pasid_width", 0),
-		    .flags = (num(s, "pri", 0) ? IOASID_SIM_DEV_PRI : 0) |
-			     (num(s, "ats", 0) ? IOASID_SIM_DEV_ATS : 0),
-		    .resv = resv->arr, .nr_resv = (uint32_t)resv->n };
+	struct ioasid_sim_dev_desc d = {
+		.sz = sizeof(struct ioasid_sim_dev_desc),
+		.name = arg(s, "name")->s,
+		.bdf = arg(s, "bdf")->s,
+		/* 4K, 2M and 1G unless told: what an x86 device usually gets */
+		.pgsize_bitmap = num(s, "page_sizes", UINT64_C(0x40201000)),
+		.pasid_width = (uint32_t)num(s, "pasid_width", 0),
+		.flags = (num(s, "pri", 0) ? IOASID_SIM_DEV_PRI : 0) |
+			 (num(s, "ats", 0) ? IOASID_SIM_DEV_ATS : 0) |
+			 (num(s, "stall", 0) ? IOASID_SIM_DEV_STALL : 0),
+		.resv = resv->arr,
+		.nr_resv = (uint32_t)resv->n
+	};
 
 	return ioasid_sim_dev_add(r->ctx, &d);
 }

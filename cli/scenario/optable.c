@@ -114,7 +114,7 @@ static const struct op_desc op_table[] = {
 	OP("dev_add", op_dev_add,
 	   ARGS(A("name", A_STR, .required = true), A("bdf", A_STR),
 		A("page_sizes", A_PGSIZES), A("pasid_width", A_NUM, .max = 32),
-		ARG_BOOL("pri"), ARG_BOOL("ats"), A("reserved", A_RESV))),
+		ARG_BOOL("pri"), ARG_BOOL("ats"), ARG_BOOL("stall"), A("reserved", A_RESV))),
 	OP("dev_bind", op_dev_bind,
 	   ARGS(A("dev", A_STR, .required = true), A("vf_token", A_STR)),
 	   .makes = K_DEV, .check = check_dev_bind),

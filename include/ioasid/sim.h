@@ -51,7 +51,7 @@ struct ioasid_sim_dev_desc {
 	const char *bdf;         /* PCI address or NULL */
 	uint64_t pgsize_bitmap;  /* never 0 */
 	uint32_t pasid_width;    /* 0 = no PASID; at most the IOMMU's */
-	uint32_t flags;          /* IOASID_SIM_DEV_PRI, IOASID_SIM_DEV_ATS */
+	uint32_t flags;          /* IOASID_SIM_DEV_PRI, IOASID_SIM_DEV_ATS, IOASID_SIM_DEV_STALL */
 	const struct ioasid_sim_resv *resv;
 	uint32_t nr_resv;
 	uint32_t __reserved;
@@ -60,6 +60,11 @@ struct ioasid_sim_dev_desc {
 /* Flags of struct ioasid_sim_dev_desc: the device takes page requests (PCIe PRI), serves ATS. */
 #define IOASID_SIM_DEV_PRI (1u << 0)
 #define IOASID_SIM_DEV_ATS (1u << 1)
+/*
+ * SMMUv3 only: the device can stall (firmware's dma-can-stall); on an SMMU
+ * with IDR0.STALL_MODEL 0 its faults become page requests (groups of one).
+ */
+#define IOASID_SIM_DEV_STALL (1u << 2)
 
 /**
  * ioasid_sim_dev_add() - add a device to the running profile.

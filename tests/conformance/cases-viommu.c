@@ -38,6 +38,7 @@ struct mock_nested_data {
 struct viommu_fx {
 	uint32_t ioas, dev, parent, viommu, nested; /* 0 in variant no_viommu */
 	uint64_t cd_ipa;                            /* CF_VIOMMU_SMMUV3: the guest's CD table */
+	uint64_t *cd;                               /* and the CD itself, as the guest writes it */
 };
 
 /* SMMUv3 guest structures (IHI 0070 5.2, 5.4, 7.3): the bits a guest driver writes. */
@@ -45,6 +46,7 @@ struct viommu_fx {
 #define STE0_CFG_S1 (5ull << 1) /* Config: stage-1 translate; S1Fmt 0 (linear), S1CDMax 0 */
 /* CD word 0: T0SZ 16 (48-bit input), TG0 4K, V, IPS 48 bits, AA64, R (record), A, ASID 1 */
 #define CD0 (16ull | 1ull << 31 | 5ull << 32 | 1ull << 41 | 1ull << 45 | 1ull << 46 | 1ull << 48)
+#define CD0_S (1ull << 44) /* stall: a fault is a page request, not an event */
 #define EVT_F_TRANSLATION 0x10u
 
 static uint32_t viommu_type(void)
@@ -64,7 +66,7 @@ static uint32_t veventq_type(void)
  * stage-1 table its TTB0 names, in two pages mapped in @ioas at the top of
  * @dev's aperture (guest-physical = IOVA of the parent). Returns the CD's.
  */
-static uint64_t smmu_guest_tables(struct cf_t *t, uint32_t dev, uint32_t ioas)
+static uint64_t smmu_guest_tables(struct cf_t *t, uint32_t dev, uint32_t ioas, uint64_t **ret_cd)
 {
 	uint64_t *mem = cf_mem(t, 2 * 4096, 4096), iova;
 	struct cf_geom g;
@@ -73,6 +75,7 @@ static uint64_t smmu_guest_tables(struct cf_t *t, uint32_t dev, uint32_t ioas)
 	iova = (g.ap_last + 1) - 2 * 4096;
 	mem[0] = htole64(CD0);
 	mem[1] = htole64(iova + 4096); /* TTB0 */
+	*ret_cd = mem;
 	CF_OK(t, ioasid_ioas_map(t->ctx, ioas, mem, 2 * 4096,
 				 IOASID_MAP_FIXED_IOVA | IOASID_MAP_READ | IOASID_MAP_WRITE, &iova));
 	return iova;
@@ -125,7 +128,7 @@ static void viommu_setup(struct cf_t *t, struct viommu_fx *f)
 	CF_OK(t, cf_hwpt_alloc(t, f->dev, f->ioas, IOASID_HWPT_NEST_PARENT, &f->parent));
 	CF_OK(t, viommu_of(t, f->dev, f->parent, viommu_type(), NULL, 0, &f->viommu));
 	if (cf_oracle.viommu == CF_VIOMMU_SMMUV3)
-		f->cd_ipa = smmu_guest_tables(t, f->dev, f->ioas);
+		f->cd_ipa = smmu_guest_tables(t, f->dev, f->ioas, &f->cd);
 	CF_OK(t, nested_on(t, f, 0, 0, &f->nested));
 }
 
@@ -188,6 +191,12 @@ void c_viommu_alloc_nested_iopf(struct cf_t *t)
 	/* A device needs its vDEVICE before it attaches to a nested HWPT. */
 	CF_RET(t, replace(t, &f, iopf), -ENOENT);
 	CF_OK(t, ioasid_vdevice_alloc(t->ctx, f.viommu, f.dev, 0x99, &vdev));
+	/*
+	 * SMMUv3: Linux takes recoverable faults only as stalls (a stall-capable
+	 * master, the guest's CD asking for them); the test driver has no CD.
+	 */
+	if (f.cd)
+		f.cd[0] = htole64(CD0 | CD0_S);
 	CF_OK(t, replace(t, &f, iopf));
 	CF_RET(t, ioasid_hwpt_destroy(t->ctx, iopf), -EBUSY);
 	cf_iopf_round(t, f.dev, IOASID_PASID_NONE, q, iopf, CF_S1_UNMAPPED_IOVA);

@@ -325,7 +325,7 @@ START_TEST(test_builtin_copies)
 	sim_profile_free(q);
 	q = load_ok("smmuv3");
 	ck_assert_uint_eq(q->input_width, 48);
-	ck_assert_uint_eq(q->nr_devices, 3);
+	ck_assert_uint_eq(q->nr_devices, 4);
 	ck_assert_uint_eq(q->regs.smmuv3.idr[0], 0x080d769b);
 	sim_profile_free(p);
 	sim_profile_free(q);

@@ -464,7 +464,7 @@ START_TEST(test_custom_other_models)
 	assert_consistent(p);
 	ck_assert_uint_eq(bits(p->regs.smmuv3.idr[5], 11, 10), 1);
 	ck_assert_uint_eq(bits(p->regs.smmuv3.idr[5], 2, 0), 6);
-	ck_assert_uint_eq(p->nr_devices, 3);
+	ck_assert_uint_eq(p->nr_devices, 4);
 	sim_profile_free(p);
 
 	/* A generic IOMMU may have PASIDs; sizes as one string. */

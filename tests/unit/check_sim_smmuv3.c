@@ -1113,8 +1113,13 @@ START_TEST(test_stage2_unmap_flushes)
 }
 END_TEST
 
-/* A PRI device on a nested HWPT with a fault queue: page requests, as for every model. */
-START_TEST(test_page_requests)
+/*
+ * A PRI device on a nested HWPT with a fault queue: Linux 7.2's SMMUv3 takes
+ * no page requests from it (arm_smmu_handle_ppr() logs and denies them; the
+ * driver takes stalls only: check_sim_smmuv3_stall.c). The fault ends the
+ * DMA and is the guest's event.
+ */
+START_TEST(test_pri_no_page_requests)
 {
 	struct ioasid_set_opts so = { .sz = sizeof(so), .max_pasids = 4, .max_ioas = 4 };
 	struct ioasid_fault_queue_opts fo = { .sz = sizeof(fo), .depth = 8 };
@@ -1129,33 +1134,21 @@ START_TEST(test_page_requests)
 	struct ioasid_fault f[4];
 	uint32_t q, h, n = 4;
 	uint8_t b[8];
-	uint64_t handle;
-	size_t done;
 
 	ck_assert_ok(ctx, ioasid_set_alloc(ctx, &so, &fo.set));
 	ck_assert_ok(ctx, ioasid_fault_queue_alloc(ctx, &fo, &q));
 	o.fault_queue = q;
-	cd_write(CDTAB, cd0(ASID, 0), TT(0));
+	/* the guest even asks for stalls (CD.S): sim0 is no stall-enabled master */
+	cd_write(CDTAB, cd0(ASID, SMMU_CD0_S), TT(0));
 	s1_build(DATA | LEAF_RW);
 	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, dev, viommu, &o, &h));
 	ck_assert_ok(ctx, ioasid_dev_attach(ctx, dev, IOASID_PASID_NONE, h, NULL));
-	memcpy(mem + (DATA2 - G), "paged-in", 8);
-	ck_assert_ret(ctx,
-		      ioasid_sim_dma_submit(ctx, dev, IOASID_PASID_NONE, GVA + PG, b, 8, false,
-					    &handle, &done),
-		      -EAGAIN);
+	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GVA + PG, b, 8), -EFAULT);
+	one_event(SMMU_EVT_F_TRANSLATION, -1);
 	ck_assert_ok(ctx, ioasid_fault_read(ctx, q, f, &n));
-	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_ne(f[0].flags & IOASID_FAULT_F_PAGE_REQ, 0);
-	ck_assert_uint_eq(f[0].addr, GVA + PG);
-	no_event(); /* a page request, not an event record */
-	/* the guest maps the page; the answer lets the device retry */
-	gp(TT(3))[1] = htole64(DATA2 | LEAF_RW);
-	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q, f[0].cookie, IOASID_FAULT_SUCCESS));
-	ck_assert_ok(ctx, ioasid_sim_dma_poll(ctx, handle, &done));
-	ck_assert_uint_eq(done, 8);
-	ck_assert_int_eq(memcmp(b, "paged-in", 8), 0);
-	/* a configuration error is never a page request */
+	for (uint32_t i = 0; i < n; i++)
+		ck_assert_uint_eq(f[i].flags & IOASID_FAULT_F_PAGE_REQ, 0);
+	/* a configuration error is never a page request either */
 	cd_write(CDTAB, cd0(ASID, 0) & ~SMMU_CD0_V, TT(0));
 	send1(SMMU_CMD_CFGI_CD_ALL | SMMU_PUT(VSID, SMMU_CMD0_SID_H, SMMU_CMD0_SID_L), 0);
 	ck_assert_ret(ctx, rd(IOASID_PASID_NONE, GVA + 2 * PG, b, 8), -EFAULT);
@@ -1211,7 +1204,7 @@ Suite *sim_smmuv3_suite(void)
 	tcase_add_test(tc, test_invalidate_errnos);
 	tcase_add_test(tc, test_veventq_overflow);
 	tcase_add_test(tc, test_stage2_unmap_flushes);
-	tcase_add_test(tc, test_page_requests);
+	tcase_add_test(tc, test_pri_no_page_requests);
 	tcase_add_test(tc, test_event_vsid_from_attach);
 	suite_add_tcase(s, tc);
 	return s;

@@ -135,6 +135,18 @@ static int check_dev_features(const struct sim_profile *p, const struct sim_dev_
 	profile_subpath(path, sizeof(path), pfx, "ats");
 	if (d->ats && !p->ats)
 		return profile_fail(e, -EINVAL, path, "ats true, but the IOMMU does not serve ATS");
+	/* only arm-smmu-v3 reads dma-can-stall, and only with FEAT_STALLS */
+	profile_subpath(path, sizeof(path), pfx, "stall");
+	if (d->stall && p->vendor != SIM_VENDOR_SMMUV3)
+		return profile_fail(e, -EINVAL, path,
+				    "stall true, but model %s does not stall transactions (smmuv3 only)",
+				    sim_vendor_name(p->vendor));
+	if (d->stall && sim_profile_stall_model(p) != SIM_STALL_BOTH &&
+	    sim_profile_stall_model(p) != SIM_STALL_FORCE)
+		return profile_fail(e, -EINVAL, path,
+				    "stall true, but the SMMU's IDR0.STALL_MODEL is %u (%s): it cannot stall",
+				    sim_profile_stall_model(p),
+				    sim_profile_stall_model(p) == 1 ? "terminate only" : "reserved");
 	return 0;
 }
 

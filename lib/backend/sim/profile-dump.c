@@ -107,7 +107,7 @@ static json_t *jregisters(struct jb *jb, const struct vendor_model *m, const str
 	return o;
 }
 
-static json_t *jdevice(struct jb *jb, const struct sim_dev_desc *d)
+static json_t *jdevice(struct jb *jb, const struct sim_profile *p, const struct sim_dev_desc *d)
 {
 	json_t *o = json_object(), *regions = json_array();
 
@@ -117,6 +117,8 @@ static json_t *jdevice(struct jb *jb, const struct sim_dev_desc *d)
 	jset(jb, o, "pasid_width", json_integer(d->pasid_width));
 	jset(jb, o, "pri", json_boolean(d->pri));
 	jset(jb, o, "ats", json_boolean(d->ats));
+	if (p->vendor == SIM_VENDOR_SMMUV3) /* an SMMUv3-only key, as scalable_mode is VT-d's */
+		jset(jb, o, "stall", json_boolean(d->stall));
 	for (unsigned int i = 0; i < d->nr_regions; i++) {
 		const struct sim_resv_region *r = &d->regions[i];
 		json_t *ro = jrange(jb, "last", r->start, r->last);
@@ -151,7 +153,7 @@ json_t *sim_profile_to_json(const struct sim_profile *p)
 		jset(&jb, o, "registers", jregisters(&jb, m, p));
 	devs = json_array();
 	for (unsigned int i = 0; i < p->nr_devices; i++)
-		jappend(&jb, devs, jdevice(&jb, &p->devices[i]));
+		jappend(&jb, devs, jdevice(&jb, p, &p->devices[i]));
 	jset(&jb, o, "devices", devs);
 
 	if (jb.failed) {

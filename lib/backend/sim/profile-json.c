@@ -49,6 +49,8 @@
  *               "page_sizes": PGSIZES, default: the IOMMU's; never 0
  *               "pasid_width": 0..20,  default 0
  *               "pri": BOOL, "ats": BOOL,   default false
+ *               "stall": BOOL,         smmuv3 only: dma-can-stall; default
+ *                                      false
  *               "reserved": [{"start": NUM, "last": NUM,
  *                             "type": "reserved" | "msi" | "sw_msi" |
  *                                     "direct" | "direct_relaxable"}, ...]}
@@ -157,7 +159,7 @@ static int dev_bdf(json_t *v, unsigned int idx, const char *pfx, struct sim_dev_
 	return 0;
 }
 
-/* Page sizes (by default the IOMMU's), PASID width, PRI and ATS. */
+/* Page sizes (by default the IOMMU's), PASID width, PRI, ATS and stall. */
 static int dev_features(json_t *v, const char *pfx, const struct sim_profile *p,
 			struct sim_dev_desc *d, struct perr *e)
 {
@@ -181,6 +183,10 @@ static int dev_features(json_t *v, const char *pfx, const struct sim_profile *p,
 	if (!ret && (x = json_object_get(v, "ats"))) {
 		profile_subpath(path, sizeof(path), pfx, "ats");
 		ret = profile_get_bool(x, path, &d->ats, e);
+	}
+	if (!ret && (x = json_object_get(v, "stall"))) {
+		profile_subpath(path, sizeof(path), pfx, "stall");
+		ret = profile_get_bool(x, path, &d->stall, e);
 	}
 	return ret;
 }
@@ -219,7 +225,7 @@ static int parse_device(json_t *v, unsigned int idx, const char *pfx, const stru
 			struct sim_dev_desc *d, struct perr *e)
 {
 	static const char *const keys[] = {
-		"name", "bdf", "page_sizes", "pasid_width", "pri", "ats", "reserved", NULL,
+		"name", "bdf", "page_sizes", "pasid_width", "pri", "ats", "stall", "reserved", NULL,
 	};
 	int ret;
 

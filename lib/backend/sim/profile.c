@@ -105,6 +105,21 @@ const struct vendor_model *sim_profile_model(const struct sim_profile *p)
 	return profile_model_of(p->vendor);
 }
 
+unsigned int sim_profile_stall_model(const struct sim_profile *p)
+{
+	if (p->vendor != SIM_VENDOR_SMMUV3)
+		return SIM_STALL_NONE;
+	return (p->regs.smmuv3.idr[0] >> 24) & 3u; /* IDR0.STALL_MODEL */
+}
+
+bool sim_profile_dev_stalls(const struct sim_profile *p, const struct sim_dev_desc *d)
+{
+	const unsigned int m = sim_profile_stall_model(p);
+
+	/* arm_smmu_probe_device(): FEAT_STALLS and dma-can-stall, or FEAT_STALL_FORCE */
+	return (m == SIM_STALL_BOTH && d->stall) || m == SIM_STALL_FORCE;
+}
+
 /* A profile's model is named as its vendor model is. */
 const char *sim_vendor_name(enum sim_vendor v)
 {

@@ -71,6 +71,12 @@ struct sim_dev_desc {
 	uint8_t pasid_width;		/* 0 = no PASID */
 	bool pri;			/* PCIe Page Request Interface */
 	bool ats;			/* PCIe Address Translation Services */
+	/*
+	 * SMMUv3 only: the firmware's "dma-can-stall" (IORT named component
+	 * flag, DT property, the HiSilicon quirk): a master whose faulting
+	 * transactions the SMMU may stall (arm_smmu_probe_device())
+	 */
+	bool stall;
 	unsigned int nr_regions;
 	struct sim_resv_region regions[SIM_DEV_MAX_REGIONS];
 };
@@ -196,6 +202,28 @@ const struct vendor_model *sim_profile_model(const struct sim_profile *p);
  * IOMMU, as its vendor model says (vendor_domain()); all 0 for generic.
  */
 void sim_profile_domain(const struct sim_profile *p, struct vendor_domain *ret_dom);
+
+/*
+ * SMMUv3's IDR0.STALL_MODEL as Linux reads it (arm_smmu_device_hw_probe()):
+ * 0 stall and terminate (FEAT_STALLS), 1 terminate only, 2 stall forced
+ * (FEAT_STALL_FORCE and FEAT_STALLS), 3 reserved (neither). Other models:
+ * SIM_STALL_NONE.
+ */
+enum {
+	SIM_STALL_BOTH = 0,
+	SIM_STALL_NONE = 1,
+	SIM_STALL_FORCE = 2
+};
+
+/** sim_profile_stall_model() - the profile's SMMU stall model, SIM_STALL_NONE off SMMUv3. */
+unsigned int sim_profile_stall_model(const struct sim_profile *p);
+
+/**
+ * sim_profile_dev_stalls() - whether Linux makes @d a stall-enabled master
+ * on @p's IOMMU (master->stall_enabled): an SMMUv3 whose stall model is 0
+ * and a device with dma-can-stall (@d->stall), or a stall-forced SMMUv3.
+ */
+bool sim_profile_dev_stalls(const struct sim_profile *p, const struct sim_dev_desc *d);
 
 /** Names used in profile files: "vtd", "smmuv3", ..., "msi", "sw_msi", ... */
 const char *sim_vendor_name(enum sim_vendor v);

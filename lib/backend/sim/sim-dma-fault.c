@@ -21,8 +21,9 @@ static void dma_resume(struct ioasid_ctx *ctx, uint64_t cookie, uint32_t code, c
 
 /*
  * A translation of @p failed at @at with @err. Route the fault by what is
- * attached at (device, PASID): a PRI device on an HWPT with a fault queue
- * raises a page request group there (-EAGAIN: the request waits); anything
+ * attached at (device, PASID): a device that can recover it (a PRI device;
+ * on SMMUv3 a stalled transaction: sim_fault_recoverable()) on an HWPT with
+ * a fault queue raises a page request group there (-EAGAIN: the request waits); anything
  * else raises an unrecoverable record (to that queue, or the context's
  * log) and returns @err.
  */
@@ -31,6 +32,7 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 {
 	struct ioasid_fault_queue *q = NULL;
 	struct ioasid_fault recs[FAULT_GROUP_MAX];
+	struct sim_recov rv;
 	uint32_t n = 0, base;
 	uint64_t pg;
 	int r;
@@ -46,14 +48,15 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 	       ((p->flags & IOASID_SIM_DMA_EXEC) ? IOASID_FAULT_F_EXEC : 0) |
 	       ((p->flags & IOASID_SIM_DMA_PRIV) ? IOASID_FAULT_F_PRIV : 0) |
 	       (p->pasid != IOASID_PASID_NONE ? IOASID_FAULT_F_PASID_VALID : 0);
-	if (q && sd->dev->props.pri && !fi->entry && fi->reason != IOASID_FAULT_R_BLOCKED &&
-	    fi->reason != IOASID_FAULT_R_RESERVED && p->rounds < DMA_MAX_ROUNDS) {
+	if (q && !fi->entry && fi->reason != IOASID_FAULT_R_BLOCKED &&
+	    fi->reason != IOASID_FAULT_R_RESERVED && p->rounds < DMA_MAX_ROUNDS &&
+	    sim_fault_recoverable(sim, sd, fi, &rv)) {
 		/*
 		 * One request per page that does not translate, up to a group's
 		 * worth. Nothing shows the walk's message (fi->walk_why) here: a
 		 * response resumes or ends the request with its own.
 		 */
-		for (pg = at & ~0xfffull; n < FAULT_GROUP_MAX && pg < p->iova + p->len;
+		for (pg = at & ~0xfffull; n < rv.max && pg < p->iova + p->len;
 		     pg += 0x1000) {
 			struct sim_fault_info f2 = { 0 };
 			struct sim_xlate x;
@@ -64,13 +67,12 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 			recs[n].reason = IOASID_FAULT_R_PAGE_REQUEST;
 			recs[n].dev = sd->id;
 			recs[n].pasid = p->pasid;
-			recs[n].addr = pg;
-			recs[n].grpid = (uint16_t)(sd->next_grpid & 0x1ff);
+			recs[n].addr = rv.exact ? at : pg;
+			recs[n].grpid = rv.grpid;
 			n++;
 			if (pg + 0x1000 < pg)
 				break;
 		}
-		sd->next_grpid++;
 		p->rounds++;
 		if (p->on_stack) {
 			/* it must outlive the call now: move it to the heap */

@@ -56,6 +56,8 @@ struct sim_ctx {
 	uint64_t ctx_gen;
 	uint64_t ctx_cache_hits;
 
+	uint16_t next_stag; /* SMMUv3: the stall tag (STAG) of the next stalled transaction */
+
 	struct sim_pending *pending; /* DMA requests not collected yet */
 	uint64_t next_handle;
 
@@ -144,6 +146,7 @@ struct sim_dev {
 	struct sim_ctx_entry ctx_cache[SIM_CTX_CACHE];
 	struct sim_iotlb *devtlb;     /* ATS devices only */
 	uint32_t next_grpid;          /* PCIe page request group index */
+	bool stall;                   /* SMMUv3: a stall-enabled master (sim_profile_dev_stalls()) */
 	/* bumped at each attach and detach: what a vIOMMU model cached of the
 	 * device's configuration (SMMUv3 CDs) is dropped with it, as the
 	 * kernel's STE update invalidates it (CMD_CFGI_STE) */
@@ -199,6 +202,8 @@ struct sim_vfault {
 	uint64_t fetch; /* fetch faults: the address fetched */
 	bool write, priv, exec;
 	bool s2; /* found by stage 2 */
+	/* SMMUv3: the transaction stalled (CD.S, STE.S2S): a page request, never an event record */
+	bool stall;
 	unsigned int level;
 };
 
@@ -238,6 +243,23 @@ uint32_t sim_hwpt_tag(const struct sim_hwpt *sh);
 
 /* The HWPT (@sd, @pasid) is attached to, or NULL (sim-hwpt.c). */
 struct sim_hwpt *sim_route_find(const struct sim_dev *sd, uint32_t pasid);
+
+/*
+ * How a fault the DMA engine found can be recovered (sim-smmuv3-stall.c):
+ * false when it cannot (the request ends); else *@rv says how many pages
+ * one group of page requests may take and its group index. VT-d and AMD: a
+ * PRI device's group (up to FAULT_GROUP_MAX pages, a PRG index). SMMUv3:
+ * only a stalled transaction, a group of one tagged with the SMMU's stall
+ * tag; PRI requests are not taken (Linux 7.2's arm_smmu_handle_ppr()).
+ * Consumes the group index: call it last, right before raising the group.
+ */
+struct sim_recov {
+	uint32_t max;   /* pages one group may hold */
+	uint16_t grpid; /* its PRG index or STAG */
+	bool exact;     /* the record holds the faulting address (an SMMU event's), not its page */
+};
+bool sim_fault_recoverable(struct sim_ctx *sim, struct sim_dev *sd,
+			   const struct sim_fault_info *fi, struct sim_recov *rv);
 
 /* The capability chain of one simulated device (sim-caps.c). */
 int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,

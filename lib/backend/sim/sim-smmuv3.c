@@ -60,6 +60,7 @@ struct cd {
 	enum sim_pt_format fmt;
 	uint16_t asid;
 	bool epd0, ha, hd, record;
+	bool stall; /* S: a fault stalls (where the STE and the SMMU let it) */
 };
 
 /* Where a translation stopped, before it becomes a message and a record. */
@@ -68,6 +69,7 @@ struct smmu_fault {
 	uint32_t cls; /* SMMU_EVT_CLASS_* */
 	bool s2;      /* stage 2 found it: the host's */
 	bool record;  /* the guest's structures ask for a record */
+	bool cd_stall; /* a stage-1 fault under a CD with S set */
 	uint64_t ipa; /* s2: the intermediate address */
 	uint64_t fetch;
 	unsigned int level;
@@ -437,6 +439,7 @@ static int cd_decode(const struct vsmmu *vs, const uint64_t raw[2], uint32_t ssi
 	cd->ha = (w0 & SMMU_CD0_HA) && vs->regs->httu >= 1;
 	cd->hd = cd->ha && (w0 & SMMU_CD0_HD) && vs->regs->httu >= 2;
 	cd->record = w0 & SMMU_CD0_R;
+	cd->stall = w0 & SMMU_CD0_S;
 	return 0;
 }
 
@@ -589,6 +592,7 @@ static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned 
 				      "the input address is beyond the CD's %u-bit T0SZ range",
 		       cfg->cd.in_bits);
 		f->record = cfg->cd.record;
+		f->cd_stall = cfg->cd.stall;
 		return -EFAULT;
 	}
 	/*
@@ -640,6 +644,7 @@ static int walk(const struct sim_vreq *rq, const struct smmu_cfg *cfg, unsigned 
 		       arm_level(r1.fault_level));
 		f->level = arm_level(r1.fault_level);
 		f->record = cfg->cd.record;
+		f->cd_stall = cfg->cd.stall;
 		return err == -EACCES ? -EACCES : -EFAULT;
 	}
 	err = sim_viommu_s2(sv, r1.oa, s2acc, update, &r2);
@@ -685,6 +690,27 @@ static const char *dma_kind(uint32_t rflags)
 						 "read";
 }
 
+/*
+ * Does the faulting transaction stall? Only a translation-class fault
+ * (F_TRANSLATION .. F_PERMISSION; configuration errors terminate) of a
+ * stall-enabled master: the kernel's STE sets S2S for it (stage 2) and
+ * leaves S1STALLD to the guest's vSTE, whose CD's S decides (stage 1); a
+ * stall-forced SMMU stalls whatever the CD says. A master the kernel did
+ * not enable is taken as terminating even when the guest asks for stalls
+ * (on the hardware it would stall and the kernel never resume it).
+ */
+static bool stalls(const struct sim_vreq *rq, const struct smmu_fault *f)
+{
+	const struct vste *v = rq->sh->vpriv;
+	const struct vsmmu *vs = vsmmu_of(rq->sh->vi);
+
+	if (!rq->sd->stall || f->id < SMMU_EVT_F_TRANSLATION || f->id > SMMU_EVT_F_PERMISSION)
+		return false;
+	if (f->s2 || (vs->regs->bits & IOASID_SMMUV3_STALL_FORCE))
+		return true;
+	return f->cd_stall && !(v->ste[1] & SMMU_STE1_S1STALLD);
+}
+
 /* @f as the DMA's failure: message, fault info and the event record. */
 static int fail(const struct sim_vreq *rq, const struct smmu_fault *f, struct sim_fault_info *fi)
 {
@@ -697,7 +723,9 @@ static int fail(const struct sim_vreq *rq, const struct smmu_fault *f, struct si
 	vf->cls = f->cls;
 	vf->s2 = f->s2;
 	vf->host = f->s2;
-	vf->valid = !f->s2 && f->record;
+	/* a stalled transaction is reported as a page request, not to the vmaster */
+	vf->stall = stalls(rq, f);
+	vf->valid = !f->s2 && f->record && !vf->stall;
 	vf->ssv = rq->pasid != IOASID_PASID_NONE;
 	vf->ssid = vf->ssv ? rq->pasid : 0;
 	vf->iova = rq->iova;
@@ -851,6 +879,7 @@ static int smmu_translate(const struct sim_vreq *rq, struct sim_xlate *x, struct
 			sfault(&f, SMMU_EVT_F_PERMISSION, SMMU_EVT_CLASS_IN, -EACCES,
 			       "the cached translation does not grant the access");
 			f.record = true;
+			f.cd_stall = !hit && !cfg.s2only && cfg.cd.stall;
 			return fail(rq, &f, fi);
 		}
 		/* a write that must still set a dirty state walks again */

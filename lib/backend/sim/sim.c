@@ -172,6 +172,8 @@ static int sim_dev_bind(struct ioasid_ctx *ctx, struct ioasid_dev *dev, const ch
 	err = sim_dev_caps(ctx, p, d, &dev->caps, &dev->caps_len);
 	if (!err)
 		err = sim_dev_new(ctx, dev);
+	if (!err)
+		((struct sim_dev *)dev->be)->stall = sim_profile_dev_stalls(p, d);
 	if (err) {
 		ioasid_caps_free(dev->caps);
 		dev->caps = NULL;
@@ -349,7 +351,7 @@ IOASID_EXPORT int ioasid_sim_dev_add(struct ioasid_ctx *ctx,
 		return ioasid_err(ctx, -EINVAL, "bdf '%s' is too long", o.bdf);
 	if (o.pasid_width > 255)
 		return ioasid_err(ctx, -EINVAL, "pasid_width %u is above 20", o.pasid_width);
-	if (o.flags & ~(IOASID_SIM_DEV_PRI | IOASID_SIM_DEV_ATS))
+	if (o.flags & ~(IOASID_SIM_DEV_PRI | IOASID_SIM_DEV_ATS | IOASID_SIM_DEV_STALL))
 		return ioasid_err(ctx, -EINVAL, "unknown sim device flags 0x%x", o.flags);
 	if (o.nr_resv > SIM_DEV_MAX_REGIONS)
 		return ioasid_err(ctx, -E2BIG, "%u reserved regions; a device has at most %d",
@@ -364,6 +366,7 @@ IOASID_EXPORT int ioasid_sim_dev_add(struct ioasid_ctx *ctx,
 	d.pasid_width = (uint8_t)o.pasid_width;
 	d.pri = o.flags & IOASID_SIM_DEV_PRI;
 	d.ats = o.flags & IOASID_SIM_DEV_ATS;
+	d.stall = o.flags & IOASID_SIM_DEV_STALL;
 	d.nr_regions = o.nr_resv;
 	for (i = 0; i < o.nr_resv; i++) {
 		d.regions[i].start = o.resv[i].start;

@@ -60,6 +60,7 @@ pub const IOASID_JSON_NO_MAPS: u32 = 2;
 pub const IOASID_JSON_BRIEF: u32 = 4;
 pub const IOASID_SIM_DEV_PRI: u32 = 1;
 pub const IOASID_SIM_DEV_ATS: u32 = 2;
+pub const IOASID_SIM_DEV_STALL: u32 = 4;
 pub const IOASID_SIM_DMA_WRITE: u32 = 1;
 pub const IOASID_SIM_DMA_PRIV: u32 = 2;
 pub const IOASID_SIM_DMA_EXEC: u32 = 4;
