@@ -190,11 +190,18 @@ START_TEST(test_stall_terminate_and_pasid)
 	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q, f[0].cookie, IOASID_FAULT_FAILURE));
 	ck_assert_int_eq(ioasid_sim_dma_poll(ctx, handle, &done), -EIO);
 	ck_assert_uint_eq(done, PG - 0x10);
-	/* INVALID ends it too; tags go on per SMMU */
-	ck_assert_int_eq(dma3(dev, IOASID_PASID_NONE, false, buf, &handle, &done), -EAGAIN);
+	/*
+	 * INVALID ends it too; tags go on per SMMU. A transaction that starts
+	 * inside an unmapped page is reported at its own address (the event's
+	 * InputAddr), not its page's as a PCIe page request would be.
+	 */
+	ck_assert_int_eq(ioasid_sim_dma_submit(ctx, dev, IOASID_PASID_NONE, IO + PG + 0x24, buf, 8,
+					       false, &handle, &done),
+			 -EAGAIN);
 	n = read_queue(f, 4);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(f[0].flags & IOASID_FAULT_F_PASID_VALID, 0);
+	ck_assert_uint_eq(f[0].addr, IO + PG + 0x24);
 	ck_assert_uint_eq(f[0].grpid, 1);
 	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q, f[0].cookie, IOASID_FAULT_INVALID));
 	ck_assert_int_eq(ioasid_sim_dma_poll(ctx, handle, &done), -EFAULT);
@@ -397,7 +404,7 @@ END_TEST
 #define TABLE (SIM_ARM_VALID | SIM_ARM_TABLE)
 
 static uint8_t *graw, *gmem;
-static uint32_t ndev, nviommu, nevq;
+static uint32_t ndev, nviommu, nevq, nioas;
 static bool nattached;
 
 static uint64_t *gp(uint64_t gpa)
@@ -414,7 +421,7 @@ static void nested_setup(void)
 					  .type = IOASID_VEVENTQ_ARM_SMMUV3,
 					  .depth = 8 };
 	uint64_t iova = G;
-	uint32_t ioas, parent, vdev;
+	uint32_t parent, vdev;
 
 	open_ctx("sim:smmuv3");
 	ndev = bind("sim3");
@@ -422,9 +429,9 @@ static void nested_setup(void)
 	graw = test_mem(10 * MB);
 	gmem = (uint8_t *)(((uintptr_t)graw + 2 * MB - 1) & ~(2 * MB - 1));
 	memset(gmem, 0, 8 * MB);
-	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
-	ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, gmem, 8 * MB, RW | FIXED, &iova));
-	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, ndev, ioas, &po, &parent));
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &nioas));
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, nioas, gmem, 8 * MB, RW | FIXED, &iova));
+	ck_assert_ok(ctx, ioasid_hwpt_alloc(ctx, ndev, nioas, &po, &parent));
 	ck_assert_ok(ctx, ioasid_viommu_alloc(ctx, ndev, parent, &vo, &nviommu));
 	ck_assert_ok(ctx, ioasid_vdevice_alloc(ctx, nviommu, ndev, VSID, &vdev));
 	ck_assert_ok(ctx, ioasid_veventq_alloc(ctx, nviommu, &eo, &nevq));
@@ -530,6 +537,35 @@ START_TEST(test_nested_stall)
 }
 END_TEST
 
+/*
+ * A stage-2 fault of a stall-enabled master stalls whatever the guest's CD
+ * says (the kernel's STE sets S2S for it): the nested HWPT's page request,
+ * at the input address; the VMM maps the IPA and the transaction resumes.
+ */
+START_TEST(test_nested_stage2_stall)
+{
+	struct ioasid_fault f[4];
+	uint64_t handle, iova = G + 8 * MB;
+	size_t done;
+	uint8_t b[8];
+
+	nested_setup();
+	nested_attach(0, 0, true);
+	gp(TT(3))[3] = htole64((G + 8 * MB) | LEAF_RW); /* an IPA stage 2 does not map */
+	ck_assert_int_eq(nrd(GVA + 3 * PG + 8, b, &handle), -EAGAIN);
+	ck_assert_uint_eq(read_queue(f, 4), 1);
+	ck_assert_uint_ne(f[0].flags & IOASID_FAULT_F_LAST, 0);
+	ck_assert_uint_eq(f[0].addr, GVA + 3 * PG + 8);
+	ck_assert_uint_eq(nevents(), 0);
+	memcpy(mem + 8, "from-s2!", 8);
+	ck_assert_ok(ctx, ioasid_ioas_map(ctx, nioas, mem, PG, RW | FIXED, &iova));
+	ck_assert_ok(ctx, ioasid_fault_respond(ctx, q, f[0].cookie, IOASID_FAULT_SUCCESS));
+	ck_assert_ok(ctx, ioasid_sim_dma_poll(ctx, handle, &done));
+	ck_assert_int_eq(memcmp(b, "from-s2!", 8), 0);
+	munmap(graw, 10 * MB);
+}
+END_TEST
+
 /* The built-in smmuv3 has its stall master, and a dump says which device stalls. */
 START_TEST(test_profile_stall_key)
 {
@@ -574,6 +610,7 @@ Suite *sim_smmuv3_stall_suite(void)
 	tcase_add_test(tc, test_stall_hot_added);
 	tcase_add_test(tc, test_pri_models_unchanged);
 	tcase_add_test(tc, test_nested_stall);
+	tcase_add_test(tc, test_nested_stage2_stall);
 	tcase_add_test(tc, test_profile_stall_key);
 	suite_add_tcase(s, tc);
 	return s;
