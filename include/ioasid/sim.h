@@ -215,7 +215,9 @@ IOASID_EXPORT int ioasid_sim_dma_write(struct ioasid_ctx *ctx, uint32_t dev,
  * ioasid_sim_dma_submit() - start a DMA; the asynchronous core of the
  * engine. A PRI-capable device whose HWPT has a fault queue raises a page
  * request group when a page does not translate (or lacks the permission),
- * and the request waits: -EAGAIN with a handle. When the owner answers
+ * and the request waits: -EAGAIN with a handle. On an SMMUv3 profile only a
+ * stall-capable master does (IOASID_SIM_DEV_STALL, the profile's "stall"),
+ * one page at a time, as Linux 7.2 takes no PCIe page requests there. When the owner answers
  * SUCCESS the device retries and the DMA completes (or raises the next
  * group); INVALID ends it with -EFAULT, FAILURE (also the timeout's and a
  * full queue's answer) with -EIO. @buf must stay valid until the request
