@@ -103,8 +103,8 @@ static uint32_t read_queue(struct ioasid_fault *f, uint32_t cap)
 static int dma3(uint32_t dev, uint32_t pasid, bool write, uint8_t *buf, uint64_t *handle,
 		size_t *done)
 {
-	return ioasid_sim_dma_submit(ctx, dev, pasid, IO + 0x10, buf, 3 * PG - 0x10, write,
-				     handle, done);
+	return ioasid_sim_dma_submit(ctx, dev, pasid, IO + 0x10, buf, 3 * PG - 0x10, write, handle,
+				     done);
 }
 
 /*
@@ -289,7 +289,8 @@ END_TEST
  */
 START_TEST(test_stall_needs_a_stalling_smmu)
 {
-	struct ioasid_sim_dev_desc d = { .sz = sizeof(d), .name = "plat0",
+	struct ioasid_sim_dev_desc d = { .sz = sizeof(d),
+					 .name = "plat0",
 					 .pgsize_bitmap = 0x1000,
 					 .flags = IOASID_SIM_DEV_STALL };
 	struct ioasid_fault f[16];
@@ -307,11 +308,10 @@ START_TEST(test_stall_needs_a_stalling_smmu)
 		   " \"0x0\", \"0x400\", \"0x0\", \"0x800075\"]}}",
 		   path, sizeof(path));
 	ck_assert_int_eq(sim_profile_load(path, &p, err, sizeof(err)), -EINVAL);
-	ck_assert_msg(strstr(err, "devices[3].stall") && strstr(err, "STALL_MODEL is 1"), "%s",
-		      err);
+	ck_assert_msg(strstr(err, "devices[3].stall") && strstr(err, "STALL_MODEL is 1"), "%s", err);
 	write_file("vtd-stall.json",
-		   "{\"base\": \"vtd\", \"devices\": [{\"name\": \"sim0\", \"stall\": true}]}", path,
-		   sizeof(path));
+		   "{\"base\": \"vtd\", \"devices\": [{\"name\": \"sim0\", \"stall\": true}]}",
+		   path, sizeof(path));
 	ck_assert_int_eq(sim_profile_load(path, &p, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "devices[0].stall") && strstr(err, "vtd"), "%s", err);
 	write_file("bad-stall.json", "{\"base\": \"smmuv3\", \"devices\": [{\"stall\": 1}]}", path,
@@ -340,7 +340,8 @@ END_TEST
 /* A hot-added stall-capable device on the built-in smmuv3 stalls. */
 START_TEST(test_stall_hot_added)
 {
-	struct ioasid_sim_dev_desc d = { .sz = sizeof(d), .name = "plat0",
+	struct ioasid_sim_dev_desc d = { .sz = sizeof(d),
+					 .name = "plat0",
 					 .pgsize_bitmap = 0x1000,
 					 .flags = IOASID_SIM_DEV_STALL };
 	struct ioasid_fault f[4];
@@ -486,8 +487,7 @@ static int nrd(uint64_t iova, uint8_t *b, uint64_t *handle)
 {
 	size_t done;
 
-	return ioasid_sim_dma_submit(ctx, ndev, IOASID_PASID_NONE, iova, b, 8, false, handle,
-				     &done);
+	return ioasid_sim_dma_submit(ctx, ndev, IOASID_PASID_NONE, iova, b, 8, false, handle, &done);
 }
 
 /*
@@ -578,13 +578,13 @@ START_TEST(test_profile_stall_key)
 	ck_assert(sim_profile_dev_stalls(p, d));
 	ck_assert(!sim_profile_dev_stalls(p, sim_profile_find_device(p, "sim0")));
 	ck_assert_uint_eq(sim_profile_stall_model(p), SIM_STALL_BOTH);
-	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(j, "devices"), 3),
-					       "stall")));
-	ck_assert(json_is_false(json_object_get(json_array_get(json_object_get(j, "devices"), 0),
-						"stall")));
+	ck_assert(json_is_true(
+		json_object_get(json_array_get(json_object_get(j, "devices"), 3), "stall")));
+	ck_assert(json_is_false(
+		json_object_get(json_array_get(json_object_get(j, "devices"), 0), "stall")));
 	/* an SMMUv3-only key: not in another model's dump */
-	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(jv, "devices"), 0),
-					   "stall"));
+	ck_assert_ptr_null(
+		json_object_get(json_array_get(json_object_get(jv, "devices"), 0), "stall"));
 	ck_assert_uint_eq(sim_profile_stall_model(v), SIM_STALL_NONE);
 	json_decref(j);
 	json_decref(jv);

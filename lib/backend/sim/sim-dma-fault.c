@@ -56,8 +56,7 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 		 * worth. Nothing shows the walk's message (fi->walk_why) here: a
 		 * response resumes or ends the request with its own.
 		 */
-		for (pg = at & ~0xfffull; n < rv.max && pg < p->iova + p->len;
-		     pg += 0x1000) {
+		for (pg = at & ~0xfffull; n < rv.max && pg < p->iova + p->len; pg += 0x1000) {
 			struct sim_fault_info f2 = { 0 };
 			struct sim_xlate x;
 

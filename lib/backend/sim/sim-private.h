@@ -146,7 +146,7 @@ struct sim_dev {
 	struct sim_ctx_entry ctx_cache[SIM_CTX_CACHE];
 	struct sim_iotlb *devtlb;     /* ATS devices only */
 	uint32_t next_grpid;          /* PCIe page request group index */
-	bool stall;                   /* SMMUv3: a stall-enabled master (sim_profile_dev_stalls()) */
+	bool stall;                   /* SMMUv3: stall-enabled (sim_profile_dev_stalls()) */
 	/* bumped at each attach and detach: what a vIOMMU model cached of the
 	 * device's configuration (SMMUv3 CDs) is dropped with it, as the
 	 * kernel's STE update invalidates it (CMD_CFGI_STE) */
@@ -258,8 +258,8 @@ struct sim_recov {
 	uint16_t grpid; /* its PRG index or STAG */
 	bool exact;     /* the record holds the faulting address (an SMMU event's), not its page */
 };
-bool sim_fault_recoverable(struct sim_ctx *sim, struct sim_dev *sd,
-			   const struct sim_fault_info *fi, struct sim_recov *rv);
+bool sim_fault_recoverable(struct sim_ctx *sim, struct sim_dev *sd, const struct sim_fault_info *fi,
+			   struct sim_recov *rv);
 
 /* The capability chain of one simulated device (sim-caps.c). */
 int sim_dev_caps(struct ioasid_ctx *ctx, const struct sim_profile *p,

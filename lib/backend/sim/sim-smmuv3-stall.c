@@ -27,8 +27,8 @@
 #include "sim-private.h"
 #include "core/fault-private.h"
 
-bool sim_fault_recoverable(struct sim_ctx *sim, struct sim_dev *sd,
-			   const struct sim_fault_info *fi, struct sim_recov *rv)
+bool sim_fault_recoverable(struct sim_ctx *sim, struct sim_dev *sd, const struct sim_fault_info *fi,
+			   struct sim_recov *rv)
 {
 	bool stalled;
 
@@ -37,7 +37,8 @@ bool sim_fault_recoverable(struct sim_ctx *sim, struct sim_dev *sd,
 			return false;
 		rv->max = FAULT_GROUP_MAX;
 		rv->grpid = (uint16_t)(sd->next_grpid++ & 0x1ff); /* PCIe PRG index: 9 bits */
-		rv->exact = false; /* a page request names a page */
+		/* a page request names a page */
+		rv->exact = false;
 		return true;
 	}
 	stalled = fi->hwpt && fi->hwpt->vi ? fi->vf.stall : sd->stall;
