@@ -42,10 +42,12 @@
  * struct laps. --reps R (3) repeats the whole set; the figures printed
  * are each repetition's, the JSON has the median of each.
  *
- *   fault [--iters N] [--reps R] [--cpus A,B] [--only WAY] [--json]
+ *   fault [--iters N] [--reps R] [--cpus A,B] [--only WAY]
+ *         [--placement same|cross] [--json]
  *
  * --only polled|blocking|fd|batch measures that way and its baseline
- * alone (the other figures are 0).
+ * alone (the other figures are 0); --placement same|cross measures with
+ * both threads on one core, or on two, alone (for a profile).
  *
  * With --json the last line of stdout is one JSON object: for the fd way
  * roundtrip_ns, pingpong_ns, roundtrip_ratio and faults_per_s (across
@@ -613,6 +615,7 @@ struct figs {
 };
 
 static const char *only; /* --only WAY: measure that way (and its baseline) alone */
+static const char *placement; /* --placement same|cross: that placement alone */
 
 static bool want(const char *way)
 {
@@ -702,6 +705,14 @@ int main(int argc, char **argv)
 					only);
 				return 2;
 			}
+		} else if (!strcmp(argv[k], "--placement") && k + 1 < argc) {
+			placement = argv[++k];
+			if (strcmp(placement, "same") && strcmp(placement, "cross")) {
+				fprintf(stderr,
+					"bench fault: --placement wants same or cross: '%s'\n",
+					placement);
+				return 2;
+			}
 		} else if (!strcmp(argv[k], "--reps") && k + 1 < argc) {
 			reps = atoi(argv[++k]);
 			if (reps < 1 || reps > 16) {
@@ -719,7 +730,7 @@ int main(int argc, char **argv)
 			}
 		} else {
 			fprintf(stderr,
-				"usage: %s [--iters N] [--reps R] [--cpus A,B] [--only WAY] [--json]\n",
+				"usage: %s [--iters N] [--reps R] [--cpus A,B] [--only WAY] [--placement same|cross] [--json]\n",
 				argv[0]);
 			return 2;
 		}
@@ -732,9 +743,12 @@ int main(int argc, char **argv)
 	       iters, a, b, reps);
 	for (r = 0; r < reps; r++) {
 		printf(" repetition %d\n", r + 1);
-		measure(&same[r], iters, a, a);
-		print_rep("same core", &same[r]);
-		if (b >= 0) {
+		memset(&same[r], 0, sizeof(same[r]));
+		if (!placement || !strcmp(placement, "same")) {
+			measure(&same[r], iters, a, a);
+			print_rep("same core", &same[r]);
+		}
+		if (b >= 0 && (!placement || !strcmp(placement, "cross"))) {
 			measure(&cross[r], iters, a, b);
 			print_rep("two cores", &cross[r]);
 		}
