@@ -474,6 +474,52 @@ IOASID_EXPORT int ioasid_fault_ring_respond(struct ioasid_fault_ring *r, uint64_
 	return 0;
 }
 
+IOASID_EXPORT int ioasid_fault_ring_respond_many(struct ioasid_fault_ring *r,
+						 const uint64_t *cookies, uint32_t code,
+						 uint32_t *inout_num)
+{
+	uint32_t mask, tail, n, i;
+
+	if (!r || !inout_num || (*inout_num && !cookies))
+		return ioasid_err(r ? r->ro.ctx : NULL, -EINVAL,
+				  "ioasid_fault_ring_respond_many: NULL argument");
+	n = *inout_num;
+	*inout_num = 0;
+	if (code > IOASID_FAULT_FAILURE)
+		return ioasid_err_outer(r->ro.ctx, -EINVAL,
+					"polled fault queue %u: response code %u is not SUCCESS, INVALID or FAILURE",
+					r->ro.queue, code);
+	mask = r->ro.nslots - 1;
+	tail = r->own.resp_tail;
+	for (i = 0; i < n; i++) {
+		uint64_t expect = cookies[i];
+
+		/* a slot per unanswered group, and as many response entries */
+		if (!expect ||
+		    !__atomic_compare_exchange_n(&r->ro.slots[expect & mask], &expect, 0, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			break;
+		r->ro.resps[(tail + i) & mask] = (struct fault_resp){ .cookie = cookies[i],
+								      .code = code };
+	}
+	if (i) {
+		/* one publication, one doorbell for the lot */
+		__atomic_store_n(&r->own.resp_tail, tail + i, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&r->ro.ctx->resp_doorbell, 1, __ATOMIC_RELEASE);
+		if (__atomic_load_n(&r->ro.ctx->resp_sleepers, __ATOMIC_SEQ_CST)) {
+			ctx_lock(r->ro.ctx);
+			fault_ring_drain_all(r->ro.ctx);
+			ctx_unlock(r->ro.ctx);
+		}
+	}
+	*inout_num = i;
+	if (i < n)
+		return ioasid_err_outer(r->ro.ctx, -EINVAL,
+					"polled fault queue %u: cookie %llu (response %u of %u) names no unanswered group delivered on its ring (unknown, another queue's, or answered already — by its owner, the timeout or a detach); the %u before it were answered",
+					r->ro.queue, X(cookies[i]), i, n, i);
+	return 0;
+}
+
 IOASID_EXPORT int ioasid_fault_ring_arm(struct ioasid_fault_ring *r)
 {
 	uint64_t v;

@@ -8,7 +8,8 @@
  *
  *   polled     a polled queue (IOASID_FAULT_QUEUE_POLLED): the owner polls
  *              the ring (bounded backoff: pause, then sched_yield(), then
- *              ioasid_fault_ring_wait()), answers on the ring; the device
+ *              ioasid_fault_ring_wait()), answers on the ring (what one
+ *              poll took, with one ioasid_fault_ring_respond_many()); the device
  *              spins for the answer.   vs a shared-memory spin ping-pong
  *              with the same backoff (the two cache-line transfers a
  *              round trip cannot avoid)
@@ -363,27 +364,36 @@ static void owner_map(struct owner *o, const struct ioasid_fault *f)
 	owner_map_n(o, f->addr, 1);
 }
 
+/*
+ * Answer every group of @f[0..@n) SUCCESS with one call: one publication
+ * for the lot (the owner took them in one poll and mapped them all).
+ */
+static long owner_answer(struct owner *o, const struct ioasid_fault *f, uint32_t n)
+{
+	uint64_t cookies[BATCH];
+	uint32_t i, m = 0;
+	int err;
+
+	for (i = 0; i < n; i++)
+		if (f[i].flags & IOASID_FAULT_F_LAST)
+			cookies[m++] = f[i].cookie;
+	err = ioasid_fault_ring_respond_many(o->ring, cookies, IOASID_FAULT_SUCCESS, &m);
+	if (err)
+		die("ring_respond_many", err, o->ctx);
+	return m;
+}
+
 /* Map each run of adjacent pages of @f[0..@n) with one call, then answer. */
 static long owner_map_runs(struct owner *o, const struct ioasid_fault *f, uint32_t n)
 {
-	uint32_t i, j, k;
-	long answered = 0;
-	int err;
+	uint32_t i, j;
 
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && f[j].addr == f[j - 1].addr + PG; j++)
 			;
 		owner_map_n(o, f[i].addr, j - i);
-		for (k = i; k < j; k++) {
-			if (!(f[k].flags & IOASID_FAULT_F_LAST))
-				continue;
-			err = ioasid_fault_ring_respond(o->ring, f[k].cookie, IOASID_FAULT_SUCCESS);
-			if (err)
-				die("ring_respond", err, o->ctx);
-			answered++;
-		}
 	}
-	return answered;
+	return owner_answer(o, f, n);
 }
 
 static void *owner_fd(struct owner *o)
@@ -447,16 +457,9 @@ static void *owner_ring(struct owner *o)
 			answered += owner_map_runs(o, f, n);
 			continue;
 		}
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n; i++)
 			owner_map(o, &f[i]);
-			if (f[i].flags & IOASID_FAULT_F_LAST) {
-				err = ioasid_fault_ring_respond(o->ring, f[i].cookie,
-								IOASID_FAULT_SUCCESS);
-				if (err)
-					die("ring_respond", err, o->ctx);
-				answered++;
-			}
-		}
+		answered += owner_answer(o, f, n);
 	}
 	return NULL;
 }
@@ -546,13 +549,9 @@ static double roundtrip_ns(enum way way, long iters, int cpu_dma, int cpu_owner)
 			err = ioasid_fault_ring_poll(o.ring, f, &n);
 			if (err || n != per)
 				die("ring_poll", err ? err : -EIO, ctx);
-			for (j = 0; j < n; j++) {
+			for (j = 0; j < n; j++)
 				owner_map(&o, &f[j]);
-				err = ioasid_fault_ring_respond(o.ring, f[j].cookie,
-								IOASID_FAULT_SUCCESS);
-				if (err)
-					die("ring_respond", err, ctx);
-			}
+			owner_answer(&o, f, n);
 			for (k = 0; k < per; k++) {
 				err = ioasid_sim_dma_wait(ctx, h[k], UINT64_MAX, &done);
 				if (err)
