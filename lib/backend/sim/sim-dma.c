@@ -277,7 +277,7 @@ static int dma_start(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, ui
 	 * Only a request that must wait for a page response moves to the heap
 	 * (sim_dma_fault() does that before it raises the group).
 	 */
-	memset(&onstack, 0, sizeof(onstack));
+	sim_pending_clear(&onstack);
 	p = &onstack;
 	p->dev = dev_id;
 	p->pasid = pasid;
