@@ -167,6 +167,8 @@ static int pending_collect(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct s
 	if (ret_done)
 		*ret_done = p->done;
 	*pp = p->next;
+	if (sim->pending_tail == &p->next)
+		sim->pending_tail = pp;
 	ioasid_free(p);
 	return err;
 }
@@ -245,7 +247,7 @@ static int dma_start(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, ui
 		     void *buf, size_t len, uint32_t rflags, uint64_t *ret_handle, size_t *ret_done,
 		     struct sim_pending **ret_p)
 {
-	struct sim_pending onstack, *p;
+	struct sim_pending onstack, *p, **pp;
 	struct sim_dev *sd;
 	struct sim_ctx *sim;
 	int err;
@@ -295,9 +297,18 @@ static int dma_start(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, ui
 	sim_dma_run(ctx, sim, p);
 	if (p->moved) {
 		p = p->moved;
+		/*
+		 * Appended: a waiter collects the oldest first (a batch is
+		 * waited for in the order it was submitted), so that its look-up
+		 * ends at the head of the list, not 64 entries down.
+		 */
+		if (!sim->pending)
+			sim->pending_tail = &sim->pending;
+		pp = sim->pending_tail;
 		p->handle = ++sim->next_handle;
-		p->next = sim->pending;
-		sim->pending = p;
+		p->next = NULL;
+		*pp = p;
+		sim->pending_tail = &p->next;
 		if (p->state == SIM_DMA_PENDING) {
 			if (ret_handle)
 				*ret_handle = p->handle;
@@ -311,7 +322,7 @@ static int dma_start(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, ui
 			err = waits_msg(ctx, p);
 			goto out;
 		}
-		err = pending_collect(ctx, sim, &sim->pending, ret_done);
+		err = pending_collect(ctx, sim, pp, ret_done);
 		goto out;
 	}
 	if (ret_done)
