@@ -103,6 +103,7 @@ struct ioasid_fault_ring {
 	struct {
 		uint32_t tail_seen;      /* the library's rec_tail, last read */
 		uint32_t resp_head_seen; /* the library's resp_head, last read */
+		int32_t cpu_said;        /* the CPU last stored in ctx->owner_cpu, + 1 */
 	} __attribute__((aligned(CACHELINE))) ownp;
 	/* fixed at allocation */
 	struct {
@@ -385,11 +386,20 @@ IOASID_EXPORT int ioasid_fault_ring_poll(struct ioasid_fault_ring *r, struct ioa
 	cap = *inout_num;
 	mask = r->ro.cap - 1;
 	{
-		/* a hint for library threads that wait for this thread (rseq: cheap) */
+		/*
+		 * A hint for library threads that wait for this thread (rseq:
+		 * cheap), stored when it changes. Compared with the owner's own
+		 * copy, not with ctx->owner_cpu: that shares a line with
+		 * lock_cpu, which every ctx_lock() writes, so reading it at each
+		 * poll would pull the line over from the device's core and make
+		 * its next ctx_lock() fetch it back.
+		 */
 		int cpu = sched_getcpu();
 
-		if (cpu != __atomic_load_n(&r->ro.ctx->owner_cpu, __ATOMIC_RELAXED))
+		if (cpu + 1 != r->ownp.cpu_said) {
+			r->ownp.cpu_said = cpu + 1;
 			__atomic_store_n(&r->ro.ctx->owner_cpu, cpu, __ATOMIC_RELAXED);
+		}
 	}
 	head = r->own.rec_head;
 	tail = r->ownp.tail_seen;
