@@ -56,7 +56,8 @@ struct sim_ctx {
 	uint64_t ctx_gen;
 	uint64_t ctx_cache_hits;
 
-	struct sim_pending *pending; /* DMA requests not collected yet */
+	struct sim_pending *pending;       /* DMA requests not collected yet, oldest first */
+	struct sim_pending **pending_tail; /* the last one's next (sim-dma.c) */
 	uint64_t next_handle;
 
 	/* the bound devices, by id - 1 (sim_dev_of()) */
