@@ -310,6 +310,28 @@ IOASID_EXPORT int ioasid_fault_ring_respond(struct ioasid_fault_ring *ring, uint
 					    uint32_t code);
 
 /**
+ * ioasid_fault_ring_respond_many() - answer several groups taken from the
+ * ring with one code, published at once: one store of the response ring's
+ * tail and one ring of the library's doorbell for all of them, where
+ * ioasid_fault_ring_respond() pays each per group (on two cores, each is
+ * a cache line the library's waiting thread fetches back).
+ * @ring: the rings.
+ * @cookies: the groups' cookies.
+ * @code: enum ioasid_fault_code, for every group.
+ * @inout_num: in, how many cookies; out, how many were answered.
+ * The cookies are answered in order; the first that names no unanswered
+ * group delivered on this ring stops the call there, and those before it
+ * stand (published).
+ * Return: 0 when all were answered; -EINVAL a bad code (none answered),
+ * a NULL argument, or the cookie at index *@inout_num that names no
+ * unanswered group (unknown, another queue's, answered already, or by the
+ * timeout or a detach).
+ */
+IOASID_EXPORT int ioasid_fault_ring_respond_many(struct ioasid_fault_ring *ring,
+						 const uint64_t *cookies, uint32_t code,
+						 uint32_t *inout_num);
+
+/**
  * ioasid_fault_ring_arm() - say the owner is going to sleep: the library
  * writes the queue's fd (ioasid_fault_queue_fd()) for the next record it
  * publishes. For an event loop: arm, and poll the fd only if it returns 0.

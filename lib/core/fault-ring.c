@@ -103,6 +103,7 @@ struct ioasid_fault_ring {
 	struct {
 		uint32_t tail_seen;      /* the library's rec_tail, last read */
 		uint32_t resp_head_seen; /* the library's resp_head, last read */
+		int32_t cpu_said;        /* the CPU last stored in ctx->owner_cpu, + 1 */
 	} __attribute__((aligned(CACHELINE))) ownp;
 	/* fixed at allocation */
 	struct {
@@ -385,11 +386,20 @@ IOASID_EXPORT int ioasid_fault_ring_poll(struct ioasid_fault_ring *r, struct ioa
 	cap = *inout_num;
 	mask = r->ro.cap - 1;
 	{
-		/* a hint for library threads that wait for this thread (rseq: cheap) */
+		/*
+		 * A hint for library threads that wait for this thread (rseq:
+		 * cheap), stored when it changes. Compared with the owner's own
+		 * copy, not with ctx->owner_cpu: that shares a line with
+		 * lock_cpu, which every ctx_lock() writes, so reading it at each
+		 * poll would pull the line over from the device's core and make
+		 * its next ctx_lock() fetch it back.
+		 */
 		int cpu = sched_getcpu();
 
-		if (cpu != __atomic_load_n(&r->ro.ctx->owner_cpu, __ATOMIC_RELAXED))
+		if (cpu + 1 != r->ownp.cpu_said) {
+			r->ownp.cpu_said = cpu + 1;
 			__atomic_store_n(&r->ro.ctx->owner_cpu, cpu, __ATOMIC_RELAXED);
+		}
 	}
 	head = r->own.rec_head;
 	tail = r->ownp.tail_seen;
@@ -471,6 +481,52 @@ IOASID_EXPORT int ioasid_fault_ring_respond(struct ioasid_fault_ring *r, uint64_
 		fault_ring_drain_all(r->ro.ctx);
 		ctx_unlock(r->ro.ctx);
 	}
+	return 0;
+}
+
+IOASID_EXPORT int ioasid_fault_ring_respond_many(struct ioasid_fault_ring *r,
+						 const uint64_t *cookies, uint32_t code,
+						 uint32_t *inout_num)
+{
+	uint32_t mask, tail, n, i;
+
+	if (!r || !inout_num || (*inout_num && !cookies))
+		return ioasid_err(r ? r->ro.ctx : NULL, -EINVAL,
+				  "ioasid_fault_ring_respond_many: NULL argument");
+	n = *inout_num;
+	*inout_num = 0;
+	if (code > IOASID_FAULT_FAILURE)
+		return ioasid_err_outer(r->ro.ctx, -EINVAL,
+					"polled fault queue %u: response code %u is not SUCCESS, INVALID or FAILURE",
+					r->ro.queue, code);
+	mask = r->ro.nslots - 1;
+	tail = r->own.resp_tail;
+	for (i = 0; i < n; i++) {
+		uint64_t expect = cookies[i];
+
+		/* a slot per unanswered group, and as many response entries */
+		if (!expect ||
+		    !__atomic_compare_exchange_n(&r->ro.slots[expect & mask], &expect, 0, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			break;
+		r->ro.resps[(tail + i) & mask] = (struct fault_resp){ .cookie = cookies[i],
+								      .code = code };
+	}
+	if (i) {
+		/* one publication, one doorbell for the lot */
+		__atomic_store_n(&r->own.resp_tail, tail + i, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&r->ro.ctx->resp_doorbell, 1, __ATOMIC_RELEASE);
+		if (__atomic_load_n(&r->ro.ctx->resp_sleepers, __ATOMIC_SEQ_CST)) {
+			ctx_lock(r->ro.ctx);
+			fault_ring_drain_all(r->ro.ctx);
+			ctx_unlock(r->ro.ctx);
+		}
+	}
+	*inout_num = i;
+	if (i < n)
+		return ioasid_err_outer(r->ro.ctx, -EINVAL,
+					"polled fault queue %u: cookie %llu (response %u of %u) names no unanswered group delivered on its ring (unknown, another queue's, or answered already — by its owner, the timeout or a detach); the %u before it were answered",
+					r->ro.queue, X(cookies[i]), i, n, i);
 	return 0;
 }
 

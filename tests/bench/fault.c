@@ -8,7 +8,8 @@
  *
  *   polled     a polled queue (IOASID_FAULT_QUEUE_POLLED): the owner polls
  *              the ring (bounded backoff: pause, then sched_yield(), then
- *              ioasid_fault_ring_wait()), answers on the ring; the device
+ *              ioasid_fault_ring_wait()), answers on the ring (what one
+ *              poll took, with one ioasid_fault_ring_respond_many()); the device
  *              spins for the answer.   vs a shared-memory spin ping-pong
  *              with the same backoff (the two cache-line transfers a
  *              round trip cannot avoid)
@@ -42,10 +43,12 @@
  * struct laps. --reps R (3) repeats the whole set; the figures printed
  * are each repetition's, the JSON has the median of each.
  *
- *   fault [--iters N] [--reps R] [--cpus A,B] [--only WAY] [--json]
+ *   fault [--iters N] [--reps R] [--cpus A,B] [--only WAY]
+ *         [--placement same|cross] [--json]
  *
  * --only polled|blocking|fd|batch measures that way and its baseline
- * alone (the other figures are 0).
+ * alone (the other figures are 0); --placement same|cross measures with
+ * both threads on one core, or on two, alone (for a profile).
  *
  * With --json the last line of stdout is one JSON object: for the fd way
  * roundtrip_ns, pingpong_ns, roundtrip_ratio and faults_per_s (across
@@ -361,27 +364,36 @@ static void owner_map(struct owner *o, const struct ioasid_fault *f)
 	owner_map_n(o, f->addr, 1);
 }
 
+/*
+ * Answer every group of @f[0..@n) SUCCESS with one call: one publication
+ * for the lot (the owner took them in one poll and mapped them all).
+ */
+static long owner_answer(struct owner *o, const struct ioasid_fault *f, uint32_t n)
+{
+	uint64_t cookies[BATCH];
+	uint32_t i, m = 0;
+	int err;
+
+	for (i = 0; i < n; i++)
+		if (f[i].flags & IOASID_FAULT_F_LAST)
+			cookies[m++] = f[i].cookie;
+	err = ioasid_fault_ring_respond_many(o->ring, cookies, IOASID_FAULT_SUCCESS, &m);
+	if (err)
+		die("ring_respond_many", err, o->ctx);
+	return m;
+}
+
 /* Map each run of adjacent pages of @f[0..@n) with one call, then answer. */
 static long owner_map_runs(struct owner *o, const struct ioasid_fault *f, uint32_t n)
 {
-	uint32_t i, j, k;
-	long answered = 0;
-	int err;
+	uint32_t i, j;
 
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && f[j].addr == f[j - 1].addr + PG; j++)
 			;
 		owner_map_n(o, f[i].addr, j - i);
-		for (k = i; k < j; k++) {
-			if (!(f[k].flags & IOASID_FAULT_F_LAST))
-				continue;
-			err = ioasid_fault_ring_respond(o->ring, f[k].cookie, IOASID_FAULT_SUCCESS);
-			if (err)
-				die("ring_respond", err, o->ctx);
-			answered++;
-		}
 	}
-	return answered;
+	return owner_answer(o, f, n);
 }
 
 static void *owner_fd(struct owner *o)
@@ -445,16 +457,9 @@ static void *owner_ring(struct owner *o)
 			answered += owner_map_runs(o, f, n);
 			continue;
 		}
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n; i++)
 			owner_map(o, &f[i]);
-			if (f[i].flags & IOASID_FAULT_F_LAST) {
-				err = ioasid_fault_ring_respond(o->ring, f[i].cookie,
-								IOASID_FAULT_SUCCESS);
-				if (err)
-					die("ring_respond", err, o->ctx);
-				answered++;
-			}
-		}
+		answered += owner_answer(o, f, n);
 	}
 	return NULL;
 }
@@ -544,13 +549,9 @@ static double roundtrip_ns(enum way way, long iters, int cpu_dma, int cpu_owner)
 			err = ioasid_fault_ring_poll(o.ring, f, &n);
 			if (err || n != per)
 				die("ring_poll", err ? err : -EIO, ctx);
-			for (j = 0; j < n; j++) {
+			for (j = 0; j < n; j++)
 				owner_map(&o, &f[j]);
-				err = ioasid_fault_ring_respond(o.ring, f[j].cookie,
-								IOASID_FAULT_SUCCESS);
-				if (err)
-					die("ring_respond", err, ctx);
-			}
+			owner_answer(&o, f, n);
 			for (k = 0; k < per; k++) {
 				err = ioasid_sim_dma_wait(ctx, h[k], UINT64_MAX, &done);
 				if (err)
@@ -613,6 +614,7 @@ struct figs {
 };
 
 static const char *only; /* --only WAY: measure that way (and its baseline) alone */
+static const char *placement; /* --placement same|cross: that placement alone */
 
 static bool want(const char *way)
 {
@@ -702,6 +704,14 @@ int main(int argc, char **argv)
 					only);
 				return 2;
 			}
+		} else if (!strcmp(argv[k], "--placement") && k + 1 < argc) {
+			placement = argv[++k];
+			if (strcmp(placement, "same") && strcmp(placement, "cross")) {
+				fprintf(stderr,
+					"bench fault: --placement wants same or cross: '%s'\n",
+					placement);
+				return 2;
+			}
 		} else if (!strcmp(argv[k], "--reps") && k + 1 < argc) {
 			reps = atoi(argv[++k]);
 			if (reps < 1 || reps > 16) {
@@ -719,7 +729,7 @@ int main(int argc, char **argv)
 			}
 		} else {
 			fprintf(stderr,
-				"usage: %s [--iters N] [--reps R] [--cpus A,B] [--only WAY] [--json]\n",
+				"usage: %s [--iters N] [--reps R] [--cpus A,B] [--only WAY] [--placement same|cross] [--json]\n",
 				argv[0]);
 			return 2;
 		}
@@ -732,9 +742,12 @@ int main(int argc, char **argv)
 	       iters, a, b, reps);
 	for (r = 0; r < reps; r++) {
 		printf(" repetition %d\n", r + 1);
-		measure(&same[r], iters, a, a);
-		print_rep("same core", &same[r]);
-		if (b >= 0) {
+		memset(&same[r], 0, sizeof(same[r]));
+		if (!placement || !strcmp(placement, "same")) {
+			measure(&same[r], iters, a, a);
+			print_rep("same core", &same[r]);
+		}
+		if (b >= 0 && (!placement || !strcmp(placement, "cross"))) {
 			measure(&cross[r], iters, a, b);
 			print_rep("two cores", &cross[r]);
 		}

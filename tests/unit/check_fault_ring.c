@@ -384,6 +384,79 @@ START_TEST(test_ring_bad_responses)
 END_TEST
 
 /*
+ * Several groups answered with one call: in order, all or up to the first
+ * cookie that names no unanswered group (those before it stand), one code
+ * for all; a bad code or argument answers none.
+ */
+START_TEST(test_ring_respond_many)
+{
+	uint32_t set = new_set(), set2 = new_set(), q, q2, ioas, n, i;
+	struct ioasid_fault_ring *ring, *ring2;
+	struct ioasid_fault_queue_stats st;
+	struct ioasid_fault f[16];
+	uint64_t h[6], c[6], io;
+	size_t done;
+
+	q = polled_queue(set, 16, SEC, &ring);
+	q2 = polled_queue(set2, 16, SEC, &ring2);
+	ioas = attach_with_queue(set, q);
+	for (i = 0; i < 6; i++)
+		h[i] = submit(0x10000 * (i + 1));
+	ck_assert_uint_eq(poll_ring(ring, f, 16), 6);
+	for (i = 0; i < 6; i++) {
+		c[i] = f[i].cookie;
+		io = f[i].addr;
+		ck_assert_ok(ctx, ioasid_ioas_map(ctx, ioas, mem + i * PG, PG, RW | FIXED, &io));
+	}
+	/* bad arguments and a bad code: nothing answered */
+	n = 2;
+	ck_assert_int_eq(ioasid_fault_ring_respond_many(NULL, c, 0, &n), -EINVAL);
+	ck_assert_int_eq(ioasid_fault_ring_respond_many(ring, NULL, 0, &n), -EINVAL);
+	ck_assert_int_eq(ioasid_fault_ring_respond_many(ring, c, 0, NULL), -EINVAL);
+	n = 2;
+	ck_assert_int_eq(ioasid_fault_ring_respond_many(ring, c, 9, &n), -EINVAL);
+	ck_assert_errmsg_has(ctx, "response code 9");
+	ck_assert_uint_eq(n, 0);
+	n = 2;
+	ck_assert_int_eq(ioasid_fault_ring_respond_many(ring2, c, 0, &n), -EINVAL);
+	ck_assert_uint_eq(n, 0);
+	n = 0;
+	ck_assert_ok(ctx, ioasid_fault_ring_respond_many(ring, NULL, 0, &n));
+	ck_assert_uint_eq(n, 0);
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(ioasid_sim_dma_poll(ctx, h[i], &done), -EAGAIN);
+	/* two answered SUCCESS at once */
+	n = 2;
+	ck_assert_ok(ctx, ioasid_fault_ring_respond_many(ring, c, IOASID_FAULT_SUCCESS, &n));
+	ck_assert_uint_eq(n, 2);
+	ck_assert_ok(ctx, ioasid_sim_dma_poll(ctx, h[0], &done));
+	ck_assert_ok(ctx, ioasid_sim_dma_poll(ctx, h[1], &done));
+	/* the third, then one answered already: the third stands, none after */
+	n = 4;
+	c[3] = c[0];
+	ck_assert_int_eq(ioasid_fault_ring_respond_many(ring, c + 2, IOASID_FAULT_INVALID, &n),
+			 -EINVAL);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_errmsg_has(ctx, "response 1 of 4");
+	ck_assert_int_eq(ioasid_sim_dma_poll(ctx, h[2], &done), -EFAULT);
+	ck_assert_int_eq(ioasid_sim_dma_poll(ctx, h[3], &done), -EAGAIN);
+	/* the rest, FAILURE */
+	c[3] = f[3].cookie;
+	n = 3;
+	ck_assert_ok(ctx, ioasid_fault_ring_respond_many(ring, c + 3, IOASID_FAULT_FAILURE, &n));
+	ck_assert_uint_eq(n, 3);
+	for (i = 3; i < 6; i++)
+		ck_assert_int_eq(ioasid_sim_dma_poll(ctx, h[i], &done), -EIO);
+	ck_assert_ok(ctx, ioasid_fault_queue_stats(ctx, q, &st));
+	ck_assert_uint_eq(st.answered_success, 2);
+	ck_assert_uint_eq(st.answered_invalid, 1);
+	ck_assert_uint_eq(st.answered_failure, 3);
+	ck_assert_uint_eq(st.pending, 0);
+	(void)q2;
+}
+END_TEST
+
+/*
  * Sleep and wake-up, both ways. The owner sleeps in ioasid_fault_ring_wait()
  * whenever the ring is empty — every round, so every round the record is
  * published around the moment it arms; and it answers late every few rounds
@@ -474,11 +547,12 @@ struct poller {
 static void *polling_owner(void *arg)
 {
 	struct poller *o = arg;
-	uint64_t last = 0;
+	uint64_t last = 0, cookies[64];
+	unsigned int polls = 0;
 
 	while (!__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE)) {
 		struct ioasid_fault f[64];
-		uint32_t n = 64, i;
+		uint32_t n = 64, i, m;
 
 		if (ioasid_fault_ring_poll(o->ring, f, &n))
 			break;
@@ -486,6 +560,7 @@ static void *polling_owner(void *arg)
 			ioasid_fault_ring_wait(o->ring, 1000000);
 			continue;
 		}
+		m = 0;
 		for (i = 0; i < n; i++) {
 			uint64_t io = f[i].addr;
 			int r = ioasid_ioas_map(ctx, o->ioas, mem + (io / PG % 32) * PG, PG,
@@ -496,10 +571,21 @@ static void *polling_owner(void *arg)
 			if (f[i].cookie <= last)
 				o->disorder++;
 			last = f[i].cookie;
+			/* every other poll answered at once, with one call */
+			if (polls % 2) {
+				cookies[m++] = f[i].cookie;
+				continue;
+			}
 			if (ioasid_fault_ring_respond(o->ring, f[i].cookie, IOASID_FAULT_SUCCESS))
 				return NULL;
 			o->answered++;
 		}
+		if (m &&
+		    (ioasid_fault_ring_respond_many(o->ring, cookies, IOASID_FAULT_SUCCESS, &m) ||
+		     m != (polls % 2 ? n : 0)))
+			return NULL;
+		o->answered += (int)m;
+		polls++;
 	}
 	return NULL;
 }
@@ -740,6 +826,7 @@ Suite *fault_ring_suite(void)
 	tcase_add_test(tc, test_ring_wraparound);
 	tcase_add_test(tc, test_ring_full);
 	tcase_add_test(tc, test_ring_bad_responses);
+	tcase_add_test(tc, test_ring_respond_many);
 	tcase_add_test(tc, test_ring_sleep_wake);
 	tcase_add_test(tc, test_ring_stress_threads);
 	tcase_add_test(tc, test_ring_burst_backpressure);

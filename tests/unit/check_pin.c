@@ -285,6 +285,66 @@ START_TEST(test_efault_when_pinned)
 END_TEST
 
 /*
+ * A small range the check accepted is asked again by touching its pages
+ * (pin-check.c): memory taken away, protected or cut short since must
+ * still be refused, with the populate's message, and accepted again once
+ * it is back.
+ */
+START_TEST(test_efault_after_accepted)
+{
+	struct ioasid_ctx *ctx = test_sim_ctx();
+	uint8_t *m = test_mem(4 * PG), *f;
+	uint32_t ioas, dev = 0;
+	char want[64];
+	uint64_t n;
+	int fd;
+
+	ck_assert_ok(ctx, ioasid_ioas_alloc(ctx, &ioas));
+	test_domain(ctx, &dev, ioas);
+	/* accepted, and remembered */
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0x10000, m, 4 * PG, RW));
+	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, ioas, 0, UINT64_MAX, &n));
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0x10000, m + PG, PG, RW));
+	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, ioas, 0, UINT64_MAX, &n));
+	/* read-only now: a writable map is refused, a read-only one taken */
+	ck_assert_int_eq(mprotect(m + PG, PG, PROT_READ), 0);
+	ck_assert_int_eq(map_at(ctx, ioas, 0x10000, m + PG, PG, RW), -EFAULT);
+	ck_assert_errmsg_has(ctx, "for write");
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0x10000, m + PG, PG, IOASID_MAP_READ));
+	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, ioas, 0, UINT64_MAX, &n));
+	ck_assert_int_eq(mprotect(m + PG, PG, PROT_READ | PROT_WRITE), 0);
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0x10000, m, 4 * PG, RW));
+	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, ioas, 0, UINT64_MAX, &n));
+	/* no access at all, then not mapped: refused for reading too */
+	ck_assert_int_eq(mprotect(m + 2 * PG, PG, PROT_NONE), 0);
+	ck_assert_int_eq(map_at(ctx, ioas, 0x10000, m + 2 * PG, PG, IOASID_MAP_READ), -EFAULT);
+	ck_assert_int_eq(mprotect(m + 2 * PG, PG, PROT_READ | PROT_WRITE), 0);
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0x10000, m, 4 * PG, RW));
+	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, ioas, 0, UINT64_MAX, &n));
+	ck_assert_int_eq(munmap(m + 3 * PG, PG), 0);
+	ck_assert_int_eq(map_at(ctx, ioas, 0x10000, m + 2 * PG, 2 * PG, RW), -EFAULT);
+	snprintf(want, sizeof(want), "page at %p", (void *)(m + 3 * PG));
+	ck_assert_errmsg_has(ctx, want);
+	/* a file cut short: the page past its end (SIGBUS to a touch) */
+	fd = memfd_create("pin-accepted", MFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(2 * PG)), 0);
+	f = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(f, MAP_FAILED);
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0x20000, f, 2 * PG, RW));
+	ck_assert_ok(ctx, ioasid_ioas_unmap(ctx, ioas, 0, UINT64_MAX, &n));
+	ck_assert_int_eq(ftruncate(fd, (off_t)PG), 0);
+	ck_assert_int_eq(map_at(ctx, ioas, 0x20000, f + PG, PG, RW), -EFAULT);
+	ck_assert_int_eq(map_at(ctx, ioas, 0x20000, f + PG, PG, IOASID_MAP_READ), -EFAULT);
+	ck_assert_ok(ctx, map_at(ctx, ioas, 0x20000, f, PG, RW));
+	ioasid_ctx_close(ctx);
+	munmap(f, 2 * PG);
+	close(fd);
+	munmap(m, 3 * PG);
+}
+END_TEST
+
+/*
  * Ranges above 2 MiB are checked by VMA (pin-check.c): every refusal of
  * the page-by-page check must still come, at the page it names, and a
  * good range is not made resident by the check.
@@ -438,6 +498,7 @@ Suite *pin_suite(void)
 	tcase_add_test(tc, test_rlimit_mode_eperm);
 	tcase_add_test(tc, test_efault_when_pinned);
 	tcase_add_test(tc, test_efault_large_ranges);
+	tcase_add_test(tc, test_efault_after_accepted);
 	tcase_add_test(tc, test_dma_after_munmap);
 	tcase_add_test(tc, test_other_faults_pass_on);
 	tcase_add_test(tc, test_iova_ranges_two_calls);

@@ -41,7 +41,6 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 		return sim_fault_msg(ctx, sd, fi, err); /* refused (strict stale mode) */
 	if (fi->hwpt)
 		q = fi->hwpt->fault_q;
-	memset(recs, 0, sizeof(recs));
 	/* an execute request is a read with ER; PR and ER travel with a PASID */
 	base = IOASID_FAULT_F_ADDR_VALID |
 	       ((p->flags & IOASID_SIM_DMA_WRITE) ? IOASID_FAULT_F_WRITE : IOASID_FAULT_F_READ) |
@@ -62,6 +61,8 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 
 			if (n && !sim_translate(ctx, sim, sd, p->pasid, pg, p->flags, &x, &f2))
 				break;
+			/* each record zeroed as it is used: a group is mostly one */
+			memset(&recs[n], 0, sizeof(recs[n]));
 			recs[n].flags = base;
 			recs[n].reason = IOASID_FAULT_R_PAGE_REQUEST;
 			recs[n].dev = sd->id;
@@ -79,7 +80,7 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 
 			if (!h)
 				return ioasid_err(ctx, -ENOMEM, "out of memory for a pending DMA");
-			*h = *p;
+			sim_pending_copy(h, p);
 			h->on_stack = false;
 			h->sd = NULL; /* the device may be gone when it resumes */
 			p->moved = h;
@@ -104,6 +105,7 @@ int sim_dma_fault(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_dev *s
 	}
 	/* unrecoverable: the request ends with the walk's message */
 	sim_fault_msg(ctx, sd, fi, err);
+	memset(&recs[0], 0, sizeof(recs[0]));
 	recs[0].flags = base | IOASID_FAULT_F_LAST;
 	recs[0].reason = fi->reason;
 	recs[0].dev = sd->id;

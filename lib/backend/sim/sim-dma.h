@@ -7,6 +7,9 @@
 #ifndef IOASID_SIM_DMA_H
 #define IOASID_SIM_DMA_H
 
+#include <stddef.h>
+#include <string.h>
+
 #include "sim-private.h"
 
 /* A cached translation: the device's own TLB first (ATS), then the IOTLB. */
@@ -52,6 +55,28 @@ int sim_dma_run(struct ioasid_ctx *ctx, struct sim_ctx *sim, struct sim_pending 
 
 /* End the request @p with @err; @ctx's current message says why when set. */
 void sim_dma_finish(struct ioasid_ctx *ctx, struct sim_pending *p, int err);
+/*
+ * Clear, or copy, a request but for its failure's message (an empty one):
+ * that is written only when it fails (sim_dma_finish()), and it is most of
+ * the request's size.
+ */
+static inline void sim_pending_clear(struct sim_pending *p)
+{
+	const size_t w = offsetof(struct sim_pending, why), e = w + sizeof(p->why);
+
+	memset(p, 0, w);
+	p->why[0] = 0;
+	memset((char *)p + e, 0, sizeof(*p) - e);
+}
+
+static inline void sim_pending_copy(struct sim_pending *to, const struct sim_pending *from)
+{
+	const size_t w = offsetof(struct sim_pending, why), e = w + sizeof(from->why);
+
+	memcpy(to, from, w);
+	to->why[0] = 0;
+	memcpy((char *)to + e, (const char *)from + e, sizeof(*to) - e);
+}
 
 /*
  * A translation of @p failed at @at with @err (@fi: what failed): raise a

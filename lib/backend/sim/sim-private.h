@@ -58,7 +58,8 @@ struct sim_ctx {
 
 	uint16_t next_stag; /* SMMUv3: the stall tag (STAG) of the next stalled transaction */
 
-	struct sim_pending *pending; /* DMA requests not collected yet */
+	struct sim_pending *pending;       /* DMA requests not collected yet, oldest first */
+	struct sim_pending **pending_tail; /* the last one's next (sim-dma.c) */
 	uint64_t next_handle;
 
 	/* the bound devices, by id - 1 (sim_dev_of()) */

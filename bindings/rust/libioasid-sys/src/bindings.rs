@@ -3341,6 +3341,14 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
+    pub fn ioasid_fault_ring_respond_many(
+        ring: *mut ioasid_fault_ring,
+        cookies: *const u64,
+        code: u32,
+        inout_num: *mut u32,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
     pub fn ioasid_fault_ring_arm(ring: *mut ioasid_fault_ring) -> ::std::os::raw::c_int;
 }
 extern "C" {
