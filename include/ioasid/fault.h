@@ -345,8 +345,11 @@ IOASID_EXPORT int ioasid_fault_ring_arm(struct ioasid_fault_ring *ring);
  * ioasid_fault_ring_wait() - block until records wait in the ring.
  * @ring: the rings.
  * @timeout_ns: how long at most; UINT64_MAX = no limit.
- * Return: 0 records wait; -ETIMEDOUT; -EINVAL NULL ring; another
- * negative errno of ppoll().
+ * It sleeps on a futex of the ring's, not on the queue's fd: the fd is
+ * written only for ioasid_fault_ring_arm(), and a write left from an
+ * earlier arm does not end this wait (the next arm forgets it).
+ * Return: 0 records wait; -ETIMEDOUT; -EINVAL NULL ring; -EINTR a signal
+ * came first (timed or not, the wait is not restarted).
  */
 IOASID_EXPORT int ioasid_fault_ring_wait(struct ioasid_fault_ring *ring, uint64_t timeout_ns);
 

@@ -100,6 +100,16 @@ void fault_ring_release(struct ioasid_fault_queue *q, struct fault_group *g);
  */
 bool fault_ring_push(struct ioasid_fault_queue *q, const struct ioasid_fault *recs, uint32_t n,
 		     struct fault_group *g);
+/*
+ * Between these two, the calling thread puts off the futex wake-ups of
+ * owners asleep in ioasid_fault_ring_wait() that its publications call
+ * for: begin with the context lock taken, flush after dropping it. Woken
+ * under the lock, an owner on the same CPU preempts the waker at once,
+ * finds the lock held and sleeps on it: two more system calls and two
+ * more context switches per fault (tests/bench/fault, one core).
+ */
+void fault_ring_defer_wakes(void);
+void fault_ring_flush_wakes(void);
 /* Tell the owner how many records wait in @q's FIFO (q->queued). */
 void fault_ring_spilled(struct ioasid_fault_queue *q);
 /* Move what waits in @q's FIFO into the ring, in order, while it fits. */

@@ -32,10 +32,16 @@
  * owner's response was already on its way is marked STALE until that
  * response is drained, so a slot is never reused under a response.
  *
- * Wake-ups, records: the owner polls; before it sleeps on the queue's fd
- * it sets need_wake, then looks at the ring once more
- * (ioasid_fault_ring_arm()). The library publishes the tail, then reads
- * need_wake, and writes the fd only if it is set. Both sides store their
+ * Wake-ups, records: the owner polls; before it sleeps it sets need_wake,
+ * then looks at the ring once more. The library publishes the tail, then
+ * reads need_wake, and wakes the owner only if it is set: need_wake says
+ * how. WAKE_FD, set by ioasid_fault_ring_arm() for an owner that sleeps in
+ * its own event loop: write the queue's fd. WAKE_FUTEX, set by
+ * ioasid_fault_ring_wait(), which sleeps on need_wake itself (a futex):
+ * wake it there. The futex costs the owner one system call per sleep, the
+ * fd two (the read that forgets the last wake-up, and the poll); and a
+ * futex wake-up that comes late (see fault_ring_defer_wakes()) is only
+ * spurious, where a late write would leave the fd readable. Both sides store their
  * variable and then load the other's, both operations sequentially
  * consistent (Dekker's pattern): C11 puts all seq_cst operations in one
  * total order that agrees with each thread's program order, so whichever
@@ -44,7 +50,9 @@
  * and on x86 the seq_cst store is the one locked instruction either way.)
  * So either
  * the owner sees the new tail and does not sleep, or the library sees
- * need_wake and writes the fd — never neither, which is the lost wake-up
+ * need_wake and wakes it — never neither (a futex wait also checks that
+ * need_wake still says WAKE_FUTEX as it goes to sleep, so a wake-up
+ * issued before it sleeps is not lost either), which is the lost wake-up
  * a plain "check, then sleep" has (the record published between the
  * owner's check and its sleep). The library clears need_wake with an
  * exchange, so one sleep costs at most one write.
@@ -59,10 +67,11 @@
  * load pattern on both sides.
  */
 #include <errno.h>
-#include <poll.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +80,8 @@
 #define X(v) ((unsigned long long)(v))
 #define CACHELINE 64
 #define STALE ((struct fault_group *)(uintptr_t)1)
+#define WAKE_FD 1    /* need_wake: the owner sleeps on the queue's fd */
+#define WAKE_FUTEX 2 /* need_wake: the owner sleeps on need_wake (a futex) */
 
 struct fault_resp {
 	uint64_t cookie;
@@ -214,18 +225,64 @@ void fault_ring_release(struct ioasid_fault_queue *q, struct fault_group *g)
 	g->slotted = 0;
 }
 
-/* Write the fd if the owner said it sleeps (see the top of the file). */
+static void futex_wake(uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/*
+ * Futex wake-ups put off until the caller has dropped the context lock
+ * (fault_ring_defer_wakes()): per thread, as the lock section that defers
+ * them is.
+ */
+#define DEFER_MAX 4
+static __thread struct {
+	bool on;
+	uint32_t n;
+	uint32_t *word[DEFER_MAX];
+} deferred __attribute__((tls_model("initial-exec")));
+
+/* Wake the owner if it said it sleeps, the way it said (see the top of the file). */
 static void wake_owner(struct ioasid_fault_ring *r)
 {
 	uint64_t one = 1;
+	uint32_t how;
 	ssize_t n;
 
 	/* after the seq_cst store of rec_tail (fault_ring_push) */
-	if (__atomic_load_n(&r->wake.need_wake, __ATOMIC_SEQ_CST) &&
-	    __atomic_exchange_n(&r->wake.need_wake, 0, __ATOMIC_ACQ_REL)) {
+	if (!__atomic_load_n(&r->wake.need_wake, __ATOMIC_SEQ_CST))
+		return;
+	how = __atomic_exchange_n(&r->wake.need_wake, 0, __ATOMIC_ACQ_REL);
+	if (how == WAKE_FD) {
 		n = write(r->ro.efd, &one, sizeof(one));
 		(void)n; /* a full counter (2^64 - 2) is readable anyway */
+	} else if (how == WAKE_FUTEX) {
+		if (deferred.on && deferred.n < DEFER_MAX)
+			deferred.word[deferred.n++] = &r->wake.need_wake;
+		else
+			futex_wake(&r->wake.need_wake);
 	}
+}
+
+void fault_ring_defer_wakes(void)
+{
+	deferred.on = true;
+}
+
+void fault_ring_flush_wakes(void)
+{
+	uint32_t i;
+
+	deferred.on = false;
+	/*
+	 * The ring may have been freed since (its queue destroyed): a futex
+	 * wake-up names an address and reads nothing there, and a waiter
+	 * that address may belong to by now takes it as a spurious wake-up,
+	 * which every futex waiter must.
+	 */
+	for (i = 0; i < deferred.n; i++)
+		futex_wake(deferred.word[i]);
+	deferred.n = 0;
 }
 
 bool fault_ring_push(struct ioasid_fault_queue *q, const struct ioasid_fault *recs, uint32_t n,
@@ -530,6 +587,22 @@ IOASID_EXPORT int ioasid_fault_ring_respond_many(struct ioasid_fault_ring *r,
 	return 0;
 }
 
+/*
+ * Say how the owner is about to sleep (@how), then look at the ring once
+ * more: 1 (and need_wake cleared) when records wait, else 0.
+ */
+static int arm_as(struct ioasid_fault_ring *r, uint32_t how)
+{
+	/* pairs with fault_ring_push() + wake_owner(): see the top of the file */
+	__atomic_store_n(&r->wake.need_wake, how, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r->lib.rec_tail, __ATOMIC_SEQ_CST) != r->own.rec_head ||
+	    __atomic_load_n(&r->lib.spilled, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&r->wake.need_wake, 0, __ATOMIC_RELAXED);
+		return 1;
+	}
+	return 0;
+}
+
 IOASID_EXPORT int ioasid_fault_ring_arm(struct ioasid_fault_ring *r)
 {
 	uint64_t v;
@@ -540,51 +613,53 @@ IOASID_EXPORT int ioasid_fault_ring_arm(struct ioasid_fault_ring *r)
 	/* a write for an earlier sleep may still be counted: forget it */
 	n = read(r->ro.efd, &v, sizeof(v));
 	(void)n;
-	/* pairs with fault_ring_push() + wake_owner(): see the top of the file */
-	__atomic_store_n(&r->wake.need_wake, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r->lib.rec_tail, __ATOMIC_SEQ_CST) != r->own.rec_head ||
-	    __atomic_load_n(&r->lib.spilled, __ATOMIC_SEQ_CST)) {
-		__atomic_store_n(&r->wake.need_wake, 0, __ATOMIC_RELAXED);
-		return 1;
-	}
-	return 0;
+	return arm_as(r, WAKE_FD);
 }
 
 IOASID_EXPORT int ioasid_fault_ring_wait(struct ioasid_fault_ring *r, uint64_t timeout_ns)
 {
-	struct pollfd pfd;
 	struct timespec ts, *tsp = NULL;
-	int ret;
+	long ret;
+	int err;
 
 	if (!r)
 		return ioasid_err(NULL, -EINVAL, "ioasid_fault_ring_wait: NULL ring");
-	pfd.fd = r->ro.efd;
-	pfd.events = POLLIN;
 	if (timeout_ns != UINT64_MAX) {
-		ts.tv_sec = (time_t)(timeout_ns / 1000000000ull);
-		ts.tv_nsec = (long)(timeout_ns % 1000000000ull);
+		/* an absolute deadline: a spurious wake-up does not restart the wait */
+		uint64_t now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		now = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+		ts.tv_sec = (time_t)(now / 1000000000ull);
+		ts.tv_nsec = (long)(now % 1000000000ull);
 		tsp = &ts;
 	}
-	ret = ioasid_fault_ring_arm(r);
-	if (ret)
-		return 0;
-	/*
-	 * One sleep: woken by the library's write (or a signal, or the
-	 * timeout), then the ring is looked at again. A timed wait is not
-	 * restarted after a signal: it says -EINTR.
-	 */
-	ret = ppoll(&pfd, 1, tsp, NULL);
-	__atomic_store_n(&r->wake.need_wake, 0, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&r->lib.rec_tail, __ATOMIC_ACQUIRE) != r->own.rec_head ||
-	    __atomic_load_n(&r->lib.spilled, __ATOMIC_ACQUIRE))
-		return 0;
-	if (ret < 0)
-		return ioasid_err_outer(r->ro.ctx, -errno, "polled fault queue %u: ppoll: %s",
-					r->ro.queue, ioasid_strerrno(errno));
-	if (ret == 0)
-		return ioasid_err_outer(r->ro.ctx, -ETIMEDOUT,
-					"polled fault queue %u: no record in %llu ns", r->ro.queue,
-					X(timeout_ns));
-	/* a write meant for an earlier sleep, read before anything was published */
-	return ioasid_fault_ring_wait(r, timeout_ns);
+	for (;;) {
+		if (arm_as(r, WAKE_FUTEX))
+			return 0;
+		/*
+		 * One sleep, on need_wake itself: the kernel sleeps only while it
+		 * still says WAKE_FUTEX, so the library's exchange before this
+		 * call makes it return at once. Woken by the library (or a
+		 * signal, or the deadline), then the ring is looked at again.
+		 */
+		ret = syscall(SYS_futex, &r->wake.need_wake, FUTEX_WAIT_BITSET_PRIVATE, WAKE_FUTEX,
+			      tsp, NULL, FUTEX_BITSET_MATCH_ANY);
+		err = ret < 0 ? errno : 0;
+		__atomic_store_n(&r->wake.need_wake, 0, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&r->lib.rec_tail, __ATOMIC_ACQUIRE) != r->own.rec_head ||
+		    __atomic_load_n(&r->lib.spilled, __ATOMIC_ACQUIRE))
+			return 0;
+		if (err == ETIMEDOUT)
+			return ioasid_err_outer(r->ro.ctx, -ETIMEDOUT,
+						"polled fault queue %u: no record in %llu ns",
+						r->ro.queue, X(timeout_ns));
+		/* a signal ends the wait, timed or not */
+		if (err && err != EAGAIN)
+			return ioasid_err_outer(r->ro.ctx, -err,
+						"polled fault queue %u: futex wait: %s",
+						r->ro.queue, ioasid_strerrno(err));
+		/* a wake-up meant for an earlier sleep (deferred, or raced): sleep again */
+	}
 }

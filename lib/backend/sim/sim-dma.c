@@ -265,6 +265,8 @@ static int dma_start(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, ui
 	if (err)
 		return err;
 	ctx_lock(ctx);
+	/* a fault's owner is woken once the lock is free for it to map (fault-private.h) */
+	fault_ring_defer_wakes();
 	TRACE(ctx, trace_contents_before(ctx));
 	sim = sim_ctx_of(ctx);
 	if (!sim) {
@@ -334,6 +336,7 @@ static int dma_start(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, ui
 out:
 	TRACE(ctx, trace_dma(ctx, dev_id, pasid, iova, buf, len, rflags, ret_handle, ret_done, err));
 	ctx_unlock(ctx);
+	fault_ring_flush_wakes();
 	return err;
 }
 
