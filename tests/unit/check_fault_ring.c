@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -532,6 +534,64 @@ START_TEST(test_ring_sleep_wake)
 }
 END_TEST
 
+/*
+ * A signal ends ioasid_fault_ring_wait(), timed or not: -EINTR. The signal
+ * is sent until the wait returns, so it ends the sleep whenever the owner
+ * reaches it (one sent before it sleeps is handled and lost).
+ */
+struct sig_waiter {
+	struct ioasid_fault_ring *ring;
+	uint64_t timeout;
+	int ret;
+	int done;
+	char msg[256]; /* the waiter's: messages are per thread */
+};
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *sig_wait_main(void *arg)
+{
+	struct sig_waiter *w = arg;
+
+	w->ret = ioasid_fault_ring_wait(w->ring, w->timeout);
+	snprintf(w->msg, sizeof(w->msg), "%s", ioasid_ctx_errmsg(ctx));
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+START_TEST(test_ring_wait_signal)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
+	uint32_t set = new_set();
+	struct sig_waiter w = { 0 };
+	pthread_t t;
+	int k, i;
+
+	attach_with_queue(set, polled_queue(set, 16, 60 * SEC, &w.ring));
+	sigemptyset(&sa.sa_mask); /* no SA_RESTART: the sleep must end */
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, &old), 0);
+	for (k = 0; k < 2; k++) {
+		w.timeout = k ? 60 * SEC : UINT64_MAX;
+		w.done = 0;
+		ck_assert_int_eq(pthread_create(&t, NULL, sig_wait_main, &w), 0);
+		for (i = 0; i < 5000 && !__atomic_load_n(&w.done, __ATOMIC_ACQUIRE); i++) {
+			pthread_kill(t, SIGUSR1);
+			usleep(1000);
+		}
+		if (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE))
+			submit(0x40000 +
+			       (uint64_t)k * PG); /* the signals did not end it: a record does */
+		pthread_join(t, NULL);
+		ck_assert_int_eq(w.ret, -EINTR);
+		ck_assert_msg(strstr(w.msg, "futex wait"), "message '%s'", w.msg);
+	}
+	ck_assert_int_eq(sigaction(SIGUSR1, &old, NULL), 0);
+}
+END_TEST
+
 /* Several device threads, one polling owner: nothing lost, ring order = raise order. */
 #define NTHREADS 4
 #define PER_THREAD 500
@@ -828,6 +888,7 @@ Suite *fault_ring_suite(void)
 	tcase_add_test(tc, test_ring_bad_responses);
 	tcase_add_test(tc, test_ring_respond_many);
 	tcase_add_test(tc, test_ring_sleep_wake);
+	tcase_add_test(tc, test_ring_wait_signal);
 	tcase_add_test(tc, test_ring_stress_threads);
 	tcase_add_test(tc, test_ring_burst_backpressure);
 	tcase_add_test(tc, test_ring_destroy);
