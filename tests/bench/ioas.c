@@ -554,8 +554,8 @@ static void print_table(const struct plan *p, const struct figures *l, const str
 	 */
 	printf("  floor: a lookup through the API = %.2f x tsearch's unmap, %.2f x its fill, "
 	       "%.2f hops\n",
-	       b->unmap_ns ? l->lookup_ns / b->unmap_ns : 0, b->fill_ns ? l->lookup_ns / b->fill_ns : 0,
-	       l->lookup_ns / chase);
+	       b->unmap_ns ? l->lookup_ns / b->unmap_ns : 0,
+	       b->fill_ns ? l->lookup_ns / b->fill_ns : 0, l->lookup_ns / chase);
 }
 
 /* One size's figures as JSON members, each key prefixed by @pfx. */
