@@ -39,6 +39,7 @@
 	X(sim_access)          \
 	X(sim_dirty)           \
 	X(sim_smmuv3)          \
+	X(sim_smmuv3_cache)    \
 	X(sim_smmuv3_stall)    \
 	X(virtio_iommu)        \
 	X(virtio_iommu_probe)  \
