@@ -626,13 +626,7 @@ IOASID_EXPORT int ioasid_fault_ring_wait(struct ioasid_fault_ring *r, uint64_t t
 		return ioasid_err(NULL, -EINVAL, "ioasid_fault_ring_wait: NULL ring");
 	if (timeout_ns != UINT64_MAX) {
 		/* an absolute deadline: a spurious wake-up does not restart the wait */
-		uint64_t now;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		now = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
-		ts.tv_sec = (time_t)(now / 1000000000ull);
-		ts.tv_nsec = (long)(now % 1000000000ull);
+		mono_deadline(timeout_ns, &ts);
 		tsp = &ts;
 	}
 	for (;;) {

@@ -41,17 +41,9 @@
 
 #define X(v) ((unsigned long long)(v))
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t fault_now(struct ioasid_ctx *ctx)
 {
-	return ctx->clock ? ctx->clock(ctx->clock_data) : mono_ns();
+	return ctx->clock ? ctx->clock(ctx->clock_data) : mono_now_ns();
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <ioasid/ioasid.h>
 
@@ -174,6 +175,30 @@ _Static_assert(__builtin_offsetof(struct ioasid_ctx, owner_cpu) -
 			       __builtin_offsetof(struct ioasid_ctx, resp_doorbell) >=
 		       64,
 	       "owner_cpu and lock_cpu share resp_doorbell's cache line");
+
+/* CLOCK_MONOTONIC, the clock of every timed wait, in ns. */
+static inline uint64_t mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The CLOCK_MONOTONIC deadline @timeout_ns from now (saturating at
+ * UINT64_MAX), returned in ns and stored in *@ts for the absolute-time
+ * waits (futex, pthread_cond_timedwait).
+ */
+static inline uint64_t mono_deadline(uint64_t timeout_ns, struct timespec *ts)
+{
+	uint64_t now = mono_now_ns();
+	uint64_t d = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+
+	ts->tv_sec = (time_t)(d / 1000000000ull);
+	ts->tv_nsec = (long)(d % 1000000000ull);
+	return d;
+}
 
 /* Locking: every public entry point takes ctx->lock. */
 /* Contended: spin a bounded while before sleeping (ctx.c). */

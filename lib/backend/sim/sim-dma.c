@@ -51,14 +51,6 @@ void sim_dma_finish(struct ioasid_ctx *ctx, struct sim_pending *p, int err)
  */
 #define SPIN_NS 40000ull
 
-static uint64_t spin_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * @bell: the doorbell read before the caller's last look at the rings
  * (under the lock): an answer that came after that look moved it since.
@@ -90,8 +82,8 @@ static void spin_until_done(struct ioasid_ctx *ctx, const struct sim_pending *p,
 		}
 		/* timed from the first 64 looks on: most waits end within them */
 		if (!start)
-			start = spin_clock();
-		else if (spin_clock() - start > SPIN_NS)
+			start = mono_now_ns();
+		else if (mono_now_ns() - start > SPIN_NS)
 			return;
 		yield = fault_ring_owner_here(ctx);
 	}
@@ -396,13 +388,8 @@ static int dma_wait(struct ioasid_ctx *ctx, uint64_t handle, uint64_t timeout_ns
 		return -EINVAL;
 	/* no clock read for a wait without end (tens of ns here, per DMA of a batch) */
 	deadline = UINT64_MAX;
-	if (timeout_ns != UINT64_MAX) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		deadline = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		deadline = timeout_ns > UINT64_MAX - deadline ? UINT64_MAX : deadline + timeout_ns;
-		ts.tv_sec = (time_t)(deadline / 1000000000ull);
-		ts.tv_nsec = (long)(deadline % 1000000000ull);
-	}
+	if (timeout_ns != UINT64_MAX)
+		deadline = mono_deadline(timeout_ns, &ts);
 	sim = sim_lock(ctx);
 	if (!sim)
 		return -EOPNOTSUPP;
